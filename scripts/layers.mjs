@@ -1,0 +1,32 @@
+// The package layering of ../shared/ARCHITECTURE.md, in one place. The lint rules
+// (eslint.config.js) and the dependency/cycle check (scripts/check-layers.mjs) both read it.
+//
+// A package may import only packages that appear in its `mayImport` list; that list is
+// "every package on a lower layer", except that the native addon is reachable only from
+// the reactor and from the net fallback probe.
+
+/** Bottom to top. Packages on the same layer may not import each other. */
+export const layers = [
+  ['mio-native'],
+  ['reactor'],
+  ['scheduler'],
+  ['time'],
+  ['sync'],
+  ['io'],
+  ['net'],
+  ['macros'],
+  ['full'],
+];
+
+/** Only these packages may import `@rt/mio-native`. */
+export const nativeImporters = new Set(['reactor', 'net']);
+
+export const allPackages = layers.flat();
+
+/** @param {string} name short package name, e.g. `sync` @returns {string[]} */
+export function mayImport(name) {
+  const level = layers.findIndex((layer) => layer.includes(name));
+  if (level < 0) throw new Error(`scripts/layers.mjs: unknown package ${name}`);
+  const below = layers.slice(0, level).flat();
+  return below.filter((dep) => dep !== 'mio-native' || nativeImporters.has(name));
+}

