@@ -3,11 +3,10 @@
 // config, limited to this package's directory, writing its JSON results next to it so
 // scripts/test-all.mjs can add every package's counts into one summary line.
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const jestBin = createRequire(join(root, 'package.json')).resolve('jest/bin/jest.js');
+const jestBin = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
 const args = [
   jestBin,
   '--config', join(root, 'jest.config.ts'),

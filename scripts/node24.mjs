@@ -4,7 +4,6 @@
 // addon built for Node 20 loads as it is. Writes jest's JSON results to argv[2].
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -20,7 +19,7 @@ if (!existsSync(node)) {
   }
 }
 console.log(`node24: ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
-const jestBin = createRequire(join(root, 'package.json')).resolve('jest/bin/jest.js');
+const jestBin = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
 const r = spawnSync(node, [jestBin, '--config', join(root, 'jest.config.ts'), '--passWithNoTests', '--json', '--outputFile', out], {
   cwd: root,
   stdio: 'inherit',

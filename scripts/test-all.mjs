@@ -25,7 +25,7 @@ for (const dir of projectDirs) rmSync(join(dir, '.jest-results.json'), { force: 
 const failures = [];
 function step(name, command, args, env = {}) {
   console.log(`\n=== ${name}: ${command} ${args.join(' ')}`);
-  const r = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  const r = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env, ...env } });
   if (r.status !== 0) failures.push(`${name} (exit ${r.status ?? r.signal})`);
   return r.status === 0;
 }
