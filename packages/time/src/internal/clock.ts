@@ -1,0 +1,51 @@
+// The runtime's clock: real time from `performance.now()`, or a virtual time that stands
+// still while paused and moves only by `advance` (Tokio's `time::Clock`).
+//
+// Readings are milliseconds (fractional) on one monotonic scale per clock. Pausing freezes
+// the reading; resuming continues from the frozen (possibly advanced) reading at the
+// speed of real time, so readings never go backwards across pause/advance/resume.
+
+import { performance } from 'node:perf_hooks';
+
+/** A monotonic millisecond clock that can be paused and advanced. */
+export class Clock {
+  /** Added to `performance.now()` while running. */
+  private offset = 0;
+  /** The frozen reading while paused, else NaN. */
+  private frozenAt = Number.NaN;
+
+  constructor(startPaused = false) {
+    if (startPaused) this.frozenAt = performance.now();
+  }
+
+  /** True while the clock stands still. */
+  get paused(): boolean {
+    return !Number.isNaN(this.frozenAt);
+  }
+
+  /** The current reading in milliseconds. */
+  now(): number {
+    return Number.isNaN(this.frozenAt) ? performance.now() + this.offset : this.frozenAt;
+  }
+
+  /** Freezes the clock; returns false if it was already paused. */
+  pause(): boolean {
+    if (this.paused) return false;
+    this.frozenAt = this.now();
+    return true;
+  }
+
+  /** Lets the clock run again from its frozen reading; returns false if it was not paused. */
+  resume(): boolean {
+    if (!this.paused) return false;
+    this.offset = this.frozenAt - performance.now();
+    this.frozenAt = Number.NaN;
+    return true;
+  }
+
+  /** Moves a paused clock forward by `ms` (non-negative, finite; checked by the caller). */
+  advance(ms: number): void {
+    if (!this.paused) throw new Error('clock: advance on a running clock');
+    this.frozenAt += ms;
+  }
+}
