@@ -9,7 +9,7 @@ const root = new URL('..', import.meta.url).pathname;
 const jestBin = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
 const args = [
   jestBin,
-  '--config', join(root, 'jest.config.ts'),
+  '--config', join(root, 'jest.config.cts'),
   '--roots', process.cwd(),
   '--passWithNoTests',
   '--json', '--outputFile', join(process.cwd(), '.jest-results.json'),

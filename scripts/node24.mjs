@@ -20,7 +20,7 @@ if (!existsSync(node)) {
 }
 console.log(`node24: ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
 const jestBin = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
-const r = spawnSync(node, [jestBin, '--config', join(root, 'jest.config.ts'), '--passWithNoTests', '--json', '--outputFile', out], {
+const r = spawnSync(node, [jestBin, '--config', join(root, 'jest.config.cts'), '--passWithNoTests', '--json', '--outputFile', out], {
   cwd: root,
   stdio: 'inherit',
 });

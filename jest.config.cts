@@ -3,7 +3,8 @@
 // build of the TypeScript, only of the native addon.
 //
 // Run from the root (`pnpm test:unit`) for every package, or from a package directory
-// (`pnpm --filter @rt/sync test`), where `RT_JEST_PACKAGE` selects that package alone.
+// (`pnpm --filter @rt/sync test`), where scripts/jest-package.mjs passes `--roots` for that package alone.
+// A .cts file so ts-node loads it as CommonJS whatever the package type.
 import type { Config } from 'jest';
 
 const swc: [string, Record<string, unknown>] = [
@@ -19,12 +20,12 @@ const swc: [string, Record<string, unknown>] = [
   },
 ];
 
-const only = process.env['RT_JEST_PACKAGE'];
+
 
 const config: Config = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  roots: only ? [`<rootDir>/packages/${only}`] : ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/tools'],
+  roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/tools'],
   testMatch: ['**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleFileExtensions: ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs', 'json', 'node'],
@@ -42,4 +43,4 @@ const config: Config = {
   maxWorkers: 2,
 };
 
-export default config;
+export = config;
