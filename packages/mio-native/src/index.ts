@@ -1,4 +1,77 @@
-// @rt/mio-native: N-API addon: one epoll instance per runtime and non-blocking socket syscalls into caller-provided Buffers.
+// @rt/mio-native: the operating system's event queue and non-blocking socket syscalls,
+// for the reactor (`@rt/reactor`) and the TCP/UDP/Unix layer (`@rt/net`). Not for
+// application code: use `@rt/net`.
 //
-// No code yet: this package's issue has not landed. It exports nothing rather than a stub.
-export {};
+// A guide:
+// - `available` / `loadError`: whether the addon loaded (Linux with a C compiler at install
+//   time). The package always imports; on other platforms `available` is false.
+// - `Poll`: one epoll instance registered with Node's loop; events reach a handler in
+//   batches of (token, Ready) pairs, one call into JavaScript per batch.
+// - `Interest`, `Ready`: portable bit sets for what a registration wants and what an
+//   event reports.
+// - `Waker`: an eventfd to wake the poll from a worker thread.
+// - `sys`: raw non-blocking syscalls returning byte counts or negative errnos, never
+//   throwing, never allocating on the hot path; `OsError` and `errnoName` give errnos
+//   their Node-style names; `encodeSocketAddress`/`decodeSocketAddress` handle addresses.
+// - `constants`: the platform's AF_*, SOCK_*, SOL_*, SO_*, IPPROTO_*, TCP_*, IP_*, IPV6_*,
+//   SHUT_*, MSG_* numbers (empty where the addon is not available).
+//
+// Example:
+//   import { available, sys, constants, OsError } from '@rt/mio-native';
+//   if (available) {
+//     const fd = OsError.check(sys.socket(constants.AF_INET, constants.SOCK_STREAM), 'socket');
+//     sys.close(fd);
+//   }
+//
+// The backend contract (what a kqueue backend must provide) is in BACKEND.md.
+import { binding, bindingError } from './internal/binding.js';
+import type { NativeConstants } from './internal/binding.js';
+import * as sys from './sys.js';
+
+/**
+ * Whether the native addon loaded and has a backend for this platform.
+ *
+ * When false, `Poll`, `Waker` and `sys` throw `NativeUnavailableError`; `loadError` says
+ * why. `@rt/net` falls back to Node's `net` then.
+ *
+ * **Cancellation:** not applicable. **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * import { available, loadError } from '@rt/mio-native';
+ * if (!available) console.warn(loadError?.message);
+ * ```
+ */
+export const available: boolean = binding !== null;
+
+/** Why the addon is not available (`null` when {@link available}). See {@link available}. */
+export const loadError: Error | null = bindingError;
+
+/** The backend's name: `'epoll'` on Linux, `null` where the addon is not available. */
+export const backend: string | null = binding?.backend ?? null;
+
+/**
+ * The platform's socket constants (`AF_INET`, `SOCK_STREAM`, `SOL_SOCKET`, `SO_REUSEADDR`,
+ * `TCP_NODELAY`, `IPV6_V6ONLY`, `IP_TTL`, `SHUT_WR`, `EPOLLIN`, …), from the C headers.
+ * Empty where the addon is not available.
+ *
+ * **Cancellation:** not applicable. **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * import { sys, constants } from '@rt/mio-native';
+ * // sys.setSocketOption(fd, constants.IPPROTO_TCP, constants.TCP_NODELAY, 1);
+ * ```
+ */
+export const constants: NativeConstants = binding?.constants ?? (Object.freeze({}) as NativeConstants);
+
+export { sys };
+export { Poll, readyFromEpoll } from './poll.js';
+export type { PollOptions, PollEventsHandler } from './poll.js';
+export { Interest, Ready } from './interest.js';
+export { Waker } from './waker.js';
+export { OsError, errnoName } from './os-error.js';
+export { NativeUnavailableError } from './native-unavailable-error.js';
+export { encodeSocketAddress, decodeSocketAddress, SOCKET_ADDRESS_SIZE } from './socket-address.js';
+export type { SocketAddress } from './socket-address.js';
+export type { NativeConstants } from './internal/binding.js';

@@ -1,0 +1,719 @@
+/*
+ * @rt/mio-native: the C layer. Syscalls and the libuv hook, nothing more.
+ *
+ * How and why
+ * -----------
+ * Every function here is a thin wrapper over one system call on a raw file descriptor.
+ * Functions on the hot path (read, write, accept, ctl) never throw and never allocate a
+ * JavaScript object: they return a byte count / fd / 0 on success and a negative errno on
+ * failure. Meaning (tokens, interests, readiness decoding, errno names, error classes,
+ * socket address encoding) lives in TypeScript (src/), so a kqueue backend only has to
+ * reimplement this file against the contract in ../BACKEND.md.
+ *
+ * The poll: one epoll instance, whose own fd is registered with Node's libuv loop as a
+ * single uv_poll_t (readable). When libuv reports it readable, on_uv_poll drains
+ * epoll_wait(epfd, ..., 0) into the JS-owned Uint32Array (pairs of token, epoll events;
+ * MUST MATCH src/poll.ts) and makes ONE call into JavaScript for the whole batch; it calls
+ * epoll_wait again only if the batch was full. The uv handle is unref'd unless JavaScript
+ * asks for a ref (the reactor refs it while any registration has a waiter), so an idle
+ * poll never keeps the process alive.
+ *
+ * Sockets are created SOCK_NONBLOCK | SOCK_CLOEXEC; writes use MSG_NOSIGNAL.
+ * Socket addresses are passed as raw `struct sockaddr_*` bytes in a caller's Buffer
+ * (TypeScript encodes and decodes them; the Linux layouts are ABI).
+ */
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <uv.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef __linux__
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define MIO_MAX_IOV 64
+
+/* ------------------------------------------------------------------------------------ */
+/* Argument helpers. A wrong argument type is a programming error of the TypeScript layer,
+ * so it throws (never on a correct hot path). */
+
+#define MIO_ARGS(n)                                                                      \
+  size_t argc = (n);                                                                     \
+  napi_value argv[(n) > 0 ? (n) : 1];                                                    \
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+
+static napi_value mio_int(napi_env env, int64_t v) {
+  napi_value r;
+  napi_create_int64(env, v, &r);
+  return r;
+}
+
+static int mio_i32(napi_env env, napi_value v, int32_t* out) {
+  if (napi_get_value_int32(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", "expected a number");
+    return 0;
+  }
+  return 1;
+}
+
+/* A Buffer/Uint8Array plus (offset, length), bounds-checked. */
+static int mio_slice(napi_env env, napi_value buf, napi_value off, napi_value len, char** data, size_t* size) {
+  void* base;
+  size_t total;
+  int32_t o, l;
+  if (napi_get_buffer_info(env, buf, &base, &total) != napi_ok) {
+    napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", "expected a Buffer");
+    return 0;
+  }
+  if (!mio_i32(env, off, &o) || !mio_i32(env, len, &l)) return 0;
+  if (o < 0 || l < 0 || (size_t)o + (size_t)l > total) {
+    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", "offset/length out of the buffer's bounds");
+    return 0;
+  }
+  *data = (char*)base + o;
+  *size = (size_t)l;
+  return 1;
+}
+
+static int mio_buffer(napi_env env, napi_value buf, char** data, size_t* size) {
+  void* base;
+  if (napi_get_buffer_info(env, buf, &base, size) != napi_ok) {
+    napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", "expected a Buffer");
+    return 0;
+  }
+  *data = base;
+  return 1;
+}
+
+static int mio_int32_array(napi_env env, napi_value v, int32_t** data, size_t* length) {
+  napi_typedarray_type type;
+  void* base;
+  if (napi_get_typedarray_info(env, v, &type, length, &base, NULL, NULL) != napi_ok ||
+      (type != napi_int32_array && type != napi_uint32_array)) {
+    napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", "expected an Int32Array");
+    return 0;
+  }
+  *data = base;
+  return 1;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* The poll: epoll + one uv_poll_t. */
+
+typedef struct mio_poll {
+  int epfd;
+  int closed;
+  int refed;
+  uint32_t capacity;          /* events per batch */
+  uint32_t* out;              /* JS-owned Uint32Array: [token, events] * capacity */
+  struct epoll_event* scratch;
+  napi_env env;
+  napi_ref out_ref;
+  napi_ref callback_ref;
+  napi_ref receiver_ref;
+  napi_async_context async_context;
+  uv_poll_t handle;
+} mio_poll;
+
+static void mio_poll_on_uv_close(uv_handle_t* handle) {
+  mio_poll* p = handle->data;
+  free(p->scratch);
+  free(p);
+}
+
+static void mio_poll_shutdown(mio_poll* p, int from_cleanup_hook) {
+  if (p->closed) return;
+  p->closed = 1;
+  uv_poll_stop(&p->handle);
+  close(p->epfd);
+  p->epfd = -1;
+  napi_env env = p->env;
+  if (!from_cleanup_hook) {
+    napi_delete_reference(env, p->out_ref);
+    napi_delete_reference(env, p->callback_ref);
+    napi_delete_reference(env, p->receiver_ref);
+    napi_async_destroy(env, p->async_context);
+  }
+  uv_close((uv_handle_t*)&p->handle, mio_poll_on_uv_close);
+}
+
+static void mio_poll_cleanup_hook(void* arg) {
+  mio_poll_shutdown((mio_poll*)arg, 1);
+}
+
+/* Drain the epoll queue into the shared array; one JS call per batch. */
+static int mio_poll_drain(mio_poll* p, int timeout) {
+  int n;
+  do {
+    n = epoll_wait(p->epfd, p->scratch, (int)p->capacity, timeout);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return -errno;
+  for (int i = 0; i < n; i++) {
+    p->out[2 * i] = (uint32_t)p->scratch[i].data.u64;
+    p->out[2 * i + 1] = p->scratch[i].events;
+  }
+  return n;
+}
+
+static void mio_poll_on_uv(uv_poll_t* handle, int status, int events) {
+  (void)status;
+  (void)events;
+  mio_poll* p = handle->data;
+  napi_env env = p->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  for (;;) {
+    if (p->closed) break;
+    int n = mio_poll_drain(p, 0);
+    if (n <= 0) break;
+    napi_value callback, receiver, argv[1], result;
+    napi_get_reference_value(env, p->callback_ref, &callback);
+    napi_get_reference_value(env, p->receiver_ref, &receiver);
+    napi_create_uint32(env, (uint32_t)n, &argv[0]);
+    if (napi_make_callback(env, p->async_context, receiver, callback, 1, argv, &result) != napi_ok) {
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (pending) {
+        napi_value error;
+        napi_get_and_clear_last_exception(env, &error);
+        napi_fatal_exception(env, error);
+      }
+      break;
+    }
+    if ((uint32_t)n < p->capacity) break;
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static int mio_get_poll(napi_env env, napi_value v, mio_poll** out) {
+  if (napi_get_value_external(env, v, (void**)out) != napi_ok || *out == NULL) {
+    napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", "expected a poll handle");
+    return 0;
+  }
+  return 1;
+}
+
+/* pollCreate(out: Uint32Array, callback: (count) => void, receiver: object): external */
+static napi_value mio_poll_create(napi_env env, napi_callback_info info) {
+  MIO_ARGS(3);
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  if (argc < 3 || napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok ||
+      type != napi_uint32_array || length < 2) {
+    napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", "pollCreate: expected a Uint32Array of at least 2 elements");
+    return NULL;
+  }
+  uv_loop_t* loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
+  int epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (epfd < 0) return mio_int(env, -errno);
+  mio_poll* p = calloc(1, sizeof(*p));
+  p->capacity = (uint32_t)(length / 2);
+  p->scratch = calloc(p->capacity, sizeof(struct epoll_event));
+  if (!p->scratch) {
+    close(epfd);
+    free(p);
+    return mio_int(env, -ENOMEM);
+  }
+  p->epfd = epfd;
+  p->out = data;
+  p->env = env;
+  napi_create_reference(env, argv[0], 1, &p->out_ref);
+  napi_create_reference(env, argv[1], 1, &p->callback_ref);
+  napi_create_reference(env, argv[2], 1, &p->receiver_ref);
+  napi_value name;
+  napi_create_string_utf8(env, "rt.mio.poll", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, argv[2], name, &p->async_context);
+  int r = uv_poll_init(loop, &p->handle, epfd);
+  if (r == 0) {
+    p->handle.data = p;
+    r = uv_poll_start(&p->handle, UV_READABLE, mio_poll_on_uv);
+    uv_unref((uv_handle_t*)&p->handle);
+  } else {
+    close(epfd);
+    free(p->scratch);
+    free(p);
+    return mio_int(env, r); /* libuv errors are already negative errnos on Unix */
+  }
+  napi_add_env_cleanup_hook(env, mio_poll_cleanup_hook, p);
+  napi_value ext;
+  napi_create_external(env, p, NULL, NULL, &ext);
+  return ext;
+}
+
+/* pollCtl(poll, op: 1 add | 2 del | 3 mod, fd, token, events): 0 | -errno */
+static napi_value mio_poll_ctl(napi_env env, napi_callback_info info) {
+  MIO_ARGS(5);
+  mio_poll* p;
+  int32_t op, fd, events;
+  uint32_t token;
+  if (!mio_get_poll(env, argv[0], &p) || !mio_i32(env, argv[1], &op) || !mio_i32(env, argv[2], &fd)) return NULL;
+  if (napi_get_value_uint32(env, argv[3], &token) != napi_ok || !mio_i32(env, argv[4], &events)) return NULL;
+  if (p->closed) return mio_int(env, -EBADF);
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof(ev));
+  ev.events = (uint32_t)events;
+  ev.data.u64 = token;
+  int r = epoll_ctl(p->epfd, op, fd, &ev);
+  return mio_int(env, r < 0 ? -errno : 0);
+}
+
+/* pollWait(poll, timeoutMs): count | -errno. Fills the shared array; no callback. */
+static napi_value mio_poll_wait(napi_env env, napi_callback_info info) {
+  MIO_ARGS(2);
+  mio_poll* p;
+  int32_t timeout;
+  if (!mio_get_poll(env, argv[0], &p) || !mio_i32(env, argv[1], &timeout)) return NULL;
+  if (p->closed) return mio_int(env, -EBADF);
+  return mio_int(env, mio_poll_drain(p, timeout));
+}
+
+/* pollRef(poll, ref: boolean): keep the process alive (or not) while the poll is idle. */
+static napi_value mio_poll_ref(napi_env env, napi_callback_info info) {
+  MIO_ARGS(2);
+  mio_poll* p;
+  bool ref = false;
+  if (!mio_get_poll(env, argv[0], &p)) return NULL;
+  napi_get_value_bool(env, argv[1], &ref);
+  if (p->closed) return NULL;
+  if (ref) uv_ref((uv_handle_t*)&p->handle);
+  else uv_unref((uv_handle_t*)&p->handle);
+  return NULL;
+}
+
+/* pollFd(poll): the epoll fd (for diagnostics), -1 once closed. */
+static napi_value mio_poll_fd(napi_env env, napi_callback_info info) {
+  MIO_ARGS(1);
+  mio_poll* p;
+  if (!mio_get_poll(env, argv[0], &p)) return NULL;
+  return mio_int(env, p->closed ? -1 : p->epfd);
+}
+
+static napi_value mio_poll_close(napi_env env, napi_callback_info info) {
+  MIO_ARGS(1);
+  mio_poll* p;
+  if (!mio_get_poll(env, argv[0], &p)) return NULL;
+  if (!p->closed) {
+    napi_remove_env_cleanup_hook(env, mio_poll_cleanup_hook, p);
+    mio_poll_shutdown(p, 0);
+  }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* eventfd (the Waker). */
+
+static napi_value mio_eventfd(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  return mio_int(env, fd < 0 ? -errno : fd);
+}
+
+static napi_value mio_eventfd_write(napi_env env, napi_callback_info info) {
+  MIO_ARGS(1);
+  int32_t fd;
+  if (!mio_i32(env, argv[0], &fd)) return NULL;
+  uint64_t one = 1;
+  ssize_t r = write(fd, &one, sizeof(one));
+  /* EAGAIN: the counter is saturated, so the reader is already going to wake. */
+  return mio_int(env, r < 0 ? (errno == EAGAIN ? 0 : -errno) : 0);
+}
+
+static napi_value mio_eventfd_read(napi_env env, napi_callback_info info) {
+  MIO_ARGS(1);
+  int32_t fd;
+  if (!mio_i32(env, argv[0], &fd)) return NULL;
+  uint64_t value = 0;
+  ssize_t r = read(fd, &value, sizeof(value));
+  if (r < 0) return mio_int(env, -errno);
+  napi_value out;
+  napi_create_double(env, (double)value, &out);
+  return out;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Sockets. */
+
+static napi_value mio_socket(napi_env env, napi_callback_info info) {
+  MIO_ARGS(3);
+  int32_t domain, type, protocol;
+  if (!mio_i32(env, argv[0], &domain) || !mio_i32(env, argv[1], &type) || !mio_i32(env, argv[2], &protocol)) return NULL;
+  int fd = socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  return mio_int(env, fd < 0 ? -errno : fd);
+}
+
+/* socketpair(domain, type, protocol, out: Int32Array(2)): 0 | -errno */
+static napi_value mio_socketpair(napi_env env, napi_callback_info info) {
+  MIO_ARGS(4);
+  int32_t domain, type, protocol, *out;
+  size_t length;
+  if (!mio_i32(env, argv[0], &domain) || !mio_i32(env, argv[1], &type) || !mio_i32(env, argv[2], &protocol)) return NULL;
+  if (!mio_int32_array(env, argv[3], &out, &length)) return NULL;
+  if (length < 2) {
+    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", "socketpair: the output array needs 2 elements");
+    return NULL;
+  }
+  int fds[2];
+  if (socketpair(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol, fds) < 0) return mio_int(env, -errno);
+  out[0] = fds[0];
+  out[1] = fds[1];
+  return mio_int(env, 0);
+}
+
+/* bind/connect(fd, address: Buffer, addressLength) */
+static napi_value mio_bind_or_connect(napi_env env, napi_callback_info info, int is_connect) {
+  MIO_ARGS(3);
+  int32_t fd, alen;
+  char* addr;
+  size_t size;
+  if (!mio_i32(env, argv[0], &fd) || !mio_buffer(env, argv[1], &addr, &size) || !mio_i32(env, argv[2], &alen)) return NULL;
+  if (alen < 0 || (size_t)alen > size) {
+    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", "address length out of the buffer's bounds");
+    return NULL;
+  }
+  int r;
+  if (is_connect) {
+    do {
+      r = connect(fd, (struct sockaddr*)addr, (socklen_t)alen);
+    } while (r < 0 && errno == EINTR);
+  } else {
+    r = bind(fd, (struct sockaddr*)addr, (socklen_t)alen);
+  }
+  return mio_int(env, r < 0 ? -errno : 0);
+}
+
+static napi_value mio_bind(napi_env env, napi_callback_info info) { return mio_bind_or_connect(env, info, 0); }
+static napi_value mio_connect(napi_env env, napi_callback_info info) { return mio_bind_or_connect(env, info, 1); }
+
+static napi_value mio_listen(napi_env env, napi_callback_info info) {
+  MIO_ARGS(2);
+  int32_t fd, backlog;
+  if (!mio_i32(env, argv[0], &fd) || !mio_i32(env, argv[1], &backlog)) return NULL;
+  return mio_int(env, listen(fd, backlog) < 0 ? -errno : 0);
+}
+
+/* accept(fd, out: Int32Array, max): count | -errno. Several fds per call while the backlog
+ * has them; an error after the first accepted fd is left for the next call. */
+static napi_value mio_accept(napi_env env, napi_callback_info info) {
+  MIO_ARGS(3);
+  int32_t fd, max, *out;
+  size_t length;
+  if (!mio_i32(env, argv[0], &fd) || !mio_int32_array(env, argv[1], &out, &length) || !mio_i32(env, argv[2], &max)) return NULL;
+  if (max < 0 || (size_t)max > length) max = (int32_t)length;
+  int32_t count = 0;
+  while (count < max) {
+    int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c < 0) {
+      if (errno == EINTR) continue;
+      if (count == 0) return mio_int(env, -errno);
+      break;
+    }
+    out[count++] = c;
+  }
+  return mio_int(env, count);
+}
+
+/* read(fd, buffer, offset, length): bytes (0 = end of stream) | -errno */
+static napi_value mio_read(napi_env env, napi_callback_info info) {
+  MIO_ARGS(4);
+  int32_t fd;
+  char* data;
+  size_t size;
+  if (!mio_i32(env, argv[0], &fd) || !mio_slice(env, argv[1], argv[2], argv[3], &data, &size)) return NULL;
+  ssize_t r;
+  do {
+    r = read(fd, data, size);
+  } while (r < 0 && errno == EINTR);
+  return mio_int(env, r < 0 ? -errno : r);
+}
+
+/* write(fd, buffer, offset, length): bytes | -errno (send with MSG_NOSIGNAL; plain write
+ * for descriptors that are not sockets). */
+static napi_value mio_write(napi_env env, napi_callback_info info) {
+  MIO_ARGS(4);
+  int32_t fd;
+  char* data;
+  size_t size;
+  if (!mio_i32(env, argv[0], &fd) || !mio_slice(env, argv[1], argv[2], argv[3], &data, &size)) return NULL;
+  ssize_t r;
+  do {
+    r = send(fd, data, size, MSG_NOSIGNAL);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0 && errno == ENOTSOCK) {
+    do {
+      r = write(fd, data, size);
+    } while (r < 0 && errno == EINTR);
+  }
+  return mio_int(env, r < 0 ? -errno : r);
+}
+
+/* Fill an iovec array from a JS array of Buffers. */
+static int mio_iovecs(napi_env env, napi_value array, struct iovec* iov, int* count) {
+  uint32_t n;
+  if (napi_get_array_length(env, array, &n) != napi_ok) {
+    napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", "expected an array of Buffers");
+    return 0;
+  }
+  if (n > MIO_MAX_IOV) n = MIO_MAX_IOV;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value element;
+    char* data;
+    size_t size;
+    napi_get_element(env, array, i, &element);
+    if (!mio_buffer(env, element, &data, &size)) return 0;
+    iov[i].iov_base = data;
+    iov[i].iov_len = size;
+  }
+  *count = (int)n;
+  return 1;
+}
+
+static napi_value mio_readv(napi_env env, napi_callback_info info) {
+  MIO_ARGS(2);
+  int32_t fd;
+  struct iovec iov[MIO_MAX_IOV];
+  int n;
+  if (!mio_i32(env, argv[0], &fd) || !mio_iovecs(env, argv[1], iov, &n)) return NULL;
+  ssize_t r;
+  do {
+    r = readv(fd, iov, n);
+  } while (r < 0 && errno == EINTR);
+  return mio_int(env, r < 0 ? -errno : r);
+}
+
+static napi_value mio_writev(napi_env env, napi_callback_info info) {
+  MIO_ARGS(2);
+  int32_t fd;
+  struct iovec iov[MIO_MAX_IOV];
+  int n;
+  if (!mio_i32(env, argv[0], &fd) || !mio_iovecs(env, argv[1], iov, &n)) return NULL;
+  struct msghdr msg;
+  memset(&msg, 0, sizeof(msg));
+  msg.msg_iov = iov;
+  msg.msg_iovlen = (size_t)n;
+  ssize_t r;
+  do {
+    r = sendmsg(fd, &msg, MSG_NOSIGNAL);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0 && errno == ENOTSOCK) {
+    do {
+      r = writev(fd, iov, n);
+    } while (r < 0 && errno == EINTR);
+  }
+  return mio_int(env, r < 0 ? -errno : r);
+}
+
+/* recvFrom(fd, buffer, offset, length, flags, address: Buffer): bytes | -errno. The
+ * sender's address is written to `address` (zero-filled past its length). */
+static napi_value mio_recv_from(napi_env env, napi_callback_info info) {
+  MIO_ARGS(6);
+  int32_t fd, flags;
+  char *data, *addr;
+  size_t size, asize;
+  if (!mio_i32(env, argv[0], &fd) || !mio_slice(env, argv[1], argv[2], argv[3], &data, &size) ||
+      !mio_i32(env, argv[4], &flags) || !mio_buffer(env, argv[5], &addr, &asize))
+    return NULL;
+  struct sockaddr_storage from;
+  socklen_t alen = sizeof(from);
+  ssize_t r;
+  do {
+    r = recvfrom(fd, data, size, flags, (struct sockaddr*)&from, &alen);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return mio_int(env, -errno);
+  size_t copy = alen < asize ? alen : asize;
+  memcpy(addr, &from, copy);
+  if (copy < asize) memset(addr + copy, 0, asize - copy);
+  return mio_int(env, r);
+}
+
+/* sendTo(fd, buffer, offset, length, flags, address, addressLength): bytes | -errno */
+static napi_value mio_send_to(napi_env env, napi_callback_info info) {
+  MIO_ARGS(7);
+  int32_t fd, flags, alen;
+  char *data, *addr;
+  size_t size, asize;
+  if (!mio_i32(env, argv[0], &fd) || !mio_slice(env, argv[1], argv[2], argv[3], &data, &size) ||
+      !mio_i32(env, argv[4], &flags) || !mio_buffer(env, argv[5], &addr, &asize) || !mio_i32(env, argv[6], &alen))
+    return NULL;
+  if (alen < 0 || (size_t)alen > asize) {
+    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", "address length out of the buffer's bounds");
+    return NULL;
+  }
+  ssize_t r;
+  do {
+    r = sendto(fd, data, size, flags | MSG_NOSIGNAL, alen ? (struct sockaddr*)addr : NULL, (socklen_t)alen);
+  } while (r < 0 && errno == EINTR);
+  return mio_int(env, r < 0 ? -errno : r);
+}
+
+static napi_value mio_shutdown(napi_env env, napi_callback_info info) {
+  MIO_ARGS(2);
+  int32_t fd, how;
+  if (!mio_i32(env, argv[0], &fd) || !mio_i32(env, argv[1], &how)) return NULL;
+  return mio_int(env, shutdown(fd, how) < 0 ? -errno : 0);
+}
+
+static napi_value mio_close(napi_env env, napi_callback_info info) {
+  MIO_ARGS(1);
+  int32_t fd;
+  if (!mio_i32(env, argv[0], &fd)) return NULL;
+  /* Linux always releases the fd, even when close reports EINTR: never retry. */
+  return mio_int(env, close(fd) < 0 && errno != EINTR ? -errno : 0);
+}
+
+/* getsockoptInt(fd, level, name): value (>= 0) | -errno */
+static napi_value mio_getsockopt_int(napi_env env, napi_callback_info info) {
+  MIO_ARGS(3);
+  int32_t fd, level, name;
+  if (!mio_i32(env, argv[0], &fd) || !mio_i32(env, argv[1], &level) || !mio_i32(env, argv[2], &name)) return NULL;
+  int value = 0;
+  socklen_t len = sizeof(value);
+  if (getsockopt(fd, level, name, &value, &len) < 0) return mio_int(env, -errno);
+  if (len == 1) value = *(unsigned char*)&value; /* IP_MULTICAST_TTL/LOOP may be one byte */
+  return mio_int(env, value);
+}
+
+static napi_value mio_setsockopt_int(napi_env env, napi_callback_info info) {
+  MIO_ARGS(4);
+  int32_t fd, level, name, value;
+  if (!mio_i32(env, argv[0], &fd) || !mio_i32(env, argv[1], &level) || !mio_i32(env, argv[2], &name) ||
+      !mio_i32(env, argv[3], &value))
+    return NULL;
+  int v = value;
+  return mio_int(env, setsockopt(fd, level, name, &v, sizeof(v)) < 0 ? -errno : 0);
+}
+
+/* getsockopt(fd, level, name, out: Buffer): option length | -errno (struct options). */
+static napi_value mio_getsockopt(napi_env env, napi_callback_info info) {
+  MIO_ARGS(4);
+  int32_t fd, level, name;
+  char* out;
+  size_t size;
+  if (!mio_i32(env, argv[0], &fd) || !mio_i32(env, argv[1], &level) || !mio_i32(env, argv[2], &name) ||
+      !mio_buffer(env, argv[3], &out, &size))
+    return NULL;
+  socklen_t len = (socklen_t)size;
+  if (getsockopt(fd, level, name, out, &len) < 0) return mio_int(env, -errno);
+  return mio_int(env, len);
+}
+
+/* setsockopt(fd, level, name, value: Buffer, length): 0 | -errno (struct options). */
+static napi_value mio_setsockopt(napi_env env, napi_callback_info info) {
+  MIO_ARGS(5);
+  int32_t fd, level, name, len;
+  char* value;
+  size_t size;
+  if (!mio_i32(env, argv[0], &fd) || !mio_i32(env, argv[1], &level) || !mio_i32(env, argv[2], &name) ||
+      !mio_buffer(env, argv[3], &value, &size) || !mio_i32(env, argv[4], &len))
+    return NULL;
+  if (len < 0 || (size_t)len > size) {
+    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", "option length out of the buffer's bounds");
+    return NULL;
+  }
+  return mio_int(env, setsockopt(fd, level, name, value, (socklen_t)len) < 0 ? -errno : 0);
+}
+
+/* getsockname/getpeername(fd, out: Buffer): address length | -errno (out zero-filled). */
+static napi_value mio_sockname(napi_env env, napi_callback_info info, int peer) {
+  MIO_ARGS(2);
+  int32_t fd;
+  char* out;
+  size_t size;
+  if (!mio_i32(env, argv[0], &fd) || !mio_buffer(env, argv[1], &out, &size)) return NULL;
+  struct sockaddr_storage addr;
+  socklen_t alen = sizeof(addr);
+  int r = peer ? getpeername(fd, (struct sockaddr*)&addr, &alen) : getsockname(fd, (struct sockaddr*)&addr, &alen);
+  if (r < 0) return mio_int(env, -errno);
+  size_t copy = alen < size ? alen : size;
+  memcpy(out, &addr, copy);
+  if (copy < size) memset(out + copy, 0, size - copy);
+  return mio_int(env, alen);
+}
+
+static napi_value mio_getsockname(napi_env env, napi_callback_info info) { return mio_sockname(env, info, 0); }
+static napi_value mio_getpeername(napi_env env, napi_callback_info info) { return mio_sockname(env, info, 1); }
+
+/* ------------------------------------------------------------------------------------ */
+
+static void mio_set_int(napi_env env, napi_value obj, const char* name, int64_t value) {
+  napi_set_named_property(env, obj, name, mio_int(env, value));
+}
+
+static napi_value mio_constants(napi_env env) {
+  napi_value c;
+  napi_create_object(env, &c);
+#define C(name) mio_set_int(env, c, #name, name)
+  C(EPOLLIN); C(EPOLLOUT); C(EPOLLPRI); C(EPOLLERR); C(EPOLLHUP); C(EPOLLRDHUP); C(EPOLLET);
+  C(EPOLL_CTL_ADD); C(EPOLL_CTL_DEL); C(EPOLL_CTL_MOD);
+  C(AF_INET); C(AF_INET6); C(AF_UNIX); C(AF_UNSPEC);
+  C(SOCK_STREAM); C(SOCK_DGRAM); C(SOCK_SEQPACKET);
+  C(SOL_SOCKET); C(IPPROTO_TCP); C(IPPROTO_UDP); C(IPPROTO_IP); C(IPPROTO_IPV6);
+  C(SO_REUSEADDR); C(SO_REUSEPORT); C(SO_KEEPALIVE); C(SO_LINGER); C(SO_RCVBUF); C(SO_SNDBUF);
+  C(SO_ERROR); C(SO_BROADCAST); C(SO_TYPE);
+  C(TCP_NODELAY); C(TCP_KEEPIDLE); C(TCP_KEEPINTVL); C(TCP_KEEPCNT);
+  C(IPV6_V6ONLY); C(IPV6_UNICAST_HOPS); C(IPV6_MULTICAST_HOPS); C(IPV6_MULTICAST_LOOP);
+  C(IPV6_JOIN_GROUP); C(IPV6_LEAVE_GROUP); C(IPV6_MULTICAST_IF);
+  C(IP_TTL); C(IP_MULTICAST_TTL); C(IP_MULTICAST_LOOP); C(IP_ADD_MEMBERSHIP); C(IP_DROP_MEMBERSHIP);
+  C(IP_MULTICAST_IF);
+  C(SHUT_RD); C(SHUT_WR); C(SHUT_RDWR);
+  C(MSG_PEEK); C(MSG_TRUNC); C(MSG_DONTWAIT);
+#undef C
+  return c;
+}
+
+typedef struct {
+  const char* name;
+  napi_callback cb;
+} mio_fn;
+
+static napi_value mio_init(napi_env env, napi_value exports) {
+  static const mio_fn fns[] = {
+      {"pollCreate", mio_poll_create}, {"pollCtl", mio_poll_ctl},     {"pollWait", mio_poll_wait},
+      {"pollRef", mio_poll_ref},       {"pollFd", mio_poll_fd},       {"pollClose", mio_poll_close},
+      {"eventfd", mio_eventfd},        {"eventfdWrite", mio_eventfd_write}, {"eventfdRead", mio_eventfd_read},
+      {"socket", mio_socket},          {"socketpair", mio_socketpair}, {"bind", mio_bind},
+      {"connect", mio_connect},        {"listen", mio_listen},        {"accept", mio_accept},
+      {"read", mio_read},              {"write", mio_write},          {"readv", mio_readv},
+      {"writev", mio_writev},          {"recvFrom", mio_recv_from},   {"sendTo", mio_send_to},
+      {"shutdown", mio_shutdown},      {"close", mio_close},          {"getsockoptInt", mio_getsockopt_int},
+      {"setsockoptInt", mio_setsockopt_int}, {"getsockopt", mio_getsockopt}, {"setsockopt", mio_setsockopt},
+      {"getsockname", mio_getsockname}, {"getpeername", mio_getpeername},
+  };
+  for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+    napi_value fn;
+    napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &fn);
+    napi_set_named_property(env, exports, fns[i].name, fn);
+  }
+  napi_set_named_property(env, exports, "constants", mio_constants(env));
+  napi_value backend;
+  napi_create_string_utf8(env, "epoll", NAPI_AUTO_LENGTH, &backend);
+  napi_set_named_property(env, exports, "backend", backend);
+  return exports;
+}
+
+#else /* not Linux: load, but offer no backend (see ../BACKEND.md for kqueue). */
+
+static napi_value mio_init(napi_env env, napi_value exports) {
+  napi_value backend;
+  napi_get_null(env, &backend);
+  napi_set_named_property(env, exports, "backend", backend);
+  return exports;
+}
+
+#endif
+
+NAPI_MODULE_INIT() { return mio_init(env, exports); }

@@ -1,0 +1,73 @@
+// The shape of the compiled addon (native/mio.c). MUST MATCH the function table in
+// mio_init(). Every function returns a negative errno on failure, never throws for an OS
+// error (it throws TypeError/RangeError only for arguments of the wrong type).
+import loader from '../loader.cjs';
+import { NativeUnavailableError } from '../native-unavailable-error.js';
+
+/** An opaque handle to one native poll (an epoll instance and its libuv poll handle). */
+export type PollHandle = { readonly __pollHandle: unique symbol };
+
+export interface NativeConstants {
+  readonly EPOLLIN: number;
+  readonly EPOLLOUT: number;
+  readonly EPOLLPRI: number;
+  readonly EPOLLERR: number;
+  readonly EPOLLHUP: number;
+  readonly EPOLLRDHUP: number;
+  readonly EPOLLET: number;
+  readonly EPOLL_CTL_ADD: number;
+  readonly EPOLL_CTL_DEL: number;
+  readonly EPOLL_CTL_MOD: number;
+  readonly [name: string]: number;
+}
+
+export interface NativeBinding {
+  readonly backend: string | null;
+  readonly constants: NativeConstants;
+  pollCreate(events: Uint32Array, callback: (count: number) => void, receiver: object): PollHandle | number;
+  pollCtl(poll: PollHandle, op: number, fd: number, token: number, events: number): number;
+  pollWait(poll: PollHandle, timeout: number): number;
+  pollRef(poll: PollHandle, ref: boolean): void;
+  pollFd(poll: PollHandle): number;
+  pollClose(poll: PollHandle): void;
+  eventfd(): number;
+  eventfdWrite(fd: number): number;
+  eventfdRead(fd: number): number;
+  socket(domain: number, type: number, protocol: number): number;
+  socketpair(domain: number, type: number, protocol: number, out: Int32Array): number;
+  bind(fd: number, address: Uint8Array, length: number): number;
+  connect(fd: number, address: Uint8Array, length: number): number;
+  listen(fd: number, backlog: number): number;
+  accept(fd: number, out: Int32Array, max: number): number;
+  read(fd: number, buffer: Uint8Array, offset: number, length: number): number;
+  write(fd: number, buffer: Uint8Array, offset: number, length: number): number;
+  readv(fd: number, buffers: readonly Uint8Array[]): number;
+  writev(fd: number, buffers: readonly Uint8Array[]): number;
+  recvFrom(fd: number, buffer: Uint8Array, offset: number, length: number, flags: number, address: Uint8Array): number;
+  sendTo(fd: number, buffer: Uint8Array, offset: number, length: number, flags: number, address: Uint8Array, addressLength: number): number;
+  shutdown(fd: number, how: number): number;
+  close(fd: number): number;
+  getsockoptInt(fd: number, level: number, name: number): number;
+  setsockoptInt(fd: number, level: number, name: number, value: number): number;
+  getsockopt(fd: number, level: number, name: number, out: Uint8Array): number;
+  setsockopt(fd: number, level: number, name: number, value: Uint8Array, length: number): number;
+  getsockname(fd: number, out: Uint8Array): number;
+  getpeername(fd: number, out: Uint8Array): number;
+}
+
+const loaded = loader.binding as NativeBinding | null;
+
+/** The addon, when it loaded and has a backend for this platform; otherwise null. */
+export const binding: NativeBinding | null = loaded !== null && loaded.backend !== null ? loaded : null;
+
+/** Why the addon is unavailable (null when it is available). */
+export const bindingError: Error | null =
+  binding !== null
+    ? null
+    : (loader.loadError ?? new Error(`@rt/mio-native has no backend for ${process.platform} (epoll is Linux only; see BACKEND.md)`));
+
+/** The addon, or a thrown NativeUnavailableError. */
+export function native(): NativeBinding {
+  if (binding === null) throw new NativeUnavailableError(bindingError);
+  return binding;
+}

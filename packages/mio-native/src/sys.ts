@@ -1,0 +1,204 @@
+// Non-blocking socket syscalls on raw fds: the functions exported as `sys`.
+//
+// Every function returns a byte count, an fd or 0 on success and a NEGATIVE ERRNO on
+// failure (`-11` is EAGAIN): no exception and no allocation on the hot path (read, write,
+// accept, recvFrom, sendTo with a pre-encoded address). Name an errno with `errnoName`, or
+// turn a result into a thrown `OsError` with `OsError.check(result, 'read')`. Sockets are
+// created non-blocking and close-on-exec; writes use MSG_NOSIGNAL (no SIGPIPE).
+//
+// Wrong argument TYPES (not a Buffer, not a number) and out-of-bounds offsets throw
+// TypeError/RangeError: those are bugs, not OS conditions.
+import { binding, native } from './internal/binding.js';
+import type { NativeBinding } from './internal/binding.js';
+import { encodeSocketAddress, SOCKET_ADDRESS_SIZE } from './socket-address.js';
+import type { SocketAddress } from './socket-address.js';
+import { OsError } from './os-error.js';
+
+const loaded: NativeBinding | null = binding;
+const scratch = Buffer.alloc(SOCKET_ADDRESS_SIZE);
+const optionScratch = Buffer.alloc(32);
+
+function n(): NativeBinding {
+  return loaded ?? native();
+}
+
+/** Creates a non-blocking, close-on-exec socket: `socket(domain, type, protocol)`. Returns the fd. */
+export function socket(domain: number, type: number, protocol = 0): number {
+  return n().socket(domain, type, protocol);
+}
+
+/** Creates a connected pair of non-blocking sockets into `out[0]`, `out[1]`. Returns 0. */
+export function socketPair(domain: number, type: number, out: Int32Array, protocol = 0): number {
+  return n().socketpair(domain, type, protocol, out);
+}
+
+/** Binds `fd` to `address`. Returns 0. */
+export function bind(fd: number, address: SocketAddress): number {
+  const length = encodeSocketAddress(address, scratch);
+  return n().bind(fd, scratch, length);
+}
+
+/**
+ * Starts connecting `fd` to `address`. Returns 0 when connected at once, `-EINPROGRESS`
+ * (-115) while the connection is being established: wait for writable, then read the
+ * outcome with {@link takeError}.
+ */
+export function connect(fd: number, address: SocketAddress): number {
+  const length = encodeSocketAddress(address, scratch);
+  return n().connect(fd, scratch, length);
+}
+
+/** Marks `fd` as listening with the given backlog. Returns 0. */
+export function listen(fd: number, backlog = 511): number {
+  return n().listen(fd, backlog);
+}
+
+/**
+ * Accepts up to `max` (default `out.length`) pending connections into `out` (non-blocking,
+ * close-on-exec). Returns how many; `-EAGAIN` when none is pending. An error after the
+ * first accepted connection is reported by the next call.
+ */
+export function accept(fd: number, out: Int32Array, max = out.length): number {
+  return n().accept(fd, out, max);
+}
+
+/** Reads into `buffer[offset, offset + length)`. Returns bytes read, 0 at end of stream. */
+export function read(fd: number, buffer: Uint8Array, offset = 0, length = buffer.length - offset): number {
+  return (loaded ?? native()).read(fd, buffer, offset, length);
+}
+
+/** Writes `buffer[offset, offset + length)`. Returns bytes written (may be fewer). */
+export function write(fd: number, buffer: Uint8Array, offset = 0, length = buffer.length - offset): number {
+  return (loaded ?? native()).write(fd, buffer, offset, length);
+}
+
+/** Scatter read into up to 64 buffers, in order. Returns total bytes read. */
+export function readv(fd: number, buffers: readonly Uint8Array[]): number {
+  return n().readv(fd, buffers);
+}
+
+/** Gather write from up to 64 buffers, in order. Returns total bytes written. */
+export function writev(fd: number, buffers: readonly Uint8Array[]): number {
+  return n().writev(fd, buffers);
+}
+
+/**
+ * Receives one datagram into `buffer[offset, offset + length)` and the sender's address
+ * into `address` (at least {@link SOCKET_ADDRESS_SIZE} bytes; decode it with
+ * `decodeSocketAddress`). Returns the datagram's bytes (truncated to `length`).
+ */
+export function recvFrom(fd: number, buffer: Uint8Array, offset: number, length: number, address: Uint8Array, flags = 0): number {
+  return n().recvFrom(fd, buffer, offset, length, flags, address);
+}
+
+/**
+ * Sends `buffer[offset, offset + length)` to `address` (or to the connected peer when
+ * `address` is null). Returns bytes sent.
+ */
+export function sendTo(fd: number, buffer: Uint8Array, offset: number, length: number, address: SocketAddress | null, flags = 0): number {
+  if (address === null) return n().sendTo(fd, buffer, offset, length, flags, scratch, 0);
+  const addressLength = encodeSocketAddress(address, scratch);
+  return n().sendTo(fd, buffer, offset, length, flags, scratch, addressLength);
+}
+
+/**
+ * Like {@link sendTo} with an address already encoded by `encodeSocketAddress` (no
+ * encoding per datagram).
+ */
+export function sendToEncoded(fd: number, buffer: Uint8Array, offset: number, length: number, address: Uint8Array, addressLength: number, flags = 0): number {
+  return n().sendTo(fd, buffer, offset, length, flags, address, addressLength);
+}
+
+/** Shuts down the read side, the write side or both. Returns 0. */
+export function shutdown(fd: number, how: 'read' | 'write' | 'both'): number {
+  const c = n().constants;
+  const value = how === 'read' ? c['SHUT_RD'] : how === 'write' ? c['SHUT_WR'] : how === 'both' ? c['SHUT_RDWR'] : undefined;
+  if (value === undefined) throw new TypeError(`shutdown: how must be 'read', 'write' or 'both', got ${JSON.stringify(how)}`);
+  return n().shutdown(fd, value);
+}
+
+/** Closes `fd`. Returns 0 (the fd is released even when an error is returned). */
+export function close(fd: number): number {
+  return n().close(fd);
+}
+
+/** Reads an integer socket option (`SO_RCVBUF`, `TCP_NODELAY`, …). Returns the value (≥ 0). */
+export function getSocketOption(fd: number, level: number, name: number): number {
+  return n().getsockoptInt(fd, level, name);
+}
+
+/** Sets an integer socket option (booleans as 0/1). Returns 0. */
+export function setSocketOption(fd: number, level: number, name: number, value: number): number {
+  return n().setsockoptInt(fd, level, name, value);
+}
+
+/** Reads a structured socket option into `out`. Returns the option's length. */
+export function getSocketOptionBytes(fd: number, level: number, name: number, out: Uint8Array): number {
+  return n().getsockopt(fd, level, name, out);
+}
+
+/** Sets a structured socket option from `value[0, length)`. Returns 0. */
+export function setSocketOptionBytes(fd: number, level: number, name: number, value: Uint8Array, length = value.length): number {
+  return n().setsockopt(fd, level, name, value, length);
+}
+
+/** Reads the pending socket error (SO_ERROR) and clears it: 0 or a negative errno. */
+export function takeError(fd: number): number {
+  const c = n().constants;
+  const r = n().getsockoptInt(fd, c['SOL_SOCKET']!, c['SO_ERROR']!);
+  return r < 0 ? r : -r;
+}
+
+/**
+ * Sets SO_LINGER: `null` turns lingering off, a number of seconds turns it on (0: close
+ * resets the connection). Returns 0.
+ */
+export function setLinger(fd: number, seconds: number | null): number {
+  if (seconds !== null && (!Number.isInteger(seconds) || seconds < 0)) throw new RangeError(`setLinger: seconds must be null or an integer >= 0, got ${String(seconds)}`);
+  const c = n().constants;
+  optionScratch.writeInt32LE(seconds === null ? 0 : 1, 0);
+  optionScratch.writeInt32LE(seconds ?? 0, 4);
+  return n().setsockopt(fd, c['SOL_SOCKET']!, c['SO_LINGER']!, optionScratch, 8);
+}
+
+/**
+ * Reads SO_LINGER: `null` when lingering is off, else its seconds. Not on the hot path, so
+ * it throws `OsError` on failure.
+ */
+export function getLinger(fd: number): number | null {
+  const c = n().constants;
+  OsError.check(n().getsockopt(fd, c['SOL_SOCKET']!, c['SO_LINGER']!, optionScratch), 'getsockopt', 'SO_LINGER');
+  return optionScratch.readInt32LE(0) === 0 ? null : optionScratch.readInt32LE(4);
+}
+
+/**
+ * Joins (`join = true`) or leaves an IPv4 multicast group on the interface with IPv4
+ * address `interfaceAddress` ('0.0.0.0': any). Returns 0.
+ */
+export function setMulticastMembershipV4(fd: number, group: string, interfaceAddress: string, join: boolean): number {
+  const c = n().constants;
+  encodeSocketAddress({ family: 'IPv4', address: group, port: 0 }, scratch);
+  optionScratch.set(scratch.subarray(4, 8), 0);
+  encodeSocketAddress({ family: 'IPv4', address: interfaceAddress, port: 0 }, scratch);
+  optionScratch.set(scratch.subarray(4, 8), 4);
+  return n().setsockopt(fd, c['IPPROTO_IP']!, join ? c['IP_ADD_MEMBERSHIP']! : c['IP_DROP_MEMBERSHIP']!, optionScratch, 8);
+}
+
+/** Joins or leaves an IPv6 multicast group on interface index `interfaceIndex` (0: any). Returns 0. */
+export function setMulticastMembershipV6(fd: number, group: string, interfaceIndex: number, join: boolean): number {
+  const c = n().constants;
+  encodeSocketAddress({ family: 'IPv6', address: group, port: 0 }, scratch);
+  optionScratch.set(scratch.subarray(8, 24), 0);
+  optionScratch.writeUInt32LE(interfaceIndex, 16);
+  return n().setsockopt(fd, c['IPPROTO_IPV6']!, join ? c['IPV6_JOIN_GROUP']! : c['IPV6_LEAVE_GROUP']!, optionScratch, 20);
+}
+
+/** Writes the local address of `fd` into `out` (≥ 128 bytes). Returns the address length. */
+export function getSocketName(fd: number, out: Uint8Array): number {
+  return n().getsockname(fd, out);
+}
+
+/** Writes the peer address of `fd` into `out` (≥ 128 bytes). Returns the address length. */
+export function getPeerName(fd: number, out: Uint8Array): number {
+  return n().getpeername(fd, out);
+}
