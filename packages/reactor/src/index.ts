@@ -1,4 +1,28 @@
-// @rt/reactor: I/O driver: tokens, interests, readiness records and waiters over @rt/mio-native (or a pure-TypeScript fake backend).
+// @rt/reactor: the I/O driver. It registers fds with an event source (the epoll addon of
+// `@rt/mio-native`, or a fake for tests) and turns batches of readiness events into woken
+// waiters. `@rt/net` builds its sockets on it; application code rarely uses it directly.
 //
-// No code yet: this package's issue has not landed. It exports nothing rather than a stub.
-export {};
+// A guide:
+// - `Reactor`: `register(fd, interest)` → `Registration`; `metrics()`; `close()`.
+// - `Registration`: `readiness(interest, { signal })` waits (cancel safe),
+//   `clearReadiness(event)` after EAGAIN, `tryIo`/`io` wrap the try-syscall-clear loop,
+//   `deregister()` before closing the fd.
+// - `ReadyEvent`: what a wait resolves to (Ready bits + tick, one integer).
+// - `ReactorBackend`: the event-source contract; `NativeBackend` (epoll) and
+//   `FakeBackend` (push events by hand, deterministic tests) implement it.
+// - `Interest`, `Ready`: the bit sets, re-exported from `@rt/mio-native`.
+//
+// Example (the read loop of a non-blocking socket):
+//   const reactor = new Reactor();
+//   const registration = reactor.register(fd, Interest.READABLE | Interest.WRITABLE);
+//   const n = await registration.io(Interest.READABLE, () => sys.read(fd, buffer), { signal });
+export { Reactor } from './reactor.js';
+export type { ReactorOptions, ReactorMetrics } from './reactor.js';
+export { Registration } from './registration.js';
+export type { WaitOptions } from './registration.js';
+export { ReadyEvent } from './ready-event.js';
+export { ClosedError } from './closed-error.js';
+export { NativeBackend } from './native-backend.js';
+export { FakeBackend } from './fake-backend.js';
+export type { ReactorBackend } from './backend.js';
+export { Interest, Ready } from '@rt/mio-native';

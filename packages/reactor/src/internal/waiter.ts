@@ -1,0 +1,27 @@
+// A minimal waiter (promise + AbortSignal), local to the reactor because the reactor sits
+// below @rt/scheduler and cannot import the runtime's waiter contract. Replace it with that
+// contract once the scheduler exports one; keep the observable behaviour: abort rejects
+// with an error whose `code` is 'ERR_RT_CANCELLED' and whose `name` is 'Cancelled'.
+
+/** The reactor's stand-in for the scheduler's `Cancelled` (same code and name). */
+export class Cancelled extends Error {
+  readonly code = 'ERR_RT_CANCELLED';
+
+  constructor(reason?: unknown) {
+    super('the operation was cancelled', reason === undefined ? undefined : { cause: reason });
+    this.name = 'Cancelled';
+  }
+}
+
+/** One pending `readiness()` call, linked into its ScheduledIo's FIFO list. */
+export interface Waiter {
+  /** Ready bits that satisfy this waiter. */
+  mask: number;
+  resolve: (value: number) => void;
+  reject: (error: Error) => void;
+  signal: AbortSignal | null;
+  onAbort: (() => void) | null;
+  prev: Waiter | null;
+  next: Waiter | null;
+  linked: boolean;
+}

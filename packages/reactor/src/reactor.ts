@@ -1,0 +1,232 @@
+// The reactor: fd → ScheduledIo records, fed by one backend batch at a time.
+//
+// How and why
+// -----------
+// A backend delivers a batch of (token, Ready) pairs in one call (one native crossing per
+// epoll wake-up). Dispatch runs in two passes:
+//   1. decode: bump the tick once for the batch; for each pair, look the token up (a token
+//      that is no longer registered is a STALE event — its fd was deregistered, maybe even
+//      reused by a new registration with a different token, in the same batch — and is
+//      dropped and counted), OR the bits into the record's cached readiness, stamp the
+//      tick, and queue the record once if it has waiters;
+//   2. wake: for each queued record, resolve (FIFO) every waiter whose mask matches.
+// Waking after decoding means every waiter sees the complete readiness of its batch (data
+// and FIN in one event, or READABLE and WRITABLE in two events of one batch).
+//
+// Tokens are 32-bit counters, never reused while registered, so events are keyed by token
+// and never by fd. The backend is ref'd exactly while some waiter exists: an idle reactor
+// never keeps the process alive; a task waiting for I/O does.
+import { available } from '@rt/mio-native';
+import type { ReactorBackend } from './backend.js';
+import { ClosedError } from './closed-error.js';
+import { NativeBackend } from './native-backend.js';
+import { Registration } from './registration.js';
+import type { Driver } from './internal/driver.js';
+import { ScheduledIo, TICK_MASK, READY_BITS } from './internal/scheduled-io.js';
+import type { Waiter } from './internal/waiter.js';
+import { Interest } from '@rt/mio-native';
+
+/** Options for {@link Reactor}. */
+export interface ReactorOptions {
+  /** The event source; a {@link NativeBackend} when omitted. */
+  readonly backend?: ReactorBackend;
+}
+
+/** Counters of a {@link Reactor}, as returned by {@link Reactor.metrics}. */
+export interface ReactorMetrics {
+  /** The backend's name (`'epoll'`, `'fake'`). */
+  readonly backend: string;
+  /** Events received (including stale ones). */
+  readonly events: number;
+  /** Batches received (calls from the backend). */
+  readonly batches: number;
+  /** Events for tokens no longer registered, dropped. */
+  readonly staleEvents: number;
+  /** Waiters woken. */
+  readonly wakeups: number;
+  /** Fds registered now. */
+  readonly registered: number;
+  /** Waiters pending now. */
+  readonly waiters: number;
+}
+
+/**
+ * The I/O driver: registers fds with a backend and turns batches of readiness events into
+ * woken waiters, as Tokio's I/O driver.
+ *
+ * `register(fd, interest)` returns a {@link Registration}; its `readiness()` waits are
+ * resolved when the backend reports the fd ready. One reactor per thread is the intended
+ * use (the runtime owns it); several are allowed (each has its own epoll instance).
+ *
+ * **Cancellation:** see {@link Registration}: waits are cancel safe.
+ *
+ * **Errors:** the constructor throws `NativeUnavailableError` when no backend is given and
+ * the addon is not available ({@link Reactor.isNativeAvailable}); `register` throws
+ * `RangeError` for a bad fd or interest, the backend's `OsError` (`EBADF`, `EEXIST`,
+ * `EPERM` for regular files) and {@link ClosedError} after `close()`.
+ *
+ * **Example**
+ * ```ts
+ * import { Reactor, Interest } from '@rt/reactor';
+ * const reactor = new Reactor();
+ * const registration = reactor.register(fd, Interest.READABLE);
+ * await registration.readiness(Interest.READABLE);
+ * registration.deregister();
+ * reactor.close();
+ * ```
+ */
+export class Reactor {
+  /** Whether the native backend can be used on this machine. */
+  static readonly isNativeAvailable: boolean = available;
+
+  readonly #backend: ReactorBackend;
+  readonly #ios = new Map<number, ScheduledIo>();
+  readonly #pending: ScheduledIo[] = [];
+  readonly #driver: Driver;
+  #nextToken = 1;
+  #tick = 0;
+  #waiters = 0;
+  #events = 0;
+  #batches = 0;
+  #stale = 0;
+  #wakeups = 0;
+  #closed = false;
+
+  constructor(options: ReactorOptions = {}) {
+    this.#backend = options.backend ?? new NativeBackend();
+    this.#driver = {
+      waiterAdded: () => {
+        if (this.#waiters++ === 0) this.#backend.ref();
+      },
+      waiterRemoved: () => {
+        if (--this.#waiters === 0) this.#backend.unref();
+      },
+      deregister: (io) => this.#deregister(io),
+    };
+    this.#backend.start(this.#dispatch);
+  }
+
+  /** The backend in use. */
+  get backend(): ReactorBackend {
+    return this.#backend;
+  }
+
+  /** Whether {@link Reactor.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Registers `fd` (edge-triggered) for `interest`; returns its {@link Registration}. */
+  register(fd: number, interest: number): Registration {
+    if (this.#closed) throw new ClosedError('Reactor.register: the reactor is closed');
+    if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) throw new RangeError(`Reactor.register: expected a file descriptor, got ${String(fd)}`);
+    Interest.check(interest);
+    let token = this.#nextToken;
+    while (this.#ios.has(token)) token = (token + 1) >>> 0 || 1;
+    this.#nextToken = (token + 1) >>> 0 || 1;
+    this.#backend.register(fd, token, interest);
+    const io = new ScheduledIo(fd, token, interest);
+    this.#ios.set(token, io);
+    return new Registration(this.#driver, io);
+  }
+
+  /** A snapshot of the counters. */
+  metrics(): ReactorMetrics {
+    return {
+      backend: this.#backend.name,
+      events: this.#events,
+      batches: this.#batches,
+      staleEvents: this.#stale,
+      wakeups: this.#wakeups,
+      registered: this.#ios.size,
+      waiters: this.#waiters,
+    };
+  }
+
+  /**
+   * Deregisters every fd (their pending waits reject with {@link ClosedError}) and closes
+   * the backend. Registered fds are not closed. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const io of [...this.#ios.values()]) {
+      try {
+        this.#deregister(io);
+      } catch {
+        // The fd may already be closed (EBADF): closing the backend forgets it anyway.
+      }
+    }
+    this.#backend.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #deregister(io: ScheduledIo): void {
+    if (!io.registered) return;
+    io.registered = false;
+    this.#ios.delete(io.token);
+    let failure: unknown = null;
+    try {
+      this.#backend.deregister(io.fd);
+    } catch (error) {
+      failure = error;
+    }
+    const closed = new ClosedError(`fd ${io.fd} was deregistered`);
+    for (let waiter = io.head; waiter !== null; ) {
+      const next: Waiter | null = waiter.next;
+      io.unlink(waiter);
+      this.#release(waiter);
+      waiter.reject(closed);
+      waiter = next;
+    }
+    if (failure !== null) throw failure;
+  }
+
+  #release(waiter: Waiter): void {
+    if (waiter.onAbort !== null) {
+      waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.onAbort = null;
+    }
+    if (--this.#waiters === 0) this.#backend.unref();
+  }
+
+  readonly #dispatch = (events: Uint32Array, count: number): void => {
+    const tick = (this.#tick = (this.#tick + 1) & TICK_MASK);
+    const ios = this.#ios;
+    const pending = this.#pending;
+    this.#batches++;
+    this.#events += count;
+    for (let i = 0; i < count; i++) {
+      const io = ios.get(events[2 * i]!);
+      if (io === undefined) {
+        this.#stale++;
+        continue;
+      }
+      io.ready |= events[2 * i + 1]!;
+      io.tick = tick;
+      if (io.head !== null && !io.queued) {
+        io.queued = true;
+        pending.push(io);
+      }
+    }
+    for (let i = 0; i < pending.length; i++) {
+      const io = pending[i]!;
+      io.queued = false;
+      for (let waiter = io.head; waiter !== null; ) {
+        const next: Waiter | null = waiter.next;
+        const ready = io.ready & waiter.mask;
+        if (ready !== 0) {
+          io.unlink(waiter);
+          this.#release(waiter);
+          this.#wakeups++;
+          waiter.resolve((tick << READY_BITS) | ready);
+        }
+        waiter = next;
+      }
+    }
+    pending.length = 0;
+  };
+}

@@ -1,0 +1,179 @@
+import { constants as osConstants } from 'node:os';
+import { Interest, Ready } from '@rt/mio-native';
+import { ClosedError } from './closed-error.js';
+import type { Driver } from './internal/driver.js';
+import { READY_BITS, READY_MASK } from './internal/scheduled-io.js';
+import type { ScheduledIo } from './internal/scheduled-io.js';
+import { Cancelled } from './internal/waiter.js';
+import type { Waiter } from './internal/waiter.js';
+import type { ReadyEvent } from './ready-event.js';
+
+/** `-EAGAIN` on this platform, as the `sys` wrappers of `@rt/mio-native` return it. */
+const EAGAIN = -(osConstants.errno.EAGAIN ?? 11);
+const NOT_CLOSED = ~Ready.ALL_CLOSED;
+
+/** Options of the waiting methods. */
+export interface WaitOptions {
+  /** Aborting it rejects the wait with a `Cancelled` error (`code` `'ERR_RT_CANCELLED'`). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * One fd registered with a {@link Reactor}: cached readiness and the tasks waiting for it,
+ * as Tokio's `Registration` (the `IoSource` of `@rt/net`'s sockets).
+ *
+ * The pattern, for a non-blocking fd: wait with `readiness(interest)`, try the syscall,
+ * and on EAGAIN call `clearReadiness(event)` and wait again — or let `tryIo`/`io` do that.
+ * Readiness is edge-triggered and cached: it stays set until cleared after an EAGAIN (or
+ * a short read), so never clear it otherwise. Closed bits (`READ_CLOSED`,
+ * `WRITE_CLOSED`) are sticky. Waiters are woken in FIFO order, after their whole batch of
+ * events has been decoded.
+ *
+ * **Cancellation:** `readiness()` and `io()` are cancel safe: aborting the signal removes
+ * the waiter and rejects with `Cancelled` (`code` `'ERR_RT_CANCELLED'`, `name`
+ * `'Cancelled'`); no readiness is consumed by a wait, so an event that arrives while (or
+ * just after) a wait is aborted stays cached for the next caller. An abort after the wait
+ * resolved has no effect.
+ *
+ * **Errors:** waits reject with {@link ClosedError} (`'ERR_RT_CLOSED'`) once the
+ * registration is deregistered or the reactor closed, including waits pending at that
+ * moment; a bad interest throws `RangeError` at once; `deregister()` throws the backend's
+ * `OsError` (e.g. `EBADF` when the fd was closed before it was deregistered).
+ *
+ * **Example**
+ * ```ts
+ * import { Reactor, Interest } from '@rt/reactor';
+ * import { sys } from '@rt/mio-native';
+ * const reactor = new Reactor();
+ * const registration = reactor.register(fd, Interest.READABLE | Interest.WRITABLE);
+ * const buffer = Buffer.alloc(65536);
+ * const n = await registration.io(Interest.READABLE, () => sys.read(fd, buffer));
+ * registration.deregister();
+ * ```
+ */
+export class Registration {
+  readonly #io: ScheduledIo;
+  readonly #driver: Driver;
+
+  /** Created by {@link Reactor.register}; not for direct use. */
+  constructor(driver: Driver, io: ScheduledIo) {
+    this.#driver = driver;
+    this.#io = io;
+  }
+
+  /** The registered fd. */
+  get fd(): number {
+    return this.#io.fd;
+  }
+
+  /** The token the backend reports this fd under (unique while registered). */
+  get token(): number {
+    return this.#io.token;
+  }
+
+  /** The interest the fd was registered with. */
+  get interest(): number {
+    return this.#io.interest;
+  }
+
+  /** False once deregistered or once the reactor closed. */
+  get isRegistered(): boolean {
+    return this.#io.registered;
+  }
+
+  #mask(interest: number, what: string): number {
+    if (!Number.isInteger(interest) || interest <= 0 || interest > 15 || (interest & ~(this.#io.interest | Interest.ERROR)) !== 0) {
+      throw new RangeError(`Registration.${what}: interest ${String(interest)} is not within the registered interest ${this.#io.interest} (plus Interest.ERROR)`);
+    }
+    return Interest.readyMask(interest);
+  }
+
+  /**
+   * Waits until the fd is ready for `interest`; resolves with a {@link ReadyEvent} holding
+   * the satisfying Ready bits (`READABLE` or `READ_CLOSED` for `Interest.READABLE`, …).
+   * Resolves at once when cached readiness already satisfies it.
+   */
+  readiness(interest: number, options: WaitOptions = {}): Promise<ReadyEvent> {
+    const mask = this.#mask(interest, 'readiness');
+    const io = this.#io;
+    if (!io.registered) return Promise.reject(new ClosedError(`Registration.readiness: fd ${io.fd} is not registered`));
+    const signal = options.signal ?? null;
+    if (signal?.aborted) return Promise.reject(new Cancelled(signal.reason));
+    const ready = io.ready & mask;
+    if (ready !== 0) return Promise.resolve((io.tick << READY_BITS) | ready);
+    const driver = this.#driver;
+    return new Promise<ReadyEvent>((resolve, reject) => {
+      const waiter: Waiter = { mask, resolve, reject, signal, onAbort: null, prev: null, next: null, linked: false };
+      io.push(waiter);
+      driver.waiterAdded();
+      if (signal !== null) {
+        const onAbort = (): void => {
+          if (!waiter.linked) return;
+          io.unlink(waiter);
+          driver.waiterRemoved();
+          reject(new Cancelled(signal.reason));
+        };
+        waiter.onAbort = onAbort;
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+  }
+
+  /**
+   * Returns the cached readiness for `interest` as a {@link ReadyEvent} if any satisfying
+   * bit is set, else `null`. Never waits.
+   */
+  tryReadiness(interest: number): ReadyEvent | null {
+    const ready = this.#io.ready & this.#mask(interest, 'tryReadiness');
+    return ready === 0 ? null : (this.#io.tick << READY_BITS) | ready;
+  }
+
+  /**
+   * Clears the bits of `event` from the cached readiness, unless a newer event arrived
+   * since `event` was produced (its tick differs). Closed bits are never cleared.
+   */
+  clearReadiness(event: ReadyEvent): void {
+    const io = this.#io;
+    if (io.tick === event >>> READY_BITS) io.ready &= ~(event & READY_MASK & NOT_CLOSED);
+  }
+
+  /**
+   * Runs `syscall` if the fd is ready for `interest` and returns its result; returns
+   * `-EAGAIN` without calling it when not ready. A `-EAGAIN` from `syscall` clears the
+   * readiness it ran under. Never waits.
+   */
+  tryIo(interest: number, syscall: () => number): number {
+    const io = this.#io;
+    const ready = io.ready & this.#mask(interest, 'tryIo');
+    if (ready === 0) return EAGAIN;
+    const event = (io.tick << READY_BITS) | ready;
+    const result = syscall();
+    if (result === EAGAIN) this.clearReadiness(event);
+    return result;
+  }
+
+  /**
+   * Waits for `interest`, runs `syscall`, and repeats while it returns `-EAGAIN`; resolves
+   * with the first other result (a count or another negative errno).
+   */
+  async io(interest: number, syscall: () => number, options: WaitOptions = {}): Promise<number> {
+    for (;;) {
+      const event = await this.readiness(interest, options);
+      const result = syscall();
+      if (result !== EAGAIN) return result;
+      this.clearReadiness(event);
+    }
+  }
+
+  /**
+   * Stops watching the fd (call it BEFORE closing the fd). Pending waits reject with
+   * {@link ClosedError}. Idempotent.
+   */
+  deregister(): void {
+    this.#driver.deregister(this.#io);
+  }
+
+  [Symbol.dispose](): void {
+    this.deregister();
+  }
+}
