@@ -1,0 +1,81 @@
+// Cooperative budget (Tokio's coop): an rt operation that finds its value ready completes on
+// the microtask queue, which Node drains to empty before it looks at timers or I/O. A task
+// looping on always-ready operations would therefore starve the event loop. Each task (and,
+// outside tasks, the code of the current event-loop turn) gets BUDGET operations per turn;
+// the operation after that resolves on the next macrotask instead.
+import { BUDGET, currentEpoch, outsideBudget, outsideCounters, storage, type Budget } from './internal/context.js';
+import type { Frame } from './internal/context.js';
+
+function refill(budget: Budget, resolve: () => void): void {
+  budget.budget = BUDGET - 1;
+  budget.budgetEpoch = currentEpoch();
+  resolve();
+}
+
+/**
+ * Spends one unit of the current task's cooperative budget: returns `undefined` while budget
+ * is left, or a promise to await that resolves on the next macrotask when it has run out.
+ *
+ * An rt operation that can complete *without waiting* calls it first:
+ * `const y = coop(); if (y !== undefined) await y;` before taking the value. The budget is
+ * 128 operations per task per event-loop turn (outside a task: per turn, shared); it resets
+ * after a forced yield and when the task wakes from `park`. Forced yields are counted in
+ * `metrics().forcedYields`. Inside {@link unconstrained} it always returns `undefined`.
+ *
+ * **Cancellation:** the returned promise never rejects; callers check cancellation with
+ * `throwIfCancelled` as usual.
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * async recv(options) {
+ *   const y = coop(); if (y !== undefined) await y;
+ *   throwIfCancelled(options);
+ *   if (this.queue.length > 0) return this.queue.shift();
+ *   // …park
+ * }
+ * ```
+ */
+export function coop(): Promise<void> | undefined {
+  const frame = storage.getStore();
+  let budget: Budget;
+  if (frame === undefined) budget = outsideBudget;
+  else if (frame.unconstrained) return undefined;
+  else budget = frame.task ?? outsideBudget;
+  const epoch = currentEpoch();
+  if (budget.budgetEpoch !== epoch) {
+    budget.budgetEpoch = epoch;
+    budget.budget = BUDGET;
+  }
+  if (budget.budget > 0) {
+    budget.budget--;
+    return undefined;
+  }
+  const task = frame?.task;
+  if (task !== undefined) task.core.forcedYields++;
+  else outsideCounters.forcedYields++;
+  return new Promise<void>((resolve) => setImmediate(refill, budget, resolve));
+}
+
+/**
+ * Runs `fn` with the cooperative budget switched off: rt operations inside it never force a
+ * yield (Tokio's `task::unconstrained`). Use it only around work known to be short.
+ *
+ * The rest (task, task locals, cancellation) is unchanged; the returned value is `fn`'s.
+ *
+ * **Cancellation:** as `fn`'s own rt operations.
+ *
+ * **Errors:** TypeError if `fn` is not a function; otherwise whatever `fn` throws.
+ *
+ * **Example**
+ * ```ts
+ * await unconstrained(async () => { for (let i = 0; i < 1000; i++) await rx.recv(); });
+ * ```
+ */
+export function unconstrained<R>(fn: () => R): R {
+  if (typeof fn !== 'function') throw new TypeError(`unconstrained(fn): fn must be a function, got ${String(fn)}`);
+  const parent = storage.getStore();
+  const frame: Frame = { task: parent?.task, localKey: undefined, localValue: undefined, parent, unconstrained: true };
+  return storage.run(frame, fn);
+}

@@ -1,0 +1,263 @@
+// The runtime's state: live tasks, the run queue, the yield queue, extensions, the blocking
+// pool and the counters behind metrics() and dump(). `Handle` and `Runtime` are thin public
+// faces over one Core.
+//
+// Run queue: spawn() appends the task and, if no drain is pending, queues one microtask that
+// starts every queued task in FIFO order, each inside its own async context. At most
+// `eventInterval` tasks start (and yield-queue flushes happen) per event-loop turn; past that
+// the drain continues on the next macrotask (setImmediate), so a spawn storm or a yieldNow()
+// loop lets timers and I/O run — the Node analogue of Tokio's event_interval.
+import { RuntimeShutdown } from '../errors.js';
+import type { RuntimeConfig } from '../builder.js';
+import type { Handle } from '../handle.js';
+import { currentEpoch, storage } from './context.js';
+import { FINISHED, RUNNING, SCHEDULED, Task } from './task.js';
+import { defaultConfig } from './config.js';
+import type { BlockingPool } from './blocking-pool.js';
+
+export interface Extension {
+  shutdown?(): void;
+  metrics?(): Record<string, number | string | boolean>;
+}
+
+function startTask(task: Task): void {
+  task.start();
+}
+
+function spawnLocation(): string | undefined {
+  const stack = new Error().stack;
+  if (stack === undefined) return undefined;
+  const lines = stack.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!/[\\/]scheduler[\\/](src|dist)[\\/]/.test(line) && !line.includes('node:internal')) {
+      return line.trim().replace(/^at /, '');
+    }
+  }
+  return undefined;
+}
+
+export class Core {
+  handle!: Handle;
+  readonly live = new Set<Task>();
+  private runQueue: (Task | undefined)[] = [];
+  private runHead = 0;
+  private drainScheduled = false;
+  private ticks = 0;
+  private tickEpoch = -1;
+  private yieldQueue: (() => void)[] = [];
+  private yieldScheduled = false;
+  spawnedTotal = 0;
+  forcedYields = 0;
+  panics = 0;
+  readonly extensions = new Map<symbol, Extension>();
+  externalWork = 0;
+  pool: BlockingPool | undefined = undefined;
+  isShutdown = false;
+  shutdownCause: unknown = undefined;
+  private shutdownPromise: Promise<void> | undefined = undefined;
+  private unhandled: Task[] = [];
+  private shutdownListeners: (() => void)[] = [];
+
+  constructor(readonly config: Readonly<RuntimeConfig>) {}
+
+  spawn(fn: () => unknown, name: string | undefined): Task {
+    if (this.isShutdown) throw new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot spawn`);
+    const task = new Task(this, fn, name, 'task', this.config.captureSpawnLocations ? spawnLocation() : undefined);
+    this.live.add(task);
+    this.spawnedTotal++;
+    this.runQueue.push(task);
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      queueMicrotask(this.drain);
+    }
+    return task;
+  }
+
+  /** A task record for a blocking job (the pool runs it). */
+  blockingTask(name: string | undefined): Task {
+    if (this.isShutdown) throw new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot spawn`);
+    const task = new Task(this, undefined, name, 'blocking', this.config.captureSpawnLocations ? spawnLocation() : undefined);
+    this.live.add(task);
+    this.spawnedTotal++;
+    return task;
+  }
+
+  /** Counts one scheduling tick in the current turn; false when the turn's interval is used up. */
+  private tick(): boolean {
+    const epoch = currentEpoch();
+    if (this.tickEpoch !== epoch) {
+      this.tickEpoch = epoch;
+      this.ticks = 0;
+    }
+    if (this.ticks >= this.config.eventInterval) return false;
+    this.ticks++;
+    return true;
+  }
+
+  private readonly drain = (): void => {
+    this.drainScheduled = false;
+    const queue = this.runQueue;
+    while (this.runHead < queue.length) {
+      const task = queue[this.runHead]!;
+      if (task.state !== SCHEDULED) {
+        queue[this.runHead++] = undefined;
+        continue;
+      }
+      if (!this.tick()) {
+        this.drainScheduled = true;
+        setImmediate(this.drain);
+        return;
+      }
+      queue[this.runHead++] = undefined;
+      storage.run(task, startTask, task);
+    }
+    queue.length = 0;
+    this.runHead = 0;
+  };
+
+  /** yieldNow(): resumes on a later microtask flush, or the next macrotask once the turn's interval is used. */
+  yieldNow(resume: () => void): void {
+    this.yieldQueue.push(resume);
+    if (!this.yieldScheduled) {
+      this.yieldScheduled = true;
+      if (this.tick()) queueMicrotask(this.flushYields);
+      else setImmediate(this.flushYields);
+    }
+  }
+
+  private readonly flushYields = (): void => {
+    this.yieldScheduled = false;
+    const queue = this.yieldQueue;
+    this.yieldQueue = [];
+    for (let i = 0; i < queue.length; i++) queue[i]!();
+  };
+
+  abortScheduled(task: Task): void {
+    if (task.onAbort !== undefined) task.onAbort(task);
+    else task.finishCancelled();
+  }
+
+  taskFinished(task: Task): void {
+    this.live.delete(task);
+    if (this.live.size === 0 && this.shutdownListeners.length > 0) {
+      const listeners = this.shutdownListeners;
+      this.shutdownListeners = [];
+      for (const listener of listeners) listener();
+    }
+  }
+
+  maybeUnhandled(task: Task): void {
+    this.panics++;
+    this.unhandled.push(task);
+    if (this.unhandled.length === 1) setImmediate(this.reportUnhandled);
+  }
+
+  /** After a macrotask turn: errors of tasks whose handle nobody awaited are reported. */
+  private readonly reportUnhandled = (): void => {
+    const tasks = this.unhandled;
+    this.unhandled = [];
+    for (const task of tasks) {
+      if (task.observed) continue;
+      const mode = this.config.unhandledError;
+      if (mode === 'ignore') continue;
+      const error = task.error!;
+      const cause = error.cause;
+      const stack = cause instanceof Error ? (cause.stack ?? String(cause)) : String(cause);
+      process.stderr.write(
+        `rt: unhandled error in task ${task.id}${task.name === undefined ? '' : ` (${JSON.stringify(task.name)})`} of runtime ${JSON.stringify(this.config.name)}: ${stack}\n`,
+      );
+      if (mode === 'shutdown' && !this.isShutdown) {
+        this.shutdownCause = error;
+        void this.shutdown(0);
+      }
+    }
+  };
+
+  extension<T extends Extension>(key: symbol, create: (handle: Handle) => T): T {
+    let extension = this.extensions.get(key);
+    if (extension === undefined) {
+      if (this.isShutdown) throw new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot create extension ${key.toString()}`);
+      extension = create(this.handle);
+      this.extensions.set(key, extension);
+    }
+    return extension as T;
+  }
+
+  get pendingExternalWork(): number {
+    return this.externalWork + (this.pool === undefined ? 0 : this.pool.pending);
+  }
+
+  beginExternalWork(): () => void {
+    this.externalWork++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.externalWork--;
+    };
+  }
+
+  /**
+   * Aborts every live task, terminates the blocking pool, waits up to `timeout` ms for the
+   * aborted tasks to finish (they run their `finally` blocks at their next rt await point),
+   * then shuts the extensions down in reverse order of creation.
+   */
+  shutdown(timeout: number): Promise<void> {
+    if (this.shutdownPromise !== undefined) return this.shutdownPromise;
+    this.isShutdown = true;
+    const reason = new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} is shutting down`);
+    for (const task of [...this.live]) task.abort(reason);
+    this.pool?.terminate(reason);
+    this.shutdownPromise = new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      let finished = false;
+      const done = (): void => {
+        if (finished) return;
+        finished = true;
+        if (timer !== undefined) clearTimeout(timer);
+        const extensions = [...this.extensions.values()].reverse();
+        this.extensions.clear();
+        for (const extension of extensions) {
+          try {
+            extension.shutdown?.();
+          } catch (error) {
+            process.stderr.write(`rt: an extension failed to shut down: ${error instanceof Error ? error.stack : String(error)}\n`);
+          }
+        }
+        resolve();
+      };
+      // One macrotask turn lets tasks parked on rt primitives unwind even with timeout 0.
+      setImmediate(() => {
+        if (this.live.size === 0 || timeout <= 0) return done();
+        this.shutdownListeners.push(done);
+        if (Number.isFinite(timeout)) timer = setTimeout(done, timeout);
+      });
+    });
+    return this.shutdownPromise;
+  }
+
+  /** The state dump() reports for a task. */
+  stateOf(task: Task): 'scheduled' | 'running' | 'waiting' | 'idle' | 'blocking' | 'finished' {
+    if (task.state === FINISHED) return 'finished';
+    if (task.state === SCHEDULED) return 'scheduled';
+    if (task.kind === 'blocking') return 'blocking';
+    if (storage.getStore()?.task === task) return 'running';
+    return task.waitHead !== undefined ? 'waiting' : task.state === RUNNING ? 'idle' : 'running';
+  }
+}
+
+let defaultCore: Core | undefined;
+
+/** The default runtime, created on first use (and again after it was shut down). */
+export function getDefaultCore(create: (core: Core) => void): Core {
+  if (defaultCore === undefined || defaultCore.isShutdown) {
+    defaultCore = new Core({ ...defaultConfig(), name: 'default' });
+    create(defaultCore);
+  }
+  return defaultCore;
+}
+
+export function peekDefaultCore(): Core | undefined {
+  return defaultCore;
+}

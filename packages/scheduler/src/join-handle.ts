@@ -1,0 +1,101 @@
+import { AbortHandle } from './abort-handle.js';
+import { park, throwIfCancelled } from './park.js';
+import { storage } from './internal/context.js';
+import { FINISHED, type Task } from './internal/task.js';
+
+function removeJoiner(task: Task, waiter: unknown): void {
+  const joiners = task.joiners;
+  if (joiners === undefined) return;
+  const index = joiners.indexOf(waiter as never);
+  if (index >= 0) joiners.splice(index, 1);
+}
+
+/** Waits for `task`: a plain promise outside tasks, a parked (abortable) wait inside one. */
+export function joinTask(task: Task): Promise<unknown> {
+  task.observed = true;
+  const current = storage.getStore()?.task;
+  if (current === undefined) return task.completionPromise();
+  try {
+    if (task.state === FINISHED) {
+      throwIfCancelled();
+      return task.completionPromise();
+    }
+    const { waiter, promise } = park<unknown>(`JoinHandle(task ${task.id})`, (w) => removeJoiner(task, w));
+    (task.joiners ??= []).push(waiter as never);
+    return promise;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * An owned permission to join a task: await it for the task's value, or abort the task.
+ *
+ * Awaiting resolves with the value the task returned, or rejects with a `JoinError`:
+ * `isCancelled()` if it was aborted (or let a `Cancelled` escape), `isPanic()` with the thrown
+ * value as `cause` if it threw. A handle may be awaited any number of times. Dropping the
+ * handle does not stop the task (it is detached); an error nobody awaits is reported according
+ * to the runtime's `unhandledError` setting.
+ *
+ * **Cancellation:** awaiting a JoinHandle inside a task is an rt await point: aborting the
+ * *awaiting* task rejects the await with `Cancelled` and leaves the joined task running (the
+ * result stays available to later awaits).
+ *
+ * **Errors:** `JoinError` as above; `Cancelled` when the awaiting task is aborted.
+ *
+ * **Example**
+ * ```ts
+ * const handle = spawn(async () => 6 * 7);
+ * console.log(await handle); // 42
+ * ```
+ */
+export class JoinHandle<T> implements PromiseLike<T> {
+  readonly #task: Task;
+
+  /** @internal Created by `spawn`; not for users. */
+  constructor(task: Task) {
+    this.#task = task;
+  }
+
+  /** The task's id, unique among all tasks of the process. */
+  get id(): number {
+    return this.#task.id;
+  }
+
+  /** The name given at spawn, if any. */
+  get name(): string | undefined {
+    return this.#task.name;
+  }
+
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return (joinTask(this.#task) as Promise<T>).then(onfulfilled, onrejected);
+  }
+
+  /** Same as `then(undefined, onrejected)`. */
+  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.then(undefined, onrejected);
+  }
+
+  /**
+   * Aborts the task: its current or next rt await point rejects with `Cancelled`, its signal
+   * aborts, and awaiting the handle then rejects with a cancelled `JoinError`. A task not yet
+   * started never runs. No effect on a finished task, or on a `spawnBlocking` job that has
+   * already started (as in Tokio).
+   */
+  abort(reason?: unknown): void {
+    this.#task.abort(reason);
+  }
+
+  /** True once the task has returned, thrown or been cancelled. Never waits. */
+  isFinished(): boolean {
+    return this.#task.state === FINISHED;
+  }
+
+  /** A handle that can abort the task (and ask whether it finished) but not join it. */
+  abortHandle(): AbortHandle {
+    return new AbortHandle(this.#task);
+  }
+}

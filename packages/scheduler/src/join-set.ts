@@ -1,0 +1,185 @@
+import { AbortHandle } from './abort-handle.js';
+import { coop } from './coop.js';
+import { JoinError } from './errors.js';
+import { Handle, type SpawnOptions } from './handle.js';
+import { park, throwIfCancelled, type WaitOptions, type Waiter } from './park.js';
+import { describe } from './internal/describe.js';
+import type { Task } from './internal/task.js';
+
+/**
+ * A set of tasks spawned together, joined in the order they finish (Tokio's `JoinSet`).
+ *
+ * `joinNext()` resolves with the value of the next task to finish (or rejects with its
+ * `JoinError`), or `undefined` when the set is empty. The set owns its tasks: `abortAll()`,
+ * `shutdown()` (abort and wait) and `await using` disposal stop them all; `detachAll()` lets
+ * them run on alone. Iterating with `for await` yields values until the set is empty.
+ *
+ * **Cancellation:** `joinNext()` is cancel-safe: if it is cancelled, no finished task is lost;
+ * the next call returns it.
+ *
+ * **Errors:** `joinNext()`/`joinAll()`/iteration reject with the failed task's `JoinError`;
+ * `Cancelled` when the awaiting task is aborted.
+ *
+ * **Example**
+ * ```ts
+ * await using set = new JoinSet<number>();
+ * for (let i = 0; i < 3; i++) set.spawn(async () => i * 2);
+ * for await (const value of set) console.log(value);
+ * ```
+ */
+export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
+  readonly #tasks = new Set<Task>();
+  #finished: Task[] = [];
+  readonly #waiters: Waiter<void>[] = [];
+  readonly #onFinish = (task: Task): void => {
+    this.#finished.push(task);
+    this.#wakeOne();
+  };
+
+  /** Tasks in the set: running, or finished and not yet joined. */
+  get size(): number {
+    return this.#tasks.size;
+  }
+
+  /** True when the set holds no task. */
+  isEmpty(): boolean {
+    return this.#tasks.size === 0;
+  }
+
+  /**
+   * Spawns `fn` on the current runtime as a member of the set and returns an AbortHandle.
+   *
+   * **Errors:** TypeError if `fn` is not a function; `RuntimeShutdown`.
+   */
+  spawn(fn: () => T | PromiseLike<T>, options?: SpawnOptions): AbortHandle {
+    if (typeof fn !== 'function') throw new TypeError(`JoinSet.spawn(fn): fn must be a function, got ${describe(fn)}`);
+    const name = options?.name;
+    if (name !== undefined && typeof name !== 'string') throw new TypeError(`JoinSet.spawn: options.name must be a string, got ${describe(name)}`);
+    const task = Handle.coreOf(Handle.current()).spawn(fn, name);
+    task.observed = true;
+    task.onFinish = this.#onFinish;
+    this.#tasks.add(task);
+    return new AbortHandle(task);
+  }
+
+  #wakeOne(): void {
+    while (this.#waiters.length > 0) {
+      if (this.#waiters.shift()!.wake(undefined)) return;
+    }
+  }
+
+  #take(): T {
+    const task = this.#finished.shift()!;
+    this.#tasks.delete(task);
+    if (task.ok) return task.value as T;
+    throw task.error;
+  }
+
+  /**
+   * Waits for the next task of the set to finish and returns its value, or `undefined` if the
+   * set is empty.
+   *
+   * **Cancellation:** cancel-safe (a finished task is never lost).
+   *
+   * **Errors:** the finished task's `JoinError`; `Cancelled`.
+   */
+  async joinNext(options?: WaitOptions): Promise<T | undefined> {
+    for (;;) {
+      const y = coop();
+      if (y !== undefined) await y;
+      try {
+        throwIfCancelled(options);
+      } catch (error) {
+        // We may have been woken for a finished task: pass the wake on.
+        if (this.#finished.length > 0) this.#wakeOne();
+        throw error;
+      }
+      if (this.#finished.length > 0) return this.#take();
+      if (this.#tasks.size === 0) return undefined;
+      const { waiter, promise } = park<void>(
+        'JoinSet.joinNext',
+        (w) => {
+          const index = this.#waiters.indexOf(w);
+          if (index >= 0) this.#waiters.splice(index, 1);
+        },
+        options,
+      );
+      this.#waiters.push(waiter);
+      await promise;
+    }
+  }
+
+  /**
+   * Returns the value of a task that has already finished, without waiting; `undefined` if
+   * none has.
+   *
+   * **Errors:** the finished task's `JoinError`; `Cancelled` if the current task is aborted.
+   */
+  tryJoinNext(): T | undefined {
+    throwIfCancelled();
+    return this.#finished.length > 0 ? this.#take() : undefined;
+  }
+
+  /**
+   * Waits for every task and returns their values in the order they finished. If one fails,
+   * the others are aborted and its `JoinError` is thrown.
+   *
+   * **Cancellation:** if cancelled, the remaining tasks stay in the set (values joined so far
+   * are lost to the caller).
+   *
+   * **Errors:** the first `JoinError`; `Cancelled`.
+   */
+  async joinAll(options?: WaitOptions): Promise<T[]> {
+    const values: T[] = [];
+    while (this.#tasks.size > 0) {
+      try {
+        values.push((await this.joinNext(options)) as T);
+      } catch (error) {
+        if (error instanceof JoinError) this.abortAll();
+        throw error;
+      }
+    }
+    return values;
+  }
+
+  /** Aborts every task in the set (they stay in it until joined). */
+  abortAll(reason?: unknown): void {
+    for (const task of this.#tasks) task.abort(reason);
+  }
+
+  /** Removes every task from the set without aborting it; their errors become unhandled. */
+  detachAll(): void {
+    for (const task of this.#tasks) {
+      task.onFinish = undefined;
+      task.observed = false;
+    }
+    this.#tasks.clear();
+    this.#finished = [];
+  }
+
+  /**
+   * Aborts every task and waits until all have finished (their results are dropped). Not a
+   * cancellation point, so it also works in the `finally` of an aborted task; an aborted task
+   * finishes at its next rt await point.
+   *
+   * **Cancellation:** not cancellable.
+   *
+   * **Errors:** never rejects.
+   */
+  async shutdown(): Promise<void> {
+    this.abortAll();
+    const tasks = [...this.#tasks];
+    await Promise.allSettled(tasks.map((task) => task.completionPromise()));
+    for (const task of tasks) this.#tasks.delete(task);
+    this.#finished = this.#finished.filter((task) => this.#tasks.has(task));
+  }
+
+  /** `await using set = new JoinSet()` aborts and drains whatever is left at scope exit. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    while (this.#tasks.size > 0) yield (await this.joinNext()) as T;
+  }
+}

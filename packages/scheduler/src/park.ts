@@ -1,0 +1,138 @@
+// The waiter contract every rt primitive (sync, time, net) parks its operations with, so
+// cancellation is written once: a task abort or an operation's own `signal` settles the
+// waiter, lets the primitive unlink it synchronously, and rejects the operation with
+// Cancelled; a wake that already happened always wins over a later abort.
+import { Cancelled } from './errors.js';
+import { describe } from './internal/describe.js';
+import { storage } from './internal/context.js';
+import { ParkedWaiter } from './internal/waiter.js';
+
+/**
+ * Options every rt async operation accepts.
+ *
+ * **Cancellation:** `signal` aborting before the operation completes cancels it: the
+ * operation rejects with {@link Cancelled} (`cause` is `signal.reason`).
+ *
+ * **Errors:** a `signal` that is not an `AbortSignal` is a TypeError.
+ *
+ * **Example**
+ * ```ts
+ * await mutex.lock({ signal: AbortSignal.timeout(100) });
+ * ```
+ */
+export interface WaitOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * A parked operation, kept by a primitive in its wait queue and settled exactly once.
+ *
+ * **Cancellation:** a cancelled waiter is already `settled`; `wake`/`fail` on it return false,
+ * and the primitive must then hand the value or permit to the next waiter.
+ *
+ * **Errors:** `wake`/`fail` never throw.
+ *
+ * **Example**
+ * ```ts
+ * const next = queue.shift();
+ * if (next !== undefined && !next.wake(value)) { // cancelled meanwhile: try the next one
+ * }
+ * ```
+ */
+export interface Waiter<T> {
+  /** True once woken, failed or cancelled. */
+  readonly settled: boolean;
+  /**
+   * Resolves the parked promise. Returns false and does nothing if already settled
+   * (cancelled): the primitive must then hand the value/permit to the next waiter.
+   */
+  wake(value: T): boolean;
+  /** Rejects the parked promise (e.g. with a Closed error). Same return rule as `wake`. */
+  fail(error: unknown): boolean;
+}
+
+function checkSignal(options: WaitOptions | undefined): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`options must be an object like { signal }, got ${describe(options)}`);
+  }
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`options.signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+  return signal;
+}
+
+/**
+ * Throws {@link Cancelled} synchronously if the current task has been aborted or
+ * `options.signal` is aborted; otherwise does nothing.
+ *
+ * rt operations that can complete without waiting call it first, so an aborted task stops at
+ * them too. Outside a task only `options.signal` counts.
+ *
+ * **Cancellation:** this is a cancellation point; it never waits.
+ *
+ * **Errors:** `Cancelled` (`cause`: the abort reason); TypeError for a malformed `options`.
+ *
+ * **Example**
+ * ```ts
+ * tryRecv(options) { throwIfCancelled(options); return this.queue.shift(); }
+ * ```
+ */
+export function throwIfCancelled(options?: WaitOptions): void {
+  const signal = checkSignal(options);
+  const task = storage.getStore()?.task;
+  if (task !== undefined && task.cancelRequested) {
+    throw new Cancelled(`task ${task.id} was aborted`, { cause: task.cancelReason });
+  }
+  if (signal !== undefined && signal.aborted) {
+    throw new Cancelled('the operation was aborted by its signal', { cause: signal.reason });
+  }
+}
+
+/**
+ * Parks the current operation until a primitive wakes or fails its waiter.
+ *
+ * `label` is what `dump()` shows the task waiting on (`'Mutex.lock'`, `'mpsc.Receiver.recv'`).
+ * If the current task is aborted, or `options.signal` aborts, before the waiter is settled:
+ * the waiter becomes settled, `onCancel(waiter)` runs synchronously (the primitive removes
+ * the waiter from its queue there), then the promise rejects with {@link Cancelled}. Once
+ * `wake` has run, a later abort changes nothing: the value is delivered (the abort is seen at
+ * the task's next rt await point). Waking also resets the task's cooperative budget.
+ * Works outside any task or runtime: then only `options.signal` cancels.
+ *
+ * **Cancellation:** the promise rejects with `Cancelled` only if no wake/fail happened first,
+ * so a primitive built on it is cancel-safe when `onCancel` returns what the waiter held.
+ *
+ * **Errors:** throws `Cancelled` synchronously if already cancelled; TypeError for a
+ * malformed `options`. The promise rejects with whatever `fail` is given, or `Cancelled`.
+ *
+ * **Example**
+ * ```ts
+ * const { waiter, promise } = park<T>('Channel.recv', (w) => this.waiters.delete(w), options);
+ * this.waiters.add(waiter);
+ * return promise;
+ * ```
+ */
+export function park<T>(
+  label: string,
+  onCancel: (waiter: Waiter<T>) => void,
+  options?: WaitOptions,
+): { waiter: Waiter<T>; promise: Promise<T> } {
+  const signal = checkSignal(options);
+  const task = storage.getStore()?.task;
+  if (task !== undefined && task.cancelRequested) {
+    throw new Cancelled(`task ${task.id} was aborted`, { cause: task.cancelReason });
+  }
+  if (signal !== undefined && signal.aborted) {
+    throw new Cancelled(`${label} was aborted by its signal`, { cause: signal.reason });
+  }
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const waiter = new ParkedWaiter<T>(label, onCancel, signal, task, resolve, reject);
+  return { waiter, promise };
+}

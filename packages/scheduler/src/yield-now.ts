@@ -1,0 +1,29 @@
+import { Handle } from './handle.js';
+import { throwIfCancelled, type WaitOptions } from './park.js';
+import { storage } from './internal/context.js';
+
+/**
+ * Yields: lets every other ready task run before the caller continues (Tokio's
+ * `task::yield_now`).
+ *
+ * The caller resumes after the other tasks that are ready now have had a turn (the runtime's
+ * yield queue is flushed on a later microtask). After `eventInterval` such rounds in one
+ * event-loop turn the next round waits for the next macrotask, so timers and I/O run too.
+ *
+ * **Cancellation:** a cancellation point: rejects with `Cancelled` if the task is (or gets,
+ * while yielding) aborted, or `options.signal` is aborted.
+ *
+ * **Errors:** `Cancelled`; TypeError for malformed options.
+ *
+ * **Example**
+ * ```ts
+ * for (const item of bigArray) { process(item); await yieldNow(); }
+ * ```
+ */
+export async function yieldNow(options?: WaitOptions): Promise<void> {
+  throwIfCancelled(options);
+  const task = storage.getStore()?.task;
+  const core = task !== undefined ? task.core : Handle.coreOf(Handle.current());
+  await new Promise<void>((resolve) => core.yieldNow(resolve));
+  throwIfCancelled(options);
+}
