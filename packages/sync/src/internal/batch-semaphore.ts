@@ -1,0 +1,85 @@
+// The fair batch semaphore under Semaphore, Mutex's siblings and RwLock (Tokio's
+// `batch_semaphore.rs`, reduced to what a single-threaded event loop needs).
+//
+// How and why:
+// - `permits` is the count nobody holds. Waiters queue FIFO, each asking for `need` permits.
+// - Strict FIFO: while anyone waits, nobody jumps the queue, not even `tryAcquire` of one
+//   permit while the head waits for five. That is what makes RwLock write-preferring
+//   (a writer asks for every permit, and readers that come after it queue behind it).
+// - `release` hands permits to the head while it can be satisfied: the hand-off happens in
+//   the releasing call, so an acquirer that is woken owns its permits even if it is aborted
+//   in the same tick (the waiter contract delivers a value once woken).
+// - A cancelled waiter leaves the queue in `park`'s onCancel; if it was the head, the next
+//   waiters may now be satisfiable, so the queue is drained again there.
+import type { WaitOptions } from '@rt/scheduler';
+import { AcquireError } from '../errors.js';
+import { WaitList, WaitNode } from './wait-list.js';
+import { budget, checkCancelled, parkIn, RESOLVED } from './util.js';
+
+export class BatchSemaphore {
+  permits: number;
+  closed = false;
+  readonly waiters = new WaitList<void>();
+  private readonly afterCancel = (_node: WaitNode<void>, wasHead: boolean): void => {
+    if (wasHead) this.drain();
+  };
+
+  constructor(
+    permits: number,
+    private readonly label: string,
+  ) {
+    this.permits = permits;
+  }
+
+  /** Takes `n` permits now if nobody waits and enough are free. */
+  tryAcquire(n: number): boolean {
+    if (this.closed) throw new AcquireError();
+    if (this.waiters.length === 0 && this.permits >= n) {
+      this.permits -= n;
+      return true;
+    }
+    return false;
+  }
+
+  /** Resolves once `n` permits are held (FIFO). Rejects AcquireError when closed, Cancelled when aborted. */
+  acquire(n: number, options: WaitOptions | undefined): Promise<void> {
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
+    if (this.closed) return Promise.reject(new AcquireError());
+    if (this.waiters.length === 0 && this.permits >= n) {
+      const y = budget();
+      if (y !== undefined) return y.then(() => this.acquire(n, options));
+      this.permits -= n;
+      return RESOLVED;
+    }
+    return parkIn(this.waiters, new WaitNode<void>(n, undefined, false), this.label, options, this.afterCancel);
+  }
+
+  release(n: number): void {
+    this.permits += n;
+    if (this.waiters.length !== 0) this.drain();
+  }
+
+  /** Hands free permits to waiters from the head while the head can be satisfied. */
+  drain(): void {
+    let node: WaitNode<void> | undefined;
+    while ((node = this.waiters.head) !== undefined && this.permits >= node.need) {
+      this.waiters.shift();
+      this.permits -= node.need;
+      if (!node.waiter!.wake(undefined)) this.permits += node.need;
+    }
+  }
+
+  /** Removes up to `n` free permits for good; returns how many were removed. */
+  forget(n: number): number {
+    const taken = Math.min(n, this.permits);
+    this.permits -= taken;
+    return taken;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const node of this.waiters.drain()) node.waiter!.fail(new AcquireError());
+  }
+}

@@ -1,0 +1,193 @@
+// The shared state of an mpsc channel, bounded or unbounded (Tokio's `mpsc/chan.rs`).
+//
+// How and why:
+// - Values wait in a growable ring buffer (`buffer`). Capacity is a count of free slots
+//   (`permits`; Infinity when unbounded): a send takes one, a receive gives one back.
+// - Senders that find no capacity park in `sendWaiters`, FIFO, with their value in the
+//   node. When capacity frees up, the receiver completes the head sends itself: it moves
+//   their values into the buffer and wakes them. So order is the order of `send` calls,
+//   and a woken send has already been delivered: an abort that lands after the hand-off
+//   changes nothing, and one that lands before it takes the value out of the queue again
+//   (the caller still holds it: nothing is lost, nothing is sent twice).
+// - A `reserve()` parks the same way with `need` slots and no value; its Permit sends later.
+// - A receiver that finds the buffer empty parks in `recvWaiters`; a send hands its value
+//   straight to the head receiver (the buffer stays empty), so an aborted `recv()` that was
+//   not yet woken loses nothing, and one that was woken gets its value.
+// - The channel is finished for the receiver when the buffer is empty, no value is in
+//   flight (a parked send or an unused Permit) and every sender is closed, or the receiver
+//   itself was closed.
+import type { WaitOptions } from '@rt/scheduler';
+import { SendError } from '../errors.js';
+import { Ring } from './ring.js';
+import { WaitList, WaitNode } from './wait-list.js';
+import { budget, checkCancelled, parkIn, parkSimple, RESOLVED } from './util.js';
+
+/** What a parked receiver is woken with when the channel finishes. */
+export const FINISHED: unique symbol = Symbol('rt.mpsc.finished');
+export type Finished = typeof FINISHED;
+
+export class Chan<T> {
+  readonly buffer: Ring<T>;
+  permits: number;
+  /** Strong senders alive. */
+  senders = 1;
+  /** Slots held by parked sends and unused permits (values that may still arrive). */
+  inFlight = 0;
+  receiverClosed = false;
+  readonly sendWaiters = new WaitList<void>();
+  readonly recvWaiters = new WaitList<T | Finished>();
+  readonly closedWaiters = new WaitList<void>();
+  private readonly afterSendCancel = (node: WaitNode<void>, wasHead: boolean): void => {
+    this.inFlight -= node.need;
+    if (wasHead) this.drainSenders();
+    this.maybeFinish();
+  };
+
+  constructor(readonly maxCapacity: number) {
+    this.permits = maxCapacity;
+    this.buffer = new Ring<T>(Number.isFinite(maxCapacity) ? Math.min(maxCapacity, 1024) : 16);
+  }
+
+  get finished(): boolean {
+    return this.buffer.length === 0 && (this.receiverClosed || (this.senders === 0 && this.inFlight === 0));
+  }
+
+  /** Puts a value whose slot is already taken into the channel (to a parked receiver if any). */
+  deliver(value: T): void {
+    let node: WaitNode<T | Finished> | undefined;
+    while ((node = this.recvWaiters.shift()) !== undefined) {
+      if (node.waiter!.wake(value)) {
+        this.releaseSlots(1);
+        return;
+      }
+    }
+    this.buffer.push(value);
+  }
+
+  /** Takes the oldest value; the caller checks the buffer is not empty. */
+  take(): T {
+    const value = this.buffer.shift();
+    this.releaseSlots(1);
+    return value;
+  }
+
+  releaseSlots(n: number): void {
+    this.permits += n;
+    if (this.sendWaiters.length !== 0) this.drainSenders();
+  }
+
+  drainSenders(): void {
+    let node: WaitNode<void> | undefined;
+    while ((node = this.sendWaiters.head) !== undefined && this.permits >= node.need) {
+      this.sendWaiters.shift();
+      this.permits -= node.need;
+      if (!node.waiter!.wake(undefined)) {
+        this.permits += node.need;
+        this.inFlight -= node.need;
+        continue;
+      }
+      if (node.hasPayload) {
+        this.inFlight -= 1;
+        this.deliver(node.payload as T);
+      }
+      // A reservation stays in flight until its permit is used or released.
+    }
+  }
+
+  /** The send of a bounded or unbounded sender. */
+  send(value: T, options: WaitOptions | undefined, label: string): Promise<void> {
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
+    if (this.receiverClosed) return Promise.reject(new SendError(value));
+    if (this.sendWaiters.length === 0 && this.permits >= 1) {
+      const y = budget();
+      if (y !== undefined) return y.then(() => this.send(value, options, label));
+      this.permits--;
+      this.deliver(value);
+      return RESOLVED;
+    }
+    this.inFlight += 1;
+    return parkIn(this.sendWaiters, new WaitNode<void>(1, value, true), label, options, this.afterSendCancel);
+  }
+
+  /** Waits for `n` slots; resolves once they are held (in flight). */
+  reserve(n: number, options: WaitOptions | undefined, label: string): Promise<void> {
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
+    if (this.receiverClosed) return Promise.reject(new SendError(undefined));
+    if (this.sendWaiters.length === 0 && this.permits >= n) {
+      const y = budget();
+      if (y !== undefined) return y.then(() => this.reserve(n, options, label));
+      this.permits -= n;
+      this.inFlight += n;
+      return RESOLVED;
+    }
+    this.inFlight += n;
+    return parkIn(this.sendWaiters, new WaitNode<void>(n, undefined, false), label, options, this.afterSendCancel);
+  }
+
+  /** A permit's value (its slot is held and in flight). */
+  sendReserved(value: T): void {
+    this.inFlight -= 1;
+    this.deliver(value);
+  }
+
+  /** Gives back `n` unused reserved slots. */
+  releaseReserved(n: number): void {
+    this.inFlight -= n;
+    this.releaseSlots(n);
+    this.maybeFinish();
+  }
+
+  /** Wakes parked receivers with FINISHED if nothing can arrive any more. */
+  maybeFinish(): void {
+    if (this.recvWaiters.length !== 0 && this.finished) {
+      for (const node of this.recvWaiters.drain()) node.waiter!.wake(FINISHED);
+    }
+  }
+
+  dropSender(): void {
+    this.senders--;
+    if (this.senders === 0) this.maybeFinish();
+  }
+
+  closeReceiver(): void {
+    if (this.receiverClosed) return;
+    this.receiverClosed = true;
+    for (const node of this.sendWaiters.drain()) {
+      this.inFlight -= node.need;
+      node.waiter!.fail(new SendError(node.hasPayload ? node.payload : undefined));
+    }
+    for (const node of this.closedWaiters.drain()) node.waiter!.wake(undefined);
+    this.maybeFinish();
+  }
+
+  /** Resolves when the receiver is closed. */
+  closed(options: WaitOptions | undefined, label: string): Promise<void> {
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
+    if (this.receiverClosed) return RESOLVED;
+    return parkSimple(this.closedWaiters, label, options);
+  }
+
+  /** Receives one value, or FINISHED. */
+  recv(options: WaitOptions | undefined, label: string): Promise<T | Finished> {
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
+    if (this.buffer.length !== 0) {
+      const y = budget();
+      if (y !== undefined) return y.then(() => this.recv(options, label));
+      return Promise.resolve(this.take());
+    }
+    if (this.finished) return Promise.resolve(FINISHED);
+    return parkSimple(this.recvWaiters, label, options);
+  }
+
+  /** Moves up to `limit` buffered values into `out`; returns how many. */
+  takeInto(out: T[], limit: number): number {
+    const n = Math.min(limit, this.buffer.length);
+    for (let i = 0; i < n; i++) out.push(this.buffer.shift());
+    if (n > 0) this.releaseSlots(n);
+    return n;
+  }
+}

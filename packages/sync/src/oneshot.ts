@@ -1,0 +1,226 @@
+// oneshot: a channel for exactly one value, from one sender to one receiver.
+import type { WaitOptions } from '@rt/scheduler';
+import { RecvError, SendError, TryRecvError } from './errors.js';
+import { WaitList } from './internal/wait-list.js';
+import { checkCancelled, parkSimple, RESOLVED } from './internal/util.js';
+
+const State = { Empty: 0, Value: 1, Taken: 2 } as const;
+type StateValue = (typeof State)[keyof typeof State];
+
+/** @internal The state the two halves share. */
+export class OneshotState<T> {
+  state: StateValue = State.Empty;
+  value: T | undefined = undefined;
+  senderClosed = false;
+  receiverClosed = false;
+  readonly recvWaiters = new WaitList<T>();
+  readonly closedWaiters = new WaitList<void>();
+}
+
+/**
+ * Creates a oneshot channel: `[sender, receiver]` for a single value.
+ *
+ * **What closes it**: `sender.close()` / dispose without a send makes the receiver reject
+ * with {@link RecvError}; `receiver.close()` / dispose makes `send` throw {@link SendError}
+ * and resolves `sender.closed()`.
+ *
+ * **Cancellation**: see each method.
+ *
+ * **Errors**: none.
+ *
+ * **Example**
+ * ```ts
+ * const [tx, rx] = oneshot.channel<number>();
+ * setImmediate(() => tx.send(42));
+ * console.log(await rx); // 42
+ * ```
+ */
+export function channel<T>(): [Sender<T>, Receiver<T>] {
+  const state = new OneshotState<T>();
+  return [new Sender(state), new Receiver(state)];
+}
+
+/**
+ * The sending half of a {@link channel}: `send` is synchronous and happens at most once.
+ *
+ * **Cancellation**: `closed({ signal })` is cancel safe (nothing is consumed).
+ *
+ * **Errors**: see `send`.
+ *
+ * **Example**
+ * ```ts
+ * tx.send(result);
+ * ```
+ */
+export class Sender<T> implements Disposable {
+  readonly #state: OneshotState<T>;
+
+  /** @internal */
+  constructor(state: OneshotState<T>) {
+    this.#state = state;
+  }
+
+  /** True once the receiver is closed (a send would fail). */
+  get isClosed(): boolean {
+    return this.#state.receiverClosed;
+  }
+
+  /**
+   * Sends the value to the receiver, at once. Consumes the sender.
+   *
+   * **Cancellation**: never waits.
+   *
+   * **Errors**: `SendError` (with `value`) if the receiver is closed, or if this sender has
+   * already sent or been closed.
+   *
+   * **Example**
+   * ```ts
+   * try { tx.send(1); } catch (e) { if (e instanceof SendError) console.log('nobody listens'); }
+   * ```
+   */
+  send(value: T): void {
+    const s = this.#state;
+    if (s.senderClosed) throw new SendError(value, 'oneshot Sender already used or closed');
+    s.senderClosed = true;
+    if (s.receiverClosed) throw new SendError(value);
+    const node = s.recvWaiters.shift();
+    if (node !== undefined && node.waiter!.wake(value)) {
+      s.state = State.Taken;
+      return;
+    }
+    s.state = State.Value;
+    s.value = value;
+  }
+
+  /**
+   * Resolves when the receiver is closed (e.g. the caller lost interest).
+   *
+   * **Cancellation**: cancel safe.
+   *
+   * **Errors**: `Cancelled` when aborted.
+   *
+   * **Example**
+   * ```ts
+   * await tx.closed(); // stop computing the answer
+   * ```
+   */
+  closed(options?: WaitOptions): Promise<void> {
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
+    if (this.#state.receiverClosed) return RESOLVED;
+    return parkSimple(this.#state.closedWaiters, 'oneshot.Sender.closed', options);
+  }
+
+  /** Closes the sender without sending: the receiver rejects with `RecvError`. Idempotent; no-op after `send`. */
+  close(): void {
+    const s = this.#state;
+    if (s.senderClosed) return;
+    s.senderClosed = true;
+    for (const node of s.recvWaiters.drain()) node.waiter!.fail(new RecvError('oneshot sender closed without sending'));
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/**
+ * The receiving half of a {@link channel}: await it (it is `PromiseLike`) or call `recv()`.
+ *
+ * **Cancellation**: `recv({ signal })` is cancel safe: an aborted receive leaves the value
+ * in the channel for the next `recv`/`tryRecv`; a woken one delivers it.
+ *
+ * **Errors**: rejects with `RecvError` if the sender is closed without sending.
+ *
+ * **Example**
+ * ```ts
+ * const value = await rx;
+ * ```
+ */
+export class Receiver<T> implements PromiseLike<T>, Disposable {
+  readonly #state: OneshotState<T>;
+
+  /** @internal */
+  constructor(state: OneshotState<T>) {
+    this.#state = state;
+  }
+
+  /** True once the value was taken, the sender closed without sending, or the receiver closed. */
+  get isClosed(): boolean {
+    const s = this.#state;
+    return s.receiverClosed || s.state === State.Taken || (s.senderClosed && s.state === State.Empty);
+  }
+
+  /**
+   * Waits for the value.
+   *
+   * **Cancellation**: cancel safe (see {@link Receiver}).
+   *
+   * **Errors**: `RecvError` if the sender was closed without sending, the value was already
+   * taken or the receiver closed; `Cancelled` when aborted.
+   *
+   * **Example**
+   * ```ts
+   * const v = await rx.recv({ signal: AbortSignal.timeout(1000) });
+   * ```
+   */
+  recv(options?: WaitOptions): Promise<T> {
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
+    const s = this.#state;
+    if (s.state === State.Value) return Promise.resolve(this.#takeValue());
+    if (s.state === State.Taken) return Promise.reject(new RecvError('oneshot value already received'));
+    if (s.receiverClosed || s.senderClosed) return Promise.reject(new RecvError('oneshot sender closed without sending'));
+    return parkSimple(s.recvWaiters, 'oneshot.Receiver.recv', options);
+  }
+
+  /**
+   * Takes the value now.
+   *
+   * **Cancellation**: never waits.
+   *
+   * **Errors**: `TryRecvError` `'Empty'` if not sent yet, `'Disconnected'` if it never will be
+   * (sender closed, value already taken).
+   */
+  tryRecv(): T {
+    const s = this.#state;
+    if (s.state === State.Value) return this.#takeValue();
+    throw new TryRecvError(s.state === State.Taken || s.senderClosed || s.receiverClosed ? 'Disconnected' : 'Empty');
+  }
+
+  /**
+   * Closes the receiver: a later `send` fails and `sender.closed()` resolves. A value sent
+   * before the close can still be taken with `tryRecv`. Idempotent.
+   */
+  close(): void {
+    const s = this.#state;
+    if (s.receiverClosed) return;
+    s.receiverClosed = true;
+    for (const node of s.closedWaiters.drain()) node.waiter!.wake(undefined);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Makes the receiver awaitable: `await rx` is `await rx.recv()`. */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.recv().then(onFulfilled, onRejected);
+  }
+
+  /** As `Promise.prototype.catch`, on `recv()`. */
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.recv().then(undefined, onRejected);
+  }
+
+  #takeValue(): T {
+    const s = this.#state;
+    const value = s.value as T;
+    s.value = undefined;
+    s.state = State.Taken;
+    return value;
+  }
+}

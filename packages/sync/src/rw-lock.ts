@@ -1,0 +1,195 @@
+import type { WaitOptions } from '@rt/scheduler';
+import { GuardReleased } from './errors.js';
+import { BatchSemaphore } from './internal/batch-semaphore.js';
+import { checkCount } from './internal/util.js';
+
+/** Tokio's limit: u32::MAX >> 3. */
+const MAX_READS = 0x1fffffff;
+
+/** @internal The state an RwLock shares with its guards. */
+export interface RwLockState<T> {
+  value: T;
+  readonly semaphore: BatchSemaphore;
+  readonly maxReaders: number;
+}
+
+/**
+ * An asynchronous reader-writer lock: many readers or one writer.
+ *
+ * Fair and write-preferring, like Tokio's: requests are served in strict FIFO order, a
+ * reader takes one of `maxReaders` permits and a writer takes them all, so once a writer
+ * waits, readers that arrive after it wait behind it (writers cannot starve), and readers
+ * that arrived before it still share the lock.
+ *
+ * **Cancellation**: `read`/`write` are cancel safe: an aborted call holds nothing and
+ * leaves the queue as if it never happened; once the lock was handed over, a later abort
+ * changes nothing (the guard is delivered). Never leaks the lock.
+ *
+ * **Errors**: `RangeError` for a bad `maxReaders`; `Cancelled` when aborted.
+ *
+ * **Example**
+ * ```ts
+ * const config = new RwLock({ port: 80 });
+ * { using r = await config.read(); console.log(r.value.port); }
+ * { using w = await config.write(); w.value = { port: 8080 }; }
+ * ```
+ */
+export class RwLock<T> {
+  readonly #state: RwLockState<T>;
+
+  constructor(value: T, options?: { maxReaders?: number }) {
+    const maxReaders = options?.maxReaders ?? MAX_READS;
+    checkCount('RwLock maxReaders', maxReaders, 1, MAX_READS);
+    this.#state = { value, semaphore: new BatchSemaphore(maxReaders, 'RwLock.acquire'), maxReaders };
+  }
+
+  /** The most readers that may hold the lock at once. */
+  get maxReaders(): number {
+    return this.#state.maxReaders;
+  }
+
+  /**
+   * Waits for shared read access (FIFO; behind any waiting writer).
+   *
+   * **Cancellation**: cancel safe (see {@link RwLock}).
+   *
+   * **Errors**: `Cancelled` when aborted.
+   *
+   * **Example**
+   * ```ts
+   * using guard = await lock.read();
+   * ```
+   */
+  read(options?: WaitOptions): Promise<RwLockReadGuard<T>> {
+    const state = this.#state;
+    return state.semaphore.acquire(1, options).then(() => new RwLockReadGuard(state, 1));
+  }
+
+  /**
+   * Waits for exclusive write access (FIFO).
+   *
+   * **Cancellation**: cancel safe (see {@link RwLock}).
+   *
+   * **Errors**: `Cancelled` when aborted.
+   *
+   * **Example**
+   * ```ts
+   * using guard = await lock.write();
+   * guard.value = next;
+   * ```
+   */
+  write(options?: WaitOptions): Promise<RwLockWriteGuard<T>> {
+    const state = this.#state;
+    return state.semaphore.acquire(state.maxReaders, options).then(() => new RwLockWriteGuard(state));
+  }
+
+  /** Read access now if no writer holds or waits for the lock, else undefined. Never waits. */
+  tryRead(): RwLockReadGuard<T> | undefined {
+    const state = this.#state;
+    return state.semaphore.tryAcquire(1) ? new RwLockReadGuard(state, 1) : undefined;
+  }
+
+  /** Write access now if nobody holds or waits for the lock, else undefined. Never waits. */
+  tryWrite(): RwLockWriteGuard<T> | undefined {
+    const state = this.#state;
+    return state.semaphore.tryAcquire(state.maxReaders) ? new RwLockWriteGuard(state) : undefined;
+  }
+}
+
+/**
+ * Shared read access to an {@link RwLock}'s value until `release()` / `Symbol.dispose`.
+ *
+ * **Cancellation**: not applicable. **Errors**: `value` after release throws {@link GuardReleased}.
+ *
+ * **Example**
+ * ```ts
+ * const guard = await lock.read();
+ * console.log(guard.value);
+ * guard.release();
+ * ```
+ */
+export class RwLockReadGuard<T> implements Disposable {
+  #state: RwLockState<T> | undefined;
+  readonly #permits: number;
+
+  /** @internal */
+  constructor(state: RwLockState<T>, permits: number) {
+    this.#state = state;
+    this.#permits = permits;
+  }
+
+  /** The protected value (read-only through this guard). */
+  get value(): T {
+    if (this.#state === undefined) throw new GuardReleased('RwLockReadGuard used after release');
+    return this.#state.value;
+  }
+
+  /** Releases read access. Idempotent. */
+  release(): void {
+    const state = this.#state;
+    if (state === undefined) return;
+    this.#state = undefined;
+    state.semaphore.release(this.#permits);
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+/**
+ * Exclusive write access to an {@link RwLock}'s value until `release()` / `Symbol.dispose`.
+ *
+ * **Cancellation**: not applicable. **Errors**: `value` after release throws {@link GuardReleased}.
+ *
+ * **Example**
+ * ```ts
+ * using guard = await lock.write();
+ * guard.value.items.push(item);
+ * ```
+ */
+export class RwLockWriteGuard<T> implements Disposable {
+  #state: RwLockState<T> | undefined;
+
+  /** @internal */
+  constructor(state: RwLockState<T>) {
+    this.#state = state;
+  }
+
+  /** The protected value. */
+  get value(): T {
+    if (this.#state === undefined) throw new GuardReleased('RwLockWriteGuard used after release');
+    return this.#state.value;
+  }
+
+  set value(value: T) {
+    if (this.#state === undefined) throw new GuardReleased('RwLockWriteGuard used after release');
+    this.#state.value = value;
+  }
+
+  /**
+   * Turns write access into read access atomically (no writer can slip in between); this
+   * guard is released and the returned read guard holds the lock.
+   *
+   * **Errors**: {@link GuardReleased} if already released.
+   */
+  downgrade(): RwLockReadGuard<T> {
+    const state = this.#state;
+    if (state === undefined) throw new GuardReleased('RwLockWriteGuard used after release');
+    this.#state = undefined;
+    state.semaphore.release(state.maxReaders - 1);
+    return new RwLockReadGuard(state, 1);
+  }
+
+  /** Releases write access. Idempotent. */
+  release(): void {
+    const state = this.#state;
+    if (state === undefined) return;
+    this.#state = undefined;
+    state.semaphore.release(state.maxReaders);
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}

@@ -1,0 +1,340 @@
+import { Cancelled, isCancelled } from '@rt/scheduler';
+import { settle, track } from '@rt/scheduler/testing';
+import { mpsc, SendError, TryRecvError, TrySendError } from '@rt/sync';
+
+describe('mpsc.channel', () => {
+  it('rejects a capacity below 1 or not an integer with a RangeError', () => {
+    expect(() => mpsc.channel(0)).toThrow(RangeError);
+    expect(() => mpsc.channel(1.5)).toThrow(/capacity/);
+    expect(() => mpsc.channel(Number.NaN)).toThrow(RangeError);
+  });
+
+  it('delivers values in send order', async () => {
+    const [tx, rx] = mpsc.channel<number>(4);
+    for (let i = 0; i < 4; i++) await tx.send(i);
+    expect(rx.len).toBe(4);
+    const got: number[] = [];
+    for (let i = 0; i < 4; i++) got.push((await rx.recv())!);
+    expect(got).toEqual([0, 1, 2, 3]);
+    expect(rx.isEmpty).toBe(true);
+  });
+
+  it('applies backpressure when full and wakes senders in FIFO order', async () => {
+    const [tx, rx] = mpsc.channel<string>(1);
+    await tx.send('a');
+    const b = track(tx.send('b'));
+    const c = track(tx.send('c'));
+    await settle();
+    expect(b.isPending()).toBe(true);
+    expect(c.isPending()).toBe(true);
+    expect(tx.capacity).toBe(0);
+    expect(await rx.recv()).toBe('a');
+    await settle();
+    expect(b.isReady()).toBe(true);
+    expect(c.isPending()).toBe(true);
+    expect(await rx.recv()).toBe('b');
+    expect(await rx.recv()).toBe('c');
+    await settle();
+    expect(c.isReady()).toBe(true);
+    expect(tx.capacity).toBe(1);
+    expect(tx.maxCapacity).toBe(1);
+  });
+
+  it('hands a value straight to a waiting receiver', async () => {
+    const [tx, rx] = mpsc.channel<number>(1);
+    const r = rx.recv();
+    await tx.send(7);
+    expect(await r).toBe(7);
+    expect(tx.capacity).toBe(1);
+  });
+
+  it('trySend reports Full and Closed with the value back', () => {
+    const [tx, rx] = mpsc.channel<number>(1);
+    tx.trySend(1);
+    let error: unknown;
+    try { tx.trySend(2); } catch (e) { error = e; }
+    expect(error).toBeInstanceOf(TrySendError);
+    expect((error as TrySendError<number>).kind).toBe('Full');
+    expect((error as TrySendError<number>).value).toBe(2);
+    expect((error as TrySendError<number>).code).toBe('ERR_RT_CHANNEL_FULL');
+    rx.close();
+    try { tx.trySend(3); } catch (e) { error = e; }
+    expect((error as TrySendError<number>).kind).toBe('Closed');
+    expect((error as TrySendError<number>).value).toBe(3);
+  });
+
+  it('tryRecv reports Empty, then Disconnected once every sender is closed', () => {
+    const [tx, rx] = mpsc.channel<number>(2);
+    expect(() => rx.tryRecv()).toThrow(TryRecvError);
+    try { rx.tryRecv(); } catch (e) { expect((e as TryRecvError).kind).toBe('Empty'); }
+    tx.trySend(5);
+    tx.close();
+    expect(rx.tryRecv()).toBe(5);
+    try { rx.tryRecv(); } catch (e) { expect((e as TryRecvError).kind).toBe('Disconnected'); }
+  });
+
+  it('closes for the receiver only when every clone is closed or disposed, after draining', async () => {
+    const [tx, rx] = mpsc.channel<number>(4);
+    const tx2 = tx.clone();
+    {
+      using tx3 = tx.clone();
+      await tx3.send(3);
+    }
+    await tx.send(1);
+    tx.close();
+    const pending = track(rx.recv());
+    expect(await pending.promise).toBe(3);
+    expect(await rx.recv()).toBe(1);
+    const end = track(rx.recv());
+    await settle();
+    expect(end.isPending()).toBe(true);
+    expect(rx.isClosed).toBe(false);
+    tx2[Symbol.dispose]();
+    expect(await end.promise).toBeUndefined();
+    expect(rx.isClosed).toBe(true);
+  });
+
+  it('ends async iteration when the senders close', async () => {
+    const [tx, rx] = mpsc.channel<number>(2);
+    const producer = (async () => {
+      using sender = tx;
+      for (let i = 0; i < 10; i++) await sender.send(i);
+    })();
+    const got: number[] = [];
+    for await (const n of rx) got.push(n);
+    await producer;
+    expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('closing the receiver fails parked senders with their value and resolves closed()', async () => {
+    const [tx, rx] = mpsc.channel<string>(1);
+    await tx.send('kept');
+    const closed = track(tx.closed());
+    const parked = tx.send('back').catch((e: unknown) => e);
+    await settle();
+    expect(closed.isPending()).toBe(true);
+    rx.close();
+    const error = await parked;
+    expect(error).toBeInstanceOf(SendError);
+    expect((error as SendError<string>).value).toBe('back');
+    await settle();
+    expect(closed.isReady()).toBe(true);
+    expect(tx.isClosed).toBe(true);
+    // What was buffered before the close is still received.
+    expect(await rx.recv()).toBe('kept');
+    expect(await rx.recv()).toBeUndefined();
+    await expect(tx.send('late')).rejects.toBeInstanceOf(SendError);
+  });
+
+  it('a send on a closed handle fails, cloning it throws', async () => {
+    const [tx] = mpsc.channel<number>(1);
+    const other = tx.clone();
+    tx.close();
+    await expect(tx.send(1)).rejects.toBeInstanceOf(SendError);
+    expect(() => tx.clone()).toThrow(/closed/);
+    other.close();
+  });
+
+  it('recvMany takes up to limit values, waits for the first, and returns 0 at the end', async () => {
+    const [tx, rx] = mpsc.channel<number>(8);
+    for (let i = 0; i < 5; i++) tx.trySend(i);
+    const buffer: number[] = [];
+    expect(await rx.recvMany(buffer, 3)).toBe(3);
+    expect(await rx.recvMany(buffer, 10)).toBe(2);
+    expect(buffer).toEqual([0, 1, 2, 3, 4]);
+    const waiting = track(rx.recvMany(buffer, 2));
+    await settle();
+    expect(waiting.isPending()).toBe(true);
+    tx.trySend(5);
+    tx.trySend(6);
+    // Woken by the first value, it also takes what arrived before it ran.
+    expect(await waiting.promise).toBe(2);
+    expect(await rx.recvMany(buffer, 0)).toBe(0);
+    tx.trySend(7);
+    tx.close();
+    expect(await rx.recvMany(buffer, 5)).toBe(1);
+    expect(await rx.recvMany(buffer, 5)).toBe(0);
+    expect(buffer).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(() => rx.recvMany(buffer, -1)).toThrow(RangeError);
+  });
+
+  describe('reserve', () => {
+    it('holds a slot until the permit sends or is released', async () => {
+      const [tx, rx] = mpsc.channel<number>(2);
+      const permit = await tx.reserve();
+      expect(tx.capacity).toBe(1);
+      permit.send(1);
+      expect(() => permit.send(2)).toThrow(/no slot/);
+      expect(await rx.recv()).toBe(1);
+      {
+        using unused = await tx.reserve();
+        expect(unused.remaining).toBe(1);
+        expect(tx.capacity).toBe(1);
+      }
+      expect(tx.capacity).toBe(2);
+    });
+
+    it('reserveMany waits for n slots and iterates as one-slot permits', async () => {
+      const [tx, rx] = mpsc.channel<number>(3);
+      await tx.send(0);
+      const many = track(tx.reserveMany(3));
+      await settle();
+      expect(many.isPending()).toBe(true);
+      // FIFO: a later send waits behind the bigger reservation.
+      const later = track(tx.send(9));
+      expect(await rx.recv()).toBe(0);
+      const permits = await many.promise;
+      let i = 1;
+      for (const p of permits) p.send(i++);
+      expect(later.isPending()).toBe(true);
+      expect([await rx.recv(), await rx.recv(), await rx.recv()]).toEqual([1, 2, 3]);
+      await later.promise;
+      expect(await rx.recv()).toBe(9);
+      expect(() => tx.reserveMany(4)).toThrow(RangeError);
+    });
+
+    it('keeps the channel open for the receiver while a permit is outstanding', async () => {
+      const [tx, rx] = mpsc.channel<number>(1);
+      const permit = await tx.reserve();
+      tx.close();
+      const r = track(rx.recv());
+      await settle();
+      expect(r.isPending()).toBe(true);
+      permit.send(42);
+      expect(await r.promise).toBe(42);
+      expect(await rx.recv()).toBeUndefined();
+    });
+
+    it('an aborted reserve holds no slot', async () => {
+      const [tx, rx] = mpsc.channel<number>(1);
+      await tx.send(1);
+      const ac = new AbortController();
+      const r = tx.reserve({ signal: ac.signal });
+      ac.abort();
+      await expect(r).rejects.toBeInstanceOf(Cancelled);
+      expect(await rx.recv()).toBe(1);
+      expect(tx.capacity).toBe(1);
+    });
+  });
+
+  describe('cancellation', () => {
+    it('an aborted recv loses nothing when the abort comes before the send', async () => {
+      const [tx, rx] = mpsc.channel<number>(1);
+      const ac = new AbortController();
+      const r = rx.recv({ signal: ac.signal });
+      ac.abort();
+      tx.trySend(1);
+      await expect(r).rejects.toBeInstanceOf(Cancelled);
+      expect(rx.tryRecv()).toBe(1);
+    });
+
+    it('a recv woken in the same tick as its abort delivers the value', async () => {
+      const [tx, rx] = mpsc.channel<number>(1);
+      const ac = new AbortController();
+      const r = rx.recv({ signal: ac.signal });
+      tx.trySend(1);
+      ac.abort();
+      expect(await r).toBe(1);
+      expect(rx.isEmpty).toBe(true);
+    });
+
+    it('an aborted send gives the value back and later sends keep their order', async () => {
+      const [tx, rx] = mpsc.channel<number>(1);
+      await tx.send(0);
+      const ac = new AbortController();
+      const aborted = tx.send(1, { signal: ac.signal });
+      const kept = tx.send(2);
+      ac.abort();
+      const error = await aborted.catch((e: unknown) => e);
+      expect(isCancelled(error)).toBe(true);
+      expect(await rx.recv()).toBe(0);
+      await kept;
+      expect(await rx.recv()).toBe(2);
+      expect(rx.isEmpty).toBe(true);
+    });
+
+    it('a send handed off in the same tick as its abort is delivered exactly once', async () => {
+      const [tx, rx] = mpsc.channel<number>(1);
+      await tx.send(0);
+      const ac = new AbortController();
+      const s = tx.send(1, { signal: ac.signal });
+      expect(rx.tryRecv()).toBe(0);
+      ac.abort();
+      await s;
+      expect(rx.tryRecv()).toBe(1);
+      expect(() => rx.tryRecv()).toThrow(TryRecvError);
+    });
+
+    it('rejects at once when the signal is already aborted', async () => {
+      const [tx, rx] = mpsc.channel<number>(1);
+      const signal = AbortSignal.abort();
+      await expect(tx.send(1, { signal })).rejects.toBeInstanceOf(Cancelled);
+      await expect(rx.recv({ signal })).rejects.toBeInstanceOf(Cancelled);
+      expect(tx.capacity).toBe(1);
+    });
+  });
+
+  describe('WeakSender', () => {
+    it('upgrades while a strong sender lives and does not keep the channel open', async () => {
+      const [tx, rx] = mpsc.channel<number>(1);
+      const weak = tx.downgrade();
+      expect(weak.sameChannel(tx)).toBe(true);
+      expect(tx.sameChannel(weak)).toBe(true);
+      const strong = weak.upgrade() as mpsc.Sender<number>;
+      expect(strong).toBeInstanceOf(mpsc.Sender);
+      strong.close();
+      tx.close();
+      expect(weak.upgrade()).toBeUndefined();
+      expect(await rx.recv()).toBeUndefined();
+    });
+
+    it('sameChannel tells channels apart', () => {
+      const [a] = mpsc.channel<number>(1);
+      const [b] = mpsc.channel<number>(1);
+      expect(a.sameChannel(a.clone())).toBe(true);
+      expect(a.sameChannel(b)).toBe(false);
+    });
+  });
+});
+
+describe('mpsc.unboundedChannel', () => {
+  it('sends synchronously without limit and ends when the senders close', async () => {
+    const [tx, rx] = mpsc.unboundedChannel<number>();
+    for (let i = 0; i < 1000; i++) tx.send(i);
+    expect(rx.len).toBe(1000);
+    expect(rx.maxCapacity).toBe(Infinity);
+    tx.close();
+    let sum = 0;
+    for await (const n of rx) sum += n;
+    expect(sum).toBe(499500);
+  });
+
+  it('send throws SendError with the value once the receiver is closed', () => {
+    const [tx, rx] = mpsc.unboundedChannel<string>();
+    rx[Symbol.dispose]();
+    expect(tx.isClosed).toBe(true);
+    let error: unknown;
+    try { tx.send('x'); } catch (e) { error = e; }
+    expect(error).toBeInstanceOf(SendError);
+    expect((error as SendError<string>).value).toBe('x');
+    expect((error as SendError<string>).code).toBe('ERR_RT_CHANNEL_CLOSED');
+  });
+
+  it('downgrades to a WeakSender that upgrades to an UnboundedSender', () => {
+    const [tx, rx] = mpsc.unboundedChannel<number>();
+    const strong = tx.downgrade().upgrade();
+    expect(strong).toBeInstanceOf(mpsc.UnboundedSender);
+    (strong as mpsc.UnboundedSender<number>).send(1);
+    expect(rx.tryRecv()).toBe(1);
+  });
+
+  it('an aborted recv loses nothing', async () => {
+    const [tx, rx] = mpsc.unboundedChannel<number>();
+    const ac = new AbortController();
+    const r = rx.recv({ signal: ac.signal });
+    ac.abort();
+    tx.send(1);
+    await expect(r).rejects.toBeInstanceOf(Cancelled);
+    expect(await rx.recv()).toBe(1);
+  });
+});
