@@ -1,0 +1,96 @@
+import type { WaitOptions } from '@rt/scheduler';
+import type { AsyncBufRead, AsyncRead } from './async-read.js';
+import type { AsyncWrite } from './async-write.js';
+import { WriteZero } from './io-error.js';
+import { checkReader, checkSize, checkWriter } from './internal/validate.js';
+
+/** Options of `copy` and `copyBidirectional`. */
+export interface CopyOptions {
+  signal?: AbortSignal;
+  /** Size of the intermediate buffer in bytes (default 64 KiB), allocated once per call. */
+  bufferSize?: number;
+}
+
+const DEFAULT_BUFFER_SIZE = 64 * 1024;
+
+/**
+ * Copies everything `reader` yields into `writer` until end of stream, then flushes
+ * `writer`, and resolves with the number of bytes copied (Tokio's `io::copy`). It does
+ * not shut `writer` down.
+ *
+ * Uses one buffer of `options.bufferSize` bytes for the whole copy; the speed of the
+ * slower side sets the pace (a full writer stops the reading). `writer` is flushed only
+ * at the end: with a buffering writer and an interactive reader, flush yourself or use
+ * an unbuffered writer.
+ *
+ * **Cancellation:** not cancel safe: on abort the promise rejects with `Cancelled`; bytes
+ * that were read but not yet written (at most one buffer) are lost, and how many bytes
+ * were copied is not reported.
+ *
+ * **Errors:** errors of either side; `WriteZero` if the writer accepts 0 bytes;
+ * `TypeError`/`RangeError` for bad arguments; `Cancelled` on abort.
+ *
+ * **Example:**
+ * ```ts
+ * const copied = await copy(file, socket);
+ * ```
+ */
+export async function copy(reader: AsyncRead, writer: AsyncWrite, options?: CopyOptions): Promise<number> {
+  checkReader(reader, 'copy: reader');
+  checkWriter(writer, 'copy: writer');
+  const size = options?.bufferSize ?? DEFAULT_BUFFER_SIZE;
+  checkSize(size, 'copy: options.bufferSize', 1);
+  const wait: WaitOptions | undefined = options?.signal === undefined ? undefined : { signal: options.signal };
+  return copyWith(reader, writer, new Uint8Array(size), wait);
+}
+
+/** @internal The loop of `copy`, shared with `copyBidirectional`. */
+export async function copyWith(reader: AsyncRead, writer: AsyncWrite, buf: Uint8Array, wait: WaitOptions | undefined): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await reader.read(buf, wait);
+    if (n === 0) break;
+    let written = 0;
+    while (written < n) {
+      const m = await writer.write(buf.subarray(written, n), wait);
+      if (m === 0) throw new WriteZero(`copy: writer accepted 0 bytes after ${total + written} bytes`);
+      written += m;
+    }
+    total += n;
+  }
+  await writer.flush(wait);
+  return total;
+}
+
+/**
+ * Copies everything a buffered reader yields into `writer`, writing straight from the
+ * reader's buffer (no intermediate copy), then flushes `writer`; resolves with the byte
+ * count (Tokio's `io::copy_buf`). It does not shut `writer` down.
+ *
+ * **Cancellation:** cancel safe in the sense that no byte is lost: a byte is consumed
+ * from `reader` only once `writer` has accepted it, so after an abort the rest of the
+ * stream is still in `reader`. The count copied so far is not reported.
+ *
+ * **Errors:** errors of either side; `WriteZero` if the writer accepts 0 bytes;
+ * `Cancelled` on abort.
+ *
+ * **Example:**
+ * ```ts
+ * await copyBuf(new BufReader(file), socket);
+ * ```
+ */
+export async function copyBuf(reader: AsyncBufRead, writer: AsyncWrite, options?: WaitOptions): Promise<number> {
+  checkReader(reader, 'copyBuf: reader');
+  checkWriter(writer, 'copyBuf: writer');
+  let total = 0;
+  for (;;) {
+    const chunk = await reader.fillBuf(options);
+    if (chunk.length === 0) break;
+    const m = await writer.write(chunk, options);
+    if (m === 0) throw new WriteZero(`copyBuf: writer accepted 0 bytes after ${total} bytes`);
+    reader.consume(m);
+    total += m;
+  }
+  await writer.flush(options);
+  return total;
+}
