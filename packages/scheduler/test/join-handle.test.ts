@@ -1,0 +1,215 @@
+import { Cancelled, JoinError, isCancelled, park, spawn, yieldNow } from '@rt/scheduler';
+import { settle, track } from '@rt/scheduler/testing';
+
+/** A never-ready rt await point that can be opened from outside. */
+function gate(): { wait: () => Promise<void>; open: () => void } {
+  const waiters: { wake(value: void): boolean }[] = [];
+  return {
+    wait: () => {
+      const { waiter, promise } = park<void>('gate', (w) => waiters.splice(waiters.indexOf(w), 1));
+      waiters.push(waiter);
+      return promise;
+    },
+    open: () => {
+      for (const w of waiters.splice(0)) w.wake();
+    },
+  };
+}
+
+describe('JoinHandle', () => {
+  it('resolves with the value the task returns, any number of times', async () => {
+    const handle = spawn(async () => 42);
+    expect(await handle).toBe(42);
+    expect(await handle).toBe(42);
+    expect(handle.isFinished()).toBe(true);
+  });
+
+  it('accepts a synchronous function', async () => {
+    expect(await spawn(() => 'sync')).toBe('sync');
+  });
+
+  it('rejects with a panic JoinError whose cause is the thrown error', async () => {
+    const error = new Error('boom');
+    const handle = spawn(async () => {
+      throw error;
+    }, { name: 'failing' });
+    const result = await handle.then(() => undefined, (e: unknown) => e);
+    expect(result).toBeInstanceOf(JoinError);
+    expect((result as JoinError).isPanic()).toBe(true);
+    expect((result as JoinError).cause).toBe(error);
+    expect((result as JoinError).taskId).toBe(handle.id);
+    expect((result as JoinError).message).toContain('failing');
+  });
+
+  it('exposes a unique id and the name given at spawn', async () => {
+    const a = spawn(() => 1, { name: 'a' });
+    const b = spawn(() => 2);
+    expect(a.id).not.toBe(b.id);
+    expect(a.name).toBe('a');
+    expect(b.name).toBeUndefined();
+    await Promise.all([a, b]);
+  });
+
+  it('never runs a task aborted before it started', async () => {
+    let ran = false;
+    const handle = spawn(() => {
+      ran = true;
+    });
+    handle.abort();
+    const error = await handle.then(() => undefined, (e: unknown) => e as JoinError);
+    expect(error?.isCancelled()).toBe(true);
+    expect(ran).toBe(false);
+    expect(handle.isFinished()).toBe(true);
+  });
+
+  it('cancels a task parked on an rt primitive and runs its finally block', async () => {
+    const g = gate();
+    const events: string[] = [];
+    const handle = spawn(async () => {
+      try {
+        await g.wait();
+        events.push('after wait');
+      } finally {
+        events.push('finally');
+      }
+    });
+    await settle();
+    expect(handle.isFinished()).toBe(false);
+    handle.abort();
+    await expect(handle).rejects.toMatchObject({ code: 'ERR_RT_TASK_CANCELLED' });
+    expect(events).toEqual(['finally']);
+  });
+
+  it('passes the abort reason as the JoinError cause', async () => {
+    const g = gate();
+    const handle = spawn(() => g.wait());
+    await settle();
+    handle.abort('shutting down');
+    const error = await handle.then(() => undefined, (e: unknown) => e as JoinError);
+    expect(error?.cause).toBe('shutting down');
+  });
+
+  it('aborts the signal of a task awaiting a non-rt promise and stops it at its next rt await point', async () => {
+    let release!: () => void;
+    const external = new Promise<void>((resolve) => (release = resolve));
+    let signal: AbortSignal | undefined;
+    const { currentTask } = await import('@rt/scheduler');
+    const reached: string[] = [];
+    const handle = spawn(async () => {
+      signal = currentTask().signal;
+      await external;
+      reached.push('external resolved');
+      await yieldNow();
+      reached.push('after yieldNow');
+    });
+    await settle();
+    handle.abort();
+    expect(signal?.aborted).toBe(true);
+    release();
+    await expect(handle).rejects.toMatchObject({ code: 'ERR_RT_TASK_CANCELLED' });
+    expect(reached).toEqual(['external resolved']);
+  });
+
+  it('ignores an abort after the task finished', async () => {
+    const handle = spawn(async () => 'value');
+    await handle;
+    handle.abort();
+    expect(await handle).toBe('value');
+  });
+
+  it('lets a task abort itself from inside', async () => {
+    const reached: string[] = [];
+    const handle: ReturnType<typeof spawn<void>> = spawn(async () => {
+      handle.abort();
+      reached.push('before yield');
+      await yieldNow();
+      reached.push('after yield');
+    });
+    await expect(handle).rejects.toMatchObject({ code: 'ERR_RT_TASK_CANCELLED' });
+    expect(reached).toEqual(['before yield']);
+  });
+
+  it('cancels the await of a task awaiting another task, and leaves the awaited task running', async () => {
+    const g = gate();
+    const inner = spawn(async () => {
+      await g.wait();
+      return 'inner value';
+    });
+    let caught: unknown;
+    const outer = spawn(async () => {
+      try {
+        return await inner;
+      } catch (error) {
+        caught = error;
+        throw error;
+      }
+    });
+    await settle();
+    outer.abort();
+    await expect(outer).rejects.toMatchObject({ code: 'ERR_RT_TASK_CANCELLED' });
+    expect(caught).toBeInstanceOf(Cancelled);
+    expect(inner.isFinished()).toBe(false);
+    g.open();
+    expect(await inner).toBe('inner value');
+  });
+
+  it('resolves with the value when the task catches Cancelled and returns', async () => {
+    const g = gate();
+    const handle = spawn(async () => {
+      try {
+        await g.wait();
+        return 'not reached';
+      } catch (error) {
+        return isCancelled(error) ? 'cleaned up' : 'other';
+      }
+    });
+    await settle();
+    handle.abort();
+    expect(await handle).toBe('cleaned up');
+  });
+
+  it('reports a JoinError from a finally block that throws after an abort as a panic', async () => {
+    const g = gate();
+    const handle = spawn(async () => {
+      try {
+        await g.wait();
+      } finally {
+        // eslint-disable-next-line no-unsafe-finally
+        throw new Error('cleanup failed');
+      }
+    });
+    await settle();
+    handle.abort();
+    const error = await handle.then(() => undefined, (e: unknown) => e as JoinError);
+    expect(error?.isPanic()).toBe(true);
+  });
+
+  it('gives an AbortHandle that aborts and observes the task', async () => {
+    const g = gate();
+    const handle = spawn(() => g.wait());
+    const abortHandle = handle.abortHandle();
+    expect(abortHandle.id).toBe(handle.id);
+    await settle();
+    expect(abortHandle.isFinished()).toBe(false);
+    abortHandle.abort();
+    await expect(handle).rejects.toBeInstanceOf(JoinError);
+    expect(abortHandle.isFinished()).toBe(true);
+  });
+
+  it('is pending until the task finishes', async () => {
+    const g = gate();
+    const tracked = track(spawn(() => g.wait()));
+    await settle();
+    expect(tracked.isPending()).toBe(true);
+    g.open();
+    await settle();
+    expect(tracked.isResolved()).toBe(true);
+  });
+
+  it('supports catch()', async () => {
+    const value = await spawn(async () => {
+      throw new Error('x');
+    }).catch(() => 'caught');
+    expect(value).toBe('caught');
+  });
+});

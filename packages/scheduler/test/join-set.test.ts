@@ -1,0 +1,185 @@
+import { JoinError, JoinSet, park, spawn, yieldNow } from '@rt/scheduler';
+import type { Waiter } from '@rt/scheduler';
+import { settle, track } from '@rt/scheduler/testing';
+
+/** Gates that tasks park on, opened one by one from the test. */
+class Gates {
+  private readonly waiters = new Map<string, Waiter<void>>();
+  wait(name: string): Promise<void> {
+    const { waiter, promise } = park<void>(`gate ${name}`, () => this.waiters.delete(name));
+    this.waiters.set(name, waiter);
+    return promise;
+  }
+  open(name: string): void {
+    this.waiters.get(name)?.wake();
+    this.waiters.delete(name);
+  }
+}
+
+describe('JoinSet', () => {
+  it('joins tasks in the order they finish, then returns undefined', async () => {
+    const gates = new Gates();
+    const set = new JoinSet<string>();
+    for (const name of ['a', 'b', 'c']) set.spawn(async () => (await gates.wait(name), name));
+    expect(set.size).toBe(3);
+    await settle();
+    gates.open('b');
+    expect(await set.joinNext()).toBe('b');
+    gates.open('c');
+    gates.open('a');
+    expect(await set.joinNext()).toBe('c');
+    expect(await set.joinNext()).toBe('a');
+    expect(set.size).toBe(0);
+    expect(set.isEmpty()).toBe(true);
+    expect(await set.joinNext()).toBeUndefined();
+  });
+
+  it('tryJoinNext returns a finished task without waiting, or undefined', async () => {
+    const set = new JoinSet<number>();
+    set.spawn(() => 1);
+    expect(set.tryJoinNext()).toBeUndefined();
+    await settle();
+    expect(set.tryJoinNext()).toBe(1);
+    expect(set.tryJoinNext()).toBeUndefined();
+  });
+
+  it('rejects joinNext with the JoinError of a failed task', async () => {
+    const set = new JoinSet<number>();
+    set.spawn(async () => {
+      throw new Error('member failed');
+    });
+    const error = await set.joinNext().then(() => undefined, (e: unknown) => e as JoinError);
+    expect(error?.isPanic()).toBe(true);
+    expect(set.size).toBe(0);
+  });
+
+  it('joinAll returns every value in finish order', async () => {
+    const set = new JoinSet<number>();
+    for (let i = 0; i < 5; i++) set.spawn(async () => i);
+    expect(await set.joinAll()).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('joinAll aborts the remaining tasks when one fails', async () => {
+    const gates = new Gates();
+    const set = new JoinSet<number>();
+    const cleaned: string[] = [];
+    set.spawn(async () => {
+      try {
+        await gates.wait('never');
+        return 1;
+      } finally {
+        cleaned.push('survivor cleaned up');
+      }
+    });
+    set.spawn(async () => {
+      throw new Error('fails');
+    });
+    await expect(set.joinAll()).rejects.toBeInstanceOf(JoinError);
+    await set.shutdown();
+    expect(cleaned).toEqual(['survivor cleaned up']);
+  });
+
+  it('abortAll cancels every task; joinNext then reports each as cancelled', async () => {
+    const gates = new Gates();
+    const set = new JoinSet<void>();
+    set.spawn(() => gates.wait('x'));
+    set.spawn(() => gates.wait('y'));
+    await settle();
+    set.abortAll();
+    for (let i = 0; i < 2; i++) {
+      const error = await set.joinNext().then(() => undefined, (e: unknown) => e as JoinError);
+      expect(error?.isCancelled()).toBe(true);
+    }
+    expect(set.size).toBe(0);
+  });
+
+  it('detachAll empties the set and lets the tasks run on', async () => {
+    const gates = new Gates();
+    const set = new JoinSet<string>();
+    const handleFinished = track(
+      new Promise<string>((resolve) => set.spawn(async () => (await gates.wait('d'), resolve('ran'), 'ran'))),
+    );
+    set.detachAll();
+    expect(set.size).toBe(0);
+    expect(await set.joinNext()).toBeUndefined();
+    await settle();
+    gates.open('d');
+    await settle();
+    expect(handleFinished.value).toBe('ran');
+  });
+
+  it('shutdown aborts every task and waits for their finally blocks', async () => {
+    const gates = new Gates();
+    const set = new JoinSet<void>();
+    const cleaned: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      set.spawn(async () => {
+        try {
+          await gates.wait(String(i));
+        } finally {
+          await yieldNow().catch(() => undefined);
+          cleaned.push(i);
+        }
+      });
+    }
+    await settle();
+    await set.shutdown();
+    expect(cleaned.sort()).toEqual([0, 1, 2]);
+    expect(set.size).toBe(0);
+  });
+
+  it('aborts the rest when disposed with await using', async () => {
+    const gates = new Gates();
+    const cleaned: string[] = [];
+    {
+      await using set = new JoinSet<void>();
+      set.spawn(async () => {
+        try {
+          await gates.wait('forever');
+        } finally {
+          cleaned.push('disposed');
+        }
+      });
+      await settle();
+    }
+    expect(cleaned).toEqual(['disposed']);
+  });
+
+  it('can be iterated with for await until empty', async () => {
+    const set = new JoinSet<number>();
+    for (let i = 1; i <= 3; i++) set.spawn(() => i * 10);
+    const seen: number[] = [];
+    for await (const value of set) seen.push(value);
+    expect(seen).toEqual([10, 20, 30]);
+  });
+
+  it('loses no finished task when a joinNext is cancelled in the same tick the task finishes', async () => {
+    const gates = new Gates();
+    const set = new JoinSet<string>();
+    set.spawn(async () => (await gates.wait('member'), 'kept'));
+    const joiner = spawn(() => set.joinNext());
+    await settle();
+    gates.open('member');
+    joiner.abort();
+    await joiner.then(() => undefined, () => undefined);
+    expect(await set.joinNext()).toBe('kept');
+  });
+
+  it('cancels a joinNext waiting on its signal without losing the task', async () => {
+    const gates = new Gates();
+    const set = new JoinSet<string>();
+    set.spawn(async () => (await gates.wait('m'), 'value'));
+    const controller = new AbortController();
+    const pending = track(set.joinNext({ signal: controller.signal }));
+    await settle();
+    controller.abort();
+    await settle();
+    expect(pending.isRejected()).toBe(true);
+    gates.open('m');
+    expect(await set.joinNext()).toBe('value');
+  });
+
+  it('rejects a non-function with a TypeError', () => {
+    expect(() => new JoinSet().spawn(null as never)).toThrow(TypeError);
+  });
+});
