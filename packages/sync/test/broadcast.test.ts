@@ -1,0 +1,96 @@
+import { Cancelled } from '@rt/scheduler';
+import { settle, track } from '@rt/scheduler/testing';
+import { broadcast, Lagged, RecvError, SendError, TryRecvError } from '@rt/sync';
+
+describe('broadcast', () => {
+  it('delivers every value to every receiver, in order', async () => {
+    const [tx, rx1] = broadcast.channel<number>(4);
+    const rx2 = tx.subscribe();
+    expect(tx.receiverCount).toBe(2);
+    expect(tx.send(1)).toBe(2);
+    tx.send(2);
+    expect([await rx1.recv(), await rx1.recv()]).toEqual([1, 2]);
+    expect([await rx2.recv(), await rx2.recv()]).toEqual([1, 2]);
+  });
+
+  it('rounds the capacity up to a power of two and rejects bad capacities', () => {
+    expect(() => broadcast.channel(0)).toThrow(RangeError);
+    const [tx, rx] = broadcast.channel<number>(3);
+    for (let i = 0; i < 4; i++) tx.send(i);
+    expect(rx.len).toBe(4);
+    expect(rx.tryRecv()).toBe(0);
+  });
+
+  it('tells a slow receiver how much it lagged, then continues from the oldest retained value', async () => {
+    const [tx, rx] = broadcast.channel<number>(2);
+    for (let i = 0; i < 5; i++) tx.send(i);
+    const error = await rx.recv().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Lagged);
+    expect((error as Lagged).skipped).toBe(3);
+    expect((error as Lagged).code).toBe('ERR_RT_LAGGED');
+    expect(await rx.recv()).toBe(3);
+    expect(await rx.recv()).toBe(4);
+    expect(rx.isEmpty).toBe(true);
+  });
+
+  it('a subscriber sees only values sent after it subscribed; resubscribe starts at the newest', () => {
+    const [tx, rx] = broadcast.channel<string>(4);
+    tx.send('old');
+    const late = tx.subscribe();
+    const again = rx.resubscribe();
+    tx.send('new');
+    expect(late.tryRecv()).toBe('new');
+    expect(again.tryRecv()).toBe('new');
+    expect(rx.tryRecv()).toBe('old');
+  });
+
+  it('receivers drain and then see RecvError once every sender is closed', async () => {
+    const [tx, rx] = broadcast.channel<number>(4);
+    const tx2 = tx.clone();
+    tx.send(1);
+    tx.close();
+    const waiting = track(rx.recv());
+    expect(await waiting.promise).toBe(1);
+    const end = track(rx.recv());
+    await settle();
+    expect(end.isPending()).toBe(true);
+    tx2[Symbol.dispose]();
+    await expect(end.promise).rejects.toBeInstanceOf(RecvError);
+    expect(rx.isClosed).toBe(true);
+    try { rx.tryRecv(); } catch (e) { expect((e as TryRecvError).kind).toBe('Disconnected'); }
+  });
+
+  it('send fails with SendError when no receiver is left, and closed() resolves', async () => {
+    const [tx, rx] = broadcast.channel<number>(2);
+    const closed = track(tx.closed());
+    rx.close();
+    await closed.promise;
+    expect(() => tx.send(1)).toThrow(SendError);
+  });
+
+  it('iterates until closed', async () => {
+    const [tx, rx] = broadcast.channel<number>(8);
+    tx.send(1);
+    tx.send(2);
+    tx.close();
+    const got: number[] = [];
+    for await (const v of rx) got.push(v);
+    expect(got).toEqual([1, 2]);
+  });
+
+  it('an aborted recv loses nothing; a woken one delivers', async () => {
+    const [tx, rx] = broadcast.channel<number>(2);
+    const ac = new AbortController();
+    const aborted = rx.recv({ signal: ac.signal });
+    ac.abort();
+    tx.send(1);
+    await expect(aborted).rejects.toBeInstanceOf(Cancelled);
+    expect(await rx.recv()).toBe(1);
+    const ac2 = new AbortController();
+    const woken = rx.recv({ signal: ac2.signal });
+    tx.send(2);
+    ac2.abort();
+    expect(await woken).toBe(2);
+    expect(rx.isEmpty).toBe(true);
+  });
+});

@@ -1,0 +1,118 @@
+import { Cancelled } from '@rt/scheduler';
+import { settle, track } from '@rt/scheduler/testing';
+import { AcquireError, GuardReleased, Semaphore } from '@rt/sync';
+
+describe('Semaphore', () => {
+  it('rejects bad permit counts with a RangeError', () => {
+    expect(() => new Semaphore(-1)).toThrow(RangeError);
+    expect(() => new Semaphore(1.5)).toThrow(/permits/);
+    expect(() => new Semaphore(Semaphore.MAX_PERMITS + 1)).toThrow(RangeError);
+    const s = new Semaphore(0);
+    expect(() => s.acquireMany(-1)).toThrow(RangeError);
+    expect(() => s.addPermits(Semaphore.MAX_PERMITS + 1)).toThrow(RangeError);
+  });
+
+  it('counts permits through acquire, release and forget', async () => {
+    const s = new Semaphore(3);
+    const a = await s.acquire();
+    const b = await s.acquireMany(2);
+    expect(s.availablePermits).toBe(0);
+    expect(b.permits).toBe(2);
+    a.release();
+    a.release();
+    expect(s.availablePermits).toBe(1);
+    b.forget();
+    b.release();
+    expect(s.availablePermits).toBe(1);
+    expect(s.forgetPermits(5)).toBe(1);
+    expect(s.availablePermits).toBe(0);
+    s.addPermits(2);
+    expect(s.availablePermits).toBe(2);
+  });
+
+  it('wakes waiters in FIFO order, a big request blocking later small ones', async () => {
+    const s = new Semaphore(1);
+    const held = await s.acquire();
+    const big = track(s.acquireMany(2));
+    const small = track(s.acquire());
+    held.release();
+    await settle();
+    // 1 permit free, but the head needs 2: nobody jumps the queue.
+    expect(big.isPending()).toBe(true);
+    expect(small.isPending()).toBe(true);
+    expect(s.tryAcquire()).toBeUndefined();
+    s.addPermits(1);
+    const bigPermit = await big.promise;
+    await settle();
+    expect(small.isPending()).toBe(true);
+    bigPermit.release();
+    (await small.promise).release();
+    expect(s.availablePermits).toBe(2);
+  });
+
+  it('splits and merges permits', async () => {
+    const s = new Semaphore(4);
+    const p = await s.acquireMany(4);
+    const q = p.split(1)!;
+    expect(p.permits).toBe(3);
+    expect(q.permits).toBe(1);
+    expect(p.split(10)).toBeUndefined();
+    p.merge(q);
+    expect(p.permits).toBe(4);
+    expect(q.permits).toBe(0);
+    expect(() => q.merge(p)).toThrow(GuardReleased);
+    const other = new Semaphore(1).tryAcquire()!;
+    expect(() => p.merge(other)).toThrow(TypeError);
+    {
+      using _p = p;
+    }
+    expect(s.availablePermits).toBe(4);
+  });
+
+  it('close() rejects waiters and later acquires with AcquireError; held permits stay valid', async () => {
+    const s = new Semaphore(1);
+    const held = await s.acquire();
+    const waiter = s.acquire().catch((e: unknown) => e);
+    s.close();
+    expect(s.isClosed).toBe(true);
+    const error = await waiter;
+    expect(error).toBeInstanceOf(AcquireError);
+    expect((error as AcquireError).code).toBe('ERR_RT_SEMAPHORE_CLOSED');
+    await expect(s.acquire()).rejects.toBeInstanceOf(AcquireError);
+    expect(() => s.tryAcquire()).toThrow(AcquireError);
+    held.release();
+    expect(s.availablePermits).toBe(1);
+  });
+
+  it('an aborted acquire holds no permit and lets the next waiter through', async () => {
+    const s = new Semaphore(0);
+    const ac = new AbortController();
+    const big = s.acquireMany(2, { signal: ac.signal });
+    const small = track(s.acquire());
+    s.addPermits(1);
+    await settle();
+    expect(small.isPending()).toBe(true);
+    ac.abort();
+    await expect(big).rejects.toBeInstanceOf(Cancelled);
+    (await small.promise).release();
+    expect(s.availablePermits).toBe(1);
+  });
+
+  it('a permit handed over in the same tick as the abort is delivered, never leaked', async () => {
+    const s = new Semaphore(0);
+    const ac = new AbortController();
+    const p = s.acquire({ signal: ac.signal });
+    s.addPermits(1);
+    ac.abort();
+    const permit = await p;
+    expect(s.availablePermits).toBe(0);
+    permit.release();
+    expect(s.availablePermits).toBe(1);
+  });
+
+  it('acquireMany(0) succeeds at once', async () => {
+    const s = new Semaphore(0);
+    expect((await s.acquireMany(0)).permits).toBe(0);
+    expect(s.tryAcquireMany(0)).toBeDefined();
+  });
+});

@@ -1,0 +1,30 @@
+import { Cancelled } from '@rt/scheduler';
+import { settle, track } from '@rt/scheduler/testing';
+import { SetError, SetOnce } from '@rt/sync';
+
+describe('SetOnce', () => {
+  it('wakes every waiter with the value once set, and only once', async () => {
+    const s = new SetOnce<string>();
+    const a = track(s.wait());
+    const b = track(s.wait());
+    await settle();
+    expect(a.isPending()).toBe(true);
+    expect(s.get()).toBeUndefined();
+    s.set('v');
+    expect(await a.promise).toBe('v');
+    expect(await b.promise).toBe('v');
+    expect(await s.wait()).toBe('v');
+    expect(s.initialized).toBe(true);
+    expect(() => s.set('w')).toThrow(SetError);
+  });
+
+  it('an aborted wait rejects with Cancelled and changes nothing', async () => {
+    const s = new SetOnce<number>();
+    const ac = new AbortController();
+    const p = s.wait({ signal: ac.signal });
+    ac.abort();
+    await expect(p).rejects.toBeInstanceOf(Cancelled);
+    s.set(1);
+    expect(await s.wait()).toBe(1);
+  });
+});

@@ -1,0 +1,98 @@
+import { Cancelled } from '@rt/scheduler';
+import { settle, track } from '@rt/scheduler/testing';
+import { RecvError, SendError, watch } from '@rt/sync';
+
+describe('watch', () => {
+  it('receivers see the latest value and each change once', async () => {
+    const [tx, rx] = watch.channel(0);
+    expect(rx.borrow()).toBe(0);
+    expect(rx.hasChanged()).toBe(false);
+    tx.send(1);
+    tx.send(2);
+    expect(rx.hasChanged()).toBe(true);
+    await rx.changed();
+    expect(rx.borrow()).toBe(2);
+    const next = track(rx.changed());
+    await settle();
+    expect(next.isPending()).toBe(true);
+    tx.send(3);
+    await next.promise;
+    expect(rx.borrowAndUpdate()).toBe(3);
+  });
+
+  it('sendModify, sendIfModified and sendReplace', async () => {
+    const [tx, rx] = watch.channel({ count: 0 });
+    tx.sendModify((s) => {
+      s.count++;
+    });
+    expect(rx.hasChanged()).toBe(true);
+    rx.markUnchanged();
+    expect(tx.sendIfModified(() => false)).toBe(false);
+    expect(rx.hasChanged()).toBe(false);
+    expect(tx.sendIfModified((s) => ++s.count > 0)).toBe(true);
+    expect(rx.borrowAndUpdate().count).toBe(2);
+    const previous = tx.sendReplace({ count: 10 });
+    expect(previous.count).toBe(2);
+    tx.sendModify(() => ({ count: 11 }));
+    expect(tx.borrow().count).toBe(11);
+  });
+
+  it('markChanged makes the next changed() complete at once', async () => {
+    const [, rx] = watch.channel('a');
+    rx.markChanged();
+    await rx.changed();
+    expect(rx.hasChanged()).toBe(false);
+  });
+
+  it('waitFor resolves with the first value matching the predicate', async () => {
+    const [tx, rx] = watch.channel(0);
+    const p = track(rx.waitFor((n) => n >= 2));
+    tx.send(1);
+    await settle();
+    expect(p.isPending()).toBe(true);
+    tx.send(2);
+    expect(await p.promise).toBe(2);
+    expect(await rx.waitFor((n) => n === 2)).toBe(2);
+  });
+
+  it('closing the sender ends changed() and waitFor() with RecvError after the last change', async () => {
+    const [tx, rx] = watch.channel(0);
+    const waiting = track(rx.changed());
+    tx.send(1);
+    tx.close();
+    await waiting.promise;
+    await expect(rx.changed()).rejects.toBeInstanceOf(RecvError);
+    await expect(rx.waitFor((n) => n > 5)).rejects.toBeInstanceOf(RecvError);
+    expect(() => rx.hasChanged()).toThrow(RecvError);
+    expect(rx.borrow()).toBe(1);
+  });
+
+  it('send fails when every receiver is closed; closed() resolves; subscribe brings one back', async () => {
+    const [tx, rx] = watch.channel(0);
+    const rx2 = rx.clone();
+    expect(tx.receiverCount).toBe(2);
+    const closed = track(tx.closed());
+    rx.close();
+    await settle();
+    expect(closed.isPending()).toBe(true);
+    rx2[Symbol.dispose]();
+    await closed.promise;
+    expect(tx.isClosed).toBe(true);
+    expect(() => tx.send(1)).toThrow(SendError);
+    expect(tx.borrow()).toBe(0);
+    tx.sendReplace(2);
+    const rx3 = tx.subscribe();
+    expect(rx3.hasChanged()).toBe(false);
+    expect(rx3.borrow()).toBe(2);
+  });
+
+  it('an aborted changed() marks nothing seen', async () => {
+    const [tx, rx] = watch.channel(0);
+    const ac = new AbortController();
+    const p = rx.changed({ signal: ac.signal });
+    ac.abort();
+    await expect(p).rejects.toBeInstanceOf(Cancelled);
+    tx.send(1);
+    expect(rx.hasChanged()).toBe(true);
+  });
+});
