@@ -17,7 +17,11 @@ function errorOf(promise: PromiseLike<unknown>): Promise<JoinError> {
 
 /** Waits (without sleeping) until the worker sets cell `index` of `cells`. */
 async function started(cells: Int32Array, index: number): Promise<void> {
-  const result = Atomics.waitAsync(cells, index, 0);
+  // Atomics.waitAsync is in Node 20, not in the ES2023 lib the packages compile against.
+  const { waitAsync } = Atomics as unknown as {
+    waitAsync(cells: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string };
+  };
+  const result = waitAsync(cells, index, 0);
   if (result.async) await result.value;
 }
 

@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { Builder, park, yieldNow } from '@rt/scheduler';
+import { settle } from '@rt/scheduler/testing';
+
+describe('RuntimeDump', () => {
+  it('lists every live task with id, name, state, age and what it waits on', async () => {
+    const runtime = Builder.currentThread().name('dumped').captureSpawnLocations().build();
+    let release!: () => void;
+    const external = new Promise<void>((resolve) => (release = resolve));
+    const waiting = runtime.spawn(() => park<void>('Mutex.lock', () => undefined).promise, { name: 'locker' });
+    const idle = runtime.spawn(() => external, { name: 'fetcher' });
+    await settle();
+    const scheduled = runtime.spawn(() => 1);
+    const blocking = runtime.spawnBlocking(join(__dirname, 'fixtures', 'blocking.mjs'), 'add', [1, 2]);
+    const dump = runtime.dump();
+    expect(dump.runtime).toBe('dumped');
+    const byId = new Map(dump.tasks.map((task) => [task.id, task]));
+    expect(byId.get(waiting.id)).toMatchObject({ name: 'locker', kind: 'task', state: 'waiting', waitingOn: ['Mutex.lock'], cancelRequested: false });
+    expect(byId.get(idle.id)).toMatchObject({ name: 'fetcher', state: 'idle', waitingOn: [] });
+    expect(byId.get(scheduled.id)).toMatchObject({ state: 'scheduled' });
+    expect(byId.get(blocking.id)).toMatchObject({ kind: 'blocking', state: 'blocking' });
+    for (const task of dump.tasks) {
+      expect(task.ageMs).toBeGreaterThanOrEqual(0);
+      expect(task.spawnedAt).toContain('runtime-dump.test.ts');
+    }
+    const text = String(dump);
+    expect(text).toContain('runtime "dumped": 4 live task(s)');
+    expect(text).toContain(`task ${waiting.id} "locker" waiting on Mutex.lock`);
+    release();
+    waiting.abort();
+    await Promise.allSettled([waiting, idle, scheduled, blocking]);
+    expect(runtime.dump().tasks).toEqual([]);
+    await runtime.shutdown();
+  });
+
+  it('shows the task calling dump() as running, and no spawn location unless asked', async () => {
+    const runtime = Builder.currentThread().build();
+    const entry = await runtime.run(async () => {
+      await yieldNow();
+      return runtime.dump().tasks[0];
+    });
+    expect(entry).toMatchObject({ name: 'main', state: 'running', spawnedAt: undefined });
+    await runtime.shutdown();
+  });
+
+  it('marks an aborted task that has not finished unwinding', async () => {
+    const runtime = Builder.currentThread().build();
+    let release!: () => void;
+    const external = new Promise<void>((resolve) => (release = resolve));
+    const handle = runtime.spawn(() => external);
+    await settle();
+    handle.abort();
+    expect(runtime.dump().tasks[0]).toMatchObject({ id: handle.id, cancelRequested: true });
+    release();
+    await handle;
+    await runtime.shutdown();
+  });
+});
