@@ -3,7 +3,8 @@
 //
 // Readings are milliseconds (fractional) on one monotonic scale per clock. Pausing freezes
 // the reading; resuming continues from the frozen (possibly advanced) reading at the
-// speed of real time, so readings never go backwards across pause/advance/resume.
+// speed of real time, so readings never go backwards across pause/advance/resume. The
+// paused reading starts at a whole millisecond, so timers of whole milliseconds land on it.
 
 import { performance } from 'node:perf_hooks';
 
@@ -15,7 +16,7 @@ export class Clock {
   private frozenAt = Number.NaN;
 
   constructor(startPaused = false) {
-    if (startPaused) this.frozenAt = performance.now();
+    if (startPaused) this.frozenAt = Math.ceil(performance.now());
   }
 
   /** True while the clock stands still. */
@@ -31,7 +32,8 @@ export class Clock {
   /** Freezes the clock; returns false if it was already paused. */
   pause(): boolean {
     if (this.paused) return false;
-    this.frozenAt = this.now();
+    // A whole millisecond (rounded up: never backwards), so whole-ms durations land exactly.
+    this.frozenAt = Math.ceil(this.now());
     return true;
   }
 

@@ -1,0 +1,323 @@
+// The time driver: one per runtime, attached as a `Handle` extension. How and why:
+//
+// - It owns the runtime's clock and one timer wheel. Every timer (a Sleep, a timeout, an
+//   interval's sleep) is a wheel entry; inserting and removing are O(1) and allocate
+//   nothing, which is where rt beats one Node `Timeout` object per timer.
+// - It arms ONE Node timer (setTimeout), for the earliest tick the wheel has work at. It
+//   re-arms only when a new entry is due before the armed tick; removals never re-arm (the
+//   timer may then fire for nothing, polls, and re-arms for the true next tick). When the
+//   timer fires it polls the wheel up to the clock's current millisecond and fires the
+//   expired entries in deadline order.
+// - The Node timer is ref'd only while some timer has a waiter (`waiting > 0`), so the
+//   process exits when nothing awaits a timer, and stays alive while something does.
+// - Paused clock: no Node timer is armed (real time does not matter). `advance` moves the
+//   clock and fires what became due. With auto-advance on, when something waits on a timer
+//   and the runtime looks idle (two event-loop turns with no timer activity and no forced
+//   yields), the clock jumps to the next deadline; never while the runtime reports
+//   external work in flight (blocking tasks, tracked I/O): then it looks again in 1 ms.
+import { Handle, RuntimeShutdown } from '@rt/scheduler';
+import type { RtError } from '@rt/scheduler';
+import { Clock } from './clock.js';
+import { Wheel, WheelEntry } from './wheel.js';
+
+/** The extension key the driver is attached under (its description names it in metrics). */
+export const TIME_KEY: unique symbol = Symbol('rt.time');
+
+/** Node's setTimeout limit (a longer delay fires at once). */
+const MAX_NODE_DELAY = 2 ** 31 - 1;
+
+/** A timer the driver can fire: a wheel entry with what to do when it expires. */
+export abstract class TimerEntry extends WheelEntry {
+  /** Called once when the deadline is reached (the entry is already unlinked). */
+  abstract fire(): void;
+  /** Called at runtime shutdown for an entry still pending (already unlinked). */
+  abstract abandon(error: RtError): void;
+}
+
+/** The per-runtime time driver. */
+export class TimeDriver {
+  readonly clock: Clock;
+  private readonly wheel: Wheel<TimerEntry>;
+  private readonly handle: Handle | undefined;
+  private readonly autoAdvance: boolean;
+  private timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** The tick the Node timer is armed for (Infinity: not armed). */
+  private armedTick = Infinity;
+  /** Timers that a waiter awaits: the Node timer is ref'd while this is above 0. */
+  private waiting = 0;
+  /** Bumped on every insert, removal, wake-up and fire: the auto-advance idle test. */
+  private activity = 0;
+  private idleCheckArmed = false;
+  private idleSeen = -1;
+  private idleYields = -1;
+  private isShut = false;
+  /** Entries registered already due (a timeout with a past deadline): fired next turn. */
+  private due: TimerEntry[] = [];
+  private dueArmed = false;
+  /** Counters for metrics(). */
+  private fired = 0;
+  private autoAdvances = 0;
+
+  constructor(handle: Handle | undefined, startPaused = false, autoAdvance = true) {
+    this.handle = handle;
+    this.clock = new Clock(startPaused);
+    this.autoAdvance = autoAdvance;
+    this.wheel = new Wheel<TimerEntry>(Math.floor(this.clock.now()));
+  }
+
+  /** Creates the driver for a runtime, from its configuration. */
+  static create(this: void, handle: Handle): TimeDriver {
+    return new TimeDriver(handle, handle.config.startPaused, handle.config.autoAdvance);
+  }
+
+  /** True once the runtime shut the driver down. */
+  get shut(): boolean {
+    return this.isShut;
+  }
+
+  /** Timers in the wheel (pending, including ones nobody waits on). */
+  get size(): number {
+    return this.wheel.size + this.due.length;
+  }
+
+  /** The clock's reading, in milliseconds. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /**
+   * Registers `entry` to fire at `deadline` (clock milliseconds, rounded up to the next
+   * tick). Returns false, registering nothing, when the deadline has already been reached.
+   */
+  insert(entry: TimerEntry, deadline: number): boolean {
+    if (this.isShut) throw this.shutdownError();
+    const now = this.clock.now();
+    if (deadline <= now) return false;
+    const wheel = this.wheel;
+    // An empty wheel may lag far behind the clock; catching up costs nothing then.
+    if (wheel.size === 0) wheel.poll(Math.floor(now));
+    const tick = Math.ceil(deadline);
+    wheel.insert(entry, tick);
+    this.activity++;
+    if (tick < this.armedTick && !this.clock.paused) this.armAt(tick, now);
+    return true;
+  }
+
+  /**
+   * Registers an entry whose deadline may already be reached: such an entry fires on the
+   * next event-loop turn instead of at once (so work that is ready now wins a timeout).
+   */
+  insertOrQueue(entry: TimerEntry, deadline: number): void {
+    if (this.insert(entry, deadline)) return;
+    this.due.push(entry);
+    if (!this.dueArmed) {
+      this.dueArmed = true;
+      setImmediate(this.fireDue);
+    }
+  }
+
+  /** Unregisters `entry`; a no-op when it is not registered. */
+  remove(entry: TimerEntry): void {
+    if (entry.linked) {
+      this.wheel.remove(entry);
+      this.activity++;
+      return;
+    }
+    const index = this.due.indexOf(entry);
+    if (index >= 0) this.due.splice(index, 1);
+  }
+
+  /** A waiter started awaiting a registered timer. */
+  addWaiter(): void {
+    this.activity++;
+    if (this.waiting++ === 0) this.timer?.ref();
+    if (this.clock.paused) this.armIdleCheck();
+  }
+
+  /** A waiter stopped awaiting (woken, cancelled). */
+  removeWaiter(): void {
+    this.activity++;
+    if (--this.waiting === 0) this.timer?.unref();
+  }
+
+  /** Fires every timer due at the clock's current reading, then re-arms. */
+  process(): void {
+    const now = this.clock.now();
+    const wheel = this.wheel;
+    wheel.poll(Math.floor(now));
+    for (let entry = wheel.popExpired(); entry !== null; entry = wheel.popExpired()) {
+      this.fired++;
+      this.activity++;
+      try {
+        entry.fire();
+      } catch (error) {
+        // Firing settles a promise; it cannot throw unless an invariant broke. Report it on
+        // its own turn, and keep the other timers alive.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+    this.rearm();
+  }
+
+  /** Freezes the clock (Tokio's `pause`). Returns false if it was already paused. */
+  pause(): boolean {
+    if (!this.clock.pause()) return false;
+    this.disarm();
+    if (this.waiting > 0) this.armIdleCheck();
+    return true;
+  }
+
+  /** Lets the clock run again. Returns false if it was not paused. */
+  resume(): boolean {
+    if (!this.clock.resume()) return false;
+    this.rearm();
+    return true;
+  }
+
+  /** Moves the paused clock forward by `ms` and fires what became due. */
+  advance(ms: number): void {
+    this.clock.advance(ms);
+    this.process();
+  }
+
+  /** Counters shown in `runtime.metrics().drivers['rt.time']`. */
+  metrics(): Record<string, number | boolean> {
+    return {
+      pendingTimers: this.size,
+      waitingTimers: this.waiting,
+      firedTimers: this.fired,
+      autoAdvances: this.autoAdvances,
+      paused: this.clock.paused,
+    };
+  }
+
+  /** Runtime shutdown: every pending timer rejects its waiter with RuntimeShutdown. */
+  shutdown(): void {
+    if (this.isShut) return;
+    this.isShut = true;
+    this.disarm();
+    const error = this.shutdownError();
+    const entries = [...this.wheel.drain(), ...this.due];
+    this.due = [];
+    for (const entry of entries) entry.abandon(error);
+  }
+
+  /** The typed error of a timer used after shutdown. */
+  shutdownError(): RuntimeShutdown {
+    const name = this.handle?.config.name;
+    return new RuntimeShutdown(`the runtime${name === undefined ? '' : ` ${JSON.stringify(name)}`} has shut down: its timers are gone`);
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.armedTick = Infinity;
+    if (!this.isShut) this.process();
+  };
+
+  private readonly fireDue = (): void => {
+    this.dueArmed = false;
+    const due = this.due;
+    this.due = [];
+    for (const entry of due) {
+      this.fired++;
+      this.activity++;
+      entry.fire();
+    }
+  };
+
+  private rearm(): void {
+    if (this.isShut) return;
+    if (this.clock.paused) {
+      if (this.waiting > 0) this.armIdleCheck();
+      return;
+    }
+    const next = this.wheel.nextExpiration();
+    if (next === undefined) {
+      this.disarm();
+      return;
+    }
+    if (next < this.armedTick) this.armAt(next, this.clock.now());
+  }
+
+  private armAt(tick: number, now: number): void {
+    this.armedTick = tick;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    const delay = Math.min(MAX_NODE_DELAY, Math.max(1, Math.ceil(tick - now)));
+    const timer = setTimeout(this.onTimer, delay);
+    if (this.waiting === 0) timer.unref();
+    this.timer = timer;
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedTick = Infinity;
+  }
+
+  private armIdleCheck(): void {
+    if (this.idleCheckArmed || !this.autoAdvance || this.isShut) return;
+    this.idleCheckArmed = true;
+    this.idleSeen = -1;
+    setImmediate(this.idleCheck);
+  }
+
+  /** Auto-advance: runs on its own turns while paused and something waits on a timer. */
+  private readonly idleCheck = (): void => {
+    this.idleCheckArmed = false;
+    if (this.isShut || !this.clock.paused || this.waiting === 0) return;
+    if (this.handle !== undefined && this.handle.pendingExternalWork > 0) {
+      // Blocking work or I/O is in flight: its result may come before the next timer.
+      this.idleCheckArmed = true;
+      this.idleSeen = -1;
+      setTimeout(this.idleCheck, 1);
+      return;
+    }
+    const yields = this.handle?.metrics().forcedYields ?? 0;
+    if (this.idleSeen !== this.activity || this.idleYields !== yields) {
+      // Something ran since the last look: give it one more turn before calling it idle.
+      this.idleSeen = this.activity;
+      this.idleYields = yields;
+      this.idleCheckArmed = true;
+      setImmediate(this.idleCheck);
+      return;
+    }
+    this.advanceToNextTimer();
+    if (this.waiting > 0) this.armIdleCheck();
+  };
+
+  /** Jumps the paused clock to the next tick at which some timer fires, and fires it. */
+  private advanceToNextTimer(): void {
+    const wheel = this.wheel;
+    const before = this.fired;
+    while (this.fired === before) {
+      const next = wheel.nextExpiration();
+      if (next === undefined) return;
+      const now = this.clock.now();
+      if (next > now) this.clock.advance(next - now);
+      this.autoAdvances++;
+      this.process();
+    }
+  }
+}
+
+/** A driver for code that has no runtime left: every use fails with RuntimeShutdown. */
+const SHUT_DOWN = new TimeDriver(undefined);
+SHUT_DOWN.shutdown();
+
+let lastHandle: Handle | undefined;
+let lastDriver: TimeDriver | undefined;
+
+/** The time driver of the current runtime (the current task's, else the default runtime's). */
+export function currentDriver(): TimeDriver {
+  const handle = Handle.current();
+  if (handle === lastHandle && lastDriver !== undefined && !lastDriver.shut) return lastDriver;
+  if (handle.isShutdown) return SHUT_DOWN;
+  // `config.enableTime` is not enforced: the default runtime records it as false, and a
+  // wheel that nobody uses costs nothing, so timers work on every runtime.
+  const driver = handle.extension(TIME_KEY, TimeDriver.create);
+  lastHandle = handle;
+  lastDriver = driver;
+  return driver;
+}

@@ -1,0 +1,217 @@
+import { Cancelled, coop, park, throwIfCancelled } from '@rt/scheduler';
+import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
+import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
+import { checkDuration, checkWaitOptions } from './internal/validate.js';
+import { instantAt, milliseconds, type Instant } from './instant.js';
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+interface Parked {
+  readonly waiter: Waiter<void>;
+  readonly promise: Promise<void>;
+}
+
+/**
+ * A timer that completes at a deadline: what `sleep` and `sleepUntil` return. Await it
+ * (it is a `PromiseLike<void>`), move it with `reset`, ask `isElapsed`, or dispose of it
+ * to cancel it.
+ *
+ * The timer is registered on the runtime's timer wheel when the Sleep is created, so
+ * creating and disposing of one costs two O(1) wheel operations and no Node timer. It
+ * completes no earlier than its deadline, rounded up to the next millisecond of the
+ * runtime's clock (which may be paused: see `pause`). Awaiting it several times, or from
+ * several places, shares one wait; awaiting it after it elapsed completes at once (after
+ * a forced yield when the task has used up its cooperative budget). The process stays
+ * alive while something awaits a Sleep, not while one merely exists.
+ *
+ * **Cancellation:** cancel safe (there is nothing to lose). Aborting the awaiting task, or
+ * the `signal` given to `sleep`, rejects the wait with `Cancelled` and removes the timer
+ * from the wheel at once; awaiting the Sleep again registers it again with the same
+ * deadline. Disposing of it (`using s = sleep(ms)`, or `s[Symbol.dispose]()`) removes the
+ * timer and rejects any wait with `Cancelled`.
+ *
+ * **Errors:** awaiting rejects with `Cancelled` (see above) or `RuntimeShutdown` when the
+ * runtime the Sleep belongs to has shut down.
+ *
+ * **Example**
+ * ```ts
+ * const delay = sleep(1000);
+ * delay.reset(Instant.now().add(50)); // sooner
+ * await delay;
+ * console.log(delay.isElapsed); // true
+ * ```
+ */
+export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
+  private readonly driver: TimeDriver;
+  private deadlineMs: number;
+  private parked: Parked | null = null;
+  private readonly options: WaitOptions | undefined;
+  private disposed = false;
+
+  /** @internal Sleeps come from `sleep` and `sleepUntil`. */
+  constructor(driver: TimeDriver, deadline: number, options: WaitOptions | undefined) {
+    super();
+    this.driver = driver;
+    this.deadlineMs = deadline;
+    this.options = options;
+    if (!driver.shut) driver.insert(this, deadline);
+  }
+
+  /** The instant at which the Sleep completes. */
+  get deadline(): Instant {
+    return instantAt(this.deadlineMs);
+  }
+
+  /** True once the runtime's clock has reached the deadline. */
+  get isElapsed(): boolean {
+    return this.deadlineMs <= this.driver.now();
+  }
+
+  /**
+   * Moves the deadline (earlier or later), as Tokio's `Sleep::reset`. A pending wait stays
+   * pending and completes at the new deadline (at once if it has passed).
+   *
+   * **Cancellation:** not applicable (synchronous).
+   *
+   * **Errors:** TypeError if `deadline` is not an Instant or the Sleep was disposed of.
+   *
+   * **Example**
+   * ```ts
+   * const idle = sleep(30_000);
+   * onActivity(() => idle.reset(Instant.now().add(30_000)));
+   * await idle;
+   * ```
+   */
+  reset(deadline: Instant): void {
+    this.resetTo(milliseconds(deadline, 'Sleep.reset(deadline)'));
+  }
+
+  /** @internal Moves the deadline to a clock reading. */
+  resetTo(deadline: number): void {
+    if (this.disposed) throw new TypeError('Sleep.reset: this Sleep was disposed of');
+    const driver = this.driver;
+    this.deadlineMs = deadline;
+    driver.remove(this);
+    if (driver.shut) return;
+    if (!driver.insert(this, deadline)) this.fire();
+  }
+
+  /** Waits for the deadline (see the class); `then` makes a Sleep awaitable. */
+  then<TResult1 = void, TResult2 = never>(
+    onfulfilled?: ((value: void) => TResult1 | PromiseLike<TResult1>) | null,
+    onrejected?: ((reason: unknown) => TResult2 | PromiseLike<TResult2>) | null,
+  ): Promise<TResult1 | TResult2> {
+    return this.wait(this.options).then(onfulfilled, onrejected);
+  }
+
+  /** @internal Waits with the given options (an Interval's `tick` passes its own). */
+  wait(options: WaitOptions | undefined): Promise<void> {
+    const parked = this.parked;
+    if (parked !== null) return parked.promise;
+    const driver = this.driver;
+    try {
+      throwIfCancelled(options);
+      if (this.disposed) throw new Cancelled('sleep: this Sleep was disposed of');
+      if (driver.shut) throw driver.shutdownError();
+      if (this.deadlineMs <= driver.now()) {
+        driver.remove(this);
+        return coop() ?? RESOLVED;
+      }
+      if (!this.linked) driver.insert(this, this.deadlineMs);
+      const next = park<void>('time.sleep', (waiter) => this.cancelled(waiter), options);
+      this.parked = next;
+      driver.addWaiter();
+      return next.promise;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Cancels the Sleep: removes its timer; a pending wait rejects with `Cancelled`. */
+  [Symbol.dispose](): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.driver.remove(this);
+    const parked = this.parked;
+    if (parked !== null) {
+      this.parked = null;
+      this.driver.removeWaiter();
+      parked.waiter.fail(new Cancelled('sleep: the Sleep was disposed of while awaited'));
+    }
+  }
+
+  /** @internal The wheel reached the deadline. */
+  fire(): void {
+    const parked = this.parked;
+    if (parked === null) return;
+    this.parked = null;
+    this.driver.removeWaiter();
+    parked.waiter.wake(undefined);
+  }
+
+  /** @internal The runtime shut down. */
+  abandon(error: RtError): void {
+    const parked = this.parked;
+    if (parked === null) return;
+    this.parked = null;
+    this.driver.removeWaiter();
+    parked.waiter.fail(error);
+  }
+
+  /** @internal The wait was cancelled (task or signal aborted): unregister at once. */
+  cancelled(waiter: Waiter<void>): void {
+    if (this.parked?.waiter !== waiter) return;
+    this.parked = null;
+    this.driver.removeWaiter();
+    this.driver.remove(this);
+  }
+}
+
+/**
+ * Waits until `ms` milliseconds have passed on the runtime's clock (Tokio's `sleep`).
+ *
+ * Returns a {@link Sleep}: await it, or keep it to `reset` or dispose of it. `ms` may be
+ * fractional; the deadline is rounded up to the next millisecond. `sleep(0)` completes at
+ * once (subject to the cooperative budget). On a paused clock the Sleep completes when the
+ * clock is advanced past it, or by auto-advance when every task is idle.
+ *
+ * **Cancellation:** cancel safe. Aborting the task or `options.signal` while awaiting
+ * rejects with `Cancelled` and removes the timer at once.
+ *
+ * **Errors:** RangeError for a negative, NaN or non-finite `ms`; TypeError for a
+ * non-number or bad options. Awaiting rejects with `Cancelled` or `RuntimeShutdown`.
+ *
+ * **Example**
+ * ```ts
+ * await sleep(100);
+ * await sleep(5_000, { signal: AbortSignal.timeout(10) }).catch(() => 'gave up');
+ * ```
+ */
+export function sleep(ms: number, options?: WaitOptions): Sleep {
+  checkDuration(ms, 'sleep(ms)');
+  checkWaitOptions(options, 'sleep');
+  const driver = currentDriver();
+  return new Sleep(driver, driver.now() + ms, options);
+}
+
+/**
+ * Waits until the runtime's clock reaches `deadline` (Tokio's `sleep_until`).
+ *
+ * Same as {@link sleep} with an absolute deadline; a deadline in the past completes at once.
+ *
+ * **Cancellation:** cancel safe, as `sleep`.
+ *
+ * **Errors:** TypeError if `deadline` is not an Instant or for bad options. Awaiting
+ * rejects with `Cancelled` or `RuntimeShutdown`.
+ *
+ * **Example**
+ * ```ts
+ * const start = Instant.now();
+ * await sleepUntil(start.add(250));
+ * ```
+ */
+export function sleepUntil(deadline: Instant, options?: WaitOptions): Sleep {
+  const at = milliseconds(deadline, 'sleepUntil(deadline)');
+  checkWaitOptions(options, 'sleepUntil');
+  return new Sleep(currentDriver(), at, options);
+}

@@ -1,0 +1,178 @@
+import { Cancelled, park } from '@rt/scheduler';
+import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
+import { Elapsed } from './errors.js';
+import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
+import { checkDuration, checkWaitOptions, describe } from './internal/validate.js';
+import { milliseconds, type Instant } from './instant.js';
+
+/** What `timeout` can limit: a promise (or thenable), or a function given an AbortSignal. */
+export type TimeoutWork<T> = PromiseLike<T> | ((signal: AbortSignal) => T | PromiseLike<T>);
+
+/** The timer of one `timeout` call: fails the wait with Elapsed and aborts the work. */
+class TimeoutEntry<T> extends TimerEntry {
+  settled = false;
+  /** Set right after parking (parking needs this entry's cancel callback first). */
+  waiter!: Waiter<T>;
+  constructor(
+    private readonly driver: TimeDriver,
+    private readonly controller: AbortController | undefined,
+    private readonly ms: number | undefined,
+  ) {
+    super();
+  }
+
+  /** The deadline came first. */
+  fire(): void {
+    if (this.settled) return;
+    const error = new Elapsed(this.ms === undefined ? 'timeoutAt: the deadline elapsed before the operation completed' : `timeout: the operation did not complete within ${this.ms} ms`);
+    this.finish();
+    if (this.waiter.fail(error)) this.controller?.abort(error);
+  }
+
+  abandon(error: RtError): void {
+    if (this.settled) return;
+    this.finish();
+    if (this.waiter.fail(error)) this.controller?.abort(error);
+  }
+
+  /** The work completed first. */
+  resolved(value: T): void {
+    if (this.settled) return;
+    this.finish();
+    this.driver.remove(this);
+    this.waiter.wake(value);
+  }
+
+  rejected(error: unknown): void {
+    if (this.settled) return;
+    this.finish();
+    this.driver.remove(this);
+    this.waiter.fail(error);
+  }
+
+  /** The caller's task or signal aborted: stop the timer, abort the work. */
+  cancelled(): void {
+    if (this.settled) return;
+    this.finish();
+    this.driver.remove(this);
+    this.controller?.abort(new Cancelled('timeout: the wait was cancelled'));
+  }
+
+  private finish(): void {
+    this.settled = true;
+    this.driver.removeWaiter();
+  }
+}
+
+function start<T>(what: string, driver: TimeDriver, deadline: number, ms: number | undefined, work: TimeoutWork<T>, options: WaitOptions | undefined): Promise<T> {
+  let controller: AbortController | undefined;
+  let pending: PromiseLike<T>;
+  try {
+    checkWaitOptions(options, what);
+    if (typeof work === 'function') {
+      controller = new AbortController();
+      const result = work(controller.signal);
+      pending = isThenable(result) ? result : Promise.resolve(result);
+    } else if (isThenable(work)) {
+      pending = work;
+    } else {
+      throw new TypeError(`${what}: expected a promise or a function taking an AbortSignal, got ${describe(work)}`);
+    }
+    if (driver.shut) throw driver.shutdownError();
+  } catch (error) {
+    controller?.abort(error);
+    return Promise.reject(error);
+  }
+  const timer = new TimeoutEntry<T>(driver, controller, ms);
+  let parked: { waiter: Waiter<T>; promise: Promise<T> };
+  try {
+    parked = park<T>('time.timeout', () => timer.cancelled(), options);
+  } catch (error) {
+    // Already cancelled: the work must not run on unattended.
+    controller?.abort(error);
+    swallow(pending);
+    return Promise.reject(error);
+  }
+  timer.waiter = parked.waiter;
+  driver.addWaiter();
+  driver.insertOrQueue(timer, deadline);
+  pending.then(
+    (value) => timer.resolved(value),
+    (error: unknown) => timer.rejected(error),
+  );
+  return parked.promise;
+}
+
+function isThenable<T>(value: unknown): value is PromiseLike<T> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function swallow(work: PromiseLike<unknown>): void {
+  work.then(undefined, () => undefined);
+}
+
+/**
+ * Limits an operation to `ms` milliseconds (Tokio's `timeout`): resolves with its result
+ * if it completes in time, rejects with {@link Elapsed} otherwise.
+ *
+ * `work` is a promise, or a function that is called at once with an `AbortSignal` and
+ * returns the result or a promise of it; the signal aborts (reason: the `Elapsed` error)
+ * when the deadline passes first, so the operation can stop (`fetch(url, { signal })`).
+ * A promise cannot be stopped: when it loses, its outcome is ignored (a rejection is not
+ * reported as unhandled). Work that is already complete wins even when `ms` is 0. The
+ * timer is removed as soon as the work completes.
+ *
+ * **Cancellation:** cancel safe as far as the timer goes: aborting the awaiting task or
+ * `options.signal` rejects with `Cancelled`, removes the timer and aborts the work's signal
+ * (reason: a `Cancelled`). Whatever the work had already done is its own business.
+ *
+ * **Errors:** `Elapsed` when the deadline passes first; the work's own error if it fails
+ * first; `Cancelled`; `RuntimeShutdown` if the runtime shuts down meanwhile. RangeError
+ * for a negative, NaN or non-finite `ms`; TypeError if `work` is neither a promise nor a
+ * function. A function that throws synchronously rejects with what it threw.
+ *
+ * **Example**
+ * ```ts
+ * const body = await timeout(5_000, (signal) => fetch(url, { signal }).then((r) => r.text()));
+ * try { await timeout(10, sleep(1_000)); } catch (error) { if (error instanceof Elapsed) console.log('too slow'); }
+ * ```
+ */
+export function timeout<T>(ms: number, work: TimeoutWork<T>, options?: WaitOptions): Promise<Awaited<T>> {
+  let driver: TimeDriver;
+  try {
+    checkDuration(ms, 'timeout(ms)');
+    driver = currentDriver();
+  } catch (error) {
+    if (typeof work === 'object' && work !== null && typeof work.then === 'function') swallow(work);
+    return Promise.reject(error);
+  }
+  return start('timeout', driver, driver.now() + ms, ms, work, options) as Promise<Awaited<T>>;
+}
+
+/**
+ * Limits an operation to complete before `deadline` (Tokio's `timeout_at`): as
+ * {@link timeout}, with an absolute deadline.
+ *
+ * **Cancellation:** as `timeout`.
+ *
+ * **Errors:** as `timeout`; TypeError if `deadline` is not an Instant.
+ *
+ * **Example**
+ * ```ts
+ * const deadline = Instant.now().add(1_000);
+ * const first = await timeoutAt(deadline, rx.recv());
+ * const second = await timeoutAt(deadline, rx.recv()); // same deadline for both
+ * ```
+ */
+export function timeoutAt<T>(deadline: Instant, work: TimeoutWork<T>, options?: WaitOptions): Promise<Awaited<T>> {
+  let driver: TimeDriver;
+  let at: number;
+  try {
+    at = milliseconds(deadline, 'timeoutAt(deadline)');
+    driver = currentDriver();
+  } catch (error) {
+    if (typeof work === 'object' && work !== null && typeof work.then === 'function') swallow(work);
+    return Promise.reject(error);
+  }
+  return start('timeoutAt', driver, at, undefined, work, options) as Promise<Awaited<T>>;
+}
