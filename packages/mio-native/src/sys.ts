@@ -112,7 +112,7 @@ export function sendToEncoded(fd: number, buffer: Uint8Array, offset: number, le
 /** Shuts down the read side, the write side or both. Returns 0. */
 export function shutdown(fd: number, how: 'read' | 'write' | 'both'): number {
   const c = n().constants;
-  const value = how === 'read' ? c['SHUT_RD'] : how === 'write' ? c['SHUT_WR'] : how === 'both' ? c['SHUT_RDWR'] : undefined;
+  const value = how === 'read' ? c.SHUT_RD : how === 'write' ? c.SHUT_WR : how === 'both' ? c.SHUT_RDWR : undefined;
   if (value === undefined) throw new TypeError(`shutdown: how must be 'read', 'write' or 'both', got ${JSON.stringify(how)}`);
   return n().shutdown(fd, value);
 }
@@ -145,8 +145,8 @@ export function setSocketOptionBytes(fd: number, level: number, name: number, va
 /** Reads the pending socket error (SO_ERROR) and clears it: 0 or a negative errno. */
 export function takeError(fd: number): number {
   const c = n().constants;
-  const r = n().getsockoptInt(fd, c['SOL_SOCKET']!, c['SO_ERROR']!);
-  return r < 0 ? r : -r;
+  const r = n().getsockoptInt(fd, c.SOL_SOCKET, c.SO_ERROR);
+  return r <= 0 ? r : -r;
 }
 
 /**
@@ -158,7 +158,7 @@ export function setLinger(fd: number, seconds: number | null): number {
   const c = n().constants;
   optionScratch.writeInt32LE(seconds === null ? 0 : 1, 0);
   optionScratch.writeInt32LE(seconds ?? 0, 4);
-  return n().setsockopt(fd, c['SOL_SOCKET']!, c['SO_LINGER']!, optionScratch, 8);
+  return n().setsockopt(fd, c.SOL_SOCKET, c.SO_LINGER, optionScratch, 8);
 }
 
 /**
@@ -167,7 +167,7 @@ export function setLinger(fd: number, seconds: number | null): number {
  */
 export function getLinger(fd: number): number | null {
   const c = n().constants;
-  OsError.check(n().getsockopt(fd, c['SOL_SOCKET']!, c['SO_LINGER']!, optionScratch), 'getsockopt', 'SO_LINGER');
+  OsError.check(n().getsockopt(fd, c.SOL_SOCKET, c.SO_LINGER, optionScratch), 'getsockopt', 'SO_LINGER');
   return optionScratch.readInt32LE(0) === 0 ? null : optionScratch.readInt32LE(4);
 }
 
@@ -181,7 +181,7 @@ export function setMulticastMembershipV4(fd: number, group: string, interfaceAdd
   optionScratch.set(scratch.subarray(4, 8), 0);
   encodeSocketAddress({ family: 'IPv4', address: interfaceAddress, port: 0 }, scratch);
   optionScratch.set(scratch.subarray(4, 8), 4);
-  return n().setsockopt(fd, c['IPPROTO_IP']!, join ? c['IP_ADD_MEMBERSHIP']! : c['IP_DROP_MEMBERSHIP']!, optionScratch, 8);
+  return n().setsockopt(fd, c.IPPROTO_IP, join ? c.IP_ADD_MEMBERSHIP : c.IP_DROP_MEMBERSHIP, optionScratch, 8);
 }
 
 /** Joins or leaves an IPv6 multicast group on interface index `interfaceIndex` (0: any). Returns 0. */
@@ -190,7 +190,7 @@ export function setMulticastMembershipV6(fd: number, group: string, interfaceInd
   encodeSocketAddress({ family: 'IPv6', address: group, port: 0 }, scratch);
   optionScratch.set(scratch.subarray(8, 24), 0);
   optionScratch.writeUInt32LE(interfaceIndex, 16);
-  return n().setsockopt(fd, c['IPPROTO_IPV6']!, join ? c['IPV6_JOIN_GROUP']! : c['IPV6_LEAVE_GROUP']!, optionScratch, 20);
+  return n().setsockopt(fd, c.IPPROTO_IPV6, join ? c.IPV6_JOIN_GROUP : c.IPV6_LEAVE_GROUP, optionScratch, 20);
 }
 
 /** Writes the local address of `fd` into `out` (≥ 128 bytes). Returns the address length. */
