@@ -1,4 +1,58 @@
-// @rt/net: TcpListener, TcpStream, TcpSocket, UdpSocket, Unix sockets and lookupHost, pull-based.
+// @rt/net: TCP, UDP and Unix sockets you `read()` and `write()` (pull-based, with
+// backpressure), Tokio's `tokio::net` in TypeScript.
 //
-// No code yet: this package's issue has not landed. It exports nothing rather than a stub.
-export {};
+// Which piece to reach for:
+// - Serve TCP: `TcpListener.bind('127.0.0.1:8080')`, then `accept()` or `for await`.
+// - Connect over TCP: `TcpStream.connect('host:port', { signal })`. A `TcpStream` is an
+//   `@rt/io` `AsyncRead` + `AsyncWrite`: `read(buf)`, `write(buf)`, `writeAll`, `shutdown`,
+//   and every `@rt/io` helper (`copy`, `BufReader`, `lines()`) works on it. `split()` /
+//   `intoSplit()` give a reader and a writer for two tasks.
+// - Datagrams: `UdpSocket.bind(addr)`, `sendTo`/`recvFrom`, or `connect` + `send`/`recv`.
+// - Local sockets: `UnixListener.bind(path)`, `UnixStream.connect(path)`.
+// - Names: `lookupHost('example.org:443')`; addresses are `SocketAddr`.
+//
+//     await using listener = await TcpListener.bind('127.0.0.1:0');
+//     const client = await TcpStream.connect(listener.localAddr());
+//     const server = await listener.accept();
+//     await client.writeAll(new TextEncoder().encode('hi'));
+//     const buf = new Uint8Array(2);
+//     await server.read(buf);
+//
+// Drivers: on Linux with the @rt/mio-native addon, sockets run on the native epoll driver;
+// elsewhere on a fallback over Node's `net`/`dgram`, with the same API.
+// `RT_NET_DRIVER=fallback|native` forces one; `netDriver()` tells which is in use.
+//
+// Cancellation: every waiting method takes `{ signal }` and says whether it is cancel safe;
+// `read`, `write`, `accept`, `recv`, `connect` are.
+import { defaultDriverName } from './internal/select-driver.js';
+import type { DriverName } from './internal/driver.js';
+
+/**
+ * The driver new sockets get by default: `'native'` (the epoll addon) or `'fallback'`
+ * (Node's `net`/`dgram`), after `RT_NET_DRIVER`.
+ *
+ * **Cancellation:** not applicable. **Errors:** `TypeError` when `RT_NET_DRIVER` is set to
+ * something other than `fallback`, `native` or `auto`; `Error` when it forces `native`
+ * where the addon is not available.
+ *
+ * **Example:**
+ * ```ts
+ * console.log(`@rt/net driver: ${netDriver()}`);
+ * ```
+ */
+export function netDriver(): DriverName {
+  return defaultDriverName();
+}
+
+export { ConnectError, NetError, ReuniteError, SocketClosed, WouldBlock } from './errors.js';
+export type { ConnectAttempt } from './errors.js';
+export { SocketAddr } from './socket-addr.js';
+export type { ToSocketAddrs } from './socket-addr.js';
+export { lookupHost } from './lookup-host.js';
+export { TcpListener } from './tcp-listener.js';
+export type { BindOptions } from './tcp-listener.js';
+export { TcpStream } from './tcp-stream.js';
+export type { ConnectOptions } from './tcp-stream.js';
+export { ReadHalf, WriteHalf, OwnedReadHalf, OwnedWriteHalf } from './split.js';
+export type { Interest, Ready } from './internal/stream-core.js';
+export type { DriverName } from './internal/driver.js';

@@ -1,0 +1,96 @@
+// The seam between @rt/net's public classes and the machinery that moves bytes.
+//
+// Two drivers implement it: `fallback` on Node's `net`/`dgram` (works everywhere), and
+// `native` on @rt/reactor + @rt/mio-native (edge-triggered epoll, reads straight into the
+// caller's buffer). The public classes (TcpListener, TcpStream, UdpSocket, Unix*) hold one
+// handle each and never look at which driver made it.
+//
+// Contract every handle keeps:
+// - `read`/`write`/`accept`/… are cancel safe: an abort (task or `options.signal`) before
+//   the operation completes rejects with Cancelled and moved no byte / accepted no socket.
+// - Operations that can complete without waiting take cooperative budget (`coop()`).
+// - `close()` is idempotent, fails parked operations with SocketClosed, and releases the fd.
+// - Errors are NetError (OS errors), SocketClosed, WouldBlock (from `try*`), Cancelled.
+import type { WaitOptions } from '@rt/scheduler';
+
+/** An address as a driver reports it: IP + port, or a Unix path (`''` when unnamed). */
+export type RawAddress = { readonly ip: string; readonly port: number } | { readonly path: string };
+
+/** Which readiness an operation waits for. */
+export const READABLE = 1;
+export const WRITABLE = 2;
+
+export interface StreamHandle {
+  readonly driver: DriverName;
+  /** Reads (or peeks) into `buf`; 0 at end of stream. Empty `buf` resolves 0. */
+  read(buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number>;
+  /** Reads without waiting; throws WouldBlock. */
+  tryRead(buf: Uint8Array): number;
+  /** Resolves with the readiness found (READABLE|WRITABLE bits) once any of `interest` holds. */
+  ready(interest: number, options: WaitOptions | undefined): Promise<number>;
+  write(buf: Uint8Array, options: WaitOptions | undefined): Promise<number>;
+  writev(buffers: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number>;
+  tryWrite(buf: Uint8Array): number;
+  flush(options: WaitOptions | undefined): Promise<void>;
+  shutdown(options: WaitOptions | undefined): Promise<void>;
+  close(): void;
+  readonly closed: boolean;
+  setNoDelay(flag: boolean): void;
+  noDelay(): boolean;
+  setKeepAlive(enable: boolean, initialDelayMs: number): void;
+  setLinger(seconds: number | null): void;
+  linger(): number | null;
+  setTtl(ttl: number): void;
+  ttl(): number;
+  localAddress(): RawAddress;
+  peerAddress(): RawAddress;
+}
+
+export interface ListenerHandle {
+  readonly driver: DriverName;
+  accept(options: WaitOptions | undefined): Promise<StreamHandle>;
+  tryAccept(): StreamHandle;
+  localAddress(): RawAddress;
+  setTtl(ttl: number): void;
+  ttl(): number;
+  close(): void;
+  readonly closed: boolean;
+}
+
+export interface DatagramHandle {
+  readonly driver: DriverName;
+  /** Receives one datagram into `buf`; resolves with its length (truncated to buf) and sender. */
+  recvFrom(buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<{ length: number; from: RawAddress }>;
+  tryRecvFrom(buf: Uint8Array): { length: number; from: RawAddress };
+  sendTo(buf: Uint8Array, to: RawAddress | null, options: WaitOptions | undefined): Promise<number>;
+  trySendTo(buf: Uint8Array, to: RawAddress | null): number;
+  ready(interest: number, options: WaitOptions | undefined): Promise<number>;
+  connect(to: RawAddress): Promise<void>;
+  localAddress(): RawAddress;
+  peerAddress(): RawAddress | null;
+  setBroadcast(flag: boolean): void;
+  setTtl(ttl: number): void;
+  setMulticastTtl(ttl: number): void;
+  setMulticastLoop(flag: boolean): void;
+  joinMulticast(group: string, iface: string | undefined): void;
+  leaveMulticast(group: string, iface: string | undefined): void;
+  close(): void;
+  readonly closed: boolean;
+}
+
+export interface ListenOptions {
+  backlog: number;
+  /** IPv6 only (no dual-stack) when binding `::`. */
+  ipv6Only: boolean;
+}
+
+export type DriverName = 'fallback' | 'native';
+
+export interface Driver {
+  readonly name: DriverName;
+  listenTcp(ip: string, port: number, options: ListenOptions): Promise<ListenerHandle>;
+  connectTcp(ip: string, port: number, options: WaitOptions | undefined): Promise<StreamHandle>;
+  listenUnix(path: string, options: ListenOptions): Promise<ListenerHandle>;
+  connectUnix(path: string, options: WaitOptions | undefined): Promise<StreamHandle>;
+  bindUdp(ip: string, port: number, options: { reuseAddress: boolean; ipv6Only: boolean }): Promise<DatagramHandle>;
+}

@@ -1,0 +1,173 @@
+// The fallback driver: @rt/net on Node's `net` and `dgram`, for platforms where the native
+// addon is not available (or when RT_NET_DRIVER=fallback). Same contract as the native
+// driver (see driver.ts); slower, because every chunk goes through Node's streams.
+import { createServer, connect as netConnect } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { coop, park, throwIfCancelled } from '@rt/scheduler';
+import type { WaitOptions, Waiter } from '@rt/scheduler';
+import { SocketClosed, WouldBlock, toNetError } from '../errors.js';
+import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle } from './driver.js';
+import { FallbackStream, stripZone } from './fallback-stream.js';
+import { bindFallbackUdp } from './fallback-udp.js';
+
+class FallbackListener implements ListenerHandle {
+  readonly driver = 'fallback' as const;
+  readonly #server: Server;
+  readonly #queue: Socket[] = [];
+  readonly #waiters: Waiter<StreamHandle>[] = [];
+  readonly #unix: string | null;
+  readonly #local: RawAddress;
+  #closed = false;
+  #error: Error | undefined;
+
+  constructor(server: Server, unix: string | null) {
+    this.#server = server;
+    this.#unix = unix;
+    const address = server.address();
+    this.#local =
+      unix !== null || address === null || typeof address === 'string'
+        ? { path: unix ?? String(address) }
+        : { ip: stripZone(address.address), port: address.port };
+    server.on('connection', (socket: Socket) => this.#onConnection(socket));
+    server.on('error', (error: Error) => {
+      this.#error = toNetError(error, 'accept');
+      for (const w of this.#waiters.splice(0)) w.fail(this.#error);
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #onConnection(socket: Socket): void {
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    while (this.#waiters.length > 0) {
+      const w = this.#waiters.shift()!;
+      if (w.settled) continue;
+      w.wake(new FallbackStream(socket, this.#names()));
+      return;
+    }
+    this.#queue.push(socket);
+    socket.on('error', noop);
+  }
+
+  #names(): { local: string; peer: string } | null {
+    return this.#unix === null ? null : { local: this.#unix, peer: '' };
+  }
+
+  #take(): StreamHandle {
+    const socket = this.#queue.shift()!;
+    socket.off('error', noop);
+    return new FallbackStream(socket, this.#names());
+  }
+
+  accept(options: WaitOptions | undefined): Promise<StreamHandle> {
+    if (this.#closed) return Promise.reject(new SocketClosed('the listener is closed'));
+    if (this.#queue.length > 0 && this.#waiters.length === 0) {
+      const y = coop();
+      if (y !== undefined) return y.then(() => this.accept(options));
+      throwIfCancelled(options);
+      return Promise.resolve(this.#take());
+    }
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    const { waiter, promise } = park<StreamHandle>('TcpListener.accept', (w) => {
+      const i = this.#waiters.indexOf(w);
+      if (i >= 0) this.#waiters.splice(i, 1);
+    }, options);
+    this.#waiters.push(waiter);
+    return promise;
+  }
+
+  tryAccept(): StreamHandle {
+    if (this.#closed) throw new SocketClosed('the listener is closed');
+    if (this.#queue.length === 0) throw new WouldBlock('accept');
+    return this.#take();
+  }
+
+  localAddress(): RawAddress {
+    if (this.#closed) throw new SocketClosed('the listener is closed');
+    return this.#local;
+  }
+
+  setTtl(_ttl: number): void {
+    throw toNetError({ code: 'ENOTSUP', message: 'setTtl: not supported by the fallback driver (Node net)' }, 'setsockopt');
+  }
+
+  ttl(): number {
+    throw toNetError({ code: 'ENOTSUP', message: 'ttl: not supported by the fallback driver (Node net)' }, 'getsockopt');
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const closed = new SocketClosed('the listener is closed');
+    for (const w of this.#waiters.splice(0)) w.fail(closed);
+    for (const s of this.#queue.splice(0)) s.destroy();
+    this.#server.close();
+  }
+}
+
+function noop(): void {}
+
+function listen(server: Server, listenArgs: { host?: string; port?: number; path?: string; backlog: number; ipv6Only?: boolean }, syscall: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: Error): void => {
+      server.off('listening', onListening);
+      reject(toNetError(error, syscall));
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ ...listenArgs, exclusive: true });
+  });
+}
+
+function connectSocket(args: { host: string; port: number } | { path: string }, label: string, unix: { local: string; peer: string } | null, options: WaitOptions | undefined): Promise<StreamHandle> {
+  throwIfCancelled(options);
+  let socket: Socket | undefined;
+  const { waiter, promise } = park<StreamHandle>(label, () => socket?.destroy(), options);
+  socket = netConnect({ ...args, allowHalfOpen: true });
+  const s = socket;
+  const onError = (error: Error): void => {
+    s.destroy();
+    waiter.fail(toNetError(error, 'connect'));
+  };
+  s.once('error', onError);
+  s.once('connect', () => {
+    s.off('error', onError);
+    if (!waiter.wake(new FallbackStream(s, unix))) s.destroy();
+  });
+  return promise;
+}
+
+export const fallbackDriver: Driver = {
+  name: 'fallback',
+
+  async listenTcp(ip: string, port: number, options: ListenOptions): Promise<ListenerHandle> {
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    await listen(server, { host: ip, port, backlog: options.backlog, ipv6Only: options.ipv6Only }, 'listen');
+    return new FallbackListener(server, null);
+  },
+
+  connectTcp(ip: string, port: number, options: WaitOptions | undefined): Promise<StreamHandle> {
+    return connectSocket({ host: ip, port }, 'TcpStream.connect', null, options);
+  },
+
+  async listenUnix(path: string, options: ListenOptions): Promise<ListenerHandle> {
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    await listen(server, { path, backlog: options.backlog }, 'listen');
+    return new FallbackListener(server, path);
+  },
+
+  connectUnix(path: string, options: WaitOptions | undefined): Promise<StreamHandle> {
+    return connectSocket({ path }, 'UnixStream.connect', { local: '', peer: path }, options);
+  },
+
+  bindUdp: bindFallbackUdp,
+};

@@ -1,0 +1,68 @@
+// What TcpStream, UnixStream and their split halves share: argument checks, the "moved"
+// state after intoSplit/reunite, and the loops (writeAll) built on a StreamHandle.
+import type { WaitOptions } from '@rt/scheduler';
+import { SocketClosed } from '../errors.js';
+import { describe } from '../socket-addr.js';
+import type { StreamHandle } from './driver.js';
+import { READABLE, WRITABLE } from './driver.js';
+
+/** The readiness `ready()` reports. */
+export interface Ready {
+  readonly readable: boolean;
+  readonly writable: boolean;
+}
+
+/** What `ready()` waits for. */
+export type Interest = 'readable' | 'writable' | 'readable|writable';
+
+const MOVED = new SocketClosed('the stream was moved into its halves (intoSplit) or reunited');
+
+/** @internal Holds the handle; `moved` makes every use throw. */
+export class StreamCore {
+  handle: StreamHandle;
+  moved = false;
+  /** Owned halves still open (intoSplit); the fd closes when it reaches 0. */
+  openHalves = 0;
+
+  constructor(handle: StreamHandle) {
+    this.handle = handle;
+  }
+
+  get(): StreamHandle {
+    if (this.moved) throw MOVED;
+    return this.handle;
+  }
+}
+
+export function checkBuffer(buf: unknown, what: string): asserts buf is Uint8Array {
+  if (!(buf instanceof Uint8Array)) throw new TypeError(`${what}: buf must be a Uint8Array (or Buffer), got ${describe(buf)}`);
+}
+
+export function checkBuffers(buffers: unknown, what: string): asserts buffers is readonly Uint8Array[] {
+  if (!Array.isArray(buffers)) throw new TypeError(`${what}: buffers must be an array of Uint8Array, got ${describe(buffers)}`);
+  for (const b of buffers) checkBuffer(b, what);
+}
+
+export function interestBits(interest: unknown): number {
+  switch (interest) {
+    case 'readable':
+      return READABLE;
+    case 'writable':
+      return WRITABLE;
+    case 'readable|writable':
+      return READABLE | WRITABLE;
+    default:
+      throw new TypeError(`ready: interest must be 'readable', 'writable' or 'readable|writable', got ${describe(interest)}`);
+  }
+}
+
+export function readyOf(bits: number): Ready {
+  return { readable: (bits & READABLE) !== 0, writable: (bits & WRITABLE) !== 0 };
+}
+
+export async function writeAllTo(handle: StreamHandle, buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
+  let at = 0;
+  while (at < buf.length) {
+    at += await handle.write(at === 0 ? buf : buf.subarray(at), options);
+  }
+}

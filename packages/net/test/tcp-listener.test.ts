@@ -1,0 +1,150 @@
+import { Cancelled } from '@rt/scheduler';
+import { settle, track } from '@rt/scheduler/testing';
+import { NetError, SocketAddr, SocketClosed, TcpListener, TcpStream, WouldBlock } from '@rt/net';
+import { drivers, eventually } from './support/drivers.js';
+
+describe.each(drivers)('TcpListener (%s driver)', (driver) => {
+  it('binds every address form and reports the chosen port', async () => {
+    const forms = ['127.0.0.1:0', { host: '127.0.0.1', port: 0 }, new SocketAddr('127.0.0.1', 0), 'localhost:0'] as const;
+    for (const form of forms) {
+      const listener = await TcpListener.bind(form, { driver });
+      const addr = listener.localAddr();
+      expect(addr.port).toBeGreaterThan(0);
+      expect(['127.0.0.1', '::1']).toContain(addr.ip);
+      expect(listener.driver).toBe(driver);
+      listener.close();
+    }
+  });
+
+  it('binds IPv6 loopback with brackets', async () => {
+    await using listener = await TcpListener.bind('[::1]:0', { driver });
+    const addr = listener.localAddr();
+    expect(addr.family).toBe('IPv6');
+    expect(addr.ip).toBe('::1');
+    expect(addr.toString()).toBe(`[::1]:${addr.port}`);
+    const client = await TcpStream.connect(addr, { driver });
+    const server = await listener.accept();
+    expect(server.peerAddr().toString()).toBe(client.localAddr().toString());
+    client.close();
+    server.close();
+  });
+
+  it('rejects malformed addresses at once with a message naming the value', async () => {
+    await expect(TcpListener.bind('127.0.0.1', { driver })).rejects.toThrow(/"127.0.0.1" has no port/);
+    await expect(TcpListener.bind('127.0.0.1:99999', { driver })).rejects.toThrow(RangeError);
+    await expect(TcpListener.bind('127.0.0.1:http', { driver })).rejects.toThrow(TypeError);
+    await expect(TcpListener.bind('::1:80', { driver })).rejects.toThrow(/brackets/);
+    await expect(TcpListener.bind({ host: '127.0.0.1', port: -1 }, { driver })).rejects.toThrow(RangeError);
+    await expect(TcpListener.bind(42 as unknown as string, { driver })).rejects.toThrow(TypeError);
+    await expect(TcpListener.bind('127.0.0.1:0', { driver, backlog: 0 })).rejects.toThrow(/backlog/);
+  });
+
+  it('fails with a typed ERR_RT_ADDRESS_IN_USE for a taken port', async () => {
+    await using first = await TcpListener.bind('127.0.0.1:0', { driver });
+    const error = await TcpListener.bind(first.localAddr(), { driver }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetError);
+    expect((error as NetError).code).toBe('ERR_RT_ADDRESS_IN_USE');
+    expect((error as NetError).errno).toBe('EADDRINUSE');
+  });
+
+  it('accepts connections with their peer address', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver });
+    const client = await TcpStream.connect(listener.localAddr(), { driver });
+    const server = await listener.accept();
+    expect(server.peerAddr().toString()).toBe(client.localAddr().toString());
+    expect(server.localAddr().toString()).toBe(listener.localAddr().toString());
+    expect(server.driver).toBe(driver);
+    client.close();
+    server.close();
+  });
+
+  it('serves concurrent accept calls in FIFO order', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver });
+    const first = listener.accept();
+    const second = listener.accept();
+    const a = await TcpStream.connect(listener.localAddr(), { driver });
+    const sa = await first;
+    expect(sa.peerAddr().port).toBe(a.localAddr().port);
+    const b = await TcpStream.connect(listener.localAddr(), { driver });
+    const sb = await second;
+    expect(sb.peerAddr().port).toBe(b.localAddr().port);
+    for (const s of [a, b, sa, sb]) s.close();
+  });
+
+  it('loses no connection when accept is aborted', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver });
+    const controller = new AbortController();
+    const aborted = track(listener.accept({ signal: controller.signal }));
+    await settle();
+    expect(aborted.isPending()).toBe(true);
+    controller.abort();
+    await settle();
+    expect(aborted.error).toBeInstanceOf(Cancelled);
+    const client = await TcpStream.connect(listener.localAddr(), { driver });
+    const server = await listener.accept();
+    expect(server.peerAddr().port).toBe(client.localAddr().port);
+    client.close();
+    server.close();
+  });
+
+  it('rejects accept with an already aborted signal without taking a queued connection', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver });
+    const client = await TcpStream.connect(listener.localAddr(), { driver });
+    await eventually(() => {
+      try {
+        const s = listener.tryAccept();
+        s.close();
+        return true;
+      } catch (error) {
+        if (error instanceof WouldBlock) return false;
+        throw error;
+      }
+    });
+    const again = await TcpStream.connect(listener.localAddr(), { driver });
+    await expect(listener.accept({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(Cancelled);
+    const server = await listener.accept();
+    expect(server.peerAddr().port).toBe(again.localAddr().port);
+    for (const s of [client, again, server]) s.close();
+  });
+
+  it('tryAccept throws WouldBlock when nothing is queued', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver });
+    expect(() => listener.tryAccept()).toThrow(WouldBlock);
+  });
+
+  it('ends async iteration when closed and fails parked accepts with SocketClosed', async () => {
+    const listener = await TcpListener.bind('127.0.0.1:0', { driver });
+    const seen: number[] = [];
+    const loop = (async () => {
+      for await (const stream of listener) {
+        seen.push(stream.peerAddr().port);
+        stream.close();
+      }
+    })();
+    const parked = track(listener.accept());
+    const c1 = await TcpStream.connect(listener.localAddr(), { driver });
+    const c2 = await TcpStream.connect(listener.localAddr(), { driver });
+    await eventually(() => seen.length + (parked.isReady() ? 1 : 0) === 2);
+    listener.close();
+    await loop;
+    await settle();
+    if (parked.isRejected()) expect(parked.error).toBeInstanceOf(SocketClosed);
+    else (parked.value as TcpStream).close();
+    await expect(listener.accept()).rejects.toBeInstanceOf(SocketClosed);
+    expect(() => listener.localAddr()).toThrow(SocketClosed);
+    expect(listener.closed).toBe(true);
+    c1.close();
+    c2.close();
+  });
+
+  it('closes queued connections when closed before they are accepted', async () => {
+    const listener = await TcpListener.bind('127.0.0.1:0', { driver });
+    const client = await TcpStream.connect(listener.localAddr(), { driver });
+    await settle();
+    listener.close();
+    const buf = new Uint8Array(8);
+    const n = await client.read(buf).catch((e: unknown) => e);
+    expect(n === 0 || (n instanceof NetError && n.errno === 'ECONNRESET')).toBe(true);
+    client.close();
+  });
+});
