@@ -14,7 +14,7 @@ import { waitForeign } from './internal/wait-queue.js';
  * Each chunk is written with `writeAll` (the stream's next chunk waits for it, so the rt
  * stream's backpressure reaches the producer); `close()` flushes and shuts the rt writer
  * down; `abort()` aborts the write in flight at once and stops writing (it does not shut
- * `writer` down).
+ * `writer` down); the pending `write()` promise then rejects with `Cancelled`.
  *
  * **Cancellation:** aborting the stream while a chunk is being written leaves an unknown
  * prefix of that chunk written (`writeAll` is not cancel safe).
@@ -30,10 +30,6 @@ import { waitForeign } from './internal/wait-queue.js';
 export function toWebWritable(writer: AsyncWrite): WritableStream<Uint8Array> {
   checkWriter(writer, 'toWebWritable: writer');
   let signal: AbortSignal | undefined;
-  const quiet = (error: unknown): void => {
-    if (signal?.aborted === true && isCancelled(error)) return;
-    throw error;
-  };
   return new WritableStream<Uint8Array>({
     start(controller) {
       // Node has WritableStreamDefaultController.signal (aborted as soon as abort() is
@@ -42,10 +38,10 @@ export function toWebWritable(writer: AsyncWrite): WritableStream<Uint8Array> {
     },
     async write(chunk) {
       checkBuffer(chunk, 'toWebWritable: chunk');
-      await writeAll(writer, chunk, signal === undefined ? undefined : { signal }).catch(quiet);
+      await writeAll(writer, chunk, signal === undefined ? undefined : { signal });
     },
     async close() {
-      await writer.shutdown(signal === undefined ? undefined : { signal }).catch(quiet);
+      await writer.shutdown(signal === undefined ? undefined : { signal });
     },
   });
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Cancelled } from '@rt/scheduler';
+import { Cancelled, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { BrokenPipe, StreamClosed, duplex, readExact, readToEnd, writeAll } from '@rt/io';
 
@@ -225,5 +225,41 @@ describe('duplex', () => {
     const [a] = duplex(1);
     const Ctor = a.constructor as new (x: unknown, y: unknown) => unknown;
     expect(() => new Ctor({}, {})).toThrow(TypeError);
+  });
+});
+
+describe('duplex inside tasks', () => {
+  it('loses nothing when the task parked in read is aborted', async () => {
+    const [a, b] = duplex(16);
+    const buf = new Uint8Array(4);
+    const task = spawn(() => b.read(buf));
+    await settle();
+    task.abort();
+    await expect(task).rejects.toMatchObject({ name: 'JoinError' });
+    await a.write(Uint8Array.of(1, 2, 3));
+    await a.shutdown();
+    expect([...(await readToEnd(b))]).toEqual([1, 2, 3]);
+  });
+
+  it('lets a task that is woken and aborted in the same tick keep what it read', async () => {
+    const [a, b] = duplex(16);
+    const buf = new Uint8Array(4);
+    const task = spawn(() => b.read(buf));
+    await settle();
+    await a.write(Uint8Array.of(9, 8));
+    task.abort();
+    const outcome = await Promise.resolve(task).then(
+      (n) => ({ n }),
+      (error: unknown) => ({ error }),
+    );
+    await a.shutdown();
+    const rest = [...(await readToEnd(b))];
+    if ('n' in outcome) {
+      expect(outcome.n).toBe(2);
+      expect([...buf.subarray(0, 2)]).toEqual([9, 8]);
+      expect(rest).toEqual([]);
+    } else {
+      expect(rest).toEqual([9, 8]);
+    }
   });
 });
