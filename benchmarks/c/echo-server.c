@@ -1,0 +1,112 @@
+/*
+ * The ceiling for benchmarks/echo.bench.mjs: the same echo server as
+ * benchmarks/echo-rt-server.mjs, written entirely in C (std C + POSIX/Linux only).
+ *
+ *   echo-server      prints the port it listens on (127.0.0.1, ephemeral), then serves
+ *
+ * One thread, edge-triggered epoll, one 64 KiB buffer per connection: read until EAGAIN
+ * (or a short read), write back; on a partial write keep the rest, stop reading from that
+ * connection and wait for EPOLLOUT (backpressure).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define BUF (1 << 16)
+
+typedef struct {
+  int fd;
+  size_t pending, offset; /* bytes of buf still to write, from offset */
+  int readable, writable;
+  char buf[BUF];
+} conn_t;
+
+static void conn_close(conn_t* c) {
+  close(c->fd);
+  free(c);
+}
+
+/* Runs the connection as far as it can go; returns -1 when it is finished. */
+static int drive(conn_t* c) {
+  for (;;) {
+    while (c->pending > 0) {
+      if (!c->writable) return 0;
+      ssize_t w = send(c->fd, c->buf + c->offset, c->pending, MSG_NOSIGNAL);
+      if (w < 0) {
+        if (errno == EAGAIN) {
+          c->writable = 0;
+          return 0;
+        }
+        if (errno == EINTR) continue;
+        return -1;
+      }
+      c->offset += (size_t)w;
+      c->pending -= (size_t)w;
+    }
+    if (!c->readable) return 0;
+    ssize_t r = read(c->fd, c->buf, BUF);
+    if (r < 0) {
+      if (errno == EAGAIN) {
+        c->readable = 0;
+        return 0;
+      }
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (r == 0) return -1;
+    if (r < BUF) c->readable = 0; /* a short read: the socket is drained */
+    c->pending = (size_t)r;
+    c->offset = 0;
+  }
+}
+
+int main(void) {
+  int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t alen = sizeof(addr);
+  if (bind(lfd, (struct sockaddr*)&addr, sizeof(addr)) < 0 || listen(lfd, 1024) < 0 ||
+      getsockname(lfd, (struct sockaddr*)&addr, &alen) < 0) {
+    perror("listen");
+    return 1;
+  }
+  printf("%d\n", ntohs(addr.sin_port));
+  fflush(stdout);
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+  epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+  struct epoll_event events[1024];
+  for (;;) {
+    int n = epoll_wait(ep, events, 1024, -1);
+    for (int i = 0; i < n; i++) {
+      conn_t* c = events[i].data.ptr;
+      if (c == NULL) {
+        for (;;) {
+          int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+          if (fd < 0) break;
+          setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+          conn_t* nc = calloc(1, sizeof(conn_t));
+          nc->fd = fd;
+          nc->writable = 1;
+          struct epoll_event cev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = nc};
+          epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev);
+        }
+        continue;
+      }
+      uint32_t e = events[i].events;
+      if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->readable = 1;
+      if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) c->writable = 1;
+      if (drive(c) < 0) conn_close(c);
+    }
+  }
+}
