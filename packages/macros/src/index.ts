@@ -1,4 +1,17 @@
-// @rt/macros: main(), test(), select(), join() and tryJoin().
+// @rt/macros: the entry points users type first.
 //
-// No code yet: this package's issue has not landed. It exports nothing rather than a stub.
-export {};
+// - `main(fn)` builds a runtime, runs your program on it, sets the exit code and shuts down
+//   cleanly on SIGINT/SIGTERM (Tokio's `#[tokio::main]`).
+// - `test(name, fn, { startPaused })` is a jest test on a fresh runtime (`#[tokio::test]`).
+// - `select({ a: (signal) => …, b: (signal) => … })` takes the first branch to finish and
+//   aborts the rest (`select!`).
+// - `join(...)` waits for every operation; `tryJoin(...)` stops at the first failure and
+//   aborts the rest (`join!`, `try_join!`).
+export { main } from './main.js';
+export type { MainOptions } from './main.js';
+export { test } from './test.js';
+export type { TestOptions } from './test.js';
+export { select, SelectError } from './select.js';
+export type { Branch, Branches, BranchValue, SelectOptions, SelectResult } from './select.js';
+export { join, joinWith, tryJoin, tryJoinWith } from './join.js';
+export type { Joinable, JoinResults } from './join.js';

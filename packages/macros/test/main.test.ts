@@ -1,0 +1,68 @@
+import { spawn as spawnProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { main } from '@rt/macros';
+import { Handle, spawn } from '@rt/scheduler';
+
+describe('main', () => {
+  let exitCode: typeof process.exitCode;
+  beforeEach(() => { exitCode = process.exitCode; });
+  afterEach(() => { process.exitCode = exitCode; });
+
+  it('runs fn on a fresh runtime and sets exit code 0', async () => {
+    let inside: Handle | undefined;
+    const code = await main(async () => {
+      inside = Handle.current();
+      return spawn(async () => 'child');
+    }, { name: 'app', handleSignals: false });
+    expect(code).toBe(0);
+    expect(process.exitCode).toBe(0);
+    expect(inside?.config.name).toBe('app');
+    expect(inside?.isShutdown).toBe(true);
+  });
+
+  it('prints the error and sets exit code 1 when fn throws', async () => {
+    const writes: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { writes.push(String(chunk)); return true; });
+    try {
+      const code = await main(async () => { throw new Error('it broke'); }, { handleSignals: false });
+      expect(code).toBe(1);
+      expect(process.exitCode).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(writes.join('')).toContain('it broke');
+  });
+
+  it('rejects bad options at once', () => {
+    expect(() => main(async () => 0, { flavor: 'multi_thread' as never })).toThrow(TypeError);
+    expect(() => main(async () => 0, { shutdownTimeout: -1 })).toThrow(RangeError);
+    expect(() => main(42 as never)).toThrow(TypeError);
+  });
+
+  it('runs a static method it decorates', async () => {
+    const ran = new Promise<Handle>((resolve) => {
+      class App {
+        @main
+        static async start(): Promise<void> {
+          resolve(Handle.current());
+        }
+      }
+      void App;
+    });
+    const handle = await ran;
+    expect(handle.config.name).toBeDefined();
+  });
+
+  it('shuts down cleanly on SIGINT: finally blocks run and the exit code is 130', async () => {
+    const fixture = join(__dirname, 'fixtures', 'main-signal.mjs');
+    const child = spawnProcess(process.execPath, [fixture], { cwd: __dirname, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready')) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(out).toContain('cleaned up');
+    expect(code).toBe(130);
+  });
+});
