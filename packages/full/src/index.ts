@@ -1,4 +1,18 @@
-// @rt/full: The whole runtime: namespaced re-exports and one subpath per feature.
+// @rt/full: the whole runtime in one install, named as Tokio's modules.
 //
-// No code yet: this package's issue has not landed. It exports nothing rather than a stub.
-export {};
+//   import { spawn, select, net, sync, time } from '@rt/full';
+//   const [tx, rx] = sync.mpsc.channel<string>(16);
+//
+// Namespaces: `runtime` (Runtime, Builder, Handle), `task` (spawn, JoinHandle, JoinSet,
+// yieldNow, spawnBlocking, TaskLocal), `time`, `sync`, `io`, `net`; plus the entry points
+// `spawn`, `main`, `test`, `select`, `join`, `tryJoin` at the top level. Each feature is also
+// a subpath (`@rt/full/sync`, `@rt/full/net`, …; see the README for which package each pulls
+// in). This package has no code of its own.
+export * as runtime from './runtime.js';
+export * as task from './task.js';
+export * as time from '@rt/time';
+export * as sync from '@rt/sync';
+export * as io from '@rt/io';
+export * as net from '@rt/net';
+export { spawn } from '@rt/scheduler';
+export { join, main, select, test, tryJoin } from '@rt/macros';

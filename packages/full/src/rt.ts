@@ -1,0 +1,2 @@
+// Feature `rt`: the runtime and tasks (@rt/scheduler).
+export * from '@rt/scheduler';

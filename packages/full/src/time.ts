@@ -1,0 +1,2 @@
+// Feature `time`: @rt/time, re-exported as it is.
+export * from '@rt/time';

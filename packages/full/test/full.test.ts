@@ -1,0 +1,51 @@
+import * as full from '@rt/full';
+import * as rtFeature from '@rt/full/rt';
+import * as timeFeature from '@rt/full/time';
+import * as syncFeature from '@rt/full/sync';
+import * as ioFeature from '@rt/full/io';
+import * as macrosFeature from '@rt/full/macros';
+import * as scheduler from '@rt/scheduler';
+import * as time from '@rt/time';
+import * as sync from '@rt/sync';
+import * as io from '@rt/io';
+import * as macros from '@rt/macros';
+
+describe('@rt/full', () => {
+  it('re-exports each package as a namespace named after Tokio\'s module', () => {
+    expect(full.time.sleep).toBe(time.sleep);
+    expect(full.sync.Mutex).toBe(sync.Mutex);
+    expect(full.sync.mpsc.channel).toBe(sync.mpsc.channel);
+    expect(full.io.duplex).toBe(io.duplex);
+    expect(full.runtime.Builder).toBe(scheduler.Builder);
+    expect(full.runtime.Handle).toBe(scheduler.Handle);
+    expect(full.task.JoinSet).toBe(scheduler.JoinSet);
+    expect(full.task.spawnBlocking).toBe(scheduler.spawnBlocking);
+  });
+
+  it('puts the entry points at the top level', () => {
+    expect(full.spawn).toBe(scheduler.spawn);
+    expect(full.main).toBe(macros.main);
+    expect(full.select).toBe(macros.select);
+    expect(full.join).toBe(macros.join);
+    expect(full.tryJoin).toBe(macros.tryJoin);
+    expect(full.test).toBe(macros.test);
+  });
+
+  it('has one subpath per feature, each the package itself', () => {
+    expect(rtFeature.spawn).toBe(scheduler.spawn);
+    expect(timeFeature.interval).toBe(time.interval);
+    expect(syncFeature.Semaphore).toBe(sync.Semaphore);
+    expect(ioFeature.BufReader).toBe(io.BufReader);
+    expect(macrosFeature.select).toBe(macros.select);
+  });
+
+  it('runs a task that uses a channel and the clock through the namespaces', async () => {
+    const [tx, rx] = full.sync.mpsc.channel<number>(1);
+    const producer = full.spawn(async () => {
+      await full.time.sleep(1);
+      await tx.send(7);
+    });
+    await expect(rx.recv()).resolves.toBe(7);
+    await producer;
+  });
+});
