@@ -482,7 +482,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       // Fast path: no intermediate promise.
       const cancelled = checkCancelled(options);
       if (cancelled !== undefined) return cancelled;
-      if (budget() === undefined) return Promise.resolve(chan.take());
+      const y = budget();
+      if (y === undefined) return Promise.resolve(chan.take());
+      return y.then(() => this.recv(options));
     }
     return chan.recv(options, 'mpsc.Receiver.recv').then(orUndefined);
   }

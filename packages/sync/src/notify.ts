@@ -158,6 +158,10 @@ export class Notified implements PromiseLike<void>, Disposable {
    * **Errors**: throws `Cancelled` if the task or signal is already aborted.
    */
   enable(): boolean {
+    return this.#enable(true);
+  }
+
+  #enable(unawaited: boolean): boolean {
     if (this.#done) return true;
     if (this.#node !== undefined) return !this.#node.linked;
     const s = this.#state;
@@ -168,8 +172,10 @@ export class Notified implements PromiseLike<void>, Disposable {
     }
     const node = new WaitNode<void>(1, 0, false);
     this.#node = node;
-    this.#promise = parkIn(s.waiters, node, 'Notify.notified', this.#options);
-    this.#promise.catch(noop);
+    const promise = parkIn(s.waiters, node, 'Notify.notified', this.#options);
+    this.#promise = promise;
+    // Registered but perhaps never awaited: an abort must not become an unhandled rejection.
+    if (unawaited) promise.catch(noop);
     return false;
   }
 
@@ -178,7 +184,7 @@ export class Notified implements PromiseLike<void>, Disposable {
     const cancelled = checkCancelled(this.#options);
     if (cancelled !== undefined && this.#node === undefined) return cancelled;
     this.#consumed = true;
-    if (this.enable()) return this.#promise ?? RESOLVED;
+    if (this.#enable(false)) return this.#promise ?? RESOLVED;
     return this.#promise!;
   }
 

@@ -1,0 +1,536 @@
+// @rt/sync against named baselines, each case in its own child process (a fresh V8 heap,
+// and no AsyncLocalStorage promise hooks leaking from one case into the next), all in one
+// run, printed as tables with the ratio.
+//
+//   npx tsc -b packages/sync && node --expose-gc benchmarks/sync.bench.mjs
+//   node benchmarks/sync.bench.mjs --quick          (or SYNC_BENCH_QUICK=1): ~1/10 of the work
+//   node benchmarks/sync.bench.mjs --only=mpsc      (mpsc | locks | fanout)
+//
+// Sections:
+// - mpsc: one producer and one consumer through a bounded channel of 1024, 10,000,000
+//   messages; also recvMany batches. Baselines: a plain array + promise queue written here,
+//   fastq (the most downloaded npm async queue) and p-queue, used as bounded queues.
+// - locks: Mutex and Semaphore, uncontended and with 100 contending tasks, vs async-mutex.
+// - fanout: broadcast to 100 receivers, watch with 100 receivers, Notify ping-pong, vs the
+//   same patterns written by hand with arrays and promises.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { spawn, unconstrained } from '@rt/scheduler';
+import { Mutex, Notify, Semaphore, broadcast, mpsc, watch } from '@rt/sync';
+import { Mutex as AmMutex, Semaphore as AmSemaphore } from 'async-mutex';
+import fastq from 'fastq';
+import PQueue from 'p-queue';
+
+const quick = process.env.SYNC_BENCH_QUICK === '1' || process.argv.includes('--quick');
+const scale = quick ? 0.1 : 1;
+const CAP = 1024;
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+// ---------------------------------------------------------------- hand-written baselines
+
+/** A bounded channel as people write it by hand: an array and promise resolvers. */
+class ArrayChannel {
+  constructor(capacity = Infinity) {
+    this.capacity = capacity;
+    this.items = [];
+    this.recvWaiter = null;
+    this.sendWaiters = [];
+    this.closed = false;
+  }
+  async send(value) {
+    while (this.items.length >= this.capacity) await new Promise((resolve) => this.sendWaiters.push(resolve));
+    this.push(value);
+  }
+  push(value) {
+    this.items.push(value);
+    const r = this.recvWaiter;
+    if (r !== null) {
+      this.recvWaiter = null;
+      r();
+    }
+  }
+  async recv() {
+    while (this.items.length === 0) {
+      if (this.closed) return undefined;
+      await new Promise((resolve) => (this.recvWaiter = resolve));
+    }
+    const value = this.items.shift();
+    const w = this.sendWaiters.shift();
+    if (w !== undefined) w();
+    return value;
+  }
+  close() {
+    this.closed = true;
+    const r = this.recvWaiter;
+    if (r !== null) {
+      this.recvWaiter = null;
+      r();
+    }
+  }
+}
+
+// ---------------------------------------------------------------- cases
+// Each returns a checksum the parent verifies, and the number of operations it timed.
+
+const sumTo = (n) => (n * (n - 1)) / 2;
+
+async function mpscPair(n, consume) {
+  const [tx, rx] = mpsc.channel(CAP);
+  const producer = spawn(async () => {
+    for (let i = 0; i < n; i++) await tx.send(i);
+    tx.close();
+  });
+  const consumer = spawn(() => consume(rx));
+  await producer;
+  return consumer;
+}
+const recvLoop = async (rx) => {
+  let sum = 0;
+  let v;
+  while ((v = await rx.recv()) !== undefined) sum += v;
+  return sum;
+};
+const recvManyLoop = async (rx) => {
+  let sum = 0;
+  const buffer = [];
+  let got;
+  while ((got = await rx.recvMany(buffer, CAP)) > 0) {
+    for (let i = 0; i < got; i++) sum += buffer[i];
+    buffer.length = 0;
+  }
+  return sum;
+};
+async function arrayPairTasks(n) {
+  const ch = new ArrayChannel(CAP);
+  const producer = spawn(async () => {
+    for (let i = 0; i < n; i++) await ch.send(i);
+    ch.close();
+  });
+  const consumer = spawn(async () => {
+    let sum = 0;
+    let v;
+    while ((v = await ch.recv()) !== undefined) sum += v;
+    return sum;
+  });
+  await producer;
+  return consumer;
+}
+async function rtPairPlain(n) {
+  const [tx, rx] = mpsc.channel(CAP);
+  const producer = (async () => {
+    for (let i = 0; i < n; i++) await tx.send(i);
+    tx.close();
+  })();
+  const sum = await recvLoop(rx);
+  await producer;
+  return sum;
+}
+async function arrayPair(n) {
+  const ch = new ArrayChannel(CAP);
+  const producer = (async () => {
+    for (let i = 0; i < n; i++) await ch.send(i);
+    ch.close();
+  })();
+  let sum = 0;
+  let v;
+  while ((v = await ch.recv()) !== undefined) sum += v;
+  await producer;
+  return sum;
+}
+
+const MPSC_N = 10_000_000 * scale;
+const MPSC_SIDE_N = 2_000_000 * scale; // the variants beside the headline case
+const NPM_N = 1_000_000 * scale;
+const PQ_N = 20_000 * scale;
+
+const LOCK_N = 2_000_000 * scale;
+const TASKS = 100;
+const PER_TASK = 20_000 * scale;
+
+async function contend(tasks, perTask, body) {
+  let sum = 0;
+  const all = [];
+  for (let t = 0; t < tasks; t++) {
+    all.push(
+      (async () => {
+        for (let i = 0; i < perTask; i++) {
+          const one = await body();
+          sum += one;
+        }
+      })(),
+    );
+  }
+  await Promise.all(all);
+  return sum;
+}
+
+const RECEIVERS = 100;
+const BCAST_N = 100_000 * scale;
+const WATCH_N = 20_000 * scale;
+const PING_N = 1_000_000 * scale;
+
+const cases = {
+  // mpsc
+  'mpsc/rt send+recv': { vs: ["baseline array+promise queue, same two rt tasks", "baseline fastq (concurrency 1)", "baseline p-queue (concurrency 1)"], section: 'mpsc', ops: MPSC_N, expect: sumTo(MPSC_N), run: () => mpscPair(MPSC_N, recvLoop) },
+  'mpsc/rt send+recvMany(1024)': { vs: ["baseline array+promise queue, same two rt tasks", "baseline fastq (concurrency 1)"], section: 'mpsc', ops: MPSC_N, expect: sumTo(MPSC_N), run: () => mpscPair(MPSC_N, recvManyLoop) },
+  'mpsc/rt send+recv, unconstrained budget': {
+    vs: ["baseline array+promise queue, same two rt tasks"], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), run: () => unconstrained(() => mpscPair(MPSC_SIDE_N, recvLoop)),
+  },
+  'mpsc/baseline array+promise queue, same two rt tasks': {
+    section: 'mpsc', ops: MPSC_N, expect: sumTo(MPSC_N), baseline: 'hand', run: () => arrayPairTasks(MPSC_N),
+  },
+  'mpsc/rt send+recv, plain async functions (no task)': {
+    vs: ["baseline array+promise queue, plain async functions"], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), run: () => rtPairPlain(MPSC_SIDE_N),
+  },
+  'mpsc/baseline array+promise queue, plain async functions': {
+    section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), baseline: 'hand', run: () => arrayPair(MPSC_SIDE_N),
+  },
+  'mpsc/baseline fastq (concurrency 1)': {
+    section: 'mpsc', ops: NPM_N, expect: sumTo(NPM_N), baseline: 'npm',
+    run: async () => {
+      let sum = 0;
+      const q = fastq.promise(async (v) => {
+        sum += v;
+      }, 1);
+      for (let i = 0; i < NPM_N; i++) {
+        q.push(i);
+        if (q.length() >= CAP) await q.drained();
+      }
+      await q.drained();
+      return sum;
+    },
+  },
+  'mpsc/baseline p-queue (concurrency 1)': {
+    section: 'mpsc', ops: PQ_N, expect: sumTo(PQ_N), baseline: 'npm',
+    run: async () => {
+      let sum = 0;
+      const q = new PQueue({ concurrency: 1 });
+      for (let i = 0; i < PQ_N; i++) {
+        q.add(async () => {
+          sum += i;
+        });
+        if (q.size >= CAP) await q.onSizeLessThan(CAP);
+      }
+      await q.onIdle();
+      return sum;
+    },
+  },
+
+  // locks
+  'locks/rt Mutex uncontended': {
+    vs: ["async-mutex Mutex uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
+    run: async () => {
+      const m = new Mutex(0);
+      for (let i = 0; i < LOCK_N; i++) {
+        const g = await m.lock();
+        g.value++;
+        g.release();
+      }
+      return (await m.lock()).value;
+    },
+  },
+  'locks/async-mutex Mutex uncontended': {
+    section: 'locks', ops: LOCK_N, expect: LOCK_N, baseline: 'npm',
+    run: async () => {
+      const m = new AmMutex();
+      let value = 0;
+      for (let i = 0; i < LOCK_N; i++) {
+        const release = await m.acquire();
+        value++;
+        release();
+      }
+      return value;
+    },
+  },
+  'locks/rt Mutex 100 tasks': {
+    vs: ["async-mutex Mutex 100 tasks"], section: 'locks', ops: TASKS * PER_TASK, expect: TASKS * PER_TASK,
+    run: () => {
+      const m = new Mutex(0);
+      return contend(TASKS, PER_TASK, async () => {
+        const g = await m.lock();
+        await null;
+        g.release();
+        return 1;
+      });
+    },
+  },
+  'locks/async-mutex Mutex 100 tasks': {
+    section: 'locks', ops: TASKS * PER_TASK, expect: TASKS * PER_TASK, baseline: 'npm',
+    run: () => {
+      const m = new AmMutex();
+      return contend(TASKS, PER_TASK, async () => {
+        const release = await m.acquire();
+        await null;
+        release();
+        return 1;
+      });
+    },
+  },
+  'locks/rt Semaphore(10) uncontended': {
+    vs: ["async-mutex Semaphore(10) uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
+    run: async () => {
+      const s = new Semaphore(10);
+      let n = 0;
+      for (let i = 0; i < LOCK_N; i++) {
+        const p = await s.acquire();
+        n++;
+        p.release();
+      }
+      return n;
+    },
+  },
+  'locks/async-mutex Semaphore(10) uncontended': {
+    section: 'locks', ops: LOCK_N, expect: LOCK_N, baseline: 'npm',
+    run: async () => {
+      const s = new AmSemaphore(10);
+      let n = 0;
+      for (let i = 0; i < LOCK_N; i++) {
+        const [, release] = await s.acquire();
+        n++;
+        release();
+      }
+      return n;
+    },
+  },
+  'locks/rt Semaphore(10) 100 tasks': {
+    vs: ["async-mutex Semaphore(10) 100 tasks"], section: 'locks', ops: TASKS * PER_TASK, expect: TASKS * PER_TASK,
+    run: () => {
+      const s = new Semaphore(10);
+      return contend(TASKS, PER_TASK, async () => {
+        const p = await s.acquire();
+        await null;
+        p.release();
+        return 1;
+      });
+    },
+  },
+  'locks/async-mutex Semaphore(10) 100 tasks': {
+    section: 'locks', ops: TASKS * PER_TASK, expect: TASKS * PER_TASK, baseline: 'npm',
+    run: () => {
+      const s = new AmSemaphore(10);
+      return contend(TASKS, PER_TASK, async () => {
+        const [, release] = await s.acquire();
+        await null;
+        release();
+        return 1;
+      });
+    },
+  },
+
+  // fanout
+  'fanout/rt broadcast 1→100': {
+    vs: ["baseline 100 array+promise queues in rt tasks"], section: 'fanout', ops: BCAST_N * RECEIVERS, expect: sumTo(BCAST_N) * RECEIVERS,
+    run: async () => {
+      const [tx, first] = broadcast.channel(CAP);
+      const receivers = [first];
+      for (let r = 1; r < RECEIVERS; r++) receivers.push(tx.subscribe());
+      const done = receivers.map((rx) =>
+        spawn(async () => {
+          let sum = 0;
+          for await (const v of rx) sum += v;
+          return sum;
+        }),
+      );
+      for (let i = 0; i < BCAST_N; i++) {
+        tx.send(i);
+        if ((i & 63) === 63) await tick();
+      }
+      tx.close();
+      return (await Promise.all(done)).reduce((a, b) => a + b, 0);
+    },
+  },
+  'fanout/baseline 100 array+promise queues in rt tasks': {
+    section: 'fanout', ops: BCAST_N * RECEIVERS, expect: sumTo(BCAST_N) * RECEIVERS, baseline: 'hand',
+    run: async () => {
+      const queues = Array.from({ length: RECEIVERS }, () => new ArrayChannel());
+      // Receivers in rt tasks, as the rt case: the same AsyncLocalStorage costs.
+      const done = queues.map((q) =>
+        spawn(async () => {
+          let sum = 0;
+          let v;
+          while ((v = await q.recv()) !== undefined) sum += v;
+          return sum;
+        }),
+      );
+      for (let i = 0; i < BCAST_N; i++) {
+        for (const q of queues) q.push(i);
+        if ((i & 63) === 63) await tick();
+      }
+      for (const q of queues) q.close();
+      return (await Promise.all(done)).reduce((a, b) => a + b, 0);
+    },
+  },
+  'fanout/rt watch 1→100': {
+    vs: ["baseline latest value + shared promise"], section: 'fanout', ops: WATCH_N * RECEIVERS, expect: WATCH_N * RECEIVERS,
+    run: async () => {
+      const [tx, first] = watch.channel(0);
+      const receivers = [first];
+      for (let r = 1; r < RECEIVERS; r++) receivers.push(tx.subscribe());
+      let seen = 0;
+      const done = receivers.map(async (rx) => {
+        try {
+          for (;;) {
+            await rx.changed();
+            rx.borrowAndUpdate();
+            seen++;
+          }
+        } catch {
+          // closed
+        }
+      });
+      for (let i = 1; i <= WATCH_N; i++) {
+        tx.send(i);
+        await tick();
+      }
+      tx.close();
+      await Promise.all(done);
+      return seen;
+    },
+  },
+  'fanout/baseline latest value + shared promise': {
+    section: 'fanout', ops: WATCH_N * RECEIVERS, expect: WATCH_N * RECEIVERS, baseline: 'hand',
+    run: async () => {
+      let current = 0;
+      let closed = false;
+      let resolveChange;
+      let change = new Promise((r) => (resolveChange = r));
+      let seen = 0;
+      const done = Array.from({ length: RECEIVERS }, async () => {
+        for (;;) {
+          await change;
+          if (closed) return;
+          void current;
+          seen++;
+        }
+      });
+      for (let i = 1; i <= WATCH_N; i++) {
+        current = i;
+        const r = resolveChange;
+        change = new Promise((res) => (resolveChange = res));
+        r();
+        await tick();
+      }
+      closed = true;
+      resolveChange();
+      await Promise.all(done);
+      return seen;
+    },
+  },
+  'fanout/rt Notify ping-pong': {
+    vs: ["baseline promise-resolver ping-pong"], section: 'fanout', ops: PING_N, expect: PING_N,
+    run: async () => {
+      const ping = new Notify();
+      const pong = new Notify();
+      let n = 0;
+      const other = (async () => {
+        for (let i = 0; i < PING_N; i++) {
+          await ping.notified();
+          pong.notifyOne();
+        }
+      })();
+      for (let i = 0; i < PING_N; i++) {
+        ping.notifyOne();
+        await pong.notified();
+        n++;
+      }
+      await other;
+      return n;
+    },
+  },
+  'fanout/baseline promise-resolver ping-pong': {
+    section: 'fanout', ops: PING_N, expect: PING_N, baseline: 'hand',
+    run: async () => {
+      // A one-permit notify written by hand: a flag and a resolver.
+      const make = () => {
+        let permit = false;
+        let waiter = null;
+        return {
+          notify() {
+            if (waiter) {
+              const w = waiter;
+              waiter = null;
+              w();
+            } else permit = true;
+          },
+          wait() {
+            if (permit) {
+              permit = false;
+              return Promise.resolve();
+            }
+            return new Promise((r) => (waiter = r));
+          },
+        };
+      };
+      const ping = make();
+      const pong = make();
+      let n = 0;
+      const other = (async () => {
+        for (let i = 0; i < PING_N; i++) {
+          await ping.wait();
+          pong.notify();
+        }
+      })();
+      for (let i = 0; i < PING_N; i++) {
+        ping.notify();
+        await pong.wait();
+        n++;
+      }
+      await other;
+      return n;
+    },
+  },
+};
+
+// ---------------------------------------------------------------- child / parent
+
+const caseArg = process.argv.find((a) => a.startsWith('--case='));
+if (caseArg !== undefined) {
+  const c = cases[caseArg.slice('--case='.length)];
+  globalThis.gc?.();
+  const start = process.hrtime.bigint();
+  const result = await c.run();
+  const ns = Number(process.hrtime.bigint() - start);
+  if (result !== c.expect) throw new Error(`checksum ${result} !== ${c.expect}`);
+  process.stdout.write(JSON.stringify({ opsPerSec: (c.ops / ns) * 1e9 }) + '\n');
+  process.exit(0);
+}
+
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const reps = quick ? 3 : 1; // quick runs are short and noisy: best of three
+const self = fileURLToPath(import.meta.url);
+const results = new Map();
+for (let rep = 0; rep < reps; rep++) {
+  for (const [name, c] of Object.entries(cases)) {
+    if (only !== undefined && c.section !== only) continue;
+    const r = spawnSync(process.execPath, ['--expose-gc', self, `--case=${name}`, ...(quick ? ['--quick'] : [])], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      console.error(`${name} failed:\n${r.stderr}`);
+      process.exitCode = 1;
+      continue;
+    }
+    const { opsPerSec } = JSON.parse(r.stdout.trim().split('\n').pop());
+    results.set(name, Math.max(results.get(name) ?? 0, opsPerSec));
+  }
+}
+
+const titles = {
+  mpsc: `mpsc: one producer, one consumer, capacity ${CAP}`,
+  locks: 'locks: lock/acquire + release; contended = 100 tasks with an await inside the critical section',
+  fanout: 'fanout: broadcast / watch with 100 receivers, Notify ping-pong',
+};
+const fmt = (n) => Math.round(n).toLocaleString('en');
+for (const section of Object.keys(titles)) {
+  const rows = Object.entries(cases).filter(([name, c]) => c.section === section && c.vs !== undefined && results.has(name));
+  if (rows.length === 0) continue;
+  console.log(`\n${titles[section]}${quick ? ' (quick, best of 3)' : ''}`);
+  console.log('| rt case | ops | rt ops/s | baseline | baseline ops/s | rt ÷ baseline |');
+  console.log('|---|---:|---:|---|---:|---:|');
+  for (const [name, c] of rows) {
+    const ours = results.get(name);
+    for (const b of c.vs) {
+      const theirs = results.get(`${section}/${b}`);
+      if (theirs === undefined) continue;
+      console.log(`| ${name.slice(section.length + 1)} | ${c.ops.toLocaleString('en')} | ${fmt(ours)} | ${b.replace(/^baseline /, '')} | ${fmt(theirs)} | ${(ours / theirs).toFixed(2)}× |`);
+    }
+  }
+}
