@@ -9,10 +9,16 @@
 // while parked has taken nothing (read and write are cancel safe), and an abort that lands
 // after the wake-up still completes the operation (nothing is lost either way).
 //
+// One shortcut: a reader parked on an empty pipe leaves its buffer with its waiter, and a
+// writer that finds it copies straight into that buffer and wakes it with the count (one
+// copy instead of two). The hand-off happens only while the waiter is unsettled, and
+// `wake` then delivers the count even if an abort follows in the same tick, so the bytes
+// are never lost; an aborted reader is unlinked synchronously before any writer sees it.
+//
 // Closing follows Tokio's DuplexStream: shutting down (or closing) the writing end lets
 // the reader drain what is buffered, then read 0; closing the reading end drops buffered
 // bytes and makes writes fail with BrokenPipe.
-import { coop, throwIfCancelled, type WaitOptions } from '@rt/scheduler';
+import { coop, park, throwIfCancelled, type WaitOptions, type Waiter } from '@rt/scheduler';
 import type { AsyncRead } from './async-read.js';
 import type { AsyncWrite } from './async-write.js';
 import { BrokenPipe, StreamClosed } from './io-error.js';
@@ -21,6 +27,13 @@ import { WaitQueue } from './internal/wait-queue.js';
 
 const INITIAL_CAPACITY = 16 * 1024;
 const EMPTY = new Uint8Array(0);
+/** What a parked reader is woken with when it must re-check the pipe (not a hand-off). */
+const RECHECK = -1;
+
+interface ParkedRead {
+  readonly waiter: Waiter<number>;
+  readonly buf: Uint8Array;
+}
 
 class Pipe {
   readonly max: number;
@@ -31,18 +44,41 @@ class Pipe {
   writeClosed = false;
   /** The reader closed: buffered bytes are gone, writes fail. */
   readClosed = false;
-  readonly readers = new WaitQueue('DuplexStream.read');
+  readonly readers: ParkedRead[] = [];
   readonly writers = new WaitQueue('DuplexStream.write');
+  readonly #unlinkReader = (waiter: Waiter<number>): void => {
+    const readers = this.readers;
+    for (let i = 0; i < readers.length; i++) {
+      if (readers[i]?.waiter === waiter) {
+        readers.splice(i, 1);
+        return;
+      }
+    }
+  };
 
   constructor(max: number) {
     this.max = max;
+  }
+
+  /** Parks a reader; resolves with a handed-off count, or RECHECK. */
+  parkReader(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
+    const { waiter, promise } = park<number>('DuplexStream.read', this.#unlinkReader, options);
+    this.readers.push({ waiter, buf });
+    return promise;
+  }
+
+  wakeReaders(): void {
+    const readers = this.readers;
+    if (readers.length === 0) return;
+    for (const reader of readers) reader.waiter.wake(RECHECK);
+    readers.length = 0;
   }
 
   take(buf: Uint8Array): number {
     const ring = this.ring;
     const n = Math.min(buf.length, this.length);
     const first = Math.min(n, ring.length - this.head);
-    buf.set(ring.subarray(this.head, this.head + first), 0);
+    buf.set(this.head === 0 && first === ring.length ? ring : ring.subarray(this.head, this.head + first), 0);
     if (n > first) buf.set(ring.subarray(0, n - first), first);
     this.length -= n;
     this.head = this.length === 0 ? 0 : (this.head + n) % ring.length;
@@ -51,16 +87,30 @@ class Pipe {
   }
 
   put(buf: Uint8Array): number {
-    const n = Math.min(buf.length, this.max - this.length);
+    let handed = 0;
+    if (this.length === 0) {
+      // Hand bytes straight to parked readers, oldest first.
+      const readers = this.readers;
+      while (readers.length > 0 && handed < buf.length) {
+        const reader = readers.shift() as ParkedRead;
+        if (reader.waiter.settled) continue;
+        const n = Math.min(reader.buf.length, buf.length - handed);
+        reader.buf.set(handed === 0 && n === buf.length ? buf : buf.subarray(handed, handed + n), 0);
+        reader.waiter.wake(n);
+        handed += n;
+      }
+      if (handed === buf.length) return handed;
+    }
+    const n = Math.min(buf.length - handed, this.max - this.length);
     if (this.ring.length - this.length < n) this.grow(this.length + n);
     const ring = this.ring;
     const tail = (this.head + this.length) % ring.length;
     const first = Math.min(n, ring.length - tail);
-    ring.set(buf.subarray(0, first), tail);
-    if (n > first) ring.set(buf.subarray(first, n), 0);
+    ring.set(handed === 0 && first === buf.length ? buf : buf.subarray(handed, handed + first), tail);
+    if (n > first) ring.set(buf.subarray(handed + first, handed + n), 0);
     this.length += n;
-    this.readers.wakeAll();
-    return n;
+    this.wakeReaders();
+    return handed + n;
   }
 
   private grow(needed: number): void {
@@ -78,7 +128,7 @@ class Pipe {
 
   closeWrite(): void {
     this.writeClosed = true;
-    this.readers.wakeAll();
+    this.wakeReaders();
     this.writers.wakeAll();
   }
 
@@ -87,7 +137,7 @@ class Pipe {
     this.length = 0;
     this.head = 0;
     this.ring = EMPTY;
-    this.readers.wakeAll();
+    this.wakeReaders();
     this.writers.wakeAll();
   }
 }
@@ -157,7 +207,8 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
         }
         return pipe.length > 0 ? pipe.take(buf) : 0;
       }
-      await pipe.readers.wait(options);
+      const handed = await pipe.parkReader(buf, options);
+      if (handed !== RECHECK) return handed;
     }
   }
 

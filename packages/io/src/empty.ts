@@ -25,12 +25,14 @@ const NOTHING = new Uint8Array(0);
 export class Empty implements AsyncBufRead, AsyncWrite {
   async read(buf: Uint8Array, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'Empty.read: buf');
-    await ready(options);
+    const yielded = ready(options);
+    if (yielded !== undefined) await yielded;
     return 0;
   }
 
   async fillBuf(options?: WaitOptions): Promise<Uint8Array> {
-    await ready(options);
+    const yielded = ready(options);
+    if (yielded !== undefined) await yielded;
     return NOTHING;
   }
 
@@ -40,27 +42,32 @@ export class Empty implements AsyncBufRead, AsyncWrite {
 
   async write(buf: Uint8Array, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'Empty.write: buf');
-    await ready(options);
+    const yielded = ready(options);
+    if (yielded !== undefined) await yielded;
     return buf.length;
   }
 
   async flush(options?: WaitOptions): Promise<void> {
-    await ready(options);
+    const yielded = ready(options);
+    if (yielded !== undefined) await yielded;
   }
 
   async shutdown(options?: WaitOptions): Promise<void> {
-    await ready(options);
+    const yielded = ready(options);
+    if (yielded !== undefined) await yielded;
   }
 }
 
-/** @internal The prologue of an operation that never waits: cancelled? out of budget? */
-export async function ready(options: WaitOptions | undefined): Promise<void> {
+/**
+ * @internal The prologue of an operation that can complete without waiting: throws if
+ * cancelled; when the cooperative budget is spent, returns a promise to await (it rejects
+ * if the operation was cancelled during the yield). Usage:
+ * `const yielded = ready(options); if (yielded !== undefined) await yielded;`
+ */
+export function ready(options: WaitOptions | undefined): Promise<void> | undefined {
   throwIfCancelled(options);
   const yielded = coop();
-  if (yielded !== undefined) {
-    await yielded;
-    throwIfCancelled(options);
-  }
+  return yielded === undefined ? undefined : yielded.then(() => throwIfCancelled(options));
 }
 
 /**

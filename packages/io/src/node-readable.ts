@@ -114,7 +114,8 @@ export class NodeReadableReader implements AsyncRead {
       if (leftover !== null || this.#failed || this.#ended || buf.length === 0) {
         if (first) {
           first = false;
-          await ready(options);
+          const yielded = ready(options);
+          if (yielded !== undefined) await yielded;
           continue; // re-check after a possible yield
         }
         if (leftover !== null && buf.length > 0) {

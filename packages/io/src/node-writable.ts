@@ -121,7 +121,8 @@ export class NodeWritableWriter implements AsyncWrite {
 
   async write(buf: Uint8Array, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'fromNodeWritable().write: buf');
-    await ready(options);
+    const yielded = ready(options);
+    if (yielded !== undefined) await yielded;
     this.#listen();
     const stream = this.#stream;
     for (;;) {
@@ -140,7 +141,8 @@ export class NodeWritableWriter implements AsyncWrite {
   }
 
   async flush(options?: WaitOptions): Promise<void> {
-    await ready(options);
+    const yielded = ready(options);
+    if (yielded !== undefined) await yielded;
     this.#listen();
     for (;;) {
       if (this.#failed) throw this.#error;

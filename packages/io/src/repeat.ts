@@ -32,7 +32,8 @@ export class Repeat implements AsyncRead {
 
   async read(buf: Uint8Array, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'Repeat.read: buf');
-    await ready(options);
+    const yielded = ready(options);
+    if (yielded !== undefined) await yielded;
     buf.fill(this.byte);
     return buf.length;
   }
@@ -56,7 +57,8 @@ export class Repeat implements AsyncRead {
     return {
       read: async (buf: Uint8Array, options?: WaitOptions): Promise<number> => {
         checkBuffer(buf, 'Repeat.take().read: buf');
-        await ready(options);
+        const yielded = ready(options);
+        if (yielded !== undefined) await yielded;
         const n = Math.min(left, buf.length);
         buf.fill(this.byte, 0, n);
         left -= n;

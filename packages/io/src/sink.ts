@@ -26,17 +26,20 @@ export class Sink implements AsyncWrite {
 
   async write(buf: Uint8Array, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'Sink.write: buf');
-    await ready(options);
+    const yielded = ready(options);
+    if (yielded !== undefined) await yielded;
     this.bytesWritten += buf.length;
     return buf.length;
   }
 
   async flush(options?: WaitOptions): Promise<void> {
-    await ready(options);
+    const yielded = ready(options);
+    if (yielded !== undefined) await yielded;
   }
 
   async shutdown(options?: WaitOptions): Promise<void> {
-    await ready(options);
+    const yielded = ready(options);
+    if (yielded !== undefined) await yielded;
   }
 }
 

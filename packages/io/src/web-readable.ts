@@ -111,7 +111,8 @@ export class WebReadableReader implements AsyncRead {
       if (leftover !== null || this.#failed || this.#done || buf.length === 0) {
         if (first) {
           first = false;
-          await ready(options);
+          const yielded = ready(options);
+          if (yielded !== undefined) await yielded;
           continue;
         }
         if (leftover !== null && buf.length > 0) {

@@ -81,7 +81,8 @@ export class WebWritableWriter implements AsyncWrite {
 
   async write(buf: Uint8Array, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'fromWebWritable().write: buf');
-    await ready(options);
+    const yielded = ready(options);
+    if (yielded !== undefined) await yielded;
     this.#check();
     if (buf.length === 0) return 0;
     const desired = this.#writer.desiredSize;
@@ -101,7 +102,8 @@ export class WebWritableWriter implements AsyncWrite {
   }
 
   async flush(options?: WaitOptions): Promise<void> {
-    await ready(options);
+    const yielded = ready(options);
+    if (yielded !== undefined) await yielded;
     try {
       await waitForeign('fromWebWritable.flush', this.#last, options);
     } catch (error) {
