@@ -81,6 +81,11 @@ if (packedAll) {
       ok: !existsSync(join(sub, 'node_modules', '@rt', 'full')) && !existsSync(join(sub, 'node_modules', '@rt', 'net')),
       output: readdirSync(join(sub, 'node_modules', '@rt')).join(', '),
     }));
+    check('the native addon was compiled from source at install time', () => {
+      const release = join(sub, 'node_modules', '@rt', 'mio-native', 'build', 'Release');
+      const built = existsSync(release) && readdirSync(release).some((f) => f.endsWith('.node'));
+      return { ok: built, output: `no .node file in ${release}` };
+    });
     check('ESM import of @rt/sync works and ./internal/* is sealed', () => run(process.execPath, ['sub.mjs'], sub));
     check('CommonJS require of @rt/sync works (require(esm))', () => run(process.execPath, ['sub.cjs'], sub));
   }

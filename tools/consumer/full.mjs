@@ -1,6 +1,26 @@
-// A user who installed @rt/full: the namespaces and one subpath per feature.
+// A user who installed @rt/full: the namespaces, the entry points and the feature subpaths.
 import assert from 'node:assert/strict';
-import * as full from '@rt/full';
+import { spawn, select, sync, time, runtime, task } from '@rt/full';
+import { Mutex } from '@rt/full/sync';
+import { sleep } from '@rt/full/time';
+import * as net from '@rt/full/net';
+import * as io from '@rt/full/io';
+import * as rt from '@rt/full/rt';
 
-assert.equal(typeof full, 'object');
+assert.equal(Mutex, sync.Mutex);
+assert.equal(sleep, time.sleep);
+assert.equal(rt.spawn, spawn);
+assert.equal(typeof net, 'object');
+assert.equal(typeof io.duplex, 'function');
+assert.equal(typeof runtime.Builder.currentThread, 'function');
+assert.equal(typeof task.JoinSet, 'function');
+
+const [tx, rx] = sync.mpsc.channel(1);
+spawn(async () => {
+  await sleep(1);
+  await tx.send('ready');
+});
+const out = await select({ msg: (signal) => rx.recv({ signal }), late: (signal) => sleep(5000, { signal }) });
+assert.deepEqual(out, { branch: 'msg', value: 'ready' });
+await assert.rejects(import('@rt/full/internal/x'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
 console.log('full.mjs ok');

@@ -1,4 +1,22 @@
 // Compiled with `tsc --noEmit` against the installed declarations of @rt/full.
-import * as full from '@rt/full';
+import { select, spawn, sync, time, runtime } from '@rt/full';
+import { Semaphore } from '@rt/full/sync';
 
-export const loaded: object = full;
+export async function usesTypes(): Promise<number> {
+  const [tx, rx] = sync.mpsc.channel<number>(4);
+  const handle = spawn(async () => {
+    await tx.send(1);
+    return 'done' as const;
+  });
+  const out = await select({
+    msg: (signal: AbortSignal) => rx.recv({ signal }),
+    tick: (signal: AbortSignal) => time.sleep(10, { signal }),
+  });
+  const value: number | undefined = out.branch === 'msg' ? out.value : 0;
+  const done: 'done' = await handle;
+  const semaphore = new Semaphore(2);
+  const rtBuilder: runtime.Builder = runtime.Builder.currentThread();
+  void rtBuilder;
+  void done;
+  return (value ?? 0) + semaphore.availablePermits;
+}
