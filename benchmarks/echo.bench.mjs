@@ -9,6 +9,7 @@
 //
 //   node benchmarks/echo.bench.mjs            full run (~1 min)
 //   RT_BENCH_QUICK=1 node benchmarks/echo.bench.mjs   or  --quick   (~15 s)
+//   RT_ECHO_CONFIGS=1x64,64x16384 node benchmarks/echo.bench.mjs   chosen cells only
 //
 // Needs: a C compiler (`cc`), the built packages (`npx tsc -b packages/reactor` and the
 // addon), Linux.
@@ -39,11 +40,17 @@ const servers = [
   { name: 'rt', command: process.execPath, args: [join(here, 'echo-rt-server.mjs')] },
   { name: 'C', command: cServer, args: [] },
 ];
-const configs = quick
-  ? [[1, 64], [64, 64], [64, 16384]]
-  : [[1, 64], [16, 64], [64, 64], [1, 16384], [16, 16384], [64, 16384]];
+// RT_ECHO_CONFIGS="1x64,64x16384" picks the cells (connections x bytes).
+const configs = process.env['RT_ECHO_CONFIGS']
+  ? process.env['RT_ECHO_CONFIGS'].split(',').map((cell) => cell.split('x').map(Number))
+  : quick
+    ? [[1, 64], [64, 64], [64, 16384]]
+    : [[1, 64], [16, 64], [64, 64], [1, 16384], [16, 16384], [64, 16384]];
 const warmupMs = quick ? 300 : 500;
 const measureMs = quick ? 1000 : 2000;
+// Each cell runs this many rounds (net, rt, C, net, rt, C, …) and keeps each server's best
+// round: the machine is shared, and other load only ever makes a server look slower.
+const rounds = Number(process.env['RT_ECHO_ROUNDS'] ?? (quick ? 1 : 2));
 
 function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -70,7 +77,7 @@ const running = [];
 for (const server of servers) running.push({ server, ...(await startServer(server)) });
 const results = new Map();
 try {
-  for (const [connections, size] of configs) {
+  for (const [connections, size] of configs) for (let round = 0; round < rounds; round++) {
     for (const { server, child, port } of running) {
       const cpuBefore = cpuSeconds(child.pid);
       const run = spawnSync(loadgen, [String(port), String(connections), String(size), String(warmupMs), String(measureMs)], { encoding: 'utf8' });
@@ -80,7 +87,8 @@ try {
       // Server CPU over warm-up + measurement, divided by the messages of that window.
       const perSecond = r.messages / r.seconds;
       const cpuPerMessageUs = (cpu / ((warmupMs + measureMs) / 1000) / perSecond) * 1e6;
-      results.set(`${server.name} ${connections} ${size}`, { ...r, perSecond, cpuPerMessageUs });
+      const key = `${server.name} ${connections} ${size}`;
+      if (!results.has(key) || results.get(key).perSecond < perSecond) results.set(key, { ...r, perSecond, cpuPerMessageUs });
     }
   }
 } finally {
@@ -88,9 +96,9 @@ try {
 }
 
 const pad = (s, n) => String(s).padStart(n);
-console.log(`echo ping-pong on loopback${quick ? ' (quick)' : ''}: ${measureMs} ms per cell after ${warmupMs} ms warm-up; ratio = msgs/s ÷ net's`);
+console.log(`echo ping-pong on loopback${quick ? ' (quick)' : ''}: best of ${rounds} × ${measureMs} ms per cell after ${warmupMs} ms warm-up; ratio = msgs/s ÷ net's`);
 console.log(`${'server'.padEnd(7)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('p99 µs', 9)}${pad('CPU µs/msg', 12)}${pad('× net', 8)}`);
-for (const [connections, size] of configs) {
+for (const [connections, size] of [...new Map(configs.map((c) => [c.join('x'), c])).values()]) {
   const base = results.get(`net ${connections} ${size}`);
   for (const server of servers) {
     const r = results.get(`${server.name} ${connections} ${size}`);

@@ -560,6 +560,108 @@ static napi_value mio_send_to(napi_env env, napi_callback_info info) {
   return mio_int(env, r < 0 ? -errno : r);
 }
 
+/* recvMultiple(fd, buffer, slotSize, count, lengths: Int32Array, addresses: Buffer | null):
+ * datagrams received | -errno. Datagram i lands in buffer[i*slotSize, (i+1)*slotSize), its
+ * length in lengths[i], its sender at addresses[i*128, (i+1)*128) (zero-filled). */
+#define MIO_MAX_MSGS 64
+#define MIO_ADDR_SLOT 128
+static napi_value mio_recv_multiple(napi_env env, napi_callback_info info) {
+  MIO_ARGS(6);
+  int32_t fd, slot, count, *lengths;
+  char *data, *addrs = NULL;
+  size_t size, nlengths, asize = 0;
+  napi_valuetype atype;
+  if (!mio_i32(env, argv[0], &fd) || !mio_buffer(env, argv[1], &data, &size) || !mio_i32(env, argv[2], &slot) ||
+      !mio_i32(env, argv[3], &count) || !mio_int32_array(env, argv[4], &lengths, &nlengths))
+    return NULL;
+  napi_typeof(env, argv[5], &atype);
+  if (atype != napi_null && atype != napi_undefined && !mio_buffer(env, argv[5], &addrs, &asize)) return NULL;
+  if (count > MIO_MAX_MSGS) count = MIO_MAX_MSGS;
+  if (slot <= 0 || count <= 0 || (size_t)slot * (size_t)count > size || (size_t)count > nlengths ||
+      (addrs && (size_t)count * MIO_ADDR_SLOT > asize)) {
+    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", "recvMultiple: slots, lengths or addresses out of bounds");
+    return NULL;
+  }
+  struct mmsghdr msgs[MIO_MAX_MSGS];
+  struct iovec iov[MIO_MAX_MSGS];
+  struct sockaddr_storage from[MIO_MAX_MSGS];
+  memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)count);
+  for (int i = 0; i < count; i++) {
+    iov[i].iov_base = data + (size_t)i * (size_t)slot;
+    iov[i].iov_len = (size_t)slot;
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+    if (addrs) {
+      msgs[i].msg_hdr.msg_name = &from[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+    }
+  }
+  int r;
+  do {
+    r = recvmmsg(fd, msgs, (unsigned)count, 0, NULL);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return mio_int(env, -errno);
+  for (int i = 0; i < r; i++) {
+    lengths[i] = (int32_t)msgs[i].msg_len;
+    if (addrs) {
+      char* slot_addr = addrs + (size_t)i * MIO_ADDR_SLOT;
+      size_t alen = msgs[i].msg_hdr.msg_namelen;
+      if (alen > MIO_ADDR_SLOT) alen = MIO_ADDR_SLOT;
+      memcpy(slot_addr, &from[i], alen);
+      memset(slot_addr + alen, 0, MIO_ADDR_SLOT - alen);
+    }
+  }
+  return mio_int(env, r);
+}
+
+/* sendMultiple(fd, buffer, spans: Int32Array [offset, length]*count, count,
+ *              addresses: Buffer | null, addressLengths: Int32Array | null):
+ * datagrams sent | -errno. Datagram i is buffer[offset_i, offset_i + length_i) to the
+ * address at addresses[i*128] of addressLengths[i] bytes (or the connected peer). */
+static napi_value mio_send_multiple(napi_env env, napi_callback_info info) {
+  MIO_ARGS(6);
+  int32_t fd, count, *spans, *alens = NULL;
+  char *data, *addrs = NULL;
+  size_t size, nspans, asize = 0, nalens = 0;
+  napi_valuetype atype;
+  if (!mio_i32(env, argv[0], &fd) || !mio_buffer(env, argv[1], &data, &size) ||
+      !mio_int32_array(env, argv[2], &spans, &nspans) || !mio_i32(env, argv[3], &count))
+    return NULL;
+  napi_typeof(env, argv[4], &atype);
+  if (atype != napi_null && atype != napi_undefined) {
+    if (!mio_buffer(env, argv[4], &addrs, &asize) || !mio_int32_array(env, argv[5], &alens, &nalens)) return NULL;
+  }
+  if (count > MIO_MAX_MSGS) count = MIO_MAX_MSGS;
+  if (count <= 0 || (size_t)count * 2 > nspans || (addrs && ((size_t)count * MIO_ADDR_SLOT > asize || (size_t)count > nalens))) {
+    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", "sendMultiple: spans or addresses out of bounds");
+    return NULL;
+  }
+  struct mmsghdr msgs[MIO_MAX_MSGS];
+  struct iovec iov[MIO_MAX_MSGS];
+  memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)count);
+  for (int i = 0; i < count; i++) {
+    int32_t off = spans[2 * i], len = spans[2 * i + 1];
+    if (off < 0 || len < 0 || (size_t)off + (size_t)len > size ||
+        (addrs && (alens[i] < 0 || alens[i] > MIO_ADDR_SLOT))) {
+      napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", "sendMultiple: a span or address length is out of bounds");
+      return NULL;
+    }
+    iov[i].iov_base = data + off;
+    iov[i].iov_len = (size_t)len;
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+    if (addrs && alens[i] > 0) {
+      msgs[i].msg_hdr.msg_name = addrs + (size_t)i * MIO_ADDR_SLOT;
+      msgs[i].msg_hdr.msg_namelen = (socklen_t)alens[i];
+    }
+  }
+  int r;
+  do {
+    r = sendmmsg(fd, msgs, (unsigned)count, MSG_NOSIGNAL);
+  } while (r < 0 && errno == EINTR);
+  return mio_int(env, r < 0 ? -errno : r);
+}
+
 static napi_value mio_shutdown(napi_env env, napi_callback_info info) {
   MIO_ARGS(2);
   int32_t fd, how;
@@ -688,7 +790,7 @@ static napi_value mio_init(napi_env env, napi_value exports) {
       {"socket", mio_socket},          {"socketpair", mio_socketpair}, {"bind", mio_bind},
       {"connect", mio_connect},        {"listen", mio_listen},        {"accept", mio_accept},
       {"read", mio_read},              {"write", mio_write},          {"readv", mio_readv},
-      {"writev", mio_writev},          {"recvFrom", mio_recv_from},   {"sendTo", mio_send_to},
+      {"writev", mio_writev},          {"recvFrom", mio_recv_from},   {"sendTo", mio_send_to},      {"recvMultiple", mio_recv_multiple}, {"sendMultiple", mio_send_multiple},
       {"shutdown", mio_shutdown},      {"close", mio_close},          {"getsockoptInt", mio_getsockopt_int},
       {"setsockoptInt", mio_setsockopt_int}, {"getsockopt", mio_getsockopt}, {"setsockopt", mio_setsockopt},
       {"getsockname", mio_getsockname}, {"getpeername", mio_getpeername},

@@ -109,6 +109,27 @@ export function sendToEncoded(fd: number, buffer: Uint8Array, offset: number, le
   return n().sendTo(fd, buffer, offset, length, flags, address, addressLength);
 }
 
+/**
+ * Receives up to `count` (at most 64) datagrams in one syscall (recvmmsg). Datagram `i`
+ * lands in `buffer[i * slotSize, (i + 1) * slotSize)` (truncated to the slot), its length
+ * in `lengths[i]`, and its sender at `addresses[i * 128, (i + 1) * 128)` when `addresses`
+ * is given (decode with `decodeSocketAddress(addresses.subarray(i * 128))`). Returns how
+ * many datagrams arrived; `-EAGAIN` when none is pending.
+ */
+export function recvMultiple(fd: number, buffer: Uint8Array, slotSize: number, count: number, lengths: Int32Array, addresses: Uint8Array | null = null): number {
+  return n().recvMultiple(fd, buffer, slotSize, count, lengths, addresses);
+}
+
+/**
+ * Sends up to `count` (at most 64) datagrams in one syscall (sendmmsg). Datagram `i` is
+ * `buffer[spans[2i], spans[2i] + spans[2i + 1])`, sent to the address encoded at
+ * `addresses[i * 128]` with length `addressLengths[i]` (`encodeSocketAddress`), or to the
+ * connected peer when `addresses` is null. Returns how many datagrams were sent.
+ */
+export function sendMultiple(fd: number, buffer: Uint8Array, spans: Int32Array, count: number, addresses: Uint8Array | null = null, addressLengths: Int32Array | null = null): number {
+  return n().sendMultiple(fd, buffer, spans, count, addresses, addressLengths);
+}
+
 /** Shuts down the read side, the write side or both. Returns 0. */
 export function shutdown(fd: number, how: 'read' | 'write' | 'both'): number {
   const c = n().constants;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { available, constants, decodeSocketAddress, errnoName, OsError, SOCKET_ADDRESS_SIZE, sys } from '@rt/mio-native';
+import { available, constants, decodeSocketAddress, encodeSocketAddress, errnoName, OsError, SOCKET_ADDRESS_SIZE, sys } from '@rt/mio-native';
 import { EAGAIN, localPort, openFds, socketPair, tcpListener } from './helpers.js';
 
 const describeNative = available ? describe : describe.skip;
@@ -174,6 +174,37 @@ describeNative('sys', () => {
     expect(buffer.subarray(0, 4).toString()).toBe('ping');
     expect(decodeSocketAddress(from)).toEqual({ family: 'IPv4', address: '127.0.0.1', port: localPort(b) });
     expect(sys.recvFrom(a, buffer, 0, 64, from)).toBe(EAGAIN);
+    sys.close(a);
+    sys.close(b);
+  });
+
+  it('receives and sends several datagrams per syscall with recvMultiple and sendMultiple', () => {
+    const a = sys.socket(constants.AF_INET, constants.SOCK_DGRAM);
+    const b = sys.socket(constants.AF_INET, constants.SOCK_DGRAM);
+    sys.bind(a, { family: 'IPv4', address: '127.0.0.1', port: 0 });
+    sys.bind(b, { family: 'IPv4', address: '127.0.0.1', port: 0 });
+    const payload = Buffer.from('onetwothree');
+    const spans = Int32Array.from([0, 3, 3, 3, 6, 5]);
+    const addresses = Buffer.alloc(3 * SOCKET_ADDRESS_SIZE);
+    const addressLengths = new Int32Array(3);
+    for (let i = 0; i < 3; i++) {
+      addressLengths[i] = encodeSocketAddress({ family: 'IPv4', address: '127.0.0.1', port: localPort(a) }, addresses.subarray(i * SOCKET_ADDRESS_SIZE));
+    }
+    expect(sys.sendMultiple(b, payload, spans, 3, addresses, addressLengths)).toBe(3);
+    const slots = Buffer.alloc(4 * 16);
+    const lengths = new Int32Array(4);
+    const from = Buffer.alloc(4 * SOCKET_ADDRESS_SIZE);
+    let received = 0;
+    waitUntil(() => {
+      const r = sys.recvMultiple(a, slots.subarray(received * 16), 16, 4 - received, lengths.subarray(received), from.subarray(received * SOCKET_ADDRESS_SIZE));
+      if (r > 0) received += r;
+      return received === 3;
+    }, 'three datagrams');
+    expect([0, 1, 2].map((i) => slots.toString('utf8', i * 16, i * 16 + lengths[i]!))).toEqual(['one', 'two', 'three']);
+    expect(decodeSocketAddress(from.subarray(SOCKET_ADDRESS_SIZE))).toEqual({ family: 'IPv4', address: '127.0.0.1', port: localPort(b) });
+    expect(sys.recvMultiple(a, slots, 16, 4, lengths)).toBe(EAGAIN);
+    expect(() => sys.recvMultiple(a, slots, 16, 8, lengths)).toThrow(expect.objectContaining({ name: 'RangeError' }));
+    expect(() => sys.sendMultiple(b, payload, Int32Array.from([8, 10]), 1)).toThrow(expect.objectContaining({ name: 'RangeError' }));
     sys.close(a);
     sys.close(b);
   });

@@ -45,6 +45,23 @@ function nativeHarness(): Harness {
 if (available) backendContract('NativeBackend', nativeHarness);
 
 describeNative('NativeBackend', () => {
+  it('runs the README example', async () => {
+    const reactor = new Reactor();
+    const pair = new Int32Array(2);
+    sys.socketPair(constants.AF_UNIX, constants.SOCK_STREAM, pair);
+    const [a, b] = [pair[0]!, pair[1]!];
+    const registration = reactor.register(a, Interest.READABLE | Interest.WRITABLE);
+    const timer = setTimeout(() => sys.write(b, Buffer.from('hello')), 10);
+    const buffer = Buffer.alloc(64);
+    const n = await registration.io(Interest.READABLE, () => sys.read(a, buffer), { signal: AbortSignal.timeout(10_000) });
+    clearTimeout(timer);
+    expect(buffer.toString('utf8', 0, n)).toBe('hello');
+    registration.deregister();
+    sys.close(a);
+    sys.close(b);
+    reactor.close();
+  });
+
   it('leaks no fds across reactors, registrations and waits', async () => {
     const before = openFds();
     for (let i = 0; i < 5; i++) {

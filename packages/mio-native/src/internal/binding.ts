@@ -88,6 +88,8 @@ export interface NativeBinding {
   writev(fd: number, buffers: readonly Uint8Array[]): number;
   recvFrom(fd: number, buffer: Uint8Array, offset: number, length: number, flags: number, address: Uint8Array): number;
   sendTo(fd: number, buffer: Uint8Array, offset: number, length: number, flags: number, address: Uint8Array, addressLength: number): number;
+  recvMultiple(fd: number, buffer: Uint8Array, slotSize: number, count: number, lengths: Int32Array, addresses: Uint8Array | null): number;
+  sendMultiple(fd: number, buffer: Uint8Array, spans: Int32Array, count: number, addresses: Uint8Array | null, addressLengths: Int32Array | null): number;
   shutdown(fd: number, how: number): number;
   close(fd: number): number;
   getsockoptInt(fd: number, level: number, name: number): number;
