@@ -99,6 +99,14 @@ export class BufReader implements AsyncBufRead {
     return this.#maxLineLength;
   }
 
+  /**
+   * Copies buffered bytes into `buf`, filling the buffer from the inner reader first if it
+   * is empty (or reading straight into a `buf` of at least `capacity` bytes).
+   *
+   * **Cancellation:** cancel safe.
+   *
+   * **Errors:** those of the inner reader; `ResourceBusy`; `Cancelled`.
+   */
   async read(buf: Uint8Array, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'BufReader.read: buf');
     this.#enter('read');
@@ -116,6 +124,14 @@ export class BufReader implements AsyncBufRead {
     }
   }
 
+  /**
+   * Resolves with the buffered bytes, reading once from the inner reader if none are left;
+   * an empty view means end of stream. The view is valid until the next call.
+   *
+   * **Cancellation:** cancel safe: nothing is consumed until `consume`.
+   *
+   * **Errors:** those of the inner reader; `ResourceBusy`; `Cancelled`.
+   */
   async fillBuf(options?: WaitOptions): Promise<Uint8Array> {
     this.#enter('fillBuf');
     try {
@@ -125,6 +141,11 @@ export class BufReader implements AsyncBufRead {
     }
   }
 
+  /**
+   * Marks the first `amount` buffered bytes as read.
+   *
+   * **Errors:** `RangeError` unless `0 <= amount <= buffer.length`.
+   */
   consume(amount: number): void {
     const buffered = this.#filled - this.#pos;
     if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount < 0 || amount > buffered) {

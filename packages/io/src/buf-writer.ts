@@ -70,6 +70,14 @@ export class BufWriter implements AsyncWrite {
     return this.#buf.subarray(this.#start, this.#end);
   }
 
+  /**
+   * Buffers `buf` (writing the buffer out first when `buf` does not fit; a `buf` of at least
+   * `capacity` bytes goes straight to the inner writer) and resolves with the count accepted.
+   *
+   * **Cancellation:** cancel safe: an aborted write accepted nothing.
+   *
+   * **Errors:** those of the inner writer; `WriteZero`; `ResourceBusy`; `Cancelled`.
+   */
   async write(buf: Uint8Array, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'BufWriter.write: buf');
     this.#enter('write');
@@ -89,6 +97,13 @@ export class BufWriter implements AsyncWrite {
     }
   }
 
+  /**
+   * Writes the buffer out, then flushes the inner writer.
+   *
+   * **Cancellation:** the unwritten rest stays buffered; call again to finish.
+   *
+   * **Errors:** those of the inner writer; `WriteZero`; `ResourceBusy`; `Cancelled`.
+   */
   async flush(options?: WaitOptions): Promise<void> {
     this.#enter('flush');
     try {
@@ -99,6 +114,13 @@ export class BufWriter implements AsyncWrite {
     }
   }
 
+  /**
+   * Writes the buffer out, then shuts the inner writer down.
+   *
+   * **Cancellation:** the unwritten rest stays buffered; call again to finish.
+   *
+   * **Errors:** those of the inner writer; `WriteZero`; `ResourceBusy`; `Cancelled`.
+   */
   async shutdown(options?: WaitOptions): Promise<void> {
     this.#enter('shutdown');
     try {

@@ -192,6 +192,14 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
     this.#out = outgoing;
   }
 
+  /**
+   * Waits for bytes from the other end and copies up to `buf.length` of them into `buf`;
+   * resolves with the count, or 0 at end of stream (or for an empty `buf`).
+   *
+   * **Cancellation:** cancel safe: an aborted read consumed nothing.
+   *
+   * **Errors:** `StreamClosed` after `close()`; `TypeError` for a bad `buf`; `Cancelled`.
+   */
   async read(buf: Uint8Array, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'DuplexStream.read: buf');
     throwIfCancelled(options);
@@ -212,6 +220,15 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
     }
   }
 
+  /**
+   * Waits for room and copies as much of `buf` as fits; resolves with the count (maybe
+   * fewer than `buf.length`: use `writeAll`).
+   *
+   * **Cancellation:** cancel safe: an aborted write accepted nothing.
+   *
+   * **Errors:** `BrokenPipe` after `shutdown()` or once the other end closed; `StreamClosed`
+   * after `close()`; `TypeError` for a bad `buf`; `Cancelled`.
+   */
   async write(buf: Uint8Array, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'DuplexStream.write: buf');
     throwIfCancelled(options);
@@ -233,6 +250,11 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
     }
   }
 
+  /**
+   * Resolves at once: bytes written are already visible to the other end.
+   *
+   * **Errors:** `StreamClosed` after `close()`; `Cancelled` if already aborted.
+   */
   flush(options?: WaitOptions): Promise<void> {
     try {
       throwIfCancelled(options);
@@ -243,6 +265,12 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
     }
   }
 
+  /**
+   * Closes this end's writing side: the other end reads the buffered bytes, then 0.
+   * Idempotent; reading on this end is unaffected.
+   *
+   * **Errors:** `StreamClosed` after `close()`; `Cancelled` if already aborted.
+   */
   shutdown(options?: WaitOptions): Promise<void> {
     try {
       throwIfCancelled(options);

@@ -58,6 +58,14 @@ export class Lines implements AsyncIterable<string> {
     return this.#segment.length;
   }
 
+  /**
+   * Resolves with the next line without its `\n` or `\r\n`, or `null` at end of stream.
+   *
+   * **Cancellation:** cancel safe: the partial line stays here for the next call.
+   *
+   * **Errors:** `LineTooLong` (the line is skipped), `InvalidData`, `ResourceBusy`, errors of
+   * the reader, `Cancelled`.
+   */
   async nextLine(options?: WaitOptions): Promise<string | null> {
     if (this.#busy) throw new ResourceBusy('Lines.nextLine: another call is in progress');
     this.#busy = true;
