@@ -11,8 +11,6 @@ import { Closed, Lagged, RecvError, SendError, TryRecvError } from './errors.js'
 import { WaitList, WaitNode } from './internal/wait-list.js';
 import { budget, checkCancelled, checkCount, parkIn, parkSimple, RESOLVED } from './internal/util.js';
 
-const FINISHED: unique symbol = Symbol('rt.broadcast.finished');
-type Finished = typeof FINISHED;
 const MAX_CAPACITY = 2 ** 30;
 
 /** @internal */
@@ -22,7 +20,7 @@ export class BroadcastShared<T> {
   tail = 0;
   senders = 1;
   receivers = 0;
-  readonly waiters = new WaitList<T | Finished>();
+  readonly waiters = new WaitList<T>();
   readonly closedWaiters = new WaitList<void>();
 
   constructor(readonly capacity: number) {
@@ -154,7 +152,7 @@ export class Sender<T> implements Disposable {
     this.#open = false;
     const s = this.#shared;
     if (--s.senders === 0) {
-      for (const node of s.waiters.drain()) node.waiter!.wake(FINISHED);
+      for (const node of s.waiters.drain()) node.waiter!.fail(new RecvError());
     }
   }
 
@@ -240,8 +238,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       }
     }
     if (s.senders === 0) return Promise.reject(new RecvError());
-    const node: WaitNode<T | Finished> = new WaitNode<T | Finished>(1, this, true);
-    return parkIn(s.waiters, node, 'broadcast.Receiver.recv', options).then(unwrap);
+    return parkIn(s.waiters, new WaitNode<T>(1, this, true), 'broadcast.Receiver.recv', options);
   }
 
   /**
@@ -284,14 +281,21 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return {
-      next: () =>
-        this.recv().then(
+      next: (): Promise<IteratorResult<T>> => {
+        if (this.#open && this.#next !== this.#shared.tail && this.#shared.tail - this.#next <= this.#shared.capacity) {
+          // Fast path (no lag to report): one promise per value.
+          const cancelled = checkCancelled(undefined);
+          if (cancelled !== undefined) return cancelled;
+          if (budget() === undefined) return Promise.resolve({ done: false, value: this.#take() });
+        }
+        return this.recv().then(
           (value): IteratorResult<T> => ({ done: false, value }),
           (error: unknown): IteratorResult<T> => {
             if (error instanceof RecvError) return { done: true, value: undefined };
             throw error;
           },
-        ),
+        );
+      },
     };
   }
 
@@ -309,7 +313,3 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   }
 }
 
-function unwrap<T>(value: T | Finished): T {
-  if (value === FINISHED) throw new RecvError();
-  return value;
-}

@@ -486,7 +486,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       if (y === undefined) return Promise.resolve(chan.take());
       return y.then(() => this.recv(options));
     }
-    return chan.recv(options, 'mpsc.Receiver.recv').then(orUndefined);
+    return chan.recv(options, 'mpsc.Receiver.recv', false) as Promise<T | undefined>;
   }
 
   /**
@@ -507,7 +507,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     checkCount('recvMany limit', limit, 0);
     if (limit === 0) return Promise.resolve(0);
     const chan = this.#chan;
-    return chan.recv(options, 'mpsc.Receiver.recvMany').then((value) => {
+    return chan.recv(options, 'mpsc.Receiver.recvMany', true).then((value) => {
       if (value === FINISHED) return 0;
       buffer.push(value);
       return 1 + chan.takeInto(buffer, limit - 1);
@@ -548,10 +548,15 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   [Symbol.asyncIterator](): AsyncIterator<T> {
     const chan = this.#chan;
     return {
-      next: () =>
-        chan.recv(undefined, 'mpsc.Receiver.recv').then((value): IteratorResult<T> =>
-          value === FINISHED ? { done: true, value: undefined } : { done: false, value },
-        ),
+      next: (): Promise<IteratorResult<T>> => {
+        if (chan.buffer.length !== 0) {
+          // Fast path: one promise per value.
+          const cancelled = checkCancelled(undefined);
+          if (cancelled !== undefined) return cancelled;
+          if (budget() === undefined) return Promise.resolve({ done: false, value: chan.take() });
+        }
+        return chan.recv(undefined, 'mpsc.Receiver.recv', true).then(toIteratorResult);
+      },
     };
   }
 }
@@ -559,6 +564,6 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
 /** The receiving half of an {@link unboundedChannel} (the same class as a bounded {@link Receiver}). */
 export type UnboundedReceiver<T> = Receiver<T>;
 
-function orUndefined<T>(value: T | Finished): T | undefined {
-  return value === FINISHED ? undefined : value;
+function toIteratorResult<T>(value: T | Finished): IteratorResult<T> {
+  return value === FINISHED ? { done: true, value: undefined } : { done: false, value };
 }

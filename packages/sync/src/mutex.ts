@@ -56,7 +56,7 @@ export class Mutex<T> {
    */
   lock(options?: WaitOptions): Promise<MutexGuard<T>> {
     const state = this.#state;
-    return state.semaphore.acquire(1, options).then(() => new MutexGuard(state));
+    return state.semaphore.acquireWith(1, options, makeGuard<T>, state);
   }
 
   /**
@@ -135,4 +135,8 @@ export class MutexGuard<T> implements Disposable {
   [Symbol.dispose](): void {
     this.release();
   }
+}
+
+function makeGuard<T>(state: MutexState<T>): MutexGuard<T> {
+  return new MutexGuard(state);
 }

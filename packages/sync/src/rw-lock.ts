@@ -62,7 +62,7 @@ export class RwLock<T> {
    */
   read(options?: WaitOptions): Promise<RwLockReadGuard<T>> {
     const state = this.#state;
-    return state.semaphore.acquire(1, options).then(() => new RwLockReadGuard(state, 1));
+    return state.semaphore.acquireWith(1, options, makeReadGuard<T>, state);
   }
 
   /**
@@ -80,7 +80,7 @@ export class RwLock<T> {
    */
   write(options?: WaitOptions): Promise<RwLockWriteGuard<T>> {
     const state = this.#state;
-    return state.semaphore.acquire(state.maxReaders, options).then(() => new RwLockWriteGuard(state));
+    return state.semaphore.acquireWith(state.maxReaders, options, makeWriteGuard<T>, state);
   }
 
   /** Read access now if no writer holds or waits for the lock, else undefined. Never waits. */
@@ -192,4 +192,12 @@ export class RwLockWriteGuard<T> implements Disposable {
   [Symbol.dispose](): void {
     this.release();
   }
+}
+
+function makeReadGuard<T>(state: RwLockState<T>): RwLockReadGuard<T> {
+  return new RwLockReadGuard(state, 1);
+}
+
+function makeWriteGuard<T>(state: RwLockState<T>): RwLockWriteGuard<T> {
+  return new RwLockWriteGuard(state);
 }

@@ -81,8 +81,7 @@ export class Semaphore {
    */
   acquireMany(n: number, options?: WaitOptions): Promise<SemaphorePermit> {
     checkCount('acquireMany n', n, 0, MAX_PERMITS);
-    const core = this.#core;
-    return core.acquire(n, options).then(() => new SemaphorePermit(core, n));
+    return this.#core.acquireWith(n, options, makePermit, this.#core);
   }
 
   /**
@@ -242,4 +241,8 @@ export class SemaphorePermit implements Disposable {
   [Symbol.dispose](): void {
     this.release();
   }
+}
+
+function makePermit(core: BatchSemaphore, n: number): SemaphorePermit {
+  return new SemaphorePermit(core, n);
 }

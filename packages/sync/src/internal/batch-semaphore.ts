@@ -55,6 +55,24 @@ export class BatchSemaphore {
     return parkIn(this.waiters, new WaitNode<void>(n, undefined, false), this.label, options, this.afterCancel);
   }
 
+  /**
+   * `acquire(n)` resolving with `make(arg)`, without an intermediate promise when the
+   * permits are free (the fast path of Mutex.lock, Semaphore.acquire, RwLock.read/write).
+   */
+  acquireWith<A, R>(n: number, options: WaitOptions | undefined, make: (arg: A, n: number) => R, arg: A): Promise<R> {
+    if (this.waiters.length === 0 && this.permits >= n && !this.closed) {
+      const cancelled = checkCancelled(options);
+      if (cancelled !== undefined) return cancelled;
+      const y = budget();
+      if (y === undefined) {
+        this.permits -= n;
+        return Promise.resolve(make(arg, n));
+      }
+      return y.then(() => this.acquireWith(n, options, make, arg));
+    }
+    return this.acquire(n, options).then(() => make(arg, n));
+  }
+
   release(n: number): void {
     this.permits += n;
     if (this.waiters.length !== 0) this.drain();

@@ -142,7 +142,8 @@ export class Chan<T> {
   /** Wakes parked receivers with FINISHED if nothing can arrive any more. */
   maybeFinish(): void {
     if (this.recvWaiters.length !== 0 && this.finished) {
-      for (const node of this.recvWaiters.drain()) node.waiter!.wake(FINISHED);
+      // `recv()` waits for `T | undefined`; iteration and recvMany need the sentinel.
+      for (const node of this.recvWaiters.drain()) node.waiter!.wake(node.hasPayload ? FINISHED : (undefined as T));
     }
   }
 
@@ -170,17 +171,17 @@ export class Chan<T> {
     return parkSimple(this.closedWaiters, label, options);
   }
 
-  /** Receives one value, or FINISHED. */
-  recv(options: WaitOptions | undefined, label: string): Promise<T | Finished> {
+  /** Receives one value, or FINISHED (`sentinel`) / undefined (not `sentinel`) at the end. */
+  recv(options: WaitOptions | undefined, label: string, sentinel: boolean): Promise<T | Finished> {
     const cancelled = checkCancelled(options);
     if (cancelled !== undefined) return cancelled;
     if (this.buffer.length !== 0) {
       const y = budget();
-      if (y !== undefined) return y.then(() => this.recv(options, label));
+      if (y !== undefined) return y.then(() => this.recv(options, label, sentinel));
       return Promise.resolve(this.take());
     }
-    if (this.finished) return Promise.resolve(FINISHED);
-    return parkSimple(this.recvWaiters, label, options);
+    if (this.finished) return Promise.resolve(sentinel ? FINISHED : (undefined as T));
+    return parkIn(this.recvWaiters, new WaitNode<T | Finished>(1, undefined, sentinel), label, options);
   }
 
   /** Moves up to `limit` buffered values into `out`; returns how many. */
