@@ -125,11 +125,16 @@ typedef struct mio_poll {
   napi_ref callback_ref;
   napi_ref receiver_ref;
   napi_async_context async_context;
+  /* Registered for the poll's whole life and removed only when its uv handle has finished
+   * closing: a worker thread's environment waits for it, so the close callback never runs
+   * after the addon was unloaded. */
+  napi_async_cleanup_hook_handle cleanup_hook;
   uv_poll_t handle;
 } mio_poll;
 
 static void mio_poll_on_uv_close(uv_handle_t* handle) {
   mio_poll* p = handle->data;
+  napi_remove_async_cleanup_hook(p->cleanup_hook);
   free(p->scratch);
   free(p);
 }
@@ -150,7 +155,10 @@ static void mio_poll_shutdown(mio_poll* p, int from_cleanup_hook) {
   uv_close((uv_handle_t*)&p->handle, mio_poll_on_uv_close);
 }
 
-static void mio_poll_cleanup_hook(void* arg) {
+/* The environment is being torn down (a worker exits, or the process) with the poll still
+ * open: close it; mio_poll_on_uv_close then removes the hook, which lets teardown go on. */
+static void mio_poll_cleanup_hook(napi_async_cleanup_hook_handle hook, void* arg) {
+  (void)hook;
   mio_poll_shutdown((mio_poll*)arg, 1);
 }
 
@@ -249,7 +257,7 @@ static napi_value mio_poll_create(napi_env env, napi_callback_info info) {
     free(p);
     return mio_int(env, r); /* libuv errors are already negative errnos on Unix */
   }
-  napi_add_env_cleanup_hook(env, mio_poll_cleanup_hook, p);
+  napi_add_async_cleanup_hook(env, mio_poll_cleanup_hook, p, &p->cleanup_hook);
   napi_value ext;
   napi_create_external(env, p, NULL, NULL, &ext);
   return ext;
@@ -307,10 +315,7 @@ static napi_value mio_poll_close(napi_env env, napi_callback_info info) {
   MIO_ARGS(1);
   mio_poll* p;
   if (!mio_get_poll(env, argv[0], &p)) return NULL;
-  if (!p->closed) {
-    napi_remove_env_cleanup_hook(env, mio_poll_cleanup_hook, p);
-    mio_poll_shutdown(p, 0);
-  }
+  mio_poll_shutdown(p, 0);
   return NULL;
 }
 

@@ -1,4 +1,6 @@
 import { openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { available, constants, Interest, Poll, Ready, sys } from '@rt/mio-native';
 import { openFds, socketPair, tcpListener } from './helpers.js';
 
@@ -164,6 +166,22 @@ describeNative('Poll', () => {
     expect(() => poll.register(a, 1, Interest.READABLE)).toThrow(expect.objectContaining({ code: 'EBADF' }));
     sys.close(a);
     sys.close(b);
+  });
+
+  it('closes a poll that a worker thread leaves open when the worker exits', async () => {
+    const start = openFds();
+    const addon = join(__dirname, '..', 'build', 'Release', 'mio_native.node');
+    for (let i = 0; i < 3; i++) {
+      const worker = new Worker(
+        `const b = require(${JSON.stringify(addon)}); const p = b.pollCreate(new Uint32Array(8), () => {}, {}); b.pollRef(p, false);
+         require('worker_threads').parentPort.postMessage(b.pollFd(p));`,
+        { eval: true },
+      );
+      const fd = await new Promise<number>((resolve) => worker.once('message', resolve));
+      expect(fd).toBeGreaterThan(2);
+      expect(await new Promise((resolve) => worker.once('exit', resolve))).toBe(0);
+    }
+    expect(openFds()).toBe(start);
   });
 
   it('does not leak fds over many polls', () => {
