@@ -1,8 +1,9 @@
 // mpsc: multi-producer, single-consumer channels, bounded (`channel(capacity)`, with
 // backpressure) and unbounded (`unboundedChannel()`). The machinery is in internal/chan.ts.
 import type { WaitOptions } from '@rt/scheduler';
-import { Closed, SendError, TryRecvError, TrySendError } from './errors.js';
+import { Closed, SendError, SendTimeoutError, TryRecvError, TrySendError } from './errors.js';
 import { Chan, FINISHED, type Finished } from './internal/chan.js';
+import { sendTimeout as sendWithTimeout } from './internal/send-timeout.js';
 import { budget, checkCancelled, checkCount } from './internal/util.js';
 
 /**
@@ -184,6 +185,28 @@ export class Sender<T> extends SenderBase<T> {
     if (chan.sendWaiters.length !== 0 || chan.permits < 1) throw new TrySendError('Full', value);
     chan.permits--;
     chan.deliver(value);
+  }
+
+  /**
+   * Sends `value`, waiting at most `ms` milliseconds (on `@rt/time`'s clock) for capacity.
+   *
+   * **Cancellation**: as {@link Sender.send}: an abort or the timeout before the value was
+   * placed leaves it unsent and hands it back.
+   *
+   * **Errors**: `SendTimeoutError` with `kind` `'Timeout'` or `'Closed'` and the value back;
+   * `Cancelled` when aborted; `RangeError` for a negative or non-finite `ms`.
+   *
+   * **Example**
+   * ```ts
+   * await tx.sendTimeout(frame, 50);
+   * ```
+   */
+  sendTimeout(value: T, ms: number, options?: WaitOptions): Promise<void> {
+    if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
+      throw new RangeError(`sendTimeout ms must be a finite number >= 0, got ${String(ms)}`);
+    }
+    if (!this.open) return Promise.reject(new SendTimeoutError('Closed', value));
+    return sendWithTimeout(this.chan, value, ms, options);
   }
 
   /**
