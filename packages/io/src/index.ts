@@ -12,8 +12,9 @@
 // - Test them: `duplex(maxBufSize)` is an in-memory pipe with real backpressure; `empty`,
 //   `sink`, `repeat` are the trivial streams.
 // - Share them: `split` into halves for two tasks, `join` a reader and a writer into one.
-// - Plug into Node and the Web: `toNodeReadable`/`toNodeWritable`,
-//   `fromNodeReadable`/`fromNodeWritable`, `toWebReadable`/`toWebWritable`,
+// - Plug into Node and the Web: `toNodeReadable`/`toNodeWritable`/`toNodeDuplex` (for
+//   `tls.connect({ socket })`, HTTP), `fromNodeReadable`/`fromNodeWritable`/
+//   `fromNodeDuplex`, `toWebReadable`/`toWebWritable`,
 //   `fromWebReadable`/`fromWebWritable`, and `stdin()`/`stdout()`/`stderr()`.
 //
 // Cancel safety is documented on each method, as in Tokio: `read`, `write`, `fillBuf` and
@@ -99,6 +100,8 @@ export { toNodeReadable, fromNodeReadable, NodeReadableReader } from './node-rea
 export type { ToNodeReadableOptions } from './node-readable.js';
 export { toNodeWritable, fromNodeWritable, NodeWritableWriter } from './node-writable.js';
 export type { ToNodeWritableOptions, FromNodeWritableOptions } from './node-writable.js';
+export { toNodeDuplex, fromNodeDuplex } from './node-duplex.js';
+export type { ToNodeDuplexOptions } from './node-duplex.js';
 export { toWebReadable, fromWebReadable, WebReadableReader } from './web-readable.js';
 export type { ToWebReadableOptions } from './web-readable.js';
 export { toWebWritable, fromWebWritable, WebWritableWriter } from './web-writable.js';
