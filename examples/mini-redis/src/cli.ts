@@ -1,0 +1,42 @@
+// The command line of mini-redis.
+import type { ServerOptions } from './server.js';
+
+/** The usage line printed by `--help` and with argument errors. */
+export const usage = 'usage: mini-redis [--port <port, default 6379>] [--host <address, default 127.0.0.1>] [--max-connections <n>]';
+
+/** Parses the command line; throws a TypeError naming the bad argument. */
+export function parseArguments(argv: readonly string[]): ServerOptions & { help?: boolean } {
+  const options: { host?: string; port?: number; maxConnections?: number; help?: boolean } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const argument = argv[i]!;
+    if (argument === '--') continue; // what `pnpm start -- --port 6380` may pass through
+    if (argument === '--help' || argument === '-h') {
+      options.help = true;
+      continue;
+    }
+    const [flag, inline] = argument.startsWith('--') && argument.includes('=') ? argument.split('=', 2) as [string, string] : [argument, undefined];
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new TypeError(`mini-redis: ${flag} needs a value\n${usage}`);
+    switch (flag) {
+      case '--port':
+      case '-p':
+        options.port = integer(flag, value);
+        break;
+      case '--host':
+        options.host = value;
+        break;
+      case '--max-connections':
+        options.maxConnections = integer(flag, value);
+        break;
+      default:
+        throw new TypeError(`mini-redis: unknown argument ${JSON.stringify(argument)}\n${usage}`);
+    }
+  }
+  return options;
+}
+
+function integer(flag: string, value: string): number {
+  if (!/^[0-9]+$/.test(value)) throw new TypeError(`mini-redis: ${flag} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+

@@ -1,0 +1,134 @@
+// One client connection: read into the parser, execute every complete command in the
+// buffer (pipelining), write all their replies with one `writeAll`, repeat. A subscribed
+// connection also waits for pub/sub messages: it `select`s between its socket and its
+// message queue's notification (`readable()` and `Notify.notified()` consume nothing, so
+// the branch that loses the race loses nothing), then takes what is there without waiting.
+//
+// Graceful shutdown: the server's shutdown signal aborts only the *read*. Commands already
+// read are executed and their replies written before the connection closes.
+import { select } from '@rt/macros';
+import { WouldBlock, type TcpStream } from '@rt/net';
+import { execute, Next, type Context } from './commands.js';
+import type { Db } from './db.js';
+import { Subscriptions, type Message, type PubSub } from './pub-sub.js';
+import { ReplyWriter } from './reply-writer.js';
+import { ProtocolError, RespParser, type RespLimits } from './resp-parser.js';
+
+/** Replies above this size are written before the rest of a pipelined batch runs. */
+const FLUSH_THRESHOLD = 64 * 1024;
+
+/** What a connection shares with the server. */
+export interface Shared {
+  readonly db: Db;
+  readonly pubSub: PubSub;
+  readonly limits: RespLimits;
+  /** Aborted when the server shuts down. */
+  readonly shutdown: AbortSignal;
+}
+
+/** Serves one client until it quits, disconnects, breaks the protocol or the server shuts down. */
+export async function serveConnection(stream: TcpStream, shared: Shared): Promise<void> {
+  const parser = new RespParser(shared.limits);
+  const out = new ReplyWriter();
+  const context: Context = {
+    db: shared.db,
+    pubSub: shared.pubSub,
+    subscriptions: undefined,
+    openSubscriptions: () => (context.subscriptions ??= new Subscriptions(shared.pubSub)),
+  };
+  const pending: Message[] = [];
+  const readOptions = { signal: shared.shutdown };
+  stream.setNoDelay(true);
+  try {
+    for (;;) {
+      // Execute every complete command, then write the replies in one batch.
+      for (;;) {
+        let argc: number;
+        try {
+          argc = parser.next();
+        } catch (error) {
+          if (!(error instanceof ProtocolError)) throw error;
+          out.error(`ERR ${error.message}`);
+          await flush(stream, out);
+          return;
+        }
+        if (argc < 0) break;
+        if (argc === 0) continue;
+        if (execute(parser, argc, context, out) === Next.Close) {
+          await flush(stream, out);
+          return;
+        }
+        if (out.length >= FLUSH_THRESHOLD) await flush(stream, out);
+      }
+      for (const message of pending) encodeMessage(out, message);
+      pending.length = 0;
+      if (out.length > 0) await flush(stream, out);
+      if (shared.shutdown.aborted) return;
+
+      const subscriptions = context.subscriptions;
+      let n: number;
+      if (subscriptions === undefined || subscriptions.count === 0) {
+        n = await stream.read(parser.spare(), readOptions);
+      } else {
+        // Subscribed: wait for the socket to be readable or for a message. Neither wait
+        // consumes anything, so the branch that loses the race loses nothing.
+        if (takeMessages(subscriptions, pending)) continue;
+        const winner = await select(
+          {
+            readable: (signal) => stream.readable({ signal }),
+            message: (signal) => subscriptions.arrived.notified({ signal }),
+          },
+          { signal: shared.shutdown },
+        );
+        if (winner.branch === 'message') continue;
+        try {
+          n = stream.tryRead(parser.spare());
+        } catch (error) {
+          if (error instanceof WouldBlock) continue;
+          throw error;
+        }
+      }
+      if (n === 0) return; // the client closed its side
+      parser.commit(n);
+    }
+  } catch (error) {
+    // Shutdown aborts the read; a reset peer is a normal end of a connection too.
+    if (!shared.shutdown.aborted && !isDisconnect(error)) throw error;
+  } finally {
+    context.subscriptions?.close();
+    stream.close();
+  }
+}
+
+async function flush(stream: TcpStream, out: ReplyWriter): Promise<void> {
+  await stream.writeAll(out.view());
+  out.clear();
+}
+
+/** Moves the messages waiting in the subscription queue to `pending`; true if there were any. */
+function takeMessages(subscriptions: Subscriptions, pending: Message[]): boolean {
+  let taken = false;
+  for (;;) {
+    let message: Message;
+    try {
+      message = subscriptions.messages.tryRecv();
+    } catch {
+      return taken; // empty (or closed)
+    }
+    pending.push(message);
+    taken = true;
+  }
+}
+
+function encodeMessage(out: ReplyWriter, [channel, payload]: Message): void {
+  out.arrayHeader(3);
+  out.bulkString('message');
+  out.bulkString(channel);
+  out.bulk(payload);
+}
+
+function isDisconnect(error: unknown): boolean {
+  const errno = (error as { errno?: unknown } | null)?.errno;
+  const code = (error as { code?: unknown } | null)?.code;
+  return errno === 'ECONNRESET' || errno === 'EPIPE' || code === 'ERR_RT_SOCKET_CLOSED' || code === 'ERR_RT_CONNECTION_RESET' || code === 'ERR_RT_BROKEN_PIPE';
+}

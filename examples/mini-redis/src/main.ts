@@ -1,0 +1,28 @@
+// `node dist/main.js [--port 6379] [--host 127.0.0.1] [--max-connections 10000]`
+// (`pnpm --filter ./examples/mini-redis start -- --port 6380`): runs mini-redis under
+// `main()` from @rt/macros, which turns SIGINT/SIGTERM into a graceful shutdown (the
+// commands already read are answered, then the connections close; a second signal exits
+// at once).
+import { main } from '@rt/macros';
+import { netDriver } from '@rt/net';
+import { parseArguments, usage } from './cli.js';
+import { Server } from './server.js';
+
+async function run(): Promise<void> {
+  const { help, ...options } = parseArguments(process.argv.slice(2));
+  if (help) {
+    console.log(usage);
+    return;
+  }
+  const server = await Server.bind(options);
+  console.log(`mini-redis listening on ${server.localAddr().toString()} (net driver: ${netDriver()})`);
+  try {
+    await server.run();
+  } finally {
+    console.log(`mini-redis: shutting down (${server.connections} connection(s) open)`);
+    await server.shutdown();
+    console.log('mini-redis: stopped');
+  }
+}
+
+void main(run, { name: 'mini-redis' });
