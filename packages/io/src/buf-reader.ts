@@ -1,4 +1,4 @@
-import type { WaitOptions } from '@rt/scheduler';
+import { throwIfCancelled, type WaitOptions } from '@rt/scheduler';
 import type { AsyncBufRead, AsyncRead } from './async-read.js';
 import { InvalidData, ResourceBusy } from './io-error.js';
 import { Lines, type LinesOptions } from './lines.js';
@@ -111,6 +111,10 @@ export class BufReader implements AsyncBufRead {
     checkBuffer(buf, 'BufReader.read: buf');
     this.#enter('read');
     try {
+      if (buf.length === 0) {
+        throwIfCancelled(options);
+        return 0;
+      }
       if (this.#pos >= this.#filled && buf.length >= this.#buf.length) {
         return await this.#inner.read(buf, options);
       }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Cancelled } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { BufReader, InvalidData, LineTooLong, ResourceBusy, duplex, writeAll, type AsyncRead } from '@rt/io';
@@ -133,6 +134,34 @@ describe('BufReader', () => {
     await expect(reader.fillBuf()).rejects.toMatchObject({ code: 'ERR_RT_RESOURCE_BUSY' });
     await a.write(text('line\n'));
     expect(await first).toBe('line\n');
+  });
+
+  it('resolves 0 at once for an empty buffer, without reading the inner stream', async () => {
+    const [, b] = duplex(8);
+    const inner = counting(b);
+    expect(await new BufReader(inner).read(new Uint8Array(0))).toBe(0);
+    expect(inner.reads).toEqual([]);
+  });
+
+  it('splits any text into the same lines as String.split, whatever the capacity and chunking', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('a', 'é', '\n', '\r\n', 'xyz', ' '), { maxLength: 200 }).map((parts) => parts.join('')),
+        fc.integer({ min: 1, max: 16 }),
+        fc.integer({ min: 1, max: 32 }),
+        async (input, capacity, maxBufSize) => {
+          const [a, b] = duplex(maxBufSize);
+          const writing = writeAll(a, text(input)).then(() => a.shutdown());
+          const lines: string[] = [];
+          for await (const line of new BufReader(b, { capacity }).lines()) lines.push(line);
+          await writing;
+          const expected = input.split('\n').map((line) => line.replace(/\r$/, ''));
+          if (input === '' || input.endsWith('\n')) expected.pop();
+          expect(lines).toEqual(expected);
+        },
+      ),
+      { numRuns: 80 },
+    );
   });
 
   it('rejects bad options with a message naming the value', () => {

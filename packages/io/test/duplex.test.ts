@@ -212,6 +212,32 @@ describe('duplex', () => {
     );
   });
 
+  it('grows its buffer up to maxBufSize and keeps the order across wrap-arounds', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 20_000, max: 70_000 }),
+        fc.integer({ min: 1, max: 50_000 }),
+        fc.integer({ min: 1, max: 50_000 }),
+        async (maxBufSize, writeSize, readSize) => {
+          const data = Uint8Array.from({ length: 150_000 }, (_, i) => (i * 31 + (i >> 8)) % 256);
+          const [a, b] = duplex(maxBufSize);
+          const writer = (async () => {
+            for (let i = 0; i < data.length; i += writeSize) await writeAll(a, data.subarray(i, i + writeSize));
+            await a.shutdown();
+          })();
+          const out = new Uint8Array(data.length);
+          let filled = 0;
+          const buf = new Uint8Array(readSize);
+          for (let n; (n = await b.read(buf)) !== 0; filled += n) out.set(buf.subarray(0, n), filled);
+          await writer;
+          expect(filled).toBe(data.length);
+          expect(Buffer.from(out).equals(data)).toBe(true);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
   it('rejects a bad maxBufSize or buffer with a message naming the value', async () => {
     expect(() => duplex(0)).toThrow(RangeError);
     expect(() => duplex(1.5)).toThrow(/1\.5/);
