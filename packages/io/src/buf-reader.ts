@@ -5,7 +5,18 @@ import { Lines, type LinesOptions } from './lines.js';
 import { readSegment, Segment } from './internal/read-segment.js';
 import { checkBuffer, checkReader, checkSize, describe } from './internal/validate.js';
 
-/** Options of `BufReader`. */
+/**
+ * Options of `BufReader`.
+ *
+ * **Cancellation:** not applicable (sizes only).
+ *
+ * **Errors:** `RangeError` from the constructor for a `capacity` < 1 or a negative `maxLineLength`.
+ *
+ * **Example:**
+ * ```ts
+ * new BufReader(socket, { capacity: 16 * 1024, maxLineLength: 8 * 1024 });
+ * ```
+ */
 export interface BufReaderOptions {
   /** Size of the internal buffer in bytes (default 8 KiB). */
   capacity?: number;

@@ -3,7 +3,18 @@ import type { AsyncWrite } from './async-write.js';
 import { ResourceBusy, WriteZero } from './io-error.js';
 import { checkBuffer, checkSize, checkWriter } from './internal/validate.js';
 
-/** Options of `BufWriter`. */
+/**
+ * Options of `BufWriter`.
+ *
+ * **Cancellation:** not applicable (the buffer is allocated once, by the constructor).
+ *
+ * **Errors:** `RangeError` from the constructor for a `capacity` < 1.
+ *
+ * **Example:**
+ * ```ts
+ * new BufWriter(socket, { capacity: 64 * 1024 });
+ * ```
+ */
 export interface BufWriterOptions {
   /** Size of the internal buffer in bytes (default 8 KiB). */
   capacity?: number;

@@ -4,7 +4,18 @@ import type { AsyncWrite } from './async-write.js';
 import { WriteZero } from './io-error.js';
 import { checkReader, checkSize, checkWriter } from './internal/validate.js';
 
-/** Options of `copy` and `copyBidirectional`. */
+/**
+ * Options of `copy` and `copyBidirectional`.
+ *
+ * **Cancellation:** `signal` cancels the whole copy (see each function for what is lost).
+ *
+ * **Errors:** `RangeError` for a `bufferSize` < 1.
+ *
+ * **Example:**
+ * ```ts
+ * await copy(reader, writer, { bufferSize: 16 * 1024, signal: AbortSignal.timeout(5000) });
+ * ```
+ */
 export interface CopyOptions {
   signal?: AbortSignal;
   /** Size of the intermediate buffer in bytes (default 64 KiB), allocated once per call. */

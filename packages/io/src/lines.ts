@@ -4,7 +4,18 @@ import { InvalidData, ResourceBusy } from './io-error.js';
 import { readSegment, Segment } from './internal/read-segment.js';
 import { checkReader, checkSize } from './internal/validate.js';
 
-/** Options of `Lines` (and `BufReader.lines()`). */
+/**
+ * Options of `Lines` (and `BufReader.lines()`).
+ *
+ * **Cancellation:** `signal` aborts the `for await` loop; `nextLine` stays cancel safe.
+ *
+ * **Errors:** `RangeError` from the constructor for a negative `maxLineLength`.
+ *
+ * **Example:**
+ * ```ts
+ * for await (const line of reader.lines({ signal })) console.log(line);
+ * ```
+ */
 export interface LinesOptions {
   /** Longest line in bytes, `\r` included, `\n` excluded (default: the reader's, else unlimited). */
   maxLineLength?: number;

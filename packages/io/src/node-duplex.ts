@@ -8,7 +8,18 @@ import { join, type Join } from './split.js';
 import { writeAll } from './write-all.js';
 import { checkReader, checkSize, checkWriter, describe } from './internal/validate.js';
 
-/** Options of `toNodeDuplex`. */
+/**
+ * Options of `toNodeDuplex`.
+ *
+ * **Cancellation:** not applicable (sizes only).
+ *
+ * **Errors:** `RangeError` for sizes that are not integers (`chunkSize` >= 1).
+ *
+ * **Example:**
+ * ```ts
+ * toNodeDuplex(stream, { chunkSize: 16 * 1024 });
+ * ```
+ */
 export interface ToNodeDuplexOptions {
   /** Bytes asked of the stream per read (default 64 KiB); each chunk pushed is a new Buffer. */
   chunkSize?: number;

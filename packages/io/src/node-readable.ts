@@ -6,7 +6,18 @@ import { UnexpectedEof } from './io-error.js';
 import { checkBuffer, checkReader, checkSize, describe } from './internal/validate.js';
 import { WaitQueue } from './internal/wait-queue.js';
 
-/** Options of `toNodeReadable`. */
+/**
+ * Options of `toNodeReadable`.
+ *
+ * **Cancellation:** not applicable (sizes only).
+ *
+ * **Errors:** `RangeError` for sizes that are not integers (`chunkSize` >= 1).
+ *
+ * **Example:**
+ * ```ts
+ * toNodeReadable(reader, { chunkSize: 16 * 1024, highWaterMark: 64 * 1024 });
+ * ```
+ */
 export interface ToNodeReadableOptions {
   /** Bytes asked of `reader` per read (default 64 KiB); each chunk pushed is a new Buffer. */
   chunkSize?: number;

@@ -7,7 +7,18 @@ import { writeAll } from './write-all.js';
 import { checkBuffer, checkSize, checkWriter, describe } from './internal/validate.js';
 import { WaitQueue } from './internal/wait-queue.js';
 
-/** Options of `toNodeWritable`. */
+/**
+ * Options of `toNodeWritable`.
+ *
+ * **Cancellation:** not applicable (sizes only).
+ *
+ * **Errors:** `RangeError` for a `highWaterMark` that is not an integer >= 0.
+ *
+ * **Example:**
+ * ```ts
+ * toNodeWritable(writer, { highWaterMark: 64 * 1024 });
+ * ```
+ */
 export interface ToNodeWritableOptions {
   /** The Writable's `highWaterMark` in bytes (default Node's, 16 KiB). */
   highWaterMark?: number;
@@ -60,7 +71,18 @@ export function toNodeWritable(writer: AsyncWrite, options?: ToNodeWritableOptio
   });
 }
 
-/** Options of `fromNodeWritable`. */
+/**
+ * Options of `fromNodeWritable`.
+ *
+ * **Cancellation:** not applicable.
+ *
+ * **Errors:** none.
+ *
+ * **Example:**
+ * ```ts
+ * fromNodeWritable(process.stdout, { end: false });
+ * ```
+ */
 export interface FromNodeWritableOptions {
   /**
    * Whether `shutdown()` ends the Writable (default true). With `false` it only flushes,

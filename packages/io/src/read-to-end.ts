@@ -3,7 +3,18 @@ import type { AsyncRead } from './async-read.js';
 import { InvalidData } from './io-error.js';
 import { checkReader, checkSize } from './internal/validate.js';
 
-/** Options of `readToEnd` and `readToString`. */
+/**
+ * Options of `readToEnd` and `readToString`.
+ *
+ * **Cancellation:** `signal` cancels the read (the bytes read so far are lost).
+ *
+ * **Errors:** `RangeError` for a negative `maxLength`.
+ *
+ * **Example:**
+ * ```ts
+ * await readToEnd(stream, { maxLength: 1 << 20, signal });
+ * ```
+ */
 export interface ReadToEndOptions {
   signal?: AbortSignal;
   /**

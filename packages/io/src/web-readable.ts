@@ -5,7 +5,18 @@ import { ready } from './empty.js';
 import { checkBuffer, checkReader, checkSize, describe } from './internal/validate.js';
 import { WaitQueue } from './internal/wait-queue.js';
 
-/** Options of `toWebReadable`. */
+/**
+ * Options of `toWebReadable`.
+ *
+ * **Cancellation:** not applicable (sizes only).
+ *
+ * **Errors:** `RangeError` for a `chunkSize` < 1.
+ *
+ * **Example:**
+ * ```ts
+ * toWebReadable(reader, { chunkSize: 16 * 1024 });
+ * ```
+ */
 export interface ToWebReadableOptions {
   /** Bytes asked of `reader` per pull when the consumer brings no buffer (default 64 KiB). */
   chunkSize?: number;
