@@ -110,8 +110,18 @@ export class Sender<T> implements Disposable {
     s.slots[s.tail & s.mask] = value;
     s.tail++;
     if (s.waiters.length !== 0) {
-      for (const node of s.waiters.drain()) {
-        if (node.waiter!.wake(value)) (node.payload as Receiver<T>).advanceTo(s.tail);
+      // Waiting receivers are caught up: hand them the value. A receiver with two
+      // concurrent recv() calls gets it once; its other call keeps waiting for the next.
+      const position = s.tail - 1;
+      let node = s.waiters.head;
+      while (node !== undefined) {
+        const next = node.next;
+        const receiver = node.payload as Receiver<T>;
+        if (receiver.position === position) {
+          s.waiters.remove(node);
+          if (node.waiter!.wake(value)) receiver.advanceTo(s.tail);
+        }
+        node = next;
       }
     }
     return s.receivers;
@@ -186,6 +196,11 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     this.#shared = shared;
     this.#next = shared.tail;
     shared.receivers++;
+  }
+
+  /** @internal The position this receiver reads next. */
+  get position(): number {
+    return this.#next;
   }
 
   /** @internal */

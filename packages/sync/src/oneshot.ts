@@ -86,6 +86,8 @@ export class Sender<T> implements Disposable {
     const node = s.recvWaiters.shift();
     if (node !== undefined && node.waiter!.wake(value)) {
       s.state = State.Taken;
+      // Concurrent recv() calls on the same receiver: only one gets the value.
+      for (const other of s.recvWaiters.drain()) other.waiter!.fail(new RecvError('oneshot value already received'));
       return;
     }
     s.state = State.Value;

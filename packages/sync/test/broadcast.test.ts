@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Cancelled } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { broadcast, Lagged, RecvError, SendError, TryRecvError } from '@rt/sync';
@@ -92,5 +93,86 @@ describe('broadcast', () => {
     ac2.abort();
     expect(await woken).toBe(2);
     expect(rx.isEmpty).toBe(true);
+  });
+});
+
+describe('broadcast.Receiver', () => {
+  it('gives a value once to two concurrent recv() calls on the same receiver', async () => {
+    const [tx, rx] = broadcast.channel<number>(4);
+    const a = rx.recv();
+    const b = rx.recv();
+    tx.send(1);
+    tx.send(2);
+    expect([await a, await b]).toEqual([1, 2]);
+  });
+});
+
+describe('broadcast model', () => {
+  it('every receiver gets every value in order, or is told exactly how many it missed', async () => {
+    type Op =
+      | { kind: 'send' }
+      | { kind: 'recv'; r: number }
+      | { kind: 'tryRecv'; r: number }
+      | { kind: 'abort'; index: number }
+      | { kind: 'sendThenAbort'; index: number };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 4, arbitrary: fc.constant({ kind: 'send' } as const) },
+      { weight: 3, arbitrary: fc.nat(3).map((r) => ({ kind: 'recv', r }) as const) },
+      { weight: 2, arbitrary: fc.nat(3).map((r) => ({ kind: 'tryRecv', r }) as const) },
+      { weight: 1, arbitrary: fc.nat(20).map((index) => ({ kind: 'abort', index }) as const) },
+      { weight: 1, arbitrary: fc.nat(20).map((index) => ({ kind: 'sendThenAbort', index }) as const) },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.array(op, { maxLength: 50 }), async (capacity, ops) => {
+        const [tx, first] = broadcast.channel<number>(capacity);
+        const receivers = [first, tx.subscribe(), tx.subscribe(), tx.subscribe()];
+        const got: number[][] = receivers.map(() => []);
+        const skipped = receivers.map(() => 0);
+        const pending: { controller: AbortController; done: Promise<void> }[] = [];
+        let sent = 0;
+        const onError = (r: number) => (e: unknown) => {
+          if (e instanceof Lagged) skipped[r]! += e.skipped;
+          else if (!(e instanceof RecvError)) expect(e).toBeInstanceOf(Cancelled); // RecvError: closed at the end
+        };
+        const tryRecv = (r: number): boolean => {
+          try {
+            got[r]!.push(receivers[r]!.tryRecv());
+            return true;
+          } catch (e) {
+            if (e instanceof Lagged) {
+              skipped[r]! += e.skipped;
+              return true;
+            }
+            expect(e).toBeInstanceOf(TryRecvError);
+            return false;
+          }
+        };
+        for (const o of ops) {
+          if (o.kind === 'send') tx.send(sent++);
+          else if (o.kind === 'recv') {
+            const controller = new AbortController();
+            const done = receivers[o.r]!.recv({ signal: controller.signal }).then((v) => {
+              got[o.r]!.push(v);
+            }, onError(o.r));
+            pending.push({ controller, done });
+          } else if (o.kind === 'tryRecv') tryRecv(o.r);
+          else {
+            if (o.kind === 'sendThenAbort') tx.send(sent++);
+            if (pending.length > 0) pending[o.index % pending.length]!.controller.abort();
+          }
+          await settle();
+        }
+        tx.close();
+        await Promise.all(pending.map((p) => p.done));
+        for (let r = 0; r < receivers.length; r++) {
+          while (tryRecv(r));
+          const values = got[r]!;
+          for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1]!);
+          expect(values.length + skipped[r]!).toBe(sent);
+          for (const v of values) expect(v).toBeLessThan(sent);
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -33,6 +33,34 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'closeSender' } as const) },
 );
 
+interface TestSender {
+  send(value: number, options?: { signal?: AbortSignal }): Promise<void>;
+  trySend(value: number): void;
+  clone(): TestSender;
+  close(): void;
+}
+
+function wrapUnbounded(tx: mpsc.UnboundedSender<number>): TestSender {
+  return {
+    send: (value) => {
+      try {
+        tx.send(value);
+        return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+    trySend: (value) => tx.send(value),
+    clone: () => wrapUnbounded(tx.clone()),
+    close: () => tx.close(),
+  };
+}
+
+function unboundedAsBounded(): [TestSender, mpsc.Receiver<number>] {
+  const [tx, rx] = mpsc.unboundedChannel<number>();
+  return [wrapUnbounded(tx), rx];
+}
+
 interface PendingSend {
   value: number;
   controller: AbortController;
@@ -44,10 +72,11 @@ interface PendingRecv {
 }
 
 describe('mpsc model', () => {
-  it('never loses, duplicates or reorders a value under random sends, receives, aborts and closes', async () => {
+  it('bounded and unbounded: never loses, duplicates or reorders a value under random sends, receives, aborts and closes', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.array(command, { maxLength: 40 }), async (capacity, commands) => {
-        const [tx, rx] = mpsc.channel<number>(capacity);
+      fc.asyncProperty(fc.integer({ min: 0, max: 4 }), fc.array(command, { maxLength: 40 }), async (capacity, commands) => {
+        // Capacity 0 stands for an unbounded channel, driven through the same interface.
+        const [tx, rx] = capacity === 0 ? unboundedAsBounded() : mpsc.channel<number>(capacity);
         const sender = tx.clone(); // closed only at the end, so the channel ends by our choice
         let next = 0;
         const log: number[] = [];

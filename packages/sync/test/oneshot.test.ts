@@ -76,4 +76,13 @@ describe('oneshot', () => {
     ac.abort();
     expect(await r).toBe(3);
   });
+
+  it('gives the value to one of two concurrent recv() calls and RecvError to the other', async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const a = rx.recv();
+    const b = rx.recv().catch((e: unknown) => e);
+    tx.send(1);
+    expect(await a).toBe(1);
+    expect(await b).toBeInstanceOf(RecvError);
+  });
 });
