@@ -2,7 +2,7 @@ import type { TransferListItem } from 'node:worker_threads';
 import type { RuntimeConfig } from './builder.js';
 import { JoinHandle } from './join-handle.js';
 import { describe } from './internal/describe.js';
-import { storage, outsideCounters } from './internal/context.js';
+import { preciseNow, storage, outsideCounters } from './internal/context.js';
 import { Core, getDefaultCore, peekDefaultCore as getDefaultIfExists, type Extension } from './internal/core.js';
 import { BlockingPool, type BlockingOptions } from './internal/blocking-pool.js';
 import type { RuntimeMetrics } from './runtime-metrics.js';
@@ -182,7 +182,7 @@ export class Handle {
     const isDefault = getDefaultIfExists() === core;
     return {
       name: core.config.name,
-      aliveTasks: core.live.size,
+      aliveTasks: core.liveCount,
       spawnedTasks: core.spawnedTotal,
       forcedYields: core.forcedYields + (isDefault ? outsideCounters.forcedYields : 0),
       unhandledErrors: core.panics,
@@ -200,15 +200,15 @@ export class Handle {
   /** Every live task: id, name, state, age, spawn location (if captured), what it waits on. */
   dump(): RuntimeDump {
     const core = this.#core;
-    const now = performance.now();
+    const now = preciseNow();
     const tasks: TaskDump[] = [];
-    for (const task of core.live) {
+    for (const task of core.liveTasks()) {
       tasks.push({
         id: task.id,
         name: task.name,
         kind: task.kind,
         state: core.stateOf(task) as TaskDump['state'],
-        ageMs: now - task.spawnedAt,
+        ageMs: Math.max(0, now - task.spawnedAt),
         spawnedAt: task.location,
         waitingOn: task.waitingOn(),
         cancelRequested: task.cancelRequested,

@@ -21,7 +21,7 @@ export function joinTask(task: Task): Promise<unknown> {
       return task.completionPromise();
     }
     const { waiter, promise } = park<unknown>(`JoinHandle(task ${task.id})`, (w) => removeJoiner(task, w));
-    (task.joiners ??= []).push(waiter as never);
+    task.addJoiner(waiter as never);
     return promise;
   } catch (error) {
     return Promise.reject(error);

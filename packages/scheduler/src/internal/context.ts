@@ -66,3 +66,25 @@ export const outsideBudget: Budget = { budget: BUDGET, budgetEpoch: -1 };
 
 /** Forced yields of code outside any task (counted in the default runtime's metrics). */
 export const outsideCounters = { forcedYields: 0 };
+
+const clockOrigin = Date.now();
+let clockEpoch = -1;
+let clockValue = 0;
+
+/**
+ * Whole milliseconds since rt was loaded, read once per event-loop turn: a small integer, so a
+ * task's spawn time costs no heap number and no clock read per spawn (dump() ages need no more).
+ */
+export function coarseNow(): number {
+  const epoch = currentEpoch();
+  if (epoch !== clockEpoch) {
+    clockEpoch = epoch;
+    clockValue = Date.now() - clockOrigin;
+  }
+  return clockValue;
+}
+
+/** Milliseconds since rt was loaded, precise (for ages in dumps). */
+export function preciseNow(): number {
+  return Date.now() - clockOrigin;
+}

@@ -39,7 +39,9 @@ function spawnLocation(): string | undefined {
 
 export class Core {
   handle!: Handle;
-  readonly live = new Set<Task>();
+  /** Live tasks: an intrusive doubly-linked list (no hash table churn per spawn). */
+  private liveHead: Task | undefined = undefined;
+  liveCount = 0;
   private runQueue: (Task | undefined)[] = [];
   private runHead = 0;
   private drainScheduled = false;
@@ -64,7 +66,7 @@ export class Core {
   spawn(fn: () => unknown, name: string | undefined): Task {
     if (this.isShutdown) throw new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot spawn`);
     const task = new Task(this, fn, name, 'task', this.config.captureSpawnLocations ? spawnLocation() : undefined);
-    this.live.add(task);
+    this.addLive(task);
     this.spawnedTotal++;
     this.runQueue.push(task);
     if (!this.drainScheduled) {
@@ -78,7 +80,7 @@ export class Core {
   blockingTask(name: string | undefined): Task {
     if (this.isShutdown) throw new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot spawn`);
     const task = new Task(this, undefined, name, 'blocking', this.config.captureSpawnLocations ? spawnLocation() : undefined);
-    this.live.add(task);
+    this.addLive(task);
     this.spawnedTotal++;
     return task;
   }
@@ -138,9 +140,27 @@ export class Core {
     else task.finishCancelled();
   }
 
+  private addLive(task: Task): void {
+    task.nextLive = this.liveHead;
+    if (this.liveHead !== undefined) this.liveHead.prevLive = task;
+    this.liveHead = task;
+    this.liveCount++;
+  }
+
+  /** The live tasks, oldest first. */
+  liveTasks(): Task[] {
+    const tasks: Task[] = [];
+    for (let task = this.liveHead; task !== undefined; task = task.nextLive) tasks.push(task);
+    return tasks.reverse();
+  }
+
   taskFinished(task: Task): void {
-    this.live.delete(task);
-    if (this.live.size === 0 && this.shutdownListeners.length > 0) {
+    if (task.prevLive !== undefined) task.prevLive.nextLive = task.nextLive;
+    else this.liveHead = task.nextLive;
+    if (task.nextLive !== undefined) task.nextLive.prevLive = task.prevLive;
+    task.prevLive = task.nextLive = undefined;
+    this.liveCount--;
+    if (this.liveCount === 0 && this.shutdownListeners.length > 0) {
       const listeners = this.shutdownListeners;
       this.shutdownListeners = [];
       for (const listener of listeners) listener();
@@ -207,7 +227,7 @@ export class Core {
     if (this.shutdownPromise !== undefined) return this.shutdownPromise;
     this.isShutdown = true;
     const reason = new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} is shutting down`);
-    for (const task of [...this.live]) task.abort(reason);
+    for (const task of this.liveTasks()) task.abort(reason);
     this.pool?.terminate(reason);
     this.shutdownPromise = new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
@@ -229,7 +249,7 @@ export class Core {
       };
       // One macrotask turn lets tasks parked on rt primitives unwind even with timeout 0.
       setImmediate(() => {
-        if (this.live.size === 0 || timeout <= 0) return done();
+        if (this.liveCount === 0 || timeout <= 0) return done();
         this.shutdownListeners.push(done);
         if (Number.isFinite(timeout)) timer = setTimeout(done, timeout);
       });

@@ -8,7 +8,7 @@
 // Joining: code outside a task gets the task's completion promise (created on first demand);
 // code inside a task parks a waiter in `joiners`, so aborting *that* task cancels the join.
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
-import { BUDGET, type Frame } from './context.js';
+import { BUDGET, coarseNow, type Frame } from './context.js';
 import type { ParkedWaiter } from './waiter.js';
 import type { Core } from './core.js';
 
@@ -18,46 +18,42 @@ export const FINISHED = 2;
 
 let nextTaskId = 1;
 
-export class Task implements Frame {
-  // Frame: a task is its own root frame.
-  readonly task: Task = this;
-  readonly localKey: undefined = undefined;
-  readonly localValue: undefined = undefined;
-  readonly parent: undefined = undefined;
-  readonly unconstrained: boolean = false;
+const CANCEL_REQUESTED = 1;
+const OK = 2;
+const OBSERVED = 4;
+const BLOCKING = 8;
 
-  readonly id: number = nextTaskId++;
-  state = SCHEDULED;
-  /** What runs: the task's function, or (blocking tasks) undefined. */
-  fn: (() => unknown) | undefined;
-  /** 'task' for async tasks, 'blocking' for spawnBlocking jobs. */
-  readonly kind: 'task' | 'blocking';
-  readonly spawnedAt: number;
-  readonly location: string | undefined;
-
-  cancelRequested = false;
+/** What few tasks need: kept out of the Task object so a million trivial tasks stay small. */
+class TaskExtra {
   cancelReason: unknown = undefined;
   controller: AbortController | undefined = undefined;
-
-  budget = BUDGET;
-  budgetEpoch = -1;
-
-  /** Head of the list of waiters this task has parked (what dump() shows). */
-  waitHead: ParkedWaiter<unknown> | undefined = undefined;
-
-  ok = false;
-  value: unknown = undefined;
-  error: JoinError | undefined = undefined;
-  /** Someone asked for the result (then/join/JoinSet): errors are not "unhandled". */
-  observed = false;
   completion: Promise<unknown> | undefined = undefined;
   resolveCompletion: ((value: unknown) => void) | undefined = undefined;
   rejectCompletion: ((error: unknown) => void) | undefined = undefined;
   joiners: ParkedWaiter<unknown>[] | undefined = undefined;
-  /** Called once at finish (JoinSet bookkeeping). */
   onFinish: ((task: Task) => void) | undefined = undefined;
-  /** A blocking task: called on abort while still queued (the pool removes the job). */
   onAbort: ((task: Task) => void) | undefined = undefined;
+  location: string | undefined = undefined;
+}
+
+export class Task implements Frame {
+  readonly id: number = nextTaskId++;
+  state = SCHEDULED;
+  private flags: number;
+  /** What runs: the task's function, or (blocking tasks) undefined. */
+  fn: (() => unknown) | undefined;
+  /** Whole milliseconds on rt's coarse clock (see coarseNow). */
+  readonly spawnedAt: number;
+  budget = BUDGET;
+  budgetEpoch = -1;
+  /** Head of the list of waiters this task has parked (what dump() shows). */
+  waitHead: ParkedWaiter<unknown> | undefined = undefined;
+  /** The value, or the JoinError, once finished. */
+  private result: unknown = undefined;
+  /** Links in the runtime's list of live tasks. */
+  prevLive: Task | undefined = undefined;
+  nextLive: Task | undefined = undefined;
+  private extra: TaskExtra | undefined = undefined;
 
   constructor(
     readonly core: Core,
@@ -67,18 +63,96 @@ export class Task implements Frame {
     location: string | undefined,
   ) {
     this.fn = fn;
-    this.kind = kind;
-    this.location = location;
-    this.spawnedAt = performance.now();
+    this.flags = kind === 'blocking' ? BLOCKING : 0;
+    if (location !== undefined) this.more().location = location;
+    this.spawnedAt = coarseNow();
+  }
+
+  // Frame: a task is its own root frame (prototype getters: no per-task storage).
+  get task(): Task {
+    return this;
+  }
+  get localKey(): undefined {
+    return undefined;
+  }
+  get localValue(): undefined {
+    return undefined;
+  }
+  get parent(): undefined {
+    return undefined;
+  }
+  get unconstrained(): boolean {
+    return false;
+  }
+
+  private more(): TaskExtra {
+    return (this.extra ??= new TaskExtra());
+  }
+
+  private flag(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
+  }
+
+  get kind(): 'task' | 'blocking' {
+    return (this.flags & BLOCKING) !== 0 ? 'blocking' : 'task';
+  }
+  get cancelRequested(): boolean {
+    return (this.flags & CANCEL_REQUESTED) !== 0;
+  }
+  get ok(): boolean {
+    return (this.flags & OK) !== 0;
+  }
+  /** Someone asked for the result (then/join/JoinSet): errors are not "unhandled". */
+  get observed(): boolean {
+    return (this.flags & OBSERVED) !== 0;
+  }
+  set observed(on: boolean) {
+    this.flag(OBSERVED, on);
+  }
+  get value(): unknown {
+    return this.ok ? this.result : undefined;
+  }
+  get error(): JoinError | undefined {
+    return this.state === FINISHED && !this.ok ? (this.result as JoinError) : undefined;
+  }
+  get cancelReason(): unknown {
+    return this.extra?.cancelReason;
+  }
+  set cancelReason(reason: unknown) {
+    this.more().cancelReason = reason;
+  }
+  get location(): string | undefined {
+    return this.extra?.location;
+  }
+  get joiners(): ParkedWaiter<unknown>[] | undefined {
+    return this.extra?.joiners;
+  }
+  addJoiner(waiter: ParkedWaiter<unknown>): void {
+    (this.more().joiners ??= []).push(waiter);
+  }
+  /** Called once at finish (JoinSet bookkeeping). */
+  get onFinish(): ((task: Task) => void) | undefined {
+    return this.extra?.onFinish;
+  }
+  set onFinish(callback: ((task: Task) => void) | undefined) {
+    if (callback !== undefined || this.extra !== undefined) this.more().onFinish = callback;
+  }
+  /** A blocking task: called on abort while still queued (the pool removes the job). */
+  get onAbort(): ((task: Task) => void) | undefined {
+    return this.extra?.onAbort;
+  }
+  set onAbort(callback: ((task: Task) => void) | undefined) {
+    if (callback !== undefined || this.extra !== undefined) this.more().onAbort = callback;
   }
 
   /** The task's AbortSignal, created on first use. */
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.cancelRequested) this.controller.abort(this.cancelReason);
+    const extra = this.more();
+    if (extra.controller === undefined) {
+      extra.controller = new AbortController();
+      if (this.cancelRequested) extra.controller.abort(extra.cancelReason);
     }
-    return this.controller.signal;
+    return extra.controller.signal;
   }
 
   get isFinished(): boolean {
@@ -108,9 +182,10 @@ export class Task implements Frame {
   /** Requests cancellation: the next (or current) rt await point of the task rejects. */
   abort(reason: unknown): void {
     if (this.state === FINISHED || this.cancelRequested) return;
-    this.cancelRequested = true;
-    this.cancelReason = reason ?? new Cancelled(`task ${this.id} was aborted`);
-    this.controller?.abort(this.cancelReason);
+    this.flag(CANCEL_REQUESTED, true);
+    const extra = this.more();
+    extra.cancelReason = reason ?? new Cancelled(`task ${this.id} was aborted`);
+    extra.controller?.abort(extra.cancelReason);
     for (let w = this.waitHead; w !== undefined; w = this.waitHead) w.cancel(this.cancelReason);
     if (this.state === SCHEDULED) this.core.abortScheduled(this);
   }
@@ -139,15 +214,15 @@ export class Task implements Frame {
 
   finishValue(value: unknown): void {
     if (this.state === FINISHED) return;
-    this.ok = true;
-    this.value = value;
+    this.flag(OK, true);
+    this.result = value;
     this.finish();
   }
 
   /** Ends the task with a thrown value: a Cancelled escaping means cancelled, else a panic. */
   finishError(error: unknown): void {
     if (this.state === FINISHED) return;
-    this.error = isCancelled(error)
+    this.result = isCancelled(error)
       ? new JoinError('cancelled', this.id, this.cancelRequested ? this.cancelReason : error, this.name)
       : new JoinError('panic', this.id, error, this.name);
     this.finish();
@@ -155,7 +230,7 @@ export class Task implements Frame {
 
   finishCancelled(): void {
     if (this.state === FINISHED) return;
-    this.error = new JoinError('cancelled', this.id, this.cancelReason, this.name);
+    this.result = new JoinError('cancelled', this.id, this.cancelReason, this.name);
     this.finish();
   }
 
@@ -163,31 +238,36 @@ export class Task implements Frame {
     this.state = FINISHED;
     this.fn = undefined;
     this.core.taskFinished(this);
-    if (this.ok) {
-      this.resolveCompletion?.(this.value);
-      if (this.joiners !== undefined) for (const w of this.joiners) w.wake(this.value);
-    } else {
-      this.rejectCompletion?.(this.error);
-      if (this.joiners !== undefined) for (const w of this.joiners) w.fail(this.error);
+    const extra = this.extra;
+    if (extra !== undefined) {
+      if (this.ok) {
+        extra.resolveCompletion?.(this.result);
+        if (extra.joiners !== undefined) for (const w of extra.joiners) w.wake(this.result);
+      } else {
+        extra.rejectCompletion?.(this.result);
+        if (extra.joiners !== undefined) for (const w of extra.joiners) w.fail(this.result);
+      }
+      extra.joiners = undefined;
+      extra.resolveCompletion = extra.rejectCompletion = undefined;
+      const onFinish = extra.onFinish;
+      extra.onFinish = undefined;
+      extra.onAbort = undefined;
+      onFinish?.(this);
     }
-    this.joiners = undefined;
-    this.resolveCompletion = this.rejectCompletion = undefined;
-    const onFinish = this.onFinish;
-    this.onFinish = undefined;
-    onFinish?.(this);
-    if (!this.ok && !this.observed && this.error!.isPanic()) this.core.maybeUnhandled(this);
+    if (!this.ok && !this.observed && (this.result as JoinError).isPanic()) this.core.maybeUnhandled(this);
   }
 
   /** The completion promise for joins from outside any task. */
   completionPromise(): Promise<unknown> {
     this.observed = true;
-    if (this.state === FINISHED) return this.ok ? Promise.resolve(this.value) : Promise.reject(this.error);
-    if (this.completion === undefined) {
-      this.completion = new Promise((resolve, reject) => {
-        this.resolveCompletion = resolve;
-        this.rejectCompletion = reject;
+    if (this.state === FINISHED) return this.ok ? Promise.resolve(this.result) : Promise.reject(this.result);
+    const extra = this.more();
+    if (extra.completion === undefined) {
+      extra.completion = new Promise((resolve, reject) => {
+        extra.resolveCompletion = resolve;
+        extra.rejectCompletion = reject;
       });
     }
-    return this.completion;
+    return extra.completion;
   }
 }
