@@ -5,6 +5,16 @@ import { checkCancelled, checkCount, parkIn } from './internal/util.js';
 /**
  * What {@link Barrier.wait} resolves with: `isLeader` is true for exactly one waiter of
  * each generation (the one whose arrival released the others).
+ *
+ * **Cancellation**: not applicable (a value).
+ *
+ * **Errors**: none.
+ *
+ * **Example**
+ * ```ts
+ * const { isLeader } = await barrier.wait();
+ * if (isLeader) console.log('everyone arrived');
+ * ```
  */
 export class BarrierWaitResult {
   /** @internal */

@@ -584,7 +584,19 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   }
 }
 
-/** The receiving half of an {@link unboundedChannel} (the same class as a bounded {@link Receiver}). */
+/**
+ * The receiving half of an {@link unboundedChannel}: the same class as a bounded
+ * {@link Receiver}, with the same methods.
+ *
+ * **Cancellation**: as {@link Receiver}: an aborted receive never loses a value.
+ *
+ * **Errors**: as {@link Receiver}.
+ *
+ * **Example**
+ * ```ts
+ * const [tx, rx]: [mpsc.UnboundedSender<number>, mpsc.UnboundedReceiver<number>] = mpsc.unboundedChannel();
+ * ```
+ */
 export type UnboundedReceiver<T> = Receiver<T>;
 
 function toIteratorResult<T>(value: T | Finished): IteratorResult<T> {

@@ -1,4 +1,4 @@
-import { Cancelled, isCancelled } from '@rt/scheduler';
+import { Cancelled, isCancelled, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { mpsc, SendError, TryRecvError, TrySendError } from '@rt/sync';
 
@@ -263,6 +263,45 @@ describe('mpsc.channel', () => {
       await s;
       expect(rx.tryRecv()).toBe(1);
       expect(() => rx.tryRecv()).toThrow(TryRecvError);
+    });
+
+    it('aborting the task parked in recv() loses no message', async () => {
+      const [tx, rx] = mpsc.channel<number>(1);
+      const task = spawn(() => rx.recv());
+      await settle();
+      task.abort();
+      tx.trySend(1);
+      await expect(task).rejects.toMatchObject({ name: 'JoinError' });
+      expect(rx.tryRecv()).toBe(1);
+    });
+
+    it('aborting the task parked in send() leaves the value unsent', async () => {
+      const [tx, rx] = mpsc.channel<number>(1);
+      await tx.send(0);
+      const task = spawn(() => tx.send(1));
+      await settle();
+      task.abort();
+      await expect(task).rejects.toMatchObject({ name: 'JoinError' });
+      expect(rx.tryRecv()).toBe(0);
+      expect(() => rx.tryRecv()).toThrow(TryRecvError);
+      expect(tx.capacity).toBe(1);
+    });
+
+    it('a task aborted while its sends complete at once sees the abort at its next send', async () => {
+      const [tx, rx] = mpsc.unboundedChannel<number>();
+      const [btx] = mpsc.channel<number>(100);
+      let sent = 0;
+      const task = spawn(async () => {
+        for (;;) {
+          await btx.send(sent);
+          sent++;
+          if (sent === 3) tx.send(-1);
+        }
+      });
+      expect(await rx.recv()).toBe(-1);
+      task.abort();
+      await expect(task).rejects.toMatchObject({ name: 'JoinError' });
+      expect(sent).toBeLessThan(100);
     });
 
     it('rejects at once when the signal is already aborted', async () => {
