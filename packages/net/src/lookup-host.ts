@@ -33,6 +33,14 @@ export function lookupHost(addr: ToSocketAddrs, options?: WaitOptions): Promise<
 
 /** @internal */
 export function resolve(host: string, port: number, options?: WaitOptions): Promise<SocketAddr[]> {
+  try {
+    return resolveNow(host, port, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function resolveNow(host: string, port: number, options?: WaitOptions): Promise<SocketAddr[]> {
   if (isIP(host) !== 0) {
     const a = new SocketAddr(host, port);
     const { waiter, promise } = park<SocketAddr[]>('lookupHost', () => {}, options);

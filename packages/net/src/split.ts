@@ -1,5 +1,5 @@
 import type { WaitOptions } from '@rt/scheduler';
-import { ReuniteError } from './errors.js';
+import { ReuniteError, SocketClosed } from './errors.js';
 import type { RawAddress, StreamHandle } from './internal/driver.js';
 import { READABLE, WRITABLE } from './internal/driver.js';
 import { checkBuffer, checkBuffers, writeAllTo } from './internal/stream-core.js';
@@ -171,9 +171,9 @@ export class OwnedReadHalf<S = unknown> extends ReadHalf {
    */
   reunite(writeHalf: OwnedWriteHalf): S {
     if (!(writeHalf instanceof OwnedWriteHalf) || writeHalf.core !== this.core) throw new ReuniteError(this, writeHalf);
-    const handle = this.core.get();
-    this.core.moved = true;
-    return this.#wrap(handle);
+    if (this.core.moved) throw new SocketClosed('these halves were already reunited');
+    if (this.core.openHalves < 2) throw new SocketClosed('cannot reunite: a half was closed');
+    return this.#wrap(this.core.move());
   }
 
   /** Closes this half; the socket closes once both halves are closed. Idempotent. */

@@ -1,5 +1,5 @@
 import type { WaitOptions } from '@rt/scheduler';
-import { ConnectError, NetError } from './errors.js';
+import { ConnectError, NetError, SocketClosed } from './errors.js';
 import type { ConnectAttempt } from './errors.js';
 import type { DriverName, RawAddress, StreamHandle } from './internal/driver.js';
 import { READABLE, WRITABLE } from './internal/driver.js';
@@ -444,7 +444,7 @@ export class TcpStream {
    */
   split(): [ReadHalf, WriteHalf] {
     const core = this.#core;
-    core.get();
+    if (core.moved) throw new SocketClosed('the stream was moved into its halves (intoSplit)');
     return [new ReadHalf(core), new WriteHalf(core)];
   }
 
@@ -465,9 +465,8 @@ export class TcpStream {
    * ```
    */
   intoSplit(): [OwnedReadHalf<TcpStream>, OwnedWriteHalf] {
-    const handle = this.#core.get();
-    this.#core.moved = true;
-    const core = new StreamCore(handle);
+    if (this.#core.moved) throw new SocketClosed('the stream was already moved into its halves (intoSplit)');
+    const core = new StreamCore(this.#core.move());
     core.openHalves = 2;
     return [new OwnedReadHalf(core, (h) => new TcpStream(h)), new OwnedWriteHalf(core)];
   }

@@ -130,10 +130,10 @@ function listen(server: Server, listenArgs: { host?: string; port?: number; path
 
 function connectSocket(args: { host: string; port: number } | { path: string }, label: string, unix: { local: string; peer: string } | null, options: WaitOptions | undefined): Promise<StreamHandle> {
   throwIfCancelled(options);
-  let socket: Socket | undefined;
-  const { waiter, promise } = park<StreamHandle>(label, () => socket?.destroy(), options);
-  socket = netConnect({ ...args, allowHalfOpen: true });
-  const s = socket;
+  const pending: { socket?: Socket } = {};
+  const { waiter, promise } = park<StreamHandle>(label, () => pending.socket?.destroy(), options);
+  const s = netConnect({ ...args, allowHalfOpen: true });
+  pending.socket = s;
   const onError = (error: Error): void => {
     s.destroy();
     waiter.fail(toNetError(error, 'connect'));

@@ -190,20 +190,22 @@ export class FallbackStream implements StreamHandle {
     if (this.#readReady() && this.#readers.length === 0) {
       const y = coop();
       if (y !== undefined) return y.then(() => this.read(buf, peek, options));
-      throwIfCancelled(options);
       try {
+        throwIfCancelled(options);
         return Promise.resolve(buf.length === 0 && !this.#closed ? 0 : this.#readNow(buf, peek));
       } catch (error) {
         return Promise.reject(error);
       }
     }
-    if (buf.length === 0) {
-      throwIfCancelled(options);
-      return Promise.resolve(0);
-    }
-    const { waiter, promise } = park<number>(peek ? 'TcpStream.peek' : 'TcpStream.read', (w) => removeFrom(this.#readers, w), options);
-    this.#readers.push({ waiter, buf, peek });
-    return promise;
+    return tryPark(() => {
+      if (buf.length === 0) {
+        throwIfCancelled(options);
+        return Promise.resolve(0);
+      }
+      const { waiter, promise } = park<number>(peek ? 'TcpStream.peek' : 'TcpStream.read', (w) => removeFrom(this.#readers, w), options);
+      this.#readers.push({ waiter, buf, peek });
+      return promise;
+    });
   }
 
   tryRead(buf: Uint8Array): number {
@@ -216,19 +218,23 @@ export class FallbackStream implements StreamHandle {
     if (found !== 0) {
       const y = coop();
       if (y !== undefined) return y.then(() => this.ready(interest, options));
-      throwIfCancelled(options);
-      if (this.#closed) return Promise.reject(new SocketClosed());
-      return Promise.resolve(found);
+      return tryPark(() => {
+        throwIfCancelled(options);
+        if (this.#closed) return Promise.reject(new SocketClosed());
+        return Promise.resolve(found);
+      });
     }
-    const { waiter, promise } = park<number>('TcpStream.ready', (w) => {
-      removeFrom(this.#readers, w);
-      removeFrom(this.#writers, w);
-    }, options);
-    if (interest & READABLE) this.#readers.push({ waiter, buf: null, peek: false });
-    if (interest & WRITABLE) this.#writers.push({ waiter, bufs: null });
-    return promise.then((r) => {
-      if (this.#closed) throw new SocketClosed();
-      return r;
+    return tryPark(() => {
+      const { waiter, promise } = park<number>('TcpStream.ready', (w) => {
+        removeFrom(this.#readers, w);
+        removeFrom(this.#writers, w);
+      }, options);
+      if (interest & READABLE) this.#readers.push({ waiter, buf: null, peek: false });
+      if (interest & WRITABLE) this.#writers.push({ waiter, bufs: null });
+      return promise.then((r) => {
+        if (this.#closed) throw new SocketClosed();
+        return r;
+      });
     });
   }
 
@@ -282,16 +288,18 @@ export class FallbackStream implements StreamHandle {
     if (this.#writeReady() && this.#writers.length === 0) {
       const y = coop();
       if (y !== undefined) return y.then(() => this.writev(buffers, options));
-      throwIfCancelled(options);
       try {
+        throwIfCancelled(options);
         return Promise.resolve(this.#writeNow(buffers));
       } catch (error) {
         return Promise.reject(error);
       }
     }
-    const { waiter, promise } = park<number>('TcpStream.write', (w) => removeFrom(this.#writers, w), options);
-    this.#writers.push({ waiter, bufs: buffers });
-    return promise;
+    return tryPark(() => {
+      const { waiter, promise } = park<number>('TcpStream.write', (w) => removeFrom(this.#writers, w), options);
+      this.#writers.push({ waiter, bufs: buffers });
+      return promise;
+    });
   }
 
   tryWrite(buf: Uint8Array): number {
@@ -310,16 +318,18 @@ export class FallbackStream implements StreamHandle {
 
   flush(options: WaitOptions | undefined): Promise<void> {
     if (this.#closed) return Promise.reject(new SocketClosed());
-    if (this.#outstanding === 0 || this.#failed) {
-      throwIfCancelled(options);
-      return Promise.resolve();
-    }
-    const { waiter, promise } = park<void>('TcpStream.flush', (w) => {
-      const i = this.#flushers.indexOf(w);
-      if (i >= 0) this.#flushers.splice(i, 1);
-    }, options);
-    this.#flushers.push(waiter);
-    return promise;
+    return tryPark(() => {
+      if (this.#outstanding === 0 || this.#failed) {
+        throwIfCancelled(options);
+        return Promise.resolve();
+      }
+      const { waiter, promise } = park<void>('TcpStream.flush', (w) => {
+        const i = this.#flushers.indexOf(w);
+        if (i >= 0) this.#flushers.splice(i, 1);
+      }, options);
+      this.#flushers.push(waiter);
+      return promise;
+    });
   }
 
   async shutdown(options: WaitOptions | undefined): Promise<void> {
@@ -409,6 +419,15 @@ export class FallbackStream implements StreamHandle {
 
   #checkOpen(): void {
     if (this.#closed) throw new SocketClosed();
+  }
+}
+
+/** @internal Runs a parking step, turning a synchronous Cancelled into a rejection. */
+export function tryPark<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return step();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 

@@ -15,22 +15,60 @@ export interface Ready {
 /** What `ready()` waits for. */
 export type Interest = 'readable' | 'writable' | 'readable|writable';
 
-const MOVED = new SocketClosed('the stream was moved into its halves (intoSplit) or reunited');
+const moved = (): SocketClosed => new SocketClosed('the stream was moved into its halves (intoSplit) or reunited');
+const reject = (): Promise<never> => Promise.reject(moved());
+const fail = (): never => {
+  throw moved();
+};
 
-/** @internal Holds the handle; `moved` makes every use throw. */
+/** What a moved stream's methods reach: async ones reject, synchronous ones throw. */
+const MOVED_HANDLE: StreamHandle = {
+  driver: 'fallback',
+  closed: true,
+  read: reject,
+  tryRead: fail,
+  ready: reject,
+  write: reject,
+  writev: reject,
+  tryWrite: fail,
+  flush: reject,
+  shutdown: reject,
+  close: () => {},
+  setNoDelay: fail,
+  noDelay: fail,
+  setKeepAlive: fail,
+  setLinger: fail,
+  linger: fail,
+  setTtl: fail,
+  ttl: fail,
+  localAddress: fail,
+  peerAddress: fail,
+};
+
+/** @internal Holds the handle; once moved, every use fails with SocketClosed. */
 export class StreamCore {
   handle: StreamHandle;
-  moved = false;
+  #current: StreamHandle;
   /** Owned halves still open (intoSplit); the fd closes when it reaches 0. */
   openHalves = 0;
 
   constructor(handle: StreamHandle) {
     this.handle = handle;
+    this.#current = handle;
+  }
+
+  get moved(): boolean {
+    return this.#current === MOVED_HANDLE;
+  }
+
+  /** Makes every later use fail; returns the real handle. */
+  move(): StreamHandle {
+    this.#current = MOVED_HANDLE;
+    return this.handle;
   }
 
   get(): StreamHandle {
-    if (this.moved) throw MOVED;
-    return this.handle;
+    return this.#current;
   }
 }
 

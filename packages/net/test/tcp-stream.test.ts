@@ -1,0 +1,413 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Cancelled } from '@rt/scheduler';
+import { settle, track } from '@rt/scheduler/testing';
+import { ConnectError, NetError, SocketClosed, TcpListener, TcpStream, WouldBlock } from '@rt/net';
+import { drivers, eventually, openFds, readAll, tcpPair } from './support/drivers.js';
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+describe.each(drivers)('TcpStream (%s driver)', (driver) => {
+  it('echoes bytes both ways', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    await client.writeAll(text('hello'));
+    const buf = new Uint8Array(16);
+    let got = '';
+    while (got.length < 5) got += Buffer.from(buf.subarray(0, await server.read(buf))).toString();
+    expect(got).toBe('hello');
+    await server.writeAll(text('world'));
+    got = '';
+    while (got.length < 5) got += Buffer.from(buf.subarray(0, await client.read(buf))).toString();
+    expect(got).toBe('world');
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('reads 0 at end of stream after the peer shuts down, and keeps the other direction open', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    await client.writeAll(text('request'));
+    await client.shutdown();
+    await client.shutdown(); // idempotent
+    expect((await readAll(server)).toString()).toBe('request');
+    expect(await server.read(new Uint8Array(4))).toBe(0);
+    await server.writeAll(text('reply'));
+    await server.shutdown();
+    expect((await readAll(client)).toString()).toBe('reply');
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('fails a write after shutdown with a typed EPIPE (ERR_RT_BROKEN_PIPE)', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    await client.shutdown();
+    const error = await client.write(text('x')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetError);
+    expect((error as NetError).code).toBe('ERR_RT_BROKEN_PIPE');
+    expect((error as NetError).errno).toBe('EPIPE');
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('reports a peer reset as a typed ECONNRESET on the next operation', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    server.setLinger(0);
+    expect(server.linger()).toBe(0);
+    server.close();
+    const error = await client.read(new Uint8Array(8)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetError);
+    expect((error as NetError).code).toBe('ERR_RT_CONNECTION_RESET');
+    expect((error as NetError).errno).toBe('ECONNRESET');
+    client.close();
+    listener.close();
+  });
+
+  it('delivers bytes that arrived before a reset, then the reset', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    await server.writeAll(text('last words'));
+    await server.flush();
+    await client.peek(new Uint8Array(1));
+    server.setLinger(0);
+    server.close();
+    const buf = new Uint8Array(64);
+    let got = '';
+    let failure: unknown;
+    try {
+      for (;;) {
+        const n = await client.read(buf);
+        if (n === 0) break;
+        got += Buffer.from(buf.subarray(0, n)).toString();
+      }
+    } catch (error) {
+      failure = error;
+    }
+    // Linux may discard queued bytes on RST; whatever arrived comes first, in order.
+    expect('last words'.startsWith(got)).toBe(true);
+    if (failure !== undefined) expect((failure as NetError).errno).toBe('ECONNRESET');
+    client.close();
+    listener.close();
+  });
+
+  it('fails connect with ConnectError listing ECONNREFUSED for each address', async () => {
+    const listener = await TcpListener.bind('127.0.0.1:0', { driver });
+    const addr = listener.localAddr();
+    listener.close();
+    await settle();
+    const error = await TcpStream.connect(addr, { driver }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectError);
+    const connectError = error as ConnectError;
+    expect(connectError.code).toBe('ERR_RT_CONNECT');
+    expect(connectError.attempts).toHaveLength(1);
+    expect(connectError.attempts[0]!.address.toString()).toBe(addr.toString());
+    expect(connectError.attempts[0]!.error).toBeInstanceOf(NetError);
+    expect((connectError.attempts[0]!.error as NetError).code).toBe('ERR_RT_CONNECTION_REFUSED');
+    expect(connectError.message).toContain(addr.toString());
+  });
+
+  it('tries each resolved address in order (localhost: IPv4 and IPv6)', async () => {
+    await using listener = await TcpListener.bind('[::1]:0', { driver });
+    const port = listener.localAddr().port;
+    const accepting = listener.accept();
+    const client = await TcpStream.connect({ host: 'localhost', port }, { driver }).catch((e: unknown) => e);
+    if (client instanceof ConnectError) {
+      // localhost resolved to 127.0.0.1 only on this machine: the IPv4 attempt was refused.
+      expect(client.attempts.every((a) => a.address.port === port)).toBe(true);
+      listener.close();
+      await accepting.catch(() => {});
+      return;
+    }
+    const server = await accepting;
+    expect((client as TcpStream).peerAddr().ip).toBe('::1');
+    (client as TcpStream).close();
+    server.close();
+  });
+
+  it('fails connect to an unknown host with a ConnectError with no attempts', async () => {
+    const error = await TcpStream.connect('no-such-host.invalid:80', { driver }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).attempts).toHaveLength(0);
+    expect((error as ConnectError).cause).toBeInstanceOf(NetError);
+  });
+
+  it('rejects bad connect arguments synchronously', () => {
+    expect(() => TcpStream.connect('localhost', { driver })).toThrow(TypeError);
+    expect(() => TcpStream.connect({ port: 70000 }, { driver })).toThrow(RangeError);
+  });
+
+  it('cancels connect at every point without leaking a connection', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver });
+    const addr = listener.localAddr();
+    await expect(TcpStream.connect(addr, { driver, signal: AbortSignal.abort() })).rejects.toBeInstanceOf(Cancelled);
+    let cancelled = 0;
+    let connected = 0;
+    for (let delay = 0; delay < 12; delay++) {
+      const controller = new AbortController();
+      const attempt = TcpStream.connect(addr, { driver, signal: controller.signal });
+      for (let i = 0; i < delay; i++) await (delay > 6 ? new Promise((r) => setImmediate(r)) : Promise.resolve());
+      controller.abort();
+      try {
+        const stream = await attempt;
+        connected++;
+        stream.close();
+      } catch (error) {
+        expect(error).toBeInstanceOf(Cancelled);
+        cancelled++;
+      }
+    }
+    expect(cancelled + connected).toBe(12);
+    expect(cancelled).toBeGreaterThan(0);
+    // Every connection the server sees ends: none was left open by an aborted connect.
+    const seen: TcpStream[] = [];
+    for (;;) {
+      try {
+        seen.push(listener.tryAccept());
+      } catch (error) {
+        if (error instanceof WouldBlock) break;
+        throw error;
+      }
+    }
+    for (const s of seen) {
+      const n = await s.read(new Uint8Array(1)).catch(() => 0);
+      expect(n).toBe(0);
+      s.close();
+    }
+  });
+
+  it('loses no byte when a parked read is aborted', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    const controller = new AbortController();
+    const parked = track(server.read(new Uint8Array(8), { signal: controller.signal }));
+    await settle();
+    expect(parked.isPending()).toBe(true);
+    controller.abort();
+    await settle();
+    expect(parked.error).toBeInstanceOf(Cancelled);
+    await client.writeAll(text('abc'));
+    await client.shutdown();
+    expect((await readAll(server)).toString()).toBe('abc');
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('rejects read with an aborted signal even when data is ready, consuming nothing', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    await client.writeAll(text('xyz'));
+    await server.readable();
+    await expect(server.read(new Uint8Array(8), { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(Cancelled);
+    await client.shutdown();
+    expect((await readAll(server)).toString()).toBe('xyz');
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('peeks without consuming', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    await client.writeAll(text('peekaboo'));
+    await client.shutdown();
+    const buf = new Uint8Array(4);
+    await eventually(() => true);
+    const n = await server.peek(buf);
+    expect(Buffer.from(buf.subarray(0, n)).toString()).toBe('peekaboo'.slice(0, n));
+    expect((await readAll(server)).toString()).toBe('peekaboo');
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('tryRead throws WouldBlock until readable, then reads', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    const buf = new Uint8Array(8);
+    expect(() => server.tryRead(buf)).toThrow(WouldBlock);
+    const readable = track(server.readable());
+    await settle();
+    expect(readable.isPending()).toBe(true);
+    await client.writeAll(text('hi'));
+    await readable.promise;
+    expect(server.tryRead(buf)).toBe(2);
+    expect((await client.ready('writable')).writable).toBe(true);
+    expect(client.tryWrite(text('!'))).toBe(1);
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('applies backpressure to a writer whose peer does not read, and loses nothing on abort', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    let accepted = 0;
+    // Fill until a write parks (kernel buffers + driver buffer are bounded).
+    let pending: ReturnType<typeof track<number>> | undefined;
+    const controller = new AbortController();
+    for (let i = 0; i < 2000; i++) {
+      const w = track(client.write(chunk, { signal: controller.signal }));
+      await settle();
+      await settle();
+      if (w.isPending()) {
+        pending = w;
+        break;
+      }
+      accepted += w.value as number;
+    }
+    expect(pending).toBeDefined();
+    expect(accepted).toBeLessThan(64 * 1024 * 1024);
+    controller.abort();
+    await settle();
+    expect(pending!.error).toBeInstanceOf(Cancelled);
+    const [, received] = await Promise.all([client.shutdown(), readAll(server)]);
+    expect(received.length).toBe(accepted);
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('moves a large transfer intact in both directions at once (checksums)', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    const up = randomBytes(4 * 1024 * 1024 + 17);
+    const down = randomBytes(3 * 1024 * 1024 + 5);
+    const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+    const [cr, cw] = client.split();
+    const [sr, sw] = server.split();
+    const results = await Promise.all([
+      cw.writeAll(up).then(() => cw.shutdown()),
+      sw.writeAll(down).then(() => sw.shutdown()),
+      readAll(sr),
+      readAll(cr),
+    ]);
+    expect(sha(results[2])).toBe(sha(up));
+    expect(sha(results[3])).toBe(sha(down));
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('writes several buffers with writev', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    let n = 0;
+    const parts = [text('ab'), text('cd'), text('ef')];
+    n = await client.writev(parts);
+    expect(n).toBe(6);
+    await client.shutdown();
+    expect((await readAll(server)).toString()).toBe('abcdef');
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('keeps many concurrent readers and writers on many connections without losing a wake-up', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver });
+    const pairs = 16;
+    const messages = 50;
+    const servers = (async () => {
+      const tasks: Promise<void>[] = [];
+      for (let i = 0; i < pairs; i++) {
+        const s = await listener.accept();
+        tasks.push((async () => {
+          const buf = new Uint8Array(100);
+          for (;;) {
+            const n = await s.read(buf);
+            if (n === 0) break;
+            await s.writeAll(buf.subarray(0, n));
+          }
+          await s.shutdown();
+          s.close();
+        })());
+      }
+      await Promise.all(tasks);
+    })();
+    const clients = Array.from({ length: pairs }, async (_, i) => {
+      const c = await TcpStream.connect(listener.localAddr(), { driver });
+      c.setNoDelay(true);
+      const buf = new Uint8Array(100);
+      for (let m = 0; m < messages; m++) {
+        const msg = text(`${i}:${m};`);
+        await c.writeAll(msg);
+        let got = 0;
+        while (got < msg.length) got += await c.read(buf.subarray(got, msg.length));
+        expect(Buffer.from(buf.subarray(0, got)).toString()).toBe(`${i}:${m};`);
+      }
+      await c.shutdown();
+      expect(await c.read(buf)).toBe(0);
+      c.close();
+    });
+    await Promise.all([...clients, servers]);
+  });
+
+  it('sets and reads socket options', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    client.setNoDelay(true);
+    expect(client.noDelay()).toBe(true);
+    client.setNoDelay(false);
+    expect(client.noDelay()).toBe(false);
+    client.setKeepAlive(true, 1000);
+    expect(client.linger()).toBeNull();
+    expect(() => client.setLinger(-1)).toThrow(RangeError);
+    expect(() => client.setNoDelay('yes' as unknown as boolean)).toThrow(TypeError);
+    expect(() => client.setTtl(0)).toThrow(RangeError);
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('fails every operation after close with SocketClosed, and wakes parked ones', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    const parked = track(server.read(new Uint8Array(4)));
+    await settle();
+    server.close();
+    server.close(); // idempotent
+    await settle();
+    expect(parked.error).toBeInstanceOf(SocketClosed);
+    await expect(server.read(new Uint8Array(4))).rejects.toBeInstanceOf(SocketClosed);
+    await expect(server.write(text('x'))).rejects.toBeInstanceOf(SocketClosed);
+    expect(() => server.peerAddr()).toThrow(SocketClosed);
+    expect((await readAll(client)).length).toBe(0);
+    client.close();
+    listener.close();
+  });
+
+  it('rejects arguments of the wrong type', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    expect(() => client.read('buf' as unknown as Uint8Array)).toThrow(TypeError);
+    expect(() => client.write(null as unknown as Uint8Array)).toThrow(TypeError);
+    expect(() => client.writev([text('a'), 1 as unknown as Uint8Array])).toThrow(TypeError);
+    await expect(client.ready('both' as never)).rejects.toThrow(TypeError);
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('closes with await using', async () => {
+    const listener = await TcpListener.bind('127.0.0.1:0', { driver });
+    let escaped: TcpStream | undefined;
+    {
+      await using client = await TcpStream.connect(listener.localAddr(), { driver });
+      escaped = client;
+    }
+    await expect(escaped.read(new Uint8Array(1))).rejects.toBeInstanceOf(SocketClosed);
+    const server = await listener.accept();
+    expect(await server.read(new Uint8Array(1))).toBe(0);
+    server.close();
+    listener.close();
+  });
+
+  it('returns the open fd count to its start after 1,000 connect/close cycles', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver });
+    const addr = listener.localAddr();
+    // Warm up lazily created fds (resolver, epoll) before counting.
+    const warm = await TcpStream.connect(addr, { driver });
+    (await listener.accept()).close();
+    warm.close();
+    await settle();
+    const before = openFds();
+    for (let i = 0; i < 1000; i++) {
+      const client = await TcpStream.connect(addr, { driver });
+      const server = await listener.accept();
+      client.close();
+      server.close();
+    }
+    await eventually(() => openFds() <= before);
+    expect(openFds()).toBeLessThanOrEqual(before);
+  }, 60_000);
+});
