@@ -30,9 +30,9 @@ const DEFAULT_BUFFER_SIZE = 64 * 1024;
  * not shut `writer` down.
  *
  * Uses one buffer of `options.bufferSize` bytes for the whole copy; the speed of the
- * slower side sets the pace (a full writer stops the reading). `writer` is flushed only
- * at the end: with a buffering writer and an interactive reader, flush yourself or use
- * an unbuffered writer.
+ * slower side sets the pace (a full writer stops the reading). `writer` is flushed after
+ * every short read (the reader had no more bytes ready, which is when Tokio flushes) and
+ * at the end, so a buffering writer never sits on interactive data.
  *
  * **Cancellation:** not cancel safe: on abort the promise rejects with `Cancelled`; bytes
  * that were read but not yet written (at most one buffer) are lost, and how many bytes
@@ -68,6 +68,9 @@ export async function copyWith(reader: AsyncRead, writer: AsyncWrite, buf: Uint8
       written += m;
     }
     total += n;
+    // A short read means the reader had nothing more ready: flush, so that a buffering
+    // writer does not sit on interactive data (Tokio flushes when the reader would wait).
+    if (n < buf.length) await writer.flush(wait);
   }
   await writer.flush(wait);
   return total;

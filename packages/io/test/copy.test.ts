@@ -1,6 +1,6 @@
 import { Cancelled } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
-import { BufReader, WriteZero, copy, copyBuf, duplex, empty, readToEnd, repeat, sink, writeAll, type AsyncWrite } from '@rt/io';
+import { BufReader, BufWriter, WriteZero, copy, copyBuf, duplex, empty, readExact, readToEnd, repeat, sink, writeAll, type AsyncWrite } from '@rt/io';
 
 describe('copy', () => {
   it('copies everything to end of stream and returns the byte count, without shutting the writer down', async () => {
@@ -15,6 +15,18 @@ describe('copy', () => {
     const out = await readToEnd(d);
     expect(out.length).toBe(data.length + 1);
     expect(out.subarray(0, data.length).equals(data)).toBe(true);
+  });
+
+  it('flushes a buffering writer when the reader has nothing more ready (interactive data)', async () => {
+    const [source, input] = duplex(1024);
+    const [output, destination] = duplex(1024);
+    const copying = copy(input, new BufWriter(output, { capacity: 4096 }));
+    await writeAll(source, Uint8Array.of(1, 2, 3)); // not shut down: copy keeps going
+    const buf = new Uint8Array(3);
+    await readExact(destination, buf); // arrives although BufWriter's buffer is far from full
+    expect([...buf]).toEqual([1, 2, 3]);
+    await source.shutdown();
+    expect(await copying).toBe(3);
   });
 
   it('copies nothing from an empty reader', async () => {
