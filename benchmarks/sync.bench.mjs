@@ -140,12 +140,12 @@ async function arrayPair(n) {
 
 const MPSC_N = 10_000_000 * scale;
 const MPSC_SIDE_N = 2_000_000 * scale; // the variants beside the headline case
-const NPM_N = 1_000_000 * scale;
+const NPM_N = 300_000 * scale;
 const PQ_N = 20_000 * scale;
 
-const LOCK_N = 2_000_000 * scale;
+const LOCK_N = 1_000_000 * scale;
 const TASKS = 100;
-const PER_TASK = 20_000 * scale;
+const PER_TASK = 5_000 * scale;
 
 async function contend(tasks, perTask, body) {
   let sum = 0;
@@ -165,9 +165,9 @@ async function contend(tasks, perTask, body) {
 }
 
 const RECEIVERS = 100;
-const BCAST_N = 100_000 * scale;
-const WATCH_N = 20_000 * scale;
-const PING_N = 1_000_000 * scale;
+const BCAST_N = 30_000 * scale;
+const WATCH_N = 10_000 * scale;
+const PING_N = 300_000 * scale;
 
 const cases = {
   // mpsc

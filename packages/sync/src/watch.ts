@@ -6,8 +6,8 @@
 // are seen as one change (receivers read the latest value, not every value).
 import type { WaitOptions } from '@rt/scheduler';
 import { RecvError, SendError } from './errors.js';
-import { WaitList } from './internal/wait-list.js';
-import { budget, checkCancelled, parkSimple, RESOLVED } from './internal/util.js';
+import { WaitList, WaitNode } from './internal/wait-list.js';
+import { budget, checkCancelled, parkIn, parkSimple, RESOLVED } from './internal/util.js';
 
 /** @internal */
 export class WatchShared<T> {
@@ -19,8 +19,14 @@ export class WatchShared<T> {
   constructor(public value: T) {}
 
   bump(): void {
-    this.version++;
-    if (this.waiters.length !== 0) for (const node of this.waiters.drain()) node.waiter!.wake(undefined);
+    const version = ++this.version;
+    if (this.waiters.length !== 0) {
+      // The change is handed over with the wake-up: marked seen here, so the woken
+      // changed() has nothing left to do (and an abort after this point loses nothing).
+      for (const node of this.waiters.drain()) {
+        if (node.waiter!.wake(undefined)) (node.payload as { markSeen(version: number): void }).markSeen(version);
+      }
+    }
   }
 }
 
@@ -172,7 +178,8 @@ export class Sender<T> implements Disposable {
     const s = this.#shared;
     if (s.senderClosed) return;
     s.senderClosed = true;
-    for (const node of s.waiters.drain()) node.waiter!.wake(undefined);
+    // Waiting receivers have seen the latest value: nothing more will come.
+    for (const node of s.waiters.drain()) node.waiter!.fail(new RecvError('watch sender closed'));
   }
 
   [Symbol.dispose](): void {
@@ -266,13 +273,12 @@ export class Receiver<T> implements Disposable {
       return RESOLVED;
     }
     if (s.senderClosed || !this.#open) return Promise.reject(new RecvError('watch sender closed'));
-    return parkSimple(s.waiters, 'watch.Receiver.changed', options).then(() => {
-      if (this.#seen !== s.version) {
-        this.#seen = s.version;
-        return;
-      }
-      throw new RecvError('watch sender closed');
-    });
+    return parkIn(s.waiters, new WaitNode<void>(1, this, true), 'watch.Receiver.changed', options);
+  }
+
+  /** @internal Marks `version` seen (a hand-off from the sender). */
+  markSeen(version: number): void {
+    this.#seen = version;
   }
 
   /**
@@ -307,6 +313,15 @@ export class Receiver<T> implements Disposable {
     if (!this.#open) return;
     this.#open = false;
     const s = this.#shared;
+    let node = s.waiters.head;
+    while (node !== undefined) {
+      const next = node.next;
+      if (node.payload === this) {
+        s.waiters.remove(node);
+        node.waiter!.fail(new RecvError('this watch Receiver was closed'));
+      }
+      node = next;
+    }
     if (--s.receivers === 0) for (const node of s.closedWaiters.drain()) node.waiter!.wake(undefined);
   }
 

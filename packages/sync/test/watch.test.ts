@@ -95,4 +95,15 @@ describe('watch', () => {
     tx.send(1);
     expect(rx.hasChanged()).toBe(true);
   });
+
+  it('closing a receiver rejects its own pending changed() with RecvError', async () => {
+    const [tx, rx] = watch.channel(0);
+    const other = rx.clone();
+    const pending = rx.changed().catch((e: unknown) => e);
+    const otherPending = track(other.changed());
+    rx.close();
+    expect(await pending).toBeInstanceOf(RecvError);
+    tx.send(1);
+    await otherPending.promise;
+  });
 });
