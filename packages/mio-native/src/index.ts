@@ -26,7 +26,7 @@
 // The backend contract (what a kqueue backend must provide) is in BACKEND.md.
 import { binding, bindingError } from './internal/binding.js';
 import type { NativeConstants } from './internal/binding.js';
-import * as sys from './sys.js';
+import * as syscalls from './sys.js';
 
 /**
  * Whether the native addon loaded and has a backend for this platform.
@@ -65,7 +65,41 @@ export const backend: string | null = binding?.backend ?? null;
  */
 export const constants: NativeConstants = binding?.constants ?? (Object.freeze({}) as NativeConstants);
 
-export { sys };
+/**
+ * Non-blocking socket syscalls on raw fds: `socket`, `socketPair`, `bind`, `listen`,
+ * `accept` (several fds per call), `connect`, `takeError`, `read`, `write`, `readv`,
+ * `writev`, `recvFrom`, `sendTo`, `sendToEncoded`, `recvMultiple`/`sendMultiple`
+ * (recvmmsg/sendmmsg), `shutdown`, `close`, socket options (`getSocketOption`,
+ * `setSocketOption`, `getSocketOptionBytes`, `setSocketOptionBytes`, `getLinger`,
+ * `setLinger`, `setMulticastMembershipV4`/`V6`), `getSocketName`, `getPeerName`.
+ *
+ * Each returns a byte count, an fd or 0 on success and a NEGATIVE errno on failure (`-11`
+ * is EAGAIN): no exception and no allocation on the hot path. Sockets are created
+ * non-blocking and close-on-exec; writes use MSG_NOSIGNAL.
+ *
+ * **Cancellation:** not applicable: nothing blocks or waits (wait for readiness with
+ * `@rt/reactor`, then call again).
+ *
+ * **Errors:** OS conditions are negative errnos (name them with {@link errnoName}, throw
+ * them with `OsError.check`); arguments of the wrong type or out-of-bounds offsets throw
+ * TypeError/RangeError; every function throws `NativeUnavailableError` where the addon is
+ * not available.
+ *
+ * **Example**
+ * ```ts
+ * import { sys, constants, errnoName } from '@rt/mio-native';
+ * const pair = new Int32Array(2);
+ * sys.socketPair(constants.AF_UNIX, constants.SOCK_STREAM, pair);
+ * sys.write(pair[1]!, Buffer.from('hi'));
+ * const buffer = Buffer.alloc(16);
+ * sys.read(pair[0]!, buffer); // 2
+ * errnoName(sys.read(pair[0]!, buffer)); // 'EAGAIN'
+ * sys.close(pair[0]!);
+ * sys.close(pair[1]!);
+ * ```
+ */
+export const sys: typeof syscalls = syscalls;
+
 export { Poll, readyFromEpoll } from './poll.js';
 export type { PollOptions, PollEventsHandler } from './poll.js';
 export { Interest, Ready } from './interest.js';

@@ -18,7 +18,7 @@ describeNative('sys', () => {
     before = openFds();
   });
   afterEach(() => {
-    expect(openFds()).toBe(before);
+    expect(openFds()).toBeLessThanOrEqual(before); // Node may close fds of its own meanwhile; never open ours
   });
 
   it('creates non-blocking TCP v4/v6, UDP and Unix sockets', () => {

@@ -28,13 +28,14 @@ describeNative('Waker', () => {
     poll.ref();
     const addon = join(__dirname, '..', 'build', 'Release', 'mio_native.node');
     const worker = new Worker(`require(${JSON.stringify(addon)}).eventfdWrite(${waker.fd});`, { eval: true });
+    const exit = new Promise((r) => worker.once('exit', r));
     expect(await woken).toBe(Ready.READABLE);
     expect(waker.drain()).toBe(1);
-    await new Promise((r) => worker.once('exit', r));
+    await exit;
     poll.close();
     waker.close();
     waker.close();
     expect(() => waker.wake()).toThrow(expect.objectContaining({ code: 'EBADF' }));
-    expect(openFds()).toBe(before);
+    expect(openFds()).toBeLessThanOrEqual(before); // Node may close fds of its own meanwhile; never open ours
   });
 });

@@ -75,7 +75,7 @@ describeNative('NativeBackend', () => {
       registration.deregister();
       h.cleanup();
     }
-    expect(openFds()).toBe(before);
+    expect(openFds()).toBeLessThanOrEqual(before); // Node may close fds of its own meanwhile; never open ours
   });
 
   it('reports EBADF when an fd was closed before it was deregistered, and still forgets it', () => {
