@@ -1,7 +1,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { currentDriver, type TimeDriver } from './internal/driver.js';
 import { checkDuration, checkPeriod, describe } from './internal/validate.js';
-import { milliseconds, type Instant } from './instant.js';
+import { instantAt, milliseconds, type Instant } from './instant.js';
 import { Sleep } from './sleep.js';
 
 /**
@@ -68,11 +68,14 @@ export class Interval implements AsyncIterable<Instant>, Disposable {
   private readonly delay: Sleep;
   private behavior: MissedTickBehavior = MissedTickBehavior.Burst;
   private ticking = false;
+  /** The exact time of the next tick (the Sleep's deadline is this, rounded up to a ms). */
+  private next: number;
 
   /** @internal Intervals come from `interval` and `intervalAt`. */
   constructor(driver: TimeDriver, start: number, period: number) {
     this.driver = driver;
     this.period = period;
+    this.next = start;
     this.delay = new Sleep(driver, start, undefined);
   }
 
@@ -110,11 +113,10 @@ export class Interval implements AsyncIterable<Instant>, Disposable {
     } finally {
       this.ticking = false;
     }
-    const scheduled = this.delay.deadline;
-    const at = scheduled.valueOf();
+    const at = this.next;
     const now = this.driver.now();
-    this.delay.resetTo(now > at + LATE_BY ? this.nextAfterMissed(at, now) : at + this.period);
-    return scheduled;
+    this.schedule(now > at + LATE_BY ? this.nextAfterMissed(at, now) : at + this.period);
+    return instantAt(at);
   }
 
   /**
@@ -128,22 +130,22 @@ export class Interval implements AsyncIterable<Instant>, Disposable {
    * ```
    */
   reset(): void {
-    this.delay.resetTo(this.driver.now() + this.period);
+    this.schedule(this.driver.now() + this.period);
   }
 
   /** Makes the next tick complete at once; the schedule continues from now. Errors: none. */
   resetImmediately(): void {
-    this.delay.resetTo(this.driver.now());
+    this.schedule(this.driver.now());
   }
 
   /** Makes the next tick come `ms` milliseconds from now. Errors: RangeError for a bad `ms`. */
   resetAfter(ms: number): void {
-    this.delay.resetTo(this.driver.now() + checkDuration(ms, 'Interval.resetAfter(ms)'));
+    this.schedule(this.driver.now() + checkDuration(ms, 'Interval.resetAfter(ms)'));
   }
 
   /** Makes the next tick come at `deadline`. Errors: TypeError if it is not an Instant. */
   resetAt(deadline: Instant): void {
-    this.delay.resetTo(milliseconds(deadline, 'Interval.resetAt(deadline)'));
+    this.schedule(milliseconds(deadline, 'Interval.resetAt(deadline)'));
   }
 
   /** Endless iteration over the ticks; `break` leaves the interval as it is. */
@@ -157,6 +159,11 @@ export class Interval implements AsyncIterable<Instant>, Disposable {
   /** Stops the interval: its timer is removed and a pending `tick()` rejects with `Cancelled`. */
   [Symbol.dispose](): void {
     this.delay[Symbol.dispose]();
+  }
+
+  private schedule(at: number): void {
+    this.next = at;
+    this.delay.resetTo(at);
   }
 
   private nextAfterMissed(scheduled: number, now: number): number {

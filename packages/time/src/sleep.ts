@@ -1,6 +1,7 @@
-import { Cancelled, coop, park, throwIfCancelled } from '@rt/scheduler';
+import { Cancelled, Handle, coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
 import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
+import { PlainWaiter } from './internal/plain-waiter.js';
 import { checkDuration, checkWaitOptions } from './internal/validate.js';
 import { instantAt, milliseconds, type Instant } from './instant.js';
 
@@ -43,28 +44,29 @@ interface Parked {
  */
 export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
   private readonly driver: TimeDriver;
-  private deadlineMs: number;
+  // The deadline is the wheel tick `when` (a whole millisecond, rounded up): one small
+  // integer field instead of a boxed double.
   private parked: Parked | null = null;
   private readonly options: WaitOptions | undefined;
   private disposed = false;
 
   /** @internal Sleeps come from `sleep` and `sleepUntil`. */
-  constructor(driver: TimeDriver, deadline: number, options: WaitOptions | undefined) {
+  constructor(driver: TimeDriver, deadline: number, options: WaitOptions | undefined, now: number = driver.now()) {
     super();
     this.driver = driver;
-    this.deadlineMs = deadline;
     this.options = options;
-    if (!driver.shut) driver.insert(this, deadline);
+    this.when = Math.ceil(deadline);
+    if (!driver.shut) driver.insert(this, this.when, now);
   }
 
   /** The instant at which the Sleep completes. */
   get deadline(): Instant {
-    return instantAt(this.deadlineMs);
+    return instantAt(this.when);
   }
 
   /** True once the runtime's clock has reached the deadline. */
   get isElapsed(): boolean {
-    return this.deadlineMs <= this.driver.now();
+    return this.when <= this.driver.now();
   }
 
   /**
@@ -90,10 +92,10 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
   resetTo(deadline: number): void {
     if (this.disposed) throw new TypeError('Sleep.reset: this Sleep was disposed of');
     const driver = this.driver;
-    this.deadlineMs = deadline;
     driver.remove(this);
+    this.when = Math.ceil(deadline);
     if (driver.shut) return;
-    if (!driver.insert(this, deadline)) this.fire();
+    if (!driver.insert(this, this.when, driver.now())) this.fire();
   }
 
   /** Waits for the deadline (see the class); `then` makes a Sleep awaitable. */
@@ -113,12 +115,18 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
       throwIfCancelled(options);
       if (this.disposed) throw new Cancelled('sleep: this Sleep was disposed of');
       if (driver.shut) throw driver.shutdownError();
-      if (this.deadlineMs <= driver.now()) {
+      const now = driver.now();
+      if (this.when <= now) {
         driver.remove(this);
         return coop() ?? RESOLVED;
       }
-      if (!this.linked) driver.insert(this, this.deadlineMs);
-      const next = park<void>('time.sleep', (waiter) => this.cancelled(waiter), options);
+      if (!this.linked) driver.insert(this, this.when, now);
+      // Outside any task and without a signal nothing can cancel the wait: skip park's
+      // machinery (the common case of plain Node code awaiting many timers).
+      const next: Parked =
+        options === undefined && Handle.tryCurrent() === undefined
+          ? new PlainWaiter<void>()
+          : park<void>('time.sleep', (waiter) => this.cancelled(waiter), options);
       this.parked = next;
       driver.addWaiter();
       return next.promise;
@@ -191,7 +199,8 @@ export function sleep(ms: number, options?: WaitOptions): Sleep {
   checkDuration(ms, 'sleep(ms)');
   checkWaitOptions(options, 'sleep');
   const driver = currentDriver();
-  return new Sleep(driver, driver.now() + ms, options);
+  const now = driver.now();
+  return new Sleep(driver, now + ms, options, now);
 }
 
 /**

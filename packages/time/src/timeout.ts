@@ -1,7 +1,8 @@
-import { Cancelled, park } from '@rt/scheduler';
+import { Cancelled, Handle, park } from '@rt/scheduler';
 import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
 import { Elapsed } from './errors.js';
 import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
+import { PlainWaiter } from './internal/plain-waiter.js';
 import { checkDuration, checkWaitOptions, describe } from './internal/validate.js';
 import { milliseconds, type Instant } from './instant.js';
 
@@ -64,7 +65,7 @@ class TimeoutEntry<T> extends TimerEntry {
   }
 }
 
-function start<T>(what: string, driver: TimeDriver, deadline: number, ms: number | undefined, work: TimeoutWork<T>, options: WaitOptions | undefined): Promise<T> {
+function start<T>(what: string, driver: TimeDriver, now: number, deadline: number, ms: number | undefined, work: TimeoutWork<T>, options: WaitOptions | undefined): Promise<T> {
   let controller: AbortController | undefined;
   let pending: PromiseLike<T>;
   try {
@@ -86,7 +87,11 @@ function start<T>(what: string, driver: TimeDriver, deadline: number, ms: number
   const timer = new TimeoutEntry<T>(driver, controller, ms);
   let parked: { waiter: Waiter<T>; promise: Promise<T> };
   try {
-    parked = park<T>('time.timeout', () => timer.cancelled(), options);
+    // Outside any task and without a signal nothing can cancel the wait: skip park.
+    parked =
+      options === undefined && Handle.tryCurrent() === undefined
+        ? new PlainWaiter<T>()
+        : park<T>('time.timeout', () => timer.cancelled(), options);
   } catch (error) {
     // Already cancelled: the work must not run on unattended.
     controller?.abort(error);
@@ -95,7 +100,7 @@ function start<T>(what: string, driver: TimeDriver, deadline: number, ms: number
   }
   timer.waiter = parked.waiter;
   driver.addWaiter();
-  driver.insertOrQueue(timer, deadline);
+  driver.insertOrQueue(timer, deadline, now);
   pending.then(
     (value) => timer.resolved(value),
     (error: unknown) => timer.rejected(error),
@@ -146,7 +151,8 @@ export function timeout<T>(ms: number, work: TimeoutWork<T>, options?: WaitOptio
     if (typeof work === 'object' && work !== null && typeof work.then === 'function') swallow(work);
     return Promise.reject(error);
   }
-  return start('timeout', driver, driver.now() + ms, ms, work, options) as Promise<Awaited<T>>;
+  const now = driver.now();
+  return start('timeout', driver, now, now + ms, ms, work, options) as Promise<Awaited<T>>;
 }
 
 /**
@@ -174,5 +180,5 @@ export function timeoutAt<T>(deadline: Instant, work: TimeoutWork<T>, options?: 
     if (typeof work === 'object' && work !== null && typeof work.then === 'function') swallow(work);
     return Promise.reject(error);
   }
-  return start('timeoutAt', driver, at, undefined, work, options) as Promise<Awaited<T>>;
+  return start('timeoutAt', driver, driver.now(), at, undefined, work, options) as Promise<Awaited<T>>;
 }

@@ -314,6 +314,7 @@ describe('sleep', () => {
       await settle();
       expect(refTimers()).toBe(before + 1);
       await done;
+      await settle(); // the Node timer is unref'd on the turn after the last wait ends
       expect(refTimers()).toBe(before);
       idle?.[Symbol.dispose]();
       await runtime.shutdown();

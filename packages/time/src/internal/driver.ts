@@ -41,6 +41,8 @@ export class TimeDriver {
   private readonly handle: Handle | undefined;
   private readonly autoAdvance: boolean;
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private timerRefed = false;
+  private unrefArmed = false;
   /** The tick the Node timer is armed for (Infinity: not armed). */
   private armedTick = Infinity;
   /** Timers that a waiter awaits: the Node timer is ref'd while this is above 0. */
@@ -87,16 +89,19 @@ export class TimeDriver {
 
   /**
    * Registers `entry` to fire at `deadline` (clock milliseconds, rounded up to the next
-   * tick). Returns false, registering nothing, when the deadline has already been reached.
+   * tick; `now` is the clock's reading if the caller has it). Returns false, registering
+   * nothing but setting `entry.when`, when the rounded deadline has already been reached.
    */
-  insert(entry: TimerEntry, deadline: number): boolean {
+  insert(entry: TimerEntry, deadline: number, now: number = this.clock.now()): boolean {
     if (this.isShut) throw this.shutdownError();
-    const now = this.clock.now();
-    if (deadline <= now) return false;
+    const tick = Math.ceil(deadline);
+    if (tick <= now) {
+      entry.when = tick;
+      return false;
+    }
     const wheel = this.wheel;
     // An empty wheel may lag far behind the clock; catching up costs nothing then.
     if (wheel.size === 0) wheel.poll(Math.floor(now));
-    const tick = Math.ceil(deadline);
     wheel.insert(entry, tick);
     this.activity++;
     if (tick < this.armedTick && !this.clock.paused) this.armAt(tick, now);
@@ -107,8 +112,8 @@ export class TimeDriver {
    * Registers an entry whose deadline may already be reached: such an entry fires on the
    * next event-loop turn instead of at once (so work that is ready now wins a timeout).
    */
-  insertOrQueue(entry: TimerEntry, deadline: number): void {
-    if (this.insert(entry, deadline)) return;
+  insertOrQueue(entry: TimerEntry, deadline: number, now: number = this.clock.now()): void {
+    if (this.insert(entry, deadline, now)) return;
     this.due.push(entry);
     if (!this.dueArmed) {
       this.dueArmed = true;
@@ -130,14 +135,25 @@ export class TimeDriver {
   /** A waiter started awaiting a registered timer. */
   addWaiter(): void {
     this.activity++;
-    if (this.waiting++ === 0) this.timer?.ref();
+    this.waiting++;
+    if (!this.timerRefed && this.timer !== undefined) {
+      this.timer.ref();
+      this.timerRefed = true;
+    }
     if (this.clock.paused) this.armIdleCheck();
   }
 
-  /** A waiter stopped awaiting (woken, cancelled). */
+  /**
+   * A waiter stopped awaiting (woken, cancelled). The Node timer is unref'd on the next
+   * turn if nothing waits then: ref/unref cross into C++, and code that awaits timers one
+   * after another would otherwise toggle it on every wait.
+   */
   removeWaiter(): void {
     this.activity++;
-    if (--this.waiting === 0) this.timer?.unref();
+    if (--this.waiting === 0 && this.timerRefed && !this.unrefArmed) {
+      this.unrefArmed = true;
+      setImmediate(this.reconcileRef);
+    }
   }
 
   /** Fires every timer due at the clock's current reading, then re-arms. */
@@ -210,8 +226,17 @@ export class TimeDriver {
     return new RuntimeShutdown(`the runtime${name === undefined ? '' : ` ${JSON.stringify(name)}`} has shut down: its timers are gone`);
   }
 
+  private readonly reconcileRef = (): void => {
+    this.unrefArmed = false;
+    if (this.waiting === 0 && this.timerRefed && this.timer !== undefined) {
+      this.timer.unref();
+      this.timerRefed = false;
+    }
+  };
+
   private readonly onTimer = (): void => {
     this.timer = undefined;
+    this.timerRefed = false;
     this.armedTick = Infinity;
     if (!this.isShut) this.process();
   };
@@ -246,13 +271,15 @@ export class TimeDriver {
     if (this.timer !== undefined) clearTimeout(this.timer);
     const delay = Math.min(MAX_NODE_DELAY, Math.max(1, Math.ceil(tick - now)));
     const timer = setTimeout(this.onTimer, delay);
-    if (this.waiting === 0) timer.unref();
+    this.timerRefed = this.waiting > 0;
+    if (!this.timerRefed) timer.unref();
     this.timer = timer;
   }
 
   private disarm(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.timerRefed = false;
     this.armedTick = Infinity;
   }
 
