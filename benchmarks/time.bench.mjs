@@ -13,6 +13,7 @@
 //      rt: await timeout(1000, ready)           vs   Promise.race([ready, setTimeout-rejection]) + clearTimeout
 // 4. heap bytes per pending timer (nobody waiting; then with a waiter)
 //      rt: sleep(60 000) [.then(fn)]            vs   setTimeout(fn, 60 000)
+import { performance } from 'node:perf_hooks';
 import { Builder } from '@rt/scheduler';
 import { sleep, timeout } from '@rt/time';
 
