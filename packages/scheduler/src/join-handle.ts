@@ -71,7 +71,9 @@ export class JoinHandle<T> implements PromiseLike<T> {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return (joinTask(this.#task) as Promise<T>).then(onfulfilled, onrejected);
+    const task = this.#task;
+    if (storage.getStore()?.task === undefined) return task.thenFromOutside(onfulfilled, onrejected) as Promise<R1 | R2>;
+    return (joinTask(task) as Promise<T>).then(onfulfilled, onrejected);
   }
 
   /** Same as `then(undefined, onrejected)`. */

@@ -20,10 +20,14 @@ import { storage } from './internal/context.js';
  * for (const item of bigArray) { process(item); await yieldNow(); }
  * ```
  */
-export async function yieldNow(options?: WaitOptions): Promise<void> {
-  throwIfCancelled(options);
+export function yieldNow(options?: WaitOptions): Promise<void> {
+  try {
+    throwIfCancelled(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const task = storage.getStore()?.task;
   const core = task !== undefined ? task.core : Handle.coreOf(Handle.current());
-  await new Promise<void>((resolve) => core.yieldNow(resolve));
-  throwIfCancelled(options);
+  const signal = options?.signal;
+  return new Promise<void>((resolve, reject) => core.yieldNow(task, signal, resolve, reject));
 }

@@ -7,7 +7,7 @@
 // `eventInterval` tasks start (and yield-queue flushes happen) per event-loop turn; past that
 // the drain continues on the next macrotask (setImmediate), so a spawn storm or a yieldNow()
 // loop lets timers and I/O run — the Node analogue of Tokio's event_interval.
-import { RuntimeShutdown } from '../errors.js';
+import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
 import { currentEpoch, storage } from './context.js';
@@ -47,7 +47,7 @@ export class Core {
   private drainScheduled = false;
   private ticks = 0;
   private tickEpoch = -1;
-  private yieldQueue: (() => void)[] = [];
+  private yieldQueue: unknown[] = [];
   private yieldScheduled = false;
   spawnedTotal = 0;
   forcedYields = 0;
@@ -118,9 +118,13 @@ export class Core {
     this.runHead = 0;
   };
 
-  /** yieldNow(): resumes on a later microtask flush, or the next macrotask once the turn's interval is used. */
-  yieldNow(resume: () => void): void {
-    this.yieldQueue.push(resume);
+  /**
+   * yieldNow(): resumes on a later microtask flush, or on the next macrotask once the turn's
+   * interval is used. The queue is flat (task, signal, resolve, reject per entry): no per-yield
+   * record. A task aborted (or a signal aborted) while yielding is rejected at the flush.
+   */
+  yieldNow(task: Task | undefined, signal: AbortSignal | undefined, resolve: () => void, reject: (error: unknown) => void): void {
+    this.yieldQueue.push(task, signal, resolve, reject);
     if (!this.yieldScheduled) {
       this.yieldScheduled = true;
       if (this.tick()) queueMicrotask(this.flushYields);
@@ -132,7 +136,17 @@ export class Core {
     this.yieldScheduled = false;
     const queue = this.yieldQueue;
     this.yieldQueue = [];
-    for (let i = 0; i < queue.length; i++) queue[i]!();
+    for (let i = 0; i < queue.length; i += 4) {
+      const task = queue[i] as Task | undefined;
+      const signal = queue[i + 1] as AbortSignal | undefined;
+      if (task !== undefined && task.cancelRequested) {
+        (queue[i + 3] as (error: unknown) => void)(new Cancelled(`task ${task.id} was aborted`, { cause: task.cancelReason }));
+      } else if (signal !== undefined && signal.aborted) {
+        (queue[i + 3] as (error: unknown) => void)(new Cancelled('yieldNow was aborted by its signal', { cause: signal.reason }));
+      } else {
+        (queue[i + 2] as () => void)();
+      }
+    }
   };
 
   abortScheduled(task: Task): void {

@@ -8,7 +8,7 @@
 // Joining: code outside a task gets the task's completion promise (created on first demand);
 // code inside a task parks a waiter in `joiners`, so aborting *that* task cancels the join.
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
-import { BUDGET, coarseNow, type Frame } from './context.js';
+import { BUDGET, coarseNow, storage, type Frame } from './context.js';
 import type { ParkedWaiter } from './waiter.js';
 import type { Core } from './core.js';
 
@@ -54,6 +54,8 @@ export class Task implements Frame {
   prevLive: Task | undefined = undefined;
   nextLive: Task | undefined = undefined;
   private extra: TaskExtra | undefined = undefined;
+  /** then() calls from outside any task, most recent first. */
+  private outsideJoins: OutsideJoin | undefined = undefined;
 
   constructor(
     readonly core: Core,
@@ -249,15 +251,40 @@ export class Task implements Frame {
       }
       extra.joiners = undefined;
       extra.resolveCompletion = extra.rejectCompletion = undefined;
+
       const onFinish = extra.onFinish;
       extra.onFinish = undefined;
       extra.onAbort = undefined;
       onFinish?.(this);
     }
+    const joins = this.outsideJoins;
+    if (joins !== undefined) {
+      this.outsideJoins = undefined;
+      // The callbacks belong to code outside any task: run them outside this task's context.
+      storage.run(undefined as unknown as Frame, settleOutsideJoins, this.ok, this.result, joins);
+    }
     if (!this.ok && !this.observed && (this.result as JoinError).isPanic()) this.core.maybeUnhandled(this);
   }
 
-  /** The completion promise for joins from outside any task. */
+  /**
+   * `then` from outside any task: one promise per call, settled at finish with the callbacks
+   * applied (no intermediate completion promise).
+   */
+  thenFromOutside(onfulfilled: unknown, onrejected: unknown): Promise<unknown> {
+    this.observed = true;
+    if (this.state === FINISHED) {
+      const settled = this.ok ? Promise.resolve(this.result) : Promise.reject(this.result);
+      return settled.then(onfulfilled as never, onrejected as never);
+    }
+    const join = new OutsideJoin(onfulfilled, onrejected, this.outsideJoins);
+    this.outsideJoins = join;
+    return new Promise((resolve, reject) => {
+      join.resolve = resolve;
+      join.reject = reject;
+    });
+  }
+
+  /** A promise of the task's outcome (JoinSet.shutdown, joins of finished tasks). */
   completionPromise(): Promise<unknown> {
     this.observed = true;
     if (this.state === FINISHED) return this.ok ? Promise.resolve(this.result) : Promise.reject(this.result);
@@ -269,5 +296,40 @@ export class Task implements Frame {
       });
     }
     return extra.completion;
+  }
+}
+
+/** One then() call from outside any task, waiting for the task to finish. */
+class OutsideJoin {
+  resolve: (value: unknown) => void = noop;
+  reject: (error: unknown) => void = noop;
+  constructor(
+    readonly onfulfilled: unknown,
+    readonly onrejected: unknown,
+    readonly next: OutsideJoin | undefined,
+  ) {}
+}
+
+function noop(): void {}
+
+/** Applies then() callbacks registered from outside any task, in call order, as promise reactions would. */
+function settleOutsideJoins(ok: boolean, result: unknown, last: OutsideJoin): void {
+  if (last.next === undefined) return settleOutsideJoin(ok, result, last);
+  const joins: OutsideJoin[] = [];
+  for (let join: OutsideJoin | undefined = last; join !== undefined; join = join.next) joins.push(join);
+  for (let i = joins.length - 1; i >= 0; i--) settleOutsideJoin(ok, result, joins[i]!);
+}
+
+function settleOutsideJoin(ok: boolean, result: unknown, join: OutsideJoin): void {
+  const handler = ok ? join.onfulfilled : join.onrejected;
+  if (typeof handler !== 'function') {
+    if (ok) join.resolve(result);
+    else join.reject(result);
+    return;
+  }
+  try {
+    join.resolve((handler as (value: unknown) => unknown)(result));
+  } catch (error) {
+    join.reject(error);
   }
 }
