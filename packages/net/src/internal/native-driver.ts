@@ -1,10 +1,317 @@
-// The native driver on @rt/reactor + @rt/mio-native: not wired yet (see README, "Status").
-import type { Driver } from './driver.js';
+// The native driver on @rt/reactor + @rt/mio-native: sockets are non-blocking fds whose
+// readiness comes from the runtime's epoll reactor (see native-stream.ts for the read and
+// write paths).
+//
+// Accept: when an accept() finds no queued connection it drains the kernel backlog in one
+// batch (accept4 up to 64 fds per call, repeated while the batch is full) into a queue, then
+// hands the fds to parked accept() calls in FIFO order. EMFILE/ENFILE do not end the
+// listener: the driver counts them (runtime.metrics().drivers), backs off for 50 ms and
+// retries; ECONNABORTED (the peer gave up before accept) is counted and skipped.
+//
+// UDP uses the fallback (dgram) implementation for now.
+import { available, sys } from '@rt/mio-native';
+import type { Registration } from '@rt/reactor';
+import { coop, park, throwIfCancelled } from '@rt/scheduler';
+import type { WaitOptions, Waiter } from '@rt/scheduler';
+import { SocketClosed, WouldBlock } from '../errors.js';
+import { READABLE, WRITABLE } from './driver.js';
+import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle } from './driver.js';
+import { bindFallbackUdp } from './fallback-udp.js';
+import { tryPark } from './fallback-stream.js';
+import { C, EAGAIN, ECONNABORTED, EINPROGRESS, EINTR, EMFILE, ENFILE, check, currentIo, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
+import type { NativeCounters } from './native-io.js';
+import { NativeStream } from './native-stream.js';
+
+const BATCH = 64;
+const BACKOFF_MS = 50;
+
+class NativeListener implements ListenerHandle {
+  readonly driver = 'native' as const;
+  readonly #fd: number;
+  readonly #registration: Registration;
+  readonly #register: (fd: number) => Registration;
+  readonly #counters: NativeCounters;
+  readonly #unix: string | null;
+  readonly #queue: number[] = [];
+  readonly #waiters: Waiter<StreamHandle>[] = [];
+  readonly #batch = new Int32Array(BATCH);
+  #armed = false;
+  #backoff: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  #local: RawAddress | undefined;
+
+  readonly #onReadable = (): void => {
+    this.#armed = false;
+    this.#serve();
+  };
+
+  readonly #onWaitFailed = (): void => {
+    this.#armed = false;
+    const error = new SocketClosed(this.#closed ? 'the listener is closed' : 'the runtime shut down: its I/O driver is closed');
+    for (const w of this.#waiters.splice(0)) w.fail(error);
+  };
+
+  readonly #onBackoffEnd = (): void => {
+    this.#backoff = undefined;
+    this.#serve();
+  };
+
+  constructor(fd: number, registration: Registration, register: (fd: number) => Registration, counters: NativeCounters, unix: string | null) {
+    this.#fd = fd;
+    this.#registration = registration;
+    this.#register = register;
+    this.#counters = counters;
+    this.#unix = unix;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Drains the backlog into the queue. Returns false when accept must wait (EAGAIN or back-off). */
+  #drain(): boolean {
+    if (this.#backoff !== undefined) return false;
+    const registration = this.#registration;
+    for (;;) {
+      const event = registration.tryReadiness(READABLE);
+      if (event === null) return false;
+      const n = sys.accept(this.#fd, this.#batch, BATCH);
+      if (n === EAGAIN) {
+        registration.clearReadiness(event);
+        return false;
+      }
+      if (n < 0) {
+        this.#counters.acceptErrors++;
+        if (n === EMFILE || n === ENFILE) {
+          this.#counters.acceptBackoffs++;
+          this.#backoff = setTimeout(this.#onBackoffEnd, BACKOFF_MS);
+          return false;
+        }
+        if (n === ECONNABORTED || n === EINTR) continue;
+        // Other per-connection errors (EPROTO, ENOBUFS, …): count, skip, keep listening.
+        continue;
+      }
+      for (let i = 0; i < n; i++) this.#queue.push(this.#batch[i]!);
+      if (n < BATCH) return true;
+    }
+  }
+
+  #wrap(fd: number): StreamHandle {
+    let registration: Registration;
+    try {
+      registration = this.#register(fd);
+    } catch (error) {
+      sys.close(fd);
+      throw error;
+    }
+    // The peer address is read now: getpeername fails once the peer has gone.
+    let peer: RawAddress | undefined;
+    if (this.#unix !== null) peer = { path: '' };
+    else {
+      try {
+        peer = peerAddressOf(fd);
+      } catch {
+        peer = undefined;
+      }
+    }
+    return new NativeStream(fd, registration, this.#unix !== null, peer);
+  }
+
+  #serve(): void {
+    const waiters = this.#waiters;
+    while (waiters.length > 0) {
+      const waiter = waiters[0]!;
+      if (waiter.settled) {
+        waiters.shift();
+        continue;
+      }
+      if (this.#queue.length === 0 && !this.#drain()) break;
+      if (this.#queue.length === 0) break;
+      waiters.shift();
+      try {
+        waiter.wake(this.#wrap(this.#queue.shift()!));
+      } catch (error) {
+        waiter.fail(error);
+      }
+    }
+    if (waiters.length > 0 && this.#backoff === undefined) this.#arm();
+  }
+
+  #arm(): void {
+    if (this.#armed || this.#closed) return;
+    this.#armed = true;
+    this.#registration.readiness(READABLE).then(this.#onReadable, this.#onWaitFailed);
+  }
+
+  accept(options: WaitOptions | undefined): Promise<StreamHandle> {
+    if (this.#closed) return Promise.reject(new SocketClosed('the listener is closed'));
+    if (this.#waiters.length === 0 && (this.#queue.length > 0 || this.#drain())) {
+      const y = coop();
+      if (y !== undefined) return y.then(() => this.accept(options));
+      return tryPark(() => {
+        throwIfCancelled(options);
+        return Promise.resolve(this.#wrap(this.#queue.shift()!));
+      });
+    }
+    return tryPark(() => {
+      const { waiter, promise } = park<StreamHandle>('TcpListener.accept', (w) => {
+        const i = this.#waiters.indexOf(w);
+        if (i >= 0) this.#waiters.splice(i, 1);
+      }, options);
+      this.#waiters.push(waiter);
+      if (this.#backoff === undefined) this.#arm();
+      return promise;
+    });
+  }
+
+  tryAccept(): StreamHandle {
+    if (this.#closed) throw new SocketClosed('the listener is closed');
+    if (this.#queue.length === 0 && !this.#drain()) throw new WouldBlock('accept');
+    if (this.#queue.length === 0) throw new WouldBlock('accept');
+    return this.#wrap(this.#queue.shift()!);
+  }
+
+  localAddress(): RawAddress {
+    if (this.#closed) throw new SocketClosed('the listener is closed');
+    return (this.#local ??= this.#unix !== null ? { path: this.#unix } : localAddressOf(this.#fd));
+  }
+
+  #ttlOption(): [number, number] {
+    const local = this.localAddress();
+    return 'ip' in local && local.ip.includes(':') ? [C.IPPROTO_IPV6, C.IPV6_UNICAST_HOPS] : [C.IPPROTO_IP, C.IP_TTL];
+  }
+
+  setTtl(ttl: number): void {
+    const [level, name] = this.#ttlOption();
+    check(sys.setSocketOption(this.#fd, level, name, ttl), 'setsockopt');
+  }
+
+  ttl(): number {
+    const [level, name] = this.#ttlOption();
+    return check(sys.getSocketOption(this.#fd, level, name), 'getsockopt');
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#backoff !== undefined) clearTimeout(this.#backoff);
+    const error = new SocketClosed('the listener is closed');
+    for (const w of this.#waiters.splice(0)) w.fail(error);
+    for (const fd of this.#queue.splice(0)) sys.close(fd);
+    try {
+      this.#registration.deregister();
+    } catch {
+      // The reactor already closed.
+    }
+    sys.close(this.#fd);
+  }
+}
+
+function newSocket(family: number, type: number): number {
+  return check(sys.socket(family, type), 'socket');
+}
+
+function closeQuietly(fd: number): void {
+  sys.close(fd);
+}
+
+async function listenOn(family: number, address: Parameters<typeof sys.bind>[1], options: ListenOptions, unix: string | null): Promise<ListenerHandle> {
+  const io = currentIo();
+  const fd = newSocket(family, C.SOCK_STREAM);
+  try {
+    if (family !== C.AF_UNIX) check(sys.setSocketOption(fd, C.SOL_SOCKET, C.SO_REUSEADDR, 1), 'setsockopt');
+    if (family === C.AF_INET6) check(sys.setSocketOption(fd, C.IPPROTO_IPV6, C.IPV6_V6ONLY, options.ipv6Only ? 1 : 0), 'setsockopt');
+    check(sys.bind(fd, address), 'bind');
+    check(sys.listen(fd, options.backlog), 'listen');
+    const registration = io.reactor.register(fd, READABLE);
+    return new NativeListener(fd, registration, (accepted) => io.reactor.register(accepted, READABLE | WRITABLE), io.counters, unix);
+  } catch (error) {
+    closeQuietly(fd);
+    throw error;
+  }
+}
+
+function connectTo(family: number, address: Parameters<typeof sys.connect>[1], label: string, unix: boolean, peer: RawAddress | undefined, options: WaitOptions | undefined): Promise<StreamHandle> {
+  return tryPark(() => {
+    throwIfCancelled(options);
+    const io = currentIo();
+    const fd = newSocket(family, C.SOCK_STREAM);
+    const r = sys.connect(fd, address);
+    if (r < 0 && r !== EINPROGRESS) {
+      closeQuietly(fd);
+      return Promise.reject(osError(r, 'connect'));
+    }
+    let registration: Registration;
+    try {
+      registration = io.reactor.register(fd, READABLE | WRITABLE);
+    } catch (error) {
+      closeQuietly(fd);
+      throw error;
+    }
+    if (r === 0) return Promise.resolve(new NativeStream(fd, registration, unix, peer));
+    let done = false;
+    const cleanup = (): void => {
+      if (done) return;
+      done = true;
+      try {
+        registration.deregister();
+      } catch {
+        // The reactor already closed.
+      }
+      closeQuietly(fd);
+    };
+    const { waiter, promise } = park<StreamHandle>(label, cleanup, options);
+    registration.readiness(WRITABLE).then(
+      () => {
+        if (waiter.settled) return;
+        const error = sys.takeError(fd);
+        if (error < 0) {
+          cleanup();
+          waiter.fail(osError(error, 'connect'));
+          return;
+        }
+        done = true;
+        waiter.wake(new NativeStream(fd, registration, unix, peer));
+      },
+      () => {
+        if (waiter.settled) return;
+        cleanup();
+        waiter.fail(new SocketClosed('the runtime shut down while connecting'));
+      },
+    );
+    return promise;
+  });
+}
+
+const driver: Driver = {
+  name: 'native',
+
+  listenTcp(ip: string, port: number, options: ListenOptions): Promise<ListenerHandle> {
+    const address = ipAddress(ip, port);
+    return listenOn(address.family === 'IPv6' ? C.AF_INET6 : C.AF_INET, address, options, null);
+  },
+
+  connectTcp(ip: string, port: number, options: WaitOptions | undefined): Promise<StreamHandle> {
+    const address = ipAddress(ip, port);
+    return connectTo(address.family === 'IPv6' ? C.AF_INET6 : C.AF_INET, address, 'TcpStream.connect', false, { ip, port }, options);
+  },
+
+  listenUnix(path: string, options: ListenOptions): Promise<ListenerHandle> {
+    return listenOn(C.AF_UNIX, { family: 'unix', path }, options, path);
+  },
+
+  connectUnix(path: string, options: WaitOptions | undefined): Promise<StreamHandle> {
+    return connectTo(C.AF_UNIX, { family: 'unix', path }, 'UnixStream.connect', true, { path }, options);
+  },
+
+  bindUdp: bindFallbackUdp,
+};
 
 export function nativeDriver(): Driver | null {
-  return null;
+  return available ? driver : null;
 }
 
 export function nativeUnavailableReason(): string {
-  return 'the native driver is not implemented yet';
+  return 'the @rt/mio-native addon did not load on this machine';
 }
+

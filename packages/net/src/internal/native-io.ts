@@ -1,0 +1,116 @@
+// Shared pieces of the native driver: the per-runtime reactor, errno helpers, addresses.
+//
+// One Reactor (one epoll instance) per rt runtime, kept as a runtime extension so it is
+// closed when the runtime shuts down; its metrics (and the driver's own counters) appear in
+// `runtime.metrics().drivers`.
+import { constants as osConstants } from 'node:os';
+import { isIPv6 } from 'node:net';
+import { constants, decodeSocketAddress, errnoName, sys } from '@rt/mio-native';
+import type { SocketAddress } from '@rt/mio-native';
+import { Reactor } from '@rt/reactor';
+import { Handle } from '@rt/scheduler';
+import { NetError } from '../errors.js';
+import type { RawAddress } from './driver.js';
+
+export const EAGAIN = -(osConstants.errno.EAGAIN ?? 11);
+export const EINPROGRESS = -(osConstants.errno.EINPROGRESS ?? 115);
+export const EINTR = -(osConstants.errno.EINTR ?? 4);
+export const EMFILE = -(osConstants.errno.EMFILE ?? 24);
+export const ENFILE = -(osConstants.errno.ENFILE ?? 23);
+export const ECONNABORTED = -(osConstants.errno.ECONNABORTED ?? 103);
+export const ENOTCONN = -(osConstants.errno.ENOTCONN ?? 107);
+export const EPIPE = -(osConstants.errno.EPIPE ?? 32);
+
+/** The platform constants the driver uses, looked up once. */
+export const C = {
+  AF_INET: constants['AF_INET']!,
+  AF_INET6: constants['AF_INET6']!,
+  AF_UNIX: constants['AF_UNIX']!,
+  SOCK_STREAM: constants['SOCK_STREAM']!,
+  SOCK_DGRAM: constants['SOCK_DGRAM']!,
+  SOL_SOCKET: constants['SOL_SOCKET']!,
+  SO_REUSEADDR: constants['SO_REUSEADDR']!,
+  SO_KEEPALIVE: constants['SO_KEEPALIVE']!,
+  IPPROTO_TCP: constants['IPPROTO_TCP']!,
+  IPPROTO_IP: constants['IPPROTO_IP']!,
+  IPPROTO_IPV6: constants['IPPROTO_IPV6']!,
+  TCP_NODELAY: constants['TCP_NODELAY']!,
+  TCP_KEEPIDLE: constants['TCP_KEEPIDLE']!,
+  IPV6_V6ONLY: constants['IPV6_V6ONLY']!,
+  IPV6_UNICAST_HOPS: constants['IPV6_UNICAST_HOPS']!,
+  IP_TTL: constants['IP_TTL']!,
+  MSG_PEEK: constants['MSG_PEEK']!,
+};
+
+/** Counters the native driver adds to the runtime's metrics. */
+export interface NativeCounters {
+  /** accept() failures that were retried (EMFILE, ENFILE, ECONNABORTED, …). */
+  acceptErrors: number;
+  /** Back-offs taken because the process or system ran out of fds. */
+  acceptBackoffs: number;
+}
+
+interface NativeExtension {
+  readonly reactor: Reactor;
+  readonly counters: NativeCounters;
+  shutdown(): void;
+  metrics(): Record<string, unknown>;
+}
+
+const KEY = Symbol('@rt/net native driver');
+
+/** The reactor of the current runtime (created on first use). */
+export function currentIo(): NativeExtension {
+  return Handle.current().extension(KEY, (): NativeExtension => {
+    const reactor = new Reactor();
+    const counters: NativeCounters = { acceptErrors: 0, acceptBackoffs: 0 };
+    return {
+      reactor,
+      counters,
+      shutdown: () => reactor.close(),
+      metrics: () => ({ driver: 'native', ...reactor.metrics(), ...counters }),
+    };
+  });
+}
+
+/** A NetError from a negative errno. */
+export function osError(result: number, syscall: string): NetError {
+  let name: string;
+  try {
+    name = errnoName(result);
+  } catch {
+    name = `errno ${result}`;
+  }
+  return new NetError(name, syscall);
+}
+
+/** Throws a NetError for a negative result, else returns it. */
+export function check(result: number, syscall: string): number {
+  if (result < 0) throw osError(result, syscall);
+  return result;
+}
+
+export function ipAddress(ip: string, port: number): SocketAddress {
+  return isIPv6(ip) ? { family: 'IPv6', address: ip, port } : { family: 'IPv4', address: ip, port };
+}
+
+const nameScratch = Buffer.alloc(128);
+
+function toRaw(a: SocketAddress): RawAddress {
+  if (a.family === 'unix') return { path: a.path };
+  return { ip: a.address, port: a.port };
+}
+
+export function localAddressOf(fd: number): RawAddress {
+  const length = check(sys.getSocketName(fd, nameScratch), 'getsockname');
+  return toRaw(decodeSocketAddress(nameScratch, length));
+}
+
+export function peerAddressOf(fd: number): RawAddress {
+  const length = check(sys.getPeerName(fd, nameScratch), 'getpeername');
+  return toRaw(decodeSocketAddress(nameScratch, length));
+}
+
+export function decodeRaw(bytes: Uint8Array, length: number): RawAddress {
+  return toRaw(decodeSocketAddress(bytes, length));
+}

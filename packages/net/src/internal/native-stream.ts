@@ -1,0 +1,379 @@
+// The native stream: a non-blocking socket fd registered (edge-triggered) with the runtime's
+// reactor. How a read works, the hot path:
+//
+// 1. If no reader is queued and the cached readiness says READABLE, call read(2) straight
+//    into the caller's buffer. A result other than EAGAIN completes the read at once (no
+//    allocation besides the resolved promise). EAGAIN clears the readiness, guarded by the
+//    reactor tick of the event it was read under, so an event that arrived in between is
+//    never lost; a short read clears it too (the kernel buffer was drained: Tokio does this).
+// 2. Otherwise the reader parks (FIFO) and ONE readiness wait per direction is armed with
+//    the reactor. When it fires, queued readers are served in order until the socket says
+//    EAGAIN again, then the wait is re-armed.
+//
+// Writes mirror reads with WRITABLE and write(2)/writev(2) (MSG_NOSIGNAL in the addon, so
+// no SIGPIPE); nothing is buffered in user space, so `flush` has nothing to do.
+import { sys } from '@rt/mio-native';
+import type { Registration } from '@rt/reactor';
+import { coop, park, throwIfCancelled } from '@rt/scheduler';
+import type { WaitOptions, Waiter } from '@rt/scheduler';
+import { NetError, SocketClosed, WouldBlock } from '../errors.js';
+import { READABLE, WRITABLE } from './driver.js';
+import type { RawAddress, StreamHandle } from './driver.js';
+import { tryPark } from './fallback-stream.js';
+import { C, EAGAIN, ENOTCONN, EPIPE, check, localAddressOf, osError, peerAddressOf } from './native-io.js';
+
+const peekAddress = Buffer.alloc(128);
+const MAX_IOV = 64;
+
+interface Reader {
+  waiter: Waiter<number>;
+  buf: Uint8Array | null;
+  peek: boolean;
+}
+
+interface Writer {
+  waiter: Waiter<number>;
+  bufs: readonly Uint8Array[] | null;
+}
+
+function removeFrom<T extends { waiter: unknown }>(list: T[], waiter: unknown): void {
+  const i = list.findIndex((entry) => entry.waiter === waiter);
+  if (i >= 0) list.splice(i, 1);
+}
+
+export class NativeStream implements StreamHandle {
+  readonly driver = 'native' as const;
+  readonly #fd: number;
+  readonly #registration: Registration;
+  readonly #readers: Reader[] = [];
+  readonly #writers: Writer[] = [];
+  readonly #unix: boolean;
+  #readArmed = false;
+  #writeArmed = false;
+  #closed = false;
+  #writeShut = false;
+  #noDelay = false;
+  #local: RawAddress | undefined;
+  #peer: RawAddress | undefined;
+
+  readonly #onReadable = (): void => {
+    this.#readArmed = false;
+    this.#serveReaders();
+  };
+
+  readonly #onWritable = (): void => {
+    this.#writeArmed = false;
+    this.#serveWriters();
+  };
+
+  readonly #onWaitFailed = (): void => {
+    // The registration was deregistered (close() or the runtime shut down).
+    this.#readArmed = false;
+    this.#writeArmed = false;
+    this.#failAll(new SocketClosed(this.#closed ? 'the socket is closed' : 'the runtime shut down: its I/O driver is closed'));
+  };
+
+  constructor(fd: number, registration: Registration, unix: boolean, peer?: RawAddress) {
+    this.#fd = fd;
+    this.#registration = registration;
+    this.#unix = unix;
+    this.#peer = peer;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** A read syscall under cached readiness; EAGAIN when not ready (readiness cleared). */
+  #tryReadRaw(buf: Uint8Array, peek: boolean): number {
+    const registration = this.#registration;
+    const event = registration.tryReadiness(READABLE);
+    if (event === null) return EAGAIN;
+    const n = peek ? sys.recvFrom(this.#fd, buf, 0, buf.length, peekAddress, C.MSG_PEEK) : sys.read(this.#fd, buf, 0, buf.length);
+    if (n === EAGAIN || (n > 0 && n < buf.length && !peek)) registration.clearReadiness(event);
+    return n;
+  }
+
+  #tryWriteRaw(bufs: readonly Uint8Array[]): number {
+    const registration = this.#registration;
+    const event = registration.tryReadiness(WRITABLE);
+    if (event === null) return EAGAIN;
+    let n: number;
+    let wanted: number;
+    if (bufs.length === 1) {
+      const b = bufs[0]!;
+      wanted = b.length;
+      n = sys.write(this.#fd, b, 0, b.length);
+    } else {
+      const list = bufs.length > MAX_IOV ? bufs.slice(0, MAX_IOV) : bufs;
+      wanted = 0;
+      for (const b of list) wanted += b.length;
+      n = sys.writev(this.#fd, list);
+    }
+    if (n === EAGAIN || (n >= 0 && n < wanted)) registration.clearReadiness(event);
+    return n;
+  }
+
+  #armRead(): void {
+    if (this.#readArmed || this.#closed) return;
+    this.#readArmed = true;
+    this.#registration.readiness(READABLE).then(this.#onReadable, this.#onWaitFailed);
+  }
+
+  #armWrite(): void {
+    if (this.#writeArmed || this.#closed) return;
+    this.#writeArmed = true;
+    this.#registration.readiness(WRITABLE).then(this.#onWritable, this.#onWaitFailed);
+  }
+
+  #serveReaders(): void {
+    const readers = this.#readers;
+    while (readers.length > 0) {
+      const reader = readers[0]!;
+      if (reader.waiter.settled) {
+        readers.shift();
+        continue;
+      }
+      if (reader.buf === null) {
+        if (this.#registration.tryReadiness(READABLE) === null) break;
+        readers.shift();
+        reader.waiter.wake(READABLE);
+        continue;
+      }
+      const n = this.#tryReadRaw(reader.buf, reader.peek);
+      if (n === EAGAIN) break;
+      readers.shift();
+      if (n >= 0) reader.waiter.wake(n);
+      else reader.waiter.fail(osError(n, reader.peek ? 'recv' : 'read'));
+    }
+    if (readers.length > 0) this.#armRead();
+  }
+
+  #serveWriters(): void {
+    const writers = this.#writers;
+    while (writers.length > 0) {
+      const writer = writers[0]!;
+      if (writer.waiter.settled) {
+        writers.shift();
+        continue;
+      }
+      if (writer.bufs === null) {
+        if (this.#registration.tryReadiness(WRITABLE) === null) break;
+        writers.shift();
+        writer.waiter.wake(WRITABLE);
+        continue;
+      }
+      const n = this.#tryWriteRaw(writer.bufs);
+      if (n === EAGAIN) break;
+      writers.shift();
+      if (n >= 0) writer.waiter.wake(n);
+      else writer.waiter.fail(this.#writeError(n));
+    }
+    if (writers.length > 0) this.#armWrite();
+  }
+
+  #writeError(n: number): NetError {
+    const error = osError(n, 'write');
+    return this.#writeShut && error.errno === 'EPIPE'
+      ? new NetError('EPIPE', 'write', 'write after shutdown(): the writing side is closed')
+      : error;
+  }
+
+  read(buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number> {
+    if (this.#closed) return Promise.reject(new SocketClosed());
+    if (this.#readers.length === 0) {
+      const y = coop();
+      if (y !== undefined) return y.then(() => this.read(buf, peek, options));
+      try {
+        throwIfCancelled(options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (buf.length === 0) return Promise.resolve(0);
+      const n = this.#tryReadRaw(buf, peek);
+      if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(osError(n, peek ? 'recv' : 'read'));
+    }
+    return tryPark(() => {
+      const { waiter, promise } = park<number>(peek ? 'TcpStream.peek' : 'TcpStream.read', (w) => removeFrom(this.#readers, w), options);
+      this.#readers.push({ waiter, buf, peek });
+      this.#armRead();
+      return promise;
+    });
+  }
+
+  tryRead(buf: Uint8Array): number {
+    if (this.#closed) throw new SocketClosed();
+    if (this.#readers.length > 0) throw new WouldBlock('read');
+    const n = this.#tryReadRaw(buf, false);
+    if (n === EAGAIN) throw new WouldBlock('read');
+    return check(n, 'read');
+  }
+
+  ready(interest: number, options: WaitOptions | undefined): Promise<number> {
+    if (this.#closed) return Promise.reject(new SocketClosed());
+    const registration = this.#registration;
+    const found =
+      (interest & READABLE && registration.tryReadiness(READABLE) !== null ? READABLE : 0) |
+      (interest & WRITABLE && registration.tryReadiness(WRITABLE) !== null ? WRITABLE : 0);
+    if (found !== 0) {
+      const y = coop();
+      if (y !== undefined) return y.then(() => this.ready(interest, options));
+      return tryPark(() => {
+        throwIfCancelled(options);
+        return Promise.resolve(found);
+      });
+    }
+    return tryPark(() => {
+      const { waiter, promise } = park<number>('TcpStream.ready', (w) => {
+        removeFrom(this.#readers, w);
+        removeFrom(this.#writers, w);
+      }, options);
+      if (interest & READABLE) {
+        this.#readers.push({ waiter, buf: null, peek: false });
+        this.#armRead();
+      }
+      if (interest & WRITABLE) {
+        this.#writers.push({ waiter, bufs: null });
+        this.#armWrite();
+      }
+      return promise;
+    });
+  }
+
+  write(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
+    return this.#write([buf], options);
+  }
+
+  writev(buffers: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number> {
+    return this.#write(buffers, options);
+  }
+
+  #write(bufs: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number> {
+    if (this.#closed) return Promise.reject(new SocketClosed());
+    if (this.#writers.length === 0) {
+      const y = coop();
+      if (y !== undefined) return y.then(() => this.#write(bufs, options));
+      try {
+        throwIfCancelled(options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (bufs.length === 0 || (bufs.length === 1 && bufs[0]!.length === 0)) {
+        return this.#writeShut ? Promise.reject(this.#writeError(EPIPE)) : Promise.resolve(0);
+      }
+      const n = this.#tryWriteRaw(bufs);
+      if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(this.#writeError(n));
+    }
+    return tryPark(() => {
+      const { waiter, promise } = park<number>('TcpStream.write', (w) => removeFrom(this.#writers, w), options);
+      this.#writers.push({ waiter, bufs });
+      this.#armWrite();
+      return promise;
+    });
+  }
+
+  tryWrite(buf: Uint8Array): number {
+    if (this.#closed) throw new SocketClosed();
+    if (this.#writers.length > 0) throw new WouldBlock('write');
+    const n = this.#tryWriteRaw([buf]);
+    if (n === EAGAIN) throw new WouldBlock('write');
+    if (n < 0) throw this.#writeError(n);
+    return n;
+  }
+
+  flush(options: WaitOptions | undefined): Promise<void> {
+    if (this.#closed) return Promise.reject(new SocketClosed());
+    return tryPark(() => {
+      throwIfCancelled(options);
+      return Promise.resolve();
+    });
+  }
+
+  shutdown(options: WaitOptions | undefined): Promise<void> {
+    if (this.#closed) return Promise.reject(new SocketClosed());
+    return tryPark(() => {
+      throwIfCancelled(options);
+      if (!this.#writeShut) {
+        this.#writeShut = true;
+        const r = sys.shutdown(this.#fd, 'write');
+        if (r < 0 && r !== ENOTCONN) return Promise.reject(osError(r, 'shutdown'));
+      }
+      return Promise.resolve();
+    });
+  }
+
+  #failAll(error: Error): void {
+    for (const r of this.#readers.splice(0)) r.waiter.fail(error);
+    for (const w of this.#writers.splice(0)) w.waiter.fail(error);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#failAll(new SocketClosed());
+    try {
+      this.#registration.deregister();
+    } catch {
+      // Already deregistered (the reactor closed): the fd is still ours to close.
+    }
+    sys.close(this.#fd);
+  }
+
+  #checkOpen(): number {
+    if (this.#closed) throw new SocketClosed();
+    return this.#fd;
+  }
+
+  setNoDelay(flag: boolean): void {
+    if (this.#unix) return;
+    check(sys.setSocketOption(this.#checkOpen(), C.IPPROTO_TCP, C.TCP_NODELAY, flag ? 1 : 0), 'setsockopt');
+    this.#noDelay = flag;
+  }
+
+  noDelay(): boolean {
+    if (this.#unix) return false;
+    this.#checkOpen();
+    return this.#noDelay;
+  }
+
+  setKeepAlive(enable: boolean, initialDelayMs: number): void {
+    const fd = this.#checkOpen();
+    check(sys.setSocketOption(fd, C.SOL_SOCKET, C.SO_KEEPALIVE, enable ? 1 : 0), 'setsockopt');
+    if (enable && initialDelayMs > 0 && !this.#unix) {
+      check(sys.setSocketOption(fd, C.IPPROTO_TCP, C.TCP_KEEPIDLE, Math.max(1, Math.floor(initialDelayMs / 1000))), 'setsockopt');
+    }
+  }
+
+  setLinger(seconds: number | null): void {
+    check(sys.setLinger(this.#checkOpen(), seconds), 'setsockopt');
+  }
+
+  linger(): number | null {
+    return sys.getLinger(this.#checkOpen());
+  }
+
+  #ttlOption(): [number, number] {
+    const local = this.localAddress();
+    return 'ip' in local && local.ip.includes(':') ? [C.IPPROTO_IPV6, C.IPV6_UNICAST_HOPS] : [C.IPPROTO_IP, C.IP_TTL];
+  }
+
+  setTtl(ttl: number): void {
+    const [level, name] = this.#ttlOption();
+    check(sys.setSocketOption(this.#checkOpen(), level, name, ttl), 'setsockopt');
+  }
+
+  ttl(): number {
+    const [level, name] = this.#ttlOption();
+    return check(sys.getSocketOption(this.#checkOpen(), level, name), 'getsockopt');
+  }
+
+  localAddress(): RawAddress {
+    const fd = this.#checkOpen();
+    return (this.#local ??= localAddressOf(fd));
+  }
+
+  peerAddress(): RawAddress {
+    const fd = this.#checkOpen();
+    return (this.#peer ??= peerAddressOf(fd));
+  }
+}
