@@ -53,6 +53,8 @@ export { TcpListener } from './tcp-listener.js';
 export type { BindOptions } from './tcp-listener.js';
 export { TcpStream } from './tcp-stream.js';
 export type { ConnectOptions } from './tcp-stream.js';
+export { UdpSocket } from './udp-socket.js';
+export type { UdpBindOptions } from './udp-socket.js';
 export { ReadHalf, WriteHalf, OwnedReadHalf, OwnedWriteHalf } from './split.js';
 export type { Interest, Ready } from './internal/stream-core.js';
 export type { DriverName } from './internal/driver.js';

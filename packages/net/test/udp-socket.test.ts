@@ -1,0 +1,105 @@
+import { Cancelled } from '@rt/scheduler';
+import { settle, track } from '@rt/scheduler/testing';
+import { NetError, SocketClosed, UdpSocket, WouldBlock } from '@rt/net';
+import { drivers } from './support/drivers.js';
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+const str = (b: Uint8Array, n: number): string => Buffer.from(b.subarray(0, n)).toString();
+
+describe.each(drivers)('UdpSocket (%s driver)', (driver) => {
+  it('sends and receives datagrams with sendTo/recvFrom', async () => {
+    await using a = await UdpSocket.bind('127.0.0.1:0', { driver });
+    await using b = await UdpSocket.bind('127.0.0.1:0', { driver });
+    expect(await a.sendTo(text('ping'), b.localAddr())).toBe(4);
+    const buf = new Uint8Array(64);
+    const [n, from] = await b.recvFrom(buf);
+    expect(str(buf, n)).toBe('ping');
+    expect(from.toString()).toBe(a.localAddr().toString());
+    await b.sendTo(buf.subarray(0, n), from);
+    expect(str(buf, await a.recv(buf))).toBe('ping');
+  });
+
+  it('works over IPv6 loopback', async () => {
+    await using a = await UdpSocket.bind('[::1]:0', { driver });
+    await using b = await UdpSocket.bind({ host: '::1', port: 0 }, { driver });
+    await a.sendTo(text('v6'), b.localAddr());
+    const buf = new Uint8Array(8);
+    const [n, from] = await b.recvFrom(buf);
+    expect(str(buf, n)).toBe('v6');
+    expect(from.family).toBe('IPv6');
+  });
+
+  it('send/recv after connect, peerAddr, and EDESTADDRREQ before connect', async () => {
+    await using a = await UdpSocket.bind('127.0.0.1:0', { driver });
+    await using b = await UdpSocket.bind('127.0.0.1:0', { driver });
+    await expect(a.send(text('x'))).rejects.toBeInstanceOf(NetError);
+    expect(() => a.peerAddr()).toThrow(NetError);
+    await a.connect(b.localAddr());
+    expect(a.peerAddr().toString()).toBe(b.localAddr().toString());
+    await a.send(text('hello'));
+    const buf = new Uint8Array(3);
+    // Truncated to the buffer.
+    expect(await b.recv(buf)).toBe(3);
+    expect(str(buf, 3)).toBe('hel');
+  });
+
+  it('peeks without consuming', async () => {
+    await using a = await UdpSocket.bind('127.0.0.1:0', { driver });
+    await using b = await UdpSocket.bind('127.0.0.1:0', { driver });
+    await a.sendTo(text('one'), b.localAddr());
+    await a.sendTo(text('two'), b.localAddr());
+    const buf = new Uint8Array(8);
+    const [n] = await b.peekFrom(buf);
+    expect(str(buf, n)).toBe('one');
+    expect(str(buf, await b.peek(buf))).toBe('one');
+    expect(str(buf, await b.recv(buf))).toBe('one');
+    expect(str(buf, await b.recv(buf))).toBe('two');
+  });
+
+  it('loses no datagram when a receive is aborted', async () => {
+    await using a = await UdpSocket.bind('127.0.0.1:0', { driver });
+    await using b = await UdpSocket.bind('127.0.0.1:0', { driver });
+    const controller = new AbortController();
+    const parked = track(b.recv(new Uint8Array(8), { signal: controller.signal }));
+    await settle();
+    expect(parked.isPending()).toBe(true);
+    controller.abort();
+    await settle();
+    expect(parked.error).toBeInstanceOf(Cancelled);
+    await a.sendTo(text('kept'), b.localAddr());
+    const buf = new Uint8Array(8);
+    expect(str(buf, await b.recv(buf))).toBe('kept');
+  });
+
+  it('tryRecv throws WouldBlock when empty and reads after readable()', async () => {
+    await using a = await UdpSocket.bind('127.0.0.1:0', { driver });
+    await using b = await UdpSocket.bind('127.0.0.1:0', { driver });
+    const buf = new Uint8Array(8);
+    expect(() => b.tryRecv(buf)).toThrow(WouldBlock);
+    a.trySendTo(text('now'), b.localAddr());
+    await b.readable();
+    const [n, from] = b.tryRecvFrom(buf);
+    expect(str(buf, n)).toBe('now');
+    expect(from.port).toBe(a.localAddr().port);
+    await b.writable();
+  });
+
+  it('fails parked receives with SocketClosed on close', async () => {
+    const b = await UdpSocket.bind('127.0.0.1:0', { driver });
+    const parked = track(b.recv(new Uint8Array(8)));
+    await settle();
+    b.close();
+    await settle();
+    expect(parked.error).toBeInstanceOf(SocketClosed);
+    await expect(b.recv(new Uint8Array(8))).rejects.toBeInstanceOf(SocketClosed);
+  });
+
+  it('rejects bad input at once', async () => {
+    await expect(UdpSocket.bind('127.0.0.1', { driver })).rejects.toThrow(TypeError);
+    await using a = await UdpSocket.bind('127.0.0.1:0', { driver });
+    await expect(a.sendTo('x' as unknown as Uint8Array, '127.0.0.1:9')).rejects.toThrow(TypeError);
+    expect(() => a.setTtl(300)).toThrow(RangeError);
+    a.setTtl(64);
+    a.setBroadcast(true);
+  });
+});
