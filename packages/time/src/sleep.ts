@@ -112,14 +112,15 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     if (parked !== null) return parked.promise;
     const driver = this.driver;
     try {
-      throwIfCancelled(options);
       if (this.disposed) throw new Cancelled('sleep: this Sleep was disposed of');
       if (driver.shut) throw driver.shutdownError();
       const now = driver.now();
       if (this.when <= now) {
+        throwIfCancelled(options);
         driver.remove(this);
         return coop() ?? RESOLVED;
       }
+      // From here on `park` checks for cancellation itself (and throws Cancelled).
       if (!this.linked) driver.insert(this, this.when, now);
       // Outside any task and without a signal nothing can cancel the wait: skip park's
       // machinery (the common case of plain Node code awaiting many timers).
