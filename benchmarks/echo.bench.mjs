@@ -7,7 +7,7 @@
 // Prints, per server and per (connections × message size): messages/s, p50/p99 round
 // trip, server CPU per message (from /proc/<pid>/stat), and the ratio to `net`.
 //
-//   node benchmarks/echo.bench.mjs            full run (~1 min)
+//   node benchmarks/echo.bench.mjs            full run (~100 s)
 //   RT_BENCH_QUICK=1 node benchmarks/echo.bench.mjs   or  --quick   (~15 s)
 //   RT_ECHO_CONFIGS=1x64,64x16384 node benchmarks/echo.bench.mjs   chosen cells only
 //
@@ -46,11 +46,11 @@ const configs = process.env['RT_ECHO_CONFIGS']
   : quick
     ? [[1, 64], [64, 64], [64, 16384]]
     : [[1, 64], [16, 64], [64, 64], [1, 16384], [16, 16384], [64, 16384]];
-const warmupMs = quick ? 300 : 500;
-const measureMs = quick ? 1000 : 2000;
+const warmupMs = quick ? 300 : 300;
+const measureMs = quick ? 1000 : 1500;
 // Each cell runs this many rounds (net, rt, C, net, rt, C, …) and keeps each server's best
 // round: the machine is shared, and other load only ever makes a server look slower.
-const rounds = Number(process.env['RT_ECHO_ROUNDS'] ?? (quick ? 1 : 2));
+const rounds = Number(process.env['RT_ECHO_ROUNDS'] ?? (quick ? 1 : 3));
 
 function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -230,33 +230,28 @@ static napi_value mio_poll_create(napi_env env, napi_callback_info info) {
   int epfd = epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0) return mio_int(env, -errno);
   mio_poll* p = calloc(1, sizeof(*p));
-  p->capacity = (uint32_t)(length / 2);
-  p->scratch = calloc(p->capacity, sizeof(struct epoll_event));
-  if (!p->scratch) {
+  struct epoll_event* scratch = calloc(length / 2, sizeof(struct epoll_event));
+  int r = (p && scratch) ? uv_poll_init(loop, &p->handle, epfd) : -ENOMEM;
+  if (r != 0) {
     close(epfd);
+    free(scratch);
     free(p);
-    return mio_int(env, -ENOMEM);
+    return mio_int(env, r); /* libuv errors are negative errnos on Unix */
   }
+  p->capacity = (uint32_t)(length / 2);
+  p->scratch = scratch;
   p->epfd = epfd;
   p->out = data;
   p->env = env;
+  p->handle.data = p;
   napi_create_reference(env, argv[0], 1, &p->out_ref);
   napi_create_reference(env, argv[1], 1, &p->callback_ref);
   napi_create_reference(env, argv[2], 1, &p->receiver_ref);
   napi_value name;
   napi_create_string_utf8(env, "rt.mio.poll", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, argv[2], name, &p->async_context);
-  int r = uv_poll_init(loop, &p->handle, epfd);
-  if (r == 0) {
-    p->handle.data = p;
-    r = uv_poll_start(&p->handle, UV_READABLE, mio_poll_on_uv);
-    uv_unref((uv_handle_t*)&p->handle);
-  } else {
-    close(epfd);
-    free(p->scratch);
-    free(p);
-    return mio_int(env, r); /* libuv errors are already negative errnos on Unix */
-  }
+  uv_poll_start(&p->handle, UV_READABLE, mio_poll_on_uv);
+  uv_unref((uv_handle_t*)&p->handle);
   napi_add_async_cleanup_hook(env, mio_poll_cleanup_hook, p, &p->cleanup_hook);
   napi_value ext;
   napi_create_external(env, p, NULL, NULL, &ext);
