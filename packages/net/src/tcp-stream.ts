@@ -1,15 +1,12 @@
 import type { WaitOptions } from '@rt/scheduler';
-import { ConnectError, NetError, SocketClosed } from './errors.js';
+import { ConnectError, NetError } from './errors.js';
 import type { ConnectAttempt } from './errors.js';
+import { ByteStream } from './internal/byte-stream.js';
 import type { DriverName, RawAddress, StreamHandle } from './internal/driver.js';
-import { READABLE, WRITABLE } from './internal/driver.js';
 import { driverFor } from './internal/select-driver.js';
-import { StreamCore, checkBuffer, checkBuffers, interestBits, readyOf, writeAllTo } from './internal/stream-core.js';
-import type { Interest, Ready } from './internal/stream-core.js';
 import { resolve } from './lookup-host.js';
 import { SocketAddr, describe, toHostPort } from './socket-addr.js';
 import type { ToSocketAddrs } from './socket-addr.js';
-import { OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf } from './split.js';
 
 /** Options of {@link TcpStream.connect}. */
 export interface ConnectOptions extends WaitOptions {
@@ -55,15 +52,18 @@ export function toSocketAddr(raw: RawAddress): SocketAddr {
  * const n = await stream.read(buf); // 0 would mean the peer closed
  * ```
  */
-export class TcpStream {
-  readonly #core: StreamCore;
-
+export class TcpStream extends ByteStream {
   /** @internal Use {@link TcpStream.connect} or {@link TcpListener.accept}. */
   constructor(handle: StreamHandle) {
     if (typeof handle !== 'object' || handle === null || typeof (handle as { read?: unknown }).read !== 'function') {
       throw new TypeError('TcpStream cannot be constructed directly: use TcpStream.connect() or TcpListener.accept()');
     }
-    this.#core = new StreamCore(handle);
+    super(handle);
+  }
+
+  /** @internal */
+  protected wrap(handle: StreamHandle): this {
+    return new TcpStream(handle) as this;
   }
 
   /**
@@ -93,222 +93,6 @@ export class TcpStream {
   }
 
   /**
-   * Reads up to `buf.length` bytes into the front of `buf`, waiting until at least one is
-   * available; resolves with the count, `0` at end of stream (the peer shut down its
-   * writing side) or for an empty `buf`.
-   *
-   * **Cancellation:** cancel safe: on abort no byte was consumed.
-   *
-   * **Errors:** {@link NetError} (`ERR_RT_CONNECTION_RESET`, …) once, after the bytes that
-   * arrived before the error; {@link SocketClosed} after `close()`; `Cancelled`.
-   *
-   * **Example:**
-   * ```ts
-   * const n = await stream.read(buf);
-   * if (n === 0) console.log('peer closed');
-   * ```
-   */
-  read(buf: Uint8Array, options?: WaitOptions): Promise<number> {
-    checkBuffer(buf, 'TcpStream.read');
-    return this.#core.get().read(buf, false, options);
-  }
-
-  /**
-   * Like `read`, but leaves the bytes in the socket: the next `read` or `peek` sees them
-   * again (MSG_PEEK).
-   *
-   * **Cancellation:** cancel safe.
-   *
-   * **Errors:** as `read`.
-   *
-   * **Example:**
-   * ```ts
-   * const n = await stream.peek(buf); // buf[0..n) will be read again
-   * ```
-   */
-  peek(buf: Uint8Array, options?: WaitOptions): Promise<number> {
-    checkBuffer(buf, 'TcpStream.peek');
-    return this.#core.get().read(buf, true, options);
-  }
-
-  /**
-   * Reads what is available now without waiting.
-   *
-   * **Cancellation:** never waits.
-   *
-   * **Errors:** {@link WouldBlock} when nothing is available yet; otherwise as `read`.
-   *
-   * **Example:**
-   * ```ts
-   * await stream.readable();
-   * try { const n = stream.tryRead(buf); } catch (e) { if (!(e instanceof WouldBlock)) throw e; }
-   * ```
-   */
-  tryRead(buf: Uint8Array): number {
-    checkBuffer(buf, 'TcpStream.tryRead');
-    return this.#core.get().tryRead(buf);
-  }
-
-  /**
-   * Waits until the stream is readable (data, end of stream or an error is ready). A
-   * following `tryRead` may still throw `WouldBlock` (another reader was first).
-   *
-   * **Cancellation:** cancel safe.
-   *
-   * **Errors:** {@link SocketClosed}; `Cancelled`.
-   *
-   * **Example:**
-   * ```ts
-   * await stream.readable();
-   * ```
-   */
-  async readable(options?: WaitOptions): Promise<void> {
-    await this.#core.get().ready(READABLE, options);
-  }
-
-  /**
-   * Waits until the stream can accept a write.
-   *
-   * **Cancellation:** cancel safe.
-   *
-   * **Errors:** {@link SocketClosed}; `Cancelled`.
-   *
-   * **Example:**
-   * ```ts
-   * await stream.writable();
-   * stream.tryWrite(bytes);
-   * ```
-   */
-  async writable(options?: WaitOptions): Promise<void> {
-    await this.#core.get().ready(WRITABLE, options);
-  }
-
-  /**
-   * Waits until any of `interest` holds and reports which readiness was found.
-   *
-   * **Cancellation:** cancel safe.
-   *
-   * **Errors:** `TypeError` for an unknown interest; {@link SocketClosed}; `Cancelled`.
-   *
-   * **Example:**
-   * ```ts
-   * const ready = await stream.ready('readable|writable');
-   * if (ready.readable) n = stream.tryRead(buf);
-   * ```
-   */
-  async ready(interest: Interest, options?: WaitOptions): Promise<Ready> {
-    const bits = interestBits(interest);
-    return readyOf(await this.#core.get().ready(bits, options));
-  }
-
-  /**
-   * Writes some of `buf` (at least one byte), waiting until the socket can take it; resolves
-   * with how many bytes were accepted. `buf` may be reused as soon as the promise settles.
-   *
-   * **Cancellation:** cancel safe: on abort nothing was written.
-   *
-   * **Errors:** {@link NetError} `ERR_RT_BROKEN_PIPE` after `shutdown()` or once the peer
-   * is gone, `ERR_RT_CONNECTION_RESET` after a reset; {@link SocketClosed}; `Cancelled`.
-   * Never raises SIGPIPE.
-   *
-   * **Example:**
-   * ```ts
-   * const n = await stream.write(bytes); // maybe fewer than bytes.length: see writeAll
-   * ```
-   */
-  write(buf: Uint8Array, options?: WaitOptions): Promise<number> {
-    checkBuffer(buf, 'TcpStream.write');
-    return this.#core.get().write(buf, options);
-  }
-
-  /**
-   * Writes from several buffers in order (gather write); resolves with the total accepted.
-   *
-   * **Cancellation:** cancel safe.
-   *
-   * **Errors:** as `write`.
-   *
-   * **Example:**
-   * ```ts
-   * await stream.writev([header, body]);
-   * ```
-   */
-  writev(buffers: readonly Uint8Array[], options?: WaitOptions): Promise<number> {
-    checkBuffers(buffers, 'TcpStream.writev');
-    return this.#core.get().writev(buffers, options);
-  }
-
-  /**
-   * Writes without waiting; resolves nothing, returns the count accepted.
-   *
-   * **Cancellation:** never waits.
-   *
-   * **Errors:** {@link WouldBlock} when the socket cannot take bytes now; otherwise as `write`.
-   *
-   * **Example:**
-   * ```ts
-   * const n = stream.tryWrite(bytes);
-   * ```
-   */
-  tryWrite(buf: Uint8Array): number {
-    checkBuffer(buf, 'TcpStream.tryWrite');
-    return this.#core.get().tryWrite(buf);
-  }
-
-  /**
-   * Writes all of `buf`, waiting as needed (Tokio's `write_all`).
-   *
-   * **Cancellation:** not cancel safe: on abort an unknown prefix of `buf` was written.
-   *
-   * **Errors:** as `write`.
-   *
-   * **Example:**
-   * ```ts
-   * await stream.writeAll(new TextEncoder().encode('hello\n'));
-   * ```
-   */
-  writeAll(buf: Uint8Array, options?: WaitOptions): Promise<void> {
-    checkBuffer(buf, 'TcpStream.writeAll');
-    return writeAllTo(this.#core.get(), buf, options);
-  }
-
-  /**
-   * Resolves once every byte accepted by `write` has been handed to the kernel.
-   *
-   * **Cancellation:** cancel safe: call it again to finish.
-   *
-   * **Errors:** {@link SocketClosed}; `Cancelled`.
-   *
-   * **Example:**
-   * ```ts
-   * await stream.flush();
-   * ```
-   */
-  flush(options?: WaitOptions): Promise<void> {
-    return this.#core.get().flush(options);
-  }
-
-  /**
-   * Flushes, then shuts down the writing side: the peer reads end of stream, and this
-   * stream can still read. Idempotent. Later writes fail with `ERR_RT_BROKEN_PIPE`.
-   *
-   * **Cancellation:** cancel safe: an abort while flushing leaves the stream open for
-   * writing; call `shutdown` again.
-   *
-   * **Errors:** {@link SocketClosed}; `Cancelled`.
-   *
-   * **Example:**
-   * ```ts
-   * await stream.writeAll(request);
-   * await stream.shutdown();
-   * const reply = await readToEnd(stream);
-   * ```
-   */
-  shutdown(options?: WaitOptions): Promise<void> {
-    return this.#core.get().shutdown(options);
-  }
-
-  /**
    * Enables or disables Nagle's algorithm (`TCP_NODELAY`): `true` sends small writes at once.
    *
    * **Cancellation:** not applicable (synchronous). **Errors:** {@link SocketClosed}.
@@ -320,12 +104,12 @@ export class TcpStream {
    */
   setNoDelay(noDelay: boolean): void {
     if (typeof noDelay !== 'boolean') throw new TypeError(`setNoDelay: expected a boolean, got ${describe(noDelay)}`);
-    this.#core.get().setNoDelay(noDelay);
+    this.core.get().setNoDelay(noDelay);
   }
 
   /** Whether `TCP_NODELAY` is set. See {@link TcpStream.setNoDelay}. */
   noDelay(): boolean {
-    return this.#core.get().noDelay();
+    return this.core.get().noDelay();
   }
 
   /**
@@ -347,12 +131,12 @@ export class TcpStream {
     if (seconds !== null && (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0)) {
       throw new RangeError(`setLinger: seconds must be null or an integer >= 0, got ${describe(seconds)}`);
     }
-    this.#core.get().setLinger(seconds);
+    this.core.get().setLinger(seconds);
   }
 
   /** The `SO_LINGER` setting (`null`: off). See {@link TcpStream.setLinger}. */
   linger(): number | null {
-    return this.#core.get().linger();
+    return this.core.get().linger();
   }
 
   /**
@@ -372,7 +156,7 @@ export class TcpStream {
     if (typeof initialDelayMs !== 'number' || !Number.isFinite(initialDelayMs) || initialDelayMs < 0) {
       throw new RangeError(`setKeepAlive: initialDelayMs must be a number >= 0, got ${describe(initialDelayMs)}`);
     }
-    this.#core.get().setKeepAlive(enable, initialDelayMs);
+    this.core.get().setKeepAlive(enable, initialDelayMs);
   }
 
   /**
@@ -388,12 +172,12 @@ export class TcpStream {
    */
   setTtl(ttl: number): void {
     checkTtl(ttl, 'setTtl');
-    this.#core.get().setTtl(ttl);
+    this.core.get().setTtl(ttl);
   }
 
   /** The IP time-to-live. See {@link TcpStream.setTtl}. */
   ttl(): number {
-    return this.#core.get().ttl();
+    return this.core.get().ttl();
   }
 
   /**
@@ -407,7 +191,7 @@ export class TcpStream {
    * ```
    */
   localAddr(): SocketAddr {
-    return toSocketAddr(this.#core.get().localAddress());
+    return toSocketAddr(this.core.get().localAddress());
   }
 
   /**
@@ -421,75 +205,9 @@ export class TcpStream {
    * ```
    */
   peerAddr(): SocketAddr {
-    return toSocketAddr(this.#core.get().peerAddress());
+    return toSocketAddr(this.core.get().peerAddress());
   }
 
-  /** Which driver moves this stream's bytes: `'native'` (epoll addon) or `'fallback'` (Node `net`). */
-  get driver(): DriverName {
-    return this.#core.handle.driver;
-  }
-
-  /**
-   * Borrows a reader and a writer over this stream, to use from two tasks at once (Tokio's
-   * `split`). The stream stays usable and owns the socket: closing it closes both halves.
-   *
-   * **Cancellation:** not applicable (synchronous). **Errors:** {@link SocketClosed} if the
-   * stream was moved by `intoSplit`.
-   *
-   * **Example:**
-   * ```ts
-   * const [reader, writer] = stream.split();
-   * await Promise.all([copy(reader, stdout), copy(stdin, writer)]);
-   * ```
-   */
-  split(): [ReadHalf, WriteHalf] {
-    const core = this.#core;
-    if (core.moved) throw new SocketClosed('the stream was moved into its halves (intoSplit)');
-    return [new ReadHalf(core), new WriteHalf(core)];
-  }
-
-  /**
-   * Moves the stream into an owned reader and writer (Tokio's `into_split`); this
-   * `TcpStream` is unusable afterwards. Closing (or disposing) the write half shuts down the
-   * writing side; the socket is closed once both halves are closed. `reunite` puts them back
-   * together.
-   *
-   * **Cancellation:** not applicable (synchronous). **Errors:** {@link SocketClosed} if
-   * already moved.
-   *
-   * **Example:**
-   * ```ts
-   * const [reader, writer] = stream.intoSplit();
-   * spawn(() => copy(reader, sink()));
-   * const again: TcpStream = reader.reunite(writer);
-   * ```
-   */
-  intoSplit(): [OwnedReadHalf<TcpStream>, OwnedWriteHalf] {
-    if (this.#core.moved) throw new SocketClosed('the stream was already moved into its halves (intoSplit)');
-    const core = new StreamCore(this.#core.move());
-    core.openHalves = 2;
-    return [new OwnedReadHalf(core, (h) => new TcpStream(h)), new OwnedWriteHalf(core)];
-  }
-
-  /**
-   * Closes the socket now (idempotent). Parked operations reject with {@link SocketClosed}.
-   *
-   * **Cancellation:** not applicable (synchronous). **Errors:** none.
-   *
-   * **Example:**
-   * ```ts
-   * stream.close();
-   * ```
-   */
-  close(): void {
-    if (!this.#core.moved) this.#core.handle.close();
-  }
-
-  /** Closes the stream: `await using stream = await TcpStream.connect(addr)`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    return Promise.resolve();
-  }
 }
 
 /** @internal */

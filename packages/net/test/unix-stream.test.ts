@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cancelled } from '@rt/scheduler';
+import { settle, track } from '@rt/scheduler/testing';
+import { NetError, SocketClosed, UnixListener, UnixStream } from '@rt/net';
+import { drivers, readAll } from './support/drivers.js';
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+let dir: string;
+let counter = 0;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rt-net-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const socketPath = (): string => join(dir, `s${counter++}.sock`);
+
+describe.each(drivers)('UnixStream and UnixListener (%s driver)', (driver) => {
+  it('connects, echoes and half-closes over a path', async () => {
+    const path = socketPath();
+    const listener = await UnixListener.bind(path, { driver });
+    expect(listener.localAddr().path).toBe(path);
+    const client = await UnixStream.connect(path, { driver });
+    const server = await listener.accept();
+    expect(client.peerAddr().path).toBe(path);
+    expect(client.localAddr().path).toBeNull();
+    await client.writeAll(text('over unix'));
+    await client.shutdown();
+    expect((await readAll(server)).toString()).toBe('over unix');
+    await server.writeAll(text('back'));
+    await server.shutdown();
+    expect((await readAll(client)).toString()).toBe('back');
+    client.close();
+    server.close();
+    listener.close();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('fails to connect to a missing path with ERR_RT_NOT_FOUND', async () => {
+    const error = await UnixStream.connect(join(dir, 'missing.sock'), { driver }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetError);
+    expect((error as NetError).code).toBe('ERR_RT_NOT_FOUND');
+  });
+
+  it('fails to bind a path in use with ERR_RT_ADDRESS_IN_USE', async () => {
+    const path = socketPath();
+    await using listener = await UnixListener.bind(path, { driver });
+    await expect(UnixListener.bind(path, { driver })).rejects.toMatchObject({ code: 'ERR_RT_ADDRESS_IN_USE' });
+    expect(listener.closed).toBe(false);
+  });
+
+  it('loses no connection when accept is aborted, and ends iteration on close', async () => {
+    const path = socketPath();
+    const listener = await UnixListener.bind(path, { driver });
+    const controller = new AbortController();
+    const aborted = track(listener.accept({ signal: controller.signal }));
+    await settle();
+    controller.abort();
+    await settle();
+    expect(aborted.error).toBeInstanceOf(Cancelled);
+    const client = await UnixStream.connect(path, { driver });
+    const accepted: UnixStream[] = [];
+    const loop = (async () => {
+      for await (const s of listener) {
+        accepted.push(s);
+        listener.close();
+      }
+    })();
+    await loop;
+    expect(accepted).toHaveLength(1);
+    await expect(listener.accept()).rejects.toBeInstanceOf(SocketClosed);
+    accepted[0]!.close();
+    client.close();
+  });
+
+  it('rejects bad paths at once', async () => {
+    await expect(UnixListener.bind('', { driver })).rejects.toThrow(TypeError);
+    await expect(UnixStream.connect('x'.repeat(200), { driver })).rejects.toThrow(RangeError);
+  });
+
+  if (driver === 'native') {
+    it('pair() makes two connected unnamed sockets', async () => {
+      const [a, b] = UnixStream.pair({ driver });
+      await a.writeAll(text('paired'));
+      await a.shutdown();
+      expect((await readAll(b)).toString()).toBe('paired');
+      expect(a.localAddr().path).toBeNull();
+      a.close();
+      b.close();
+    });
+  } else {
+    it('pair() is refused with ENOTSUP', () => {
+      expect(() => UnixStream.pair({ driver })).toThrow(NetError);
+    });
+  }
+});
