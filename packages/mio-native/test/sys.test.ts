@@ -178,6 +178,36 @@ describeNative('sys', () => {
     sys.close(b);
   });
 
+  it('sends on a connected datagram socket and with a pre-encoded address', () => {
+    const a = sys.socket(constants.AF_INET6, constants.SOCK_DGRAM);
+    const b = sys.socket(constants.AF_INET6, constants.SOCK_DGRAM);
+    sys.bind(a, { family: 'IPv6', address: '::1', port: 0 });
+    sys.bind(b, { family: 'IPv6', address: '::1', port: 0 });
+    const target = { family: 'IPv6', address: '::1', port: localPort(a) } as const;
+    expect(sys.connect(b, target)).toBe(0);
+    expect(sys.sendTo(b, Buffer.from('one'), 0, 3, null)).toBe(3);
+    const encoded = Buffer.alloc(SOCKET_ADDRESS_SIZE);
+    const length = encodeSocketAddress(target, encoded);
+    expect(sys.sendToEncoded(b, Buffer.from('two'), 0, 3, encoded, length)).toBe(3);
+    const buffer = Buffer.alloc(8);
+    const from = Buffer.alloc(SOCKET_ADDRESS_SIZE);
+    const got: string[] = [];
+    waitUntil(() => {
+      const n = sys.recvFrom(a, buffer, 0, 8, from);
+      if (n > 0) got.push(buffer.toString('utf8', 0, n));
+      return got.length === 2;
+    }, 'two datagrams');
+    expect(got).toEqual(['one', 'two']);
+    expect(decodeSocketAddress(from)).toMatchObject({ family: 'IPv6', address: '::1', port: localPort(b) });
+    const option = Buffer.alloc(4);
+    expect(sys.getSocketOptionBytes(a, constants.SOL_SOCKET, constants.SO_TYPE, option)).toBe(4);
+    expect(option.readInt32LE(0)).toBe(constants.SOCK_DGRAM);
+    const joined = sys.setMulticastMembershipV6(a, 'ff02::1:3', 0, true);
+    expect(joined === 0 || ['ENODEV', 'EADDRNOTAVAIL', 'EINVAL'].includes(errnoName(joined))).toBe(true);
+    sys.close(a);
+    sys.close(b);
+  });
+
   it('receives and sends several datagrams per syscall with recvMultiple and sendMultiple', () => {
     const a = sys.socket(constants.AF_INET, constants.SOCK_DGRAM);
     const b = sys.socket(constants.AF_INET, constants.SOCK_DGRAM);
