@@ -3,6 +3,7 @@
 //
 //   node benchmarks/scheduler.bench.mjs          full run  (npx tsc -b packages/scheduler first)
 //   RT_BENCH_QUICK=1 node benchmarks/scheduler.bench.mjs   quick run (or pass --quick)
+//   node benchmarks/scheduler.bench.mjs --only=blocking      one group (matched against its title)
 //
 // Cases:
 // - spawn + join of N trivial tasks            vs Promise.all over N async calls
@@ -11,10 +12,12 @@
 // - 200 tasks x K yieldNow()                   vs the same with `await new Promise(setImmediate)`
 // - ping-pong of 1,000 round trips between two tasks (a one-slot channel built on park(), as
 //   @rt/sync does)                             vs the same between two plain async functions
+//   (+ the same with AsyncLocalStorage switched on)
 // - spawnBlocking throughput, 16 in flight     vs piscina, same worker function, same thread count
 import { spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { URL, fileURLToPath } from 'node:url';
 
 const self = fileURLToPath(import.meta.url);
 const quick = process.env.RT_BENCH_QUICK === '1' || process.argv.includes('--quick');
@@ -124,6 +127,11 @@ const cases = {
       await b;
     }
   },
+  async 'promise ping-pong+als'() {
+    // The same plain-promise ping-pong, with AsyncLocalStorage's promise hooks switched on.
+    new AsyncLocalStorage().enterWith(1);
+    await cases['promise ping-pong']();
+  },
   async 'promise ping-pong'() {
     class Slot {
       resolve = undefined;
@@ -201,18 +209,21 @@ async function timed(fn) {
   return { ms: performance.now() - start };
 }
 
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const groups = [
   { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'rt spawn', 'rt spawn (in a task)'], per: SPAWN_N, unit: 'task' },
   { title: `${YIELD_TASKS} tasks x ${YIELD_K.toLocaleString('en')} yields`, baseline: 'setImmediate yield', cases: ['setImmediate yield', 'rt yieldNow'], per: YIELD_TASKS * YIELD_K, unit: 'yield' },
-  { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'rt ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
+  { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+als', 'rt ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
   { title: `blocking pool: ${BLOCKING_JOBS.toLocaleString('en')} jobs, ${IN_FLIGHT} in flight, ${THREADS} threads`, baseline: 'piscina', cases: ['piscina', 'rt spawnBlocking'], per: BLOCKING_JOBS, unit: 'job' },
 ];
 
 if (process.argv[2] === '--case') {
   // Child: run one case REPS times, print the best time as JSON.
   const name = process.argv[3];
+  // The million-task cases are the slow ones: best of 2 keeps a full run near a minute.
+  const reps = name.startsWith('promise-all') || name.startsWith('rt spawn (') || name === 'rt spawn' ? Math.min(REPS, 2) : REPS;
   let best = Infinity;
-  for (let rep = 0; rep < REPS; rep++) {
+  for (let rep = 0; rep < reps; rep++) {
     globalThis.gc?.();
     const start = performance.now();
     const result = await cases[name]();
@@ -225,8 +236,9 @@ if (process.argv[2] === '--case') {
 
 const args = ['--expose-gc', self, '--case'];
 const env = { ...process.env, RT_BENCH_QUICK: quick ? '1' : '0' };
-console.log(`@rt/scheduler benchmarks (${quick ? 'quick' : 'full'} run, best of ${REPS}, Node ${process.version})`);
+console.log(`@rt/scheduler benchmarks (${quick ? 'quick' : 'full'} run, best of ${REPS} (2 for the spawn cases), Node ${process.version})`);
 for (const group of groups) {
+  if (only !== undefined && !group.title.includes(only)) continue;
   console.log(`\n${group.title}`);
   const results = {};
   for (const name of group.cases) {

@@ -21,13 +21,16 @@ import { storage } from './internal/context.js';
  * ```
  */
 export function yieldNow(options?: WaitOptions): Promise<void> {
-  try {
-    throwIfCancelled(options);
-  } catch (error) {
-    return Promise.reject(error);
-  }
   const task = storage.getStore()?.task;
+  let signal: AbortSignal | undefined;
+  if (options !== undefined || (task !== undefined && task.cancelRequested)) {
+    try {
+      throwIfCancelled(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    signal = options?.signal;
+  }
   const core = task !== undefined ? task.core : Handle.coreOf(Handle.current());
-  const signal = options?.signal;
   return new Promise<void>((resolve, reject) => core.yieldNow(task, signal, resolve, reject));
 }

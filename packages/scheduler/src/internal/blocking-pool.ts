@@ -24,24 +24,47 @@ function serialize(error) {
   }
   return { value: error };
 }
-parentPort.on('message', async (job) => {
-  let result;
-  try {
-    let loading = modules.get(job.url);
-    if (loading === undefined) { loading = import(job.url); modules.set(job.url, loading); }
-    const module = await loading;
-    const fn = module[job.exportName];
-    if (typeof fn !== 'function') {
-      throw new TypeError('spawnBlocking: module ' + job.url + ' has no exported function ' + JSON.stringify(job.exportName) + ' (found ' + typeof fn + ')');
-    }
-    result = { ok: true, value: await fn(...job.args) };
-  } catch (error) {
-    result = { ok: false, error: serialize(error) };
-  }
+function post(result) {
   try {
     parentPort.postMessage(result);
   } catch (error) {
-    parentPort.postMessage({ ok: false, error: serialize(error) });
+    parentPort.postMessage([false, serialize(error)]);
+  }
+}
+async function load(url) {
+  const module = await import(url);
+  modules.set(url, module);
+  return module;
+}
+async function finish(pending) {
+  try {
+    post([true, await pending]);
+  } catch (error) {
+    post([false, serialize(error)]);
+  }
+}
+function call(module, exportName, url, args) {
+  const fn = module[exportName];
+  if (typeof fn !== 'function') {
+    throw new TypeError('spawnBlocking: module ' + url + ' has no exported function ' + JSON.stringify(exportName) + ' (found ' + typeof fn + ')');
+  }
+  return fn(...args);
+}
+// A job is [url, exportName, args]; the answer is [true, value] or [false, error].
+// Synchronous functions of an already loaded module answer without a microtask hop.
+parentPort.on('message', (job) => {
+  const url = job[0];
+  try {
+    const module = modules.get(url);
+    if (module === undefined) {
+      finish(load(url).then((loaded) => call(loaded, job[1], url, job[2])));
+      return;
+    }
+    const value = call(module, job[1], url, job[2]);
+    if (value !== null && typeof value === 'object' && typeof value.then === 'function') finish(value);
+    else post([true, value]);
+  } catch (error) {
+    post([false, serialize(error)]);
   }
 });
 `;
@@ -74,10 +97,12 @@ class PoolWorker {
   readonly worker: Worker;
   task: Task | undefined = undefined;
   idleTimer: NodeJS.Timeout | undefined = undefined;
+  /** Whether the thread currently keeps the process alive (only while it runs a job). */
+  referenced = true;
 
   constructor(readonly pool: BlockingPool) {
     this.worker = new Worker(bootstrap, { eval: true });
-    this.worker.on('message', (message: { ok: boolean; value?: unknown; error?: SerializedError }) => pool.done(this, message));
+    this.worker.on('message', (message: [boolean, unknown]) => pool.done(this, message));
     this.worker.on('error', (error) => pool.crashed(this, error));
     this.worker.on('exit', (code) => pool.crashed(this, new Error(`spawnBlocking: the worker thread exited with code ${code}`)));
   }
@@ -151,11 +176,13 @@ export class BlockingPool {
     return { url, exportName, args: list, transferList };
   }
 
+  private readonly onAbortQueued = (task: Task): void => this.abortQueued(task);
+
   submit(task: Task, job: BlockingOptions): void {
-    task.onAbort = (aborted) => this.abortQueued(aborted);
     const worker = this.idleWorkers.pop() ?? (this.all.size < this.config.maxBlockingThreads ? this.spawnWorker() : undefined);
-    if (worker === undefined) this.queue.push({ task, job });
-    else this.dispatch(worker, task, job);
+    if (worker !== undefined) return this.dispatch(worker, task, job);
+    task.onAbort = this.onAbortQueued;
+    this.queue.push({ task, job });
   }
 
   private spawnWorker(): PoolWorker {
@@ -173,9 +200,12 @@ export class BlockingPool {
     task.onAbort = undefined;
     worker.task = task;
     this.busy++;
-    worker.worker.ref();
+    if (!worker.referenced) {
+      worker.referenced = true;
+      worker.worker.ref();
+    }
     try {
-      worker.worker.postMessage({ url: job.url, exportName: job.exportName, args: job.args }, job.transferList as TransferListItem[]);
+      worker.worker.postMessage([job.url, job.exportName, job.args], job.transferList as TransferListItem[]);
     } catch (error) {
       // Not structured-clonable: the job fails, the worker stays usable.
       worker.task = undefined;
@@ -191,13 +221,13 @@ export class BlockingPool {
     task.finishCancelled();
   }
 
-  done(worker: PoolWorker, message: { ok: boolean; value?: unknown; error?: SerializedError }): void {
+  done(worker: PoolWorker, message: [boolean, unknown]): void {
     const task = worker.task;
     worker.task = undefined;
     this.busy--;
     if (task !== undefined) {
-      if (message.ok) task.finishValue(message.value);
-      else task.finishError(deserialize(message.error ?? {}));
+      if (message[0]) task.finishValue(message[1]);
+      else task.finishError(deserialize((message[1] ?? {}) as SerializedError));
     }
     this.release(worker);
   }
@@ -211,6 +241,7 @@ export class BlockingPool {
       this.queueHead = 0;
     }
     if (next !== undefined) return this.dispatch(worker, next.task, next.job);
+    worker.referenced = false;
     worker.worker.unref();
     this.idleWorkers.push(worker);
     worker.idleTimer = setTimeout(() => this.retire(worker), this.config.threadKeepAlive);

@@ -261,7 +261,8 @@ export class Task implements Frame {
     if (joins !== undefined) {
       this.outsideJoins = undefined;
       // The callbacks belong to code outside any task: run them outside this task's context.
-      storage.run(undefined as unknown as Frame, settleOutsideJoins, this.ok, this.result, joins);
+      if (storage.getStore() === undefined) settleOutsideJoins(this.ok, this.result, joins);
+      else storage.run(undefined as unknown as Frame, settleOutsideJoins, this.ok, this.result, joins);
     }
     if (!this.ok && !this.observed && (this.result as JoinError).isPanic()) this.core.maybeUnhandled(this);
   }
