@@ -167,6 +167,7 @@ export class Reactor {
   #deregister(io: ScheduledIo): void {
     if (!io.registered) return;
     io.registered = false;
+    io.ready = 0; // tryIo/tryReadiness now say "not ready"; waits reject with ClosedError
     this.#ios.delete(io.token);
     let failure: unknown = null;
     try {

@@ -140,7 +140,8 @@ export class Registration {
   /**
    * Runs `syscall` if the fd is ready for `interest` and returns its result; returns
    * `-EAGAIN` without calling it when not ready. A `-EAGAIN` from `syscall` clears the
-   * readiness it ran under. Never waits.
+   * readiness it ran under. Never waits. After `deregister()` nothing is ready: it returns
+   * `-EAGAIN` without calling `syscall` (and the next wait rejects with ClosedError).
    */
   tryIo(interest: number, syscall: () => number): number {
     const io = this.#io;

@@ -78,6 +78,19 @@ describe('Reactor', () => {
     reactor.close();
   });
 
+  it('forgets cached readiness on deregister, so tryIo never runs on a deregistered fd', async () => {
+    const { backend, reactor } = setup();
+    const registration = reactor.register(3, Interest.READABLE);
+    backend.push(3, Ready.READABLE);
+    backend.flush();
+    expect(registration.tryReadiness(Interest.READABLE)).not.toBeNull();
+    registration.deregister();
+    expect(registration.tryReadiness(Interest.READABLE)).toBeNull();
+    expect(registration.tryIo(Interest.READABLE, () => { throw new Error('must not run'); })).toBe(-11);
+    await expect(registration.io(Interest.READABLE, () => 1)).rejects.toBeInstanceOf(ClosedError);
+    reactor.close();
+  });
+
   it('hands out distinct tokens and counts registrations', () => {
     const { backend, reactor } = setup();
     const tokens = new Set([1, 2, 3, 4].map((fd) => reactor.register(fd, Interest.READABLE).token));
