@@ -530,6 +530,14 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     checkCount('recvMany limit', limit, 0);
     if (limit === 0) return Promise.resolve(0);
     const chan = this.#chan;
+    if (chan.buffer.length !== 0) {
+      // Fast path: one promise per batch.
+      const cancelled = checkCancelled(options);
+      if (cancelled !== undefined) return cancelled;
+      const y = budget();
+      if (y === undefined) return Promise.resolve(chan.takeInto(buffer, limit));
+      return y.then(() => this.recvMany(buffer, limit, options));
+    }
     return chan.recv(options, 'mpsc.Receiver.recvMany', true).then((value) => {
       if (value === FINISHED) return 0;
       buffer.push(value);

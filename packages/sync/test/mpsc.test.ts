@@ -228,10 +228,22 @@ describe('mpsc.channel', () => {
       expect(rx.tryRecv()).toBe(1);
     });
 
+    it('an aborted parked recv loses nothing', async () => {
+      const [tx, rx] = mpsc.channel<number>(1);
+      const ac = new AbortController();
+      const r = rx.recv({ signal: ac.signal });
+      await settle(); // parked
+      ac.abort();
+      tx.trySend(1);
+      await expect(r).rejects.toBeInstanceOf(Cancelled);
+      expect(rx.tryRecv()).toBe(1);
+    });
+
     it('a recv woken in the same tick as its abort delivers the value', async () => {
       const [tx, rx] = mpsc.channel<number>(1);
       const ac = new AbortController();
       const r = rx.recv({ signal: ac.signal });
+      await settle(); // parked
       tx.trySend(1);
       ac.abort();
       expect(await r).toBe(1);

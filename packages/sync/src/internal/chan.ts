@@ -10,9 +10,13 @@
 //   changes nothing, and one that lands before it takes the value out of the queue again
 //   (the caller still holds it: nothing is lost, nothing is sent twice).
 // - A `reserve()` parks the same way with `need` slots and no value; its Permit sends later.
-// - A receiver that finds the buffer empty parks in `recvWaiters`; a send hands its value
-//   straight to the head receiver (the buffer stays empty), so an aborted `recv()` that was
-//   not yet woken loses nothing, and one that was woken gets its value.
+// - A receiver that finds the buffer empty looks again one microtask later, then parks in
+//   `recvWaiters`; a send hands its value straight to the head parked receiver (the buffer
+//   stays empty), so an aborted `recv()` that was not yet woken loses nothing, and one that
+//   was woken gets its value. The second look is what keeps a producer and a consumer that
+//   run in lockstep (one value per microtask each, the usual state after a forced budget
+//   yield has drained the buffer) from paying a park and a wake-up for every message: it
+//   costs one promise where parking costs a waiter, a promise and two task links.
 // - The channel is finished for the receiver when the buffer is empty, no value is in
 //   flight (a parked send or an unused Permit) and every sender is closed, or the receiver
 //   itself was closed.
@@ -181,6 +185,15 @@ export class Chan<T> {
       return Promise.resolve(this.take());
     }
     if (this.finished) return Promise.resolve(sentinel ? FINISHED : (undefined as T));
+    // Empty: look again one microtask later before parking (see the top of this file).
+    return RESOLVED.then(() => this.recvAfterSpin(options, label, sentinel));
+  }
+
+  private recvAfterSpin(options: WaitOptions | undefined, label: string, sentinel: boolean): Promise<T | Finished> | T | Finished {
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
+    if (this.buffer.length !== 0) return this.take();
+    if (this.finished) return sentinel ? FINISHED : (undefined as T);
     return parkIn(this.recvWaiters, new WaitNode<T | Finished>(1, undefined, sentinel), label, options);
   }
 
