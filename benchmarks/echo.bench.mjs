@@ -5,7 +5,9 @@
 // load generator runs N connections, each sending one message and waiting for its echo.
 //
 // Prints, per server and per (connections × message size): messages/s, p50/p99 round
-// trip, server CPU per message (from /proc/<pid>/stat), and the ratio to `net`.
+// trip, server CPU per message (from /proc/<pid>/stat), the CPU use of the server and of
+// the load generator (to show which one limits the rate), and the ratio to `net`. On a
+// shared machine compare CPU per message first: messages/s move with other load.
 //
 //   node benchmarks/echo.bench.mjs            full run (~100 s)
 //   RT_BENCH_QUICK=1 node benchmarks/echo.bench.mjs   or  --quick   (~15 s)
@@ -88,7 +90,9 @@ try {
       const perSecond = r.messages / r.seconds;
       const cpuPerMessageUs = (cpu / ((warmupMs + measureMs) / 1000) / perSecond) * 1e6;
       const key = `${server.name} ${connections} ${size}`;
-      if (!results.has(key) || results.get(key).perSecond < perSecond) results.set(key, { ...r, perSecond, cpuPerMessageUs });
+      if (!results.has(key) || results.get(key).perSecond < perSecond) {
+        results.set(key, { ...r, perSecond, cpuPerMessageUs, serverCpu: cpu / ((warmupMs + measureMs) / 1000) });
+      }
     }
   }
 } finally {
@@ -97,14 +101,16 @@ try {
 
 const pad = (s, n) => String(s).padStart(n);
 console.log(`echo ping-pong on loopback${quick ? ' (quick)' : ''}: best of ${rounds} × ${measureMs} ms per cell after ${warmupMs} ms warm-up; ratio = msgs/s ÷ net's`);
-console.log(`${'server'.padEnd(7)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('p99 µs', 9)}${pad('CPU µs/msg', 12)}${pad('× net', 8)}`);
+console.log('CPU µs/msg: server CPU per message; srv/gen %: server and load generator CPU use (100 = one core)');
+console.log(`${'server'.padEnd(7)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('p99 µs', 9)}${pad('CPU µs/msg', 12)}${pad('srv %', 7)}${pad('gen %', 7)}${pad('× net', 8)}`);
 for (const [connections, size] of [...new Map(configs.map((c) => [c.join('x'), c])).values()]) {
   const base = results.get(`net ${connections} ${size}`);
   for (const server of servers) {
     const r = results.get(`${server.name} ${connections} ${size}`);
     console.log(
       `${server.name.padEnd(7)}${pad(connections, 6)}${pad(size >= 1024 ? `${size / 1024}K` : size, 7)}${pad(Math.round(r.perSecond), 11)}` +
-        `${pad(r.p50_us.toFixed(1), 9)}${pad(r.p99_us.toFixed(1), 9)}${pad(r.cpuPerMessageUs.toFixed(2), 12)}${pad((r.perSecond / base.perSecond).toFixed(2), 8)}`,
+        `${pad(r.p50_us.toFixed(1), 9)}${pad(r.p99_us.toFixed(1), 9)}${pad(r.cpuPerMessageUs.toFixed(2), 12)}` +
+        `${pad(Math.round(r.serverCpu * 100), 7)}${pad(Math.round(r.cpu * 100), 7)}${pad((r.perSecond / base.perSecond).toFixed(2), 8)}`,
     );
   }
 }

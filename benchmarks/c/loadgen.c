@@ -7,7 +7,9 @@
  * a ping-pong: send one message, wait until the whole message has come back, record the
  * round trip, send the next. One thread, one epoll instance, level-triggered, EPOLLOUT
  * only while a write is pending. Prints one JSON line:
- *   {"messages":N,"seconds":S,"p50_us":X,"p99_us":Y,"errors":E}
+ *   {"messages":N,"seconds":S,"p50_us":X,"p99_us":Y,"errors":E,"cpu":C}
+ * where C is the load generator's own CPU use over the run (1.0 = one core busy): near 1.0
+ * means the generator, not the server, limits the rate.
  * Latencies go into a histogram of 100 ns buckets up to 100 ms.
  */
 #define _GNU_SOURCE
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -158,6 +161,10 @@ int main(int argc, char** argv) {
     }
   }
   double seconds = (double)measure / 1e9;
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  double cpu = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  double elapsed = (double)(now_ns() - t0) / 1e9;
   uint64_t p50 = 0, p99 = 0, seen = 0;
   int have50 = 0;
   for (uint64_t b = 0; b <= BUCKETS; b++) {
@@ -171,9 +178,9 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  printf("{\"messages\":%llu,\"seconds\":%.3f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"errors\":%llu}\n",
+  printf("{\"messages\":%llu,\"seconds\":%.3f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"errors\":%llu,\"cpu\":%.2f}\n",
          (unsigned long long)messages, seconds, (p50 + 0.5) * BUCKET_NS / 1000.0, (p99 + 0.5) * BUCKET_NS / 1000.0,
-         (unsigned long long)errors);
+         (unsigned long long)errors, cpu / elapsed);
   for (int i = 0; i < nconn; i++) close(conns[i].fd);
   return 0;
 }
