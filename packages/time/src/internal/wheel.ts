@@ -87,6 +87,8 @@ function ctz(word: number): number {
  * (`when > elapsed`).
  */
 export function levelFor(elapsed: number, when: number): number {
+  // Fast path: both fit 30 bits (the first ~12 days of a clock), so the top digit agrees.
+  if (when < LOW_BITS && elapsed < LOW_BITS) return ((31 - Math.clz32((when ^ elapsed) | (SLOTS - 1))) / 6) | 0;
   if (when - elapsed > MAX_DURATION) return LEVELS - 1;
   const highWhen = Math.floor(when / LOW_BITS);
   const highElapsed = Math.floor(elapsed / LOW_BITS);
@@ -100,6 +102,7 @@ export function levelFor(elapsed: number, when: number): number {
 /** The slot of `when` at `level`. */
 function slotFor(when: number, level: number): number {
   if (level === LEVELS - 1) return Math.floor(when / LOW_BITS) % SLOTS;
+  if (when < LOW_BITS) return (when >>> (level * 6)) & (SLOTS - 1);
   return ((when % LOW_BITS) >>> (level * 6)) & (SLOTS - 1);
 }
 
@@ -228,7 +231,7 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
     this.clearBit(level, index - level * SLOTS);
     while (entry !== null) {
       const next: WheelEntry | null = entry.next;
-      entry.prev = entry.next = null;
+      // `append` rewrites prev/next.
       if (entry.when <= deadline) {
         this.append(PENDING, entry);
       } else {
