@@ -21,7 +21,8 @@ interface Parked {
  * creating and disposing of one costs two O(1) wheel operations and no Node timer. It
  * completes no earlier than its deadline, rounded up to the next millisecond of the
  * runtime's clock (which may be paused: see `pause`). Awaiting it several times, or from
- * several places, shares one wait; awaiting it after it elapsed completes at once (after
+ * several places, shares one wait (so cancelling that wait, by the abort of the task that
+ * awaited first or by the signal, rejects every awaiter); awaiting it after it elapsed completes at once (after
  * a forced yield when the task has used up its cooperative budget). The process stays
  * alive while something awaits a Sleep, not while one merely exists.
  *
