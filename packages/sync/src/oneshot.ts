@@ -2,7 +2,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { RecvError, SendError, TryRecvError } from './errors.js';
 import { WaitList } from './internal/wait-list.js';
-import { checkCancelled, parkSimple, RESOLVED } from './internal/util.js';
+import { budget, checkCancelled, parkSimple, RESOLVED } from './internal/util.js';
 
 const State = { Empty: 0, Value: 1, Taken: 2 } as const;
 type StateValue = (typeof State)[keyof typeof State];
@@ -170,7 +170,11 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
     const cancelled = checkCancelled(options);
     if (cancelled !== undefined) return cancelled;
     const s = this.#state;
-    if (s.state === State.Value) return Promise.resolve(this.#takeValue());
+    if (s.state === State.Value) {
+      const y = budget();
+      if (y !== undefined) return y.then(() => this.recv(options));
+      return Promise.resolve(this.#takeValue());
+    }
     if (s.state === State.Taken) return Promise.reject(new RecvError('oneshot value already received'));
     if (s.receiverClosed || s.senderClosed) return Promise.reject(new RecvError('oneshot sender closed without sending'));
     return parkSimple(s.recvWaiters, 'oneshot.Receiver.recv', options);

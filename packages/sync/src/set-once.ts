@@ -1,7 +1,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { SetError } from './errors.js';
 import { WaitList } from './internal/wait-list.js';
-import { checkCancelled, parkSimple } from './internal/util.js';
+import { budget, checkCancelled, parkSimple } from './internal/util.js';
 
 /**
  * A value set at most once, that tasks can wait for (Tokio's `SetOnce`).
@@ -62,7 +62,11 @@ export class SetOnce<T> {
   wait(options?: WaitOptions): Promise<T> {
     const cancelled = checkCancelled(options);
     if (cancelled !== undefined) return cancelled;
-    if (this.#initialized) return Promise.resolve(this.#value as T);
+    if (this.#initialized) {
+      const y = budget();
+      if (y !== undefined) return y.then(() => this.wait(options));
+      return Promise.resolve(this.#value as T);
+    }
     return parkSimple(this.#waiters, 'SetOnce.wait', options);
   }
 }

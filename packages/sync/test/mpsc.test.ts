@@ -389,3 +389,36 @@ describe('mpsc.unboundedChannel', () => {
     expect(await rx.recv()).toBe(1);
   });
 });
+
+describe('mpsc budget', () => {
+  it('a task that keeps finding values ready yields to the event loop', async () => {
+    const [tx, rx] = mpsc.unboundedChannel<number>();
+    for (let i = 0; i < 1000; i++) tx.send(i);
+    let immediateRan = false;
+    let seenAt = -1;
+    setImmediate(() => (immediateRan = true));
+    await spawn(async () => {
+      for (let i = 0; i < 1000; i++) {
+        await rx.recv();
+        if (immediateRan && seenAt < 0) seenAt = i;
+      }
+    });
+    expect(seenAt).toBeGreaterThanOrEqual(0);
+    expect(seenAt).toBeLessThan(1000);
+  });
+
+  it('sends that never wait yield too', async () => {
+    const [tx] = mpsc.channel<number>(2000);
+    let immediateRan = false;
+    let seenAt = -1;
+    setImmediate(() => (immediateRan = true));
+    await spawn(async () => {
+      for (let i = 0; i < 1000; i++) {
+        await tx.send(i);
+        if (immediateRan && seenAt < 0) seenAt = i;
+      }
+    });
+    expect(seenAt).toBeGreaterThanOrEqual(0);
+    expect(seenAt).toBeLessThan(1000);
+  });
+});
