@@ -188,8 +188,18 @@ export class Task implements Frame {
     const extra = this.more();
     extra.cancelReason = reason ?? new Cancelled(`task ${this.id} was aborted`);
     extra.controller?.abort(extra.cancelReason);
-    for (let w = this.waitHead; w !== undefined; w = this.waitHead) w.cancel(this.cancelReason);
+    // Every parked waiter is cancelled even if a primitive's onCancel throws; the first such
+    // error is rethrown to the caller of abort() afterwards.
+    let failure: { error: unknown } | undefined;
+    for (let w = this.waitHead; w !== undefined; w = this.waitHead) {
+      try {
+        w.cancel(extra.cancelReason);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
     if (this.state === SCHEDULED) this.core.abortScheduled(this);
+    if (failure !== undefined) throw failure.error;
   }
 
   /** Runs the task's function (called by the run queue inside the task's context). */
