@@ -3,7 +3,10 @@
  *
  * Combine with `|` (`Interest.READABLE | Interest.WRITABLE`). `READABLE` is woken by
  * readable data, end of stream or a hang-up; `WRITABLE` by write space, a closed write side
- * or a hang-up; `ERROR` by a pending socket error; `PRIORITY` by urgent (out-of-band) data.
+ * or a hang-up; `ERROR` by a pending socket error; `PRIORITY` by urgent (out-of-band) data;
+ * `READ_CLOSED` / `WRITE_CLOSED` only by the end of that direction (to notice a peer's close
+ * without consuming readability). `ERROR`, `READ_CLOSED` and `WRITE_CLOSED` are always
+ * reported for a registered fd, so waiting for them needs no registration of its own.
  * {@link Interest.readyMask} says which {@link Ready} bits satisfy an interest.
  *
  * **Cancellation:** not applicable (values).
@@ -22,6 +25,10 @@ export const Interest = {
   WRITABLE: 2,
   ERROR: 4,
   PRIORITY: 8,
+  READ_CLOSED: 16,
+  WRITE_CLOSED: 32,
+  /** The bits every registration reports whatever its interest. */
+  ALWAYS: 4 | 16 | 32,
   /** The Ready bits that satisfy `interest`. */
   readyMask(interest: number): number {
     let mask = 0;
@@ -29,12 +36,14 @@ export const Interest = {
     if (interest & 2) mask |= 2 | 8; // WRITABLE | WRITE_CLOSED
     if (interest & 4) mask |= 16; // ERROR
     if (interest & 8) mask |= 32 | 4; // PRIORITY | READ_CLOSED
+    if (interest & 16) mask |= 4; // READ_CLOSED
+    if (interest & 32) mask |= 8; // WRITE_CLOSED
     return mask;
   },
   /** Returns `interest` when it is a non-empty set of known bits, else throws RangeError. */
   check(interest: number): number {
-    if (!Number.isInteger(interest) || interest <= 0 || interest > 15) {
-      throw new RangeError(`Interest: expected a non-empty combination of Interest bits (1..15), got ${String(interest)}`);
+    if (!Number.isInteger(interest) || interest <= 0 || interest > 63) {
+      throw new RangeError(`Interest: expected a non-empty combination of Interest bits (1..63), got ${String(interest)}`);
     }
     return interest;
   },

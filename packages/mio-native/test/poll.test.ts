@@ -205,6 +205,8 @@ describe('Interest', () => {
     expect(Interest.readyMask(Interest.WRITABLE)).toBe(Ready.WRITABLE | Ready.WRITE_CLOSED);
     expect(Interest.readyMask(Interest.ERROR)).toBe(Ready.ERROR);
     expect(() => Interest.check(0)).toThrow(RangeError);
-    expect(() => Interest.check(16)).toThrow(RangeError);
+    expect(Interest.readyMask(Interest.READ_CLOSED)).toBe(Ready.READ_CLOSED);
+    expect(Interest.readyMask(Interest.WRITE_CLOSED)).toBe(Ready.WRITE_CLOSED);
+    expect(() => Interest.check(64)).toThrow(RangeError);
   });
 });

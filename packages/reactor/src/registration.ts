@@ -82,8 +82,10 @@ export class Registration {
   }
 
   #mask(interest: number, what: string): number {
-    if (!Number.isInteger(interest) || interest <= 0 || interest > 15 || (interest & ~(this.#io.interest | Interest.ERROR)) !== 0) {
-      throw new RangeError(`Registration.${what}: interest ${String(interest)} is not within the registered interest ${this.#io.interest} (plus Interest.ERROR)`);
+    if (!Number.isInteger(interest) || interest <= 0 || interest > 63 || (interest & ~(this.#io.interest | Interest.ALWAYS)) !== 0) {
+      throw new RangeError(
+        `Registration.${what}: interest ${String(interest)} is not within the registered interest ${this.#io.interest} (plus ERROR, READ_CLOSED, WRITE_CLOSED)`,
+      );
     }
     return Interest.readyMask(interest);
   }

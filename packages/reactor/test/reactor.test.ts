@@ -57,6 +57,23 @@ describe('Reactor', () => {
     reactor.close();
   });
 
+  it('lets a task wait for the peer closing without consuming readability', async () => {
+    const { backend, reactor } = setup();
+    const registration = reactor.register(3, Interest.READABLE);
+    let closed = false;
+    const closing = registration.readiness(Interest.READ_CLOSED).then(() => (closed = true));
+    backend.push(3, Ready.READABLE);
+    backend.flush();
+    await registration.readiness(Interest.READABLE);
+    expect(closed).toBe(false);
+    backend.push(3, Ready.READ_CLOSED);
+    backend.flush();
+    await closing;
+    const writeClosed = registration.readiness(Interest.WRITE_CLOSED); // allowed: always reported
+    reactor.close();
+    await expect(writeClosed).rejects.toBeInstanceOf(ClosedError);
+  });
+
   it('refs the backend exactly while a waiter exists', async () => {
     const { backend, reactor } = setup();
     const registration = reactor.register(3, Interest.READABLE);
