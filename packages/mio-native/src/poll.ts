@@ -80,6 +80,9 @@ function checkToken(token: number, what: string): void {
  * Key your state by token, not by fd: an fd number is reused as soon as it is closed, and
  * a stale event for the old owner may sit in the same batch.
  *
+ * Close it when done: an open poll holds its handler and is never garbage-collected (a
+ * worker thread's polls are closed when the worker exits).
+ *
  * **Cancellation:** not applicable (no method waits; events are pushed to the handler).
  *
  * **Errors:** `register`/`reregister`/`deregister` throw {@link OsError} (`EBADF`,
