@@ -23,7 +23,8 @@ export class WatchShared<T> {
     if (this.waiters.length !== 0) {
       // The change is handed over with the wake-up: marked seen here, so the woken
       // changed() has nothing left to do (and an abort after this point loses nothing).
-      for (const node of this.waiters.drain()) {
+      let node;
+      while ((node = this.waiters.shift()) !== undefined) {
         if (node.waiter!.wake(undefined)) (node.payload as { markSeen(version: number): void }).markSeen(version);
       }
     }
