@@ -252,8 +252,8 @@ export class Sender<T> extends SenderBase<T> {
   }
 
   /**
-   * Waits for one free slot without blocking later senders' hand-offs, or returns undefined:
-   * the never-waiting form of {@link Sender.reserve}.
+   * Reserves one free slot now, or returns undefined if the channel is full or other
+   * senders are waiting: the never-waiting form of {@link Sender.reserve}.
    *
    * **Cancellation**: never waits.
    *

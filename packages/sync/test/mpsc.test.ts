@@ -205,6 +205,16 @@ describe('mpsc.channel', () => {
       expect(await rx.recv()).toBeUndefined();
     });
 
+    it('tryReserve takes a slot now or returns undefined, and reports a closed receiver', () => {
+      const [tx, rx] = mpsc.channel<number>(1);
+      const permit = tx.tryReserve()!;
+      expect(tx.tryReserve()).toBeUndefined();
+      permit.send(1);
+      expect(rx.tryRecv()).toBe(1);
+      rx.close();
+      expect(() => tx.tryReserve()).toThrow(TrySendError);
+    });
+
     it('an aborted reserve holds no slot', async () => {
       const [tx, rx] = mpsc.channel<number>(1);
       await tx.send(1);
