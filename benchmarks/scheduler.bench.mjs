@@ -7,6 +7,8 @@
 //
 // Cases:
 // - spawn + join of N trivial tasks            vs Promise.all over N async calls
+//   (joined three ways: Promise.all(handles) outside any task, JoinSet.joinAll(), and
+//   `await handle` in turn inside runtime.run)
 //   (+ the same Promise.all with AsyncLocalStorage.run per call: what the current-task
 //   tracking alone costs on this Node version)
 // - 200 tasks x K yieldNow()                   vs the same with `await new Promise(setImmediate)`
@@ -54,6 +56,12 @@ const cases = {
     const handles = new Array(SPAWN_N);
     for (let i = 0; i < SPAWN_N; i++) handles[i] = spawn(trivial);
     await Promise.all(handles);
+  },
+  async 'rt JoinSet.joinAll'() {
+    const { JoinSet } = await import('@rt/scheduler');
+    const set = new JoinSet();
+    for (let i = 0; i < SPAWN_N; i++) set.spawn(trivial);
+    await set.joinAll();
   },
   async 'rt spawn (in a task)'() {
     const { Builder, spawn } = await import('@rt/scheduler');
@@ -211,7 +219,7 @@ async function timed(fn) {
 
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const groups = [
-  { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'rt spawn', 'rt spawn (in a task)'], per: SPAWN_N, unit: 'task' },
+  { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)'], per: SPAWN_N, unit: 'task' },
   { title: `${YIELD_TASKS} tasks x ${YIELD_K.toLocaleString('en')} yields`, baseline: 'setImmediate yield', cases: ['setImmediate yield', 'rt yieldNow'], per: YIELD_TASKS * YIELD_K, unit: 'yield' },
   { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+als', 'rt ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
   { title: `blocking pool: ${BLOCKING_JOBS.toLocaleString('en')} jobs, ${IN_FLIGHT} in flight, ${THREADS} threads`, baseline: 'piscina', cases: ['piscina', 'rt spawnBlocking'], per: BLOCKING_JOBS, unit: 'job' },
@@ -221,7 +229,7 @@ if (process.argv[2] === '--case') {
   // Child: run one case REPS times, print the best time as JSON.
   const name = process.argv[3];
   // The million-task cases are the slow ones: best of 2 keeps a full run near a minute.
-  const reps = name.startsWith('promise-all') || name.startsWith('rt spawn (') || name === 'rt spawn' ? Math.min(REPS, 2) : REPS;
+  const reps = name.startsWith('promise-all') || name.startsWith('rt spawn') || name.startsWith('rt JoinSet') ? Math.min(REPS, 2) : REPS;
   let best = Infinity;
   for (let rep = 0; rep < reps; rep++) {
     globalThis.gc?.();

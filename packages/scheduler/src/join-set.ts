@@ -29,7 +29,9 @@ import type { Task } from './internal/task.js';
  */
 export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
   readonly #tasks = new Set<Task>();
+  /** Finished, not yet joined tasks in finish order; `#head` is the next to hand out. */
   #finished: Task[] = [];
+  #head = 0;
   readonly #waiters: Waiter<void>[] = [];
   readonly #onFinish = (task: Task): void => {
     this.#finished.push(task);
@@ -68,8 +70,20 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
     }
   }
 
+  #hasFinished(): boolean {
+    return this.#head < this.#finished.length;
+  }
+
   #take(): T {
-    const task = this.#finished.shift()!;
+    const task = this.#finished[this.#head]!;
+    this.#finished[this.#head++] = undefined as never;
+    if (this.#head === this.#finished.length) {
+      this.#finished = [];
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#finished.length) {
+      this.#finished = this.#finished.slice(this.#head);
+      this.#head = 0;
+    }
     this.#tasks.delete(task);
     if (task.ok) return task.value as T;
     throw task.error;
@@ -91,10 +105,10 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
         throwIfCancelled(options);
       } catch (error) {
         // We may have been woken for a finished task: pass the wake on.
-        if (this.#finished.length > 0) this.#wakeOne();
+        if (this.#hasFinished()) this.#wakeOne();
         throw error;
       }
-      if (this.#finished.length > 0) return this.#take();
+      if (this.#hasFinished()) return this.#take();
       if (this.#tasks.size === 0) return undefined;
       const { waiter, promise } = park<void>(
         'JoinSet.joinNext',
@@ -117,7 +131,7 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
    */
   tryJoinNext(): T | undefined {
     throwIfCancelled();
-    return this.#finished.length > 0 ? this.#take() : undefined;
+    return this.#hasFinished() ? this.#take() : undefined;
   }
 
   /**
@@ -131,13 +145,17 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
    */
   async joinAll(options?: WaitOptions): Promise<T[]> {
     const values: T[] = [];
-    while (this.#tasks.size > 0) {
-      try {
-        values.push((await this.joinNext(options)) as T);
-      } catch (error) {
-        if (error instanceof JoinError) this.abortAll();
-        throw error;
+    try {
+      while (this.#tasks.size > 0) {
+        // Take what has already finished without a promise per task; wait only when nothing has.
+        const y = coop();
+        if (y !== undefined) await y;
+        throwIfCancelled(options);
+        values.push(this.#hasFinished() ? this.#take() : ((await this.joinNext(options)) as T));
       }
+    } catch (error) {
+      if (error instanceof JoinError) this.abortAll();
+      throw error;
     }
     return values;
   }
@@ -155,6 +173,7 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
     }
     this.#tasks.clear();
     this.#finished = [];
+    this.#head = 0;
   }
 
   /**
@@ -171,7 +190,8 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
     const tasks = [...this.#tasks];
     await Promise.allSettled(tasks.map((task) => task.completionPromise()));
     for (const task of tasks) this.#tasks.delete(task);
-    this.#finished = this.#finished.filter((task) => this.#tasks.has(task));
+    this.#finished = this.#finished.slice(this.#head).filter((task) => this.#tasks.has(task));
+    this.#head = 0;
   }
 
   /** `await using set = new JoinSet()` aborts and drains whatever is left at scope exit. */
