@@ -107,6 +107,32 @@ describe.each(drivers)('TcpListener (%s driver)', (driver) => {
     for (const s of [client, again, server]) s.close();
   });
 
+  it('accepts every connection of a backlog larger than one accept batch', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver, backlog: 512 });
+    const clients = await Promise.all(Array.from({ length: 128 }, () => TcpStream.connect(listener.localAddr(), { driver })));
+    const ports = new Set(clients.map((c) => c.localAddr().port));
+    for (let i = 0; i < 128; i++) {
+      const server = await listener.accept();
+      expect(ports.delete(server.peerAddr().port)).toBe(true);
+      server.close();
+    }
+    expect(ports.size).toBe(0);
+    for (const c of clients) c.close();
+  });
+
+  it('wakes a parked accept when a burst larger than one batch arrives', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver, backlog: 512 });
+    const accepted: TcpStream[] = [];
+    const acceptor = (async () => {
+      while (accepted.length < 130) accepted.push(await listener.accept());
+    })();
+    await settle();
+    const clients = await Promise.all(Array.from({ length: 130 }, () => TcpStream.connect(listener.localAddr(), { driver })));
+    await acceptor;
+    expect(accepted).toHaveLength(130);
+    for (const s of [...clients, ...accepted]) s.close();
+  });
+
   it('tryAccept throws WouldBlock when nothing is queued', async () => {
     await using listener = await TcpListener.bind('127.0.0.1:0', { driver });
     expect(() => listener.tryAccept()).toThrow(WouldBlock);

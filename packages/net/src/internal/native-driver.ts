@@ -68,31 +68,35 @@ class NativeListener implements ListenerHandle {
     return this.#closed;
   }
 
-  /** Drains the backlog into the queue. Returns false when accept must wait (EAGAIN or back-off). */
+  /** Drains the backlog into the queue. Returns whether a connection is queued. */
   #drain(): boolean {
-    if (this.#backoff !== undefined) return false;
+    if (this.#backoff === undefined) this.#acceptBatch();
+    return this.#queue.length > 0;
+  }
+
+  #acceptBatch(): void {
     const registration = this.#registration;
     for (;;) {
       const event = registration.tryReadiness(READABLE);
-      if (event === null) return false;
+      if (event === null) return;
       const n = sys.accept(this.#fd, this.#batch, BATCH);
       if (n === EAGAIN) {
         registration.clearReadiness(event);
-        return false;
+        return;
       }
       if (n < 0) {
         this.#counters.acceptErrors++;
         if (n === EMFILE || n === ENFILE) {
           this.#counters.acceptBackoffs++;
           this.#backoff = setTimeout(this.#onBackoffEnd, BACKOFF_MS);
-          return false;
+          return;
         }
         if (n === ECONNABORTED || n === EINTR) continue;
         // Other per-connection errors (EPROTO, ENOBUFS, …): count, skip, keep listening.
         continue;
       }
       for (let i = 0; i < n; i++) this.#queue.push(this.#batch[i]!);
-      if (n < BATCH) return true;
+      if (n < BATCH) return;
     }
   }
 
@@ -126,7 +130,6 @@ class NativeListener implements ListenerHandle {
         continue;
       }
       if (this.#queue.length === 0 && !this.#drain()) break;
-      if (this.#queue.length === 0) break;
       waiters.shift();
       try {
         waiter.wake(this.#wrap(this.#queue.shift()!));
@@ -167,7 +170,6 @@ class NativeListener implements ListenerHandle {
   tryAccept(): StreamHandle {
     if (this.#closed) throw new SocketClosed('the listener is closed');
     if (this.#queue.length === 0 && !this.#drain()) throw new WouldBlock('accept');
-    if (this.#queue.length === 0) throw new WouldBlock('accept');
     return this.#wrap(this.#queue.shift()!);
   }
 

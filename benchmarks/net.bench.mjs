@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+// TCP echo ping-pong through @rt/net's TcpStream (native driver, and the fallback driver on
+// Node `net`) against the idiomatic Node `net` echo server (the baseline), in the same run,
+// driven by the C load generator of benchmarks/c/loadgen.c (N connections, each sending one
+// message and waiting for its echo). Each server runs in its own process: this file
+// re-executes itself with `--serve <net|native|fallback>`.
+//
+// Prints per (connections × message size): messages/s, p50/p99 round trip, server CPU per
+// message, server and load-generator CPU use, and the ratio to `net`. On a shared machine
+// compare CPU per message first: messages/s move with other load.
+//
+//   node benchmarks/net.bench.mjs                 full run (~40 s)
+//   RT_BENCH_QUICK=1 node benchmarks/net.bench.mjs   or  --quick   (~12 s)
+//   RT_NET_CONFIGS=1x64,64x16384 node benchmarks/net.bench.mjs   chosen cells only
+//
+// Needs: `cc`, Linux, the built packages (`npx tsc -b packages/net` and the addon).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const self = fileURLToPath(import.meta.url);
+const serveIndex = process.argv.indexOf('--serve');
+
+if (serveIndex >= 0) {
+  await serve(process.argv[serveIndex + 1]);
+} else {
+  await bench();
+}
+
+/** The servers under test. Each prints its port on stdout, then serves until killed. */
+async function serve(kind) {
+  if (kind === 'net') {
+    const net = await import('node:net');
+    const server = net.createServer({ noDelay: true }, (socket) => {
+      socket.on('data', (chunk) => socket.write(chunk));
+      socket.on('error', () => socket.destroy());
+    });
+    server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+    return;
+  }
+  const { TcpListener } = await import('@rt/net');
+  const { spawn: spawnTask } = await import('@rt/scheduler');
+  const listener = await TcpListener.bind('127.0.0.1:0', { driver: kind });
+  console.log(listener.localAddr().port);
+  for await (const stream of listener) {
+    spawnTask(async () => {
+      stream.setNoDelay(true);
+      const buf = Buffer.allocUnsafe(64 * 1024);
+      try {
+        for (;;) {
+          const n = await stream.read(buf);
+          if (n === 0) break;
+          await stream.writeAll(n === buf.length ? buf : buf.subarray(0, n));
+        }
+      } catch {
+        // a reset ends this connection
+      } finally {
+        stream.close();
+      }
+    });
+  }
+}
+
+async function bench() {
+  const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
+  const bin = join(here, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const source = join(here, 'c', 'loadgen.c');
+  const loadgen = join(bin, 'loadgen');
+  if (!existsSync(loadgen) || statSync(loadgen).mtimeMs < statSync(source).mtimeMs) {
+    execFileSync('cc', ['-O2', '-Wall', '-o', loadgen, source], { stdio: 'inherit' });
+  }
+  const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  const { available } = await import('@rt/mio-native');
+  const servers = ['net', ...(available ? ['native'] : []), 'fallback'];
+  const configs = process.env['RT_NET_CONFIGS']
+    ? process.env['RT_NET_CONFIGS'].split(',').map((cell) => cell.split('x').map(Number))
+    : quick
+      ? [[1, 64], [64, 64], [64, 16384]]
+      : [[1, 64], [16, 64], [64, 64], [1, 16384], [16, 16384], [64, 16384]];
+  const warmupMs = 300;
+  const measureMs = quick ? 1000 : 1500;
+  const rounds = Number(process.env['RT_NET_ROUNDS'] ?? (quick ? 1 : 2));
+
+  const cpuSeconds = (pid) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  };
+
+  const start = async (name) => {
+    const child = spawn(process.execPath, [self, '--serve', name], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const port = await new Promise((resolve, reject) => {
+      let text = '';
+      child.stdout.on('data', (chunk) => {
+        text += chunk;
+        if (text.includes('\n')) resolve(Number(text.trim()));
+      });
+      child.once('exit', (code) => reject(new Error(`${name} server exited (${code})`)));
+    });
+    return { name, child, port };
+  };
+
+  const running = [];
+  for (const name of servers) running.push(await start(name));
+  const results = new Map();
+  try {
+    for (const [connections, size] of configs) {
+      for (let round = 0; round < rounds; round++) {
+        for (const { name, child, port } of running) {
+          const before = cpuSeconds(child.pid);
+          const run = spawnSync(loadgen, [String(port), String(connections), String(size), String(warmupMs), String(measureMs)], { encoding: 'utf8' });
+          const cpu = cpuSeconds(child.pid) - before;
+          if (run.status !== 0) throw new Error(`loadgen failed against ${name}: ${run.stderr}`);
+          const r = JSON.parse(run.stdout);
+          const perSecond = r.messages / r.seconds;
+          const window = (warmupMs + measureMs) / 1000;
+          const key = `${name} ${connections} ${size}`;
+          if (!results.has(key) || results.get(key).perSecond < perSecond) {
+            results.set(key, { ...r, perSecond, cpuPerMessageUs: (cpu / window / perSecond) * 1e6, serverCpu: cpu / window });
+          }
+        }
+      }
+    }
+  } finally {
+    for (const { child } of running) child.kill();
+  }
+
+  const pad = (s, n) => String(s).padStart(n);
+  console.log(`@rt/net TcpStream echo vs Node net${quick ? ' (quick)' : ''}: best of ${rounds} × ${measureMs} ms per cell after ${warmupMs} ms warm-up; ratio = msgs/s ÷ net's`);
+  console.log('native: rt on the epoll driver; fallback: rt on its Node net driver. CPU µs/msg: server CPU per message');
+  console.log(`${'server'.padEnd(9)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('p99 µs', 9)}${pad('CPU µs/msg', 12)}${pad('srv %', 7)}${pad('gen %', 7)}${pad('× net', 8)}`);
+  for (const [connections, size] of configs) {
+    const base = results.get(`net ${connections} ${size}`);
+    for (const name of servers) {
+      const r = results.get(`${name} ${connections} ${size}`);
+      console.log(
+        `${name.padEnd(9)}${pad(connections, 6)}${pad(size >= 1024 ? `${size / 1024}K` : size, 7)}${pad(Math.round(r.perSecond), 11)}` +
+          `${pad(r.p50_us.toFixed(1), 9)}${pad(r.p99_us.toFixed(1), 9)}${pad(r.cpuPerMessageUs.toFixed(2), 12)}` +
+          `${pad(Math.round(r.serverCpu * 100), 7)}${pad(Math.round(r.cpu * 100), 7)}${pad((r.perSecond / base.perSecond).toFixed(2), 8)}`,
+      );
+    }
+  }
+}
