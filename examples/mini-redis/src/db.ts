@@ -107,7 +107,7 @@ export class Db {
     const entry = this.#live(key);
     if (entry === undefined) return -2;
     if (entry.expiresAt < 0) return -1;
-    return entry.expiresAt - this.#now();
+    return Math.ceil(entry.expiresAt - this.#now());
   }
 
   /** The clock's current time in milliseconds. */
