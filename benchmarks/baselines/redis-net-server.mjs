@@ -8,6 +8,7 @@
 //
 // Usage: node benchmarks/baselines/redis-net-server.mjs [port]   (prints "listening on <port>")
 import net from 'node:net';
+import { setInterval } from 'node:timers';
 import { performance } from 'node:perf_hooks';
 import { execute, Next } from '../../examples/mini-redis/dist/commands.js';
 import { Db } from '../../examples/mini-redis/dist/db.js';
