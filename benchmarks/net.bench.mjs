@@ -6,11 +6,13 @@
 // re-executes itself with `--serve <net|native|fallback>`.
 //
 // Prints per (connections × message size): messages/s, p50/p99 round trip, server CPU per
-// message, server and load-generator CPU use, and the ratio to `net`. On a shared machine
+// message, server and load-generator CPU use, and the ratio to `net`. Servers: `net` (the
+// baseline), `native` (TcpStream, a task per connection), `native-plain` (TcpStream in plain
+// async functions), `fallback` (TcpStream on the Node net driver). On a shared machine
 // compare CPU per message first: messages/s move with other load.
 //
-//   node benchmarks/net.bench.mjs                 full run (~40 s)
-//   RT_BENCH_QUICK=1 node benchmarks/net.bench.mjs   or  --quick   (~12 s)
+//   node benchmarks/net.bench.mjs                 full run (~50 s)
+//   RT_BENCH_QUICK=1 node benchmarks/net.bench.mjs   or  --quick   (~17 s)
 //   RT_NET_CONFIGS=1x64,64x16384 node benchmarks/net.bench.mjs   chosen cells only
 //
 // Needs: `cc`, Linux, the built packages (`npx tsc -b packages/net` and the addon).
@@ -42,10 +44,11 @@ async function serve(kind) {
   }
   const { TcpListener } = await import('@rt/net');
   const { spawn: spawnTask } = await import('@rt/scheduler');
-  const listener = await TcpListener.bind('127.0.0.1:0', { driver: kind });
+  const run = kind === 'native-plain' ? (fn) => void fn() : spawnTask;
+  const listener = await TcpListener.bind('127.0.0.1:0', { driver: kind === 'native-plain' ? 'native' : kind });
   console.log(listener.localAddr().port);
   for await (const stream of listener) {
-    spawnTask(async () => {
+    run(async () => {
       stream.setNoDelay(true);
       const buf = Buffer.allocUnsafe(64 * 1024);
       try {
@@ -74,7 +77,7 @@ async function bench() {
   }
   const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
   const { available } = await import('@rt/mio-native');
-  const servers = ['net', ...(available ? ['native'] : []), 'fallback'];
+  const servers = ['net', ...(available ? ['native', 'native-plain'] : []), 'fallback'];
   const configs = process.env['RT_NET_CONFIGS']
     ? process.env['RT_NET_CONFIGS'].split(',').map((cell) => cell.split('x').map(Number))
     : quick
@@ -82,7 +85,7 @@ async function bench() {
       : [[1, 64], [16, 64], [64, 64], [1, 16384], [16, 16384], [64, 16384]];
   const warmupMs = 300;
   const measureMs = quick ? 1000 : 1500;
-  const rounds = Number(process.env['RT_NET_ROUNDS'] ?? (quick ? 1 : 2));
+  const rounds = Number(process.env['RT_NET_ROUNDS'] ?? 1);
 
   const cpuSeconds = (pid) => {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -130,14 +133,16 @@ async function bench() {
 
   const pad = (s, n) => String(s).padStart(n);
   console.log(`@rt/net TcpStream echo vs Node net${quick ? ' (quick)' : ''}: best of ${rounds} × ${measureMs} ms per cell after ${warmupMs} ms warm-up; ratio = msgs/s ÷ net's`);
-  console.log('native: rt on the epoll driver; fallback: rt on its Node net driver. CPU µs/msg: server CPU per message');
-  console.log(`${'server'.padEnd(9)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('p99 µs', 9)}${pad('CPU µs/msg', 12)}${pad('srv %', 7)}${pad('gen %', 7)}${pad('× net', 8)}`);
+  console.log('native: TcpStream on the epoll driver, one rt task per connection; native-plain: the same without tasks');
+  console.log('(plain async functions: the difference is the task machinery); fallback: TcpStream on its Node net driver.');
+  console.log('CPU µs/msg: server CPU per message; srv/gen %: server and load generator CPU use (100 = one core)');
+  console.log(`${'server'.padEnd(13)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('p99 µs', 9)}${pad('CPU µs/msg', 12)}${pad('srv %', 7)}${pad('gen %', 7)}${pad('× net', 8)}`);
   for (const [connections, size] of configs) {
     const base = results.get(`net ${connections} ${size}`);
     for (const name of servers) {
       const r = results.get(`${name} ${connections} ${size}`);
       console.log(
-        `${name.padEnd(9)}${pad(connections, 6)}${pad(size >= 1024 ? `${size / 1024}K` : size, 7)}${pad(Math.round(r.perSecond), 11)}` +
+        `${name.padEnd(13)}${pad(connections, 6)}${pad(size >= 1024 ? `${size / 1024}K` : size, 7)}${pad(Math.round(r.perSecond), 11)}` +
           `${pad(r.p50_us.toFixed(1), 9)}${pad(r.p99_us.toFixed(1), 9)}${pad(r.cpuPerMessageUs.toFixed(2), 12)}` +
           `${pad(Math.round(r.serverCpu * 100), 7)}${pad(Math.round(r.cpu * 100), 7)}${pad((r.perSecond / base.perSecond).toFixed(2), 8)}`,
       );

@@ -351,6 +351,33 @@ describe.each(drivers)('TcpStream (%s driver)', (driver) => {
     listener.close();
   });
 
+  if (driver === 'native') {
+    it('sets TTL, linger and keepalive through the OS on the native driver', async () => {
+      const [client, server, listener] = await tcpPair(driver);
+      client.setTtl(42);
+      expect(client.ttl()).toBe(42);
+      client.setLinger(5);
+      expect(client.linger()).toBe(5);
+      client.setLinger(null);
+      expect(client.linger()).toBeNull();
+      client.setKeepAlive(true, 30_000);
+      listener.setTtl(33);
+      expect(listener.ttl()).toBe(33);
+      client.close();
+      server.close();
+      listener.close();
+    });
+  } else {
+    it('refuses TTL and a non-zero linger on the fallback driver with ENOTSUP', async () => {
+      const [client, server, listener] = await tcpPair(driver);
+      expect(() => client.setTtl(42)).toThrow(NetError);
+      expect(() => client.setLinger(5)).toThrow(NetError);
+      client.close();
+      server.close();
+      listener.close();
+    });
+  }
+
   it('fails every operation after close with SocketClosed, and wakes parked ones', async () => {
     const [client, server, listener] = await tcpPair(driver);
     const parked = track(server.read(new Uint8Array(4)));
