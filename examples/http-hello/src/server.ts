@@ -1,0 +1,222 @@
+// http-hello: a minimal HTTP/1.1 keep-alive server on @rt/net, for load tests with wrk.
+//
+// - `GET` or `HEAD` of any target: `200 Hello, World!` (HEAD without the body).
+// - `POST /echo` (or PUT): `200` with the request's body back.
+// - Another method: `405`; POST elsewhere: `404`. A request the parser refuses: its status
+//   (400, 413, 431, 505) with `Connection: close`, then the connection closes.
+//
+// Each connection is one task: read into the parser, answer every complete request in the
+// buffer (pipelining), write the responses with one `writeAll`, repeat. The Date header is
+// formatted once per second, as Node's http does. Shutdown is graceful: it stops accepting,
+// aborts only reads, and lets each connection finish the responses it owes.
+import { TcpListener, type SocketAddr, type TcpStream } from '@rt/net';
+import { spawn } from '@rt/scheduler';
+import { HttpError, HttpParser, type HttpLimits, type Request } from './http-parser.js';
+
+/** Options of {@link HttpServer.bind}. */
+export interface HttpServerOptions {
+  /** Address to listen on; default `127.0.0.1`. */
+  readonly host?: string;
+  /** Port; default 8080 (0 picks a free one). */
+  readonly port?: number;
+  /** Request limits. */
+  readonly limits?: HttpLimits;
+}
+
+const HELLO = Buffer.from('Hello, World!');
+const REASONS: Record<number, string> = {
+  200: 'OK',
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Content Too Large',
+  431: 'Request Header Fields Too Large',
+  505: 'HTTP Version Not Supported',
+};
+
+let dateSecond = -1;
+let dateLine = '';
+/** `Date: <IMF-fixdate>\r\n`, formatted at most once per second. */
+function date(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateLine = `Date: ${new Date(second * 1000).toUTCString()}\r\n`;
+  }
+  return dateLine;
+}
+
+/** Encodes responses into one growable buffer per connection. */
+class ResponseWriter {
+  #buffer = Buffer.allocUnsafe(16 * 1024);
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  view(): Buffer {
+    return this.#buffer.subarray(0, this.#length);
+  }
+
+  clear(): void {
+    this.#length = 0;
+    if (this.#buffer.length > 1024 * 1024) this.#buffer = Buffer.allocUnsafe(16 * 1024);
+  }
+
+  #reserve(n: number): void {
+    if (this.#length + n <= this.#buffer.length) return;
+    let size = this.#buffer.length * 2;
+    while (size < this.#length + n) size *= 2;
+    const grown = Buffer.allocUnsafe(size);
+    this.#buffer.copy(grown, 0, 0, this.#length);
+    this.#buffer = grown;
+  }
+
+  /** A full response; `body` is sent unless `head` (HEAD keeps Content-Length). */
+  response(status: number, minorVersion: number, keepAlive: boolean, body: Uint8Array, head = false, extra = ''): void {
+    const connection = keepAlive ? (minorVersion === 0 ? 'Connection: keep-alive\r\n' : '') : 'Connection: close\r\n';
+    const text = `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n${date()}${connection}${extra}\r\n`;
+    this.#reserve(text.length + (head ? 0 : body.length));
+    this.#length += this.#buffer.write(text, this.#length, 'latin1');
+    if (!head) {
+      this.#buffer.set(body, this.#length);
+      this.#length += body.length;
+    }
+  }
+}
+
+/** Answers one parsed request; returns whether the connection stays open. */
+function respond(request: Request, parser: HttpParser, out: ResponseWriter): boolean {
+  const { method, minorVersion, keepAlive } = request;
+  if (method === 'GET' || method === 'HEAD') {
+    out.response(200, minorVersion, keepAlive, HELLO, method === 'HEAD');
+  } else if (method === 'POST' || method === 'PUT') {
+    if (request.target === '/echo') out.response(200, minorVersion, keepAlive, parser.body());
+    else out.response(404, minorVersion, keepAlive, Buffer.from('Not Found\n'));
+  } else {
+    out.response(405, minorVersion, keepAlive, Buffer.from('Method Not Allowed\n'), false, 'Allow: GET, HEAD, POST, PUT\r\n');
+  }
+  return keepAlive;
+}
+
+const FLUSH_THRESHOLD = 64 * 1024;
+
+async function serveConnection(stream: TcpStream, limits: HttpLimits, shutdown: AbortSignal): Promise<void> {
+  const parser = new HttpParser(limits);
+  const out = new ResponseWriter();
+  const readOptions = { signal: shutdown };
+  stream.setNoDelay(true);
+  try {
+    for (;;) {
+      for (;;) {
+        let complete: boolean;
+        try {
+          complete = parser.next();
+        } catch (error) {
+          if (!(error instanceof HttpError)) throw error;
+          out.response(error.status, 1, false, Buffer.from(`${error.message}\n`));
+          await stream.writeAll(out.view());
+          return;
+        }
+        if (!complete) break;
+        if (!respond(parser.request, parser, out)) {
+          await stream.writeAll(out.view());
+          return;
+        }
+        if (out.length >= FLUSH_THRESHOLD) {
+          await stream.writeAll(out.view());
+          out.clear();
+        }
+      }
+      if (out.length > 0) {
+        await stream.writeAll(out.view());
+        out.clear();
+      }
+      if (shutdown.aborted) return;
+      const n = await stream.read(parser.spare(), readOptions);
+      if (n === 0) return;
+      parser.commit(n);
+    }
+  } catch (error) {
+    if (!shutdown.aborted && !isDisconnect(error)) throw error;
+  } finally {
+    stream.close();
+  }
+}
+
+function isDisconnect(error: unknown): boolean {
+  const errno = (error as { errno?: unknown } | null)?.errno;
+  const code = (error as { code?: unknown } | null)?.code;
+  return errno === 'ECONNRESET' || errno === 'EPIPE' || code === 'ERR_RT_SOCKET_CLOSED' || code === 'ERR_RT_CONNECTION_RESET' || code === 'ERR_RT_BROKEN_PIPE';
+}
+
+/** A bound http-hello server; `run()` serves, `shutdown()` stops. */
+export class HttpServer {
+  readonly #listener: TcpListener;
+  readonly #limits: HttpLimits;
+  readonly #stop = new AbortController();
+  #active = 0;
+  #idle: (() => void) | undefined;
+  #closed: Promise<void> | undefined;
+
+  private constructor(listener: TcpListener, limits: HttpLimits) {
+    this.#listener = listener;
+    this.#limits = limits;
+  }
+
+  /** Binds the listening socket; validates the options and limits first. */
+  static async bind(options: HttpServerOptions = {}): Promise<HttpServer> {
+    const port = options.port ?? 8080;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`http-hello: port must be an integer in 0–65535, got ${String(port)}`);
+    const limits = options.limits ?? {};
+    new HttpParser(limits); // throws RangeError for bad limits
+    const listener = await TcpListener.bind({ host: options.host ?? '127.0.0.1', port });
+    return new HttpServer(listener, limits);
+  }
+
+  localAddr(): SocketAddr {
+    return this.#listener.localAddr();
+  }
+
+  get port(): number {
+    return this.#listener.localAddr().port;
+  }
+
+  /** Open connections. */
+  get connections(): number {
+    return this.#active;
+  }
+
+  /** Accepts and serves until `shutdown()`; see mini-redis's Server.run for the contract. */
+  async run(): Promise<void> {
+    const signal = this.#stop.signal;
+    try {
+      for (;;) {
+        const stream = await this.#listener.accept({ signal });
+        this.#active++;
+        spawn(async () => {
+          try {
+            await serveConnection(stream, this.#limits, signal);
+          } catch (error) {
+            process.stderr.write(`http-hello: connection failed: ${error instanceof Error ? error.message : String(error)}\n`);
+          } finally {
+            if (--this.#active === 0) this.#idle?.();
+          }
+        }, { name: 'http-hello connection' });
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    }
+  }
+
+  /** Stops accepting, lets connections finish the responses they owe, resolves when all are closed. Idempotent; plain promises only. */
+  shutdown(): Promise<void> {
+    if (this.#closed !== undefined) return this.#closed;
+    this.#stop.abort(new Error('http-hello is shutting down'));
+    this.#listener.close();
+    this.#closed = this.#active === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#idle = resolve));
+    return this.#closed;
+  }
+}
