@@ -1,6 +1,6 @@
-import { Cancelled } from '@rt/scheduler';
+import { Cancelled, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
-import { OnceCell, SetError } from '@rt/sync';
+import { OnceCell, SetError, SetOnce } from '@rt/sync';
 
 describe('OnceCell', () => {
   it('runs one initialiser and gives every caller its value', async () => {
@@ -61,5 +61,19 @@ describe('OnceCell', () => {
     expect(cell.initialized).toBe(false);
     cell.set(4);
     expect(await cell.getOrInit(() => 5)).toBe(4);
+  });
+
+  it('an initialiser aborted with its task lets the next waiter initialise', async () => {
+    const cell = new OnceCell<string>();
+    const never = new SetOnce<string>();
+    const first = spawn(() => cell.getOrInit(() => never.wait()));
+    await settle();
+    const second = track(cell.getOrInit(() => 'second'));
+    await settle();
+    expect(second.isPending()).toBe(true);
+    first.abort();
+    await expect(first).rejects.toMatchObject({ name: 'JoinError' });
+    expect(await second.promise).toBe('second');
+    expect(cell.get()).toBe('second');
   });
 });
