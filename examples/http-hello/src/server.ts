@@ -155,6 +155,7 @@ function isDisconnect(error: unknown): boolean {
 /** A bound http-hello server; `run()` serves, `shutdown()` stops. */
 export class HttpServer {
   readonly #listener: TcpListener;
+  readonly #port: number;
   readonly #limits: HttpLimits;
   readonly #stop = new AbortController();
   #active = 0;
@@ -163,6 +164,7 @@ export class HttpServer {
 
   private constructor(listener: TcpListener, limits: HttpLimits) {
     this.#listener = listener;
+    this.#port = listener.localAddr().port;
     this.#limits = limits;
   }
 
@@ -181,7 +183,7 @@ export class HttpServer {
   }
 
   get port(): number {
-    return this.#listener.localAddr().port;
+    return this.#port;
   }
 
   /** Open connections. */

@@ -40,6 +40,7 @@ export class Server {
   readonly db: Db;
   readonly pubSub: PubSub;
   readonly #listener: TcpListener;
+  readonly #port: number;
   readonly #limit: Semaphore;
   readonly #expiryInterval: number;
   readonly #stop = new AbortController();
@@ -50,6 +51,7 @@ export class Server {
 
   private constructor(listener: TcpListener, options: ServerOptions) {
     this.#listener = listener;
+    this.#port = listener.localAddr().port;
     this.#limit = new Semaphore(positiveInteger('maxConnections', options.maxConnections, 10_000));
     this.#expiryInterval = positiveInteger('expiryInterval', options.expiryInterval, 100);
     this.db = new Db(() => Instant.now().valueOf());
@@ -79,7 +81,7 @@ export class Server {
 
   /** The port the server listens on. */
   get port(): number {
-    return this.#listener.localAddr().port;
+    return this.#port;
   }
 
   /** Clients connected now. */
