@@ -8,7 +8,6 @@
 // listener: the driver counts them (runtime.metrics().drivers), backs off for 50 ms and
 // retries; ECONNABORTED (the peer gave up before accept) is counted and skipped.
 //
-// UDP uses the fallback (dgram) implementation for now.
 import { available, sys } from '@rt/mio-native';
 import type { Registration } from '@rt/reactor';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
@@ -16,7 +15,7 @@ import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, WRITABLE } from './driver.js';
 import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle } from './driver.js';
-import { bindFallbackUdp } from './fallback-udp.js';
+import { bindNativeUdp } from './native-udp.js';
 import { tryPark } from './fallback-stream.js';
 import { C, EAGAIN, ECONNABORTED, EINPROGRESS, EINTR, EMFILE, ENFILE, check, currentIo, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
 import type { NativeCounters } from './native-io.js';
@@ -306,7 +305,7 @@ const driver: Driver = {
     return connectTo(C.AF_UNIX, { family: 'unix', path }, 'UnixStream.connect', true, { path }, options);
   },
 
-  bindUdp: bindFallbackUdp,
+  bindUdp: bindNativeUdp,
 };
 
 export function nativeDriver(): Driver | null {
