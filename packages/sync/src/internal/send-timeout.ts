@@ -5,21 +5,22 @@ import { isCancelled, type WaitOptions } from '@rt/scheduler';
 import { sleep } from '@rt/time';
 import { SendError, SendTimeoutError } from '../errors.js';
 import type { Chan } from './chan.js';
+import { budget, checkCancelled, RESOLVED } from './util.js';
 
 const LABEL = 'mpsc.Sender.sendTimeout';
 const noop = (): void => {};
-
-function closedToTimeoutError<T>(value: T): (error: unknown) => never {
-  return (error) => {
-    throw error instanceof SendError ? new SendTimeoutError('Closed', value) : error;
-  };
-}
 
 export function sendTimeout<T>(chan: Chan<T>, value: T, ms: number, options: WaitOptions | undefined): Promise<void> {
   if (chan.receiverClosed) return Promise.reject(new SendTimeoutError('Closed', value));
   if (chan.sendWaiters.length === 0 && chan.permits >= 1) {
     // Capacity now: no timer at all.
-    return chan.send(value, options, LABEL).catch(closedToTimeoutError(value));
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
+    const y = budget();
+    if (y !== undefined) return y.then(() => sendTimeout(chan, value, ms, options));
+    chan.permits--;
+    chan.deliver(value);
+    return RESOLVED;
   }
   const timer = new AbortController();
   const userSignal = options?.signal;
