@@ -40,7 +40,7 @@ export class RwLock<T> {
   constructor(value: T, options?: { maxReaders?: number }) {
     const maxReaders = options?.maxReaders ?? MAX_READS;
     checkCount('RwLock maxReaders', maxReaders, 1, MAX_READS);
-    this.#state = { value, semaphore: new BatchSemaphore(maxReaders, 'RwLock.acquire'), maxReaders };
+    this.#state = { value, semaphore: new BatchSemaphore(maxReaders, 'RwLock.read'), maxReaders };
   }
 
   /** The most readers that may hold the lock at once. */
@@ -62,7 +62,7 @@ export class RwLock<T> {
    */
   read(options?: WaitOptions): Promise<RwLockReadGuard<T>> {
     const state = this.#state;
-    return state.semaphore.acquireWith(1, options, makeReadGuard<T>, state);
+    return state.semaphore.acquireWith(1, options, makeReadGuard<T>, state, 'RwLock.read');
   }
 
   /**
@@ -80,7 +80,7 @@ export class RwLock<T> {
    */
   write(options?: WaitOptions): Promise<RwLockWriteGuard<T>> {
     const state = this.#state;
-    return state.semaphore.acquireWith(state.maxReaders, options, makeWriteGuard<T>, state);
+    return state.semaphore.acquireWith(state.maxReaders, options, makeWriteGuard<T>, state, 'RwLock.write');
   }
 
   /** Read access now if no writer holds or waits for the lock, else undefined. Never waits. */

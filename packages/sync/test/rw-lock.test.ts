@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Cancelled } from '@rt/scheduler';
+import { Builder, Cancelled } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { GuardReleased, RwLock } from '@rt/sync';
 
@@ -75,6 +75,23 @@ describe('RwLock', () => {
     (await r2.promise).release();
     r1.release();
     lock.tryWrite()!.release();
+  });
+});
+
+describe('RwLock in a runtime dump', () => {
+  it('shows what a parked task waits for', async () => {
+    const runtime = Builder.currentThread().build();
+    await runtime.run(async () => {
+      const lock = new RwLock(0);
+      const reader = await lock.read();
+      const writer = runtime.spawn(async () => (await lock.write()).release());
+      await settle();
+      const labels = runtime.dump().tasks.flatMap((t) => t.waitingOn);
+      expect(labels).toContain('RwLock.write');
+      reader.release();
+      await writer;
+    });
+    await runtime.shutdown();
   });
 });
 

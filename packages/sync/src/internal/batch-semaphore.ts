@@ -42,24 +42,30 @@ export class BatchSemaphore {
   }
 
   /** Resolves once `n` permits are held (FIFO). Rejects AcquireError when closed, Cancelled when aborted. */
-  acquire(n: number, options: WaitOptions | undefined): Promise<void> {
+  acquire(n: number, options: WaitOptions | undefined, label = this.label): Promise<void> {
     const cancelled = checkCancelled(options);
     if (cancelled !== undefined) return cancelled;
     if (this.closed) return Promise.reject(new AcquireError());
     if (this.waiters.length === 0 && this.permits >= n) {
       const y = budget();
-      if (y !== undefined) return y.then(() => this.acquire(n, options));
+      if (y !== undefined) return y.then(() => this.acquire(n, options, label));
       this.permits -= n;
       return RESOLVED;
     }
-    return parkIn(this.waiters, new WaitNode<void>(n, undefined, false), this.label, options, this.afterCancel);
+    return parkIn(this.waiters, new WaitNode<void>(n, undefined, false), label, options, this.afterCancel);
   }
 
   /**
    * `acquire(n)` resolving with `make(arg)`, without an intermediate promise when the
    * permits are free (the fast path of Mutex.lock, Semaphore.acquire, RwLock.read/write).
    */
-  acquireWith<A, R>(n: number, options: WaitOptions | undefined, make: (arg: A, n: number) => R, arg: A): Promise<R> {
+  acquireWith<A, R>(
+    n: number,
+    options: WaitOptions | undefined,
+    make: (arg: A, n: number) => R,
+    arg: A,
+    label = this.label,
+  ): Promise<R> {
     if (this.waiters.length === 0 && this.permits >= n && !this.closed) {
       const cancelled = checkCancelled(options);
       if (cancelled !== undefined) return cancelled;
@@ -68,9 +74,9 @@ export class BatchSemaphore {
         this.permits -= n;
         return Promise.resolve(make(arg, n));
       }
-      return y.then(() => this.acquireWith(n, options, make, arg));
+      return y.then(() => this.acquireWith(n, options, make, arg, label));
     }
-    return this.acquire(n, options).then(() => make(arg, n));
+    return this.acquire(n, options, label).then(() => make(arg, n));
   }
 
   release(n: number): void {
