@@ -8,9 +8,9 @@
 // Each connection is one task: read into the parser, answer every complete request in the
 // buffer (pipelining), write the responses with one `writeAll`, repeat. The Date header is
 // formatted once per second, as Node's http does. Shutdown is graceful: it stops accepting,
-// aborts only reads, and lets each connection finish the responses it owes.
+// aborts the connections waiting for input, and lets busy ones finish the responses they owe.
 import { TcpListener, type SocketAddr, type TcpStream } from '@rt/net';
-import { spawn } from '@rt/scheduler';
+import { spawn, type JoinHandle } from '@rt/scheduler';
 import { HttpError, HttpParser, type HttpLimits, type Request } from './http-parser.js';
 
 /** Options of {@link HttpServer.bind}. */
@@ -103,10 +103,15 @@ function respond(request: Request, parser: HttpParser, out: ResponseWriter): boo
 
 const FLUSH_THRESHOLD = 64 * 1024;
 
-async function serveConnection(stream: TcpStream, limits: HttpLimits, shutdown: AbortSignal): Promise<void> {
+/** What the server sees of a connection: it aborts the task only while it waits for input. */
+interface ConnectionState {
+  idle: boolean;
+  task?: JoinHandle<void>;
+}
+
+async function serveConnection(stream: TcpStream, limits: HttpLimits, shutdown: AbortSignal, state: ConnectionState): Promise<void> {
   const parser = new HttpParser(limits);
   const out = new ResponseWriter();
-  const readOptions = { signal: shutdown };
   stream.setNoDelay(true);
   try {
     for (;;) {
@@ -135,7 +140,15 @@ async function serveConnection(stream: TcpStream, limits: HttpLimits, shutdown: 
         out.clear();
       }
       if (shutdown.aborted) return;
-      const n = await stream.read(parser.spare(), readOptions);
+      // No signal per read (an abort listener per read costs the hot path): shutdown
+      // aborts this task while it is idle here.
+      state.idle = true;
+      let n: number;
+      try {
+        n = await stream.read(parser.spare());
+      } finally {
+        state.idle = false;
+      }
       if (n === 0) return;
       parser.commit(n);
     }
@@ -158,7 +171,7 @@ export class HttpServer {
   readonly #port: number;
   readonly #limits: HttpLimits;
   readonly #stop = new AbortController();
-  #active = 0;
+  readonly #connections = new Set<ConnectionState>();
   #idle: (() => void) | undefined;
   #closed: Promise<void> | undefined;
 
@@ -188,7 +201,7 @@ export class HttpServer {
 
   /** Open connections. */
   get connections(): number {
-    return this.#active;
+    return this.#connections.size;
   }
 
   /** Accepts and serves until `shutdown()`; see mini-redis's Server.run for the contract. */
@@ -197,14 +210,16 @@ export class HttpServer {
     try {
       for (;;) {
         const stream = await this.#listener.accept({ signal });
-        this.#active++;
-        spawn(async () => {
+        const state: ConnectionState = { idle: false };
+        this.#connections.add(state);
+        state.task = spawn(async () => {
           try {
-            await serveConnection(stream, this.#limits, signal);
+            await serveConnection(stream, this.#limits, signal, state);
           } catch (error) {
             process.stderr.write(`http-hello: connection failed: ${error instanceof Error ? error.message : String(error)}\n`);
           } finally {
-            if (--this.#active === 0) this.#idle?.();
+            this.#connections.delete(state);
+            if (this.#connections.size === 0) this.#idle?.();
           }
         }, { name: 'http-hello connection' });
       }
@@ -218,7 +233,8 @@ export class HttpServer {
     if (this.#closed !== undefined) return this.#closed;
     this.#stop.abort(new Error('http-hello is shutting down'));
     this.#listener.close();
-    this.#closed = this.#active === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#idle = resolve));
+    for (const connection of this.#connections) if (connection.idle) connection.task?.abort();
+    this.#closed = this.#connections.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#idle = resolve));
     return this.#closed;
   }
 }

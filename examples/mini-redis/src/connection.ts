@@ -4,8 +4,11 @@
 // message queue's notification (`readable()` and `Notify.notified()` consume nothing, so
 // the branch that loses the race loses nothing), then takes what is there without waiting.
 //
-// Graceful shutdown: the server's shutdown signal aborts only the *read*. Commands already
-// read are executed and their replies written before the connection closes.
+// Graceful shutdown: the server aborts a connection's task only while it waits for input
+// (`state.idle`); a connection busy executing or writing sees the shutdown when it comes
+// back to read. Commands already read are executed and their replies written before the
+// connection closes. (No AbortSignal is passed to each read: registering an abort listener
+// per read would cost the hot path for an event that happens once.)
 import { select } from '@rt/macros';
 import { WouldBlock, type TcpStream } from '@rt/net';
 import { execute, Next, type Context } from './commands.js';
@@ -26,8 +29,13 @@ export interface Shared {
   readonly shutdown: AbortSignal;
 }
 
+/** What the server sees of a connection: it may abort the task only while it is idle. */
+export interface ConnectionState {
+  idle: boolean;
+}
+
 /** Serves one client until it quits, disconnects, breaks the protocol or the server shuts down. */
-export async function serveConnection(stream: TcpStream, shared: Shared): Promise<void> {
+export async function serveConnection(stream: TcpStream, shared: Shared, state: ConnectionState): Promise<void> {
   const parser = new RespParser(shared.limits);
   const out = new ReplyWriter();
   const context: Context = {
@@ -37,7 +45,6 @@ export async function serveConnection(stream: TcpStream, shared: Shared): Promis
     openSubscriptions: () => (context.subscriptions ??= new Subscriptions(shared.pubSub)),
   };
   const pending: Message[] = [];
-  const readOptions = { signal: shared.shutdown };
   stream.setNoDelay(true);
   try {
     for (;;) {
@@ -68,18 +75,26 @@ export async function serveConnection(stream: TcpStream, shared: Shared): Promis
       const subscriptions = context.subscriptions;
       let n: number;
       if (subscriptions === undefined || subscriptions.count === 0) {
-        n = await stream.read(parser.spare(), readOptions);
+        state.idle = true;
+        try {
+          n = await stream.read(parser.spare());
+        } finally {
+          state.idle = false;
+        }
       } else {
         // Subscribed: wait for the socket to be readable or for a message. Neither wait
         // consumes anything, so the branch that loses the race loses nothing.
         if (takeMessages(subscriptions, pending)) continue;
-        const winner = await select(
-          {
+        state.idle = true;
+        let winner;
+        try {
+          winner = await select({
             readable: (signal) => stream.readable({ signal }),
             message: (signal) => subscriptions.arrived.notified({ signal }),
-          },
-          { signal: shared.shutdown },
-        );
+          });
+        } finally {
+          state.idle = false;
+        }
         if (winner.branch === 'message') continue;
         try {
           n = stream.tryRead(parser.spare());

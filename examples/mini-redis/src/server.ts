@@ -3,10 +3,10 @@
 // mini-redis), one task per connection, an active-expiry task on an `@rt/time` interval,
 // and a graceful `shutdown()`.
 import { TcpListener, type SocketAddr, type TcpStream } from '@rt/net';
-import { spawn } from '@rt/scheduler';
+import { spawn, type JoinHandle } from '@rt/scheduler';
 import { Semaphore, type SemaphorePermit } from '@rt/sync';
 import { Instant, interval } from '@rt/time';
-import { serveConnection, type Shared } from './connection.js';
+import { serveConnection, type ConnectionState, type Shared } from './connection.js';
 import { Db } from './db.js';
 import { PubSub } from './pub-sub.js';
 import type { RespLimits } from './resp-parser.js';
@@ -45,7 +45,7 @@ export class Server {
   readonly #expiryInterval: number;
   readonly #stop = new AbortController();
   readonly #shared: Shared;
-  #active = 0;
+  readonly #connections = new Set<ConnectionState & { task?: JoinHandle<void> }>();
   #idle: (() => void) | undefined;
   #closed: Promise<void> | undefined;
 
@@ -86,7 +86,7 @@ export class Server {
 
   /** Clients connected now. */
   get connections(): number {
-    return this.#active;
+    return this.#connections.size;
   }
 
   /** True once `shutdown()` was called. */
@@ -122,15 +122,17 @@ export class Server {
   }
 
   #serve(stream: TcpStream, permit: SemaphorePermit): void {
-    this.#active++;
-    spawn(async () => {
+    const state: ConnectionState & { task?: JoinHandle<void> } = { idle: false };
+    this.#connections.add(state);
+    state.task = spawn(async () => {
       try {
-        await serveConnection(stream, this.#shared);
+        await serveConnection(stream, this.#shared, state);
       } catch (error) {
         process.stderr.write(`mini-redis: connection failed: ${error instanceof Error ? error.message : String(error)}\n`);
       } finally {
         permit.release();
-        if (--this.#active === 0) this.#idle?.();
+        this.#connections.delete(state);
+        if (this.#connections.size === 0) this.#idle?.();
       }
     }, { name: 'mini-redis connection' });
   }
@@ -162,7 +164,9 @@ export class Server {
     this.#stop.abort(new Error('mini-redis is shutting down'));
     this.#listener.close();
     this.#limit.close();
-    this.#closed = this.#active === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#idle = resolve));
+    // Connections waiting for input stop now; busy ones stop when they next would wait.
+    for (const connection of this.#connections) if (connection.idle) connection.task?.abort();
+    this.#closed = this.#connections.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#idle = resolve));
     return this.#closed;
   }
 }

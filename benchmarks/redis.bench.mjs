@@ -1,0 +1,158 @@
+// redis-benchmark (the real one, Debian's redis-tools) against three servers in one run:
+//
+//   rt          examples/mini-redis on rt (node examples/mini-redis/dist/main.js)
+//   net         the same server on Node's `net` (benchmarks/baselines/redis-net-server.mjs:
+//               same parser, commands and keyspace; only the I/O layer differs)
+//   redis       the real redis-server, when installed (--save '' --appendonly no)
+//
+// `redis-benchmark -t set,get -n N -c 50`, without pipelining and with -P 16, each server
+// in turn (cells interleaved by round so machine noise spreads over all of them). Prints
+// requests/s, the server's CPU time per request (from /proc: the load generator shares
+// the machine's cores, so CPU per request is the fairer comparison when it is the
+// bottleneck), and the ratios rt ÷ net and rt ÷ redis-server.
+//
+//   node benchmarks/redis.bench.mjs                 (-n 200000, ~60 s on 2 cores)
+//   node benchmarks/redis.bench.mjs --quick         (-n 20000;  or RT_BENCH_QUICK=1)
+//   RT_REDIS_REQUESTS=50000 RT_REDIS_ROUNDS=2 node benchmarks/redis.bench.mjs
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
+const requests = Number(process.env['RT_REDIS_REQUESTS'] ?? (quick ? 20_000 : 200_000));
+const rounds = Number(process.env['RT_REDIS_ROUNDS'] ?? 1);
+const clients = 50;
+const pipelines = [1, 16];
+
+function have(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+if (!have('redis-benchmark')) {
+  console.error('redis.bench: redis-benchmark is not installed (apt-get install -y redis-tools)');
+  process.exit(1);
+}
+
+// mini-redis runs from its build; build it (and the packages it uses) when missing.
+const miniRedis = join(root, 'examples/mini-redis/dist/main.js');
+if (!existsSync(miniRedis)) {
+  const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'examples/mini-redis')], { stdio: 'inherit' });
+  if (tsc.status !== 0) process.exit(1);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a server process and resolves once it accepts connections. */
+async function start(name, command, args, port) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout.resume();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const up = await new Promise((resolve) => {
+      const probe = net.connect(port, '127.0.0.1');
+      probe.on('connect', () => {
+        probe.destroy();
+        resolve(true);
+      });
+      probe.on('error', () => resolve(false));
+    });
+    if (up) return { name, child, port };
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill();
+  throw new Error(`${name} did not start listening on ${port}`);
+}
+
+/** CPU time (user + system) of a process so far, in ms, from /proc. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+function redisBenchmark(port, test, pipeline) {
+  return new Promise((resolve, reject) => {
+    const args = ['-h', '127.0.0.1', '-p', String(port), '-t', test, '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '-q', '--csv'];
+    execFile('redis-benchmark', args, { timeout: 300_000 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`redis-benchmark ${args.join(' ')}: ${error.message}\n${stderr}`));
+      const line = stdout.split('\n').find((l) => l.startsWith(`"${test.toUpperCase()}"`));
+      if (!line) return reject(new Error(`redis-benchmark printed no ${test} result: ${stdout}`));
+      resolve(Number(JSON.parse(`[${line}]`)[1]));
+    });
+  });
+}
+
+const servers = [];
+try {
+  const rtPort = await freePort();
+  servers.push(await start('mini-redis on rt', process.execPath, [miniRedis, '--port', String(rtPort)], rtPort));
+  const netPort = await freePort();
+  servers.push(await start('same server on net', process.execPath, [join(root, 'benchmarks/baselines/redis-net-server.mjs'), String(netPort)], netPort));
+  if (have('redis-server')) {
+    const redisPort = await freePort();
+    servers.push(await start('redis-server', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], redisPort));
+  } else {
+    console.log('(redis-server is not installed: apt-get install -y redis-server to compare with it)');
+  }
+
+  const version = spawnSync('redis-benchmark', ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`redis-benchmark -t set,get -n ${requests} -c ${clients}, -P ${pipelines.join(' and -P ')}${quick ? ' (quick)' : ''}; best of ${rounds} round(s); ${version}`);
+
+  /** results[server][`${test} P${pipeline}`] = { rps, cpu } (best rps over rounds) */
+  const results = servers.map(() => ({}));
+  for (let round = 0; round < rounds; round++) {
+    for (const pipeline of pipelines) {
+      for (const test of ['set', 'get']) {
+        for (let s = 0; s < servers.length; s++) {
+          const server = servers[(s + round) % servers.length];
+          const index = servers.indexOf(server);
+          const before = cpuMs(server.child.pid);
+          const rps = await redisBenchmark(server.port, test, pipeline);
+          const cpu = ((cpuMs(server.child.pid) - before) * 1000) / requests; // µs per request
+          const key = `${test.toUpperCase()} -P ${pipeline}`;
+          const best = results[index][key];
+          if (best === undefined || rps > best.rps) results[index][key] = { rps, cpu };
+        }
+      }
+    }
+  }
+
+  const keys = Object.keys(results[0]);
+  const rows = [];
+  for (const key of keys) {
+    const rt = results[0][key];
+    const base = results[1][key];
+    const redis = servers.length > 2 ? results[2][key] : undefined;
+    for (let s = 0; s < servers.length; s++) {
+      const cell = results[s][key];
+      rows.push({
+        test: key,
+        server: servers[s].name,
+        'requests/s': Math.round(cell.rps),
+        'server CPU µs/req': cell.cpu.toFixed(2),
+        'rt ÷ this (req/s)': s === 0 ? '' : (rt.rps / cell.rps).toFixed(2),
+        'this ÷ rt (CPU)': s === 0 ? '' : (cell.cpu / rt.cpu).toFixed(2),
+      });
+    }
+    const redisText = redis ? `, ${(rt.rps / redis.rps).toFixed(2)}× redis-server` : '';
+    console.log(`${key}: rt ${(rt.rps / base.rps).toFixed(2)}× net${redisText}`);
+  }
+  console.table(rows);
+  console.log('targets (issue 8): rt ≥ 1.5× net and ≥ 0.8× redis-server without pipelining');
+} finally {
+  for (const server of servers) server.child.kill('SIGTERM');
+}
