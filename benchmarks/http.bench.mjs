@@ -10,8 +10,9 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
 const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? (quick ? 3 : 8));
 const rounds = Number(process.env['RT_HTTP_ROUNDS'] ?? (quick ? 1 : 3));

@@ -18,8 +18,9 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
 const requests = Number(process.env['RT_REDIS_REQUESTS'] ?? (quick ? 20_000 : 200_000));
 const rounds = Number(process.env['RT_REDIS_ROUNDS'] ?? 1);
