@@ -3,6 +3,8 @@
 //
 // Which piece to reach for:
 // - Serve TCP: `TcpListener.bind('127.0.0.1:8080')`, then `accept()` or `for await`.
+// - Configure a socket first (reuseaddr, reuseport, buffer sizes, a local address):
+//   `TcpSocket.newV4()`, then `connect` or `listen`.
 // - Connect over TCP: `TcpStream.connect('host:port', { signal })`. A `TcpStream` is an
 //   `@rt/io` `AsyncRead` + `AsyncWrite`: `read(buf)`, `write(buf)`, `writeAll`, `shutdown`,
 //   and every `@rt/io` helper (`copy`, `BufReader`, `lines()`) works on it. `split()` /
@@ -53,6 +55,7 @@ export { TcpListener } from './tcp-listener.js';
 export type { BindOptions } from './tcp-listener.js';
 export { TcpStream } from './tcp-stream.js';
 export type { ConnectOptions } from './tcp-stream.js';
+export { TcpSocket } from './tcp-socket.js';
 export { UdpSocket } from './udp-socket.js';
 export type { UdpBindOptions } from './udp-socket.js';
 export { UnixListener } from './unix-listener.js';

@@ -78,6 +78,23 @@ export interface DatagramHandle {
   readonly closed: boolean;
 }
 
+/** A TCP socket not yet connected or listening (`TcpSocket`). */
+export interface TcpSocketHandle {
+  readonly driver: DriverName;
+  /** Sets a boolean or integer option: 'reuseAddress', 'reusePort', 'sendBufferSize', 'recvBufferSize', 'noDelay', 'keepAlive'. */
+  setOption(name: TcpSocketOption, value: number): void;
+  getOption(name: TcpSocketOption): number;
+  bind(ip: string, port: number): void;
+  localAddress(): RawAddress;
+  /** Consumes the socket. */
+  connect(ip: string, port: number, options: WaitOptions | undefined): Promise<StreamHandle>;
+  /** Consumes the socket. */
+  listen(backlog: number): Promise<ListenerHandle>;
+  close(): void;
+}
+
+export type TcpSocketOption = 'reuseAddress' | 'reusePort' | 'sendBufferSize' | 'recvBufferSize' | 'noDelay' | 'keepAlive';
+
 export interface ListenOptions {
   backlog: number;
   /** IPv6 only (no dual-stack) when binding `::`. */
@@ -93,4 +110,5 @@ export interface Driver {
   listenUnix(path: string, options: ListenOptions): Promise<ListenerHandle>;
   connectUnix(path: string, options: WaitOptions | undefined): Promise<StreamHandle>;
   bindUdp(ip: string, port: number, options: { reuseAddress: boolean; ipv6Only: boolean }): Promise<DatagramHandle>;
+  createTcp(family: 'IPv4' | 'IPv6'): TcpSocketHandle;
 }

@@ -6,7 +6,8 @@ import type { Server, Socket } from 'node:net';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { SocketClosed, WouldBlock, toNetError } from '../errors.js';
-import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle } from './driver.js';
+import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle, TcpSocketHandle } from './driver.js';
+import { FallbackTcpSocket } from './fallback-tcp-socket.js';
 import { FallbackStream, stripZone } from './fallback-stream.js';
 import { bindFallbackUdp } from './fallback-udp.js';
 
@@ -170,4 +171,8 @@ export const fallbackDriver: Driver = {
   },
 
   bindUdp: bindFallbackUdp,
+
+  createTcp(family: 'IPv4' | 'IPv6'): TcpSocketHandle {
+    return new FallbackTcpSocket(family, (ip, port, backlog) => fallbackDriver.listenTcp(ip, port, { backlog, ipv6Only: false }));
+  },
 };

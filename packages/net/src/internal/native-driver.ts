@@ -14,7 +14,8 @@ import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, WRITABLE } from './driver.js';
-import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle } from './driver.js';
+import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle, TcpSocketHandle } from './driver.js';
+import { NativeTcpSocket } from './native-tcp-socket.js';
 import { bindNativeUdp } from './native-udp.js';
 import { tryPark } from './fallback-stream.js';
 import { C, EAGAIN, ECONNABORTED, EINPROGRESS, EINTR, EMFILE, ENFILE, check, currentIo, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
@@ -217,13 +218,23 @@ function closeQuietly(fd: number): void {
 }
 
 async function listenOn(family: number, address: Parameters<typeof sys.bind>[1], options: ListenOptions, unix: string | null): Promise<ListenerHandle> {
-  const io = currentIo();
   const fd = newSocket(family, C.SOCK_STREAM);
   try {
     if (family !== C.AF_UNIX) check(sys.setSocketOption(fd, C.SOL_SOCKET, C.SO_REUSEADDR, 1), 'setsockopt');
     if (family === C.AF_INET6) check(sys.setSocketOption(fd, C.IPPROTO_IPV6, C.IPV6_V6ONLY, options.ipv6Only ? 1 : 0), 'setsockopt');
     check(sys.bind(fd, address), 'bind');
-    check(sys.listen(fd, options.backlog), 'listen');
+  } catch (error) {
+    closeQuietly(fd);
+    throw error;
+  }
+  return listenFd(fd, options.backlog, unix);
+}
+
+/** Listens on an existing bound stream fd (owned from here on: closed on failure). */
+export function listenFd(fd: number, backlog: number, unix: string | null): ListenerHandle {
+  try {
+    const io = currentIo();
+    check(sys.listen(fd, backlog), 'listen');
     const registration = io.reactor.register(fd, READABLE);
     return new NativeListener(fd, registration, (accepted) => io.reactor.register(accepted, READABLE | WRITABLE), io.counters, unix);
   } catch (error) {
@@ -235,8 +246,20 @@ async function listenOn(family: number, address: Parameters<typeof sys.bind>[1],
 function connectTo(family: number, address: Parameters<typeof sys.connect>[1], label: string, unix: boolean, peer: RawAddress | undefined, options: WaitOptions | undefined): Promise<StreamHandle> {
   return tryPark(() => {
     throwIfCancelled(options);
+    return connectFd(newSocket(family, C.SOCK_STREAM), address, label, unix, peer, options);
+  });
+}
+
+/** Connects an existing non-blocking stream fd (owned from here on: closed on failure). */
+export function connectFd(fd: number, address: Parameters<typeof sys.connect>[1], label: string, unix: boolean, peer: RawAddress | undefined, options: WaitOptions | undefined): Promise<StreamHandle> {
+  return tryPark(() => {
+    try {
+      throwIfCancelled(options);
+    } catch (error) {
+      closeQuietly(fd);
+      throw error;
+    }
     const io = currentIo();
-    const fd = newSocket(family, C.SOCK_STREAM);
     const r = sys.connect(fd, address);
     if (r < 0 && r !== EINPROGRESS) {
       closeQuietly(fd);
@@ -306,6 +329,14 @@ const driver: Driver = {
   },
 
   bindUdp: bindNativeUdp,
+
+  createTcp(family: 'IPv4' | 'IPv6'): TcpSocketHandle {
+    return new NativeTcpSocket(
+      family,
+      (fd, ip, port, options) => connectFd(fd, ipAddress(ip, port), 'TcpStream.connect', false, { ip, port }, options),
+      (fd, backlog) => listenFd(fd, backlog, null),
+    );
+  },
 };
 
 export function nativeDriver(): Driver | null {
