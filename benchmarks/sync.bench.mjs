@@ -161,20 +161,21 @@ const LOCK_N = 1_000_000 * scale;
 const TASKS = 100;
 const PER_TASK = 5_000 * scale;
 
+/** `tasks` rt tasks (for rt and the baseline alike) each running `body` `perTask` times. */
 async function contend(tasks, perTask, body) {
   let sum = 0;
   const all = [];
   for (let t = 0; t < tasks; t++) {
     all.push(
-      (async () => {
+      spawn(async () => {
         for (let i = 0; i < perTask; i++) {
           const one = await body();
           sum += one;
         }
-      })(),
+      }),
     );
   }
-  await Promise.all(all);
+  for (const task of all) await task;
   return sum;
 }
 

@@ -19,8 +19,8 @@ import { budget, checkCancelled, parkIn, RESOLVED } from './util.js';
 export class BatchSemaphore {
   permits: number;
   closed = false;
-  readonly waiters = new WaitList<void>();
-  private readonly afterCancel = (_node: WaitNode<void>, wasHead: boolean): void => {
+  readonly waiters = new WaitList<unknown>();
+  private readonly afterCancel = (_node: WaitNode<unknown>, wasHead: boolean): void => {
     if (wasHead) this.drain();
   };
 
@@ -52,7 +52,7 @@ export class BatchSemaphore {
       this.permits -= n;
       return RESOLVED;
     }
-    return parkIn(this.waiters, new WaitNode<void>(n, undefined, false), label, options, this.afterCancel);
+    return parkIn(this.waiters, new WaitNode<unknown>(n, undefined, false), label, options, this.afterCancel) as Promise<void>;
   }
 
   /**
@@ -76,7 +76,14 @@ export class BatchSemaphore {
       }
       return y.then(() => this.acquireWith(n, options, make, arg, label));
     }
-    return this.acquire(n, options, label).then(() => make(arg, n));
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
+    if (this.closed) return Promise.reject(new AcquireError());
+    // Parked: the releaser builds the guard (`make(arg, n)`) as it hands the permits over,
+    // so the woken caller gets it with no further promise.
+    const node = new WaitNode<unknown>(n, arg, true);
+    node.make = make as (arg: unknown, n: number) => unknown;
+    return parkIn(this.waiters, node, label, options, this.afterCancel) as Promise<R>;
   }
 
   release(n: number): void {
@@ -86,11 +93,12 @@ export class BatchSemaphore {
 
   /** Hands free permits to waiters from the head while the head can be satisfied. */
   drain(): void {
-    let node: WaitNode<void> | undefined;
+    let node: WaitNode<unknown> | undefined;
     while ((node = this.waiters.head) !== undefined && this.permits >= node.need) {
       this.waiters.shift();
       this.permits -= node.need;
-      if (!node.waiter!.wake(undefined)) this.permits += node.need;
+      const make = node.make;
+      if (!node.waiter!.wake(make === undefined ? undefined : make(node.payload, node.need))) this.permits += node.need;
     }
   }
 

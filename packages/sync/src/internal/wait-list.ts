@@ -15,6 +15,8 @@ export class WaitNode<T> {
   next: WaitNode<T> | undefined = undefined;
   linked = false;
   waiter: Waiter<T> | undefined = undefined;
+  /** What a semaphore hands a woken acquirer: `make(payload, need)` (a guard, a permit). */
+  make: ((payload: unknown, need: number) => unknown) | undefined = undefined;
   constructor(
     public need: number,
     public payload: unknown,
