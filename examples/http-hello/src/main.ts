@@ -23,8 +23,15 @@ function parseArguments(argv: readonly string[]): { host?: string; port?: number
   return options;
 }
 
-void main(async () => {
-  const server = await HttpServer.bind(parseArguments(process.argv.slice(2)));
+let options: { host?: string; port?: number } | undefined;
+try {
+  options = parseArguments(process.argv.slice(2));
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 2;
+}
+if (options !== undefined) void main(async () => {
+  const server = await HttpServer.bind(options);
   console.log(`http-hello listening on http://${server.localAddr().toString()} (net driver: ${netDriver()})`);
   try {
     await server.run();

@@ -6,14 +6,9 @@
 import { main } from '@rt/macros';
 import { netDriver } from '@rt/net';
 import { parseArguments, usage } from './cli.js';
-import { Server } from './server.js';
+import { Server, type ServerOptions } from './server.js';
 
-async function run(): Promise<void> {
-  const { help, ...options } = parseArguments(process.argv.slice(2));
-  if (help) {
-    console.log(usage);
-    return;
-  }
+async function run(options: ServerOptions): Promise<void> {
   const server = await Server.bind(options);
   console.log(`mini-redis listening on ${server.localAddr().toString()} (net driver: ${netDriver()})`);
   try {
@@ -25,4 +20,15 @@ async function run(): Promise<void> {
   }
 }
 
-void main(run, { name: 'mini-redis' });
+let parsed: ReturnType<typeof parseArguments> | undefined;
+try {
+  parsed = parseArguments(process.argv.slice(2));
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 2;
+}
+if (parsed?.help) console.log(usage);
+else if (parsed !== undefined) {
+  const { help: _help, ...options } = parsed;
+  void main(() => run(options), { name: 'mini-redis' });
+}
