@@ -1,4 +1,6 @@
-import { Cancelled } from '@rt/scheduler';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, readlinkSync } from 'node:fs';
+import { Cancelled, Handle } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { NetError, SocketAddr, SocketClosed, TcpListener, TcpStream, WouldBlock } from '@rt/net';
 import { drivers, eventually } from './support/drivers.js';
@@ -173,4 +175,47 @@ describe.each(drivers)('TcpListener (%s driver)', (driver) => {
     expect(n === 0 || (n instanceof NetError && n.errno === 'ECONNRESET')).toBe(true);
     client.close();
   });
+
+  if (driver === 'native' && existsSync('/usr/bin/prlimit')) {
+    it('survives EMFILE on accept: backs off, counts it in the runtime metrics, then accepts', async () => {
+      await using listener = await TcpListener.bind('127.0.0.1:0', { driver });
+      const client = await TcpStream.connect(listener.localAddr(), { driver });
+      const spares = Array.from({ length: 8 }, () => openSync('/dev/null', 'r'));
+      // The directory listing itself used an fd that is closed again: keep only open ones.
+      const fds = readdirSync('/proc/self/fd')
+        .map(Number)
+        .filter((fd) => {
+          try {
+            readlinkSync(`/proc/self/fd/${fd}`);
+            return true;
+          } catch {
+            return false;
+          }
+        });
+      let lowestFree = 0;
+      while (fds.includes(lowestFree)) lowestFree++;
+      const limit = (value: string): void => {
+        const r = spawnSync('/usr/bin/prlimit', ['--pid', String(process.pid), `--nofile=${value}`], { stdio: 'ignore' });
+        if (r.status !== 0) throw new Error(`prlimit failed: ${String(r.error ?? r.status)}`);
+      };
+      const original = spawnSync('/usr/bin/prlimit', ['--pid', String(process.pid), '--nofile', '--raw', '--noheadings', '--output=SOFT,HARD'], { encoding: 'utf8' }).stdout.trim().split(/\s+/);
+      const metrics = (): Record<string, unknown> => Handle.current().metrics().drivers['@rt/net native driver'] ?? {};
+      const before = Number(metrics()['acceptBackoffs'] ?? 0);
+      limit(`${lowestFree}:${original[1]}`);
+      let accepting: Promise<TcpStream>;
+      try {
+        accepting = listener.accept();
+        await eventually(() => Number(metrics()['acceptBackoffs'] ?? 0) > before);
+        expect(listener.closed).toBe(false);
+      } finally {
+        for (const fd of spares) closeSync(fd);
+        limit(`${original[0]}:${original[1]}`);
+      }
+      const server = await accepting;
+      expect(server.peerAddr().port).toBe(client.localAddr().port);
+      expect(Number(metrics()['acceptErrors'])).toBeGreaterThan(0);
+      server.close();
+      client.close();
+    });
+  }
 });
