@@ -56,6 +56,9 @@ export class NativeStream implements StreamHandle {
   #local: RawAddress | undefined;
   #peer: RawAddress | undefined;
 
+  readonly #removeReader = (waiter: Waiter<number>): void => removeFrom(this.#readers, waiter);
+  readonly #removeWriter = (waiter: Waiter<number>): void => removeFrom(this.#writers, waiter);
+
   readonly #onReadable = (): void => {
     this.#readArmed = false;
     this.#serveReaders();
@@ -194,7 +197,7 @@ export class NativeStream implements StreamHandle {
       if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(osError(n, peek ? 'recv' : 'read'));
     }
     return tryPark(() => {
-      const { waiter, promise } = park<number>(peek ? 'TcpStream.peek' : 'TcpStream.read', (w) => removeFrom(this.#readers, w), options);
+      const { waiter, promise } = park<number>(peek ? 'TcpStream.peek' : 'TcpStream.read', this.#removeReader, options);
       this.#readers.push({ waiter, buf, peek });
       this.#armRead();
       return promise;
@@ -265,7 +268,7 @@ export class NativeStream implements StreamHandle {
       if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(this.#writeError(n));
     }
     return tryPark(() => {
-      const { waiter, promise } = park<number>('TcpStream.write', (w) => removeFrom(this.#writers, w), options);
+      const { waiter, promise } = park<number>('TcpStream.write', this.#removeWriter, options);
       this.#writers.push({ waiter, bufs });
       this.#armWrite();
       return promise;
