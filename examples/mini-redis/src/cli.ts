@@ -1,5 +1,6 @@
-// The command line of mini-redis.
-import type { ServerOptions } from './server.js';
+// The command line of mini-redis: its arguments, and `serve`, the body of its `main()`.
+import { netDriver } from '@rt/net';
+import { Server, type ServerOptions } from './server.js';
 
 /** The usage line printed by `--help` and with argument errors. */
 export const usage = 'usage: mini-redis [--port <port, default 6379>] [--host <address, default 127.0.0.1>] [--max-connections <n>]';
@@ -40,3 +41,21 @@ function integer(flag: string, value: string): number {
   return Number(value);
 }
 
+
+/**
+ * Binds a server, prints where it listens, serves until the calling task is aborted (by
+ * `main()` on SIGINT/SIGTERM) or the server is shut down, then shuts down gracefully.
+ * `onListening` receives the server once it is bound (tests).
+ */
+export async function serve(options: ServerOptions, print: (line: string) => void, onListening?: (server: Server) => void): Promise<void> {
+  const server = await Server.bind(options);
+  print(`mini-redis listening on ${server.localAddr().toString()} (net driver: ${netDriver()})`);
+  onListening?.(server);
+  try {
+    await server.run();
+  } finally {
+    print(`mini-redis: shutting down (${server.connections} connection(s) open)`);
+    await server.shutdown();
+    print('mini-redis: stopped');
+  }
+}

@@ -4,21 +4,7 @@
 // commands already read are answered, then the connections close; a second signal exits
 // at once).
 import { main } from '@rt/macros';
-import { netDriver } from '@rt/net';
-import { parseArguments, usage } from './cli.js';
-import { Server, type ServerOptions } from './server.js';
-
-async function run(options: ServerOptions): Promise<void> {
-  const server = await Server.bind(options);
-  console.log(`mini-redis listening on ${server.localAddr().toString()} (net driver: ${netDriver()})`);
-  try {
-    await server.run();
-  } finally {
-    console.log(`mini-redis: shutting down (${server.connections} connection(s) open)`);
-    await server.shutdown();
-    console.log('mini-redis: stopped');
-  }
-}
+import { parseArguments, serve, usage } from './cli.js';
 
 let parsed: ReturnType<typeof parseArguments> | undefined;
 try {
@@ -30,5 +16,5 @@ try {
 if (parsed?.help) console.log(usage);
 else if (parsed !== undefined) {
   const { help: _help, ...options } = parsed;
-  void main(() => run(options), { name: 'mini-redis' });
+  void main(() => serve(options, (line) => console.log(line)), { name: 'mini-redis' });
 }

@@ -1,5 +1,7 @@
 import net from 'node:net';
-import { parseArguments } from '../src/cli.js';
+import { main } from '@rt/macros';
+import { netDriver } from '@rt/net';
+import { parseArguments, serve } from '../src/cli.js';
 import { Server } from '../src/server.js';
 
 /** A raw TCP client: `send` bytes, `until(text)` waits for the reply bytes, `ended` for the close. */
@@ -171,5 +173,34 @@ describe('parseArguments', () => {
     expect(() => parseArguments(['--port', 'x'])).toThrow(/--port must be a non-negative integer, got "x"/);
     expect(() => parseArguments(['--port'])).toThrow(/needs a value/);
     expect(() => parseArguments(['--verbose', '1'])).toThrow(/unknown argument "--verbose"[\s\S]*usage/);
+  });
+});
+
+describe('serve under main()', () => {
+  it('shuts down gracefully on SIGINT: exit code 130, connections closed, port released', async () => {
+    const lines: string[] = [];
+    const listening = new Promise<Server>((resolve) => {
+      const exitCode = main(() => serve({ port: 0 }, (line) => lines.push(line), resolve), { name: 'mini-redis test' });
+      void exitCode.then((code) => lines.push(`exit ${code}`));
+    });
+    const server = await listening;
+    const c = client(server.port);
+    c.send('SET a 1\r\nGET a\r\n');
+    await c.until('$1\r\n1\r\n');
+    const before = process.exitCode;
+    try {
+      process.emit('SIGINT');
+      await c.ended();
+      while (!lines.includes('exit 130')) await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.exitCode = before;
+    }
+    expect(lines).toEqual([
+      `mini-redis listening on 127.0.0.1:${server.port} (net driver: ${netDriver()})`,
+      'mini-redis: shutting down (1 connection(s) open)',
+      'mini-redis: stopped',
+      'exit 130',
+    ]);
+    expect(server.connections).toBe(0);
   });
 });
