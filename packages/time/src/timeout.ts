@@ -27,13 +27,22 @@ class TimeoutEntry<T> extends TimerEntry {
     if (this.settled) return;
     const error = new Elapsed(this.ms === undefined ? 'timeoutAt: the deadline elapsed before the operation completed' : `timeout: the operation did not complete within ${this.ms} ms`);
     this.finish();
-    if (this.waiter.fail(error)) this.controller?.abort(error);
+    if (this.waiter.fail(error)) this.abortLater(error);
   }
 
   abandon(error: RtError): void {
     if (this.settled) return;
     this.finish();
-    if (this.waiter.fail(error)) this.controller?.abort(error);
+    if (this.waiter.fail(error)) this.abortLater(error);
+  }
+
+  /**
+   * Aborts the work's signal on the next microtask: abort listeners are user code, and
+   * `fire` runs inside the driver's walk of the wheel, where no user code runs.
+   */
+  private abortLater(error: RtError): void {
+    const controller = this.controller;
+    if (controller !== undefined) queueMicrotask(() => controller.abort(error));
   }
 
   /** The work completed first. */

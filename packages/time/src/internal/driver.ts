@@ -158,22 +158,7 @@ export class TimeDriver {
 
   /** Fires every timer due at the clock's current reading, then re-arms. */
   process(): void {
-    const now = this.clock.now();
-    const wheel = this.wheel;
-    wheel.poll(Math.floor(now));
-    for (let entry = wheel.popExpired(); entry !== null; entry = wheel.popExpired()) {
-      this.fired++;
-      this.activity++;
-      try {
-        entry.fire();
-      } catch (error) {
-        // Firing settles a promise; it cannot throw unless an invariant broke. Report it on
-        // its own turn, and keep the other timers alive.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    this.wheel.poll(Math.floor(this.clock.now()), this.expire);
     this.rearm();
   }
 
@@ -225,6 +210,21 @@ export class TimeDriver {
     const name = this.handle?.config.name;
     return new RuntimeShutdown(`the runtime${name === undefined ? '' : ` ${JSON.stringify(name)}`} has shut down: its timers are gone`);
   }
+
+  /** Fires one expired entry, straight from the wheel's walk of its slot. */
+  private readonly expire = (entry: TimerEntry): void => {
+    this.fired++;
+    this.activity++;
+    try {
+      entry.fire();
+    } catch (error) {
+      // Firing settles a promise; it cannot throw unless an invariant broke. Report it on
+      // its own turn, and keep the other timers alive.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  };
 
   private readonly reconcileRef = (): void => {
     this.unrefArmed = false;

@@ -8,9 +8,9 @@
 //   nextExpiration()     O(levels): per level, the next occupied slot is found from the
 //                        occupancy bitmap (two 32-bit words, count-trailing-zeros), never by
 //                        scanning slots.
-//   poll(now)            amortised O(1) per entry per level: the entries of every slot whose
-//                        time has come are either expired (moved, in order, to the pending
-//                        list) or re-inserted one level lower ("cascading").
+//   poll(now, expire)    amortised O(1) per entry per level: the entries of every slot whose
+//                        time has come are either expired (handed to `expire` in order, or
+//                        moved to the pending list) or re-inserted lower ("cascading").
 //
 // Shape (Tokio's `runtime/time/wheel`): 6 levels of 64 slots, 1 ms resolution. A slot of
 // level L spans 64^L ms, so level L covers 64^(L+1) ms and the whole wheel 2^36 ms (about
@@ -177,10 +177,12 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
   }
 
   /**
-   * Advances the wheel to tick `now` (never backwards): every entry due at or before
-   * `now` moves to the pending list, in deadline order, and every slot reached cascades.
+   * Advances the wheel to tick `now` (never backwards): every entry due at or before `now`
+   * expires, in deadline order, and every slot reached cascades. An expired entry is
+   * unlinked and handed to `expire` at once if given (it may insert and remove entries,
+   * the wheel stays consistent), else moved to the pending list for `popExpired`.
    */
-  poll(now: number): void {
+  poll(now: number, expire?: (entry: E) => void): void {
     for (;;) {
       let level = 0;
       let deadline: number | undefined;
@@ -189,7 +191,7 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
         if (deadline !== undefined) break;
       }
       if (deadline === undefined || deadline > now) break;
-      this.processSlot(level, deadline);
+      this.processSlot(level, deadline, expire);
     }
     if (now > this.elapsedTicks) this.elapsedTicks = now;
   }
@@ -222,23 +224,33 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
     return all;
   }
 
-  private processSlot(level: number, deadline: number): void {
+  private processSlot(level: number, deadline: number, expire: ((entry: E) => void) | undefined): void {
     // Time has reached the slot's start: every entry in it is due at or after `deadline`.
+    // Entries are taken one at a time from the head, so the list is consistent whenever
+    // `expire` runs: it may remove any entry, and what it inserts never lands in this slot
+    // (a new entry is due after `deadline`, so it sits on a lower level or in another slot).
+    // The exception: a clamped far-future entry of the top level may belong to this very
+    // slot again; those are put back after the walk.
     this.elapsedTicks = deadline;
-    const index = level * SLOTS + slotFor(deadline, level);
-    let entry = this.heads[index] ?? null;
-    this.heads[index] = this.tails[index] = null;
-    this.clearBit(level, index - level * SLOTS);
-    while (entry !== null) {
-      const next: WheelEntry | null = entry.next;
-      // `append` rewrites prev/next.
-      if (entry.when <= deadline) {
+    const slot = slotFor(deadline, level);
+    const index = level * SLOTS + slot;
+    let wrapped: WheelEntry[] | undefined;
+    for (let entry = this.heads[index] ?? null; entry !== null; entry = this.heads[index] ?? null) {
+      this.unlink(entry);
+      if (entry.when > deadline) {
+        if (level === LEVELS - 1 && levelFor(deadline, entry.when) === level && slotFor(entry.when, level) === slot) {
+          (wrapped ??= []).push(entry);
+        } else {
+          this.place(entry);
+        }
+      } else if (expire === undefined) {
         this.append(PENDING, entry);
       } else {
-        this.place(entry);
+        this.count--;
+        expire(entry as E);
       }
-      entry = next;
     }
+    if (wrapped !== undefined) for (const entry of wrapped) this.place(entry);
   }
 
   private place(entry: WheelEntry): void {

@@ -178,6 +178,42 @@ describe('Wheel', () => {
     expect(wheel.nextExpiration()).toBe(100);
   });
 
+  it('hands expired entries to a callback, which may remove and insert entries', () => {
+    const wheel = new Wheel<Named>();
+    const a = new Named('a');
+    const b = new Named('b');
+    const c = new Named('c');
+    const late = new Named('late');
+    for (const entry of [a, b, c]) wheel.insert(entry, 100);
+    const fired: string[] = [];
+    wheel.poll(100, (entry) => {
+      fired.push(entry.name);
+      expect(entry.linked).toBe(false);
+      if (entry === a) {
+        wheel.remove(b); // a later entry of the slot being walked
+        wheel.insert(late, 101);
+      }
+    });
+    expect(fired).toEqual(['a', 'c']);
+    expect(wheel.size).toBe(1);
+    wheel.poll(101, (entry) => fired.push(entry.name));
+    expect(fired).toEqual(['a', 'c', 'late']);
+    expect(wheel.size).toBe(0);
+  });
+
+  it('re-cascades clamped entries that land in the slot being walked', () => {
+    const wheel = new Wheel<Named>();
+    const when = 2 * 2 ** 36 + 5; // two rotations of the top level away
+    wheel.insert(new Named('far'), when);
+    const fired: [string, number][] = [];
+    for (let guard = 0; guard < 1_000; guard++) {
+      const next = wheel.nextExpiration();
+      if (next === undefined) break;
+      wheel.poll(next, (entry) => fired.push([entry.name, wheel.elapsed]));
+    }
+    expect(fired).toEqual([['far', when]]);
+  });
+
   it('drains every entry for shutdown', () => {
     const wheel = new Wheel<Named>();
     const entries = [1, 100, 10_000, 5].map((tick) => {
