@@ -11,8 +11,8 @@
 //
 // Like mini-redis's RESP parser it reads straight into its own buffer (`spare()` /
 // `commit(n)`), parses every complete request of a pipelined burst in turn, and keeps the
-// request's target and body as offsets, so the hot path (a GET) allocates only the target
-// string.
+// request's target and body as offsets (`target()`, `body()`), so the hot path (a GET)
+// allocates nothing but the promise of the read.
 
 /** A request the parser refused; `status` is the response to send before closing. */
 export class HttpError extends Error {
@@ -36,8 +36,6 @@ export interface HttpLimits {
 export interface Request {
   /** The method, e.g. `'GET'` (a token; case-sensitive, as HTTP says). */
   method: string;
-  /** The request target as sent, e.g. `'/index.html?x=1'`. */
-  target: string;
   /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
   minorVersion: number;
   /** Whether the connection stays open after the response. */
@@ -83,7 +81,7 @@ function checkLimit(name: string, value: number | undefined, fallback: number): 
 export class HttpParser {
   readonly maxHeadLength: number;
   readonly maxBodyLength: number;
-  readonly request: Request = { method: '', target: '', minorVersion: 1, keepAlive: true, bodyLength: 0, headerCount: 0 };
+  readonly request: Request = { method: '', minorVersion: 1, keepAlive: true, bodyLength: 0, headerCount: 0 };
 
   #buffer: Buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
   #start = 0;
@@ -91,6 +89,8 @@ export class HttpParser {
   /** Where the search for the end of the head resumes (nothing before it can end it). */
   #scanned = 0;
   #bodyStart = 0;
+  #targetStart = 0;
+  #targetEnd = 0;
 
   constructor(limits: HttpLimits = {}) {
     this.maxHeadLength = checkLimit('maxHeadLength', limits.maxHeadLength, 8 * 1024);
@@ -123,7 +123,7 @@ export class HttpParser {
     } else if (pending === 0 && this.#buffer.length > 4 * INITIAL_CAPACITY) {
       this.#buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
     }
-    return this.#buffer.subarray(this.#end);
+    return this.#end === 0 ? this.#buffer : this.#buffer.subarray(this.#end);
   }
 
   /** Declares that `n` bytes were written at the start of the last `spare()`. */
@@ -144,6 +144,18 @@ export class HttpParser {
       this.commit(n);
       offset += n;
     }
+  }
+
+  /** The request target of the last request as sent, e.g. `'/index.html?x=1'`. */
+  target(): string {
+    return this.#buffer.toString('latin1', this.#targetStart, this.#targetEnd);
+  }
+
+  /** True if the last request's target is exactly `path` (ASCII), without allocating. */
+  targetIs(path: string): boolean {
+    if (this.#targetEnd - this.#targetStart !== path.length) return false;
+    for (let i = 0; i < path.length; i++) if (this.#buffer[this.#targetStart + i] !== path.charCodeAt(i)) return false;
+    return true;
   }
 
   /** The body of the last request (a view into the parser's buffer). */
@@ -216,7 +228,8 @@ export class HttpParser {
     const targetStart = ++i;
     while (buffer[i]! > SP && buffer[i] !== 127) i++;
     if (i === targetStart || buffer[i] !== SP) throw new HttpError(400, 'malformed request target');
-    request.target = buffer.toString('latin1', targetStart, i);
+    this.#targetStart = targetStart;
+    this.#targetEnd = i;
     i++;
     // HTTP/1.x
     if (

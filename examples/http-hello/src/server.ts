@@ -36,6 +36,8 @@ const REASONS: Record<number, string> = {
 
 let dateSecond = -1;
 let dateLine = '';
+/** The whole keep-alive HTTP/1.1 `200 Hello, World!` response, rebuilt with the Date line. */
+let helloResponse = Buffer.alloc(0);
 /** `Date: <IMF-fixdate>\r\n`, formatted at most once per second. */
 function date(): string {
   const now = Date.now();
@@ -43,6 +45,7 @@ function date(): string {
   if (second !== dateSecond) {
     dateSecond = second;
     dateLine = `Date: ${new Date(second * 1000).toUTCString()}\r\n`;
+    helloResponse = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${HELLO.length}\r\n${dateLine}\r\nHello, World!`, 'latin1');
   }
   return dateLine;
 }
@@ -74,6 +77,13 @@ class ResponseWriter {
     this.#buffer = grown;
   }
 
+  /** Appends prepared bytes. */
+  raw(bytes: Uint8Array): void {
+    this.#reserve(bytes.length);
+    this.#buffer.set(bytes, this.#length);
+    this.#length += bytes.length;
+  }
+
   /** A full response; `body` is sent unless `head` (HEAD keeps Content-Length). */
   response(status: number, minorVersion: number, keepAlive: boolean, body: Uint8Array, head = false, extra = ''): void {
     const connection = keepAlive ? (minorVersion === 0 ? 'Connection: keep-alive\r\n' : '') : 'Connection: close\r\n';
@@ -90,10 +100,13 @@ class ResponseWriter {
 /** Answers one parsed request; returns whether the connection stays open. */
 function respond(request: Request, parser: HttpParser, out: ResponseWriter): boolean {
   const { method, minorVersion, keepAlive } = request;
-  if (method === 'GET' || method === 'HEAD') {
+  if (method === 'GET' && minorVersion === 1 && keepAlive) {
+    date(); // refreshes helloResponse once per second
+    out.raw(helloResponse); // the hot path: one copy of prepared bytes
+  } else if (method === 'GET' || method === 'HEAD') {
     out.response(200, minorVersion, keepAlive, HELLO, method === 'HEAD');
   } else if (method === 'POST' || method === 'PUT') {
-    if (request.target === '/echo') out.response(200, minorVersion, keepAlive, parser.body());
+    if (parser.targetIs('/echo')) out.response(200, minorVersion, keepAlive, parser.body());
     else out.response(404, minorVersion, keepAlive, Buffer.from('Not Found\n'));
   } else {
     out.response(405, minorVersion, keepAlive, Buffer.from('Method Not Allowed\n'), false, 'Allow: GET, HEAD, POST, PUT\r\n');

@@ -11,7 +11,7 @@ describe('HttpParser', () => {
         parser.push(part);
         while (parser.next()) {
           const r = parser.request;
-          seen.push(`${r.method} ${r.target} 1.${r.minorVersion} ${r.keepAlive} ${parser.body().toString()}`);
+          seen.push(`${r.method} ${parser.target()} 1.${r.minorVersion} ${r.keepAlive} ${parser.body().toString()}`);
         }
       }
       expect(seen).toEqual(['GET /a 1.1 true ', 'POST /echo 1.1 true abc', 'HEAD /c 1.0 false ']);

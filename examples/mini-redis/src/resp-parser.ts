@@ -118,7 +118,7 @@ export class RespParser {
       // A big command came and went: give its memory back.
       this.#buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
     }
-    return this.#buffer.subarray(this.#end);
+    return this.#end === 0 ? this.#buffer : this.#buffer.subarray(this.#end);
   }
 
   /** Declares that `n` bytes were written at the start of the last `spare()`. */
