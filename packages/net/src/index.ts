@@ -10,7 +10,7 @@
 //   and every `@rt/io` helper (`copy`, `BufReader`, `lines()`) works on it. `split()` /
 //   `intoSplit()` give a reader and a writer for two tasks.
 // - Datagrams: `UdpSocket.bind(addr)`, `sendTo`/`recvFrom`, or `connect` + `send`/`recv`.
-// - Local sockets: `UnixListener.bind(path)`, `UnixStream.connect(path)`.
+// - Local sockets: `UnixListener.bind(path)`, `UnixStream.connect(path)`, `UnixDatagram`.
 // - Names: `lookupHost('example.org:443')`; addresses are `SocketAddr`.
 //
 //     await using listener = await TcpListener.bind('127.0.0.1:0');
@@ -58,6 +58,7 @@ export type { ConnectOptions } from './tcp-stream.js';
 export { TcpSocket } from './tcp-socket.js';
 export { UdpSocket } from './udp-socket.js';
 export type { UdpBindOptions } from './udp-socket.js';
+export { UnixDatagram } from './unix-datagram.js';
 export { UnixListener } from './unix-listener.js';
 export { UnixStream } from './unix-stream.js';
 export type { UnixSocketAddr } from './unix-stream.js';

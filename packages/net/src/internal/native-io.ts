@@ -112,5 +112,7 @@ export function peerAddressOf(fd: number): RawAddress {
 }
 
 export function decodeRaw(bytes: Uint8Array, length: number): RawAddress {
+  // Family 0: the kernel wrote no address (an unnamed Unix socket sent the datagram).
+  if (bytes[0] === 0 && bytes[1] === 0) return { path: '' };
   return toRaw(decodeSocketAddress(bytes, length));
 }

@@ -37,7 +37,7 @@ const IP_MULTICAST_LOOP = constants['IP_MULTICAST_LOOP']!;
 const IPV6_MULTICAST_HOPS = constants['IPV6_MULTICAST_HOPS']!;
 const IPV6_MULTICAST_LOOP = constants['IPV6_MULTICAST_LOOP']!;
 
-class NativeUdp implements DatagramHandle {
+export class NativeUdp implements DatagramHandle {
   readonly driver = 'native' as const;
   readonly #fd: number;
   readonly #registration: Registration;
@@ -115,6 +115,9 @@ class NativeUdp implements DatagramHandle {
   #tryRecvRaw(buf: Uint8Array, peek: boolean): number {
     const event = this.#registration.tryReadiness(READABLE);
     if (event === null) return EAGAIN;
+    // An unnamed Unix sender leaves the address empty: clear the family of the last one.
+    this.#from[0] = 0;
+    this.#from[1] = 0;
     const n = sys.recvFrom(this.#fd, buf, 0, buf.length, this.#from, peek ? C.MSG_PEEK : 0);
     if (n === EAGAIN) this.#registration.clearReadiness(event);
     return n;
@@ -126,8 +129,7 @@ class NativeUdp implements DatagramHandle {
     let n: number;
     if (to === null) n = sys.sendTo(this.#fd, buf, 0, buf.length, null);
     else {
-      if (!('ip' in to)) throw new TypeError('sendTo: a UDP socket needs an IP address');
-      const length = encodeSocketAddress(ipAddress(to.ip, to.port), this.#to);
+      const length = encodeSocketAddress('ip' in to ? ipAddress(to.ip, to.port) : { family: 'unix', path: to.path }, this.#to);
       n = sys.sendToEncoded(this.#fd, buf, 0, buf.length, this.#to, length);
     }
     if (n === EAGAIN) this.#registration.clearReadiness(event);
@@ -157,8 +159,14 @@ class NativeUdp implements DatagramHandle {
       const n = this.#tryRecvRaw(r.buf, r.peek);
       if (n === EAGAIN) break;
       list.shift();
-      if (n >= 0) r.waiter.wake({ length: n, from: decodeRaw(this.#from, 128) });
-      else r.waiter.fail(osError(n, 'recvfrom'));
+      if (n < 0) r.waiter.fail(osError(n, 'recvfrom'));
+      else {
+        try {
+          r.waiter.wake({ length: n, from: decodeRaw(this.#from, 128) });
+        } catch (error) {
+          r.waiter.fail(error);
+        }
+      }
     }
     if (list.length > 0) this.#armRead();
   }
@@ -270,16 +278,20 @@ class NativeUdp implements DatagramHandle {
 
   connect(to: RawAddress): Promise<void> {
     if (this.#closed) return Promise.reject(new SocketClosed());
-    if (!('ip' in to)) return Promise.reject(new TypeError('connect: a UDP socket needs an IP address'));
-    const r = sys.connect(this.#fd, ipAddress(to.ip, to.port));
+    const r = sys.connect(this.#fd, 'ip' in to ? ipAddress(to.ip, to.port) : { family: 'unix', path: to.path });
     if (r < 0) return Promise.reject(osError(r, 'connect'));
-    this.#peer = { ip: to.ip, port: to.port };
+    this.#peer = 'ip' in to ? { ip: to.ip, port: to.port } : { path: to.path };
     return Promise.resolve();
   }
 
   localAddress(): RawAddress {
     if (this.#closed) throw new SocketClosed();
     return (this.#local ??= localAddressOf(this.#fd));
+  }
+
+  /** @internal For socketpair ends: connected from birth. */
+  markConnected(peer: RawAddress): void {
+    this.#peer = peer;
   }
 
   peerAddress(): RawAddress | null {
@@ -358,4 +370,30 @@ export function bindNativeUdp(ip: string, port: number, options: { reuseAddress:
       throw error;
     }
   });
+}
+
+/** A Unix datagram socket bound to `path` (or unbound for null). */
+export function bindNativeUnixDatagram(path: string | null): DatagramHandle {
+  const io = currentIo();
+  const fd = check(sys.socket(C.AF_UNIX, C.SOCK_DGRAM), 'socket');
+  try {
+    if (path !== null) check(sys.bind(fd, { family: 'unix', path }), 'bind');
+    return new NativeUdp(fd, io.reactor.register(fd, READABLE | WRITABLE), false);
+  } catch (error) {
+    sys.close(fd);
+    throw error;
+  }
+}
+
+/** A connected pair of unnamed Unix datagram sockets. */
+export function pairNativeUnixDatagram(): [DatagramHandle, DatagramHandle] {
+  const io = currentIo();
+  const fds = new Int32Array(2);
+  check(sys.socketPair(C.AF_UNIX, C.SOCK_DGRAM, fds), 'socketpair');
+  const make = (fd: number): NativeUdp => {
+    const handle = new NativeUdp(fd, io.reactor.register(fd, READABLE | WRITABLE), false);
+    handle.markConnected({ path: '' });
+    return handle;
+  };
+  return [make(fds[0]!), make(fds[1]!)];
 }
