@@ -1,7 +1,7 @@
 import { Builder, Cancelled, JoinError, RuntimeShutdown, isCancelled } from '@rt/scheduler';
 import type { Runtime } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
-import { Instant, Sleep, advance, sleep, sleepUntil } from '@rt/time';
+import { Instant, Sleep, advance, interval, sleep, sleepUntil, timeout } from '@rt/time';
 
 function paused(autoAdvance = true): Runtime {
   return Builder.currentThread().startPaused().autoAdvance(autoAdvance).build();
@@ -294,6 +294,20 @@ describe('sleep', () => {
       await settle();
       expect(tracked.error).toBeInstanceOf(RuntimeShutdown);
       await expect(delay as Sleep).rejects.toBeInstanceOf(RuntimeShutdown);
+    });
+  });
+
+  describe('after shutdown', () => {
+    it('a sleep, timeout or interval started on a shut-down runtime rejects with RuntimeShutdown', async () => {
+      const runtime = paused(false);
+      const results: ReturnType<typeof track>[] = [];
+      runtime.spawn(() => {
+        void runtime.shutdown();
+        results.push(track(sleep(10)), track(timeout(10, Promise.resolve(1))), track(interval(10).tick()));
+      });
+      await settle(2);
+      expect(results).toHaveLength(3);
+      for (const result of results) expect(result.error).toBeInstanceOf(RuntimeShutdown);
     });
   });
 
