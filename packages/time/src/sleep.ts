@@ -27,8 +27,8 @@ interface Parked {
  * alive while something awaits a Sleep, not while one merely exists.
  *
  * **Cancellation:** cancel safe (there is nothing to lose). Aborting the awaiting task, or
- * the `signal` given to `sleep`, rejects the wait with `Cancelled` and removes the timer
- * from the wheel at once; awaiting the Sleep again registers it again with the same
+ * the `signal` given to `sleep` (watched while the Sleep is awaited), rejects the wait
+ * with `Cancelled` and removes the timer from the wheel at once; awaiting the Sleep again registers it again with the same
  * deadline. Disposing of it (`using s = sleep(ms)`, or `s[Symbol.dispose]()`) removes the
  * timer and rejects any wait with `Cancelled`.
  *
