@@ -363,6 +363,58 @@ describe.each(drivers)('TcpStream (%s driver)', (driver) => {
     await Promise.all([...clients, servers]);
   });
 
+  it('shares one stream between many concurrent readers and many concurrent writers, every byte once', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    const total = 20_000;
+    const received: number[] = [];
+    let done = false;
+    const readers = Array.from({ length: 8 }, async () => {
+      const buf = new Uint8Array(7);
+      while (!done) {
+        const n = await server.read(buf);
+        if (n === 0) {
+          done = true;
+          break;
+        }
+        for (let i = 0; i < n; i++) received.push(buf[i]!);
+      }
+    });
+    // Eight writers, each message small enough to be accepted whole by one write().
+    const writers = Array.from({ length: 8 }, async (_, w) => {
+      for (let m = 0; m < total / 8 / 50; m++) {
+        const msg = new Uint8Array(50).fill(w);
+        let at = 0;
+        while (at < msg.length) at += await client.write(msg.subarray(at));
+      }
+    });
+    await Promise.all(writers);
+    await client.shutdown();
+    await Promise.all(readers);
+    expect(received).toHaveLength(total);
+    const perWriter = new Array<number>(8).fill(0);
+    for (const b of received) perWriter[b]!++;
+    expect(perWriter).toEqual(new Array<number>(8).fill(total / 8));
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('keeps memory bounded while writeAll waits on a peer that never reads', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    const big = Buffer.alloc(128 * 1024 * 1024, 1);
+    const external = (): number => process.memoryUsage().arrayBuffers;
+    const before = external();
+    const writing = track(server.writeAll(big));
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    expect(writing.isPending()).toBe(true);
+    // Only the kernel's socket buffers and the driver's bounded queue hold data: not a copy of the 128 MiB.
+    expect(external() - before).toBeLessThan(16 * 1024 * 1024);
+    server.close();
+    await writing.promise.catch(() => {});
+    client.close();
+    listener.close();
+  });
+
   it('sets and reads socket options', async () => {
     const [client, server, listener] = await tcpPair(driver);
     client.setNoDelay(true);
