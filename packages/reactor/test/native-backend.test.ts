@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { available, constants, OsError, sys } from '@rt/mio-native';
-import { Interest, NativeBackend, Reactor } from '@rt/reactor';
+import { Interest, NativeBackend, Reactor, Ready, ReadyEvent } from '@rt/reactor';
 import { backendContract } from './backend-contract.js';
 import type { Harness } from './backend-contract.js';
 
@@ -59,6 +59,44 @@ describeNative('NativeBackend', () => {
     registration.deregister();
     sys.close(a);
     sys.close(b);
+    reactor.close();
+  });
+
+  it('accepts connections and reports a refused connect as an error, as @rt/net will use it', async () => {
+    const reactor = new Reactor();
+    const listener = OsError.check(sys.socket(constants.AF_INET, constants.SOCK_STREAM), 'socket');
+    OsError.check(sys.bind(listener, { family: 'IPv4', address: '127.0.0.1', port: 0 }), 'bind');
+    OsError.check(sys.listen(listener, 16), 'listen');
+    const address = Buffer.alloc(128);
+    sys.getSocketName(listener, address);
+    const port = address.readUInt16BE(2);
+    const listening = reactor.register(listener, Interest.READABLE);
+    const accepted = new Int32Array(8);
+    const pending = listening.io(Interest.READABLE, () => sys.accept(listener, accepted));
+    const client = sys.socket(constants.AF_INET, constants.SOCK_STREAM);
+    expect([0, -115]).toContain(sys.connect(client, { family: 'IPv4', address: '127.0.0.1', port }));
+    const connecting = reactor.register(client, Interest.READABLE | Interest.WRITABLE);
+    await connecting.readiness(Interest.WRITABLE);
+    expect(sys.takeError(client)).toBe(0);
+    expect(await pending).toBe(1);
+    sys.close(accepted[0]!);
+
+    listening.deregister();
+    sys.close(listener);
+    const refused = sys.socket(constants.AF_INET, constants.SOCK_STREAM);
+    const r = sys.connect(refused, { family: 'IPv4', address: '127.0.0.1', port });
+    if (r === -115) {
+      const registration = reactor.register(refused, Interest.READABLE | Interest.WRITABLE);
+      const event = await registration.readiness(Interest.WRITABLE | Interest.ERROR);
+      expect(ReadyEvent.ready(event) & (Ready.ERROR | Ready.WRITE_CLOSED)).not.toBe(0);
+      expect(sys.takeError(refused)).toBe(-111); // ECONNREFUSED
+      registration.deregister();
+    } else {
+      expect(r).toBe(-111);
+    }
+    connecting.deregister();
+    sys.close(client);
+    sys.close(refused);
     reactor.close();
   });
 
