@@ -35,6 +35,11 @@ function client(port: number) {
       await wait(() => seen.includes(text));
       return seen;
     },
+    /** Waits until `done(received)` is true. */
+    waitFor: async (done: (received: string) => boolean) => {
+      await wait(() => done(seen));
+      return seen;
+    },
     ended: async () => {
       while (!closed) await new Promise<void>((resolve) => waiting.push(resolve));
       return seen;
@@ -151,6 +156,52 @@ describe('Server', () => {
     await publisher.until(':2\r\n:1\r\n:1\r\n');
     await a.until('again');
     for (const c of [a, b, publisher]) c.socket.destroy();
+  });
+
+  it('delivers a burst of messages in order while the subscriber keeps sending commands (nothing lost)', async () => {
+    server = await Server.bind({ port: 0 });
+    serving = server.run();
+    const subscriber = client(server.port);
+    subscriber.send('SUBSCRIBE burst\r\n');
+    await subscriber.until(':1\r\n');
+    const publisher = client(server.port);
+    const count = 1000;
+    // Interleave the subscriber's own commands with the deliveries: each select round may
+    // be won by either its socket or its message queue.
+    for (let i = 0; i < count; i += 100) {
+      publisher.send(Array.from({ length: 100 }, (_, k) => `PUBLISH burst m${i + k}\r\n`).join(''));
+      subscriber.send('PING\r\n');
+    }
+    await publisher.waitFor((received) => received.length === ':1\r\n'.length * count);
+    expect(publisher.seen).toBe(':1\r\n'.repeat(count));
+    await subscriber.until(`$${`m${count - 1}`.length}\r\nm${count - 1}\r\n`);
+    const received = [...subscriber.seen.matchAll(/message\r\n\$5\r\nburst\r\n\$\d+\r\n(m\d+)\r\n/g)].map((m) => m[1]);
+    expect(received).toEqual(Array.from({ length: count }, (_, i) => `m${i}`));
+    await subscriber.waitFor((received) => received.split('$4\r\npong\r\n').length - 1 === 10);
+    for (const c of [subscriber, publisher]) c.socket.destroy();
+  });
+
+  it('lets a subscriber that cannot keep up miss messages instead of buffering without bound', async () => {
+    server = await Server.bind({ port: 0, pubSubCapacity: 16 });
+    serving = server.run();
+    const subscriber = client(server.port);
+    subscriber.socket.pause(); // reads nothing: the server's writes fill the socket buffers
+    subscriber.send('SUBSCRIBE flood\r\n');
+    const publisher = client(server.port);
+    publisher.send('PING\r\n');
+    await publisher.until('+PONG\r\n');
+    while (server.pubSub.channelCount === 0) await new Promise((resolve) => setImmediate(resolve));
+    const payload = 'x'.repeat(1024);
+    const count = 20_000; // ~20 MiB offered to a client that reads nothing
+    for (let i = 0; i < count; i += 1000) publisher.send(Array.from({ length: 1000 }, () => `PUBLISH flood ${payload}\r\n`).join(''));
+    // Every PUBLISH is answered (the publisher is never held back by the slow subscriber).
+    await publisher.waitFor((received) => received.length === '+PONG\r\n'.length + ':1\r\n'.length * count);
+    subscriber.socket.resume();
+    publisher.send('PUBLISH flood last\r\n');
+    await subscriber.until('$4\r\nlast\r\n');
+    const delivered = subscriber.seen.split('$7\r\nmessage\r\n').length - 1;
+    expect(delivered).toBeLessThan(count); // the rest was overwritten (Lagged), not queued
+    for (const c of [subscriber, publisher]) c.socket.destroy();
   });
 
   it('rejects bad options at once, naming the value', async () => {
