@@ -111,7 +111,17 @@ export class SocketClosed extends RtError {
   }
 }
 
-/** One failed attempt of a connect: the address tried and why it failed. */
+/**
+ * One failed attempt of a connect, as listed by {@link ConnectError.attempts}: the address
+ * tried and why it failed (a {@link NetError}).
+ *
+ * **Cancellation:** not applicable (a value). **Errors:** not applicable.
+ *
+ * **Example:**
+ * ```ts
+ * for (const { address, error } of connectError.attempts) console.log(`${address}: ${error.message}`);
+ * ```
+ */
 export interface ConnectAttempt {
   readonly address: SocketAddr;
   readonly error: Error;

@@ -76,9 +76,20 @@ export class SocketAddr {
 }
 
 /**
- * What `bind`/`connect` accept as an address: `'host:port'` (`'localhost:8080'`,
- * `'127.0.0.1:0'`), `'[v6]:port'`, `{ host, port }` (host defaults to `'0.0.0.0'` for
- * bind and `'localhost'` for connect), or a {@link SocketAddr}.
+ * What `bind`/`connect` accept as an address (Tokio's `ToSocketAddrs`): `'host:port'`
+ * (`'localhost:8080'`, `'127.0.0.1:0'`), `'[v6]:port'`, `{ host, port }` (host defaults to
+ * `'0.0.0.0'` for bind and `'localhost'` for connect), or a {@link SocketAddr}. Host names
+ * are resolved with `lookupHost`; every address is tried in order.
+ *
+ * **Cancellation:** not applicable (a type).
+ *
+ * **Errors:** the functions taking it throw `TypeError` for a malformed value (no port, an
+ * unbracketed IPv6 address, a non-numeric port) and `RangeError` for a port outside 0–65535.
+ *
+ * **Example:**
+ * ```ts
+ * const targets: ToSocketAddrs[] = ['example.org:443', '[::1]:8080', { host: '10.0.0.1', port: 22 }];
+ * ```
  */
 export type ToSocketAddrs = string | { readonly host?: string; readonly port: number } | SocketAddr;
 

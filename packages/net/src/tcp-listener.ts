@@ -7,7 +7,20 @@ import { describe, toHostPort } from './socket-addr.js';
 import type { SocketAddr, ToSocketAddrs } from './socket-addr.js';
 import { TcpStream, checkTtl, toSocketAddr } from './tcp-stream.js';
 
-/** Options of {@link TcpListener.bind}. */
+/**
+ * Options of {@link TcpListener.bind} and `UnixListener.bind`: the `listen(2)` backlog,
+ * IPv6-only binding, the driver, and a `signal` for the name resolution.
+ *
+ * **Cancellation:** aborting `signal` while a host name resolves rejects with `Cancelled`.
+ *
+ * **Errors:** `RangeError` for a backlog that is not an integer >= 1; `TypeError` for a
+ * non-boolean `ipv6Only`.
+ *
+ * **Example:**
+ * ```ts
+ * await TcpListener.bind('[::]:8080', { backlog: 4096, ipv6Only: true });
+ * ```
+ */
 export interface BindOptions extends WaitOptions {
   /** Pending-connection queue length passed to `listen(2)` (default 1024). */
   backlog?: number;

@@ -8,7 +8,21 @@ import { resolve } from './lookup-host.js';
 import { SocketAddr, describe, toHostPort } from './socket-addr.js';
 import type { ToSocketAddrs } from './socket-addr.js';
 
-/** Options of {@link TcpStream.connect}. */
+/**
+ * Options of {@link TcpStream.connect} and `UnixStream.connect`: an abort `signal`, and the
+ * driver for this one socket.
+ *
+ * **Cancellation:** aborting `signal` cancels the connect (cancel safe: no socket is left
+ * open).
+ *
+ * **Errors:** `TypeError` from `connect` when `signal` is not an AbortSignal; `Error` when
+ * `driver: 'native'` is asked for where the addon is not available.
+ *
+ * **Example:**
+ * ```ts
+ * await TcpStream.connect('127.0.0.1:8080', { signal: AbortSignal.timeout(1000), driver: 'fallback' });
+ * ```
+ */
 export interface ConnectOptions extends WaitOptions {
   /** Force a driver for this socket (default: `RT_NET_DRIVER`, else native when available). */
   driver?: DriverName;

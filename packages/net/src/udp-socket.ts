@@ -9,7 +9,19 @@ import { SocketAddr, describe, toHostPort } from './socket-addr.js';
 import type { ToSocketAddrs } from './socket-addr.js';
 import { checkTtl, toSocketAddr } from './tcp-stream.js';
 
-/** Options of {@link UdpSocket.bind}. */
+/**
+ * Options of {@link UdpSocket.bind}: `SO_REUSEADDR`, IPv6-only binding, the driver, and a
+ * `signal` for the name resolution.
+ *
+ * **Cancellation:** aborting `signal` while a host name resolves rejects with `Cancelled`.
+ *
+ * **Errors:** `TypeError` for a non-boolean `reuseAddress`.
+ *
+ * **Example:**
+ * ```ts
+ * await UdpSocket.bind('0.0.0.0:5353', { reuseAddress: true });
+ * ```
+ */
 export interface UdpBindOptions extends WaitOptions {
   /** `SO_REUSEADDR` (default false). */
   reuseAddress?: boolean;

@@ -8,7 +8,17 @@ import { driverFor } from './internal/select-driver.js';
 import { describe } from './socket-addr.js';
 import type { ConnectOptions } from './tcp-stream.js';
 
-/** The address of a Unix socket: its path, or `null` for an unnamed socket (a client, `pair()`). */
+/**
+ * The address of a Unix socket: its filesystem path, or `null` for an unnamed socket (a
+ * connecting client, an unbound datagram socket, either end of `pair()`).
+ *
+ * **Cancellation:** not applicable (a value). **Errors:** not applicable.
+ *
+ * **Example:**
+ * ```ts
+ * const { path } = stream.peerAddr(); // '/run/app.sock'
+ * ```
+ */
 export interface UnixSocketAddr {
   readonly path: string | null;
 }

@@ -101,6 +101,17 @@ export interface ListenOptions {
   ipv6Only: boolean;
 }
 
+/**
+ * The two socket drivers: `'native'` (the epoll addon, `@rt/mio-native`) and `'fallback'`
+ * (Node's `net`/`dgram`). See `netDriver()`.
+ *
+ * **Cancellation:** not applicable (a type). **Errors:** not applicable.
+ *
+ * **Example:**
+ * ```ts
+ * const driver: DriverName = netDriver();
+ * ```
+ */
 export type DriverName = 'fallback' | 'native';
 
 export interface Driver {

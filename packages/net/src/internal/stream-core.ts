@@ -6,13 +6,33 @@ import { describe } from '../socket-addr.js';
 import type { StreamHandle } from './driver.js';
 import { READABLE, WRITABLE } from './driver.js';
 
-/** The readiness `ready()` reports. */
+/**
+ * The readiness `ready()` reports: whether the stream was found readable and/or writable.
+ * A following `tryRead`/`tryWrite` may still throw `WouldBlock` (readiness can be stale).
+ *
+ * **Cancellation:** not applicable (a value). **Errors:** not applicable.
+ *
+ * **Example:**
+ * ```ts
+ * const { readable, writable } = await stream.ready('readable|writable');
+ * ```
+ */
 export interface Ready {
   readonly readable: boolean;
   readonly writable: boolean;
 }
 
-/** What `ready()` waits for. */
+/**
+ * What `ready()` waits for: `'readable'`, `'writable'`, or either (`'readable|writable'`).
+ *
+ * **Cancellation:** not applicable (a type). **Errors:** `ready()` throws `TypeError` for
+ * any other value.
+ *
+ * **Example:**
+ * ```ts
+ * await stream.ready('writable');
+ * ```
+ */
 export type Interest = 'readable' | 'writable' | 'readable|writable';
 
 const moved = (): SocketClosed => new SocketClosed('the stream was moved into its halves (intoSplit) or reunited');
