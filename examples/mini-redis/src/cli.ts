@@ -3,11 +3,11 @@ import { netDriver } from '@rt/net';
 import { Server, type ServerOptions } from './server.js';
 
 /** The usage line printed by `--help` and with argument errors. */
-export const usage = 'usage: mini-redis [--port <port, default 6379>] [--host <address, default 127.0.0.1>] [--max-connections <n>]';
+export const usage = 'usage: mini-redis [--port <port, default 6379>] [--host <address, default 127.0.0.1>] [--max-connections <n>] [--max-bulk-length <bytes, default 512 MiB>]';
 
 /** Parses the command line; throws a TypeError naming the bad argument. */
 export function parseArguments(argv: readonly string[]): ServerOptions & { help?: boolean } {
-  const options: { host?: string; port?: number; maxConnections?: number; help?: boolean } = {};
+  const options: { host?: string; port?: number; maxConnections?: number; limits?: { maxBulkLength: number }; help?: boolean } = {};
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i]!;
     if (argument === '--') continue; // what `pnpm start -- --port 6380` may pass through
@@ -28,6 +28,9 @@ export function parseArguments(argv: readonly string[]): ServerOptions & { help?
         break;
       case '--max-connections':
         options.maxConnections = integer(flag, value);
+        break;
+      case '--max-bulk-length':
+        options.limits = { maxBulkLength: integer(flag, value) };
         break;
       default:
         throw new TypeError(`mini-redis: unknown argument ${JSON.stringify(argument)}\n${usage}`);

@@ -204,6 +204,19 @@ describe('Server', () => {
     for (const c of [subscriber, publisher]) c.socket.destroy();
   });
 
+  it('reclaims expired keys nobody reads with its active expiry task', async () => {
+    server = await Server.bind({ port: 0, expiryInterval: 1 });
+    serving = server.run();
+    const c = client(server.port);
+    c.send('SET a 1 PX 1\r\nSET b 1 PX 1\r\nSET keep 1\r\n');
+    await c.until('+OK\r\n+OK\r\n+OK\r\n');
+    expect(server.db.size).toBe(3);
+    // Nobody reads a or b again: only the interval's sweep can remove them.
+    while (server.db.size > 1) await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(server.db.volatileCount).toBe(0);
+    c.socket.destroy();
+  });
+
   it('rejects bad options at once, naming the value', async () => {
     server = await Server.bind({ port: 0 });
     serving = server.run();
@@ -218,6 +231,7 @@ describe('parseArguments', () => {
     expect(parseArguments(['--', '--port', '6380'])).toEqual({ port: 6380 });
     expect(parseArguments(['--port=0', '--host', '::1', '--max-connections', '5'])).toEqual({ port: 0, host: '::1', maxConnections: 5 });
     expect(parseArguments([])).toEqual({});
+    expect(parseArguments(['--max-bulk-length', '1024'])).toEqual({ limits: { maxBulkLength: 1024 } });
   });
 
   it('rejects unknown arguments and bad values with the usage line', () => {
