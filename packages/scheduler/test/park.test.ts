@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { Cancelled, Handle, isCancelled, park, spawn, throwIfCancelled } from '@rt/scheduler';
 import type { Waiter } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
@@ -120,6 +121,26 @@ describe('park', () => {
     expect(entry?.waitingOn).toEqual(['Slot.wait']);
     slot.give(1);
     await expect(handle).resolves.toBe(1);
+  });
+
+  it('keeps one abort listener per signal however many operations share it, and none once they settle', async () => {
+    const slot = new Slot<number>();
+    const controller = new AbortController();
+    const waiting = Array.from({ length: 50 }, () => track(slot.wait({ signal: controller.signal })));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    slot.give(1);
+    controller.abort();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(slot.cancelled).toHaveLength(49);
+    await settle();
+    expect(waiting.filter((t) => t.isResolved())).toHaveLength(1);
+    expect(waiting.filter((t) => isCancelled(t.error))).toHaveLength(49);
+
+    const other = new AbortController();
+    slot.wait({ signal: other.signal }).catch(() => undefined);
+    expect(getEventListeners(other.signal, 'abort')).toHaveLength(1);
+    slot.give(2);
+    expect(getEventListeners(other.signal, 'abort')).toHaveLength(0);
   });
 
   it('rejects a malformed signal with a TypeError', () => {

@@ -241,7 +241,14 @@ export class Core {
     if (this.shutdownPromise !== undefined) return this.shutdownPromise;
     this.isShutdown = true;
     const reason = new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} is shutting down`);
-    for (const task of this.liveTasks()) task.abort(reason);
+    for (const task of this.liveTasks()) {
+      try {
+        task.abort(reason);
+      } catch (error) {
+        // A primitive's onCancel threw: the task is aborted anyway; say so, keep shutting down.
+        process.stderr.write(`rt: aborting task ${task.id} during shutdown: ${error instanceof Error ? error.stack : String(error)}\n`);
+      }
+    }
     this.pool?.terminate(reason);
     this.shutdownPromise = new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined;

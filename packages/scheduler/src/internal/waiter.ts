@@ -2,14 +2,58 @@
 //
 // A waiter is settled exactly once, by whichever comes first: `wake`/`fail` (the primitive
 // hands it a value or an error) or a cancellation (the task is aborted, or the operation's own
-// signal aborts). Settling unlinks it from its task's list of parked waiters and removes the
-// signal listener, so nothing outlives the operation. The waiter is its own abort listener
-// (`handleEvent`), so parking with a signal allocates no closure.
+// signal aborts). Settling unlinks it from its task's list of parked waiters and from its
+// signal's list, so nothing outlives the operation.
+//
+// Signals: however many operations park on one AbortSignal, rt adds a single 'abort'
+// listener to it (a SignalWaiters record, found through a WeakMap), which cancels every waiter
+// in its list; the listener is removed when the list empties. So a signal shared by many
+// operations neither triggers Node's "possible EventTarget memory leak" warning nor keeps
+// listeners after the operations settle.
 import { Cancelled } from '../errors.js';
 import { BUDGET } from './context.js';
 import type { Task } from './task.js';
 
-const onceOption = { once: true } as const;
+/** The waiters parked on one signal, and the one abort listener rt keeps on it. */
+class SignalWaiters {
+  head: ParkedWaiter<unknown> | undefined = undefined;
+
+  constructor(readonly signal: AbortSignal) {
+    signal.addEventListener('abort', this);
+  }
+
+  handleEvent(): void {
+    const reason = this.signal.reason;
+    let failure: { error: unknown } | undefined;
+    for (let w = this.head; w !== undefined; w = this.head) {
+      try {
+        w.cancel(reason);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure !== undefined) throw failure.error;
+  }
+
+  link(waiter: ParkedWaiter<unknown>): void {
+    waiter.signalNext = this.head;
+    if (this.head !== undefined) this.head.signalPrev = waiter;
+    this.head = waiter;
+  }
+
+  unlink(waiter: ParkedWaiter<unknown>): void {
+    if (waiter.signalPrev !== undefined) waiter.signalPrev.signalNext = waiter.signalNext;
+    else if (this.head === waiter) this.head = waiter.signalNext;
+    if (waiter.signalNext !== undefined) waiter.signalNext.signalPrev = waiter.signalPrev;
+    waiter.signalPrev = waiter.signalNext = undefined;
+    if (this.head === undefined) {
+      this.signal.removeEventListener('abort', this);
+      bySignal.delete(this.signal);
+    }
+  }
+}
+
+const bySignal = new WeakMap<AbortSignal, SignalWaiters>();
 
 export class ParkedWaiter<T> {
   settled = false;
@@ -18,18 +62,30 @@ export class ParkedWaiter<T> {
   /** Links in the task's list of parked waiters. */
   prev: ParkedWaiter<unknown> | undefined = undefined;
   next: ParkedWaiter<unknown> | undefined = undefined;
+  /** Links in the signal's list of parked waiters. */
+  signalPrev: ParkedWaiter<unknown> | undefined = undefined;
+  signalNext: ParkedWaiter<unknown> | undefined = undefined;
+  private signalWaiters: SignalWaiters | undefined = undefined;
 
   constructor(
     readonly label: string,
     private readonly onCancel: (waiter: ParkedWaiter<T>) => void,
-    private readonly signal: AbortSignal | undefined,
+    signal: AbortSignal | undefined,
     task: Task | undefined,
     private readonly resolve: (value: T) => void,
     private readonly reject: (error: unknown) => void,
   ) {
     this.task = task;
     if (task !== undefined) task.linkWaiter(this as ParkedWaiter<unknown>);
-    if (signal !== undefined) signal.addEventListener('abort', this, onceOption);
+    if (signal !== undefined) {
+      let list = bySignal.get(signal);
+      if (list === undefined) {
+        list = new SignalWaiters(signal);
+        bySignal.set(signal, list);
+      }
+      list.link(this as ParkedWaiter<unknown>);
+      this.signalWaiters = list;
+    }
   }
 
   wake(value: T): boolean {
@@ -63,16 +119,14 @@ export class ParkedWaiter<T> {
     }
   }
 
-  /** The AbortSignal listener. */
-  handleEvent(): void {
-    this.cancel(this.signal?.reason);
-  }
-
   private detach(): void {
     if (this.task !== undefined) {
       this.task.unlinkWaiter(this as ParkedWaiter<unknown>);
       this.task = undefined;
     }
-    if (this.signal !== undefined) this.signal.removeEventListener('abort', this);
+    if (this.signalWaiters !== undefined) {
+      this.signalWaiters.unlink(this as ParkedWaiter<unknown>);
+      this.signalWaiters = undefined;
+    }
   }
 }
