@@ -135,6 +135,15 @@ describe.each(drivers)('TcpListener (%s driver)', (driver) => {
     for (const s of [...clients, ...accepted]) s.close();
   });
 
+  it("reports its driver in the runtime's metrics", async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver });
+    const drivers = Handle.current().metrics().drivers;
+    const entry = drivers[driver === 'native' ? '@rt/net native driver' : '@rt/net fallback driver'];
+    expect(entry?.['driver']).toBe(driver);
+    if (driver === 'fallback') expect(String(entry?.['reason'])).toMatch(/forced|not available/);
+    expect(listener.closed).toBe(false);
+  });
+
   it('tryAccept throws WouldBlock when nothing is queued', async () => {
     await using listener = await TcpListener.bind('127.0.0.1:0', { driver });
     expect(() => listener.tryAccept()).toThrow(WouldBlock);

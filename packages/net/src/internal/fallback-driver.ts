@@ -3,7 +3,8 @@
 // driver (see driver.ts); slower, because every chunk goes through Node's streams.
 import { createServer, connect as netConnect } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { coop, park, throwIfCancelled } from '@rt/scheduler';
+import { available, loadError } from '@rt/mio-native';
+import { Handle, coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { SocketClosed, WouldBlock, toNetError } from '../errors.js';
 import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle, TcpSocketHandle } from './driver.js';
@@ -113,6 +114,22 @@ class FallbackListener implements ListenerHandle {
 
 function noop(): void {}
 
+const FALLBACK_KEY = Symbol('@rt/net fallback driver');
+let sockets = 0;
+
+/** Notes in `runtime.metrics().drivers` that (and why) sockets run on the fallback driver. */
+function noteFallback(): void {
+  sockets++;
+  Handle.current().extension(FALLBACK_KEY, () => ({
+    shutdown: noop,
+    metrics: () => ({
+      driver: 'fallback',
+      reason: available ? 'forced (RT_NET_DRIVER=fallback or { driver: "fallback" })' : `@rt/mio-native is not available: ${loadError?.message ?? 'unknown'}`,
+      socketsCreated: sockets,
+    }),
+  }));
+}
+
 function listen(server: Server, listenArgs: { host?: string; port?: number; path?: string; backlog: number; ipv6Only?: boolean }, syscall: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (error: Error): void => {
@@ -151,28 +168,36 @@ export const fallbackDriver: Driver = {
   name: 'fallback',
 
   async listenTcp(ip: string, port: number, options: ListenOptions): Promise<ListenerHandle> {
+    noteFallback();
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
     await listen(server, { host: ip, port, backlog: options.backlog, ipv6Only: options.ipv6Only }, 'listen');
     return new FallbackListener(server, null);
   },
 
   connectTcp(ip: string, port: number, options: WaitOptions | undefined): Promise<StreamHandle> {
+    noteFallback();
     return connectSocket({ host: ip, port }, 'TcpStream.connect', null, options);
   },
 
   async listenUnix(path: string, options: ListenOptions): Promise<ListenerHandle> {
+    noteFallback();
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
     await listen(server, { path, backlog: options.backlog }, 'listen');
     return new FallbackListener(server, path);
   },
 
   connectUnix(path: string, options: WaitOptions | undefined): Promise<StreamHandle> {
+    noteFallback();
     return connectSocket({ path }, 'UnixStream.connect', { local: '', peer: path }, options);
   },
 
-  bindUdp: bindFallbackUdp,
+  bindUdp(ip: string, port: number, options: { reuseAddress: boolean; ipv6Only: boolean }) {
+    noteFallback();
+    return bindFallbackUdp(ip, port, options);
+  },
 
   createTcp(family: 'IPv4' | 'IPv6'): TcpSocketHandle {
+    noteFallback();
     return new FallbackTcpSocket(family, (ip, port, backlog) => fallbackDriver.listenTcp(ip, port, { backlog, ipv6Only: false }));
   },
 };
