@@ -7,6 +7,9 @@ import { instantAt, milliseconds, type Instant } from './instant.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
+/** `slot` of a disposed Sleep (a negative slot means "not in the wheel" to the wheel). */
+const DISPOSED = -2;
+
 interface Parked {
   readonly waiter: Waiter<void>;
   readonly promise: Promise<void>;
@@ -49,7 +52,6 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
   // integer field instead of a boxed double.
   private parked: Parked | null = null;
   private readonly options: WaitOptions | undefined;
-  private disposed = false;
 
   /** @internal Sleeps come from `sleep` and `sleepUntil`. */
   constructor(driver: TimeDriver, deadline: number, options: WaitOptions | undefined, now: number = driver.now()) {
@@ -91,7 +93,7 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
 
   /** @internal Moves the deadline to a clock reading. */
   resetTo(deadline: number): void {
-    if (this.disposed) throw new TypeError('Sleep.reset: this Sleep was disposed of');
+    if (this.slot === DISPOSED) throw new TypeError('Sleep.reset: this Sleep was disposed of');
     const driver = this.driver;
     driver.remove(this);
     this.when = Math.ceil(deadline);
@@ -113,7 +115,7 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     if (parked !== null) return parked.promise;
     const driver = this.driver;
     try {
-      if (this.disposed) throw new Cancelled('sleep: this Sleep was disposed of');
+      if (this.slot === DISPOSED) throw new Cancelled('sleep: this Sleep was disposed of');
       if (driver.shut) throw driver.shutdownError();
       const now = driver.now();
       if (this.when <= now) {
@@ -139,9 +141,9 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
 
   /** Cancels the Sleep: removes its timer; a pending wait rejects with `Cancelled`. */
   [Symbol.dispose](): void {
-    if (this.disposed) return;
-    this.disposed = true;
+    if (this.slot === DISPOSED) return;
     this.driver.remove(this);
+    this.slot = DISPOSED;
     const parked = this.parked;
     if (parked !== null) {
       this.parked = null;

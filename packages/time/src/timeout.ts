@@ -6,7 +6,18 @@ import { PlainWaiter } from './internal/plain-waiter.js';
 import { checkDuration, checkWaitOptions, describe } from './internal/validate.js';
 import { milliseconds, type Instant } from './instant.js';
 
-/** What `timeout` can limit: a promise (or thenable), or a function given an AbortSignal. */
+/**
+ * What `timeout` can limit: a promise (or thenable), or a function that is called at once
+ * with an AbortSignal (aborted when the deadline passes first) and returns the result or a
+ * promise of it.
+ *
+ * **Cancellation:** see `timeout`. **Errors:** none (a type).
+ *
+ * **Example**
+ * ```ts
+ * const work: TimeoutWork<string> = (signal) => fetch(url, { signal }).then((r) => r.text());
+ * ```
+ */
 export type TimeoutWork<T> = PromiseLike<T> | ((signal: AbortSignal) => T | PromiseLike<T>);
 
 /** The timer of one `timeout` call: fails the wait with Elapsed and aborts the work. */

@@ -58,12 +58,15 @@ export class WheelEntry {
   prev: WheelEntry | null = null;
   /** @internal */
   next: WheelEntry | null = null;
-  /** @internal level * 64 + slot, 384 for the pending list, -1 when not in the wheel. */
+  /**
+   * @internal level * 64 + slot, 384 for the pending list; negative when not in the wheel
+   * (-1; owners may use other negative values as their own state).
+   */
   slot = NOT_LINKED;
 
   /** True while the entry is in the wheel (waiting or expired-but-not-yet-taken). */
   get linked(): boolean {
-    return this.slot !== NOT_LINKED;
+    return this.slot >= 0;
   }
 }
 
@@ -148,7 +151,7 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
    * The entry must not be linked.
    */
   insert(entry: E, when: number): boolean {
-    if (entry.slot !== NOT_LINKED) throw new Error('wheel: entry is already linked');
+    if (entry.slot >= 0) throw new Error('wheel: entry is already linked');
     entry.when = when;
     if (when <= this.elapsedTicks) return false;
     this.place(entry);
@@ -158,7 +161,7 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
 
   /** Unlinks `entry` wherever it is (slot or pending list); a no-op when it is not linked. */
   remove(entry: E): void {
-    if (entry.slot === NOT_LINKED) return;
+    if (entry.slot < 0) return;
     this.unlink(entry);
     this.count--;
   }
