@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
-import { park } from '@rt/scheduler';
+import { park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions } from '@rt/scheduler';
 import { NetError } from './errors.js';
 import { SocketAddr, toHostPort } from './socket-addr.js';
@@ -42,10 +42,8 @@ export function resolve(host: string, port: number, options?: WaitOptions): Prom
 
 function resolveNow(host: string, port: number, options?: WaitOptions): Promise<SocketAddr[]> {
   if (isIP(host) !== 0) {
-    const a = new SocketAddr(host, port);
-    const { waiter, promise } = park<SocketAddr[]>('lookupHost', () => {}, options);
-    waiter.wake([a]);
-    return promise;
+    throwIfCancelled(options);
+    return Promise.resolve([new SocketAddr(host, port)]);
   }
   const { waiter, promise } = park<SocketAddr[]>('lookupHost', () => {}, options);
   lookup(host, { all: true, verbatim: true }, (error, addresses) => {

@@ -19,6 +19,18 @@ import { isIPv4, isIPv6 } from 'node:net';
  * addr.family; // 'IPv6'
  * ```
  */
+let trusted = false;
+
+/** @internal Makes a SocketAddr from an address the OS reported (no validation). */
+export function trustedSocketAddr(ip: string, port: number): SocketAddr {
+  trusted = true;
+  try {
+    return new SocketAddr(ip, port);
+  } finally {
+    trusted = false;
+  }
+}
+
 export class SocketAddr {
   /** The IP address, e.g. `'127.0.0.1'` or `'::1'` (no brackets). */
   readonly ip: string;
@@ -28,6 +40,12 @@ export class SocketAddr {
   readonly family: 'IPv4' | 'IPv6';
 
   constructor(ip: string, port: number) {
+    if (trusted) {
+      this.ip = ip;
+      this.port = port;
+      this.family = ip.includes(':') ? 'IPv6' : 'IPv4';
+      return;
+    }
     if (typeof ip !== 'string') throw new TypeError(`SocketAddr: ip must be a string, got ${describe(ip)}`);
     checkPort(port, 'SocketAddr');
     if (isIPv4(ip)) this.family = 'IPv4';

@@ -5,7 +5,7 @@ import { ByteStream } from './internal/byte-stream.js';
 import type { DriverName, RawAddress, StreamHandle } from './internal/driver.js';
 import { driverFor } from './internal/select-driver.js';
 import { resolve } from './lookup-host.js';
-import { SocketAddr, describe, toHostPort } from './socket-addr.js';
+import { SocketAddr, describe, toHostPort, trustedSocketAddr } from './socket-addr.js';
 import type { ToSocketAddrs } from './socket-addr.js';
 
 /**
@@ -30,7 +30,8 @@ export interface ConnectOptions extends WaitOptions {
 
 /** @internal */
 export function toSocketAddr(raw: RawAddress): SocketAddr {
-  if ('ip' in raw) return new SocketAddr(raw.ip, raw.port);
+  if (raw instanceof SocketAddr) return raw;
+  if ('ip' in raw) return trustedSocketAddr(raw.ip, raw.port);
   throw new TypeError('expected an IP address, got a Unix socket path');
 }
 

@@ -63,6 +63,16 @@ function rawOf(a: SocketAddr): RawAddress {
  */
 export class UdpSocket {
   readonly #handle: DatagramHandle;
+  #lastRaw: RawAddress | null = null;
+  #lastAddr: SocketAddr | null = null;
+
+  #addr(raw: RawAddress): SocketAddr {
+    if (raw !== this.#lastRaw) {
+      this.#lastAddr = toSocketAddr(raw);
+      this.#lastRaw = raw;
+    }
+    return this.#lastAddr!;
+  }
 
   /** @internal Use {@link UdpSocket.bind}. */
   constructor(handle: DatagramHandle) {
@@ -151,6 +161,7 @@ export class UdpSocket {
    */
   async sendTo(buf: Uint8Array, target: ToSocketAddrs, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'UdpSocket.sendTo');
+    if (target instanceof SocketAddr) return this.#handle.sendTo(buf, target, options);
     const { host, port } = toHostPort(target, 'localhost', 'UdpSocket.sendTo');
     const [first] = await resolve(host, port, options);
     return this.#handle.sendTo(buf, rawOf(first!), options);
@@ -171,7 +182,7 @@ export class UdpSocket {
     checkBuffer(buf, 'UdpSocket.trySendTo');
     const a = typeof target === 'string' ? SocketAddr.parse(target) : target;
     if (!(a instanceof SocketAddr)) throw new TypeError(`UdpSocket.trySendTo: target must be a SocketAddr or 'ip:port', got ${describe(target)}`);
-    return this.#handle.trySendTo(buf, rawOf(a));
+    return this.#handle.trySendTo(buf, a);
   }
 
   /** Sends to the connected peer without waiting. See {@link UdpSocket.trySendTo}. */
@@ -209,7 +220,7 @@ export class UdpSocket {
   async recvFrom(buf: Uint8Array, options?: WaitOptions): Promise<[number, SocketAddr]> {
     checkBuffer(buf, 'UdpSocket.recvFrom');
     const r = await this.#handle.recvFrom(buf, false, options);
-    return [r.length, toSocketAddr(r.from)];
+    return [r.length, this.#addr(r.from)];
   }
 
   /**
@@ -225,7 +236,7 @@ export class UdpSocket {
   async peekFrom(buf: Uint8Array, options?: WaitOptions): Promise<[number, SocketAddr]> {
     checkBuffer(buf, 'UdpSocket.peekFrom');
     const r = await this.#handle.recvFrom(buf, true, options);
-    return [r.length, toSocketAddr(r.from)];
+    return [r.length, this.#addr(r.from)];
   }
 
   /** Like `recv`, without consuming the datagram. See {@link UdpSocket.peekFrom}. */
@@ -248,7 +259,7 @@ export class UdpSocket {
   tryRecvFrom(buf: Uint8Array): [number, SocketAddr] {
     checkBuffer(buf, 'UdpSocket.tryRecvFrom');
     const r = this.#handle.tryRecvFrom(buf);
-    return [r.length, toSocketAddr(r.from)];
+    return [r.length, this.#addr(r.from)];
   }
 
   /** Receives without waiting; see {@link UdpSocket.tryRecvFrom}. */

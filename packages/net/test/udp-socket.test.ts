@@ -43,6 +43,23 @@ describe.each(drivers)('UdpSocket (%s driver)', (driver) => {
     expect(seen.slice(0, count)).toEqual(Array.from({ length: count }, (_, i) => i));
   });
 
+  it('reports the right sender when senders alternate', async () => {
+    await using a = await UdpSocket.bind('127.0.0.1:0', { driver });
+    await using b = await UdpSocket.bind('127.0.0.1:0', { driver });
+    await using r = await UdpSocket.bind('127.0.0.1:0', { driver });
+    const buf = new Uint8Array(8);
+    for (let i = 0; i < 6; i++) {
+      const from = i % 3 === 2 ? a : i % 2 === 0 ? a : b;
+      await from.sendTo(text(String(i)), r.localAddr());
+      const [n, sender] = await r.recvFrom(buf);
+      expect(str(buf, n)).toBe(String(i));
+      expect(sender.port).toBe(from.localAddr().port);
+      // Replying to the reported address reaches the right socket.
+      await r.sendTo(text('ok'), sender);
+      expect(str(buf, await from.recv(buf))).toBe('ok');
+    }
+  });
+
   it('works over IPv6 loopback', async () => {
     await using a = await UdpSocket.bind('[::1]:0', { driver });
     await using b = await UdpSocket.bind({ host: '::1', port: 0 }, { driver });

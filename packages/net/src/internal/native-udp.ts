@@ -53,6 +53,12 @@ export class NativeUdp implements DatagramHandle {
   #closed = false;
   #local: RawAddress | undefined;
   #peer: RawAddress | null = null;
+  /** The destination encoded in #to (by identity: addresses are immutable). */
+  #lastTo: RawAddress | null = null;
+  #lastToLength = 0;
+  /** The last sender, and its raw sockaddr bytes, to reuse the object when it repeats. */
+  #lastFrom: RawAddress | null = null;
+  readonly #lastFromBytes = Buffer.alloc(28);
 
   readonly #onReadable = (): void => {
     this.#readArmed = false;
@@ -123,14 +129,40 @@ export class NativeUdp implements DatagramHandle {
     return n;
   }
 
+  /** The sender of the datagram just received (the same object as last time when it repeats). */
+  #sender(): RawAddress {
+    const from = this.#from;
+    const last = this.#lastFromBytes;
+    // IPv4 and IPv6 sockaddrs fit in 28 bytes; Unix senders are decoded every time.
+    if (this.#lastFrom !== null && (from[0] !== 1 || from[1] !== 0)) {
+      let same = true;
+      for (let i = 0; i < 28; i++) {
+        if (from[i] !== last[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.#lastFrom;
+    }
+    const decoded = decodeRaw(from, 128);
+    if ('ip' in decoded) {
+      from.copy(last, 0, 0, 28);
+      this.#lastFrom = decoded;
+    }
+    return decoded;
+  }
+
   #trySendRaw(buf: Uint8Array, to: RawAddress | null): number {
     const event = this.#registration.tryReadiness(WRITABLE);
     if (event === null) return EAGAIN;
     let n: number;
     if (to === null) n = sys.sendTo(this.#fd, buf, 0, buf.length, null);
     else {
-      const length = encodeSocketAddress('ip' in to ? ipAddress(to.ip, to.port) : { family: 'unix', path: to.path }, this.#to);
-      n = sys.sendToEncoded(this.#fd, buf, 0, buf.length, this.#to, length);
+      if (to !== this.#lastTo) {
+        this.#lastToLength = encodeSocketAddress('ip' in to ? ipAddress(to.ip, to.port) : { family: 'unix', path: to.path }, this.#to);
+        this.#lastTo = to;
+      }
+      n = sys.sendToEncoded(this.#fd, buf, 0, buf.length, this.#to, this.#lastToLength);
     }
     if (n === EAGAIN) this.#registration.clearReadiness(event);
     return n;
@@ -162,7 +194,7 @@ export class NativeUdp implements DatagramHandle {
       if (n < 0) r.waiter.fail(osError(n, 'recvfrom'));
       else {
         try {
-          r.waiter.wake({ length: n, from: decodeRaw(this.#from, 128) });
+          r.waiter.wake({ length: n, from: this.#sender() });
         } catch (error) {
           r.waiter.fail(error);
         }
@@ -206,7 +238,7 @@ export class NativeUdp implements DatagramHandle {
         return Promise.reject(error);
       }
       const n = this.#tryRecvRaw(buf, peek);
-      if (n !== EAGAIN) return n >= 0 ? Promise.resolve({ length: n, from: decodeRaw(this.#from, 128) }) : Promise.reject(osError(n, 'recvfrom'));
+      if (n !== EAGAIN) return n >= 0 ? Promise.resolve({ length: n, from: this.#sender() }) : Promise.reject(osError(n, 'recvfrom'));
     }
     return tryPark(() => {
       const { waiter, promise } = park<Received>(peek ? 'UdpSocket.peek' : 'UdpSocket.recv', (w) => {
@@ -223,7 +255,7 @@ export class NativeUdp implements DatagramHandle {
     if (this.#closed) throw new SocketClosed();
     const n = this.#receivers.length > 0 ? EAGAIN : this.#tryRecvRaw(buf, false);
     if (n === EAGAIN) throw new WouldBlock('recvfrom');
-    return { length: check(n, 'recvfrom'), from: decodeRaw(this.#from, 128) };
+    return { length: check(n, 'recvfrom'), from: this.#sender() };
   }
 
   sendTo(buf: Uint8Array, to: RawAddress | null, options: WaitOptions | undefined): Promise<number> {
