@@ -215,10 +215,7 @@ export class Task implements Frame {
       return;
     }
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-      (result as PromiseLike<unknown>).then(
-        (value) => this.finishValue(value),
-        (error: unknown) => this.finishError(error),
-      );
+      void settleWhenDone(this, result as PromiseLike<unknown>);
     } else {
       this.finishValue(result);
     }
@@ -342,5 +339,17 @@ function settleOutsideJoin(ok: boolean, result: unknown, join: OutsideJoin): voi
     join.resolve((handler as (value: unknown) => unknown)(result));
   } catch (error) {
     join.reject(error);
+  }
+}
+
+/**
+ * Records the outcome of an async task function. An async function awaiting a native promise
+ * allocates less than `promise.then(onValue, onError)` with two closures (measured on Node 24).
+ */
+async function settleWhenDone(task: Task, pending: PromiseLike<unknown>): Promise<void> {
+  try {
+    task.finishValue(await pending);
+  } catch (error) {
+    task.finishError(error);
   }
 }
