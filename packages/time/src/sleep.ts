@@ -62,7 +62,7 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     if (!driver.shut) driver.insert(this, this.when, now);
   }
 
-  /** The instant at which the Sleep completes. */
+  /** The instant at which the Sleep completes (the requested one rounded up to a whole ms). */
   get deadline(): Instant {
     return instantAt(this.when);
   }
