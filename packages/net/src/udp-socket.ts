@@ -268,12 +268,34 @@ export class UdpSocket {
     return this.#handle.tryRecvFrom(buf).length;
   }
 
-  /** Waits until a datagram can be received. Cancel safe. */
+  /**
+   * Waits until a datagram can be received (then `tryRecv`/`tryRecvFrom` may succeed; another receiver may still be first).
+   *
+   * **Cancellation:** cancel safe.
+   *
+   * **Errors:** {@link SocketClosed}; `Cancelled`.
+   *
+   * **Example:**
+   * ```ts
+   * await socket.readable(); const [n, from] = socket.tryRecvFrom(buf);
+   * ```
+   */
   async readable(options?: WaitOptions): Promise<void> {
     await this.#handle.ready(READABLE, options);
   }
 
-  /** Waits until a datagram can be sent. Cancel safe. */
+  /**
+   * Waits until a datagram can be sent without blocking.
+   *
+   * **Cancellation:** cancel safe.
+   *
+   * **Errors:** {@link SocketClosed}; `Cancelled`.
+   *
+   * **Example:**
+   * ```ts
+   * await socket.writable(); socket.trySendTo(bytes, peer);
+   * ```
+   */
   async writable(options?: WaitOptions): Promise<void> {
     await this.#handle.ready(WRITABLE, options);
   }

@@ -77,32 +77,87 @@ export class UnixDatagram {
     return [new UnixDatagram(a, null), new UnixDatagram(b, null)];
   }
 
-  /** Sets the default peer for `send`/`recv`. Errors: NetError (`ERR_RT_NOT_FOUND`, …). */
+  /**
+   * Sets the default peer for `send`/`recv` (and only datagrams from it are received).
+   *
+   * **Cancellation:** not cancellable (does not wait).
+   *
+   * **Errors:** `TypeError`/`RangeError` for a bad path; {@link NetError} `ERR_RT_NOT_FOUND` (no such socket file), `ERR_RT_CONNECTION_REFUSED` (nobody bound there).
+   *
+   * **Example:**
+   * ```ts
+   * await socket.connect('/run/app-dgram.sock');
+   * ```
+   */
   async connect(path: string): Promise<void> {
     checkPath(path, 'UnixDatagram.connect');
     await this.#handle.connect({ path });
   }
 
-  /** Sends one datagram to the connected peer; resolves with its length. */
+  /**
+   * Sends one datagram to the connected peer; resolves with its length.
+   *
+   * **Cancellation:** cancel safe: an abort before it is sent rejects with `Cancelled` and sends nothing; a datagram is sent whole or not at all.
+   *
+   * **Errors:** {@link NetError} (`ERR_RT_OS_ERROR` with `EDESTADDRREQ` when not connected, `ERR_RT_MESSAGE_TOO_LONG`, `ERR_RT_CONNECTION_REFUSED` once the peer is gone); {@link SocketClosed}; `Cancelled`.
+   *
+   * **Example:**
+   * ```ts
+   * await a.send(new TextEncoder().encode('ping'));
+   * ```
+   */
   async send(buf: Uint8Array, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'UnixDatagram.send');
     return this.#handle.sendTo(buf, null, options);
   }
 
-  /** Sends one datagram to the socket bound at `path`. */
+  /**
+   * Sends one datagram to the socket bound at `path`; resolves with its length.
+   *
+   * **Cancellation:** cancel safe, as `send`.
+   *
+   * **Errors:** `TypeError`/`RangeError` for a bad path; {@link NetError} (`ERR_RT_NOT_FOUND`, `ERR_RT_CONNECTION_REFUSED` when nobody is bound there); {@link SocketClosed}; `Cancelled`.
+   *
+   * **Example:**
+   * ```ts
+   * await client.sendTo(request, '/run/app-dgram.sock');
+   * ```
+   */
   async sendTo(buf: Uint8Array, path: string, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'UnixDatagram.sendTo');
     checkPath(path, 'UnixDatagram.sendTo');
     return this.#handle.sendTo(buf, { path }, options);
   }
 
-  /** Receives one datagram; resolves with its length (truncated to `buf`). Cancel safe. */
+  /**
+   * Receives one datagram into `buf`; resolves with its length (the datagram is truncated to `buf`).
+   *
+   * **Cancellation:** cancel safe: an abort never loses a datagram.
+   *
+   * **Errors:** {@link SocketClosed} (also for receives parked when the socket closes); `Cancelled`.
+   *
+   * **Example:**
+   * ```ts
+   * const n = await socket.recv(buf);
+   * ```
+   */
   async recv(buf: Uint8Array, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'UnixDatagram.recv');
     return (await this.#handle.recvFrom(buf, false, options)).length;
   }
 
-  /** Receives one datagram; resolves with `[length, sender]` (`path: null` when unnamed). Cancel safe. */
+  /**
+   * Receives one datagram into `buf`; resolves with `[length, sender]` (`sender.path` is `null` for an unnamed sender).
+   *
+   * **Cancellation:** cancel safe: an abort never loses a datagram.
+   *
+   * **Errors:** {@link SocketClosed}; `Cancelled`.
+   *
+   * **Example:**
+   * ```ts
+   * const [n, from] = await server.recvFrom(buf); if (from.path) await server.sendTo(reply, from.path);
+   * ```
+   */
   async recvFrom(buf: Uint8Array, options?: WaitOptions): Promise<[number, UnixSocketAddr]> {
     checkBuffer(buf, 'UnixDatagram.recvFrom');
     const r = await this.#handle.recvFrom(buf, false, options);

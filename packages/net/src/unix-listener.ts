@@ -59,7 +59,18 @@ export class UnixListener implements AsyncIterable<UnixStream> {
     return new UnixListener(await driver.listenUnix(path, listen), path);
   }
 
-  /** Waits for the next connection. Cancel safe. See {@link UnixListener}. */
+  /**
+   * Waits for the next incoming connection and resolves with its stream (FIFO among concurrent callers).
+   *
+   * **Cancellation:** cancel safe: an abort never loses a connection (it stays queued for the next `accept`).
+   *
+   * **Errors:** {@link SocketClosed} once the listener is closed; {@link NetError} for a listener-level failure; `Cancelled`.
+   *
+   * **Example:**
+   * ```ts
+   * const stream = await listener.accept({ signal });
+   * ```
+   */
   async accept(options?: WaitOptions): Promise<UnixStream> {
     return new UnixStream(await this.#handle.accept(options));
   }
