@@ -1,5 +1,5 @@
 import { AbortHandle } from './abort-handle.js';
-import { park, throwIfCancelled } from './park.js';
+import { park, throwIfCancelled, type WaitOptions } from './park.js';
 import { storage } from './internal/context.js';
 import { FINISHED, type Task } from './internal/task.js';
 
@@ -10,17 +10,19 @@ function removeJoiner(task: Task, waiter: unknown): void {
   if (index >= 0) joiners.splice(index, 1);
 }
 
-/** Waits for `task`: a plain promise outside tasks, a parked (abortable) wait inside one. */
-export function joinTask(task: Task): Promise<unknown> {
+/**
+ * Waits for `task`: a plain promise outside tasks (without a signal), a parked (abortable)
+ * wait inside one or with a signal.
+ */
+export function joinTask(task: Task, options?: WaitOptions): Promise<unknown> {
   task.observed = true;
-  const current = storage.getStore()?.task;
-  if (current === undefined) return task.completionPromise();
+  if (options === undefined && storage.getStore()?.task === undefined) return task.completionPromise();
   try {
     if (task.state === FINISHED) {
-      throwIfCancelled();
+      throwIfCancelled(options);
       return task.completionPromise();
     }
-    const { waiter, promise } = park<unknown>(`JoinHandle(task ${task.id})`, (w) => removeJoiner(task, w));
+    const { waiter, promise } = park<unknown>(`JoinHandle(task ${task.id})`, (w) => removeJoiner(task, w), options);
     task.addJoiner(waiter as never);
     return promise;
   } catch (error) {
@@ -74,6 +76,23 @@ export class JoinHandle<T> implements PromiseLike<T> {
     const task = this.#task;
     if (storage.getStore()?.task === undefined) return task.thenFromOutside(onfulfilled, onrejected) as Promise<R1 | R2>;
     return (joinTask(task) as Promise<T>).then(onfulfilled, onrejected);
+  }
+
+  /**
+   * Waits for the task like `await handle`, but gives up when `options.signal` aborts.
+   *
+   * **Cancellation:** cancel-safe: giving up leaves the task running and its result available
+   * to later joins.
+   *
+   * **Errors:** the task's `JoinError`; `Cancelled` when the signal or the awaiting task aborts.
+   *
+   * **Example**
+   * ```ts
+   * const value = await handle.join({ signal: AbortSignal.timeout(1000) });
+   * ```
+   */
+  join(options?: WaitOptions): Promise<T> {
+    return joinTask(this.#task, options) as Promise<T>;
   }
 
   /** Same as `then(undefined, onrejected)`. */

@@ -213,3 +213,33 @@ describe('JoinHandle', () => {
     expect(value).toBe('caught');
   });
 });
+
+describe('JoinHandle.join', () => {
+  it('resolves like await when no signal aborts', async () => {
+    expect(await spawn(async () => 'value').join({ signal: new AbortController().signal })).toBe('value');
+  });
+
+  it('gives up when its signal aborts, leaving the task running and its result available', async () => {
+    const g = gate();
+    const handle = spawn(async () => {
+      await g.wait();
+      return 'late value';
+    });
+    const controller = new AbortController();
+    const joined = track(handle.join({ signal: controller.signal }));
+    await settle();
+    controller.abort('enough');
+    await settle();
+    expect(joined.isRejected()).toBe(true);
+    expect((joined.error as Cancelled).cause).toBe('enough');
+    expect(handle.isFinished()).toBe(false);
+    g.open();
+    expect(await handle).toBe('late value');
+  });
+
+  it('throws Cancelled at once for an already aborted signal, even on a finished task', async () => {
+    const handle = spawn(() => 1);
+    await handle;
+    await expect(handle.join({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(Cancelled);
+  });
+});
