@@ -12,7 +12,10 @@ import { checkDuration } from './internal/validate.js';
  * something awaits a timer, and every task is idle, the clock jumps to the next timer's
  * deadline, so a test of `await sleep(3_600_000)` finishes at once and `Instant` shows
  * the hour. It never jumps while the runtime reports external work in flight
- * (`spawnBlocking` jobs, tracked I/O): their results may arrive first. The paused clock
+ * (`spawnBlocking` jobs, tracked I/O): their results may arrive first. Work the runtime
+ * does not know of (a plain `fs.promises` call, a Node socket) is not seen: with such work in
+ * a test, use `Builder.autoAdvance(false)` and `advance`. "Idle" means two event-loop turns
+ * with no timer activity and no forced yields. The paused clock
  * starts at a whole millisecond, so durations in whole milliseconds land exactly.
  * `Builder.startPaused()` creates a runtime whose clock starts paused.
  *
