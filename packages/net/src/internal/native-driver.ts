@@ -8,7 +8,7 @@
 // listener: the driver counts them (runtime.metrics().drivers), backs off for 50 ms and
 // retries; ECONNABORTED (the peer gave up before accept) is counted and skipped.
 //
-import { available, sys } from '@rt/mio-native';
+import { available, loadError, sys } from '@rt/mio-native';
 import type { Registration } from '@rt/reactor';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
@@ -344,6 +344,6 @@ export function nativeDriver(): Driver | null {
 }
 
 export function nativeUnavailableReason(): string {
-  return 'the @rt/mio-native addon did not load on this machine';
+  return `the @rt/mio-native addon did not load on this machine (${loadError?.message ?? 'unknown reason'})`;
 }
 
