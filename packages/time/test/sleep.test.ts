@@ -1,6 +1,7 @@
 import { Builder, Cancelled, JoinError, RuntimeShutdown, isCancelled } from '@rt/scheduler';
 import type { Runtime } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
+import fc from 'fast-check';
 import { Instant, Sleep, advance, interval, sleep, sleepUntil, timeout } from '@rt/time';
 
 function paused(autoAdvance = true): Runtime {
@@ -98,6 +99,47 @@ describe('sleep', () => {
       expect(pendingTimers(runtime)).toBe(0);
     });
     await runtime.shutdown();
+  });
+
+  it('fires any mix of sleeps in stable deadline order, never early, and leaks no aborted entry', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ ms: fc.oneof(fc.integer({ min: 0, max: 70 }), fc.integer({ min: 0, max: 300_000 })), abort: fc.boolean() }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 10 }),
+        async (specs, steps) => {
+          const runtime = paused(false);
+          try {
+            await runtime.run(async () => {
+              const start = Instant.now();
+              const fired: { index: number; at: number }[] = [];
+              const controllers = specs.map(() => new AbortController());
+              const waits = specs.map(({ ms }, index) =>
+                track(sleep(ms, { signal: (controllers[index] as AbortController).signal }).then(() => fired.push({ index, at: start.elapsed() }))),
+              );
+              await settle();
+              specs.forEach(({ abort }, index) => {
+                if (abort) controllers[index]?.abort();
+              });
+              for (const step of [...steps, 400_000]) await advance(step);
+              const expected = specs
+                .map(({ ms, abort }, index) => ({ ms, abort, index }))
+                .filter(({ abort, ms }) => !abort || ms === 0)
+                .sort((a, b) => a.ms - b.ms || a.index - b.index)
+                .map(({ index }) => index);
+              expect(fired.map(({ index }) => index)).toEqual(expected);
+              for (const { index, at } of fired) expect(at).toBeGreaterThanOrEqual(specs[index]?.ms ?? 0);
+              specs.forEach(({ abort, ms }, index) => {
+                if (abort && ms > 0) expect(isCancelled(waits[index]?.error)).toBe(true);
+              });
+              expect(pendingTimers(runtime)).toBe(0);
+            });
+          } finally {
+            await runtime.shutdown();
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   describe('reset', () => {
