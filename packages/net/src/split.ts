@@ -1,6 +1,6 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { ReuniteError, SocketClosed } from './errors.js';
-import type { RawAddress, StreamHandle } from './internal/driver.js';
+import type { StreamHandle } from './internal/driver.js';
 import { READABLE, WRITABLE } from './internal/driver.js';
 import { checkBuffer, checkBuffers, writeAllTo } from './internal/stream-core.js';
 import type { StreamCore } from './internal/stream-core.js';
@@ -50,11 +50,6 @@ export class ReadHalf {
   /** Waits until readable; see `TcpStream.readable`. Cancel safe. */
   async readable(options?: WaitOptions): Promise<void> {
     await this.core.get().ready(READABLE, options);
-  }
-
-  /** The peer's raw address; see the stream's `peerAddr`. @internal */
-  peerAddress(): RawAddress {
-    return this.core.get().peerAddress();
   }
 }
 

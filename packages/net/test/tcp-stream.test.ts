@@ -311,6 +311,54 @@ describe.each(drivers)('TcpStream (%s driver)', (driver) => {
     listener.close();
   });
 
+  it('writes more buffers than one writev syscall takes, in order', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    const parts = Array.from({ length: 100 }, (_, i) => text(`${String(i).padStart(3, '0')},`));
+    const expected = parts.map((p) => Buffer.from(p).toString()).join('');
+    const reading = readAll(server);
+    let sent = 0;
+    while (sent < expected.length) {
+      // Drop the buffers already written (writev may take fewer bytes than offered).
+      let skip = sent;
+      const rest: Uint8Array[] = [];
+      for (const p of parts) {
+        if (skip >= p.length) {
+          skip -= p.length;
+          continue;
+        }
+        rest.push(skip > 0 ? p.subarray(skip) : p);
+        skip = 0;
+      }
+      const n = await client.writev(rest);
+      expect(n).toBeGreaterThan(0);
+      sent += n;
+    }
+    await client.shutdown();
+    expect((await reading).toString()).toBe(expected);
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('fails a write after a peer reset with a typed ECONNRESET or EPIPE', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    server.setLinger(0);
+    server.close();
+    await client.readable();
+    let failure: unknown;
+    for (let i = 0; i < 100 && failure === undefined; i++) {
+      try {
+        await client.write(text('x'));
+      } catch (error) {
+        failure = error;
+      }
+    }
+    expect(failure).toBeInstanceOf(NetError);
+    expect(['ECONNRESET', 'EPIPE']).toContain((failure as NetError).errno);
+    client.close();
+    listener.close();
+  });
+
   it('writes several buffers with writev', async () => {
     const [client, server, listener] = await tcpPair(driver);
     let n = 0;
