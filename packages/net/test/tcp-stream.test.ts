@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Cancelled, JoinError, spawn } from '@rt/scheduler';
+import { Builder, Cancelled, JoinError, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { ConnectError, NetError, SocketClosed, TcpListener, TcpStream, WouldBlock } from '@rt/net';
 import { drivers, eventually, openFds, readAll, tcpPair } from './support/drivers.js';
@@ -217,6 +217,24 @@ describe.each(drivers)('TcpStream (%s driver)', (driver) => {
     const server = await listener.accept();
     expect(server.peerAddr().port).toBe(client.localAddr().port);
     for (const s of [client, server, listener]) s.close();
+  });
+
+  it('fails parked operations with SocketClosed when its runtime shuts down (native) or at close (fallback)', async () => {
+    const runtime = Builder.currentThread().enableAll().build();
+    const { client, server, listener, parked } = await runtime.run(async () => {
+      const l = await TcpListener.bind('127.0.0.1:0', { driver });
+      const c = await TcpStream.connect(l.localAddr(), { driver });
+      const s = await l.accept();
+      return { client: c, server: s, listener: l, parked: track(s.read(new Uint8Array(4))) };
+    });
+    await settle();
+    expect(parked.isPending()).toBe(true);
+    await runtime.shutdown();
+    await settle();
+    if (driver === 'native') expect(parked.error).toBeInstanceOf(SocketClosed);
+    for (const s of [client, server, listener]) s.close();
+    await settle();
+    if (driver === 'fallback') expect(parked.error).toBeInstanceOf(SocketClosed);
   });
 
   it('rejects read with an aborted signal even when data is ready, consuming nothing', async () => {
