@@ -76,21 +76,21 @@ function project(name, dependency) {
 
 if (packedAll) {
   const sub = project('sub', '@rt/sync');
-  if (check('npm install @rt/sync alone (its native dependency builds from source)', () => run('npm', ['install', '--no-package-lock'], sub))) {
-    check('@rt/full and @rt/net are not installed with @rt/sync', () => ({
-      ok: !existsSync(join(sub, 'node_modules', '@rt', 'full')) && !existsSync(join(sub, 'node_modules', '@rt', 'net')),
-      output: readdirSync(join(sub, 'node_modules', '@rt')).join(', '),
-    }));
-    check('the native addon was compiled from source at install time', () => {
-      const release = join(sub, 'node_modules', '@rt', 'mio-native', 'build', 'Release');
-      const built = existsSync(release) && readdirSync(release).some((f) => f.endsWith('.node'));
-      return { ok: built, output: `no .node file in ${release}` };
+  if (check('npm install @rt/sync alone', () => run('npm', ['install', '--no-package-lock'], sub))) {
+    check('@rt/sync pulls in only the packages below it (no net, no native addon, no full)', () => {
+      const installed = readdirSync(join(sub, 'node_modules', '@rt')).sort();
+      return { ok: installed.join() === 'scheduler,sync,time', output: `installed: ${installed.join(', ')}` };
     });
     check('ESM import of @rt/sync works and ./internal/* is sealed', () => run(process.execPath, ['sub.mjs'], sub));
     check('CommonJS require of @rt/sync works (require(esm))', () => run(process.execPath, ['sub.cjs'], sub));
   }
   const full = project('full', '@rt/full');
-  if (check('npm install @rt/full', () => run('npm', ['install', '--no-package-lock'], full))) {
+  if (check('npm install @rt/full (its native dependency builds from source)', () => run('npm', ['install', '--no-package-lock'], full))) {
+    check('the native addon was compiled from source at install time', () => {
+      const release = join(full, 'node_modules', '@rt', 'mio-native', 'build', 'Release');
+      const built = existsSync(release) && readdirSync(release).some((f) => f.endsWith('.node'));
+      return { ok: built, output: `no .node file in ${release}` };
+    });
     check('@rt/full namespaces and feature subpaths work', () => run(process.execPath, ['full.mjs'], full));
     check('type declarations compile under tsc --noEmit', () => {
       writeFileSync(join(full, 'tsconfig.json'), JSON.stringify({
