@@ -1,0 +1,40 @@
+// The README's examples are code that runs: the "A taste" block is compiled and run against
+// the built packages, and the set-up commands at the top stay the two the README promises.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+
+const root = join(__dirname, '..', '..', '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+describe('README', () => {
+  it('opens with the demo command and the test command', () => {
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const commands = firstBlock.trim().split('\n').map((line) => line.replace(/\s+#.*$/, ''));
+    expect(commands).toEqual([
+      'npm install -g pnpm@9 && pnpm install --frozen-lockfile && pnpm demo',
+      'npm install -g pnpm@9 && pnpm install --frozen-lockfile && pnpm test',
+    ]);
+  });
+
+  it('has a "taste" example that runs and prints what it says', () => {
+    const source = /## A taste\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(source).toBeDefined();
+    const js = ts.transpileModule(source!, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    // Written inside this package so that `@rt/full` resolves from its node_modules.
+    const dir = mkdtempSync(join(__dirname, '..', '.readme-'));
+    try {
+      const file = join(dir, 'taste.mjs');
+      writeFileSync(file, js);
+      const run = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 15_000 });
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toContain('got hello');
+      expect(run.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
