@@ -1,5 +1,4 @@
-import { SocketAddr, lookupHost } from '@rt/net';
-import { Cancelled } from '@rt/scheduler';
+import { SocketAddr } from '@rt/net';
 
 describe('SocketAddr', () => {
   it('parses IPv4 and bracketed IPv6 text and prints it back', () => {
@@ -19,27 +18,5 @@ describe('SocketAddr', () => {
     expect(() => SocketAddr.parse('1.2.3.4:65536')).toThrow(RangeError);
     expect(() => new SocketAddr('1.2.3.4', 1.5)).toThrow(RangeError);
     expect(() => new SocketAddr('1.2.3.4', '80' as unknown as number)).toThrow(TypeError);
-  });
-});
-
-describe('lookupHost', () => {
-  it('resolves an IP literal to itself and localhost to loopback addresses', async () => {
-    expect((await lookupHost('[::1]:5')).map(String)).toEqual(['[::1]:5']);
-    const local = await lookupHost({ host: 'localhost', port: 80 });
-    expect(local.length).toBeGreaterThan(0);
-    for (const a of local) expect(['127.0.0.1', '::1']).toContain(a.ip);
-  });
-
-  it('fails for an unknown name with ERR_RT_HOST_NOT_FOUND, and on abort with Cancelled', async () => {
-    await expect(lookupHost('no-such-host.invalid:1')).rejects.toMatchObject({ code: 'ERR_RT_HOST_NOT_FOUND' });
-    await expect(lookupHost('localhost:1', { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(Cancelled);
-    const controller = new AbortController();
-    const pending = lookupHost('localhost:1', { signal: controller.signal });
-    controller.abort();
-    await expect(pending).rejects.toBeInstanceOf(Cancelled);
-  });
-
-  it('throws at once for malformed input', () => {
-    expect(() => lookupHost('nope')).toThrow(TypeError);
   });
 });
