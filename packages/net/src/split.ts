@@ -1,3 +1,4 @@
+import type { AsyncRead, AsyncWrite } from '@rt/io';
 import type { WaitOptions } from '@rt/scheduler';
 import { ReuniteError, SocketClosed } from './errors.js';
 import type { StreamHandle } from './internal/driver.js';
@@ -20,7 +21,7 @@ import type { StreamCore } from './internal/stream-core.js';
  * const n = await reader.read(buf);
  * ```
  */
-export class ReadHalf {
+export class ReadHalf implements AsyncRead {
   /** @internal */
   readonly core: StreamCore;
 
@@ -70,7 +71,7 @@ export class ReadHalf {
  * await writer.shutdown();
  * ```
  */
-export class WriteHalf {
+export class WriteHalf implements AsyncWrite {
   /** @internal */
   readonly core: StreamCore;
 

@@ -1,6 +1,7 @@
 // What TcpStream and UnixStream share: the byte-moving methods (AsyncRead + AsyncWrite),
 // readiness, split/intoSplit and close. Each subclass adds its constructor, connect and
 // socket options.
+import type { AsyncRead, AsyncWrite } from '@rt/io';
 import type { WaitOptions } from '@rt/scheduler';
 import type { DriverName, StreamHandle } from './driver.js';
 import { READABLE, WRITABLE } from './driver.js';
@@ -20,7 +21,7 @@ import { OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf } from '../split.js'
  * const n = await stream.read(buf);
  * ```
  */
-export abstract class ByteStream {
+export abstract class ByteStream implements AsyncRead, AsyncWrite {
   /** @internal */
   protected readonly core: StreamCore;
 
