@@ -22,6 +22,8 @@ import type { RawAddress, StreamHandle } from './driver.js';
 const HIGH_WATER = 64 * 1024;
 const LOW_WATER = 16 * 1024;
 const MAX_WRITE = 64 * 1024;
+/** How long close() lets Node flush bytes accepted by write() before destroying the socket. */
+const LINGER_MS = 30_000;
 
 interface Reader {
   waiter: Waiter<number>;
@@ -363,6 +365,10 @@ export class FallbackStream implements StreamHandle {
       // kernel does for bytes in its send buffer at close().
       socket.end(() => socket.destroy());
       socket.resume();
+      // A peer that never reads must not hold the fd forever (the kernel gives up on unsent
+      // data too): destroy after LINGER_MS whatever happens. The timer does not keep the
+      // process alive.
+      setTimeout(() => socket.destroy(), LINGER_MS).unref();
     } else {
       socket.destroy();
     }
