@@ -136,6 +136,22 @@ describe.each(drivers)('UdpSocket (%s driver)', (driver) => {
     await expect(b.recv(new Uint8Array(8))).rejects.toBeInstanceOf(SocketClosed);
   });
 
+  it('joins and leaves a multicast group, and says typed when it is not a member', async () => {
+    await using r = await UdpSocket.bind('0.0.0.0:0', { driver });
+    r.joinMulticast('239.255.0.7', '127.0.0.1');
+    r.setMulticastLoop(true);
+    r.setMulticastTtl(1);
+    r.leaveMulticast('239.255.0.7', '127.0.0.1');
+    let error: unknown;
+    try {
+      r.leaveMulticast('239.255.0.7', '127.0.0.1');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(NetError);
+    expect((error as NetError).code).toBe('ERR_RT_ADDRESS_NOT_AVAILABLE');
+  });
+
   it('rejects bad input at once', async () => {
     await expect(UdpSocket.bind('127.0.0.1', { driver })).rejects.toThrow(TypeError);
     await using a = await UdpSocket.bind('127.0.0.1:0', { driver });
