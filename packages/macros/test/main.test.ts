@@ -57,9 +57,13 @@ describe('main', () => {
     const fixture = join(__dirname, 'fixtures', 'main-signal.mjs');
     const child = spawnProcess(process.execPath, [fixture], { cwd: __dirname, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let signalled = false;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('ready')) child.kill('SIGINT');
+      if (out.includes('ready') && !signalled) {
+        signalled = true; // one signal: a second one would (rightly) exit at once
+        child.kill('SIGINT');
+      }
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(out).toContain('cleaned up');
