@@ -3,7 +3,7 @@
 //
 // A package may import only packages that appear in its `mayImport` list; that list is
 // "every package on a lower layer", except that the native addon is reachable only from
-// the reactor and from the net fallback probe.
+// the reactor, from @rt/process (child pipes on the reactor) and from @rt/net.
 
 /** Bottom to top. Packages on the same layer may not import each other. */
 export const layers = [
@@ -13,13 +13,15 @@ export const layers = [
   ['time'],
   ['sync'],
   ['io'],
+  ['signal'],
+  ['process', 'fs'],
   ['net'],
   ['macros'],
   ['full'],
 ];
 
 /** Only these packages may import `@rt/mio-native`. */
-export const nativeImporters = new Set(['reactor', 'net']);
+export const nativeImporters = new Set(['reactor', 'process', 'net']);
 
 export const allPackages = layers.flat();
 

@@ -28,7 +28,7 @@ describe('the rolling minimum Node.js version', () => {
 describe('package manifests', () => {
   it('cover every layer of the architecture', () => {
     expect(packages.map((p) => p.dir).sort()).toEqual(
-      ['full', 'io', 'macros', 'mio-native', 'net', 'reactor', 'scheduler', 'sync', 'time'].sort(),
+      ['fs', 'full', 'io', 'macros', 'mio-native', 'net', 'process', 'reactor', 'scheduler', 'signal', 'sync', 'time'].sort(),
     );
   });
 
