@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,11 +62,22 @@ static napi_value mio_int(napi_env env, int64_t v) {
   return r;
 }
 
+/* An integer argument (fd, offset, length, flag). napi_get_value_int32 would wrap NaN and
+ * Infinity to 0 and 2^32 + n to n, so a NaN fd would become stdin and a huge length a small
+ * one: anything that is not exactly an int32 is a RangeError naming the value instead. */
 static int mio_i32(napi_env env, napi_value v, int32_t* out) {
-  if (napi_get_value_int32(env, v, out) != napi_ok) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) {
     napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", "expected a number");
     return 0;
   }
+  if (!(d >= -2147483648.0 && d <= 2147483647.0) || d != (double)(int32_t)d) {
+    char message[96];
+    snprintf(message, sizeof(message), "expected an integer in the int32 range, got %.17g", d);
+    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", message);
+    return 0;
+  }
+  *out = (int32_t)d;
   return 1;
 }
 
@@ -265,7 +277,14 @@ static napi_value mio_poll_ctl(napi_env env, napi_callback_info info) {
   int32_t op, fd, events;
   uint32_t token;
   if (!mio_get_poll(env, argv[0], &p) || !mio_i32(env, argv[1], &op) || !mio_i32(env, argv[2], &fd)) return NULL;
-  if (napi_get_value_uint32(env, argv[3], &token) != napi_ok || !mio_i32(env, argv[4], &events)) return NULL;
+  double token_value;
+  if (napi_get_value_double(env, argv[3], &token_value) != napi_ok || !(token_value >= 0 && token_value <= 4294967295.0) ||
+      token_value != (double)(uint32_t)token_value) {
+    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", "pollCtl: expected a token in 0..2^32-1");
+    return NULL;
+  }
+  token = (uint32_t)token_value;
+  if (!mio_i32(env, argv[4], &events)) return NULL;
   if (p->closed) return mio_int(env, -EBADF);
   struct epoll_event ev;
   memset(&ev, 0, sizeof(ev));

@@ -74,6 +74,28 @@ describeNative('sys', () => {
     }
   });
 
+  it('throws RangeError for an fd, offset or length that is not an exact int32 instead of wrapping it', () => {
+    // Regression (tools/reliability): NaN, Infinity and 2^32 + n used to wrap to 0 and n, so
+    // a NaN fd named stdin, 2^32 + fd aliased another descriptor and a huge length shrank.
+    const [a, b] = socketPair();
+    try {
+      const rangeError = expect.objectContaining({ name: 'RangeError', message: expect.stringContaining('int32') });
+      const buffer = Buffer.alloc(8);
+      for (const bad of [Number.NaN, Infinity, -Infinity, 1.5, 2 ** 32, 2 ** 31, -(2 ** 31) - 1]) {
+        expect(() => sys.write(a, buffer, bad, 1)).toThrow(rangeError);
+        expect(() => sys.write(a, buffer, 0, bad)).toThrow(rangeError);
+        expect(() => sys.getSocketOption(bad, constants.SOL_SOCKET, constants.SO_TYPE)).toThrow(rangeError);
+      }
+      expect(() => sys.close(2 ** 32 + a)).toThrow(rangeError);
+      expect(() => sys.read(b, buffer, 0, 2 ** 32 + 1)).toThrow(rangeError);
+      expect(sys.write(a, buffer, -0, 1)).toBe(1); // -0 is an integer
+      expect(sys.read(b, buffer)).toBe(1);
+    } finally {
+      sys.close(a);
+      sys.close(b);
+    }
+  });
+
   it('reads 0 at end of stream after the peer shuts down its write side', () => {
     const [a, b] = socketPair();
     expect(sys.shutdown(b, 'write')).toBe(0);
