@@ -1,0 +1,55 @@
+import type { AsyncRead } from '@rt/io';
+import type { WaitOptions } from '@rt/scheduler';
+import type { PipeReader } from './internal/pipe.js';
+
+/**
+ * The parent's reading end of a child's stdout (`Child.stdout` when it was `Stdio.piped()`): an
+ * `AsyncRead` that reads straight into the caller's buffer, as Tokio's `ChildStdout`.
+ *
+ * Where the native addon is available the pipe is a non-blocking socket driven by the
+ * runtime's reactor (`driver` is `'native'`); elsewhere it is Node's pipe behind
+ * `fromNodeReadable` (`'node'`). `read` resolves with the bytes read, 0 at end of file
+ * (the child closed its stdout, usually by exiting); at end of file the fd is closed at
+ * once, and later reads resolve 0 again. Concurrent reads are served in FIFO order.
+ *
+ * **Cancellation:** `read` is cancel safe: aborted (its `signal`, or the task) before it
+ * completes, it rejects with `Cancelled` and no byte is consumed; the next read gets them.
+ *
+ * **Errors:** `StreamClosed` (`ERR_RT_STREAM_CLOSED`) after `close()` (including reads
+ * pending at that moment) or when the runtime shut down; an `IoError` carrying the errno
+ * for other OS failures.
+ *
+ * **Example**
+ * ```ts
+ * const child = new Command('echo').arg('hi').stdout('piped').spawn();
+ * const text = await readToString(child.stdout!); // 'hi\n'
+ * await child.wait();
+ * ```
+ */
+export class ChildStdout implements AsyncRead {
+  readonly #pipe: PipeReader;
+
+  /** @internal Created by `Command.spawn()`. */
+  constructor(pipe: PipeReader) {
+    this.#pipe = pipe;
+  }
+
+  /** `'native'` (reactor + raw fd) or `'node'` (Node's pipe stream). */
+  get driver(): 'native' | 'node' {
+    return this.#pipe.driver;
+  }
+
+  /** Reads up to `buf.length` bytes into `buf`; resolves with the count, 0 at end of file. */
+  read(buf: Uint8Array, options?: WaitOptions): Promise<number> {
+    return this.#pipe.read(buf, options);
+  }
+
+  /** Closes the pipe (the child gets EPIPE/SIGPIPE if it writes more); idempotent. */
+  close(): void {
+    this.#pipe.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.#pipe.close();
+  }
+}
