@@ -1,0 +1,22 @@
+// A jest test environment for @rt/signal's self-signal tests: jest's node environment gives
+// each test file a *copy* of `process`, and listeners added to the copy never hear signals
+// (Node installs its signal handlers from the real object's 'newListener' hook), so an rt
+// listener under plain jest would not replace the default action and a self-sent SIGUSR2
+// would kill the worker. This environment is jest's own node environment with the real
+// `process` as the global. Select it with a `@jest-environment` docblock.
+const { createRequire } = require('node:module');
+
+// pnpm does not hoist jest-environment-node: reach it the way jest does, through jest-config.
+const fromJest = createRequire(require.resolve('jest'));
+const fromCore = createRequire(fromJest.resolve('@jest/core'));
+const fromConfig = createRequire(fromCore.resolve('jest-config'));
+const { TestEnvironment } = fromConfig('jest-environment-node');
+
+class RealProcessEnvironment extends TestEnvironment {
+  constructor(config, context) {
+    super(config, context);
+    this.global.process = process;
+  }
+}
+
+module.exports = RealProcessEnvironment;
