@@ -119,8 +119,8 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
       if (driver.shut) throw driver.shutdownError();
       const now = driver.now();
       if (this.when <= now) {
-        throwIfCancelled(options);
         driver.remove(this);
+        throwIfCancelled(options);
         return coop() ?? RESOLVED;
       }
       // From here on `park` checks for cancellation itself (and throws Cancelled).
@@ -135,6 +135,9 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
       driver.addWaiter();
       return next.promise;
     } catch (error) {
+      // park() refused the wait (the signal was already aborted): no waiter, so no timer
+      // either, exactly as when a wait is aborted (`cancelled`). Awaiting again re-inserts it.
+      if (this.parked === null && this.slot !== DISPOSED) driver.remove(this);
       return Promise.reject(error);
     }
   }

@@ -218,6 +218,25 @@ describe('sleep', () => {
       await expect(sleep(10, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(Cancelled);
     });
 
+    it('leaves no timer in the wheel when awaited with a signal that is already aborted', async () => {
+      // Regression (tools/reliability): the entry stayed in the wheel until its deadline
+      // (an hour here), holding the wheel's Node timer, when park() refused the wait.
+      const runtime = paused(false);
+      await runtime.run(async () => {
+        const signal = AbortSignal.abort();
+        const waits = [track(sleep(3_600_000, { signal })), track(sleep(0, { signal })), track(sleepUntil(Instant.now(), { signal }))];
+        await settle();
+        expect(waits.every((wait) => isCancelled(wait.error))).toBe(true);
+        expect(pendingTimers(runtime)).toBe(0);
+        const controller = new AbortController();
+        const delay = sleep(3_600_000, { signal: controller.signal });
+        controller.abort(); // before anything awaits the Sleep
+        await expect(Promise.resolve(delay)).rejects.toBeInstanceOf(Cancelled);
+        expect(pendingTimers(runtime)).toBe(0);
+      });
+      await runtime.shutdown();
+    });
+
     it('removes its timer when the task sleeping is aborted', async () => {
       const runtime = paused(false);
       const task = runtime.spawn(async () => {
