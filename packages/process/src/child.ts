@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 import { park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import type { ChildStderr } from './child-stderr.js';
@@ -127,7 +128,7 @@ export class Child {
    *
    * **Cancellation:** not applicable: never waits.
    *
-   * **Errors:** `TypeError` for an unknown signal name (Node's `ERR_UNKNOWN_SIGNAL`).
+   * **Errors:** `TypeError` for an unknown signal name or a number outside 0..64.
    *
    * **Example**
    * ```ts
@@ -136,8 +137,8 @@ export class Child {
    * ```
    */
   startKill(signal: NodeJS.Signals | number = 'SIGKILL'): void {
-    if (typeof signal !== 'string' && !Number.isInteger(signal)) {
-      throw new TypeError(`Child.startKill: signal must be a signal name or number, got ${String(signal)}`);
+    if (typeof signal === 'string' ? !(signal in constants.signals) : !Number.isInteger(signal) || signal < 0 || signal > 64) {
+      throw new TypeError(`Child.startKill: signal must be a signal name like 'SIGTERM' or a number, got ${typeof signal === 'string' ? JSON.stringify(signal) : String(signal)}`);
     }
     if (this.#status !== null) return;
     this.#process.kill(signal);

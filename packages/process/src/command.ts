@@ -352,9 +352,9 @@ export class Command {
     let stdin: ChildStdin | null = null;
     let stdout: ChildStdout | null = null;
     let stderr: ChildStderr | null = null;
-    if (kinds[0] === 'piped') stdin = new ChildStdin(native ? new NativePipe(parentEnds[0]!, true, label('stdin')) : new NodePipeWriter(child.stdin as Writable));
-    if (kinds[1] === 'piped') stdout = new ChildStdout(native ? new NativePipe(parentEnds[1]!, false, label('stdout')) : new NodePipeReader(child.stdout as Readable));
-    if (kinds[2] === 'piped') stderr = new ChildStderr(native ? new NativePipe(parentEnds[2]!, false, label('stderr')) : new NodePipeReader(child.stderr as Readable));
+    if (kinds[0] === 'piped') stdin = new ChildStdin(native ? new NativePipe(parentEnds[0]!, true, label('stdin')) : new NodePipeWriter(child.stdin as Writable, label('stdin')));
+    if (kinds[1] === 'piped') stdout = new ChildStdout(native ? new NativePipe(parentEnds[1]!, false, label('stdout')) : new NodePipeReader(child.stdout as Readable, label('stdout')));
+    if (kinds[2] === 'piped') stderr = new ChildStderr(native ? new NativePipe(parentEnds[2]!, false, label('stderr')) : new NodePipeReader(child.stderr as Readable, label('stderr')));
     return new Child(child, stdin, stdout, stderr, this.#killOnDispose);
   }
 
