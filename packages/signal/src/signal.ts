@@ -187,8 +187,8 @@ export class Signal implements Disposable, AsyncIterable<SignalKind> {
    * when the stream is closed. Leaving the loop early (`break`, `return`, a throw) closes the
    * stream, as dropping it would in Rust, so no listener outlives the loop.
    *
-   * **Cancellation:** each step is cancel safe, as `recv()`; an abort of the task rejects
-   * the step with `Cancelled` and (the loop being left by the throw) closes the stream.
+   * **Cancellation:** an abort of the task rejects the step with `Cancelled` and closes the
+   * stream (the loop is left); no delivery is lost before that, as with `recv()`.
    *
    * **Errors:** `Cancelled` when the task is aborted.
    *
@@ -199,13 +199,19 @@ export class Signal implements Disposable, AsyncIterable<SignalKind> {
    */
   [Symbol.asyncIterator](): AsyncIterator<SignalKind> {
     return {
-      next: (): Promise<IteratorResult<SignalKind>> => this.recv().then(toIteratorResult),
+      // A rejected step ends a `for await` loop without calling `return`: close here too.
+      next: (): Promise<IteratorResult<SignalKind>> => this.recv().then(toIteratorResult, this.#closeAndThrow),
       return: (): Promise<IteratorResult<SignalKind>> => {
         this.close();
         return Promise.resolve({ done: true, value: undefined });
       },
     };
   }
+
+  readonly #closeAndThrow = (error: unknown): never => {
+    this.close();
+    throw error;
+  };
 
   #take(): SignalKind | undefined {
     if (!this.#pending) return undefined;

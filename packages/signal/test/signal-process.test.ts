@@ -15,4 +15,11 @@ describe('Signal in a process of its own', () => {
     expect(result.stdout).toBe('end\n');
     expect(result.code).toBe(0);
   });
+
+  it('cannot be created in a worker thread, where Node delivers no signal', async () => {
+    const result = await runChild('worker', {});
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('SignalUnavailable ERR_RT_SIGNAL_UNAVAILABLE\n');
+    expect(result.code).toBe(0);
+  });
 });
