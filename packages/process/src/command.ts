@@ -352,9 +352,20 @@ export class Command {
     let stdin: ChildStdin | null = null;
     let stdout: ChildStdout | null = null;
     let stderr: ChildStderr | null = null;
-    if (kinds[0] === 'piped') stdin = new ChildStdin(native ? new NativePipe(parentEnds[0]!, true, label('stdin')) : new NodePipeWriter(child.stdin as Writable, label('stdin')));
-    if (kinds[1] === 'piped') stdout = new ChildStdout(native ? new NativePipe(parentEnds[1]!, false, label('stdout')) : new NodePipeReader(child.stdout as Readable, label('stdout')));
-    if (kinds[2] === 'piped') stderr = new ChildStderr(native ? new NativePipe(parentEnds[2]!, false, label('stderr')) : new NodePipeReader(child.stderr as Readable, label('stderr')));
+    try {
+      // NativePipe takes its fd even when it throws (the runtime's reactor is closed, …).
+      if (kinds[0] === 'piped') stdin = new ChildStdin(native ? new NativePipe(take(parentEnds, 0), true, label('stdin')) : new NodePipeWriter(child.stdin as Writable, label('stdin')));
+      if (kinds[1] === 'piped') stdout = new ChildStdout(native ? new NativePipe(take(parentEnds, 1), false, label('stdout')) : new NodePipeReader(child.stdout as Readable, label('stdout')));
+      if (kinds[2] === 'piped') stderr = new ChildStderr(native ? new NativePipe(take(parentEnds, 2), false, label('stderr')) : new NodePipeReader(child.stderr as Readable, label('stderr')));
+    } catch (error) {
+      stdin?.close();
+      stdout?.close();
+      stderr?.close();
+      for (const fd of parentEnds) if (fd !== null) sys.close(fd);
+      // No Child will ever own it: do not leave it running behind the caller's back.
+      child.kill('SIGKILL');
+      throw error;
+    }
     return new Child(child, stdin, stdout, stderr, this.#killOnDispose);
   }
 
@@ -391,6 +402,13 @@ export class Command {
     }
     return found ? ['EACCES', 'the program is not executable'] : ['ENOENT', program.includes('/') ? 'no such program' : 'not found in PATH'];
   }
+}
+
+/** Hands over the fd in `slots[i]`, leaving null. */
+function take(slots: (number | null)[], i: number): number {
+  const fd = slots[i]!;
+  slots[i] = null;
+  return fd;
 }
 
 const INHERIT = Stdio.inherit();

@@ -149,6 +149,15 @@ describe.each(drivers)('Command (%s pipes)', (driver) => {
     }
   });
 
+  it('runs the child as another user and group when privileged, else fails with EPERM', async () => {
+    const command = new Command('id').args(['-u', '-g']).uid(65534).gid(65534);
+    if (process.getuid?.() === 0) {
+      expect((await new Command('sh').args(['-c', 'id -u; id -g']).uid(65534).gid(65534).output()).stdout.toString()).toBe('65534\n65534\n');
+    } else {
+      expect(() => command.spawn()).toThrow(expect.objectContaining({ errno: 'EPERM' }) as Error);
+    }
+  });
+
   it('can be spawned more than once', async () => {
     const command = new Command('echo').arg('again');
     const [a, b] = await Promise.all([command.output(), command.output()]);
