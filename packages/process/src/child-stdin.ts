@@ -57,7 +57,7 @@ export class ChildStdin implements AsyncWrite {
     return this.#pipe.shutdown(options);
   }
 
-  /** Closes the pipe at once; idempotent. */
+  /** Closes the pipe: the child reads end of file after the bytes already accepted; idempotent. */
   close(): void {
     this.#pipe.close();
   }

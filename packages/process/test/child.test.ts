@@ -62,10 +62,12 @@ describe.each(drivers)('Child (%s pipes)', (driver) => {
     await child.wait();
   });
 
-  it('closes stdin before waiting, so cat exits', async () => {
-    const child = new Command('cat').stdin('piped').stdout('null').spawn();
+  it('closes stdin before waiting, so cat exits, delivering what was written', async () => {
+    const child = new Command('cat').stdin('piped').stdout('piped').spawn();
     await writeAll(child.stdin!, Buffer.from('partial'));
-    expect((await child.wait()).success).toBe(true);
+    const [status, out] = await Promise.all([child.wait(), readToString(child.stdout!)]);
+    expect(status.success).toBe(true);
+    expect(out).toBe('partial');
     await expect(child.stdin!.write(Buffer.from('x'))).rejects.toBeInstanceOf(Error);
   });
 

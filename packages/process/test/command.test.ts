@@ -1,8 +1,10 @@
-import { mkdtempSync, realpathSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Command, SpawnError, ProcessError, Stdio } from '@rt/process';
+import { Cancelled } from '@rt/scheduler';
+import { childrenOf } from './support/proc.js';
 
 const drivers = ['native', 'node'] as const;
 
@@ -155,6 +157,36 @@ describe.each(drivers)('Command (%s pipes)', (driver) => {
       expect((await new Command('sh').args(['-c', 'id -u; id -g']).uid(65534).gid(65534).output()).stdout.toString()).toBe('65534\n65534\n');
     } else {
       expect(() => command.spawn()).toThrow(expect.objectContaining({ errno: 'EPERM' }) as Error);
+    }
+  });
+
+  it.each(['output', 'status'] as const)('kills the child when %s() is aborted with killOnDispose', async (method) => {
+    const dir = mkdtempSync(join(tmpdir(), 'rt-process-'));
+    try {
+      const pidFile = join(dir, 'pid');
+      const command = new Command('sh').args(['-c', `echo $$ > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile} && exec sleep 30`]).killOnDispose(true);
+      const controller = new AbortController();
+      const running = command[method]({ signal: controller.signal });
+      let pid = 0;
+      for (let i = 0; i < 1000 && pid === 0; i++) {
+        try {
+          pid = Number(readFileSync(pidFile, 'utf8'));
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+      expect(pid).toBeGreaterThan(0);
+      controller.abort();
+      await expect(running).rejects.toBeInstanceOf(Cancelled);
+      // SIGKILL was sent: the child goes away (reaped by Node; bounded poll, no hook).
+      let gone = false;
+      for (let i = 0; i < 1000 && !gone; i++) {
+        gone = !childrenOf(process.pid).some(([p]) => p === pid);
+        if (!gone) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(gone).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

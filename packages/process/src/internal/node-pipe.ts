@@ -82,6 +82,8 @@ export class NodePipeWriter implements PipeWriter {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#stream.destroy();
+    // Bytes a write already accepted sit in Node's stream buffer: end() still delivers them
+    // (on the native driver they are already in the kernel), then closes the pipe.
+    if (!this.#stream.destroyed) this.#stream.end();
   }
 }
