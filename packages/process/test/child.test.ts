@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Command, Child, ChildStdin, ChildStdout } from '@rt/process';
 import { BrokenPipe, StreamClosed, readToEnd, readToString, writeAll } from '@rt/io';
-import { Cancelled, spawn } from '@rt/scheduler';
+import { Builder, Cancelled, spawn } from '@rt/scheduler';
 
 const drivers = ['native', 'node'] as const;
 const MiB = 1024 * 1024;
@@ -211,6 +211,27 @@ describe.each(drivers)('Child (%s pipes)', (driver) => {
     await expect(parked).rejects.toBeInstanceOf(StreamClosed);
     await expect(stdout.read(Buffer.alloc(8))).rejects.toBeInstanceOf(StreamClosed);
     await child.kill();
+  });
+
+  it('rejects a read with an aborted signal even when data is ready, consuming nothing', async () => {
+    const child = new Command('echo').arg('xyz').stdout('piped').spawn();
+    await child.wait();
+    await expect(child.stdout!.read(Buffer.alloc(8), { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(Cancelled);
+    expect(await readToString(child.stdout!)).toBe('xyz\n');
+  });
+
+  it('runs in an explicit runtime and fails parked reads when that runtime shuts down', async () => {
+    const runtime = Builder.currentThread().enableAll().build();
+    const { child, parked } = await runtime.run(() => {
+      const c = new Command('sleep').arg('30').stdout('piped').spawn();
+      return { child: c, parked: c.stdout!.read(Buffer.alloc(8)).then(() => 'read', (error: unknown) => error) };
+    });
+    expect(await stillPending(parked)).toBe(true);
+    await runtime.shutdown();
+    if (driver === 'native') expect(await parked).toBeInstanceOf(StreamClosed);
+    child.stdout!.close();
+    if (driver === 'node') expect(await parked).toBeInstanceOf(StreamClosed);
+    expect((await child.kill()).signal).toBe('SIGKILL');
   });
 
   it('reads stdout and stderr of one child from two tasks', async () => {

@@ -26,6 +26,9 @@ export class NodePipeReader implements PipeReader {
   constructor(stream: Readable, label: string) {
     this.#stream = stream;
     this.#label = label;
+    // Node resumes (drains and discards) a child's stdio stream that nobody listens to when
+    // the child exits: listening for 'readable' from the start keeps the bytes for read().
+    stream.on('readable', () => {});
     this.#reader = fromNodeReadable(stream);
   }
 
