@@ -5,6 +5,7 @@ import type { WaitOptions, Waiter } from '@rt/scheduler';
 import type { ChildStderr } from './child-stderr.js';
 import type { ChildStdin } from './child-stdin.js';
 import type { ChildStdout } from './child-stdout.js';
+import { ProcessError } from './errors.js';
 import { ExitStatus } from './exit-status.js';
 
 /**
@@ -22,7 +23,7 @@ import { ExitStatus } from './exit-status.js';
  * with `Cancelled`, the child is untouched, and a later `wait()` returns the status.
  *
  * **Errors:** `wait()` rejects only with `Cancelled`; `startKill()` throws `TypeError` for
- * an unknown signal name.
+ * an unknown signal name and `ProcessError` (`ERR_RT_KILL`) when the OS refuses the signal.
  *
  * **Example**
  * ```ts
@@ -128,7 +129,9 @@ export class Child {
    *
    * **Cancellation:** not applicable: never waits.
    *
-   * **Errors:** `TypeError` for an unknown signal name or a number outside 0..64.
+   * **Errors:** `TypeError` for an unknown signal name or a number outside 0..64;
+   * `ProcessError` with code `ERR_RT_KILL` (the OS error as `cause`) when the signal could
+   * not be sent (`EPERM`).
    *
    * **Example**
    * ```ts
@@ -141,7 +144,21 @@ export class Child {
       throw new TypeError(`Child.startKill: signal must be a signal name like 'SIGTERM' or a number, got ${typeof signal === 'string' ? JSON.stringify(signal) : String(signal)}`);
     }
     if (this.#status !== null) return;
-    this.#process.kill(signal);
+    // Node emits a failed kill (other than ESRCH: already exited) as a synchronous 'error'.
+    let failure: unknown;
+    const onError = (error: unknown): void => {
+      failure = error;
+    };
+    this.#process.on('error', onError);
+    try {
+      this.#process.kill(signal);
+    } finally {
+      this.#process.off('error', onError);
+    }
+    if (failure !== undefined) {
+      const errno = (failure as { code?: unknown }).code;
+      throw new ProcessError('ERR_RT_KILL', `Child(${this.id}).startKill(${String(signal)}) failed: ${String(errno)}`, { cause: failure });
+    }
   }
 
   /**
