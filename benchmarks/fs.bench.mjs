@@ -5,7 +5,7 @@
 //   baseline: fsp.open(path)   → loop `await handle.read(buf, 0, n)` (one threadpool trip per call)
 //
 // Cases: 64 KiB reads of a 256 MiB file (1 GiB with --full), 4 KiB reads of a quarter of it,
-// and 64 KiB writes of 64 MiB (flushed / handle closed inside the timing). The file is read
+// 64 KiB writes of 64 MiB and 4 KiB writes of 16 MiB (file closed inside the timing). The file is read
 // once first so both read from the page cache (the benchmark measures the runtime, not the disk).
 // Run `npx tsc -b packages/fs` first. Quick mode (32 MiB): `RT_BENCH_QUICK=1` or `--quick`.
 import { open as fspOpen, unlink } from 'node:fs/promises';
@@ -81,6 +81,7 @@ const cases = [
   { name: 'read 64 KiB', chunk: 64 * 1024, limit: SIZE, rt: rtRead, node: nodeRead },
   { name: 'read 4 KiB', chunk: 4 * 1024, limit: SIZE / 4, rt: rtRead, node: nodeRead },
   { name: 'write 64 KiB', chunk: 64 * 1024, limit: Math.min(SIZE, 64 * MiB), rt: rtWrite, node: nodeWrite },
+  { name: 'write 4 KiB', chunk: 4 * 1024, limit: Math.min(SIZE, 64 * MiB) / 4, rt: rtWrite, node: nodeWrite },
 ];
 
 makeFile();

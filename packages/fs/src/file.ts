@@ -10,14 +10,18 @@
 //   full sequential fill up to `bufferSize` (1 MiB by default), and drops back after a
 //   seek. Further `read(buf)` calls are served from memory with one copy, no syscall.
 // - Writes: `write(buf)` copies into the write-behind buffer and returns at once; when the
-//   buffer is full one `pwrite` of the whole of it starts in the background, and the next
-//   call that needs the buffer waits for it. `flush()` writes the rest.
+//   buffer is full it is swapped with a spare one and one `pwrite` of the whole of it
+//   starts in the background, so writes keep being accepted (copied into the other
+//   buffer) while the previous one is written. A write that finds both buffers full waits.
+//   `flush()` writes the rest.
 //
 // Invariants: at most one threadpool request per File is in flight (`#busy`); every method
-// waits (parks) for it before touching the buffers. `#pos` is the logical position: the
-// file offset of the next byte a read returns or a write writes. Read-ahead bytes
-// `#rbuf[#rstart, #rend)` sit at offsets `#pos…`; pending write bytes `#wbuf[#woff, #wlen)`
-// at `#wpos…`. A seekable file uses positional I/O only, so the kernel's file offset is
+// waits (parks) for it before touching the buffers — except `write`, which may fill
+// `#wbuf` while the request in flight is the write of the other buffer (`#flushing`).
+// `#pos` is the logical position: the file offset of the next byte a read returns or a
+// write writes. Read-ahead bytes `#rbuf[#rstart, #rend)` sit at offsets `#pos…`; bytes
+// being written `#fbuf[#foff, #flen)` at `#fpos…`, and the accepted bytes after them
+// `#wbuf[0, #wlen)` at `#wpos…` (= `#fpos + #flen - #foff` while both exist). A seekable file uses positional I/O only, so the kernel's file offset is
 // never relied on; a pipe or terminal (ESPIPE) falls back to plain read/write.
 //
 // Cancellation falls out of this: an aborted `read` leaves its fill running into the
@@ -142,9 +146,14 @@ export class File implements AsyncRead, AsyncWrite {
   #fillLength = 0;
 
   #wbuf: Buffer | undefined = undefined;
-  #woff = 0;
   #wlen = 0;
   #wpos = 0;
+  #fbuf: Buffer | undefined = undefined;
+  #spare: Buffer | undefined = undefined;
+  #foff = 0;
+  #flen = 0;
+  #fpos = 0;
+  #flushing = false;
 
   #busy = false;
   #idle: Waiter<void>[] = [];
@@ -351,7 +360,8 @@ export class File implements AsyncRead, AsyncWrite {
     checkBuffer(buf, 'File.write: buf');
     for (;;) {
       this.#checkOpen();
-      if (this.#busy) {
+      const wbuf = this.#wbuf;
+      if (this.#busy && !(this.#flushing && (wbuf === undefined || this.#wlen < wbuf.length))) {
         await this.#waitIdle('File.write', options);
         continue;
       }
@@ -360,7 +370,10 @@ export class File implements AsyncRead, AsyncWrite {
         throwIfCancelled(options);
         return 0;
       }
-      const wbuf = (this.#wbuf ??= Buffer.allocUnsafe(this.#bufferSize));
+      if (wbuf === undefined) {
+        this.#wbuf = Buffer.allocUnsafe(this.#bufferSize);
+        continue;
+      }
       const space = wbuf.length - this.#wlen;
       if (space === 0) {
         throwIfCancelled(options);
@@ -379,7 +392,7 @@ export class File implements AsyncRead, AsyncWrite {
       wbuf.set(n === buf.length ? buf : buf.subarray(0, n), this.#wlen);
       this.#wlen += n;
       this.#pos += n;
-      if (this.#wlen === wbuf.length) this.#startFlush();
+      if (this.#wlen === wbuf.length && !this.#busy) this.#startFlush();
       return n;
     }
   }
@@ -635,7 +648,7 @@ export class File implements AsyncRead, AsyncWrite {
     const fd = this.#fd;
     this.#fd = -1;
     this.#wlen = 0;
-    this.#wbuf = undefined;
+    this.#wbuf = this.#fbuf = this.#spare = undefined;
     this.#rbuf = undefined;
     this.#rstart = this.#rend = 0;
     leaked.unregister(this);
@@ -678,6 +691,10 @@ export class File implements AsyncRead, AsyncWrite {
 
   #done(): void {
     this.#busy = false;
+    this.#wakeAll();
+  }
+
+  #wakeAll(): void {
     if (this.#idle.length === 0) return;
     const wake = this.#idle.splice(0);
     for (const waiter of wake) waiter.wake(undefined);
@@ -709,29 +726,52 @@ export class File implements AsyncRead, AsyncWrite {
     this.#done();
   }
 
+  /** Hands the accepted bytes to a background write and gives `write` the spare buffer. */
   #startFlush(): void {
+    this.#fbuf = this.#wbuf;
+    this.#foff = 0;
+    this.#flen = this.#wlen;
+    this.#fpos = this.#wpos;
+    this.#wbuf = this.#spare;
+    this.#spare = undefined;
+    this.#wlen = 0;
+    this.#wpos = this.#fpos + this.#flen;
     this.#busy = true;
-    const position = this.#seekable === false || this.#append ? null : this.#wpos;
-    writeFd(this.#fd, this.#wbuf as Buffer, this.#woff, this.#wlen - this.#woff, position, this.#onFlush);
+    this.#flushing = true;
+    this.#writeFlush();
+  }
+
+  #writeFlush(): void {
+    const position = this.#seekable === false || this.#append ? null : this.#fpos;
+    writeFd(this.#fd, this.#fbuf as Buffer, this.#foff, this.#flen - this.#foff, position, this.#onFlush);
   }
 
   #flushed(error: NodeJS.ErrnoException | null, written: number): void {
     if (error !== null) {
       if (error.code === 'ESPIPE' && this.#seekable !== false) {
         this.#seekable = false;
-        this.#startFlush();
+        this.#writeFlush();
         return;
       }
       this.#error = toFsError(error, 'write', this.#path);
-      this.#woff = this.#wlen = 0;
     } else {
-      this.#woff += written;
-      this.#wpos += written;
-      if (this.#woff < this.#wlen) {
-        this.#startFlush();
+      this.#foff += written;
+      this.#fpos += written;
+      if (this.#foff < this.#flen) {
+        this.#writeFlush();
         return;
       }
-      this.#woff = this.#wlen = 0;
+    }
+    this.#spare = this.#fbuf;
+    this.#fbuf = undefined;
+    this.#foff = this.#flen = 0;
+    this.#flushing = false;
+    if (this.#error === undefined && this.#wbuf !== undefined && this.#wlen === this.#wbuf.length) {
+      // The other buffer filled up meanwhile: keep the pipeline going, and let writers
+      // parked for room copy into the buffer just freed.
+      this.#startFlush();
+      this.#wakeAll();
+      return;
     }
     this.#done();
   }
