@@ -12,7 +12,8 @@
 //     baseline: stream.pipeline(Readable.from(chunks), child.stdin) + 'data' on child.stdout
 //
 // Run `npx tsc -b packages/process` first. Quick mode (200 spawns, 32 MiB):
-// `RT_BENCH_QUICK=1` or `--quick`. Full: 1,000 spawns, 256 MiB. Parent CPU only
+// `RT_BENCH_QUICK=1` or `--quick`. Full: 1,000 spawns, 256 MiB (`--mib=1024` for the
+// issue's 1 GiB). Parent CPU only
 // (process.cpuUsage): the children's CPU is the same program either way.
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
@@ -24,7 +25,9 @@ const { Command } = await import('@rt/process').catch(() => import('../packages/
 
 const quick = process.env.RT_BENCH_QUICK === '1' || process.argv.includes('--quick');
 const SPAWNS = quick ? 200 : 1000;
-const MIB = quick ? 32 : 256;
+const mibArg = process.argv.find((arg) => arg.startsWith('--mib='));
+const MIB = mibArg !== undefined ? Number(mibArg.slice('--mib='.length)) : quick ? 32 : 256;
+if (!Number.isSafeInteger(MIB) || MIB < 1) throw new RangeError(`--mib must be a positive integer, got ${mibArg}`);
 const TOTAL = MIB * 1024 * 1024;
 const CHUNK = 64 * 1024;
 const IN_FLIGHT = 8;
