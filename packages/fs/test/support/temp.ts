@@ -14,11 +14,19 @@ export function openFds(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
-/** Waits (bounded, by event-loop turns, not by time) until `check()` is true. */
-export async function eventually(check: () => boolean, turns = 10_000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
+/**
+ * Waits until `check()` is true: for work that finishes in the background with no hook to
+ * await (an abandoned threadpool request closing its descriptor). Polls on event-loop turns,
+ * then on 1 ms timers on a loaded machine; gives up (throws) after about 10 s.
+ */
+export async function eventually(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
     if (check()) return;
     await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  for (let i = 0; i < 10_000; i++) {
+    if (check()) return;
+    await new Promise<void>((resolve) => setTimeout(resolve, 1));
   }
   throw new Error('condition not reached');
 }
