@@ -282,6 +282,30 @@ describe('File', () => {
     await expect(file.seek(0)).rejects.toBeInstanceOf(StreamClosed);
   });
 
+  it('rejects calls parked on the file when it closes, after writing what was accepted', async () => {
+    const path = fresh();
+    const file = await new OpenOptions().write(true).create(true).bufferSize(4).open(path);
+    expect(await file.write(Buffer.from('abcd'))).toBe(4); // its write starts
+    expect(await file.write(Buffer.from('efgh'))).toBe(4); // fills the spare buffer
+    const parked = track(file.write(Buffer.from('i')));
+    await settle();
+    expect(parked.isPending()).toBe(true);
+    const closing = file.close();
+    await expect(parked.promise).rejects.toBeInstanceOf(StreamClosed);
+    await closing;
+    expect(readFileSync(path, 'latin1')).toBe('abcdefgh');
+  });
+
+  it('accepts file: URLs as paths', async () => {
+    const path = fresh();
+    writeFileSync(path, 'url');
+    const { pathToFileURL } = await import('node:url');
+    await using file = await File.open(pathToFileURL(path));
+    expect(file.path).toBe(path);
+    expect((await readToEnd(file)).toString()).toBe('url');
+    await expect(File.open(new URL('http://example.com/x'))).rejects.toBeInstanceOf(TypeError);
+  });
+
   it('reads a FIFO without seeking and refuses to seek it', async () => {
     const path = fresh('fifo');
     const { execFileSync } = await import('node:child_process');
