@@ -43,3 +43,8 @@ export function sample(t0 = 0): Sample {
     registered: driverNumber(metrics.drivers, 'registered'),
   };
 }
+
+/** The sum of a numeric counter over the runtime's drivers (`acceptErrors`, `pendingTimers`, …). */
+export function driverCounter(key: string, metrics = Handle.current().metrics()): number {
+  return driverNumber(metrics.drivers, key);
+}
