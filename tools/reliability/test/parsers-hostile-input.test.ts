@@ -1,0 +1,219 @@
+// Hostile byte streams into the parsers that face the network: mini-redis's RESP parser,
+// http-hello's HTTP parser and @rt/io's BufReader.lines(). Streams are random bytes mixed
+// with protocol fragments (headers, declared lengths from 0 to 2^53, CRLFs), cut into
+// random chunks. Each parser must never throw anything but its protocol error, never buffer
+// beyond its caps, and parse exactly the same thing whatever the chunking.
+import fc from 'fast-check';
+import { BufReader, duplex } from '@rt/io';
+import { HttpParser } from '../../../examples/http-hello/src/http-parser.js';
+import { RespParser } from '../../../examples/mini-redis/src/resp-parser.js';
+import { scaled } from '../src/config.js';
+
+const RUNS = scaled(1_000, 100_000);
+
+/** Splits `bytes` at the given cut points. */
+function chunk(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: Uint8Array[] = [];
+  let last = 0;
+  for (const p of points) {
+    out.push(bytes.subarray(last, p));
+    last = p;
+  }
+  out.push(bytes.subarray(last));
+  return out;
+}
+
+const hugeNumber = fc.oneof(fc.integer({ min: -3, max: 40 }), fc.constantFrom(1024, 1025, 65536, 2 ** 31, 2 ** 32, 2 ** 53, 512 * 2 ** 20), fc.integer());
+
+const respFragment = fc.oneof(
+  hugeNumber.map((n) => `*${n}\r\n`),
+  hugeNumber.map((n) => `$${n}\r\n`),
+  fc.string({ maxLength: 12 }).map((s) => `$${Buffer.byteLength(s)}\r\n${s}\r\n`),
+  fc.constantFrom('PING\r\n', 'SET k v\r\n', '\r\n', '\n', '\r', '*', '$', '-', ':', '"', "'", ' ', '*1\r\n$4\r\nPING\r\n'),
+  fc.uint8Array({ maxLength: 24 }).map((b) => Buffer.from(b).toString('latin1')),
+);
+
+const httpFragment = fc.oneof(
+  fc.constantFrom('GET / HTTP/1.1\r\n', 'POST /x HTTP/1.0\r\n', 'GET / HTTP/2.0\r\n', 'Host: a\r\n', 'Connection: close\r\n', 'Connection: keep-alive\r\n', 'Transfer-Encoding: chunked\r\n', '\r\n', '\n', ' ', ':', 'G'),
+  hugeNumber.map((n) => `Content-Length: ${n}\r\n`),
+  fc.constantFrom('Content-Length: 1\r\nContent-Length: 2\r\n', 'Content-Length: +5\r\n', 'Content-Length: 0x10\r\n', 'X: ' + 'a'.repeat(300) + '\r\n'),
+  fc.uint8Array({ maxLength: 24 }).map((b) => Buffer.from(b).toString('latin1')),
+);
+
+function stream(fragment: fc.Arbitrary<string>): fc.Arbitrary<Buffer> {
+  return fc.array(fragment, { maxLength: 40 }).map((parts) => Buffer.from(parts.join(''), 'latin1'));
+}
+
+type Outcome = { items: string[]; error?: string; mostBuffered: number; capacity: number };
+
+const respLimits = { maxBulkLength: 1024, maxArrayLength: 64, maxInlineLength: 256, maxBufferedBytes: 128 * 1024 };
+
+function parseResp(chunks: Uint8Array[]): Outcome {
+  const parser = new RespParser(respLimits);
+  const out: Outcome = { items: [], mostBuffered: 0, capacity: 0 };
+  try {
+    for (const c of chunks) {
+      parser.push(c);
+      for (;;) {
+        const argc = parser.next();
+        if (argc < 0) break;
+        if (argc > respLimits.maxArrayLength) throw new Error(`argc ${argc} above the cap`);
+        const args: string[] = [];
+        for (let i = 0; i < argc; i++) {
+          if (parser.length(i) > respLimits.maxBulkLength) throw new Error(`argument of ${parser.length(i)} bytes above the cap`);
+          args.push(parser.string(i));
+        }
+        out.items.push(JSON.stringify(args));
+      }
+      out.mostBuffered = Math.max(out.mostBuffered, parser.buffered);
+      out.capacity = Math.max(out.capacity, parser.capacity);
+    }
+  } catch (error) {
+    const e = error as { code?: string; name?: string; message?: string };
+    if (e.code !== 'ERR_RT_REDIS_PROTOCOL') throw error;
+    out.error = e.code;
+  }
+  return out;
+}
+
+const httpLimits = { maxHeadLength: 1024, maxBodyLength: 4096 };
+
+function parseHttp(chunks: Uint8Array[]): Outcome {
+  const parser = new HttpParser(httpLimits);
+  const out: Outcome = { items: [], mostBuffered: 0, capacity: 0 };
+  try {
+    for (const c of chunks) {
+      parser.push(c);
+      while (parser.next()) {
+        const r = parser.request;
+        if (r.bodyLength > httpLimits.maxBodyLength) throw new Error(`body of ${r.bodyLength} bytes above the cap`);
+        out.items.push(JSON.stringify([r.method, parser.target(), r.minorVersion, r.keepAlive, r.headerCount, parser.body().toString('latin1')]));
+      }
+      out.mostBuffered = Math.max(out.mostBuffered, parser.buffered);
+      out.capacity = Math.max(out.capacity, parser.capacity);
+    }
+  } catch (error) {
+    const e = error as { code?: string; status?: number };
+    if (e.code !== 'ERR_RT_HTTP_PARSE') throw error;
+    out.error = `${e.code} ${String(e.status)}`;
+  }
+  return out;
+}
+
+describe('RespParser under hostile byte streams', () => {
+  it('throws only ProtocolError, respects its caps and parses the same commands however the bytes are cut', () => {
+    fc.assert(
+      fc.property(stream(respFragment), fc.array(fc.nat(), { maxLength: 12 }), (bytes, cuts) => {
+        const whole = parseResp([bytes]);
+        const pieces = parseResp(chunk(bytes, cuts));
+        const single = parseResp(chunk(bytes, Array.from({ length: bytes.length }, (_, i) => i)));
+        expect(pieces).toEqual({ ...whole, mostBuffered: pieces.mostBuffered, capacity: pieces.capacity });
+        expect(single.items).toEqual(whole.items);
+        expect(single.error).toEqual(whole.error);
+        for (const o of [whole, pieces, single]) {
+          expect(o.mostBuffered).toBeLessThanOrEqual(respLimits.maxBufferedBytes + bytes.length);
+          expect(o.capacity).toBeLessThanOrEqual(Math.max(16 * 1024, 2 * (bytes.length + 4096)));
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('rejects a declared length above the cap before buffering the body (as redis does with 512 MB)', () => {
+    const parser = new RespParser({ maxBulkLength: 1024 });
+    parser.push(Buffer.from('*2\r\n$3\r\nGET\r\n$1025\r\n'));
+    expect(() => parser.next()).toThrow(expect.objectContaining({ code: 'ERR_RT_REDIS_PROTOCOL' }));
+    const defaults = new RespParser();
+    defaults.push(Buffer.from(`*1\r\n$${512 * 2 ** 20 + 1}\r\n`));
+    expect(() => defaults.next()).toThrow(expect.objectContaining({ code: 'ERR_RT_REDIS_PROTOCOL' }));
+    expect(defaults.capacity).toBeLessThanOrEqual(16 * 1024);
+  });
+});
+
+describe('HttpParser under hostile byte streams', () => {
+  it('throws only HttpError, respects its caps and parses the same requests however the bytes are cut', () => {
+    fc.assert(
+      fc.property(stream(httpFragment), fc.array(fc.nat(), { maxLength: 12 }), (bytes, cuts) => {
+        const whole = parseHttp([bytes]);
+        const pieces = parseHttp(chunk(bytes, cuts));
+        expect(pieces.items).toEqual(whole.items);
+        expect(pieces.error).toEqual(whole.error);
+        for (const o of [whole, pieces]) {
+          expect(o.mostBuffered).toBeLessThanOrEqual(httpLimits.maxHeadLength + httpLimits.maxBodyLength + bytes.length);
+          expect(o.capacity).toBeLessThanOrEqual(Math.max(16 * 1024, 2 * (bytes.length + 4096)));
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+/** What lines() must produce for `bytes`: each line, or the error it must raise instead. */
+function expectedLines(bytes: Uint8Array, max: number): string[] {
+  const out: string[] = [];
+  let start = 0;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const emit = (line: Uint8Array, found: boolean): void => {
+    const body = found ? line.subarray(0, line.length - 1) : line;
+    if (body.length > max) return void out.push('!LineTooLong');
+    const text = found && body.length > 0 && body[body.length - 1] === 0x0d ? body.subarray(0, body.length - 1) : body;
+    try {
+      out.push(decoder.decode(text));
+    } catch {
+      out.push('!InvalidData');
+    }
+  };
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0x0a) {
+      emit(bytes.subarray(start, i + 1), true);
+      start = i + 1;
+    }
+  }
+  if (start < bytes.length) emit(bytes.subarray(start), false);
+  return out;
+}
+
+describe('BufReader.lines() under hostile byte streams', () => {
+  it('yields every line or its typed error, never buffers beyond maxLineLength, whatever the chunking', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.constantFrom(Uint8Array.of(0x0a), Uint8Array.of(0x0d, 0x0a), Uint8Array.of(0xe2, 0x82), Uint8Array.of(0xac))), { maxLength: 30 }).map((parts) => Buffer.concat(parts)),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 0, max: 80 }),
+        async (bytes, cuts, capacity, max) => {
+          const [writer, reader] = duplex(64);
+          const lines = new BufReader(reader, { capacity }).lines({ maxLineLength: max });
+          const got: string[] = [];
+          let most = 0;
+          const reading = (async () => {
+            for (;;) {
+              try {
+                const line = await lines.nextLine();
+                if (line === null) return;
+                got.push(line);
+              } catch (error) {
+                const code = (error as { code?: string }).code;
+                if (code === 'ERR_RT_LINE_TOO_LONG') got.push('!LineTooLong');
+                else if (code === 'ERR_RT_INVALID_DATA') got.push('!InvalidData');
+                else throw error;
+              }
+              most = Math.max(most, lines.pendingLength);
+            }
+          })();
+          for (const c of chunk(bytes, cuts)) {
+            let offset = 0;
+            while (offset < c.length) offset += await writer.write(c.subarray(offset));
+            most = Math.max(most, lines.pendingLength);
+          }
+          await writer.shutdown();
+          await reading;
+          expect(got).toEqual(expectedLines(bytes, max));
+          expect(most).toBeLessThanOrEqual(max + capacity + 1);
+        },
+      ),
+      { numRuns: Math.ceil(RUNS / 2) },
+    );
+  });
+});
