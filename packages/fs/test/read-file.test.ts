@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cancelled } from '@rt/scheduler';
 import { FsError, readFile, readToString } from '@rt/fs';
-import { eventually, openFds, randomBytes, sha256, tempDir } from './support/temp.js';
+import { eventually, fdsOn, randomBytes, sha256, tempDir } from './support/temp.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -27,12 +27,11 @@ describe('readFile', () => {
   it('rejects with Cancelled on abort and leaks no descriptor', async () => {
     const path = join(dir, 'abort');
     writeFileSync(path, randomBytes(4 * 1024 * 1024));
-    const before = openFds();
     const controller = new AbortController();
     const reading = readFile(path, { signal: controller.signal });
     controller.abort();
     await expect(reading).rejects.toBeInstanceOf(Cancelled);
-    await eventually(() => openFds() === before);
+    await eventually(() => fdsOn(path) === 0);
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomFillSync } from 'node:crypto';
@@ -9,9 +9,17 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** How many descriptors this process has open. */
-export function openFds(): number {
-  return readdirSync('/proc/self/fd').length;
+/** How many descriptors of this process refer to `path` (a file or a directory). */
+export function fdsOn(path: string): number {
+  let count = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === path) count++;
+    } catch {
+      // closed meanwhile (e.g. the descriptor readdirSync itself used)
+    }
+  }
+  return count;
 }
 
 /**
