@@ -716,6 +716,7 @@ export class File implements AsyncRead, AsyncWrite {
       }
       this.#error = toFsError(error, 'read', this.#path);
     } else {
+      this.#seekable ??= true; // a positional read worked
       this.#rstart = 0;
       this.#rend = bytesRead;
       this.#eof = bytesRead === 0;
