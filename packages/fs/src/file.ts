@@ -21,8 +21,9 @@
 // `#pos` is the logical position: the file offset of the next byte a read returns or a
 // write writes. Read-ahead bytes `#rbuf[#rstart, #rend)` sit at offsets `#pos…`; bytes
 // being written `#fbuf[#foff, #flen)` at `#fpos…`, and the accepted bytes after them
-// `#wbuf[0, #wlen)` at `#wpos…` (= `#fpos + #flen - #foff` while both exist). A seekable file uses positional I/O only, so the kernel's file offset is
-// never relied on; a pipe or terminal (ESPIPE) falls back to plain read/write.
+// `#wbuf[0, #wlen)` at `#wpos…` (= `#fpos + #flen - #foff` while both exist). A seekable
+// file uses positional I/O only, so the kernel's file offset is never relied on; a pipe or
+// terminal (ESPIPE) falls back to plain read/write.
 //
 // Cancellation falls out of this: an aborted `read` leaves its fill running into the
 // File's own buffer, so the bytes are there for the next read (nothing lost); an aborted
@@ -93,7 +94,8 @@ class PlainWaiter implements Waiter<void> {
  * Open one with `File.open(path)` (read-only), `File.create(path)` (write-only, created or
  * truncated), `File.createNew(path)` or an {@link OpenOptions} builder. Reads are served
  * from a read-ahead buffer filled by large positional reads (up to `bufferSize`, 1 MiB by
- * default); writes go into a write-behind buffer that is written in one call when full, on
+ * default); writes go into a write-behind buffer (two, alternating: one fills while the
+ * other is written) that is written in one call when full, on
  * `flush()`, `seek()`, `syncAll()`, `syncData()`, `setLen()`, `metadata()`, a read, or
  * `close()`. So a `write` that resolved has *not* necessarily reached the file: call
  * `flush()` (or `close()`) and check its result, as with Tokio's `File`.
