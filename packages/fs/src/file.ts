@@ -13,7 +13,8 @@
 //   buffer is full it is swapped with a spare one and one `pwrite` of the whole of it
 //   starts in the background, so writes keep being accepted (copied into the other
 //   buffer) while the previous one is written. A write that finds both buffers full waits.
-//   `flush()` writes the rest.
+//   `flush()` writes the rest. Like the read window, write buffers start at 64 KiB and
+//   double each time one fills, up to `bufferSize`: small files stay cheap.
 //
 // Invariants: at most one threadpool request per File is in flight (`#busy`); every method
 // waits (parks) for it before touching the buffers — except `write`, which may fill
@@ -152,6 +153,7 @@ export class File implements AsyncRead, AsyncWrite {
   #wpos = 0;
   #fbuf: Buffer | undefined = undefined;
   #spare: Buffer | undefined = undefined;
+  #wsize = MIN_WINDOW;
   #foff = 0;
   #flen = 0;
   #fpos = 0;
@@ -171,6 +173,7 @@ export class File implements AsyncRead, AsyncWrite {
     this.#bufferSize = bufferSize;
     this.#append = append;
     this.#window = Math.min(MIN_WINDOW, bufferSize);
+    this.#wsize = this.#window;
     this.#onFill = (error, bytesRead) => this.#filled(error, bytesRead);
     this.#onFlush = (error, written) => this.#flushed(error, written);
     leaked.register(this, fd, this);
@@ -373,7 +376,7 @@ export class File implements AsyncRead, AsyncWrite {
         return 0;
       }
       if (wbuf === undefined) {
-        this.#wbuf = Buffer.allocUnsafe(this.#bufferSize);
+        this.#wbuf = Buffer.allocUnsafe(this.#wsize);
         continue;
       }
       const space = wbuf.length - this.#wlen;
@@ -703,9 +706,11 @@ export class File implements AsyncRead, AsyncWrite {
   }
 
   #startFill(want: number): void {
-    const rbuf = (this.#rbuf ??= Buffer.allocUnsafe(this.#bufferSize));
+    this.#fillLength = Math.min(this.#bufferSize, Math.max(this.#window, want));
+    let rbuf = this.#rbuf;
+    // The buffer grows with the window, so a small file never costs a 1 MiB allocation.
+    if (rbuf === undefined || rbuf.length < this.#fillLength) rbuf = this.#rbuf = Buffer.allocUnsafe(this.#fillLength);
     this.#busy = true;
-    this.#fillLength = Math.min(rbuf.length, Math.max(this.#window, want));
     readFd(this.#fd, rbuf, 0, this.#fillLength, this.#seekable === false ? null : this.#pos, this.#onFill);
   }
 
@@ -735,7 +740,10 @@ export class File implements AsyncRead, AsyncWrite {
     this.#foff = 0;
     this.#flen = this.#wlen;
     this.#fpos = this.#wpos;
-    this.#wbuf = this.#spare;
+    // Write buffers start at 64 KiB and double each time one fills, up to `bufferSize`.
+    if (this.#wlen === (this.#fbuf as Buffer).length) this.#wsize = Math.min(this.#wsize * 2, this.#bufferSize);
+    const spare = this.#spare;
+    this.#wbuf = spare !== undefined && spare.length >= this.#wsize ? spare : undefined;
     this.#spare = undefined;
     this.#wlen = 0;
     this.#wpos = this.#fpos + this.#flen;

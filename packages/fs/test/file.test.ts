@@ -336,9 +336,36 @@ describe('File against an in-memory model', () => {
     fc.record({ kind: fc.constant('flush' as const) }),
   );
 
+  const bigOp: fc.Arbitrary<Op> = fc.oneof(
+    fc
+      .record({ length: fc.integer({ min: 0, max: 300_000 }), fill: fc.integer({ min: 0, max: 255 }) })
+      .map(({ length, fill }) => ({ kind: 'write' as const, bytes: Buffer.alloc(length, fill) })),
+    fc.record({ kind: fc.constant('read' as const), length: fc.integer({ min: 0, max: 300_000 }) }),
+    fc.record({ kind: fc.constant('seek' as const), position: fc.integer({ min: 0, max: 1_500_000 }) }),
+    fc.record({ kind: fc.constant('flush' as const) }),
+  );
+
   it('reads, writes and seeks like a plain byte array, whatever the buffer size', async () => {
+    await checkModel(fc.integer({ min: 1, max: 24 }), fc.uint8Array({ maxLength: 60 }), fc.array(op, { maxLength: 40 }), 150);
+  });
+
+  it('matches the model with large operations while its buffers grow', async () => {
+    await checkModel(
+      fc.constantFrom(64 * 1024, 200_000, 1024 * 1024),
+      fc.integer({ min: 0, max: 1_000_000 }).map((length) => randomBytes(length)),
+      fc.array(bigOp, { maxLength: 12 }),
+      15,
+    );
+  });
+
+  async function checkModel(
+    sizes: fc.Arbitrary<number>,
+    initials: fc.Arbitrary<Uint8Array>,
+    programs: fc.Arbitrary<Op[]>,
+    numRuns: number,
+  ): Promise<void> {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 24 }), fc.uint8Array({ maxLength: 60 }), fc.array(op, { maxLength: 40 }), async (bufferSize, initial, ops) => {
+      fc.asyncProperty(sizes, initials, programs, async (bufferSize, initial, ops) => {
         const path = fresh('model');
         writeFileSync(path, initial);
         let model = Buffer.from(initial);
@@ -373,9 +400,9 @@ describe('File against an in-memory model', () => {
         }
         expect(readFileSync(path).equals(model)).toBe(true);
       }),
-      { numRuns: 150 },
+      { numRuns },
     );
-  });
+  }
 });
 
 describe('File cancellation', () => {
