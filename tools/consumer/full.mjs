@@ -6,6 +6,11 @@ import { sleep } from '@rt/full/time';
 import * as net from '@rt/full/net';
 import * as io from '@rt/full/io';
 import * as rt from '@rt/full/rt';
+import { Command } from '@rt/full/process';
+import { readToString, writeFile } from '@rt/full/fs';
+import { signal } from '@rt/full/signal';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 assert.equal(Mutex, sync.Mutex);
 assert.equal(sleep, time.sleep);
@@ -22,5 +27,13 @@ spawn(async () => {
 });
 const out = await select({ msg: (signal) => rx.recv({ signal }), late: (signal) => sleep(5000, { signal }) });
 assert.deepEqual(out, { branch: 'msg', value: 'ready' });
+const out2 = await new Command('echo').arg('from a child').output();
+assert.equal(out2.stdout.toString().trim(), 'from a child');
+const file = join(tmpdir(), `rt-consumer-${process.pid}.txt`);
+await writeFile(file, 'written by @rt/fs');
+assert.equal(await readToString(file), 'written by @rt/fs');
+const hangups = signal('hangup');
+hangups.close();
+
 await assert.rejects(import('@rt/full/internal/x'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
 console.log('full.mjs ok');

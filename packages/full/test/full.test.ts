@@ -9,6 +9,12 @@ import * as time from '@rt/time';
 import * as sync from '@rt/sync';
 import * as io from '@rt/io';
 import * as macros from '@rt/macros';
+import * as signalFeature from '@rt/full/signal';
+import * as processFeature from '@rt/full/process';
+import * as fsFeature from '@rt/full/fs';
+import * as signal from '@rt/signal';
+import * as rtProcess from '@rt/process';
+import * as fs from '@rt/fs';
 
 describe('@rt/full', () => {
   it('re-exports each package as a namespace named after Tokio\'s module', () => {
@@ -37,6 +43,15 @@ describe('@rt/full', () => {
     expect(syncFeature.Semaphore).toBe(sync.Semaphore);
     expect(ioFeature.BufReader).toBe(io.BufReader);
     expect(macrosFeature.select).toBe(macros.select);
+    expect(signalFeature.signal).toBe(signal.signal);
+    expect(processFeature.Command).toBe(rtProcess.Command);
+    expect(fsFeature.File).toBe(fs.File);
+  });
+
+  it('has the signal, process and fs namespaces', () => {
+    expect(full.signal.ctrlC).toBe(signal.ctrlC);
+    expect(full.process.Command).toBe(rtProcess.Command);
+    expect(full.fs.readFile).toBe(fs.readFile);
   });
 
   it('runs a task that uses a channel and the clock through the namespaces', async () => {

@@ -1,0 +1,2 @@
+// Feature `fs`: @rt/fs, re-exported as it is.
+export * from '@rt/fs';

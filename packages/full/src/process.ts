@@ -1,0 +1,2 @@
+// Feature `process`: @rt/process, re-exported as it is.
+export * from '@rt/process';

@@ -1,0 +1,2 @@
+// Feature `signal`: @rt/signal, re-exported as it is.
+export * from '@rt/signal';
