@@ -333,7 +333,7 @@ describeNative('@rt/mio-native under hostile arguments', () => {
     expect(() => waker.wake()).toThrow(expect.objectContaining({ code: 'EBADF' }));
     expect(() => waker.drain()).toThrow(expect.objectContaining({ code: 'EBADF' }));
     for (const bad of [Number.NaN, Infinity, 1.5, 2 ** 32 + fd]) expect(() => Waker.wakeFd(bad)).toThrow(expect.objectContaining({ name: 'RangeError' }));
-    for (const bad of [undefined, null, '3']) expect(() => Waker.wakeFd(bad as number)).toThrow(expect.objectContaining({ name: 'TypeError' }));
+    for (const bad of [undefined, null, '3']) expect(() => Waker.wakeFd(bad as unknown as number)).toThrow(expect.objectContaining({ name: 'TypeError' }));
     // A foreign fd (a regular file): an errno, never a crash.
     expect(() => Waker.wakeFd(-1)).toThrow(expect.objectContaining({ code: 'EBADF' }));
     expect(openFdCount()).toBeLessThanOrEqual(before);

@@ -32,7 +32,7 @@ describe('mini-redis under faults', () => {
     fdsBefore = openFdCount();
     server = await Server.bind({ port: 0, maxConnections: 512 });
     serving = server.run();
-    server.db.set('big', Buffer.alloc(MiB, 0x62));
+    server.db.set('big', Buffer.alloc(MiB, 0x62), -1); // -1: no expiry
   });
 
   afterEach(async () => {
