@@ -8,7 +8,7 @@
 // - Directories: `readDir` (async iterable of `DirEntry`), `createDir`, `createDirAll`,
 //   `removeDir`, `removeDirAll`.
 // - Paths: `metadata`, `symlinkMetadata`, `tryExists`, `canonicalize`, `rename`, `copy`,
-//   `hardLink`, `removeFile`.
+//   `hardLink`, `symlink`, `readLink`, `setPermissions`, `removeFile`.
 //
 // Execution strategy: every call is one (or a few) requests on libuv's threadpool through
 // Node's callback `fs` API — the same threads `fs.promises` uses, without its per-call
@@ -49,4 +49,7 @@ export { copy } from './copy.js';
 export { hardLink } from './hard-link.js';
 export { canonicalize } from './canonicalize.js';
 export { tryExists } from './try-exists.js';
+export { symlink } from './symlink.js';
+export { readLink } from './read-link.js';
+export { setPermissions } from './set-permissions.js';
 export type { PathLike } from './internal/validate.js';

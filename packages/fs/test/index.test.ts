@@ -9,7 +9,7 @@ describe('@rt/fs', () => {
     for (const name of [
       'File', 'OpenOptions', 'FsError', 'FileType', 'Metadata', 'DirEntry', 'ReadDir', 'readFile', 'readToString',
       'writeFile', 'readDir', 'metadata', 'symlinkMetadata', 'createDir', 'createDirAll', 'removeFile', 'removeDir',
-      'removeDirAll', 'rename', 'copy', 'hardLink', 'canonicalize', 'tryExists',
+      'removeDirAll', 'rename', 'copy', 'hardLink', 'canonicalize', 'tryExists', 'symlink', 'readLink', 'setPermissions',
     ]) {
       expect(typeof (fs as Record<string, unknown>)[name]).toBe('function');
     }
