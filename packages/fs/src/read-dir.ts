@@ -1,8 +1,8 @@
 import { lstat, opendir } from 'node:fs';
 import type { Dir, Dirent, Stats } from 'node:fs';
 import { join } from 'node:path';
-import { coop, throwIfCancelled } from '@rt/scheduler';
-import type { WaitOptions } from '@rt/scheduler';
+import { coop, park, throwIfCancelled } from '@rt/scheduler';
+import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { StreamClosed } from '@rt/io';
 import { FileType } from './file-type.js';
 import { Metadata } from './metadata.js';
@@ -90,7 +90,8 @@ type Pending = { error: unknown; entry: Dirent | null };
  *
  * Node reads the directory in batches of up to 128 entries per threadpool request. The
  * directory handle is closed at the end of the listing, by `close()`, by `await using`,
- * or when a `for await` loop exits early (`break`, `throw`).
+ * or when a `for await` loop exits early (`break`, `throw`). Concurrent `nextEntry` calls
+ * each get a different entry.
  *
  * **Cancellation:** `nextEntry` is cancel safe: an entry whose read completes after the
  * abort is kept and returned by the next call.
@@ -107,14 +108,22 @@ type Pending = { error: unknown; entry: Dirent | null };
 export class ReadDir implements AsyncIterable<DirEntry> {
   readonly #path: string;
   readonly #dir: Dir;
-  #closed = false;
+  #closed: Promise<void> | undefined = undefined;
   #done = false;
-  #inFlight: Promise<Pending> | undefined = undefined;
+  #reading = false;
+  readonly #results: Pending[] = [];
+  readonly #waiters: Waiter<void>[] = [];
+  readonly #onRead: (error: Error | null, entry: Dirent | null) => void;
 
   /** @internal Built by {@link readDir}. */
   constructor(path: string, dir: Dir) {
     this.#path = path;
     this.#dir = dir;
+    this.#onRead = (error, entry) => {
+      this.#reading = false;
+      this.#results.push({ error, entry });
+      this.#wakeAll();
+    };
   }
 
   /**
@@ -131,34 +140,40 @@ export class ReadDir implements AsyncIterable<DirEntry> {
    * ```
    */
   async nextEntry(options?: WaitOptions): Promise<DirEntry | null> {
-    if (this.#closed && !this.#done) throw new StreamClosed(`directory listing of '${this.#path}' is closed`);
-    if (this.#done) {
-      throwIfCancelled(options);
-      return null;
+    for (;;) {
+      if (this.#done) {
+        throwIfCancelled(options);
+        return null;
+      }
+      if (this.#closed !== undefined) throw new StreamClosed(`directory listing of '${this.#path}' is closed`);
+      const result = this.#results.shift();
+      if (result !== undefined) {
+        if (result.error !== null && result.error !== undefined) throw toFsError(result.error, 'scandir', this.#path);
+        if (result.entry === null) {
+          this.#done = true;
+          await this.close();
+          return null;
+        }
+        return new DirEntry(this.#path, result.entry);
+      }
+      if (!this.#reading) {
+        throwIfCancelled(options);
+        this.#reading = true;
+        this.#dir.read(this.#onRead);
+      }
+      const { waiter, promise } = park<void>('ReadDir.nextEntry', (w) => this.#unpark(w), options);
+      this.#waiters.push(waiter);
+      await promise;
     }
-    this.#inFlight ??= new Promise<Pending>((resolve) => {
-      this.#dir.read((error, entry) => resolve({ error, entry }));
-    });
-    const inFlight = this.#inFlight;
-    const pending = await op<Pending>('ReadDir.nextEntry', 'scandir', this.#path, options, (cb) => {
-      void inFlight.then((value) => cb(null, value));
-    });
-    this.#inFlight = undefined;
-    if (pending.error !== null && pending.error !== undefined) throw toFsError(pending.error, 'scandir', this.#path);
-    if (pending.entry === null) {
-      this.#done = true;
-      await this.close();
-      return null;
-    }
-    return new DirEntry(this.#path, pending.entry);
   }
 
   /**
    * Closes the directory handle; idempotent. A later `nextEntry` fails with
-   * `StreamClosed` (or resolves `null` if the listing had ended).
+   * `StreamClosed` (or resolves `null` if the listing had ended); calls waiting in
+   * `nextEntry` reject with it.
    *
    * **Cancellation:** not cancellable (it takes no `signal`, so disposal works in an
-   * aborted task); it waits for a directory read in flight.
+   * aborted task); Node closes the handle after a directory read in flight.
    *
    * **Errors:** {@link FsError} of `closedir`, which should not happen.
    *
@@ -167,13 +182,12 @@ export class ReadDir implements AsyncIterable<DirEntry> {
    * await dir.close();
    * ```
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#inFlight !== undefined) await this.#inFlight;
-    await new Promise<void>((resolve, reject) => {
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve, reject) => {
       this.#dir.close((error) => (error === null || error === undefined ? resolve() : reject(toFsError(error, 'closedir', this.#path))));
     });
+    this.#wakeAll();
+    return this.#closed;
   }
 
   /** Same as {@link ReadDir.close}, for `await using`. */
@@ -188,6 +202,16 @@ export class ReadDir implements AsyncIterable<DirEntry> {
     } finally {
       await this.close();
     }
+  }
+
+  #unpark(waiter: Waiter<void>): void {
+    const index = this.#waiters.indexOf(waiter);
+    if (index >= 0) this.#waiters.splice(index, 1);
+  }
+
+  #wakeAll(): void {
+    const wake = this.#waiters.splice(0);
+    for (const waiter of wake) waiter.wake(undefined);
   }
 }
 

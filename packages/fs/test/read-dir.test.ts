@@ -63,6 +63,18 @@ describe('readDir', () => {
     expect(await listing.nextEntry()).toBeNull();
   });
 
+  it('hands each of many concurrent nextEntry calls a different entry', async () => {
+    const many = join(dir, 'many');
+    mkdirSync(many);
+    for (let i = 0; i < 300; i++) writeFileSync(join(many, `f${i}`), '');
+    const listing = await readDir(many);
+    const results = await Promise.all(Array.from({ length: 310 }, () => listing.nextEntry()));
+    const names = results.filter((entry) => entry !== null).map((entry) => entry.name);
+    expect(names.length).toBe(300);
+    expect(new Set(names).size).toBe(300);
+    expect(results.filter((entry) => entry === null).length).toBe(10);
+  });
+
   it('gives entry metadata without following links', async () => {
     const root = tree();
     for await (const entry of await readDir(root)) {
