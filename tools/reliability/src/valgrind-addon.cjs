@@ -1,0 +1,43 @@
+// Exercises the addon's entry points (valid and hostile calls) for valgrind memcheck.
+const b = require(require('node:path').join(__dirname, '..', '..', '..', 'packages', 'mio-native', 'build', 'Release', 'mio_native.node'));
+const pair = new Int32Array(2);
+let thrown = 0, calls = 0;
+const tryCall = (f) => { calls++; try { f(); } catch { thrown++; } };
+const bufs = [Buffer.alloc(0), Buffer.alloc(1), Buffer.alloc(64), new Uint8Array(new ArrayBuffer(32), 8, 8), new Uint16Array(3), new DataView(new ArrayBuffer(8))];
+const nums = [0, 1, -1, 7, 63, 64, 65, 2 ** 31 - 1, -(2 ** 31), NaN, Infinity, 1.5, 2 ** 32];
+for (let round = 0; round < 20; round++) {
+  b.socketpair(1, 1, 0, pair);
+  const [a, c] = pair;
+  for (const buf of bufs) for (const o of nums) for (const l of nums) {
+    tryCall(() => b.write(a, buf, o, l));
+    tryCall(() => b.read(c, buf, o, l));
+    tryCall(() => b.recvFrom(c, buf, o, l, 0, Buffer.alloc(16)));
+    tryCall(() => b.sendTo(a, buf, o, l, 0, Buffer.alloc(16), l));
+  }
+  for (const buf of bufs) {
+    tryCall(() => b.readv(c, [buf, buf]));
+    tryCall(() => b.writev(a, [buf, buf, buf]));
+    tryCall(() => b.getsockname(a, buf));
+    tryCall(() => b.getpeername(a, buf));
+    tryCall(() => b.getsockopt(a, 1, 7, buf));
+    for (const l of nums) tryCall(() => b.setsockopt(a, 1, 7, buf, l));
+    for (const n of nums) tryCall(() => b.recvMultiple(c, buf, n, n, new Int32Array(4), null));
+    for (const n of nums) tryCall(() => b.sendMultiple(a, buf, Int32Array.from([0, n, n, 0]), 2, null, null));
+  }
+  const out = new Int32Array(4);
+  tryCall(() => b.accept(a, out, 4));
+  tryCall(() => b.accept(-1, out, 99));
+  b.close(a); b.close(c);
+  tryCall(() => b.read(a, Buffer.alloc(4), 0, 4));
+}
+const events = new Uint32Array(64);
+const poll = b.pollCreate(events, () => {}, {});
+b.socketpair(1, 1, 0, pair);
+b.pollCtl(poll, 1, pair[0], 7, 0x80000001 | 0);
+b.write(pair[1], Buffer.from('x'), 0, 1);
+tryCall(() => b.pollWait(poll, 0));
+for (const t of nums) tryCall(() => b.pollCtl(poll, 3, pair[0], t, 1));
+b.pollClose(poll);
+b.close(pair[0]); b.close(pair[1]);
+const efd = b.eventfd(); b.eventfdWrite(efd); b.eventfdRead(efd); b.close(efd);
+console.log(JSON.stringify({ calls, thrown }));
