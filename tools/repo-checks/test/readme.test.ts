@@ -18,8 +18,14 @@ describe('README', () => {
     ]);
   });
 
-  it('has a "taste" example that runs and prints what it says', () => {
-    const source = /## A taste\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  const taste = /## A taste\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? '';
+  const blocks = [...taste.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+  it.each([
+    ['the socket, channel and select example', 0, ['got hello']],
+    ['the tasks example', 1, ['cleaned up', 'cancelled: true', 'sum 60', 'derived 16 bytes off the main thread', '"spinner"']],
+  ] as const)('has %s, which runs and prints what it says', (_name, index, expected) => {
+    const source = blocks[index];
     expect(source).toBeDefined();
     const js = ts.transpileModule(source!, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
@@ -31,7 +37,7 @@ describe('README', () => {
       writeFileSync(file, js);
       const run = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 15_000 });
       expect(run.stderr).toBe('');
-      expect(run.stdout).toContain('got hello');
+      for (const text of expected) expect(run.stdout).toContain(text);
       expect(run.status).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
