@@ -15,5 +15,12 @@ const args = [
   '--json', '--outputFile', join(process.cwd(), '.jest-results.json'),
   ...process.argv.slice(2),
 ];
-const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
+// A hung test must not hang CI: one package's suite gets RT_JEST_PACKAGE_TIMEOUT_MS
+// (default 10 minutes), then it is killed and reported as failed (no results file).
+const timeout = Number(process.env['RT_JEST_PACKAGE_TIMEOUT_MS'] ?? 10 * 60_000);
+const result = spawnSync(process.execPath, args, { stdio: 'inherit', timeout, killSignal: 'SIGKILL' });
+if (result.error || result.signal) {
+  console.error(`jest-package: ${process.cwd()}: killed after ${timeout} ms (${result.error?.message ?? result.signal})`);
+  process.exit(1);
+}
 process.exit(result.status ?? 1);
