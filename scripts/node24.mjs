@@ -23,5 +23,8 @@ const jestBin = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
 const r = spawnSync(node, [jestBin, '--config', join(root, 'jest.config.cts'), '--passWithNoTests', '--json', '--outputFile', out], {
   cwd: root,
   stdio: 'inherit',
+  timeout: Number(process.env['RT_NODE24_TIMEOUT_MS'] ?? 20 * 60_000), // a hung test must not hang CI
+  killSignal: 'SIGKILL',
 });
+if (r.error || r.signal) console.error(`node24: jest killed (${r.error?.message ?? r.signal})`);
 process.exit(r.status ?? 1);
