@@ -45,13 +45,13 @@ function stream(fragment: fc.Arbitrary<string>): fc.Arbitrary<Buffer> {
   return fc.array(fragment, { maxLength: 40 }).map((parts) => Buffer.from(parts.join(''), 'latin1'));
 }
 
-type Outcome = { items: string[]; error?: string; mostBuffered: number; capacity: number };
+type Outcome = { items: string[]; error?: string; mostBuffered: number; capacity: number; pending: number };
 
 const respLimits = { maxBulkLength: 1024, maxArrayLength: 64, maxInlineLength: 256, maxBufferedBytes: 128 * 1024 };
 
 function parseResp(chunks: Uint8Array[]): Outcome {
   const parser = new RespParser(respLimits);
-  const out: Outcome = { items: [], mostBuffered: 0, capacity: 0 };
+  const out: Outcome = { items: [], mostBuffered: 0, capacity: 0, pending: 0 };
   try {
     for (const c of chunks) {
       parser.push(c);
@@ -68,6 +68,7 @@ function parseResp(chunks: Uint8Array[]): Outcome {
       }
       out.mostBuffered = Math.max(out.mostBuffered, parser.buffered);
       out.capacity = Math.max(out.capacity, parser.capacity);
+      out.pending = parser.buffered;
     }
   } catch (error) {
     const e = error as { code?: string; name?: string; message?: string };
@@ -81,7 +82,7 @@ const httpLimits = { maxHeadLength: 1024, maxBodyLength: 4096 };
 
 function parseHttp(chunks: Uint8Array[]): Outcome {
   const parser = new HttpParser(httpLimits);
-  const out: Outcome = { items: [], mostBuffered: 0, capacity: 0 };
+  const out: Outcome = { items: [], mostBuffered: 0, capacity: 0, pending: 0 };
   try {
     for (const c of chunks) {
       parser.push(c);
@@ -92,6 +93,7 @@ function parseHttp(chunks: Uint8Array[]): Outcome {
       }
       out.mostBuffered = Math.max(out.mostBuffered, parser.buffered);
       out.capacity = Math.max(out.capacity, parser.capacity);
+      out.pending = parser.buffered;
     }
   } catch (error) {
     const e = error as { code?: string; status?: number };
@@ -101,6 +103,20 @@ function parseHttp(chunks: Uint8Array[]): Outcome {
   return out;
 }
 
+/**
+ * The same commands whatever the chunking. A malformed command may be reported later when
+ * its bytes arrive one at a time (the parser waits for the bytes it knows it needs before
+ * looking again), so an error may be missing only where that run still holds bytes.
+ */
+function sameParse(a: Outcome, b: Outcome): void {
+  expect(a.items).toEqual(b.items);
+  if (a.error !== b.error) {
+    const [quiet] = a.error === undefined ? [a] : [b];
+    expect(quiet.error).toBeUndefined();
+    expect(quiet.pending).toBeGreaterThan(0);
+  }
+}
+
 describe('RespParser under hostile byte streams', () => {
   it('throws only ProtocolError, respects its caps and parses the same commands however the bytes are cut', () => {
     fc.assert(
@@ -108,9 +124,7 @@ describe('RespParser under hostile byte streams', () => {
         const whole = parseResp([bytes]);
         const pieces = parseResp(chunk(bytes, cuts));
         const single = parseResp(chunk(bytes, Array.from({ length: bytes.length }, (_, i) => i)));
-        expect(pieces).toEqual({ ...whole, mostBuffered: pieces.mostBuffered, capacity: pieces.capacity });
-        expect(single.items).toEqual(whole.items);
-        expect(single.error).toEqual(whole.error);
+        for (const other of [pieces, single]) sameParse(other, whole);
         for (const o of [whole, pieces, single]) {
           expect(o.mostBuffered).toBeLessThanOrEqual(respLimits.maxBufferedBytes + bytes.length);
           expect(o.capacity).toBeLessThanOrEqual(Math.max(16 * 1024, 2 * (bytes.length + 4096)));
@@ -137,8 +151,7 @@ describe('HttpParser under hostile byte streams', () => {
       fc.property(stream(httpFragment), fc.array(fc.nat(), { maxLength: 12 }), (bytes, cuts) => {
         const whole = parseHttp([bytes]);
         const pieces = parseHttp(chunk(bytes, cuts));
-        expect(pieces.items).toEqual(whole.items);
-        expect(pieces.error).toEqual(whole.error);
+        sameParse(pieces, whole);
         for (const o of [whole, pieces]) {
           expect(o.mostBuffered).toBeLessThanOrEqual(httpLimits.maxHeadLength + httpLimits.maxBodyLength + bytes.length);
           expect(o.capacity).toBeLessThanOrEqual(Math.max(16 * 1024, 2 * (bytes.length + 4096)));
