@@ -30,9 +30,16 @@ interface ServerProgress {
   closed?: boolean;
 }
 
+const children: ReturnType<typeof spawnProcess>[] = [];
+// A failed test must not leave a helper waiting on its stdin (jest would never exit).
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill();
+});
+
 /** Spawns a helper script; `last` is its latest JSON line, `lines` how many arrived. */
 function helper<T>(command: string, args: string[]) {
   const child = spawnProcess(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(child);
   const state = { last: undefined as T | undefined, lines: 0 };
   createInterface({ input: child.stdout! }).on('line', (line) => {
     state.last = JSON.parse(line) as T;

@@ -44,52 +44,60 @@ describe('soak', () => {
     const serving = redis.run();
     const echo = await startEchoServer('127.0.0.1:0');
     const load = spawnProcess(process.execPath, [join(__dirname, '..', 'src', 'soak-load.mjs'), String(redis.port), String(echo.localAddr.port), String(CONNECTIONS)], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let totals: Totals = { redis: 0, echo: 0, reconnects: 0, errors: 0 };
-    createInterface({ input: load.stdout! }).on('line', (line) => (totals = JSON.parse(line) as Totals));
-    const exited = new Promise<number | null>((resolve) => load.on('exit', resolve));
-
-    // Warm-up, not sampled: connections open, JIT and heap settle.
-    await new Promise((resolve) => setTimeout(resolve, WARM_UP * 1000));
-    const t0 = performance.now();
-    const samples: Sample[] = [];
-    const throughput: Record<string, number>[] = [];
-    let previous = { ...totals };
-    for (let second = 1; second <= SECONDS; second++) {
-      // Sample on the second, measured from the start (no drift).
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, t0 + second * 1000 - performance.now())));
-      samples.push(sample(t0));
-      throughput.push({ redisOps: totals.redis - previous.redis, echoOps: totals.echo - previous.echo, reconnects: totals.reconnects - previous.reconnects });
-      previous = { ...totals };
-    }
-    load.stdin!.write('stop\n');
-    expect(await exited).toBe(0);
-
-    const verdicts = judge(samples);
-    const directory = join(__dirname, '..', 'results', LONG ? 'long' : 'short');
-    mkdirSync(directory, { recursive: true });
-    writeFileSync(join(directory, 'soak.csv'), toCsv(samples, throughput));
-    const opsPerSecond = Math.round((totals.redis + totals.echo) / SECONDS);
-    writeFileSync(join(directory, 'soak.svg'), toSvg(samples, verdicts, `rt soak: mini-redis + echo, ${CONNECTIONS}+${CONNECTIONS} connections, ${SECONDS} s, ~${opsPerSecond} ops/s`));
-    const summary = {
-      seconds: SECONDS,
-      connections: CONNECTIONS * 2,
-      redisCommands: totals.redis,
-      echoRoundTrips: totals.echo,
-      reconnects: totals.reconnects,
-      clientErrors: totals.errors,
-      verdicts: verdicts.map((v) => ({ series: v.key, first: +v.first.toFixed(2), last: +v.last.toFixed(2), slopePerMinute: +v.slopePerMinute.toFixed(3), allowed: +v.allowancePerMinute.toFixed(2), tau: +v.tau.toFixed(2), grows: v.grows })),
+    // Whatever fails below, the servers close and the load generator dies, so jest can exit.
+    const cleanup = async (): Promise<void> => {
+      if (load.exitCode === null) load.kill();
+      await redis.shutdown();
+      await serving;
+      await echo.close();
     };
-    writeFileSync(join(directory, 'soak-summary.json'), JSON.stringify(summary, null, 2) + '\n');
-    process.stdout.write(`soak summary: ${JSON.stringify(summary)}\n`);
+    try {
+      let totals: Totals = { redis: 0, echo: 0, reconnects: 0, errors: 0 };
+      createInterface({ input: load.stdout! }).on('line', (line) => (totals = JSON.parse(line) as Totals));
+      const exited = new Promise<number | null>((resolve) => load.on('exit', resolve));
 
-    expect(totals.errors).toBe(0);
-    expect(totals.redis).toBeGreaterThan(0);
-    expect(totals.echo).toBeGreaterThan(0);
-    expect(verdicts.filter((v) => v.grows)).toEqual([]);
+      // Warm-up, not sampled: connections open, JIT and heap settle.
+      await new Promise((resolve) => setTimeout(resolve, WARM_UP * 1000));
+      const t0 = performance.now();
+      const samples: Sample[] = [];
+      const throughput: Record<string, number>[] = [];
+      let previous = { ...totals };
+      for (let second = 1; second <= SECONDS; second++) {
+        // Sample on the second, measured from the start (no drift).
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, t0 + second * 1000 - performance.now())));
+        samples.push(sample(t0));
+        throughput.push({ redisOps: totals.redis - previous.redis, echoOps: totals.echo - previous.echo, reconnects: totals.reconnects - previous.reconnects });
+        previous = { ...totals };
+      }
+      load.stdin!.write('stop\n');
+      expect(await exited).toBe(0);
 
-    await redis.shutdown();
-    await serving;
-    await echo.close();
+      const verdicts = judge(samples);
+      const directory = join(__dirname, '..', 'results', LONG ? 'long' : 'short');
+      mkdirSync(directory, { recursive: true });
+      writeFileSync(join(directory, 'soak.csv'), toCsv(samples, throughput));
+      const opsPerSecond = Math.round((totals.redis + totals.echo) / SECONDS);
+      writeFileSync(join(directory, 'soak.svg'), toSvg(samples, verdicts, `rt soak: mini-redis + echo, ${CONNECTIONS}+${CONNECTIONS} connections, ${SECONDS} s, ~${opsPerSecond} ops/s`));
+      const summary = {
+        seconds: SECONDS,
+        connections: CONNECTIONS * 2,
+        redisCommands: totals.redis,
+        echoRoundTrips: totals.echo,
+        reconnects: totals.reconnects,
+        clientErrors: totals.errors,
+        verdicts: verdicts.map((v) => ({ series: v.key, first: +v.first.toFixed(2), last: +v.last.toFixed(2), slopePerMinute: +v.slopePerMinute.toFixed(3), allowed: +v.allowancePerMinute.toFixed(2), tau: +v.tau.toFixed(2), grows: v.grows })),
+      };
+      writeFileSync(join(directory, 'soak-summary.json'), JSON.stringify(summary, null, 2) + '\n');
+      process.stdout.write(`soak summary: ${JSON.stringify(summary)}\n`);
+
+      expect(totals.errors).toBe(0);
+      expect(totals.redis).toBeGreaterThan(0);
+      expect(totals.echo).toBeGreaterThan(0);
+      expect(verdicts.filter((v) => v.grows)).toEqual([]);
+
+    } finally {
+      await cleanup();
+    }
     await eventually(() => openFdCount() <= fdsBefore, 'fds back to the baseline after the soak');
   }, (WARM_UP + SECONDS + 60) * 1000);
 });
