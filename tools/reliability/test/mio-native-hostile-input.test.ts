@@ -61,7 +61,9 @@ interface Fds {
 function fdArbitrary(): fc.Arbitrary<(fds: Fds) => unknown> {
   return fc.oneof(
     fc.constantFrom<keyof Fds>('a', 'b', 'closed', 'file', 'poll').map((k) => (fds: Fds) => fds[k]),
-    fc.constantFrom(-1, -0, 1_000_000, 2 ** 31 - 1, -(2 ** 31), Number.NaN, Infinity, 1.5).map((v) => () => v),
+    // Never -0 or another small number: that is fd 0, the runner's stdin, and a blocking read
+    // on it would hang the test (NaN used to become fd 0 as well, see the mio-native fix).
+    fc.constantFrom(-1, 1_000_000, 2 ** 31 - 1, -(2 ** 31), Number.NaN, Infinity, 1.5).map((v) => () => v),
     // 2^32 + a live fd: must not alias it.
     fc.constant((fds: Fds) => 2 ** 32 + fds.a),
     junk.map((v) => () => v),
