@@ -210,7 +210,7 @@ describe('Server', () => {
     const c = client(server.port);
     c.send('SET a 1 PX 1\r\nSET b 1 PX 1\r\nSET keep 1\r\n');
     await c.until('+OK\r\n+OK\r\n+OK\r\n');
-    expect(server.db.size).toBe(3);
+    // No check of the size here: with PX 1 the sweep may already have run (a loaded machine).
     // Nobody reads a or b again: only the interval's sweep can remove them.
     while (server.db.size > 1) await new Promise((resolve) => setTimeout(resolve, 1));
     expect(server.db.volatileCount).toBe(0);
