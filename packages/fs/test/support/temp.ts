@@ -6,7 +6,8 @@ import { createHash, randomFillSync } from 'node:crypto';
 /** A fresh temporary directory, removed by the returned cleanup. */
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'rt-fs-test-'));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  // Retries: a write cancelled by a test may still land on the threadpool (documented), racing the rm.
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 }) };
 }
 
 /** How many descriptors of this process refer to `path` (a file or a directory). */
