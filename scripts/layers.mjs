@@ -3,7 +3,8 @@
 //
 // A package may import only packages that appear in its `mayImport` list; that list is
 // "every package on a lower layer", except that the native addon is reachable only from
-// the reactor, from @rt/process (child pipes on the reactor) and from @rt/net.
+// the reactor, from @rt/process (child pipes on the reactor), from @rt/net and from
+// @rt/multi-thread (the eventfd waker that wakes a parked worker).
 
 /** Bottom to top. Packages on the same layer may not import each other. */
 export const layers = [
@@ -16,12 +17,13 @@ export const layers = [
   ['signal'],
   ['process', 'fs'],
   ['net'],
+  ['multi-thread'],
   ['macros'],
   ['full'],
 ];
 
 /** Only these packages may import `@rt/mio-native`. */
-export const nativeImporters = new Set(['reactor', 'process', 'net']);
+export const nativeImporters = new Set(['reactor', 'process', 'net', 'multi-thread']);
 
 export const allPackages = layers.flat();
 
