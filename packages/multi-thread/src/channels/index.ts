@@ -1,1 +1,3 @@
-export {};
+// Cross-thread channels and synchronisation (work in progress).
+export { encodeTransferables, decodeTransferables } from './transfer.js';
+export type { TransferDescriptor } from './transfer.js';
