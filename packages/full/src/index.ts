@@ -18,5 +18,6 @@ export * as net from '@rt/net';
 export * as signal from '@rt/signal';
 export * as process from '@rt/process';
 export * as fs from '@rt/fs';
+export * as multiThread from '@rt/multi-thread';
 export { spawn } from '@rt/scheduler';
 export { join, main, select, test, tryJoin } from '@rt/macros';
