@@ -41,6 +41,7 @@ export { UdpSocket } from './udp-socket.js';
 export type { UdpBindOptions } from './udp-socket.js';
 export { UnixDatagram } from './unix-datagram.js';
 export { UnixListener } from './unix-listener.js';
+export type { UnixBindOptions } from './unix-listener.js';
 export { UnixStream } from './unix-stream.js';
 export type { UnixSocketAddr } from './unix-stream.js';
 export { ReadHalf, WriteHalf, OwnedReadHalf, OwnedWriteHalf } from './split.js';

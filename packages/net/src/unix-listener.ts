@@ -1,12 +1,36 @@
-import { unlinkSync } from 'node:fs';
+import { chmodSync, unlinkSync } from 'node:fs';
 import type { WaitOptions } from '@rt/scheduler';
-import { SocketClosed } from './errors.js';
+import { NetError, SocketClosed } from './errors.js';
 import type { ListenerHandle } from './internal/driver.js';
 import { driverFor } from './internal/select-driver.js';
 import { listenOptions } from './tcp-listener.js';
 import type { BindOptions } from './tcp-listener.js';
+import { describe } from './socket-addr.js';
 import { UnixStream, checkPath, toUnixAddr } from './unix-stream.js';
 import type { UnixSocketAddr } from './unix-stream.js';
+
+/**
+ * Options of {@link UnixListener.bind}: those of `TcpListener.bind` plus the socket file's
+ * permission bits.
+ *
+ * **Cancellation:** not applicable.
+ *
+ * **Errors:** `RangeError` for a `mode` that is not an integer in 0 … 0o777.
+ *
+ * **Example:**
+ * ```ts
+ * await UnixListener.bind('/run/app/app.sock', { mode: 0o660 }); // owner and group may connect
+ * ```
+ */
+export interface UnixBindOptions extends BindOptions {
+  /**
+   * Permission bits of the socket file (connecting needs write permission on it), set with
+   * `chmod` right after the listener is created (as Node's `listen({ readableAll,
+   * writableAll })` does): until then the file has the process's umask. Default: left as
+   * the umask makes it.
+   */
+  mode?: number;
+}
 
 /**
  * A Unix domain socket listening at a filesystem path (Tokio's `UnixListener`).
@@ -41,22 +65,38 @@ export class UnixListener implements AsyncIterable<UnixStream> {
   }
 
   /**
-   * Creates a socket file at `path` and listens on it.
+   * Creates a socket file at `path` and listens on it; `options.mode` sets the file's
+   * permission bits.
    *
    * **Cancellation:** not cancellable (binding does not wait).
    *
-   * **Errors:** see {@link UnixListener}.
+   * **Errors:** see {@link UnixListener}; `RangeError` for a bad `mode`; when `chmod` fails the
+   * listener is closed (its file removed) and the error is a {@link NetError} with the errno.
    *
    * **Example:**
    * ```ts
-   * const listener = await UnixListener.bind('/tmp/rt-example.sock');
+   * const listener = await UnixListener.bind('/tmp/rt-example.sock', { mode: 0o600 });
    * ```
    */
-  static async bind(path: string, options?: BindOptions): Promise<UnixListener> {
+  static async bind(path: string, options?: UnixBindOptions): Promise<UnixListener> {
     checkPath(path, 'UnixListener.bind');
     const listen = listenOptions(options, 'UnixListener.bind');
+    const mode = options?.mode;
+    if (mode !== undefined && (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777)) {
+      throw new RangeError(`UnixListener.bind: mode must be an integer in 0 … 0o777, got ${describe(mode)}`);
+    }
     const driver = driverFor(options?.driver);
-    return new UnixListener(await driver.listenUnix(path, listen), path);
+    const listener = new UnixListener(await driver.listenUnix(path, listen), path);
+    if (mode !== undefined) {
+      try {
+        chmodSync(path, mode);
+      } catch (error) {
+        listener.close();
+        const errno = (error as NodeJS.ErrnoException).code ?? 'EIO';
+        throw new NetError(errno, 'chmod', `UnixListener.bind: could not set mode ${mode.toString(8)} on ${path}: ${errno}`, { cause: error });
+      }
+    }
+    return listener;
   }
 
   /**

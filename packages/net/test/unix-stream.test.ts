@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cancelled } from '@rt/scheduler';
@@ -71,6 +71,22 @@ describe.each(drivers)('UnixStream and UnixListener (%s driver)', (driver) => {
     await expect(listener.accept()).rejects.toBeInstanceOf(SocketClosed);
     accepted[0]!.close();
     client.close();
+  });
+
+  it('sets the socket file mode when asked, and rejects a bad mode at once', async () => {
+    const path = join(dir, 'mode.sock');
+    const listener = await UnixListener.bind(path, { driver, mode: 0o600 });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const client = await UnixStream.connect(path, { driver });
+    const served = await listener.accept();
+    client.close();
+    served.close();
+    listener.close();
+    expect(existsSync(path)).toBe(false);
+    for (const mode of [-1, 0o1000, 1.5, '600', Number.NaN]) {
+      await expect(UnixListener.bind(join(dir, 'bad.sock'), { driver, mode: mode as number })).rejects.toThrow(RangeError);
+    }
+    expect(existsSync(join(dir, 'bad.sock'))).toBe(false);
   });
 
   it('rejects bad paths at once', async () => {
