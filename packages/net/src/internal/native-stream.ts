@@ -322,6 +322,19 @@ export class NativeStream implements StreamHandle {
     sys.close(this.#fd);
   }
 
+  /** Deregisters from the reactor and gives up the fd without closing it (TcpStream.intoRawFd). */
+  intoRawFd(): number {
+    if (this.#closed) throw new SocketClosed();
+    this.#closed = true;
+    this.#failAll(new SocketClosed('the socket was moved out of this runtime (intoRawFd)'));
+    try {
+      this.#registration.deregister();
+    } catch {
+      // Already deregistered (the reactor closed): the fd is still ours to give.
+    }
+    return this.#fd;
+  }
+
   #checkOpen(): number {
     if (this.#closed) throw new SocketClosed();
     return this.#fd;
