@@ -1,7 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
+import type { Socket } from 'node:net';
 import { echoOnce, pingPong } from '../src/client.js';
 import { startEchoServer } from '../src/server.js';
+
+function readUntilClosed(port: number, send?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
+    if (send !== undefined) socket.write(send);
+  });
+}
 
 describe('echo example', () => {
   it('echoes a message back to the client', async () => {
@@ -49,5 +61,47 @@ describe('echo example', () => {
     socket.on('error', () => {});
     await server.close();
     await closed;
+  });
+
+  it('closes a connection that stays idle past idleTimeout, and counts it', async () => {
+    const server = await startEchoServer('127.0.0.1:0', { idleTimeout: 50 });
+    try {
+      // Sends one line, then nothing: the echo comes back, then the server hangs up.
+      await expect(readUntilClosed(server.localAddr.port, 'still there?\n')).resolves.toBe('still there?\n');
+      expect(server.timedOut).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('serves at most maxConnections at once; the next client waits in the backlog', async () => {
+    const server = await startEchoServer('127.0.0.1:0', { maxConnections: 1 });
+    const firstData = (socket: Socket): Promise<string> => new Promise((resolve) => socket.once('data', (c: Buffer) => resolve(c.toString())));
+    try {
+      const first = connect(server.localAddr.port, '127.0.0.1');
+      first.write('a');
+      await expect(firstData(first)).resolves.toBe('a'); // the first holds the only slot
+      const second = connect(server.localAddr.port, '127.0.0.1');
+      let echoed = false;
+      const secondEcho = firstData(second).then((text) => ((echoed = true), text));
+      second.write('b');
+      // Connected (the kernel's backlog) but not served while the first holds the slot.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(echoed).toBe(false);
+      expect(server.active).toBe(1);
+      first.end();
+      await expect(secondEcho).resolves.toBe('b'); // accepted as soon as the slot was given back
+      second.end();
+      await new Promise((resolve) => second.once('close', resolve));
+    } finally {
+      await server.close();
+    }
+    expect(server.served).toBe(2);
+  });
+
+  it('rejects bad limits at once', async () => {
+    await expect(startEchoServer('127.0.0.1:0', { maxConnections: 0 })).rejects.toThrow(RangeError);
+    await expect(startEchoServer('127.0.0.1:0', { idleTimeout: -1 })).rejects.toThrow(RangeError);
+    await expect(startEchoServer('127.0.0.1:0', { idleTimeout: Number.POSITIVE_INFINITY })).rejects.toThrow(RangeError);
   });
 });
