@@ -204,9 +204,14 @@ describeNative('@rt/mio-native under hostile arguments', () => {
   let file: number;
   let poll: Poll;
   let before: number;
+  let cwd: string;
 
   beforeAll(() => {
     directory = mkdtempSync(join(tmpdir(), 'rt-hostile-'));
+    // Random relative Unix socket paths that `bind` accepts create socket files in the
+    // working directory: make that the temp directory, removed at the end.
+    cwd = process.cwd();
+    process.chdir(directory);
     file = openSync(join(directory, 'foreign'), 'w+');
     poll = new Poll(() => undefined);
     before = openFdCount();
@@ -215,6 +220,7 @@ describeNative('@rt/mio-native under hostile arguments', () => {
   afterAll(() => {
     poll.close();
     closeSync(file);
+    process.chdir(cwd);
     rmSync(directory, { recursive: true, force: true });
   });
 
