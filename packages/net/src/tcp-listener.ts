@@ -30,6 +30,27 @@ export interface BindOptions extends WaitOptions {
   driver?: DriverName;
 }
 
+/**
+ * Options of {@link TcpListener.bind}: those of {@link BindOptions} plus `reusePort`
+ * (SO_REUSEPORT), which lets several listeners — in several worker threads or processes —
+ * bind the same address, the kernel spreading incoming connections across them.
+ *
+ * **Cancellation:** as {@link BindOptions}.
+ *
+ * **Errors:** `TypeError` for a non-boolean `reusePort`; {@link NetError} `ENOTSUP` from
+ * `bind` on the fallback driver where Node lacks `listen({ reusePort })` (before 22.12).
+ *
+ * **Example:**
+ * ```ts
+ * // In each worker thread: the kernel balances connections across the listeners.
+ * await using listener = await TcpListener.bind('0.0.0.0:8080', { reusePort: true });
+ * ```
+ */
+export interface TcpBindOptions extends BindOptions {
+  /** Set SO_REUSEPORT before binding (default false). Every socket sharing the port must set it. */
+  reusePort?: boolean;
+}
+
 /** @internal */
 export function listenOptions(options: BindOptions | undefined, what: string): { backlog: number; ipv6Only: boolean } {
   const backlog = options?.backlog ?? 1024;
@@ -80,6 +101,8 @@ export class TcpListener implements AsyncIterable<TcpStream> {
    * Creates a listener bound to `addr` (`'host:port'`, `'[v6]:port'`, `{ host, port }` —
    * host defaults to `'0.0.0.0'` — or a SocketAddr). Port 0 picks a free port: read it
    * back with `localAddr()`. A host name is resolved and each address tried in order.
+   * `{ reusePort: true }` sets SO_REUSEPORT so other listeners (other threads) can bind the
+   * same address; pass the port the first one got to the others when binding port 0.
    *
    * **Cancellation:** cancel safe until the socket is bound (then it completes).
    *
@@ -90,11 +113,15 @@ export class TcpListener implements AsyncIterable<TcpStream> {
    * **Example:**
    * ```ts
    * const listener = await TcpListener.bind({ host: '::1', port: 0 });
+   * const first = await TcpListener.bind('127.0.0.1:0', { reusePort: true });
+   * const second = await TcpListener.bind(first.localAddr(), { reusePort: true });
    * ```
    */
-  static async bind(addr: ToSocketAddrs, options?: BindOptions): Promise<TcpListener> {
+  static async bind(addr: ToSocketAddrs, options?: TcpBindOptions): Promise<TcpListener> {
     const { host, port } = toHostPort(addr, '0.0.0.0', 'TcpListener.bind');
-    const listen = listenOptions(options, 'TcpListener.bind');
+    const reusePort = options?.reusePort ?? false;
+    if (typeof reusePort !== 'boolean') throw new TypeError(`TcpListener.bind: reusePort must be a boolean, got ${describe(reusePort)}`);
+    const listen = { ...listenOptions(options, 'TcpListener.bind'), reusePort };
     const driver: Driver = driverFor(options?.driver);
     const addresses = await resolve(host, port, options?.signal === undefined ? undefined : { signal: options.signal });
     let last: unknown;

@@ -1,5 +1,5 @@
 import type { WaitOptions } from '@rt/scheduler';
-import { ConnectError, NetError } from './errors.js';
+import { ConnectError, NetError, SocketClosed } from './errors.js';
 import type { ConnectAttempt } from './errors.js';
 import { ByteStream } from './internal/byte-stream.js';
 import type { DriverName, RawAddress, StreamHandle } from './internal/driver.js';
@@ -26,6 +26,29 @@ import type { ToSocketAddrs } from './socket-addr.js';
 export interface ConnectOptions extends WaitOptions {
   /** Force a driver for this socket (default: `RT_NET_DRIVER`, else native when available). */
   driver?: DriverName;
+}
+
+/**
+ * Options of {@link TcpStream.fromRawFd}: the driver to adopt the fd with, and a hook told
+ * when the adopted socket leaves this thread's hands.
+ *
+ * **Cancellation:** not applicable (options of a synchronous call).
+ *
+ * **Errors:** `TypeError` from `fromRawFd` when `onClose` is not a function.
+ *
+ * **Example:**
+ * ```ts
+ * const stream = TcpStream.fromRawFd(fd, { onClose: () => active-- });
+ * ```
+ */
+export interface FromRawFdOptions {
+  /** Adopt with this driver (default: `RT_NET_DRIVER`, else native when available). */
+  driver?: DriverName;
+  /**
+   * Called once, synchronously, when the stream stops owning the fd: `close()`, disposal,
+   * both owned halves closed, or `intoRawFd()`. Not called when the runtime simply ends.
+   */
+  onClose?: () => void;
 }
 
 /** @internal */
@@ -105,6 +128,78 @@ export class TcpStream extends ByteStream {
     const { host, port } = toHostPort(addr, 'localhost', 'TcpStream.connect');
     const driver = driverFor(options?.driver);
     return connectAll(driver.connectTcp.bind(driver), host, port, options);
+  }
+
+  /**
+   * Adopts a connected TCP socket given as a raw fd — typically one that another worker
+   * thread gave up with {@link TcpStream.intoRawFd} (fds are process-wide) — and registers
+   * it with the current runtime (Tokio's `TcpStream::from_std`). The stream owns the fd
+   * from then on: `close()` closes it.
+   *
+   * The fd must be an open, connected IPv4/IPv6 stream socket in non-blocking mode (as
+   * `intoRawFd` and `accept` leave it). On the fallback driver it is wrapped in a Node
+   * `net.Socket`.
+   *
+   * **Cancellation:** not applicable (synchronous).
+   *
+   * **Errors:** `TypeError` for a non-number fd, `RangeError` for one that is not an integer
+   * 0 … 2^31-1 (negative, NaN); {@link NetError} — and the fd is left open, not owned — when
+   * it is not usable: `EBADF` (not open), `ENOTSOCK` (a file or a pipe), `EPROTOTYPE` (not
+   * a stream socket), `EAFNOSUPPORT` (a Unix socket), `ENOTCONN` (not connected, e.g. a
+   * listening socket), `EINVAL` (blocking mode). `TypeError` for a bad `onClose`.
+   *
+   * **Example:**
+   * ```ts
+   * // Thread A:
+   * const fd = (await listener.accept()).intoRawFd();
+   * port.postMessage(fd);
+   * // Thread B, inside its runtime:
+   * await using stream = TcpStream.fromRawFd(fd);
+   * ```
+   */
+  static fromRawFd(fd: number, options?: FromRawFdOptions): TcpStream {
+    if (typeof fd !== 'number') throw new TypeError(`TcpStream.fromRawFd: fd must be a number, got ${describe(fd)}`);
+    if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
+      throw new RangeError(`TcpStream.fromRawFd: fd must be an integer 0-2147483647, got ${describe(fd)}`);
+    }
+    const onClose = options?.onClose;
+    if (onClose !== undefined && typeof onClose !== 'function') {
+      throw new TypeError(`TcpStream.fromRawFd: onClose must be a function, got ${describe(onClose)}`);
+    }
+    const handle = driverFor(options?.driver).adoptTcp(fd);
+    if (onClose !== undefined) observeRelease(handle, onClose);
+    return new TcpStream(handle);
+  }
+
+  /**
+   * Gives up the socket: deregisters it from this runtime's reactor and returns its fd,
+   * still open, for another thread to adopt with {@link TcpStream.fromRawFd} (Tokio's
+   * `TcpStream::into_std`). The stream is closed for use afterwards (`SocketClosed`), and
+   * its `close()` no longer touches the fd: the caller owns it and must adopt or close it.
+   *
+   * Pending reads and writes on the stream reject with `SocketClosed`. Bytes the kernel has
+   * buffered stay with the socket and are read by the new owner.
+   *
+   * **Cancellation:** not applicable (synchronous).
+   *
+   * **Errors:** {@link SocketClosed} when the stream is closed or was moved into halves
+   * (`intoSplit`); {@link NetError} `ENOTSUP` on the fallback driver (Node's `net` cannot
+   * let go of a socket's fd).
+   *
+   * **Example:**
+   * ```ts
+   * const fd = stream.intoRawFd();
+   * worker.postMessage({ fd }); // the worker calls TcpStream.fromRawFd(fd)
+   * ```
+   */
+  intoRawFd(): number {
+    if (this.core.moved) throw new SocketClosed('the stream was moved into its halves (intoSplit)');
+    const handle = this.core.handle;
+    if (handle.closed) throw new SocketClosed();
+    if (handle.intoRawFd === undefined) {
+      throw new NetError('ENOTSUP', 'intoRawFd', `TcpStream.intoRawFd: the ${handle.driver} driver (Node net) cannot give up a socket's fd`);
+    }
+    return handle.intoRawFd();
   }
 
   /**
@@ -223,6 +318,30 @@ export class TcpStream extends ByteStream {
     return toSocketAddr(this.core.get().peerAddress());
   }
 
+}
+
+/** Calls `hook` once when `handle` closes or gives up its fd (patched on this instance only). */
+function observeRelease(handle: StreamHandle, hook: () => void): void {
+  let done = false;
+  const fire = (): void => {
+    if (done) return;
+    done = true;
+    hook();
+  };
+  const close = handle.close.bind(handle);
+  handle.close = (): void => {
+    const was = handle.closed;
+    close();
+    if (!was) fire();
+  };
+  const into = handle.intoRawFd?.bind(handle);
+  if (into !== undefined) {
+    handle.intoRawFd = (): number => {
+      const fd = into();
+      fire();
+      return fd;
+    };
+  }
 }
 
 /** @internal */

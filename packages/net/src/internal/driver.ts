@@ -44,6 +44,11 @@ export interface StreamHandle {
   ttl(): number;
   localAddress(): RawAddress;
   peerAddress(): RawAddress;
+  /**
+   * Deregisters from this runtime's reactor and gives up the fd without closing it; the
+   * handle is closed for use from then on. Absent where the driver cannot (fallback).
+   */
+  intoRawFd?(): number;
 }
 
 export interface ListenerHandle {
@@ -99,6 +104,8 @@ export interface ListenOptions {
   backlog: number;
   /** IPv6 only (no dual-stack) when binding `::`. */
   ipv6Only: boolean;
+  /** Set SO_REUSEPORT before bind, so several sockets can listen on the same address. */
+  reusePort?: boolean;
 }
 
 /**
@@ -122,4 +129,10 @@ export interface Driver {
   connectUnix(path: string, options: WaitOptions | undefined): Promise<StreamHandle>;
   bindUdp(ip: string, port: number, options: { reuseAddress: boolean; ipv6Only: boolean }): Promise<DatagramHandle>;
   createTcp(family: 'IPv4' | 'IPv6'): TcpSocketHandle;
+  /**
+   * Adopts a connected TCP socket fd (TcpStream.fromRawFd): validates it (a socket, a
+   * stream, IP, connected) and registers it with this runtime. On a validation error the
+   * fd is left open and not owned.
+   */
+  adoptTcp(fd: number): StreamHandle;
 }

@@ -1,16 +1,17 @@
 // The fallback driver: @rt/net on Node's `net` and `dgram`, for platforms where the native
 // addon is not available (or when RT_NET_DRIVER=fallback). Same contract as the native
 // driver (see driver.ts); slower, because every chunk goes through Node's streams.
-import { createServer, connect as netConnect } from 'node:net';
+import { createServer, connect as netConnect, Socket as NetSocket } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { available, loadError } from '@rt/mio-native';
 import { Handle, coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
-import { SocketClosed, WouldBlock, toNetError } from '../errors.js';
+import { NetError, SocketClosed, WouldBlock, toNetError } from '../errors.js';
 import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle, TcpSocketHandle } from './driver.js';
 import { FallbackTcpSocket } from './fallback-tcp-socket.js';
 import { FallbackStream, stripZone } from './fallback-stream.js';
 import { bindFallbackUdp } from './fallback-udp.js';
+import { inspectTcpFd } from './native-driver.js';
 
 class FallbackListener implements ListenerHandle {
   readonly driver = 'fallback' as const;
@@ -130,7 +131,7 @@ function noteFallback(): void {
   }));
 }
 
-function listen(server: Server, listenArgs: { host?: string; port?: number; path?: string; backlog: number; ipv6Only?: boolean }, syscall: string): Promise<void> {
+function listen(server: Server, listenArgs: { host?: string; port?: number; path?: string; backlog: number; ipv6Only?: boolean; reusePort?: boolean }, syscall: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (error: Error): void => {
       server.off('listening', onListening);
@@ -164,13 +165,41 @@ function connectSocket(args: { host: string; port: number } | { path: string }, 
   return promise;
 }
 
+/** Node added `reusePort` to `server.listen` in 22.12 / 23.1. */
+function nodeHasReusePort(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major >= 23 || (major === 22 && minor >= 12);
+}
+
 export const fallbackDriver: Driver = {
   name: 'fallback',
 
+  adoptTcp(fd: number): StreamHandle {
+    // With the addon loaded (RT_NET_DRIVER=fallback), validate first so a rejected fd is
+    // left open; without it, Node's own check is the only one (and a rejected socket is closed).
+    if (available) inspectTcpFd(fd, 'TcpStream.fromRawFd');
+    let socket: Socket;
+    try {
+      socket = new NetSocket({ fd, allowHalfOpen: true, readable: true, writable: true });
+    } catch (error) {
+      throw toNetError(error, 'fromRawFd');
+    }
+    if (socket.remoteAddress === undefined) {
+      socket.destroy();
+      throw new NetError('ENOTCONN', 'getpeername', `TcpStream.fromRawFd: fd ${fd} is not a connected TCP socket`);
+    }
+    noteFallback();
+    return new FallbackStream(socket, null);
+  },
+
   async listenTcp(ip: string, port: number, options: ListenOptions): Promise<ListenerHandle> {
+    if (options.reusePort === true && !nodeHasReusePort()) {
+      throw new NetError('ENOTSUP', 'listen', `TcpListener.bind: reusePort needs Node 22.12+ on the fallback driver (this is Node ${process.versions.node}); use the native driver`);
+    }
     noteFallback();
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
-    await listen(server, { host: ip, port, backlog: options.backlog, ipv6Only: options.ipv6Only }, 'listen');
+    const args = { host: ip, port, backlog: options.backlog, ipv6Only: options.ipv6Only };
+    await listen(server, options.reusePort === true ? { ...args, reusePort: true } : args, 'listen');
     return new FallbackListener(server, null);
   },
 

@@ -8,11 +8,12 @@
 // listener: the driver counts them (runtime.metrics().drivers), backs off for 50 ms and
 // retries; ECONNABORTED (the peer gave up before accept) is counted and skipped.
 //
-import { available, loadError, sys } from '@rt/mio-native';
+import { fstatSync, readFileSync } from 'node:fs';
+import { available, constants, loadError, sys } from '@rt/mio-native';
 import type { Registration } from '@rt/reactor';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
-import { SocketClosed, WouldBlock } from '../errors.js';
+import { NetError, SocketClosed, WouldBlock, toNetError } from '../errors.js';
 import { READABLE, WRITABLE } from './driver.js';
 import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle, TcpSocketHandle } from './driver.js';
 import { NativeTcpSocket } from './native-tcp-socket.js';
@@ -23,6 +24,10 @@ import type { NativeCounters } from './native-io.js';
 import { NativeStream } from './native-stream.js';
 
 const BATCH = 64;
+const SO_REUSEPORT = constants['SO_REUSEPORT']!;
+const SO_TYPE = constants['SO_TYPE']!;
+/** O_NONBLOCK as /proc/self/fdinfo prints `flags:` (octal). */
+const O_NONBLOCK = 0o4000;
 const BACKOFF_MS = 50;
 
 class NativeListener implements ListenerHandle {
@@ -221,6 +226,7 @@ async function listenOn(family: number, address: Parameters<typeof sys.bind>[1],
   const fd = newSocket(family, C.SOCK_STREAM);
   try {
     if (family !== C.AF_UNIX) check(sys.setSocketOption(fd, C.SOL_SOCKET, C.SO_REUSEADDR, 1), 'setsockopt');
+    if (options.reusePort === true) check(sys.setSocketOption(fd, C.SOL_SOCKET, SO_REUSEPORT, 1), 'setsockopt');
     if (family === C.AF_INET6) check(sys.setSocketOption(fd, C.IPPROTO_IPV6, C.IPV6_V6ONLY, options.ipv6Only ? 1 : 0), 'setsockopt');
     check(sys.bind(fd, address), 'bind');
   } catch (error) {
@@ -307,8 +313,55 @@ export function connectFd(fd: number, address: Parameters<typeof sys.connect>[1]
   });
 }
 
+/**
+ * Checks that `fd` is an open, connected, non-blocking TCP (IPv4/IPv6 stream) socket and
+ * returns its peer address. Throws NetError otherwise; never closes or takes `fd`.
+ */
+export function inspectTcpFd(fd: number, what: string): RawAddress {
+  let socket: boolean;
+  try {
+    socket = fstatSync(fd).isSocket();
+  } catch (error) {
+    throw toNetError(error, 'fstat');
+  }
+  if (!socket) throw new NetError('ENOTSOCK', 'fstat', `${what}: fd ${fd} is not a socket`);
+  if (check(sys.getSocketOption(fd, C.SOL_SOCKET, SO_TYPE), 'getsockopt') !== C.SOCK_STREAM) {
+    throw new NetError('EPROTOTYPE', 'getsockopt', `${what}: fd ${fd} is not a stream socket (SOCK_STREAM)`);
+  }
+  if ('path' in localAddressOf(fd)) throw new NetError('EAFNOSUPPORT', 'getsockname', `${what}: fd ${fd} is a Unix socket, not TCP`);
+  let peer: RawAddress;
+  try {
+    peer = peerAddressOf(fd);
+  } catch (error) {
+    if (error instanceof NetError) throw new NetError(error.errno, 'getpeername', `${what}: fd ${fd} is not a connected socket (${error.errno})`);
+    throw error;
+  }
+  let flags = O_NONBLOCK;
+  try {
+    const match = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
+    if (match !== null) flags = parseInt(match[1]!, 8);
+  } catch {
+    // No /proc (not Linux): the native driver only runs where it exists.
+  }
+  if ((flags & O_NONBLOCK) === 0) {
+    throw new NetError('EINVAL', 'fcntl', `${what}: fd ${fd} is in blocking mode; set O_NONBLOCK first (as Tokio's TcpStream::from_std requires)`);
+  }
+  return peer;
+}
+
 const driver: Driver = {
   name: 'native',
+
+  adoptTcp(fd: number): StreamHandle {
+    const peer = inspectTcpFd(fd, 'TcpStream.fromRawFd');
+    let registration: Registration;
+    try {
+      registration = currentIo().reactor.register(fd, READABLE | WRITABLE);
+    } catch (error) {
+      throw toNetError(error, 'epoll_ctl');
+    }
+    return new NativeStream(fd, registration, false, peer);
+  },
 
   listenTcp(ip: string, port: number, options: ListenOptions): Promise<ListenerHandle> {
     const address = ipAddress(ip, port);

@@ -1,0 +1,179 @@
+// TcpStream.intoRawFd / TcpStream.fromRawFd: moving a connected socket out of one runtime
+// and into another (here the same thread; the multi-thread runtime moves it between workers).
+import { spawnSync } from 'node:child_process';
+import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { available, constants, sys } from '@rt/mio-native';
+import { NetError, SocketClosed, TcpListener, TcpStream, netDriver } from '@rt/net';
+import { drivers, openFds, readAll, tcpPair } from './support/drivers.js';
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+function isOpen(fd: number): boolean {
+  try {
+    fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function expectNetError(run: () => unknown, errno: string): void {
+  let caught: unknown;
+  try {
+    run();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(NetError);
+  expect((caught as NetError).errno).toBe(errno);
+}
+
+const nativeAvailable = netDriver() === 'native';
+
+describe.each(drivers)('TcpStream.fromRawFd (%s driver)', (driver) => {
+  it('rejects fds that are not integers 0-2^31-1 with a message naming the value', () => {
+    expect(() => TcpStream.fromRawFd(-1, { driver })).toThrow(RangeError);
+    expect(() => TcpStream.fromRawFd(Number.NaN, { driver })).toThrow(/got NaN/);
+    expect(() => TcpStream.fromRawFd(1.5, { driver })).toThrow(RangeError);
+    expect(() => TcpStream.fromRawFd(2 ** 31, { driver })).toThrow(RangeError);
+    expect(() => TcpStream.fromRawFd('3' as unknown as number, { driver })).toThrow(TypeError);
+    expect(() => TcpStream.fromRawFd(3, { driver, onClose: 1 as unknown as () => void })).toThrow(TypeError);
+  });
+
+  it('rejects a closed fd with EBADF', () => {
+    const fd = openSync(__filename, 'r');
+    closeSync(fd);
+    expectNetError(() => TcpStream.fromRawFd(fd, { driver }), 'EBADF');
+  });
+
+  it('rejects a file and a pipe with ENOTSOCK and leaves them open', () => {
+    const file = openSync(__filename, 'r');
+    const dir = mkdtempSync(join(tmpdir(), 'rt-rawfd-'));
+    const fifo = join(dir, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const pipe = openSync(fifo, fsConstants.O_RDWR | fsConstants.O_NONBLOCK);
+    try {
+      expect(fstatSync(pipe).isFIFO()).toBe(true);
+      expectNetError(() => TcpStream.fromRawFd(file, { driver }), 'ENOTSOCK');
+      expectNetError(() => TcpStream.fromRawFd(pipe, { driver }), 'ENOTSOCK');
+      expect(isOpen(file)).toBe(true);
+      expect(isOpen(pipe)).toBe(true);
+    } finally {
+      closeSync(file);
+      closeSync(pipe);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  (available ? it : it.skip)('rejects a UDP socket, a Unix socket and an unconnected TCP socket', () => {
+    const udp = sys.socket(constants['AF_INET']!, constants['SOCK_DGRAM']!);
+    const pair = new Int32Array(2);
+    expect(sys.socketPair(constants['AF_UNIX']!, constants['SOCK_STREAM']!, pair)).toBe(0);
+    const tcp = sys.socket(constants['AF_INET']!, constants['SOCK_STREAM']!);
+    try {
+      expectNetError(() => TcpStream.fromRawFd(udp, { driver }), 'EPROTOTYPE');
+      expectNetError(() => TcpStream.fromRawFd(pair[0]!, { driver }), 'EAFNOSUPPORT');
+      expectNetError(() => TcpStream.fromRawFd(tcp, { driver }), 'ENOTCONN');
+      expect([udp, pair[0]!, pair[1]!, tcp].every(isOpen)).toBe(true);
+    } finally {
+      for (const fd of [udp, pair[0]!, pair[1]!, tcp]) sys.close(fd);
+    }
+  });
+
+  (nativeAvailable ? it : it.skip)('adopts an fd another stream gave up, with the bytes already queued', async () => {
+    const [client, server, listener] = await tcpPair('native');
+    await client.writeAll(text('before '));
+    const fd = server.intoRawFd();
+    expect(isOpen(fd)).toBe(true);
+    const adopted = TcpStream.fromRawFd(fd, { driver });
+    expect(adopted.driver).toBe(driver);
+    expect(adopted.peerAddr().toString()).toBe(client.localAddr().toString());
+    await client.writeAll(text('after'));
+    await client.shutdown();
+    expect((await readAll(adopted)).toString()).toBe('before after');
+    await adopted.writeAll(text('reply'));
+    await adopted.shutdown();
+    expect((await readAll(client)).toString()).toBe('reply');
+    adopted.close();
+    expect(isOpen(fd)).toBe(false);
+    client.close();
+    listener.close();
+  });
+
+  (nativeAvailable ? it : it.skip)('calls onClose once, whichever way the stream lets go', async () => {
+    const calls: string[] = [];
+    const [client, server, listener] = await tcpPair('native');
+    const adopted = TcpStream.fromRawFd(server.intoRawFd(), { driver, onClose: () => calls.push('closed') });
+    adopted.close();
+    adopted.close();
+    expect(calls).toEqual(['closed']);
+
+    const [client2, server2] = await Promise.all([TcpStream.connect(listener.localAddr(), { driver: 'native' }), listener.accept()]);
+    const halves = TcpStream.fromRawFd(server2.intoRawFd(), { driver, onClose: () => calls.push('halves') }).intoSplit();
+    halves[0].close();
+    expect(calls).toEqual(['closed']);
+    await halves[1].close();
+    expect(calls).toEqual(['closed', 'halves']);
+    client.close();
+    client2.close();
+    listener.close();
+  });
+});
+
+describe('TcpStream.intoRawFd', () => {
+  (nativeAvailable ? it : it.skip)('closes the stream for use but leaves the fd open', async () => {
+    const [client, server, listener] = await tcpPair('native');
+    const reading = server.read(new Uint8Array(8));
+    const fd = server.intoRawFd();
+    await expect(reading).rejects.toBeInstanceOf(SocketClosed);
+    await expect(server.write(text('x'))).rejects.toBeInstanceOf(SocketClosed);
+    expect(() => server.intoRawFd()).toThrow(SocketClosed);
+    server.close();
+    expect(isOpen(fd)).toBe(true);
+    sys.close(fd);
+    client.close();
+    listener.close();
+  });
+
+  (nativeAvailable ? it : it.skip)('fails once the stream was split into owned halves', async () => {
+    const [client, server, listener] = await tcpPair('native');
+    const [reader, writer] = server.intoSplit();
+    expect(() => server.intoRawFd()).toThrow(SocketClosed);
+    reader.close();
+    await writer.close();
+    client.close();
+    listener.close();
+  });
+
+  it('fails with ENOTSUP on the fallback driver and leaves the stream usable', async () => {
+    const [client, server, listener] = await tcpPair('fallback');
+    expectNetError(() => server.intoRawFd(), 'ENOTSUP');
+    await client.writeAll(text('still'));
+    await client.shutdown();
+    expect((await readAll(server)).toString()).toBe('still');
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  (nativeAvailable ? it : it.skip)('leaks no fd over many round trips', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver: 'native' });
+    const round = async (): Promise<void> => {
+      const [client, server] = await Promise.all([TcpStream.connect(listener.localAddr(), { driver: 'native' }), listener.accept()]);
+      const adopted = TcpStream.fromRawFd(server.intoRawFd());
+      await client.writeAll(text('ping'));
+      const buf = new Uint8Array(4);
+      await adopted.read(buf);
+      await adopted.writeAll(buf);
+      await client.read(buf);
+      adopted.close();
+      client.close();
+    };
+    await round();
+    const before = openFds();
+    for (let i = 0; i < 50; i++) await round();
+    expect(openFds()).toBe(before);
+  });
+});
