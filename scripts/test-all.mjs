@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The README's test command (`pnpm test`): build, lint, type-check and test every package
 // through turbo, check the layering, run the consumer test against packed tarballs, run the
-// unit tests again under the newest Node LTS, then print one `N passed, N failed` line
+// addon's tests under AddressSanitizer, run the unit tests again under the newest Node
+// LTS, then print one `N passed, N failed` line
 // for everything and exit non-zero if anything failed.
 //
 // RT_SKIP_NODE24=1 skips the second Node version (quick local runs);
-// RT_SKIP_CONSUMER=1 skips the consumer test.
+// RT_SKIP_CONSUMER=1 skips the consumer test; RT_SKIP_ASAN=1 skips the AddressSanitizer
+// run of the native addon (tools/reliability/src/asan.mjs, about 30 s).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +37,9 @@ step('turbo', turbo, ['run', 'build', 'typecheck', 'lint', 'test', '--continue',
 step('layers', process.execPath, ['scripts/check-layers.mjs']);
 if (!process.env['RT_SKIP_CONSUMER']) {
   step('consumer', process.execPath, ['scripts/consumer-test.mjs', join(results, 'consumer.json')]);
+}
+if (!process.env['RT_SKIP_ASAN']) {
+  step('asan', process.execPath, ['tools/reliability/src/asan.mjs']);
 }
 if (!process.env['RT_SKIP_NODE24']) {
   step('node24', process.execPath, ['scripts/node24.mjs', join(results, 'jest-node24.json')]);

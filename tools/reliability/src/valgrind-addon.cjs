@@ -1,5 +1,7 @@
-// Exercises the addon's entry points (valid and hostile calls) for valgrind memcheck.
-const b = require(require('node:path').join(__dirname, '..', '..', '..', 'packages', 'mio-native', 'build', 'Release', 'mio_native.node'));
+// Exercises the addon's entry points (valid and hostile calls) for valgrind memcheck and
+// AddressSanitizer (src/asan.mjs). RT_MIO_NATIVE_DIR names another build to load.
+const path = require('node:path');
+const b = require(path.join(process.env.RT_MIO_NATIVE_DIR ?? path.join(__dirname, '..', '..', '..', 'packages', 'mio-native'), 'build', 'Release', 'mio_native.node'));
 const pair = new Int32Array(2);
 let thrown = 0, calls = 0;
 const tryCall = (f) => { calls++; try { f(); } catch { thrown++; } };
