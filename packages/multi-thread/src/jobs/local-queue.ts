@@ -194,16 +194,21 @@ export class LocalQueue {
 
   /**
    * Anyone, when the owner is gone (a crashed worker): takes every queued job into `out`
-   * (grown as needed) and returns how many. Thieves may still race; each job goes to one side.
+   * and returns how many. Thieves may still race; each job goes to one side.
    */
   drainAll(out: number[]): number {
     const words = this.#words;
     let count = 0;
-    for (;;) {
+    for (let spins = 0; ; ) {
       const head = Atomics.load(words, HEAD);
       const steal = head >>> 16;
       const real = head & MASK16;
-      if (steal !== real) continue; // a thief is mid-copy: wait for its release (bounded: it runs on another thread)
+      if (steal !== real) {
+        // A thief is mid-copy: wait for its release (it runs on another thread). A thief
+        // terminated mid-steal never releases; give up then rather than spin forever.
+        if (++spins > 1_000_000) return count;
+        continue;
+      }
       const tail = Atomics.load(words, TAIL) & MASK16;
       const n = (tail - real) & MASK16;
       if (n === 0) return count;

@@ -1,20 +1,146 @@
-// The supervisor half of the 'rt.jobs' service (first version: wiring only).
-import type { MultiThreadConfig, SupervisorService } from '../internal/contract.js';
-import { JobError } from './job-error.js';
-import { failedHandle, type JobHandle } from './job-handle.js';
-import type { JobsClient, JobTarget, SpawnOnOptions } from './types.js';
+// The supervisor half of the 'rt.jobs' service: owns the shared memory and the eventfd
+// wakers, spawns from the main thread (into the injector), routes results and aborts between
+// workers, and reclaims what a crashed worker held.
+import { Waker, available as nativeAvailable } from '@rt/mio-native';
+import type { MultiThreadConfig, SupervisorHost, SupervisorService } from '../internal/contract.js';
+import { JOB_ID, RUNNING, SPAWNER, runnerOf, stateOf } from './job-arena.js';
+import { JobsClientImpl, type JobAbortMessage, type JobResultMessage } from './jobs-client.js';
+import { JobsShared, W_ALIVE, W_EVENTFD, W_WAKE } from './jobs-shared.js';
+import { JOBS_SERVICE } from './service-name.js';
+import type { JobsClient } from './types.js';
 
-/** The service name the jobs halves talk under. */
-export const JOBS_SERVICE = 'rt.jobs';
+export { JOBS_SERVICE };
+
+/** The next power of two ≥ n (local queue capacities are powers of two). */
+function powerOfTwo(n: number): number {
+  let p = 2;
+  while (p < n && p < 0x8000) p *= 2;
+  return p;
+}
 
 /** @internal Creates the main-thread half of the jobs service; `client` backs `runtime.spawnOn`. */
 export function createJobsService(config: MultiThreadConfig): SupervisorService & { readonly client: JobsClient } {
-  void config;
-  const owner = { abortJob(): void {} };
-  const client: JobsClient = {
-    spawnOn<T>(_target: JobTarget, _module: URL | string, _exportName: string, _args?: readonly unknown[], _options?: SpawnOnOptions): JobHandle<T> {
-      return failedHandle<T>(0, owner, new JobError('ERR_RT_JOB_NO_WORKER', 0, 'spawnOn: not implemented yet'));
+  const count = config.workerThreads;
+  const buffers = JobsShared.create(count, powerOfTwo(config.localQueueCapacity), Math.max(1, config.globalQueueInterval));
+  const shared = new JobsShared(buffers, 0);
+  const wakers: (Waker | undefined)[] = new Array<Waker | undefined>(count).fill(undefined);
+  let host: SupervisorHost | undefined;
+
+  const ensureWaker = (i: number): void => {
+    if (wakers[i] !== undefined || !nativeAvailable) return;
+    try {
+      const waker = new Waker();
+      wakers[i] = waker;
+      shared.setWord(i, W_EVENTFD, waker.fd);
+    } catch {
+      // No eventfd: that worker waits with Atomics.waitAsync.
+    }
+  };
+  const closeWaker = (i: number): void => {
+    shared.setWord(i, W_EVENTFD, -1);
+    wakers[i]?.close();
+    wakers[i] = undefined;
+  };
+  shared.wake = (i) => {
+    const waker = wakers[i];
+    if (waker !== undefined) {
+      try {
+        waker.wake();
+        return;
+      } catch {
+        // closed: fall through
+      }
+    }
+    shared.setWord(i, W_WAKE, 1);
+    Atomics.notify(shared.workers, shared.wordIndex(i, W_WAKE));
+  };
+
+  const client = new JobsClientImpl(shared, -1, {
+    abort: (runner, id) => host?.post(runner, JOBS_SERVICE, { t: 'abort', runner, id } satisfies JobAbortMessage),
+  });
+
+  const route = (message: JobResultMessage): void => {
+    if (message.to < 0) client.deliver(message);
+    else host?.post(message.to, JOBS_SERVICE, message);
+  };
+
+  /** Jobs that were running on worker `index` fail; their slots are freed. */
+  const failRunningOn = (index: number): void => {
+    const arena = shared.arena;
+    for (let slot = 0; slot < arena.slots; slot++) {
+      const word = arena.state(slot);
+      if (stateOf(word) !== RUNNING || runnerOf(word) !== index) continue;
+      const id = arena.field(slot, JOB_ID);
+      const to = arena.field(slot, SPAWNER);
+      arena.free(slot);
+      route({ t: 'result', id, to, worker: index, kind: 'crashed' });
+    }
+  };
+
+  /** Pinned jobs of a worker that will not come back fail. */
+  const failPinned = (index: number): void => {
+    const arena = shared.arena;
+    const left: number[] = [];
+    shared.inboxes[index]!.popBatch(left, arena.slots);
+    for (const slot of left) {
+      const id = arena.field(slot, JOB_ID);
+      const to = arena.field(slot, SPAWNER);
+      const cancelled = arena.cancel(slot, id) === 'cancelled';
+      arena.free(slot);
+      if (cancelled) route({ t: 'result', id, to, worker: index, kind: 'crashed' });
+    }
+  };
+
+  const service = {
+    name: JOBS_SERVICE,
+    client: client as JobsClient,
+
+    workerData(index: number): unknown {
+      ensureWaker(index);
+      return buffers;
+    },
+
+    start(supervisor: SupervisorHost): void {
+      host = supervisor;
+      for (let i = 0; i < count; i++) ensureWaker(i);
+    },
+
+    message(_from: number, payload: unknown): void {
+      const message = payload as JobResultMessage | JobAbortMessage;
+      if (message.t === 'result') route(message);
+      else if (message.t === 'abort') host?.post(message.runner, JOBS_SERVICE, message);
+    },
+
+    workerExited(index: number, crashed: boolean): void {
+      shared.setWord(index, W_ALIVE, 0);
+      shared.unpark(index);
+      // Its queued jobs go back to the injector, for the others to run.
+      const left: number[] = [];
+      shared.locals[index]!.drainAll(left);
+      if (left.length > 0) {
+        shared.injector.pushBatch(left, left.length);
+        shared.notifyOne(-1);
+      }
+      if (crashed) failRunningOn(index);
+      const replaced = crashed && config.onWorkerCrash === 'replace';
+      if (!replaced) {
+        failPinned(index);
+        closeWaker(index);
+      }
+    },
+
+    metrics(index: number): Readonly<Record<string, number>> {
+      return shared.metrics(index);
+    },
+
+    totals(): Readonly<Record<string, number>> {
+      return shared.totals();
+    },
+
+    shutdown(): void {
+      shared.markShutdown();
+      client.close();
     },
   };
-  return { name: JOBS_SERVICE, client };
+  return service;
 }

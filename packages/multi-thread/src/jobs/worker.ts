@@ -1,8 +1,338 @@
-// The worker half of the 'rt.jobs' service (first version: wiring only).
+// The worker half of the 'rt.jobs' service: the loop that takes jobs (pinned inbox, local
+// queue, injector, steals), runs each as a task of the worker's runtime, sends results back,
+// and parks on the eventfd waker when there is nothing to do.
+//
+// How and why
+// -----------
+// One job starts per macrotask turn (setImmediate): the job's task starts on the next
+// microtask, so a synchronous (CPU-bound) export runs to its end before the loop looks at the
+// queues again, and the jobs still queued stay visible to thieves meanwhile. Order of
+// looking, Tokio's: every `globalQueueInterval`-th job the injector first (fairness), then the
+// inbox of pinned jobs, the local queue, a batch from the injector, and last a steal of half
+// of another worker's local queue, trying each worker once from a rotating start.
+//
+// Parking: with nothing found the worker sets its PARKED word, looks at every queue once
+// more (a job pushed before the mark is seen here; one pushed after finds the mark and
+// wakes us), and sleeps in epoll on its eventfd (registered with a mio-native Poll on the
+// worker's own libuv loop, unref'd: a parked worker does not keep the thread alive). Without
+// the addon it waits with Atomics.waitAsync on its WAKE word instead.
+import { deserialize } from 'node:v8';
+import { Handle, JoinError, currentTask, type JoinHandle } from '@rt/scheduler';
+import { Poll, Interest, Waker, sys, available as nativeAvailable } from '@rt/mio-native';
 import type { WorkerContext, WorkerService, WorkerServiceStarter } from '../internal/contract.js';
+import { encodeTransferables, decodeTransferables } from '../channels/transfer.js';
+import { JOB_ID, SPAWNER, CANCELLED, stateOf } from './job-arena.js';
+import { JobsClientImpl, errorToData, type JobResultMessage, type JobAbortMessage } from './jobs-client.js';
+import { JobsShared, W_ALIVE, W_EVENTFD, W_RUN, W_RUNNING, W_STEALS, W_STOLEN, W_WAKE, type JobsSharedBuffers } from './jobs-shared.js';
+import { JOBS_SERVICE } from './service-name.js';
+
+// Node 20 has Atomics.waitAsync; the ES2023 lib does not declare it.
+const waitAsync = (Atomics as unknown as {
+  waitAsync(array: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string };
+}).waitAsync;
+
+const CLIENT = Symbol.for('rt.multi-thread.jobsClient');
+type Holder = { [CLIENT]?: JobsClientImpl };
+
+/** @internal This worker thread's jobs client (undefined outside workers). */
+export function workerJobsClient(): JobsClientImpl | undefined {
+  return (globalThis as Holder)[CLIENT];
+}
 
 /** @internal Starts the jobs service in a worker (before the entry runs). */
 export const startJobsWorker: WorkerServiceStarter = (ctx: WorkerContext): WorkerService => {
-  void ctx;
-  return {};
+  const buffers = ctx.data(JOBS_SERVICE) as JobsSharedBuffers | undefined;
+  if (buffers === undefined) return {};
+  return new JobsWorker(ctx, buffers);
 };
+
+class JobsWorker implements WorkerService {
+  readonly #ctx: WorkerContext;
+  readonly #index: number;
+  readonly #shared: JobsShared;
+  readonly #client: JobsClientImpl;
+  readonly #runtime: Handle;
+  readonly #running = new Map<number, JoinHandle<unknown>>();
+  readonly #modules = new Map<string, Promise<Record<string, unknown>>>();
+  readonly #batch: number[] = [];
+  readonly #stolen = { count: 0 };
+  readonly #maxRunning: number;
+  #poll: Poll | undefined;
+  #eventfd = -1;
+  readonly #drainBuffer = Buffer.alloc(8);
+  #ticks = 0;
+  #scheduled = false;
+  #stopped = false;
+  #victim = 0;
+
+  constructor(ctx: WorkerContext, buffers: JobsSharedBuffers) {
+    this.#ctx = ctx;
+    this.#index = ctx.index;
+    const shared = new JobsShared(buffers, ctx.index + 1);
+    this.#shared = shared;
+    this.#maxRunning = Math.max(1, buffers.capacity);
+    this.#runtime = Handle.tryCurrent() ?? Handle.current();
+    shared.wake = (i) => this.#wake(i);
+    this.#client = new JobsClientImpl(shared, this.#index, {
+      abort: (runner, id) => {
+        if (runner === this.#index) this.#abortLocal(id);
+        else ctx.send(JOBS_SERVICE, { t: 'abort', runner, id } satisfies JobAbortMessage);
+      },
+    });
+    (globalThis as Holder)[CLIENT] = this.#client;
+    ctx.onMessage(JOBS_SERVICE, (payload) => {
+      const message = payload as JobResultMessage | JobAbortMessage;
+      if (message.t === 'result') this.#client.deliver(message);
+      else if (message.t === 'abort') this.#abortLocal(message.id);
+    });
+    this.#victim = (this.#index + 1) % shared.count;
+    this.#startWaker();
+    shared.setWord(this.#index, W_ALIVE, 1);
+    this.#schedule();
+  }
+
+  #startWaker(): void {
+    const fd = this.#shared.word(this.#index, W_EVENTFD);
+    if (fd >= 0 && nativeAvailable) {
+      try {
+        const poll = new Poll(() => {
+          while (sys.read(this.#eventfd, this.#drainBuffer) > 0) {
+            // Drained: the counter is reset.
+          }
+          this.#schedule();
+        });
+        poll.register(fd, 1, Interest.READABLE);
+        this.#poll = poll;
+        this.#eventfd = fd;
+        return;
+      } catch {
+        this.#poll?.close();
+        this.#poll = undefined;
+      }
+    }
+    this.#waitAsync();
+  }
+
+  #waitAsync(): void {
+    const words = this.#shared.workers;
+    const at = this.#shared.wordIndex(this.#index, W_WAKE);
+    const loop = (): void => {
+      if (this.#stopped) return;
+      Atomics.store(words, at, 0);
+      const result = waitAsync(words, at, 0);
+      if (result.async) {
+        void (result.value as Promise<string>).then(() => {
+          this.#schedule();
+          loop();
+        });
+      } else {
+        this.#schedule();
+        setImmediate(loop);
+      }
+    };
+    loop();
+  }
+
+  #wake(i: number): void {
+    const shared = this.#shared;
+    const fd = shared.word(i, W_EVENTFD);
+    if (fd >= 0 && nativeAvailable) {
+      try {
+        Waker.wakeFd(fd);
+        return;
+      } catch {
+        // Closed under us (the runtime is shutting down): fall through to the WAKE word.
+      }
+    }
+    shared.setWord(i, W_WAKE, 1);
+    Atomics.notify(shared.workers, shared.wordIndex(i, W_WAKE));
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#stopped) return;
+    this.#scheduled = true;
+    setImmediate(this.#tick);
+  }
+
+  readonly #tick = (): void => {
+    this.#scheduled = false;
+    if (this.#stopped) return;
+    if (this.#running.size >= this.#maxRunning) return; // a finishing job reschedules
+    const shared = this.#shared;
+    for (;;) {
+      const slot = this.#next();
+      if (slot < 0) {
+        this.#park();
+        return;
+      }
+      if (shared.arena.claim(slot, this.#index)) {
+        this.#start(slot);
+        break;
+      }
+      // Not QUEUED: aborted while queued. Whoever dequeues a cancelled slot frees it.
+      if (stateOf(shared.arena.state(slot)) === CANCELLED) shared.arena.free(slot);
+    }
+    this.#schedule();
+  };
+
+  #next(): number {
+    const shared = this.#shared;
+    const index = this.#index;
+    const local = shared.locals[index]!;
+    this.#ticks++;
+    let slot: number;
+    if (this.#ticks % shared.interval === 0) {
+      slot = shared.injector.pop();
+      if (slot >= 0) return slot;
+    }
+    slot = shared.inboxes[index]!.pop();
+    if (slot >= 0) return slot;
+    slot = local.pop();
+    if (slot >= 0) return slot;
+    // A batch from the injector: a fair share, at most half a local queue.
+    const waiting = shared.injector.length;
+    if (waiting > 0) {
+      const batch = this.#batch;
+      batch.length = 0;
+      const share = Math.max(1, Math.min(local.capacity / 2, Math.ceil(waiting / shared.count)));
+      const n = shared.injector.popBatch(batch, share);
+      if (n > 0) {
+        for (let i = 1; i < n; i++) local.push(batch[i]!, shared.injector);
+        if (n > 1) shared.notifyOne(index);
+        return batch[0]!;
+      }
+    }
+    // Steal half of someone's local queue.
+    if (shared.count > 1) {
+      shared.beginSearch();
+      try {
+        for (let k = 0; k < shared.count; k++) {
+          const victim = (this.#victim + k) % shared.count;
+          if (victim === index) continue;
+          slot = shared.locals[victim]!.stealInto(local, this.#stolen);
+          if (slot >= 0) {
+            this.#victim = (victim + 1) % shared.count;
+            shared.addWord(index, W_STEALS, 1);
+            shared.addWord(index, W_STOLEN, this.#stolen.count);
+            return slot;
+          }
+        }
+      } finally {
+        shared.endSearch();
+      }
+      // Found more than one: let another parked worker search too.
+    }
+    return -1;
+  }
+
+  #hasWork(): boolean {
+    const shared = this.#shared;
+    if (shared.inboxes[this.#index]!.length > 0 || shared.injector.length > 0 || !shared.locals[this.#index]!.isEmpty()) return true;
+    for (let i = 0; i < shared.count; i++) if (i !== this.#index && !shared.locals[i]!.isEmpty()) return true;
+    return false;
+  }
+
+  #park(): void {
+    const shared = this.#shared;
+    shared.park(this.#index);
+    if (this.#hasWork()) {
+      shared.unpark(this.#index);
+      this.#schedule();
+    }
+    // Else the eventfd (or WAKE word) wakes us: whoever clears PARKED writes to it.
+  }
+
+  #start(slot: number): void {
+    const shared = this.#shared;
+    const arena = shared.arena;
+    const index = this.#index;
+    const id = arena.field(slot, JOB_ID);
+    const spawner = arena.field(slot, SPAWNER);
+    const payload = arena.takePayload(slot);
+    shared.addWord(index, W_RUN, 1);
+    shared.addWord(index, W_RUNNING, 1);
+    let task: JoinHandle<unknown>;
+    try {
+      task = this.#runtime.spawn(() => this.#run(id, payload), { name: `job ${id}` });
+    } catch (error) {
+      this.#finish(slot, id, spawner, 'shutdown', errorToData(error));
+      return;
+    }
+    this.#running.set(id, task);
+    task.then(
+      (value) => this.#finish(slot, id, spawner, 'ok', value),
+      (error: unknown) => {
+        if (error instanceof JoinError && error.isCancelled()) this.#finish(slot, id, spawner, 'cancelled', errorToData(error.cause));
+        else this.#finish(slot, id, spawner, 'panic', errorToData(error instanceof JoinError ? error.cause : error));
+      },
+    );
+  }
+
+  async #run(id: number, payload: Buffer): Promise<unknown> {
+    const [href, exportName, encoded] = deserialize(payload) as [string, string, unknown];
+    const args = decodeTransferables(encoded) as unknown[];
+    const module = await this.#import(href);
+    const fn = module[exportName];
+    if (typeof fn !== 'function') throw new TypeError(`job ${id}: ${href} has no function export ${JSON.stringify(exportName)}`);
+    const context = { signal: currentTask().signal, id, worker: this.#index };
+    return await (fn as (...a: unknown[]) => unknown)(context, ...args);
+  }
+
+  #import(href: string): Promise<Record<string, unknown>> {
+    let module = this.#modules.get(href);
+    if (module === undefined) {
+      module = import(href) as Promise<Record<string, unknown>>;
+      this.#modules.set(href, module);
+      // A failed import is retried by the next job naming it.
+      module.catch(() => this.#modules.delete(href));
+    }
+    return module;
+  }
+
+  #finish(slot: number, id: number, spawner: number, kind: JobResultMessage['kind'], value: unknown): void {
+    const shared = this.#shared;
+    this.#running.delete(id);
+    shared.addWord(this.#index, W_RUNNING, -1);
+    shared.arena.free(slot);
+    let message: JobResultMessage;
+    try {
+      message = { t: 'result', id, to: spawner, worker: this.#index, kind, value: kind === 'ok' ? encodeTransferables(value) : value };
+      this.#deliver(message);
+    } catch (error) {
+      message = { t: 'result', id, to: spawner, worker: this.#index, kind: 'panic', value: errorToData(new TypeError(`job ${id}: its result cannot be cloned: ${(error as Error).message}`)) };
+      this.#deliver(message);
+    }
+    if (this.#running.size === this.#maxRunning - 1) this.#schedule();
+  }
+
+  #deliver(message: JobResultMessage): void {
+    if (message.to === this.#index) {
+      // structured-clone semantics for a result that stays in this thread
+      this.#client.deliver(message.kind === 'ok' ? { ...message, value: structuredClone(message.value) } : message);
+    } else {
+      this.#ctx.send(JOBS_SERVICE, message);
+    }
+  }
+
+  #abortLocal(id: number): void {
+    this.#running.get(id)?.abort();
+  }
+
+  shutdown(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    const shared = this.#shared;
+    shared.setWord(this.#index, W_ALIVE, 0);
+    shared.unpark(this.#index);
+    this.#poll?.close();
+    this.#poll = undefined;
+    // Queued jobs go back to the injector, for the workers still running (or the supervisor).
+    const left: number[] = [];
+    shared.locals[this.#index]!.drainAll(left);
+    if (left.length > 0) shared.injector.pushBatch(left, left.length);
+    for (const task of this.#running.values()) task.abort();
+    this.#client.close();
+    if (workerJobsClient() === this.#client) delete (globalThis as Holder)[CLIENT];
+  }
+}
+
