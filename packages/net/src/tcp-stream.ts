@@ -46,7 +46,8 @@ export interface FromRawFdOptions {
   driver?: DriverName;
   /**
    * Called once, synchronously, when the stream stops owning the fd: `close()`, disposal,
-   * both owned halves closed, or `intoRawFd()`. Not called when the runtime simply ends.
+   * both owned halves closed (just before the fd is closed), or `intoRawFd()`. Not called
+   * when the runtime simply ends.
    */
   onClose?: () => void;
 }
@@ -330,9 +331,9 @@ function observeRelease(handle: StreamHandle, hook: () => void): void {
   };
   const close = handle.close.bind(handle);
   handle.close = (): void => {
-    const was = handle.closed;
+    // Before the fd is closed: its number may be reused by the next socket opened anywhere.
+    if (!handle.closed) fire();
     close();
-    if (!was) fire();
   };
   const into = handle.intoRawFd?.bind(handle);
   if (into !== undefined) {
