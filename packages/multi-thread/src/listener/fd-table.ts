@@ -26,6 +26,7 @@
 //   TAKEN    hand-offs the worker took (the supervisor compares with what it posted)
 //   UNTRACKED connections accepted while the table was full
 import { closeSync } from 'node:fs';
+import { available, sys } from '@rt/mio-native';
 
 export const SLOTS = 16384;
 const SLOT_WORDS = 3; // state, fd, worker
@@ -54,8 +55,15 @@ export function createFdTableMemory(workers: number): FdTableMemory {
   };
 }
 
-/** Closes an fd this thread owns, ignoring EBADF (nothing else can be done). */
+/**
+ * Closes an fd this thread owns, ignoring EBADF (nothing else can be done). Through the
+ * addon when it is loaded: `fs.closeSync` on an fd `fs` did not open warns in a worker.
+ */
 export function closeFd(fd: number): void {
+  if (available) {
+    sys.close(fd);
+    return;
+  }
   try {
     closeSync(fd);
   } catch {
