@@ -37,6 +37,8 @@ export interface WorkerBoot {
   readonly config: MultiThreadConfig;
   /** Each service's `workerData(index)`, by service name. */
   readonly services: Readonly<Record<string, unknown>>;
+  /** Worker halves of services added to this runtime (`addService`), started after the built-in ones. */
+  readonly extraServices: readonly { readonly name: string; readonly module: string; readonly exportName: string }[];
 }
 
 /** Supervisor → worker `post`s of the runtime service. */
@@ -78,9 +80,14 @@ function plainCode(value: unknown): string | number | undefined {
   return typeof value === 'string' || typeof value === 'number' ? value : undefined;
 }
 
+/** An Error, also one from another realm (a worker's, jest's sandbox), which `instanceof` misses. */
+export function isError(value: unknown): value is Error {
+  return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+}
+
 /** Describes any thrown value as a SerializedError (always structured-cloneable). */
 export function serializeError(error: unknown, depth = 0): SerializedError {
-  if (error instanceof Error) {
+  if (isError(error)) {
     const withCode = error as Error & { code?: unknown; errno?: unknown; syscall?: unknown };
     const code = plainCode(withCode.code);
     const errno = withCode.errno;

@@ -20,7 +20,7 @@ import { parentPort, workerData, type TransferListItem } from 'node:worker_threa
 import { Builder, RuntimeShutdown } from '@rt/scheduler';
 import { decodeTransferables, encodeTransferables } from '../channels/transfer.js';
 import { setCurrentWorker } from '../runtime/current-worker.js';
-import type { WorkerContext, WorkerService } from './contract.js';
+import type { WorkerContext, WorkerService, WorkerServiceStarter } from './contract.js';
 import {
   RUNTIME_SERVICE,
   describeValue,
@@ -124,9 +124,17 @@ function deliver(service: string, handler: (payload: unknown) => void, payload: 
 
 const ready: Promise<void> = (async () => {
   setCurrentWorker(context);
+  const starters: WorkerServiceStarter[] = workerServices.map(([, start]) => start);
+  for (const extra of boot.extraServices) {
+    const start = ((await import(extra.module)) as Record<string, unknown>)[extra.exportName];
+    if (typeof start !== 'function') {
+      throw new TypeError(`service ${extra.name}: ${extra.module} has no exported function ${JSON.stringify(extra.exportName)} (found ${describeValue(start)})`);
+    }
+    starters.push(start as WorkerServiceStarter);
+  }
   await runtime.spawn(
     () => {
-      for (const [, start] of workerServices) services.push(start(context));
+      for (const start of starters) services.push(start(context));
     },
     { name: 'rt.services' },
   );

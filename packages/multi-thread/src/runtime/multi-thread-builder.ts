@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import type { MultiThreadConfig } from '../internal/contract.js';
+import type { SupervisorService } from '../internal/contract.js';
 import { describeValue } from '../internal/control.js';
+import { addService, type ExtraService } from '../internal/services.js';
 import { MultiThreadRuntime } from './multi-thread-runtime.js';
 
 /** Defaults of {@link MultiThreadBuilder} (Tokio's numbers where Tokio has one). */
@@ -51,6 +53,7 @@ function integer(value: unknown, what: string, min: number, max = Number.MAX_SAF
 export class MultiThreadBuilder {
   #config: MultiThreadConfig = defaultConfig();
   #onError: ((error: Error) => void) | undefined = undefined;
+  #extra: ExtraService[] = [];
 
   /** @internal Use `Builder.multiThread()`. */
   constructor() {}
@@ -131,6 +134,19 @@ export class MultiThreadBuilder {
     return this;
   }
 
+  /**
+   * Adds a service to the runtimes this builder builds: `supervisor` on the main thread and,
+   * in every worker, the WorkerServiceStarter `module[exportName]`. @internal
+   */
+  [addService](supervisor: SupervisorService, worker?: { readonly module: URL | string; readonly exportName: string }): this {
+    if (typeof supervisor?.name !== 'string' || supervisor.name === '') {
+      throw new TypeError(`MultiThreadBuilder[addService]: the service needs a non-empty name, got ${describeValue(supervisor?.name)}`);
+    }
+    const module = worker === undefined ? undefined : worker.module instanceof URL ? worker.module.href : worker.module;
+    this.#extra = [...this.#extra, { supervisor, worker: module === undefined || worker === undefined ? undefined : { module, exportName: worker.exportName } }];
+    return this;
+  }
+
   /** The configuration recorded so far (a frozen copy). */
   get config(): Readonly<MultiThreadConfig> {
     return Object.freeze({ ...this.#config });
@@ -138,6 +154,6 @@ export class MultiThreadBuilder {
 
   /** Builds the runtime; no thread starts until `run()` or `spawnOn()`. The builder can build again. */
   build(): MultiThreadRuntime {
-    return new MultiThreadRuntime(Object.freeze({ ...this.#config }), this.#onError);
+    return new MultiThreadRuntime(Object.freeze({ ...this.#config }), this.#onError, this.#extra);
   }
 }

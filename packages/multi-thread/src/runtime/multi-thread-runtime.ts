@@ -32,6 +32,7 @@ import type { MultiThreadConfig, SupervisorHost, SupervisorService } from '../in
 import {
   RUNTIME_SERVICE,
   describeValue,
+  isError,
   reviveError,
   serializeError,
   type ControlMessage,
@@ -39,7 +40,7 @@ import {
   type RuntimeSend,
   type WorkerBoot,
 } from '../internal/control.js';
-import { createSupervisorServices } from '../internal/services.js';
+import { createSupervisorServices, type ExtraService } from '../internal/services.js';
 import paths from '../internal/worker-path.cjs';
 import { MultiThreadDump, type WorkerDump } from './multi-thread-dump.js';
 import type { MultiThreadMetrics, WorkerMetrics } from './multi-thread-metrics.js';
@@ -146,12 +147,14 @@ export class MultiThreadRuntime {
   /** The crash that shut the runtime down, if one did. */
   #crash: WorkerCrashed | undefined = undefined;
   readonly #host: SupervisorHost;
+  readonly #extraWorkers: WorkerBoot['extraServices'];
 
   /** @internal Use `Builder.multiThread()…build()`. */
-  constructor(config: Readonly<MultiThreadConfig>, onError?: (error: Error) => void) {
+  constructor(config: Readonly<MultiThreadConfig>, onError?: (error: Error) => void, extra: readonly ExtraService[] = []) {
     this.config = config;
     this.#onError = onError;
-    const { services, jobs } = createSupervisorServices(config);
+    const { services, jobs } = createSupervisorServices(config, extra);
+    this.#extraWorkers = extra.flatMap((service) => (service.worker === undefined ? [] : [{ name: service.supervisor.name, ...service.worker }]));
     this.#services = services;
     this.#jobs = jobs;
     const byName = new Map<string, SupervisorService>();
@@ -407,6 +410,7 @@ export class MultiThreadRuntime {
       runtimeName: `${this.config.name}-worker-${index}`,
       config: this.config,
       services,
+      extraServices: this.#extraWorkers,
     };
     const worker = new Worker(paths.workerMainPath, { workerData: boot });
     let markExited!: () => void;
@@ -433,7 +437,7 @@ export class MultiThreadRuntime {
     };
     worker.on('message', (message: ControlMessage) => this.#onMessage(slot, message));
     worker.on('error', (error: unknown) => {
-      slot.crash ??= error instanceof Error ? error : reviveError(serializeError(error));
+      slot.crash ??= isError(error) ? error : reviveError(serializeError(error));
       if (!slot.ready) slot.fatal = true;
     });
     worker.on('exit', (code: number) => this.#onExit(slot, code));
@@ -557,7 +561,7 @@ export class MultiThreadRuntime {
     try {
       this.#postRuntime(slot, run.post);
     } catch (error) {
-      slot.crash = error instanceof Error ? error : reviveError(serializeError(error));
+      slot.crash = isError(error) ? error : reviveError(serializeError(error));
       slot.fatal = true;
       this.#crashed(slot);
     }
@@ -573,7 +577,7 @@ export class MultiThreadRuntime {
       }
     }
     const cause = (error as { cause?: unknown }).cause;
-    const detail = cause instanceof Error ? `\n  cause: ${cause.stack ?? cause.message}` : '';
+    const detail = isError(cause) ? `\n  cause: ${cause.stack ?? cause.message}` : '';
     process.stderr.write(`rt multi-thread ${JSON.stringify(this.config.name)}: error: ${error.message}${detail}\n`);
   }
 

@@ -33,7 +33,7 @@ export class WorkerCrashed extends RtError {
   readonly exitCode: number | undefined;
 
   constructor(workerIndex: number, runtimeName: string, cause: unknown, exitCode?: number) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = typeof (cause as { message?: unknown })?.message === 'string' ? (cause as { message: string }).message : String(cause);
     super('ERR_RT_WORKER_CRASHED', `worker ${workerIndex} of runtime ${JSON.stringify(runtimeName)} crashed: ${reason}`, { cause });
     this.workerIndex = workerIndex;
     this.runtimeName = runtimeName;

@@ -1,0 +1,265 @@
+// Workers run the BUILT bootstrap (dist/internal/worker-main.js): run `npx tsc -b
+// packages/multi-thread` before these tests (turbo's test task builds first).
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Builder, MultiThreadRuntime, WorkerCrashed, currentWorker } from '@rt/multi-thread';
+import type { MultiThreadBuilder } from '@rt/multi-thread';
+import { RuntimeShutdown } from '@rt/scheduler';
+import type { SupervisorHost, SupervisorService } from '../src/internal/contract.js';
+import { addService } from '../src/internal/services.js';
+
+const fixture = (name: string): URL => pathToFileURL(join(__dirname, 'fixtures', name));
+const indexEntry = fixture('runtime-index.mjs');
+const crashEntry = fixture('runtime-crash.mjs');
+const inflightEntry = fixture('runtime-inflight.mjs');
+const serviceModule = fixture('runtime-service.mjs');
+
+const runtimes: MultiThreadRuntime[] = [];
+let reports: Error[] = [];
+
+/** A 2-worker builder whose reports go to `reports`; every runtime it builds is shut down after the test. */
+function builder(): MultiThreadBuilder {
+  return Builder.multiThread().workerThreads(2).name('test').onError((error) => reports.push(error));
+}
+
+function track(runtime: MultiThreadRuntime): MultiThreadRuntime {
+  runtimes.push(runtime);
+  return runtime;
+}
+
+/** Waits until the Int32 counter at 0 reaches `value` (bounded by the test timeout). */
+async function until(counter: Int32Array, value: number): Promise<void> {
+  while (Atomics.load(counter, 0) < value) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+beforeEach(() => {
+  reports = [];
+});
+
+afterEach(async () => {
+  await Promise.all(runtimes.splice(0).map((runtime) => runtime.shutdown()));
+});
+
+describe('MultiThreadRuntime', () => {
+  it('runs the entry in every worker and resolves with their values by index', async () => {
+    const runtime = track(builder().build());
+    const results = await runtime.run(indexEntry, 'main', ['x', 1]);
+    expect(results).toEqual([
+      { index: 0, count: 2, aborted: false, worker: 0, runtimeName: 'test-worker-0', args: ['x', 1] },
+      { index: 1, count: 2, aborted: false, worker: 1, runtimeName: 'test-worker-1', args: ['x', 1] },
+    ]);
+    expect(runtime.metrics().aliveWorkers).toBe(2);
+    await runtime.shutdown();
+    expect(runtime.metrics().aliveWorkers).toBe(0);
+    expect(reports).toEqual([]);
+  });
+
+  it('starts no thread before run, and currentWorker() is undefined on the main thread', () => {
+    const runtime = track(builder().build());
+    expect(currentWorker()).toBeUndefined();
+    const metrics = runtime.metrics();
+    expect(metrics).toMatchObject({ name: 'test', workerThreads: 2, aliveWorkers: 0, restarts: 0 });
+    expect(metrics.workers.map((w) => [w.index, w.alive, w.busyRatio, w.restarts])).toEqual([
+      [0, false, 0, 0],
+      [1, false, 0, 0],
+    ]);
+  });
+
+  it('rejects a bad entry, export name or args at once', () => {
+    const runtime = track(builder().build());
+    expect(() => runtime.run((async () => 1) as never)).toThrow(/closures cannot cross threads/);
+    expect(() => runtime.run('relative/entry.mjs')).toThrow(TypeError);
+    expect(() => runtime.run(indexEntry, '')).toThrow(TypeError);
+    expect(() => runtime.run(indexEntry, 'main', 'x' as never)).toThrow(TypeError);
+    expect(() => runtime.run(indexEntry, 'main', [() => 1])).toThrow(/args\[0\]/);
+    expect(runtime.metrics().aliveWorkers).toBe(0);
+  });
+
+  it('refuses a second run while one is in progress', async () => {
+    const runtime = track(builder().build());
+    const ready = new SharedArrayBuffer(4);
+    const running = runtime.run(inflightEntry, 'graceful', [ready]);
+    expect(() => runtime.run(indexEntry)).toThrow(/already in progress/);
+    await until(new Int32Array(ready), 2);
+    await runtime.shutdown();
+    await expect(running).resolves.toEqual(['stopped 0', 'stopped 1']);
+  });
+
+  it('carries service calls, sends and posts both ways, errors with their name, message and code', async () => {
+    const received: unknown[] = [];
+    let done!: () => void;
+    const allReceived = new Promise<void>((resolve) => (done = resolve));
+    let host: SupervisorHost | undefined;
+    const echo: SupervisorService = {
+      name: 'test.echo',
+      workerData: (index) => ({ seed: index * 10 }),
+      start(given) {
+        host = given;
+      },
+      request(index, payload) {
+        if (index === 1) throw Object.assign(new RangeError('worker 1 is refused'), { code: 'E_REFUSED' });
+        return { echoed: payload };
+      },
+      message(index, payload) {
+        received.push(payload);
+        // The worker's first message answers its call; post it a number to double.
+        if ((payload as { doubled?: number }).doubled === undefined) host?.post(index, 'test.echo', 21 + index);
+        if (received.length === 4) done();
+      },
+    };
+    // The test sees MultiThreadBuilder through the package's types, addService through src: cast.
+    const withService = builder() as unknown as { [addService](service: SupervisorService, worker: { module: URL; exportName: string }): MultiThreadBuilder };
+    const runtime = track(withService[addService](echo, { module: serviceModule, exportName: 'startEcho' }).build());
+    await expect(runtime.run(serviceModule, 'idle')).resolves.toEqual([0, 1]);
+    await allReceived;
+    expect(host?.liveWorkers()).toEqual([0, 1]);
+    expect(received).toEqual(
+      expect.arrayContaining([
+        { reply: { echoed: { hello: 0, data: { seed: 0 } } }, from: 0 },
+        { error: { name: 'RangeError', message: 'worker 1 is refused', code: 'E_REFUSED' }, from: 1 },
+        { doubled: 42, from: 0 },
+        { doubled: 44, from: 1 },
+      ]),
+    );
+    expect(reports).toEqual([]);
+  });
+
+  describe.each([
+    ['throws', 'the entry failed on purpose'],
+    ['exits', 'the worker thread exited with code 3'],
+    ['timerThrows', 'thrown in a timer'],
+  ])('when worker 1 crashes (%s)', (exportName, reason) => {
+    it("with onWorkerCrash('shutdown'): reports it, shuts down, and run rejects with WorkerCrashed naming the worker", async () => {
+      const runtime = track(builder().build());
+      const attempts = new SharedArrayBuffer(8);
+      const error = await runtime.run(crashEntry, exportName, [attempts]).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(error).toBeInstanceOf(WorkerCrashed);
+      const crashed = error as WorkerCrashed;
+      expect(crashed.code).toBe('ERR_RT_WORKER_CRASHED');
+      expect(crashed.workerIndex).toBe(1);
+      expect((crashed.cause as Error).message).toBe(reason);
+      if (exportName === 'throws') expect((crashed.cause as { code?: string }).code).toBe('E_FIXTURE');
+      if (exportName === 'exits') expect(crashed.exitCode).toBe(3);
+      expect(reports).toEqual([crashed]);
+      // run() settles only once every worker has exited.
+      expect(runtime.metrics()).toMatchObject({ aliveWorkers: 0, restarts: 0 });
+      await expect(runtime.run(indexEntry)).rejects.toBeInstanceOf(RuntimeShutdown);
+    });
+
+    it("with onWorkerCrash('replace'): reports it and a fresh worker with the same index runs the entry again", async () => {
+      const runtime = track(builder().onWorkerCrash('replace').build());
+      const attempts = new SharedArrayBuffer(8);
+      await expect(runtime.run(crashEntry, exportName, [attempts])).resolves.toEqual([0, 1]);
+      expect(Array.from(new Int32Array(attempts))).toEqual([0, 2]);
+      const metrics = runtime.metrics();
+      expect(metrics.workers.map((w) => [w.index, w.alive, w.restarts])).toEqual([
+        [0, true, 0],
+        [1, true, 1],
+      ]);
+      expect(metrics.restarts).toBe(1);
+      expect(reports).toHaveLength(1);
+      expect(reports[0]).toBeInstanceOf(WorkerCrashed);
+      expect((reports[0] as WorkerCrashed).workerIndex).toBe(1);
+      expect(((reports[0] as WorkerCrashed).cause as Error).message).toBe(reason);
+    });
+  });
+
+  it('reports a crash as an error line on stderr when no onError callback is given', async () => {
+    const writes: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    try {
+      const runtime = track(Builder.multiThread().workerThreads(2).name('loud').build());
+      await expect(runtime.run(crashEntry, 'throws', [new SharedArrayBuffer(8)])).rejects.toBeInstanceOf(WorkerCrashed);
+    } finally {
+      spy.mockRestore();
+    }
+    const line = writes.join('');
+    expect(line).toContain('rt multi-thread "loud": error: worker 1 of runtime "loud" crashed: the entry failed on purpose');
+    expect(line).toContain('cause: Error: the entry failed on purpose');
+  });
+
+  it('shuts down on an entry that cannot be loaded, even under the replace policy', async () => {
+    const runtime = track(builder().onWorkerCrash('replace').build());
+    const error = await runtime.run(crashEntry, 'notAFunction').then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(WorkerCrashed);
+    expect((error as WorkerCrashed).cause).toBeInstanceOf(TypeError);
+    expect(((error as WorkerCrashed).cause as Error).message).toMatch(/no exported function "notAFunction"/);
+    expect(runtime.metrics().restarts).toBe(0);
+  });
+
+  it('shuts down with in-flight work (a pending sleep, an open listener): every worker ends by itself', async () => {
+    const runtime = track(builder().shutdownTimeout(5000).build());
+    const ready = new SharedArrayBuffer(4);
+    const running = runtime.run(inflightEntry, 'main', [ready]);
+    await until(new Int32Array(ready), 2);
+
+    const dump = await runtime.dump();
+    expect(dump.runtime).toBe('test');
+    expect(dump.workers.map((w) => [w.index, w.runtime])).toEqual([
+      [0, 'test-worker-0'],
+      [1, 'test-worker-1'],
+    ]);
+    for (const worker of dump.workers) {
+      expect(worker.tasks.map((t) => t.name)).toEqual(expect.arrayContaining(['main', 'sleeper']));
+    }
+    expect(dump.tasks.filter((t) => t.name === 'sleeper').map((t) => t.worker).sort()).toEqual([0, 1]);
+    expect(String(dump)).toContain('worker 1: runtime "test-worker-1"');
+
+    await runtime.shutdown();
+    await expect(running).rejects.toBeInstanceOf(RuntimeShutdown);
+    // A worker that had not ended by itself would have been terminated after 6 s, and reported.
+    expect(reports).toEqual([]);
+    expect(runtime.metrics().aliveWorkers).toBe(0);
+    await expect(runtime.dump()).rejects.toBeInstanceOf(RuntimeShutdown);
+  });
+
+  it('resolves run with the values of entries that return when their signal aborts', async () => {
+    const runtime = track(builder().build());
+    const ready = new SharedArrayBuffer(4);
+    const running = runtime.run(inflightEntry, 'graceful', [ready]);
+    await until(new Int32Array(ready), 2);
+    await runtime.shutdown();
+    await expect(running).resolves.toEqual(['stopped 0', 'stopped 1']);
+  });
+
+  it('terminates a worker that cannot end by itself, and reports what it left open', async () => {
+    const runtime = track(builder().shutdownTimeout(0).build());
+    const ready = new SharedArrayBuffer(4);
+    await expect(runtime.run(inflightEntry, 'leaky', [ready])).resolves.toEqual(['leaked', 'leaked']);
+    await runtime.shutdown();
+    expect(reports).toHaveLength(2);
+    for (const report of reports) {
+      expect((report as { code?: string }).code).toBe('ERR_RT_WORKER_TERMINATED');
+      expect(report.message).toMatch(/still open: .*Timeout/);
+    }
+    expect(runtime.metrics().aliveWorkers).toBe(0);
+  });
+
+  it('refuses work after shutdown with RuntimeShutdown', async () => {
+    const runtime = track(builder().build());
+    await runtime.shutdown();
+    await expect(runtime.run(indexEntry)).rejects.toBeInstanceOf(RuntimeShutdown);
+    await expect(runtime.dump()).rejects.toBeInstanceOf(RuntimeShutdown);
+    expect(() => runtime.spawnOn('any', indexEntry, 'main')).toThrow(RuntimeShutdown);
+    expect(() => runtime.shutdown({ timeout: -1 })).toThrow(RangeError);
+  });
+
+  it('is disposed with await using', async () => {
+    let kept: MultiThreadRuntime | undefined;
+    {
+      await using runtime = builder().build();
+      kept = runtime;
+      await runtime.run(indexEntry);
+    }
+    expect(kept.metrics().aliveWorkers).toBe(0);
+  });
+});
