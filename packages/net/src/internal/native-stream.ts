@@ -24,6 +24,10 @@ import { C, EAGAIN, ENOTCONN, EPIPE, check, localAddressOf, osError, peerAddress
 
 const peekAddress = Buffer.alloc(128);
 const MAX_IOV = 64;
+/** The options of every internal readiness wait (no signal): one object, not one per wait. */
+const NO_OPTIONS: WaitOptions = Object.freeze({});
+/** What a `writeAll` that completed at once returns (a settled promise is immutable: shareable). */
+const WRITTEN: Promise<void> = Promise.resolve();
 
 interface Reader {
   waiter: Waiter<number>;
@@ -39,6 +43,13 @@ interface Writer {
 function removeFrom<T extends { waiter: unknown }>(list: T[], waiter: unknown): void {
   const i = list.findIndex((entry) => entry.waiter === waiter);
   if (i >= 0) list.splice(i, 1);
+}
+
+/** The rest of a `writeAll` from `at`, one `write` at a time (each waits as `write` does). */
+async function writeAllLoop(stream: NativeStream, buf: Uint8Array, at: number, options: WaitOptions | undefined): Promise<void> {
+  while (at < buf.length) {
+    at += await stream.write(at === 0 ? buf : buf.subarray(at), options);
+  }
 }
 
 export class NativeStream implements StreamHandle {
@@ -97,6 +108,17 @@ export class NativeStream implements StreamHandle {
     return n;
   }
 
+  /** A write syscall of one buffer under cached readiness (no array, for write/writeAll). */
+  #tryWriteOne(buf: Uint8Array, offset: number): number {
+    const registration = this.#registration;
+    const event = registration.tryReadiness(WRITABLE);
+    if (event === null) return EAGAIN;
+    const wanted = buf.length - offset;
+    const n = sys.write(this.#fd, buf, offset, wanted);
+    if (n === EAGAIN || (n >= 0 && n < wanted)) registration.clearReadiness(event);
+    return n;
+  }
+
   #tryWriteRaw(bufs: readonly Uint8Array[]): number {
     const registration = this.#registration;
     const event = registration.tryReadiness(WRITABLE);
@@ -120,13 +142,13 @@ export class NativeStream implements StreamHandle {
   #armRead(): void {
     if (this.#readArmed || this.#closed) return;
     this.#readArmed = true;
-    this.#registration.readiness(READABLE).then(this.#onReadable, this.#onWaitFailed);
+    this.#registration.readiness(READABLE, NO_OPTIONS).then(this.#onReadable, this.#onWaitFailed);
   }
 
   #armWrite(): void {
     if (this.#writeArmed || this.#closed) return;
     this.#writeArmed = true;
-    this.#registration.readiness(WRITABLE).then(this.#onWritable, this.#onWaitFailed);
+    this.#registration.readiness(WRITABLE, NO_OPTIONS).then(this.#onWritable, this.#onWaitFailed);
   }
 
   #serveReaders(): void {
@@ -196,12 +218,15 @@ export class NativeStream implements StreamHandle {
       const n = this.#tryReadRaw(buf, peek);
       if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(osError(n, peek ? 'recv' : 'read'));
     }
-    return tryPark(() => {
-      const { waiter, promise } = park<number>(peek ? 'TcpStream.peek' : 'TcpStream.read', this.#removeReader, options);
-      this.#readers.push({ waiter, buf, peek });
-      this.#armRead();
-      return promise;
-    });
+    let parked: { waiter: Waiter<number>; promise: Promise<number> };
+    try {
+      parked = park<number>(peek ? 'TcpStream.peek' : 'TcpStream.read', this.#removeReader, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#readers.push({ waiter: parked.waiter, buf, peek });
+    this.#armRead();
+    return parked.promise;
   }
 
   tryRead(buf: Uint8Array): number {
@@ -244,7 +269,43 @@ export class NativeStream implements StreamHandle {
   }
 
   write(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
+    if (this.#closed) return Promise.reject(new SocketClosed());
+    if (this.#writers.length === 0 && buf.length > 0) {
+      // The common case without the array of #write: ready socket, one buffer.
+      const y = coop();
+      if (y !== undefined) return y.then(() => this.write(buf, options));
+      try {
+        throwIfCancelled(options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const n = this.#tryWriteOne(buf, 0);
+      if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(this.#writeError(n));
+      return this.#parkWriter([buf], options);
+    }
     return this.#write([buf], options);
+  }
+
+  /**
+   * `writeAll` of one buffer: when the socket takes all of it at once (the common case) the
+   * result is a shared settled promise, with no async function, array or per-call promise;
+   * otherwise the rest goes through the loop of `write`s. Same checks as `write` (budget,
+   * cancellation, closed, EPIPE after shutdown).
+   */
+  writeAll(buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
+    if (this.#closed || this.#writers.length !== 0 || buf.length === 0) return writeAllLoop(this, buf, 0, options);
+    const y = coop();
+    if (y !== undefined) return y.then(() => this.writeAll(buf, options));
+    try {
+      throwIfCancelled(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const n = this.#tryWriteOne(buf, 0);
+    if (n === buf.length) return WRITTEN;
+    if (n === EAGAIN) return writeAllLoop(this, buf, 0, options);
+    if (n < 0) return Promise.reject(this.#writeError(n));
+    return writeAllLoop(this, buf, n, options);
   }
 
   writev(buffers: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number> {
@@ -267,18 +328,25 @@ export class NativeStream implements StreamHandle {
       const n = this.#tryWriteRaw(bufs);
       if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(this.#writeError(n));
     }
-    return tryPark(() => {
-      const { waiter, promise } = park<number>('TcpStream.write', this.#removeWriter, options);
-      this.#writers.push({ waiter, bufs });
-      this.#armWrite();
-      return promise;
-    });
+    return this.#parkWriter(bufs, options);
+  }
+
+  #parkWriter(bufs: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number> {
+    let parked: { waiter: Waiter<number>; promise: Promise<number> };
+    try {
+      parked = park<number>('TcpStream.write', this.#removeWriter, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#writers.push({ waiter: parked.waiter, bufs });
+    this.#armWrite();
+    return parked.promise;
   }
 
   tryWrite(buf: Uint8Array): number {
     if (this.#closed) throw new SocketClosed();
     if (this.#writers.length > 0) throw new WouldBlock('write');
-    const n = this.#tryWriteRaw([buf]);
+    const n = this.#tryWriteOne(buf, 0);
     if (n === EAGAIN) throw new WouldBlock('write');
     if (n < 0) throw this.#writeError(n);
     return n;

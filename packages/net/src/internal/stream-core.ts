@@ -118,7 +118,17 @@ export function readyOf(bits: number): Ready {
   return { readable: (bits & READABLE) !== 0, writable: (bits & WRITABLE) !== 0 };
 }
 
-export async function writeAllTo(handle: StreamHandle, buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
+/** A handle with its own `writeAll` (the native stream's completes at once without a loop). */
+interface WriteAllHandle extends StreamHandle {
+  writeAll(buf: Uint8Array, options: WaitOptions | undefined): Promise<void>;
+}
+
+export function writeAllTo(handle: StreamHandle, buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
+  const own = (handle as Partial<WriteAllHandle>).writeAll;
+  return own !== undefined ? own.call(handle, buf, options) : writeAllLoop(handle, buf, options);
+}
+
+async function writeAllLoop(handle: StreamHandle, buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
   let at = 0;
   while (at < buf.length) {
     at += await handle.write(at === 0 ? buf : buf.subarray(at), options);
