@@ -1,35 +1,59 @@
 // Moving channel ends between threads inside ordinary data.
 //
 // `encodeTransferables` walks arrays and plain objects and replaces every channel end it
-// finds (anything registered with `registerTransferable`) by a plain descriptor
+// finds (mpsc, oneshot and watch ends, Semaphore, Notify) by a plain descriptor
 // `{ [TRANSFER_TAG]: kind, ... }` that structured-clones (its SharedArrayBuffers are shared,
 // not copied). `decodeTransferables` walks the result on the other side and rebuilds the
 // ends. Values that are neither arrays, plain objects nor channel ends are returned as they
 // are (structured clone copies them as usual).
+//
+// The descriptors hold only SharedArrayBuffers and strings, so they travel through any
+// structured clone: `worker.postMessage(encodeTransferables(args))` with plain
+// `worker_threads` works as well as job and entry arguments of the multi-thread runtime.
+// (They cannot travel *inside* a message of one of these channels: `v8.serialize` refuses
+// SharedArrayBuffers.)
+import * as mpsc from './mpsc.js';
+import { Notify } from './notify.js';
+import * as oneshot from './oneshot.js';
+import { Semaphore } from './semaphore.js';
+import { TRANSFER_TAG } from './transfer-tag.js';
+import * as watch from './watch.js';
 
-/** The key a descriptor is recognised by. */
-export const TRANSFER_TAG = '__rtTransfer';
+export { TRANSFER_TAG };
 
-/** A channel end's descriptor: structured-cloneable, holds SharedArrayBuffers. */
+/** A channel end's (or shared primitive's) descriptor: structured-cloneable, holds SharedArrayBuffers. */
 export interface TransferDescriptor {
   readonly [TRANSFER_TAG]: string;
 }
 
-interface TransferableKind {
-  /** Whether `value` is an end of this kind. */
-  is(value: unknown): boolean;
-  /** Moves the end out (the local end becomes unusable) and describes it. */
-  encode(value: unknown): TransferDescriptor;
-  /** Rebuilds an end from its descriptor. */
-  decode(descriptor: TransferDescriptor): unknown;
+interface Transferable {
+  transfer(): TransferDescriptor;
 }
 
-const kinds = new Map<string, TransferableKind>();
+/** The classes whose instances are encoded, and how each kind is rebuilt. */
+const encoders: readonly (abstract new (...args: never[]) => Transferable)[] = [
+  mpsc.Sender,
+  mpsc.UnboundedSender,
+  mpsc.Receiver,
+  oneshot.Sender,
+  oneshot.Receiver,
+  watch.Sender,
+  watch.Receiver,
+  Semaphore,
+  Notify,
+];
 
-/** Registers a kind of transferable end (done by each channel module). @internal */
-export function registerTransferable(kind: string, implementation: TransferableKind): void {
-  kinds.set(kind, implementation);
-}
+const decoders = new Map<string, (descriptor: never) => unknown>([
+  ['mpsc.Sender', mpsc.Sender.fromTransfer],
+  ['mpsc.UnboundedSender', mpsc.UnboundedSender.fromTransfer],
+  ['mpsc.Receiver', mpsc.Receiver.fromTransfer],
+  ['oneshot.Sender', oneshot.Sender.fromTransfer],
+  ['oneshot.Receiver', oneshot.Receiver.fromTransfer],
+  ['watch.Sender', watch.Sender.fromTransfer],
+  ['watch.Receiver', watch.Receiver.fromTransfer],
+  ['Semaphore', Semaphore.fromTransfer],
+  ['Notify', Notify.fromTransfer],
+]);
 
 function isPlainObject(value: object): boolean {
   const proto: unknown = Object.getPrototypeOf(value);
@@ -38,7 +62,8 @@ function isPlainObject(value: object): boolean {
 
 /**
  * Replaces every channel end inside `value` (arrays and plain objects, walked deeply) by a
- * structured-cloneable descriptor, moving the end: the local end becomes unusable.
+ * structured-cloneable descriptor, moving the end: the local end becomes unusable (a
+ * `Semaphore` or `Notify` is shared instead: its local handle stays usable).
  *
  * Values of other kinds are returned unchanged. A cycle through arrays or plain objects is
  * walked once (the encoded copy keeps the cycle).
@@ -59,9 +84,9 @@ function encode(value: unknown, seen: Map<object, unknown>): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const done = seen.get(value);
   if (done !== undefined) return done;
-  for (const [, kind] of kinds) {
-    if (kind.is(value)) {
-      const descriptor = kind.encode(value);
+  for (const kind of encoders) {
+    if (value instanceof kind) {
+      const descriptor = (value as Transferable).transfer();
       seen.set(value, descriptor);
       return descriptor;
     }
@@ -111,9 +136,9 @@ function decode(value: unknown, seen: Map<object, unknown>): unknown {
   if (!isPlainObject(value)) return value;
   const tag = (value as Record<string, unknown>)[TRANSFER_TAG];
   if (typeof tag === 'string') {
-    const kind = kinds.get(tag);
-    if (kind === undefined) throw new TypeError(`decodeTransferables: unknown channel end kind ${JSON.stringify(tag)}`);
-    const end = kind.decode(value as TransferDescriptor);
+    const decoder = decoders.get(tag);
+    if (decoder === undefined) throw new TypeError(`decodeTransferables: unknown channel end kind ${JSON.stringify(tag)}`);
+    const end = decoder(value as never);
     seen.set(value, end);
     return end;
   }

@@ -1,0 +1,304 @@
+// A counting semaphore shared by threads: the permit count lives in a SharedArrayBuffer and
+// is taken with compare-and-swap; a thread that finds too few permits parks its acquire
+// locally and waits on the semaphore's sequence word (bumped by every release, addPermits
+// and close), see internal/seq-watch.ts.
+import type { WaitOptions } from '@rt/scheduler';
+import { AcquireError, GuardReleased } from '@rt/sync';
+import { sharedBuffer } from './internal/handle-token.js';
+import { checkCancelled, checkCount, failNode, parkOn, wakeNode } from './internal/park.js';
+import { bump, SeqWatch } from './internal/seq-watch.js';
+import { WaitList, WaitNode } from './internal/wait-list.js';
+import { TRANSFER_TAG } from './transfer-tag.js';
+
+const PERMITS = 0;
+const CLOSED = 1;
+const SEQ = 2;
+const SLEEPERS = 3;
+const WORDS = 4;
+
+/** A shared {@link Semaphore}'s descriptor: structured-cloneable. */
+export interface SemaphoreDescriptor {
+  readonly [TRANSFER_TAG]: 'Semaphore';
+  readonly control: SharedArrayBuffer;
+}
+
+/**
+ * A counting semaphore that works across worker threads (its permits are in shared memory).
+ *
+ * Pass it to another thread with `transfer()` (or inside `encodeTransferables`) and rebuild
+ * it with `Semaphore.fromTransfer`; unlike a channel end, the semaphore stays usable in
+ * this thread too: every thread's handle shares the same permits.
+ *
+ * Fairness, as guaranteed: acquirers parked in the same thread are served in FIFO order
+ * (an `acquireMany(n)` blocks later ones in its thread until `n` are free), and a thread
+ * with a parked acquirer takes no permit through `tryAcquire` ahead of it. Across threads
+ * there is no queue: when permits are released, the threads that wait race for them with
+ * compare-and-swap, so under sustained contention one thread can be overtaken by others
+ * many times (no starvation-freedom guarantee across threads; in practice the releaser's
+ * wake-up reaches every waiting thread at once).
+ *
+ * **Cancellation**: `acquire`/`acquireMany` are cancel safe: an aborted call holds no
+ * permit (permits are taken only in the step that delivers them).
+ *
+ * **Errors**: acquiring from a closed semaphore rejects with `AcquireError`; bad counts
+ * throw `RangeError`.
+ *
+ * **Example**
+ * ```ts
+ * const slots = new Semaphore(4);          // at most 4 in flight across every worker
+ * worker.postMessage({ slots: slots.transfer() });
+ * using permit = await slots.acquire();
+ * ```
+ */
+export class Semaphore {
+  /** The largest number of permits a shared semaphore can hold (one Int32 word). */
+  static readonly MAX_PERMITS = 2 ** 31 - 1;
+
+  readonly #control: SharedArrayBuffer;
+  readonly #words: Int32Array;
+  readonly #waiters = new WaitList<SemaphorePermit>();
+  readonly #watch: SeqWatch;
+
+  constructor(permits: number, control?: SharedArrayBuffer) {
+    checkCount('Semaphore permits', permits, 0, Semaphore.MAX_PERMITS);
+    this.#control = control ?? new SharedArrayBuffer(WORDS * 4);
+    this.#words = new Int32Array(this.#control);
+    if (control === undefined) this.#words[PERMITS] = permits;
+    this.#watch = new SeqWatch(this.#words, SEQ, SLEEPERS, () => this.#poll());
+  }
+
+  /**
+   * A handle on a semaphore shared with {@link Semaphore.transfer}.
+   *
+   * **Errors**: `TypeError` for something that is not a Semaphore descriptor.
+   */
+  static fromTransfer(descriptor: SemaphoreDescriptor): Semaphore {
+    if (descriptor === null || typeof descriptor !== 'object' || descriptor[TRANSFER_TAG] !== 'Semaphore') {
+      throw new TypeError(`Semaphore.fromTransfer: not a Semaphore descriptor: ${String(descriptor)}`);
+    }
+    return new Semaphore(0, sharedBuffer(descriptor.control, 'Semaphore descriptor.control'));
+  }
+
+  /**
+   * A structured-cloneable descriptor of this semaphore for another thread. This handle
+   * stays usable (the semaphore is shared, not moved).
+   *
+   * **Errors**: none.
+   */
+  transfer(): SemaphoreDescriptor {
+    return { [TRANSFER_TAG]: 'Semaphore', control: this.#control };
+  }
+
+  /** Free permits now (across every thread). */
+  get availablePermits(): number {
+    return Atomics.load(this.#words, PERMITS);
+  }
+
+  /** True after `close()` (in any thread). */
+  get isClosed(): boolean {
+    return Atomics.load(this.#words, CLOSED) !== 0;
+  }
+
+  #tryTake(n: number): boolean {
+    const words = this.#words;
+    let current = Atomics.load(words, PERMITS);
+    while (current >= n) {
+      const seen = Atomics.compareExchange(words, PERMITS, current, current - n);
+      if (seen === current) return true;
+      current = seen;
+    }
+    return false;
+  }
+
+  /**
+   * Waits for one permit.
+   *
+   * **Cancellation**: cancel safe (see {@link Semaphore}).
+   *
+   * **Errors**: `AcquireError` once closed; `Cancelled` when aborted.
+   *
+   * **Example**
+   * ```ts
+   * using permit = await semaphore.acquire({ signal });
+   * ```
+   */
+  acquire(options?: WaitOptions): Promise<SemaphorePermit> {
+    return this.acquireMany(1, options);
+  }
+
+  /**
+   * Waits until `n` permits can be taken at once.
+   *
+   * **Cancellation**: cancel safe (see {@link Semaphore}).
+   *
+   * **Errors**: `RangeError` unless `n` is an integer in [0, MAX_PERMITS]; `AcquireError`
+   * once closed; `Cancelled` when aborted.
+   *
+   * **Example**
+   * ```ts
+   * using permits = await bytesInFlight.acquireMany(chunk.length);
+   * ```
+   */
+  acquireMany(n: number, options?: WaitOptions): Promise<SemaphorePermit> {
+    checkCount('acquireMany n', n, 0, Semaphore.MAX_PERMITS);
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
+    if (this.isClosed) return Promise.reject(new AcquireError());
+    if (this.#waiters.length === 0 && this.#tryTake(n)) return Promise.resolve(new SemaphorePermit(this, n));
+    return parkOn(this.#waiters, new WaitNode<SemaphorePermit>(n, undefined, undefined), 'Semaphore.acquire', options, this.#watch);
+  }
+
+  #poll(): boolean {
+    const list = this.#waiters;
+    let node: WaitNode<SemaphorePermit> | undefined;
+    while ((node = list.head) !== undefined) {
+      if (this.isClosed) {
+        failNode(list, node, new AcquireError());
+        continue;
+      }
+      if (!this.#tryTake(node.need)) return true;
+      wakeNode(list, node, new SemaphorePermit(this, node.need));
+    }
+    return false;
+  }
+
+  /**
+   * Takes one permit now, or returns undefined if none is free or an acquire of this
+   * thread is waiting.
+   *
+   * **Cancellation**: never waits.
+   *
+   * **Errors**: `AcquireError` if closed.
+   */
+  tryAcquire(): SemaphorePermit | undefined {
+    return this.tryAcquireMany(1);
+  }
+
+  /**
+   * Takes `n` permits now, or returns undefined.
+   *
+   * **Cancellation**: never waits.
+   *
+   * **Errors**: `RangeError` for a bad `n`; `AcquireError` if closed.
+   */
+  tryAcquireMany(n: number): SemaphorePermit | undefined {
+    checkCount('tryAcquireMany n', n, 0, Semaphore.MAX_PERMITS);
+    if (this.isClosed) throw new AcquireError();
+    if (this.#waiters.length !== 0) return undefined;
+    return this.#tryTake(n) ? new SemaphorePermit(this, n) : undefined;
+  }
+
+  /**
+   * Adds `n` permits, waking waiters in every thread.
+   *
+   * **Cancellation**: never waits.
+   *
+   * **Errors**: `RangeError` if `n` is not a non-negative integer or the total would exceed
+   * `Semaphore.MAX_PERMITS`.
+   */
+  addPermits(n: number): void {
+    checkCount('addPermits n', n, 0, Semaphore.MAX_PERMITS - this.availablePermits);
+    this.release(n);
+  }
+
+  /** @internal Gives `n` permits back. */
+  release(n: number): void {
+    if (n === 0) return;
+    Atomics.add(this.#words, PERMITS, n);
+    bump(this.#words, SEQ, SLEEPERS);
+  }
+
+  /**
+   * Removes up to `n` free permits for good and returns how many it removed.
+   *
+   * **Errors**: `RangeError` for a bad `n`.
+   */
+  forgetPermits(n: number): number {
+    checkCount('forgetPermits n', n, 0, Semaphore.MAX_PERMITS);
+    const words = this.#words;
+    let current = Atomics.load(words, PERMITS);
+    for (;;) {
+      const take = Math.min(current, n);
+      const seen = Atomics.compareExchange(words, PERMITS, current, current - take);
+      if (seen === current) return take;
+      current = seen;
+    }
+  }
+
+  /**
+   * Closes the semaphore in every thread: waiters reject with `AcquireError`, and so does
+   * every later acquire. Permits already held stay valid. Idempotent.
+   */
+  close(): void {
+    if (Atomics.exchange(this.#words, CLOSED, 1) === 0) bump(this.#words, SEQ, SLEEPERS);
+  }
+}
+
+/**
+ * Permits held from a shared {@link Semaphore}, in this thread: released with `release()` /
+ * `Symbol.dispose`, kept for good with `forget()`.
+ *
+ * **Cancellation**: not applicable (no waiting).
+ *
+ * **Errors**: `merge`/`split` on a released permit throw `GuardReleased`; merging permits of
+ * different semaphores throws `TypeError`.
+ *
+ * **Example**
+ * ```ts
+ * const permit = await semaphore.acquireMany(2);
+ * permit.release();
+ * ```
+ */
+export class SemaphorePermit implements Disposable {
+  #semaphore: Semaphore | undefined;
+  #permits: number;
+
+  /** @internal */
+  constructor(semaphore: Semaphore, permits: number) {
+    this.#semaphore = semaphore;
+    this.#permits = permits;
+  }
+
+  /** How many permits this object holds (0 once released or forgotten). */
+  get permits(): number {
+    return this.#permits;
+  }
+
+  /** Keeps the permits for good: they never return to the semaphore. */
+  forget(): void {
+    this.#semaphore = undefined;
+    this.#permits = 0;
+  }
+
+  /** Moves every permit of `other` (same semaphore handle) into this one. */
+  merge(other: SemaphorePermit): void {
+    if (this.#semaphore === undefined || other.#semaphore === undefined) throw new GuardReleased('SemaphorePermit used after release');
+    if (this.#semaphore !== other.#semaphore) throw new TypeError('SemaphorePermit.merge: permits belong to different semaphores');
+    this.#permits += other.#permits;
+    other.#permits = 0;
+    other.#semaphore = undefined;
+  }
+
+  /** Splits `n` permits off into a new permit, or returns undefined if this holds fewer than `n`. */
+  split(n: number): SemaphorePermit | undefined {
+    checkCount('split n', n, 0, Semaphore.MAX_PERMITS);
+    if (this.#semaphore === undefined) throw new GuardReleased('SemaphorePermit used after release');
+    if (n > this.#permits) return undefined;
+    this.#permits -= n;
+    return new SemaphorePermit(this.#semaphore, n);
+  }
+
+  /** Returns the permits to the semaphore (waking waiters in every thread). Idempotent. */
+  release(): void {
+    const semaphore = this.#semaphore;
+    if (semaphore === undefined) return;
+    this.#semaphore = undefined;
+    const n = this.#permits;
+    this.#permits = 0;
+    semaphore.release(n);
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
