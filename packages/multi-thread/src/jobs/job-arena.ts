@@ -27,6 +27,9 @@ export const BLOCK = 3;
 export const BLOCKS = 4;
 export const LENGTH = 5;
 export const JOB_ID = 6;
+/** Bit 0: the payload refers to SharedArrayBuffers parked at the supervisor. */
+export const FLAGS = 7;
+export const FLAG_SHARED = 1;
 
 export const FREE = 0;
 export const QUEUED = 1;
@@ -158,7 +161,7 @@ export class JobArena {
    * no slot is free, -2 when no run of blocks is free. Throws RangeError above `maxPayload`.
    * The slot is left QUEUED: push it onto a queue next.
    */
-  allocate(id: number, spawner: number, target: number, payload: Uint8Array): number {
+  allocate(id: number, spawner: number, target: number, payload: Uint8Array, flags = 0): number {
     const run = Math.max(1, Math.ceil(payload.length / BLOCK_SIZE));
     if (run > MAX_BLOCKS_PER_JOB) throw new RangeError(`job payload of ${payload.length} bytes is above ${this.maxPayload}`);
     const slot = allocBit(this.#slotBitmap, this.#slotHint, 1);
@@ -179,6 +182,7 @@ export class JobArena {
     Atomics.store(headers, BLOCKS + h, run);
     Atomics.store(headers, LENGTH + h, payload.length);
     Atomics.store(headers, JOB_ID + h, id);
+    Atomics.store(headers, FLAGS + h, flags);
     const generation = generationOf(Atomics.load(headers, STATE + h));
     Atomics.store(headers, STATE + h, makeState(generation, -1, QUEUED));
     return slot;

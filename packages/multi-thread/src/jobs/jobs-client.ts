@@ -1,11 +1,12 @@
 // JobsClientImpl: spawnOn for one thread (the main thread or a worker), the handles it gave
 // out, and the wire format of results and errors.
-import { serialize } from 'node:v8';
 import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { encodeTransferables, decodeTransferables } from '../channels/transfer.js';
 import { JobError } from './job-error.js';
 import { JobHandle, failedHandle, type JobHandleOwner } from './job-handle.js';
+import { encodePayload } from './job-payload.js';
+import { FLAG_SHARED } from './job-arena.js';
 import { W_SPAWNED, type JobsShared } from './jobs-shared.js';
 import type { JobsClient, JobTarget, SpawnOnOptions } from './types.js';
 
@@ -30,6 +31,8 @@ export interface JobAbortMessage {
 /** How a client reaches the runners and hears back. */
 export interface JobsTransport {
   abort(runner: number, id: number): void;
+  /** Parks the SharedArrayBuffers job `id` refers to at the supervisor (a promise from a worker). */
+  stash(id: number, shared: SharedArrayBuffer[]): Promise<unknown> | undefined;
 }
 
 /** An error as plain data (structured clone drops `code` and subclasses). */
@@ -117,14 +120,15 @@ export class JobsClientImpl implements JobsClient, JobHandleOwner {
     }
     if (signal?.aborted) return failedHandle<T>(id, this, new JobError('ERR_RT_JOB_CANCELLED', id, `job ${id} (${exportName}) was cancelled`, { cause: signal.reason }));
     let payload: Buffer;
+    let sharedBuffers: SharedArrayBuffer[];
     try {
-      payload = serialize([href, exportName, encodeTransferables(args)]);
+      ({ bytes: payload, shared: sharedBuffers } = encodePayload([href, exportName, encodeTransferables(args)]));
     } catch (error) {
       return failedHandle<T>(id, this, new JobError('ERR_RT_JOB_PANICKED', id, `job ${id} (${exportName}): its arguments cannot be cloned: ${(error as Error).message}`, { cause: error }));
     }
     let slot: number;
     try {
-      slot = shared.arena.allocate(id, this.#self, target === 'any' ? -1 : target, payload);
+      slot = shared.arena.allocate(id, this.#self, target === 'any' ? -1 : target, payload, sharedBuffers.length > 0 ? FLAG_SHARED : 0);
     } catch {
       return failedHandle<T>(id, this, new JobError('ERR_RT_JOB_TOO_LARGE', id, `job ${id} (${exportName}): its arguments take ${payload.length} bytes, above the ${shared.arena.maxPayload}-byte limit (pass large data through a channel)`));
     }
@@ -139,6 +143,26 @@ export class JobsClientImpl implements JobsClient, JobHandleOwner {
     }
     this.#pending.set(id, { handle: handle as JobHandle<unknown>, slot, signal, onAbort });
     if (this.#self >= 0) shared.addWord(this.#self, W_SPAWNED, 1);
+    if (sharedBuffers.length > 0) {
+      const parked = this.#transport.stash(id, sharedBuffers);
+      if (parked !== undefined) {
+        // Queue it once the supervisor holds the buffers (an abort meanwhile cancels the slot).
+        parked.then(
+          () => this.#enqueue(slot, target),
+          (error: unknown) => {
+            if (shared.arena.cancel(slot, id) === 'cancelled') shared.arena.free(slot);
+            this.settle(id, false, new JobError('ERR_RT_JOB_PANICKED', id, `job ${id} (${exportName}): its shared memory could not be handed over: ${(error as Error).message}`, { cause: error }));
+          },
+        );
+        return handle;
+      }
+    }
+    this.#enqueue(slot, target);
+    return handle;
+  }
+
+  #enqueue(slot: number, target: JobTarget): void {
+    const shared = this.#shared;
     if (target !== 'any') {
       shared.inboxes[target]!.push(slot);
       shared.notifyWorker(target);
@@ -149,7 +173,6 @@ export class JobsClientImpl implements JobsClient, JobHandleOwner {
       shared.injector.push(slot);
       shared.notifyOne(-1);
     }
-    return handle;
   }
 
   abortJob(id: number, reason: unknown): void {

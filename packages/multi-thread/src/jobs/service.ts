@@ -55,8 +55,14 @@ export function createJobsService(config: MultiThreadConfig): SupervisorService 
     Atomics.notify(shared.workers, shared.wordIndex(i, W_WAKE));
   };
 
+  // SharedArrayBuffers that queued jobs refer to (see job-payload.ts), by job id.
+  const parked = new Map<number, SharedArrayBuffer[]>();
   const client = new JobsClientImpl(shared, -1, {
     abort: (runner, id) => host?.post(runner, JOBS_SERVICE, { t: 'abort', runner, id } satisfies JobAbortMessage),
+    stash: (id, buffers) => {
+      parked.set(id, buffers);
+      return undefined;
+    },
   });
 
   const route = (message: JobResultMessage): void => {
@@ -73,6 +79,7 @@ export function createJobsService(config: MultiThreadConfig): SupervisorService 
       const id = arena.field(slot, JOB_ID);
       const to = arena.field(slot, SPAWNER);
       arena.free(slot);
+      parked.delete(id);
       route({ t: 'result', id, to, worker: index, kind: 'crashed' });
     }
   };
@@ -87,6 +94,7 @@ export function createJobsService(config: MultiThreadConfig): SupervisorService 
       const to = arena.field(slot, SPAWNER);
       const cancelled = arena.cancel(slot, id) === 'cancelled';
       arena.free(slot);
+      parked.delete(id);
       if (cancelled) route({ t: 'result', id, to, worker: index, kind: 'crashed' });
     }
   };
@@ -105,10 +113,26 @@ export function createJobsService(config: MultiThreadConfig): SupervisorService 
       for (let i = 0; i < count; i++) ensureWaker(i);
     },
 
+    request(from: number, payload: unknown): unknown {
+      const message = payload as { t: 'stash'; id: number; shared: SharedArrayBuffer[] } | { t: 'shared'; id: number };
+      if (message.t === 'stash') {
+        parked.set(message.id, message.shared);
+        return true;
+      }
+      if (message.t === 'shared') {
+        const buffers = parked.get(message.id);
+        parked.delete(message.id);
+        if (buffers === undefined) throw new Error(`job ${message.id}: its shared memory is not at the supervisor (worker ${from} asked)`);
+        return buffers;
+      }
+      throw new TypeError(`rt.jobs: unknown request ${JSON.stringify((message as { t?: unknown }).t)}`);
+    },
+
     message(_from: number, payload: unknown): void {
-      const message = payload as JobResultMessage | JobAbortMessage;
+      const message = payload as JobResultMessage | JobAbortMessage | { t: 'drop'; id: number };
       if (message.t === 'result') route(message);
       else if (message.t === 'abort') host?.post(message.runner, JOBS_SERVICE, message);
+      else if (message.t === 'drop') parked.delete(message.id);
     },
 
     workerExited(index: number, crashed: boolean): void {
@@ -139,6 +163,7 @@ export function createJobsService(config: MultiThreadConfig): SupervisorService 
 
     shutdown(): void {
       shared.markShutdown();
+      parked.clear();
       client.close();
     },
   };

@@ -16,12 +16,12 @@
 // wakes us), and sleeps in epoll on its eventfd (registered with a mio-native Poll on the
 // worker's own libuv loop, unref'd: a parked worker does not keep the thread alive). Without
 // the addon it waits with Atomics.waitAsync on its WAKE word instead.
-import { deserialize } from 'node:v8';
 import { Handle, JoinError, currentTask, type JoinHandle } from '@rt/scheduler';
 import { Poll, Interest, Waker, sys, available as nativeAvailable } from '@rt/mio-native';
 import type { WorkerContext, WorkerService, WorkerServiceStarter } from '../internal/contract.js';
 import { encodeTransferables, decodeTransferables } from '../channels/transfer.js';
-import { JOB_ID, SPAWNER, CANCELLED, stateOf } from './job-arena.js';
+import { JOB_ID, SPAWNER, FLAGS, FLAG_SHARED, CANCELLED, stateOf } from './job-arena.js';
+import { decodePayload } from './job-payload.js';
 import { JobsClientImpl, errorToData, type JobResultMessage, type JobAbortMessage } from './jobs-client.js';
 import { JobsShared, W_ALIVE, W_EVENTFD, W_RUN, W_RUNNING, W_STEALS, W_STOLEN, W_WAKE, type JobsSharedBuffers } from './jobs-shared.js';
 import { JOBS_SERVICE } from './service-name.js';
@@ -78,6 +78,7 @@ class JobsWorker implements WorkerService {
         if (runner === this.#index) this.#abortLocal(id);
         else ctx.send(JOBS_SERVICE, { t: 'abort', runner, id } satisfies JobAbortMessage);
       },
+      stash: (id, shared) => ctx.call(JOBS_SERVICE, { t: 'stash', id, shared }),
     });
     (globalThis as Holder)[CLIENT] = this.#client;
     ctx.onMessage(JOBS_SERVICE, (payload) => {
@@ -170,7 +171,10 @@ class JobsWorker implements WorkerService {
         break;
       }
       // Not QUEUED: aborted while queued. Whoever dequeues a cancelled slot frees it.
-      if (stateOf(shared.arena.state(slot)) === CANCELLED) shared.arena.free(slot);
+      if (stateOf(shared.arena.state(slot)) === CANCELLED) {
+        if ((shared.arena.field(slot, FLAGS) & FLAG_SHARED) !== 0) this.#ctx.send(JOBS_SERVICE, { t: 'drop', id: shared.arena.field(slot, JOB_ID) });
+        shared.arena.free(slot);
+      }
     }
     this.#schedule();
   };
@@ -248,12 +252,13 @@ class JobsWorker implements WorkerService {
     const index = this.#index;
     const id = arena.field(slot, JOB_ID);
     const spawner = arena.field(slot, SPAWNER);
+    const hasShared = (arena.field(slot, FLAGS) & FLAG_SHARED) !== 0;
     const payload = arena.takePayload(slot);
     shared.addWord(index, W_RUN, 1);
     shared.addWord(index, W_RUNNING, 1);
     let task: JoinHandle<unknown>;
     try {
-      task = this.#runtime.spawn(() => this.#run(id, payload), { name: `job ${id}` });
+      task = this.#runtime.spawn(() => this.#run(id, payload, hasShared), { name: `job ${id}` });
     } catch (error) {
       this.#finish(slot, id, spawner, 'shutdown', errorToData(error));
       return;
@@ -268,8 +273,9 @@ class JobsWorker implements WorkerService {
     );
   }
 
-  async #run(id: number, payload: Buffer): Promise<unknown> {
-    const [href, exportName, encoded] = deserialize(payload) as [string, string, unknown];
+  async #run(id: number, payload: Buffer, hasShared: boolean): Promise<unknown> {
+    const shared = hasShared ? ((await this.#ctx.call(JOBS_SERVICE, { t: 'shared', id })) as SharedArrayBuffer[]) : [];
+    const [href, exportName, encoded] = decodePayload(payload, shared) as [string, string, unknown];
     const args = decodeTransferables(encoded) as unknown[];
     const module = await this.#import(href);
     const fn = module[exportName];
