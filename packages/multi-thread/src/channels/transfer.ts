@@ -57,7 +57,8 @@ const decoders = new Map<string, (descriptor: never) => unknown>([
 
 function isPlainObject(value: object): boolean {
   const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  // Object.prototype of this realm or of another one (a vm context's structured clone).
+  return proto === null || proto === Object.prototype || (typeof proto === 'object' && Object.getPrototypeOf(proto) === null && Object.prototype.toString.call(value) === '[object Object]');
 }
 
 /**

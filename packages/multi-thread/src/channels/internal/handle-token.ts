@@ -13,7 +13,7 @@ export function newClaim(): SharedArrayBuffer {
 
 /** Claims a descriptor's word or throws `Closed` if it was already used. */
 export function claim(buffer: unknown, what: string): void {
-  if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < 4) {
+  if (!isSharedArrayBuffer(buffer) || buffer.byteLength < 4) {
     throw new TypeError(`${what}: not a transfer descriptor (claim is ${String(buffer)})`);
   }
   if (Atomics.compareExchange(new Int32Array(buffer), 0, 1, 0) !== 1) {
@@ -23,11 +23,16 @@ export function claim(buffer: unknown, what: string): void {
 
 /** Checks a value is a SharedArrayBuffer (a descriptor's field). */
 export function sharedBuffer(value: unknown, what: string): SharedArrayBuffer {
-  if (!(value instanceof SharedArrayBuffer)) throw new TypeError(`${what} must be a SharedArrayBuffer, got ${String(value)}`);
+  if (!isSharedArrayBuffer(value)) throw new TypeError(`${what} must be a SharedArrayBuffer, got ${String(value)}`);
   return value;
 }
 
 /** A random 31-bit id for `sameChannel` across threads. */
 export function randomId(): number {
   return (Math.random() * 0x7fffffff) | 0;
+}
+
+/** A SharedArrayBuffer of any realm (a structured clone may come from another vm context). */
+export function isSharedArrayBuffer(value: unknown): value is SharedArrayBuffer {
+  return Object.prototype.toString.call(value) === '[object SharedArrayBuffer]';
 }
