@@ -35,7 +35,7 @@ import * as multiThread from '../packages/multi-thread/dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const self = fileURLToPath(import.meta.url);
-const SharedListener = multiThread.SharedListener ?? (await import('../packages/multi-thread/dist/listener/index.js')).SharedListener;
+const { SharedListener } = multiThread;
 
 // ------------------------------------------------------------------ the echo server (rt)
 

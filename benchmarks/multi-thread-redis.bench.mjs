@@ -38,7 +38,7 @@ import * as multiThread from '../packages/multi-thread/dist/index.js';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const self = fileURLToPath(import.meta.url);
-const SharedListener = multiThread.SharedListener ?? (await import('../packages/multi-thread/dist/listener/index.js')).SharedListener;
+const { SharedListener } = multiThread;
 
 // ------------------------------------------------------------------ the server (rt)
 
