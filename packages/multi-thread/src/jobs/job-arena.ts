@@ -30,6 +30,8 @@ export const JOB_ID = 6;
 /** Bit 0: the payload refers to SharedArrayBuffers parked at the supervisor. */
 export const FLAGS = 7;
 export const FLAG_SHARED = 1;
+/** Bit 1: the job was pushed onto a queue (a job allocated but not yet queued has it clear). */
+export const FLAG_QUEUED = 2;
 
 export const FREE = 0;
 export const QUEUED = 1;
@@ -191,6 +193,11 @@ export class JobArena {
   /** The STATE word of `slot` (snapshot). */
   state(slot: number): number {
     return Atomics.load(this.headers, STATE + slot * HEADER_WORDS);
+  }
+
+  /** Sets bits in a header field. */
+  setFlags(slot: number, bits: number): void {
+    Atomics.or(this.headers, FLAGS + slot * HEADER_WORDS, bits);
   }
 
   /** Reads a header field. */

@@ -6,7 +6,7 @@ import { encodeTransferables, decodeTransferables } from '../channels/transfer.j
 import { JobError } from './job-error.js';
 import { JobHandle, failedHandle, type JobHandleOwner } from './job-handle.js';
 import { encodePayload } from './job-payload.js';
-import { FLAG_SHARED } from './job-arena.js';
+import { FLAG_QUEUED, FLAG_SHARED } from './job-arena.js';
 import { W_SPAWNED, type JobsShared } from './jobs-shared.js';
 import type { JobsClient, JobTarget, SpawnOnOptions } from './types.js';
 
@@ -163,6 +163,7 @@ export class JobsClientImpl implements JobsClient, JobHandleOwner {
 
   #enqueue(slot: number, target: JobTarget): void {
     const shared = this.#shared;
+    shared.arena.setFlags(slot, FLAG_QUEUED);
     if (target !== 'any') {
       shared.inboxes[target]!.push(slot);
       shared.notifyWorker(target);

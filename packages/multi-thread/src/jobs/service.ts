@@ -3,9 +3,9 @@
 // workers, and reclaims what a crashed worker held.
 import { Waker, available as nativeAvailable } from '@rt/mio-native';
 import type { MultiThreadConfig, SupervisorHost, SupervisorService } from '../internal/contract.js';
-import { JOB_ID, RUNNING, SPAWNER, runnerOf, stateOf } from './job-arena.js';
+import { FLAGS, FLAG_QUEUED, JOB_ID, QUEUED, RUNNING, SPAWNER, runnerOf, stateOf } from './job-arena.js';
 import { JobsClientImpl, type JobAbortMessage, type JobResultMessage } from './jobs-client.js';
-import { JobsShared, W_ALIVE, W_EVENTFD, W_WAKE } from './jobs-shared.js';
+import { JobsShared, W_ALIVE, W_EVENTFD, W_RUNNING, W_WAKE } from './jobs-shared.js';
 import { JOBS_SERVICE } from './service-name.js';
 import type { JobsClient } from './types.js';
 
@@ -70,11 +70,23 @@ export function createJobsService(config: MultiThreadConfig): SupervisorService 
     else host?.post(message.to, JOBS_SERVICE, message);
   };
 
-  /** Jobs that were running on worker `index` fail; their slots are freed. */
-  const failRunningOn = (index: number): void => {
+  /**
+   * Jobs that were running on worker `index` fail; their slots are freed. So are the slots of
+   * jobs it had spawned but not queued yet (waiting for their shared memory to be parked):
+   * their handles died with it.
+   */
+  const reclaimFrom = (index: number): void => {
     const arena = shared.arena;
     for (let slot = 0; slot < arena.slots; slot++) {
       const word = arena.state(slot);
+      if (stateOf(word) === QUEUED && arena.field(slot, SPAWNER) === index && (arena.field(slot, FLAGS) & FLAG_QUEUED) === 0) {
+        const id = arena.field(slot, JOB_ID);
+        if (arena.cancel(slot, id) === 'cancelled') {
+          arena.free(slot);
+          parked.delete(id);
+        }
+        continue;
+      }
       if (stateOf(word) !== RUNNING || runnerOf(word) !== index) continue;
       const id = arena.field(slot, JOB_ID);
       const to = arena.field(slot, SPAWNER);
@@ -145,7 +157,8 @@ export function createJobsService(config: MultiThreadConfig): SupervisorService 
         shared.injector.pushBatch(left, left.length);
         shared.notifyOne(-1);
       }
-      if (crashed) failRunningOn(index);
+      if (crashed) reclaimFrom(index);
+      shared.setWord(index, W_RUNNING, 0);
       const replaced = crashed && config.onWorkerCrash === 'replace';
       if (!replaced) {
         failPinned(index);

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Builder } from '@rt/multi-thread';
+import { JobError } from '../src/jobs/index.js';
+
+// Node 20 has Atomics.waitAsync; the ES2023 lib does not declare it.
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { value: Promise<string> | string } }).waitAsync;
+
+// Workers run the built dist: `npx tsc -b packages/multi-thread` first.
+const work = pathToFileURL(path.join(__dirname, 'fixtures', 'jobs-work.mjs'));
+
+describe('spawnOn when a worker crashes', () => {
+  it('rejects the job it was running with an error naming the worker, and runs its queued jobs elsewhere', async () => {
+    const runtime = Builder.multiThread().workerThreads(2).onWorkerCrash('replace').name('jobs-crash').build();
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const error = (await runtime.spawnOn(0, work, 'crash').then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as JobError;
+      expect(error).toBeInstanceOf(JobError);
+      expect(error.code).toBe('ERR_RT_JOB_WORKER_CRASHED');
+      expect(error.isPanic()).toBe(true);
+      expect(error.worker).toBe(0);
+      expect(error.message).toMatch(/worker 0/);
+
+      const n = 32;
+      const counts = new SharedArrayBuffer(4 * (n + 1));
+      const words = new Int32Array(counts);
+      const crashed = runtime.spawnOn(0, work, 'fanOutThenCrash', [counts, n]);
+      await expect(crashed).rejects.toMatchObject({ code: 'ERR_RT_JOB_WORKER_CRASHED', worker: 0 });
+      for (let seen = Atomics.load(words, n); seen < n; seen = Atomics.load(words, n)) await waitAsync(words, n, seen, 1000).value;
+      expect([...words.subarray(0, n)].every((c) => c === 1)).toBe(true);
+      // The replacement serves jobs, pinned ones included.
+      expect(await runtime.spawnOn(0, work, 'whereAmI')).toBe(0);
+      expect(runtime.metrics()['jobSlotsInUse']).toBe(0);
+    } finally {
+      await runtime.shutdown({ timeout: 5000 });
+      stderr.mockRestore();
+    }
+  });
+
+  it('fails pending jobs when the crash shuts the runtime down', async () => {
+    const runtime = Builder.multiThread().workerThreads(2).onWorkerCrash('shutdown').name('jobs-crash-shutdown').build();
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const slow = runtime.spawnOn(1, work, 'spin', [200]);
+      const crashed = runtime.spawnOn(0, work, 'crash');
+      await expect(crashed).rejects.toBeInstanceOf(JobError);
+      const error = (await slow.then(
+        (value) => value,
+        (e: unknown) => e,
+      )) as JobError | number;
+      // Either it finished before the shutdown reached worker 1, or it was cut short.
+      if (typeof error !== 'number') expect(error).toBeInstanceOf(JobError);
+      expect(() => runtime.spawnOn('any', work, 'square', [1])).toThrow();
+    } finally {
+      await runtime.shutdown({ timeout: 5000 });
+      stderr.mockRestore();
+    }
+  });
+});
