@@ -2,7 +2,7 @@
 // packages/multi-thread` before these tests (turbo's test task builds first).
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Builder, MultiThreadRuntime, WorkerCrashed, currentWorker } from '@rt/multi-thread';
+import { Builder, MultiThreadRuntime, WorkerCrashed, currentWorker, mpsc } from '@rt/multi-thread';
 import type { MultiThreadBuilder } from '@rt/multi-thread';
 import { RuntimeShutdown } from '@rt/scheduler';
 import type { SupervisorHost, SupervisorService } from '../src/internal/contract.js';
@@ -13,6 +13,7 @@ const indexEntry = fixture('runtime-index.mjs');
 const crashEntry = fixture('runtime-crash.mjs');
 const inflightEntry = fixture('runtime-inflight.mjs');
 const serviceModule = fixture('runtime-service.mjs');
+const channelEntry = fixture('runtime-channel.mjs');
 
 const runtimes: MultiThreadRuntime[] = [];
 let reports: Error[] = [];
@@ -72,6 +73,29 @@ describe('MultiThreadRuntime', () => {
     expect(() => runtime.run(indexEntry, '')).toThrow(TypeError);
     expect(() => runtime.run(indexEntry, 'main', 'x' as never)).toThrow(TypeError);
     expect(() => runtime.run(indexEntry, 'main', [() => 1])).toThrow(/args\[0\]/);
+    expect(runtime.metrics().aliveWorkers).toBe(0);
+  });
+
+  it('gives each worker its own args when args is a function of the index, moving channel ends', async () => {
+    const runtime = track(builder().build());
+    const [tx, rx] = mpsc.channel<string>(4);
+    const seen: number[] = [];
+    const running = runtime.run(channelEntry, 'main', (index) => {
+      seen.push(index);
+      return [tx.clone(), `hello ${index}`];
+    });
+    tx.close();
+    expect(seen).toEqual([0, 1]);
+    const messages: string[] = [];
+    for await (const message of rx) messages.push(message);
+    expect(messages.sort()).toEqual(['hello 0 from worker 0', 'hello 1 from worker 1']);
+    await expect(running).resolves.toEqual([0, 1]);
+  });
+
+  it('checks args a function returns, before any thread starts', () => {
+    const runtime = track(builder().build());
+    expect(() => runtime.run(indexEntry, 'main', () => 'x' as never)).toThrow(/args\(0\) must be an array/);
+    expect(() => runtime.run(indexEntry, 'main', (index) => (index === 1 ? [new WeakMap()] : []))).toThrow(/could not be cloned|DataCloneError|WeakMap/);
     expect(runtime.metrics().aliveWorkers).toBe(0);
   });
 

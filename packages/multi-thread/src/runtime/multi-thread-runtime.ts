@@ -73,10 +73,13 @@ interface Slot {
   markExited: () => void;
 }
 
+type RunPost = RuntimePost & { op: 'run' };
+
 /** One `run()`. */
 interface Run {
   readonly id: number;
-  readonly post: RuntimePost & { op: 'run' };
+  /** The message for worker `index` (called again for a replacement). */
+  readonly post: (index: number) => RunPost;
   readonly results: unknown[];
   readonly done: boolean[];
   remaining: number;
@@ -90,6 +93,13 @@ interface PendingCall {
   readonly slot: Slot;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+}
+
+function checkArgs(args: unknown, what: string): void {
+  if (!Array.isArray(args)) throw new TypeError(`MultiThreadRuntime.run: ${what} must be an array, got ${describeValue(args)}`);
+  args.forEach((arg: unknown, i) => {
+    if (typeof arg === 'function') throw new TypeError(`MultiThreadRuntime.run: ${what}[${i}] is ${describeValue(arg)}; functions cannot cross threads`);
+  });
 }
 
 function entryUrl(entry: unknown): string {
@@ -175,50 +185,63 @@ export class MultiThreadRuntime {
    * once every worker's entry has returned.
    *
    * Each worker imports `entry` and calls `module[exportName]({ index, count, signal }, ...args)`
-   * (see {@link WorkerStart}); `args` are structured-cloned to every worker (channel ends of
-   * this package's channels inside them are transferred). Starts the workers if they are not
-   * running yet. One run at a time; the workers stay up after it settles.
+   * (see {@link WorkerStart}). `args` is an array structured-cloned to every worker, or a
+   * function `(index) => array` called on the main thread for each worker (and again for a
+   * replacement), to give each worker its own values — channel ends of this package inside
+   * args move to the worker, and an end can be rebuilt by one worker only, so hand each worker
+   * its own (`(index) => [tx.clone()]`). Starts the workers if they are not running yet. One
+   * run at a time; the workers stay up after it settles.
    *
    * A worker whose entry throws has crashed: with `onWorkerCrash('shutdown')` the runtime shuts
    * down and `run` rejects with a `WorkerCrashed` naming the worker, once every worker has
    * exited; with `'replace'` a fresh worker with the same index runs the entry again and its
-   * value counts. An entry that cannot be loaded (no such module or export) shuts the runtime
-   * down under either policy.
+   * value counts. An entry that cannot be loaded (no such module or export, args that cannot be
+   * rebuilt) shuts the runtime down under either policy.
    *
    * **Cancellation:** not cancellable itself; `shutdown()` ends it: the entries' `signal`
    * aborts, their tasks are aborted, and `run` rejects with `RuntimeShutdown` unless every
    * entry had returned a value (entries that return when their signal aborts make `run`
    * resolve).
    *
-   * **Errors:** TypeError at once for a bad `entry`, `exportName` or `args`, or when a run is
-   * already in progress; `WorkerCrashed`; `RuntimeShutdown` after shutdown; a DataCloneError
-   * for args that cannot be cloned.
+   * **Errors:** TypeError at once for a bad `entry`, `exportName` or `args` (or what an `args`
+   * function returned), or when a run is already in progress; `WorkerCrashed`;
+   * `RuntimeShutdown` after shutdown; a DataCloneError for args that cannot be cloned.
    *
    * **Example**
    * ```ts
    * // worker.js: export async function main({ index }, greeting) { return `${greeting} from ${index}`; }
    * const replies = await runtime.run(new URL('./worker.js', import.meta.url), 'main', ['hello']);
+   * const perWorker = await runtime.run(url, 'main', (index) => [`hello ${index}`]);
    * ```
    */
-  run<T = unknown>(entry: URL | string, exportName = 'main', args: readonly unknown[] = []): Promise<T[]> {
+  run<T = unknown>(entry: URL | string, exportName = 'main', args: readonly unknown[] | ((index: number) => readonly unknown[]) = []): Promise<T[]> {
     const url = entryUrl(entry);
     if (typeof exportName !== 'string' || exportName === '') {
       throw new TypeError(`MultiThreadRuntime.run: exportName must be a non-empty string, got ${describeValue(exportName)}`);
     }
-    if (!Array.isArray(args)) throw new TypeError(`MultiThreadRuntime.run: args must be an array, got ${describeValue(args)}`);
-    args.forEach((arg, i) => {
-      if (typeof arg === 'function') throw new TypeError(`MultiThreadRuntime.run: args[${i}] is ${describeValue(arg)}; functions cannot cross threads`);
-    });
+    if (typeof args !== 'function') checkArgs(args, 'args');
     if (this.#state === 'stopping' || this.#state === 'stopped') return Promise.reject(this.#shutdownError());
     if (this.#run !== undefined && !this.#run.settled) {
       throw new TypeError(`MultiThreadRuntime.run: a run is already in progress on runtime ${JSON.stringify(this.config.name)}`);
     }
+    const id = this.#runs + 1;
+    const shared = typeof args === 'function' ? undefined : encodeTransferables(args);
+    const post = (index: number): RunPost => {
+      if (shared !== undefined || typeof args !== 'function') return { op: 'run', run: id, entry: url, exportName, args: shared };
+      const own = args(index);
+      checkArgs(own, `args(${index})`);
+      return { op: 'run', run: id, entry: url, exportName, args: encodeTransferables(own) };
+    };
+    // Every worker's message is made (and cloned) before the first thread starts, so bad
+    // args fail here, with nothing started.
+    const posts = Array.from({ length: this.config.workerThreads }, (_, index) => post(index));
+    for (const message of shared === undefined ? posts : posts.slice(0, 1)) structuredClone(message.args);
+    this.#runs = id;
     this.#start();
-    const post = { op: 'run', run: ++this.#runs, entry: url, exportName, args: encodeTransferables(args) } as const;
     return new Promise<T[]>((resolve, reject) => {
       const count = this.config.workerThreads;
       const run: Run = {
-        id: post.run,
+        id,
         post,
         results: new Array<unknown>(count).fill(undefined),
         done: new Array<boolean>(count).fill(false),
@@ -228,11 +251,10 @@ export class MultiThreadRuntime {
         resolve: resolve as (results: unknown[]) => void,
         reject,
       };
-      // The first post throws a DataCloneError before anything reached any worker.
-      for (const slot of this.#slots) {
-        if (slot !== undefined && !slot.stopRequested && !slot.exited) this.#postRuntime(slot, post);
-      }
       this.#run = run;
+      for (const slot of this.#slots) {
+        if (slot !== undefined && !slot.stopRequested && !slot.exited) this.#postRuntime(slot, posts[slot.index] ?? post(slot.index));
+      }
     });
   }
 
@@ -559,7 +581,7 @@ export class MultiThreadRuntime {
     const run = this.#run;
     if (run === undefined) return;
     try {
-      this.#postRuntime(slot, run.post);
+      this.#postRuntime(slot, run.post(index));
     } catch (error) {
       slot.crash = isError(error) ? error : reviveError(serializeError(error));
       slot.fatal = true;
