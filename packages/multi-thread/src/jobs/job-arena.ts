@@ -239,15 +239,24 @@ export class JobArena {
 
   /** Copies the payload of a claimed slot out and frees its blocks. */
   takePayload(slot: number): Buffer {
+    return this.readPayload(slot, (view) => Buffer.from(view));
+  }
+
+  /**
+   * Calls `read` with a view of the payload of a claimed slot (valid during the call only),
+   * then frees its blocks; returns what `read` returned. Saves the copy of `takePayload`.
+   */
+  readPayload<T>(slot: number, read: (view: Uint8Array) => T): T {
     const h = slot * HEADER_WORDS;
     const block = Atomics.load(this.headers, BLOCK + h);
-    if (block < 0) return Buffer.alloc(0);
+    if (block < 0) return read(new Uint8Array(0));
     const length = Atomics.load(this.headers, LENGTH + h);
-    const copy = Buffer.allocUnsafe(length);
-    copy.set(this.#payload.subarray(block * BLOCK_SIZE, block * BLOCK_SIZE + length));
-    freeBits(this.#blockBitmap, block, Atomics.load(this.headers, BLOCKS + h));
-    Atomics.store(this.headers, BLOCK + h, -1);
-    return copy;
+    try {
+      return read(this.#payload.subarray(block * BLOCK_SIZE, block * BLOCK_SIZE + length));
+    } finally {
+      freeBits(this.#blockBitmap, block, Atomics.load(this.headers, BLOCKS + h));
+      Atomics.store(this.headers, BLOCK + h, -1);
+    }
   }
 
   /** Frees `slot` (and its blocks if not taken yet); bumps its generation. */

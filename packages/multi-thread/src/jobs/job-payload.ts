@@ -93,8 +93,12 @@ export function encodePayload(value: unknown): { bytes: Buffer; shared: SharedAr
   }
 }
 
-/** Reads a payload back, given the SharedArrayBuffers `encodePayload` listed. */
-export function decodePayload(bytes: Buffer, shared: readonly SharedArrayBuffer[]): unknown {
-  const value = deserialize(bytes);
+/** Reads a payload back (`bytes` may be a view of shared memory: nothing refers to it after). */
+export function decodePayload(bytes: Uint8Array): unknown {
+  return deserialize(bytes);
+}
+
+/** Puts back the SharedArrayBuffers `encodePayload` listed into a decoded payload. */
+export function restoreShared(value: unknown, shared: readonly SharedArrayBuffer[]): unknown {
   return shared.length === 0 ? value : restore(value, shared, new Set());
 }

@@ -21,7 +21,7 @@ import { Poll, Interest, Waker, sys, available as nativeAvailable } from '@rt/mi
 import type { WorkerContext, WorkerService, WorkerServiceStarter } from '../internal/contract.js';
 import { encodeTransferables, decodeTransferables } from '../channels/transfer.js';
 import { JOB_ID, SPAWNER, FLAGS, FLAG_SHARED, CANCELLED, stateOf } from './job-arena.js';
-import { decodePayload } from './job-payload.js';
+import { decodePayload, restoreShared } from './job-payload.js';
 import { JobsClientImpl, errorToData, type JobResultMessage, type JobAbortMessage } from './jobs-client.js';
 import { JobsShared, W_ALIVE, W_EVENTFD, W_RUN, W_RUNNING, W_STEALS, W_STOLEN, W_WAKE, type JobsSharedBuffers } from './jobs-shared.js';
 import { JOBS_SERVICE } from './service-name.js';
@@ -54,6 +54,7 @@ class JobsWorker implements WorkerService {
   readonly #runtime: Handle;
   readonly #running = new Map<number, JoinHandle<unknown>>();
   readonly #modules = new Map<string, Promise<Record<string, unknown>>>();
+  readonly #loaded = new Map<string, Record<string, unknown>>();
   readonly #batch: number[] = [];
   readonly #stolen = { count: 0 };
   readonly #maxRunning: number;
@@ -253,9 +254,15 @@ class JobsWorker implements WorkerService {
     const id = arena.field(slot, JOB_ID);
     const spawner = arena.field(slot, SPAWNER);
     const hasShared = (arena.field(slot, FLAGS) & FLAG_SHARED) !== 0;
-    const payload = arena.takePayload(slot);
     shared.addWord(index, W_RUN, 1);
     shared.addWord(index, W_RUNNING, 1);
+    let payload: unknown;
+    try {
+      payload = arena.readPayload(slot, decodePayload);
+    } catch (error) {
+      this.#finish(slot, id, spawner, 'panic', errorToData(error));
+      return;
+    }
     let task: JoinHandle<unknown>;
     try {
       task = this.#runtime.spawn(() => this.#run(id, payload, hasShared), { name: `job ${id}` });
@@ -273,14 +280,23 @@ class JobsWorker implements WorkerService {
     );
   }
 
-  async #run(id: number, payload: Buffer, hasShared: boolean): Promise<unknown> {
-    const shared = hasShared ? ((await this.#ctx.call(JOBS_SERVICE, { t: 'shared', id })) as SharedArrayBuffer[]) : [];
-    const [href, exportName, encoded] = decodePayload(payload, shared) as [string, string, unknown];
+  async #run(id: number, payload: unknown, hasShared: boolean): Promise<unknown> {
+    if (hasShared) payload = restoreShared(payload, (await this.#ctx.call(JOBS_SERVICE, { t: 'shared', id })) as SharedArrayBuffer[]);
+    const [href, exportName, encoded] = payload as [string, string, unknown];
     const args = decodeTransferables(encoded) as unknown[];
-    const module = await this.#import(href);
+    const module = this.#loaded.get(href) ?? (await this.#import(href));
     const fn = module[exportName];
     if (typeof fn !== 'function') throw new TypeError(`job ${id}: ${href} has no function export ${JSON.stringify(exportName)}`);
-    const context = { signal: currentTask().signal, id, worker: this.#index };
+    const task = currentTask();
+    const worker = this.#index;
+    // The signal is made on first use: most jobs never look at it.
+    const context = {
+      get signal(): AbortSignal {
+        return task.signal;
+      },
+      id,
+      worker,
+    };
     return await (fn as (...a: unknown[]) => unknown)(context, ...args);
   }
 
@@ -289,8 +305,11 @@ class JobsWorker implements WorkerService {
     if (module === undefined) {
       module = import(href) as Promise<Record<string, unknown>>;
       this.#modules.set(href, module);
-      // A failed import is retried by the next job naming it.
-      module.catch(() => this.#modules.delete(href));
+      module.then(
+        (loaded) => this.#loaded.set(href, loaded),
+        // A failed import is retried by the next job naming it.
+        () => this.#modules.delete(href),
+      );
     }
     return module;
   }

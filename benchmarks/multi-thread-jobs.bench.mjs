@@ -1,0 +1,102 @@
+// Job throughput on the multi-thread runtime under SKEWED load: work stealing vs a fixed
+// round-robin assignment, and vs no redistribution at all, in one run, with ratios.
+//
+// The load: N jobs of uneven cost (seeded random: 1..20 units of arithmetic, a few 60-unit
+// ones) where worker 0 spawns 90 % of them and worker 1 spawns 10 % (each worker runs a
+// `producer` job that spawns its share from inside the worker and awaits them all).
+// - stealing     : producers spawn with target 'any' → their own local queue; an idle worker
+//                  steals half of a busy worker's queue (the runtime's default).
+// - round-robin  : producers pin job k to worker k % 2 (fixed assignment: even counts, no
+//                  stealing; uneven costs are not balanced).
+// - local only   : producers pin every job to themselves (no redistribution at all).
+// Throughput = N / wall time from the first spawn to the last result. Best of REPS.
+//
+//   node benchmarks/multi-thread-jobs.bench.mjs           (~30 s)
+//   node benchmarks/multi-thread-jobs.bench.mjs --quick   (~8 s; or RT_BENCH_QUICK=1)
+//
+// Needs the built packages (`npx tsc -b packages/multi-thread`). This file is also the job
+// module the workers import (its main part runs on the main thread only).
+import { isMainThread } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import * as multiThread from '../packages/multi-thread/dist/index.js';
+
+const spawnOn = multiThread.spawnOn ?? (await import('../packages/multi-thread/dist/jobs/index.js')).spawnOn;
+const self = new URL(import.meta.url);
+
+/** One job: `units` × ~5 µs of arithmetic. Returns a checksum so the work is not optimised out. */
+export function work(_job, units) {
+  let x = 0;
+  for (let i = 0; i < units * 2_000; i++) x = (x * 31 + i) | 0;
+  return x & 1;
+}
+
+/** Runs inside a worker: spawns its share of jobs (`costs`) with the given placement, awaits them. */
+export async function producer(job, costs, placement, workers) {
+  const handles = new Array(costs.length);
+  for (let k = 0; k < costs.length; k++) {
+    const target = placement === 'any' ? 'any' : placement === 'self' ? job.worker : k % workers;
+    handles[k] = spawnOn(target, self, 'work', [costs[k]]);
+  }
+  let sum = 0;
+  for (const h of handles) sum += await h;
+  return sum;
+}
+
+function costs(n, seed) {
+  const out = new Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    out[i] = s % 50 === 0 ? 60 : 1 + (s % 20);
+  }
+  return out;
+}
+
+async function runMode(runtime, placement, n, workers) {
+  const heavy = Math.round(n * 0.9);
+  const shares = [costs(heavy, 1), costs(n - heavy, 2)];
+  const before = runtime.metrics();
+  const start = performance.now();
+  await Promise.all(shares.map((share, w) => runtime.spawnOn(w, self, 'producer', [share, placement, workers])));
+  const ms = performance.now() - start;
+  const after = runtime.metrics();
+  const ran = after.workers.map((w, i) => w.jobsRun - before.workers[i].jobsRun - 1);
+  const steals = after.workers.reduce((s, w, i) => s + w.steals - before.workers[i].steals, 0);
+  return { ms, perSecond: (n / ms) * 1000, ran, steals };
+}
+
+if (isMainThread) {
+  const quick = process.env.RT_BENCH_QUICK === '1' || process.argv.includes('--quick');
+  const N = quick ? 4_000 : 12_000;
+  const REPS = quick ? 2 : 3;
+  const WORKERS = 2;
+  const modes = [
+    ['stealing', 'any'],
+    ['round-robin', 'round-robin'],
+    ['local only', 'self'],
+  ];
+  const runtime = multiThread.Builder.multiThread().workerThreads(WORKERS).name('jobs-bench').build();
+  try {
+    // Warm-up: load the module in both workers, JIT the job.
+    await runMode(runtime, 'any', 1_000, WORKERS);
+    const best = new Map();
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const [name, placement] of modes) {
+        const result = await runMode(runtime, placement, N, WORKERS);
+        const prev = best.get(name);
+        if (prev === undefined || result.perSecond > prev.perSecond) best.set(name, result);
+      }
+    }
+    const base = best.get('stealing').perSecond;
+    console.log(`multi-thread jobs, skewed load${quick ? ' (quick)' : ''}: ${N} jobs of uneven cost (avg ~${(costs(N, 1).reduce((a, b) => a + b, 0) / N * 5).toFixed(0)} µs), 90 % spawned on worker 0, ${WORKERS} workers, best of ${REPS}`);
+    console.log('mode          jobs/s     wall ms   run on w0/w1      steals   stealing ÷ mode');
+    for (const [name] of modes) {
+      const r = best.get(name);
+      console.log(
+        `${name.padEnd(13)} ${r.perSecond.toFixed(0).padStart(7)}  ${r.ms.toFixed(0).padStart(8)}   ${r.ran.join('/').padEnd(15)}  ${String(r.steals).padStart(6)}   ${(base / r.perSecond).toFixed(2)}×`,
+      );
+    }
+  } finally {
+    await runtime.shutdown({ timeout: 5000 });
+  }
+}
