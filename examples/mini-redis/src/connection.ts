@@ -1,8 +1,10 @@
 // One client connection: read into the parser, execute every complete command in the
-// buffer (pipelining), write all their replies with one `writeAll`, repeat. A subscribed
-// connection also waits for pub/sub messages: it `select`s between its socket and its
-// message queue's notification (`readable()` and `Notify.notified()` consume nothing, so
-// the branch that loses the race loses nothing), then takes what is there without waiting.
+// buffer (pipelining), write all their replies at once (one `tryWrite`, which the socket
+// nearly always takes whole, so a request costs no promise on the way out; `writeAll` for
+// what it does not take), repeat. A subscribed connection also waits for pub/sub messages:
+// it `select`s between its socket and its message queue's notification (`readable()` and
+// `Notify.notified()` consume nothing, so the branch that loses the race loses nothing),
+// then takes what is there without waiting.
 //
 // Graceful shutdown: the server aborts a connection's task only while it waits for input
 // (`state.idle`); a connection busy executing or writing sees the shutdown when it comes
@@ -65,11 +67,17 @@ export async function serveConnection(stream: TcpStream, shared: Shared, state: 
           await flush(stream, out);
           return;
         }
-        if (out.length >= FLUSH_THRESHOLD) await flush(stream, out);
+        if (out.length >= FLUSH_THRESHOLD) {
+          const waiting = flushNow(stream, out);
+          if (waiting !== undefined) await waiting;
+        }
       }
       for (const message of pending) encodeMessage(out, message);
       pending.length = 0;
-      if (out.length > 0) await flush(stream, out);
+      if (out.length > 0) {
+        const waiting = flushNow(stream, out);
+        if (waiting !== undefined) await waiting;
+      }
       if (shared.shutdown.aborted) return;
 
       const subscriptions = context.subscriptions;
@@ -117,6 +125,32 @@ export async function serveConnection(stream: TcpStream, shared: Shared, state: 
 
 async function flush(stream: TcpStream, out: ReplyWriter): Promise<void> {
   await stream.writeAll(out.view());
+  out.clear();
+}
+
+/**
+ * Writes the batch of replies; returns undefined when the socket took all of it at once (the
+ * usual case: no promise, no await), else a promise of the rest being written. `tryWrite`
+ * never waits, so this adds no await point; the read that follows is the cancellation point.
+ */
+function flushNow(stream: TcpStream, out: ReplyWriter): Promise<void> | undefined {
+  const view = out.view();
+  let n: number;
+  try {
+    n = stream.tryWrite(view);
+  } catch (error) {
+    if (!(error instanceof WouldBlock)) throw error;
+    n = 0;
+  }
+  if (n === view.length) {
+    out.clear();
+    return undefined;
+  }
+  return flushRest(stream, out, n);
+}
+
+async function flushRest(stream: TcpStream, out: ReplyWriter, written: number): Promise<void> {
+  await stream.writeAll(out.view().subarray(written));
   out.clear();
 }
 
