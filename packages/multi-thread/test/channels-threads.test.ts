@@ -179,6 +179,8 @@ describe('Semaphore across threads', () => {
         const permit = await acquiring;
         acquired++;
         permit.release();
+        // Let the other thread in (a loop of ready acquires never leaves the microtask queue).
+        await new Promise((resolve) => setImmediate(resolve));
       } catch (error) {
         expect(error).toBeInstanceOf(Cancelled);
         aborted++;
