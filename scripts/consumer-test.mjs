@@ -23,8 +23,9 @@ let passed = 0;
 let failed = 0;
 
 function run(cmd, args, cwd) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
-  return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 300_000, killSignal: 'SIGKILL', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+  const killed = r.signal ? `\n(killed by ${r.signal}: over 300 s)` : '';
+  return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${killed}` };
 }
 function check(name, fn) {
   let result;
@@ -92,6 +93,7 @@ if (packedAll) {
       return { ok: built, output: `no .node file in ${release}` };
     });
     check('@rt/full namespaces and feature subpaths work', () => run(process.execPath, ['full.mjs'], full));
+    check('the multi-thread runtime serves on two worker threads and exits cleanly', () => run(process.execPath, ['multi-thread.mjs'], full));
     check('type declarations compile under tsc --noEmit', () => {
       writeFileSync(join(full, 'tsconfig.json'), JSON.stringify({
         compilerOptions: {

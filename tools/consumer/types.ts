@@ -17,6 +17,8 @@ export async function usesTypes(): Promise<number> {
   const semaphore = new Semaphore(2);
   const rtBuilder: runtime.Builder = runtime.Builder.currentThread();
   void rtBuilder;
+  const multi: runtime.MultiThreadRuntime = runtime.Builder.multiThread().workerThreads(2).onWorkerCrash('replace').build();
+  await multi.shutdown();
   void done;
   return (value ?? 0) + semaphore.availablePermits;
 }

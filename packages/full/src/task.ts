@@ -14,3 +14,6 @@ export {
   yieldNow,
 } from '@rt/scheduler';
 export type { CurrentTask, SpawnBlockingOptions, SpawnOptions } from '@rt/scheduler';
+// Jobs described as data, run on a worker of the multi-thread runtime (@rt/multi-thread).
+export { JobError, JobHandle, spawnOn } from '@rt/multi-thread';
+export type { JobTarget, SpawnOnOptions } from '@rt/multi-thread';

@@ -15,14 +15,22 @@ import * as fsFeature from '@rt/full/fs';
 import * as signal from '@rt/signal';
 import * as rtProcess from '@rt/process';
 import * as fs from '@rt/fs';
+import * as multiThreadFeature from '@rt/full/rt-multi-thread';
+import * as multiThread from '@rt/multi-thread';
 
 describe('@rt/full', () => {
-  it('re-exports each package as a namespace named after Tokio\'s module', () => {
+  it('re-exports each package as a namespace named after Tokio\'s module', async () => {
     expect(full.time.sleep).toBe(time.sleep);
     expect(full.sync.Mutex).toBe(sync.Mutex);
     expect(full.sync.mpsc.channel).toBe(sync.mpsc.channel);
     expect(full.io.duplex).toBe(io.duplex);
-    expect(full.runtime.Builder).toBe(scheduler.Builder);
+    expect(full.runtime.Builder).toBe(multiThread.Builder);
+    const current = full.runtime.Builder.currentThread().build();
+    expect(current).toBeInstanceOf(scheduler.Runtime);
+    await current.shutdown();
+    expect(full.runtime.Builder.multiThread()).toBeInstanceOf(multiThread.MultiThreadBuilder);
+    expect(full.runtime.MultiThreadRuntime).toBe(multiThread.MultiThreadRuntime);
+    expect(full.task.spawnOn).toBe(multiThread.spawnOn);
     expect(full.runtime.Handle).toBe(scheduler.Handle);
     expect(full.task.JoinSet).toBe(scheduler.JoinSet);
     expect(full.task.spawnBlocking).toBe(scheduler.spawnBlocking);
@@ -46,12 +54,14 @@ describe('@rt/full', () => {
     expect(signalFeature.signal).toBe(signal.signal);
     expect(processFeature.Command).toBe(rtProcess.Command);
     expect(fsFeature.File).toBe(fs.File);
+    expect(multiThreadFeature.SharedListener).toBe(multiThread.SharedListener);
   });
 
-  it('has the signal, process and fs namespaces', () => {
+  it('has the signal, process, fs and multiThread namespaces', () => {
     expect(full.signal.ctrlC).toBe(signal.ctrlC);
     expect(full.process.Command).toBe(rtProcess.Command);
     expect(full.fs.readFile).toBe(fs.readFile);
+    expect(full.multiThread.mpsc.channel).toBe(multiThread.mpsc.channel);
   });
 
   it('runs a task that uses a channel and the clock through the namespaces', async () => {
