@@ -13,6 +13,8 @@
 //
 //   node benchmarks/multi-thread-jobs.bench.mjs           (~30 s)
 //   node benchmarks/multi-thread-jobs.bench.mjs --quick   (~8 s; or RT_BENCH_QUICK=1)
+//   node benchmarks/multi-thread-jobs.bench.mjs --tune    stealing only, for several local
+//                                                          queue capacities and injector intervals
 //
 // Needs the built packages (`npx tsc -b packages/multi-thread`). This file is also the job
 // module the workers import (its main part runs on the main thread only).
@@ -20,7 +22,7 @@ import { isMainThread } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import * as multiThread from '../packages/multi-thread/dist/index.js';
 
-const spawnOn = multiThread.spawnOn ?? (await import('../packages/multi-thread/dist/jobs/index.js')).spawnOn;
+const { spawnOn } = multiThread;
 const self = new URL(import.meta.url);
 
 /** One job: `units` × ~5 µs of arithmetic. Returns a checksum so the work is not optimised out. */
@@ -65,7 +67,37 @@ async function runMode(runtime, placement, n, workers) {
   return { ms, perSecond: (n / ms) * 1000, ran, steals };
 }
 
-if (isMainThread) {
+async function tune(quick) {
+  const N = quick ? 4_000 : 12_000;
+  const REPS = quick ? 2 : 3;
+  const settings = [
+    [64, 61],
+    [256, 61],
+    [1024, 61],
+    [256, 31],
+    [256, 127],
+  ];
+  console.log(`stealing under skewed load, ${N} jobs, best of ${REPS}`);
+  console.log('localQueueCapacity  globalQueueInterval   jobs/s   steals');
+  for (const [capacity, interval] of settings) {
+    const runtime = multiThread.Builder.multiThread().workerThreads(2).localQueueCapacity(capacity).globalQueueInterval(interval).name('jobs-tune').build();
+    try {
+      await runMode(runtime, 'any', 1_000, 2);
+      let best;
+      for (let rep = 0; rep < REPS; rep++) {
+        const r = await runMode(runtime, 'any', N, 2);
+        if (best === undefined || r.perSecond > best.perSecond) best = r;
+      }
+      console.log(`${String(capacity).padStart(18)}  ${String(interval).padStart(19)}  ${best.perSecond.toFixed(0).padStart(7)}  ${String(best.steals).padStart(7)}`);
+    } finally {
+      await runtime.shutdown({ timeout: 5000 });
+    }
+  }
+}
+
+if (isMainThread && process.argv.includes('--tune')) {
+  await tune(process.env.RT_BENCH_QUICK === '1' || process.argv.includes('--quick'));
+} else if (isMainThread) {
   const quick = process.env.RT_BENCH_QUICK === '1' || process.argv.includes('--quick');
   const N = quick ? 4_000 : 12_000;
   const REPS = quick ? 2 : 3;

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Builder } from '@rt/multi-thread';
-import { JobError } from '../src/jobs/index.js';
+import { Builder, JobError } from '@rt/multi-thread';
 
 // Node 20 has Atomics.waitAsync; the ES2023 lib does not declare it.
 const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { value: Promise<string> | string } }).waitAsync;

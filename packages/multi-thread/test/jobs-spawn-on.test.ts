@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Builder, type MultiThreadRuntime } from '@rt/multi-thread';
-import { JobError } from '../src/jobs/index.js';
+import { Builder, JobError, type MultiThreadRuntime } from '@rt/multi-thread';
 
 // Workers run the built dist: `npx tsc -b packages/multi-thread` first.
 // Node 20 has Atomics.waitAsync; the ES2023 lib does not declare it.
@@ -112,14 +111,25 @@ describe('spawnOn', () => {
     expect(runtime.metrics()['jobSlotsInUse']).toBe(0);
   });
 
+  it('aborts a job that waits for a free slot', async () => {
+    const counts = new SharedArrayBuffer(4 * 5000);
+    const handles = Array.from({ length: 5000 }, (_, i) => runtime.spawnOn('any', work, 'count', [counts, i]));
+    const last = handles[4999]!;
+    last.abort();
+    await expect(last).rejects.toMatchObject({ code: 'ERR_RT_JOB_CANCELLED' });
+    await Promise.all(handles.slice(0, 4999));
+    expect(new Int32Array(counts)[4999]).toBe(0);
+    expect(runtime.metrics()['jobSlotsInUse']).toBe(0);
+  });
+
   it('honours an aborted signal', async () => {
     const controller = new AbortController();
     controller.abort('early');
     await expect(runtime.spawnOn('any', work, 'square', [2], { signal: controller.signal })).rejects.toMatchObject({ code: 'ERR_RT_JOB_CANCELLED' });
   });
 
-  it('runs every job exactly once when many are spawned at once', async () => {
-    const n = 500;
+  it('runs every job exactly once when more are spawned at once than the arena holds (back-pressure)', async () => {
+    const n = 5000;
     const counts = new SharedArrayBuffer(4 * n);
     const handles = Array.from({ length: n }, (_, i) => runtime.spawnOn<number>('any', work, 'count', [counts, i]));
     const workers = await Promise.all(handles);
@@ -142,5 +152,25 @@ describe('spawnOn', () => {
   it('spawns a pinned job from one worker onto another', async () => {
     expect(await runtime.spawnOn(0, work, 'pinnedFrom', [1])).toBe(1);
     expect(await runtime.spawnOn(1, work, 'pinnedFrom', [0])).toBe(0);
+  });
+});
+
+describe('spawnOn at shutdown', () => {
+  it('fails queued and running jobs and refuses new ones, leaving nothing behind', async () => {
+    const runtime = Builder.multiThread().workerThreads(2).name('jobs-shutdown').build();
+    const flag = new SharedArrayBuffer(8);
+    const words = new Int32Array(flag);
+    const running = runtime.spawnOn('any', work, 'waitForAbort', [flag]);
+    while (Atomics.load(words, 0) === 0) await waitAsync(words, 0, 0, 50).value;
+    const queued = Array.from({ length: 20 }, () => runtime.spawnOn('any', work, 'spin', [5]));
+    await runtime.shutdown({ timeout: 5000 });
+    const outcomes = await Promise.allSettled([running, ...queued]);
+    // Some quick jobs may have finished before the shutdown; every other one failed with a JobError.
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(JobError);
+    }
+    expect(outcomes[0]!.status).toBe('rejected');
+    expect(((outcomes[0] as PromiseRejectedResult).reason as JobError).isCancelled()).toBe(true);
+    expect(() => runtime.spawnOn('any', work, 'square', [1])).toThrow();
   });
 });

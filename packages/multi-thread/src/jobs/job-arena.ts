@@ -10,8 +10,9 @@
 //   serialized module/export/args take 1..32 contiguous blocks inside one bitmap word, so
 //   one CAS allocates them (max 32 KiB of arguments per job). Blocks are freed as soon as
 //   the runner has read them.
-// Full pools fail the spawn with JobError ERR_RT_JOB_CAPACITY; larger arguments with
-// ERR_RT_JOB_TOO_LARGE (send big data through a channel or a SharedArrayBuffer).
+// `allocate` reports full pools (the spawner then holds the job back until a slot frees up:
+// back-pressure); arguments above 32 KiB fail with ERR_RT_JOB_TOO_LARGE (send big data
+// through a channel or a SharedArrayBuffer).
 //
 // Exactly once: a slot's STATE word packs (generation << 12 | (runner + 1) << 3 | state).
 // A worker runs a job only after its CAS QUEUED → RUNNING succeeded; an abort of a queued

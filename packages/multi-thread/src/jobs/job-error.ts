@@ -7,15 +7,14 @@ import { RtError } from '@rt/scheduler';
  * shut down) before it returned. `isPanic()`: the export threw (the thrown value, re-created
  * from its name, message, stack and code, is `cause`), the export was missing or not a
  * function, an argument or the result could not be cloned, or the worker running it crashed
- * (`code` `ERR_RT_JOB_WORKER_CRASHED`, `worker` names it). Other codes: `ERR_RT_JOB_CAPACITY`
- * (the shared job arena is full: back off and retry), `ERR_RT_JOB_TOO_LARGE` (serialized
- * arguments above the per-job limit: pass a channel instead), `ERR_RT_JOB_SHUTDOWN` (the
- * runtime is shutting down).
+ * (`code` `ERR_RT_JOB_WORKER_CRASHED`, `worker` names it). Other codes: `ERR_RT_JOB_TOO_LARGE` (serialized arguments
+ * above the per-job limit: pass a channel instead), `ERR_RT_JOB_SHUTDOWN` (the runtime is
+ * shutting down), `ERR_RT_JOB_NO_WORKER` (`spawnOn` outside a worker).
  *
  * **Cancellation:** not applicable (a value).
  *
  * **Errors:** none. Codes: `ERR_RT_JOB_CANCELLED`, `ERR_RT_JOB_PANICKED`,
- * `ERR_RT_JOB_WORKER_CRASHED`, `ERR_RT_JOB_CAPACITY`, `ERR_RT_JOB_TOO_LARGE`,
+ * `ERR_RT_JOB_WORKER_CRASHED`, `ERR_RT_JOB_TOO_LARGE`,
  * `ERR_RT_JOB_SHUTDOWN`, `ERR_RT_JOB_NO_WORKER`.
  *
  * **Example**
@@ -54,7 +53,6 @@ export type JobErrorCode =
   | 'ERR_RT_JOB_CANCELLED'
   | 'ERR_RT_JOB_PANICKED'
   | 'ERR_RT_JOB_WORKER_CRASHED'
-  | 'ERR_RT_JOB_CAPACITY'
   | 'ERR_RT_JOB_TOO_LARGE'
   | 'ERR_RT_JOB_SHUTDOWN'
   | 'ERR_RT_JOB_NO_WORKER';

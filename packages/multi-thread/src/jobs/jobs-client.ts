@@ -79,9 +79,15 @@ function describe(value: unknown): string {
 
 interface Pending {
   readonly handle: JobHandle<unknown>;
-  readonly slot: number;
+  /** -1 while waiting for a slot. */
+  slot: number;
   readonly signal: AbortSignal | undefined;
   readonly onAbort: (() => void) | undefined;
+  readonly target: JobTarget;
+  readonly exportName: string;
+  /** Until placed. */
+  payload: Buffer | undefined;
+  sharedBuffers: SharedArrayBuffer[] | undefined;
 }
 
 /** @internal spawnOn and the pending handles of one thread. */
@@ -90,6 +96,8 @@ export class JobsClientImpl implements JobsClient, JobHandleOwner {
   readonly #self: number;
   readonly #transport: JobsTransport;
   readonly #pending = new Map<number, Pending>();
+  readonly #waiting: number[] = [];
+  #retry: ReturnType<typeof setTimeout> | undefined;
   #closed: JobError | undefined;
 
   /** `self`: this thread's worker index, -1 on the main thread. */
@@ -126,14 +134,8 @@ export class JobsClientImpl implements JobsClient, JobHandleOwner {
     } catch (error) {
       return failedHandle<T>(id, this, new JobError('ERR_RT_JOB_PANICKED', id, `job ${id} (${exportName}): its arguments cannot be cloned: ${(error as Error).message}`, { cause: error }));
     }
-    let slot: number;
-    try {
-      slot = shared.arena.allocate(id, this.#self, target === 'any' ? -1 : target, payload, sharedBuffers.length > 0 ? FLAG_SHARED : 0);
-    } catch {
+    if (payload.length > shared.arena.maxPayload) {
       return failedHandle<T>(id, this, new JobError('ERR_RT_JOB_TOO_LARGE', id, `job ${id} (${exportName}): its arguments take ${payload.length} bytes, above the ${shared.arena.maxPayload}-byte limit (pass large data through a channel)`));
-    }
-    if (slot < 0) {
-      return failedHandle<T>(id, this, new JobError('ERR_RT_JOB_CAPACITY', id, `job ${id} (${exportName}): the job arena is full (${slot === -1 ? `${shared.arena.slots} jobs queued or running` : 'no payload blocks free'}); retry after some jobs finished`));
     }
     const handle = new JobHandle<T>(id, this);
     let onAbort: (() => void) | undefined;
@@ -141,10 +143,34 @@ export class JobsClientImpl implements JobsClient, JobHandleOwner {
       onAbort = () => this.abortJob(id, signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
     }
-    this.#pending.set(id, { handle: handle as JobHandle<unknown>, slot, signal, onAbort });
+    const pending: Pending = { handle: handle as JobHandle<unknown>, slot: -1, signal, onAbort, target, exportName, payload, sharedBuffers };
+    this.#pending.set(id, pending);
     if (this.#self >= 0) shared.addWord(this.#self, W_SPAWNED, 1);
-    if (sharedBuffers.length > 0) {
-      const parked = this.#transport.stash(id, sharedBuffers);
+    // Back-pressure: with the arena full (or jobs already waiting, to keep FIFO order) the job
+    // waits in this thread until slots free up.
+    if (this.#waiting.length > 0 || !this.#place(id, pending)) {
+      this.#waiting.push(id);
+      this.#retryLater();
+    }
+    return handle;
+  }
+
+  /** Jobs spawned here that wait for a free slot (back-pressure), oldest first. */
+  get waitingCount(): number {
+    return this.#waiting.length;
+  }
+
+  /** Tries to put job `id` into the arena and onto its queue; false when the arena is full. */
+  #place(id: number, pending: Pending): boolean {
+    const shared = this.#shared;
+    const { target, payload, sharedBuffers, exportName } = pending;
+    const slot = shared.arena.allocate(id, this.#self, target === 'any' ? -1 : target, payload!, sharedBuffers!.length > 0 ? FLAG_SHARED : 0);
+    if (slot < 0) return false;
+    pending.slot = slot;
+    pending.payload = undefined;
+    if (sharedBuffers!.length > 0) {
+      pending.sharedBuffers = undefined;
+      const parked = this.#transport.stash(id, sharedBuffers!);
       if (parked !== undefined) {
         // Queue it once the supervisor holds the buffers (an abort meanwhile cancels the slot).
         parked.then(
@@ -154,11 +180,35 @@ export class JobsClientImpl implements JobsClient, JobHandleOwner {
             this.settle(id, false, new JobError('ERR_RT_JOB_PANICKED', id, `job ${id} (${exportName}): its shared memory could not be handed over: ${(error as Error).message}`, { cause: error }));
           },
         );
-        return handle;
+        return true;
       }
     }
+    pending.sharedBuffers = undefined;
     this.#enqueue(slot, target);
-    return handle;
+    return true;
+  }
+
+  /** Places waiting jobs while slots are free. */
+  #placeWaiting(): void {
+    const waiting = this.#waiting;
+    let placed = 0;
+    while (placed < waiting.length) {
+      const id = waiting[placed]!;
+      const pending = this.#pending.get(id);
+      if (pending !== undefined && pending.slot < 0 && !this.#place(id, pending)) break;
+      placed++;
+    }
+    if (placed > 0) waiting.splice(0, placed);
+    if (waiting.length > 0) this.#retryLater();
+  }
+
+  #retryLater(): void {
+    if (this.#retry !== undefined || this.#closed !== undefined) return;
+    // Slots free up as jobs finish anywhere; results of our own jobs retry at once (deliver).
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#placeWaiting();
+    }, 1);
   }
 
   #enqueue(slot: number, target: JobTarget): void {
@@ -179,9 +229,17 @@ export class JobsClientImpl implements JobsClient, JobHandleOwner {
   abortJob(id: number, reason: unknown): void {
     const pending = this.#pending.get(id);
     if (pending === undefined) return;
+    const cancelled = () => new JobError('ERR_RT_JOB_CANCELLED', id, `job ${id} was cancelled`, reason === undefined ? undefined : { cause: reason });
+    if (pending.slot < 0) {
+      // Still waiting for a slot: never placed, never runs.
+      const at = this.#waiting.indexOf(id);
+      if (at >= 0) this.#waiting.splice(at, 1);
+      this.settle(id, false, cancelled());
+      return;
+    }
     const outcome = this.#shared.arena.cancel(pending.slot, id);
     if (outcome === 'cancelled') {
-      this.settle(id, false, new JobError('ERR_RT_JOB_CANCELLED', id, `job ${id} was cancelled`, reason === undefined ? undefined : { cause: reason }));
+      this.settle(id, false, cancelled());
     } else if (outcome >= 0) {
       this.#transport.abort(outcome, id);
     }
@@ -199,6 +257,7 @@ export class JobsClientImpl implements JobsClient, JobHandleOwner {
 
   /** Delivers a result message addressed to this thread. */
   deliver(message: JobResultMessage): void {
+    if (this.#waiting.length > 0) queueMicrotask(() => this.#placeWaiting());
     const { id, kind, worker } = message;
     switch (kind) {
       case 'ok': {
@@ -233,6 +292,9 @@ export class JobsClientImpl implements JobsClient, JobHandleOwner {
   close(): void {
     if (this.#closed !== undefined) return;
     this.#closed = new JobError('ERR_RT_JOB_SHUTDOWN', 0, 'the runtime is shutting down');
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#retry = undefined;
+    this.#waiting.length = 0;
     for (const [id] of [...this.#pending]) {
       this.settle(id, false, new JobError('ERR_RT_JOB_SHUTDOWN', id, `job ${id}: the runtime shut down before it finished`));
     }

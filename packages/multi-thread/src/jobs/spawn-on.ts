@@ -26,8 +26,11 @@ import { workerJobsClient } from './worker.js';
  * `ERR_RT_JOB_NO_WORKER` when called outside a worker (use `runtime.spawnOn` on the main
  * thread). The handle rejects with `JobError`: `ERR_RT_JOB_PANICKED` (the export threw or is
  * missing, or a value could not be cloned), `ERR_RT_JOB_CANCELLED`, `ERR_RT_JOB_WORKER_CRASHED`,
- * `ERR_RT_JOB_CAPACITY` (4096 jobs queued or running, or the 8 MiB argument arena is full),
  * `ERR_RT_JOB_TOO_LARGE` (arguments above 32 KiB serialized), `ERR_RT_JOB_SHUTDOWN`.
+ *
+ * **Back-pressure:** at most 4096 jobs are queued or running per runtime (their arguments
+ * share an 8 MiB arena); past that `spawnOn` still returns at once and the job waits in the
+ * spawning thread, in FIFO order, until a slot frees up.
  *
  * **Example**
  * ```ts
