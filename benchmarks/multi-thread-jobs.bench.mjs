@@ -25,7 +25,7 @@ import * as multiThread from '../packages/multi-thread/dist/index.js';
 const { spawnOn } = multiThread;
 const self = new URL(import.meta.url);
 
-/** One job: `units` × ~5 µs of arithmetic. Returns a checksum so the work is not optimised out. */
+/** One job: `units` × a few µs of arithmetic (calibrated below). Returns a checksum so the work is not optimised out. */
 export function work(_job, units) {
   let x = 0;
   for (let i = 0; i < units * 2_000; i++) x = (x * 31 + i) | 0;
@@ -42,6 +42,14 @@ export async function producer(job, costs, placement, workers) {
   let sum = 0;
   for (const h of handles) sum += await h;
   return sum;
+}
+
+/** µs of CPU per unit of `work`, measured on this thread. */
+function calibrate() {
+  work(null, 200);
+  const start = performance.now();
+  for (let i = 0; i < 20; i++) work(null, 100);
+  return (performance.now() - start) / 2000 * 1000;
 }
 
 function costs(n, seed) {
@@ -120,7 +128,10 @@ if (isMainThread && process.argv.includes('--tune')) {
       }
     }
     const base = best.get('stealing').perSecond;
-    console.log(`multi-thread jobs, skewed load${quick ? ' (quick)' : ''}: ${N} jobs of uneven cost (avg ~${(costs(N, 1).reduce((a, b) => a + b, 0) / N * 5).toFixed(0)} µs), 90 % spawned on worker 0, ${WORKERS} workers, best of ${REPS}`);
+    const avgUnits = costs(N, 1).reduce((a, b) => a + b, 0) / N;
+    const unitMicros = calibrate();
+    const ideal = ((N * avgUnits * unitMicros) / WORKERS / 1000).toFixed(0);
+    console.log(`multi-thread jobs, skewed load${quick ? ' (quick)' : ''}: ${N} jobs of uneven cost (avg ${avgUnits.toFixed(1)} units ≈ ${(avgUnits * unitMicros).toFixed(0)} µs of CPU), 90 % spawned on worker 0, ${WORKERS} workers, best of ${REPS}; perfect split ≈ ${ideal} ms`);
     console.log('mode          jobs/s     wall ms   run on w0/w1      steals   stealing ÷ mode');
     for (const [name] of modes) {
       const r = best.get(name);

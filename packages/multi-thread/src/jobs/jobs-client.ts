@@ -21,6 +21,12 @@ export interface JobResultMessage {
   readonly value?: unknown;
 }
 
+/** Several results in one message (a worker sends one per event-loop turn). */
+export interface JobResultsMessage {
+  readonly t: 'results';
+  readonly list: readonly JobResultMessage[];
+}
+
 /** An abort of a running job (spawner → supervisor → runner). */
 export interface JobAbortMessage {
   readonly t: 'abort';

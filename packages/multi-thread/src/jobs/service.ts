@@ -4,7 +4,7 @@
 import { Waker, available as nativeAvailable } from '@rt/mio-native';
 import type { MultiThreadConfig, SupervisorHost, SupervisorService } from '../internal/contract.js';
 import { FLAGS, FLAG_QUEUED, JOB_ID, QUEUED, RUNNING, SPAWNER, runnerOf, stateOf } from './job-arena.js';
-import { JobsClientImpl, type JobAbortMessage, type JobResultMessage } from './jobs-client.js';
+import { JobsClientImpl, type JobAbortMessage, type JobResultMessage, type JobResultsMessage } from './jobs-client.js';
 import { JobsShared, W_ALIVE, W_EVENTFD, W_RUNNING, W_WAKE } from './jobs-shared.js';
 import { JOBS_SERVICE } from './service-name.js';
 import type { JobsClient } from './types.js';
@@ -68,6 +68,25 @@ export function createJobsService(config: MultiThreadConfig): SupervisorService 
   const route = (message: JobResultMessage): void => {
     if (message.to < 0) client.deliver(message);
     else host?.post(message.to, JOBS_SERVICE, message);
+  };
+
+  /** Routes a batch: results for the main thread settle here, the others go on in one post per worker. */
+  const routeAll = (list: readonly JobResultMessage[]): void => {
+    let byWorker: Map<number, JobResultMessage[]> | undefined;
+    for (const message of list) {
+      if (message.to < 0) {
+        client.deliver(message);
+        continue;
+      }
+      byWorker ??= new Map();
+      let forWorker = byWorker.get(message.to);
+      if (forWorker === undefined) byWorker.set(message.to, (forWorker = []));
+      forWorker.push(message);
+    }
+    if (byWorker === undefined) return;
+    for (const [to, forWorker] of byWorker) {
+      host?.post(to, JOBS_SERVICE, forWorker.length === 1 ? forWorker[0] : ({ t: 'results', list: forWorker } satisfies JobResultsMessage));
+    }
   };
 
   /**
@@ -141,8 +160,9 @@ export function createJobsService(config: MultiThreadConfig): SupervisorService 
     },
 
     message(_from: number, payload: unknown): void {
-      const message = payload as JobResultMessage | JobAbortMessage | { t: 'drop'; id: number };
-      if (message.t === 'result') route(message);
+      const message = payload as JobResultMessage | JobResultsMessage | JobAbortMessage | { t: 'drop'; id: number };
+      if (message.t === 'results') routeAll(message.list);
+      else if (message.t === 'result') route(message);
       else if (message.t === 'abort') host?.post(message.runner, JOBS_SERVICE, message);
       else if (message.t === 'drop') parked.delete(message.id);
     },

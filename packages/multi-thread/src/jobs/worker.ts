@@ -16,17 +16,20 @@
 // wakes us), and sleeps in epoll on its eventfd (registered with a mio-native Poll on the
 // worker's own libuv loop, unref'd: a parked worker does not keep the thread alive). Without
 // the addon it waits with Atomics.waitAsync on its WAKE word instead.
+import { performance } from 'node:perf_hooks';
 import { Handle, JoinError, currentTask, type JoinHandle } from '@rt/scheduler';
 import { Poll, Interest, Waker, sys, available as nativeAvailable } from '@rt/mio-native';
 import type { WorkerContext, WorkerService, WorkerServiceStarter } from '../internal/contract.js';
 import { encodeTransferables, decodeTransferables } from '../channels/transfer.js';
 import { JOB_ID, SPAWNER, FLAGS, FLAG_SHARED, CANCELLED, stateOf } from './job-arena.js';
 import { decodePayload, restoreShared } from './job-payload.js';
-import { JobsClientImpl, errorToData, type JobResultMessage, type JobAbortMessage } from './jobs-client.js';
+import { JobsClientImpl, errorToData, type JobResultMessage, type JobResultsMessage, type JobAbortMessage } from './jobs-client.js';
 import { JobsShared, W_ALIVE, W_EVENTFD, W_RUN, W_RUNNING, W_STEALS, W_STOLEN, W_WAKE, type JobsSharedBuffers } from './jobs-shared.js';
 import { JOBS_SERVICE } from './service-name.js';
 
 // Node 20 has Atomics.waitAsync; the ES2023 lib does not declare it.
+const MAX_PER_TURN = 32;
+
 const waitAsync = (Atomics as unknown as {
   waitAsync(array: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string };
 }).waitAsync;
@@ -62,6 +65,11 @@ class JobsWorker implements WorkerService {
   #eventfd = -1;
   readonly #drainBuffer = Buffer.alloc(8);
   #ticks = 0;
+  /** Jobs started per turn: grows while turns are short, shrinks when they are long. */
+  #perTurn = 1;
+  #turnStart = 0;
+  #outbox: JobResultMessage[] = [];
+  #flushScheduled = false;
   #scheduled = false;
   #stopped = false;
   #victim = 0;
@@ -83,8 +91,9 @@ class JobsWorker implements WorkerService {
     });
     (globalThis as Holder)[CLIENT] = this.#client;
     ctx.onMessage(JOBS_SERVICE, (payload) => {
-      const message = payload as JobResultMessage | JobAbortMessage;
-      if (message.t === 'result') this.#client.deliver(message);
+      const message = payload as JobResultMessage | JobResultsMessage | JobAbortMessage;
+      if (message.t === 'results') for (const result of message.list) this.#client.deliver(result);
+      else if (message.t === 'result') this.#client.deliver(message);
       else if (message.t === 'abort') this.#abortLocal(message.id);
     });
     this.#victim = (this.#index + 1) % shared.count;
@@ -160,16 +169,30 @@ class JobsWorker implements WorkerService {
     this.#scheduled = false;
     if (this.#stopped) return;
     if (this.#running.size >= this.#maxRunning) return; // a finishing job reschedules
+    // Adapt the jobs started per turn so that a turn (those jobs' synchronous part plus the
+    // loop's other work) stays between 0.25 and 1 ms: cheap jobs share one turn, and the jobs
+    // a worker holds (claimed, no longer stealable) stay worth about a millisecond.
+    const now = performance.now();
+    if (this.#turnStart > 0) {
+      const elapsed = now - this.#turnStart;
+      if (elapsed < 0.25) this.#perTurn = Math.min(this.#perTurn * 2, MAX_PER_TURN);
+      else if (elapsed > 1) this.#perTurn = Math.max(1, this.#perTurn >> 1);
+    }
+    this.#turnStart = now;
     const shared = this.#shared;
-    for (;;) {
+    let started = 0;
+    while (started < this.#perTurn && this.#running.size < this.#maxRunning) {
       const slot = this.#next();
       if (slot < 0) {
+        if (started > 0) break;
+        this.#turnStart = 0;
         this.#park();
         return;
       }
       if (shared.arena.claim(slot, this.#index)) {
         this.#start(slot);
-        break;
+        started++;
+        continue;
       }
       // Not QUEUED: aborted while queued. Whoever dequeues a cancelled slot frees it.
       if (stateOf(shared.arena.state(slot)) === CANCELLED) {
@@ -219,13 +242,17 @@ class JobsWorker implements WorkerService {
             this.#victim = (victim + 1) % shared.count;
             shared.addWord(index, W_STEALS, 1);
             shared.addWord(index, W_STOLEN, this.#stolen.count);
-            return slot;
+            break;
           }
         }
       } finally {
         shared.endSearch();
       }
-      // Found more than one: let another parked worker search too.
+      // Found more than one: let another parked worker search too (Tokio's rule).
+      if (slot >= 0) {
+        if (this.#stolen.count > 1) shared.notifyOne(index);
+        return slot;
+      }
     }
     return -1;
   }
@@ -334,8 +361,41 @@ class JobsWorker implements WorkerService {
     if (message.to === this.#index) {
       // structured-clone semantics for a result that stays in this thread
       this.#client.deliver(message.kind === 'ok' ? { ...message, value: structuredClone(message.value) } : message);
-    } else {
+      return;
+    }
+    // Results leave in one message per turn (the supervisor routes each).
+    this.#outbox.push(message);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(this.#flush);
+    }
+  }
+
+  readonly #flush = (): void => {
+    this.#flushScheduled = false;
+    const batch = this.#outbox;
+    if (batch.length === 0) return;
+    this.#outbox = [];
+    if (batch.length > 1) {
+      try {
+        this.#ctx.send(JOBS_SERVICE, { t: 'results', list: batch } satisfies JobResultsMessage);
+        return;
+      } catch {
+        // One of them cannot be cloned: send them one by one.
+      }
+    }
+    for (const message of batch) this.#sendOne(message);
+  };
+
+  #sendOne(message: JobResultMessage): void {
+    try {
       this.#ctx.send(JOBS_SERVICE, message);
+    } catch (error) {
+      try {
+        this.#ctx.send(JOBS_SERVICE, { ...message, kind: 'panic', value: errorToData(new TypeError(`job ${message.id}: its result cannot be cloned: ${(error as Error).message}`)) });
+      } catch {
+        // The control channel is closed (shutdown): the spawner fails the job itself.
+      }
     }
   }
 
@@ -345,6 +405,7 @@ class JobsWorker implements WorkerService {
 
   shutdown(): void {
     if (this.#stopped) return;
+    this.#flush();
     this.#stopped = true;
     const shared = this.#shared;
     shared.setWord(this.#index, W_ALIVE, 0);
