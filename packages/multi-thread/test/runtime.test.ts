@@ -222,7 +222,8 @@ describe('MultiThreadRuntime', () => {
 
   it('shuts down with in-flight work (a pending sleep, an open listener): every worker ends by itself', async () => {
     const runtime = track(builder().shutdownTimeout(5000).build());
-    const ready = new SharedArrayBuffer(4);
+    // [workers ready, 1 + resources still active when worker 0 ended, … worker 1]
+    const ready = new SharedArrayBuffer(12);
     const running = runtime.run(inflightEntry, 'main', [ready]);
     await until(new Int32Array(ready), 2);
 
@@ -240,7 +241,9 @@ describe('MultiThreadRuntime', () => {
 
     await runtime.shutdown();
     await expect(running).rejects.toBeInstanceOf(RuntimeShutdown);
-    // A worker that had not ended by itself would have been terminated after 6 s, and reported.
+    // Each thread ended by itself with nothing active (process.getActiveResourcesInfo() in
+    // its 'exit' handler); one that had not would have been terminated after 6 s, and reported.
+    expect(Array.from(new Int32Array(ready))).toEqual([2, 1, 1]);
     expect(reports).toEqual([]);
     expect(runtime.metrics().aliveWorkers).toBe(0);
     await expect(runtime.dump()).rejects.toBeInstanceOf(RuntimeShutdown);
