@@ -208,6 +208,28 @@ describe('MultiThreadRuntime', () => {
     expect(line).toContain('cause: Error: the entry failed on purpose');
   });
 
+  it("counts a worker whose runtime shut itself down (unhandledError 'shutdown') after its entry returned as crashed", async () => {
+    let crashed!: (error: Error) => void;
+    const report = new Promise<Error>((resolve) => (crashed = resolve));
+    const runtime = track(Builder.multiThread().workerThreads(2).unhandledError('shutdown').onError((error) => crashed(error)).build());
+    const writes: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    try {
+      await expect(runtime.run(crashEntry, 'unhandledAfterReturn')).resolves.toEqual([0, 1]);
+      const error = await report;
+      expect(error).toBeInstanceOf(WorkerCrashed);
+      expect((error as WorkerCrashed).workerIndex).toBe(1);
+      expect(error.message).toMatch(/shut itself down after an unhandled task error/);
+      await runtime.shutdown();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(runtime.metrics().aliveWorkers).toBe(0);
+  });
+
   it('shuts down on an entry that cannot be loaded, even under the replace policy', async () => {
     const runtime = track(builder().onWorkerCrash('replace').build());
     const error = await runtime.run(crashEntry, 'notAFunction').then(

@@ -61,6 +61,8 @@ export type RuntimeSend =
       readonly error: SerializedError;
     }
   | { readonly op: 'error'; readonly what: string; readonly error: SerializedError }
+  /** The worker's runtime shut itself down (unhandledError: 'shutdown') while no entry ran: a crash. */
+  | { readonly op: 'failed'; readonly error: SerializedError }
   | { readonly op: 'stopped'; readonly resources: readonly string[] };
 
 /** An error as it crosses threads. */

@@ -55,6 +55,8 @@ const calls = new Map<number, { resolve: (value: unknown) => void; reject: (erro
 let nextCall = 1;
 let stopping = false;
 let stopped = false;
+/** Entries running now (their end reports what happened to them). */
+let entriesRunning = 0;
 
 function sendRuntime(payload: RuntimeSend): void {
   const message: ControlMessage = { service: RUNTIME_SERVICE, kind: 'send', payload };
@@ -122,6 +124,18 @@ function deliver(service: string, handler: (payload: unknown) => void, payload: 
   }
 }
 
+// The runtime can shut itself down (unhandledError: 'shutdown'); when no entry is running to
+// report it, this extension (shut down with the runtime) does: the worker has crashed.
+runtime.handle.extension(Symbol('rt.multi-thread.worker-watch'), () => ({
+  shutdown(): void {
+    if (stopping || entriesRunning > 0) return;
+    const error = new Error(
+      `the worker's runtime ${JSON.stringify(runtimeName)} shut itself down after an unhandled task error (unhandledError: 'shutdown'; the error is on stderr)`,
+    );
+    sendRuntime({ op: 'failed', error: serializeError(error) });
+  },
+}));
+
 const ready: Promise<void> = (async () => {
   setCurrentWorker(context);
   const starters: WorkerServiceStarter[] = workerServices.map(([, start]) => start);
@@ -157,6 +171,7 @@ async function run(post: RuntimePost & { op: 'run' }): Promise<void> {
   if (stopping) return;
   let phase: 'load' | 'run' = 'load';
   let value: unknown;
+  entriesRunning++;
   try {
     value = await runtime.run(async () => {
       const module = (await import(post.entry)) as Record<string, unknown>;
@@ -171,6 +186,8 @@ async function run(post: RuntimePost & { op: 'run' }): Promise<void> {
   } catch (error) {
     sendRuntime({ op: 'finished', run: post.run, ok: false, phase, cancelled: stopping, error: serializeError(error) });
     return;
+  } finally {
+    entriesRunning--;
   }
   try {
     sendRuntime({ op: 'finished', run: post.run, ok: true, value: encodeTransferables(value) });

@@ -692,6 +692,10 @@ export class MultiThreadRuntime {
       case 'stopped':
         slot.resources = message.resources;
         return;
+      case 'failed':
+        slot.crash ??= reviveError(message.error);
+        this.#crashed(slot);
+        return;
       case 'error':
         this.#report(new RtError('ERR_RT_SERVICE_FAILED', `worker ${slot.index}: ${message.what}: ${message.error.message}`, { cause: reviveError(message.error) }));
         return;
