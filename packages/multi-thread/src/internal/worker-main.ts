@@ -222,7 +222,8 @@ async function stop(timeout: number): Promise<void> {
   setCurrentWorker(undefined);
   const resources = process.getActiveResourcesInfo().filter((resource) => resource !== 'MessagePort');
   sendRuntime({ op: 'stopped', resources });
-  port.off('message', onMessage);
+  port.removeAllListeners('message');
+  port.removeAllListeners('messageerror');
   port.unref();
 }
 
@@ -270,3 +271,4 @@ function onMessage(message: ControlMessage): void {
 }
 
 port.on('message', onMessage);
+port.on('messageerror', (error: unknown) => reportError('a message from the supervisor could not be deserialized; dropped', error));

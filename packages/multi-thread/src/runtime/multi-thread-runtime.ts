@@ -463,6 +463,9 @@ export class MultiThreadRuntime {
       if (!slot.ready) slot.fatal = true;
     });
     worker.on('exit', (code: number) => this.#onExit(slot, code));
+    worker.on('messageerror', (error: unknown) => {
+      this.#report(new RtError('ERR_RT_SERVICE_FAILED', `a message from worker ${index} could not be deserialized; dropped`, { cause: error }));
+    });
     return slot;
   }
 
