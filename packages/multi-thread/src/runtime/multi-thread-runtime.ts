@@ -418,8 +418,9 @@ export class MultiThreadRuntime {
         `@rt/multi-thread: the worker bootstrap ${paths.workerMainPath} does not exist; build the package first (tsc -b packages/multi-thread)`,
       );
     }
-    this.#state = 'running';
+    // A service whose start throws leaves the runtime unstarted (run/spawnOn throw its error).
     for (const service of this.#services) service.start?.(this.#host);
+    this.#state = 'running';
     for (let index = 0; index < this.config.workerThreads; index++) this.#slots[index] = this.#spawn(index);
   }
 
