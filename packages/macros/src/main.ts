@@ -3,6 +3,7 @@
  * runtime (`main(fn)`) or on the multi-thread runtime of `@rt/multi-thread`
  * (`main(entry, { flavor: 'multi_thread' })`).
  */
+import { isAbsolute } from 'node:path';
 import { Builder, RtError, isCancelled, type Runtime } from '@rt/scheduler';
 import type { MultiThreadRuntime } from '@rt/multi-thread';
 
@@ -104,8 +105,8 @@ function validateMultiThread(entry: unknown, options: MultiThreadMainOptions | u
       `main(entry, options): an entry module runs on the multi-thread runtime: pass { flavor: 'multi_thread' }, got flavor ${describe(options?.flavor)}`,
     );
   }
-  if (!(entry instanceof URL) && typeof entry !== 'string') {
-    throw new TypeError(`main: entry must be a URL or a path string, got ${describe(entry)}`);
+  if (!(entry instanceof URL) && (typeof entry !== 'string' || (!/^(file|data):/.test(entry) && !isAbsolute(entry)))) {
+    throw new TypeError(`main: entry must be a URL (file: or data:) or an absolute path, got ${describe(entry)}`);
   }
   const count = options.workerThreads;
   if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 1)) {

@@ -77,6 +77,7 @@ describe("main (flavor 'multi_thread')", () => {
 
   it('rejects bad arguments at once', () => {
     expect(() => main(workerEntry, {} as never)).toThrow(/flavor: 'multi_thread'/);
+    expect(() => main('fixtures/worker.mjs', { flavor: 'multi_thread' })).toThrow(/absolute path, got "fixtures\/worker.mjs"/);
     expect(() => main(workerEntry, { flavor: 'current_thread' } as never)).toThrow(TypeError);
     expect(() => main(async () => 0, { flavor: 'multi_thread' } as never)).toThrow(/closures cannot cross threads/);
     expect(() => main(workerEntry, { flavor: 'multi_thread', workerThreads: 0 })).toThrow(RangeError);
