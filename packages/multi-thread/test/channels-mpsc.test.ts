@@ -134,6 +134,43 @@ describe('mpsc.channel (cross-thread)', () => {
     expect(() => tx.clone()).toThrow(/closed/);
   });
 
+  it('copies values exactly as structured clone does (plain-data fast path and v8 fallback alike)', async () => {
+    const shared = { x: 1 };
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 100; i++) deep = [deep];
+    class Point {
+      constructor(readonly x: number) {}
+    }
+    const values: unknown[] = [
+      0, -0, NaN, Infinity, 2 ** 31, -(2 ** 31), 1.5, 'ascii', 'café ÿ', 'emoji 😀', 'lone \ud800 surrogate', '',
+      'x'.repeat(10_000), true, false, null, undefined, 10n,
+      { a: 1, b: ['x', { c: null }], d: undefined, 'key with ✓': 2 },
+      [1, , 3], // eslint-disable-line no-sparse-arrays
+      { left: shared, right: shared },
+      cyclic, deep, new Point(3), new Date(7), new Map([[1, 'a']]), new Set([1]), new Uint8Array([1, 2]), /re/g,
+      Object.assign(Object.create(null) as object, { bare: true }),
+    ];
+    const [tx, rx] = mpsc.unboundedChannel<unknown>();
+    for (const v of values) tx.send(v);
+    for (const v of values) {
+      const got = await rx.recv();
+      expect(got).toEqual(structuredClone(v));
+      if (typeof v === 'number') expect(Object.is(got, v)).toBe(true);
+    }
+    // Identity and holes, which toEqual does not check:
+    tx.send([1, , 3]); // eslint-disable-line no-sparse-arrays
+    tx.send({ left: shared, right: shared });
+    tx.send(cyclic);
+    const holes = (await rx.recv()) as unknown[];
+    expect(1 in holes).toBe(false);
+    const both = (await rx.recv()) as { left: object; right: object };
+    expect(both.left).toBe(both.right);
+    const again = (await rx.recv()) as Record<string, unknown>;
+    expect(again.self).toBe(again);
+  });
+
   it('rejects a value that cannot be structured-cloned with a TypeError, sending nothing', async () => {
     const [tx, rx] = mpsc.channel<unknown>(1);
     await expect(tx.send(() => 1)).rejects.toBeInstanceOf(TypeError);

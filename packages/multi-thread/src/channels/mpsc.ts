@@ -3,7 +3,6 @@
 // ends can move to other worker threads. Values are structured-cloned (`v8.serialize`) into
 // a shared ring (internal/byte-ring.ts); waiting is `Atomics.waitAsync` on shared sequence
 // words (internal/seq-watch.ts). The API mirrors `@rt/sync`'s `mpsc`, with its errors.
-import { serialize } from 'node:v8';
 import { isCancelled, type WaitOptions } from '@rt/scheduler';
 import { Closed, SendError, SendTimeoutError, TryRecvError, TrySendError } from '@rt/sync';
 import { sleep } from '@rt/time';
@@ -21,6 +20,7 @@ import {
   SPACE_SEQ,
   SPACE_SLEEPERS,
 } from './internal/byte-ring.js';
+import { encode, isScratch } from './internal/codec.js';
 import { claim, newClaim, randomId, sharedBuffer } from './internal/handle-token.js';
 import { budget, checkCancelled, checkCount, failNode, parkOn, RESOLVED, wakeNode } from './internal/park.js';
 import { SeqWatch } from './internal/seq-watch.js';
@@ -110,7 +110,7 @@ export function unboundedChannel<T>(options?: ChannelOptions): [UnboundedSender<
 
 function serializeValue(value: unknown, label: string): Uint8Array {
   try {
-    return serialize(value);
+    return encode(value);
   } catch (error) {
     throw new TypeError(`${label}: the value cannot be structured-cloned (${(error as Error).message})`, { cause: error });
   }
@@ -142,7 +142,7 @@ abstract class SenderBase<T> implements Disposable {
   /** @internal */
   constructor(ring: ByteRing) {
     this.ring = ring;
-    this.spaceWatch = new SeqWatch(ring.words, SPACE_SEQ, SPACE_SLEEPERS, () => this.pollSpace());
+    this.spaceWatch = new SeqWatch(ring.words, SPACE_SEQ, SPACE_SLEEPERS, () => this.pollSpace(), true);
   }
 
   /** @internal */
@@ -347,14 +347,17 @@ export class Sender<T> extends SenderBase<T> {
     if (cancelled !== undefined) return cancelled;
     if (this.sendWaiters.length === 0) {
       const y = budget();
-      if (y !== undefined) return y.then(() => this.#send(value, bytes, options, label));
+      if (y !== undefined) {
+        const kept = isScratch(bytes) ? new Uint8Array(bytes) : bytes;
+        return y.then(() => this.#send(value, kept, options, label));
+      }
       const result = this.ring.tryPush(bytes, false);
       if (result === PUSHED) return RESOLVED;
       if (result === CLOSED) return Promise.reject(new SendError(value));
     } else if (this.ring.receiverClosed) {
       return Promise.reject(new SendError(value));
     }
-    return this.park(new WaitNode<void>(1, value, bytes), label, options);
+    return this.park(new WaitNode<void>(1, value, isScratch(bytes) ? new Uint8Array(bytes) : bytes), label, options);
   }
 
   /**
@@ -663,7 +666,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   /** @internal */
   constructor(ring: ByteRing) {
     this.#ring = ring;
-    this.#watch = new SeqWatch(ring.words, DATA_SEQ, DATA_SLEEPERS, () => this.#poll());
+    this.#watch = new SeqWatch(ring.words, DATA_SEQ, DATA_SLEEPERS, () => this.#poll(), true);
   }
 
   /**

@@ -1,9 +1,9 @@
 // oneshot across threads: one value from one sender to one receiver, each end movable to
 // another thread. The value is structured-cloned into a shared buffer; the state words
 // (empty / value / taken, sender closed, receiver closed) live in shared memory.
-import { serialize } from 'node:v8';
 import type { WaitOptions } from '@rt/scheduler';
 import { Closed, RecvError, SendError, TryRecvError } from '@rt/sync';
+import { encode } from './internal/codec.js';
 import { claim, newClaim, sharedBuffer } from './internal/handle-token.js';
 import { budget, checkCancelled, parkOn, RESOLVED, wakeNode, failNode } from './internal/park.js';
 import { bump, SeqWatch } from './internal/seq-watch.js';
@@ -144,7 +144,7 @@ export class Sender<T> implements Disposable {
     if (this.#state !== 'open') throw new SendError(value, `oneshot Sender already ${this.#state === 'moved' ? 'moved' : 'used or closed'}`);
     let bytes: Uint8Array;
     try {
-      bytes = serialize(value);
+      bytes = encode(value);
     } catch (error) {
       throw new TypeError(`oneshot.Sender.send: the value cannot be structured-cloned (${(error as Error).message})`, { cause: error });
     }

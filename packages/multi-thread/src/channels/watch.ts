@@ -6,9 +6,9 @@
 // sends between two reads are one change and no change is missed between two awaits.
 // `borrow()` deserializes the shared bytes (cached per handle until the version moves): a
 // receiver gets a copy, and mutating it changes nothing elsewhere.
-import { serialize } from 'node:v8';
 import type { WaitOptions } from '@rt/scheduler';
 import { Closed, RecvError, SendError } from '@rt/sync';
+import { encode } from './internal/codec.js';
 import { claim, newClaim, sharedBuffer } from './internal/handle-token.js';
 import { budget, checkCancelled, failNode, parkOn, RESOLVED, wakeNode } from './internal/park.js';
 import { bump, SeqWatch } from './internal/seq-watch.js';
@@ -100,7 +100,7 @@ class Shared {
 function serializeValue(value: unknown, label: string, cell: ValueCell): Uint8Array {
   let bytes: Uint8Array;
   try {
-    bytes = serialize(value);
+    bytes = encode(value);
   } catch (error) {
     throw new TypeError(`${label}: the value cannot be structured-cloned (${(error as Error).message})`, { cause: error });
   }

@@ -2,7 +2,7 @@
 // SharedArrayBuffer, and the channel's counters in a small Int32Array beside it.
 //
 // How and why:
-// - A record is a little-endian u32 length and the `v8.serialize` bytes of the value,
+// - A record is a little-endian u32 length and the encoded value (codec.ts),
 //   padded to 4 bytes. Records wrap around the end of the data buffer (a record may be
 //   split in two; the header never is, since every offset is a multiple of 4).
 // - Capacity is counted in messages (`CAPACITY`, 0 = unbounded), as in @rt/sync: a bounded
@@ -17,7 +17,7 @@
 // - After a push, `DATA_SEQ` is bumped (wakes the receiver); after a pop, a release of
 //   reserved slots or a receiver close, `SPACE_SEQ` (wakes the senders); when the last
 //   sender closes, `DATA_SEQ` (the receiver may be finished). See seq-watch.ts.
-import { deserialize } from 'node:v8';
+import { decode } from './codec.js';
 import { lock, unlock } from './shared-lock.js';
 import { asGrowable, growableSharedArrayBuffer, type GrowableSharedArrayBuffer } from './es2024.js';
 import { bump } from './seq-watch.js';
@@ -213,7 +213,7 @@ export class ByteRing {
     Atomics.sub(w, COUNT, 1);
     unlock(w, LOCK);
     bump(w, SPACE_SEQ, SPACE_SLEEPERS);
-    return deserialize(scratch.subarray(0, length));
+    return decode(scratch.subarray(0, length));
   }
 
   /** Reserves `n` message slots if free now. */

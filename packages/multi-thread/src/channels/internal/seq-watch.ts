@@ -14,8 +14,8 @@
 // operation aborted before that step has taken nothing from shared memory.
 //
 // A pending `Atomics.waitAsync` does not keep Node's event loop alive, so a thread that
-// has parked cross-thread operations holds one ref'd idle interval (`retainThread`);
-// released when the last one completes or is cancelled. A waitAsync left armed after every
+// has parked cross-thread operations holds one ref'd idle interval (`retainThread`),
+// unref'd when the last one completes or is cancelled. A waitAsync left armed after every
 // parked operation was cancelled costs nothing but a notify by the other side, and resolves
 // at the next bump.
 //
@@ -32,15 +32,17 @@ let keepAlive: ReturnType<typeof setInterval> | undefined;
 
 /** Holds the thread's event loop open while a cross-thread wait is parked. */
 export function retainThread(): void {
-  if (parkedInThread++ === 0) keepAlive = setInterval(noop, 2 ** 30);
+  if (parkedInThread++ === 0) {
+    // One idle interval per thread, created once and then only ref'd/unref'd (cheap flag
+    // flips): creating and clearing a timer per park cost more than the wake-up itself.
+    if (keepAlive === undefined) keepAlive = setInterval(noop, 2 ** 30);
+    else keepAlive.ref();
+  }
 }
 
 /** Releases one `retainThread`. */
 export function releaseThread(): void {
-  if (--parkedInThread === 0 && keepAlive !== undefined) {
-    clearInterval(keepAlive);
-    keepAlive = undefined;
-  }
+  if (--parkedInThread === 0 && keepAlive !== undefined) keepAlive.unref();
 }
 
 /** Bumps the sequence word `seq` and wakes the threads armed on it (counted in `sleepers`). */
@@ -52,10 +54,15 @@ export function bump(words: Int32Array, seq: number, sleepers: number): void {
 /** One thread's armed wait on a sequence word, retrying `poll` when it moves. */
 export class SeqWatch {
   #armed = false;
+  #spinning = false;
+  readonly #afterSpin = (): void => {
+    this.#spinning = false;
+    this.#armNow();
+  };
   readonly #onWake = (): void => {
     Atomics.sub(this.words, this.sleepers, 1);
     this.#armed = false;
-    this.arm();
+    this.#armNow();
   };
 
   constructor(
@@ -64,10 +71,26 @@ export class SeqWatch {
     private readonly sleepers: number,
     /** Retries the parked operations; returns true while some are still parked. */
     private readonly poll: () => boolean,
+    /**
+     * Look again one event-loop turn later before arming (mpsc): a consumer that keeps
+     * up with its producer would otherwise sleep after every value and cost the producer a
+     * notify and itself a wake-up per message. While it looks, sleepers is 0: no notify.
+     */
+    private readonly spin = false,
   ) {}
 
   /** Retries now and, if operations are still parked, waits for the next bump. Idempotent. */
   arm(): void {
+    if (this.#armed || this.#spinning) return;
+    if (this.spin) {
+      this.#spinning = true;
+      setImmediate(this.#afterSpin);
+      return;
+    }
+    this.#armNow();
+  }
+
+  #armNow(): void {
     if (this.#armed) return;
     const words = this.words;
     for (;;) {

@@ -1,7 +1,7 @@
 // One structured-clone value in shared memory (oneshot's value, watch's latest value): a
 // growable data buffer and the length of the bytes in it, written and read under the
 // control words' lock (the caller holds it).
-import { deserialize } from 'node:v8';
+import { decode } from './codec.js';
 import { asGrowable, growableSharedArrayBuffer, type GrowableSharedArrayBuffer } from './es2024.js';
 
 export class ValueCell {
@@ -42,6 +42,6 @@ export class ValueCell {
 
   /** Deserializes bytes returned by `copyOut` (after the lock is released). */
   static decode(bytes: Buffer): unknown {
-    return deserialize(bytes);
+    return decode(bytes);
   }
 }
