@@ -1,0 +1,87 @@
+import { Cancelled } from '@rt/scheduler';
+import { settle, track } from '@rt/scheduler/testing';
+import { decodeTransferables, encodeTransferables, Notify } from '@rt/multi-thread';
+
+describe('Notify (cross-thread)', () => {
+  it('notifyOne wakes a waiter', async () => {
+    const notify = new Notify();
+    const waiting = track(notify.notified().wait());
+    await settle(2);
+    expect(waiting.isPending()).toBe(true);
+    notify.notifyOne();
+    await waiting.promise;
+  });
+
+  it('stores one permit when nobody waits, however many calls', async () => {
+    const notify = new Notify();
+    notify.notifyOne();
+    notify.notifyOne();
+    await notify.notified();
+    const second = track(notify.notified().wait());
+    await settle(3);
+    expect(second.isPending()).toBe(true);
+    notify.notifyOne();
+    await second.promise;
+  });
+
+  it('two notifyOne calls wake two waiters', async () => {
+    const notify = new Notify();
+    const a = notify.notified().wait();
+    const b = notify.notified().wait();
+    notify.notifyOne();
+    notify.notifyOne();
+    await Promise.all([a, b]);
+  });
+
+  it('notifyWaiters wakes every waiter, including one created but not yet awaited, and stores no permit', async () => {
+    const notify = new Notify();
+    const a = notify.notified().wait();
+    const created = notify.notified();
+    notify.notifyWaiters();
+    await a;
+    await created;
+    const later = track(notify.notified().wait());
+    await settle(3);
+    expect(later.isPending()).toBe(true);
+    notify.notifyOne();
+    await later.promise;
+  });
+
+  it('enable() registers before a condition check, so a notification in between is not missed', async () => {
+    const notify = new Notify();
+    const notified = notify.notified();
+    expect(notified.enable()).toBe(false);
+    notify.notifyOne();
+    await notified;
+  });
+
+  it('an aborted wait consumes nothing: the notification goes to the next waiter', async () => {
+    const notify = new Notify();
+    const controller = new AbortController();
+    const aborted = notify.notified({ signal: controller.signal }).wait();
+    const other = notify.notified().wait();
+    controller.abort();
+    await expect(aborted).rejects.toBeInstanceOf(Cancelled);
+    notify.notifyOne();
+    await other;
+  });
+
+  it('a Notified disposed after receiving notifyOne passes it on', async () => {
+    const notify = new Notify();
+    {
+      using first = notify.notified();
+      first.enable();
+      notify.notifyOne();
+      await settle(3);
+    }
+    await notify.notified();
+  });
+
+  it('a transferred handle notifies the same waiters', async () => {
+    const notify = new Notify();
+    const { other } = decodeTransferables(structuredClone(encodeTransferables({ other: notify }))) as { other: Notify };
+    const waiting = notify.notified().wait();
+    other.notifyOne();
+    await waiting;
+  });
+});

@@ -1,0 +1,106 @@
+import { Cancelled } from '@rt/scheduler';
+import { settle, track } from '@rt/scheduler/testing';
+import { AcquireError, GuardReleased } from '@rt/sync';
+import { decodeTransferables, encodeTransferables, Semaphore } from '@rt/multi-thread';
+
+describe('Semaphore (cross-thread)', () => {
+  it('rejects bad permit counts with a RangeError', () => {
+    expect(() => new Semaphore(-1)).toThrow(RangeError);
+    expect(() => new Semaphore(1.5)).toThrow(RangeError);
+    expect(() => new Semaphore(2 ** 31)).toThrow(RangeError);
+  });
+
+  it('hands out permits and takes them back on dispose', async () => {
+    const semaphore = new Semaphore(2);
+    {
+      using a = await semaphore.acquire();
+      using b = await semaphore.acquire();
+      expect(a.permits + b.permits).toBe(2);
+      expect(semaphore.availablePermits).toBe(0);
+      expect(semaphore.tryAcquire()).toBeUndefined();
+    }
+    expect(semaphore.availablePermits).toBe(2);
+  });
+
+  it('wakes waiters of this thread in FIFO order', async () => {
+    const semaphore = new Semaphore(1);
+    const held = await semaphore.acquire();
+    const order: string[] = [];
+    const first = semaphore.acquire().then((p) => { order.push('first'); return p; });
+    const second = semaphore.acquire().then((p) => { order.push('second'); return p; });
+    await settle(2);
+    expect(order).toEqual([]);
+    held.release();
+    (await first).release();
+    (await second).release();
+    expect(order).toEqual(['first', 'second']);
+  });
+
+  it('acquireMany blocks later acquirers of this thread until n are free', async () => {
+    const semaphore = new Semaphore(2);
+    const one = await semaphore.acquire();
+    const many = track(semaphore.acquireMany(2));
+    const later = track(semaphore.acquire());
+    await settle(3);
+    expect(many.isPending()).toBe(true);
+    expect(later.isPending()).toBe(true);
+    expect(semaphore.tryAcquire()).toBeUndefined(); // no jumping the queue
+    one.release();
+    const both = await many.promise;
+    expect(both.permits).toBe(2);
+    both.release();
+    (await later.promise).release();
+    expect(semaphore.availablePermits).toBe(2);
+  });
+
+  it('an aborted acquire holds no permit', async () => {
+    const semaphore = new Semaphore(1);
+    const held = await semaphore.acquire();
+    const controller = new AbortController();
+    const waiting = semaphore.acquire({ signal: controller.signal });
+    controller.abort();
+    await expect(waiting).rejects.toBeInstanceOf(Cancelled);
+    held.release();
+    expect(semaphore.availablePermits).toBe(1);
+  });
+
+  it('close fails waiters and later acquires with AcquireError; held permits stay valid', async () => {
+    const semaphore = new Semaphore(1);
+    const held = await semaphore.acquire();
+    const waiting = semaphore.acquire();
+    semaphore.close();
+    await expect(waiting).rejects.toBeInstanceOf(AcquireError);
+    await expect(semaphore.acquire()).rejects.toBeInstanceOf(AcquireError);
+    expect(() => semaphore.tryAcquire()).toThrow(AcquireError);
+    held.release();
+    expect(semaphore.availablePermits).toBe(1);
+  });
+
+  it('addPermits, forgetPermits, and permits that split, merge and forget', async () => {
+    const semaphore = new Semaphore(1);
+    semaphore.addPermits(3);
+    expect(semaphore.forgetPermits(1)).toBe(1);
+    const permit = await semaphore.acquireMany(3);
+    const part = permit.split(1)!;
+    expect(permit.permits).toBe(2);
+    permit.merge(part);
+    expect(permit.permits).toBe(3);
+    expect(() => part.split(1)).toThrow(GuardReleased);
+    permit.forget();
+    expect(semaphore.availablePermits).toBe(0);
+    expect(() => semaphore.addPermits(2 ** 31)).toThrow(RangeError);
+  });
+
+  it('a transferred handle shares the same permits and the original stays usable', async () => {
+    const semaphore = new Semaphore(2);
+    const { other } = decodeTransferables(structuredClone(encodeTransferables({ other: semaphore }))) as { other: Semaphore };
+    const permit = await other.acquire();
+    expect(semaphore.availablePermits).toBe(1);
+    const waiting = track(semaphore.acquireMany(2));
+    await settle(2);
+    expect(waiting.isPending()).toBe(true);
+    permit.release();
+    (await waiting.promise).release();
+    expect(other.availablePermits).toBe(2);
+  });
+});
