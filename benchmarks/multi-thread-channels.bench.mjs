@@ -12,6 +12,7 @@
 //   node benchmarks/multi-thread-channels.bench.mjs --quick   (or RT_BENCH_QUICK=1)
 import { isMainThread, MessageChannel, parentPort, Worker, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
+import { URL } from 'node:url';
 import { decodeTransferables, encodeTransferables, mpsc } from '../packages/multi-thread/dist/index.js';
 
 const quick = process.argv.includes('--quick') || process.env.RT_BENCH_QUICK === '1';

@@ -127,6 +127,25 @@ describe('mpsc.channel (cross-thread)', () => {
     await expect(tx.send('late')).rejects.toBeInstanceOf(SendError);
   });
 
+  it('closing the receiver ends its own parked recv', async () => {
+    const [tx, rx] = mpsc.channel<number>(1);
+    const r = rx.recv();
+    rx.close();
+    expect(await r).toBeUndefined();
+    tx.close();
+  });
+
+  it('a sender closed while its send is parked delivers that value before the stream ends', async () => {
+    const [tx, rx] = mpsc.channel<number>(1);
+    await tx.send(1);
+    const parked = tx.send(2);
+    tx.close();
+    expect(await rx.recv()).toBe(1);
+    expect(await rx.recv()).toBe(2);
+    await parked;
+    expect(await rx.recv()).toBeUndefined();
+  });
+
   it('a send on a closed handle fails, cloning it throws', async () => {
     const [tx] = mpsc.channel<number>(1);
     tx.close();
