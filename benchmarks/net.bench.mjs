@@ -8,12 +8,17 @@
 // Prints per (connections × message size): messages/s, p50/p99 round trip, server CPU per
 // message, server and load-generator CPU use, and the ratio to `net`. Servers: `net` (the
 // baseline), `native` (TcpStream, a task per connection), `native-plain` (TcpStream in plain
-// async functions), `fallback` (TcpStream on the Node net driver). On a shared machine
-// compare CPU per message first: messages/s move with other load.
+// async functions), `reactor` (echo-rt-server.mjs: raw @rt/reactor and syscalls, no
+// TcpStream: the ceiling of the TcpStream layer), `fallback` (TcpStream on the Node net
+// driver). On a shared machine compare CPU per message first: messages/s move with other
+// load (and CPU per message itself drops when server and generator share one core: each
+// wake-up then serves more connections).
 //
 //   node benchmarks/net.bench.mjs                 full run (~50 s)
 //   RT_BENCH_QUICK=1 node benchmarks/net.bench.mjs   or  --quick   (~17 s)
 //   RT_NET_CONFIGS=1x64,64x16384 node benchmarks/net.bench.mjs   chosen cells only
+//   RT_NET_SERVERS=native,reactor node benchmarks/net.bench.mjs      chosen servers (+ net)
+//   RT_NET_ROUNDS=3 node benchmarks/net.bench.mjs                    best of 3 per cell
 //
 // Needs: `cc`, Linux, the built packages (`npx tsc -b packages/net` and the addon).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -33,6 +38,10 @@ if (serveIndex >= 0) {
 
 /** The servers under test. Each prints its port on stdout, then serves until killed. */
 async function serve(kind) {
+  if (kind === 'reactor') {
+    await import('./echo-rt-server.mjs');
+    return;
+  }
   if (kind === 'net') {
     const net = await import('node:net');
     const server = net.createServer({ noDelay: true }, (socket) => {
@@ -77,7 +86,10 @@ async function bench() {
   }
   const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
   const { available } = await import('@rt/mio-native');
-  const servers = ['net', ...(available ? ['native', 'native-plain'] : []), 'fallback'];
+  // `net` always runs, first: it is the baseline of every ratio.
+  const servers = process.env['RT_NET_SERVERS']
+    ? ['net', ...process.env['RT_NET_SERVERS'].split(',').filter((name) => name !== 'net')]
+    : ['net', ...(available ? ['native', 'native-plain', 'reactor'] : []), 'fallback'];
   const configs = process.env['RT_NET_CONFIGS']
     ? process.env['RT_NET_CONFIGS'].split(',').map((cell) => cell.split('x').map(Number))
     : quick
@@ -134,7 +146,8 @@ async function bench() {
   const pad = (s, n) => String(s).padStart(n);
   console.log(`@rt/net TcpStream echo vs Node net${quick ? ' (quick)' : ''}: best of ${rounds} × ${measureMs} ms per cell after ${warmupMs} ms warm-up; ratio = msgs/s ÷ net's`);
   console.log('native: TcpStream on the epoll driver, one rt task per connection; native-plain: the same without tasks');
-  console.log('(plain async functions: the difference is the task machinery); fallback: TcpStream on its Node net driver.');
+  console.log('(plain async functions: the difference is the task machinery); reactor: raw reactor echo without TcpStream');
+  console.log('(the ceiling of the TcpStream layer); fallback: TcpStream on its Node net driver.');
   console.log('CPU µs/msg: server CPU per message; srv/gen %: server and load generator CPU use (100 = one core)');
   console.log(`${'server'.padEnd(13)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('p99 µs', 9)}${pad('CPU µs/msg', 12)}${pad('srv %', 7)}${pad('gen %', 7)}${pad('× net', 8)}`);
   for (const [connections, size] of configs) {
