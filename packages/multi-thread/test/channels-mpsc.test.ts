@@ -146,6 +146,35 @@ describe('mpsc.channel (cross-thread)', () => {
     expect(await rx.recv()).toBeUndefined();
   });
 
+  it('recvMany takes up to limit values, waits for the first, and returns 0 at the end', async () => {
+    const [tx, rx] = mpsc.channel<number>(8);
+    const batch: number[] = [];
+    const waiting = track(rx.recvMany(batch, 3));
+    await settle(2);
+    expect(waiting.isPending()).toBe(true);
+    for (let i = 0; i < 5; i++) await tx.send(i);
+    expect(await waiting.promise).toBeGreaterThanOrEqual(1);
+    while (batch.length < 5) await rx.recvMany(batch, 3);
+    expect(batch).toEqual([0, 1, 2, 3, 4]);
+    tx.close();
+    expect(await rx.recvMany(batch, 3)).toBe(0);
+    expect(await rx.recvMany(batch, 0)).toBe(0);
+    expect(() => rx.recvMany(batch, -1)).toThrow(RangeError);
+  });
+
+  it('a WeakSender upgrades while a strong sender lives and does not keep the channel open', async () => {
+    const [tx, rx] = mpsc.channel<number>(2);
+    const weak = tx.downgrade();
+    expect(weak.sameChannel(tx)).toBe(true);
+    const strong = weak.upgrade() as mpsc.Sender<number>;
+    await strong.send(1);
+    strong.close();
+    tx.close();
+    expect(weak.upgrade()).toBeUndefined();
+    expect(await rx.recv()).toBe(1);
+    expect(await rx.recv()).toBeUndefined();
+  });
+
   it('a send on a closed handle fails, cloning it throws', async () => {
     const [tx] = mpsc.channel<number>(1);
     tx.close();

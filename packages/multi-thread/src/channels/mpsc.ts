@@ -172,9 +172,14 @@ abstract class SenderBase<T> implements Disposable {
     return parkOn(this.closedWaiters, new WaitNode<void>(0, undefined, undefined), 'mpsc.Sender.closed', options, this.spaceWatch);
   }
 
-  /** True if `other` sends into the same channel (also when the handles live in different threads' copies). */
-  sameChannel(other: SenderBase<T>): boolean {
-    return other.ring.words[ID] === this.ring.words[ID] && other.ring.control.byteLength === this.ring.control.byteLength;
+  /** True if `other` sends into the same channel (also when the handles were rebuilt from descriptors). */
+  sameChannel(other: SenderBase<T> | WeakSender<T>): boolean {
+    return other.ringOf().words[ID] === this.ring.words[ID];
+  }
+
+  /** @internal */
+  ringOf(): ByteRing {
+    return this.ring;
   }
 
   /**
@@ -515,6 +520,16 @@ export class Sender<T> extends SenderBase<T> {
     this.ring.addSender();
     return new Sender<T>(this.ring);
   }
+
+  /**
+   * A {@link WeakSender} in this thread: it does not keep the channel open.
+   *
+   * **Errors**: `Closed` if this handle was moved.
+   */
+  downgrade(): WeakSender<T> {
+    if (this.state === 'moved') throw new Closed('cannot downgrade a moved Sender');
+    return new WeakSender<T>(this.ring, true);
+  }
 }
 
 /**
@@ -577,6 +592,59 @@ export class UnboundedSender<T> extends SenderBase<T> {
     if (this.state !== 'open') throw new Closed(`cannot clone a ${this.state} UnboundedSender`);
     this.ring.addSender();
     return new UnboundedSender<T>(this.ring);
+  }
+
+  /**
+   * A {@link WeakSender} in this thread: it does not keep the channel open.
+   *
+   * **Errors**: `Closed` if this handle was moved.
+   */
+  downgrade(): WeakSender<T> {
+    if (this.state === 'moved') throw new Closed('cannot downgrade a moved UnboundedSender');
+    return new WeakSender<T>(this.ring, false);
+  }
+}
+
+/**
+ * A sender that does not keep the channel open: `upgrade()` returns a real sender while at
+ * least one strong sender (in any thread) is alive, else undefined. It stays in the thread
+ * that made it (it has no `transfer()`).
+ *
+ * **Cancellation**: not applicable.
+ *
+ * **Errors**: none.
+ *
+ * **Example**
+ * ```ts
+ * const weak = tx.downgrade();
+ * const strong = weak.upgrade();
+ * if (strong) { await strong.send(1); strong.close(); }
+ * ```
+ */
+export class WeakSender<T> {
+  readonly #ring: ByteRing;
+  readonly #bounded: boolean;
+
+  /** @internal */
+  constructor(ring: ByteRing, bounded: boolean) {
+    this.#ring = ring;
+    this.#bounded = bounded;
+  }
+
+  /** A strong sender (bounded channels give a {@link Sender}, unbounded an {@link UnboundedSender}), or undefined if every strong sender is closed. */
+  upgrade(): Sender<T> | UnboundedSender<T> | undefined {
+    if (!this.#ring.tryAddSender()) return undefined;
+    return this.#bounded ? new Sender<T>(this.#ring) : new UnboundedSender<T>(this.#ring);
+  }
+
+  /** True if `other` belongs to the same channel. */
+  sameChannel(other: SenderBase<T> | WeakSender<T>): boolean {
+    return other.ringOf().words[ID] === this.#ring.words[ID];
+  }
+
+  /** @internal */
+  ringOf(): ByteRing {
+    return this.#ring;
   }
 }
 
@@ -733,6 +801,37 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       if (ring.finished) return Promise.resolve(sentinel ? END : undefined);
     }
     return parkOn(this.#waiters, new WaitNode<unknown>(1, sentinel, undefined), 'mpsc.Receiver.recv', options, this.#watch);
+  }
+
+  /**
+   * Waits for at least one value, then moves up to `limit` values into `buffer` (pushing)
+   * and resolves with how many; 0 means the channel is closed and drained (or `limit` is 0).
+   *
+   * **Cancellation**: cancel safe, as {@link Receiver.recv}.
+   *
+   * **Errors**: `RangeError` unless `limit` is a non-negative integer; `Cancelled`.
+   *
+   * **Example**
+   * ```ts
+   * const batch: number[] = [];
+   * while ((await rx.recvMany(batch, 64)) > 0) { flush(batch); batch.length = 0; }
+   * ```
+   */
+  recvMany(buffer: T[], limit: number, options?: WaitOptions): Promise<number> {
+    checkCount('recvMany limit', limit, 0);
+    if (limit === 0) return Promise.resolve(0);
+    return this.#recv(options, true).then((first) => {
+      if (first === END) return 0;
+      buffer.push(first as T);
+      let n = 1;
+      const ring = this.#ring;
+      // Only this thread takes from the ring, so what is counted now can be taken.
+      while (n < limit && ring.count !== 0) {
+        buffer.push(ring.tryPop() as T);
+        n++;
+      }
+      return n;
+    });
   }
 
   #poll(): boolean {

@@ -238,6 +238,18 @@ export class ByteRing {
     bump(w, DATA_SEQ, DATA_SLEEPERS);
   }
 
+  /** Adds a sender only while at least one is alive (WeakSender.upgrade). */
+  tryAddSender(): boolean {
+    const w = this.words;
+    let current = Atomics.load(w, SENDERS);
+    while (current > 0) {
+      const seen = Atomics.compareExchange(w, SENDERS, current, current + 1);
+      if (seen === current) return true;
+      current = seen;
+    }
+    return false;
+  }
+
   addSender(): void {
     Atomics.add(this.words, SENDERS, 1);
   }
