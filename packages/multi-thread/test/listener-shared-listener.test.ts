@@ -28,6 +28,8 @@ interface Server {
   readonly runtime: MultiThreadRuntime;
   readonly port: number;
   readonly announced: readonly Announce[];
+  /** Workers whose accept loop ended (their share closed). */
+  readonly closed: readonly number[];
   readonly run: Promise<unknown[]>;
   send(message: string): void;
   close(): void;
@@ -57,21 +59,25 @@ async function start(runtime: MultiThreadRuntime, options: Record<string, unknow
   const channel = new BroadcastChannel(name);
   const workers = runtime.metrics().workerThreads;
   const announced: Announce[] = [];
+  const closed: number[] = [];
   const all = new Promise<void>((resolve) => {
     channel.onmessage = (event) => {
-      announced.push((event as { data: Announce }).data);
-      if (announced.length === workers) resolve();
+      const data = (event as { data: Announce | { index: number; closed: true } }).data;
+      if ('closed' in data) closed.push(data.index);
+      else announced.push(data);
+      if (announced.length >= workers) resolve();
     };
   });
   const run = runtime.run(entry, 'serve', [{ channel: name, ...options }]);
   run.catch(() => {});
   await Promise.race([all, run]);
-  expect(announced).toHaveLength(workers);
+  expect(announced.length).toBeGreaterThanOrEqual(workers);
   const port = announced[0]!.port;
   return {
     runtime,
     port,
     announced,
+    closed,
     run,
     send: (message) => channel.postMessage(message),
     close: () => channel.close(),
@@ -164,7 +170,99 @@ describe.each(['reusePort', 'handoff'] as const)('SharedListener (%s)', (mode) =
   }, 30_000);
 });
 
+describe('SharedListener outside a multi-thread runtime', () => {
+  it('is a plain TcpListener on the address', async () => {
+    const { SharedListener } = await import('@rt/multi-thread');
+    await using listener = await SharedListener.bind('127.0.0.1:0', { mode: 'handoff' });
+    expect(listener.mode).toBe('handoff');
+    const accepting = listener.accept();
+    const socket = connect({ host: '127.0.0.1', port: listener.localAddr().port });
+    const stream = await accepting;
+    await stream.writeAll(new TextEncoder().encode('x'));
+    const got = await new Promise<string>((resolve) => socket.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+    expect(got).toBe('x');
+    stream.close();
+    socket.destroy();
+    listener.close();
+    await expect(listener.accept()).rejects.toMatchObject({ code: 'ERR_RT_SOCKET_CLOSED' });
+    expect(() => listener.localAddr()).toThrow(/closed/);
+  });
+
+  it('rejects a bad mode, backlog or ipv6Only with a message naming the value', async () => {
+    const { SharedListener } = await import('@rt/multi-thread');
+    await expect(SharedListener.bind('127.0.0.1:0', { mode: 'fork' as 'handoff' })).rejects.toThrow(/mode must be 'reusePort' or 'handoff', got "fork"/);
+    await expect(SharedListener.bind('127.0.0.1:0', { backlog: 0 })).rejects.toThrow(RangeError);
+    await expect(SharedListener.bind('127.0.0.1:0', { ipv6Only: 'yes' as unknown as boolean })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('SharedListener in workers', () => {
+  it.each(['reusePort', 'handoff'] as const)('loses no connection to an aborted accept (%s)', async (mode) => {
+    const runtime = build(2);
+    const server = await start(runtime, { mode, cancelFirst: true });
+    const split = await serveMany(server, 40);
+    expect(split[0]! + split[1]!).toBe(40);
+    server.send('stop');
+    await server.run;
+    server.close();
+  }, 30_000);
+});
+
 describe('SharedListener handoff', () => {
+  it('stops handing connections to a worker that closed its share', async () => {
+    const runtime = build(2);
+    const server = await start(runtime, { mode: 'handoff' });
+    server.send('close:0');
+    await waitFor(() => server.closed.includes(0), "worker 0's accept loop to end");
+    // Hand-offs that reach worker 0 after it closed its share (its unsubscribe may still be
+    // on the way) are bounced to worker 1.
+    const split = await serveMany(server, 30);
+    expect(split).toEqual([0, 30]);
+    server.send('stop');
+    const results = (await server.run) as { served: number }[];
+    expect(results.map((r) => r.served)).toEqual([0, 30]);
+    server.close();
+  }, 30_000);
+
+  it('gives the hand-offs queued at a worker that closes its share to another worker', async () => {
+    const runtime = build(2);
+    const server = await start(runtime, { mode: 'handoff', noAccept: 0 });
+    const totals = (): { handoffs: number; handoffsBounced: number } => runtime.metrics() as unknown as { handoffs: number; handoffsBounced: number };
+    const opening = Array.from({ length: 20 }, () => open(server.port));
+    // Least-loaded: worker 0 never takes its hand-offs, so about half queue up there.
+    await waitFor(() => totals().handoffs === 20, 'the hand-offs');
+    server.send('close:0');
+    const opened = await Promise.all(opening);
+    expect(opened.every((o) => o.worker === 1)).toBe(true);
+    expect(totals().handoffsBounced).toBeGreaterThan(0);
+    for (const o of opened) o.socket.destroy();
+    server.send('stop');
+    await server.run;
+    server.close();
+  }, 30_000);
+
+  it('hands connections to the replacement of a crashed worker', async () => {
+    const runtime = build(2, 'replace');
+    const server = await start(runtime, { mode: 'handoff', hold: true, crashWorker: 0 });
+    const held = await Promise.all(Array.from({ length: 10 }, () => open(server.port)));
+    server.send('crash');
+    await waitFor(() => server.announced.length === 3, 'the replacement to bind');
+    expect(server.announced[2]!.index).toBe(0);
+    expect(server.announced[2]!.port).toBe(server.port);
+    const onZero = held.filter((o) => o.worker === 0);
+    expect(await Promise.all(onZero.map((o) => closedByPeer(o.socket)))).toEqual(onZero.map(() => true));
+    const fresh = await Promise.all(Array.from({ length: 20 }, () => open(server.port)));
+    const split = [0, 0];
+    for (const { worker } of fresh) split[worker]!++;
+    expect(split[0]).toBeGreaterThan(0);
+    expect(split[1]).toBeGreaterThan(0);
+    expect(runtime.metrics().workers[0]!.restarts).toBe(1);
+    for (const o of [...held, ...fresh]) o.socket.destroy();
+    server.send('stop');
+    await server.run;
+    server.close();
+  }, 30_000);
+
   it('leaks no fd over rounds of hand-offs under load', async () => {
     const runtime = build(2);
     const server = await start(runtime, { mode: 'handoff' });

@@ -107,6 +107,23 @@ export class FdTable {
     return Atomics.compareExchange(this.#slots, slot * SLOT_WORDS, PENDING, HELD) === PENDING;
   }
 
+  /**
+   * A PENDING hand-off of `fd` to `from` goes to `to` instead (the supervisor, after `from`
+   * bounced it). False — and nothing changed — unless the slot still holds exactly that.
+   */
+  reassign(slot: number, fd: number, from: number, to: number): boolean {
+    const slots = this.#slots;
+    const at = slot * SLOT_WORDS;
+    if (Atomics.compareExchange(slots, at, PENDING, CLAIMING) !== PENDING) return false;
+    if (Atomics.load(slots, at + 1) !== fd || Atomics.load(slots, at + 2) !== from) {
+      Atomics.store(slots, at, PENDING);
+      return false;
+    }
+    Atomics.store(slots, at + 2, to);
+    Atomics.store(slots, at, PENDING);
+    return true;
+  }
+
   /** HELD → FREE: the stream lets go (call before closing the fd). */
   release(slot: number): void {
     Atomics.compareExchange(this.#slots, slot * SLOT_WORDS, HELD, FREE);

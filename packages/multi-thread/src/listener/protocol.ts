@@ -38,6 +38,14 @@ export interface SubscribeAnswer {
   readonly port: number;
 }
 
+/** Worker → supervisor sends: a hand-off arrived after this worker closed its share; give it to another. */
+export interface BounceSend {
+  readonly op: 'bounce';
+  readonly group: string;
+  readonly slot: number;
+  readonly fd: number;
+}
+
 /** Supervisor → worker posts: a handed-off connection in fd-table slot `slot`. */
 export interface HandoffPost {
   readonly op: 'fd';

@@ -13,8 +13,10 @@
 // (`TcpStream.fromRawFd`). Load = the connections the worker's streams hold now (a shared
 // counter the worker keeps) + the hand-offs posted to it that it has not taken yet; ties go
 // round-robin. With no live subscriber the loop stops accepting (connections wait in the
-// kernel's backlog). A worker that exits has everything it held or had in flight reclaimed
-// and closed (see fd-table.ts), so no fd outlives its owner.
+// kernel's backlog). A hand-off that reaches a worker after it closed its share is bounced
+// back and given to another worker (closed when there is none). A worker that exits has
+// everything it held or had in flight reclaimed and closed (see fd-table.ts), so no fd
+// outlives its owner.
 import { Builder } from '@rt/scheduler';
 import type { JoinHandle, Runtime } from '@rt/scheduler';
 import { Notify } from '@rt/sync';
@@ -25,7 +27,7 @@ import type { MultiThreadConfig, SupervisorHost, SupervisorService } from '../in
 import { ACCEPTED, ACTIVE, FdTable, PENDING, TAKEN, UNTRACKED, createFdTableMemory } from './fd-table.js';
 import type { FdTableMemory } from './fd-table.js';
 import { LISTEN_SERVICE } from './protocol.js';
-import type { HandoffPost, ListenRequest, PortAnswer, SubscribeAnswer } from './protocol.js';
+import type { BounceSend, HandoffPost, ListenRequest, PortAnswer, SubscribeAnswer } from './protocol.js';
 
 export { LISTEN_SERVICE } from './protocol.js';
 
@@ -58,6 +60,7 @@ class ListenService implements SupervisorService {
   #runtime: Runtime | undefined;
   #handoffs = 0;
   #reclaimed = 0;
+  #bounced = 0;
   #closing = false;
 
   constructor(config: MultiThreadConfig) {
@@ -167,8 +170,24 @@ class ListenService implements SupervisorService {
     if (i >= 0) group.subscribers.splice(i, 1);
   }
 
-  /** The least-loaded live subscriber (ties: round-robin), or undefined. */
-  #pick(group: HandoffGroup): number | undefined {
+  message(workerIndex: number, payload: unknown): void {
+    const bounce = payload as BounceSend;
+    if (bounce.op !== 'bounce') return;
+    const group = this.#groups.get(bounce.group);
+    const to = group === undefined || this.#closing ? undefined : this.#pick(group, workerIndex);
+    if (to !== undefined && this.#table.reassign(bounce.slot, bounce.fd, workerIndex, to)) {
+      this.#posted[to]!++;
+      this.#bounced++;
+      const post: HandoffPost = { op: 'fd', group: bounce.group, slot: bounce.slot };
+      this.#host!.post(to, LISTEN_SERVICE, post);
+      return;
+    }
+    // No one else serves the address: close the connection (the client sees it end).
+    if (this.#table.reassign(bounce.slot, bounce.fd, workerIndex, workerIndex) && this.#table.drop(bounce.slot)) this.#reclaimed++;
+  }
+
+  /** The least-loaded live subscriber other than `exclude` (ties: round-robin), or undefined. */
+  #pick(group: HandoffGroup, exclude = -1): number | undefined {
     const live = this.#host?.liveWorkers() ?? [];
     const subscribers = group.subscribers;
     const table = this.#table;
@@ -178,7 +197,7 @@ class ListenService implements SupervisorService {
     for (let k = 0; k < subscribers.length; k++) {
       const at = (group.next + k) % subscribers.length;
       const w = subscribers[at]!;
-      if (!live.includes(w)) continue;
+      if (w === exclude || !live.includes(w)) continue;
       const load = table.counter(w, ACTIVE) + (this.#posted[w]! - table.counter(w, TAKEN));
       if (load < bestLoad) {
         best = w;
@@ -255,7 +274,7 @@ class ListenService implements SupervisorService {
   }
 
   totals(): Readonly<Record<string, number>> {
-    return { handoffs: this.#handoffs, handoffsReclaimed: this.#reclaimed };
+    return { handoffs: this.#handoffs, handoffsBounced: this.#bounced, handoffsReclaimed: this.#reclaimed };
   }
 
   async shutdown(): Promise<void> {

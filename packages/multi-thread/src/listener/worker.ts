@@ -6,7 +6,7 @@ import { Notify } from '@rt/sync';
 import type { WorkerContext, WorkerService } from '../internal/contract.js';
 import { ACCEPTED, ACTIVE, FdTable, TAKEN, UNTRACKED, closeFd } from './fd-table.js';
 import { LISTEN_SERVICE } from './protocol.js';
-import type { HandoffPost, ListenWorkerData } from './protocol.js';
+import type { BounceSend, HandoffPost, ListenWorkerData } from './protocol.js';
 
 /** Handed-off connections waiting for one SharedListener's `accept`. */
 export class HandoffQueue {
@@ -46,14 +46,29 @@ export class ListenWorker {
     return queue;
   }
 
-  /** Closes a queue: the hand-offs in it (and any still arriving) are closed, not leaked. */
+  /**
+   * Closes a queue: the hand-offs in it (and any still arriving) go back to the supervisor
+   * for another worker, or are closed when this worker is stopping — never leaked.
+   */
   closeQueue(group: string): void {
     const queue = this.#queues.get(group);
     if (queue === undefined) return;
     this.#queues.delete(group);
     queue.closed = true;
-    for (const slot of queue.slots.splice(0)) this.#drop(slot);
+    for (const slot of queue.slots.splice(0)) this.#refuse(group, slot);
     queue.arrived.notifyWaiters();
+  }
+
+  #refuse(group: string, slot: number): void {
+    if (this.#stopped) {
+      this.#drop(slot);
+      return;
+    }
+    // This worker closed its share while the hand-off was in flight: the supervisor gives
+    // it to another worker (or closes it when there is none).
+    this.table.add(this.context.index, TAKEN, 1);
+    const bounce: BounceSend = { op: 'bounce', group, slot, fd: this.table.fdOf(slot) };
+    this.context.send(LISTEN_SERVICE, bounce);
   }
 
   #drop(slot: number): void {
@@ -66,7 +81,7 @@ export class ListenWorker {
     if (post.op !== 'fd') return;
     const queue = this.#queues.get(post.group);
     if (queue === undefined || queue.closed) {
-      this.#drop(post.slot);
+      this.#refuse(post.group, post.slot);
       return;
     }
     queue.slots.push(post.slot);
