@@ -134,7 +134,7 @@ class ListenService implements SupervisorService {
   }
 
   #ensureRuntime(): Runtime {
-    return (this.#runtime ??= Builder.currentThread().name(`${this.#config.name}-listen`).build());
+    return (this.#runtime ??= Builder.currentThread().enableAll().name(`${this.#config.name}-listen`).unhandledError('log').build());
   }
 
   async #subscribe(worker: number, request: Extract<ListenRequest, { op: 'subscribe' }>): Promise<SubscribeAnswer> {
@@ -222,7 +222,11 @@ class ListenService implements SupervisorService {
         stream = await listener.accept();
       } catch (error) {
         if (listener.closed) return;
-        throw error;
+        // A listener-level failure (the native driver already retries EMFILE and aborted
+        // connections): say so, and keep serving the address.
+        process.stderr.write(`rt.listen ${group.name}: accept failed: ${(error as Error)?.message ?? String(error)}\n`);
+        await sleep(10);
+        continue;
       }
       // A worker may have gone while we waited for the connection: pick again.
       await this.#handOff(group, stream, this.#pick(group) ?? worker);
