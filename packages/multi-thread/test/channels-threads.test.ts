@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Cancelled, isCancelled } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
-import { SendError, TrySendError } from '@rt/sync';
+import { RecvError, SendError, TrySendError } from '@rt/sync';
 import { encodeTransferables, mpsc, Notify, oneshot, Semaphore, watch } from '@rt/multi-thread';
 
 // Real worker threads (plain worker_threads) running test/fixtures/channels-worker.mjs, which
@@ -203,6 +203,54 @@ describe('oneshot across threads', () => {
     const worker = startWorker('reply', { reply, question: 21 });
     expect(await answer).toEqual({ answer: 42, from: 'worker' });
     expect(await resultOf<string>(worker)).toBe('sent');
+  });
+});
+
+describe('closing across threads', () => {
+  it('a oneshot receiver closed in another thread resolves closed() and fails send with the value', async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const closed = tx.closed();
+    expect(await resultOf<string>(startWorker('closeAll', { rx }))).toBe('closed');
+    await closed;
+    let error: unknown;
+    try { tx.send(7); } catch (e) { error = e; }
+    expect(error).toBeInstanceOf(SendError);
+    expect((error as SendError<number>).value).toBe(7);
+  });
+
+  it('a oneshot sender closed in another thread without sending fails the receive', async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const receiving = rx.recv().catch((e: unknown) => e);
+    expect(await resultOf<string>(startWorker('closeAll', { tx }))).toBe('closed');
+    expect(await receiving).toBeInstanceOf(RecvError);
+  });
+
+  it('watch: the last receiver closed in another thread fails send; the sender closed there ends changed()', async () => {
+    const [tx, rx] = watch.channel('a');
+    const rx2 = rx.clone();
+    const closed = tx.closed();
+    expect(await resultOf<string>(startWorker('closeAll', { rx }))).toBe('closed');
+    expect(tx.receiverCount).toBe(1);
+    tx.send('b');
+    rx2.close();
+    await closed;
+    expect(() => tx.send('c')).toThrow(SendError);
+
+    const [tx3, rx3] = watch.channel(0);
+    const changed = rx3.changed().catch((e: unknown) => e);
+    expect(await resultOf<string>(startWorker('closeAll', { tx: tx3 }))).toBe('closed');
+    expect(await changed).toBeInstanceOf(RecvError);
+  });
+
+  it('every mpsc sender closed in other threads ends the stream after the buffered values', async () => {
+    const [tx, rx] = mpsc.channel<number>(4);
+    await tx.send(1);
+    const tx2 = tx.clone();
+    const ending = Promise.all([startWorker('closeAll', { tx }), startWorker('closeAll', { tx: tx2 })]);
+    const got: number[] = [];
+    for await (const v of rx) got.push(v);
+    expect(got).toEqual([1]);
+    await ending;
   });
 });
 
