@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cancelled } from '@rt/scheduler';
+import { Builder, Cancelled } from '@rt/scheduler';
+import { sleep } from '@rt/time';
 import { FsError, readFile, readToString } from '@rt/fs';
 import { eventually, fdsOn, randomBytes, sha256, tempDir } from './support/temp.js';
 
@@ -42,5 +43,23 @@ describe('readToString', () => {
     expect(await readToString(path)).toBe('héllo ✓');
     writeFileSync(path, Buffer.from([0xff, 0xfe]));
     await expect(readToString(path)).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_ENCODING_INVALID_ENCODED_DATA' });
+  });
+});
+
+describe('readFile under a paused clock', () => {
+  it('counts as external work, so auto-advance waits for the threadpool instead of firing timers', async () => {
+    const { dir, cleanup } = tempDir();
+    const runtime = Builder.currentThread().enableAll().startPaused().build();
+    try {
+      const path = join(dir, 'big');
+      writeFileSync(path, Buffer.alloc(4 * 1024 * 1024, 7));
+      const winner = await runtime.run(() =>
+        Promise.race([readFile(path).then(() => 'read'), sleep(60_000).then(() => 'slept')]),
+      );
+      expect(winner).toBe('read');
+    } finally {
+      await runtime.shutdown();
+      cleanup();
+    }
   });
 });

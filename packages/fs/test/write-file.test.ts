@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cancelled } from '@rt/scheduler';
+import { Cancelled, Handle } from '@rt/scheduler';
 import { writeFile } from '@rt/fs';
 import { eventually, fdsOn, randomBytes, sha256, tempDir } from './support/temp.js';
 
@@ -46,7 +46,9 @@ describe('writeFile', () => {
     const writing = writeFile(path, data, { signal: controller.signal });
     controller.abort();
     await expect(writing).rejects.toBeInstanceOf(Cancelled);
-    await eventually(() => fdsOn(path) === 0);
+    // The request finishes on the threadpool after the rejection: wait for it, then look.
+    await eventually(() => Handle.current().pendingExternalWork === 0);
+    expect(fdsOn(path)).toBe(0);
     let size = 0;
     try {
       size = statSync(path).size;

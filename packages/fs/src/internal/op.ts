@@ -8,7 +8,11 @@
 // `Cancelled` at once and the request finishes in the background: its result goes to
 // `abandon` (e.g. an fd opened after its `open()` was cancelled gets closed, so nothing
 // leaks) and is otherwise dropped.
-import { park } from '@rt/scheduler';
+//
+// Each request counts as the runtime's external work (`Handle.beginExternalWork`) from
+// start to completion — past an abort — so a paused clock does not auto-advance while a
+// file operation is still on the threadpool, and tests can wait for background requests.
+import { Handle, park } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { toFsError } from './errors.js';
 
@@ -30,10 +34,15 @@ export function op<T>(
   onCancel?: () => void,
 ): Promise<T> {
   const { waiter, promise } = park<T>(label, onCancel ?? noop, options);
-  const callback: Callback<T> = (error, value) => settle(waiter, error, value as T, syscall, path, abandon);
+  const end = Handle.current().beginExternalWork();
+  const callback: Callback<T> = (error, value) => {
+    end();
+    settle(waiter, error, value as T, syscall, path, abandon);
+  };
   try {
     start(callback);
   } catch (error) {
+    end();
     waiter.fail(toFsError(error, syscall, path));
   }
   return promise;
