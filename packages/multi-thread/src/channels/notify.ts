@@ -131,6 +131,7 @@ interface NotifiedRecord {
 export class Notify {
   readonly #core: NotifyCore;
 
+  /** A new Notify. (`control` is internal: other threads get a handle with {@link Notify.fromTransfer}.) */
   constructor(control?: SharedArrayBuffer) {
     this.#core = new NotifyCore(control ?? new SharedArrayBuffer(WORDS * 4));
   }

@@ -59,6 +59,12 @@ export class Semaphore {
   readonly #waiters = new WaitList<SemaphorePermit>();
   readonly #watch: SeqWatch;
 
+  /**
+   * A semaphore holding `permits` permits. (`control` is internal: other threads get a
+   * handle with {@link Semaphore.fromTransfer}.)
+   *
+   * **Errors**: `RangeError` unless `permits` is an integer in [0, MAX_PERMITS].
+   */
   constructor(permits: number, control?: SharedArrayBuffer) {
     checkCount('Semaphore permits', permits, 0, Semaphore.MAX_PERMITS);
     this.#control = control ?? new SharedArrayBuffer(WORDS * 4);
@@ -197,8 +203,20 @@ export class Semaphore {
    * `Semaphore.MAX_PERMITS`.
    */
   addPermits(n: number): void {
-    checkCount('addPermits n', n, 0, Semaphore.MAX_PERMITS - this.availablePermits);
-    this.release(n);
+    checkCount('addPermits n', n, 0, Semaphore.MAX_PERMITS);
+    if (n === 0) return;
+    // Checked and added in one compare-and-swap: another thread may add at the same time.
+    const words = this.#words;
+    let current = Atomics.load(words, PERMITS);
+    for (;;) {
+      if (current > Semaphore.MAX_PERMITS - n) {
+        throw new RangeError(`addPermits n: ${n} more permits would exceed Semaphore.MAX_PERMITS (${current} available)`);
+      }
+      const seen = Atomics.compareExchange(words, PERMITS, current, current + n);
+      if (seen === current) break;
+      current = seen;
+    }
+    bump(words, SEQ, SLEEPERS);
   }
 
   /** @internal Gives `n` permits back. */
