@@ -21,6 +21,8 @@ import { Handle, JoinError, currentTask, type JoinHandle } from '@rt/scheduler';
 import { Poll, Interest, Waker, sys, available as nativeAvailable } from '@rt/mio-native';
 import type { WorkerContext, WorkerService, WorkerServiceStarter } from '../internal/contract.js';
 import { encodeTransferables, decodeTransferables } from '../channels/transfer.js';
+// Registers the channel ends' kinds, so job arguments can hold them whatever the job module imports.
+import '../channels/index.js';
 import { JOB_ID, SPAWNER, FLAGS, FLAG_SHARED, CANCELLED, stateOf } from './job-arena.js';
 import { decodePayload, restoreShared } from './job-payload.js';
 import { JobsClientImpl, errorToData, type JobResultMessage, type JobResultsMessage, type JobAbortMessage } from './jobs-client.js';
@@ -310,8 +312,8 @@ class JobsWorker implements WorkerService {
   async #run(id: number, payload: unknown, hasShared: boolean): Promise<unknown> {
     if (hasShared) payload = restoreShared(payload, (await this.#ctx.call(JOBS_SERVICE, { t: 'shared', id })) as SharedArrayBuffer[]);
     const [href, exportName, encoded] = payload as [string, string, unknown];
-    const args = decodeTransferables(encoded) as unknown[];
     const module = this.#loaded.get(href) ?? (await this.#import(href));
+    const args = decodeTransferables(encoded) as unknown[];
     const fn = module[exportName];
     if (typeof fn !== 'function') throw new TypeError(`job ${id}: ${href} has no function export ${JSON.stringify(exportName)}`);
     const task = currentTask();
