@@ -150,6 +150,8 @@ describe('spawnOn', () => {
   });
 
   it('spawns from inside a worker, and idle workers steal from its queue', async () => {
+    // Both workers up first (a slow start of worker 1 must not look like a missing steal).
+    await Promise.all([runtime.spawnOn(0, work, 'square', [1]), runtime.spawnOn(1, work, 'square', [1])]);
     const where = await runtime.spawnOn<number[]>(0, work, 'fanOut', [16, 20]);
     expect(where).toHaveLength(16);
     // Worker 0 ran fanOut and queued 16 jobs of 20 ms on its own queue; worker 1 was idle.
