@@ -30,6 +30,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { Builder as CurrentThreadBuilder, spawn as spawnTask } from '@rt/scheduler';
 import { TcpListener } from '@rt/net';
@@ -220,15 +221,21 @@ async function orchestrate() {
   const bench = (port) =>
     new Promise((resolve, reject) => {
       const args = ['-h', '127.0.0.1', '-p', String(port), '-t', 'set,get', '-n', String(requests), '-c', String(clients), '-q', '--csv'];
-      const [command, argv] = pinned ? ['taskset', ['-c', '1', 'redis-benchmark', ...args]] : ['redis-benchmark', args];
-      execFile(command, argv, { timeout: 300_000 }, (error, stdout, stderr) => {
+      // Through a shell that prints its own /proc stat afterwards: its cutime/cstime are the
+      // load generator's CPU time (to tell whether the generator was the limit).
+      const command = `${pinned ? 'taskset -c 1 ' : ''}redis-benchmark ${args.join(' ')} && echo "STAT $(cat /proc/$$/stat)"`;
+      const started = performance.now();
+      execFile('sh', ['-c', command], { timeout: 300_000 }, (error, stdout, stderr) => {
         if (error) return reject(new Error(`redis-benchmark ${args.join(' ')}: ${error.message}\n${stderr}`));
+        const stat = stdout.split('\n').find((l) => l.startsWith('STAT '));
+        const fields = stat === undefined ? [] : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const generatorCpu = (Number(fields[13]) + Number(fields[14])) / clockTicks / ((performance.now() - started) / 1000);
         const rps = (test) => {
           const line = stdout.split('\n').find((l) => l.startsWith(`"${test}"`));
           if (!line) throw new Error(`redis-benchmark printed no ${test} result: ${stdout}`);
           return Number(JSON.parse(`[${line}]`)[1]);
         };
-        resolve({ set: rps('SET'), get: rps('GET') });
+        resolve({ set: rps('SET'), get: rps('GET'), generatorCpu });
       });
     });
 
@@ -244,7 +251,8 @@ async function orchestrate() {
         const after = await stats();
         const cpu = after.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore;
         const split = after.accepted.map((n, i) => n - (before.accepted[i] ?? 0));
-        const cell = { ...r, cpuPerRequestUs: (cpu / (2 * requests)) * 1e6, split };
+        const seconds = requests / r.set + requests / r.get;
+        const cell = { ...r, cpuPerRequestUs: (cpu / (2 * requests)) * 1e6, serverCpu: cpu / seconds, split };
         const best = results.get(server.name);
         if (best === undefined || best.set + best.get < r.set + r.get) results.set(server.name, cell);
       }
@@ -260,7 +268,8 @@ async function orchestrate() {
       `${version}; redis-benchmark ${pinned ? 'pinned to core 1 (taskset -c 1)' : 'NOT pinned'}; ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores`,
   );
   console.log('each worker / process has its own keyspace (as with cluster); CPU µs/req: server CPU (all threads/processes) per request (SET+GET)');
-  console.log(`${'server'.padEnd(21)}${pad('SET/s', 9)}${pad('GET/s', 9)}${pad('CPU µs/req', 12)}${pad('× 1 wkr', 9)}${pad('× clus(net)', 12)}  split (SET+GET connections)`);
+  console.log('srv/gen %: CPU use of the server and of redis-benchmark while it ran (100 = one core)');
+  console.log(`${'server'.padEnd(21)}${pad('SET/s', 9)}${pad('GET/s', 9)}${pad('CPU µs/req', 12)}${pad('srv %', 7)}${pad('gen %', 7)}${pad('× 1 wkr', 9)}${pad('× clus(net)', 12)}  split (SET+GET connections)`);
   const one = results.get('1 worker');
   const clusterNet = results.get('cluster ×2 (net)');
   const both = (r) => r.set + r.get;
@@ -268,6 +277,7 @@ async function orchestrate() {
     const r = results.get(server.name);
     console.log(
       `${server.name.padEnd(21)}${pad(Math.round(r.set), 9)}${pad(Math.round(r.get), 9)}${pad(r.cpuPerRequestUs.toFixed(2), 12)}` +
+        `${pad(Math.round(r.serverCpu * 100), 7)}${pad(Math.round(r.generatorCpu * 100), 7)}` +
         `${pad((both(r) / both(one)).toFixed(2), 9)}${pad((both(r) / both(clusterNet)).toFixed(2), 12)}  ${r.split.length > 0 ? r.split.join('/') : 'n/a (cluster RR)'}`,
     );
   }
