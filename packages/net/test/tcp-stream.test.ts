@@ -50,6 +50,34 @@ describe.each(drivers)('TcpStream (%s driver)', (driver) => {
     listener.close();
   });
 
+  it('checks writeAll like write even when the socket takes the bytes at once (signal, task abort, shutdown, close)', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    await expect(client.writeAll(text('no'), { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(Cancelled);
+    let go!: () => void;
+    const gate = new Promise<void>((resolve) => (go = resolve));
+    let started = false;
+    const task = spawn(async () => {
+      started = true;
+      await gate; // a foreign await: not a cancellation point
+      await client.writeAll(text('nor this'));
+    });
+    while (!started) await new Promise((resolve) => setImmediate(resolve));
+    task.abort();
+    go();
+    const joined = await task.then(() => undefined, (e: unknown) => e);
+    expect(joined).toBeInstanceOf(JoinError);
+    expect((joined as JoinError).isCancelled()).toBe(true);
+    await client.writeAll(text('only this'));
+    await client.shutdown();
+    const error = await client.writeAll(text('x')).catch((e: unknown) => e);
+    expect((error as NetError).code).toBe('ERR_RT_BROKEN_PIPE');
+    expect((await readAll(server)).toString()).toBe('only this');
+    client.close();
+    await expect(client.writeAll(text('closed'))).rejects.toBeInstanceOf(SocketClosed);
+    server.close();
+    listener.close();
+  });
+
   it('reports a peer reset as a typed ECONNRESET on the next operation', async () => {
     const [client, server, listener] = await tcpPair(driver);
     server.setLinger(0);
