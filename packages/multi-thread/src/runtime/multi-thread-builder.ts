@@ -20,7 +20,7 @@ function defaultConfig(): MultiThreadConfig {
 }
 
 /** Largest local queue accepted (a ring buffer of job slots in shared memory per worker). */
-const MAX_LOCAL_QUEUE = 65_536;
+const MAX_LOCAL_QUEUE = 32_768; // the local queue packs two 16-bit indices in its head
 
 function integer(value: unknown, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number') throw new TypeError(`MultiThreadBuilder.${what}: expected an integer, got ${describeValue(value)}`);
@@ -86,7 +86,7 @@ export class MultiThreadBuilder {
     return this.#set('onWorkerCrash', policy);
   }
 
-  /** Capacity of each worker's local job queue: a power of two from 2 to 65536 (default 256, Tokio's). */
+  /** Capacity of each worker's local job queue: a power of two from 2 to 32768 (default 256, Tokio's). */
   localQueueCapacity(capacity: number): this {
     const value = integer(capacity, 'localQueueCapacity', 2, MAX_LOCAL_QUEUE);
     if ((value & (value - 1)) !== 0) {
