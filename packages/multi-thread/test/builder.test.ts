@@ -19,6 +19,7 @@ describe('Builder', () => {
       name: 'rt',
       workerThreads: availableParallelism(),
       onWorkerCrash: 'shutdown',
+      maxRestarts: 5,
       localQueueCapacity: 256,
       globalQueueInterval: 61,
       unhandledError: 'log',
@@ -34,6 +35,7 @@ describe('MultiThreadBuilder', () => {
       .workerThreads(3)
       .name('server')
       .onWorkerCrash('replace')
+      .maxRestarts(9)
       .localQueueCapacity(512)
       .globalQueueInterval(31)
       .unhandledError('shutdown')
@@ -45,6 +47,7 @@ describe('MultiThreadBuilder', () => {
       name: 'server',
       workerThreads: 3,
       onWorkerCrash: 'replace',
+      maxRestarts: 9,
       localQueueCapacity: 512,
       globalQueueInterval: 31,
       unhandledError: 'shutdown',
@@ -86,6 +89,8 @@ describe('MultiThreadBuilder', () => {
     expect(() => builder.workerThreads(1.5)).toThrow(RangeError);
     expect(() => builder.workerThreads(Number.NaN)).toThrow(RangeError);
     expect(() => builder.localQueueCapacity(100)).toThrow(/power of two, got 100/);
+    expect(() => builder.maxRestarts(-1)).toThrow(RangeError);
+    expect(() => builder.maxRestarts('3' as never)).toThrow(TypeError);
     expect(() => builder.localQueueCapacity(65_536)).toThrow(RangeError); // the queue's indices are 16-bit
     expect(() => builder.localQueueCapacity(32_768)).not.toThrow();
     expect(() => builder.localQueueCapacity(1)).toThrow(RangeError);

@@ -191,6 +191,21 @@ describe('MultiThreadRuntime', () => {
     });
   });
 
+  it("with onWorkerCrash('replace'), stops replacing a worker past maxRestarts a minute and shuts down", async () => {
+    const runtime = track(builder().onWorkerCrash('replace').maxRestarts(2).build());
+    const attempts = new SharedArrayBuffer(8);
+    const error = await runtime.run(crashEntry, 'alwaysThrows', [attempts]).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(WorkerCrashed);
+    expect((error as WorkerCrashed).workerIndex).toBe(1);
+    // The first attempt and two replacements ran; the third crash ended it.
+    expect(new Int32Array(attempts)[1]).toBe(3);
+    expect(runtime.metrics().workers[1]!.restarts).toBe(2);
+    expect(reports.some((r) => (r as { code?: string }).code === 'ERR_RT_WORKER_RESTART_LIMIT')).toBe(true);
+  });
+
   it('reports a crash as an error line on stderr when no onError callback is given', async () => {
     const writes: string[] = [];
     const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {

@@ -19,6 +19,8 @@ export interface MultiThreadConfig {
   readonly workerThreads: number;
   /** What a crashed worker does to the runtime: `'shutdown'` (default) or `'replace'`. */
   readonly onWorkerCrash: 'shutdown' | 'replace';
+  /** With `'replace'`: at most this many replacements of one worker index per minute; one more crash shuts the runtime down (default 5). */
+  readonly maxRestarts: number;
   /** Capacity of each worker's local job queue (Tokio: 256). */
   readonly localQueueCapacity: number;
   /** A worker checks the global injector every this many jobs (Tokio: 61). */

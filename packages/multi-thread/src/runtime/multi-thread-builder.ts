@@ -11,6 +11,7 @@ function defaultConfig(): MultiThreadConfig {
     name: 'rt',
     workerThreads: availableParallelism(),
     onWorkerCrash: 'shutdown',
+    maxRestarts: 5,
     localQueueCapacity: 256,
     globalQueueInterval: 61,
     unhandledError: 'log',
@@ -84,6 +85,16 @@ export class MultiThreadBuilder {
       throw new TypeError(`MultiThreadBuilder.onWorkerCrash: expected 'shutdown' or 'replace', got ${describeValue(policy)}`);
     }
     return this.#set('onWorkerCrash', policy);
+  }
+
+  /**
+   * With `onWorkerCrash('replace')`: how many times one worker index may be replaced within
+   * a minute (≥ 0; default 5, like systemd's start limit). A crash past it is treated as
+   * one a replacement would only repeat: the runtime shuts down and `run()` rejects with
+   * `WorkerCrashed` — an entry that always throws is not restarted forever.
+   */
+  maxRestarts(count: number): this {
+    return this.#set('maxRestarts', integer(count, 'maxRestarts', 0, 1_000_000));
   }
 
   /** Capacity of each worker's local job queue: a power of two from 2 to 32768 (default 256, Tokio's). */

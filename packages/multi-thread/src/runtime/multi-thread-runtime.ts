@@ -148,6 +148,7 @@ export class MultiThreadRuntime {
   readonly #jobs: JobsClient | undefined;
   readonly #slots: (Slot | undefined)[];
   readonly #restarts: number[];
+  readonly #restartTimes: number[][] = [];
   #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   #run: Run | undefined = undefined;
   #runs = 0;
@@ -568,7 +569,7 @@ export class MultiThreadRuntime {
     const error = new WorkerCrashed(slot.index, this.config.name, slot.crash, slot.exitCode);
     this.#report(error);
     if (this.#state !== 'running') return;
-    if (this.config.onWorkerCrash === 'replace' && !slot.fatal) {
+    if (this.config.onWorkerCrash === 'replace' && !slot.fatal && this.#mayRestart(slot.index)) {
       slot.replace = true;
       this.#stopWorker(slot, this.config.shutdownTimeout);
       return;
@@ -576,6 +577,19 @@ export class MultiThreadRuntime {
     this.#crash = error;
     if (this.#run !== undefined && !this.#run.settled) this.#run.failure ??= error;
     void this.shutdown();
+  }
+
+  /** Whether worker `index` is still under `maxRestarts` replacements in the last minute. */
+  #mayRestart(index: number): boolean {
+    const now = performance.now();
+    const recent = (this.#restartTimes[index] ?? []).filter((at) => now - at < 60_000);
+    this.#restartTimes[index] = recent;
+    if (recent.length >= this.config.maxRestarts) {
+      this.#report(new RtError('ERR_RT_WORKER_RESTART_LIMIT', `worker ${index} of runtime ${JSON.stringify(this.config.name)} crashed again after ${recent.length} replacement(s) within a minute (maxRestarts ${this.config.maxRestarts}): shutting down`));
+      return false;
+    }
+    recent.push(now);
+    return true;
   }
 
   #replace(index: number): void {
