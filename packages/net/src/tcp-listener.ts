@@ -137,6 +137,57 @@ export class TcpListener implements AsyncIterable<TcpStream> {
   }
 
   /**
+   * Adopts a listening TCP socket given as a raw fd — one another thread gave up with
+   * {@link TcpListener.intoRawFd}, or one inherited from a supervisor (fds are process-wide)
+   * — and registers it with the current runtime (Tokio's `TcpListener::from_std`). The
+   * listener owns the fd from then on.
+   *
+   * **Cancellation:** not applicable (completes without waiting).
+   *
+   * **Errors:** `TypeError`/`RangeError` for an fd that is not an integer 0 … 2^31-1;
+   * {@link NetError} — and the fd is left open, not owned — for one that is not an open,
+   * listening, non-blocking IPv4/IPv6 stream socket (`EBADF`, `ENOTSOCK`, `EPROTOTYPE`,
+   * `EAFNOSUPPORT`, `EINVAL`).
+   *
+   * **Example:**
+   * ```ts
+   * const listener = await TcpListener.fromRawFd(fd);
+   * ```
+   */
+  static async fromRawFd(fd: number, options?: { driver?: DriverName }): Promise<TcpListener> {
+    if (typeof fd !== 'number') throw new TypeError(`TcpListener.fromRawFd: fd must be a number, got ${describe(fd)}`);
+    if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
+      throw new RangeError(`TcpListener.fromRawFd: fd must be an integer 0-2147483647, got ${describe(fd)}`);
+    }
+    return new TcpListener(await driverFor(options?.driver).adoptTcpListener(fd));
+  }
+
+  /**
+   * Gives up the listening socket: deregisters it from this runtime's reactor and returns
+   * its fd, still open and listening, for another thread to adopt with
+   * {@link TcpListener.fromRawFd} (Tokio's `into_std`). The listener is closed for use
+   * afterwards: parked `accept` calls reject with {@link SocketClosed}.
+   *
+   * **Cancellation:** not applicable (synchronous).
+   *
+   * **Errors:** {@link SocketClosed} when closed; {@link NetError} `ENOTSUP` on the fallback
+   * driver.
+   *
+   * **Example:**
+   * ```ts
+   * const fd = listener.intoRawFd();
+   * ```
+   */
+  intoRawFd(): number {
+    const handle = this.#handle;
+    if (handle.closed) throw new SocketClosed('the listener is closed');
+    if (handle.intoRawFd === undefined) {
+      throw new NetError('ENOTSUP', 'intoRawFd', `TcpListener.intoRawFd: the ${handle.driver} driver (Node net) cannot give up a socket's fd`);
+    }
+    return handle.intoRawFd();
+  }
+
+  /**
    * Waits for the next incoming connection and resolves with its stream.
    *
    * **Cancellation:** cancel safe: an abort never loses a connection.

@@ -1,5 +1,5 @@
 // TcpListener.bind(addr, { reusePort: true }): several listeners on one address (the
-// multi-thread runtime binds one per worker).
+// multi-thread runtime binds one per worker); TcpListener.intoRawFd / fromRawFd.
 import { NetError, TcpListener, TcpStream } from '@rt/net';
 import { drivers } from './support/drivers.js';
 
@@ -51,5 +51,47 @@ describe.each(drivers)('TcpListener reusePort (%s driver)', (driver) => {
 
   it('rejects a non-boolean reusePort', async () => {
     await expect(TcpListener.bind('127.0.0.1:0', { driver, reusePort: 1 as unknown as boolean })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('TcpListener.fromRawFd / intoRawFd', () => {
+  const nativeHere = drivers.includes('native');
+
+  (nativeHere ? it : it.skip).each(drivers)('moves a listening socket between runtimes, adopted by the %s driver', async (driver) => {
+    const first = await TcpListener.bind('127.0.0.1:0', { driver: 'native' });
+    const address = first.localAddr();
+    const parked = first.accept();
+    const fd = first.intoRawFd();
+    await expect(parked).rejects.toMatchObject({ code: 'ERR_RT_SOCKET_CLOSED' });
+    expect(() => first.intoRawFd()).toThrow(/closed/);
+    first.close(); // does not touch the fd any more
+    // A connection made while nobody owns the socket waits in the backlog.
+    const client = await TcpStream.connect(address, { driver: 'native' });
+    await using adopted = await TcpListener.fromRawFd(fd, { driver });
+    expect(adopted.localAddr().toString()).toBe(address.toString());
+    const server = await adopted.accept();
+    expect(server.peerAddr().toString()).toBe(client.localAddr().toString());
+    server.close();
+    client.close();
+  });
+
+  it('rejects bad fds, and a connected socket, leaving them open', async () => {
+    await expect(TcpListener.fromRawFd(-1)).rejects.toThrow(RangeError);
+    await expect(TcpListener.fromRawFd(Number.NaN)).rejects.toThrow(RangeError);
+    await expect(TcpListener.fromRawFd('4' as unknown as number)).rejects.toThrow(TypeError);
+    if (!nativeHere) return;
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver: 'native' });
+    const client = await TcpStream.connect(listener.localAddr(), { driver: 'native' });
+    const server = await listener.accept();
+    const fd = server.intoRawFd();
+    await expect(TcpListener.fromRawFd(fd)).rejects.toMatchObject({ errno: 'EINVAL', message: expect.stringMatching(/not a listening socket/) });
+    const adopted = TcpStream.fromRawFd(fd); // still open, still usable
+    adopted.close();
+    client.close();
+  });
+
+  it('intoRawFd fails with ENOTSUP on the fallback driver', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver: 'fallback' });
+    expect(() => listener.intoRawFd()).toThrow(expect.objectContaining({ errno: 'ENOTSUP' }) as unknown as Error);
   });
 });

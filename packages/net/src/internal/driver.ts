@@ -60,6 +60,8 @@ export interface ListenerHandle {
   ttl(): number;
   close(): void;
   readonly closed: boolean;
+  /** Deregisters and gives up the listening fd without closing it. Absent on the fallback. */
+  intoRawFd?(): number;
 }
 
 export interface DatagramHandle {
@@ -135,4 +137,6 @@ export interface Driver {
    * fd is left open and not owned.
    */
   adoptTcp(fd: number): StreamHandle;
+  /** Adopts a listening TCP socket fd (TcpListener.fromRawFd); same rules as adoptTcp. */
+  adoptTcpListener(fd: number): Promise<ListenerHandle>;
 }

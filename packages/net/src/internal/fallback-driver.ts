@@ -131,7 +131,7 @@ function noteFallback(): void {
   }));
 }
 
-function listen(server: Server, listenArgs: { host?: string; port?: number; path?: string; backlog: number; ipv6Only?: boolean; reusePort?: boolean }, syscall: string): Promise<void> {
+function listen(server: Server, listenArgs: { host?: string; port?: number; path?: string; fd?: number; backlog: number; ipv6Only?: boolean; reusePort?: boolean }, syscall: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (error: Error): void => {
       server.off('listening', onListening);
@@ -190,6 +190,14 @@ export const fallbackDriver: Driver = {
     }
     noteFallback();
     return new FallbackStream(socket, null);
+  },
+
+  async adoptTcpListener(fd: number): Promise<ListenerHandle> {
+    if (available) inspectTcpFd(fd, 'TcpListener.fromRawFd', true);
+    noteFallback();
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    await listen(server, { fd, backlog: 1024 }, 'listen');
+    return new FallbackListener(server, null);
   },
 
   async listenTcp(ip: string, port: number, options: ListenOptions): Promise<ListenerHandle> {

@@ -26,6 +26,8 @@ import { NativeStream } from './native-stream.js';
 const BATCH = 64;
 const SO_REUSEPORT = constants['SO_REUSEPORT']!;
 const SO_TYPE = constants['SO_TYPE']!;
+/** Linux's SO_ACCEPTCONN (not in the addon's table; the native driver is Linux-only). */
+const SO_ACCEPTCONN = (constants as unknown as Readonly<Record<string, number | undefined>>)['SO_ACCEPTCONN'] ?? 30;
 /** O_NONBLOCK as /proc/self/fdinfo prints `flags:` (octal). */
 const O_NONBLOCK = 0o4000;
 const BACKOFF_MS = 50;
@@ -198,6 +200,22 @@ class NativeListener implements ListenerHandle {
     return check(sys.getSocketOption(this.#fd, level, name), 'getsockopt');
   }
 
+  intoRawFd(): number {
+    if (this.#closed) throw new SocketClosed('the listener is closed');
+    this.#closed = true;
+    if (this.#backoff !== undefined) clearTimeout(this.#backoff);
+    const error = new SocketClosed('the listener was moved out of this runtime (intoRawFd)');
+    for (const w of this.#waiters.splice(0)) w.fail(error);
+    // Connections drained from the backlog that no accept() took: they cannot go back.
+    for (const fd of this.#queue.splice(0)) sys.close(fd);
+    try {
+      this.#registration.deregister();
+    } catch {
+      // The reactor already closed.
+    }
+    return this.#fd;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -314,10 +332,11 @@ export function connectFd(fd: number, address: Parameters<typeof sys.connect>[1]
 }
 
 /**
- * Checks that `fd` is an open, connected, non-blocking TCP (IPv4/IPv6 stream) socket and
- * returns its peer address. Throws NetError otherwise; never closes or takes `fd`.
+ * Checks that `fd` is an open, connected (or, with `listening`, listening), non-blocking TCP
+ * (IPv4/IPv6 stream) socket and returns its peer address (its local one when listening).
+ * Throws NetError otherwise; never closes or takes `fd`.
  */
-export function inspectTcpFd(fd: number, what: string): RawAddress {
+export function inspectTcpFd(fd: number, what: string, listening = false): RawAddress {
   let socket: boolean;
   try {
     socket = fstatSync(fd).isSocket();
@@ -328,13 +347,20 @@ export function inspectTcpFd(fd: number, what: string): RawAddress {
   if (check(sys.getSocketOption(fd, C.SOL_SOCKET, SO_TYPE), 'getsockopt') !== C.SOCK_STREAM) {
     throw new NetError('EPROTOTYPE', 'getsockopt', `${what}: fd ${fd} is not a stream socket (SOCK_STREAM)`);
   }
-  if ('path' in localAddressOf(fd)) throw new NetError('EAFNOSUPPORT', 'getsockname', `${what}: fd ${fd} is a Unix socket, not TCP`);
-  let peer: RawAddress;
-  try {
-    peer = peerAddressOf(fd);
-  } catch (error) {
-    if (error instanceof NetError) throw new NetError(error.errno, 'getpeername', `${what}: fd ${fd} is not a connected socket (${error.errno})`);
-    throw error;
+  const local = localAddressOf(fd);
+  if ('path' in local) throw new NetError('EAFNOSUPPORT', 'getsockname', `${what}: fd ${fd} is a Unix socket, not TCP`);
+  let peer: RawAddress = local;
+  if (listening) {
+    if (check(sys.getSocketOption(fd, C.SOL_SOCKET, SO_ACCEPTCONN), 'getsockopt') !== 1) {
+      throw new NetError('EINVAL', 'getsockopt', `${what}: fd ${fd} is not a listening socket`);
+    }
+  } else {
+    try {
+      peer = peerAddressOf(fd);
+    } catch (error) {
+      if (error instanceof NetError) throw new NetError(error.errno, 'getpeername', `${what}: fd ${fd} is not a connected socket (${error.errno})`);
+      throw error;
+    }
   }
   let flags = O_NONBLOCK;
   try {
@@ -361,6 +387,19 @@ const driver: Driver = {
       throw toNetError(error, 'epoll_ctl');
     }
     return new NativeStream(fd, registration, false, peer);
+  },
+
+  adoptTcpListener(fd: number): Promise<ListenerHandle> {
+    inspectTcpFd(fd, 'TcpListener.fromRawFd', true);
+    let registration: Registration;
+    let io: ReturnType<typeof currentIo>;
+    try {
+      io = currentIo();
+      registration = io.reactor.register(fd, READABLE);
+    } catch (error) {
+      return Promise.reject(toNetError(error, 'epoll_ctl'));
+    }
+    return Promise.resolve(new NativeListener(fd, registration, (accepted) => io.reactor.register(accepted, READABLE | WRITABLE), io.counters, null));
   },
 
   listenTcp(ip: string, port: number, options: ListenOptions): Promise<ListenerHandle> {
