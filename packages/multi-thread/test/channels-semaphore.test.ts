@@ -91,6 +91,31 @@ describe('Semaphore (cross-thread)', () => {
     expect(() => semaphore.addPermits(2 ** 31)).toThrow(RangeError);
   });
 
+  it('a starving acquirer claims priority: another handle (as another thread) stops barging in', async () => {
+    const a = new Semaphore(2);
+    const b = Semaphore.fromTransfer(structuredClone(a.transfer()));
+    const held = [b.tryAcquire()!, b.tryAcquire()!];
+    const many = track(a.acquireMany(2));
+    let refused = false;
+    for (let i = 0; i < 10 && !refused; i++) {
+      held[0]!.release();
+      await settle(3); // a's head acquirer wakes, finds 1 of 2: a lost wake-up
+      const again = b.tryAcquire();
+      if (again === undefined) refused = true;
+      else held[0] = again;
+    }
+    expect(refused).toBe(true);
+    expect(many.isPending()).toBe(true);
+    held[1]!.release();
+    const both = await many.promise;
+    expect(both.permits).toBe(2);
+    both.release();
+    // Served: the claim is gone and b takes permits again.
+    const next = b.tryAcquire();
+    expect(next?.permits).toBe(1);
+    next?.release();
+  });
+
   it('a transferred handle shares the same permits and the original stays usable', async () => {
     const semaphore = new Semaphore(2);
     const { other } = decodeTransferables(structuredClone(encodeTransferables({ other: semaphore }))) as { other: Semaphore };

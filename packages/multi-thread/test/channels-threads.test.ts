@@ -197,6 +197,31 @@ describe('Semaphore across threads', () => {
   });
 });
 
+describe('Semaphore fairness across threads', () => {
+  it('an acquireMany(2) is served while two other threads keep holding single permits', async () => {
+    const semaphore = new Semaphore(2);
+    const stop = new SharedArrayBuffer(8);
+    const flags = new Int32Array(stop);
+    const started = new Notify();
+    const grabbers = [startWorker('grabSingles', { semaphore, stop, started }), startWorker('grabSingles', { semaphore, stop, started })];
+    await started.notified();
+    await started.notified();
+    // Let them contend for a while first.
+    while (Atomics.load(flags, 1) === 0 && semaphore.availablePermits === 2) await new Promise((resolve) => setImmediate(resolve));
+    for (let round = 0; round < 20; round++) {
+      const both = await semaphore.acquireMany(2);
+      expect(both.permits).toBe(2);
+      expect(semaphore.availablePermits).toBe(0);
+      both.release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    Atomics.store(flags, 0, 1);
+    const taken = await Promise.all(grabbers.map((g) => resultOf<number>(g)));
+    expect(taken[0]! + taken[1]!).toBeGreaterThan(0);
+    expect(semaphore.availablePermits).toBe(2);
+  });
+});
+
 describe('oneshot across threads', () => {
   it('carries a reply from another thread', async () => {
     const [reply, answer] = oneshot.channel<{ answer: number; from: string }>();

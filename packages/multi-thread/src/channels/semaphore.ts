@@ -4,8 +4,8 @@
 // and close), see internal/seq-watch.ts.
 import type { WaitOptions } from '@rt/scheduler';
 import { AcquireError, GuardReleased } from '@rt/sync';
-import { sharedBuffer } from './internal/handle-token.js';
-import { checkCancelled, checkCount, failNode, parkOn, wakeNode } from './internal/park.js';
+import { randomId, sharedBuffer } from './internal/handle-token.js';
+import { budget, checkCancelled, checkCount, failNode, parkOn, wakeNode } from './internal/park.js';
 import { bump, SeqWatch } from './internal/seq-watch.js';
 import { WaitList, WaitNode } from './internal/wait-list.js';
 import { TRANSFER_TAG } from './transfer-tag.js';
@@ -14,7 +14,11 @@ const PERMITS = 0;
 const CLOSED = 1;
 const SEQ = 2;
 const SLEEPERS = 3;
-const WORDS = 4;
+/** The token of the handle whose head acquirer is starving (0: none); see the class docs. */
+const HUNGRY = 4;
+const WORDS = 5;
+/** Wake-ups a parked head acquirer may lose to other threads before it claims priority. */
+const STARVE_AFTER = 3;
 
 /** A shared {@link Semaphore}'s descriptor: structured-cloneable. */
 export interface SemaphoreDescriptor {
@@ -29,13 +33,14 @@ export interface SemaphoreDescriptor {
  * it with `Semaphore.fromTransfer`; unlike a channel end, the semaphore stays usable in
  * this thread too: every thread's handle shares the same permits.
  *
- * Fairness, as guaranteed: acquirers parked in the same thread are served in FIFO order
- * (an `acquireMany(n)` blocks later ones in its thread until `n` are free), and a thread
- * with a parked acquirer takes no permit through `tryAcquire` ahead of it. Across threads
- * there is no queue: when permits are released, the threads that wait race for them with
- * compare-and-swap, so under sustained contention one thread can be overtaken by others
- * many times (no starvation-freedom guarantee across threads; in practice the releaser's
- * wake-up reaches every waiting thread at once).
+ * Fairness, as guaranteed: acquirers parked in the same thread (on one handle) are served
+ * in FIFO order (an `acquireMany(n)` blocks later ones until `n` are free), and a handle with
+ * a parked acquirer takes no permit through `tryAcquire` ahead of it. Across threads there
+ * is no queue — released permits go to whichever thread takes them first — but no thread
+ * starves: a parked head acquirer that has lost 3 wake-ups in a row to other threads claims
+ * priority (one shared word), and until it is served every other handle's acquire and
+ * tryAcquire waits, so an `acquireMany(n)` gets its `n` even while other threads keep
+ * taking single permits. One claim at a time; the next starving thread claims after it.
  *
  * **Cancellation**: `acquire`/`acquireMany` are cancel safe: an aborted call holds no
  * permit (permits are taken only in the step that delivers them).
@@ -58,6 +63,10 @@ export class Semaphore {
   readonly #words: Int32Array;
   readonly #waiters = new WaitList<SemaphorePermit>();
   readonly #watch: SeqWatch;
+  /** This handle's nonzero token for the HUNGRY word. */
+  readonly #token = randomId() | 1;
+  /** Wake-ups the head acquirer lost in a row. */
+  #misses = 0;
 
   /**
    * A semaphore holding `permits` permits. (`control` is internal: other threads get a
@@ -107,6 +116,8 @@ export class Semaphore {
 
   #tryTake(n: number): boolean {
     const words = this.#words;
+    const hungry = Atomics.load(words, HUNGRY);
+    if (hungry !== 0 && hungry !== this.#token) return false;
     let current = Atomics.load(words, PERMITS);
     while (current >= n) {
       const seen = Atomics.compareExchange(words, PERMITS, current, current - n);
@@ -150,8 +161,20 @@ export class Semaphore {
     const cancelled = checkCancelled(options);
     if (cancelled !== undefined) return cancelled;
     if (this.isClosed) return Promise.reject(new AcquireError());
-    if (this.#waiters.length === 0 && this.#tryTake(n)) return Promise.resolve(new SemaphorePermit(this, n));
-    return parkOn(this.#waiters, new WaitNode<SemaphorePermit>(n, undefined, undefined), 'Semaphore.acquire', options, this.#watch);
+    if (this.#waiters.length === 0) {
+      const y = budget();
+      if (y !== undefined) return y.then(() => this.acquireMany(n, options));
+      if (this.#tryTake(n)) return Promise.resolve(new SemaphorePermit(this, n));
+    }
+    return parkOn(this.#waiters, new WaitNode<SemaphorePermit>(n, undefined, undefined), 'Semaphore.acquire', options, this.#watch, () => {
+      if (this.#waiters.length === 0) this.#satisfied();
+    });
+  }
+
+  /** The head acquirer was served (or left with nobody behind it): give up a priority claim. */
+  #satisfied(): void {
+    this.#misses = 0;
+    if (Atomics.compareExchange(this.#words, HUNGRY, this.#token, 0) === this.#token) bump(this.#words, SEQ, SLEEPERS);
   }
 
   #poll(): boolean {
@@ -160,10 +183,15 @@ export class Semaphore {
     while ((node = list.head) !== undefined) {
       if (this.isClosed) {
         failNode(list, node, new AcquireError());
+        this.#satisfied();
         continue;
       }
-      if (!this.#tryTake(node.need)) return true;
+      if (!this.#tryTake(node.need)) {
+        if (++this.#misses >= STARVE_AFTER) Atomics.compareExchange(this.#words, HUNGRY, 0, this.#token);
+        return true;
+      }
       wakeNode(list, node, new SemaphorePermit(this, node.need));
+      this.#satisfied();
     }
     return false;
   }
