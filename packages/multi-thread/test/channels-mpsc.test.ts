@@ -1,7 +1,7 @@
 import { Cancelled, isCancelled, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { SendError, SendTimeoutError, TryRecvError, TrySendError } from '@rt/sync';
-import { decodeTransferables, encodeTransferables, mpsc } from '@rt/multi-thread';
+import { decodeTransferables, encodeTransferables, mpsc, Notify, oneshot, Semaphore } from '@rt/multi-thread';
 
 // Single-thread behaviour of the cross-thread mpsc (the same cases as @rt/sync's where they
 // apply). Wake-ups go through Atomics.waitAsync even within one thread, so a woken
@@ -224,6 +224,16 @@ describe('mpsc.channel (cross-thread)', () => {
     await expect(tx.send(() => 1)).rejects.toBeInstanceOf(TypeError);
     expect(() => tx.trySend({ f: Symbol('x') })).toThrow(TypeError);
     expect(rx.len).toBe(0);
+  });
+
+  it('refuses a channel end, Semaphore or Notify inside a message with a TypeError instead of sending {}', async () => {
+    const [tx, rx] = mpsc.channel<unknown>(4);
+    const [reply] = oneshot.channel<number>();
+    await expect(tx.send({ reply })).rejects.toThrow(/cannot travel inside a message/);
+    await expect(tx.send([new Map([['s', new Semaphore(1)]])])).rejects.toBeInstanceOf(TypeError);
+    expect(() => tx.trySend(new Set([new Notify()]))).toThrow(TypeError);
+    expect(rx.len).toBe(0);
+    reply.send(1); // still usable: nothing was moved
   });
 
   it('refuses a value larger than maxBytes with a RangeError', async () => {

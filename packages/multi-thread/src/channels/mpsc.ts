@@ -20,7 +20,7 @@ import {
   SPACE_SEQ,
   SPACE_SLEEPERS,
 } from './internal/byte-ring.js';
-import { encode, isScratch } from './internal/codec.js';
+import { CHANNEL_END, encode, isScratch } from './internal/codec.js';
 import { claim, newClaim, randomId, sharedBuffer } from './internal/handle-token.js';
 import { budget, checkCancelled, checkCount, failNode, parkOn, RESOLVED, wakeNode } from './internal/park.js';
 import { SeqWatch } from './internal/seq-watch.js';
@@ -128,6 +128,11 @@ function rebuildRing(descriptor: EndDescriptor, kind: string): ByteRing {
 
 /** Shared by both sender kinds: the handle's open/moved state, `closed()` and transfer. */
 abstract class SenderBase<T> implements Disposable {
+
+  /** @internal Marks a handle that cannot travel inside a message (see internal/codec.ts). */
+  get [CHANNEL_END](): true {
+    return true;
+  }
   /** @internal */
   protected ring: ByteRing;
   /** @internal */
@@ -622,6 +627,11 @@ export class UnboundedSender<T> extends SenderBase<T> {
  * ```
  */
 export class WeakSender<T> {
+
+  /** @internal Marks a handle that cannot travel inside a message (see internal/codec.ts). */
+  get [CHANNEL_END](): true {
+    return true;
+  }
   readonly #ring: ByteRing;
   readonly #bounded: boolean;
 
@@ -664,6 +674,11 @@ export class WeakSender<T> {
  * ```
  */
 export class Permit<T> implements Disposable {
+
+  /** @internal Marks a handle that cannot travel inside a message (see internal/codec.ts). */
+  get [CHANNEL_END](): true {
+    return true;
+  }
   #ring: ByteRing;
   #slots: number;
 
@@ -726,6 +741,11 @@ const END: unique symbol = Symbol('rt.channels.mpsc.end');
  * ```
  */
 export class Receiver<T> implements Disposable, AsyncIterable<T> {
+
+  /** @internal Marks a handle that cannot travel inside a message (see internal/codec.ts). */
+  get [CHANNEL_END](): true {
+    return true;
+  }
   #ring: ByteRing;
   #state: 'open' | 'moved' = 'open';
   readonly #waiters = new WaitList<unknown>();

@@ -14,6 +14,7 @@ import { checkCancelled, parkOn, RESOLVED } from './internal/park.js';
 import { releaseThread, bump, SeqWatch } from './internal/seq-watch.js';
 import { lock, unlock } from './internal/shared-lock.js';
 import { WaitList, WaitNode } from './internal/wait-list.js';
+import { CHANNEL_END } from './internal/codec.js';
 import { TRANSFER_TAG } from './transfer-tag.js';
 
 const LOCK = 0;
@@ -129,6 +130,11 @@ interface NotifiedRecord {
  * ```
  */
 export class Notify {
+
+  /** @internal Marks a handle that cannot travel inside a message (see internal/codec.ts). */
+  get [CHANNEL_END](): true {
+    return true;
+  }
   readonly #core: NotifyCore;
 
   /** A new Notify. (`control` is internal: other threads get a handle with {@link Notify.fromTransfer}.) */
@@ -212,6 +218,11 @@ export class Notify {
  * ```
  */
 export class Notified implements PromiseLike<void>, Disposable {
+
+  /** @internal Marks a handle that cannot travel inside a message (see internal/codec.ts). */
+  get [CHANNEL_END](): true {
+    return true;
+  }
   readonly #core: NotifyCore;
   readonly #options: WaitOptions | undefined;
   readonly #record: NotifiedRecord;

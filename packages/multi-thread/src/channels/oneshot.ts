@@ -3,7 +3,7 @@
 // (empty / value / taken, sender closed, receiver closed) live in shared memory.
 import type { WaitOptions } from '@rt/scheduler';
 import { Closed, RecvError, SendError, TryRecvError } from '@rt/sync';
-import { encode } from './internal/codec.js';
+import { CHANNEL_END, encode } from './internal/codec.js';
 import { claim, newClaim, sharedBuffer } from './internal/handle-token.js';
 import { budget, checkCancelled, parkOn, RESOLVED, wakeNode, failNode } from './internal/park.js';
 import { bump, SeqWatch } from './internal/seq-watch.js';
@@ -101,6 +101,11 @@ export function channel<T>(options?: OneshotOptions): [Sender<T>, Receiver<T>] {
  * ```
  */
 export class Sender<T> implements Disposable {
+
+  /** @internal Marks a handle that cannot travel inside a message (see internal/codec.ts). */
+  get [CHANNEL_END](): true {
+    return true;
+  }
   #shared: Shared;
   #state: 'open' | 'used' | 'moved' = 'open';
   readonly #closedWaiters = new WaitList<void>();
@@ -239,6 +244,11 @@ export class Sender<T> implements Disposable {
  * ```
  */
 export class Receiver<T> implements PromiseLike<T>, Disposable {
+
+  /** @internal Marks a handle that cannot travel inside a message (see internal/codec.ts). */
+  get [CHANNEL_END](): true {
+    return true;
+  }
   #shared: Shared;
   #moved = false;
   readonly #waiters = new WaitList<T>();

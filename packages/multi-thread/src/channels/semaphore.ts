@@ -8,6 +8,7 @@ import { randomId, sharedBuffer } from './internal/handle-token.js';
 import { budget, checkCancelled, checkCount, failNode, parkOn, wakeNode } from './internal/park.js';
 import { bump, SeqWatch } from './internal/seq-watch.js';
 import { WaitList, WaitNode } from './internal/wait-list.js';
+import { CHANNEL_END } from './internal/codec.js';
 import { TRANSFER_TAG } from './transfer-tag.js';
 
 const PERMITS = 0;
@@ -56,6 +57,11 @@ export interface SemaphoreDescriptor {
  * ```
  */
 export class Semaphore {
+
+  /** @internal Marks a handle that cannot travel inside a message (see internal/codec.ts). */
+  get [CHANNEL_END](): true {
+    return true;
+  }
   /** The largest number of permits a shared semaphore can hold (one Int32 word). */
   static readonly MAX_PERMITS = 2 ** 31 - 1;
 
@@ -296,6 +302,11 @@ export class Semaphore {
  * ```
  */
 export class SemaphorePermit implements Disposable {
+
+  /** @internal Marks a handle that cannot travel inside a message (see internal/codec.ts). */
+  get [CHANNEL_END](): true {
+    return true;
+  }
   #semaphore: Semaphore | undefined;
   #permits: number;
 

@@ -8,7 +8,7 @@
 // receiver gets a copy, and mutating it changes nothing elsewhere.
 import type { WaitOptions } from '@rt/scheduler';
 import { Closed, RecvError, SendError } from '@rt/sync';
-import { encode } from './internal/codec.js';
+import { CHANNEL_END, encode } from './internal/codec.js';
 import { claim, newClaim, sharedBuffer } from './internal/handle-token.js';
 import { budget, checkCancelled, failNode, parkOn, RESOLVED, wakeNode } from './internal/park.js';
 import { bump, SeqWatch } from './internal/seq-watch.js';
@@ -162,6 +162,11 @@ export function channel<T>(init: T, options?: WatchOptions): [Sender<T>, Receive
  * ```
  */
 export class Sender<T> implements Disposable {
+
+  /** @internal Marks a handle that cannot travel inside a message (see internal/codec.ts). */
+  get [CHANNEL_END](): true {
+    return true;
+  }
   #shared: Shared;
   #state: 'open' | 'closed' | 'moved' = 'open';
   readonly #closedWaiters = new WaitList<void>();
@@ -340,6 +345,11 @@ export class Sender<T> implements Disposable {
  * ```
  */
 export class Receiver<T> implements Disposable {
+
+  /** @internal Marks a handle that cannot travel inside a message (see internal/codec.ts). */
+  get [CHANNEL_END](): true {
+    return true;
+  }
   #shared: Shared;
   #seen: number;
   #state: 'open' | 'closed' | 'moved' = 'open';

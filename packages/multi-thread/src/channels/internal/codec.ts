@@ -28,6 +28,13 @@ const MAX_DEPTH = 64;
 const MAX_ARRAY = 4096;
 const BEYOND_LATIN1 = /[\u0100-\uffff]/;
 
+/**
+ * The brand every handle of this package carries (a prototype getter): structured clone
+ * would copy a handle as an empty object (its state is in private fields), so `encode`
+ * refuses values containing one instead of sending `{}`.
+ */
+export const CHANNEL_END: unique symbol = Symbol.for('rt.multi-thread.channel-end') as never;
+
 /** Thrown inside the encoder when the value needs v8.serialize. */
 const FALLBACK: unique symbol = Symbol('rt.codec.fallback');
 
@@ -140,10 +147,34 @@ export function encode(value: unknown): Uint8Array {
     return scratch.subarray(0, at);
   } catch (error) {
     if (error !== FALLBACK) throw error;
+    seen.clear();
+    if (containsHandle(value, 0)) {
+      throw new TypeError(
+        'a channel end, Semaphore, Notify or permit cannot travel inside a message of a cross-thread channel; pass it with encodeTransferables (postMessage, job or entry arguments)',
+      );
+    }
     return serialize(value);
   } finally {
     seen.clear();
   }
+}
+
+/** True if a handle of this package is reachable from `value` (what structured clone would walk). */
+function containsHandle(value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null || seen.has(value) || depth > 1000) return false;
+  if ((value as { [CHANNEL_END]?: unknown })[CHANNEL_END] === true) return true;
+  seen.add(value);
+  if (value instanceof Map) {
+    for (const [k, v] of value) if (containsHandle(k, depth + 1) || containsHandle(v, depth + 1)) return true;
+    return false;
+  }
+  if (value instanceof Set) {
+    for (const v of value) if (containsHandle(v, depth + 1)) return true;
+    return false;
+  }
+  if (ArrayBuffer.isView(value)) return false;
+  for (const key of Object.keys(value)) if (containsHandle((value as Record<string, unknown>)[key], depth + 1)) return true;
+  return false;
 }
 
 /** True if `bytes` (from `encode`) lives in the scratch buffer and must be copied to be kept. */
