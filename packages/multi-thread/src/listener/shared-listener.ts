@@ -1,7 +1,7 @@
 import { SocketAddr, SocketClosed, TcpListener, lookupHost } from '@rt/net';
 import type { TcpStream, ToSocketAddrs } from '@rt/net';
 import type { WaitOptions } from '@rt/scheduler';
-import { HELD } from './fd-table.js';
+import { HELD, closeFd } from './fd-table.js';
 import { LISTEN_SERVICE } from './protocol.js';
 import type { ListenRequest, PortAnswer, SubscribeAnswer } from './protocol.js';
 import { currentListenWorker } from './worker.js';
@@ -111,6 +111,8 @@ export class SharedListener implements AsyncIterable<TcpStream>, AsyncDisposable
   readonly #queue: HandoffQueue | undefined;
   readonly #group: string;
   readonly #local: SocketAddr;
+  /** The fd-table entry of this worker's own listening socket (reusePort), or -1. */
+  readonly #slot: number;
   #closed = false;
 
   private constructor(
@@ -120,6 +122,7 @@ export class SharedListener implements AsyncIterable<TcpStream>, AsyncDisposable
     queue: HandoffQueue | undefined,
     group: string,
     local: SocketAddr,
+    slot = -1,
   ) {
     this.#mode = mode;
     this.#worker = worker;
@@ -127,6 +130,8 @@ export class SharedListener implements AsyncIterable<TcpStream>, AsyncDisposable
     this.#queue = queue;
     this.#group = group;
     this.#local = local;
+    this.#slot = slot;
+    worker?.track(this);
   }
 
   /**
@@ -169,8 +174,9 @@ export class SharedListener implements AsyncIterable<TcpStream>, AsyncDisposable
     const address = first.toString();
     const group = `${mode}|${address}|${worker.nextSeq(`${mode}|${address}`)}`;
     if (mode === 'reusePort') {
-      const listener = await bindReusePort(worker, group, first, backlog, ipv6Only);
-      return new SharedListener(mode, worker, listener, undefined, group, listener.localAddr());
+      const bound = await bindReusePort(worker, group, first, backlog, ipv6Only);
+      const { listener, slot } = await enterListener(worker, bound);
+      return new SharedListener(mode, worker, listener, undefined, group, listener.localAddr(), slot);
     }
     const queue = worker.openQueue(group);
     try {
@@ -274,8 +280,11 @@ export class SharedListener implements AsyncIterable<TcpStream>, AsyncDisposable
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#listener?.close();
     const worker = this.#worker;
+    worker?.untrack(this);
+    // Free the fd-table entry before the fd is closed (its number may be reused at once).
+    if (this.#slot >= 0) worker?.table.release(this.#slot);
+    this.#listener?.close();
     if (this.#queue !== undefined && worker !== undefined) {
       worker.closeQueue(this.#group);
       if (!worker.stopped) {
@@ -302,6 +311,29 @@ export class SharedListener implements AsyncIterable<TcpStream>, AsyncDisposable
       }
       yield stream;
     }
+  }
+}
+
+/**
+ * Enters this worker's listening socket in the fd table (HELD), so that the supervisor
+ * closes it if the worker dies: an orphaned SO_REUSEPORT socket would keep receiving its
+ * share of the connections with nobody accepting them. On the fallback driver (no fds)
+ * the listener stays untracked.
+ */
+async function enterListener(worker: ListenWorker, bound: TcpListener): Promise<{ listener: TcpListener; slot: number }> {
+  let fd: number;
+  try {
+    fd = bound.intoRawFd();
+  } catch {
+    return { listener: bound, slot: -1 };
+  }
+  const slot = worker.table.claim(fd, worker.context.index, HELD);
+  try {
+    return { listener: await TcpListener.fromRawFd(fd), slot };
+  } catch (error) {
+    if (slot >= 0) worker.table.release(slot);
+    closeFd(fd);
+    throw error;
   }
 }
 

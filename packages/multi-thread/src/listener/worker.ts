@@ -22,6 +22,7 @@ export class ListenWorker {
   readonly #queues = new Map<string, HandoffQueue>();
   readonly #binds = new Map<string, number>();
   readonly #streams = new Set<TcpStream>();
+  readonly #listeners = new Set<{ close(): void }>();
   #stopped = false;
 
   constructor(context: WorkerContext, data: ListenWorkerData) {
@@ -126,6 +127,15 @@ export class ListenWorker {
     return stream;
   }
 
+  /** A SharedListener of this worker, closed when the worker stops. */
+  track(listener: { close(): void }): void {
+    this.#listeners.add(listener);
+  }
+
+  untrack(listener: { close(): void }): void {
+    this.#listeners.delete(listener);
+  }
+
   /** Counts a connection that could not be entered at all (fallback driver). */
   countUntracked(): void {
     const index = this.context.index;
@@ -136,6 +146,7 @@ export class ListenWorker {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    for (const listener of [...this.#listeners]) listener.close();
     for (const group of [...this.#queues.keys()]) this.closeQueue(group);
     for (const stream of [...this.#streams]) stream.close();
   }
