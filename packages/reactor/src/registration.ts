@@ -18,6 +18,41 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A `whenReady()` wait: the dispatch calls `resolve`/`reject` on it, which call back. */
+class CallbackWaiter implements Waiter {
+  signal: AbortSignal | null = null;
+  onAbort: (() => void) | null = null;
+  prev: Waiter | null = null;
+  next: Waiter | null = null;
+  linked = false;
+
+  constructor(
+    public mask: number,
+    private readonly onReady: (event: ReadyEvent) => void,
+    private readonly onClosed: (error: Error) => void,
+  ) {}
+
+  resolve(event: number): void {
+    try {
+      this.onReady(event);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+
+  reject(error: Error): void {
+    try {
+      this.onClosed(error);
+    } catch (thrown) {
+      queueMicrotask(() => {
+        throw thrown;
+      });
+    }
+  }
+}
+
 /**
  * One fd registered with a {@link Reactor}: cached readiness and the tasks waiting for it,
  * as Tokio's `Registration` (the `IoSource` of `@rt/net`'s sockets).
@@ -119,6 +154,39 @@ export class Registration {
         signal.addEventListener('abort', onAbort, { once: true });
       }
     });
+  }
+
+  /**
+   * The callback form of {@link Registration.readiness}, for drivers that serve their own
+   * queue of operations: returns the cached readiness for `interest` at once if any
+   * satisfying bit is set (and registers nothing), else registers `onReady` and returns
+   * `null`. `onReady(event)` is then called once, synchronously from the reactor's dispatch of
+   * the batch that made the fd ready (no promise and no microtask in between); `onClosed` is
+   * called instead, synchronously, if the registration is deregistered or the reactor closes
+   * first. The wait keeps the event loop alive, as `readiness()` does.
+   *
+   * **Cancellation:** none: a callback wait lasts until it fires or the registration is
+   * deregistered (the caller keeps at most one per direction, as `@rt/net`'s streams do).
+   *
+   * **Errors:** `RangeError` for a bad interest and {@link ClosedError} when not registered,
+   * both thrown at once. The callbacks must not throw: an exception thrown by one is rethrown
+   * on a later microtask (an uncaught exception), never into the dispatch.
+   *
+   * **Example**
+   * ```ts
+   * const now = registration.whenReady(Interest.READABLE, serveReaders, failReaders);
+   * if (now !== null) queueMicrotask(serveReaders);
+   * ```
+   */
+  whenReady(interest: number, onReady: (event: ReadyEvent) => void, onClosed: (error: Error) => void): ReadyEvent | null {
+    const mask = this.#mask(interest, 'whenReady');
+    const io = this.#io;
+    if (!io.registered) throw new ClosedError(`Registration.whenReady: fd ${io.fd} is not registered`);
+    const ready = io.ready & mask;
+    if (ready !== 0) return (io.tick << READY_BITS) | ready;
+    io.push(new CallbackWaiter(mask, onReady, onClosed));
+    this.#driver.waiterAdded();
+    return null;
   }
 
   /**

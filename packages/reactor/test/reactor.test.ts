@@ -157,6 +157,79 @@ describe('Reactor', () => {
   });
 });
 
+describe('Registration.whenReady', () => {
+  it('calls back synchronously from the dispatch, in FIFO order with promise waiters, and refs the backend while waiting', () => {
+    const { backend, reactor } = setup();
+    const registration = reactor.register(3, Interest.READABLE | Interest.WRITABLE);
+    const seen: number[] = [];
+    const closed: Error[] = [];
+    expect(registration.whenReady(Interest.READABLE, (event) => seen.push(ReadyEvent.ready(event)), (error) => closed.push(error))).toBeNull();
+    expect(backend.isRefed).toBe(true);
+    backend.push(3, Ready.WRITABLE); // not what it waits for
+    backend.flush();
+    expect(seen).toEqual([]);
+    backend.push(3, Ready.READABLE);
+    backend.flush();
+    expect(seen).toEqual([Ready.READABLE]); // no await: called during flush()
+    expect(backend.isRefed).toBe(false);
+    expect(reactor.metrics().wakeups).toBe(1);
+    // Ready now: the cached event comes back at once and nothing is registered.
+    const now = registration.whenReady(Interest.READABLE, () => seen.push(-1), () => undefined);
+    expect(now).not.toBeNull();
+    expect(ReadyEvent.ready(now!)).toBe(Ready.READABLE);
+    expect(backend.isRefed).toBe(false);
+    expect(closed).toEqual([]);
+    reactor.close();
+  });
+
+  it('calls onClosed on deregister and when the reactor closes; throws when not registered', () => {
+    const { reactor } = setup();
+    const first = reactor.register(3, Interest.READABLE);
+    const second = reactor.register(4, Interest.READABLE);
+    const closed: string[] = [];
+    first.whenReady(Interest.READABLE, () => closed.push('ready?'), (error) => closed.push(`first ${error.name}`));
+    second.whenReady(Interest.READABLE, () => closed.push('ready?'), (error) => closed.push(`second ${error.name}`));
+    first.deregister();
+    expect(closed).toEqual(['first ClosedError']);
+    reactor.close();
+    expect(closed).toEqual(['first ClosedError', 'second ClosedError']);
+    expect(() => first.whenReady(Interest.READABLE, () => undefined, () => undefined)).toThrow(ClosedError);
+    expect(() => second.whenReady(0, () => undefined, () => undefined)).toThrow(RangeError);
+  });
+
+  it('rethrows a throwing callback on a later microtask and still wakes the rest of the batch', async () => {
+    const { backend, reactor } = setup();
+    const a = reactor.register(3, Interest.READABLE);
+    const b = reactor.register(4, Interest.READABLE);
+    const boom = new Error('boom');
+    let woken = false;
+    a.whenReady(Interest.READABLE, () => {
+      throw boom;
+    }, () => undefined);
+    b.whenReady(Interest.READABLE, () => (woken = true), () => undefined);
+    const uncaught: unknown[] = [];
+    const original = globalThis.queueMicrotask;
+    globalThis.queueMicrotask = (callback) => original(() => {
+      try {
+        callback();
+      } catch (error) {
+        uncaught.push(error);
+      }
+    });
+    try {
+      backend.push(3, Ready.READABLE);
+      backend.push(4, Ready.READABLE);
+      backend.flush();
+      expect(woken).toBe(true);
+      await Promise.resolve();
+    } finally {
+      globalThis.queueMicrotask = original;
+    }
+    expect(uncaught).toEqual([boom]);
+    reactor.close();
+  });
+});
+
 describe('ReadyEvent', () => {
   it('packs a tick and Ready bits into one integer', () => {
     const event = ReadyEvent.of(123, Ready.WRITABLE | Ready.ERROR);
