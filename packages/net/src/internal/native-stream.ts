@@ -6,9 +6,10 @@
 //    allocation besides the resolved promise). EAGAIN clears the readiness, guarded by the
 //    reactor tick of the event it was read under, so an event that arrived in between is
 //    never lost; a short read clears it too (the kernel buffer was drained: Tokio does this).
-// 2. Otherwise the reader parks (FIFO) and ONE readiness wait per direction is armed with
-//    the reactor. When it fires, queued readers are served in order until the socket says
-//    EAGAIN again, then the wait is re-armed.
+// 2. Otherwise the reader parks (FIFO) and ONE callback readiness wait per direction is
+//    armed with the reactor (Registration.whenReady). When it fires, synchronously inside the
+//    reactor's dispatch, queued readers are served in order until the socket says EAGAIN
+//    again, then the wait is re-armed.
 //
 // Writes mirror reads with WRITABLE and write(2)/writev(2) (MSG_NOSIGNAL in the addon, so
 // no SIGPIPE); nothing is buffered in user space, so `flush` has nothing to do.
@@ -24,8 +25,6 @@ import { C, EAGAIN, ENOTCONN, EPIPE, check, localAddressOf, osError, peerAddress
 
 const peekAddress = Buffer.alloc(128);
 const MAX_IOV = 64;
-/** The options of every internal readiness wait (no signal): one object, not one per wait. */
-const NO_OPTIONS: WaitOptions = Object.freeze({});
 /** What a `writeAll` that completed at once returns (a settled promise is immutable: shareable). */
 const WRITTEN: Promise<void> = Promise.resolve();
 
@@ -139,16 +138,29 @@ export class NativeStream implements StreamHandle {
     return n;
   }
 
+  // One callback wait per direction (Registration.whenReady): the reactor's dispatch serves
+  // the queued operations synchronously, so a parked read costs one promise (its own) and one
+  // microtask hop, not a readiness promise, a `.then` and a second hop.
   #armRead(): void {
     if (this.#readArmed || this.#closed) return;
     this.#readArmed = true;
-    this.#registration.readiness(READABLE, NO_OPTIONS).then(this.#onReadable, this.#onWaitFailed);
+    if (this.#arm(READABLE, this.#onReadable)) queueMicrotask(this.#onReadable);
   }
 
   #armWrite(): void {
     if (this.#writeArmed || this.#closed) return;
     this.#writeArmed = true;
-    this.#registration.readiness(WRITABLE, NO_OPTIONS).then(this.#onWritable, this.#onWaitFailed);
+    if (this.#arm(WRITABLE, this.#onWritable)) queueMicrotask(this.#onWritable);
+  }
+
+  /** Registers the callback wait; true when already ready (the caller serves on a microtask). */
+  #arm(interest: number, onReady: () => void): boolean {
+    const registration = this.#registration;
+    if (!registration.isRegistered) {
+      queueMicrotask(this.#onWaitFailed); // the runtime shut down: its reactor is closed
+      return false;
+    }
+    return registration.whenReady(interest, onReady, this.#onWaitFailed) !== null;
   }
 
   #serveReaders(): void {
