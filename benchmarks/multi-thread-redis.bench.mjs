@@ -3,7 +3,7 @@
 // and 'handoff') vs Node `cluster` with two processes (the baseline: the same server on
 // Node's `net` — benchmarks/baselines/redis-net-server.mjs — behind cluster's round-robin;
 // and mini-redis on rt in each process on SO_REUSEPORT), driven by the real
-// `redis-benchmark -t set,get -n 200000 -c 50` in the same run.
+// `redis-benchmark -t set,get -n 200000 -c 50` (and with -P 16) in the same run.
 //
 // Every worker (and every cluster process) has ITS OWN KEYSPACE, as with cluster: a GET may
 // land on a worker that did not see the SET (redis-benchmark does not check replies). This
@@ -17,7 +17,7 @@
 // split of redis-benchmark's connections across the workers, and the ratios to one worker
 // and to cluster (net).
 //
-//   node benchmarks/multi-thread-redis.bench.mjs            (-n 200000, ~50 s)
+//   node benchmarks/multi-thread-redis.bench.mjs            (-n 200000, -P 1 and -P 16, ~60 s)
 //   node benchmarks/multi-thread-redis.bench.mjs --quick    (-n 20000; or RT_BENCH_QUICK=1)
 //   RT_REDIS_REQUESTS=50000 RT_REDIS_ROUNDS=2 node benchmarks/multi-thread-redis.bench.mjs
 //
@@ -149,6 +149,9 @@ async function orchestrate() {
   const requests = Number(process.env['RT_REDIS_REQUESTS'] ?? (quick ? 20_000 : 200_000));
   const rounds = Number(process.env['RT_REDIS_ROUNDS'] ?? (quick ? 1 : 2));
   const clients = 50;
+  // Without pipelining (the issue's command line) the run is bound by round trips: neither
+  // side is CPU-bound on this machine. -P 16 keeps the servers busy: their CPU is the limit.
+  const pipelines = (process.env['RT_REDIS_PIPELINES'] ?? '1,16').split(',').map(Number);
   const have = (command) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
   if (!have('redis-benchmark')) {
     console.log('multi-thread-redis.bench: skipped — redis-benchmark is not installed (apt-get install -y redis-tools)');
@@ -218,9 +221,9 @@ async function orchestrate() {
     return { server, child, port, stats };
   }
 
-  const bench = (port) =>
+  const bench = (port, pipeline) =>
     new Promise((resolve, reject) => {
-      const args = ['-h', '127.0.0.1', '-p', String(port), '-t', 'set,get', '-n', String(requests), '-c', String(clients), '-q', '--csv'];
+      const args = ['-h', '127.0.0.1', '-p', String(port), '-t', 'set,get', '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '-q', '--csv'];
       // Through a shell that prints its own /proc stat afterwards: its cutime/cstime are the
       // load generator's CPU time (to tell whether the generator was the limit).
       const command = `${pinned ? 'taskset -c 1 ' : ''}redis-benchmark ${args.join(' ')} && echo "STAT $(cat /proc/$$/stat)"`;
@@ -243,18 +246,19 @@ async function orchestrate() {
   for (const server of servers) running.push(await start(server));
   const results = new Map();
   try {
-    for (let round = 0; round < rounds; round++) {
+    for (let round = 0; round < rounds; round++) for (const pipeline of pipelines) {
       for (const { server, port, stats } of running) {
         const before = await stats();
         const cpuBefore = before.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-        const r = await bench(port);
+        const r = await bench(port, pipeline);
         const after = await stats();
         const cpu = after.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore;
         const split = after.accepted.map((n, i) => n - (before.accepted[i] ?? 0));
         const seconds = requests / r.set + requests / r.get;
         const cell = { ...r, cpuPerRequestUs: (cpu / (2 * requests)) * 1e6, serverCpu: cpu / seconds, split };
-        const best = results.get(server.name);
-        if (best === undefined || best.set + best.get < r.set + r.get) results.set(server.name, cell);
+        const key = `${server.name} P${pipeline}`;
+        const best = results.get(key);
+        if (best === undefined || best.set + best.get < r.set + r.get) results.set(key, cell);
       }
     }
   } finally {
@@ -264,19 +268,19 @@ async function orchestrate() {
   const pad = (s, n) => String(s).padStart(n);
   const version = spawnSync('redis-benchmark', ['--version'], { encoding: 'utf8' }).stdout.trim();
   console.log(
-    `mini-redis on the multi-thread runtime: redis-benchmark -t set,get -n ${requests} -c ${clients}${quick ? ' (quick)' : ''}, best of ${rounds}; ` +
+    `mini-redis on the multi-thread runtime: redis-benchmark -t set,get -n ${requests} -c ${clients} -P ${pipelines.join('|')}${quick ? ' (quick)' : ''}, best of ${rounds}; ` +
       `${version}; redis-benchmark ${pinned ? 'pinned to core 1 (taskset -c 1)' : 'NOT pinned'}; ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores`,
   );
   console.log('each worker / process has its own keyspace (as with cluster); CPU µs/req: server CPU (all threads/processes) per request (SET+GET)');
   console.log('srv/gen %: CPU use of the server and of redis-benchmark while it ran (100 = one core)');
-  console.log(`${'server'.padEnd(21)}${pad('SET/s', 9)}${pad('GET/s', 9)}${pad('CPU µs/req', 12)}${pad('srv %', 7)}${pad('gen %', 7)}${pad('× 1 wkr', 9)}${pad('× clus(net)', 12)}  split (SET+GET connections)`);
-  const one = results.get('1 worker');
-  const clusterNet = results.get('cluster ×2 (net)');
+  console.log(`${'server'.padEnd(21)}${pad('-P', 4)}${pad('SET/s', 9)}${pad('GET/s', 9)}${pad('CPU µs/req', 12)}${pad('srv %', 7)}${pad('gen %', 7)}${pad('× 1 wkr', 9)}${pad('× clus(net)', 12)}  split (SET+GET connections)`);
   const both = (r) => r.set + r.get;
-  for (const server of servers) {
-    const r = results.get(server.name);
+  for (const pipeline of pipelines) for (const server of servers) {
+    const one = results.get(`1 worker P${pipeline}`);
+    const clusterNet = results.get(`cluster ×2 (net) P${pipeline}`);
+    const r = results.get(`${server.name} P${pipeline}`);
     console.log(
-      `${server.name.padEnd(21)}${pad(Math.round(r.set), 9)}${pad(Math.round(r.get), 9)}${pad(r.cpuPerRequestUs.toFixed(2), 12)}` +
+      `${server.name.padEnd(21)}${pad(pipeline, 4)}${pad(Math.round(r.set), 9)}${pad(Math.round(r.get), 9)}${pad(r.cpuPerRequestUs.toFixed(2), 12)}` +
         `${pad(Math.round(r.serverCpu * 100), 7)}${pad(Math.round(r.generatorCpu * 100), 7)}` +
         `${pad((both(r) / both(one)).toFixed(2), 9)}${pad((both(r) / both(clusterNet)).toFixed(2), 12)}  ${r.split.length > 0 ? r.split.join('/') : 'n/a (cluster RR)'}`,
     );
