@@ -11,6 +11,9 @@
 //   `intoSplit()` give a reader and a writer for two tasks.
 // - Datagrams: `UdpSocket.bind(addr)`, `sendTo`/`recvFrom`, or `connect` + `send`/`recv`.
 // - Local sockets: `UnixListener.bind(path)`, `UnixStream.connect(path)`, `UnixDatagram`.
+// - Share a port between threads: `TcpListener.bind(addr, { reusePort: true })` in each; move
+//   a connection or a listener to another thread's runtime: `intoRawFd()` there,
+//   `TcpStream.fromRawFd(fd)` / `TcpListener.fromRawFd(fd)` here (fds are process-wide).
 // - Names: `lookupHost('example.org:443')`; addresses are `SocketAddr`.
 //
 //     await using listener = await TcpListener.bind('127.0.0.1:0');
