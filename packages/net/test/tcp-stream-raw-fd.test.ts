@@ -82,6 +82,19 @@ describe.each(drivers)('TcpStream.fromRawFd (%s driver)', (driver) => {
     }
   });
 
+  (nativeAvailable && spawnSync('python3', ['-c', '0']).status === 0 ? it : it.skip)('rejects a socket in blocking mode with EINVAL and leaves it open', async () => {
+    const [client, server, listener] = await tcpPair('native');
+    const fd = server.intoRawFd();
+    // O_NONBLOCK belongs to the open file description, which a child given the fd shares.
+    const clear = 'import fcntl, os; fcntl.fcntl(0, fcntl.F_SETFL, fcntl.fcntl(0, fcntl.F_GETFL) & ~os.O_NONBLOCK)';
+    expect(spawnSync('python3', ['-c', clear], { stdio: [fd, 'ignore', 'inherit'] }).status).toBe(0);
+    expectNetError(() => TcpStream.fromRawFd(fd, { driver }), 'EINVAL');
+    expect(isOpen(fd)).toBe(true);
+    sys.close(fd);
+    client.close();
+    listener.close();
+  });
+
   (nativeAvailable ? it : it.skip)('adopts an fd another stream gave up, with the bytes already queued', async () => {
     const [client, server, listener] = await tcpPair('native');
     await client.writeAll(text('before '));
