@@ -69,7 +69,9 @@ function isPlainObject(value: object): boolean {
  * Values of other kinds are returned unchanged. A cycle through arrays or plain objects is
  * walked once (the encoded copy keeps the cycle).
  *
- * **Errors**: whatever an end's `transfer()` throws (an end that was already moved or closed).
+ * **Errors**: whatever an end's `transfer()` throws (an end that was already moved or closed,
+ * or has a parked operation); the ends met before that one are already moved then, so check
+ * them first if a failure must leave everything usable.
  *
  * **Example**
  * ```ts
