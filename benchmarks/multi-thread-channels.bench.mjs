@@ -13,7 +13,7 @@
 import { isMainThread, MessageChannel, parentPort, Worker, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { URL } from 'node:url';
-import { decodeTransferables, encodeTransferables, mpsc } from '../packages/multi-thread/dist/index.js';
+import { decodeTransferables, encodeTransferables, mpsc } from '@rt/multi-thread';
 
 const quick = process.argv.includes('--quick') || process.env.RT_BENCH_QUICK === '1';
 const N = quick ? 50_000 : 300_000;

@@ -31,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { Builder as CurrentThreadBuilder, spawn as spawnTask } from '@rt/scheduler';
 import { TcpListener } from '@rt/net';
-import * as multiThread from '../packages/multi-thread/dist/index.js';
+import * as multiThread from '@rt/multi-thread';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const self = fileURLToPath(import.meta.url);

@@ -20,7 +20,7 @@
 // module the workers import (its main part runs on the main thread only).
 import { isMainThread } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import * as multiThread from '../packages/multi-thread/dist/index.js';
+import * as multiThread from '@rt/multi-thread';
 
 const { spawnOn } = multiThread;
 const self = new URL(import.meta.url);

@@ -35,7 +35,7 @@ import { isMainThread } from 'node:worker_threads';
 import { Builder as CurrentThreadBuilder, spawn as spawnTask } from '@rt/scheduler';
 import { TcpListener } from '@rt/net';
 import { Instant, interval } from '@rt/time';
-import * as multiThread from '../packages/multi-thread/dist/index.js';
+import * as multiThread from '@rt/multi-thread';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const self = fileURLToPath(import.meta.url);
