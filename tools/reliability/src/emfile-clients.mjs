@@ -1,4 +1,3 @@
-/* global setInterval, clearInterval */
 // A separate process of plain Node clients for the EMFILE test (its fds must not count
 // against the server's lowered limit). argv: port, count. Connects `count` clients, each
 // sending one byte; prints progress as JSON lines; on "close" from stdin destroys them all,

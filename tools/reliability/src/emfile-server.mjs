@@ -1,4 +1,3 @@
-/* global setInterval, clearInterval */
 // The echo server of the EMFILE test, in its own process so that `prlimit --nofile=256`
 // starves only the server (a test runner starved of fds cannot even load a module). Runs the
 // BUILT packages (`npx tsc -b examples/echo` first). Prints the port, then once per 50 ms a

@@ -1,4 +1,3 @@
-/* global setInterval, clearInterval */
 // The soak's load generator, in its own process so that it does not count in the server's
 // samples: a fixed number of connections to mini-redis (pipelined SET with expiry, GET, DEL
 // over a bounded key space) and to the echo server (1 KiB ping-pong), each a closed loop
