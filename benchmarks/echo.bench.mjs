@@ -15,28 +15,16 @@
 //
 // Needs: a C compiler (`cc`), the built packages (`npx tsc -b packages/reactor` and the
 // addon), Linux.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildC, echoCell, loadgenResult, parseConfigs, runLoadgen } from './lib/loadgen.mjs';
+import { cpuSeconds, startPrintingPort } from './lib/proc.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
-const bin = join(here, 'bin');
-mkdirSync(bin, { recursive: true });
 
-function build(name) {
-  const source = join(here, 'c', `${name}.c`);
-  const target = join(bin, name);
-  if (!existsSync(target) || statSync(target).mtimeMs < statSync(source).mtimeMs) {
-    execFileSync('cc', ['-O2', '-Wall', '-o', target, source], { stdio: 'inherit' });
-  }
-  return target;
-}
-
-const loadgen = build('loadgen');
-const cServer = build('echo-server');
-const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+const loadgen = buildC('loadgen');
+const cServer = buildC('echo-server');
 
 const servers = [
   { name: 'net', command: process.execPath, args: [join(here, 'echo-net-server.mjs')] },
@@ -44,56 +32,31 @@ const servers = [
   { name: 'C', command: cServer, args: [] },
 ];
 // RT_ECHO_CONFIGS="1x64,64x16384" picks the cells (connections x bytes).
-const configs = process.env['RT_ECHO_CONFIGS']
-  ? process.env['RT_ECHO_CONFIGS'].split(',').map((cell) => cell.split('x').map(Number))
-  : quick
-    ? [[1, 64], [64, 64], [64, 16384]]
-    : [[1, 64], [16, 64], [64, 64], [1, 16384], [16, 16384], [64, 16384]];
+const configs = parseConfigs(
+  process.env['RT_ECHO_CONFIGS'],
+  quick ? [[1, 64], [64, 64], [64, 16384]] : [[1, 64], [16, 64], [64, 64], [1, 16384], [16, 16384], [64, 16384]],
+);
 const warmupMs = quick ? 300 : 300;
 const measureMs = quick ? 1000 : 1500;
 // Each cell runs this many rounds (net, rt, C, net, rt, C, …) and keeps each server's best
 // round: the machine is shared, and other load only ever makes a server look slower.
 const rounds = Number(process.env['RT_ECHO_ROUNDS'] ?? (quick ? 1 : 3));
 
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime + stime
-}
-
-async function startServer(server) {
-  const child = spawn(server.command, server.args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (chunk) => {
-      text += chunk;
-      if (text.includes('\n')) resolve(Number(text.trim()));
-    });
-    child.once('exit', (code) => reject(new Error(`${server.name} server exited (${code})`)));
-  });
-  return { child, port };
-}
-
 // All servers start first; each cell then runs net, rt and C back to back, so a change in
 // the (shared, noisy) machine's load hits the three alike.
 const running = [];
-for (const server of servers) running.push({ server, ...(await startServer(server)) });
+for (const server of servers) running.push({ server, ...(await startPrintingPort(server.name, server.command, server.args)) });
 const results = new Map();
 try {
   for (const [connections, size] of configs) for (let round = 0; round < rounds; round++) {
     for (const { server, child, port } of running) {
       const cpuBefore = cpuSeconds(child.pid);
-      const run = spawnSync(loadgen, [String(port), String(connections), String(size), String(warmupMs), String(measureMs)], { encoding: 'utf8' });
+      const run = runLoadgen(loadgen, { port, connections, size, warmupMs, measureMs });
       const cpu = cpuSeconds(child.pid) - cpuBefore;
-      if (run.status !== 0) throw new Error(`loadgen failed against ${server.name}: ${run.stderr}`);
-      const r = JSON.parse(run.stdout);
       // Server CPU over warm-up + measurement, divided by the messages of that window.
-      const perSecond = r.messages / r.seconds;
-      const cpuPerMessageUs = (cpu / ((warmupMs + measureMs) / 1000) / perSecond) * 1e6;
+      const cell = echoCell(loadgenResult(run, server.name), cpu, warmupMs, measureMs);
       const key = `${server.name} ${connections} ${size}`;
-      if (!results.has(key) || results.get(key).perSecond < perSecond) {
-        results.set(key, { ...r, perSecond, cpuPerMessageUs, serverCpu: cpu / ((warmupMs + measureMs) / 1000) });
-      }
+      if (!results.has(key) || results.get(key).perSecond < cell.perSecond) results.set(key, cell);
     }
   }
 } finally {

@@ -6,11 +6,11 @@
 //
 //   node benchmarks/http.bench.mjs            (3 rounds × 8 s per server, ~55 s)
 //   node benchmarks/http.bench.mjs --quick    (1 round × 3 s;  or RT_BENCH_QUICK=1)
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuSeconds, freePort, have, startListening } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
@@ -18,7 +18,7 @@ const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? (quick ? 3 : 8));
 const rounds = Number(process.env['RT_HTTP_ROUNDS'] ?? (quick ? 1 : 3));
 const connections = 50;
 
-if (spawnSync('sh', ['-c', 'command -v wrk']).status !== 0) {
+if (!have('wrk')) {
   console.error('http.bench: wrk is not installed (apt-get install -y wrk)');
   process.exit(1);
 }
@@ -27,45 +27,10 @@ const httpHello = join(root, 'examples/http-hello/dist/main.js');
 const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'examples/http-hello')], { stdio: 'inherit' });
 if (tsc.status !== 0 || !existsSync(httpHello)) process.exit(1);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+const start = (name, args, port) => startListening(name, process.execPath, args, port);
 
-async function start(name, args, port) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  child.stdout.resume();
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const up = await new Promise((resolve) => {
-      const probe = net.connect(port, '127.0.0.1');
-      probe.on('connect', () => {
-        probe.destroy();
-        resolve(true);
-      });
-      probe.on('error', () => resolve(false));
-    });
-    if (up) return { name, child, port };
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill();
-  throw new Error(`${name} did not start listening on ${port}`);
-}
-
-function cpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
-}
+/** CPU time (user + system) of a process so far, in ms, from /proc. */
+const cpuMs = (pid) => cpuSeconds(pid, NaN) * 1000;
 
 function wrk(port, duration) {
   return new Promise((resolve, reject) => {

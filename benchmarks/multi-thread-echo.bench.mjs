@@ -27,20 +27,19 @@
 // longer decides the rate), which is where a second worker can show on a 2-core machine.
 //
 // Needs: cc, Linux, the built packages (`npx tsc -b packages/multi-thread`).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import cluster from 'node:cluster';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { Builder as CurrentThreadBuilder, spawn as spawnTask } from '@rt/scheduler';
 import { TcpListener } from '@rt/net';
 import * as multiThread from '@rt/multi-thread';
+import { buildLoadgen, echoCell, loadgenResult, parseConfigs, runLoadgen } from './lib/loadgen.mjs';
+import { have } from './lib/proc.mjs';
+import { acceptedByWorkers, answerStats, countAccepted, cpuOf, startRole } from './lib/roles.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const self = fileURLToPath(import.meta.url);
 const { SharedListener } = multiThread;
 
@@ -83,13 +82,6 @@ export async function serve(_start, mode, port) {
 
 // ------------------------------------------------------------------ server roles
 
-/** Answers `stats` lines on stdin with one JSON line: connections accepted per worker, pids. */
-function answerStats(stats) {
-  createInterface({ input: process.stdin }).on('line', async (line) => {
-    if (line.trim() === 'stats') process.stdout.write(`${JSON.stringify(await stats())}\n`);
-  });
-}
-
 async function multiThreadServer(workers, mode, port) {
   const runtime = multiThread.Builder.multiThread().workerThreads(workers).name(`echo-${mode}`).build();
   runtime.run(self, 'serve', [mode, port]).catch((error) => {
@@ -106,25 +98,16 @@ function clusterPrimary(workers, port) {
   const children = [];
   for (let i = 0; i < workers; i++) children.push(cluster.fork({ RT_MT_ECHO_PORT: String(port) }));
   answerStats(async () => ({
-    accepted: await Promise.all(
-      children.map(
-        (child) =>
-          new Promise((resolve) => {
-            child.once('message', (m) => resolve(m.accepted));
-            child.send('stats');
-          }),
-      ),
-    ),
+    accepted: await acceptedByWorkers(children),
     pids: [process.pid, ...children.map((c) => c.process.pid)],
   }));
 }
 
 async function clusterWorker(kind, port) {
-  let accepted = 0;
-  process.on('message', (m) => m === 'stats' && process.send({ accepted }));
+  const accepted = countAccepted();
   if (kind === 'net') {
     const server = net.createServer({ noDelay: true }, (socket) => {
-      accepted++;
+      accepted();
       socket.on('data', (chunk) => {
         if (workRounds > 0) work(chunk, chunk.length);
         socket.write(chunk);
@@ -139,7 +122,7 @@ async function clusterWorker(kind, port) {
   await runtime.run(async () => {
     const listener = await TcpListener.bind({ host: '127.0.0.1', port }, { reusePort: true });
     for await (const stream of listener) {
-      accepted++;
+      accepted();
       spawnTask(() => echo(stream));
     }
   });
@@ -163,20 +146,9 @@ if (isMainThread && cluster.isWorker) {
 
 async function orchestrate() {
   const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
-  const bin = join(here, 'bin');
-  mkdirSync(bin, { recursive: true });
-  const source = join(here, 'c', 'loadgen.c');
-  const loadgen = join(bin, 'loadgen');
-  if (!existsSync(loadgen) || statSync(loadgen).mtimeMs < statSync(source).mtimeMs) {
-    execFileSync('cc', ['-O2', '-Wall', '-o', loadgen, source], { stdio: 'inherit' });
-  }
-  const pinned = spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
-  const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-  const configs = process.env['RT_ECHO_CONFIGS']
-    ? process.env['RT_ECHO_CONFIGS'].split(',').map((cell) => cell.split('x').map(Number))
-    : quick
-      ? [[64, 64]]
-      : [[64, 64], [256, 64]];
+  const loadgen = buildLoadgen();
+  const pinned = have('taskset');
+  const configs = parseConfigs(process.env['RT_ECHO_CONFIGS'], quick ? [[64, 64]] : [[64, 64], [256, 64]]);
   const warmupMs = 300;
   const measureMs = quick ? 1000 : 1500;
   const rounds = Number(process.env['RT_ECHO_ROUNDS'] ?? (quick ? 1 : 2));
@@ -189,80 +161,22 @@ async function orchestrate() {
     { name: 'cluster ×2 (rt)', role: 'cluster-rt' },
   ].filter((server) => !process.env['RT_MT_ECHO_SERVERS'] || process.env['RT_MT_ECHO_SERVERS'].split(',').includes(server.role));
 
-  const cpuSeconds = (pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-    } catch {
-      return 0;
-    }
-  };
-
-  const freePort = () =>
-    new Promise((resolve, reject) => {
-      const probe = net.createServer();
-      probe.on('error', reject);
-      probe.listen(0, '127.0.0.1', () => {
-        const { port } = probe.address();
-        probe.close(() => resolve(port));
-      });
-    });
-
-  async function start(server) {
-    const port = await freePort();
-    const child = spawn(process.execPath, [self], {
-      env: { ...process.env, RT_MT_ECHO_ROLE: server.role, RT_MT_ECHO_PORT: String(port) },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    const lines = createInterface({ input: child.stdout });
-    const pending = [];
-    lines.on('line', (line) => pending.shift()?.(JSON.parse(line)));
-    const stats = () =>
-      new Promise((resolve) => {
-        pending.push(resolve);
-        child.stdin.write('stats\n');
-      });
-    for (let attempt = 0; ; attempt++) {
-      const up = await new Promise((resolve) => {
-        const socket = net.connect(port, '127.0.0.1');
-        socket.once('connect', () => {
-          socket.destroy();
-          resolve(true);
-        });
-        socket.once('error', () => resolve(false));
-      });
-      if (up) break;
-      if (child.exitCode !== null || attempt > 200) throw new Error(`${server.name} did not start`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    // Cluster: wait for both workers to be listening too.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    return { server, child, port, stats };
-  }
-
   const running = [];
-  for (const server of servers) running.push(await start(server));
+  for (const server of servers) running.push(await startRole(server, self, { RT_MT_ECHO_ROLE: server.role }, 'RT_MT_ECHO_PORT'));
   const results = new Map();
   try {
     for (const [connections, size] of configs) {
       for (let round = 0; round < rounds; round++) {
         for (const { server, port, stats } of running) {
           const before = await stats();
-          const cpuBefore = before.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-          const args = [loadgen, String(port), String(connections), String(size), String(warmupMs), String(measureMs)];
-          const run = pinned ? spawnSync('taskset', ['-c', '1', ...args], { encoding: 'utf8' }) : spawnSync(args[0], args.slice(1), { encoding: 'utf8' });
+          const cpuBefore = cpuOf(before.pids);
+          const run = runLoadgen(loadgen, { port, connections, size, warmupMs, measureMs, pinned });
           const after = await stats();
-          const cpu = after.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore;
-          if (run.status !== 0) throw new Error(`loadgen failed against ${server.name}: ${run.stderr}`);
-          const r = JSON.parse(run.stdout);
-          const perSecond = r.messages / r.seconds;
-          const window = (warmupMs + measureMs) / 1000;
+          const cpu = cpuOf(after.pids) - cpuBefore;
+          const cell = echoCell(loadgenResult(run, server.name), cpu, warmupMs, measureMs);
           const split = after.accepted.map((n, i) => n - (before.accepted[i] ?? 0));
           const key = `${server.name} ${connections} ${size}`;
-          if (!results.has(key) || results.get(key).perSecond < perSecond) {
-            results.set(key, { ...r, perSecond, cpuPerMessageUs: (cpu / window / perSecond) * 1e6, serverCpu: cpu / window, split });
-          }
+          if (!results.has(key) || results.get(key).perSecond < cell.perSecond) results.set(key, { ...cell, split });
         }
       }
     }

@@ -23,12 +23,9 @@
 //
 // Needs: redis-benchmark (apt-get install redis-tools; skipped with a note otherwise), the
 // built packages (`npx tsc -b packages/multi-thread examples/mini-redis`).
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import cluster from 'node:cluster';
-import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
@@ -36,6 +33,8 @@ import { Builder as CurrentThreadBuilder, spawn as spawnTask } from '@rt/schedul
 import { TcpListener } from '@rt/net';
 import { Instant, interval } from '@rt/time';
 import * as multiThread from '@rt/multi-thread';
+import { clockTicks, have } from './lib/proc.mjs';
+import { acceptedByWorkers, answerStats, countAccepted, cpuOf, startRole } from './lib/roles.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const self = fileURLToPath(import.meta.url);
@@ -78,12 +77,6 @@ export async function serve({ signal }, mode, port) {
 
 // ------------------------------------------------------------------ server roles
 
-function answerStats(stats) {
-  createInterface({ input: process.stdin }).on('line', async (line) => {
-    if (line.trim() === 'stats') process.stdout.write(`${JSON.stringify(await stats())}\n`);
-  });
-}
-
 async function multiThreadServer(workers, mode, port) {
   const runtime = multiThread.Builder.multiThread().workerThreads(workers).name(`redis-${mode}`).build();
   runtime.run(self, 'serve', [mode, port]).catch((error) => {
@@ -98,31 +91,19 @@ function clusterPrimary(kind, workers, port) {
   const children = [];
   for (let i = 0; i < workers; i++) children.push(cluster.fork({ RT_MT_REDIS_PORT: String(port) }));
   answerStats(async () => ({
-    accepted:
-      kind === 'net'
-        ? []
-        : await Promise.all(
-            children.map(
-              (child) =>
-                new Promise((resolve) => {
-                  child.once('message', (m) => resolve(m.accepted));
-                  child.send('stats');
-                }),
-            ),
-          ),
+    accepted: kind === 'net' ? [] : await acceptedByWorkers(children),
     pids: [process.pid, ...children.map((c) => c.process.pid)],
   }));
 }
 
 async function clusterWorker(port) {
-  let accepted = 0;
-  process.on('message', (m) => m === 'stats' && process.send({ accepted }));
+  const accepted = countAccepted();
   const runtime = CurrentThreadBuilder.currentThread().enableAll().build();
   await runtime.run(async () => {
     const serveOne = await miniRedis(new AbortController().signal);
     const listener = await TcpListener.bind({ host: '127.0.0.1', port }, { reusePort: true });
     for await (const stream of listener) {
-      accepted++;
+      accepted();
       serveOne(stream);
     }
   });
@@ -152,7 +133,6 @@ async function orchestrate() {
   // Without pipelining (the issue's command line) the run is bound by round trips: neither
   // side is CPU-bound on this machine. -P 16 keeps the servers busy: their CPU is the limit.
   const pipelines = (process.env['RT_REDIS_PIPELINES'] ?? '1,16').split(',').map(Number);
-  const have = (command) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
   if (!have('redis-benchmark')) {
     console.log('multi-thread-redis.bench: skipped — redis-benchmark is not installed (apt-get install -y redis-tools)');
     process.exit(0);
@@ -160,26 +140,6 @@ async function orchestrate() {
   const pinned = have('taskset');
   const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'examples/mini-redis')], { stdio: 'inherit' });
   if (tsc.status !== 0) process.exit(1);
-  const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-  const cpuSeconds = (pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-    } catch {
-      return 0;
-    }
-  };
-  const freePort = () =>
-    new Promise((resolve, reject) => {
-      const probe = net.createServer();
-      probe.on('error', reject);
-      probe.listen(0, '127.0.0.1', () => {
-        const { port } = probe.address();
-        probe.close(() => resolve(port));
-      });
-    });
-
   const servers = [
     { name: '1 worker', role: '1:reusePort' },
     { name: '2 workers reusePort', role: '2:reusePort' },
@@ -187,39 +147,6 @@ async function orchestrate() {
     { name: 'cluster ×2 (net)', role: 'cluster-net' },
     { name: 'cluster ×2 (rt)', role: 'cluster-rt' },
   ];
-
-  async function start(server) {
-    const port = await freePort();
-    const child = spawn(process.execPath, [self], {
-      env: { ...process.env, RT_MT_REDIS_ROLE: server.role, RT_MT_REDIS_PORT: String(port) },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    const lines = createInterface({ input: child.stdout });
-    const pending = [];
-    lines.on('line', (line) => {
-      if (line.startsWith('{')) pending.shift()?.(JSON.parse(line));
-    });
-    const stats = () =>
-      new Promise((resolve) => {
-        pending.push(resolve);
-        child.stdin.write('stats\n');
-      });
-    for (let attempt = 0; ; attempt++) {
-      const up = await new Promise((resolve) => {
-        const socket = net.connect(port, '127.0.0.1');
-        socket.once('connect', () => {
-          socket.destroy();
-          resolve(true);
-        });
-        socket.once('error', () => resolve(false));
-      });
-      if (up) break;
-      if (child.exitCode !== null || attempt > 200) throw new Error(`${server.name} did not start`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    return { server, child, port, stats };
-  }
 
   const bench = (port, pipeline) =>
     new Promise((resolve, reject) => {
@@ -243,16 +170,16 @@ async function orchestrate() {
     });
 
   const running = [];
-  for (const server of servers) running.push(await start(server));
+  for (const server of servers) running.push(await startRole(server, self, { RT_MT_REDIS_ROLE: server.role }, 'RT_MT_REDIS_PORT'));
   const results = new Map();
   try {
     for (let round = 0; round < rounds; round++) for (const pipeline of pipelines) {
       for (const { server, port, stats } of running) {
         const before = await stats();
-        const cpuBefore = before.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+        const cpuBefore = cpuOf(before.pids);
         const r = await bench(port, pipeline);
         const after = await stats();
-        const cpu = after.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore;
+        const cpu = cpuOf(after.pids) - cpuBefore;
         const split = after.accepted.map((n, i) => n - (before.accepted[i] ?? 0));
         const seconds = requests / r.set + requests / r.get;
         const cell = { ...r, cpuPerRequestUs: (cpu / (2 * requests)) * 1e6, serverCpu: cpu / seconds, split };

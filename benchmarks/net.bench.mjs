@@ -21,12 +21,10 @@
 //   RT_NET_ROUNDS=3 node benchmarks/net.bench.mjs                    best of 3 per cell
 //
 // Needs: `cc`, Linux, the built packages (`npx tsc -b packages/net` and the addon).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildLoadgen, echoCell, loadgenResult, parseConfigs, runLoadgen } from './lib/loadgen.mjs';
+import { cpuSeconds, startPrintingPort } from './lib/proc.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const self = fileURLToPath(import.meta.url);
 const serveIndex = process.argv.indexOf('--serve');
 
@@ -77,46 +75,21 @@ async function serve(kind) {
 
 async function bench() {
   const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
-  const bin = join(here, 'bin');
-  mkdirSync(bin, { recursive: true });
-  const source = join(here, 'c', 'loadgen.c');
-  const loadgen = join(bin, 'loadgen');
-  if (!existsSync(loadgen) || statSync(loadgen).mtimeMs < statSync(source).mtimeMs) {
-    execFileSync('cc', ['-O2', '-Wall', '-o', loadgen, source], { stdio: 'inherit' });
-  }
-  const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  const loadgen = buildLoadgen();
   const { available } = await import('@rt/mio-native');
   // `net` always runs, first: it is the baseline of every ratio.
   const servers = process.env['RT_NET_SERVERS']
     ? ['net', ...process.env['RT_NET_SERVERS'].split(',').filter((name) => name !== 'net')]
     : ['net', ...(available ? ['native', 'native-plain', 'reactor'] : []), 'fallback'];
-  const configs = process.env['RT_NET_CONFIGS']
-    ? process.env['RT_NET_CONFIGS'].split(',').map((cell) => cell.split('x').map(Number))
-    : quick
-      ? [[1, 64], [64, 64], [64, 16384]]
-      : [[1, 64], [16, 64], [64, 64], [1, 16384], [16, 16384], [64, 16384]];
+  const configs = parseConfigs(
+    process.env['RT_NET_CONFIGS'],
+    quick ? [[1, 64], [64, 64], [64, 16384]] : [[1, 64], [16, 64], [64, 64], [1, 16384], [16, 16384], [64, 16384]],
+  );
   const warmupMs = 300;
   const measureMs = quick ? 1000 : 1500;
   const rounds = Number(process.env['RT_NET_ROUNDS'] ?? 1);
 
-  const cpuSeconds = (pid) => {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-  };
-
-  const start = async (name) => {
-    const child = spawn(process.execPath, [self, '--serve', name], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const port = await new Promise((resolve, reject) => {
-      let text = '';
-      child.stdout.on('data', (chunk) => {
-        text += chunk;
-        if (text.includes('\n')) resolve(Number(text.trim()));
-      });
-      child.once('exit', (code) => reject(new Error(`${name} server exited (${code})`)));
-    });
-    return { name, child, port };
-  };
+  const start = async (name) => ({ name, ...(await startPrintingPort(name, process.execPath, [self, '--serve', name])) });
 
   const running = [];
   for (const name of servers) running.push(await start(name));
@@ -126,16 +99,11 @@ async function bench() {
       for (let round = 0; round < rounds; round++) {
         for (const { name, child, port } of running) {
           const before = cpuSeconds(child.pid);
-          const run = spawnSync(loadgen, [String(port), String(connections), String(size), String(warmupMs), String(measureMs)], { encoding: 'utf8' });
+          const run = runLoadgen(loadgen, { port, connections, size, warmupMs, measureMs });
           const cpu = cpuSeconds(child.pid) - before;
-          if (run.status !== 0) throw new Error(`loadgen failed against ${name}: ${run.stderr}`);
-          const r = JSON.parse(run.stdout);
-          const perSecond = r.messages / r.seconds;
-          const window = (warmupMs + measureMs) / 1000;
+          const cell = echoCell(loadgenResult(run, name), cpu, warmupMs, measureMs);
           const key = `${name} ${connections} ${size}`;
-          if (!results.has(key) || results.get(key).perSecond < perSecond) {
-            results.set(key, { ...r, perSecond, cpuPerMessageUs: (cpu / window / perSecond) * 1e6, serverCpu: cpu / window });
-          }
+          if (!results.has(key) || results.get(key).perSecond < cell.perSecond) results.set(key, cell);
         }
       }
     }

@@ -14,11 +14,11 @@
 //   node benchmarks/redis.bench.mjs                 (-n 200000, best of 2 rounds, ~55 s on 2 cores)
 //   node benchmarks/redis.bench.mjs --quick         (-n 20000;  or RT_BENCH_QUICK=1)
 //   RT_REDIS_REQUESTS=50000 RT_REDIS_ROUNDS=2 node benchmarks/redis.bench.mjs
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuSeconds, freePort, have, startListening as start } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
@@ -26,10 +26,6 @@ const requests = Number(process.env['RT_REDIS_REQUESTS'] ?? (quick ? 20_000 : 20
 const rounds = Number(process.env['RT_REDIS_ROUNDS'] ?? (quick ? 1 : 2));
 const clients = 50;
 const pipelines = [1, 16];
-
-function have(command) {
-  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
-}
 
 if (!have('redis-benchmark')) {
   console.error('redis.bench: redis-benchmark is not installed (apt-get install -y redis-tools)');
@@ -42,47 +38,8 @@ const miniRedis = join(root, 'examples/mini-redis/dist/main.js');
 const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'examples/mini-redis')], { stdio: 'inherit' });
 if (tsc.status !== 0 || !existsSync(miniRedis)) process.exit(1);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts a server process and resolves once it accepts connections. */
-async function start(name, command, args, port) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  child.stdout.resume();
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const up = await new Promise((resolve) => {
-      const probe = net.connect(port, '127.0.0.1');
-      probe.on('connect', () => {
-        probe.destroy();
-        resolve(true);
-      });
-      probe.on('error', () => resolve(false));
-    });
-    if (up) return { name, child, port };
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill();
-  throw new Error(`${name} did not start listening on ${port}`);
-}
-
 /** CPU time (user + system) of a process so far, in ms, from /proc. */
-function cpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return NaN;
-  }
-}
+const cpuMs = (pid) => cpuSeconds(pid, NaN) * 1000;
 
 function redisBenchmark(port, test, pipeline) {
   return new Promise((resolve, reject) => {

@@ -1,0 +1,91 @@
+// Process helpers shared by the benchmark scripts: CPU time from /proc, free ports, waiting
+// for a server to listen, starting server processes.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+
+/** True when `command` is on PATH. */
+export function have(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's times (getconf CLK_TCK; 100 if unknown). */
+export const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/**
+ * CPU time (user + system, all threads) of a process so far, in seconds, from
+ * /proc/<pid>/stat. When the process is gone: returns `fallback` if one is given, else throws.
+ */
+export function cpuSeconds(pid, ...fallback) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime + stime
+  } catch (error) {
+    if (fallback.length > 0) return fallback[0];
+    throw error;
+  }
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Whether 127.0.0.1:port accepts a connection now. */
+export function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Tries 127.0.0.1:port every 50 ms, at most `attempts` times: true once it accepts a
+ * connection, false when `child` has exited or every attempt failed.
+ */
+export async function waitForPort(port, child, attempts = 200) {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    if (await accepts(port)) return true;
+    if (child.exitCode !== null) return false;
+    await sleep(50);
+  }
+  return false;
+}
+
+/** Starts a server process on a known port; resolves once it accepts connections. */
+export async function startListening(name, command, args, port) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout.resume();
+  if (await waitForPort(port, child)) return { name, child, port };
+  if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+  child.kill();
+  throw new Error(`${name} did not start listening on ${port}`);
+}
+
+/** Starts a server process that prints its port on its first stdout line; resolves with it. */
+export async function startPrintingPort(name, command, args) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    let text = '';
+    child.stdout.on('data', (chunk) => {
+      text += chunk;
+      if (text.includes('\n')) resolve(Number(text.trim()));
+    });
+    child.once('exit', (code) => reject(new Error(`${name} server exited (${code})`)));
+  });
+  return { child, port };
+}
