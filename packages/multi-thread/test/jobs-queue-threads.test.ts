@@ -14,7 +14,7 @@ describe('LocalQueue across threads', () => {
     const locals = Array.from({ length: count }, () => new SharedArrayBuffer(LocalQueue.words(capacity) * 4));
     const injector = new SharedArrayBuffer(Injector.words(jobs) * 4);
     const taken = new SharedArrayBuffer(jobs * 4);
-    const done = new SharedArrayBuffer(8);
+    const done = new SharedArrayBuffer(12); // [owner finished, jobs taken, threads started]
     const workers = Array.from({ length: count }, (_, index) => new Worker(fixture, { workerData: { index, count, capacity, jobs, locals, injector, taken, done } }));
     try {
       const totals = await Promise.all(
