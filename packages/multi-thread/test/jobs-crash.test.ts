@@ -1,3 +1,5 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Builder, JobError } from '@rt/multi-thread';
@@ -45,6 +47,28 @@ describe('spawnOn when a worker crashes', () => {
     } finally {
       await runtime.shutdown({ timeout: 5000 });
       stderr.mockRestore();
+    }
+  });
+
+  it('runs the jobs still queued on a crashed worker elsewhere, each exactly once', async () => {
+    const runtime = Builder.multiThread().workerThreads(2).onWorkerCrash('replace').name('jobs-requeue').build();
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const dir = mkdtempSync(path.join(tmpdir(), 'rt-jobs-requeue-'));
+    try {
+      // Worker 0 queues 40 jobs (plain arguments: queued synchronously, 256-slot local queue)
+      // and exits in the same turn, so its loop never claimed one: all are still queued.
+      const n = 40;
+      const file = path.join(dir, 'ran.txt');
+      await expect(runtime.spawnOn(0, work, 'fanOutToFileThenCrash', [file, n])).rejects.toMatchObject({ code: 'ERR_RT_JOB_WORKER_CRASHED', worker: 0 });
+      const lines = (): string[] => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []);
+      for (let i = 0; i < 500 && lines().length < n; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      const ran = lines().map((line) => Number(line.split(' ')[0]));
+      expect(ran.sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+      expect(runtime.metrics()['jobSlotsInUse']).toBe(0);
+    } finally {
+      await runtime.shutdown({ timeout: 5000 });
+      stderr.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
