@@ -1,18 +1,7 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { runProgram } from './support/run-program.js';
 
 // The README's "Channels across threads" examples, as programs: each prints what the README
 // says and ends by itself with code 0.
-async function runProgram(name: string): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [join(__dirname, 'fixtures', name)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (data: Buffer) => (out += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (err += data.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
-  return { code, out, err };
-}
-
 describe('README: channels across threads', () => {
   it('workers of the runtime send on cloned senders under a shared Semaphore; the stream ends when they close', async () => {
     const { code, out, err } = await runProgram('channels-readme-app.mjs');

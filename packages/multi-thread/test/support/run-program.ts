@@ -1,0 +1,13 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+/** Runs `test/fixtures/<name>` as its own Node program and collects its exit code and output. */
+export async function runProgram(name: string): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [join(__dirname, '..', 'fixtures', name)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (data: Buffer) => (out += data.toString()));
+  child.stderr.on('data', (data: Buffer) => (err += data.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+  return { code, out, err };
+}
