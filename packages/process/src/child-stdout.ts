@@ -1,6 +1,4 @@
-import type { AsyncRead } from '@rt/io';
-import type { WaitOptions } from '@rt/scheduler';
-import type { PipeReader } from './internal/pipe.js';
+import { ChildPipeReader } from './internal/child-pipe-reader.js';
 
 /**
  * The parent's reading end of a child's stdout (`Child.stdout` when it was `Stdio.piped()`): an
@@ -26,30 +24,4 @@ import type { PipeReader } from './internal/pipe.js';
  * await child.wait();
  * ```
  */
-export class ChildStdout implements AsyncRead {
-  readonly #pipe: PipeReader;
-
-  /** @internal Created by `Command.spawn()`. */
-  constructor(pipe: PipeReader) {
-    this.#pipe = pipe;
-  }
-
-  /** `'native'` (reactor + raw fd) or `'node'` (Node's pipe stream). */
-  get driver(): 'native' | 'node' {
-    return this.#pipe.driver;
-  }
-
-  /** Reads up to `buf.length` bytes into `buf`; resolves with the count, 0 at end of file. */
-  read(buf: Uint8Array, options?: WaitOptions): Promise<number> {
-    return this.#pipe.read(buf, options);
-  }
-
-  /** Closes the pipe (the child gets EPIPE/SIGPIPE if it writes more); idempotent. */
-  close(): void {
-    this.#pipe.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.#pipe.close();
-  }
-}
+export class ChildStdout extends ChildPipeReader {}
