@@ -6,7 +6,8 @@
 // - `Reactor`: `register(fd, interest)` → `Registration`; `metrics()`; `close()`.
 // - `Registration`: `readiness(interest, { signal })` waits (cancel safe),
 //   `clearReadiness(event)` after EAGAIN, `tryIo`/`io` wrap the try-syscall-clear loop,
-//   `deregister()` before closing the fd.
+//   `deregister()` before closing the fd; `whenReady`/`readyCallback` are the callback
+//   waits a driver serving its own queue uses (no promise per wait).
 // - `ReadyEvent`: what a wait resolves to (Ready bits + tick, one integer).
 // - `ReactorBackend`: the event-source contract; `NativeBackend` (epoll) and
 //   `FakeBackend` (push events by hand, deterministic tests) implement it.
@@ -18,7 +19,7 @@
 //   const n = await registration.io(Interest.READABLE, () => sys.read(fd, buffer), { signal });
 export { Reactor } from './reactor.js';
 export type { ReactorOptions, ReactorMetrics } from './reactor.js';
-export { Registration } from './registration.js';
+export { ReadyCallback, Registration } from './registration.js';
 export type { WaitOptions } from './registration.js';
 export { ReadyEvent } from './ready-event.js';
 export { ClosedError } from './closed-error.js';
