@@ -1,0 +1,322 @@
+import { ClosedError, FakeBackend, Interest, Reactor, Ready, ReadyCallback, ReadyEvent } from '@rt/reactor';
+
+function setup(): { backend: FakeBackend; reactor: Reactor } {
+  const backend = new FakeBackend();
+  return { backend, reactor: new Reactor({ backend }) };
+}
+
+/** Records the callbacks of one ReadyCallback. */
+function recorder(): { ready: number[]; closed: Error[]; onReady: (event: ReadyEvent) => void; onClosed: (error: Error) => void } {
+  const ready: number[] = [];
+  const closed: Error[] = [];
+  return { ready, closed, onReady: (event) => ready.push(event), onClosed: (error) => closed.push(error) };
+}
+
+describe('ReadyCallback', () => {
+  it('returns the cached ReadyEvent at once and arms nothing when the fd is ready', () => {
+    const { backend, reactor } = setup();
+    const registration = reactor.register(3, Interest.READABLE | Interest.WRITABLE);
+    backend.push(3, Ready.READABLE);
+    backend.flush();
+    const calls = recorder();
+    const wait = registration.readyCallback(Interest.READABLE, calls.onReady, calls.onClosed);
+    expect(wait).toBeInstanceOf(ReadyCallback);
+    expect(wait.armed).toBe(false);
+    const event = wait.arm();
+    expect(event).not.toBeNull();
+    expect(ReadyEvent.ready(event!)).toBe(Ready.READABLE);
+    expect(ReadyEvent.tick(event!)).toBe(1);
+    expect(wait.armed).toBe(false);
+    expect(reactor.metrics().waiters).toBe(0);
+    expect(backend.isRefed).toBe(false);
+    backend.push(3, Ready.READABLE);
+    backend.flush();
+    expect(calls.ready).toEqual([]);
+    expect(calls.closed).toEqual([]);
+    reactor.close();
+    expect(calls.closed).toEqual([]); // nothing was armed, so nothing to close
+  });
+
+  it('arms when not ready and calls onReady once, synchronously inside the dispatch of the batch that made the fd ready', () => {
+    const { backend, reactor } = setup();
+    const registration = reactor.register(3, Interest.READABLE | Interest.WRITABLE);
+    const calls = recorder();
+    let inDispatch = false;
+    let calledInDispatch = false;
+    const wait = registration.readyCallback(
+      Interest.READABLE,
+      (event) => {
+        calledInDispatch = inDispatch;
+        calls.onReady(event);
+      },
+      calls.onClosed,
+    );
+    expect(wait.arm()).toBeNull();
+    expect(wait.armed).toBe(true);
+    expect(reactor.metrics().waiters).toBe(1);
+    expect(backend.isRefed).toBe(true);
+    backend.push(3, Ready.WRITABLE); // not what it waits for
+    backend.flush();
+    expect(calls.ready).toEqual([]);
+    expect(wait.armed).toBe(true);
+    backend.push(3, Ready.READABLE);
+    inDispatch = true;
+    backend.flush();
+    inDispatch = false;
+    expect(calledInDispatch).toBe(true);
+    expect(calls.ready).toHaveLength(1);
+    expect(ReadyEvent.ready(calls.ready[0]!)).toBe(Ready.READABLE);
+    expect(ReadyEvent.tick(calls.ready[0]!)).toBe(2); // the second batch made it ready
+    expect(wait.armed).toBe(false);
+    expect(reactor.metrics()).toMatchObject({ waiters: 0, wakeups: 1 });
+    expect(backend.isRefed).toBe(false);
+    // A later batch does not call it again: it fired once and is no longer armed.
+    backend.push(3, Ready.READABLE);
+    backend.flush();
+    expect(calls.ready).toHaveLength(1);
+    expect(calls.closed).toEqual([]);
+    reactor.close();
+    expect(calls.closed).toEqual([]);
+  });
+
+  it('fires in FIFO order with promise waiters of the same fd, and each wait of a batch once', async () => {
+    const { backend, reactor } = setup();
+    const registration = reactor.register(3, Interest.READABLE);
+    const order: string[] = [];
+    const first = registration.readyCallback(Interest.READABLE, () => order.push('first'), () => undefined);
+    first.arm();
+    const promised = registration.readiness(Interest.READABLE).then(() => order.push('promise'));
+    const second = registration.readyCallback(Interest.READABLE, () => order.push('second'), () => undefined);
+    second.arm();
+    expect(reactor.metrics().waiters).toBe(3);
+    backend.push(3, Ready.READABLE);
+    backend.flush();
+    expect(order).toEqual(['first', 'second']); // callbacks synchronously; the promise later
+    await promised;
+    expect(order).toEqual(['first', 'second', 'promise']);
+    expect(reactor.metrics()).toMatchObject({ waiters: 0, wakeups: 3 });
+    reactor.close();
+  });
+
+  it('links once when armed twice before it fires: one onReady, one waiter, one ref', () => {
+    const { backend, reactor } = setup();
+    const registration = reactor.register(3, Interest.READABLE);
+    const calls = recorder();
+    const wait = registration.readyCallback(Interest.READABLE, calls.onReady, calls.onClosed);
+    expect(wait.arm()).toBeNull();
+    expect(wait.arm()).toBeNull();
+    expect(wait.arm()).toBeNull();
+    expect(wait.armed).toBe(true);
+    expect(reactor.metrics().waiters).toBe(1);
+    backend.push(3, Ready.READABLE);
+    backend.flush();
+    expect(calls.ready).toHaveLength(1);
+    expect(reactor.metrics()).toMatchObject({ waiters: 0, wakeups: 1 });
+    expect(backend.isRefed).toBe(false); // the keep-alive was taken once and released once
+    reactor.close();
+    expect(calls.closed).toEqual([]);
+  });
+
+  it('re-arms the same object for many cycles without growth', () => {
+    const { backend, reactor } = setup();
+    const registration = reactor.register(3, Interest.READABLE);
+    let fired = 0;
+    let lastEvent = 0;
+    const wait = registration.readyCallback(
+      Interest.READABLE,
+      (event) => {
+        fired++;
+        lastEvent = event;
+      },
+      () => {
+        throw new Error('must not close');
+      },
+    );
+    for (let i = 1; i <= 1000; i++) {
+      expect(wait.arm()).toBeNull();
+      expect(reactor.metrics().waiters).toBe(1);
+      backend.push(3, Ready.READABLE);
+      backend.flush();
+      expect(fired).toBe(i);
+      expect(wait.armed).toBe(false);
+      expect(reactor.metrics().waiters).toBe(0);
+      expect(backend.isRefed).toBe(false);
+      // The driver read until EAGAIN: it clears the readiness it acted on, then waits again.
+      expect(wait.arm()).toBe(lastEvent);
+      registration.clearReadiness(lastEvent);
+    }
+    expect(reactor.metrics()).toMatchObject({ waiters: 0, wakeups: 1000, batches: 1000, registered: 1 });
+    reactor.close();
+  });
+
+  it('can be re-armed from inside its own onReady after the driver clears the readiness', () => {
+    const { backend, reactor } = setup();
+    const registration = reactor.register(3, Interest.READABLE);
+    let fired = 0;
+    const wait: ReadyCallback = registration.readyCallback(
+      Interest.READABLE,
+      (event) => {
+        fired++;
+        registration.clearReadiness(event); // as after EAGAIN
+        expect(wait.arm()).toBeNull();
+      },
+      () => undefined,
+    );
+    wait.arm();
+    for (let i = 1; i <= 3; i++) {
+      backend.push(3, Ready.READABLE);
+      backend.flush();
+      expect(fired).toBe(i); // once per batch, not looping within a batch
+      expect(wait.armed).toBe(true);
+      expect(reactor.metrics().waiters).toBe(1);
+    }
+    reactor.close();
+    expect(wait.armed).toBe(false);
+    expect(reactor.metrics().waiters).toBe(0);
+  });
+
+  it('calls onClosed, not onReady, for an armed wait when the registration is deregistered', () => {
+    const { backend, reactor } = setup();
+    const registration = reactor.register(3, Interest.READABLE);
+    const calls = recorder();
+    const wait = registration.readyCallback(Interest.READABLE, calls.onReady, calls.onClosed);
+    wait.arm();
+    registration.deregister();
+    expect(calls.ready).toEqual([]);
+    expect(calls.closed).toHaveLength(1);
+    expect(calls.closed[0]).toBeInstanceOf(ClosedError);
+    expect((calls.closed[0] as ClosedError).code).toBe('ERR_RT_CLOSED');
+    expect(wait.armed).toBe(false);
+    expect(reactor.metrics().waiters).toBe(0);
+    expect(backend.isRefed).toBe(false);
+    registration.deregister(); // idempotent: no second onClosed
+    expect(calls.closed).toHaveLength(1);
+    reactor.close();
+    expect(calls.closed).toHaveLength(1);
+  });
+
+  it('calls onClosed, not onReady, for an armed wait when the reactor closes', () => {
+    const { backend, reactor } = setup();
+    const a = reactor.register(3, Interest.READABLE | Interest.WRITABLE);
+    const b = reactor.register(4, Interest.READABLE);
+    const readA = recorder();
+    const writeA = recorder();
+    const readB = recorder();
+    const idle = recorder();
+    a.readyCallback(Interest.READABLE, readA.onReady, readA.onClosed).arm();
+    a.readyCallback(Interest.WRITABLE, writeA.onReady, writeA.onClosed).arm();
+    b.readyCallback(Interest.READABLE, readB.onReady, readB.onClosed).arm();
+    b.readyCallback(Interest.READABLE, idle.onReady, idle.onClosed); // never armed
+    expect(reactor.metrics().waiters).toBe(3);
+    reactor.close();
+    for (const calls of [readA, writeA, readB]) {
+      expect(calls.ready).toEqual([]);
+      expect(calls.closed).toHaveLength(1);
+      expect(calls.closed[0]).toBeInstanceOf(ClosedError);
+    }
+    expect(idle.closed).toEqual([]);
+    expect(reactor.metrics().waiters).toBe(0);
+    expect(backend.isRefed).toBe(false);
+  });
+
+  it('throws ClosedError from arm() after deregister, and after the reactor closed', () => {
+    const { reactor } = setup();
+    const a = reactor.register(3, Interest.READABLE);
+    const b = reactor.register(4, Interest.READABLE);
+    const waitA = a.readyCallback(Interest.READABLE, () => undefined, () => undefined);
+    const waitB = b.readyCallback(Interest.READABLE, () => undefined, () => undefined);
+    a.deregister();
+    expect(() => waitA.arm()).toThrow(ClosedError);
+    expect(() => waitA.arm()).toThrow(/fd 3/);
+    expect(waitA.armed).toBe(false);
+    reactor.close();
+    expect(() => waitB.arm()).toThrow(ClosedError);
+    expect(reactor.metrics().waiters).toBe(0);
+  });
+
+  it('rejects a bad interest with RangeError and non-function callbacks with TypeError, at once', () => {
+    const { reactor } = setup();
+    const registration = reactor.register(3, Interest.READABLE);
+    const ok = (): void => undefined;
+    expect(() => registration.readyCallback(Interest.WRITABLE, ok, ok)).toThrow(RangeError); // not registered for it
+    expect(() => registration.readyCallback(0, ok, ok)).toThrow(RangeError);
+    expect(() => registration.readyCallback(99, ok, ok)).toThrow(/99/);
+    expect(() => registration.readyCallback(1.5, ok, ok)).toThrow(RangeError);
+    expect(() => registration.readyCallback(Interest.READABLE, null as unknown as () => void, ok)).toThrow(TypeError);
+    expect(() => registration.readyCallback(Interest.READABLE, ok, 'no' as unknown as () => void)).toThrow(TypeError);
+    expect(() => registration.readyCallback(Interest.READABLE, undefined as unknown as () => void, ok)).toThrow(/onReady/);
+    // ERROR, READ_CLOSED and WRITE_CLOSED are always allowed.
+    expect(registration.readyCallback(Interest.READ_CLOSED, ok, ok).arm()).toBeNull();
+    expect(reactor.metrics().waiters).toBe(1);
+    reactor.close();
+  });
+
+  /**
+   * Runs `body` with `queueMicrotask` wrapped so that an exception thrown by a queued callback is
+   * recorded instead of becoming an uncaught exception. (A process 'uncaughtException' listener
+   * cannot be used here: jest's sandbox `process` is not the process jest listens on.)
+   */
+  async function catchingMicrotaskThrows(body: () => void): Promise<unknown[]> {
+    const uncaught: unknown[] = [];
+    const original = globalThis.queueMicrotask;
+    globalThis.queueMicrotask = (callback) =>
+      original(() => {
+        try {
+          callback();
+        } catch (error) {
+          uncaught.push(error);
+        }
+      });
+    try {
+      body();
+      expect(uncaught).toEqual([]); // never synchronously, never into the dispatch
+      await Promise.resolve();
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      globalThis.queueMicrotask = original;
+    }
+    return uncaught;
+  }
+
+  it('keeps dispatching when an onReady throws: the other waits fire and the error is rethrown on a microtask', async () => {
+    const { backend, reactor } = setup();
+    const a = reactor.register(3, Interest.READABLE);
+    const b = reactor.register(4, Interest.READABLE);
+    const boom = new Error('boom');
+    const fired: string[] = [];
+    a.readyCallback(Interest.READABLE, () => {
+      fired.push('a');
+      throw boom;
+    }, () => undefined).arm();
+    a.readyCallback(Interest.READABLE, () => fired.push('a2'), () => undefined).arm();
+    b.readyCallback(Interest.READABLE, () => fired.push('b'), () => undefined).arm();
+    const uncaught = await catchingMicrotaskThrows(() => {
+      backend.push(3, Ready.READABLE);
+      backend.push(4, Ready.READABLE);
+      expect(() => backend.flush()).not.toThrow();
+      expect(fired).toEqual(['a', 'a2', 'b']);
+    });
+    expect(uncaught).toEqual([boom]);
+    expect(reactor.metrics()).toMatchObject({ waiters: 0, wakeups: 3 });
+    reactor.close();
+  });
+
+  it('rethrows a throwing onClosed the same way and still closes the other waits', async () => {
+    const { reactor } = setup();
+    const a = reactor.register(3, Interest.READABLE);
+    const boom = new Error('closed boom');
+    const closed: string[] = [];
+    a.readyCallback(Interest.READABLE, () => undefined, () => {
+      closed.push('first');
+      throw boom;
+    }).arm();
+    a.readyCallback(Interest.READABLE, () => undefined, () => closed.push('second')).arm();
+    const uncaught = await catchingMicrotaskThrows(() => {
+      expect(() => a.deregister()).not.toThrow();
+      expect(closed).toEqual(['first', 'second']);
+    });
+    expect(uncaught).toEqual([boom]);
+    expect(reactor.metrics().waiters).toBe(0);
+    reactor.close();
+  });
+});
