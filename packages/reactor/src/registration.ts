@@ -222,8 +222,8 @@ export class Registration {
    * **Cancellation:** none: a callback wait lasts until it fires or the registration is
    * deregistered (the caller keeps at most one per direction, as `@rt/net`'s streams do).
    *
-   * **Errors:** `RangeError` for a bad interest and {@link ClosedError} when not registered,
-   * both thrown at once. The callbacks must not throw: an exception thrown by one is rethrown
+   * **Errors:** `RangeError` for a bad interest, `TypeError` for a callback that is not a
+   * function, and {@link ClosedError} when not registered, all thrown at once. The callbacks must not throw: an exception thrown by one is rethrown
    * on a later microtask (an uncaught exception), never into the dispatch.
    *
    * **Example**
@@ -234,6 +234,9 @@ export class Registration {
    */
   whenReady(interest: number, onReady: (event: ReadyEvent) => void, onClosed: (error: Error) => void): ReadyEvent | null {
     const mask = this.#mask(interest, 'whenReady');
+    if (typeof onReady !== 'function' || typeof onClosed !== 'function') {
+      throw new TypeError('Registration.whenReady: onReady and onClosed must be functions');
+    }
     const io = this.#io;
     if (!io.registered) throw new ClosedError(`Registration.whenReady: fd ${io.fd} is not registered`);
     const ready = io.ready & mask;
@@ -248,7 +251,8 @@ export class Registration {
    * `interest`, armed with `arm()` as many times as needed (one object instead of one per
    * wait). Same semantics per wait as `whenReady`.
    *
-   * **Cancellation:** as `whenReady`. **Errors:** `RangeError` for a bad interest, at once.
+   * **Cancellation:** as `whenReady`. **Errors:** `RangeError` for a bad interest and
+   * `TypeError` for a callback that is not a function, at once.
    *
    * **Example**
    * ```ts

@@ -90,6 +90,15 @@ export function throwIfCancelled(options?: WaitOptions): void {
   }
 }
 
+// The promise executor of `park`: one shared function (no closure per call) that hands the
+// resolving functions over through these two variables, read right after `new Promise`.
+let capturedResolve: ((value: unknown) => void) | undefined;
+let capturedReject: ((error: unknown) => void) | undefined;
+function captureResolvers(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve as (value: unknown) => void;
+  capturedReject = reject;
+}
+
 /**
  * Parks the current operation until a primitive wakes or fails its waiter.
  *
@@ -127,12 +136,8 @@ export function park<T>(
   if (signal !== undefined && signal.aborted) {
     throw new Cancelled(`${label} was aborted by its signal`, { cause: signal.reason });
   }
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  const waiter = new ParkedWaiter<T>(label, onCancel, signal, task, resolve, reject);
+  const promise = new Promise<T>(captureResolvers);
+  const waiter = new ParkedWaiter<T>(label, onCancel, signal, task, capturedResolve as (value: T) => void, capturedReject!);
+  capturedResolve = capturedReject = undefined;
   return { waiter, promise };
 }
