@@ -19,6 +19,8 @@
 //   RT_NET_CONFIGS=1x64,64x16384 node benchmarks/net.bench.mjs   chosen cells only
 //   RT_NET_SERVERS=native,reactor node benchmarks/net.bench.mjs      chosen servers (+ net)
 //   RT_NET_ROUNDS=3 node benchmarks/net.bench.mjs                    best of 3 per cell
+//   RT_NET_LADDER=1 node benchmarks/net.bench.mjs     where TcpStream's CPU goes: net, native,
+//                   minimal-stream, reactor-await, reactor (echo-ladder-servers.mjs)
 //
 // Needs: `cc`, Linux, the built packages (`npx tsc -b packages/net` and the addon).
 import { fileURLToPath } from 'node:url';
@@ -40,6 +42,12 @@ async function serve(kind) {
     await import('./echo-rt-server.mjs');
     return;
   }
+  if (kind === 'reactor-await' || kind === 'minimal-stream') {
+    const ladder = await import('./echo-ladder-servers.mjs');
+    if (kind === 'reactor-await') ladder.serveReactorAwait();
+    else ladder.serveMinimalStream();
+    return;
+  }
   if (kind === 'net') {
     const net = await import('node:net');
     const server = net.createServer({ noDelay: true }, (socket) => {
@@ -51,6 +59,26 @@ async function serve(kind) {
   }
   const { TcpListener } = await import('@rt/net');
   const { spawn: spawnTask } = await import('@rt/scheduler');
+  if (kind === 'native-copy') {
+    // The same server written with @rt/io's copy (Tokio's io::copy): between two native
+    // sockets the bytes move inside the driver, no promise per message.
+    const { copy } = await import('@rt/io');
+    const listener = await TcpListener.bind('127.0.0.1:0', { driver: 'native' });
+    console.log(listener.localAddr().port);
+    for await (const stream of listener) {
+      spawnTask(async () => {
+        stream.setNoDelay(true);
+        try {
+          await copy(stream, stream);
+        } catch {
+          // a reset ends this connection
+        } finally {
+          stream.close();
+        }
+      });
+    }
+    return;
+  }
   const run = kind === 'native-plain' ? (fn) => void fn() : spawnTask;
   const listener = await TcpListener.bind('127.0.0.1:0', { driver: kind === 'native-plain' ? 'native' : kind });
   console.log(listener.localAddr().port);
@@ -78,9 +106,12 @@ async function bench() {
   const loadgen = buildLoadgen();
   const { available } = await import('@rt/mio-native');
   // `net` always runs, first: it is the baseline of every ratio.
+  const ladder = process.env['RT_NET_LADDER'] === '1';
   const servers = process.env['RT_NET_SERVERS']
     ? ['net', ...process.env['RT_NET_SERVERS'].split(',').filter((name) => name !== 'net')]
-    : ['net', ...(available ? ['native', 'native-plain', 'reactor'] : []), 'fallback'];
+    : ladder
+      ? ['net', 'native', 'minimal-stream', 'reactor-await', 'reactor']
+      : ['net', ...(available ? ['native', 'native-plain', 'reactor'] : []), 'fallback'];
   const configs = parseConfigs(
     process.env['RT_NET_CONFIGS'],
     quick ? [[1, 64], [64, 64], [64, 16384]] : [[1, 64], [16, 64], [64, 64], [1, 16384], [16, 16384], [64, 16384]],
@@ -116,6 +147,10 @@ async function bench() {
   console.log('native: TcpStream on the epoll driver, one rt task per connection; native-plain: the same without tasks');
   console.log('(plain async functions: the difference is the task machinery); reactor: raw reactor echo without TcpStream');
   console.log('(the ceiling of the TcpStream layer); fallback: TcpStream on its Node net driver.');
+  if (servers.includes('minimal-stream') || servers.includes('reactor-await')) {
+    console.log('minimal-stream: the smallest stream with TcpStream\'s promise shape, a task per connection; reactor-await:');
+    console.log('the raw reactor echo plus the user loop\'s own await and subarray (see echo-ladder-servers.mjs)');
+  }
   console.log('CPU µs/msg: server CPU per message; srv/gen %: server and load generator CPU use (100 = one core)');
   console.log(`${'server'.padEnd(13)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('p99 µs', 9)}${pad('CPU µs/msg', 12)}${pad('srv %', 7)}${pad('gen %', 7)}${pad('× net', 8)}`);
   for (const [connections, size] of configs) {

@@ -43,7 +43,7 @@ export { readExact } from './read-exact.js';
 export { readToEnd, readToString } from './read-to-end.js';
 export type { ReadToEndOptions } from './read-to-end.js';
 export { writeAll } from './write-all.js';
-export { copy, copyBuf } from './copy.js';
+export { copy, copyBuf, fastCopy } from './copy.js';
 export type { CopyOptions } from './copy.js';
 export { copyBidirectional } from './copy-bidirectional.js';
 export { BufReader } from './buf-reader.js';

@@ -1,11 +1,12 @@
 // What TcpStream and UnixStream share: the byte-moving methods (AsyncRead + AsyncWrite),
 // readiness, split/intoSplit and close. Each subclass adds its constructor, connect and
 // socket options.
+import { fastCopy } from '@rt/io';
 import type { AsyncRead, AsyncWrite } from '@rt/io';
 import type { WaitOptions } from '@rt/scheduler';
 import type { DriverName, StreamHandle } from './driver.js';
 import { READABLE, WRITABLE } from './driver.js';
-import { StreamCore, checkBuffer, checkBuffers, interestBits, readyOf, writeAllTo } from './stream-core.js';
+import { StreamCore, checkBuffer, checkBuffers, fastCopyFrom, interestBits, readyOf, writeAllTo } from './stream-core.js';
 import type { Interest, Ready } from './stream-core.js';
 import { SocketClosed } from '../errors.js';
 import { OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf } from '../split.js';
@@ -70,6 +71,24 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
   peek(buf: Uint8Array, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'TcpStream.peek');
     return this.core.get().read(buf, true, options);
+  }
+
+  /**
+   * `@rt/io`'s `copy` fast path (see `fastCopy` there): `copy(stream, writer)` where `writer`
+   * is an rt stream or write half on the native driver moves the bytes socket to socket
+   * inside the driver, with no promise per chunk (an echo server is `copy(stream, stream)`).
+   *
+   * **Cancellation:** as `copy`: not cancel safe (at most one buffer of read bytes is lost).
+   *
+   * **Errors:** as `copy`.
+   *
+   * **Example:**
+   * ```ts
+   * const copied = await copy(client, upstream); // fast path when both are native sockets
+   * ```
+   */
+  [fastCopy](writer: AsyncWrite, bufferSize: number, options: WaitOptions | undefined): Promise<number> | undefined {
+    return fastCopyFrom(this.core, writer, bufferSize, options);
   }
 
   /**

@@ -49,6 +49,11 @@ export interface StreamHandle {
    * handle is closed for use from then on. Absent where the driver cannot (fallback).
    */
   intoRawFd?(): number;
+  /**
+   * `@rt/io`'s `copy` fast path: copies this stream into `dst` inside the driver; returns
+   * `undefined` to decline (other driver, busy, closed). Absent where the driver has none.
+   */
+  copyTo?(dst: StreamHandle, bufferSize: number, options: WaitOptions | undefined): Promise<number> | undefined;
 }
 
 export interface ListenerHandle {

@@ -43,6 +43,30 @@ interface Writer {
 }
 
 /**
+ * A socket-to-socket copy in progress (`copyTo`, behind `@rt/io`'s `copy`): the bytes move
+ * inside the driver's serve callbacks, with no promise per chunk. `buf[start, end)` is read
+ * and not yet written.
+ */
+interface Pump {
+  readonly src: NativeStream;
+  readonly dst: NativeStream;
+  readonly buf: Buffer;
+  start: number;
+  end: number;
+  total: number;
+  done: boolean;
+  waiter: Waiter<number>;
+  /** Continues the copy from the ready queue (after a fairness yield). */
+  readonly resume: () => boolean;
+}
+
+/** A pump's waiter until `park` returns the real one (never woken). */
+const NO_WAITER: Waiter<number> = { settled: true, wake: () => false, fail: () => false };
+
+/** Chunks one pump step moves before it yields its turn to other streams. */
+const PUMP_CHUNKS_PER_TURN = 64;
+
+/**
  * A FIFO of parked operations. The head has its own field, so the common case (one parked
  * read or write per direction) never touches the array: `Array.prototype.shift` is a slow
  * builtin, measured at ~1 % of the echo server's CPU when every served read shifted.
@@ -100,6 +124,10 @@ export class NativeStream implements StreamHandle {
   readonly #unix: boolean;
   #readArmed = false;
   #writeArmed = false;
+  /** A copy reading from this stream: it is served before parked readers. */
+  #pumpIn: Pump | null = null;
+  /** A copy writing into this stream: it is served before parked writers. */
+  #pumpOut: Pump | null = null;
   #closed = false;
   #writeShut = false;
   #noDelay = false;
@@ -210,6 +238,7 @@ export class NativeStream implements StreamHandle {
 
   /** Serves parked readers in order while the socket has data; true when one was woken. */
   #serveReaders(): boolean {
+    if (this.#pumpIn !== null) return NativeStream.#pump(this.#pumpIn);
     let woke = false;
     const readers = this.#readers;
     for (let reader = readers.head; reader !== null; reader = readers.head) {
@@ -234,6 +263,7 @@ export class NativeStream implements StreamHandle {
 
   /** Serves parked writers in order while the socket takes bytes; true when one was woken. */
   #serveWriters(): boolean {
+    if (this.#pumpOut !== null) return NativeStream.#pump(this.#pumpOut);
     let woke = false;
     const writers = this.#writers;
     for (let writer = writers.head; writer !== null; writer = writers.head) {
@@ -265,7 +295,9 @@ export class NativeStream implements StreamHandle {
 
   read(buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number> {
     if (this.#closed) return Promise.reject(new SocketClosed());
-    if (this.#readers.head === null) {
+    // Only a read that can complete now spends budget and checks cancellation here (Tokio's
+    // coop: a pending poll costs no budget); one that will park is checked by `park`.
+    if (this.#readers.head === null && this.#pumpIn === null && (buf.length === 0 || this.#registration.tryReadiness(READABLE) !== null)) {
       const y = coop();
       if (y !== undefined) return y.then(() => this.read(buf, peek, options));
       try {
@@ -291,7 +323,7 @@ export class NativeStream implements StreamHandle {
 
   tryRead(buf: Uint8Array): number {
     if (this.#closed) throw new SocketClosed();
-    if (this.#readers.head !== null) throw new WouldBlock('read');
+    if (this.#readers.head !== null || this.#pumpIn !== null) throw new WouldBlock('read');
     const n = this.#tryReadRaw(buf, false);
     if (n === EAGAIN) throw new WouldBlock('read');
     return check(n, 'read');
@@ -331,7 +363,7 @@ export class NativeStream implements StreamHandle {
 
   write(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
     if (this.#closed) return Promise.reject(new SocketClosed());
-    if (this.#writers.head === null && buf.length > 0) {
+    if (this.#writers.head === null && this.#pumpOut === null && buf.length > 0) {
       // The common case without the array of #write: ready socket, one buffer.
       const y = coop();
       if (y !== undefined) return y.then(() => this.write(buf, options));
@@ -354,7 +386,7 @@ export class NativeStream implements StreamHandle {
    * cancellation, closed, EPIPE after shutdown).
    */
   writeAll(buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
-    if (this.#closed || this.#writers.head !== null || buf.length === 0) return writeAllLoop(this, buf, 0, options);
+    if (this.#closed || this.#writers.head !== null || this.#pumpOut !== null || buf.length === 0) return writeAllLoop(this, buf, 0, options);
     const y = coop();
     if (y !== undefined) return y.then(() => this.writeAll(buf, options));
     try {
@@ -375,7 +407,7 @@ export class NativeStream implements StreamHandle {
 
   #write(bufs: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number> {
     if (this.#closed) return Promise.reject(new SocketClosed());
-    if (this.#writers.head === null) {
+    if (this.#writers.head === null && this.#pumpOut === null) {
       const y = coop();
       if (y !== undefined) return y.then(() => this.#write(bufs, options));
       try {
@@ -407,7 +439,7 @@ export class NativeStream implements StreamHandle {
 
   tryWrite(buf: Uint8Array): number {
     if (this.#closed) throw new SocketClosed();
-    if (this.#writers.head !== null) throw new WouldBlock('write');
+    if (this.#writers.head !== null || this.#pumpOut !== null) throw new WouldBlock('write');
     const n = this.#tryWriteOne(buf, 0);
     if (n === EAGAIN) throw new WouldBlock('write');
     if (n < 0) throw this.#writeError(n);
@@ -436,8 +468,110 @@ export class NativeStream implements StreamHandle {
   }
 
   #failAll(error: Error): void {
+    if (this.#pumpIn !== null) NativeStream.#endPump(this.#pumpIn, error);
+    if (this.#pumpOut !== null) NativeStream.#endPump(this.#pumpOut, error);
     for (const r of this.#readers.drain()) r.waiter.fail(error);
     for (const w of this.#writers.drain()) w.waiter.fail(error);
+  }
+
+  /**
+   * Copies this stream into `dst` until end of stream (`@rt/io`'s `copy`, fast path):
+   * resolves with the bytes copied. Returns `undefined` (declines: `copy` then runs its
+   * generic loop) when either side is closed, already part of a copy, or has parked
+   * operations. Operations on the two directions it owns (this stream's reads, `dst`'s
+   * writes) wait until it ends.
+   *
+   * Cancellation (task abort or `options.signal`): not cancel safe, as `copy`: the bytes
+   * read but not yet written (at most one buffer) are lost.
+   */
+  copyTo(target: StreamHandle, bufferSize: number, options: WaitOptions | undefined): Promise<number> | undefined {
+    if (!(target instanceof NativeStream)) return undefined;
+    const dst = target;
+    if (this.#closed || dst.#closed || this.#pumpIn !== null || dst.#pumpOut !== null) return undefined;
+    if (this.#readers.head !== null || dst.#writers.head !== null) return undefined;
+    const pump: Pump = {
+      src: this,
+      dst,
+      buf: Buffer.allocUnsafe(bufferSize),
+      start: 0,
+      end: 0,
+      total: 0,
+      done: false,
+      waiter: NO_WAITER,
+      resume: () => NativeStream.#pump(pump),
+    };
+    let promise: Promise<number>;
+    try {
+      ({ waiter: pump.waiter, promise } = park<number>('io.copy', () => NativeStream.#stopPump(pump), options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#pumpIn = pump;
+    dst.#pumpOut = pump;
+    enqueueReady(pump.resume);
+    return promise;
+  }
+
+  /** One turn of a copy: write what is pending, read more, until a side would block. */
+  static #pump(p: Pump): boolean {
+    if (p.done) return false;
+    const { src, dst, buf } = p;
+    for (let chunk = 0; chunk < PUMP_CHUNKS_PER_TURN; ) {
+      if (p.start < p.end) {
+        const event = dst.#registration.tryReadiness(WRITABLE);
+        if (event === null) {
+          dst.#armWrite();
+          return false;
+        }
+        const wanted = p.end - p.start;
+        const n = sys.write(dst.#fd, buf, p.start, wanted);
+        if (n === EAGAIN || (n >= 0 && n < wanted)) dst.#registration.clearReadiness(event);
+        if (n === EAGAIN) {
+          dst.#armWrite();
+          return false;
+        }
+        if (n < 0) {
+          NativeStream.#endPump(p, dst.#writeError(n));
+          return false;
+        }
+        p.start += n;
+        p.total += n;
+        continue;
+      }
+      const n = src.#tryReadRaw(buf, false);
+      if (n === EAGAIN) {
+        src.#armRead();
+        return false;
+      }
+      if (n <= 0) {
+        NativeStream.#endPump(p, n === 0 ? null : osError(n, 'read'));
+        return false;
+      }
+      p.start = 0;
+      p.end = n;
+      chunk++;
+    }
+    enqueueReady(p.resume); // fairness: other streams get their turn before the next chunks
+    return false;
+  }
+
+  /** Detaches a copy from its streams; queued operations on them get their turn. */
+  static #stopPump(p: Pump): void {
+    if (p.done) return;
+    p.done = true;
+    const { src, dst } = p;
+    if (src.#pumpIn === p) src.#pumpIn = null;
+    if (dst.#pumpOut === p) dst.#pumpOut = null;
+    if (!src.#closed && src.#readers.head !== null) src.#armRead();
+    if (!dst.#closed && dst.#writers.head !== null) dst.#armWrite();
+  }
+
+  /** Ends a copy: its promise resolves with the byte count, or rejects with `error`. */
+  static #endPump(p: Pump, error: Error | null): void {
+    if (p.done) return;
+    NativeStream.#stopPump(p);
+    if (error === null) p.waiter.wake(p.total);
+    else p.waiter.fail(error);
   }
 
   close(): void {

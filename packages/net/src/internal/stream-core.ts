@@ -92,6 +92,18 @@ export class StreamCore {
   }
 }
 
+/**
+ * The `[fastCopy]` of rt streams and read halves (see `@rt/io`'s `fastCopy`): when `writer`
+ * is an rt stream or write half too, the reading handle may copy into the writing one by
+ * itself (the native driver does, socket to socket); otherwise `copy` runs its generic loop.
+ */
+export function fastCopyFrom(core: StreamCore, writer: unknown, bufferSize: number, options: WaitOptions | undefined): Promise<number> | undefined {
+  const target = (writer as { core?: unknown } | null)?.core;
+  if (!(target instanceof StreamCore)) return undefined;
+  const source = core.get();
+  return source.copyTo === undefined ? undefined : source.copyTo(target.get(), bufferSize, options);
+}
+
 export function checkBuffer(buf: unknown, what: string): asserts buf is Uint8Array {
   if (!(buf instanceof Uint8Array)) throw new TypeError(`${what}: buf must be a Uint8Array (or Buffer), got ${describe(buf)}`);
 }
