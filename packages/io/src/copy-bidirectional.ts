@@ -1,7 +1,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import type { AsyncRead } from './async-read.js';
 import type { AsyncWrite } from './async-write.js';
-import { copyWith, type CopyOptions } from './copy.js';
+import { copySized, type CopyOptions } from './copy.js';
 import { checkReader, checkSize, checkWriter } from './internal/validate.js';
 
 const DEFAULT_BUFFER_SIZE = 64 * 1024;
@@ -42,7 +42,7 @@ export async function copyBidirectional(
   const signal = options?.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]);
   const wait: WaitOptions = { signal };
   const direction = async (from: AsyncRead, to: AsyncWrite): Promise<number> => {
-    const n = await copyWith(from, to, new Uint8Array(size), wait);
+    const n = await copySized(from, to, size, wait);
     await to.shutdown(wait);
     return n;
   };

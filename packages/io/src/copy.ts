@@ -79,6 +79,11 @@ export async function copy(reader: AsyncRead, writer: AsyncWrite, options?: Copy
   const size = options?.bufferSize ?? DEFAULT_BUFFER_SIZE;
   checkSize(size, 'copy: options.bufferSize', 1);
   const wait: WaitOptions | undefined = options?.signal === undefined ? undefined : { signal: options.signal };
+  return copySized(reader, writer, size, wait);
+}
+
+/** @internal `copy` after its checks: the reader's fast path if it takes it, else the loop. */
+export function copySized(reader: AsyncRead, writer: AsyncWrite, size: number, wait: WaitOptions | undefined): Promise<number> {
   const fast = (reader as Partial<FastCopyReader>)[fastCopy];
   if (typeof fast === 'function') {
     const copied = fast.call(reader, writer, size, wait);
@@ -87,8 +92,8 @@ export async function copy(reader: AsyncRead, writer: AsyncWrite, options?: Copy
   return copyWith(reader, writer, new Uint8Array(size), wait);
 }
 
-/** @internal The loop of `copy`, shared with `copyBidirectional`. */
-export async function copyWith(reader: AsyncRead, writer: AsyncWrite, buf: Uint8Array, wait: WaitOptions | undefined): Promise<number> {
+/** The generic loop of `copy` and `copyBidirectional`. */
+async function copyWith(reader: AsyncRead, writer: AsyncWrite, buf: Uint8Array, wait: WaitOptions | undefined): Promise<number> {
   let total = 0;
   for (;;) {
     const n = await reader.read(buf, wait);
