@@ -7,7 +7,8 @@
 //
 // Prints per (connections × message size): messages/s, p50/p99 round trip, server CPU per
 // message, server and load-generator CPU use, and the ratio to `net`. Servers: `net` (the
-// baseline), `native` (TcpStream, a task per connection), `native-plain` (TcpStream in plain
+// baseline), `native` (TcpStream, a task per connection, a read/writeAll loop), `native-copy`
+// (the same with @rt/io's `copy(stream, stream)`), `native-plain` (TcpStream in plain
 // async functions), `reactor` (echo-rt-server.mjs: raw @rt/reactor and syscalls, no
 // TcpStream: the ceiling of the TcpStream layer), `fallback` (TcpStream on the Node net
 // driver). On a shared machine compare CPU per message first: messages/s move with other
@@ -111,7 +112,7 @@ async function bench() {
     ? ['net', ...process.env['RT_NET_SERVERS'].split(',').filter((name) => name !== 'net')]
     : ladder
       ? ['net', 'native', 'minimal-stream', 'reactor-await', 'reactor']
-      : ['net', ...(available ? ['native', 'native-plain', 'reactor'] : []), 'fallback'];
+      : ['net', ...(available ? ['native', 'native-copy', 'native-plain', 'reactor'] : []), 'fallback'];
   const configs = parseConfigs(
     process.env['RT_NET_CONFIGS'],
     quick ? [[1, 64], [64, 64], [64, 16384]] : [[1, 64], [16, 64], [64, 64], [1, 16384], [16, 16384], [64, 16384]],
@@ -144,7 +145,8 @@ async function bench() {
 
   const pad = (s, n) => String(s).padStart(n);
   console.log(`@rt/net TcpStream echo vs Node net${quick ? ' (quick)' : ''}: best of ${rounds} × ${measureMs} ms per cell after ${warmupMs} ms warm-up; ratio = msgs/s ÷ net's`);
-  console.log('native: TcpStream on the epoll driver, one rt task per connection; native-plain: the same without tasks');
+  console.log('native: TcpStream on the epoll driver, one rt task per connection, read/writeAll loop; native-copy: the same');
+  console.log('server as `await copy(stream, stream)` (@rt/io; socket to socket inside the driver); native-plain: the loop without tasks');
   console.log('(plain async functions: the difference is the task machinery); reactor: raw reactor echo without TcpStream');
   console.log('(the ceiling of the TcpStream layer); fallback: TcpStream on its Node net driver.');
   if (servers.includes('minimal-stream') || servers.includes('reactor-await')) {
