@@ -1,11 +1,11 @@
 // UDP on the native driver: a non-blocking datagram fd on the runtime's reactor. Receives
 // copy one datagram straight into the caller's buffer (truncated to it, as recvfrom(2));
 // readiness is cleared only when a receive or send reports EAGAIN (a datagram socket has
-// no "short read"). Parked receivers and senders are served FIFO by one readiness wait per
-// direction, as in native-stream.ts.
+// no "short read"). Parked receivers and senders are served FIFO by one reusable readiness
+// callback per direction (Registration.readyCallback), called from the reactor's dispatch.
 import { isIPv6 } from 'node:net';
 import { constants, encodeSocketAddress, sys } from '@rt/mio-native';
-import type { Registration } from '@rt/reactor';
+import type { ReadyCallback, Registration } from '@rt/reactor';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { SocketClosed, WouldBlock } from '../errors.js';
@@ -41,6 +41,9 @@ export class NativeUdp implements DatagramHandle {
   readonly driver = 'native' as const;
   readonly #fd: number;
   readonly #registration: Registration;
+  /** One reusable readiness wait per direction (served synchronously from the dispatch). */
+  readonly #readWait: ReadyCallback;
+  readonly #writeWait: ReadyCallback;
   readonly #v6: boolean;
   readonly #from = Buffer.alloc(128);
   readonly #to = Buffer.alloc(128);
@@ -110,6 +113,8 @@ export class NativeUdp implements DatagramHandle {
   constructor(fd: number, registration: Registration, v6: boolean) {
     this.#fd = fd;
     this.#registration = registration;
+    this.#readWait = registration.readyCallback(READABLE, this.#onReadable, this.#onWaitFailed);
+    this.#writeWait = registration.readyCallback(WRITABLE, this.#onWritable, this.#onWaitFailed);
     this.#v6 = v6;
   }
 
@@ -171,13 +176,22 @@ export class NativeUdp implements DatagramHandle {
   #armRead(): void {
     if (this.#readArmed || this.#closed) return;
     this.#readArmed = true;
-    this.#registration.readiness(READABLE).then(this.#onReadable, this.#onWaitFailed);
+    if (this.#arm(this.#readWait)) queueMicrotask(this.#onReadable);
   }
 
   #armWrite(): void {
     if (this.#writeArmed || this.#closed) return;
     this.#writeArmed = true;
-    this.#registration.readiness(WRITABLE).then(this.#onWritable, this.#onWaitFailed);
+    if (this.#arm(this.#writeWait)) queueMicrotask(this.#onWritable);
+  }
+
+  /** Arms a wait; true when the fd is ready already (the caller serves on a microtask). */
+  #arm(wait: ReadyCallback): boolean {
+    if (!this.#registration.isRegistered) {
+      queueMicrotask(this.#onWaitFailed); // the runtime shut down: its reactor is closed
+      return false;
+    }
+    return wait.arm() !== null;
   }
 
   #serveReceivers(): void {
