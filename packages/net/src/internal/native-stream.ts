@@ -15,6 +15,11 @@
 //
 // Writes mirror reads with WRITABLE and write(2)/writev(2) (MSG_NOSIGNAL in the addon, so
 // no SIGPIPE); nothing is buffered in user space, so `flush` has nothing to do.
+//
+// A copy (`copyTo`, behind `@rt/io`'s `copy`) is a pump served in place of the parked
+// operations of the two directions it owns: each turn reads into its buffer and writes to the
+// destination until one side would block, with no promise per chunk; the copy's one promise
+// settles at end of stream, on an error, or on abort.
 import { sys } from '@rt/mio-native';
 import type { ReadyCallback, Registration } from '@rt/reactor';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
