@@ -64,6 +64,9 @@ describe('spawnOn when a worker crashes', () => {
       for (let i = 0; i < 500 && lines().length < n; i++) await new Promise((resolve) => setTimeout(resolve, 10));
       const ran = lines().map((line) => Number(line.split(' ')[0]));
       expect(ran.sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+      // A job's line is written before it returns; its slot is freed once its result has been
+      // handed back (through the supervisor: the spawner is dead), a little later.
+      for (let i = 0; i < 500 && runtime.metrics()['jobSlotsInUse'] !== 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(runtime.metrics()['jobSlotsInUse']).toBe(0);
     } finally {
       await runtime.shutdown({ timeout: 5000 });
