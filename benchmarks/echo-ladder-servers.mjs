@@ -1,81 +1,25 @@
-// The rungs between the raw reactor echo (echo-rt-server.mjs) and TcpStream, for
+// The minimal-stream rung between the raw reactor echo (echo-rt-server.mjs) and TcpStream, for
 // `RT_NET_LADDER=1 node benchmarks/net.bench.mjs`: where the CPU per message goes.
 //
 //   reactor         raw @rt/reactor + syscalls, one plain async function per connection
-//   reactor-await   the same plus what the user's loop of a stream API costs by itself: one
-//                   extra `await` of a settled promise per message (the `await writeAll`) and
-//                   a `subarray` for the bytes read
+//   reactor-await   the same plus what the user's loop of a stream API costs by itself
+//                   (echo-rt-server.mjs with RT_ECHO_AWAIT_EACH=1)
 //   minimal-stream  the smallest stream with TcpStream's shape: `read()` returns a promise
 //                   resolved from a reusable readiness callback, `writeAll()` a settled promise,
 //                   one rt task per connection (so on Node 20/22 the task's promise hooks)
 //   native          TcpStream itself (adds cancellation, the cooperative budget, parked-op
 //                   queues, errors, the ready queue)
 //
-// Each serve function prints its port, then serves until killed. Benchmarks only: no error
+// serveMinimalStream prints its port, then serves until killed. Benchmarks only: no error
 // handling beyond ending the connection.
-import { constants, OsError, sys } from '@rt/mio-native';
+import { sys } from '@rt/mio-native';
 import { Interest, Reactor } from '@rt/reactor';
 import { spawn } from '@rt/scheduler';
+import { listenRaw } from './lib/raw-listener.mjs';
 
 const EAGAIN = -11;
 const BUFFER = 64 * 1024;
 const SETTLED = Promise.resolve();
-
-function listen(reactor, serve) {
-  const listener = OsError.check(sys.socket(constants.AF_INET, constants.SOCK_STREAM), 'socket');
-  sys.setSocketOption(listener, constants.SOL_SOCKET, constants.SO_REUSEADDR, 1);
-  OsError.check(sys.bind(listener, { family: 'IPv4', address: '127.0.0.1', port: 0 }), 'bind');
-  OsError.check(sys.listen(listener, 1024), 'listen');
-  const address = Buffer.alloc(128);
-  sys.getSocketName(listener, address);
-  console.log(address.readUInt16BE(2));
-  const registration = reactor.register(listener, Interest.READABLE);
-  const accepted = new Int32Array(64);
-  void (async () => {
-    for (;;) {
-      const event = await registration.readiness(Interest.READABLE);
-      const n = sys.accept(listener, accepted);
-      if (n === EAGAIN) {
-        registration.clearReadiness(event);
-        continue;
-      }
-      OsError.check(n, 'accept');
-      for (let i = 0; i < n; i++) {
-        sys.setSocketOption(accepted[i], constants.IPPROTO_TCP, constants.TCP_NODELAY, 1);
-        serve(accepted[i]);
-      }
-    }
-  })();
-}
-
-/** reactor-await: echo-rt-server.mjs's loop plus a `subarray` and an `await` per message. */
-export function serveReactorAwait() {
-  const reactor = new Reactor();
-  listen(reactor, (fd) => {
-    void (async () => {
-      const registration = reactor.register(fd, Interest.READABLE | Interest.WRITABLE);
-      const buffer = Buffer.allocUnsafe(BUFFER);
-      try {
-        for (;;) {
-          const event = await registration.readiness(Interest.READABLE);
-          const n = sys.read(fd, buffer, 0, BUFFER);
-          if (n === EAGAIN) {
-            registration.clearReadiness(event);
-            continue;
-          }
-          if (n <= 0) return;
-          if (n < BUFFER) registration.clearReadiness(event);
-          const out = n === BUFFER ? buffer : buffer.subarray(0, n);
-          if (sys.write(fd, out, 0, n) !== n) return; // 64 B and 16 KiB replies fit the socket buffer
-          await SETTLED;
-        }
-      } finally {
-        registration.deregister();
-        sys.close(fd);
-      }
-    })();
-  });
-}
 
 /** The smallest stream with TcpStream's promise shape (one reader at a time; no cancellation). */
 class MinimalStream {
@@ -134,7 +78,7 @@ class MinimalStream {
 /** minimal-stream: MinimalStream, one rt task per connection, the benchmark's TcpStream loop. */
 export function serveMinimalStream() {
   const reactor = new Reactor();
-  listen(reactor, (fd) => {
+  listenRaw(reactor, (fd) => {
     spawn(async () => {
       const stream = new MinimalStream(reactor, fd);
       const buf = Buffer.allocUnsafe(BUFFER);

@@ -43,10 +43,13 @@ async function serve(kind) {
     await import('./echo-rt-server.mjs');
     return;
   }
-  if (kind === 'reactor-await' || kind === 'minimal-stream') {
-    const ladder = await import('./echo-ladder-servers.mjs');
-    if (kind === 'reactor-await') ladder.serveReactorAwait();
-    else ladder.serveMinimalStream();
+  if (kind === 'reactor-await') {
+    process.env['RT_ECHO_AWAIT_EACH'] = '1';
+    await import('./echo-rt-server.mjs');
+    return;
+  }
+  if (kind === 'minimal-stream') {
+    (await import('./echo-ladder-servers.mjs')).serveMinimalStream();
     return;
   }
   if (kind === 'net') {
