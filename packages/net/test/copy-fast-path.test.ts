@@ -317,13 +317,17 @@ async function chain(listener: TcpListener): Promise<{ feeder: TcpStream; source
       const bufferSize = 16 * 1024;
       const copying = copy(source, destination, { signal: controller.signal, bufferSize });
       const data = randomBytes(4 * MiB);
-      const feeding = send(feeder, data, 64 * 1024);
+      // The feeder shuts down only after the abort: otherwise the kernel's loopback buffers can
+      // take all 4 MiB and the copy reach end of stream before the abort.
+      const feeding = (async () => {
+        for (let at = 0; at < data.length; at += 64 * 1024) await feeder.writeAll(data.subarray(at, at + 64 * 1024));
+      })();
       const head = await readExactly(drain, 256 * 1024); // mid-transfer
       controller.abort();
       await expect(copying).rejects.toBeInstanceOf(Cancelled);
       // The copy gave both directions back: the rest of the stream is read from the source,
       // and the destination takes other bytes after what the copy wrote.
-      const [rest] = await Promise.all([readAll(source), feeding]);
+      const [rest] = await Promise.all([readAll(source), feeding.then(() => feeder.shutdown())]);
       await destination.writeAll(text('end'));
       await destination.shutdown();
       const copied = Buffer.concat([head, await readAll(drain)]);
