@@ -8,6 +8,7 @@ import { isIPv6 } from 'node:net';
 import { constants, decodeSocketAddress, errnoName, sys } from '@rt/mio-native';
 import type { SocketAddress } from '@rt/mio-native';
 import { Reactor } from '@rt/reactor';
+import type { ReadyCallback, Registration } from '@rt/reactor';
 import { Handle } from '@rt/scheduler';
 import { NetError } from '../errors.js';
 import type { RawAddress } from './driver.js';
@@ -71,6 +72,19 @@ export function currentIo(): NativeExtension {
       metrics: () => ({ driver: 'native', ...reactor.metrics(), ...counters }),
     };
   });
+}
+
+/**
+ * Arms a socket's readiness wait: true when the fd is ready already (the caller serves on a
+ * microtask). When the runtime has shut down (its reactor closed) `onFailed` runs on a
+ * microtask instead, so parked operations fail with SocketClosed.
+ */
+export function armWait(registration: Registration, wait: ReadyCallback, onFailed: () => void): boolean {
+  if (!registration.isRegistered) {
+    queueMicrotask(onFailed);
+    return false;
+  }
+  return wait.arm() !== null;
 }
 
 /** A NetError from a negative errno. */

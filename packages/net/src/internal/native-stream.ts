@@ -29,7 +29,7 @@ import { READABLE, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
 import { tryPark } from './fallback-stream.js';
 import { enqueueReady, passBaton } from './ready-queue.js';
-import { C, EAGAIN, ENOTCONN, EPIPE, check, localAddressOf, osError, peerAddressOf } from './native-io.js';
+import { C, EAGAIN, ENOTCONN, EPIPE, armWait, check, localAddressOf, osError, peerAddressOf } from './native-io.js';
 
 const peekAddress = Buffer.alloc(128);
 const MAX_IOV = 64;
@@ -187,32 +187,24 @@ export class NativeStream implements StreamHandle {
   }
 
   /** A write syscall of one buffer under cached readiness (no array, for write/writeAll). */
-  #tryWriteOne(buf: Uint8Array, offset: number): number {
+  #tryWriteOne(buf: Uint8Array, offset: number, wanted = buf.length - offset): number {
     const registration = this.#registration;
     const event = registration.tryReadiness(WRITABLE);
     if (event === null) return EAGAIN;
-    const wanted = buf.length - offset;
     const n = sys.write(this.#fd, buf, offset, wanted);
     if (n === EAGAIN || (n >= 0 && n < wanted)) registration.clearReadiness(event);
     return n;
   }
 
   #tryWriteRaw(bufs: readonly Uint8Array[]): number {
+    if (bufs.length === 1) return this.#tryWriteOne(bufs[0]!, 0);
     const registration = this.#registration;
     const event = registration.tryReadiness(WRITABLE);
     if (event === null) return EAGAIN;
-    let n: number;
-    let wanted: number;
-    if (bufs.length === 1) {
-      const b = bufs[0]!;
-      wanted = b.length;
-      n = sys.write(this.#fd, b, 0, b.length);
-    } else {
-      const list = bufs.length > MAX_IOV ? bufs.slice(0, MAX_IOV) : bufs;
-      wanted = 0;
-      for (const b of list) wanted += b.length;
-      n = sys.writev(this.#fd, list);
-    }
+    const list = bufs.length > MAX_IOV ? bufs.slice(0, MAX_IOV) : bufs;
+    let wanted = 0;
+    for (const b of list) wanted += b.length;
+    const n = sys.writev(this.#fd, list);
     if (n === EAGAIN || (n >= 0 && n < wanted)) registration.clearReadiness(event);
     return n;
   }
@@ -234,11 +226,7 @@ export class NativeStream implements StreamHandle {
 
   /** Registers the callback wait; true when already ready (the caller serves on a microtask). */
   #arm(wait: ReadyCallback): boolean {
-    if (!this.#registration.isRegistered) {
-      queueMicrotask(this.#onWaitFailed); // the runtime shut down: its reactor is closed
-      return false;
-    }
-    return wait.arm() !== null;
+    return armWait(this.#registration, wait, this.#onWaitFailed);
   }
 
   /** Serves parked readers in order while the socket has data; true when one was woken. */
@@ -523,14 +511,7 @@ export class NativeStream implements StreamHandle {
     const { src, dst, buf } = p;
     for (let chunk = 0; chunk < PUMP_CHUNKS_PER_TURN; ) {
       if (p.start < p.end) {
-        const event = dst.#registration.tryReadiness(WRITABLE);
-        if (event === null) {
-          dst.#armWrite();
-          return false;
-        }
-        const wanted = p.end - p.start;
-        const n = sys.write(dst.#fd, buf, p.start, wanted);
-        if (n === EAGAIN || (n >= 0 && n < wanted)) dst.#registration.clearReadiness(event);
+        const n = dst.#tryWriteOne(buf, p.start, p.end - p.start);
         if (n === EAGAIN) {
           dst.#armWrite();
           return false;

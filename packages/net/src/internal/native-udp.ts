@@ -12,7 +12,7 @@ import { SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, WRITABLE } from './driver.js';
 import type { DatagramHandle, RawAddress } from './driver.js';
 import { tryPark } from './fallback-stream.js';
-import { C, EAGAIN, check, currentIo, decodeRaw, ipAddress, localAddressOf, osError } from './native-io.js';
+import { C, EAGAIN, armWait, check, currentIo, decodeRaw, ipAddress, localAddressOf, osError } from './native-io.js';
 
 interface Received {
   length: number;
@@ -187,11 +187,7 @@ export class NativeUdp implements DatagramHandle {
 
   /** Arms a wait; true when the fd is ready already (the caller serves on a microtask). */
   #arm(wait: ReadyCallback): boolean {
-    if (!this.#registration.isRegistered) {
-      queueMicrotask(this.#onWaitFailed); // the runtime shut down: its reactor is closed
-      return false;
-    }
-    return wait.arm() !== null;
+    return armWait(this.#registration, wait, this.#onWaitFailed);
   }
 
   #serveReceivers(): void {
