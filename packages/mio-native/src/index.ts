@@ -3,8 +3,9 @@
 // application code: use `@rt/net`.
 //
 // A guide:
-// - `available` / `loadError`: whether the addon loaded (Linux with a C compiler at install
-//   time). The package always imports; on other platforms `available` is false.
+// - `available` / `loadError` / `addonKind`: whether the addon loaded (Linux x64/arm64 glibc
+//   from the prebuilt binary in the package; elsewhere built from source at install time).
+//   The package always imports; where no addon loads, `available` is false.
 // - `Poll`: one epoll instance registered with Node's loop; events reach a handler in
 //   batches of (token, Ready) pairs, one call into JavaScript per batch.
 // - `Interest`, `Ready`: portable bit sets for what a registration wants and what an
@@ -24,7 +25,7 @@
 //   }
 //
 // The backend contract (what a kqueue backend must provide) is in BACKEND.md.
-import { binding, bindingError } from './internal/binding.js';
+import { binding, bindingError, bindingPath } from './internal/binding.js';
 import type { NativeConstants } from './internal/binding.js';
 import * as syscalls from './sys.js';
 
@@ -46,6 +47,26 @@ export const available: boolean = binding !== null;
 
 /** Why the addon is not available (`null` when {@link available}). See {@link available}. */
 export const loadError: Error | null = bindingError;
+
+/**
+ * Where the addon was loaded from, when {@link available}: `'prebuild'` (the binary shipped in
+ * the package for linux-x64 and linux-arm64, glibc: no compiler, no install script) or
+ * `'source'` (built by the install script with node-gyp, for other platforms); `null` when
+ * it is not available. {@link addonPath} is the file.
+ *
+ * **Cancellation:** not applicable. **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * import { addonKind, addonPath } from '@rt/mio-native';
+ * console.log(`rt native addon: ${addonKind} (${addonPath})`);
+ * ```
+ */
+export const addonKind: 'prebuild' | 'source' | null =
+  bindingPath === null ? null : /[\\/]prebuilds[\\/]/.test(bindingPath) ? 'prebuild' : 'source';
+
+/** The addon's file, when {@link available}; `null` otherwise. See {@link addonKind}. */
+export const addonPath: string | null = bindingPath;
 
 /** The backend's name: `'epoll'` on Linux, `null` where the addon is not available. */
 export const backend: string | null = binding?.backend ?? null;

@@ -1,20 +1,67 @@
-// Loads the compiled addon with node-gyp-build. A CommonJS file so that `__dirname` works
-// both in the built package (dist/loader.cjs) and under jest (src/loader.cts); the ESM
-// entry imports it as `./loader.cjs`. Never throws: a missing or broken addon is reported
-// through `loadError`, and the package says `available: false`.
+// Loads the addon. A CommonJS file so that `__dirname` works both in the built package
+// (dist/loader.cjs) and under jest (src/loader.cts); the ESM entry imports it as
+// `./loader.cjs`. Never throws: a missing or broken addon is reported through `loadError`,
+// and the package says `available: false`.
+//
+// Order (the first that loads wins):
+// 1. the prebuilt binary shipped in the tarball, `prebuilds/<platform>-<arch>/node.napi.glibc.node`
+//    (linux-x64 and linux-arm64, glibc): no install script, no compiler;
+// 2. a build from source in `build/Release` (the install script's node-gyp build, for
+//    platforms without a prebuild, or where the prebuild failed to load, e.g. musl).
 //
 // RT_MIO_NATIVE_DIR, when set, names another package directory to load the addon from
-// (its build/Release): the AddressSanitizer run of tools/reliability builds an
+// (its build/Release only): the AddressSanitizer run of tools/reliability builds an
 // instrumented copy there and runs the tests against it.
 import path = require('node:path');
+import fs = require('node:fs');
 
+/** Where the addon came from: the prebuild's or the source build's path. */
+let loadedFrom: string | null = null;
 let binding: unknown = null;
 let loadError: Error | null = null;
-try {
-  const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
-  binding = nodeGypBuild(process.env['RT_MIO_NATIVE_DIR'] ?? path.join(__dirname, '..'));
-} catch (error) {
-  loadError = error instanceof Error ? error : new Error(String(error));
+
+function isGlibc(): boolean {
+  // musl's loader cannot load a glibc binary. A musl system has /lib/ld-musl-<arch>.so.1
+  // (cheaper to look for than Node's process.report, which takes ~20 ms).
+  try {
+    return !fs.readdirSync('/lib').some((name) => name.startsWith('ld-musl-'));
+  } catch {
+    return true;
+  }
 }
 
-export = { binding, loadError };
+function prebuildPath(dir: string): string | null {
+  if (process.platform !== 'linux') return null;
+  const file = path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`, 'node.napi.glibc.node');
+  return fs.existsSync(file) ? file : null;
+}
+
+const failures: string[] = [];
+const override = process.env['RT_MIO_NATIVE_DIR'];
+const dir = override ?? path.join(__dirname, '..');
+const prebuild = override === undefined ? prebuildPath(dir) : null;
+if (prebuild !== null && isGlibc()) {
+  try {
+    binding = require(prebuild);
+    loadedFrom = prebuild;
+  } catch (error) {
+    failures.push(`prebuild ${prebuild}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+} else if (override === undefined) {
+  failures.push(process.platform === 'linux'
+    ? `no prebuilt binary for ${process.platform}-${process.arch}${prebuild !== null ? ' on glibc (this system uses another libc)' : ''}`
+    : `no prebuilt binary for ${process.platform}-${process.arch}`);
+}
+if (binding === null) {
+  try {
+    const nodeGypBuild = require('node-gyp-build') as { (dir: string): unknown; resolve(dir: string): string };
+    const file = nodeGypBuild.resolve(dir);
+    binding = require(file);
+    loadedFrom = file;
+  } catch (error) {
+    failures.push(`build from source: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+}
+if (binding === null) loadError = new Error(failures.join('; '));
+
+export = { binding, loadError, loadedFrom };

@@ -34,3 +34,12 @@ export function socketPair(type = constants.SOCK_STREAM): [number, number] {
 }
 
 export const EAGAIN = -11;
+
+/**
+ * How to start another Node.js process: `process.execPath`, or under the arm64 emulation
+ * run (scripts/arm64.mjs, no binfmt_misc here) the emulator first, from RT_TEST_EXEC_PREFIX.
+ */
+export function nodeCommand(args: string[]): [string, string[]] {
+  const prefix = (process.env['RT_TEST_EXEC_PREFIX'] ?? '').split(' ').filter(Boolean);
+  return prefix.length > 0 ? [prefix[0]!, [...prefix.slice(1), process.execPath, ...args]] : [process.execPath, args];
+}

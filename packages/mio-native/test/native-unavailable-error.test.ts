@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NativeUnavailableError } from '@rt/mio-native';
+import { nodeCommand } from './helpers.js';
 
 const packageDir = join(__dirname, '..');
 const built = existsSync(join(packageDir, 'dist', 'index.js'));
@@ -16,8 +17,8 @@ describe('NativeUnavailableError', () => {
   });
 
   (built ? it : it.skip)('is what a package without its compiled addon throws, while importing it still works', () => {
-    // A copy of the built package with no build/ directory: what a user gets where the
-    // addon could not compile.
+    // A copy of the built package with no prebuilds/ and no build/ directory: what a user
+    // gets on a platform without a prebuild where the addon could not compile.
     const dir = mkdtempSync(join(tmpdir(), 'rt-mio-unavailable-'));
     try {
       cpSync(join(packageDir, 'dist'), join(dir, 'dist'), { recursive: true });
@@ -33,7 +34,8 @@ describe('NativeUnavailableError', () => {
         console.log(JSON.stringify(out));`;
       const env = { ...process.env };
       delete env['RT_MIO_NATIVE_DIR']; // (set by the AddressSanitizer run to load its build)
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 15_000, env });
+      const [command, args] = nodeCommand(['--input-type=module', '-e', script]);
+      const r = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000, env });
       expect(r.stderr).toBe('');
       expect(JSON.parse(r.stdout)).toEqual({
         available: false,

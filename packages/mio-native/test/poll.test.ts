@@ -1,7 +1,6 @@
 import { openSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { available, constants, Interest, Poll, Ready, sys } from '@rt/mio-native';
+import { addonPath, available, constants, Interest, Poll, Ready, sys } from '@rt/mio-native';
 import { openFds, socketPair, tcpListener } from './helpers.js';
 
 const describeNative = available ? describe : describe.skip;
@@ -170,7 +169,7 @@ describeNative('Poll', () => {
 
   it('closes a poll that a worker thread leaves open when the worker exits', async () => {
     const start = openFds();
-    const addon = join(__dirname, '..', 'build', 'Release', 'mio_native.node');
+    const addon = addonPath!; // the file this process loaded: the prebuild, or the source build
     for (let i = 0; i < 3; i++) {
       const worker = new Worker(
         `const b = require(${JSON.stringify(addon)}); const p = b.pollCreate(new Uint32Array(8), () => {}, {}); b.pollRef(p, false);

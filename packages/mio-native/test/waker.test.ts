@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { available, Interest, Poll, Ready, Waker } from '@rt/mio-native';
+import { addonPath, available, Interest, Poll, Ready, Waker } from '@rt/mio-native';
 import { openFds } from './helpers.js';
 
 const describeNative = available ? describe : describe.skip;
@@ -26,7 +25,7 @@ describeNative('Waker', () => {
     });
     poll.register(waker.fd, 9, Interest.READABLE);
     poll.ref();
-    const addon = join(__dirname, '..', 'build', 'Release', 'mio_native.node');
+    const addon = addonPath!; // the file this process loaded: the prebuild, or the source build
     const worker = new Worker(`require(${JSON.stringify(addon)}).eventfdWrite(${waker.fd});`, { eval: true });
     const exit = new Promise((r) => worker.once('exit', r));
     expect(await woken).toBe(Ready.READABLE);

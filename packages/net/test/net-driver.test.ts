@@ -1,6 +1,7 @@
 // Driver selection: RT_NET_DRIVER, and the automatic fallback where @rt/mio-native did not
 // load (simulated by replacing the addon package with one that reports it unavailable).
 import { TcpListener, TcpStream, netDriver } from '@rt/net';
+import { Handle } from '@rt/scheduler';
 
 type NetModule = typeof import('@rt/net');
 
@@ -55,5 +56,69 @@ describe('netDriver', () => {
     server.close();
     process.env['RT_NET_DRIVER'] = 'native';
     expect(() => net.netDriver()).toThrow(/native driver is not available.*simulated: no compiler/);
+  });
+
+  describe('the warning when the native driver is missing on Linux', () => {
+    const savedQuiet = process.env['RT_NET_FALLBACK_WARNING'];
+    let warn: jest.SpyInstance;
+    beforeEach(() => {
+      warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => {});
+      delete process.env['RT_NET_DRIVER'];
+      delete process.env['RT_NET_FALLBACK_WARNING'];
+    });
+    afterEach(() => {
+      warn.mockRestore();
+      if (savedQuiet === undefined) delete process.env['RT_NET_FALLBACK_WARNING'];
+      else process.env['RT_NET_FALLBACK_WARNING'] = savedQuiet;
+    });
+
+    async function openTwoSockets(net: NetModule): Promise<void> {
+      for (let i = 0; i < 2; i++) {
+        await using listener = await net.TcpListener.bind('127.0.0.1:0');
+        await using client = await net.TcpStream.connect(listener.localAddr());
+        await using server = await listener.accept();
+        expect([listener.driver, client.driver, server.driver]).toEqual(['fallback', 'fallback', 'fallback']);
+      }
+    }
+
+    (process.platform === 'linux' ? it : it.skip)('is printed once, with the reason and the fix, at the first socket', async () => {
+      const net = loadWithoutAddon();
+      expect(warn).not.toHaveBeenCalled(); // importing says nothing
+      await openTwoSockets(net);
+      expect(warn).toHaveBeenCalledTimes(1);
+      const [message, options] = warn.mock.calls[0] as [string, { type: string; code: string }];
+      expect(options).toEqual({ type: 'RtNativeUnavailableWarning', code: 'RT_NET_FALLBACK' });
+      expect(message).toContain('fallback driver');
+      expect(message).toContain('simulated: no compiler on this machine');
+      expect(message).toContain('npm install-scripts approve @rt/mio-native');
+      expect(message).toContain('RT_NET_DRIVER=fallback');
+    });
+
+    it('is not printed when the user chose the fallback (RT_NET_DRIVER=fallback) or silenced it', async () => {
+      process.env['RT_NET_DRIVER'] = 'fallback';
+      await openTwoSockets(loadWithoutAddon());
+      delete process.env['RT_NET_DRIVER'];
+      process.env['RT_NET_FALLBACK_WARNING'] = '0';
+      await openTwoSockets(loadWithoutAddon());
+      expect(warn).not.toHaveBeenCalled();
+    });
+
+    it('is not printed when the native driver is in use', async () => {
+      await using listener = await TcpListener.bind('127.0.0.1:0');
+      expect(listener.driver).toBe(netDriver());
+      if (netDriver() === 'native') expect(warn).not.toHaveBeenCalled();
+    });
+  });
+
+  it('names the driver in runtime.metrics() and dump()', async () => {
+    delete process.env['RT_NET_DRIVER'];
+    await using listener = await TcpListener.bind('127.0.0.1:0');
+    const kind = listener.driver;
+    const handle = Handle.current();
+    const fromMetrics = Object.values(handle.metrics().drivers).map((d) => d['driver']);
+    expect(fromMetrics).toContain(kind);
+    const dump = handle.dump();
+    expect(Object.values(dump.drivers)).toContain(kind);
+    expect(String(dump)).toMatch(new RegExp(`driver @rt/net ${kind} driver: ${kind}`));
   });
 });

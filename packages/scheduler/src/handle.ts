@@ -214,7 +214,13 @@ export class Handle {
         cancelRequested: task.cancelRequested,
       });
     }
-    return new RuntimeDump(core.config.name, tasks);
+    const drivers: Record<string, string> = {};
+    for (const [key, extension] of core.extensions) {
+      const m = (extension as Extension).metrics;
+      const kind = typeof m === 'function' ? m.call(extension)['driver'] : undefined;
+      if (typeof kind === 'string') drivers[key.description ?? key.toString()] = kind;
+    }
+    return new RuntimeDump(core.config.name, tasks, drivers);
   }
 
   /** @internal The core, for Runtime. */

@@ -46,10 +46,17 @@ export class RuntimeDump {
   constructor(
     readonly runtime: string,
     readonly tasks: readonly TaskDump[],
+    /**
+     * The drivers attached to the runtime and which implementation each runs, e.g.
+     * `{ '@rt/net native driver': 'native' }` or `{ '@rt/net fallback driver': 'fallback' }`
+     * (the same names as `metrics().drivers`).
+     */
+    readonly drivers: Readonly<Record<string, string>> = {},
   ) {}
 
   toString(): string {
     const lines = [`runtime ${JSON.stringify(this.runtime)}: ${this.tasks.length} live task(s)`];
+    for (const [name, kind] of Object.entries(this.drivers)) lines.push(`  driver ${name}: ${kind}`);
     for (const t of this.tasks) {
       let line = `  task ${t.id}${t.name === undefined ? '' : ` ${JSON.stringify(t.name)}`} ${t.state}`;
       if (t.waitingOn.length > 0) line += ` on ${t.waitingOn.join(', ')}`;

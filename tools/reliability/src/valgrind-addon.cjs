@@ -1,7 +1,10 @@
 // Exercises the addon's entry points (valid and hostile calls) for valgrind memcheck and
 // AddressSanitizer (src/asan.mjs). RT_MIO_NATIVE_DIR names another build to load.
 const path = require('node:path');
-const b = require(path.join(process.env.RT_MIO_NATIVE_DIR ?? path.join(__dirname, '..', '..', '..', 'packages', 'mio-native'), 'build', 'Release', 'mio_native.node'));
+// Without it, the file the package itself loads (the prebuild, or the source build).
+const b = require(process.env.RT_MIO_NATIVE_DIR
+  ? path.join(process.env.RT_MIO_NATIVE_DIR, 'build', 'Release', 'mio_native.node')
+  : require(path.join(__dirname, '..', '..', '..', 'packages', 'mio-native', 'dist', 'loader.cjs')).loadedFrom);
 const pair = new Int32Array(2);
 let thrown = 0, calls = 0;
 const tryCall = (f) => { calls++; try { f(); } catch { thrown++; } };

@@ -111,6 +111,9 @@ export const bindingError: Error | null =
     ? null
     : (loader.loadError ?? new Error(`@rt/mio-native has no backend for ${process.platform} (epoll is Linux only; see BACKEND.md)`));
 
+/** The file the addon was loaded from (null when it is not available). */
+export const bindingPath: string | null = binding !== null ? loader.loadedFrom : null;
+
 /** The addon, or a thrown NativeUnavailableError. */
 export function native(): NativeBinding {
   if (binding === null) throw new NativeUnavailableError(bindingError);

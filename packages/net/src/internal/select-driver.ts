@@ -14,7 +14,31 @@ export function driverFor(forced: DriverName | undefined): Driver {
     if (native === null) throw new Error(`RT_NET_DRIVER=native, but the native driver is not available: ${nativeUnavailableReason()}`);
     return native;
   }
-  return nativeDriver() ?? fallbackDriver;
+  return nativeDriver() ?? automaticFallback();
+}
+
+let warned = false;
+
+/**
+ * The fallback chosen because the addon did not load (not because the user asked for it).
+ * On Linux, where the prebuilt addon should always load, the first such socket prints one
+ * warning to stderr (Node's `process.emitWarning`: `--no-warnings` hides it too) with the
+ * reason and the fix, unless `RT_NET_FALLBACK_WARNING=0`. `RT_NET_DRIVER=fallback` chooses
+ * the fallback on purpose and never warns.
+ */
+function automaticFallback(): typeof fallbackDriver {
+  if (!warned && process.platform === 'linux' && process.env['RT_NET_FALLBACK_WARNING'] !== '0') {
+    warned = true;
+    process.emitWarning(
+      `@rt/net is running on its fallback driver (Node's net/dgram, slower): ${nativeUnavailableReason()}. ` +
+        'On linux-x64 and linux-arm64 (glibc) the prebuilt addon ships inside @rt/mio-native: reinstall it; ' +
+        'elsewhere allow its install script to build from source (npm install-scripts approve @rt/mio-native, ' +
+        "or pnpm's onlyBuiltDependencies). Set RT_NET_DRIVER=fallback to choose the fallback, or " +
+        'RT_NET_FALLBACK_WARNING=0 to silence this warning.',
+      { type: 'RtNativeUnavailableWarning', code: 'RT_NET_FALLBACK' },
+    );
+  }
+  return fallbackDriver;
 }
 
 function readEnvironment(): DriverName | undefined {
