@@ -9,11 +9,20 @@
 // 3. In a second fresh project install @rt/full and run tools/consumer/full.mjs (the
 //    namespaces and the feature subpaths), then type-check tools/consumer/types.ts against
 //    the installed declarations with `tsc --noEmit`.
+// 4. The native path on every install (tools/consumer/native.mjs: the prebuilt addon loads,
+//    sockets run the native driver, an echo round trip works, nothing is printed), with no C
+//    compiler on PATH (shims that fail stand in for gcc, cc, make, python3): @rt/full with
+//    this machine's npm (10/11) under Node 20; @rt/net with the newest npm (12: dependency
+//    install scripts blocked) under Node 24; @rt/net with the newest pnpm (scripts blocked
+//    since pnpm 10) under Node 24. Then, with the prebuild removed, the fallback driver
+//    works and says so on stderr once.
+// 5. @rt/mio-native's tarball carries both prebuilds and nothing else new.
 // Each check counts as one test; the counts go to argv[2] as {passed, failed}.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { installPackage, nodeBinary } from './lib/registry-tools.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = process.argv[2] ?? join(root, '.ci-results', 'consumer.json');
@@ -22,8 +31,20 @@ const work = mkdtempSync(join(tmpdir(), 'rt-consumer-'));
 let passed = 0;
 let failed = 0;
 
-function run(cmd, args, cwd) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 300_000, killSignal: 'SIGKILL', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+// No C compiler: shims that fail stand first on PATH for the installs that must not need one.
+const noCompiler = join(work, 'no-compiler');
+mkdirSync(noCompiler, { recursive: true });
+for (const tool of ['gcc', 'cc', 'c++', 'g++', 'clang', 'make', 'python3', 'python']) {
+  writeFileSync(join(noCompiler, tool), `#!/bin/sh\necho "consumer test: no ${tool} on this machine" >&2\nexit 127\n`);
+  chmodSync(join(noCompiler, tool), 0o755);
+}
+/** An environment whose `node` is `nodeBin` and that has no compiler. */
+function noCompilerEnv(nodeBin = process.execPath) {
+  return { PATH: [noCompiler, dirname(nodeBin), process.env.PATH].join(':') };
+}
+
+function run(cmd, args, cwd, extraEnv = {}) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 300_000, killSignal: 'SIGKILL', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', ...extraEnv } });
   const killed = r.signal ? `\n(killed by ${r.signal}: over 300 s)` : '';
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${killed}` };
 }
@@ -61,7 +82,7 @@ const packedAll = check('pnpm pack every publishable package', () => {
   return { ok: true, output: '' };
 });
 
-function project(name, dependency) {
+function project(name, ...dependencies) {
   const dir = join(work, name);
   const overrides = Object.fromEntries(Object.entries(tarballs).map(([pkg, file]) => [pkg, `file:${file}`]));
   cpSync(fixtures, dir, { recursive: true });
@@ -69,10 +90,18 @@ function project(name, dependency) {
     name: `rt-consumer-${name}`,
     private: true,
     type: 'module',
-    dependencies: { [dependency]: `file:${tarballs[dependency]}` },
+    dependencies: Object.fromEntries(dependencies.map((d) => [d, `file:${tarballs[d]}`])),
     overrides,
+    pnpm: { overrides },
   }, null, 2));
   return dir;
+}
+
+/** Runs native.mjs: the prebuild loaded, the native driver in use, an echo, and no output on stderr. */
+function nativeCheck(dir, nodeBin) {
+  const r = spawnSync(nodeBin, ['native.mjs'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...noCompilerEnv(nodeBin) } });
+  const ok = r.status === 0 && r.stderr === '' && /native\.mjs ok: x64, addon prebuild, driver native/.test(r.stdout);
+  return { ok, output: `${r.stdout}${r.stderr}` };
 }
 
 if (packedAll) {
@@ -86,12 +115,14 @@ if (packedAll) {
     check('CommonJS require of @rt/sync works (require(esm))', () => run(process.execPath, ['sub.cjs'], sub));
   }
   const full = project('full', '@rt/full');
-  if (check('npm install @rt/full (its native dependency builds from source)', () => run('npm', ['install', '--no-package-lock'], full))) {
-    check('the native addon was compiled from source at install time', () => {
-      const release = join(full, 'node_modules', '@rt', 'mio-native', 'build', 'Release');
-      const built = existsSync(release) && readdirSync(release).some((f) => f.endsWith('.node'));
-      return { ok: built, output: `no .node file in ${release}` };
+  const node20 = process.execPath;
+  const npmVersion = run('npm', ['--version'], full).output.trim();
+  if (check(`npm ${npmVersion} installs @rt/full under Node ${process.versions.node} with no C compiler on PATH`, () => run('npm', ['install', '--no-package-lock'], full, noCompilerEnv(node20)))) {
+    check('the install compiled nothing (@rt/mio-native has no install script: the prebuild is the native path)', () => {
+      const build = join(full, 'node_modules', '@rt', 'mio-native', 'build');
+      return { ok: !existsSync(build), output: `${build} exists: something was compiled` };
     });
+    check(`native path under Node ${process.versions.node} (npm ${npmVersion}): prebuild, native driver, echo, silent`, () => nativeCheck(full, node20));
     check('@rt/full namespaces and feature subpaths work', () => run(process.execPath, ['full.mjs'], full));
     check('the multi-thread runtime serves on two worker threads and exits cleanly', () => run(process.execPath, ['multi-thread.mjs'], full));
     check('type declarations compile under tsc --noEmit', () => {
@@ -104,7 +135,58 @@ if (packedAll) {
       }));
       return run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], full);
     });
+    // One N-API binary for every supported Node: the same installed prebuild under 22 and 26.
+    for (const major of [22, 26]) {
+      check(`the same install's native path under Node ${major}: prebuild, native driver, echo, silent`, () => nativeCheck(full, nodeBinary(major)));
+    }
+    check('with the prebuild removed: the fallback driver works and stderr says why, once', () => {
+      rmSync(join(full, 'node_modules', '@rt', 'mio-native', 'prebuilds'), { recursive: true, force: true });
+      const r = spawnSync(node20, ['native.mjs', 'fallback'], { cwd: full, encoding: 'utf8', timeout: 60_000 });
+      const warnings = r.stderr.match(/RtNativeUnavailableWarning/g) ?? [];
+      const ok = r.status === 0 && warnings.length === 1 && r.stderr.includes('npx node-gyp rebuild --directory node_modules/@rt/mio-native/native') && /driver fallback/.test(r.stdout);
+      return { ok, output: `${r.stdout}${r.stderr}` };
+    });
   }
+
+  // The newest npm and pnpm block dependency install scripts: the prebuild is the native path.
+  let node24;
+  const tools = check('fetch Node 24, the newest npm and the newest pnpm from the registry', () => {
+    node24 = nodeBinary(24);
+    return { ok: true, output: '' };
+  });
+  if (tools) {
+    const npmCli = join(installPackage('npm@latest', 'npm-latest'), 'bin', 'npm-cli.js');
+    const npmLatest = run(node24, [npmCli, '--version'], work).output.trim();
+    const viaNpm = project('npm-latest', '@rt/net', '@rt/mio-native');
+    if (check(`npm ${npmLatest} installs @rt/net under Node 24 with no C compiler on PATH`, () => run(node24, [npmCli, 'install', '--no-package-lock'], viaNpm, noCompilerEnv(node24)))) {
+      check(`native path under Node 24 (npm ${npmLatest}): prebuild, native driver, echo, silent`, () => nativeCheck(viaNpm, node24));
+    }
+    const pnpmDir = installPackage('pnpm@latest', 'pnpm-latest');
+    const pnpmBin = JSON.parse(readFileSync(join(pnpmDir, 'package.json'), 'utf8')).bin;
+    const pnpmCli = join(pnpmDir, typeof pnpmBin === 'string' ? pnpmBin : pnpmBin.pnpm);
+    // pnpm 11+ ships as a single executable (its own Node inside); older ones are a script.
+    const pnpmIsScript = readFileSync(pnpmCli).subarray(0, 4).toString('latin1') !== '\x7fELF';
+    const pnpm = (args, cwd, env) => (pnpmIsScript ? run(node24, [pnpmCli, ...args], cwd, env) : run(pnpmCli, args, cwd, env));
+    const pnpmLatest = pnpm(['--version'], work).output.trim();
+    const viaPnpm = project('pnpm-latest', '@rt/net', '@rt/mio-native');
+    writeFileSync(join(viaPnpm, 'pnpm-workspace.yaml'), `overrides:\n${Object.entries(tarballs).map(([pkg, file]) => `  "${pkg}": "file:${file}"`).join('\n')}\n`);
+    if (check(`pnpm ${pnpmLatest} installs @rt/net under Node 24 with no C compiler on PATH`, () => pnpm(['install', '--store-dir', join(work, 'pnpm-store'), '--config.confirmModulesPurge=false'], viaPnpm, noCompilerEnv(node24)))) {
+      check(`native path under Node 24 (pnpm ${pnpmLatest}): prebuild, native driver, echo, silent`, () => nativeCheck(viaPnpm, node24));
+    }
+  }
+
+  check('@rt/mio-native\'s tarball carries both prebuilds and BUILD-INFO.json, and nothing else new', () => {
+    const tarball = tarballs['@rt/mio-native'];
+    const listing = run('tar', ['tzf', tarball], work);
+    if (!listing.ok) return listing;
+    const files = listing.output.trim().split('\n').sort();
+    const expected = ['package/BACKEND.md', 'package/README.md', 'package/native/binding.gyp', 'package/native/mio.c', 'package/package.json',
+      'package/prebuilds/BUILD-INFO.json', 'package/prebuilds/linux-arm64/node.napi.glibc.node', 'package/prebuilds/linux-x64/node.napi.glibc.node'];
+    const unexpected = files.filter((f) => !f.startsWith('package/dist/') && f !== 'package/CHANGELOG.md' && !expected.includes(f));
+    const absent = expected.filter((f) => !files.includes(f));
+    console.log(`    @rt/mio-native tarball: ${statSync(tarball).size} bytes, ${files.length} files`);
+    return { ok: unexpected.length === 0 && absent.length === 0, output: `unexpected: ${unexpected.join(', ') || 'none'}; missing: ${absent.join(', ') || 'none'}` };
+  });
 }
 
 rmSync(work, { recursive: true, force: true });

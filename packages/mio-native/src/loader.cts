@@ -6,8 +6,10 @@
 // Order (the first that loads wins):
 // 1. the prebuilt binary shipped in the tarball, `prebuilds/<platform>-<arch>/node.napi.glibc.node`
 //    (linux-x64 and linux-arm64, glibc): no install script, no compiler;
-// 2. a build from source in `build/Release` (the install script's node-gyp build, for
-//    platforms without a prebuild, or where the prebuild failed to load, e.g. musl).
+// 2. a build from source in `native/build/Release`, for platforms without a prebuild (or where
+//    it failed to load, e.g. musl): made by `npx node-gyp rebuild --directory native`.
+//    There is no install script: npm 12, pnpm >= 10 and Bun block dependency install
+//    scripts, and pnpm 12 fails the whole install (ERR_PNPM_IGNORED_BUILDS) on one.
 //
 // RT_MIO_NATIVE_DIR, when set, names another package directory to load the addon from
 // (its build/Release only): the AddressSanitizer run of tools/reliability builds an
@@ -39,6 +41,9 @@ function prebuildPath(dir: string): string | null {
 const failures: string[] = [];
 const override = process.env['RT_MIO_NATIVE_DIR'];
 const dir = override ?? path.join(__dirname, '..');
+// The source build: node-gyp in native/ (binding.gyp lives there, not at the package root,
+// so that no package manager takes the package for one that must build at install).
+const sourceBuildDir = override ?? path.join(dir, 'native');
 const prebuild = override === undefined ? prebuildPath(dir) : null;
 if (prebuild !== null && isGlibc()) {
   try {
@@ -49,17 +54,18 @@ if (prebuild !== null && isGlibc()) {
   }
 } else if (override === undefined) {
   failures.push(process.platform === 'linux'
-    ? `no prebuilt binary for ${process.platform}-${process.arch}${prebuild !== null ? ' on glibc (this system uses another libc)' : ''}`
+    ? `no prebuilt binary for ${process.platform}-${process.arch}${prebuild !== null ? ' for musl (the shipped one is for glibc)' : ''}`
     : `no prebuilt binary for ${process.platform}-${process.arch}`);
 }
 if (binding === null) {
+  const file = path.join(sourceBuildDir, 'build', 'Release', 'mio_native.node');
   try {
-    const nodeGypBuild = require('node-gyp-build') as { (dir: string): unknown; resolve(dir: string): string };
-    const file = nodeGypBuild.resolve(dir);
     binding = require(file);
     loadedFrom = file;
   } catch (error) {
-    failures.push(`build from source: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    failures.push(fs.existsSync(file)
+      ? `build from source ${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`
+      : `no build from source (npx node-gyp rebuild --directory ${sourceBuildDir} makes one)`);
   }
 }
 if (binding === null) loadError = new Error(failures.join('; '));

@@ -90,7 +90,7 @@ describe('netDriver', () => {
       expect(options).toEqual({ type: 'RtNativeUnavailableWarning', code: 'RT_NET_FALLBACK' });
       expect(message).toContain('fallback driver');
       expect(message).toContain('simulated: no compiler on this machine');
-      expect(message).toContain('npm install-scripts approve @rt/mio-native');
+      expect(message).toContain('npx node-gyp rebuild --directory node_modules/@rt/mio-native/native');
       expect(message).toContain('RT_NET_DRIVER=fallback');
     });
 

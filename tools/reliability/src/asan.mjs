@@ -40,7 +40,9 @@ if (preload === undefined) {
 const work = mkdtempSync(join(tmpdir(), 'rt-asan-'));
 let failed = false;
 try {
-  for (const entry of ['binding.gyp', 'native', 'package.json']) cpSync(join(addonPackage, entry), join(work, entry), { recursive: true });
+  // native/ holds binding.gyp and mio.c: node-gyp builds it in place, into work/build/Release.
+  cpSync(join(addonPackage, 'native'), work, { recursive: true });
+  rmSync(join(work, 'build'), { recursive: true, force: true });
   const nodeGyp = createRequire(join(addonPackage, 'package.json')).resolve('node-gyp/bin/node-gyp.js');
   const flags = '-fsanitize=address -fno-omit-frame-pointer -g -O1';
   console.log(`asan: building the addon with ${flags} in ${work}`);

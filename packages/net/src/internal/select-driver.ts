@@ -32,8 +32,8 @@ function automaticFallback(): typeof fallbackDriver {
     process.emitWarning(
       `@rt/net is running on its fallback driver (Node's net/dgram, slower): ${nativeUnavailableReason()}. ` +
         'On linux-x64 and linux-arm64 (glibc) the prebuilt addon ships inside @rt/mio-native: reinstall it; ' +
-        'elsewhere allow its install script to build from source (npm install-scripts approve @rt/mio-native, ' +
-        "or pnpm's onlyBuiltDependencies). Set RT_NET_DRIVER=fallback to choose the fallback, or " +
+        'elsewhere build it from source (a C compiler, make and Python 3): ' +
+        'npx node-gyp rebuild --directory node_modules/@rt/mio-native/native. Set RT_NET_DRIVER=fallback to choose the fallback, or ' +
         'RT_NET_FALLBACK_WARNING=0 to silence this warning.',
       { type: 'RtNativeUnavailableWarning', code: 'RT_NET_FALLBACK' },
     );
