@@ -33,8 +33,9 @@ function libasan() {
 
 const preload = libasan();
 if (preload === undefined) {
-  console.log('asan: skipped — no libasan.so next to the C compiler (install gcc with libasan)');
-  process.exit(0);
+  // In CI this is a failure, never a silent pass: .ci/apt-packages installs libasan8.
+  console.log(`asan: ${process.env.CI ? 'FAILED' : 'skipped'} — no libasan.so next to the C compiler (apt-get install libasan8)`);
+  process.exit(process.env.CI ? 1 : 0);
 }
 
 const work = mkdtempSync(join(tmpdir(), 'rt-asan-'));

@@ -23,6 +23,18 @@ describe('the rolling minimum Node.js version', () => {
   it('is what the workspace root declares too', () => {
     expect(rootManifest.engines.node).toBe(`>=${minimum}`);
   });
+
+  it('tests every line from the minimum to the newest LTS, and the README table says so', () => {
+    const tested: string[] = rootManifest.rt.testedNode;
+    const newest: string = rootManifest.rt.newestLts;
+    // Node 26 became the newest LTS in October 2026.
+    expect(Number(newest)).toBeGreaterThanOrEqual(26);
+    const majors = [];
+    for (let v = Number(minimum.split('.')[0]); v <= Number(newest); v += 2) majors.push(String(v));
+    expect(tested).toEqual(majors);
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    for (const v of tested) expect(readme).toMatch(new RegExp(`\\| ${v} \\|[^\\n]*\\| yes`));
+  });
 });
 
 describe('package manifests', () => {
