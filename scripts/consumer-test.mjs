@@ -82,6 +82,22 @@ const packedAll = check('pnpm pack every publishable package', () => {
   return { ok: true, output: '' };
 });
 
+if (packedAll) check('no published .d.ts names an @internal item (tsconfig stripInternal)', () => {
+  const leaks = [];
+  for (const [pkg, tarball] of Object.entries(tarballs)) {
+    const dir = join(work, 'unpacked', pkg);
+    mkdirSync(dir, { recursive: true });
+    const r = run('tar', ['xzf', tarball, '-C', dir], work);
+    if (!r.ok) return r;
+    const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+    for (const file of walk(dir).filter((f) => /\.d\.c?ts$/.test(f))) {
+      const text = readFileSync(file, 'utf8');
+      if (/@internal\b/.test(text)) leaks.push(`${pkg}: ${file.slice(dir.length + 1)}`);
+    }
+  }
+  return { ok: leaks.length === 0, output: `@internal in: ${leaks.join(', ')}` };
+});
+
 function project(name, ...dependencies) {
   const dir = join(work, name);
   const overrides = Object.fromEntries(Object.entries(tarballs).map(([pkg, file]) => [pkg, `file:${file}`]));

@@ -26,7 +26,7 @@ function runFixture(mode: string, onOutput?: (out: string, child: ReturnType<typ
   child.stderr.on('data', (data: Buffer) => {
     err += data.toString();
   });
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, out, err })));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, out, err })));
 }
 
 describe("main (flavor 'multi_thread')", () => {

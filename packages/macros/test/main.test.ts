@@ -65,7 +65,8 @@ describe('main', () => {
         child.kill('SIGINT');
       }
     });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    // 'close', not 'exit': after the pipes have drained.
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(out).toContain('cleaned up');
     expect(code).toBe(130);
   });

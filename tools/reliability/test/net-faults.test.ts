@@ -32,6 +32,12 @@ async function pingPong(port: number): Promise<void> {
   c.socket.destroy();
 }
 
+/** A PING on an open client, answered: everything sent before it was processed. */
+async function pingPongOn(c: Awaited<ReturnType<typeof rawClient>>): Promise<void> {
+  c.socket.write('PING\r\n');
+  await c.until(() => c.received.endsWith('+PONG\r\n'));
+}
+
 describe('mini-redis under faults', () => {
   let server: Server;
   let serving: Promise<void>;
@@ -103,13 +109,35 @@ describe('mini-redis under faults', () => {
   });
 
   it('closes each connection that sends a protocol error or an oversized length declaration, and keeps serving', async () => {
-    const bad = ['*-5\r\n', '$99999999999\r\n', '*1\r\n$600000000\r\n', '*2000000\r\n', '\x00\xff\r\n'.repeat(3), '*1\r\n$3\r\nGET'];
-    for (const input of bad) {
+    // Protocol errors: the client keeps its side open, so the server, not a FIN, ends these.
+    const errors = ['*1\r\n$600000000\r\n', '*2000000\r\n', 'A'.repeat(70 * 1024)];
+    for (const input of errors) {
       const c = await rawClient(server.port);
       c.socket.write(input);
+      await c.ended();
+      expect({ input: input.slice(0, 20), reply: c.received }).toEqual({ input: input.slice(0, 20), reply: expect.stringMatching(/^-ERR Protocol error: /) });
+    }
+    // Garbage that is not a protocol error gets Redis's answers and the connection stays up
+    // until the client's FIN; so does a frame cut short by that FIN (no reply at all).
+    const served: Array<[string, RegExp]> = [
+      ['*-5\r\n', /^$/], // a non-positive multibulk count is ignored, as Redis does
+      ['$99999999999\r\n', /^-ERR unknown command '\$99999999999'/],
+      ['\x00\xff\r\n'.repeat(3), /^(-ERR unknown command [^\r]*\r\n){3}$/],
+    ];
+    for (const [input, reply] of served) {
+      const c = await rawClient(server.port);
+      c.socket.write(input);
+      await pingPongOn(c);
+      expect(c.closed).toBe(false);
       c.socket.end();
       await c.ended();
+      expect({ input, reply: c.received.replace('+PONG\r\n', '') }).toEqual({ input, reply: expect.stringMatching(reply) });
     }
+    const truncated = await rawClient(server.port);
+    truncated.socket.write('*1\r\n$3\r\nGET');
+    truncated.socket.end();
+    await truncated.ended();
+    expect(truncated.received).toBe('');
     await eventually(() => server.connections === 0, 'every bad client released');
     await pingPong(server.port);
   });

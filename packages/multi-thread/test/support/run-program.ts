@@ -8,6 +8,8 @@ export async function runProgram(name: string): Promise<{ code: number | null; o
   let err = '';
   child.stdout.on('data', (data: Buffer) => (out += data.toString()));
   child.stderr.on('data', (data: Buffer) => (err += data.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+  // 'close', not 'exit': the pipes may still hold output when the process has exited
+  // (seen under load: exit code 0 and an empty stdout).
+  const code = await new Promise<number | null>((resolve) => child.on('close', (exitCode) => resolve(exitCode)));
   return { code, out, err };
 }

@@ -65,7 +65,7 @@ const MOVED_HANDLE: StreamHandle = {
   peerAddress: fail,
 };
 
-/** @internal Holds the handle; once moved, every use fails with SocketClosed. */
+/** Holds the handle; once moved, every use fails with SocketClosed. (Internal module: not exported.) */
 export class StreamCore {
   handle: StreamHandle;
   #current: StreamHandle;

@@ -28,9 +28,9 @@ const MAX_NODE_DELAY = 2 ** 31 - 1;
 
 /** A timer the driver can fire: a wheel entry with what to do when it expires. */
 export abstract class TimerEntry extends WheelEntry {
-  /** Called once when the deadline is reached (the entry is already unlinked). */
+  /** @internal Called once when the deadline is reached (the entry is already unlinked). */
   abstract fire(): void;
-  /** Called at runtime shutdown for an entry still pending (already unlinked). */
+  /** @internal Called at runtime shutdown for an entry still pending (already unlinked). */
   abstract abandon(error: RtError): void;
 }
 
