@@ -10,8 +10,10 @@
 // Sections:
 // - mpsc: one producer and one consumer through a bounded channel of 1024, 10,000,000
 //   messages; also recvMany batches. Baselines: a plain array + promise queue written here,
-//   fastq (the most downloaded npm async queue) and p-queue, used as bounded queues.
-// - locks: Mutex and Semaphore, uncontended and with 100 contending tasks, vs async-mutex.
+//   fastq (the most downloaded npm async queue) and p-queue, used as bounded queues; Effect's
+//   Queue.bounded between two fibers (the JavaScript peer).
+// - locks: Mutex and Semaphore, uncontended and with 100 contending tasks, vs async-mutex;
+//   Semaphore uncontended also vs Effect's Semaphore.
 // - fanout: broadcast to 100 receivers, watch with 100 receivers, Notify ping-pong, vs the
 //   same patterns written by hand with arrays and promises.
 import { spawnSync } from 'node:child_process';
@@ -21,6 +23,7 @@ import { Mutex, Notify, Semaphore, broadcast, mpsc, watch } from '@rt/sync';
 import { Mutex as AmMutex, Semaphore as AmSemaphore } from 'async-mutex';
 import fastq from 'fastq';
 import PQueue from 'p-queue';
+import { Effect, Fiber, Queue, Semaphore as EffectSemaphore } from 'effect';
 
 const quick = process.env.SYNC_BENCH_QUICK === '1' || process.argv.includes('--quick');
 const scale = quick ? 0.1 : 1;
@@ -186,7 +189,7 @@ const PING_N = 300_000 * scale;
 
 const cases = {
   // mpsc
-  'mpsc/rt send+recv': { vs: ["baseline array+promise queue, same two rt tasks", "baseline fastq (concurrency 1)", "baseline p-queue (concurrency 1)"], section: 'mpsc', ops: MPSC_N, expect: sumTo(MPSC_N), run: () => mpscPair(MPSC_N, recvLoop) },
+  'mpsc/rt send+recv': { vs: ["baseline array+promise queue, same two rt tasks", "baseline fastq (concurrency 1)", "baseline p-queue (concurrency 1)", "baseline Effect Queue.bounded, two fibers"], section: 'mpsc', ops: MPSC_N, expect: sumTo(MPSC_N), run: () => mpscPair(MPSC_N, recvLoop) },
   'mpsc/rt send+recvMany(1024)': { vs: ["baseline array+promise queue, same two rt tasks", "baseline fastq (concurrency 1)"], section: 'mpsc', ops: MPSC_N, expect: sumTo(MPSC_N), run: () => mpscPair(MPSC_N, recvManyLoop) },
   'mpsc/rt send+recv, unconstrained budget': {
     vs: ["baseline array+promise queue, same two rt tasks"], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), run: () => mpscPairUnconstrained(MPSC_SIDE_N),
@@ -214,6 +217,25 @@ const cases = {
       await q.drained();
       return sum;
     },
+  },
+  'mpsc/baseline Effect Queue.bounded, two fibers': {
+    // Effect (a named JavaScript peer): a producer fiber offers, the main fiber takes.
+    section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), baseline: 'npm',
+    run: () =>
+      Effect.runPromise(
+        Effect.gen(function* () {
+          const q = yield* Queue.bounded(CAP);
+          const producer = yield* Effect.forkChild(
+            Effect.gen(function* () {
+              for (let i = 0; i < MPSC_SIDE_N; i++) yield* Queue.offer(q, i);
+            }),
+          );
+          let sum = 0;
+          for (let i = 0; i < MPSC_SIDE_N; i++) sum += yield* Queue.take(q);
+          yield* Fiber.join(producer);
+          return sum;
+        }),
+      ),
   },
   'mpsc/baseline p-queue (concurrency 1)': {
     section: 'mpsc', ops: PQ_N, expect: sumTo(PQ_N), baseline: 'npm',
@@ -282,7 +304,7 @@ const cases = {
     },
   },
   'locks/rt Semaphore(10) uncontended': {
-    vs: ["async-mutex Semaphore(10) uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
+    vs: ["async-mutex Semaphore(10) uncontended", "Effect Semaphore(10) uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
     run: async () => {
       const s = new Semaphore(10);
       let n = 0;
@@ -293,6 +315,23 @@ const cases = {
       }
       return n;
     },
+  },
+  'locks/Effect Semaphore(10) uncontended': {
+    // Effect (a named JavaScript peer): take 1 permit, count, release it, in one fiber.
+    section: 'locks', ops: LOCK_N, expect: LOCK_N, baseline: 'npm',
+    run: () =>
+      Effect.runPromise(
+        Effect.gen(function* () {
+          const s = yield* EffectSemaphore.make(10);
+          let n = 0;
+          for (let i = 0; i < LOCK_N; i++) {
+            yield* EffectSemaphore.take(s, 1);
+            n++;
+            yield* EffectSemaphore.release(s, 1);
+          }
+          return n;
+        }),
+      ),
   },
   'locks/async-mutex Semaphore(10) uncontended': {
     section: 'locks', ops: LOCK_N, expect: LOCK_N, baseline: 'npm',
