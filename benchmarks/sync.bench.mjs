@@ -146,6 +146,18 @@ async function contend(tasks, perTask, body) {
   return sum;
 }
 
+/** The uncontended acquire + release loop on rt's Semaphore. */
+async function rtSemaphoreLoop(permits) {
+  const s = new Semaphore(permits);
+  let n = 0;
+  for (let i = 0; i < LOCK_N; i++) {
+    const p = await s.acquire();
+    n++;
+    p.release();
+  }
+  return n;
+}
+
 /** The uncontended acquire + release loop on the hand-written promise semaphore. */
 async function plainSemaphoreLoop(permits) {
   const s = new PromiseSemaphore(permits);
@@ -281,29 +293,11 @@ const cases = {
   },
   'locks/rt Semaphore(10) uncontended': {
     vs: ["async-mutex Semaphore(10) uncontended", "Effect Semaphore(10) uncontended", "plain promise semaphore(10) uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
-    run: async () => {
-      const s = new Semaphore(10);
-      let n = 0;
-      for (let i = 0; i < LOCK_N; i++) {
-        const p = await s.acquire();
-        n++;
-        p.release();
-      }
-      return n;
-    },
+    run: () => rtSemaphoreLoop(10),
   },
   'locks/rt Semaphore(1) uncontended': {
     vs: ["plain promise semaphore(1) uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
-    run: async () => {
-      const s = new Semaphore(1);
-      let n = 0;
-      for (let i = 0; i < LOCK_N; i++) {
-        const p = await s.acquire();
-        n++;
-        p.release();
-      }
-      return n;
-    },
+    run: () => rtSemaphoreLoop(1),
   },
   'locks/plain promise semaphore(1) uncontended': {
     section: 'locks', ops: LOCK_N, expect: LOCK_N, baseline: 'hand',
