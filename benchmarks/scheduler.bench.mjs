@@ -11,6 +11,7 @@
 //   `await handle` in turn inside runtime.run)
 //   (+ the same Promise.all with AsyncLocalStorage.run per call: what the current-task
 //   tracking alone costs on this Node version)
+//   (+ Effect, the JavaScript peer: N fibers forked with Effect.forkChild, each joined)
 // - 200 tasks x K yieldNow()                   vs the same with `await new Promise(setImmediate)`
 // - ping-pong of 1,000 round trips between two tasks (a one-slot channel built on park(), as
 //   @rt/sync does)                             vs the same between two plain async functions
@@ -72,6 +73,17 @@ const cases = {
       for (let i = 0; i < SPAWN_N; i++) await handles[i];
     });
     await runtime.shutdown();
+  },
+  async 'effect fork+join'() {
+    // Effect (a named JavaScript peer): fork N fibers doing the same trivial work, join each.
+    const { Effect, Fiber } = await import('effect');
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        const fibers = new Array(SPAWN_N);
+        for (let i = 0; i < SPAWN_N; i++) fibers[i] = yield* Effect.forkChild(Effect.promise(trivial));
+        for (let i = 0; i < SPAWN_N; i++) yield* Fiber.join(fibers[i]);
+      }),
+    );
   },
   // --- yield
   async 'rt yieldNow'() {
@@ -219,7 +231,7 @@ async function timed(fn) {
 
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const groups = [
-  { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)'], per: SPAWN_N, unit: 'task' },
+  { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)', 'effect fork+join'], per: SPAWN_N, unit: 'task' },
   { title: `${YIELD_TASKS} tasks x ${YIELD_K.toLocaleString('en')} yields`, baseline: 'setImmediate yield', cases: ['setImmediate yield', 'rt yieldNow'], per: YIELD_TASKS * YIELD_K, unit: 'yield' },
   { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+als', 'rt ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
   { title: `blocking pool: ${BLOCKING_JOBS.toLocaleString('en')} jobs, ${IN_FLIGHT} in flight, ${THREADS} threads`, baseline: 'piscina', cases: ['piscina', 'rt spawnBlocking'], per: BLOCKING_JOBS, unit: 'job' },
@@ -229,7 +241,7 @@ if (process.argv[2] === '--case') {
   // Child: run one case REPS times, print the best time as JSON.
   const name = process.argv[3];
   // The million-task cases are the slow ones: best of 2 keeps a full run near a minute.
-  const reps = name.startsWith('promise-all') || name.startsWith('rt spawn') || name.startsWith('rt JoinSet') ? Math.min(REPS, 2) : REPS;
+  const reps = name.startsWith('promise-all') || name.startsWith('rt spawn') || name.startsWith('rt JoinSet') || name.startsWith('effect') ? Math.min(REPS, 2) : REPS;
   let best = Infinity;
   for (let rep = 0; rep < reps; rep++) {
     globalThis.gc?.();

@@ -9,9 +9,13 @@
 //
 // Sections:
 // - mpsc: one producer and one consumer through a bounded channel of 1024, 10,000,000
-//   messages; also recvMany batches. Baselines: a plain array + promise queue written here,
-//   fastq (the most downloaded npm async queue) and p-queue, used as bounded queues.
-// - locks: Mutex and Semaphore, uncontended and with 100 contending tasks, vs async-mutex.
+//   messages; also recvMany batches. Baselines: a plain array + promise queue with the same
+//   backpressure (baselines/promise-queue.mjs),
+//   fastq (the most downloaded npm async queue) and p-queue, used as bounded queues; Effect's
+//   Queue.bounded between two fibers (the JavaScript peer).
+// - locks: Mutex and Semaphore, uncontended and with 100 contending tasks, vs async-mutex;
+//   uncontended also vs a hand-written promise semaphore (baselines/promise-semaphore.mjs)
+//   and Semaphore(10) vs Effect's Semaphore.
 // - fanout: broadcast to 100 receivers, watch with 100 receivers, Notify ping-pong, vs the
 //   same patterns written by hand with arrays and promises.
 import { spawnSync } from 'node:child_process';
@@ -21,6 +25,9 @@ import { Mutex, Notify, Semaphore, broadcast, mpsc, watch } from '@rt/sync';
 import { Mutex as AmMutex, Semaphore as AmSemaphore } from 'async-mutex';
 import fastq from 'fastq';
 import PQueue from 'p-queue';
+import { Effect, Fiber, Queue, Semaphore as EffectSemaphore } from 'effect';
+import { ArrayChannel } from './baselines/promise-queue.mjs';
+import { PromiseSemaphore } from './baselines/promise-semaphore.mjs';
 
 const quick = process.env.SYNC_BENCH_QUICK === '1' || process.argv.includes('--quick');
 const scale = quick ? 0.1 : 1;
@@ -29,46 +36,6 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 // ---------------------------------------------------------------- hand-written baselines
 
-/** A bounded channel as people write it by hand: an array and promise resolvers. */
-class ArrayChannel {
-  constructor(capacity = Infinity) {
-    this.capacity = capacity;
-    this.items = [];
-    this.recvWaiter = null;
-    this.sendWaiters = [];
-    this.closed = false;
-  }
-  async send(value) {
-    while (this.items.length >= this.capacity) await new Promise((resolve) => this.sendWaiters.push(resolve));
-    this.push(value);
-  }
-  push(value) {
-    this.items.push(value);
-    const r = this.recvWaiter;
-    if (r !== null) {
-      this.recvWaiter = null;
-      r();
-    }
-  }
-  async recv() {
-    while (this.items.length === 0) {
-      if (this.closed) return undefined;
-      await new Promise((resolve) => (this.recvWaiter = resolve));
-    }
-    const value = this.items.shift();
-    const w = this.sendWaiters.shift();
-    if (w !== undefined) w();
-    return value;
-  }
-  close() {
-    this.closed = true;
-    const r = this.recvWaiter;
-    if (r !== null) {
-      this.recvWaiter = null;
-      r();
-    }
-  }
-}
 
 // ---------------------------------------------------------------- cases
 // Each returns a checksum the parent verifies, and the number of operations it timed.
@@ -179,6 +146,30 @@ async function contend(tasks, perTask, body) {
   return sum;
 }
 
+/** The uncontended acquire + release loop on rt's Semaphore. */
+async function rtSemaphoreLoop(permits) {
+  const s = new Semaphore(permits);
+  let n = 0;
+  for (let i = 0; i < LOCK_N; i++) {
+    const p = await s.acquire();
+    n++;
+    p.release();
+  }
+  return n;
+}
+
+/** The uncontended acquire + release loop on the hand-written promise semaphore. */
+async function plainSemaphoreLoop(permits) {
+  const s = new PromiseSemaphore(permits);
+  let n = 0;
+  for (let i = 0; i < LOCK_N; i++) {
+    await s.acquire();
+    n++;
+    s.release();
+  }
+  return n;
+}
+
 const RECEIVERS = 100;
 const BCAST_N = 30_000 * scale;
 const WATCH_N = 10_000 * scale;
@@ -186,7 +177,7 @@ const PING_N = 300_000 * scale;
 
 const cases = {
   // mpsc
-  'mpsc/rt send+recv': { vs: ["baseline array+promise queue, same two rt tasks", "baseline fastq (concurrency 1)", "baseline p-queue (concurrency 1)"], section: 'mpsc', ops: MPSC_N, expect: sumTo(MPSC_N), run: () => mpscPair(MPSC_N, recvLoop) },
+  'mpsc/rt send+recv': { vs: ["baseline array+promise queue, same two rt tasks", "baseline fastq (concurrency 1)", "baseline p-queue (concurrency 1)", "baseline Effect Queue.bounded, two fibers"], section: 'mpsc', ops: MPSC_N, expect: sumTo(MPSC_N), run: () => mpscPair(MPSC_N, recvLoop) },
   'mpsc/rt send+recvMany(1024)': { vs: ["baseline array+promise queue, same two rt tasks", "baseline fastq (concurrency 1)"], section: 'mpsc', ops: MPSC_N, expect: sumTo(MPSC_N), run: () => mpscPair(MPSC_N, recvManyLoop) },
   'mpsc/rt send+recv, unconstrained budget': {
     vs: ["baseline array+promise queue, same two rt tasks"], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), run: () => mpscPairUnconstrained(MPSC_SIDE_N),
@@ -215,6 +206,25 @@ const cases = {
       return sum;
     },
   },
+  'mpsc/baseline Effect Queue.bounded, two fibers': {
+    // Effect (a named JavaScript peer): a producer fiber offers, the main fiber takes.
+    section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), baseline: 'npm',
+    run: () =>
+      Effect.runPromise(
+        Effect.gen(function* () {
+          const q = yield* Queue.bounded(CAP);
+          const producer = yield* Effect.forkChild(
+            Effect.gen(function* () {
+              for (let i = 0; i < MPSC_SIDE_N; i++) yield* Queue.offer(q, i);
+            }),
+          );
+          let sum = 0;
+          for (let i = 0; i < MPSC_SIDE_N; i++) sum += yield* Queue.take(q);
+          yield* Fiber.join(producer);
+          return sum;
+        }),
+      ),
+  },
   'mpsc/baseline p-queue (concurrency 1)': {
     section: 'mpsc', ops: PQ_N, expect: sumTo(PQ_N), baseline: 'npm',
     run: async () => {
@@ -233,7 +243,7 @@ const cases = {
 
   // locks
   'locks/rt Mutex uncontended': {
-    vs: ["async-mutex Mutex uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
+    vs: ["async-mutex Mutex uncontended", "plain promise semaphore(1) uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
     run: async () => {
       const m = new Mutex(0);
       for (let i = 0; i < LOCK_N; i++) {
@@ -282,17 +292,37 @@ const cases = {
     },
   },
   'locks/rt Semaphore(10) uncontended': {
-    vs: ["async-mutex Semaphore(10) uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
-    run: async () => {
-      const s = new Semaphore(10);
-      let n = 0;
-      for (let i = 0; i < LOCK_N; i++) {
-        const p = await s.acquire();
-        n++;
-        p.release();
-      }
-      return n;
-    },
+    vs: ["async-mutex Semaphore(10) uncontended", "Effect Semaphore(10) uncontended", "plain promise semaphore(10) uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
+    run: () => rtSemaphoreLoop(10),
+  },
+  'locks/rt Semaphore(1) uncontended': {
+    vs: ["plain promise semaphore(1) uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
+    run: () => rtSemaphoreLoop(1),
+  },
+  'locks/plain promise semaphore(1) uncontended': {
+    section: 'locks', ops: LOCK_N, expect: LOCK_N, baseline: 'hand',
+    run: () => plainSemaphoreLoop(1),
+  },
+  'locks/plain promise semaphore(10) uncontended': {
+    section: 'locks', ops: LOCK_N, expect: LOCK_N, baseline: 'hand',
+    run: () => plainSemaphoreLoop(10),
+  },
+  'locks/Effect Semaphore(10) uncontended': {
+    // Effect (a named JavaScript peer): take 1 permit, count, release it, in one fiber.
+    section: 'locks', ops: LOCK_N, expect: LOCK_N, baseline: 'npm',
+    run: () =>
+      Effect.runPromise(
+        Effect.gen(function* () {
+          const s = yield* EffectSemaphore.make(10);
+          let n = 0;
+          for (let i = 0; i < LOCK_N; i++) {
+            yield* EffectSemaphore.take(s, 1);
+            n++;
+            yield* EffectSemaphore.release(s, 1);
+          }
+          return n;
+        }),
+      ),
   },
   'locks/async-mutex Semaphore(10) uncontended': {
     section: 'locks', ops: LOCK_N, expect: LOCK_N, baseline: 'npm',

@@ -28,7 +28,11 @@ import type { Task } from './internal/task.js';
  * ```
  */
 export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
-  readonly #tasks = new Set<Task>();
+  // Members: an intrusive doubly-linked list through the tasks' extra fields, in spawn order
+  // (a Set of a million tasks spent ~0.8 µs per spawn + join hashing and rehashing).
+  #first: Task | undefined = undefined;
+  #last: Task | undefined = undefined;
+  #count = 0;
   /** Finished, not yet joined tasks in finish order; `#head` is the next to hand out. */
   #finished: Task[] = [];
   #head = 0;
@@ -40,12 +44,46 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
 
   /** Tasks in the set: running, or finished and not yet joined. */
   get size(): number {
-    return this.#tasks.size;
+    return this.#count;
   }
 
   /** True when the set holds no task. */
   isEmpty(): boolean {
-    return this.#tasks.size === 0;
+    return this.#count === 0;
+  }
+
+  #add(task: Task): void {
+    const links = task.more();
+    links.setOwner = this;
+    links.setPrev = this.#last;
+    links.setNext = undefined;
+    if (this.#last === undefined) this.#first = task;
+    else this.#last.more().setNext = task;
+    this.#last = task;
+    this.#count++;
+  }
+
+  #has(task: Task): boolean {
+    return task.more().setOwner === this;
+  }
+
+  #delete(task: Task): void {
+    const links = task.more();
+    if (links.setOwner !== this) return;
+    const { setPrev: prev, setNext: next } = links;
+    if (prev === undefined) this.#first = next;
+    else prev.more().setNext = next;
+    if (next === undefined) this.#last = prev;
+    else next.more().setPrev = prev;
+    links.setOwner = links.setPrev = links.setNext = undefined;
+    this.#count--;
+  }
+
+  /** The members, in spawn order (a copy: callers may change the set while walking it). */
+  #members(): Task[] {
+    const tasks: Task[] = [];
+    for (let task = this.#first; task !== undefined; task = task.more().setNext) tasks.push(task);
+    return tasks;
   }
 
   /**
@@ -60,7 +98,7 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
     const task = Handle.coreOf(Handle.current()).spawn(fn, name);
     task.observed = true;
     task.onFinish = this.#onFinish;
-    this.#tasks.add(task);
+    this.#add(task);
     return new AbortHandle(task);
   }
 
@@ -84,7 +122,7 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
       this.#finished = this.#finished.slice(this.#head);
       this.#head = 0;
     }
-    this.#tasks.delete(task);
+    this.#delete(task);
     if (task.ok) return task.value as T;
     throw task.error;
   }
@@ -109,7 +147,7 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
         throw error;
       }
       if (this.#hasFinished()) return this.#take();
-      if (this.#tasks.size === 0) return undefined;
+      if (this.#count === 0) return undefined;
       const { waiter, promise } = park<void>(
         'JoinSet.joinNext',
         (w) => {
@@ -146,7 +184,7 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
   async joinAll(options?: WaitOptions): Promise<T[]> {
     const values: T[] = [];
     try {
-      while (this.#tasks.size > 0) {
+      while (this.#count > 0) {
         // Take what has already finished without a promise per task; wait only when nothing has.
         const y = coop();
         if (y !== undefined) await y;
@@ -162,16 +200,16 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
 
   /** Aborts every task in the set (they stay in it until joined). */
   abortAll(reason?: unknown): void {
-    for (const task of this.#tasks) task.abort(reason);
+    for (const task of this.#members()) task.abort(reason);
   }
 
   /** Removes every task from the set without aborting it; their errors become unhandled. */
   detachAll(): void {
-    for (const task of this.#tasks) {
+    for (const task of this.#members()) {
       task.onFinish = undefined;
       task.observed = false;
+      this.#delete(task);
     }
-    this.#tasks.clear();
     this.#finished = [];
     this.#head = 0;
   }
@@ -187,10 +225,10 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
    */
   async shutdown(): Promise<void> {
     this.abortAll();
-    const tasks = [...this.#tasks];
+    const tasks = this.#members();
     await Promise.allSettled(tasks.map((task) => task.completionPromise()));
-    for (const task of tasks) this.#tasks.delete(task);
-    this.#finished = this.#finished.slice(this.#head).filter((task) => this.#tasks.has(task));
+    for (const task of tasks) this.#delete(task);
+    this.#finished = this.#finished.slice(this.#head).filter((task) => this.#has(task));
     this.#head = 0;
   }
 
@@ -200,6 +238,6 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    while (this.#tasks.size > 0) yield (await this.joinNext()) as T;
+    while (this.#count > 0) yield (await this.joinNext()) as T;
   }
 }

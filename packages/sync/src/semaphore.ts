@@ -63,7 +63,7 @@ export class Semaphore {
    * ```
    */
   acquire(options?: WaitOptions): Promise<SemaphorePermit> {
-    return this.acquireMany(1, options);
+    return this.#core.acquireWith(1, options, makePermit, this.#core);
   }
 
   /**

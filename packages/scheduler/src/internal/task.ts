@@ -24,7 +24,7 @@ const OBSERVED = 4;
 const BLOCKING = 8;
 
 /** What few tasks need: kept out of the Task object so a million trivial tasks stay small. */
-class TaskExtra {
+export class TaskExtra {
   cancelReason: unknown = undefined;
   controller: AbortController | undefined = undefined;
   completion: Promise<unknown> | undefined = undefined;
@@ -34,6 +34,10 @@ class TaskExtra {
   onFinish: ((task: Task) => void) | undefined = undefined;
   onAbort: ((task: Task) => void) | undefined = undefined;
   location: string | undefined = undefined;
+  /** Links in the member list of the JoinSet that owns the task (see join-set.ts). */
+  setOwner: object | undefined = undefined;
+  setPrev: Task | undefined = undefined;
+  setNext: Task | undefined = undefined;
 }
 
 export class Task implements Frame {
@@ -87,7 +91,8 @@ export class Task implements Frame {
     return false;
   }
 
-  private more(): TaskExtra {
+  /** The rarely used fields (created on first use); a JoinSet links its members through them. */
+  more(): TaskExtra {
     return (this.extra ??= new TaskExtra());
   }
 
