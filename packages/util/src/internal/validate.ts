@@ -19,7 +19,7 @@ export function checkInteger(value: unknown, what: string, min: number, max = Nu
   }
 }
 
-export function checkObject(value: unknown, what: string): asserts value is Record<string, unknown> | undefined {
+export function checkObject(value: unknown, what: string): void {
   if (value !== undefined && (value === null || typeof value !== 'object')) {
     throw new TypeError(`${what} must be an object, got ${describe(value)}`);
   }
