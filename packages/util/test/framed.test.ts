@@ -1,0 +1,64 @@
+import { TcpListener, TcpStream } from '@rt/net';
+import { spawn } from '@rt/scheduler';
+import { duplex } from '@rt/io';
+import { Framed, LengthDelimitedCodec, LinesCodec } from '@rt/util';
+
+describe('Framed', () => {
+  it('reads and writes frames over one duplex stream, and split() hands out both sides', async () => {
+    const [client, server] = duplex(64);
+    const serving = spawn(async () => {
+      const framed = new Framed(server, new LinesCodec({ maxLength: 1024 }));
+      for await (const line of framed) await framed.send(`echo: ${line}`);
+      await framed.close();
+    });
+    const [reader, writer] = new Framed(client, new LinesCodec()).split();
+    const sending = spawn(async () => {
+      for (const word of ['a', 'b', 'c']) await writer.feed(word);
+      await writer.close();
+    });
+    const replies: string[] = [];
+    for await (const line of reader) replies.push(line);
+    await sending;
+    await serving;
+    expect(replies).toEqual(['echo: a', 'echo: b', 'echo: c']);
+  });
+
+  it('echoes length-delimited frames over a real TcpStream on loopback', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0');
+    const serving = spawn(async () => {
+      await using socket = await listener.accept();
+      const framed = new Framed(socket, new LengthDelimitedCodec());
+      for await (const frame of framed) await framed.feed(frame);
+      await framed.close();
+    });
+    await using socket = await TcpStream.connect(listener.localAddr(), { signal: AbortSignal.timeout(5_000) });
+    const [reader, writer] = new Framed(socket, new LengthDelimitedCodec()).split();
+    const sizes = [0, 1, 100, 65_536, 300_000, 7];
+    const sending = spawn(async () => {
+      for (const [i, size] of sizes.entries()) await writer.feed(new Uint8Array(size).fill(i));
+      await writer.close();
+    });
+    const received: number[][] = [];
+    for await (const frame of reader) received.push([frame.length, frame[0] ?? -1, frame[frame.length - 1] ?? -1]);
+    await sending;
+    await serving;
+    expect(received).toEqual(sizes.map((size, i) => [size, size ? i : -1, size ? i : -1]));
+  }, 20_000);
+
+  it('a hostile 4 GiB prefix over TCP fails with FrameTooLarge without buffering it', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0');
+    const serving = spawn(async () => {
+      await using socket = await listener.accept();
+      const framed = new Framed(socket, new LengthDelimitedCodec());
+      try {
+        await framed.next();
+        return 'no error';
+      } catch (error) {
+        return [(error as { code: string }).code, framed.readBuffer.capacity < 64 * 1024];
+      }
+    });
+    await using socket = await TcpStream.connect(listener.localAddr());
+    await socket.writeAll(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 1, 2, 3));
+    expect(await serving).toEqual(['ERR_RT_FRAME_TOO_LARGE', true]);
+  }, 20_000);
+});
