@@ -135,11 +135,16 @@ describe('LengthDelimitedCodec', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.uint8Array({ minLength: 1, maxLength: 64 }), { maxLength: 10 }), async (chunks) => {
         const framed = new FramedRead(new ChunkReader(chunks), new LengthDelimitedCodec({ maxFrameLength: 1024, lengthFieldLength: 2 }));
+        let capacity = 0;
+        let failure: unknown;
         try {
-          while ((await framed.next()) !== undefined) expect(framed.readBuffer.capacity).toBeLessThanOrEqual(1024 + 8 * 1024 + 64);
+          while ((await framed.next()) !== undefined) capacity = Math.max(capacity, framed.readBuffer.capacity);
         } catch (error) {
-          expect(error instanceof FrameTooLarge || error instanceof UnexpectedEof).toBe(true);
+          failure = error;
         }
+        // Growth is by doubling: at most twice (largest frame + header + one read's room).
+        expect(capacity).toBeLessThanOrEqual(2 * (1024 + 2 + 8 * 1024));
+        if (failure !== undefined) expect(failure instanceof FrameTooLarge || failure instanceof UnexpectedEof).toBe(true);
       }),
       { numRuns: 300 },
     );
