@@ -27,7 +27,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /**
  * Splits bytes into lines of UTF-8 text, and writes strings as lines: Tokio's `LinesCodec`.
  * A frame is a string without its `\n` or `\r\n`; at end of stream a last line without a
- * terminator is a frame too. `encode` writes the string and `\n`.
+ * terminator is a frame too (without a trailing `\r`). `encode` writes the string and `\n`.
  *
  * The search for `\n` resumes where the previous call stopped, so a long line arriving in
  * small pieces is scanned once. With `maxLength`, a line that grows past it fails with
@@ -110,9 +110,12 @@ export class LinesCodec implements Decoder<string>, Encoder<string> {
       this.#nextIndex = 0;
       return undefined;
     }
+    // The last line, without terminator: as Tokio, a trailing '\r' is dropped too.
     this.#nextIndex = 0;
     const rest = src.split();
-    return decodeUtf8(rest);
+    const end = rest.length > 0 && rest[rest.length - 1] === CR ? rest.length - 1 : rest.length;
+    if (end > this.maxLength) throw new LineTooLong(end, this.maxLength);
+    return decodeUtf8(rest.subarray(0, end));
   }
 
   encode(item: string, dst: BytesMut): void {

@@ -104,3 +104,14 @@ describe('LinesCodec', () => {
     );
   });
 });
+
+describe('LinesCodec at end of stream', () => {
+  it('drops a trailing \\r of the last line and applies maxLength to it', async () => {
+    expect(await collect([text('end\r')], new LinesCodec())).toEqual(['end']);
+    const out = await collect([text('abcde\r')], new LinesCodec({ maxLength: 5 }));
+    expect(out).toEqual(['abcde']);
+    const long = await collect([text('abcdef')], new LinesCodec({ maxLength: 5 }));
+    expect(long[0]).toBeInstanceOf(LineTooLong);
+    expect(long).toHaveLength(1);
+  });
+});
