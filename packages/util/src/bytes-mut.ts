@@ -9,13 +9,27 @@
 // Invariant that keeps handed-out frames valid: once a view of the storage has been given
 // away (`splitTo`, `split`), the storage before `start` is never written again. When more
 // room is needed the buffer then moves its live bytes to a fresh allocation (the old one
-// stays alive as long as the frames that view it) instead of compacting in place. Without a
-// view given away it compacts in place (`copyWithin`) when at least half of the storage is
-// free, else it grows by doubling. Either way a byte is copied O(1) times amortised.
+// stays alive as long as the frames that view it) instead of compacting in place; the fresh
+// storage is twice the old, from 8 KiB up to 64 KiB (or what is needed), so small frames cost
+// one allocation per many reads and a kept frame pins at most 64 KiB (or its own size).
+// Without a view given away it compacts in place (`copyWithin`) when at least half of the
+// storage is free, else it grows by doubling. Either way a byte is copied O(1) times
+// amortised. The storage is a plain Uint8Array (not a Buffer): the engine's `subarray` is
+// much cheaper per frame than Buffer's.
 import { checkInteger, describe } from './internal/validate.js';
 
 const utf8 = new TextEncoder();
 const MIN_CAPACITY = 64;
+const SHARED_KEEP = 64 * 1024;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Uninitialised storage as a plain Uint8Array (not a Buffer): its `subarray` is the engine's
+ * own, several times cheaper per frame than Buffer's.
+ */
+function allocate(size: number): Uint8Array {
+  return new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
+}
 
 /**
  * A growable byte buffer with a cheap front: the buffer every codec decodes from and
@@ -55,7 +69,7 @@ export class BytesMut {
 
   constructor(capacity = 0) {
     checkInteger(capacity, 'BytesMut(capacity)', 0);
-    this.#storage = capacity === 0 ? new Uint8Array(0) : Buffer.allocUnsafeSlow(capacity);
+    this.#storage = capacity === 0 ? EMPTY : allocate(capacity);
   }
 
   /** Live bytes (written and not yet consumed). */
@@ -102,8 +116,12 @@ export class BytesMut {
     if (!this.#shared && this.#start > 0 && needed <= this.#storage.length && this.#start >= this.#storage.length >>> 1) {
       this.#storage.copyWithin(0, this.#start, this.#end);
     } else {
-      const size = Math.max(needed, MIN_CAPACITY, this.#shared ? 0 : this.#storage.length * 2);
-      const next = Buffer.allocUnsafeSlow(size);
+      // Not shared: double. Shared (the old storage lives on in handed-out frames): start a
+      // fresh one twice as large, from 8 KiB up to SHARED_KEEP, so a stream of small frames
+      // allocates once per many reads (a kept frame keeps at most that much alive).
+      const old = this.#storage.length;
+      const size = Math.max(needed, MIN_CAPACITY, this.#shared ? Math.min(SHARED_KEEP, Math.max(old * 2, 8 * 1024)) : old * 2);
+      const next = allocate(size);
       next.set(this.#storage.subarray(this.#start, this.#end));
       this.#storage = next;
       this.#shared = false;
@@ -187,11 +205,16 @@ export class BytesMut {
    * `Infinity` (no safe length is that large). The bytes must be live.
    */
   getUint(offset: number, size: number, littleEndian = false): number {
+    const storage = this.#storage;
+    if (size === 4 && !littleEndian && offset >= 0 && offset + 4 <= this.#end - this.#start && Number.isInteger(offset)) {
+      // The common case (a u32 in network order), without the loop.
+      const at = this.#start + offset;
+      return storage[at]! * 0x1000000 + ((storage[at + 1]! << 16) | (storage[at + 2]! << 8) | storage[at + 3]!);
+    }
     checkInteger(size, 'BytesMut.getUint(offset, size): size', 1, 8);
     if (!(Number.isSafeInteger(offset) && offset >= 0 && offset + size <= this.length)) {
       throw new RangeError(`BytesMut.getUint(offset, ${size}): offset must leave ${size} live bytes, got ${describe(offset)} with length ${this.length}`);
     }
-    const storage = this.#storage;
     const at = this.#start + offset;
     let value = 0;
     for (let i = 0; i < size; i++) {
