@@ -1,6 +1,7 @@
 import type { BytesMut } from './bytes-mut.js';
 import type { Decoder, Encoder } from './codec.js';
 import { FrameTooLarge } from './errors.js';
+import { skipThrough } from './internal/skip-through.js';
 import { checkInteger, checkObject, describe } from './internal/validate.js';
 
 /**
@@ -87,12 +88,7 @@ export class AnyDelimiterCodec implements Decoder<Uint8Array>, Encoder<Uint8Arra
   decode(src: BytesMut): Uint8Array | undefined {
     for (;;) {
       if (this.#discarding) {
-        const found = this.#find(src, 0, src.length);
-        if (found < 0) {
-          src.clear();
-          return undefined;
-        }
-        src.advance(found + 1);
+        if (!skipThrough(src, this.#find(src, 0, src.length))) return undefined;
         this.#discarding = false;
         continue;
       }

@@ -9,6 +9,7 @@
 import { ResourceBusy } from '@rt/io';
 import { coop, throwIfCancelled, type WaitOptions } from '@rt/scheduler';
 import { Instant, sleepUntil, type Sleep } from '@rt/time';
+import { iterateUntilUndefined } from './internal/iterate.js';
 import { describe } from './internal/validate.js';
 
 /**
@@ -290,12 +291,6 @@ export class DelayQueue<T> implements AsyncIterable<Expired<T>>, Disposable {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Expired<T>> {
-    return {
-      next: async (): Promise<IteratorResult<Expired<T>>> => {
-        const item = await this.next();
-        return item === undefined ? { done: true, value: undefined } : { done: false, value: item };
-      },
-      return: (): Promise<IteratorResult<Expired<T>>> => Promise.resolve({ done: true, value: undefined }),
-    };
+    return iterateUntilUndefined(() => this.next());
   }
 }

@@ -2,6 +2,7 @@ import { ResourceBusy, type AsyncRead } from '@rt/io';
 import { coop, throwIfCancelled, type WaitOptions } from '@rt/scheduler';
 import { BytesMut } from './bytes-mut.js';
 import { decodeEofDefault, type Decoder } from './codec.js';
+import { iterateUntilUndefined } from './internal/iterate.js';
 import { checkInteger, checkObject, describe } from './internal/validate.js';
 
 /**
@@ -147,12 +148,6 @@ export class FramedRead<T> implements AsyncIterable<T> {
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
     const options: WaitOptions | undefined = this.#signal === undefined ? undefined : { signal: this.#signal };
-    return {
-      next: async (): Promise<IteratorResult<T>> => {
-        const frame = await this.next(options);
-        return frame === undefined ? { done: true, value: undefined } : { done: false, value: frame };
-      },
-      return: (): Promise<IteratorResult<T>> => Promise.resolve({ done: true, value: undefined }),
-    };
+    return iterateUntilUndefined(() => this.next(options));
   }
 }

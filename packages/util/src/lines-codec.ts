@@ -1,6 +1,7 @@
 import { InvalidData, LineTooLong } from '@rt/io';
 import type { BytesMut } from './bytes-mut.js';
 import type { Decoder, Encoder } from './codec.js';
+import { skipThrough } from './internal/skip-through.js';
 import { checkInteger, checkObject, describe } from './internal/validate.js';
 
 /**
@@ -68,11 +69,7 @@ export class LinesCodec implements Decoder<string>, Encoder<string> {
       if (this.#discarding) {
         // Skipping the rest of an over-long line: up to its '\n', or all we have.
         this.#nextIndex = 0;
-        if (found < 0) {
-          src.clear();
-          return undefined;
-        }
-        src.advance(found + 1);
+        if (!skipThrough(src, found)) return undefined;
         this.#discarding = false;
         continue;
       }

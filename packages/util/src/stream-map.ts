@@ -13,6 +13,7 @@
 // cancel safe, so no item is lost).
 import { ResourceBusy } from '@rt/io';
 import { coop, isCancelled, park, throwIfCancelled, tryCurrentTask, type WaitOptions, type Waiter } from '@rt/scheduler';
+import { iterateUntilUndefined } from './internal/iterate.js';
 import { describe } from './internal/validate.js';
 
 interface Member<K, V> {
@@ -219,12 +220,6 @@ export class StreamMap<K, V> implements AsyncIterable<[K, V]> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<[K, V]> {
-    return {
-      next: async (): Promise<IteratorResult<[K, V]>> => {
-        const entry = await this.next();
-        return entry === undefined ? { done: true, value: undefined } : { done: false, value: entry };
-      },
-      return: (): Promise<IteratorResult<[K, V]>> => Promise.resolve({ done: true, value: undefined }),
-    };
+    return iterateUntilUndefined(() => this.next());
   }
 }
