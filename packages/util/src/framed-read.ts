@@ -53,7 +53,8 @@ export function checkReaderLike(reader: unknown, what: string): asserts reader i
  *
  * **Errors:** what the decoder throws (`FrameTooLarge`, `LineTooLong`, `InvalidData`, …; the
  * stream can be read on if the codec says it recovers, as `LinesCodec` does); `UnexpectedEof`
- * when the stream ends inside a frame; errors of the reader; `ResourceBusy` for overlapping
+ * when the stream ends inside a frame (an error at end of stream is the last item: `next()`
+ * resolves `undefined` after it); errors of the reader; `ResourceBusy` for overlapping
  * calls; `Cancelled` on abort.
  *
  * **Example**
@@ -131,7 +132,13 @@ export class FramedRead<T> implements AsyncIterable<T> {
       for (;;) {
         if (this.#eof) {
           if (this.#finished) return undefined;
-          const frame = decoder.decodeEof === undefined ? decodeEofDefault(decoder, buffer) : decoder.decodeEof(buffer);
+          let frame: T | undefined;
+          try {
+            frame = decoder.decodeEof === undefined ? decodeEofDefault(decoder, buffer) : decoder.decodeEof(buffer);
+          } catch (error) {
+            this.#finished = true; // as Tokio: an error at end of stream is the last item
+            throw error;
+          }
           if (frame === undefined) this.#finished = true;
           return frame;
         }

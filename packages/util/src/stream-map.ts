@@ -116,6 +116,7 @@ export class StreamMap<K, V> implements AsyncIterable<[K, V]> {
     this.#members.delete(key);
     member.removed = true;
     this.#ready = this.#ready.filter((ready) => ready.member !== member);
+    this.#wake(); // a waiting next() resolves `undefined` if the map is now empty
     const pending = member.pending;
     if (pending === undefined) return member.iterator;
     let first: Promise<IteratorResult<V>> | undefined = pending;

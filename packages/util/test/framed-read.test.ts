@@ -76,6 +76,7 @@ describe('FramedRead', () => {
     const framed = new FramedRead(new ChunkReader([Uint8Array.of(7, 7, 7)]), decoder);
     expect(await framed.next()).toBe(7);
     await expect(framed.next()).rejects.toThrow(UnexpectedEof);
+    expect(await framed.next()).toBeUndefined(); // the error was the last item
   });
 
   it('overlapping next() calls fail with ResourceBusy', async () => {

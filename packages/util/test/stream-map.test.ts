@@ -96,6 +96,19 @@ describe('StreamMap', () => {
     expect(map.remove('nothing')).toBeUndefined();
   });
 
+  it('a waiting next() resolves undefined when the last member is removed', async () => {
+    const [, rx] = mpsc.channel<number>(1);
+    const map = new StreamMap<string, number>();
+    map.insert('only', rx);
+    const waiting = track(map.next());
+    await settle();
+    expect(waiting.isPending()).toBe(true);
+    map.remove('only');
+    await settle();
+    expect(waiting.isResolved()).toBe(true);
+    expect(waiting.value).toBeUndefined();
+  });
+
   it('a member that throws is removed and its error surfaces; the others go on', async () => {
     const map = new StreamMap<string, number>();
     async function* failing(): AsyncGenerator<number> {
