@@ -25,6 +25,7 @@ export interface FramedWriteOptions {
 }
 
 const DEFAULT_HIGH_WATER_MARK = 128 * 1024;
+const RESOLVED: Promise<void> = Promise.resolve();
 
 export function checkEncoder(encoder: unknown, what: string): void {
   if (encoder === null || typeof encoder !== 'object' || typeof (encoder as { encode?: unknown }).encode !== 'function') {
@@ -144,7 +145,20 @@ export class FramedWrite<T> {
    * await out.feed('a'); await out.feed('b'); await out.flush();
    * ```
    */
-  async feed(item: T, options?: WaitOptions): Promise<void> {
+  feed(item: T, options?: WaitOptions): Promise<void> {
+    if (!this.#busy && this.#buffer.length < this.#highWaterMark) {
+      // Room in the buffer: nothing to wait for, so no async function either.
+      try {
+        this.#encode(item);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return RESOLVED;
+    }
+    return this.#feedSlow(item, options);
+  }
+
+  async #feedSlow(item: T, options: WaitOptions | undefined): Promise<void> {
     this.#enter('feed');
     try {
       if (this.#buffer.length >= this.#highWaterMark) await this.#writeDownTo(this.#highWaterMark - 1, options);
