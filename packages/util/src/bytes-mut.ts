@@ -174,6 +174,17 @@ export class BytesMut {
    * `littleEndian`. Values above 2^53 - 1 must be given as a bigint.
    */
   putUint(value: number | bigint, size: number, littleEndian = false): void {
+    if (typeof value === 'number' && size >= 1 && size <= 6 && Number.isInteger(size) && Number.isInteger(value) && value >= 0 && value < 2 ** (8 * size)) {
+      // The common case (a length field): no BigInt.
+      this.reserve(size);
+      const storage = this.#storage;
+      const at = this.#end;
+      for (let i = 0, rest = value; i < size; i++, rest = Math.floor(rest / 256)) {
+        storage[littleEndian ? at + i : at + size - 1 - i] = rest & 0xff;
+      }
+      this.#end += size;
+      return;
+    }
     checkInteger(size, 'BytesMut.putUint(value, size): size', 1, 8);
     let big: bigint;
     if (typeof value === 'bigint') big = value;
@@ -185,16 +196,9 @@ export class BytesMut {
     this.reserve(size);
     const storage = this.#storage;
     const at = this.#end;
-    if (typeof value === 'number' && size <= 6) {
-      for (let i = 0; i < size; i++) {
-        const byte = Math.floor(value / 2 ** (8 * i)) & 0xff;
-        storage[littleEndian ? at + i : at + size - 1 - i] = byte;
-      }
-    } else {
-      for (let i = 0; i < size; i++) {
-        const byte = Number((big >> BigInt(8 * i)) & 0xffn);
-        storage[littleEndian ? at + i : at + size - 1 - i] = byte;
-      }
+    for (let i = 0; i < size; i++) {
+      const byte = Number((big >> BigInt(8 * i)) & 0xffn);
+      storage[littleEndian ? at + i : at + size - 1 - i] = byte;
     }
     this.#end += size;
   }
