@@ -4,6 +4,7 @@ import type { BytesMut } from './bytes-mut.js';
 import type { Decoder, Encoder } from './codec.js';
 import { FramedRead, type FramedReadOptions } from './framed-read.js';
 import { FramedWrite, type FramedWriteOptions } from './framed-write.js';
+import { checkObject } from './internal/validate.js';
 
 /**
  * Options of `Framed`: those of its read side and of its write side.
@@ -41,6 +42,7 @@ export class Framed<In, Out = In> implements AsyncIterable<In> {
   readonly #write: FramedWrite<Out>;
 
   constructor(stream: AsyncRead & AsyncWrite, codec: Decoder<In> & Encoder<Out>, options?: FramedOptions) {
+    checkObject(options, 'Framed(options)');
     const readOptions: FramedReadOptions = {};
     if (options?.readSize !== undefined) readOptions.readSize = options.readSize;
     if (options?.signal !== undefined) readOptions.signal = options.signal;

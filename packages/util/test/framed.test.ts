@@ -63,6 +63,17 @@ describe('Framed', () => {
   }, 20_000);
 });
 
+describe('Framed arguments', () => {
+  it('rejects bad options, streams and codecs at once', () => {
+    const [a] = duplex(8);
+    expect(() => new Framed(a, new LinesCodec(), 5 as never)).toThrow(TypeError);
+    expect(() => new Framed(a, new LinesCodec(), { readSize: 0 })).toThrow(RangeError);
+    expect(() => new Framed(a, new LinesCodec(), { highWaterMark: 0 })).toThrow(RangeError);
+    expect(() => new Framed({} as never, new LinesCodec())).toThrow(TypeError);
+    expect(() => new Framed(a, { decode: () => undefined } as never)).toThrow(TypeError);
+  });
+});
+
 describe('Framed under aborts at every moment', () => {
   it('frames are neither lost nor duplicated when reads and sends are aborted at random turns', async () => {
     const [a, b] = duplex(7);
