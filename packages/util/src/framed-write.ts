@@ -183,7 +183,13 @@ export class FramedWrite<T> {
   async flush(options?: WaitOptions): Promise<void> {
     this.#enter('flush');
     try {
-      await this.#writeDownTo(0, options);
+      // #writeDownTo(0) inline: flush is the hot path of every request/response protocol.
+      const buffer = this.#buffer;
+      while (buffer.length > 0) {
+        const n = await this.#writer.write(buffer.chunk(), options);
+        if (n === 0) throw new WriteZero('FramedWrite: the stream accepted no byte of the write buffer');
+        buffer.advance(n);
+      }
       await this.#writer.flush(options);
     } finally {
       this.#busy = false;
