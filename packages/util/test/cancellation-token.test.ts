@@ -116,6 +116,14 @@ describe('CancellationToken', () => {
     expect(kept.isCancelled).toBe(false);
   });
 
+  it('cancels a chain of 100,000 descendants without deep recursion', () => {
+    const root = new CancellationToken();
+    let leaf = root;
+    for (let i = 0; i < 100_000; i++) leaf = leaf.childToken();
+    root.cancel();
+    expect(leaf.isCancelled).toBe(true);
+  });
+
   describe('runUntilCancelled', () => {
     it('resolves with the work when it finishes first', async () => {
       const token = new CancellationToken();

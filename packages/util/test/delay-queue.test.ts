@@ -2,6 +2,7 @@ import { Builder, Cancelled, spawn } from '@rt/scheduler';
 import type { Runtime } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { Instant, advance, sleep } from '@rt/time';
+import fc from 'fast-check';
 import { DelayQueue } from '@rt/util';
 
 function paused(autoAdvance = true): Runtime {
@@ -135,6 +136,46 @@ describe('DelayQueue', () => {
         using q = new DelayQueue<number>();
         q.insert(2, 10);
       }
+    });
+  });
+
+  it('yields what a sorted model says after any inserts, removals and resets (fuzz)', async () => {
+    runtime = paused();
+    await runtime.run(async () => {
+      type Op = { kind: 'insert'; ms: number } | { kind: 'remove' | 'reset'; pick: number; ms: number };
+      const op: fc.Arbitrary<Op> = fc.oneof(
+        fc.nat(50).map((ms) => ({ kind: 'insert' as const, ms })),
+        fc.record({ kind: fc.constantFrom('remove' as const, 'reset' as const), pick: fc.nat(100), ms: fc.nat(50) }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
+          const start = Instant.now().valueOf();
+          const queue = new DelayQueue<number>();
+          // model: key -> [deadline, order of the last insert/reset]
+          const model = new Map<number, [number, number]>();
+          let order = 0;
+          for (const o of ops) {
+            if (o.kind === 'insert') {
+              const key = queue.insert(order, o.ms);
+              model.set(key, [start + o.ms, order++]);
+            } else if (model.size > 0) {
+              const key = [...model.keys()][o.pick % model.size]!;
+              if (o.kind === 'remove') {
+                queue.remove(key);
+                model.delete(key);
+              } else {
+                queue.reset(key, o.ms);
+                model.set(key, [start + o.ms, order++]);
+              }
+            }
+          }
+          const expected = [...model.entries()].sort((a, b) => a[1][0] - b[1][0] || a[1][1] - b[1][1]).map(([key, [deadline]]) => [key, deadline]);
+          const got: number[][] = [];
+          for await (const item of queue) got.push([item.key, Instant.now().valueOf()]);
+          expect(got).toEqual(expected);
+        }),
+        { numRuns: 100 },
+      );
     });
   });
 });
