@@ -37,6 +37,7 @@ describe('README examples', () => {
           await framed.close();
         });
       }
+      listener.close(); // refuse new connections while the others finish
       tracker.close();
       await tracker.wait({ signal: AbortSignal.timeout(10_000) });
     }
