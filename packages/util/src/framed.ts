@@ -60,27 +60,82 @@ export class Framed<In, Out = In> implements AsyncIterable<In> {
     return this.#write.writeBuffer;
   }
 
-  /** The next frame, or `undefined` at end of stream: see `FramedRead.next`. */
+  /**
+   * The next frame, or `undefined` at end of stream (`FramedRead.next`).
+   *
+   * **Cancellation:** cancel safe: a partial frame stays buffered.
+   *
+   * **Errors:** as `FramedRead.next`.
+   *
+   * **Example**
+   * ```ts
+   * const frame = await framed.next({ signal });
+   * ```
+   */
   next(options?: WaitOptions): Promise<In | undefined> {
     return this.#read.next(options);
   }
 
-  /** See `FramedWrite.feed`. */
+  /**
+   * Queues `item` (`FramedWrite.feed`).
+   *
+   * **Cancellation:** the item is queued whole or not at all.
+   *
+   * **Errors:** as `FramedWrite.feed`.
+   *
+   * **Example**
+   * ```ts
+   * await framed.feed('a'); await framed.flush();
+   * ```
+   */
   feed(item: Out, options?: WaitOptions): Promise<void> {
     return this.#write.feed(item, options);
   }
 
-  /** See `FramedWrite.send`. */
+  /**
+   * Queues `item` and flushes (`FramedWrite.send`).
+   *
+   * **Cancellation:** what was not written stays queued, in order, for the next flush.
+   *
+   * **Errors:** as `FramedWrite.send`.
+   *
+   * **Example**
+   * ```ts
+   * await framed.send('hello');
+   * ```
+   */
   send(item: Out, options?: WaitOptions): Promise<void> {
     return this.#write.send(item, options);
   }
 
-  /** See `FramedWrite.flush`. */
+  /**
+   * Writes everything queued and flushes the stream (`FramedWrite.flush`).
+   *
+   * **Cancellation:** what was not written stays queued, in order.
+   *
+   * **Errors:** as `FramedWrite.flush`.
+   *
+   * **Example**
+   * ```ts
+   * await framed.flush();
+   * ```
+   */
   flush(options?: WaitOptions): Promise<void> {
     return this.#write.flush(options);
   }
 
-  /** See `FramedWrite.close`: flushes and shuts the writing side down (reading goes on). */
+  /**
+   * Flushes and shuts the writing side down; reading goes on (`FramedWrite.close`).
+   *
+   * **Cancellation:** as `flush`; call it again to finish.
+   *
+   * **Errors:** as `FramedWrite.close`.
+   *
+   * **Example**
+   * ```ts
+   * await framed.close();
+   * ```
+   */
   close(options?: WaitOptions): Promise<void> {
     return this.#write.close(options);
   }
