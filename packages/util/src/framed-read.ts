@@ -97,7 +97,11 @@ export class FramedRead<T> implements AsyncIterable<T> {
     return this.#decoder;
   }
 
-  /** Bytes read and not yet returned as frames (the partial frame, or frames not yet asked for). */
+  /**
+   * Bytes read and not yet returned as frames (the partial frame, or frames not yet asked
+   * for). Inspect it freely; change it only while no `next()` is in progress (a pending read
+   * is filling its spare room).
+   */
   get readBuffer(): BytesMut {
     return this.#buffer;
   }
