@@ -5,6 +5,8 @@
 //
 //   framed  @rt/net + @rt/util: Framed(socket, LengthDelimitedCodec), feed each frame, flush
 //           when no more bytes are buffered
+//   framed-borrow  the same with { borrowFrames: true } (the read buffer is reused once the
+//           frame was fed)
 //   hand    @rt/net: the same protocol written by hand on read / writeAll (one buffer per
 //           connection, complete frames written back from it in one writeAll)
 //   net     Node `net` with a hand-written framer ('data' → Buffer.concat the partial frame,
@@ -36,8 +38,8 @@ function completeFrames(buf, end) {
   return at;
 }
 
-async function serveFramed(socket) {
-  const framed = new Framed(socket, new LengthDelimitedCodec({ lengthFieldLength: field }));
+async function serveFramed(socket, borrowFrames) {
+  const framed = new Framed(socket, new LengthDelimitedCodec({ lengthFieldLength: field }), { borrowFrames });
   for await (const frame of framed) {
     await framed.feed(frame);
     if (framed.readBuffer.length === 0) await framed.flush();
@@ -79,14 +81,14 @@ if (mode === 'net') {
     socket.on('error', () => socket.destroy());
   });
   server.listen(0, '127.0.0.1', () => console.log(server.address().port));
-} else if (mode === 'framed' || mode === 'hand') {
+} else if (mode === 'framed' || mode === 'framed-borrow' || mode === 'hand') {
   const listener = await TcpListener.bind('127.0.0.1:0');
   console.log(listener.localAddr().port);
   for await (const socket of listener) {
     socket.setNoDelay(true);
     spawn(async () => {
       try {
-        await (mode === 'framed' ? serveFramed(socket) : serveHand(socket));
+        await (mode === 'hand' ? serveHand(socket) : serveFramed(socket, mode === 'framed-borrow'));
       } catch {
         // a client that resets: drop the connection
       } finally {
@@ -95,5 +97,5 @@ if (mode === 'net') {
     });
   }
 } else {
-  throw new Error(`framed-server.mjs: unknown mode ${mode} (framed, hand or net)`);
+  throw new Error(`framed-server.mjs: unknown mode ${mode} (framed, framed-borrow, hand or net)`);
 }

@@ -12,7 +12,8 @@
 //   RT_BENCH_QUICK=1 node benchmarks/framed.bench.mjs   or --quick   (~10 s)
 //
 // Prints msgs/s, server CPU µs per message, and the ratios framed ÷ hand and framed ÷ net
-// (CPU per message: lower is cheaper; compare it first on a shared machine).
+// (CPU per message: lower is cheaper; compare it first on a shared machine), for Framed as
+// is and with `borrowFrames` (the read buffer reused once a frame is done with).
 // Needs: a C compiler (`cc`), the built packages (`pnpm build`), Linux.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +23,7 @@ import { cpuSeconds, startPrintingPort } from './lib/proc.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
 const loadgen = buildC('loadgen');
-const modes = ['hand', 'framed', 'net'];
+const modes = ['hand', 'framed', 'framed-borrow', 'net'];
 // [connections, length-field bytes]
 const configs = quick ? [[1, 1], [64, 1], [16, 2]] : [[1, 1], [16, 1], [64, 1], [1, 2], [16, 2]];
 const sizeOf = (field) => (field === 1 ? 1 + 0x78 : 2 + 0x7878);
@@ -56,20 +57,22 @@ for (const field of [...new Set(configs.map(([, f]) => f))]) {
 const pad = (s, n) => String(s).padStart(n);
 console.log(`length-delimited echo on loopback${quick ? ' (quick)' : ''}: best of ${rounds} × ${measureMs} ms per cell after ${warmupMs} ms warm-up`);
 console.log('CPU µs/msg: server CPU per message (lower is cheaper); cost ratios = CPU µs/msg of framed ÷ the other');
-console.log(`${'server'.padEnd(8)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('CPU µs/msg', 12)}${pad('srv %', 7)}`);
+console.log(`${'server'.padEnd(14)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('CPU µs/msg', 12)}${pad('srv %', 7)}`);
 for (const [connections, field] of configs) {
   for (const mode of modes) {
     const r = results.get(`${mode} ${connections} ${field}`);
     console.log(
-      `${mode.padEnd(8)}${pad(connections, 6)}${pad(sizeOf(field), 7)}${pad(Math.round(r.perSecond), 11)}${pad(r.p50_us.toFixed(1), 9)}` +
+      `${mode.padEnd(14)}${pad(connections, 6)}${pad(sizeOf(field), 7)}${pad(Math.round(r.perSecond), 11)}${pad(r.p50_us.toFixed(1), 9)}` +
         `${pad(r.cpuPerMessageUs.toFixed(2), 12)}${pad(Math.round(r.serverCpu * 100), 7)}`,
     );
   }
-  const framed = results.get(`framed ${connections} ${field}`);
   const hand = results.get(`hand ${connections} ${field}`);
   const net = results.get(`net ${connections} ${field}`);
-  console.log(
-    `  framed cost ÷ hand: ${(framed.cpuPerMessageUs / hand.cpuPerMessageUs).toFixed(2)}×   ÷ net: ${(framed.cpuPerMessageUs / net.cpuPerMessageUs).toFixed(2)}×` +
-      `   (msgs/s framed ÷ hand: ${(framed.perSecond / hand.perSecond).toFixed(2)}, ÷ net: ${(framed.perSecond / net.perSecond).toFixed(2)})`,
-  );
+  for (const mode of ['framed', 'framed-borrow']) {
+    const framed = results.get(`${mode} ${connections} ${field}`);
+    console.log(
+      `  ${mode} cost ÷ hand: ${(framed.cpuPerMessageUs / hand.cpuPerMessageUs).toFixed(2)}×   ÷ net: ${(framed.cpuPerMessageUs / net.cpuPerMessageUs).toFixed(2)}×` +
+        `   (msgs/s ÷ hand: ${(framed.perSecond / hand.perSecond).toFixed(2)}, ÷ net: ${(framed.perSecond / net.perSecond).toFixed(2)})`,
+    );
+  }
 }

@@ -258,6 +258,18 @@ export class BytesMut {
     return this.splitTo(this.#end - this.#start);
   }
 
+  /**
+   * Declares that no view handed out by `splitTo`/`split` so far is used any more, so the
+   * storage before the live bytes may be written again (compacted, reused) instead of
+   * replaced by a fresh allocation. Views handed out earlier may then change under their
+   * holders: call it only when you know they are done with (Tokio reclaims such storage when
+   * the last `Bytes` is dropped; JavaScript cannot see that).
+   */
+  reclaim(): void {
+    this.#shared = false;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+  }
+
   /** Keeps the first `length` live bytes and drops the rest (no effect if there are fewer). */
   truncate(length: number): void {
     checkInteger(length, 'BytesMut.truncate(length)', 0);

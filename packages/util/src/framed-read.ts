@@ -22,6 +22,14 @@ export interface FramedReadOptions {
   readSize?: number;
   /** Ends the `for await` iteration (each `next` can also take its own). */
   signal?: AbortSignal;
+  /**
+   * Frames that view the read buffer (`Uint8Array`s from `splitTo`) are valid only until the
+   * next `next()` call, which reuses their storage (`BytesMut.reclaim()`) instead of
+   * allocating a fresh one (default false: every frame stays valid for as long as it is
+   * kept). For servers that finish with each frame before reading the next, e.g. an echo
+   * that copies it into a `FramedWrite`; copy a frame (`frame.slice()`) to keep it.
+   */
+  borrowFrames?: boolean;
 }
 
 const DEFAULT_READ_SIZE = 8 * 1024;
@@ -69,6 +77,7 @@ export class FramedRead<T> implements AsyncIterable<T> {
   readonly #buffer = new BytesMut();
   readonly #readSize: number;
   readonly #signal: AbortSignal | undefined;
+  readonly #borrowFrames: boolean;
   #eof = false;
   #finished = false;
   #busy = false;
@@ -81,10 +90,13 @@ export class FramedRead<T> implements AsyncIterable<T> {
     checkInteger(readSize, 'FramedRead: options.readSize', 1);
     const signal = options?.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`FramedRead: options.signal must be an AbortSignal, got ${describe(signal)}`);
+    const borrowFrames = options?.borrowFrames ?? false;
+    if (typeof borrowFrames !== 'boolean') throw new TypeError(`FramedRead: options.borrowFrames must be a boolean, got ${describe(borrowFrames)}`);
     this.#reader = reader;
     this.#decoder = decoder;
     this.#readSize = readSize;
     this.#signal = signal;
+    this.#borrowFrames = borrowFrames;
   }
 
   /** The stream frames are read from. */
@@ -132,6 +144,7 @@ export class FramedRead<T> implements AsyncIterable<T> {
       if (y !== undefined) await y;
       throwIfCancelled(options);
       const buffer = this.#buffer;
+      if (this.#borrowFrames) buffer.reclaim(); // the frames handed out before are done with
       const decoder = this.#decoder;
       for (;;) {
         if (this.#eof) {

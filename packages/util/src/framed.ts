@@ -46,6 +46,7 @@ export class Framed<In, Out = In> implements AsyncIterable<In> {
     const readOptions: FramedReadOptions = {};
     if (options?.readSize !== undefined) readOptions.readSize = options.readSize;
     if (options?.signal !== undefined) readOptions.signal = options.signal;
+    if (options?.borrowFrames !== undefined) readOptions.borrowFrames = options.borrowFrames;
     this.#read = new FramedRead<In>(stream, codec, readOptions);
     this.#write = new FramedWrite<Out>(stream, codec, options?.highWaterMark === undefined ? undefined : { highWaterMark: options.highWaterMark });
   }

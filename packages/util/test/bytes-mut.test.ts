@@ -45,6 +45,17 @@ describe('BytesMut', () => {
     expect([...buf.chunk()]).toEqual([1, 1, ...new Array(30).fill(2)]);
   });
 
+  it('reclaim() lets storage that views were handed out of be reused', () => {
+    const buf = new BytesMut(16);
+    buf.put(text('abcdefgh'));
+    const storage = buf.chunk().buffer;
+    buf.splitTo(8);
+    buf.reclaim();
+    buf.put(text('ijklmnop'));
+    expect(buf.chunk().buffer).toBe(storage);
+    expect(str(buf.chunk())).toBe('ijklmnop');
+  });
+
   it('spare() and commit() let a reader fill it directly', () => {
     const buf = new BytesMut();
     const spare = buf.spare(10);

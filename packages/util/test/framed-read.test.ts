@@ -96,3 +96,32 @@ describe('FramedRead', () => {
     expect(() => new FramedRead(new ChunkReader([]), new LinesCodec(), { signal: 'x' as never })).toThrow(TypeError);
   });
 });
+
+describe('FramedRead borrowFrames', () => {
+  it('reuses the read buffer for the next frame instead of allocating, and frames are right until then', async () => {
+    const [a, b] = duplex(1024);
+    const framed = new FramedRead(b, new LengthDelimitedCodec(), { borrowFrames: true });
+    const storages = new Set<ArrayBufferLike>();
+    const writing = (async () => {
+      for (let i = 0; i < 200; i++) await writeAll(a, Uint8Array.of(0, 0, 0, 3, i, i, i));
+      await a.shutdown();
+    })();
+    let count = 0;
+    for await (const frame of framed) {
+      expect([...frame]).toEqual([count, count, count]);
+      storages.add(frame.buffer);
+      count++;
+    }
+    await writing;
+    expect(count).toBe(200);
+    expect(storages.size).toBe(1);
+    expect(() => new FramedRead(b, new LinesCodec(), { borrowFrames: 1 as never })).toThrow(TypeError);
+  });
+
+  it('without it, every frame keeps its bytes however many frames follow', async () => {
+    const framed = new FramedRead(new ChunkReader([new Uint8Array(Array.from({ length: 100 }, (_, i) => [0, 0, 0, 1, i]).flat())]), new LengthDelimitedCodec());
+    const frames: Uint8Array[] = [];
+    for await (const frame of framed) frames.push(frame);
+    expect(frames.map((f) => f[0])).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+});
