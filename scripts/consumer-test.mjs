@@ -5,7 +5,8 @@
 // 2. In a fresh temporary project outside the workspace, install ONE subpackage's tarball
 //    with plain npm (the tarballs of its @rt dependencies are supplied through `overrides`,
 //    so nothing named @rt is ever fetched from the registry) and run tools/consumer/sub.*:
-//    ESM import, CommonJS require (Node's require(esm)), sealed internals.
+//    ESM import, CommonJS require (Node's require(esm)), sealed internals; the same for
+//    @rt/util alone (tools/consumer/util.mjs).
 // 3. In a second fresh project install @rt/full and run tools/consumer/full.mjs (the
 //    namespaces and the feature subpaths), then type-check tools/consumer/types.ts against
 //    the installed declarations with `tsc --noEmit`.
@@ -129,6 +130,14 @@ if (packedAll) {
     });
     check('ESM import of @rt/sync works and ./internal/* is sealed', () => run(process.execPath, ['sub.mjs'], sub));
     check('CommonJS require of @rt/sync works (require(esm))', () => run(process.execPath, ['sub.cjs'], sub));
+  }
+  const utilProject = project('util', '@rt/util');
+  if (check('npm install @rt/util alone', () => run('npm', ['install', '--no-package-lock'], utilProject))) {
+    check('@rt/util pulls in only io, time and scheduler (no native addon)', () => {
+      const installed = readdirSync(join(utilProject, 'node_modules', '@rt')).sort();
+      return { ok: installed.join() === 'io,scheduler,time,util', output: `installed: ${installed.join(', ')}` };
+    });
+    check('@rt/util frames, cancels and tracks tasks; ./internal/* is sealed', () => run(process.execPath, ['util.mjs'], utilProject));
   }
   const full = project('full', '@rt/full');
   const node20 = process.execPath;

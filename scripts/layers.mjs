@@ -14,6 +14,7 @@ export const layers = [
   ['time'],
   ['sync'],
   ['io'],
+  ['util'],
   ['signal'],
   ['process', 'fs'],
   ['net'],

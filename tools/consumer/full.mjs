@@ -5,6 +5,7 @@ import { Mutex } from '@rt/full/sync';
 import { sleep } from '@rt/full/time';
 import * as net from '@rt/full/net';
 import * as io from '@rt/full/io';
+import { CancellationToken, LinesCodec, Framed } from '@rt/full/util';
 import * as rt from '@rt/full/rt';
 import { Command } from '@rt/full/process';
 import { readToString, writeFile } from '@rt/full/fs';
@@ -17,6 +18,24 @@ assert.equal(sleep, time.sleep);
 assert.equal(rt.spawn, spawn);
 assert.equal(typeof net, 'object');
 assert.equal(typeof io.duplex, 'function');
+{
+  // @rt/full/util: a Framed line echo over an in-memory pipe, stopped by a CancellationToken.
+  const [a, b] = io.duplex(1024);
+  const shutdown = new CancellationToken();
+  const server = new Framed(b, new LinesCodec({ maxLength: 64 }));
+  const serving = spawn(async () => {
+    for (;;) {
+      const line = await shutdown.runUntilCancelled((signal) => server.next({ signal }));
+      if (line === undefined) return;
+      await server.send(line.toUpperCase());
+    }
+  });
+  const client = new Framed(a, new LinesCodec());
+  await client.send('hello util');
+  assert.equal(await client.next(), 'HELLO UTIL');
+  shutdown.cancel();
+  await serving;
+}
 assert.equal(typeof runtime.Builder.currentThread, 'function');
 assert.equal(typeof task.JoinSet, 'function');
 

@@ -1,6 +1,7 @@
 // Compiled with `tsc --noEmit` against the installed declarations of @rt/full.
 import { select, spawn, sync, time, runtime } from '@rt/full';
 import { Semaphore } from '@rt/full/sync';
+import { LengthDelimitedCodec, TaskTracker } from '@rt/full/util';
 
 export async function usesTypes(): Promise<number> {
   const [tx, rx] = sync.mpsc.channel<number>(4);
@@ -15,6 +16,11 @@ export async function usesTypes(): Promise<number> {
   const value: number | undefined = out.branch === 'msg' ? out.value : 0;
   const done: 'done' = await handle;
   const semaphore = new Semaphore(2);
+  const tracker = new TaskTracker();
+  const tracked: Promise<number> = tracker.track(Promise.resolve(1));
+  const codec: LengthDelimitedCodec = new LengthDelimitedCodec({ lengthFieldLength: 2, littleEndian: true });
+  void codec.maxFrameLength;
+  await tracked;
   const rtBuilder: runtime.Builder = runtime.Builder.currentThread();
   void rtBuilder;
   const multi: runtime.MultiThreadRuntime = runtime.Builder.multiThread().workerThreads(2).onWorkerCrash('replace').build();

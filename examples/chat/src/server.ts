@@ -9,12 +9,14 @@
 //
 // Fan-out is one `broadcast` channel from @rt/sync: each connection subscribes and forwards
 // what it receives to its socket. A client too slow to keep up loses the oldest messages
-// (it is told how many) instead of making the server buffer without bound.
-import { BufReader, LineTooLong } from '@rt/io';
+// (it is told how many) instead of making the server buffer without bound. Incoming lines are
+// framed by @rt/util's LinesCodec (`\n` or `\r\n`, at most `maxLineLength` bytes).
+import { LineTooLong } from '@rt/io';
 import { TcpListener } from '@rt/net';
 import type { SocketAddr, TcpStream, ToSocketAddrs } from '@rt/net';
 import { JoinSet } from '@rt/scheduler';
 import { Lagged, SendError, broadcast } from '@rt/sync';
+import { FramedRead, LinesCodec } from '@rt/util';
 
 /** One chat line on the bus: who sent it (connection id, 0 = the server) and its text. */
 interface Message {
@@ -89,17 +91,16 @@ export async function startChatServer(addr: ToSocketAddrs, options: ChatOptions 
     try {
       await send(writer, `* welcome, you are ${name} (/nick NAME to rename, /quit to leave)`);
       publish({ from: id, text: `* ${name} joined` });
-      const lines = new BufReader(reader, { maxLineLength });
+      const lines = new FramedRead(reader, new LinesCodec({ maxLength: maxLineLength }));
       for (;;) {
-        let line: string;
+        let text: string | undefined;
         try {
-          line = await lines.readLine();
+          text = await lines.next();
         } catch (error) {
           if (error instanceof LineTooLong) await send(writer, `* line longer than ${maxLineLength} bytes: goodbye`);
           throw error;
         }
-        if (line === '') break; // end of stream
-        const text = line.replace(/\r?\n$/, '');
+        if (text === undefined) break; // end of stream
         if (text === '') continue;
         if (text === '/quit') {
           await send(writer, '* bye');

@@ -3,6 +3,8 @@ import * as rtFeature from '@rt/full/rt';
 import * as timeFeature from '@rt/full/time';
 import * as syncFeature from '@rt/full/sync';
 import * as ioFeature from '@rt/full/io';
+import * as utilFeature from '@rt/full/util';
+import * as util from '@rt/util';
 import * as macrosFeature from '@rt/full/macros';
 import * as scheduler from '@rt/scheduler';
 import * as time from '@rt/time';
@@ -24,6 +26,8 @@ describe('@rt/full', () => {
     expect(full.sync.Mutex).toBe(sync.Mutex);
     expect(full.sync.mpsc.channel).toBe(sync.mpsc.channel);
     expect(full.io.duplex).toBe(io.duplex);
+    expect(full.util.CancellationToken).toBe(util.CancellationToken);
+    expect(full.util.Framed).toBe(util.Framed);
     expect(full.runtime.Builder).toBe(multiThread.Builder);
     const current = full.runtime.Builder.currentThread().build();
     expect(current).toBeInstanceOf(scheduler.Runtime);
@@ -50,6 +54,7 @@ describe('@rt/full', () => {
     expect(timeFeature.interval).toBe(time.interval);
     expect(syncFeature.Semaphore).toBe(sync.Semaphore);
     expect(ioFeature.BufReader).toBe(io.BufReader);
+    expect(utilFeature.LinesCodec).toBe(util.LinesCodec);
     expect(macrosFeature.select).toBe(macros.select);
     expect(signalFeature.signal).toBe(signal.signal);
     expect(processFeature.Command).toBe(rtProcess.Command);

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Length-delimited echo: @rt/util's Framed + LengthDelimitedCodec against the same protocol
+// written by hand on @rt/net's read / writeAll (the baseline the issue sets: Framed should
+// cost at most 1.1× of it) and against Node `net` with a hand-written framer, in the same
+// run. Servers: benchmarks/framed-server.mjs, each in its own process; load: the C load
+// generator of echo.bench (N connections, each sending one message and waiting for its echo).
+//
+// The load generator's messages are all 'x' (0x78), so they are frames of a 1-byte length
+// field (120 → 121-byte messages) or of a 2-byte one (0x7878 = 30840 → 30842 bytes).
+//
+//   node benchmarks/framed.bench.mjs          (~40 s)
+//   RT_BENCH_QUICK=1 node benchmarks/framed.bench.mjs   or --quick   (~10 s)
+//
+// Prints msgs/s, server CPU µs per message, and the ratios framed ÷ hand and framed ÷ net
+// (CPU per message: lower is cheaper; compare it first on a shared machine), for Framed as
+// is and with `borrowFrames` (the read buffer reused once a frame is done with).
+// Needs: a C compiler (`cc`), the built packages (`pnpm build`), Linux.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildC, echoCell, loadgenResult, runLoadgen } from './lib/loadgen.mjs';
+import { cpuSeconds, startPrintingPort } from './lib/proc.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
+const loadgen = buildC('loadgen');
+const modes = ['hand', 'framed', 'framed-borrow', 'net'];
+// [connections, length-field bytes]
+const configs = quick ? [[1, 1], [64, 1], [16, 2]] : [[1, 1], [16, 1], [64, 1], [1, 2], [16, 2]];
+const sizeOf = (field) => (field === 1 ? 1 + 0x78 : 2 + 0x7878);
+const warmupMs = 300;
+const measureMs = quick ? 800 : 1500;
+const rounds = Number(process.env['RT_FRAMED_ROUNDS'] ?? (quick ? 1 : 3));
+
+const results = new Map();
+for (const field of [...new Set(configs.map(([, f]) => f))]) {
+  const running = [];
+  for (const mode of modes) running.push({ mode, ...(await startPrintingPort(mode, process.execPath, [join(here, 'framed-server.mjs'), mode, String(field)])) });
+  try {
+    for (const [connections] of configs.filter(([, f]) => f === field)) {
+      for (let round = 0; round < rounds; round++) {
+        for (const { mode, child, port } of running) {
+          const cpuBefore = cpuSeconds(child.pid);
+          const run = runLoadgen(loadgen, { port, connections, size: sizeOf(field), warmupMs, measureMs });
+          const cpu = cpuSeconds(child.pid) - cpuBefore;
+          const cell = echoCell(loadgenResult(run, mode), cpu, warmupMs, measureMs);
+          const key = `${mode} ${connections} ${field}`;
+          // Keep each server's best round: other load on a shared machine only slows it.
+          if (!results.has(key) || results.get(key).cpuPerMessageUs > cell.cpuPerMessageUs) results.set(key, cell);
+        }
+      }
+    }
+  } finally {
+    for (const { child } of running) child.kill();
+  }
+}
+
+const pad = (s, n) => String(s).padStart(n);
+console.log(`length-delimited echo on loopback${quick ? ' (quick)' : ''}: best of ${rounds} × ${measureMs} ms per cell after ${warmupMs} ms warm-up`);
+console.log('CPU µs/msg: server CPU per message (lower is cheaper); cost ratios = CPU µs/msg of framed ÷ the other');
+console.log(`${'server'.padEnd(14)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('CPU µs/msg', 12)}${pad('srv %', 7)}`);
+for (const [connections, field] of configs) {
+  for (const mode of modes) {
+    const r = results.get(`${mode} ${connections} ${field}`);
+    console.log(
+      `${mode.padEnd(14)}${pad(connections, 6)}${pad(sizeOf(field), 7)}${pad(Math.round(r.perSecond), 11)}${pad(r.p50_us.toFixed(1), 9)}` +
+        `${pad(r.cpuPerMessageUs.toFixed(2), 12)}${pad(Math.round(r.serverCpu * 100), 7)}`,
+    );
+  }
+  const hand = results.get(`hand ${connections} ${field}`);
+  const net = results.get(`net ${connections} ${field}`);
+  for (const mode of ['framed', 'framed-borrow']) {
+    const framed = results.get(`${mode} ${connections} ${field}`);
+    console.log(
+      `  ${mode} cost ÷ hand: ${(framed.cpuPerMessageUs / hand.cpuPerMessageUs).toFixed(2)}×   ÷ net: ${(framed.cpuPerMessageUs / net.cpuPerMessageUs).toFixed(2)}×` +
+        `   (msgs/s ÷ hand: ${(framed.perSecond / hand.perSecond).toFixed(2)}, ÷ net: ${(framed.perSecond / net.perSecond).toFixed(2)})`,
+    );
+  }
+}

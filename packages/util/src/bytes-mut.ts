@@ -1,0 +1,283 @@
+// A growable byte buffer that hands out frames from its front without copying them (the
+// `bytes` crate's BytesMut, as Tokio's codecs use it).
+//
+// How it works: the live bytes are `storage[start, end)`; bytes are appended at `end` and
+// consumed at `start`. Consuming is O(1): `advance(n)` moves `start`, `splitTo(n)` returns
+// the view `storage[start, start + n)` and moves `start` past it, so a decoded frame is
+// the bytes that came off the socket, with no copy.
+//
+// Invariant that keeps handed-out frames valid: once a view of the storage has been given
+// away (`splitTo`, `split`), the storage before `start` is never written again. When more
+// room is needed the buffer then moves its live bytes to a fresh allocation (the old one
+// stays alive as long as the frames that view it) instead of compacting in place; the fresh
+// storage is twice the old, from 8 KiB up to 64 KiB (or what is needed), so small frames cost
+// one allocation per many reads and a kept frame pins at most 64 KiB (or its own size).
+// Without a view given away it compacts in place (`copyWithin`) when at least half of the
+// storage is free, else it grows by doubling. Either way a byte is copied O(1) times
+// amortised. The storage is a plain Uint8Array (not a Buffer): the engine's `subarray` is
+// much cheaper per frame than Buffer's.
+import { checkInteger, describe } from './internal/validate.js';
+
+const utf8 = new TextEncoder();
+const MIN_CAPACITY = 64;
+const SHARED_KEEP = 64 * 1024;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Uninitialised storage as a plain Uint8Array (not a Buffer): its `subarray` is the engine's
+ * own, several times cheaper per frame than Buffer's.
+ */
+function allocate(size: number): Uint8Array {
+  return new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
+}
+
+/**
+ * A growable byte buffer with a cheap front: the buffer every codec decodes from and
+ * encodes into. Tokio's `BytesMut`.
+ *
+ * - Read side: `length`, `at(i)`, `indexOf(byte, from)`, `chunk()` (a view of the live
+ *   bytes, valid until the next change), `advance(n)` (discard), `splitTo(n)` and `split()`
+ *   (take bytes from the front as a `Uint8Array` that shares the storage: no copy).
+ * - Write side: `put(bytes)`, `putString(text)` (UTF-8), `putUint(value, size, littleEndian)`,
+ *   or, to read straight into it, `spare(min)` (a writable view past the live bytes) then
+ *   `commit(n)`. `reserve(n)` makes room for `n` more bytes ahead of time.
+ *
+ * A view returned by `splitTo`/`split` stays valid and unchanged for as long as it is kept:
+ * the buffer never writes over storage it has given away.
+ *
+ * **Cancellation:** not applicable (synchronous).
+ *
+ * **Errors:** `RangeError` for lengths out of range (`advance(5)` with 4 bytes); `TypeError`
+ * for a `put` of something that is not a Uint8Array.
+ *
+ * **Example**
+ * ```ts
+ * const buf = new BytesMut();
+ * buf.putString('hello\nworld');
+ * const newline = buf.indexOf(0x0a);
+ * const line = buf.splitTo(newline); // 'hello', no copy
+ * buf.advance(1); // drop the '\n'
+ * console.log(buf.length); // 5 ('world')
+ * ```
+ */
+export class BytesMut {
+  #storage: Uint8Array;
+  #start = 0;
+  #end = 0;
+  /** True once a view of `storage` was handed out: never write before `start` again. */
+  #shared = false;
+
+  constructor(capacity = 0) {
+    checkInteger(capacity, 'BytesMut(capacity)', 0);
+    this.#storage = capacity === 0 ? EMPTY : allocate(capacity);
+  }
+
+  /** Live bytes (written and not yet consumed). */
+  get length(): number {
+    return this.#end - this.#start;
+  }
+
+  /** Bytes the buffer can hold from its front without allocating (live + spare). */
+  get capacity(): number {
+    return this.#storage.length - this.#start;
+  }
+
+  /** True when there is no live byte. */
+  isEmpty(): boolean {
+    return this.#end === this.#start;
+  }
+
+  /** The live byte at `index` (0 = the front), or `undefined` past the end. */
+  at(index: number): number | undefined {
+    return index >= 0 && index < this.#end - this.#start ? this.#storage[this.#start + index] : undefined;
+  }
+
+  /** Index (from the front) of the first `byte` at or after `from`, or -1. */
+  indexOf(byte: number, from = 0): number {
+    if (from >= this.#end - this.#start) return -1;
+    const found = this.#storage.indexOf(byte, this.#start + Math.max(0, from));
+    return found < 0 || found >= this.#end ? -1 : found - this.#start;
+  }
+
+  /**
+   * A view of the live bytes. It is valid until the next call that changes the buffer
+   * (copy it, or use `splitTo`, to keep bytes).
+   */
+  chunk(): Uint8Array {
+    return this.#storage.subarray(this.#start, this.#end);
+  }
+
+  /** Makes room for at least `additional` more bytes past the live ones. */
+  reserve(additional: number): void {
+    if (additional >= 0 && this.#storage.length - this.#end >= additional) return;
+    checkInteger(additional, 'BytesMut.reserve(additional)', 0);
+    const length = this.#end - this.#start;
+    const needed = length + additional;
+    if (!this.#shared && this.#start > 0 && needed <= this.#storage.length && this.#start >= this.#storage.length >>> 1) {
+      this.#storage.copyWithin(0, this.#start, this.#end);
+    } else {
+      // Not shared: double. Shared (the old storage lives on in handed-out frames): start a
+      // fresh one twice as large, from 8 KiB up to SHARED_KEEP, so a stream of small frames
+      // allocates once per many reads (a kept frame keeps at most that much alive).
+      const old = this.#storage.length;
+      const size = Math.max(needed, MIN_CAPACITY, this.#shared ? Math.min(SHARED_KEEP, Math.max(old * 2, 8 * 1024)) : old * 2);
+      const next = allocate(size);
+      next.set(this.#storage.subarray(this.#start, this.#end));
+      this.#storage = next;
+      this.#shared = false;
+    }
+    this.#start = 0;
+    this.#end = length;
+  }
+
+  /**
+   * A writable view of at least `min` bytes just past the live ones (reserving first), to
+   * read into; then `commit(n)` makes the first `n` of them live. Valid until the next change.
+   */
+  spare(min = 1): Uint8Array {
+    this.reserve(min);
+    return this.#storage.subarray(this.#end);
+  }
+
+  /** Makes `n` bytes written into `spare()` live. */
+  commit(n: number): void {
+    if (!(Number.isSafeInteger(n) && n >= 0 && n <= this.#storage.length - this.#end)) {
+      throw new RangeError(`BytesMut.commit(n): n must be an integer from 0 to ${this.#storage.length - this.#end}, got ${describe(n)}`);
+    }
+    this.#end += n;
+  }
+
+  /** Appends a copy of `bytes`. */
+  put(bytes: Uint8Array): void {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`BytesMut.put(bytes): bytes must be a Uint8Array, got ${describe(bytes)}`);
+    this.reserve(bytes.length);
+    this.#storage.set(bytes, this.#end);
+    this.#end += bytes.length;
+  }
+
+  /** Appends `text` as UTF-8; returns how many bytes that took. */
+  putString(text: string): number {
+    if (typeof text !== 'string') throw new TypeError(`BytesMut.putString(text): text must be a string, got ${describe(text)}`);
+    this.reserve(text.length * 3);
+    const { written } = utf8.encodeInto(text, this.#storage.subarray(this.#end));
+    this.#end += written;
+    return written;
+  }
+
+  /** Appends one byte. */
+  putU8(value: number): void {
+    this.putUint(value, 1);
+  }
+
+  /**
+   * Appends `value` as an unsigned integer of `size` bytes (1 to 8), big-endian unless
+   * `littleEndian`. Values above 2^53 - 1 must be given as a bigint.
+   */
+  putUint(value: number | bigint, size: number, littleEndian = false): void {
+    if (typeof value === 'number' && size >= 1 && size <= 6 && Number.isInteger(size) && Number.isInteger(value) && value >= 0 && value < 2 ** (8 * size)) {
+      // The common case (a length field): no BigInt.
+      this.reserve(size);
+      const storage = this.#storage;
+      const at = this.#end;
+      for (let i = 0, rest = value; i < size; i++, rest = Math.floor(rest / 256)) {
+        storage[littleEndian ? at + i : at + size - 1 - i] = rest & 0xff;
+      }
+      this.#end += size;
+      return;
+    }
+    checkInteger(size, 'BytesMut.putUint(value, size): size', 1, 8);
+    let big: bigint;
+    if (typeof value === 'bigint') big = value;
+    else if (typeof value === 'number' && Number.isSafeInteger(value)) big = BigInt(value);
+    else throw new TypeError(`BytesMut.putUint(value): value must be a safe integer or a bigint, got ${describe(value)}`);
+    if (big < 0n || big >= 1n << BigInt(size * 8)) {
+      throw new RangeError(`BytesMut.putUint(value, ${size}): value must fit in ${size} unsigned bytes, got ${describe(value)}`);
+    }
+    this.reserve(size);
+    const storage = this.#storage;
+    const at = this.#end;
+    for (let i = 0; i < size; i++) {
+      const byte = Number((big >> BigInt(8 * i)) & 0xffn);
+      storage[littleEndian ? at + i : at + size - 1 - i] = byte;
+    }
+    this.#end += size;
+  }
+
+  /**
+   * Reads (without consuming) an unsigned integer of `size` bytes (1 to 8) at `offset`,
+   * big-endian unless `littleEndian`, as a number; a value above 2^53 - 1 reads as
+   * `Infinity` (no safe length is that large). The bytes must be live.
+   */
+  getUint(offset: number, size: number, littleEndian = false): number {
+    const storage = this.#storage;
+    if (size === 4 && !littleEndian && offset >= 0 && offset + 4 <= this.#end - this.#start && Number.isInteger(offset)) {
+      // The common case (a u32 in network order), without the loop.
+      const at = this.#start + offset;
+      return storage[at]! * 0x1000000 + ((storage[at + 1]! << 16) | (storage[at + 2]! << 8) | storage[at + 3]!);
+    }
+    checkInteger(size, 'BytesMut.getUint(offset, size): size', 1, 8);
+    if (!(Number.isSafeInteger(offset) && offset >= 0 && offset + size <= this.length)) {
+      throw new RangeError(`BytesMut.getUint(offset, ${size}): offset must leave ${size} live bytes, got ${describe(offset)} with length ${this.length}`);
+    }
+    const at = this.#start + offset;
+    let value = 0;
+    for (let i = 0; i < size; i++) {
+      value = value * 256 + storage[littleEndian ? at + size - 1 - i : at + i]!;
+    }
+    return value > Number.MAX_SAFE_INTEGER ? Infinity : value;
+  }
+
+  /** Discards the first `n` live bytes. */
+  advance(n: number): void {
+    const length = this.#end - this.#start;
+    if (!(Number.isSafeInteger(n) && n >= 0 && n <= length)) {
+      throw new RangeError(`BytesMut.advance(n): n must be an integer from 0 to ${length}, got ${describe(n)}`);
+    }
+    this.#start += n;
+    if (this.#start === this.#end && !this.#shared) this.#start = this.#end = 0;
+  }
+
+  /**
+   * Removes the first `n` live bytes and returns them, as a view of the storage (no copy).
+   * The view stays valid and unchanged however the buffer is used afterwards.
+   */
+  splitTo(n: number): Uint8Array {
+    const length = this.#end - this.#start;
+    if (!(Number.isSafeInteger(n) && n >= 0 && n <= length)) {
+      throw new RangeError(`BytesMut.splitTo(n): n must be an integer from 0 to ${length}, got ${describe(n)}`);
+    }
+    if (n === 0) return new Uint8Array(0);
+    const view = this.#storage.subarray(this.#start, this.#start + n);
+    this.#start += n;
+    this.#shared = true;
+    return view;
+  }
+
+  /** Removes and returns every live byte (as `splitTo(length)`). */
+  split(): Uint8Array {
+    return this.splitTo(this.#end - this.#start);
+  }
+
+  /**
+   * Declares that no view handed out by `splitTo`/`split` so far is used any more, so the
+   * storage before the live bytes may be written again (compacted, reused) instead of
+   * replaced by a fresh allocation. Views handed out earlier may then change under their
+   * holders: call it only when you know they are done with (Tokio reclaims such storage when
+   * the last `Bytes` is dropped; JavaScript cannot see that).
+   */
+  reclaim(): void {
+    this.#shared = false;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+  }
+
+  /** Keeps the first `length` live bytes and drops the rest (no effect if there are fewer). */
+  truncate(length: number): void {
+    checkInteger(length, 'BytesMut.truncate(length)', 0);
+    if (length < this.#end - this.#start) this.#end = this.#start + length;
+  }
+
+  /** Discards every live byte (keeping the storage when no view of it was given away). */
+  clear(): void {
+    this.advance(this.#end - this.#start);
+  }
+}

@@ -1,0 +1,177 @@
+import { ResourceBusy, type AsyncRead } from '@rt/io';
+import { coop, throwIfCancelled, type WaitOptions } from '@rt/scheduler';
+import { BytesMut } from './bytes-mut.js';
+import { decodeEofDefault, type Decoder } from './codec.js';
+import { iterateUntilUndefined } from './internal/iterate.js';
+import { checkInteger, checkObject, describe } from './internal/validate.js';
+
+/**
+ * Options of `FramedRead` (and the read side of `Framed`).
+ *
+ * **Cancellation:** `signal` aborts the `for await` iteration; `next()` stays cancel safe.
+ *
+ * **Errors:** `RangeError`/`TypeError` from the constructor for malformed values.
+ *
+ * **Example**
+ * ```ts
+ * new FramedRead(socket, new LinesCodec(), { readSize: 16 * 1024, signal: token.signal });
+ * ```
+ */
+export interface FramedReadOptions {
+  /** Bytes of room to offer each `read` of the stream (default 8 KiB). */
+  readSize?: number;
+  /** Ends the `for await` iteration (each `next` can also take its own). */
+  signal?: AbortSignal;
+  /**
+   * Frames that view the read buffer (`Uint8Array`s from `splitTo`) are valid only until the
+   * next `next()` call, which reuses their storage (`BytesMut.reclaim()`) instead of
+   * allocating a fresh one (default false: every frame stays valid for as long as it is
+   * kept). For servers that finish with each frame before reading the next, e.g. an echo
+   * that copies it into a `FramedWrite`; copy a frame (`frame.slice()`) to keep it.
+   */
+  borrowFrames?: boolean;
+}
+
+const DEFAULT_READ_SIZE = 8 * 1024;
+
+export function checkDecoder(decoder: unknown, what: string): void {
+  if (decoder === null || typeof decoder !== 'object' || typeof (decoder as { decode?: unknown }).decode !== 'function') {
+    throw new TypeError(`${what} must be a Decoder (an object with a decode method), got ${describe(decoder)}`);
+  }
+}
+
+export function checkReaderLike(reader: unknown, what: string): asserts reader is AsyncRead {
+  if (reader === null || typeof reader !== 'object' || typeof (reader as { read?: unknown }).read !== 'function') {
+    throw new TypeError(`${what} must be an AsyncRead (an object with a read method), got ${describe(reader)}`);
+  }
+}
+
+/**
+ * The frames of a byte stream: reads from any `AsyncRead` (a socket, a pipe, a
+ * `TlsStream`, a `duplex()` end) into a `BytesMut` and lets a `Decoder` cut frames out of
+ * it. Tokio's `FramedRead`. `next()` resolves with the next frame, or `undefined` once the
+ * stream has ended and the decoder has given its last frames; it is also an async iterable.
+ *
+ * Frames already buffered are returned without reading; a read happens only when the
+ * decoder needs more bytes. Bytes that are not yet a whole frame stay in `readBuffer`.
+ *
+ * **Cancellation:** `next()` is cancel safe: an aborted call rejects with `Cancelled` and
+ * loses nothing; the partial frame stays buffered and the next call continues it. Breaking
+ * out of `for await` stops reading and keeps the buffer.
+ *
+ * **Errors:** what the decoder throws (`FrameTooLarge`, `LineTooLong`, `InvalidData`, …; the
+ * stream can be read on if the codec says it recovers, as `LinesCodec` does); `UnexpectedEof`
+ * when the stream ends inside a frame (an error at end of stream is the last item: `next()`
+ * resolves `undefined` after it); errors of the reader; `ResourceBusy` for overlapping
+ * calls; `Cancelled` on abort.
+ *
+ * **Example**
+ * ```ts
+ * const lines = new FramedRead(socket, new LinesCodec({ maxLength: 1024 }));
+ * for await (const line of lines) console.log(line);
+ * ```
+ */
+export class FramedRead<T> implements AsyncIterable<T> {
+  readonly #reader: AsyncRead;
+  readonly #decoder: Decoder<T>;
+  readonly #buffer = new BytesMut();
+  readonly #readSize: number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #borrowFrames: boolean;
+  #eof = false;
+  #finished = false;
+  #busy = false;
+
+  constructor(reader: AsyncRead, decoder: Decoder<T>, options?: FramedReadOptions) {
+    checkReaderLike(reader, 'FramedRead: reader');
+    checkDecoder(decoder, 'FramedRead: decoder');
+    checkObject(options, 'FramedRead(options)');
+    const readSize = options?.readSize ?? DEFAULT_READ_SIZE;
+    checkInteger(readSize, 'FramedRead: options.readSize', 1);
+    const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`FramedRead: options.signal must be an AbortSignal, got ${describe(signal)}`);
+    const borrowFrames = options?.borrowFrames ?? false;
+    if (typeof borrowFrames !== 'boolean') throw new TypeError(`FramedRead: options.borrowFrames must be a boolean, got ${describe(borrowFrames)}`);
+    this.#reader = reader;
+    this.#decoder = decoder;
+    this.#readSize = readSize;
+    this.#signal = signal;
+    this.#borrowFrames = borrowFrames;
+  }
+
+  /** The stream frames are read from. */
+  get reader(): AsyncRead {
+    return this.#reader;
+  }
+
+  /** The decoder. */
+  get decoder(): Decoder<T> {
+    return this.#decoder;
+  }
+
+  /**
+   * Bytes read and not yet returned as frames (the partial frame, or frames not yet asked
+   * for). Inspect it freely; change it only while no `next()` is in progress (a pending read
+   * is filling its spare room).
+   */
+  get readBuffer(): BytesMut {
+    return this.#buffer;
+  }
+
+  /** True once the stream has ended (frames may still be buffered). */
+  get isEof(): boolean {
+    return this.#eof;
+  }
+
+  /**
+   * Resolves with the next frame, or `undefined` when the stream has ended and every frame
+   * has been returned (it keeps doing so).
+   *
+   * **Cancellation:** cancel safe (see the class).
+   *
+   * **Errors:** see the class.
+   *
+   * **Example**
+   * ```ts
+   * const frame = await frames.next({ signal: AbortSignal.timeout(5_000) });
+   * ```
+   */
+  async next(options?: WaitOptions): Promise<T | undefined> {
+    if (this.#busy) throw new ResourceBusy('FramedRead.next: another call is in progress');
+    this.#busy = true;
+    try {
+      const y = coop();
+      if (y !== undefined) await y;
+      throwIfCancelled(options);
+      const buffer = this.#buffer;
+      if (this.#borrowFrames) buffer.reclaim(); // the frames handed out before are done with
+      const decoder = this.#decoder;
+      for (;;) {
+        if (this.#eof) {
+          if (this.#finished) return undefined;
+          let frame: T | undefined;
+          try {
+            frame = decoder.decodeEof === undefined ? decodeEofDefault(decoder, buffer) : decoder.decodeEof(buffer);
+          } catch (error) {
+            this.#finished = true; // as Tokio: an error at end of stream is the last item
+            throw error;
+          }
+          if (frame === undefined) this.#finished = true;
+          return frame;
+        }
+        const frame = decoder.decode(buffer);
+        if (frame !== undefined) return frame;
+        const n = await this.#reader.read(buffer.spare(this.#readSize), options);
+        if (n === 0) this.#eof = true;
+        else buffer.commit(n);
+      }
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    const options: WaitOptions | undefined = this.#signal === undefined ? undefined : { signal: this.#signal };
+    return iterateUntilUndefined(() => this.next(options));
+  }
+}

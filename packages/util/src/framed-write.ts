@@ -1,0 +1,244 @@
+import { ResourceBusy, WriteZero, type AsyncWrite } from '@rt/io';
+import type { WaitOptions } from '@rt/scheduler';
+import { BytesMut } from './bytes-mut.js';
+import type { Encoder } from './codec.js';
+import { checkInteger, checkObject, describe } from './internal/validate.js';
+
+/**
+ * Options of `FramedWrite` (and the write side of `Framed`).
+ *
+ * **Cancellation:** not applicable.
+ *
+ * **Errors:** `RangeError` from the constructor for a `highWaterMark` below 1.
+ *
+ * **Example**
+ * ```ts
+ * new FramedWrite(socket, new LengthDelimitedCodec(), { highWaterMark: 64 * 1024 });
+ * ```
+ */
+export interface FramedWriteOptions {
+  /**
+   * Encoded bytes that may wait in the write buffer before `feed` writes them out first
+   * (default 128 KiB, Tokio's backpressure boundary).
+   */
+  highWaterMark?: number;
+}
+
+const DEFAULT_HIGH_WATER_MARK = 128 * 1024;
+const RESOLVED: Promise<void> = Promise.resolve();
+
+export function checkEncoder(encoder: unknown, what: string): void {
+  if (encoder === null || typeof encoder !== 'object' || typeof (encoder as { encode?: unknown }).encode !== 'function') {
+    throw new TypeError(`${what} must be an Encoder (an object with an encode method), got ${describe(encoder)}`);
+  }
+}
+
+export function checkWriterLike(writer: unknown, what: string): asserts writer is AsyncWrite {
+  const w = writer as { write?: unknown; flush?: unknown; shutdown?: unknown } | null;
+  if (w === null || typeof w !== 'object' || typeof w.write !== 'function' || typeof w.flush !== 'function' || typeof w.shutdown !== 'function') {
+    throw new TypeError(`${what} must be an AsyncWrite (an object with write, flush and shutdown methods), got ${describe(writer)}`);
+  }
+}
+
+/**
+ * A sink of messages over a byte stream: encodes each item with an `Encoder` into a
+ * `BytesMut` and writes the bytes to any `AsyncWrite`. Tokio's `FramedWrite` (a `Sink`).
+ *
+ * - `feed(item)` queues the item's bytes; if the buffer already holds `highWaterMark`
+ *   bytes or more it first writes until it holds fewer (that is the backpressure: a slow
+ *   peer makes `feed` wait). Several `feed`s then one `flush()` batch small messages into
+ *   few writes.
+ * - `send(item)` is `feed` then `flush`: the item has reached the stream when it resolves.
+ * - `flush()` writes everything buffered and flushes the stream; `close()` flushes and shuts
+ *   the stream's writing side down (the peer reads end of stream).
+ *
+ * **Cancellation:** an aborted `feed` either queued the item whole or not at all (it was not
+ * queued if the abort came while it waited for room). An aborted `flush`/`send`/`close`
+ * leaves the unwritten rest of the buffer queued, in order: a frame may have been written in
+ * part, and the next `flush` writes the rest of it, so the stream never sees a frame twice
+ * or out of order. After an aborted `send` the item is in the buffer (sent later) unless the
+ * abort came during its `feed`.
+ *
+ * **Errors:** what the encoder throws (nothing is queued then); errors of the writer;
+ * `WriteZero` if the writer accepts no byte; `ResourceBusy` for overlapping calls;
+ * `Cancelled` on abort.
+ *
+ * **Example**
+ * ```ts
+ * const out = new FramedWrite(socket, new LinesCodec());
+ * for (const name of names) await out.feed(name);
+ * await out.flush();
+ * ```
+ */
+export class FramedWrite<T> {
+  readonly #writer: AsyncWrite;
+  readonly #encoder: Encoder<T>;
+  readonly #buffer = new BytesMut();
+  readonly #highWaterMark: number;
+  #busy = false;
+
+  constructor(writer: AsyncWrite, encoder: Encoder<T>, options?: FramedWriteOptions) {
+    checkWriterLike(writer, 'FramedWrite: writer');
+    checkEncoder(encoder, 'FramedWrite: encoder');
+    checkObject(options, 'FramedWrite(options)');
+    const highWaterMark = options?.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    checkInteger(highWaterMark, 'FramedWrite: options.highWaterMark', 1);
+    this.#writer = writer;
+    this.#encoder = encoder;
+    this.#highWaterMark = highWaterMark;
+  }
+
+  /** The stream bytes are written to. */
+  get writer(): AsyncWrite {
+    return this.#writer;
+  }
+
+  /** The encoder. */
+  get encoder(): Encoder<T> {
+    return this.#encoder;
+  }
+
+  /** Encoded bytes not yet accepted by the stream. */
+  get writeBuffer(): BytesMut {
+    return this.#buffer;
+  }
+
+  /** The backpressure boundary of `feed`, in bytes. */
+  get highWaterMark(): number {
+    return this.#highWaterMark;
+  }
+
+  #enter(what: string): void {
+    if (this.#busy) throw new ResourceBusy(`FramedWrite.${what}: another call is in progress`);
+    this.#busy = true;
+  }
+
+  async #writeDownTo(limit: number, options: WaitOptions | undefined): Promise<void> {
+    const buffer = this.#buffer;
+    while (buffer.length > limit) {
+      const n = await this.#writer.write(buffer.chunk(), options);
+      if (n === 0) throw new WriteZero('FramedWrite: the stream accepted no byte of the write buffer');
+      buffer.advance(n);
+    }
+  }
+
+  #encode(item: T): void {
+    const buffer = this.#buffer;
+    const before = buffer.length;
+    try {
+      this.#encoder.encode(item, buffer);
+    } catch (error) {
+      buffer.truncate(before);
+      throw error;
+    }
+  }
+
+  /**
+   * Queues `item`, first writing out the buffer while it holds `highWaterMark` bytes or more.
+   *
+   * **Cancellation:** the item is queued whole or not at all (see the class).
+   *
+   * **Errors:** see the class.
+   *
+   * **Example**
+   * ```ts
+   * await out.feed('a'); await out.feed('b'); await out.flush();
+   * ```
+   */
+  feed(item: T, options?: WaitOptions): Promise<void> {
+    if (!this.#busy && this.#buffer.length < this.#highWaterMark) {
+      // Room in the buffer: nothing to wait for, so no async function either.
+      try {
+        this.#encode(item);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return RESOLVED;
+    }
+    return this.#feedSlow(item, options);
+  }
+
+  async #feedSlow(item: T, options: WaitOptions | undefined): Promise<void> {
+    this.#enter('feed');
+    try {
+      if (this.#buffer.length >= this.#highWaterMark) await this.#writeDownTo(this.#highWaterMark - 1, options);
+      this.#encode(item);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * Writes every buffered byte, then flushes the stream.
+   *
+   * **Cancellation:** what was not written stays queued, in order (see the class).
+   *
+   * **Errors:** see the class.
+   *
+   * **Example**
+   * ```ts
+   * await out.flush({ signal: AbortSignal.timeout(1_000) });
+   * ```
+   */
+  async flush(options?: WaitOptions): Promise<void> {
+    this.#enter('flush');
+    try {
+      // #writeDownTo(0) inline: flush is the hot path of every request/response protocol.
+      const buffer = this.#buffer;
+      while (buffer.length > 0) {
+        const n = await this.#writer.write(buffer.chunk(), options);
+        if (n === 0) throw new WriteZero('FramedWrite: the stream accepted no byte of the write buffer');
+        buffer.advance(n);
+      }
+      await this.#writer.flush(options);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * Queues `item` and flushes: resolves once its bytes were accepted by the stream.
+   *
+   * **Cancellation:** see the class.
+   *
+   * **Errors:** see the class.
+   *
+   * **Example**
+   * ```ts
+   * await out.send('hello');
+   * ```
+   */
+  async send(item: T, options?: WaitOptions): Promise<void> {
+    this.#enter('send');
+    try {
+      if (this.#buffer.length >= this.#highWaterMark) await this.#writeDownTo(this.#highWaterMark - 1, options);
+      this.#encode(item);
+      await this.#writeDownTo(0, options);
+      await this.#writer.flush(options);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * Flushes, then shuts the stream's writing side down.
+   *
+   * **Cancellation:** as `flush`; the shutdown can be retried by calling `close` again.
+   *
+   * **Errors:** see the class.
+   *
+   * **Example**
+   * ```ts
+   * await out.close();
+   * ```
+   */
+  async close(options?: WaitOptions): Promise<void> {
+    this.#enter('close');
+    try {
+      await this.#writeDownTo(0, options);
+      await this.#writer.shutdown(options);
+    } finally {
+      this.#busy = false;
+    }
+  }
+}

@@ -1,0 +1,144 @@
+import fc from 'fast-check';
+import { BytesMut } from '@rt/util';
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+const str = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+describe('BytesMut', () => {
+  it('runs the documented example', () => {
+    const buf = new BytesMut();
+    buf.putString('hello\nworld');
+    const newline = buf.indexOf(0x0a);
+    const line = buf.splitTo(newline);
+    buf.advance(1);
+    expect(str(line)).toBe('hello');
+    expect(buf.length).toBe(5);
+    expect(str(buf.chunk())).toBe('world');
+  });
+
+  it('splitTo takes a frame from the front without a copy (the view shares the storage)', () => {
+    const buf = new BytesMut(32);
+    buf.put(text('abcdefgh'));
+    const storage = buf.chunk().buffer;
+    const frame = buf.splitTo(4);
+    expect(frame.buffer).toBe(storage);
+    expect(str(frame)).toBe('abcd');
+    expect(str(buf.chunk())).toBe('efgh');
+  });
+
+  it('never writes over a view it handed out, however it grows afterwards', () => {
+    const buf = new BytesMut(8);
+    buf.put(text('12345678'));
+    const frame = buf.splitTo(6);
+    buf.advance(2);
+    for (let i = 0; i < 10; i++) buf.put(text('xxxxxxxxxxxx'));
+    expect(str(frame)).toBe('123456');
+  });
+
+  it('compacts in place when nothing was handed out', () => {
+    const buf = new BytesMut(64);
+    buf.put(new Uint8Array(60).fill(1));
+    const storage = buf.chunk().buffer;
+    buf.advance(58);
+    buf.put(new Uint8Array(30).fill(2));
+    expect(buf.chunk().buffer).toBe(storage);
+    expect([...buf.chunk()]).toEqual([1, 1, ...new Array(30).fill(2)]);
+  });
+
+  it('reclaim() lets storage that views were handed out of be reused', () => {
+    const buf = new BytesMut(16);
+    buf.put(text('abcdefgh'));
+    const storage = buf.chunk().buffer;
+    buf.splitTo(8);
+    buf.reclaim();
+    buf.put(text('ijklmnop'));
+    expect(buf.chunk().buffer).toBe(storage);
+    expect(str(buf.chunk())).toBe('ijklmnop');
+  });
+
+  it('spare() and commit() let a reader fill it directly', () => {
+    const buf = new BytesMut();
+    const spare = buf.spare(10);
+    expect(spare.length).toBeGreaterThanOrEqual(10);
+    spare.set(text('abc'));
+    buf.commit(3);
+    expect(str(buf.chunk())).toBe('abc');
+    expect(() => buf.commit(buf.capacity)).toThrow(RangeError);
+  });
+
+  it('writes and reads unsigned integers of 1 to 8 bytes in both byte orders', () => {
+    const buf = new BytesMut();
+    buf.putUint(0x0102, 2);
+    buf.putUint(0x0102, 2, true);
+    buf.putUint(0xdeadbeef, 4);
+    buf.putUint(2n ** 64n - 1n, 8);
+    buf.putUint(2 ** 40 + 5, 6, true);
+    expect([...buf.splitTo(4)]).toEqual([1, 2, 2, 1]);
+    expect(buf.getUint(0, 4)).toBe(0xdeadbeef);
+    expect(buf.getUint(4, 8)).toBe(Infinity);
+    expect(buf.getUint(12, 6, true)).toBe(2 ** 40 + 5);
+    expect(() => buf.putUint(256, 1)).toThrow(RangeError);
+    expect(() => buf.putUint(-1, 4)).toThrow(RangeError);
+    expect(() => buf.putUint(1.5, 4)).toThrow(TypeError);
+    expect(() => buf.putUint(1, 9)).toThrow(RangeError);
+    expect(() => buf.getUint(15, 4)).toThrow(RangeError);
+  });
+
+  it('rejects bad arguments at once', () => {
+    const buf = new BytesMut();
+    buf.put(text('ab'));
+    expect(() => buf.advance(3)).toThrow(RangeError);
+    expect(() => buf.splitTo(-1)).toThrow(RangeError);
+    expect(() => buf.put('ab' as never)).toThrow(TypeError);
+    expect(() => buf.putString(1 as never)).toThrow(TypeError);
+    expect(() => new BytesMut(-1)).toThrow(RangeError);
+    expect(() => buf.reserve(-1)).toThrow(RangeError);
+    expect(buf.at(5)).toBeUndefined();
+    expect(buf.indexOf(0x62, 5)).toBe(-1);
+  });
+
+  it('truncate, clear, isEmpty', () => {
+    const buf = new BytesMut();
+    buf.put(text('abcdef'));
+    buf.truncate(3);
+    expect(str(buf.chunk())).toBe('abc');
+    buf.truncate(10);
+    expect(buf.length).toBe(3);
+    buf.clear();
+    expect(buf.isEmpty()).toBe(true);
+  });
+
+  it('behaves like a plain byte array under any sequence of operations (fuzz)', () => {
+    type Op = { kind: 'put'; bytes: Uint8Array } | { kind: 'advance' | 'split'; n: number } | { kind: 'reserve'; n: number };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }).map((bytes) => ({ kind: 'put' as const, bytes })),
+      fc.nat(50).map((n) => ({ kind: 'advance' as const, n })),
+      fc.nat(50).map((n) => ({ kind: 'split' as const, n })),
+      fc.nat(100).map((n) => ({ kind: 'reserve' as const, n })),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const buf = new BytesMut();
+        let model: number[] = [];
+        const frames: [Uint8Array, number[]][] = [];
+        for (const o of ops) {
+          if (o.kind === 'put') {
+            buf.put(o.bytes);
+            model.push(...o.bytes);
+          } else if (o.kind === 'reserve') {
+            buf.reserve(o.n);
+            expect(buf.capacity - buf.length).toBeGreaterThanOrEqual(o.n);
+          } else {
+            const n = Math.min(o.n, model.length);
+            if (o.kind === 'advance') buf.advance(n);
+            else frames.push([buf.splitTo(n), model.slice(0, n)]);
+            model = model.slice(n);
+          }
+          expect([...buf.chunk()]).toEqual(model);
+        }
+        for (const [frame, expected] of frames) expect([...frame]).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,127 @@
+import { Cancelled, spawn } from '@rt/scheduler';
+import { settle, track } from '@rt/scheduler/testing';
+import { ResourceBusy, UnexpectedEof, duplex, writeAll } from '@rt/io';
+import { FramedRead, LengthDelimitedCodec, LinesCodec, type Decoder } from '@rt/util';
+import { ChunkReader, text } from './support/chunks.js';
+
+describe('FramedRead', () => {
+  it('runs the documented example over a duplex pipe', async () => {
+    const [a, b] = duplex(16);
+    const writing = writeAll(a, text('one\ntwo\nthree\n')).then(() => a.shutdown());
+    const lines: string[] = [];
+    for await (const line of new FramedRead(b, new LinesCodec({ maxLength: 1024 }))) lines.push(line);
+    await writing;
+    expect(lines).toEqual(['one', 'two', 'three']);
+  });
+
+  it('returns buffered frames without reading again', async () => {
+    const reader = new ChunkReader([text('a\nb\nc\n')]);
+    const framed = new FramedRead(reader, new LinesCodec());
+    expect(await framed.next()).toBe('a');
+    expect(await framed.next()).toBe('b');
+    expect(await framed.next()).toBe('c');
+    expect(reader.reads).toBe(1);
+    expect(await framed.next()).toBeUndefined();
+    expect(await framed.next()).toBeUndefined();
+    expect(framed.isEof).toBe(true);
+  });
+
+  it('an aborted next() keeps the partial frame buffered and the next call completes it (cancel safe)', async () => {
+    const [a, b] = duplex(64);
+    const framed = new FramedRead(b, new LengthDelimitedCodec());
+    await writeAll(a, Uint8Array.of(0, 0, 0, 6, 1, 2, 3));
+    const controller = new AbortController();
+    const first = track(framed.next({ signal: controller.signal }));
+    await settle();
+    expect(first.isPending()).toBe(true);
+    controller.abort();
+    await settle();
+    expect(first.error).toBeInstanceOf(Cancelled);
+    expect(framed.readBuffer.length).toBe(3);
+    await writeAll(a, Uint8Array.of(4, 5, 6, 0, 0, 0, 1, 9));
+    expect([...(await framed.next())!]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([...(await framed.next())!]).toEqual([9]);
+  });
+
+  it('aborting the task that reads loses no frame', async () => {
+    const [a, b] = duplex(64);
+    const framed = new FramedRead(b, new LinesCodec());
+    await writeAll(a, text('partial'));
+    const reading = spawn(() => framed.next());
+    await settle();
+    reading.abort();
+    await expect(reading).rejects.toMatchObject({ code: 'ERR_RT_TASK_CANCELLED' });
+    await writeAll(a, text(' line\nnext\n'));
+    expect(await framed.next()).toBe('partial line');
+    expect(await framed.next()).toBe('next');
+  });
+
+  it('the iteration signal ends for await with Cancelled', async () => {
+    const [, b] = duplex(64);
+    const controller = new AbortController();
+    const framed = new FramedRead(b, new LinesCodec(), { signal: controller.signal });
+    const loop = track(
+      (async () => {
+        for await (const _line of framed) throw new Error('no line was sent');
+      })(),
+    );
+    await settle();
+    controller.abort();
+    await settle();
+    expect(loop.error).toBeInstanceOf(Cancelled);
+  });
+
+  it('UnexpectedEof for a frame cut off at end of stream (default decodeEof)', async () => {
+    const decoder: Decoder<number> = { decode: (src) => (src.length >= 2 ? src.splitTo(2)[0] : undefined) };
+    const framed = new FramedRead(new ChunkReader([Uint8Array.of(7, 7, 7)]), decoder);
+    expect(await framed.next()).toBe(7);
+    await expect(framed.next()).rejects.toThrow(UnexpectedEof);
+    expect(await framed.next()).toBeUndefined(); // the error was the last item
+  });
+
+  it('overlapping next() calls fail with ResourceBusy', async () => {
+    const [, b] = duplex(8);
+    const framed = new FramedRead(b, new LinesCodec());
+    const controller = new AbortController();
+    const first = framed.next({ signal: controller.signal });
+    await expect(framed.next()).rejects.toThrow(ResourceBusy);
+    controller.abort();
+    await expect(first).rejects.toThrow(Cancelled);
+  });
+
+  it('rejects a bad reader, decoder or options at once', () => {
+    expect(() => new FramedRead({} as never, new LinesCodec())).toThrow(TypeError);
+    expect(() => new FramedRead(new ChunkReader([]), {} as never)).toThrow(TypeError);
+    expect(() => new FramedRead(new ChunkReader([]), new LinesCodec(), { readSize: 0 })).toThrow(RangeError);
+    expect(() => new FramedRead(new ChunkReader([]), new LinesCodec(), { signal: 'x' as never })).toThrow(TypeError);
+  });
+});
+
+describe('FramedRead borrowFrames', () => {
+  it('reuses the read buffer for the next frame instead of allocating, and frames are right until then', async () => {
+    const [a, b] = duplex(1024);
+    const framed = new FramedRead(b, new LengthDelimitedCodec(), { borrowFrames: true });
+    const storages = new Set<ArrayBufferLike>();
+    const writing = (async () => {
+      for (let i = 0; i < 200; i++) await writeAll(a, Uint8Array.of(0, 0, 0, 3, i, i, i));
+      await a.shutdown();
+    })();
+    let count = 0;
+    for await (const frame of framed) {
+      expect([...frame]).toEqual([count, count, count]);
+      storages.add(frame.buffer);
+      count++;
+    }
+    await writing;
+    expect(count).toBe(200);
+    expect(storages.size).toBe(1);
+    expect(() => new FramedRead(b, new LinesCodec(), { borrowFrames: 1 as never })).toThrow(TypeError);
+  });
+
+  it('without it, every frame keeps its bytes however many frames follow', async () => {
+    const framed = new FramedRead(new ChunkReader([new Uint8Array(Array.from({ length: 100 }, (_, i) => [0, 0, 0, 1, i]).flat())]), new LengthDelimitedCodec());
+    const frames: Uint8Array[] = [];
+    for await (const frame of framed) frames.push(frame);
+    expect(frames.map((f) => f[0])).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+});
