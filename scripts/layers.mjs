@@ -17,6 +17,7 @@ export const layers = [
   ['signal'],
   ['process', 'fs'],
   ['net'],
+  ['tls'],
   ['multi-thread'],
   ['macros'],
   ['full'],
