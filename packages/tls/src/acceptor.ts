@@ -124,7 +124,7 @@ export class TlsAcceptor {
                 .then(() => sni(name))
                 .then(
                   (result) => done(null, result === undefined ? this.#context : isContext(result) ? result : secureContext(result, 'TlsAcceptor: sniCallback')),
-                  (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+                  (error: unknown) => done(isErrorLike(error) ? error : new Error(String(error))),
                 );
             },
           }),
@@ -139,6 +139,10 @@ export class TlsAcceptor {
     );
     return new TlsStream(transport, typeof socket.servername === 'string' && socket.servername !== '' ? socket.servername : null);
   }
+}
+
+function isErrorLike(value: unknown): value is Error {
+  return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
 }
 
 function isContext(value: SniResult): value is SecureContext {

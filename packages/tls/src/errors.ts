@@ -119,12 +119,13 @@ export type Phase = 'handshake' | 'data';
  */
 export function toTlsError(error: unknown, phase: Phase): unknown {
   if (error instanceof RtError) return error;
-  if (!(error instanceof Error)) {
+  // Not `instanceof Error`: errors made by Node's internals may come from another realm.
+  if (typeof error !== 'object' || error === null || typeof (error as { message?: unknown }).message !== 'string') {
     return new TlsError(phase === 'handshake' ? 'ERR_RT_TLS_HANDSHAKE' : 'ERR_RT_TLS_PROTOCOL', String(error), { cause: error });
   }
   const details = error as Error & { code?: unknown; reason?: unknown };
   const nodeCode = typeof details.code === 'string' ? details.code : undefined;
-  const reason = typeof details.reason === 'string' && details.reason !== '' ? details.reason : error.message;
+  const reason = typeof details.reason === 'string' && details.reason !== '' ? details.reason : details.message;
   const base = { cause: error, ...(nodeCode === undefined ? {} : { opensslCode: nodeCode }) };
   if (nodeCode === undefined) return new TlsError(phase === 'handshake' ? 'ERR_RT_TLS_HANDSHAKE' : 'ERR_RT_TLS_PROTOCOL', reason, base);
   if (expired.has(nodeCode)) return new TlsError('ERR_RT_TLS_CERT_EXPIRED', reason, base);

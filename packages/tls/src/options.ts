@@ -27,7 +27,8 @@ export function secureContext(options: TlsContextOptions, what: string): SecureC
   try {
     return createSecureContext({ minVersion: 'TLSv1.2', ...options });
   } catch (error) {
-    const reason = error instanceof Error ? ((error as Error & { reason?: string }).reason ?? error.message) : String(error);
+    const details = error as { reason?: unknown; message?: unknown } | null;
+    const reason = typeof details?.reason === 'string' ? details.reason : typeof details?.message === 'string' ? details.message : String(error);
     const code = (error as { code?: unknown } | null)?.code;
     throw new TlsError('ERR_RT_TLS_CONFIG', `${what}: ${reason}`, { cause: error, ...(typeof code === 'string' ? { opensslCode: code } : {}) });
   }
