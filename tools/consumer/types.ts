@@ -1,6 +1,7 @@
 // Compiled with `tsc --noEmit` against the installed declarations of @rt/full.
 import { select, spawn, sync, time, runtime } from '@rt/full';
 import { Semaphore } from '@rt/full/sync';
+import { TlsConnector, type TlsStream } from '@rt/full/tls';
 
 export async function usesTypes(): Promise<number> {
   const [tx, rx] = sync.mpsc.channel<number>(4);
@@ -20,5 +21,7 @@ export async function usesTypes(): Promise<number> {
   const multi: runtime.MultiThreadRuntime = runtime.Builder.multiThread().workerThreads(2).onWorkerCrash('replace').build();
   await multi.shutdown();
   void done;
+  const connect: (name: string, stream: Parameters<TlsConnector['connect']>[1]) => Promise<TlsStream> = (name, stream) => new TlsConnector().connect(name, stream);
+  void connect;
   return (value ?? 0) + semaphore.availablePermits;
 }
