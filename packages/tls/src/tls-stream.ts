@@ -268,6 +268,42 @@ class HalfPair {
   }
 }
 
+/** What both owned halves share: the pair, and closing (the stream closes with the second). */
+abstract class OwnedHalf {
+  /** @internal */
+  protected readonly pair: HalfPair;
+  /** @internal */
+  protected closed = false;
+
+  /** @internal Made by `intoSplit()`. */
+  constructor(pair: HalfPair) {
+    this.pair = pair;
+  }
+
+  /** @internal */
+  isPairOf(pair: HalfPair): boolean {
+    return this.pair === pair;
+  }
+
+  /** @internal Used by `reunite`: the half is spent without closing the stream. */
+  detach(): void {
+    this.closed = true;
+  }
+
+  /** Closes this half; the stream closes once both halves are closed. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pair.release();
+  }
+
+  /** `await using half = …`: `close()`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+}
+
 /**
  * The reading half made by `TlsStream.intoSplit()`: `read`, `reunite`, `close`.
  *
@@ -282,40 +318,20 @@ class HalfPair {
  * spawn(() => copy(reader, sink()));
  * ```
  */
-export class OwnedTlsReadHalf implements AsyncRead {
-  readonly #pair: HalfPair;
-  #closed = false;
-
-  /** @internal Made by `intoSplit()`. */
-  constructor(pair: HalfPair) {
-    this.#pair = pair;
-  }
-
+export class OwnedTlsReadHalf extends OwnedHalf implements AsyncRead {
   read(buf: Uint8Array, options?: WaitOptions): Promise<number> {
-    if (this.#closed) return Promise.reject(new TypeError('OwnedTlsReadHalf.read: this half was closed'));
-    return this.#pair.stream.read(buf, options);
+    if (this.closed) return Promise.reject(new TypeError('OwnedTlsReadHalf.read: this half was closed'));
+    return this.pair.stream.read(buf, options);
   }
 
   /** Puts the halves back into the `TlsStream` (both halves are unusable afterwards). */
   reunite(writer: OwnedTlsWriteHalf): TlsStream {
-    if (!(writer instanceof OwnedTlsWriteHalf) || !writer.isPairOf(this.#pair) || this.#pair.open !== 2 || this.#closed) {
+    if (!(writer instanceof OwnedTlsWriteHalf) || !writer.isPairOf(this.pair) || this.pair.open !== 2 || this.closed) {
       throw new TypeError('OwnedTlsReadHalf.reunite: not the open write half of the same intoSplit() call');
     }
-    this.#closed = true;
+    this.detach();
     writer.detach();
-    return this.#pair.stream;
-  }
-
-  /** Closes this half; the stream closes once both halves are closed. Idempotent. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#pair.release();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    return Promise.resolve();
+    return this.pair.stream;
   }
 }
 
@@ -334,29 +350,11 @@ export class OwnedTlsReadHalf implements AsyncRead {
  * await writer.shutdown();
  * ```
  */
-export class OwnedTlsWriteHalf implements AsyncWrite {
-  readonly #pair: HalfPair;
-  #closed = false;
-
-  /** @internal Made by `intoSplit()`. */
-  constructor(pair: HalfPair) {
-    this.#pair = pair;
-  }
-
-  /** @internal */
-  isPairOf(pair: HalfPair): boolean {
-    return this.#pair === pair;
-  }
-
-  /** @internal Used by `reunite`. */
-  detach(): void {
-    this.#closed = true;
-  }
-
+export class OwnedTlsWriteHalf extends OwnedHalf implements AsyncWrite {
   #stream(what: string, options: WaitOptions | undefined): TlsStream {
     throwIfCancelled(options);
-    if (this.#closed) throw new TypeError(`OwnedTlsWriteHalf.${what}: this half was closed`);
-    return this.#pair.stream;
+    if (this.closed) throw new TypeError(`OwnedTlsWriteHalf.${what}: this half was closed`);
+    return this.pair.stream;
   }
 
   async write(buf: Uint8Array, options?: WaitOptions): Promise<number> {
@@ -373,17 +371,5 @@ export class OwnedTlsWriteHalf implements AsyncWrite {
 
   async shutdown(options?: WaitOptions): Promise<void> {
     return this.#stream('shutdown', options).shutdown(options);
-  }
-
-  /** Closes this half; the stream closes once both halves are closed. Idempotent. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#pair.release();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    return Promise.resolve();
   }
 }

@@ -2,9 +2,10 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import * as nodeTls from 'node:tls';
 import { TcpListener, TcpStream } from '@rt/net';
+import { readToEnd } from '@rt/io';
 import { TlsAcceptor, TlsConnector, TlsError, type TlsStream } from '@rt/tls';
 import { makeCerts, type Certs } from './support/certs.js';
-import { readAll, tcpPair, text } from './support/net.js';
+import { tcpPair, text } from './support/net.js';
 import { killPeers, startPeer } from './support/peer.js';
 
 let certs: Certs;
@@ -120,7 +121,7 @@ describe("Node's tls module", () => {
     expect(tls.alpnProtocol).toBe('b');
     expect(tls.serverName).toBe('other.test');
     client.end('from node');
-    expect((await readAll(tls)).toString()).toBe('from node');
+    expect((await readToEnd(tls)).toString()).toBe('from node');
     await tls.writeAll(text('from rt'));
     await tls.shutdown();
     const chunks: Buffer[] = [];
@@ -145,7 +146,7 @@ describe("Node's tls module", () => {
       await using tls = await connector.connect('localhost', await TcpStream.connect(`127.0.0.1:${port}`));
       expect(tls.alpnProtocol).toBe('y');
       await tls.writeAll(text('hello'));
-      expect((await readAll(tls)).toString()).toBe('authorized=true cn=CN=rt test client alpn=y');
+      expect((await readToEnd(tls)).toString()).toBe('authorized=true cn=CN=rt test client alpn=y');
     } finally {
       server.close();
     }

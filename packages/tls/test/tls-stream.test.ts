@@ -1,7 +1,7 @@
-import { writeAll } from '@rt/io';
+import { readToEnd, writeAll } from '@rt/io';
 import { TlsAcceptor, TlsConnector, TlsError, TlsStream } from '@rt/tls';
 import { makeCerts, type Certs } from './support/certs.js';
-import { readAll, tcpPair, text } from './support/net.js';
+import { tcpPair, text } from './support/net.js';
 
 let certs: Certs;
 beforeAll(async () => {
@@ -36,10 +36,10 @@ describe('TlsStream between an rt client and an rt server', () => {
     expect(server.peerCertificate()).toBeUndefined();
     await client.writeAll(text('hello'));
     await client.shutdown();
-    expect((await readAll(server)).toString()).toBe('hello');
+    expect((await readToEnd(server)).toString()).toBe('hello');
     await server.writeAll(text('world'));
     await server.shutdown();
-    expect((await readAll(client)).toString()).toBe('world');
+    expect((await readToEnd(client)).toString()).toBe('world');
     expect(await client.read(Buffer.alloc(4))).toBe(0);
   });
 
@@ -59,7 +59,7 @@ describe('TlsStream between an rt client and an rt server', () => {
       await writeAll(writer, data);
       await writer.shutdown();
     })();
-    const got = await readAll(reader);
+    const got = await readToEnd(reader);
     await Promise.all([echo, sending]);
     expect(got.equals(data)).toBe(true);
     expect(reader.unsplit(writer)).toBe(client);

@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { readToEnd } from '@rt/io';
 import { TcpListener, TcpStream } from '@rt/net';
 
 /** A connected TCP pair on loopback: [client, server, listener]. */
@@ -8,20 +9,6 @@ export async function tcpPair(): Promise<[TcpStream, TcpStream, TcpListener]> {
   const client = await TcpStream.connect(listener.localAddr());
   const server = await accepting;
   return [client, server, listener];
-}
-
-/** Reads until end of stream (or `limit` bytes). */
-export async function readAll(reader: { read(buf: Uint8Array): Promise<number> }, limit = Infinity): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let total = 0;
-  const buf = Buffer.alloc(64 * 1024);
-  while (total < limit) {
-    const n = await reader.read(buf);
-    if (n === 0) break;
-    parts.push(Buffer.from(buf.subarray(0, n)));
-    total += n;
-  }
-  return Buffer.concat(parts);
 }
 
 /** Open fds of this process. */
@@ -40,3 +27,15 @@ export async function eventually(check: () => boolean, ms = 5000): Promise<void>
 }
 
 export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/**
+ * Reads `stream` to its end and says how the peer closed: `'closed'` (end of stream, after
+ * whatever it sent, e.g. an alert) or the error code (`ERR_RT_CONNECTION_RESET` when the
+ * peer closed with bytes of ours unread).
+ */
+export async function peerClose(stream: TcpStream): Promise<string | undefined> {
+  return readToEnd(stream).then(
+    () => 'closed',
+    (e: unknown) => (e as { code?: string }).code,
+  );
+}
