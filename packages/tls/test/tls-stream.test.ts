@@ -1,4 +1,5 @@
-import { readToEnd, writeAll } from '@rt/io';
+import { duplex, readToEnd, writeAll } from '@rt/io';
+import { UnixStream } from '@rt/net';
 import { TlsAcceptor, TlsConnector, TlsError, TlsStream } from '@rt/tls';
 import { makeCerts, type Certs } from './support/certs.js';
 import { tcpPair, text } from './support/net.js';
@@ -108,5 +109,66 @@ describe('TlsStream between an rt client and an rt server', () => {
     expect(server.alpnProtocol).toBe('http/1.1');
     client.close();
     server.close();
+  });
+
+  it('runs over a UnixStream pair and an in-memory @rt/io duplex too', async () => {
+    const [a, b] = UnixStream.pair();
+    const [ma, mb] = duplex(1024);
+    for (const [x, y] of [
+      [a, b],
+      [ma, mb],
+    ] as const) {
+      const [client, server] = await Promise.all([new TlsConnector({ ca: certs.ca }).connect('localhost', x), new TlsAcceptor({ key: certs.server.key, cert: certs.server.cert }).accept(y)]);
+      expect(client.getRef()).toBe(x);
+      await client.writeAll(text('over any stream'));
+      await client.shutdown();
+      expect((await readToEnd(server)).toString()).toBe('over any stream');
+      client.close();
+      server.close();
+    }
+  });
+
+  it('resumes a session with the ticket of an earlier connection', async () => {
+    const acceptor = new TlsAcceptor({ key: certs.server.key, cert: certs.server.cert });
+    const connector = new TlsConnector({ ca: certs.ca });
+    const connect = async (session?: Buffer): Promise<[TlsStream, TlsStream]> => {
+      const [c, s, listener] = await tcpPair();
+      listener.close();
+      return Promise.all([connector.connect('localhost', c, session === undefined ? {} : { session }), acceptor.accept(s)]);
+    };
+    const [first, firstServer] = await connect();
+    expect(first.isSessionReused).toBe(false);
+    // TLS 1.3 tickets come after the handshake: a round trip delivers them.
+    await firstServer.writeAll(text('x'));
+    expect(await first.read(Buffer.alloc(1))).toBe(1);
+    const session = first.session;
+    expect(session).toBeInstanceOf(Buffer);
+    first.close();
+    firstServer.close();
+    const [second, secondServer] = await connect(session);
+    expect(second.isSessionReused).toBe(true);
+    second.close();
+    secondServer.close();
+  });
+
+  it('lets checkServerIdentity replace the host name check', async () => {
+    const seen: string[] = [];
+    const [client, server] = await tlsPair(undefined, {
+      ca: certs.ca,
+      checkServerIdentity: (host, cert) => {
+        seen.push(`${host} ${cert.subject.CN}`);
+        return undefined;
+      },
+    }, 'not-the-name.test');
+    expect(seen).toEqual(['not-the-name.test localhost']);
+    client.close();
+    server.close();
+    const refusing = new TlsConnector({ ca: certs.ca, checkServerIdentity: () => new Error('pinned key differs') });
+    const [c, s, listener] = await tcpPair();
+    listener.close();
+    const accepting = new TlsAcceptor({ key: certs.server.key, cert: certs.server.cert }).accept(s).catch((e: unknown) => e);
+    await expect(refusing.connect('localhost', c)).rejects.toMatchObject({ code: 'ERR_RT_TLS_HANDSHAKE', reason: 'pinned key differs' });
+    const serverSide = await accepting;
+    if (!(serverSide instanceof Error)) (serverSide as TlsStream).close();
   });
 });
