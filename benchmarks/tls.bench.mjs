@@ -6,6 +6,9 @@
 // process; the load generator is one Node process (Node's `tls` client) with C
 // connections, each sending one message and waiting for its echo.
 //
+// A third server is the ladder's middle rung: Node's TLS over a net.Socket hidden behind a
+// plain JS Duplex (Node's JS stream wrapper, as under @rt/tls, without rt).
+//
 // Rows: echo 64 B x 64 connections, echo 16 KiB x 64 connections, full handshakes per
 // second (8 at a time, no resumption), and a bulk echo of RT_TLS_BULK_MIB (default 64) MiB
 // on one connection. Prints messages/s (or handshakes/s, MiB/s), server CPU per message from
@@ -66,6 +69,38 @@ if (role === 'rt-server') {
     socket.on('error', () => socket.destroy());
   });
   server.on('tlsClientError', () => undefined);
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+} else if (role === 'node-js-duplex-server') {
+  // The ladder's middle rung: Node's TLS over a net.Socket hidden behind a plain JS Duplex,
+  // so Node drives it through its JS stream wrapper (JSStreamSocket) as it drives @rt/tls's
+  // adapter; only the rt parts are missing.
+  const { Duplex } = await import('node:stream');
+  const net = await import('node:net');
+  const secureContext = tls.createSecureContext(loadCert(process.env['RT_TLS_DIR']));
+  const server = net.createServer((raw) => {
+    raw.setNoDelay(true);
+    const duplex = new Duplex({
+      read() {
+        raw.resume();
+      },
+      write(chunk, _encoding, callback) {
+        raw.write(chunk, callback);
+      },
+      final(callback) {
+        raw.end();
+        callback();
+      },
+    });
+    raw.on('data', (chunk) => {
+      if (!duplex.push(chunk)) raw.pause();
+    });
+    raw.on('end', () => duplex.push(null));
+    raw.on('error', () => duplex.destroy());
+    const socket = new tls.TLSSocket(duplex, { isServer: true, secureContext });
+    socket.on('data', (chunk) => socket.write(chunk));
+    socket.on('end', () => socket.end());
+    socket.on('error', () => socket.destroy());
+  });
   server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
 } else if (role === 'client') {
   // argv: mode port a b ms
@@ -167,7 +202,7 @@ if (role === 'rt-server') {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { cwd: dir, stdio: 'ignore' });
     const env = { ...process.env, RT_TLS_DIR: dir };
     const servers = [];
-    for (const name of ['node', 'rt']) {
+    for (const name of ['node', 'node-js-duplex', 'rt']) {
       const { child, port } = await startPrintingPortEnv(name, { ...env, RT_TLS_ROLE: `${name}-server` });
       children.push(child);
       servers.push({ name, child, port });
@@ -180,18 +215,18 @@ if (role === 'rt-server') {
       { label: `bulk echo ${bulkMib} MiB`, mode: 'bulk', a: bulkMib, b: 0, ms: 0, unit: 'MiB/s' },
     ];
     console.log(`TLS echo, rt (@rt/tls) vs Node tls, ${CIPHER}; shared 2-core machine: compare CPU/msg first`);
-    console.log('row                       server  rate            server CPU/unit   rt vs node');
+    console.log('row                       server          rate            server CPU/unit   vs node');
     for (const row of rows) {
       const results = {};
       for (const { name, child, port } of servers) {
         const result = await runClient(env, row, port, child.pid);
         results[name] = result;
       }
-      for (const name of ['node', 'rt']) {
+      for (const name of ['node', 'node-js-duplex', 'rt']) {
         const r = results[name];
-        const ratio = name === 'rt' ? `rate ${(r.rate / results.node.rate).toFixed(2)}x, CPU/unit ${(r.cpuPer / results.node.cpuPer).toFixed(2)}x` : 'baseline';
+        const ratio = name !== 'node' ? `rate ${(r.rate / results.node.rate).toFixed(2)}x, CPU/unit ${(r.cpuPer / results.node.cpuPer).toFixed(2)}x` : 'baseline';
         console.log(
-          `${row.label.padEnd(26)}${name.padEnd(8)}${`${r.rate.toFixed(0)} ${row.unit}`.padEnd(16)}${`${(r.cpuPer * 1e6).toFixed(1)} µs`.padEnd(18)}${ratio}  [${r.cipher}]`,
+          `${row.label.padEnd(26)}${name.padEnd(16)}${`${r.rate.toFixed(0)} ${row.unit}`.padEnd(16)}${`${(r.cpuPer * 1e6).toFixed(1)} µs`.padEnd(18)}${ratio}  [${r.cipher}]`,
         );
       }
     }
