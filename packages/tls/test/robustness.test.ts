@@ -17,6 +17,9 @@ afterAll(() => certs.remove());
 
 const acceptor = (options: Partial<ConstructorParameters<typeof TlsAcceptor>[0]> = {}): TlsAcceptor =>
   new TlsAcceptor({ key: certs.server.key, cert: certs.server.cert, ...options });
+// The long reliability run sets RT_TLS_FUZZ_RUNS (e.g. 100000); `pnpm test` runs a short form.
+const fuzzRuns = (short: number): number => Number(process.env['RT_TLS_FUZZ_RUNS'] ?? short);
+
 const connector = (): TlsConnector => new TlsConnector({ ca: certs.ca });
 
 /** The bytes a Node client sends first: a real ClientHello for localhost. */
@@ -141,9 +144,9 @@ describe('bad input on the handshake', () => {
           expect(error).toBeInstanceOf(RtError);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: fuzzRuns(150) },
     );
-  }, 60_000);
+  }, 600_000);
 
   it('leaks no fd over 30 bad connections', async () => {
     const before = openFds();
@@ -210,9 +213,29 @@ describe('bad input after the handshake', () => {
           server.close();
         },
       ),
-      { numRuns: 40 },
+      { numRuns: fuzzRuns(40) },
     );
-  }, 60_000);
+  }, 600_000);
+});
+
+describe('after close and after a reset', () => {
+  it('read and write fail with typed errors after close(), and after the peer resets the TCP connection', async () => {
+    const [c, s, listener] = await tcpPair();
+    listener.close();
+    const [client, server] = await Promise.all([connector().connect('localhost', c), acceptor().accept(s)]);
+    client.close();
+    client.close(); // idempotent
+    await expect(client.read(Buffer.alloc(8))).rejects.toBeInstanceOf(RtError);
+    await expect(client.write(text('x'))).rejects.toBeInstanceOf(RtError);
+    // The server's peer is gone without close_notify: a typed error, never a crash.
+    const outcome = await server.read(Buffer.alloc(8)).then(
+      (n) => n,
+      (e: unknown) => e,
+    );
+    expect(outcome).toBeInstanceOf(RtError);
+    await server.write(text('into the void')).catch((e: unknown) => expect(e).toBeInstanceOf(RtError));
+    server.close();
+  });
 });
 
 describe('cancellation', () => {
