@@ -18,6 +18,7 @@ export const layers = [
   ['signal'],
   ['process', 'fs'],
   ['net'],
+  ['tls'],
   ['multi-thread'],
   ['macros'],
   ['full'],

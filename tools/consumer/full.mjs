@@ -10,6 +10,9 @@ import * as rt from '@rt/full/rt';
 import { Command } from '@rt/full/process';
 import { readToString, writeFile } from '@rt/full/fs';
 import { signal } from '@rt/full/signal';
+import { TlsAcceptor, TlsConnector, TlsError } from '@rt/full/tls';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -53,6 +56,29 @@ await writeFile(file, 'written by @rt/fs');
 assert.equal(await readToString(file), 'written by @rt/fs');
 const hangups = signal('hangup');
 hangups.close();
+
+// @rt/full/tls: a TLS 1.3 handshake and a message over an in-memory duplex, with a
+// certificate made by the openssl CLI (no key is shipped).
+const certDir = mkdtempSync(join(tmpdir(), 'rt-consumer-tls-'));
+try {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'k.pem', '-out', 'c.pem', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { cwd: certDir, stdio: 'ignore' });
+  const key = readFileSync(join(certDir, 'k.pem'));
+  const cert = readFileSync(join(certDir, 'c.pem'));
+  const [clientEnd, serverEnd] = io.duplex(64 * 1024);
+  const [client, server] = await Promise.all([
+    new TlsConnector({ ca: cert }).connect('localhost', clientEnd),
+    new TlsAcceptor({ key, cert }).accept(serverEnd),
+  ]);
+  assert.equal(client.protocol, 'TLSv1.3');
+  await client.writeAll(new TextEncoder().encode('over tls'));
+  await client.shutdown();
+  assert.equal(await io.readToString(server), 'over tls');
+  client.close();
+  server.close();
+  assert.throws(() => new TlsConnector({ ciphers: 'NO-SUCH-CIPHER' }), (e) => e instanceof TlsError && e.code === 'ERR_RT_TLS_CONFIG');
+} finally {
+  rmSync(certDir, { recursive: true, force: true });
+}
 
 await assert.rejects(import('@rt/full/internal/x'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
 console.log('full.mjs ok');

@@ -2,6 +2,7 @@
 import { select, spawn, sync, time, runtime } from '@rt/full';
 import { Semaphore } from '@rt/full/sync';
 import { LengthDelimitedCodec, TaskTracker } from '@rt/full/util';
+import { TlsConnector, type TlsStream } from '@rt/full/tls';
 
 export async function usesTypes(): Promise<number> {
   const [tx, rx] = sync.mpsc.channel<number>(4);
@@ -26,5 +27,7 @@ export async function usesTypes(): Promise<number> {
   const multi: runtime.MultiThreadRuntime = runtime.Builder.multiThread().workerThreads(2).onWorkerCrash('replace').build();
   await multi.shutdown();
   void done;
+  const connect: (name: string, stream: Parameters<TlsConnector['connect']>[1]) => Promise<TlsStream> = (name, stream) => new TlsConnector().connect(name, stream);
+  void connect;
   return (value ?? 0) + semaphore.availablePermits;
 }

@@ -12,7 +12,8 @@
 // connection closes. (No AbortSignal is passed to each read: registering an abort listener
 // per read would cost the hot path for an event that happens once.)
 import { select } from '@rt/macros';
-import { WouldBlock, type TcpStream } from '@rt/net';
+import { WouldBlock } from '@rt/net';
+import type { WaitOptions } from '@rt/scheduler';
 import { execute, Next, type Context } from './commands.js';
 import type { Db } from './db.js';
 import { Subscriptions, type Message, type PubSub } from './pub-sub.js';
@@ -31,13 +32,28 @@ export interface Shared {
   readonly shutdown: AbortSignal;
 }
 
+/**
+ * What a connection reads and writes: a `TcpStream`, or a `TlsStream` (`--tls-cert`), which
+ * has no readiness wait and no `try*` methods: then replies go out with `writeAll` and a
+ * subscribed connection keeps one read in flight while it waits for messages.
+ */
+export interface ClientStream {
+  read(buf: Uint8Array, options?: WaitOptions): Promise<number>;
+  writeAll(buf: Uint8Array, options?: WaitOptions): Promise<void>;
+  close(): void;
+  tryRead?(buf: Uint8Array): number;
+  tryWrite?(buf: Uint8Array): number;
+  readable?(options?: WaitOptions): Promise<void>;
+  setNoDelay?(noDelay: boolean): void;
+}
+
 /** What the server sees of a connection: it may abort the task only while it is idle. */
 export interface ConnectionState {
   idle: boolean;
 }
 
 /** Serves one client until it quits, disconnects, breaks the protocol or the server shuts down. */
-export async function serveConnection(stream: TcpStream, shared: Shared, state: ConnectionState): Promise<void> {
+export async function serveConnection(stream: ClientStream, shared: Shared, state: ConnectionState): Promise<void> {
   const parser = new RespParser(shared.limits);
   const out = new ReplyWriter();
   const context: Context = {
@@ -47,7 +63,9 @@ export async function serveConnection(stream: TcpStream, shared: Shared, state: 
     openSubscriptions: () => (context.subscriptions ??= new Subscriptions(shared.pubSub)),
   };
   const pending: Message[] = [];
-  stream.setNoDelay(true);
+  stream.setNoDelay?.(true);
+  // A read kept in flight across message deliveries (streams without readable()).
+  let inflight: Promise<number> | undefined;
   try {
     for (;;) {
       // Execute every complete command, then write the replies in one batch.
@@ -85,11 +103,33 @@ export async function serveConnection(stream: TcpStream, shared: Shared, state: 
       if (subscriptions === undefined || subscriptions.count === 0) {
         state.idle = true;
         try {
-          n = await stream.read(parser.spare());
+          n = await (inflight ?? stream.read(parser.spare()));
+          inflight = undefined;
         } finally {
           state.idle = false;
         }
+      } else if (stream.readable === undefined || stream.tryRead === undefined) {
+        // No readiness wait (TLS): the read itself races the messages. It is never
+        // aborted when a message wins (it stays in flight for the next turn), so no byte it
+        // reads can be dropped.
+        if (takeMessages(subscriptions, pending)) continue;
+        state.idle = true;
+        const reading = (inflight ??= stream.read(parser.spare()));
+        let winner;
+        try {
+          winner = await select({
+            read: () => reading,
+            message: (signal) => subscriptions.arrived.notified({ signal }),
+          });
+        } finally {
+          state.idle = false;
+        }
+        if (winner.branch === 'message') continue;
+        inflight = undefined;
+        n = winner.value;
       } else {
+        const readable = stream.readable.bind(stream);
+        const tryRead = stream.tryRead.bind(stream);
         // Subscribed: wait for the socket to be readable or for a message. Neither wait
         // consumes anything, so the branch that loses the race loses nothing.
         if (takeMessages(subscriptions, pending)) continue;
@@ -97,7 +137,7 @@ export async function serveConnection(stream: TcpStream, shared: Shared, state: 
         let winner;
         try {
           winner = await select({
-            readable: (signal) => stream.readable({ signal }),
+            readable: (signal) => readable({ signal }),
             message: (signal) => subscriptions.arrived.notified({ signal }),
           });
         } finally {
@@ -105,7 +145,7 @@ export async function serveConnection(stream: TcpStream, shared: Shared, state: 
         }
         if (winner.branch === 'message') continue;
         try {
-          n = stream.tryRead(parser.spare());
+          n = tryRead(parser.spare());
         } catch (error) {
           if (error instanceof WouldBlock) continue;
           throw error;
@@ -123,7 +163,7 @@ export async function serveConnection(stream: TcpStream, shared: Shared, state: 
   }
 }
 
-async function flush(stream: TcpStream, out: ReplyWriter): Promise<void> {
+async function flush(stream: ClientStream, out: ReplyWriter): Promise<void> {
   await stream.writeAll(out.view());
   out.clear();
 }
@@ -133,8 +173,9 @@ async function flush(stream: TcpStream, out: ReplyWriter): Promise<void> {
  * usual case: no promise, no await), else a promise of the rest being written. `tryWrite`
  * never waits, so this adds no await point; the read that follows is the cancellation point.
  */
-function flushNow(stream: TcpStream, out: ReplyWriter): Promise<void> | undefined {
+function flushNow(stream: ClientStream, out: ReplyWriter): Promise<void> | undefined {
   const view = out.view();
+  if (stream.tryWrite === undefined) return flushRest(stream, out, 0);
   let n: number;
   try {
     n = stream.tryWrite(view);
@@ -149,7 +190,7 @@ function flushNow(stream: TcpStream, out: ReplyWriter): Promise<void> | undefine
   return flushRest(stream, out, n);
 }
 
-async function flushRest(stream: TcpStream, out: ReplyWriter, written: number): Promise<void> {
+async function flushRest(stream: ClientStream, out: ReplyWriter, written: number): Promise<void> {
   await stream.writeAll(out.view().subarray(written));
   out.clear();
 }
@@ -179,5 +220,12 @@ function encodeMessage(out: ReplyWriter, [channel, payload]: Message): void {
 function isDisconnect(error: unknown): boolean {
   const errno = (error as { errno?: unknown } | null)?.errno;
   const code = (error as { code?: unknown } | null)?.code;
-  return errno === 'ECONNRESET' || errno === 'EPIPE' || code === 'ERR_RT_SOCKET_CLOSED' || code === 'ERR_RT_CONNECTION_RESET' || code === 'ERR_RT_BROKEN_PIPE';
+  return (
+    errno === 'ECONNRESET' ||
+    errno === 'EPIPE' ||
+    code === 'ERR_RT_SOCKET_CLOSED' ||
+    code === 'ERR_RT_CONNECTION_RESET' ||
+    code === 'ERR_RT_BROKEN_PIPE' ||
+    code === 'ERR_RT_TLS_TRUNCATED' // a TLS client that closed without close_notify
+  );
 }

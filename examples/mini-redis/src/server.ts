@@ -3,6 +3,7 @@
 // mini-redis), one task per connection, an active-expiry task on an `@rt/time` interval,
 // and a graceful `shutdown()`.
 import { TcpListener, type SocketAddr, type TcpStream } from '@rt/net';
+import { TlsAcceptor } from '@rt/tls';
 import { spawn, type JoinHandle } from '@rt/scheduler';
 import { Semaphore, type SemaphorePermit } from '@rt/sync';
 import { Instant, interval } from '@rt/time';
@@ -25,6 +26,11 @@ export interface ServerOptions {
   readonly pubSubCapacity?: number;
   /** Period of the active expiry sweep in ms; default 100 (Redis's `hz 10`). */
   readonly expiryInterval?: number;
+  /**
+   * Serve TLS instead of plain TCP (Redis's `tls-cert-file`/`tls-key-file`); with `ca`,
+   * clients must present a certificate signed by it (`tls-ca-cert-file`, `tls-auth-clients`).
+   */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly ca?: Buffer };
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number, min = 1): number {
@@ -46,6 +52,7 @@ export class Server {
   readonly #stop = new AbortController();
   readonly #shared: Shared;
   readonly #connections = new Set<ConnectionState & { task?: JoinHandle<void> }>();
+  readonly #tls: TlsAcceptor | undefined;
   #idle: (() => void) | undefined;
   #closed: Promise<void> | undefined;
 
@@ -57,6 +64,8 @@ export class Server {
     this.db = new Db(() => Instant.now().valueOf());
     this.pubSub = new PubSub(options.pubSubCapacity);
     this.#shared = { db: this.db, pubSub: this.pubSub, limits: options.limits ?? {}, shutdown: this.#stop.signal };
+    const tls = options.tls;
+    this.#tls = tls === undefined ? undefined : new TlsAcceptor({ cert: tls.cert, key: tls.key, ...(tls.ca === undefined ? {} : { ca: tls.ca, requestCert: true }) });
   }
 
   /** Binds the listening socket (validating every option first). */
@@ -126,8 +135,21 @@ export class Server {
     this.#connections.add(state);
     state.task = spawn(async () => {
       try {
-        await serveConnection(stream, this.#shared, state);
+        if (this.#tls === undefined) {
+          await serveConnection(stream, this.#shared, state);
+        } else {
+          stream.setNoDelay(true);
+          let secure;
+          state.idle = true; // shutdown may abort a handshake (the accept closes the socket)
+          try {
+            secure = await this.#tls.accept(stream);
+          } finally {
+            state.idle = false;
+          }
+          await serveConnection(secure, this.#shared, state);
+        }
       } catch (error) {
+        if (this.#stop.signal.aborted) return;
         process.stderr.write(`mini-redis: connection failed: ${error instanceof Error ? error.message : String(error)}\n`);
       } finally {
         permit.release();

@@ -4,8 +4,8 @@
 //   const [tx, rx] = sync.mpsc.channel<string>(16);
 //
 // Namespaces: `runtime` (Runtime, Builder, Handle), `task` (spawn, JoinHandle, JoinSet,
-// yieldNow, spawnBlocking, TaskLocal), `time`, `sync`, `io`, `util` (tokio-util), `net`, `signal`,
-// `process`, `fs`;
+// yieldNow, spawnBlocking, TaskLocal), `time`, `sync`, `io`, `util` (tokio-util), `net`, `tls`,
+// `signal`, `process`, `fs`;
 // plus the entry points
 // `spawn`, `main`, `test`, `select`, `join`, `tryJoin` at the top level. Each feature is also
 // a subpath (`@rt/full/sync`, `@rt/full/net`, …; see the README for which package each pulls
@@ -17,6 +17,7 @@ export * as sync from '@rt/sync';
 export * as io from '@rt/io';
 export * as util from '@rt/util';
 export * as net from '@rt/net';
+export * as tls from '@rt/tls';
 export * as signal from '@rt/signal';
 export * as process from '@rt/process';
 export * as fs from '@rt/fs';

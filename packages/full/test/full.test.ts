@@ -19,6 +19,8 @@ import * as rtProcess from '@rt/process';
 import * as fs from '@rt/fs';
 import * as multiThreadFeature from '@rt/full/rt-multi-thread';
 import * as multiThread from '@rt/multi-thread';
+import * as tlsFeature from '@rt/full/tls';
+import * as tls from '@rt/tls';
 
 describe('@rt/full', () => {
   it('re-exports each package as a namespace named after Tokio\'s module', async () => {
@@ -60,13 +62,15 @@ describe('@rt/full', () => {
     expect(processFeature.Command).toBe(rtProcess.Command);
     expect(fsFeature.File).toBe(fs.File);
     expect(multiThreadFeature.SharedListener).toBe(multiThread.SharedListener);
+    expect(tlsFeature.TlsConnector).toBe(tls.TlsConnector);
   });
 
-  it('has the signal, process, fs and multiThread namespaces', () => {
+  it('has the signal, process, fs, tls and multiThread namespaces', () => {
     expect(full.signal.ctrlC).toBe(signal.ctrlC);
     expect(full.process.Command).toBe(rtProcess.Command);
     expect(full.fs.readFile).toBe(fs.readFile);
     expect(full.multiThread.mpsc.channel).toBe(multiThread.mpsc.channel);
+    expect(full.tls.TlsAcceptor).toBe(tls.TlsAcceptor);
   });
 
   it('runs a task that uses a channel and the clock through the namespaces', async () => {

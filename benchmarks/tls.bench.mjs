@@ -1,0 +1,277 @@
+#!/usr/bin/env node
+// TLS echo: an rt server (@rt/net TcpListener + @rt/tls TlsAcceptor, one task per
+// connection doing read → write) against Node's `tls.createServer` echo server (the
+// baseline), in the same run, with the same certificate and the same cipher suite
+// (TLS_AES_128_GCM_SHA256, TLS 1.3, forced by the client). Each server runs in its own
+// process; the load generator is one Node process (Node's `tls` client) with C
+// connections, each sending one message and waiting for its echo.
+//
+// A third server is the ladder's middle rung: Node's TLS over a net.Socket hidden behind a
+// plain JS Duplex (Node's JS stream wrapper, as under @rt/tls, without rt).
+//
+// Rows: echo 64 B x 64 connections, echo 16 KiB x 64 connections, full handshakes per
+// second (8 at a time, no resumption), and a bulk echo of RT_TLS_BULK_MIB (default 64) MiB
+// on one connection. Prints messages/s (or handshakes/s, MiB/s), server CPU per message from
+// /proc/<pid>/stat, and the rt/node ratio. On a shared machine compare CPU per message
+// first: rates move with other load.
+//
+//   node benchmarks/tls.bench.mjs             (~20 s)
+//
+// Needs: the built packages (pnpm build), the openssl CLI (a throwaway certificate).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tls from 'node:tls';
+import { cpuSeconds, startPrintingPort } from './lib/proc.mjs';
+
+const here = fileURLToPath(import.meta.url);
+const role = process.env['RT_TLS_ROLE'];
+const CIPHER = 'TLS_AES_128_GCM_SHA256';
+
+function loadCert(dir) {
+  return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+}
+
+if (role === 'rt-server') {
+  const { main } = await import('@rt/macros');
+  const { spawn: spawnTask } = await import('@rt/scheduler');
+  const { TcpListener } = await import('@rt/net');
+  const { TlsAcceptor } = await import('@rt/tls');
+  const acceptor = new TlsAcceptor(loadCert(process.env['RT_TLS_DIR']));
+  await main(async () => {
+    const listener = await TcpListener.bind('127.0.0.1:0');
+    process.stdout.write(`${listener.localAddr().port}\n`);
+    for (;;) {
+      const tcp = await listener.accept();
+      tcp.setNoDelay(true);
+      spawnTask(async () => {
+        let stream;
+        try {
+          stream = await acceptor.accept(tcp);
+          const buf = Buffer.allocUnsafe(64 * 1024);
+          for (let n; (n = await stream.read(buf)) !== 0; ) await stream.write(buf.subarray(0, n));
+          await stream.shutdown();
+        } catch {
+          // a client that went away
+        } finally {
+          stream?.close();
+        }
+      });
+    }
+  });
+} else if (role === 'node-server') {
+  const server = tls.createServer(loadCert(process.env['RT_TLS_DIR']), (socket) => {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => socket.write(chunk));
+    socket.on('end', () => socket.end());
+    socket.on('error', () => socket.destroy());
+  });
+  server.on('tlsClientError', () => undefined);
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+} else if (role === 'node-js-duplex-server') {
+  // The ladder's middle rung: Node's TLS over a net.Socket hidden behind a plain JS Duplex,
+  // so Node drives it through its JS stream wrapper (JSStreamSocket) as it drives @rt/tls's
+  // adapter; only the rt parts are missing.
+  const { Duplex } = await import('node:stream');
+  const net = await import('node:net');
+  const secureContext = tls.createSecureContext(loadCert(process.env['RT_TLS_DIR']));
+  const server = net.createServer((raw) => {
+    raw.setNoDelay(true);
+    const duplex = new Duplex({
+      read() {
+        raw.resume();
+      },
+      write(chunk, _encoding, callback) {
+        raw.write(chunk, callback);
+      },
+      final(callback) {
+        raw.end();
+        callback();
+      },
+    });
+    raw.on('data', (chunk) => {
+      if (!duplex.push(chunk)) raw.pause();
+    });
+    raw.on('end', () => duplex.push(null));
+    raw.on('error', () => duplex.destroy());
+    const socket = new tls.TLSSocket(duplex, { isServer: true, secureContext });
+    socket.on('data', (chunk) => socket.write(chunk));
+    socket.on('end', () => socket.end());
+    socket.on('error', () => socket.destroy());
+  });
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+} else if (role === 'client') {
+  // argv: mode port a b ms
+  const [mode, portText, aText, bText, msText] = process.argv.slice(2);
+  const port = Number(portText);
+  const ms = Number(msText);
+  const ca = readFileSync(join(process.env['RT_TLS_DIR'], 'cert.pem'));
+  const options = { host: '127.0.0.1', port, servername: 'localhost', ca, ciphers: CIPHER, minVersion: 'TLSv1.3' };
+  const connect = () =>
+    new Promise((resolve, reject) => {
+      const socket = tls.connect(options, () => resolve(socket));
+      socket.setNoDelay(true);
+      socket.once('error', reject);
+    });
+  let cipher = '';
+  if (mode === 'echo') {
+    const connections = Number(aText);
+    const size = Number(bText);
+    const sockets = await Promise.all(Array.from({ length: connections }, connect));
+    cipher = sockets[0].getCipher().standardName;
+    const message = Buffer.alloc(size, 0x61);
+    let count = 0;
+    let measuring = false;
+    let stop = false;
+    await Promise.all(
+      sockets.map(
+        (socket) =>
+          new Promise((resolve) => {
+            let got = 0;
+            socket.on('data', (chunk) => {
+              got += chunk.length;
+              if (got < size) return;
+              got -= size;
+              if (measuring) count++;
+              if (stop) {
+                socket.end();
+                resolve();
+              } else socket.write(message);
+            });
+            socket.write(message);
+          }),
+      ).concat([
+        (async () => {
+          await new Promise((r) => setTimeout(r, 300)); // warm-up
+          process.stdout.write('measure\n');
+          measuring = true;
+          await new Promise((r) => setTimeout(r, ms));
+          measuring = false;
+          stop = true;
+        })(),
+      ]),
+    );
+    process.stdout.write(`${JSON.stringify({ count, cipher })}\n`);
+  } else if (mode === 'handshake') {
+    const parallel = Number(aText);
+    let count = 0;
+    let measuring = false;
+    const end = Date.now() + 300 + ms;
+    setTimeout(() => {
+      process.stdout.write('measure\n');
+      measuring = true;
+    }, 300);
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (Date.now() < end) {
+          const socket = await connect();
+          cipher = socket.getCipher().standardName;
+          socket.destroy();
+          if (measuring) count++;
+        }
+      }),
+    );
+    process.stdout.write(`${JSON.stringify({ count, cipher })}\n`);
+  } else if (mode === 'bulk') {
+    const total = Number(aText) * 1024 * 1024;
+    const socket = await connect();
+    cipher = socket.getCipher().standardName;
+    process.stdout.write('measure\n');
+    const chunk = Buffer.alloc(64 * 1024, 0x62);
+    let received = 0;
+    const done = new Promise((resolve) =>
+      socket.on('data', (c) => {
+        received += c.length;
+        if (received >= total) resolve();
+      }),
+    );
+    for (let sent = 0; sent < total; sent += chunk.length) {
+      if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
+    }
+    await done;
+    socket.end();
+    process.stdout.write(`${JSON.stringify({ count: total, cipher })}\n`);
+  }
+  process.exit(0);
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'rt-tls-bench-'));
+  const children = [];
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { cwd: dir, stdio: 'ignore' });
+    const env = { ...process.env, RT_TLS_DIR: dir };
+    const servers = [];
+    for (const name of ['node', 'node-js-duplex', 'rt']) {
+      const { child, port } = await startPrintingPortEnv(name, { ...env, RT_TLS_ROLE: `${name}-server` });
+      children.push(child);
+      servers.push({ name, child, port });
+    }
+    const bulkMib = Number(process.env['RT_TLS_BULK_MIB'] ?? 64);
+    const rows = [
+      { label: 'echo 64 B x 64', mode: 'echo', a: 64, b: 64, ms: 2000, unit: 'msg/s' },
+      { label: 'echo 16 KiB x 64', mode: 'echo', a: 64, b: 16384, ms: 2000, unit: 'msg/s' },
+      { label: 'handshakes (8 parallel)', mode: 'handshake', a: 8, b: 0, ms: 2000, unit: 'hs/s' },
+      { label: `bulk echo ${bulkMib} MiB`, mode: 'bulk', a: bulkMib, b: 0, ms: 0, unit: 'MiB/s' },
+    ];
+    console.log(`TLS echo, rt (@rt/tls) vs Node tls, ${CIPHER}; shared 2-core machine: compare CPU/msg first`);
+    console.log('row                       server          rate            server CPU/unit   vs node');
+    for (const row of rows) {
+      const results = {};
+      for (const { name, child, port } of servers) {
+        const result = await runClient(env, row, port, child.pid);
+        results[name] = result;
+      }
+      for (const name of ['node', 'node-js-duplex', 'rt']) {
+        const r = results[name];
+        const ratio = name !== 'node' ? `rate ${(r.rate / results.node.rate).toFixed(2)}x, CPU/unit ${(r.cpuPer / results.node.cpuPer).toFixed(2)}x` : 'baseline';
+        console.log(
+          `${row.label.padEnd(26)}${name.padEnd(16)}${`${r.rate.toFixed(0)} ${row.unit}`.padEnd(16)}${`${(r.cpuPer * 1e6).toFixed(1)} µs`.padEnd(18)}${ratio}  [${r.cipher}]`,
+        );
+      }
+    }
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function startPrintingPortEnv(name, env) {
+  const previous = process.env;
+  process.env = env; // startPrintingPort spawns with the inherited environment
+  try {
+    return await startPrintingPort(name, process.execPath, [here]);
+  } finally {
+    process.env = previous;
+  }
+}
+
+/** Runs one client row against a server; server CPU is measured over the measured window only. */
+function runClient(env, row, port, serverPid) {
+  return new Promise((resolve, reject) => {
+    const client = spawn(process.execPath, [here, row.mode, String(port), String(row.a), String(row.b), String(row.ms)], {
+      env: { ...env, RT_TLS_ROLE: 'client' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let text = '';
+    let cpuStart = 0;
+    let timeStart = 0;
+    client.stdout.on('data', (chunk) => {
+      text += chunk;
+      if (cpuStart === 0 && text.includes('measure\n')) {
+        cpuStart = cpuSeconds(serverPid);
+        timeStart = performance.now();
+      }
+      const lines = text.split('\n').filter((l) => l.startsWith('{'));
+      if (lines.length > 0) {
+        const seconds = (performance.now() - timeStart) / 1000;
+        const cpu = cpuSeconds(serverPid) - cpuStart;
+        const { count, cipher } = JSON.parse(lines[0]);
+        const units = row.mode === 'bulk' ? count / (1024 * 1024) : count;
+        const measured = row.mode === 'bulk' ? seconds : row.ms / 1000;
+        resolve({ rate: units / measured, cpuPer: cpu / Math.max(units, 1e-9), cipher });
+      }
+    });
+    client.once('exit', (code) => code !== 0 && reject(new Error(`client exited ${code}`)));
+  });
+}
