@@ -17,6 +17,7 @@ export const layers = [
   ['signal'],
   ['process', 'fs'],
   ['net'],
+  ['http'],
   ['multi-thread'],
   ['macros'],
   ['full'],
