@@ -18,7 +18,7 @@
 //   and the request task at once.
 import { JoinError, spawn, type JoinHandle } from '@rt/scheduler';
 import { TcpListener, type SocketAddr, type TcpStream } from '@rt/net';
-import { Instant, sleep } from '@rt/time';
+import { Instant, sleep, timeout } from '@rt/time';
 import { HttpError } from './errors.js';
 import { BodyReader, type HttpStream } from './internal/body.js';
 import { Framing, InputBuffer, parseRequestHead, type Head, type ParserLimits } from './internal/parser.js';
@@ -324,12 +324,16 @@ export class HttpServer {
       for (;;) {
         const stream = await this.#listener.accept({ signal });
         if (this.#connections.size >= this.#limits.maxConnections) {
-          try {
-            stream.tryWrite(errorResponse(new HttpError(503, 'ERR_RT_HTTP_TOO_MANY_CONNECTIONS', 'too many connections')));
-          } catch {
-            // best effort
-          }
-          stream.close();
+          spawn(async () => {
+            try {
+              await timeout(1000, stream.writeAll(errorResponse(new HttpError(503, 'ERR_RT_HTTP_TOO_MANY_CONNECTIONS', 'too many connections'))));
+              await lingeringClose(stream);
+            } catch {
+              // best effort: the client is gone or slow
+            } finally {
+              stream.close();
+            }
+          }, { name: 'http refuse' });
           continue;
         }
         const state: ConnectionState = { stream: undefined, task: undefined, deadline: Infinity, timeoutStatus: 0, idle: false, request: undefined };
@@ -438,9 +442,11 @@ class RequestState implements RequestSource {
     if (error === undefined && this.#controller !== undefined) this.#connection.watchForClose(this);
   }
 
+  /** Aborts the signal, the request task and the connection task (which stops waiting for it). */
   abort(reason: unknown): void {
     this.#controller?.abort(reason);
     this.task?.abort();
+    this.#connection.abort();
   }
 }
 
@@ -483,6 +489,7 @@ class Connection {
       const request = new RequestState(this, head, body);
       const response = await this.#call(request);
       await this.#stopWatching();
+      if (this.server.shuttingDown) keepAlive = false;
       if (request.bodyError instanceof HttpError && !(request.bodyError.status === 400 && request.bodyError.code === 'ERR_RT_HTTP_INCOMPLETE')) {
         // The body broke the protocol (413, a bad chunk): the framing is lost, answer and close.
         await this.#fail(request.bodyError);
@@ -580,8 +587,8 @@ class Connection {
     try {
       result = await task;
     } catch (error) {
-      if (error instanceof JoinError && !task.isFinished()) {
-        // This connection task was aborted (shutdown): take the request with it.
+      if (!task.isFinished()) {
+        // This connection task was aborted (client gone, forced shutdown): take the request with it.
         task.abort();
         throw error;
       }
@@ -597,6 +604,10 @@ class Connection {
       return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
     }
     return result;
+  }
+
+  abort(): void {
+    this.#state.task?.abort();
   }
 
   /** Reads ahead while the handler runs, so a client that leaves aborts ctx.signal. */
@@ -753,6 +764,7 @@ class Connection {
     this.#out.latin1(errorHeadAndBody(error, false, 1));
     try {
       await this.#flush();
+      await lingeringClose(this.#stream);
     } catch {
       // the client is gone
     }
@@ -785,6 +797,22 @@ class Connection {
       state.deadline = Infinity;
     }
   }
+}
+
+/**
+ * Half-closes and reads (discarding, at most 64 KiB for at most 500 ms) before the close, so
+ * that bytes the client already sent do not turn the close into a reset that destroys the
+ * error response on its way (RFC 9112 §9.6).
+ */
+async function lingeringClose(stream: HttpStream): Promise<void> {
+  const shutdown = (stream as { shutdown?: () => Promise<void> }).shutdown;
+  if (typeof shutdown !== 'function') return;
+  await shutdown.call(stream);
+  const scratch = Buffer.allocUnsafe(16 * 1024);
+  let total = 0;
+  await timeout(500, async (signal) => {
+    for (let n = -1; n !== 0 && total < 64 * 1024; total += n) n = await stream.read(scratch, { signal });
+  }).catch(() => undefined);
 }
 
 function connectionField(keepAlive: boolean, minorVersion: number): string {
