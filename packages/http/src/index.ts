@@ -16,5 +16,7 @@ export { HttpError } from './errors.js';
 export type { HttpErrorCode } from './errors.js';
 export { serve, HttpServer } from './server.js';
 export type { Handler, ServeContext, ServeOptions, ServerLimits, ShutdownOptions, TlsAcceptorLike } from './server.js';
+export { compose, concurrencyLimit, loadShed, rateLimit, readiness, timeout } from './layers.js';
+export type { Layer } from './layers.js';
 export { IncomingRequest } from './request.js';
 export type { HttpStream } from './internal/body.js';

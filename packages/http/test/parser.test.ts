@@ -138,7 +138,8 @@ describe('request parser', () => {
       chunks: fc.array(fc.nat(40), { maxLength: 4 }),
       chunked: fc.boolean(),
     });
-    const encode = (r: fc.RecordValue<typeof request extends fc.Arbitrary<infer T> ? T : never>): string => {
+    type Generated = typeof request extends fc.Arbitrary<infer T> ? T : never;
+    const encode = (r: Generated): string => {
       let head = `${r.method} ${r.target} HTTP/1.1\r\nHost: h\r\n${r.headers.map(([n, v]) => `${n}: ${v}\r\n`).join('')}`;
       if (!r.chunked) return `${head}Content-Length: ${r.body.length}\r\n\r\n${r.body}`;
       head += 'Transfer-Encoding: chunked\r\n\r\n';
