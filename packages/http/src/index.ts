@@ -18,5 +18,7 @@ export { serve, HttpServer } from './server.js';
 export type { Handler, ServeContext, ServeOptions, ServerLimits, ShutdownOptions, TlsAcceptorLike } from './server.js';
 export { compose, concurrencyLimit, loadShed, rateLimit, readiness, timeout } from './layers.js';
 export type { Layer } from './layers.js';
+export { HttpClient } from './client.js';
+export type { HttpClientOptions, TlsConnectorLike } from './client.js';
 export { IncomingRequest } from './request.js';
 export type { HttpStream } from './internal/body.js';
