@@ -1,6 +1,7 @@
 // Compiled with `tsc --noEmit` against the installed declarations of @rt/full.
 import { select, spawn, sync, time, runtime } from '@rt/full';
 import { Semaphore } from '@rt/full/sync';
+import { compose, concurrencyLimit, serve, timeout, type Handler, type HttpServer } from '@rt/full/http';
 
 export async function usesTypes(): Promise<number> {
   const [tx, rx] = sync.mpsc.channel<number>(4);
@@ -21,4 +22,11 @@ export async function usesTypes(): Promise<number> {
   await multi.shutdown();
   void done;
   return (value ?? 0) + semaphore.availablePermits;
+}
+
+export async function usesHttp(): Promise<number> {
+  const handler: Handler = async (request, ctx) => new Response(`${request.method} ${ctx.remoteAddr.toString()}`);
+  const server: HttpServer = await serve({ port: 0 }, compose(timeout(1000), concurrencyLimit(8))(handler));
+  await server.shutdown({ timeout: 100 });
+  return server.addr.port;
 }

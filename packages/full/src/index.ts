@@ -4,7 +4,7 @@
 //   const [tx, rx] = sync.mpsc.channel<string>(16);
 //
 // Namespaces: `runtime` (Runtime, Builder, Handle), `task` (spawn, JoinHandle, JoinSet,
-// yieldNow, spawnBlocking, TaskLocal), `time`, `sync`, `io`, `net`, `signal`, `process`, `fs`;
+// yieldNow, spawnBlocking, TaskLocal), `time`, `sync`, `io`, `net`, `http`, `signal`, `process`, `fs`;
 // plus the entry points
 // `spawn`, `main`, `test`, `select`, `join`, `tryJoin` at the top level. Each feature is also
 // a subpath (`@rt/full/sync`, `@rt/full/net`, …; see the README for which package each pulls
@@ -15,6 +15,7 @@ export * as time from '@rt/time';
 export * as sync from '@rt/sync';
 export * as io from '@rt/io';
 export * as net from '@rt/net';
+export * as http from '@rt/http';
 export * as signal from '@rt/signal';
 export * as process from '@rt/process';
 export * as fs from '@rt/fs';

@@ -17,6 +17,8 @@ import * as rtProcess from '@rt/process';
 import * as fs from '@rt/fs';
 import * as multiThreadFeature from '@rt/full/rt-multi-thread';
 import * as multiThread from '@rt/multi-thread';
+import * as httpFeature from '@rt/full/http';
+import * as http from '@rt/http';
 
 describe('@rt/full', () => {
   it('re-exports each package as a namespace named after Tokio\'s module', async () => {
@@ -55,6 +57,8 @@ describe('@rt/full', () => {
     expect(processFeature.Command).toBe(rtProcess.Command);
     expect(fsFeature.File).toBe(fs.File);
     expect(multiThreadFeature.SharedListener).toBe(multiThread.SharedListener);
+    expect(httpFeature.serve).toBe(http.serve);
+    expect(full.http.HttpClient).toBe(http.HttpClient);
   });
 
   it('has the signal, process, fs and multiThread namespaces', () => {
