@@ -46,17 +46,6 @@ export class IncomingRequest {
   /** The peer's address. */
   readonly remoteAddr: SocketAddr;
 
-  readonly cache = 'default';
-  readonly credentials = 'same-origin';
-  readonly destination = '';
-  readonly integrity = '';
-  readonly keepalive = false;
-  readonly mode = 'cors';
-  readonly redirect = 'follow';
-  readonly referrer = 'about:client';
-  readonly referrerPolicy = '';
-  readonly duplex = 'half';
-
   /** @internal */
   constructor(source: RequestSource, remoteAddr: SocketAddr) {
     this.#source = source;
@@ -191,5 +180,37 @@ export class IncomingRequest {
 
   get [Symbol.toStringTag](): string {
     return 'Request';
+  }
+
+  // The Fetch Request's fixed attributes, as a server sees them (getters: nothing per request).
+  get cache(): string {
+    return 'default';
+  }
+  get credentials(): string {
+    return 'same-origin';
+  }
+  get destination(): string {
+    return '';
+  }
+  get integrity(): string {
+    return '';
+  }
+  get keepalive(): boolean {
+    return false;
+  }
+  get mode(): string {
+    return 'cors';
+  }
+  get redirect(): string {
+    return 'follow';
+  }
+  get referrer(): string {
+    return 'about:client';
+  }
+  get referrerPolicy(): string {
+    return '';
+  }
+  get duplex(): string {
+    return 'half';
   }
 }

@@ -411,6 +411,7 @@ class RequestState implements RequestSource {
   readonly #connection: Connection;
   #controller: AbortController | undefined;
   task: JoinHandle<Response> | undefined;
+  incoming: Request | undefined;
   bodyFinished: boolean;
   bodyError: unknown;
 
@@ -475,20 +476,28 @@ class Connection {
     for (;;) {
       let head: Head | undefined;
       try {
-        head = await this.#nextHead();
+        // The hot path: a pipelined or already-received head parses without an await.
+        head = parseRequestHead(input, limits) ?? (await this.#nextHead());
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
         await this.#fail(error);
         return;
       }
       if (head === undefined) return;
+      state.deadline = Infinity;
       this.#requests++;
-      let keepAlive = head.keepAlive && this.#requests < limits.maxRequestsPerConnection && !this.server.shuttingDown;
+      let keepAlive = head.keepAlive && this.#requests < limits.maxRequestsPerConnection;
       const body = head.framing === Framing.None ? undefined : new BodyReader(input, () => this.#fillBody(), head, limits.maxBodySize);
       this.#continueOwed = head.expectContinue && head.minorVersion === 1 && body !== undefined && input.buffered === 0;
       const request = new RequestState(this, head, body);
-      const response = await this.#call(request);
-      await this.#stopWatching();
+      const task = this.#start(request);
+      let response: Response | HttpError;
+      try {
+        response = this.#check(await task, request);
+      } catch (error) {
+        response = this.#failure(error, task, request);
+      }
+      if (this.#watch !== undefined) await this.#stopWatching();
       if (this.server.shuttingDown) keepAlive = false;
       if (request.bodyError instanceof HttpError && !(request.bodyError.status === 400 && request.bodyError.code === 'ERR_RT_HTTP_INCOMPLETE')) {
         // The body broke the protocol (413, a bad chunk): the framing is lost, answer and close.
@@ -500,13 +509,17 @@ class Connection {
         if (this.#continueOwed || request.bodyError !== undefined) keepAlive = false;
         else if (keepAlive) keepAlive = await this.#drain(body);
       }
-      keepAlive = await this.#respond(response, head, keepAlive);
+      const encoded = this.#encode(response, head, keepAlive);
+      keepAlive = encoded === undefined ? await this.#respondStream(response as Response, head, keepAlive) : encoded;
+      state.request = undefined;
       if (!keepAlive) {
         await this.#flush();
         return;
       }
-      if (input.buffered === 0 || this.#out.length >= 64 * 1024) await this.#flush();
-      state.request = undefined;
+      if (input.buffered === 0 || this.#out.length >= 64 * 1024) {
+        const pending = this.#flushNow();
+        if (pending !== undefined) await pending;
+      }
     }
   }
 
@@ -566,44 +579,38 @@ class Connection {
     }
   }
 
-  async #call(request: RequestState): Promise<Response | HttpError> {
-    const server = this.server;
+  /** Spawns the handler as the request's task. */
+  #start(request: RequestState): JoinHandle<Response> {
+    const context = new Context(request, this.#remoteAddr);
     const incoming = new IncomingRequest(request, this.#remoteAddr);
-    const asRequest = incoming as unknown as Request;
-    const remoteAddr = this.#remoteAddr;
-    const ctx: ServeContext = {
-      get signal() {
-        return request.signal;
-      },
-      remoteAddr,
-      taskId: 0,
-    };
-    const handler = server.handler;
-    const task = spawn(() => handler(asRequest, ctx), { name: 'http request' });
-    (ctx as { taskId: number }).taskId = task.id;
+    request.incoming = incoming as unknown as Request;
+    const handler = this.server.handler;
+    const task = spawn(() => handler(request.incoming!, context), { name: 'http request' });
+    context.taskId = task.id;
     request.task = task;
     this.#state.request = request;
-    let result: unknown;
-    try {
-      result = await task;
-    } catch (error) {
-      if (!task.isFinished()) {
-        // This connection task was aborted (client gone, forced shutdown): take the request with it.
-        task.abort();
-        throw error;
-      }
-      const cause = error instanceof JoinError && error.isPanic() ? error.cause : error;
-      if (cause instanceof HttpError) return cause;
-      if (error instanceof JoinError && error.isCancelled()) return new HttpError(503, 'ERR_RT_HTTP_INCOMPLETE', 'the request was cancelled');
-      server.reportError(cause, asRequest);
-      return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
+    return task;
+  }
+
+  /** The handler's result, or a 500 when it is not a Response. */
+  #check(result: unknown, request: RequestState): Response | HttpError {
+    if (result instanceof Response) return result;
+    this.server.reportError(new TypeError(`the handler returned ${result === null ? 'null' : typeof result}, not a Response`), request.incoming!);
+    return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
+  }
+
+  /** What a failed request task answers; rethrows when this connection's own task was aborted. */
+  #failure(error: unknown, task: JoinHandle<Response>, request: RequestState): HttpError {
+    if (!task.isFinished()) {
+      // This connection task was aborted (client gone, forced shutdown): take the request with it.
+      task.abort();
+      throw error;
     }
-    if (!(result instanceof Response)) {
-      const problem = new TypeError(`the handler returned ${result === null ? 'null' : typeof result}, not a Response`);
-      server.reportError(problem, asRequest);
-      return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
-    }
-    return result;
+    const cause = error instanceof JoinError && error.isPanic() ? error.cause : error;
+    if (cause instanceof HttpError) return cause;
+    if (error instanceof JoinError && error.isCancelled()) return new HttpError(503, 'ERR_RT_HTTP_INCOMPLETE', 'the request was cancelled');
+    this.server.reportError(cause, request.incoming!);
+    return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
   }
 
   abort(): void {
@@ -651,82 +658,79 @@ class Connection {
     }
   }
 
-  /** Encodes the response; streams a stream body. Returns whether the connection stays open. */
-  async #respond(result: Response | HttpError, head: Head, keepAlive: boolean): Promise<boolean> {
+  /**
+   * Encodes an error, a body-less response or one whose bytes are known (up to 64 KiB) into
+   * the output buffer without an await; returns whether the connection stays open, or
+   * undefined when the body must be streamed (`#respondStream`).
+   */
+  #encode(result: Response | HttpError, head: Head, keepAlive: boolean): boolean | undefined {
     const out = this.#out;
     if (result instanceof HttpError) {
       out.latin1(errorHeadAndBody(result, keepAlive, head.minorVersion));
       return keepAlive;
     }
-    const response = result;
+    const fast = fastBody(result);
+    if (fast === undefined) return undefined;
+    const status = result.status;
+    const bodyless = status === 204 || status === 304 || status < 200;
+    const noBody = bodyless || head.method === 'HEAD';
+    let length = 0;
+    if (typeof fast === 'string') length = Buffer.byteLength(fast);
+    else if (fast !== null) length = fast.length;
+    if (length > 64 * 1024 && !noBody) return undefined;
+    const fields = responseFields(result);
+    let text = fields.text;
+    if (!bodyless && (fast !== null || head.method !== 'HEAD' || fields.length >= 0)) {
+      text += `content-length: ${fast === null && fields.length >= 0 ? fields.length : length}\r\n`;
+    }
+    text += connectionField(keepAlive, head.minorVersion);
+    out.latin1(text);
+    if (noBody || fast === null) {
+      if (result.body !== null && !result.bodyUsed) void result.body.cancel().catch(() => undefined);
+    } else if (typeof fast === 'string') {
+      out.utf8(fast, length);
+    } else {
+      out.bytes(fast);
+    }
+    return keepAlive;
+  }
+
+  /** A response whose body is a stream (or large bytes): head first, then the body as it comes. */
+  async #respondStream(response: Response, head: Head, keepAlive: boolean): Promise<boolean> {
+    const out = this.#out;
     const status = response.status;
     const noBody = head.method === 'HEAD' || status === 204 || status === 304 || status < 200;
     const bodyless = status === 204 || status === 304 || status < 200;
-    let fields = statusLine(status, response.statusText);
-    let userLength = -1;
-    let hasDate = false;
-    for (const [name, value] of response.headers) {
-      switch (name) {
-        case 'content-length':
-          userLength = Number(value);
-          continue;
-        case 'transfer-encoding':
-        case 'connection':
-        case 'keep-alive':
-          continue;
-        case 'date':
-          hasDate = true;
-          break;
-        default:
-          break;
-      }
-      fields += `${name}: ${value}\r\n`;
-    }
-    if (!hasDate) fields += dateHeader();
+    const fields = responseFields(response);
+    let text = fields.text;
+    let userLength = fields.length;
     const fast = fastBody(response);
-    if (fast !== undefined) {
-      let length = 0;
-      if (typeof fast === 'string') length = Buffer.byteLength(fast);
-      else if (fast !== null) length = fast.length;
-      if (!bodyless && (fast !== null || head.method !== 'HEAD' || userLength >= 0)) {
-        fields += `content-length: ${fast === null && userLength >= 0 ? userLength : length}\r\n`;
-      }
-      fields += connectionField(keepAlive, head.minorVersion);
-      if (noBody || fast === null) {
-        out.latin1(fields);
-        if (response.body !== null && !response.bodyUsed) void response.body.cancel().catch(() => undefined);
-      } else if (typeof fast === 'string') {
-        out.latin1(fields);
-        out.utf8(fast, length);
-      } else if (length <= 64 * 1024) {
-        out.latin1(fields);
-        out.bytes(fast);
-      } else {
-        out.latin1(fields);
-        await this.#flush();
-        await this.#write(fast);
-      }
+    if (fast !== undefined && fast !== null && typeof fast !== 'string') {
+      // Large bytes: the head, then the bytes themselves (no copy into the output buffer).
+      out.latin1(`${text}content-length: ${fast.length}\r\n${connectionField(keepAlive, head.minorVersion)}`);
+      await this.#flush();
+      await this.#write(fast);
       return keepAlive;
     }
     // The stream path.
     const stream = response.body;
     if (noBody || stream === null) {
-      if (!bodyless && userLength >= 0) fields += `content-length: ${userLength}\r\n`;
-      else if (!bodyless && stream === null && head.method !== 'HEAD') fields += 'content-length: 0\r\n';
-      out.latin1(fields + connectionField(keepAlive, head.minorVersion));
+      if (!bodyless && userLength >= 0) text += `content-length: ${userLength}\r\n`;
+      else if (!bodyless && stream === null && head.method !== 'HEAD') text += 'content-length: 0\r\n';
+      out.latin1(text + connectionField(keepAlive, head.minorVersion));
       if (stream !== null) void stream.cancel().catch(() => undefined);
       return keepAlive;
     }
     let chunked = false;
-    if (userLength >= 0 && Number.isSafeInteger(userLength)) fields += `content-length: ${userLength}\r\n`;
+    if (userLength >= 0 && Number.isSafeInteger(userLength)) text += `content-length: ${userLength}\r\n`;
     else if (head.minorVersion === 1) {
       chunked = true;
-      fields += 'transfer-encoding: chunked\r\n';
+      text += 'transfer-encoding: chunked\r\n';
     } else {
       keepAlive = false;
       userLength = -1;
     }
-    out.latin1(fields + connectionField(keepAlive, head.minorVersion));
+    out.latin1(text + connectionField(keepAlive, head.minorVersion));
     await this.#flush();
     const reader = stream.getReader();
     let sent = 0;
@@ -770,10 +774,16 @@ class Connection {
     }
   }
 
-  /** Writes the output buffer: one tryWrite (no promise) in the usual case. */
+  /** Writes the output buffer. */
   async #flush(): Promise<void> {
+    const pending = this.#flushNow();
+    if (pending !== undefined) await pending;
+  }
+
+  /** Writes the output buffer: one tryWrite and no promise in the usual case, else the promise of the rest. */
+  #flushNow(): Promise<void> | undefined {
     const out = this.#out;
-    if (out.length === 0) return;
+    if (out.length === 0) return undefined;
     const view = out.view();
     let n = 0;
     if (this.#stream.tryWrite !== undefined) {
@@ -783,8 +793,11 @@ class Connection {
         if ((error as { code?: unknown }).code !== 'ERR_RT_WOULD_BLOCK') throw error;
       }
     }
-    if (n < view.length) await this.#write(view.subarray(n));
-    out.clear();
+    if (n === view.length) {
+      out.clear();
+      return undefined;
+    }
+    return this.#write(view.subarray(n)).then(() => out.clear());
   }
 
   async #write(bytes: Uint8Array): Promise<void> {
@@ -813,6 +826,48 @@ async function lingeringClose(stream: HttpStream): Promise<void> {
   await timeout(500, async (signal) => {
     for (let n = -1; n !== 0 && total < 64 * 1024; total += n) n = await stream.read(scratch, { signal });
   }).catch(() => undefined);
+}
+
+/** The status line and the response's own header fields (minus those the server owns), and its Content-Length if it set one. */
+function responseFields(response: Response): { text: string; length: number } {
+  let text = statusLine(response.status, response.statusText);
+  let length = -1;
+  let hasDate = false;
+  for (const [name, value] of response.headers) {
+    switch (name) {
+      case 'content-length':
+        length = Number(value);
+        continue;
+      case 'transfer-encoding':
+      case 'connection':
+      case 'keep-alive':
+        continue;
+      case 'date':
+        hasDate = true;
+        break;
+      default:
+        break;
+    }
+    text += `${name}: ${value}\r\n`;
+  }
+  if (!hasDate) text += dateHeader();
+  return { text, length };
+}
+
+/** The `ctx` of a handler; its signal is made on first use. */
+class Context implements ServeContext {
+  readonly #request: RequestState;
+  readonly remoteAddr: SocketAddr;
+  taskId = 0;
+
+  constructor(request: RequestState, remoteAddr: SocketAddr) {
+    this.#request = request;
+    this.remoteAddr = remoteAddr;
+  }
+
+  get signal(): AbortSignal {
+    return this.#request.signal;
+  }
 }
 
 function connectionField(keepAlive: boolean, minorVersion: number): string {
