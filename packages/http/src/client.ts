@@ -276,8 +276,9 @@ export class HttpClient {
       input.commit(n);
     }
     const parsed = responseHead;
-    const fill = async (): Promise<number> => {
-      const n = await stream.read(input.spare(), options);
+    const fill = async (into?: Uint8Array): Promise<number> => {
+      if (into !== undefined) return stream.read(into, options);
+      const n = await stream.read(input.spare(64 * 1024), options);
       input.commit(n);
       return n;
     };

@@ -10,6 +10,8 @@ export interface RequestSource {
   readonly scheme: 'http' | 'https';
   readonly localHost: string;
   readonly signal: AbortSignal;
+  /** Whether `bytes` lies in the connection's (reused) input buffer. */
+  sharesInput(bytes: Uint8Array): boolean;
   /** Called once when the body has been read to its end or abandoned. */
   bodyDone(error?: unknown): void;
 }
@@ -140,8 +142,13 @@ export class IncomingRequest {
   /** The body as a new ArrayBuffer. */
   async arrayBuffer(): Promise<ArrayBuffer> {
     const bytes = await this.#bytes();
+    // readAll() gives a buffer that owns its memory: hand it over without a copy.
+    if (bytes.length > 0 && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !this.#source.sharesInput(bytes)) {
+      return bytes.buffer as ArrayBuffer;
+    }
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
+
 
   /** The body as a new Uint8Array. */
   async bytes(): Promise<Uint8Array> {

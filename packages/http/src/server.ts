@@ -436,6 +436,10 @@ class RequestState implements RequestSource {
     return this.#controller !== undefined;
   }
 
+  sharesInput(bytes: Uint8Array): boolean {
+    return this.#connection.sharesInput(bytes);
+  }
+
   bodyDone(error?: unknown): void {
     if (this.bodyFinished) return;
     this.bodyFinished = true;
@@ -487,7 +491,7 @@ class Connection {
       state.deadline = Infinity;
       this.#requests++;
       let keepAlive = head.keepAlive && this.#requests < limits.maxRequestsPerConnection;
-      const body = head.framing === Framing.None ? undefined : new BodyReader(input, () => this.#fillBody(), head, limits.maxBodySize);
+      const body = head.framing === Framing.None ? undefined : new BodyReader(input, (into) => this.#fillBody(into), head, limits.maxBodySize);
       this.#continueOwed = head.expectContinue && head.minorVersion === 1 && body !== undefined && input.buffered === 0;
       const request = new RequestState(this, head, body);
       const task = this.#start(request);
@@ -561,7 +565,7 @@ class Connection {
     }
   }
 
-  async #fillBody(): Promise<number> {
+  async #fillBody(into?: Uint8Array): Promise<number> {
     const state = this.#state;
     if (this.#continueOwed) {
       this.#continueOwed = false;
@@ -571,7 +575,10 @@ class Connection {
     state.timeoutStatus = 408;
     state.deadline = this.server.deadline(this.server.limits.ioTimeout);
     try {
-      const n = await this.#stream.read(this.#input.spare());
+      if (into !== undefined) return await this.#stream.read(into);
+      // Body reads get room for 64 KiB at a time (the buffer shrinks back when empty).
+      const spare = this.#input.spare(64 * 1024);
+      const n = await this.#stream.read(spare);
       this.#input.commit(n);
       return n;
     } finally {
@@ -615,6 +622,10 @@ class Connection {
 
   abort(): void {
     this.#state.task?.abort();
+  }
+
+  sharesInput(bytes: Uint8Array): boolean {
+    return bytes.buffer === this.#input.buffer.buffer;
   }
 
   /** Reads ahead while the handler runs, so a client that leaves aborts ctx.signal. */

@@ -45,4 +45,22 @@ describe('serve', () => {
     expect(text.indexOf('\r\n\r\n/1')).toBeLessThan(text.indexOf('\r\n\r\n/2'));
     expect(text.indexOf('\r\n\r\n/2')).toBeLessThan(text.indexOf('\r\n\r\n/3'));
   });
+
+  it('reads a large Content-Length body straight into its buffer without eating the next pipelined request', async () => {
+    server = await serve({}, async (request) => {
+      if (request.method !== 'POST') return new Response(`next ${new URL(request.url).pathname}`);
+      const bytes = new Uint8Array(await request.arrayBuffer());
+      return new Response(`${bytes.length} ${bytes[0]} ${bytes[bytes.length - 1]}`);
+    });
+    const body = Buffer.alloc(300_000, 7);
+    body[body.length - 1] = 9;
+    const text = await exchange(server.addr.port, Buffer.concat([
+      Buffer.from(`POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n`),
+      body,
+      Buffer.from('GET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'),
+    ]));
+    expect(statuses(text)).toEqual([200, 200]);
+    expect(text).toContain('\r\n\r\n300000 7 9');
+    expect(text.endsWith('next /after')).toBe(true);
+  });
 });

@@ -28,17 +28,7 @@ export function bodyStream(reader: BodyReader, onDone: (error?: unknown) => void
   );
 }
 
-/** All the remaining body bytes in one buffer (a copy when it spans several reads). */
+/** All the remaining body bytes: a view when they are already buffered (decode it at once), else a new buffer. */
 export async function collect(reader: BodyReader): Promise<Buffer> {
-  const whole = reader.takeBuffered();
-  if (whole !== undefined) return whole;
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for (;;) {
-    const chunk = await reader.next();
-    if (chunk === null) break;
-    chunks.push(Buffer.from(chunk));
-    total += chunk.length;
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  return reader.takeBuffered() ?? reader.readAll();
 }

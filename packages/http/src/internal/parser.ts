@@ -61,8 +61,8 @@ export class InputBuffer {
     return this.end - this.start;
   }
 
-  /** Free space to read into (at least 4 KiB): compacts, grows, shrinks back when empty. */
-  spare(): Buffer {
+  /** Free space to read into (at least `min` bytes, default 4 KiB): compacts, grows, shrinks back when empty. */
+  spare(min = 4096): Buffer {
     const pending = this.end - this.start;
     if (this.start > 0) {
       if (pending > 0) this.buffer.copy(this.buffer, 0, this.start, this.end);
@@ -70,12 +70,14 @@ export class InputBuffer {
       this.start = 0;
       this.end = pending;
     }
-    if (this.buffer.length - pending < 4096) {
-      const grown = Buffer.allocUnsafe(this.buffer.length * 2);
+    if (pending === 0 && this.buffer.length > Math.max(4 * INITIAL_CAPACITY, 2 * min)) {
+      this.buffer = Buffer.allocUnsafe(Math.max(INITIAL_CAPACITY, min));
+    } else if (this.buffer.length - pending < min) {
+      let size = this.buffer.length * 2;
+      while (size - pending < min) size *= 2;
+      const grown = Buffer.allocUnsafe(size);
       this.buffer.copy(grown, 0, 0, pending);
       this.buffer = grown;
-    } else if (pending === 0 && this.buffer.length > 4 * INITIAL_CAPACITY) {
-      this.buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
     }
     return this.buffer.subarray(this.end);
   }
