@@ -1,5 +1,5 @@
 // wrk (Debian package) against @rt/http (benchmarks/http-rt-server.mjs: a Fetch handler
-// returning `new Response(...)`) and against Node's `http` module with a plain handler writing
+// returning `new Response(...)`, and the same handler returning `new FastResponse(...)`) and against Node's `http` module with a plain handler writing
 // the same bytes (benchmarks/baselines/http-node-server.mjs: `writeHead` + `end`; Node also
 // sends `Connection: keep-alive` and `Keep-Alive: timeout=60`, rt sends neither), in one run,
 // rounds interleaved. Rows: "hello" (GET /, 13 bytes), "json" (GET /json, 4 KiB), both with
@@ -61,7 +61,9 @@ function wrk(port, row, duration) {
 const servers = [];
 try {
   const rtPort = await freePort();
-  servers.push(await startListening('@rt/http', process.execPath, [join(root, 'benchmarks/http-rt-server.mjs'), String(rtPort)], rtPort));
+  servers.push(await startListening('@rt/http (Response)', process.execPath, [join(root, 'benchmarks/http-rt-server.mjs'), String(rtPort)], rtPort));
+  const fastPort = await freePort();
+  servers.push(await startListening('@rt/http (FastResponse)', process.execPath, [join(root, 'benchmarks/http-rt-server.mjs'), String(fastPort), '--fast'], fastPort));
   const nodePort = await freePort();
   servers.push(await startListening('node:http', process.execPath, [join(root, 'benchmarks/baselines/http-node-server.mjs'), String(nodePort)], nodePort));
   for (const server of servers) for (const row of rows) await wrk(server.port, row, 1); // warm-up (JIT)
@@ -79,18 +81,20 @@ try {
         if (best[index] === undefined || result.rps > best[index].rps) best[index] = { ...result, cpu };
       }
     }
-    const [rt, node] = best;
-    table.push({
-      row: `${row.name} (-c${row.connections})`,
-      'rt req/s': Math.round(rt.rps),
-      'node req/s': Math.round(node.rps),
-      'rt ÷ node (req/s)': (rt.rps / node.rps).toFixed(2),
-      'rt p99 ms': rt.p99.toFixed(2),
-      'node p99 ms': node.p99.toFixed(2),
-      'rt CPU µs/req': rt.cpu.toFixed(1),
-      'node CPU µs/req': node.cpu.toFixed(1),
-      'node ÷ rt (CPU/req)': (node.cpu / rt.cpu).toFixed(2),
-    });
+    const node = best[servers.length - 1];
+    for (let s = 0; s < servers.length; s++) {
+      const result = best[s];
+      const baseline = s === servers.length - 1;
+      table.push({
+        row: `${row.name} (-c${row.connections})`,
+        server: servers[s].name,
+        'req/s': Math.round(result.rps),
+        'p99 ms': result.p99.toFixed(2),
+        'CPU µs/req': result.cpu.toFixed(1),
+        '÷ node (req/s)': baseline ? '' : (result.rps / node.rps).toFixed(2),
+        'node ÷ this (CPU/req)': baseline ? '' : (node.cpu / result.cpu).toFixed(2),
+      });
+    }
   }
   console.table(table);
 } finally {

@@ -24,6 +24,7 @@ import { BodyReader, type HttpStream } from './internal/body.js';
 import { Framing, InputBuffer, parseRequestHead, type Head, type ParserLimits } from './internal/parser.js';
 import { dateHeader, fastBody, OutputBuffer, statusLine } from './internal/response-writer.js';
 import { IncomingRequest, type RequestSource } from './request.js';
+import { FastResponse } from './fast-response.js';
 
 /** Limits of {@link serve}; every one has a safe default. Times are in milliseconds. */
 export interface ServerLimits {
@@ -94,7 +95,7 @@ export interface ServeContext {
 }
 
 /** A Fetch-shaped handler: `Request` in, `Response` (or its promise) out. */
-export type Handler = (request: Request, ctx: ServeContext) => Response | Promise<Response>;
+export type Handler = (request: Request, ctx: ServeContext) => Response | FastResponse | Promise<Response | FastResponse>;
 
 /** Options of {@link serve}. */
 export interface ServeOptions {
@@ -601,7 +602,7 @@ class Connection {
 
   /** The handler's result, or a 500 when it is not a Response. */
   #check(result: unknown, request: RequestState): Response | HttpError {
-    if (result instanceof Response) return result;
+    if (result instanceof Response) return result; // a FastResponse too
     this.server.reportError(new TypeError(`the handler returned ${result === null ? 'null' : typeof result}, not a Response`), request.incoming!);
     return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
   }
@@ -680,6 +681,7 @@ class Connection {
       out.latin1(errorHeadAndBody(result, keepAlive, head.minorVersion));
       return keepAlive;
     }
+    if (result instanceof FastResponse && !result.materialized) return this.#encodeFast(result, head, keepAlive);
     const fast = fastBody(result);
     if (fast === undefined) return undefined;
     const status = result.status;
@@ -703,6 +705,30 @@ class Connection {
     } else {
       out.bytes(fast);
     }
+    return keepAlive;
+  }
+
+  /** A FastResponse: its fields and body as given, no Web objects. */
+  #encodeFast(result: FastResponse, head: Head, keepAlive: boolean): boolean | undefined {
+    const source = result.source;
+    const length = source === null ? 0 : typeof source === 'string' ? Buffer.byteLength(source) : source.length;
+    if (length > 64 * 1024 && head.method !== 'HEAD' && result.status !== 204 && result.status !== 304) return undefined;
+    let text = statusLine(result.status, result.statusText);
+    let hasDate = false;
+    for (const [name, value] of result.fields) {
+      if (name === 'content-length' || name === 'transfer-encoding' || name === 'connection' || name === 'keep-alive') continue;
+      if (name === 'date') hasDate = true;
+      text += `${name}: ${value}\r\n`;
+    }
+    if (!hasDate) text += dateHeader();
+    const bodyless = result.status === 204 || result.status === 304;
+    if (!bodyless) text += `content-length: ${length}\r\n`;
+    text += connectionField(keepAlive, head.minorVersion);
+    const out = this.#out;
+    out.latin1(text);
+    if (bodyless || head.method === 'HEAD' || source === null) return keepAlive;
+    if (typeof source === 'string') out.utf8(source, length);
+    else out.bytes(source);
     return keepAlive;
   }
 
