@@ -372,7 +372,8 @@ export class HttpServer {
     }
   }
 
-  /** @internal */ get limits(): Required_ & ParserLimits {
+  /** The limits in force: the defaults with `options.limits` applied. */
+  get limits(): Readonly<Required<ServerLimits>> {
     return this.#limits;
   }
   /** @internal */ get handler(): Handler {
