@@ -47,6 +47,17 @@ export class IncomingRequest {
   #used = false;
   /** The peer's address. */
   readonly remoteAddr: SocketAddr;
+  // The Fetch Request's fixed attributes: getters on the prototype (FIXED, below).
+  declare readonly cache: string;
+  declare readonly credentials: string;
+  declare readonly destination: string;
+  declare readonly integrity: string;
+  declare readonly keepalive: boolean;
+  declare readonly mode: string;
+  declare readonly redirect: string;
+  declare readonly referrer: string;
+  declare readonly referrerPolicy: string;
+  declare readonly duplex: string;
 
   /** @internal */
   constructor(source: RequestSource, remoteAddr: SocketAddr) {
@@ -188,36 +199,20 @@ export class IncomingRequest {
   get [Symbol.toStringTag](): string {
     return 'Request';
   }
-
-  // The Fetch Request's fixed attributes, as a server sees them (getters: nothing per request).
-  get cache(): string {
-    return 'default';
-  }
-  get credentials(): string {
-    return 'same-origin';
-  }
-  get destination(): string {
-    return '';
-  }
-  get integrity(): string {
-    return '';
-  }
-  get keepalive(): boolean {
-    return false;
-  }
-  get mode(): string {
-    return 'cors';
-  }
-  get redirect(): string {
-    return 'follow';
-  }
-  get referrer(): string {
-    return 'about:client';
-  }
-  get referrerPolicy(): string {
-    return '';
-  }
-  get duplex(): string {
-    return 'half';
-  }
 }
+
+/** The Fetch Request's fixed attributes, as a server sees them. */
+const FIXED = {
+  cache: 'default',
+  credentials: 'same-origin',
+  destination: '',
+  integrity: '',
+  keepalive: false,
+  mode: 'cors',
+  redirect: 'follow',
+  referrer: 'about:client',
+  referrerPolicy: '',
+  duplex: 'half',
+} as const;
+// Getters on the prototype: nothing per request.
+for (const [name, value] of Object.entries(FIXED)) Object.defineProperty(IncomingRequest.prototype, name, { get: () => value, configurable: true });

@@ -120,6 +120,26 @@ describe('HttpClient against node:http', () => {
     expect(await (await client.fetch(`${base}/after`)).text()).toBe('GET /after ');
   });
 
+  it('a request aborted while it waits for a pooled connection takes no permit with it', async () => {
+    let release: () => void = () => undefined;
+    const base = await nodeServer((req, res) => {
+      if (req.url === '/slow') release = () => res.end('slow');
+      else res.end('fast');
+    });
+    await using client = new HttpClient({ connectionsPerOrigin: 1 });
+    const slow = client.fetch(`${base}/slow`);
+    while (connections === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const controller = new AbortController();
+    const waiting = client.fetch(`${base}/fast`, { signal: controller.signal });
+    controller.abort();
+    await expect(waiting).rejects.toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    expect(await (await slow).text()).toBe('slow');
+    expect(await (await client.fetch(`${base}/fast`)).text()).toBe('fast'); // the one permit came back
+    expect(connections).toBe(1);
+  });
+
   it('retries once on a new connection when the server closed the idle one', async () => {
     let first = true;
     const base = await nodeServer((req, res) => {

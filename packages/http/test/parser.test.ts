@@ -43,16 +43,17 @@ async function parseAll(pieces: Buffer[]): Promise<{ requests: Parsed[]; error?:
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'latin1');
 
-function splitAt(buffer: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (buffer.length + 1)))].sort((a, b) => a - b);
-  const pieces: Buffer[] = [];
-  let last = 0;
-  for (const p of points) {
-    pieces.push(buffer.subarray(last, p));
-    last = p;
+/** Cuts `buffer` into reads of 1 + sizes[i] bytes, the rest in one last read. */
+function splitAt(buffer: Buffer, sizes: number[]): Buffer[] {
+  const reads: Buffer[] = [];
+  let at = 0;
+  for (const size of sizes) {
+    if (at >= buffer.length) break;
+    reads.push(buffer.subarray(at, at + 1 + size));
+    at += 1 + size;
   }
-  pieces.push(buffer.subarray(last));
-  return pieces.filter((p) => p.length > 0);
+  if (at < buffer.length) reads.push(buffer.subarray(at));
+  return reads;
 }
 
 describe('request parser', () => {

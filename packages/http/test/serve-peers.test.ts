@@ -183,4 +183,29 @@ describe('serve: handler contract', () => {
     socket.destroy();
     server = undefined;
   });
+
+  it('a body read aborted by the client leaving mid-body rejects in the handler, and the connection is released', async () => {
+    let failure: unknown;
+    let failed: () => void = () => undefined;
+    const gotFailure = new Promise<void>((resolve) => (failed = resolve));
+    server = await serve({}, async (request) => {
+      try {
+        await request.text();
+      } catch (error) {
+        failure = error;
+        failed();
+      }
+      return new Response('unused');
+    });
+    const socket = await open(server.addr.port);
+    socket.on('error', () => undefined);
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.resetAndDestroy();
+    await gotFailure;
+    expect(failure).toBeDefined();
+    while (server.connections > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The server still answers.
+    expect(statuses(await exchange(server.addr.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'))).toEqual([200]);
+  });
 });

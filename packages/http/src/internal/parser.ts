@@ -88,14 +88,8 @@ export class InputBuffer {
 
   /** Copies `chunk` in (tests and fuzzing). */
   push(chunk: Uint8Array): void {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const spare = this.spare();
-      const n = Math.min(spare.length, chunk.length - offset);
-      spare.set(chunk.subarray(offset, offset + n));
-      this.commit(n);
-      offset += n;
-    }
+    this.spare(chunk.length).set(chunk);
+    this.commit(chunk.length);
   }
 }
 
