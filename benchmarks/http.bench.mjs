@@ -3,7 +3,8 @@
 // the same bytes (benchmarks/baselines/http-node-server.mjs: `writeHead` + `end`; Node also
 // sends `Connection: keep-alive` and `Keep-Alive: timeout=60`, rt sends neither), in one run,
 // rounds interleaved. Rows: "hello" (GET /, 13 bytes), "json" (GET /json, 4 KiB), both with
-// keep-alive at 64 connections, and "upload" (POST of 1 MiB, 8 connections). Prints requests/s,
+// keep-alive at 64 connections, and "upload" (POST of 1 MiB, 8 connections). Then the same Hono
+// app (benchmarks/http-hono-server.mjs) on @rt/http and on @hono/node-server: hello and json. Prints requests/s,
 // p99 latency, the server's CPU time per request (from /proc: wrk shares the two cores, so CPU
 // per request is the fairer comparison when the machine is busy) and the ratios rt ÷ node.
 //
@@ -58,16 +59,9 @@ function wrk(port, row, duration) {
   });
 }
 
-const servers = [];
-try {
-  const rtPort = await freePort();
-  servers.push(await startListening('@rt/http (Response)', process.execPath, [join(root, 'benchmarks/http-rt-server.mjs'), String(rtPort)], rtPort));
-  const fastPort = await freePort();
-  servers.push(await startListening('@rt/http (FastResponse)', process.execPath, [join(root, 'benchmarks/http-rt-server.mjs'), String(fastPort), '--fast'], fastPort));
-  const nodePort = await freePort();
-  servers.push(await startListening('node:http', process.execPath, [join(root, 'benchmarks/baselines/http-node-server.mjs'), String(nodePort)], nodePort));
+/** Runs every row against every server (rounds interleaved); the last server is the baseline. */
+async function measure(servers, rows, baselineName) {
   for (const server of servers) for (const row of rows) await wrk(server.port, row, 1); // warm-up (JIT)
-  console.log(`wrk -t1 --latency, keep-alive; ${seconds} s per run, best of ${rounds} round(s)${quick ? ' (quick)' : ''}; machine shared with other work`);
   const table = [];
   for (const row of rows) {
     const best = servers.map(() => undefined);
@@ -81,22 +75,45 @@ try {
         if (best[index] === undefined || result.rps > best[index].rps) best[index] = { ...result, cpu };
       }
     }
-    const node = best[servers.length - 1];
+    const baseline = best[servers.length - 1];
     for (let s = 0; s < servers.length; s++) {
       const result = best[s];
-      const baseline = s === servers.length - 1;
+      const isBaseline = s === servers.length - 1;
       table.push({
         row: `${row.name} (-c${row.connections})`,
         server: servers[s].name,
         'req/s': Math.round(result.rps),
         'p99 ms': result.p99.toFixed(2),
         'CPU µs/req': result.cpu.toFixed(1),
-        '÷ node (req/s)': baseline ? '' : (result.rps / node.rps).toFixed(2),
-        'node ÷ this (CPU/req)': baseline ? '' : (node.cpu / result.cpu).toFixed(2),
+        [`÷ ${baselineName} (req/s)`]: isBaseline ? '' : (result.rps / baseline.rps).toFixed(2),
+        [`${baselineName} ÷ this (CPU/req)`]: isBaseline ? '' : (baseline.cpu / result.cpu).toFixed(2),
       });
     }
   }
   console.table(table);
+}
+
+const servers = [];
+async function start(name, script, ...args) {
+  const port = await freePort();
+  const server = await startListening(name, process.execPath, [join(root, script), String(port), ...args], port);
+  servers.push(server);
+  return server;
+}
+try {
+  console.log(`wrk -t1 --latency, keep-alive; ${seconds} s per run, best of ${rounds} round(s)${quick ? ' (quick)' : ''}; machine shared with other work`);
+  const plain = [
+    await start('@rt/http (Response)', 'benchmarks/http-rt-server.mjs'),
+    await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', '--fast'),
+    await start('node:http', 'benchmarks/baselines/http-node-server.mjs'),
+  ];
+  await measure(plain, rows, 'node');
+  for (const server of plain) server.child.kill('SIGTERM');
+  const hono = [
+    await start('Hono on @rt/http', 'benchmarks/http-hono-server.mjs'),
+    await start('Hono on @hono/node-server', 'benchmarks/http-hono-server.mjs', '--node'),
+  ];
+  await measure(hono, rows.slice(0, 2), 'node-server');
 } finally {
   for (const server of servers) server.child.kill('SIGTERM');
   rmSync(scratch, { recursive: true, force: true });
