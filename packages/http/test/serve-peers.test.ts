@@ -2,6 +2,7 @@
 // Each is spawned asynchronously (the server runs in this process).
 import { execFile } from 'node:child_process';
 import { serve, type HttpServer, type ServeContext } from '@rt/http';
+import { Handle } from '@rt/scheduler';
 import { exchange, open, readUntil, statuses } from './support/raw.js';
 
 let server: HttpServer | undefined;
@@ -139,6 +140,10 @@ describe('serve: handler contract', () => {
     socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     while (seen === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(seen.taskId).toBeGreaterThan(0);
+    // The request is a named task of the runtime, visible in dump() with the id ctx gave.
+    const tasks = Handle.current().dump().tasks;
+    expect(tasks.find((t) => t.id === seen!.taskId)?.name).toBe('http request');
+    expect(tasks.some((t) => t.name === 'http connection')).toBe(true);
     expect(seen.remoteAddr.port).toBe(socket.localPort);
     socket.end();
     await abortedPromise;
