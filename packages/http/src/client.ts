@@ -296,8 +296,14 @@ export class HttpClient {
       permit.release();
     };
     const nullBody = parsed.status === 204 || parsed.status === 304 || parsed.status === 101 || method === 'HEAD';
-    let responseBody: ReadableStream<Uint8Array> | null = null;
-    if (reader === undefined) {
+    let responseBody: ReadableStream<Uint8Array> | Uint8Array | null = null;
+    const whole = nullBody ? undefined : reader?.takeBuffered();
+    if (whole !== undefined) {
+      // The whole body came with the head (the usual small answer): copy it out, give the
+      // connection back now, and let the Response own plain bytes.
+      responseBody = new Uint8Array(whole);
+      release(true);
+    } else if (reader === undefined) {
       release(true);
       if (!nullBody) responseBody = new ReadableStream({ start: (c) => c.close() });
     } else {
