@@ -354,7 +354,11 @@ export class HttpServer {
       if (this.#tls !== undefined) {
         state.stream = tcp;
         state.deadline = this.#deadline(this.#limits.headerTimeout);
-        stream = await this.#tls.accept(tcp, { signal: this.#stop.signal });
+        try {
+          stream = await this.#tls.accept(tcp, { signal: this.#stop.signal });
+        } catch {
+          return; // a failed handshake (a scanner, a plain-HTTP client): nothing to report
+        }
       } else {
         stream = tcp;
       }
