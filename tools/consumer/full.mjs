@@ -36,12 +36,17 @@ await writeFile(file, 'written by @rt/fs');
 assert.equal(await readToString(file), 'written by @rt/fs');
 assert.equal(http.serve, serve);
 {
-  await using server = await serve({ port: 0 }, async (request) => Response.json({ path: new URL(request.url).pathname, body: await request.text() }));
-  await using client = new HttpClient();
-  const reply = await client.fetch(`http://${server.addr.toString()}/consumer`, { method: 'POST', body: 'hi' });
-  assert.deepEqual(await reply.json(), { path: '/consumer', body: 'hi' });
-  const viaNode = await fetch(`http://${server.addr.toString()}/node`);
-  assert.equal((await viaNode.json()).path, '/node');
+  const server = await serve({ port: 0 }, async (request) => Response.json({ path: new URL(request.url).pathname, body: await request.text() }));
+  const client = new HttpClient();
+  try {
+    const reply = await client.fetch(`http://${server.addr.toString()}/consumer`, { method: 'POST', body: 'hi' });
+    assert.deepEqual(await reply.json(), { path: '/consumer', body: 'hi' });
+    const viaNode = await fetch(`http://${server.addr.toString()}/node`);
+    assert.equal((await viaNode.json()).path, '/node');
+  } finally {
+    await client.close();
+    await server.shutdown({ timeout: 1000 });
+  }
 }
 const hangups = signal('hangup');
 hangups.close();
