@@ -11,6 +11,8 @@ import { RespParser } from '../../../examples/mini-redis/src/resp-parser.js';
 import { scaled } from '../src/config.js';
 
 const RUNS = scaled(1_000, 100_000);
+/** @rt/http's parser gets 250k cases in the long run (issue 18). */
+const HTTP_RUNS = scaled(1_000, 250_000);
 
 /** Splits `bytes` at the given cut points. */
 function chunk(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
@@ -172,7 +174,7 @@ describe('RespParser under hostile byte streams', () => {
   });
 });
 
-describe('HttpParser under hostile byte streams', () => {
+describe('@rt/http request parser under hostile byte streams', () => {
   it('throws only HttpError, respects its caps and parses the same requests however the bytes are cut', () => {
     fc.assert(
       fc.property(stream(httpFragment), fc.array(fc.nat(), { maxLength: 12 }), (bytes, cuts) => {
@@ -184,7 +186,7 @@ describe('HttpParser under hostile byte streams', () => {
           expect(o.capacity).toBeLessThanOrEqual(Math.max(16 * 1024, 2 * (bytes.length + 4096)));
         }
       }),
-      { numRuns: RUNS },
+      { numRuns: HTTP_RUNS },
     );
   });
 });
