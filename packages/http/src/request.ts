@@ -29,7 +29,7 @@ const EMPTY = new Uint8Array(0);
  * `arrayBuffer()`, `bytes()`, `blob()` or `formData()`.
  *
  * **Cancellation:** the body methods take no signal; `signal` aborts when the client goes away
- * or the server shuts down, and a pending body read then rejects.
+ * or a shutdown outlives its timeout, and a pending body read then rejects.
  *
  * **Errors:** `TypeError` when the body is read twice; `HttpError` 413 when a chunked body
  * outgrows `limits.maxBodySize`, 400 when the client closes in the middle of the body.
@@ -100,7 +100,7 @@ export class IncomingRequest {
     return this.#headers;
   }
 
-  /** Aborts when the client goes away or the server shuts down. */
+  /** Aborts when the client goes away or a server shutdown outlives its timeout. */
   get signal(): AbortSignal {
     return this.#source.signal;
   }

@@ -86,7 +86,7 @@ export interface TlsAcceptorLike {
 
 /** The second argument of a handler. */
 export interface ServeContext {
-  /** Aborts when the client goes away (end of stream while the handler runs) or the server shuts down. */
+  /** Aborts when the client goes away (end of stream while the handler runs) or `shutdown()` outlives its timeout. */
   readonly signal: AbortSignal;
   /** The client's address. */
   readonly remoteAddr: SocketAddr;
