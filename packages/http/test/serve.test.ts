@@ -63,4 +63,23 @@ describe('serve', () => {
     expect(text).toContain('\r\n\r\n300000 7 9');
     expect(text.endsWith('next /after')).toBe(true);
   });
+
+  it('shuts down when options.signal aborts, and takes a bound listener', async () => {
+    const { TcpListener } = await import('@rt/net');
+    const listener = await TcpListener.bind({ host: '127.0.0.1', port: 0 });
+    const controller = new AbortController();
+    const own = await serve({ listener, signal: controller.signal }, () => new Response('via listener'));
+    expect(own.addr.port).toBe(listener.localAddr().port);
+    expect(await (await fetch(`${base(own)}/`)).text()).toBe('via listener');
+    controller.abort();
+    await own.shutdown(); // the same shutdown the abort started
+    await expect(fetch(`${base(own)}/`)).rejects.toThrow();
+  });
+
+  it('refuses bad options at once', async () => {
+    await expect(serve({ port: -1 }, () => new Response(''))).rejects.toThrow(RangeError);
+    await expect(serve({ limits: { maxHeaders: 0 } }, () => new Response(''))).rejects.toThrow(RangeError);
+    await expect(serve({ limits: { nope: 1 } as never }, () => new Response(''))).rejects.toThrow(TypeError);
+    await expect(serve({}, 'x' as never)).rejects.toThrow(TypeError);
+  });
 });
