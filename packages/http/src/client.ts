@@ -330,9 +330,10 @@ export class HttpClient {
         { highWaterMark: 0 },
       );
     }
-    const headers = new Headers();
+    // Pairs, not a Headers: the Response builds its own Headers from them (once).
+    const headers: [string, string][] = [];
     const f = parsed.fields;
-    for (let k = 0; k < f.length; k += 4) headers.append(parsed.text.slice(f[k]!, f[k + 1]!), parsed.text.slice(f[k + 2]!, f[k + 3]!));
+    for (let k = 0; k < f.length; k += 4) headers.push([parsed.text.slice(f[k]!, f[k + 1]!), parsed.text.slice(f[k + 2]!, f[k + 3]!)]);
     return new Response(nullBody ? null : responseBody, { status: parsed.status, statusText: parsed.reason, headers });
   }
 
