@@ -1,79 +1,120 @@
-// wrk (Debian package) against http-hello on rt vs the same answer from Node's `http`
-// module (benchmarks/baselines/http-node-server.mjs), in one run: `wrk -t1 -c50 -d<s>` on
-// `GET /`, each server in turn, rounds interleaved. Prints requests/s, the server's CPU
-// time per request (from /proc: wrk shares the two cores, so CPU per request is the fairer
-// comparison when wrk is the bottleneck) and the ratio rt ÷ http.
+// wrk (Debian package) against @rt/http (benchmarks/http-rt-server.mjs: a Fetch handler
+// returning `new Response(...)`, and the same handler returning `new FastResponse(...)`) and against Node's `http` module with a plain handler writing
+// the same bytes (benchmarks/baselines/http-node-server.mjs: `writeHead` + `end`; Node also
+// sends `Connection: keep-alive` and `Keep-Alive: timeout=60`, rt sends neither), in one run,
+// rounds interleaved. Rows: "hello" (GET /, 13 bytes), "json" (GET /json, 4 KiB), both with
+// keep-alive at 64 connections, and "upload" (POST of 1 MiB, 8 connections). Then the same Hono
+// app (benchmarks/http-hono-server.mjs) on @rt/http and on @hono/node-server: hello and json. Prints requests/s,
+// p99 latency, the server's CPU time per request (from /proc: wrk shares the two cores, so CPU
+// per request is the fairer comparison when the machine is busy) and the ratios rt ÷ node.
 //
-//   node benchmarks/http.bench.mjs            (3 rounds × 8 s per server, ~55 s)
+//   node benchmarks/http.bench.mjs            (3 rounds × 5 s per server and row)
 //   node benchmarks/http.bench.mjs --quick    (1 round × 3 s;  or RT_BENCH_QUICK=1)
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, freePort, have, startListening } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
-const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? (quick ? 3 : 8));
+const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? (quick ? 3 : 5));
 const rounds = Number(process.env['RT_HTTP_ROUNDS'] ?? (quick ? 1 : 3));
-const connections = 50;
 
 if (!have('wrk')) {
   console.error('http.bench: wrk is not installed (apt-get install -y wrk)');
   process.exit(1);
 }
-const httpHello = join(root, 'examples/http-hello/dist/main.js');
-// Build it (incremental: quick when up to date) so the run never measures stale code.
-const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'examples/http-hello')], { stdio: 'inherit' });
-if (tsc.status !== 0 || !existsSync(httpHello)) process.exit(1);
+// Build @rt/http (incremental: quick when up to date) so the run never measures stale code.
+const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'packages/http'), join(root, 'packages/macros')], { stdio: 'inherit' });
+if (tsc.status !== 0 || !existsSync(join(root, 'packages/http/dist/index.js'))) process.exit(1);
 
-const start = (name, args, port) => startListening(name, process.execPath, args, port);
+const scratch = mkdtempSync(join(tmpdir(), 'rt-http-bench-'));
+const uploadScript = join(scratch, 'upload.lua');
+writeFileSync(uploadScript, `wrk.method = "POST"\nwrk.body = string.rep("u", 1024 * 1024)\nwrk.headers["Content-Type"] = "application/octet-stream"\n`);
+
+const rows = [
+  { name: 'hello', path: '/', connections: 64, args: [] },
+  { name: 'json 4 KiB', path: '/json', connections: 64, args: [] },
+  { name: 'upload 1 MiB', path: '/upload', connections: 8, args: ['-s', uploadScript] },
+];
 
 /** CPU time (user + system) of a process so far, in ms, from /proc. */
 const cpuMs = (pid) => cpuSeconds(pid, NaN) * 1000;
 
-function wrk(port, duration) {
+function wrk(port, row, duration) {
   return new Promise((resolve, reject) => {
-    const args = ['-t1', `-c${connections}`, `-d${duration}s`, `http://127.0.0.1:${port}/`];
+    const args = ['-t1', `-c${row.connections}`, `-d${duration}s`, '--latency', ...row.args, `http://127.0.0.1:${port}${row.path}`];
     execFile('wrk', args, { timeout: (duration + 30) * 1000 }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`wrk ${args.join(' ')}: ${error.message}\n${stderr}`));
       const rps = /Requests\/sec:\s+([0-9.]+)/.exec(stdout);
       const total = /([0-9]+) requests in/.exec(stdout);
-      if (!rps || !total) return reject(new Error(`wrk printed no result: ${stdout}`));
+      const p99 = /\s99%\s+([0-9.]+)(us|ms|s)/.exec(stdout);
+      if (!rps || !total || !p99) return reject(new Error(`wrk printed no result: ${stdout}`));
       if (/Non-2xx|Socket errors/.test(stdout)) return reject(new Error(`wrk reported errors:\n${stdout}`));
-      resolve({ rps: Number(rps[1]), requests: Number(total[1]) });
+      const scale = { us: 0.001, ms: 1, s: 1000 }[p99[2]];
+      resolve({ rps: Number(rps[1]), requests: Number(total[1]), p99: Number(p99[1]) * scale });
     });
   });
 }
 
-const servers = [];
-try {
-  const rtPort = await freePort();
-  servers.push(await start('http-hello on rt', [httpHello, '--port', String(rtPort)], rtPort));
-  const nodePort = await freePort();
-  servers.push(await start('node:http', [join(root, 'benchmarks/baselines/http-node-server.mjs'), String(nodePort)], nodePort));
-  for (const server of servers) await wrk(server.port, 1); // warm-up (JIT)
-  console.log(`wrk -t1 -c${connections} -d${seconds}s GET /${quick ? ' (quick)' : ''}; best of ${rounds} round(s)`);
-  const best = servers.map(() => undefined);
-  for (let round = 0; round < rounds; round++) {
+/** Runs every row against every server (rounds interleaved); the last server is the baseline. */
+async function measure(servers, rows, baselineName) {
+  for (const server of servers) for (const row of rows) await wrk(server.port, row, 1); // warm-up (JIT)
+  const table = [];
+  for (const row of rows) {
+    const best = servers.map(() => undefined);
+    for (let round = 0; round < rounds; round++) {
+      for (let s = 0; s < servers.length; s++) {
+        const index = (s + round) % servers.length;
+        const server = servers[index];
+        const before = cpuMs(server.child.pid);
+        const result = await wrk(server.port, row, seconds);
+        const cpu = ((cpuMs(server.child.pid) - before) * 1000) / result.requests;
+        if (best[index] === undefined || result.rps > best[index].rps) best[index] = { ...result, cpu };
+      }
+    }
+    const baseline = best[servers.length - 1];
     for (let s = 0; s < servers.length; s++) {
-      const index = (s + round) % servers.length;
-      const server = servers[index];
-      const before = cpuMs(server.child.pid);
-      const result = await wrk(server.port, seconds);
-      const cpu = ((cpuMs(server.child.pid) - before) * 1000) / result.requests;
-      if (best[index] === undefined || result.rps > best[index].rps) best[index] = { rps: result.rps, cpu };
+      const result = best[s];
+      const isBaseline = s === servers.length - 1;
+      table.push({
+        row: `${row.name} (-c${row.connections})`,
+        server: servers[s].name,
+        'req/s': Math.round(result.rps),
+        'p99 ms': result.p99.toFixed(2),
+        'CPU µs/req': result.cpu.toFixed(1),
+        [`÷ ${baselineName} (req/s)`]: isBaseline ? '' : (result.rps / baseline.rps).toFixed(2),
+        [`${baselineName} ÷ this (CPU/req)`]: isBaseline ? '' : (baseline.cpu / result.cpu).toFixed(2),
+      });
     }
   }
-  const rt = best[0];
-  console.table(servers.map((server, s) => ({
-    server: server.name,
-    'requests/s': Math.round(best[s].rps),
-    'server CPU µs/req': best[s].cpu.toFixed(2),
-    'rt ÷ this (req/s)': s === 0 ? '' : (rt.rps / best[s].rps).toFixed(2),
-    'this ÷ rt (CPU)': s === 0 ? '' : (best[s].cpu / rt.cpu).toFixed(2),
-  })));
-  console.log(`http-hello on rt: ${(rt.rps / best[1].rps).toFixed(2)}× node:http requests/s (target ≥ 2×)`);
+  console.table(table);
+}
+
+const servers = [];
+async function start(name, script, ...args) {
+  const port = await freePort();
+  const server = await startListening(name, process.execPath, [join(root, script), String(port), ...args], port);
+  servers.push(server);
+  return server;
+}
+try {
+  console.log(`wrk -t1 --latency, keep-alive; ${seconds} s per run, best of ${rounds} round(s)${quick ? ' (quick)' : ''}; machine shared with other work`);
+  const plain = [
+    await start('@rt/http (Response)', 'benchmarks/http-rt-server.mjs'),
+    await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', '--fast'),
+    await start('node:http', 'benchmarks/baselines/http-node-server.mjs'),
+  ];
+  await measure(plain, rows, 'node');
+  for (const server of plain) server.child.kill('SIGTERM');
+  const hono = [
+    await start('Hono on @rt/http', 'benchmarks/http-hono-server.mjs'),
+    await start('Hono on @hono/node-server', 'benchmarks/http-hono-server.mjs', '--node'),
+  ];
+  await measure(hono, rows.slice(0, 2), 'node-server');
 } finally {
   for (const server of servers) server.child.kill('SIGTERM');
+  rmSync(scratch, { recursive: true, force: true });
 }

@@ -19,6 +19,7 @@ export const layers = [
   ['process', 'fs'],
   ['net'],
   ['tls'],
+  ['http'],
   ['multi-thread'],
   ['macros'],
   ['full'],

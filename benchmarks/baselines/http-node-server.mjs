@@ -1,18 +1,36 @@
-// Baseline for http.bench.mjs: http-hello's answer on Node's `http` module — `GET`/`HEAD`
-// of any target gets `200 Hello, World!` (text/plain, Content-Length, Date; keep-alive),
-// exactly the bytes http-hello on rt sends, so wrk measures only the server stack.
+// Baseline for http.bench.mjs: the routes of http-rt-server.mjs on Node's `http` module, with
+// a plain handler writing the same bytes (`writeHead` + `end`; Node adds `Connection:
+// keep-alive` and `Keep-Alive: timeout=…` that the rt server does not send).
+//   GET/HEAD /   200 "Hello, World!" (text/plain)
+//   GET /json    200 a 4 KiB JSON document (application/json)
+//   POST /upload reads the whole body, answers its length
 //
 // Usage: node benchmarks/baselines/http-node-server.mjs [port]   (prints "listening on <port>")
 import http from 'node:http';
+import { json } from './http-routes.mjs';
 
 const hello = Buffer.from('Hello, World!');
+const jsonBytes = Buffer.from(json);
 const server = http.createServer((request, response) => {
-  if (request.method === 'GET' || request.method === 'HEAD') {
+  if (request.method === 'POST') {
+    let length = 0;
+    const chunks = [];
+    request.on('data', (chunk) => {
+      chunks.push(chunk);
+      length += chunk.length;
+    });
+    request.on('end', () => {
+      Buffer.concat(chunks, length); // the whole body in one buffer, as arrayBuffer() gives rt's handler
+      const body = String(length);
+      response.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
+      response.end(body);
+    });
+  } else if (request.url === '/json') {
+    response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': jsonBytes.length });
+    response.end(jsonBytes);
+  } else {
     response.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': hello.length });
     response.end(request.method === 'HEAD' ? undefined : hello);
-  } else {
-    response.writeHead(405, { 'Content-Type': 'text/plain', 'Content-Length': 19, Allow: 'GET, HEAD' });
-    response.end('Method Not Allowed\n');
   }
 });
 server.keepAliveTimeout = 60_000;

@@ -4,6 +4,8 @@ import { spawn, select, sync, time, runtime, task } from '@rt/full';
 import { Mutex } from '@rt/full/sync';
 import { sleep } from '@rt/full/time';
 import * as net from '@rt/full/net';
+import { serve, HttpClient } from '@rt/full/http';
+import { http } from '@rt/full';
 import * as io from '@rt/full/io';
 import { CancellationToken, LinesCodec, Framed } from '@rt/full/util';
 import * as rt from '@rt/full/rt';
@@ -54,6 +56,20 @@ assert.equal(out2.stdout.toString().trim(), 'from a child');
 const file = join(tmpdir(), `rt-consumer-${process.pid}.txt`);
 await writeFile(file, 'written by @rt/fs');
 assert.equal(await readToString(file), 'written by @rt/fs');
+assert.equal(http.serve, serve);
+{
+  const server = await serve({ port: 0 }, async (request) => Response.json({ path: new URL(request.url).pathname, body: await request.text() }));
+  const client = new HttpClient();
+  try {
+    const reply = await client.fetch(`http://${server.addr.toString()}/consumer`, { method: 'POST', body: 'hi' });
+    assert.deepEqual(await reply.json(), { path: '/consumer', body: 'hi' });
+    const viaNode = await fetch(`http://${server.addr.toString()}/node`);
+    assert.equal((await viaNode.json()).path, '/node');
+  } finally {
+    await client.close();
+    await server.shutdown({ timeout: 1000 });
+  }
+}
 const hangups = signal('hangup');
 hangups.close();
 

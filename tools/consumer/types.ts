@@ -3,6 +3,7 @@ import { select, spawn, sync, time, runtime } from '@rt/full';
 import { Semaphore } from '@rt/full/sync';
 import { LengthDelimitedCodec, TaskTracker } from '@rt/full/util';
 import { TlsConnector, type TlsStream } from '@rt/full/tls';
+import { compose, concurrencyLimit, serve, timeout, type Handler, type HttpServer } from '@rt/full/http';
 
 export async function usesTypes(): Promise<number> {
   const [tx, rx] = sync.mpsc.channel<number>(4);
@@ -30,4 +31,11 @@ export async function usesTypes(): Promise<number> {
   const connect: (name: string, stream: Parameters<TlsConnector['connect']>[1]) => Promise<TlsStream> = (name, stream) => new TlsConnector().connect(name, stream);
   void connect;
   return (value ?? 0) + semaphore.availablePermits;
+}
+
+export async function usesHttp(): Promise<number> {
+  const handler: Handler = async (request, ctx) => new Response(`${request.method} ${ctx.remoteAddr.toString()}`);
+  const server: HttpServer = await serve({ port: 0 }, compose(timeout(1000), concurrencyLimit(8))(handler));
+  await server.shutdown({ timeout: 100 });
+  return server.addr.port;
 }

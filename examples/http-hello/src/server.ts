@@ -1,19 +1,16 @@
-// http-hello: a minimal HTTP/1.1 keep-alive server on @rt/net, for load tests with wrk.
+// http-hello: a minimal HTTP/1.1 server on @rt/http, for load tests with wrk.
 //
 // - `GET` or `HEAD` of any target: `200 Hello, World!` (HEAD without the body).
-// - `POST /echo` (or PUT): `200` with the request's body back.
-// - Another method: `405`; POST elsewhere: `404`. A request the parser refuses: its status
-//   (400, 413, 431, 505) with `Connection: close`, then the connection closes.
+// - `POST /echo` (or PUT): `200` with the request's body back (Content-Length or chunked).
+// - Another method: `405`; POST elsewhere: `404`. A request the parser refuses gets its status
+//   (400, 413, 431, 505…) with `Connection: close` from @rt/http.
 //
-// Each connection is one task: read into the parser, answer every complete request in the
-// buffer (pipelining), write the responses at once (one `tryWrite`, which the socket nearly
-// always takes whole: no promise on the way out; `writeAll` for the rest), repeat. The Date
-// header is formatted once per second, as Node's http does. Shutdown is graceful: it stops
-// accepting, aborts the connections waiting for input, and lets busy ones finish the
-// responses they owe.
-import { TcpListener, WouldBlock, type SocketAddr, type TcpStream } from '@rt/net';
-import { spawn, type JoinHandle } from '@rt/scheduler';
-import { HttpError, HttpParser, type HttpLimits, type Request } from './http-parser.js';
+// The handler has the Fetch shape and answers with `FastResponse`, which @rt/http writes
+// without building a Web Response; keep-alive, pipelining, limits, timeouts and graceful
+// shutdown are @rt/http's.
+import { FastResponse, serve, type HttpServer as RtHttpServer, type ServerLimits } from '@rt/http';
+import type { SocketAddr } from '@rt/net';
+import { oneshot } from '@rt/sync';
 
 /** Options of {@link HttpServer.bind}. */
 export interface HttpServerOptions {
@@ -21,261 +18,72 @@ export interface HttpServerOptions {
   readonly host?: string;
   /** Port; default 8080 (0 picks a free one). */
   readonly port?: number;
-  /** Request limits. */
-  readonly limits?: HttpLimits;
+  /** Request limits (see @rt/http's `ServerLimits`); the body limit defaults to 1 MiB here. */
+  readonly limits?: ServerLimits;
 }
 
-const HELLO = Buffer.from('Hello, World!');
-const REASONS: Record<number, string> = {
-  200: 'OK',
-  400: 'Bad Request',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  413: 'Content Too Large',
-  431: 'Request Header Fields Too Large',
-  505: 'HTTP Version Not Supported',
-};
+const TEXT: [string, string][] = [['content-type', 'text/plain']];
+const NOT_ALLOWED: [string, string][] = [['content-type', 'text/plain'], ['allow', 'GET, HEAD, POST, PUT']];
 
-let dateSecond = -1;
-let dateLine = '';
-/** The whole keep-alive HTTP/1.1 `200 Hello, World!` response, rebuilt with the Date line. */
-let helloResponse = Buffer.alloc(0);
-/** `Date: <IMF-fixdate>\r\n`, formatted at most once per second. */
-function date(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateLine = `Date: ${new Date(second * 1000).toUTCString()}\r\n`;
-    helloResponse = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${HELLO.length}\r\n${dateLine}\r\nHello, World!`, 'latin1');
+/** The http-hello handler: a Fetch handler, usable with any server of that shape. */
+export async function hello(request: Request): Promise<Response | FastResponse> {
+  const method = request.method;
+  if (method === 'GET' || method === 'HEAD') return new FastResponse('Hello, World!', { headers: TEXT });
+  if (method === 'POST' || method === 'PUT') {
+    if (new URL(request.url).pathname !== '/echo') return new FastResponse('Not Found\n', { status: 404, headers: TEXT });
+    return new FastResponse(new Uint8Array(await request.arrayBuffer()), { headers: TEXT });
   }
-  return dateLine;
+  return new FastResponse('Method Not Allowed\n', { status: 405, headers: NOT_ALLOWED });
 }
 
-/** Encodes responses into one growable buffer per connection. */
-class ResponseWriter {
-  #buffer = Buffer.allocUnsafe(16 * 1024);
-  #length = 0;
-
-  get length(): number {
-    return this.#length;
-  }
-
-  view(): Buffer {
-    return this.#buffer.subarray(0, this.#length);
-  }
-
-  clear(): void {
-    this.#length = 0;
-    if (this.#buffer.length > 1024 * 1024) this.#buffer = Buffer.allocUnsafe(16 * 1024);
-  }
-
-  #reserve(n: number): void {
-    if (this.#length + n <= this.#buffer.length) return;
-    let size = this.#buffer.length * 2;
-    while (size < this.#length + n) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
-    this.#buffer.copy(grown, 0, 0, this.#length);
-    this.#buffer = grown;
-  }
-
-  /** Appends prepared bytes. */
-  raw(bytes: Uint8Array): void {
-    this.#reserve(bytes.length);
-    this.#buffer.set(bytes, this.#length);
-    this.#length += bytes.length;
-  }
-
-  /** A full response; `body` is sent unless `head` (HEAD keeps Content-Length). */
-  response(status: number, minorVersion: number, keepAlive: boolean, body: Uint8Array, head = false, extra = ''): void {
-    const connection = keepAlive ? (minorVersion === 0 ? 'Connection: keep-alive\r\n' : '') : 'Connection: close\r\n';
-    const text = `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n${date()}${connection}${extra}\r\n`;
-    this.#reserve(text.length + (head ? 0 : body.length));
-    this.#length += this.#buffer.write(text, this.#length, 'latin1');
-    if (!head) {
-      this.#buffer.set(body, this.#length);
-      this.#length += body.length;
-    }
-  }
-}
-
-/** Answers one parsed request; returns whether the connection stays open. */
-function respond(request: Request, parser: HttpParser, out: ResponseWriter): boolean {
-  const { method, minorVersion, keepAlive } = request;
-  if (method === 'GET' && minorVersion === 1 && keepAlive) {
-    date(); // refreshes helloResponse once per second
-    out.raw(helloResponse); // the hot path: one copy of prepared bytes
-  } else if (method === 'GET' || method === 'HEAD') {
-    out.response(200, minorVersion, keepAlive, HELLO, method === 'HEAD');
-  } else if (method === 'POST' || method === 'PUT') {
-    if (parser.targetIs('/echo')) out.response(200, minorVersion, keepAlive, parser.body());
-    else out.response(404, minorVersion, keepAlive, Buffer.from('Not Found\n'));
-  } else {
-    out.response(405, minorVersion, keepAlive, Buffer.from('Method Not Allowed\n'), false, 'Allow: GET, HEAD, POST, PUT\r\n');
-  }
-  return keepAlive;
-}
-
-const FLUSH_THRESHOLD = 64 * 1024;
-
-/** What the server sees of a connection: it aborts the task only while it waits for input. */
-interface ConnectionState {
-  idle: boolean;
-  task?: JoinHandle<void>;
-}
-
-async function serveConnection(stream: TcpStream, limits: HttpLimits, shutdown: AbortSignal, state: ConnectionState): Promise<void> {
-  const parser = new HttpParser(limits);
-  const out = new ResponseWriter();
-  stream.setNoDelay(true);
-  try {
-    for (;;) {
-      for (;;) {
-        let complete: boolean;
-        try {
-          complete = parser.next();
-        } catch (error) {
-          if (!(error instanceof HttpError)) throw error;
-          out.response(error.status, 1, false, Buffer.from(`${error.message}\n`));
-          await stream.writeAll(out.view());
-          return;
-        }
-        if (!complete) break;
-        if (!respond(parser.request, parser, out)) {
-          await stream.writeAll(out.view());
-          return;
-        }
-        if (out.length >= FLUSH_THRESHOLD) {
-          const waiting = flushNow(stream, out);
-          if (waiting !== undefined) await waiting;
-        }
-      }
-      if (out.length > 0) {
-        const waiting = flushNow(stream, out);
-        if (waiting !== undefined) await waiting;
-      }
-      if (shutdown.aborted) return;
-      // No signal per read (an abort listener per read costs the hot path): shutdown
-      // aborts this task while it is idle here.
-      state.idle = true;
-      let n: number;
-      try {
-        n = await stream.read(parser.spare());
-      } finally {
-        state.idle = false;
-      }
-      if (n === 0) return;
-      parser.commit(n);
-    }
-  } catch (error) {
-    if (!shutdown.aborted && !isDisconnect(error)) throw error;
-  } finally {
-    stream.close();
-  }
-}
-
-/**
- * Writes the batch of responses; returns undefined when the socket took all of it at once (the
- * usual case: no promise, no await), else a promise of the rest being written. `tryWrite`
- * never waits, so this adds no await point; the read that follows is the cancellation point.
- */
-function flushNow(stream: TcpStream, out: ResponseWriter): Promise<void> | undefined {
-  const view = out.view();
-  let n: number;
-  try {
-    n = stream.tryWrite(view);
-  } catch (error) {
-    if (!(error instanceof WouldBlock)) throw error;
-    n = 0;
-  }
-  if (n === view.length) {
-    out.clear();
-    return undefined;
-  }
-  return flushRest(stream, out, n);
-}
-
-async function flushRest(stream: TcpStream, out: ResponseWriter, written: number): Promise<void> {
-  await stream.writeAll(out.view().subarray(written));
-  out.clear();
-}
-
-function isDisconnect(error: unknown): boolean {
-  const errno = (error as { errno?: unknown } | null)?.errno;
-  const code = (error as { code?: unknown } | null)?.code;
-  return errno === 'ECONNRESET' || errno === 'EPIPE' || code === 'ERR_RT_SOCKET_CLOSED' || code === 'ERR_RT_CONNECTION_RESET' || code === 'ERR_RT_BROKEN_PIPE';
-}
-
-/** A bound http-hello server; `run()` serves, `shutdown()` stops. */
+/** A bound http-hello server; `run()` waits until `shutdown()` has finished. */
 export class HttpServer {
-  readonly #listener: TcpListener;
-  readonly #port: number;
-  readonly #limits: HttpLimits;
-  readonly #stop = new AbortController();
-  readonly #connections = new Set<ConnectionState>();
-  #idle: (() => void) | undefined;
-  #closed: Promise<void> | undefined;
+  readonly #server: RtHttpServer;
+  #stopped: Promise<void> | undefined;
+  readonly #finished = oneshot.channel<void>();
 
-  private constructor(listener: TcpListener, limits: HttpLimits) {
-    this.#listener = listener;
-    this.#port = listener.localAddr().port;
-    this.#limits = limits;
+  private constructor(server: RtHttpServer) {
+    this.#server = server;
   }
 
-  /** Binds the listening socket; validates the options and limits first. */
+  /** Binds and starts serving; validates the options and limits first. */
   static async bind(options: HttpServerOptions = {}): Promise<HttpServer> {
     const port = options.port ?? 8080;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`http-hello: port must be an integer in 0–65535, got ${String(port)}`);
-    const limits = options.limits ?? {};
-    new HttpParser(limits); // throws RangeError for bad limits
-    const listener = await TcpListener.bind({ host: options.host ?? '127.0.0.1', port });
-    return new HttpServer(listener, limits);
+    const limits: ServerLimits = { maxBodySize: 1024 * 1024, ...options.limits };
+    return new HttpServer(await serve({ hostname: options.host ?? '127.0.0.1', port, limits }, hello));
   }
 
   localAddr(): SocketAddr {
-    return this.#listener.localAddr();
+    return this.#server.addr;
   }
 
   get port(): number {
-    return this.#port;
+    return this.#server.addr.port;
   }
 
   /** Open connections. */
   get connections(): number {
-    return this.#connections.size;
+    return this.#server.connections;
   }
 
-  /** Accepts and serves until `shutdown()`; see mini-redis's Server.run for the contract. */
+  /**
+   * Resolves when the server has shut down (the serving itself runs in @rt/http's tasks).
+   * An rt await point: aborting the task that waits here (SIGINT under `main()`) rejects it.
+   */
   async run(): Promise<void> {
-    const signal = this.#stop.signal;
-    try {
-      for (;;) {
-        const stream = await this.#listener.accept({ signal });
-        const state: ConnectionState = { idle: false };
-        this.#connections.add(state);
-        state.task = spawn(async () => {
-          try {
-            await serveConnection(stream, this.#limits, signal, state);
-          } catch (error) {
-            process.stderr.write(`http-hello: connection failed: ${error instanceof Error ? error.message : String(error)}\n`);
-          } finally {
-            this.#connections.delete(state);
-            if (this.#connections.size === 0) this.#idle?.();
-          }
-        }, { name: 'http-hello connection' });
-      }
-    } catch (error) {
-      if (!signal.aborted) throw error;
-    }
+    await this.#finished[1];
   }
 
-  /** Stops accepting, lets connections finish the responses they owe, resolves when all are closed. Idempotent; plain promises only. */
+  /** Stops accepting, lets connections finish the responses they owe; idempotent. */
   shutdown(): Promise<void> {
-    if (this.#closed !== undefined) return this.#closed;
-    this.#stop.abort(new Error('http-hello is shutting down'));
-    this.#listener.close();
-    for (const connection of this.#connections) if (connection.idle) connection.task?.abort();
-    this.#closed = this.#connections.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#idle = resolve));
-    return this.#closed;
+    this.#stopped ??= this.#server.shutdown({ timeout: 5000 }).then(() => {
+      try {
+        this.#finished[0].send();
+      } catch {
+        // nobody waits in run() any more
+      }
+    });
+    return this.#stopped;
   }
 }

@@ -5,7 +5,7 @@
 //
 // Namespaces: `runtime` (Runtime, Builder, Handle), `task` (spawn, JoinHandle, JoinSet,
 // yieldNow, spawnBlocking, TaskLocal), `time`, `sync`, `io`, `util` (tokio-util), `net`, `tls`,
-// `signal`, `process`, `fs`;
+// `http`, `signal`, `process`, `fs`;
 // plus the entry points
 // `spawn`, `main`, `test`, `select`, `join`, `tryJoin` at the top level. Each feature is also
 // a subpath (`@rt/full/sync`, `@rt/full/net`, …; see the README for which package each pulls
@@ -18,6 +18,7 @@ export * as io from '@rt/io';
 export * as util from '@rt/util';
 export * as net from '@rt/net';
 export * as tls from '@rt/tls';
+export * as http from '@rt/http';
 export * as signal from '@rt/signal';
 export * as process from '@rt/process';
 export * as fs from '@rt/fs';

@@ -21,6 +21,8 @@ import * as multiThreadFeature from '@rt/full/rt-multi-thread';
 import * as multiThread from '@rt/multi-thread';
 import * as tlsFeature from '@rt/full/tls';
 import * as tls from '@rt/tls';
+import * as httpFeature from '@rt/full/http';
+import * as http from '@rt/http';
 
 describe('@rt/full', () => {
   it('re-exports each package as a namespace named after Tokio\'s module', async () => {
@@ -63,6 +65,8 @@ describe('@rt/full', () => {
     expect(fsFeature.File).toBe(fs.File);
     expect(multiThreadFeature.SharedListener).toBe(multiThread.SharedListener);
     expect(tlsFeature.TlsConnector).toBe(tls.TlsConnector);
+    expect(httpFeature.serve).toBe(http.serve);
+    expect(full.http.HttpClient).toBe(http.HttpClient);
   });
 
   it('has the signal, process, fs, tls and multiThread namespaces', () => {

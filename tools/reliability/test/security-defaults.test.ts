@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnixListener } from '@rt/net';
 import { startEchoServer } from '../../../examples/echo/src/server.js';
-import { HttpParser } from '../../../examples/http-hello/src/http-parser.js';
+import { serve } from '@rt/http';
 import { HttpServer } from '../../../examples/http-hello/src/server.js';
 import { parseArguments } from '../../../examples/mini-redis/src/cli.js';
 import { RespParser } from '../../../examples/mini-redis/src/resp-parser.js';
@@ -49,10 +49,13 @@ describe('security defaults', () => {
     }
   });
 
-  it('caps what one request may make the parsers buffer', () => {
+  it('caps what one request may make the parsers buffer', async () => {
     const resp = new RespParser();
     expect([resp.maxBulkLength, resp.maxArrayLength, resp.maxInlineLength, resp.maxBufferedBytes]).toEqual([512 * 2 ** 20, 2 ** 20, 64 * 1024, 2 ** 30]);
-    const http = new HttpParser();
-    expect([http.maxHeadLength, http.maxBodyLength]).toEqual([8 * 1024, 2 ** 20]);
+    await using http = await serve({}, () => new Response(''));
+    expect(http.limits).toEqual({
+      maxRequestLine: 8 * 1024, maxHeaderSize: 16 * 1024, maxHeaders: 100, maxBodySize: 16 * 2 ** 20,
+      headerTimeout: 10_000, keepAliveTimeout: 5_000, ioTimeout: 30_000, maxRequestsPerConnection: 10_000, maxConnections: 10_000,
+    });
   });
 });

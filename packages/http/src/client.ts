@@ -1,0 +1,402 @@
+// The HTTP/1.1 client. How and why:
+//
+// - A pool per origin (scheme, host, port): idle keep-alive connections in a LIFO stack, and
+//   a Semaphore of `connectionsPerOrigin` permits; a request holds a permit from checkout
+//   until its response body has been read to the end (the connection goes back to the pool)
+//   or abandoned (it is closed).
+// - Requests are encoded into one buffer (head and a known-size body) and written at once; a
+//   ReadableStream body goes out chunked, written as the stream yields (backpressure).
+// - Responses are parsed with the server's parser (`parseResponseHead`, strict, 502 for a
+//   malformed response) and returned as a standard `Response` whose body streams from the
+//   socket as it is read.
+// - A request written on a reused connection that finds it closed before any byte of the
+//   answer (the server timed it out) is retried once on a new connection when it can be
+//   (no stream body).
+import { Semaphore, type SemaphorePermit } from '@rt/sync';
+import { TcpStream } from '@rt/net';
+import { HttpError } from './errors.js';
+import { BodyReader, type HttpStream } from './internal/body.js';
+import { Framing, InputBuffer, parseResponseHead, type Head, type ParserLimits } from './internal/parser.js';
+import { OutputBuffer } from './internal/response-writer.js';
+
+/** What `HttpClient`'s `tls` option takes: `@rt/tls`'s `TlsConnector` has this shape. */
+export interface TlsConnectorLike {
+  connect(serverName: string, stream: TcpStream, options: { signal?: AbortSignal }): Promise<HttpStream>;
+}
+
+/** Options of {@link HttpClient}. */
+export interface HttpClientOptions {
+  /** Connections open at once to one origin; default 16. More requests wait for one. */
+  readonly connectionsPerOrigin?: number;
+  /** How long an idle connection is kept for reuse, in ms; default 30 s. */
+  readonly idleTimeout?: number;
+  /** For `https:` URLs. */
+  readonly tls?: TlsConnectorLike;
+  /** Largest response head, in bytes; default 64 KiB. */
+  readonly maxHeaderSize?: number;
+  /** Most redirects followed; default 20 (the Fetch standard's). */
+  readonly maxRedirects?: number;
+}
+
+interface PooledConnection {
+  stream: HttpStream;
+  input: InputBuffer;
+  idleSince: number;
+  reused: boolean;
+}
+
+interface Pool {
+  permits: Semaphore;
+  idle: PooledConnection[];
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const encoder = new TextEncoder();
+
+type Body = Uint8Array | ReadableStream<Uint8Array> | null;
+
+/**
+ * A keep-alive HTTP/1.1 client on rt sockets; `fetch` returns a standard `Response`.
+ *
+ * **Cancellation:** `init.signal` aborts the connect, the write, the wait for the answer and the
+ * body stream; the connection is then closed (never returned to the pool half-read).
+ *
+ * **Errors:** `TypeError` for a bad URL or scheme (and for an `https:` URL without `tls`),
+ * `HttpError` (status 502) for a malformed response, the socket's `NetError`, `Cancelled` on abort.
+ *
+ * **Example**
+ * ```ts
+ * await using client = new HttpClient();
+ * const response = await client.fetch('http://127.0.0.1:8080/');
+ * console.log(response.status, await response.text());
+ * ```
+ */
+export class HttpClient {
+  readonly #pools = new Map<string, Pool>();
+  readonly #perOrigin: number;
+  readonly #idleTimeout: number;
+  readonly #tls: TlsConnectorLike | undefined;
+  readonly #limits: ParserLimits;
+  readonly #maxRedirects: number;
+  readonly #open = new Set<HttpStream>();
+  #closed = false;
+
+  constructor(options: HttpClientOptions = {}) {
+    const count = (value: number | undefined, fallback: number, what: string): number => {
+      if (value === undefined) return fallback;
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new RangeError(`HttpClient: ${what} must be a non-negative integer, got ${String(value)}`);
+      return value;
+    };
+    this.#perOrigin = Math.max(1, count(options.connectionsPerOrigin, 16, 'connectionsPerOrigin'));
+    this.#idleTimeout = count(options.idleTimeout, 30_000, 'idleTimeout');
+    this.#maxRedirects = count(options.maxRedirects, 20, 'maxRedirects');
+    const maxHeaderSize = Math.max(1024, count(options.maxHeaderSize, 64 * 1024, 'maxHeaderSize'));
+    this.#limits = { maxRequestLine: maxHeaderSize, maxHeaderSize, maxHeaders: 1000, maxBodySize: Number.MAX_SAFE_INTEGER };
+    if (options.tls !== undefined && typeof (options.tls as { connect?: unknown }).connect !== 'function') {
+      throw new TypeError('HttpClient: tls must have a connect(serverName, stream, { signal }) method');
+    }
+    this.#tls = options.tls;
+  }
+
+  /** Idle connections in the pool, over all origins. */
+  get idleConnections(): number {
+    let n = 0;
+    for (const pool of this.#pools.values()) n += pool.idle.length;
+    return n;
+  }
+
+  /**
+   * Sends a request and resolves with the response once its head has arrived; the body
+   * streams. `input`/`init` are those of the global `fetch` (method, headers, body — a
+   * string, bytes, `URLSearchParams`, `Blob`, `FormData` or a `ReadableStream` with
+   * `duplex: 'half'` — signal, redirect).
+   *
+   * Redirects (301, 302, 303, 307, 308) are followed as the Fetch standard says with
+   * `redirect: 'follow'` (303, and 301/302 after a POST, become a GET without body;
+   * `Authorization` is dropped across origins), refused with `'error'`, returned with `'manual'`.
+   *
+   * **Cancellation:** see the class. A response whose body is never read holds its connection
+   * until the body is cancelled or read: read or cancel every body.
+   *
+   * **Errors:** see the class.
+   *
+   * **Example**
+   * ```ts
+   * const response = await client.fetch('http://127.0.0.1:8080/items', { method: 'POST', body: JSON.stringify({ a: 1 }) });
+   * ```
+   */
+  async fetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+    if (this.#closed) throw new TypeError('HttpClient: the client is closed');
+    let url: URL;
+    let method = init.method?.toUpperCase();
+    let headers: Headers;
+    let body: Body = null;
+    let contentType: string | null = null;
+    const signal = init.signal ?? (input instanceof Request ? input.signal : undefined) ?? undefined;
+    if (input instanceof Request) {
+      url = new URL(input.url);
+      method ??= input.method;
+      headers = new Headers(init.headers ?? input.headers);
+      if (init.body === undefined && input.body !== null) body = input.body;
+    } else {
+      url = new URL(String(input));
+      headers = new Headers(init.headers);
+    }
+    method ??= 'GET';
+    if (init.body !== undefined && init.body !== null) {
+      [body, contentType] = await normalizeBody(init.body);
+    }
+    if (contentType !== null && !headers.has('content-type')) headers.set('content-type', contentType);
+    const redirect = init.redirect ?? 'follow';
+    for (let redirects = 0; ; redirects++) {
+      signal?.throwIfAborted();
+      const response = await this.#send(url, method, headers, body, signal ?? undefined);
+      if (!REDIRECTS.has(response.status) || redirect === 'manual') return finish(response, url, redirects > 0);
+      const location = response.headers.get('location');
+      if (location === null) return finish(response, url, redirects > 0);
+      await response.body?.cancel();
+      if (redirect === 'error') throw new TypeError(`HttpClient: redirect to ${location} with redirect: 'error'`);
+      if (redirects >= this.#maxRedirects) throw new TypeError(`HttpClient: more than ${this.#maxRedirects} redirects`);
+      const next = new URL(location, url);
+      if (response.status === 303 && method !== 'HEAD' || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = null;
+        for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']) headers.delete(name);
+      } else if (body instanceof ReadableStream) {
+        throw new TypeError('HttpClient: cannot follow a redirect with a streamed request body');
+      }
+      if (next.origin !== url.origin) headers.delete('authorization');
+      url = next;
+    }
+  }
+
+  async #send(url: URL, method: string, headers: Headers, body: Body, signal: AbortSignal | undefined): Promise<Response> {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`HttpClient: unsupported scheme ${url.protocol}`);
+    if (url.protocol === 'https:' && this.#tls === undefined) throw new TypeError('HttpClient: an https: URL needs the tls option');
+    const origin = `${url.protocol}//${url.host}`;
+    let pool = this.#pools.get(origin);
+    if (pool === undefined) {
+      pool = { permits: new Semaphore(this.#perOrigin), idle: [] };
+      this.#pools.set(origin, pool);
+    }
+    const permit = await pool.permits.acquire(signal === undefined ? undefined : { signal });
+    const head = encodeHead(method, url, headers, body);
+    for (let attempt = 0; ; attempt++) {
+      const connection = await this.#checkout(pool, url, signal).catch((error: unknown) => {
+        permit.release();
+        throw error;
+      });
+      try {
+        return await this.#exchange(pool, permit, connection, method, head, body, signal);
+      } catch (error) {
+        this.#discard(connection);
+        const retry = attempt === 0 && connection.reused && error instanceof StaleConnection && !(body instanceof ReadableStream);
+        if (!retry) {
+          permit.release();
+          throw error instanceof StaleConnection ? new HttpError(502, 'ERR_RT_HTTP_INCOMPLETE', 'the server closed the connection before answering') : error;
+        }
+      }
+    }
+  }
+
+  async #checkout(pool: Pool, url: URL, signal: AbortSignal | undefined): Promise<PooledConnection> {
+    const now = Date.now();
+    for (let idle = pool.idle.pop(); idle !== undefined; idle = pool.idle.pop()) {
+      if (now - idle.idleSince < this.#idleTimeout) {
+        idle.reused = true;
+        return idle;
+      }
+      this.#discard(idle);
+    }
+    const secure = url.protocol === 'https:';
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
+    const tcp = await TcpStream.connect({ host, port }, signal === undefined ? undefined : { signal });
+    tcp.setNoDelay(true);
+    let stream: HttpStream = tcp;
+    if (secure) {
+      try {
+        stream = await this.#tls!.connect(host, tcp, signal === undefined ? {} : { signal });
+      } catch (error) {
+        tcp.close();
+        throw error;
+      }
+    }
+    this.#open.add(stream);
+    return { stream, input: new InputBuffer(), idleSince: now, reused: false };
+  }
+
+  #discard(connection: PooledConnection): void {
+    connection.stream.close();
+    this.#open.delete(connection.stream);
+  }
+
+  async #exchange(pool: Pool, permit: SemaphorePermit, connection: PooledConnection, method: string, head: Uint8Array, body: Body, signal: AbortSignal | undefined): Promise<Response> {
+    const stream = connection.stream;
+    const options = signal === undefined ? undefined : { signal };
+    await stream.writeAll(head, options);
+    if (body instanceof ReadableStream) {
+      const reader = body.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (value.length === 0) continue;
+          await stream.writeAll(encoder.encode(`${value.length.toString(16)}\r\n`), options);
+          await stream.writeAll(value, options);
+          await stream.writeAll(encoder.encode('\r\n'), options);
+        }
+        await stream.writeAll(encoder.encode('0\r\n\r\n'), options);
+      } catch (error) {
+        void reader.cancel(error).catch(() => undefined);
+        throw error;
+      }
+    }
+    const input = connection.input;
+    let responseHead: Head | undefined;
+    let received = false;
+    for (;;) {
+      responseHead = parseResponseHead(input, this.#limits, method);
+      if (responseHead !== undefined) {
+        if (responseHead.status >= 100 && responseHead.status < 200 && responseHead.status !== 101) continue; // 100 Continue and friends
+        break;
+      }
+      let n: number;
+      try {
+        n = await stream.read(input.spare(), options);
+      } catch (error) {
+        if (!received && connection.reused && (error as { code?: unknown }).code === 'ERR_RT_CONNECTION_RESET') throw new StaleConnection();
+        throw error;
+      }
+      if (n === 0) {
+        if (!received && input.buffered === 0) throw new StaleConnection();
+        throw new HttpError(502, 'ERR_RT_HTTP_INCOMPLETE', 'the connection closed in the middle of a response head');
+      }
+      received = true;
+      input.commit(n);
+    }
+    const parsed = responseHead;
+    const fill = async (into?: Uint8Array): Promise<number> => {
+      if (into !== undefined) return stream.read(into, options);
+      const n = await stream.read(input.spare(64 * 1024), options);
+      input.commit(n);
+      return n;
+    };
+    const reader = parsed.framing === Framing.None ? undefined : new BodyReader(input, fill, parsed, Number.MAX_SAFE_INTEGER);
+    let released = false;
+    const release = (reuse: boolean): void => {
+      if (released) return;
+      released = true;
+      if (reuse && parsed.keepAlive && parsed.framing !== Framing.UntilClose && !this.#closed && input.buffered === 0) {
+        connection.idleSince = Date.now();
+        pool.idle.push(connection);
+      } else {
+        this.#discard(connection);
+      }
+      permit.release();
+    };
+    const nullBody = parsed.status === 204 || parsed.status === 304 || parsed.status === 101 || method === 'HEAD';
+    let responseBody: ReadableStream<Uint8Array> | Uint8Array | null = null;
+    const whole = nullBody ? undefined : reader?.takeBuffered();
+    if (whole !== undefined) {
+      // The whole body came with the head (the usual small answer): copy it out, give the
+      // connection back now, and let the Response own plain bytes.
+      responseBody = new Uint8Array(whole);
+      release(true);
+    } else if (reader === undefined) {
+      release(true);
+      if (!nullBody) responseBody = new ReadableStream({ start: (c) => c.close() });
+    } else {
+      responseBody = new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            try {
+              const chunk = await reader.next();
+              if (chunk === null) {
+                controller.close();
+                release(true);
+              } else {
+                controller.enqueue(new Uint8Array(chunk));
+              }
+            } catch (error) {
+              release(false);
+              controller.error(error);
+            }
+          },
+          cancel() {
+            release(false);
+          },
+        },
+        { highWaterMark: 0 },
+      );
+    }
+    // Pairs, not a Headers: the Response builds its own Headers from them (once).
+    const headers: [string, string][] = [];
+    const f = parsed.fields;
+    for (let k = 0; k < f.length; k += 4) headers.push([parsed.text.slice(f[k]!, f[k + 1]!), parsed.text.slice(f[k + 2]!, f[k + 3]!)]);
+    return new Response(nullBody ? null : responseBody, { status: parsed.status, statusText: parsed.reason, headers });
+  }
+
+  /**
+   * Closes the idle connections and refuses new requests; connections lent to responses close
+   * when their bodies end.
+   *
+   * **Cancellation:** not applicable (nothing to wait for).
+   *
+   * **Errors:** none.
+   *
+   * **Example**
+   * ```ts
+   * await client.close();
+   * ```
+   */
+  close(): Promise<void> {
+    this.#closed = true;
+    for (const pool of this.#pools.values()) {
+      for (const connection of pool.idle) this.#discard(connection);
+      pool.idle.length = 0;
+    }
+    return Promise.resolve();
+  }
+
+  /** `await using client = new HttpClient()`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** The reused connection was closed by the server before any byte of the answer. */
+class StaleConnection extends Error {}
+
+function finish(response: Response, url: URL, redirected: boolean): Response {
+  Object.defineProperty(response, 'url', { value: url.href });
+  if (redirected) Object.defineProperty(response, 'redirected', { value: true });
+  return response;
+}
+
+async function normalizeBody(body: NonNullable<RequestInit['body']>): Promise<[Uint8Array | ReadableStream<Uint8Array>, string | null]> {
+  if (typeof body === 'string') return [encoder.encode(body), 'text/plain;charset=UTF-8'];
+  if (body instanceof Uint8Array) return [body, null];
+  if (body instanceof ArrayBuffer) return [new Uint8Array(body), null];
+  if (ArrayBuffer.isView(body)) return [new Uint8Array(body.buffer, body.byteOffset, body.byteLength), null];
+  if (body instanceof ReadableStream) return [body as ReadableStream<Uint8Array>, null];
+  // URLSearchParams, Blob, FormData: let the platform encode them (and name their type).
+  const response = new Response(body);
+  return [new Uint8Array(await response.arrayBuffer()), response.headers.get('content-type')];
+}
+
+const FORBIDDEN = new Set(['connection', 'content-length', 'transfer-encoding', 'host', 'keep-alive']);
+
+/** The request head, with a known-size body appended (one write). */
+function encodeHead(method: string, url: URL, headers: Headers, body: Body): Uint8Array {
+  let text = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
+  for (const [name, value] of headers) if (!FORBIDDEN.has(name)) text += `${name}: ${value}\r\n`;
+  if (body instanceof ReadableStream) text += 'transfer-encoding: chunked\r\n';
+  else if (body !== null) text += `content-length: ${body.length}\r\n`;
+  else if (method === 'POST' || method === 'PUT' || method === 'PATCH') text += 'content-length: 0\r\n';
+  text += '\r\n';
+  const out = new OutputBuffer();
+  out.latin1(text);
+  if (body !== null && !(body instanceof ReadableStream)) out.bytes(body);
+  return out.view();
+}

@@ -1,0 +1,113 @@
+// Serialising responses. The expensive part of the Fetch handler shape is the Response body:
+// reading `new Response('hello')` through its ReadableStream costs microseconds per request.
+// Undici keeps the value a Response was built from (`body.source`: a string or bytes) in the
+// response's internal state; `fastBody` looks that state up once per process by probing a
+// Response it makes itself, and falls back to the stream when the probe finds nothing (another
+// Fetch implementation, a Node version that moved it) or the body was touched.
+
+const STATE: symbol | undefined = (() => {
+  try {
+    const probe = new Response('probe');
+    for (const symbol of Object.getOwnPropertySymbols(probe)) {
+      const state = (probe as unknown as Record<symbol, { body?: { source?: unknown } } | undefined>)[symbol];
+      if (state?.body?.source === 'probe') return symbol;
+    }
+  } catch {
+    // no Fetch Response in this runtime: always the stream path
+  }
+  return undefined;
+})();
+
+/**
+ * The bytes a Response was built from when they are known without reading its stream: a
+ * string or bytes, `null` for no body, `undefined` when only the stream can tell.
+ */
+export function fastBody(response: Response): string | Uint8Array | null | undefined {
+  if (STATE === undefined) return undefined;
+  const state = (response as unknown as Record<symbol, { body?: { source?: unknown; stream?: ReadableStream } | null } | undefined>)[STATE];
+  if (state === undefined) return undefined;
+  const body = state.body;
+  if (body === null || body === undefined) return null;
+  if (response.bodyUsed || body.stream?.locked === true) return undefined;
+  const source = body.source;
+  if (typeof source === 'string' || source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  return undefined;
+}
+
+export const REASONS: Record<number, string> = {
+  100: 'Continue', 101: 'Switching Protocols', 200: 'OK', 201: 'Created', 202: 'Accepted', 203: 'Non-Authoritative Information',
+  204: 'No Content', 205: 'Reset Content', 206: 'Partial Content', 300: 'Multiple Choices', 301: 'Moved Permanently', 302: 'Found',
+  303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect', 308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized',
+  403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 408: 'Request Timeout', 409: 'Conflict',
+  410: 'Gone', 411: 'Length Required', 412: 'Precondition Failed', 413: 'Content Too Large', 414: 'URI Too Long',
+  415: 'Unsupported Media Type', 416: 'Range Not Satisfiable', 417: 'Expectation Failed', 422: 'Unprocessable Content',
+  426: 'Upgrade Required', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error',
+  501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
+};
+
+const STATUS_LINES = new Map<number, string>();
+/** `HTTP/1.1 200 OK\r\n` (cached for the standard reasons). */
+export function statusLine(status: number, statusText: string): string {
+  if (statusText === '' || statusText === REASONS[status]) {
+    let line = STATUS_LINES.get(status);
+    if (line === undefined) {
+      line = `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\n`;
+      STATUS_LINES.set(status, line);
+    }
+    return line;
+  }
+  return `HTTP/1.1 ${status} ${statusText.replace(/[\r\n]/g, ' ')}\r\n`;
+}
+
+let dateSecond = -1;
+let dateLine = '';
+/** `Date: <IMF-fixdate>\r\n`, formatted at most once per second (a pure function of the clock). */
+export function dateHeader(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateLine = `Date: ${new Date(second * 1000).toUTCString()}\r\n`;
+  }
+  return dateLine;
+}
+
+/** One growable output buffer per connection: responses are encoded into it, then written at once. */
+export class OutputBuffer {
+  buffer = Buffer.allocUnsafe(16 * 1024);
+  length = 0;
+
+  view(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  clear(): void {
+    this.length = 0;
+    if (this.buffer.length > 1024 * 1024) this.buffer = Buffer.allocUnsafe(16 * 1024);
+  }
+
+  reserve(n: number): void {
+    if (this.length + n <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.length + n) size *= 2;
+    const grown = Buffer.allocUnsafe(size);
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+
+  latin1(text: string): void {
+    this.reserve(text.length);
+    this.length += this.buffer.write(text, this.length, 'latin1');
+  }
+
+  utf8(text: string, bytes: number): void {
+    this.reserve(bytes);
+    this.length += this.buffer.write(text, this.length, 'utf8');
+  }
+
+  bytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+}

@@ -1,0 +1,218 @@
+import type { SocketAddr } from '@rt/net';
+import type { BodyReader } from './internal/body.js';
+import { bodyStream, collect } from './internal/body-stream.js';
+import type { Head } from './internal/parser.js';
+
+/** What the connection gives a request: its body, and a signal made on first use. */
+export interface RequestSource {
+  readonly head: Head;
+  readonly body: BodyReader | undefined;
+  readonly scheme: 'http' | 'https';
+  readonly localHost: string;
+  readonly signal: AbortSignal;
+  /** Whether `bytes` lies in the connection's (reused) input buffer. */
+  sharesInput(bytes: Uint8Array): boolean;
+  /** Called once when the body has been read to its end or abandoned. */
+  bodyDone(error?: unknown): void;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The request a handler receives: the Fetch `Request` interface, built lazily from the parsed
+ * head (the URL, the `Headers` and the body stream are made on first access, so a handler
+ * that reads only `method` and `url` costs one string per request). It is not an
+ * `instanceof Request`; `toRequest()` makes a real one when code needs that.
+ *
+ * The body can be read once, as `body` (a `ReadableStream` that reads the socket only as the
+ * consumer pulls: backpressure reaches the client through TCP) or with `text()`, `json()`,
+ * `arrayBuffer()`, `bytes()`, `blob()` or `formData()`.
+ *
+ * **Cancellation:** the body methods take no signal; `signal` aborts when the client goes away
+ * or a shutdown outlives its timeout, and a pending body read then rejects.
+ *
+ * **Errors:** `TypeError` when the body is read twice; `HttpError` 413 when a chunked body
+ * outgrows `limits.maxBodySize`, 400 when the client closes in the middle of the body.
+ *
+ * **Example**
+ * ```ts
+ * serve({ port: 8080 }, async (request) => Response.json({ got: await request.json() }));
+ * ```
+ */
+export class IncomingRequest {
+  readonly #source: RequestSource;
+  #url: string | undefined;
+  #headers: Headers | undefined;
+  #body: ReadableStream<Uint8Array> | null | undefined;
+  #used = false;
+  /** The peer's address. */
+  readonly remoteAddr: SocketAddr;
+  // The Fetch Request's fixed attributes: getters on the prototype (FIXED, below).
+  declare readonly cache: string;
+  declare readonly credentials: string;
+  declare readonly destination: string;
+  declare readonly integrity: string;
+  declare readonly keepalive: boolean;
+  declare readonly mode: string;
+  declare readonly redirect: string;
+  declare readonly referrer: string;
+  declare readonly referrerPolicy: string;
+  declare readonly duplex: string;
+
+  /** @internal */
+  constructor(source: RequestSource, remoteAddr: SocketAddr) {
+    this.#source = source;
+    this.remoteAddr = remoteAddr;
+  }
+
+  /** The method as sent (case-sensitive, e.g. `GET`). */
+  get method(): string {
+    return this.#source.head.method;
+  }
+
+  /** The absolute URL: the scheme, the Host header (or the local address), then the target. */
+  get url(): string {
+    if (this.#url === undefined) {
+      const head = this.#source.head;
+      const target = head.target;
+      if (target.charCodeAt(0) === 47 /* / */) this.#url = `${this.#source.scheme}://${head.host || this.#source.localHost}${target}`;
+      else if (head.method === 'CONNECT' || target === '*') this.#url = `${this.#source.scheme}://${head.host || this.#source.localHost}/`;
+      else this.#url = target;
+    }
+    return this.#url;
+  }
+
+  /** The request target exactly as sent (`/path?query`). */
+  get target(): string {
+    return this.#source.head.target;
+  }
+
+  /** The header fields (a `Headers`, made on first access). */
+  get headers(): Headers {
+    if (this.#headers === undefined) {
+      const headers = new Headers();
+      const head = this.#source.head;
+      const f = head.fields;
+      const text = head.text;
+      for (let k = 0; k < f.length; k += 4) headers.append(text.slice(f[k]!, f[k + 1]!), text.slice(f[k + 2]!, f[k + 3]!));
+      this.#headers = headers;
+    }
+    return this.#headers;
+  }
+
+  /** Aborts when the client goes away or a server shutdown outlives its timeout. */
+  get signal(): AbortSignal {
+    return this.#source.signal;
+  }
+
+  /** The body as a stream of bytes, or null for a request without one. */
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.#body === undefined) {
+      const reader = this.#source.body;
+      if (reader === undefined || reader.done) {
+        this.#body = null;
+      } else {
+        this.#body = bodyStream(reader, (error) => this.#source.bodyDone(error));
+      }
+    }
+    return this.#body;
+  }
+
+  /** Whether the body has been read (or its stream taken). */
+  get bodyUsed(): boolean {
+    return this.#used || (this.#body != null && (this.#body.locked || (this.#body as unknown as { disturbed?: boolean }).disturbed === true));
+  }
+
+  async #bytes(): Promise<Uint8Array> {
+    if (this.bodyUsed) throw new TypeError('Body is unusable: the request body was already read');
+    this.#used = true;
+    if (this.#body != null) return new Uint8Array(await new Response(this.#body).arrayBuffer());
+    const reader = this.#source.body;
+    if (reader === undefined || reader.done) return EMPTY;
+    try {
+      const bytes = await collect(reader);
+      this.#source.bodyDone();
+      return bytes;
+    } catch (error) {
+      this.#source.bodyDone(error);
+      throw error;
+    }
+  }
+
+  /** The body decoded as UTF-8. */
+  async text(): Promise<string> {
+    const bytes = await this.#bytes();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  }
+
+  /** The body parsed as JSON. */
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
+  }
+
+  /** The body as a new ArrayBuffer. */
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = await this.#bytes();
+    // readAll() gives a buffer that owns its memory: hand it over without a copy.
+    if (bytes.length > 0 && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !this.#source.sharesInput(bytes)) {
+      return bytes.buffer as ArrayBuffer;
+    }
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+
+  /** The body as a new Uint8Array. */
+  async bytes(): Promise<Uint8Array> {
+    return new Uint8Array(await this.arrayBuffer());
+  }
+
+  /** The body as a Blob typed by Content-Type. */
+  async blob(): Promise<Blob> {
+    return new Blob([await this.arrayBuffer()], { type: this.headers.get('content-type') ?? '' });
+  }
+
+  /** The body parsed as `multipart/form-data` or `application/x-www-form-urlencoded`. */
+  async formData(): Promise<FormData> {
+    const type = this.headers.get('content-type') ?? '';
+    return new Response(await this.arrayBuffer(), { headers: { 'content-type': type } }).formData();
+  }
+
+  /** A real Fetch `Request` with this method, URL, headers, signal and (streamed) body. */
+  toRequest(): Request {
+    const hasBody = this.method !== 'GET' && this.method !== 'HEAD';
+    const body = hasBody ? this.body : null;
+    if (body !== null) this.#used = true;
+    const init: RequestInit & { duplex?: 'half' } = { method: this.method, headers: this.headers, signal: this.signal, body, duplex: 'half' };
+    return new Request(this.url, init);
+  }
+
+  /** A copy whose body is a tee of this one's; both can then be read. */
+  clone(): Request {
+    const body = this.body;
+    if (body === null) return this.toRequest();
+    const [a, b] = body.tee();
+    this.#body = a;
+    const init: RequestInit & { duplex?: 'half' } = { method: this.method, headers: this.headers, signal: this.signal, body: b, duplex: 'half' };
+    return new Request(this.url, init);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Request';
+  }
+}
+
+/** The Fetch Request's fixed attributes, as a server sees them. */
+const FIXED = {
+  cache: 'default',
+  credentials: 'same-origin',
+  destination: '',
+  integrity: '',
+  keepalive: false,
+  mode: 'cors',
+  redirect: 'follow',
+  referrer: 'about:client',
+  referrerPolicy: '',
+  duplex: 'half',
+} as const;
+// Getters on the prototype: nothing per request.
+for (const [name, value] of Object.entries(FIXED)) Object.defineProperty(IncomingRequest.prototype, name, { get: () => value, configurable: true });

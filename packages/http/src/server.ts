@@ -1,0 +1,923 @@
+// The HTTP/1.1 server. How and why:
+//
+// - One rt task per connection ('http connection') runs a loop: parse the next request head
+//   from the connection's InputBuffer (reading more when needed), spawn the handler as its
+//   own task ('http request', visible in dump(), its id in ctx.taskId), await it, encode the
+//   Response into the connection's OutputBuffer, and go on. Pipelined requests are therefore
+//   answered strictly in order; a burst already in the buffer is answered with one write.
+// - Request bodies are read by the handler, through the same InputBuffer, only when it asks
+//   (ReadableStream with highWaterMark 0), so a fast client cannot make the server buffer an
+//   unbounded body: TCP pushes back. What the handler leaves unread is drained (up to 64 KiB)
+//   or the connection closes.
+// - Timeouts cost nothing per read: each connection has a `deadline` (a number), set when it
+//   starts waiting for a head, a body chunk or a write, and one sweeper task per server checks
+//   them every `tick` ms. A connection past its deadline gets its 408 (if a request had begun)
+//   and its socket closed, which makes its pending read or write reject.
+// - ctx.signal is made on first use. When the handler asks for it and has read the body, the
+//   connection reads ahead (cancel safe) so that end of stream from the client aborts the signal
+//   and the request task at once.
+import { JoinError, spawn, type JoinHandle } from '@rt/scheduler';
+import { TcpListener, type SocketAddr, type TcpStream } from '@rt/net';
+import { Instant, sleep, timeout } from '@rt/time';
+import { HttpError } from './errors.js';
+import { BodyReader, type HttpStream } from './internal/body.js';
+import { Framing, InputBuffer, parseRequestHead, type Head, type ParserLimits } from './internal/parser.js';
+import { dateHeader, fastBody, OutputBuffer, statusLine } from './internal/response-writer.js';
+import { IncomingRequest, type RequestSource } from './request.js';
+import { FastResponse } from './fast-response.js';
+
+/** Limits of {@link serve}; every one has a safe default. Times are in milliseconds. */
+export interface ServerLimits {
+  /** Longest request line (method, target, version); default 8 KiB. Longer: 414. */
+  readonly maxRequestLine?: number;
+  /** Longest request head (request line and header fields); default 16 KiB. Longer: 431. */
+  readonly maxHeaderSize?: number;
+  /** Most header fields in a request; default 100. More: 431. */
+  readonly maxHeaders?: number;
+  /** Largest request body; default 16 MiB. Larger: 413 (at once for Content-Length, when reached for chunked). */
+  readonly maxBodySize?: number;
+  /** Time to receive a whole request head once it has begun (slowloris); default 10 s. Then: 408 and close. */
+  readonly headerTimeout?: number;
+  /** Time a kept-alive connection may wait for its next request; default 5 s. Then: closed. */
+  readonly keepAliveTimeout?: number;
+  /** Time the handler may wait for one body read, and a response write for the client to take it; default 30 s. */
+  readonly ioTimeout?: number;
+  /** Requests served on one connection before it is closed (`Connection: close` on the last); default 10,000. */
+  readonly maxRequestsPerConnection?: number;
+  /** Open connections; one more is answered 503 and closed; default 10,000. */
+  readonly maxConnections?: number;
+}
+
+type Required_ = { readonly [K in keyof ServerLimits]-?: number };
+
+const DEFAULT_LIMITS: Required_ = {
+  maxRequestLine: 8 * 1024,
+  maxHeaderSize: 16 * 1024,
+  maxHeaders: 100,
+  maxBodySize: 16 * 1024 * 1024,
+  headerTimeout: 10_000,
+  keepAliveTimeout: 5_000,
+  ioTimeout: 30_000,
+  maxRequestsPerConnection: 10_000,
+  maxConnections: 10_000,
+};
+
+function checkLimits(limits: ServerLimits | undefined): Required_ & ParserLimits {
+  if (limits !== undefined && (typeof limits !== 'object' || limits === null)) throw new TypeError('serve: limits must be an object');
+  const out: Record<string, number> = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(limits ?? {})) {
+    if (!(key in DEFAULT_LIMITS)) throw new TypeError(`serve: unknown limit ${JSON.stringify(key)}`);
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !(value > 0) || (!Number.isSafeInteger(value) && value !== Infinity)) {
+      throw new RangeError(`serve: limits.${key} must be a positive integer, got ${String(value)}`);
+    }
+    out[key] = value;
+  }
+  return out as unknown as Required_ & ParserLimits;
+}
+
+/**
+ * What `serve`'s `tls` option takes: anything that turns an accepted byte stream into a
+ * decrypted one. `@rt/tls`'s `TlsAcceptor` has this shape; so does a test double.
+ */
+export interface TlsAcceptorLike {
+  accept(stream: TcpStream, options: { signal: AbortSignal }): Promise<HttpStream>;
+}
+
+/** The second argument of a handler. */
+export interface ServeContext {
+  /** Aborts when the client goes away (end of stream while the handler runs) or `shutdown()` outlives its timeout. */
+  readonly signal: AbortSignal;
+  /** The client's address. */
+  readonly remoteAddr: SocketAddr;
+  /** The id of the task running this request (as in `dump()` and `JoinHandle.id`). */
+  readonly taskId: number;
+}
+
+/** A Fetch-shaped handler: `Request` in, `Response` (or its promise) out. */
+export type Handler = (request: Request, ctx: ServeContext) => Response | FastResponse | Promise<Response | FastResponse>;
+
+/** Options of {@link serve}. */
+export interface ServeOptions {
+  /** A bound listener to serve (the server closes it on shutdown). Else `hostname` + `port` are bound. */
+  readonly listener?: TcpListener;
+  /** Address to bind; default `127.0.0.1`. */
+  readonly hostname?: string;
+  /** Port to bind; default 0 (any free port: read `server.addr`). */
+  readonly port?: number;
+  /** Serves HTTPS: each accepted stream goes through `tls.accept` first (see {@link TlsAcceptorLike}). */
+  readonly tls?: TlsAcceptorLike;
+  /** See {@link ServerLimits}. */
+  readonly limits?: ServerLimits;
+  /** Aborting it shuts the server down (as `shutdown()` with the default timeout). */
+  readonly signal?: AbortSignal;
+  /** Called with errors a handler threw (default: one line on stderr); the client gets 500. */
+  readonly onError?: (error: unknown, request: Request) => void;
+}
+
+/** Options of {@link HttpServer.shutdown}. */
+export interface ShutdownOptions {
+  /** How long in-flight requests may take before they are aborted; default 10 s. */
+  readonly timeout?: number;
+}
+
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+const DRAIN_LIMIT = 64 * 1024;
+
+/** Whether an error only says the peer went away. */
+function isDisconnect(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  const errno = (error as { errno?: unknown } | null)?.errno;
+  return code === 'ERR_RT_SOCKET_CLOSED' || code === 'ERR_RT_CONNECTION_RESET' || code === 'ERR_RT_BROKEN_PIPE' ||
+    code === 'ERR_RT_CANCELLED' || errno === 'ECONNRESET' || errno === 'EPIPE' || code === 'ECONNRESET' || code === 'EPIPE';
+}
+
+/**
+ * Serves HTTP/1.1 with a Fetch-shaped handler: binds (or takes) a listener, then accepts in a
+ * background task. Each request runs as its own rt task; see the file comment for keep-alive,
+ * pipelining, bodies and timeouts.
+ *
+ * Responses get `Date`, and `Content-Length` when the body's size is known (a string, bytes,
+ * or the handler's own header) or `Transfer-Encoding: chunked` when it is a stream (HTTP/1.1;
+ * HTTP/1.0 clients get the body delimited by close). HEAD, 1xx, 204 and 304 answers never carry
+ * a body. `Expect: 100-continue` is answered when the handler first reads the body.
+ *
+ * **Cancellation:** aborting `options.signal` shuts the server down; the returned promise
+ * covers only the bind (no signal: it is quick).
+ *
+ * **Errors:** `TypeError`/`RangeError` for bad options or limits; the bind's `NetError`
+ * (`EADDRINUSE`, …).
+ *
+ * **Example**
+ * ```ts
+ * await using server = await serve({ port: 0 }, () => new Response('Hello, World!'));
+ * const response = await fetch(`http://${server.addr.toString()}/`);
+ * console.log(await response.text()); // Hello, World!
+ * ```
+ */
+export async function serve(options: ServeOptions, handler: Handler): Promise<HttpServer> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('serve: options must be an object');
+  if (typeof handler !== 'function') throw new TypeError('serve: handler must be a function');
+  const limits = checkLimits(options.limits);
+  if (options.tls !== undefined && typeof (options.tls as { accept?: unknown }).accept !== 'function') {
+    throw new TypeError('serve: tls must have an accept(stream, { signal }) method');
+  }
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`serve: port must be an integer in 0–65535, got ${String(port)}`);
+  const listener = options.listener ?? (await TcpListener.bind({ host: options.hostname ?? '127.0.0.1', port }));
+  return new HttpServer(listener, handler, limits, options);
+}
+
+interface ConnectionState {
+  stream: HttpStream | undefined;
+  task: JoinHandle<void> | undefined;
+  /** When to give up on the current wait (ms on the rt clock), Infinity when none. */
+  deadline: number;
+  /** 408 when a request had begun (the client is owed an answer), 0 to close silently. */
+  timeoutStatus: number;
+  /** Waiting for a request with nothing buffered: shutdown may close it at once. */
+  idle: boolean;
+  /** The running request, for shutdown to abort. */
+  request: RequestState | undefined;
+}
+
+/**
+ * A running HTTP server (from {@link serve}).
+ *
+ * **Cancellation:** `shutdown` is idempotent and takes no signal: its timeout bounds it.
+ *
+ * **Errors:** none of its own; handler errors become 500 responses and `onError` calls.
+ *
+ * **Example**
+ * ```ts
+ * const server = await serve({ port: 8080 }, handler);
+ * process.on('SIGTERM', () => void server.shutdown({ timeout: 5000 }));
+ * ```
+ */
+export class HttpServer {
+  readonly #listener: TcpListener;
+  readonly #handler: Handler;
+  readonly #limits: Required_ & ParserLimits;
+  readonly #tls: TlsAcceptorLike | undefined;
+  readonly #onError: (error: unknown, request: Request) => void;
+  readonly #connections = new Set<ConnectionState>();
+  readonly #stop = new AbortController();
+  readonly #addr: SocketAddr;
+  readonly #localHost: string;
+  readonly #acceptTask: JoinHandle<void>;
+  readonly #sweeper: JoinHandle<void>;
+  #now = Instant.now().valueOf();
+  #closed: Promise<void> | undefined;
+  #allClosed: (() => void) | undefined;
+  #shuttingDown = false;
+
+  /** @internal use {@link serve} */
+  constructor(listener: TcpListener, handler: Handler, limits: Required_ & ParserLimits, options: ServeOptions) {
+    this.#listener = listener;
+    this.#handler = handler;
+    this.#limits = limits;
+    this.#tls = options.tls;
+    this.#onError = options.onError ?? ((error, request) => {
+      process.stderr.write(`@rt/http: the handler of ${request.method} ${request.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    });
+    this.#addr = listener.localAddr();
+    this.#localHost = this.#addr.toString();
+    this.#acceptTask = spawn(() => this.#acceptLoop(), { name: 'http accept' });
+    this.#sweeper = spawn(() => this.#sweep(), { name: 'http timeouts' });
+    const signal = options.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) void this.shutdown();
+      else signal.addEventListener('abort', () => void this.shutdown(), { once: true });
+    }
+  }
+
+  /** The address the server listens on. */
+  get addr(): SocketAddr {
+    return this.#addr;
+  }
+
+  /** Open connections. */
+  get connections(): number {
+    return this.#connections.size;
+  }
+
+  /**
+   * Stops accepting, closes idle connections, lets in-flight requests finish (their responses
+   * say `Connection: close`), and after `timeout` ms aborts what remains (their `ctx.signal`
+   * and tasks). Resolves when every connection is closed. Idempotent.
+   *
+   * **Cancellation:** not cancellable; bounded by `timeout`.
+   *
+   * **Errors:** `RangeError` for a bad timeout.
+   *
+   * **Example**
+   * ```ts
+   * await server.shutdown({ timeout: 1000 });
+   * ```
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    const timeout = options.timeout ?? 10_000;
+    if (typeof timeout !== 'number' || !(timeout >= 0)) throw new RangeError(`HttpServer.shutdown: timeout must be a non-negative number, got ${String(timeout)}`);
+    if (this.#closed !== undefined) return this.#closed;
+    this.#shuttingDown = true;
+    this.#stop.abort(new Error('the HTTP server is shutting down'));
+    this.#acceptTask.abort();
+    this.#listener.close();
+    for (const connection of this.#connections) if (connection.idle) this.#kill(connection, 0);
+    const allClosed = this.#connections.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#allClosed = resolve));
+    this.#closed = (async () => {
+      if (this.#connections.size > 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)));
+        await Promise.race([allClosed, expired]);
+        clearTimeout(timer);
+        for (const connection of this.#connections) {
+          connection.request?.abort(new Error('the HTTP server shut down'));
+          this.#kill(connection, 0);
+        }
+        await allClosed;
+      }
+      this.#sweeper.abort();
+    })();
+    return this.#closed;
+  }
+
+  /** `await using server = await serve(…)`: shutdown with the default timeout. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+
+  /** Sends the timeout answer if one is owed, closes the socket (pending I/O rejects), aborts the task. */
+  #kill(connection: ConnectionState, status: number): void {
+    const stream = connection.stream;
+    if (status !== 0 && stream?.tryWrite !== undefined) {
+      try {
+        stream.tryWrite(errorResponse(new HttpError(status, 'ERR_RT_HTTP_HEADER_TIMEOUT', 'the request took too long to arrive')));
+      } catch {
+        // the client is gone; nothing is owed
+      }
+    }
+    connection.deadline = Infinity;
+    stream?.close();
+    if (connection.request === undefined) connection.task?.abort();
+  }
+
+  async #sweep(): Promise<void> {
+    const limits = this.#limits;
+    const tick = Math.max(10, Math.min(250, limits.headerTimeout / 4, limits.keepAliveTimeout / 4, limits.ioTimeout / 4));
+    for (;;) {
+      await sleep(tick);
+      const now = (this.#now = Instant.now().valueOf());
+      for (const connection of this.#connections) {
+        if (connection.deadline <= now) this.#kill(connection, connection.timeoutStatus);
+      }
+    }
+  }
+
+  /** The rt clock as of the last sweep, plus the tick at most. */
+  #deadline(ms: number): number {
+    return this.#now + ms;
+  }
+
+  async #acceptLoop(): Promise<void> {
+    const signal = this.#stop.signal;
+    try {
+      for (;;) {
+        const stream = await this.#listener.accept({ signal });
+        if (this.#connections.size >= this.#limits.maxConnections) {
+          spawn(async () => {
+            try {
+              await timeout(1000, stream.writeAll(errorResponse(new HttpError(503, 'ERR_RT_HTTP_TOO_MANY_CONNECTIONS', 'too many connections'))));
+              await lingeringClose(stream);
+            } catch {
+              // best effort: the client is gone or slow
+            } finally {
+              stream.close();
+            }
+          }, { name: 'http refuse' });
+          continue;
+        }
+        const state: ConnectionState = { stream: undefined, task: undefined, deadline: Infinity, timeoutStatus: 0, idle: false, request: undefined };
+        this.#connections.add(state);
+        state.task = spawn(() => this.#connection(stream, state), { name: 'http connection' });
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    }
+  }
+
+  async #connection(tcp: TcpStream, state: ConnectionState): Promise<void> {
+    let stream: HttpStream | undefined;
+    try {
+      tcp.setNoDelay(true);
+      const remoteAddr = tcp.peerAddr();
+      if (this.#tls !== undefined) {
+        state.stream = tcp;
+        state.deadline = this.#deadline(this.#limits.headerTimeout);
+        try {
+          stream = await this.#tls.accept(tcp, { signal: this.#stop.signal });
+        } catch {
+          return; // a failed handshake (a scanner, a plain-HTTP client): nothing to report
+        }
+      } else {
+        stream = tcp;
+      }
+      state.stream = stream;
+      await new Connection(this, stream, state, remoteAddr).run();
+    } catch (error) {
+      if (!isDisconnect(error) && !this.#shuttingDown && !(error instanceof HttpError)) {
+        process.stderr.write(`@rt/http: connection failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    } finally {
+      (stream ?? tcp).close();
+      tcp.close();
+      this.#connections.delete(state);
+      if (this.#connections.size === 0) this.#allClosed?.();
+    }
+  }
+
+  /** The limits in force: the defaults with `options.limits` applied. */
+  get limits(): Readonly<Required<ServerLimits>> {
+    return this.#limits;
+  }
+  /** @internal */ get handler(): Handler {
+    return this.#handler;
+  }
+  /** @internal */ get shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+  /** @internal */ get scheme(): 'http' | 'https' {
+    return this.#tls === undefined ? 'http' : 'https';
+  }
+  /** @internal */ get localHost(): string {
+    return this.#localHost;
+  }
+  /** @internal */ deadline(ms: number): number {
+    return this.#deadline(ms);
+  }
+  /** @internal */ reportError(error: unknown, request: Request): void {
+    this.#onError(error, request);
+  }
+}
+
+/** A complete error response with `Connection: close`. */
+function errorResponse(error: HttpError): Buffer {
+  const body = `${error.message}\n`;
+  return Buffer.from(
+    `${statusLine(error.status, '')}Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${dateHeader()}Connection: close\r\n\r\n${body}`,
+  );
+}
+
+/** One request in flight: the handler's view of the connection (body, lazy signal). */
+class RequestState implements RequestSource {
+  readonly head: Head;
+  readonly body: BodyReader | undefined;
+  readonly scheme: 'http' | 'https';
+  readonly localHost: string;
+  readonly #connection: Connection;
+  #controller: AbortController | undefined;
+  task: JoinHandle<Response> | undefined;
+  incoming: Request | undefined;
+  bodyFinished: boolean;
+  bodyError: unknown;
+
+  constructor(connection: Connection, head: Head, body: BodyReader | undefined) {
+    this.#connection = connection;
+    this.head = head;
+    this.body = body;
+    this.scheme = connection.server.scheme;
+    this.localHost = connection.server.localHost;
+    this.bodyFinished = body === undefined || body.done;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.bodyFinished) this.#connection.watchForClose(this);
+    }
+    return this.#controller.signal;
+  }
+
+  get wantsSignal(): boolean {
+    return this.#controller !== undefined;
+  }
+
+  sharesInput(bytes: Uint8Array): boolean {
+    return this.#connection.sharesInput(bytes);
+  }
+
+  bodyDone(error?: unknown): void {
+    if (this.bodyFinished) return;
+    this.bodyFinished = true;
+    this.bodyError = error;
+    if (error === undefined && this.#controller !== undefined) this.#connection.watchForClose(this);
+  }
+
+  /** Aborts the signal, the request task and the connection task (which stops waiting for it). */
+  abort(reason: unknown): void {
+    this.#controller?.abort(reason);
+    this.task?.abort();
+    this.#connection.abort();
+  }
+}
+
+class Connection {
+  readonly server: HttpServer;
+  readonly #stream: HttpStream;
+  readonly #state: ConnectionState;
+  readonly #remoteAddr: SocketAddr;
+  readonly #input = new InputBuffer();
+  readonly #out = new OutputBuffer();
+  #requests = 0;
+  #continueOwed = false;
+  #watch: { controller: AbortController; done: Promise<void> } | undefined;
+
+  constructor(server: HttpServer, stream: HttpStream, state: ConnectionState, remoteAddr: SocketAddr) {
+    this.server = server;
+    this.#stream = stream;
+    this.#state = state;
+    this.#remoteAddr = remoteAddr;
+  }
+
+  async run(): Promise<void> {
+    const limits = this.server.limits;
+    const input = this.#input;
+    const state = this.#state;
+    for (;;) {
+      let head: Head | undefined;
+      try {
+        // The hot path: a pipelined or already-received head parses without an await.
+        head = parseRequestHead(input, limits) ?? (await this.#nextHead());
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+        await this.#fail(error);
+        return;
+      }
+      if (head === undefined) return;
+      state.deadline = Infinity;
+      this.#requests++;
+      let keepAlive = head.keepAlive && this.#requests < limits.maxRequestsPerConnection;
+      const body = head.framing === Framing.None ? undefined : new BodyReader(input, (into) => this.#fillBody(into), head, limits.maxBodySize);
+      this.#continueOwed = head.expectContinue && head.minorVersion === 1 && body !== undefined && input.buffered === 0;
+      const request = new RequestState(this, head, body);
+      const task = this.#start(request);
+      let response: Response | HttpError;
+      try {
+        response = this.#check(await task, request);
+      } catch (error) {
+        response = this.#failure(error, task, request);
+      }
+      if (this.#watch !== undefined) await this.#stopWatching();
+      if (this.server.shuttingDown) keepAlive = false;
+      if (request.bodyError instanceof HttpError && !(request.bodyError.status === 400 && request.bodyError.code === 'ERR_RT_HTTP_INCOMPLETE')) {
+        // The body broke the protocol (413, a bad chunk): the framing is lost, answer and close.
+        await this.#fail(request.bodyError);
+        return;
+      }
+      if (body !== undefined && !body.done) {
+        // Unread body: if the client waits for 100-continue it will not send it; else drain a little.
+        if (this.#continueOwed || request.bodyError !== undefined) keepAlive = false;
+        else if (keepAlive) keepAlive = await this.#drain(body);
+      }
+      const encoded = this.#encode(response, head, keepAlive);
+      keepAlive = encoded === undefined ? await this.#respondStream(response as Response, head, keepAlive) : encoded;
+      state.request = undefined;
+      if (!keepAlive) {
+        await this.#flush();
+        return;
+      }
+      if (input.buffered === 0 || this.#out.length >= 64 * 1024) {
+        const pending = this.#flushNow();
+        if (pending !== undefined) await pending;
+      }
+    }
+  }
+
+  /** Reads until a whole head is parsed; undefined at a clean end of stream. */
+  async #nextHead(): Promise<Head | undefined> {
+    const input = this.#input;
+    const state = this.#state;
+    const limits = this.server.limits;
+    let begun = false;
+    for (;;) {
+      const head = parseRequestHead(input, limits);
+      if (head !== undefined) {
+        state.deadline = Infinity;
+        return head;
+      }
+      if (this.#out.length > 0) await this.#flush();
+      if (input.buffered === 0) {
+        if (this.server.shuttingDown) return undefined;
+        state.idle = true;
+        state.timeoutStatus = 0;
+        state.deadline = this.server.deadline(this.#requests === 0 ? limits.headerTimeout : limits.keepAliveTimeout);
+      } else if (!begun) {
+        begun = true;
+        state.idle = false;
+        state.timeoutStatus = 408;
+        state.deadline = this.server.deadline(limits.headerTimeout);
+      }
+      let n: number;
+      try {
+        n = await this.#stream.read(input.spare());
+      } finally {
+        state.idle = false;
+      }
+      if (n === 0) {
+        if (input.buffered > 0) throw new HttpError(400, 'ERR_RT_HTTP_INCOMPLETE', 'the connection closed in the middle of a request head');
+        return undefined;
+      }
+      input.commit(n);
+    }
+  }
+
+  async #fillBody(into?: Uint8Array): Promise<number> {
+    const state = this.#state;
+    if (this.#continueOwed) {
+      this.#continueOwed = false;
+      await this.#flush();
+      await this.#write(CONTINUE);
+    }
+    state.timeoutStatus = 408;
+    state.deadline = this.server.deadline(this.server.limits.ioTimeout);
+    try {
+      if (into !== undefined) return await this.#stream.read(into);
+      // Body reads get room for 64 KiB at a time (the buffer shrinks back when empty).
+      const spare = this.#input.spare(64 * 1024);
+      const n = await this.#stream.read(spare);
+      this.#input.commit(n);
+      return n;
+    } finally {
+      state.deadline = Infinity;
+    }
+  }
+
+  /** Spawns the handler as the request's task. */
+  #start(request: RequestState): JoinHandle<Response> {
+    const context = new Context(request, this.#remoteAddr);
+    const incoming = new IncomingRequest(request, this.#remoteAddr);
+    request.incoming = incoming as unknown as Request;
+    const handler = this.server.handler;
+    const task = spawn(() => handler(request.incoming!, context), { name: 'http request' });
+    context.taskId = task.id;
+    request.task = task;
+    this.#state.request = request;
+    return task;
+  }
+
+  /** The handler's result, or a 500 when it is not a Response. */
+  #check(result: unknown, request: RequestState): Response | HttpError {
+    if (result instanceof Response) return result; // a FastResponse too
+    this.server.reportError(new TypeError(`the handler returned ${result === null ? 'null' : typeof result}, not a Response`), request.incoming!);
+    return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
+  }
+
+  /** What a failed request task answers; rethrows when this connection's own task was aborted. */
+  #failure(error: unknown, task: JoinHandle<Response>, request: RequestState): HttpError {
+    if (!task.isFinished()) {
+      // This connection task was aborted (client gone, forced shutdown): take the request with it.
+      task.abort();
+      throw error;
+    }
+    const cause = error instanceof JoinError && error.isPanic() ? error.cause : error;
+    if (cause instanceof HttpError) return cause;
+    if (error instanceof JoinError && error.isCancelled()) return new HttpError(503, 'ERR_RT_HTTP_INCOMPLETE', 'the request was cancelled');
+    this.server.reportError(cause, request.incoming!);
+    return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
+  }
+
+  abort(): void {
+    this.#state.task?.abort();
+  }
+
+  sharesInput(bytes: Uint8Array): boolean {
+    return bytes.buffer === this.#input.buffer.buffer;
+  }
+
+  /** Reads ahead while the handler runs, so a client that leaves aborts ctx.signal. */
+  watchForClose(request: RequestState): void {
+    if (this.#watch !== undefined || request.task?.isFinished() === true) return;
+    const controller = new AbortController();
+    const input = this.#input;
+    const done = (async () => {
+      try {
+        const n = await this.#stream.read(input.spare(), { signal: controller.signal });
+        if (n > 0) input.commit(n);
+        else request.abort(new Error('the client closed the connection'));
+      } catch (error) {
+        if (!controller.signal.aborted) request.abort(error);
+      }
+    })();
+    this.#watch = { controller, done };
+  }
+
+  async #stopWatching(): Promise<void> {
+    const watch = this.#watch;
+    if (watch === undefined) return;
+    this.#watch = undefined;
+    watch.controller.abort();
+    await watch.done;
+  }
+
+  /** Discards up to 64 KiB of unread body; false when more remains (then the connection closes). */
+  async #drain(body: BodyReader): Promise<boolean> {
+    if (body.knownRemaining > DRAIN_LIMIT) return false;
+    let drained = 0;
+    try {
+      for (;;) {
+        const chunk = await body.next();
+        if (chunk === null) return true;
+        drained += chunk.length;
+        if (drained > DRAIN_LIMIT) return false;
+      }
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Encodes an error, a body-less response or one whose bytes are known (up to 64 KiB) into
+   * the output buffer without an await; returns whether the connection stays open, or
+   * undefined when the body must be streamed (`#respondStream`).
+   */
+  #encode(result: Response | HttpError, head: Head, keepAlive: boolean): boolean | undefined {
+    const out = this.#out;
+    if (result instanceof HttpError) {
+      out.latin1(errorHeadAndBody(result, keepAlive, head.minorVersion));
+      return keepAlive;
+    }
+    if (result instanceof FastResponse && !result.materialized) return this.#encodeFast(result, head, keepAlive);
+    const fast = fastBody(result);
+    if (fast === undefined) return undefined;
+    const status = result.status;
+    const bodyless = status === 204 || status === 304 || status < 200;
+    const noBody = bodyless || head.method === 'HEAD';
+    let length = 0;
+    if (typeof fast === 'string') length = Buffer.byteLength(fast);
+    else if (fast !== null) length = fast.length;
+    if (length > 64 * 1024 && !noBody) return undefined;
+    const fields = responseFields(result);
+    let text = fields.text;
+    if (!bodyless && (fast !== null || head.method !== 'HEAD' || fields.length >= 0)) {
+      text += `content-length: ${fast === null && fields.length >= 0 ? fields.length : length}\r\n`;
+    }
+    text += connectionField(keepAlive, head.minorVersion);
+    out.latin1(text);
+    if (noBody || fast === null) {
+      if (result.body !== null && !result.bodyUsed) void result.body.cancel().catch(() => undefined);
+    } else if (typeof fast === 'string') {
+      out.utf8(fast, length);
+    } else {
+      out.bytes(fast);
+    }
+    return keepAlive;
+  }
+
+  /** A FastResponse: its fields and body as given, no Web objects. */
+  #encodeFast(result: FastResponse, head: Head, keepAlive: boolean): boolean | undefined {
+    const source = result.source;
+    const length = source === null ? 0 : typeof source === 'string' ? Buffer.byteLength(source) : source.length;
+    if (length > 64 * 1024 && head.method !== 'HEAD' && result.status !== 204 && result.status !== 304) return undefined;
+    let text = statusLine(result.status, result.statusText);
+    let hasDate = false;
+    for (const [name, value] of result.fields) {
+      if (name === 'content-length' || name === 'transfer-encoding' || name === 'connection' || name === 'keep-alive') continue;
+      if (name === 'date') hasDate = true;
+      text += `${name}: ${value}\r\n`;
+    }
+    if (!hasDate) text += dateHeader();
+    const bodyless = result.status === 204 || result.status === 304;
+    if (!bodyless) text += `content-length: ${length}\r\n`;
+    text += connectionField(keepAlive, head.minorVersion);
+    const out = this.#out;
+    out.latin1(text);
+    if (bodyless || head.method === 'HEAD' || source === null) return keepAlive;
+    if (typeof source === 'string') out.utf8(source, length);
+    else out.bytes(source);
+    return keepAlive;
+  }
+
+  /** A response whose body is a stream (or large bytes): head first, then the body as it comes. */
+  async #respondStream(response: Response, head: Head, keepAlive: boolean): Promise<boolean> {
+    const out = this.#out;
+    const status = response.status;
+    const noBody = head.method === 'HEAD' || status === 204 || status === 304 || status < 200;
+    const bodyless = status === 204 || status === 304 || status < 200;
+    const fields = responseFields(response);
+    let text = fields.text;
+    let userLength = fields.length;
+    const fast = fastBody(response);
+    if (fast !== undefined && fast !== null && typeof fast !== 'string') {
+      // Large bytes: the head, then the bytes themselves (no copy into the output buffer).
+      out.latin1(`${text}content-length: ${fast.length}\r\n${connectionField(keepAlive, head.minorVersion)}`);
+      await this.#flush();
+      await this.#write(fast);
+      return keepAlive;
+    }
+    // The stream path.
+    const stream = response.body;
+    if (noBody || stream === null) {
+      if (!bodyless && userLength >= 0) text += `content-length: ${userLength}\r\n`;
+      else if (!bodyless && stream === null && head.method !== 'HEAD') text += 'content-length: 0\r\n';
+      out.latin1(text + connectionField(keepAlive, head.minorVersion));
+      if (stream !== null) void stream.cancel().catch(() => undefined);
+      return keepAlive;
+    }
+    let chunked = false;
+    if (userLength >= 0 && Number.isSafeInteger(userLength)) text += `content-length: ${userLength}\r\n`;
+    else if (head.minorVersion === 1) {
+      chunked = true;
+      text += 'transfer-encoding: chunked\r\n';
+    } else {
+      keepAlive = false;
+      userLength = -1;
+    }
+    out.latin1(text + connectionField(keepAlive, head.minorVersion));
+    await this.#flush();
+    const reader = stream.getReader();
+    let sent = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const bytes = typeof value === 'string' ? Buffer.from(value) : (value as Uint8Array);
+        if (!(bytes instanceof Uint8Array)) throw new TypeError('a response body chunk must be a Uint8Array');
+        if (bytes.length === 0) continue;
+        sent += bytes.length;
+        if (userLength >= 0 && sent > userLength) throw new Error(`the response body is longer than its Content-Length (${userLength})`);
+        if (chunked) {
+          out.latin1(`${bytes.length.toString(16)}\r\n`);
+          out.bytes(bytes);
+          out.latin1('\r\n');
+          await this.#flush();
+        } else {
+          await this.#write(bytes);
+        }
+      }
+    } catch (error) {
+      void reader.cancel(error).catch(() => undefined);
+      // The framing promised more than we can send: close without the end of the body.
+      this.#out.clear();
+      if (!isDisconnect(error)) this.server.reportError(error, { method: head.method, url: head.target } as Request);
+      return false;
+    }
+    if (userLength >= 0 && sent !== userLength) return false;
+    if (chunked) out.latin1('0\r\n\r\n');
+    return keepAlive;
+  }
+
+  async #fail(error: HttpError): Promise<void> {
+    this.#out.latin1(errorHeadAndBody(error, false, 1));
+    try {
+      await this.#flush();
+      await lingeringClose(this.#stream);
+    } catch {
+      // the client is gone
+    }
+  }
+
+  /** Writes the output buffer. */
+  async #flush(): Promise<void> {
+    const pending = this.#flushNow();
+    if (pending !== undefined) await pending;
+  }
+
+  /** Writes the output buffer: one tryWrite and no promise in the usual case, else the promise of the rest. */
+  #flushNow(): Promise<void> | undefined {
+    const out = this.#out;
+    if (out.length === 0) return undefined;
+    const view = out.view();
+    let n = 0;
+    if (this.#stream.tryWrite !== undefined) {
+      try {
+        n = this.#stream.tryWrite(view);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'ERR_RT_WOULD_BLOCK') throw error;
+      }
+    }
+    if (n === view.length) {
+      out.clear();
+      return undefined;
+    }
+    return this.#write(view.subarray(n)).then(() => out.clear());
+  }
+
+  async #write(bytes: Uint8Array): Promise<void> {
+    const state = this.#state;
+    state.timeoutStatus = 0;
+    state.deadline = this.server.deadline(this.server.limits.ioTimeout);
+    try {
+      await this.#stream.writeAll(bytes);
+    } finally {
+      state.deadline = Infinity;
+    }
+  }
+}
+
+/**
+ * Half-closes and reads (discarding, at most 64 KiB for at most 500 ms) before the close, so
+ * that bytes the client already sent do not turn the close into a reset that destroys the
+ * error response on its way (RFC 9112 §9.6).
+ */
+async function lingeringClose(stream: HttpStream): Promise<void> {
+  const shutdown = (stream as { shutdown?: () => Promise<void> }).shutdown;
+  if (typeof shutdown !== 'function') return;
+  await shutdown.call(stream);
+  const scratch = Buffer.allocUnsafe(16 * 1024);
+  let total = 0;
+  await timeout(500, async (signal) => {
+    for (let n = -1; n !== 0 && total < 64 * 1024; total += n) n = await stream.read(scratch, { signal });
+  }).catch(() => undefined);
+}
+
+/** The status line and the response's own header fields (minus those the server owns), and its Content-Length if it set one. */
+function responseFields(response: Response): { text: string; length: number } {
+  let text = statusLine(response.status, response.statusText);
+  let length = -1;
+  let hasDate = false;
+  for (const [name, value] of response.headers) {
+    switch (name) {
+      case 'content-length':
+        length = Number(value);
+        continue;
+      case 'transfer-encoding':
+      case 'connection':
+      case 'keep-alive':
+        continue;
+      case 'date':
+        hasDate = true;
+        break;
+      default:
+        break;
+    }
+    text += `${name}: ${value}\r\n`;
+  }
+  if (!hasDate) text += dateHeader();
+  return { text, length };
+}
+
+/** The `ctx` of a handler; its signal is made on first use. */
+class Context implements ServeContext {
+  readonly #request: RequestState;
+  readonly remoteAddr: SocketAddr;
+  taskId = 0;
+
+  constructor(request: RequestState, remoteAddr: SocketAddr) {
+    this.#request = request;
+    this.remoteAddr = remoteAddr;
+  }
+
+  get signal(): AbortSignal {
+    return this.#request.signal;
+  }
+}
+
+function connectionField(keepAlive: boolean, minorVersion: number): string {
+  if (!keepAlive) return 'connection: close\r\n\r\n';
+  return minorVersion === 0 ? 'connection: keep-alive\r\n\r\n' : '\r\n';
+}
+
+function errorHeadAndBody(error: HttpError, keepAlive: boolean, minorVersion: number): string {
+  const body = `${error.message}\n`;
+  return `${statusLine(error.status, '')}content-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${dateHeader()}${connectionField(keepAlive, minorVersion)}${body}`;
+}

@@ -1,0 +1,232 @@
+import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HttpClient, HttpError, serve } from '@rt/http';
+
+let node: Server | undefined;
+let connections = 0;
+afterEach(async () => {
+  if (node !== undefined) {
+    node.closeAllConnections();
+    await new Promise((resolve) => node!.close(resolve));
+    node = undefined;
+  }
+});
+
+async function nodeServer(handler: Parameters<typeof createServer>[1], keepAliveTimeout = 5000): Promise<string> {
+  connections = 0;
+  node = createServer(handler);
+  node.keepAliveTimeout = keepAliveTimeout;
+  node.on('connection', () => connections++);
+  await new Promise<void>((resolve) => node!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(node.address() as AddressInfo).port}`;
+}
+
+const echo: Parameters<typeof createServer>[1] = (req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks).toString();
+    res.setHeader('x-method', req.method!);
+    res.setHeader('x-te', String(req.headers['transfer-encoding']));
+    res.end(`${req.method} ${req.url} ${body}`);
+  });
+};
+
+describe('HttpClient against node:http', () => {
+  it('reuses one keep-alive connection for sequential requests', async () => {
+    const base = await nodeServer(echo);
+    await using client = new HttpClient();
+    for (let i = 0; i < 10; i++) {
+      const response = await client.fetch(`${base}/n${i}?q=1`);
+      expect(await response.text()).toBe(`GET /n${i}?q=1 `);
+    }
+    expect(connections).toBe(1);
+    expect(client.idleConnections).toBe(1);
+  });
+
+  it('sends string, JSON and streamed (chunked) bodies and runs requests in parallel up to the pool size', async () => {
+    const base = await nodeServer(echo);
+    await using client = new HttpClient({ connectionsPerOrigin: 4 });
+    expect(await (await client.fetch(base, { method: 'POST', body: 'abc' })).text()).toBe('POST / abc');
+    const upload = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('x'));
+        controller.enqueue(new TextEncoder().encode('yz'));
+        controller.close();
+      },
+    });
+    const init: RequestInit & { duplex: 'half' } = { method: 'PUT', body: upload, duplex: 'half' };
+    const streamed = await client.fetch(`${base}/s`, init);
+    expect(streamed.headers.get('x-te')).toBe('chunked');
+    expect(await streamed.text()).toBe('PUT /s xyz');
+    const texts = await Promise.all(Array.from({ length: 20 }, (_, i) => client.fetch(`${base}/${i}`).then((r) => r.text())));
+    expect(texts).toEqual(Array.from({ length: 20 }, (_, i) => `GET /${i} `));
+    expect(connections).toBeLessThanOrEqual(4);
+  });
+
+  it('streams a chunked response body as it arrives', async () => {
+    let finish: () => void = () => undefined;
+    const base = await nodeServer((_req, res) => {
+      res.write('first;');
+      finish = () => res.end('second');
+    });
+    await using client = new HttpClient();
+    const response = await client.fetch(base);
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('first;');
+    finish();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('second');
+    expect((await reader.read()).done).toBe(true);
+  });
+
+  it('follows redirects as fetch does (303/302-after-POST become GET, 307 keeps the method), or not', async () => {
+    const base = await nodeServer((req, res) => {
+      if (req.url === '/302') res.writeHead(302, { location: '/target' }).end();
+      else if (req.url === '/307') res.writeHead(307, { location: '/target' }).end();
+      else echo(req, res);
+    });
+    await using client = new HttpClient();
+    const followed = await client.fetch(`${base}/302`, { method: 'POST', body: 'b' });
+    expect(await followed.text()).toBe('GET /target ');
+    expect(followed.redirected).toBe(true);
+    expect(followed.url).toBe(`${base}/target`);
+    expect(await (await client.fetch(`${base}/307`, { method: 'POST', body: 'b' })).text()).toBe('POST /target b');
+    const manual = await client.fetch(`${base}/302`, { redirect: 'manual' });
+    expect(manual.status).toBe(302);
+    await manual.body?.cancel();
+    await expect(client.fetch(`${base}/302`, { redirect: 'error' })).rejects.toThrow(TypeError);
+  });
+
+  it('abort in the middle of a body errors the stream and closes (does not pool) the connection', async () => {
+    const base = await nodeServer((_req, res) => {
+      res.write('part');
+    });
+    await using client = new HttpClient();
+    const controller = new AbortController();
+    const response = await client.fetch(base, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('part');
+    const pending = reader.read();
+    controller.abort();
+    await expect(pending).rejects.toBeDefined();
+    expect(client.idleConnections).toBe(0);
+    // The pool still works afterwards.
+    node!.removeAllListeners('request');
+    node!.on('request', echo);
+    expect(await (await client.fetch(`${base}/after`)).text()).toBe('GET /after ');
+  });
+
+  it('a request aborted while it waits for a pooled connection takes no permit with it', async () => {
+    let release: () => void = () => undefined;
+    const base = await nodeServer((req, res) => {
+      if (req.url === '/slow') release = () => res.end('slow');
+      else res.end('fast');
+    });
+    await using client = new HttpClient({ connectionsPerOrigin: 1 });
+    const slow = client.fetch(`${base}/slow`);
+    while (connections === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const controller = new AbortController();
+    const waiting = client.fetch(`${base}/fast`, { signal: controller.signal });
+    controller.abort();
+    await expect(waiting).rejects.toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    expect(await (await slow).text()).toBe('slow');
+    expect(await (await client.fetch(`${base}/fast`)).text()).toBe('fast'); // the one permit came back
+    expect(connections).toBe(1);
+  });
+
+  it('retries once on a new connection when the server closed the idle one', async () => {
+    let first = true;
+    const base = await nodeServer((req, res) => {
+      echo(req, res);
+      if (first) res.on('finish', () => setTimeout(() => req.socket.destroy(), 20)); // closes the idle connection
+      first = false;
+    });
+    await using client = new HttpClient();
+    expect(await (await client.fetch(`${base}/1`)).text()).toBe('GET /1 ');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await (await client.fetch(`${base}/2`)).text()).toBe('GET /2 ');
+    expect(connections).toBe(2);
+  });
+
+  it('returns HEAD and 204 responses without a body', async () => {
+    const base = await nodeServer((req, res) => {
+      if (req.url === '/204') res.writeHead(204).end();
+      else res.writeHead(200, { 'content-length': '5' }).end(req.method === 'HEAD' ? undefined : 'hello');
+    });
+    await using client = new HttpClient();
+    const head = await client.fetch(base, { method: 'HEAD' });
+    expect(head.headers.get('content-length')).toBe('5');
+    expect(head.body).toBeNull();
+    expect((await client.fetch(`${base}/204`)).status).toBe(204);
+    expect(await (await client.fetch(base)).text()).toBe('hello');
+    expect(connections).toBe(1);
+  });
+
+  it('refuses a malformed response with HttpError 502', async () => {
+    const raw = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const server = raw.createServer((socket) => {
+      sockets.push(socket);
+      socket.end('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await using client = new HttpClient();
+    const error: unknown = await client.fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    expect((error as HttpError).status).toBe(502);
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+});
+
+describe('HttpClient against python3 -m http.server and against serve()', () => {
+  let python: ChildProcess | undefined;
+  let dir: string | undefined;
+  afterEach(() => {
+    python?.kill();
+    python = undefined;
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it('downloads a file from python3 -m http.server (HTTP/1.0, close-delimited)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rt-http-'));
+    const content = 'p'.repeat(200_000);
+    writeFileSync(join(dir, 'file.txt'), content);
+    python = spawnChild('python3', ['-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      const onData = (chunk: Buffer): void => {
+        out += chunk.toString();
+        const m = /port (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      };
+      python!.stdout!.on('data', onData);
+      python!.stderr!.on('data', onData);
+      python!.once('exit', () => reject(new Error(`python exited: ${out}`)));
+      const timer = setTimeout(() => reject(new Error(`python did not start: ${out}`)), 10_000);
+      timer.unref();
+    });
+    await using client = new HttpClient();
+    const response = await client.fetch(`http://127.0.0.1:${port}/file.txt`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(content);
+    expect((await client.fetch(`http://127.0.0.1:${port}/missing`)).status).toBe(404);
+  });
+
+  it('talks to the rt server: keep-alive, JSON round trip', async () => {
+    await using server = await serve({}, async (request) => Response.json({ method: request.method, body: await request.json() }));
+    await using client = new HttpClient();
+    for (let i = 0; i < 3; i++) {
+      const response = await client.fetch(`http://${server.addr.toString()}/`, { method: 'POST', body: JSON.stringify({ i }) });
+      expect(await response.json()).toEqual({ method: 'POST', body: { i } });
+    }
+    expect(server.connections).toBe(1);
+  });
+});

@@ -1,0 +1,183 @@
+import fc from 'fast-check';
+import { HttpError } from '@rt/http';
+import { BodyReader } from '../src/internal/body.js';
+import { InputBuffer, parseRequestHead, type ParserLimits } from '../src/internal/parser.js';
+
+const limits: ParserLimits = { maxRequestLine: 1024, maxHeaderSize: 4096, maxHeaders: 50, maxBodySize: 1 << 20 };
+
+interface Parsed {
+  method: string;
+  target: string;
+  headers: [string, string][];
+  body: string;
+}
+
+/** Feeds `pieces` one by one (as socket reads), parsing every request; stops at the first error. */
+async function parseAll(pieces: Buffer[]): Promise<{ requests: Parsed[]; error?: HttpError }> {
+  const input = new InputBuffer();
+  let next = 0;
+  const fill = (): Promise<number> => {
+    if (next >= pieces.length) return Promise.resolve(0);
+    const piece = pieces[next++]!;
+    input.push(piece);
+    return Promise.resolve(piece.length);
+  };
+  const requests: Parsed[] = [];
+  try {
+    for (;;) {
+      const head = parseRequestHead(input, limits);
+      if (head === undefined) {
+        if ((await fill()) === 0) return { requests };
+        continue;
+      }
+      const reader = new BodyReader(input, fill, head, limits.maxBodySize);
+      let body = '';
+      for (let chunk = await reader.next(); chunk !== null; chunk = await reader.next()) body += chunk.toString('latin1');
+      requests.push({ method: head.method, target: head.target, headers: head.entries(), body });
+    }
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    return { requests, error };
+  }
+}
+
+const bytes = (text: string): Buffer => Buffer.from(text, 'latin1');
+
+/** Cuts `buffer` into reads of 1 + sizes[i] bytes, the rest in one last read. */
+function splitAt(buffer: Buffer, sizes: number[]): Buffer[] {
+  const reads: Buffer[] = [];
+  let at = 0;
+  for (const size of sizes) {
+    if (at >= buffer.length) break;
+    reads.push(buffer.subarray(at, at + 1 + size));
+    at += 1 + size;
+  }
+  if (at < buffer.length) reads.push(buffer.subarray(at));
+  return reads;
+}
+
+describe('request parser', () => {
+  it('parses pipelined requests with Content-Length and chunked bodies, whatever the split', async () => {
+    const text = bytes(
+      'GET /a HTTP/1.1\r\nHost: x\r\n\r\n' +
+        'POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc' +
+        'PUT /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2;name=val\r\nde\r\n1\r\nf\r\n0\r\nTrailer: t\r\n\r\n' +
+        'GET /d HTTP/1.0\r\n\r\n',
+    );
+    for (let cut = 1; cut < text.length; cut++) {
+      const { requests, error } = await parseAll([text.subarray(0, cut), text.subarray(cut)]);
+      expect(error).toBeUndefined();
+      expect(requests.map((r) => `${r.method} ${r.target} ${r.body}`)).toEqual(['GET /a ', 'POST /b abc', 'PUT /c def', 'GET /d ']);
+    }
+  });
+
+  it.each([
+    ['Content-Length with Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n', 'ERR_RT_HTTP_SMUGGLING'],
+    ['two Content-Lengths', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc', 'ERR_RT_HTTP_SMUGGLING'],
+    ['a Content-Length list', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 3\r\n\r\nabc', 'ERR_RT_HTTP_SMUGGLING'],
+    ['a signed Content-Length', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +3\r\n\r\nabc', 'ERR_RT_HTTP_SMUGGLING'],
+    ['a hex Content-Length', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0x3\r\n\r\nabc', 'ERR_RT_HTTP_SMUGGLING'],
+    ['Transfer-Encoding not ending in chunked', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n', 'ERR_RT_HTTP_SMUGGLING'],
+    ['Transfer-Encoding: xchunked', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n', 'ERR_RT_HTTP_SMUGGLING'],
+    ['Transfer-Encoding in HTTP/1.0', 'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 'ERR_RT_HTTP_SMUGGLING'],
+    ['a non-hex chunk size', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 'ERR_RT_HTTP_SMUGGLING'],
+    ['a negative chunk size', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n', 'ERR_RT_HTTP_SMUGGLING'],
+    ['an overlong chunk size', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n', 'ERR_RT_HTTP_SMUGGLING'],
+    ['a chunk extension with a control', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;a\x01b\r\nx\r\n0\r\n\r\n', 'ERR_RT_HTTP_SMUGGLING'],
+    ['a chunk extension without ;', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1 junk\r\nx\r\n0\r\n\r\n', 'ERR_RT_HTTP_SMUGGLING'],
+    ['a bare LF after a chunk size', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\nx\r\n0\r\n\r\n', 'ERR_RT_HTTP_SMUGGLING'],
+    ['chunk data longer than its size', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nxy\r\n0\r\n\r\n', 'ERR_RT_HTTP_SMUGGLING'],
+    ['obs-fold', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n', 'ERR_RT_HTTP_PARSE'],
+    ['a NUL in a header value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n', 'ERR_RT_HTTP_PARSE'],
+    ['a bare CR in a header value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n', 'ERR_RT_HTTP_PARSE'],
+    ['a bare LF line ending', 'GET / HTTP/1.1\nHost: x\r\n\r\n', 'ERR_RT_HTTP_PARSE'],
+    ['whitespace before the colon', 'GET / HTTP/1.1\r\nHost : x\r\n\r\n', 'ERR_RT_HTTP_PARSE'],
+    ['an invalid method', 'G(T / HTTP/1.1\r\nHost: x\r\n\r\n', 'ERR_RT_HTTP_PARSE'],
+    ['an invalid target', 'GET foo HTTP/1.1\r\nHost: x\r\n\r\n', 'ERR_RT_HTTP_PARSE'],
+    ['a target with a control', 'GET /a\x01b HTTP/1.1\r\nHost: x\r\n\r\n', 'ERR_RT_HTTP_PARSE'],
+    ['no Host in HTTP/1.1', 'GET / HTTP/1.1\r\n\r\n', 'ERR_RT_HTTP_PARSE'],
+    ['two Hosts', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 'ERR_RT_HTTP_PARSE'],
+    ['HTTP/2.0', 'GET / HTTP/2.0\r\nHost: a\r\n\r\n', 'ERR_RT_HTTP_VERSION'],
+    ['an unknown expectation', 'GET / HTTP/1.1\r\nHost: a\r\nExpect: tea\r\n\r\n', 'ERR_RT_HTTP_EXPECTATION'],
+  ])('refuses %s', async (_name, text, code) => {
+    const { requests, error } = await parseAll([bytes(text)]);
+    expect(requests).toEqual([]);
+    expect(error?.code).toBe(code);
+    expect(error?.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('answers 414, 431 and 413 for the limits', async () => {
+    expect((await parseAll([bytes(`GET /${'a'.repeat(2000)} HTTP/1.1\r\n`)])).error?.status).toBe(414);
+    expect((await parseAll([bytes(`GET / HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(5000)}`)])).error?.status).toBe(431);
+    const many = Array.from({ length: 60 }, (_, i) => `X-${i}: v\r\n`).join('');
+    expect((await parseAll([bytes(`GET / HTTP/1.1\r\nHost: x\r\n${many}\r\n`)])).error?.status).toBe(431);
+    expect((await parseAll([bytes(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${(1 << 20) + 1}\r\n\r\n`)])).error?.status).toBe(413);
+    const chunk = (1 << 19).toString(16);
+    const big = `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}\r\n${'a'.repeat(1 << 19)}\r\n${chunk}\r\n${'a'.repeat(1 << 19)}\r\n1\r\na\r\n0\r\n\r\n`;
+    expect((await parseAll([bytes(big)])).error?.status).toBe(413);
+  });
+
+  it('never crashes on random bytes: it parses or throws HttpError (fast-check)', async () => {
+    const alphabet = fc.constantFrom(...'GET POST / HTTP/1.1\r\n:Host: x Content-Length: 5 Transfer-Encoding: chunked 0 1 a ;\0\x7f\xff'.split(''));
+    await fc.assert(
+      fc.asyncProperty(fc.array(alphabet, { maxLength: 300 }), fc.array(fc.nat(400), { maxLength: 5 }), async (chars, cuts) => {
+        const buffer = bytes(chars.join(''));
+        await parseAll(splitAt(buffer, cuts)); // throws (failing the property) only on a non-HttpError
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('never desynchronises a pipeline: valid requests parse exactly, a bad one stops everything after it (fast-check)', async () => {
+    const token = fc.stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,12}$/);
+    const value = fc.stringMatching(/^[\x21-\x7e]([\x20-\x7e]{0,20}[\x21-\x7e])?$/);
+    const request = fc.record({
+      method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
+      target: fc.stringMatching(/^\/[\x21-\x7e]{0,30}$/),
+      headers: fc.array(fc.tuple(token.filter((t) => !/^(host|content-length|transfer-encoding|expect|connection)$/i.test(t)), value), { maxLength: 5 }),
+      body: fc.string({ maxLength: 40 }).map((s) => s.replace(/[^\x20-\x7e]/g, 'x')),
+      chunks: fc.array(fc.nat(40), { maxLength: 4 }),
+      chunked: fc.boolean(),
+    });
+    type Generated = typeof request extends fc.Arbitrary<infer T> ? T : never;
+    const encode = (r: Generated): string => {
+      let head = `${r.method} ${r.target} HTTP/1.1\r\nHost: h\r\n${r.headers.map(([n, v]) => `${n}: ${v}\r\n`).join('')}`;
+      if (!r.chunked) return `${head}Content-Length: ${r.body.length}\r\n\r\n${r.body}`;
+      head += 'Transfer-Encoding: chunked\r\n\r\n';
+      let rest = r.body;
+      for (const size of r.chunks) {
+        const piece = rest.slice(0, size);
+        if (piece === '') break;
+        head += `${piece.length.toString(16)};ext=1\r\n${piece}\r\n`;
+        rest = rest.slice(piece.length);
+      }
+      if (rest !== '') head += `${rest.length.toString(16)}\r\n${rest}\r\n`;
+      return `${head}0\r\n\r\n`;
+    };
+    const poison = fc.constantFrom(
+      'POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      'POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n',
+      'POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5x\r\nGET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n',
+      'GET /p HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n',
+      'GET /p HTTP/1.1\r\nHost: h\r\nX: a\rGET /smuggled HTTP/1.1\r\n\r\n',
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(request, { minLength: 1, maxLength: 5 }), fc.option(poison), fc.nat(5), fc.array(fc.nat(2000), { maxLength: 6 }), async (requests, bad, at, cuts) => {
+        const position = Math.min(at, requests.length);
+        const parts = requests.map(encode);
+        if (bad !== null) parts.splice(position, 0, bad);
+        parts.push('GET /last HTTP/1.1\r\nHost: h\r\n\r\n');
+        const { requests: parsed, error } = await parseAll(splitAt(bytes(parts.join('')), cuts));
+        const expected = requests.map((r) => ({ method: r.method, target: r.target, body: r.body }));
+        if (bad === null) {
+          expect(error).toBeUndefined();
+          expect(parsed.map((p) => ({ method: p.method, target: p.target, body: p.body }))).toEqual([...expected, { method: 'GET', target: '/last', body: '' }]);
+        } else {
+          expect(error).toBeInstanceOf(HttpError);
+          expect(parsed.map((p) => ({ method: p.method, target: p.target, body: p.body }))).toEqual(expected.slice(0, position));
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+});

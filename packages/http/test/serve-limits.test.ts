@@ -1,0 +1,118 @@
+import { serve, type HttpServer } from '@rt/http';
+import { exchange, open, readUntil, statuses } from './support/raw.js';
+
+let server: HttpServer | undefined;
+afterEach(async () => {
+  await server?.shutdown({ timeout: 1000 });
+  server = undefined;
+});
+
+const hello = (): Response => new Response('hello');
+
+describe('serve: limits and smuggling', () => {
+  it.each([
+    ['Content-Length with Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
+    ['duplicate Content-Length', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na', 400],
+    ['non-numeric Content-Length', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1a\r\n\r\na', 400],
+    ['an invalid chunk size', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nq\r\n', 400],
+    ['an invalid chunk extension', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;\x00\r\na\r\n0\r\n\r\n', 400],
+    ['obs-fold', 'GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n\tb\r\n\r\n', 400],
+    ['a NUL in a header', 'GET / HTTP/1.1\r\nHost: x\r\nX: a\0\r\n\r\n', 400],
+    ['a bare CR in a header', 'GET / HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n', 400],
+    ['an invalid method', 'G@T / HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['an invalid target', 'GET nope HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['an unsupported version', 'GET / HTTP/3.0\r\nHost: x\r\n\r\n', 505],
+  ])('answers %s with its status, closes, and never reads the pipelined request after it', async (_name, text, status) => {
+    let calls = 0;
+    server = await serve({}, async (request) => {
+      calls++;
+      await request.text();
+      return hello();
+    });
+    const reply = await exchange(server.addr.port, `${text}GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(statuses(reply)).toEqual([status]);
+    expect(reply).toContain('connection: close');
+    expect(calls).toBeLessThanOrEqual(1); // the chunked ones reach the handler, which sees the error
+  });
+
+  it('answers 414, 431 (size and count) and 413 (Content-Length and chunked)', async () => {
+    server = await serve({ limits: { maxRequestLine: 100, maxHeaderSize: 1000, maxHeaders: 10, maxBodySize: 1000 } }, async (request) => {
+      await request.arrayBuffer();
+      return hello();
+    });
+    const port = server.addr.port;
+    expect(statuses(await exchange(port, `GET /${'a'.repeat(200)} HTTP/1.1\r\nHost: x\r\n\r\n`))).toEqual([414]);
+    expect(statuses(await exchange(port, `GET / HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(2000)}\r\n\r\n`))).toEqual([431]);
+    const many = Array.from({ length: 11 }, (_, i) => `X-${i}: 1\r\n`).join('');
+    expect(statuses(await exchange(port, `GET / HTTP/1.1\r\nHost: x\r\n${many}\r\n`))).toEqual([431]);
+    expect(statuses(await exchange(port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n'))).toEqual([413]);
+    const chunks = `${'3e8\r\n' + 'a'.repeat(1000)}\r\n`.repeat(2);
+    expect(statuses(await exchange(port, `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${chunks}0\r\n\r\n`))).toEqual([413]);
+  });
+
+  it('answers 408 to a head that arrives too slowly (slowloris) and closes an idle keep-alive connection', async () => {
+    server = await serve({ limits: { headerTimeout: 300, keepAliveTimeout: 200 } }, hello);
+    const slow = await open(server.addr.port);
+    const started = Date.now();
+    const reply = readUntil(slow, () => false, 5000);
+    const drip = setInterval(() => slow.write('X'), 50); // never finishes a head
+    slow.write('GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    const text = await reply;
+    clearInterval(drip);
+    slow.destroy();
+    expect(statuses(text)).toEqual([408]);
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    const idle = await open(server.addr.port);
+    idle.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const idleText = await readUntil(idle, () => false, 3000); // resolves on close
+    expect(statuses(idleText)).toEqual([200]);
+    idle.destroy();
+  });
+
+  it('closes after maxRequestsPerConnection with Connection: close on the last response', async () => {
+    server = await serve({ limits: { maxRequestsPerConnection: 2 } }, hello);
+    const request = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
+    const text = await exchange(server.addr.port, request.repeat(3));
+    expect(statuses(text)).toEqual([200, 200]);
+    expect(text.match(/connection: close/g)).toHaveLength(1);
+  });
+
+  it('answers 503 to a connection beyond maxConnections', async () => {
+    server = await serve({ limits: { maxConnections: 1 } }, hello);
+    const first = await open(server.addr.port);
+    first.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await readUntil(first, (t) => t.includes('hello'));
+    expect(statuses(await exchange(server.addr.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'))).toEqual([503]);
+    first.destroy();
+  });
+
+  it('holds bounded memory for a client that never reads, and drops it on the write timeout', async () => {
+    const chunk = new Uint8Array(64 * 1024);
+    let produced = 0;
+    server = await serve({ limits: { ioTimeout: 300 } }, () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            produced += chunk.length;
+            controller.enqueue(chunk);
+          },
+        }, { highWaterMark: 0 }),
+      ),
+    );
+    const socket = await open(server.addr.port);
+    socket.pause(); // never reads
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Only what fits the socket buffers was produced: the stream was pulled no further.
+    expect(produced).toBeLessThan(16 * 1024 * 1024);
+    const before = produced;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(produced).toBe(before);
+    socket.resume();
+    await closed;
+    expect(server.connections).toBe(0);
+  });
+});

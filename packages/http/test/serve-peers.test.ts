@@ -1,0 +1,216 @@
+// Real clients on loopback against the rt server: curl, Python's http.client, Node's fetch.
+// Each is spawned asynchronously (the server runs in this process).
+import { execFile } from 'node:child_process';
+import { serve, type HttpServer, type ServeContext } from '@rt/http';
+import { Handle } from '@rt/scheduler';
+import { exchange, open, readUntil, statuses } from './support/raw.js';
+
+let server: HttpServer | undefined;
+afterEach(async () => {
+  await server?.shutdown({ timeout: 1000 });
+  server = undefined;
+});
+
+function run(file: string, args: string[], input?: string): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(file, args, { timeout: 15_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stderr}`));
+      else resolve({ stdout, stderr });
+    });
+    if (input !== undefined) child.stdin!.end(input);
+  });
+}
+
+/** An echo server: the method, the body length, and the body back. */
+async function echoServer(): Promise<HttpServer> {
+  return serve({}, async (request) => {
+    const body = await request.text();
+    return new Response(`${request.method} ${body.length} ${body}`);
+  });
+}
+
+describe('serve with real peers', () => {
+  it('curl: a chunked upload from stdin', async () => {
+    server = await echoServer();
+    const { stdout } = await run('curl', ['-sS', '-T', '-', '-H', 'Transfer-Encoding: chunked', `http://${server.addr.toString()}/up`], 'x'.repeat(100_000));
+    expect(stdout).toBe(`PUT 100000 ${'x'.repeat(100_000)}`);
+  });
+
+  it('curl: Expect: 100-continue is answered before the body is sent (a long --expect100-timeout)', async () => {
+    server = await echoServer();
+    const started = Date.now();
+    const { stdout, stderr } = await run('curl', ['-sS', '-v', '--expect100-timeout', '10', '-H', 'Expect: 100-continue', '--data-binary', 'y'.repeat(2000), `http://${server.addr.toString()}/`]);
+    expect(stdout).toBe(`POST 2000 ${'y'.repeat(2000)}`);
+    expect(stderr).toContain('HTTP/1.1 100 Continue');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('curl: several URLs reuse one keep-alive connection', async () => {
+    server = await echoServer();
+    const url = `http://${server.addr.toString()}/`;
+    const { stderr } = await run('curl', ['-sS', '-v', url, url, url]);
+    expect(stderr.match(/Re-using existing connection|Reusing existing connection/g)?.length).toBe(2);
+  });
+
+  it('curl: HEAD gets the headers (Content-Length of the GET) and no body', async () => {
+    server = await serve({}, () => new Response('twelve bytes'));
+    const { stdout } = await run('curl', ['-sS', '-I', `http://${server.addr.toString()}/`]);
+    expect(stdout).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(stdout).toMatch(/content-length: 12\r\n/i);
+    expect(stdout.endsWith('\r\n\r\n')).toBe(true);
+  });
+
+  it('python http.client: pipelined requests on one socket get in-order answers', async () => {
+    server = await serve({}, async (request) => new Response(`${new URL(request.url).pathname}:${await request.text()}`));
+    const script = `
+import http.client, socket
+s = socket.create_connection(('127.0.0.1', ${server.addr.port}))
+s.sendall(b''.join(b'POST /p%d HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 1\\r\\n\\r\\n%d' % (i, i) for i in range(5)))
+f = s.makefile('rb')
+class Keep:
+    def __getattr__(self, name): return getattr(f, name)
+    def close(self): pass
+class One:
+    def makefile(self, *args, **kwargs): return Keep()
+out = []
+for i in range(5):
+    r = http.client.HTTPResponse(One(), method='POST')
+    r.begin()
+    out.append(r.read().decode())
+print(','.join(out))
+`;
+    const { stdout } = await run('python3', ['-c', script]);
+    expect(stdout.trim()).toBe('/p0:0,/p1:1,/p2:2,/p3:3,/p4:4');
+  });
+
+  it('Node fetch: 50 requests over keep-alive, a streamed upload, HTTP/1.0', async () => {
+    server = await echoServer();
+    const url = `http://${server.addr.toString()}/`;
+    const texts = await Promise.all(Array.from({ length: 50 }, (_, i) => fetch(url, { method: 'POST', body: String(i) }).then((r) => r.text())));
+    expect(texts).toEqual(Array.from({ length: 50 }, (_, i) => `POST ${String(i).length} ${i}`));
+    const upload = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 10; i++) controller.enqueue(new Uint8Array(1000).fill(97));
+        controller.close();
+      },
+    });
+    const init: RequestInit & { duplex: 'half' } = { method: 'PUT', body: upload, duplex: 'half' };
+    expect(await (await fetch(url, init)).text()).toBe(`PUT 10000 ${'a'.repeat(10_000)}`);
+    const old = await exchange(server.addr.port, 'GET / HTTP/1.0\r\n\r\n');
+    expect(old).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(old).toContain('connection: close');
+    expect(old.endsWith('GET 0 ')).toBe(true);
+  });
+});
+
+describe('serve: handler contract', () => {
+  it('answers 500 when the handler throws or returns a non-Response, and keeps the connection', async () => {
+    const errors: unknown[] = [];
+    server = await serve({ onError: (error) => errors.push(error) }, (request) => {
+      if (request.url.endsWith('/throw')) throw new Error('boom');
+      if (request.url.endsWith('/bad')) return 'nope' as unknown as Response;
+      return new Response('ok');
+    });
+    const text = await exchange(server.addr.port, 'GET /throw HTTP/1.1\r\nHost: x\r\n\r\nGET /bad HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(statuses(text)).toEqual([500, 500, 200]);
+    expect(errors).toHaveLength(2);
+  });
+
+  it('gives 204/304 no body and HEAD of a stream no body', async () => {
+    server = await serve({}, (request) => {
+      if (request.url.endsWith('/204')) return new Response(null, { status: 204 });
+      return new Response(new ReadableStream({ start: (c) => { c.enqueue(new Uint8Array([1, 2])); c.close(); } }));
+    });
+    const text = await exchange(server.addr.port, 'GET /204 HTTP/1.1\r\nHost: x\r\n\r\nHEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(statuses(text)).toEqual([204, 200]);
+    expect(text).not.toContain('content-length');
+    expect(text.endsWith('\r\n\r\n')).toBe(true);
+  });
+
+  it('aborts ctx.signal and the request task when the client goes away; the task is visible with its id', async () => {
+    let seen: ServeContext | undefined;
+    let aborted: () => void = () => undefined;
+    const abortedPromise = new Promise<void>((resolve) => (aborted = resolve));
+    server = await serve({}, (_request, ctx) => {
+      seen = ctx;
+      ctx.signal.addEventListener('abort', () => aborted());
+      return new Promise<Response>(() => undefined); // never answers
+    });
+    const socket = await open(server.addr.port);
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    while (seen === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(seen.taskId).toBeGreaterThan(0);
+    // The request is a named task of the runtime, visible in dump() with the id ctx gave.
+    const tasks = Handle.current().dump().tasks;
+    expect(tasks.find((t) => t.id === seen!.taskId)?.name).toBe('http request');
+    expect(tasks.some((t) => t.name === 'http connection')).toBe(true);
+    expect(seen.remoteAddr.port).toBe(socket.localPort);
+    socket.end();
+    await abortedPromise;
+    expect(seen.signal.aborted).toBe(true);
+    socket.destroy();
+  });
+
+  it('shutdown lets an in-flight request finish with Connection: close, then resolves', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    server = await serve({}, async () => {
+      await gate;
+      return new Response('late');
+    });
+    const socket = await open(server.addr.port);
+    const reply = readUntil(socket, () => false);
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const done = server.shutdown({ timeout: 5000 });
+    release();
+    await done;
+    const text = await reply;
+    expect(statuses(text)).toEqual([200]);
+    expect(text).toContain('connection: close');
+    expect(text.endsWith('late')).toBe(true);
+    server = undefined;
+  });
+
+  it('shutdown aborts a request that outlives the timeout', async () => {
+    let signal: AbortSignal | undefined;
+    server = await serve({}, (_request, ctx) => {
+      signal = ctx.signal;
+      return new Promise<Response>(() => undefined);
+    });
+    const socket = await open(server.addr.port);
+    socket.on('error', () => undefined);
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    while (signal === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    await server.shutdown({ timeout: 100 });
+    expect(signal.aborted).toBe(true);
+    expect(server.connections).toBe(0);
+    socket.destroy();
+    server = undefined;
+  });
+
+  it('a body read aborted by the client leaving mid-body rejects in the handler, and the connection is released', async () => {
+    let failure: unknown;
+    let failed: () => void = () => undefined;
+    const gotFailure = new Promise<void>((resolve) => (failed = resolve));
+    server = await serve({}, async (request) => {
+      try {
+        await request.text();
+      } catch (error) {
+        failure = error;
+        failed();
+      }
+      return new Response('unused');
+    });
+    const socket = await open(server.addr.port);
+    socket.on('error', () => undefined);
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.resetAndDestroy();
+    await gotFailure;
+    expect(failure).toBeDefined();
+    while (server.connections > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The server still answers.
+    expect(statuses(await exchange(server.addr.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'))).toEqual([200]);
+  });
+});

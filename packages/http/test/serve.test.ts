@@ -1,0 +1,85 @@
+import { serve, type HttpServer } from '@rt/http';
+import { exchange, statuses } from './support/raw.js';
+
+let server: HttpServer | undefined;
+afterEach(async () => {
+  await server?.shutdown({ timeout: 1000 });
+  server = undefined;
+});
+
+const base = (s: HttpServer): string => `http://${s.addr.toString()}`;
+
+describe('serve', () => {
+  it('answers Node fetch with a string body, Date and Content-Length', async () => {
+    server = await serve({}, (request) => new Response(`hello ${new URL(request.url).pathname}`));
+    const response = await fetch(`${base(server)}/x`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('hello /x');
+    expect(response.headers.get('content-length')).toBe('8');
+    expect(response.headers.get('date')).toMatch(/GMT$/);
+  });
+
+  it('echoes a JSON body and a streamed body', async () => {
+    server = await serve({}, async (request) => {
+      if (request.method === 'POST') return Response.json({ got: await request.json() });
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('a'));
+          controller.enqueue(new TextEncoder().encode('b'));
+          controller.close();
+        },
+      });
+      return new Response(stream);
+    });
+    const posted = await fetch(`${base(server)}/`, { method: 'POST', body: JSON.stringify({ n: 1 }) });
+    expect(await posted.json()).toEqual({ got: { n: 1 } });
+    const streamed = await fetch(`${base(server)}/`);
+    expect(streamed.headers.get('transfer-encoding')).toBe('chunked');
+    expect(await streamed.text()).toBe('ab');
+  });
+
+  it('answers pipelined requests in order on one connection', async () => {
+    server = await serve({}, (request) => new Response(new URL(request.url).pathname));
+    const text = await exchange(server.addr.port, 'GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nGET /3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    expect(statuses(text)).toEqual([200, 200, 200]);
+    expect(text.indexOf('\r\n\r\n/1')).toBeLessThan(text.indexOf('\r\n\r\n/2'));
+    expect(text.indexOf('\r\n\r\n/2')).toBeLessThan(text.indexOf('\r\n\r\n/3'));
+  });
+
+  it('reads a large Content-Length body straight into its buffer without eating the next pipelined request', async () => {
+    server = await serve({}, async (request) => {
+      if (request.method !== 'POST') return new Response(`next ${new URL(request.url).pathname}`);
+      const bytes = new Uint8Array(await request.arrayBuffer());
+      return new Response(`${bytes.length} ${bytes[0]} ${bytes[bytes.length - 1]}`);
+    });
+    const body = Buffer.alloc(300_000, 7);
+    body[body.length - 1] = 9;
+    const text = await exchange(server.addr.port, Buffer.concat([
+      Buffer.from(`POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n`),
+      body,
+      Buffer.from('GET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'),
+    ]));
+    expect(statuses(text)).toEqual([200, 200]);
+    expect(text).toContain('\r\n\r\n300000 7 9');
+    expect(text.endsWith('next /after')).toBe(true);
+  });
+
+  it('shuts down when options.signal aborts, and takes a bound listener', async () => {
+    const { TcpListener } = await import('@rt/net');
+    const listener = await TcpListener.bind({ host: '127.0.0.1', port: 0 });
+    const controller = new AbortController();
+    const own = await serve({ listener, signal: controller.signal }, () => new Response('via listener'));
+    expect(own.addr.port).toBe(listener.localAddr().port);
+    expect(await (await fetch(`${base(own)}/`)).text()).toBe('via listener');
+    controller.abort();
+    await own.shutdown(); // the same shutdown the abort started
+    await expect(fetch(`${base(own)}/`)).rejects.toThrow();
+  });
+
+  it('refuses bad options at once', async () => {
+    await expect(serve({ port: -1 }, () => new Response(''))).rejects.toThrow(RangeError);
+    await expect(serve({ limits: { maxHeaders: 0 } }, () => new Response(''))).rejects.toThrow(RangeError);
+    await expect(serve({ limits: { nope: 1 } as never }, () => new Response(''))).rejects.toThrow(TypeError);
+    await expect(serve({}, 'x' as never)).rejects.toThrow(TypeError);
+  });
+});

@@ -1,0 +1,65 @@
+// Raw-socket helpers for driving the server byte by byte (node:net, a peer outside rt).
+import { connect, type Socket } from 'node:net';
+
+/** Opens a client socket to the server. */
+export function open(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Sends `bytes`, then collects everything until the server closes (or `ms` pass: then it rejects). */
+export function exchange(port: number, bytes: string | Buffer, ms = 5000): Promise<string> {
+  return open(port).then(
+    (socket) =>
+      new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        const timer = setTimeout(() => {
+          socket.destroy();
+          reject(new Error(`no close within ${ms} ms; got ${JSON.stringify(Buffer.concat(chunks).toString('latin1'))}`));
+        }, ms);
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          clearTimeout(timer);
+          resolve(Buffer.concat(chunks).toString('latin1'));
+        });
+        socket.write(bytes);
+      }),
+  );
+}
+
+/** Reads from `socket` until `text` contains `until` (or `ms` pass). */
+export function readUntil(socket: Socket, until: (text: string) => boolean, ms = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString('latin1');
+      if (until(text)) {
+        cleanup();
+        resolve(text);
+      }
+    };
+    const onClose = (): void => {
+      cleanup();
+      resolve(text);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`timed out; got ${JSON.stringify(text)}`));
+    }, ms);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('close', onClose);
+    };
+    socket.on('data', onData);
+    socket.on('close', onClose);
+  });
+}
+
+/** Splits a stream of HTTP/1.1 responses into status codes (for pipelining checks). */
+export function statuses(text: string): number[] {
+  return [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+}
