@@ -12,7 +12,8 @@
 // - `Waker`: an eventfd to wake the poll from a worker thread.
 // - `sys`: raw non-blocking syscalls returning byte counts or negative errnos, never
 //   throwing, never allocating on the hot path; `OsError` and `errnoName` give errnos
-//   their Node-style names; `encodeSocketAddress`/`decodeSocketAddress` handle addresses.
+//   their Node-style names; `errno` is the one table of errno numbers, `errorKind` Tokio's
+//   grouping of them; `encodeSocketAddress`/`decodeSocketAddress` handle addresses.
 // - `constants`: the platform's AF_*, SOCK_*, SOL_*, SO_*, IPPROTO_*, TCP_*, IP_*, IPV6_*,
 //   SHUT_*, MSG_* numbers (empty where the addon is not available).
 //
@@ -104,7 +105,9 @@ export { Poll, readyFromEpoll } from './poll.js';
 export type { PollOptions, PollEventsHandler } from './poll.js';
 export { Interest, Ready } from './interest.js';
 export { Waker } from './waker.js';
-export { OsError, errnoName } from './os-error.js';
+export { OsError } from './os-error.js';
+export { errno, errnoName, errnoOf, errorKind, systemErrorFields } from './errno.js';
+export type { ErrorKind, SystemErrorFields } from './errno.js';
 export { NativeUnavailableError } from './native-unavailable-error.js';
 export { encodeSocketAddress, decodeSocketAddress, SOCKET_ADDRESS_SIZE } from './socket-address.js';
 export type { SocketAddress } from './socket-address.js';

@@ -27,3 +27,7 @@ export { NativeBackend } from './native-backend.js';
 export { FakeBackend } from './fake-backend.js';
 export type { ReactorBackend } from './backend.js';
 export { Interest, Ready } from '@rt/mio-native';
+// The one errno table (numbers, names, Tokio's kinds), for packages that may not import the
+// addon's package directly (`@rt/fs`).
+export { errno, errnoName, errnoOf, errorKind, systemErrorFields } from '@rt/mio-native';
+export type { ErrorKind, SystemErrorFields } from '@rt/mio-native';

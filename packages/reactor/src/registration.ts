@@ -1,5 +1,4 @@
-import { constants as osConstants } from 'node:os';
-import { Interest, Ready } from '@rt/mio-native';
+import { Interest, Ready, errno } from '@rt/mio-native';
 import { ClosedError } from './closed-error.js';
 import type { Driver } from './internal/driver.js';
 import { READY_BITS, READY_MASK } from './internal/scheduled-io.js';
@@ -9,7 +8,7 @@ import type { Waiter } from './internal/waiter.js';
 import type { ReadyEvent } from './ready-event.js';
 
 /** `-EAGAIN` on this platform, as the `sys` wrappers of `@rt/mio-native` return it. */
-const EAGAIN = -(osConstants.errno.EAGAIN ?? 11);
+const { EAGAIN } = errno;
 const NOT_CLOSED = ~Ready.ALL_CLOSED;
 
 /** Options of the waiting methods. */

@@ -73,6 +73,11 @@ export interface SerializedError {
   readonly code?: string | number;
   readonly errno?: number;
   readonly syscall?: string;
+  /** Node's and rt's OS error fields besides code/errno/syscall: `kind`, `address`, `port`, `path`. */
+  readonly kind?: string;
+  readonly address?: string;
+  readonly port?: number;
+  readonly path?: string;
   readonly cause?: SerializedError;
   /** Set when something other than an Error was thrown (and it could be described). */
   readonly thrown?: string;
@@ -90,10 +95,9 @@ export function isError(value: unknown): value is Error {
 /** Describes any thrown value as a SerializedError (always structured-cloneable). */
 export function serializeError(error: unknown, depth = 0): SerializedError {
   if (isError(error)) {
-    const withCode = error as Error & { code?: unknown; errno?: unknown; syscall?: unknown };
+    const withCode = error as Error & { code?: unknown; errno?: unknown; syscall?: unknown; kind?: unknown; address?: unknown; port?: unknown; path?: unknown };
     const code = plainCode(withCode.code);
-    const errno = withCode.errno;
-    const syscall = withCode.syscall;
+    const { errno, syscall, kind, address, port, path } = withCode;
     const cause = (error as { cause?: unknown }).cause;
     return {
       name: String(error.name),
@@ -102,6 +106,10 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
       ...(code !== undefined ? { code } : {}),
       ...(typeof errno === 'number' ? { errno } : {}),
       ...(typeof syscall === 'string' ? { syscall } : {}),
+      ...(typeof kind === 'string' ? { kind } : {}),
+      ...(typeof address === 'string' ? { address } : {}),
+      ...(typeof port === 'number' ? { port } : {}),
+      ...(typeof path === 'string' ? { path } : {}),
       ...(cause !== undefined && depth < 4 ? { cause: serializeError(cause, depth + 1) } : {}),
     };
   }
@@ -119,7 +127,7 @@ const builtIns: Readonly<Record<string, new (message: string) => Error>> = {
 /** Re-creates an error from a SerializedError: same name, message, code, stack (and cause). */
 export function reviveError(serialized: SerializedError): Error {
   const Kind = builtIns[serialized.name] ?? Error;
-  const error = new Kind(serialized.message) as Error & { code?: unknown; errno?: unknown; syscall?: unknown };
+  const error = new Kind(serialized.message) as Error & { code?: unknown; errno?: unknown; syscall?: unknown; kind?: unknown; address?: unknown; port?: unknown; path?: unknown };
   if (error.name !== serialized.name) {
     Object.defineProperty(error, 'name', { value: serialized.name, writable: true, configurable: true });
   }
@@ -127,6 +135,10 @@ export function reviveError(serialized: SerializedError): Error {
   if (serialized.code !== undefined) error.code = serialized.code;
   if (serialized.errno !== undefined) error.errno = serialized.errno;
   if (serialized.syscall !== undefined) error.syscall = serialized.syscall;
+  if (serialized.kind !== undefined) error.kind = serialized.kind;
+  if (serialized.address !== undefined) error.address = serialized.address;
+  if (serialized.port !== undefined) error.port = serialized.port;
+  if (serialized.path !== undefined) error.path = serialized.path;
   if (serialized.cause !== undefined) {
     Object.defineProperty(error, 'cause', { value: reviveError(serialized.cause), writable: true, configurable: true });
   }

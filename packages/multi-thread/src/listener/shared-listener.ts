@@ -89,7 +89,7 @@ async function call<T>(worker: ListenWorker, request: ListenRequest): Promise<T>
  *
  * **Cancellation:** `accept` is cancel safe: an abort never loses a connection.
  *
- * **Errors:** `bind` rejects with the bind error (`NetError` `ERR_RT_ADDRESS_IN_USE`, …; in
+ * **Errors:** `bind` rejects with the bind error (`NetError` `EADDRINUSE`, …; in
  * handoff mode the supervisor's, re-created with its `code`); `accept` rejects with
  * `SocketClosed` once the listener is closed or the worker is stopping, `Cancelled` on abort.
  *

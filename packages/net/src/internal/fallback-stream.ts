@@ -245,7 +245,7 @@ export class FallbackStream implements StreamHandle {
     if (this.#closed) throw new SocketClosed();
     const error = this.#writeError;
     if (error !== undefined) {
-      if (!(error instanceof NetError && error.errno === 'EPIPE')) this.#writeError = new NetError('EPIPE', 'write', 'the connection is closed');
+      if (!(error instanceof NetError && error.code === 'EPIPE')) this.#writeError = new NetError('EPIPE', 'write', 'the connection is closed');
       throw error;
     }
     if (this.#writeShut) throw new NetError('EPIPE', 'write', 'write after shutdown(): the writing side is closed');
@@ -340,7 +340,7 @@ export class FallbackStream implements StreamHandle {
     await this.flush(options);
     if (this.#writeShut || this.#closed) return;
     this.#writeShut = true;
-    if (!(this.#writeError instanceof NetError && this.#writeError.errno === 'EPIPE')) this.#writeError = undefined;
+    if (!(this.#writeError instanceof NetError && this.#writeError.code === 'EPIPE')) this.#writeError = undefined;
     const { waiter, promise } = park<void>('TcpStream.shutdown', () => {}, options);
     if (this.#socket.destroyed || this.#failed) waiter.wake();
     else this.#socket.end(() => waiter.wake());

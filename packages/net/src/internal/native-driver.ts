@@ -19,7 +19,7 @@ import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle, T
 import { NativeTcpSocket } from './native-tcp-socket.js';
 import { bindNativeUdp } from './native-udp.js';
 import { tryPark } from './fallback-stream.js';
-import { C, EAGAIN, ECONNABORTED, EINPROGRESS, EINTR, EMFILE, ENFILE, check, currentIo, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
+import { C, EAGAIN, ECONNABORTED, EINPROGRESS, EINTR, EMFILE, ENFILE, check, currentIo, errorWhere, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
 import type { NativeCounters } from './native-io.js';
 import { NativeStream } from './native-stream.js';
 
@@ -246,7 +246,7 @@ async function listenOn(family: number, address: Parameters<typeof sys.bind>[1],
     if (family !== C.AF_UNIX) check(sys.setSocketOption(fd, C.SOL_SOCKET, C.SO_REUSEADDR, 1), 'setsockopt');
     if (options.reusePort === true) check(sys.setSocketOption(fd, C.SOL_SOCKET, SO_REUSEPORT, 1), 'setsockopt');
     if (family === C.AF_INET6) check(sys.setSocketOption(fd, C.IPPROTO_IPV6, C.IPV6_V6ONLY, options.ipv6Only ? 1 : 0), 'setsockopt');
-    check(sys.bind(fd, address), 'bind');
+    check(sys.bind(fd, address), 'bind', errorWhere(address));
   } catch (error) {
     closeQuietly(fd);
     throw error;
@@ -287,7 +287,7 @@ export function connectFd(fd: number, address: Parameters<typeof sys.connect>[1]
     const r = sys.connect(fd, address);
     if (r < 0 && r !== EINPROGRESS) {
       closeQuietly(fd);
-      return Promise.reject(osError(r, 'connect'));
+      return Promise.reject(osError(r, 'connect', errorWhere(address)));
     }
     let registration: Registration;
     try {
@@ -315,7 +315,7 @@ export function connectFd(fd: number, address: Parameters<typeof sys.connect>[1]
         const error = sys.takeError(fd);
         if (error < 0) {
           cleanup();
-          waiter.fail(osError(error, 'connect'));
+          waiter.fail(osError(error, 'connect', errorWhere(address)));
           return;
         }
         done = true;
@@ -358,7 +358,7 @@ export function inspectTcpFd(fd: number, what: string, listening = false): RawAd
     try {
       peer = peerAddressOf(fd);
     } catch (error) {
-      if (error instanceof NetError) throw new NetError(error.errno, 'getpeername', `${what}: fd ${fd} is not a connected socket (${error.errno})`);
+      if (error instanceof NetError) throw new NetError(error.code, 'getpeername', `${what}: fd ${fd} is not a connected socket (${error.code})`);
       throw error;
     }
   }

@@ -281,7 +281,7 @@ export class NativeStream implements StreamHandle {
 
   #writeError(n: number): NetError {
     const error = osError(n, 'write');
-    return this.#writeShut && error.errno === 'EPIPE'
+    return this.#writeShut && error.code === 'EPIPE'
       ? new NetError('EPIPE', 'write', 'write after shutdown(): the writing side is closed')
       : error;
   }

@@ -14,8 +14,7 @@
 // A reader that sees end of file (0) closes the fd at once, so a child that is read to the
 // end holds no fd; later reads return 0 again. shutdown() of the stdin writer closes its fd
 // too (the parent never reads from the child's stdin).
-import { constants as osConstants } from 'node:os';
-import { constants, errnoName, sys } from '@rt/mio-native';
+import { constants, errno, sys, systemErrorFields } from '@rt/mio-native';
 import { Interest, Reactor } from '@rt/reactor';
 import type { Registration } from '@rt/reactor';
 import { BrokenPipe, IoError, StreamClosed } from '@rt/io';
@@ -23,9 +22,7 @@ import { Handle, coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import type { PipeReader, PipeWriter } from './pipe.js';
 
-const EAGAIN = -(osConstants.errno.EAGAIN ?? 11);
-const EPIPE = -(osConstants.errno.EPIPE ?? 32);
-const ECONNRESET = -(osConstants.errno.ECONNRESET ?? 104);
+const { EAGAIN, EPIPE, ECONNRESET } = errno;
 const READABLE = Interest.READABLE;
 const WRITABLE = Interest.WRITABLE;
 
@@ -53,16 +50,10 @@ export function socketPair(): [number, number] {
   return [pair[0]!, pair[1]!];
 }
 
+/** The IoError for a negative errno of a syscall on a child pipe: `code` the errno name, as Node's. */
 export function osError(result: number, syscall: string): IoError {
-  let name: string;
-  try {
-    name = errnoName(result);
-  } catch {
-    name = `errno ${result}`;
-  }
-  const error = new IoError('ERR_RT_IO', `${syscall} on a child pipe failed: ${name}`);
-  Object.assign(error, { errno: name, syscall });
-  return error;
+  const fields = systemErrorFields(result);
+  return new IoError(fields.code, `${syscall} on a child pipe failed: ${fields.code}`, { ...fields, syscall });
 }
 
 interface Op {
@@ -136,7 +127,9 @@ export class NativePipe implements PipeReader, PipeWriter {
       this.#atEof();
       return 0;
     }
-    if (n === EPIPE || n === ECONNRESET) return new BrokenPipe(`${this.#label}: the child closed its end of the pipe`);
+    if (n === EPIPE || n === ECONNRESET) {
+      return new BrokenPipe(`${this.#label}: the child closed its end of the pipe`, { ...systemErrorFields(EPIPE), syscall: 'write' });
+    }
     return osError(n, this.#interest === READABLE ? 'read' : 'write');
   }
 
