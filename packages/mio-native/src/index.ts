@@ -72,7 +72,8 @@ export const constants: NativeConstants = binding?.constants ?? (Object.freeze({
  * `writev`, `recvFrom`, `sendTo`, `sendToEncoded`, `recvMultiple`/`sendMultiple`
  * (recvmmsg/sendmmsg), `shutdown`, `close`, socket options (`getSocketOption`,
  * `setSocketOption`, `getSocketOptionBytes`, `setSocketOptionBytes`, `getLinger`,
- * `setLinger`, `setMulticastMembershipV4`/`V6`), `getSocketName`, `getPeerName`.
+ * `setLinger`, `setMulticastMembershipV4`/`V6`), `getSocketName`, `getPeerName`, and
+ * `getFdFlag`/`setFdFlag` (`fcntl`: `O_NONBLOCK`, `FD_CLOEXEC`).
  *
  * Each returns a byte count, an fd or 0 on success and a NEGATIVE errno on failure (`-11`
  * is EAGAIN): no exception and no allocation on the hot path. Sockets are created
@@ -111,4 +112,5 @@ export type { ErrorKind, SystemErrorFields } from './errno.js';
 export { NativeUnavailableError } from './native-unavailable-error.js';
 export { encodeSocketAddress, decodeSocketAddress, SOCKET_ADDRESS_SIZE } from './socket-address.js';
 export type { SocketAddress } from './socket-address.js';
+export type { FdFlag } from './sys.js';
 export type { NativeConstants } from './internal/binding.js';

@@ -8,7 +8,7 @@
 // listener: the driver counts them (runtime.metrics().drivers), backs off for 50 ms and
 // retries; ECONNABORTED (the peer gave up before accept) is counted and skipped.
 //
-import { fstatSync, readFileSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { available, constants, loadError, sys } from '@rt/mio-native';
 import type { Registration } from '@rt/reactor';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
@@ -28,8 +28,6 @@ const SO_REUSEPORT = constants['SO_REUSEPORT']!;
 const SO_TYPE = constants['SO_TYPE']!;
 /** Linux's SO_ACCEPTCONN (not in the addon's table; the native driver is Linux-only). */
 const SO_ACCEPTCONN = (constants as unknown as Readonly<Record<string, number | undefined>>)['SO_ACCEPTCONN'] ?? 30;
-/** O_NONBLOCK as /proc/self/fdinfo prints `flags:` (octal). */
-const O_NONBLOCK = 0o4000;
 const BACKOFF_MS = 50;
 
 class NativeListener implements ListenerHandle {
@@ -362,14 +360,7 @@ export function inspectTcpFd(fd: number, what: string, listening = false): RawAd
       throw error;
     }
   }
-  let flags = O_NONBLOCK;
-  try {
-    const match = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
-    if (match !== null) flags = parseInt(match[1]!, 8);
-  } catch {
-    // No /proc (not Linux): the native driver only runs where it exists.
-  }
-  if ((flags & O_NONBLOCK) === 0) {
+  if (check(sys.getFdFlag(fd, 'O_NONBLOCK'), 'fcntl') === 0) {
     throw new NetError('EINVAL', 'fcntl', `${what}: fd ${fd} is in blocking mode; set O_NONBLOCK first (as Tokio's TcpStream::from_std requires)`);
   }
   return peer;

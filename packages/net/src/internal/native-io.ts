@@ -1,8 +1,9 @@
-// Shared pieces of the native driver: the per-runtime reactor, errno helpers, addresses.
+// Shared pieces of the native driver: the runtime's reactor, errno helpers, addresses.
 //
-// One Reactor (one epoll instance) per rt runtime, kept as a runtime extension so it is
-// closed when the runtime shuts down; its metrics (and the driver's own counters) appear in
-// `runtime.metrics().drivers`.
+// The sockets register with the runtime's one Reactor (`Reactor.current()`, one epoll
+// instance per runtime, shared with child pipes and the multi-thread waker, closed when the
+// runtime shuts down). The driver's own counters, with the reactor's, appear in
+// `runtime.metrics().drivers['@rt/net native driver']`.
 import { isIPv6 } from 'node:net';
 import { constants, decodeSocketAddress, errno, sys } from '@rt/mio-native';
 import type { SocketAddress } from '@rt/mio-native';
@@ -54,15 +55,17 @@ interface NativeExtension {
 
 const KEY = Symbol('@rt/net native driver');
 
-/** The reactor of the current runtime (created on first use). */
+/** The runtime's reactor and the driver's counters (the counters made on first use). */
 export function currentIo(): NativeExtension {
   return Handle.current().extension(KEY, (): NativeExtension => {
-    const reactor = new Reactor();
+    const reactor = Reactor.current();
     const counters: NativeCounters = { acceptErrors: 0, acceptBackoffs: 0 };
     return {
       reactor,
       counters,
-      shutdown: () => reactor.close(),
+      shutdown: () => {
+        // The reactor is the runtime's (its own extension closes it).
+      },
       metrics: () => ({ driver: 'native', ...reactor.metrics(), ...counters }),
     };
   });

@@ -8,10 +8,10 @@
 //    never lost; a short read clears it too (the kernel buffer was drained: Tokio does this).
 // 2. Otherwise the reader parks (FIFO) and ONE callback readiness wait per direction is
 //    armed with the reactor (Registration.readyCallback). When it fires (inside the reactor's
-//    dispatch) the stream joins the ready queue (ready-queue.ts: one stream at a time, so the
+//    dispatch) the stream joins the ready queue (the reactor's ReadyQueue: one stream at a time, so the
 //    task woken by one stream's read runs before the next stream is read); at its turn the
 //    queued readers are served in order until the socket says EAGAIN again, then the wait is
-//    re-armed. Parking or closing passes the turn on (`passBaton`).
+//    re-armed. Parking or closing passes the turn on (`readyQueue.passBaton`).
 //
 // Writes mirror reads with WRITABLE and write(2)/writev(2) (MSG_NOSIGNAL in the addon, so
 // no SIGPIPE); nothing is buffered in user space, so `flush` has nothing to do.
@@ -21,14 +21,13 @@
 // destination until one side would block, with no promise per chunk; the copy's one promise
 // settles at end of stream, on an error, or on abort.
 import { sys } from '@rt/mio-native';
-import type { ReadyCallback, Registration } from '@rt/reactor';
+import type { ReadyCallback, ReadyQueue, Registration } from '@rt/reactor';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
 import { tryPark } from './fallback-stream.js';
-import { enqueueReady, passBaton } from './ready-queue.js';
 import { C, EAGAIN, ENOTCONN, EPIPE, armWait, check, localAddressOf, osError, peerAddressOf } from './native-io.js';
 
 const peekAddress = Buffer.alloc(128);
@@ -153,8 +152,10 @@ export class NativeStream implements StreamHandle {
   };
 
   /** The reactor's callback: this stream takes its turn in the ready queue. */
-  readonly #onReadable = (): void => enqueueReady(this.#serveRead);
-  readonly #onWritable = (): void => enqueueReady(this.#serveWrite);
+  /** The ready queue of the stream's reactor (the runtime's). */
+  readonly #queue: ReadyQueue;
+  readonly #onReadable = (): void => this.#queue.enqueue(this.#serveRead);
+  readonly #onWritable = (): void => this.#queue.enqueue(this.#serveWrite);
 
   readonly #onWaitFailed = (): void => {
     // The registration was deregistered (close() or the runtime shut down).
@@ -166,6 +167,7 @@ export class NativeStream implements StreamHandle {
   constructor(fd: number, registration: Registration, unix: boolean, peer?: RawAddress) {
     this.#fd = fd;
     this.#registration = registration;
+    this.#queue = registration.readyQueue;
     this.#readWait = registration.readyCallback(READABLE, this.#onReadable, this.#onWaitFailed);
     this.#writeWait = registration.readyCallback(WRITABLE, this.#onWritable, this.#onWaitFailed);
     this.#unix = unix;
@@ -215,13 +217,13 @@ export class NativeStream implements StreamHandle {
   #armRead(): void {
     if (this.#readArmed || this.#closed) return;
     this.#readArmed = true;
-    if (this.#arm(this.#readWait)) enqueueReady(this.#serveRead);
+    if (this.#arm(this.#readWait)) this.#queue.enqueue(this.#serveRead);
   }
 
   #armWrite(): void {
     if (this.#writeArmed || this.#closed) return;
     this.#writeArmed = true;
-    if (this.#arm(this.#writeWait)) enqueueReady(this.#serveWrite);
+    if (this.#arm(this.#writeWait)) this.#queue.enqueue(this.#serveWrite);
   }
 
   /** Registers the callback wait; true when already ready (the caller serves on a microtask). */
@@ -310,7 +312,7 @@ export class NativeStream implements StreamHandle {
     }
     this.#readers.push({ waiter: parked.waiter, buf, peek });
     this.#armRead();
-    passBaton();
+    this.#queue.passBaton();
     return parked.promise;
   }
 
@@ -349,7 +351,7 @@ export class NativeStream implements StreamHandle {
         this.#writers.push({ waiter, bufs: null });
         this.#armWrite();
       }
-      passBaton();
+      this.#queue.passBaton();
       return promise;
     });
   }
@@ -426,7 +428,7 @@ export class NativeStream implements StreamHandle {
     }
     this.#writers.push({ waiter: parked.waiter, bufs });
     this.#armWrite();
-    passBaton();
+    this.#queue.passBaton();
     return parked.promise;
   }
 
@@ -501,7 +503,7 @@ export class NativeStream implements StreamHandle {
     }
     this.#pumpIn = pump;
     dst.#pumpOut = pump;
-    enqueueReady(pump.resume);
+    this.#queue.enqueue(pump.resume);
     return promise;
   }
 
@@ -537,7 +539,7 @@ export class NativeStream implements StreamHandle {
       p.end = n;
       chunk++;
     }
-    enqueueReady(p.resume); // fairness: other streams get their turn before the next chunks
+    src.#queue.enqueue(p.resume); // fairness: other streams get their turn before the next chunks
     return false;
   }
 
@@ -570,7 +572,7 @@ export class NativeStream implements StreamHandle {
       // Already deregistered (the reactor closed): the fd is still ours to close.
     }
     sys.close(this.#fd);
-    passBaton();
+    this.#queue.passBaton();
   }
 
   /** Deregisters from the reactor and gives up the fd without closing it (TcpStream.intoRawFd). */

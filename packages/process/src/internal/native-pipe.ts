@@ -18,29 +18,13 @@ import { constants, errno, sys, systemErrorFields } from '@rt/mio-native';
 import { Interest, Reactor } from '@rt/reactor';
 import type { Registration } from '@rt/reactor';
 import { BrokenPipe, IoError, StreamClosed } from '@rt/io';
-import { Handle, coop, park, throwIfCancelled } from '@rt/scheduler';
+import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import type { PipeReader, PipeWriter } from './pipe.js';
 
 const { EAGAIN, EPIPE, ECONNRESET } = errno;
 const READABLE = Interest.READABLE;
 const WRITABLE = Interest.WRITABLE;
-
-interface Extension {
-  readonly reactor: Reactor;
-  shutdown(): void;
-  metrics(): Record<string, unknown>;
-}
-
-const KEY = Symbol('@rt/process pipes');
-
-/** The reactor of the current runtime for child pipes (created on first use). */
-function currentReactor(): Reactor {
-  return Handle.current().extension(KEY, (): Extension => {
-    const reactor = new Reactor();
-    return { reactor, shutdown: () => reactor.close(), metrics: () => ({ driver: 'native', ...reactor.metrics() }) };
-  }).reactor;
-}
 
 /** A socket pair for one child stream: [parent's end, child's end]. */
 export function socketPair(): [number, number] {
@@ -100,7 +84,7 @@ export class NativePipe implements PipeReader, PipeWriter {
     this.#interest = writer ? WRITABLE : READABLE;
     this.#label = label;
     try {
-      this.#registration = currentReactor().register(fd, this.#interest);
+      this.#registration = Reactor.current().register(fd, this.#interest);
     } catch (error) {
       sys.close(fd);
       throw error;

@@ -24,4 +24,6 @@ export interface Waiter {
   prev: Waiter | null;
   next: Waiter | null;
   linked: boolean;
+  /** True when this wait keeps the process alive (refs the backend while linked). */
+  readonly keepAlive: boolean;
 }
