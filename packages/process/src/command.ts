@@ -24,10 +24,7 @@ import type { StdioKind } from './stdio.js';
 import { NativePipe, socketPair } from './internal/native-pipe.js';
 import { NodePipeReader, NodePipeWriter } from './internal/node-pipe.js';
 import { readAll } from './internal/read-all.js';
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value !== null ? Object.prototype.toString.call(value) : String(value);
-}
+import { describe } from '@rt/scheduler/primitives';
 
 function checkString(value: unknown, what: string): string {
   if (typeof value !== 'string') throw new TypeError(`${what} must be a string, got ${describe(value)}`);

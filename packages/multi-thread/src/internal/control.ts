@@ -14,6 +14,9 @@
 // `{ name, message, stack, code, … }` and are re-created on the other side as an `Error`
 // whose `name`, `message`, `code` and `stack` are the original's (class identity is lost).
 import type { MultiThreadConfig } from './contract.js';
+import { describe as describeValue } from '@rt/scheduler/primitives';
+
+export { describeValue };
 
 /** The runtime's own service name on the control channel (reserved). */
 export const RUNTIME_SERVICE = 'rt.runtime';
@@ -145,12 +148,3 @@ export function reviveError(serialized: SerializedError): Error {
   return error;
 }
 
-/** How an error message names an offending value (`"abc"`, `a function (f)`, `[object Map]`). */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'function') return `a function (${value.name || 'anonymous'})`;
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'symbol') return value.toString();
-  if (value === null || typeof value !== 'object') return String(value);
-  return Object.prototype.toString.call(value);
-}

@@ -6,6 +6,7 @@ import { LISTEN_SERVICE } from './protocol.js';
 import type { ListenRequest, PortAnswer, SubscribeAnswer } from './protocol.js';
 import { currentListenWorker } from './worker.js';
 import type { HandoffQueue, ListenWorker } from './worker.js';
+import { describe } from '@rt/scheduler/primitives';
 
 /**
  * How a {@link SharedListener} spreads connections over the workers.
@@ -47,13 +48,6 @@ export interface SharedListenerOptions extends WaitOptions {
   backlog?: number;
   /** When binding `::`, accept IPv6 only (default false). */
   ipv6Only?: boolean;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return `a function (${value.name || 'anonymous'})`;
-  if (value === null || typeof value !== 'object') return String(value);
-  return Object.prototype.toString.call(value);
 }
 
 /** Listeners default to every interface, as `TcpListener.bind` does. */

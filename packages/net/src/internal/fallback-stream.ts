@@ -18,6 +18,7 @@ import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock, toNetError } from '../errors.js';
 import { READABLE, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
+import { tryPark } from '@rt/scheduler/primitives';
 
 const HIGH_WATER = 64 * 1024;
 const LOW_WATER = 16 * 1024;
@@ -425,15 +426,6 @@ export class FallbackStream implements StreamHandle {
 
   #checkOpen(): void {
     if (this.#closed) throw new SocketClosed();
-  }
-}
-
-/** @internal Runs a parking step, turning a synchronous Cancelled into a rejection. */
-export function tryPark<T>(step: () => Promise<T>): Promise<T> {
-  try {
-    return step();
-  } catch (error) {
-    return Promise.reject(error);
   }
 }
 

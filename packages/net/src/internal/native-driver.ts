@@ -18,7 +18,7 @@ import { READABLE, WRITABLE } from './driver.js';
 import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle, TcpSocketHandle } from './driver.js';
 import { NativeTcpSocket } from './native-tcp-socket.js';
 import { bindNativeUdp } from './native-udp.js';
-import { tryPark } from './fallback-stream.js';
+import { tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, ECONNABORTED, EINPROGRESS, EINTR, EMFILE, ENFILE, check, currentIo, errorWhere, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
 import type { NativeCounters } from './native-io.js';
 import { NativeStream } from './native-stream.js';

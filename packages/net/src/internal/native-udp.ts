@@ -11,7 +11,7 @@ import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, WRITABLE } from './driver.js';
 import type { DatagramHandle, RawAddress } from './driver.js';
-import { tryPark } from './fallback-stream.js';
+import { tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, armWait, check, currentIo, decodeRaw, ipAddress, localAddressOf, osError } from './native-io.js';
 
 interface Received {

@@ -21,6 +21,7 @@ import { BrokenPipe, IoError, StreamClosed } from '@rt/io';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import type { PipeReader, PipeWriter } from './pipe.js';
+import { tryPark } from '@rt/scheduler/primitives';
 
 const { EAGAIN, EPIPE, ECONNRESET } = errno;
 const READABLE = Interest.READABLE;
@@ -48,14 +49,6 @@ interface Op {
 function removeFrom(list: Op[], waiter: unknown): void {
   const i = list.findIndex((op) => op.waiter === waiter);
   if (i >= 0) list.splice(i, 1);
-}
-
-function tryPark<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return fn();
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }
 
 export class NativePipe implements PipeReader, PipeWriter {
