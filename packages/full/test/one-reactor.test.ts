@@ -1,11 +1,16 @@
 // One reactor per runtime: a program that uses TCP, UDP, Unix sockets and child pipes in one
 // runtime opens exactly one epoll fd for it (net, process and the ready queue share the
 // runtime's reactor), a second runtime opens one more, and shutting both down closes them.
+// Each worker of a multi-thread runtime adds two: its thread's libuv loop and its runtime's
+// one reactor, which holds the worker's sockets and the jobs waker's eventfd.
 import { readdirSync, readlinkSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { readToString, writeAll } from '@rt/io';
 import { TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream, netDriver } from '@rt/net';
+import { Builder as MultiThreadBuilder } from '@rt/multi-thread';
+import type { MultiThreadRuntime } from '@rt/multi-thread';
 import { Command } from '@rt/process';
 import { Builder } from '@rt/scheduler';
 import type { Runtime } from '@rt/scheduler';
@@ -82,6 +87,34 @@ const native = netDriver() === 'native';
     expect(eventpollFds() - before).toBe(2);
 
     for (const runtime of runtimes.splice(0)) await runtime.shutdown();
+    expect(eventpollFds()).toBe(before);
+  });
+});
+
+(native ? describe : describe.skip)('one reactor per worker runtime (native driver)', () => {
+  const runtimes: MultiThreadRuntime[] = [];
+  afterEach(async () => {
+    await Promise.all(runtimes.splice(0).map((runtime) => runtime.shutdown()));
+  });
+
+  it('adds two epoll fds per worker (libuv loop + its one reactor, shared by sockets and the jobs waker)', async () => {
+    const before = eventpollFds();
+    const runtime = MultiThreadBuilder.multiThread().workerThreads(2).name('fds').build();
+    runtimes.push(runtime);
+    const shared = new SharedArrayBuffer(8);
+    const counter = new Int32Array(shared);
+    const running = runtime.run(pathToFileURL(join(__dirname, 'fixtures', 'reactor-fds.mjs')), 'main', [shared]);
+    const deadline = Date.now() + 10_000;
+    while (Atomics.load(counter, 0) < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(Atomics.load(counter, 0)).toBe(2);
+    const during = eventpollFds();
+    Atomics.store(counter, 1, 1);
+    await expect(running).resolves.toEqual([
+      { index: 0, registered: 4 },
+      { index: 1, registered: 4 },
+    ]);
+    expect(during - before).toBe(4);
+    await runtime.shutdown();
     expect(eventpollFds()).toBe(before);
   });
 });
