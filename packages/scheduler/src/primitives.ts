@@ -121,6 +121,22 @@ export class WaitList<T, N extends WaitNode<T> = WaitNode<T>> {
     this.length--;
   }
 
+  /**
+   * Unlinks the node parked with `waiter` (the first, searching from the head) and returns
+   * it: for a primitive that parks with one shared cancel callback (`park(label, onCancel)`,
+   * no closure per park) on a hot path. O(position): the cancelled node is almost always
+   * near the head. Prefer {@link parkIn} (O(1)) elsewhere.
+   */
+  removeWaiter(waiter: Waiter<T>): N | undefined {
+    for (let node = this.head; node !== undefined; node = node.next as N | undefined) {
+      if (node.waiter === waiter) {
+        this.remove(node);
+        return node;
+      }
+    }
+    return undefined;
+  }
+
   /** Empties the list and returns its former nodes in order (for close, notify-all). */
   drain(): N[] {
     const out: N[] = [];

@@ -57,6 +57,19 @@ describe('@rt/scheduler/primitives', () => {
     );
   });
 
+  it('removeWaiter unlinks the node parked with a waiter (for a shared cancel callback)', () => {
+    const list = new WaitList<number>();
+    const nodes = [0, 1, 2].map(() => new WaitNode<number>());
+    const waiters = nodes.map((node, i) => ({ settled: false, wake: () => true, fail: () => true, i }));
+    nodes.forEach((node, i) => {
+      node.waiter = waiters[i]!;
+      list.push(node);
+    });
+    expect(list.removeWaiter(waiters[1]!)).toBe(nodes[1]);
+    expect(list.removeWaiter(waiters[1]!)).toBeUndefined();
+    expect(list.drain()).toEqual([nodes[0], nodes[2]]);
+  });
+
   it('parkIn: a wake hands the value over; an abort takes the node out at once and runs afterCancel', async () => {
     const list = new WaitList<string>();
     const first = new WaitNode<string>();
