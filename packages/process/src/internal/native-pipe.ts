@@ -18,10 +18,10 @@ import { constants, errno, sys, systemErrorFields } from '@rt/mio-native';
 import { Interest, Reactor } from '@rt/reactor';
 import type { Registration } from '@rt/reactor';
 import { BrokenPipe, IoError, StreamClosed } from '@rt/io';
-import { coop, park, throwIfCancelled } from '@rt/scheduler';
-import type { WaitOptions, Waiter } from '@rt/scheduler';
+import { coop, throwIfCancelled } from '@rt/scheduler';
+import type { WaitOptions } from '@rt/scheduler';
 import type { PipeReader, PipeWriter } from './pipe.js';
-import { tryPark } from '@rt/scheduler/primitives';
+import { WaitList, WaitNode, parkIn, tryPark } from '@rt/scheduler/primitives';
 
 const { EAGAIN, EPIPE, ECONNRESET } = errno;
 const READABLE = Interest.READABLE;
@@ -41,14 +41,11 @@ export function osError(result: number, syscall: string): IoError {
   return new IoError(fields.code, `${syscall} on a child pipe failed: ${fields.code}`, { ...fields, syscall });
 }
 
-interface Op {
-  waiter: Waiter<number>;
-  buf: Uint8Array;
-}
-
-function removeFrom(list: Op[], waiter: unknown): void {
-  const i = list.findIndex((op) => op.waiter === waiter);
-  if (i >= 0) list.splice(i, 1);
+/** A parked read or write and its buffer, on the toolkit's waiter list (O(1) removal on cancel). */
+class Op extends WaitNode<number> {
+  constructor(public readonly buf: Uint8Array) {
+    super();
+  }
 }
 
 export class NativePipe implements PipeReader, PipeWriter {
@@ -56,13 +53,12 @@ export class NativePipe implements PipeReader, PipeWriter {
   #fd: number;
   readonly #registration: Registration;
   readonly #label: string;
-  readonly #ops: Op[] = [];
+  readonly #ops = new WaitList<number, Op>();
   readonly #interest: number;
   #armed = false;
   #closed = false;
   #eof = false;
 
-  readonly #remove = (waiter: Waiter<number>): void => removeFrom(this.#ops, waiter);
   readonly #onReady = (): void => {
     this.#armed = false;
     this.#serve();
@@ -123,9 +119,8 @@ export class NativePipe implements PipeReader, PipeWriter {
 
   #serve(): void {
     const ops = this.#ops;
-    while (ops.length > 0) {
-      const op = ops[0]!;
-      if (op.waiter.settled) {
+    for (let op = ops.head; op !== undefined; op = ops.head) {
+      if (op.waiter!.settled) {
         ops.shift();
         continue;
       }
@@ -133,8 +128,8 @@ export class NativePipe implements PipeReader, PipeWriter {
       if (n === EAGAIN) break;
       ops.shift();
       const r = this.#result(n);
-      if (typeof r === 'number') op.waiter.wake(r);
-      else op.waiter.fail(r);
+      if (typeof r === 'number') op.waiter!.wake(r);
+      else op.waiter!.fail(r);
       if (this.#closed) return;
     }
     if (ops.length > 0) this.#arm();
@@ -160,12 +155,10 @@ export class NativePipe implements PipeReader, PipeWriter {
         return typeof r === 'number' ? Promise.resolve(r) : Promise.reject(r);
       }
     }
-    return tryPark(() => {
-      const { waiter, promise } = park<number>(this.#label, this.#remove, options);
-      this.#ops.push({ waiter, buf });
-      this.#arm();
-      return promise;
-    });
+    const op = new Op(buf);
+    const promise = parkIn(this.#ops, op, this.#label, options);
+    if (op.linked) this.#arm(); // else cancelled before it parked: the promise rejects
+    return promise;
   }
 
   read(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
@@ -198,14 +191,14 @@ export class NativePipe implements PipeReader, PipeWriter {
   }
 
   #failAll(error: Error): void {
-    for (const op of this.#ops.splice(0)) op.waiter.fail(error);
+    for (const op of this.#ops.drain()) op.waiter!.fail(error);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#eof && this.#interest === READABLE) {
-      for (const op of this.#ops.splice(0)) op.waiter.wake(0);
+      for (const op of this.#ops.drain()) op.waiter!.wake(0);
     } else {
       this.#failAll(new StreamClosed(`${this.#label}: the pipe is closed`));
     }
