@@ -3,7 +3,7 @@
 // (scripts/layers.mjs), never another package's `src/` or `internal/`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import { allPackages, mayImport } from './scripts/layers.mjs';
+import { allPackages, mayImport, nativeImporters, pollOwners } from './scripts/layers.mjs';
 
 const deepImports = {
   group: ['@rt/*/src', '@rt/*/src/**', '@rt/*/internal', '@rt/*/internal/**', '@rt/*/dist/**'],
@@ -29,6 +29,15 @@ const layering = allPackages.map((name) => {
                 }]
               : []),
           ],
+          ...(nativeImporters.has(name) && !pollOwners.has(name)
+            ? {
+                paths: [{
+                  name: '@rt/mio-native',
+                  importNames: ['Poll'],
+                  message: 'Only @rt/reactor opens a Poll: register fds with the runtime\'s one reactor (Reactor.current()).',
+                }],
+              }
+            : {}),
         },
       ],
     },

@@ -4,13 +4,15 @@
 // A package may import only packages that appear in its `mayImport` list; that list is
 // "every package on a lower layer", except that the native addon is reachable only from
 // the reactor, from @rt/process (child pipes on the reactor), from @rt/net and from
-// @rt/multi-thread (the eventfd waker that wakes a parked worker).
+// @rt/multi-thread (the eventfd waker that wakes a parked worker), and only the reactor
+// may open a `Poll` (pollOwners). The reactor sits above the scheduler: it is a runtime
+// extension (`Reactor.current()`).
 
 /** Bottom to top. Packages on the same layer may not import each other. */
 export const layers = [
   ['mio-native'],
-  ['reactor'],
   ['scheduler'],
+  ['reactor'],
   ['time'],
   ['sync'],
   ['io'],
@@ -25,8 +27,14 @@ export const layers = [
   ['full'],
 ];
 
-/** Only these packages may import `@rt/mio-native`. */
+/** Only these packages may import `@rt/mio-native` (its syscalls, on fds they own). */
 export const nativeImporters = new Set(['reactor', 'process', 'net', 'multi-thread']);
+
+/**
+ * Only these packages may import `@rt/mio-native`'s `Poll`: the reactor is the one I/O driver
+ * of a runtime (one epoll fd); the others register their fds with it (`Reactor.current()`).
+ */
+export const pollOwners = new Set(['reactor']);
 
 export const allPackages = layers.flat();
 

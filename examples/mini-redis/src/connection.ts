@@ -218,13 +218,11 @@ function encodeMessage(out: ReplyWriter, [channel, payload]: Message): void {
 }
 
 function isDisconnect(error: unknown): boolean {
-  const errno = (error as { errno?: unknown } | null)?.errno;
   const code = (error as { code?: unknown } | null)?.code;
   return (
-    errno === 'ECONNRESET' ||
-    errno === 'EPIPE' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
     code === 'ERR_RT_SOCKET_CLOSED' ||
-    code === 'ERR_RT_CONNECTION_RESET' ||
     code === 'ERR_RT_BROKEN_PIPE' ||
     code === 'ERR_RT_TLS_TRUNCATED' // a TLS client that closed without close_notify
   );

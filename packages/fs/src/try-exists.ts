@@ -25,7 +25,7 @@ export async function tryExists(path: PathLike, options?: WaitOptions): Promise<
     await metadata(path, options);
     return true;
   } catch (error) {
-    if (error instanceof FsError && error.errno === 'ENOENT') return false;
+    if (error instanceof FsError && error.code === 'ENOENT') return false;
     throw error;
   }
 }

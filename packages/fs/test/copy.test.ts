@@ -18,7 +18,7 @@ describe('copy', () => {
   });
 
   it('reports a missing source as ENOENT and a directory source as a typed error', async () => {
-    await expect(copy(join(dir, 'missing'), join(dir, 'x'))).rejects.toMatchObject({ name: 'FsError', errno: 'ENOENT' });
+    await expect(copy(join(dir, 'missing'), join(dir, 'x'))).rejects.toMatchObject({ name: 'FsError', code: 'ENOENT' });
     await expect(copy(dir, join(dir, 'y'))).rejects.toMatchObject({ name: 'FsError' });
   });
 });

@@ -18,7 +18,7 @@ describe('createDirAll', () => {
 
   it('fails when a file is in the way', async () => {
     writeFileSync(join(dir, 'file'), '');
-    await expect(createDirAll(join(dir, 'file', 'sub'))).rejects.toMatchObject({ name: 'FsError', errno: 'ENOTDIR' });
-    await expect(createDirAll(join(dir, 'file'))).rejects.toMatchObject({ errno: 'EEXIST' });
+    await expect(createDirAll(join(dir, 'file', 'sub'))).rejects.toMatchObject({ name: 'FsError', code: 'ENOTDIR' });
+    await expect(createDirAll(join(dir, 'file'))).rejects.toMatchObject({ code: 'EEXIST' });
   });
 });

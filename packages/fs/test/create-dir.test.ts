@@ -16,8 +16,8 @@ describe('createDir', () => {
 
   it('fails with EEXIST for an existing path and ENOENT for a missing parent', async () => {
     await createDir(join(dir, 'two'));
-    await expect(createDir(join(dir, 'two'))).rejects.toMatchObject({ name: 'FsError', errno: 'EEXIST', code: 'ERR_RT_ALREADY_EXISTS' });
-    await expect(createDir(join(dir, 'x', 'y'))).rejects.toMatchObject({ errno: 'ENOENT' });
+    await expect(createDir(join(dir, 'two'))).rejects.toMatchObject({ name: 'FsError', code: 'EEXIST', kind: 'AlreadyExists' });
+    await expect(createDir(join(dir, 'x', 'y'))).rejects.toMatchObject({ code: 'ENOENT' });
     expect(existsSync(join(dir, 'x'))).toBe(false);
     await expect(createDir(join(dir, 'three'), { mode: 0o10000 })).rejects.toBeInstanceOf(RangeError);
   });

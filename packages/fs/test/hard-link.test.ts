@@ -14,6 +14,6 @@ describe('hardLink', () => {
     await hardLink(join(dir, 'a'), join(dir, 'b'));
     expect(statSync(join(dir, 'b')).ino).toBe(statSync(join(dir, 'a')).ino);
     expect(statSync(join(dir, 'a')).nlink).toBe(2);
-    await expect(hardLink(join(dir, 'a'), join(dir, 'b'))).rejects.toMatchObject({ name: 'FsError', errno: 'EEXIST', syscall: 'link' });
+    await expect(hardLink(join(dir, 'a'), join(dir, 'b'))).rejects.toMatchObject({ name: 'FsError', code: 'EEXIST', syscall: 'link' });
   });
 });

@@ -50,7 +50,7 @@ describe('@rt/fs', () => {
       await fs.removeDirAll(out);
       const error = await fs.metadata('/no/such/file').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(fs.FsError);
-      expect(error).toMatchObject({ errno: 'ENOENT', syscall: 'stat', path: '/no/such/file' });
+      expect(error).toMatchObject({ code: 'ENOENT', syscall: 'stat', path: '/no/such/file' });
     } finally {
       cleanup();
     }

@@ -29,7 +29,7 @@ describe('metadata', () => {
   });
 
   it('reports a missing path as ENOENT', async () => {
-    await expect(metadata(join(dir, 'missing'))).rejects.toMatchObject({ name: 'FsError', errno: 'ENOENT', syscall: 'stat' });
+    await expect(metadata(join(dir, 'missing'))).rejects.toMatchObject({ name: 'FsError', code: 'ENOENT', syscall: 'stat' });
   });
 });
 
@@ -42,6 +42,6 @@ describe('symlinkMetadata', () => {
     expect(meta.fileType().isSymlink()).toBe(true);
     symlinkSync('nowhere', join(dir, 'broken'));
     expect((await symlinkMetadata(join(dir, 'broken'))).isSymlink()).toBe(true);
-    await expect(metadata(join(dir, 'broken'))).rejects.toMatchObject({ errno: 'ENOENT' });
+    await expect(metadata(join(dir, 'broken'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

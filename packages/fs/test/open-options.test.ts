@@ -23,10 +23,10 @@ describe('OpenOptions', () => {
 
   it('creates a missing file only with create or createNew', async () => {
     const path = join(dir, 'g');
-    await expect(new OpenOptions().write(true).open(path)).rejects.toMatchObject({ errno: 'ENOENT' });
+    await expect(new OpenOptions().write(true).open(path)).rejects.toMatchObject({ code: 'ENOENT' });
     const created = await new OpenOptions().write(true).create(true).open(path);
     await created.close();
-    await expect(new OpenOptions().write(true).createNew(true).open(path)).rejects.toMatchObject({ errno: 'EEXIST' });
+    await expect(new OpenOptions().write(true).createNew(true).open(path)).rejects.toMatchObject({ code: 'EEXIST' });
   });
 
   it('is what File.options() returns', () => {

@@ -85,10 +85,10 @@ describe('readDir', () => {
 
   it('reports a missing directory as ENOENT and a file as ENOTDIR', async () => {
     const root = tree();
-    await expect(readDir(join(root, 'nope'))).rejects.toMatchObject({ name: 'FsError', errno: 'ENOENT', syscall: 'opendir' });
+    await expect(readDir(join(root, 'nope'))).rejects.toMatchObject({ name: 'FsError', code: 'ENOENT', syscall: 'opendir' });
     const error = await readDir(join(root, 'top.txt')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FsError);
-    expect(error).toMatchObject({ errno: 'ENOTDIR', code: 'ERR_RT_NOT_A_DIRECTORY' });
+    expect(error).toMatchObject({ code: 'ENOTDIR', kind: 'NotADirectory' });
     await expect(readDir(17 as never)).rejects.toBeInstanceOf(TypeError);
   });
 

@@ -19,10 +19,10 @@ describe('readFile', () => {
   });
 
   it('reports ENOENT and EISDIR as typed errors', async () => {
-    await expect(readFile(join(dir, 'missing'))).rejects.toMatchObject({ name: 'FsError', errno: 'ENOENT', code: 'ERR_RT_NOT_FOUND' });
+    await expect(readFile(join(dir, 'missing'))).rejects.toMatchObject({ name: 'FsError', code: 'ENOENT', kind: 'NotFound' });
     const error = await readFile(dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FsError);
-    expect(error).toMatchObject({ errno: 'EISDIR', code: 'ERR_RT_IS_A_DIRECTORY' });
+    expect(error).toMatchObject({ code: 'EISDIR', kind: 'IsADirectory' });
   });
 
   it('rejects with Cancelled on abort and leaks no descriptor', async () => {

@@ -13,6 +13,6 @@ describe('readLink', () => {
     symlinkSync('some/where', join(dir, 'link'));
     expect(await readLink(join(dir, 'link'))).toBe('some/where');
     writeFileSync(join(dir, 'plain'), '');
-    await expect(readLink(join(dir, 'plain'))).rejects.toMatchObject({ name: 'FsError', errno: 'EINVAL', syscall: 'readlink' });
+    await expect(readLink(join(dir, 'plain'))).rejects.toMatchObject({ name: 'FsError', code: 'EINVAL', syscall: 'readlink' });
   });
 });

@@ -26,6 +26,6 @@ describe('removeDirAll', () => {
     mkdirSync(join(dir, 'empty'));
     await removeDirAll(join(dir, 'empty'));
     expect(existsSync(join(dir, 'empty'))).toBe(false);
-    await expect(removeDirAll(join(dir, 'empty'))).rejects.toMatchObject({ name: 'FsError', errno: 'ENOENT' });
+    await expect(removeDirAll(join(dir, 'empty'))).rejects.toMatchObject({ name: 'FsError', code: 'ENOENT' });
   });
 });

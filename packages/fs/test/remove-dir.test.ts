@@ -15,6 +15,6 @@ describe('removeDir', () => {
     expect(existsSync(join(dir, 'empty'))).toBe(false);
     mkdirSync(join(dir, 'full'));
     writeFileSync(join(dir, 'full', 'f'), '');
-    await expect(removeDir(join(dir, 'full'))).rejects.toMatchObject({ name: 'FsError', errno: 'ENOTEMPTY', code: 'ERR_RT_DIRECTORY_NOT_EMPTY' });
+    await expect(removeDir(join(dir, 'full'))).rejects.toMatchObject({ name: 'FsError', code: 'ENOTEMPTY', kind: 'DirectoryNotEmpty' });
   });
 });

@@ -14,8 +14,8 @@ describe('removeFile', () => {
     writeFileSync(path, '');
     await removeFile(path);
     expect(existsSync(path)).toBe(false);
-    await expect(removeFile(path)).rejects.toMatchObject({ name: 'FsError', errno: 'ENOENT', syscall: 'unlink', path });
+    await expect(removeFile(path)).rejects.toMatchObject({ name: 'FsError', code: 'ENOENT', syscall: 'unlink', path });
     mkdirSync(join(dir, 'd'));
-    await expect(removeFile(join(dir, 'd'))).rejects.toMatchObject({ errno: 'EISDIR' });
+    await expect(removeFile(join(dir, 'd'))).rejects.toMatchObject({ code: 'EISDIR' });
   });
 });

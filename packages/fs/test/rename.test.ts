@@ -20,6 +20,6 @@ describe('rename', () => {
   it('reports a missing source as ENOENT with both paths', async () => {
     const from = join(dir, 'missing');
     const to = join(dir, 'other');
-    await expect(rename(from, to)).rejects.toMatchObject({ name: 'FsError', errno: 'ENOENT', syscall: 'rename', path: from, dest: to });
+    await expect(rename(from, to)).rejects.toMatchObject({ name: 'FsError', code: 'ENOENT', syscall: 'rename', path: from, dest: to });
   });
 });

@@ -18,7 +18,7 @@ describe('setPermissions', () => {
   });
 
   it('fails with ENOENT for a missing path and RangeError for a bad mode', async () => {
-    await expect(setPermissions(join(dir, 'missing'), 0o644)).rejects.toMatchObject({ name: 'FsError', errno: 'ENOENT', syscall: 'chmod' });
+    await expect(setPermissions(join(dir, 'missing'), 0o644)).rejects.toMatchObject({ name: 'FsError', code: 'ENOENT', syscall: 'chmod' });
     await expect(setPermissions(join(dir, 'missing'), 0o20000)).rejects.toBeInstanceOf(RangeError);
   });
 });

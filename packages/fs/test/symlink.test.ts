@@ -14,6 +14,6 @@ describe('symlink', () => {
     await symlink('target', join(dir, 'link'));
     expect((await symlinkMetadata(join(dir, 'link'))).isSymlink()).toBe(true);
     expect(readFileSync(join(dir, 'link'), 'utf8')).toBe('through the link');
-    await expect(symlink('target', join(dir, 'link'))).rejects.toMatchObject({ name: 'FsError', errno: 'EEXIST', syscall: 'symlink' });
+    await expect(symlink('target', join(dir, 'link'))).rejects.toMatchObject({ name: 'FsError', code: 'EEXIST', syscall: 'symlink' });
   });
 });

@@ -20,7 +20,7 @@ describe('tryExists', () => {
 
   it('rejects when the answer is unknown', async () => {
     writeFileSync(join(dir, 'file'), '');
-    await expect(tryExists(join(dir, 'file', 'child'))).rejects.toMatchObject({ name: 'FsError', errno: 'ENOTDIR' });
+    await expect(tryExists(join(dir, 'file', 'child'))).rejects.toMatchObject({ name: 'FsError', code: 'ENOTDIR' });
     await expect(tryExists(undefined as never)).rejects.toBeInstanceOf(TypeError);
   });
 });

@@ -25,12 +25,12 @@ describe('writeFile', () => {
     expect(statSync(path).mode & 0o777).toBe(0o640);
     await writeFile(path, 'two', { append: true });
     expect(readFileSync(path, 'utf8')).toBe('onetwo');
-    await expect(writeFile(path, 'x', { createNew: true })).rejects.toMatchObject({ errno: 'EEXIST' });
+    await expect(writeFile(path, 'x', { createNew: true })).rejects.toMatchObject({ code: 'EEXIST' });
   });
 
   it('reports a missing parent as ENOENT and a directory as EISDIR', async () => {
-    await expect(writeFile(join(dir, 'no', 'such'), 'x')).rejects.toMatchObject({ name: 'FsError', errno: 'ENOENT' });
-    await expect(writeFile(dir, 'x')).rejects.toMatchObject({ name: 'FsError', errno: 'EISDIR' });
+    await expect(writeFile(join(dir, 'no', 'such'), 'x')).rejects.toMatchObject({ name: 'FsError', code: 'ENOENT' });
+    await expect(writeFile(dir, 'x')).rejects.toMatchObject({ name: 'FsError', code: 'EISDIR' });
   });
 
   it('rejects bad arguments at once', async () => {

@@ -265,7 +265,7 @@ export class HttpClient {
       try {
         n = await stream.read(input.spare(), options);
       } catch (error) {
-        if (!received && connection.reused && (error as { code?: unknown }).code === 'ERR_RT_CONNECTION_RESET') throw new StaleConnection();
+        if (!received && connection.reused && (error as { code?: unknown }).code === 'ECONNRESET') throw new StaleConnection();
         throw error;
       }
       if (n === 0) {

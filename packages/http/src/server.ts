@@ -127,9 +127,9 @@ const DRAIN_LIMIT = 64 * 1024;
 /** Whether an error only says the peer went away. */
 function isDisconnect(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  const errno = (error as { errno?: unknown } | null)?.errno;
-  return code === 'ERR_RT_SOCKET_CLOSED' || code === 'ERR_RT_CONNECTION_RESET' || code === 'ERR_RT_BROKEN_PIPE' ||
-    code === 'ERR_RT_CANCELLED' || errno === 'ECONNRESET' || errno === 'EPIPE' || code === 'ECONNRESET' || code === 'EPIPE';
+  // OS errors carry the errno name in `code` (Node's contract); rt's own conditions ERR_RT_*.
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_RT_SOCKET_CLOSED' || code === 'ERR_RT_BROKEN_PIPE' ||
+    code === 'ERR_RT_CANCELLED';
 }
 
 /**

@@ -38,6 +38,7 @@ export {
   LineTooLong,
   ResourceBusy,
 } from './io-error.js';
+export type { IoErrorOptions } from './io-error.js';
 export { duplex, DuplexStream } from './duplex.js';
 export { readExact } from './read-exact.js';
 export { readToEnd, readToString } from './read-to-end.js';

@@ -1,11 +1,31 @@
 import { RtError } from '@rt/scheduler';
 
 /**
+ * What an {@link IoError} says beyond its message: Tokio's `kind`, and for an error the
+ * operating system reported (a child pipe's `EPIPE`, …) the errno name as `code`, the
+ * negative `errno` and the `syscall`, as Node's system errors carry them.
+ */
+export interface IoErrorOptions extends ErrorOptions {
+  /** The errno name of an OS error (`'EPIPE'`); it becomes `code` instead of the class's `ERR_RT_…` code. */
+  readonly code?: string;
+  /** The negative errno of an OS error, e.g. `-32`. */
+  readonly errno?: number | undefined;
+  /** The call that failed, e.g. `'write'`. */
+  readonly syscall?: string;
+  /** Tokio's `io::ErrorKind` name; each subclass has its own default. */
+  readonly kind?: string;
+}
+
+/**
  * Base class of every error `@rt/io` raises itself (errors of the underlying stream pass
  * through unchanged).
  *
- * Each subclass has a stable `code` (`ERR_RT_…`) and a `name` equal to its class name, so
- * code can branch on `error.code` without importing the classes.
+ * Each subclass has a stable `code` (`ERR_RT_…`), a `name` equal to its class name and
+ * Tokio's `kind` (`'UnexpectedEof'`, `'WriteZero'`, `'BrokenPipe'`, `'InvalidData'`,
+ * `'ResourceBusy'`, `'Other'`), so code can branch on `error.code` or `error.kind` without
+ * importing the classes. When the operating system reported the condition (a write to a
+ * child's closed pipe), `code` is the errno name instead (`'EPIPE'`), with `errno` and
+ * `syscall` as in Node.
  *
  * **Cancellation:** not applicable (an error value).
  *
@@ -18,9 +38,19 @@ import { RtError } from '@rt/scheduler';
  * ```
  */
 export class IoError extends RtError {
-  constructor(code: string, message: string, options?: ErrorOptions) {
-    super(code, message, options);
+  /** Tokio's grouping: `'UnexpectedEof'`, `'BrokenPipe'`, …, `'Other'`. */
+  readonly kind: string;
+  /** The negative errno when the operating system reported this error, else undefined. */
+  readonly errno?: number | undefined;
+  /** The call that failed when the operating system reported this error. */
+  readonly syscall?: string;
+
+  constructor(code: string, message: string, options?: IoErrorOptions) {
+    super(options?.code ?? code, message, options);
     this.name = new.target.name;
+    this.kind = options?.kind ?? 'Other';
+    if (options?.errno !== undefined) this.errno = options.errno;
+    if (options?.syscall !== undefined) this.syscall = options.syscall;
   }
 }
 
@@ -40,8 +70,8 @@ export class IoError extends RtError {
  * ```
  */
 export class UnexpectedEof extends IoError {
-  constructor(message = 'early end of stream', options?: ErrorOptions) {
-    super('ERR_RT_UNEXPECTED_EOF', message, options);
+  constructor(message = 'early end of stream', options?: IoErrorOptions) {
+    super('ERR_RT_UNEXPECTED_EOF', message, { kind: 'UnexpectedEof', ...options });
   }
 }
 
@@ -60,8 +90,8 @@ export class UnexpectedEof extends IoError {
  * ```
  */
 export class WriteZero extends IoError {
-  constructor(message = 'failed to write whole buffer', options?: ErrorOptions) {
-    super('ERR_RT_WRITE_ZERO', message, options);
+  constructor(message = 'failed to write whole buffer', options?: IoErrorOptions) {
+    super('ERR_RT_WRITE_ZERO', message, { kind: 'WriteZero', ...options });
   }
 }
 
@@ -81,8 +111,8 @@ export class WriteZero extends IoError {
  * ```
  */
 export class BrokenPipe extends IoError {
-  constructor(message = 'broken pipe', options?: ErrorOptions) {
-    super('ERR_RT_BROKEN_PIPE', message, options);
+  constructor(message = 'broken pipe', options?: IoErrorOptions) {
+    super('ERR_RT_BROKEN_PIPE', message, { kind: 'BrokenPipe', ...options });
   }
 }
 
@@ -102,7 +132,7 @@ export class BrokenPipe extends IoError {
  * ```
  */
 export class StreamClosed extends IoError {
-  constructor(message = 'stream is closed', options?: ErrorOptions) {
+  constructor(message = 'stream is closed', options?: IoErrorOptions) {
     super('ERR_RT_STREAM_CLOSED', message, options);
   }
 }
@@ -123,8 +153,8 @@ export class StreamClosed extends IoError {
  * ```
  */
 export class InvalidData extends IoError {
-  constructor(message = 'stream did not contain valid UTF-8', options?: ErrorOptions) {
-    super('ERR_RT_INVALID_DATA', message, options);
+  constructor(message = 'stream did not contain valid UTF-8', options?: IoErrorOptions) {
+    super('ERR_RT_INVALID_DATA', message, { kind: 'InvalidData', ...options });
   }
 }
 
@@ -150,7 +180,7 @@ export class LineTooLong extends IoError {
   readonly length: number;
   readonly maxLineLength: number;
   constructor(length: number, maxLineLength: number) {
-    super('ERR_RT_LINE_TOO_LONG', `line of at least ${length} bytes is longer than maxLineLength ${maxLineLength}`);
+    super('ERR_RT_LINE_TOO_LONG', `line of at least ${length} bytes is longer than maxLineLength ${maxLineLength}`, { kind: 'InvalidData' });
     this.length = length;
     this.maxLineLength = maxLineLength;
   }
@@ -173,7 +203,7 @@ export class LineTooLong extends IoError {
  * ```
  */
 export class ResourceBusy extends IoError {
-  constructor(message = 'another operation is in progress on this stream', options?: ErrorOptions) {
-    super('ERR_RT_RESOURCE_BUSY', message, options);
+  constructor(message = 'another operation is in progress on this stream', options?: IoErrorOptions) {
+    super('ERR_RT_RESOURCE_BUSY', message, { kind: 'ResourceBusy', ...options });
   }
 }

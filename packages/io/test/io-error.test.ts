@@ -21,6 +21,22 @@ describe('IoError', () => {
     }
   });
 
+  it("gives each error Tokio's kind, and an OS-reported one Node's code, errno and syscall", () => {
+    expect([new UnexpectedEof(), new WriteZero(), new BrokenPipe(), new StreamClosed(), new InvalidData(), new LineTooLong(10, 5), new ResourceBusy()].map((e) => e.kind)).toEqual([
+      'UnexpectedEof',
+      'WriteZero',
+      'BrokenPipe',
+      'Other',
+      'InvalidData',
+      'InvalidData',
+      'ResourceBusy',
+    ]);
+    expect(new BrokenPipe().errno).toBeUndefined();
+    const fromOs = new BrokenPipe('the child closed its end', { code: 'EPIPE', errno: -32, syscall: 'write' });
+    expect(fromOs).toBeInstanceOf(BrokenPipe);
+    expect(fromOs).toMatchObject({ code: 'EPIPE', errno: -32, syscall: 'write', kind: 'BrokenPipe', name: 'BrokenPipe' });
+  });
+
   it('keeps the numbers of a LineTooLong and the cause of others', () => {
     const tooLong = new LineTooLong(10, 5);
     expect(tooLong.length).toBe(10);

@@ -6,6 +6,7 @@
 import { isAbsolute } from 'node:path';
 import { Builder, RtError, isCancelled, type Runtime } from '@rt/scheduler';
 import type { MultiThreadRuntime } from '@rt/multi-thread';
+import { describe } from '@rt/scheduler/primitives';
 
 /** Options of {@link main} with a function (the current-thread flavor). */
 export interface MainOptions {
@@ -72,13 +73,6 @@ export class MultiThreadNotInstalled extends RtError {
 Object.defineProperty(MultiThreadNotInstalled.prototype, 'name', { value: 'MultiThreadNotInstalled', writable: true, configurable: true });
 
 const signalNumbers = { SIGINT: 2, SIGTERM: 15 } as const;
-
-function describe(value: unknown): string {
-  if (typeof value === 'function') return `a function (${value.name || 'anonymous'})`;
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || typeof value !== 'object') return String(value);
-  return Object.prototype.toString.call(value);
-}
 
 function validateTimeout(timeout: unknown): void {
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0)) {

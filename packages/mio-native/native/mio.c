@@ -696,6 +696,40 @@ static napi_value mio_close(napi_env env, napi_callback_info info) {
   return mio_int(env, close(fd) < 0 && errno != EINTR ? -errno : 0);
 }
 
+/* fcntl flags of an fd: getFlag(fd, which) is 1 or 0 (or -errno); setFlag(fd, which, on)
+ * is 0 (or -errno). which 0 = O_NONBLOCK (file status flags, shared by every dup of the
+ * open file), 1 = FD_CLOEXEC (descriptor flags, this fd only). A portable port keeps these:
+ * the reactor's callers check O_NONBLOCK of an adopted fd (fromRawFd) here. */
+static int mio_fd_flag_which(napi_env env, napi_value v, int32_t* which) {
+  if (!mio_i32(env, v, which)) return 0;
+  if (*which != 0 && *which != 1) {
+    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", "expected flag 0 (O_NONBLOCK) or 1 (FD_CLOEXEC)");
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value mio_fd_get_flag(napi_env env, napi_callback_info info) {
+  MIO_ARGS(2);
+  int32_t fd, which;
+  if (!mio_i32(env, argv[0], &fd) || !mio_fd_flag_which(env, argv[1], &which)) return NULL;
+  int flags = fcntl(fd, which == 0 ? F_GETFL : F_GETFD);
+  if (flags < 0) return mio_int(env, -errno);
+  return mio_int(env, (flags & (which == 0 ? O_NONBLOCK : FD_CLOEXEC)) != 0 ? 1 : 0);
+}
+
+static napi_value mio_fd_set_flag(napi_env env, napi_callback_info info) {
+  MIO_ARGS(3);
+  int32_t fd, which, on;
+  if (!mio_i32(env, argv[0], &fd) || !mio_fd_flag_which(env, argv[1], &which) || !mio_i32(env, argv[2], &on)) return NULL;
+  int bit = which == 0 ? O_NONBLOCK : FD_CLOEXEC;
+  int flags = fcntl(fd, which == 0 ? F_GETFL : F_GETFD);
+  if (flags < 0) return mio_int(env, -errno);
+  int wanted = on ? (flags | bit) : (flags & ~bit);
+  if (wanted == flags) return mio_int(env, 0);
+  return mio_int(env, fcntl(fd, which == 0 ? F_SETFL : F_SETFD, wanted) < 0 ? -errno : 0);
+}
+
 /* getsockoptInt(fd, level, name): value (>= 0) | -errno */
 static napi_value mio_getsockopt_int(napi_env env, napi_callback_info info) {
   MIO_ARGS(3);
@@ -813,6 +847,7 @@ static napi_value mio_init(napi_env env, napi_value exports) {
       {"shutdown", mio_shutdown},      {"close", mio_close},          {"getsockoptInt", mio_getsockopt_int},
       {"setsockoptInt", mio_setsockopt_int}, {"getsockopt", mio_getsockopt}, {"setsockopt", mio_setsockopt},
       {"getsockname", mio_getsockname}, {"getpeername", mio_getpeername},
+      {"fdGetFlag", mio_fd_get_flag},  {"fdSetFlag", mio_fd_set_flag},
   };
   for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
     napi_value fn;

@@ -13,7 +13,8 @@
 // - `Waker`: an eventfd to wake the poll from a worker thread.
 // - `sys`: raw non-blocking syscalls returning byte counts or negative errnos, never
 //   throwing, never allocating on the hot path; `OsError` and `errnoName` give errnos
-//   their Node-style names; `encodeSocketAddress`/`decodeSocketAddress` handle addresses.
+//   their Node-style names; `errno` is the one table of errno numbers, `errorKind` Tokio's
+//   grouping of them; `encodeSocketAddress`/`decodeSocketAddress` handle addresses.
 // - `constants`: the platform's AF_*, SOCK_*, SOL_*, SO_*, IPPROTO_*, TCP_*, IP_*, IPV6_*,
 //   SHUT_*, MSG_* numbers (empty where the addon is not available).
 //
@@ -92,7 +93,8 @@ export const constants: NativeConstants = binding?.constants ?? (Object.freeze({
  * `writev`, `recvFrom`, `sendTo`, `sendToEncoded`, `recvMultiple`/`sendMultiple`
  * (recvmmsg/sendmmsg), `shutdown`, `close`, socket options (`getSocketOption`,
  * `setSocketOption`, `getSocketOptionBytes`, `setSocketOptionBytes`, `getLinger`,
- * `setLinger`, `setMulticastMembershipV4`/`V6`), `getSocketName`, `getPeerName`.
+ * `setLinger`, `setMulticastMembershipV4`/`V6`), `getSocketName`, `getPeerName`, and
+ * `getFdFlag`/`setFdFlag` (`fcntl`: `O_NONBLOCK`, `FD_CLOEXEC`).
  *
  * Each returns a byte count, an fd or 0 on success and a NEGATIVE errno on failure (`-11`
  * is EAGAIN): no exception and no allocation on the hot path. Sockets are created
@@ -125,8 +127,11 @@ export { Poll, readyFromEpoll } from './poll.js';
 export type { PollOptions, PollEventsHandler } from './poll.js';
 export { Interest, Ready } from './interest.js';
 export { Waker } from './waker.js';
-export { OsError, errnoName } from './os-error.js';
+export { OsError } from './os-error.js';
+export { errno, errnoName, errnoOf, errorKind, systemErrorFields } from './errno.js';
+export type { ErrorKind, SystemErrorFields } from './errno.js';
 export { NativeUnavailableError } from './native-unavailable-error.js';
 export { encodeSocketAddress, decodeSocketAddress, SOCKET_ADDRESS_SIZE } from './socket-address.js';
 export type { SocketAddress } from './socket-address.js';
+export type { FdFlag } from './sys.js';
 export type { NativeConstants } from './internal/binding.js';

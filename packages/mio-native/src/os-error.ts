@@ -1,34 +1,12 @@
-import { getSystemErrorName } from 'node:util';
-
-/**
- * Returns the Node-style name of a negative errno returned by a syscall wrapper
- * (`-11` → `'EAGAIN'`, `-104` → `'ECONNRESET'`).
- *
- * Names come from libuv, exactly as Node's own errors spell them; an errno libuv does not
- * know is named `'Unknown system error -N'`.
- *
- * **Cancellation:** not applicable (synchronous).
- *
- * **Errors:** throws `RangeError` when `errno` is not a negative integer.
- *
- * **Example**
- * ```ts
- * import { errnoName } from '@rt/mio-native';
- * errnoName(-111); // 'ECONNREFUSED'
- * ```
- */
-export function errnoName(errno: number): string {
-  if (!Number.isInteger(errno) || errno >= 0) {
-    throw new RangeError(`errnoName: expected a negative errno, got ${String(errno)}`);
-  }
-  return getSystemErrorName(errno);
-}
+import { errnoName, errorKind } from './errno.js';
+import type { ErrorKind } from './errno.js';
 
 /**
  * An operating-system error from one syscall, shaped like Node's own system errors.
  *
  * `code` is the errno name (`'ECONNREFUSED'`), `errno` the negative errno (as in Node),
- * `syscall` the call that failed (`'connect'`). The raw wrappers of `sys` return negative
+ * `syscall` the call that failed (`'connect'`), `kind` Tokio's grouping
+ * (`'ConnectionRefused'`). The raw wrappers of `sys` return negative
  * errnos instead of throwing; {@link OsError.check} turns one into a throw where that is
  * wanted.
  *
@@ -50,6 +28,8 @@ export class OsError extends Error {
   readonly errno: number;
   /** The syscall that failed, e.g. `'bind'`. */
   readonly syscall: string;
+  /** Tokio's grouping of the errno, e.g. `'AddrInUse'`. */
+  readonly kind: ErrorKind;
 
   constructor(errno: number, syscall: string, detail?: string) {
     const code = errnoName(errno);
@@ -58,6 +38,7 @@ export class OsError extends Error {
     this.code = code;
     this.errno = errno;
     this.syscall = syscall;
+    this.kind = errorKind(code);
   }
 
   /**

@@ -130,6 +130,40 @@ export function sendMultiple(fd: number, buffer: Uint8Array, spans: Int32Array, 
   return n().sendMultiple(fd, buffer, spans, count, addresses, addressLengths);
 }
 
+/** The fd flags `getFdFlag`/`setFdFlag` read and change, as `fcntl` names them. */
+export type FdFlag = 'O_NONBLOCK' | 'FD_CLOEXEC';
+
+function fdFlag(flag: unknown, what: string): number {
+  if (flag === 'O_NONBLOCK') return 0;
+  if (flag === 'FD_CLOEXEC') return 1;
+  throw new TypeError(`${what}: flag must be 'O_NONBLOCK' or 'FD_CLOEXEC', got ${typeof flag === 'string' ? JSON.stringify(flag) : typeof flag}`);
+}
+
+/**
+ * Reads one flag of `fd` with `fcntl`: `O_NONBLOCK` (a file status flag, shared by every
+ * dup of the open file) or `FD_CLOEXEC` (this fd only). Returns 1 when set, 0 when clear,
+ * `-EBADF` for an fd that is not open.
+ *
+ * **Errors:** `TypeError` for an unknown flag; `TypeError`/`RangeError` (`ERR_RT_NATIVE_ARGUMENT`)
+ * for an fd that is not an int32.
+ */
+export function getFdFlag(fd: number, flag: FdFlag): number {
+  return n().fdGetFlag(fd, fdFlag(flag, 'getFdFlag'));
+}
+
+/**
+ * Sets (`on` true) or clears one flag of `fd` with `fcntl` (see {@link getFdFlag}). Returns
+ * 0, or `-EBADF` for an fd that is not open.
+ *
+ * **Errors:** `TypeError` for an unknown flag or an `on` that is not a boolean;
+ * `TypeError`/`RangeError` (`ERR_RT_NATIVE_ARGUMENT`) for an fd that is not an int32.
+ */
+export function setFdFlag(fd: number, flag: FdFlag, on: boolean): number {
+  const which = fdFlag(flag, 'setFdFlag');
+  if (typeof on !== 'boolean') throw new TypeError(`setFdFlag: on must be a boolean, got ${typeof on}`);
+  return n().fdSetFlag(fd, which, on ? 1 : 0);
+}
+
 /** Shuts down the read side, the write side or both. Returns 0. */
 export function shutdown(fd: number, how: 'read' | 'write' | 'both'): number {
   const c = n().constants;

@@ -1,41 +1,32 @@
+import { errno, systemErrorFields } from '@rt/mio-native';
+import type { ErrorKind } from '@rt/mio-native';
 import { RtError } from '@rt/scheduler';
 import type { SocketAddr } from './socket-addr.js';
 
-/** errno name → stable rt code, as Tokio's `io::ErrorKind` groups them. */
-const kinds: Readonly<Record<string, string>> = {
-  ECONNRESET: 'ERR_RT_CONNECTION_RESET',
-  ECONNREFUSED: 'ERR_RT_CONNECTION_REFUSED',
-  ECONNABORTED: 'ERR_RT_CONNECTION_ABORTED',
-  EPIPE: 'ERR_RT_BROKEN_PIPE',
-  ENOTCONN: 'ERR_RT_NOT_CONNECTED',
-  EADDRINUSE: 'ERR_RT_ADDRESS_IN_USE',
-  EADDRNOTAVAIL: 'ERR_RT_ADDRESS_NOT_AVAILABLE',
-  ETIMEDOUT: 'ERR_RT_TIMED_OUT',
-  EHOSTUNREACH: 'ERR_RT_HOST_UNREACHABLE',
-  ENETUNREACH: 'ERR_RT_NETWORK_UNREACHABLE',
-  EACCES: 'ERR_RT_PERMISSION_DENIED',
-  EPERM: 'ERR_RT_PERMISSION_DENIED',
-  EMFILE: 'ERR_RT_TOO_MANY_OPEN_FILES',
-  ENFILE: 'ERR_RT_TOO_MANY_OPEN_FILES',
-  ENOENT: 'ERR_RT_NOT_FOUND',
-  ENOTFOUND: 'ERR_RT_HOST_NOT_FOUND',
-  EAI_AGAIN: 'ERR_RT_HOST_NOT_FOUND',
-  EMSGSIZE: 'ERR_RT_MESSAGE_TOO_LONG',
-  EAGAIN: 'ERR_RT_WOULD_BLOCK',
-};
+/** Where a failed socket call was aimed, as Node's system errors say it. */
+export interface NetErrorOptions extends ErrorOptions {
+  /** The IP address the call was given (`connect`, `bind`), or a Unix socket's path (as Node puts it). */
+  readonly address?: string;
+  /** The port the call was given (IP sockets). */
+  readonly port?: number;
+}
 
 /**
  * An error the operating system reported for a socket operation (connect, accept, read,
- * write, bind, …), with a stable rt `code` grouping errnos as Tokio's `io::ErrorKind` does.
+ * write, bind, …), shaped as Node's own system errors so that Node code understands it.
  *
- * `code` is one of `ERR_RT_CONNECTION_RESET` (`ECONNRESET`), `ERR_RT_CONNECTION_REFUSED`,
- * `ERR_RT_CONNECTION_ABORTED`, `ERR_RT_BROKEN_PIPE` (`EPIPE`: a write after `shutdown()` or
- * to a peer that is gone), `ERR_RT_NOT_CONNECTED`, `ERR_RT_ADDRESS_IN_USE`,
- * `ERR_RT_ADDRESS_NOT_AVAILABLE`, `ERR_RT_TIMED_OUT`, `ERR_RT_HOST_UNREACHABLE`,
- * `ERR_RT_NETWORK_UNREACHABLE`, `ERR_RT_PERMISSION_DENIED`, `ERR_RT_TOO_MANY_OPEN_FILES`,
- * `ERR_RT_NOT_FOUND`, `ERR_RT_HOST_NOT_FOUND`, `ERR_RT_MESSAGE_TOO_LONG`,
- * `ERR_RT_WOULD_BLOCK`, or `ERR_RT_OS_ERROR` for any other errno. `errno` keeps the OS name
- * (`'ECONNRESET'`) and `syscall` the call that failed (`'read'`).
+ * `code` is the errno name (`'ECONNRESET'`, `'ECONNREFUSED'`, `'EPIPE'`, `'EADDRINUSE'`,
+ * `'ENOTFOUND'` for a name that did not resolve, …), `errno` the negative errno (`-104`),
+ * `syscall` the call that failed (`'read'`), and `address` and `port` where Node sets
+ * them: on `connect` and `bind` (a Unix socket's path is its `address`, as in Node). `kind` groups the errno as
+ * Tokio's `io::ErrorKind` does: `'ConnectionReset'`, `'ConnectionRefused'`,
+ * `'ConnectionAborted'`, `'BrokenPipe'`, `'NotConnected'`, `'AddrInUse'`,
+ * `'AddrNotAvailable'`, `'TimedOut'`, `'HostUnreachable'`, `'NetworkUnreachable'`,
+ * `'PermissionDenied'`, `'NotFound'`, `'WouldBlock'`, `'Unsupported'`, … or
+ * `'Uncategorized'`.
+ *
+ * rt's own conditions are not NetErrors and keep `ERR_RT_*` codes ({@link SocketClosed},
+ * `Cancelled`, `Elapsed`).
  *
  * **Cancellation:** not applicable (an error value).
  *
@@ -45,22 +36,37 @@ const kinds: Readonly<Record<string, string>> = {
  * ```ts
  * try { await stream.read(buf); }
  * catch (error) {
- *   if (error instanceof NetError && error.errno === 'ECONNRESET') console.log('peer reset');
+ *   if (error instanceof NetError && error.code === 'ECONNRESET') console.log('peer reset');
  *   else throw error;
  * }
  * ```
  */
 export class NetError extends RtError {
-  /** The OS error name, e.g. `'ECONNRESET'`. */
-  readonly errno: string;
+  /** The negative errno, e.g. `-104` (undefined for a name that is no errno, such as `'ENOTFOUND'` where libuv has none). */
+  readonly errno: number | undefined;
   /** The operation that failed, e.g. `'read'`, `'connect'`. */
   readonly syscall: string;
+  /** Tokio's grouping of the errno, e.g. `'ConnectionReset'`. */
+  readonly kind: ErrorKind;
+  /** The address the call was given (`connect`, `bind`; a Unix socket's path), as in Node. */
+  readonly address?: string;
+  /** The port the call was given (`connect`, `bind`), as in Node. */
+  readonly port?: number;
 
-  constructor(errno: string, syscall: string, message?: string, options?: ErrorOptions) {
-    super(kinds[errno] ?? 'ERR_RT_OS_ERROR', message ?? `${syscall} ${errno}`, options);
+  /**
+   * @param errno the errno, by name (`'ECONNRESET'`) or as a negative number (`-104`).
+   * @param message defaults to Node's form, `'connect ECONNREFUSED 127.0.0.1:1'`.
+   */
+  constructor(errno: string | number, syscall: string, message?: string, options?: NetErrorOptions) {
+    const fields = systemErrorFields(errno);
+    const where = options?.address === undefined ? '' : ` ${options.address}${options.port === undefined ? '' : `:${options.port}`}`;
+    super(fields.code, message ?? `${syscall} ${fields.code}${where}`, options);
     this.name = 'NetError';
-    this.errno = errno;
+    this.errno = fields.errno;
     this.syscall = syscall;
+    this.kind = fields.kind;
+    if (options?.address !== undefined) this.address = options.address;
+    if (options?.port !== undefined) this.port = options.port;
   }
 }
 
@@ -68,7 +74,7 @@ export class NetError extends RtError {
  * A `tryRead`/`tryWrite`/`tryAccept`/… found the socket not ready: Tokio's
  * `ErrorKind::WouldBlock`. Wait with `readable()`/`writable()` and try again.
  *
- * A subclass of {@link NetError} with `code` `ERR_RT_WOULD_BLOCK` and `errno` `'EAGAIN'`.
+ * A subclass of {@link NetError} with `code` `'EAGAIN'`, `errno` `-11` and `kind` `'WouldBlock'`.
  *
  * **Cancellation:** not applicable (an error value).
  *
@@ -82,7 +88,7 @@ export class NetError extends RtError {
  */
 export class WouldBlock extends NetError {
   constructor(syscall: string) {
-    super('EAGAIN', syscall, `${syscall} would block`);
+    super(errno.EAGAIN, syscall, `${syscall} would block`);
     this.name = 'WouldBlock';
   }
 }
@@ -131,9 +137,12 @@ export interface ConnectAttempt {
  * `TcpStream.connect` (or `UnixStream.connect`) could not connect to any address the
  * target resolved to.
  *
- * `attempts` lists each address tried, in order, with its error (a {@link NetError} such as
- * `ERR_RT_CONNECTION_REFUSED`); `cause` is the last of them, or the resolver's error when
- * the name did not resolve (then `attempts` is empty). `code` is `ERR_RT_CONNECT`.
+ * Like Node's errors for a connect that tried several addresses, it carries the LAST
+ * attempt's `code`, `errno`, `syscall`, `address` and `port` (`'ECONNREFUSED'`, …), and
+ * keeps every attempt's error, in order, in `errors` (as `AggregateError` does) and with
+ * its address in `attempts`. When the name did not resolve, `code` is the resolver's
+ * (`'ENOTFOUND'`, `'EAI_AGAIN'`) and `errors`/`attempts` are empty; `cause` is the last
+ * error either way.
  *
  * **Cancellation:** not applicable (an error value).
  *
@@ -141,30 +150,37 @@ export interface ConnectAttempt {
  *
  * **Example:**
  * ```ts
- * try { await TcpStream.connect('127.0.0.1:1'); }
+ * try { await TcpStream.connect('localhost:1'); }
  * catch (error) {
- *   if (error instanceof ConnectError) for (const a of error.attempts) console.log(`${a.address}: ${a.error.message}`);
+ *   if (error instanceof ConnectError && error.code === 'ECONNREFUSED') {
+ *     for (const a of error.attempts) console.log(`${a.address}: ${a.error.message}`);
+ *   }
  * }
  * ```
  */
-export class ConnectError extends RtError {
+export class ConnectError extends NetError {
   /** Each address tried, in order, with its error. */
   readonly attempts: readonly ConnectAttempt[];
+  /** Each attempt's error, in order (as `AggregateError.errors`). */
+  readonly errors: readonly Error[];
   /** The target as the caller gave it (formatted). */
   readonly target: string;
 
-  constructor(target: string, attempts: readonly ConnectAttempt[], cause?: unknown) {
+  /** @param cause the resolver's error when the name did not resolve (then `attempts` is empty). */
+  constructor(target: string, attempts: readonly ConnectAttempt[], cause?: NetError) {
+    const last = attempts.length === 0 ? cause : attempts[attempts.length - 1]?.error;
+    const lastNet = last instanceof NetError ? last : undefined;
     const detail =
       attempts.length === 0
-        ? cause instanceof Error
-          ? cause.message
-          : 'no address to try'
+        ? (cause?.message ?? 'no address to try')
         : attempts.map((a) => `${a.address.toString()}: ${a.error.message}`).join('; ');
-    super('ERR_RT_CONNECT', `could not connect to ${target}: ${detail}`, {
-      cause: cause ?? attempts[attempts.length - 1]?.error,
-    });
+    const options: NetErrorOptions = { cause: last };
+    if (lastNet?.address !== undefined) Object.assign(options, { address: lastNet.address });
+    if (lastNet?.port !== undefined) Object.assign(options, { port: lastNet.port });
+    super(lastNet?.code ?? 'EADDRNOTAVAIL', lastNet?.syscall ?? 'connect', `could not connect to ${target}: ${detail}`, options);
     this.name = 'ConnectError';
     this.attempts = attempts;
+    this.errors = attempts.map((a) => a.error);
     this.target = target;
   }
 }
@@ -195,14 +211,24 @@ export class ReuniteError<R = unknown, W = unknown> extends RtError {
   }
 }
 
-/** @internal Converts a Node/system error (with `code`/`syscall`) into a NetError. */
+/**
+ * @internal Converts a Node/system error (with `code`/`syscall`, and `address`/`port`
+ * where Node set them) into a NetError with the same fields.
+ */
 export function toNetError(error: unknown, syscall: string): Error {
   if (error instanceof NetError || error instanceof RtError) return error;
   if (typeof error === 'object' && error !== null) {
-    const e = error as { code?: unknown; syscall?: unknown; message?: unknown };
+    const e = error as { code?: unknown; errno?: unknown; syscall?: unknown; message?: unknown; address?: unknown; port?: unknown };
     if (typeof e.code === 'string' && /^E[A-Z0-9_]+$/.test(e.code)) {
       const call = typeof e.syscall === 'string' ? e.syscall : syscall;
-      return new NetError(e.code, call, typeof e.message === 'string' ? e.message : undefined, { cause: error });
+      const options: NetErrorOptions = { cause: error };
+      if (typeof e.address === 'string') Object.assign(options, { address: e.address });
+      if (typeof e.port === 'number') Object.assign(options, { port: e.port });
+      const which = typeof e.errno === 'number' && e.errno < 0 && Number.isInteger(e.errno) ? e.errno : e.code;
+      const converted = new NetError(which, call, typeof e.message === 'string' ? e.message : undefined, options);
+      // A libuv name Node renamed (getaddrinfo's EAI_NONAME is ENOTFOUND) keeps Node's code.
+      if (converted.code !== e.code) return new NetError(e.code, call, converted.message, options);
+      return converted;
     }
   }
   return error instanceof Error ? error : new Error(String(error));

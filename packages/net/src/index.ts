@@ -31,7 +31,8 @@
 // `read`, `write`, `accept`, `recv`, `connect` are.
 export { netDriver } from './net-driver.js';
 export { ConnectError, NetError, ReuniteError, SocketClosed, WouldBlock } from './errors.js';
-export type { ConnectAttempt } from './errors.js';
+export type { ConnectAttempt, NetErrorOptions } from './errors.js';
+export type { ErrorKind } from '@rt/mio-native';
 export { SocketAddr } from './socket-addr.js';
 export type { ToSocketAddrs } from './socket-addr.js';
 export { lookupHost } from './lookup-host.js';

@@ -18,7 +18,7 @@ import type { ToSocketAddrs } from './socket-addr.js';
  * answer, when it comes, is discarded.
  *
  * **Errors:** `TypeError`/`RangeError` for a malformed address (synchronously);
- * {@link NetError} with `code` `ERR_RT_HOST_NOT_FOUND` when the name does not resolve;
+ * {@link NetError} with `code` `ENOTFOUND` when the name does not resolve;
  * `Cancelled` on abort.
  *
  * **Example:**

@@ -1,4 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { describe } from '@rt/scheduler/primitives';
+
+export { describe };
 
 /**
  * An IP socket address: an IPv4 or IPv6 address and a port (Tokio's `SocketAddr`).
@@ -110,18 +113,6 @@ export class SocketAddr {
  * ```
  */
 export type ToSocketAddrs = string | { readonly host?: string; readonly port: number } | SocketAddr;
-
-/** @internal */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value === null || typeof value !== 'object') return String(value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
 
 /** @internal */
 export function checkPort(port: unknown, what: string): asserts port is number {

@@ -72,8 +72,8 @@ export function listenOptions(options: BindOptions | undefined, what: string): {
  * **Cancellation:** `accept` is cancel safe: an abort never loses a connection (it stays
  * queued for the next `accept`).
  *
- * **Errors:** `bind` rejects with {@link NetError} (`ERR_RT_ADDRESS_IN_USE`,
- * `ERR_RT_PERMISSION_DENIED`, …) and throws `TypeError`/`RangeError` for a malformed
+ * **Errors:** `bind` rejects with {@link NetError} (`EADDRINUSE`,
+ * `EACCES`, …) and throws `TypeError`/`RangeError` for a malformed
  * address; `accept` rejects with {@link SocketClosed} once the listener is closed, and
  * `Cancelled` on abort.
  *
@@ -108,7 +108,7 @@ export class TcpListener implements AsyncIterable<TcpStream> {
    *
    * **Errors:** `TypeError`/`RangeError` for a malformed address, port or option
    * (synchronously); {@link NetError} from the OS for the last address tried
-   * (`ERR_RT_ADDRESS_IN_USE`, …); `Cancelled`.
+   * (`EADDRINUSE`, …); `Cancelled`.
    *
    * **Example:**
    * ```ts

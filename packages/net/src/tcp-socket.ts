@@ -37,7 +37,7 @@ function toAddr(addr: SocketAddr | string, what: string): SocketAddr {
  * not wait.
  *
  * **Errors:** `TypeError`/`RangeError` for bad arguments; {@link NetError} from the OS
- * (`ERR_RT_ADDRESS_IN_USE` from `listen` or `bind`, `ERR_RT_CONNECTION_REFUSED` from
+ * (`EADDRINUSE` from `listen` or `bind`, `ECONNREFUSED` from
  * `connect`); {@link SocketClosed} once consumed or closed.
  *
  * **Example:**
@@ -138,7 +138,7 @@ export class TcpSocket {
    * Binds the socket to a local address (port 0: any free port).
    *
    * **Cancellation:** not applicable. **Errors:** `TypeError`/`RangeError` for a bad
-   * address; {@link NetError} `ERR_RT_ADDRESS_IN_USE` (native driver; the fallback reports it
+   * address; {@link NetError} `EADDRINUSE` (native driver; the fallback reports it
    * from `listen`/`connect`).
    *
    * **Example:**
@@ -161,7 +161,7 @@ export class TcpSocket {
    *
    * **Cancellation:** cancel safe: an abort closes the socket.
    *
-   * **Errors:** {@link NetError} (`ERR_RT_CONNECTION_REFUSED`, …); `Cancelled`;
+   * **Errors:** {@link NetError} (`ECONNREFUSED`, …); `Cancelled`;
    * {@link SocketClosed} if already consumed.
    *
    * **Example:**

@@ -78,9 +78,9 @@ export function toSocketAddr(raw: RawAddress): SocketAddr {
  * `shutdown` can be called again after an abort to finish the job. `connect` is cancel
  * safe: the half-open socket is closed.
  *
- * **Errors:** {@link NetError} for OS errors — a peer reset is `ERR_RT_CONNECTION_RESET`
+ * **Errors:** {@link NetError} for OS errors — a peer reset is `ECONNRESET`
  * (`errno` `'ECONNRESET'`) on the next operation, a write after `shutdown()` or to a
- * closed peer `ERR_RT_BROKEN_PIPE` (`'EPIPE'`); {@link SocketClosed} after `close()`;
+ * closed peer `EPIPE` (`'EPIPE'`); {@link SocketClosed} after `close()`;
  * `Cancelled` on abort; `TypeError` for arguments of the wrong type.
  *
  * **Example:**
@@ -116,9 +116,10 @@ export class TcpStream extends ByteStream {
    * being connected; no connection is left open.
    *
    * **Errors:** `TypeError`/`RangeError` for a malformed address or port (synchronously);
-   * {@link ConnectError} when no address connects — its `attempts` list each address with
-   * its {@link NetError} (`ERR_RT_CONNECTION_REFUSED`, …), and it has no attempts when the
-   * name did not resolve; `Cancelled` on abort.
+   * {@link ConnectError} when no address connects — a {@link NetError} with the last
+   * attempt's `code` (`ECONNREFUSED`, …), `address` and `port`, whose `errors`/`attempts`
+   * list each address's error; when the name did not resolve, the resolver's code
+   * (`ENOTFOUND`) and no attempts; `Cancelled` on abort.
    *
    * **Example:**
    * ```ts
@@ -229,7 +230,7 @@ export class TcpStream extends ByteStream {
    * linger up to `n` seconds.
    *
    * **Cancellation:** not applicable. **Errors:** `RangeError` for a negative or fractional
-   * value; {@link NetError} `ERR_RT_OS_ERROR` (`ENOTSUP`) for `n > 0` on the fallback
+   * value; {@link NetError} `ENOTSUP` for `n > 0` on the fallback
    * driver; {@link SocketClosed}.
    *
    * **Example:**

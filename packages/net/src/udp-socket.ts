@@ -49,9 +49,9 @@ function rawOf(a: SocketAddr): RawAddress {
  * datagram is sent whole or not at all); an abort before they start rejects with
  * `Cancelled`.
  *
- * **Errors:** `bind` rejects with {@link NetError} (`ERR_RT_ADDRESS_IN_USE`, …); `send`
- * before `connect` with `ERR_RT_OS_ERROR` (`EDESTADDRREQ`); a datagram above the path limit
- * with `ERR_RT_MESSAGE_TOO_LONG`; {@link SocketClosed} after `close()`; `Cancelled`.
+ * **Errors:** `bind` rejects with {@link NetError} (`EADDRINUSE`, …); `send`
+ * before `connect` with `EDESTADDRREQ`; a datagram above the path limit
+ * with `EMSGSIZE`; {@link SocketClosed} after `close()`; `Cancelled`.
  *
  * **Example:**
  * ```ts
@@ -308,7 +308,7 @@ export class UdpSocket {
   /**
    * The connected peer.
    *
-   * **Errors:** {@link NetError} `ERR_RT_NOT_CONNECTED` before `connect`.
+   * **Errors:** {@link NetError} `ENOTCONN` before `connect`.
    */
   peerAddr(): SocketAddr {
     const peer = this.#handle.peerAddress();

@@ -29,7 +29,7 @@ function nativeOnly(driver: DriverName | undefined, what: string): void {
  * never loses a datagram; `send`/`sendTo` send a whole datagram or nothing.
  *
  * **Errors:** {@link NetError} with `errno` `ENOTSUP` on the fallback driver; OS errors
- * (`ERR_RT_ADDRESS_IN_USE` from `bind`, `ERR_RT_NOT_FOUND` / `ERR_RT_CONNECTION_REFUSED`
+ * (`EADDRINUSE` from `bind`, `ENOENT` / `ECONNREFUSED`
  * when sending to a path nobody is bound to); {@link SocketClosed}; `Cancelled`.
  *
  * **Example:**
@@ -82,7 +82,7 @@ export class UnixDatagram {
    *
    * **Cancellation:** not cancellable (does not wait).
    *
-   * **Errors:** `TypeError`/`RangeError` for a bad path; {@link NetError} `ERR_RT_NOT_FOUND` (no such socket file), `ERR_RT_CONNECTION_REFUSED` (nobody bound there).
+   * **Errors:** `TypeError`/`RangeError` for a bad path; {@link NetError} `ENOENT` (no such socket file), `ECONNREFUSED` (nobody bound there).
    *
    * **Example:**
    * ```ts
@@ -99,7 +99,7 @@ export class UnixDatagram {
    *
    * **Cancellation:** cancel safe: an abort before it is sent rejects with `Cancelled` and sends nothing; a datagram is sent whole or not at all.
    *
-   * **Errors:** {@link NetError} (`ERR_RT_OS_ERROR` with `EDESTADDRREQ` when not connected, `ERR_RT_MESSAGE_TOO_LONG`, `ERR_RT_CONNECTION_REFUSED` once the peer is gone); {@link SocketClosed}; `Cancelled`.
+   * **Errors:** {@link NetError} (`EDESTADDRREQ` when not connected, `EMSGSIZE`, `ECONNREFUSED` once the peer is gone); {@link SocketClosed}; `Cancelled`.
    *
    * **Example:**
    * ```ts
@@ -116,7 +116,7 @@ export class UnixDatagram {
    *
    * **Cancellation:** cancel safe, as `send`.
    *
-   * **Errors:** `TypeError`/`RangeError` for a bad path; {@link NetError} (`ERR_RT_NOT_FOUND`, `ERR_RT_CONNECTION_REFUSED` when nobody is bound there); {@link SocketClosed}; `Cancelled`.
+   * **Errors:** `TypeError`/`RangeError` for a bad path; {@link NetError} (`ENOENT`, `ECONNREFUSED` when nobody is bound there); {@link SocketClosed}; `Cancelled`.
    *
    * **Example:**
    * ```ts
@@ -191,7 +191,7 @@ export class UnixDatagram {
     return toUnixAddr(this.#handle.localAddress());
   }
 
-  /** The connected peer (`path: null` for a `pair()` end); NetError `ERR_RT_NOT_CONNECTED` before `connect`. */
+  /** The connected peer (`path: null` for a `pair()` end); NetError `ENOTCONN` before `connect`. */
   peerAddr(): UnixSocketAddr {
     const peer = this.#handle.peerAddress();
     if (peer === null) throw new NetError('ENOTCONN', 'getpeername', 'the Unix datagram socket is not connected');

@@ -40,7 +40,7 @@ export interface UnixBindOptions extends BindOptions {
  *
  * **Cancellation:** `accept` is cancel safe: an abort never loses a connection.
  *
- * **Errors:** `bind` rejects with {@link NetError} `ERR_RT_ADDRESS_IN_USE` when the path
+ * **Errors:** `bind` rejects with {@link NetError} `EADDRINUSE` when the path
  * exists, `TypeError`/`RangeError` for a bad path; `accept` with {@link SocketClosed} once
  * closed, `Cancelled` on abort.
  *

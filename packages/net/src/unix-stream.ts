@@ -43,7 +43,7 @@ export function checkPath(path: unknown, what: string): asserts path is string {
  * cancel safe.
  *
  * **Errors:** as `TcpStream`; `connect` rejects with {@link NetError}
- * `ERR_RT_NOT_FOUND` (no such socket file) or `ERR_RT_CONNECTION_REFUSED` (nobody listens).
+ * `ENOENT` (no such socket file) or `ECONNREFUSED` (nobody listens).
  *
  * **Example:**
  * ```ts
@@ -71,7 +71,7 @@ export class UnixStream extends ByteStream {
    * **Cancellation:** cancel safe.
    *
    * **Errors:** `TypeError`/`RangeError` for a bad path (synchronously); {@link NetError}
-   * (`ERR_RT_NOT_FOUND`, `ERR_RT_CONNECTION_REFUSED`, …); `Cancelled`.
+   * (`ENOENT`, `ECONNREFUSED`, …); `Cancelled`.
    *
    * **Example:**
    * ```ts
@@ -90,8 +90,8 @@ export class UnixStream extends ByteStream {
    *
    * **Cancellation:** not applicable (synchronous).
    *
-   * **Errors:** {@link NetError} `ERR_RT_OS_ERROR` (`ENOTSUP`) on the fallback driver; OS
-   * errors such as `ERR_RT_TOO_MANY_OPEN_FILES`.
+   * **Errors:** {@link NetError} `ENOTSUP` on the fallback driver; OS
+   * errors such as `EMFILE`.
    *
    * **Example:**
    * ```ts

@@ -34,7 +34,7 @@ describe('README examples', () => {
     } catch (error) {
       if (error instanceof ConnectError) for (const a of error.attempts) seen.push(`${a.address}: ${(a.error as NetError).code}`);
     }
-    expect(seen).toEqual(['127.0.0.1:1: ERR_RT_CONNECTION_REFUSED']);
+    expect(seen).toEqual(['127.0.0.1:1: ECONNREFUSED']);
   });
 
   it('the UDP echo runs as documented', async () => {

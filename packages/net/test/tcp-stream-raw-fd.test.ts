@@ -19,7 +19,7 @@ function isOpen(fd: number): boolean {
   }
 }
 
-function expectNetError(run: () => unknown, errno: string): void {
+function expectNetError(run: () => unknown, code: string): void {
   let caught: unknown;
   try {
     run();
@@ -27,7 +27,7 @@ function expectNetError(run: () => unknown, errno: string): void {
     caught = error;
   }
   expect(caught).toBeInstanceOf(NetError);
-  expect((caught as NetError).errno).toBe(errno);
+  expect((caught as NetError).code).toBe(code);
 }
 
 const nativeAvailable = netDriver() === 'native';

@@ -36,16 +36,16 @@ describe.each(drivers)('UnixStream and UnixListener (%s driver)', (driver) => {
     expect(existsSync(path)).toBe(false);
   });
 
-  it('fails to connect to a missing path with ERR_RT_NOT_FOUND', async () => {
+  it('fails to connect to a missing path with ENOENT, the path as address (as Node), kind NotFound', async () => {
     const error = await UnixStream.connect(join(dir, 'missing.sock'), { driver }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetError);
-    expect((error as NetError).code).toBe('ERR_RT_NOT_FOUND');
+    expect(error).toMatchObject({ code: 'ENOENT', syscall: 'connect', kind: 'NotFound', address: join(dir, 'missing.sock') });
   });
 
-  it('fails to bind a path in use with ERR_RT_ADDRESS_IN_USE', async () => {
+  it('fails to bind a path in use with EADDRINUSE', async () => {
     const path = socketPath();
     await using listener = await UnixListener.bind(path, { driver });
-    await expect(UnixListener.bind(path, { driver })).rejects.toMatchObject({ code: 'ERR_RT_ADDRESS_IN_USE' });
+    await expect(UnixListener.bind(path, { driver })).rejects.toMatchObject({ code: 'EADDRINUSE', kind: 'AddrInUse', address: path });
     expect(listener.closed).toBe(false);
   });
 

@@ -14,8 +14,8 @@ import { ChildPipeReader } from './internal/child-pipe-reader.js';
  * completes, it rejects with `Cancelled` and no byte is consumed; the next read gets them.
  *
  * **Errors:** `StreamClosed` (`ERR_RT_STREAM_CLOSED`) after `close()` (including reads
- * pending at that moment) or when the runtime shut down; an `IoError` carrying the errno
- * for other OS failures.
+ * pending at that moment) or when the runtime shut down; an `IoError` whose `code` is the
+ * errno name for other OS failures.
  *
  * **Example**
  * ```ts

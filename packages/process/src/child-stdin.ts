@@ -17,9 +17,9 @@ import type { PipeWriter } from './internal/pipe.js';
  * `Cancelled` and no byte was written. `flush` and `shutdown` never wait on the native
  * driver.
  *
- * **Errors:** `BrokenPipe` (`ERR_RT_BROKEN_PIPE`) when the child closed its stdin (or
- * exited); `StreamClosed` after `close()`/`shutdown()`; an `IoError` with the errno for
- * other OS failures.
+ * **Errors:** `BrokenPipe` with `code` `'EPIPE'` (as Node's) when the child closed its
+ * stdin (or exited); `StreamClosed` after `close()`/`shutdown()`; an `IoError` whose
+ * `code` is the errno name for other OS failures.
  *
  * **Example**
  * ```ts

@@ -23,7 +23,7 @@ import { ExitStatus } from './exit-status.js';
  * with `Cancelled`, the child is untouched, and a later `wait()` returns the status.
  *
  * **Errors:** `wait()` rejects only with `Cancelled`; `startKill()` throws `TypeError` for
- * an unknown signal name and `ProcessError` (`ERR_RT_KILL`) when the OS refuses the signal.
+ * an unknown signal name and `ProcessError` (`code` `'EPERM'`, `syscall` `'kill'`) when the OS refuses the signal.
  *
  * **Example**
  * ```ts
@@ -130,8 +130,8 @@ export class Child {
    * **Cancellation:** not applicable: never waits.
    *
    * **Errors:** `TypeError` for an unknown signal name or a number outside 0..64;
-   * `ProcessError` with code `ERR_RT_KILL` (the OS error as `cause`) when the signal could
-   * not be sent (`EPERM`).
+   * `ProcessError` with Node's fields (`code` `'EPERM'`, `errno`, `syscall` `'kill'`; the
+   * Node error as `cause`) when the signal could not be sent.
    *
    * **Example**
    * ```ts
@@ -156,8 +156,9 @@ export class Child {
       this.#process.off('error', onError);
     }
     if (failure !== undefined) {
-      const errno = (failure as { code?: unknown }).code;
-      throw new ProcessError('ERR_RT_KILL', `Child(${this.id}).startKill(${String(signal)}) failed: ${String(errno)}`, { cause: failure });
+      const code = (failure as { code?: unknown }).code;
+      const name = typeof code === 'string' ? code : 'UNKNOWN';
+      throw new ProcessError(name, `Child(${this.id}).startKill(${String(signal)}) failed: ${name}`, { cause: failure, syscall: 'kill' });
     }
   }
 

@@ -24,10 +24,7 @@ import type { StdioKind } from './stdio.js';
 import { NativePipe, socketPair } from './internal/native-pipe.js';
 import { NodePipeReader, NodePipeWriter } from './internal/node-pipe.js';
 import { readAll } from './internal/read-all.js';
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value !== null ? Object.prototype.toString.call(value) : String(value);
-}
+import { describe } from '@rt/scheduler/primitives';
 
 function checkString(value: unknown, what: string): string {
   if (typeof value !== 'string') throw new TypeError(`${what} must be a string, got ${describe(value)}`);
@@ -331,7 +328,7 @@ export class Command {
     } catch (error) {
       for (const fd of [...parentEnds, ...childEnds]) if (fd !== null) sys.close(fd);
       const errno = (error as { code?: unknown }).code;
-      throw new SpawnError(this.#program, typeof errno === 'string' ? errno : 'UNKNOWN', undefined, { cause: error });
+      throw new SpawnError(this.#program, typeof errno === 'string' ? errno : 'UNKNOWN', undefined, { cause: error, args: this.#args });
     } finally {
       // The child has its copies (or was never made): the parent's copies must go now, or
       // the parent would never see end of file on the child's stdout.
@@ -346,7 +343,7 @@ export class Command {
       child.stdout?.destroy();
       child.stderr?.destroy();
       const [errno, detail] = this.#diagnose(env);
-      throw new SpawnError(this.#program, errno, detail);
+      throw new SpawnError(this.#program, errno, detail, { args: this.#args });
     }
     const label = (name: string): string => `Child(${child.pid}).${name}`;
     let stdin: ChildStdin | null = null;

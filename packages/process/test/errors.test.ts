@@ -7,7 +7,7 @@ describe('SpawnError', () => {
     expect(error).toBeInstanceOf(ProcessError);
     expect(error).toBeInstanceOf(RtError);
     expect(error.name).toBe('SpawnError');
-    expect(error.code).toBe('ERR_RT_SPAWN');
+    expect(error.code).toBe('ENOENT');
     expect(error.message).toBe('spawn "prog" failed: ENOENT (no such file or directory): not found in PATH');
   });
 

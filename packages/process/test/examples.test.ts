@@ -32,7 +32,7 @@ describe('README examples', () => {
     try {
       new Command('no-such-program').spawn();
     } catch (error) {
-      if (error instanceof SpawnError) errno = error.errno;
+      if (error instanceof SpawnError) errno = error.code;
     }
     expect(errno).toBe('ENOENT');
   });

@@ -3,7 +3,10 @@
 // waiters. `@rt/net` builds its sockets on it; application code rarely uses it directly.
 //
 // A guide:
-// - `Reactor`: `register(fd, interest)` → `Registration`; `metrics()`; `close()`.
+// - `Reactor`: `Reactor.current()` is the runtime's one reactor (one epoll fd per
+//   runtime; net, process and multi-thread register through it); `register(fd, interest)`
+//   → `Registration`; `readyQueue`; `metrics()`; `close()`.
+// - `ReadyQueue`: the streams a dispatch found ready, served one at a time (per reactor).
 // - `Registration`: `readiness(interest, { signal })` waits (cancel safe),
 //   `clearReadiness(event)` after EAGAIN, `tryIo`/`io` wrap the try-syscall-clear loop,
 //   `deregister()` before closing the fd; `whenReady`/`readyCallback` are the callback
@@ -14,8 +17,7 @@
 // - `Interest`, `Ready`: the bit sets, re-exported from `@rt/mio-native`.
 //
 // Example (the read loop of a non-blocking socket):
-//   const reactor = new Reactor();
-//   const registration = reactor.register(fd, Interest.READABLE | Interest.WRITABLE);
+//   const registration = Reactor.current().register(fd, Interest.READABLE | Interest.WRITABLE);
 //   const n = await registration.io(Interest.READABLE, () => sys.read(fd, buffer), { signal });
 export { Reactor } from './reactor.js';
 export type { ReactorOptions, ReactorMetrics } from './reactor.js';
@@ -23,7 +25,13 @@ export { ReadyCallback, Registration } from './registration.js';
 export type { WaitOptions } from './registration.js';
 export { ReadyEvent } from './ready-event.js';
 export { ClosedError } from './closed-error.js';
+export { ReadyQueue } from './ready-queue.js';
+export type { Serve } from './ready-queue.js';
 export { NativeBackend } from './native-backend.js';
 export { FakeBackend } from './fake-backend.js';
 export type { ReactorBackend } from './backend.js';
 export { Interest, Ready } from '@rt/mio-native';
+// The one errno table (numbers, names, Tokio's kinds), for packages that may not import the
+// addon's package directly (`@rt/fs`).
+export { errno, errnoName, errnoOf, errorKind, systemErrorFields } from '@rt/mio-native';
+export type { ErrorKind, SystemErrorFields } from '@rt/mio-native';

@@ -17,14 +17,25 @@
 // and never by fd. The backend is ref'd exactly while some waiter exists: an idle reactor
 // never keeps the process alive; a task waiting for I/O does.
 import { available } from '@rt/mio-native';
+import { Handle } from '@rt/scheduler';
 import type { ReactorBackend } from './backend.js';
 import { ClosedError } from './closed-error.js';
 import { NativeBackend } from './native-backend.js';
+import { ReadyQueue } from './ready-queue.js';
 import { Registration } from './registration.js';
 import type { Driver } from './internal/driver.js';
 import { ScheduledIo, TICK_MASK, READY_BITS } from './internal/scheduled-io.js';
 import type { Waiter } from './internal/waiter.js';
 import { Interest } from '@rt/mio-native';
+
+/** The runtime extension holding a runtime's one reactor. */
+interface RuntimeReactor {
+  readonly reactor: Reactor;
+  shutdown(): void;
+  metrics(): Record<string, number | string | boolean>;
+}
+
+const RUNTIME_REACTOR = Symbol('@rt/reactor');
 
 /** Options for {@link Reactor}. */
 export interface ReactorOptions {
@@ -46,7 +57,7 @@ export interface ReactorMetrics {
   readonly wakeups: number;
   /** Fds registered now. */
   readonly registered: number;
-  /** Waiters pending now. */
+  /** Waiters pending now that keep the process alive (not the `keepAlive: false` ones). */
   readonly waiters: number;
 }
 
@@ -55,8 +66,11 @@ export interface ReactorMetrics {
  * woken waiters, as Tokio's I/O driver.
  *
  * `register(fd, interest)` returns a {@link Registration}; its `readiness()` waits are
- * resolved when the backend reports the fd ready. One reactor per thread is the intended
- * use (the runtime owns it); several are allowed (each has its own epoll instance).
+ * resolved when the backend reports the fd ready. A runtime has exactly one, made on first
+ * use by {@link Reactor.current} and closed when the runtime shuts down: `@rt/net`,
+ * `@rt/process` and `@rt/multi-thread` register their fds with it, so a program has one
+ * epoll fd per runtime. `new Reactor()` makes a free-standing one (tests, a `FakeBackend`),
+ * with its own epoll instance.
  *
  * **Cancellation:** see {@link Registration}: waits are cancel safe.
  *
@@ -78,6 +92,36 @@ export interface ReactorMetrics {
 export class Reactor {
   /** Whether the native backend can be used on this machine. */
   static readonly isNativeAvailable: boolean = available;
+
+  /**
+   * The current runtime's reactor: its one I/O driver (one epoll fd, its ready queue),
+   * created on first use as a runtime extension, closed when the runtime shuts down (waits
+   * pending then reject with {@link ClosedError}); its counters appear in
+   * `runtime.metrics().drivers['@rt/reactor']`.
+   *
+   * **Cancellation:** not applicable (synchronous).
+   *
+   * **Errors:** `NativeUnavailableError` where the addon is not available; whatever
+   * `Handle.current()` throws outside a runtime.
+   *
+   * **Example**
+   * ```ts
+   * import { Reactor, Interest } from '@rt/reactor';
+   * const registration = Reactor.current().register(fd, Interest.READABLE);
+   * ```
+   */
+  static current(): Reactor {
+    return Handle.current().extension(RUNTIME_REACTOR, (): RuntimeReactor => {
+      const reactor = new Reactor();
+      return { reactor, shutdown: () => reactor.close(), metrics: () => ({ ...reactor.metrics() }) };
+    }).reactor;
+  }
+
+  /**
+   * The streams this reactor's dispatch found ready, served one at a time (see
+   * {@link ReadyQueue}); one per reactor, so runtimes never share one.
+   */
+  readonly readyQueue = new ReadyQueue();
 
   readonly #backend: ReactorBackend;
   readonly #ios = new Map<number, ScheduledIo>();
@@ -102,6 +146,7 @@ export class Reactor {
         if (--this.#waiters === 0) this.#backend.unref();
       },
       deregister: (io) => this.#deregister(io),
+      readyQueue: this.readyQueue,
     };
     this.#backend.start(this.#dispatch);
   }
@@ -191,7 +236,7 @@ export class Reactor {
       waiter.signal?.removeEventListener('abort', waiter.onAbort);
       waiter.onAbort = null;
     }
-    if (--this.#waiters === 0) this.#backend.unref();
+    if (waiter.keepAlive && --this.#waiters === 0) this.#backend.unref();
   }
 
   readonly #dispatch = (events: Uint32Array, count: number): void => {

@@ -1,5 +1,5 @@
-import { constants as osConstants } from 'node:os';
-import { Interest, Ready } from '@rt/mio-native';
+import { Interest, Ready, errno } from '@rt/mio-native';
+import type { ReadyQueue } from './ready-queue.js';
 import { ClosedError } from './closed-error.js';
 import type { Driver } from './internal/driver.js';
 import { READY_BITS, READY_MASK } from './internal/scheduled-io.js';
@@ -9,7 +9,7 @@ import type { Waiter } from './internal/waiter.js';
 import type { ReadyEvent } from './ready-event.js';
 
 /** `-EAGAIN` on this platform, as the `sys` wrappers of `@rt/mio-native` return it. */
-const EAGAIN = -(osConstants.errno.EAGAIN ?? 11);
+const { EAGAIN } = errno;
 const NOT_CLOSED = ~Ready.ALL_CLOSED;
 
 /** Options of the waiting methods. */
@@ -30,6 +30,7 @@ class CallbackWaiter implements Waiter {
     public readonly mask: number,
     private readonly onReady: (event: ReadyEvent) => void,
     private readonly onClosed: (error: Error) => void,
+    public readonly keepAlive = true,
   ) {}
 
   resolve(event: number): void {
@@ -78,10 +79,10 @@ export class ReadyCallback {
   readonly #driver: Driver;
 
   /** Made by {@link Registration.readyCallback}; not for direct use. */
-  constructor(io: ScheduledIo, driver: Driver, mask: number, onReady: (event: ReadyEvent) => void, onClosed: (error: Error) => void) {
+  constructor(io: ScheduledIo, driver: Driver, mask: number, onReady: (event: ReadyEvent) => void, onClosed: (error: Error) => void, keepAlive = true) {
     this.#io = io;
     this.#driver = driver;
-    this.#waiter = new CallbackWaiter(mask, onReady, onClosed);
+    this.#waiter = new CallbackWaiter(mask, onReady, onClosed, keepAlive);
   }
 
   /** True while armed (linked, waiting for the dispatch). */
@@ -101,7 +102,7 @@ export class ReadyCallback {
     if (ready !== 0) return (io.tick << READY_BITS) | ready;
     if (!waiter.linked) {
       io.push(waiter);
-      this.#driver.waiterAdded();
+      if (waiter.keepAlive) this.#driver.waiterAdded();
     }
     return null;
   }
@@ -166,6 +167,11 @@ export class Registration {
   }
 
   /** False once deregistered or once the reactor closed. */
+  /** The ready queue of the reactor this fd is registered with (see `ReadyQueue`). */
+  get readyQueue(): ReadyQueue {
+    return this.#driver.readyQueue;
+  }
+
   get isRegistered(): boolean {
     return this.#io.registered;
   }
@@ -194,7 +200,7 @@ export class Registration {
     if (ready !== 0) return Promise.resolve((io.tick << READY_BITS) | ready);
     const driver = this.#driver;
     return new Promise<ReadyEvent>((resolve, reject) => {
-      const waiter: Waiter = { mask, resolve, reject, signal, onAbort: null, prev: null, next: null, linked: false };
+      const waiter: Waiter = { mask, resolve, reject, signal, onAbort: null, prev: null, next: null, linked: false, keepAlive: true };
       io.push(waiter);
       driver.waiterAdded();
       if (signal !== null) {
@@ -249,7 +255,9 @@ export class Registration {
   /**
    * The reusable form of {@link Registration.whenReady}: a {@link ReadyCallback} for
    * `interest`, armed with `arm()` as many times as needed (one object instead of one per
-   * wait). Same semantics per wait as `whenReady`.
+   * wait). Same semantics per wait as `whenReady`, except that with `{ keepAlive: false }`
+   * an armed wait does not keep the process alive (a parked worker's waker, as an
+   * unref'd handle).
    *
    * **Cancellation:** as `whenReady`. **Errors:** `RangeError` for a bad interest and
    * `TypeError` for a callback that is not a function, at once.
@@ -259,11 +267,13 @@ export class Registration {
    * const wait = registration.readyCallback(Interest.WRITABLE, flush, failWriters);
    * ```
    */
-  readyCallback(interest: number, onReady: (event: ReadyEvent) => void, onClosed: (error: Error) => void): ReadyCallback {
+  readyCallback(interest: number, onReady: (event: ReadyEvent) => void, onClosed: (error: Error) => void, options?: { readonly keepAlive?: boolean }): ReadyCallback {
     if (typeof onReady !== 'function' || typeof onClosed !== 'function') {
       throw new TypeError('Registration.readyCallback: onReady and onClosed must be functions');
     }
-    return new ReadyCallback(this.#io, this.#driver, this.#mask(interest, 'readyCallback'), onReady, onClosed);
+    const keepAlive = options?.keepAlive ?? true;
+    if (typeof keepAlive !== 'boolean') throw new TypeError(`Registration.readyCallback: keepAlive must be a boolean, got ${typeof keepAlive}`);
+    return new ReadyCallback(this.#io, this.#driver, this.#mask(interest, 'readyCallback'), onReady, onClosed, keepAlive);
   }
 
   /**

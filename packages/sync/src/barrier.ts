@@ -1,6 +1,5 @@
 import type { WaitOptions } from '@rt/scheduler';
-import { WaitList, WaitNode } from './internal/wait-list.js';
-import { checkCancelled, checkCount, parkIn } from './internal/util.js';
+import { WaitList, WaitNode, checkCancelled, checkCount, parkIn } from '@rt/scheduler/primitives';
 
 /**
  * What {@link Barrier.wait} resolves with: `isLeader` is true for exactly one waiter of

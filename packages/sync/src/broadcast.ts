@@ -8,8 +8,8 @@
 // advances its position in the same call: an abort after that hand-off loses nothing.
 import type { WaitOptions } from '@rt/scheduler';
 import { Closed, Lagged, RecvError, SendError, TryRecvError } from './errors.js';
-import { WaitList, WaitNode } from './internal/wait-list.js';
-import { budget, checkCancelled, checkCount, parkIn, parkSimple, RESOLVED } from './internal/util.js';
+import { coop as budget } from '@rt/scheduler';
+import { RESOLVED, WaitList, WaitNode, checkCancelled, checkCount, parkIn, parkSimple } from '@rt/scheduler/primitives';
 
 const MAX_CAPACITY = 2 ** 30;
 

@@ -4,7 +4,8 @@ import type { WaitOptions } from '@rt/scheduler';
 import { Closed, SendError, SendTimeoutError, TryRecvError, TrySendError } from './errors.js';
 import { Chan, FINISHED, type Finished } from './internal/chan.js';
 import { sendTimeout as sendWithTimeout } from './internal/send-timeout.js';
-import { budget, checkCancelled, checkCount } from './internal/util.js';
+import { coop as budget } from '@rt/scheduler';
+import { checkCancelled, checkCount } from '@rt/scheduler/primitives';
 
 /**
  * Creates a bounded channel holding at most `capacity` values; returns `[sender, receiver]`.

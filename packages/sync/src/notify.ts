@@ -1,7 +1,6 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { Closed } from './errors.js';
-import { WaitList, WaitNode } from './internal/wait-list.js';
-import { checkCancelled, parkIn, RESOLVED } from './internal/util.js';
+import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn } from '@rt/scheduler/primitives';
 
 const NOTIFY_ONE = 1;
 const NOTIFY_ALL = 2;

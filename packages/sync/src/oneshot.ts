@@ -1,8 +1,8 @@
 // oneshot: a channel for exactly one value, from one sender to one receiver.
 import type { WaitOptions } from '@rt/scheduler';
 import { RecvError, SendError, TryRecvError } from './errors.js';
-import { WaitList } from './internal/wait-list.js';
-import { budget, checkCancelled, parkSimple, RESOLVED } from './internal/util.js';
+import { coop as budget } from '@rt/scheduler';
+import { RESOLVED, WaitList, checkCancelled, parkSimple } from '@rt/scheduler/primitives';
 
 const State = { Empty: 0, Value: 1, Taken: 2 } as const;
 type StateValue = (typeof State)[keyof typeof State];

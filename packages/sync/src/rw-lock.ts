@@ -1,7 +1,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { GuardReleased } from './errors.js';
 import { BatchSemaphore } from './internal/batch-semaphore.js';
-import { checkCount } from './internal/util.js';
+import { checkCount } from '@rt/scheduler/primitives';
 
 /** Tokio's limit: u32::MAX >> 3. */
 const MAX_READS = 0x1fffffff;

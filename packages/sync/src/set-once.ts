@@ -1,7 +1,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { SetError } from './errors.js';
-import { WaitList } from './internal/wait-list.js';
-import { budget, checkCancelled, parkSimple } from './internal/util.js';
+import { coop as budget } from '@rt/scheduler';
+import { WaitList, checkCancelled, parkSimple } from '@rt/scheduler/primitives';
 
 /**
  * A value set at most once, that tasks can wait for (Tokio's `SetOnce`).

@@ -6,8 +6,8 @@
 // are seen as one change (receivers read the latest value, not every value).
 import type { WaitOptions } from '@rt/scheduler';
 import { RecvError, SendError } from './errors.js';
-import { WaitList, WaitNode } from './internal/wait-list.js';
-import { budget, checkCancelled, parkIn, parkSimple, RESOLVED } from './internal/util.js';
+import { coop as budget } from '@rt/scheduler';
+import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, parkSimple } from '@rt/scheduler/primitives';
 
 /** @internal */
 export class WatchShared<T> {

@@ -42,7 +42,7 @@ describe('security defaults', () => {
       listener.close();
       expect(() => statSync(path)).toThrow();
       writeFileSync(path, 'stale'); // a leftover file: binding fails loudly instead of deleting it
-      await expect(UnixListener.bind(path)).rejects.toMatchObject({ code: 'ERR_RT_ADDRESS_IN_USE' });
+      await expect(UnixListener.bind(path)).rejects.toMatchObject({ code: 'EADDRINUSE' });
     } finally {
       process.umask(previous);
       rmSync(directory, { recursive: true, force: true });

@@ -1,14 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import { describe } from '@rt/scheduler/primitives';
 
 /** A path as the functions of @rt/fs accept it. */
 export type PathLike = string | URL;
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null) return 'null';
-  if (typeof value === 'object') return Object.prototype.toString.call(value);
-  return `${typeof value} ${String(value)}`;
-}
 
 /** Validates a path argument and returns it as a string (file: URLs are converted). */
 export function checkPath(path: unknown, what: string): string {

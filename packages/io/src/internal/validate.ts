@@ -1,11 +1,8 @@
-// Input checks shared by every primitive: bad input fails at once, naming the value.
+// Input checks shared by every primitive: bad input fails at once, naming the value (with
+// the toolkit's `describe`).
+import { describe } from '@rt/scheduler/primitives';
 
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value === null || typeof value !== 'object') return String(value);
-  return Object.prototype.toString.call(value);
-}
+export { describe };
 
 export function checkBuffer(buf: unknown, what: string): asserts buf is Uint8Array {
   if (!(buf instanceof Uint8Array)) {

@@ -2,15 +2,13 @@
 // notification, not a hand-off): whoever runs first takes the bytes, the others park
 // again. Because a woken waiter takes nothing until it runs, an abort after `wake` loses
 // nothing, and an abort before `wake` removes the waiter here, synchronously.
-import { park, type WaitOptions, type Waiter } from '@rt/scheduler';
+import { park, type WaitOptions } from '@rt/scheduler';
+import { WaitList, WaitNode, parkIn } from '@rt/scheduler/primitives';
 
 export class WaitQueue {
   readonly #label: string;
-  readonly #waiters: Waiter<void>[] = [];
-  readonly #remove = (waiter: Waiter<void>): void => {
-    const i = this.#waiters.indexOf(waiter);
-    if (i >= 0) this.#waiters.splice(i, 1);
-  };
+  /** The toolkit's waiter list: a cancelled wait leaves it in O(1). */
+  readonly #waiters = new WaitList<void>();
 
   constructor(label: string) {
     this.#label = label;
@@ -20,25 +18,19 @@ export class WaitQueue {
     return this.#waiters.length;
   }
 
-  /** Parks until the next `wakeAll`/`failAll`; throws Cancelled synchronously if already aborted. */
+  /** Parks until the next `wakeAll`/`failAll`; rejects with Cancelled if already aborted. */
   wait(options?: WaitOptions): Promise<void> {
-    const { waiter, promise } = park<void>(this.#label, this.#remove, options);
-    this.#waiters.push(waiter);
-    return promise;
+    return parkIn(this.#waiters, new WaitNode<void>(), this.#label, options);
   }
 
   wakeAll(): void {
-    const waiters = this.#waiters;
-    if (waiters.length === 0) return;
+    if (this.#waiters.length === 0) return;
     // wake() only settles promises (continuations run later), so nothing re-enters here.
-    for (const waiter of waiters) waiter.wake(undefined);
-    waiters.length = 0;
+    for (const node of this.#waiters.drain()) node.waiter!.wake(undefined);
   }
 
   failAll(error: unknown): void {
-    const waiters = this.#waiters;
-    for (const waiter of waiters) waiter.fail(error);
-    waiters.length = 0;
+    for (const node of this.#waiters.drain()) node.waiter!.fail(error);
   }
 }
 

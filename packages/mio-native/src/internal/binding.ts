@@ -92,6 +92,8 @@ export interface NativeBinding {
   sendMultiple(fd: number, buffer: Uint8Array, spans: Int32Array, count: number, addresses: Uint8Array | null, addressLengths: Int32Array | null): number;
   shutdown(fd: number, how: number): number;
   close(fd: number): number;
+  fdGetFlag(fd: number, which: number): number;
+  fdSetFlag(fd: number, which: number, on: number): number;
   getsockoptInt(fd: number, level: number, name: number): number;
   setsockoptInt(fd: number, level: number, name: number, value: number): number;
   getsockopt(fd: number, level: number, name: number, out: Uint8Array): number;

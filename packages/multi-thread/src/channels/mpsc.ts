@@ -22,10 +22,11 @@ import {
 } from './internal/byte-ring.js';
 import { CHANNEL_END, encode, isScratch } from './internal/codec.js';
 import { claim, newClaim, randomId, sharedBuffer } from './internal/handle-token.js';
-import { budget, checkCancelled, checkCount, failNode, parkOn, RESOLVED, wakeNode } from './internal/park.js';
 import { SeqWatch } from './internal/seq-watch.js';
-import { WaitList, WaitNode } from './internal/wait-list.js';
 import { TRANSFER_TAG } from './transfer-tag.js';
+import { coop as budget } from '@rt/scheduler';
+import { RESOLVED, checkCancelled, checkCount } from '@rt/scheduler/primitives';
+import { WaitList, WaitNode, failNode, parkOn, wakeNode } from './internal/thread-waiters.js';
 
 /** Options of {@link channel} and {@link unboundedChannel}: the shared buffer's size in bytes. */
 export interface ChannelOptions {

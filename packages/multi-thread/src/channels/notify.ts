@@ -10,12 +10,12 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { Closed } from '@rt/sync';
 import { sharedBuffer } from './internal/handle-token.js';
-import { checkCancelled, parkOn, RESOLVED } from './internal/park.js';
 import { releaseThread, bump, SeqWatch } from './internal/seq-watch.js';
 import { lock, unlock } from './internal/shared-lock.js';
-import { WaitList, WaitNode } from './internal/wait-list.js';
 import { CHANNEL_END } from './internal/codec.js';
 import { TRANSFER_TAG } from './transfer-tag.js';
+import { RESOLVED, checkCancelled } from '@rt/scheduler/primitives';
+import { WaitList, WaitNode, parkOn } from './internal/thread-waiters.js';
 
 const LOCK = 0;
 const TOKENS = 1;
@@ -52,7 +52,7 @@ class NotifyCore {
     const list = this.waiters;
     let node = list.head;
     while (node !== undefined) {
-      const next = node.next;
+      const next = node.next as typeof node | undefined;
       const record = node.payload as NotifiedRecord;
       lock(words, LOCK);
       let by = 0;

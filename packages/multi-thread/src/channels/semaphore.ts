@@ -5,11 +5,12 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { AcquireError, GuardReleased } from '@rt/sync';
 import { randomId, sharedBuffer } from './internal/handle-token.js';
-import { budget, checkCancelled, checkCount, failNode, parkOn, wakeNode } from './internal/park.js';
 import { bump, SeqWatch } from './internal/seq-watch.js';
-import { WaitList, WaitNode } from './internal/wait-list.js';
 import { CHANNEL_END } from './internal/codec.js';
 import { TRANSFER_TAG } from './transfer-tag.js';
+import { coop as budget } from '@rt/scheduler';
+import { checkCancelled, checkCount } from '@rt/scheduler/primitives';
+import { WaitList, WaitNode, failNode, parkOn, wakeNode } from './internal/thread-waiters.js';
 
 const PERMITS = 0;
 const CLOSED = 1;

@@ -10,12 +10,13 @@ import type { WaitOptions } from '@rt/scheduler';
 import { Closed, RecvError, SendError } from '@rt/sync';
 import { CHANNEL_END, encode } from './internal/codec.js';
 import { claim, newClaim, sharedBuffer } from './internal/handle-token.js';
-import { budget, checkCancelled, failNode, parkOn, RESOLVED, wakeNode } from './internal/park.js';
 import { bump, SeqWatch } from './internal/seq-watch.js';
 import { lock, unlock } from './internal/shared-lock.js';
 import { ValueCell } from './internal/value-cell.js';
-import { WaitList, WaitNode } from './internal/wait-list.js';
 import { TRANSFER_TAG } from './transfer-tag.js';
+import { coop as budget } from '@rt/scheduler';
+import { RESOLVED, checkCancelled } from '@rt/scheduler/primitives';
+import { WaitList, WaitNode, failNode, parkOn, wakeNode } from './internal/thread-waiters.js';
 
 const LOCK = 0;
 const VERSION = 1;

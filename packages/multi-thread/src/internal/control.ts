@@ -14,6 +14,9 @@
 // `{ name, message, stack, code, … }` and are re-created on the other side as an `Error`
 // whose `name`, `message`, `code` and `stack` are the original's (class identity is lost).
 import type { MultiThreadConfig } from './contract.js';
+import { describe as describeValue } from '@rt/scheduler/primitives';
+
+export { describeValue };
 
 /** The runtime's own service name on the control channel (reserved). */
 export const RUNTIME_SERVICE = 'rt.runtime';
@@ -73,6 +76,11 @@ export interface SerializedError {
   readonly code?: string | number;
   readonly errno?: number;
   readonly syscall?: string;
+  /** Node's and rt's OS error fields besides code/errno/syscall: `kind`, `address`, `port`, `path`. */
+  readonly kind?: string;
+  readonly address?: string;
+  readonly port?: number;
+  readonly path?: string;
   readonly cause?: SerializedError;
   /** Set when something other than an Error was thrown (and it could be described). */
   readonly thrown?: string;
@@ -90,10 +98,9 @@ export function isError(value: unknown): value is Error {
 /** Describes any thrown value as a SerializedError (always structured-cloneable). */
 export function serializeError(error: unknown, depth = 0): SerializedError {
   if (isError(error)) {
-    const withCode = error as Error & { code?: unknown; errno?: unknown; syscall?: unknown };
+    const withCode = error as Error & { code?: unknown; errno?: unknown; syscall?: unknown; kind?: unknown; address?: unknown; port?: unknown; path?: unknown };
     const code = plainCode(withCode.code);
-    const errno = withCode.errno;
-    const syscall = withCode.syscall;
+    const { errno, syscall, kind, address, port, path } = withCode;
     const cause = (error as { cause?: unknown }).cause;
     return {
       name: String(error.name),
@@ -102,6 +109,10 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
       ...(code !== undefined ? { code } : {}),
       ...(typeof errno === 'number' ? { errno } : {}),
       ...(typeof syscall === 'string' ? { syscall } : {}),
+      ...(typeof kind === 'string' ? { kind } : {}),
+      ...(typeof address === 'string' ? { address } : {}),
+      ...(typeof port === 'number' ? { port } : {}),
+      ...(typeof path === 'string' ? { path } : {}),
       ...(cause !== undefined && depth < 4 ? { cause: serializeError(cause, depth + 1) } : {}),
     };
   }
@@ -119,7 +130,7 @@ const builtIns: Readonly<Record<string, new (message: string) => Error>> = {
 /** Re-creates an error from a SerializedError: same name, message, code, stack (and cause). */
 export function reviveError(serialized: SerializedError): Error {
   const Kind = builtIns[serialized.name] ?? Error;
-  const error = new Kind(serialized.message) as Error & { code?: unknown; errno?: unknown; syscall?: unknown };
+  const error = new Kind(serialized.message) as Error & { code?: unknown; errno?: unknown; syscall?: unknown; kind?: unknown; address?: unknown; port?: unknown; path?: unknown };
   if (error.name !== serialized.name) {
     Object.defineProperty(error, 'name', { value: serialized.name, writable: true, configurable: true });
   }
@@ -127,18 +138,13 @@ export function reviveError(serialized: SerializedError): Error {
   if (serialized.code !== undefined) error.code = serialized.code;
   if (serialized.errno !== undefined) error.errno = serialized.errno;
   if (serialized.syscall !== undefined) error.syscall = serialized.syscall;
+  if (serialized.kind !== undefined) error.kind = serialized.kind;
+  if (serialized.address !== undefined) error.address = serialized.address;
+  if (serialized.port !== undefined) error.port = serialized.port;
+  if (serialized.path !== undefined) error.path = serialized.path;
   if (serialized.cause !== undefined) {
     Object.defineProperty(error, 'cause', { value: reviveError(serialized.cause), writable: true, configurable: true });
   }
   return error;
 }
 
-/** How an error message names an offending value (`"abc"`, `a function (f)`, `[object Map]`). */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'function') return `a function (${value.name || 'anonymous'})`;
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'symbol') return value.toString();
-  if (value === null || typeof value !== 'object') return String(value);
-  return Object.prototype.toString.call(value);
-}

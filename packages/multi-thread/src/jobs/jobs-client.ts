@@ -9,6 +9,7 @@ import { encodePayload } from './job-payload.js';
 import { FLAG_QUEUED, FLAG_SHARED } from './job-arena.js';
 import { W_SPAWNED, type JobsShared } from './jobs-shared.js';
 import type { JobsClient, JobTarget, SpawnOnOptions } from './types.js';
+import { describe } from '@rt/scheduler/primitives';
 
 /** A job's outcome on the wire (runner → supervisor → spawner). */
 export interface JobResultMessage {
@@ -73,14 +74,6 @@ export function moduleHref(module: unknown): string {
   if (isAbsolute(module)) return pathToFileURL(module).href;
   if (/^(file|data|node):/.test(module)) return module;
   throw new TypeError(`spawnOn: module must be a URL or an absolute path, got the relative ${JSON.stringify(module)}`);
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null) return 'null';
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
-  return String(value);
 }
 
 interface Pending {

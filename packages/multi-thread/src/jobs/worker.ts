@@ -13,12 +13,14 @@
 //
 // Parking: with nothing found the worker sets its PARKED word, looks at every queue once
 // more (a job pushed before the mark is seen here; one pushed after finds the mark and
-// wakes us), and sleeps in epoll on its eventfd (registered with a mio-native Poll on the
-// worker's own libuv loop, unref'd: a parked worker does not keep the thread alive). Without
+// wakes us), and sleeps in epoll on its eventfd (registered with the worker runtime's one
+// reactor, `Reactor.current()`, as a wait that does not keep the thread alive). Without
 // the addon it waits with Atomics.waitAsync on its WAKE word instead.
 import { performance } from 'node:perf_hooks';
 import { Handle, JoinError, currentTask, type JoinHandle } from '@rt/scheduler';
-import { Poll, Interest, Waker, sys, available as nativeAvailable } from '@rt/mio-native';
+import { Interest, Waker, sys, available as nativeAvailable } from '@rt/mio-native';
+import { Reactor } from '@rt/reactor';
+import type { ReadyCallback, ReadyEvent, Registration } from '@rt/reactor';
 import type { WorkerContext, WorkerService, WorkerServiceStarter } from '../internal/contract.js';
 import { encodeTransferables, decodeTransferables } from '../channels/transfer.js';
 // Registers the channel ends' kinds, so job arguments can hold them whatever the job module imports.
@@ -63,7 +65,7 @@ class JobsWorker implements WorkerService {
   readonly #batch: number[] = [];
   readonly #stolen = { count: 0 };
   readonly #maxRunning: number;
-  #poll: Poll | undefined;
+  #waker: { readonly registration: Registration; readonly wait: ReadyCallback } | undefined;
   #eventfd = -1;
   readonly #drainBuffer = Buffer.alloc(8);
   #ticks = 0;
@@ -107,23 +109,50 @@ class JobsWorker implements WorkerService {
   #startWaker(): void {
     const fd = this.#shared.word(this.#index, W_EVENTFD);
     if (fd >= 0 && nativeAvailable) {
+      let registration: Registration | undefined;
       try {
-        const poll = new Poll(() => {
-          while (sys.read(this.#eventfd, this.#drainBuffer) > 0) {
-            // Drained: the counter is reset.
-          }
-          this.#schedule();
-        });
-        poll.register(fd, 1, Interest.READABLE);
-        this.#poll = poll;
+        registration = Reactor.current().register(fd, Interest.READABLE);
+        const wait = registration.readyCallback(
+          Interest.READABLE,
+          (event) => {
+            this.#drainWaker(event);
+            this.#armWaker();
+          },
+          () => {
+            // The runtime's reactor closed: the worker is shutting down.
+          },
+          { keepAlive: false },
+        );
+        this.#waker = { registration, wait };
         this.#eventfd = fd;
+        this.#armWaker();
         return;
       } catch {
-        this.#poll?.close();
-        this.#poll = undefined;
+        this.#waker = undefined;
+        try {
+          registration?.deregister();
+        } catch {
+          // Not registered after all.
+        }
       }
     }
     this.#waitAsync();
+  }
+
+  /** Arms the eventfd's wait; readiness already cached (a wake before the wait) is drained first. */
+  #armWaker(): void {
+    const waker = this.#waker;
+    if (waker === undefined || !waker.registration.isRegistered) return;
+    for (let event = waker.wait.arm(); event !== null; event = waker.wait.arm()) this.#drainWaker(event);
+  }
+
+  /** Resets the eventfd's counter, clears its readiness and schedules a turn. */
+  #drainWaker(event: ReadyEvent): void {
+    while (sys.read(this.#eventfd, this.#drainBuffer) > 0) {
+      // Drained: the counter is reset.
+    }
+    this.#waker?.registration.clearReadiness(event);
+    this.#schedule();
   }
 
   #waitAsync(): void {
@@ -412,8 +441,12 @@ class JobsWorker implements WorkerService {
     const shared = this.#shared;
     shared.setWord(this.#index, W_ALIVE, 0);
     shared.unpark(this.#index);
-    this.#poll?.close();
-    this.#poll = undefined;
+    try {
+      this.#waker?.registration.deregister(); // the eventfd is the supervisor's: not closed here
+    } catch {
+      // The reactor closed first (the runtime shut down).
+    }
+    this.#waker = undefined;
     // Queued jobs go back to the injector, for the workers still running (or the supervisor).
     const left: number[] = [];
     shared.locals[this.#index]!.drainAll(left);

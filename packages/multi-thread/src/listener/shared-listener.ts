@@ -6,6 +6,7 @@ import { LISTEN_SERVICE } from './protocol.js';
 import type { ListenRequest, PortAnswer, SubscribeAnswer } from './protocol.js';
 import { currentListenWorker } from './worker.js';
 import type { HandoffQueue, ListenWorker } from './worker.js';
+import { describe } from '@rt/scheduler/primitives';
 
 /**
  * How a {@link SharedListener} spreads connections over the workers.
@@ -49,13 +50,6 @@ export interface SharedListenerOptions extends WaitOptions {
   ipv6Only?: boolean;
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return `a function (${value.name || 'anonymous'})`;
-  if (value === null || typeof value !== 'object') return String(value);
-  return Object.prototype.toString.call(value);
-}
-
 /** Listeners default to every interface, as `TcpListener.bind` does. */
 function withDefaultHost(addr: ToSocketAddrs): ToSocketAddrs {
   if (typeof addr === 'object' && addr !== null && !(addr instanceof SocketAddr) && addr.host === undefined) {
@@ -89,7 +83,7 @@ async function call<T>(worker: ListenWorker, request: ListenRequest): Promise<T>
  *
  * **Cancellation:** `accept` is cancel safe: an abort never loses a connection.
  *
- * **Errors:** `bind` rejects with the bind error (`NetError` `ERR_RT_ADDRESS_IN_USE`, …; in
+ * **Errors:** `bind` rejects with the bind error (`NetError` `EADDRINUSE`, …; in
  * handoff mode the supervisor's, re-created with its `code`); `accept` rejects with
  * `SocketClosed` once the listener is closed or the worker is stopping, `Cancelled` on abort.
  *

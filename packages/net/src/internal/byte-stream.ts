@@ -41,7 +41,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    *
    * **Cancellation:** cancel safe: on abort no byte was consumed.
    *
-   * **Errors:** {@link NetError} (`ERR_RT_CONNECTION_RESET`, …) once, after the bytes that
+   * **Errors:** {@link NetError} (`ECONNRESET`, …) once, after the bytes that
    * arrived before the error; {@link SocketClosed} after `close()`; `Cancelled`.
    *
    * **Example:**
@@ -167,8 +167,8 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    *
    * **Cancellation:** cancel safe: on abort nothing was written.
    *
-   * **Errors:** {@link NetError} `ERR_RT_BROKEN_PIPE` after `shutdown()` or once the peer
-   * is gone, `ERR_RT_CONNECTION_RESET` after a reset; {@link SocketClosed}; `Cancelled`.
+   * **Errors:** {@link NetError} `EPIPE` after `shutdown()` or once the peer
+   * is gone, `ECONNRESET` after a reset; {@link SocketClosed}; `Cancelled`.
    * Never raises SIGPIPE.
    *
    * **Example:**
@@ -250,7 +250,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
 
   /**
    * Flushes, then shuts down the writing side: the peer reads end of stream, and this
-   * stream can still read. Idempotent. Later writes fail with `ERR_RT_BROKEN_PIPE`.
+   * stream can still read. Idempotent. Later writes fail with `EPIPE`.
    *
    * **Cancellation:** cancel safe: an abort while flushing leaves the stream open for
    * writing; call `shutdown` again.

@@ -18,6 +18,7 @@ import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock, toNetError } from '../errors.js';
 import { READABLE, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
+import { tryPark } from '@rt/scheduler/primitives';
 
 const HIGH_WATER = 64 * 1024;
 const LOW_WATER = 16 * 1024;
@@ -245,7 +246,7 @@ export class FallbackStream implements StreamHandle {
     if (this.#closed) throw new SocketClosed();
     const error = this.#writeError;
     if (error !== undefined) {
-      if (!(error instanceof NetError && error.errno === 'EPIPE')) this.#writeError = new NetError('EPIPE', 'write', 'the connection is closed');
+      if (!(error instanceof NetError && error.code === 'EPIPE')) this.#writeError = new NetError('EPIPE', 'write', 'the connection is closed');
       throw error;
     }
     if (this.#writeShut) throw new NetError('EPIPE', 'write', 'write after shutdown(): the writing side is closed');
@@ -340,7 +341,7 @@ export class FallbackStream implements StreamHandle {
     await this.flush(options);
     if (this.#writeShut || this.#closed) return;
     this.#writeShut = true;
-    if (!(this.#writeError instanceof NetError && this.#writeError.errno === 'EPIPE')) this.#writeError = undefined;
+    if (!(this.#writeError instanceof NetError && this.#writeError.code === 'EPIPE')) this.#writeError = undefined;
     const { waiter, promise } = park<void>('TcpStream.shutdown', () => {}, options);
     if (this.#socket.destroyed || this.#failed) waiter.wake();
     else this.#socket.end(() => waiter.wake());
@@ -425,15 +426,6 @@ export class FallbackStream implements StreamHandle {
 
   #checkOpen(): void {
     if (this.#closed) throw new SocketClosed();
-  }
-}
-
-/** @internal Runs a parking step, turning a synchronous Cancelled into a rejection. */
-export function tryPark<T>(step: () => Promise<T>): Promise<T> {
-  try {
-    return step();
-  } catch (error) {
-    return Promise.reject(error);
   }
 }
 

@@ -8,7 +8,8 @@ import { park } from '@rt/scheduler';
 import type { WaitOptions } from '@rt/scheduler';
 import { NetError, SocketClosed, toNetError } from '../errors.js';
 import type { ListenerHandle, RawAddress, StreamHandle, TcpSocketHandle, TcpSocketOption } from './driver.js';
-import { FallbackStream, tryPark } from './fallback-stream.js';
+import { tryPark } from '@rt/scheduler/primitives';
+import { FallbackStream } from './fallback-stream.js';
 
 export class FallbackTcpSocket implements TcpSocketHandle {
   readonly driver = 'fallback' as const;

@@ -8,7 +8,7 @@
 // listener: the driver counts them (runtime.metrics().drivers), backs off for 50 ms and
 // retries; ECONNABORTED (the peer gave up before accept) is counted and skipped.
 //
-import { fstatSync, readFileSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { available, constants, loadError, sys } from '@rt/mio-native';
 import type { Registration } from '@rt/reactor';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
@@ -18,8 +18,8 @@ import { READABLE, WRITABLE } from './driver.js';
 import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle, TcpSocketHandle } from './driver.js';
 import { NativeTcpSocket } from './native-tcp-socket.js';
 import { bindNativeUdp } from './native-udp.js';
-import { tryPark } from './fallback-stream.js';
-import { C, EAGAIN, ECONNABORTED, EINPROGRESS, EINTR, EMFILE, ENFILE, check, currentIo, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
+import { tryPark } from '@rt/scheduler/primitives';
+import { C, EAGAIN, ECONNABORTED, EINPROGRESS, EINTR, EMFILE, ENFILE, check, currentIo, errorWhere, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
 import type { NativeCounters } from './native-io.js';
 import { NativeStream } from './native-stream.js';
 
@@ -28,8 +28,6 @@ const SO_REUSEPORT = constants['SO_REUSEPORT']!;
 const SO_TYPE = constants['SO_TYPE']!;
 /** Linux's SO_ACCEPTCONN (not in the addon's table; the native driver is Linux-only). */
 const SO_ACCEPTCONN = (constants as unknown as Readonly<Record<string, number | undefined>>)['SO_ACCEPTCONN'] ?? 30;
-/** O_NONBLOCK as /proc/self/fdinfo prints `flags:` (octal). */
-const O_NONBLOCK = 0o4000;
 const BACKOFF_MS = 50;
 
 class NativeListener implements ListenerHandle {
@@ -246,7 +244,7 @@ async function listenOn(family: number, address: Parameters<typeof sys.bind>[1],
     if (family !== C.AF_UNIX) check(sys.setSocketOption(fd, C.SOL_SOCKET, C.SO_REUSEADDR, 1), 'setsockopt');
     if (options.reusePort === true) check(sys.setSocketOption(fd, C.SOL_SOCKET, SO_REUSEPORT, 1), 'setsockopt');
     if (family === C.AF_INET6) check(sys.setSocketOption(fd, C.IPPROTO_IPV6, C.IPV6_V6ONLY, options.ipv6Only ? 1 : 0), 'setsockopt');
-    check(sys.bind(fd, address), 'bind');
+    check(sys.bind(fd, address), 'bind', errorWhere(address));
   } catch (error) {
     closeQuietly(fd);
     throw error;
@@ -287,7 +285,7 @@ export function connectFd(fd: number, address: Parameters<typeof sys.connect>[1]
     const r = sys.connect(fd, address);
     if (r < 0 && r !== EINPROGRESS) {
       closeQuietly(fd);
-      return Promise.reject(osError(r, 'connect'));
+      return Promise.reject(osError(r, 'connect', errorWhere(address)));
     }
     let registration: Registration;
     try {
@@ -315,7 +313,7 @@ export function connectFd(fd: number, address: Parameters<typeof sys.connect>[1]
         const error = sys.takeError(fd);
         if (error < 0) {
           cleanup();
-          waiter.fail(osError(error, 'connect'));
+          waiter.fail(osError(error, 'connect', errorWhere(address)));
           return;
         }
         done = true;
@@ -358,18 +356,11 @@ export function inspectTcpFd(fd: number, what: string, listening = false): RawAd
     try {
       peer = peerAddressOf(fd);
     } catch (error) {
-      if (error instanceof NetError) throw new NetError(error.errno, 'getpeername', `${what}: fd ${fd} is not a connected socket (${error.errno})`);
+      if (error instanceof NetError) throw new NetError(error.code, 'getpeername', `${what}: fd ${fd} is not a connected socket (${error.code})`);
       throw error;
     }
   }
-  let flags = O_NONBLOCK;
-  try {
-    const match = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
-    if (match !== null) flags = parseInt(match[1]!, 8);
-  } catch {
-    // No /proc (not Linux): the native driver only runs where it exists.
-  }
-  if ((flags & O_NONBLOCK) === 0) {
+  if (check(sys.getFdFlag(fd, 'O_NONBLOCK'), 'fcntl') === 0) {
     throw new NetError('EINVAL', 'fcntl', `${what}: fd ${fd} is in blocking mode; set O_NONBLOCK first (as Tokio's TcpStream::from_std requires)`);
   }
   return peer;

@@ -1,26 +1,21 @@
-// Shared pieces of the native driver: the per-runtime reactor, errno helpers, addresses.
+// Shared pieces of the native driver: the runtime's reactor, errno helpers, addresses.
 //
-// One Reactor (one epoll instance) per rt runtime, kept as a runtime extension so it is
-// closed when the runtime shuts down; its metrics (and the driver's own counters) appear in
-// `runtime.metrics().drivers`.
-import { constants as osConstants } from 'node:os';
+// The sockets register with the runtime's one Reactor (`Reactor.current()`, one epoll
+// instance per runtime, shared with child pipes and the multi-thread waker, closed when the
+// runtime shuts down). The driver's own counters, with the reactor's, appear in
+// `runtime.metrics().drivers['@rt/net native driver']`.
 import { isIPv6 } from 'node:net';
-import { constants, decodeSocketAddress, errnoName, sys } from '@rt/mio-native';
+import { constants, decodeSocketAddress, errno, sys } from '@rt/mio-native';
 import type { SocketAddress } from '@rt/mio-native';
 import { Reactor } from '@rt/reactor';
 import type { ReadyCallback, Registration } from '@rt/reactor';
 import { Handle } from '@rt/scheduler';
 import { NetError } from '../errors.js';
+import type { NetErrorOptions } from '../errors.js';
 import type { RawAddress } from './driver.js';
 
-export const EAGAIN = -(osConstants.errno.EAGAIN ?? 11);
-export const EINPROGRESS = -(osConstants.errno.EINPROGRESS ?? 115);
-export const EINTR = -(osConstants.errno.EINTR ?? 4);
-export const EMFILE = -(osConstants.errno.EMFILE ?? 24);
-export const ENFILE = -(osConstants.errno.ENFILE ?? 23);
-export const ECONNABORTED = -(osConstants.errno.ECONNABORTED ?? 103);
-export const ENOTCONN = -(osConstants.errno.ENOTCONN ?? 107);
-export const EPIPE = -(osConstants.errno.EPIPE ?? 32);
+// The errnos the driver compares results with, from the one table in @rt/mio-native.
+export const { EAGAIN, EINPROGRESS, EINTR, EMFILE, ENFILE, ECONNABORTED, ENOTCONN, EPIPE } = errno;
 
 /** The platform constants the driver uses, looked up once. */
 export const C = {
@@ -60,15 +55,17 @@ interface NativeExtension {
 
 const KEY = Symbol('@rt/net native driver');
 
-/** The reactor of the current runtime (created on first use). */
+/** The runtime's reactor and the driver's counters (the counters made on first use). */
 export function currentIo(): NativeExtension {
   return Handle.current().extension(KEY, (): NativeExtension => {
-    const reactor = new Reactor();
+    const reactor = Reactor.current();
     const counters: NativeCounters = { acceptErrors: 0, acceptBackoffs: 0 };
     return {
       reactor,
       counters,
-      shutdown: () => reactor.close(),
+      shutdown: () => {
+        // The reactor is the runtime's (its own extension closes it).
+      },
       metrics: () => ({ driver: 'native', ...reactor.metrics(), ...counters }),
     };
   });
@@ -87,20 +84,19 @@ export function armWait(registration: Registration, wait: ReadyCallback, onFaile
   return wait.arm() !== null;
 }
 
-/** A NetError from a negative errno. */
-export function osError(result: number, syscall: string): NetError {
-  let name: string;
-  try {
-    name = errnoName(result);
-  } catch {
-    name = `errno ${result}`;
-  }
-  return new NetError(name, syscall);
+/** A NetError from a negative errno (with the address the call was given, where Node sets one). */
+export function osError(result: number, syscall: string, options?: NetErrorOptions): NetError {
+  return new NetError(result, syscall, undefined, options);
+}
+
+/** The `address` and `port` Node puts on an error of a call given `address` (a Unix socket's path is its address). */
+export function errorWhere(address: SocketAddress): NetErrorOptions {
+  return address.family === 'unix' ? { address: address.path } : { address: address.address, port: address.port };
 }
 
 /** Throws a NetError for a negative result, else returns it. */
-export function check(result: number, syscall: string): number {
-  if (result < 0) throw osError(result, syscall);
+export function check(result: number, syscall: string, options?: NetErrorOptions): number {
+  if (result < 0) throw osError(result, syscall, options);
   return result;
 }
 

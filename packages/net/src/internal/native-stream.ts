@@ -8,10 +8,10 @@
 //    never lost; a short read clears it too (the kernel buffer was drained: Tokio does this).
 // 2. Otherwise the reader parks (FIFO) and ONE callback readiness wait per direction is
 //    armed with the reactor (Registration.readyCallback). When it fires (inside the reactor's
-//    dispatch) the stream joins the ready queue (ready-queue.ts: one stream at a time, so the
+//    dispatch) the stream joins the ready queue (the reactor's ReadyQueue: one stream at a time, so the
 //    task woken by one stream's read runs before the next stream is read); at its turn the
 //    queued readers are served in order until the socket says EAGAIN again, then the wait is
-//    re-armed. Parking or closing passes the turn on (`passBaton`).
+//    re-armed. Parking or closing passes the turn on (`readyQueue.passBaton`).
 //
 // Writes mirror reads with WRITABLE and write(2)/writev(2) (MSG_NOSIGNAL in the addon, so
 // no SIGPIPE); nothing is buffered in user space, so `flush` has nothing to do.
@@ -21,14 +21,13 @@
 // destination until one side would block, with no promise per chunk; the copy's one promise
 // settles at end of stream, on an error, or on abort.
 import { sys } from '@rt/mio-native';
-import type { ReadyCallback, Registration } from '@rt/reactor';
+import type { ReadyCallback, ReadyQueue, Registration } from '@rt/reactor';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
-import { tryPark } from './fallback-stream.js';
-import { enqueueReady, passBaton } from './ready-queue.js';
+import { WaitList, WaitNode, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, ENOTCONN, EPIPE, armWait, check, localAddressOf, osError, peerAddressOf } from './native-io.js';
 
 const peekAddress = Buffer.alloc(128);
@@ -36,15 +35,25 @@ const MAX_IOV = 64;
 /** What a `writeAll` that completed at once returns (a settled promise is immutable: shareable). */
 const WRITTEN: Promise<void> = Promise.resolve();
 
-interface Reader {
-  waiter: Waiter<number>;
-  buf: Uint8Array | null;
-  peek: boolean;
+/** A parked read (`buf` null: a `ready()` wait for readability). */
+class Reader extends WaitNode<number> {
+  constructor(
+    public override waiter: Waiter<number>,
+    public buf: Uint8Array | null,
+    public peek: boolean,
+  ) {
+    super();
+  }
 }
 
-interface Writer {
-  waiter: Waiter<number>;
-  bufs: readonly Uint8Array[] | null;
+/** A parked write (`bufs` null: a `ready()` wait for writability). */
+class Writer extends WaitNode<number> {
+  constructor(
+    public override waiter: Waiter<number>,
+    public bufs: readonly Uint8Array[] | null,
+  ) {
+    super();
+  }
 }
 
 /**
@@ -71,46 +80,6 @@ const NO_WAITER: Waiter<number> = { settled: true, wake: () => false, fail: () =
 /** Chunks one pump step moves before it yields its turn to other streams. */
 const PUMP_CHUNKS_PER_TURN = 64;
 
-/**
- * A FIFO of parked operations. The head has its own field, so the common case (one parked
- * read or write per direction) never touches the array: `Array.prototype.shift` is a slow
- * builtin, measured at ~1 % of the echo server's CPU when every served read shifted.
- */
-class OpQueue<T extends { waiter: unknown }> {
-  head: T | null = null;
-  readonly #rest: T[] = [];
-
-  push(op: T): void {
-    if (this.head === null) this.head = op;
-    else this.#rest.push(op);
-  }
-
-  /** Drops the head; the next one (if any) moves up. */
-  shift(): void {
-    this.head = this.#rest.length > 0 ? this.#rest.shift()! : null;
-  }
-
-  remove(waiter: unknown): void {
-    if (this.head === null) return;
-    if (this.head.waiter === waiter) {
-      this.shift();
-      return;
-    }
-    const rest = this.#rest;
-    const i = rest.findIndex((op) => op.waiter === waiter);
-    if (i >= 0) rest.splice(i, 1);
-  }
-
-  /** Empties the queue, returning what it held in order. */
-  drain(): T[] {
-    if (this.head === null) return [];
-    const all = [this.head, ...this.#rest];
-    this.head = null;
-    this.#rest.length = 0;
-    return all;
-  }
-}
-
 /** The rest of a `writeAll` from `at`, one `write` at a time (each waits as `write` does). */
 async function writeAllLoop(stream: NativeStream, buf: Uint8Array, at: number, options: WaitOptions | undefined): Promise<void> {
   while (at < buf.length) {
@@ -124,8 +93,9 @@ export class NativeStream implements StreamHandle {
   readonly #registration: Registration;
   readonly #readWait: ReadyCallback;
   readonly #writeWait: ReadyCallback;
-  readonly #readers = new OpQueue<Reader>();
-  readonly #writers = new OpQueue<Writer>();
+  // Parked operations, FIFO, on the toolkit's waiter list (no array shift on the hot path).
+  readonly #readers = new WaitList<number, Reader>();
+  readonly #writers = new WaitList<number, Writer>();
   readonly #unix: boolean;
   #readArmed = false;
   #writeArmed = false;
@@ -139,8 +109,8 @@ export class NativeStream implements StreamHandle {
   #local: RawAddress | undefined;
   #peer: RawAddress | undefined;
 
-  readonly #removeReader = (waiter: Waiter<number>): void => this.#readers.remove(waiter);
-  readonly #removeWriter = (waiter: Waiter<number>): void => this.#writers.remove(waiter);
+  readonly #removeReader = (waiter: Waiter<number>): void => void this.#readers.removeWaiter(waiter);
+  readonly #removeWriter = (waiter: Waiter<number>): void => void this.#writers.removeWaiter(waiter);
 
   readonly #serveRead = (): boolean => {
     this.#readArmed = false;
@@ -153,8 +123,10 @@ export class NativeStream implements StreamHandle {
   };
 
   /** The reactor's callback: this stream takes its turn in the ready queue. */
-  readonly #onReadable = (): void => enqueueReady(this.#serveRead);
-  readonly #onWritable = (): void => enqueueReady(this.#serveWrite);
+  /** The ready queue of the stream's reactor (the runtime's). */
+  readonly #queue: ReadyQueue;
+  readonly #onReadable = (): void => this.#queue.enqueue(this.#serveRead);
+  readonly #onWritable = (): void => this.#queue.enqueue(this.#serveWrite);
 
   readonly #onWaitFailed = (): void => {
     // The registration was deregistered (close() or the runtime shut down).
@@ -166,6 +138,7 @@ export class NativeStream implements StreamHandle {
   constructor(fd: number, registration: Registration, unix: boolean, peer?: RawAddress) {
     this.#fd = fd;
     this.#registration = registration;
+    this.#queue = registration.readyQueue;
     this.#readWait = registration.readyCallback(READABLE, this.#onReadable, this.#onWaitFailed);
     this.#writeWait = registration.readyCallback(WRITABLE, this.#onWritable, this.#onWaitFailed);
     this.#unix = unix;
@@ -215,13 +188,13 @@ export class NativeStream implements StreamHandle {
   #armRead(): void {
     if (this.#readArmed || this.#closed) return;
     this.#readArmed = true;
-    if (this.#arm(this.#readWait)) enqueueReady(this.#serveRead);
+    if (this.#arm(this.#readWait)) this.#queue.enqueue(this.#serveRead);
   }
 
   #armWrite(): void {
     if (this.#writeArmed || this.#closed) return;
     this.#writeArmed = true;
-    if (this.#arm(this.#writeWait)) enqueueReady(this.#serveWrite);
+    if (this.#arm(this.#writeWait)) this.#queue.enqueue(this.#serveWrite);
   }
 
   /** Registers the callback wait; true when already ready (the caller serves on a microtask). */
@@ -234,7 +207,7 @@ export class NativeStream implements StreamHandle {
     if (this.#pumpIn !== null) return NativeStream.#pump(this.#pumpIn);
     let woke = false;
     const readers = this.#readers;
-    for (let reader = readers.head; reader !== null; reader = readers.head) {
+    for (let reader = readers.head; reader !== undefined; reader = readers.head) {
       if (reader.waiter.settled) {
         readers.shift();
         continue;
@@ -250,7 +223,7 @@ export class NativeStream implements StreamHandle {
       readers.shift();
       woke = (n >= 0 ? reader.waiter.wake(n) : reader.waiter.fail(osError(n, reader.peek ? 'recv' : 'read'))) || woke;
     }
-    if (readers.head !== null) this.#armRead();
+    if (readers.head !== undefined) this.#armRead();
     return woke;
   }
 
@@ -259,7 +232,7 @@ export class NativeStream implements StreamHandle {
     if (this.#pumpOut !== null) return NativeStream.#pump(this.#pumpOut);
     let woke = false;
     const writers = this.#writers;
-    for (let writer = writers.head; writer !== null; writer = writers.head) {
+    for (let writer = writers.head; writer !== undefined; writer = writers.head) {
       if (writer.waiter.settled) {
         writers.shift();
         continue;
@@ -275,13 +248,13 @@ export class NativeStream implements StreamHandle {
       writers.shift();
       woke = (n >= 0 ? writer.waiter.wake(n) : writer.waiter.fail(this.#writeError(n))) || woke;
     }
-    if (writers.head !== null) this.#armWrite();
+    if (writers.head !== undefined) this.#armWrite();
     return woke;
   }
 
   #writeError(n: number): NetError {
     const error = osError(n, 'write');
-    return this.#writeShut && error.errno === 'EPIPE'
+    return this.#writeShut && error.code === 'EPIPE'
       ? new NetError('EPIPE', 'write', 'write after shutdown(): the writing side is closed')
       : error;
   }
@@ -290,7 +263,7 @@ export class NativeStream implements StreamHandle {
     if (this.#closed) return Promise.reject(new SocketClosed());
     // Only a read that can complete now spends budget and checks cancellation here (Tokio's
     // coop: a pending poll costs no budget); one that will park is checked by `park`.
-    if (this.#readers.head === null && this.#pumpIn === null && (buf.length === 0 || this.#registration.tryReadiness(READABLE) !== null)) {
+    if (this.#readers.head === undefined && this.#pumpIn === null && (buf.length === 0 || this.#registration.tryReadiness(READABLE) !== null)) {
       const y = coop();
       if (y !== undefined) return y.then(() => this.read(buf, peek, options));
       try {
@@ -308,15 +281,15 @@ export class NativeStream implements StreamHandle {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#readers.push({ waiter: parked.waiter, buf, peek });
+    this.#readers.push(new Reader(parked.waiter, buf, peek));
     this.#armRead();
-    passBaton();
+    this.#queue.passBaton();
     return parked.promise;
   }
 
   tryRead(buf: Uint8Array): number {
     if (this.#closed) throw new SocketClosed();
-    if (this.#readers.head !== null || this.#pumpIn !== null) throw new WouldBlock('read');
+    if (this.#readers.head !== undefined || this.#pumpIn !== null) throw new WouldBlock('read');
     const n = this.#tryReadRaw(buf, false);
     if (n === EAGAIN) throw new WouldBlock('read');
     return check(n, 'read');
@@ -338,25 +311,25 @@ export class NativeStream implements StreamHandle {
     }
     return tryPark(() => {
       const { waiter, promise } = park<number>('TcpStream.ready', (w) => {
-        this.#readers.remove(w);
-        this.#writers.remove(w);
+        this.#readers.removeWaiter(w);
+        this.#writers.removeWaiter(w);
       }, options);
       if (interest & READABLE) {
-        this.#readers.push({ waiter, buf: null, peek: false });
+        this.#readers.push(new Reader(waiter, null, false));
         this.#armRead();
       }
       if (interest & WRITABLE) {
-        this.#writers.push({ waiter, bufs: null });
+        this.#writers.push(new Writer(waiter, null));
         this.#armWrite();
       }
-      passBaton();
+      this.#queue.passBaton();
       return promise;
     });
   }
 
   write(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
     if (this.#closed) return Promise.reject(new SocketClosed());
-    if (this.#writers.head === null && this.#pumpOut === null && buf.length > 0) {
+    if (this.#writers.head === undefined && this.#pumpOut === null && buf.length > 0) {
       // The common case without the array of #write: ready socket, one buffer.
       const y = coop();
       if (y !== undefined) return y.then(() => this.write(buf, options));
@@ -379,7 +352,7 @@ export class NativeStream implements StreamHandle {
    * cancellation, closed, EPIPE after shutdown).
    */
   writeAll(buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
-    if (this.#closed || this.#writers.head !== null || this.#pumpOut !== null || buf.length === 0) return writeAllLoop(this, buf, 0, options);
+    if (this.#closed || this.#writers.head !== undefined || this.#pumpOut !== null || buf.length === 0) return writeAllLoop(this, buf, 0, options);
     const y = coop();
     if (y !== undefined) return y.then(() => this.writeAll(buf, options));
     try {
@@ -400,7 +373,7 @@ export class NativeStream implements StreamHandle {
 
   #write(bufs: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number> {
     if (this.#closed) return Promise.reject(new SocketClosed());
-    if (this.#writers.head === null && this.#pumpOut === null) {
+    if (this.#writers.head === undefined && this.#pumpOut === null) {
       const y = coop();
       if (y !== undefined) return y.then(() => this.#write(bufs, options));
       try {
@@ -424,15 +397,15 @@ export class NativeStream implements StreamHandle {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#writers.push({ waiter: parked.waiter, bufs });
+    this.#writers.push(new Writer(parked.waiter, bufs));
     this.#armWrite();
-    passBaton();
+    this.#queue.passBaton();
     return parked.promise;
   }
 
   tryWrite(buf: Uint8Array): number {
     if (this.#closed) throw new SocketClosed();
-    if (this.#writers.head !== null || this.#pumpOut !== null) throw new WouldBlock('write');
+    if (this.#writers.head !== undefined || this.#pumpOut !== null) throw new WouldBlock('write');
     const n = this.#tryWriteOne(buf, 0);
     if (n === EAGAIN) throw new WouldBlock('write');
     if (n < 0) throw this.#writeError(n);
@@ -481,7 +454,7 @@ export class NativeStream implements StreamHandle {
     if (!(target instanceof NativeStream)) return undefined;
     const dst = target;
     if (this.#closed || dst.#closed || this.#pumpIn !== null || dst.#pumpOut !== null) return undefined;
-    if (this.#readers.head !== null || dst.#writers.head !== null) return undefined;
+    if (this.#readers.head !== undefined || dst.#writers.head !== undefined) return undefined;
     const pump: Pump = {
       src: this,
       dst,
@@ -501,7 +474,7 @@ export class NativeStream implements StreamHandle {
     }
     this.#pumpIn = pump;
     dst.#pumpOut = pump;
-    enqueueReady(pump.resume);
+    this.#queue.enqueue(pump.resume);
     return promise;
   }
 
@@ -537,7 +510,7 @@ export class NativeStream implements StreamHandle {
       p.end = n;
       chunk++;
     }
-    enqueueReady(p.resume); // fairness: other streams get their turn before the next chunks
+    src.#queue.enqueue(p.resume); // fairness: other streams get their turn before the next chunks
     return false;
   }
 
@@ -548,8 +521,8 @@ export class NativeStream implements StreamHandle {
     const { src, dst } = p;
     if (src.#pumpIn === p) src.#pumpIn = null;
     if (dst.#pumpOut === p) dst.#pumpOut = null;
-    if (!src.#closed && src.#readers.head !== null) src.#armRead();
-    if (!dst.#closed && dst.#writers.head !== null) dst.#armWrite();
+    if (!src.#closed && src.#readers.head !== undefined) src.#armRead();
+    if (!dst.#closed && dst.#writers.head !== undefined) dst.#armWrite();
   }
 
   /** Ends a copy: its promise resolves with the byte count, or rejects with `error`. */
@@ -570,7 +543,7 @@ export class NativeStream implements StreamHandle {
       // Already deregistered (the reactor closed): the fd is still ours to close.
     }
     sys.close(this.#fd);
-    passBaton();
+    this.#queue.passBaton();
   }
 
   /** Deregisters from the reactor and gives up the fd without closing it (TcpStream.intoRawFd). */

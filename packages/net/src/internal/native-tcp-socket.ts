@@ -44,7 +44,7 @@ export class NativeTcpSocket implements TcpSocketHandle {
   }
 
   bind(ip: string, port: number): void {
-    check(sys.bind(this.#take(), ipAddress(ip, port)), 'bind');
+    check(sys.bind(this.#take(), ipAddress(ip, port)), 'bind', { address: ip, port });
   }
 
   localAddress(): RawAddress {

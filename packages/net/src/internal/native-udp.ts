@@ -11,7 +11,7 @@ import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, WRITABLE } from './driver.js';
 import type { DatagramHandle, RawAddress } from './driver.js';
-import { tryPark } from './fallback-stream.js';
+import { tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, armWait, check, currentIo, decodeRaw, ipAddress, localAddressOf, osError } from './native-io.js';
 
 interface Received {
@@ -321,7 +321,7 @@ export class NativeUdp implements DatagramHandle {
   connect(to: RawAddress): Promise<void> {
     if (this.#closed) return Promise.reject(new SocketClosed());
     const r = sys.connect(this.#fd, 'ip' in to ? ipAddress(to.ip, to.port) : { family: 'unix', path: to.path });
-    if (r < 0) return Promise.reject(osError(r, 'connect'));
+    if (r < 0) return Promise.reject(osError(r, 'connect', 'ip' in to ? { address: to.ip, port: to.port } : { address: to.path }));
     this.#peer = 'ip' in to ? { ip: to.ip, port: to.port } : { path: to.path };
     return Promise.resolve();
   }
@@ -405,7 +405,7 @@ export function bindNativeUdp(ip: string, port: number, options: { reuseAddress:
     try {
       if (options.reuseAddress) check(sys.setSocketOption(fd, C.SOL_SOCKET, C.SO_REUSEADDR, 1), 'setsockopt');
       if (v6) check(sys.setSocketOption(fd, C.IPPROTO_IPV6, C.IPV6_V6ONLY, options.ipv6Only ? 1 : 0), 'setsockopt');
-      check(sys.bind(fd, ipAddress(ip, port)), 'bind');
+      check(sys.bind(fd, ipAddress(ip, port)), 'bind', { address: ip, port });
       return Promise.resolve(new NativeUdp(fd, io.reactor.register(fd, READABLE | WRITABLE), v6));
     } catch (error) {
       sys.close(fd);
@@ -419,7 +419,7 @@ export function bindNativeUnixDatagram(path: string | null): DatagramHandle {
   const io = currentIo();
   const fd = check(sys.socket(C.AF_UNIX, C.SOCK_DGRAM), 'socket');
   try {
-    if (path !== null) check(sys.bind(fd, { family: 'unix', path }), 'bind');
+    if (path !== null) check(sys.bind(fd, { family: 'unix', path }), 'bind', { address: path });
     return new NativeUdp(fd, io.reactor.register(fd, READABLE | WRITABLE), false);
   } catch (error) {
     sys.close(fd);

@@ -14,36 +14,18 @@
 // A reader that sees end of file (0) closes the fd at once, so a child that is read to the
 // end holds no fd; later reads return 0 again. shutdown() of the stdin writer closes its fd
 // too (the parent never reads from the child's stdin).
-import { constants as osConstants } from 'node:os';
-import { constants, errnoName, sys } from '@rt/mio-native';
+import { constants, errno, sys, systemErrorFields } from '@rt/mio-native';
 import { Interest, Reactor } from '@rt/reactor';
 import type { Registration } from '@rt/reactor';
 import { BrokenPipe, IoError, StreamClosed } from '@rt/io';
-import { Handle, coop, park, throwIfCancelled } from '@rt/scheduler';
-import type { WaitOptions, Waiter } from '@rt/scheduler';
+import { coop, throwIfCancelled } from '@rt/scheduler';
+import type { WaitOptions } from '@rt/scheduler';
 import type { PipeReader, PipeWriter } from './pipe.js';
+import { WaitList, WaitNode, parkIn, tryPark } from '@rt/scheduler/primitives';
 
-const EAGAIN = -(osConstants.errno.EAGAIN ?? 11);
-const EPIPE = -(osConstants.errno.EPIPE ?? 32);
-const ECONNRESET = -(osConstants.errno.ECONNRESET ?? 104);
+const { EAGAIN, EPIPE, ECONNRESET } = errno;
 const READABLE = Interest.READABLE;
 const WRITABLE = Interest.WRITABLE;
-
-interface Extension {
-  readonly reactor: Reactor;
-  shutdown(): void;
-  metrics(): Record<string, unknown>;
-}
-
-const KEY = Symbol('@rt/process pipes');
-
-/** The reactor of the current runtime for child pipes (created on first use). */
-function currentReactor(): Reactor {
-  return Handle.current().extension(KEY, (): Extension => {
-    const reactor = new Reactor();
-    return { reactor, shutdown: () => reactor.close(), metrics: () => ({ driver: 'native', ...reactor.metrics() }) };
-  }).reactor;
-}
 
 /** A socket pair for one child stream: [parent's end, child's end]. */
 export function socketPair(): [number, number] {
@@ -53,33 +35,16 @@ export function socketPair(): [number, number] {
   return [pair[0]!, pair[1]!];
 }
 
+/** The IoError for a negative errno of a syscall on a child pipe: `code` the errno name, as Node's. */
 export function osError(result: number, syscall: string): IoError {
-  let name: string;
-  try {
-    name = errnoName(result);
-  } catch {
-    name = `errno ${result}`;
-  }
-  const error = new IoError('ERR_RT_IO', `${syscall} on a child pipe failed: ${name}`);
-  Object.assign(error, { errno: name, syscall });
-  return error;
+  const fields = systemErrorFields(result);
+  return new IoError(fields.code, `${syscall} on a child pipe failed: ${fields.code}`, { ...fields, syscall });
 }
 
-interface Op {
-  waiter: Waiter<number>;
-  buf: Uint8Array;
-}
-
-function removeFrom(list: Op[], waiter: unknown): void {
-  const i = list.findIndex((op) => op.waiter === waiter);
-  if (i >= 0) list.splice(i, 1);
-}
-
-function tryPark<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return fn();
-  } catch (error) {
-    return Promise.reject(error);
+/** A parked read or write and its buffer, on the toolkit's waiter list (O(1) removal on cancel). */
+class Op extends WaitNode<number> {
+  constructor(public readonly buf: Uint8Array) {
+    super();
   }
 }
 
@@ -88,13 +53,12 @@ export class NativePipe implements PipeReader, PipeWriter {
   #fd: number;
   readonly #registration: Registration;
   readonly #label: string;
-  readonly #ops: Op[] = [];
+  readonly #ops = new WaitList<number, Op>();
   readonly #interest: number;
   #armed = false;
   #closed = false;
   #eof = false;
 
-  readonly #remove = (waiter: Waiter<number>): void => removeFrom(this.#ops, waiter);
   readonly #onReady = (): void => {
     this.#armed = false;
     this.#serve();
@@ -109,7 +73,7 @@ export class NativePipe implements PipeReader, PipeWriter {
     this.#interest = writer ? WRITABLE : READABLE;
     this.#label = label;
     try {
-      this.#registration = currentReactor().register(fd, this.#interest);
+      this.#registration = Reactor.current().register(fd, this.#interest);
     } catch (error) {
       sys.close(fd);
       throw error;
@@ -136,7 +100,9 @@ export class NativePipe implements PipeReader, PipeWriter {
       this.#atEof();
       return 0;
     }
-    if (n === EPIPE || n === ECONNRESET) return new BrokenPipe(`${this.#label}: the child closed its end of the pipe`);
+    if (n === EPIPE || n === ECONNRESET) {
+      return new BrokenPipe(`${this.#label}: the child closed its end of the pipe`, { ...systemErrorFields(EPIPE), syscall: 'write' });
+    }
     return osError(n, this.#interest === READABLE ? 'read' : 'write');
   }
 
@@ -153,9 +119,8 @@ export class NativePipe implements PipeReader, PipeWriter {
 
   #serve(): void {
     const ops = this.#ops;
-    while (ops.length > 0) {
-      const op = ops[0]!;
-      if (op.waiter.settled) {
+    for (let op = ops.head; op !== undefined; op = ops.head) {
+      if (op.waiter!.settled) {
         ops.shift();
         continue;
       }
@@ -163,8 +128,8 @@ export class NativePipe implements PipeReader, PipeWriter {
       if (n === EAGAIN) break;
       ops.shift();
       const r = this.#result(n);
-      if (typeof r === 'number') op.waiter.wake(r);
-      else op.waiter.fail(r);
+      if (typeof r === 'number') op.waiter!.wake(r);
+      else op.waiter!.fail(r);
       if (this.#closed) return;
     }
     if (ops.length > 0) this.#arm();
@@ -190,12 +155,10 @@ export class NativePipe implements PipeReader, PipeWriter {
         return typeof r === 'number' ? Promise.resolve(r) : Promise.reject(r);
       }
     }
-    return tryPark(() => {
-      const { waiter, promise } = park<number>(this.#label, this.#remove, options);
-      this.#ops.push({ waiter, buf });
-      this.#arm();
-      return promise;
-    });
+    const op = new Op(buf);
+    const promise = parkIn(this.#ops, op, this.#label, options);
+    if (op.linked) this.#arm(); // else cancelled before it parked: the promise rejects
+    return promise;
   }
 
   read(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
@@ -228,14 +191,14 @@ export class NativePipe implements PipeReader, PipeWriter {
   }
 
   #failAll(error: Error): void {
-    for (const op of this.#ops.splice(0)) op.waiter.fail(error);
+    for (const op of this.#ops.drain()) op.waiter!.fail(error);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#eof && this.#interest === READABLE) {
-      for (const op of this.#ops.splice(0)) op.waiter.wake(0);
+      for (const op of this.#ops.drain()) op.waiter!.wake(0);
     } else {
       this.#failAll(new StreamClosed(`${this.#label}: the pipe is closed`));
     }

@@ -1,8 +1,10 @@
 // The fallback for child pipes where @rt/mio-native is not available: Node's own pipes
 // (`stdio: 'pipe'`), pulled through @rt/io's `fromNodeReadable`/`fromNodeWritable`
 // (high-water-mark buffering, pause/resume for backpressure, cancel-safe reads and writes).
-// Errors are mapped to the native driver's: StreamClosed after close(), BrokenPipe for EPIPE.
+// Errors are mapped to the native driver's: StreamClosed after close(), BrokenPipe with code
+// 'EPIPE' (as the native driver reports it) when the child closed its end.
 import type { Readable, Writable } from 'node:stream';
+import { errno, systemErrorFields } from '@rt/mio-native';
 import { BrokenPipe, StreamClosed, fromNodeReadable, fromNodeWritable } from '@rt/io';
 import type { NodeReadableReader, NodeWritableWriter } from '@rt/io';
 import type { WaitOptions } from '@rt/scheduler';
@@ -11,7 +13,7 @@ import type { PipeReader, PipeWriter } from './pipe.js';
 function mapError(label: string, error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'EPIPE' || code === 'ECONNRESET' || code === 'ERR_STREAM_DESTROYED') {
-    return new BrokenPipe(`${label}: the child closed its end of the pipe`, { cause: error });
+    return new BrokenPipe(`${label}: the child closed its end of the pipe`, { cause: error, ...systemErrorFields(errno.EPIPE), syscall: 'write' });
   }
   return error;
 }

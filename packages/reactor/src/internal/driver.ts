@@ -1,3 +1,4 @@
+import type { ReadyQueue } from '../ready-queue.js';
 import type { ScheduledIo } from './scheduled-io.js';
 
 /** What a Registration needs from its Reactor (kept internal). */
@@ -5,4 +6,5 @@ export interface Driver {
   waiterAdded(): void;
   waiterRemoved(): void;
   deregister(io: ScheduledIo): void;
+  readonly readyQueue: ReadyQueue;
 }

@@ -1,7 +1,8 @@
-// A minimal waiter (promise + AbortSignal), local to the reactor because the reactor sits
-// below @rt/scheduler and cannot import the runtime's waiter contract. Replace it with that
-// contract once the scheduler exports one; keep the observable behaviour: abort rejects
-// with an error whose `code` is 'ERR_RT_CANCELLED' and whose `name` is 'Cancelled'.
+// A minimal waiter (promise + AbortSignal), local to the reactor because it was written when
+// the reactor sat below @rt/scheduler. The reactor now sits above it (Reactor.current() is a
+// runtime extension), so this can move to the scheduler's park and `Cancelled`; keep the
+// observable behaviour: abort rejects with an error whose `code` is 'ERR_RT_CANCELLED' and
+// whose `name` is 'Cancelled'.
 
 /** The reactor's stand-in for the scheduler's `Cancelled` (same code and name). */
 export class Cancelled extends Error {
@@ -24,4 +25,6 @@ export interface Waiter {
   prev: Waiter | null;
   next: Waiter | null;
   linked: boolean;
+  /** True when this wait keeps the process alive (refs the backend while linked). */
+  readonly keepAlive: boolean;
 }

@@ -13,14 +13,19 @@
 //   waiters may now be satisfiable, so the queue is drained again there.
 import type { WaitOptions } from '@rt/scheduler';
 import { AcquireError } from '../errors.js';
-import { WaitList, WaitNode } from './wait-list.js';
-import { budget, checkCancelled, parkIn, RESOLVED } from './util.js';
+import { coop as budget } from '@rt/scheduler';
+import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn } from '@rt/scheduler/primitives';
+
+/** A parked acquire; `make` builds what the woken acquirer gets (a guard, a permit) from `payload` and `need`. */
+class AcquireNode extends WaitNode<unknown> {
+  make: ((payload: unknown, need: number) => unknown) | undefined = undefined;
+}
 
 export class BatchSemaphore {
   permits: number;
   closed = false;
-  readonly waiters = new WaitList<unknown>();
-  private readonly afterCancel = (_node: WaitNode<unknown>, wasHead: boolean): void => {
+  readonly waiters = new WaitList<unknown, AcquireNode>();
+  private readonly afterCancel = (_node: AcquireNode, wasHead: boolean): void => {
     if (wasHead) this.drain();
   };
 
@@ -52,7 +57,7 @@ export class BatchSemaphore {
       this.permits -= n;
       return RESOLVED;
     }
-    return parkIn(this.waiters, new WaitNode<unknown>(n, undefined, false), label, options, this.afterCancel) as Promise<void>;
+    return parkIn(this.waiters, new AcquireNode(n, undefined, false), label, options, this.afterCancel) as Promise<void>;
   }
 
   /**
@@ -81,7 +86,7 @@ export class BatchSemaphore {
     if (this.closed) return Promise.reject(new AcquireError());
     // Parked: the releaser builds the guard (`make(arg, n)`) as it hands the permits over,
     // so the woken caller gets it with no further promise.
-    const node = new WaitNode<unknown>(n, arg, true);
+    const node = new AcquireNode(n, arg, true);
     node.make = make as (arg: unknown, n: number) => unknown;
     return parkIn(this.waiters, node, label, options, this.afterCancel) as Promise<R>;
   }
@@ -93,7 +98,7 @@ export class BatchSemaphore {
 
   /** Hands free permits to waiters from the head while the head can be satisfied. */
   drain(): void {
-    let node: WaitNode<unknown> | undefined;
+    let node: AcquireNode | undefined;
     while ((node = this.waiters.head) !== undefined && this.permits >= node.need) {
       this.waiters.shift();
       this.permits -= node.need;

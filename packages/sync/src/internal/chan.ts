@@ -23,8 +23,8 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { SendError } from '../errors.js';
 import { Ring } from './ring.js';
-import { WaitList, WaitNode } from './wait-list.js';
-import { budget, checkCancelled, parkIn, parkSimple, RESOLVED } from './util.js';
+import { coop as budget } from '@rt/scheduler';
+import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, parkSimple } from '@rt/scheduler/primitives';
 
 /** What a parked receiver is woken with when the channel finishes. */
 export const FINISHED: unique symbol = Symbol('rt.mpsc.finished');

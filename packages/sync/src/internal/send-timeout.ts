@@ -5,7 +5,8 @@ import { isCancelled, type WaitOptions } from '@rt/scheduler';
 import { sleep } from '@rt/time';
 import { SendError, SendTimeoutError } from '../errors.js';
 import type { Chan } from './chan.js';
-import { budget, checkCancelled, RESOLVED } from './util.js';
+import { coop as budget } from '@rt/scheduler';
+import { RESOLVED, checkCancelled } from '@rt/scheduler/primitives';
 
 const LABEL = 'mpsc.Sender.sendTimeout';
 const noop = (): void => {};

@@ -1,14 +1,7 @@
 // Input checks shared by the public functions: bad input fails at once, naming the value.
+import { describe } from '@rt/scheduler/primitives';
 
-/** A short description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined' || typeof value === 'bigint') return String(value);
-  if (value === null) return 'null';
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
-  if (typeof value === 'symbol') return value.toString();
-  return Object.prototype.toString.call(value);
-}
+export { describe };
 
 /** A duration in milliseconds: a finite number >= 0. Returns it. */
 export function checkDuration(ms: number, what: string): number {

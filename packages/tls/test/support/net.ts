@@ -30,7 +30,7 @@ export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 /**
  * Reads `stream` to its end and says how the peer closed: `'closed'` (end of stream, after
- * whatever it sent, e.g. an alert) or the error code (`ERR_RT_CONNECTION_RESET` when the
+ * whatever it sent, e.g. an alert) or the error code (`ECONNRESET` when the
  * peer closed with bytes of ours unread).
  */
 export async function peerClose(stream: TcpStream): Promise<string | undefined> {

@@ -1,0 +1,54 @@
+// Operations parked in this thread until another thread's change lets them complete, on the
+// waiter list of @rt/scheduler/primitives. What is this package's own: a node carries the
+// serialized bytes of a value to send, and a parked operation keeps the thread's watch of
+// shared memory alive (retainThread/releaseThread) until it completes or is cancelled.
+import type { WaitOptions } from '@rt/scheduler';
+import { WaitList as ListOf, WaitNode as NodeOf, parkIn } from '@rt/scheduler/primitives';
+import { releaseThread, retainThread, type SeqWatch } from './seq-watch.js';
+
+/** A parked channel operation: `need` slots or permits, the `payload` it sends and its serialized `bytes`. */
+export class WaitNode<T> extends NodeOf<T> {
+  constructor(need: number, payload: unknown, public bytes: Uint8Array | undefined) {
+    super(need, payload, payload !== undefined);
+  }
+}
+
+/** The FIFO of this thread's parked operations on one channel end. */
+export class WaitList<T> extends ListOf<T, WaitNode<T>> {}
+
+/**
+ * Parks `node` at the end of `list` and arms `watch`. On cancellation the node leaves the
+ * list synchronously (it took nothing from shared memory: operations complete only in the
+ * step that wakes them), then `afterCancel` runs.
+ */
+export function parkOn<T>(
+  list: WaitList<T>,
+  node: WaitNode<T>,
+  label: string,
+  options: WaitOptions | undefined,
+  watch: SeqWatch,
+  afterCancel?: () => void,
+): Promise<T> {
+  const promise = parkIn<T, WaitNode<T>>(list, node, label, options, () => {
+    releaseThread();
+    if (afterCancel !== undefined) afterCancel();
+  });
+  if (!node.linked) return promise; // cancelled before it parked
+  retainThread();
+  watch.arm();
+  return promise;
+}
+
+/** Completes a parked node: wakes it (it is still linked, so not cancelled) and releases the thread. */
+export function wakeNode<T>(list: WaitList<T>, node: WaitNode<T>, value: T): void {
+  list.remove(node);
+  releaseThread();
+  node.waiter!.wake(value);
+}
+
+/** Fails a parked node. */
+export function failNode<T>(list: WaitList<T>, node: WaitNode<T>, error: unknown): void {
+  list.remove(node);
+  releaseThread();
+  node.waiter!.fail(error);
+}

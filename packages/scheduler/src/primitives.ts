@@ -1,0 +1,292 @@
+// @rt/scheduler/primitives: the one toolkit for writing an rt primitive (a lock, a channel,
+// a socket's queue of parked reads). rt's own packages build on it; application code does
+// not need it.
+//
+// A guide:
+// - `WaitList` / `WaitNode`: the FIFO of parked operations, an intrusive doubly linked list
+//   with O(1) push, shift and remove (what a cancellation needs, synchronously).
+// - `parkIn(list, node, label, options, afterCancel?)`: parks a node at the end of a list;
+//   a cancellation takes it out of the list before the promise rejects. `parkSimple` parks
+//   a fresh node.
+// - `checkCancelled(options)`: the task's or the signal's cancellation as a rejected
+//   promise (or undefined), and `tryPark(step)`: a step's synchronous throw as a rejected
+//   promise, for methods that return a promise and must never throw.
+// - `checkCount`, `checkFunction`: argument validators whose errors name the value with
+//   `describe`, the one formatting of a bad value in rt's messages.
+// - `RESOLVED`, `RESOLVED_UNDEFINED`: shared settled promises for allocation-free fast paths.
+//
+// Example (a minimal event: `wait()` parks until `set()`):
+//   const waiters = new WaitList<void>();
+//   const wait = (options?: WaitOptions) =>
+//     checkCancelled(options) ?? parkIn(waiters, new WaitNode<void>(), 'Event.wait', options);
+//   const set = () => { for (const node of waiters.drain()) node.waiter!.wake(undefined); };
+import { park, throwIfCancelled } from './park.js';
+import type { WaitOptions, Waiter } from './park.js';
+import { describe } from './internal/describe.js';
+
+export { describe };
+
+/** A shared, already-resolved promise: the fast path of a `Promise<void>` method allocates nothing. */
+export const RESOLVED: Promise<void> = Promise.resolve();
+/** A shared promise of `undefined`, as {@link RESOLVED}. */
+export const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
+
+/**
+ * One parked operation in a {@link WaitList}: the list's links, the operation's `waiter`,
+ * and what it asks for (`need`: slots, permits) and brings (`payload`, e.g. the value of a
+ * `send` that waits for capacity; `hasPayload` tells an `undefined` payload from none), so
+ * a hand-off can complete the whole operation while the waker still holds the state.
+ * Primitives that need more per node subclass it.
+ *
+ * **Cancellation:** not applicable (a value).
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * const node = new WaitNode<number>(2); // asks for two permits
+ * ```
+ */
+export class WaitNode<T> {
+  prev: WaitNode<T> | undefined = undefined;
+  next: WaitNode<T> | undefined = undefined;
+  /** True while the node is in a list. */
+  linked = false;
+  /** Set by {@link parkIn}: the parked operation to wake or fail. */
+  waiter: Waiter<T> | undefined = undefined;
+
+  constructor(
+    public need = 1,
+    public payload: unknown = undefined,
+    public hasPayload = false,
+  ) {}
+}
+
+/**
+ * A FIFO of parked operations: an intrusive doubly linked list of {@link WaitNode}s with
+ * O(1) `push`, `shift`, `pop` and `remove` (a cancelled node leaves at once, wherever it
+ * is). `N` is the node type, for primitives whose nodes carry more.
+ *
+ * **Cancellation:** not applicable (no waits of its own; see {@link parkIn}).
+ *
+ * **Errors:** none: removing a node that is not linked does nothing.
+ *
+ * **Example**
+ * ```ts
+ * const list = new WaitList<void>();
+ * const node = new WaitNode<void>();
+ * list.push(node);
+ * list.remove(node); // O(1)
+ * ```
+ */
+export class WaitList<T, N extends WaitNode<T> = WaitNode<T>> {
+  head: N | undefined = undefined;
+  tail: N | undefined = undefined;
+  length = 0;
+
+  /** Links `node` at the end. */
+  push(node: N): void {
+    node.prev = this.tail;
+    node.next = undefined;
+    if (this.tail === undefined) this.head = node;
+    else this.tail.next = node;
+    this.tail = node;
+    node.linked = true;
+    this.length++;
+  }
+
+  /** Unlinks and returns the first node. */
+  shift(): N | undefined {
+    const node = this.head;
+    if (node !== undefined) this.remove(node);
+    return node;
+  }
+
+  /** Unlinks and returns the last node. */
+  pop(): N | undefined {
+    const node = this.tail;
+    if (node !== undefined) this.remove(node);
+    return node;
+  }
+
+  /** Unlinks `node`; does nothing if it is not linked. */
+  remove(node: N): void {
+    if (!node.linked) return;
+    if (node.prev === undefined) this.head = node.next as N | undefined;
+    else node.prev.next = node.next;
+    if (node.next === undefined) this.tail = node.prev as N | undefined;
+    else node.next.prev = node.prev;
+    node.prev = node.next = undefined;
+    node.linked = false;
+    this.length--;
+  }
+
+  /**
+   * Unlinks the node parked with `waiter` (the first, searching from the head) and returns
+   * it: for a primitive that parks with one shared cancel callback (`park(label, onCancel)`,
+   * no closure per park) on a hot path. O(position): the cancelled node is almost always
+   * near the head. Prefer {@link parkIn} (O(1)) elsewhere.
+   */
+  removeWaiter(waiter: Waiter<T>): N | undefined {
+    for (let node = this.head; node !== undefined; node = node.next as N | undefined) {
+      if (node.waiter === waiter) {
+        this.remove(node);
+        return node;
+      }
+    }
+    return undefined;
+  }
+
+  /** Empties the list and returns its former nodes in order (for close, notify-all). */
+  drain(): N[] {
+    const out: N[] = [];
+    let node = this.head;
+    while (node !== undefined) {
+      const next = node.next as N | undefined;
+      node.prev = node.next = undefined;
+      node.linked = false;
+      out.push(node);
+      node = next;
+    }
+    this.head = this.tail = undefined;
+    this.length = 0;
+    return out;
+  }
+}
+
+/**
+ * The cancellation of the current task or of `options.signal` as a rejected promise
+ * (`Cancelled`), else `undefined`: the one way an rt method that returns a promise reports
+ * an abort that happened before it started, without throwing synchronously.
+ *
+ * **Cancellation:** this is the check.
+ *
+ * **Errors:** none thrown; the returned promise rejects with `Cancelled`.
+ *
+ * **Example**
+ * ```ts
+ * recv(options?: WaitOptions): Promise<T> {
+ *   return checkCancelled(options) ?? this.#recvSlow(options);
+ * }
+ * ```
+ */
+export function checkCancelled(options: WaitOptions | undefined): Promise<never> | undefined {
+  try {
+    throwIfCancelled(options);
+    return undefined;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * Runs `step` (a function that parks or starts an operation and returns its promise) and
+ * turns a synchronous throw — `Cancelled` from `park`/`throwIfCancelled`, a closed
+ * resource — into a rejected promise, so the method never throws synchronously.
+ *
+ * **Cancellation:** as `step`.
+ *
+ * **Errors:** none thrown; what `step` throws becomes the rejection.
+ *
+ * **Example**
+ * ```ts
+ * read(buf: Uint8Array, options?: WaitOptions): Promise<number> {
+ *   return tryPark(() => this.#parkReader(buf, options));
+ * }
+ * ```
+ */
+export function tryPark<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return step();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * Parks `node` at the end of `list` until a waker calls `node.waiter.wake(value)` (or
+ * `fail`). On cancellation the node leaves the list, then `afterCancel` runs with it
+ * (and whether it was the head), synchronously, before the promise rejects with
+ * `Cancelled`. An operation cancelled before it parks rejects at once (never throws).
+ *
+ * **Cancellation:** the node is removed synchronously, so a waker never hands a value or a
+ * permit to a cancelled operation: nothing is lost.
+ *
+ * **Errors:** the promise rejects with `Cancelled`, or with what the waker fails it with.
+ *
+ * **Example**
+ * ```ts
+ * const value = await parkIn(this.#receivers, new WaitNode<T>(), 'Receiver.recv', options);
+ * ```
+ */
+export function parkIn<T, N extends WaitNode<T>>(
+  list: WaitList<T, N>,
+  node: N,
+  label: string,
+  options: WaitOptions | undefined,
+  afterCancel?: (node: N, wasHead: boolean) => void,
+): Promise<T> {
+  let parked: { waiter: Waiter<T>; promise: Promise<T> };
+  try {
+    parked = park<T>(
+      label,
+      () => {
+        const wasHead = list.head === node;
+        list.remove(node);
+        if (afterCancel !== undefined) afterCancel(node, wasHead);
+      },
+      options,
+    );
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  node.waiter = parked.waiter;
+  list.push(node);
+  return parked.promise;
+}
+
+/**
+ * {@link parkIn} with a fresh node that asks for one and brings nothing.
+ *
+ * **Cancellation:** as {@link parkIn}. **Errors:** as {@link parkIn}.
+ *
+ * **Example**
+ * ```ts
+ * await parkSimple(this.#waiters, 'Notify.notified', options);
+ * ```
+ */
+export function parkSimple<T>(list: WaitList<T>, label: string, options: WaitOptions | undefined): Promise<T> {
+  return parkIn(list, new WaitNode<T>(), label, options);
+}
+
+/**
+ * Checks that `n` is an integer in [`min`, `max`] and throws a `RangeError` naming `name`
+ * and the value otherwise.
+ *
+ * **Cancellation:** not applicable. **Errors:** `RangeError`.
+ *
+ * **Example**
+ * ```ts
+ * checkCount('Semaphore: permits', permits, 0);
+ * ```
+ */
+export function checkCount(name: string, n: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${describe(n)}`);
+  }
+}
+
+/**
+ * Checks that `fn` is a function and throws a `TypeError` naming `name` and the value
+ * otherwise.
+ *
+ * **Cancellation:** not applicable. **Errors:** `TypeError`.
+ *
+ * **Example**
+ * ```ts
+ * checkFunction('spawn(fn): fn', fn);
+ * ```
+ */
+export function checkFunction(name: string, fn: unknown): asserts fn is (...args: never[]) => unknown {
+  if (typeof fn !== 'function') throw new TypeError(`${name} must be a function, got ${describe(fn)}`);
+}
