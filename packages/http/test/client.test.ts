@@ -199,7 +199,7 @@ describe('HttpClient against python3 -m http.server and against serve()', () => 
     dir = mkdtempSync(join(tmpdir(), 'rt-http-'));
     const content = 'p'.repeat(200_000);
     writeFileSync(join(dir, 'file.txt'), content);
-    python = spawnChild('python3', ['-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    python = spawnChild('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';
       const onData = (chunk: Buffer): void => {
