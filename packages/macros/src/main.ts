@@ -4,7 +4,8 @@
  * (`main(entry, { flavor: 'multi_thread' })`).
  */
 import { isAbsolute } from 'node:path';
-import { Builder, RtError, isCancelled, type Runtime } from '@rt/scheduler';
+import diagnostics_channel from 'node:diagnostics_channel';
+import { Builder, RtError, diagnosticsChannels, isCancelled, type RtWarning, type Runtime } from '@rt/scheduler';
 import type { MultiThreadRuntime } from '@rt/multi-thread';
 
 /** Options of {@link main} with a function (the current-thread flavor). */
@@ -196,6 +197,7 @@ export function main(
 async function runMain(fn: () => unknown, options: MainOptions): Promise<number> {
   const runtime = build(options);
   let stoppedBy: keyof typeof signalNumbers | undefined;
+  const stopWarnings = printWarnings(runtime);
   const task = runtime.spawn(fn, { name: 'main' });
   const onSignal = (signal: keyof typeof signalNumbers): void => {
     if (stoppedBy !== undefined) process.exit(128 + signalNumbers[signal]);
@@ -223,9 +225,20 @@ async function runMain(fn: () => unknown, options: MainOptions): Promise<number>
   } finally {
     for (const [signal, handler] of handlers) process.off(signal, handler);
     await runtime.shutdown({ timeout: options.shutdownTimeout ?? 1000 });
+    stopWarnings();
   }
   process.exitCode = code;
   return code;
+}
+
+/** An instrumented runtime's warnings (the blocking detector's) become stderr lines while main runs. */
+function printWarnings(runtime: Runtime): () => void {
+  if (!runtime.handle.instrumented) return () => {};
+  const listener = (message: unknown): void => {
+    if (runtime.handle.warnings().includes(message as RtWarning)) process.stderr.write(`rt warning: ${(message as RtWarning).message}\n`);
+  };
+  diagnostics_channel.subscribe(diagnosticsChannels.warning, listener);
+  return () => diagnostics_channel.unsubscribe(diagnosticsChannels.warning, listener);
 }
 
 async function loadMultiThread(): Promise<typeof import('@rt/multi-thread')> {

@@ -69,4 +69,14 @@ describe('main', () => {
     expect(out).toContain('cleaned up');
     expect(code).toBe(130);
   });
+
+  it('prints a blocking-detector warning on stderr when RT_INSTRUMENT=1', async () => {
+    const fixture = join(__dirname, 'fixtures', 'main-blocking.mjs');
+    const child = spawnProcess(process.execPath, [fixture], { cwd: __dirname, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RT_INSTRUMENT: '1' } });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(err).toMatch(/^rt warning: task \d+ "busy-loop" blocked the event loop for \d+\.\d ms \(threshold 50 ms\), spawned at .*main-blocking\.mjs:6:\d+\n$/);
+  });
 });

@@ -13,6 +13,20 @@ export function defaultConfig(): RuntimeConfig {
     threadKeepAlive: 10_000,
     eventInterval: 61,
     unhandledError: 'log',
-    captureSpawnLocations: false,
+    captureSpawnLocations: instrumentFromEnv(),
+    instrument: instrumentFromEnv(),
+    blockingThreshold: 50,
+    console: consoleFromEnv(),
   };
+}
+
+/** RT_INSTRUMENT=1 (or RT_CONSOLE=addr) turns instrumentation on for every runtime built. */
+function instrumentFromEnv(): boolean {
+  const value = process.env['RT_INSTRUMENT'];
+  return (value !== undefined && value !== '' && value !== '0') || consoleFromEnv() !== undefined;
+}
+
+function consoleFromEnv(): string | undefined {
+  const value = process.env['RT_CONSOLE'];
+  return value === undefined || value === '' ? undefined : value;
 }
