@@ -18,6 +18,7 @@ export const layers = [
   ['process', 'fs'],
   ['net'],
   ['multi-thread'],
+  ['console'],
   ['macros'],
   ['full'],
 ];

@@ -14,6 +14,11 @@ export interface MainOptions {
   readonly flavor?: 'current_thread';
   /** Start with the clock paused (see `@rt/time`). */
   readonly startPaused?: boolean;
+  /**
+   * Serve the runtime to rt-console on this `host:port` (loopback), as `RT_CONSOLE` does:
+   * instruments the runtime and needs `@rt/console` installed (an optional peer dependency).
+   */
+  readonly console?: string;
   /** The runtime's name (metrics, dumps, error lines). */
   readonly name?: string;
   /** What an unawaited task's error does: `'log'` (default), `'ignore'`, `'shutdown'`. */
@@ -128,6 +133,7 @@ function build(options: MainOptions): Runtime {
   if (options.name !== undefined) builder.name(options.name);
   if (options.unhandledError !== undefined) builder.unhandledError(options.unhandledError);
   if (options.startPaused) builder.startPaused(true);
+  if (options.console !== undefined) builder.console({ addr: options.console });
   return builder.build();
 }
 
@@ -196,6 +202,7 @@ export function main(
 
 async function runMain(fn: () => unknown, options: MainOptions): Promise<number> {
   const runtime = build(options);
+  await startConsole(runtime);
   let stoppedBy: keyof typeof signalNumbers | undefined;
   const stopWarnings = printWarnings(runtime);
   const task = runtime.spawn(fn, { name: 'main' });
@@ -229,6 +236,22 @@ async function runMain(fn: () => unknown, options: MainOptions): Promise<number>
   }
   process.exitCode = code;
   return code;
+}
+
+/**
+ * `Builder.console()`/`RT_CONSOLE`: serve the runtime to rt-console (`@rt/console`, an optional
+ * peer dependency loaded on demand); a program without it installed runs on, with a note.
+ */
+async function startConsole(runtime: Runtime): Promise<void> {
+  const addr = runtime.handle.config.console;
+  if (addr === undefined) return;
+  try {
+    const { serveConsole } = await import('@rt/console');
+    const server = await serveConsole(runtime.handle, { addr });
+    process.stderr.write(`rt console: runtime ${JSON.stringify(runtime.handle.config.name)} served on ${server.addr} (npx rt-console ${server.addr})\n`);
+  } catch (error) {
+    process.stderr.write(`rt console: not serving ${addr}: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
 }
 
 /** An instrumented runtime's warnings (the blocking detector's) become stderr lines while main runs. */
