@@ -17,6 +17,8 @@ import * as rtProcess from '@rt/process';
 import * as fs from '@rt/fs';
 import * as multiThreadFeature from '@rt/full/rt-multi-thread';
 import * as multiThread from '@rt/multi-thread';
+import * as consoleFeature from '@rt/full/console';
+import * as rtConsole from '@rt/console';
 
 describe('@rt/full', () => {
   it('re-exports each package as a namespace named after Tokio\'s module', async () => {
@@ -55,6 +57,13 @@ describe('@rt/full', () => {
     expect(processFeature.Command).toBe(rtProcess.Command);
     expect(fsFeature.File).toBe(fs.File);
     expect(multiThreadFeature.SharedListener).toBe(multiThread.SharedListener);
+    expect(consoleFeature.serveConsole).toBe(rtConsole.serveConsole);
+  });
+
+  it('has the console namespace', () => {
+    expect(full.console.serveConsole).toBe(rtConsole.serveConsole);
+    expect(full.console.ConsoleClient).toBe(rtConsole.ConsoleClient);
+    expect(full.console.PROTOCOL_VERSION).toBe(1);
   });
 
   it('has the signal, process, fs and multiThread namespaces', () => {

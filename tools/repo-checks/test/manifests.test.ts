@@ -40,7 +40,7 @@ describe('the rolling minimum Node.js version', () => {
 describe('package manifests', () => {
   it('cover every layer of the architecture', () => {
     expect(packages.map((p) => p.dir).sort()).toEqual(
-      ['fs', 'full', 'io', 'macros', 'mio-native', 'multi-thread', 'net', 'process', 'reactor', 'scheduler', 'signal', 'sync', 'time'].sort(),
+      ['console', 'fs', 'full', 'io', 'macros', 'mio-native', 'multi-thread', 'net', 'process', 'reactor', 'scheduler', 'signal', 'sync', 'time'].sort(),
     );
   });
 
