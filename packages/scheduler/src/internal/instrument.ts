@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { currentTask, storage } from './context.js';
 import type { Core } from './core.js';
 import type { Task } from './task.js';
+import type { RtWarning } from '../instrumentation.js';
 
 export const spawnChannel = channel('rt:task:spawn');
 export const finishChannel = channel('rt:task:finish');
@@ -46,20 +47,6 @@ export class TaskRecord {
   ) {
     this.readyAt = performance.now();
   }
-}
-
-/** A warning as `Handle.warnings()` returns it and `rt:warning` publishes it. */
-export interface WarningRecord {
-  readonly kind: 'blocking';
-  readonly runtime: string;
-  readonly id: number;
-  readonly name: string | undefined;
-  readonly location: string | undefined;
-  readonly durationMs: number;
-  readonly thresholdMs: number;
-  readonly message: string;
-  /** Date.now() when reported. */
-  readonly at: number;
 }
 
 const RECORD = Symbol('rt.instrument.record');
@@ -120,7 +107,7 @@ function uninstallHooks(): void {
 /** The accounting of one instrumented runtime. */
 export class Probe {
   readonly records = new Map<Task, TaskRecord>();
-  readonly warnings: WarningRecord[] = [];
+  readonly warnings: RtWarning[] = [];
   private readonly reported = new Set<string>();
   private closed = false;
 
@@ -165,7 +152,7 @@ export class Probe {
     this.reported.add(key);
     const threshold = this.core.config.blockingThreshold;
     const who = `task ${task.id}${task.name === undefined ? '' : ` ${JSON.stringify(task.name)}`}`;
-    const warning: WarningRecord = {
+    const warning: RtWarning = {
       kind: 'blocking',
       runtime: this.core.config.name,
       id: task.id,
