@@ -249,7 +249,7 @@ export class Handle {
         state: core.stateOf(task) as TaskStats['state'],
         waitingOn: task.waitingOn(),
         ageMs: Math.max(0, now - task.spawnedAt),
-        location: task.location,
+        location: record?.location ?? task.location,
         busyMs: record?.busyMs ?? 0,
         polls: record?.polls ?? 0,
         wakes: record?.wakes ?? 0,

@@ -16,6 +16,7 @@ describe('Builder', () => {
       captureSpawnLocations: false,
       instrument: false,
       blockingThreshold: 50,
+      instrumentLocations: true,
       console: undefined,
     });
     expect(runtime.handle.config.maxBlockingThreads).toBeGreaterThanOrEqual(4);
@@ -48,6 +49,7 @@ describe('Builder', () => {
       captureSpawnLocations: true,
       instrument: false,
       blockingThreshold: 50,
+      instrumentLocations: true,
       console: undefined,
     });
     await runtime.shutdown();

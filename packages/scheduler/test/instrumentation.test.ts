@@ -1,5 +1,5 @@
 import diagnostics_channel from 'node:diagnostics_channel';
-import { Builder, park, yieldNow } from '@rt/scheduler';
+import { Builder, Handle, park, spawn, yieldNow } from '@rt/scheduler';
 import type { Runtime, RtWarning, Waiter } from '@rt/scheduler';
 
 function busy(ms: number): void {
@@ -60,6 +60,30 @@ describe('Builder.instrument', () => {
     expect(stats.scheduledMs).toBeGreaterThanOrEqual(0);
     expect(stats.location).toMatch(/instrumentation\.test\.ts:\d+:\d+/);
     expect(runtime.handle.warnings()).toEqual([]);
+  });
+
+  it('records the spawn location of tasks spawned through spawn() and JoinSet', async () => {
+    runtime = Builder.currentThread().instrument().build();
+    const { JoinSet } = await import('@rt/scheduler');
+    await runtime.run(async () => {
+      const free = spawn(() => park('Test.wait', () => {}).promise);
+      const set = new JoinSet();
+      set.spawn(() => park('Test.wait', () => {}).promise);
+      const locations = Handle.current().taskStats().filter((t) => t.waitingOn.length > 0 || t.state === 'scheduled').map((t) => t.location);
+      expect(locations).toEqual([expect.stringMatching(/instrumentation\.test\.ts:\d+:\d+$/), expect.stringMatching(/instrumentation\.test\.ts:\d+:\d+$/)]);
+      free.abort();
+      set.abortAll();
+    });
+  });
+
+  it('skips spawn locations when asked, and then reports blocking once per task name', async () => {
+    runtime = Builder.currentThread().instrument({ spawnLocations: false, blockingThreshold: 10 }).build();
+    for (let i = 0; i < 2; i++) await runtime.spawn(async () => busy(12), { name: 'twice' });
+    expect(runtime.handle.taskStats()).toEqual([]);
+    const warnings = runtime.handle.warnings();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ name: 'twice', location: undefined });
+    expect(() => Builder.currentThread().instrument({ spawnLocations: 'yes' as never })).toThrow(TypeError);
   });
 
   it('measures the time a task waits to run', async () => {
@@ -133,7 +157,7 @@ describe('Builder.instrument', () => {
     } finally {
       delete process.env['RT_INSTRUMENT'];
     }
-    expect(runtime.handle.config).toMatchObject({ instrument: true, captureSpawnLocations: true });
+    expect(runtime.handle.config).toMatchObject({ instrument: true });
     const task = runtime.spawn(async () => {
       await yieldNow();
       await new Promise(() => {});

@@ -13,9 +13,10 @@ export function defaultConfig(): RuntimeConfig {
     threadKeepAlive: 10_000,
     eventInterval: 61,
     unhandledError: 'log',
-    captureSpawnLocations: instrumentFromEnv(),
+    captureSpawnLocations: false,
     instrument: instrumentFromEnv(),
     blockingThreshold: 50,
+    instrumentLocations: true,
     console: consoleFromEnv(),
   };
 }

@@ -41,12 +41,63 @@ export class TaskRecord {
   readyAt: number;
   lastWakerId: number | undefined = undefined;
   maxSegmentMs = 0;
+  /** The spawn's stack, captured unformatted; read (and formatted once) by `location`. */
+  private site: { stack?: unknown } | undefined;
+  private resolved: string | undefined;
   constructor(
     readonly task: Task,
     readonly probe: Probe,
   ) {
     this.readyAt = performance.now();
+    this.resolved = task.location;
+    if (this.resolved === undefined && probe.core.config.instrumentLocations) {
+      // Enough frames to get past spawn() → Handle → Core → here (and JoinSet's extra frame) to
+      // the caller; each frame more costs ~0.25 µs per spawn.
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 9;
+      this.site = {};
+      Error.captureStackTrace(this.site);
+      Error.stackTraceLimit = limit;
+    }
   }
+
+  /** Where the task was spawned (`file:line:column`). */
+  get location(): string | undefined {
+    if (this.site !== undefined) {
+      this.resolved = callerLocation(this.site);
+      this.site = undefined;
+    }
+    return this.resolved;
+  }
+}
+
+const SCHEDULER_FILE = /[\\/]scheduler[\\/](src|dist)[\\/]/;
+const keepCallSites = (_error: Error, callSites: NodeJS.CallSite[]): NodeJS.CallSite[] => callSites;
+
+/**
+ * The first stack frame outside @rt/scheduler and Node's internals, as `file:line:column`.
+ * The stack is captured at spawn but read only when a location is asked for (a snapshot, a
+ * warning): formatting every spawn's stack, as `captureSpawnLocations` does, costs several
+ * times more than the spawn itself.
+ */
+function callerLocation(site: { stack?: unknown }): string | undefined {
+  // V8 formats a captured stack on first read, through Error.prepareStackTrace: swapping it in
+  // for that read yields the structured call sites instead of a string to parse.
+  const prepare = Error.prepareStackTrace;
+  Error.prepareStackTrace = keepCallSites;
+  let sites: NodeJS.CallSite[] | undefined;
+  try {
+    sites = site.stack as NodeJS.CallSite[] | undefined;
+  } finally {
+    Error.prepareStackTrace = prepare;
+  }
+  if (!Array.isArray(sites)) return undefined;
+  for (const call of sites) {
+    const file = call.getFileName() ?? call.getScriptNameOrSourceURL();
+    if (file === undefined || file === null || file.startsWith('node:') || SCHEDULER_FILE.test(file)) continue;
+    return `${file}:${call.getLineNumber() ?? 0}:${call.getColumnNumber() ?? 0}`;
+  }
+  return undefined;
 }
 
 const RECORD = Symbol('rt.instrument.record');
@@ -147,7 +198,8 @@ export class Probe {
 
   blocked(record: TaskRecord, durationMs: number): void {
     const task = record.task;
-    const key = task.location ?? `name:${task.name ?? `task ${task.id}`}`;
+    const location = record.location;
+    const key = location ?? `name:${task.name ?? `task ${task.id}`}`;
     if (this.reported.has(key)) return;
     this.reported.add(key);
     const threshold = this.core.config.blockingThreshold;
@@ -157,10 +209,10 @@ export class Probe {
       runtime: this.core.config.name,
       id: task.id,
       name: task.name,
-      location: task.location,
+      location,
       durationMs: Math.round(durationMs * 10) / 10,
       thresholdMs: threshold,
-      message: `${who} blocked the event loop for ${durationMs.toFixed(1)} ms (threshold ${threshold} ms)${task.location === undefined ? '' : `, spawned at ${task.location}`}`,
+      message: `${who} blocked the event loop for ${durationMs.toFixed(1)} ms (threshold ${threshold} ms)${location === undefined ? '' : `, spawned at ${location}`}`,
       at: Date.now(),
     };
     this.warnings.push(warning);
@@ -185,7 +237,8 @@ export function observesFinish(core: Core): boolean {
 export function emitSpawn(core: Core, task: Task): void {
   core.probe?.spawned(task);
   if (spawnChannel.hasSubscribers) {
-    spawnChannel.publish({ id: task.id, name: task.name, kind: task.kind, runtime: core.config.name, location: task.location });
+    const location = task.location ?? core.probe?.records.get(task)?.location;
+    spawnChannel.publish({ id: task.id, name: task.name, kind: task.kind, runtime: core.config.name, location });
   }
 }
 
