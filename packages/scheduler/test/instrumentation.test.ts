@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { Builder, Handle, park, spawn, yieldNow } from '@rt/scheduler';
 import type { Runtime, RtWarning, Waiter } from '@rt/scheduler';
@@ -85,15 +84,6 @@ describe('Builder.instrument', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ name: 'twice', location: undefined });
     expect(() => Builder.currentThread().instrument({ spawnLocations: 'yes' as never })).toThrow(TypeError);
-  });
-
-  it('starts each task in the async context of its spawn call', async () => {
-    runtime = Builder.currentThread().instrument().build();
-    const storage = new AsyncLocalStorage<string>();
-    const a = storage.run('span-A', () => runtime!.spawn(async () => storage.getStore()));
-    const b = storage.run('span-B', () => runtime!.spawn(async () => storage.getStore()));
-    const c = runtime.spawn(async () => storage.getStore());
-    expect([await a, await b, await c]).toEqual(['span-A', 'span-B', undefined]);
   });
 
   it('measures the time a task waits to run', async () => {

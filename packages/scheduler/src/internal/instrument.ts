@@ -16,7 +16,6 @@
 // Blocking detector: a segment at least `blockingThreshold` ms long is reported once per spawn
 // location (or per task name when no location is known) as an `rt:warning` message and kept
 // in the probe's warning list (what `Handle.warnings()` and rt-console show).
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { channel, tracingChannel } from 'node:diagnostics_channel';
 import { promiseHooks } from 'node:v8';
 import { performance } from 'node:perf_hooks';
@@ -156,20 +155,6 @@ function uninstallHooks(): void {
   stopHooks = undefined;
 }
 
-/** Runs a task's function as its first segment, inside the task's frame. */
-function startInFrame(task: Task, fn: () => unknown, record: TaskRecord): unknown {
-  return storage.run(task, timedCall, fn, record);
-}
-
-function timedCall(fn: () => unknown, record: TaskRecord): unknown {
-  beginSegment(record);
-  try {
-    return fn();
-  } finally {
-    endSegment(record);
-  }
-}
-
 /** The accounting of one instrumented runtime. */
 export class Probe {
   readonly records = new Map<Task, TaskRecord>();
@@ -185,15 +170,17 @@ export class Probe {
     if (this.closed) return;
     const record = new TaskRecord(task, this);
     this.records.set(task, record);
-    // The task starts in the async context of its spawn call (AsyncLocalStorage stores, hence
-    // an OpenTelemetry span active at spawn is the parent of the task's spans). Uninstrumented,
-    // a task starts in the context of whichever spawn queued the run queue's drain.
     const fn = task.fn;
     if (fn !== undefined) {
-      // The snapshot restores every AsyncLocalStorage of the spawn call, rt's own frame store
-      // included when it is one: the task's frame is entered again inside it.
-      const snapshot = AsyncLocalStorage.snapshot();
-      task.fn = () => snapshot(startInFrame, task, fn, record);
+      // The first segment is the call of the task's function (not a promise reaction).
+      task.fn = () => {
+        beginSegment(record);
+        try {
+          return fn();
+        } finally {
+          endSegment(record);
+        }
+      };
     }
   }
 
