@@ -150,6 +150,10 @@ if (packedAll) {
     check(`native path under Node ${process.versions.node} (npm ${npmVersion}): prebuild, native driver, echo, silent`, () => nativeCheck(full, node20));
     check('@rt/full namespaces and feature subpaths work', () => run(process.execPath, ['full.mjs'], full));
     check('the multi-thread runtime serves on two worker threads and exits cleanly', () => run(process.execPath, ['multi-thread.mjs'], full));
+    check('the rt-console bin of @rt/console runs from the install (--help)', () => {
+      const r = run(process.execPath, [join(full, 'node_modules', '@rt', 'console', 'dist', 'bin.js'), '--help'], full);
+      return { ok: r.ok && /^usage: rt-console/.test(r.output), output: r.output };
+    });
     check('type declarations compile under tsc --noEmit', () => {
       writeFileSync(join(full, 'tsconfig.json'), JSON.stringify({
         compilerOptions: {

@@ -23,6 +23,7 @@ export const layers = [
   ['tls'],
   ['http'],
   ['multi-thread'],
+  ['console'],
   ['macros'],
   ['full'],
 ];

@@ -15,6 +15,7 @@ import { signal } from '@rt/full/signal';
 import { TlsAcceptor, TlsConnector, TlsError } from '@rt/full/tls';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { serveConsole, ConsoleClient } from '@rt/full/console';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -95,6 +96,17 @@ try {
 } finally {
   rmSync(certDir, { recursive: true, force: true });
 }
+// The console: an instrumented runtime served on loopback, read back through the protocol.
+const observed = runtime.Builder.currentThread().enableAll().console({ addr: '127.0.0.1:0' }).build();
+const consoleServer = await serveConsole(observed.handle);
+const parked = observed.spawn(() => time.sleep(60_000), { name: 'napping' });
+await sleep(5);
+const client = await ConsoleClient.connect(consoleServer.addr);
+const snapshot = await client.snapshot();
+client.close();
+assert.deepEqual(snapshot.tasks.map((t) => [t.name, t.state, t.waitingOn]), [['napping', 'waiting', ['time.sleep']]]);
+parked.abort();
+await observed.shutdown();
 
 await assert.rejects(import('@rt/full/internal/x'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
 console.log('full.mjs ok');

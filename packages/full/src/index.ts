@@ -5,7 +5,7 @@
 //
 // Namespaces: `runtime` (Runtime, Builder, Handle), `task` (spawn, JoinHandle, JoinSet,
 // yieldNow, spawnBlocking, TaskLocal), `time`, `sync`, `io`, `util` (tokio-util), `net`, `tls`,
-// `http`, `signal`, `process`, `fs`;
+// `http`, `signal`, `process`, `fs`, `multiThread`, `console` (rt-console's program side and client);
 // plus the entry points
 // `spawn`, `main`, `test`, `select`, `join`, `tryJoin` at the top level. Each feature is also
 // a subpath (`@rt/full/sync`, `@rt/full/net`, …; see the README for which package each pulls
@@ -23,5 +23,6 @@ export * as signal from '@rt/signal';
 export * as process from '@rt/process';
 export * as fs from '@rt/fs';
 export * as multiThread from '@rt/multi-thread';
+export * as console from '@rt/console';
 export { spawn } from '@rt/scheduler';
 export { join, main, select, test, tryJoin } from '@rt/macros';

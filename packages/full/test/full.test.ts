@@ -23,6 +23,8 @@ import * as tlsFeature from '@rt/full/tls';
 import * as tls from '@rt/tls';
 import * as httpFeature from '@rt/full/http';
 import * as http from '@rt/http';
+import * as consoleFeature from '@rt/full/console';
+import * as rtConsole from '@rt/console';
 
 describe('@rt/full', () => {
   it('re-exports each package as a namespace named after Tokio\'s module', async () => {
@@ -67,6 +69,13 @@ describe('@rt/full', () => {
     expect(tlsFeature.TlsConnector).toBe(tls.TlsConnector);
     expect(httpFeature.serve).toBe(http.serve);
     expect(full.http.HttpClient).toBe(http.HttpClient);
+    expect(consoleFeature.serveConsole).toBe(rtConsole.serveConsole);
+  });
+
+  it('has the console namespace', () => {
+    expect(full.console.serveConsole).toBe(rtConsole.serveConsole);
+    expect(full.console.ConsoleClient).toBe(rtConsole.ConsoleClient);
+    expect(full.console.PROTOCOL_VERSION).toBe(1);
   });
 
   it('has the signal, process, fs, tls and multiThread namespaces', () => {

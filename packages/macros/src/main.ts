@@ -4,7 +4,8 @@
  * (`main(entry, { flavor: 'multi_thread' })`).
  */
 import { isAbsolute } from 'node:path';
-import { Builder, RtError, isCancelled, type Runtime } from '@rt/scheduler';
+import diagnostics_channel from 'node:diagnostics_channel';
+import { Builder, RtError, diagnosticsChannels, isCancelled, type RtWarning, type Runtime } from '@rt/scheduler';
 import type { MultiThreadRuntime } from '@rt/multi-thread';
 import { describe } from '@rt/scheduler/primitives';
 
@@ -14,6 +15,11 @@ export interface MainOptions {
   readonly flavor?: 'current_thread';
   /** Start with the clock paused (see `@rt/time`). */
   readonly startPaused?: boolean;
+  /**
+   * Serve the runtime to rt-console on this `host:port` (loopback), as `RT_CONSOLE` does:
+   * instruments the runtime and needs `@rt/console` installed (an optional peer dependency).
+   */
+  readonly console?: string;
   /** The runtime's name (metrics, dumps, error lines). */
   readonly name?: string;
   /** What an unawaited task's error does: `'log'` (default), `'ignore'`, `'shutdown'`. */
@@ -121,6 +127,7 @@ function build(options: MainOptions): Runtime {
   if (options.name !== undefined) builder.name(options.name);
   if (options.unhandledError !== undefined) builder.unhandledError(options.unhandledError);
   if (options.startPaused) builder.startPaused(true);
+  if (options.console !== undefined) builder.console({ addr: options.console });
   return builder.build();
 }
 
@@ -189,7 +196,9 @@ export function main(
 
 async function runMain(fn: () => unknown, options: MainOptions): Promise<number> {
   const runtime = build(options);
+  await startConsole(runtime);
   let stoppedBy: keyof typeof signalNumbers | undefined;
+  const stopWarnings = printWarnings(runtime);
   const task = runtime.spawn(fn, { name: 'main' });
   const onSignal = (signal: keyof typeof signalNumbers): void => {
     if (stoppedBy !== undefined) process.exit(128 + signalNumbers[signal]);
@@ -217,9 +226,36 @@ async function runMain(fn: () => unknown, options: MainOptions): Promise<number>
   } finally {
     for (const [signal, handler] of handlers) process.off(signal, handler);
     await runtime.shutdown({ timeout: options.shutdownTimeout ?? 1000 });
+    stopWarnings();
   }
   process.exitCode = code;
   return code;
+}
+
+/**
+ * `Builder.console()`/`RT_CONSOLE`: serve the runtime to rt-console (`@rt/console`, an optional
+ * peer dependency loaded on demand); a program without it installed runs on, with a note.
+ */
+async function startConsole(runtime: Runtime): Promise<void> {
+  const addr = runtime.handle.config.console;
+  if (addr === undefined) return;
+  try {
+    const { serveConsole } = await import('@rt/console');
+    const server = await serveConsole(runtime.handle, { addr });
+    process.stderr.write(`rt console: runtime ${JSON.stringify(runtime.handle.config.name)} served on ${server.addr} (npx rt-console ${server.addr})\n`);
+  } catch (error) {
+    process.stderr.write(`rt console: not serving ${addr}: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+}
+
+/** An instrumented runtime's warnings (the blocking detector's) become stderr lines while main runs. */
+function printWarnings(runtime: Runtime): () => void {
+  if (!runtime.handle.instrumented) return () => {};
+  const listener = (message: unknown): void => {
+    if (runtime.handle.warnings().includes(message as RtWarning)) process.stderr.write(`rt warning: ${(message as RtWarning).message}\n`);
+  };
+  diagnostics_channel.subscribe(diagnosticsChannels.warning, listener);
+  return () => diagnostics_channel.unsubscribe(diagnosticsChannels.warning, listener);
 }
 
 async function loadMultiThread(): Promise<typeof import('@rt/multi-thread')> {

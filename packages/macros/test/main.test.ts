@@ -1,5 +1,6 @@
 import { spawn as spawnProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { ConsoleClient } from '@rt/console';
 import { main } from '@rt/macros';
 import { Handle, spawn } from '@rt/scheduler';
 
@@ -69,5 +70,40 @@ describe('main', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(out).toContain('cleaned up');
     expect(code).toBe(130);
+  });
+
+  it('prints a blocking-detector warning on stderr when RT_INSTRUMENT=1', async () => {
+    const fixture = join(__dirname, 'fixtures', 'main-blocking.mjs');
+    const child = spawnProcess(process.execPath, [fixture], { cwd: __dirname, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RT_INSTRUMENT: '1' } });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(err).toMatch(/^rt warning: task \d+ "busy-loop" blocked the event loop for \d+\.\d ms \(threshold 50 ms\), spawned at .*main-blocking\.mjs:6:\d+\n$/);
+  });
+
+  it('serves the runtime to rt-console when RT_CONSOLE is set', async () => {
+    const fixture = join(__dirname, 'fixtures', 'main-console.mjs');
+    const child = spawnProcess(process.execPath, [fixture], { cwd: __dirname, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, RT_CONSOLE: '127.0.0.1:0' } });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    try {
+      const addr = await new Promise<string>((resolve, reject) => {
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+          const match = /^rt console: runtime "rt" served on (127\.0\.0\.1:\d+) \(npx rt-console \1\)\n/.exec(err);
+          if (match !== null) resolve(match[1]!);
+        });
+        child.on('exit', () => reject(new Error(`exited: ${err}`)));
+      });
+      const client = await ConsoleClient.connect(addr);
+      const snapshot = await client.snapshot();
+      client.close();
+      expect(snapshot.instrumented).toBe(true);
+      expect(snapshot.tasks.map((t) => t.name)).toEqual(['main', 'waiting-for-stdin']);
+    } finally {
+      child.stdin.end();
+    }
+    expect(await exited).toBe(0);
   });
 });

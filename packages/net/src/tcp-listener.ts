@@ -6,6 +6,7 @@ import { resolve } from './lookup-host.js';
 import { describe, toHostPort } from './socket-addr.js';
 import type { SocketAddr, ToSocketAddrs } from './socket-addr.js';
 import { TcpStream, checkTtl, toSocketAddr } from './tcp-stream.js';
+import { acceptChannel, traced } from './internal/diagnostics.js';
 
 /**
  * Options of {@link TcpListener.bind} and `UnixListener.bind`: the `listen(2)` backlog,
@@ -203,6 +204,7 @@ export class TcpListener implements AsyncIterable<TcpStream> {
    * ```
    */
   async accept(options?: WaitOptions): Promise<TcpStream> {
+    if (acceptChannel.hasSubscribers) return traced(acceptChannel, { local: String(this.localAddr()) }, async () => new TcpStream(await this.#handle.accept(options)));
     return new TcpStream(await this.#handle.accept(options));
   }
 

@@ -7,6 +7,7 @@ import { driverFor } from './internal/select-driver.js';
 import { resolve } from './lookup-host.js';
 import { SocketAddr, describe, toHostPort, trustedSocketAddr } from './socket-addr.js';
 import type { ToSocketAddrs } from './socket-addr.js';
+import { connectChannel, traced } from './internal/diagnostics.js';
 
 /**
  * Options of {@link TcpStream.connect} and `UnixStream.connect`: an abort `signal`, and the
@@ -129,6 +130,7 @@ export class TcpStream extends ByteStream {
   static connect(addr: ToSocketAddrs, options?: ConnectOptions): Promise<TcpStream> {
     const { host, port } = toHostPort(addr, 'localhost', 'TcpStream.connect');
     const driver = driverFor(options?.driver);
+    if (connectChannel.hasSubscribers) return traced(connectChannel, { host, port }, () => connectAll(driver.connectTcp.bind(driver), host, port, options));
     return connectAll(driver.connectTcp.bind(driver), host, port, options);
   }
 

@@ -36,6 +36,14 @@ export interface RuntimeConfig {
   unhandledError: 'log' | 'ignore' | 'shutdown';
   /** Record where each task was spawned, for `dump()` (costs a stack trace per spawn). Default false. */
   captureSpawnLocations: boolean;
+  /** Per-task accounting and the blocking detector (`Builder.instrument()`, `RT_INSTRUMENT=1`). Default false. */
+  instrument: boolean;
+  /** A task segment at least this many ms long is reported as blocking (instrumented runtimes). Default 50. */
+  blockingThreshold: number;
+  /** Instrumented runtimes record each task's spawn location (a stack capture per spawn). Default true. */
+  instrumentLocations: boolean;
+  /** Where `@rt/console` serves (`Builder.console()`, `RT_CONSOLE=127.0.0.1:6669`); undefined: no console. */
+  console: string | undefined;
 }
 
 function positiveInteger(value: unknown, what: string): number {
@@ -147,6 +155,42 @@ export class Builder {
   captureSpawnLocations(enabled = true): this {
     this.#config.captureSpawnLocations = flag(enabled, 'captureSpawnLocations');
     return this;
+  }
+
+  /**
+   * Turns on per-task accounting (busy time, polls, wakes, time scheduled but not running,
+   * spawn location: `Handle.taskStats()`) and the blocking detector: a task segment at least
+   * `blockingThreshold` ms long (default 50) is reported once per spawn location as an
+   * `rt:warning` diagnostics_channel message and in `Handle.warnings()`. `RT_INSTRUMENT=1`
+   * turns it on for every runtime. Costs V8 promise hooks while an instrumented runtime lives,
+   * and a stack capture per spawn for the spawn location (`spawnLocations: false` skips it:
+   * the detector then reports once per task name).
+   */
+  instrument(options: { blockingThreshold?: number; spawnLocations?: boolean } = {}): this {
+    if (options === null || typeof options !== 'object') throw new TypeError(`Builder.instrument: options must be an object, got ${describe(options)}`);
+    const threshold = options.blockingThreshold;
+    if (threshold !== undefined && (typeof threshold !== 'number' || !(threshold > 0) || !Number.isFinite(threshold))) {
+      throw new RangeError(`Builder.instrument: blockingThreshold must be a finite number of ms > 0, got ${describe(threshold)}`);
+    }
+    if (options.spawnLocations !== undefined) this.#config.instrumentLocations = flag(options.spawnLocations, 'instrument: spawnLocations');
+    this.#config.instrument = true;
+    if (threshold !== undefined) this.#config.blockingThreshold = threshold;
+    return this;
+  }
+
+  /**
+   * Records where `@rt/console` serves this runtime's live state (`host:port`, loopback unless
+   * `allowRemote`), and turns instrumentation on. The server is started by `main()` of
+   * `@rt/macros`, or by `serveConsole(handle)` of `@rt/console`. `RT_CONSOLE=127.0.0.1:6669`
+   * does the same for every runtime.
+   */
+  console(options: { addr: string }): this {
+    if (options === null || typeof options !== 'object') throw new TypeError(`Builder.console: options must be an object, got ${describe(options)}`);
+    if (typeof options.addr !== 'string' || !/^[^\s]+:\d{1,5}$/.test(options.addr)) {
+      throw new TypeError(`Builder.console: addr must be 'host:port', got ${describe(options.addr)}`);
+    }
+    this.#config.console = options.addr;
+    return this.instrument();
   }
 
   /** Builds the runtime. The builder can build again (each runtime gets a copy of the config). */

@@ -7,6 +7,8 @@ import { Core, getDefaultCore, peekDefaultCore as getDefaultIfExists, type Exten
 import { BlockingPool, type BlockingOptions } from './internal/blocking-pool.js';
 import type { RuntimeMetrics } from './runtime-metrics.js';
 import { RuntimeDump, type TaskDump } from './runtime-dump.js';
+import type { RtWarning, TaskStats } from './instrumentation.js';
+import { blockingChannel, traceBlocking } from './internal/instrument.js';
 
 /**
  * Options of `spawn`.
@@ -162,8 +164,9 @@ export class Handle {
     const core = this.#core;
     const job = BlockingPool.validate(moduleUrl, exportName, args, options);
     const task = core.blockingTask(validateName(options, 'spawnBlocking'));
-    core.pool ??= new BlockingPool(core.config);
-    core.pool.submit(task, job as BlockingOptions);
+    const pool = (core.pool ??= new BlockingPool(core.config));
+    if (blockingChannel.hasSubscribers) traceBlocking(task, String(moduleUrl), exportName, () => pool.submit(task, job as BlockingOptions));
+    else pool.submit(task, job as BlockingOptions);
     return new JoinHandle(task);
   }
 
@@ -221,6 +224,47 @@ export class Handle {
       if (typeof kind === 'string') drivers[key.description ?? key.toString()] = kind;
     }
     return new RuntimeDump(core.config.name, tasks, drivers);
+  }
+
+  /** Whether the runtime was built with `Builder.instrument()` (or `RT_INSTRUMENT=1`). */
+  get instrumented(): boolean {
+    return this.#core.probe !== undefined;
+  }
+
+  /**
+   * Every live task with its accounting (busy time, polls, wakes, scheduled time): see
+   * {@link TaskStats}. Counters are 0 on a runtime that is not instrumented.
+   */
+  taskStats(): TaskStats[] {
+    const core = this.#core;
+    const records = core.probe?.records;
+    const now = preciseNow();
+    const stats: TaskStats[] = [];
+    for (const task of core.liveTasks()) {
+      const record = records?.get(task);
+      stats.push({
+        id: task.id,
+        name: task.name,
+        kind: task.kind,
+        state: core.stateOf(task) as TaskStats['state'],
+        waitingOn: task.waitingOn(),
+        ageMs: Math.max(0, now - task.spawnedAt),
+        location: record?.location ?? task.location,
+        busyMs: record?.busyMs ?? 0,
+        polls: record?.polls ?? 0,
+        wakes: record?.wakes ?? 0,
+        lastWakerId: record?.lastWakerId,
+        scheduledMs: record?.scheduledMs ?? 0,
+        maxPollMs: record?.maxSegmentMs ?? 0,
+        cancelRequested: task.cancelRequested,
+      });
+    }
+    return stats;
+  }
+
+  /** The blocking detector's warnings so far (the last 100), oldest first; empty when not instrumented. */
+  warnings(): RtWarning[] {
+    return [...(this.#core.probe?.warnings ?? [])];
   }
 
   /** @internal The core, for Runtime. */

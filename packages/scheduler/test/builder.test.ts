@@ -14,6 +14,10 @@ describe('Builder', () => {
       eventInterval: 61,
       unhandledError: 'log',
       captureSpawnLocations: false,
+      instrument: false,
+      blockingThreshold: 50,
+      instrumentLocations: true,
+      console: undefined,
     });
     expect(runtime.handle.config.maxBlockingThreads).toBeGreaterThanOrEqual(4);
     await runtime.shutdown();
@@ -43,6 +47,10 @@ describe('Builder', () => {
       eventInterval: 7,
       unhandledError: 'shutdown',
       captureSpawnLocations: true,
+      instrument: false,
+      blockingThreshold: 50,
+      instrumentLocations: true,
+      console: undefined,
     });
     await runtime.shutdown();
   });

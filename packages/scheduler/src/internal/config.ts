@@ -14,5 +14,20 @@ export function defaultConfig(): RuntimeConfig {
     eventInterval: 61,
     unhandledError: 'log',
     captureSpawnLocations: false,
+    instrument: instrumentFromEnv(),
+    blockingThreshold: 50,
+    instrumentLocations: true,
+    console: consoleFromEnv(),
   };
+}
+
+/** RT_INSTRUMENT=1 (or RT_CONSOLE=addr) turns instrumentation on for every runtime built. */
+function instrumentFromEnv(): boolean {
+  const value = process.env['RT_INSTRUMENT'];
+  return (value !== undefined && value !== '' && value !== '0') || consoleFromEnv() !== undefined;
+}
+
+function consoleFromEnv(): string | undefined {
+  const value = process.env['RT_CONSOLE'];
+  return value === undefined || value === '' ? undefined : value;
 }

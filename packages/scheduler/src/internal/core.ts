@@ -14,6 +14,7 @@ import { currentEpoch, storage } from './context.js';
 import { FINISHED, RUNNING, SCHEDULED, Task } from './task.js';
 import { defaultConfig } from './config.js';
 import type { BlockingPool } from './blocking-pool.js';
+import { Probe, emitFinish, emitSpawn, observesFinish, spawnChannel } from './instrument.js';
 
 export interface Extension {
   shutdown?(): void;
@@ -61,13 +62,19 @@ export class Core {
   private unhandled: Task[] = [];
   private shutdownListeners: (() => void)[] = [];
 
-  constructor(readonly config: Readonly<RuntimeConfig>) {}
+  /** Per-task accounting of an instrumented runtime (see instrument.ts). */
+  readonly probe: Probe | undefined;
+
+  constructor(readonly config: Readonly<RuntimeConfig>) {
+    this.probe = config.instrument ? new Probe(this) : undefined;
+  }
 
   spawn(fn: () => unknown, name: string | undefined): Task {
     if (this.isShutdown) throw new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot spawn`);
     const task = new Task(this, fn, name, 'task', this.config.captureSpawnLocations ? spawnLocation() : undefined);
     this.addLive(task);
     this.spawnedTotal++;
+    if (this.probe !== undefined || spawnChannel.hasSubscribers) emitSpawn(this, task);
     this.runQueue.push(task);
     if (!this.drainScheduled) {
       this.drainScheduled = true;
@@ -82,6 +89,7 @@ export class Core {
     const task = new Task(this, undefined, name, 'blocking', this.config.captureSpawnLocations ? spawnLocation() : undefined);
     this.addLive(task);
     this.spawnedTotal++;
+    if (this.probe !== undefined || spawnChannel.hasSubscribers) emitSpawn(this, task);
     return task;
   }
 
@@ -169,6 +177,7 @@ export class Core {
   }
 
   taskFinished(task: Task): void {
+    if (observesFinish(this)) emitFinish(this, task);
     if (task.prevLive !== undefined) task.prevLive.nextLive = task.nextLive;
     else this.liveHead = task.nextLive;
     if (task.nextLive !== undefined) task.nextLive.prevLive = task.prevLive;
@@ -257,6 +266,7 @@ export class Core {
         if (finished) return;
         finished = true;
         if (timer !== undefined) clearTimeout(timer);
+        this.probe?.close();
         const extensions = [...this.extensions.values()].reverse();
         this.extensions.clear();
         for (const extension of extensions) {

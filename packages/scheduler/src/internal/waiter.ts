@@ -13,6 +13,7 @@
 import { Cancelled } from '../errors.js';
 import { BUDGET } from './context.js';
 import type { Task } from './task.js';
+import { emitPark, emitWake, parkChannel, wakeChannel } from './instrument.js';
 
 /** The waiters parked on one signal, and the one abort listener rt keeps on it. */
 class SignalWaiters {
@@ -77,6 +78,7 @@ export class ParkedWaiter<T> {
   ) {
     this.task = task;
     if (task !== undefined) task.linkWaiter(this as ParkedWaiter<unknown>);
+    if (task !== undefined && parkChannel.hasSubscribers) emitPark(task, label);
     if (signal !== undefined) {
       let list = bySignal.get(signal);
       if (list === undefined) {
@@ -95,6 +97,7 @@ export class ParkedWaiter<T> {
     this.detach();
     // Waking from park is a fresh start: the task's budget resets (Tokio does the same).
     if (task !== undefined) task.budget = BUDGET;
+    if (task !== undefined && (wakeChannel.hasSubscribers || task.core.probe !== undefined)) emitWake(task, this.label);
     this.resolve(value);
     return true;
   }
@@ -102,7 +105,9 @@ export class ParkedWaiter<T> {
   fail(error: unknown): boolean {
     if (this.settled) return false;
     this.settled = true;
+    const task = this.task;
     this.detach();
+    if (task !== undefined && (wakeChannel.hasSubscribers || task.core.probe !== undefined)) emitWake(task, this.label);
     this.reject(error);
     return true;
   }

@@ -1,0 +1,96 @@
+// The rt-console web page: one self-contained HTML document (no external assets) that polls
+// /api/snapshot every second and renders the task table (sortable by any column), the
+// resources tasks are parked on, and the warnings.
+export const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>rt-console</title>
+<style>
+  body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
+  h1 { font-size: 1.3em; margin: 0 0 .2em; }
+  #status { color: #666; margin-bottom: 1em; }
+  table { border-collapse: collapse; width: 100%; margin-bottom: 1.5em; }
+  th, td { text-align: left; padding: .25em .6em; border-bottom: 1px solid #ddd; white-space: nowrap; }
+  th { cursor: pointer; background: #f3f3f3; user-select: none; }
+  th.sorted::after { content: attr(data-arrow); }
+  td.num { text-align: right; font-variant-numeric: tabular-nums; }
+  td.loc { max-width: 32em; overflow: hidden; text-overflow: ellipsis; color: #555; }
+  tr[data-state="waiting"] td.state { color: #8a5a00; }
+  tr[data-state="idle"] td.state { color: #555; }
+  tr[data-state="running"] td.state, tr[data-state="scheduled"] td.state { color: #116611; }
+  tr.blocked td { background: #fff0f0; }
+  #warnings li { color: #a00; margin-bottom: .3em; }
+</style>
+</head>
+<body>
+<h1>rt-console <span id="runtime"></span></h1>
+<div id="status">connecting…</div>
+<table id="tasks">
+  <thead><tr>
+    <th data-key="id">id</th><th data-key="name">name</th><th data-key="state">state</th>
+    <th data-key="busyMs">busy (ms)</th><th data-key="polls">polls</th><th data-key="wakes">wakes</th>
+    <th data-key="scheduledMs">scheduled (ms)</th><th data-key="maxPollMs">max poll (ms)</th>
+    <th data-key="waitingOn">waiting on</th><th data-key="ageMs">age (s)</th><th data-key="location">location</th>
+  </tr></thead>
+  <tbody></tbody>
+</table>
+<h2>Resources</h2>
+<ul id="resources"></ul>
+<h2>Warnings</h2>
+<ul id="warnings"></ul>
+<script>
+let sortKey = 'id', sortDir = 1, last;
+const cell = (text, cls) => { const td = document.createElement('td'); td.textContent = text; if (cls) td.className = cls; return td; };
+function render() {
+  if (!last) return;
+  document.getElementById('runtime').textContent = '— ' + last.runtime + ' (pid ' + last.pid + ')';
+  document.getElementById('status').textContent = last.tasks.length + ' live task(s), ' + last.warnings.length + ' warning(s), updated ' + new Date(last.at).toLocaleTimeString() + (last.instrumented ? '' : ' — runtime not instrumented: counters are 0');
+  const blocked = new Set(last.warnings.map((w) => w.id));
+  const value = (t) => sortKey === 'waitingOn' ? t.waitingOn.join(', ') : (t[sortKey] ?? '');
+  const tasks = [...last.tasks].sort((a, b) => { const x = value(a), y = value(b); return (x < y ? -1 : x > y ? 1 : 0) * sortDir; });
+  const body = document.querySelector('#tasks tbody');
+  body.replaceChildren(...tasks.map((t) => {
+    const tr = document.createElement('tr');
+    tr.dataset.taskId = String(t.id);
+    tr.dataset.state = t.state;
+    if (blocked.has(t.id)) tr.className = 'blocked';
+    tr.append(cell(String(t.id), 'num'), cell(t.name ?? ''), cell(t.state + (t.cancelRequested ? ' (aborted)' : ''), 'state'),
+      cell(t.busyMs.toFixed(1), 'num'), cell(String(t.polls), 'num'), cell(String(t.wakes), 'num'),
+      cell(t.scheduledMs.toFixed(1), 'num'), cell(t.maxPollMs.toFixed(1), 'num'), cell(t.waitingOn.join(', '), 'waiting'),
+      cell((t.ageMs / 1000).toFixed(1), 'num'), cell(t.location ?? '', 'loc'));
+    return tr;
+  }));
+  document.getElementById('resources').replaceChildren(...last.resources.map((r) => {
+    const li = document.createElement('li'); li.textContent = r.label + ': ' + r.waiters.length + ' waiter(s) (tasks ' + r.waiters.join(', ') + ')'; return li;
+  }));
+  document.getElementById('warnings').replaceChildren(...last.warnings.map((w) => {
+    const li = document.createElement('li'); li.dataset.taskId = String(w.id); li.textContent = w.message; return li;
+  }));
+  for (const th of document.querySelectorAll('th')) {
+    th.classList.toggle('sorted', th.dataset.key === sortKey);
+    th.dataset.arrow = sortDir > 0 ? ' ▲' : ' ▼';
+  }
+}
+for (const th of document.querySelectorAll('th')) th.addEventListener('click', () => {
+  if (sortKey === th.dataset.key) sortDir = -sortDir; else { sortKey = th.dataset.key; sortDir = 1; }
+  render();
+});
+async function poll() {
+  try {
+    const response = await fetch('/api/snapshot');
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.error);
+    last = body;
+    render();
+    document.body.dataset.ready = 'true';
+  } catch (error) {
+    document.getElementById('status').textContent = 'not connected: ' + error.message;
+  }
+  setTimeout(poll, 1000);
+}
+poll();
+</script>
+</body>
+</html>
+`;

@@ -1,0 +1,63 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+
+/** The fixture program (test/fixtures/program.mjs) running, with its console address. */
+export interface Program extends AsyncDisposable {
+  readonly addr: string;
+  readonly child: ChildProcessWithoutNullStreams;
+}
+
+/** Starts the fixture program and waits for its "ready ADDR" line (10 s at most). */
+export async function startProgram(): Promise<Program> {
+  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'program.mjs')], { cwd: __dirname });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const addr = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`fixture program not ready in 10 s: ${out}${err}`)), 10_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /ready (\S+)\n/.exec(out);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`fixture program exited (${code}): ${err}`));
+    });
+  });
+  return {
+    addr,
+    child,
+    async [Symbol.asyncDispose]() {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Runs a command to completion, asynchronously (the program it talks to may live in this process). */
+export function run(command: string, args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} timed out: ${stderr}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export const bin = join(__dirname, '..', 'dist', 'bin.js');

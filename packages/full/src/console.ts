@@ -1,0 +1,3 @@
+// Feature `console` (tokio-console's role): serveConsole, ConsoleClient and the rt-console
+// protocol (@rt/console).
+export * from '@rt/console';

@@ -1,0 +1,68 @@
+/**
+ * One live task of an instrumented runtime, as `Handle.taskStats()` reports it: what
+ * `dump()` says plus the accounting of `Builder.instrument()`.
+ *
+ * A poll is one synchronous segment of the task's code (its first call, then each promise
+ * continuation after an `await`); `busyMs` is their total time, `scheduledMs` the time the
+ * task spent ready to run (spawned, or woken by an rt primitive) before its next segment.
+ *
+ * **Cancellation:** not applicable.
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * for (const t of handle.taskStats()) console.log(t.name, t.busyMs.toFixed(1), t.polls, t.wakes);
+ * ```
+ */
+export interface TaskStats {
+  readonly id: number;
+  readonly name: string | undefined;
+  readonly kind: 'task' | 'blocking';
+  readonly state: 'scheduled' | 'running' | 'waiting' | 'idle' | 'blocking';
+  /** Labels of the rt primitives the task is parked on, most recent first. */
+  readonly waitingOn: readonly string[];
+  readonly ageMs: number;
+  /** `file:line:column` of the spawn call. */
+  readonly location: string | undefined;
+  readonly busyMs: number;
+  readonly polls: number;
+  readonly wakes: number;
+  /** The task that woke it last (undefined: woken from outside any task). */
+  readonly lastWakerId: number | undefined;
+  readonly scheduledMs: number;
+  /** The longest segment so far. */
+  readonly maxPollMs: number;
+  readonly cancelRequested: boolean;
+}
+
+/**
+ * A warning of the blocking detector (`Handle.warnings()`, and the message of the
+ * `rt:warning` diagnostics channel): a task segment ran at least `thresholdMs` without
+ * yielding. Reported once per spawn location (once per task name when none is known).
+ *
+ * **Cancellation:** not applicable.
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * diagnostics_channel.subscribe('rt:warning', (w) => console.error((w as RtWarning).message));
+ * ```
+ */
+export interface RtWarning {
+  readonly kind: 'blocking';
+  /** The runtime's name. */
+  readonly runtime: string;
+  /** The task's id and name. */
+  readonly id: number;
+  readonly name: string | undefined;
+  /** Where the task was spawned. */
+  readonly location: string | undefined;
+  readonly durationMs: number;
+  readonly thresholdMs: number;
+  /** One line for humans, e.g. `task 7 "parser" blocked the event loop for 81.2 ms (threshold 50 ms), spawned at …`. */
+  readonly message: string;
+  /** `Date.now()` when it was reported. */
+  readonly at: number;
+}

@@ -1,0 +1,304 @@
+// Observability machinery: the diagnostics_channel events and the opt-in per-task accounting.
+//
+// Cost model. With nobody subscribed and instrumentation off, the scheduler's hot paths pay one
+// `channel.hasSubscribers` read (and, where a runtime is involved, one `core.probe` read) per
+// spawn, finish, park and wake: the guard lines in core.ts/task.ts/waiter.ts call into this
+// file only when one of them is true. Messages are built only for a subscriber.
+//
+// Accounting (a Probe per instrumented runtime). A task's "poll" is one synchronous segment of
+// its code: the first call of its function, then every promise reaction (the continuation after
+// an `await`) that belongs to it. V8's promise hooks (installed only while a Probe exists) stamp
+// every promise created inside an instrumented task with that task's record (init), and time the
+// reactions of stamped promises (before/after). Reactions never nest, so one "current segment"
+// suffices. Code a task schedules through Node callbacks (setTimeout, EventEmitter) is not
+// counted: only promise continuations are the task's own segments.
+//
+// Blocking detector: a segment at least `blockingThreshold` ms long is reported once per spawn
+// location (or per task name when no location is known) as an `rt:warning` message and kept
+// in the probe's warning list (what `Handle.warnings()` and rt-console show).
+import { channel, tracingChannel } from 'node:diagnostics_channel';
+import { promiseHooks } from 'node:v8';
+import { performance } from 'node:perf_hooks';
+import { currentTask, storage } from './context.js';
+import type { Core } from './core.js';
+import type { Task } from './task.js';
+import type { RtWarning } from '../instrumentation.js';
+
+export const spawnChannel = channel('rt:task:spawn');
+export const finishChannel = channel('rt:task:finish');
+export const parkChannel = channel('rt:task:park');
+export const wakeChannel = channel('rt:task:wake');
+export const warningChannel = channel('rt:warning');
+export const blockingChannel = tracingChannel('rt:blocking');
+
+/** Per-task counters of an instrumented runtime. */
+export class TaskRecord {
+  busyMs = 0;
+  polls = 0;
+  wakes = 0;
+  scheduledMs = 0;
+  /** performance.now() when the task became ready to run (spawned or woken), -1 when not waiting to run. */
+  readyAt: number;
+  lastWakerId: number | undefined = undefined;
+  maxSegmentMs = 0;
+  /** The spawn's stack, captured unformatted; read (and formatted once) by `location`. */
+  private site: { stack?: unknown } | undefined;
+  private resolved: string | undefined;
+  constructor(
+    readonly task: Task,
+    readonly probe: Probe,
+  ) {
+    this.readyAt = performance.now();
+    this.resolved = task.location;
+    if (this.resolved === undefined && probe.core.config.instrumentLocations) {
+      // Enough frames to get past spawn() → Handle → Core → here (and JoinSet's extra frame) to
+      // the caller; each frame more costs ~0.25 µs per spawn.
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 9;
+      this.site = {};
+      Error.captureStackTrace(this.site);
+      Error.stackTraceLimit = limit;
+    }
+  }
+
+  /** Where the task was spawned (`file:line:column`). */
+  get location(): string | undefined {
+    if (this.site !== undefined) {
+      this.resolved = callerLocation(this.site);
+      this.site = undefined;
+    }
+    return this.resolved;
+  }
+}
+
+const SCHEDULER_FILE = /[\\/]scheduler[\\/](src|dist)[\\/]/;
+const keepCallSites = (_error: Error, callSites: NodeJS.CallSite[]): NodeJS.CallSite[] => callSites;
+
+/**
+ * The first stack frame outside @rt/scheduler and Node's internals, as `file:line:column`.
+ * The stack is captured at spawn but read only when a location is asked for (a snapshot, a
+ * warning): formatting every spawn's stack, as `captureSpawnLocations` does, costs several
+ * times more than the spawn itself.
+ */
+function callerLocation(site: { stack?: unknown }): string | undefined {
+  // V8 formats a captured stack on first read, through Error.prepareStackTrace: swapping it in
+  // for that read yields the structured call sites instead of a string to parse.
+  const prepare = Error.prepareStackTrace;
+  Error.prepareStackTrace = keepCallSites;
+  let sites: NodeJS.CallSite[] | undefined;
+  try {
+    sites = site.stack as NodeJS.CallSite[] | undefined;
+  } finally {
+    Error.prepareStackTrace = prepare;
+  }
+  if (!Array.isArray(sites)) return undefined;
+  for (const call of sites) {
+    const file = call.getFileName() ?? call.getScriptNameOrSourceURL();
+    if (file === undefined || file === null || file.startsWith('node:') || SCHEDULER_FILE.test(file)) continue;
+    return `${file}:${call.getLineNumber() ?? 0}:${call.getColumnNumber() ?? 0}`;
+  }
+  return undefined;
+}
+
+const RECORD = Symbol('rt.instrument.record');
+type Stamped = { [RECORD]?: TaskRecord };
+
+let liveProbes = 0;
+let stopHooks: (() => void) | undefined;
+let current: TaskRecord | undefined;
+let segmentStart = 0;
+
+function beginSegment(record: TaskRecord): void {
+  if (current !== undefined) return;
+  current = record;
+  segmentStart = performance.now();
+  if (record.readyAt >= 0) {
+    record.scheduledMs += segmentStart - record.readyAt;
+    record.readyAt = -1;
+  }
+}
+
+function endSegment(record: TaskRecord): void {
+  if (current !== record) return;
+  current = undefined;
+  const duration = performance.now() - segmentStart;
+  record.busyMs += duration;
+  record.polls++;
+  if (duration > record.maxSegmentMs) record.maxSegmentMs = duration;
+  if (duration >= record.probe.core.config.blockingThreshold) record.probe.blocked(record, duration);
+}
+
+function installHooks(): void {
+  liveProbes++;
+  if (stopHooks !== undefined) return;
+  stopHooks = promiseHooks.createHook({
+    init(promise) {
+      const task = storage.getStore()?.task;
+      if (task === undefined) return;
+      const record = task.core.probe?.records.get(task);
+      if (record !== undefined) (promise as Stamped)[RECORD] = record;
+    },
+    before(promise) {
+      const record = (promise as Stamped)[RECORD];
+      if (record !== undefined) beginSegment(record);
+    },
+    after(promise) {
+      const record = (promise as Stamped)[RECORD];
+      if (record !== undefined) endSegment(record);
+    },
+  }) as () => void;
+}
+
+function uninstallHooks(): void {
+  if (--liveProbes > 0 || stopHooks === undefined) return;
+  stopHooks();
+  stopHooks = undefined;
+}
+
+/** The accounting of one instrumented runtime. */
+export class Probe {
+  readonly records = new Map<Task, TaskRecord>();
+  readonly warnings: RtWarning[] = [];
+  private readonly reported = new Set<string>();
+  private closed = false;
+
+  constructor(readonly core: Core) {
+    installHooks();
+  }
+
+  spawned(task: Task): void {
+    if (this.closed) return;
+    const record = new TaskRecord(task, this);
+    this.records.set(task, record);
+    const fn = task.fn;
+    if (fn !== undefined) {
+      // The first segment is the call of the task's function (not a promise reaction).
+      task.fn = () => {
+        beginSegment(record);
+        try {
+          return fn();
+        } finally {
+          endSegment(record);
+        }
+      };
+    }
+  }
+
+  woken(task: Task): void {
+    const record = this.records.get(task);
+    if (record === undefined) return;
+    record.wakes++;
+    record.lastWakerId = currentTask()?.id;
+    if (record.readyAt < 0) record.readyAt = performance.now();
+  }
+
+  finished(task: Task): void {
+    this.records.delete(task);
+  }
+
+  blocked(record: TaskRecord, durationMs: number): void {
+    const task = record.task;
+    const location = record.location;
+    const key = location ?? `name:${task.name ?? `task ${task.id}`}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    const threshold = this.core.config.blockingThreshold;
+    const who = `task ${task.id}${task.name === undefined ? '' : ` ${JSON.stringify(task.name)}`}`;
+    const warning: RtWarning = {
+      kind: 'blocking',
+      runtime: this.core.config.name,
+      id: task.id,
+      name: task.name,
+      location,
+      durationMs: Math.round(durationMs * 10) / 10,
+      thresholdMs: threshold,
+      message: `${who} blocked the event loop for ${durationMs.toFixed(1)} ms (threshold ${threshold} ms)${location === undefined ? '' : `, spawned at ${location}`}`,
+      at: Date.now(),
+    };
+    this.warnings.push(warning);
+    if (this.warnings.length > 100) this.warnings.shift();
+    if (warningChannel.hasSubscribers) warningChannel.publish(warning);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.records.clear();
+    uninstallHooks();
+  }
+}
+
+/** Whether anything wants finish events of `core`'s tasks (the guard in Core.taskFinished). */
+export function observesFinish(core: Core): boolean {
+  return core.probe !== undefined || finishChannel.hasSubscribers || blockingTraces.size !== 0;
+}
+
+/** rt:task:spawn and the probe (called when either listens). */
+export function emitSpawn(core: Core, task: Task): void {
+  core.probe?.spawned(task);
+  if (spawnChannel.hasSubscribers) {
+    const location = task.location ?? core.probe?.records.get(task)?.location;
+    spawnChannel.publish({ id: task.id, name: task.name, kind: task.kind, runtime: core.config.name, location });
+  }
+}
+
+export function emitFinish(core: Core, task: Task): void {
+  core.probe?.finished(task);
+  if (finishChannel.hasSubscribers) {
+    const error = task.error;
+    finishChannel.publish({
+      id: task.id,
+      name: task.name,
+      kind: task.kind,
+      runtime: core.config.name,
+      outcome: error === undefined ? 'ok' : error.isCancelled() ? 'cancelled' : 'panic',
+    });
+  }
+  const trace = blockingTraces.get(task);
+  if (trace !== undefined) {
+    blockingTraces.delete(task);
+    const error = task.error;
+    if (error !== undefined) {
+      trace.error = error;
+      blockingChannel.error.publish(trace);
+    } else {
+      trace.result = task.value;
+    }
+    blockingChannel.asyncStart.publish(trace);
+    blockingChannel.asyncEnd.publish(trace);
+  }
+}
+
+export function emitPark(task: Task, label: string): void {
+  parkChannel.publish({ id: task.id, name: task.name, label });
+}
+
+export function emitWake(task: Task, label: string): void {
+  task.core.probe?.woken(task);
+  if (wakeChannel.hasSubscribers) wakeChannel.publish({ id: task.id, name: task.name, label, wakerId: currentTask()?.id });
+}
+
+/** The context object of one rt:blocking trace (start at submit, asyncEnd at finish). */
+interface BlockingTrace {
+  id: number;
+  name: string | undefined;
+  module: string;
+  exportName: string;
+  spawnerId: number | undefined;
+  error?: unknown;
+  result?: unknown;
+}
+
+const blockingTraces = new Map<Task, BlockingTrace>();
+
+/** Runs `submit` inside an rt:blocking trace whose async half ends when the job's task finishes. */
+export function traceBlocking(task: Task, module: string, exportName: string, submit: () => void): void {
+  const trace: BlockingTrace = { id: task.id, name: task.name, module, exportName, spawnerId: currentTask()?.id };
+  blockingTraces.set(task, trace);
+  try {
+    blockingChannel.traceSync(submit, trace);
+  } catch (error) {
+    blockingTraces.delete(task);
+    throw error;
+  }
+}

@@ -1,0 +1,169 @@
+import diagnostics_channel from 'node:diagnostics_channel';
+import { Builder, Handle, park, spawn, yieldNow } from '@rt/scheduler';
+import type { Runtime, RtWarning, Waiter } from '@rt/scheduler';
+
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // spin: a synchronous block
+  }
+}
+
+describe('Builder.instrument', () => {
+  let runtime: Runtime | undefined;
+  afterEach(async () => {
+    await runtime?.shutdown();
+    runtime = undefined;
+  });
+
+  it('rejects a bad threshold', () => {
+    expect(() => Builder.currentThread().instrument({ blockingThreshold: 0 })).toThrow(RangeError);
+    expect(() => Builder.currentThread().instrument({ blockingThreshold: Number.NaN })).toThrow(/blockingThreshold/);
+    expect(() => Builder.currentThread().instrument(null as never)).toThrow(TypeError);
+    expect(() => Builder.currentThread().console({ addr: 'nope' })).toThrow(/host:port/);
+  });
+
+  it('counts polls, busy time, wakes and the waker', async () => {
+    runtime = Builder.currentThread().instrument().build();
+    expect(runtime.handle.instrumented).toBe(true);
+    let waiter: Waiter<void> | undefined;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const worker = runtime.spawn(
+      async () => {
+        busy(5);
+        await yieldNow();
+        busy(5);
+        await yieldNow();
+        const { waiter: w, promise } = park<void>('Test.wait', () => {});
+        waiter = w;
+        await promise;
+        await released;
+      },
+      { name: 'worker' },
+    );
+    const waker = runtime.spawn(async () => {
+      while (waiter === undefined) await yieldNow();
+      waiter.wake();
+    });
+    await waker;
+    await new Promise((resolve) => setImmediate(resolve));
+    const stats = runtime.handle.taskStats().find((t) => t.id === worker.id)!;
+    release();
+    await worker;
+    expect(stats.name).toBe('worker');
+    expect(stats.polls).toBeGreaterThanOrEqual(4);
+    expect(stats.busyMs).toBeGreaterThanOrEqual(9.5);
+    expect(stats.maxPollMs).toBeGreaterThanOrEqual(4.5);
+    expect(stats.wakes).toBe(1);
+    expect(stats.lastWakerId).toBe(waker.id);
+    expect(stats.scheduledMs).toBeGreaterThanOrEqual(0);
+    expect(stats.location).toMatch(/instrumentation\.test\.ts:\d+:\d+/);
+    expect(runtime.handle.warnings()).toEqual([]);
+  });
+
+  it('records the spawn location of tasks spawned through spawn() and JoinSet', async () => {
+    runtime = Builder.currentThread().instrument().build();
+    const { JoinSet } = await import('@rt/scheduler');
+    await runtime.run(async () => {
+      const free = spawn(() => park('Test.wait', () => {}).promise);
+      const set = new JoinSet();
+      set.spawn(() => park('Test.wait', () => {}).promise);
+      const locations = Handle.current().taskStats().filter((t) => t.waitingOn.length > 0 || t.state === 'scheduled').map((t) => t.location);
+      expect(locations).toEqual([expect.stringMatching(/instrumentation\.test\.ts:\d+:\d+$/), expect.stringMatching(/instrumentation\.test\.ts:\d+:\d+$/)]);
+      free.abort();
+      set.abortAll();
+    });
+  });
+
+  it('skips spawn locations when asked, and then reports blocking once per task name', async () => {
+    runtime = Builder.currentThread().instrument({ spawnLocations: false, blockingThreshold: 10 }).build();
+    for (let i = 0; i < 2; i++) await runtime.spawn(async () => busy(12), { name: 'twice' });
+    expect(runtime.handle.taskStats()).toEqual([]);
+    const warnings = runtime.handle.warnings();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ name: 'twice', location: undefined });
+    expect(() => Builder.currentThread().instrument({ spawnLocations: 'yes' as never })).toThrow(TypeError);
+  });
+
+  it('measures the time a task waits to run', async () => {
+    runtime = Builder.currentThread().instrument().build();
+    const late = runtime.spawn(async () => {
+      await new Promise(() => {});
+    }, { name: 'late' });
+    busy(20); // the task is scheduled but cannot start while this runs
+    await new Promise((resolve) => setImmediate(resolve));
+    const stats = runtime.handle.taskStats().find((t) => t.id === late.id)!;
+    expect(stats.scheduledMs).toBeGreaterThanOrEqual(19);
+    expect(stats.state).toBe('idle');
+    late.abort();
+  });
+
+  it('reports a task that blocks for 80 ms once per spawn location, with its name', async () => {
+    runtime = Builder.currentThread().instrument().build();
+    const seen: RtWarning[] = [];
+    const listener = (message: unknown): void => void seen.push(message as RtWarning);
+    diagnostics_channel.subscribe('rt:warning', listener);
+    try {
+      const spawnHog = (): PromiseLike<void> =>
+        runtime!.spawn(
+          async () => {
+            await yieldNow();
+            busy(80);
+          },
+          { name: 'hog' },
+        );
+      await spawnHog();
+      await spawnHog(); // same spawn location: not reported again
+      await runtime.spawn(async () => busy(5), { name: 'quick' });
+    } finally {
+      diagnostics_channel.unsubscribe('rt:warning', listener);
+    }
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ kind: 'blocking', name: 'hog', runtime: 'rt', thresholdMs: 50 });
+    expect(seen[0]!.durationMs).toBeGreaterThanOrEqual(79);
+    expect(seen[0]!.location).toMatch(/instrumentation\.test\.ts:\d+:\d+/);
+    expect(seen[0]!.message).toMatch(/^task \d+ "hog" blocked the event loop for \d+\.\d ms \(threshold 50 ms\), spawned at .*instrumentation\.test\.ts/);
+    expect(runtime.handle.warnings()).toEqual(seen);
+  });
+
+  it('names the task when the block is a synchronous JSON call in its first segment', async () => {
+    runtime = Builder.currentThread().instrument({ blockingThreshold: 10 }).build();
+    const big = JSON.stringify(Array.from({ length: 200_000 }, (_, i) => ({ i, text: `item ${i}` })));
+    await runtime.spawn(() => {
+      const start = performance.now();
+      while (performance.now() - start < 15) JSON.parse(big);
+    }, { name: 'parser' });
+    expect(runtime.handle.warnings().map((w) => w.name)).toEqual(['parser']);
+  });
+
+  it('counts nothing on a runtime that is not instrumented', async () => {
+    runtime = Builder.currentThread().build();
+    expect(runtime.handle.instrumented).toBe(false);
+    const task = runtime.spawn(async () => {
+      busy(60);
+      await new Promise(() => {});
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runtime.handle.taskStats()[0]).toMatchObject({ id: task.id, polls: 0, busyMs: 0, wakes: 0 });
+    expect(runtime.handle.warnings()).toEqual([]);
+    task.abort();
+  });
+
+  it('is turned on by RT_INSTRUMENT=1 for runtimes built afterwards', async () => {
+    process.env['RT_INSTRUMENT'] = '1';
+    try {
+      runtime = Builder.currentThread().build();
+    } finally {
+      delete process.env['RT_INSTRUMENT'];
+    }
+    expect(runtime.handle.config).toMatchObject({ instrument: true });
+    const task = runtime.spawn(async () => {
+      await yieldNow();
+      await new Promise(() => {});
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runtime.handle.taskStats().find((t) => t.id === task.id)!.polls).toBeGreaterThanOrEqual(2);
+    task.abort();
+  });
+});
