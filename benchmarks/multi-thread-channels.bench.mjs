@@ -1,4 +1,4 @@
-// Cross-thread message throughput: @rt/multi-thread's mpsc (structured-clone records in a
+// Cross-thread message throughput: @rt/multi-thread's shared.mpsc (structured-clone records in a
 // shared ring, Atomics.waitAsync wake-ups) vs a worker_threads MessagePort, in one run.
 //
 // One producer worker sends N small objects `{ i, tag }` to the main thread:
@@ -13,7 +13,8 @@
 import { isMainThread, MessageChannel, parentPort, Worker, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { URL } from 'node:url';
-import { decodeTransferables, encodeTransferables, mpsc } from '@rt/multi-thread';
+import { decodeTransferables, encodeTransferables, shared } from '@rt/multi-thread';
+const { mpsc } = shared;
 
 const quick = process.argv.includes('--quick') || process.env.RT_BENCH_QUICK === '1';
 const N = quick ? 50_000 : 300_000;

@@ -1,5 +1,5 @@
 // Compiled with `tsc --noEmit` against the installed declarations of @rt/full.
-import { select, spawn, sync, time, runtime } from '@rt/full';
+import { multiThread, select, spawn, sync, time, runtime } from '@rt/full';
 import { Semaphore } from '@rt/full/sync';
 import { LengthDelimitedCodec, TaskTracker } from '@rt/full/util';
 import { TlsConnector, type TlsStream } from '@rt/full/tls';
@@ -27,6 +27,12 @@ export async function usesTypes(): Promise<number> {
   void rtBuilder;
   const multi: runtime.MultiThreadRuntime = runtime.Builder.multiThread().workerThreads(2).onWorkerCrash('replace').build();
   await multi.shutdown();
+  // The cross-thread primitives are `multiThread.shared.*`, types included.
+  const [stx, srx]: [multiThread.shared.mpsc.Sender<number>, multiThread.shared.mpsc.Receiver<number>] = multiThread.shared.mpsc.channel<number>(1);
+  const slots: multiThread.shared.Semaphore = new multiThread.shared.Semaphore(1);
+  stx.close();
+  srx.close();
+  slots.close();
   void done;
   const connect: (name: string, stream: Parameters<TlsConnector['connect']>[1]) => Promise<TlsStream> = (name, stream) => new TlsConnector().connect(name, stream);
   void connect;

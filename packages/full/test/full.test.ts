@@ -82,7 +82,10 @@ describe('@rt/full', () => {
     expect(full.signal.ctrlC).toBe(signal.ctrlC);
     expect(full.process.Command).toBe(rtProcess.Command);
     expect(full.fs.readFile).toBe(fs.readFile);
-    expect(full.multiThread.mpsc.channel).toBe(multiThread.mpsc.channel);
+    expect(full.multiThread.shared.mpsc.channel).toBe(multiThread.shared.mpsc.channel);
+    expect(full.multiThread.shared.Semaphore).toBe(multiThread.shared.Semaphore);
+    expect(full.multiThread.shared.Semaphore).not.toBe(full.sync.Semaphore);
+    expect(multiThreadFeature.shared).toBe(multiThread.shared);
     expect(full.tls.TlsAcceptor).toBe(tls.TlsAcceptor);
   });
 

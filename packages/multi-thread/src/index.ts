@@ -14,9 +14,12 @@
 // - `spawnOn(worker | 'any', module, export, args)`: a job described as data onto a
 //   worker's queue or the global injector; idle workers steal half of a busy one's queue.
 //   Returns a `JobHandle` (await it, `abort()` it).
-// - `mpsc`, `oneshot`, `watch`, `Semaphore`, `Notify`: channels and synchronisation whose
-//   ends move between workers (inside job or entry args, or with `transfer()`), with the
-//   same API, backpressure and cancel safety as @rt/sync's.
+// - `shared.mpsc`, `shared.oneshot`, `shared.watch`, `shared.Semaphore`, `shared.Notify`:
+//   channels and synchronisation in shared memory whose ends move between workers (inside
+//   job or entry args, or with `transfer()`), with @rt/sync's API, backpressure and cancel
+//   safety but not its semantics in every respect (no FIFO across threads, values are
+//   structured-cloned; the README's table lists the differences). The old top-level names
+//   (`mpsc`, `Semaphore`, …) are deprecated aliases of the same objects.
 //
 //     // main.js
 //     await using runtime = Builder.multiThread().workerThreads(2).build();
@@ -41,17 +44,13 @@ export type { JobErrorCode, JobTarget, SpawnOnOptions, JobContext, JobsClient } 
 export { SharedListener } from './listener/index.js';
 export type { SharedListenerMode, SharedListenerOptions } from './listener/index.js';
 export {
-  mpsc,
-  oneshot,
-  watch,
-  Semaphore,
-  SemaphorePermit,
-  Notify,
-  Notified,
+  shared,
   encodeTransferables,
   decodeTransferables,
   TRANSFER_TAG,
 } from './channels/index.js';
+// Deprecated aliases of `shared.*`, kept for one release (see channels/index.ts).
+export { mpsc, oneshot, watch, Semaphore, SemaphorePermit, Notify, Notified } from './channels/index.js';
 export type {
   TransferDescriptor,
   ChannelOptions,

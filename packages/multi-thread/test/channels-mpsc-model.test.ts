@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { TryRecvError, TrySendError } from '@rt/sync';
-import { mpsc } from '@rt/multi-thread';
+import { shared } from '@rt/multi-thread';
 
 // The shared ring against a model queue: random trySend / tryRecv of values of random sizes
 // (so records wrap around the end of the buffer and make it grow) through a small channel.
@@ -15,7 +15,7 @@ describe('mpsc ring (model)', () => {
   it('trySend/tryRecv behave as a bounded FIFO queue whatever the record sizes', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 6 }), fc.array(op, { maxLength: 200 }), (capacity, ops) => {
-        const [tx, rx] = mpsc.channel<string | Uint8Array>(capacity, { initialBytes: 64 });
+        const [tx, rx] = shared.mpsc.channel<string | Uint8Array>(capacity, { initialBytes: 64 });
         const model: (string | Uint8Array)[] = [];
         let serial = 0;
         for (const o of ops) {

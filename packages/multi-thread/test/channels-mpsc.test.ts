@@ -1,7 +1,7 @@
 import { Cancelled, isCancelled, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { SendError, SendTimeoutError, TryRecvError, TrySendError } from '@rt/sync';
-import { decodeTransferables, encodeTransferables, mpsc, Notify, oneshot, Semaphore } from '@rt/multi-thread';
+import { decodeTransferables, encodeTransferables, shared } from '@rt/multi-thread';
 
 // Single-thread behaviour of the cross-thread mpsc (the same cases as @rt/sync's where they
 // apply). Wake-ups go through Atomics.waitAsync even within one thread, so a woken
@@ -10,14 +10,14 @@ import { decodeTransferables, encodeTransferables, mpsc, Notify, oneshot, Semaph
 
 describe('mpsc.channel (cross-thread)', () => {
   it('rejects a capacity below 1 or not an integer with a RangeError', () => {
-    expect(() => mpsc.channel(0)).toThrow(RangeError);
-    expect(() => mpsc.channel(1.5)).toThrow(/capacity/);
-    expect(() => mpsc.channel(Number.NaN)).toThrow(RangeError);
-    expect(() => mpsc.channel(1, { maxBytes: 10 })).toThrow(/maxBytes/);
+    expect(() => shared.mpsc.channel(0)).toThrow(RangeError);
+    expect(() => shared.mpsc.channel(1.5)).toThrow(/capacity/);
+    expect(() => shared.mpsc.channel(Number.NaN)).toThrow(RangeError);
+    expect(() => shared.mpsc.channel(1, { maxBytes: 10 })).toThrow(/maxBytes/);
   });
 
   it('delivers structured-cloned values in send order', async () => {
-    const [tx, rx] = mpsc.channel<{ n: number; tags: string[]; when: Date; bytes: Uint8Array }>(4);
+    const [tx, rx] = shared.mpsc.channel<{ n: number; tags: string[]; when: Date; bytes: Uint8Array }>(4);
     const when = new Date(5);
     for (let i = 0; i < 4; i++) await tx.send({ n: i, tags: ['a', String(i)], when, bytes: new Uint8Array([i]) });
     expect(rx.len).toBe(4);
@@ -30,7 +30,7 @@ describe('mpsc.channel (cross-thread)', () => {
   });
 
   it('applies backpressure when full and completes parked sends in FIFO order', async () => {
-    const [tx, rx] = mpsc.channel<string>(1);
+    const [tx, rx] = shared.mpsc.channel<string>(1);
     await tx.send('a');
     const b = track(tx.send('b'));
     const c = track(tx.send('c'));
@@ -48,7 +48,7 @@ describe('mpsc.channel (cross-thread)', () => {
   });
 
   it('wakes a parked receiver when a value arrives', async () => {
-    const [tx, rx] = mpsc.channel<number>(1);
+    const [tx, rx] = shared.mpsc.channel<number>(1);
     const r = track(rx.recv());
     await settle(2);
     expect(r.isPending()).toBe(true);
@@ -57,7 +57,7 @@ describe('mpsc.channel (cross-thread)', () => {
   });
 
   it('trySend reports Full and Closed with the value back', () => {
-    const [tx, rx] = mpsc.channel<number>(1);
+    const [tx, rx] = shared.mpsc.channel<number>(1);
     tx.trySend(1);
     let error: unknown;
     try { tx.trySend(2); } catch (e) { error = e; }
@@ -72,7 +72,7 @@ describe('mpsc.channel (cross-thread)', () => {
   });
 
   it('tryRecv reports Empty, then Disconnected once every sender is closed', () => {
-    const [tx, rx] = mpsc.channel<number>(2);
+    const [tx, rx] = shared.mpsc.channel<number>(2);
     try { rx.tryRecv(); } catch (e) { expect((e as TryRecvError).kind).toBe('Empty'); }
     tx.trySend(5);
     tx.close();
@@ -83,7 +83,7 @@ describe('mpsc.channel (cross-thread)', () => {
   });
 
   it('closes for the receiver only when every clone is closed or disposed, after draining', async () => {
-    const [tx, rx] = mpsc.channel<number>(4);
+    const [tx, rx] = shared.mpsc.channel<number>(4);
     const tx2 = tx.clone();
     {
       using tx3 = tx.clone();
@@ -101,7 +101,7 @@ describe('mpsc.channel (cross-thread)', () => {
   });
 
   it('ends async iteration when the senders close, with undefined values kept', async () => {
-    const [tx, rx] = mpsc.channel<number | undefined>(8);
+    const [tx, rx] = shared.mpsc.channel<number | undefined>(8);
     void (async () => {
       using sender = tx;
       for (const v of [1, undefined, 3]) await sender.send(v);
@@ -112,7 +112,7 @@ describe('mpsc.channel (cross-thread)', () => {
   });
 
   it('closing the receiver fails parked senders with their value and resolves closed()', async () => {
-    const [tx, rx] = mpsc.channel<string>(1);
+    const [tx, rx] = shared.mpsc.channel<string>(1);
     await tx.send('kept');
     const parked = tx.send('parked');
     const closed = tx.closed();
@@ -128,7 +128,7 @@ describe('mpsc.channel (cross-thread)', () => {
   });
 
   it('closing the receiver ends its own parked recv', async () => {
-    const [tx, rx] = mpsc.channel<number>(1);
+    const [tx, rx] = shared.mpsc.channel<number>(1);
     const r = rx.recv();
     rx.close();
     expect(await r).toBeUndefined();
@@ -136,7 +136,7 @@ describe('mpsc.channel (cross-thread)', () => {
   });
 
   it('a sender closed while its send is parked delivers that value before the stream ends', async () => {
-    const [tx, rx] = mpsc.channel<number>(1);
+    const [tx, rx] = shared.mpsc.channel<number>(1);
     await tx.send(1);
     const parked = tx.send(2);
     tx.close();
@@ -147,7 +147,7 @@ describe('mpsc.channel (cross-thread)', () => {
   });
 
   it('recvMany takes up to limit values, waits for the first, and returns 0 at the end', async () => {
-    const [tx, rx] = mpsc.channel<number>(8);
+    const [tx, rx] = shared.mpsc.channel<number>(8);
     const batch: number[] = [];
     const waiting = track(rx.recvMany(batch, 3));
     await settle(2);
@@ -163,10 +163,10 @@ describe('mpsc.channel (cross-thread)', () => {
   });
 
   it('a WeakSender upgrades while a strong sender lives and does not keep the channel open', async () => {
-    const [tx, rx] = mpsc.channel<number>(2);
+    const [tx, rx] = shared.mpsc.channel<number>(2);
     const weak = tx.downgrade();
     expect(weak.sameChannel(tx)).toBe(true);
-    const strong = weak.upgrade() as mpsc.Sender<number>;
+    const strong = weak.upgrade() as shared.mpsc.Sender<number>;
     await strong.send(1);
     strong.close();
     tx.close();
@@ -176,14 +176,14 @@ describe('mpsc.channel (cross-thread)', () => {
   });
 
   it('a send on a closed handle fails, cloning it throws', async () => {
-    const [tx] = mpsc.channel<number>(1);
+    const [tx] = shared.mpsc.channel<number>(1);
     tx.close();
     await expect(tx.send(1)).rejects.toBeInstanceOf(SendError);
     expect(() => tx.clone()).toThrow(/closed/);
   });
 
   it('copies values exactly as structured clone does (plain-data fast path and v8 fallback alike)', async () => {
-    const shared = { x: 1 };
+    const twice = { x: 1 };
     const cyclic: Record<string, unknown> = { name: 'loop' };
     cyclic.self = cyclic;
     let deep: unknown = 'bottom';
@@ -196,11 +196,11 @@ describe('mpsc.channel (cross-thread)', () => {
       'x'.repeat(10_000), true, false, null, undefined, 10n,
       { a: 1, b: ['x', { c: null }], d: undefined, 'key with ✓': 2 },
       [1, , 3], // eslint-disable-line no-sparse-arrays
-      { left: shared, right: shared },
+      { left: twice, right: twice },
       cyclic, deep, new Point(3), new Date(7), new Map([[1, 'a']]), new Set([1]), new Uint8Array([1, 2]), /re/g,
       Object.assign(Object.create(null) as object, { bare: true }),
     ];
-    const [tx, rx] = mpsc.unboundedChannel<unknown>();
+    const [tx, rx] = shared.mpsc.unboundedChannel<unknown>();
     for (const v of values) tx.send(v);
     for (const v of values) {
       const got = await rx.recv();
@@ -209,7 +209,7 @@ describe('mpsc.channel (cross-thread)', () => {
     }
     // Identity and holes, which toEqual does not check:
     tx.send([1, , 3]); // eslint-disable-line no-sparse-arrays
-    tx.send({ left: shared, right: shared });
+    tx.send({ left: twice, right: twice });
     tx.send(cyclic);
     const holes = (await rx.recv()) as unknown[];
     expect(1 in holes).toBe(false);
@@ -220,29 +220,29 @@ describe('mpsc.channel (cross-thread)', () => {
   });
 
   it('rejects a value that cannot be structured-cloned with a TypeError, sending nothing', async () => {
-    const [tx, rx] = mpsc.channel<unknown>(1);
+    const [tx, rx] = shared.mpsc.channel<unknown>(1);
     await expect(tx.send(() => 1)).rejects.toBeInstanceOf(TypeError);
     expect(() => tx.trySend({ f: Symbol('x') })).toThrow(TypeError);
     expect(rx.len).toBe(0);
   });
 
   it('refuses a channel end, Semaphore or Notify inside a message with a TypeError instead of sending {}', async () => {
-    const [tx, rx] = mpsc.channel<unknown>(4);
-    const [reply] = oneshot.channel<number>();
+    const [tx, rx] = shared.mpsc.channel<unknown>(4);
+    const [reply] = shared.oneshot.channel<number>();
     await expect(tx.send({ reply })).rejects.toThrow(/cannot travel inside a message/);
-    await expect(tx.send([new Map([['s', new Semaphore(1)]])])).rejects.toBeInstanceOf(TypeError);
-    expect(() => tx.trySend(new Set([new Notify()]))).toThrow(TypeError);
+    await expect(tx.send([new Map([['s', new shared.Semaphore(1)]])])).rejects.toBeInstanceOf(TypeError);
+    expect(() => tx.trySend(new Set([new shared.Notify()]))).toThrow(TypeError);
     expect(rx.len).toBe(0);
     reply.send(1); // still usable: nothing was moved
   });
 
   it('refuses a value larger than maxBytes with a RangeError', async () => {
-    const [tx] = mpsc.channel<Uint8Array>(1, { initialBytes: 64, maxBytes: 1024 });
+    const [tx] = shared.mpsc.channel<Uint8Array>(1, { initialBytes: 64, maxBytes: 1024 });
     await expect(tx.send(new Uint8Array(4096))).rejects.toBeInstanceOf(RangeError);
   });
 
   it('grows its shared buffer for large and wrapped records and keeps every byte', async () => {
-    const [tx, rx] = mpsc.channel<Uint8Array>(8, { initialBytes: 64 });
+    const [tx, rx] = shared.mpsc.channel<Uint8Array>(8, { initialBytes: 64 });
     const sizes = [1, 100, 7, 3000, 13, 65_536, 2, 511];
     for (let round = 0; round < 3; round++) {
       for (const [i, size] of sizes.entries()) await tx.send(new Uint8Array(size).fill((i + round) & 0xff));
@@ -256,7 +256,7 @@ describe('mpsc.channel (cross-thread)', () => {
 
   describe('reserve', () => {
     it('holds a slot until the permit sends or is released', async () => {
-      const [tx, rx] = mpsc.channel<number>(1);
+      const [tx, rx] = shared.mpsc.channel<number>(1);
       const permit = await tx.reserve();
       expect(tx.capacity).toBe(0);
       expect(() => tx.trySend(1)).toThrow(TrySendError);
@@ -268,7 +268,7 @@ describe('mpsc.channel (cross-thread)', () => {
     });
 
     it('reserveMany waits for n slots', async () => {
-      const [tx, rx] = mpsc.channel<number>(3);
+      const [tx, rx] = shared.mpsc.channel<number>(3);
       await tx.send(0);
       const many = track(tx.reserveMany(3));
       await settle(3);
@@ -280,7 +280,7 @@ describe('mpsc.channel (cross-thread)', () => {
     });
 
     it('keeps the channel open for the receiver while a permit is outstanding', async () => {
-      const [tx, rx] = mpsc.channel<number>(2);
+      const [tx, rx] = shared.mpsc.channel<number>(2);
       const permit = await tx.reserve();
       tx.close();
       const r = track(rx.recv());
@@ -292,7 +292,7 @@ describe('mpsc.channel (cross-thread)', () => {
     });
 
     it('tryReserve takes a slot now or returns undefined, and reports a closed receiver', () => {
-      const [tx, rx] = mpsc.channel<number>(1);
+      const [tx, rx] = shared.mpsc.channel<number>(1);
       const p = tx.tryReserve();
       expect(p).toBeDefined();
       expect(tx.tryReserve()).toBeUndefined();
@@ -302,7 +302,7 @@ describe('mpsc.channel (cross-thread)', () => {
     });
 
     it('an aborted reserve holds no slot', async () => {
-      const [tx, rx] = mpsc.channel<number>(1);
+      const [tx, rx] = shared.mpsc.channel<number>(1);
       await tx.send(1);
       const controller = new AbortController();
       const r = tx.reserve({ signal: controller.signal });
@@ -315,7 +315,7 @@ describe('mpsc.channel (cross-thread)', () => {
 
   describe('cancellation', () => {
     it('an aborted parked recv loses nothing', async () => {
-      const [tx, rx] = mpsc.channel<number>(2);
+      const [tx, rx] = shared.mpsc.channel<number>(2);
       const controller = new AbortController();
       const r = rx.recv({ signal: controller.signal });
       await settle(2);
@@ -326,7 +326,7 @@ describe('mpsc.channel (cross-thread)', () => {
     });
 
     it('a recv aborted in the same tick as the send either delivers or leaves the value', async () => {
-      const [tx, rx] = mpsc.channel<number>(2);
+      const [tx, rx] = shared.mpsc.channel<number>(2);
       const controller = new AbortController();
       const r = rx.recv({ signal: controller.signal }).then((v) => ({ v }), (e: unknown) => ({ e }));
       await settle(2);
@@ -341,7 +341,7 @@ describe('mpsc.channel (cross-thread)', () => {
     });
 
     it('an aborted send gives the value back and later sends keep their order', async () => {
-      const [tx, rx] = mpsc.channel<string>(1);
+      const [tx, rx] = shared.mpsc.channel<string>(1);
       await tx.send('a');
       const controller = new AbortController();
       const b = tx.send('b', { signal: controller.signal });
@@ -355,7 +355,7 @@ describe('mpsc.channel (cross-thread)', () => {
     });
 
     it('aborting the task parked in recv() loses no message', async () => {
-      const [tx, rx] = mpsc.channel<number>(1);
+      const [tx, rx] = shared.mpsc.channel<number>(1);
       const task = spawn(() => rx.recv());
       await settle(2);
       task.abort();
@@ -365,7 +365,7 @@ describe('mpsc.channel (cross-thread)', () => {
     });
 
     it('rejects at once when the signal is already aborted', async () => {
-      const [tx, rx] = mpsc.channel<number>(1);
+      const [tx, rx] = shared.mpsc.channel<number>(1);
       const signal = AbortSignal.abort();
       await expect(rx.recv({ signal })).rejects.toBeInstanceOf(Cancelled);
       await expect(tx.send(1, { signal })).rejects.toBeInstanceOf(Cancelled);
@@ -375,7 +375,7 @@ describe('mpsc.channel (cross-thread)', () => {
 
   describe('sendTimeout', () => {
     it('sends when there is room and times out with the value back when full', async () => {
-      const [tx, rx] = mpsc.channel<number>(1);
+      const [tx, rx] = shared.mpsc.channel<number>(1);
       await tx.sendTimeout(1, 10);
       const error = await tx.sendTimeout(2, 5).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SendTimeoutError);
@@ -392,12 +392,12 @@ describe('mpsc.channel (cross-thread)', () => {
 
   describe('transfer', () => {
     it('moves an end: the old handle is unusable and the rebuilt one works', async () => {
-      const [tx, rx] = mpsc.channel<number>(2);
+      const [tx, rx] = shared.mpsc.channel<number>(2);
       const descriptor = tx.transfer();
       await expect(tx.send(1)).rejects.toBeInstanceOf(SendError);
       expect(() => tx.transfer()).toThrow(/moved/);
       const moved = structuredClone(descriptor);
-      const tx2 = mpsc.Sender.fromTransfer<number>(moved);
+      const tx2 = shared.mpsc.Sender.fromTransfer<number>(moved);
       await tx2.send(1);
       expect(await rx.recv()).toBe(1);
       tx2.close();
@@ -405,21 +405,21 @@ describe('mpsc.channel (cross-thread)', () => {
     });
 
     it('rebuilds a descriptor at most once, even from copies', () => {
-      const [, rx] = mpsc.channel<number>(2);
+      const [, rx] = shared.mpsc.channel<number>(2);
       const descriptor = rx.transfer();
       const copy = structuredClone(descriptor);
-      mpsc.Receiver.fromTransfer(descriptor);
-      expect(() => mpsc.Receiver.fromTransfer(copy)).toThrow(/already used/);
-      expect(() => mpsc.Sender.fromTransfer(copy)).toThrow(TypeError);
+      shared.mpsc.Receiver.fromTransfer(descriptor);
+      expect(() => shared.mpsc.Receiver.fromTransfer(copy)).toThrow(/already used/);
+      expect(() => shared.mpsc.Sender.fromTransfer(copy)).toThrow(TypeError);
     });
 
     it('encodeTransferables walks arrays and plain objects and decodeTransferables rebuilds the ends', async () => {
-      const [tx, rx] = mpsc.channel<string>(4);
-      const [utx, urx] = mpsc.unboundedChannel<string>();
+      const [tx, rx] = shared.mpsc.channel<string>(4);
+      const [utx, urx] = shared.mpsc.unboundedChannel<string>();
       const encoded = encodeTransferables({ deep: [{ tx }, 'text', 3], utx, when: new Date(1) });
       const decoded = decodeTransferables(structuredClone(encoded)) as {
-        deep: [{ tx: mpsc.Sender<string> }, string, number];
-        utx: mpsc.UnboundedSender<string>;
+        deep: [{ tx: shared.mpsc.Sender<string> }, string, number];
+        utx: shared.mpsc.UnboundedSender<string>;
         when: Date;
       };
       expect(decoded.deep[1]).toBe('text');
@@ -432,7 +432,7 @@ describe('mpsc.channel (cross-thread)', () => {
     });
 
     it('refuses to move an end with a parked operation', async () => {
-      const [tx, rx] = mpsc.channel<number>(1);
+      const [tx, rx] = shared.mpsc.channel<number>(1);
       const controller = new AbortController();
       const r = rx.recv({ signal: controller.signal });
       expect(() => rx.transfer()).toThrow(/parked/);
@@ -445,7 +445,7 @@ describe('mpsc.channel (cross-thread)', () => {
 
 describe('mpsc.unboundedChannel (cross-thread)', () => {
   it('sends synchronously and ends when the senders close', async () => {
-    const [tx, rx] = mpsc.unboundedChannel<number>({ initialBytes: 64 });
+    const [tx, rx] = shared.mpsc.unboundedChannel<number>({ initialBytes: 64 });
     for (let i = 0; i < 1000; i++) tx.send(i);
     tx.close();
     let expected = 0;
@@ -455,7 +455,7 @@ describe('mpsc.unboundedChannel (cross-thread)', () => {
   });
 
   it('send throws SendError with the value once the receiver is closed', () => {
-    const [tx, rx] = mpsc.unboundedChannel<number>();
+    const [tx, rx] = shared.mpsc.unboundedChannel<number>();
     rx.close();
     let error: unknown;
     try { tx.send(4); } catch (e) { error = e; }
@@ -464,7 +464,7 @@ describe('mpsc.unboundedChannel (cross-thread)', () => {
   });
 
   it('throws a RangeError past maxBytes instead of growing without end', () => {
-    const [tx, rx] = mpsc.unboundedChannel<Uint8Array>({ initialBytes: 64, maxBytes: 4096 });
+    const [tx, rx] = shared.mpsc.unboundedChannel<Uint8Array>({ initialBytes: 64, maxBytes: 4096 });
     let sent = 0;
     expect(() => { for (;;) { tx.send(new Uint8Array(500)); sent++; } }).toThrow(RangeError);
     expect(sent).toBeGreaterThan(0);

@@ -1,10 +1,10 @@
 import { Cancelled } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
-import { decodeTransferables, encodeTransferables, Notify } from '@rt/multi-thread';
+import { decodeTransferables, encodeTransferables, shared } from '@rt/multi-thread';
 
 describe('Notify (cross-thread)', () => {
   it('notifyOne wakes a waiter', async () => {
-    const notify = new Notify();
+    const notify = new shared.Notify();
     const waiting = track(notify.notified().wait());
     await settle(2);
     expect(waiting.isPending()).toBe(true);
@@ -13,7 +13,7 @@ describe('Notify (cross-thread)', () => {
   });
 
   it('stores one permit when nobody waits, however many calls', async () => {
-    const notify = new Notify();
+    const notify = new shared.Notify();
     notify.notifyOne();
     notify.notifyOne();
     await notify.notified();
@@ -25,7 +25,7 @@ describe('Notify (cross-thread)', () => {
   });
 
   it('two notifyOne calls wake two waiters', async () => {
-    const notify = new Notify();
+    const notify = new shared.Notify();
     const a = notify.notified().wait();
     const b = notify.notified().wait();
     notify.notifyOne();
@@ -34,7 +34,7 @@ describe('Notify (cross-thread)', () => {
   });
 
   it('notifyWaiters wakes every waiter, including one created but not yet awaited, and stores no permit', async () => {
-    const notify = new Notify();
+    const notify = new shared.Notify();
     const a = notify.notified().wait();
     const created = notify.notified();
     notify.notifyWaiters();
@@ -48,7 +48,7 @@ describe('Notify (cross-thread)', () => {
   });
 
   it('enable() registers before a condition check, so a notification in between is not missed', async () => {
-    const notify = new Notify();
+    const notify = new shared.Notify();
     const notified = notify.notified();
     expect(notified.enable()).toBe(false);
     notify.notifyOne();
@@ -56,7 +56,7 @@ describe('Notify (cross-thread)', () => {
   });
 
   it('an aborted wait consumes nothing: the notification goes to the next waiter', async () => {
-    const notify = new Notify();
+    const notify = new shared.Notify();
     const controller = new AbortController();
     const aborted = notify.notified({ signal: controller.signal }).wait();
     const other = notify.notified().wait();
@@ -67,7 +67,7 @@ describe('Notify (cross-thread)', () => {
   });
 
   it('a Notified disposed after receiving notifyOne passes it on', async () => {
-    const notify = new Notify();
+    const notify = new shared.Notify();
     {
       using first = notify.notified();
       first.enable();
@@ -78,8 +78,8 @@ describe('Notify (cross-thread)', () => {
   });
 
   it('a transferred handle notifies the same waiters', async () => {
-    const notify = new Notify();
-    const { other } = decodeTransferables(structuredClone(encodeTransferables({ other: notify }))) as { other: Notify };
+    const notify = new shared.Notify();
+    const { other } = decodeTransferables(structuredClone(encodeTransferables({ other: notify }))) as { other: shared.Notify };
     const waiting = notify.notified().wait();
     other.notifyOne();
     await waiting;

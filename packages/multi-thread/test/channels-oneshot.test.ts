@@ -1,11 +1,11 @@
 import { Cancelled } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { RecvError, SendError, TryRecvError } from '@rt/sync';
-import { decodeTransferables, encodeTransferables, oneshot } from '@rt/multi-thread';
+import { decodeTransferables, encodeTransferables, shared } from '@rt/multi-thread';
 
 describe('oneshot.channel (cross-thread)', () => {
   it('delivers one structured-cloned value, awaitable', async () => {
-    const [tx, rx] = oneshot.channel<{ n: number }>();
+    const [tx, rx] = shared.oneshot.channel<{ n: number }>();
     const value = { n: 1 };
     const pending = track(rx.recv());
     await settle(2);
@@ -19,13 +19,13 @@ describe('oneshot.channel (cross-thread)', () => {
   });
 
   it('a value sent before the receive is there at once; await works on the receiver', async () => {
-    const [tx, rx] = oneshot.channel<string>();
+    const [tx, rx] = shared.oneshot.channel<string>();
     tx.send('ready');
     expect(await rx).toBe('ready');
   });
 
   it('rejects with RecvError when the sender closes without sending', async () => {
-    const [tx, rx] = oneshot.channel<number>();
+    const [tx, rx] = shared.oneshot.channel<number>();
     const r = rx.recv();
     tx.close();
     await expect(r).rejects.toBeInstanceOf(RecvError);
@@ -33,7 +33,7 @@ describe('oneshot.channel (cross-thread)', () => {
   });
 
   it('send fails with SendError and the value once the receiver is closed, and closed() resolves', async () => {
-    const [tx, rx] = oneshot.channel<number>();
+    const [tx, rx] = shared.oneshot.channel<number>();
     const closed = tx.closed();
     rx.close();
     await closed;
@@ -45,13 +45,13 @@ describe('oneshot.channel (cross-thread)', () => {
   });
 
   it('sends at most once', () => {
-    const [tx] = oneshot.channel<number>();
+    const [tx] = shared.oneshot.channel<number>();
     tx.send(1);
     expect(() => tx.send(2)).toThrow(SendError);
   });
 
   it('tryRecv reports Empty before the send and takes the value after', () => {
-    const [tx, rx] = oneshot.channel<number>();
+    const [tx, rx] = shared.oneshot.channel<number>();
     let error: unknown;
     try { rx.tryRecv(); } catch (e) { error = e; }
     expect((error as TryRecvError).kind).toBe('Empty');
@@ -62,7 +62,7 @@ describe('oneshot.channel (cross-thread)', () => {
   });
 
   it('an aborted recv leaves the value for the next one', async () => {
-    const [tx, rx] = oneshot.channel<number>();
+    const [tx, rx] = shared.oneshot.channel<number>();
     const controller = new AbortController();
     const r = rx.recv({ signal: controller.signal });
     await settle(2);
@@ -73,10 +73,10 @@ describe('oneshot.channel (cross-thread)', () => {
   });
 
   it('moves both ends through encode/decodeTransferables; the old handles are unusable', async () => {
-    const [tx, rx] = oneshot.channel<number>();
+    const [tx, rx] = shared.oneshot.channel<number>();
     const { reply, answer } = decodeTransferables(structuredClone(encodeTransferables({ reply: tx, answer: rx }))) as {
-      reply: oneshot.Sender<number>;
-      answer: oneshot.Receiver<number>;
+      reply: shared.oneshot.Sender<number>;
+      answer: shared.oneshot.Receiver<number>;
     };
     expect(() => tx.send(1)).toThrow(SendError);
     await expect(rx.recv()).rejects.toThrow(/moved/);
@@ -85,8 +85,8 @@ describe('oneshot.channel (cross-thread)', () => {
   });
 
   it('refuses a value larger than maxBytes with a RangeError', () => {
-    const [tx] = oneshot.channel<Uint8Array>({ maxBytes: 1024 });
+    const [tx] = shared.oneshot.channel<Uint8Array>({ maxBytes: 1024 });
     expect(() => tx.send(new Uint8Array(4096))).toThrow(RangeError);
-    expect(() => oneshot.channel({ maxBytes: 1 })).toThrow(RangeError);
+    expect(() => shared.oneshot.channel({ maxBytes: 1 })).toThrow(RangeError);
   });
 });

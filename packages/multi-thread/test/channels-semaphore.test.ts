@@ -1,17 +1,17 @@
 import { Cancelled } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { AcquireError, GuardReleased } from '@rt/sync';
-import { decodeTransferables, encodeTransferables, Semaphore } from '@rt/multi-thread';
+import { decodeTransferables, encodeTransferables, shared } from '@rt/multi-thread';
 
 describe('Semaphore (cross-thread)', () => {
   it('rejects bad permit counts with a RangeError', () => {
-    expect(() => new Semaphore(-1)).toThrow(RangeError);
-    expect(() => new Semaphore(1.5)).toThrow(RangeError);
-    expect(() => new Semaphore(2 ** 31)).toThrow(RangeError);
+    expect(() => new shared.Semaphore(-1)).toThrow(RangeError);
+    expect(() => new shared.Semaphore(1.5)).toThrow(RangeError);
+    expect(() => new shared.Semaphore(2 ** 31)).toThrow(RangeError);
   });
 
   it('hands out permits and takes them back on dispose', async () => {
-    const semaphore = new Semaphore(2);
+    const semaphore = new shared.Semaphore(2);
     {
       using a = await semaphore.acquire();
       using b = await semaphore.acquire();
@@ -23,7 +23,7 @@ describe('Semaphore (cross-thread)', () => {
   });
 
   it('wakes waiters of this thread in FIFO order', async () => {
-    const semaphore = new Semaphore(1);
+    const semaphore = new shared.Semaphore(1);
     const held = await semaphore.acquire();
     const order: string[] = [];
     const first = semaphore.acquire().then((p) => { order.push('first'); return p; });
@@ -37,7 +37,7 @@ describe('Semaphore (cross-thread)', () => {
   });
 
   it('acquireMany blocks later acquirers of this thread until n are free', async () => {
-    const semaphore = new Semaphore(2);
+    const semaphore = new shared.Semaphore(2);
     const one = await semaphore.acquire();
     const many = track(semaphore.acquireMany(2));
     const later = track(semaphore.acquire());
@@ -54,7 +54,7 @@ describe('Semaphore (cross-thread)', () => {
   });
 
   it('an aborted acquire holds no permit', async () => {
-    const semaphore = new Semaphore(1);
+    const semaphore = new shared.Semaphore(1);
     const held = await semaphore.acquire();
     const controller = new AbortController();
     const waiting = semaphore.acquire({ signal: controller.signal });
@@ -65,7 +65,7 @@ describe('Semaphore (cross-thread)', () => {
   });
 
   it('close fails waiters and later acquires with AcquireError; held permits stay valid', async () => {
-    const semaphore = new Semaphore(1);
+    const semaphore = new shared.Semaphore(1);
     const held = await semaphore.acquire();
     const waiting = semaphore.acquire();
     semaphore.close();
@@ -77,7 +77,7 @@ describe('Semaphore (cross-thread)', () => {
   });
 
   it('addPermits, forgetPermits, and permits that split, merge and forget', async () => {
-    const semaphore = new Semaphore(1);
+    const semaphore = new shared.Semaphore(1);
     semaphore.addPermits(3);
     expect(semaphore.forgetPermits(1)).toBe(1);
     const permit = await semaphore.acquireMany(3);
@@ -92,8 +92,8 @@ describe('Semaphore (cross-thread)', () => {
   });
 
   it('a starving acquirer claims priority: another handle (as another thread) stops barging in', async () => {
-    const a = new Semaphore(2);
-    const b = Semaphore.fromTransfer(structuredClone(a.transfer()));
+    const a = new shared.Semaphore(2);
+    const b = shared.Semaphore.fromTransfer(structuredClone(a.transfer()));
     const held = [b.tryAcquire()!, b.tryAcquire()!];
     const many = track(a.acquireMany(2));
     let refused = false;
@@ -117,8 +117,8 @@ describe('Semaphore (cross-thread)', () => {
   });
 
   it('a transferred handle shares the same permits and the original stays usable', async () => {
-    const semaphore = new Semaphore(2);
-    const { other } = decodeTransferables(structuredClone(encodeTransferables({ other: semaphore }))) as { other: Semaphore };
+    const semaphore = new shared.Semaphore(2);
+    const { other } = decodeTransferables(structuredClone(encodeTransferables({ other: semaphore }))) as { other: shared.Semaphore };
     const permit = await other.acquire();
     expect(semaphore.availablePermits).toBe(1);
     const waiting = track(semaphore.acquireMany(2));

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { Cancelled, isCancelled } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { RecvError, SendError, TrySendError } from '@rt/sync';
-import { encodeTransferables, mpsc, Notify, oneshot, Semaphore, watch } from '@rt/multi-thread';
+import { encodeTransferables, shared } from '@rt/multi-thread';
 
 // Real worker threads (plain worker_threads) running test/fixtures/channels-worker.mjs, which
 // imports the BUILT @rt/multi-thread (run `npx tsc -b packages/multi-thread` first) and runs
@@ -42,7 +42,7 @@ afterEach(async () => {
 describe('mpsc across threads', () => {
   it('2 producers in 2 threads × 10 000 messages reach one receiver: every message once, each producer in order', async () => {
     const count = 10_000;
-    const [tx, rx] = mpsc.channel<{ producer: number; i: number }>(64);
+    const [tx, rx] = shared.mpsc.channel<{ producer: number; i: number }>(64);
     const tx2 = tx.clone();
     const producers = [startWorker('produce', { tx, producer: 0, count }), startWorker('produce', { tx: tx2, producer: 1, count })];
     const next = [0, 0];
@@ -58,8 +58,8 @@ describe('mpsc across threads', () => {
   });
 
   it('applies backpressure to a sender while the receiver in another thread is slow, and loses nothing', async () => {
-    const [tx, rx] = mpsc.channel<number>(4);
-    const go = new Notify();
+    const [tx, rx] = shared.mpsc.channel<number>(4);
+    const go = new shared.Notify();
     const consumer = startWorker('consumeAfter', { rx, go });
     for (let i = 0; i < 4; i++) await tx.send(i);
     expect(tx.capacity).toBe(0);
@@ -75,7 +75,7 @@ describe('mpsc across threads', () => {
   });
 
   it('a receiver closed in another thread fails sends with the closed error and the value back', async () => {
-    const [tx, rx] = mpsc.channel<string>(1);
+    const [tx, rx] = shared.mpsc.channel<string>(1);
     await tx.send('buffered');
     const parked = tx.send('parked').catch((e: unknown) => e);
     expect(await resultOf<string>(startWorker('closeReceiver', { rx }))).toBe('closed');
@@ -90,7 +90,7 @@ describe('mpsc across threads', () => {
 
   it('recv aborted at the worst moment across threads loses no message and receives none twice', async () => {
     const count = 2_000;
-    const [tx, rx] = mpsc.channel<number>(8);
+    const [tx, rx] = shared.mpsc.channel<number>(8);
     const sender = startWorker('sendRandomly', { tx, count, seed: 7 });
     const got: number[] = [];
     let aborted = 0;
@@ -116,7 +116,7 @@ describe('mpsc across threads', () => {
 
   it('a bounded send aborted at the worst moment across threads hands the value back: resent, it arrives exactly once', async () => {
     const count = 2_000;
-    const [tx, rx] = mpsc.channel<number>(2);
+    const [tx, rx] = shared.mpsc.channel<number>(2);
     const receiver = startWorker('recvRandomly', { rx, seed: 11 });
     let aborted = 0;
     for (let i = 0; i < count; ) {
@@ -141,7 +141,7 @@ describe('mpsc across threads', () => {
 describe('Semaphore across threads', () => {
   it('never lets more than its permits be held across three threads', async () => {
     const limit = 2;
-    const semaphore = new Semaphore(limit);
+    const semaphore = new shared.Semaphore(limit);
     const counters = new SharedArrayBuffer(8);
     const words = new Int32Array(counters);
     const rounds = 2_000;
@@ -162,9 +162,9 @@ describe('Semaphore across threads', () => {
   });
 
   it('an acquire aborted at the worst moment across threads holds no permit', async () => {
-    const semaphore = new Semaphore(1);
+    const semaphore = new shared.Semaphore(1);
     const rounds = 500;
-    const started = new Notify();
+    const started = new shared.Notify();
     const churn = track(startWorker('churnSemaphore', { semaphore, rounds, started }));
     await started.notified();
     let acquired = 0;
@@ -199,10 +199,10 @@ describe('Semaphore across threads', () => {
 
 describe('Semaphore fairness across threads', () => {
   it('an acquireMany(2) is served while two other threads keep holding single permits', async () => {
-    const semaphore = new Semaphore(2);
+    const semaphore = new shared.Semaphore(2);
     const stop = new SharedArrayBuffer(8);
     const flags = new Int32Array(stop);
-    const started = new Notify();
+    const started = new shared.Notify();
     const grabbers = [startWorker('grabSingles', { semaphore, stop, started }), startWorker('grabSingles', { semaphore, stop, started })];
     await started.notified();
     await started.notified();
@@ -224,7 +224,7 @@ describe('Semaphore fairness across threads', () => {
 
 describe('oneshot across threads', () => {
   it('carries a reply from another thread', async () => {
-    const [reply, answer] = oneshot.channel<{ answer: number; from: string }>();
+    const [reply, answer] = shared.oneshot.channel<{ answer: number; from: string }>();
     const worker = startWorker('reply', { reply, question: 21 });
     expect(await answer).toEqual({ answer: 42, from: 'worker' });
     expect(await resultOf<string>(worker)).toBe('sent');
@@ -233,7 +233,7 @@ describe('oneshot across threads', () => {
 
 describe('closing across threads', () => {
   it('a oneshot receiver closed in another thread resolves closed() and fails send with the value', async () => {
-    const [tx, rx] = oneshot.channel<number>();
+    const [tx, rx] = shared.oneshot.channel<number>();
     const closed = tx.closed();
     expect(await resultOf<string>(startWorker('closeAll', { rx }))).toBe('closed');
     await closed;
@@ -244,14 +244,14 @@ describe('closing across threads', () => {
   });
 
   it('a oneshot sender closed in another thread without sending fails the receive', async () => {
-    const [tx, rx] = oneshot.channel<number>();
+    const [tx, rx] = shared.oneshot.channel<number>();
     const receiving = rx.recv().catch((e: unknown) => e);
     expect(await resultOf<string>(startWorker('closeAll', { tx }))).toBe('closed');
     expect(await receiving).toBeInstanceOf(RecvError);
   });
 
   it('watch: the last receiver closed in another thread fails send; the sender closed there ends changed()', async () => {
-    const [tx, rx] = watch.channel('a');
+    const [tx, rx] = shared.watch.channel('a');
     const rx2 = rx.clone();
     const closed = tx.closed();
     expect(await resultOf<string>(startWorker('closeAll', { rx }))).toBe('closed');
@@ -261,14 +261,14 @@ describe('closing across threads', () => {
     await closed;
     expect(() => tx.send('c')).toThrow(SendError);
 
-    const [tx3, rx3] = watch.channel(0);
+    const [tx3, rx3] = shared.watch.channel(0);
     const changed = rx3.changed().catch((e: unknown) => e);
     expect(await resultOf<string>(startWorker('closeAll', { tx: tx3 }))).toBe('closed');
     expect(await changed).toBeInstanceOf(RecvError);
   });
 
   it('every mpsc sender closed in other threads ends the stream after the buffered values', async () => {
-    const [tx, rx] = mpsc.channel<number>(4);
+    const [tx, rx] = shared.mpsc.channel<number>(4);
     await tx.send(1);
     const tx2 = tx.clone();
     const ending = Promise.all([startWorker('closeAll', { tx }), startWorker('closeAll', { tx: tx2 })]);
@@ -281,8 +281,8 @@ describe('closing across threads', () => {
 
 describe('watch across threads', () => {
   it('a thread following a watch channel sees increasing values and the latest one', async () => {
-    const [tx, rx] = watch.channel(0);
-    const ready = new Notify();
+    const [tx, rx] = shared.watch.channel(0);
+    const ready = new shared.Notify();
     const follower = startWorker('follow', { state: rx, ready });
     await ready.notified();
     for (let v = 1; v <= 500; v++) {
@@ -302,8 +302,8 @@ describe('watch across threads', () => {
 
 describe('Notify across threads', () => {
   it('notifyOne wakes a waiter in another thread, back and forth', async () => {
-    const ping = new Notify();
-    const pong = new Notify();
+    const ping = new shared.Notify();
+    const pong = new shared.Notify();
     const rounds = 200;
     const worker = startWorker('pingPong', { ping, pong, rounds });
     for (let i = 0; i < rounds; i++) {
@@ -314,8 +314,8 @@ describe('Notify across threads', () => {
   });
 
   it('notifyWaiters wakes the registered waiters of every thread', async () => {
-    const notify = new Notify();
-    const registered = new Notify();
+    const notify = new shared.Notify();
+    const registered = new shared.Notify();
     const waiters = [startWorker('waitNotified', { notify, registered }), startWorker('waitNotified', { notify, registered })];
     await registered.notified();
     await registered.notified();

@@ -1,11 +1,11 @@
 import { Cancelled } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { RecvError, SendError } from '@rt/sync';
-import { decodeTransferables, encodeTransferables, watch } from '@rt/multi-thread';
+import { decodeTransferables, encodeTransferables, shared } from '@rt/multi-thread';
 
 describe('watch.channel (cross-thread)', () => {
   it('holds the initial value as seen and reports changes', async () => {
-    const [tx, rx] = watch.channel({ state: 'starting' });
+    const [tx, rx] = shared.watch.channel({ state: 'starting' });
     expect(rx.borrow()).toEqual({ state: 'starting' });
     expect(rx.hasChanged()).toBe(false);
     const changed = track(rx.changed());
@@ -18,7 +18,7 @@ describe('watch.channel (cross-thread)', () => {
   });
 
   it('coalesces many sends into one change with the latest value', async () => {
-    const [tx, rx] = watch.channel(0);
+    const [tx, rx] = shared.watch.channel(0);
     for (let i = 1; i <= 10; i++) tx.send(i);
     await rx.changed();
     expect(rx.borrowAndUpdate()).toBe(10);
@@ -30,7 +30,7 @@ describe('watch.channel (cross-thread)', () => {
   });
 
   it('changed() rejects with RecvError once the sender is closed and the last value seen', async () => {
-    const [tx, rx] = watch.channel(1);
+    const [tx, rx] = shared.watch.channel(1);
     tx.send(2);
     tx.close();
     await rx.changed();
@@ -39,14 +39,14 @@ describe('watch.channel (cross-thread)', () => {
   });
 
   it('a parked changed() rejects when the sender closes', async () => {
-    const [tx, rx] = watch.channel(1);
+    const [tx, rx] = shared.watch.channel(1);
     const changed = rx.changed();
     tx.close();
     await expect(changed).rejects.toBeInstanceOf(RecvError);
   });
 
   it('send fails with SendError once every receiver is closed; closed() resolves', async () => {
-    const [tx, rx] = watch.channel(0);
+    const [tx, rx] = shared.watch.channel(0);
     const rx2 = rx.clone();
     expect(tx.receiverCount).toBe(2);
     const closed = tx.closed();
@@ -59,7 +59,7 @@ describe('watch.channel (cross-thread)', () => {
   });
 
   it('sendModify and sendIfModified store the modified copy', async () => {
-    const [tx, rx] = watch.channel({ count: 0 });
+    const [tx, rx] = shared.watch.channel({ count: 0 });
     tx.sendModify((s) => ({ count: s.count + 1 }));
     tx.sendModify((s) => {
       s.count += 1;
@@ -71,7 +71,7 @@ describe('watch.channel (cross-thread)', () => {
   });
 
   it('an aborted changed() marks nothing seen', async () => {
-    const [tx, rx] = watch.channel(0);
+    const [tx, rx] = shared.watch.channel(0);
     const controller = new AbortController();
     const changed = rx.changed({ signal: controller.signal });
     controller.abort();
@@ -82,9 +82,9 @@ describe('watch.channel (cross-thread)', () => {
   });
 
   it('moves a receiver with its seen state', async () => {
-    const [tx, rx] = watch.channel('a');
+    const [tx, rx] = shared.watch.channel('a');
     tx.send('b');
-    const { state } = decodeTransferables(structuredClone(encodeTransferables({ state: rx }))) as { state: watch.Receiver<string> };
+    const { state } = decodeTransferables(structuredClone(encodeTransferables({ state: rx }))) as { state: shared.watch.Receiver<string> };
     expect(() => rx.borrow()).toThrow(/moved/);
     expect(state.hasChanged()).toBe(true);
     await state.changed();

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Builder, JobError, mpsc, oneshot, type MultiThreadRuntime } from '@rt/multi-thread';
+import { Builder, JobError, type MultiThreadRuntime, shared } from '@rt/multi-thread';
 
 // Workers run the built dist: `npx tsc -b packages/multi-thread` first.
 // Node 20 has Atomics.waitAsync; the ES2023 lib does not declare it.
@@ -42,10 +42,10 @@ describe('spawnOn', () => {
   });
 
   it('transfers channel ends in arguments and in results', async () => {
-    const [reply, answer] = oneshot.channel<number>();
+    const [reply, answer] = shared.oneshot.channel<number>();
     expect(await runtime.spawnOn('any', work, 'replyOn', [reply, 21])).toBe('replied');
     expect(await answer.recv()).toBe(42);
-    const { rx } = await runtime.spawnOn<{ rx: mpsc.Receiver<number> }>('any', work, 'filledChannel', [3]);
+    const { rx } = await runtime.spawnOn<{ rx: shared.mpsc.Receiver<number> }>('any', work, 'filledChannel', [3]);
     const got: number[] = [];
     for await (const value of rx) got.push(value);
     expect(got).toEqual([1, 2, 3]);

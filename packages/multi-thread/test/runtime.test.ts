@@ -2,7 +2,7 @@
 // packages/multi-thread` before these tests (turbo's test task builds first).
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Builder, MultiThreadRuntime, WorkerCrashed, currentWorker, mpsc } from '@rt/multi-thread';
+import { Builder, MultiThreadRuntime, WorkerCrashed, currentWorker, shared } from '@rt/multi-thread';
 import type { MultiThreadBuilder } from '@rt/multi-thread';
 import { RuntimeShutdown } from '@rt/scheduler';
 import type { SupervisorHost, SupervisorService } from '../src/internal/contract.js';
@@ -78,7 +78,7 @@ describe('MultiThreadRuntime', () => {
 
   it('gives each worker its own args when args is a function of the index, moving channel ends', async () => {
     const runtime = track(builder().build());
-    const [tx, rx] = mpsc.channel<string>(4);
+    const [tx, rx] = shared.mpsc.channel<string>(4);
     const seen: number[] = [];
     const running = runtime.run(channelEntry, 'main', (index) => {
       seen.push(index);

@@ -2,7 +2,9 @@
 // (`channel(capacity)`, with backpressure) and unbounded (`unboundedChannel()`), whose
 // ends can move to other worker threads. Values are structured-cloned (`v8.serialize`) into
 // a shared ring (internal/byte-ring.ts); waiting is `Atomics.waitAsync` on shared sequence
-// words (internal/seq-watch.ts). The API mirrors `@rt/sync`'s `mpsc`, with its errors.
+// words (internal/seq-watch.ts). Exported as `shared.mpsc`: the API mirrors `@rt/sync`'s
+// `mpsc`, with its errors, but parked senders of different threads are not served in FIFO
+// order (the README's "How shared differs from @rt/sync" table).
 import { isCancelled, type WaitOptions } from '@rt/scheduler';
 import { Closed, SendError, SendTimeoutError, TryRecvError, TrySendError } from '@rt/sync';
 import { sleep } from '@rt/time';
@@ -76,7 +78,7 @@ function makeRing(capacity: number, options: ChannelOptions | undefined): ByteRi
  *
  * **Example**
  * ```ts
- * const [tx, rx] = mpsc.channel<number>(16);
+ * const [tx, rx] = shared.mpsc.channel<number>(16);
  * worker.postMessage(encodeTransferables({ tx }));  // the worker sends, we receive
  * for await (const n of rx) console.log(n);
  * ```
@@ -99,7 +101,7 @@ export function channel<T>(capacity: number, options?: ChannelOptions): [Sender<
  *
  * **Example**
  * ```ts
- * const [tx, rx] = mpsc.unboundedChannel<string>();
+ * const [tx, rx] = shared.mpsc.unboundedChannel<string>();
  * tx.send('hello');
  * console.log(await rx.recv()); // 'hello'
  * ```
@@ -222,7 +224,7 @@ abstract class SenderBase<T> implements Disposable {
    * **Example**
    * ```ts
    * worker.postMessage({ tx: tx.transfer() });
-   * // in the worker: const tx = mpsc.Sender.fromTransfer<number>(message.tx);
+   * // in the worker: const tx = shared.mpsc.Sender.fromTransfer<number>(message.tx);
    * ```
    */
   transfer(): EndDescriptor {
@@ -287,7 +289,7 @@ abstract class SenderBase<T> implements Disposable {
  *
  * **Example**
  * ```ts
- * const [tx, rx] = mpsc.channel<Job>(100);
+ * const [tx, rx] = shared.mpsc.channel<Job>(100);
  * const tx2 = tx.clone();
  * ```
  */
@@ -907,7 +909,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    *
    * **Example**
    * ```ts
-   * worker.postMessage({ rx: rx.transfer() }); // worker: mpsc.Receiver.fromTransfer(message.rx)
+   * worker.postMessage({ rx: rx.transfer() }); // worker: shared.mpsc.Receiver.fromTransfer(message.rx)
    * ```
    */
   transfer(): EndDescriptor {
@@ -932,7 +934,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
  *
  * **Example**
  * ```ts
- * const [tx, rx]: [mpsc.UnboundedSender<number>, mpsc.UnboundedReceiver<number>] = mpsc.unboundedChannel();
+ * const [tx, rx]: [shared.mpsc.UnboundedSender<number>, shared.mpsc.UnboundedReceiver<number>] = shared.mpsc.unboundedChannel();
  * ```
  */
 export type UnboundedReceiver<T> = Receiver<T>;

@@ -104,6 +104,8 @@ interface NotifiedRecord {
 
 /**
  * Notifies a task or all waiting tasks, in any worker thread, of an event; it carries no data.
+ * Exported as `shared.Notify`: unlike `@rt/sync`'s `Notify`, `notifyOne` wakes some waiter
+ * (FIFO only among one thread's) and there is no `notifyLast`.
  *
  * `notifyOne()` wakes one waiter (in any thread), or, if nobody waits, stores **one** permit
  * that the next `notified()` consumes at once. `notifyWaiters()` wakes every waiter of every
@@ -124,8 +126,8 @@ interface NotifiedRecord {
  *
  * **Example**
  * ```ts
- * const ready = new Notify();
- * worker.postMessage({ ready: ready.transfer() }); // worker: Notify.fromTransfer(m.ready).notifyOne()
+ * const ready = new shared.Notify();
+ * worker.postMessage({ ready: ready.transfer() }); // worker: shared.Notify.fromTransfer(m.ready).notifyOne()
  * await ready.notified();
  * ```
  */

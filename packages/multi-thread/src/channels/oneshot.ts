@@ -75,7 +75,7 @@ function rebuild(descriptor: OneshotDescriptor, kind: string): Shared {
  *
  * **Example**
  * ```ts
- * const [tx, rx] = oneshot.channel<number>();
+ * const [tx, rx] = shared.oneshot.channel<number>();
  * worker.postMessage(encodeTransferables({ reply: tx })); // the worker calls reply.send(42)
  * console.log(await rx); // 42
  * ```

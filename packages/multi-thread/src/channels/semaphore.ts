@@ -29,7 +29,9 @@ export interface SemaphoreDescriptor {
 }
 
 /**
- * A counting semaphore that works across worker threads (its permits are in shared memory).
+ * A counting semaphore that works across worker threads (its permits are in shared memory),
+ * exported as `shared.Semaphore`: not `@rt/sync`'s `Semaphore`, whose queue is FIFO across
+ * all acquirers; this one is FIFO only within a thread (see the fairness paragraph below).
  *
  * Pass it to another thread with `transfer()` (or inside `encodeTransferables`) and rebuild
  * it with `Semaphore.fromTransfer`; unlike a channel end, the semaphore stays usable in
@@ -52,7 +54,7 @@ export interface SemaphoreDescriptor {
  *
  * **Example**
  * ```ts
- * const slots = new Semaphore(4);          // at most 4 in flight across every worker
+ * const slots = new shared.Semaphore(4);          // at most 4 in flight across every worker
  * worker.postMessage({ slots: slots.transfer() });
  * using permit = await slots.acquire();
  * ```

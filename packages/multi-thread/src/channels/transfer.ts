@@ -75,7 +75,7 @@ function isPlainObject(value: object): boolean {
  *
  * **Example**
  * ```ts
- * const [tx, rx] = mpsc.channel<number>(16);
+ * const [tx, rx] = shared.mpsc.channel<number>(16);
  * worker.postMessage(encodeTransferables({ reply: tx }));
  * ```
  */

@@ -133,7 +133,7 @@ function rebuild(descriptor: WatchDescriptor, kind: string): Shared {
  *
  * **Example**
  * ```ts
- * const [tx, rx] = watch.channel('starting');
+ * const [tx, rx] = shared.watch.channel('starting');
  * worker.postMessage(encodeTransferables({ state: rx })); // the worker awaits state.changed()
  * tx.send('ready');
  * ```
