@@ -1,11 +1,12 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { NetError, SocketClosed } from './errors.js';
 import type { Driver, DriverName, ListenerHandle } from './internal/driver.js';
+import { checkTtl, toSocketAddr } from './internal/ip-socket.js';
 import { driverFor } from './internal/select-driver.js';
 import { resolve } from './lookup-host.js';
 import { describe, toHostPort } from './socket-addr.js';
 import type { SocketAddr, ToSocketAddrs } from './socket-addr.js';
-import { TcpStream, checkTtl, toSocketAddr } from './tcp-stream.js';
+import { TcpStream } from './tcp-stream.js';
 
 /**
  * Options of {@link TcpListener.bind} and `UnixListener.bind`: the `listen(2)` backlog,

@@ -1,9 +1,10 @@
 import type { WaitOptions } from '@rt/scheduler';
 import type { DriverName, TcpSocketHandle, TcpSocketOption } from './internal/driver.js';
+import { toSocketAddr } from './internal/ip-socket.js';
 import { driverFor } from './internal/select-driver.js';
 import { SocketAddr, describe } from './socket-addr.js';
 import { TcpListener } from './tcp-listener.js';
-import { TcpStream, toSocketAddr } from './tcp-stream.js';
+import { TcpStream } from './tcp-stream.js';
 
 function checkFlag(value: unknown, what: string): asserts value is boolean {
   if (typeof value !== 'boolean') throw new TypeError(`TcpSocket.${what}: expected a boolean, got ${describe(value)}`);

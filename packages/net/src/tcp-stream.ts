@@ -2,10 +2,12 @@ import type { WaitOptions } from '@rt/scheduler';
 import { ConnectError, NetError, SocketClosed } from './errors.js';
 import type { ConnectAttempt } from './errors.js';
 import { ByteStream } from './internal/byte-stream.js';
-import type { DriverName, RawAddress, StreamHandle } from './internal/driver.js';
+import type { DriverName, StreamHandle } from './internal/driver.js';
+import { checkTtl, toSocketAddr } from './internal/ip-socket.js';
 import { driverFor } from './internal/select-driver.js';
 import { resolve } from './lookup-host.js';
-import { SocketAddr, describe, toHostPort, trustedSocketAddr } from './socket-addr.js';
+import type { SocketAddr } from './socket-addr.js';
+import { describe, toHostPort } from './socket-addr.js';
 import type { ToSocketAddrs } from './socket-addr.js';
 
 /**
@@ -52,12 +54,6 @@ export interface FromRawFdOptions {
   onClose?: () => void;
 }
 
-/** @internal */
-export function toSocketAddr(raw: RawAddress): SocketAddr {
-  if (raw instanceof SocketAddr) return raw;
-  if ('ip' in raw) return trustedSocketAddr(raw.ip, raw.port);
-  throw new TypeError('expected an IP address, got a Unix socket path');
-}
 
 /**
  * A TCP connection you `read()` from and `write()` to, with backpressure (Tokio's
@@ -343,13 +339,6 @@ function observeRelease(handle: StreamHandle, hook: () => void): void {
       fire();
       return fd;
     };
-  }
-}
-
-/** @internal */
-export function checkTtl(ttl: unknown, what: string): asserts ttl is number {
-  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > 255) {
-    throw new RangeError(`${what}: ttl must be an integer 1-255, got ${describe(ttl)}`);
   }
 }
 

@@ -2,12 +2,12 @@ import type { WaitOptions } from '@rt/scheduler';
 import { NetError } from './errors.js';
 import type { DatagramHandle, DriverName, RawAddress } from './internal/driver.js';
 import { READABLE, WRITABLE } from './internal/driver.js';
+import { checkTtl, toSocketAddr } from './internal/ip-socket.js';
 import { driverFor } from './internal/select-driver.js';
 import { checkBuffer } from './internal/stream-core.js';
 import { resolve } from './lookup-host.js';
 import { SocketAddr, describe, toHostPort } from './socket-addr.js';
 import type { ToSocketAddrs } from './socket-addr.js';
-import { checkTtl, toSocketAddr } from './tcp-stream.js';
 
 /**
  * Options of {@link UdpSocket.bind}: `SO_REUSEADDR`, IPv6-only binding, the driver, and a
