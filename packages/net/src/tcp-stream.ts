@@ -49,7 +49,8 @@ export interface FromRawFdOptions {
   /**
    * Called once, synchronously, when the stream stops owning the fd: `close()`, disposal,
    * both owned halves closed (just before the fd is closed), or `intoRawFd()`. Not called
-   * when the runtime simply ends.
+   * when the runtime simply ends. A throwing `onClose` does not keep the fd open: `close()`
+   * closes it, then rethrows the error.
    */
   onClose?: () => void;
 }
@@ -165,7 +166,7 @@ export class TcpStream extends ByteStream {
       throw new TypeError(`TcpStream.fromRawFd: onClose must be a function, got ${describe(onClose)}`);
     }
     const handle = driverFor(options?.driver).adoptTcp(fd);
-    if (onClose !== undefined) observeRelease(handle, onClose);
+    if (onClose !== undefined) handle.onRelease(onClose);
     return new TcpStream(handle);
   }
 
@@ -316,30 +317,6 @@ export class TcpStream extends ByteStream {
     return toSocketAddr(this.core.get().peerAddress());
   }
 
-}
-
-/** Calls `hook` once when `handle` closes or gives up its fd (patched on this instance only). */
-function observeRelease(handle: StreamHandle, hook: () => void): void {
-  let done = false;
-  const fire = (): void => {
-    if (done) return;
-    done = true;
-    hook();
-  };
-  const close = handle.close.bind(handle);
-  handle.close = (): void => {
-    // Before the fd is closed: its number may be reused by the next socket opened anywhere.
-    if (!handle.closed) fire();
-    close();
-  };
-  const into = handle.intoRawFd?.bind(handle);
-  if (into !== undefined) {
-    handle.intoRawFd = (): number => {
-      const fd = into();
-      fire();
-      return fd;
-    };
-  }
 }
 
 /** @internal Tries each resolved address in order, collecting each failure. */

@@ -54,6 +54,7 @@ const MOVED_HANDLE: StreamHandle = {
   flush: reject,
   shutdown: reject,
   close: () => {},
+  onRelease: fail,
   setNoDelay: fail,
   noDelay: fail,
   setKeepAlive: fail,
