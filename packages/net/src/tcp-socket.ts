@@ -41,7 +41,7 @@ function toAddr(addr: SocketAddr | string, what: string): SocketAddr {
  * (`EADDRINUSE` from `listen` or `bind`, `ECONNREFUSED` from
  * `connect`); {@link SocketClosed} once consumed or closed.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const socket = TcpSocket.newV4();
  * socket.setReuseAddress(true);
@@ -61,7 +61,7 @@ export class TcpSocket {
    *
    * **Cancellation:** not applicable. **Errors:** {@link NetError} (`EMFILE`, …).
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const socket = TcpSocket.newV4();
    * ```
@@ -142,7 +142,7 @@ export class TcpSocket {
    * address; {@link NetError} `EADDRINUSE` (native driver; the fallback reports it
    * from `listen`/`connect`).
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * socket.bind('127.0.0.1:0');
    * ```
@@ -165,7 +165,7 @@ export class TcpSocket {
    * **Errors:** {@link NetError} (`ECONNREFUSED`, …); `Cancelled`;
    * {@link SocketClosed} if already consumed.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const stream = await socket.connect('127.0.0.1:8080');
    * ```
@@ -183,7 +183,7 @@ export class TcpSocket {
    * **Errors:** `RangeError` for a bad backlog; {@link NetError}; {@link SocketClosed} if
    * already consumed.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const listener = await socket.listen(1024);
    * ```

@@ -20,7 +20,7 @@ import type { ToSocketAddrs } from './socket-addr.js';
  * **Errors:** `TypeError` from `connect` when `signal` is not an AbortSignal; `Error` when
  * `driver: 'native'` is asked for where the addon is not available.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await TcpStream.connect('127.0.0.1:8080', { signal: AbortSignal.timeout(1000), driver: 'fallback' });
  * ```
@@ -38,7 +38,7 @@ export interface ConnectOptions extends WaitOptions {
  *
  * **Errors:** `TypeError` from `fromRawFd` when `onClose` is not a function.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const stream = TcpStream.fromRawFd(fd, { onClose: () => active-- });
  * ```
@@ -80,7 +80,7 @@ export interface FromRawFdOptions {
  * closed peer `EPIPE` (`'EPIPE'`); {@link SocketClosed} after `close()`;
  * `Cancelled` on abort; `TypeError` for arguments of the wrong type.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await using stream = await TcpStream.connect('127.0.0.1:8080');
  * await stream.writeAll(new TextEncoder().encode('ping\n'));
@@ -118,7 +118,7 @@ export class TcpStream extends ByteStream {
    * list each address's error; when the name did not resolve, the resolver's code
    * (`ENOTFOUND`) and no attempts; `Cancelled` on abort.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const stream = await TcpStream.connect('localhost:8080', { signal: AbortSignal.timeout(5000) });
    * ```
@@ -147,7 +147,7 @@ export class TcpStream extends ByteStream {
    * a stream socket), `EAFNOSUPPORT` (a Unix socket), `ENOTCONN` (not connected, e.g. a
    * listening socket), `EINVAL` (blocking mode). `TypeError` for a bad `onClose`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * // Thread A:
    * const fd = (await listener.accept()).intoRawFd();
@@ -185,7 +185,7 @@ export class TcpStream extends ByteStream {
    * (`intoSplit`); {@link NetError} `ENOTSUP` on the fallback driver (Node's `net` cannot
    * let go of a socket's fd).
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const fd = stream.intoRawFd();
    * worker.postMessage({ fd }); // the worker calls TcpStream.fromRawFd(fd)
@@ -206,7 +206,7 @@ export class TcpStream extends ByteStream {
    *
    * **Cancellation:** not applicable (synchronous). **Errors:** {@link SocketClosed}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * stream.setNoDelay(true);
    * ```
@@ -230,7 +230,7 @@ export class TcpStream extends ByteStream {
    * value; {@link NetError} `ENOTSUP` for `n > 0` on the fallback
    * driver; {@link SocketClosed}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * stream.setLinger(0);
    * stream.close(); // the peer's next read fails with ECONNRESET
@@ -255,7 +255,7 @@ export class TcpStream extends ByteStream {
    * **Cancellation:** not applicable. **Errors:** `RangeError` for a negative delay;
    * {@link SocketClosed}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * stream.setKeepAlive(true, 60_000);
    * ```
@@ -274,7 +274,7 @@ export class TcpStream extends ByteStream {
    * **Cancellation:** not applicable. **Errors:** `RangeError` outside 1–255; {@link NetError}
    * (`ENOTSUP`) on the fallback driver; {@link SocketClosed}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * stream.setTtl(64);
    * ```
@@ -294,7 +294,7 @@ export class TcpStream extends ByteStream {
    *
    * **Cancellation:** not applicable. **Errors:** {@link SocketClosed}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * console.log(stream.localAddr().toString()); // '127.0.0.1:53122'
    * ```
@@ -308,7 +308,7 @@ export class TcpStream extends ByteStream {
    *
    * **Cancellation:** not applicable. **Errors:** {@link SocketClosed}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * console.log(`connection from ${stream.peerAddr()}`);
    * ```

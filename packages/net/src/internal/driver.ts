@@ -159,7 +159,7 @@ export interface ListenOptions {
  *
  * **Cancellation:** not applicable (a type). **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const driver: DriverName = netDriver();
  * ```
