@@ -1,14 +1,15 @@
 // A tiny local ESLint plugin: one spelling for the headings of doc comments (STYLE.md),
 //   **Cancellation:**   **Errors:**   **Example**
 // Reports (and with --fix rewrites) the other spellings found in /** */ comments:
-// `**Cancellation**:`, `**Errors.**`, `**Example:**`, a plain `Errors:`, … Fenced code
+// `**Cancellation**:`, `**Errors.**`, `**Example:**`, a plain `Errors:`, the JSDoc tag
+// `@example`, … Fenced code
 // blocks (```) inside a comment are left alone.
 
 /** The one spelling of each heading. */
 export const HEADINGS = { Cancellation: '**Cancellation:**', Errors: '**Errors:**', Example: '**Example**' };
 
-// Bold with any placement of ':' / '.', or a plain word followed by ':'.
-const CANDIDATE = /(\*\*)?\b(Cancellation|Errors|Example)\b(?:(\*\*[:.]?|[:.]\*\*[:.]?)|(:)(?=\s|$))?/g;
+// Bold with any placement of ':' / '.', a plain word followed by ':', or the `@example` tag.
+const CANDIDATE = /(\*\*)?\b(Cancellation|Errors|Example)\b(?:(\*\*[:.]?|[:.]\*\*[:.]?)|(:)(?=\s|$))?|(@example)\b/g;
 
 /** The wrong spellings in a doc comment's text: [{ index, text, word }]. */
 export function findWrongHeadings(text) {
@@ -18,7 +19,12 @@ export function findWrongHeadings(text) {
   text.split('```').forEach((segment, i) => {
     if (i % 2 === 0) {
       for (const m of segment.matchAll(CANDIDATE)) {
-        const [spelled, open, word, boldTail, plainColon] = m;
+        const [spelled, open, heading, boldTail, plainColon, tag] = m;
+        const word = tag === undefined ? heading : 'Example';
+        if (tag !== undefined) {
+          found.push({ index: offset + m.index, text: spelled, word });
+          continue;
+        }
         const bold = open !== undefined && boldTail !== undefined;
         const plain = open === undefined && plainColon !== undefined;
         if ((bold || plain) && spelled !== HEADINGS[word]) found.push({ index: offset + m.index, text: spelled, word });

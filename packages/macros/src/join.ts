@@ -43,7 +43,7 @@ function start(items: readonly unknown[], controller: AbortController): Array<Pr
  *
  * **Errors:** `TypeError` for an argument that is neither a thunk nor a promise.
  *
- * @example
+ * **Example**
  * ```ts
  * const [user, posts] = await join((s) => fetchUser(s), (s) => fetchPosts(s));
  * ```
@@ -80,7 +80,7 @@ export async function joinWith<const J extends readonly Joinable<unknown>[]>(opt
  *
  * **Errors:** The first rejection; `TypeError` for a bad argument; `Cancelled`.
  *
- * @example
+ * **Example**
  * ```ts
  * const [a, b] = await tryJoin((s) => readConfig(s), (s) => connect(addr, { signal: s }));
  * ```

@@ -151,7 +151,7 @@ function build(options: MainOptions): Runtime {
  * `shutdownTimeout` or `workerThreads`; rejects with `MultiThreadNotInstalled` when
  * `@rt/multi-thread` cannot be loaded.
  *
- * @example
+ * **Example**
  * ```ts
  * await main(async () => {
  *   const listener = await TcpListener.bind('127.0.0.1:8080');

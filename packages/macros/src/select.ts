@@ -69,7 +69,7 @@ type Outcome = { readonly index: number; readonly ok: boolean; readonly value: u
  * {@link SelectError} when every branch is disabled and no `else` is given; the winner's
  * rejection; `Cancelled`.
  *
- * @example
+ * **Example**
  * ```ts
  * const out = await select({
  *   msg: (signal) => rx.recv({ signal }),

@@ -28,7 +28,7 @@ type JestIt = (name: string, fn: () => Promise<void>, timeout?: number) => void;
  * **Errors:** `TypeError` outside jest (no global `it`) or for a bad `fn`; `RangeError` for
  * a bad `timeout`.
  *
- * @example
+ * **Example**
  * ```ts
  * test('a sleep of an hour takes no time', async () => {
  *   await sleep(3_600_000);

@@ -32,6 +32,7 @@ describe('doc comment headings lint (rt/doc-headings)', () => {
       ['**Example:**', '**Example**'],
       ['**Example**:', '**Example**'],
       ['Example:', '**Example**'],
+      ['@example', '**Example**'],
     ];
     // One comment per case, each its own export (one eslint run for all).
     const code = cases.map(([wrong], i) => doc('Does x.', '', `${wrong} something.`).replace('const x', `const x${i}`)).join('');
