@@ -4,7 +4,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { allPackages, mayImport, nativeImporters, pollOwners } from './scripts/layers.mjs';
-import docHeadings from './scripts/eslint-doc-headings.mjs';
+import { docHeadingsPlugin } from './scripts/eslint-doc-headings.mjs';
 
 const deepImports = {
   group: ['@rt/*/src', '@rt/*/src/**', '@rt/*/internal', '@rt/*/internal/**', '@rt/*/dist/**'],
@@ -69,7 +69,7 @@ export default tseslint.config(
   {
     // One spelling for doc comment headings: **Cancellation:** **Errors:** **Example**.
     files: ['packages/*/src/**/*.ts', 'packages/*/src/**/*.cts'],
-    plugins: { rt: docHeadings },
+    plugins: { rt: docHeadingsPlugin },
     rules: { 'rt/doc-headings': 'error' },
   },
   {

@@ -65,4 +65,4 @@ const docHeadings = {
   },
 };
 
-export default { rules: { 'doc-headings': docHeadings } };
+export const docHeadingsPlugin = { rules: { 'doc-headings': docHeadings } };
