@@ -4,6 +4,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { allPackages, mayImport, nativeImporters, pollOwners } from './scripts/layers.mjs';
+import { docHeadingsPlugin } from './scripts/eslint-doc-headings.mjs';
 
 const deepImports = {
   group: ['@rt/*/src', '@rt/*/src/**', '@rt/*/internal', '@rt/*/internal/**', '@rt/*/dist/**'],
@@ -65,6 +66,12 @@ export default tseslint.config(
     },
   },
   ...layering,
+  {
+    // One spelling for doc comment headings: **Cancellation:** **Errors:** **Example**.
+    files: ['packages/*/src/**/*.ts', 'packages/*/src/**/*.cts'],
+    plugins: { rt: docHeadingsPlugin },
+    rules: { 'rt/doc-headings': 'error' },
+  },
   {
     files: ['**/*.cjs', '**/*.cts', 'scripts/**', 'benchmarks/**/*.mjs', 'examples/**/*.mjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -18,7 +18,7 @@ import type { WaitOptions } from '@rt/scheduler';
  *
  * **Errors:** implementation-defined (I/O errors of the source); `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const buf = new Uint8Array(4096);
  * for (let n; (n = await reader.read(buf)) !== 0; ) handle(buf.subarray(0, n));
@@ -41,7 +41,7 @@ export interface AsyncRead {
  * **Errors:** those of the inner stream; `consume` throws `RangeError` for more bytes
  * than are buffered.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const chunk = await bufReader.fillBuf();
  * const used = parse(chunk);

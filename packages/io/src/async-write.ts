@@ -19,7 +19,7 @@ import type { WaitOptions } from '@rt/scheduler';
  * **Errors:** implementation-defined; typically `BrokenPipe` after a shutdown or once the
  * reader is gone; `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeAll(writer, new TextEncoder().encode('hello\n'));
  * await writer.shutdown();

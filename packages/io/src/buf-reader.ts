@@ -12,7 +12,7 @@ import { checkBuffer, checkReader, checkSize, describe } from './internal/valida
  *
  * **Errors:** `RangeError` from the constructor for a `capacity` < 1 or a negative `maxLineLength`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * new BufReader(socket, { capacity: 16 * 1024, maxLineLength: 8 * 1024 });
  * ```
@@ -63,7 +63,7 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
  * `ResourceBusy` for overlapping calls; `TypeError`/`RangeError` for bad arguments;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const reader = new BufReader(socket, { maxLineLength: 8 * 1024 });
  * for await (const line of reader.lines()) console.log(line);
@@ -182,7 +182,7 @@ export class BufReader implements AsyncBufRead {
    * next `readUntil`/`readLine` with the same delimiter; `RangeError` for a delimiter that
    * is not a byte; errors of the inner reader; `Cancelled` on abort.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const record = await reader.readUntil(0); // NUL-terminated
    * ```
@@ -214,7 +214,7 @@ export class BufReader implements AsyncBufRead {
    * `readUntil`); `InvalidData` if the line is not UTF-8 (it is consumed); errors of the
    * inner reader; `Cancelled` on abort.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const line = await reader.readLine(); // 'hello\n'
    * ```
@@ -233,7 +233,7 @@ export class BufReader implements AsyncBufRead {
    *
    * **Errors:** see `Lines`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * for await (const line of new BufReader(socket).lines()) console.log(line);
    * ```

@@ -10,7 +10,7 @@ import { checkBuffer, checkSize, checkWriter } from './internal/validate.js';
  *
  * **Errors:** `RangeError` from the constructor for a `capacity` < 1.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * new BufWriter(socket, { capacity: 64 * 1024 });
  * ```
@@ -44,7 +44,7 @@ const DEFAULT_CAPACITY = 8 * 1024;
  * `ResourceBusy` for overlapping calls; `TypeError`/`RangeError` for bad arguments;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const out = new BufWriter(socket);
  * for (const row of rows) await writeAll(out, encode(row));

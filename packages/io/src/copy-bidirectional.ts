@@ -22,7 +22,7 @@ const DEFAULT_BUFFER_SIZE = 64 * 1024;
  * and its outcome dropped); `TypeError`/`RangeError` for bad arguments; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [sent, received] = await copyBidirectional(client, upstream);
  * ```

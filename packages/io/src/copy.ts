@@ -11,7 +11,7 @@ import { checkReader, checkSize, checkWriter } from './internal/validate.js';
  *
  * **Errors:** `RangeError` for a `bufferSize` < 1.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await copy(reader, writer, { bufferSize: 16 * 1024, signal: AbortSignal.timeout(5000) });
  * ```
@@ -33,7 +33,7 @@ const DEFAULT_BUFFER_SIZE = 64 * 1024;
  *
  * **Cancellation:** as `copy`. **Errors:** as `copy`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * class Socket implements AsyncRead {
  *   [fastCopy](writer: AsyncWrite, bufferSize: number, options?: WaitOptions): Promise<number> | undefined {
@@ -68,7 +68,7 @@ interface FastCopyReader {
  * **Errors:** errors of either side; `WriteZero` if the writer accepts 0 bytes;
  * `TypeError`/`RangeError` for bad arguments; `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const copied = await copy(file, socket);
  * ```
@@ -125,7 +125,7 @@ async function copyWith(reader: AsyncRead, writer: AsyncWrite, buf: Uint8Array, 
  * **Errors:** errors of either side; `WriteZero` if the writer accepts 0 bytes;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await copyBuf(new BufReader(file), socket);
  * ```

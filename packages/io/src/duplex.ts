@@ -170,7 +170,7 @@ class Pipe {
  * closed; `StreamClosed` for any operation after `close()`; `TypeError` when `buf` is not
  * a `Uint8Array`; `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [client, server] = duplex(64);
  * await writeAll(client, new TextEncoder().encode('ping'));
@@ -308,7 +308,7 @@ export class DuplexStream implements AsyncRead, AsyncWrite, Disposable {
  *
  * **Errors:** `RangeError` when `maxBufSize` is not an integer >= 1.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [client, server] = duplex(64 * 1024);
  * await writeAll(client, new TextEncoder().encode('hello'));

@@ -17,7 +17,7 @@ const NOTHING = new Uint8Array(0);
  * **Errors:** `Cancelled` if already aborted; `TypeError` for a `buf` that is not a
  * `Uint8Array`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await readToEnd(empty()); // empty Buffer
  * ```
@@ -77,7 +77,7 @@ export function ready(options: WaitOptions | undefined): Promise<void> | undefin
  *
  * **Errors:** none.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const n = await copy(empty(), sink()); // 0
  * ```

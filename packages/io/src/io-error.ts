@@ -31,7 +31,7 @@ export interface IoErrorOptions extends ErrorOptions {
  *
  * **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * try { await readExact(reader, header); }
  * catch (error) { if (error instanceof IoError) console.log(error.code); else throw error; }
@@ -62,7 +62,7 @@ export class IoError extends RtError {
  *
  * **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [a, b] = duplex(64);
  * await writeAll(a, Uint8Array.of(1, 2)); await a.shutdown();
@@ -83,7 +83,7 @@ export class UnexpectedEof extends IoError {
  *
  * **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const stuck = { write: async () => 0, flush: async () => {}, shutdown: async () => {} };
  * await writeAll(stuck, Uint8Array.of(1)); // rejects with WriteZero (code ERR_RT_WRITE_ZERO)
@@ -103,7 +103,7 @@ export class WriteZero extends IoError {
  *
  * **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [a, b] = duplex(64);
  * b.close();
@@ -124,7 +124,7 @@ export class BrokenPipe extends IoError {
  *
  * **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [a] = duplex(64);
  * a.close();
@@ -145,7 +145,7 @@ export class StreamClosed extends IoError {
  *
  * **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [a, b] = duplex(64);
  * await writeAll(a, Uint8Array.of(0xff)); await a.shutdown();
@@ -169,7 +169,7 @@ export class InvalidData extends IoError {
  *
  * **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const reader = new BufReader(stream, { maxLineLength: 1024 });
  * try { await reader.readLine(); }
@@ -195,7 +195,7 @@ export class LineTooLong extends IoError {
  *
  * **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const reader = new BufReader(stream);
  * const first = reader.readLine();

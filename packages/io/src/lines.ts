@@ -11,7 +11,7 @@ import { checkReader, checkSize } from './internal/validate.js';
  *
  * **Errors:** `RangeError` from the constructor for a negative `maxLineLength`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * for await (const line of reader.lines({ signal })) console.log(line);
  * ```
@@ -42,7 +42,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * consumed); errors of the reader; `ResourceBusy` for overlapping calls; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const lines = new BufReader(socket, { maxLineLength: 1024 }).lines();
  * for await (const line of lines) await handle(line);

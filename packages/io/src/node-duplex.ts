@@ -15,7 +15,7 @@ import { checkReader, checkSize, checkWriter, describe } from './internal/valida
  *
  * **Errors:** `RangeError` for sizes that are not integers (`chunkSize` >= 1).
  *
- * **Example:**
+ * **Example**
  * ```ts
  * toNodeDuplex(stream, { chunkSize: 16 * 1024 });
  * ```
@@ -45,7 +45,7 @@ export interface ToNodeDuplexOptions {
  * **Errors:** `TypeError`/`RangeError` for bad arguments (thrown at once); read and write
  * errors are emitted as the Duplex's `'error'`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const secure = tls.connect({ socket: toNodeDuplex(tcpStream), servername: 'example.com' });
  * ```
@@ -110,7 +110,7 @@ export function toNodeDuplex(stream: AsyncRead & AsyncWrite, options?: ToNodeDup
  * **Errors:** `TypeError` if `duplex` is not a Node Duplex; the stream's errors on the
  * operations.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const stream = fromNodeDuplex(tls.connect({ host, port: 443, servername: host }));
  * await writeAll(stream, request);

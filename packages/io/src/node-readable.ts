@@ -13,7 +13,7 @@ import { WaitQueue } from './internal/wait-queue.js';
  *
  * **Errors:** `RangeError` for sizes that are not integers (`chunkSize` >= 1).
  *
- * **Example:**
+ * **Example**
  * ```ts
  * toNodeReadable(reader, { chunkSize: 16 * 1024, highWaterMark: 64 * 1024 });
  * ```
@@ -40,7 +40,7 @@ export interface ToNodeReadableOptions {
  * **Errors:** `TypeError`/`RangeError` for bad arguments (thrown at once); read errors are
  * emitted as the Readable's `'error'`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await pipeline(toNodeReadable(socket), createGunzip(), createWriteStream('out'));
  * ```
@@ -88,7 +88,7 @@ export function toNodeReadable(reader: AsyncRead, options?: ToNodeReadableOption
  * `UnexpectedEof` if the Readable is destroyed before it ends; `TypeError` for a chunk
  * that is not bytes or a string; `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const reader = fromNodeReadable(createReadStream('in.txt'));
  * console.log(await readToString(reader));
@@ -203,7 +203,7 @@ export class NodeReadableReader implements AsyncRead {
  *
  * **Errors:** `TypeError` if `readable` is not a Node Readable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const reader = new BufReader(fromNodeReadable(process.stdin));
  * ```

@@ -14,7 +14,7 @@ import { WaitQueue } from './internal/wait-queue.js';
  *
  * **Errors:** `RangeError` for a `highWaterMark` that is not an integer >= 0.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * toNodeWritable(writer, { highWaterMark: 64 * 1024 });
  * ```
@@ -39,7 +39,7 @@ export interface ToNodeWritableOptions {
  * **Errors:** `TypeError`/`RangeError` for bad arguments (thrown at once); write errors
  * are emitted as the Writable's `'error'`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await pipeline(createReadStream('in'), toNodeWritable(socket));
  * ```
@@ -78,7 +78,7 @@ export function toNodeWritable(writer: AsyncWrite, options?: ToNodeWritableOptio
  *
  * **Errors:** none.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * fromNodeWritable(process.stdout, { end: false });
  * ```
@@ -108,7 +108,7 @@ export interface FromNodeWritableOptions {
  * one); `BrokenPipe` for a write after `shutdown()` or after the Writable was ended or
  * destroyed; `TypeError` for a bad `buf`; `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const out = fromNodeWritable(createWriteStream('out.bin'));
  * await writeAll(out, bytes);
@@ -218,7 +218,7 @@ export class NodeWritableWriter implements AsyncWrite {
  *
  * **Errors:** `TypeError` if `writable` is not a Node Writable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await copy(socket, fromNodeWritable(createWriteStream('dump.bin')));
  * ```

@@ -17,7 +17,7 @@ import { checkBuffer, checkReader } from './internal/validate.js';
  * `buf`; the error's message says how many); errors of `reader`; `TypeError` for a bad
  * argument; `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const header = new Uint8Array(8);
  * await readExact(socket, header);

@@ -10,7 +10,7 @@ import { checkReader, checkSize } from './internal/validate.js';
  *
  * **Errors:** `RangeError` for a negative `maxLength`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await readToEnd(stream, { maxLength: 1 << 20, signal });
  * ```
@@ -40,7 +40,7 @@ const MAX_CHUNK = 1024 * 1024;
  * **Errors:** errors of `reader`; `RangeError` when more than `options.maxLength` bytes
  * arrive (they are consumed and lost); `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const body = await readToEnd(stream, { maxLength: 1 << 20 });
  * ```
@@ -83,7 +83,7 @@ export async function readToEnd(reader: AsyncRead, options?: ReadToEndOptions): 
  * **Errors:** `InvalidData` if the bytes are not valid UTF-8 (they are consumed);
  * `RangeError` past `options.maxLength` bytes; errors of `reader`; `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [a, b] = duplex(64);
  * await writeAll(a, new TextEncoder().encode('hi')); await a.shutdown();

@@ -33,7 +33,7 @@ async function readTyped<T>(reader: AsyncRead, size: number, decode: (bytes: Uin
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeU8(a, 42);
  * const value = await readU8(b); // 42
@@ -51,7 +51,7 @@ export function readU8(reader: AsyncRead, options?: WaitOptions): Promise<number
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeI8(a, 42);
  * const value = await readI8(b); // 42
@@ -69,7 +69,7 @@ export function readI8(reader: AsyncRead, options?: WaitOptions): Promise<number
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeU16(a, 42);
  * const value = await readU16(b); // 42
@@ -87,7 +87,7 @@ export function readU16(reader: AsyncRead, options?: WaitOptions): Promise<numbe
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeU16Le(a, 42);
  * const value = await readU16Le(b); // 42
@@ -105,7 +105,7 @@ export function readU16Le(reader: AsyncRead, options?: WaitOptions): Promise<num
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeI16(a, 42);
  * const value = await readI16(b); // 42
@@ -123,7 +123,7 @@ export function readI16(reader: AsyncRead, options?: WaitOptions): Promise<numbe
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeI16Le(a, 42);
  * const value = await readI16Le(b); // 42
@@ -141,7 +141,7 @@ export function readI16Le(reader: AsyncRead, options?: WaitOptions): Promise<num
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeU32(a, 42);
  * const value = await readU32(b); // 42
@@ -159,7 +159,7 @@ export function readU32(reader: AsyncRead, options?: WaitOptions): Promise<numbe
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeU32Le(a, 42);
  * const value = await readU32Le(b); // 42
@@ -177,7 +177,7 @@ export function readU32Le(reader: AsyncRead, options?: WaitOptions): Promise<num
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeI32(a, 42);
  * const value = await readI32(b); // 42
@@ -195,7 +195,7 @@ export function readI32(reader: AsyncRead, options?: WaitOptions): Promise<numbe
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeI32Le(a, 42);
  * const value = await readI32Le(b); // 42
@@ -213,7 +213,7 @@ export function readI32Le(reader: AsyncRead, options?: WaitOptions): Promise<num
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeU64(a, 42n);
  * const value = await readU64(b); // 42n
@@ -231,7 +231,7 @@ export function readU64(reader: AsyncRead, options?: WaitOptions): Promise<bigin
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeU64Le(a, 42n);
  * const value = await readU64Le(b); // 42n
@@ -249,7 +249,7 @@ export function readU64Le(reader: AsyncRead, options?: WaitOptions): Promise<big
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeI64(a, 42n);
  * const value = await readI64(b); // 42n
@@ -267,7 +267,7 @@ export function readI64(reader: AsyncRead, options?: WaitOptions): Promise<bigin
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeI64Le(a, 42n);
  * const value = await readI64Le(b); // 42n
@@ -285,7 +285,7 @@ export function readI64Le(reader: AsyncRead, options?: WaitOptions): Promise<big
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeF32(a, 1.5);
  * const value = await readF32(b); // 1.5
@@ -303,7 +303,7 @@ export function readF32(reader: AsyncRead, options?: WaitOptions): Promise<numbe
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeF32Le(a, 1.5);
  * const value = await readF32Le(b); // 1.5
@@ -321,7 +321,7 @@ export function readF32Le(reader: AsyncRead, options?: WaitOptions): Promise<num
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeF64(a, 1.5);
  * const value = await readF64(b); // 1.5
@@ -339,7 +339,7 @@ export function readF64(reader: AsyncRead, options?: WaitOptions): Promise<numbe
  * **Errors:** `UnexpectedEof` if the stream ends first; errors of `reader`; `Cancelled` on
  * abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeF64Le(a, 1.5);
  * const value = await readF64Le(b); // 1.5

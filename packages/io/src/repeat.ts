@@ -15,7 +15,7 @@ import { checkBuffer, checkSize, describe } from './internal/validate.js';
  * **Errors:** `Cancelled` if already aborted; `TypeError` for a `buf` that is not a
  * `Uint8Array`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const zeros = new Uint8Array(16);
  * await repeat(0).read(zeros);
@@ -46,7 +46,7 @@ export class Repeat implements AsyncRead {
    *
    * **Errors:** `RangeError` for a `limit` that is not an integer >= 0.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const kib = await readToEnd(repeat(1).take(1024));
    * ```
@@ -75,7 +75,7 @@ export class Repeat implements AsyncRead {
  *
  * **Errors:** `RangeError` when `byte` is not an integer from 0 to 255.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await copy(repeat(0x2e).take(80), stdout());
  * ```

@@ -14,7 +14,7 @@ import { checkBuffer } from './internal/validate.js';
  * **Errors:** `Cancelled` if already aborted; `TypeError` for a `buf` that is not a
  * `Uint8Array`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const out = sink();
  * await copy(repeat(0x61).take(1024), out); // out.bytesWritten === 1024
@@ -50,7 +50,7 @@ export class Sink implements AsyncWrite {
  *
  * **Errors:** none.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeAll(sink(), new Uint8Array(1 << 20));
  * ```

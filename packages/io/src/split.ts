@@ -11,7 +11,7 @@ import { checkReader, checkWriter } from './internal/validate.js';
  * **Errors:** those of the stream's `read`; `TypeError` from `unsplit` for a write half of
  * another stream.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [reader, writer] = split(stream);
  * const same = reader.unsplit(writer); // === stream
@@ -49,7 +49,7 @@ export class ReadHalf<S extends AsyncRead & AsyncWrite = AsyncRead & AsyncWrite>
  *
  * **Errors:** those of the stream.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [, writer] = split(stream);
  * await writeAll(writer, bytes);
@@ -92,7 +92,7 @@ const pairs = new WeakMap<WriteHalf<AsyncRead & AsyncWrite>, ReadHalf<AsyncRead 
  *
  * **Errors:** `TypeError` if `stream` is not both an `AsyncRead` and an `AsyncWrite`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [reader, writer] = split(socket);
  * spawn(() => copy(reader, stdout()));
@@ -116,7 +116,7 @@ export function split<S extends AsyncRead & AsyncWrite>(stream: S): [ReadHalf<S>
  *
  * **Errors:** those of the underlying reader and writer.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const stream = join(stdin(), stdout());
  * await copyBidirectional(stream, socket);
@@ -160,7 +160,7 @@ export class Join<R extends AsyncRead = AsyncRead, W extends AsyncWrite = AsyncW
  * **Errors:** `TypeError` if `reader` is not an `AsyncRead` or `writer` not an
  * `AsyncWrite`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [a, b] = duplex(64);
  * const [c, d] = duplex(64);

@@ -17,7 +17,7 @@ let stderrWriter: NodeWritableWriter | undefined;
  *
  * **Errors:** errors of `process.stdin`; `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * for await (const line of new BufReader(stdin()).lines()) console.log(line.toUpperCase());
  * ```
@@ -37,7 +37,7 @@ export function stdin(): NodeReadableReader {
  * **Errors:** errors of `process.stdout` (e.g. `EPIPE` when the reader of a pipe has
  * gone); `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeAll(stdout(), new TextEncoder().encode('hello\n'));
  * ```
@@ -55,7 +55,7 @@ export function stdout(): NodeWritableWriter {
  *
  * **Errors:** errors of `process.stderr`; `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeAll(stderr(), new TextEncoder().encode('warning\n'));
  * ```

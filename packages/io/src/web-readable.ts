@@ -12,7 +12,7 @@ import { WaitQueue } from './internal/wait-queue.js';
  *
  * **Errors:** `RangeError` for a `chunkSize` < 1.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * toWebReadable(reader, { chunkSize: 16 * 1024 });
  * ```
@@ -37,7 +37,7 @@ export interface ToWebReadableOptions {
  * **Errors:** `TypeError`/`RangeError` for bad arguments (thrown at once); read errors
  * error the stream.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const response = new Response(toWebReadable(socket));
  * console.log(await response.text());
@@ -93,7 +93,7 @@ export function toWebReadable(reader: AsyncRead, options?: ToWebReadableOptions)
  * **Errors:** the stream's error (on the read in progress and every later one);
  * `TypeError` for a chunk that is not a `Uint8Array`; `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const body = fromWebReadable((await fetch(url)).body!);
  * console.log(await readToString(body));
@@ -185,7 +185,7 @@ export class WebReadableReader implements AsyncRead {
  *
  * **Errors:** `TypeError` if `stream` is not a ReadableStream or is already locked.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const reader = fromWebReadable(new Blob(['hi']).stream());
  * ```

@@ -22,7 +22,7 @@ import { waitForeign } from './internal/wait-queue.js';
  * **Errors:** `TypeError` for a bad `writer` (thrown at once) or a chunk that is not a
  * `Uint8Array` (errors the stream); write errors error the stream.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await toWebReadable(file).pipeTo(toWebWritable(socket));
  * ```
@@ -61,7 +61,7 @@ export function toWebWritable(writer: AsyncWrite): WritableStream<Uint8Array> {
  * `BrokenPipe` for a write after `shutdown()`; `TypeError` for a bad `buf`; `Cancelled`
  * on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const out = fromWebWritable(new WritableStream({ write: (chunk) => console.log(chunk) }));
  * await writeAll(out, bytes);
@@ -144,7 +144,7 @@ export class WebWritableWriter implements AsyncWrite {
  *
  * **Errors:** `TypeError` if `stream` is not a WritableStream or is already locked.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const out = fromWebWritable(new CompressionStream('gzip').writable);
  * ```

@@ -14,7 +14,7 @@ import { checkBuffer, checkWriter } from './internal/validate.js';
  * **Errors:** `WriteZero` if the writer accepts 0 bytes of a non-empty buffer; errors of
  * `writer` (e.g. `BrokenPipe`); `TypeError` for a bad argument; `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeAll(stream, new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
  * ```

@@ -20,7 +20,7 @@ async function writeTyped(writer: AsyncWrite, bytes: Uint8Array, what: string, o
  * **Errors:** `TypeError` if `value` is not a number, `RangeError` if it is not an integer from 0 to 2^8 - 1 (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeU8(a, 42);
  * ```
@@ -41,7 +41,7 @@ export function writeU8(writer: AsyncWrite, value: number, options?: WaitOptions
  * **Errors:** `TypeError` if `value` is not a number, `RangeError` if it is not an integer from -2^7 to 2^7 - 1 (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeI8(a, 42);
  * ```
@@ -62,7 +62,7 @@ export function writeI8(writer: AsyncWrite, value: number, options?: WaitOptions
  * **Errors:** `TypeError` if `value` is not a number, `RangeError` if it is not an integer from 0 to 2^16 - 1 (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeU16(a, 42);
  * ```
@@ -83,7 +83,7 @@ export function writeU16(writer: AsyncWrite, value: number, options?: WaitOption
  * **Errors:** `TypeError` if `value` is not a number, `RangeError` if it is not an integer from 0 to 2^16 - 1 (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeU16Le(a, 42);
  * ```
@@ -104,7 +104,7 @@ export function writeU16Le(writer: AsyncWrite, value: number, options?: WaitOpti
  * **Errors:** `TypeError` if `value` is not a number, `RangeError` if it is not an integer from -2^15 to 2^15 - 1 (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeI16(a, 42);
  * ```
@@ -125,7 +125,7 @@ export function writeI16(writer: AsyncWrite, value: number, options?: WaitOption
  * **Errors:** `TypeError` if `value` is not a number, `RangeError` if it is not an integer from -2^15 to 2^15 - 1 (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeI16Le(a, 42);
  * ```
@@ -146,7 +146,7 @@ export function writeI16Le(writer: AsyncWrite, value: number, options?: WaitOpti
  * **Errors:** `TypeError` if `value` is not a number, `RangeError` if it is not an integer from 0 to 2^32 - 1 (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeU32(a, 42);
  * ```
@@ -167,7 +167,7 @@ export function writeU32(writer: AsyncWrite, value: number, options?: WaitOption
  * **Errors:** `TypeError` if `value` is not a number, `RangeError` if it is not an integer from 0 to 2^32 - 1 (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeU32Le(a, 42);
  * ```
@@ -188,7 +188,7 @@ export function writeU32Le(writer: AsyncWrite, value: number, options?: WaitOpti
  * **Errors:** `TypeError` if `value` is not a number, `RangeError` if it is not an integer from -2^31 to 2^31 - 1 (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeI32(a, 42);
  * ```
@@ -209,7 +209,7 @@ export function writeI32(writer: AsyncWrite, value: number, options?: WaitOption
  * **Errors:** `TypeError` if `value` is not a number, `RangeError` if it is not an integer from -2^31 to 2^31 - 1 (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeI32Le(a, 42);
  * ```
@@ -230,7 +230,7 @@ export function writeI32Le(writer: AsyncWrite, value: number, options?: WaitOpti
  * **Errors:** `TypeError` if `value` is not a bigint or a safe integer, `RangeError` if it is outside 0 to 2^64 - 1 (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeU64(a, 42n);
  * ```
@@ -251,7 +251,7 @@ export function writeU64(writer: AsyncWrite, value: bigint | number, options?: W
  * **Errors:** `TypeError` if `value` is not a bigint or a safe integer, `RangeError` if it is outside 0 to 2^64 - 1 (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeU64Le(a, 42n);
  * ```
@@ -272,7 +272,7 @@ export function writeU64Le(writer: AsyncWrite, value: bigint | number, options?:
  * **Errors:** `TypeError` if `value` is not a bigint or a safe integer, `RangeError` if it is outside -2^63 to 2^63 - 1 (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeI64(a, 42n);
  * ```
@@ -293,7 +293,7 @@ export function writeI64(writer: AsyncWrite, value: bigint | number, options?: W
  * **Errors:** `TypeError` if `value` is not a bigint or a safe integer, `RangeError` if it is outside -2^63 to 2^63 - 1 (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeI64Le(a, 42n);
  * ```
@@ -314,7 +314,7 @@ export function writeI64Le(writer: AsyncWrite, value: bigint | number, options?:
  * **Errors:** `TypeError` if `value` is not a number (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeF32(a, 1.5);
  * ```
@@ -335,7 +335,7 @@ export function writeF32(writer: AsyncWrite, value: number, options?: WaitOption
  * **Errors:** `TypeError` if `value` is not a number (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeF32Le(a, 1.5);
  * ```
@@ -356,7 +356,7 @@ export function writeF32Le(writer: AsyncWrite, value: number, options?: WaitOpti
  * **Errors:** `TypeError` if `value` is not a number (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeF64(a, 1.5);
  * ```
@@ -377,7 +377,7 @@ export function writeF64(writer: AsyncWrite, value: number, options?: WaitOption
  * **Errors:** `TypeError` if `value` is not a number (thrown before anything is written); errors of `writer`;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await writeF64Le(a, 1.5);
  * ```

@@ -38,12 +38,12 @@ function start(items: readonly unknown[], controller: AbortController): Array<Pr
  * argument order (the others, if any, are in its `errors` when it is an `AggregateError`
  * of several).
  *
- * **Cancellation.** Aborting the current task (or `options.signal` of {@link joinWith})
+ * **Cancellation:** Aborting the current task (or `options.signal` of {@link joinWith})
  * aborts every thunk's signal and rejects with `Cancelled` once they have all settled.
  *
- * **Errors.** `TypeError` for an argument that is neither a thunk nor a promise.
+ * **Errors:** `TypeError` for an argument that is neither a thunk nor a promise.
  *
- * @example
+ * **Example**
  * ```ts
  * const [user, posts] = await join((s) => fetchUser(s), (s) => fetchPosts(s));
  * ```
@@ -76,11 +76,11 @@ export async function joinWith<const J extends readonly Joinable<unknown>[]>(opt
  * Runs every operation concurrently; resolves with the tuple of results, or rejects with
  * the first failure after aborting the others (their signals fire before `tryJoin` rejects).
  *
- * **Cancellation.** As {@link join}: aborting the current task aborts every thunk.
+ * **Cancellation:** As {@link join}: aborting the current task aborts every thunk.
  *
- * **Errors.** The first rejection; `TypeError` for a bad argument; `Cancelled`.
+ * **Errors:** The first rejection; `TypeError` for a bad argument; `Cancelled`.
  *
- * @example
+ * **Example**
  * ```ts
  * const [a, b] = await tryJoin((s) => readConfig(s), (s) => connect(addr, { signal: s }));
  * ```

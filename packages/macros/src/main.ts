@@ -151,14 +151,14 @@ function build(options: MainOptions): Runtime {
  * Also usable as a decorator on a static method: `class App { @main static async run() {} }`
  * runs the method when the class is defined.
  *
- * **Cancellation.** Not cancellable except by the signals above.
+ * **Cancellation:** Not cancellable except by the signals above.
  *
- * **Errors.** Never rejects for what `fn` or the entry throws (that becomes exit code 1);
+ * **Errors:** Never rejects for what `fn` or the entry throws (that becomes exit code 1);
  * `TypeError` for a bad `fn`, entry, `flavor`, `exportName` or `args`, `RangeError` for a bad
  * `shutdownTimeout` or `workerThreads`; rejects with `MultiThreadNotInstalled` when
  * `@rt/multi-thread` cannot be loaded.
  *
- * @example
+ * **Example**
  * ```ts
  * await main(async () => {
  *   const listener = await TcpListener.bind('127.0.0.1:8080');

@@ -61,15 +61,15 @@ type Outcome = { readonly index: number; readonly ok: boolean; readonly value: u
  * `{ branch, value }`; if it rejected, `select` rejects with that error. Either way every
  * other branch's signal is aborted before `select` settles.
  *
- * **Cancellation.** Aborting `options.signal` (or the current task) aborts every branch
+ * **Cancellation:** Aborting `options.signal` (or the current task) aborts every branch
  * and rejects with `Cancelled`; each branch is then as cancel-safe as the operation it
  * runs (`recv` loses no message, `lock` leaks no lock).
  *
- * **Errors.** `TypeError` for a branch that is not a function or `{ if, run }`;
+ * **Errors:** `TypeError` for a branch that is not a function or `{ if, run }`;
  * {@link SelectError} when every branch is disabled and no `else` is given; the winner's
  * rejection; `Cancelled`.
  *
- * @example
+ * **Example**
  * ```ts
  * const out = await select({
  *   msg: (signal) => rx.recv({ signal }),

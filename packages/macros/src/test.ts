@@ -23,12 +23,12 @@ type JestIt = (name: string, fn: () => Promise<void>, timeout?: number) => void;
  * test runs, or if `options.timeout` ms of runtime time pass first (with `startPaused`, that
  * is virtual time: a test that sleeps an hour finishes at once).
  *
- * **Cancellation.** The runtime is shut down after the test; tasks still alive are aborted.
+ * **Cancellation:** The runtime is shut down after the test; tasks still alive are aborted.
  *
- * **Errors.** `TypeError` outside jest (no global `it`) or for a bad `fn`; `RangeError` for
+ * **Errors:** `TypeError` outside jest (no global `it`) or for a bad `fn`; `RangeError` for
  * a bad `timeout`.
  *
- * @example
+ * **Example**
  * ```ts
  * test('a sleep of an hour takes no time', async () => {
  *   await sleep(3_600_000);

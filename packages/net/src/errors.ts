@@ -32,7 +32,7 @@ export interface NetErrorOptions extends ErrorOptions {
  *
  * **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * try { await stream.read(buf); }
  * catch (error) {
@@ -80,7 +80,7 @@ export class NetError extends RtError {
  *
  * **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * try { n = stream.tryRead(buf); }
  * catch (error) { if (error instanceof WouldBlock) await stream.readable(); else throw error; }
@@ -104,7 +104,7 @@ export class WouldBlock extends NetError {
  *
  * **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * listener.close();
  * await listener.accept(); // rejects with SocketClosed
@@ -123,7 +123,7 @@ export class SocketClosed extends RtError {
  *
  * **Cancellation:** not applicable (a value). **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * for (const { address, error } of connectError.attempts) console.log(`${address}: ${error.message}`);
  * ```
@@ -148,7 +148,7 @@ export interface ConnectAttempt {
  *
  * **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * try { await TcpStream.connect('localhost:1'); }
  * catch (error) {
@@ -194,7 +194,7 @@ export class ConnectError extends NetError {
  *
  * **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * try { read.reunite(otherWrite); }
  * catch (error) { if (error instanceof ReuniteError) error.readHalf.close(); }

@@ -21,7 +21,7 @@ import type { ToSocketAddrs } from './socket-addr.js';
  * {@link NetError} with `code` `ENOTFOUND` when the name does not resolve;
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * for (const addr of await lookupHost('localhost:8080')) console.log(addr.toString());
  * ```

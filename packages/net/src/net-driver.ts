@@ -9,7 +9,7 @@ import type { DriverName } from './internal/driver.js';
  * something other than `fallback`, `native` or `auto`; `Error` when it forces `native`
  * where the addon is not available.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * console.log(`@rt/net driver: ${netDriver()}`);
  * ```

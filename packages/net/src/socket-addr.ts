@@ -14,7 +14,7 @@ export { describe };
  * **Errors:** the constructor and `parse` throw `TypeError` for text that is not an IP
  * address and `RangeError` for a port outside 0–65535.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const addr = SocketAddr.parse('[::1]:8080');
  * addr.ip;     // '::1'
@@ -65,7 +65,7 @@ export class SocketAddr {
    *
    * **Errors:** `TypeError` for malformed text, `RangeError` for a bad port.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * SocketAddr.parse('127.0.0.1:80').port; // 80
    * ```
@@ -107,7 +107,7 @@ export class SocketAddr {
  * **Errors:** the functions taking it throw `TypeError` for a malformed value (no port, an
  * unbracketed IPv6 address, a non-numeric port) and `RangeError` for a port outside 0–65535.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const targets: ToSocketAddrs[] = ['example.org:443', '[::1]:8080', { host: '10.0.0.1', port: 22 }];
  * ```

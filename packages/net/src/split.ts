@@ -16,7 +16,7 @@ import type { StreamCore } from './internal/stream-core.js';
  *
  * **Errors:** as the stream's methods.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [reader, writer] = stream.split();
  * const n = await reader.read(buf);
@@ -70,7 +70,7 @@ export class ReadHalf implements AsyncRead {
  *
  * **Errors:** as the stream's methods.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [, writer] = stream.split();
  * await writer.writeAll(bytes);
@@ -142,7 +142,7 @@ function releaseHalf(core: StreamCore): void {
  * **Errors:** as {@link ReadHalf}; `reunite` throws {@link ReuniteError} for a write half of
  * another stream.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [reader, writer] = stream.intoSplit();
  * const whole = reader.reunite(writer);
@@ -166,7 +166,7 @@ export class OwnedReadHalf<S = unknown> extends ReadHalf {
    * **Errors:** {@link ReuniteError} (with both halves, unchanged) when `writeHalf` belongs to
    * another stream; `SocketClosed` if either half was closed.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const stream = reader.reunite(writer);
    * ```
@@ -201,7 +201,7 @@ export class OwnedReadHalf<S = unknown> extends ReadHalf {
  *
  * **Errors:** as {@link WriteHalf}.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [reader, writer] = stream.intoSplit();
  * await writer.writeAll(bytes);

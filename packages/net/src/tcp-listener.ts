@@ -1,11 +1,12 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { NetError, SocketClosed } from './errors.js';
 import type { Driver, DriverName, ListenerHandle } from './internal/driver.js';
+import { checkTtl, toSocketAddr } from './internal/ip-socket.js';
 import { driverFor } from './internal/select-driver.js';
 import { resolve } from './lookup-host.js';
 import { describe, toHostPort } from './socket-addr.js';
 import type { SocketAddr, ToSocketAddrs } from './socket-addr.js';
-import { TcpStream, checkTtl, toSocketAddr } from './tcp-stream.js';
+import { TcpStream } from './tcp-stream.js';
 import { acceptChannel, traced } from './internal/diagnostics.js';
 
 /**
@@ -17,7 +18,7 @@ import { acceptChannel, traced } from './internal/diagnostics.js';
  * **Errors:** `RangeError` for a backlog that is not an integer >= 1; `TypeError` for a
  * non-boolean `ipv6Only`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await TcpListener.bind('[::]:8080', { backlog: 4096, ipv6Only: true });
  * ```
@@ -41,7 +42,7 @@ export interface BindOptions extends WaitOptions {
  * **Errors:** `TypeError` for a non-boolean `reusePort`; {@link NetError} `ENOTSUP` from
  * `bind` on the fallback driver where Node lacks `listen({ reusePort })` (before 22.12).
  *
- * **Example:**
+ * **Example**
  * ```ts
  * // In each worker thread: the kernel balances connections across the listeners.
  * await using listener = await TcpListener.bind('0.0.0.0:8080', { reusePort: true });
@@ -78,7 +79,7 @@ export function listenOptions(options: BindOptions | undefined, what: string): {
  * address; `accept` rejects with {@link SocketClosed} once the listener is closed, and
  * `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await using listener = await TcpListener.bind('127.0.0.1:0');
  * console.log(`listening on ${listener.localAddr()}`);
@@ -111,7 +112,7 @@ export class TcpListener implements AsyncIterable<TcpStream> {
    * (synchronously); {@link NetError} from the OS for the last address tried
    * (`EADDRINUSE`, …); `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const listener = await TcpListener.bind({ host: '::1', port: 0 });
    * const first = await TcpListener.bind('127.0.0.1:0', { reusePort: true });
@@ -150,7 +151,7 @@ export class TcpListener implements AsyncIterable<TcpStream> {
    * listening, non-blocking IPv4/IPv6 stream socket (`EBADF`, `ENOTSOCK`, `EPROTOTYPE`,
    * `EAFNOSUPPORT`, `EINVAL`).
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const listener = await TcpListener.fromRawFd(fd);
    * ```
@@ -174,7 +175,7 @@ export class TcpListener implements AsyncIterable<TcpStream> {
    * **Errors:** {@link SocketClosed} when closed; {@link NetError} `ENOTSUP` on the fallback
    * driver.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const fd = listener.intoRawFd();
    * ```
@@ -197,7 +198,7 @@ export class TcpListener implements AsyncIterable<TcpStream> {
    * listener-level failure; `Cancelled`. Per-connection failures (`ECONNABORTED`) and
    * `EMFILE`/`ENFILE` do not end the listener: they are retried.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const stream = await listener.accept();
    * console.log(stream.peerAddr().toString());
@@ -215,7 +216,7 @@ export class TcpListener implements AsyncIterable<TcpStream> {
    *
    * **Errors:** {@link WouldBlock} when none is queued; {@link SocketClosed}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * try { handle(listener.tryAccept()); } catch (e) { if (!(e instanceof WouldBlock)) throw e; }
    * ```
@@ -229,7 +230,7 @@ export class TcpListener implements AsyncIterable<TcpStream> {
    *
    * **Cancellation:** not applicable. **Errors:** {@link SocketClosed}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const port = listener.localAddr().port;
    * ```
@@ -244,7 +245,7 @@ export class TcpListener implements AsyncIterable<TcpStream> {
    * **Cancellation:** not applicable. **Errors:** `RangeError` outside 1–255;
    * {@link NetError} (`ENOTSUP`) on the fallback driver.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * listener.setTtl(64);
    * ```
@@ -276,7 +277,7 @@ export class TcpListener implements AsyncIterable<TcpStream> {
    *
    * **Cancellation:** not applicable. **Errors:** none.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * listener.close();
    * ```

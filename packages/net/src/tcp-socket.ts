@@ -1,9 +1,10 @@
 import type { WaitOptions } from '@rt/scheduler';
 import type { DriverName, TcpSocketHandle, TcpSocketOption } from './internal/driver.js';
+import { toSocketAddr } from './internal/ip-socket.js';
 import { driverFor } from './internal/select-driver.js';
 import { SocketAddr, describe } from './socket-addr.js';
 import { TcpListener } from './tcp-listener.js';
-import { TcpStream, toSocketAddr } from './tcp-stream.js';
+import { TcpStream } from './tcp-stream.js';
 
 function checkFlag(value: unknown, what: string): asserts value is boolean {
   if (typeof value !== 'boolean') throw new TypeError(`TcpSocket.${what}: expected a boolean, got ${describe(value)}`);
@@ -40,7 +41,7 @@ function toAddr(addr: SocketAddr | string, what: string): SocketAddr {
  * (`EADDRINUSE` from `listen` or `bind`, `ECONNREFUSED` from
  * `connect`); {@link SocketClosed} once consumed or closed.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const socket = TcpSocket.newV4();
  * socket.setReuseAddress(true);
@@ -60,7 +61,7 @@ export class TcpSocket {
    *
    * **Cancellation:** not applicable. **Errors:** {@link NetError} (`EMFILE`, …).
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const socket = TcpSocket.newV4();
    * ```
@@ -141,7 +142,7 @@ export class TcpSocket {
    * address; {@link NetError} `EADDRINUSE` (native driver; the fallback reports it
    * from `listen`/`connect`).
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * socket.bind('127.0.0.1:0');
    * ```
@@ -164,7 +165,7 @@ export class TcpSocket {
    * **Errors:** {@link NetError} (`ECONNREFUSED`, …); `Cancelled`;
    * {@link SocketClosed} if already consumed.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const stream = await socket.connect('127.0.0.1:8080');
    * ```
@@ -182,7 +183,7 @@ export class TcpSocket {
    * **Errors:** `RangeError` for a bad backlog; {@link NetError}; {@link SocketClosed} if
    * already consumed.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const listener = await socket.listen(1024);
    * ```

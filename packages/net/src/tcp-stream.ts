@@ -2,10 +2,12 @@ import type { WaitOptions } from '@rt/scheduler';
 import { ConnectError, NetError, SocketClosed } from './errors.js';
 import type { ConnectAttempt } from './errors.js';
 import { ByteStream } from './internal/byte-stream.js';
-import type { DriverName, RawAddress, StreamHandle } from './internal/driver.js';
+import type { DriverName, StreamHandle } from './internal/driver.js';
+import { checkTtl, toSocketAddr } from './internal/ip-socket.js';
 import { driverFor } from './internal/select-driver.js';
 import { resolve } from './lookup-host.js';
-import { SocketAddr, describe, toHostPort, trustedSocketAddr } from './socket-addr.js';
+import type { SocketAddr } from './socket-addr.js';
+import { describe, toHostPort } from './socket-addr.js';
 import type { ToSocketAddrs } from './socket-addr.js';
 import { connectChannel, traced } from './internal/diagnostics.js';
 
@@ -19,7 +21,7 @@ import { connectChannel, traced } from './internal/diagnostics.js';
  * **Errors:** `TypeError` from `connect` when `signal` is not an AbortSignal; `Error` when
  * `driver: 'native'` is asked for where the addon is not available.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await TcpStream.connect('127.0.0.1:8080', { signal: AbortSignal.timeout(1000), driver: 'fallback' });
  * ```
@@ -37,7 +39,7 @@ export interface ConnectOptions extends WaitOptions {
  *
  * **Errors:** `TypeError` from `fromRawFd` when `onClose` is not a function.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const stream = TcpStream.fromRawFd(fd, { onClose: () => active-- });
  * ```
@@ -48,17 +50,12 @@ export interface FromRawFdOptions {
   /**
    * Called once, synchronously, when the stream stops owning the fd: `close()`, disposal,
    * both owned halves closed (just before the fd is closed), or `intoRawFd()`. Not called
-   * when the runtime simply ends.
+   * when the runtime simply ends. A throwing `onClose` does not keep the fd open: `close()`
+   * closes it, then rethrows the error.
    */
   onClose?: () => void;
 }
 
-/** @internal */
-export function toSocketAddr(raw: RawAddress): SocketAddr {
-  if (raw instanceof SocketAddr) return raw;
-  if ('ip' in raw) return trustedSocketAddr(raw.ip, raw.port);
-  throw new TypeError('expected an IP address, got a Unix socket path');
-}
 
 /**
  * A TCP connection you `read()` from and `write()` to, with backpressure (Tokio's
@@ -84,7 +81,7 @@ export function toSocketAddr(raw: RawAddress): SocketAddr {
  * closed peer `EPIPE` (`'EPIPE'`); {@link SocketClosed} after `close()`;
  * `Cancelled` on abort; `TypeError` for arguments of the wrong type.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await using stream = await TcpStream.connect('127.0.0.1:8080');
  * await stream.writeAll(new TextEncoder().encode('ping\n'));
@@ -122,7 +119,7 @@ export class TcpStream extends ByteStream {
    * list each address's error; when the name did not resolve, the resolver's code
    * (`ENOTFOUND`) and no attempts; `Cancelled` on abort.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const stream = await TcpStream.connect('localhost:8080', { signal: AbortSignal.timeout(5000) });
    * ```
@@ -152,7 +149,7 @@ export class TcpStream extends ByteStream {
    * a stream socket), `EAFNOSUPPORT` (a Unix socket), `ENOTCONN` (not connected, e.g. a
    * listening socket), `EINVAL` (blocking mode). `TypeError` for a bad `onClose`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * // Thread A:
    * const fd = (await listener.accept()).intoRawFd();
@@ -171,7 +168,7 @@ export class TcpStream extends ByteStream {
       throw new TypeError(`TcpStream.fromRawFd: onClose must be a function, got ${describe(onClose)}`);
     }
     const handle = driverFor(options?.driver).adoptTcp(fd);
-    if (onClose !== undefined) observeRelease(handle, onClose);
+    if (onClose !== undefined) handle.onRelease(onClose);
     return new TcpStream(handle);
   }
 
@@ -190,7 +187,7 @@ export class TcpStream extends ByteStream {
    * (`intoSplit`); {@link NetError} `ENOTSUP` on the fallback driver (Node's `net` cannot
    * let go of a socket's fd).
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const fd = stream.intoRawFd();
    * worker.postMessage({ fd }); // the worker calls TcpStream.fromRawFd(fd)
@@ -211,7 +208,7 @@ export class TcpStream extends ByteStream {
    *
    * **Cancellation:** not applicable (synchronous). **Errors:** {@link SocketClosed}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * stream.setNoDelay(true);
    * ```
@@ -235,7 +232,7 @@ export class TcpStream extends ByteStream {
    * value; {@link NetError} `ENOTSUP` for `n > 0` on the fallback
    * driver; {@link SocketClosed}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * stream.setLinger(0);
    * stream.close(); // the peer's next read fails with ECONNRESET
@@ -260,7 +257,7 @@ export class TcpStream extends ByteStream {
    * **Cancellation:** not applicable. **Errors:** `RangeError` for a negative delay;
    * {@link SocketClosed}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * stream.setKeepAlive(true, 60_000);
    * ```
@@ -279,7 +276,7 @@ export class TcpStream extends ByteStream {
    * **Cancellation:** not applicable. **Errors:** `RangeError` outside 1–255; {@link NetError}
    * (`ENOTSUP`) on the fallback driver; {@link SocketClosed}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * stream.setTtl(64);
    * ```
@@ -299,7 +296,7 @@ export class TcpStream extends ByteStream {
    *
    * **Cancellation:** not applicable. **Errors:** {@link SocketClosed}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * console.log(stream.localAddr().toString()); // '127.0.0.1:53122'
    * ```
@@ -313,7 +310,7 @@ export class TcpStream extends ByteStream {
    *
    * **Cancellation:** not applicable. **Errors:** {@link SocketClosed}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * console.log(`connection from ${stream.peerAddr()}`);
    * ```
@@ -322,37 +319,6 @@ export class TcpStream extends ByteStream {
     return toSocketAddr(this.core.get().peerAddress());
   }
 
-}
-
-/** Calls `hook` once when `handle` closes or gives up its fd (patched on this instance only). */
-function observeRelease(handle: StreamHandle, hook: () => void): void {
-  let done = false;
-  const fire = (): void => {
-    if (done) return;
-    done = true;
-    hook();
-  };
-  const close = handle.close.bind(handle);
-  handle.close = (): void => {
-    // Before the fd is closed: its number may be reused by the next socket opened anywhere.
-    if (!handle.closed) fire();
-    close();
-  };
-  const into = handle.intoRawFd?.bind(handle);
-  if (into !== undefined) {
-    handle.intoRawFd = (): number => {
-      const fd = into();
-      fire();
-      return fd;
-    };
-  }
-}
-
-/** @internal */
-export function checkTtl(ttl: unknown, what: string): asserts ttl is number {
-  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > 255) {
-    throw new RangeError(`${what}: ttl must be an integer 1-255, got ${describe(ttl)}`);
-  }
 }
 
 /** @internal Tries each resolved address in order, collecting each failure. */

@@ -2,12 +2,12 @@ import type { WaitOptions } from '@rt/scheduler';
 import { NetError } from './errors.js';
 import type { DatagramHandle, DriverName, RawAddress } from './internal/driver.js';
 import { READABLE, WRITABLE } from './internal/driver.js';
+import { checkTtl, toSocketAddr } from './internal/ip-socket.js';
 import { driverFor } from './internal/select-driver.js';
 import { checkBuffer } from './internal/stream-core.js';
 import { resolve } from './lookup-host.js';
 import { SocketAddr, describe, toHostPort } from './socket-addr.js';
 import type { ToSocketAddrs } from './socket-addr.js';
-import { checkTtl, toSocketAddr } from './tcp-stream.js';
 
 /**
  * Options of {@link UdpSocket.bind}: `SO_REUSEADDR`, IPv6-only binding, the driver, and a
@@ -17,7 +17,7 @@ import { checkTtl, toSocketAddr } from './tcp-stream.js';
  *
  * **Errors:** `TypeError` for a non-boolean `reuseAddress`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await UdpSocket.bind('0.0.0.0:5353', { reuseAddress: true });
  * ```
@@ -53,7 +53,7 @@ function rawOf(a: SocketAddr): RawAddress {
  * before `connect` with `EDESTADDRREQ`; a datagram above the path limit
  * with `EMSGSIZE`; {@link SocketClosed} after `close()`; `Cancelled`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await using socket = await UdpSocket.bind('127.0.0.1:0');
  * await socket.sendTo(new TextEncoder().encode('ping'), '127.0.0.1:9999');
@@ -91,7 +91,7 @@ export class UdpSocket {
    * **Errors:** `TypeError`/`RangeError` for a malformed address (synchronously);
    * {@link NetError} from the OS; `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const socket = await UdpSocket.bind('[::1]:0');
    * ```
@@ -122,7 +122,7 @@ export class UdpSocket {
    *
    * **Errors:** `TypeError`/`RangeError` for a malformed address; {@link NetError}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await socket.connect('127.0.0.1:5353');
    * await socket.send(query);
@@ -139,7 +139,7 @@ export class UdpSocket {
    *
    * **Cancellation:** see {@link UdpSocket}. **Errors:** see {@link UdpSocket}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await socket.send(new TextEncoder().encode('hi'));
    * ```
@@ -154,7 +154,7 @@ export class UdpSocket {
    *
    * **Cancellation:** see {@link UdpSocket}. **Errors:** see {@link UdpSocket}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await socket.sendTo(bytes, { host: '127.0.0.1', port: 9000 });
    * ```
@@ -173,7 +173,7 @@ export class UdpSocket {
    * **Cancellation:** never waits. **Errors:** as `send`; `target` must be an IP
    * SocketAddr or `'ip:port'` (no name resolution).
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * socket.trySendTo(bytes, peer);
    * ```
@@ -196,7 +196,7 @@ export class UdpSocket {
    *
    * **Cancellation:** cancel safe. **Errors:** see {@link UdpSocket}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const n = await socket.recv(buf);
    * ```
@@ -211,7 +211,7 @@ export class UdpSocket {
    *
    * **Cancellation:** cancel safe. **Errors:** see {@link UdpSocket}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const [n, from] = await socket.recvFrom(buf);
    * await socket.sendTo(buf.subarray(0, n), from); // echo
@@ -228,7 +228,7 @@ export class UdpSocket {
    *
    * **Cancellation:** cancel safe. **Errors:** as `recvFrom`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const [n, from] = await socket.peekFrom(header);
    * ```
@@ -250,7 +250,7 @@ export class UdpSocket {
    *
    * **Cancellation:** never waits. **Errors:** {@link WouldBlock} when none is queued.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await socket.readable();
    * const [n, from] = socket.tryRecvFrom(buf);
@@ -275,7 +275,7 @@ export class UdpSocket {
    *
    * **Errors:** {@link SocketClosed}; `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await socket.readable(); const [n, from] = socket.tryRecvFrom(buf);
    * ```
@@ -291,7 +291,7 @@ export class UdpSocket {
    *
    * **Errors:** {@link SocketClosed}; `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await socket.writable(); socket.trySendTo(bytes, peer);
    * ```
@@ -345,7 +345,7 @@ export class UdpSocket {
    *
    * **Errors:** {@link NetError} from the OS (`EADDRNOTAVAIL`, …).
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * socket.joinMulticast('239.1.2.3');
    * ```

@@ -32,7 +32,7 @@ function nativeOnly(driver: DriverName | undefined, what: string): void {
  * (`EADDRINUSE` from `bind`, `ENOENT` / `ECONNREFUSED`
  * when sending to a path nobody is bound to); {@link SocketClosed}; `Cancelled`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [a, b] = UnixDatagram.pair();
  * await a.send(new TextEncoder().encode('ping'));
@@ -53,7 +53,7 @@ export class UnixDatagram {
    *
    * **Cancellation:** not applicable (synchronous). **Errors:** see {@link UnixDatagram}.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const server = UnixDatagram.bind('/tmp/rt-dgram.sock');
    * ```
@@ -84,7 +84,7 @@ export class UnixDatagram {
    *
    * **Errors:** `TypeError`/`RangeError` for a bad path; {@link NetError} `ENOENT` (no such socket file), `ECONNREFUSED` (nobody bound there).
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await socket.connect('/run/app-dgram.sock');
    * ```
@@ -101,7 +101,7 @@ export class UnixDatagram {
    *
    * **Errors:** {@link NetError} (`EDESTADDRREQ` when not connected, `EMSGSIZE`, `ECONNREFUSED` once the peer is gone); {@link SocketClosed}; `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await a.send(new TextEncoder().encode('ping'));
    * ```
@@ -118,7 +118,7 @@ export class UnixDatagram {
    *
    * **Errors:** `TypeError`/`RangeError` for a bad path; {@link NetError} (`ENOENT`, `ECONNREFUSED` when nobody is bound there); {@link SocketClosed}; `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await client.sendTo(request, '/run/app-dgram.sock');
    * ```
@@ -136,7 +136,7 @@ export class UnixDatagram {
    *
    * **Errors:** {@link SocketClosed} (also for receives parked when the socket closes); `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const n = await socket.recv(buf);
    * ```
@@ -153,7 +153,7 @@ export class UnixDatagram {
    *
    * **Errors:** {@link SocketClosed}; `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const [n, from] = await server.recvFrom(buf); if (from.path) await server.sendTo(reply, from.path);
    * ```

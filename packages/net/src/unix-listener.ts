@@ -17,7 +17,7 @@ import type { UnixSocketAddr } from './unix-stream.js';
  *
  * **Errors:** `RangeError` for a `mode` that is not an integer in 0 … 0o777.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await UnixListener.bind('/run/app/app.sock', { mode: 0o660 }); // owner and group may connect
  * ```
@@ -44,7 +44,7 @@ export interface UnixBindOptions extends BindOptions {
  * exists, `TypeError`/`RangeError` for a bad path; `accept` with {@link SocketClosed} once
  * closed, `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await using listener = await UnixListener.bind(join(tmpdir(), 'app.sock'));
  * const stream = await listener.accept();
@@ -73,7 +73,7 @@ export class UnixListener implements AsyncIterable<UnixStream> {
    * **Errors:** see {@link UnixListener}; `RangeError` for a bad `mode`; when `chmod` fails the
    * listener is closed (its file removed) and the error is a {@link NetError} with the errno.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const listener = await UnixListener.bind('/tmp/rt-example.sock', { mode: 0o600 });
    * ```
@@ -106,7 +106,7 @@ export class UnixListener implements AsyncIterable<UnixStream> {
    *
    * **Errors:** {@link SocketClosed} once the listener is closed; {@link NetError} for a listener-level failure; `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const stream = await listener.accept({ signal });
    * ```

@@ -14,7 +14,7 @@ import type { ConnectOptions } from './tcp-stream.js';
  *
  * **Cancellation:** not applicable (a value). **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const { path } = stream.peerAddr(); // '/run/app.sock'
  * ```
@@ -45,7 +45,7 @@ export function checkPath(path: unknown, what: string): asserts path is string {
  * **Errors:** as `TcpStream`; `connect` rejects with {@link NetError}
  * `ENOENT` (no such socket file) or `ECONNREFUSED` (nobody listens).
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await using stream = await UnixStream.connect('/run/app.sock');
  * await stream.writeAll(request);
@@ -73,7 +73,7 @@ export class UnixStream extends ByteStream {
    * **Errors:** `TypeError`/`RangeError` for a bad path (synchronously); {@link NetError}
    * (`ENOENT`, `ECONNREFUSED`, …); `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const stream = await UnixStream.connect(path, { signal });
    * ```
@@ -93,7 +93,7 @@ export class UnixStream extends ByteStream {
    * **Errors:** {@link NetError} `ENOTSUP` on the fallback driver; OS
    * errors such as `EMFILE`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const [a, b] = UnixStream.pair();
    * await a.writeAll(bytes);

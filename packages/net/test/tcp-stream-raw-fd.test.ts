@@ -133,6 +133,53 @@ describe.each(drivers)('TcpStream.fromRawFd (%s driver)', (driver) => {
     client2.close();
     listener.close();
   });
+
+  (nativeAvailable ? it : it.skip)('calls onClose while the fd is still open, and the fd is closed after it', async () => {
+    const [client, server, listener] = await tcpPair('native');
+    const fd = server.intoRawFd();
+    const seen: boolean[] = [];
+    const adopted = TcpStream.fromRawFd(fd, { driver, onClose: () => seen.push(isOpen(fd)) });
+    adopted.close();
+    expect(seen).toEqual([true]);
+    if (driver === 'native') expect(isOpen(fd)).toBe(false);
+    client.close();
+    listener.close();
+  });
+
+  (nativeAvailable ? it : it.skip)('calls onClose once when intoRawFd gives the fd up, not again at close', async () => {
+    const [client, server, listener] = await tcpPair('native');
+    const calls: number[] = [];
+    const adopted = TcpStream.fromRawFd(server.intoRawFd(), { driver: 'native', onClose: () => calls.push(1) });
+    const fd = adopted.intoRawFd();
+    expect(calls).toEqual([1]);
+    expect(isOpen(fd)).toBe(true);
+    adopted.close();
+    expect(calls).toEqual([1]);
+    expect(isOpen(fd)).toBe(true);
+    closeSync(fd);
+    client.close();
+    listener.close();
+  });
+
+  (nativeAvailable ? it : it.skip)('closes the fd even when onClose throws, then rethrows its error once', async () => {
+    const [client, server, listener] = await tcpPair('native');
+    const fd = server.intoRawFd();
+    let calls = 0;
+    const adopted = TcpStream.fromRawFd(fd, {
+      driver,
+      onClose: () => {
+        calls++;
+        throw new Error('hook failed');
+      },
+    });
+    expect(() => adopted.close()).toThrow('hook failed');
+    await expect(adopted.read(new Uint8Array(1))).rejects.toBeInstanceOf(SocketClosed);
+    if (driver === 'native') expect(isOpen(fd)).toBe(false);
+    expect(() => adopted.close()).not.toThrow();
+    expect(calls).toBe(1);
+    client.close();
+    listener.close();
+  });
 });
 
 describe('TcpStream.intoRawFd', () => {

@@ -5,9 +5,9 @@ import { WaitList, WaitNode, checkCancelled, checkCount, parkIn } from '@rt/sche
  * What {@link Barrier.wait} resolves with: `isLeader` is true for exactly one waiter of
  * each generation (the one whose arrival released the others).
  *
- * **Cancellation**: not applicable (a value).
+ * **Cancellation:** not applicable (a value).
  *
- * **Errors**: none.
+ * **Errors:** none.
  *
  * **Example**
  * ```ts
@@ -32,11 +32,11 @@ const FOLLOWER = new BarrierWaitResult(false);
  *
  * A barrier of size 0 behaves as size 1 (as in Tokio): every `wait()` returns at once as leader.
  *
- * **Cancellation**: `wait({ signal })` is cancel safe: an aborted waiter withdraws its
+ * **Cancellation:** `wait({ signal })` is cancel safe: an aborted waiter withdraws its
  * arrival, so the generation still needs `n` live waiters; once released, a later abort
  * changes nothing.
  *
- * **Errors**: `RangeError` unless `n` is a non-negative integer; `Cancelled` when aborted.
+ * **Errors:** `RangeError` unless `n` is a non-negative integer; `Cancelled` when aborted.
  *
  * **Example**
  * ```ts
@@ -61,9 +61,9 @@ export class Barrier {
   /**
    * Waits until `n` tasks are waiting, then resolves all of them.
    *
-   * **Cancellation**: cancel safe (see {@link Barrier}).
+   * **Cancellation:** cancel safe (see {@link Barrier}).
    *
-   * **Errors**: `Cancelled` when aborted.
+   * **Errors:** `Cancelled` when aborted.
    *
    * **Example**
    * ```ts

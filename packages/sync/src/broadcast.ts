@@ -44,9 +44,9 @@ export class BroadcastShared<T> {
  * closed/disposed and they have read what was sent; `send` fails once every receiver is
  * closed/disposed. Values are kept until overwritten (at most `capacity` of them).
  *
- * **Cancellation**: see each method.
+ * **Cancellation:** see each method.
  *
- * **Errors**: `RangeError` unless `capacity` is an integer in [1, 2^30].
+ * **Errors:** `RangeError` unless `capacity` is an integer in [1, 2^30].
  *
  * **Example**
  * ```ts
@@ -67,9 +67,9 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
 /**
  * The sending half of a broadcast {@link channel}; `send` never waits.
  *
- * **Cancellation**: `closed({ signal })` is cancel safe.
+ * **Cancellation:** `closed({ signal })` is cancel safe.
  *
- * **Errors**: `send` throws `SendError` when no receiver is left.
+ * **Errors:** `send` throws `SendError` when no receiver is left.
  *
  * **Example**
  * ```ts
@@ -94,9 +94,9 @@ export class Sender<T> implements Disposable {
    * Sends `value` to every current receiver (overwriting the oldest retained value) and
    * returns how many receivers there are.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `SendError` (with `value`) if there is no receiver or this handle is closed.
+   * **Errors:** `SendError` (with `value`) if there is no receiver or this handle is closed.
    *
    * **Example**
    * ```ts
@@ -135,7 +135,7 @@ export class Sender<T> implements Disposable {
   /**
    * Resolves when every receiver is closed.
    *
-   * **Cancellation**: cancel safe. **Errors**: `Cancelled` when aborted.
+   * **Cancellation:** cancel safe. **Errors:** `Cancelled` when aborted.
    */
   closed(options?: WaitOptions): Promise<void> {
     const cancelled = checkCancelled(options);
@@ -175,11 +175,11 @@ export class Sender<T> implements Disposable {
  * A receiving half of a broadcast {@link channel}: reads every value sent after it was
  * created, in order.
  *
- * **Cancellation**: `recv({ signal })` is cancel safe: an aborted receive loses nothing
+ * **Cancellation:** `recv({ signal })` is cancel safe: an aborted receive loses nothing
  * (the value stays for the next `recv`, unless it is overwritten, which shows as `Lagged`).
  * Async iteration ends at the close and rethrows `Lagged` (iterate again to continue).
  *
- * **Errors**: {@link Lagged} when values were overwritten unread; `RecvError` when closed.
+ * **Errors:** {@link Lagged} when values were overwritten unread; `RecvError` when closed.
  *
  * **Example**
  * ```ts
@@ -228,9 +228,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    *
    * Consumes cooperative budget when a value is ready.
    *
-   * **Cancellation**: cancel safe (see {@link Receiver}).
+   * **Cancellation:** cancel safe (see {@link Receiver}).
    *
-   * **Errors**: {@link Lagged} (then the next call continues from the oldest retained
+   * **Errors:** {@link Lagged} (then the next call continues from the oldest retained
    * value); `RecvError` when every sender is closed and everything was read; `Cancelled`.
    *
    * **Example**
@@ -259,9 +259,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   /**
    * Takes the next value now.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: {@link Lagged}; `TryRecvError` `'Empty'` or `'Disconnected'`.
+   * **Errors:** {@link Lagged}; `TryRecvError` `'Empty'` or `'Disconnected'`.
    */
   tryRecv(): T {
     if (this.#next !== this.#shared.tail) return this.#take();

@@ -10,9 +10,9 @@ import { RtError } from '@rt/scheduler';
  * `oneshot.Sender.send` when the receiver was closed, by `broadcast.Sender.send` when no
  * receiver is left, and by `watch.Sender.send` when every receiver is closed.
  *
- * **Cancellation**: not applicable (an error value).
+ * **Cancellation:** not applicable (an error value).
  *
- * **Errors**: code `ERR_RT_CHANNEL_CLOSED`.
+ * **Errors:** code `ERR_RT_CHANNEL_CLOSED`.
  *
  * **Example**
  * ```ts
@@ -35,9 +35,9 @@ export class SendError<T = unknown> extends RtError {
  * A `trySend` that could not send at once: `kind` is `'Full'` (no capacity now) or
  * `'Closed'` (the receiver is gone). The value is handed back in `value`.
  *
- * **Cancellation**: not applicable (an error value).
+ * **Cancellation:** not applicable (an error value).
  *
- * **Errors**: code `ERR_RT_CHANNEL_FULL` for `'Full'`, `ERR_RT_CHANNEL_CLOSED` for `'Closed'`.
+ * **Errors:** code `ERR_RT_CHANNEL_FULL` for `'Full'`, `ERR_RT_CHANNEL_CLOSED` for `'Closed'`.
  *
  * **Example**
  * ```ts
@@ -64,9 +64,9 @@ export class TrySendError<T = unknown> extends RtError {
  * A `sendTimeout` that did not send: `kind` is `'Timeout'` (no capacity before the
  * deadline) or `'Closed'`. The value is handed back in `value`.
  *
- * **Cancellation**: not applicable (an error value).
+ * **Cancellation:** not applicable (an error value).
  *
- * **Errors**: code `ERR_RT_TIMEOUT` for `'Timeout'`, `ERR_RT_CHANNEL_CLOSED` for `'Closed'`.
+ * **Errors:** code `ERR_RT_TIMEOUT` for `'Timeout'`, `ERR_RT_CHANNEL_CLOSED` for `'Closed'`.
  *
  * **Example**
  * ```ts
@@ -92,9 +92,9 @@ export class SendTimeoutError<T = unknown> extends RtError {
  * without sending, every `broadcast` sender closed and the buffer drained, `watch` sender
  * closed).
  *
- * **Cancellation**: not applicable (an error value).
+ * **Cancellation:** not applicable (an error value).
  *
- * **Errors**: code `ERR_RT_CHANNEL_CLOSED`.
+ * **Errors:** code `ERR_RT_CHANNEL_CLOSED`.
  *
  * **Example**
  * ```ts
@@ -114,9 +114,9 @@ export class RecvError extends RtError {
  * A `tryRecv` that found nothing: `kind` is `'Empty'` (nothing now, senders remain) or
  * `'Disconnected'` (nothing now and nothing ever again).
  *
- * **Cancellation**: not applicable (an error value).
+ * **Cancellation:** not applicable (an error value).
  *
- * **Errors**: code `ERR_RT_CHANNEL_EMPTY` for `'Empty'`, `ERR_RT_CHANNEL_CLOSED` for `'Disconnected'`.
+ * **Errors:** code `ERR_RT_CHANNEL_EMPTY` for `'Empty'`, `ERR_RT_CHANNEL_CLOSED` for `'Disconnected'`.
  *
  * **Example**
  * ```ts
@@ -137,9 +137,9 @@ export class TryRecvError extends RtError {
  * A `broadcast` receiver fell behind: `skipped` values were overwritten before it read
  * them. The receiver continues from the oldest value still retained.
  *
- * **Cancellation**: not applicable (an error value).
+ * **Cancellation:** not applicable (an error value).
  *
- * **Errors**: code `ERR_RT_LAGGED`.
+ * **Errors:** code `ERR_RT_LAGGED`.
  *
  * **Example**
  * ```ts
@@ -160,9 +160,9 @@ export class Lagged extends RtError {
  * The semaphore was closed: waiting acquirers reject with it, and no permit is granted
  * after `close()`.
  *
- * **Cancellation**: not applicable (an error value).
+ * **Cancellation:** not applicable (an error value).
  *
- * **Errors**: code `ERR_RT_SEMAPHORE_CLOSED`.
+ * **Errors:** code `ERR_RT_SEMAPHORE_CLOSED`.
  *
  * **Example**
  * ```ts
@@ -184,9 +184,9 @@ export class AcquireError extends RtError {
  * longer complete, a handle used after its own `close()`, `watch` receivers of a closed
  * sender in `waitFor`.
  *
- * **Cancellation**: not applicable (an error value).
+ * **Cancellation:** not applicable (an error value).
  *
- * **Errors**: code `ERR_RT_CLOSED`.
+ * **Errors:** code `ERR_RT_CLOSED`.
  *
  * **Example**
  * ```ts
@@ -205,9 +205,9 @@ export class Closed extends RtError {
 /**
  * A lock guard or permit was used after it was released.
  *
- * **Cancellation**: not applicable (an error value).
+ * **Cancellation:** not applicable (an error value).
  *
- * **Errors**: code `ERR_RT_GUARD_RELEASED`.
+ * **Errors:** code `ERR_RT_GUARD_RELEASED`.
  *
  * **Example**
  * ```ts
@@ -228,9 +228,9 @@ export class GuardReleased extends RtError {
  * `'AlreadyInitialized'`) or whose initialiser is running (`'Initializing'`). The value
  * is handed back in `value`.
  *
- * **Cancellation**: not applicable (an error value).
+ * **Cancellation:** not applicable (an error value).
  *
- * **Errors**: code `ERR_RT_ALREADY_INITIALIZED` or `ERR_RT_INITIALIZING`.
+ * **Errors:** code `ERR_RT_ALREADY_INITIALIZED` or `ERR_RT_INITIALIZING`.
  *
  * **Example**
  * ```ts

@@ -17,9 +17,9 @@ import { checkCancelled, checkCount } from '@rt/scheduler/primitives';
  * reserved has been received; it closes for the senders when the receiver calls `close()`
  * or is disposed.
  *
- * **Cancellation**: see each method.
+ * **Cancellation:** see each method.
  *
- * **Errors**: `RangeError` unless `capacity` is an integer ≥ 1.
+ * **Errors:** `RangeError` unless `capacity` is an integer ≥ 1.
  *
  * **Example**
  * ```ts
@@ -41,9 +41,9 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
  * {@link UnboundedSender} is closed/disposed and the buffer is drained, for the senders
  * once the receiver is closed/disposed.
  *
- * **Cancellation**: see each method.
+ * **Cancellation:** see each method.
  *
- * **Errors**: none.
+ * **Errors:** none.
  *
  * **Example**
  * ```ts
@@ -81,9 +81,9 @@ abstract class SenderBase<T> implements Disposable {
   /**
    * Resolves when the receiver is closed (or disposed).
    *
-   * **Cancellation**: cancel safe: nothing is consumed.
+   * **Cancellation:** cancel safe: nothing is consumed.
    *
-   * **Errors**: `Cancelled` when aborted.
+   * **Errors:** `Cancelled` when aborted.
    *
    * **Example**
    * ```ts
@@ -124,9 +124,9 @@ abstract class SenderBase<T> implements Disposable {
  * The sending half of a bounded {@link channel}. Clone it with `clone()` for each producer
  * and close every clone (`close()` / `using`) to end the stream.
  *
- * **Cancellation**: `send`, `reserve`, `reserveMany` and `closed` take `{ signal }`; see each.
+ * **Cancellation:** `send`, `reserve`, `reserveMany` and `closed` take `{ signal }`; see each.
  *
- * **Errors**: sends reject with `SendError` (value in `error.value`) once the receiver is closed.
+ * **Errors:** sends reject with `SendError` (value in `error.value`) once the receiver is closed.
  *
  * **Example**
  * ```ts
@@ -150,12 +150,12 @@ export class Sender<T> extends SenderBase<T> {
    *
    * Consumes cooperative budget when it does not wait.
    *
-   * **Cancellation**: cancel safe, and better than Tokio: if aborted before the value was
+   * **Cancellation:** cancel safe, and better than Tokio: if aborted before the value was
    * placed in the channel, the promise rejects with `Cancelled` and the value was **not**
    * sent (the caller still has it); if it was placed, the send completes and the abort is
    * seen at the next rt await. Never both, never neither.
    *
-   * **Errors**: `SendError` (with `value`) if the receiver is closed or this handle was
+   * **Errors:** `SendError` (with `value`) if the receiver is closed or this handle was
    * closed; `Cancelled` when aborted.
    *
    * **Example**
@@ -171,9 +171,9 @@ export class Sender<T> extends SenderBase<T> {
   /**
    * Sends `value` now if there is a free slot and no sender is waiting.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `TrySendError` with `kind` `'Full'` or `'Closed'` and the value back.
+   * **Errors:** `TrySendError` with `kind` `'Full'` or `'Closed'` and the value back.
    *
    * **Example**
    * ```ts
@@ -191,10 +191,10 @@ export class Sender<T> extends SenderBase<T> {
   /**
    * Sends `value`, waiting at most `ms` milliseconds (on `@rt/time`'s clock) for capacity.
    *
-   * **Cancellation**: as {@link Sender.send}: an abort or the timeout before the value was
+   * **Cancellation:** as {@link Sender.send}: an abort or the timeout before the value was
    * placed leaves it unsent and hands it back.
    *
-   * **Errors**: `SendTimeoutError` with `kind` `'Timeout'` or `'Closed'` and the value back;
+   * **Errors:** `SendTimeoutError` with `kind` `'Timeout'` or `'Closed'` and the value back;
    * `Cancelled` when aborted; `RangeError` for a negative or non-finite `ms`.
    *
    * **Example**
@@ -213,10 +213,10 @@ export class Sender<T> extends SenderBase<T> {
   /**
    * Waits for one free slot and returns a {@link Permit} that sends into it without waiting.
    *
-   * **Cancellation**: cancel safe: an aborted reserve holds no slot; a delivered permit
+   * **Cancellation:** cancel safe: an aborted reserve holds no slot; a delivered permit
    * holds one until `send`, `release` or dispose.
    *
-   * **Errors**: `SendError` (value undefined) if the receiver is closed; `Cancelled`.
+   * **Errors:** `SendError` (value undefined) if the receiver is closed; `Cancelled`.
    *
    * **Example**
    * ```ts
@@ -234,9 +234,9 @@ export class Sender<T> extends SenderBase<T> {
    * Waits for `n` free slots at once and returns them as one {@link Permit} that can send
    * `n` values (Tokio's `reserve_many`; iterate it to get one-slot permits).
    *
-   * **Cancellation**: cancel safe, as {@link Sender.reserve}.
+   * **Cancellation:** cancel safe, as {@link Sender.reserve}.
    *
-   * **Errors**: `RangeError` unless `n` is an integer in [0, maxCapacity]; `SendError` if the
+   * **Errors:** `RangeError` unless `n` is an integer in [0, maxCapacity]; `SendError` if the
    * receiver is closed; `Cancelled`.
    *
    * **Example**
@@ -256,9 +256,9 @@ export class Sender<T> extends SenderBase<T> {
    * Reserves one free slot now, or returns undefined if the channel is full or other
    * senders are waiting: the never-waiting form of {@link Sender.reserve}.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `TrySendError` `'Closed'` (value undefined) if the receiver is closed.
+   * **Errors:** `TrySendError` `'Closed'` (value undefined) if the receiver is closed.
    */
   tryReserve(): Permit<T> | undefined {
     const chan = this.chan;
@@ -272,7 +272,7 @@ export class Sender<T> extends SenderBase<T> {
   /**
    * A new sender handle for the same channel; it must be closed too before the channel closes.
    *
-   * **Errors**: `Closed` if this handle was closed.
+   * **Errors:** `Closed` if this handle was closed.
    */
   clone(): Sender<T> {
     if (!this.open) throw new Closed('cannot clone a closed Sender');
@@ -289,9 +289,9 @@ export class Sender<T> extends SenderBase<T> {
 /**
  * The sending half of an {@link unboundedChannel}: `send` never waits.
  *
- * **Cancellation**: `closed` takes `{ signal }`.
+ * **Cancellation:** `closed` takes `{ signal }`.
  *
- * **Errors**: `send` throws `SendError` once the receiver is closed.
+ * **Errors:** `send` throws `SendError` once the receiver is closed.
  *
  * **Example**
  * ```ts
@@ -302,9 +302,9 @@ export class UnboundedSender<T> extends SenderBase<T> {
   /**
    * Sends `value` at once (the buffer grows as needed).
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `SendError` (with `value`) if the receiver is closed or this handle was closed.
+   * **Errors:** `SendError` (with `value`) if the receiver is closed or this handle was closed.
    *
    * **Example**
    * ```ts
@@ -321,7 +321,7 @@ export class UnboundedSender<T> extends SenderBase<T> {
   /**
    * A new sender handle for the same channel; it must be closed too before the channel closes.
    *
-   * **Errors**: `Closed` if this handle was closed.
+   * **Errors:** `Closed` if this handle was closed.
    */
   clone(): UnboundedSender<T> {
     if (!this.open) throw new Closed('cannot clone a closed UnboundedSender');
@@ -339,9 +339,9 @@ export class UnboundedSender<T> extends SenderBase<T> {
  * A sender that does not keep the channel open: `upgrade()` returns a real sender while at
  * least one strong sender is alive, else undefined.
  *
- * **Cancellation**: not applicable.
+ * **Cancellation:** not applicable.
  *
- * **Errors**: none.
+ * **Errors:** none.
  *
  * **Example**
  * ```ts
@@ -380,9 +380,9 @@ export class WeakSender<T> {
  *
  * Iterating yields one-slot permits (Tokio's `PermitIterator`).
  *
- * **Cancellation**: not applicable (never waits).
+ * **Cancellation:** not applicable (never waits).
  *
- * **Errors**: `send` on a permit with no slot left throws `Closed`.
+ * **Errors:** `send` on a permit with no slot left throws `Closed`.
  *
  * **Example**
  * ```ts
@@ -409,7 +409,7 @@ export class Permit<T> implements Disposable, Iterable<Permit<T>> {
    * Sends `value` into a reserved slot; never waits. If the receiver has closed since the
    * reservation, the value stays in the channel's buffer where `tryRecv` can still read it.
    *
-   * **Errors**: `Closed` if no slot is left.
+   * **Errors:** `Closed` if no slot is left.
    */
   send(value: T): void {
     if (this.#slots === 0) throw new Closed('Permit has no slot left');
@@ -446,10 +446,10 @@ export class Permit<T> implements Disposable, Iterable<Permit<T>> {
  * ends when the channel is closed and drained; breaking out of the loop does **not** close
  * the receiver (call `close()` or use `using`).
  *
- * **Cancellation**: `recv`, `recvMany` and iteration are cancel safe: an aborted receive
+ * **Cancellation:** `recv`, `recvMany` and iteration are cancel safe: an aborted receive
  * never loses a value: either the value is delivered, or it stays in the channel.
  *
- * **Errors**: `Cancelled` when aborted; `tryRecv` throws `TryRecvError`.
+ * **Errors:** `Cancelled` when aborted; `tryRecv` throws `TryRecvError`.
  *
  * **Example**
  * ```ts
@@ -491,9 +491,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    *
    * Consumes cooperative budget when a value is ready.
    *
-   * **Cancellation**: cancel safe: an aborted `recv()` never loses a value.
+   * **Cancellation:** cancel safe: an aborted `recv()` never loses a value.
    *
-   * **Errors**: `Cancelled` when aborted.
+   * **Errors:** `Cancelled` when aborted.
    *
    * **Example**
    * ```ts
@@ -517,9 +517,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    * Waits for at least one value, then moves up to `limit` values into `buffer` (pushing)
    * and resolves with how many; 0 means the channel is closed and drained (or `limit` is 0).
    *
-   * **Cancellation**: cancel safe, as {@link Receiver.recv}.
+   * **Cancellation:** cancel safe, as {@link Receiver.recv}.
    *
-   * **Errors**: `RangeError` unless `limit` is a non-negative integer; `Cancelled`.
+   * **Errors:** `RangeError` unless `limit` is a non-negative integer; `Cancelled`.
    *
    * **Example**
    * ```ts
@@ -549,9 +549,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   /**
    * Takes a buffered value now.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `TryRecvError` `'Empty'` if nothing is buffered but values may still come,
+   * **Errors:** `TryRecvError` `'Empty'` if nothing is buffered but values may still come,
    * `'Disconnected'` if the channel is closed and drained.
    *
    * **Example**
@@ -597,9 +597,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
  * The receiving half of an {@link unboundedChannel}: the same class as a bounded
  * {@link Receiver}, with the same methods.
  *
- * **Cancellation**: as {@link Receiver}: an aborted receive never loses a value.
+ * **Cancellation:** as {@link Receiver}: an aborted receive never loses a value.
  *
- * **Errors**: as {@link Receiver}.
+ * **Errors:** as {@link Receiver}.
  *
  * **Example**
  * ```ts

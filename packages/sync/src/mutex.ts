@@ -16,12 +16,12 @@ export interface MutexState<T> {
  * waiter on release, so a steady stream of new `lock()` calls cannot starve a waiter, and
  * `tryLock()` never jumps the queue. Works inside and outside an rt task.
  *
- * **Cancellation**: `lock({ signal })` is cancel safe. An abort before the lock is handed
+ * **Cancellation:** `lock({ signal })` is cancel safe. An abort before the lock is handed
  * over rejects with `Cancelled` and leaves the queue as if the call never happened; once the
  * lock has been handed over, a later abort changes nothing: the guard is delivered and the
  * abort is seen at the task's next rt await point. An aborted `lock()` never leaks the lock.
  *
- * **Errors**: `lock()` rejects with `Cancelled` when aborted. Using a released guard throws
+ * **Errors:** `lock()` rejects with `Cancelled` when aborted. Using a released guard throws
  * {@link GuardReleased}.
  *
  * **Example**
@@ -45,9 +45,9 @@ export class Mutex<T> {
    *
    * Consumes cooperative budget when the lock is free.
    *
-   * **Cancellation**: cancel safe (see {@link Mutex}).
+   * **Cancellation:** cancel safe (see {@link Mutex}).
    *
-   * **Errors**: rejects with `Cancelled` if the task or `options.signal` is aborted first.
+   * **Errors:** rejects with `Cancelled` if the task or `options.signal` is aborted first.
    *
    * **Example**
    * ```ts
@@ -62,9 +62,9 @@ export class Mutex<T> {
   /**
    * Takes the lock now if it is free and nobody waits; otherwise returns undefined.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: none.
+   * **Errors:** none.
    *
    * **Example**
    * ```ts
@@ -89,9 +89,9 @@ export class Mutex<T> {
  * A guard is an ordinary object: it may be stored and released later, from another
  * function or task (Tokio's `OwnedMutexGuard`). `release()` is idempotent.
  *
- * **Cancellation**: not applicable (no waiting).
+ * **Cancellation:** not applicable (no waiting).
  *
- * **Errors**: reading or writing `value` after release throws {@link GuardReleased}.
+ * **Errors:** reading or writing `value` after release throws {@link GuardReleased}.
  *
  * **Example**
  * ```ts

@@ -25,11 +25,11 @@ const noop = (): void => {};
  * awaited, and stores no permit. Use `enable()` to register before checking a condition,
  * so a notification between the check and the await is not missed.
  *
- * **Cancellation**: `notified()` is cancel safe in Tokio's sense: an aborted wait that was
+ * **Cancellation:** `notified()` is cancel safe in Tokio's sense: an aborted wait that was
  * not yet notified loses nothing; a `Notified` that received a `notifyOne()` and is then
  * disposed without being awaited passes the notification on to the next waiter.
  *
- * **Errors**: awaiting rejects with `Cancelled` when aborted.
+ * **Errors:** awaiting rejects with `Cancelled` when aborted.
  *
  * **Example**
  * ```ts
@@ -45,9 +45,9 @@ export class Notify {
   /**
    * Returns a {@link Notified}: await it to wait for a notification.
    *
-   * **Cancellation**: see {@link Notify}; `options.signal` aborts the wait.
+   * **Cancellation:** see {@link Notify}; `options.signal` aborts the wait.
    *
-   * **Errors**: none at creation.
+   * **Errors:** none at creation.
    *
    * **Example**
    * ```ts
@@ -63,7 +63,7 @@ export class Notify {
   /**
    * Wakes the first waiter (FIFO), or stores one permit if nobody waits.
    *
-   * **Cancellation**: never waits. **Errors**: none.
+   * **Cancellation:** never waits. **Errors:** none.
    *
    * **Example**
    * ```ts
@@ -77,7 +77,7 @@ export class Notify {
   /**
    * Wakes the most recent waiter (LIFO), or stores one permit if nobody waits.
    *
-   * **Cancellation**: never waits. **Errors**: none.
+   * **Cancellation:** never waits. **Errors:** none.
    *
    * **Example**
    * ```ts
@@ -91,7 +91,7 @@ export class Notify {
   /**
    * Wakes every waiter, and every `Notified` created before this call; stores no permit.
    *
-   * **Cancellation**: never waits. **Errors**: none.
+   * **Cancellation:** never waits. **Errors:** none.
    *
    * **Example**
    * ```ts
@@ -121,10 +121,10 @@ export class Notify {
 /**
  * One wait on a {@link Notify}: `PromiseLike<void>`, with an `enable()` step.
  *
- * **Cancellation**: see {@link Notify}. `Symbol.dispose` withdraws a registered wait (its
+ * **Cancellation:** see {@link Notify}. `Symbol.dispose` withdraws a registered wait (its
  * promise rejects with `Closed`) and passes on an unconsumed `notifyOne()`.
  *
- * **Errors**: rejects with `Cancelled` when aborted, `Closed` when disposed while waiting.
+ * **Errors:** rejects with `Cancelled` when aborted, `Closed` when disposed while waiting.
  *
  * **Example**
  * ```ts
@@ -152,9 +152,9 @@ export class Notified implements PromiseLike<void>, Disposable {
    * Registers this wait with the Notify now (so `notifyOne`/`notifyWaiters` reach it) and
    * returns true if it is already notified. Idempotent.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: throws `Cancelled` if the task or signal is already aborted.
+   * **Errors:** throws `Cancelled` if the task or signal is already aborted.
    */
   enable(): boolean {
     return this.#enable(true);

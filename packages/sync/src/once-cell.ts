@@ -11,13 +11,13 @@ import { BatchSemaphore } from './internal/batch-semaphore.js';
  * aborted), the cell stays empty and the next waiter runs *its* initialiser. Once set, every
  * waiter resolves with the value. `take()` empties the cell again.
  *
- * **Cancellation**: `getOrInit({ signal })` is cancel safe while waiting for another
+ * **Cancellation:** `getOrInit({ signal })` is cancel safe while waiting for another
  * initialiser (an aborted waiter leaves the queue). Once this caller's initialiser runs, it
  * runs to completion and its value is stored: rt cannot cancel a JavaScript promise, so an
  * abort reaches the initialiser only through rt awaits inside it (which reject and let the
  * next waiter try).
  *
- * **Errors**: what the initialiser throws; `Cancelled` when aborted while waiting;
+ * **Errors:** what the initialiser throws; `Cancelled` when aborted while waiting;
  * `set` throws {@link SetError}.
  *
  * **Example**
@@ -44,9 +44,9 @@ export class OnceCell<T> {
   /**
    * Stores `value` if the cell is empty and no initialiser is running.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: {@link SetError} `'AlreadyInitialized'` or `'Initializing'`, with the value back.
+   * **Errors:** {@link SetError} `'AlreadyInitialized'` or `'Initializing'`, with the value back.
    */
   set(value: T): void {
     if (this.#initialized) throw new SetError('AlreadyInitialized', value);
@@ -58,9 +58,9 @@ export class OnceCell<T> {
    * Returns the value, running `init` to create it if the cell is empty (one initialiser at
    * a time, FIFO; a failed one lets the next caller try).
    *
-   * **Cancellation**: see {@link OnceCell}.
+   * **Cancellation:** see {@link OnceCell}.
    *
-   * **Errors**: whatever `init` throws (the cell stays empty); `Cancelled` when aborted while waiting.
+   * **Errors:** whatever `init` throws (the cell stays empty); `Cancelled` when aborted while waiting.
    *
    * **Example**
    * ```ts
@@ -99,9 +99,9 @@ export class OnceCell<T> {
    * `get_or_try_init`): a thrown error or rejection propagates to this caller only, and the
    * next waiter tries its own initialiser.
    *
-   * **Cancellation**: see {@link OnceCell}.
+   * **Cancellation:** see {@link OnceCell}.
    *
-   * **Errors**: what `init` throws; `Cancelled`.
+   * **Errors:** what `init` throws; `Cancelled`.
    *
    * **Example**
    * ```ts

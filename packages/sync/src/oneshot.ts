@@ -24,9 +24,9 @@ export class OneshotState<T> {
  * with {@link RecvError}; `receiver.close()` / dispose makes `send` throw {@link SendError}
  * and resolves `sender.closed()`.
  *
- * **Cancellation**: see each method.
+ * **Cancellation:** see each method.
  *
- * **Errors**: none.
+ * **Errors:** none.
  *
  * **Example**
  * ```ts
@@ -43,9 +43,9 @@ export function channel<T>(): [Sender<T>, Receiver<T>] {
 /**
  * The sending half of a {@link channel}: `send` is synchronous and happens at most once.
  *
- * **Cancellation**: `closed({ signal })` is cancel safe (nothing is consumed).
+ * **Cancellation:** `closed({ signal })` is cancel safe (nothing is consumed).
  *
- * **Errors**: see `send`.
+ * **Errors:** see `send`.
  *
  * **Example**
  * ```ts
@@ -68,9 +68,9 @@ export class Sender<T> implements Disposable {
   /**
    * Sends the value to the receiver, at once. Consumes the sender.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `SendError` (with `value`) if the receiver is closed, or if this sender has
+   * **Errors:** `SendError` (with `value`) if the receiver is closed, or if this sender has
    * already sent or been closed.
    *
    * **Example**
@@ -97,9 +97,9 @@ export class Sender<T> implements Disposable {
   /**
    * Resolves when the receiver is closed (e.g. the caller lost interest).
    *
-   * **Cancellation**: cancel safe.
+   * **Cancellation:** cancel safe.
    *
-   * **Errors**: `Cancelled` when aborted.
+   * **Errors:** `Cancelled` when aborted.
    *
    * **Example**
    * ```ts
@@ -129,10 +129,10 @@ export class Sender<T> implements Disposable {
 /**
  * The receiving half of a {@link channel}: await it (it is `PromiseLike`) or call `recv()`.
  *
- * **Cancellation**: `recv({ signal })` is cancel safe: an aborted receive leaves the value
+ * **Cancellation:** `recv({ signal })` is cancel safe: an aborted receive leaves the value
  * in the channel for the next `recv`/`tryRecv`; a woken one delivers it.
  *
- * **Errors**: rejects with `RecvError` if the sender is closed without sending.
+ * **Errors:** rejects with `RecvError` if the sender is closed without sending.
  *
  * **Example**
  * ```ts
@@ -156,9 +156,9 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
   /**
    * Waits for the value.
    *
-   * **Cancellation**: cancel safe (see {@link Receiver}).
+   * **Cancellation:** cancel safe (see {@link Receiver}).
    *
-   * **Errors**: `RecvError` if the sender was closed without sending, the value was already
+   * **Errors:** `RecvError` if the sender was closed without sending, the value was already
    * taken or the receiver closed; `Cancelled` when aborted.
    *
    * **Example**
@@ -183,9 +183,9 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
   /**
    * Takes the value now.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `TryRecvError` `'Empty'` if not sent yet, `'Disconnected'` if it never will be
+   * **Errors:** `TryRecvError` `'Empty'` if not sent yet, `'Disconnected'` if it never will be
    * (sender closed, value already taken).
    */
   tryRecv(): T {

@@ -21,11 +21,11 @@ export interface RwLockState<T> {
  * waits, readers that arrive after it wait behind it (writers cannot starve), and readers
  * that arrived before it still share the lock.
  *
- * **Cancellation**: `read`/`write` are cancel safe: an aborted call holds nothing and
+ * **Cancellation:** `read`/`write` are cancel safe: an aborted call holds nothing and
  * leaves the queue as if it never happened; once the lock was handed over, a later abort
  * changes nothing (the guard is delivered). Never leaks the lock.
  *
- * **Errors**: `RangeError` for a bad `maxReaders`; `Cancelled` when aborted.
+ * **Errors:** `RangeError` for a bad `maxReaders`; `Cancelled` when aborted.
  *
  * **Example**
  * ```ts
@@ -51,9 +51,9 @@ export class RwLock<T> {
   /**
    * Waits for shared read access (FIFO; behind any waiting writer).
    *
-   * **Cancellation**: cancel safe (see {@link RwLock}).
+   * **Cancellation:** cancel safe (see {@link RwLock}).
    *
-   * **Errors**: `Cancelled` when aborted.
+   * **Errors:** `Cancelled` when aborted.
    *
    * **Example**
    * ```ts
@@ -68,9 +68,9 @@ export class RwLock<T> {
   /**
    * Waits for exclusive write access (FIFO).
    *
-   * **Cancellation**: cancel safe (see {@link RwLock}).
+   * **Cancellation:** cancel safe (see {@link RwLock}).
    *
-   * **Errors**: `Cancelled` when aborted.
+   * **Errors:** `Cancelled` when aborted.
    *
    * **Example**
    * ```ts
@@ -99,7 +99,7 @@ export class RwLock<T> {
 /**
  * Shared read access to an {@link RwLock}'s value until `release()` / `Symbol.dispose`.
  *
- * **Cancellation**: not applicable. **Errors**: `value` after release throws {@link GuardReleased}.
+ * **Cancellation:** not applicable. **Errors:** `value` after release throws {@link GuardReleased}.
  *
  * **Example**
  * ```ts
@@ -140,7 +140,7 @@ export class RwLockReadGuard<T> implements Disposable {
 /**
  * Exclusive write access to an {@link RwLock}'s value until `release()` / `Symbol.dispose`.
  *
- * **Cancellation**: not applicable. **Errors**: `value` after release throws {@link GuardReleased}.
+ * **Cancellation:** not applicable. **Errors:** `value` after release throws {@link GuardReleased}.
  *
  * **Example**
  * ```ts
@@ -171,7 +171,7 @@ export class RwLockWriteGuard<T> implements Disposable {
    * Turns write access into read access atomically (no writer can slip in between); this
    * guard is released and the returned read guard holds the lock.
    *
-   * **Errors**: {@link GuardReleased} if already released.
+   * **Errors:** {@link GuardReleased} if already released.
    */
   downgrade(): RwLockReadGuard<T> {
     const state = this.#state;

@@ -14,11 +14,11 @@ const MAX_PERMITS = 2 ** 50 - 1;
  * {@link SemaphorePermit} that gives its permits back on `release()` / `Symbol.dispose`,
  * or never, after `forget()`.
  *
- * **Cancellation**: `acquire`/`acquireMany` are cancel safe: an aborted call rejects with
+ * **Cancellation:** `acquire`/`acquireMany` are cancel safe: an aborted call rejects with
  * `Cancelled` and holds no permit; once permits have been handed to it, a later abort
  * changes nothing (the permit is delivered). An aborted acquire never leaks a permit.
  *
- * **Errors**: acquiring from a closed semaphore rejects with `AcquireError`; a bad count
+ * **Errors:** acquiring from a closed semaphore rejects with `AcquireError`; a bad count
  * throws `RangeError`.
  *
  * **Example**
@@ -52,9 +52,9 @@ export class Semaphore {
   /**
    * Waits for one permit (FIFO).
    *
-   * **Cancellation**: cancel safe (see {@link Semaphore}).
+   * **Cancellation:** cancel safe (see {@link Semaphore}).
    *
-   * **Errors**: `AcquireError` once closed; `Cancelled` when aborted.
+   * **Errors:** `AcquireError` once closed; `Cancelled` when aborted.
    *
    * **Example**
    * ```ts
@@ -69,9 +69,9 @@ export class Semaphore {
   /**
    * Waits until `n` permits can be taken at once (FIFO; the request blocks later ones).
    *
-   * **Cancellation**: cancel safe (see {@link Semaphore}).
+   * **Cancellation:** cancel safe (see {@link Semaphore}).
    *
-   * **Errors**: `RangeError` unless `n` is an integer in [0, MAX_PERMITS]; `AcquireError`
+   * **Errors:** `RangeError` unless `n` is an integer in [0, MAX_PERMITS]; `AcquireError`
    * once closed; `Cancelled` when aborted.
    *
    * **Example**
@@ -87,9 +87,9 @@ export class Semaphore {
   /**
    * Takes one permit now, or returns undefined if none is free or someone is waiting.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `AcquireError` if closed.
+   * **Errors:** `AcquireError` if closed.
    *
    * **Example**
    * ```ts
@@ -104,9 +104,9 @@ export class Semaphore {
   /**
    * Takes `n` permits now, or returns undefined (not enough free, or someone waiting).
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `RangeError` for a bad `n`; `AcquireError` if closed.
+   * **Errors:** `RangeError` for a bad `n`; `AcquireError` if closed.
    *
    * **Example**
    * ```ts
@@ -122,9 +122,9 @@ export class Semaphore {
   /**
    * Adds `n` permits, waking waiters in FIFO order.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `RangeError` if `n` is not a non-negative integer or the total would
+   * **Errors:** `RangeError` if `n` is not a non-negative integer or the total would
    * exceed `Semaphore.MAX_PERMITS`.
    *
    * **Example**
@@ -140,9 +140,9 @@ export class Semaphore {
   /**
    * Removes up to `n` free permits for good and returns how many it removed.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `RangeError` for a bad `n`.
+   * **Errors:** `RangeError` for a bad `n`.
    *
    * **Example**
    * ```ts
@@ -158,9 +158,9 @@ export class Semaphore {
    * Closes the semaphore: every waiter rejects with `AcquireError`, and so does every later
    * acquire. Permits already held stay valid. Idempotent.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: none.
+   * **Errors:** none.
    *
    * **Example**
    * ```ts
@@ -176,9 +176,9 @@ export class Semaphore {
  * Permits held from a {@link Semaphore}: released with
  * `release()` / `Symbol.dispose`, kept for good with `forget()`.
  *
- * **Cancellation**: not applicable (no waiting).
+ * **Cancellation:** not applicable (no waiting).
  *
- * **Errors**: `merge`/`split` on a released permit throw {@link GuardReleased}; merging
+ * **Errors:** `merge`/`split` on a released permit throw {@link GuardReleased}; merging
  * permits of different semaphores throws `TypeError`.
  *
  * **Example**

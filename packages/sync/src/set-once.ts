@@ -6,9 +6,9 @@ import { WaitList, checkCancelled, parkSimple } from '@rt/scheduler/primitives';
 /**
  * A value set at most once, that tasks can wait for (Tokio's `SetOnce`).
  *
- * **Cancellation**: `wait({ signal })` is cancel safe: it consumes nothing.
+ * **Cancellation:** `wait({ signal })` is cancel safe: it consumes nothing.
  *
- * **Errors**: a second `set` throws {@link SetError} `'AlreadyInitialized'`; `wait` rejects
+ * **Errors:** a second `set` throws {@link SetError} `'AlreadyInitialized'`; `wait` rejects
  * with `Cancelled` when aborted.
  *
  * **Example**
@@ -36,9 +36,9 @@ export class SetOnce<T> {
   /**
    * Sets the value and wakes every waiter.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: {@link SetError} `'AlreadyInitialized'` (value back) if already set.
+   * **Errors:** {@link SetError} `'AlreadyInitialized'` (value back) if already set.
    */
   set(value: T): void {
     if (this.#initialized) throw new SetError('AlreadyInitialized', value);
@@ -50,9 +50,9 @@ export class SetOnce<T> {
   /**
    * Resolves with the value once it is set.
    *
-   * **Cancellation**: cancel safe.
+   * **Cancellation:** cancel safe.
    *
-   * **Errors**: `Cancelled` when aborted.
+   * **Errors:** `Cancelled` when aborted.
    *
    * **Example**
    * ```ts

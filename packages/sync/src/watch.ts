@@ -38,9 +38,9 @@ export class WatchShared<T> {
  * rejects with `RecvError` once they have seen the last value; `borrow()` still works);
  * when every receiver is closed/disposed, `send` fails and `sender.closed()` resolves.
  *
- * **Cancellation**: see each method.
+ * **Cancellation:** see each method.
  *
- * **Errors**: none.
+ * **Errors:** none.
  *
  * **Example**
  * ```ts
@@ -58,9 +58,9 @@ export function channel<T>(init: T): [Sender<T>, Receiver<T>] {
 /**
  * The sending half of a {@link channel}.
  *
- * **Cancellation**: `closed({ signal })` is cancel safe; sends never wait.
+ * **Cancellation:** `closed({ signal })` is cancel safe; sends never wait.
  *
- * **Errors**: `send` throws `SendError` when no receiver is left.
+ * **Errors:** `send` throws `SendError` when no receiver is left.
  *
  * **Example**
  * ```ts
@@ -88,9 +88,9 @@ export class Sender<T> implements Disposable {
   /**
    * Stores `value` and notifies every receiver.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `SendError` (with `value`; nothing is stored) if no receiver is left or the
+   * **Errors:** `SendError` (with `value`; nothing is stored) if no receiver is left or the
    * sender was closed.
    */
   send(value: T): void {
@@ -103,7 +103,7 @@ export class Sender<T> implements Disposable {
   /**
    * Stores `value` even with no receiver, notifies, and returns the previous value.
    *
-   * **Errors**: `SendError` if the sender was closed.
+   * **Errors:** `SendError` if the sender was closed.
    */
   sendReplace(value: T): T {
     const s = this.#shared;
@@ -118,7 +118,7 @@ export class Sender<T> implements Disposable {
    * Modifies the value in place (or replaces it with what `modify` returns, if not
    * undefined) and notifies unconditionally, even with no receiver.
    *
-   * **Errors**: what `modify` throws (then nothing is notified); `SendError` if closed.
+   * **Errors:** what `modify` throws (then nothing is notified); `SendError` if closed.
    *
    * **Example**
    * ```ts
@@ -137,7 +137,7 @@ export class Sender<T> implements Disposable {
    * Calls `modify` on the value (to change it in place); notifies only if it returns true.
    * Returns what `modify` returned.
    *
-   * **Errors**: what `modify` throws (then nothing is notified); `SendError` if closed.
+   * **Errors:** what `modify` throws (then nothing is notified); `SendError` if closed.
    *
    * **Example**
    * ```ts
@@ -165,7 +165,7 @@ export class Sender<T> implements Disposable {
   /**
    * Resolves when every receiver is closed.
    *
-   * **Cancellation**: cancel safe. **Errors**: `Cancelled` when aborted.
+   * **Cancellation:** cancel safe. **Errors:** `Cancelled` when aborted.
    */
   closed(options?: WaitOptions): Promise<void> {
     const cancelled = checkCancelled(options);
@@ -191,10 +191,10 @@ export class Sender<T> implements Disposable {
 /**
  * A receiving half of a watch {@link channel}: reads the latest value and waits for changes.
  *
- * **Cancellation**: `changed` and `waitFor` are cancel safe: an aborted wait marks nothing
+ * **Cancellation:** `changed` and `waitFor` are cancel safe: an aborted wait marks nothing
  * as seen.
  *
- * **Errors**: `RecvError` when the sender is closed and there is no unseen change.
+ * **Errors:** `RecvError` when the sender is closed and there is no unseen change.
  *
  * **Example**
  * ```ts
@@ -227,7 +227,7 @@ export class Receiver<T> implements Disposable {
   /**
    * True if a value was sent since this receiver last marked one seen.
    *
-   * **Errors**: `RecvError` if the sender is closed.
+   * **Errors:** `RecvError` if the sender is closed.
    */
   hasChanged(): boolean {
     if (this.#shared.senderClosed) throw new RecvError('watch sender closed');
@@ -254,9 +254,9 @@ export class Receiver<T> implements Disposable {
    *
    * Consumes cooperative budget when a change is already there.
    *
-   * **Cancellation**: cancel safe.
+   * **Cancellation:** cancel safe.
    *
-   * **Errors**: `RecvError` if the sender is closed with no unseen change; `Cancelled`.
+   * **Errors:** `RecvError` if the sender is closed with no unseen change; `Cancelled`.
    *
    * **Example**
    * ```ts
@@ -286,9 +286,9 @@ export class Receiver<T> implements Disposable {
    * Resolves with the first value (the current one included) for which `predicate` is
    * true, marking it seen.
    *
-   * **Cancellation**: cancel safe.
+   * **Cancellation:** cancel safe.
    *
-   * **Errors**: `RecvError` if the sender closes before a value matches; what `predicate`
+   * **Errors:** `RecvError` if the sender closes before a value matches; what `predicate`
    * throws; `Cancelled`.
    *
    * **Example**

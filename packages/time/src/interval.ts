@@ -133,17 +133,17 @@ export class Interval implements AsyncIterable<Instant>, Disposable {
     this.schedule(this.driver.now() + this.period);
   }
 
-  /** Makes the next tick complete at once; the schedule continues from now. Errors: none. */
+  /** Makes the next tick complete at once; the schedule continues from now. **Errors:** none. */
   resetImmediately(): void {
     this.schedule(this.driver.now());
   }
 
-  /** Makes the next tick come `ms` milliseconds from now. Errors: RangeError for a bad `ms`. */
+  /** Makes the next tick come `ms` milliseconds from now. **Errors:** RangeError for a bad `ms`. */
   resetAfter(ms: number): void {
     this.schedule(this.driver.now() + checkDuration(ms, 'Interval.resetAfter(ms)'));
   }
 
-  /** Makes the next tick come at `deadline`. Errors: TypeError if it is not an Instant. */
+  /** Makes the next tick come at `deadline`. **Errors:** TypeError if it is not an Instant. */
   resetAt(deadline: Instant): void {
     this.schedule(milliseconds(deadline, 'Interval.resetAt(deadline)'));
   }

@@ -21,7 +21,7 @@ export type SniResult = SecureContext | TlsContextOptions | undefined;
  *
  * **Errors:** see `TlsAcceptor`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * new TlsAcceptor({ key, cert, alpnProtocols: ['http/1.1'], handshakeTimeout: 5000 });
  * ```
@@ -55,7 +55,7 @@ export interface TlsAcceptorOptions extends TlsContextOptions {
  * **Errors:** `TypeError`/`RangeError` for malformed options; `TlsError`
  * `ERR_RT_TLS_CONFIG` when OpenSSL rejects the key, certificate, cipher list or version.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const acceptor = new TlsAcceptor({ key: readFileSync('key.pem'), cert: readFileSync('cert.pem') });
  * for await (const tcp of listener) spawn(async () => {
@@ -100,7 +100,7 @@ export class TlsAcceptor {
    * stream's own errors; `TypeError` for a bad argument; `Cancelled`. `stream` is closed
    * on every failure.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const tls = await acceptor.accept(tcp, { signal: shutdown.signal });
    * ```

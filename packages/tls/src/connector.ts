@@ -13,7 +13,7 @@ import { TlsStream } from './tls-stream.js';
  *
  * **Errors:** see `TlsConnector`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * new TlsConnector({ ca: readFileSync('ca.crt'), alpnProtocols: ['h2', 'http/1.1'] });
  * ```
@@ -37,7 +37,7 @@ export interface TlsConnectorOptions extends TlsContextOptions {
  *
  * **Errors:** see `TlsConnector.connect`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await connector.connect('example.com', tcp, { signal: AbortSignal.timeout(5000), session });
  * ```
@@ -60,7 +60,7 @@ export interface TlsConnectOptions extends WaitOptions {
  * **Errors:** `TypeError` for malformed options; `TlsError` `ERR_RT_TLS_CONFIG` when
  * OpenSSL rejects a key, certificate, cipher list or version.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const connector = new TlsConnector({ ca: readFileSync('ca.crt') });
  * await using tls = await connector.connect('localhost', await TcpStream.connect('127.0.0.1:6379'));
@@ -92,7 +92,7 @@ export class TlsConnector {
    * `…_HOSTNAME_MISMATCH`, `…_ALERT`, `…_HANDSHAKE`); the stream's own errors; `TypeError`
    * for a bad argument; `Cancelled`. `stream` is closed on every failure.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const tls = await connector.connect('example.com', tcp, { signal });
    * ```

@@ -42,7 +42,7 @@ export type TlsErrorCode =
  *
  * **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * try { await connector.connect('example.com', tcp); }
  * catch (error) {

@@ -12,7 +12,7 @@ import { TlsError } from './errors.js';
  * **Errors:** a context that cannot be built is `TlsError` `ERR_RT_TLS_CONFIG` from the
  * constructor that takes it.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const options: TlsContextOptions = { key: readFileSync('key.pem'), cert: readFileSync('cert.pem') };
  * ```

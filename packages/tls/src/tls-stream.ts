@@ -28,7 +28,7 @@ function checkBuffer(buf: unknown, what: string): asserts buf is Uint8Array {
  * **Errors:** {@link TlsError} for TLS failures (bad record, alert, truncation); the rt
  * stream's own errors (`NetError`, …) pass through; `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await using tls = await connector.connect('example.com', await TcpStream.connect('example.com:443'));
  * await tls.writeAll(request);
@@ -64,7 +64,7 @@ export class TlsStream implements AsyncRead, AsyncWrite {
    * `ERR_RT_TLS_PROTOCOL`/`ERR_RT_TLS_ALERT` for a bad record or an alert; the rt stream's
    * errors; `TypeError` for a bad `buf`; `Cancelled` on abort.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const n = await tls.read(buf, { signal });
    * ```
@@ -92,7 +92,7 @@ export class TlsStream implements AsyncRead, AsyncWrite {
    * **Errors:** `BrokenPipe` after `shutdown()`; the TLS layer's and the rt stream's write
    * errors; `TypeError` for a bad `buf`; `Cancelled` on abort.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const n = await tls.write(bytes);
    * ```
@@ -114,7 +114,7 @@ export class TlsStream implements AsyncRead, AsyncWrite {
    *
    * **Errors:** as `write`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await tls.writeAll(new TextEncoder().encode('PING\r\n'));
    * ```
@@ -131,7 +131,7 @@ export class TlsStream implements AsyncRead, AsyncWrite {
    *
    * **Errors:** the write errors; `Cancelled` on abort.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await tls.flush();
    * ```
@@ -152,7 +152,7 @@ export class TlsStream implements AsyncRead, AsyncWrite {
    *
    * **Errors:** the write errors; `Cancelled` on abort.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await tls.shutdown();
    * ```
@@ -312,7 +312,7 @@ abstract class OwnedHalf {
  * **Errors:** as `TlsStream.read`; `TypeError` from `reunite` for a write half of another
  * stream or a closed half.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [reader, writer] = tls.intoSplit();
  * spawn(() => copy(reader, sink()));
@@ -343,7 +343,7 @@ export class OwnedTlsReadHalf extends OwnedHalf implements AsyncRead {
  *
  * **Errors:** as `TlsStream`'s write methods.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const [, writer] = tls.intoSplit();
  * await writer.writeAll(bytes);

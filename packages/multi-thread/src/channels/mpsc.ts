@@ -72,9 +72,9 @@ function makeRing(capacity: number, options: ChannelOptions | undefined): ByteRi
  * the stream for the receiver; `receiver.close()` fails the senders. A handle that is never
  * closed (or a descriptor never rebuilt) keeps the channel open: JavaScript has no drop.
  *
- * **Cancellation**: see each method.
+ * **Cancellation:** see each method.
  *
- * **Errors**: `RangeError` unless `capacity` is an integer in [1, 2^30], or for bad options.
+ * **Errors:** `RangeError` unless `capacity` is an integer in [1, 2^30], or for bad options.
  *
  * **Example**
  * ```ts
@@ -95,9 +95,9 @@ export function channel<T>(capacity: number, options?: ChannelOptions): [Sender<
  * Closes exactly like {@link channel}. "Unbounded" is bounded by `options.maxBytes` of
  * buffered records (default 1 GiB): beyond it `send` throws a RangeError.
  *
- * **Cancellation**: see each method.
+ * **Cancellation:** see each method.
  *
- * **Errors**: `RangeError` for bad options.
+ * **Errors:** `RangeError` for bad options.
  *
  * **Example**
  * ```ts
@@ -164,9 +164,9 @@ abstract class SenderBase<T> implements Disposable {
   /**
    * Resolves when the receiver is closed (or disposed), in whichever thread it lives.
    *
-   * **Cancellation**: cancel safe: nothing is consumed.
+   * **Cancellation:** cancel safe: nothing is consumed.
    *
-   * **Errors**: `Cancelled` when aborted.
+   * **Errors:** `Cancelled` when aborted.
    *
    * **Example**
    * ```ts
@@ -216,9 +216,9 @@ abstract class SenderBase<T> implements Disposable {
    * keeps its place among the channel's senders (the count does not change), so a
    * descriptor that is never rebuilt keeps the channel open.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `Closed` if this handle was closed or moved; `Closed` while a send or
+   * **Errors:** `Closed` if this handle was closed or moved; `Closed` while a send or
    * reserve of this handle is still parked.
    *
    * **Example**
@@ -282,10 +282,10 @@ abstract class SenderBase<T> implements Disposable {
  * Fairness: sends parked in one handle complete in FIFO order; across handles and threads
  * there is no queue (the first to find a free slot takes it).
  *
- * **Cancellation**: `send`, `sendTimeout`, `reserve`, `reserveMany` and `closed` take
+ * **Cancellation:** `send`, `sendTimeout`, `reserve`, `reserveMany` and `closed` take
  * `{ signal }`; see each.
  *
- * **Errors**: sends reject with `SendError` (value in `error.value`) once the receiver is closed.
+ * **Errors:** sends reject with `SendError` (value in `error.value`) once the receiver is closed.
  *
  * **Example**
  * ```ts
@@ -302,7 +302,7 @@ export class Sender<T> extends SenderBase<T> {
   /**
    * Rebuilds a sender moved with {@link SenderBase.transfer} (in this or another thread).
    *
-   * **Errors**: `TypeError` for something that is not an `mpsc.Sender` descriptor; `Closed`
+   * **Errors:** `TypeError` for something that is not an `mpsc.Sender` descriptor; `Closed`
    * if the descriptor was already used.
    */
   static fromTransfer<T>(descriptor: EndDescriptor): Sender<T> {
@@ -324,11 +324,11 @@ export class Sender<T> extends SenderBase<T> {
    *
    * Consumes cooperative budget when it does not wait.
    *
-   * **Cancellation**: cancel safe, as @rt/sync's: if aborted before the value was placed in
+   * **Cancellation:** cancel safe, as @rt/sync's: if aborted before the value was placed in
    * the shared ring, the promise rejects with `Cancelled` and the value was **not** sent
    * (the caller still has it); if it was placed, the send completes. Never both.
    *
-   * **Errors**: `SendError` (with `value`) if the receiver is closed or this handle was
+   * **Errors:** `SendError` (with `value`) if the receiver is closed or this handle was
    * closed or moved; `TypeError` if the value cannot be structured-cloned; `RangeError` if
    * its record is larger than the channel's `maxBytes`; `Cancelled` when aborted.
    *
@@ -376,9 +376,9 @@ export class Sender<T> extends SenderBase<T> {
   /**
    * Sends `value` now if there is a free slot and no send of this handle is parked.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `TrySendError` with `kind` `'Full'` or `'Closed'` and the value back;
+   * **Errors:** `TrySendError` with `kind` `'Full'` or `'Closed'` and the value back;
    * `TypeError`/`RangeError` as {@link Sender.send}.
    *
    * **Example**
@@ -402,10 +402,10 @@ export class Sender<T> extends SenderBase<T> {
   /**
    * Sends `value`, waiting at most `ms` milliseconds (on `@rt/time`'s clock) for capacity.
    *
-   * **Cancellation**: as {@link Sender.send}: an abort or the timeout before the value was
+   * **Cancellation:** as {@link Sender.send}: an abort or the timeout before the value was
    * placed leaves it unsent and hands it back.
    *
-   * **Errors**: `SendTimeoutError` with `kind` `'Timeout'` or `'Closed'` and the value back;
+   * **Errors:** `SendTimeoutError` with `kind` `'Timeout'` or `'Closed'` and the value back;
    * `Cancelled` when aborted; `RangeError` for a negative or non-finite `ms`.
    *
    * **Example**
@@ -459,9 +459,9 @@ export class Sender<T> extends SenderBase<T> {
   /**
    * Waits for one free slot and returns a {@link Permit} that sends into it without waiting.
    *
-   * **Cancellation**: cancel safe: an aborted reserve holds no slot.
+   * **Cancellation:** cancel safe: an aborted reserve holds no slot.
    *
-   * **Errors**: `SendError` (value undefined) if the receiver is closed; `Cancelled`.
+   * **Errors:** `SendError` (value undefined) if the receiver is closed; `Cancelled`.
    *
    * **Example**
    * ```ts
@@ -476,9 +476,9 @@ export class Sender<T> extends SenderBase<T> {
   /**
    * Waits for `n` free slots at once and returns them as one {@link Permit}.
    *
-   * **Cancellation**: cancel safe, as {@link Sender.reserve}.
+   * **Cancellation:** cancel safe, as {@link Sender.reserve}.
    *
-   * **Errors**: `RangeError` unless `n` is an integer in [0, maxCapacity]; `SendError` if the
+   * **Errors:** `RangeError` unless `n` is an integer in [0, maxCapacity]; `SendError` if the
    * receiver is closed; `Cancelled`.
    *
    * **Example**
@@ -505,9 +505,9 @@ export class Sender<T> extends SenderBase<T> {
    * Reserves one free slot now, or returns undefined if the channel is full or a send of
    * this handle is parked.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `TrySendError` `'Closed'` (value undefined) if the receiver is closed.
+   * **Errors:** `TrySendError` `'Closed'` (value undefined) if the receiver is closed.
    */
   tryReserve(): Permit<T> | undefined {
     if (this.state !== 'open') throw new TrySendError('Closed', undefined);
@@ -521,7 +521,7 @@ export class Sender<T> extends SenderBase<T> {
    * A new sender handle for the same channel (in this thread; transfer it to move it); it
    * must be closed too before the channel closes.
    *
-   * **Errors**: `Closed` if this handle was closed or moved.
+   * **Errors:** `Closed` if this handle was closed or moved.
    */
   clone(): Sender<T> {
     if (this.state !== 'open') throw new Closed(`cannot clone a ${this.state} Sender`);
@@ -532,7 +532,7 @@ export class Sender<T> extends SenderBase<T> {
   /**
    * A {@link WeakSender} in this thread: it does not keep the channel open.
    *
-   * **Errors**: `Closed` if this handle was moved.
+   * **Errors:** `Closed` if this handle was moved.
    */
   downgrade(): WeakSender<T> {
     if (this.state === 'moved') throw new Closed('cannot downgrade a moved Sender');
@@ -544,9 +544,9 @@ export class Sender<T> extends SenderBase<T> {
  * The sending half of an {@link unboundedChannel}, movable to another thread: `send` never
  * waits.
  *
- * **Cancellation**: `closed` takes `{ signal }`.
+ * **Cancellation:** `closed` takes `{ signal }`.
  *
- * **Errors**: `send` throws `SendError` once the receiver is closed.
+ * **Errors:** `send` throws `SendError` once the receiver is closed.
  *
  * **Example**
  * ```ts
@@ -562,7 +562,7 @@ export class UnboundedSender<T> extends SenderBase<T> {
   /**
    * Rebuilds a sender moved with `transfer()`.
    *
-   * **Errors**: `TypeError` for a wrong descriptor; `Closed` if it was already used.
+   * **Errors:** `TypeError` for a wrong descriptor; `Closed` if it was already used.
    */
   static fromTransfer<T>(descriptor: EndDescriptor): UnboundedSender<T> {
     return new UnboundedSender<T>(rebuildRing(descriptor, 'mpsc.UnboundedSender'));
@@ -571,9 +571,9 @@ export class UnboundedSender<T> extends SenderBase<T> {
   /**
    * Sends `value` (structured-cloned now) at once.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `SendError` (with `value`) if the receiver is closed or this handle was
+   * **Errors:** `SendError` (with `value`) if the receiver is closed or this handle was
    * closed or moved; `TypeError` if the value cannot be structured-cloned; `RangeError` when
    * the buffered records would exceed the channel's `maxBytes`.
    *
@@ -594,7 +594,7 @@ export class UnboundedSender<T> extends SenderBase<T> {
   /**
    * A new sender handle for the same channel; it must be closed too before the channel closes.
    *
-   * **Errors**: `Closed` if this handle was closed or moved.
+   * **Errors:** `Closed` if this handle was closed or moved.
    */
   clone(): UnboundedSender<T> {
     if (this.state !== 'open') throw new Closed(`cannot clone a ${this.state} UnboundedSender`);
@@ -605,7 +605,7 @@ export class UnboundedSender<T> extends SenderBase<T> {
   /**
    * A {@link WeakSender} in this thread: it does not keep the channel open.
    *
-   * **Errors**: `Closed` if this handle was moved.
+   * **Errors:** `Closed` if this handle was moved.
    */
   downgrade(): WeakSender<T> {
     if (this.state === 'moved') throw new Closed('cannot downgrade a moved UnboundedSender');
@@ -618,9 +618,9 @@ export class UnboundedSender<T> extends SenderBase<T> {
  * least one strong sender (in any thread) is alive, else undefined. It stays in the thread
  * that made it (it has no `transfer()`).
  *
- * **Cancellation**: not applicable.
+ * **Cancellation:** not applicable.
  *
- * **Errors**: none.
+ * **Errors:** none.
  *
  * **Example**
  * ```ts
@@ -666,9 +666,9 @@ export class WeakSender<T> {
  * unused slots go back on `release()` / `Symbol.dispose`. A permit stays in the thread
  * that reserved it.
  *
- * **Cancellation**: not applicable (never waits).
+ * **Cancellation:** not applicable (never waits).
  *
- * **Errors**: `send` on a permit with no slot left throws `Closed`.
+ * **Errors:** `send` on a permit with no slot left throws `Closed`.
  *
  * **Example**
  * ```ts
@@ -699,7 +699,7 @@ export class Permit<T> implements Disposable {
   /**
    * Sends `value` into a reserved slot; never waits.
    *
-   * **Errors**: `Closed` if no slot is left; `TypeError` if the value cannot be cloned.
+   * **Errors:** `Closed` if no slot is left; `TypeError` if the value cannot be cloned.
    */
   send(value: T): void {
     if (this.#slots === 0) throw new Closed('Permit has no slot left');
@@ -733,10 +733,10 @@ const END: unique symbol = Symbol('rt.channels.mpsc.end');
  * sender handle arrive in the order it sent them. Breaking out of `for await` does **not**
  * close the receiver.
  *
- * **Cancellation**: `recv` and iteration are cancel safe: an aborted receive never loses a
+ * **Cancellation:** `recv` and iteration are cancel safe: an aborted receive never loses a
  * value: a value is taken from the shared ring only in the step that delivers it.
  *
- * **Errors**: `Cancelled` when aborted; `tryRecv` throws `TryRecvError`.
+ * **Errors:** `Cancelled` when aborted; `tryRecv` throws `TryRecvError`.
  *
  * **Example**
  * ```ts
@@ -763,7 +763,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   /**
    * Rebuilds a receiver moved with {@link Receiver.transfer}.
    *
-   * **Errors**: `TypeError` for a wrong descriptor; `Closed` if it was already used.
+   * **Errors:** `TypeError` for a wrong descriptor; `Closed` if it was already used.
    */
   static fromTransfer<T>(descriptor: EndDescriptor): Receiver<T> {
     return new Receiver<T>(rebuildRing(descriptor, 'mpsc.Receiver'));
@@ -797,9 +797,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   /**
    * Receives the next value, waiting if none is buffered; `undefined` once closed and drained.
    *
-   * **Cancellation**: cancel safe: an aborted `recv()` never loses a value.
+   * **Cancellation:** cancel safe: an aborted `recv()` never loses a value.
    *
-   * **Errors**: `Cancelled` when aborted; `Closed` if this receiver was moved.
+   * **Errors:** `Cancelled` when aborted; `Closed` if this receiver was moved.
    *
    * **Example**
    * ```ts
@@ -830,9 +830,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    * Waits for at least one value, then moves up to `limit` values into `buffer` (pushing)
    * and resolves with how many; 0 means the channel is closed and drained (or `limit` is 0).
    *
-   * **Cancellation**: cancel safe, as {@link Receiver.recv}.
+   * **Cancellation:** cancel safe, as {@link Receiver.recv}.
    *
-   * **Errors**: `RangeError` unless `limit` is a non-negative integer; `Cancelled`.
+   * **Errors:** `RangeError` unless `limit` is a non-negative integer; `Cancelled`.
    *
    * **Example**
    * ```ts
@@ -876,9 +876,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   /**
    * Takes a buffered value now.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `TryRecvError` `'Empty'` if nothing is buffered but values may still come,
+   * **Errors:** `TryRecvError` `'Empty'` if nothing is buffered but values may still come,
    * `'Disconnected'` if the channel is closed and drained; `Closed` if moved.
    */
   tryRecv(): T {
@@ -905,7 +905,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
    * Moves this receiver to another thread (see `Sender.transfer`); this handle becomes
    * unusable.
    *
-   * **Errors**: `Closed` if it was moved already or a `recv` is parked.
+   * **Errors:** `Closed` if it was moved already or a `recv` is parked.
    *
    * **Example**
    * ```ts
@@ -930,7 +930,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
 /**
  * The receiving half of an {@link unboundedChannel}: the same class as {@link Receiver}.
  *
- * **Cancellation**: as {@link Receiver}. **Errors**: as {@link Receiver}.
+ * **Cancellation:** as {@link Receiver}. **Errors:** as {@link Receiver}.
  *
  * **Example**
  * ```ts

@@ -119,10 +119,10 @@ interface NotifiedRecord {
  * next one — no notification is lost or counted twice). There is no `notifyLast` across
  * threads.
  *
- * **Cancellation**: `notified()` is cancel safe: an aborted wait consumed nothing, and a
+ * **Cancellation:** `notified()` is cancel safe: an aborted wait consumed nothing, and a
  * `Notified` that received a `notifyOne()` and is disposed without being awaited passes it on.
  *
- * **Errors**: awaiting rejects with `Cancelled` when aborted.
+ * **Errors:** awaiting rejects with `Cancelled` when aborted.
  *
  * **Example**
  * ```ts
@@ -147,7 +147,7 @@ export class Notify {
   /**
    * A handle on a Notify shared with {@link Notify.transfer}.
    *
-   * **Errors**: `TypeError` for something that is not a Notify descriptor.
+   * **Errors:** `TypeError` for something that is not a Notify descriptor.
    */
   static fromTransfer(descriptor: NotifyDescriptor): Notify {
     if (descriptor === null || typeof descriptor !== 'object' || descriptor[TRANSFER_TAG] !== 'Notify') {
@@ -164,9 +164,9 @@ export class Notify {
   /**
    * Returns a {@link Notified}: await it to wait for a notification.
    *
-   * **Cancellation**: see {@link Notify}; `options.signal` aborts the wait.
+   * **Cancellation:** see {@link Notify}; `options.signal` aborts the wait.
    *
-   * **Errors**: none at creation.
+   * **Errors:** none at creation.
    *
    * **Example**
    * ```ts
@@ -182,7 +182,7 @@ export class Notify {
   /**
    * Wakes one waiter (in any thread), or stores one permit if nobody waits.
    *
-   * **Cancellation**: never waits. **Errors**: none.
+   * **Cancellation:** never waits. **Errors:** none.
    */
   notifyOne(): void {
     this.#core.notifyOne();
@@ -192,7 +192,7 @@ export class Notify {
    * Wakes every waiter in every thread, and every `Notified` created before this call;
    * stores no permit.
    *
-   * **Cancellation**: never waits. **Errors**: none.
+   * **Cancellation:** never waits. **Errors:** none.
    */
   notifyWaiters(): void {
     const words = this.#core.words;
@@ -208,10 +208,10 @@ export class Notify {
 /**
  * One wait on a shared {@link Notify}: `PromiseLike<void>`, with an `enable()` step.
  *
- * **Cancellation**: see {@link Notify}. `Symbol.dispose` withdraws a registered wait (its
+ * **Cancellation:** see {@link Notify}. `Symbol.dispose` withdraws a registered wait (its
  * promise rejects with `Closed`) and passes on an unconsumed `notifyOne()`.
  *
- * **Errors**: rejects with `Cancelled` when aborted, `Closed` when disposed while waiting.
+ * **Errors:** rejects with `Cancelled` when aborted, `Closed` when disposed while waiting.
  *
  * **Example**
  * ```ts
@@ -244,9 +244,9 @@ export class Notified implements PromiseLike<void>, Disposable {
    * Registers this wait with the Notify now (so `notifyOne`/`notifyWaiters` from any
    * thread reach it) and returns true if it is already notified. Idempotent.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: throws `Cancelled` if the task or signal is already aborted.
+   * **Errors:** throws `Cancelled` if the task or signal is already aborted.
    */
   enable(): boolean {
     return this.#enable(true);

@@ -69,9 +69,9 @@ function rebuild(descriptor: OneshotDescriptor, kind: string): Shared {
  * makes the receiver reject with `RecvError`; `receiver.close()` / dispose makes `send`
  * throw `SendError` and resolves `sender.closed()` — in whichever threads they live.
  *
- * **Cancellation**: see each method.
+ * **Cancellation:** see each method.
  *
- * **Errors**: `RangeError` for a bad `maxBytes`.
+ * **Errors:** `RangeError` for a bad `maxBytes`.
  *
  * **Example**
  * ```ts
@@ -92,9 +92,9 @@ export function channel<T>(options?: OneshotOptions): [Sender<T>, Receiver<T>] {
 /**
  * The sending half of a oneshot {@link channel}: `send` is synchronous and happens at most once.
  *
- * **Cancellation**: `closed({ signal })` is cancel safe (nothing is consumed).
+ * **Cancellation:** `closed({ signal })` is cancel safe (nothing is consumed).
  *
- * **Errors**: see `send`.
+ * **Errors:** see `send`.
  *
  * **Example**
  * ```ts
@@ -121,7 +121,7 @@ export class Sender<T> implements Disposable {
   /**
    * Rebuilds a sender moved with {@link Sender.transfer}.
    *
-   * **Errors**: `TypeError` for a wrong descriptor; `Closed` if it was already used.
+   * **Errors:** `TypeError` for a wrong descriptor; `Closed` if it was already used.
    */
   static fromTransfer<T>(descriptor: OneshotDescriptor): Sender<T> {
     return new Sender<T>(rebuild(descriptor, 'oneshot.Sender'));
@@ -135,9 +135,9 @@ export class Sender<T> implements Disposable {
   /**
    * Sends the value (structured-cloned) to the receiver, at once. Consumes the sender.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `SendError` (with `value`) if the receiver is closed, or if this sender has
+   * **Errors:** `SendError` (with `value`) if the receiver is closed, or if this sender has
    * already sent, been closed or moved; `TypeError` if the value cannot be cloned;
    * `RangeError` if it is larger than the channel's `maxBytes`.
    *
@@ -175,9 +175,9 @@ export class Sender<T> implements Disposable {
   /**
    * Resolves when the receiver is closed (e.g. the caller lost interest), in any thread.
    *
-   * **Cancellation**: cancel safe.
+   * **Cancellation:** cancel safe.
    *
-   * **Errors**: `Cancelled` when aborted.
+   * **Errors:** `Cancelled` when aborted.
    *
    * **Example**
    * ```ts
@@ -215,7 +215,7 @@ export class Sender<T> implements Disposable {
    * Moves this sender to another thread: a structured-cloneable descriptor; this handle
    * becomes unusable. Rebuild with `oneshot.Sender.fromTransfer`.
    *
-   * **Errors**: `Closed` if it was used, closed or moved, or `closed()` is parked.
+   * **Errors:** `Closed` if it was used, closed or moved, or `closed()` is parked.
    *
    * **Example**
    * ```ts
@@ -234,10 +234,10 @@ export class Sender<T> implements Disposable {
  * The receiving half of a oneshot {@link channel}: await it (it is `PromiseLike`) or call
  * `recv()`.
  *
- * **Cancellation**: `recv({ signal })` is cancel safe: an aborted receive leaves the value
+ * **Cancellation:** `recv({ signal })` is cancel safe: an aborted receive leaves the value
  * in shared memory for the next `recv`/`tryRecv`.
  *
- * **Errors**: rejects with `RecvError` if the sender is closed without sending.
+ * **Errors:** rejects with `RecvError` if the sender is closed without sending.
  *
  * **Example**
  * ```ts
@@ -264,7 +264,7 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
   /**
    * Rebuilds a receiver moved with {@link Receiver.transfer}.
    *
-   * **Errors**: `TypeError` for a wrong descriptor; `Closed` if it was already used.
+   * **Errors:** `TypeError` for a wrong descriptor; `Closed` if it was already used.
    */
   static fromTransfer<T>(descriptor: OneshotDescriptor): Receiver<T> {
     return new Receiver<T>(rebuild(descriptor, 'oneshot.Receiver'));
@@ -300,9 +300,9 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
   /**
    * Waits for the value.
    *
-   * **Cancellation**: cancel safe (see {@link Receiver}).
+   * **Cancellation:** cancel safe (see {@link Receiver}).
    *
-   * **Errors**: `RecvError` if the sender was closed without sending, the value was already
+   * **Errors:** `RecvError` if the sender was closed without sending, the value was already
    * taken or the receiver closed; `Closed` if this receiver was moved; `Cancelled`.
    *
    * **Example**
@@ -346,9 +346,9 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
   /**
    * Takes the value now.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `TryRecvError` `'Empty'` if not sent yet, `'Disconnected'` if it never will be.
+   * **Errors:** `TryRecvError` `'Empty'` if not sent yet, `'Disconnected'` if it never will be.
    */
   tryRecv(): T {
     if (this.#moved) throw new Closed('this oneshot Receiver was moved to another thread');
@@ -375,7 +375,7 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
   /**
    * Moves this receiver to another thread; this handle becomes unusable.
    *
-   * **Errors**: `Closed` if it was moved already or a `recv` is parked.
+   * **Errors:** `Closed` if it was moved already or a `recv` is parked.
    *
    * **Example**
    * ```ts

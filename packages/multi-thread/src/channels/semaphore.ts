@@ -46,10 +46,10 @@ export interface SemaphoreDescriptor {
  * tryAcquire waits, so an `acquireMany(n)` gets its `n` even while other threads keep
  * taking single permits. One claim at a time; the next starving thread claims after it.
  *
- * **Cancellation**: `acquire`/`acquireMany` are cancel safe: an aborted call holds no
+ * **Cancellation:** `acquire`/`acquireMany` are cancel safe: an aborted call holds no
  * permit (permits are taken only in the step that delivers them).
  *
- * **Errors**: acquiring from a closed semaphore rejects with `AcquireError`; bad counts
+ * **Errors:** acquiring from a closed semaphore rejects with `AcquireError`; bad counts
  * throw `RangeError`.
  *
  * **Example**
@@ -81,7 +81,7 @@ export class Semaphore {
    * A semaphore holding `permits` permits. (`control` is internal: other threads get a
    * handle with {@link Semaphore.fromTransfer}.)
    *
-   * **Errors**: `RangeError` unless `permits` is an integer in [0, MAX_PERMITS].
+   * **Errors:** `RangeError` unless `permits` is an integer in [0, MAX_PERMITS].
    */
   constructor(permits: number, control?: SharedArrayBuffer) {
     checkCount('Semaphore permits', permits, 0, Semaphore.MAX_PERMITS);
@@ -94,7 +94,7 @@ export class Semaphore {
   /**
    * A handle on a semaphore shared with {@link Semaphore.transfer}.
    *
-   * **Errors**: `TypeError` for something that is not a Semaphore descriptor.
+   * **Errors:** `TypeError` for something that is not a Semaphore descriptor.
    */
   static fromTransfer(descriptor: SemaphoreDescriptor): Semaphore {
     if (descriptor === null || typeof descriptor !== 'object' || descriptor[TRANSFER_TAG] !== 'Semaphore') {
@@ -107,7 +107,7 @@ export class Semaphore {
    * A structured-cloneable descriptor of this semaphore for another thread. This handle
    * stays usable (the semaphore is shared, not moved).
    *
-   * **Errors**: none.
+   * **Errors:** none.
    */
   transfer(): SemaphoreDescriptor {
     return { [TRANSFER_TAG]: 'Semaphore', control: this.#control };
@@ -139,9 +139,9 @@ export class Semaphore {
   /**
    * Waits for one permit.
    *
-   * **Cancellation**: cancel safe (see {@link Semaphore}).
+   * **Cancellation:** cancel safe (see {@link Semaphore}).
    *
-   * **Errors**: `AcquireError` once closed; `Cancelled` when aborted.
+   * **Errors:** `AcquireError` once closed; `Cancelled` when aborted.
    *
    * **Example**
    * ```ts
@@ -155,9 +155,9 @@ export class Semaphore {
   /**
    * Waits until `n` permits can be taken at once.
    *
-   * **Cancellation**: cancel safe (see {@link Semaphore}).
+   * **Cancellation:** cancel safe (see {@link Semaphore}).
    *
-   * **Errors**: `RangeError` unless `n` is an integer in [0, MAX_PERMITS]; `AcquireError`
+   * **Errors:** `RangeError` unless `n` is an integer in [0, MAX_PERMITS]; `AcquireError`
    * once closed; `Cancelled` when aborted.
    *
    * **Example**
@@ -209,9 +209,9 @@ export class Semaphore {
    * Takes one permit now, or returns undefined if none is free or an acquire of this
    * thread is waiting.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `AcquireError` if closed.
+   * **Errors:** `AcquireError` if closed.
    */
   tryAcquire(): SemaphorePermit | undefined {
     return this.tryAcquireMany(1);
@@ -220,9 +220,9 @@ export class Semaphore {
   /**
    * Takes `n` permits now, or returns undefined.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `RangeError` for a bad `n`; `AcquireError` if closed.
+   * **Errors:** `RangeError` for a bad `n`; `AcquireError` if closed.
    */
   tryAcquireMany(n: number): SemaphorePermit | undefined {
     checkCount('tryAcquireMany n', n, 0, Semaphore.MAX_PERMITS);
@@ -234,9 +234,9 @@ export class Semaphore {
   /**
    * Adds `n` permits, waking waiters in every thread.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `RangeError` if `n` is not a non-negative integer or the total would exceed
+   * **Errors:** `RangeError` if `n` is not a non-negative integer or the total would exceed
    * `Semaphore.MAX_PERMITS`.
    */
   addPermits(n: number): void {
@@ -266,7 +266,7 @@ export class Semaphore {
   /**
    * Removes up to `n` free permits for good and returns how many it removed.
    *
-   * **Errors**: `RangeError` for a bad `n`.
+   * **Errors:** `RangeError` for a bad `n`.
    */
   forgetPermits(n: number): number {
     checkCount('forgetPermits n', n, 0, Semaphore.MAX_PERMITS);
@@ -293,9 +293,9 @@ export class Semaphore {
  * Permits held from a shared {@link Semaphore}, in this thread: released with `release()` /
  * `Symbol.dispose`, kept for good with `forget()`.
  *
- * **Cancellation**: not applicable (no waiting).
+ * **Cancellation:** not applicable (no waiting).
  *
- * **Errors**: `merge`/`split` on a released permit throw `GuardReleased`; merging permits of
+ * **Errors:** `merge`/`split` on a released permit throw `GuardReleased`; merging permits of
  * different semaphores throws `TypeError`.
  *
  * **Example**

@@ -69,7 +69,7 @@ function isPlainObject(value: object): boolean {
  * Values of other kinds are returned unchanged. A cycle through arrays or plain objects is
  * walked once (the encoded copy keeps the cycle).
  *
- * **Errors**: whatever an end's `transfer()` throws (an end that was already moved or closed,
+ * **Errors:** whatever an end's `transfer()` throws (an end that was already moved or closed,
  * or has a parked operation); the ends met before that one are already moved then, so check
  * them first if a failure must leave everything usable.
  *
@@ -113,7 +113,7 @@ function encode(value: unknown, seen: Map<object, unknown>): unknown {
  * Rebuilds the channel ends inside `value` that `encodeTransferables` described (arrays and
  * plain objects, walked deeply); everything else is returned unchanged.
  *
- * **Errors**: `TypeError` for a descriptor of an unknown kind.
+ * **Errors:** `TypeError` for a descriptor of an unknown kind.
  *
  * **Example**
  * ```ts

@@ -127,9 +127,9 @@ function rebuild(descriptor: WatchDescriptor, kind: string): Shared {
  * when every receiver (in every thread) is closed, `send` fails and `sender.closed()`
  * resolves.
  *
- * **Cancellation**: see each method.
+ * **Cancellation:** see each method.
  *
- * **Errors**: `TypeError` if `init` cannot be structured-cloned; `RangeError` for a bad `maxBytes`.
+ * **Errors:** `TypeError` if `init` cannot be structured-cloned; `RangeError` for a bad `maxBytes`.
  *
  * **Example**
  * ```ts
@@ -153,9 +153,9 @@ export function channel<T>(init: T, options?: WatchOptions): [Sender<T>, Receive
 /**
  * The sending half of a watch {@link channel}, movable to another thread.
  *
- * **Cancellation**: `closed({ signal })` is cancel safe; sends never wait.
+ * **Cancellation:** `closed({ signal })` is cancel safe; sends never wait.
  *
- * **Errors**: `send` throws `SendError` when no receiver is left.
+ * **Errors:** `send` throws `SendError` when no receiver is left.
  *
  * **Example**
  * ```ts
@@ -182,7 +182,7 @@ export class Sender<T> implements Disposable {
   /**
    * Rebuilds a sender moved with {@link Sender.transfer}.
    *
-   * **Errors**: `TypeError` for a wrong descriptor; `Closed` if it was already used.
+   * **Errors:** `TypeError` for a wrong descriptor; `Closed` if it was already used.
    */
   static fromTransfer<T>(descriptor: WatchDescriptor): Sender<T> {
     return new Sender<T>(rebuild(descriptor, 'watch.Sender'));
@@ -205,9 +205,9 @@ export class Sender<T> implements Disposable {
   /**
    * Stores `value` (structured-cloned) and notifies every receiver, in every thread.
    *
-   * **Cancellation**: never waits.
+   * **Cancellation:** never waits.
    *
-   * **Errors**: `SendError` (with `value`; nothing is stored) if no receiver is left or the
+   * **Errors:** `SendError` (with `value`; nothing is stored) if no receiver is left or the
    * sender was closed or moved; `TypeError` if the value cannot be cloned; `RangeError` if
    * it exceeds `maxBytes`.
    */
@@ -221,7 +221,7 @@ export class Sender<T> implements Disposable {
   /**
    * Stores `value` even with no receiver, notifies, and returns the previous value.
    *
-   * **Errors**: `SendError` if the sender was closed or moved; as `send` for the value.
+   * **Errors:** `SendError` if the sender was closed or moved; as `send` for the value.
    */
   sendReplace(value: T): T {
     this.#checkOpen(value);
@@ -235,7 +235,7 @@ export class Sender<T> implements Disposable {
    * Calls `modify` on the value (a copy in this thread); stores what it returns (or the
    * value it changed in place, if it returns undefined) and notifies unconditionally.
    *
-   * **Errors**: what `modify` throws (then nothing is stored); `SendError` if closed or moved.
+   * **Errors:** what `modify` throws (then nothing is stored); `SendError` if closed or moved.
    *
    * **Example**
    * ```ts
@@ -255,7 +255,7 @@ export class Sender<T> implements Disposable {
    * Calls `modify` on the value (to change it in place); stores and notifies only if it
    * returns true. Returns what `modify` returned.
    *
-   * **Errors**: what `modify` throws (then nothing is stored); `SendError` if closed or moved.
+   * **Errors:** what `modify` throws (then nothing is stored); `SendError` if closed or moved.
    */
   sendIfModified(modify: (value: T) => boolean): boolean {
     this.#checkOpen(undefined);
@@ -274,7 +274,7 @@ export class Sender<T> implements Disposable {
   /**
    * A new receiver (in this thread) that has seen the current value.
    *
-   * **Errors**: `Closed` if this sender was moved.
+   * **Errors:** `Closed` if this sender was moved.
    */
   subscribe(): Receiver<T> {
     if (this.#state === 'moved') throw new Closed('this watch Sender was moved to another thread');
@@ -284,7 +284,7 @@ export class Sender<T> implements Disposable {
   /**
    * Resolves when every receiver (in every thread) is closed.
    *
-   * **Cancellation**: cancel safe. **Errors**: `Cancelled` when aborted.
+   * **Cancellation:** cancel safe. **Errors:** `Cancelled` when aborted.
    */
   closed(options?: WaitOptions): Promise<void> {
     const cancelled = checkCancelled(options);
@@ -316,7 +316,7 @@ export class Sender<T> implements Disposable {
   /**
    * Moves this sender to another thread; this handle becomes unusable.
    *
-   * **Errors**: `Closed` if it was closed or moved, or `closed()` is parked.
+   * **Errors:** `Closed` if it was closed or moved, or `closed()` is parked.
    *
    * **Example**
    * ```ts
@@ -335,10 +335,10 @@ export class Sender<T> implements Disposable {
  * A receiving half of a watch {@link channel}, movable to another thread: reads the latest
  * value and waits for changes.
  *
- * **Cancellation**: `changed` and `waitFor` are cancel safe: an aborted wait marks nothing
+ * **Cancellation:** `changed` and `waitFor` are cancel safe: an aborted wait marks nothing
  * as seen.
  *
- * **Errors**: `RecvError` when the sender is closed and there is no unseen change.
+ * **Errors:** `RecvError` when the sender is closed and there is no unseen change.
  *
  * **Example**
  * ```ts
@@ -368,7 +368,7 @@ export class Receiver<T> implements Disposable {
   /**
    * Rebuilds a receiver moved with {@link Receiver.transfer}, with the seen state it had.
    *
-   * **Errors**: `TypeError` for a wrong descriptor; `Closed` if it was already used.
+   * **Errors:** `TypeError` for a wrong descriptor; `Closed` if it was already used.
    */
   static fromTransfer<T>(descriptor: WatchDescriptor): Receiver<T> {
     const shared = rebuild(descriptor, 'watch.Receiver');
@@ -396,7 +396,7 @@ export class Receiver<T> implements Disposable {
   /**
    * True if a value was sent since this receiver last marked one seen.
    *
-   * **Errors**: `RecvError` if the sender is closed.
+   * **Errors:** `RecvError` if the sender is closed.
    */
   hasChanged(): boolean {
     this.#checkOpen();
@@ -423,9 +423,9 @@ export class Receiver<T> implements Disposable {
    * Waits until a value this receiver has not seen is sent (by the sender in any thread),
    * and marks it seen.
    *
-   * **Cancellation**: cancel safe.
+   * **Cancellation:** cancel safe.
    *
-   * **Errors**: `RecvError` if the sender is closed with no unseen change; `Closed` if
+   * **Errors:** `RecvError` if the sender is closed with no unseen change; `Closed` if
    * moved; `Cancelled`.
    *
    * **Example**
@@ -474,9 +474,9 @@ export class Receiver<T> implements Disposable {
    * Resolves with the first value (the current one included) for which `predicate` is
    * true, marking it seen.
    *
-   * **Cancellation**: cancel safe.
+   * **Cancellation:** cancel safe.
    *
-   * **Errors**: `RecvError` if the sender closes before a value matches; what `predicate`
+   * **Errors:** `RecvError` if the sender closes before a value matches; what `predicate`
    * throws; `Cancelled`.
    *
    * **Example**
@@ -495,7 +495,7 @@ export class Receiver<T> implements Disposable {
   /**
    * Another receiver (in this thread) on the same channel, with the same seen state.
    *
-   * **Errors**: `Closed` if this receiver was moved.
+   * **Errors:** `Closed` if this receiver was moved.
    */
   clone(): Receiver<T> {
     this.#checkOpen();
@@ -520,7 +520,7 @@ export class Receiver<T> implements Disposable {
   /**
    * Moves this receiver to another thread (with its seen state); this handle becomes unusable.
    *
-   * **Errors**: `Closed` if it was closed or moved, or a `changed()` is parked.
+   * **Errors:** `Closed` if it was closed or moved, or a `changed()` is parked.
    *
    * **Example**
    * ```ts

@@ -303,7 +303,7 @@ class ListenService implements SupervisorService {
  * **Errors:** none at creation; a hand-off group whose address cannot be bound makes the
  * workers' `SharedListener.bind` reject with the bind error.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const services = [createListenService(config)];
  * ```

@@ -21,7 +21,7 @@ import { describe } from '@rt/scheduler/primitives';
  * **Cancellation:** not applicable (a type). **Errors:** `SharedListener.bind` throws
  * `TypeError` for any other value.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await SharedListener.bind('0.0.0.0:8080', { mode: 'handoff' });
  * ```
@@ -36,7 +36,7 @@ export type SharedListenerMode = 'reusePort' | 'handoff';
  *
  * **Errors:** `TypeError`/`RangeError` from `bind` for a bad mode, backlog or ipv6Only.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await SharedListener.bind(':8080', { mode: 'reusePort', backlog: 4096 });
  * ```
@@ -87,7 +87,7 @@ async function call<T>(worker: ListenWorker, request: ListenRequest): Promise<T>
  * handoff mode the supervisor's, re-created with its `code`); `accept` rejects with
  * `SocketClosed` once the listener is closed or the worker is stopping, `Cancelled` on abort.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * // server.js, run by every worker: runtime.run(new URL('./server.js', import.meta.url), 'serve')
  * export async function serve() {
@@ -139,7 +139,7 @@ export class SharedListener implements AsyncIterable<TcpStream>, AsyncDisposable
    * address, backlog or ipv6Only; the bind's `NetError`; in handoff mode on the fallback
    * driver, the supervisor cannot hand fds off and `bind` rejects with its `ENOTSUP`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const listener = await SharedListener.bind('127.0.0.1:0', { mode: 'reusePort' });
    * console.log(`worker ${currentWorker()?.index} on ${listener.localAddr()}`);
@@ -198,7 +198,7 @@ export class SharedListener implements AsyncIterable<TcpStream>, AsyncDisposable
    *
    * **Cancellation:** not applicable. **Errors:** `SocketClosed` once closed.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * console.log(listener.localAddr().port);
    * ```
@@ -217,7 +217,7 @@ export class SharedListener implements AsyncIterable<TcpStream>, AsyncDisposable
    * **Errors:** `SocketClosed` once the listener is closed or the worker is stopping;
    * `NetError` for a listener-level failure; `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const stream = await listener.accept({ signal });
    * ```
@@ -266,7 +266,7 @@ export class SharedListener implements AsyncIterable<TcpStream>, AsyncDisposable
    *
    * **Cancellation:** not applicable. **Errors:** none.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * listener.close();
    * ```

@@ -169,7 +169,7 @@ export function currentListenWorker(): ListenWorker | undefined {
  *
  * **Errors:** none.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const service = startListenWorker(context);
  * ```

@@ -17,7 +17,7 @@ import { OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf } from '../split.js'
  *
  * **Cancellation:** as `TcpStream`. **Errors:** as `TcpStream`.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const n = await stream.read(buf);
  * ```
@@ -44,7 +44,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    * **Errors:** {@link NetError} (`ECONNRESET`, …) once, after the bytes that
    * arrived before the error; {@link SocketClosed} after `close()`; `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const n = await stream.read(buf);
    * if (n === 0) console.log('peer closed');
@@ -63,7 +63,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    *
    * **Errors:** as `read`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const n = await stream.peek(buf); // buf[0..n) will be read again
    * ```
@@ -82,7 +82,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    *
    * **Errors:** as `copy`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const copied = await copy(client, upstream); // fast path when both are native sockets
    * ```
@@ -98,7 +98,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    *
    * **Errors:** {@link WouldBlock} when nothing is available yet; otherwise as `read`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await stream.readable();
    * try { const n = stream.tryRead(buf); } catch (e) { if (!(e instanceof WouldBlock)) throw e; }
@@ -117,7 +117,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    *
    * **Errors:** {@link SocketClosed}; `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await stream.readable();
    * ```
@@ -133,7 +133,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    *
    * **Errors:** {@link SocketClosed}; `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await stream.writable();
    * stream.tryWrite(bytes);
@@ -150,7 +150,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    *
    * **Errors:** `TypeError` for an unknown interest; {@link SocketClosed}; `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const ready = await stream.ready('readable|writable');
    * if (ready.readable) n = stream.tryRead(buf);
@@ -171,7 +171,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    * is gone, `ECONNRESET` after a reset; {@link SocketClosed}; `Cancelled`.
    * Never raises SIGPIPE.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const n = await stream.write(bytes); // maybe fewer than bytes.length: see writeAll
    * ```
@@ -188,7 +188,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    *
    * **Errors:** as `write`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await stream.writev([header, body]);
    * ```
@@ -205,7 +205,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    *
    * **Errors:** {@link WouldBlock} when the socket cannot take bytes now; otherwise as `write`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const n = stream.tryWrite(bytes);
    * ```
@@ -222,7 +222,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    *
    * **Errors:** as `write`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await stream.writeAll(new TextEncoder().encode('hello\n'));
    * ```
@@ -239,7 +239,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    *
    * **Errors:** {@link SocketClosed}; `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await stream.flush();
    * ```
@@ -257,7 +257,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    *
    * **Errors:** {@link SocketClosed}; `Cancelled`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * await stream.writeAll(request);
    * await stream.shutdown();
@@ -280,7 +280,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    * **Cancellation:** not applicable (synchronous). **Errors:** {@link SocketClosed} if the
    * stream was moved by `intoSplit`.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const [reader, writer] = stream.split();
    * await Promise.all([copy(reader, stdout), copy(stdin, writer)]);
@@ -301,7 +301,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    * **Cancellation:** not applicable (synchronous). **Errors:** {@link SocketClosed} if
    * already moved.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * const [reader, writer] = stream.intoSplit();
    * spawn(() => copy(reader, sink()));
@@ -320,7 +320,7 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    *
    * **Cancellation:** not applicable (synchronous). **Errors:** none.
    *
-   * **Example:**
+   * **Example**
    * ```ts
    * stream.close();
    * ```

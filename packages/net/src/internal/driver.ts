@@ -20,6 +20,34 @@ export type RawAddress = { readonly ip: string; readonly port: number } | { read
 export const READABLE = 1;
 export const WRITABLE = 2;
 
+/** A handle's `onRelease` hooks: each runs once, in the order added. */
+export class ReleaseHooks {
+  #hooks: (() => void)[] = [];
+
+  add(hook: () => void): void {
+    this.#hooks.push(hook);
+  }
+
+  /**
+   * Runs and forgets every hook. A hook that throws does not stop the others: returns the
+   * first error (`undefined` when none threw), for the caller to rethrow once the release
+   * is done.
+   */
+  run(): { error: unknown } | undefined {
+    const hooks = this.#hooks;
+    this.#hooks = [];
+    let failure: { error: unknown } | undefined;
+    for (const hook of hooks) {
+      try {
+        hook();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    return failure;
+  }
+}
+
 export interface StreamHandle {
   readonly driver: DriverName;
   /** Reads (or peeks) into `buf`; 0 at end of stream. Empty `buf` resolves 0. */
@@ -35,6 +63,16 @@ export interface StreamHandle {
   shutdown(options: WaitOptions | undefined): Promise<void>;
   close(): void;
   readonly closed: boolean;
+  /**
+   * Adds `hook` to the hooks called once, synchronously, when the handle stops owning its fd:
+   * in `close()` just before the fd is closed (its number may be reused by the next socket
+   * opened anywhere), or in `intoRawFd()` once the fd is given up. Not called when the
+   * runtime simply ends. A throwing hook does not stop the release: `close()` closes the fd
+   * and then rethrows the first error; `intoRawFd()` returns the fd and reports the error
+   * asynchronously (an uncaught exception), as the fd must reach its caller.
+   * `SocketClosed` when the handle already let go.
+   */
+  onRelease(hook: () => void): void;
   setNoDelay(flag: boolean): void;
   noDelay(): boolean;
   setKeepAlive(enable: boolean, initialDelayMs: number): void;
@@ -121,7 +159,7 @@ export interface ListenOptions {
  *
  * **Cancellation:** not applicable (a type). **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const driver: DriverName = netDriver();
  * ```

@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock, toNetError } from '../errors.js';
-import { READABLE, WRITABLE } from './driver.js';
+import { READABLE, ReleaseHooks, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
 import { tryPark } from '@rt/scheduler/primitives';
 
@@ -57,6 +57,7 @@ export class FallbackStream implements StreamHandle {
   #failed = false;
   #writeShut = false;
   #closed = false;
+  readonly #release = new ReleaseHooks();
   #outstanding = 0;
   #linger: number | null = null;
   #noDelay = false;
@@ -358,6 +359,18 @@ export class FallbackStream implements StreamHandle {
     for (const f of this.#flushers.splice(0)) f.fail(closed);
     this.#chunks.length = 0;
     this.#buffered = 0;
+    // Before Node closes the fd: its number may be reused by the next socket opened anywhere.
+    const failure = this.#release.run();
+    this.#destroy(socket);
+    if (failure !== undefined) throw failure.error;
+  }
+
+  onRelease(hook: () => void): void {
+    if (this.#closed) throw new SocketClosed();
+    this.#release.add(hook);
+  }
+
+  #destroy(socket: Socket): void {
     if (socket.destroyed) return;
     if (this.#linger === 0) {
       socket.resetAndDestroy();

@@ -25,7 +25,7 @@ import type { ReadyCallback, ReadyQueue, Registration } from '@rt/reactor';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
-import { READABLE, WRITABLE } from './driver.js';
+import { READABLE, ReleaseHooks, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
 import { WaitList, WaitNode, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, ENOTCONN, EPIPE, armWait, check, localAddressOf, osError, peerAddressOf } from './native-io.js';
@@ -104,6 +104,7 @@ export class NativeStream implements StreamHandle {
   /** A copy writing into this stream: it is served before parked writers. */
   #pumpOut: Pump | null = null;
   #closed = false;
+  readonly #release = new ReleaseHooks();
   #writeShut = false;
   #noDelay = false;
   #local: RawAddress | undefined;
@@ -542,8 +543,16 @@ export class NativeStream implements StreamHandle {
     } catch {
       // Already deregistered (the reactor closed): the fd is still ours to close.
     }
+    // Before the fd is closed: its number may be reused by the next socket opened anywhere.
+    const failure = this.#release.run();
     sys.close(this.#fd);
     this.#queue.passBaton();
+    if (failure !== undefined) throw failure.error;
+  }
+
+  onRelease(hook: () => void): void {
+    if (this.#closed) throw new SocketClosed();
+    this.#release.add(hook);
   }
 
   /** Deregisters from the reactor and gives up the fd without closing it (TcpStream.intoRawFd). */
@@ -555,6 +564,12 @@ export class NativeStream implements StreamHandle {
       this.#registration.deregister();
     } catch {
       // Already deregistered (the reactor closed): the fd is still ours to give.
+    }
+    const failure = this.#release.run();
+    if (failure !== undefined) {
+      queueMicrotask(() => {
+        throw failure.error;
+      });
     }
     return this.#fd;
   }

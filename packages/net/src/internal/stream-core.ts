@@ -12,7 +12,7 @@ import { READABLE, WRITABLE } from './driver.js';
  *
  * **Cancellation:** not applicable (a value). **Errors:** not applicable.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * const { readable, writable } = await stream.ready('readable|writable');
  * ```
@@ -28,7 +28,7 @@ export interface Ready {
  * **Cancellation:** not applicable (a type). **Errors:** `ready()` throws `TypeError` for
  * any other value.
  *
- * **Example:**
+ * **Example**
  * ```ts
  * await stream.ready('writable');
  * ```
@@ -54,6 +54,7 @@ const MOVED_HANDLE: StreamHandle = {
   flush: reject,
   shutdown: reject,
   close: () => {},
+  onRelease: fail,
   setNoDelay: fail,
   noDelay: fail,
   setKeepAlive: fail,
