@@ -125,6 +125,20 @@ const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const DRAIN_LIMIT = 64 * 1024;
 
 /** Whether an error only says the peer went away. */
+const NOT_YET = Symbol('not yet');
+
+/** Resolves with NOT_YET after this turn's I/O: what "the stream has nothing now" waits for. */
+function nextTurn(): Promise<typeof NOT_YET> {
+  return new Promise((resolve) => setImmediate(resolve, NOT_YET));
+}
+
+/** A response body chunk as bytes (a string chunk is encoded); anything else is a TypeError. */
+function chunkBytes(value: unknown): Uint8Array {
+  const bytes = typeof value === 'string' ? Buffer.from(value) : value;
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('a response body chunk must be a Uint8Array');
+  return bytes;
+}
+
 function isDisconnect(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   // OS errors carry the errno name in `code` (Node's contract); rt's own conditions ERR_RT_*.
@@ -756,11 +770,41 @@ class Connection {
     }
     // The stream path.
     const stream = response.body;
-    if (noBody || stream === null) {
+    // Read ahead what the stream has at once: a body that ends there (what `new Response(text)`
+    // gives on Node versions whose Response state fastBody cannot see, e.g. Node 24's private
+    // fields) is framed with a Content-Length, not chunked. A stream that has nothing yet is
+    // not waited for beyond this turn, so the head of a slow stream (events) goes out at once.
+    const reader = stream?.getReader();
+    const early: Uint8Array[] = [];
+    let carried: Promise<{ done: boolean; value?: unknown }> | undefined;
+    let ended = false;
+    if (userLength < 0 && stream !== null && !bodyless) {
+      try {
+        for (let i = 0; i < 2 && !ended; i++) {
+          const next = reader!.read();
+          const result = await Promise.race([next, nextTurn()]);
+          if (result === NOT_YET) {
+            carried = next;
+            next.catch(() => undefined); // awaited below; handled meanwhile
+            break;
+          }
+          if (result.done) ended = true;
+          else early.push(chunkBytes(result.value));
+        }
+      } catch (error) {
+        void reader!.cancel(error).catch(() => undefined);
+        // As when the body fails later: reported, and the connection closed without a reply.
+        if (!isDisconnect(error)) this.server.reportError(error, { method: head.method, url: head.target } as Request);
+        return false;
+      }
+      if (ended) userLength = early.reduce((n, b) => n + b.length, 0);
+    }
+    if (noBody || stream === null || reader === undefined) {
       if (!bodyless && userLength >= 0) text += `content-length: ${userLength}\r\n`;
       else if (!bodyless && stream === null && head.method !== 'HEAD') text += 'content-length: 0\r\n';
       out.latin1(text + connectionField(keepAlive, head.minorVersion));
-      if (stream !== null) void stream.cancel().catch(() => undefined);
+      if (reader !== undefined) void reader.cancel().catch(() => undefined);
+      else if (stream !== null) void stream.cancel().catch(() => undefined);
       return keepAlive;
     }
     let chunked = false;
@@ -773,15 +817,20 @@ class Connection {
       userLength = -1;
     }
     out.latin1(text + connectionField(keepAlive, head.minorVersion));
-    await this.#flush();
-    const reader = stream.getReader();
     let sent = 0;
     try {
       for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        const bytes = typeof value === 'string' ? Buffer.from(value) : (value as Uint8Array);
-        if (!(bytes instanceof Uint8Array)) throw new TypeError('a response body chunk must be a Uint8Array');
+        let bytes: Uint8Array;
+        if (early.length > 0) {
+          bytes = early.shift()!;
+        } else if (ended) {
+          break;
+        } else {
+          const { done, value } = await (carried ?? reader.read());
+          carried = undefined;
+          if (done) break;
+          bytes = chunkBytes(value);
+        }
         if (bytes.length === 0) continue;
         sent += bytes.length;
         if (userLength >= 0 && sent > userLength) throw new Error(`the response body is longer than its Content-Length (${userLength})`);
@@ -790,7 +839,11 @@ class Connection {
           out.bytes(bytes);
           out.latin1('\r\n');
           await this.#flush();
+        } else if (bytes.length <= 64 * 1024) {
+          out.bytes(bytes);
+          await this.#flush();
         } else {
+          await this.#flush();
           await this.#write(bytes);
         }
       }
@@ -805,6 +858,7 @@ class Connection {
     if (chunked) out.latin1('0\r\n\r\n');
     return keepAlive;
   }
+
 
   async #fail(error: HttpError): Promise<void> {
     this.#out.latin1(errorHeadAndBody(error, false, 1));
