@@ -196,6 +196,7 @@ export class Handle {
       pendingExternalWork: core.pendingExternalWork,
       ioEnabled: core.config.enableIo,
       timeEnabled: core.config.enableTime,
+      histograms: core.probe?.histograms(),
       drivers,
     };
   }

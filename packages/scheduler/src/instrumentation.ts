@@ -66,3 +66,55 @@ export interface RtWarning {
   /** `Date.now()` when it was reported. */
   readonly at: number;
 }
+
+/**
+ * One latency distribution of an instrumented runtime, in milliseconds (all 0 while `count`
+ * is 0). Percentiles come from Node's HDR histogram (3 significant figures).
+ *
+ * **Cancellation:** not applicable.
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * const { p99 } = runtime.metrics().histograms!.pollMs;
+ * ```
+ */
+export interface LatencyHistogram {
+  /** Samples recorded. */
+  readonly count: number;
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+  /** Median. */
+  readonly p50: number;
+  /** 99th percentile. */
+  readonly p99: number;
+}
+
+/**
+ * `metrics().histograms` of a runtime built with `Builder.instrument()` (undefined otherwise),
+ * counted since the runtime was built.
+ *
+ * **Cancellation:** not applicable.
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * const h = runtime.metrics().histograms;
+ * if (h) console.log(`poll p99 ${h.pollMs.p99} ms, loop delay p99 ${h.eventLoopDelayMs.p99} ms`);
+ * ```
+ */
+export interface RuntimeHistograms {
+  /** Duration of each task segment (poll): the same samples as `TaskStats.busyMs` sums. */
+  readonly pollMs: LatencyHistogram;
+  /** From a task becoming ready (spawned, or woken by an rt primitive) to its next segment starting. */
+  readonly scheduleDelayMs: LatencyHistogram;
+  /**
+   * Event-loop delay (`perf_hooks.monitorEventLoopDelay`, sampled every 10 ms): how late a
+   * timer fired beyond its 10 ms interval, i.e. how long the loop was busy. Counts the
+   * whole thread, not only this runtime's tasks.
+   */
+  readonly eventLoopDelayMs: LatencyHistogram;
+}

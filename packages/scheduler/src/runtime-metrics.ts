@@ -1,3 +1,5 @@
+import type { RuntimeHistograms } from './instrumentation.js';
+
 /**
  * What `runtime.metrics()` / `Handle.current().metrics()` report: a plain snapshot object.
  *
@@ -31,6 +33,11 @@ export interface RuntimeMetrics {
   readonly pendingExternalWork: number;
   readonly ioEnabled: boolean;
   readonly timeEnabled: boolean;
+  /**
+   * Poll time, schedule delay and event-loop delay of an instrumented runtime
+   * (`Builder.instrument()`); undefined when the runtime is not instrumented.
+   */
+  readonly histograms: RuntimeHistograms | undefined;
   /** Each driver extension's own counters (e.g. the I/O driver's), by extension key description. */
   readonly drivers: Readonly<Record<string, Readonly<Record<string, number | string | boolean>>>>;
 }

@@ -147,7 +147,48 @@ describe('Builder.instrument', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(runtime.handle.taskStats()[0]).toMatchObject({ id: task.id, polls: 0, busyMs: 0, wakes: 0 });
     expect(runtime.handle.warnings()).toEqual([]);
+    expect(runtime.metrics().histograms).toBeUndefined();
     task.abort();
+  });
+
+  it('reports poll time, schedule delay and event-loop delay histograms in ms', async () => {
+    runtime = Builder.currentThread().instrument({ blockingThreshold: 1000 }).build();
+    const empty = runtime.metrics().histograms!;
+    expect(empty.pollMs).toEqual({ count: 0, min: 0, max: 0, mean: 0, p50: 0, p99: 0 });
+    const task = runtime.spawn(async () => {
+      busy(20);
+      for (let i = 0; i < 5; i++) await yieldNow();
+    });
+    await task;
+    await Promise.all([1, 2, 3].map(() => runtime!.spawn(async () => {})));
+    // The delay monitor (10 ms interval) records from its second tick on: let it tick, block
+    // the loop 40 ms, then give it time to see the late tick.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    busy(40);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const h = runtime.metrics().histograms!;
+    expect(h.pollMs.count).toBeGreaterThanOrEqual(6);
+    expect(h.pollMs.max).toBeGreaterThanOrEqual(19);
+    expect(h.pollMs.min).toBeLessThanOrEqual(h.pollMs.p50);
+    expect(h.pollMs.p50).toBeLessThanOrEqual(h.pollMs.p99);
+    expect(h.pollMs.p99).toBeLessThanOrEqual(h.pollMs.max * 1.01);
+    expect(h.pollMs.mean).toBeGreaterThan(0);
+    // Each spawn made a task ready before its first segment.
+    expect(h.scheduleDelayMs.count).toBeGreaterThanOrEqual(4);
+    expect(h.scheduleDelayMs.min).toBeGreaterThanOrEqual(0);
+    expect(h.eventLoopDelayMs.count).toBeGreaterThanOrEqual(1);
+    expect(h.eventLoopDelayMs.max).toBeGreaterThanOrEqual(25);
+    expect(h.eventLoopDelayMs.min).toBeGreaterThanOrEqual(0);
+  });
+
+  it('stops the event-loop delay monitor at shutdown', async () => {
+    const instrumented = Builder.currentThread().instrument().build();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(instrumented.metrics().histograms!.eventLoopDelayMs.count).toBeGreaterThanOrEqual(1);
+    await instrumented.shutdown();
+    const after = instrumented.metrics().histograms!.eventLoopDelayMs.count;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(instrumented.metrics().histograms!.eventLoopDelayMs.count).toBe(after);
   });
 
   it('is turned on by RT_INSTRUMENT=1 for runtimes built afterwards', async () => {

@@ -18,11 +18,12 @@
 // in the probe's warning list (what `Handle.warnings()` and rt-console show).
 import { channel, tracingChannel } from 'node:diagnostics_channel';
 import { promiseHooks } from 'node:v8';
-import { performance } from 'node:perf_hooks';
+import { createHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { IntervalHistogram, RecordableHistogram } from 'node:perf_hooks';
 import { currentTask, storage } from './context.js';
 import type { Core } from './core.js';
 import type { Task } from './task.js';
-import type { RtWarning } from '../instrumentation.js';
+import type { LatencyHistogram, RtWarning, RuntimeHistograms } from '../instrumentation.js';
 
 export const spawnChannel = channel('rt:task:spawn');
 export const finishChannel = channel('rt:task:finish');
@@ -113,8 +114,10 @@ function beginSegment(record: TaskRecord): void {
   current = record;
   segmentStart = performance.now();
   if (record.readyAt >= 0) {
-    record.scheduledMs += segmentStart - record.readyAt;
+    const delay = segmentStart - record.readyAt;
+    record.scheduledMs += delay;
     record.readyAt = -1;
+    record.probe.scheduleDelay.record(toNanos(delay));
   }
 }
 
@@ -125,6 +128,7 @@ function endSegment(record: TaskRecord): void {
   record.busyMs += duration;
   record.polls++;
   if (duration > record.maxSegmentMs) record.maxSegmentMs = duration;
+  record.probe.pollTime.record(toNanos(duration));
   if (duration >= record.probe.core.config.blockingThreshold) record.probe.blocked(record, duration);
 }
 
@@ -155,15 +159,50 @@ function uninstallHooks(): void {
   stopHooks = undefined;
 }
 
+/** Histograms record integer nanoseconds (at least 1, the lowest value they accept). */
+function toNanos(ms: number): number {
+  return Math.max(1, Math.round(ms * 1e6));
+}
+
+/** The event-loop delay monitor's sampling interval (ms). */
+export const LOOP_DELAY_RESOLUTION = 10;
+
+/**
+ * A histogram's summary in ms, `less` ns taken off every value (clamped at 0): Node's
+ * event-loop delay samples include the sampling interval itself.
+ */
+function summarize(h: RecordableHistogram | IntervalHistogram, less = 0): LatencyHistogram {
+  const count = h.count;
+  if (count === 0) return { count: 0, min: 0, max: 0, mean: 0, p50: 0, p99: 0 };
+  const ms = (ns: number): number => Math.max(0, ns - less) / 1e6;
+  return { count, min: ms(h.min), max: ms(h.max), mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)) };
+}
+
 /** The accounting of one instrumented runtime. */
 export class Probe {
   readonly records = new Map<Task, TaskRecord>();
   readonly warnings: RtWarning[] = [];
+  /** Every segment's duration (ns). */
+  readonly pollTime: RecordableHistogram = createHistogram();
+  /** Ready-to-running delays (ns): spawn or wake to the next segment. */
+  readonly scheduleDelay: RecordableHistogram = createHistogram();
+  /** Node's event-loop delay monitor (an unref'd timer), enabled for the probe's life. */
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION });
   private readonly reported = new Set<string>();
   private closed = false;
 
   constructor(readonly core: Core) {
     installHooks();
+    this.loopDelay.enable();
+  }
+
+  /** The three histograms in ms (what `metrics().histograms` reports). */
+  histograms(): RuntimeHistograms {
+    return {
+      pollMs: summarize(this.pollTime),
+      scheduleDelayMs: summarize(this.scheduleDelay),
+      eventLoopDelayMs: summarize(this.loopDelay, LOOP_DELAY_RESOLUTION * 1e6),
+    };
   }
 
   spawned(task: Task): void {
@@ -224,6 +263,7 @@ export class Probe {
     if (this.closed) return;
     this.closed = true;
     this.records.clear();
+    this.loopDelay.disable();
     uninstallHooks();
   }
 }
