@@ -65,7 +65,7 @@ function render() {
     const li = document.createElement('li'); li.textContent = r.label + ': ' + r.waiters.length + ' waiter(s) (tasks ' + r.waiters.join(', ') + ')'; return li;
   }));
   document.getElementById('warnings').replaceChildren(...last.warnings.map((w) => {
-    const li = document.createElement('li'); li.dataset.taskId = String(w.id); li.textContent = w.message; return li;
+    const li = document.createElement('li'); li.dataset.taskId = String(w.id); li.dataset.kind = w.kind; li.textContent = w.message; return li;
   }));
   for (const th of document.querySelectorAll('th')) {
     th.classList.toggle('sorted', th.dataset.key === sortKey);

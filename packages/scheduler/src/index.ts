@@ -39,5 +39,5 @@ export { yieldNow } from './yield-now.js';
 export { TaskLocal } from './task-local.js';
 export { currentTask, tryCurrentTask, taskId } from './current-task.js';
 export type { CurrentTask } from './current-task.js';
-export type { TaskStats, RtWarning, LatencyHistogram, RuntimeHistograms } from './instrumentation.js';
+export type { TaskStats, RtWarning, RtBlockingWarning, RtLostWakeWarning, LatencyHistogram, RuntimeHistograms } from './instrumentation.js';
 export { diagnosticsChannels } from './diagnostics.js';

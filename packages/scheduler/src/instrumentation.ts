@@ -50,7 +50,7 @@ export interface TaskStats {
  * diagnostics_channel.subscribe('rt:warning', (w) => console.error((w as RtWarning).message));
  * ```
  */
-export interface RtWarning {
+export interface RtBlockingWarning {
   readonly kind: 'blocking';
   /** The runtime's name. */
   readonly runtime: string;
@@ -66,6 +66,38 @@ export interface RtWarning {
   /** `Date.now()` when it was reported. */
   readonly at: number;
 }
+
+/**
+ * A lost wake: a task is parked on a primitive that nothing can wake any more, because every
+ * handle that could (the senders of an `@rt/sync` oneshot or mpsc channel) was
+ * garbage-collected without being closed. Found when the garbage collector frees the last
+ * such handle, so it comes some time after the handle was dropped; reported once per parked
+ * operation.
+ *
+ * **Cancellation:** not applicable.
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * for (const w of handle.warnings()) if (w.kind === 'lost-wake') console.error(w.label, w.message);
+ * ```
+ */
+export interface RtLostWakeWarning {
+  readonly kind: 'lost-wake';
+  readonly runtime: string;
+  readonly id: number;
+  readonly name: string | undefined;
+  readonly location: string | undefined;
+  /** What the task is parked on (`'oneshot.Receiver.recv'`, `'mpsc.Receiver.recv'`, …). */
+  readonly label: string;
+  /** One line for humans, e.g. `task 9 "consumer" waits on mpsc.Receiver.recv but every sender was garbage-collected without close(): nothing can wake it`. */
+  readonly message: string;
+  readonly at: number;
+}
+
+/** A warning of `Handle.warnings()` and the `rt:warning` channel: `kind` tells which. */
+export type RtWarning = RtBlockingWarning | RtLostWakeWarning;
 
 /**
  * One latency distribution of an instrumented runtime, in milliseconds (all 0 while `count`

@@ -1,6 +1,6 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import { Builder, Handle, park, spawn, yieldNow } from '@rt/scheduler';
-import type { Runtime, RtWarning, Waiter } from '@rt/scheduler';
+import type { Runtime, RtBlockingWarning, RtWarning, Waiter } from '@rt/scheduler';
 
 function busy(ms: number): void {
   const end = performance.now() + ms;
@@ -121,7 +121,7 @@ describe('Builder.instrument', () => {
     }
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ kind: 'blocking', name: 'hog', runtime: 'rt', thresholdMs: 50 });
-    expect(seen[0]!.durationMs).toBeGreaterThanOrEqual(79);
+    expect((seen[0] as RtBlockingWarning).durationMs).toBeGreaterThanOrEqual(79);
     expect(seen[0]!.location).toMatch(/instrumentation\.test\.ts:\d+:\d+/);
     expect(seen[0]!.message).toMatch(/^task \d+ "hog" blocked the event loop for \d+\.\d ms \(threshold 50 ms\), spawned at .*instrumentation\.test\.ts/);
     expect(runtime.handle.warnings()).toEqual(seen);

@@ -5,7 +5,7 @@ import { Closed, SendError, SendTimeoutError, TryRecvError, TrySendError } from 
 import { Chan, FINISHED, type Finished } from './internal/chan.js';
 import { sendTimeout as sendWithTimeout } from './internal/send-timeout.js';
 import { coop as budget } from '@rt/scheduler';
-import { checkCancelled, checkCount } from '@rt/scheduler/primitives';
+import { checkCancelled, checkCount, reportLostWake, unwatchLostWake, watchLostWake } from '@rt/scheduler/primitives';
 
 /**
  * Creates a bounded channel holding at most `capacity` values; returns `[sender, receiver]`.
@@ -57,6 +57,29 @@ export function unboundedChannel<T>(): [UnboundedSender<T>, UnboundedReceiver<T>
   return [new UnboundedSender(chan), new Receiver(chan)];
 }
 
+/**
+ * An open sender was garbage-collected. Once every strong sender is (and no weak sender,
+ * reserved slot or parked send is left), nothing can send or close: the parked receives are
+ * lost wakes.
+ */
+function senderCollected(chan: Chan<unknown>): void {
+  chan.collectedSenders++;
+  reportIfLost(chan);
+}
+
+function weakSenderCollected(chan: Chan<unknown>): void {
+  chan.weakSenders--;
+  reportIfLost(chan);
+}
+
+function reportIfLost(chan: Chan<unknown>): void {
+  if (chan.receiverClosed || chan.senders === 0 || chan.collectedSenders < chan.senders) return;
+  if (chan.weakSenders > 0 || chan.inFlight > 0) return;
+  for (let node = chan.recvWaiters.head; node !== undefined; node = node.next) {
+    reportLostWake(node.waiter!, 'every mpsc Sender was garbage-collected without close()');
+  }
+}
+
 /** Shared by both sender kinds. */
 abstract class SenderBase<T> implements Disposable {
   /** @internal */
@@ -66,6 +89,7 @@ abstract class SenderBase<T> implements Disposable {
   /** @internal */
   constructor(chan: Chan<T>) {
     this.chan = chan;
+    watchLostWake(this, chan, senderCollected);
   }
 
   /** @internal */
@@ -112,6 +136,7 @@ abstract class SenderBase<T> implements Disposable {
   close(): void {
     if (!this.#open) return;
     this.#open = false;
+    unwatchLostWake(this);
     this.chan.dropSender();
   }
 
@@ -358,6 +383,9 @@ export class WeakSender<T> {
   constructor(chan: Chan<T>, bounded: boolean) {
     this.#chan = chan;
     this.#bounded = bounded;
+    // Counted always, uncounted only when seen collected: an unwatched one blocks lost-wake reports.
+    chan.weakSenders++;
+    watchLostWake(this, chan, weakSenderCollected);
   }
 
   /** A strong sender (bounded channels give a {@link Sender}, unbounded an {@link UnboundedSender}), or undefined if every strong sender is closed. */

@@ -2,7 +2,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { RecvError, SendError, TryRecvError } from './errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, WaitList, checkCancelled, parkSimple } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, checkCancelled, parkSimple, reportLostWake, watchLostWake } from '@rt/scheduler/primitives';
 
 const State = { Empty: 0, Value: 1, Taken: 2 } as const;
 type StateValue = (typeof State)[keyof typeof State];
@@ -15,6 +15,14 @@ export class OneshotState<T> {
   receiverClosed = false;
   readonly recvWaiters = new WaitList<T>();
   readonly closedWaiters = new WaitList<void>();
+}
+
+/** The sender was garbage-collected: if it never sent nor closed, a parked receiver waits forever. */
+function senderCollected(s: OneshotState<unknown>): void {
+  if (s.senderClosed || s.receiverClosed) return;
+  for (let node = s.recvWaiters.head; node !== undefined; node = node.next) {
+    reportLostWake(node.waiter!, 'its oneshot Sender was garbage-collected without send() or close()');
+  }
 }
 
 /**
@@ -58,6 +66,7 @@ export class Sender<T> implements Disposable {
   /** @internal */
   constructor(state: OneshotState<T>) {
     this.#state = state;
+    watchLostWake(this, state, senderCollected);
   }
 
   /** True once the receiver is closed (a send would fail). */

@@ -23,7 +23,9 @@ import type { IntervalHistogram, RecordableHistogram } from 'node:perf_hooks';
 import { currentTask, storage } from './context.js';
 import type { Core } from './core.js';
 import type { Task } from './task.js';
-import type { LatencyHistogram, RtWarning, RuntimeHistograms } from '../instrumentation.js';
+import type { LatencyHistogram, RtBlockingWarning, RtLostWakeWarning, RtWarning, RuntimeHistograms } from '../instrumentation.js';
+import type { Waiter } from '../park.js';
+import type { ParkedWaiter } from './waiter.js';
 
 export const spawnChannel = channel('rt:task:spawn');
 export const finishChannel = channel('rt:task:finish');
@@ -243,7 +245,7 @@ export class Probe {
     this.reported.add(key);
     const threshold = this.core.config.blockingThreshold;
     const who = `task ${task.id}${task.name === undefined ? '' : ` ${JSON.stringify(task.name)}`}`;
-    const warning: RtWarning = {
+    const warning: RtBlockingWarning = {
       kind: 'blocking',
       runtime: this.core.config.name,
       id: task.id,
@@ -254,6 +256,11 @@ export class Probe {
       message: `${who} blocked the event loop for ${durationMs.toFixed(1)} ms (threshold ${threshold} ms)${location === undefined ? '' : `, spawned at ${location}`}`,
       at: Date.now(),
     };
+    this.warn(warning);
+  }
+
+  /** Keeps `warning` (the last 100) and publishes it on rt:warning. */
+  warn(warning: RtWarning): void {
     this.warnings.push(warning);
     if (this.warnings.length > 100) this.warnings.shift();
     if (warningChannel.hasSubscribers) warningChannel.publish(warning);
@@ -341,4 +348,54 @@ export function traceBlocking(task: Task, module: string, exportName: string, su
     blockingTraces.delete(task);
     throw error;
   }
+}
+
+// Lost-wake detection. A primitive registers each handle that could wake its waiters (a
+// sender) with `watchLostWake`; the registry holds only the primitive's shared state, never
+// the handle, so the handle can be collected. When the collector frees a handle that was not
+// closed, the primitive's callback decides whether anything can still wake its waiters and
+// reports the parked ones with `reportLostWake`. Registration happens only while someone can
+// see the report (an instrumented runtime lives, or rt:warning has a subscriber).
+
+interface Watched {
+  readonly state: object;
+  readonly onCollected: (state: object) => void;
+}
+
+const lostWakeRegistry = new FinalizationRegistry<Watched>((held) => held.onCollected(held.state));
+let everWatched = false;
+const reportedWaiters = new WeakSet<object>();
+
+export function watchLostWake<S extends object>(handle: object, state: S, onCollected: (state: S) => void): void {
+  if (liveProbes === 0 && !warningChannel.hasSubscribers) return;
+  everWatched = true;
+  lostWakeRegistry.register(handle, { state, onCollected: onCollected as (state: object) => void }, handle);
+}
+
+export function unwatchLostWake(handle: object): void {
+  if (everWatched) lostWakeRegistry.unregister(handle);
+}
+
+export function reportLostWake(waiter: Waiter<unknown>, why: string): void {
+  const parked = waiter as ParkedWaiter<unknown>;
+  const task = parked.task;
+  if (parked.settled || task === undefined || reportedWaiters.has(parked)) return;
+  reportedWaiters.add(parked);
+  const core = task.core;
+  const probe = core.probe;
+  if (probe === undefined && !warningChannel.hasSubscribers) return;
+  const location = probe?.records.get(task)?.location ?? task.location;
+  const who = `task ${task.id}${task.name === undefined ? '' : ` ${JSON.stringify(task.name)}`}`;
+  const warning: RtLostWakeWarning = {
+    kind: 'lost-wake',
+    runtime: core.config.name,
+    id: task.id,
+    name: task.name,
+    location,
+    label: parked.label,
+    message: `${who} waits on ${parked.label} but ${why}: nothing can wake it (lost wake)${location === undefined ? '' : `, spawned at ${location}`}`,
+    at: Date.now(),
+  };
+  if (probe !== undefined) probe.warn(warning);
+  else warningChannel.publish(warning);
 }

@@ -35,6 +35,10 @@ export class Chan<T> {
   permits: number;
   /** Strong senders alive. */
   senders = 1;
+  /** Strong senders garbage-collected while open (lost-wake detection: see mpsc.ts). */
+  collectedSenders = 0;
+  /** Weak senders made and not (yet seen) garbage-collected: each could still upgrade. */
+  weakSenders = 0;
   /** Slots held by parked sends and unused permits (values that may still arrive). */
   inFlight = 0;
   receiverClosed = false;
