@@ -1,6 +1,7 @@
 // The rt-console web page: one self-contained HTML document (no external assets) that polls
 // /api/snapshot every second and renders the task table (sortable by any column), the
-// resources tasks are parked on, and the warnings.
+// resources tasks are parked on, the histograms of an instrumented runtime (poll time,
+// schedule delay, event-loop delay: a table with p50/p99/max bars), and the warnings.
 export const PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -21,6 +22,10 @@ export const PAGE = `<!doctype html>
   tr[data-state="running"] td.state, tr[data-state="scheduled"] td.state { color: #116611; }
   tr.blocked td { background: #fff0f0; }
   #warnings li { color: #a00; margin-bottom: .3em; }
+  #histograms { width: auto; }
+  td.chart { width: 18em; }
+  .bar { height: 4px; margin: 1px 0; min-width: 1px; }
+  .bar.max { background: #ccc; } .bar.p99 { background: #d98200; } .bar.p50 { background: #2a8a4a; }
 </style>
 </head>
 <body>
@@ -33,6 +38,11 @@ export const PAGE = `<!doctype html>
     <th data-key="scheduledMs">scheduled (ms)</th><th data-key="maxPollMs">max poll (ms)</th>
     <th data-key="waitingOn">waiting on</th><th data-key="ageMs">age (s)</th><th data-key="location">location</th>
   </tr></thead>
+  <tbody></tbody>
+</table>
+<h2>Histograms (ms)</h2>
+<table id="histograms">
+  <thead><tr><th>histogram</th><th>count</th><th>min</th><th>p50</th><th>p99</th><th>max</th><th>mean</th><th>p50 / p99 / max</th></tr></thead>
   <tbody></tbody>
 </table>
 <h2>Resources</h2>
@@ -61,18 +71,35 @@ function render() {
       cell((t.ageMs / 1000).toFixed(1), 'num'), cell(t.location ?? '', 'loc'));
     return tr;
   }));
+  const h = last.metrics && last.metrics.histograms;
+  const histograms = h ? [['poll', h.pollMs], ['schedule delay', h.scheduleDelayMs], ['event-loop delay', h.eventLoopDelayMs]] : [];
+  document.getElementById('histograms').hidden = !h;
+  document.querySelector('#histograms tbody').replaceChildren(...histograms.map(([label, x]) => {
+    const tr = document.createElement('tr');
+    tr.dataset.histogram = label;
+    const chart = cell('', 'chart');
+    for (const k of ['max', 'p99', 'p50']) {
+      const bar = document.createElement('div');
+      bar.className = 'bar ' + k;
+      bar.style.width = (x.max > 0 ? (100 * x[k]) / x.max : 0) + '%';
+      bar.title = k + ' ' + x[k].toFixed(3) + ' ms';
+      chart.append(bar);
+    }
+    tr.append(cell(label), cell(String(x.count), 'num'), ...['min', 'p50', 'p99', 'max', 'mean'].map((k) => cell(x[k].toFixed(3), 'num')), chart);
+    return tr;
+  }));
   document.getElementById('resources').replaceChildren(...last.resources.map((r) => {
     const li = document.createElement('li'); li.textContent = r.label + ': ' + r.waiters.length + ' waiter(s) (tasks ' + r.waiters.join(', ') + ')'; return li;
   }));
   document.getElementById('warnings').replaceChildren(...last.warnings.map((w) => {
     const li = document.createElement('li'); li.dataset.taskId = String(w.id); li.dataset.kind = w.kind; li.textContent = w.message; return li;
   }));
-  for (const th of document.querySelectorAll('th')) {
+  for (const th of document.querySelectorAll('#tasks th')) {
     th.classList.toggle('sorted', th.dataset.key === sortKey);
     th.dataset.arrow = sortDir > 0 ? ' ▲' : ' ▼';
   }
 }
-for (const th of document.querySelectorAll('th')) th.addEventListener('click', () => {
+for (const th of document.querySelectorAll('#tasks th')) th.addEventListener('click', () => {
   if (sortKey === th.dataset.key) sortDir = -sortDir; else { sortKey = th.dataset.key; sortDir = 1; }
   render();
 });

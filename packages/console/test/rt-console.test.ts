@@ -72,6 +72,14 @@ describe('rt-console web page (headless Chromium)', () => {
         ]),
       );
       expect(await page.textContent('#warnings')).toMatch(/task \d+ "blocker" blocked the event loop for \d+\.\d ms/);
+      // The instrumented runtime's histograms: three rows, the poll one with the 80 ms block as its max.
+      const histograms = await page.$$eval('#histograms tbody tr', (trs) =>
+        trs.map((tr) => ({ name: tr.getAttribute('data-histogram'), count: Number(tr.children[1]!.textContent), max: Number(tr.children[5]!.textContent), bars: tr.querySelectorAll('.bar').length })),
+      );
+      expect(histograms.map((x) => x.name)).toEqual(['poll', 'schedule delay', 'event-loop delay']);
+      expect(histograms[0]!.count).toBeGreaterThan(0);
+      expect(histograms[0]!.max).toBeGreaterThanOrEqual(79);
+      expect(histograms.every((x) => x.bars === 3)).toBe(true);
       // Sorting: a click on "busy" sorts ascending, a second click descending (the blocker first).
       await page.click('th[data-key="busyMs"]');
       await page.click('th[data-key="busyMs"]');

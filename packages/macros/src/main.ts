@@ -248,7 +248,7 @@ async function startConsole(runtime: Runtime): Promise<void> {
   }
 }
 
-/** An instrumented runtime's warnings (the blocking detector's) become stderr lines while main runs. */
+/** An instrumented runtime's warnings (blocking detector, lost wakes) become stderr lines while main runs. */
 function printWarnings(runtime: Runtime): () => void {
   if (!runtime.handle.instrumented) return () => {};
   const listener = (message: unknown): void => {
