@@ -25,9 +25,9 @@
 import { park, throwIfCancelled } from './park.js';
 import type { WaitOptions, Waiter } from './park.js';
 import { describe } from './internal/describe.js';
-import { reportLostWake as report, unwatchLostWake as unwatch, watchLostWake as watch } from './internal/instrument.js';
 
 export { describe };
+export { reportLostWake, unwatchLostWake, watchLostWake } from './internal/instrument.js';
 
 /** A shared, already-resolved promise: the fast path of a `Promise<void>` method allocates nothing. */
 export const RESOLVED: Promise<void> = Promise.resolve();
@@ -294,49 +294,3 @@ export function checkFunction(name: string, fn: unknown): asserts fn is (...args
   if (typeof fn !== 'function') throw new TypeError(`${name} must be a function, got ${describe(fn)}`);
 }
 
-/**
- * Lost-wake detection: watches `handle` (a sender, anything whose holder could wake the
- * primitive's waiters) and calls `onCollected(state)` after the garbage collector frees it,
- * unless {@link unwatchLostWake} ran first (call it when the handle is closed). `state` is
- * the primitive's shared state; neither it nor `onCollected` may reference `handle` (that
- * would keep it alive). `onCollected` decides whether any waker is left and, if none is,
- * passes each parked waiter to {@link reportLostWake}. Does nothing (costs one check) unless
- * an instrumented runtime lives or `rt:warning` has a subscriber.
- *
- * **Cancellation:** not applicable.
- *
- * **Errors:** none.
- *
- * **Example**
- * ```ts
- * watchLostWake(sender, state, (s) => { if (!s.closed) for (const n of s.waiters.drain()) reportLostWake(n.waiter!, 'its sender was garbage-collected without close()'); });
- * ```
- */
-export function watchLostWake<S extends object>(handle: object, state: S, onCollected: (state: S) => void): void {
-  watch(handle, state, onCollected);
-}
-
-/** Stops watching `handle` (it was closed: its holder ended the wait properly). Cheap when nothing was ever watched. */
-export function unwatchLostWake(handle: object): void {
-  unwatch(handle);
-}
-
-/**
- * Reports a lost wake for `waiter` (if still parked, in a task, and not reported before): an
- * `rt:warning` message of kind `'lost-wake'`, kept in `Handle.warnings()` of an instrumented
- * runtime. `why` completes "task N waits on LABEL but …", e.g. `'every sender was
- * garbage-collected without close()'`. The waiter stays parked (aborting the task still
- * cancels it).
- *
- * **Cancellation:** not applicable.
- *
- * **Errors:** none.
- *
- * **Example**
- * ```ts
- * for (let n = list.head; n !== undefined; n = n.next) reportLostWake(n.waiter!, 'its sender was garbage-collected');
- * ```
- */
-export function reportLostWake(waiter: Waiter<unknown>, why: string): void {
-  report(waiter, why);
-}

@@ -366,16 +366,51 @@ const lostWakeRegistry = new FinalizationRegistry<Watched>((held) => held.onColl
 let everWatched = false;
 const reportedWaiters = new WeakSet<object>();
 
+/**
+ * Lost-wake detection: watches `handle` (a sender, anything whose holder could wake the
+ * primitive's waiters) and calls `onCollected(state)` after the garbage collector frees it,
+ * unless {@link unwatchLostWake} ran first (call it when the handle is closed). `state` is
+ * the primitive's shared state; neither it nor `onCollected` may reference `handle` (that
+ * would keep it alive). `onCollected` decides whether any waker is left and, if none is,
+ * passes each parked waiter to {@link reportLostWake}. Does nothing (costs one check) unless
+ * an instrumented runtime lives or `rt:warning` has a subscriber.
+ *
+ * **Cancellation:** not applicable.
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * watchLostWake(sender, state, (s) => { if (!s.closed) for (let n = s.waiters.head; n; n = n.next) reportLostWake(n.waiter!, 'its sender was garbage-collected without close()'); });
+ * ```
+ */
 export function watchLostWake<S extends object>(handle: object, state: S, onCollected: (state: S) => void): void {
   if (liveProbes === 0 && !warningChannel.hasSubscribers) return;
   everWatched = true;
   lostWakeRegistry.register(handle, { state, onCollected: onCollected as (state: object) => void }, handle);
 }
 
+/** Stops watching `handle` (it was closed: its holder ended the wait properly). Cheap when nothing was ever watched. */
 export function unwatchLostWake(handle: object): void {
   if (everWatched) lostWakeRegistry.unregister(handle);
 }
 
+/**
+ * Reports a lost wake for `waiter` (if still parked, in a task, and not reported before): an
+ * `rt:warning` message of kind `'lost-wake'`, kept in `Handle.warnings()` of an instrumented
+ * runtime. `why` completes "task N waits on LABEL but …", e.g. `'every sender was
+ * garbage-collected without close()'`. The waiter stays parked (aborting the task still
+ * cancels it).
+ *
+ * **Cancellation:** not applicable.
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * for (let n = list.head; n !== undefined; n = n.next) reportLostWake(n.waiter!, 'its sender was garbage-collected');
+ * ```
+ */
 export function reportLostWake(waiter: Waiter<unknown>, why: string): void {
   const parked = waiter as ParkedWaiter<unknown>;
   const task = parked.task;
