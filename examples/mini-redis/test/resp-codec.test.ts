@@ -4,12 +4,7 @@ import { BytesMut, Framed } from '@rt/util';
 import { ReplyWriter } from '../src/reply-writer.js';
 import { RespCodec } from '../src/resp-codec.js';
 import { ProtocolError, RespParser } from '../src/resp-parser.js';
-
-function encode(args: Uint8Array[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
-  for (const a of args) parts.push(Buffer.from(`$${a.length}\r\n`), Buffer.from(a), Buffer.from('\r\n'));
-  return Buffer.concat(parts);
-}
+import { encodeCommand as encode } from './resp-helpers.js';
 
 /** Every command `decode` returns from `src` now, as strings. */
 function drain(codec: RespCodec, src: BytesMut): string[][] {
