@@ -33,6 +33,7 @@ import { Builder as CurrentThreadBuilder, spawn as spawnTask } from '@rt/schedul
 import { TcpListener } from '@rt/net';
 import { Instant, interval } from '@rt/time';
 import * as multiThread from '@rt/multi-thread';
+import { CancellationToken } from '@rt/util';
 import { clockTicks, have } from './lib/proc.mjs';
 import { acceptedByWorkers, answerStats, countAccepted, cpuOf, startRole } from './lib/roles.mjs';
 
@@ -48,7 +49,9 @@ async function miniRedis(signal) {
   const { Db } = await import('../examples/mini-redis/dist/db.js');
   const { PubSub } = await import('../examples/mini-redis/dist/pub-sub.js');
   const db = new Db(() => Instant.now().valueOf());
-  const shared = { db, pubSub: new PubSub(), limits: {}, shutdown: signal };
+  const shared = { db, pubSub: new PubSub(), limits: {} };
+  const shutdown = new CancellationToken();
+  signal.addEventListener('abort', () => shutdown.cancel(), { once: true });
   spawnTask(async () => {
     const ticker = interval(100);
     for (;;) {
@@ -59,11 +62,9 @@ async function miniRedis(signal) {
   return (stream) =>
     spawnTask(async () => {
       try {
-        await serveConnection(stream, shared, { idle: false });
+        await serveConnection(stream, shared, shutdown); // closes the stream
       } catch {
         // The client went away.
-      } finally {
-        stream.close();
       }
     });
 }

@@ -1,24 +1,27 @@
-// One client connection: read into the parser, execute every complete command in the
-// buffer (pipelining), write all their replies at once (one `tryWrite`, which the socket
-// nearly always takes whole, so a request costs no promise on the way out; `writeAll` for
-// what it does not take), repeat. A subscribed connection also waits for pub/sub messages:
-// it `select`s between its socket and its message queue's notification (`readable()` and
-// `Notify.notified()` consume nothing, so the branch that loses the race loses nothing),
-// then takes what is there without waiting.
+// One client connection, over `Framed` with the RESP codec (`resp-codec.ts`): wait for a
+// command, execute it and every other complete command already in the read buffer
+// (pipelining), write all their replies at once, repeat. A subscribed connection also waits
+// for pub/sub messages: it `select`s between the next command and its message queue's
+// notification; the read is never aborted when a message wins (it stays in flight for the
+// next turn), so no byte it reads can be dropped, on TCP as on TLS.
 //
-// Graceful shutdown: the server aborts a connection's task only while it waits for input
-// (`state.idle`); a connection busy executing or writing sees the shutdown when it comes
-// back to read. Commands already read are executed and their replies written before the
-// connection closes. (No AbortSignal is passed to each read: registering an abort listener
-// per read would cost the hot path for an event that happens once.)
+// Graceful shutdown: the server cancels the root `CancellationToken`. A connection only
+// stops where it waits for the next command: commands already read are executed and their
+// replies written before the connection closes, so every command a client saw acknowledged
+// was executed. Cancelling the token closes the stream of a connection that is waiting
+// (its read ends); a busy one sees the token when it next would wait. (No signal is passed
+// to each read: `runUntilCancelled` or a signal per read halved the requests/s of
+// unpipelined clients in redis-benchmark, for an event that happens once.)
+import type { AsyncRead, AsyncWrite } from '@rt/io';
 import { select } from '@rt/macros';
 import { WouldBlock } from '@rt/net';
-import type { WaitOptions } from '@rt/scheduler';
+import { Framed, type CancellationToken } from '@rt/util';
 import { execute, Next, type Context } from './commands.js';
 import type { Db } from './db.js';
 import { Subscriptions, type Message, type PubSub } from './pub-sub.js';
 import { ReplyWriter } from './reply-writer.js';
-import { ProtocolError, RespParser, type RespLimits } from './resp-parser.js';
+import { RespCodec } from './resp-codec.js';
+import { ProtocolError, type RespLimits, type RespParser } from './resp-parser.js';
 
 /** Replies above this size are written before the rest of a pipelined batch runs. */
 const FLUSH_THRESHOLD = 64 * 1024;
@@ -28,33 +31,40 @@ export interface Shared {
   readonly db: Db;
   readonly pubSub: PubSub;
   readonly limits: RespLimits;
-  /** Aborted when the server shuts down. */
-  readonly shutdown: AbortSignal;
 }
 
 /**
- * What a connection reads and writes: a `TcpStream`, or a `TlsStream` (`--tls-cert`), which
- * has no readiness wait and no `try*` methods: then replies go out with `writeAll` and a
- * subscribed connection keeps one read in flight while it waits for messages.
+ * What a connection reads and writes: any rt byte stream, a `TcpStream` or a `TlsStream`
+ * (`--tls-cert`).
  */
-export interface ClientStream {
-  read(buf: Uint8Array, options?: WaitOptions): Promise<number>;
-  writeAll(buf: Uint8Array, options?: WaitOptions): Promise<void>;
+export interface ClientStream extends AsyncRead, AsyncWrite {
   close(): void;
-  tryRead?(buf: Uint8Array): number;
-  tryWrite?(buf: Uint8Array): number;
-  readable?(options?: WaitOptions): Promise<void>;
   setNoDelay?(noDelay: boolean): void;
+  /** A write that never waits (`TcpStream`): replies go out without a promise when it takes them all. */
+  tryWrite?(buf: Uint8Array): number;
 }
 
-/** What the server sees of a connection: it may abort the task only while it is idle. */
-export interface ConnectionState {
-  idle: boolean;
-}
-
-/** Serves one client until it quits, disconnects, breaks the protocol or the server shuts down. */
-export async function serveConnection(stream: ClientStream, shared: Shared, state: ConnectionState): Promise<void> {
-  const parser = new RespParser(shared.limits);
+/**
+ * Serves one client until it quits, disconnects, breaks the protocol (it gets
+ * `-ERR Protocol error: …` and is closed) or `shutdown` is cancelled. Closes the stream.
+ *
+ * **Cancellation:** cancel `shutdown` for a graceful stop: the connection stops where it
+ * waits for the next command, after the commands it has read were executed and answered.
+ * Aborting the calling task stops it at its next await point instead (a batch may then be
+ * executed without its replies written).
+ *
+ * **Errors:** rejects with unexpected stream errors; a reset or closed peer, a protocol error
+ * and a shutdown end it normally.
+ *
+ * **Example**
+ * ```ts
+ * await serveConnection(await listener.accept(), { db, pubSub, limits: {} }, shutdown.childToken());
+ * ```
+ */
+export async function serveConnection(stream: ClientStream, shared: Shared, shutdown: CancellationToken): Promise<void> {
+  const codec = new RespCodec(shared.limits);
+  const framed = new Framed(stream, codec);
+  const readBuffer = framed.readBuffer;
   const out = new ReplyWriter();
   const context: Context = {
     db: shared.db,
@@ -62,120 +72,96 @@ export async function serveConnection(stream: ClientStream, shared: Shared, stat
     subscriptions: undefined,
     openSubscriptions: () => (context.subscriptions ??= new Subscriptions(shared.pubSub)),
   };
-  const pending: Message[] = [];
   stream.setNoDelay?.(true);
-  // A read kept in flight across message deliveries (streams without readable()).
-  let inflight: Promise<number> | undefined;
+  // A read kept in flight across message deliveries (subscribed connections).
+  let inflight: Promise<RespParser | undefined> | undefined;
+  let idle = false;
+  const closeIfIdle = (): void => {
+    if (idle) stream.close();
+  };
+  const signal = shutdown.signal;
+  signal.addEventListener('abort', closeIfIdle, { once: true });
   try {
     for (;;) {
-      // Execute every complete command, then write the replies in one batch.
-      for (;;) {
-        let argc: number;
-        try {
-          argc = parser.next();
-        } catch (error) {
-          if (!(error instanceof ProtocolError)) throw error;
-          out.error(`ERR ${error.message}`);
-          await flush(stream, out);
-          return;
-        }
-        if (argc < 0) break;
-        if (argc === 0) continue;
-        if (execute(parser, argc, context, out) === Next.Close) {
-          await flush(stream, out);
-          return;
-        }
-        if (out.length >= FLUSH_THRESHOLD) {
-          const waiting = flushNow(stream, out);
-          if (waiting !== undefined) await waiting;
-        }
-      }
-      for (const message of pending) encodeMessage(out, message);
-      pending.length = 0;
-      if (out.length > 0) {
-        const waiting = flushNow(stream, out);
-        if (waiting !== undefined) await waiting;
-      }
-      if (shared.shutdown.aborted) return;
-
+      let command: RespParser | undefined;
       const subscriptions = context.subscriptions;
-      let n: number;
       if (subscriptions === undefined || subscriptions.count === 0) {
-        state.idle = true;
+        if (shutdown.isCancelled) return;
+        idle = true;
         try {
-          n = await (inflight ?? stream.read(parser.spare()));
-          inflight = undefined;
+          command = await (inflight ?? framed.next());
         } finally {
-          state.idle = false;
+          idle = false;
         }
-      } else if (stream.readable === undefined || stream.tryRead === undefined) {
-        // No readiness wait (TLS): the read itself races the messages. It is never
-        // aborted when a message wins (it stays in flight for the next turn), so no byte it
-        // reads can be dropped.
-        if (takeMessages(subscriptions, pending)) continue;
-        state.idle = true;
-        const reading = (inflight ??= stream.read(parser.spare()));
-        let winner;
-        try {
-          winner = await select({
-            read: () => reading,
-            message: (signal) => subscriptions.arrived.notified({ signal }),
-          });
-        } finally {
-          state.idle = false;
-        }
-        if (winner.branch === 'message') continue;
         inflight = undefined;
-        n = winner.value;
-      } else {
-        const readable = stream.readable.bind(stream);
-        const tryRead = stream.tryRead.bind(stream);
-        // Subscribed: wait for the socket to be readable or for a message. Neither wait
-        // consumes anything, so the branch that loses the race loses nothing.
-        if (takeMessages(subscriptions, pending)) continue;
-        state.idle = true;
-        let winner;
-        try {
-          winner = await select({
-            readable: (signal) => readable({ signal }),
-            message: (signal) => subscriptions.arrived.notified({ signal }),
-          });
-        } finally {
-          state.idle = false;
-        }
-        if (winner.branch === 'message') continue;
-        try {
-          n = tryRead(parser.spare());
-        } catch (error) {
-          if (error instanceof WouldBlock) continue;
-          throw error;
+        if (command === undefined) return; // end of stream
+      } else if (!takeMessages(subscriptions, out)) {
+        const reading = (inflight ??= framed.next());
+        const winner = await select({
+          read: () => reading,
+          message: (signal) => subscriptions.arrived.notified({ signal }),
+          stop: (signal) => shutdown.cancelled({ signal }),
+        }, {
+          // A read that completes as another branch wins is not lost: `inflight` keeps it
+          // for the next turn; a lost notification or cancellation carries no value.
+          onLost: () => {},
+        });
+        if (winner.branch === 'stop') return;
+        if (winner.branch === 'read') {
+          inflight = undefined;
+          command = winner.value;
+          if (command === undefined) return;
         }
       }
-      if (n === 0) return; // the client closed its side
-      parser.commit(n);
+      // Execute this command and every complete one already buffered, then write the replies.
+      while (command !== undefined) {
+        if (command.argc > 0) {
+          if (execute(command, command.argc, context, out) === Next.Close) {
+            await framed.send(out);
+            return;
+          }
+          if (out.length >= FLUSH_THRESHOLD) {
+            const writing = sendNow(framed, stream, out);
+            if (writing !== undefined) await writing;
+          }
+        }
+        command = codec.decode(readBuffer);
+      }
+      if (context.subscriptions !== undefined) takeMessages(context.subscriptions, out);
+      if (out.length > 0) {
+        const writing = sendNow(framed, stream, out);
+        if (writing !== undefined) await writing;
+      }
     }
   } catch (error) {
-    // Shutdown aborts the read; a reset peer is a normal end of a connection too.
-    if (!shared.shutdown.aborted && !isDisconnect(error)) throw error;
+    if (error instanceof ProtocolError) {
+      out.error(`ERR ${error.message}`);
+      try {
+        await framed.send(out);
+      } catch (sendError) {
+        if (!isDisconnect(sendError)) throw sendError;
+      }
+      return;
+    }
+    // A reset peer is a normal end of a connection, and so is the close of a shutdown.
+    if (!shutdown.isCancelled && !isDisconnect(error)) throw error;
   } finally {
+    signal.removeEventListener('abort', closeIfIdle);
     context.subscriptions?.close();
     stream.close();
   }
 }
 
-async function flush(stream: ClientStream, out: ReplyWriter): Promise<void> {
-  await stream.writeAll(out.view());
-  out.clear();
-}
-
 /**
  * Writes the batch of replies; returns undefined when the socket took all of it at once (the
- * usual case: no promise, no await), else a promise of the rest being written. `tryWrite`
- * never waits, so this adds no await point; the read that follows is the cancellation point.
+ * usual case on TCP: no promise, no await), else a promise of the rest being written through
+ * the `Framed` write buffer (which keeps the order: the fast path is only taken when that
+ * buffer is empty).
  */
-function flushNow(stream: ClientStream, out: ReplyWriter): Promise<void> | undefined {
+function sendNow(framed: Framed<RespParser, ReplyWriter>, stream: ClientStream, out: ReplyWriter): Promise<void> | undefined {
+  const writeBuffer = framed.writeBuffer;
+  if (stream.tryWrite === undefined || writeBuffer.length > 0) return framed.send(out);
   const view = out.view();
-  if (stream.tryWrite === undefined) return flushRest(stream, out, 0);
   let n: number;
   try {
     n = stream.tryWrite(view);
@@ -183,20 +169,13 @@ function flushNow(stream: ClientStream, out: ReplyWriter): Promise<void> | undef
     if (!(error instanceof WouldBlock)) throw error;
     n = 0;
   }
-  if (n === view.length) {
-    out.clear();
-    return undefined;
-  }
-  return flushRest(stream, out, n);
-}
-
-async function flushRest(stream: ClientStream, out: ReplyWriter, written: number): Promise<void> {
-  await stream.writeAll(out.view().subarray(written));
+  if (n < view.length) writeBuffer.put(view.subarray(n));
   out.clear();
+  return n < view.length ? framed.flush() : undefined;
 }
 
-/** Moves the messages waiting in the subscription queue to `pending`; true if there were any. */
-function takeMessages(subscriptions: Subscriptions, pending: Message[]): boolean {
+/** Encodes the messages waiting in the subscription queue into `out`; true if there were any. */
+function takeMessages(subscriptions: Subscriptions, out: ReplyWriter): boolean {
   let taken = false;
   for (;;) {
     let message: Message;
@@ -205,7 +184,7 @@ function takeMessages(subscriptions: Subscriptions, pending: Message[]): boolean
     } catch {
       return taken; // empty (or closed)
     }
-    pending.push(message);
+    encodeMessage(out, message);
     taken = true;
   }
 }

@@ -71,6 +71,7 @@ export class RespParser {
   #end = 0;
   #needed = 0;
   #argc = 0;
+  #attached = false;
   #starts: Int32Array = new Int32Array(16);
   #ends: Int32Array = new Int32Array(16);
 
@@ -101,6 +102,7 @@ export class RespParser {
    * become invalid) and grows it when the incomplete command needs more room.
    */
   spare(): Buffer {
+    if (this.#attached) throw new Error('RespParser.spare: this parser reads from attached storage');
     const pending = this.#end - this.#start;
     if (this.#start > 0) {
       if (pending > 0) this.#buffer.copy(this.#buffer, 0, this.#start, this.#end);
@@ -127,6 +129,24 @@ export class RespParser {
       throw new RangeError(`RespParser.commit: ${String(n)} bytes do not fit the spare space`);
     }
     this.#end += n;
+  }
+
+  /**
+   * Parses out of storage the caller owns instead of the parser's own buffer (the
+   * {@link RespCodec} points it at its `BytesMut`): `buffer[start, end)` are the bytes not
+   * yet consumed, the front one first. `next()` then parses from there and `offset` tells
+   * where it stopped. A parser once attached must not be read into (`spare`, `push`).
+   */
+  attach(buffer: Buffer, start: number, end: number): void {
+    this.#buffer = buffer;
+    this.#start = start;
+    this.#end = end;
+    this.#attached = true;
+  }
+
+  /** Where the next command starts in the parser's buffer (after a `next()` that returned ≥ 0, the end of that command). */
+  get offset(): number {
+    return this.#start;
   }
 
   /** Copies `chunk` in (for tests and callers that already have the bytes). */

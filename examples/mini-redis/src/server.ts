@@ -1,13 +1,16 @@
 // The mini-redis server: a TcpListener, an accept loop bounded by a Semaphore (at most
 // `maxConnections` clients at once: the next accept waits for a permit, as in Tokio's
 // mini-redis), one task per connection, an active-expiry task on an `@rt/time` interval,
-// and a graceful `shutdown()`.
+// and a graceful `shutdown()`: a root `CancellationToken` that every connection watches
+// where it waits for a command, and a `TaskTracker` of the connections, awaited with a
+// deadline.
 import { TcpListener, type SocketAddr, type TcpStream } from '@rt/net';
 import { TlsAcceptor } from '@rt/tls';
 import { spawn, type JoinHandle } from '@rt/scheduler';
 import { Semaphore, type SemaphorePermit } from '@rt/sync';
 import { Instant, interval } from '@rt/time';
-import { serveConnection, type ConnectionState, type Shared } from './connection.js';
+import { CancellationToken, TaskTracker } from '@rt/util';
+import { serveConnection, type Shared } from './connection.js';
 import { Db } from './db.js';
 import { PubSub } from './pub-sub.js';
 import type { RespLimits } from './resp-parser.js';
@@ -26,6 +29,11 @@ export interface ServerOptions {
   readonly pubSubCapacity?: number;
   /** Period of the active expiry sweep in ms; default 100 (Redis's `hz 10`). */
   readonly expiryInterval?: number;
+  /**
+   * How long `shutdown()` waits for the connections to finish their commands, in ms, before
+   * it aborts the ones left; default 10 000.
+   */
+  readonly shutdownTimeout?: number;
   /**
    * Serve TLS instead of plain TCP (Redis's `tls-cert-file`/`tls-key-file`); with `ca`,
    * clients must present a certificate signed by it (`tls-ca-cert-file`, `tls-auth-clients`).
@@ -49,11 +57,14 @@ export class Server {
   readonly #port: number;
   readonly #limit: Semaphore;
   readonly #expiryInterval: number;
-  readonly #stop = new AbortController();
+  readonly #shutdownTimeout: number;
+  /** Cancelled by `shutdown()`; each connection watches a child of it. */
+  readonly #root = new CancellationToken();
+  readonly #tracker = new TaskTracker();
+  /** The connection tasks, aborted if they outlive the shutdown deadline. */
+  readonly #tasks = new Set<JoinHandle<void>>();
   readonly #shared: Shared;
-  readonly #connections = new Set<ConnectionState & { task?: JoinHandle<void> }>();
   readonly #tls: TlsAcceptor | undefined;
-  #idle: (() => void) | undefined;
   #closed: Promise<void> | undefined;
 
   private constructor(listener: TcpListener, options: ServerOptions) {
@@ -61,9 +72,10 @@ export class Server {
     this.#port = listener.localAddr().port;
     this.#limit = new Semaphore(positiveInteger('maxConnections', options.maxConnections, 10_000));
     this.#expiryInterval = positiveInteger('expiryInterval', options.expiryInterval, 100);
+    this.#shutdownTimeout = positiveInteger('shutdownTimeout', options.shutdownTimeout, 10_000);
     this.db = new Db(() => Instant.now().valueOf());
     this.pubSub = new PubSub(options.pubSubCapacity);
-    this.#shared = { db: this.db, pubSub: this.pubSub, limits: options.limits ?? {}, shutdown: this.#stop.signal };
+    this.#shared = { db: this.db, pubSub: this.pubSub, limits: options.limits ?? {} };
     const tls = options.tls;
     this.#tls = tls === undefined ? undefined : new TlsAcceptor({ cert: tls.cert, key: tls.key, ...(tls.ca === undefined ? {} : { ca: tls.ca, requestCert: true }) });
   }
@@ -74,6 +86,7 @@ export class Server {
     if (port > 65535) throw new RangeError(`mini-redis: port must be ≤ 65535, got ${port}`);
     positiveInteger('maxConnections', options.maxConnections, 1);
     positiveInteger('expiryInterval', options.expiryInterval, 1);
+    positiveInteger('shutdownTimeout', options.shutdownTimeout, 1);
     const listener = await TcpListener.bind({ host: options.host ?? '127.0.0.1', port });
     try {
       return new Server(listener, options);
@@ -95,12 +108,12 @@ export class Server {
 
   /** Clients connected now. */
   get connections(): number {
-    return this.#connections.size;
+    return this.#tracker.len;
   }
 
   /** True once `shutdown()` was called. */
   get isShutdown(): boolean {
-    return this.#stop.signal.aborted;
+    return this.#root.isCancelled;
   }
 
   /**
@@ -109,7 +122,7 @@ export class Server {
    * afterwards to close the connections gracefully).
    */
   async run(): Promise<void> {
-    const signal = this.#stop.signal;
+    const signal = this.#root.signal;
     const sweeper = spawn(() => this.#sweep(signal), { name: 'mini-redis expiry' });
     try {
       for (;;) {
@@ -131,32 +144,32 @@ export class Server {
   }
 
   #serve(stream: TcpStream, permit: SemaphorePermit): void {
-    const state: ConnectionState & { task?: JoinHandle<void> } = { idle: false };
-    this.#connections.add(state);
-    state.task = spawn(async () => {
+    const token = this.#root.childToken();
+    const task = this.#tracker.spawn(async () => {
+      using _guard = token.dropGuard(); // leaves the root token's tree when done
       try {
         if (this.#tls === undefined) {
-          await serveConnection(stream, this.#shared, state);
+          await serveConnection(stream, this.#shared, token);
         } else {
           stream.setNoDelay(true);
-          let secure;
-          state.idle = true; // shutdown may abort a handshake (the accept closes the socket)
-          try {
-            secure = await this.#tls.accept(stream);
-          } finally {
-            state.idle = false;
+          const tls = this.#tls;
+          // A shutdown aborts a handshake (the accept closes the socket).
+          const secure = await token.runUntilCancelled((signal) => tls.accept(stream, { signal }));
+          if (secure === undefined) {
+            stream.close();
+            return;
           }
-          await serveConnection(secure, this.#shared, state);
+          await serveConnection(secure, this.#shared, token);
         }
       } catch (error) {
-        if (this.#stop.signal.aborted) return;
+        if (this.#root.isCancelled) return;
         process.stderr.write(`mini-redis: connection failed: ${error instanceof Error ? error.message : String(error)}\n`);
       } finally {
         permit.release();
-        this.#connections.delete(state);
-        if (this.#connections.size === 0) this.#idle?.();
+        this.#tasks.delete(task);
       }
     }, { name: 'mini-redis connection' });
+    this.#tasks.add(task);
   }
 
   async #sweep(signal: AbortSignal): Promise<void> {
@@ -177,18 +190,44 @@ export class Server {
 
   /**
    * Stops accepting, lets every connection finish the commands it has read (their replies
-   * are written), closes them, and resolves when the last one is closed. Idempotent. Uses
-   * only plain promises, so it also works from a task that is being aborted (a `main`
-   * interrupted by SIGINT).
+   * are written), closes them, and resolves when the last one is closed: it cancels the root
+   * token, closes the listener and awaits the connections' tracker. Connections still busy
+   * after `shutdownTimeout` ms are aborted, then it resolves. Idempotent. Works from a task
+   * that is being aborted too.
+   *
+   * **Cancellation:** the returned promise is shared by every call; nothing is undone by
+   * not awaiting it.
+   *
+   * **Errors:** none.
+   *
+   * **Example**
+   * ```ts
+   * process.once('SIGTERM', () => void server.shutdown());
+   * ```
    */
   shutdown(): Promise<void> {
     if (this.#closed !== undefined) return this.#closed;
-    this.#stop.abort(new Error('mini-redis is shutting down'));
+    this.#root.cancel(new Error('mini-redis is shutting down'));
     this.#listener.close();
     this.#limit.close();
-    // Connections waiting for input stop now; busy ones stop when they next would wait.
-    for (const connection of this.#connections) if (connection.idle) connection.task?.abort();
-    this.#closed = this.#connections.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#idle = resolve));
+    this.#tracker.close();
+    // The wait runs in a task of its own: `shutdown()` is also called from a task that is
+    // being aborted (a `main` interrupted by SIGINT), whose own rt waits would reject at once.
+    const tracker = this.#tracker;
+    const deadline = AbortSignal.timeout(this.#shutdownTimeout);
+    // It settles a plain promise (a JoinHandle is awaited with an rt wait too).
+    this.#closed = new Promise<void>((resolve) => {
+      spawn(async () => {
+        try {
+          await tracker.wait({ signal: deadline });
+        } catch {
+          for (const task of this.#tasks) task.abort();
+          await tracker.wait();
+        } finally {
+          resolve();
+        }
+      }, { name: 'mini-redis shutdown' });
+    });
     return this.#closed;
   }
 }

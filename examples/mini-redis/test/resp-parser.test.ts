@@ -1,14 +1,6 @@
 import fc from 'fast-check';
 import { ProtocolError, RespParser } from '../src/resp-parser.js';
-
-function encode(args: readonly (string | Uint8Array)[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
-  for (const arg of args) {
-    const bytes = typeof arg === 'string' ? Buffer.from(arg, 'latin1') : Buffer.from(arg);
-    parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n'));
-  }
-  return Buffer.concat(parts);
-}
+import { encodeCommand as encode } from './resp-helpers.js';
 
 /** Every command the parser yields, as string arrays (empty commands skipped). */
 function drain(parser: RespParser): string[][] {
