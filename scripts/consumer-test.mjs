@@ -149,6 +149,15 @@ if (packedAll) {
     });
     check(`native path under Node ${process.versions.node} (npm ${npmVersion}): prebuild, native driver, echo, silent`, () => nativeCheck(full, node20));
     check('@rt/full namespaces and feature subpaths work', () => run(process.execPath, ['full.mjs'], full));
+    // Each package @rt/full pulls in, by its own name (the internal layers included):
+    // its ESM entry loads from the installed tarball and exports something.
+    const ownNames = ['mio-native', 'reactor', 'scheduler', 'time', 'sync', 'io', 'util', 'signal', 'process', 'fs', 'net', 'tls', 'http', 'multi-thread', 'console', 'macros'];
+    check(`every package imports by its own name: ${ownNames.map((n) => `@rt/${n}`).join(', ')}`, () => run(process.execPath, ['--input-type=module', '-e', `
+      for (const name of ${JSON.stringify(ownNames)}) {
+        const m = await import('@rt/' + name);
+        if (Object.keys(m).length === 0) throw new Error('@rt/' + name + ' exports nothing');
+      }
+      console.log('ok');`], full));
     check('the multi-thread runtime serves on two worker threads and exits cleanly', () => run(process.execPath, ['multi-thread.mjs'], full));
     check('the rt-console bin of @rt/console runs from the install (--help)', () => {
       const r = run(process.execPath, [join(full, 'node_modules', '@rt', 'console', 'dist', 'bin.js'), '--help'], full);
