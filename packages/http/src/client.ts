@@ -16,6 +16,7 @@ import { Semaphore, type SemaphorePermit } from '@rt/sync';
 import { TcpStream } from '@rt/net';
 import { HttpError } from './errors.js';
 import { BodyReader, type HttpStream } from './internal/body.js';
+import { bodyStream } from './internal/body-stream.js';
 import { Framing, InputBuffer, parseResponseHead, type Head, type ParserLimits } from './internal/parser.js';
 import { OutputBuffer } from './internal/response-writer.js';
 
@@ -307,28 +308,8 @@ export class HttpClient {
       release(true);
       if (!nullBody) responseBody = new ReadableStream({ start: (c) => c.close() });
     } else {
-      responseBody = new ReadableStream<Uint8Array>(
-        {
-          async pull(controller) {
-            try {
-              const chunk = await reader.next();
-              if (chunk === null) {
-                controller.close();
-                release(true);
-              } else {
-                controller.enqueue(new Uint8Array(chunk));
-              }
-            } catch (error) {
-              release(false);
-              controller.error(error);
-            }
-          },
-          cancel() {
-            release(false);
-          },
-        },
-        { highWaterMark: 0 },
-      );
+      // Done: the connection goes back to the pool; an error or a cancel discards it.
+      responseBody = bodyStream(reader, (error) => release(error === undefined));
     }
     // Pairs, not a Headers: the Response builds its own Headers from them (once).
     const headers: [string, string][] = [];

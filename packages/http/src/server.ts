@@ -485,6 +485,8 @@ class Connection {
   #requests = 0;
   #continueOwed = false;
   #watch: { controller: AbortController; done: Promise<void> } | undefined;
+  /** What every request's BodyReader reads more with: made once per connection, not per request. */
+  readonly #fill = (into?: Uint8Array): Promise<number> => this.#fillBody(into);
 
   constructor(server: HttpServer, stream: HttpStream, state: ConnectionState, remoteAddr: SocketAddr) {
     this.server = server;
@@ -511,7 +513,7 @@ class Connection {
       state.deadline = Infinity;
       this.#requests++;
       let keepAlive = head.keepAlive && this.#requests < limits.maxRequestsPerConnection;
-      const body = head.framing === Framing.None ? undefined : new BodyReader(input, (into) => this.#fillBody(into), head, limits.maxBodySize);
+      const body = head.framing === Framing.None ? undefined : new BodyReader(input, this.#fill, head, limits.maxBodySize);
       this.#continueOwed = head.expectContinue && head.minorVersion === 1 && body !== undefined && input.buffered === 0;
       const request = new RequestState(this, head, body);
       const task = this.#start(request);

@@ -2,7 +2,7 @@ import type { BytesMut } from './bytes-mut.js';
 import type { Decoder, Encoder } from './codec.js';
 import { FrameTooLarge } from './errors.js';
 import { skipThrough } from './internal/skip-through.js';
-import { checkInteger, checkObject, describe } from './internal/validate.js';
+import { checkInteger, describe } from './internal/validate.js';
 
 /**
  * Options of `AnyDelimiterCodec`.
@@ -63,7 +63,6 @@ export class AnyDelimiterCodec implements Decoder<Uint8Array>, Encoder<Uint8Arra
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`AnyDelimiterCodec(options): options must be an object like { delimiters }, got ${describe(options)}`);
     }
-    checkObject(options, 'AnyDelimiterCodec(options)');
     const delimiters = toBytes(options.delimiters, 'AnyDelimiterCodec: options.delimiters');
     if (delimiters.length === 0) throw new RangeError('AnyDelimiterCodec: options.delimiters must not be empty');
     this.#delimiters = delimiters;

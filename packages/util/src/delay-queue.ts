@@ -113,7 +113,7 @@ export class DelayQueue<T> implements AsyncIterable<Expired<T>>, Disposable {
   /** The earliest deadline in the queue, or `undefined` when empty. */
   peekDeadline(): Instant | undefined {
     const head = this.#heap[0];
-    return head === undefined ? undefined : this.deadline(head.key);
+    return head === undefined ? undefined : instantOf(head.when);
   }
 
   /** Inserts `value` to come out `ms` milliseconds from now; returns its key. */

@@ -86,11 +86,7 @@ export class LinesCodec implements Decoder<string>, Encoder<string> {
         // No '\n' within reach: the line is too long. Drop it (through its '\n' if seen).
         const seen = found >= 0 ? found : src.length;
         this.#nextIndex = 0;
-        if (found >= 0) src.advance(found + 1);
-        else {
-          src.clear();
-          this.#discarding = true;
-        }
+        this.#discarding = !skipThrough(src, found);
         throw new LineTooLong(seen, this.maxLength);
       }
       this.#nextIndex = src.length;

@@ -164,13 +164,26 @@ function listOf(buffer: Buffer, start: number, end: number): string[] {
   return buffer.toString('latin1', start, end).toLowerCase().split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
 
+/** The error of a head that outgrew its limits (module functions: no closure per parse). */
+type TooLong = (firstLine: boolean, maxFirstLine: number, maxHeaderSize: number) => HttpError;
+
+function requestHeadTooLong(firstLine: boolean, maxFirstLine: number, maxHeaderSize: number): HttpError {
+  return firstLine
+    ? new HttpError(414, 'ERR_RT_HTTP_URI_TOO_LONG', `request line longer than ${maxFirstLine} bytes`)
+    : new HttpError(431, 'ERR_RT_HTTP_HEADERS_TOO_LARGE', `request head longer than ${maxHeaderSize} bytes`);
+}
+
+function responseHeadTooLong(_firstLine: boolean, _maxFirstLine: number, maxHeaderSize: number): HttpError {
+  return new HttpError(502, 'ERR_RT_HTTP_HEADERS_TOO_LARGE', `response head longer than ${maxHeaderSize} bytes`);
+}
+
 /**
  * Finds the end of the head starting at `input.start` (the index after CRLF CRLF), or -1
  * when more bytes are needed. Leading empty lines before a request line are skipped (RFC
  * 9112 §2.2). Throws 414 when the first line outgrows `maxFirstLine`, 431 when the head
  * outgrows `maxHeaderSize`, 400 for a bare LF.
  */
-function findHeadEnd(input: InputBuffer, maxFirstLine: number, maxHeaderSize: number, tooLong: (firstLine: boolean) => HttpError): number {
+function findHeadEnd(input: InputBuffer, maxFirstLine: number, maxHeaderSize: number, tooLong: TooLong): number {
   const buffer = input.buffer;
   // Skip empty lines before the message (at most a few, then it is garbage).
   while (input.end - input.start >= 2 && buffer[input.start] === CR && buffer[input.start + 1] === LF) {
@@ -194,9 +207,9 @@ function findHeadEnd(input: InputBuffer, maxFirstLine: number, maxHeaderSize: nu
   // No end yet: is the first line already too long?
   if (end - start > maxFirstLine) {
     const lf = buffer.indexOf(LF, start);
-    if (lf < 0 || lf >= end || lf - start > maxFirstLine) throw tooLong(true);
+    if (lf < 0 || lf >= end || lf - start > maxFirstLine) throw tooLong(true, maxFirstLine, maxHeaderSize);
   }
-  if (end - start >= maxHeaderSize) throw tooLong(false);
+  if (end - start >= maxHeaderSize) throw tooLong(false, maxFirstLine, maxHeaderSize);
   input.scanned = Math.max(start, Math.min(i, end) - 3);
   return -1;
 }
@@ -327,11 +340,7 @@ function version(buffer: Buffer, i: number): number {
  * undefined when more bytes are needed. The body (if any) follows at `input.start`.
  */
 export function parseRequestHead(input: InputBuffer, limits: ParserLimits): Head | undefined {
-  const headEnd = findHeadEnd(input, limits.maxRequestLine, limits.maxHeaderSize, (firstLine) =>
-    firstLine
-      ? new HttpError(414, 'ERR_RT_HTTP_URI_TOO_LONG', `request line longer than ${limits.maxRequestLine} bytes`)
-      : new HttpError(431, 'ERR_RT_HTTP_HEADERS_TOO_LARGE', `request head longer than ${limits.maxHeaderSize} bytes`),
-  );
+  const headEnd = findHeadEnd(input, limits.maxRequestLine, limits.maxHeaderSize, requestHeadTooLong);
   if (headEnd < 0) return undefined;
   const buffer = input.buffer;
   const start = input.start;
@@ -376,9 +385,7 @@ function checkTarget(buffer: Buffer, start: number, end: number, method: string)
 
 /** Parses the next response head in `input` (the client side); see {@link parseRequestHead}. */
 export function parseResponseHead(input: InputBuffer, limits: ParserLimits, requestMethod: string): Head | undefined {
-  const headEnd = findHeadEnd(input, limits.maxHeaderSize, limits.maxHeaderSize, () =>
-    new HttpError(502, 'ERR_RT_HTTP_HEADERS_TOO_LARGE', `response head longer than ${limits.maxHeaderSize} bytes`),
-  );
+  const headEnd = findHeadEnd(input, limits.maxHeaderSize, limits.maxHeaderSize, responseHeadTooLong);
   if (headEnd < 0) return undefined;
   const buffer = input.buffer;
   const start = input.start;

@@ -1,12 +1,9 @@
 // Input checks of @rt/util: bad input fails at once, naming the value. (Each rt package keeps
-// one such file; @rt/util's is this one.)
+// one such file; @rt/util's is this one. Values are named by the toolkit's `describe`, as
+// @rt/io's and @rt/fs's are.)
+import { describe } from '@rt/scheduler/primitives';
 
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value === null || typeof value !== 'object') return typeof value === 'function' ? 'a function' : String(value);
-  return Object.prototype.toString.call(value);
-}
+export { describe };
 
 export function checkFunction(value: unknown, what: string): asserts value is (...args: never[]) => unknown {
   if (typeof value !== 'function') throw new TypeError(`${what} must be a function, got ${describe(value)}`);
