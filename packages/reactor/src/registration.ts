@@ -166,12 +166,12 @@ export class Registration {
     return this.#io.interest;
   }
 
-  /** False once deregistered or once the reactor closed. */
   /** The ready queue of the reactor this fd is registered with (see `ReadyQueue`). */
   get readyQueue(): ReadyQueue {
     return this.#driver.readyQueue;
   }
 
+  /** False once deregistered or once the reactor closed. */
   get isRegistered(): boolean {
     return this.#io.registered;
   }

@@ -57,7 +57,8 @@ export class FallbackStream implements StreamHandle {
   #failed = false;
   #writeShut = false;
   #closed = false;
-  readonly #release = new ReleaseHooks();
+  /** The `onRelease` hooks, made by the first `onRelease` (most streams never have one). */
+  #release: ReleaseHooks | undefined = undefined;
   #outstanding = 0;
   #linger: number | null = null;
   #noDelay = false;
@@ -360,14 +361,14 @@ export class FallbackStream implements StreamHandle {
     this.#chunks.length = 0;
     this.#buffered = 0;
     // Before Node closes the fd: its number may be reused by the next socket opened anywhere.
-    const failure = this.#release.run();
+    const failure = this.#release?.run();
     this.#destroy(socket);
     if (failure !== undefined) throw failure.error;
   }
 
   onRelease(hook: () => void): void {
     if (this.#closed) throw new SocketClosed();
-    this.#release.add(hook);
+    (this.#release ??= new ReleaseHooks()).add(hook);
   }
 
   #destroy(socket: Socket): void {

@@ -49,7 +49,8 @@ export interface NativeCounters {
 interface NativeExtension {
   readonly reactor: Reactor;
   readonly counters: NativeCounters;
-  shutdown(): void;
+  /** Not set: the reactor is the runtime's (its own extension closes it). */
+  shutdown?(): void;
   metrics(): Record<string, unknown>;
 }
 
@@ -63,9 +64,6 @@ export function currentIo(): NativeExtension {
     return {
       reactor,
       counters,
-      shutdown: () => {
-        // The reactor is the runtime's (its own extension closes it).
-      },
       metrics: () => ({ driver: 'native', ...reactor.metrics(), ...counters }),
     };
   });

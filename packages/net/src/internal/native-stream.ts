@@ -104,7 +104,8 @@ export class NativeStream implements StreamHandle {
   /** A copy writing into this stream: it is served before parked writers. */
   #pumpOut: Pump | null = null;
   #closed = false;
-  readonly #release = new ReleaseHooks();
+  /** The `onRelease` hooks, made by the first `onRelease` (most streams never have one). */
+  #release: ReleaseHooks | undefined = undefined;
   #writeShut = false;
   #noDelay = false;
   #local: RawAddress | undefined;
@@ -544,7 +545,7 @@ export class NativeStream implements StreamHandle {
       // Already deregistered (the reactor closed): the fd is still ours to close.
     }
     // Before the fd is closed: its number may be reused by the next socket opened anywhere.
-    const failure = this.#release.run();
+    const failure = this.#release?.run();
     sys.close(this.#fd);
     this.#queue.passBaton();
     if (failure !== undefined) throw failure.error;
@@ -552,7 +553,7 @@ export class NativeStream implements StreamHandle {
 
   onRelease(hook: () => void): void {
     if (this.#closed) throw new SocketClosed();
-    this.#release.add(hook);
+    (this.#release ??= new ReleaseHooks()).add(hook);
   }
 
   /** Deregisters from the reactor and gives up the fd without closing it (TcpStream.intoRawFd). */
@@ -565,7 +566,7 @@ export class NativeStream implements StreamHandle {
     } catch {
       // Already deregistered (the reactor closed): the fd is still ours to give.
     }
-    const failure = this.#release.run();
+    const failure = this.#release?.run();
     if (failure !== undefined) {
       queueMicrotask(() => {
         throw failure.error;

@@ -161,6 +161,11 @@ function uninstallHooks(): void {
   stopHooks = undefined;
 }
 
+/** `task 7` or `task 7 "name"`: how a warning's message names its task. */
+function describeTask(task: Task): string {
+  return `task ${task.id}${task.name === undefined ? '' : ` ${JSON.stringify(task.name)}`}`;
+}
+
 /** Histograms record integer nanoseconds (at least 1, the lowest value they accept). */
 function toNanos(ms: number): number {
   return Math.max(1, Math.round(ms * 1e6));
@@ -244,7 +249,7 @@ export class Probe {
     if (this.reported.has(key)) return;
     this.reported.add(key);
     const threshold = this.core.config.blockingThreshold;
-    const who = `task ${task.id}${task.name === undefined ? '' : ` ${JSON.stringify(task.name)}`}`;
+    const who = describeTask(task);
     const warning: RtBlockingWarning = {
       kind: 'blocking',
       runtime: this.core.config.name,
@@ -420,7 +425,7 @@ export function reportLostWake(waiter: Waiter<unknown>, why: string): void {
   const probe = core.probe;
   if (probe === undefined && !warningChannel.hasSubscribers) return;
   const location = probe?.records.get(task)?.location ?? task.location;
-  const who = `task ${task.id}${task.name === undefined ? '' : ` ${JSON.stringify(task.name)}`}`;
+  const who = describeTask(task);
   const warning: RtLostWakeWarning = {
     kind: 'lost-wake',
     runtime: core.config.name,
