@@ -12,6 +12,7 @@
 import { park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { checkFunction } from './internal/validate.js';
+import { setMaxListeners } from 'node:events';
 
 /** What a cancellation wakes a waiter with (distinct from any value a work function returns). */
 const CANCELLED: unique symbol = Symbol('cancelled');
@@ -73,6 +74,9 @@ export class CancellationToken {
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
+      // A token's signal is shared by design (a server's root token is waited on by every
+      // connection at once): Node's default limit of 10 listeners would warn of a leak there.
+      setMaxListeners(0, this.#controller.signal);
       if (this.#cancelled) this.#abortController();
     }
     return this.#controller.signal;
