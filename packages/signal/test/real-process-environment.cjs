@@ -6,11 +6,19 @@
 // `process` as the global. Select it with a `@jest-environment` docblock.
 const { createRequire } = require('node:module');
 
-// pnpm does not hoist jest-environment-node: reach it the way jest does, through jest-config.
-const fromJest = createRequire(require.resolve('jest'));
-const fromCore = createRequire(fromJest.resolve('@jest/core'));
-const fromConfig = createRequire(fromCore.resolve('jest-config'));
-const { TestEnvironment } = fromConfig('jest-environment-node');
+// jest-environment-node is a root devDependency (the same version jest uses), so it resolves
+// directly. The older route through jest -> @jest/core -> jest-config failed once under
+// Node 22 and 26 in CI ("Cannot find module '@jest/core'"); it stays only as the fallback.
+function loadEnvironment() {
+  try {
+    return require('jest-environment-node');
+  } catch {
+    const fromJest = createRequire(require.resolve('jest'));
+    const fromCore = createRequire(fromJest.resolve('@jest/core'));
+    return createRequire(fromCore.resolve('jest-config'))('jest-environment-node');
+  }
+}
+const { TestEnvironment } = loadEnvironment();
 
 class RealProcessEnvironment extends TestEnvironment {
   constructor(config, context) {

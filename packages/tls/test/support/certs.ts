@@ -35,10 +35,15 @@ async function openssl(dir: string, args: string[]): Promise<void> {
   await run('openssl', args, { cwd: dir });
 }
 
+let nextSerial = 1;
+
 async function signed(dir: string, name: string, subject: string, ext: string): Promise<Pair> {
   writeFileSync(join(dir, `${name}.ext`), ext);
   await openssl(dir, ['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
-  await openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`]);
+  // Its own serial: these run in parallel, and -CAcreateserial's shared ca.srl was seen
+  // half-written by a concurrent signing ("Unable to load number from ca.srl").
+  const serial = `0x${(Date.now() * 1000 + nextSerial++).toString(16)}`;
+  await openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', serial, '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`]);
   return pair(dir, name);
 }
 
