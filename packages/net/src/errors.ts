@@ -9,6 +9,8 @@ export interface NetErrorOptions extends ErrorOptions {
   readonly address?: string;
   /** The port the call was given (IP sockets). */
   readonly port?: number;
+  /** The name a failed lookup was given (`getaddrinfo`), as Node's DNS errors say it. */
+  readonly hostname?: string;
 }
 
 /**
@@ -18,7 +20,8 @@ export interface NetErrorOptions extends ErrorOptions {
  * `code` is the errno name (`'ECONNRESET'`, `'ECONNREFUSED'`, `'EPIPE'`, `'EADDRINUSE'`,
  * `'ENOTFOUND'` for a name that did not resolve, …), `errno` the negative errno (`-104`),
  * `syscall` the call that failed (`'read'`), and `address` and `port` where Node sets
- * them: on `connect` and `bind` (a Unix socket's path is its `address`, as in Node). `kind` groups the errno as
+ * them: on `connect` and `bind` (a Unix socket's path is its `address`, as in Node);
+ * a failed name lookup (`syscall` `'getaddrinfo'`) carries the name as `hostname`. `kind` groups the errno as
  * Tokio's `io::ErrorKind` does: `'ConnectionReset'`, `'ConnectionRefused'`,
  * `'ConnectionAborted'`, `'BrokenPipe'`, `'NotConnected'`, `'AddrInUse'`,
  * `'AddrNotAvailable'`, `'TimedOut'`, `'HostUnreachable'`, `'NetworkUnreachable'`,
@@ -52,6 +55,8 @@ export class NetError extends RtError {
   readonly address?: string;
   /** The port the call was given (`connect`, `bind`), as in Node. */
   readonly port?: number;
+  /** The name that did not resolve (`syscall` `'getaddrinfo'`), as in Node's DNS errors. */
+  readonly hostname?: string;
 
   /**
    * @param errno the errno, by name (`'ECONNRESET'`) or as a negative number (`-104`).
@@ -67,6 +72,7 @@ export class NetError extends RtError {
     this.kind = fields.kind;
     if (options?.address !== undefined) this.address = options.address;
     if (options?.port !== undefined) this.port = options.port;
+    if (options?.hostname !== undefined) this.hostname = options.hostname;
   }
 }
 

@@ -49,11 +49,11 @@ function resolveNow(host: string, port: number, options?: WaitOptions): Promise<
   lookup(host, { all: true, verbatim: true }, (error, addresses) => {
     if (waiter.settled) return;
     if (error) {
-      waiter.fail(new NetError(error.code ?? 'ENOTFOUND', 'getaddrinfo', `could not resolve ${JSON.stringify(host)}: ${error.message}`, { cause: error }));
+      waiter.fail(new NetError(error.code ?? 'ENOTFOUND', 'getaddrinfo', `could not resolve ${JSON.stringify(host)}: ${error.message}`, { cause: error, hostname: host }));
       return;
     }
     if (addresses.length === 0) {
-      waiter.fail(new NetError('ENOTFOUND', 'getaddrinfo', `${JSON.stringify(host)} resolved to no address`));
+      waiter.fail(new NetError('ENOTFOUND', 'getaddrinfo', `${JSON.stringify(host)} resolved to no address`, { hostname: host }));
       return;
     }
     waiter.wake(addresses.map((a) => new SocketAddr(a.address, port)));

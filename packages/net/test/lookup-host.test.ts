@@ -10,7 +10,7 @@ describe('lookupHost', () => {
   });
 
   it('fails for an unknown name with Node ENOTFOUND (or EAI_AGAIN offline), and on abort with Cancelled', async () => {
-    await expect(lookupHost('no-such-host.invalid:1')).rejects.toMatchObject({ code: expect.stringMatching(/^(ENOTFOUND|EAI_AGAIN)$/), syscall: 'getaddrinfo', errno: expect.any(Number) });
+    await expect(lookupHost('no-such-host.invalid:1')).rejects.toMatchObject({ code: expect.stringMatching(/^(ENOTFOUND|EAI_AGAIN)$/), syscall: 'getaddrinfo', errno: expect.any(Number), hostname: 'no-such-host.invalid' });
     await expect(lookupHost('localhost:1', { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(Cancelled);
     const controller = new AbortController();
     const pending = lookupHost('localhost:1', { signal: controller.signal });
