@@ -65,6 +65,8 @@ const rounds = Number(process.env['RT_ECHO_ROUNDS'] ?? (quick ? 1 : 3));
 const running = [];
 for (const server of servers) running.push({ server, ...(await startPrintingPort(server.name, server.command, server.args)) });
 const results = new Map();
+// Server CPU µs per message of every round (`name conns size` → [round 0, round 1, …]).
+const cpuRounds = new Map();
 try {
   for (const [connections, size] of configs) for (let round = 0; round < rounds; round++) {
     for (const { server, child, port } of running) {
@@ -75,6 +77,7 @@ try {
       const cell = echoCell(loadgenResult(run, server.name), cpu, warmupMs, measureMs);
       const key = `${server.name} ${connections} ${size}`;
       if (!results.has(key) || results.get(key).perSecond < cell.perSecond) results.set(key, cell);
+      cpuRounds.set(key, [...(cpuRounds.get(key) ?? []), cell.cpuPerMessageUs]);
     }
   }
 } finally {
@@ -97,5 +100,19 @@ for (const [connections, size] of [...new Map(configs.map((c) => [c.join('x'), c
         `${pad(r.p50_us.toFixed(1), 9)}${pad(r.p99_us.toFixed(1), 9)}${pad(r.cpuPerMessageUs.toFixed(2), 12)}` +
         `${pad(Math.round(r.serverCpu * 100), 7)}${pad(Math.round(r.cpu * 100), 7)}${pad((r.perSecond / base.perSecond).toFixed(2), 8)}${pad(cpuVsTokio, 13)}`,
     );
+  }
+}
+// Round by round (each pair ran back to back, under the same load): rt-stream's and rt's
+// server CPU per message against Tokio's.
+if (servers.some((server) => server.name === 'tokio')) {
+  console.log('server CPU per message ÷ tokio\'s, round by round:');
+  for (const [connections, size] of [...new Map(configs.map((c) => [c.join('x'), c])).values()]) {
+    const tokioRounds = cpuRounds.get(`tokio ${connections} ${size}`);
+    for (const name of ['rt-stream', 'rt']) {
+      const rounds = cpuRounds.get(`${name} ${connections} ${size}`);
+      if (rounds === undefined) continue;
+      const ratios = rounds.map((cpu, i) => (cpu / tokioRounds[i]).toFixed(2));
+      console.log(`  ${name.padEnd(10)}${pad(connections, 4)} × ${size >= 1024 ? `${size / 1024}K` : size}: ${ratios.join(', ')}`);
+    }
   }
 }
