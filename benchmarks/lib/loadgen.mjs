@@ -35,7 +35,9 @@ export function buildTokioEcho() {
   const target = join(bin, 'echo-tokio');
   const sources = [join(project, 'Cargo.toml'), join(project, 'src', 'main.rs')];
   if (existsSync(target) && sources.every((source) => statSync(source).mtimeMs < statSync(target).mtimeMs)) return { path: target };
+  // Debian's cargo and rustc when installed (a rustup toolchain earlier on PATH is not used).
   const cargo = existsSync('/usr/bin/cargo') ? '/usr/bin/cargo' : 'cargo';
+  const rustc = existsSync('/usr/bin/rustc') ? { RUSTC: '/usr/bin/rustc' } : {};
   if (spawnSync(cargo, ['--version']).status !== 0) return { missing: 'no cargo (apt-get install cargo rustc librust-tokio-dev)' };
   if (!existsSync(DEBIAN_CRATES) || !readdirSync(DEBIAN_CRATES).some((name) => name.startsWith('tokio-1.'))) {
     return { missing: `no Tokio crate in ${DEBIAN_CRATES} (apt-get install librust-tokio-dev)` };
@@ -49,7 +51,7 @@ export function buildTokioEcho() {
   );
   const build = spawnSync(cargo, ['build', '--release', '--offline', '--manifest-path', join(project, 'Cargo.toml')], {
     encoding: 'utf8',
-    env: { ...process.env, CARGO_HOME: home, CARGO_TARGET_DIR: join(bin, 'tokio-target') },
+    env: { ...process.env, ...rustc, CARGO_HOME: home, CARGO_TARGET_DIR: join(bin, 'tokio-target') },
   });
   if (build.status !== 0) return { missing: `cargo build failed: ${build.stderr.trim().split('\n').slice(-5).join(' | ')}` };
   execFileSync('cp', [join(bin, 'tokio-target', 'release', 'echo-tokio'), target]);
