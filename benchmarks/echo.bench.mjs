@@ -104,7 +104,8 @@ for (const [connections, size] of [...new Map(configs.map((c) => [c.join('x'), c
 }
 // Round by round (each pair ran back to back, under the same load): rt-stream's and rt's
 // server CPU per message against Tokio's.
-if (servers.some((server) => server.name === 'tokio')) {
+const names = new Set(servers.map((server) => server.name));
+if (names.has('tokio') && (names.has('rt-stream') || names.has('rt'))) {
   console.log('server CPU per message ÷ tokio\'s, round by round:');
   for (const [connections, size] of [...new Map(configs.map((c) => [c.join('x'), c])).values()]) {
     const tokioRounds = cpuRounds.get(`tokio ${connections} ${size}`);
