@@ -1,23 +1,34 @@
 #!/usr/bin/env node
-// TCP echo ping-pong: rt (an echo server on @rt/reactor + @rt/mio-native) against Node's
-// `net` (the baseline) and the same server in C (the ceiling), in the same run, driven by
-// a C load generator (benchmarks/c/loadgen.c). Each server runs in its own process; the
-// load generator runs N connections, each sending one message and waiting for its echo.
+// TCP echo ping-pong: rt against Node's `net` (the baseline), Tokio and the same server in C
+// (the ceiling), in the same run, driven by a C load generator (benchmarks/c/loadgen.c). Each
+// server runs in its own process; the load generator runs N connections, each sending one
+// message and waiting for its echo. Servers:
+//
+//   net        echo-net-server.mjs: the idiomatic Node `net` echo server (the baseline)
+//   rt         echo-rt-server.mjs: raw @rt/reactor + @rt/mio-native syscalls (no TcpStream)
+//   rt-stream  @rt/net's TcpStream, one rt task per connection, a read/writeAll loop (what a
+//              user writes: `net.bench.mjs --serve native`)
+//   C          benchmarks/c/echo-server.c: the same loop in C, epoll
+//   tokio      benchmarks/rust/echo-tokio: Tokio 1.x current-thread, a task per connection,
+//              the same read/write_all loop; built offline from Debian's librust-tokio-dev
+//              (left out, with the reason printed, when cargo or the crates are missing)
 //
 // Prints, per server and per (connections × message size): messages/s, p50/p99 round
 // trip, server CPU per message (from /proc/<pid>/stat), the CPU use of the server and of
-// the load generator (to show which one limits the rate), and the ratio to `net`. On a
-// shared machine compare CPU per message first: messages/s move with other load.
+// the load generator (to show which one limits the rate), the ratio to `net`, and server
+// CPU per message against Tokio's. On a shared machine compare CPU per message first:
+// messages/s move with other load.
 //
-//   node benchmarks/echo.bench.mjs            full run (~100 s)
-//   RT_BENCH_QUICK=1 node benchmarks/echo.bench.mjs   or  --quick   (~15 s)
+//   node benchmarks/echo.bench.mjs            full run (~150 s)
+//   RT_BENCH_QUICK=1 node benchmarks/echo.bench.mjs   or  --quick   (~25 s)
 //   RT_ECHO_CONFIGS=1x64,64x16384 node benchmarks/echo.bench.mjs   chosen cells only
+//   RT_ECHO_SERVERS=rt-stream,tokio node benchmarks/echo.bench.mjs  chosen servers (+ net)
 //
-// Needs: a C compiler (`cc`), the built packages (`npx tsc -b packages/reactor` and the
-// addon), Linux.
+// Needs: a C compiler (`cc`), the built packages (`pnpm build`), Linux; for the Tokio row
+// Debian's `cargo`, `rustc` and `librust-tokio-dev` (.ci/apt-packages).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildC, echoCell, loadgenResult, parseConfigs, runLoadgen } from './lib/loadgen.mjs';
+import { buildC, buildTokioEcho, echoCell, loadgenResult, parseConfigs, runLoadgen } from './lib/loadgen.mjs';
 import { cpuSeconds, startPrintingPort } from './lib/proc.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,12 +36,19 @@ const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--
 
 const loadgen = buildC('loadgen');
 const cServer = buildC('echo-server');
+const tokio = buildTokioEcho();
+if (tokio.missing !== undefined) console.log(`tokio row left out: ${tokio.missing}`);
 
-const servers = [
+const allServers = [
   { name: 'net', command: process.execPath, args: [join(here, 'echo-net-server.mjs')] },
   { name: 'rt', command: process.execPath, args: [join(here, 'echo-rt-server.mjs')] },
+  { name: 'rt-stream', command: process.execPath, args: [join(here, 'net.bench.mjs'), '--serve', 'native'] },
   { name: 'C', command: cServer, args: [] },
+  ...(tokio.path === undefined ? [] : [{ name: 'tokio', command: tokio.path, args: [] }]),
 ];
+// RT_ECHO_SERVERS="rt-stream,tokio" picks servers; `net` always runs (every ratio's baseline).
+const chosen = process.env['RT_ECHO_SERVERS']?.split(',');
+const servers = allServers.filter((server) => server.name === 'net' || chosen === undefined || chosen.includes(server.name));
 // RT_ECHO_CONFIGS="1x64,64x16384" picks the cells (connections x bytes).
 const configs = parseConfigs(
   process.env['RT_ECHO_CONFIGS'],
@@ -38,15 +56,17 @@ const configs = parseConfigs(
 );
 const warmupMs = quick ? 300 : 300;
 const measureMs = quick ? 1000 : 1500;
-// Each cell runs this many rounds (net, rt, C, net, rt, C, …) and keeps each server's best
+// Each cell runs this many rounds (net, rt, …, tokio, net, rt, …) and keeps each server's best
 // round: the machine is shared, and other load only ever makes a server look slower.
 const rounds = Number(process.env['RT_ECHO_ROUNDS'] ?? (quick ? 1 : 3));
 
-// All servers start first; each cell then runs net, rt and C back to back, so a change in
-// the (shared, noisy) machine's load hits the three alike.
+// All servers start first; each cell then runs every server back to back, so a change in
+// the (shared, noisy) machine's load hits them alike.
 const running = [];
 for (const server of servers) running.push({ server, ...(await startPrintingPort(server.name, server.command, server.args)) });
 const results = new Map();
+// Server CPU µs per message of every round (`name conns size` → [round 0, round 1, …]).
+const cpuRounds = new Map();
 try {
   for (const [connections, size] of configs) for (let round = 0; round < rounds; round++) {
     for (const { server, child, port } of running) {
@@ -57,6 +77,7 @@ try {
       const cell = echoCell(loadgenResult(run, server.name), cpu, warmupMs, measureMs);
       const key = `${server.name} ${connections} ${size}`;
       if (!results.has(key) || results.get(key).perSecond < cell.perSecond) results.set(key, cell);
+      cpuRounds.set(key, [...(cpuRounds.get(key) ?? []), cell.cpuPerMessageUs]);
     }
   }
 } finally {
@@ -65,16 +86,34 @@ try {
 
 const pad = (s, n) => String(s).padStart(n);
 console.log(`echo ping-pong on loopback${quick ? ' (quick)' : ''}: best of ${rounds} × ${measureMs} ms per cell after ${warmupMs} ms warm-up; ratio = msgs/s ÷ net's`);
-console.log('CPU µs/msg: server CPU per message; srv/gen %: server and load generator CPU use (100 = one core)');
-console.log(`${'server'.padEnd(7)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('p99 µs', 9)}${pad('CPU µs/msg', 12)}${pad('srv %', 7)}${pad('gen %', 7)}${pad('× net', 8)}`);
+console.log('CPU µs/msg: server CPU per message; srv/gen %: server and load generator CPU use (100 = one core);');
+console.log('CPU × tokio: server CPU per message ÷ tokio\'s (rt-stream and tokio run the same read/write-all loop)');
+console.log(`${'server'.padEnd(10)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('p99 µs', 9)}${pad('CPU µs/msg', 12)}${pad('srv %', 7)}${pad('gen %', 7)}${pad('× net', 8)}${pad('CPU × tokio', 13)}`);
 for (const [connections, size] of [...new Map(configs.map((c) => [c.join('x'), c])).values()]) {
   const base = results.get(`net ${connections} ${size}`);
+  const tokioCell = results.get(`tokio ${connections} ${size}`);
   for (const server of servers) {
     const r = results.get(`${server.name} ${connections} ${size}`);
+    const cpuVsTokio = tokioCell === undefined ? '—' : (r.cpuPerMessageUs / tokioCell.cpuPerMessageUs).toFixed(2);
     console.log(
-      `${server.name.padEnd(7)}${pad(connections, 6)}${pad(size >= 1024 ? `${size / 1024}K` : size, 7)}${pad(Math.round(r.perSecond), 11)}` +
+      `${server.name.padEnd(10)}${pad(connections, 6)}${pad(size >= 1024 ? `${size / 1024}K` : size, 7)}${pad(Math.round(r.perSecond), 11)}` +
         `${pad(r.p50_us.toFixed(1), 9)}${pad(r.p99_us.toFixed(1), 9)}${pad(r.cpuPerMessageUs.toFixed(2), 12)}` +
-        `${pad(Math.round(r.serverCpu * 100), 7)}${pad(Math.round(r.cpu * 100), 7)}${pad((r.perSecond / base.perSecond).toFixed(2), 8)}`,
+        `${pad(Math.round(r.serverCpu * 100), 7)}${pad(Math.round(r.cpu * 100), 7)}${pad((r.perSecond / base.perSecond).toFixed(2), 8)}${pad(cpuVsTokio, 13)}`,
     );
+  }
+}
+// Round by round (each pair ran back to back, under the same load): rt-stream's and rt's
+// server CPU per message against Tokio's.
+const names = new Set(servers.map((server) => server.name));
+if (names.has('tokio') && (names.has('rt-stream') || names.has('rt'))) {
+  console.log('server CPU per message ÷ tokio\'s, round by round:');
+  for (const [connections, size] of [...new Map(configs.map((c) => [c.join('x'), c])).values()]) {
+    const tokioRounds = cpuRounds.get(`tokio ${connections} ${size}`);
+    for (const name of ['rt-stream', 'rt']) {
+      const rounds = cpuRounds.get(`${name} ${connections} ${size}`);
+      if (rounds === undefined) continue;
+      const ratios = rounds.map((cpu, i) => (cpu / tokioRounds[i]).toFixed(2));
+      console.log(`  ${name.padEnd(10)}${pad(connections, 4)} × ${size >= 1024 ? `${size / 1024}K` : size}: ${ratios.join(', ')}`);
+    }
   }
 }

@@ -26,7 +26,7 @@
 // Needs: `cc`, Linux, the built packages (`npx tsc -b packages/net` and the addon).
 import { fileURLToPath } from 'node:url';
 import { buildLoadgen, echoCell, loadgenResult, parseConfigs, runLoadgen } from './lib/loadgen.mjs';
-import { cpuSeconds, startPrintingPort } from './lib/proc.mjs';
+import { cpuTimes, startPrintingPort } from './lib/proc.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const serveIndex = process.argv.indexOf('--serve');
@@ -133,10 +133,13 @@ async function bench() {
     for (const [connections, size] of configs) {
       for (let round = 0; round < rounds; round++) {
         for (const { name, child, port } of running) {
-          const before = cpuSeconds(child.pid);
+          const before = cpuTimes(child.pid);
           const run = runLoadgen(loadgen, { port, connections, size, warmupMs, measureMs });
-          const cpu = cpuSeconds(child.pid) - before;
+          const after = cpuTimes(child.pid);
+          const cpu = after.user + after.system - before.user - before.system;
           const cell = echoCell(loadgenResult(run, name), cpu, warmupMs, measureMs);
+          // The user-space share (JavaScript, the addon, libc) of the CPU per message.
+          cell.userPerMessageUs = (cell.cpuPerMessageUs * (after.user - before.user)) / (cpu || 1);
           const key = `${name} ${connections} ${size}`;
           if (!results.has(key) || results.get(key).perSecond < cell.perSecond) results.set(key, cell);
         }
@@ -156,15 +159,16 @@ async function bench() {
     console.log('minimal-stream: the smallest stream with TcpStream\'s promise shape, a task per connection; reactor-await:');
     console.log('the raw reactor echo plus the user loop\'s own await and subarray (see echo-ladder-servers.mjs)');
   }
-  console.log('CPU µs/msg: server CPU per message; srv/gen %: server and load generator CPU use (100 = one core)');
-  console.log(`${'server'.padEnd(13)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('p99 µs', 9)}${pad('CPU µs/msg', 12)}${pad('srv %', 7)}${pad('gen %', 7)}${pad('× net', 8)}`);
+  console.log('CPU µs/msg: server CPU per message (user: its user-space share, the rest is the kernel\'s); srv/gen %: server and');
+  console.log('load generator CPU use (100 = one core)');
+  console.log(`${'server'.padEnd(13)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('p99 µs', 9)}${pad('CPU µs/msg', 12)}${pad('user', 7)}${pad('srv %', 7)}${pad('gen %', 7)}${pad('× net', 8)}`);
   for (const [connections, size] of configs) {
     const base = results.get(`net ${connections} ${size}`);
     for (const name of servers) {
       const r = results.get(`${name} ${connections} ${size}`);
       console.log(
         `${name.padEnd(13)}${pad(connections, 6)}${pad(size >= 1024 ? `${size / 1024}K` : size, 7)}${pad(Math.round(r.perSecond), 11)}` +
-          `${pad(r.p50_us.toFixed(1), 9)}${pad(r.p99_us.toFixed(1), 9)}${pad(r.cpuPerMessageUs.toFixed(2), 12)}` +
+          `${pad(r.p50_us.toFixed(1), 9)}${pad(r.p99_us.toFixed(1), 9)}${pad(r.cpuPerMessageUs.toFixed(2), 12)}${pad(r.userPerMessageUs.toFixed(2), 7)}` +
           `${pad(Math.round(r.serverCpu * 100), 7)}${pad(Math.round(r.cpu * 100), 7)}${pad((r.perSecond / base.perSecond).toFixed(2), 8)}`,
       );
     }

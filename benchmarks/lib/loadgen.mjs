@@ -1,7 +1,7 @@
 // The C load generator of the echo benchmarks (benchmarks/c/loadgen.c): building it (and the
 // other C programs in benchmarks/c) and running it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +17,45 @@ export function buildC(name) {
     execFileSync('cc', ['-O2', '-Wall', '-o', target, source], { stdio: 'inherit' });
   }
   return target;
+}
+
+/** Debian's packaged Rust crates (librust-*-dev), the only registry the Tokio build uses. */
+const DEBIAN_CRATES = '/usr/share/cargo/registry';
+
+/**
+ * Builds the Tokio echo server of benchmarks/rust/echo-tokio (Tokio's current-thread runtime)
+ * offline, against Debian's `librust-tokio-dev` crates and Debian's `cargo`/`rustc`, into
+ * benchmarks/bin/ when the binary is missing or older than its sources. Returns
+ * `{ path }`, or `{ missing }` saying what is not installed or what failed (the caller
+ * prints it: the Tokio row is then left out, visibly).
+ */
+export function buildTokioEcho() {
+  const project = join(benchmarks, 'rust', 'echo-tokio');
+  const bin = join(benchmarks, 'bin');
+  const target = join(bin, 'echo-tokio');
+  const sources = [join(project, 'Cargo.toml'), join(project, 'src', 'main.rs')];
+  if (existsSync(target) && sources.every((source) => statSync(source).mtimeMs < statSync(target).mtimeMs)) return { path: target };
+  // Debian's cargo and rustc when installed (a rustup toolchain earlier on PATH is not used).
+  const cargo = existsSync('/usr/bin/cargo') ? '/usr/bin/cargo' : 'cargo';
+  const rustc = existsSync('/usr/bin/rustc') ? { RUSTC: '/usr/bin/rustc' } : {};
+  if (spawnSync(cargo, ['--version']).status !== 0) return { missing: 'no cargo (apt-get install cargo rustc librust-tokio-dev)' };
+  if (!existsSync(DEBIAN_CRATES) || !readdirSync(DEBIAN_CRATES).some((name) => name.startsWith('tokio-1.'))) {
+    return { missing: `no Tokio crate in ${DEBIAN_CRATES} (apt-get install librust-tokio-dev)` };
+  }
+  // A private CARGO_HOME whose only source is the Debian directory: nothing is fetched.
+  const home = join(bin, 'cargo-home');
+  mkdirSync(home, { recursive: true });
+  writeFileSync(
+    join(home, 'config.toml'),
+    `[source.crates-io]\nreplace-with = "debian"\n[source.debian]\ndirectory = "${DEBIAN_CRATES}"\n[net]\noffline = true\n`,
+  );
+  const build = spawnSync(cargo, ['build', '--release', '--offline', '--manifest-path', join(project, 'Cargo.toml')], {
+    encoding: 'utf8',
+    env: { ...process.env, ...rustc, CARGO_HOME: home, CARGO_TARGET_DIR: join(bin, 'tokio-target') },
+  });
+  if (build.status !== 0) return { missing: `cargo build failed: ${build.stderr.trim().split('\n').slice(-5).join(' | ')}` };
+  execFileSync('cp', [join(bin, 'tokio-target', 'release', 'echo-tokio'), target]);
+  return { path: target };
 }
 
 /** Builds the load generator; returns its path. */

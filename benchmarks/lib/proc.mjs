@@ -18,13 +18,24 @@ export const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: '
  */
 export function cpuSeconds(pid, ...fallback) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime + stime
+    const { user, system } = cpuTimes(pid);
+    return user + system;
   } catch (error) {
     if (fallback.length > 0) return fallback[0];
     throw error;
   }
+}
+
+/**
+ * User and system CPU time (all threads) of a process so far, in seconds, from
+ * /proc/<pid>/stat: `user` is the process's own code (JavaScript, the addon, libc), `system`
+ * the kernel's work for it (syscalls: for an echo server, mostly TCP). Throws when the
+ * process is gone.
+ */
+export function cpuTimes(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]) / clockTicks, system: Number(fields[12]) / clockTicks }; // utime, stime
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */

@@ -228,6 +228,40 @@ describe.each(drivers)('TcpStream (%s driver)', (driver) => {
     listener.close();
   });
 
+  it('gives each parked read its own buffer and mode, one after another, with aborted reads between (every byte once)', async () => {
+    // The native driver reuses a served read's queue node for the next read that parks.
+    const [client, server, listener] = await tcpPair(driver);
+    for (let i = 0; i < 40; i++) {
+      if (i % 5 === 4) {
+        const controller = new AbortController();
+        const aborted = track(server.read(new Uint8Array(8), { signal: controller.signal }));
+        await settle();
+        controller.abort();
+        await settle();
+        expect(aborted.error).toBeInstanceOf(Cancelled);
+      }
+      const peekBuf = new Uint8Array(4);
+      const readBuf = new Uint8Array(4);
+      const peeked = i % 3 === 0 ? track(server.peek(peekBuf)) : undefined;
+      const read = track(server.read(readBuf));
+      await settle();
+      expect(read.isPending()).toBe(true);
+      await client.writeAll(Uint8Array.of(i));
+      await eventually(() => !read.isPending());
+      if (peeked !== undefined) {
+        expect(peeked.value).toBe(1);
+        expect(peekBuf[0]).toBe(i);
+      }
+      expect(read.value).toBe(1);
+      expect(readBuf[0]).toBe(i);
+    }
+    await client.shutdown();
+    expect((await readAll(server)).length).toBe(0);
+    client.close();
+    server.close();
+    listener.close();
+  });
+
   it('cancels a parked read when its task is aborted, losing no byte', async () => {
     const [client, server, listener] = await tcpPair(driver);
     const task = spawn(() => server.read(new Uint8Array(8)));

@@ -94,6 +94,27 @@ export class ReadyCallback {
    * Returns the cached readiness (a {@link ReadyEvent}) if any satisfying bit is set, and
    * arms nothing; otherwise arms the wait (a no-op when already armed) and returns `null`.
    */
+  /**
+   * The cached readiness for this wait's interest as a {@link ReadyEvent} (pass it to
+   * `Registration.clearReadiness` after an EAGAIN), or `null` when not ready: what
+   * `Registration.tryReadiness` returns for the same interest, without checking the interest
+   * again on every call (it was checked once, by `readyCallback`). Does not arm the wait.
+   * After deregistration the fd never reads as ready (`null`).
+   *
+   * **Cancellation:** not applicable (synchronous). **Errors:** none.
+   *
+   * **Example**
+   * ```ts
+   * const event = readWait.tryReadiness();
+   * if (event !== null && sys.read(fd, buf) === EAGAIN) registration.clearReadiness(event);
+   * ```
+   */
+  tryReadiness(): ReadyEvent | null {
+    const io = this.#io;
+    const ready = io.ready & this.#waiter.mask;
+    return ready === 0 ? null : (io.tick << READY_BITS) | ready;
+  }
+
   arm(): ReadyEvent | null {
     const io = this.#io;
     if (!io.registered) throw new ClosedError(`ReadyCallback.arm: fd ${io.fd} is not registered`);

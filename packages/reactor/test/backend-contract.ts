@@ -90,6 +90,28 @@ export function backendContract(name: string, makeHarness: () => Harness): void 
       registration.deregister();
     });
 
+    it("answers a ReadyCallback's tryReadiness from the same cache as the registration's, without arming it", async () => {
+      const [a, b] = h.pair();
+      const registration = h.reactor.register(a, Interest.READABLE | Interest.WRITABLE);
+      let fired = 0;
+      const wait = registration.readyCallback(Interest.READABLE, () => fired++, () => {});
+      expect(wait.tryReadiness()).toBe(registration.tryReadiness(Interest.READABLE));
+      h.send(a, b);
+      h.deliver();
+      const event = wait.tryReadiness();
+      expect(event).not.toBeNull();
+      expect(event).toBe(registration.tryReadiness(Interest.READABLE));
+      expect(ReadyEvent.ready(event!) & Ready.READABLE).toBe(Ready.READABLE);
+      expect(wait.armed).toBe(false);
+      while (h.read(a) > 0);
+      registration.clearReadiness(event!);
+      expect(wait.tryReadiness()).toBeNull();
+      expect(wait.armed).toBe(false);
+      expect(fired).toBe(0);
+      registration.deregister();
+      expect(wait.tryReadiness()).toBeNull(); // a deregistered fd never reads as ready
+    });
+
     it('never lets clearing an old event erase a newer one', async () => {
       const [a, b] = h.pair();
       const registration = h.reactor.register(a, Interest.READABLE);

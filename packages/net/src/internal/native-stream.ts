@@ -97,6 +97,8 @@ export class NativeStream implements StreamHandle {
   readonly #readers = new WaitList<number, Reader>();
   readonly #writers = new WaitList<number, Writer>();
   readonly #unix: boolean;
+  /** A served read's node, reused by the next read that parks (see #recycle). */
+  #spareReader: Reader | null = null;
   #readArmed = false;
   #writeArmed = false;
   /** A copy reading from this stream: it is served before parked readers. */
@@ -153,28 +155,26 @@ export class NativeStream implements StreamHandle {
 
   /** A read syscall under cached readiness; EAGAIN when not ready (readiness cleared). */
   #tryReadRaw(buf: Uint8Array, peek: boolean): number {
-    const registration = this.#registration;
-    const event = registration.tryReadiness(READABLE);
+    const event = this.#readWait.tryReadiness();
     if (event === null) return EAGAIN;
     const n = peek ? sys.recvFrom(this.#fd, buf, 0, buf.length, peekAddress, C.MSG_PEEK) : sys.read(this.#fd, buf, 0, buf.length);
-    if (n === EAGAIN || (n > 0 && n < buf.length && !peek)) registration.clearReadiness(event);
+    if (n === EAGAIN || (n > 0 && n < buf.length && !peek)) this.#registration.clearReadiness(event);
     return n;
   }
 
   /** A write syscall of one buffer under cached readiness (no array, for write/writeAll). */
   #tryWriteOne(buf: Uint8Array, offset: number, wanted = buf.length - offset): number {
-    const registration = this.#registration;
-    const event = registration.tryReadiness(WRITABLE);
+    const event = this.#writeWait.tryReadiness();
     if (event === null) return EAGAIN;
     const n = sys.write(this.#fd, buf, offset, wanted);
-    if (n === EAGAIN || (n >= 0 && n < wanted)) registration.clearReadiness(event);
+    if (n === EAGAIN || (n >= 0 && n < wanted)) this.#registration.clearReadiness(event);
     return n;
   }
 
   #tryWriteRaw(bufs: readonly Uint8Array[]): number {
     if (bufs.length === 1) return this.#tryWriteOne(bufs[0]!, 0);
     const registration = this.#registration;
-    const event = registration.tryReadiness(WRITABLE);
+    const event = this.#writeWait.tryReadiness();
     if (event === null) return EAGAIN;
     const list = bufs.length > MAX_IOV ? bufs.slice(0, MAX_IOV) : bufs;
     let wanted = 0;
@@ -204,26 +204,38 @@ export class NativeStream implements StreamHandle {
     return armWait(this.#registration, wait, this.#onWaitFailed);
   }
 
+  /**
+   * Keeps a served reader's node for the next parked read (a read loop parks one read at a
+   * time: no node allocated per read). It holds no waiter or buffer while spare.
+   */
+  #recycle(reader: Reader): void {
+    reader.waiter = NO_WAITER;
+    reader.buf = null;
+    this.#spareReader = reader;
+  }
+
   /** Serves parked readers in order while the socket has data; true when one was woken. */
   #serveReaders(): boolean {
     if (this.#pumpIn !== null) return NativeStream.#pump(this.#pumpIn);
     let woke = false;
     const readers = this.#readers;
     for (let reader = readers.head; reader !== undefined; reader = readers.head) {
-      if (reader.waiter.settled) {
-        readers.shift();
+      const waiter = reader.waiter;
+      if (waiter.settled) {
+        this.#recycle(readers.shift()!);
         continue;
       }
       if (reader.buf === null) {
-        if (this.#registration.tryReadiness(READABLE) === null) break;
-        readers.shift();
-        woke = reader.waiter.wake(READABLE) || woke;
+        if (this.#readWait.tryReadiness() === null) break;
+        this.#recycle(readers.shift()!);
+        woke = waiter.wake(READABLE) || woke;
         continue;
       }
       const n = this.#tryReadRaw(reader.buf, reader.peek);
       if (n === EAGAIN) break;
-      readers.shift();
-      woke = (n >= 0 ? reader.waiter.wake(n) : reader.waiter.fail(osError(n, reader.peek ? 'recv' : 'read'))) || woke;
+      const peek = reader.peek;
+      this.#recycle(readers.shift()!);
+      woke = (n >= 0 ? waiter.wake(n) : waiter.fail(osError(n, peek ? 'recv' : 'read'))) || woke;
     }
     if (readers.head !== undefined) this.#armRead();
     return woke;
@@ -240,7 +252,7 @@ export class NativeStream implements StreamHandle {
         continue;
       }
       if (writer.bufs === null) {
-        if (this.#registration.tryReadiness(WRITABLE) === null) break;
+        if (this.#writeWait.tryReadiness() === null) break;
         writers.shift();
         woke = writer.waiter.wake(WRITABLE) || woke;
         continue;
@@ -265,7 +277,7 @@ export class NativeStream implements StreamHandle {
     if (this.#closed) return Promise.reject(new SocketClosed());
     // Only a read that can complete now spends budget and checks cancellation here (Tokio's
     // coop: a pending poll costs no budget); one that will park is checked by `park`.
-    if (this.#readers.head === undefined && this.#pumpIn === null && (buf.length === 0 || this.#registration.tryReadiness(READABLE) !== null)) {
+    if (this.#readers.head === undefined && this.#pumpIn === null && (buf.length === 0 || this.#readWait.tryReadiness() !== null)) {
       const y = coop();
       if (y !== undefined) return y.then(() => this.read(buf, peek, options));
       try {
@@ -283,7 +295,16 @@ export class NativeStream implements StreamHandle {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#readers.push(new Reader(parked.waiter, buf, peek));
+    const spare = this.#spareReader;
+    if (spare !== null) {
+      this.#spareReader = null;
+      spare.waiter = parked.waiter;
+      spare.buf = buf;
+      spare.peek = peek;
+      this.#readers.push(spare);
+    } else {
+      this.#readers.push(new Reader(parked.waiter, buf, peek));
+    }
     this.#armRead();
     this.#queue.passBaton();
     return parked.promise;
@@ -299,10 +320,9 @@ export class NativeStream implements StreamHandle {
 
   ready(interest: number, options: WaitOptions | undefined): Promise<number> {
     if (this.#closed) return Promise.reject(new SocketClosed());
-    const registration = this.#registration;
     const found =
-      (interest & READABLE && registration.tryReadiness(READABLE) !== null ? READABLE : 0) |
-      (interest & WRITABLE && registration.tryReadiness(WRITABLE) !== null ? WRITABLE : 0);
+      (interest & READABLE && this.#readWait.tryReadiness() !== null ? READABLE : 0) |
+      (interest & WRITABLE && this.#writeWait.tryReadiness() !== null ? WRITABLE : 0);
     if (found !== 0) {
       const y = coop();
       if (y !== undefined) return y.then(() => this.ready(interest, options));
