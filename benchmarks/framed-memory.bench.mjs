@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The JavaScript cost of Framed alone: the length-delimited echo of framed.bench.mjs over an
-// in-memory stream that never waits (each read hands over one message, each write takes all),
+// in-memory stream that never waits (each read hands over one message, each write takes all;
+// it has the synchronous `tryWrite` of rt's sockets, which FramedWrite.flush tries first),
 // so no syscall or event-loop turn hides the difference. Same run, interleaved rounds:
 //
 //   hand           read → parse the complete frames → writeAll them (framed-server.mjs's loop)
@@ -30,6 +31,8 @@ function stream(message, count) {
       return Promise.resolve(message.length);
     },
     write: (buf) => Promise.resolve(buf.length),
+    // As rt's sockets: a synchronous write of what the socket can take now (FramedWrite uses it).
+    tryWrite: (buf) => buf.length,
     writeAll: () => Promise.resolve(),
     flush: () => Promise.resolve(),
     shutdown: () => Promise.resolve(),

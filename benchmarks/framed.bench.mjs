@@ -11,7 +11,9 @@
 //   node benchmarks/framed.bench.mjs          (~40 s)
 //   RT_BENCH_QUICK=1 node benchmarks/framed.bench.mjs   or --quick   (~10 s)
 //
-// Prints msgs/s, server CPU µs per message, and the ratios framed ÷ hand and framed ÷ net
+// Prints msgs/s, server CPU µs per message (best round), and the ratios framed ÷ hand and
+// framed ÷ net of the best rounds and, as a range, of each round (the four servers run back
+// to back in every round)
 // (CPU per message: lower is cheaper; compare it first on a shared machine), for Framed as
 // is and with `borrowFrames` (the read buffer reused once a frame is done with).
 // Needs: a C compiler (`cc`), the built packages (`pnpm build`), Linux.
@@ -32,6 +34,8 @@ const measureMs = quick ? 800 : 1500;
 const rounds = Number(process.env['RT_FRAMED_ROUNDS'] ?? (quick ? 1 : 3));
 
 const results = new Map();
+/** Every round's cell, for the per-round ratios (each round runs the servers back to back). */
+const perRound = new Map();
 for (const field of [...new Set(configs.map(([, f]) => f))]) {
   const running = [];
   for (const mode of modes) running.push({ mode, ...(await startPrintingPort(mode, process.execPath, [join(here, 'framed-server.mjs'), mode, String(field)])) });
@@ -44,6 +48,7 @@ for (const field of [...new Set(configs.map(([, f]) => f))]) {
           const cpu = cpuSeconds(child.pid) - cpuBefore;
           const cell = echoCell(loadgenResult(run, mode), cpu, warmupMs, measureMs);
           const key = `${mode} ${connections} ${field}`;
+          perRound.set(`${key} ${round}`, cell);
           // Keep each server's best round: other load on a shared machine only slows it.
           if (!results.has(key) || results.get(key).cpuPerMessageUs > cell.cpuPerMessageUs) results.set(key, cell);
         }
@@ -70,8 +75,18 @@ for (const [connections, field] of configs) {
   const net = results.get(`net ${connections} ${field}`);
   for (const mode of ['framed', 'framed-borrow']) {
     const framed = results.get(`${mode} ${connections} ${field}`);
+    // The same ratio within each round (the servers ran back to back), as a range.
+    const range = (other) => {
+      const ratios = [];
+      for (let round = 0; round < rounds; round++) {
+        const a = perRound.get(`${mode} ${connections} ${field} ${round}`);
+        const b = perRound.get(`${other} ${connections} ${field} ${round}`);
+        ratios.push(a.cpuPerMessageUs / b.cpuPerMessageUs);
+      }
+      return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+    };
     console.log(
-      `  ${mode} cost ÷ hand: ${(framed.cpuPerMessageUs / hand.cpuPerMessageUs).toFixed(2)}×   ÷ net: ${(framed.cpuPerMessageUs / net.cpuPerMessageUs).toFixed(2)}×` +
+      `  ${mode} cost ÷ hand: ${(framed.cpuPerMessageUs / hand.cpuPerMessageUs).toFixed(2)}× (rounds ${range('hand')})   ÷ net: ${(framed.cpuPerMessageUs / net.cpuPerMessageUs).toFixed(2)}× (rounds ${range('net')})` +
         `   (msgs/s ÷ hand: ${(framed.perSecond / hand.perSecond).toFixed(2)}, ÷ net: ${(framed.perSecond / net.perSecond).toFixed(2)})`,
     );
   }

@@ -43,6 +43,19 @@ describe('FramedRead', () => {
     expect([...(await framed.next())!]).toEqual([9]);
   });
 
+  it('an aborted next() with a whole frame already buffered loses it not; without an abort it is returned with no read', async () => {
+    const reader = new ChunkReader([text('one\ntwo\n')]);
+    const framed = new FramedRead(reader, new LinesCodec());
+    expect(await framed.next()).toBe('one');
+    const controller = new AbortController();
+    controller.abort();
+    await expect(framed.next({ signal: controller.signal })).rejects.toThrow(Cancelled);
+    const iterator = framed[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ done: false, value: 'two' });
+    expect(reader.reads).toBe(1);
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+  });
+
   it('aborting the task that reads loses no frame', async () => {
     const [a, b] = duplex(64);
     const framed = new FramedRead(b, new LinesCodec());
