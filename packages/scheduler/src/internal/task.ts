@@ -36,6 +36,8 @@ export class TaskExtra {
   finishWatchers: (() => void)[] | undefined = undefined;
   onAbort: ((task: Task) => void) | undefined = undefined;
   location: string | undefined = undefined;
+  /** The `CurrentTask` view `tryCurrentTask()`/`currentTask()` hand out (one per task, made on demand). */
+  view: object | undefined = undefined;
   /** Links in the member list of the JoinSet that owns the task (see join-set.ts). */
   setOwner: object | undefined = undefined;
   setPrev: Task | undefined = undefined;
