@@ -10,6 +10,7 @@
 //
 //   node benchmarks/framed.bench.mjs          (~40 s)
 //   RT_BENCH_QUICK=1 node benchmarks/framed.bench.mjs   or --quick   (~10 s)
+//   RT_FRAMED_ROUNDS=5 RT_FRAMED_CONFIGS=16x1,16x2 node benchmarks/framed.bench.mjs
 //
 // Prints msgs/s, server CPU µs per message (best round), and the ratios framed ÷ hand and
 // framed ÷ net of the best rounds and, as a range, of each round (the four servers run back
@@ -19,7 +20,7 @@
 // Needs: a C compiler (`cc`), the built packages (`pnpm build`), Linux.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildC, echoCell, loadgenResult, runLoadgen } from './lib/loadgen.mjs';
+import { buildC, echoCell, loadgenResult, parseConfigs, runLoadgen } from './lib/loadgen.mjs';
 import { cpuSeconds, startPrintingPort } from './lib/proc.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -27,7 +28,8 @@ const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--
 const loadgen = buildC('loadgen');
 const modes = ['hand', 'framed', 'framed-borrow', 'net'];
 // [connections, length-field bytes]
-const configs = quick ? [[1, 1], [64, 1], [16, 2]] : [[1, 1], [16, 1], [64, 1], [1, 2], [16, 2]];
+// RT_FRAMED_CONFIGS="16x1,16x2" picks cells (connections × length-field bytes).
+const configs = parseConfigs(process.env['RT_FRAMED_CONFIGS'], quick ? [[1, 1], [64, 1], [16, 2]] : [[1, 1], [16, 1], [64, 1], [1, 2], [16, 2]]);
 const sizeOf = (field) => (field === 1 ? 1 + 0x78 : 2 + 0x7878);
 const warmupMs = 300;
 const measureMs = quick ? 800 : 1500;

@@ -85,6 +85,9 @@ export class FramedRead<T> implements AsyncIterable<T> {
   #eof = false;
   #finished = false;
   #busy = false;
+  /** The options and result form of the `next()` whose read `#afterRead` completes. */
+  #readOptions: WaitOptions | undefined = undefined;
+  #asResult = false;
   /** The turn `coop()` asked `#now` to wait for (YIELD). */
   #yield: Promise<void> | undefined = undefined;
 
@@ -152,7 +155,7 @@ export class FramedRead<T> implements AsyncIterable<T> {
     }
     // A frame that was already buffered (or the end): no read, no async function.
     if (step !== NEED_READ && step !== YIELD) return Promise.resolve(step);
-    return this.#readUntilFrame(options, step === YIELD, false) as Promise<T | undefined>;
+    return (step === NEED_READ ? this.#readOnce(options, false) : this.#readUntilFrame(options, true, false)) as Promise<T | undefined>;
   }
 
   /**
@@ -192,16 +195,64 @@ export class FramedRead<T> implements AsyncIterable<T> {
   }
 
   /**
+   * The common waiting case, one read that completes a frame, as a plain `.then` on the
+   * read's promise (one promise fewer than an async function and its await). When the
+   * read leaves the frame incomplete it goes on in `#readUntilFrame`.
+   */
+  #readOnce(options: WaitOptions | undefined, asResult: boolean): Promise<unknown> {
+    let read: Promise<number>;
+    try {
+      read = this.#reader.read(this.#buffer.spare(this.#readSize), options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!(read instanceof Promise)) return this.#readUntilFrame(options, false, asResult, read);
+    this.#busy = true;
+    this.#readOptions = options;
+    this.#asResult = asResult;
+    return read.then(this.#afterRead, this.#afterReadError);
+  }
+
+  readonly #afterRead = (n: number): unknown => {
+    const options = this.#readOptions;
+    const asResult = this.#asResult;
+    this.#readOptions = undefined;
+    this.#busy = false;
+    if (n === 0) this.#eof = true;
+    else this.#buffer.commit(n);
+    const step = this.#decode();
+    if (step === NEED_READ) return this.#readUntilFrame(options, false, asResult);
+    return asResult ? toResult(step) : step;
+  };
+
+  readonly #afterReadError = (error: unknown): never => {
+    this.#readOptions = undefined;
+    this.#busy = false;
+    throw error;
+  };
+
+  /**
    * The waiting part of `next`: (after the yield the budget asked for, then the checks
    * `#now` makes) reads into the buffer's spare room until the decoder has a frame or the
    * stream ends. Resolves with the frame, or with its iterator result when `asResult`.
    */
-  async #readUntilFrame(options: WaitOptions | undefined, yielded: boolean, asResult: boolean): Promise<T | undefined | IteratorResult<T>> {
+  async #readUntilFrame(
+    options: WaitOptions | undefined,
+    yielded: boolean,
+    asResult: boolean,
+    started?: PromiseLike<number>,
+  ): Promise<T | undefined | IteratorResult<T>> {
     this.#busy = true;
     try {
       const buffer = this.#buffer;
       let step: T | undefined | typeof NEED_READ = NEED_READ;
-      if (yielded) {
+      if (started !== undefined) {
+        // A read `#readOnce` started that did not return a real promise.
+        const n = await started;
+        if (n === 0) this.#eof = true;
+        else buffer.commit(n);
+        step = this.#decode();
+      } else if (yielded) {
         const y = this.#yield;
         this.#yield = undefined;
         await y;
@@ -234,7 +285,7 @@ export class FramedRead<T> implements AsyncIterable<T> {
           return Promise.reject(error);
         }
         if (step !== NEED_READ && step !== YIELD) return Promise.resolve(toResult(step));
-        return this.#readUntilFrame(options, step === YIELD, true) as Promise<IteratorResult<T>>;
+        return (step === NEED_READ ? this.#readOnce(options, true) : this.#readUntilFrame(options, true, true)) as Promise<IteratorResult<T>>;
       },
       return: (): Promise<IteratorResult<T>> => Promise.resolve({ done: true, value: undefined }),
     };
