@@ -146,6 +146,11 @@ export class FramedRead<T> implements AsyncIterable<T> {
    * ```
    */
   next(options?: WaitOptions): Promise<T | undefined> {
+    return this.#next(options, false) as Promise<T | undefined>;
+  }
+
+  /** `next()`, resolving with the iterator result of the frame when `asResult` (for `for await`). */
+  #next(options: WaitOptions | undefined, asResult: boolean): Promise<unknown> {
     if (this.#busy) return Promise.reject(new ResourceBusy('FramedRead.next: another call is in progress'));
     let step: T | undefined | typeof NEED_READ | typeof YIELD;
     try {
@@ -154,8 +159,8 @@ export class FramedRead<T> implements AsyncIterable<T> {
       return Promise.reject(error);
     }
     // A frame that was already buffered (or the end): no read, no async function.
-    if (step !== NEED_READ && step !== YIELD) return Promise.resolve(step);
-    return (step === NEED_READ ? this.#readOnce(options, false) : this.#readUntilFrame(options, true, false)) as Promise<T | undefined>;
+    if (step !== NEED_READ && step !== YIELD) return Promise.resolve(asResult ? toResult(step) : step);
+    return step === NEED_READ ? this.#readOnce(options, asResult) : this.#readUntilFrame(options, true, asResult);
   }
 
   /**
@@ -276,17 +281,7 @@ export class FramedRead<T> implements AsyncIterable<T> {
     const options: WaitOptions | undefined = this.#signal === undefined ? undefined : { signal: this.#signal };
     return {
       // `next()` with the iterator result made in the same step (no `.then` per frame).
-      next: (): Promise<IteratorResult<T>> => {
-        if (this.#busy) return Promise.reject(new ResourceBusy('FramedRead.next: another call is in progress'));
-        let step: T | undefined | typeof NEED_READ | typeof YIELD;
-        try {
-          step = this.#now(options);
-        } catch (error) {
-          return Promise.reject(error);
-        }
-        if (step !== NEED_READ && step !== YIELD) return Promise.resolve(toResult(step));
-        return (step === NEED_READ ? this.#readOnce(options, true) : this.#readUntilFrame(options, true, true)) as Promise<IteratorResult<T>>;
-      },
+      next: (): Promise<IteratorResult<T>> => this.#next(options, true) as Promise<IteratorResult<T>>,
       return: (): Promise<IteratorResult<T>> => Promise.resolve({ done: true, value: undefined }),
     };
   }

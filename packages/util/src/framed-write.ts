@@ -126,6 +126,16 @@ export class FramedWrite<T> {
     }
   }
 
+  /** `#encode` for the fast paths: the encoder's error as a rejected promise, else undefined. */
+  #encodeNow(item: T): Promise<never> | undefined {
+    try {
+      this.#encode(item);
+      return undefined;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   #encode(item: T): void {
     const buffer = this.#buffer;
     const before = buffer.length;
@@ -152,12 +162,7 @@ export class FramedWrite<T> {
   feed(item: T, options?: WaitOptions): Promise<void> {
     if (!this.#busy && this.#buffer.length < this.#highWaterMark) {
       // Room in the buffer: nothing to wait for, so no async function either.
-      try {
-        this.#encode(item);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return RESOLVED;
+      return this.#encodeNow(item) ?? RESOLVED;
     }
     return this.#feedSlow(item, options);
   }
@@ -240,12 +245,7 @@ export class FramedWrite<T> {
   send(item: T, options?: WaitOptions): Promise<void> {
     if (!this.#busy && this.#buffer.length < this.#highWaterMark) {
       // Room in the buffer: encode now and flush (which tries the synchronous write first).
-      try {
-        this.#encode(item);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return this.flush(options);
+      return this.#encodeNow(item) ?? this.flush(options);
     }
     return this.#sendSlow(item, options);
   }

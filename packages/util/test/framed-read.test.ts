@@ -56,6 +56,22 @@ describe('FramedRead', () => {
     expect(await iterator.next()).toEqual({ done: true, value: undefined });
   });
 
+  it('works over a reader whose read returns a thenable, not a Promise', async () => {
+    const chunks = [text('ab'), text('c\nd\n')];
+    const reader = {
+      read(buf: Uint8Array): Promise<number> {
+        const chunk = chunks.shift();
+        if (chunk !== undefined) buf.set(chunk);
+        const n = chunk?.length ?? 0;
+        return { then: (resolve: (n: number) => unknown) => Promise.resolve(resolve(n)) } as unknown as Promise<number>;
+      },
+    };
+    const framed = new FramedRead(reader, new LinesCodec());
+    expect(await framed.next()).toBe('abc');
+    expect(await framed.next()).toBe('d');
+    expect(await framed.next()).toBeUndefined();
+  });
+
   it('aborting the task that reads loses no frame', async () => {
     const [a, b] = duplex(64);
     const framed = new FramedRead(b, new LinesCodec());
