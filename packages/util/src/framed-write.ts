@@ -181,7 +181,10 @@ export class FramedWrite<T> {
    * Writes every buffered byte, then flushes the stream. A writer with a synchronous
    * `tryWrite(buf): number` (rt's sockets and their write halves) is first offered the bytes
    * that way, so a socket that can take them costs no promise here; the rest (or everything,
-   * for other writers) is written with `write`, waiting as needed.
+   * for other writers) is written with `write`, waiting as needed. Once every byte is
+   * written, what is left is the stream's own `flush()`, returned as is: a call made while
+   * only that is pending is not refused with `ResourceBusy` (nothing of this writer is in
+   * use then).
    *
    * **Cancellation:** what was not written stays queued, in order (see the class).
    *
