@@ -10,14 +10,17 @@
 //
 //   node benchmarks/framed.bench.mjs          (~40 s)
 //   RT_BENCH_QUICK=1 node benchmarks/framed.bench.mjs   or --quick   (~10 s)
+//   RT_FRAMED_ROUNDS=5 RT_FRAMED_CONFIGS=16x1,16x2 node benchmarks/framed.bench.mjs
 //
-// Prints msgs/s, server CPU µs per message, and the ratios framed ÷ hand and framed ÷ net
+// Prints msgs/s, server CPU µs per message (best round), and the ratios framed ÷ hand and
+// framed ÷ net of the best rounds and, as a range, of each round (the four servers run back
+// to back in every round)
 // (CPU per message: lower is cheaper; compare it first on a shared machine), for Framed as
 // is and with `borrowFrames` (the read buffer reused once a frame is done with).
 // Needs: a C compiler (`cc`), the built packages (`pnpm build`), Linux.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildC, echoCell, loadgenResult, runLoadgen } from './lib/loadgen.mjs';
+import { buildC, echoCell, loadgenResult, parseConfigs, runLoadgen } from './lib/loadgen.mjs';
 import { cpuSeconds, startPrintingPort } from './lib/proc.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,13 +28,16 @@ const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--
 const loadgen = buildC('loadgen');
 const modes = ['hand', 'framed', 'framed-borrow', 'net'];
 // [connections, length-field bytes]
-const configs = quick ? [[1, 1], [64, 1], [16, 2]] : [[1, 1], [16, 1], [64, 1], [1, 2], [16, 2]];
+// RT_FRAMED_CONFIGS="16x1,16x2" picks cells (connections × length-field bytes).
+const configs = parseConfigs(process.env['RT_FRAMED_CONFIGS'], quick ? [[1, 1], [64, 1], [16, 2]] : [[1, 1], [16, 1], [64, 1], [1, 2], [16, 2]]);
 const sizeOf = (field) => (field === 1 ? 1 + 0x78 : 2 + 0x7878);
 const warmupMs = 300;
 const measureMs = quick ? 800 : 1500;
 const rounds = Number(process.env['RT_FRAMED_ROUNDS'] ?? (quick ? 1 : 3));
 
 const results = new Map();
+/** Every round's cell, for the per-round ratios (each round runs the servers back to back). */
+const perRound = new Map();
 for (const field of [...new Set(configs.map(([, f]) => f))]) {
   const running = [];
   for (const mode of modes) running.push({ mode, ...(await startPrintingPort(mode, process.execPath, [join(here, 'framed-server.mjs'), mode, String(field)])) });
@@ -44,6 +50,7 @@ for (const field of [...new Set(configs.map(([, f]) => f))]) {
           const cpu = cpuSeconds(child.pid) - cpuBefore;
           const cell = echoCell(loadgenResult(run, mode), cpu, warmupMs, measureMs);
           const key = `${mode} ${connections} ${field}`;
+          perRound.set(`${key} ${round}`, cell);
           // Keep each server's best round: other load on a shared machine only slows it.
           if (!results.has(key) || results.get(key).cpuPerMessageUs > cell.cpuPerMessageUs) results.set(key, cell);
         }
@@ -70,8 +77,18 @@ for (const [connections, field] of configs) {
   const net = results.get(`net ${connections} ${field}`);
   for (const mode of ['framed', 'framed-borrow']) {
     const framed = results.get(`${mode} ${connections} ${field}`);
+    // The same ratio within each round (the servers ran back to back), as a range.
+    const range = (other) => {
+      const ratios = [];
+      for (let round = 0; round < rounds; round++) {
+        const a = perRound.get(`${mode} ${connections} ${field} ${round}`);
+        const b = perRound.get(`${other} ${connections} ${field} ${round}`);
+        ratios.push(a.cpuPerMessageUs / b.cpuPerMessageUs);
+      }
+      return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+    };
     console.log(
-      `  ${mode} cost ÷ hand: ${(framed.cpuPerMessageUs / hand.cpuPerMessageUs).toFixed(2)}×   ÷ net: ${(framed.cpuPerMessageUs / net.cpuPerMessageUs).toFixed(2)}×` +
+      `  ${mode} cost ÷ hand: ${(framed.cpuPerMessageUs / hand.cpuPerMessageUs).toFixed(2)}× (rounds ${range('hand')})   ÷ net: ${(framed.cpuPerMessageUs / net.cpuPerMessageUs).toFixed(2)}× (rounds ${range('net')})` +
         `   (msgs/s ÷ hand: ${(framed.perSecond / hand.perSecond).toFixed(2)}, ÷ net: ${(framed.perSecond / net.perSecond).toFixed(2)})`,
     );
   }

@@ -40,6 +40,12 @@ class TaskView implements CurrentTask {
   }
 }
 
+/** The task's one view (made on first demand: a hot loop asking for it allocates nothing). */
+function viewOf(task: NonNullable<ReturnType<typeof currentTaskRecord>>): TaskView {
+  const extra = task.more();
+  return (extra.view ??= new TaskView(task)) as TaskView;
+}
+
 function currentTaskRecord() {
   return storage.getStore()?.task;
 }
@@ -63,7 +69,7 @@ function noTask(what: string): RtError {
 export function currentTask(): CurrentTask {
   const task = currentTaskRecord();
   if (task === undefined) throw noTask('currentTask()');
-  return new TaskView(task);
+  return viewOf(task);
 }
 
 /**
@@ -80,7 +86,7 @@ export function currentTask(): CurrentTask {
  */
 export function tryCurrentTask(): CurrentTask | undefined {
   const task = currentTaskRecord();
-  return task === undefined ? undefined : new TaskView(task);
+  return task === undefined ? undefined : viewOf(task);
 }
 
 /**

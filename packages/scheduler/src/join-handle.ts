@@ -1,6 +1,7 @@
 import { AbortHandle } from './abort-handle.js';
 import { park, throwIfCancelled, type WaitOptions } from './park.js';
 import { storage } from './internal/context.js';
+import { describe } from './internal/describe.js';
 import { FINISHED, type Task } from './internal/task.js';
 
 function removeJoiner(task: Task, waiter: unknown): void {
@@ -113,6 +114,33 @@ export class JoinHandle<T> implements PromiseLike<T> {
   /** True once the task has returned, thrown or been cancelled. Never waits. */
   isFinished(): boolean {
     return this.#task.state === FINISHED;
+  }
+
+  /**
+   * Calls `callback` once the task has finished (returned, thrown or been cancelled, also
+   * when aborted before it ever started), or at once if it already has. It does not join:
+   * the value or error stays with the handle, and a panic nobody joins is still reported as
+   * unhandled. Each callback runs once, synchronously, when the task finishes; for
+   * bookkeeping such as `TaskTracker`'s count, where awaiting the handle would observe the
+   * task's error.
+   *
+   * **Cancellation:** not applicable (no wait; a callback cannot be removed).
+   *
+   * **Errors:** `TypeError` if `callback` is not a function; an exception thrown by the
+   * callback does not disturb the task or the other callbacks: it is rethrown on its own, in
+   * a microtask (an uncaught exception).
+   *
+   * **Example**
+   * ```ts
+   * let running = 0;
+   * const handle = spawn(work);
+   * running++;
+   * handle.onFinished(() => running--);
+   * ```
+   */
+  onFinished(callback: () => void): void {
+    if (typeof callback !== 'function') throw new TypeError(`JoinHandle.onFinished(callback): callback must be a function, got ${describe(callback)}`);
+    this.#task.watchFinish(callback);
   }
 
   /** A handle that can abort the task (and ask whether it finished) but not join it. */

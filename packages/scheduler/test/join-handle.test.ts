@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Cancelled, JoinError, isCancelled, park, spawn, yieldNow } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 
@@ -241,5 +244,68 @@ describe('JoinHandle.join', () => {
     const handle = spawn(() => 1);
     await handle;
     await expect(handle.join({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(Cancelled);
+  });
+
+  describe('onFinished', () => {
+    it('runs each callback once when the task returns, throws or is cancelled, in order, and at once after', async () => {
+      const calls: string[] = [];
+      const ok = spawn(async () => {
+        await yieldNow();
+        return 1;
+      });
+      ok.onFinished(() => calls.push('ok 1'));
+      ok.onFinished(() => calls.push('ok 2'));
+      expect(calls).toEqual([]);
+      await ok;
+      expect(calls).toEqual(['ok 1', 'ok 2']);
+      ok.onFinished(() => calls.push('ok late')); // already finished: at once
+      expect(calls).toEqual(['ok 1', 'ok 2', 'ok late']);
+
+      const failing = spawn(async () => {
+        throw new Error('boom');
+      });
+      failing.onFinished(() => calls.push('panic'));
+      await expect(failing).rejects.toBeInstanceOf(JoinError);
+      expect(calls.at(-1)).toBe('panic');
+
+      const g = gate();
+      const parked = spawn(g.wait);
+      parked.onFinished(() => calls.push(`cancelled ${parked.isFinished()}`));
+      await settle();
+      parked.abort();
+      await expect(parked).rejects.toMatchObject({ code: 'ERR_RT_TASK_CANCELLED' });
+      expect(calls.at(-1)).toBe('cancelled true');
+    });
+
+    it('fires for a task aborted before it ever started', async () => {
+      let ran = false;
+      let finished = 0;
+      const handle = spawn(() => {
+        ran = true;
+      });
+      handle.onFinished(() => finished++);
+      handle.abort();
+      expect(finished).toBe(1);
+      await settle();
+      expect(ran).toBe(false);
+      expect(finished).toBe(1);
+    });
+
+    it('a throwing callback disturbs neither the task nor the other callbacks (its error is rethrown on its own)', async () => {
+      // In a child process: the rethrown error is an uncaught exception, which jest would take
+      // for a failure of this suite.
+      const script = `
+        import { spawn } from ${JSON.stringify(join(__dirname, '..', 'dist', 'index.js'))};
+        process.on('uncaughtException', (error) => console.log('uncaught:', error.message));
+        const calls = [];
+        const handle = spawn(async () => 'value');
+        handle.onFinished(() => { throw new Error('watcher failed'); });
+        handle.onFinished(() => calls.push('second'));
+        console.log('value:', await handle, calls.join());
+      `;
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 15_000 });
+      expect(stdout.split('\n').filter(Boolean).sort()).toEqual(['uncaught: watcher failed', 'value: value second']);
+      expect(() => spawn(async () => 1).onFinished('no' as never)).toThrow(TypeError);
+    });
   });
 });

@@ -122,6 +122,20 @@ describe('Runtime', () => {
       await runtime.shutdown();
     });
 
+    it('an onFinished callback does not join: the unjoined panic is still reported', async () => {
+      const runtime = Builder.currentThread().build();
+      let finished = 0;
+      const handle = runtime.spawn(async () => {
+        throw new Error('watched, not joined');
+      });
+      handle.onFinished(() => finished++);
+      await settle(2);
+      expect(finished).toBe(1);
+      expect(writes).toHaveLength(1);
+      expect(writes[0]).toContain('Error: watched, not joined');
+      await runtime.shutdown();
+    });
+
     it('does not report cancelled tasks', async () => {
       const runtime = Builder.currentThread().build();
       runtime.spawn(forever).abort();

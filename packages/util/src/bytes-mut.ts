@@ -22,6 +22,8 @@ const utf8 = new TextEncoder();
 const MIN_CAPACITY = 64;
 const SHARED_KEEP = 64 * 1024;
 const EMPTY = new Uint8Array(0);
+/** Largest value `putUint` writes without BigInt, by size (sizes 1 to 6; else -1: the slow path). */
+const UINT_MAX: readonly number[] = [-1, 2 ** 8 - 1, 2 ** 16 - 1, 2 ** 24 - 1, 2 ** 32 - 1, 2 ** 40 - 1, 2 ** 48 - 1, -1, -1];
 
 /**
  * Uninitialised storage as a plain Uint8Array (not a Buffer): its `subarray` is the engine's
@@ -174,13 +176,21 @@ export class BytesMut {
    * `littleEndian`. Values above 2^53 - 1 must be given as a bigint.
    */
   putUint(value: number | bigint, size: number, littleEndian = false): void {
-    if (typeof value === 'number' && size >= 1 && size <= 6 && Number.isInteger(size) && Number.isInteger(value) && value >= 0 && value < 2 ** (8 * size)) {
-      // The common case (a length field): no BigInt.
-      this.reserve(size);
+    if (typeof value === 'number' && typeof size === 'number' && value >= 0 && value <= UINT_MAX[size]! && Number.isInteger(value)) {
+      // The common case (a length field, size 1 to 6): no BigInt.
+      if (this.#storage.length - this.#end < size) this.reserve(size);
       const storage = this.#storage;
       const at = this.#end;
-      for (let i = 0, rest = value; i < size; i++, rest = Math.floor(rest / 256)) {
-        storage[littleEndian ? at + i : at + size - 1 - i] = rest & 0xff;
+      if (size <= 4 && !littleEndian) {
+        // Network order of up to 32 bits (LengthDelimitedCodec's default), without the loop.
+        if (size === 4) storage[at + size - 4] = value >>> 24;
+        if (size >= 3) storage[at + size - 3] = value >>> 16;
+        if (size >= 2) storage[at + size - 2] = value >>> 8;
+        storage[at + size - 1] = value;
+      } else {
+        for (let i = 0, rest = value; i < size; i++, rest = Math.floor(rest / 256)) {
+          storage[littleEndian ? at + i : at + size - 1 - i] = rest & 0xff;
+        }
       }
       this.#end += size;
       return;

@@ -9,8 +9,9 @@
 // leaves its parent's set when it is cancelled. So a long-lived parent does not accumulate
 // children as long as each child is cancelled when its work ends (`dropGuard()` does that at
 // scope exit).
-import { park, throwIfCancelled } from '@rt/scheduler';
-import type { WaitOptions, Waiter } from '@rt/scheduler';
+import { throwIfCancelled } from '@rt/scheduler';
+import type { WaitOptions } from '@rt/scheduler';
+import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn } from '@rt/scheduler/primitives';
 import { checkFunction } from './internal/validate.js';
 import { setMaxListeners } from 'node:events';
 
@@ -52,7 +53,7 @@ export class CancellationToken {
   #reason: unknown = undefined;
   #parent: CancellationToken | undefined;
   #children: Set<CancellationToken> | undefined;
-  readonly #waiters = new Set<Waiter<unknown>>();
+  readonly #waiters = new WaitList<unknown>();
   #controller: AbortController | undefined;
 
   /** True once this token, or one of its ancestors, has been cancelled. */
@@ -122,8 +123,7 @@ export class CancellationToken {
     }
     // Phase 2: wake the waits and fire the signals.
     for (const token of marked) {
-      for (const waiter of token.#waiters) waiter.wake(CANCELLED);
-      token.#waiters.clear();
+      if (token.#waiters.head !== undefined) for (const node of token.#waiters.drain()) node.waiter!.wake(CANCELLED);
       if (token.#controller !== undefined) token.#abortController();
     }
   }
@@ -184,15 +184,10 @@ export class CancellationToken {
    * ```
    */
   cancelled(options?: WaitOptions): Promise<void> {
-    try {
-      throwIfCancelled(options);
-      if (this.#cancelled) return Promise.resolve();
-      const { waiter, promise } = park<unknown>('CancellationToken.cancelled', (w) => this.#waiters.delete(w), options);
-      this.#waiters.add(waiter);
-      return promise as Promise<unknown> as Promise<void>;
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
+    if (this.#cancelled) return RESOLVED;
+    return parkIn(this.#waiters, new WaitNode<unknown>(), 'CancellationToken.cancelled', options) as Promise<unknown> as Promise<void>;
   }
 
   /**
@@ -224,8 +219,9 @@ export class CancellationToken {
       if (this.#cancelled) return Promise.resolve(undefined);
       const outer = options?.signal;
       const signal = outer === undefined ? this.signal : AbortSignal.any([this.signal, outer]);
-      const { waiter, promise } = park<unknown>('CancellationToken.runUntilCancelled', (w) => this.#waiters.delete(w), options);
-      this.#waiters.add(waiter);
+      const node = new WaitNode<unknown>();
+      const promise = parkIn(this.#waiters, node, 'CancellationToken.runUntilCancelled', options);
+      if (node.waiter === undefined) return promise as Promise<never>; // could not park: fn is not called
       let work: Promise<T>;
       try {
         work = Promise.resolve(fn(signal));
@@ -234,12 +230,12 @@ export class CancellationToken {
       }
       work.then(
         (value) => {
-          this.#waiters.delete(waiter);
-          waiter.wake(value);
+          this.#waiters.remove(node);
+          node.waiter!.wake(value);
         },
         (error: unknown) => {
-          this.#waiters.delete(waiter);
-          waiter.fail(error);
+          this.#waiters.remove(node);
+          node.waiter!.fail(error);
         },
       );
       return promise.then((value) => (value === CANCELLED ? undefined : (value as T)));

@@ -2,7 +2,7 @@ import { ResourceBusy, type AsyncRead } from '@rt/io';
 import { coop, throwIfCancelled, type WaitOptions } from '@rt/scheduler';
 import { BytesMut } from './bytes-mut.js';
 import { decodeEofDefault, type Decoder } from './codec.js';
-import { iterateUntilUndefined } from './internal/iterate.js';
+import { toResult } from './internal/iterate.js';
 import { checkInteger, checkObject, describe } from './internal/validate.js';
 
 /**
@@ -33,6 +33,10 @@ export interface FramedReadOptions {
 }
 
 const DEFAULT_READ_SIZE = 8 * 1024;
+/** `#decode`: the decoder needs more bytes. */
+const NEED_READ: unique symbol = Symbol('need read');
+/** `#now`: the task's cooperative budget is spent; yield before going on. */
+const YIELD: unique symbol = Symbol('yield');
 
 export function checkDecoder(decoder: unknown, what: string): void {
   if (decoder === null || typeof decoder !== 'object' || typeof (decoder as { decode?: unknown }).decode !== 'function') {
@@ -81,6 +85,11 @@ export class FramedRead<T> implements AsyncIterable<T> {
   #eof = false;
   #finished = false;
   #busy = false;
+  /** The options and result form of the `next()` whose read `#afterRead` completes. */
+  #readOptions: WaitOptions | undefined = undefined;
+  #asResult = false;
+  /** The turn `coop()` asked `#now` to wait for (YIELD). */
+  #yield: Promise<void> | undefined = undefined;
 
   constructor(reader: AsyncRead, decoder: Decoder<T>, options?: FramedReadOptions) {
     checkReaderLike(reader, 'FramedRead: reader');
@@ -136,35 +145,133 @@ export class FramedRead<T> implements AsyncIterable<T> {
    * const frame = await frames.next({ signal: AbortSignal.timeout(5_000) });
    * ```
    */
-  async next(options?: WaitOptions): Promise<T | undefined> {
-    if (this.#busy) throw new ResourceBusy('FramedRead.next: another call is in progress');
+  next(options?: WaitOptions): Promise<T | undefined> {
+    return this.#next(options, false) as Promise<T | undefined>;
+  }
+
+  /** `next()`, resolving with the iterator result of the frame when `asResult` (for `for await`). */
+  #next(options: WaitOptions | undefined, asResult: boolean): Promise<unknown> {
+    if (this.#busy) return Promise.reject(new ResourceBusy('FramedRead.next: another call is in progress'));
+    let step: T | undefined | typeof NEED_READ | typeof YIELD;
+    try {
+      step = this.#now(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // A frame that was already buffered (or the end): no read, no async function.
+    if (step !== NEED_READ && step !== YIELD) return Promise.resolve(asResult ? toResult(step) : step);
+    return step === NEED_READ ? this.#readOnce(options, asResult) : this.#readUntilFrame(options, true, asResult);
+  }
+
+  /**
+   * The synchronous start of every `next`: the cooperative budget (YIELD when the task must
+   * let others run first), the cancellation check, then a decode of what is buffered (a
+   * frame, `undefined` at the end, or NEED_READ).
+   */
+  #now(options: WaitOptions | undefined): T | undefined | typeof NEED_READ | typeof YIELD {
+    const y = coop();
+    if (y !== undefined) {
+      this.#yield = y;
+      return YIELD;
+    }
+    throwIfCancelled(options);
+    if (this.#borrowFrames) this.#buffer.reclaim(); // the frames handed out before are done with
+    return this.#decode();
+  }
+
+  /** One decode of the buffer: a frame, `undefined` once finished, or NEED_READ. */
+  #decode(): T | undefined | typeof NEED_READ {
+    const buffer = this.#buffer;
+    const decoder = this.#decoder;
+    if (this.#eof) {
+      if (this.#finished) return undefined;
+      let frame: T | undefined;
+      try {
+        frame = decoder.decodeEof === undefined ? decodeEofDefault(decoder, buffer) : decoder.decodeEof(buffer);
+      } catch (error) {
+        this.#finished = true; // as Tokio: an error at end of stream is the last item
+        throw error;
+      }
+      if (frame === undefined) this.#finished = true;
+      return frame;
+    }
+    const frame = decoder.decode(buffer);
+    return frame === undefined ? NEED_READ : frame;
+  }
+
+  /**
+   * The common waiting case, one read that completes a frame, as a plain `.then` on the
+   * read's promise (one promise fewer than an async function and its await). When the
+   * read leaves the frame incomplete it goes on in `#readUntilFrame`.
+   */
+  #readOnce(options: WaitOptions | undefined, asResult: boolean): Promise<unknown> {
+    let read: Promise<number>;
+    try {
+      read = this.#reader.read(this.#buffer.spare(this.#readSize), options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!(read instanceof Promise)) return this.#readUntilFrame(options, false, asResult, read);
+    this.#busy = true;
+    this.#readOptions = options;
+    this.#asResult = asResult;
+    return read.then(this.#afterRead, this.#afterReadError);
+  }
+
+  readonly #afterRead = (n: number): unknown => {
+    const options = this.#readOptions;
+    const asResult = this.#asResult;
+    this.#readOptions = undefined;
+    this.#busy = false;
+    if (n === 0) this.#eof = true;
+    else this.#buffer.commit(n);
+    const step = this.#decode();
+    if (step === NEED_READ) return this.#readUntilFrame(options, false, asResult);
+    return asResult ? toResult(step) : step;
+  };
+
+  readonly #afterReadError = (error: unknown): never => {
+    this.#readOptions = undefined;
+    this.#busy = false;
+    throw error;
+  };
+
+  /**
+   * The waiting part of `next`: (after the yield the budget asked for, then the checks
+   * `#now` makes) reads into the buffer's spare room until the decoder has a frame or the
+   * stream ends. Resolves with the frame, or with its iterator result when `asResult`.
+   */
+  async #readUntilFrame(
+    options: WaitOptions | undefined,
+    yielded: boolean,
+    asResult: boolean,
+    started?: PromiseLike<number>,
+  ): Promise<T | undefined | IteratorResult<T>> {
     this.#busy = true;
     try {
-      const y = coop();
-      if (y !== undefined) await y;
-      throwIfCancelled(options);
       const buffer = this.#buffer;
-      if (this.#borrowFrames) buffer.reclaim(); // the frames handed out before are done with
-      const decoder = this.#decoder;
-      for (;;) {
-        if (this.#eof) {
-          if (this.#finished) return undefined;
-          let frame: T | undefined;
-          try {
-            frame = decoder.decodeEof === undefined ? decodeEofDefault(decoder, buffer) : decoder.decodeEof(buffer);
-          } catch (error) {
-            this.#finished = true; // as Tokio: an error at end of stream is the last item
-            throw error;
-          }
-          if (frame === undefined) this.#finished = true;
-          return frame;
-        }
-        const frame = decoder.decode(buffer);
-        if (frame !== undefined) return frame;
+      let step: T | undefined | typeof NEED_READ = NEED_READ;
+      if (started !== undefined) {
+        // A read `#readOnce` started that did not return a real promise.
+        const n = await started;
+        if (n === 0) this.#eof = true;
+        else buffer.commit(n);
+        step = this.#decode();
+      } else if (yielded) {
+        const y = this.#yield;
+        this.#yield = undefined;
+        await y;
+        throwIfCancelled(options);
+        if (this.#borrowFrames) buffer.reclaim();
+        step = this.#decode();
+      }
+      while (step === NEED_READ) {
         const n = await this.#reader.read(buffer.spare(this.#readSize), options);
         if (n === 0) this.#eof = true;
         else buffer.commit(n);
+        step = this.#decode();
       }
+      return asResult ? toResult(step) : step;
     } finally {
       this.#busy = false;
     }
@@ -172,6 +279,10 @@ export class FramedRead<T> implements AsyncIterable<T> {
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
     const options: WaitOptions | undefined = this.#signal === undefined ? undefined : { signal: this.#signal };
-    return iterateUntilUndefined(() => this.next(options));
+    return {
+      // `next()` with the iterator result made in the same step (no `.then` per frame).
+      next: (): Promise<IteratorResult<T>> => this.#next(options, true) as Promise<IteratorResult<T>>,
+      return: (): Promise<IteratorResult<T>> => Promise.resolve({ done: true, value: undefined }),
+    };
   }
 }

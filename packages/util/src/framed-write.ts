@@ -1,5 +1,5 @@
 import { ResourceBusy, WriteZero, type AsyncWrite } from '@rt/io';
-import type { WaitOptions } from '@rt/scheduler';
+import { throwIfCancelled, type WaitOptions } from '@rt/scheduler';
 import { BytesMut } from './bytes-mut.js';
 import type { Encoder } from './codec.js';
 import { checkInteger, checkObject, describe } from './internal/validate.js';
@@ -75,6 +75,8 @@ export class FramedWrite<T> {
   readonly #encoder: Encoder<T>;
   readonly #buffer = new BytesMut();
   readonly #highWaterMark: number;
+  /** The writer's synchronous `tryWrite(buf): number`, when it has one (rt's sockets). */
+  readonly #tryWrite: ((buf: Uint8Array) => number) | undefined;
   #busy = false;
 
   constructor(writer: AsyncWrite, encoder: Encoder<T>, options?: FramedWriteOptions) {
@@ -86,6 +88,8 @@ export class FramedWrite<T> {
     this.#writer = writer;
     this.#encoder = encoder;
     this.#highWaterMark = highWaterMark;
+    const tryWrite = (writer as { tryWrite?: unknown }).tryWrite;
+    this.#tryWrite = typeof tryWrite === 'function' ? (tryWrite as (buf: Uint8Array) => number) : undefined;
   }
 
   /** The stream bytes are written to. */
@@ -122,6 +126,16 @@ export class FramedWrite<T> {
     }
   }
 
+  /** `#encode` for the fast paths: the encoder's error as a rejected promise, else undefined. */
+  #encodeNow(item: T): Promise<never> | undefined {
+    try {
+      this.#encode(item);
+      return undefined;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   #encode(item: T): void {
     const buffer = this.#buffer;
     const before = buffer.length;
@@ -148,12 +162,7 @@ export class FramedWrite<T> {
   feed(item: T, options?: WaitOptions): Promise<void> {
     if (!this.#busy && this.#buffer.length < this.#highWaterMark) {
       // Room in the buffer: nothing to wait for, so no async function either.
-      try {
-        this.#encode(item);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return RESOLVED;
+      return this.#encodeNow(item) ?? RESOLVED;
     }
     return this.#feedSlow(item, options);
   }
@@ -169,7 +178,13 @@ export class FramedWrite<T> {
   }
 
   /**
-   * Writes every buffered byte, then flushes the stream.
+   * Writes every buffered byte, then flushes the stream. A writer with a synchronous
+   * `tryWrite(buf): number` (rt's sockets and their write halves) is first offered the bytes
+   * that way, so a socket that can take them costs no promise here; the rest (or everything,
+   * for other writers) is written with `write`, waiting as needed. Once every byte is
+   * written, what is left is the stream's own `flush()`, returned as is: a call made while
+   * only that is pending is not refused with `ResourceBusy` (nothing of this writer is in
+   * use then).
    *
    * **Cancellation:** what was not written stays queued, in order (see the class).
    *
@@ -180,7 +195,29 @@ export class FramedWrite<T> {
    * await out.flush({ signal: AbortSignal.timeout(1_000) });
    * ```
    */
-  async flush(options?: WaitOptions): Promise<void> {
+  flush(options?: WaitOptions): Promise<void> {
+    if (this.#busy) return Promise.reject(new ResourceBusy('FramedWrite.flush: another call is in progress'));
+    const buffer = this.#buffer;
+    if (buffer.length > 0 && this.#tryWrite !== undefined) {
+      // A writer that can take bytes without waiting (rt's sockets): write them now, with
+      // no promise of our own; whatever it does not take goes the async way below.
+      try {
+        throwIfCancelled(options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      let n: number;
+      try {
+        n = this.#tryWrite.call(this.#writer, buffer.chunk());
+      } catch {
+        n = 0; // WouldBlock, or an error the async write below reports properly
+      }
+      if (n > 0) buffer.advance(n);
+    }
+    return buffer.length === 0 ? this.#writer.flush(options) : this.#flushSlow(options);
+  }
+
+  async #flushSlow(options: WaitOptions | undefined): Promise<void> {
     this.#enter('flush');
     try {
       // #writeDownTo(0) inline: flush is the hot path of every request/response protocol.
@@ -208,7 +245,15 @@ export class FramedWrite<T> {
    * await out.send('hello');
    * ```
    */
-  async send(item: T, options?: WaitOptions): Promise<void> {
+  send(item: T, options?: WaitOptions): Promise<void> {
+    if (!this.#busy && this.#buffer.length < this.#highWaterMark) {
+      // Room in the buffer: encode now and flush (which tries the synchronous write first).
+      return this.#encodeNow(item) ?? this.flush(options);
+    }
+    return this.#sendSlow(item, options);
+  }
+
+  async #sendSlow(item: T, options: WaitOptions | undefined): Promise<void> {
     this.#enter('send');
     try {
       if (this.#buffer.length >= this.#highWaterMark) await this.#writeDownTo(this.#highWaterMark - 1, options);

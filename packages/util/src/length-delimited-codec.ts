@@ -72,6 +72,8 @@ export class LengthDelimitedCodec implements Decoder<Uint8Array>, Encoder<Uint8A
   readonly maxFrameLength: number;
   readonly littleEndian: boolean;
   readonly #headLength: number;
+  /** Largest value the length field can hold. */
+  readonly #fieldMax: number;
   /** Payload length of the frame whose header was consumed, or -1 while reading a header. */
   #pending = -1;
 
@@ -101,6 +103,7 @@ export class LengthDelimitedCodec implements Decoder<Uint8Array>, Encoder<Uint8A
     this.maxFrameLength = max;
     this.littleEndian = littleEndian;
     this.#headLength = Math.max(offset + fieldLength, numSkip);
+    this.#fieldMax = fieldMax;
   }
 
   decode(src: BytesMut): Uint8Array | undefined {
@@ -136,7 +139,7 @@ export class LengthDelimitedCodec implements Decoder<Uint8Array>, Encoder<Uint8A
     if (!(item instanceof Uint8Array)) throw new TypeError(`LengthDelimitedCodec.encode(item): item must be a Uint8Array, got ${describe(item)}`);
     if (item.length > this.maxFrameLength) throw new FrameTooLarge(item.length, this.maxFrameLength);
     const field = item.length - this.lengthAdjustment;
-    if (field < 0 || field > (this.lengthFieldLength >= 7 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * this.lengthFieldLength) - 1)) {
+    if (field < 0 || field > this.#fieldMax) {
       throw new RangeError(`LengthDelimitedCodec.encode: a ${item.length}-byte frame with lengthAdjustment ${this.lengthAdjustment} gives length field ${field}, which a ${this.lengthFieldLength}-byte field cannot hold`);
     }
     dst.reserve(this.lengthFieldLength + item.length);

@@ -11,27 +11,69 @@
 // that called `next()` and started it: aborting that task cancels the pull. Such a
 // cancellation is not the member's end: the member is pulled again later (rt iterators are
 // cancel safe, so no item is lost).
+//
+// Allocation: a pull allocates nothing of the map's own. The member holds its result and
+// its links in the ready queue and in the list of members to pull (both intrusive, FIFO);
+// the callbacks of its pulls are made once per member; the pulling task is remembered by
+// its one `CurrentTask` view. What remains per item is the iterator's own promise and result
+// and the `[key, value]` handed out.
 import { ResourceBusy } from '@rt/io';
-import { coop, isCancelled, park, throwIfCancelled, tryCurrentTask, type WaitOptions, type Waiter } from '@rt/scheduler';
-import { iterateUntilUndefined } from './internal/iterate.js';
+import { coop, isCancelled, park, throwIfCancelled, tryCurrentTask, type CurrentTask, type WaitOptions, type Waiter } from '@rt/scheduler';
+import { toResult } from './internal/iterate.js';
 import { describe } from './internal/validate.js';
 
-interface Member<K, V> {
-  readonly key: K;
-  readonly iterator: AsyncIterator<V>;
+/** One member: its iterator, its pull in flight, and (once it arrived) that pull's outcome. */
+class Member<K, V> {
   /** The pull in flight, until its result has been returned by `next()`. */
-  pending: Promise<IteratorResult<V>> | undefined;
-  /** The signal of the task that started the pull (an rt iterator's pull belongs to it). */
-  pulledIn: AbortSignal | undefined;
-  removed: boolean;
+  pending: Promise<IteratorResult<V>> | undefined = undefined;
+  /** The task that started the pull (an rt iterator's pull belongs to it). */
+  pulledIn: CurrentTask | undefined = undefined;
+  removed = false;
+  /** The arrived outcome of the pull: a result, or (ok false) an error. */
+  ok = true;
+  result: IteratorResult<V> | undefined = undefined;
+  error: unknown = undefined;
+  /** Next member in the ready queue / in the list of members to pull. */
+  nextReady: Member<K, V> | undefined = undefined;
+  nextIdle: Member<K, V> | undefined = undefined;
+  /** The two callbacks of every pull of this member (made once). */
+  readonly onResult: (result: IteratorResult<V>) => void;
+  readonly onError: (error: unknown) => void;
+
+  constructor(
+    readonly key: K,
+    readonly iterator: AsyncIterator<V>,
+    arrive: (member: Member<K, V>, ok: boolean, result: IteratorResult<V> | undefined, error: unknown) => void,
+  ) {
+    this.onResult = (result) => arrive(this, true, result, undefined);
+    this.onError = (error) => arrive(this, false, undefined, error);
+  }
 }
 
-interface Ready<K, V> {
-  readonly member: Member<K, V>;
-  readonly ok: boolean;
-  readonly result: IteratorResult<V> | undefined;
-  readonly error: unknown;
+/** A FIFO of members linked through one of their fields (no array, no node objects). */
+class MemberQueue<K, V> {
+  head: Member<K, V> | undefined = undefined;
+  tail: Member<K, V> | undefined = undefined;
+  constructor(private readonly link: 'nextReady' | 'nextIdle') {}
+  push(member: Member<K, V>): void {
+    member[this.link] = undefined;
+    if (this.tail === undefined) this.head = member;
+    else this.tail[this.link] = member;
+    this.tail = member;
+  }
+  shift(): Member<K, V> | undefined {
+    const member = this.head;
+    if (member !== undefined) {
+      this.head = member[this.link];
+      if (this.head === undefined) this.tail = undefined;
+      member[this.link] = undefined;
+    }
+    return member;
+  }
 }
+
+/** `#take`: nothing has arrived. */
+const NONE: unique symbol = Symbol('none');
 
 function toIterator<V>(source: unknown, what: string): AsyncIterator<V> {
   if (source !== null && typeof source === 'object') {
@@ -69,9 +111,29 @@ function toIterator<V>(source: unknown, what: string): AsyncIterator<V> {
  */
 export class StreamMap<K, V> implements AsyncIterable<[K, V]> {
   readonly #members = new Map<K, Member<K, V>>();
-  #ready: Ready<K, V>[] = [];
+  /** Members whose pull has arrived, in arrival order (removed members are skipped). */
+  readonly #ready = new MemberQueue<K, V>('nextReady');
+  /** Members to pull from the next `next()` (removed members are skipped). */
+  readonly #idle = new MemberQueue<K, V>('nextIdle');
   #waiter: Waiter<void> | undefined;
   #busy = false;
+  readonly #arrive = (member: Member<K, V>, ok: boolean, result: IteratorResult<V> | undefined, error: unknown): void => {
+    if (member.removed) return;
+    if (!ok && isCancelled(error) && member.pulledIn?.signal.aborted === true) {
+      // The pull was an rt await point of a task that has been aborted since (a `next()`
+      // caller): not the member's doing. rt iterators lose nothing when cancelled, so pull
+      // it again from the next `next()`.
+      member.pending = undefined;
+      this.#idle.push(member);
+      this.#wake();
+      return;
+    }
+    member.ok = ok;
+    member.result = result;
+    member.error = error;
+    this.#ready.push(member);
+    this.#wake();
+  };
 
   /** Members in the map. */
   get len(): number {
@@ -100,7 +162,9 @@ export class StreamMap<K, V> implements AsyncIterable<[K, V]> {
   insert(key: K, source: AsyncIterable<V> | AsyncIterator<V>): AsyncIterator<V> | undefined {
     const iterator = toIterator<V>(source, 'StreamMap.insert(key, source): source');
     const previous = this.remove(key);
-    this.#members.set(key, { key, iterator, pending: undefined, pulledIn: undefined, removed: false });
+    const member = new Member<K, V>(key, iterator, this.#arrive);
+    this.#members.set(key, member);
+    this.#idle.push(member);
     this.#wake();
     return previous;
   }
@@ -114,8 +178,7 @@ export class StreamMap<K, V> implements AsyncIterable<[K, V]> {
     const member = this.#members.get(key);
     if (member === undefined) return undefined;
     this.#members.delete(key);
-    member.removed = true;
-    this.#ready = this.#ready.filter((ready) => ready.member !== member);
+    member.removed = true; // the ready queue and the idle list skip it
     this.#wake(); // a waiting next() resolves `undefined` if the map is now empty
     const pending = member.pending;
     if (pending === undefined) return member.iterator;
@@ -135,7 +198,7 @@ export class StreamMap<K, V> implements AsyncIterable<[K, V]> {
     };
   }
 
-  #pull(member: Member<K, V>): void {
+  #pull(member: Member<K, V>, task: CurrentTask | undefined): void {
     let pending: Promise<IteratorResult<V>>;
     try {
       pending = Promise.resolve(member.iterator.next());
@@ -143,25 +206,8 @@ export class StreamMap<K, V> implements AsyncIterable<[K, V]> {
       pending = Promise.reject(error);
     }
     member.pending = pending;
-    member.pulledIn = tryCurrentTask()?.signal;
-    pending.then(
-      (result) => this.#arrive(member, { member, ok: true, result, error: undefined }),
-      (error: unknown) => this.#arrive(member, { member, ok: false, result: undefined, error }),
-    );
-  }
-
-  #arrive(member: Member<K, V>, ready: Ready<K, V>): void {
-    if (member.removed) return;
-    if (!ready.ok && isCancelled(ready.error) && member.pulledIn?.aborted === true) {
-      // The pull was an rt await point of a task that has been aborted since (a `next()`
-      // caller): not the member's doing. rt iterators lose nothing when cancelled, so pull
-      // it again from the next `next()`.
-      member.pending = undefined;
-      this.#wake();
-      return;
-    }
-    this.#ready.push(ready);
-    this.#wake();
+    member.pulledIn = task;
+    pending.then(member.onResult, member.onError);
   }
 
   #wake(): void {
@@ -184,34 +230,72 @@ export class StreamMap<K, V> implements AsyncIterable<[K, V]> {
    * if (entry === undefined) return; // every member ended
    * ```
    */
-  async next(options?: WaitOptions): Promise<[K, V] | undefined> {
-    if (this.#busy) throw new ResourceBusy('StreamMap.next: another call is in progress');
+  next(options?: WaitOptions): Promise<[K, V] | undefined> {
+    return this.#next(options, false) as Promise<[K, V] | undefined>;
+  }
+
+  /**
+   * `next()`, resolving with its iterator result when `asResult`. A value that already
+   * arrived is returned without an async function.
+   */
+  #next(options: WaitOptions | undefined, asResult: boolean): Promise<[K, V] | undefined | IteratorResult<[K, V]>> {
+    if (this.#busy) return Promise.reject(new ResourceBusy('StreamMap.next: another call is in progress'));
+    const y = coop();
+    if (y === undefined && this.#ready.head !== undefined) {
+      try {
+        throwIfCancelled(options);
+        const entry = this.#take();
+        if (entry !== NONE) return Promise.resolve(asResult ? toResult(entry) : entry);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.#nextAsync(options, y, asResult);
+  }
+
+  /**
+   * Takes the first arrived outcome: `[key, value]`, or throws the member's error; a member
+   * that ended (or threw) leaves the map. NONE when no outcome is left to take (`undefined`
+   * when, besides, the map is empty).
+   */
+  #take(): [K, V] | undefined | typeof NONE {
+    for (;;) {
+      const member = this.#ready.shift();
+      if (member === undefined) return this.#members.size === 0 ? undefined : NONE;
+      if (member.removed) continue;
+      member.pending = undefined;
+      const result = member.result;
+      if (member.ok && result!.done !== true) {
+        member.result = undefined;
+        this.#idle.push(member);
+        return [member.key, result!.value];
+      }
+      this.#members.delete(member.key);
+      member.removed = true;
+      if (!member.ok) {
+        const error = member.error;
+        member.error = undefined;
+        throw error;
+      }
+    }
+  }
+
+  async #nextAsync(options: WaitOptions | undefined, y: Promise<void> | undefined, asResult: boolean): Promise<[K, V] | undefined | IteratorResult<[K, V]>> {
     this.#busy = true;
     try {
-      const y = coop();
       if (y !== undefined) await y;
       throwIfCancelled(options);
       for (;;) {
-        const ready = this.#ready.shift();
-        if (ready !== undefined) {
-          const member = ready.member;
-          member.pending = undefined;
-          if (ready.ok && ready.result!.done !== true) return [member.key, ready.result!.value];
-          this.#members.delete(member.key);
-          member.removed = true;
-          if (!ready.ok) throw ready.error;
-          continue;
+        const entry = this.#take();
+        if (entry !== NONE) return asResult ? toResult(entry) : entry;
+        if (this.#idle.head !== undefined) {
+          const task = tryCurrentTask();
+          for (let member = this.#idle.shift(); member !== undefined; member = this.#idle.shift()) {
+            if (!member.removed) this.#pull(member, task);
+          }
+          if (this.#ready.head !== undefined) continue;
         }
-        if (this.#members.size === 0) return undefined;
-        for (const member of this.#members.values()) if (member.pending === undefined) this.#pull(member);
-        if (this.#ready.length > 0) continue;
-        const { waiter, promise } = park<void>(
-          'StreamMap.next',
-          (w) => {
-            if (this.#waiter === w) this.#waiter = undefined;
-          },
-          options,
-        );
+        const { waiter, promise } = park<void>('StreamMap.next', this.#unpark, options);
         this.#waiter = waiter;
         await promise;
       }
@@ -220,7 +304,14 @@ export class StreamMap<K, V> implements AsyncIterable<[K, V]> {
     }
   }
 
+  readonly #unpark = (waiter: Waiter<void>): void => {
+    if (this.#waiter === waiter) this.#waiter = undefined;
+  };
+
   [Symbol.asyncIterator](): AsyncIterator<[K, V]> {
-    return iterateUntilUndefined(() => this.next());
+    return {
+      next: (): Promise<IteratorResult<[K, V]>> => this.#next(undefined, true) as Promise<IteratorResult<[K, V]>>,
+      return: (): Promise<IteratorResult<[K, V]>> => Promise.resolve({ done: true, value: undefined }),
+    };
   }
 }

@@ -1,13 +1,13 @@
 // Counts tasks and promises until they finish, and lets code wait for "closed and empty"
 // (tokio-util's TaskTracker).
 //
-// A tracked task leaves the count when its function has settled (the `finally` of the
-// wrapper below), or, for a task aborted before it ever started, when its JoinHandle says it
-// finished. The second path is polled once per turn of the event loop (`setImmediate`) until
-// the task has started, which is normally the first turn: joining the handle instead would
-// mark the task's error as observed and silence the runtime's unhandled-error report.
-import { spawn, throwIfCancelled, park } from '@rt/scheduler';
-import type { JoinHandle, SpawnOptions, WaitOptions, Waiter } from '@rt/scheduler';
+// A tracked task leaves the count when it finishes (returned, thrown, cancelled, or aborted
+// before it started), learnt through `JoinHandle.onFinished`: a completion hook that does not
+// join, so the task's error stays unobserved and the runtime still reports it if nobody
+// awaits the handle.
+import { spawn } from '@rt/scheduler';
+import type { JoinHandle, SpawnOptions, WaitOptions } from '@rt/scheduler';
+import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn } from '@rt/scheduler/primitives';
 import { checkFunction, describe } from './internal/validate.js';
 
 /**
@@ -37,7 +37,7 @@ import { checkFunction, describe } from './internal/validate.js';
 export class TaskTracker {
   #count = 0;
   #closed = false;
-  readonly #waiters = new Set<Waiter<void>>();
+  readonly #waiters = new WaitList<void>();
 
   /** Tasks and promises tracked and not yet finished. */
   get len(): number {
@@ -89,28 +89,10 @@ export class TaskTracker {
    */
   spawn<T>(fn: () => T | PromiseLike<T>, options?: SpawnOptions): JoinHandle<Awaited<T>> {
     checkFunction(fn, 'TaskTracker.spawn(fn): fn');
-    const entry = { started: false, done: false };
-    const finish = (): void => {
-      if (entry.done) return;
-      entry.done = true;
-      this.#untrack();
-    };
-    const handle = spawn(async () => {
-      entry.started = true;
-      try {
-        return await fn();
-      } finally {
-        finish();
-      }
-    }, options);
+    const handle = spawn(fn, options);
     this.#count++;
-    // A task aborted before it started never runs the wrapper: its handle tells.
-    const check = (): void => {
-      if (entry.done || entry.started) return;
-      if (handle.isFinished()) finish();
-      else setImmediate(check);
-    };
-    setImmediate(check);
+    // Non-joining: the task's error stays with its handle (and is reported if nobody joins).
+    handle.onFinished(this.#untrack);
     return handle as JoinHandle<Awaited<T>>;
   }
 
@@ -134,22 +116,19 @@ export class TaskTracker {
     }
     this.#count++;
     const settled = Promise.resolve(promise);
-    settled.then(
-      () => this.#untrack(),
-      () => this.#untrack(),
-    );
+    settled.then(this.#untrack, this.#untrack);
     return settled;
   }
 
-  #untrack(): void {
+  readonly #untrack = (): void => {
     this.#count--;
     this.#wakeIfDone();
-  }
+  };
 
   #wakeIfDone(): void {
     if (!this.#closed || this.#count !== 0) return;
-    for (const waiter of this.#waiters) waiter.wake(undefined);
-    this.#waiters.clear();
+    if (this.#waiters.head === undefined) return;
+    for (const node of this.#waiters.drain()) node.waiter!.wake(undefined);
   }
 
   /**
@@ -170,14 +149,9 @@ export class TaskTracker {
    * ```
    */
   wait(options?: WaitOptions): Promise<void> {
-    try {
-      throwIfCancelled(options);
-      if (this.#closed && this.#count === 0) return Promise.resolve();
-      const { waiter, promise } = park<void>('TaskTracker.wait', (w) => this.#waiters.delete(w), options);
-      this.#waiters.add(waiter);
-      return promise;
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
+    if (this.#closed && this.#count === 0) return RESOLVED;
+    return parkIn(this.#waiters, new WaitNode<void>(), 'TaskTracker.wait', options);
   }
 }

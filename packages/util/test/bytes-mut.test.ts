@@ -84,6 +84,27 @@ describe('BytesMut', () => {
     expect(() => buf.getUint(15, 4)).toThrow(RangeError);
   });
 
+  it('putUint round-trips through getUint for every size and byte order (the number fast path included)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.boolean(), fc.double({ min: 0, max: 1, noNaN: true }), (size, littleEndian, fraction) => {
+        const value = Math.floor(fraction * (2 ** (8 * size) - 1));
+        const buf = new BytesMut();
+        buf.putU8(0xaa);
+        buf.putUint(value, size, littleEndian);
+        buf.putU8(0xbb);
+        expect(buf.length).toBe(size + 2);
+        expect(buf.getUint(1, size, littleEndian)).toBe(value);
+        expect([buf.at(0), buf.at(size + 1)]).toEqual([0xaa, 0xbb]);
+        const big = new BytesMut();
+        big.putUint(BigInt(value), size, littleEndian);
+        expect([...big.chunk()]).toEqual([...buf.chunk().subarray(1, size + 1)]);
+      }),
+      { numRuns: 500 },
+    );
+    expect(() => new BytesMut().putUint(1, '4' as never)).toThrow(RangeError); // the existing message: size must be an integer
+    expect(() => new BytesMut().putUint(2 ** 32, 4)).toThrow(RangeError);
+  });
+
   it('rejects bad arguments at once', () => {
     const buf = new BytesMut();
     buf.put(text('ab'));

@@ -43,6 +43,35 @@ describe('FramedRead', () => {
     expect([...(await framed.next())!]).toEqual([9]);
   });
 
+  it('an aborted next() with a whole frame already buffered loses it not; without an abort it is returned with no read', async () => {
+    const reader = new ChunkReader([text('one\ntwo\n')]);
+    const framed = new FramedRead(reader, new LinesCodec());
+    expect(await framed.next()).toBe('one');
+    const controller = new AbortController();
+    controller.abort();
+    await expect(framed.next({ signal: controller.signal })).rejects.toThrow(Cancelled);
+    const iterator = framed[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ done: false, value: 'two' });
+    expect(reader.reads).toBe(1);
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('works over a reader whose read returns a thenable, not a Promise', async () => {
+    const chunks = [text('ab'), text('c\nd\n')];
+    const reader = {
+      read(buf: Uint8Array): Promise<number> {
+        const chunk = chunks.shift();
+        if (chunk !== undefined) buf.set(chunk);
+        const n = chunk?.length ?? 0;
+        return { then: (resolve: (n: number) => unknown) => Promise.resolve(resolve(n)) } as unknown as Promise<number>;
+      },
+    };
+    const framed = new FramedRead(reader, new LinesCodec());
+    expect(await framed.next()).toBe('abc');
+    expect(await framed.next()).toBe('d');
+    expect(await framed.next()).toBeUndefined();
+  });
+
   it('aborting the task that reads loses no frame', async () => {
     const [a, b] = duplex(64);
     const framed = new FramedRead(b, new LinesCodec());

@@ -97,4 +97,124 @@ describe('FramedWrite', () => {
     expect(() => new FramedWrite(a, {} as never)).toThrow(TypeError);
     expect(() => new FramedWrite(a, new LinesCodec(), { highWaterMark: 0 })).toThrow(RangeError);
   });
+
+  describe('over a writer with a synchronous tryWrite (as rt sockets)', () => {
+    /**
+     * A writer whose `tryWrite` takes up to `take()` bytes now (0: throws as a full socket
+     * does) and whose async `write` takes one byte a timer later (so an abort can land while
+     * it waits). Records every accepted byte in order.
+     */
+    function syncWriter(take: () => number) {
+      const got: number[] = [];
+      const calls = { tryWrite: 0, write: 0 };
+      const writer = {
+        got,
+        calls,
+        tryWrite(buf: Uint8Array): number {
+          calls.tryWrite++;
+          const n = Math.min(take(), buf.length);
+          if (n === 0) throw Object.assign(new Error('would block'), { code: 'EAGAIN' });
+          got.push(...buf.subarray(0, n));
+          return n;
+        },
+        write(buf: Uint8Array, options?: { signal?: AbortSignal }): Promise<number> {
+          calls.write++;
+          return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => {
+              options?.signal?.removeEventListener('abort', onAbort);
+              got.push(buf[0]!);
+              resolve(1);
+            }, 1);
+            const onAbort = (): void => {
+              clearTimeout(timer);
+              reject(new Cancelled('aborted'));
+            };
+            if (options?.signal?.aborted) onAbort();
+            else options?.signal?.addEventListener('abort', onAbort, { once: true });
+          });
+        },
+        flush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      };
+      return writer;
+    }
+
+    it('writes what the socket takes at once with no async write, and the rest the async way', async () => {
+      const all = syncWriter(() => 1 << 20);
+      const out = new FramedWrite(all, new LinesCodec());
+      await out.send('hello');
+      await out.feed('a');
+      await out.feed('b');
+      await out.flush();
+      expect(str(Uint8Array.from(all.got))).toBe('hello\na\nb\n');
+      expect(all.calls).toEqual({ tryWrite: 2, write: 0 });
+
+      let first = true;
+      const part = syncWriter(() => (first ? ((first = false), 2) : 0)); // 2 bytes, then full
+      const out2 = new FramedWrite(part, new LinesCodec());
+      await out2.send('hello');
+      expect(str(Uint8Array.from(part.got))).toBe('hello\n');
+      expect(part.calls.tryWrite).toBe(1);
+      expect(part.calls.write).toBe(4);
+      expect(out2.writeBuffer.length).toBe(0);
+    });
+
+    it('an aborted flush writes nothing through tryWrite, and an abort after a partial tryWrite keeps the rest queued', async () => {
+      const w = syncWriter(() => 3);
+      const out = new FramedWrite(w, new LinesCodec());
+      await out.feed('abcdefgh');
+      const controller = new AbortController();
+      controller.abort();
+      await expect(out.flush({ signal: controller.signal })).rejects.toThrow(Cancelled);
+      expect(w.calls.tryWrite).toBe(0);
+      expect(out.writeBuffer.length).toBe(9);
+
+      // tryWrite takes 3 bytes, then once 0 (full): the rest waits in an async write, which
+      // the abort stops; the rest stays queued and the next flush writes it once, in order.
+      let takes = [3, 0];
+      const w2 = syncWriter(() => takes.shift() ?? 0);
+      const out2 = new FramedWrite(w2, new LinesCodec());
+      const c2 = new AbortController();
+      const sending = track(out2.send('abcdefgh', { signal: c2.signal }));
+      await settle();
+      expect(sending.isPending()).toBe(true);
+      c2.abort();
+      await settle();
+      expect(sending.error).toBeInstanceOf(Cancelled);
+      expect(str(Uint8Array.from(w2.got))).toBe('abc');
+      expect(out2.writeBuffer.length).toBe(6);
+      takes = [2];
+      await out2.send('next');
+      expect(str(Uint8Array.from(w2.got))).toBe('abcdefgh\nnext\n');
+    });
+
+    it('random tryWrite sizes, full sockets and aborts at every moment lose and repeat no byte', async () => {
+      let seed = 7;
+      const random = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed % n;
+      };
+      const w = syncWriter(() => random(12)); // 0 (full) to 11 bytes now
+      const out = new FramedWrite(w, new LengthDelimitedCodec());
+      const expected: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        const frame = Uint8Array.from({ length: 1 + random(20) }, (_, j) => (i + j) & 0xff);
+        expected.push(0, 0, 0, frame.length, ...frame);
+        const controller = new AbortController();
+        const when = random(3);
+        if (when === 0) controller.abort();
+        const timer = when === 2 ? setTimeout(() => controller.abort(), 1) : undefined;
+        if (when === 1) queueMicrotask(() => controller.abort());
+        try {
+          await out.send(frame, { signal: controller.signal });
+        } catch (error) {
+          if (!(error instanceof Cancelled)) throw error;
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      await out.flush();
+      expect(w.got).toEqual(expected);
+    }, 20_000);
+  });
 });

@@ -56,6 +56,59 @@ describe('StreamMap', () => {
     expect(await map.next()).toEqual(['rx', 'also kept']);
   });
 
+  it('aborts at random moments (signal and task) lose and repeat no value, per member in order', async () => {
+    let seed = 99;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const map = new StreamMap<number, number>();
+    const senders = [0, 1, 2].map((key) => {
+      const [tx, rx] = mpsc.channel<number>(2);
+      map.insert(key, rx);
+      return tx;
+    });
+    const perMember = 60;
+    const producing = spawn(async () => {
+      for (let i = 0; i < perMember; i++) {
+        for (const tx of senders) {
+          await tx.send(i);
+          if (random(4) === 0) await settle();
+        }
+      }
+      for (const tx of senders) tx.close();
+    });
+    const got: number[][] = [[], [], []];
+    for (;;) {
+      const how = random(4);
+      let entry: [number, number] | undefined;
+      try {
+        if (how === 0) {
+          const controller = new AbortController();
+          queueMicrotask(() => controller.abort());
+          entry = await map.next({ signal: controller.signal });
+        } else if (how === 1) {
+          const reading = spawn(() => map.next());
+          if (random(2) === 0) reading.abort();
+          else await settle();
+          entry = await reading;
+          reading.abort(); // finished already: no effect
+        } else {
+          entry = await map.next();
+        }
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code !== 'ERR_RT_CANCELLED' && code !== 'ERR_RT_TASK_CANCELLED') throw error;
+        continue;
+      }
+      if (entry === undefined) break;
+      got[entry[0]]!.push(entry[1]);
+    }
+    await producing;
+    const expected = Array.from({ length: perMember }, (_, i) => i);
+    expect(got).toEqual([expected, expected, expected]);
+  }, 20_000);
+
   it('insert and remove at run time; remove hands back a value already pulled', async () => {
     const [tx, rx] = mpsc.channel<number>(4);
     const map = new StreamMap<string, number>();

@@ -80,6 +80,37 @@ describe('TaskTracker', () => {
     expect(tracker.len).toBe(0);
   });
 
+  it('leaves the count the moment the task finishes (no polling), also when aborted before it started', async () => {
+    const tracker = new TaskTracker();
+    const handle = tracker.spawn(async () => 1);
+    expect(tracker.len).toBe(1);
+    handle.abort();
+    expect(tracker.len).toBe(0);
+    const running = tracker.spawn(async () => 2);
+    expect(await running).toBe(2);
+    expect(tracker.len).toBe(0);
+  });
+
+  it('tracking does not join: a tracked panic nobody awaits is still reported', async () => {
+    const writes: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    try {
+      const tracker = new TaskTracker();
+      tracker.spawn(() => {
+        throw new Error('tracked, never joined');
+      });
+      tracker.close();
+      await tracker.wait();
+      await settle(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(writes.join('')).toContain('Error: tracked, never joined');
+  });
+
   it('a task aborted while running leaves the count when its finally has run', async () => {
     const tracker = new TaskTracker();
     const steps: string[] = [];

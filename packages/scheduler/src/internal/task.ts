@@ -32,12 +32,30 @@ export class TaskExtra {
   rejectCompletion: ((error: unknown) => void) | undefined = undefined;
   joiners: ParkedWaiter<unknown>[] | undefined = undefined;
   onFinish: ((task: Task) => void) | undefined = undefined;
+  /** `JoinHandle.onFinished` callbacks (non-joining: they do not mark the result observed). */
+  finishWatchers: (() => void)[] | undefined = undefined;
   onAbort: ((task: Task) => void) | undefined = undefined;
   location: string | undefined = undefined;
+  /** The `CurrentTask` view `tryCurrentTask()`/`currentTask()` hand out (one per task, made on demand). */
+  view: object | undefined = undefined;
   /** Links in the member list of the JoinSet that owns the task (see join-set.ts). */
   setOwner: object | undefined = undefined;
   setPrev: Task | undefined = undefined;
   setNext: Task | undefined = undefined;
+}
+
+/**
+ * Runs a finish watcher: one that throws must not stop the task's other bookkeeping, so its
+ * error is rethrown on its own (an uncaught exception, as from an event listener).
+ */
+function runWatcher(watcher: () => void): void {
+  try {
+    watcher();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
 }
 
 export class Task implements Frame {
@@ -143,6 +161,14 @@ export class Task implements Frame {
   }
   set onFinish(callback: ((task: Task) => void) | undefined) {
     if (callback !== undefined || this.extra !== undefined) this.more().onFinish = callback;
+  }
+  /**
+   * Calls `callback` once the task has finished (at once if it has): the non-joining
+   * completion hook behind `JoinHandle.onFinished`.
+   */
+  watchFinish(callback: () => void): void {
+    if (this.state === FINISHED) runWatcher(callback);
+    else (this.more().finishWatchers ??= []).push(callback);
   }
   /** A blocking task: called on abort while still queued (the pool removes the job). */
   get onAbort(): ((task: Task) => void) | undefined {
@@ -268,6 +294,11 @@ export class Task implements Frame {
       extra.onFinish = undefined;
       extra.onAbort = undefined;
       onFinish?.(this);
+      const watchers = extra.finishWatchers;
+      if (watchers !== undefined) {
+        extra.finishWatchers = undefined;
+        for (const watcher of watchers) runWatcher(watcher);
+      }
     }
     const joins = this.outsideJoins;
     if (joins !== undefined) {

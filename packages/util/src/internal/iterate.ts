@@ -1,7 +1,7 @@
 // The async iterator of a type whose `next()` resolves `undefined` at the end (FramedRead,
 // DelayQueue, StreamMap): one way to turn such a `next` into `for await`.
 
-function toResult<T>(value: T | undefined): IteratorResult<T> {
+export function toResult<T>(value: T | undefined): IteratorResult<T> {
   return value === undefined ? { done: true, value: undefined } : { done: false, value };
 }
 
