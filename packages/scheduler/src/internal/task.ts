@@ -7,6 +7,7 @@
 //
 // Joining: code outside a task gets the task's completion promise (created on first demand);
 // code inside a task parks a waiter in `joiners`, so aborting *that* task cancels the join.
+import type { AsyncResource } from 'node:async_hooks';
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
 import { BUDGET, coarseNow, storage, type Frame } from './context.js';
 import type { ParkedWaiter } from './waiter.js';
@@ -34,6 +35,8 @@ export class TaskExtra {
   onFinish: ((task: Task) => void) | undefined = undefined;
   onAbort: ((task: Task) => void) | undefined = undefined;
   location: string | undefined = undefined;
+  /** The async context of the spawn() call, when one was captured (see context.ts). */
+  asyncContext: AsyncResource | undefined = undefined;
   /** Links in the member list of the JoinSet that owns the task (see join-set.ts). */
   setOwner: object | undefined = undefined;
   setPrev: Task | undefined = undefined;
@@ -130,6 +133,9 @@ export class Task implements Frame {
   }
   get location(): string | undefined {
     return this.extra?.location;
+  }
+  get asyncContext(): AsyncResource | undefined {
+    return this.extra?.asyncContext;
   }
   get joiners(): ParkedWaiter<unknown>[] | undefined {
     return this.extra?.joiners;
