@@ -45,6 +45,26 @@ export interface FrameStorage {
 }
 
 const FRAME = Symbol('rt.frame');
+
+/** Told when a promise reaction of a frame starts and ends (instrumentation: see instrument.ts). */
+export interface SegmentObserver {
+  begin(frame: Frame): void;
+  end(frame: Frame): void;
+}
+
+let segments: SegmentObserver | undefined;
+
+/**
+ * Routes the reactions of frame-stamped promises to `observer` (undefined: stop) through the
+ * promise hooks that already carry the frame, so instrumentation adds no second set of hooks.
+ * False when the frame lives in an AsyncLocalStorage (no such hooks: the caller installs its own).
+ */
+export function observeSegments(observer: SegmentObserver | undefined): boolean {
+  if (!(storage instanceof HookStorage)) return false;
+  segments = observer;
+  if (observer !== undefined) storage.hook();
+  return true;
+}
 type Stamped = { [FRAME]?: Frame | undefined };
 
 /** The promise-hook context (see the header). */
@@ -68,7 +88,8 @@ class HookStorage implements FrameStorage {
     }
   }
 
-  private hook(): void {
+  hook(): void {
+    if (this.hooked) return;
     this.hooked = true;
     const saved = this.saved;
     promiseHooks.createHook({
@@ -78,9 +99,13 @@ class HookStorage implements FrameStorage {
       },
       before: (promise: Promise<unknown>) => {
         saved.push(this.current);
-        this.current = (promise as Stamped)[FRAME];
+        const frame = (promise as Stamped)[FRAME];
+        this.current = frame;
+        if (segments !== undefined && frame !== undefined) segments.begin(frame);
       },
       after: () => {
+        const frame = this.current;
+        if (segments !== undefined && frame !== undefined) segments.end(frame);
         this.current = saved.pop();
       },
     });

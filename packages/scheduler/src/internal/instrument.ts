@@ -20,7 +20,7 @@ import { channel, tracingChannel } from 'node:diagnostics_channel';
 import { promiseHooks } from 'node:v8';
 import { createHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { IntervalHistogram, RecordableHistogram } from 'node:perf_hooks';
-import { currentTask, storage } from './context.js';
+import { currentEpoch, currentTask, observeSegments, storage, type Frame } from './context.js';
 import type { Core } from './core.js';
 import type { Task } from './task.js';
 import type { LatencyHistogram, RtBlockingWarning, RtLostWakeWarning, RtWarning, RuntimeHistograms } from '../instrumentation.js';
@@ -34,7 +34,7 @@ export const wakeChannel = channel('rt:task:wake');
 export const warningChannel = channel('rt:warning');
 export const blockingChannel = tracingChannel('rt:blocking');
 
-/** Per-task counters of an instrumented runtime. */
+/** Per-task counters of an instrumented runtime (`task.record`). */
 export class TaskRecord {
   busyMs = 0;
   polls = 0;
@@ -45,17 +45,19 @@ export class TaskRecord {
   lastWakerId: number | undefined = undefined;
   maxSegmentMs = 0;
   /** The spawn's stack, captured unformatted; read (and formatted once) by `location`. */
-  private site: { stack?: unknown } | undefined;
+  private site: { stack?: unknown } | undefined = undefined;
   private resolved: string | undefined;
   constructor(
     readonly task: Task,
     readonly probe: Probe,
+    captureSite: boolean,
   ) {
     this.readyAt = performance.now();
     this.resolved = task.location;
-    if (this.resolved === undefined && probe.core.config.instrumentLocations) {
+    if (captureSite && this.resolved === undefined) {
       // Enough frames to get past spawn() → Handle → Core → here (and JoinSet's extra frame) to
-      // the caller; each frame more costs ~0.25 µs per spawn.
+      // the caller. A capture costs about the same at any limit (several times a spawn):
+      // hence the per-turn budget in Probe.spawned.
       const limit = Error.stackTraceLimit;
       Error.stackTraceLimit = 9;
       this.site = {};
@@ -111,7 +113,8 @@ let stopHooks: (() => void) | undefined;
 let current: TaskRecord | undefined;
 let segmentStart = 0;
 
-function beginSegment(record: TaskRecord): void {
+/** A segment of `record`'s task starts (its first call, or a promise reaction). */
+export function beginSegment(record: TaskRecord): void {
   if (current !== undefined) return;
   current = record;
   segmentStart = performance.now();
@@ -123,7 +126,7 @@ function beginSegment(record: TaskRecord): void {
   }
 }
 
-function endSegment(record: TaskRecord): void {
+export function endSegment(record: TaskRecord): void {
   if (current !== record) return;
   current = undefined;
   const duration = performance.now() - segmentStart;
@@ -134,14 +137,28 @@ function endSegment(record: TaskRecord): void {
   if (duration >= record.probe.core.config.blockingThreshold) record.probe.blocked(record, duration);
 }
 
+/** Reactions of a frame's promises, seen through the context's own promise hooks. */
+const frameSegments = {
+  begin(frame: Frame): void {
+    const record = frame.task?.record;
+    if (record !== undefined) beginSegment(record);
+  },
+  end(frame: Frame): void {
+    const record = frame.task?.record;
+    if (record !== undefined) endSegment(record);
+  },
+};
+
 function installHooks(): void {
   liveProbes++;
-  if (stopHooks !== undefined) return;
+  if (liveProbes > 1) return;
+  // Where the context already runs promise hooks (Node 20/22), they report the segments: no
+  // second set of hooks, no stamp per promise. Elsewhere (AsyncLocalStorage) our own hooks
+  // stamp each promise made inside an instrumented task with its record.
+  if (observeSegments(frameSegments)) return;
   stopHooks = promiseHooks.createHook({
     init(promise) {
-      const task = storage.getStore()?.task;
-      if (task === undefined) return;
-      const record = task.core.probe?.records.get(task);
+      const record = storage.getStore()?.task?.record;
       if (record !== undefined) (promise as Stamped)[RECORD] = record;
     },
     before(promise) {
@@ -156,8 +173,9 @@ function installHooks(): void {
 }
 
 function uninstallHooks(): void {
-  if (--liveProbes > 0 || stopHooks === undefined) return;
-  stopHooks();
+  if (--liveProbes > 0) return;
+  observeSegments(undefined);
+  stopHooks?.();
   stopHooks = undefined;
 }
 
@@ -185,9 +203,11 @@ function summarize(h: RecordableHistogram | IntervalHistogram, less = 0): Latenc
   return { count, min: ms(h.min), max: ms(h.max), mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)) };
 }
 
+/** Spawn-location stack captures an instrumented runtime makes per event-loop turn (see Probe.spawned). */
+export const LOCATIONS_PER_TURN = 32;
+
 /** The accounting of one instrumented runtime. */
 export class Probe {
-  readonly records = new Map<Task, TaskRecord>();
   readonly warnings: RtWarning[] = [];
   /** Every segment's duration (ns). */
   readonly pollTime: RecordableHistogram = createHistogram();
@@ -197,6 +217,9 @@ export class Probe {
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION });
   private readonly reported = new Set<string>();
   private closed = false;
+  /** Stack captures left in the turn `locationEpoch` (spawnLocations: true). */
+  private locationsLeft = 0;
+  private locationEpoch = -1;
 
   constructor(readonly core: Core) {
     installHooks();
@@ -214,32 +237,34 @@ export class Probe {
 
   spawned(task: Task): void {
     if (this.closed) return;
-    const record = new TaskRecord(task, this);
-    this.records.set(task, record);
-    const fn = task.fn;
-    if (fn !== undefined) {
-      // The first segment is the call of the task's function (not a promise reaction).
-      task.fn = () => {
-        beginSegment(record);
-        try {
-          return fn();
-        } finally {
-          endSegment(record);
-        }
-      };
+    task.record = new TaskRecord(task, this, this.takeLocation());
+  }
+
+  /**
+   * Whether this spawn captures its location: every spawn with `spawnLocations: 'all'`; with
+   * `true` (the default) the first LOCATIONS_PER_TURN spawns of each event-loop turn, so a
+   * spawn storm pays for a bounded number of stack captures (a server spawning a few tasks per
+   * turn gets every location; the rest of a storm has none).
+   */
+  private takeLocation(): boolean {
+    const mode = this.core.config.instrumentLocations;
+    if (mode !== true) return mode === 'all';
+    const epoch = currentEpoch();
+    if (epoch !== this.locationEpoch) {
+      this.locationEpoch = epoch;
+      this.locationsLeft = LOCATIONS_PER_TURN;
     }
+    if (this.locationsLeft === 0) return false;
+    this.locationsLeft--;
+    return true;
   }
 
   woken(task: Task): void {
-    const record = this.records.get(task);
+    const record = task.record;
     if (record === undefined) return;
     record.wakes++;
     record.lastWakerId = currentTask()?.id;
     if (record.readyAt < 0) record.readyAt = performance.now();
-  }
-
-  finished(task: Task): void {
-    this.records.delete(task);
   }
 
   blocked(record: TaskRecord, durationMs: number): void {
@@ -274,7 +299,6 @@ export class Probe {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.records.clear();
     this.loopDelay.disable();
     uninstallHooks();
   }
@@ -289,13 +313,12 @@ export function observesFinish(core: Core): boolean {
 export function emitSpawn(core: Core, task: Task): void {
   core.probe?.spawned(task);
   if (spawnChannel.hasSubscribers) {
-    const location = task.location ?? core.probe?.records.get(task)?.location;
+    const location = task.location ?? task.record?.location;
     spawnChannel.publish({ id: task.id, name: task.name, kind: task.kind, runtime: core.config.name, location });
   }
 }
 
 export function emitFinish(core: Core, task: Task): void {
-  core.probe?.finished(task);
   if (finishChannel.hasSubscribers) {
     const error = task.error;
     finishChannel.publish({
@@ -424,7 +447,7 @@ export function reportLostWake(waiter: Waiter<unknown>, why: string): void {
   const core = task.core;
   const probe = core.probe;
   if (probe === undefined && !warningChannel.hasSubscribers) return;
-  const location = probe?.records.get(task)?.location ?? task.location;
+  const location = task.record?.location ?? task.location;
   const who = describeTask(task);
   const warning: RtLostWakeWarning = {
     kind: 'lost-wake',

@@ -12,6 +12,7 @@ import { Cancelled, JoinError, isCancelled } from '../errors.js';
 import { BUDGET, coarseNow, storage, type Frame } from './context.js';
 import type { ParkedWaiter } from './waiter.js';
 import type { Core } from './core.js';
+import { beginSegment, endSegment, type TaskRecord } from './instrument.js';
 
 export const SCHEDULED = 0;
 export const RUNNING = 1;
@@ -61,6 +62,8 @@ export class Task implements Frame {
   prevLive: Task | undefined = undefined;
   nextLive: Task | undefined = undefined;
   private extra: TaskExtra | undefined = undefined;
+  /** The accounting of an instrumented runtime's task (see instrument.ts). */
+  record: TaskRecord | undefined = undefined;
   /** then() calls from outside any task, most recent first. */
   private outsideJoins: OutsideJoin | undefined = undefined;
 
@@ -215,6 +218,18 @@ export class Task implements Frame {
 
   /** Runs the task's function (called by the run queue inside the task's context). */
   start(): void {
+    const record = this.record;
+    if (record === undefined) return this.call();
+    // Instrumented: the call is the task's first segment (its first poll).
+    beginSegment(record);
+    try {
+      this.call();
+    } finally {
+      endSegment(record);
+    }
+  }
+
+  private call(): void {
     const fn = this.fn;
     this.fn = undefined;
     this.state = RUNNING;
