@@ -34,16 +34,21 @@ export const wakeChannel = channel('rt:task:wake');
 export const warningChannel = channel('rt:warning');
 export const blockingChannel = tracingChannel('rt:blocking');
 
+// A record's times live in its probe's flat Float64Array, FIELDS doubles per slot (a double in
+// an object field is a heap box of its own: four more allocations per task).
+const BUSY = 0;
+const SCHEDULED = 1;
+const READY_AT = 2;
+const MAX_SEGMENT = 3;
+const FIELDS = 4;
+
 /** Per-task counters of an instrumented runtime (`task.record`). */
 export class TaskRecord {
-  busyMs = 0;
   polls = 0;
   wakes = 0;
-  scheduledMs = 0;
-  /** performance.now() when the task became ready to run (spawned or woken), -1 when not waiting to run. */
-  readyAt: number;
   lastWakerId: number | undefined = undefined;
-  maxSegmentMs = 0;
+  /** Where the record's times are in `probe.times` (index of its first field); -1 once released. */
+  base: number;
   /** The spawn's stack, captured unformatted; read (and formatted once) by `location`. */
   private site: { stack?: unknown } | undefined = undefined;
   private resolved: string | undefined;
@@ -52,7 +57,8 @@ export class TaskRecord {
     readonly probe: Probe,
     captureSite: boolean,
   ) {
-    this.readyAt = performance.now();
+    this.base = probe.takeSlot();
+    probe.times[this.base + READY_AT] = performance.now();
     this.resolved = task.location;
     if (captureSite && this.resolved === undefined) {
       // Enough frames to get past spawn() → Handle → Core → here (and JoinSet's extra frame) to
@@ -64,6 +70,22 @@ export class TaskRecord {
       Error.captureStackTrace(this.site);
       Error.stackTraceLimit = limit;
     }
+  }
+
+  private time(field: number): number {
+    return this.base < 0 ? 0 : this.probe.times[this.base + field]!;
+  }
+  /** Time in the task's segments (ms). */
+  get busyMs(): number {
+    return this.time(BUSY);
+  }
+  /** Time ready to run but not running (ms). */
+  get scheduledMs(): number {
+    return this.time(SCHEDULED);
+  }
+  /** The longest segment (ms). */
+  get maxSegmentMs(): number {
+    return this.time(MAX_SEGMENT);
   }
 
   /** Where the task was spawned (`file:line:column`). */
@@ -115,13 +137,17 @@ let segmentStart = 0;
 
 /** A segment of `record`'s task starts (its first call, or a promise reaction). */
 export function beginSegment(record: TaskRecord): void {
-  if (current !== undefined) return;
+  if (current !== undefined || record.base < 0) return;
   current = record;
-  segmentStart = performance.now();
-  if (record.readyAt >= 0) {
-    const delay = segmentStart - record.readyAt;
-    record.scheduledMs += delay;
-    record.readyAt = -1;
+  const now = performance.now();
+  segmentStart = now;
+  const times = record.probe.times;
+  const ready = record.base + READY_AT;
+  const readyAt = times[ready]!;
+  if (readyAt >= 0) {
+    const delay = now - readyAt;
+    times[record.base + SCHEDULED] = times[record.base + SCHEDULED]! + delay;
+    times[ready] = -1;
     record.probe.scheduleDelay.record(toNanos(delay));
   }
 }
@@ -130,11 +156,15 @@ export function endSegment(record: TaskRecord): void {
   if (current !== record) return;
   current = undefined;
   const duration = performance.now() - segmentStart;
-  record.busyMs += duration;
+  const probe = record.probe;
+  const times = probe.times;
+  const base = record.base;
+  times[base + BUSY] = times[base + BUSY]! + duration;
+  if (duration > times[base + MAX_SEGMENT]!) times[base + MAX_SEGMENT] = duration;
   record.polls++;
-  if (duration > record.maxSegmentMs) record.maxSegmentMs = duration;
-  record.probe.pollTime.record(toNanos(duration));
-  if (duration >= record.probe.core.config.blockingThreshold) record.probe.blocked(record, duration);
+  probe.pollTime.record(toNanos(duration));
+  if (duration >= probe.core.config.blockingThreshold) probe.blocked(record, duration);
+  if (record.task.isFinished) probe.release(record);
 }
 
 /** Reactions of a frame's promises, seen through the context's own promise hooks. */
@@ -221,6 +251,12 @@ export class Probe {
   private locationsLeft = 0;
   private locationEpoch = -1;
 
+  /** The records' times, FIELDS per slot (see TaskRecord); grown by doubling. */
+  times = new Float64Array(FIELDS * 256);
+  /** Released slots (their base index), reused first. */
+  private readonly freeSlots: number[] = [];
+  private slotsUsed = 0;
+
   constructor(readonly core: Core) {
     installHooks();
     this.loopDelay.enable();
@@ -261,10 +297,40 @@ export class Probe {
 
   woken(task: Task): void {
     const record = task.record;
-    if (record === undefined) return;
+    if (record === undefined || record.base < 0) return;
     record.wakes++;
     record.lastWakerId = currentTask()?.id;
-    if (record.readyAt < 0) record.readyAt = performance.now();
+    const ready = record.base + READY_AT;
+    if (this.times[ready]! < 0) this.times[ready] = performance.now();
+  }
+
+  /** A slot of FIELDS zeroed times for a new record (its base index). */
+  takeSlot(): number {
+    const reused = this.freeSlots.pop();
+    if (reused !== undefined) {
+      this.times.fill(0, reused, reused + FIELDS);
+      return reused;
+    }
+    const base = this.slotsUsed * FIELDS;
+    if (base + FIELDS > this.times.length) {
+      const grown = new Float64Array(this.times.length * 2);
+      grown.set(this.times);
+      this.times = grown;
+    }
+    this.slotsUsed++;
+    return base;
+  }
+
+  /** The task finished: its slot is free (after its current segment, if it is in one). */
+  finished(task: Task): void {
+    const record = task.record;
+    if (record !== undefined && current !== record) this.release(record);
+  }
+
+  release(record: TaskRecord): void {
+    if (record.base < 0) return;
+    this.freeSlots.push(record.base);
+    record.base = -1;
   }
 
   blocked(record: TaskRecord, durationMs: number): void {
@@ -319,6 +385,7 @@ export function emitSpawn(core: Core, task: Task): void {
 }
 
 export function emitFinish(core: Core, task: Task): void {
+  core.probe?.finished(task);
   if (finishChannel.hasSubscribers) {
     const error = task.error;
     finishChannel.publish({
