@@ -7,9 +7,9 @@ export interface Program extends AsyncDisposable {
   readonly child: ChildProcessWithoutNullStreams;
 }
 
-/** Starts the fixture program and waits for its "ready ADDR" line (10 s at most). */
-export async function startProgram(): Promise<Program> {
-  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'program.mjs')], { cwd: __dirname });
+/** Starts a fixture program (default test/fixtures/program.mjs) and waits for its "ready ADDR" line (10 s at most). */
+export async function startProgram(file = 'program.mjs'): Promise<Program> {
+  const child = spawn(process.execPath, [join(__dirname, 'fixtures', file)], { cwd: __dirname });
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
