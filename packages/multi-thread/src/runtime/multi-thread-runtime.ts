@@ -367,17 +367,22 @@ export class MultiThreadRuntime {
    * ```
    */
   async workerStats(): Promise<WorkerStats[]> {
+    const answers = await this.#askWorkers('stats');
+    return answers.map(([index, value]) => ({ index, ...(value as Omit<WorkerStats, 'index'>) }));
+  }
+
+  /** Sends the runtime request `op` to every running worker: `[index, reply]` of those that answered. */
+  async #askWorkers(op: 'dump' | 'stats'): Promise<[number, unknown][]> {
     if (this.#state === 'stopping' || this.#state === 'stopped') throw this.#shutdownError();
     const slots = this.#slots.filter((slot): slot is Slot => slot !== undefined && !slot.exited && !slot.stopRequested);
-    const answers = await Promise.allSettled(slots.map((slot) => this.#call(slot, { op: 'stats' })));
+    const answers = await Promise.allSettled(slots.map((slot) => this.#call(slot, { op })));
     if (this.#stopping()) throw this.#shutdownError();
-    const workers: WorkerStats[] = [];
+    const replies: [number, unknown][] = [];
     answers.forEach((answer, i) => {
       const slot = slots[i];
-      if (answer.status !== 'fulfilled' || slot === undefined) return;
-      workers.push({ index: slot.index, ...(answer.value as Omit<WorkerStats, 'index'>) });
+      if (answer.status === 'fulfilled' && slot !== undefined) replies.push([slot.index, answer.value]);
     });
-    return workers;
+    return replies;
   }
 
   /**
@@ -395,16 +400,9 @@ export class MultiThreadRuntime {
    * ```
    */
   async dump(): Promise<MultiThreadDump> {
-    if (this.#state === 'stopping' || this.#state === 'stopped') throw this.#shutdownError();
-    const slots = this.#slots.filter((slot): slot is Slot => slot !== undefined && !slot.exited && !slot.stopRequested);
-    const answers = await Promise.allSettled(slots.map((slot) => this.#call(slot, { op: 'dump' })));
-    if (this.#stopping()) throw this.#shutdownError();
-    const workers: WorkerDump[] = [];
-    answers.forEach((answer, i) => {
-      const slot = slots[i];
-      if (answer.status !== 'fulfilled' || slot === undefined) return;
-      const value = answer.value as { runtime: string; tasks: readonly TaskDump[] };
-      workers.push({ index: slot.index, runtime: value.runtime, tasks: value.tasks });
+    const workers: WorkerDump[] = (await this.#askWorkers('dump')).map(([index, value]) => {
+      const { runtime, tasks } = value as { runtime: string; tasks: readonly TaskDump[] };
+      return { index, runtime, tasks };
     });
     return new MultiThreadDump(this.config.name, workers);
   }
