@@ -36,7 +36,8 @@ const config: Config = {
     '^@rt/([a-z-]+)/([a-z-]+)$': '<rootDir>/packages/$1/src/$2.ts',
     // NodeNext-style relative imports name the emitted `.js`; jest loads the `.ts`.
     '^(\\.{1,2}/.*)\\.js$': '$1',
-    '^(\\.{1,2}/.*)\\.cjs$': '$1.cts',
+    // (A dependency's own `.cjs` files, e.g. @opentelemetry/semantic-conventions, stay `.cjs`.)
+    '^(\\.{1,2}/.*)\\.cjs$': ['$1.cts', '$1.cjs'],
   },
   testTimeout: 20_000,
   // Two cores: one worker per core.

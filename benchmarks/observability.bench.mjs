@@ -1,11 +1,12 @@
 // What observability costs: the same workloads with nobody listening (the baseline: what every
 // program pays), with a subscriber on every rt:task:* channel and the net TracingChannels, and
 // on a runtime built with Builder.instrument() (promise hooks, per-task accounting, a stack
-// capture per spawn), and instrumented without spawn locations. Each run is
-// its own child process (promise hooks and subscribers must not leak into the next); best of
-// REPS; ratios against "off" in one table.
+// capture for the first 32 spawns of a turn), instrumented without spawn locations and with
+// every one. Each run is its own child process (promise hooks and subscribers must not leak
+// into the next); the modes alternate round by round; CPU time of the workload, ratios against
+// "off" (nobody listening) of the same run.
 //
-//   node benchmarks/observability.bench.mjs [--quick]     (npx tsc -b packages/console first)
+//   node benchmarks/observability.bench.mjs [--quick] [--only=spawn|mpsc|echo]   (npx tsc -b packages/console first)
 //
 // Workloads: spawn + join of N trivial tasks inside a task; an @rt/sync mpsc ping-pong between
 // two tasks (capacity 1: every message parks and wakes); a 64-byte TCP echo over loopback
@@ -20,7 +21,7 @@ const quick = process.env.RT_BENCH_QUICK === '1' || process.argv.includes('--qui
 const SPAWN_N = quick ? 100_000 : 300_000;
 const MPSC_N = quick ? 50_000 : 200_000;
 const ECHO_N = quick ? 5_000 : 20_000;
-const REPS = quick ? 3 : 5;
+const REPS = quick ? 5 : 7;
 
 const workloads = {
   async spawn(runtime, { spawn }) {
@@ -72,7 +73,7 @@ const workloads = {
   },
 };
 
-const modes = ['off', 'subscribed', 'instrumented', 'no-locations'];
+const modes = ['off', 'subscribed', 'instrumented', 'no-locations', 'all-locations'];
 
 async function child(workload, mode) {
   const scheduler = await import('@rt/scheduler');
@@ -87,33 +88,50 @@ async function child(workload, mode) {
   const builder = scheduler.Builder.currentThread().enableAll();
   if (mode === 'instrumented') builder.instrument();
   if (mode === 'no-locations') builder.instrument({ spawnLocations: false });
+  if (mode === 'all-locations') builder.instrument({ spawnLocations: 'all' });
   const runtime = builder.build();
+  const cpu = process.cpuUsage();
   const start = performance.now();
   await workloads[workload](runtime, scheduler);
   const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
   await runtime.shutdown();
-  process.stdout.write(JSON.stringify({ ms }));
+  process.stdout.write(JSON.stringify({ ms, cpuMs: (used.user + used.system) / 1000 }));
 }
+
+const labels = {
+  subscribed: 'a subscriber on every channel',
+  instrumented: 'instrument()',
+  'no-locations': "instrument({ spawnLocations: false })",
+  'all-locations': "instrument({ spawnLocations: 'all' })",
+};
 
 if (process.argv[2] === '--child') {
   await child(process.argv[3], process.argv[4]);
 } else {
-  console.log(`observability cost (Node ${process.version}, best of ${REPS}, each run a fresh process${quick ? ', quick' : ''})`);
-  console.log('workload  | off (ms) | subscribed (ms) | ratio | instrumented (ms) | ratio | instrumented, spawnLocations: false (ms) | ratio');
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+  console.log(`observability cost (Node ${process.version}, ${REPS} alternating rounds, each run a fresh process${quick ? ', quick' : ''})`);
+  console.log('CPU ms of the workload (process.cpuUsage), best of the rounds; ratio = mode / off as best-vs-best, and the range of the per-round ratios');
   for (const workload of Object.keys(workloads)) {
-    const best = {};
-    // Interleave the modes rep by rep, so drift on a shared machine hits all of them alike.
+    if (only !== undefined && only !== workload) continue;
+    const rounds = modes.map(() => []);
+    // Alternate the modes round by round, so drift on a shared machine hits all of them alike.
     for (let rep = 0; rep < REPS; rep++) {
-      for (const mode of modes) {
+      modes.forEach((mode, i) => {
         const r = spawnSync(process.execPath, [self, '--child', workload, mode], { encoding: 'utf8' });
         if (r.status !== 0) throw new Error(`${workload}/${mode} failed: ${r.stderr}`);
-        const { ms } = JSON.parse(r.stdout);
-        best[mode] = Math.min(best[mode] ?? Infinity, ms);
-      }
+        rounds[i].push(JSON.parse(r.stdout).cpuMs);
+      });
     }
-    const ratio = (mode) => (best[mode] / best.off).toFixed(3);
-    console.log(
-      `${workload.padEnd(9)} | ${best.off.toFixed(1).padStart(8)} | ${best.subscribed.toFixed(1).padStart(15)} | ${ratio('subscribed')} | ${best.instrumented.toFixed(1).padStart(17)} | ${ratio('instrumented')} | ${best['no-locations'].toFixed(1).padStart(40)} | ${ratio('no-locations')}`,
-    );
+    const off = rounds[0];
+    const bestOff = Math.min(...off);
+    console.log(`${workload}: off ${bestOff.toFixed(1)} ms (rounds ${off.map((v) => v.toFixed(0)).join(', ')})`);
+    modes.slice(1).forEach((mode, j) => {
+      const values = rounds[j + 1];
+      const perRound = values.map((v, r) => v / off[r]);
+      console.log(
+        `  ${labels[mode].padEnd(40)} ${Math.min(...values).toFixed(1).padStart(8)} ms  ${(Math.min(...values) / bestOff).toFixed(3)}x  (per round ${Math.min(...perRound).toFixed(2)}-${Math.max(...perRound).toFixed(2)}x)`,
+      );
+    });
   }
 }

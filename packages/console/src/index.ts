@@ -13,9 +13,9 @@
 //
 // Cancellation: `ConsoleClient.connect` and `snapshot` take a signal; see each.
 
-export { serveConsole, ConsoleServer, takeSnapshot } from './server.js';
+export { serveConsole, ConsoleServer, takeSnapshot, takeMultiThreadSnapshot } from './server.js';
 export type { ServeConsoleOptions } from './server.js';
 export { ConsoleClient } from './client.js';
 export { serveWebUi, WebUi } from './web.js';
 export { PROTOCOL_VERSION, MAX_LINE, parseRequest } from './protocol.js';
-export type { Hello, Snapshot, SnapshotTask, SnapshotResource, Request } from './protocol.js';
+export type { Hello, Snapshot, SnapshotTask, SnapshotResource, SnapshotWorker, Request } from './protocol.js';

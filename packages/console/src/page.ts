@@ -1,7 +1,9 @@
 // The rt-console web page: one self-contained HTML document (no external assets) that polls
 // /api/snapshot every second and renders the task table (sortable by any column), the
 // resources tasks are parked on, the histograms of an instrumented runtime (poll time,
-// schedule delay, event-loop delay: a table with p50/p99/max bars), and the warnings.
+// schedule delay, event-loop delay: a table with p50/p99/max bars), and the warnings. For a
+// multi-thread runtime (the snapshot has `workers`) the task table gains a worker column, the
+// histograms a row per worker and histogram, and resources and warnings name their worker.
 export const PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -37,6 +39,7 @@ export const PAGE = `<!doctype html>
     <th data-key="busyMs">busy (ms)</th><th data-key="polls">polls</th><th data-key="wakes">wakes</th>
     <th data-key="scheduledMs">scheduled (ms)</th><th data-key="maxPollMs">max poll (ms)</th>
     <th data-key="waitingOn">waiting on</th><th data-key="ageMs">age (s)</th><th data-key="location">location</th>
+    <th data-key="worker" id="worker-column" hidden>worker</th>
   </tr></thead>
   <tbody></tbody>
 </table>
@@ -54,9 +57,15 @@ let sortKey = 'id', sortDir = 1, last;
 const cell = (text, cls) => { const td = document.createElement('td'); td.textContent = text; if (cls) td.className = cls; return td; };
 function render() {
   if (!last) return;
-  document.getElementById('runtime').textContent = '— ' + last.runtime + ' (pid ' + last.pid + ')';
+  const workers = last.workers;
+  const threaded = Array.isArray(workers);
+  const on = (x) => threaded ? 'worker ' + x.worker + ': ' : '';
+  document.getElementById('runtime').textContent = '— ' + last.runtime + ' (pid ' + last.pid + ')' + (threaded ? ', ' + workers.length + ' worker(s)' : '');
   document.getElementById('status').textContent = last.tasks.length + ' live task(s), ' + last.warnings.length + ' warning(s), updated ' + new Date(last.at).toLocaleTimeString() + (last.instrumented ? '' : ' — runtime not instrumented: counters are 0');
-  const blocked = new Set(last.warnings.map((w) => w.id));
+  // Task ids are per worker in a multi-thread runtime: a task is (worker, id).
+  const key = (x) => (threaded ? x.worker + ':' : '') + x.id;
+  const blocked = new Set(last.warnings.map(key));
+  document.getElementById('worker-column').hidden = !threaded;
   const value = (t) => sortKey === 'waitingOn' ? t.waitingOn.join(', ') : (t[sortKey] ?? '');
   const tasks = [...last.tasks].sort((a, b) => { const x = value(a), y = value(b); return (x < y ? -1 : x > y ? 1 : 0) * sortDir; });
   const body = document.querySelector('#tasks tbody');
@@ -64,19 +73,26 @@ function render() {
     const tr = document.createElement('tr');
     tr.dataset.taskId = String(t.id);
     tr.dataset.state = t.state;
-    if (blocked.has(t.id)) tr.className = 'blocked';
+    if (threaded) tr.dataset.worker = String(t.worker);
+    if (blocked.has(key(t))) tr.className = 'blocked';
     tr.append(cell(String(t.id), 'num'), cell(t.name ?? ''), cell(t.state + (t.cancelRequested ? ' (aborted)' : ''), 'state'),
       cell(t.busyMs.toFixed(1), 'num'), cell(String(t.polls), 'num'), cell(String(t.wakes), 'num'),
       cell(t.scheduledMs.toFixed(1), 'num'), cell(t.maxPollMs.toFixed(1), 'num'), cell(t.waitingOn.join(', '), 'waiting'),
       cell((t.ageMs / 1000).toFixed(1), 'num'), cell(t.location ?? '', 'loc'));
+    if (threaded) tr.append(cell(String(t.worker), 'num'));
     return tr;
   }));
+  const three = (h) => [['poll', h.pollMs], ['schedule delay', h.scheduleDelayMs], ['event-loop delay', h.eventLoopDelayMs]];
   const h = last.metrics && last.metrics.histograms;
-  const histograms = h ? [['poll', h.pollMs], ['schedule delay', h.scheduleDelayMs], ['event-loop delay', h.eventLoopDelayMs]] : [];
-  document.getElementById('histograms').hidden = !h;
-  document.querySelector('#histograms tbody').replaceChildren(...histograms.map(([label, x]) => {
+  // One set of three per worker that has them (multi-thread), else the runtime's own three.
+  const histograms = threaded
+    ? workers.filter((w) => w.histograms).flatMap((w) => three(w.histograms).map(([label, x]) => [label, x, w.index]))
+    : h ? three(h) : [];
+  document.getElementById('histograms').hidden = histograms.length === 0;
+  document.querySelector('#histograms tbody').replaceChildren(...histograms.map(([label, x, worker]) => {
     const tr = document.createElement('tr');
     tr.dataset.histogram = label;
+    if (worker !== undefined) tr.dataset.worker = String(worker);
     const chart = cell('', 'chart');
     for (const k of ['max', 'p99', 'p50']) {
       const bar = document.createElement('div');
@@ -85,14 +101,14 @@ function render() {
       bar.title = k + ' ' + x[k].toFixed(3) + ' ms';
       chart.append(bar);
     }
-    tr.append(cell(label), cell(String(x.count), 'num'), ...['min', 'p50', 'p99', 'max', 'mean'].map((k) => cell(x[k].toFixed(3), 'num')), chart);
+    tr.append(cell((worker === undefined ? '' : 'worker ' + worker + ' ') + label), cell(String(x.count), 'num'), ...['min', 'p50', 'p99', 'max', 'mean'].map((k) => cell(x[k].toFixed(3), 'num')), chart);
     return tr;
   }));
   document.getElementById('resources').replaceChildren(...last.resources.map((r) => {
-    const li = document.createElement('li'); li.textContent = r.label + ': ' + r.waiters.length + ' waiter(s) (tasks ' + r.waiters.join(', ') + ')'; return li;
+    const li = document.createElement('li'); li.textContent = on(r) + r.label + ': ' + r.waiters.length + ' waiter(s) (tasks ' + r.waiters.join(', ') + ')'; return li;
   }));
   document.getElementById('warnings').replaceChildren(...last.warnings.map((w) => {
-    const li = document.createElement('li'); li.dataset.taskId = String(w.id); li.dataset.kind = w.kind; li.textContent = w.message; return li;
+    const li = document.createElement('li'); li.dataset.taskId = String(w.id); li.dataset.kind = w.kind; li.textContent = on(w) + w.message; return li;
   }));
   for (const th of document.querySelectorAll('#tasks th')) {
     th.classList.toggle('sorted', th.dataset.key === sortKey);

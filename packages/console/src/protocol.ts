@@ -7,7 +7,7 @@
 // A line that is not JSON, not an object or names an unknown op gets an {"ok":false} reply and
 // the connection stays open; a line longer than MAX_LINE bytes closes it (after the reply).
 // Fields may be added within a version; a client ignores what it does not know.
-import type { RtWarning, TaskStats } from '@rt/scheduler';
+import type { RtWarning, RuntimeHistograms, TaskStats } from '@rt/scheduler';
 
 /** The protocol version this package speaks. */
 export const PROTOCOL_VERSION = 1;
@@ -34,8 +34,33 @@ export interface Hello {
   readonly pid: number;
 }
 
-/** One task in a {@link Snapshot}: `TaskStats` with `waitingOn` joined for display. */
-export type SnapshotTask = TaskStats;
+/** One task in a {@link Snapshot}: its `TaskStats`, and in a multi-thread runtime the index of the worker running it. */
+export type SnapshotTask = TaskStats & { readonly worker?: number };
+
+/**
+ * One worker of a multi-thread runtime in a {@link Snapshot} (`serveConsole(multiThreadRuntime)`).
+ *
+ * **Cancellation:** not applicable.
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * for (const w of snapshot.workers ?? []) console.log(w.index, w.tasks, w.histograms?.pollMs.p99);
+ * ```
+ */
+export interface SnapshotWorker {
+  readonly index: number;
+  /** The worker's runtime name. */
+  readonly runtime: string;
+  readonly instrumented: boolean;
+  /** How many of the snapshot's tasks run on it. */
+  readonly tasks: number;
+  /** How many of the snapshot's warnings came from it. */
+  readonly warnings: number;
+  /** Its runtime's histograms (undefined when not instrumented). */
+  readonly histograms: RuntimeHistograms | undefined;
+}
 
 /**
  * A primitive some task is parked on, with its waiters (the task ids, most recent park last).
@@ -52,6 +77,8 @@ export type SnapshotTask = TaskStats;
 export interface SnapshotResource {
   readonly label: string;
   readonly waiters: readonly number[];
+  /** In a multi-thread runtime: the worker whose tasks these are (task ids are per worker). */
+  readonly worker?: number;
 }
 
 /**
@@ -77,8 +104,13 @@ export interface Snapshot {
   readonly instrumented: boolean;
   readonly tasks: readonly SnapshotTask[];
   readonly resources: readonly SnapshotResource[];
-  readonly warnings: readonly RtWarning[];
+  readonly warnings: readonly (RtWarning & { readonly worker?: number })[];
   readonly metrics: Readonly<Record<string, unknown>>;
+  /**
+   * A multi-thread runtime's workers (absent for a current-thread runtime); its tasks and
+   * warnings then carry `worker`, the index of the worker they come from.
+   */
+  readonly workers?: readonly SnapshotWorker[];
 }
 
 /** A request as the server understands it, or the reason it does not. */

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { Handle } from '@rt/scheduler';
+import type { MultiThreadRuntime } from '@rt/multi-thread';
+import { Handle, type TaskStats } from '@rt/scheduler';
 import { LineSplitter, MAX_LINE, PROTOCOL_VERSION, isLoopback, parseAddr, parseRequest, type Hello, type Snapshot, type SnapshotResource } from './protocol.js';
 
 /**
@@ -23,9 +24,8 @@ export interface ServeConsoleOptions {
 
 const EXTENSION = Symbol('@rt/console server');
 
-/** Builds one snapshot of `handle`'s runtime (what the `snapshot` op returns). */
-export function takeSnapshot(handle: Handle): Snapshot {
-  const tasks = handle.taskStats();
+/** The resources `tasks` are parked on, with their waiters (tagged with `worker` when given). */
+function resourcesOf(tasks: readonly TaskStats[], worker?: number): SnapshotResource[] {
   const byLabel = new Map<string, number[]>();
   for (const task of tasks) {
     for (const label of task.waitingOn) {
@@ -34,7 +34,12 @@ export function takeSnapshot(handle: Handle): Snapshot {
       waiters.push(task.id);
     }
   }
-  const resources: SnapshotResource[] = [...byLabel].map(([label, waiters]) => ({ label, waiters }));
+  return [...byLabel].map(([label, waiters]) => (worker === undefined ? { label, waiters } : { label, waiters, worker }));
+}
+
+/** Builds one snapshot of `handle`'s runtime (what the `snapshot` op returns). */
+export function takeSnapshot(handle: Handle): Snapshot {
+  const tasks = handle.taskStats();
   return {
     version: PROTOCOL_VERSION,
     runtime: handle.config.name,
@@ -42,9 +47,47 @@ export function takeSnapshot(handle: Handle): Snapshot {
     at: Date.now(),
     instrumented: handle.instrumented,
     tasks,
-    resources,
+    resources: resourcesOf(tasks),
     warnings: handle.warnings(),
     metrics: handle.metrics() as unknown as Record<string, unknown>,
+  };
+}
+
+/**
+ * Builds one snapshot of a multi-thread runtime: every running worker's tasks, resources and
+ * warnings (each tagged with its `worker` index: task ids are per worker), `workers` with each
+ * one's histograms, and the runtime's `metrics()`. Asks the workers (one round trip each).
+ *
+ * **Cancellation:** not cancellable.
+ *
+ * **Errors:** rejects with `RuntimeShutdown` once the runtime is shutting down.
+ *
+ * **Example**
+ * ```ts
+ * const snapshot = await takeMultiThreadSnapshot(runtime);
+ * console.log(snapshot.workers?.map((w) => w.histograms?.pollMs.p99));
+ * ```
+ */
+export async function takeMultiThreadSnapshot(runtime: MultiThreadRuntime): Promise<Snapshot> {
+  const stats = await runtime.workerStats();
+  return {
+    version: PROTOCOL_VERSION,
+    runtime: runtime.config.name,
+    pid: process.pid,
+    at: Date.now(),
+    instrumented: stats.some((w) => w.instrumented),
+    tasks: stats.flatMap((w) => w.tasks.map((task) => ({ ...task, worker: w.index }))),
+    resources: stats.flatMap((w) => resourcesOf(w.tasks, w.index)),
+    warnings: stats.flatMap((w) => w.warnings.map((warning) => ({ ...warning, worker: w.index }))),
+    metrics: runtime.metrics() as unknown as Record<string, unknown>,
+    workers: stats.map((w) => ({
+      index: w.index,
+      runtime: w.runtime,
+      instrumented: w.instrumented,
+      tasks: w.tasks.length,
+      warnings: w.warnings.length,
+      histograms: w.histograms,
+    })),
   };
 }
 
@@ -67,14 +110,26 @@ export class ConsoleServer {
   readonly #sockets = new Set<Socket>();
   /** `host:port` actually bound (the port chosen when 0 was asked). */
   readonly addr: string;
+  /** What is served: a runtime's handle, or a multi-thread runtime. */
+  readonly target: Handle | MultiThreadRuntime;
 
   /** @internal */
-  constructor(server: Server, readonly handle: Handle) {
+  constructor(server: Server, target: Handle | MultiThreadRuntime) {
     this.#server = server;
+    this.target = target;
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('console server: no TCP address');
     this.addr = address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
     server.on('connection', (socket) => this.#serve(socket));
+  }
+
+  /** The served runtime's handle (undefined when a multi-thread runtime is served). */
+  get handle(): Handle | undefined {
+    return this.target instanceof Handle ? this.target : undefined;
+  }
+
+  get #hello(): Hello {
+    return { protocol: 'rt-console', version: PROTOCOL_VERSION, runtime: this.target.config.name, pid: process.pid };
   }
 
   #serve(socket: Socket): void {
@@ -83,24 +138,32 @@ export class ConsoleServer {
     socket.setEncoding('utf8');
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.#sockets.delete(socket));
-    const hello: Hello = { protocol: 'rt-console', version: PROTOCOL_VERSION, runtime: this.handle.config.name, pid: process.pid };
-    socket.write(`${JSON.stringify(hello)}\n`);
+    socket.write(`${JSON.stringify(this.#hello)}\n`);
     const lines = new LineSplitter(MAX_LINE);
+    // Replies go out in request order, also when a multi-thread snapshot takes a round trip.
+    let replies: Promise<void> = Promise.resolve();
     socket.on('data', (chunk: string) => {
       for (const line of lines.push(chunk)) {
         if (line.trim() === '') continue;
-        socket.write(`${JSON.stringify(this.#answer(line))}\n`);
+        const answer = this.#answer(line);
+        replies = replies.then(async () => {
+          const reply = await answer;
+          if (!socket.destroyed) socket.write(`${JSON.stringify(reply)}\n`);
+        });
       }
-      if (lines.overflow) socket.end(`${JSON.stringify({ ok: false, error: `request line longer than ${MAX_LINE} bytes` })}\n`);
+      if (lines.overflow) {
+        replies = replies.then(() => void socket.end(`${JSON.stringify({ ok: false, error: `request line longer than ${MAX_LINE} bytes` })}\n`));
+      }
     });
   }
 
-  #answer(line: string): unknown {
+  async #answer(line: string): Promise<unknown> {
     const request = parseRequest(line);
     if ('error' in request) return { ok: false, error: request.error };
-    if (request.op === 'hello') return { ok: true, hello: { protocol: 'rt-console', version: PROTOCOL_VERSION, runtime: this.handle.config.name, pid: process.pid } };
+    if (request.op === 'hello') return { ok: true, hello: this.#hello };
     try {
-      return { ok: true, snapshot: takeSnapshot(this.handle) };
+      const target = this.target;
+      return { ok: true, snapshot: target instanceof Handle ? takeSnapshot(target) : await takeMultiThreadSnapshot(target) };
     } catch (error) {
       return { ok: false, error: `snapshot failed: ${error instanceof Error ? error.message : String(error)}` };
     }
@@ -115,18 +178,22 @@ export class ConsoleServer {
 }
 
 /**
- * Serves `handle`'s runtime to rt-console on `addr` (loopback only unless `allowRemote`):
- * the versioned JSON-lines protocol of this package's README. The server does not keep the
- * process alive, survives clients that disconnect or send garbage, and closes when the runtime
- * shuts down. One server per runtime: a second call returns the first server.
+ * Serves a runtime to rt-console on `addr` (loopback only unless `allowRemote`): the
+ * versioned JSON-lines protocol of this package's README. `target` is a runtime's `Handle`, or
+ * a `MultiThreadRuntime` of `@rt/multi-thread` (its snapshots hold every worker's tasks,
+ * warnings and histograms: see {@link takeMultiThreadSnapshot}). The server does not keep the
+ * process alive, survives clients that disconnect or send garbage, and closes when a
+ * current-thread runtime shuts down (close the server of a multi-thread runtime yourself: after
+ * its shutdown, snapshots answer `{ ok: false }`). One server per runtime: a second call
+ * returns the first server.
  *
- * A runtime that is not instrumented (`Builder.instrument()`) is served too, with zero
- * counters: `Builder.console()` and `RT_CONSOLE` turn instrumentation on.
+ * A runtime that is not instrumented (`Builder.instrument()`, `MultiThreadBuilder.instrument()`)
+ * is served too, with zero counters: `Builder.console()` and `RT_CONSOLE` turn instrumentation on.
  *
  * **Cancellation:** not cancellable; `close()` the server instead.
  *
- * **Errors:** `TypeError` for a bad address, a non-loopback one without `allowRemote`;
- * rejects with Node's listen error (`EADDRINUSE`, …).
+ * **Errors:** `TypeError` for a bad target or address, a non-loopback address without
+ * `allowRemote`; rejects with Node's listen error (`EADDRINUSE`, …).
  *
  * **Example**
  * ```ts
@@ -134,16 +201,28 @@ export class ConsoleServer {
  * await serveConsole(runtime.handle);
  * ```
  */
-export async function serveConsole(handle: Handle, options: ServeConsoleOptions = {}): Promise<ConsoleServer> {
-  if (!(handle instanceof Handle)) throw new TypeError('serveConsole: expected a Handle');
+export async function serveConsole(target: Handle | MultiThreadRuntime, options: ServeConsoleOptions = {}): Promise<ConsoleServer> {
+  const isHandle = target instanceof Handle;
+  // A MultiThreadRuntime is recognised by shape: @rt/multi-thread (threads, native I/O) is not
+  // loaded by serving a current-thread runtime.
+  if (!isHandle && typeof (target as Partial<MultiThreadRuntime> | null)?.workerStats !== 'function') {
+    throw new TypeError('serveConsole: expected a Handle or a MultiThreadRuntime');
+  }
   if (options === null || typeof options !== 'object') throw new TypeError('serveConsole: options must be an object');
-  const { host, port } = parseAddr(options.addr ?? handle.config.console ?? '127.0.0.1:6669', 'serveConsole');
+  const configured = isHandle ? target.config.console : undefined;
+  const { host, port } = parseAddr(options.addr ?? configured ?? '127.0.0.1:6669', 'serveConsole');
   if (!isLoopback(host) && options.allowRemote !== true) {
     throw new TypeError(`serveConsole: ${host} is not a loopback address; pass allowRemote: true to serve it (the protocol has no authentication)`);
   }
-  const slot = handle.extension(EXTENSION, () => new ServerSlot());
+  let slot: ServerSlot;
+  if (isHandle) slot = target.extension(EXTENSION, () => new ServerSlot());
+  else {
+    let existing = multiThreadSlots.get(target);
+    if (existing === undefined) multiThreadSlots.set(target, (existing = new ServerSlot()));
+    slot = existing;
+  }
   if (slot.starting === undefined) {
-    slot.starting = listen(host, port, handle).then(
+    slot.starting = listen(host, port, target).then(
       (server) => (slot.server = server),
       (error: unknown) => {
         slot.starting = undefined;
@@ -163,7 +242,10 @@ class ServerSlot {
   }
 }
 
-async function listen(host: string, port: number, handle: Handle): Promise<ConsoleServer> {
+/** The console servers of multi-thread runtimes (which have no extension slots). */
+const multiThreadSlots = new WeakMap<MultiThreadRuntime, ServerSlot>();
+
+async function listen(host: string, port: number, target: Handle | MultiThreadRuntime): Promise<ConsoleServer> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -174,5 +256,5 @@ async function listen(host: string, port: number, handle: Handle): Promise<Conso
   });
   server.unref();
   server.on('error', () => {});
-  return new ConsoleServer(server, handle);
+  return new ConsoleServer(server, target);
 }

@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Snapshot } from '@rt/console';
-import { bin, run, startProgram } from './support.js';
+import { bin, openConsolePage, run, startProgram } from './support.js';
 
 describe('rt-console --json', () => {
   it('prints one snapshot of a program with named, blocked and parked tasks', async () => {
@@ -28,6 +26,37 @@ describe('rt-console --json', () => {
     expect(snapshot.resources).toEqual(expect.arrayContaining([{ label: 'Mutex.lock', waiters: [byName.get('parked-on-lock')!.id] }]));
   });
 
+  it('prints the workers of a multi-thread runtime, each task and warning tagged with its worker', async () => {
+    await using program = await startProgram('threaded-program.mjs');
+    const { code, stdout, stderr } = await run(process.execPath, [bin, '--json', program.addr]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const snapshot = JSON.parse(stdout) as Snapshot;
+    expect(snapshot).toMatchObject({ version: 1, runtime: 'threaded', instrumented: true });
+    expect(snapshot.workers!.map((w) => [w.index, w.runtime, w.instrumented])).toEqual([
+      [0, 'threaded-worker-0', true],
+      [1, 'threaded-worker-1', true],
+    ]);
+    for (const worker of snapshot.workers!) {
+      expect(worker.tasks).toBe(snapshot.tasks.filter((t) => t.worker === worker.index).length);
+      expect(worker.histograms!.pollMs.count).toBeGreaterThan(0);
+      const mine = new Map(snapshot.tasks.filter((t) => t.worker === worker.index).map((t) => [t.name, t]));
+      expect(mine.get(`parked-on-lock-${worker.index}`)).toMatchObject({ state: 'waiting', waitingOn: ['Mutex.lock'] });
+      expect(mine.get(`sleeper-${worker.index}`)).toMatchObject({ state: 'waiting', waitingOn: ['time.sleep'] });
+      expect(snapshot.resources).toEqual(expect.arrayContaining([{ label: 'Mutex.lock', waiters: [mine.get(`parked-on-lock-${worker.index}`)!.id], worker: worker.index }]));
+    }
+    // Worker 0's blocker: its poll histogram has the 80 ms segment, and the warning names it.
+    expect(snapshot.workers![0]!.histograms!.pollMs.max).toBeGreaterThanOrEqual(79);
+    expect(snapshot.warnings.filter((w) => w.name === 'blocker')).toEqual([expect.objectContaining({ kind: 'blocking', worker: 0, runtime: 'threaded-worker-0' })]);
+    // (Any other warning is a segment the loaded machine really stretched past 50 ms.)
+    for (const w of snapshot.warnings) expect((w as { durationMs: number }).durationMs).toBeGreaterThanOrEqual(50);
+    expect(snapshot.workers!.map((w) => w.warnings)).toEqual(snapshot.workers!.map((w) => snapshot.warnings.filter((x) => x.worker === w.index).length));
+    // metrics() of the supervisor, with the same per-worker histograms.
+    const metrics = snapshot.metrics as { workerThreads: number; histograms: { pollMs: { count: number } }[] };
+    expect(metrics.workerThreads).toBe(2);
+    expect(metrics.histograms.every((h) => h.pollMs.count > 0)).toBe(true);
+  });
+
   it('fails with a message and exit code 1 when nothing listens, 2 on bad usage', async () => {
     const refused = await run(process.execPath, [bin, '--json', '127.0.0.1:1']);
     expect(refused.code).toBe(1);
@@ -41,58 +70,68 @@ describe('rt-console --json', () => {
 describe('rt-console web page (headless Chromium)', () => {
   it('shows the named, blocked and parked tasks and the warning', async () => {
     await using program = await startProgram();
-    const ui = spawn(process.execPath, [bin, '--listen', '127.0.0.1:0', program.addr]);
-    const exited = new Promise<void>((resolve) => ui.once('exit', () => resolve()));
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(() => reject(new Error(`rt-console did not start: ${out}`)), 10_000);
-        ui.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          const match = /(http:\/\/\S+)/.exec(out);
-          if (match !== null) {
-            clearTimeout(timer);
-            resolve(match[1]!);
-          }
-        });
-      });
-      const page = await browser.newPage({ viewport: { width: 1400, height: 620 } });
-      await page.goto(url);
-      await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
-      const rows = await page.$$eval('#tasks tbody tr', (trs) =>
-        trs.map((tr) => ({ name: tr.children[1]!.textContent, state: tr.getAttribute('data-state'), waiting: tr.children[8]!.textContent, blocked: tr.classList.contains('blocked') })),
-      );
-      expect(rows).toEqual(
-        expect.arrayContaining([
-          { name: 'parked-on-lock', state: 'waiting', waiting: 'Mutex.lock', blocked: false },
-          { name: 'blocker', state: 'waiting', waiting: 'time.sleep', blocked: true },
-          { name: 'sleeper', state: 'waiting', waiting: 'time.sleep', blocked: false },
-          { name: 'main', state: 'idle', waiting: '', blocked: false },
-        ]),
-      );
-      expect(await page.textContent('#warnings')).toMatch(/task \d+ "blocker" blocked the event loop for \d+\.\d ms/);
-      // The instrumented runtime's histograms: three rows, the poll one with the 80 ms block as its max.
-      const histograms = await page.$$eval('#histograms tbody tr', (trs) =>
-        trs.map((tr) => ({ name: tr.getAttribute('data-histogram'), count: Number(tr.children[1]!.textContent), max: Number(tr.children[5]!.textContent), bars: tr.querySelectorAll('.bar').length })),
-      );
-      expect(histograms.map((x) => x.name)).toEqual(['poll', 'schedule delay', 'event-loop delay']);
-      expect(histograms[0]!.count).toBeGreaterThan(0);
-      expect(histograms[0]!.max).toBeGreaterThanOrEqual(79);
-      expect(histograms.every((x) => x.bars === 3)).toBe(true);
-      // Sorting: a click on "busy" sorts ascending, a second click descending (the blocker first).
-      await page.click('th[data-key="busyMs"]');
-      await page.click('th[data-key="busyMs"]');
-      expect(await page.textContent('#tasks tbody tr:first-child td:nth-child(2)')).toBe('blocker');
-      // The README's screenshot: refreshed with RT_UPDATE_SCREENSHOT=1, else taken to a temp file.
-      const path = process.env['RT_UPDATE_SCREENSHOT'] === '1' ? join(__dirname, '..', 'docs', 'rt-console.png') : join(tmpdir(), `rt-console-${process.pid}.png`);
-      await page.screenshot({ path });
-      expect(readFileSync(path).subarray(1, 4).toString()).toBe('PNG');
-      if (path.startsWith(tmpdir())) rmSync(path);
-    } finally {
-      await browser.close();
-      ui.kill('SIGTERM');
-      await exited;
-    }
+    await using ui = await openConsolePage(program.addr, { width: 1400, height: 620 });
+    const page = ui.page;
+    const rows = await page.$$eval('#tasks tbody tr', (trs) =>
+      trs.map((tr) => ({ name: tr.children[1]!.textContent, state: tr.getAttribute('data-state'), waiting: tr.children[8]!.textContent, blocked: tr.classList.contains('blocked') })),
+    );
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { name: 'parked-on-lock', state: 'waiting', waiting: 'Mutex.lock', blocked: false },
+        { name: 'blocker', state: 'waiting', waiting: 'time.sleep', blocked: true },
+        { name: 'sleeper', state: 'waiting', waiting: 'time.sleep', blocked: false },
+        { name: 'main', state: 'idle', waiting: '', blocked: false },
+      ]),
+    );
+    expect(await page.textContent('#warnings')).toMatch(/task \d+ "blocker" blocked the event loop for \d+\.\d ms/);
+    // The instrumented runtime's histograms: three rows, the poll one with the 80 ms block as its max.
+    const histograms = await page.$$eval('#histograms tbody tr', (trs) =>
+      trs.map((tr) => ({ name: tr.getAttribute('data-histogram'), count: Number(tr.children[1]!.textContent), max: Number(tr.children[5]!.textContent), bars: tr.querySelectorAll('.bar').length })),
+    );
+    expect(histograms.map((x) => x.name)).toEqual(['poll', 'schedule delay', 'event-loop delay']);
+    expect(histograms[0]!.count).toBeGreaterThan(0);
+    expect(histograms[0]!.max).toBeGreaterThanOrEqual(79);
+    expect(histograms.every((x) => x.bars === 3)).toBe(true);
+    // Sorting: a click on "busy" sorts ascending, a second click descending (the blocker first).
+    await page.click('th[data-key="busyMs"]');
+    await page.click('th[data-key="busyMs"]');
+    expect(await page.textContent('#tasks tbody tr:first-child td:nth-child(2)')).toBe('blocker');
+    expect(await page.isHidden('#worker-column')).toBe(true);
+    // The README's screenshot: refreshed with RT_UPDATE_SCREENSHOT=1, else taken to a temp file.
+    const path = process.env['RT_UPDATE_SCREENSHOT'] === '1' ? join(__dirname, '..', 'docs', 'rt-console.png') : join(tmpdir(), `rt-console-${process.pid}.png`);
+    await page.screenshot({ path });
+    expect(readFileSync(path).subarray(1, 4).toString()).toBe('PNG');
+    if (path.startsWith(tmpdir())) rmSync(path);
+  });
+});
+
+describe('rt-console web page for a multi-thread runtime (headless Chromium)', () => {
+  it('shows each worker\'s tasks in a worker column and each worker\'s histograms', async () => {
+    await using program = await startProgram('threaded-program.mjs');
+    await using ui = await openConsolePage(program.addr, { width: 1400, height: 800 });
+    const page = ui.page;
+    expect(await page.isVisible('#worker-column')).toBe(true);
+    expect(await page.textContent('#runtime')).toMatch(/threaded .*2 worker\(s\)/);
+    const rows = await page.$$eval('#tasks tbody tr', (trs) =>
+      trs.map((tr) => ({ name: tr.children[1]!.textContent, worker: tr.children[11]!.textContent, dataWorker: tr.getAttribute('data-worker') })),
+    );
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { name: 'parked-on-lock-0', worker: '0', dataWorker: '0' },
+        { name: 'parked-on-lock-1', worker: '1', dataWorker: '1' },
+        { name: 'sleeper-1', worker: '1', dataWorker: '1' },
+      ]),
+    );
+    const histograms = await page.$$eval('#histograms tbody tr', (trs) =>
+      trs.map((tr) => ({ label: tr.children[0]!.textContent, worker: tr.getAttribute('data-worker'), max: Number(tr.children[5]!.textContent) })),
+    );
+    expect(histograms.map((h) => h.label)).toEqual([
+      'worker 0 poll', 'worker 0 schedule delay', 'worker 0 event-loop delay',
+      'worker 1 poll', 'worker 1 schedule delay', 'worker 1 event-loop delay',
+    ]);
+    expect(histograms[0]!.max).toBeGreaterThanOrEqual(79);
+    expect(histograms.map((h) => h.worker)).toEqual(['0', '0', '0', '1', '1', '1']);
+    expect(await page.textContent('#warnings')).toMatch(/worker 0: task \d+ "blocker" blocked the event loop/);
+    expect(await page.textContent('#resources')).toMatch(/worker 1: Mutex\.lock: 1 waiter/);
   });
 });

@@ -96,6 +96,7 @@ describe('serveConsole', () => {
   it('refuses a non-loopback address unless allowed, and bad addresses', async () => {
     const other = Builder.currentThread().build();
     try {
+      await expect(serveConsole({} as never)).rejects.toThrow('serveConsole: expected a Handle or a MultiThreadRuntime');
       await expect(serveConsole(other.handle, { addr: '0.0.0.0:0' })).rejects.toThrow(/not a loopback address/);
       await expect(serveConsole(other.handle, { addr: 'nonsense' })).rejects.toThrow(TypeError);
       await expect(serveConsole(other.handle, { addr: '127.0.0.1:70000' })).rejects.toThrow(/port 0-65535/);

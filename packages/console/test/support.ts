@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
 
 /** The fixture program (test/fixtures/program.mjs) running, with its console address. */
 export interface Program extends AsyncDisposable {
@@ -7,9 +8,9 @@ export interface Program extends AsyncDisposable {
   readonly child: ChildProcessWithoutNullStreams;
 }
 
-/** Starts the fixture program and waits for its "ready ADDR" line (10 s at most). */
-export async function startProgram(): Promise<Program> {
-  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'program.mjs')], { cwd: __dirname });
+/** Starts a fixture program (default test/fixtures/program.mjs) and waits for its "ready ADDR" line (10 s at most). */
+export async function startProgram(file = 'program.mjs'): Promise<Program> {
+  const child = spawn(process.execPath, [join(__dirname, 'fixtures', file)], { cwd: __dirname });
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -61,3 +62,39 @@ export function run(command: string, args: string[], timeoutMs = 20_000): Promis
 }
 
 export const bin = join(__dirname, '..', 'dist', 'bin.js');
+
+/**
+ * `rt-console --listen 127.0.0.1:0 ADDR` running, and a headless Chromium page open on it (once
+ * the page has its first snapshot); disposing closes the browser and stops rt-console.
+ */
+export async function openConsolePage(addr: string, viewport: { width: number; height: number }): Promise<{ page: Page } & AsyncDisposable> {
+  const ui = spawn(process.execPath, [bin, '--listen', '127.0.0.1:0', addr]);
+  const exited = new Promise<void>((resolve) => ui.once('exit', () => resolve()));
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  const dispose = async (): Promise<void> => {
+    await browser.close();
+    ui.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`rt-console did not start: ${out}`)), 10_000);
+      ui.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const match = /(http:\/\/\S+)/.exec(out);
+        if (match !== null) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      });
+    });
+    const page = await browser.newPage({ viewport });
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+    return { page, [Symbol.asyncDispose]: dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}

@@ -14,6 +14,7 @@ const crashEntry = fixture('runtime-crash.mjs');
 const inflightEntry = fixture('runtime-inflight.mjs');
 const serviceModule = fixture('runtime-service.mjs');
 const channelEntry = fixture('runtime-channel.mjs');
+const instrumentedEntry = fixture('runtime-instrumented.mjs');
 
 const runtimes: MultiThreadRuntime[] = [];
 let reports: Error[] = [];
@@ -332,5 +333,61 @@ describe('MultiThreadRuntime', () => {
       await runtime.run(indexEntry);
     }
     expect(kept.metrics().aliveWorkers).toBe(0);
+  });
+});
+
+describe('MultiThreadRuntime instrumentation', () => {
+  it('reports each worker\'s histograms in metrics() and its tasks and warnings in workerStats()', async () => {
+    const runtime = track(builder().instrument({ blockingThreshold: 20 }).build());
+    const ready = new SharedArrayBuffer(4);
+    const running = runtime.run(instrumentedEntry, 'main', [ready]);
+    await until(new Int32Array(ready), 2);
+    // Workers publish every 100 ms; workerStats() makes each publish at once too.
+    const stats = await runtime.workerStats();
+    expect(stats.map((w) => [w.index, w.runtime, w.instrumented])).toEqual([
+      [0, 'test-worker-0', true],
+      [1, 'test-worker-1', true],
+    ]);
+    for (const worker of stats) {
+      const hogWarnings = worker.warnings.filter((w) => w.name === 'hog');
+      expect(hogWarnings).toEqual([expect.objectContaining({ kind: 'blocking', runtime: worker.runtime, thresholdMs: 20 })]);
+      expect((hogWarnings[0] as { durationMs: number }).durationMs).toBeGreaterThanOrEqual(29);
+      expect(worker.tasks.map((t) => t.name)).toEqual(expect.arrayContaining(['main', 'sleeper']));
+      expect(worker.tasks.find((t) => t.name === 'sleeper')).toMatchObject({ state: 'waiting', waitingOn: ['time.sleep'] });
+      expect(worker.histograms!.pollMs.count).toBeGreaterThan(0);
+      expect(worker.histograms!.pollMs.max).toBeGreaterThanOrEqual(29);
+    }
+    const { histograms } = runtime.metrics();
+    expect(histograms).toHaveLength(2);
+    for (const h of histograms) {
+      expect(h!.pollMs.max).toBeGreaterThanOrEqual(29);
+      expect(h!.pollMs.count).toBeGreaterThan(0);
+      expect(Object.keys(h!)).toEqual(['pollMs', 'scheduleDelayMs', 'eventLoopDelayMs']);
+      expect(Object.keys(h!.scheduleDelayMs)).toEqual(['count', 'min', 'max', 'mean', 'p50', 'p99']);
+    }
+    await runtime.shutdown();
+    await expect(running).resolves.toEqual(['stopped', 'stopped']);
+    // The last figures stay readable; asking the stopped workers is refused.
+    expect(runtime.metrics().histograms.every((h) => h !== undefined && h.pollMs.count > 0)).toBe(true);
+    await expect(runtime.workerStats()).rejects.toBeInstanceOf(RuntimeShutdown);
+    expect(reports).toEqual([]);
+  });
+
+  it('has no histograms and zero counters when not instrumented, and checks the options', async () => {
+    expect(() => builder().instrument({ blockingThreshold: -1 })).toThrow(RangeError);
+    expect(() => builder().instrument({ spawnLocations: 'some' as never })).toThrow(/spawnLocations must be true, false or 'all'/);
+    const runtime = track(builder().build());
+    const ready = new SharedArrayBuffer(4);
+    const running = runtime.run(instrumentedEntry, 'main', [ready]);
+    await until(new Int32Array(ready), 2);
+    const stats = await runtime.workerStats();
+    expect(stats.map((w) => [w.instrumented, w.histograms, w.warnings])).toEqual([
+      [false, undefined, []],
+      [false, undefined, []],
+    ]);
+    expect(stats[0]!.tasks.find((t) => t.name === 'sleeper')).toMatchObject({ busyMs: 0, polls: 0 });
+    expect(runtime.metrics().histograms).toEqual([undefined, undefined]);
+    await runtime.shutdown();
+    await expect(running).resolves.toEqual(['stopped', 'stopped']);
   });
 });

@@ -40,8 +40,11 @@ export interface RuntimeConfig {
   instrument: boolean;
   /** A task segment at least this many ms long is reported as blocking (instrumented runtimes). Default 50. */
   blockingThreshold: number;
-  /** Instrumented runtimes record each task's spawn location (a stack capture per spawn). Default true. */
-  instrumentLocations: boolean;
+  /**
+   * Instrumented runtimes record spawn locations (a stack capture per spawn): `true` for the
+   * first 32 spawns of each event-loop turn, `'all'` for every spawn, `false` for none. Default true.
+   */
+  instrumentLocations: boolean | 'all';
   /** Where `@rt/console` serves (`Builder.console()`, `RT_CONSOLE=127.0.0.1:6669`); undefined: no console. */
   console: string | undefined;
 }
@@ -163,16 +166,21 @@ export class Builder {
    * `blockingThreshold` ms long (default 50) is reported once per spawn location as an
    * `rt:warning` diagnostics_channel message and in `Handle.warnings()`. `RT_INSTRUMENT=1`
    * turns it on for every runtime. Costs V8 promise hooks while an instrumented runtime lives,
-   * and a stack capture per spawn for the spawn location (`spawnLocations: false` skips it:
-   * the detector then reports once per task name).
+   * and a stack capture per spawn for the spawn location, for at most 32 spawns per
+   * event-loop turn (`spawnLocations: 'all'` captures every one, several times the cost of a
+   * spawn; `false` none: the detector then reports once per task name).
    */
-  instrument(options: { blockingThreshold?: number; spawnLocations?: boolean } = {}): this {
+  instrument(options: { blockingThreshold?: number; spawnLocations?: boolean | 'all' } = {}): this {
     if (options === null || typeof options !== 'object') throw new TypeError(`Builder.instrument: options must be an object, got ${describe(options)}`);
     const threshold = options.blockingThreshold;
     if (threshold !== undefined && (typeof threshold !== 'number' || !(threshold > 0) || !Number.isFinite(threshold))) {
       throw new RangeError(`Builder.instrument: blockingThreshold must be a finite number of ms > 0, got ${describe(threshold)}`);
     }
-    if (options.spawnLocations !== undefined) this.#config.instrumentLocations = flag(options.spawnLocations, 'instrument: spawnLocations');
+    const locations = options.spawnLocations;
+    if (locations !== undefined && locations !== true && locations !== false && locations !== 'all') {
+      throw new TypeError(`Builder.instrument: spawnLocations must be true, false or 'all', got ${describe(locations)}`);
+    }
+    if (locations !== undefined) this.#config.instrumentLocations = locations;
     this.#config.instrument = true;
     if (threshold !== undefined) this.#config.blockingThreshold = threshold;
     return this;

@@ -238,11 +238,10 @@ export class Handle {
    */
   taskStats(): TaskStats[] {
     const core = this.#core;
-    const records = core.probe?.records;
     const now = preciseNow();
     const stats: TaskStats[] = [];
     for (const task of core.liveTasks()) {
-      const record = records?.get(task);
+      const record = task.record;
       stats.push({
         id: task.id,
         name: task.name,

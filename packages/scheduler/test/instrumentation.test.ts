@@ -76,6 +76,25 @@ describe('Builder.instrument', () => {
     });
   });
 
+  it('captures at most 32 spawn locations per event-loop turn, or every one with spawnLocations: all', async () => {
+    for (const [mode, located] of [[true, 32], ['all', 40]] as const) {
+      runtime = Builder.currentThread().instrument({ spawnLocations: mode }).build();
+      await runtime.run(async () => {
+        await new Promise((resolve) => setImmediate(resolve)); // a fresh turn: the whole budget
+        const handles = [];
+        for (let i = 0; i < 40; i++) handles.push(spawn(() => park('Test.wait', () => {}).promise));
+        const ids = new Set(handles.map((h) => h.id));
+        const stats = Handle.current().taskStats().filter((t) => ids.has(t.id));
+        expect(stats).toHaveLength(40);
+        expect(stats.filter((t) => t.location !== undefined)).toHaveLength(located);
+        for (const t of stats) if (t.location !== undefined) expect(t.location).toMatch(/instrumentation\.test\.ts:\d+:\d+$/);
+        for (const h of handles) h.abort();
+      });
+      await runtime.shutdown();
+    }
+    expect(() => Builder.currentThread().instrument({ spawnLocations: 'some' as never })).toThrow(`spawnLocations must be true, false or 'all', got "some"`);
+  });
+
   it('skips spawn locations when asked, and then reports blocking once per task name', async () => {
     runtime = Builder.currentThread().instrument({ spawnLocations: false, blockingThreshold: 10 }).build();
     for (let i = 0; i < 2; i++) await runtime.spawn(async () => busy(12), { name: 'twice' });
@@ -119,12 +138,16 @@ describe('Builder.instrument', () => {
     } finally {
       diagnostics_channel.unsubscribe('rt:warning', listener);
     }
+    // 'quick' is reported only if the machine descheduled it for 45 ms mid-spin (seen under
+    // load on 2 shared cores): then its own measured segment really was that long.
+    for (const warning of seen.filter((w) => w.name === 'quick')) expect((warning as RtBlockingWarning).durationMs).toBeGreaterThanOrEqual(50);
+    seen.splice(0, seen.length, ...seen.filter((w) => w.name !== 'quick'));
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ kind: 'blocking', name: 'hog', runtime: 'rt', thresholdMs: 50 });
     expect((seen[0] as RtBlockingWarning).durationMs).toBeGreaterThanOrEqual(79);
     expect(seen[0]!.location).toMatch(/instrumentation\.test\.ts:\d+:\d+/);
     expect(seen[0]!.message).toMatch(/^task \d+ "hog" blocked the event loop for \d+\.\d ms \(threshold 50 ms\), spawned at .*instrumentation\.test\.ts/);
-    expect(runtime.handle.warnings()).toEqual(seen);
+    expect(runtime.handle.warnings().filter((w) => w.name !== 'quick')).toEqual(seen);
   });
 
   it('names the task when the block is a synchronous JSON call in its first segment', async () => {

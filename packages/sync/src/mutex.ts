@@ -1,6 +1,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { GuardReleased } from './errors.js';
 import { BatchSemaphore } from './internal/batch-semaphore.js';
+import { unwatchLostWake, watchLostWake } from '@rt/scheduler/primitives';
 
 /** @internal The state a Mutex shares with its guards. */
 export interface MutexState<T> {
@@ -106,6 +107,7 @@ export class MutexGuard<T> implements Disposable {
   /** @internal Created by {@link Mutex.lock}. */
   constructor(state: MutexState<T>) {
     this.#state = state;
+    watchLostWake(this, state, guardCollected);
   }
 
   /** The protected value. */
@@ -129,12 +131,18 @@ export class MutexGuard<T> implements Disposable {
     const state = this.#state;
     if (state === undefined) return;
     this.#state = undefined;
+    unwatchLostWake(this);
     state.semaphore.release(1);
   }
 
   [Symbol.dispose](): void {
     this.release();
   }
+}
+
+/** A guard was garbage-collected unreleased: the lock is held forever (lost-wake detection). */
+function guardCollected(state: MutexState<unknown>): void {
+  state.semaphore.guardLost(1, 1, 'the MutexGuard holding the lock was garbage-collected without release()');
 }
 
 function makeGuard<T>(state: MutexState<T>): MutexGuard<T> {

@@ -1,7 +1,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { GuardReleased } from './errors.js';
 import { BatchSemaphore } from './internal/batch-semaphore.js';
-import { checkCount } from '@rt/scheduler/primitives';
+import { checkCount, unwatchLostWake, watchLostWake } from '@rt/scheduler/primitives';
 
 /** Tokio's limit: u32::MAX >> 3. */
 const MAX_READS = 0x1fffffff;
@@ -116,6 +116,7 @@ export class RwLockReadGuard<T> implements Disposable {
   constructor(state: RwLockState<T>, permits: number) {
     this.#state = state;
     this.#permits = permits;
+    watchLostWake(this, state, readGuardCollected);
   }
 
   /** The protected value (read-only through this guard). */
@@ -129,6 +130,7 @@ export class RwLockReadGuard<T> implements Disposable {
     const state = this.#state;
     if (state === undefined) return;
     this.#state = undefined;
+    unwatchLostWake(this);
     state.semaphore.release(this.#permits);
   }
 
@@ -154,6 +156,7 @@ export class RwLockWriteGuard<T> implements Disposable {
   /** @internal */
   constructor(state: RwLockState<T>) {
     this.#state = state;
+    watchLostWake(this, state, writeGuardCollected);
   }
 
   /** The protected value. */
@@ -177,6 +180,7 @@ export class RwLockWriteGuard<T> implements Disposable {
     const state = this.#state;
     if (state === undefined) throw new GuardReleased('RwLockWriteGuard used after release');
     this.#state = undefined;
+    unwatchLostWake(this);
     state.semaphore.release(state.maxReaders - 1);
     return new RwLockReadGuard(state, 1);
   }
@@ -186,12 +190,22 @@ export class RwLockWriteGuard<T> implements Disposable {
     const state = this.#state;
     if (state === undefined) return;
     this.#state = undefined;
+    unwatchLostWake(this);
     state.semaphore.release(state.maxReaders);
   }
 
   [Symbol.dispose](): void {
     this.release();
   }
+}
+
+// Lost-wake detection: a guard garbage-collected unreleased keeps its permits forever.
+function readGuardCollected(state: RwLockState<unknown>): void {
+  state.semaphore.guardLost(1, state.maxReaders, 'an RwLockReadGuard was garbage-collected without release() (its permit never comes back)');
+}
+
+function writeGuardCollected(state: RwLockState<unknown>): void {
+  state.semaphore.guardLost(state.maxReaders, state.maxReaders, 'the RwLockWriteGuard holding the lock was garbage-collected without release()');
 }
 
 function makeReadGuard<T>(state: RwLockState<T>): RwLockReadGuard<T> {

@@ -4,7 +4,7 @@ import { runInNewContext } from 'node:vm';
 import { Builder } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import type { Runtime, RtWarning } from '@rt/scheduler';
-import { mpsc, oneshot } from '@rt/sync';
+import { Mutex, RwLock, mpsc, oneshot } from '@rt/sync';
 
 // A full collection on demand: --expose-gc set at run time, read from a fresh context.
 setFlagsFromString('--expose-gc');
@@ -132,5 +132,85 @@ describe('lost-wake detection', () => {
     } finally {
       diagnostics_channel.unsubscribe('rt:warning', listener);
     }
+  });
+
+  it('reports tasks parked on a Mutex whose guard was garbage-collected without release()', async () => {
+    runtime = Builder.currentThread().instrument().build();
+    const mutex = new Mutex(0);
+    // The guard is taken and dropped inside the helper: nothing keeps it, nothing releases it.
+    await (async (): Promise<void> => void (await mutex.lock()))();
+    const first = runtime.spawn(async () => (await mutex.lock()).value, { name: 'first' });
+    const second = runtime.spawn(async () => (await mutex.lock()).value, { name: 'second' });
+    await settle(3);
+    const handle = runtime.handle;
+    await collectUntil(() => handle.warnings().length >= 2);
+    expect(handle.warnings().map((w) => [w.kind, w.id, w.name, (w as { label?: string }).label])).toEqual([
+      ['lost-wake', first.id, 'first', 'Mutex.lock'],
+      ['lost-wake', second.id, 'second', 'Mutex.lock'],
+    ]);
+    expect(handle.warnings()[0]!.message).toMatch(/waits on Mutex\.lock but the MutexGuard holding the lock was garbage-collected without release\(\)/);
+    first.abort();
+    second.abort();
+    await expect(first).rejects.toThrow();
+    await expect(second).rejects.toThrow();
+  });
+
+  it('reports nothing for a Mutex whose guards are released, dropped after release, or still held', async () => {
+    runtime = Builder.currentThread().instrument().build();
+    const mutex = new Mutex(0);
+    await (async (): Promise<void> => {
+      const guard = await mutex.lock();
+      guard.release();
+    })();
+    const tried = mutex.tryLock()!;
+    tried.release();
+    await (async (): Promise<void> => {
+      using guard = await mutex.lock();
+      guard.value++;
+    })();
+    const held = await mutex.lock(); // kept alive below: the waiter is not lost
+    const waiter = runtime.spawn(async () => {
+      const guard = await mutex.lock();
+      guard.value = 1;
+      guard.release();
+    });
+    await settle(3);
+    await collectSome();
+    expect(runtime.handle.warnings()).toEqual([]);
+    held.release();
+    await waiter;
+    expect(mutex.isLocked).toBe(false);
+  });
+
+  it('reports an RwLock writer once a read guard is collected unreleased, even while another reader holds it', async () => {
+    runtime = Builder.currentThread().instrument().build();
+    const lock = new RwLock({ n: 0 }, { maxReaders: 4 });
+    const reader = await lock.read(); // held: released below
+    await (async (): Promise<void> => void (await lock.read()))();
+    const writer = runtime.spawn(async () => (await lock.write()).value.n, { name: 'writer' });
+    await settle(3);
+    const handle = runtime.handle;
+    await collectUntil(() => handle.warnings().length > 0);
+    expect(handle.warnings()).toEqual([expect.objectContaining({ kind: 'lost-wake', id: writer.id, name: 'writer', label: 'RwLock.write' })]);
+    // Releasing the other reader cannot help the writer: 3 of 4 permits come back at most.
+    reader.release();
+    await settle(3);
+    expect(handle.taskStats().find((t) => t.id === writer.id)!.state).toBe('waiting');
+    writer.abort();
+    await expect(writer).rejects.toThrow();
+  });
+
+  it('reports RwLock readers behind a write guard collected unreleased', async () => {
+    runtime = Builder.currentThread().instrument().build();
+    const lock = new RwLock(0, { maxReaders: 2 });
+    await (async (): Promise<void> => void (await lock.write()))();
+    const readerTask = runtime.spawn(async () => (await lock.read()).value, { name: 'reader' });
+    await settle(3);
+    const handle = runtime.handle;
+    await collectUntil(() => handle.warnings().length > 0);
+    expect(handle.warnings()).toEqual([expect.objectContaining({ kind: 'lost-wake', id: readerTask.id, label: 'RwLock.read' })]);
+    expect(handle.warnings()[0]!.message).toMatch(/RwLockWriteGuard holding the lock was garbage-collected/);
+    readerTask.abort();
+    await expect(readerTask).rejects.toThrow();
   });
 });

@@ -30,6 +30,14 @@ export interface MultiThreadConfig {
   readonly eventInterval: number;
   /** How long shutdown waits for workers to unwind before terminating them, in ms. */
   readonly shutdownTimeout: number;
+  /** `Builder.instrument()` options for every worker's runtime; undefined: not instrumented (unless `RT_INSTRUMENT`). */
+  readonly instrument: InstrumentOptions | undefined;
+}
+
+/** What `MultiThreadBuilder.instrument()` passes on to each worker's `Builder.instrument()`. */
+export interface InstrumentOptions {
+  readonly blockingThreshold?: number;
+  readonly spawnLocations?: boolean | 'all';
 }
 
 /** What a service on the main thread can do. */

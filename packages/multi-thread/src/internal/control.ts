@@ -42,6 +42,8 @@ export interface WorkerBoot {
   readonly services: Readonly<Record<string, unknown>>;
   /** Worker halves of services added to this runtime (`addService`), started after the built-in ones. */
   readonly extraServices: readonly { readonly name: string; readonly module: string; readonly exportName: string }[];
+  /** Every worker's histogram summaries (see worker-histograms.ts); this worker writes its own slot. */
+  readonly histograms: SharedArrayBuffer;
 }
 
 /** Supervisor → worker `post`s of the runtime service. */

@@ -32,6 +32,7 @@ import {
   type WorkerBoot,
 } from './control.js';
 import { workerServices } from './services.js';
+import { PUBLISH_INTERVAL, publishHistograms } from './worker-histograms.js';
 
 if (parentPort === null) {
   throw new Error('@rt/multi-thread: worker-main runs only inside a worker thread started by a MultiThreadRuntime');
@@ -40,12 +41,15 @@ const port = parentPort;
 const boot = workerData as WorkerBoot;
 const { index, count, runtimeName, config } = boot;
 
-const runtime = Builder.currentThread()
-  .enableAll()
-  .name(runtimeName)
-  .unhandledError(config.unhandledError)
-  .eventInterval(config.eventInterval)
-  .build();
+const builder = Builder.currentThread().enableAll().name(runtimeName).unhandledError(config.unhandledError).eventInterval(config.eventInterval);
+if (config.instrument !== undefined) builder.instrument(config.instrument);
+const runtime = builder.build();
+/** An instrumented runtime's histograms, copied to shared memory for the supervisor's metrics(). */
+function publish(): void {
+  const histograms = runtime.handle.metrics().histograms;
+  if (histograms !== undefined) publishHistograms(boot.histograms, index, histograms);
+}
+const publisher = runtime.handle.instrumented ? setInterval(publish, PUBLISH_INTERVAL).unref() : undefined;
 const controller = new AbortController();
 const services: WorkerService[] = [];
 const handlers = new Map<string, (payload: unknown) => void>();
@@ -206,6 +210,10 @@ async function stop(timeout: number): Promise<void> {
     // the crash is on its way to the supervisor; stop what exists anyway
   }
   controller.abort(new RuntimeShutdown(`runtime ${JSON.stringify(runtimeName)} is shutting down`));
+  if (publisher !== undefined) {
+    clearInterval(publisher);
+    publish(); // the last figures stay readable after the worker stops
+  }
   await runtime.shutdown({ timeout });
   for (const service of services.reverse()) {
     try {
@@ -233,6 +241,12 @@ function answer(message: ControlMessage): void {
   if (payload?.op === 'dump') {
     const dump = runtime.dump();
     reply = { service: RUNTIME_SERVICE, kind: 'reply', ...(message.id === undefined ? {} : { id: message.id }), payload: { runtime: dump.runtime, tasks: dump.tasks } };
+  } else if (payload?.op === 'stats') {
+    const handle = runtime.handle;
+    const histograms = handle.metrics().histograms;
+    if (histograms !== undefined) publishHistograms(boot.histograms, index, histograms);
+    const stats = { runtime: runtimeName, instrumented: handle.instrumented, tasks: handle.taskStats(), warnings: handle.warnings(), histograms };
+    reply = { service: RUNTIME_SERVICE, kind: 'reply', ...(message.id === undefined ? {} : { id: message.id }), payload: stats };
   } else {
     const error = new TypeError(`worker ${index}: unknown runtime request ${describeValue(payload?.op)}`);
     reply = { service: RUNTIME_SERVICE, kind: 'reply', ...(message.id === undefined ? {} : { id: message.id }), error: serializeError(error) };

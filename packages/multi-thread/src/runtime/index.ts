@@ -7,5 +7,5 @@ export { currentWorker } from './current-worker.js';
 export { WorkerCrashed } from './worker-crashed.js';
 export { MultiThreadDump } from './multi-thread-dump.js';
 export type { WorkerDump } from './multi-thread-dump.js';
-export type { MultiThreadMetrics, WorkerMetrics } from './multi-thread-metrics.js';
+export type { MultiThreadMetrics, WorkerMetrics, WorkerStats } from './multi-thread-metrics.js';
 export type { WorkerStart } from './worker-start.js';

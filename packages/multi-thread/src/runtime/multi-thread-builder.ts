@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import type { MultiThreadConfig } from '../internal/contract.js';
+import { Builder as CurrentThreadBuilder } from '@rt/scheduler';
+import type { InstrumentOptions, MultiThreadConfig } from '../internal/contract.js';
 import type { SupervisorService } from '../internal/contract.js';
 import { describeValue } from '../internal/control.js';
 import { addService, type ExtraService } from '../internal/services.js';
@@ -17,6 +18,7 @@ function defaultConfig(): MultiThreadConfig {
     unhandledError: 'log',
     eventInterval: 61,
     shutdownTimeout: 1000,
+    instrument: undefined,
   };
 }
 
@@ -73,6 +75,31 @@ export class MultiThreadBuilder {
   name(name: string): this {
     if (typeof name !== 'string' || name === '') throw new TypeError(`MultiThreadBuilder.name: expected a non-empty string, got ${describeValue(name)}`);
     return this.#set('name', name);
+  }
+
+  /**
+   * Instruments every worker's runtime as `Builder.currentThread().instrument(options)` does
+   * (per-task accounting, the blocking detector, histograms): read it with
+   * `runtime.metrics().histograms` (per worker, synchronous) and `await runtime.workerStats()`
+   * (tasks, warnings and histograms per worker), or serve it with `@rt/console`'s
+   * `serveConsole(runtime)`.
+   *
+   * **Errors:** the same as `Builder.instrument()` (RangeError for a bad threshold, TypeError
+   * for bad options or `spawnLocations`).
+   *
+   * **Example**
+   * ```ts
+   * const runtime = Builder.multiThread().workerThreads(2).instrument({ blockingThreshold: 20 }).build();
+   * ```
+   */
+  instrument(options: InstrumentOptions = {}): this {
+    // The scheduler's Builder checks the options (one validation, the same errors).
+    CurrentThreadBuilder.currentThread().instrument(options);
+    const { blockingThreshold, spawnLocations } = options;
+    return this.#set('instrument', {
+      ...(blockingThreshold === undefined ? {} : { blockingThreshold }),
+      ...(spawnLocations === undefined ? {} : { spawnLocations }),
+    });
   }
 
   /**

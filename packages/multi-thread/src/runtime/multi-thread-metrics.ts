@@ -1,3 +1,5 @@
+import type { RtWarning, RuntimeHistograms, TaskStats } from '@rt/scheduler';
+
 /**
  * One worker's figures in {@link MultiThreadMetrics}: its index, whether it is alive, how busy
  * its event loop was, how many times it was replaced, and each service's per-worker figures
@@ -55,6 +57,38 @@ export interface MultiThreadMetrics {
   readonly restarts: number;
   /** One entry per worker index. */
   readonly workers: readonly WorkerMetrics[];
+  /**
+   * Per worker index, its runtime's histograms (poll time, schedule delay, event-loop delay,
+   * as `metrics().histograms` of @rt/scheduler), refreshed by the worker every 100 ms;
+   * undefined for a worker that is not instrumented (`MultiThreadBuilder.instrument()`) or
+   * has not published yet.
+   */
+  readonly histograms: readonly (RuntimeHistograms | undefined)[];
   /** Service totals, by name. */
   readonly [figure: string]: unknown;
+}
+
+/**
+ * One worker's accounting, from `MultiThreadRuntime.workerStats()`.
+ *
+ * **Cancellation:** not applicable.
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * const busiest = (await runtime.workerStats()).flatMap((w) => w.tasks).sort((a, b) => b.busyMs - a.busyMs)[0];
+ * ```
+ */
+export interface WorkerStats {
+  readonly index: number;
+  /** The worker's runtime name (`${name}-worker-${index}`). */
+  readonly runtime: string;
+  readonly instrumented: boolean;
+  /** Its live tasks (counters 0 when not instrumented). */
+  readonly tasks: readonly TaskStats[];
+  /** Its blocking detector's and lost-wake warnings (the last 100). */
+  readonly warnings: readonly RtWarning[];
+  /** Its histograms, undefined when not instrumented. */
+  readonly histograms: RuntimeHistograms | undefined;
 }

@@ -24,7 +24,7 @@ import { isAbsolute } from 'node:path';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Worker, type TransferListItem } from 'node:worker_threads';
-import { RtError, RuntimeShutdown, type TaskDump } from '@rt/scheduler';
+import { RtError, RuntimeShutdown, type RuntimeHistograms, type TaskDump } from '@rt/scheduler';
 import { decodeTransferables, encodeTransferables } from '../channels/transfer.js';
 import type { JobHandle } from '../jobs/job-handle.js';
 import type { JobTarget, JobsClient, SpawnOnOptions } from '../jobs/types.js';
@@ -43,7 +43,8 @@ import {
 import { createSupervisorServices, type ExtraService } from '../internal/services.js';
 import paths from '../internal/worker-path.cjs';
 import { MultiThreadDump, type WorkerDump } from './multi-thread-dump.js';
-import type { MultiThreadMetrics, WorkerMetrics } from './multi-thread-metrics.js';
+import type { MultiThreadMetrics, WorkerMetrics, WorkerStats } from './multi-thread-metrics.js';
+import { clearHistograms, histogramBuffer, readHistograms } from '../internal/worker-histograms.js';
 import { WorkerCrashed } from './worker-crashed.js';
 
 /** Extra time a stopping worker gets, after the shutdown timeout, before it is terminated. */
@@ -159,6 +160,8 @@ export class MultiThreadRuntime {
   #crash: WorkerCrashed | undefined = undefined;
   readonly #host: SupervisorHost;
   readonly #extraWorkers: WorkerBoot['extraServices'];
+  /** Each worker's histogram summaries (instrumented workers publish into it). */
+  readonly #histograms: SharedArrayBuffer;
 
   /** @internal Use `Builder.multiThread()…build()`. */
   constructor(config: Readonly<MultiThreadConfig>, onError?: (error: Error) => void, extra: readonly ExtraService[] = []) {
@@ -173,6 +176,7 @@ export class MultiThreadRuntime {
     this.#byName = byName;
     this.#slots = new Array<Slot | undefined>(config.workerThreads).fill(undefined);
     this.#restarts = new Array<number>(config.workerThreads).fill(0);
+    this.#histograms = histogramBuffer(config.workerThreads);
     this.#host = {
       config,
       post: (workerIndex, service, payload, transfer) => this.#post(workerIndex, service, payload, transfer),
@@ -334,6 +338,8 @@ export class MultiThreadRuntime {
         }
       }
     }
+    const histograms: (RuntimeHistograms | undefined)[] = [];
+    for (let index = 0; index < this.config.workerThreads; index++) histograms.push(readHistograms(this.#histograms, index));
     return {
       ...totals,
       name: this.config.name,
@@ -341,7 +347,42 @@ export class MultiThreadRuntime {
       aliveWorkers: alive,
       restarts: this.#restarts.reduce((sum, n) => sum + n, 0),
       workers,
+      histograms,
     };
+  }
+
+  /**
+   * Asks every running worker for its runtime's accounting: live tasks with their busy time,
+   * polls and wakes (`TaskStats` of `@rt/scheduler`), the blocking and lost-wake warnings, and
+   * the histograms (undefined on a worker that is not instrumented: see
+   * {@link MultiThreadBuilder.instrument}). A worker that exits meanwhile is left out.
+   *
+   * **Cancellation:** not cancellable; shutdown rejects a request in progress with `RuntimeShutdown`.
+   *
+   * **Errors:** `RuntimeShutdown` once the runtime is shutting down.
+   *
+   * **Example**
+   * ```ts
+   * for (const w of await runtime.workerStats()) console.log(w.index, w.tasks.length, w.histograms?.pollMs.p99);
+   * ```
+   */
+  async workerStats(): Promise<WorkerStats[]> {
+    const answers = await this.#askWorkers('stats');
+    return answers.map(([index, value]) => ({ index, ...(value as Omit<WorkerStats, 'index'>) }));
+  }
+
+  /** Sends the runtime request `op` to every running worker: `[index, reply]` of those that answered. */
+  async #askWorkers(op: 'dump' | 'stats'): Promise<[number, unknown][]> {
+    if (this.#state === 'stopping' || this.#state === 'stopped') throw this.#shutdownError();
+    const slots = this.#slots.filter((slot): slot is Slot => slot !== undefined && !slot.exited && !slot.stopRequested);
+    const answers = await Promise.allSettled(slots.map((slot) => this.#call(slot, { op })));
+    if (this.#stopping()) throw this.#shutdownError();
+    const replies: [number, unknown][] = [];
+    answers.forEach((answer, i) => {
+      const slot = slots[i];
+      if (answer.status === 'fulfilled' && slot !== undefined) replies.push([slot.index, answer.value]);
+    });
+    return replies;
   }
 
   /**
@@ -359,16 +400,9 @@ export class MultiThreadRuntime {
    * ```
    */
   async dump(): Promise<MultiThreadDump> {
-    if (this.#state === 'stopping' || this.#state === 'stopped') throw this.#shutdownError();
-    const slots = this.#slots.filter((slot): slot is Slot => slot !== undefined && !slot.exited && !slot.stopRequested);
-    const answers = await Promise.allSettled(slots.map((slot) => this.#call(slot, { op: 'dump' })));
-    if (this.#stopping()) throw this.#shutdownError();
-    const workers: WorkerDump[] = [];
-    answers.forEach((answer, i) => {
-      const slot = slots[i];
-      if (answer.status !== 'fulfilled' || slot === undefined) return;
-      const value = answer.value as { runtime: string; tasks: readonly TaskDump[] };
-      workers.push({ index: slot.index, runtime: value.runtime, tasks: value.tasks });
+    const workers: WorkerDump[] = (await this.#askWorkers('dump')).map(([index, value]) => {
+      const { runtime, tasks } = value as { runtime: string; tasks: readonly TaskDump[] };
+      return { index, runtime, tasks };
     });
     return new MultiThreadDump(this.config.name, workers);
   }
@@ -435,7 +469,9 @@ export class MultiThreadRuntime {
       config: this.config,
       services,
       extraServices: this.#extraWorkers,
+      histograms: this.#histograms,
     };
+    clearHistograms(this.#histograms, index);
     const worker = new Worker(paths.workerMainPath, { workerData: boot });
     let markExited!: () => void;
     const exited$ = new Promise<void>((resolve) => {

@@ -22,7 +22,7 @@
 // no cheap "new turn" hook, so a turn is an epoch number bumped by one unref'd setImmediate,
 // armed the first time anything looks at the epoch in a turn. Counters remember the epoch they
 // were filled in; a counter from an older epoch is stale and resets on next use.
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { promiseHooks } from 'node:v8';
 import type { Task } from './task.js';
 
@@ -45,6 +45,26 @@ export interface FrameStorage {
 }
 
 const FRAME = Symbol('rt.frame');
+
+/** Told when a promise reaction of a frame starts and ends (instrumentation: see instrument.ts). */
+export interface SegmentObserver {
+  begin(frame: Frame): void;
+  end(frame: Frame): void;
+}
+
+let segments: SegmentObserver | undefined;
+
+/**
+ * Routes the reactions of frame-stamped promises to `observer` (undefined: stop) through the
+ * promise hooks that already carry the frame, so instrumentation adds no second set of hooks.
+ * False when the frame lives in an AsyncLocalStorage (no such hooks: the caller installs its own).
+ */
+export function observeSegments(observer: SegmentObserver | undefined): boolean {
+  if (!(storage instanceof HookStorage)) return false;
+  segments = observer;
+  if (observer !== undefined) storage.hook();
+  return true;
+}
 type Stamped = { [FRAME]?: Frame | undefined };
 
 /** The promise-hook context (see the header). */
@@ -68,7 +88,8 @@ class HookStorage implements FrameStorage {
     }
   }
 
-  private hook(): void {
+  hook(): void {
+    if (this.hooked) return;
     this.hooked = true;
     const saved = this.saved;
     promiseHooks.createHook({
@@ -78,9 +99,13 @@ class HookStorage implements FrameStorage {
       },
       before: (promise: Promise<unknown>) => {
         saved.push(this.current);
-        this.current = (promise as Stamped)[FRAME];
+        const frame = (promise as Stamped)[FRAME];
+        this.current = frame;
+        if (segments !== undefined && frame !== undefined) segments.begin(frame);
       },
       after: () => {
+        const frame = this.current;
+        if (segments !== undefined && frame !== undefined) segments.end(frame);
         this.current = saved.pop();
       },
     });
@@ -113,6 +138,43 @@ export function currentFrame(): Frame | undefined {
 
 export function currentTask(): Task | undefined {
   return storage.getStore()?.task;
+}
+
+// The spawner's async context. A task's first segment runs from the run queue's drain, a
+// microtask queued by whichever spawn found the queue empty: in Node's async context (what
+// AsyncLocalStorage and OpenTelemetry's context managers read) every task started by one drain
+// would see that first spawner's stores. So when anything may keep values there, spawn
+// captures the context (an AsyncResource, which snapshots every store) and the drain starts
+// the task inside it: a task starts in the context active at its spawn() call, as a callback
+// passed to setTimeout would. When nothing can (Node 20/22 without any async hook or
+// AsyncLocalStorage in use: the default), spawn pays one check per event-loop turn.
+
+/** Whether AsyncLocalStorage (ours included) runs on AsyncContextFrame: nothing to probe. */
+const contextFrames = storage instanceof AsyncLocalStorage;
+let probedEpoch = -1;
+let probed = false;
+
+/**
+ * Whether Node's async context may hold anything besides rt's frame (see above): always on
+ * AsyncContextFrame; elsewhere whether async_hooks tracks promises (an AsyncLocalStorage or an
+ * async hook is enabled: Node then tags each new promise with its async id), probed once per turn.
+ */
+export function asyncContextInUse(): boolean {
+  if (contextFrames) return true;
+  const now = currentEpoch();
+  if (now !== probedEpoch) {
+    probedEpoch = now;
+    probed = false;
+    for (const symbol of Object.getOwnPropertySymbols(Promise.resolve())) {
+      if (symbol.description === 'async_id_symbol') probed = true;
+    }
+  }
+  return probed;
+}
+
+/** The current async context, to start a task in later (see above). */
+export function captureAsyncContext(): AsyncResource {
+  return new AsyncResource('rt:task');
 }
 
 let epoch = 0;

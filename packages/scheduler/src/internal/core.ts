@@ -10,7 +10,7 @@
 import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
-import { currentEpoch, storage } from './context.js';
+import { asyncContextInUse, captureAsyncContext, currentEpoch, storage } from './context.js';
 import { FINISHED, RUNNING, SCHEDULED, Task } from './task.js';
 import { defaultConfig } from './config.js';
 import type { BlockingPool } from './blocking-pool.js';
@@ -23,6 +23,11 @@ export interface Extension {
 
 function startTask(task: Task): void {
   task.start();
+}
+
+/** Starts `task` in its own context, inside the async context of its spawn() call. */
+function startInContext(task: Task): void {
+  storage.run(task, startTask, task);
 }
 
 function spawnLocation(): string | undefined {
@@ -75,6 +80,7 @@ export class Core {
     this.addLive(task);
     this.spawnedTotal++;
     if (this.probe !== undefined || spawnChannel.hasSubscribers) emitSpawn(this, task);
+    if (asyncContextInUse()) task.more().asyncContext = captureAsyncContext();
     this.runQueue.push(task);
     if (!this.drainScheduled) {
       this.drainScheduled = true;
@@ -120,7 +126,12 @@ export class Core {
         return;
       }
       queue[this.runHead++] = undefined;
-      storage.run(task, startTask, task);
+      const context = task.asyncContext;
+      if (context === undefined) storage.run(task, startTask, task);
+      else {
+        task.more().asyncContext = undefined;
+        context.runInAsyncScope(startInContext, undefined, task);
+      }
     }
     queue.length = 0;
     this.runHead = 0;

@@ -20,7 +20,7 @@ import { channel, tracingChannel } from 'node:diagnostics_channel';
 import { promiseHooks } from 'node:v8';
 import { createHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { IntervalHistogram, RecordableHistogram } from 'node:perf_hooks';
-import { currentTask, storage } from './context.js';
+import { currentEpoch, currentTask, observeSegments, storage, type Frame } from './context.js';
 import type { Core } from './core.js';
 import type { Task } from './task.js';
 import type { LatencyHistogram, RtBlockingWarning, RtLostWakeWarning, RtWarning, RuntimeHistograms } from '../instrumentation.js';
@@ -34,34 +34,58 @@ export const wakeChannel = channel('rt:task:wake');
 export const warningChannel = channel('rt:warning');
 export const blockingChannel = tracingChannel('rt:blocking');
 
-/** Per-task counters of an instrumented runtime. */
+// A record's times live in its probe's flat Float64Array, FIELDS doubles per slot (a double in
+// an object field is a heap box of its own: four more allocations per task).
+const BUSY = 0;
+const SCHEDULED = 1;
+const READY_AT = 2;
+const MAX_SEGMENT = 3;
+const FIELDS = 4;
+
+/** Per-task counters of an instrumented runtime (`task.record`). */
 export class TaskRecord {
-  busyMs = 0;
   polls = 0;
   wakes = 0;
-  scheduledMs = 0;
-  /** performance.now() when the task became ready to run (spawned or woken), -1 when not waiting to run. */
-  readyAt: number;
   lastWakerId: number | undefined = undefined;
-  maxSegmentMs = 0;
+  /** Where the record's times are in `probe.times` (index of its first field); -1 once released. */
+  base: number;
   /** The spawn's stack, captured unformatted; read (and formatted once) by `location`. */
-  private site: { stack?: unknown } | undefined;
+  private site: { stack?: unknown } | undefined = undefined;
   private resolved: string | undefined;
   constructor(
     readonly task: Task,
     readonly probe: Probe,
+    captureSite: boolean,
   ) {
-    this.readyAt = performance.now();
+    this.base = probe.takeSlot();
+    probe.times[this.base + READY_AT] = performance.now();
     this.resolved = task.location;
-    if (this.resolved === undefined && probe.core.config.instrumentLocations) {
+    if (captureSite && this.resolved === undefined) {
       // Enough frames to get past spawn() → Handle → Core → here (and JoinSet's extra frame) to
-      // the caller; each frame more costs ~0.25 µs per spawn.
+      // the caller. A capture costs about the same at any limit (several times a spawn):
+      // hence the per-turn budget in Probe.spawned.
       const limit = Error.stackTraceLimit;
       Error.stackTraceLimit = 9;
       this.site = {};
       Error.captureStackTrace(this.site);
       Error.stackTraceLimit = limit;
     }
+  }
+
+  private time(field: number): number {
+    return this.base < 0 ? 0 : this.probe.times[this.base + field]!;
+  }
+  /** Time in the task's segments (ms). */
+  get busyMs(): number {
+    return this.time(BUSY);
+  }
+  /** Time ready to run but not running (ms). */
+  get scheduledMs(): number {
+    return this.time(SCHEDULED);
+  }
+  /** The longest segment (ms). */
+  get maxSegmentMs(): number {
+    return this.time(MAX_SEGMENT);
   }
 
   /** Where the task was spawned (`file:line:column`). */
@@ -111,37 +135,60 @@ let stopHooks: (() => void) | undefined;
 let current: TaskRecord | undefined;
 let segmentStart = 0;
 
-function beginSegment(record: TaskRecord): void {
-  if (current !== undefined) return;
+/** A segment of `record`'s task starts (its first call, or a promise reaction). */
+export function beginSegment(record: TaskRecord): void {
+  if (current !== undefined || record.base < 0) return;
   current = record;
-  segmentStart = performance.now();
-  if (record.readyAt >= 0) {
-    const delay = segmentStart - record.readyAt;
-    record.scheduledMs += delay;
-    record.readyAt = -1;
+  const now = performance.now();
+  segmentStart = now;
+  const times = record.probe.times;
+  const ready = record.base + READY_AT;
+  const readyAt = times[ready]!;
+  if (readyAt >= 0) {
+    const delay = now - readyAt;
+    times[record.base + SCHEDULED] = times[record.base + SCHEDULED]! + delay;
+    times[ready] = -1;
     record.probe.scheduleDelay.record(toNanos(delay));
   }
 }
 
-function endSegment(record: TaskRecord): void {
+export function endSegment(record: TaskRecord): void {
   if (current !== record) return;
   current = undefined;
   const duration = performance.now() - segmentStart;
-  record.busyMs += duration;
+  const probe = record.probe;
+  const times = probe.times;
+  const base = record.base;
+  times[base + BUSY] = times[base + BUSY]! + duration;
+  if (duration > times[base + MAX_SEGMENT]!) times[base + MAX_SEGMENT] = duration;
   record.polls++;
-  if (duration > record.maxSegmentMs) record.maxSegmentMs = duration;
-  record.probe.pollTime.record(toNanos(duration));
-  if (duration >= record.probe.core.config.blockingThreshold) record.probe.blocked(record, duration);
+  probe.pollTime.record(toNanos(duration));
+  if (duration >= probe.core.config.blockingThreshold) probe.blocked(record, duration);
+  if (record.task.isFinished) probe.release(record);
 }
+
+/** Reactions of a frame's promises, seen through the context's own promise hooks. */
+const frameSegments = {
+  begin(frame: Frame): void {
+    const record = frame.task?.record;
+    if (record !== undefined) beginSegment(record);
+  },
+  end(frame: Frame): void {
+    const record = frame.task?.record;
+    if (record !== undefined) endSegment(record);
+  },
+};
 
 function installHooks(): void {
   liveProbes++;
-  if (stopHooks !== undefined) return;
+  if (liveProbes > 1) return;
+  // Where the context already runs promise hooks (Node 20/22), they report the segments: no
+  // second set of hooks, no stamp per promise. Elsewhere (AsyncLocalStorage) our own hooks
+  // stamp each promise made inside an instrumented task with its record.
+  if (observeSegments(frameSegments)) return;
   stopHooks = promiseHooks.createHook({
     init(promise) {
-      const task = storage.getStore()?.task;
-      if (task === undefined) return;
-      const record = task.core.probe?.records.get(task);
+      const record = storage.getStore()?.task?.record;
       if (record !== undefined) (promise as Stamped)[RECORD] = record;
     },
     before(promise) {
@@ -156,8 +203,9 @@ function installHooks(): void {
 }
 
 function uninstallHooks(): void {
-  if (--liveProbes > 0 || stopHooks === undefined) return;
-  stopHooks();
+  if (--liveProbes > 0) return;
+  observeSegments(undefined);
+  stopHooks?.();
   stopHooks = undefined;
 }
 
@@ -185,9 +233,11 @@ function summarize(h: RecordableHistogram | IntervalHistogram, less = 0): Latenc
   return { count, min: ms(h.min), max: ms(h.max), mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)) };
 }
 
+/** Spawn-location stack captures an instrumented runtime makes per event-loop turn (see Probe.spawned). */
+export const LOCATIONS_PER_TURN = 32;
+
 /** The accounting of one instrumented runtime. */
 export class Probe {
-  readonly records = new Map<Task, TaskRecord>();
   readonly warnings: RtWarning[] = [];
   /** Every segment's duration (ns). */
   readonly pollTime: RecordableHistogram = createHistogram();
@@ -197,6 +247,15 @@ export class Probe {
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION });
   private readonly reported = new Set<string>();
   private closed = false;
+  /** Stack captures left in the turn `locationEpoch` (spawnLocations: true). */
+  private locationsLeft = 0;
+  private locationEpoch = -1;
+
+  /** The records' times, FIELDS per slot (see TaskRecord); grown by doubling. */
+  times = new Float64Array(FIELDS * 256);
+  /** Released slots (their base index), reused first. */
+  private readonly freeSlots: number[] = [];
+  private slotsUsed = 0;
 
   constructor(readonly core: Core) {
     installHooks();
@@ -214,32 +273,64 @@ export class Probe {
 
   spawned(task: Task): void {
     if (this.closed) return;
-    const record = new TaskRecord(task, this);
-    this.records.set(task, record);
-    const fn = task.fn;
-    if (fn !== undefined) {
-      // The first segment is the call of the task's function (not a promise reaction).
-      task.fn = () => {
-        beginSegment(record);
-        try {
-          return fn();
-        } finally {
-          endSegment(record);
-        }
-      };
+    task.record = new TaskRecord(task, this, this.takeLocation());
+  }
+
+  /**
+   * Whether this spawn captures its location: every spawn with `spawnLocations: 'all'`; with
+   * `true` (the default) the first LOCATIONS_PER_TURN spawns of each event-loop turn, so a
+   * spawn storm pays for a bounded number of stack captures (a server spawning a few tasks per
+   * turn gets every location; the rest of a storm has none).
+   */
+  private takeLocation(): boolean {
+    const mode = this.core.config.instrumentLocations;
+    if (mode !== true) return mode === 'all';
+    const epoch = currentEpoch();
+    if (epoch !== this.locationEpoch) {
+      this.locationEpoch = epoch;
+      this.locationsLeft = LOCATIONS_PER_TURN;
     }
+    if (this.locationsLeft === 0) return false;
+    this.locationsLeft--;
+    return true;
   }
 
   woken(task: Task): void {
-    const record = this.records.get(task);
-    if (record === undefined) return;
+    const record = task.record;
+    if (record === undefined || record.base < 0) return;
     record.wakes++;
     record.lastWakerId = currentTask()?.id;
-    if (record.readyAt < 0) record.readyAt = performance.now();
+    const ready = record.base + READY_AT;
+    if (this.times[ready]! < 0) this.times[ready] = performance.now();
   }
 
+  /** A slot of FIELDS zeroed times for a new record (its base index). */
+  takeSlot(): number {
+    const reused = this.freeSlots.pop();
+    if (reused !== undefined) {
+      this.times.fill(0, reused, reused + FIELDS);
+      return reused;
+    }
+    const base = this.slotsUsed * FIELDS;
+    if (base + FIELDS > this.times.length) {
+      const grown = new Float64Array(this.times.length * 2);
+      grown.set(this.times);
+      this.times = grown;
+    }
+    this.slotsUsed++;
+    return base;
+  }
+
+  /** The task finished: its slot is free (after its current segment, if it is in one). */
   finished(task: Task): void {
-    this.records.delete(task);
+    const record = task.record;
+    if (record !== undefined && current !== record) this.release(record);
+  }
+
+  release(record: TaskRecord): void {
+    if (record.base < 0) return;
+    this.freeSlots.push(record.base);
+    record.base = -1;
   }
 
   blocked(record: TaskRecord, durationMs: number): void {
@@ -274,7 +365,6 @@ export class Probe {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.records.clear();
     this.loopDelay.disable();
     uninstallHooks();
   }
@@ -289,7 +379,7 @@ export function observesFinish(core: Core): boolean {
 export function emitSpawn(core: Core, task: Task): void {
   core.probe?.spawned(task);
   if (spawnChannel.hasSubscribers) {
-    const location = task.location ?? core.probe?.records.get(task)?.location;
+    const location = task.location ?? task.record?.location;
     spawnChannel.publish({ id: task.id, name: task.name, kind: task.kind, runtime: core.config.name, location });
   }
 }
@@ -424,7 +514,7 @@ export function reportLostWake(waiter: Waiter<unknown>, why: string): void {
   const core = task.core;
   const probe = core.probe;
   if (probe === undefined && !warningChannel.hasSubscribers) return;
-  const location = probe?.records.get(task)?.location ?? task.location;
+  const location = task.record?.location ?? task.location;
   const who = describeTask(task);
   const warning: RtLostWakeWarning = {
     kind: 'lost-wake',

@@ -7,10 +7,12 @@
 //
 // Joining: code outside a task gets the task's completion promise (created on first demand);
 // code inside a task parks a waiter in `joiners`, so aborting *that* task cancels the join.
+import type { AsyncResource } from 'node:async_hooks';
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
 import { BUDGET, coarseNow, storage, type Frame } from './context.js';
 import type { ParkedWaiter } from './waiter.js';
 import type { Core } from './core.js';
+import { beginSegment, endSegment, type TaskRecord } from './instrument.js';
 
 export const SCHEDULED = 0;
 export const RUNNING = 1;
@@ -38,6 +40,8 @@ export class TaskExtra {
   location: string | undefined = undefined;
   /** The `CurrentTask` view `tryCurrentTask()`/`currentTask()` hand out (one per task, made on demand). */
   view: object | undefined = undefined;
+  /** The async context of the spawn() call, when one was captured (see context.ts). */
+  asyncContext: AsyncResource | undefined = undefined;
   /** Links in the member list of the JoinSet that owns the task (see join-set.ts). */
   setOwner: object | undefined = undefined;
   setPrev: Task | undefined = undefined;
@@ -76,6 +80,8 @@ export class Task implements Frame {
   prevLive: Task | undefined = undefined;
   nextLive: Task | undefined = undefined;
   private extra: TaskExtra | undefined = undefined;
+  /** The accounting of an instrumented runtime's task (see instrument.ts). */
+  record: TaskRecord | undefined = undefined;
   /** then() calls from outside any task, most recent first. */
   private outsideJoins: OutsideJoin | undefined = undefined;
 
@@ -148,6 +154,9 @@ export class Task implements Frame {
   }
   get location(): string | undefined {
     return this.extra?.location;
+  }
+  get asyncContext(): AsyncResource | undefined {
+    return this.extra?.asyncContext;
   }
   get joiners(): ParkedWaiter<unknown>[] | undefined {
     return this.extra?.joiners;
@@ -235,6 +244,18 @@ export class Task implements Frame {
 
   /** Runs the task's function (called by the run queue inside the task's context). */
   start(): void {
+    const record = this.record;
+    if (record === undefined) return this.call();
+    // Instrumented: the call is the task's first segment (its first poll).
+    beginSegment(record);
+    try {
+      this.call();
+    } finally {
+      endSegment(record);
+    }
+  }
+
+  private call(): void {
     const fn = this.fn;
     this.fn = undefined;
     this.state = RUNNING;

@@ -14,7 +14,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { AcquireError } from '../errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, reportLostWake, unwatchLostWake } from '@rt/scheduler/primitives';
 
 /** A parked acquire; `make` builds what the woken acquirer gets (a guard, a permit) from `payload` and `need`. */
 class AcquireNode extends WaitNode<unknown> {
@@ -25,6 +25,8 @@ export class BatchSemaphore {
   permits: number;
   closed = false;
   readonly waiters = new WaitList<unknown, AcquireNode>();
+  /** Permits whose guard was garbage-collected without release (Mutex, RwLock): gone for good. */
+  private lost = 0;
   private readonly afterCancel = (_node: AcquireNode, wasHead: boolean): void => {
     if (wasHead) this.drain();
   };
@@ -103,8 +105,26 @@ export class BatchSemaphore {
       this.waiters.shift();
       this.permits -= node.need;
       const make = node.make;
-      if (!node.waiter!.wake(make === undefined ? undefined : make(node.payload, node.need))) this.permits += node.need;
+      const value = make === undefined ? undefined : make(node.payload, node.need);
+      if (!node.waiter!.wake(value)) {
+        this.permits += node.need;
+        // The guard made for a waiter that had just gone is dropped unreleased: not a leak.
+        if (value !== undefined) unwatchLostWake(value as object);
+      }
     }
+  }
+
+  /**
+   * Lost-wake detection for a lock of fixed `capacity` permits (Mutex, RwLock): a guard
+   * holding `n` of them was garbage-collected without release, so they never come back. If
+   * the head waiter now needs more than can ever be free, it and every waiter behind it (the
+   * queue is FIFO) wait forever: each is reported with `why`.
+   */
+  guardLost(n: number, capacity: number, why: string): void {
+    this.lost += n;
+    const head = this.waiters.head;
+    if (head === undefined || head.need <= capacity - this.lost) return;
+    for (let node: WaitNode<unknown> | undefined = head; node !== undefined; node = node.next) reportLostWake(node.waiter!, why);
   }
 
   /** Removes up to `n` free permits for good; returns how many were removed. */
