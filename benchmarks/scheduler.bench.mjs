@@ -12,6 +12,8 @@
 //   (+ the same Promise.all with AsyncLocalStorage.run per call: what the current-task
 //   tracking alone costs on this Node version)
 //   (+ Effect, the JavaScript peer: N fibers forked with Effect.forkChild, each joined)
+//   (+ two floors: the same Promise.all inside runtime.run, and Promise.all over N minimal
+//   thenables: what tracking the task and joining through a thenable cost with no rt code)
 // - 200 tasks x K yieldNow()                   vs the same with `await new Promise(setImmediate)`
 // - ping-pong of 1,000 round trips between two tasks (a one-slot channel built on park(), as
 //   @rt/sync does)                             vs the same between two plain async functions
@@ -51,6 +53,29 @@ const cases = {
     const promises = new Array(SPAWN_N);
     for (let i = 0; i < SPAWN_N; i++) promises[i] = storage.run(i, trivial);
     await Promise.all(promises);
+  },
+  async 'promise-all in a task'() {
+    // The floor of the "in a task" row: no rt primitive, but the current task is tracked
+    // through every promise (Node 20/22: rt's promise hooks; 24+: AsyncLocalStorage).
+    const { Builder } = await import('@rt/scheduler');
+    const runtime = Builder.currentThread().build();
+    await runtime.run(() => cases['promise-all']());
+    await runtime.shutdown();
+  },
+  async 'promise-all over thenables'() {
+    // The floor of the Promise.all(handles) row: any handle that is a thenable rather than a
+    // native promise costs the engine a wrapper promise and a job, and its then() a promise.
+    class Thenable {
+      constructor(promise) {
+        this.promise = promise;
+      }
+      then(onfulfilled, onrejected) {
+        return this.promise.then(onfulfilled, onrejected);
+      }
+    }
+    const thenables = new Array(SPAWN_N);
+    for (let i = 0; i < SPAWN_N; i++) thenables[i] = new Thenable(trivial());
+    await Promise.all(thenables);
   },
   async 'rt spawn'() {
     const { spawn } = await import('@rt/scheduler');
@@ -237,7 +262,7 @@ async function timed(fn) {
 
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const groups = [
-  { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)', 'effect fork+join'], per: SPAWN_N, unit: 'task' },
+  { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'promise-all in a task', 'promise-all over thenables', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)', 'effect fork+join'], per: SPAWN_N, unit: 'task' },
   { title: `${YIELD_TASKS} tasks x ${YIELD_K.toLocaleString('en')} yields`, baseline: 'setImmediate yield', cases: ['setImmediate yield', 'rt yieldNow'], per: YIELD_TASKS * YIELD_K, unit: 'yield' },
   { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+als', 'promise ping-pong in rt tasks', 'rt ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
   { title: `blocking pool: ${BLOCKING_JOBS.toLocaleString('en')} jobs, ${IN_FLIGHT} in flight, ${THREADS} threads`, baseline: 'piscina', cases: ['piscina', 'rt spawnBlocking'], per: BLOCKING_JOBS, unit: 'job' },
