@@ -258,7 +258,8 @@ export class Task implements Frame {
       return;
     }
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-      void settleWhenDone(this, result as PromiseLike<unknown>);
+      if (isNativePromise(result)) nativeThen.call(result, taskFulfilled, taskRejected);
+      else void settleWhenDone(this, result as PromiseLike<unknown>);
     } else {
       this.finishValue(result);
     }
@@ -393,6 +394,34 @@ function settleOutsideJoin(ok: boolean, result: unknown, join: OutsideJoin): voi
   } catch (error) {
     join.reject(error);
   }
+}
+
+const nativeThen = Promise.prototype.then;
+
+/** A promise of the engine's own, with the engine's `then`: its reactions run in the context they were attached in. */
+function isNativePromise(value: object): value is Promise<unknown> {
+  return Object.getPrototypeOf(value) === Promise.prototype && (value as Promise<unknown>).then === nativeThen;
+}
+
+/**
+ * The reactions that record the outcome of a task whose function returned a native promise:
+ * two shared functions, no closure, no async function per task. They find their task as the
+ * current one, since they were attached inside the task's own context (`start` runs in it,
+ * and a promise reaction runs in the context it was attached in, with either storage).
+ * Measured on Node 20, 1,000,000 tasks: ~100 B and an engine-made promise less per task than
+ * `settleWhenDone`'s async function.
+ */
+function taskFulfilled(value: unknown): void {
+  const task = storage.getStore() as Task;
+  try {
+    task.finishValue(value);
+  } catch (error) {
+    task.finishError(error);
+  }
+}
+
+function taskRejected(error: unknown): void {
+  (storage.getStore() as Task).finishError(error);
 }
 
 /**
