@@ -16,7 +16,8 @@
 //   thenables: what tracking the task and joining through a thenable cost with no rt code)
 // - 200 tasks x K yieldNow()                   vs the same with `await new Promise(setImmediate)`
 // - ping-pong of 1,000 round trips between two tasks (a one-slot channel built on park(), as
-//   @rt/sync does)                             vs the same between two plain async functions
+//   @rt/sync does; and @rt/sync's mpsc of capacity 1)
+//                                              vs the same between two plain async functions
 //   (+ the same with AsyncLocalStorage switched on)
 // - spawnBlocking throughput, 16 in flight     vs piscina, same worker function, same thread count
 import { spawnSync } from 'node:child_process';
@@ -172,6 +173,26 @@ const cases = {
       await b;
     }
   },
+  async 'rt mpsc(1) ping-pong'() {
+    // The same exchange over @rt/sync's bounded mpsc channels of capacity 1.
+    const { spawn } = await import('@rt/scheduler');
+    const { mpsc } = await import('@rt/sync');
+    for (let r = 0; r < PING_REPEAT; r++) {
+      const [pingTx, pingRx] = mpsc.channel(1);
+      const [pongTx, pongRx] = mpsc.channel(1);
+      const a = spawn(async () => {
+        for (let i = 0; i < PING_TRIPS; i++) {
+          await pingTx.send(i);
+          await pongRx.recv();
+        }
+      });
+      const b = spawn(async () => {
+        for (let i = 0; i < PING_TRIPS; i++) await pongTx.send(await pingRx.recv());
+      });
+      await a;
+      await b;
+    }
+  },
   async 'promise ping-pong in rt tasks'() {
     // The same plain-promise ping-pong, its two sides spawned as rt tasks: what tracking the
     // current task through every promise costs on this Node version, with no rt primitive.
@@ -264,7 +285,7 @@ const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--onl
 const groups = [
   { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'promise-all in a task', 'promise-all over thenables', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)', 'effect fork+join'], per: SPAWN_N, unit: 'task' },
   { title: `${YIELD_TASKS} tasks x ${YIELD_K.toLocaleString('en')} yields`, baseline: 'setImmediate yield', cases: ['setImmediate yield', 'rt yieldNow'], per: YIELD_TASKS * YIELD_K, unit: 'yield' },
-  { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+als', 'promise ping-pong in rt tasks', 'rt ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
+  { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+als', 'promise ping-pong in rt tasks', 'rt ping-pong', 'rt mpsc(1) ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
   { title: `blocking pool: ${BLOCKING_JOBS.toLocaleString('en')} jobs, ${IN_FLIGHT} in flight, ${THREADS} threads`, baseline: 'piscina', cases: ['piscina', 'rt spawnBlocking'], per: BLOCKING_JOBS, unit: 'job' },
 ];
 
