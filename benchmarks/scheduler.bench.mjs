@@ -199,6 +199,13 @@ const cases = {
     const { spawn } = await import('@rt/scheduler');
     await cases['promise ping-pong'](spawn);
   },
+  async 'promise ping-pong+empty hooks'() {
+    // The same plain-promise ping-pong with V8 promise hooks that do nothing: the floor of any
+    // context tracking built on promise hooks (rt's on Node 20/22) before it does any work.
+    const { promiseHooks } = await import('node:v8');
+    promiseHooks.createHook({ init() {}, before() {}, after() {} });
+    await cases['promise ping-pong']();
+  },
   async 'promise ping-pong+als'() {
     // The same plain-promise ping-pong, with AsyncLocalStorage's promise hooks switched on.
     new AsyncLocalStorage().enterWith(1);
@@ -285,7 +292,7 @@ const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--onl
 const groups = [
   { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'promise-all in a task', 'promise-all over thenables', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)', 'effect fork+join'], per: SPAWN_N, unit: 'task' },
   { title: `${YIELD_TASKS} tasks x ${YIELD_K.toLocaleString('en')} yields`, baseline: 'setImmediate yield', cases: ['setImmediate yield', 'rt yieldNow'], per: YIELD_TASKS * YIELD_K, unit: 'yield' },
-  { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+als', 'promise ping-pong in rt tasks', 'rt ping-pong', 'rt mpsc(1) ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
+  { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+empty hooks', 'promise ping-pong+als', 'promise ping-pong in rt tasks', 'rt ping-pong', 'rt mpsc(1) ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
   { title: `blocking pool: ${BLOCKING_JOBS.toLocaleString('en')} jobs, ${IN_FLIGHT} in flight, ${THREADS} threads`, baseline: 'piscina', cases: ['piscina', 'rt spawnBlocking'], per: BLOCKING_JOBS, unit: 'job' },
 ];
 
