@@ -12,9 +12,12 @@
 //   (+ the same Promise.all with AsyncLocalStorage.run per call: what the current-task
 //   tracking alone costs on this Node version)
 //   (+ Effect, the JavaScript peer: N fibers forked with Effect.forkChild, each joined)
+//   (+ two floors: the same Promise.all inside runtime.run, and Promise.all over N minimal
+//   thenables: what tracking the task and joining through a thenable cost with no rt code)
 // - 200 tasks x K yieldNow()                   vs the same with `await new Promise(setImmediate)`
 // - ping-pong of 1,000 round trips between two tasks (a one-slot channel built on park(), as
-//   @rt/sync does)                             vs the same between two plain async functions
+//   @rt/sync does; and @rt/sync's mpsc of capacity 1)
+//                                              vs the same between two plain async functions
 //   (+ the same with AsyncLocalStorage switched on)
 // - spawnBlocking throughput, 16 in flight     vs piscina, same worker function, same thread count
 import { spawnSync } from 'node:child_process';
@@ -28,7 +31,7 @@ const SPAWN_N = quick ? 100_000 : 1_000_000;
 const YIELD_TASKS = 200;
 const YIELD_K = quick ? 100 : 1_000;
 const PING_TRIPS = 1_000;
-const PING_REPEAT = quick ? 20 : 200;
+const PING_REPEAT = quick ? 100 : 1_000; // 1M round trips: 200k lasted ~40 ms, too short to measure on a shared machine
 const BLOCKING_JOBS = quick ? 2_000 : 20_000;
 const BLOCKING_ITERATIONS = 20_000;
 const IN_FLIGHT = 16;
@@ -51,6 +54,29 @@ const cases = {
     const promises = new Array(SPAWN_N);
     for (let i = 0; i < SPAWN_N; i++) promises[i] = storage.run(i, trivial);
     await Promise.all(promises);
+  },
+  async 'promise-all in a task'() {
+    // The floor of the "in a task" row: no rt primitive, but the current task is tracked
+    // through every promise (Node 20/22: rt's promise hooks; 24+: AsyncLocalStorage).
+    const { Builder } = await import('@rt/scheduler');
+    const runtime = Builder.currentThread().build();
+    await runtime.run(() => cases['promise-all']());
+    await runtime.shutdown();
+  },
+  async 'promise-all over thenables'() {
+    // The floor of the Promise.all(handles) row: any handle that is a thenable rather than a
+    // native promise costs the engine a wrapper promise and a job, and its then() a promise.
+    class Thenable {
+      constructor(promise) {
+        this.promise = promise;
+      }
+      then(onfulfilled, onrejected) {
+        return this.promise.then(onfulfilled, onrejected);
+      }
+    }
+    const thenables = new Array(SPAWN_N);
+    for (let i = 0; i < SPAWN_N; i++) thenables[i] = new Thenable(trivial());
+    await Promise.all(thenables);
   },
   async 'rt spawn'() {
     const { spawn } = await import('@rt/scheduler');
@@ -147,12 +173,45 @@ const cases = {
       await b;
     }
   },
+  async 'rt mpsc(1) ping-pong'() {
+    // The same exchange over @rt/sync's bounded mpsc channels of capacity 1.
+    const { spawn } = await import('@rt/scheduler');
+    const { mpsc } = await import('@rt/sync');
+    for (let r = 0; r < PING_REPEAT; r++) {
+      const [pingTx, pingRx] = mpsc.channel(1);
+      const [pongTx, pongRx] = mpsc.channel(1);
+      const a = spawn(async () => {
+        for (let i = 0; i < PING_TRIPS; i++) {
+          await pingTx.send(i);
+          await pongRx.recv();
+        }
+      });
+      const b = spawn(async () => {
+        for (let i = 0; i < PING_TRIPS; i++) await pongTx.send(await pingRx.recv());
+      });
+      await a;
+      await b;
+    }
+  },
+  async 'promise ping-pong in rt tasks'() {
+    // The same plain-promise ping-pong, its two sides spawned as rt tasks: what tracking the
+    // current task through every promise costs on this Node version, with no rt primitive.
+    const { spawn } = await import('@rt/scheduler');
+    await cases['promise ping-pong'](spawn);
+  },
+  async 'promise ping-pong+empty hooks'() {
+    // The same plain-promise ping-pong with V8 promise hooks that do nothing: the floor of any
+    // context tracking built on promise hooks (rt's on Node 20/22) before it does any work.
+    const { promiseHooks } = await import('node:v8');
+    promiseHooks.createHook({ init() {}, before() {}, after() {} });
+    await cases['promise ping-pong']();
+  },
   async 'promise ping-pong+als'() {
     // The same plain-promise ping-pong, with AsyncLocalStorage's promise hooks switched on.
     new AsyncLocalStorage().enterWith(1);
     await cases['promise ping-pong']();
   },
-  async 'promise ping-pong'() {
+  async 'promise ping-pong'(run = (fn) => fn()) {
     class Slot {
       resolve = undefined;
       value = undefined;
@@ -175,15 +234,15 @@ const cases = {
     for (let r = 0; r < PING_REPEAT; r++) {
       const ping = new Slot();
       const pong = new Slot();
-      const a = (async () => {
+      const a = run(async () => {
         for (let i = 0; i < PING_TRIPS; i++) {
           ping.send(i);
           await pong.recv();
         }
-      })();
-      const b = (async () => {
+      });
+      const b = run(async () => {
         for (let i = 0; i < PING_TRIPS; i++) pong.send(await ping.recv());
-      })();
+      });
       await a;
       await b;
     }
@@ -231,9 +290,9 @@ async function timed(fn) {
 
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const groups = [
-  { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)', 'effect fork+join'], per: SPAWN_N, unit: 'task' },
+  { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'promise-all in a task', 'promise-all over thenables', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)', 'effect fork+join'], per: SPAWN_N, unit: 'task' },
   { title: `${YIELD_TASKS} tasks x ${YIELD_K.toLocaleString('en')} yields`, baseline: 'setImmediate yield', cases: ['setImmediate yield', 'rt yieldNow'], per: YIELD_TASKS * YIELD_K, unit: 'yield' },
-  { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+als', 'rt ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
+  { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+empty hooks', 'promise ping-pong+als', 'promise ping-pong in rt tasks', 'rt ping-pong', 'rt mpsc(1) ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
   { title: `blocking pool: ${BLOCKING_JOBS.toLocaleString('en')} jobs, ${IN_FLIGHT} in flight, ${THREADS} threads`, baseline: 'piscina', cases: ['piscina', 'rt spawnBlocking'], per: BLOCKING_JOBS, unit: 'job' },
 ];
 
@@ -243,14 +302,20 @@ if (process.argv[2] === '--case') {
   // The million-task cases are the slow ones: best of 2 keeps a full run near a minute.
   const reps = name.startsWith('promise-all') || name.startsWith('rt spawn') || name.startsWith('rt JoinSet') || name.startsWith('effect') ? Math.min(REPS, 2) : REPS;
   let best = Infinity;
+  let bestCpu = Infinity;
   for (let rep = 0; rep < reps; rep++) {
     globalThis.gc?.();
     const start = performance.now();
+    const cpu0 = process.cpuUsage();
     const result = await cases[name]();
     const ms = result?.ms ?? performance.now() - start;
+    const cpu = process.cpuUsage(cpu0);
     best = Math.min(best, ms);
+    // CPU time of the whole process (GC threads included): steadier than wall time on a shared machine.
+    bestCpu = Math.min(bestCpu, (cpu.user + cpu.system) / 1000);
   }
-  process.stdout.write(JSON.stringify({ ms: best }) + '\n');
+  // Peak RSS of the child over all its runs (the first run of a fresh process is the peak).
+  process.stdout.write(JSON.stringify({ ms: best, cpuMs: bestCpu, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
   process.exit(0);
 }
 
@@ -268,16 +333,20 @@ for (const group of groups) {
       process.exitCode = 1;
       continue;
     }
-    results[name] = JSON.parse(child.stdout.trim().split('\n').pop()).ms;
+    results[name] = JSON.parse(child.stdout.trim().split('\n').pop());
   }
   const base = results[group.baseline];
   const rows = group.cases
     .filter((name) => results[name] !== undefined)
     .map((name) => ({
       case: name,
-      'ms': results[name].toFixed(1),
-      [`ns/${group.unit}`]: ((results[name] * 1e6) / group.per).toFixed(0),
-      [`ratio vs ${group.baseline}`]: base === undefined ? '-' : (results[name] / base).toFixed(2) + 'x',
+      'ms': results[name].ms.toFixed(1),
+      [`ns/${group.unit}`]: ((results[name].ms * 1e6) / group.per).toFixed(0),
+      [`ratio vs ${group.baseline}`]: base === undefined ? '-' : (results[name].ms / base.ms).toFixed(2) + 'x',
+      [`CPU ns/${group.unit}`]: ((results[name].cpuMs * 1e6) / group.per).toFixed(0),
+      'CPU ratio': base === undefined ? '-' : (results[name].cpuMs / base.cpuMs).toFixed(2) + 'x',
+      'peak RSS MB': results[name].maxRssMb.toFixed(0),
+      'RSS ratio': base === undefined ? '-' : (results[name].maxRssMb / base.maxRssMb).toFixed(2) + 'x',
     }));
   console.table(rows);
 }

@@ -119,6 +119,46 @@ async function arrayPair(n) {
   return sum;
 }
 
+/** Unbounded: the producer sends `n` values with a forced turn every 1024 (so memory stays bounded), the consumer sums them. */
+async function unboundedPair(n, makeChannel) {
+  const [send, recv, close] = makeChannel();
+  const producer = spawn(async () => {
+    for (let i = 0; i < n; i++) {
+      send(i);
+      if ((i & 1023) === 1023) await tick();
+    }
+    close();
+  });
+  const consumer = spawn(async () => {
+    let sum = 0;
+    let v;
+    while ((v = await recv()) !== undefined) sum += v;
+    return sum;
+  });
+  await producer;
+  return consumer;
+}
+/** Four producer tasks share the channel (values split by index), one consumer task sums them. */
+async function fourProducers(n, send, recv, close) {
+  const producers = [];
+  for (let p = 0; p < 4; p++) {
+    producers.push(
+      spawn(async () => {
+        for (let i = p; i < n; i += 4) await send(i);
+      }),
+    );
+  }
+  const consumer = spawn(async () => {
+    let sum = 0;
+    let v;
+    while ((v = await recv()) !== undefined) sum += v;
+    return sum;
+  });
+  for (const producer of producers) await producer;
+  close();
+  return consumer;
+}
+
 const MPSC_N = 10_000_000 * scale;
 const MPSC_SIDE_N = 2_000_000 * scale; // the variants beside the headline case
 const NPM_N = 300_000 * scale;
@@ -190,6 +230,36 @@ const cases = {
   },
   'mpsc/baseline array+promise queue, plain async functions': {
     section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), baseline: 'hand', run: () => arrayPair(MPSC_SIDE_N),
+  },
+  'mpsc/rt unbounded send+recv': {
+    vs: ['baseline unbounded array+promise queue, same two rt tasks'], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N),
+    run: () =>
+      unboundedPair(MPSC_SIDE_N, () => {
+        const [tx, rx] = mpsc.unboundedChannel();
+        return [(v) => tx.send(v), () => rx.recv(), () => tx.close()];
+      }),
+  },
+  'mpsc/baseline unbounded array+promise queue, same two rt tasks': {
+    section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), baseline: 'hand',
+    run: () =>
+      unboundedPair(MPSC_SIDE_N, () => {
+        const ch = new ArrayChannel();
+        return [(v) => ch.push(v), () => ch.recv(), () => ch.close()];
+      }),
+  },
+  'mpsc/rt 4 producers, capacity 1024': {
+    vs: ['baseline array+promise queue, 4 producers'], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N),
+    run: () => {
+      const [tx, rx] = mpsc.channel(CAP);
+      return fourProducers(MPSC_SIDE_N, (v) => tx.send(v), () => rx.recv(), () => tx.close());
+    },
+  },
+  'mpsc/baseline array+promise queue, 4 producers': {
+    section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), baseline: 'hand',
+    run: () => {
+      const ch = new ArrayChannel(CAP);
+      return fourProducers(MPSC_SIDE_N, (v) => ch.send(v), () => ch.recv(), () => ch.close());
+    },
   },
   'mpsc/baseline fastq (concurrency 1)': {
     section: 'mpsc', ops: NPM_N, expect: sumTo(NPM_N), baseline: 'npm',
