@@ -1,10 +1,12 @@
 // wrk (Debian package) against @rt/http (benchmarks/http-rt-server.mjs: a Fetch handler
-// returning `new Response(...)`, and the same handler returning `new FastResponse(...)`) and against Node's `http` module with a plain handler writing
+// returning `new Response(...)`, the same handler returning `new FastResponse(...)`, and returning
+// `new Response(...)` after `overrideGlobalResponse()`) and against Node's `http` module with a plain handler writing
 // the same bytes (benchmarks/baselines/http-node-server.mjs: `writeHead` + `end`; Node also
 // sends `Connection: keep-alive` and `Keep-Alive: timeout=60`, rt sends neither), in one run,
 // rounds interleaved. Rows: "hello" (GET /, 13 bytes), "json" (GET /json, 4 KiB), both with
 // keep-alive at 64 connections, and "upload" (POST of 1 MiB, 8 connections). Then the same Hono
-// app (benchmarks/http-hono-server.mjs) on @rt/http and on @hono/node-server: hello and json. Prints requests/s,
+// app (benchmarks/http-hono-server.mjs) on @rt/http and on @hono/node-server (both with a
+// lightweight global Response: node-server's default, rt's overrideGlobalResponse()): hello and json. Prints requests/s,
 // p99 latency, the server's CPU time per request (from /proc: wrk shares the two cores, so CPU
 // per request is the fairer comparison when the machine is busy) and the ratios rt ÷ node.
 //
@@ -105,6 +107,7 @@ try {
   const plain = [
     await start('@rt/http (Response)', 'benchmarks/http-rt-server.mjs'),
     await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', '--fast'),
+    await start('@rt/http (Response, overrideGlobalResponse)', 'benchmarks/http-rt-server.mjs', '--global'),
     await start('node:http', 'benchmarks/baselines/http-node-server.mjs'),
   ];
   await measure(plain, rows, 'node');

@@ -19,6 +19,7 @@ import { BodyReader, type HttpStream } from './internal/body.js';
 import { bodyStream } from './internal/body-stream.js';
 import { Framing, InputBuffer, parseResponseHead, type Head, type ParserLimits } from './internal/parser.js';
 import { OutputBuffer } from './internal/response-writer.js';
+import { PlatformResponse } from './fast-response.js';
 
 /** What `HttpClient`'s `tls` option takes: `@rt/tls`'s `TlsConnector` has this shape. */
 export interface TlsConnectorLike {
@@ -315,7 +316,7 @@ export class HttpClient {
     const headers: [string, string][] = [];
     const f = parsed.fields;
     for (let k = 0; k < f.length; k += 4) headers.push([parsed.text.slice(f[k]!, f[k + 1]!), parsed.text.slice(f[k + 2]!, f[k + 3]!)]);
-    return new Response(nullBody ? null : responseBody, { status: parsed.status, statusText: parsed.reason, headers });
+    return new PlatformResponse(nullBody ? null : responseBody, { status: parsed.status, statusText: parsed.reason, headers });
   }
 
   /**
@@ -362,7 +363,7 @@ async function normalizeBody(body: NonNullable<RequestInit['body']>): Promise<[U
   if (ArrayBuffer.isView(body)) return [new Uint8Array(body.buffer, body.byteOffset, body.byteLength), null];
   if (body instanceof ReadableStream) return [body as ReadableStream<Uint8Array>, null];
   // URLSearchParams, Blob, FormData: let the platform encode them (and name their type).
-  const response = new Response(body);
+  const response = new PlatformResponse(body);
   return [new Uint8Array(await response.arrayBuffer()), response.headers.get('content-type')];
 }
 

@@ -34,6 +34,16 @@ for (let c = 48; c <= 57; c++) TOKEN[c] = 1;
 for (let c = 65; c <= 90; c++) TOKEN[c] = 1;
 for (let c = 97; c <= 122; c++) TOKEN[c] = 1;
 
+/** Whether `text` is a non-empty token (a valid method or header field name). */
+export function isToken(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 255 || TOKEN[c] !== 1) return false;
+  }
+  return true;
+}
+
 /** Field value bytes: visible ASCII, SP, HT and obs-text; never NUL, CR, LF or other controls. */
 const VALUE = new Uint8Array(256);
 VALUE[HT] = 1;
@@ -79,7 +89,8 @@ export class InputBuffer {
       this.buffer.copy(grown, 0, 0, pending);
       this.buffer = grown;
     }
-    return this.buffer.subarray(this.end);
+    // An empty buffer is read into whole (the usual keep-alive case): no view to allocate.
+    return this.end === 0 ? this.buffer : this.buffer.subarray(this.end);
   }
 
   commit(n: number): void {
