@@ -313,9 +313,7 @@ export class HttpClient {
       responseBody = bodyStream(reader, (error) => release(error === undefined));
     }
     // Pairs, not a Headers: the Response builds its own Headers from them (once).
-    const headers: [string, string][] = [];
-    const f = parsed.fields;
-    for (let k = 0; k < f.length; k += 4) headers.push([parsed.text.slice(f[k]!, f[k + 1]!), parsed.text.slice(f[k + 2]!, f[k + 3]!)]);
+    const headers = parsed.entries();
     return new PlatformResponse(nullBody ? null : responseBody, { status: parsed.status, statusText: parsed.reason, headers });
   }
 

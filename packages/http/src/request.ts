@@ -92,10 +92,7 @@ export class IncomingRequest {
   get headers(): Headers {
     if (this.#headers === undefined) {
       const headers = new Headers();
-      const head = this.#source.head;
-      const f = head.fields;
-      const text = head.text;
-      for (let k = 0; k < f.length; k += 4) headers.append(text.slice(f[k]!, f[k + 1]!), text.slice(f[k + 2]!, f[k + 3]!));
+      for (const [name, value] of this.#source.head.entries()) headers.append(name, value);
       this.#headers = headers;
     }
     return this.#headers;

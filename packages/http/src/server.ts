@@ -22,7 +22,7 @@ import { Instant, sleep, timeout } from '@rt/time';
 import { HttpError } from './errors.js';
 import { BodyReader, type HttpStream } from './internal/body.js';
 import { Framing, InputBuffer, parseRequestHead, type Head, type ParserLimits } from './internal/parser.js';
-import { dateHeader, fastBody, OutputBuffer, statusLine } from './internal/response-writer.js';
+import { dateHeader, fastBody, OutputBuffer, statusLine, utf8Length } from './internal/response-writer.js';
 import { IncomingRequest, type RequestSource } from './request.js';
 import { FastResponse, PlatformResponse } from './fast-response.js';
 
@@ -700,7 +700,7 @@ class Connection {
     const bodyless = status === 204 || status === 304 || status < 200;
     const noBody = bodyless || head.method === 'HEAD';
     let length = 0;
-    if (typeof fast === 'string') length = Buffer.byteLength(fast);
+    if (typeof fast === 'string') length = utf8Length(fast);
     else if (fast !== null) length = fast.length;
     if (length > 64 * 1024 && !noBody) return undefined;
     const fields = responseFields(result);
@@ -723,7 +723,7 @@ class Connection {
   /** A FastResponse: its fields and body as given, no Web objects. */
   #encodeFast(result: FastResponse, head: Head, keepAlive: boolean): boolean | undefined {
     const source = result.source;
-    const length = source === null ? 0 : typeof source === 'string' ? Buffer.byteLength(source) : source.length;
+    const length = source === null ? 0 : typeof source === 'string' ? utf8Length(source) : source.length;
     if (length > 64 * 1024 && head.method !== 'HEAD' && result.status !== 204 && result.status !== 304) return undefined;
     let text = statusLine(result.status, result.statusText) + result.fieldText;
     if (!result.hasDate) text += dateHeader();

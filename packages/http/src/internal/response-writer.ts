@@ -87,6 +87,21 @@ const utf8Write: Writer = typeof proto.utf8Write === 'function' ? proto.utf8Writ
   return this.write(text, offset, 'utf8');
 };
 
+let lastText = '';
+let lastLength = 0;
+/**
+ * `Buffer.byteLength(text)`, remembered for the last long text: a handler that answers with
+ * the same string each time (a cached document) has it measured once, not on every request.
+ */
+export function utf8Length(text: string): number {
+  if (text.length < 256) return Buffer.byteLength(text);
+  if (text !== lastText) {
+    lastText = text;
+    lastLength = Buffer.byteLength(text);
+  }
+  return lastLength;
+}
+
 /** One growable output buffer per connection: responses are encoded into it, then written at once. */
 export class OutputBuffer {
   buffer = Buffer.allocUnsafe(16 * 1024);
