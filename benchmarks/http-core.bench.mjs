@@ -3,7 +3,8 @@
 // response is written), and the process's CPU time per request is measured. On a shared
 // 2-core machine the wrk rows of http.bench.mjs are dominated by socket syscalls and by who
 // gets the CPU; this isolates what a server's code costs: the parser, the request and
-// response objects, the handler's task, serialisation.
+// response objects, the handler's task, serialisation, and for the upload row the body's
+// way into the handler (the in-memory connection gives it 64 KiB per read).
 //
 // - @rt/http through `serve({ tls })` with an acceptor that hands the server an in-memory
 //   stream (read() resolves with the next request, tryWrite() takes the response).
@@ -29,7 +30,10 @@ const variants = {
   'Hono on rt, overrideGlobalResponse()': { kind: 'rt', reply: 'hono', override: true },
   'Hono on @hono/node-server': { kind: 'hono-node' },
 };
-const paths = { hello: '/', 'json 4 KiB': '/json' };
+const paths = { hello: '/', 'json 4 KiB': '/json', 'upload 1 MiB': '/upload' };
+const UPLOAD = 1024 * 1024;
+/** The connection delivers at most this much per read (what a loopback socket read often gives). */
+const CHUNK = 64 * 1024;
 
 if (process.argv[2] === '--child') {
   const [, , , name, path, countText] = process.argv;
@@ -60,6 +64,7 @@ const groups = [
 const table = [];
 for (const group of groups) {
   for (const [row, path] of Object.entries(paths)) {
+    if (path === '/upload' && group.names.some((name) => name.includes('Hono'))) continue; // the Hono rows: hello and json
     const best = new Map();
     for (let round = 0; round < rounds; round++) {
       for (let i = 0; i < group.names.length; i++) {
@@ -78,11 +83,16 @@ for (const group of groups) {
 console.table(table);
 
 /** Runs `count` requests (after a warm-up) through one in-memory connection; best CPU µs/request of 3. */
-async function child(variant, path, total) {
-  const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n`);
+async function child(variant, path, count) {
+  let total = count;
+  const request =
+    path === '/upload'
+      ? Buffer.concat([Buffer.from(`POST /upload HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: application/octet-stream\r\nContent-Length: ${UPLOAD}\r\n\r\n`), Buffer.alloc(UPLOAD, 'u')])
+      : Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n`);
+  if (path === '/upload') total = Math.max(1, Math.round(total / 100)); // 1 MiB each
   const { json } = await import('./baselines/http-routes.mjs');
   const run = variant.kind === 'rt' ? await rtConnection(variant, request, json) : await nodeConnection(variant, request, json);
-  await run(Math.min(20_000, total)); // warm-up (JIT)
+  await run(Math.min(20_000, total * 0.2)); // warm-up (JIT)
   let best = Infinity;
   let bytes = 0;
   for (let i = 0; i < 3; i++) {
@@ -113,24 +123,32 @@ async function rtConnection(variant, request, json) {
   if (variant.reply === 'hono') handler = (await honoApp(json)).fetch;
   else {
     const Reply = variant.reply === 'fast' ? http.FastResponse : globalThis.Response;
-    handler = (req) => (req.url.endsWith('/json') ? new Reply(json, { headers: typed }) : new Reply('Hello, World!', { headers: text }));
+    handler = async (req) => {
+      if (req.method === 'POST') return new Reply(String((await req.arrayBuffer()).byteLength), { headers: text });
+      return req.url.endsWith('/json') ? new Reply(json, { headers: typed }) : new Reply('Hello, World!', { headers: text });
+    };
   }
   const runtime = Builder.currentThread().build();
   return (n) =>
     runtime.run(async () => {
       let left = n;
+      let offset = request.length;
       let written = 0;
       let finished;
       const done = new Promise((resolve) => (finished = resolve));
       const stream = {
         read(buf) {
-          if (left-- <= 0) {
-            finished();
-            return Promise.resolve(0);
+          if (offset === request.length) {
+            if (left-- <= 0) {
+              finished();
+              return Promise.resolve(0);
+            }
+            offset = 0;
+            written = 0;
           }
-          request.copy(buf);
-          written = 0;
-          return Promise.resolve(request.length);
+          const n = request.copy(buf, 0, offset, Math.min(request.length, offset + CHUNK));
+          offset += n;
+          return Promise.resolve(n);
         },
         tryWrite(bytes) {
           written += bytes.length;
@@ -164,6 +182,21 @@ async function nodeConnection(variant, request, json) {
     const hello = Buffer.from('Hello, World!');
     const jsonBytes = Buffer.from(json);
     listener = (req, res) => {
+      if (req.method === 'POST') {
+        const chunks = [];
+        let length = 0;
+        req.on('data', (chunk) => {
+          chunks.push(chunk);
+          length += chunk.length;
+        });
+        req.on('end', () => {
+          Buffer.concat(chunks, length); // the whole body in one buffer, as arrayBuffer() gives rt's handler
+          const reply = String(length);
+          res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': reply.length });
+          res.end(reply);
+        });
+        return;
+      }
       const body = req.url === '/json' ? jsonBytes : hello;
       res.writeHead(200, { 'Content-Type': req.url === '/json' ? 'application/json' : 'text/plain', 'Content-Length': body.length });
       res.end(body);
@@ -175,13 +208,17 @@ async function nodeConnection(variant, request, json) {
     new Promise((resolve) => {
       let responses = 0;
       let last = 0;
+      const send = () => {
+        // Copied, as a socket read gives new bytes each time.
+        for (let offset = 0; offset < request.length; offset += CHUNK) socket.push(Buffer.from(request.subarray(offset, offset + CHUNK)));
+      };
       const socket = new Duplex({
         read() {},
         write(chunk, _encoding, callback) {
           // One response per request: its first chunk starts with the status line.
           if (chunk.length >= 9 && chunk.latin1Slice(0, 9) === 'HTTP/1.1 ') {
             last = 0;
-            if (++responses < n) process.nextTick(() => socket.push(request));
+            if (++responses < n) process.nextTick(send);
             else process.nextTick(() => {
               socket.destroy();
               resolve(last);
@@ -193,6 +230,6 @@ async function nodeConnection(variant, request, json) {
       });
       Object.assign(socket, { setNoDelay: () => socket, setKeepAlive: () => socket, setTimeout: () => socket, remoteAddress: '127.0.0.1', remotePort: 1 });
       server.emit('connection', socket);
-      socket.push(request);
+      send();
     });
 }

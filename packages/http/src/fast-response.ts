@@ -12,6 +12,8 @@
 import { types } from 'node:util';
 import { isToken } from './internal/parser.js';
 
+const decoder = new TextDecoder();
+
 /** The platform's Response, whatever `globalThis.Response` is later. */
 export const PlatformResponse: typeof Response = globalThis.Response;
 
@@ -64,6 +66,8 @@ export class FastResponse {
   readonly #status: number;
   readonly #statusText: string;
   #real: Response | undefined;
+  /** The body was read by text()/json()/arrayBuffer()/bytes() without the real Response. */
+  #used = false;
 
   constructor(body?: ConstructorParameters<typeof Response>[0] | Uint8Array, init?: ResponseInit) {
     const status = init?.status ?? 200;
@@ -142,9 +146,9 @@ export class FastResponse {
     return PlatformResponse.redirect(url, (status ?? 302) as Parameters<typeof Response.redirect>[1]);
   }
 
-  /** @internal Whether `value` is a FastResponse whose real Response has not been made (the server writes it directly). */
-  static isUnmaterialized(value: unknown): value is FastResponse {
-    return typeof value === 'object' && value !== null && #status in value && (value as FastResponse).#real === undefined;
+  /** @internal Whether `value` is a FastResponse whose real Response has not been made nor its body read (the server writes it directly). */
+  static isUnmaterialized(value: unknown): boolean {
+    return typeof value === 'object' && value !== null && #status in value && (value as FastResponse).#real === undefined && !(value as FastResponse).#used;
   }
 
   /** The header fields as [name, value] pairs (lower-case names). */
@@ -160,8 +164,19 @@ export class FastResponse {
   }
 
   #response(): Response {
-    this.#real ??= new PlatformResponse(this.source as string | null, { status: this.#status, statusText: this.#statusText, headers: this.#pairs() });
+    if (this.#real === undefined) {
+      this.#real = new PlatformResponse(this.source as string | null, { status: this.#status, statusText: this.#statusText, headers: this.#pairs() });
+      if (this.#used) void this.#real.arrayBuffer(); // read by text()/json()/…: the real one is used too
+    }
     return this.#real;
+  }
+
+  /** The body read without the real Response (once), or undefined when only the real one can. */
+  #take(): string | Uint8Array | null | undefined {
+    if (this.#real !== undefined) return undefined;
+    if (this.#used) throw new TypeError('Body is unusable: the body was already read');
+    this.#used = true;
+    return this.source;
   }
 
   get status(): number {
@@ -180,7 +195,7 @@ export class FastResponse {
     return this.#response().body;
   }
   get bodyUsed(): boolean {
-    return this.#real?.bodyUsed ?? false;
+    return this.#used || (this.#real?.bodyUsed ?? false);
   }
   get type(): 'default' {
     return 'default';
@@ -192,7 +207,15 @@ export class FastResponse {
     return false;
   }
   arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#response().arrayBuffer();
+    try {
+      const source = this.#take();
+      if (source === undefined) return this.#response().arrayBuffer();
+      if (source === null) return Promise.resolve(new ArrayBuffer(0));
+      const bytes = typeof source === 'string' ? Buffer.from(source) : source;
+      return Promise.resolve(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
   blob(): Promise<Blob> {
     return this.#response().blob();
@@ -201,15 +224,24 @@ export class FastResponse {
     return this.#response().formData();
   }
   json(): Promise<unknown> {
-    return this.#response().json();
+    if (this.#real !== undefined) return this.#real.json();
+    return this.text().then((text) => JSON.parse(text) as unknown);
   }
   text(): Promise<string> {
-    return this.#response().text();
+    try {
+      const source = this.#take();
+      if (source === undefined) return this.#response().text();
+      if (source === null) return Promise.resolve('');
+      return Promise.resolve(typeof source === 'string' ? source : decoder.decode(source));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
   bytes(): Promise<Uint8Array> {
     return this.arrayBuffer().then((buffer) => new Uint8Array(buffer));
   }
   clone(): Response {
+    if (this.#used) throw new TypeError('Response.clone: the body was already read');
     return this.#response().clone();
   }
   /** Whether the real Response was made (then the server uses it). */

@@ -613,7 +613,7 @@ class Connection {
 
   /** The handler's result, or a 500 when it is not a Response. */
   #check(result: unknown, request: RequestState): Response | HttpError {
-    if (result instanceof FastResponse) return result.materialized ? result.toResponse() : result;
+    if (result instanceof FastResponse) return FastResponse.isUnmaterialized(result) ? result : result.toResponse();
     if (result instanceof PlatformResponse) return result;
     this.server.reportError(new TypeError(`the handler returned ${result === null ? 'null' : typeof result}, not a Response`), request.incoming!);
     return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
@@ -693,7 +693,7 @@ class Connection {
       out.latin1(errorHeadAndBody(result, keepAlive, head.minorVersion));
       return keepAlive;
     }
-    if (FastResponse.isUnmaterialized(result)) return this.#encodeFast(result, head, keepAlive);
+    if (FastResponse.isUnmaterialized(result)) return this.#encodeFast(result as FastResponse, head, keepAlive);
     const fast = fastBody(result);
     if (fast === undefined) return undefined;
     const status = result.status;

@@ -38,6 +38,30 @@ describe('FastResponse', () => {
     expect(() => new FastResponse('x', { headers: [['x-a', '1', '2']] as unknown as [string, string][] })).toThrow(TypeError);
   });
 
+  it('reads its body once without making the real Response, like a Response', async () => {
+    const text = new FastResponse('héllo');
+    expect(await text.text()).toBe('héllo');
+    expect(text.materialized).toBe(false);
+    expect(text.bodyUsed).toBe(true);
+    await expect(text.text()).rejects.toThrow(TypeError);
+    await expect(text.arrayBuffer()).rejects.toThrow(TypeError);
+    expect(() => text.clone()).toThrow(TypeError);
+    expect(text.body?.locked).toBe(true);
+    expect(Buffer.from(await new FastResponse('héllo').arrayBuffer()).toString()).toBe('héllo');
+    expect(await new FastResponse(new TextEncoder().encode('[1]')).json()).toEqual([1]);
+    expect(Array.from(await new FastResponse(new Uint8Array([1, 2])).bytes())).toEqual([1, 2]);
+    expect((await new FastResponse(null).arrayBuffer()).byteLength).toBe(0);
+    await expect(new FastResponse('{').json()).rejects.toThrow(SyntaxError);
+    // A body read in the handler is not sent again: the server sees a used Response.
+    await using server = await serve({ onError: () => undefined }, async () => {
+      const response = new FastResponse('once');
+      await response.text();
+      return response;
+    });
+    const answer = await fetch(`http://${server.addr.toString()}/`).catch((error: unknown) => error);
+    expect(answer instanceof Response ? answer.status : 'closed').not.toBe(200);
+  });
+
   it('takes every body a Response takes: other kinds make the real Response at once', async () => {
     const params = new FastResponse(new URLSearchParams({ a: '1' }));
     expect(params.materialized).toBe(true);
