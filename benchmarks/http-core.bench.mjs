@@ -174,33 +174,13 @@ async function rtConnection(variant, request, json) {
 async function nodeConnection(variant, request, json) {
   const http = await import('node:http');
   const { Duplex } = await import('node:stream');
+  const { nodeListener } = await import('./baselines/http-routes.mjs');
   let listener;
   if (variant.kind === 'hono-node') {
     const { getRequestListener } = await import('@hono/node-server');
     listener = getRequestListener((await honoApp(json)).fetch); // installs its global Response, as serve() does
   } else {
-    const hello = Buffer.from('Hello, World!');
-    const jsonBytes = Buffer.from(json);
-    listener = (req, res) => {
-      if (req.method === 'POST') {
-        const chunks = [];
-        let length = 0;
-        req.on('data', (chunk) => {
-          chunks.push(chunk);
-          length += chunk.length;
-        });
-        req.on('end', () => {
-          Buffer.concat(chunks, length); // the whole body in one buffer, as arrayBuffer() gives rt's handler
-          const reply = String(length);
-          res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': reply.length });
-          res.end(reply);
-        });
-        return;
-      }
-      const body = req.url === '/json' ? jsonBytes : hello;
-      res.writeHead(200, { 'Content-Type': req.url === '/json' ? 'application/json' : 'text/plain', 'Content-Length': body.length });
-      res.end(body);
-    };
+    listener = nodeListener(); // the handler of baselines/http-node-server.mjs
   }
   const server = http.createServer(listener);
   server.keepAliveTimeout = 60_000;
