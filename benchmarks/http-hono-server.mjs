@@ -1,6 +1,8 @@
 // The Hono rows of http.bench.mjs: one Hono app (GET / "Hello, World!", GET /json the 4 KiB
 // document of baselines/http-routes.mjs), served by @rt/http (default) or, with `--node`, by
-// @hono/node-server (its defaults, which include its lightweight global Response).
+// @hono/node-server (its defaults, which include its lightweight global Response). On @rt/http
+// the same is asked for explicitly: `overrideGlobalResponse()` makes Hono's `new Response`
+// a FastResponse.
 //
 // Usage: node benchmarks/http-hono-server.mjs [port] [--node]   (prints "listening on <port>")
 import { Hono } from 'hono';
@@ -16,7 +18,8 @@ if (process.argv.includes('--node')) {
   const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => console.log(`listening on ${info.port}`));
   for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => server.close(() => process.exit(0)));
 } else {
-  const { serve } = await import('../packages/http/dist/index.js');
+  const { overrideGlobalResponse, serve } = await import('../packages/http/dist/index.js');
+  overrideGlobalResponse();
   const { main } = await import('../packages/macros/dist/index.js');
   await main(async () => {
     const server = await serve({ port }, app.fetch);

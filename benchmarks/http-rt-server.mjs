@@ -4,15 +4,18 @@
 //   GET /json    200 a 4 KiB JSON document (application/json), built once
 //   POST /upload reads the whole body, answers its length
 //
-// With `--fast`, the handler answers with `FastResponse` (no Web Response built) instead.
+// With `--fast`, the handler answers with `FastResponse` (no Web Response built) instead; with
+// `--global`, it answers with `new Response` after `overrideGlobalResponse()` (which makes that
+// a FastResponse, as @hono/node-server does by default).
 //
-// Usage: node benchmarks/http-rt-server.mjs [port] [--fast]   (prints "listening on <port>")
-import { FastResponse, serve } from '../packages/http/dist/index.js';
+// Usage: node benchmarks/http-rt-server.mjs [port] [--fast | --global]   (prints "listening on <port>")
+import { FastResponse, overrideGlobalResponse, serve } from '../packages/http/dist/index.js';
 import { main } from '../packages/macros/dist/index.js';
 import { json } from './baselines/http-routes.mjs';
 
 const port = Number(process.argv[2] ?? 0);
-const Reply = process.argv.includes('--fast') ? FastResponse : Response;
+if (process.argv.includes('--global')) overrideGlobalResponse();
+const Reply = process.argv.includes('--fast') ? FastResponse : globalThis.Response;
 const text = { 'content-type': 'text/plain' };
 const typed = { 'content-type': 'application/json' };
 

@@ -1,10 +1,13 @@
 // wrk (Debian package) against @rt/http (benchmarks/http-rt-server.mjs: a Fetch handler
-// returning `new Response(...)`, and the same handler returning `new FastResponse(...)`) and against Node's `http` module with a plain handler writing
+// returning `new Response(...)`, the same handler returning `new FastResponse(...)`, and returning
+// `new Response(...)` after `overrideGlobalResponse()`) and against Node's `http` module with a plain handler writing
 // the same bytes (benchmarks/baselines/http-node-server.mjs: `writeHead` + `end`; Node also
 // sends `Connection: keep-alive` and `Keep-Alive: timeout=60`, rt sends neither), in one run,
 // rounds interleaved. Rows: "hello" (GET /, 13 bytes), "json" (GET /json, 4 KiB), both with
-// keep-alive at 64 connections, and "upload" (POST of 1 MiB, 8 connections). Then the same Hono
-// app (benchmarks/http-hono-server.mjs) on @rt/http and on @hono/node-server: hello and json. Prints requests/s,
+// keep-alive at 64 connections, "hello, ab -k" (the same with ApacheBench, apache2-utils, when
+// installed: HTTP/1.0 keep-alive; p99 in whole ms), and "upload" (POST of 1 MiB, 8 connections). Then the same Hono
+// app (benchmarks/http-hono-server.mjs) on @rt/http and on @hono/node-server (both with a
+// lightweight global Response: node-server's default, rt's overrideGlobalResponse()): hello and json. Prints requests/s,
 // p99 latency, the server's CPU time per request (from /proc: wrk shares the two cores, so CPU
 // per request is the fairer comparison when the machine is busy) and the ratios rt ÷ node.
 //
@@ -36,12 +39,33 @@ writeFileSync(uploadScript, `wrk.method = "POST"\nwrk.body = string.rep("u", 102
 
 const rows = [
   { name: 'hello', path: '/', connections: 64, args: [] },
+  ...(have('ab') ? [{ name: 'hello, ab -k', path: '/', connections: 64, tool: 'ab' }] : []),
   { name: 'json 4 KiB', path: '/json', connections: 64, args: [] },
   { name: 'upload 1 MiB', path: '/upload', connections: 8, args: ['-s', uploadScript] },
 ];
 
 /** CPU time (user + system) of a process so far, in ms, from /proc. */
 const cpuMs = (pid) => cpuSeconds(pid, NaN) * 1000;
+
+/** ab (apache2-utils) with keep-alive (HTTP/1.0 + Keep-Alive): a second load generator for a row. */
+function ab(port, row, duration) {
+  return new Promise((resolve, reject) => {
+    const args = ['-k', '-q', '-c', String(row.connections), '-t', String(duration), '-n', '100000000', `http://127.0.0.1:${port}${row.path}`];
+    execFile('ab', args, { timeout: (duration + 30) * 1000 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`ab ${args.join(' ')}: ${error.message}\n${stderr}`));
+      const rps = /Requests per second:\s+([0-9.]+)/.exec(stdout);
+      const total = /Complete requests:\s+([0-9]+)/.exec(stdout);
+      const p99 = /\s99%\s+([0-9]+)/.exec(stdout);
+      if (!rps || !total || !p99) return reject(new Error(`ab printed no result: ${stdout}`));
+      if (/Non-2xx responses|Failed requests:\s+[1-9]/.test(stdout)) return reject(new Error(`ab reported errors:\n${stdout}`));
+      resolve({ rps: Number(rps[1]), requests: Number(total[1]), p99: Number(p99[1]) });
+    });
+  });
+}
+
+function load(port, row, duration) {
+  return row.tool === 'ab' ? ab(port, row, duration) : wrk(port, row, duration);
+}
 
 function wrk(port, row, duration) {
   return new Promise((resolve, reject) => {
@@ -61,7 +85,7 @@ function wrk(port, row, duration) {
 
 /** Runs every row against every server (rounds interleaved); the last server is the baseline. */
 async function measure(servers, rows, baselineName) {
-  for (const server of servers) for (const row of rows) await wrk(server.port, row, 1); // warm-up (JIT)
+  for (const server of servers) for (const row of rows) await load(server.port, row, 1); // warm-up (JIT)
   const table = [];
   for (const row of rows) {
     const best = servers.map(() => undefined);
@@ -70,7 +94,7 @@ async function measure(servers, rows, baselineName) {
         const index = (s + round) % servers.length;
         const server = servers[index];
         const before = cpuMs(server.child.pid);
-        const result = await wrk(server.port, row, seconds);
+        const result = await load(server.port, row, seconds);
         const cpu = ((cpuMs(server.child.pid) - before) * 1000) / result.requests;
         if (best[index] === undefined || result.rps > best[index].rps) best[index] = { ...result, cpu };
       }
@@ -105,6 +129,7 @@ try {
   const plain = [
     await start('@rt/http (Response)', 'benchmarks/http-rt-server.mjs'),
     await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', '--fast'),
+    await start('@rt/http (Response, overrideGlobalResponse)', 'benchmarks/http-rt-server.mjs', '--global'),
     await start('node:http', 'benchmarks/baselines/http-node-server.mjs'),
   ];
   await measure(plain, rows, 'node');
@@ -113,7 +138,7 @@ try {
     await start('Hono on @rt/http', 'benchmarks/http-hono-server.mjs'),
     await start('Hono on @hono/node-server', 'benchmarks/http-hono-server.mjs', '--node'),
   ];
-  await measure(hono, rows.slice(0, 2), 'node-server');
+  await measure(hono, rows.filter((row) => row.path !== '/upload'), 'node-server');
 } finally {
   for (const server of servers) server.child.kill('SIGTERM');
   rmSync(scratch, { recursive: true, force: true });

@@ -7,3 +7,37 @@ export const json = (() => {
   if (bare.length > 4096) throw new Error('http-routes: the JSON document outgrew 4 KiB');
   return JSON.stringify({ items, pad: 'x'.repeat(4096 - bare.length) });
 })();
+
+/**
+ * The node:http handler of the baselines (`writeHead` + `end`, the same bytes as the rt
+ * servers; Node adds `Connection: keep-alive` and `Keep-Alive: timeout=…`):
+ *   GET/HEAD /   200 "Hello, World!" (text/plain)
+ *   GET /json    200 the 4 KiB JSON document (application/json)
+ *   POST …       reads the whole body into one buffer (as `arrayBuffer()` gives rt's handler), answers its length
+ */
+export function nodeListener() {
+  const hello = Buffer.from('Hello, World!');
+  const jsonBytes = Buffer.from(json);
+  return (request, response) => {
+    if (request.method === 'POST') {
+      let length = 0;
+      const chunks = [];
+      request.on('data', (chunk) => {
+        chunks.push(chunk);
+        length += chunk.length;
+      });
+      request.on('end', () => {
+        Buffer.concat(chunks, length);
+        const body = String(length);
+        response.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
+        response.end(body);
+      });
+    } else if (request.url === '/json') {
+      response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': jsonBytes.length });
+      response.end(jsonBytes);
+    } else {
+      response.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': hello.length });
+      response.end(request.method === 'HEAD' ? undefined : hello);
+    }
+  };
+}

@@ -18,7 +18,7 @@ import { HttpError } from './errors.js';
 import { BodyReader, type HttpStream } from './internal/body.js';
 import { bodyStream } from './internal/body-stream.js';
 import { Framing, InputBuffer, parseResponseHead, type Head, type ParserLimits } from './internal/parser.js';
-import { OutputBuffer } from './internal/response-writer.js';
+import { FastResponse, PlatformResponse } from './fast-response.js';
 
 /** What `HttpClient`'s `tls` option takes: `@rt/tls`'s `TlsConnector` has this shape. */
 export interface TlsConnectorLike {
@@ -301,9 +301,12 @@ export class HttpClient {
     const whole = nullBody ? undefined : reader?.takeBuffered();
     if (whole !== undefined) {
       // The whole body came with the head (the usual small answer): copy it out, give the
-      // connection back now, and let the Response own plain bytes.
-      responseBody = new Uint8Array(whole);
+      // connection back now, and answer with a FastResponse that owns the bytes (no Web
+      // stream; text()/json()/arrayBuffer() read them directly).
+      const bytes = new Uint8Array(whole);
       release(true);
+      if (parsed.status >= 200 && parsed.status <= 599) return new FastResponse(bytes, { status: parsed.status, statusText: parsed.reason, headers: parsed.entries() }) as unknown as Response;
+      responseBody = bytes;
     } else if (reader === undefined) {
       release(true);
       if (!nullBody) responseBody = new ReadableStream({ start: (c) => c.close() });
@@ -312,10 +315,8 @@ export class HttpClient {
       responseBody = bodyStream(reader, (error) => release(error === undefined));
     }
     // Pairs, not a Headers: the Response builds its own Headers from them (once).
-    const headers: [string, string][] = [];
-    const f = parsed.fields;
-    for (let k = 0; k < f.length; k += 4) headers.push([parsed.text.slice(f[k]!, f[k + 1]!), parsed.text.slice(f[k + 2]!, f[k + 3]!)]);
-    return new Response(nullBody ? null : responseBody, { status: parsed.status, statusText: parsed.reason, headers });
+    const headers = parsed.entries();
+    return new PlatformResponse(nullBody ? null : responseBody, { status: parsed.status, statusText: parsed.reason, headers });
   }
 
   /**
@@ -362,7 +363,7 @@ async function normalizeBody(body: NonNullable<RequestInit['body']>): Promise<[U
   if (ArrayBuffer.isView(body)) return [new Uint8Array(body.buffer, body.byteOffset, body.byteLength), null];
   if (body instanceof ReadableStream) return [body as ReadableStream<Uint8Array>, null];
   // URLSearchParams, Blob, FormData: let the platform encode them (and name their type).
-  const response = new Response(body);
+  const response = new PlatformResponse(body);
   return [new Uint8Array(await response.arrayBuffer()), response.headers.get('content-type')];
 }
 
@@ -376,8 +377,7 @@ function encodeHead(method: string, url: URL, headers: Headers, body: Body): Uin
   else if (body !== null) text += `content-length: ${body.length}\r\n`;
   else if (method === 'POST' || method === 'PUT' || method === 'PATCH') text += 'content-length: 0\r\n';
   text += '\r\n';
-  const out = new OutputBuffer();
-  out.latin1(text);
-  if (body !== null && !(body instanceof ReadableStream)) out.bytes(body);
-  return out.view();
+  // Buffer.from of a short string comes from Node's pool: no buffer of its own per request.
+  if (body === null || body instanceof ReadableStream) return Buffer.from(text, 'latin1');
+  return Buffer.concat([Buffer.from(text, 'latin1'), body]);
 }

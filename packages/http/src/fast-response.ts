@@ -1,39 +1,53 @@
 // A Response that costs nothing to make. On Node 20, `new Response('hello')` builds a Web
 // ReadableStream, a Headers object and undici's internal state: 10–20 µs, more than Node's
-// whole `http` request. `FastResponse` keeps the body (a string or bytes) and the init as they
-// were given; the server writes them directly. Anything else (`headers`, `body`, `text()`,
-// `clone()`, …) builds the real Response on first use and delegates to it, so code that
-// treats it as a Response still works, and `instanceof Response` is true.
-// (@hono/node-server's "lightweight Response" is the same idea, installed globally there.)
+// whole `http` request. `FastResponse` keeps a string or bytes body as given and its header
+// fields serialised once (validated, names lower-cased: what the server writes); the server
+// copies both into its output buffer. Anything else (`headers`, `body`, `text()`, `clone()`,
+// …) builds the real Response on first use and delegates to it, so code that treats it as a
+// Response still works, and `instanceof Response` is true. A body of another kind (a stream,
+// a Blob, FormData, …) makes the real Response at once.
+//
+// `overrideGlobalResponse()` installs it as `globalThis.Response` (what @hono/node-server does
+// by default), so a framework's `new Response(…)` and `c.text(…)` cost nothing either.
+import { types } from 'node:util';
+import { isToken } from './internal/parser.js';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const UNSAFE_VALUE = /[\0\r\n]/;
+const decoder = new TextDecoder();
 
-/** The header fields of a `FastResponse` init as [lower-case name, value] pairs. */
-export function initFields(headers: ResponseInit['headers']): [string, string][] {
-  if (headers === undefined) return [];
-  if (headers instanceof Headers) return [...headers];
-  const pairs: [string, string][] = [];
-  const entries = Array.isArray(headers) ? headers : Object.entries(headers as Record<string, string>);
-  for (const entry of entries) {
-    const [name, value] = entry as [string, string];
-    const text = String(value);
-    if (!TOKEN.test(name)) throw new TypeError(`FastResponse: invalid header name ${JSON.stringify(name)}`);
-    if (UNSAFE_VALUE.test(text)) throw new TypeError(`FastResponse: invalid value for header ${name}`);
-    pairs.push([name.toLowerCase(), text.trim()]);
+/** The platform's Response, whatever `globalThis.Response` is later. */
+export const PlatformResponse: typeof Response = globalThis.Response;
+
+const JSON_FIELDS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' });
+
+/** Header fields the server owns: kept for the real Response, never written from a FastResponse. */
+function serverOwned(name: string): boolean {
+  return name === 'content-length' || name === 'transfer-encoding' || name === 'connection' || name === 'keep-alive';
+}
+
+/** `value` with leading and trailing spaces and tabs removed (what Headers does); a TypeError for a CR, LF or NUL. */
+function fieldValue(name: string, value: string): string {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 13 || c === 10 || c === 0) throw new TypeError(`FastResponse: invalid value for header ${name}`);
   }
-  return pairs;
+  const n = value.length;
+  if (n > 0 && (value.charCodeAt(0) <= 32 || value.charCodeAt(n - 1) <= 32)) return value.replace(/^[ \t]+|[ \t]+$/g, '');
+  return value;
 }
 
 /**
- * A `Response` with a string or bytes body (or none) that the server writes without building
- * a Web Response. Use it where a handler answers many small requests; behaves as a Response
- * everywhere else (the real one is made on first use of anything but `status`).
+ * A `Response` whose string or bytes body (or none) the server writes without building a Web
+ * Response. Use it where a handler answers many small requests; it behaves as a Response
+ * everywhere else (the real one is made on first use of anything but `status`, `statusText`,
+ * `ok`, `type`, `url` and `redirected`). It takes what `new Response(body, init)` takes; a
+ * body other than a string, bytes or null makes the real Response at once. A `Uint8Array` body
+ * is kept, not copied: do not change it before the response is sent.
  *
  * **Cancellation:** not applicable (a value).
  *
- * **Errors:** `TypeError` for an invalid header name or value (a CR, LF or NUL), or a status
- * outside 200–599.
+ * **Errors:** `TypeError` for an invalid header name or value (a CR, LF or NUL), an invalid
+ * status text, or a body with a status that has none (204, 205, 304); `RangeError` for a
+ * status outside 200–599.
  *
  * **Example**
  * ```ts
@@ -41,33 +55,128 @@ export function initFields(headers: ResponseInit['headers']): [string, string][]
  * ```
  */
 export class FastResponse {
-  /** @internal */ readonly source: string | Uint8Array | null;
-  /** @internal */ readonly fields: [string, string][];
+  /** @internal The body as given (bytes or text), null for none or when the real Response holds it. */
+  readonly source: string | Uint8Array | null;
+  /** @internal The header fields as `name: value\r\n` lines (lower-case names), without those the server owns. */
+  readonly fieldText: string;
+  /** @internal Whether the fields include a Date. */
+  readonly hasDate: boolean;
+  /** @internal Fields the server owns (content-length, …): kept for the real Response only. */
+  readonly #owned: [string, string][] | undefined;
   readonly #status: number;
   readonly #statusText: string;
   #real: Response | undefined;
+  /** The body was read by text()/json()/arrayBuffer()/bytes() without the real Response. */
+  #used = false;
 
-  constructor(body: string | Uint8Array | null = null, init: ResponseInit = {}) {
-    if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) throw new TypeError('FastResponse: body must be a string, a Uint8Array or null');
-    const status = init.status ?? 200;
+  constructor(body?: ConstructorParameters<typeof Response>[0] | Uint8Array, init?: ResponseInit) {
+    const status = init?.status ?? 200;
     if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`FastResponse: status must be an integer in 200–599, got ${String(status)}`);
-    this.source = body;
+    const statusText = init?.statusText ?? '';
+    if (/[\r\n\0]/.test(statusText)) throw new TypeError('FastResponse: invalid status text');
     this.#status = status;
-    this.#statusText = init.statusText ?? '';
-    this.fields = initFields(init.headers);
-    if (typeof body === 'string' && !this.fields.some(([name]) => name === 'content-type')) this.fields.push(['content-type', 'text/plain;charset=UTF-8']);
+    this.#statusText = statusText;
+    let source: string | Uint8Array | null;
+    if (body === undefined || body === null) source = null;
+    else if (typeof body === 'string' || body instanceof Uint8Array) source = body;
+    else if (types.isAnyArrayBuffer(body)) source = new Uint8Array(body.slice(0));
+    else if (ArrayBuffer.isView(body)) source = new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+    else {
+      // A stream, Blob, FormData, URLSearchParams, …: the platform's Response does it.
+      this.#real = new PlatformResponse(body, init);
+      source = null;
+    }
+    if (source !== null && (status === 204 || status === 205 || status === 304)) {
+      throw new TypeError(`FastResponse: a ${status} response cannot have a body`);
+    }
+    this.source = source;
+    let text = '';
+    let hasDate = false;
+    let hasType = false;
+    let owned: [string, string][] | undefined;
+    const add = (rawName: string, rawValue: unknown): void => {
+      if (!isToken(rawName)) throw new TypeError(`FastResponse: invalid header name ${JSON.stringify(rawName)}`);
+      const name = rawName.toLowerCase();
+      const value = fieldValue(name, String(rawValue));
+      if (serverOwned(name)) {
+        (owned ??= []).push([name, value]);
+        return;
+      }
+      if (name === 'date') hasDate = true;
+      else if (name === 'content-type') hasType = true;
+      text += `${name}: ${value}\r\n`;
+    };
+    const headers = init?.headers;
+    if (headers === undefined || headers === null) {
+      // none
+    } else if (headers instanceof Headers || Array.isArray(headers)) {
+      for (const pair of headers as Iterable<[string, string]>) {
+        if (pair.length !== 2) throw new TypeError('FastResponse: a header must be a [name, value] pair');
+        add(pair[0], pair[1]);
+      }
+    } else if (typeof headers === 'object') {
+      const record = headers as Record<string, string>;
+      for (const name of Object.keys(record)) add(name, record[name]);
+    } else {
+      throw new TypeError('FastResponse: headers must be a Headers, an array of pairs or an object');
+    }
+    if (typeof source === 'string' && !hasType) text += 'content-type: text/plain;charset=UTF-8\r\n';
+    this.fieldText = text;
+    this.hasDate = hasDate;
+    this.#owned = owned;
   }
 
   /** `Response.json` without the Web Response: the JSON text with `content-type: application/json`. */
-  static json(data: unknown, init: ResponseInit = {}): FastResponse {
-    const fields = initFields(init.headers);
-    if (!fields.some(([name]) => name === 'content-type')) fields.unshift(['content-type', 'application/json']);
-    return new FastResponse(JSON.stringify(data), { ...init, headers: fields });
+  static json(data: unknown, init?: ResponseInit): FastResponse {
+    const text = JSON.stringify(data);
+    if (text === undefined) throw new TypeError('FastResponse.json: the value cannot be serialised as JSON');
+    if (init?.headers === undefined) return new FastResponse(text, { ...init, headers: JSON_FIELDS });
+    const headers = new Headers(init.headers);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    return new FastResponse(text, { ...init, headers });
+  }
+
+  /** The platform's `Response.error()`. */
+  static error(): Response {
+    return PlatformResponse.error();
+  }
+
+  /** The platform's `Response.redirect(url, status)`. */
+  static redirect(url: string | URL, status?: number): Response {
+    return PlatformResponse.redirect(url, (status ?? 302) as Parameters<typeof Response.redirect>[1]);
+  }
+
+  /** @internal Whether `value` is a FastResponse whose real Response has not been made nor its body read (the server writes it directly). */
+  static isUnmaterialized(value: unknown): boolean {
+    return typeof value === 'object' && value !== null && #status in value && (value as FastResponse).#real === undefined && !(value as FastResponse).#used;
+  }
+
+  /** The header fields as [name, value] pairs (lower-case names). */
+  #pairs(): [string, string][] {
+    const pairs: [string, string][] = [];
+    for (const line of this.fieldText.split('\r\n')) {
+      if (line === '') continue;
+      const colon = line.indexOf(': ');
+      pairs.push([line.slice(0, colon), line.slice(colon + 2)]);
+    }
+    if (this.#owned !== undefined) pairs.push(...this.#owned);
+    return pairs;
   }
 
   #response(): Response {
-    this.#real ??= new Response(this.source as string | null, { status: this.#status, statusText: this.#statusText, headers: this.fields });
+    if (this.#real === undefined) {
+      this.#real = new PlatformResponse(this.source as string | null, { status: this.#status, statusText: this.#statusText, headers: this.#pairs() });
+      if (this.#used) void this.#real.arrayBuffer(); // read by text()/json()/…: the real one is used too
+    }
     return this.#real;
+  }
+
+  /** The body read without the real Response (once), or undefined when only the real one can. */
+  #take(): string | Uint8Array | null | undefined {
+    if (this.#real !== undefined) return undefined;
+    if (this.#used) throw new TypeError('Body is unusable: the body was already read');
+    this.#used = true;
+    return this.source;
   }
 
   get status(): number {
@@ -86,7 +195,7 @@ export class FastResponse {
     return this.#response().body;
   }
   get bodyUsed(): boolean {
-    return this.#real?.bodyUsed ?? false;
+    return this.#used || (this.#real?.bodyUsed ?? false);
   }
   get type(): 'default' {
     return 'default';
@@ -98,7 +207,15 @@ export class FastResponse {
     return false;
   }
   arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#response().arrayBuffer();
+    try {
+      const source = this.#take();
+      if (source === undefined) return this.#response().arrayBuffer();
+      if (source === null) return Promise.resolve(new ArrayBuffer(0));
+      const bytes = typeof source === 'string' ? Buffer.from(source) : source;
+      return Promise.resolve(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
   blob(): Promise<Blob> {
     return this.#response().blob();
@@ -107,17 +224,69 @@ export class FastResponse {
     return this.#response().formData();
   }
   json(): Promise<unknown> {
-    return this.#response().json();
+    if (this.#real !== undefined) return this.#real.json();
+    return this.text().then((text) => JSON.parse(text) as unknown);
   }
   text(): Promise<string> {
-    return this.#response().text();
+    try {
+      const source = this.#take();
+      if (source === undefined) return this.#response().text();
+      if (source === null) return Promise.resolve('');
+      return Promise.resolve(typeof source === 'string' ? source : decoder.decode(source));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  bytes(): Promise<Uint8Array> {
+    return this.arrayBuffer().then((buffer) => new Uint8Array(buffer));
   }
   clone(): Response {
+    if (this.#used) throw new TypeError('Response.clone: the body was already read');
     return this.#response().clone();
   }
   /** Whether the real Response was made (then the server uses it). */
   get materialized(): boolean {
     return this.#real !== undefined;
   }
+  /** @internal The real Response, made now if it was not. */
+  toResponse(): Response {
+    return this.#response();
+  }
 }
-Object.setPrototypeOf(FastResponse.prototype, Response.prototype);
+Object.setPrototypeOf(FastResponse.prototype, PlatformResponse.prototype);
+
+/** What `overrideGlobalResponse` installs: a FastResponse for which every Response is `instanceof`. */
+class GlobalResponse extends FastResponse {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof PlatformResponse;
+  }
+}
+Object.defineProperty(GlobalResponse, 'name', { value: 'Response' });
+
+/**
+ * Makes `globalThis.Response` a {@link FastResponse} (as @hono/node-server does by default), so
+ * the `new Response(…)` of any handler or framework costs nothing to make and the server writes
+ * it directly. Every Response (also those `fetch()` returns) stays `instanceof Response`.
+ * Returns a function that puts the platform's Response back. Idempotent.
+ *
+ * **Cancellation:** not applicable (synchronous).
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * overrideGlobalResponse();
+ * serve({ port: 8080 }, app.fetch); // Hono's c.text() now makes a FastResponse
+ * ```
+ */
+export function overrideGlobalResponse(): () => void {
+  const previous = globalThis.Response;
+  if (previous === (GlobalResponse as unknown)) return () => undefined;
+  const set = (value: unknown): void => {
+    Object.defineProperty(globalThis, 'Response', { value, writable: true, configurable: true, enumerable: false });
+  };
+  set(GlobalResponse);
+  return () => {
+    if (globalThis.Response === (GlobalResponse as unknown)) set(previous);
+  };
+}

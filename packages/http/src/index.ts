@@ -20,6 +20,6 @@ export { compose, concurrencyLimit, loadShed, rateLimit, readiness, timeout } fr
 export type { Layer } from './layers.js';
 export { HttpClient } from './client.js';
 export type { HttpClientOptions, TlsConnectorLike } from './client.js';
-export { FastResponse } from './fast-response.js';
+export { FastResponse, overrideGlobalResponse } from './fast-response.js';
 export { IncomingRequest } from './request.js';
 export type { HttpStream } from './internal/body.js';

@@ -1,4 +1,5 @@
 import type { SocketAddr } from '@rt/net';
+import { PlatformResponse } from './fast-response.js';
 import type { BodyReader } from './internal/body.js';
 import { bodyStream, collect } from './internal/body-stream.js';
 import type { Head } from './internal/parser.js';
@@ -91,10 +92,7 @@ export class IncomingRequest {
   get headers(): Headers {
     if (this.#headers === undefined) {
       const headers = new Headers();
-      const head = this.#source.head;
-      const f = head.fields;
-      const text = head.text;
-      for (let k = 0; k < f.length; k += 4) headers.append(text.slice(f[k]!, f[k + 1]!), text.slice(f[k + 2]!, f[k + 3]!));
+      for (const [name, value] of this.#source.head.entries()) headers.append(name, value);
       this.#headers = headers;
     }
     return this.#headers;
@@ -126,7 +124,7 @@ export class IncomingRequest {
   async #bytes(): Promise<Uint8Array> {
     if (this.bodyUsed) throw new TypeError('Body is unusable: the request body was already read');
     this.#used = true;
-    if (this.#body != null) return new Uint8Array(await new Response(this.#body).arrayBuffer());
+    if (this.#body != null) return new Uint8Array(await new PlatformResponse(this.#body).arrayBuffer());
     const reader = this.#source.body;
     if (reader === undefined || reader.done) return EMPTY;
     try {
@@ -174,7 +172,7 @@ export class IncomingRequest {
   /** The body parsed as `multipart/form-data` or `application/x-www-form-urlencoded`. */
   async formData(): Promise<FormData> {
     const type = this.headers.get('content-type') ?? '';
-    return new Response(await this.arrayBuffer(), { headers: { 'content-type': type } }).formData();
+    return new PlatformResponse(await this.arrayBuffer(), { headers: { 'content-type': type } }).formData();
   }
 
   /** A real Fetch `Request` with this method, URL, headers, signal and (streamed) body. */

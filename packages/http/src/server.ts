@@ -22,9 +22,9 @@ import { Instant, sleep, timeout } from '@rt/time';
 import { HttpError } from './errors.js';
 import { BodyReader, type HttpStream } from './internal/body.js';
 import { Framing, InputBuffer, parseRequestHead, type Head, type ParserLimits } from './internal/parser.js';
-import { dateHeader, fastBody, OutputBuffer, statusLine } from './internal/response-writer.js';
+import { dateHeader, fastBody, OutputBuffer, statusLine, utf8Length } from './internal/response-writer.js';
 import { IncomingRequest, type RequestSource } from './request.js';
-import { FastResponse } from './fast-response.js';
+import { FastResponse, PlatformResponse } from './fast-response.js';
 
 /** Limits of {@link serve}; every one has a safe default. Times are in milliseconds. */
 export interface ServerLimits {
@@ -121,6 +121,8 @@ export interface ShutdownOptions {
   readonly timeout?: number;
 }
 
+/** The spawn options of every request task. */
+const REQUEST_TASK = { name: 'http request' } as const;
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const DRAIN_LIMIT = 64 * 1024;
 
@@ -502,14 +504,40 @@ class Connection {
     for (;;) {
       let head: Head | undefined;
       try {
-        // The hot path: a pipelined or already-received head parses without an await.
-        head = parseRequestHead(input, limits) ?? (await this.#nextHead());
+        // The hot path: a pipelined or already-received head parses without an await; else
+        // read until one is whole (inline: no async call per request).
+        head = parseRequestHead(input, limits);
+        for (let begun = false; head === undefined; ) {
+          if (this.#out.length > 0) await this.#flush();
+          if (input.buffered === 0) {
+            if (this.server.shuttingDown) return;
+            state.idle = true;
+            state.timeoutStatus = 0;
+            state.deadline = this.server.deadline(this.#requests === 0 ? limits.headerTimeout : limits.keepAliveTimeout);
+          } else if (!begun) {
+            begun = true;
+            state.idle = false;
+            state.timeoutStatus = 408;
+            state.deadline = this.server.deadline(limits.headerTimeout);
+          }
+          let n: number;
+          try {
+            n = await this.#stream.read(input.spare());
+          } finally {
+            state.idle = false;
+          }
+          if (n === 0) {
+            if (input.buffered > 0) throw new HttpError(400, 'ERR_RT_HTTP_INCOMPLETE', 'the connection closed in the middle of a request head');
+            return;
+          }
+          input.commit(n);
+          head = parseRequestHead(input, limits);
+        }
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
         await this.#fail(error);
         return;
       }
-      if (head === undefined) return;
       state.deadline = Infinity;
       this.#requests++;
       let keepAlive = head.keepAlive && this.#requests < limits.maxRequestsPerConnection;
@@ -549,44 +577,6 @@ class Connection {
     }
   }
 
-  /** Reads until a whole head is parsed; undefined at a clean end of stream. */
-  async #nextHead(): Promise<Head | undefined> {
-    const input = this.#input;
-    const state = this.#state;
-    const limits = this.server.limits;
-    let begun = false;
-    for (;;) {
-      const head = parseRequestHead(input, limits);
-      if (head !== undefined) {
-        state.deadline = Infinity;
-        return head;
-      }
-      if (this.#out.length > 0) await this.#flush();
-      if (input.buffered === 0) {
-        if (this.server.shuttingDown) return undefined;
-        state.idle = true;
-        state.timeoutStatus = 0;
-        state.deadline = this.server.deadline(this.#requests === 0 ? limits.headerTimeout : limits.keepAliveTimeout);
-      } else if (!begun) {
-        begun = true;
-        state.idle = false;
-        state.timeoutStatus = 408;
-        state.deadline = this.server.deadline(limits.headerTimeout);
-      }
-      let n: number;
-      try {
-        n = await this.#stream.read(input.spare());
-      } finally {
-        state.idle = false;
-      }
-      if (n === 0) {
-        if (input.buffered > 0) throw new HttpError(400, 'ERR_RT_HTTP_INCOMPLETE', 'the connection closed in the middle of a request head');
-        return undefined;
-      }
-      input.commit(n);
-    }
-  }
-
   async #fillBody(into?: Uint8Array): Promise<number> {
     const state = this.#state;
     if (this.#continueOwed) {
@@ -614,7 +604,7 @@ class Connection {
     const incoming = new IncomingRequest(request, this.#remoteAddr);
     request.incoming = incoming as unknown as Request;
     const handler = this.server.handler;
-    const task = spawn(() => handler(request.incoming!, context), { name: 'http request' });
+    const task = spawn(() => handler(request.incoming!, context), REQUEST_TASK);
     context.taskId = task.id;
     request.task = task;
     this.#state.request = request;
@@ -623,7 +613,8 @@ class Connection {
 
   /** The handler's result, or a 500 when it is not a Response. */
   #check(result: unknown, request: RequestState): Response | HttpError {
-    if (result instanceof Response) return result; // a FastResponse too
+    if (result instanceof FastResponse) return FastResponse.isUnmaterialized(result) ? result : result.toResponse();
+    if (result instanceof PlatformResponse) return result;
     this.server.reportError(new TypeError(`the handler returned ${result === null ? 'null' : typeof result}, not a Response`), request.incoming!);
     return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
   }
@@ -702,14 +693,14 @@ class Connection {
       out.latin1(errorHeadAndBody(result, keepAlive, head.minorVersion));
       return keepAlive;
     }
-    if (result instanceof FastResponse && !result.materialized) return this.#encodeFast(result, head, keepAlive);
+    if (FastResponse.isUnmaterialized(result)) return this.#encodeFast(result as FastResponse, head, keepAlive);
     const fast = fastBody(result);
     if (fast === undefined) return undefined;
     const status = result.status;
     const bodyless = status === 204 || status === 304 || status < 200;
     const noBody = bodyless || head.method === 'HEAD';
     let length = 0;
-    if (typeof fast === 'string') length = Buffer.byteLength(fast);
+    if (typeof fast === 'string') length = utf8Length(fast);
     else if (fast !== null) length = fast.length;
     if (length > 64 * 1024 && !noBody) return undefined;
     const fields = responseFields(result);
@@ -732,16 +723,10 @@ class Connection {
   /** A FastResponse: its fields and body as given, no Web objects. */
   #encodeFast(result: FastResponse, head: Head, keepAlive: boolean): boolean | undefined {
     const source = result.source;
-    const length = source === null ? 0 : typeof source === 'string' ? Buffer.byteLength(source) : source.length;
+    const length = source === null ? 0 : typeof source === 'string' ? utf8Length(source) : source.length;
     if (length > 64 * 1024 && head.method !== 'HEAD' && result.status !== 204 && result.status !== 304) return undefined;
-    let text = statusLine(result.status, result.statusText);
-    let hasDate = false;
-    for (const [name, value] of result.fields) {
-      if (name === 'content-length' || name === 'transfer-encoding' || name === 'connection' || name === 'keep-alive') continue;
-      if (name === 'date') hasDate = true;
-      text += `${name}: ${value}\r\n`;
-    }
-    if (!hasDate) text += dateHeader();
+    let text = statusLine(result.status, result.statusText) + result.fieldText;
+    if (!result.hasDate) text += dateHeader();
     const bodyless = result.status === 204 || result.status === 304;
     if (!bodyless) text += `content-length: ${length}\r\n`;
     text += connectionField(keepAlive, head.minorVersion);

@@ -83,6 +83,32 @@ describe('HttpClient against node:http', () => {
     expect((await reader.read()).done).toBe(true);
   });
 
+  it('answers a small whole body with a Response readable every way, once', async () => {
+    const base = await nodeServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('x-a', 'ü'.normalize()); // latin1 on the wire, as undici reads it
+      res.end('{"n":1}');
+    });
+    await using client = new HttpClient();
+    const json = await client.fetch(`${base}/j`);
+    expect(json).toBeInstanceOf(Response);
+    expect(json.url).toBe(`${base}/j`);
+    expect(json.bodyUsed).toBe(false);
+    expect(await json.json()).toEqual({ n: 1 });
+    expect(json.bodyUsed).toBe(true);
+    await expect(json.text()).rejects.toThrow(TypeError);
+    expect(json.headers.get('content-type')).toBe('application/json');
+    expect(json.body?.locked).toBe(true); // the real Response made after the read is used up too
+    const bytes = await client.fetch(`${base}/b`);
+    expect(new TextDecoder().decode(await bytes.arrayBuffer())).toBe('{"n":1}');
+    const streamed = await client.fetch(`${base}/s`);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of streamed.body!) chunks.push(chunk);
+    expect(Buffer.concat(chunks).toString()).toBe('{"n":1}');
+    const cloned = (await client.fetch(`${base}/c`)).clone();
+    expect(await cloned.text()).toBe('{"n":1}');
+  });
+
   it('follows redirects as fetch does (303/302-after-POST become GET, 307 keeps the method), or not', async () => {
     const base = await nodeServer((req, res) => {
       if (req.url === '/302') res.writeHead(302, { location: '/target' }).end();

@@ -1,4 +1,4 @@
-import { FastResponse, serve } from '@rt/http';
+import { FastResponse, overrideGlobalResponse, serve } from '@rt/http';
 import { exchange } from './support/raw.js';
 
 describe('FastResponse', () => {
@@ -32,7 +32,98 @@ describe('FastResponse', () => {
   it('refuses header injection and bad bodies at once', () => {
     expect(() => new FastResponse('x', { headers: { 'x-a': 'a\r\nb' } })).toThrow(TypeError);
     expect(() => new FastResponse('x', { headers: { 'bad name': 'a' } })).toThrow(TypeError);
-    expect(() => new FastResponse(42 as unknown as string)).toThrow(TypeError);
     expect(() => new FastResponse('x', { status: 100 })).toThrow(RangeError);
+    expect(() => new FastResponse('x', { status: 204 })).toThrow(TypeError);
+    expect(() => new FastResponse('x', { statusText: 'OK\r\nx-injected: 1' })).toThrow(TypeError);
+    expect(() => new FastResponse('x', { headers: [['x-a', '1', '2']] as unknown as [string, string][] })).toThrow(TypeError);
+  });
+
+  it('reads its body once without making the real Response, like a Response', async () => {
+    const text = new FastResponse('héllo');
+    expect(await text.text()).toBe('héllo');
+    expect(text.materialized).toBe(false);
+    expect(text.bodyUsed).toBe(true);
+    await expect(text.text()).rejects.toThrow(TypeError);
+    await expect(text.arrayBuffer()).rejects.toThrow(TypeError);
+    expect(() => text.clone()).toThrow(TypeError);
+    expect(text.body?.locked).toBe(true);
+    expect(Buffer.from(await new FastResponse('héllo').arrayBuffer()).toString()).toBe('héllo');
+    expect(await new FastResponse(new TextEncoder().encode('[1]')).json()).toEqual([1]);
+    expect(Array.from(await new FastResponse(new Uint8Array([1, 2])).bytes())).toEqual([1, 2]);
+    expect((await new FastResponse(null).arrayBuffer()).byteLength).toBe(0);
+    await expect(new FastResponse('{').json()).rejects.toThrow(SyntaxError);
+    // A body read in the handler is not sent again: the server sees a used Response.
+    await using server = await serve({ onError: () => undefined }, async () => {
+      const response = new FastResponse('once');
+      await response.text();
+      return response;
+    });
+    const answer = await fetch(`http://${server.addr.toString()}/`).catch((error: unknown) => error);
+    expect(answer instanceof Response ? answer.status : 'closed').not.toBe(200);
+  });
+
+  it('takes every body a Response takes: other kinds make the real Response at once', async () => {
+    const params = new FastResponse(new URLSearchParams({ a: '1' }));
+    expect(params.materialized).toBe(true);
+    expect(params.headers.get('content-type')).toBe('application/x-www-form-urlencoded;charset=UTF-8');
+    expect(await params.text()).toBe('a=1');
+    const buffer = new Uint16Array([0x6968]).buffer; // "hi" in little-endian bytes
+    const copied = new FastResponse(buffer);
+    new Uint8Array(buffer).fill(0); // the ArrayBuffer is copied at construction, as Response does
+    expect(copied.materialized).toBe(false);
+    expect(await copied.text()).toBe('hi');
+    expect(await new FastResponse().text()).toBe('');
+    const owned = new FastResponse('x', { headers: { 'Content-Length': '1', 'X-Pad': ' v ' } });
+    expect(owned.headers.get('content-length')).toBe('1');
+    expect(owned.headers.get('x-pad')).toBe('v');
+  });
+
+  it('writes its own fields trimmed, and the framing fields as the server computes them', async () => {
+    await using server = await serve({}, () => new FastResponse('xy', { headers: { 'Content-Length': '1', 'X-Pad': ' v ', Connection: 'upgrade' } }));
+    const text = await exchange(server.addr.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\nx-pad: v\r\ncontent-type: text\/plain;charset=UTF-8\r\nDate: .+ GMT\r\ncontent-length: 2\r\nconnection: close\r\n\r\nxy$/);
+  });
+
+  it('is served from a materialized FastResponse and from bodies it hands to the platform', async () => {
+    await using server = await serve({}, (request) => {
+      if (request.url.endsWith('/stream')) return new FastResponse(new Blob(['blob body']));
+      const response = new FastResponse('touched', { headers: { 'x-c': '3' } });
+      void response.headers; // builds the real Response
+      return response;
+    });
+    const touched = await fetch(`http://${server.addr.toString()}/`);
+    expect(touched.headers.get('x-c')).toBe('3');
+    expect(await touched.text()).toBe('touched');
+    expect(await (await fetch(`http://${server.addr.toString()}/stream`)).text()).toBe('blob body');
+  });
+});
+
+describe('overrideGlobalResponse', () => {
+  it('makes new Response() a FastResponse while every Response stays instanceof Response, and undoes itself', async () => {
+    const platform = Response;
+    const restore = overrideGlobalResponse();
+    try {
+      expect(overrideGlobalResponse()).toBeInstanceOf(Function); // idempotent
+      const made = new Response('hi', { headers: { 'x-a': '1' } });
+      expect(made).toBeInstanceOf(FastResponse);
+      expect(made).toBeInstanceOf(Response);
+      expect(made).toBeInstanceOf(platform);
+      expect((made as unknown as FastResponse).materialized).toBe(false);
+      expect(new platform('x')).toBeInstanceOf(Response);
+      expect(Response.name).toBe('Response');
+      expect(Response.json({ a: 1 })).toBeInstanceOf(FastResponse);
+      expect(Response.redirect('http://a.example/', 301).status).toBe(301);
+      expect(Response.error().type).toBe('error');
+      await using server = await serve({}, () => new Response('from the global', { headers: { 'x-b': '2' } }));
+      const fetched = await fetch(`http://${server.addr.toString()}/`);
+      expect(fetched).toBeInstanceOf(Response); // a platform Response
+      expect(fetched.headers.get('x-b')).toBe('2');
+      expect(fetched.headers.get('content-type')).toBe('text/plain;charset=UTF-8');
+      expect(await fetched.text()).toBe('from the global');
+    } finally {
+      restore();
+    }
+    expect(Response).toBe(platform);
+    expect(new Response('x')).not.toBeInstanceOf(FastResponse);
   });
 });

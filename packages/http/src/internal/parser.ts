@@ -6,9 +6,9 @@
 //   compacts. Nothing is allocated per read.
 // - A head is parsed only once it is complete (CRLF CRLF seen), in one pass that checks every
 //   byte. The search for the end resumes where the last one stopped, so a head arriving one
-//   byte at a time costs O(n), not O(n²). The head becomes ONE latin1 string; header names and
-//   values are kept as offsets into it (`fields`) and become strings only when asked for
-//   (the lazy `Request.headers`), so a hello-world GET costs one string.
+//   byte at a time costs O(n), not O(n²). The head becomes ONE latin1 string and nothing else
+//   per field: the fields, validated in that pass, are split out of the string only when asked
+//   for (the lazy `Request.headers`), so a hello-world GET costs one string and one object.
 // - Strict where leniency lets two parsers disagree about where a message ends (request
 //   smuggling): bare LF or bare CR, obs-fold, NUL and other controls, whitespace before a
 //   colon, Content-Length together with Transfer-Encoding, repeated or non-numeric
@@ -33,6 +33,16 @@ for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
 for (let c = 48; c <= 57; c++) TOKEN[c] = 1;
 for (let c = 65; c <= 90; c++) TOKEN[c] = 1;
 for (let c = 97; c <= 122; c++) TOKEN[c] = 1;
+
+/** Whether `text` is a non-empty token (a valid method or header field name). */
+export function isToken(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 255 || TOKEN[c] !== 1) return false;
+  }
+  return true;
+}
 
 /** Field value bytes: visible ASCII, SP, HT and obs-text; never NUL, CR, LF or other controls. */
 const VALUE = new Uint8Array(256);
@@ -79,7 +89,8 @@ export class InputBuffer {
       this.buffer.copy(grown, 0, 0, pending);
       this.buffer = grown;
     }
-    return this.buffer.subarray(this.end);
+    // An empty buffer is read into whole (the usual keep-alive case): no view to allocate.
+    return this.end === 0 ? this.buffer : this.buffer.subarray(this.end);
   }
 
   commit(n: number): void {
@@ -110,12 +121,12 @@ export interface ParserLimits {
   readonly maxBodySize: number;
 }
 
-/** A parsed head: one string and the offsets of its fields. Owned by the message (not reused). */
+/** A parsed head: one string, the offsets that matter, and its framing. Owned by the message (not reused). */
 export class Head {
   /** The whole head as latin1, request line (or status line) included, final CRLF CRLF excluded. */
   text = '';
-  /** [nameStart, nameEnd, valueStart, valueEnd] per field, offsets into `text`. */
-  fields: number[] = [];
+  /** Where the field lines begin in `text` (after the first line's CRLF). */
+  fieldsStart = 0;
   /** Request: the method; response: ''. */
   method = '';
   /** Request: offsets of the target in `text`. */
@@ -144,13 +155,32 @@ export class Head {
     return this.hostStart < 0 ? '' : this.text.slice(this.hostStart, this.hostEnd);
   }
 
-  /** The header fields as [name, value] pairs, names as sent. */
+  /**
+   * The header fields as [name, value] pairs, names as sent. The parser validated every line,
+   * so each has a colon and a value without CR or LF; only the optional whitespace is trimmed.
+   */
   entries(): [string, string][] {
     const out: [string, string][] = [];
-    const f = this.fields;
-    for (let k = 0; k < f.length; k += 4) out.push([this.text.slice(f[k]!, f[k + 1]!), this.text.slice(f[k + 2]!, f[k + 3]!)]);
+    const text = this.text;
+    const end = text.length;
+    let i = this.fieldsStart;
+    while (i < end) {
+      let lineEnd = text.indexOf('\r\n', i);
+      if (lineEnd < 0) lineEnd = end;
+      const colon = text.indexOf(':', i);
+      let valueStart = colon + 1;
+      let valueEnd = lineEnd;
+      while (valueStart < valueEnd && isOws(text.charCodeAt(valueStart))) valueStart++;
+      while (valueEnd > valueStart && isOws(text.charCodeAt(valueEnd - 1))) valueEnd--;
+      out.push([text.slice(i, colon), text.slice(valueStart, valueEnd)]);
+      i = lineEnd + 2;
+    }
     return out;
   }
+}
+
+function isOws(c: number): boolean {
+  return c === SP || c === HT;
 }
 
 function lowerIs(buffer: Buffer, start: number, end: number, lower: string): boolean {
@@ -219,7 +249,8 @@ function findHeadEnd(input: InputBuffer, maxFirstLine: number, maxHeaderSize: nu
  * `base`) and applies the framing rules. Returns nothing; throws `HttpError`.
  */
 function parseFields(buffer: Buffer, i: number, headEnd: number, base: number, head: Head, limits: ParserLimits, isRequest: boolean): void {
-  const fields = head.fields;
+  head.fieldsStart = i - base;
+  let count = 0;
   let contentLength = -1;
   let transferEncoding: string[] | undefined;
   let connectionClose = false;
@@ -246,10 +277,9 @@ function parseFields(buffer: Buffer, i: number, headEnd: number, base: number, h
     let valueEnd = i;
     while (valueEnd > valueStart && (buffer[valueEnd - 1] === SP || buffer[valueEnd - 1] === HT)) valueEnd--;
     i += 2;
-    if (fields.length >= limits.maxHeaders * 4) {
+    if (++count > limits.maxHeaders) {
       throw new HttpError(431, 'ERR_RT_HTTP_HEADERS_TOO_LARGE', `more than ${limits.maxHeaders} header fields`);
     }
-    fields.push(nameStart - base, nameEnd - base, valueStart - base, valueEnd - base);
     switch (nameEnd - nameStart) {
       case 4:
         if (isRequest && lowerIs(buffer, nameStart, nameEnd, 'host')) {

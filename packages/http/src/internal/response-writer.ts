@@ -7,7 +7,7 @@
 
 const STATE: symbol | undefined = (() => {
   try {
-    const probe = new Response('probe');
+    const probe = new globalThis.Response('probe'); // loaded before any overrideGlobalResponse()
     for (const symbol of Object.getOwnPropertySymbols(probe)) {
       const state = (probe as unknown as Record<symbol, { body?: { source?: unknown } } | undefined>)[symbol];
       if (state?.body?.source === 'probe') return symbol;
@@ -60,16 +60,46 @@ export function statusLine(status: number, statusText: string): string {
   return `HTTP/1.1 ${status} ${statusText.replace(/[\r\n]/g, ' ')}\r\n`;
 }
 
-let dateSecond = -1;
 let dateLine = '';
-/** `Date: <IMF-fixdate>\r\n`, formatted at most once per second (a pure function of the clock). */
+/**
+ * `Date: <IMF-fixdate>\r\n`, formatted once per second: a timer (unref'd) clears it at the
+ * next second, so a request pays no clock read (Node's http does the same).
+ */
 export function dateHeader(): string {
-  const second = Math.floor(Date.now() / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateLine = `Date: ${new Date(second * 1000).toUTCString()}\r\n`;
+  if (dateLine === '') {
+    const now = Date.now();
+    dateLine = `Date: ${new Date(now).toUTCString()}\r\n`;
+    setTimeout(expireDate, 1000 - (now % 1000)).unref();
   }
   return dateLine;
+}
+function expireDate(): void {
+  dateLine = '';
+}
+
+/** Buffer's unchecked string writers (present on Node 20–26); `write` with its argument checks otherwise. */
+type Writer = (this: Buffer, text: string, offset: number, length?: number) => number;
+const proto = Buffer.prototype as unknown as { latin1Write?: Writer; utf8Write?: Writer };
+const latin1Write: Writer = typeof proto.latin1Write === 'function' ? proto.latin1Write : function (this: Buffer, text, offset) {
+  return this.write(text, offset, 'latin1');
+};
+const utf8Write: Writer = typeof proto.utf8Write === 'function' ? proto.utf8Write : function (this: Buffer, text, offset) {
+  return this.write(text, offset, 'utf8');
+};
+
+let lastText = '';
+let lastLength = 0;
+/**
+ * `Buffer.byteLength(text)`, remembered for the last long text: a handler that answers with
+ * the same string each time (a cached document) has it measured once, not on every request.
+ */
+export function utf8Length(text: string): number {
+  if (text.length < 256) return Buffer.byteLength(text);
+  if (text !== lastText) {
+    lastText = text;
+    lastLength = Buffer.byteLength(text);
+  }
+  return lastLength;
 }
 
 /** One growable output buffer per connection: responses are encoded into it, then written at once. */
@@ -97,12 +127,12 @@ export class OutputBuffer {
 
   latin1(text: string): void {
     this.reserve(text.length);
-    this.length += this.buffer.write(text, this.length, 'latin1');
+    this.length += latin1Write.call(this.buffer, text, this.length, text.length);
   }
 
   utf8(text: string, bytes: number): void {
     this.reserve(bytes);
-    this.length += this.buffer.write(text, this.length, 'utf8');
+    this.length += utf8Write.call(this.buffer, text, this.length, bytes);
   }
 
   bytes(bytes: Uint8Array): void {
