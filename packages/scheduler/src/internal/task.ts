@@ -9,7 +9,7 @@
 // code inside a task parks a waiter in `joiners`, so aborting *that* task cancels the join.
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
 import { BUDGET, coarseNow, storage, type Frame } from './context.js';
-import type { ParkedWaiter } from './waiter.js';
+import type { ParkedWaiter, TaskWait } from './waiter.js';
 import type { Core } from './core.js';
 
 export const SCHEDULED = 0;
@@ -51,7 +51,7 @@ export class Task implements Frame {
   budget = BUDGET;
   budgetEpoch = -1;
   /** Head of the list of waiters this task has parked (what dump() shows). */
-  waitHead: ParkedWaiter<unknown> | undefined = undefined;
+  waitHead: TaskWait | undefined = undefined;
   /** The value, or the JoinError, once finished. */
   private result: unknown = undefined;
   /** Links in the runtime's list of live tasks. */
@@ -166,13 +166,13 @@ export class Task implements Frame {
     return this.state === FINISHED;
   }
 
-  linkWaiter(waiter: ParkedWaiter<unknown>): void {
+  linkWaiter(waiter: TaskWait): void {
     waiter.next = this.waitHead;
     if (this.waitHead !== undefined) this.waitHead.prev = waiter;
     this.waitHead = waiter;
   }
 
-  unlinkWaiter(waiter: ParkedWaiter<unknown>): void {
+  unlinkWaiter(waiter: TaskWait): void {
     if (waiter.prev !== undefined) waiter.prev.next = waiter.next;
     else if (this.waitHead === waiter) this.waitHead = waiter.next;
     if (waiter.next !== undefined) waiter.next.prev = waiter.prev;
