@@ -17,10 +17,6 @@
 //   @rt/sync does)                             vs the same between two plain async functions
 //   (+ the same with AsyncLocalStorage switched on)
 // - spawnBlocking throughput, 16 in flight     vs piscina, same worker function, same thread count
-// - N awaits of an already-settled promise in a task (runtime.run)
-//                                              vs the same loop outside any task, rt not loaded
-//   (+ the same outside any task after a runtime has run: what the context machinery costs
-//   every promise of the process once it is switched on)
 import { spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
@@ -38,7 +34,6 @@ const BLOCKING_ITERATIONS = 20_000;
 const IN_FLIGHT = 16;
 const THREADS = 2;
 const REPS = quick ? 2 : 3;
-const AWAIT_N = quick ? 2_000_000 : 10_000_000;
 
 async function trivial() {
   return 1;
@@ -193,23 +188,6 @@ const cases = {
       await b;
     }
   },
-  // --- await of a settled promise
-  async 'await settled (no rt)'() {
-    await awaitSettled(AWAIT_N);
-  },
-  async 'await settled (outside a task, rt loaded)'() {
-    const { Builder } = await import('@rt/scheduler');
-    const runtime = Builder.currentThread().build();
-    await runtime.run(() => awaitSettled(1)); // switches the context machinery on
-    await runtime.shutdown();
-    return timed(() => awaitSettled(AWAIT_N));
-  },
-  async 'await settled (in a task)'() {
-    const { Builder } = await import('@rt/scheduler');
-    const runtime = Builder.currentThread().build();
-    await runtime.run(() => awaitSettled(1));
-    return timed(() => runtime.run(() => awaitSettled(AWAIT_N))).finally(() => runtime.shutdown());
-  },
   // --- blocking pool
   async 'rt spawnBlocking'() {
     const { Builder } = await import('@rt/scheduler');
@@ -231,15 +209,6 @@ const cases = {
     }).finally(() => pool.destroy());
   },
 };
-
-const SETTLED = Promise.resolve(1);
-
-/** `n` awaits of an already-settled promise, one after another. */
-async function awaitSettled(n) {
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += await SETTLED;
-  if (sum !== n) throw new Error('awaitSettled: lost a value');
-}
 
 /** Runs `total` jobs keeping IN_FLIGHT of them outstanding. */
 async function inFlight(total, submit) {
@@ -265,7 +234,6 @@ const groups = [
   { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)', 'effect fork+join'], per: SPAWN_N, unit: 'task' },
   { title: `${YIELD_TASKS} tasks x ${YIELD_K.toLocaleString('en')} yields`, baseline: 'setImmediate yield', cases: ['setImmediate yield', 'rt yieldNow'], per: YIELD_TASKS * YIELD_K, unit: 'yield' },
   { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+als', 'rt ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
-  { title: `${AWAIT_N.toLocaleString('en')} awaits of a settled promise`, baseline: 'await settled (no rt)', cases: ['await settled (no rt)', 'await settled (outside a task, rt loaded)', 'await settled (in a task)'], per: AWAIT_N, unit: 'await' },
   { title: `blocking pool: ${BLOCKING_JOBS.toLocaleString('en')} jobs, ${IN_FLIGHT} in flight, ${THREADS} threads`, baseline: 'piscina', cases: ['piscina', 'rt spawnBlocking'], per: BLOCKING_JOBS, unit: 'job' },
 ];
 
