@@ -15,7 +15,7 @@
 // in deadline order; at equal deadlines the wheel's entries fire first, which is insertion
 // order: an entry goes to the wheel only when its deadline was further than the horizon, so
 // any entry due at the same tick that came here was inserted later (the cursor only moves on).
-import { WheelEntry } from './wheel.js';
+import { WheelEntry, appendEntry, unlinkEntry } from './wheel.js';
 
 /** Buckets (one per millisecond): the horizon of the layer. */
 export const NEAR = 1024;
@@ -55,18 +55,10 @@ export class NearLayer<E extends WheelEntry = WheelEntry> {
     const ahead = when - this.cursor;
     if (ahead <= 0 || ahead >= NEAR) return false;
     const bucket = when & MASK;
-    const tail = this.tails[bucket] ?? null;
     entry.when = when;
-    entry.slot = NEAR_SLOT + bucket;
-    entry.wheelPrev = tail;
-    entry.wheelNext = null;
-    if (tail === null) {
-      this.heads[bucket] = entry;
+    if (appendEntry(this.heads, this.tails, bucket, entry, NEAR_SLOT + bucket)) {
       this.occupied[bucket >>> 5] = (this.occupied[bucket >>> 5] ?? 0) | (1 << (bucket & 31));
-    } else {
-      tail.wheelNext = entry;
     }
-    this.tails[bucket] = entry;
     this.count++;
     return true;
   }
@@ -74,16 +66,10 @@ export class NearLayer<E extends WheelEntry = WheelEntry> {
   /** Unlinks `entry` (which must be in this layer). */
   remove(entry: E): void {
     const bucket = entry.slot - NEAR_SLOT;
-    const prev = entry.wheelPrev;
-    const next = entry.wheelNext;
-    if (prev === null) this.heads[bucket] = next;
-    else prev.wheelNext = next;
-    if (next === null) this.tails[bucket] = prev;
-    else next.wheelPrev = prev;
-    entry.wheelPrev = entry.wheelNext = null;
-    entry.slot = -1;
     this.count--;
-    if (this.heads[bucket] === null) this.occupied[bucket >>> 5] = (this.occupied[bucket >>> 5] ?? 0) & ~(1 << (bucket & 31));
+    if (unlinkEntry(this.heads, this.tails, bucket, entry)) {
+      this.occupied[bucket >>> 5] = (this.occupied[bucket >>> 5] ?? 0) & ~(1 << (bucket & 31));
+    }
   }
 
   /** The tick of the next occupied bucket, or undefined when the layer is empty. */

@@ -70,6 +70,35 @@ export class WheelEntry {
   }
 }
 
+/**
+ * Appends `entry` to the FIFO list `index` of `heads`/`tails`, linked through the entries'
+ * wheel links, and sets its `slot`. Returns true when the list was empty (the wheel and the
+ * near layer keep an occupancy bit per list).
+ */
+export function appendEntry(heads: (WheelEntry | null)[], tails: (WheelEntry | null)[], index: number, entry: WheelEntry, slot: number): boolean {
+  const tail = tails[index] ?? null;
+  entry.slot = slot;
+  entry.wheelPrev = tail;
+  entry.wheelNext = null;
+  if (tail === null) heads[index] = entry;
+  else tail.wheelNext = entry;
+  tails[index] = entry;
+  return tail === null;
+}
+
+/** Unlinks `entry` from the list `index` (O(1)); returns true when the list became empty. */
+export function unlinkEntry(heads: (WheelEntry | null)[], tails: (WheelEntry | null)[], index: number, entry: WheelEntry): boolean {
+  const prev = entry.wheelPrev;
+  const next = entry.wheelNext;
+  if (prev === null) heads[index] = next;
+  else prev.wheelNext = next;
+  if (next === null) tails[index] = prev;
+  else next.wheelPrev = prev;
+  entry.wheelPrev = entry.wheelNext = null;
+  entry.slot = NOT_LINKED;
+  return heads[index] === null;
+}
+
 /** Span in ticks of one slot of `level`. */
 function slotRange(level: number): number {
   return SLOTS ** level;
@@ -264,26 +293,12 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
   }
 
   private append(index: number, entry: WheelEntry): void {
-    const tail = this.tails[index] ?? null;
-    entry.slot = index;
-    entry.wheelPrev = tail;
-    entry.wheelNext = null;
-    if (tail === null) this.heads[index] = entry;
-    else tail.wheelNext = entry;
-    this.tails[index] = entry;
+    appendEntry(this.heads, this.tails, index, entry, index);
   }
 
   private unlink(entry: WheelEntry): void {
     const index = entry.slot;
-    const prev = entry.wheelPrev;
-    const next = entry.wheelNext;
-    if (prev === null) this.heads[index] = next;
-    else prev.wheelNext = next;
-    if (next === null) this.tails[index] = prev;
-    else next.wheelPrev = prev;
-    entry.wheelPrev = entry.wheelNext = null;
-    entry.slot = NOT_LINKED;
-    if (index !== PENDING && this.heads[index] === null) {
+    if (unlinkEntry(this.heads, this.tails, index, entry) && index !== PENDING) {
       const level = (index / SLOTS) | 0;
       this.clearBit(level, index - level * SLOTS);
     }
