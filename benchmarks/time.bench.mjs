@@ -2,14 +2,18 @@
 //
 //   node --expose-gc benchmarks/time.bench.mjs            full run (~30–60 s)
 //   node --expose-gc benchmarks/time.bench.mjs --quick    (or RT_BENCH_QUICK=1) smaller counts
+//   node --expose-gc benchmarks/time.bench.mjs --only=fire     only the fire rows (2.)
 //
 // Build first: `npx tsc -b packages/time` (benchmarks import the built packages).
 //
 // 1. schedule + cancel N timers with random 1–60 000 ms deadlines
 //      rt: sleep(ms) then [Symbol.dispose]()   vs   setTimeout(fn, ms) then clearTimeout()
 // 2. schedule + fire N timers spread over 0–1 000 ms (CPU time, wall time until the last fires,
-//    and how late the last one fires after the latest deadline)
+//    how late the last one fires after the latest deadline, and the max and p99 lateness of
+//    all of them), outside and inside a task, ROUNDS rounds in alternating order
 //      rt: sleep(ms).then(fn)                   vs   setTimeout(fn, ms)
+//      (+ new Promise(setTimeout).then(fn), and the floor of a then-able timer: a promise and
+//      `then` per timer, resolved by one Node timer per millisecond, with no wheel at all)
 // 3. M timeout() wrappers around ready work, one after another
 //      rt: await timeout(1000, ready)           vs   Promise.race([ready, setTimeout-rejection]) + clearTimeout
 // 4. heap bytes per pending timer (nobody waiting; then with a waiter)
@@ -23,7 +27,8 @@ const N = quick ? 100_000 : 1_000_000;
 const FIRE_N = quick ? 100_000 : 1_000_000;
 const M = quick ? 20_000 : 100_000;
 const MEM_N = quick ? 50_000 : 200_000;
-const ROUNDS = 1;
+const ROUNDS = quick ? 1 : 3;
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 
 const gc = globalThis.gc ?? (() => {});
 const noop = () => {};
@@ -65,36 +70,91 @@ function scheduleCancelNode(count) {
 
 /**
  * Schedules `count` timers with `schedule(ms, done)` and resolves when all have fired, with
- * the CPU and wall time, and how late the last one fired after the latest deadline (each
- * deadline is when its timer was scheduled plus its delay; the clock is read every 256
- * timers, so the latest deadline is known to within that much scheduling time).
+ * the CPU and wall time and the lateness. Each deadline is when its timer was scheduled plus
+ * its delay (the clock is read every 256 timers). Every 16th firing reads the clock (a few ns
+ * per timer, the same on every side); the k-th firing is matched with the k-th earliest
+ * deadline (timers fire in deadline order). A timer whose deadline passes while the
+ * synchronous loop that schedules the million is still running cannot fire before the loop
+ * ends, on any side, so lateness counts from max(deadline, end of the loop): `lateMax` and
+ * `lateP99` over all timers, and `last`, how late the last one fires after the latest deadline.
  */
 function fire(count, schedule) {
   return new Promise((resolve) => {
     let left = count;
-    let latestDeadline = 0;
+    let fired = 0;
+    const times = new Float64Array((count >> 4) + 1);
+    const deadlines = new Float64Array(count);
+    let loopEnd = Infinity;
     const c0 = cpuMs();
     const t0 = performance.now();
     const done = () => {
+      if ((++fired & 15) === 0) times[fired >> 4] = performance.now();
       if (--left === 0) {
         const end = performance.now();
-        resolve({ wall: end - t0, cpu: cpuMs() - c0, late: end - latestDeadline });
+        const cpu = cpuMs() - c0;
+        deadlines.sort();
+        const late = new Float64Array((count >> 4) + 1);
+        for (let k = 1; k <= count >> 4; k++) late[k - 1] = times[k] - Math.max(deadlines[k * 16 - 1], loopEnd);
+        late[count >> 4] = end - Math.max(deadlines[count - 1], loopEnd);
+        late.sort();
+        resolve({ wall: end - t0, cpu, last: end - deadlines[count - 1], lateMax: late[late.length - 1], lateP99: late[Math.floor(late.length * 0.99)] });
       }
     };
     let base = t0;
     for (let i = 0; i < count; i++) {
       if ((i & 255) === 0) base = performance.now();
-      const deadline = base + delaysFire[i];
-      if (deadline > latestDeadline) latestDeadline = deadline;
+      deadlines[i] = base + delaysFire[i];
       schedule(delaysFire[i], done);
     }
+    loopEnd = performance.now();
   });
+}
+
+/** The floor of a then-able timer: a promise + `then` per timer, one Node timer per ms, no wheel. */
+const floorTicks = new Map();
+let floorOrigin = 0;
+let floorNext = 0;
+let floorArmed = false;
+let floorResolve;
+const floorCapture = (resolve) => {
+  floorResolve = resolve;
+};
+function floorTimer() {
+  floorArmed = false;
+  const now = Math.floor(performance.now() - floorOrigin);
+  for (; floorNext <= now; floorNext++) {
+    const due = floorTicks.get(floorNext);
+    if (due === undefined) continue;
+    floorTicks.delete(floorNext);
+    for (const resolve of due) resolve();
+  }
+  if (floorTicks.size > 0) {
+    floorArmed = true;
+    setTimeout(floorTimer, 1);
+  }
+}
+function floorSleep(ms) {
+  if (floorTicks.size === 0 && !floorArmed) {
+    floorOrigin = performance.now();
+    floorNext = 0;
+  }
+  const tick = Math.ceil(performance.now() - floorOrigin + ms);
+  const promise = new Promise(floorCapture);
+  const due = floorTicks.get(tick);
+  if (due === undefined) floorTicks.set(tick, [floorResolve]);
+  else due.push(floorResolve);
+  if (!floorArmed) {
+    floorArmed = true;
+    setTimeout(floorTimer, 1);
+  }
+  return promise;
 }
 
 const fireVariants = {
   rt: (ms, done) => sleep(ms).then(done),
   node: (ms, done) => setTimeout(done, ms),
   nodePromise: (ms, done) => new Promise((resolve) => setTimeout(resolve, ms)).then(done),
+  floor: (ms, done) => floorSleep(ms).then(done),
 };
 
 async function timeoutRt(count) {
@@ -163,9 +223,57 @@ function row(name, rt, node, unit, better = 'lower') {
   rows.push({ benchmark: name, rt: `${rt.toFixed(1)} ${unit}`, baseline: `${node.toFixed(1)} ${unit}`, 'rt advantage (×)': ratio.toFixed(2) });
 }
 
+/** The fire rows (2.): ROUNDS rounds, the order of the sides alternating. */
+async function fireRows(runtime) {
+  const sides = ['rt', 'node', 'rtTask', 'nodePromise', 'floor'];
+  const results = Object.fromEntries(sides.map((side) => [side, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+      const result = side === 'rtTask' ? await runtime.run(() => fire(FIRE_N, fireVariants.rt)) : await fire(FIRE_N, fireVariants[side]);
+      results[side].push(result);
+    }
+  }
+  const range = (values, digits = 2) => {
+    const low = Math.min(...values);
+    const high = Math.max(...values);
+    return low.toFixed(digits) === high.toFixed(digits) ? low.toFixed(digits) : `${low.toFixed(digits)}–${high.toFixed(digits)}`;
+  };
+  // Ratios per round (each side against the baseline of the same round), as ranges.
+  const cpuRatio = (side, base) => range(results[side].map((r, k) => r.cpu / results[base][k].cpu));
+  const fireTable = sides.map((side) => ({
+    side: { rt: 'sleep(ms).then(cb)', rtTask: 'sleep(ms).then(cb) in a task', node: 'setTimeout(cb, ms)', nodePromise: 'new Promise(setTimeout).then(cb)', floor: 'floor: promise+then, 1 Node timer/ms' }[side],
+    'CPU ms': range(results[side].map((r) => r.cpu), 0),
+    'CPU × setTimeout(cb)': cpuRatio(side, 'node'),
+    'last late ms': range(results[side].map((r) => r.last), 1),
+    'late max ms': range(results[side].map((r) => r.lateMax), 1),
+    'late p99 ms': range(results[side].map((r) => r.lateP99), 1),
+    'wall ms': range(results[side].map((r) => r.wall), 0),
+  }));
+  console.log(`\nfire ${FIRE_N} timers over 0–1 000 ms, ${ROUNDS} round(s), alternating order (ranges over rounds; CPU ratio per round, < 1 favours the side; lateness from max(deadline, end of the scheduling loop))`);
+  console.table(fireTable);
+  const best = (side, key) => Math.min(...results[side].map((r) => r[key]));
+  row(`fire ${FIRE_N} over 0–1 000 ms, CPU: sleep().then vs setTimeout(cb)`, best('rt', 'cpu'), best('node', 'cpu'), 'ms');
+  row(`fire ${FIRE_N}, CPU: sleep().then in a task vs setTimeout(cb)`, best('rtTask', 'cpu'), best('node', 'cpu'), 'ms');
+  row(`fire ${FIRE_N}, CPU: sleep().then vs new Promise(setTimeout).then`, best('rt', 'cpu'), best('nodePromise', 'cpu'), 'ms');
+  row(`fire ${FIRE_N}, CPU: sleep().then vs the floor (promise+then, no wheel)`, best('rt', 'cpu'), best('floor', 'cpu'), 'ms');
+  row(`fire ${FIRE_N}: the last fires this late after the latest deadline, sleep().then vs setTimeout(cb)`, best('rt', 'last'), best('node', 'last'), 'ms');
+  row(`fire ${FIRE_N}: the same, sleep().then in a task vs setTimeout(cb)`, best('rtTask', 'last'), best('node', 'last'), 'ms');
+  row(`fire ${FIRE_N}: max lateness, sleep().then vs setTimeout(cb)`, best('rt', 'lateMax'), best('node', 'lateMax'), 'ms');
+  row(`fire ${FIRE_N}: max lateness, sleep().then in a task vs setTimeout(cb)`, best('rtTask', 'lateMax'), best('node', 'lateMax'), 'ms');
+}
+
 async function main() {
   console.log(`@rt/time vs Node timers${quick ? ' (quick mode)' : ''}; N=${N}, fire N=${FIRE_N}, timeouts=${M}, memory N=${MEM_N}`);
 
+  if (only === 'fire') {
+    const runtime = Builder.currentThread().name('bench').build();
+    await fireRows(runtime);
+    await runtime.shutdown();
+    console.table(rows);
+    return;
+  }
   // Warm both sides up (JIT), then measure the best of four.
   scheduleCancelRt(Math.min(N, 100_000));
   scheduleCancelNode(Math.min(N, 100_000));
@@ -200,31 +308,7 @@ async function main() {
   row(`timeout() around ready work ×${M} vs Promise.race+setTimeout`, toR, toN, 'ms');
   row(`timeout() ×${M} in a task vs Promise.race+setTimeout`, toT, toN, 'ms');
 
-  // Fire: wall time is mostly the 1 s spread; CPU time is the cost (one round: 1M timers
-  // take seconds each, and the whole run should stay under a minute).
-  const best = { rt: Infinity, rtTask: Infinity, node: Infinity, nodePromise: Infinity };
-  const wall = { rt: Infinity, node: Infinity };
-  const late = { rt: Infinity, rtTask: Infinity, node: Infinity };
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const name of ['rt', 'node', 'nodePromise']) {
-      gc();
-      const result = await fire(FIRE_N, fireVariants[name]);
-      best[name] = Math.min(best[name], result.cpu);
-      if (name in wall) wall[name] = Math.min(wall[name], result.wall);
-      if (name in late) late[name] = Math.min(late[name], result.late);
-    }
-    gc();
-    const inTask = await runtime.run(() => fire(FIRE_N, fireVariants.rt));
-    best.rtTask = Math.min(best.rtTask, inTask.cpu);
-    late.rtTask = Math.min(late.rtTask, inTask.late);
-  }
-  row(`fire ${FIRE_N} over 0–1 000 ms, CPU: sleep().then vs setTimeout(cb)`, best.rt, best.node, 'ms');
-  row(`fire ${FIRE_N} over 0–1 000 ms, wall: sleep().then vs setTimeout(cb)`, wall.rt, wall.node, 'ms');
-  row(`fire ${FIRE_N}: the last fires this late after the latest deadline, sleep().then vs setTimeout(cb)`, late.rt, late.node, 'ms');
-  row(`fire ${FIRE_N}: the same, sleep().then in a task vs setTimeout(cb)`, late.rtTask, late.node, 'ms');
-  row(`fire ${FIRE_N}, CPU: sleep().then vs new Promise(setTimeout).then`, best.rt, best.nodePromise, 'ms');
-  row(`fire ${FIRE_N}, CPU: sleep().then in a task vs new Promise(setTimeout).then`, best.rtTask, best.nodePromise, 'ms');
-
+  await fireRows(runtime);
   await runtime.shutdown();
 
   const memRt = await memoryPerTimer('rt', MEM_N);

@@ -4,8 +4,10 @@
 // Cancelled; a wake that already happened always wins over a later abort.
 import { Cancelled } from './errors.js';
 import { describe } from './internal/describe.js';
-import { storage } from './internal/context.js';
-import { ParkedWaiter } from './internal/waiter.js';
+import { ParkedWaiter, type TaskWait } from './internal/waiter.js';
+import { emitPark, emitWake, parkChannel, wakeChannel } from './internal/instrument.js';
+import { BUDGET, storage } from './internal/context.js';
+import type { Task } from './internal/task.js';
 
 /**
  * Options every rt async operation accepts.
@@ -140,4 +142,90 @@ export function park<T>(
   const waiter = new ParkedWaiter<T>(label, onCancel, signal, task, capturedResolve as (value: T) => void, capturedReject!);
   capturedResolve = capturedReject = undefined;
   return { waiter, promise };
+}
+
+/**
+ * A parked operation that is its own record in its task's list of parked operations (see
+ * {@link parkEntry}): for a primitive whose pending operation already is an object with its
+ * own promise (a timer), so parking it allocates no waiter, closure or promise.
+ *
+ * **Cancellation:** `cancel(reason)` is called when the task is aborted: the owner must call
+ * `unparkEntry(task, entry, 'cancelled')` at once, then reject its wait with `Cancelled`.
+ *
+ * **Errors:** `cancel` should not throw (an abort rethrows the first error after cancelling
+ * every other wait of the task).
+ *
+ * **Example**
+ * ```ts
+ * class Wait implements ParkEntry {
+ *   prev: ParkEntry | undefined = undefined;
+ *   next: ParkEntry | undefined = undefined;
+ *   get label() { return 'Gate.wait'; }
+ *   cancel(reason: unknown) { unparkEntry(this.task!, this, 'cancelled'); this.reject(new Cancelled('Gate.wait was cancelled', { cause: reason })); }
+ * }
+ * ```
+ */
+export interface ParkEntry {
+  /** Links in the task's list: owned by the scheduler while the entry is parked. */
+  prev: ParkEntry | undefined;
+  next: ParkEntry | undefined;
+  /** What `dump()` shows the task waiting on. */
+  readonly label: string;
+  cancel(reason: unknown): void;
+}
+
+/** The task an entry was parked in, as {@link parkEntry} returns it (opaque). */
+export interface ParkedTask {
+  readonly id: number;
+}
+
+/**
+ * Parks `entry` in the current task (links it into the task's list of parked operations, so
+ * an abort calls `entry.cancel(reason)` and `dump()` shows `entry.label`) and returns the
+ * task, to hand to {@link unparkEntry} when the wait ends. Outside any task it links nothing
+ * and returns `undefined`. What `park` does, minus the waiter record: the owner keeps its own
+ * promise and settles it itself.
+ *
+ * **Cancellation:** throws `Cancelled` synchronously if the current task has been aborted.
+ *
+ * **Errors:** `Cancelled` (see above).
+ *
+ * **Example**
+ * ```ts
+ * this.task = parkEntry(this);
+ * return this.promise;
+ * ```
+ */
+export function parkEntry(entry: ParkEntry): ParkedTask | undefined {
+  const task = storage.getStore()?.task;
+  if (task === undefined) return undefined;
+  if (task.cancelRequested) throw new Cancelled(`task ${task.id} was aborted`, { cause: task.cancelReason });
+  task.linkWaiter(entry as TaskWait);
+  if (parkChannel.hasSubscribers) emitPark(task, entry.label);
+  return task;
+}
+
+/**
+ * Ends the wait of an entry parked with {@link parkEntry}: unlinks it from `task`'s list.
+ * `how` says why, as a ParkedWaiter would: `'woken'` (`Waiter.wake`: resets the task's
+ * cooperative budget and reports the wake to the instrumentation), `'failed'`
+ * (`Waiter.fail`: reports the wake) or `'cancelled'` (from `entry.cancel`).
+ *
+ * **Cancellation:** not applicable (synchronous).
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * unparkEntry(this.task, this, 'woken');
+ * this.resolve();
+ * ```
+ */
+export function unparkEntry(parked: ParkedTask, entry: ParkEntry, how: 'woken' | 'failed' | 'cancelled'): void {
+  const task = parked as Task;
+  task.unlinkWaiter(entry as TaskWait);
+  if (how === 'cancelled') return;
+  // Waking from park is a fresh start: the task's budget resets (as `Waiter.wake`).
+  if (how === 'woken') task.budget = BUDGET;
+  if (wakeChannel.hasSubscribers || task.core.probe !== undefined) emitWake(task, entry.label);
 }

@@ -8,6 +8,8 @@
 // - `parkIn(list, node, label, options, afterCancel?)`: parks a node at the end of a list;
 //   a cancellation takes it out of the list before the promise rejects. `parkSimple` parks
 //   a fresh node.
+// - `parkEntry(entry)` / `unparkEntry(task, entry, woke)`: parks an operation that is its own
+//   record (a timer with its own promise) in the current task, with no waiter record.
 // - `checkCancelled(options)`: the task's or the signal's cancellation as a rejected
 //   promise (or undefined), and `tryPark(step)`: a step's synchronous throw as a rejected
 //   promise, for methods that return a promise and must never throw.
@@ -23,6 +25,8 @@
 //     checkCancelled(options) ?? parkIn(waiters, new WaitNode<void>(), 'Event.wait', options);
 //   const set = () => { for (const node of waiters.drain()) node.waiter!.wake(undefined); };
 import { park, throwIfCancelled } from './park.js';
+export { parkEntry, unparkEntry } from './park.js';
+export type { ParkEntry, ParkedTask } from './park.js';
 import type { WaitOptions, Waiter } from './park.js';
 import { describe } from './internal/describe.js';
 import { storage } from './internal/context.js';

@@ -1,5 +1,6 @@
-import { Cancelled, Handle, coop, park, throwIfCancelled } from '@rt/scheduler';
+import { Cancelled, coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
+import { parkEntry, unparkEntry, type ParkEntry, type ParkedTask } from '@rt/scheduler/primitives';
 import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
 import { checkDuration, checkWaitOptions } from './internal/validate.js';
 import { instantAt, milliseconds, type Instant } from './instant.js';
@@ -45,19 +46,27 @@ interface Parked {
  * console.log(delay.isElapsed); // true
  * ```
  */
-export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
+export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable, ParkEntry {
   private readonly driver: TimeDriver;
   // The deadline is the wheel tick `when` (a whole millisecond, rounded up): one small
   // integer field instead of a boxed double.
-  // The pending wait: park's `{ waiter, promise }`, or, for a plain wait (outside any task,
-  // no signal: nothing can cancel it but dispose), the bare promise, whose resolving
-  // function then sits in `optionsOrResolve`. A plain wait has no options, so that field is
-  // free while it lasts: a pending plain wait costs the promise and its resolving functions
-  // and no waiter record (~56 bytes less per awaited timer, measured with
-  // benchmarks/time.bench.mjs's heap row). Rejection goes through the resolve function too
-  // (resolving with a rejected promise), so the reject function is not kept.
+  // The pending wait: park's `{ waiter, promise }` (a wait with a signal), or, for a plain
+  // wait (no signal: nothing can cancel it but dispose and the abort of the task it waits
+  // in), the bare promise, whose resolving function then sits in `optionsOrResolve`. A plain
+  // wait has no options, so that field is free while it lasts. Inside a task the Sleep is
+  // its own entry in the task's list of parked operations (`parkEntry`: `task`, `prev`,
+  // `next`), so a pending plain wait costs the promise and its resolving functions and no
+  // waiter record, cancel closure or `{ waiter, promise }` pair (see the README's ladder).
+  // Rejection goes through the resolve function too (resolving with a rejected promise), so
+  // the reject function is not kept.
   private parked: Parked | Promise<void> | null = null;
   private optionsOrResolve: WaitOptions | ((value: void | PromiseLike<void>) => void) | undefined;
+  /** The task a plain wait is parked in (undefined outside any task). */
+  private task: ParkedTask | undefined = undefined;
+  /** @internal Links in the task's list of parked operations (`parkEntry`). */
+  prev: ParkEntry | undefined = undefined;
+  /** @internal */
+  next: ParkEntry | undefined = undefined;
 
   /** @internal Sleeps come from `sleep` and `sleepUntil`. */
   constructor(driver: TimeDriver, deadline: number, options: WaitOptions | undefined, now: number = driver.now()) {
@@ -132,10 +141,11 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
       }
       // From here on `park` checks for cancellation itself (and throws Cancelled).
       if (!this.linked) driver.insert(this, this.when, now);
-      // Outside any task and without a signal nothing can cancel the wait but dispose: skip
-      // park's machinery (the common case of plain Node code awaiting many timers).
+      // Without a signal nothing can cancel the wait but dispose and the task's abort: skip
+      // park's machinery (no waiter record, no closure), the Sleep is its own task entry.
       let promise: Promise<void>;
-      if (options === undefined && Handle.tryCurrent() === undefined) {
+      if (options === undefined) {
+        this.task = parkEntry(this);
         promise = new Promise<void>(captureResolve);
         this.optionsOrResolve = capturedResolve;
         capturedResolve = undefined;
@@ -179,6 +189,11 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     this.parked = null;
     this.driver.removeWaiter();
     if (parked instanceof Promise) {
+      const task = this.task;
+      if (task !== undefined) {
+        this.task = undefined;
+        unparkEntry(task, this, error === undefined ? 'woken' : 'failed');
+      }
       const resolve = this.optionsOrResolve as (value: void | PromiseLike<void>) => void;
       this.optionsOrResolve = undefined;
       resolve(error === undefined ? undefined : Promise.reject(error));
@@ -187,6 +202,26 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     } else {
       parked.waiter.fail(error);
     }
+  }
+
+  /** @internal What `dump()` shows a task waiting on the Sleep. */
+  get label(): string {
+    return 'time.sleep';
+  }
+
+  /** @internal The task a plain wait is parked in was aborted: unregister at once, reject. */
+  cancel(reason: unknown): void {
+    const parked = this.parked;
+    const task = this.task;
+    if (!(parked instanceof Promise) || task === undefined) return;
+    this.parked = null;
+    this.task = undefined;
+    unparkEntry(task, this, 'cancelled');
+    this.driver.removeWaiter();
+    this.driver.remove(this);
+    const resolve = this.optionsOrResolve as (value: void | PromiseLike<void>) => void;
+    this.optionsOrResolve = undefined;
+    resolve(Promise.reject(new Cancelled('time.sleep was cancelled', { cause: reason })));
   }
 
   /** @internal The wait was cancelled (task or signal aborted): unregister at once. */

@@ -10,7 +10,7 @@
 import type { AsyncResource } from 'node:async_hooks';
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
 import { BUDGET, coarseNow, storage, type Frame } from './context.js';
-import type { ParkedWaiter } from './waiter.js';
+import type { ParkedWaiter, TaskWait } from './waiter.js';
 import type { Core } from './core.js';
 import { beginSegment, endSegment, type TaskRecord } from './instrument.js';
 
@@ -87,7 +87,7 @@ export class Task implements Frame {
   budget = BUDGET;
   budgetEpoch = -1;
   /** Head of the list of waiters this task has parked (what dump() shows). */
-  waitHead: ParkedWaiter<unknown> | undefined = undefined;
+  waitHead: TaskWait | undefined = undefined;
   /** Links in the runtime's list of live tasks. */
   prevLive: Task | undefined = undefined;
   nextLive: Task | undefined = undefined;
@@ -239,13 +239,13 @@ export class Task implements Frame {
     return this.state === FINISHED;
   }
 
-  linkWaiter(waiter: ParkedWaiter<unknown>): void {
+  linkWaiter(waiter: TaskWait): void {
     waiter.next = this.waitHead;
     if (this.waitHead !== undefined) this.waitHead.prev = waiter;
     this.waitHead = waiter;
   }
 
-  unlinkWaiter(waiter: ParkedWaiter<unknown>): void {
+  unlinkWaiter(waiter: TaskWait): void {
     if (waiter.prev !== undefined) waiter.prev.next = waiter.next;
     else if (this.waitHead === waiter) this.waitHead = waiter.next;
     if (waiter.next !== undefined) waiter.next.prev = waiter.prev;

@@ -56,13 +56,25 @@ class SignalWaiters {
 
 const bySignal = new WeakMap<AbortSignal, SignalWaiters>();
 
-export class ParkedWaiter<T> {
+/**
+ * An entry of a task's list of parked operations (what an abort cancels and dump() lists): a
+ * ParkedWaiter, or a primitive's own record parked with `parkEntry` (../park.ts).
+ */
+export interface TaskWait {
+  prev: TaskWait | undefined;
+  next: TaskWait | undefined;
+  readonly label: string;
+  /** The task was aborted: leave the task's list (synchronously) and reject the wait. */
+  cancel(reason: unknown): void;
+}
+
+export class ParkedWaiter<T> implements TaskWait {
   settled = false;
   /** The task that parked, if any: its abort cancels this waiter. */
   task: Task | undefined;
   /** Links in the task's list of parked waiters. */
-  prev: ParkedWaiter<unknown> | undefined = undefined;
-  next: ParkedWaiter<unknown> | undefined = undefined;
+  prev: TaskWait | undefined = undefined;
+  next: TaskWait | undefined = undefined;
   /** Links in the signal's list of parked waiters. */
   signalPrev: ParkedWaiter<unknown> | undefined = undefined;
   signalNext: ParkedWaiter<unknown> | undefined = undefined;

@@ -2,7 +2,9 @@
 //
 // - It owns the runtime's clock and one timer wheel. Every timer (a Sleep, a timeout, an
 //   interval's sleep) is a wheel entry; inserting and removing are O(1) and allocate
-//   nothing, which is where rt beats one Node `Timeout` object per timer.
+//   nothing, which is where rt beats one Node `Timeout` object per timer. Timers due within
+//   the next 1,024 ms go to the near layer in front of the wheel instead (near.ts: one
+//   bucket per millisecond, no cascade); `process` merges the two in deadline order.
 // - It arms ONE Node timer (setTimeout), for the earliest tick the wheel has work at. It
 //   re-arms only when a new entry is due before the armed tick; removals never re-arm (the
 //   timer may then fire for nothing, polls, and re-arms for the true next tick). When the
@@ -19,6 +21,7 @@ import { Handle, RuntimeShutdown } from '@rt/scheduler';
 import type { RtError } from '@rt/scheduler';
 import { Clock } from './clock.js';
 import { Wheel, WheelEntry } from './wheel.js';
+import { NearLayer } from './near.js';
 
 /** The extension key the driver is attached under (its description names it in metrics). */
 export const TIME_KEY: unique symbol = Symbol('rt.time');
@@ -38,6 +41,7 @@ export abstract class TimerEntry extends WheelEntry {
 export class TimeDriver {
   readonly clock: Clock;
   private readonly wheel: Wheel<TimerEntry>;
+  private readonly near: NearLayer<TimerEntry>;
   private readonly handle: Handle | undefined;
   private readonly autoAdvance: boolean;
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
@@ -65,6 +69,7 @@ export class TimeDriver {
     this.clock = new Clock(startPaused);
     this.autoAdvance = autoAdvance;
     this.wheel = new Wheel<TimerEntry>(Math.floor(this.clock.now()));
+    this.near = new NearLayer<TimerEntry>(Math.floor(this.clock.now()));
   }
 
   /** Creates the driver for a runtime, from its configuration. */
@@ -79,7 +84,7 @@ export class TimeDriver {
 
   /** Timers in the wheel (pending, including ones nobody waits on). */
   get size(): number {
-    return this.wheel.size + this.due.length;
+    return this.wheel.size + this.near.size + this.due.length;
   }
 
   /** The clock's reading, in milliseconds. */
@@ -99,10 +104,12 @@ export class TimeDriver {
       entry.when = tick;
       return false;
     }
-    const wheel = this.wheel;
-    // An empty wheel may lag far behind the clock; catching up costs nothing then.
-    if (wheel.size === 0) wheel.poll(Math.floor(now));
-    wheel.insert(entry, tick);
+    if (!this.near.tryInsert(entry, tick, Math.floor(now))) {
+      const wheel = this.wheel;
+      // An empty wheel may lag far behind the clock; catching up costs nothing then.
+      if (wheel.size === 0) wheel.poll(Math.floor(now));
+      wheel.insert(entry, tick);
+    }
     this.activity++;
     if (tick < this.armedTick && !this.clock.paused) this.armAt(tick, now);
     return true;
@@ -124,7 +131,8 @@ export class TimeDriver {
   /** Unregisters `entry`; a no-op when it is not registered. */
   remove(entry: TimerEntry): void {
     if (entry.linked) {
-      this.wheel.remove(entry);
+      if (NearLayer.holds(entry)) this.near.remove(entry);
+      else this.wheel.remove(entry);
       this.activity++;
       return;
     }
@@ -158,8 +166,33 @@ export class TimeDriver {
 
   /** Fires every timer due at the clock's current reading, then re-arms. */
   process(): void {
-    this.wheel.poll(Math.floor(this.clock.now()), this.expire);
+    const now = Math.floor(this.clock.now());
+    const wheel = this.wheel;
+    const near = this.near;
+    // Deadline order across the two: at equal ticks the wheel's entries first (they were
+    // inserted earlier, see near.ts). `nextExpiration` of the wheel may be a cascade point.
+    for (;;) {
+      const fromNear = near.nextTick();
+      const fromWheel = wheel.nextExpiration();
+      if (fromNear !== undefined && fromNear <= now && (fromWheel === undefined || fromNear < fromWheel)) {
+        near.fire(fromNear, this.expire);
+      } else if (fromWheel !== undefined && fromWheel <= now) {
+        wheel.poll(fromWheel, this.expire);
+      } else {
+        break;
+      }
+    }
+    wheel.poll(now, this.expire);
+    near.advance(now);
     this.rearm();
+  }
+
+  /** The earliest tick at which `process` has work (an expiry or a cascade), or undefined. */
+  private nextExpiration(): number | undefined {
+    const fromNear = this.near.nextTick();
+    const fromWheel = this.wheel.nextExpiration();
+    if (fromNear === undefined) return fromWheel;
+    return fromWheel === undefined || fromNear < fromWheel ? fromNear : fromWheel;
   }
 
   /** Freezes the clock (Tokio's `pause`). Returns false if it was already paused. */
@@ -200,7 +233,7 @@ export class TimeDriver {
     this.isShut = true;
     this.disarm();
     const error = this.shutdownError();
-    const entries = [...this.wheel.drain(), ...this.due];
+    const entries = [...this.wheel.drain(), ...this.near.drain(), ...this.due];
     this.due = [];
     for (const entry of entries) entry.abandon(error);
   }
@@ -258,7 +291,7 @@ export class TimeDriver {
       if (this.waiting > 0) this.armIdleCheck();
       return;
     }
-    const next = this.wheel.nextExpiration();
+    const next = this.nextExpiration();
     if (next === undefined) {
       this.disarm();
       return;
@@ -316,10 +349,9 @@ export class TimeDriver {
 
   /** Jumps the paused clock to the next tick at which some timer fires, and fires it. */
   private advanceToNextTimer(): void {
-    const wheel = this.wheel;
     const before = this.fired;
     while (this.fired === before) {
-      const next = wheel.nextExpiration();
+      const next = this.nextExpiration();
       if (next === undefined) return;
       const now = this.clock.now();
       if (next > now) this.clock.advance(next - now);

@@ -30,7 +30,7 @@
 // with equal deadlines expire in insertion order.
 //
 // Entries are intrusive (the wheel links the caller's objects through their own
-// `prev`/`next` fields and records the slot index in `slot`), so the wheel allocates
+// `wheelPrev`/`wheelNext` fields and records the slot index in `slot`), so the wheel allocates
 // nothing per timer. Slot heads and tails are flat arrays; index 384 is the pending list of
 // expired entries waiting to be fired, so `remove` of an expired-but-not-yet-fired entry is
 // the same O(1) unlink.
@@ -55,9 +55,9 @@ export class WheelEntry {
   /** The tick at which the entry expires (valid while linked). */
   when = 0;
   /** @internal list links, owned by the wheel. */
-  prev: WheelEntry | null = null;
+  wheelPrev: WheelEntry | null = null;
   /** @internal */
-  next: WheelEntry | null = null;
+  wheelNext: WheelEntry | null = null;
   /**
    * @internal level * 64 + slot, 384 for the pending list; negative when not in the wheel
    * (-1; owners may use other negative values as their own state).
@@ -68,6 +68,35 @@ export class WheelEntry {
   get linked(): boolean {
     return this.slot >= 0;
   }
+}
+
+/**
+ * Appends `entry` to the FIFO list `index` of `heads`/`tails`, linked through the entries'
+ * wheel links, and sets its `slot`. Returns true when the list was empty (the wheel and the
+ * near layer keep an occupancy bit per list).
+ */
+export function appendEntry(heads: (WheelEntry | null)[], tails: (WheelEntry | null)[], index: number, entry: WheelEntry, slot: number): boolean {
+  const tail = tails[index] ?? null;
+  entry.slot = slot;
+  entry.wheelPrev = tail;
+  entry.wheelNext = null;
+  if (tail === null) heads[index] = entry;
+  else tail.wheelNext = entry;
+  tails[index] = entry;
+  return tail === null;
+}
+
+/** Unlinks `entry` from the list `index` (O(1)); returns true when the list became empty. */
+export function unlinkEntry(heads: (WheelEntry | null)[], tails: (WheelEntry | null)[], index: number, entry: WheelEntry): boolean {
+  const prev = entry.wheelPrev;
+  const next = entry.wheelNext;
+  if (prev === null) heads[index] = next;
+  else prev.wheelNext = next;
+  if (next === null) tails[index] = prev;
+  else next.wheelPrev = prev;
+  entry.wheelPrev = entry.wheelNext = null;
+  entry.slot = NOT_LINKED;
+  return heads[index] === null;
 }
 
 /** Span in ticks of one slot of `level`. */
@@ -214,8 +243,8 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
     for (let index = 0; index <= PENDING; index++) {
       let entry = this.heads[index] ?? null;
       while (entry !== null) {
-        const next: WheelEntry | null = entry.next;
-        entry.prev = entry.next = null;
+        const next: WheelEntry | null = entry.wheelNext;
+        entry.wheelPrev = entry.wheelNext = null;
         entry.slot = NOT_LINKED;
         all.push(entry as E);
         entry = next;
@@ -264,25 +293,12 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
   }
 
   private append(index: number, entry: WheelEntry): void {
-    const tail = this.tails[index] ?? null;
-    entry.slot = index;
-    entry.prev = tail;
-    entry.next = null;
-    if (tail === null) this.heads[index] = entry;
-    else tail.next = entry;
-    this.tails[index] = entry;
+    appendEntry(this.heads, this.tails, index, entry, index);
   }
 
   private unlink(entry: WheelEntry): void {
     const index = entry.slot;
-    const { prev, next } = entry;
-    if (prev === null) this.heads[index] = next;
-    else prev.next = next;
-    if (next === null) this.tails[index] = prev;
-    else next.prev = prev;
-    entry.prev = entry.next = null;
-    entry.slot = NOT_LINKED;
-    if (index !== PENDING && this.heads[index] === null) {
+    if (unlinkEntry(this.heads, this.tails, index, entry) && index !== PENDING) {
       const level = (index / SLOTS) | 0;
       this.clearBit(level, index - level * SLOTS);
     }
