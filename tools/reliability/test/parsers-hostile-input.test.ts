@@ -117,7 +117,7 @@ function parseHttp(chunks: Uint8Array[]): Outcome {
           if (remaining > 0) break;
         }
         if (body.length > httpLimits.maxBodySize) throw new Error(`body of ${body.length} bytes above the cap`);
-        out.items.push(JSON.stringify([head.method, head.target, head.minorVersion, head.keepAlive, head.fields.length / 4, body]));
+        out.items.push(JSON.stringify([head.method, head.target, head.minorVersion, head.keepAlive, head.entries().length, body]));
         head = undefined;
         decoder = undefined;
       }
