@@ -14,17 +14,36 @@
 //   node benchmarks/redis.bench.mjs                 (-n 200000, best of 2 rounds, ~55 s on 2 cores)
 //   node benchmarks/redis.bench.mjs --quick         (-n 20000;  or RT_BENCH_QUICK=1)
 //   RT_REDIS_REQUESTS=50000 RT_REDIS_ROUNDS=2 node benchmarks/redis.bench.mjs
+//
+// Before/after mode: `--before <git ref>` compares this tree's mini-redis with the same
+// example's sources at <ref>, compiled against this tree's packages (so only the example's
+// own code differs), instead of the three servers above:
+//
+//   node benchmarks/redis.bench.mjs --before f9fba79      (-n 50000 (-P 16: 200000) -c 16, 5 alternating rounds, ~2 min)
+//   RT_REDIS_ROUNDS=7 RT_REDIS_CLIENTS=16 node benchmarks/redis.bench.mjs --before f9fba79
+//   RT_REDIS_CASES='SET -P 16,GET -P 1' node benchmarks/redis.bench.mjs --before f9fba79
+//
+// Cases: SET and GET with -P 1 and -P 16, and SET -d 1024 (-P 1 and -P 16). Each round runs
+// every case once against each build, the order of the two builds alternating by round and
+// case; server CPU is read from schedstat (ns, not 10 ms ticks); prints per case the range over rounds of requests/s and server CPU µs/request of
+// each build and of the per-round ratio new ÷ old (requests/s ≥ 1 and CPU ≤ 1 is no worse).
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds, freePort, have, startListening as start } from './lib/proc.mjs';
+import { cpuSeconds, cpuSecondsFine, freePort, have, startListening as start } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
-const requests = Number(process.env['RT_REDIS_REQUESTS'] ?? (quick ? 20_000 : 200_000));
-const rounds = Number(process.env['RT_REDIS_ROUNDS'] ?? (quick ? 1 : 2));
-const clients = 50;
+const beforeAt = process.argv.indexOf('--before');
+const beforeRef = beforeAt >= 0 ? process.argv[beforeAt + 1] : undefined;
+if (beforeAt >= 0 && (beforeRef === undefined || beforeRef.startsWith('-'))) {
+  console.error('redis.bench: --before needs a git ref (e.g. --before f9fba79)');
+  process.exit(2);
+}
+const requests = Number(process.env['RT_REDIS_REQUESTS'] ?? (beforeRef !== undefined ? 50_000 : quick ? 20_000 : 200_000));
+const rounds = Number(process.env['RT_REDIS_ROUNDS'] ?? (beforeRef !== undefined ? 5 : quick ? 1 : 2));
+const clients = Number(process.env['RT_REDIS_CLIENTS'] ?? (beforeRef !== undefined ? 16 : 50));
 const pipelines = [1, 16];
 
 if (!have('redis-benchmark')) {
@@ -41,9 +60,9 @@ if (tsc.status !== 0 || !existsSync(miniRedis)) process.exit(1);
 /** CPU time (user + system) of a process so far, in ms, from /proc. */
 const cpuMs = (pid) => cpuSeconds(pid, NaN) * 1000;
 
-function redisBenchmark(port, test, pipeline) {
+function redisBenchmark(port, test, pipeline, dataSize = 3, count = requests) {
   return new Promise((resolve, reject) => {
-    const args = ['-h', '127.0.0.1', '-p', String(port), '-t', test, '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '-q', '--csv'];
+    const args = ['-h', '127.0.0.1', '-p', String(port), '-t', test, '-n', String(count), '-c', String(clients), '-P', String(pipeline), '-d', String(dataSize), '-q', '--csv'];
     execFile('redis-benchmark', args, { timeout: 300_000 }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`redis-benchmark ${args.join(' ')}: ${error.message}\n${stderr}`));
       const line = stdout.split('\n').find((l) => l.startsWith(`"${test.toUpperCase()}"`));
@@ -51,6 +70,11 @@ function redisBenchmark(port, test, pipeline) {
       resolve(Number(JSON.parse(`[${line}]`)[1]));
     });
   });
+}
+
+if (beforeRef !== undefined) {
+  await compareBefore(beforeRef);
+  process.exit(0);
 }
 
 const servers = [];
@@ -112,4 +136,89 @@ try {
   console.log('targets (issue 8): rt ≥ 1.5× net and ≥ 0.8× redis-server without pipelining');
 } finally {
   for (const server of servers) server.child.kill('SIGTERM');
+}
+
+/**
+ * Extracts examples/mini-redis/src at `ref` into examples/mini-redis/node_modules/.before-<ref>
+ * (where `@rt/*` resolve to this tree's packages, as for the current build) and compiles it;
+ * returns the path of its main.js.
+ */
+function buildBefore(ref) {
+  const commit = spawnSync('git', ['-C', root, 'rev-parse', '--short', `${ref}^{commit}`], { encoding: 'utf8' });
+  if (commit.status !== 0) throw new Error(`redis.bench: unknown git ref ${ref}: ${commit.stderr.trim()}`);
+  const dir = join(root, 'examples/mini-redis/node_modules', `.before-${commit.stdout.trim()}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const archive = spawnSync('sh', ['-c', `git -C "${root}" archive "${ref}" examples/mini-redis/src | tar -x -C "${dir}" --strip-components=2`], { stdio: 'inherit' });
+  if (archive.status !== 0) throw new Error(`redis.bench: could not extract examples/mini-redis/src at ${ref}`);
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    extends: '../../../../tsconfig.base.json',
+    compilerOptions: { rootDir: 'src', outDir: 'dist', composite: false, incremental: false, declaration: false, declarationMap: false },
+    include: ['src'],
+  }));
+  const compiled = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json')], { stdio: 'inherit' });
+  if (compiled.status !== 0) throw new Error(`redis.bench: mini-redis at ${ref} does not compile against this tree's packages`);
+  return join(dir, 'dist/main.js');
+}
+
+function range(values, digits) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[(sorted.length - 1) >> 1];
+  return `${sorted[0].toFixed(digits)}–${sorted.at(-1).toFixed(digits)} (median ${median.toFixed(digits)})`;
+}
+
+async function compareBefore(ref) {
+  const beforeMain = buildBefore(ref);
+  const builds = [];
+  try {
+    const newPort = await freePort();
+    builds.push(await start('mini-redis (this tree)', process.execPath, [miniRedis, '--port', String(newPort)], newPort));
+    const oldPort = await freePort();
+    builds.push(await start(`mini-redis @ ${ref}`, process.execPath, [beforeMain, '--port', String(oldPort)], oldPort));
+    const cases = [];
+    for (const pipeline of pipelines) {
+      cases.push({ test: 'set', pipeline, size: 3 }, { test: 'get', pipeline, size: 3 }, { test: 'set', pipeline, size: 1024 });
+    }
+    for (const c of cases) c.name = `${c.test.toUpperCase()} -P ${c.pipeline}${c.size === 3 ? '' : ` -d ${c.size}`}`;
+    // RT_REDIS_CASES='SET -P 16,GET -P 1' runs only those cases.
+    const only = process.env['RT_REDIS_CASES']?.split(',').map((name) => name.trim());
+    if (only !== undefined) cases.splice(0, cases.length, ...cases.filter((c) => only.includes(c.name)));
+    if (cases.length === 0) throw new Error(`redis.bench: RT_REDIS_CASES matches no case (${process.env['RT_REDIS_CASES']})`);
+    const version = spawnSync('redis-benchmark', ['--version'], { encoding: 'utf8' }).stdout.trim();
+    console.log(`this tree vs mini-redis @ ${ref}: redis-benchmark -n ${requests} (-P 16: ${requests * 4}) -c ${clients}, ${rounds} alternating rounds; server CPU from /proc/<pid>/task/*/schedstat; ${version}`);
+    /** cells[case][build] = [{ rps, cpu }] per round */
+    const cells = cases.map(() => builds.map(() => []));
+    for (let round = 0; round < rounds; round++) {
+      for (let c = 0; c < cases.length; c++) {
+        const { test, pipeline, size } = cases[c];
+        for (let i = 0; i < builds.length; i++) {
+          const b = (i + round + c) % builds.length;
+          const server = builds[b];
+          const count = pipeline === 1 ? requests : requests * 4; // similar durations
+          const before = cpuSecondsFine(server.child.pid);
+          const rps = await redisBenchmark(server.port, test, pipeline, size, count);
+          const cpu = ((cpuSecondsFine(server.child.pid) - before) * 1e6) / count;
+          cells[c][b].push({ rps, cpu });
+        }
+      }
+      process.stdout.write(`round ${round + 1}/${rounds} done\n`);
+    }
+    const rows = [];
+    for (let c = 0; c < cases.length; c++) {
+      const [now, old] = cells[c];
+      rows.push({
+        case: cases[c].name,
+        'new req/s': range(now.map((x) => x.rps), 0),
+        'old req/s': range(old.map((x) => x.rps), 0),
+        'new CPU µs/req': range(now.map((x) => x.cpu), 2),
+        'old CPU µs/req': range(old.map((x) => x.cpu), 2),
+        'new ÷ old req/s': range(now.map((x, r) => x.rps / old[r].rps), 2),
+        'new ÷ old CPU': range(now.map((x, r) => x.cpu / old[r].cpu), 2),
+      });
+    }
+    console.table(rows);
+    console.log('issue 20: the Framed port must be no worse: req/s ratio ≥ 1.00 and CPU ratio ≤ 1.00 (machine noise: read the ranges)');
+  } finally {
+    for (const server of builds) server.child.kill('SIGTERM');
+  }
 }

@@ -136,31 +136,132 @@ export class FramedRead<T> implements AsyncIterable<T> {
    * const frame = await frames.next({ signal: AbortSignal.timeout(5_000) });
    * ```
    */
-  async next(options?: WaitOptions): Promise<T | undefined> {
-    if (this.#busy) throw new ResourceBusy('FramedRead.next: another call is in progress');
+  next(options?: WaitOptions): Promise<T | undefined> {
+    // The common cases without an async function: a frame already buffered resolves at
+    // once, and a read that completes a frame costs that read's promise and one `then`.
+    // Anything else (end of stream, a forced yield, a frame needing several reads) takes
+    // `#nextLoop`.
+    if (this.#busy) return Promise.reject(new ResourceBusy('FramedRead.next: another call is in progress'));
+    if (this.#eof) return this.#nextLoop(options, null);
+    const buffer = this.#buffer;
+    if (this.#borrowFrames) buffer.reclaim(); // the frames handed out before are done with
+    if (buffer.length !== this.#missedAt) {
+      // A frame may be buffered: this call may complete without reading, so it spends
+      // budget and checks cancellation before it decodes (a read does both itself).
+      const y = coop();
+      if (y !== undefined) return this.#nextLoop(options, y);
+      let frame: T | undefined;
+      try {
+        throwIfCancelled(options);
+        frame = this.#decode();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (frame !== undefined) return Promise.resolve(frame);
+    }
+    let reading: Promise<number>;
+    try {
+      reading = this.#reader.read(buffer.spare(this.#readSize), options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#busy = true;
+    this.#options = options;
+    return reading.then(this.#afterRead, this.#readFailed);
+  }
+
+  /**
+   * The next frame if the buffered bytes hold one, else `undefined`, without reading or
+   * waiting (for a server that answers a pipelined batch of requests at once: it awaits
+   * `next()` for the first and takes the rest with `tryNext()`). At end of stream it gives
+   * the decoder's last frames as `next()` does.
+   *
+   * **Cancellation:** not applicable (synchronous).
+   *
+   * **Errors:** what the decoder throws; `ResourceBusy` while a `next()` is in progress.
+   *
+   * **Example**
+   * ```ts
+   * for (let frame = await frames.next(); frame !== undefined; frame = frames.tryNext()) handle(frame);
+   * ```
+   */
+  tryNext(): T | undefined {
+    if (this.#busy) throw new ResourceBusy('FramedRead.tryNext: a next() call is in progress');
+    if (this.#eof) return this.#decodeEof();
+    if (this.#borrowFrames) this.#buffer.reclaim();
+    return this.#buffer.length !== this.#missedAt ? this.#decode() : undefined;
+  }
+
+  /**
+   * The buffer's length when the decoder last found no whole frame in it, or -1: while the
+   * length is still that, nothing was read or taken since and `next()` reads at once
+   * instead of asking the decoder again (Tokio's `is_readable`).
+   */
+  #missedAt = -1;
+
+  #decode(): T | undefined {
+    const buffer = this.#buffer;
+    const frame = this.#decoder.decode(buffer);
+    this.#missedAt = frame === undefined ? buffer.length : -1;
+    return frame;
+  }
+
+  #decodeEof(): T | undefined {
+    if (this.#finished) return undefined;
+    const decoder = this.#decoder;
+    let frame: T | undefined;
+    try {
+      frame = decoder.decodeEof === undefined ? decodeEofDefault(decoder, this.#buffer) : decoder.decodeEof(this.#buffer);
+    } catch (error) {
+      this.#finished = true; // as Tokio: an error at end of stream is the last item
+      throw error;
+    }
+    if (frame === undefined) this.#finished = true;
+    return frame;
+  }
+
+  /** The options of the `next()` whose read is in flight. */
+  #options: WaitOptions | undefined = undefined;
+
+  readonly #afterRead = (n: number): T | undefined | Promise<T | undefined> => {
+    this.#busy = false;
+    const options = this.#options;
+    this.#options = undefined;
+    if (n === 0) {
+      this.#eof = true;
+      return this.#decodeEof();
+    }
+    this.#buffer.commit(n);
+    const frame = this.#decode();
+    return frame !== undefined ? frame : this.#nextLoop(options, undefined);
+  };
+
+  readonly #readFailed = (error: unknown): never => {
+    this.#busy = false;
+    this.#options = undefined;
+    throw error;
+  };
+
+  /**
+   * `next()` as a loop: reads until a frame is whole or the stream has ended. `yielding`:
+   * `null` to spend budget and check cancellation first, the forced yield `coop()` gave the
+   * caller to wait for before that check, or `undefined` when a read just did both.
+   */
+  async #nextLoop(options: WaitOptions | undefined, yielding: Promise<void> | null | undefined): Promise<T | undefined> {
     this.#busy = true;
     try {
-      const y = coop();
-      if (y !== undefined) await y;
-      throwIfCancelled(options);
+      if (yielding !== undefined) {
+        const y = yielding ?? coop();
+        if (y !== undefined) await y;
+        throwIfCancelled(options);
+      }
       const buffer = this.#buffer;
-      if (this.#borrowFrames) buffer.reclaim(); // the frames handed out before are done with
-      const decoder = this.#decoder;
       for (;;) {
-        if (this.#eof) {
-          if (this.#finished) return undefined;
-          let frame: T | undefined;
-          try {
-            frame = decoder.decodeEof === undefined ? decodeEofDefault(decoder, buffer) : decoder.decodeEof(buffer);
-          } catch (error) {
-            this.#finished = true; // as Tokio: an error at end of stream is the last item
-            throw error;
-          }
-          if (frame === undefined) this.#finished = true;
-          return frame;
+        if (this.#eof) return this.#decodeEof();
+        if (buffer.length !== this.#missedAt) {
+          const frame = this.#decode();
+          if (frame !== undefined) return frame;
         }
-        const frame = decoder.decode(buffer);
-        if (frame !== undefined) return frame;
         const n = await this.#reader.read(buffer.spare(this.#readSize), options);
         if (n === 0) this.#eof = true;
         else buffer.commit(n);
