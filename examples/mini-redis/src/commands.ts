@@ -5,7 +5,7 @@
 import type { Db } from './db.js';
 import type { PubSub, Subscriptions } from './pub-sub.js';
 import type { ReplyWriter } from './reply-writer.js';
-import type { RespParser } from './resp-parser.js';
+import { NameTable, type RespParser } from './resp-parser.js';
 
 /** What the connection does after a command. */
 export const Next = {
@@ -47,6 +47,13 @@ function smallInteger(text: string): number | undefined {
   return value === undefined ? undefined : Number(value);
 }
 
+/** The names `execute` dispatches on, read from the request without making a string. */
+const COMMANDS = new NameTable([
+  'GET', 'SET', 'PING', 'ECHO', 'DEL', 'UNLINK', 'EXISTS', 'INCR', 'DECR', 'INCRBY', 'DECRBY', 'EXPIRE', 'PEXPIRE',
+  'PERSIST', 'TTL', 'PTTL', 'PUBLISH', 'SUBSCRIBE', 'UNSUBSCRIBE', 'QUIT', 'DBSIZE', 'FLUSHDB', 'FLUSHALL', 'SELECT',
+  'CONFIG', 'COMMAND', 'CLIENT',
+]);
+
 /** Commands allowed while the connection is subscribed (RESP2 subscriber context). */
 const SUBSCRIBED_ALLOWED = new Set(['SUBSCRIBE', 'UNSUBSCRIBE', 'PSUBSCRIBE', 'PUNSUBSCRIBE', 'PING', 'QUIT', 'RESET']);
 
@@ -55,7 +62,7 @@ const SUBSCRIBED_ALLOWED = new Set(['SUBSCRIBE', 'UNSUBSCRIBE', 'PSUBSCRIBE', 'P
  * reply into `out`.
  */
 export function execute(parser: RespParser, argc: number, context: Context, out: ReplyWriter): Next {
-  const name = parser.upper(0);
+  const name = parser.upper(0, COMMANDS);
   const subscribed = context.subscriptions !== undefined && context.subscriptions.count > 0;
   if (subscribed && !SUBSCRIBED_ALLOWED.has(name)) {
     out.error(`ERR Can't execute '${name.toLowerCase()}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);

@@ -8,13 +8,20 @@ const NULL_BULK = Buffer.from('$-1\r\n');
 const NULL_ARRAY = Buffer.from('*-1\r\n');
 const SMALL_INTEGERS = Array.from({ length: 16 }, (_, i) => Buffer.from(`:${i - 2}\r\n`));
 
+function plain(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
+}
+
 /** Encodes RESP2 replies into one buffer; see the file comment. */
 export class ReplyWriter {
   #buffer: Buffer;
+  /** `#buffer` as a plain Uint8Array: its `subarray` is the engine's, much cheaper than Buffer's. */
+  #bytes: Uint8Array;
   #length = 0;
 
   constructor(initialCapacity = 16 * 1024) {
     this.#buffer = Buffer.allocUnsafe(initialCapacity);
+    this.#bytes = plain(this.#buffer);
   }
 
   /** Bytes encoded and not yet taken. */
@@ -23,14 +30,17 @@ export class ReplyWriter {
   }
 
   /** The encoded bytes (a view, valid until the next write into this writer). */
-  view(): Buffer {
-    return this.#buffer.subarray(0, this.#length);
+  view(): Uint8Array {
+    return this.#bytes.subarray(0, this.#length);
   }
 
   /** Forgets the encoded bytes (after they were written to the socket). */
   clear(): void {
     this.#length = 0;
-    if (this.#buffer.length > 1024 * 1024) this.#buffer = Buffer.allocUnsafe(16 * 1024);
+    if (this.#buffer.length > 1024 * 1024) {
+      this.#buffer = Buffer.allocUnsafe(16 * 1024);
+      this.#bytes = plain(this.#buffer);
+    }
   }
 
   /** The encoded bytes as a string (tests). */
@@ -46,6 +56,7 @@ export class ReplyWriter {
     const grown = Buffer.allocUnsafe(size);
     this.#buffer.copy(grown, 0, 0, this.#length);
     this.#buffer = grown;
+    this.#bytes = plain(grown);
   }
 
   #raw(bytes: Uint8Array): void {

@@ -59,6 +59,42 @@ function checkLimit(name: string, value: number | undefined, fallback: number): 
   return value;
 }
 
+/**
+ * A set of upper-case command names (letters only, up to 15) that `RespParser.upper(i, names)`
+ * recognises in any case without making a string: on a pipelined server the command name is
+ * read once per command, and a latin1 string plus `toUpperCase()` per command was a visible
+ * part of its cost.
+ */
+export class NameTable {
+  /** Candidates by (length, first letter): slot `length * 32 + (letter & 31)`. */
+  readonly #slots: (string[] | undefined)[] = new Array<string[] | undefined>(16 * 32);
+
+  constructor(names: Iterable<string>) {
+    for (const name of names) {
+      if (typeof name !== 'string' || !/^[A-Z]{1,15}$/.test(name)) {
+        throw new TypeError(`NameTable: a name must be 1 to 15 upper-case letters, got ${JSON.stringify(name)}`);
+      }
+      const slot = (name.length << 5) | (name.charCodeAt(0) & 31);
+      const candidates = (this.#slots[slot] ??= []);
+      if (!candidates.includes(name)) candidates.push(name);
+    }
+  }
+
+  /** The name `buffer[start, end)` spells in any case, or undefined. */
+  find(buffer: Uint8Array, start: number, end: number): string | undefined {
+    const length = end - start;
+    if (length < 1 || length > 15) return undefined;
+    const candidates = this.#slots[(length << 5) | (buffer[start]! & 31)];
+    if (candidates === undefined) return undefined;
+    next: for (const name of candidates) {
+      // `& 0xdf` upper-cases a letter and leaves every other byte unequal to one.
+      for (let i = 0; i < length; i++) if ((buffer[start + i]! & 0xdf) !== name.charCodeAt(i)) continue next;
+      return name;
+    }
+    return undefined;
+  }
+}
+
 /** Incremental RESP2 parser with bounded buffering; see the file comment. */
 export class RespParser {
   readonly maxBulkLength: number;
@@ -195,8 +231,15 @@ export class RespParser {
     return this.#ends[i]! - this.#starts[i]!;
   }
 
-  /** Argument `i` upper-cased if it is short ASCII (command names, options). */
-  upper(i: number): string {
+  /**
+   * Argument `i` upper-cased (command names, options); a name of `known` comes from the
+   * table without making a string.
+   */
+  upper(i: number, known?: NameTable): string {
+    if (known !== undefined) {
+      const name = known.find(this.#buffer, this.#starts[i]!, this.#ends[i]!);
+      if (name !== undefined) return name;
+    }
     return this.string(i).toUpperCase();
   }
 
