@@ -27,6 +27,12 @@
 // every case once against each build, the order of the two builds alternating by round and
 // case; server CPU is read from schedstat (ns, not 10 ms ticks); prints per case the range over rounds of requests/s and server CPU µs/request of
 // each build and of the per-round ratio new ÷ old (requests/s ≥ 1 and CPU ≤ 1 is no worse).
+// Then the same cases in process, without the kernel and the load generator: each build's
+// `serveConnection` over a stream double whose reads return the same pipeline of requests
+// at once and whose writes take everything (a fresh process per measurement, the builds
+// alternating), CPU ns per request from `process.cpuUsage()`. On a loaded 2-core VM the
+// server's CPU per request over loopback is dominated by context switches and wake-ups
+// (perf: ~40% in `finish_task_switch`), so this row is the steadier view of the code's own cost.
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +40,11 @@ import { fileURLToPath } from 'node:url';
 import { cpuSeconds, cpuSecondsFine, freePort, have, startListening as start } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
+
+if (process.argv[2] === '--connection-child') {
+  await connectionChild(...process.argv.slice(3));
+  process.exit(0);
+}
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
 const beforeAt = process.argv.indexOf('--before');
 const beforeRef = beforeAt >= 0 ? process.argv[beforeAt + 1] : undefined;
@@ -221,4 +232,96 @@ async function compareBefore(ref) {
   } finally {
     for (const server of builds) server.child.kill('SIGTERM');
   }
+  if (process.env['RT_REDIS_IN_PROCESS'] === '0') return;
+  const dists = [join(root, 'examples/mini-redis/dist'), join(beforeMain, '..')];
+  const cases = [];
+  for (const pipeline of pipelines) for (const [test, size] of [['set', 3], ['get', 3], ['set', 1024]]) cases.push({ test, pipeline, size });
+  console.log(`\nin process (serveConnection over a stream double, no kernel; each: warm-up, then the median of 3 runs), ${rounds} alternating rounds, CPU ns per request:`);
+  const rows = [];
+  for (const { test, pipeline, size } of cases) {
+    const batches = pipeline === 1 ? 100_000 : 10_000;
+    const ns = dists.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      for (let i = 0; i < dists.length; i++) {
+        const b = (i + round) % dists.length;
+        const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--connection-child', dists[b], test, String(pipeline), String(size), String(batches)], { encoding: 'utf8' });
+        if (child.status !== 0) throw new Error(`redis.bench: in-process run failed: ${child.stderr}`);
+        ns[b].push(Number(child.stdout.trim()));
+      }
+    }
+    rows.push({
+      case: `${test.toUpperCase()} -P ${pipeline}${size === 3 ? '' : ` -d ${size}`}`,
+      'new ns/req': range(ns[0], 0),
+      'old ns/req': range(ns[1], 0),
+      'new ÷ old CPU': range(ns[0].map((x, r) => x / ns[1][r]), 2),
+    });
+  }
+  console.table(rows);
+}
+
+/**
+ * One in-process measurement (a child process of this script): serves `batches` reads of a
+ * pipeline of `pipeline` requests through the build in `dist`, after a warm-up, and prints
+ * CPU ns per request. Calls `serveConnection` so that both its signatures work: the current
+ * one (stream, shared, CancellationToken) and the one before the Framed port (stream,
+ * shared with a `shutdown` signal, a state object).
+ */
+async function connectionChild(dist, test, pipeline, size, batches) {
+  const { main } = await import('@rt/macros');
+  const { spawn } = await import('@rt/scheduler');
+  const { CancellationToken } = await import('@rt/util');
+  const { serveConnection } = await import(join(dist, 'connection.js'));
+  const { Db } = await import(join(dist, 'db.js'));
+  const { PubSub } = await import(join(dist, 'pub-sub.js'));
+  const args = test === 'set' ? ['SET', 'key:__rand_int__', 'x'.repeat(Number(size))] : ['GET', 'key:__rand_int__'];
+  const one = `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
+  const request = Buffer.from(one.repeat(Number(pipeline)));
+  class StreamDouble {
+    constructor(pipelines) {
+      this.pipelines = pipelines;
+      this.offset = 0; // into `request`, when the reader's room was smaller than it
+    }
+    read(buf) {
+      if (this.offset === 0 && this.pipelines-- === 0) return Promise.resolve(0);
+      const n = Math.min(buf.length, request.length - this.offset);
+      buf.set(request.subarray(this.offset, this.offset + n));
+      this.offset = (this.offset + n) % request.length;
+      return Promise.resolve(n);
+    }
+    tryWrite(buf) {
+      return buf.length;
+    }
+    write(buf) {
+      return Promise.resolve(buf.length);
+    }
+    writeAll() {
+      return Promise.resolve();
+    }
+    flush() {
+      return Promise.resolve();
+    }
+    shutdown() {
+      return Promise.resolve();
+    }
+    close() {}
+    setNoDelay() {}
+  }
+  const serve = async (reads) => {
+    const token = new CancellationToken();
+    const shared = { db: new Db(() => Date.now()), pubSub: new PubSub(), limits: {}, shutdown: token.signal };
+    await serveConnection(new StreamDouble(reads), shared, Object.assign(token, { idle: false }));
+  };
+  await main(async () => {
+    await spawn(async () => {
+      await serve(Number(batches)); // warm-up: the optimising compiler's work is done before the measurements
+      const samples = [];
+      for (let i = 0; i < 3; i++) {
+        const before = process.cpuUsage();
+        await serve(Number(batches));
+        const used = process.cpuUsage(before);
+        samples.push(((used.user + used.system) * 1000) / (Number(batches) * Number(pipeline)));
+      }
+      console.log(samples.sort((a, b) => a - b)[1].toFixed(1)); // the median of three
+    });
+  });
 }
