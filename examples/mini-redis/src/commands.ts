@@ -268,7 +268,10 @@ function set(parser: RespParser, argc: number, db: Db, out: ReplyWriter): Next {
     }
   }
   const key = parser.string(1);
-  const previous = db.get(key);
+  // The old value matters only to GET, NX and XX, and KEEPTTL must not keep the deadline of
+  // a key that has expired (the lookup deletes it): a plain SET does one keyspace lookup,
+  // in `db.set`, which replaces the deadline of whatever entry it finds.
+  const previous = get || nx || xx || keepTtl ? db.get(key) : undefined;
   if (get) out.bulk(previous ?? null);
   if ((nx && previous !== undefined) || (xx && previous === undefined)) {
     if (!get) out.nullBulk();
