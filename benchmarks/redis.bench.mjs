@@ -234,11 +234,17 @@ async function compareBefore(ref) {
   }
   if (process.env['RT_REDIS_IN_PROCESS'] === '0') return;
   const dists = [join(root, 'examples/mini-redis/dist'), join(beforeMain, '..')];
+  const only = process.env['RT_REDIS_CASES']?.split(',').map((name) => name.trim());
   const cases = [];
-  for (const pipeline of pipelines) for (const [test, size] of [['set', 3], ['get', 3], ['set', 1024]]) cases.push({ test, pipeline, size });
+  for (const pipeline of pipelines) {
+    for (const [test, size] of [['set', 3], ['get', 3], ['set', 1024]]) {
+      const name = `${test.toUpperCase()} -P ${pipeline}${size === 3 ? '' : ` -d ${size}`}`;
+      if (only === undefined || only.includes(name)) cases.push({ test, pipeline, size, name });
+    }
+  }
   console.log(`\nin process (serveConnection over a stream double, no kernel; each: warm-up, then the median of 3 runs), ${rounds} alternating rounds, CPU ns per request:`);
   const rows = [];
-  for (const { test, pipeline, size } of cases) {
+  for (const { test, pipeline, size, name } of cases) {
     const batches = pipeline === 1 ? 100_000 : 10_000;
     const ns = dists.map(() => []);
     for (let round = 0; round < rounds; round++) {
@@ -250,7 +256,7 @@ async function compareBefore(ref) {
       }
     }
     rows.push({
-      case: `${test.toUpperCase()} -P ${pipeline}${size === 3 ? '' : ` -d ${size}`}`,
+      case: name,
       'new ns/req': range(ns[0], 0),
       'old ns/req': range(ns[1], 0),
       'new ÷ old CPU': range(ns[0].map((x, r) => x / ns[1][r]), 2),
