@@ -161,6 +161,9 @@ export class FramedRead<T> implements AsyncIterable<T> {
     }
     let reading: Promise<number>;
     try {
+      // The read checks cancellation too (rt's streams do); a signal given here is checked
+      // first whatever the reader does with it.
+      if (options !== undefined) throwIfCancelled(options);
       reading = this.#reader.read(buffer.spare(this.#readSize), options);
     } catch (error) {
       return Promise.reject(error);

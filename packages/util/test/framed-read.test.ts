@@ -122,6 +122,18 @@ describe('FramedRead', () => {
     expect(framed.isEof).toBe(true);
   });
 
+  it('an already aborted signal rejects next() with Cancelled before any read, even on a reader that ignores signals', async () => {
+    const reader = new ChunkReader([text('a\npart'), text('ial\n')]);
+    const framed = new FramedRead(reader, new LinesCodec());
+    const aborted = AbortSignal.abort();
+    await expect(framed.next({ signal: aborted })).rejects.toThrow(Cancelled); // may decode: checked first
+    expect(await framed.next()).toBe('a');
+    expect(framed.tryNext()).toBeUndefined(); // 'part': the next call goes straight to a read
+    await expect(framed.next({ signal: aborted })).rejects.toThrow(Cancelled);
+    expect(reader.reads).toBe(1);
+    expect(await framed.next()).toBe('partial');
+  });
+
   it('tryNext() fails with ResourceBusy while a next() is reading, which loses nothing', async () => {
     const [a, b] = duplex(64);
     const framed = new FramedRead(b, new LinesCodec());
