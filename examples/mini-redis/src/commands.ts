@@ -277,7 +277,7 @@ function set(parser: RespParser, argc: number, db: Db, out: ReplyWriter): Next {
     if (!get) out.nullBulk();
     return Next.Continue;
   }
-  db.set(key, Buffer.from(parser.bytes(2)), ttl < 0 ? -1 : db.now() + ttl, keepTtl);
+  db.set(key, parser.copy(2), ttl < 0 ? -1 : db.now() + ttl, keepTtl);
   if (!get) out.ok();
   return Next.Continue;
 }

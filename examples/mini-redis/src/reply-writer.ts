@@ -2,15 +2,13 @@
 // batch lands there and the connection writes the lot with one `writeAll`. Common replies
 // are pre-encoded constants; nothing is allocated per reply unless the buffer must grow.
 
+import { plainBytes } from './plain-bytes.js';
+
 const OK = Buffer.from('+OK\r\n');
 const PONG = Buffer.from('+PONG\r\n');
 const NULL_BULK = Buffer.from('$-1\r\n');
 const NULL_ARRAY = Buffer.from('*-1\r\n');
 const SMALL_INTEGERS = Array.from({ length: 16 }, (_, i) => Buffer.from(`:${i - 2}\r\n`));
-
-function plain(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
-}
 
 /** Encodes RESP2 replies into one buffer; see the file comment. */
 export class ReplyWriter {
@@ -21,7 +19,7 @@ export class ReplyWriter {
 
   constructor(initialCapacity = 16 * 1024) {
     this.#buffer = Buffer.allocUnsafe(initialCapacity);
-    this.#bytes = plain(this.#buffer);
+    this.#bytes = plainBytes(this.#buffer);
   }
 
   /** Bytes encoded and not yet taken. */
@@ -39,7 +37,7 @@ export class ReplyWriter {
     this.#length = 0;
     if (this.#buffer.length > 1024 * 1024) {
       this.#buffer = Buffer.allocUnsafe(16 * 1024);
-      this.#bytes = plain(this.#buffer);
+      this.#bytes = plainBytes(this.#buffer);
     }
   }
 
@@ -56,7 +54,7 @@ export class ReplyWriter {
     const grown = Buffer.allocUnsafe(size);
     this.#buffer.copy(grown, 0, 0, this.#length);
     this.#buffer = grown;
-    this.#bytes = plain(grown);
+    this.#bytes = plainBytes(grown);
   }
 
   #raw(bytes: Uint8Array): void {

@@ -19,6 +19,8 @@
 // - A command arriving in many small reads is not rescanned from its start each time:
 //   `#needed` remembers how many bytes the last attempt lacked.
 
+import { plainBytes } from './plain-bytes.js';
+
 /** Limits of a {@link RespParser}; every one has Redis's default. */
 export interface RespLimits {
   /** Largest bulk string (one argument) in bytes; default 512 MiB. */
@@ -103,6 +105,8 @@ export class RespParser {
   readonly maxBufferedBytes: number;
 
   #buffer: Buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
+  /** `#buffer` as a plain Uint8Array: its `subarray` is the engine's, cheaper than Buffer's. */
+  #bytes: Uint8Array = plainBytes(this.#buffer);
   #start = 0;
   #end = 0;
   #needed = 0;
@@ -152,9 +156,11 @@ export class RespParser {
       const grown = Buffer.allocUnsafe(Math.min(size, Math.max(want, this.maxBufferedBytes + MIN_READ)));
       this.#buffer.copy(grown, 0, 0, pending);
       this.#buffer = grown;
+      this.#bytes = plainBytes(grown);
     } else if (pending === 0 && this.#buffer.length > 4 * INITIAL_CAPACITY) {
       // A big command came and went: give its memory back.
       this.#buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
+      this.#bytes = plainBytes(this.#buffer);
     }
     return this.#end === 0 ? this.#buffer : this.#buffer.subarray(this.#end);
   }
@@ -174,7 +180,10 @@ export class RespParser {
    * where it stopped. A parser once attached must not be read into (`spare`, `push`).
    */
   attach(buffer: Buffer, start: number, end: number): void {
-    this.#buffer = buffer;
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+      this.#bytes = plainBytes(buffer);
+    }
     this.#start = start;
     this.#end = end;
     this.#attached = true;
@@ -224,6 +233,18 @@ export class RespParser {
   /** Argument `i` of the last command, as a view into the parser's buffer (not a copy). */
   bytes(i: number): Buffer {
     return this.#buffer.subarray(this.#starts[i]!, this.#ends[i]!);
+  }
+
+  /**
+   * A copy of argument `i` in a Buffer of its own (what the keyspace keeps); cheaper than
+   * `Buffer.from(bytes(i))`, which makes a Buffer view first.
+   */
+  copy(i: number): Buffer {
+    const start = this.#starts[i]!;
+    const end = this.#ends[i]!;
+    const copy = Buffer.allocUnsafe(end - start);
+    copy.set(this.#bytes.subarray(start, end));
+    return copy;
   }
 
   /** Length of argument `i` in bytes. */

@@ -24,6 +24,20 @@ describe('RespParser', () => {
     expect(parser.next()).toBe(-1);
   });
 
+  it('copy(i) is an argument in memory of its own, unchanged when the buffer is reused', () => {
+    const parser = new RespParser();
+    parser.push(encode(['SET', 'k', 'v\u0000\u00ff']));
+    expect(parser.next()).toBe(3);
+    const value = parser.copy(2);
+    expect(value).toBeInstanceOf(Buffer);
+    expect([...value]).toEqual([0x76, 0x00, 0xff]);
+    parser.spare().fill(0x2a); // the buffer's memory is reused for the next read
+    parser.push(encode(['SET', 'k', 'xyz']));
+    expect(parser.next()).toBe(3);
+    expect([...value]).toEqual([0x76, 0x00, 0xff]);
+    expect(parser.copy(2).toString('latin1')).toBe('xyz');
+  });
+
   it('parses every complete command of a pipelined buffer and keeps the incomplete rest', () => {
     const parser = new RespParser();
     const bytes = Buffer.concat([encode(['PING']), encode(['GET', 'a']), encode(['ECHO', 'hello'])]);
