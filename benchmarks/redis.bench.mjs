@@ -37,7 +37,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds, cpuSecondsFine, freePort, have, startListening as start } from './lib/proc.mjs';
+import { cpuSecondsFine, freePort, have, startListening as start } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 
@@ -68,8 +68,8 @@ const miniRedis = join(root, 'examples/mini-redis/dist/main.js');
 const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'examples/mini-redis')], { stdio: 'inherit' });
 if (tsc.status !== 0 || !existsSync(miniRedis)) process.exit(1);
 
-/** CPU time (user + system) of a process so far, in ms, from /proc. */
-const cpuMs = (pid) => cpuSeconds(pid, NaN) * 1000;
+/** CPU time of a process so far, in ms, from /proc (schedstat: ns, not 10 ms ticks). */
+const cpuMs = (pid) => cpuSecondsFine(pid) * 1000;
 
 function redisBenchmark(port, test, pipeline, dataSize = 3, count = requests) {
   return new Promise((resolve, reject) => {
