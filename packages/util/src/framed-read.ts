@@ -112,7 +112,8 @@ export class FramedRead<T> implements AsyncIterable<T> {
   /**
    * Bytes read and not yet returned as frames (the partial frame, or frames not yet asked
    * for). Inspect it freely; change it only while no `next()` is in progress (a pending read
-   * is filling its spare room).
+   * is filling its spare room). Once the decoder found no whole frame in it, it is asked
+   * again only after the buffer's length changed (a read, or bytes taken or put here).
    */
   get readBuffer(): BytesMut {
     return this.#buffer;
@@ -204,8 +205,9 @@ export class FramedRead<T> implements AsyncIterable<T> {
 
   #decode(): T | undefined {
     const buffer = this.#buffer;
+    this.#missedAt = -1; // stays so if the decoder throws: it is asked again next time
     const frame = this.#decoder.decode(buffer);
-    this.#missedAt = frame === undefined ? buffer.length : -1;
+    if (frame === undefined) this.#missedAt = buffer.length;
     return frame;
   }
 

@@ -134,6 +134,26 @@ describe('FramedRead', () => {
     expect(await framed.next()).toBe('partial');
   });
 
+  it('a decoder that threw is asked again before the next read, whatever the buffer length', async () => {
+    const reader = new ChunkReader([text('ab'), text('cd')]);
+    let calls = 0;
+    const decoder: Decoder<string> = {
+      decode: (src) => {
+        calls++;
+        if (calls <= 2) return undefined; // nothing yet, then 'ab': found nothing at length 2
+        if (calls === 3) {
+          src.advance(2); // 'abcd': drops 'ab' and fails, and the length is 2 again
+          throw new Error('bad frame');
+        }
+        return src.length >= 2 ? new TextDecoder().decode(src.splitTo(2)) : undefined;
+      },
+    };
+    const framed = new FramedRead(reader, decoder);
+    await expect(framed.next()).rejects.toThrow('bad frame');
+    expect(await framed.next()).toBe('cd'); // decoded from the buffer, not after another read
+    expect(reader.reads).toBe(2);
+  });
+
   it('tryNext() fails with ResourceBusy while a next() is reading, which loses nothing', async () => {
     const [a, b] = duplex(64);
     const framed = new FramedRead(b, new LinesCodec());
