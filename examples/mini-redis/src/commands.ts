@@ -5,7 +5,7 @@
 import type { Db } from './db.js';
 import type { PubSub, Subscriptions } from './pub-sub.js';
 import type { ReplyWriter } from './reply-writer.js';
-import type { RespParser } from './resp-parser.js';
+import { NameTable, type RespParser } from './resp-parser.js';
 
 /** What the connection does after a command. */
 export const Next = {
@@ -47,6 +47,13 @@ function smallInteger(text: string): number | undefined {
   return value === undefined ? undefined : Number(value);
 }
 
+/** The names `execute` dispatches on, read from the request without making a string. */
+const COMMANDS = new NameTable([
+  'GET', 'SET', 'PING', 'ECHO', 'DEL', 'UNLINK', 'EXISTS', 'INCR', 'DECR', 'INCRBY', 'DECRBY', 'EXPIRE', 'PEXPIRE',
+  'PERSIST', 'TTL', 'PTTL', 'PUBLISH', 'SUBSCRIBE', 'UNSUBSCRIBE', 'QUIT', 'DBSIZE', 'FLUSHDB', 'FLUSHALL', 'SELECT',
+  'CONFIG', 'COMMAND', 'CLIENT',
+]);
+
 /** Commands allowed while the connection is subscribed (RESP2 subscriber context). */
 const SUBSCRIBED_ALLOWED = new Set(['SUBSCRIBE', 'UNSUBSCRIBE', 'PSUBSCRIBE', 'PUNSUBSCRIBE', 'PING', 'QUIT', 'RESET']);
 
@@ -55,7 +62,7 @@ const SUBSCRIBED_ALLOWED = new Set(['SUBSCRIBE', 'UNSUBSCRIBE', 'PSUBSCRIBE', 'P
  * reply into `out`.
  */
 export function execute(parser: RespParser, argc: number, context: Context, out: ReplyWriter): Next {
-  const name = parser.upper(0);
+  const name = parser.upper(0, COMMANDS);
   const subscribed = context.subscriptions !== undefined && context.subscriptions.count > 0;
   if (subscribed && !SUBSCRIBED_ALLOWED.has(name)) {
     out.error(`ERR Can't execute '${name.toLowerCase()}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
@@ -261,13 +268,16 @@ function set(parser: RespParser, argc: number, db: Db, out: ReplyWriter): Next {
     }
   }
   const key = parser.string(1);
-  const previous = db.get(key);
+  // The old value matters only to GET, NX and XX, and KEEPTTL must not keep the deadline of
+  // a key that has expired (the lookup deletes it): a plain SET does one keyspace lookup,
+  // in `db.set`, which replaces the deadline of whatever entry it finds.
+  const previous = get || nx || xx || keepTtl ? db.get(key) : undefined;
   if (get) out.bulk(previous ?? null);
   if ((nx && previous !== undefined) || (xx && previous === undefined)) {
     if (!get) out.nullBulk();
     return Next.Continue;
   }
-  db.set(key, Buffer.from(parser.bytes(2)), ttl < 0 ? -1 : db.now() + ttl, keepTtl);
+  db.set(key, parser.copy(2), ttl < 0 ? -1 : db.now() + ttl, keepTtl);
   if (!get) out.ok();
   return Next.Continue;
 }

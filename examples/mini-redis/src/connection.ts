@@ -1,6 +1,6 @@
 // One client connection, over `Framed` with the RESP codec (`resp-codec.ts`): wait for a
-// command, execute it and every other complete command already in the read buffer
-// (pipelining), write all their replies at once, repeat. A subscribed connection also waits
+// command (`framed.next()`), execute it and every other complete command already in the
+// read buffer (`framed.tryNext()`: pipelining), write all their replies at once, repeat. A subscribed connection also waits
 // for pub/sub messages: it `select`s between the next command and its message queue's
 // notification; the read is never aborted when a message wins (it stays in flight for the
 // next turn), so no byte it reads can be dropped, on TCP as on TLS.
@@ -62,9 +62,7 @@ export interface ClientStream extends AsyncRead, AsyncWrite {
  * ```
  */
 export async function serveConnection(stream: ClientStream, shared: Shared, shutdown: CancellationToken): Promise<void> {
-  const codec = new RespCodec(shared.limits);
-  const framed = new Framed(stream, codec);
-  const readBuffer = framed.readBuffer;
+  const framed = new Framed(stream, new RespCodec(shared.limits));
   const out = new ReplyWriter();
   const context: Context = {
     db: shared.db,
@@ -125,7 +123,7 @@ export async function serveConnection(stream: ClientStream, shared: Shared, shut
             if (writing !== undefined) await writing;
           }
         }
-        command = codec.decode(readBuffer);
+        command = framed.tryNext();
       }
       if (context.subscriptions !== undefined) takeMessages(context.subscriptions, out);
       if (out.length > 0) {
@@ -174,19 +172,16 @@ function sendNow(framed: Framed<RespParser, ReplyWriter>, stream: ClientStream, 
   return n < view.length ? framed.flush() : undefined;
 }
 
-/** Encodes the messages waiting in the subscription queue into `out`; true if there were any. */
+/**
+ * Encodes the messages waiting in the subscription queue into `out`; true if there were any.
+ * (`isEmpty` first: no `TryRecvError` thrown and caught per batch.)
+ */
 function takeMessages(subscriptions: Subscriptions, out: ReplyWriter): boolean {
-  let taken = false;
-  for (;;) {
-    let message: Message;
-    try {
-      message = subscriptions.messages.tryRecv();
-    } catch {
-      return taken; // empty (or closed)
-    }
-    encodeMessage(out, message);
-    taken = true;
-  }
+  const messages = subscriptions.messages;
+  if (messages.isEmpty) return false;
+  do encodeMessage(out, messages.tryRecv());
+  while (!messages.isEmpty);
+  return true;
 }
 
 function encodeMessage(out: ReplyWriter, [channel, payload]: Message): void {

@@ -1,7 +1,8 @@
 // The RESP codec: mini-redis's `RespParser` as a `Decoder` for `@rt/util`'s `Framed`, and
 // its `ReplyWriter` batches as the `Encoder`. The codec does not parse on its own: it points
-// the parser at the live bytes of the `BytesMut` that `FramedRead` reads into (no copy),
-// lets it parse one command, and consumes that command's bytes.
+// the parser at the live bytes of the `BytesMut` that `FramedRead` reads into (no copy, and
+// no view per command: `src.storage`/`src.start`, with one Buffer over the storage kept
+// until the storage changes), lets it parse one command, and consumes that command's bytes.
 //
 // A decoded command is the parser itself, holding views of the read buffer: valid until the
 // next `decode` or the next read into that buffer (the connection executes each command
@@ -37,7 +38,7 @@ import { RespParser, type RespLimits } from './resp-parser.js';
  */
 export class RespCodec implements Decoder<RespParser>, Encoder<ReplyWriter> {
   readonly parser: RespParser;
-  #storage: ArrayBufferLike | undefined;
+  #storage: Uint8Array | undefined;
   #view: Buffer = Buffer.alloc(0);
 
   constructor(limits?: RespLimits) {
@@ -47,14 +48,14 @@ export class RespCodec implements Decoder<RespParser>, Encoder<ReplyWriter> {
   decode(src: BytesMut): RespParser | undefined {
     const length = src.length;
     if (length === 0) return undefined;
-    const chunk = src.chunk();
-    if (chunk.buffer !== this.#storage) {
+    const storage = src.storage;
+    if (storage !== this.#storage) {
       // A Buffer over the whole storage, kept while BytesMut keeps the storage: no
       // allocation per command.
-      this.#storage = chunk.buffer;
-      this.#view = Buffer.from(chunk.buffer, 0, chunk.buffer.byteLength);
+      this.#storage = storage;
+      this.#view = Buffer.from(storage.buffer, storage.byteOffset, storage.byteLength);
     }
-    const start = chunk.byteOffset;
+    const start = src.start;
     const parser = this.parser;
     parser.attach(this.#view, start, start + length);
     const argc = parser.next();

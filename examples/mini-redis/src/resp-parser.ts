@@ -19,6 +19,8 @@
 // - A command arriving in many small reads is not rescanned from its start each time:
 //   `#needed` remembers how many bytes the last attempt lacked.
 
+import { plainBytes } from './plain-bytes.js';
+
 /** Limits of a {@link RespParser}; every one has Redis's default. */
 export interface RespLimits {
   /** Largest bulk string (one argument) in bytes; default 512 MiB. */
@@ -59,6 +61,42 @@ function checkLimit(name: string, value: number | undefined, fallback: number): 
   return value;
 }
 
+/**
+ * A set of upper-case command names (letters only, up to 15) that `RespParser.upper(i, names)`
+ * recognises in any case without making a string: on a pipelined server the command name is
+ * read once per command, and a latin1 string plus `toUpperCase()` per command was a visible
+ * part of its cost.
+ */
+export class NameTable {
+  /** Candidates by (length, first letter): slot `length * 32 + (letter & 31)`. */
+  readonly #slots: (string[] | undefined)[] = new Array<string[] | undefined>(16 * 32);
+
+  constructor(names: Iterable<string>) {
+    for (const name of names) {
+      if (typeof name !== 'string' || !/^[A-Z]{1,15}$/.test(name)) {
+        throw new TypeError(`NameTable: a name must be 1 to 15 upper-case letters, got ${JSON.stringify(name)}`);
+      }
+      const slot = (name.length << 5) | (name.charCodeAt(0) & 31);
+      const candidates = (this.#slots[slot] ??= []);
+      if (!candidates.includes(name)) candidates.push(name);
+    }
+  }
+
+  /** The name `buffer[start, end)` spells in any case, or undefined. */
+  find(buffer: Uint8Array, start: number, end: number): string | undefined {
+    const length = end - start;
+    if (length < 1 || length > 15) return undefined;
+    const candidates = this.#slots[(length << 5) | (buffer[start]! & 31)];
+    if (candidates === undefined) return undefined;
+    next: for (const name of candidates) {
+      // `& 0xdf` upper-cases a letter and leaves every other byte unequal to one.
+      for (let i = 0; i < length; i++) if ((buffer[start + i]! & 0xdf) !== name.charCodeAt(i)) continue next;
+      return name;
+    }
+    return undefined;
+  }
+}
+
 /** Incremental RESP2 parser with bounded buffering; see the file comment. */
 export class RespParser {
   readonly maxBulkLength: number;
@@ -67,6 +105,8 @@ export class RespParser {
   readonly maxBufferedBytes: number;
 
   #buffer: Buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
+  /** `#buffer` as a plain Uint8Array: its `subarray` is the engine's, cheaper than Buffer's. */
+  #bytes: Uint8Array = plainBytes(this.#buffer);
   #start = 0;
   #end = 0;
   #needed = 0;
@@ -116,9 +156,11 @@ export class RespParser {
       const grown = Buffer.allocUnsafe(Math.min(size, Math.max(want, this.maxBufferedBytes + MIN_READ)));
       this.#buffer.copy(grown, 0, 0, pending);
       this.#buffer = grown;
+      this.#bytes = plainBytes(grown);
     } else if (pending === 0 && this.#buffer.length > 4 * INITIAL_CAPACITY) {
       // A big command came and went: give its memory back.
       this.#buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
+      this.#bytes = plainBytes(this.#buffer);
     }
     return this.#end === 0 ? this.#buffer : this.#buffer.subarray(this.#end);
   }
@@ -138,7 +180,10 @@ export class RespParser {
    * where it stopped. A parser once attached must not be read into (`spare`, `push`).
    */
   attach(buffer: Buffer, start: number, end: number): void {
-    this.#buffer = buffer;
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+      this.#bytes = plainBytes(buffer);
+    }
     this.#start = start;
     this.#end = end;
     this.#attached = true;
@@ -190,13 +235,32 @@ export class RespParser {
     return this.#buffer.subarray(this.#starts[i]!, this.#ends[i]!);
   }
 
+  /**
+   * A copy of argument `i` in a Buffer of its own (what the keyspace keeps); cheaper than
+   * `Buffer.from(bytes(i))`, which makes a Buffer view first.
+   */
+  copy(i: number): Buffer {
+    const start = this.#starts[i]!;
+    const end = this.#ends[i]!;
+    const copy = Buffer.allocUnsafe(end - start);
+    copy.set(this.#bytes.subarray(start, end));
+    return copy;
+  }
+
   /** Length of argument `i` in bytes. */
   length(i: number): number {
     return this.#ends[i]! - this.#starts[i]!;
   }
 
-  /** Argument `i` upper-cased if it is short ASCII (command names, options). */
-  upper(i: number): string {
+  /**
+   * Argument `i` upper-cased (command names, options); a name of `known` comes from the
+   * table without making a string.
+   */
+  upper(i: number, known?: NameTable): string {
+    if (known !== undefined) {
+      const name = known.find(this.#buffer, this.#starts[i]!, this.#ends[i]!);
+      if (name !== undefined) return name;
+    }
     return this.string(i).toUpperCase();
   }
 

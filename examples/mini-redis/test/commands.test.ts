@@ -107,6 +107,21 @@ describe('commands', () => {
     expect(run('TTL', 'k')).toBe(':-1\r\n');
   });
 
+  it('a SET over a key that has expired but is not yet collected starts a fresh key (plain and KEEPTTL)', () => {
+    const { run, advance, db } = session();
+    run('SET', 'plain', 'v', 'PX', '10');
+    run('SET', 'kept', 'v', 'PX', '10');
+    advance(10); // both expired; nothing has read them, so both entries are still in the map
+    expect(db.size).toBe(2);
+    expect(run('SET', 'plain', 'w')).toBe('+OK\r\n');
+    expect(run('TTL', 'plain')).toBe(':-1\r\n');
+    expect(run('GET', 'plain')).toBe('$1\r\nw\r\n');
+    expect(run('SET', 'kept', 'w', 'KEEPTTL')).toBe('+OK\r\n'); // no deadline left to keep
+    expect(run('TTL', 'kept')).toBe(':-1\r\n');
+    expect(run('GET', 'kept')).toBe('$1\r\nw\r\n');
+    expect(db.volatileCount).toBe(0);
+  });
+
   it('sets, reads and removes deadlines with EXPIRE, TTL and PERSIST', () => {
     const { run, advance } = session();
     expect(run('EXPIRE', 'missing', '10')).toBe(':0\r\n');

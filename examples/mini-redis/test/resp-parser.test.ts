@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ProtocolError, RespParser } from '../src/resp-parser.js';
+import { NameTable, ProtocolError, RespParser } from '../src/resp-parser.js';
 import { encodeCommand as encode } from './resp-helpers.js';
 
 /** Every command the parser yields, as string arrays (empty commands skipped). */
@@ -22,6 +22,20 @@ describe('RespParser', () => {
     expect(parser.upper(0)).toBe('SET');
     expect(parser.length(1)).toBe(3);
     expect(parser.next()).toBe(-1);
+  });
+
+  it('copy(i) is an argument in memory of its own, unchanged when the buffer is reused', () => {
+    const parser = new RespParser();
+    parser.push(encode(['SET', 'k', 'v\u0000\u00ff']));
+    expect(parser.next()).toBe(3);
+    const value = parser.copy(2);
+    expect(value).toBeInstanceOf(Buffer);
+    expect([...value]).toEqual([0x76, 0x00, 0xff]);
+    parser.spare().fill(0x2a); // the buffer's memory is reused for the next read
+    parser.push(encode(['SET', 'k', 'xyz']));
+    expect(parser.next()).toBe(3);
+    expect([...value]).toEqual([0x76, 0x00, 0xff]);
+    expect(parser.copy(2).toString('latin1')).toBe('xyz');
   });
 
   it('parses every complete command of a pipelined buffer and keeps the incomplete rest', () => {
@@ -181,6 +195,54 @@ describe('RespParser', () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('NameTable', () => {
+  const names = new NameTable(['GET', 'SET', 'PING', 'PTTL', 'SUBSCRIBE']);
+  const upperOf = (argument: string | Uint8Array, table?: NameTable): string => {
+    const parser = new RespParser();
+    parser.push(encode([argument]));
+    expect(parser.next()).toBe(1);
+    return parser.upper(0, table);
+  };
+
+  it('reads a known name in any case as its own constant, and anything else as upper()', () => {
+    expect(upperOf('get', names)).toBe('GET');
+    expect(upperOf('gEt', names)).toBe('GET');
+    expect(upperOf('PTTL', names)).toBe('PTTL'); // same length and letter as PING
+    expect(upperOf('ping', names)).toBe('PING');
+    expect(upperOf('subscribe', names)).toBe('SUBSCRIBE');
+    expect(upperOf('incr', names)).toBe('INCR'); // not in the table: upper-cased string
+    expect(upperOf('gets', names)).toBe('GETS');
+    expect(upperOf(Uint8Array.of(0xc7, 0x45, 0x54), names)).toBe('\u00c7ET'); // 0xc7 & 0xdf is not 'G'
+    expect(upperOf(Uint8Array.of(0x47, 0x05, 0x54), names)).toBe('G\u0005T');
+  });
+
+  it('rejects names that are not 1 to 15 upper-case letters', () => {
+    expect(() => new NameTable(['get'])).toThrow(TypeError);
+    expect(() => new NameTable([''])).toThrow(TypeError);
+    expect(() => new NameTable(['A'.repeat(16)])).toThrow(TypeError);
+    expect(() => new NameTable(['SET-X'])).toThrow(TypeError);
+  });
+
+  it('gives what upper() gives for any bytes (fuzz)', () => {
+    const alphabet = [...Buffer.from('GETSPINUBCRgetspinubcr-_ \x00', 'latin1'), 0xc7, 0xdf, 0xff, 0x80];
+    // Known names in random case, with one byte replaced now and then, and random bytes.
+    const nearName = fc
+      .tuple(fc.constantFrom('GET', 'SET', 'PING', 'PTTL', 'SUBSCRIBE'), fc.array(fc.boolean(), { minLength: 9, maxLength: 9 }), fc.option(fc.tuple(fc.nat(8), fc.constantFrom(...alphabet))))
+      .map(([name, lower, replace]) => {
+        const bytes = [...name].map((c, i) => (lower[i] ? c.toLowerCase() : c).charCodeAt(0));
+        if (replace !== null) bytes[replace[0] % bytes.length] = replace[1];
+        return bytes;
+      });
+    fc.assert(
+      fc.property(fc.oneof(nearName, fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 12 })), (bytes) => {
+        const argument = Uint8Array.from(bytes);
+        expect(upperOf(argument, names)).toBe(upperOf(argument));
+      }),
+      { numRuns: 2000 },
     );
   });
 });

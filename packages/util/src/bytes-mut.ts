@@ -109,6 +109,22 @@ export class BytesMut {
     return this.#storage.subarray(this.#start, this.#end);
   }
 
+  /**
+   * The array the live bytes are stored in: they are `storage[start, start + length)`
+   * (see `start`). For a decoder that parses in place: reading these two costs no
+   * allocation, where `chunk()` makes a view per call. Read it only (the bytes outside the
+   * live ones may belong to frames handed out or to a read in progress); valid until the
+   * next call that changes the buffer, and it is replaced when the buffer grows.
+   */
+  get storage(): Uint8Array {
+    return this.#storage;
+  }
+
+  /** Index in `storage` of the first live byte. */
+  get start(): number {
+    return this.#start;
+  }
+
   /** Makes room for at least `additional` more bytes past the live ones. */
   reserve(additional: number): void {
     if (additional >= 0 && this.#storage.length - this.#end >= additional) return;
@@ -138,7 +154,8 @@ export class BytesMut {
    */
   spare(min = 1): Uint8Array {
     this.reserve(min);
-    return this.#storage.subarray(this.#end);
+    // An empty buffer reads into its whole storage: no view to make.
+    return this.#end === 0 ? this.#storage : this.#storage.subarray(this.#end);
   }
 
   /** Makes `n` bytes written into `spare()` live. */

@@ -2,7 +2,7 @@ import { ResourceBusy, type AsyncRead } from '@rt/io';
 import { coop, throwIfCancelled, type WaitOptions } from '@rt/scheduler';
 import { BytesMut } from './bytes-mut.js';
 import { decodeEofDefault, type Decoder } from './codec.js';
-import { toResult } from './internal/iterate.js';
+import { iterateUntilUndefined } from './internal/iterate.js';
 import { checkInteger, checkObject, describe } from './internal/validate.js';
 
 /**
@@ -33,10 +33,6 @@ export interface FramedReadOptions {
 }
 
 const DEFAULT_READ_SIZE = 8 * 1024;
-/** `#decode`: the decoder needs more bytes. */
-const NEED_READ: unique symbol = Symbol('need read');
-/** `#now`: the task's cooperative budget is spent; yield before going on. */
-const YIELD: unique symbol = Symbol('yield');
 
 export function checkDecoder(decoder: unknown, what: string): void {
   if (decoder === null || typeof decoder !== 'object' || typeof (decoder as { decode?: unknown }).decode !== 'function') {
@@ -85,11 +81,6 @@ export class FramedRead<T> implements AsyncIterable<T> {
   #eof = false;
   #finished = false;
   #busy = false;
-  /** The options and result form of the `next()` whose read `#afterRead` completes. */
-  #readOptions: WaitOptions | undefined = undefined;
-  #asResult = false;
-  /** The turn `coop()` asked `#now` to wait for (YIELD). */
-  #yield: Promise<void> | undefined = undefined;
 
   constructor(reader: AsyncRead, decoder: Decoder<T>, options?: FramedReadOptions) {
     checkReaderLike(reader, 'FramedRead: reader');
@@ -121,7 +112,8 @@ export class FramedRead<T> implements AsyncIterable<T> {
   /**
    * Bytes read and not yet returned as frames (the partial frame, or frames not yet asked
    * for). Inspect it freely; change it only while no `next()` is in progress (a pending read
-   * is filling its spare room).
+   * is filling its spare room). Once the decoder found no whole frame in it, it is asked
+   * again only after the buffer's length changed (a read, or bytes taken or put here).
    */
   get readBuffer(): BytesMut {
     return this.#buffer;
@@ -146,132 +138,141 @@ export class FramedRead<T> implements AsyncIterable<T> {
    * ```
    */
   next(options?: WaitOptions): Promise<T | undefined> {
-    return this.#next(options, false) as Promise<T | undefined>;
-  }
-
-  /** `next()`, resolving with the iterator result of the frame when `asResult` (for `for await`). */
-  #next(options: WaitOptions | undefined, asResult: boolean): Promise<unknown> {
+    // The common cases without an async function: a frame already buffered resolves at
+    // once, and a read that completes a frame costs that read's promise and one `then`.
+    // Anything else (end of stream, a forced yield, a frame needing several reads) takes
+    // `#nextLoop`.
     if (this.#busy) return Promise.reject(new ResourceBusy('FramedRead.next: another call is in progress'));
-    let step: T | undefined | typeof NEED_READ | typeof YIELD;
-    try {
-      step = this.#now(options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    // A frame that was already buffered (or the end): no read, no async function.
-    if (step !== NEED_READ && step !== YIELD) return Promise.resolve(asResult ? toResult(step) : step);
-    return step === NEED_READ ? this.#readOnce(options, asResult) : this.#readUntilFrame(options, true, asResult);
-  }
-
-  /**
-   * The synchronous start of every `next`: the cooperative budget (YIELD when the task must
-   * let others run first), the cancellation check, then a decode of what is buffered (a
-   * frame, `undefined` at the end, or NEED_READ).
-   */
-  #now(options: WaitOptions | undefined): T | undefined | typeof NEED_READ | typeof YIELD {
-    const y = coop();
-    if (y !== undefined) {
-      this.#yield = y;
-      return YIELD;
-    }
-    throwIfCancelled(options);
-    if (this.#borrowFrames) this.#buffer.reclaim(); // the frames handed out before are done with
-    return this.#decode();
-  }
-
-  /** One decode of the buffer: a frame, `undefined` once finished, or NEED_READ. */
-  #decode(): T | undefined | typeof NEED_READ {
+    if (this.#eof) return this.#nextLoop(options, null);
     const buffer = this.#buffer;
-    const decoder = this.#decoder;
-    if (this.#eof) {
-      if (this.#finished) return undefined;
+    if (this.#borrowFrames) buffer.reclaim(); // the frames handed out before are done with
+    if (buffer.length !== this.#missedAt) {
+      // A frame may be buffered: this call may complete without reading, so it spends
+      // budget and checks cancellation before it decodes (a read does both itself).
+      const y = coop();
+      if (y !== undefined) return this.#nextLoop(options, y);
       let frame: T | undefined;
       try {
-        frame = decoder.decodeEof === undefined ? decodeEofDefault(decoder, buffer) : decoder.decodeEof(buffer);
+        throwIfCancelled(options);
+        frame = this.#decode();
       } catch (error) {
-        this.#finished = true; // as Tokio: an error at end of stream is the last item
-        throw error;
+        return Promise.reject(error);
       }
-      if (frame === undefined) this.#finished = true;
-      return frame;
+      if (frame !== undefined) return Promise.resolve(frame);
     }
-    const frame = decoder.decode(buffer);
-    return frame === undefined ? NEED_READ : frame;
-  }
-
-  /**
-   * The common waiting case, one read that completes a frame, as a plain `.then` on the
-   * read's promise (one promise fewer than an async function and its await). When the
-   * read leaves the frame incomplete it goes on in `#readUntilFrame`.
-   */
-  #readOnce(options: WaitOptions | undefined, asResult: boolean): Promise<unknown> {
-    let read: Promise<number>;
+    let reading: Promise<number>;
     try {
-      read = this.#reader.read(this.#buffer.spare(this.#readSize), options);
+      // The read checks cancellation too (rt's streams do); a signal given here is checked
+      // first whatever the reader does with it.
+      if (options !== undefined) throwIfCancelled(options);
+      reading = this.#reader.read(buffer.spare(this.#readSize), options);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (!(read instanceof Promise)) return this.#readUntilFrame(options, false, asResult, read);
     this.#busy = true;
-    this.#readOptions = options;
-    this.#asResult = asResult;
-    return read.then(this.#afterRead, this.#afterReadError);
+    this.#options = options;
+    // A reader may hand back any thenable: adopt it, so `then` is a promise's.
+    if (!(reading instanceof Promise)) reading = Promise.resolve(reading);
+    return reading.then(this.#afterRead, this.#readFailed);
   }
 
-  readonly #afterRead = (n: number): unknown => {
-    const options = this.#readOptions;
-    const asResult = this.#asResult;
-    this.#readOptions = undefined;
+  /**
+   * The next frame if the buffered bytes hold one, else `undefined`, without reading or
+   * waiting (for a server that answers a pipelined batch of requests at once: it awaits
+   * `next()` for the first and takes the rest with `tryNext()`). At end of stream it gives
+   * the decoder's last frames as `next()` does.
+   *
+   * **Cancellation:** not applicable (synchronous).
+   *
+   * **Errors:** what the decoder throws; `ResourceBusy` while a `next()` is in progress.
+   *
+   * **Example**
+   * ```ts
+   * for (let frame = await frames.next(); frame !== undefined; frame = frames.tryNext()) handle(frame);
+   * ```
+   */
+  tryNext(): T | undefined {
+    if (this.#busy) throw new ResourceBusy('FramedRead.tryNext: a next() call is in progress');
+    if (this.#eof) return this.#decodeEof();
+    if (this.#borrowFrames) this.#buffer.reclaim();
+    return this.#buffer.length !== this.#missedAt ? this.#decode() : undefined;
+  }
+
+  /**
+   * The buffer's length when the decoder last found no whole frame in it, or -1: while the
+   * length is still that, nothing was read or taken since and `next()` reads at once
+   * instead of asking the decoder again (Tokio's `is_readable`).
+   */
+  #missedAt = -1;
+
+  #decode(): T | undefined {
+    const buffer = this.#buffer;
+    this.#missedAt = -1; // stays so if the decoder throws: it is asked again next time
+    const frame = this.#decoder.decode(buffer);
+    if (frame === undefined) this.#missedAt = buffer.length;
+    return frame;
+  }
+
+  #decodeEof(): T | undefined {
+    if (this.#finished) return undefined;
+    const decoder = this.#decoder;
+    let frame: T | undefined;
+    try {
+      frame = decoder.decodeEof === undefined ? decodeEofDefault(decoder, this.#buffer) : decoder.decodeEof(this.#buffer);
+    } catch (error) {
+      this.#finished = true; // as Tokio: an error at end of stream is the last item
+      throw error;
+    }
+    if (frame === undefined) this.#finished = true;
+    return frame;
+  }
+
+  /** The options of the `next()` whose read is in flight. */
+  #options: WaitOptions | undefined = undefined;
+
+  readonly #afterRead = (n: number): T | undefined | Promise<T | undefined> => {
     this.#busy = false;
-    if (n === 0) this.#eof = true;
-    else this.#buffer.commit(n);
-    const step = this.#decode();
-    if (step === NEED_READ) return this.#readUntilFrame(options, false, asResult);
-    return asResult ? toResult(step) : step;
+    const options = this.#options;
+    this.#options = undefined;
+    if (n === 0) {
+      this.#eof = true;
+      return this.#decodeEof();
+    }
+    this.#buffer.commit(n);
+    const frame = this.#decode();
+    return frame !== undefined ? frame : this.#nextLoop(options, undefined);
   };
 
-  readonly #afterReadError = (error: unknown): never => {
-    this.#readOptions = undefined;
+  readonly #readFailed = (error: unknown): never => {
     this.#busy = false;
+    this.#options = undefined;
     throw error;
   };
 
   /**
-   * The waiting part of `next`: (after the yield the budget asked for, then the checks
-   * `#now` makes) reads into the buffer's spare room until the decoder has a frame or the
-   * stream ends. Resolves with the frame, or with its iterator result when `asResult`.
+   * `next()` as a loop: reads until a frame is whole or the stream has ended. `yielding`:
+   * `null` to spend budget and check cancellation first, the forced yield `coop()` gave the
+   * caller to wait for before that check, or `undefined` when a read just did both.
    */
-  async #readUntilFrame(
-    options: WaitOptions | undefined,
-    yielded: boolean,
-    asResult: boolean,
-    started?: PromiseLike<number>,
-  ): Promise<T | undefined | IteratorResult<T>> {
+  async #nextLoop(options: WaitOptions | undefined, yielding: Promise<void> | null | undefined): Promise<T | undefined> {
     this.#busy = true;
     try {
-      const buffer = this.#buffer;
-      let step: T | undefined | typeof NEED_READ = NEED_READ;
-      if (started !== undefined) {
-        // A read `#readOnce` started that did not return a real promise.
-        const n = await started;
-        if (n === 0) this.#eof = true;
-        else buffer.commit(n);
-        step = this.#decode();
-      } else if (yielded) {
-        const y = this.#yield;
-        this.#yield = undefined;
-        await y;
+      if (yielding !== undefined) {
+        const y = yielding ?? coop();
+        if (y !== undefined) await y;
         throwIfCancelled(options);
-        if (this.#borrowFrames) buffer.reclaim();
-        step = this.#decode();
       }
-      while (step === NEED_READ) {
+      const buffer = this.#buffer;
+      for (;;) {
+        if (this.#eof) return this.#decodeEof();
+        if (buffer.length !== this.#missedAt) {
+          const frame = this.#decode();
+          if (frame !== undefined) return frame;
+        }
         const n = await this.#reader.read(buffer.spare(this.#readSize), options);
         if (n === 0) this.#eof = true;
         else buffer.commit(n);
-        step = this.#decode();
       }
-      return asResult ? toResult(step) : step;
     } finally {
       this.#busy = false;
     }
@@ -279,10 +280,6 @@ export class FramedRead<T> implements AsyncIterable<T> {
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
     const options: WaitOptions | undefined = this.#signal === undefined ? undefined : { signal: this.#signal };
-    return {
-      // `next()` with the iterator result made in the same step (no `.then` per frame).
-      next: (): Promise<IteratorResult<T>> => this.#next(options, true) as Promise<IteratorResult<T>>,
-      return: (): Promise<IteratorResult<T>> => Promise.resolve({ done: true, value: undefined }),
-    };
+    return iterateUntilUndefined(() => this.next(options));
   }
 }

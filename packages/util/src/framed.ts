@@ -78,6 +78,23 @@ export class Framed<In, Out = In> implements AsyncIterable<In> {
   }
 
   /**
+   * The next frame if one is already buffered, else `undefined`, without reading
+   * (`FramedRead.tryNext`).
+   *
+   * **Cancellation:** not applicable (synchronous).
+   *
+   * **Errors:** as `FramedRead.tryNext`.
+   *
+   * **Example**
+   * ```ts
+   * for (let frame = await framed.next(); frame !== undefined; frame = framed.tryNext()) handle(frame);
+   * ```
+   */
+  tryNext(): In | undefined {
+    return this.#read.tryNext();
+  }
+
+  /**
    * Queues `item` (`FramedWrite.feed`).
    *
    * **Cancellation:** the item is queued whole or not at all.

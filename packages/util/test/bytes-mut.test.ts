@@ -66,6 +66,22 @@ describe('BytesMut', () => {
     expect(() => buf.commit(buf.capacity)).toThrow(RangeError);
   });
 
+  it('storage and start locate the live bytes without a view, and an empty buffer reads into its whole storage', () => {
+    const buf = new BytesMut();
+    const spare = buf.spare(16);
+    expect(spare).toBe(buf.storage); // empty: no view made
+    spare.set(text('hello world'));
+    buf.commit(11);
+    buf.advance(6);
+    expect(buf.start).toBe(6);
+    expect(str(buf.storage.subarray(buf.start, buf.start + buf.length))).toBe('world');
+    expect(buf.spare(1)).not.toBe(buf.storage); // not empty: the room past the live bytes
+    expect(buf.spare(1).byteOffset).toBe(buf.storage.byteOffset + 11);
+    buf.reserve(buf.capacity * 4); // grows: a fresh storage, live bytes at its front
+    expect(buf.start).toBe(0);
+    expect(str(buf.storage.subarray(buf.start, buf.start + buf.length))).toBe('world');
+  });
+
   it('writes and reads unsigned integers of 1 to 8 bytes in both byte orders', () => {
     const buf = new BytesMut();
     buf.putUint(0x0102, 2);
@@ -156,6 +172,7 @@ describe('BytesMut', () => {
             model = model.slice(n);
           }
           expect([...buf.chunk()]).toEqual(model);
+          expect([...buf.storage.subarray(buf.start, buf.start + buf.length)]).toEqual(model);
         }
         for (const [frame, expected] of frames) expect([...frame]).toEqual(expected);
       }),

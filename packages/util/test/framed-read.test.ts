@@ -2,6 +2,7 @@ import { Cancelled, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { ResourceBusy, UnexpectedEof, duplex, writeAll } from '@rt/io';
 import { FramedRead, LengthDelimitedCodec, LinesCodec, type Decoder } from '@rt/util';
+import fc from 'fast-check';
 import { ChunkReader, text } from './support/chunks.js';
 
 describe('FramedRead', () => {
@@ -116,6 +117,115 @@ describe('FramedRead', () => {
     await expect(framed.next()).rejects.toThrow(ResourceBusy);
     controller.abort();
     await expect(first).rejects.toThrow(Cancelled);
+  });
+
+  it('tryNext() takes buffered frames without reading, then next() reads at once', async () => {
+    const reader = new ChunkReader([text('a\nb\npart'), text('ial\n'), text('tail')]);
+    let decodes = 0;
+    const lines = new LinesCodec();
+    const counting: Decoder<string> = {
+      decode: (src) => {
+        decodes++;
+        return lines.decode(src);
+      },
+      decodeEof: (src) => lines.decodeEof(src),
+    };
+    const framed = new FramedRead(reader, counting);
+    expect(framed.tryNext()).toBeUndefined(); // nothing read yet: no read either
+    expect(reader.reads).toBe(0);
+    expect(await framed.next()).toBe('a');
+    expect(framed.tryNext()).toBe('b');
+    expect(framed.tryNext()).toBeUndefined(); // 'part' is not a line
+    expect(framed.tryNext()).toBeUndefined(); // nothing new: the decoder is not asked again
+    expect(decodes).toBe(4);
+    expect(reader.reads).toBe(1);
+    expect(await framed.next()).toBe('partial'); // straight to the read, then one decode
+    expect(decodes).toBe(5);
+    expect(reader.reads).toBe(2);
+    // A change of the buffer's length from outside makes the decoder look again.
+    framed.readBuffer.put(text('x\n'));
+    expect(framed.tryNext()).toBe('x');
+    expect(await framed.next()).toBe('tail'); // end of stream: decodeEof's last line
+    expect(framed.tryNext()).toBeUndefined();
+    expect(await framed.next()).toBeUndefined();
+    expect(framed.isEof).toBe(true);
+  });
+
+  it('an already aborted signal rejects next() with Cancelled before any read, even on a reader that ignores signals', async () => {
+    const reader = new ChunkReader([text('a\npart'), text('ial\n')]);
+    const framed = new FramedRead(reader, new LinesCodec());
+    const aborted = AbortSignal.abort();
+    await expect(framed.next({ signal: aborted })).rejects.toThrow(Cancelled); // may decode: checked first
+    expect(await framed.next()).toBe('a');
+    expect(framed.tryNext()).toBeUndefined(); // 'part': the next call goes straight to a read
+    await expect(framed.next({ signal: aborted })).rejects.toThrow(Cancelled);
+    expect(reader.reads).toBe(1);
+    expect(await framed.next()).toBe('partial');
+  });
+
+  it('a decoder that threw is asked again before the next read, whatever the buffer length', async () => {
+    const reader = new ChunkReader([text('ab'), text('cd')]);
+    let calls = 0;
+    const decoder: Decoder<string> = {
+      decode: (src) => {
+        calls++;
+        if (calls <= 2) return undefined; // nothing yet, then 'ab': found nothing at length 2
+        if (calls === 3) {
+          src.advance(2); // 'abcd': drops 'ab' and fails, and the length is 2 again
+          throw new Error('bad frame');
+        }
+        return src.length >= 2 ? new TextDecoder().decode(src.splitTo(2)) : undefined;
+      },
+    };
+    const framed = new FramedRead(reader, decoder);
+    await expect(framed.next()).rejects.toThrow('bad frame');
+    expect(await framed.next()).toBe('cd'); // decoded from the buffer, not after another read
+    expect(reader.reads).toBe(2);
+  });
+
+  it('tryNext() fails with ResourceBusy while a next() is reading, which loses nothing', async () => {
+    const [a, b] = duplex(64);
+    const framed = new FramedRead(b, new LinesCodec());
+    const pending = track(framed.next());
+    await settle();
+    expect(() => framed.tryNext()).toThrow(ResourceBusy);
+    await writeAll(a, text('one\ntwo\n'));
+    await settle();
+    expect(pending.value).toBe('one');
+    expect(framed.tryNext()).toBe('two');
+  });
+
+  it('an aborted next() at any point of a pipelined stream loses no frame (random aborts, fuzz)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(5), { minLength: 1, maxLength: 30 }), fc.array(fc.boolean(), { maxLength: 60 }), async (sizes, aborts) => {
+        const [a, b] = duplex(7);
+        const sent = sizes.map((size, i) => `${i}:${'x'.repeat(size)}`);
+        const writing = writeAll(a, text(sent.map((line) => `${line}\n`).join(''))).then(() => a.shutdown());
+        const framed = new FramedRead(b, new LinesCodec(), { readSize: 3 });
+        const got: string[] = [];
+        for (let i = 0; ; i++) {
+          if (aborts[i % Math.max(1, aborts.length)] === true) {
+            // Aborted before it starts, or while it waits for its read.
+            const controller = new AbortController();
+            const call = track(framed.next({ signal: controller.signal }));
+            if (i % 2 === 0) await settle();
+            controller.abort();
+            await settle();
+            if (call.error === undefined) {
+              if (call.value === undefined) break;
+              got.push(call.value);
+            } else expect(call.error).toBeInstanceOf(Cancelled);
+            continue;
+          }
+          const frame = i % 3 === 0 ? framed.tryNext() ?? (await framed.next()) : await framed.next();
+          if (frame === undefined) break;
+          got.push(frame);
+        }
+        await writing;
+        expect(got).toEqual(sent);
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('rejects a bad reader, decoder or options at once', () => {

@@ -23,6 +23,32 @@ describe('Framed', () => {
     expect(replies).toEqual(['echo: a', 'echo: b', 'echo: c']);
   });
 
+  it('answers a pipelined batch with next() for the first frame and tryNext() for the rest', async () => {
+    const [client, server] = duplex(64);
+    const serving = spawn(async () => {
+      const framed = new Framed(server, new LinesCodec());
+      const batches: number[] = [];
+      for (let line = await framed.next(); line !== undefined; line = await framed.next()) {
+        let batch = 0;
+        for (; line !== undefined; line = framed.tryNext()) {
+          await framed.feed(line.toUpperCase());
+          batch++;
+        }
+        batches.push(batch);
+        await framed.flush();
+      }
+      await framed.close();
+      return batches;
+    });
+    const framed = new Framed(client, new LinesCodec());
+    await framed.send('a\nb\nc'); // one write: three lines, one batch
+    const replies = [await framed.next(), await framed.next(), await framed.next()];
+    await framed.close();
+    expect(replies).toEqual(['A', 'B', 'C']);
+    expect(await framed.next()).toBeUndefined();
+    expect(await serving).toEqual([3]);
+  });
+
   it('echoes length-delimited frames over a real TcpStream on loopback', async () => {
     await using listener = await TcpListener.bind('127.0.0.1:0');
     const serving = spawn(async () => {
