@@ -194,6 +194,43 @@ describe('HttpClient against node:http', () => {
     expect(connections).toBe(1);
   });
 
+  it('answers a 205 Reset Content with a null body, reusing the connection only when the framed body is empty', async () => {
+    const base = await nodeServer((req, res) => {
+      res.statusCode = 205;
+      res.end();
+    });
+    await using client = new HttpClient();
+    for (let i = 0; i < 2; i++) {
+      const response = await client.fetch(base);
+      expect(response.status).toBe(205);
+      expect(response.body).toBeNull();
+      expect(await response.text()).toBe('');
+    }
+    expect(connections).toBe(1);
+
+    // A server that frames content anyway (here: until close): not read, the connection dropped.
+    const raw = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const server = raw.createServer((socket) => {
+      sockets.push(socket);
+      socket.write('HTTP/1.1 205 Reset Content\r\nx-a: 1\r\n\r\nstray');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      for (let i = 0; i < 2; i++) {
+        const response = await client.fetch(url);
+        expect(response.status).toBe(205);
+        expect(response.headers.get('x-a')).toBe('1');
+        expect(response.body).toBeNull();
+      }
+      expect(sockets).toHaveLength(2);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('refuses a malformed response with HttpError 502', async () => {
     const raw = await import('node:net');
     const sockets: import('node:net').Socket[] = [];
