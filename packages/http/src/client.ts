@@ -296,6 +296,14 @@ export class HttpClient {
       }
       permit.release();
     };
+    if (parsed.status === 205 && method !== 'HEAD') {
+      // Reset Content has no content (RFC 9110 §15.3.6): its Response has a null body (the
+      // platform refuses any other). A body the server framed anyway is not read, so the
+      // connection is reused only when that body is empty and already here.
+      const rest = reader?.takeBuffered();
+      release(reader === undefined || rest?.length === 0);
+      return new PlatformResponse(null, { status: 205, statusText: parsed.reason, headers: parsed.entries() });
+    }
     const nullBody = parsed.status === 204 || parsed.status === 304 || parsed.status === 101 || method === 'HEAD';
     let responseBody: ReadableStream<Uint8Array> | Uint8Array | null = null;
     const whole = nullBody ? undefined : reader?.takeBuffered();

@@ -109,9 +109,10 @@ export class FastResponse {
     const headers = init?.headers;
     if (headers === undefined || headers === null) {
       // none
-    } else if (headers instanceof Headers || Array.isArray(headers)) {
+    } else if (typeof headers === 'object' && typeof (headers as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') {
+      // A Headers, an array of pairs, or any other iterable of pairs (a Map), as Headers takes.
       for (const pair of headers as Iterable<[string, string]>) {
-        if (pair.length !== 2) throw new TypeError('FastResponse: a header must be a [name, value] pair');
+        if (pair === null || typeof pair !== 'object' || pair.length !== 2) throw new TypeError('FastResponse: a header must be a [name, value] pair');
         add(pair[0], pair[1]);
       }
     } else if (typeof headers === 'object') {

@@ -38,6 +38,22 @@ describe('FastResponse', () => {
     expect(() => new FastResponse('x', { headers: [['x-a', '1', '2']] as unknown as [string, string][] })).toThrow(TypeError);
   });
 
+  it('takes headers from any iterable of pairs, as Headers does (a Map, a generator)', async () => {
+    function* pairs(): Generator<[string, string]> {
+      yield ['x-gen', 'g'];
+    }
+    const fromMap = new FastResponse('m', { headers: new Map([['X-Map', 'm']]) as unknown as [string, string][] });
+    const fromGenerator = new FastResponse('g', { headers: pairs() as unknown as [string, string][] });
+    expect(fromMap.materialized).toBe(false);
+    await using server = await serve({}, (request) => (request.url.endsWith('/map') ? fromMap : fromGenerator));
+    const map = await fetch(`http://${server.addr.toString()}/map`);
+    expect(map.headers.get('x-map')).toBe('m');
+    expect(await map.text()).toBe('m');
+    const generated = await fetch(`http://${server.addr.toString()}/gen`);
+    expect(generated.headers.get('x-gen')).toBe('g');
+    expect(() => new FastResponse('x', { headers: new Map([['x-a', 1]]).values() as unknown as [string, string][] })).toThrow(TypeError);
+  });
+
   it('reads its body once without making the real Response, like a Response', async () => {
     const text = new FastResponse('héllo');
     expect(await text.text()).toBe('héllo');

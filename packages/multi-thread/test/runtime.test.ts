@@ -373,6 +373,18 @@ describe('MultiThreadRuntime instrumentation', () => {
     expect(reports).toEqual([]);
   });
 
+  it('a workerStats() or dump() in progress when shutdown starts rejects with RuntimeShutdown (no request is left hanging)', async () => {
+    const runtime = track(builder().build());
+    const ready = new SharedArrayBuffer(4);
+    const running = runtime.run(instrumentedEntry, 'main', [ready]);
+    await until(new Int32Array(ready), 2);
+    const asking = [runtime.workerStats(), runtime.dump()];
+    const stopping = runtime.shutdown();
+    for (const request of asking) await expect(request).rejects.toBeInstanceOf(RuntimeShutdown);
+    await stopping;
+    await expect(running).resolves.toEqual(['stopped', 'stopped']);
+  });
+
   it('has no histograms and zero counters when not instrumented, and checks the options', async () => {
     expect(() => builder().instrument({ blockingThreshold: -1 })).toThrow(RangeError);
     expect(() => builder().instrument({ spawnLocations: 'some' as never })).toThrow(/spawnLocations must be true, false or 'all'/);

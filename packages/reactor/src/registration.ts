@@ -91,10 +91,6 @@ export class ReadyCallback {
   }
 
   /**
-   * Returns the cached readiness (a {@link ReadyEvent}) if any satisfying bit is set, and
-   * arms nothing; otherwise arms the wait (a no-op when already armed) and returns `null`.
-   */
-  /**
    * The cached readiness for this wait's interest as a {@link ReadyEvent} (pass it to
    * `Registration.clearReadiness` after an EAGAIN), or `null` when not ready: what
    * `Registration.tryReadiness` returns for the same interest, without checking the interest
@@ -115,6 +111,10 @@ export class ReadyCallback {
     return ready === 0 ? null : (io.tick << READY_BITS) | ready;
   }
 
+  /**
+   * Returns the cached readiness (a {@link ReadyEvent}) if any satisfying bit is set, and
+   * arms nothing; otherwise arms the wait (a no-op when already armed) and returns `null`.
+   */
   arm(): ReadyEvent | null {
     const io = this.#io;
     if (!io.registered) throw new ClosedError(`ReadyCallback.arm: fd ${io.fd} is not registered`);

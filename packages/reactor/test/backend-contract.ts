@@ -108,6 +108,9 @@ export function backendContract(name: string, makeHarness: () => Harness): void 
       expect(wait.tryReadiness()).toBeNull();
       expect(wait.armed).toBe(false);
       expect(fired).toBe(0);
+      h.send(a, b);
+      h.deliver();
+      expect(wait.tryReadiness()).not.toBeNull(); // ready again, so the check below means something
       registration.deregister();
       expect(wait.tryReadiness()).toBeNull(); // a deregistered fd never reads as ready
     });

@@ -49,11 +49,7 @@ function turnPassed(): void {
  * ```
  */
 export function coop(): Promise<void> | undefined {
-  return spendBudget(storage.getStore());
-}
-
-/** {@link coop} for the frame the caller has already looked up (one context read per operation). */
-export function spendBudget(frame: Frame | undefined): Promise<void> | undefined {
+  const frame = storage.getStore();
   let budget: Budget;
   if (frame === undefined) budget = outsideBudget;
   else if (frame.unconstrained) return undefined;

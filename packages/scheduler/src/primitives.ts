@@ -30,7 +30,6 @@ export type { ParkEntry, ParkedTask } from './park.js';
 import type { WaitOptions, Waiter } from './park.js';
 import { describe } from './internal/describe.js';
 import { storage } from './internal/context.js';
-import { spendBudget } from './coop.js';
 
 export { describe };
 export { reportLostWake, unwatchLostWake, watchLostWake } from './internal/instrument.js';
@@ -181,44 +180,12 @@ export class WaitList<T, N extends WaitNode<T> = WaitNode<T>> {
  */
 export function checkCancelled(options: WaitOptions | undefined): Promise<never> | undefined {
   if (options === undefined && storage.getStore()?.task?.cancelRequested !== true) return undefined;
-  return cancelledAsRejection(options);
-}
-
-function cancelledAsRejection(options: WaitOptions | undefined): Promise<never> | undefined {
   try {
     throwIfCancelled(options);
     return undefined;
   } catch (error) {
     return Promise.reject(error);
   }
-}
-
-/**
- * The ready path of an operation that can complete without waiting, in one context read:
- * `undefined` means go ahead now (one unit of the cooperative budget is spent); otherwise a
- * promise to chain the operation's retry on — rejected with `Cancelled` if the task or
- * `options.signal` is cancelled (the rejection passes through `.then(retry)`), or the forced
- * yield when the budget is spent. What `checkCancelled(options) ?? coop()` does, without the
- * second context read.
- *
- * **Cancellation:** a cancellation point: checks the task and `options.signal` first.
- *
- * **Errors:** none thrown; a malformed `options` becomes a rejected TypeError.
- *
- * **Example**
- * ```ts
- * const ready = readyPoint(options);
- * if (ready === undefined) { this.permits--; return Promise.resolve(new Permit(this)); }
- * return ready.then(() => this.acquire(options));
- * ```
- */
-export function readyPoint(options: WaitOptions | undefined): Promise<void> | undefined {
-  const frame = storage.getStore();
-  if (options !== undefined || frame?.task?.cancelRequested === true) {
-    const cancelled = cancelledAsRejection(options);
-    if (cancelled !== undefined) return cancelled;
-  }
-  return spendBudget(frame);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ResourceBusy, WriteZero, type AsyncWrite } from '@rt/io';
-import { throwIfCancelled, type WaitOptions } from '@rt/scheduler';
+import { coop, throwIfCancelled, type WaitOptions } from '@rt/scheduler';
 import { BytesMut } from './bytes-mut.js';
 import type { Encoder } from './codec.js';
 import { checkInteger, checkObject, describe } from './internal/validate.js';
@@ -200,7 +200,11 @@ export class FramedWrite<T> {
     const buffer = this.#buffer;
     if (buffer.length > 0 && this.#tryWrite !== undefined) {
       // A writer that can take bytes without waiting (rt's sockets): write them now, with
-      // no promise of our own; whatever it does not take goes the async way below.
+      // no promise of our own; whatever it does not take goes the async way below. This is
+      // an operation that completes without waiting, so it spends the cooperative budget (a
+      // loop of sends to a socket that always has room must still let timers and I/O run).
+      const y = coop();
+      if (y !== undefined) return y.then(() => this.flush(options));
       try {
         throwIfCancelled(options);
       } catch (error) {

@@ -188,6 +188,27 @@ describe('FramedWrite', () => {
       expect(str(Uint8Array.from(w2.got))).toBe('abcdefgh\nnext\n');
     });
 
+    it('a loop of sends that tryWrite always takes spends the cooperative budget (timers and I/O still run)', async () => {
+      const w = syncWriter(() => 1 << 20);
+      const out = new FramedWrite(w, new LinesCodec());
+      let turned = -1;
+      let sent = 0;
+      const immediate = setImmediate(() => {
+        turned = sent;
+      });
+      try {
+        for (; sent < 1_000; sent++) await out.send('x');
+      } finally {
+        clearImmediate(immediate);
+      }
+      // The budget is 128 ready operations per turn: the loop must have let the immediate
+      // run long before its end, and every byte went through tryWrite.
+      expect(turned).toBeGreaterThan(0);
+      expect(turned).toBeLessThan(1_000);
+      expect(w.got.length).toBe(2_000);
+      expect(w.calls.write).toBe(0);
+    });
+
     it('random tryWrite sizes, full sockets and aborts at every moment lose and repeat no byte', async () => {
       let seed = 7;
       const random = (n: number): number => {

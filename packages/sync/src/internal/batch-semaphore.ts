@@ -14,7 +14,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { AcquireError } from '../errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, readyPoint, reportLostWake, unwatchLostWake } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, reportLostWake, unwatchLostWake } from '@rt/scheduler/primitives';
 
 /** A parked acquire; `make` builds what the woken acquirer gets (a guard, a permit) from `payload` and `need`. */
 class AcquireNode extends WaitNode<unknown> {
@@ -74,13 +74,14 @@ export class BatchSemaphore {
     label = this.label,
   ): Promise<R> {
     if (this.waiters.length === 0 && this.permits >= n && !this.closed) {
-      // One context read for the cancellation check and the budget (readyPoint).
-      const notNow = readyPoint(options);
-      if (notNow === undefined) {
+      const cancelled = checkCancelled(options);
+      if (cancelled !== undefined) return cancelled;
+      const y = budget();
+      if (y === undefined) {
         this.permits -= n;
         return Promise.resolve(make(arg, n));
       }
-      return notNow.then(() => this.acquireWith(n, options, make, arg, label));
+      return y.then(() => this.acquireWith(n, options, make, arg, label));
     }
     const cancelled = checkCancelled(options);
     if (cancelled !== undefined) return cancelled;

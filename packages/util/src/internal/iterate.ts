@@ -1,5 +1,6 @@
-// The async iterator of a type whose `next()` resolves `undefined` at the end (FramedRead,
-// DelayQueue, StreamMap): one way to turn such a `next` into `for await`.
+// The async iterator of a type whose `next()` resolves `undefined` at the end (DelayQueue):
+// one way to turn such a `next` into `for await`. FramedRead and StreamMap make the iterator
+// result in the same step as the value (no `.then` per item) and use only `toResult`.
 
 export function toResult<T>(value: T | undefined): IteratorResult<T> {
   return value === undefined ? { done: true, value: undefined } : { done: false, value };
