@@ -1,0 +1,96 @@
+// Where the 1 MiB upload's CPU goes: the upload row of http.bench.mjs (wrk, keep-alive, 8
+// connections, POST of 1 MiB; the handler reads the whole body into one buffer) against
+// @rt/http (`FastResponse`, benchmarks/http-rt-server.mjs --fast) and node:http
+// (baselines/http-node-server.mjs: the 'data' chunks, then Buffer.concat), both run with
+// `--trace-gc`, rounds alternating. Prints per request: server CPU µs (from /proc), minor page
+// faults (/proc minflt), and V8 scavenges and mark-compacts (counted from --trace-gc), and the
+// ratio node ÷ rt of CPU per request.
+//
+//   node benchmarks/http-upload-gc.bench.mjs     (3 rounds × 3 s; RT_HTTP_ROUNDS, RT_HTTP_SECONDS)
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { clockTicks, freePort, have, startListening } from './lib/proc.mjs';
+
+const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
+const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? 3);
+const rounds = Number(process.env['RT_HTTP_ROUNDS'] ?? 3);
+if (!have('wrk')) {
+  console.error('http-upload-gc.bench: wrk is not installed (apt-get install -y wrk)');
+  process.exit(1);
+}
+const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'packages/http'), join(root, 'packages/macros')], { stdio: 'inherit' });
+if (tsc.status !== 0) process.exit(1);
+
+const scratch = mkdtempSync(join(tmpdir(), 'rt-upload-gc-'));
+const script = join(scratch, 'upload.lua');
+writeFileSync(script, `wrk.method = "POST"\nwrk.body = string.rep("u", 1024 * 1024)\nwrk.headers["Content-Type"] = "application/octet-stream"\n`);
+
+/** CPU seconds and minor faults of a process so far, from /proc/<pid>/stat. */
+function stat(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return { minflt: Number(fields[7]), cpu: (Number(fields[11]) + Number(fields[12])) / clockTicks };
+}
+
+function wrk(port, duration) {
+  return new Promise((resolve, reject) => {
+    const args = ['-t1', '-c8', `-d${duration}s`, '-s', script, `http://127.0.0.1:${port}/upload`];
+    execFile('wrk', args, { timeout: (duration + 30) * 1000 }, (error, stdout) => {
+      const total = /([0-9]+) requests in/.exec(stdout);
+      if (error || !total || /Non-2xx|Socket errors/.test(stdout)) return reject(new Error(`wrk ${args.join(' ')}: ${error?.message ?? stdout}`));
+      resolve(Number(total[1]));
+    });
+  });
+}
+
+async function start(name, file, ...args) {
+  const port = await freePort();
+  const server = await startListening(name, process.execPath, ['--trace-gc', join(root, file), String(port), ...args], port);
+  const gc = { scavenges: 0, markCompacts: 0 };
+  let tail = '';
+  server.child.stdout.on('data', (chunk) => {
+    const lines = (tail + chunk).split('\n');
+    tail = lines.pop();
+    for (const line of lines) {
+      if (line.includes(': Scavenge ')) gc.scavenges++;
+      else if (line.includes(': Mark-Compact ')) gc.markCompacts++;
+    }
+  });
+  return { ...server, gc };
+}
+
+const servers = [];
+try {
+  console.log(`wrk -t1 -c8, POST 1 MiB, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; machine shared with other work`);
+  servers.push(await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', '--fast'));
+  servers.push(await start('node:http', 'benchmarks/baselines/http-node-server.mjs'));
+  for (const server of servers) await wrk(server.port, 1); // warm-up (JIT)
+  const rows = [];
+  for (let round = 0; round < rounds; round++) {
+    for (let s = 0; s < servers.length; s++) {
+      const server = servers[(s + round) % servers.length];
+      const before = stat(server.child.pid);
+      const gc = { ...server.gc };
+      const requests = await wrk(server.port, seconds);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the last --trace-gc lines
+      const after = stat(server.child.pid);
+      rows.push({
+        round: round + 1,
+        server: server.name,
+        requests,
+        'CPU µs/req': Math.round(((after.cpu - before.cpu) * 1e6) / requests),
+        'faults/req': ((after.minflt - before.minflt) / requests).toFixed(1),
+        'scavenges/100 req': (((server.gc.scavenges - gc.scavenges) * 100) / requests).toFixed(1),
+        'mark-compacts/100 req': (((server.gc.markCompacts - gc.markCompacts) * 100) / requests).toFixed(1),
+      });
+    }
+    const [rt, node] = servers.map((server) => rows.findLast((row) => row.server === server.name));
+    rows.push({ round: round + 1, server: 'node ÷ rt (CPU/req)', 'CPU µs/req': (node['CPU µs/req'] / rt['CPU µs/req']).toFixed(2) });
+  }
+  console.table(rows);
+} finally {
+  for (const server of servers) server.child.kill('SIGTERM');
+  rmSync(scratch, { recursive: true, force: true });
+}
