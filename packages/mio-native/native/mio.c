@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tls.h"
+
 #ifdef __linux__
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -858,6 +860,7 @@ static napi_value mio_init(napi_env env, napi_value exports) {
   napi_value backend;
   napi_create_string_utf8(env, "epoll", NAPI_AUTO_LENGTH, &backend);
   napi_set_named_property(env, exports, "backend", backend);
+  rt_tls_init(env, exports);
   return exports;
 }
 
