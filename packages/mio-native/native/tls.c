@@ -357,7 +357,8 @@ static int tls_bytes(napi_env env, napi_value v, int optional, unsigned char** d
     napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", optional ? "expected a Buffer or null" : "expected a Buffer");
     return 0;
   }
-  *data = base;
+  static unsigned char empty[1];
+  *data = base != NULL ? base : empty; /* an empty Buffer is given, not absent */
   return 1;
 }
 
