@@ -19,7 +19,7 @@ import type { CipherNameAndProtocol } from 'node:tls';
 import { nativeTls, sys, systemErrorFields, tlsAvailable } from '@rt/mio-native';
 import type { NativeTlsBinding, TlsConnectionHandle, TlsContextHandle } from '@rt/mio-native';
 import { Interest, Reactor } from '@rt/reactor';
-import type { Registration } from '@rt/reactor';
+import type { ReadyCallback, Registration } from '@rt/reactor';
 import { BrokenPipe, IoError, StreamClosed } from '@rt/io';
 import { park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
@@ -184,26 +184,30 @@ export class NativeTls {
   readonly #fd: number;
   readonly #registration: Registration;
   readonly #conn: TlsConnectionHandle;
+  /** One reusable readiness wait per direction (no allocation per wait). */
+  readonly #readWait: ReadyCallback;
+  readonly #writeWait: ReadyCallback;
   #closed = false;
   #timedOut = false;
   #writeShut = false;
   /** A socket error seen while flushing in the background: reported by the next write. */
   #writeError: unknown = undefined;
-  #readArmed = false;
-  #writeArmed = false;
-  readonly #readWaiters = new Set<Waiter<void>>();
+  /** Parked readers (a settled one is skipped when woken: no removal on cancel). */
+  #readWaiters: Waiter<void>[] = [];
   /** Writers waiting for the output buffer to drain (WANT_WRITE, flush, shutdown). */
-  readonly #drainWaiters = new Set<Waiter<void>>();
+  #drainWaiters: Waiter<void>[] = [];
+
+  readonly #dropReader = (waiter: Waiter<void>): void => drop(this.#readWaiters, waiter);
+  readonly #dropDrainer = (waiter: Waiter<void>): void => drop(this.#drainWaiters, waiter);
 
   readonly #onReadable = (): void => {
-    this.#readArmed = false;
-    const waiters = [...this.#readWaiters];
-    this.#readWaiters.clear();
+    const waiters = this.#readWaiters;
+    if (waiters.length === 0) return;
+    this.#readWaiters = [];
     for (const w of waiters) w.wake();
   };
 
   readonly #onWritable = (): void => {
-    this.#writeArmed = false;
     if (this.#closed) return;
     const left = b().tlsFlush(this.#conn, state);
     if (left > 0) {
@@ -216,13 +220,11 @@ export class NativeTls {
   };
 
   readonly #onClosed = (): void => {
-    this.#readArmed = false;
-    this.#writeArmed = false;
     const error = this.#closedError();
-    for (const w of this.#readWaiters) w.fail(error);
-    this.#readWaiters.clear();
-    for (const w of this.#drainWaiters) w.fail(error);
-    this.#drainWaiters.clear();
+    const waiters = [...this.#readWaiters, ...this.#drainWaiters];
+    this.#readWaiters = [];
+    this.#drainWaiters = [];
+    for (const w of waiters) w.fail(error);
   };
 
   private constructor(stream: ByteStream, fd: number, registration: Registration, conn: TlsConnectionHandle) {
@@ -230,6 +232,8 @@ export class NativeTls {
     this.#fd = fd;
     this.#registration = registration;
     this.#conn = conn;
+    this.#readWait = registration.readyCallback(READABLE, this.#onReadable, this.#onClosed);
+    this.#writeWait = registration.readyCallback(WRITABLE, this.#onWritable, this.#onClosed);
   }
 
   /** Takes the fd out of `stream` and starts a TLS connection on it (not yet handshaken). */
@@ -267,17 +271,13 @@ export class NativeTls {
   }
 
   #armRead(): void {
-    if (this.#readArmed || this.#closed) return;
-    const now = this.#registration.whenReady(READABLE, this.#onReadable, this.#onClosed);
-    if (now !== null) queueMicrotask(this.#onReadable);
-    else this.#readArmed = true;
+    if (this.#closed) return;
+    if (this.#readWait.arm() !== null) queueMicrotask(this.#onReadable);
   }
 
   #armWrite(): void {
-    if (this.#writeArmed || this.#closed) return;
-    const now = this.#registration.whenReady(WRITABLE, this.#onWritable, this.#onClosed);
-    if (now !== null) queueMicrotask(this.#onWritable);
-    else this.#writeArmed = true;
+    if (this.#closed) return;
+    if (this.#writeWait.arm() !== null) queueMicrotask(this.#onWritable);
   }
 
   /** After every native call: bytes left for the socket arm the background flush. */
@@ -289,23 +289,24 @@ export class NativeTls {
   }
 
   #wakeDrained(): void {
-    const waiters = [...this.#drainWaiters];
-    this.#drainWaiters.clear();
+    const waiters = this.#drainWaiters;
+    if (waiters.length === 0) return;
+    this.#drainWaiters = [];
     for (const w of waiters) w.wake();
   }
 
   #waitReadable(label: string, options: WaitOptions | undefined): Promise<void> {
     this.#clear(READABLE);
-    const { waiter, promise } = park<void>(label, (w) => void this.#readWaiters.delete(w), options);
-    this.#readWaiters.add(waiter);
+    const { waiter, promise } = park<void>(label, this.#dropReader, options);
+    this.#readWaiters.push(waiter);
     this.#armRead();
     return promise;
   }
 
   /** Waits until every encrypted byte went to the socket. */
   #waitDrained(label: string, options: WaitOptions | undefined): Promise<void> {
-    const { waiter, promise } = park<void>(label, (w) => void this.#drainWaiters.delete(w), options);
-    this.#drainWaiters.add(waiter);
+    const { waiter, promise } = park<void>(label, this.#dropDrainer, options);
+    this.#drainWaiters.push(waiter);
     this.#armWrite();
     return promise;
   }
@@ -476,6 +477,12 @@ export class NativeTls {
     const der = b().tlsPeerCertificate(this.#conn);
     return der === null ? undefined : new X509Certificate(der);
   }
+}
+
+/** Removes a cancelled waiter from its list (usually of one). */
+function drop(list: Waiter<void>[], waiter: Waiter<void>): void {
+  const at = list.indexOf(waiter);
+  if (at >= 0) list.splice(at, 1);
 }
 
 /** The IoError for a negative errno, `code` the errno name, as Node's. */
