@@ -79,6 +79,8 @@
 #pragma weak SSL_CTX_set_alpn_protos
 #pragma weak SSL_CTX_set_alpn_select_cb
 #pragma weak SSL_CTX_set_session_id_context
+#pragma weak SSL_CTX_set_default_read_buffer_len
+#pragma weak SSL_has_pending
 #pragma weak SSL_select_next_proto
 #pragma weak SSL_new
 #pragma weak SSL_free
@@ -144,6 +146,8 @@
 
 /* Output bytes kept in user space before tlsWrite refuses more (backpressure). */
 #define RT_TLS_OUT_LIMIT (256 * 1024)
+/* OpenSSL's read-ahead buffer: one recv takes up to this many bytes of records. */
+#define RT_TLS_READ_BUFFER (64 * 1024)
 /* Plaintext bytes one tlsWrite encrypts at most. */
 #define RT_TLS_WRITE_MAX (64 * 1024)
 
@@ -537,6 +541,7 @@ static napi_value tls_context_create(napi_env env, napi_callback_info info) {
   napi_value failure = NULL;
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_read_ahead(ctx, 1);
+  SSL_CTX_set_default_read_buffer_len(ctx, RT_TLS_READ_BUFFER); /* several records per recv */
   SSL_CTX_set_min_proto_version(ctx, min_version == 0 ? TLS1_2_VERSION : min_version);
   if (max_version != 0) SSL_CTX_set_max_proto_version(ctx, max_version);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
@@ -793,7 +798,17 @@ static napi_value tls_read(napi_env env, napi_callback_info info) {
   if (len == 0) return finish(env, s, state, 0);
   ERR_clear_error();
   int r = SSL_read(s->ssl, data, len);
-  return finish(env, s, state, r > 0 ? r : failed(s, r));
+  if (r <= 0) return finish(env, s, state, failed(s, r));
+  /* More whole records already received (read-ahead): decrypt them too, with no syscall. A
+   * failure here is left for the next call (OpenSSL's errors, EOF and close_notify recur). */
+  int total = r;
+  while (total < len && SSL_has_pending(s->ssl)) {
+    r = SSL_read(s->ssl, data + total, len - total);
+    if (r <= 0) break;
+    total += r;
+  }
+  ERR_clear_error();
+  return finish(env, s, state, total);
 }
 
 /* tlsWrite(conn, buf, off, len, state) → bytes taken (> 0), WANT_WRITE (none taken), ERROR, -errno. */
@@ -944,7 +959,7 @@ static int tls_symbols_present(void) {
       (const void*)SSL_CTX_ctrl, (const void*)SSL_CTX_set_options, (const void*)SSL_CTX_set_verify,
       (const void*)SSL_CTX_use_certificate, (const void*)SSL_CTX_use_PrivateKey, (const void*)SSL_CTX_check_private_key,
       (const void*)SSL_CTX_get_cert_store, (const void*)SSL_CTX_set_alpn_protos, (const void*)SSL_CTX_set_alpn_select_cb,
-      (const void*)SSL_CTX_set_session_id_context, (const void*)SSL_select_next_proto, (const void*)SSL_new,
+       (const void*)SSL_CTX_set_session_id_context, (const void*)SSL_CTX_set_default_read_buffer_len, (const void*)SSL_has_pending, (const void*)SSL_select_next_proto, (const void*)SSL_new,
       (const void*)SSL_free, (const void*)SSL_ctrl, (const void*)SSL_set_bio, (const void*)SSL_set_connect_state,
       (const void*)SSL_set_accept_state, (const void*)SSL_set1_host, (const void*)SSL_get0_param,
       (const void*)SSL_do_handshake, (const void*)SSL_read, (const void*)SSL_write, (const void*)SSL_shutdown,
