@@ -12,7 +12,7 @@
 // driven by rt on the socket's fd), the default.
 //
 // Rounds alternate the order of the servers (RT_TLS_ROUNDS, default 3); each row prints the
-// range over the rounds.
+// range over the rounds. RT_TLS_ROWS=echo,handshake,bulk picks rows.
 //
 // Rows: echo 64 B x 64 connections, echo 16 KiB x 64 connections, full handshakes per
 // second (8 at a time, no resumption), and a bulk echo of RT_TLS_BULK_MIB (default 64) MiB
@@ -216,6 +216,7 @@ if (role === 'rt-server') {
       servers.push({ name, child, port });
     }
     const rounds = Number(process.env['RT_TLS_ROUNDS'] ?? 3);
+    const only = process.env['RT_TLS_ROWS']?.split(','); // e.g. RT_TLS_ROWS=bulk or echo,handshake
     const bulkMib = Number(process.env['RT_TLS_BULK_MIB'] ?? 64);
     const rows = [
       { label: 'echo 64 B x 64', mode: 'echo', a: 64, b: 64, ms: 2000, unit: 'msg/s' },
@@ -231,7 +232,7 @@ if (role === 'rt-server') {
       const hi = Math.max(...values);
       return lo.toFixed(digits) === hi.toFixed(digits) ? lo.toFixed(digits) : `${lo.toFixed(digits)}-${hi.toFixed(digits)}`;
     };
-    for (const row of rows) {
+    for (const row of rows.filter((r) => only === undefined || only.includes(r.mode))) {
       const results = Object.fromEntries(names.map((name) => [name, []]));
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? servers : [...servers].reverse();

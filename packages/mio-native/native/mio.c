@@ -67,7 +67,7 @@ static napi_value mio_int(napi_env env, int64_t v) {
 /* An integer argument (fd, offset, length, flag). napi_get_value_int32 would wrap NaN and
  * Infinity to 0 and 2^32 + n to n, so a NaN fd would become stdin and a huge length a small
  * one: anything that is not exactly an int32 is a RangeError naming the value instead. */
-static int mio_i32(napi_env env, napi_value v, int32_t* out) {
+int mio_i32(napi_env env, napi_value v, int32_t* out) {
   double d;
   if (napi_get_value_double(env, v, &d) != napi_ok) {
     napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", "expected a number");

@@ -333,20 +333,6 @@ static napi_value tls_string(napi_env env, const char* s) {
     return NULL;                                                                         \
   }
 
-static int tls_i32(napi_env env, napi_value v, int32_t* out) {
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok) {
-    napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", "expected a number");
-    return 0;
-  }
-  if (!(d >= -2147483648.0 && d <= 2147483647.0) || d != (double)(int32_t)d) {
-    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", "expected an integer in the int32 range");
-    return 0;
-  }
-  *out = (int32_t)d;
-  return 1;
-}
-
 /* A Buffer, or null/undefined (data NULL) when `optional`. */
 static int tls_bytes(napi_env env, napi_value v, int optional, unsigned char** data, size_t* len) {
   napi_valuetype t;
@@ -370,7 +356,7 @@ static int tls_slice(napi_env env, napi_value buf, napi_value off, napi_value le
   unsigned char* base;
   size_t total;
   int32_t o, l;
-  if (!tls_bytes(env, buf, 0, &base, &total) || !tls_i32(env, off, &o) || !tls_i32(env, len, &l)) return 0;
+  if (!tls_bytes(env, buf, 0, &base, &total) || !mio_i32(env, off, &o) || !mio_i32(env, len, &l)) return 0;
   if (o < 0 || l < 0 || (size_t)o + (size_t)l > total) {
     napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", "offset/length out of the buffer's bounds");
     return 0;
@@ -506,10 +492,10 @@ static napi_value tls_context_create(napi_env env, napi_callback_info info) {
   int32_t server, min_version, max_version, verify;
   unsigned char *cert, *key, *ca, *alpn;
   size_t cert_len, key_len, ca_len, alpn_len;
-  if (!tls_i32(env, argv[0], &server) || !tls_bytes(env, argv[1], 1, &cert, &cert_len) ||
+  if (!mio_i32(env, argv[0], &server) || !tls_bytes(env, argv[1], 1, &cert, &cert_len) ||
       !tls_bytes(env, argv[2], 1, &key, &key_len) || !tls_bytes(env, argv[3], 1, &ca, &ca_len) ||
-      !tls_i32(env, argv[4], &min_version) || !tls_i32(env, argv[5], &max_version) ||
-      !tls_bytes(env, argv[6], 1, &alpn, &alpn_len) || !tls_i32(env, argv[7], &verify))
+      !mio_i32(env, argv[4], &min_version) || !mio_i32(env, argv[5], &max_version) ||
+      !tls_bytes(env, argv[6], 1, &alpn, &alpn_len) || !mio_i32(env, argv[7], &verify))
     return NULL;
   if ((server != 0 && server != 1) || (verify < 0 || verify > 2) ||
       (min_version != 0 && min_version != TLS1_2_VERSION && min_version != TLS1_3_VERSION) ||
@@ -662,8 +648,8 @@ static napi_value tls_create(napi_env env, napi_callback_info info) {
   int32_t fd, is_ip, verify_host;
   unsigned char* host;
   size_t host_len;
-  if (!tls_i32(env, argv[1], &fd) || !tls_bytes(env, argv[2], 1, &host, &host_len) || !tls_i32(env, argv[3], &is_ip) ||
-      !tls_i32(env, argv[4], &verify_host))
+  if (!mio_i32(env, argv[1], &fd) || !tls_bytes(env, argv[2], 1, &host, &host_len) || !mio_i32(env, argv[3], &is_ip) ||
+      !mio_i32(env, argv[4], &verify_host))
     return NULL;
   if (fd < 0 || (is_ip != 0 && is_ip != 1) || (verify_host != 0 && verify_host != 1) ||
       (host != NULL && (host_len == 0 || host_len > 255 || memchr(host, 0, host_len) != NULL))) {
@@ -896,11 +882,13 @@ static napi_value tls_info(napi_env env, napi_callback_info info) {
   return arr;
 }
 
-/* A Buffer holding `len` bytes copied from `data`. */
-static napi_value copy_buffer(napi_env env, const unsigned char* data, int len) {
+/* A Buffer with a copy of the DER bytes OpenSSL allocated (then freed), or null if none. */
+static napi_value der_buffer(napi_env env, unsigned char* der, int len) {
+  if (len <= 0) return tls_null(env);
   napi_value buf;
   void* out;
-  if (napi_create_buffer_copy(env, (size_t)len, data, &out, &buf) != napi_ok) return NULL;
+  if (napi_create_buffer_copy(env, (size_t)len, der, &out, &buf) != napi_ok) buf = NULL;
+  OPENSSL_free(der);
   return buf;
 }
 
@@ -914,10 +902,7 @@ static napi_value tls_peer_certificate(napi_env env, napi_callback_info info) {
   unsigned char* der = NULL;
   int len = i2d_X509(x, &der);
   X509_free(x);
-  if (len <= 0) return tls_null(env);
-  napi_value r = copy_buffer(env, der, len);
-  OPENSSL_free(der);
-  return r;
+  return der_buffer(env, der, len);
 }
 
 /* tlsSession(conn) → the current session (DER Buffer, Node's format) or null. */
@@ -930,10 +915,7 @@ static napi_value tls_session(napi_env env, napi_callback_info info) {
   unsigned char* der = NULL;
   int len = i2d_SSL_SESSION(session, &der);
   SSL_SESSION_free(session);
-  if (len <= 0) return tls_null(env);
-  napi_value r = copy_buffer(env, der, len);
-  OPENSSL_free(der);
-  return r;
+  return der_buffer(env, der, len);
 }
 
 /* tlsSetSession(conn, der) → true when OpenSSL took the session, false for bytes it refused. */

@@ -5,6 +5,7 @@ import { TcpListener, TcpStream } from '@rt/net';
 import { readToEnd } from '@rt/io';
 import { TlsAcceptor, TlsConnector, TlsError, type TlsStream } from '@rt/tls';
 import { makeCerts, type Certs } from './support/certs.js';
+import { eachEngine } from './support/engines.js';
 import { tcpPair, text } from './support/net.js';
 import { killPeers, startPeer } from './support/peer.js';
 
@@ -42,18 +43,8 @@ async function failure(promise: Promise<unknown>): Promise<TlsError> {
   return error as TlsError;
 }
 
-// Every test runs on both engines: the native one (OpenSSL on the socket's fd, the default
-// where it applies) and Node's TLSSocket (RT_TLS_ENGINE=node makes it the default).
-describe.each(['native', 'node'] as const)('engine %s', (engine) => {
-  const saved = process.env['RT_TLS_ENGINE'];
-  beforeAll(() => {
-    if (engine === 'node') process.env['RT_TLS_ENGINE'] = 'node';
-    else delete process.env['RT_TLS_ENGINE'];
-  });
-  afterAll(() => {
-    if (saved === undefined) delete process.env['RT_TLS_ENGINE'];
-    else process.env['RT_TLS_ENGINE'] = saved;
-  });
+// Every test runs on both engines.
+eachEngine((engine) => {
 
   describe('openssl s_server and s_client', () => {
     it('rt client against openssl s_server (echo reversed, ALPN)', async () => {

@@ -7,6 +7,7 @@ import { TcpStream } from '@rt/net';
 import { Cancelled, RtError, spawn } from '@rt/scheduler';
 import { TlsAcceptor, TlsConnector, TlsError, type TlsStream } from '@rt/tls';
 import { makeCerts, type Certs } from './support/certs.js';
+import { eachEngine } from './support/engines.js';
 import { eventually, openFds, peerClose, tcpPair, text } from './support/net.js';
 
 let certs: Certs;
@@ -75,18 +76,8 @@ async function relayedPair(): Promise<{ client: TlsStream; server: TlsStream; to
   return { client, server, toClient, fromServer };
 }
 
-// Every test runs on both engines: the native one (OpenSSL on the socket's fd, the default
-// where it applies) and Node's TLSSocket (RT_TLS_ENGINE=node makes it the default).
-describe.each(['native', 'node'] as const)('engine %s', (engine) => {
-  const saved = process.env['RT_TLS_ENGINE'];
-  beforeAll(() => {
-    if (engine === 'node') process.env['RT_TLS_ENGINE'] = 'node';
-    else delete process.env['RT_TLS_ENGINE'];
-  });
-  afterAll(() => {
-    if (saved === undefined) delete process.env['RT_TLS_ENGINE'];
-    else process.env['RT_TLS_ENGINE'] = saved;
-  });
+// Every test runs on both engines.
+eachEngine((_engine) => {
 
   describe('bad input on the handshake', () => {
     it('random bytes instead of a ClientHello (then FIN, or left open) fail the accept with ERR_RT_TLS_HANDSHAKE', async () => {
