@@ -57,7 +57,7 @@ if (role === 'rt-server') {
         try {
           stream = await acceptor.accept(tcp);
           const buf = Buffer.allocUnsafe(64 * 1024);
-          for (let n; (n = await stream.read(buf)) !== 0; ) await stream.write(buf.subarray(0, n));
+          for (let n; (n = await stream.read(buf)) !== 0; ) await stream.writeAll(buf.subarray(0, n));
           await stream.shutdown();
         } catch {
           // a client that went away

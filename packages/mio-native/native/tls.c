@@ -530,7 +530,8 @@ static napi_value tls_context_create(napi_env env, napi_callback_info info) {
   SSL_CTX_set_default_read_buffer_len(ctx, RT_TLS_READ_BUFFER); /* several records per recv */
   SSL_CTX_set_min_proto_version(ctx, min_version == 0 ? TLS1_2_VERSION : min_version);
   if (max_version != 0) SSL_CTX_set_max_proto_version(ctx, max_version);
-  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
+  /* No SSL_MODE_ENABLE_PARTIAL_WRITE: the BIO never refuses bytes, so SSL_write encrypts
+   * the whole (capped) buffer in one call. */
   static const unsigned char sid[] = "rt-tls";
   SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid) - 1);
   if (cert != NULL) {
