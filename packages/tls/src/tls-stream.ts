@@ -104,8 +104,11 @@ export class TlsStream implements AsyncRead, AsyncWrite {
   }
 
   /**
-   * Encrypts and hands over all of `buf` (it waits while the TLS layer's buffer is full),
-   * then resolves with `buf.length`; `buf` can be reused at once.
+   * Encrypts and hands over `buf` (it waits while the TLS layer's buffer is full) and
+   * resolves with how many bytes were taken; `buf` can be reused at once. Node's engine
+   * takes all of `buf`; the native engine takes all of it unless its output buffer fills
+   * on the way (256 KiB waiting for the socket), then the part before: use `writeAll` to
+   * write everything.
    *
    * **Cancellation:** cancel safe: an aborted write handed over nothing.
    *

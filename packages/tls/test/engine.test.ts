@@ -139,6 +139,16 @@ describe('native engine', () => {
     s2.close();
   });
 
+  it('one write takes a buffer larger than a record (200 KiB) whole while the output buffer has room', async () => {
+    const [c, s] = await tlsPair(server(), client());
+    const data = Buffer.alloc(200 * 1024, 9);
+    expect(await c.write(data)).toBe(data.length);
+    await c.shutdown();
+    expect((await readToEnd(s)).equals(data)).toBe(true);
+    c.close();
+    s.close();
+  });
+
   it('a write over the output limit waits for the peer to read, and nothing is lost (16 MiB through a slow reader)', async () => {
     const [c, s] = await tlsPair(server(), client());
     const data = Buffer.alloc(16 * 1024 * 1024);

@@ -393,9 +393,13 @@ export class NativeTls {
       if (this.#writeShut) throw new BrokenPipe('TlsStream.write: the stream was shut down for writing');
       if (this.#writeError !== undefined) throw this.#writeError;
       if (buf.length === 0) return 0;
-      const r = native.tlsWrite(this.#conn, buf, 0, buf.length, state);
+      // Take as much as the output buffer allows without waiting (one call takes at most
+      // 64 KiB); wait only when nothing was taken, so an abort never loses taken bytes.
+      let taken = 0;
+      let r = 0;
+      while (taken < buf.length && (r = native.tlsWrite(this.#conn, buf, taken, buf.length - taken, state)) > 0) taken += r;
       if (state[0]! > 0) this.#afterCall();
-      if (r > 0) return r;
+      if (taken > 0) return taken;
       if (r !== WANT_WRITE) throw this.#error(r, 'data');
       await this.#waitDrained('TlsStream.write', options);
     }
