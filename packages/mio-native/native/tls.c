@@ -172,6 +172,7 @@ typedef struct {
   rt_ctx* ctx;
   int fd;
   int eof;     /* the read BIO saw end of stream */
+  int drained; /* a recv of this call came back short or EAGAIN: the kernel had no more */
   int err;     /* errno of a failed send/recv, 0 if none */
   char* out;   /* output not yet taken by the kernel: out[start, end) */
   size_t start, end, cap;
@@ -244,12 +245,16 @@ static int rt_bio_read(BIO* b, char* data, int len) {
   ssize_t n;
   do n = recv(s->fd, data, (size_t)len, 0);
   while (n < 0 && errno == EINTR);
-  if (n > 0) return (int)n;
+  if (n > 0) {
+    if (n < len) s->drained = 1; /* a short read: the kernel buffer is empty (as Tokio) */
+    return (int)n;
+  }
   if (n == 0) {
     s->eof = 1;
     return 0;
   }
   if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    s->drained = 1;
     BIO_set_flags(b, BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY);
     return -1;
   }
@@ -366,19 +371,22 @@ static int tls_slice(napi_env env, napi_value buf, napi_value off, napi_value le
   return 1;
 }
 
-/* The state Int32Array (at least 1 element): state[0] = output bytes still pending. */
-static int tls_state(napi_env env, napi_value v, int32_t** state) {
+/* The state Int32Array (at least `min` elements): state[0] = output bytes still pending;
+ * tlsRead also sets state[1]. */
+static int tls_state_n(napi_env env, napi_value v, int32_t** state, size_t min) {
   napi_typedarray_type type;
   size_t length;
   void* base;
   if (napi_get_typedarray_info(env, v, &type, &length, &base, NULL, NULL) != napi_ok || type != napi_int32_array ||
-      length < 1) {
-    napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", "expected an Int32Array of length >= 1");
+      length < min) {
+    napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", min == 1 ? "expected an Int32Array of length >= 1" : "expected an Int32Array of length >= 2");
     return 0;
   }
   *state = base;
   return 1;
 }
+
+static int tls_state(napi_env env, napi_value v, int32_t** state) { return tls_state_n(env, v, state, 1); }
 
 static void throw_closed(napi_env env, const char* what) {
   napi_value code, msg, err;
@@ -774,18 +782,27 @@ static napi_value tls_handshake(napi_env env, napi_callback_info info) {
   return finish(env, s, state, result);
 }
 
-/* tlsRead(conn, buf, off, len, state) → bytes, 0 at close_notify, WANT_READ, EOF, ERROR, -errno. */
+/* tlsRead(conn, buf, off, len, state) → bytes, 0 at close_notify, WANT_READ, EOF, ERROR, -errno.
+ * state (length >= 2): state[1] = 1 when the socket was read dry by this call and OpenSSL
+ * holds no unprocessed bytes: the next call can wait for readability first (no recv that
+ * would only say EAGAIN). */
 static napi_value tls_read(napi_env env, napi_callback_info info) {
   TLS_ARGS(5);
   rt_ssl* s = ssl_arg(env, argv[0]);
   char* data;
   int len;
   int32_t* state;
-  if (s == NULL || !tls_slice(env, argv[1], argv[2], argv[3], &data, &len) || !tls_state(env, argv[4], &state)) return NULL;
+  if (s == NULL || !tls_slice(env, argv[1], argv[2], argv[3], &data, &len) || !tls_state_n(env, argv[4], &state, 2)) return NULL;
+  state[1] = 0;
   if (len == 0) return finish(env, s, state, 0);
   ERR_clear_error();
+  s->drained = 0;
   int r = SSL_read(s->ssl, data, len);
-  if (r <= 0) return finish(env, s, state, failed(s, r));
+  if (r <= 0) {
+    napi_value result = finish(env, s, state, failed(s, r));
+    state[1] = s->drained && !SSL_has_pending(s->ssl);
+    return result;
+  }
   /* More whole records already received (read-ahead): decrypt them too, with no syscall. A
    * failure here is left for the next call (OpenSSL's errors, EOF and close_notify recur). */
   int total = r;
@@ -795,7 +812,9 @@ static napi_value tls_read(napi_env env, napi_callback_info info) {
     total += r;
   }
   ERR_clear_error();
-  return finish(env, s, state, total);
+  napi_value result = finish(env, s, state, total);
+  state[1] = s->drained && !SSL_has_pending(s->ssl);
+  return result;
 }
 
 /* tlsWrite(conn, buf, off, len, state) → bytes taken (> 0), WANT_WRITE (none taken), ERROR, -errno. */

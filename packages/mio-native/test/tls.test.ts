@@ -29,7 +29,7 @@ function makeCert(): { key: Buffer; cert: Buffer } {
 describeTls('native TLS (tls.c)', () => {
   let t: NativeTlsBinding;
   let pem: { key: Buffer; cert: Buffer };
-  const state = new Int32Array(1);
+  const state = new Int32Array(2);
   const alpn = Buffer.from('\x02h2\x08http/1.1', 'latin1');
 
   beforeAll(() => {
@@ -101,7 +101,9 @@ describeTls('native TLS (tls.c)', () => {
       const buf = Buffer.alloc(64);
       expect(t.tlsRead(p.server, buf, 4, 60, state)).toBe(9);
       expect(buf.subarray(4, 13).toString()).toBe('hello tls');
+      expect(state[1]).toBe(1); // the socket was read dry
       expect(t.tlsRead(p.server, buf, 0, 64, state)).toBe(t.tlsConstants.WANT_READ);
+      expect(state[1]).toBe(1);
       expect(t.tlsShutdown(p.server, state)).toBe(0);
       expect(t.tlsRead(p.client, buf, 0, 64, state)).toBe(0); // close_notify (after the session tickets)
       expect(t.tlsSession(p.client)).toBeInstanceOf(Buffer);
@@ -223,6 +225,8 @@ describeTls('native TLS (tls.c)', () => {
       expect(() => any['tlsRead']!(conn, 'text', 0, 1, state)).toThrow(TypeError);
       expect(() => any['tlsRead']!(conn, Buffer.alloc(4), 0, 1, new Uint32Array(1))).toThrow(TypeError);
       expect(() => any['tlsRead']!(conn, Buffer.alloc(4), 0, 1, new Int32Array(0))).toThrow(TypeError);
+      expect(() => any['tlsRead']!(conn, Buffer.alloc(4), 0, 1, new Int32Array(1))).toThrow(TypeError); // read needs state[1]
+      expect(t.tlsFlush(conn, new Int32Array(1))).toBe(0);
       expect(() => any['tlsRead']!(conn, Buffer.alloc(4), 0, 1)).toThrow(TypeError);
       expect(() => any['tlsSetSession']!(conn, 'x')).toThrow(TypeError);
       // Context arguments.

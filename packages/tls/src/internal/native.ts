@@ -38,8 +38,11 @@ function b(): NativeTlsBinding {
   return (bindingCache ??= nativeTls());
 }
 
-/** Written by every native call: state[0] = encrypted bytes still waiting for the socket. */
-const state = new Int32Array(1);
+/**
+ * Written by every native call: state[0] = encrypted bytes still waiting for the socket;
+ * after a read, state[1] = 1 when the socket was read dry and OpenSSL holds nothing more.
+ */
+const state = new Int32Array(2);
 
 /** The default engine: `RT_TLS_ENGINE=node` makes 'auto' mean Node's TLSSocket. */
 export function defaultEngine(): TlsEngine {
@@ -188,6 +191,8 @@ export class NativeTls {
   readonly #readWait: ReadyCallback;
   readonly #writeWait: ReadyCallback;
   #closed = false;
+  /** The last read found the socket dry (read readiness cleared): wait before the next recv. */
+  #drained = false;
   #timedOut = false;
   #writeShut = false;
   /** A socket error seen while flushing in the background: reported by the next write. */
@@ -376,7 +381,16 @@ export class NativeTls {
     const WANT_READ = native.tlsConstants.WANT_READ;
     for (;;) {
       this.#check('TlsStream.read');
+      // A read that found the socket dry (a short recv, as Tokio) cleared the readiness: wait
+      // for the next event instead of a recv that would only say EAGAIN.
+      if (this.#drained && this.#registration.tryReadiness(READABLE) === null) {
+        await this.#waitReadable('TlsStream.read', options);
+        continue;
+      }
       const r = native.tlsRead(this.#conn, buf, 0, buf.length, state);
+      const drained = state[1] === 1;
+      this.#drained = drained;
+      if (drained) this.#clear(READABLE);
       if (state[0]! > 0) this.#afterCall();
       if (r >= 0) return r;
       if (r !== WANT_READ) throw this.#error(r, 'data');
