@@ -6,8 +6,13 @@
 // process; the load generator is one Node process (Node's `tls` client) with C
 // connections, each sending one message and waiting for its echo.
 //
-// A third server is the ladder's middle rung: Node's TLS over a net.Socket hidden behind a
-// plain JS Duplex (Node's JS stream wrapper, as under @rt/tls, without rt).
+// The ladder's other rungs: Node's TLS over a net.Socket hidden behind a plain JS Duplex
+// (Node's JS stream wrapper, without rt), and the rt server on @rt/tls's Node engine
+// (`engine: 'node'`: Node's TLSSocket over the rt stream). `rt` is the native engine (OpenSSL
+// driven by rt on the socket's fd), the default.
+//
+// Rounds alternate the order of the servers (RT_TLS_ROUNDS, default 3); each row prints the
+// range over the rounds. RT_TLS_ROWS=echo,handshake,bulk picks rows.
 //
 // Rows: echo 64 B x 64 connections, echo 16 KiB x 64 connections, full handshakes per
 // second (8 at a time, no resumption), and a bulk echo of RT_TLS_BULK_MIB (default 64) MiB
@@ -15,7 +20,7 @@
 // /proc/<pid>/stat, and the rt/node ratio. On a shared machine compare CPU per message
 // first: rates move with other load.
 //
-//   node benchmarks/tls.bench.mjs             (~20 s)
+//   node benchmarks/tls.bench.mjs             (~2 min with 3 rounds)
 //
 // Needs: the built packages (pnpm build), the openssl CLI (a throwaway certificate).
 import { execFileSync, spawn } from 'node:child_process';
@@ -39,7 +44,8 @@ if (role === 'rt-server') {
   const { spawn: spawnTask } = await import('@rt/scheduler');
   const { TcpListener } = await import('@rt/net');
   const { TlsAcceptor } = await import('@rt/tls');
-  const acceptor = new TlsAcceptor(loadCert(process.env['RT_TLS_DIR']));
+  const engine = process.env['RT_TLS_ENGINE'] === 'node' ? 'node' : 'native';
+  const acceptor = new TlsAcceptor({ ...loadCert(process.env['RT_TLS_DIR']), engine });
   await main(async () => {
     const listener = await TcpListener.bind('127.0.0.1:0');
     process.stdout.write(`${listener.localAddr().port}\n`);
@@ -51,7 +57,7 @@ if (role === 'rt-server') {
         try {
           stream = await acceptor.accept(tcp);
           const buf = Buffer.allocUnsafe(64 * 1024);
-          for (let n; (n = await stream.read(buf)) !== 0; ) await stream.write(buf.subarray(0, n));
+          for (let n; (n = await stream.read(buf)) !== 0; ) await stream.writeAll(buf.subarray(0, n));
           await stream.shutdown();
         } catch {
           // a client that went away
@@ -202,11 +208,15 @@ if (role === 'rt-server') {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { cwd: dir, stdio: 'ignore' });
     const env = { ...process.env, RT_TLS_DIR: dir };
     const servers = [];
-    for (const name of ['node', 'node-js-duplex', 'rt']) {
-      const { child, port } = await startPrintingPortEnv(name, { ...env, RT_TLS_ROLE: `${name}-server` });
+    const names = ['node', 'node-js-duplex', 'rt-node-engine', 'rt'];
+    for (const name of names) {
+      const role = name.startsWith('rt') ? 'rt-server' : `${name}-server`;
+      const { child, port } = await startPrintingPortEnv(name, { ...env, RT_TLS_ROLE: role, ...(name === 'rt-node-engine' ? { RT_TLS_ENGINE: 'node' } : {}) });
       children.push(child);
       servers.push({ name, child, port });
     }
+    const rounds = Number(process.env['RT_TLS_ROUNDS'] ?? 3);
+    const only = process.env['RT_TLS_ROWS']?.split(','); // e.g. RT_TLS_ROWS=bulk or echo,handshake
     const bulkMib = Number(process.env['RT_TLS_BULK_MIB'] ?? 64);
     const rows = [
       { label: 'echo 64 B x 64', mode: 'echo', a: 64, b: 64, ms: 2000, unit: 'msg/s' },
@@ -215,18 +225,25 @@ if (role === 'rt-server') {
       { label: `bulk echo ${bulkMib} MiB`, mode: 'bulk', a: bulkMib, b: 0, ms: 0, unit: 'MiB/s' },
     ];
     console.log(`TLS echo, rt (@rt/tls) vs Node tls, ${CIPHER}; shared 2-core machine: compare CPU/msg first`);
-    console.log('row                       server          rate            server CPU/unit   vs node');
-    for (const row of rows) {
-      const results = {};
-      for (const { name, child, port } of servers) {
-        const result = await runClient(env, row, port, child.pid);
-        results[name] = result;
+    console.log(`${rounds} alternating rounds; ranges over the rounds; ratios are per round against the node server of the same round`);
+    console.log('row                       server            rate                server CPU/unit      rate vs node     CPU/unit vs node');
+    const range = (values, digits) => {
+      const lo = Math.min(...values);
+      const hi = Math.max(...values);
+      return lo.toFixed(digits) === hi.toFixed(digits) ? lo.toFixed(digits) : `${lo.toFixed(digits)}-${hi.toFixed(digits)}`;
+    };
+    for (const row of rows.filter((r) => only === undefined || only.includes(r.mode))) {
+      const results = Object.fromEntries(names.map((name) => [name, []]));
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? servers : [...servers].reverse();
+        for (const { name, child, port } of order) results[name].push(await runClient(env, row, port, child.pid));
       }
-      for (const name of ['node', 'node-js-duplex', 'rt']) {
-        const r = results[name];
-        const ratio = name !== 'node' ? `rate ${(r.rate / results.node.rate).toFixed(2)}x, CPU/unit ${(r.cpuPer / results.node.cpuPer).toFixed(2)}x` : 'baseline';
+      for (const name of names) {
+        const rs = results[name];
+        const rateRatio = rs.map((r, i) => r.rate / results.node[i].rate);
+        const cpuRatio = rs.map((r, i) => r.cpuPer / results.node[i].cpuPer);
         console.log(
-          `${row.label.padEnd(26)}${name.padEnd(16)}${`${r.rate.toFixed(0)} ${row.unit}`.padEnd(16)}${`${(r.cpuPer * 1e6).toFixed(1)} µs`.padEnd(18)}${ratio}  [${r.cipher}]`,
+          `${row.label.padEnd(26)}${name.padEnd(18)}${`${range(rs.map((r) => r.rate), 0)} ${row.unit}`.padEnd(20)}${`${range(rs.map((r) => r.cpuPer * 1e6), 1)} µs`.padEnd(21)}${(name === 'node' ? 'baseline' : `${range(rateRatio, 2)}x`).padEnd(17)}${name === 'node' ? '' : `${range(cpuRatio, 2)}x`}  [${rs[0].cipher}]`,
         );
       }
     }

@@ -3,7 +3,8 @@
 //
 // A package may import only packages that appear in its `mayImport` list; that list is
 // "every package on a lower layer", except that the native addon is reachable only from
-// the reactor, from @rt/process (child pipes on the reactor), from @rt/net and from
+// the reactor, from @rt/process (child pipes on the reactor), from @rt/net, from @rt/tls
+// (OpenSSL on its sockets' fds: mio-native's TLS functions) and from
 // @rt/multi-thread (the eventfd waker that wakes a parked worker), and only the reactor
 // may open a `Poll` (pollOwners). The reactor sits above the scheduler: it is a runtime
 // extension (`Reactor.current()`).
@@ -29,7 +30,7 @@ export const layers = [
 ];
 
 /** Only these packages may import `@rt/mio-native` (its syscalls, on fds they own). */
-export const nativeImporters = new Set(['reactor', 'process', 'net', 'multi-thread']);
+export const nativeImporters = new Set(['reactor', 'process', 'net', 'tls', 'multi-thread']);
 
 /**
  * Only these packages may import `@rt/mio-native`'s `Poll`: the reactor is the one I/O driver

@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tls.h"
+
 #ifdef __linux__
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -65,7 +67,7 @@ static napi_value mio_int(napi_env env, int64_t v) {
 /* An integer argument (fd, offset, length, flag). napi_get_value_int32 would wrap NaN and
  * Infinity to 0 and 2^32 + n to n, so a NaN fd would become stdin and a huge length a small
  * one: anything that is not exactly an int32 is a RangeError naming the value instead. */
-static int mio_i32(napi_env env, napi_value v, int32_t* out) {
+int mio_i32(napi_env env, napi_value v, int32_t* out) {
   double d;
   if (napi_get_value_double(env, v, &d) != napi_ok) {
     napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", "expected a number");
@@ -858,6 +860,7 @@ static napi_value mio_init(napi_env env, napi_value exports) {
   napi_value backend;
   napi_create_string_utf8(env, "epoll", NAPI_AUTO_LENGTH, &backend);
   napi_set_named_property(env, exports, "backend", backend);
+  rt_tls_init(env, exports);
   return exports;
 }
 

@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // Builds the prebuilt N-API binaries that ship inside the @rt/mio-native tarball, from
-// native/mio.c, in the layout node-gyp-build loads without any install script:
+// native/mio.c and native/tls.c, in the layout node-gyp-build loads without any install script:
 //
 //   prebuilds/linux-x64/node.napi.glibc.node     (the host's gcc)
 //   prebuilds/linux-arm64/node.napi.glibc.node   (Debian's gcc-aarch64-linux-gnu, cross)
 //   prebuilds/BUILD-INFO.json                    (compiler, flags, N-API version, sha256s)
 //
 // One binary per platform serves every supported Node version: the addon uses N-API only
-// (pinned to NAPI_VERSION below) plus libuv's stable poll API through napi_get_uv_event_loop.
+// (pinned to NAPI_VERSION below) plus libuv's stable poll API through napi_get_uv_event_loop,
+// plus OpenSSL 3's public API from Node's own headers (include/node/openssl, with a
+// configuration per architecture), left undefined and weak: the loader resolves it from the
+// node executable, which exports it (tls.c says why; no libssl is linked).
 // The binaries are stripped and built with -ffile-prefix-map, so the same compiler and
 // source give the same bytes wherever the repository is checked out.
 //
@@ -29,7 +32,7 @@ export const targets = [
 ];
 
 const pkg = new URL('..', import.meta.url).pathname;
-const source = join(pkg, 'native', 'mio.c');
+const sources = ['mio.c', 'tls.c'].map((file) => join(pkg, 'native', file));
 const out = join(pkg, 'prebuilds');
 const requireAll = process.argv.includes('--require-all');
 
@@ -64,7 +67,7 @@ const cflags = [
 const ldflags = ['-shared', '-Wl,--build-id=none', '-Wl,-z,relro,-z,now'];
 
 const info = {
-  source: { file: 'native/mio.c', sha256: createHash('sha256').update(readFileSync(source)).digest('hex') },
+  sources: sources.map((file) => ({ file: `native/${file.slice(join(pkg, 'native').length + 1)}`, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') })),
   napiVersion: NAPI_VERSION,
   nodeHeaders: readFileSync(join(include, 'node_version.h'), 'utf8').match(/#define NODE_(MAJOR|MINOR|PATCH)_VERSION (\d+)/g)?.map((l) => l.split(' ')[2]).join('.') ?? 'unknown',
   cflags: cflags.map((flag) => flag.replace(pkg, '<package>/')),
@@ -83,7 +86,7 @@ for (const target of targets) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'node.napi.glibc.node');
   const tmp = `${file}.tmp`;
-  const compile = spawnSync(target.cc, [...cflags, '-I', include, source, '-o', tmp, ...ldflags], { encoding: 'utf8', cwd: pkg });
+  const compile = spawnSync(target.cc, [...cflags, '-I', include, ...sources, '-o', tmp, ...ldflags], { encoding: 'utf8', cwd: pkg });
   if (compile.status !== 0) {
     rmSync(tmp, { force: true });
     console.error(compile.stdout + compile.stderr);

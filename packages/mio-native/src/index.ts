@@ -135,3 +135,6 @@ export { encodeSocketAddress, decodeSocketAddress, SOCKET_ADDRESS_SIZE } from '.
 export type { SocketAddress } from './socket-address.js';
 export type { FdFlag } from './sys.js';
 export type { NativeConstants } from './internal/binding.js';
+export { tlsAvailable, nativeTls } from './tls.js';
+export type { TlsContextHandle, TlsConnectionHandle } from './tls.js';
+export type { NativeTlsBinding } from './internal/binding.js';

@@ -11,7 +11,7 @@ const built = existsSync(infoFile);
 const ELF_MACHINE = { 'linux-x64': 62, 'linux-arm64': 183 } as const; // EM_X86_64, EM_AARCH64
 
 interface BuildInfo {
-  source: { file: string; sha256: string };
+  sources: { file: string; sha256: string }[];
   napiVersion: number;
   cflags: string[];
   binaries: Record<string, { file: string; compiler: string; bytes: number; sha256: string; minimumGlibc: string }>;
@@ -38,9 +38,9 @@ describe('prebuilt addon', () => {
   (built ? describe : describe.skip)('BUILD-INFO.json', () => {
     const info = built ? (JSON.parse(readFileSync(infoFile, 'utf8')) as BuildInfo) : undefined;
 
-    it('records the source it was built from (the C file of this checkout)', () => {
-      const source = readFileSync(join(packageDir, 'native', 'mio.c'));
-      expect(info!.source).toEqual({ file: 'native/mio.c', sha256: createHash('sha256').update(source).digest('hex') });
+    it('records the sources it was built from (the C files of this checkout)', () => {
+      const digest = (file: string): string => createHash('sha256').update(readFileSync(join(packageDir, 'native', file))).digest('hex');
+      expect(info!.sources).toEqual(['mio.c', 'tls.c'].map((file) => ({ file: `native/${file}`, sha256: digest(file) })));
     });
 
     it('pins the N-API version that native/binding.gyp (the source build) uses too', () => {

@@ -2,7 +2,9 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 import { throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions } from '@rt/scheduler';
 import { checkAlpn, checkBoolean, checkFunction, secureContext, type TlsContextOptions } from './options.js';
-import { checkStream, handshake, Transport } from './internal/transport.js';
+import { checkStream, closeStream, handshake, Transport } from './internal/transport.js';
+import { checkEngine, NativeContext, NativeTls, type TlsEngine } from './internal/native.js';
+import { TlsError } from './errors.js';
 import { TlsStream } from './tls-stream.js';
 import type { TlsStreamInput } from './connector.js';
 
@@ -43,6 +45,12 @@ export interface TlsAcceptorOptions extends TlsContextOptions {
   rejectUnauthorized?: boolean;
   /** Milliseconds a client has to finish its handshake (default 10 000; 0 for none). */
   handshakeTimeout?: number;
+  /**
+   * Which TLS implementation runs the connections: `'native'`, `'node'` or `'auto'` (the
+   * default), as `TlsConnectorOptions.engine`. `sniCallback`, and `requestCert` with
+   * `rejectUnauthorized: false`, need Node's.
+   */
+  engine?: TlsEngine;
 }
 
 /**
@@ -66,6 +74,8 @@ export interface TlsAcceptorOptions extends TlsContextOptions {
  */
 export class TlsAcceptor {
   readonly #context: SecureContext;
+  readonly #native: NativeContext | null;
+  readonly #engine: TlsEngine;
   readonly #alpn: string[] | undefined;
   readonly #sni: TlsAcceptorOptions['sniCallback'];
   readonly #requestCert: boolean;
@@ -74,7 +84,7 @@ export class TlsAcceptor {
 
   constructor(options: TlsAcceptorOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('TlsAcceptor: options ({ key, cert, … }) are required');
-    const { alpnProtocols, sniCallback, requestCert, rejectUnauthorized, handshakeTimeout, ...context } = options;
+    const { alpnProtocols, sniCallback, requestCert, rejectUnauthorized, handshakeTimeout, engine, ...context } = options;
     this.#alpn = checkAlpn(alpnProtocols, 'TlsAcceptor');
     this.#sni = checkFunction(sniCallback, 'TlsAcceptor: sniCallback');
     this.#requestCert = checkBoolean(requestCert, 'TlsAcceptor: requestCert') ?? false;
@@ -84,7 +94,18 @@ export class TlsAcceptor {
       throw new RangeError(`TlsAcceptor: handshakeTimeout must be an integer number of milliseconds >= 0, got ${String(timeoutMs)}`);
     }
     this.#timeoutMs = timeoutMs;
+    this.#engine = checkEngine(engine, 'TlsAcceptor');
     this.#context = secureContext(context, 'TlsAcceptor');
+    const native =
+      this.#engine === 'node'
+        ? 'engine: node'
+        : this.#sni !== undefined
+          ? 'sniCallback is not supported natively'
+          : this.#requestCert && !this.#rejectUnauthorized
+            ? 'requestCert without rejectUnauthorized is not supported natively'
+            : NativeContext.create({ server: true, context, alpn: this.#alpn, verify: this.#requestCert ? 2 : 0 });
+    if (typeof native === 'string' && this.#engine === 'native') throw new TlsError('ERR_RT_TLS_CONFIG', `TlsAcceptor: engine 'native': ${native}`);
+    this.#native = typeof native === 'string' ? null : native;
   }
 
   /**
@@ -108,6 +129,15 @@ export class TlsAcceptor {
   async accept(stream: TlsStreamInput, options?: WaitOptions): Promise<TlsStream> {
     checkStream(stream, 'TlsAcceptor.accept');
     throwIfCancelled(options);
+    if (this.#native !== null && NativeContext.accepts(stream)) {
+      const native = NativeTls.open(this.#native, stream, { serverName: null, verifyHost: false });
+      await native.handshake('TlsAcceptor.accept', this.#timeoutMs, options);
+      return new TlsStream(native, native.sniName);
+    }
+    if (this.#engine === 'native') {
+      closeStream(stream);
+      throw new TlsError('ERR_RT_TLS_CONFIG', "TlsAcceptor.accept: engine 'native' needs a TcpStream or UnixStream on the native driver");
+    }
     const transport = new Transport(stream);
     const sni = this.#sni;
     const socket = new TLSSocket(transport.duplex, {

@@ -2,7 +2,9 @@ import { isIP } from 'node:net';
 import { connect as tlsConnect, type SecureContext } from 'node:tls';
 import { throwIfCancelled, type WaitOptions } from '@rt/scheduler';
 import { checkAlpn, checkBoolean, checkFunction, secureContext, type CheckServerIdentity, type TlsContextOptions } from './options.js';
-import { checkStream, handshake, Transport, type ByteStream } from './internal/transport.js';
+import { checkStream, closeStream, handshake, Transport, type ByteStream } from './internal/transport.js';
+import { checkEngine, NativeContext, NativeTls, type TlsEngine } from './internal/native.js';
+import { TlsError } from './errors.js';
 import { TlsStream } from './tls-stream.js';
 
 /**
@@ -28,6 +30,14 @@ export interface TlsConnectorOptions extends TlsContextOptions {
   rejectUnauthorized?: boolean;
   /** Replaces Node's host name check (`tls.checkServerIdentity`); return an Error to fail. */
   checkServerIdentity?: CheckServerIdentity;
+  /**
+   * Which TLS implementation runs the connections: `'native'` (OpenSSL driven by rt on the
+   * socket's fd: the fast path), `'node'` (Node's `TLSSocket` over the rt stream) or
+   * `'auto'` (the default: native when the addon is loaded, the options are ones it
+   * supports and the stream is a socket on the native driver; Node's otherwise). The
+   * environment variable `RT_TLS_ENGINE=node` makes the default `'node'`.
+   */
+  engine?: TlsEngine;
 }
 
 /**
@@ -68,16 +78,29 @@ export interface TlsConnectOptions extends WaitOptions {
  */
 export class TlsConnector {
   readonly #context: SecureContext;
+  readonly #native: NativeContext | null;
+  readonly #engine: TlsEngine;
   readonly #alpn: string[] | undefined;
   readonly #rejectUnauthorized: boolean;
   readonly #checkServerIdentity: CheckServerIdentity | undefined;
 
   constructor(options: TlsConnectorOptions = {}) {
-    const { alpnProtocols, rejectUnauthorized, checkServerIdentity, ...context } = options;
+    const { alpnProtocols, rejectUnauthorized, checkServerIdentity, engine, ...context } = options;
     this.#alpn = checkAlpn(alpnProtocols, 'TlsConnector');
     this.#rejectUnauthorized = checkBoolean(rejectUnauthorized, 'TlsConnector: rejectUnauthorized') ?? true;
     this.#checkServerIdentity = checkFunction<CheckServerIdentity>(checkServerIdentity, 'TlsConnector: checkServerIdentity');
+    this.#engine = checkEngine(engine, 'TlsConnector');
+    // Node's context is built in every case: it checks the options as Node does (one set of
+    // configuration errors) and serves streams the native engine cannot take.
     this.#context = secureContext(context, 'TlsConnector');
+    const native =
+      this.#engine === 'node'
+        ? 'engine: node'
+        : this.#checkServerIdentity !== undefined
+          ? 'checkServerIdentity is not supported natively'
+          : NativeContext.create({ server: false, context, alpn: this.#alpn, verify: this.#rejectUnauthorized ? 1 : 0 });
+    if (typeof native === 'string' && this.#engine === 'native') throw new TlsError('ERR_RT_TLS_CONFIG', `TlsConnector: engine 'native': ${native}`);
+    this.#native = typeof native === 'string' ? null : native;
   }
 
   /**
@@ -105,6 +128,15 @@ export class TlsConnector {
     const session = options?.session;
     if (session !== undefined && !(session instanceof Uint8Array)) throw new TypeError('TlsConnector.connect: options.session must be a Buffer');
     throwIfCancelled(options);
+    if (this.#native !== null && NativeContext.accepts(stream)) {
+      const native = NativeTls.open(this.#native, stream, { serverName, verifyHost: this.#rejectUnauthorized, session });
+      await native.handshake('TlsConnector.connect', 0, options);
+      return new TlsStream(native, serverName);
+    }
+    if (this.#engine === 'native') {
+      closeStream(stream);
+      throw new TlsError('ERR_RT_TLS_CONFIG', "TlsConnector.connect: engine 'native' needs a TcpStream or UnixStream on the native driver");
+    }
     const transport = new Transport(stream);
     const socket = tlsConnect({
       socket: transport.duplex,

@@ -5,6 +5,7 @@ import { fromNodeDuplex, split, writeAll, type AsyncRead, type AsyncWrite, type 
 import type { NodeReadableReader, NodeWritableWriter } from '@rt/io';
 import { TlsError, toTlsError } from './errors.js';
 import type { ByteStream, Transport } from './internal/transport.js';
+import { NativeTls } from './internal/native.js';
 
 function checkBuffer(buf: unknown, what: string): asserts buf is Uint8Array {
   if (!(buf instanceof Uint8Array)) throw new TypeError(`${what}: buf must be a Uint8Array`);
@@ -36,21 +37,39 @@ function checkBuffer(buf: unknown, what: string): asserts buf is Uint8Array {
  * ```
  */
 export class TlsStream implements AsyncRead, AsyncWrite {
-  readonly #transport: Transport;
-  readonly #socket: TLSSocket;
-  readonly #io: Join<NodeReadableReader, NodeWritableWriter>;
+  // Exactly one of the two engines: Node's TLSSocket over the rt stream (#transport, #socket,
+  // #io), or OpenSSL on the socket's fd (#native). See the README's "How it works".
+  readonly #transport: Transport | null;
+  readonly #socket: TLSSocket | null;
+  readonly #io: Join<NodeReadableReader, NodeWritableWriter> | null;
+  readonly #native: NativeTls | null;
   readonly #serverName: string | null;
   #session: Buffer | undefined;
 
   /** @internal Made by `TlsConnector.connect` and `TlsAcceptor.accept`. */
-  constructor(transport: Transport, serverName: string | null) {
-    this.#transport = transport;
-    this.#socket = transport.socket!;
-    this.#io = fromNodeDuplex(this.#socket);
+  constructor(engine: Transport | NativeTls, serverName: string | null) {
     this.#serverName = serverName;
-    this.#socket.on('session', (session: Buffer) => {
+    if (engine instanceof NativeTls) {
+      this.#native = engine;
+      this.#transport = this.#socket = this.#io = null;
+      return;
+    }
+    this.#native = null;
+    this.#transport = engine;
+    const socket = engine.socket!;
+    this.#socket = socket;
+    this.#io = fromNodeDuplex(socket);
+    socket.on('session', (session: Buffer) => {
       this.#session = session;
     });
+  }
+
+  /**
+   * Which implementation runs this stream: `'native'` (OpenSSL driven by rt on the socket's
+   * fd) or `'node'` (Node's `TLSSocket` over the rt stream). See the `engine` option.
+   */
+  get engine(): 'native' | 'node' {
+    return this.#native === null ? 'node' : 'native';
   }
 
   /**
@@ -71,21 +90,25 @@ export class TlsStream implements AsyncRead, AsyncWrite {
    */
   async read(buf: Uint8Array, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'TlsStream.read');
+    if (this.#native !== null) return this.#native.read(buf, options);
     let n: number;
     try {
-      n = await this.#io.read(buf, options);
+      n = await this.#io!.read(buf, options);
     } catch (error) {
       throw this.#error(error);
     }
-    if (n === 0 && buf.length > 0 && this.#transport.truncated) {
+    if (n === 0 && buf.length > 0 && this.#transport!.truncated) {
       throw new TlsError('ERR_RT_TLS_TRUNCATED', 'the peer closed the connection without close_notify');
     }
     return n;
   }
 
   /**
-   * Encrypts and hands over all of `buf` (it waits while the TLS layer's buffer is full),
-   * then resolves with `buf.length`; `buf` can be reused at once.
+   * Encrypts and hands over `buf` (it waits while the TLS layer's buffer is full) and
+   * resolves with how many bytes were taken; `buf` can be reused at once. Node's engine
+   * takes all of `buf`; the native engine takes all of it unless its output buffer fills
+   * on the way (256 KiB waiting for the socket), then the part before: use `writeAll` to
+   * write everything.
    *
    * **Cancellation:** cancel safe: an aborted write handed over nothing.
    *
@@ -99,8 +122,9 @@ export class TlsStream implements AsyncRead, AsyncWrite {
    */
   async write(buf: Uint8Array, options?: WaitOptions): Promise<number> {
     checkBuffer(buf, 'TlsStream.write');
+    if (this.#native !== null) return this.#native.write(buf, options);
     try {
-      return await this.#io.write(buf, options);
+      return await this.#io!.write(buf, options);
     } catch (error) {
       throw this.#error(error);
     }
@@ -137,8 +161,9 @@ export class TlsStream implements AsyncRead, AsyncWrite {
    * ```
    */
   async flush(options?: WaitOptions): Promise<void> {
+    if (this.#native !== null) return this.#native.flush(options);
     try {
-      await this.#io.flush(options);
+      await this.#io!.flush(options);
     } catch (error) {
       throw this.#error(error);
     }
@@ -158,8 +183,9 @@ export class TlsStream implements AsyncRead, AsyncWrite {
    * ```
    */
   async shutdown(options?: WaitOptions): Promise<void> {
+    if (this.#native !== null) return this.#native.shutdown(options);
     try {
-      await this.#io.shutdown(options);
+      await this.#io!.shutdown(options);
     } catch (error) {
       throw this.#error(error);
     }
@@ -171,7 +197,8 @@ export class TlsStream implements AsyncRead, AsyncWrite {
 
   /** The ALPN protocol both sides chose, or `null` when none was negotiated. */
   get alpnProtocol(): string | null {
-    const p = this.#socket.alpnProtocol;
+    if (this.#native !== null) return this.#native.alpnProtocol;
+    const p = this.#socket!.alpnProtocol;
     return typeof p === 'string' && p !== '' ? p : null;
   }
 
@@ -185,17 +212,17 @@ export class TlsStream implements AsyncRead, AsyncWrite {
 
   /** The negotiated protocol version, e.g. `'TLSv1.3'`. */
   get protocol(): string | null {
-    return this.#socket.getProtocol();
+    return this.#native !== null ? this.#native.protocol : this.#socket!.getProtocol();
   }
 
   /** The negotiated cipher suite (`name`, `standardName`, `version`). */
   get cipher(): CipherNameAndProtocol {
-    return this.#socket.getCipher();
+    return this.#native !== null ? this.#native.cipher : this.#socket!.getCipher();
   }
 
   /** Whether the handshake resumed an earlier session. */
   get isSessionReused(): boolean {
-    return this.#socket.isSessionReused();
+    return this.#native !== null ? this.#native.isSessionReused : this.#socket!.isSessionReused();
   }
 
   /**
@@ -204,21 +231,28 @@ export class TlsStream implements AsyncRead, AsyncWrite {
    * comes after the handshake, with the first data read).
    */
   get session(): Buffer | undefined {
-    return this.#session ?? this.#socket.getSession();
+    if (this.#native !== null) return this.#native.session;
+    return this.#session ?? this.#socket!.getSession();
   }
 
   /** The peer's certificate, or `undefined` when it sent none (a client without one). */
   peerCertificate(): X509Certificate | undefined {
-    return this.#socket.getPeerX509Certificate();
+    return this.#native !== null ? this.#native.peerCertificate() : this.#socket!.getPeerX509Certificate();
   }
 
-  /** The rt stream under the TLS layer (Tokio's `get_ref`); do not read or write it. */
+  /**
+   * The rt stream under the TLS layer (Tokio's `get_ref`); do not read or write it. On the
+   * native engine it gave its fd to the TLS stream (`intoRawFd`) and is closed for use.
+   */
   getRef(): ByteStream {
-    return this.#transport.stream;
+    return this.#native !== null ? this.#native.stream : this.#transport!.stream;
   }
 
-  /** The Node TLS socket driving OpenSSL, for what this class does not expose. */
-  get tlsSocket(): TLSSocket {
+  /**
+   * The Node TLS socket driving OpenSSL, for what this class does not expose; `null` on the
+   * native engine.
+   */
+  get tlsSocket(): TLSSocket | null {
     return this.#socket;
   }
 
@@ -244,12 +278,13 @@ export class TlsStream implements AsyncRead, AsyncWrite {
    * `shutdown()` first for a clean end). Reads and writes in flight fail. Idempotent.
    */
   close(): void {
-    this.#transport.close();
+    if (this.#native !== null) this.#native.close();
+    else this.#transport!.close();
   }
 
   /** Whether `close()` was called (or the handshake failed). */
   get closed(): boolean {
-    return this.#transport.closed;
+    return this.#native !== null ? this.#native.closed : this.#transport!.closed;
   }
 
   /** `await using tls = …`: `close()`. */

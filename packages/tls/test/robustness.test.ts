@@ -7,6 +7,7 @@ import { TcpStream } from '@rt/net';
 import { Cancelled, RtError, spawn } from '@rt/scheduler';
 import { TlsAcceptor, TlsConnector, TlsError, type TlsStream } from '@rt/tls';
 import { makeCerts, type Certs } from './support/certs.js';
+import { eachEngine } from './support/engines.js';
 import { eventually, openFds, peerClose, tcpPair, text } from './support/net.js';
 
 let certs: Certs;
@@ -75,258 +76,262 @@ async function relayedPair(): Promise<{ client: TlsStream; server: TlsStream; to
   return { client, server, toClient, fromServer };
 }
 
-describe('bad input on the handshake', () => {
-  it('random bytes instead of a ClientHello (then FIN, or left open) fail the accept with ERR_RT_TLS_HANDSHAKE', async () => {
-    for (const fin of [true, false]) {
+// Every test runs on both engines.
+eachEngine((_engine) => {
+
+  describe('bad input on the handshake', () => {
+    it('random bytes instead of a ClientHello (then FIN, or left open) fail the accept with ERR_RT_TLS_HANDSHAKE', async () => {
+      for (const fin of [true, false]) {
+        const [c, s, listener] = await tcpPair();
+        listener.close();
+        const accepting = rejection(acceptor().accept(s));
+        await c.writeAll(randomBytes(600));
+        if (fin) await c.shutdown();
+        const error = await accepting;
+        expect(error).toBeInstanceOf(TlsError);
+        expect((error as TlsError).code).toBe('ERR_RT_TLS_HANDSHAKE');
+        // The server closed its side: the client reads to the end (maybe an alert first) or is reset.
+        expect(['closed', 'ECONNRESET']).toContain(await peerClose(c));
+        c.close();
+      }
+    });
+
+    it('a truncated ClientHello then FIN fails the accept with ERR_RT_TLS_HANDSHAKE', async () => {
+      const hello = await clientHello();
       const [c, s, listener] = await tcpPair();
       listener.close();
       const accepting = rejection(acceptor().accept(s));
-      await c.writeAll(randomBytes(600));
-      if (fin) await c.shutdown();
-      const error = await accepting;
+      await c.writeAll(hello.subarray(0, Math.floor(hello.length / 2)));
+      await c.shutdown();
+      const error = (await accepting) as TlsError;
       expect(error).toBeInstanceOf(TlsError);
-      expect((error as TlsError).code).toBe('ERR_RT_TLS_HANDSHAKE');
-      // The server closed its side: the client reads to the end (maybe an alert first) or is reset.
+      expect(error.code).toBe('ERR_RT_TLS_HANDSHAKE');
+      c.close();
+    });
+
+    it('a client that never finishes its handshake is dropped after handshakeTimeout', async () => {
+      const hello = await clientHello();
+      const [c, s, listener] = await tcpPair();
+      listener.close();
+      const started = Date.now();
+      const accepting = rejection(acceptor({ handshakeTimeout: 300 }).accept(s));
+      await c.writeAll(hello.subarray(0, 20));
+      const error = (await accepting) as TlsError;
+      expect(error.code).toBe('ERR_RT_TLS_HANDSHAKE_TIMEOUT');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect(['closed', 'ECONNRESET']).toContain(await peerClose(c)); // the server side was closed
+      c.close();
+    });
+
+    it('fuzz: random and mutated ClientHellos give typed errors, no crash', async () => {
+      const hello = await clientHello();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.uint8Array({ minLength: 1, maxLength: 2048 }),
+            fc.tuple(fc.nat(hello.length - 1), fc.uint8Array({ minLength: 1, maxLength: 8 })).map(([at, bytes]) => {
+              const copy = Buffer.from(hello);
+              copy.set(bytes.subarray(0, copy.length - at), at);
+              return copy;
+            }),
+          ),
+          async (input) => {
+            const [peer, end] = duplex(64 * 1024);
+            const accepting = rejection(acceptor({ handshakeTimeout: 2000 }).accept(end));
+            await writeAll(peer, input);
+            await peer.shutdown();
+            // The server may answer (a ServerHello or an alert) before failing: drain it.
+            const draining = readToEnd(peer).catch(() => Buffer.alloc(0));
+            const error = await accepting;
+            await draining;
+            peer.close();
+            expect(error).toBeInstanceOf(RtError);
+          },
+        ),
+        { numRuns: fuzzRuns(150) },
+      );
+    }, 600_000);
+
+    it('leaks no fd over 30 bad connections', async () => {
+      const before = openFds();
+      for (let i = 0; i < 30; i++) {
+        const [c, s, listener] = await tcpPair();
+        listener.close();
+        const accepting = rejection(acceptor().accept(s));
+        await c.writeAll(randomBytes(100));
+        await c.shutdown();
+        expect(await accepting).toBeInstanceOf(TlsError);
+        c.close();
+      }
+      await eventually(() => openFds() <= before);
+    });
+  });
+
+  describe('bad input after the handshake', () => {
+    it('a peer that stops mid-record: ERR_RT_TLS_TRUNCATED', async () => {
+      const { client, server, toClient, fromServer } = await relayedPair();
+      await server.writeAll(Buffer.alloc(1000, 1));
+      const buf = Buffer.alloc(64 * 1024);
+      const n = await fromServer.read(buf);
+      expect(n).toBeGreaterThan(20);
+      await writeAll(toClient, buf.subarray(0, 20)); // the header and a few bytes of the record
+      await toClient.shutdown();
+      const error = (await rejection(client.read(Buffer.alloc(2000)))) as TlsError;
+      expect(error).toBeInstanceOf(TlsError);
+      expect(error.code).toBe('ERR_RT_TLS_TRUNCATED');
+      client.close();
+      server.close();
+    });
+
+    it('fuzz: forged or corrupted records give typed errors and never a wrong byte', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.uint8Array({ minLength: 1, maxLength: 600 }).map((payload) => Buffer.concat([Buffer.from([0x17, 0x03, 0x03, payload.length >> 8, payload.length & 0xff]), payload])),
+            fc.uint8Array({ minLength: 1, maxLength: 600 }),
+            fc.tuple(fc.nat(200), fc.integer({ min: 1, max: 255 })).map(([at, flip]) => ({ at, flip })),
+          ),
+          async (tamper) => {
+            const { client, server, toClient, fromServer } = await relayedPair();
+            if (tamper instanceof Uint8Array) {
+              await writeAll(toClient, tamper);
+            } else {
+              await server.writeAll(Buffer.alloc(300, 7));
+              const buf = Buffer.alloc(64 * 1024);
+              const n = await fromServer.read(buf);
+              buf[tamper.at % n] = buf[tamper.at % n]! ^ tamper.flip;
+              await writeAll(toClient, buf.subarray(0, n));
+            }
+            await toClient.shutdown();
+            const got: Buffer[] = [];
+            const outcome = await (async () => {
+              const buf = Buffer.alloc(4096);
+              for (let n; (n = await client.read(buf)) !== 0; ) got.push(Buffer.from(buf.subarray(0, n)));
+            })().then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+            expect(outcome).toBeInstanceOf(RtError);
+            expect(Buffer.concat(got).every((b) => b === 7)).toBe(true);
+            client.close();
+            server.close();
+          },
+        ),
+        { numRuns: fuzzRuns(40) },
+      );
+    }, 600_000);
+  });
+
+  describe('after close and after a reset', () => {
+    it('read and write fail with typed errors after close(), and after the peer resets the TCP connection', async () => {
+      const [c, s, listener] = await tcpPair();
+      listener.close();
+      const [client, server] = await Promise.all([connector().connect('localhost', c), acceptor().accept(s)]);
+      client.close();
+      client.close(); // idempotent
+      await expect(client.read(Buffer.alloc(8))).rejects.toBeInstanceOf(RtError);
+      await expect(client.write(text('x'))).rejects.toBeInstanceOf(RtError);
+      // The server's peer is gone without close_notify: a typed error, never a crash.
+      const outcome = await server.read(Buffer.alloc(8)).then(
+        (n) => n,
+        (e: unknown) => e,
+      );
+      expect(outcome).toBeInstanceOf(RtError);
+      await server.write(text('into the void')).catch((e: unknown) => expect(e).toBeInstanceOf(RtError));
+      server.close();
+    });
+  });
+
+  describe('cancellation', () => {
+    it('aborting connect (signal) against a silent server closes the stream', async () => {
+      const [c, s, listener] = await tcpPair();
+      listener.close();
+      const controller = new AbortController();
+      const connecting = rejection(connector().connect('localhost', c, { signal: controller.signal }));
+      const hello = Buffer.alloc(4096);
+      expect(await s.read(hello)).toBeGreaterThan(0); // the ClientHello is out
+      controller.abort(new Error('give up'));
+      const error = await connecting;
+      expect(error).toBeInstanceOf(Cancelled);
+      await expect(c.write(text('x'))).rejects.toMatchObject({ code: 'ERR_RT_SOCKET_CLOSED' });
+      expect(await s.read(hello)).toBe(0); // the server sees the close
+      s.close();
+    });
+
+    it('aborting the task that accepts closes the stream', async () => {
+      const [c, s, listener] = await tcpPair();
+      listener.close();
+      const task = spawn(() => acceptor().accept(s));
+      await c.writeAll(text('\x16\x03\x01')); // a record header, then silence
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      task.abort();
+      await expect(task).rejects.toMatchObject({ code: 'ERR_RT_TASK_CANCELLED' });
+      await expect(s.write(text('x'))).rejects.toMatchObject({ code: 'ERR_RT_SOCKET_CLOSED' });
       expect(['closed', 'ECONNRESET']).toContain(await peerClose(c));
       c.close();
-    }
-  });
+    });
 
-  it('a truncated ClientHello then FIN fails the accept with ERR_RT_TLS_HANDSHAKE', async () => {
-    const hello = await clientHello();
-    const [c, s, listener] = await tcpPair();
-    listener.close();
-    const accepting = rejection(acceptor().accept(s));
-    await c.writeAll(hello.subarray(0, Math.floor(hello.length / 2)));
-    await c.shutdown();
-    const error = (await accepting) as TlsError;
-    expect(error).toBeInstanceOf(TlsError);
-    expect(error.code).toBe('ERR_RT_TLS_HANDSHAKE');
-    c.close();
-  });
-
-  it('a client that never finishes its handshake is dropped after handshakeTimeout', async () => {
-    const hello = await clientHello();
-    const [c, s, listener] = await tcpPair();
-    listener.close();
-    const started = Date.now();
-    const accepting = rejection(acceptor({ handshakeTimeout: 300 }).accept(s));
-    await c.writeAll(hello.subarray(0, 20));
-    const error = (await accepting) as TlsError;
-    expect(error.code).toBe('ERR_RT_TLS_HANDSHAKE_TIMEOUT');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-    expect(['closed', 'ECONNRESET']).toContain(await peerClose(c)); // the server side was closed
-    c.close();
-  });
-
-  it('fuzz: random and mutated ClientHellos give typed errors, no crash', async () => {
-    const hello = await clientHello();
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          fc.uint8Array({ minLength: 1, maxLength: 2048 }),
-          fc.tuple(fc.nat(hello.length - 1), fc.uint8Array({ minLength: 1, maxLength: 8 })).map(([at, bytes]) => {
-            const copy = Buffer.from(hello);
-            copy.set(bytes.subarray(0, copy.length - at), at);
-            return copy;
-          }),
-        ),
-        async (input) => {
-          const [peer, end] = duplex(64 * 1024);
-          const accepting = rejection(acceptor({ handshakeTimeout: 2000 }).accept(end));
-          await writeAll(peer, input);
-          await peer.shutdown();
-          // The server may answer (a ServerHello or an alert) before failing: drain it.
-          const draining = readToEnd(peer).catch(() => Buffer.alloc(0));
-          const error = await accepting;
-          await draining;
-          peer.close();
-          expect(error).toBeInstanceOf(RtError);
-        },
-      ),
-      { numRuns: fuzzRuns(150) },
-    );
-  }, 600_000);
-
-  it('leaks no fd over 30 bad connections', async () => {
-    const before = openFds();
-    for (let i = 0; i < 30; i++) {
+    it('read is cancel safe: reads aborted at random moments lose no byte', async () => {
       const [c, s, listener] = await tcpPair();
       listener.close();
-      const accepting = rejection(acceptor().accept(s));
-      await c.writeAll(randomBytes(100));
-      await c.shutdown();
-      expect(await accepting).toBeInstanceOf(TlsError);
-      c.close();
-    }
-    await eventually(() => openFds() <= before);
-  });
-});
-
-describe('bad input after the handshake', () => {
-  it('a peer that stops mid-record: ERR_RT_TLS_TRUNCATED', async () => {
-    const { client, server, toClient, fromServer } = await relayedPair();
-    await server.writeAll(Buffer.alloc(1000, 1));
-    const buf = Buffer.alloc(64 * 1024);
-    const n = await fromServer.read(buf);
-    expect(n).toBeGreaterThan(20);
-    await writeAll(toClient, buf.subarray(0, 20)); // the header and a few bytes of the record
-    await toClient.shutdown();
-    const error = (await rejection(client.read(Buffer.alloc(2000)))) as TlsError;
-    expect(error).toBeInstanceOf(TlsError);
-    expect(error.code).toBe('ERR_RT_TLS_TRUNCATED');
-    client.close();
-    server.close();
-  });
-
-  it('fuzz: forged or corrupted records give typed errors and never a wrong byte', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          fc.uint8Array({ minLength: 1, maxLength: 600 }).map((payload) => Buffer.concat([Buffer.from([0x17, 0x03, 0x03, payload.length >> 8, payload.length & 0xff]), payload])),
-          fc.uint8Array({ minLength: 1, maxLength: 600 }),
-          fc.tuple(fc.nat(200), fc.integer({ min: 1, max: 255 })).map(([at, flip]) => ({ at, flip })),
-        ),
-        async (tamper) => {
-          const { client, server, toClient, fromServer } = await relayedPair();
-          if (tamper instanceof Uint8Array) {
-            await writeAll(toClient, tamper);
-          } else {
-            await server.writeAll(Buffer.alloc(300, 7));
-            const buf = Buffer.alloc(64 * 1024);
-            const n = await fromServer.read(buf);
-            buf[tamper.at % n] = buf[tamper.at % n]! ^ tamper.flip;
-            await writeAll(toClient, buf.subarray(0, n));
-          }
-          await toClient.shutdown();
-          const got: Buffer[] = [];
-          const outcome = await (async () => {
-            const buf = Buffer.alloc(4096);
-            for (let n; (n = await client.read(buf)) !== 0; ) got.push(Buffer.from(buf.subarray(0, n)));
-          })().then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-          expect(outcome).toBeInstanceOf(RtError);
-          expect(Buffer.concat(got).every((b) => b === 7)).toBe(true);
-          client.close();
-          server.close();
-        },
-      ),
-      { numRuns: fuzzRuns(40) },
-    );
-  }, 600_000);
-});
-
-describe('after close and after a reset', () => {
-  it('read and write fail with typed errors after close(), and after the peer resets the TCP connection', async () => {
-    const [c, s, listener] = await tcpPair();
-    listener.close();
-    const [client, server] = await Promise.all([connector().connect('localhost', c), acceptor().accept(s)]);
-    client.close();
-    client.close(); // idempotent
-    await expect(client.read(Buffer.alloc(8))).rejects.toBeInstanceOf(RtError);
-    await expect(client.write(text('x'))).rejects.toBeInstanceOf(RtError);
-    // The server's peer is gone without close_notify: a typed error, never a crash.
-    const outcome = await server.read(Buffer.alloc(8)).then(
-      (n) => n,
-      (e: unknown) => e,
-    );
-    expect(outcome).toBeInstanceOf(RtError);
-    await server.write(text('into the void')).catch((e: unknown) => expect(e).toBeInstanceOf(RtError));
-    server.close();
-  });
-});
-
-describe('cancellation', () => {
-  it('aborting connect (signal) against a silent server closes the stream', async () => {
-    const [c, s, listener] = await tcpPair();
-    listener.close();
-    const controller = new AbortController();
-    const connecting = rejection(connector().connect('localhost', c, { signal: controller.signal }));
-    const hello = Buffer.alloc(4096);
-    expect(await s.read(hello)).toBeGreaterThan(0); // the ClientHello is out
-    controller.abort(new Error('give up'));
-    const error = await connecting;
-    expect(error).toBeInstanceOf(Cancelled);
-    await expect(c.write(text('x'))).rejects.toMatchObject({ code: 'ERR_RT_SOCKET_CLOSED' });
-    expect(await s.read(hello)).toBe(0); // the server sees the close
-    s.close();
-  });
-
-  it('aborting the task that accepts closes the stream', async () => {
-    const [c, s, listener] = await tcpPair();
-    listener.close();
-    const task = spawn(() => acceptor().accept(s));
-    await c.writeAll(text('\x16\x03\x01')); // a record header, then silence
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    task.abort();
-    await expect(task).rejects.toMatchObject({ code: 'ERR_RT_TASK_CANCELLED' });
-    await expect(s.write(text('x'))).rejects.toMatchObject({ code: 'ERR_RT_SOCKET_CLOSED' });
-    expect(['closed', 'ECONNRESET']).toContain(await peerClose(c));
-    c.close();
-  });
-
-  it('read is cancel safe: reads aborted at random moments lose no byte', async () => {
-    const [c, s, listener] = await tcpPair();
-    listener.close();
-    const [client, server] = await Promise.all([connector().connect('localhost', c), acceptor().accept(s)]);
-    const data = randomBytes(256 * 1024);
-    const sending = (async () => {
-      for (let at = 0; at < data.length; at += 997) {
-        await server.writeAll(data.subarray(at, at + 997));
-        if (at % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      const [client, server] = await Promise.all([connector().connect('localhost', c), acceptor().accept(s)]);
+      const data = randomBytes(256 * 1024);
+      const sending = (async () => {
+        for (let at = 0; at < data.length; at += 997) {
+          await server.writeAll(data.subarray(at, at + 997));
+          if (at % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+        await server.shutdown();
+      })();
+      const got: Buffer[] = [];
+      const buf = Buffer.alloc(1500);
+      let aborted = 0;
+      for (;;) {
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), Math.random() < 0.5 ? 0 : 1);
+        const n = await client.read(buf, { signal: controller.signal }).catch((e: unknown) => {
+          if (!(e instanceof Cancelled)) throw e;
+          aborted++;
+          return -1;
+        });
+        clearTimeout(timer);
+        if (n === 0) break;
+        if (n > 0) got.push(Buffer.from(buf.subarray(0, n)));
       }
-      await server.shutdown();
-    })();
-    const got: Buffer[] = [];
-    const buf = Buffer.alloc(1500);
-    let aborted = 0;
-    for (;;) {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), Math.random() < 0.5 ? 0 : 1);
-      const n = await client.read(buf, { signal: controller.signal }).catch((e: unknown) => {
-        if (!(e instanceof Cancelled)) throw e;
-        aborted++;
-        return -1;
-      });
-      clearTimeout(timer);
-      if (n === 0) break;
-      if (n > 0) got.push(Buffer.from(buf.subarray(0, n)));
-    }
-    await sending;
-    expect(aborted).toBeGreaterThan(0);
-    expect(Buffer.concat(got).equals(data)).toBe(true);
-    client.close();
-    server.close();
+      await sending;
+      expect(aborted).toBeGreaterThan(0);
+      expect(Buffer.concat(got).equals(data)).toBe(true);
+      client.close();
+      server.close();
+    });
+
+    it('write is cancel safe: an aborted write handed over nothing', async () => {
+      const [c, s, listener] = await tcpPair();
+      listener.close();
+      const [client, server] = await Promise.all([connector().connect('localhost', c), acceptor().accept(s)]);
+      await expect(client.write(text('lost'), { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(Cancelled);
+      await client.writeAll(text('kept'));
+      await client.shutdown();
+      expect((await readToEnd(server)).toString()).toBe('kept');
+      client.close();
+      server.close();
+    });
   });
 
-  it('write is cancel safe: an aborted write handed over nothing', async () => {
-    const [c, s, listener] = await tcpPair();
-    listener.close();
-    const [client, server] = await Promise.all([connector().connect('localhost', c), acceptor().accept(s)]);
-    await expect(client.write(text('lost'), { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(Cancelled);
-    await client.writeAll(text('kept'));
-    await client.shutdown();
-    expect((await readToEnd(server)).toString()).toBe('kept');
-    client.close();
-    server.close();
-  });
-});
-
-describe('arguments', () => {
-  it('rejects bad options and arguments at once with typed errors', async () => {
-    expect(() => new TlsAcceptor({ key: 'not a key', cert: 'not a cert' })).toThrow(expect.objectContaining({ code: 'ERR_RT_TLS_CONFIG' }));
-    expect(() => new TlsConnector({ ciphers: 'NO-SUCH-CIPHER' })).toThrow(TlsError);
-    expect(() => new TlsConnector({ alpnProtocols: [''] })).toThrow(TypeError);
-    expect(() => acceptor({ handshakeTimeout: -1 })).toThrow(RangeError);
-    await expect(connector().connect('', duplex(16)[0])).rejects.toBeInstanceOf(TypeError);
-    await expect(connector().connect('localhost', {} as TcpStream)).rejects.toBeInstanceOf(TypeError);
-    const [c, s, listener] = await tcpPair();
-    listener.close();
-    const [client, server] = await Promise.all([connector().connect('localhost', c), acceptor().accept(s)]);
-    await expect(client.read('x' as unknown as Uint8Array)).rejects.toBeInstanceOf(TypeError);
-    client.close();
-    server.close();
+  describe('arguments', () => {
+    it('rejects bad options and arguments at once with typed errors', async () => {
+      expect(() => new TlsAcceptor({ key: 'not a key', cert: 'not a cert' })).toThrow(expect.objectContaining({ code: 'ERR_RT_TLS_CONFIG' }));
+      expect(() => new TlsConnector({ ciphers: 'NO-SUCH-CIPHER' })).toThrow(TlsError);
+      expect(() => new TlsConnector({ alpnProtocols: [''] })).toThrow(TypeError);
+      expect(() => acceptor({ handshakeTimeout: -1 })).toThrow(RangeError);
+      await expect(connector().connect('', duplex(16)[0])).rejects.toBeInstanceOf(TypeError);
+      await expect(connector().connect('localhost', {} as TcpStream)).rejects.toBeInstanceOf(TypeError);
+      const [c, s, listener] = await tcpPair();
+      listener.close();
+      const [client, server] = await Promise.all([connector().connect('localhost', c), acceptor().accept(s)]);
+      await expect(client.read('x' as unknown as Uint8Array)).rejects.toBeInstanceOf(TypeError);
+      client.close();
+      server.close();
+    });
   });
 });

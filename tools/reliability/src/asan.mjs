@@ -1,6 +1,8 @@
 // AddressSanitizer run of @rt/mio-native: builds an instrumented copy of the addon in a
 // temp directory and runs, against it, (1) the entry-point exerciser of valgrind-addon.cjs
-// and (2) the addon's own test suite plus the hostile-input fuzz of tools/reliability.
+// and (2) the addon's own test suite (with its TLS entry points, native/tls.c), the
+// hostile-input fuzz of tools/reliability and @rt/tls's suites (real peers and bad input on
+// the native TLS engine).
 // Any out-of-bounds read or write, use after free or double free in the C code aborts the
 // run with ASan's report.
 //
@@ -70,7 +72,7 @@ try {
   const steps = [
     ['entry-point exerciser', process.execPath, [join(here, 'valgrind-addon.cjs')]],
     [
-      'mio-native tests and the hostile-input fuzz',
+      'mio-native tests, the hostile-input fuzz and the TLS suites',
       process.execPath,
       [
         join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
@@ -79,6 +81,7 @@ try {
         '--runInBand',
         join(root, 'packages', 'mio-native', 'test'),
         join(root, 'tools', 'reliability', 'test', 'mio-native-hostile-input.test.ts'),
+        join(root, 'packages', 'tls', 'test'),
       ],
     ],
   ];

@@ -64,8 +64,34 @@ export interface NativeConstants {
   readonly TCP_NODELAY: number;
 }
 
-export interface NativeBinding {
+/** An opaque handle to a TLS context (an SSL_CTX) of native/tls.c. */
+export type TlsContextHandle = { readonly __tlsContextHandle: unique symbol };
+/** An opaque handle to a TLS connection (an SSL) of native/tls.c. */
+export type TlsConnectionHandle = { readonly __tlsConnectionHandle: unique symbol };
+
+/** The TLS functions of native/tls.c (present when `tlsAvailable`). MUST MATCH rt_tls_init(). */
+export interface NativeTlsBinding {
+  tlsContextCreate(server: number, cert: Uint8Array | null, key: Uint8Array | null, ca: Uint8Array | null, minVersion: number, maxVersion: number, alpn: Uint8Array | null, verify: number): TlsContextHandle | string;
+  tlsContextFree(ctx: TlsContextHandle): boolean;
+  tlsCreate(ctx: TlsContextHandle, fd: number, host: Uint8Array | null, isIp: number, verifyHost: number): TlsConnectionHandle | string;
+  tlsFree(conn: TlsConnectionHandle): boolean;
+  tlsHandshake(conn: TlsConnectionHandle, state: Int32Array): number;
+  tlsRead(conn: TlsConnectionHandle, buffer: Uint8Array, offset: number, length: number, state: Int32Array): number;
+  tlsWrite(conn: TlsConnectionHandle, buffer: Uint8Array, offset: number, length: number, state: Int32Array): number;
+  tlsFlush(conn: TlsConnectionHandle, state: Int32Array): number;
+  tlsShutdown(conn: TlsConnectionHandle, state: Int32Array): number;
+  tlsErrorInfo(conn: TlsConnectionHandle): [reason: string, libReason: string | null, verifyCode: number, verifyReason: string | null];
+  tlsInfo(conn: TlsConnectionHandle): [protocol: string | null, cipher: string | null, standardName: string | null, alpn: string | null, serverName: string | null, reused: boolean];
+  tlsPeerCertificate(conn: TlsConnectionHandle): Buffer | null;
+  tlsSession(conn: TlsConnectionHandle): Buffer | null;
+  tlsSetSession(conn: TlsConnectionHandle, der: Uint8Array): boolean;
+  readonly tlsConstants: { readonly WANT_READ: number; readonly WANT_WRITE: number; readonly EOF: number; readonly ERROR: number; readonly TLS1_2_VERSION: number; readonly TLS1_3_VERSION: number; readonly version: number };
+}
+
+export interface NativeBinding extends Partial<NativeTlsBinding> {
   readonly backend: string | null;
+  /** Whether native/tls.c found OpenSSL 3 in the running executable (its functions exist). */
+  readonly tlsAvailable?: boolean;
   readonly constants: NativeConstants;
   pollCreate(events: Uint32Array, callback: (count: number) => void, receiver: object): PollHandle | number;
   pollCtl(poll: PollHandle, op: number, fd: number, token: number, events: number): number;

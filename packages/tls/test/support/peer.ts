@@ -22,8 +22,17 @@ export function killPeers(): void {
   live.clear();
 }
 
+/**
+ * The peers' environment: this process's, without the AddressSanitizer runtime that the
+ * reliability run preloads into Node (curl under a preloaded libasan never answers).
+ */
+function peerEnv(): NodeJS.ProcessEnv {
+  const { LD_PRELOAD: _preload, ASAN_OPTIONS: _options, ...env } = process.env;
+  return env;
+}
+
 export function startPeer(command: string, args: string[], input?: string): Peer {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: peerEnv() });
   live.add(child);
   let out = '';
   let err = '';

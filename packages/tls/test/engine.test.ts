@@ -1,0 +1,167 @@
+// The choice between the two engines (`engine` option, RT_TLS_ENGINE) and what only the
+// native engine has: the fd taken from the rt stream, closed exactly once.
+import { duplex, readToEnd } from '@rt/io';
+import { tlsAvailable } from '@rt/mio-native';
+import { UnixStream } from '@rt/net';
+import { TlsAcceptor, TlsConnector, TlsError, type TlsStream } from '@rt/tls';
+import { makeCerts, type Certs } from './support/certs.js';
+import { openFds, tcpPair, text } from './support/net.js';
+
+let certs: Certs;
+beforeAll(async () => {
+  certs = await makeCerts();
+}, 30_000);
+afterAll(() => certs.remove());
+
+const server = (extra: Partial<ConstructorParameters<typeof TlsAcceptor>[0]> = {}): TlsAcceptor =>
+  new TlsAcceptor({ key: certs.server.key, cert: certs.server.cert, ...extra });
+const client = (extra: Partial<ConstructorParameters<typeof TlsConnector>[0]> = {}): TlsConnector => new TlsConnector({ ca: certs.ca, ...extra });
+
+async function tlsPair(acceptor: TlsAcceptor, connector: TlsConnector): Promise<[TlsStream, TlsStream]> {
+  const [c, s, listener] = await tcpPair();
+  listener.close();
+  return Promise.all([connector.connect('localhost', c), acceptor.accept(s)]);
+}
+
+it('the addon with OpenSSL 3 is available here (the native engine is what these tests check)', () => {
+  expect(tlsAvailable).toBe(true);
+});
+
+describe('engine choice', () => {
+  it("'auto' runs TCP sockets natively, and Unix sockets (no intoRawFd) and a duplex on Node's TLSSocket", async () => {
+    const [c, s] = await tlsPair(server(), client());
+    expect([c.engine, s.engine]).toEqual(['native', 'native']);
+    expect(c.tlsSocket).toBeNull();
+    c.close();
+    s.close();
+    const [a, b] = await UnixStream.pair();
+    const [uc, us] = await Promise.all([client().connect('localhost', a), server().accept(b)]);
+    expect([uc.engine, us.engine]).toEqual(['node', 'node']);
+    uc.close();
+    us.close();
+    const [x, y] = duplex(64 * 1024);
+    const [dc, ds] = await Promise.all([client().connect('localhost', x), server().accept(y)]);
+    expect([dc.engine, ds.engine]).toEqual(['node', 'node']);
+    expect(dc.tlsSocket).not.toBeNull();
+    dc.close();
+    ds.close();
+  });
+
+  it("falls back to Node's engine for options the native one does not support", async () => {
+    const cases: [TlsAcceptor, TlsConnector][] = [
+      [server({ sniCallback: () => undefined }), client({ checkServerIdentity: () => undefined })],
+      [server({ ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256' }), client({ minVersion: 'TLSv1.1' })],
+      [server({ engine: 'node' }), client({ engine: 'node' })],
+    ];
+    for (const [acceptor, connector] of cases) {
+      const [c, s] = await tlsPair(acceptor, connector);
+      expect([c.engine, s.engine]).toEqual(['node', 'node']);
+      c.close();
+      s.close();
+    }
+  });
+
+  it('RT_TLS_ENGINE=node makes the default engine Node\'s', async () => {
+    process.env['RT_TLS_ENGINE'] = 'node';
+    let acceptor: TlsAcceptor;
+    let connector: TlsConnector;
+    try {
+      acceptor = server();
+      connector = client();
+    } finally {
+      delete process.env['RT_TLS_ENGINE'];
+    }
+    const [c, s] = await tlsPair(acceptor, connector);
+    expect([c.engine, s.engine]).toEqual(['node', 'node']);
+    c.close();
+    s.close();
+  });
+
+  it("engine 'native' refuses options it cannot serve and streams it cannot take (closing them), with typed errors", async () => {
+    expect(() => server({ engine: 'native', sniCallback: () => undefined })).toThrow(expect.objectContaining({ code: 'ERR_RT_TLS_CONFIG' }));
+    expect(() => client({ engine: 'native', ciphers: 'HIGH' })).toThrow(TlsError);
+    expect(() => client({ engine: 'fast' as never })).toThrow(TypeError);
+    const [x, y] = duplex(1024);
+    const error = await client({ engine: 'native' }).connect('localhost', x).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_RT_TLS_CONFIG' });
+    await expect(x.write(text('x'))).rejects.toThrow(); // closed
+    y.close();
+  });
+});
+
+describe('native engine', () => {
+  it('owns the fd from the handshake on: the rt stream is spent, close() closes it once, a second close is a no-op', async () => {
+    const before = openFds();
+    const [c, s] = await tlsPair(server(), client());
+    await expect(c.getRef().write(text('x'))).rejects.toMatchObject({ code: 'ERR_RT_SOCKET_CLOSED' });
+    c.close();
+    c.close();
+    await c[Symbol.asyncDispose]();
+    expect(c.closed).toBe(true);
+    await expect(c.read(Buffer.alloc(4))).rejects.toMatchObject({ code: 'ERR_RT_STREAM_CLOSED' });
+    await expect(c.write(text('x'))).rejects.toMatchObject({ code: 'ERR_RT_STREAM_CLOSED' });
+    expect(() => c.protocol).toThrow();
+    expect(c.session).toBeUndefined();
+    // The server sees the close without close_notify (a reset: the client left its session tickets unread).
+    const error = await s.read(Buffer.alloc(4)).catch((e: unknown) => e);
+    expect(['ERR_RT_TLS_TRUNCATED', 'ECONNRESET']).toContain((error as { code?: string }).code);
+    s.close();
+    expect(openFds()).toBeLessThanOrEqual(before);
+  });
+
+  it('close() while a read waits fails the read (typed) and leaks no fd', async () => {
+    const before = openFds();
+    const [c, s] = await tlsPair(server(), client());
+    const reading = c.read(Buffer.alloc(16)).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    c.close();
+    expect(await reading).toMatchObject({ code: 'ERR_RT_STREAM_CLOSED' });
+    s.close();
+    expect(openFds()).toBeLessThanOrEqual(before);
+  });
+
+  it('resumes a session it got from an earlier connection', async () => {
+    const acceptor = server();
+    const connector = client();
+    const [c1, s1] = await tlsPair(acceptor, connector);
+    await s1.writeAll(text('ticket'));
+    await s1.shutdown();
+    expect((await readToEnd(c1)).toString()).toBe('ticket'); // TLS 1.3 tickets come with the data
+    const session = c1.session;
+    expect(session).toBeInstanceOf(Buffer);
+    c1.close();
+    s1.close();
+    const [c, s, listener] = await tcpPair();
+    listener.close();
+    const [c2, s2] = await Promise.all([connector.connect('localhost', c, { session: session! }), acceptor.accept(s)]);
+    expect([c2.isSessionReused, s2.isSessionReused]).toEqual([true, true]);
+    c2.close();
+    s2.close();
+  });
+
+  it('one write takes a buffer larger than a record (200 KiB) whole while the output buffer has room', async () => {
+    const [c, s] = await tlsPair(server(), client());
+    const data = Buffer.alloc(200 * 1024, 9);
+    expect(await c.write(data)).toBe(data.length);
+    await c.shutdown();
+    expect((await readToEnd(s)).equals(data)).toBe(true);
+    c.close();
+    s.close();
+  });
+
+  it('a write over the output limit waits for the peer to read, and nothing is lost (16 MiB through a slow reader)', async () => {
+    const [c, s] = await tlsPair(server(), client());
+    const data = Buffer.alloc(16 * 1024 * 1024);
+    for (let i = 0; i < data.length; i += 4096) data[i] = (i >> 12) & 0xff;
+    const writing = (async () => {
+      await c.writeAll(data);
+      await c.shutdown();
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // let the buffers fill
+    const got = await readToEnd(s);
+    await writing;
+    expect(got.equals(data)).toBe(true);
+    c.close();
+    s.close();
+  });
+});
