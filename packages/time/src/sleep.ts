@@ -46,7 +46,9 @@ interface Parked {
  * console.log(delay.isElapsed); // true
  * ```
  */
-export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable, ParkEntry {
+// Sleep is a ParkEntry by shape only: its links are internal (stripped), so `implements ParkEntry` would not
+// hold in the published .d.ts; parkEntry(this) checks the shape where it is used.
+export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
   private readonly driver: TimeDriver;
   // The deadline is the wheel tick `when` (a whole millisecond, rounded up): one small
   // integer field instead of a boxed double.
