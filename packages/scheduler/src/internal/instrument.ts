@@ -18,10 +18,11 @@
 // in the probe's warning list (what `Handle.warnings()` and rt-console show).
 import { channel, tracingChannel } from 'node:diagnostics_channel';
 import { promiseHooks } from 'node:v8';
-import { createHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { IntervalHistogram, RecordableHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { IntervalHistogram } from 'node:perf_hooks';
 import { UNTIMED, currentEpoch, currentTask, observeSegments, storage, type Frame, type Untimed } from './context.js';
 import type { Core } from './core.js';
+import { NanoHistogram } from './histogram.js';
 import type { Task } from './task.js';
 import type { LatencyHistogram, RtBlockingWarning, RtLostWakeWarning, RtWarning, RuntimeHistograms } from '../instrumentation.js';
 import type { Waiter } from '../park.js';
@@ -253,9 +254,9 @@ function describeTask(task: Task): string {
   return `task ${task.id}${task.name === undefined ? '' : ` ${JSON.stringify(task.name)}`}`;
 }
 
-/** Histograms record integer nanoseconds (at least 1, the lowest value they accept). */
+/** Histograms record integer nanoseconds (`ms` is a difference of monotonic clock reads: ≥ 0). */
 function toNanos(ms: number): number {
-  return Math.max(1, Math.round(ms * 1e6));
+  return Math.round(ms * 1e6);
 }
 
 /** The event-loop delay monitor's sampling interval (ms). */
@@ -265,7 +266,7 @@ export const LOOP_DELAY_RESOLUTION = 10;
  * A histogram's summary in ms, `less` ns taken off every value (clamped at 0): Node's
  * event-loop delay samples include the sampling interval itself.
  */
-function summarize(h: RecordableHistogram | IntervalHistogram, less = 0): LatencyHistogram {
+function summarize(h: NanoHistogram | IntervalHistogram, less = 0): LatencyHistogram {
   const count = h.count;
   if (count === 0) return { count: 0, min: 0, max: 0, mean: 0, p50: 0, p99: 0 };
   const ms = (ns: number): number => Math.max(0, ns - less) / 1e6;
@@ -279,9 +280,9 @@ export const LOCATIONS_PER_TURN = 32;
 export class Probe {
   readonly warnings: RtWarning[] = [];
   /** Every segment's duration (ns). */
-  readonly pollTime: RecordableHistogram = createHistogram();
+  readonly pollTime = new NanoHistogram();
   /** Ready-to-running delays (ns): spawn or wake to the next segment. */
-  readonly scheduleDelay: RecordableHistogram = createHistogram();
+  readonly scheduleDelay = new NanoHistogram();
   /** Node's event-loop delay monitor (an unref'd timer), enabled for the probe's life. */
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION });
   private readonly reported = new Set<string>();
