@@ -4,6 +4,9 @@
 //   off            nobody listening (the baseline)
 //   instrumented   instrument({ spawnLocations: false }): no stack captures, everything else
 //   stubbed clock  the same with performance.now() replaced by a counter (no clock cost at all)
+//   first segments the same with the segment observer detached after the build: tasks get
+//                  records and their first segment (the call) is timed, their promise
+//                  reactions are not
 //   no records     the same with Probe.spawned a no-op: the promise hooks and the segment
 //                  observer run, but no task gets a record (no accounting, no clock, no histogram)
 //
@@ -23,7 +26,7 @@ const self = fileURLToPath(import.meta.url);
 const quick = process.argv.includes('--quick');
 const N = quick ? 100_000 : 300_000;
 const REPS = quick ? 5 : 7;
-const modes = ['off', 'instrumented', 'stubbed clock', 'no records'];
+const modes = ['off', 'instrumented', 'stubbed clock', 'first segments', 'no records'];
 
 if (process.argv[2] === '--child') {
   const mode = process.argv[3];
@@ -39,6 +42,10 @@ if (process.argv[2] === '--child') {
   const builder = Builder.currentThread().enableAll();
   if (mode !== 'off') builder.instrument({ spawnLocations: false });
   const runtime = builder.build();
+  if (mode === 'first segments') {
+    const { observeSegments } = await import('../packages/scheduler/dist/internal/context.js');
+    observeSegments(undefined);
+  }
   const cpu = process.cpuUsage();
   await runtime.run(async () => {
     const handles = new Array(N);
