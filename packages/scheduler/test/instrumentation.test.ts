@@ -118,6 +118,65 @@ describe('Builder.instrument', () => {
     late.abort();
   });
 
+  it('times tasks run back to back apart: the next one starts where the last ended', async () => {
+    runtime = Builder.currentThread().instrument().build();
+    // Both start in one drain of the run queue; the second's first segment begins with the
+    // clock read that ended the first's, so none of the first's 15 ms is the second's.
+    const slow = runtime.spawn(async () => {
+      busy(15);
+      await new Promise(() => {});
+    });
+    const quick = runtime.spawn(async () => {
+      await new Promise(() => {});
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    const stats = runtime.handle.taskStats();
+    const s = stats.find((t) => t.id === slow.id)!;
+    const q = stats.find((t) => t.id === quick.id)!;
+    expect(s).toMatchObject({ polls: 1 });
+    expect(q).toMatchObject({ polls: 1 });
+    expect(s.busyMs).toBeGreaterThanOrEqual(14.5);
+    expect(q.busyMs).toBeLessThan(5);
+    // quick was ready while slow ran: its wait covers slow's segment.
+    expect(q.scheduledMs).toBeGreaterThanOrEqual(14.5);
+    slow.abort();
+    quick.abort();
+  });
+
+  it('counts a task that returns at once as one poll (recording its outcome is the runtime\'s)', async () => {
+    runtime = Builder.currentThread().instrument().build();
+    expect(await runtime.spawn(async () => 1)).toBe(1);
+    expect(await runtime.spawn(() => 2)).toBe(2);
+    const h = runtime.metrics().histograms!;
+    expect(h.pollMs.count).toBe(2);
+    expect(h.scheduleDelayMs.count).toBe(2);
+  });
+
+  it('dates a task spawned inside a segment from that segment\'s start (bounded by the segment)', async () => {
+    runtime = Builder.currentThread().instrument().build();
+    let child: ReturnType<typeof spawn> | undefined;
+    const parent = runtime.spawn(async () => {
+      busy(10);
+      child = spawn(async () => {
+        await new Promise(() => {});
+      });
+      busy(10);
+      await new Promise(() => {});
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    const stats = runtime.handle.taskStats();
+    const p = stats.find((t) => t.id === parent.id)!;
+    const c = stats.find((t) => t.id === child!.id)!;
+    expect(c.polls).toBe(1);
+    // At least the real wait (the 10 ms after the spawn), at most the spawner's whole segment
+    // plus the few scheduler steps between that segment's end and the child's start.
+    expect(c.scheduledMs).toBeGreaterThanOrEqual(9.5);
+    expect(c.scheduledMs).toBeLessThanOrEqual(p.busyMs + 5);
+    expect(p.busyMs).toBeGreaterThanOrEqual(19.5);
+    parent.abort();
+    child!.abort();
+  });
+
   it('reports a task that blocks for 80 ms once per spawn location, with its name', async () => {
     runtime = Builder.currentThread().instrument().build();
     const seen: RtWarning[] = [];

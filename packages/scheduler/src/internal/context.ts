@@ -45,6 +45,9 @@ export interface FrameStorage {
 }
 
 const FRAME = Symbol('rt.frame');
+/** Marks a promise whose reactions are the runtime's own bookkeeping, not a segment of the task's code. */
+export const UNTIMED = Symbol('rt.untimed');
+export type Untimed = { [UNTIMED]?: true };
 
 /** Told when a promise reaction of a frame starts and ends (instrumentation: see instrument.ts). */
 export interface SegmentObserver {
@@ -101,7 +104,7 @@ class HookStorage implements FrameStorage {
         saved.push(this.current);
         const frame = (promise as Stamped)[FRAME];
         this.current = frame;
-        if (segments !== undefined && frame !== undefined) segments.begin(frame);
+        if (segments !== undefined && frame !== undefined && (promise as Untimed)[UNTIMED] === undefined) segments.begin(frame);
       },
       after: () => {
         const frame = this.current;

@@ -14,7 +14,7 @@ import { asyncContextInUse, captureAsyncContext, currentEpoch, storage } from '.
 import { FINISHED, RUNNING, SCHEDULED, Task } from './task.js';
 import { defaultConfig } from './config.js';
 import type { BlockingPool } from './blocking-pool.js';
-import { Probe, emitFinish, emitSpawn, observesFinish, spawnChannel } from './instrument.js';
+import { Probe, breakChain, emitFinish, emitSpawn, observesFinish, spawnChannel } from './instrument.js';
 
 export interface Extension {
   shutdown?(): void;
@@ -121,6 +121,7 @@ export class Core {
         continue;
       }
       if (!this.tick()) {
+        if (this.probe !== undefined) breakChain();
         this.drainScheduled = true;
         setImmediate(this.drain);
         return;
@@ -129,10 +130,13 @@ export class Core {
       const context = task.asyncContext;
       if (context === undefined) storage.run(task, startTask, task);
       else {
+        // runInAsyncScope runs async hooks (anyone's code) before the task: not its busy time.
+        if (this.probe !== undefined) breakChain();
         task.more().asyncContext = undefined;
         context.runInAsyncScope(startInContext, undefined, task);
       }
     }
+    if (this.probe !== undefined) breakChain();
     queue.length = 0;
     this.runHead = 0;
   };

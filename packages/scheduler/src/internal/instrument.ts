@@ -18,10 +18,11 @@
 // in the probe's warning list (what `Handle.warnings()` and rt-console show).
 import { channel, tracingChannel } from 'node:diagnostics_channel';
 import { promiseHooks } from 'node:v8';
-import { createHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { IntervalHistogram, RecordableHistogram } from 'node:perf_hooks';
-import { currentEpoch, currentTask, observeSegments, storage, type Frame } from './context.js';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { IntervalHistogram } from 'node:perf_hooks';
+import { UNTIMED, currentEpoch, currentTask, observeSegments, storage, type Frame, type Untimed } from './context.js';
 import type { Core } from './core.js';
+import { NanoHistogram } from './histogram.js';
 import type { Task } from './task.js';
 import type { LatencyHistogram, RtBlockingWarning, RtLostWakeWarning, RtWarning, RuntimeHistograms } from '../instrumentation.js';
 import type { Waiter } from '../park.js';
@@ -58,7 +59,7 @@ export class TaskRecord {
     captureSite: boolean,
   ) {
     this.base = probe.takeSlot();
-    probe.times[this.base + READY_AT] = performance.now();
+    probe.times[this.base + READY_AT] = readyStamp();
     this.resolved = task.location;
     if (captureSite && this.resolved === undefined) {
       // Enough frames to get past spawn() → Handle → Core → here (and JoinSet's extra frame) to
@@ -135,11 +136,29 @@ let stopHooks: (() => void) | undefined;
 let current: TaskRecord | undefined;
 let segmentStart = 0;
 
-/** A segment of `record`'s task starts (its first call, or a promise reaction). */
-export function beginSegment(record: TaskRecord): void {
+/**
+ * The end of the last first segment the run queue ran in its current drain, or -1. The drain runs
+ * tasks back to back (between two of them only its own bookkeeping), so the end of one task's
+ * first segment serves as the start of the next: one clock read instead of two. Reset by
+ * {@link breakChain} wherever the drain stops or other code may run in between.
+ */
+let chainedEnd = -1;
+
+/**
+ * The time a task becomes ready (spawned or woken). Inside a segment (another task made it ready)
+ * that segment's start, read already, instead of a clock read: its schedule delay then also
+ * counts the part of that segment before the spawn or wake (at most the segment's length, which
+ * the other task's poll time shows too).
+ */
+function readyStamp(): number {
+  return current !== undefined ? segmentStart : performance.now();
+}
+
+/** A segment of `record`'s task starts (its first call, or a promise reaction) at `now` (-1: read the clock). */
+export function beginSegment(record: TaskRecord, now = -1): void {
   if (current !== undefined || record.base < 0) return;
   current = record;
-  const now = performance.now();
+  if (now < 0) now = performance.now();
   segmentStart = now;
   const times = record.probe.times;
   const ready = record.base + READY_AT;
@@ -152,10 +171,12 @@ export function beginSegment(record: TaskRecord): void {
   }
 }
 
-export function endSegment(record: TaskRecord): void {
-  if (current !== record) return;
+/** The segment of `record`'s task ends; returns the time it ended (-1 when it was not timed, or a warning's subscribers ran since). */
+export function endSegment(record: TaskRecord): number {
+  if (current !== record) return -1;
   current = undefined;
-  const duration = performance.now() - segmentStart;
+  const end = performance.now();
+  const duration = end - segmentStart;
   const probe = record.probe;
   const times = probe.times;
   const base = record.base;
@@ -163,8 +184,27 @@ export function endSegment(record: TaskRecord): void {
   if (duration > times[base + MAX_SEGMENT]!) times[base + MAX_SEGMENT] = duration;
   record.polls++;
   probe.pollTime.record(toNanos(duration));
-  if (duration >= probe.core.config.blockingThreshold) probe.blocked(record, duration);
   if (record.task.isFinished) probe.release(record);
+  if (duration < probe.core.config.blockingThreshold) return end;
+  probe.blocked(record, duration); // runs rt:warning subscribers: `end` is stale afterwards
+  return -1;
+}
+
+/** A task's first segment, run by the drain: starts where the previous one in the same drain ended. */
+export function beginFirstSegment(record: TaskRecord): void {
+  const start = chainedEnd;
+  chainedEnd = -1;
+  beginSegment(record, start);
+}
+
+/** Ends a task's first segment (see beginFirstSegment). */
+export function endFirstSegment(record: TaskRecord): void {
+  chainedEnd = endSegment(record);
+}
+
+/** The drain stopped (or runs code of its own before the next task): the next first segment reads the clock. */
+export function breakChain(): void {
+  chainedEnd = -1;
 }
 
 /** Reactions of a frame's promises, seen through the context's own promise hooks. */
@@ -193,7 +233,7 @@ function installHooks(): void {
     },
     before(promise) {
       const record = (promise as Stamped)[RECORD];
-      if (record !== undefined) beginSegment(record);
+      if (record !== undefined && (promise as Untimed)[UNTIMED] === undefined) beginSegment(record);
     },
     after(promise) {
       const record = (promise as Stamped)[RECORD];
@@ -214,9 +254,9 @@ function describeTask(task: Task): string {
   return `task ${task.id}${task.name === undefined ? '' : ` ${JSON.stringify(task.name)}`}`;
 }
 
-/** Histograms record integer nanoseconds (at least 1, the lowest value they accept). */
+/** Histograms record integer nanoseconds (`ms` is a difference of monotonic clock reads: ≥ 0). */
 function toNanos(ms: number): number {
-  return Math.max(1, Math.round(ms * 1e6));
+  return Math.round(ms * 1e6);
 }
 
 /** The event-loop delay monitor's sampling interval (ms). */
@@ -226,7 +266,7 @@ export const LOOP_DELAY_RESOLUTION = 10;
  * A histogram's summary in ms, `less` ns taken off every value (clamped at 0): Node's
  * event-loop delay samples include the sampling interval itself.
  */
-function summarize(h: RecordableHistogram | IntervalHistogram, less = 0): LatencyHistogram {
+function summarize(h: NanoHistogram | IntervalHistogram, less = 0): LatencyHistogram {
   const count = h.count;
   if (count === 0) return { count: 0, min: 0, max: 0, mean: 0, p50: 0, p99: 0 };
   const ms = (ns: number): number => Math.max(0, ns - less) / 1e6;
@@ -240,9 +280,9 @@ export const LOCATIONS_PER_TURN = 32;
 export class Probe {
   readonly warnings: RtWarning[] = [];
   /** Every segment's duration (ns). */
-  readonly pollTime: RecordableHistogram = createHistogram();
+  readonly pollTime = new NanoHistogram();
   /** Ready-to-running delays (ns): spawn or wake to the next segment. */
-  readonly scheduleDelay: RecordableHistogram = createHistogram();
+  readonly scheduleDelay = new NanoHistogram();
   /** Node's event-loop delay monitor (an unref'd timer), enabled for the probe's life. */
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION });
   private readonly reported = new Set<string>();
@@ -301,7 +341,7 @@ export class Probe {
     record.wakes++;
     record.lastWakerId = currentTask()?.id;
     const ready = record.base + READY_AT;
-    if (this.times[ready]! < 0) this.times[ready] = performance.now();
+    if (this.times[ready]! < 0) this.times[ready] = readyStamp();
   }
 
   /** A slot of FIELDS zeroed times for a new record (its base index). */

@@ -9,10 +9,10 @@
 // code inside a task parks a waiter in `joiners`, so aborting *that* task cancels the join.
 import type { AsyncResource } from 'node:async_hooks';
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
-import { BUDGET, coarseNow, storage, type Frame } from './context.js';
+import { BUDGET, UNTIMED, coarseNow, storage, type Frame, type Untimed } from './context.js';
 import type { ParkedWaiter, TaskWait } from './waiter.js';
 import type { Core } from './core.js';
-import { beginSegment, endSegment, type TaskRecord } from './instrument.js';
+import { beginFirstSegment, endFirstSegment, type TaskRecord } from './instrument.js';
 
 export const SCHEDULED = 0;
 export const RUNNING = 1;
@@ -285,11 +285,11 @@ export class Task implements Frame {
     const record = this.record;
     if (record === undefined) return this.call();
     // Instrumented: the call is the task's first segment (its first poll).
-    beginSegment(record);
+    beginFirstSegment(record);
     try {
       this.call();
     } finally {
-      endSegment(record);
+      endFirstSegment(record);
     }
   }
 
@@ -305,8 +305,12 @@ export class Task implements Frame {
       return;
     }
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-      if (isNativePromise(result)) nativeThen.call(result, taskFulfilled, taskRejected);
-      else void settleWhenDone(this, result as PromiseLike<unknown>);
+      if (isNativePromise(result)) {
+        const outcome = nativeThen.call(result, taskFulfilled, taskRejected) as Untimed;
+        // Recording the outcome is the runtime's work, not a poll of the task (Tokio polls
+        // `async { 1 }` once): instrumentation does not time that reaction.
+        if (this.record !== undefined) outcome[UNTIMED] = true;
+      } else void settleWhenDone(this, result as PromiseLike<unknown>);
     } else {
       this.finishValue(result);
     }

@@ -1,0 +1,86 @@
+// A latency histogram recorded in JavaScript: the instrumented runtime records one sample per
+// task segment and per schedule delay, and a record through Node's `createHistogram()` is a call
+// into C++ plus argument validation (about 20 ns measured on Node 20, against about 5 ns here).
+//
+// Buckets are HDR's log-linear layout: values below 2 * SUB are counted exactly; above, each
+// power of two [2^e, 2^(e+1)) is split into SUB equal buckets, found with Math.clz32 and a
+// shift (no logarithm per record). A bucket spans 2^-SUB_BITS of its values (0.1 %: HDR's
+// "3 significant figures"); count, min, max and mean are exact. The counts array (SUB per
+// power of two up to 2^MAX_EXP ns, about 2.4 h; larger values count in the last bucket) is
+// allocated at the first record.
+
+const SUB_BITS = 10;
+const SUB = 1 << SUB_BITS;
+const MAX_EXP = 42;
+/** Buckets: 2 * SUB exact ones, then SUB per power of two from 2^(SUB_BITS+1) to 2^MAX_EXP. */
+const BUCKETS = (MAX_EXP - SUB_BITS + 1) * SUB;
+const TWO_32 = 2 ** 32;
+
+/** The bucket of `value`, an integer ≥ 0. */
+function bucketOf(value: number): number {
+  if (value < 2 * SUB) return value;
+  let exp: number;
+  let top: number;
+  if (value < TWO_32) {
+    exp = 31 - Math.clz32(value);
+    top = value >>> (exp - SUB_BITS);
+  } else {
+    exp = Math.floor(Math.log2(value));
+    // log2 of a double can round across a power of two: settle it exactly.
+    if (2 ** exp > value) exp--;
+    else if (2 ** (exp + 1) <= value) exp++;
+    if (exp >= MAX_EXP) return BUCKETS - 1;
+    top = Math.floor(value / 2 ** (exp - SUB_BITS));
+  }
+  return (exp - SUB_BITS + 1) * SUB + (top - SUB);
+}
+
+/** The largest value that falls in `bucket`. */
+function highestIn(bucket: number): number {
+  if (bucket < 2 * SUB) return bucket;
+  const block = Math.floor(bucket / SUB); // exp - SUB_BITS + 1
+  const shift = block - 1;
+  const top = SUB + (bucket - block * SUB);
+  return (top + 1) * 2 ** shift - 1;
+}
+
+/** Integer samples (ns); what `summarize` in instrument.ts reads, as from Node's histograms. */
+export class NanoHistogram {
+  count = 0;
+  /** Smallest sample (0 while count is 0). */
+  min = 0;
+  max = 0;
+  private sum = 0;
+  private counts: Float64Array | undefined = undefined;
+
+  /** Records `value`, an integer ≥ 0 (ns). */
+  record(value: number): void {
+    const counts = (this.counts ??= new Float64Array(BUCKETS));
+    const bucket = bucketOf(value);
+    counts[bucket] = counts[bucket]! + 1;
+    if (this.count === 0 || value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    this.count++;
+    this.sum += value;
+  }
+
+  get mean(): number {
+    return this.count === 0 ? 0 : this.sum / this.count;
+  }
+
+  /**
+   * The value below or at which `p` percent of the samples fall (nearest rank), as the
+   * highest value of its bucket clamped to [min, max]: within 0.1 % of the exact one.
+   */
+  percentile(p: number): number {
+    const counts = this.counts;
+    if (counts === undefined || this.count === 0) return 0;
+    const rank = Math.max(1, Math.ceil((p / 100) * this.count));
+    let seen = 0;
+    for (let bucket = bucketOf(this.min); bucket < BUCKETS; bucket++) {
+      seen += counts[bucket]!;
+      if (seen >= rank) return Math.min(this.max, Math.max(this.min, highestIn(bucket)));
+    }
+    return this.max;
+  }
+}
