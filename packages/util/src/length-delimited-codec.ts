@@ -136,11 +136,15 @@ export class LengthDelimitedCodec implements Decoder<Uint8Array>, Encoder<Uint8A
   }
 
   encode(item: Uint8Array, dst: BytesMut): void {
-    dst.put(this.encodeHead(item, dst));
+    dst.put(this.#encodeHead(item, dst));
   }
 
   /** Appends the length field and returns the item as the payload (see `Encoder.encodeHead`). */
   encodeHead(item: Uint8Array, dst: BytesMut): Uint8Array {
+    return this.#encodeHead(item, dst);
+  }
+
+  #encodeHead(item: Uint8Array, dst: BytesMut): Uint8Array {
     if (!(item instanceof Uint8Array)) throw new TypeError(`LengthDelimitedCodec.encode(item): item must be a Uint8Array, got ${describe(item)}`);
     if (item.length > this.maxFrameLength) throw new FrameTooLarge(item.length, this.maxFrameLength);
     const field = item.length - this.lengthAdjustment;
