@@ -32,6 +32,9 @@ const DEFAULT_HIGH_WATER_MARK = 128 * 1024;
 export const DIRECT_PAYLOAD_MIN = 8 * 1024;
 const RESOLVED: Promise<void> = Promise.resolve();
 
+/** A writer with a gather write (rt's sockets and write halves). */
+type VectoredWrite = AsyncWrite & { writev(buffers: readonly Uint8Array[], options?: WaitOptions): Promise<number> };
+
 export function checkEncoder(encoder: unknown, what: string): void {
   if (encoder === null || typeof encoder !== 'object' || typeof (encoder as { encode?: unknown }).encode !== 'function') {
     throw new TypeError(`${what} must be an Encoder (an object with an encode method), got ${describe(encoder)}`);
@@ -295,9 +298,11 @@ export class FramedWrite<T> {
     try {
       const payload = this.#encoder.encodeHead!(item, buffer);
       if (!(payload instanceof Uint8Array)) throw new TypeError(`FramedWrite: encoder.encodeHead must return a Uint8Array, got ${describe(payload)}`);
-      if (payload.length >= DIRECT_PAYLOAD_MIN) return payload;
-      buffer.put(payload);
-      return undefined;
+      if (payload.length < DIRECT_PAYLOAD_MIN) {
+        buffer.put(payload);
+        return undefined;
+      }
+      return payload;
     } catch (error) {
       buffer.truncate(before);
       throw error;
@@ -309,26 +314,58 @@ export class FramedWrite<T> {
    * Busy until the payload is written or, on abort or error, its unwritten rest copied into
    * the buffer (behind the unwritten buffered bytes: the order on the wire is kept).
    */
-  async #sendDirect(payload: Uint8Array, options: WaitOptions | undefined): Promise<void> {
+  #sendDirect(payload: Uint8Array, options: WaitOptions | undefined): Promise<void> {
     this.#busy = true;
-    const writer = this.#writer as AsyncWrite & { writev(buffers: readonly Uint8Array[], options?: WaitOptions): Promise<number> };
+    const writer = this.#writer as VectoredWrite;
+    const buffer = this.#buffer;
+    const buffered = buffer.length;
+    if (buffered === 0) return this.#sendDirectRest(payload, undefined, options);
+    // The common case, one gather write that takes everything, with no async function.
+    let written: Promise<number>;
+    try {
+      written = writer.writev([buffer.chunk(), payload], options);
+    } catch (error) {
+      written = Promise.reject(error);
+    }
+    return written.then(
+      (n) => {
+        if (n !== buffered + payload.length) return this.#sendDirectRest(payload, n, options);
+        buffer.advance(buffered);
+        this.#busy = false;
+        return writer.flush(options);
+      },
+      (error: unknown) => {
+        buffer.put(payload);
+        this.#busy = false;
+        throw error;
+      },
+    );
+  }
+
+  /** `#sendDirect` from where a first gather write of `written` bytes (if any) left it. */
+  async #sendDirectRest(payload: Uint8Array, written: number | undefined, options: WaitOptions | undefined): Promise<void> {
+    const writer = this.#writer as VectoredWrite;
     const buffer = this.#buffer;
     let rest = payload;
     try {
-      while (buffer.length > 0) {
-        const n = await writer.writev([buffer.chunk(), rest], options);
-        if (n === 0) throw new WriteZero('FramedWrite: the stream accepted no byte of the write buffer');
-        if (n < buffer.length) {
-          buffer.advance(n);
-        } else {
-          rest = rest.subarray(n - buffer.length);
-          buffer.advance(buffer.length);
+      let n = written;
+      for (;;) {
+        if (n !== undefined) {
+          if (n === 0) throw new WriteZero('FramedWrite: the stream accepted no byte of the write buffer');
+          if (n < buffer.length) {
+            buffer.advance(n);
+          } else {
+            rest = rest.subarray(n - buffer.length);
+            buffer.advance(buffer.length);
+          }
         }
+        if (buffer.length === 0) break;
+        n = await writer.writev([buffer.chunk(), rest], options);
       }
       while (rest.length > 0) {
-        const n = await writer.write(rest, options);
-        if (n === 0) throw new WriteZero('FramedWrite: the stream accepted no byte of the write buffer');
-        rest = rest.subarray(n);
+        const k = await writer.write(rest, options);
+        if (k === 0) throw new WriteZero('FramedWrite: the stream accepted no byte of the write buffer');
+        rest = rest.subarray(k);
       }
     } finally {
       if (rest.length > 0) buffer.put(rest);
