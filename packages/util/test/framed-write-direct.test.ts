@@ -4,6 +4,7 @@ import { Cancelled, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { WriteZero, readToEnd } from '@rt/io';
 import { BytesCodec, BytesMut, DIRECT_PAYLOAD_MIN, Framed, FramedWrite, LengthDelimitedCodec, type Encoder } from '@rt/util';
+import { timerWrite } from './support/timer-write.js';
 
 /** The copying path's bytes: what `encode` appends for each item, concatenated. */
 function encodeAll(encoder: Encoder<Uint8Array>, items: readonly Uint8Array[]): Buffer {
@@ -29,28 +30,19 @@ function gatherWriter(take: () => number) {
   const views: Uint8Array[] = [];
   const calls = { write: 0, writev: 0 };
   const accept = (bufs: readonly Uint8Array[], options?: { signal?: AbortSignal }): Promise<number> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        let n = take();
-        if (n < 0) return; // hangs until aborted
-        options?.signal?.removeEventListener('abort', onAbort);
-        let written = 0;
-        for (const b of bufs) {
-          const k = Math.min(n, b.length);
-          chunks.push(b.slice(0, k));
-          length += k;
-          written += k;
-          n -= k;
-        }
-        resolve(written);
-      }, 1);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(new Cancelled('aborted'));
-      };
-      if (options?.signal?.aborted) onAbort();
-      else options?.signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    timerWrite(() => {
+      let n = take();
+      if (n < 0) return undefined; // waits until aborted
+      let written = 0;
+      for (const b of bufs) {
+        const k = Math.min(n, b.length);
+        chunks.push(b.slice(0, k));
+        length += k;
+        written += k;
+        n -= k;
+      }
+      return written;
+    }, options);
   const writer = {
     got,
     views,
