@@ -5,8 +5,12 @@
 // so no syscall or event-loop turn hides the difference. Same run, interleaved rounds:
 //
 //   hand           read → parse the complete frames → writeAll them (framed-server.mjs's loop)
-//   framed         Framed + LengthDelimitedCodec: for await frame → feed → flush when drained
+//   framed         Framed + LengthDelimitedCodec: for await frame → feed while more is
+//                  buffered, send the last one (framed-server.mjs's loop)
 //   framed-borrow  the same with { borrowFrames: true }
+//   framed-copy, framed-borrow-copy  the same with a codec without encodeHead: send copies
+//                  every payload into the write buffer (as before it wrote payloads of 8 KiB
+//                  or more from the frame with the stream's gather writev)
 //
 //   node benchmarks/framed-memory.bench.mjs      (~60 s)
 //   RT_BENCH_QUICK=1 node benchmarks/framed-memory.bench.mjs   or --quick
@@ -18,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { Framed, LengthDelimitedCodec } from '@rt/util';
 
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
-const ROUNDS = quick ? 3 : 7;
+const ROUNDS = Number(process.env['RT_FRAMED_ROUNDS'] ?? (quick ? 3 : 7));
 const WARMUP = 4; // runs before the measured one: the JIT and the heap settle slowly for 30 KB frames
 
 function stream(message, count) {
@@ -31,6 +35,12 @@ function stream(message, count) {
       return Promise.resolve(message.length);
     },
     write: (buf) => Promise.resolve(buf.length),
+    // As rt's sockets: a gather write (FramedWrite.send writes a large payload with it).
+    writev: (bufs) => {
+      let n = 0;
+      for (const b of bufs) n += b.length;
+      return Promise.resolve(n);
+    },
     // As rt's sockets: a synchronous write of what the socket can take now (FramedWrite uses it).
     tryWrite: (buf) => buf.length,
     writeAll: () => Promise.resolve(),
@@ -62,15 +72,28 @@ async function hand(message, count, field) {
   }
 }
 
-async function framed(message, count, field, borrowFrames = false) {
-  const f = new Framed(stream(message, count), new LengthDelimitedCodec({ lengthFieldLength: field }), { borrowFrames, readSize: message.length });
+/** LengthDelimitedCodec without encodeHead: FramedWrite copies every payload. */
+class CopyingLengthDelimitedCodec extends LengthDelimitedCodec {
+  encodeHead = undefined;
+}
+
+async function framed(message, count, field, borrowFrames = false, copy = false) {
+  const options = { lengthFieldLength: field };
+  const codec = copy ? new CopyingLengthDelimitedCodec(options) : new LengthDelimitedCodec(options);
+  const f = new Framed(stream(message, count), codec, { borrowFrames, readSize: message.length });
   for await (const frame of f) {
-    await f.feed(frame);
-    if (f.readBuffer.length === 0) await f.flush();
+    if (f.readBuffer.length === 0) await f.send(frame);
+    else await f.feed(frame);
   }
 }
 
-const variants = { hand, framed, 'framed-borrow': (m, c, f) => framed(m, c, f, true) };
+const variants = {
+  hand,
+  framed,
+  'framed-copy': (m, c, f) => framed(m, c, f, false, true),
+  'framed-borrow': (m, c, f) => framed(m, c, f, true),
+  'framed-borrow-copy': (m, c, f) => framed(m, c, f, true, true),
+};
 
 // Child: `--child NAME SIZE FIELD COUNT` warms up, measures one run, prints ns per message.
 // Each measurement runs in a fresh process, so one variant's garbage never lands on another.
@@ -93,11 +116,11 @@ if (childAt >= 0) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`length-delimited echo over an in-memory stream: CPU ns per message, median of ${ROUNDS} rounds (each a fresh process, interleaved); ratio = cost ÷ hand`);
-console.log(`${'size'.padStart(7)}${'hand'.padStart(10)}${'framed'.padStart(10)}${'× hand'.padStart(9)}${'borrow'.padStart(10)}${'× hand'.padStart(9)}`);
+console.log(`${'size'.padStart(7)}${'hand'.padStart(10)}${Object.keys(variants).slice(1).map((name) => `${name.padStart(20)}${'× hand'.padStart(9)}`).join('')}`);
 // The messages are frames of a 1-byte (120) or 2-byte (0x7878) length field, as in framed.bench.
 for (const [size, field] of [[121, 1], [2 + 0x7878, 2]]) {
   const count = Math.max(10_000, Math.round((quick ? 1e8 : 3e8) / size / 4));
-  const ns = { hand: [], framed: [], 'framed-borrow': [] };
+  const ns = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of Object.keys(variants)) {
       const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', name, String(size), String(field), String(count)], { encoding: 'utf8' });
@@ -106,7 +129,11 @@ for (const [size, field] of [[121, 1], [2 + 0x7878, 2]]) {
     }
   }
   const h = median(ns.hand);
-  const f = median(ns.framed);
-  const b = median(ns['framed-borrow']);
-  console.log(`${String(size).padStart(7)}${h.toFixed(0).padStart(10)}${f.toFixed(0).padStart(10)}${(f / h).toFixed(2).padStart(9)}${b.toFixed(0).padStart(10)}${(b / h).toFixed(2).padStart(9)}`);
+  const cells = Object.keys(variants).slice(1).map((name) => `${median(ns[name]).toFixed(0).padStart(20)}${(median(ns[name]) / h).toFixed(2).padStart(9)}`);
+  console.log(`${String(size).padStart(7)}${h.toFixed(0).padStart(10)}${cells.join('')}`);
+  // New ÷ old per round: the direct payload write against the copying path (same round).
+  for (const name of ['framed', 'framed-borrow']) {
+    const ratios = ns[name].map((x, i) => x / ns[`${name}-copy`][i]);
+    console.log(`  ${name} ÷ ${name}-copy: median ${median(ratios).toFixed(2)}× (rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`);
+  }
 }

@@ -3,10 +3,13 @@
 // that many bytes; each server checks the length against the 8 MiB cap and echoes every
 // complete frame.
 //
-//   framed  @rt/net + @rt/util: Framed(socket, LengthDelimitedCodec), feed each frame, flush
-//           when no more bytes are buffered
+//   framed  @rt/net + @rt/util: Framed(socket, LengthDelimitedCodec), feed each frame while
+//           more bytes are buffered, send the last one (feed + flush)
 //   framed-borrow  the same with { borrowFrames: true } (the read buffer is reused once the
 //           frame was fed)
+//   framed-copy, framed-borrow-copy  the same two with a LengthDelimitedCodec that has no
+//           encodeHead: every payload is copied into the write buffer (what send did before
+//           it wrote payloads of 8 KiB or more from the frame itself)
 //   hand    @rt/net: the same protocol written by hand on read / writeAll (one buffer per
 //           connection, complete frames written back from it in one writeAll)
 //   net     Node `net` with a hand-written framer ('data' → Buffer.concat the partial frame,
@@ -15,6 +18,11 @@ import net from 'node:net';
 import { TcpListener } from '@rt/net';
 import { spawn } from '@rt/scheduler';
 import { Framed, LengthDelimitedCodec } from '@rt/util';
+
+/** LengthDelimitedCodec without encodeHead: FramedWrite copies every payload. */
+class CopyingLengthDelimitedCodec extends LengthDelimitedCodec {
+  encodeHead = undefined;
+}
 
 const mode = process.argv[2];
 const field = Number(process.argv[3] ?? '4');
@@ -38,11 +46,13 @@ function completeFrames(buf, end) {
   return at;
 }
 
-async function serveFramed(socket, borrowFrames) {
-  const framed = new Framed(socket, new LengthDelimitedCodec({ lengthFieldLength: field }), { borrowFrames });
+async function serveFramed(socket, borrowFrames, copy) {
+  const options = { lengthFieldLength: field };
+  const codec = copy ? new CopyingLengthDelimitedCodec(options) : new LengthDelimitedCodec(options);
+  const framed = new Framed(socket, codec, { borrowFrames });
   for await (const frame of framed) {
-    await framed.feed(frame);
-    if (framed.readBuffer.length === 0) await framed.flush();
+    if (framed.readBuffer.length === 0) await framed.send(frame);
+    else await framed.feed(frame);
   }
   await framed.close();
 }
@@ -81,14 +91,14 @@ if (mode === 'net') {
     socket.on('error', () => socket.destroy());
   });
   server.listen(0, '127.0.0.1', () => console.log(server.address().port));
-} else if (mode === 'framed' || mode === 'framed-borrow' || mode === 'hand') {
+} else if (['framed', 'framed-borrow', 'framed-copy', 'framed-borrow-copy', 'hand'].includes(mode)) {
   const listener = await TcpListener.bind('127.0.0.1:0');
   console.log(listener.localAddr().port);
   for await (const socket of listener) {
     socket.setNoDelay(true);
     spawn(async () => {
       try {
-        await (mode === 'hand' ? serveHand(socket) : serveFramed(socket, mode === 'framed-borrow'));
+        await (mode === 'hand' ? serveHand(socket) : serveFramed(socket, mode.startsWith('framed-borrow'), mode.endsWith('-copy')));
       } catch {
         // a client that resets: drop the connection
       } finally {
@@ -97,5 +107,5 @@ if (mode === 'net') {
     });
   }
 } else {
-  throw new Error(`framed-server.mjs: unknown mode ${mode} (framed, framed-borrow, hand or net)`);
+  throw new Error(`framed-server.mjs: unknown mode ${mode} (framed, framed-borrow, framed-copy, framed-borrow-copy, hand or net)`);
 }

@@ -26,7 +26,9 @@ import { cpuSeconds, startPrintingPort } from './lib/proc.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
 const loadgen = buildC('loadgen');
-const modes = ['hand', 'framed', 'framed-borrow', 'net'];
+// framed-copy / framed-borrow-copy: the same with every payload copied into the write buffer
+// (send's path before it wrote payloads of 8 KiB or more from the frame); RT_FRAMED_MODES picks.
+const modes = (process.env['RT_FRAMED_MODES'] ?? 'hand,framed,framed-borrow,framed-copy,framed-borrow-copy,net').split(',');
 // [connections, length-field bytes]
 // RT_FRAMED_CONFIGS="16x1,16x2" picks cells (connections × length-field bytes).
 const configs = parseConfigs(process.env['RT_FRAMED_CONFIGS'], quick ? [[1, 1], [64, 1], [16, 2]] : [[1, 1], [16, 1], [64, 1], [1, 2], [16, 2]]);
@@ -64,19 +66,20 @@ for (const field of [...new Set(configs.map(([, f]) => f))]) {
 const pad = (s, n) => String(s).padStart(n);
 console.log(`length-delimited echo on loopback${quick ? ' (quick)' : ''}: best of ${rounds} × ${measureMs} ms per cell after ${warmupMs} ms warm-up`);
 console.log('CPU µs/msg: server CPU per message (lower is cheaper); cost ratios = CPU µs/msg of framed ÷ the other');
-console.log(`${'server'.padEnd(14)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('CPU µs/msg', 12)}${pad('srv %', 7)}`);
+console.log(`${'server'.padEnd(20)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('CPU µs/msg', 12)}${pad('srv %', 7)}`);
 for (const [connections, field] of configs) {
   for (const mode of modes) {
     const r = results.get(`${mode} ${connections} ${field}`);
     console.log(
-      `${mode.padEnd(14)}${pad(connections, 6)}${pad(sizeOf(field), 7)}${pad(Math.round(r.perSecond), 11)}${pad(r.p50_us.toFixed(1), 9)}` +
+      `${mode.padEnd(20)}${pad(connections, 6)}${pad(sizeOf(field), 7)}${pad(Math.round(r.perSecond), 11)}${pad(r.p50_us.toFixed(1), 9)}` +
         `${pad(r.cpuPerMessageUs.toFixed(2), 12)}${pad(Math.round(r.serverCpu * 100), 7)}`,
     );
   }
   const hand = results.get(`hand ${connections} ${field}`);
   const net = results.get(`net ${connections} ${field}`);
-  for (const mode of ['framed', 'framed-borrow']) {
+  for (const mode of ['framed', 'framed-borrow', 'framed-copy', 'framed-borrow-copy']) {
     const framed = results.get(`${mode} ${connections} ${field}`);
+    if (framed === undefined || hand === undefined || net === undefined) continue;
     // The same ratio within each round (the servers ran back to back), as a range.
     const range = (other) => {
       const ratios = [];
@@ -91,5 +94,16 @@ for (const [connections, field] of configs) {
       `  ${mode} cost ÷ hand: ${(framed.cpuPerMessageUs / hand.cpuPerMessageUs).toFixed(2)}× (rounds ${range('hand')})   ÷ net: ${(framed.cpuPerMessageUs / net.cpuPerMessageUs).toFixed(2)}× (rounds ${range('net')})` +
         `   (msgs/s ÷ hand: ${(framed.perSecond / hand.perSecond).toFixed(2)}, ÷ net: ${(framed.perSecond / net.perSecond).toFixed(2)})`,
     );
+  }
+  // New ÷ old: the direct payload write against the copying path, per round.
+  for (const mode of ['framed', 'framed-borrow']) {
+    const ours = results.get(`${mode} ${connections} ${field}`);
+    const copy = results.get(`${mode}-copy ${connections} ${field}`);
+    if (ours === undefined || copy === undefined) continue;
+    const ratios = [];
+    for (let round = 0; round < rounds; round++) {
+      ratios.push(perRound.get(`${mode} ${connections} ${field} ${round}`).cpuPerMessageUs / perRound.get(`${mode}-copy ${connections} ${field} ${round}`).cpuPerMessageUs);
+    }
+    console.log(`  ${mode} cost ÷ ${mode}-copy: ${(ours.cpuPerMessageUs / copy.cpuPerMessageUs).toFixed(2)}× (rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`);
   }
 }

@@ -1,5 +1,6 @@
 import type { BytesMut } from './bytes-mut.js';
 import type { Decoder, Encoder } from './codec.js';
+import { describe } from './internal/validate.js';
 
 /**
  * The identity codec: decodes whatever bytes are buffered as one chunk (no framing), and
@@ -26,5 +27,11 @@ export class BytesCodec implements Decoder<Uint8Array>, Encoder<Uint8Array> {
 
   encode(item: Uint8Array, dst: BytesMut): void {
     dst.put(item);
+  }
+
+  /** The head is empty: the payload is the item itself (see `Encoder.encodeHead`). */
+  encodeHead(item: Uint8Array, _dst: BytesMut): Uint8Array {
+    if (!(item instanceof Uint8Array)) throw new TypeError(`BytesCodec.encode(item): item must be a Uint8Array, got ${describe(item)}`);
+    return item;
   }
 }

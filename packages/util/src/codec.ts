@@ -47,6 +47,15 @@ export interface Decoder<T> {
  */
 export interface Encoder<T> {
   encode(item: T, dst: BytesMut): void;
+  /**
+   * Optional, for codecs whose frame ends with the item's own bytes (`LengthDelimitedCodec`,
+   * `BytesCodec`): appends what goes before the payload (the head) to `dst` and returns the
+   * payload, so that head then payload are exactly the bytes `encode` would append. Checks
+   * and throws as `encode` does (leaving `dst` as it found it). `FramedWrite.send` uses it to
+   * write a large payload (8 KiB or more) from the item's own memory instead of copying it
+   * into the write buffer; a smaller one it appends to `dst` itself.
+   */
+  encodeHead?(item: T, dst: BytesMut): Uint8Array;
 }
 
 /**

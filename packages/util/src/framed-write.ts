@@ -25,7 +25,15 @@ export interface FramedWriteOptions {
 }
 
 const DEFAULT_HIGH_WATER_MARK = 128 * 1024;
+/**
+ * From this payload size on, `send` writes the payload from the item's memory (a gather
+ * write of the buffered bytes and the payload) instead of copying it into the write buffer.
+ */
+export const DIRECT_PAYLOAD_MIN = 8 * 1024;
 const RESOLVED: Promise<void> = Promise.resolve();
+
+/** A writer with a gather write (rt's sockets and write halves). */
+type VectoredWrite = AsyncWrite & { writev(buffers: readonly Uint8Array[], options?: WaitOptions): Promise<number> };
 
 export function checkEncoder(encoder: unknown, what: string): void {
   if (encoder === null || typeof encoder !== 'object' || typeof (encoder as { encode?: unknown }).encode !== 'function') {
@@ -59,6 +67,15 @@ export function checkWriterLike(writer: unknown, what: string): asserts writer i
  * or out of order. After an aborted `send` the item is in the buffer (sent later) unless the
  * abort came during its `feed`.
  *
+ * **Large payloads:** when the encoder has `encodeHead` (`LengthDelimitedCodec`,
+ * `BytesCodec`) and the writer a gather `writev` (rt's sockets and write halves), `send`
+ * writes a payload of `DIRECT_PAYLOAD_MIN` (8 KiB) or more straight from the item, after the
+ * buffered bytes and the head, instead of copying it into the write buffer (`feed` still
+ * copies: it returns before the bytes are written). The bytes on the wire are the same. So
+ * the item's bytes must not change until that `send` settles; if it is aborted or fails,
+ * the unwritten rest of the payload is copied into the write buffer (queued in order, as
+ * above) before it settles, so nothing refers to the item afterwards.
+ *
  * **Errors:** what the encoder throws (nothing is queued then); errors of the writer;
  * `WriteZero` if the writer accepts no byte; `ResourceBusy` for overlapping calls;
  * `Cancelled` on abort.
@@ -77,6 +94,8 @@ export class FramedWrite<T> {
   readonly #highWaterMark: number;
   /** The writer's synchronous `tryWrite(buf): number`, when it has one (rt's sockets). */
   readonly #tryWrite: ((buf: Uint8Array) => number) | undefined;
+  /** Set when the encoder has `encodeHead` and the writer a `writev`: `send`'s direct path. */
+  readonly #direct: boolean;
   #busy = false;
 
   constructor(writer: AsyncWrite, encoder: Encoder<T>, options?: FramedWriteOptions) {
@@ -90,6 +109,7 @@ export class FramedWrite<T> {
     this.#highWaterMark = highWaterMark;
     const tryWrite = (writer as { tryWrite?: unknown }).tryWrite;
     this.#tryWrite = typeof tryWrite === 'function' ? (tryWrite as (buf: Uint8Array) => number) : undefined;
+    this.#direct = typeof encoder.encodeHead === 'function' && typeof (writer as { writev?: unknown }).writev === 'function';
   }
 
   /** The stream bytes are written to. */
@@ -251,10 +271,107 @@ export class FramedWrite<T> {
    */
   send(item: T, options?: WaitOptions): Promise<void> {
     if (!this.#busy && this.#buffer.length < this.#highWaterMark) {
+      if (this.#direct) {
+        let payload: Uint8Array | undefined;
+        try {
+          payload = this.#encodeHead(item);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        if (payload !== undefined) return this.#sendDirect(payload, options);
+        return this.flush(options);
+      }
       // Room in the buffer: encode now and flush (which tries the synchronous write first).
       return this.#encodeNow(item) ?? this.flush(options);
     }
     return this.#sendSlow(item, options);
+  }
+
+  /**
+   * The encoder's `encodeHead` into the buffer: returns a payload of `DIRECT_PAYLOAD_MIN`
+   * bytes or more (not buffered), or undefined once a smaller one was appended to the buffer.
+   * Throws what the encoder throws, with the buffer as it was.
+   */
+  #encodeHead(item: T): Uint8Array | undefined {
+    const buffer = this.#buffer;
+    const before = buffer.length;
+    try {
+      const payload = this.#encoder.encodeHead!(item, buffer);
+      if (!(payload instanceof Uint8Array)) throw new TypeError(`FramedWrite: encoder.encodeHead must return a Uint8Array, got ${describe(payload)}`);
+      if (payload.length < DIRECT_PAYLOAD_MIN) {
+        buffer.put(payload);
+        return undefined;
+      }
+      return payload;
+    } catch (error) {
+      buffer.truncate(before);
+      throw error;
+    }
+  }
+
+  /**
+   * Writes the buffer then `payload` (not in the buffer) with gather writes, then flushes.
+   * Busy until the payload is written or, on abort or error, its unwritten rest copied into
+   * the buffer (behind the unwritten buffered bytes: the order on the wire is kept).
+   */
+  #sendDirect(payload: Uint8Array, options: WaitOptions | undefined): Promise<void> {
+    this.#busy = true;
+    const writer = this.#writer as VectoredWrite;
+    const buffer = this.#buffer;
+    const buffered = buffer.length;
+    if (buffered === 0) return this.#sendDirectRest(payload, undefined, options);
+    // The common case, one gather write that takes everything, with no async function.
+    let written: Promise<number>;
+    try {
+      written = writer.writev([buffer.chunk(), payload], options);
+    } catch (error) {
+      written = Promise.reject(error);
+    }
+    return written.then(
+      (n) => {
+        if (n !== buffered + payload.length) return this.#sendDirectRest(payload, n, options);
+        buffer.advance(buffered);
+        this.#busy = false;
+        return writer.flush(options);
+      },
+      (error: unknown) => {
+        buffer.put(payload);
+        this.#busy = false;
+        throw error;
+      },
+    );
+  }
+
+  /** `#sendDirect` from where a first gather write of `written` bytes (if any) left it. */
+  async #sendDirectRest(payload: Uint8Array, written: number | undefined, options: WaitOptions | undefined): Promise<void> {
+    const writer = this.#writer as VectoredWrite;
+    const buffer = this.#buffer;
+    let rest = payload;
+    try {
+      let n = written;
+      for (;;) {
+        if (n !== undefined) {
+          if (n === 0) throw new WriteZero('FramedWrite: the stream accepted no byte of the write buffer');
+          if (n < buffer.length) {
+            buffer.advance(n);
+          } else {
+            rest = rest.subarray(n - buffer.length);
+            buffer.advance(buffer.length);
+          }
+        }
+        if (buffer.length === 0) break;
+        n = await writer.writev([buffer.chunk(), rest], options);
+      }
+      while (rest.length > 0) {
+        const k = await writer.write(rest, options);
+        if (k === 0) throw new WriteZero('FramedWrite: the stream accepted no byte of the write buffer');
+        rest = rest.subarray(k);
+      }
+    } finally {
+      if (rest.length > 0) buffer.put(rest);
+      this.#busy = false;
+    }
+    await writer.flush(options);
   }
 
   async #sendSlow(item: T, options: WaitOptions | undefined): Promise<void> {

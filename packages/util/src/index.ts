@@ -43,7 +43,7 @@ export { LengthDelimitedCodec, DEFAULT_MAX_FRAME_LENGTH } from './length-delimit
 export type { LengthDelimitedCodecOptions } from './length-delimited-codec.js';
 export { FramedRead } from './framed-read.js';
 export type { FramedReadOptions } from './framed-read.js';
-export { FramedWrite } from './framed-write.js';
+export { DIRECT_PAYLOAD_MIN, FramedWrite } from './framed-write.js';
 export type { FramedWriteOptions } from './framed-write.js';
 export { Framed } from './framed.js';
 export type { FramedOptions } from './framed.js';

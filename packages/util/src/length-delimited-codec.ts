@@ -136,14 +136,22 @@ export class LengthDelimitedCodec implements Decoder<Uint8Array>, Encoder<Uint8A
   }
 
   encode(item: Uint8Array, dst: BytesMut): void {
+    dst.put(this.#encodeHead(item, dst));
+  }
+
+  /** Appends the length field and returns the item as the payload (see `Encoder.encodeHead`). */
+  encodeHead(item: Uint8Array, dst: BytesMut): Uint8Array {
+    return this.#encodeHead(item, dst);
+  }
+
+  #encodeHead(item: Uint8Array, dst: BytesMut): Uint8Array {
     if (!(item instanceof Uint8Array)) throw new TypeError(`LengthDelimitedCodec.encode(item): item must be a Uint8Array, got ${describe(item)}`);
     if (item.length > this.maxFrameLength) throw new FrameTooLarge(item.length, this.maxFrameLength);
     const field = item.length - this.lengthAdjustment;
     if (field < 0 || field > this.#fieldMax) {
       throw new RangeError(`LengthDelimitedCodec.encode: a ${item.length}-byte frame with lengthAdjustment ${this.lengthAdjustment} gives length field ${field}, which a ${this.lengthFieldLength}-byte field cannot hold`);
     }
-    dst.reserve(this.lengthFieldLength + item.length);
     dst.putUint(field, this.lengthFieldLength, this.littleEndian);
-    dst.put(item);
+    return item;
   }
 }

@@ -2,6 +2,7 @@ import { Cancelled } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { ResourceBusy, WriteZero, duplex, readToEnd, type AsyncWrite } from '@rt/io';
 import { FramedRead, FramedWrite, LengthDelimitedCodec, LinesCodec } from '@rt/util';
+import { timerWrite } from './support/timer-write.js';
 
 const str = (b: Uint8Array): string => new TextDecoder().decode(b);
 
@@ -119,19 +120,10 @@ describe('FramedWrite', () => {
         },
         write(buf: Uint8Array, options?: { signal?: AbortSignal }): Promise<number> {
           calls.write++;
-          return new Promise((resolve, reject) => {
-            const timer = setTimeout(() => {
-              options?.signal?.removeEventListener('abort', onAbort);
-              got.push(buf[0]!);
-              resolve(1);
-            }, 1);
-            const onAbort = (): void => {
-              clearTimeout(timer);
-              reject(new Cancelled('aborted'));
-            };
-            if (options?.signal?.aborted) onAbort();
-            else options?.signal?.addEventListener('abort', onAbort, { once: true });
-          });
+          return timerWrite(() => {
+            got.push(buf[0]!);
+            return 1;
+          }, options);
         },
         flush: () => Promise.resolve(),
         shutdown: () => Promise.resolve(),
