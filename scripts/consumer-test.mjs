@@ -218,7 +218,7 @@ if (packedAll) {
     const listing = run('tar', ['tzf', tarball], work);
     if (!listing.ok) return listing;
     const files = listing.output.trim().split('\n').sort();
-    const expected = ['package/BACKEND.md', 'package/README.md', 'package/native/binding.gyp', 'package/native/mio.c', 'package/package.json',
+    const expected = ['package/BACKEND.md', 'package/README.md', 'package/native/binding.gyp', 'package/native/mio.c', 'package/native/tls.c', 'package/native/tls.h', 'package/package.json',
       'package/prebuilds/BUILD-INFO.json', 'package/prebuilds/linux-arm64/node.napi.glibc.node', 'package/prebuilds/linux-x64/node.napi.glibc.node'];
     const unexpected = files.filter((f) => !f.startsWith('package/dist/') && f !== 'package/CHANGELOG.md' && !expected.includes(f));
     const absent = expected.filter((f) => !files.includes(f));
