@@ -63,6 +63,8 @@ interface Slot {
   crash: Error | undefined;
   /** A crash that a replacement would repeat (before ready, or the entry cannot load). */
   fatal: boolean;
+  /** An exception escaped in the worker (its 'error' event); judged fatal or not at 'exit'. */
+  errored: boolean;
   reported: boolean;
   /** Replace it with a fresh worker once it has exited. */
   replace: boolean;
@@ -487,6 +489,7 @@ export class MultiThreadRuntime {
       exitCode: undefined,
       crash: undefined,
       fatal: false,
+      errored: false,
       reported: false,
       replace: false,
       killTimer: undefined,
@@ -497,8 +500,11 @@ export class MultiThreadRuntime {
     };
     worker.on('message', (message: ControlMessage) => this.#onMessage(slot, message));
     worker.on('error', (error: unknown) => {
+      // Whether this was before 'ready' (fatal: a replacement would repeat it) is decided at
+      // 'exit': the worker's 'ready' message may still be queued behind this event, and
+      // every message the worker posted is delivered before 'exit'.
       slot.crash ??= isError(error) ? error : reviveError(serializeError(error));
-      if (!slot.ready) slot.fatal = true;
+      slot.errored = true;
     });
     worker.on('exit', (code: number) => this.#onExit(slot, code));
     worker.on('messageerror', (error: unknown) => {
@@ -580,6 +586,7 @@ export class MultiThreadRuntime {
       );
       if (!slot.ready) slot.fatal = true;
     }
+    if (slot.errored && !slot.ready) slot.fatal = true;
     for (const [id, call] of this.#calls) {
       if (call.slot !== slot) continue;
       this.#calls.delete(id);
