@@ -121,4 +121,17 @@ describe('netDriver', () => {
     expect(Object.values(dump.drivers)).toContain(kind);
     expect(String(dump)).toMatch(new RegExp(`driver @rt/net ${kind} driver: ${kind}`));
   });
+
+  it("reports the reactor's counters once, under @rt/reactor, not again under the native driver", async () => {
+    delete process.env['RT_NET_DRIVER'];
+    await using listener = await TcpListener.bind('127.0.0.1:0');
+    if (listener.driver !== 'native') {
+      // Only the native driver shares the reactor; the fallback has its own entry.
+      expect(Handle.current().metrics().drivers['@rt/net fallback driver']).toMatchObject({ driver: 'fallback' });
+      return;
+    }
+    const drivers = Handle.current().metrics().drivers;
+    expect(drivers['@rt/reactor']).toMatchObject({ backend: 'epoll', registered: expect.any(Number) });
+    expect(drivers['@rt/net native driver']).toEqual({ driver: 'native', acceptErrors: 0, acceptBackoffs: 0 });
+  });
 });

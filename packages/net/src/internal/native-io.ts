@@ -2,8 +2,9 @@
 //
 // The sockets register with the runtime's one Reactor (`Reactor.current()`, one epoll
 // instance per runtime, shared with child pipes and the multi-thread waker, closed when the
-// runtime shuts down). The driver's own counters, with the reactor's, appear in
-// `runtime.metrics().drivers['@rt/net native driver']`.
+// runtime shuts down). The driver's own counters appear in
+// `runtime.metrics().drivers['@rt/net native driver']`; the reactor's are under
+// `drivers['@rt/reactor']` (its own extension), once.
 import { isIPv6 } from 'node:net';
 import { constants, decodeSocketAddress, errno, sys } from '@rt/mio-native';
 import type { SocketAddress } from '@rt/mio-native';
@@ -64,7 +65,7 @@ export function currentIo(): NativeExtension {
     return {
       reactor,
       counters,
-      metrics: () => ({ driver: 'native', ...reactor.metrics(), ...counters }),
+      metrics: () => ({ driver: 'native', ...counters }),
     };
   });
 }
