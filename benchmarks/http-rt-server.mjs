@@ -2,7 +2,11 @@
 // bytes as baselines/http-node-server.mjs.
 //   GET /        200 "Hello, World!" (text/plain)
 //   GET /json    200 a 4 KiB JSON document (application/json), built once
-//   POST /upload reads the whole body, answers its length
+//   POST /upload         reads the body with a BYOB reader into a reused 64 KiB buffer (one
+//                        from a free list per request in flight), answers its length
+//   POST /upload-stream  iterates the body stream (default reader: a new chunk per read) and
+//                        drops the chunks, answers the length
+//   POST /upload-buffer  reads the whole body with arrayBuffer(), answers its length
 //
 // With `--fast`, the handler answers with `FastResponse` (no Web Response built) instead; with
 // `--global`, it answers with `new Response` after `overrideGlobalResponse()` (which makes that
@@ -18,13 +22,34 @@ if (process.argv.includes('--global')) overrideGlobalResponse();
 const Reply = process.argv.includes('--fast') ? FastResponse : globalThis.Response;
 const text = { 'content-type': 'text/plain' };
 const typed = { 'content-type': 'application/json' };
+/** Free 64 KiB buffers for BYOB body reads: one per upload in flight, reused. */
+const buffers = [];
+const BUFFER_SIZE = Number(process.env.RT_UPLOAD_BUFFER ?? 64 * 1024);
 
 await main(async () => {
   const server = await serve({ port }, async (request) => {
     const url = request.url;
     if (request.method === 'POST') {
-      const body = await request.arrayBuffer();
-      return new Reply(String(body.byteLength), { headers: text });
+      let length = 0;
+      if (url.endsWith('/upload-buffer')) {
+        length = (await request.arrayBuffer()).byteLength;
+      } else if (url.endsWith('/upload-stream')) {
+        for await (const chunk of request.body) length += chunk.length;
+      } else {
+        const reader = request.body.getReader({ mode: 'byob' });
+        let view = new Uint8Array(buffers.pop() ?? new ArrayBuffer(BUFFER_SIZE));
+        for (;;) {
+          const { done, value } = await reader.read(view);
+          if (done) {
+            view = value ?? view;
+            break;
+          }
+          length += value.length;
+          view = new Uint8Array(value.buffer); // the same memory, handed back by the stream
+        }
+        buffers.push(view.buffer);
+      }
+      return new Reply(String(length), { headers: text });
     }
     if (url.endsWith('/json')) return new Reply(json, { headers: typed });
     return new Reply('Hello, World!', { headers: text });

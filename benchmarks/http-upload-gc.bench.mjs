@@ -17,6 +17,7 @@ import { clockTicks, freePort, have, startListening } from './lib/proc.mjs';
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? 3);
 const rounds = Number(process.env['RT_HTTP_ROUNDS'] ?? 3);
+const path = process.argv.find((arg) => arg.startsWith('--path='))?.slice('--path='.length) ?? '/upload';
 if (!have('wrk')) {
   console.error('http-upload-gc.bench: wrk is not installed (apt-get install -y wrk)');
   process.exit(1);
@@ -36,7 +37,7 @@ function stat(pid) {
 
 function wrk(port, duration) {
   return new Promise((resolve, reject) => {
-    const args = ['-t1', '-c8', `-d${duration}s`, '-s', script, `http://127.0.0.1:${port}/upload`];
+    const args = ['-t1', '-c8', `-d${duration}s`, '-s', script, `http://127.0.0.1:${port}${path}`];
     execFile('wrk', args, { timeout: (duration + 30) * 1000 }, (error, stdout) => {
       const total = /([0-9]+) requests in/.exec(stdout);
       if (error || !total || /Non-2xx|Socket errors/.test(stdout)) return reject(new Error(`wrk ${args.join(' ')}: ${error?.message ?? stdout}`));
@@ -63,7 +64,7 @@ async function start(name, file, ...args) {
 
 const servers = [];
 try {
-  console.log(`wrk -t1 -c8, POST 1 MiB, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; machine shared with other work`);
+  console.log(`wrk -t1 -c8, POST 1 MiB to ${path}, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; machine shared with other work`);
   servers.push(await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', '--fast'));
   servers.push(await start('node:http', 'benchmarks/baselines/http-node-server.mjs'));
   for (const server of servers) await wrk(server.port, 1); // warm-up (JIT)

@@ -13,7 +13,11 @@ export const json = (() => {
  * servers; Node adds `Connection: keep-alive` and `Keep-Alive: timeout=…`):
  *   GET/HEAD /   200 "Hello, World!" (text/plain)
  *   GET /json    200 the 4 KiB JSON document (application/json)
- *   POST …       reads the whole body into one buffer (as `arrayBuffer()` gives rt's handler), answers its length
+ *   POST /upload-buffer  reads the whole body into one buffer (`Buffer.concat` of the 'data'
+ *                        chunks, as `arrayBuffer()` gives rt's handler), answers its length
+ *   POST …               counts the 'data' chunks Node hands it and drops them, answers the
+ *                        length (what rt's handler does with the body stream)
+ * A POST is answered `Content-Type: text/plain`, `Content-Length`, the length as decimal text.
  */
 export function nodeListener() {
   const hello = Buffer.from('Hello, World!');
@@ -21,13 +25,13 @@ export function nodeListener() {
   return (request, response) => {
     if (request.method === 'POST') {
       let length = 0;
-      const chunks = [];
+      const chunks = request.url.endsWith('/upload-buffer') ? [] : undefined;
       request.on('data', (chunk) => {
-        chunks.push(chunk);
+        chunks?.push(chunk);
         length += chunk.length;
       });
       request.on('end', () => {
-        Buffer.concat(chunks, length);
+        if (chunks !== undefined) Buffer.concat(chunks, length);
         const body = String(length);
         response.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
         response.end(body);

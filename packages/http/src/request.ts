@@ -13,8 +13,8 @@ export interface RequestSource {
   readonly signal: AbortSignal;
   /** Whether `bytes` lies in the connection's (reused) input buffer. */
   sharesInput(bytes: Uint8Array): boolean;
-  /** Called once when the body has been read to its end or abandoned. */
-  bodyDone(error?: unknown): void;
+  /** Called once when the body has been read to its end, failed (`error`), or was cancelled by the handler (`cancelled`). */
+  bodyDone(error?: unknown, cancelled?: boolean): void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -110,7 +110,7 @@ export class IncomingRequest {
       if (reader === undefined || reader.done) {
         this.#body = null;
       } else {
-        this.#body = bodyStream(reader, (error) => this.#source.bodyDone(error));
+        this.#body = bodyStream(reader, (error, cancelled) => this.#source.bodyDone(error, cancelled));
       }
     }
     return this.#body;

@@ -462,10 +462,11 @@ class RequestState implements RequestSource {
     return this.#connection.sharesInput(bytes);
   }
 
-  bodyDone(error?: unknown): void {
+  bodyDone(error?: unknown, cancelled = false): void {
     if (this.bodyFinished) return;
     this.bodyFinished = true;
-    this.bodyError = error;
+    // A cancel is no protocol error: the rest of the body is drained (or the connection closed).
+    if (!cancelled) this.bodyError = error;
     if (error === undefined && this.#controller !== undefined) this.#connection.watchForClose(this);
   }
 
@@ -489,6 +490,9 @@ class Connection {
   #watch: { controller: AbortController; done: Promise<void> } | undefined;
   /** What every request's BodyReader reads more with: made once per connection, not per request. */
   readonly #fill = (into?: Uint8Array): Promise<number> => this.#fillBody(into);
+  readonly #afterFill = (): void => {
+    this.#state.deadline = Infinity;
+  };
 
   constructor(server: HttpServer, stream: HttpStream, state: ConnectionState, remoteAddr: SocketAddr) {
     this.server = server;
@@ -541,7 +545,7 @@ class Connection {
       state.deadline = Infinity;
       this.#requests++;
       let keepAlive = head.keepAlive && this.#requests < limits.maxRequestsPerConnection;
-      const body = head.framing === Framing.None ? undefined : new BodyReader(input, this.#fill, head, limits.maxBodySize);
+      const body = head.framing === Framing.None ? undefined : new BodyReader(input, this.#fill, head, limits.maxBodySize, this.#afterFill);
       this.#continueOwed = head.expectContinue && head.minorVersion === 1 && body !== undefined && input.buffered === 0;
       const request = new RequestState(this, head, body);
       const task = this.#start(request);
@@ -559,8 +563,9 @@ class Connection {
         return;
       }
       if (body !== undefined && !body.done) {
-        // Unread body: if the client waits for 100-continue it will not send it; else drain a little.
-        if (this.#continueOwed || request.bodyError !== undefined) keepAlive = false;
+        // Unread body: if the client waits for 100-continue it will not send it; a read still in
+        // flight (a cancelled stream's, or one the handler never awaited) owns the socket; else drain a little.
+        if (this.#continueOwed || request.bodyError !== undefined || body.reading) keepAlive = false;
         else if (keepAlive) keepAlive = await this.#drain(body);
       }
       const encoded = this.#encode(response, head, keepAlive);
@@ -577,25 +582,31 @@ class Connection {
     }
   }
 
-  async #fillBody(into?: Uint8Array): Promise<number> {
+  /**
+   * A body read (BodyReader's `fill`): into `into`, else into the input buffer (committed).
+   * Sets the I/O deadline; `#afterFill` clears it. Not async: the usual read is the stream's
+   * own promise (one async frame less per read of a large body).
+   */
+  #fillBody(into?: Uint8Array): Promise<number> {
+    if (this.#continueOwed) return this.#continueThenFill(into);
     const state = this.#state;
-    if (this.#continueOwed) {
-      this.#continueOwed = false;
-      await this.#flush();
-      await this.#write(CONTINUE);
-    }
     state.timeoutStatus = 408;
     state.deadline = this.server.deadline(this.server.limits.ioTimeout);
-    try {
-      if (into !== undefined) return await this.#stream.read(into);
-      // Body reads get room for 64 KiB at a time (the buffer shrinks back when empty).
-      const spare = this.#input.spare(64 * 1024);
-      const n = await this.#stream.read(spare);
-      this.#input.commit(n);
+    if (into !== undefined) return this.#stream.read(into);
+    // Body reads get room for 64 KiB at a time (the buffer shrinks back when empty).
+    const input = this.#input;
+    return this.#stream.read(input.spare(64 * 1024)).then((n) => {
+      input.commit(n);
       return n;
-    } finally {
-      state.deadline = Infinity;
-    }
+    });
+  }
+
+  /** The first body read of a request that expects 100-continue: the interim answer, then the read. */
+  async #continueThenFill(into?: Uint8Array): Promise<number> {
+    this.#continueOwed = false;
+    await this.#flush();
+    await this.#write(CONTINUE);
+    return this.#fillBody(into);
   }
 
   /** Spawns the handler as the request's task. */

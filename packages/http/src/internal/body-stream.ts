@@ -1,31 +1,57 @@
-// A BodyReader as a Web ReadableStream (pull-based, highWaterMark 0: a byte is read from the
-// socket only when the consumer asks, so a slow consumer pauses the peer through TCP), and the
-// collect-everything helpers behind `text()`/`json()`/`arrayBuffer()`.
+// A BodyReader as a Web ReadableStream of type 'bytes' (pull-based, highWaterMark 0: a byte is
+// read from the socket only when the consumer asks, so a slow consumer pauses the peer through
+// TCP), and the collect-everything helper behind `text()`/`json()`/`arrayBuffer()`.
+//
+// A BYOB reader (`getReader({ mode: 'byob' })`) gets the body read into its own buffer: a
+// Content-Length body goes from the socket straight into the caller's memory, so a handler that
+// reuses one buffer allocates nothing per request for the body. A default reader gets each chunk
+// in a new buffer (at most 64 KiB), read from the socket straight into it when nothing is
+// buffered.
 import type { BodyReader } from './body.js';
 
-export function bodyStream(reader: BodyReader, onDone: (error?: unknown) => void): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const chunk = await reader.next();
-          if (chunk === null) {
-            controller.close();
-            onDone();
-          } else {
-            controller.enqueue(new Uint8Array(chunk)); // a copy: the view is reused
-          }
-        } catch (error) {
-          controller.error(error);
-          onDone(error);
+/**
+ * `onDone` is called once: with nothing at the end of the body, with the error when a read
+ * failed, or with the reason and `cancelled` true when the consumer cancelled the stream (the
+ * rest of the body is unread; a read may still be in flight: `reader.reading`).
+ */
+export function bodyStream(reader: BodyReader, onDone: (error?: unknown, cancelled?: boolean) => void): ReadableStream<Uint8Array> {
+  let cancelled = false;
+  return new ReadableStream({
+    type: 'bytes',
+    async pull(controller) {
+      const request = controller.byobRequest;
+      let n: number;
+      let chunk: Uint8Array | null = null;
+      try {
+        if (request !== null) {
+          const view = request.view!;
+          n = await reader.readInto(view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+        } else {
+          chunk = await reader.readChunk();
+          n = chunk === null ? 0 : chunk.length;
         }
-      },
-      cancel(reason) {
-        onDone(reason ?? new Error('body cancelled'));
-      },
+      } catch (error) {
+        if (cancelled) return; // the consumer is gone; what the read says no longer matters
+        controller.error(error);
+        onDone(error);
+        return;
+      }
+      if (cancelled) return;
+      if (n === 0) {
+        controller.close();
+        request?.respond(0);
+        onDone();
+      } else if (request !== null) {
+        request.respond(n);
+      } else {
+        controller.enqueue(chunk!);
+      }
     },
-    { highWaterMark: 0 },
-  );
+    cancel(reason) {
+      cancelled = true;
+      onDone(reason ?? new Error('body cancelled'), true);
+    },
+  }, { highWaterMark: 0 }) as ReadableStream<Uint8Array>;
 }
 
 /** All the remaining body bytes: a view when they are already buffered (decode it at once), else a new buffer. */

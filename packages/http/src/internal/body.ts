@@ -1,6 +1,9 @@
 // Reading a message body (either side): framing per the parsed head, bytes from the
 // connection's InputBuffer, more bytes through `fill()`. `next()` returns views into the input
-// buffer, valid until the next call; callers that keep a chunk copy it.
+// buffer, valid until the next call; callers that keep a chunk copy it. `readInto(view)` fills
+// a caller's buffer (a BYOB read) and `readChunk()` gives a new buffer the caller owns; both
+// read a Content-Length body straight from the socket into that memory when nothing is
+// buffered, so a 1 MiB body never passes through the input buffer or a per-request copy.
 import { HttpError } from '../errors.js';
 import { ChunkedDecoder, Framing, type Head, type InputBuffer } from './parser.js';
 
@@ -13,28 +16,45 @@ export interface HttpStream {
   close(): void;
 }
 
+/** The largest chunk a default reader of a body stream gets. */
+const CHUNK_SIZE = 64 * 1024;
+
 export class BodyReader {
   readonly #input: InputBuffer;
   readonly #fill: (into?: Uint8Array) => Promise<number>;
+  readonly #afterFill: (() => void) | undefined;
   readonly #framing: Framing;
   #remaining: number;
   readonly #decoder: ChunkedDecoder | undefined;
   #received = 0;
   readonly #maxBodySize: number;
-  done: boolean;
+  /** The framing is consumed (the last bytes may still wait in `#leftover`). */
+  #ended: boolean;
+  /** Bytes of the last `next()` chunk a smaller `readInto` view did not take (a view into the input buffer). */
+  #leftover: Buffer | undefined;
+  /** Whether a read is in flight (the connection must not read the socket meanwhile). */
+  reading = false;
 
   /**
    * `fill()` reads more bytes into `input` (and commits them); `fill(into)` reads into `into`
    * instead (bypassing the input buffer); both return the count, 0 at end of stream.
+   * `afterFill()`, when given, is called when each `fill` has settled (the server clears its
+   * I/O deadline there: `fill` itself then needs no async wrapper).
    */
-  constructor(input: InputBuffer, fill: (into?: Uint8Array) => Promise<number>, head: Head, maxBodySize: number) {
+  constructor(input: InputBuffer, fill: (into?: Uint8Array) => Promise<number>, head: Head, maxBodySize: number, afterFill?: () => void) {
     this.#input = input;
     this.#fill = fill;
+    this.#afterFill = afterFill;
     this.#framing = head.framing;
     this.#remaining = head.framing === Framing.Length ? head.contentLength : 0;
     this.#decoder = head.framing === Framing.Chunked ? new ChunkedDecoder(maxBodySize) : undefined;
     this.#maxBodySize = maxBodySize;
-    this.done = head.framing === Framing.None;
+    this.#ended = head.framing === Framing.None;
+  }
+
+  /** Whether every body byte has been handed out. */
+  get done(): boolean {
+    return this.#ended && this.#leftover === undefined;
   }
 
   /** Body bytes still expected when the length is known, else -1. */
@@ -45,11 +65,11 @@ export class BodyReader {
   /** The whole rest of a Content-Length body if it is already buffered (no copy), else undefined. */
   takeBuffered(): Buffer | undefined {
     const input = this.#input;
-    if (this.done || this.#framing !== Framing.Length || input.end - input.start < this.#remaining) return undefined;
+    if (this.#ended || this.#framing !== Framing.Length || input.end - input.start < this.#remaining) return undefined;
     const view = input.buffer.subarray(input.start, input.start + this.#remaining);
     input.start += this.#remaining;
     this.#remaining = 0;
-    this.done = true;
+    this.#ended = true;
     return view;
   }
 
@@ -60,7 +80,7 @@ export class BodyReader {
    */
   async readAll(): Promise<Buffer> {
     const input = this.#input;
-    if (this.#framing === Framing.Length && !this.done) {
+    if (this.#framing === Framing.Length && !this.#ended && this.#leftover === undefined) {
       const total = this.#remaining;
       const out = Buffer.allocUnsafeSlow(total);
       let offset = Math.min(total, input.end - input.start);
@@ -68,12 +88,11 @@ export class BodyReader {
       input.start += offset;
       this.#remaining -= offset;
       while (offset < total) {
-        const n = await this.#fill(out.subarray(offset));
-        if (n === 0) throw new HttpError(400, 'ERR_RT_HTTP_INCOMPLETE', 'the connection closed in the middle of a body');
+        const n = await this.#fillDirect(out.subarray(offset));
         offset += n;
         this.#remaining -= n;
       }
-      this.done = true;
+      this.#ended = true;
       return out;
     }
     const chunks: Buffer[] = [];
@@ -93,9 +112,14 @@ export class BodyReader {
 
   /** The next chunk of body bytes (a view), or null at the end of the body. */
   async next(): Promise<Buffer | null> {
+    const leftover = this.#leftover;
+    if (leftover !== undefined) {
+      this.#leftover = undefined;
+      return leftover;
+    }
     const input = this.#input;
     for (;;) {
-      if (this.done) return null;
+      if (this.#ended) return null;
       switch (this.#framing) {
         case Framing.Length: {
           const n = Math.min(this.#remaining, input.end - input.start);
@@ -103,7 +127,7 @@ export class BodyReader {
             const view = input.buffer.subarray(input.start, input.start + n);
             input.start += n;
             this.#remaining -= n;
-            if (this.#remaining === 0) this.done = true;
+            if (this.#remaining === 0) this.#ended = true;
             return view;
           }
           break;
@@ -111,9 +135,9 @@ export class BodyReader {
         case Framing.Chunked: {
           const decoder = this.#decoder!;
           const n = decoder.next(input);
-          if (decoder.done) this.done = true;
+          if (decoder.done) this.#ended = true;
           if (n > 0) return input.buffer.subarray(decoder.dataStart, decoder.dataStart + n);
-          if (this.done) return null;
+          if (this.#ended) return null;
           if (input.end > input.start) continue; // framing consumed, more bytes buffered
           break;
         }
@@ -129,17 +153,95 @@ export class BodyReader {
           break;
         }
         default:
-          this.done = true;
+          this.#ended = true;
           return null;
       }
-      const got = await this.#fill();
+      let got: number;
+      this.reading = true;
+      try {
+        got = await this.#fill();
+      } finally {
+        this.reading = false;
+        this.#afterFill?.();
+      }
       if (got === 0) {
         if (this.#framing === Framing.UntilClose) {
-          this.done = true;
+          this.#ended = true;
           return null;
         }
         throw new HttpError(400, 'ERR_RT_HTTP_INCOMPLETE', 'the connection closed in the middle of a body');
       }
     }
+  }
+
+  /**
+   * Copies up to `view.length` body bytes into `view` (a BYOB read); returns how many, 0 at
+   * the end of the body. A Content-Length body with nothing buffered is read from the socket
+   * straight into `view` (never past the body's end: a pipelined request stays in the socket).
+   */
+  async readInto(view: Uint8Array): Promise<number> {
+    if (view.length === 0) return 0;
+    const input = this.#input;
+    if (this.#framing === Framing.Length && this.#leftover === undefined && !this.#ended) {
+      let n = Math.min(this.#remaining, input.end - input.start, view.length);
+      if (n > 0) {
+        view.set(input.buffer.subarray(input.start, input.start + n));
+        input.start += n;
+      } else {
+        // Inline (not #fillDirect): one async frame per read on the hot path.
+        this.reading = true;
+        try {
+          n = await this.#fill(view.length > this.#remaining ? view.subarray(0, this.#remaining) : view);
+        } finally {
+          this.reading = false;
+          this.#afterFill?.();
+        }
+        if (n === 0) throw new HttpError(400, 'ERR_RT_HTTP_INCOMPLETE', 'the connection closed in the middle of a body');
+      }
+      this.#remaining -= n;
+      if (this.#remaining === 0) this.#ended = true;
+      return n;
+    }
+    const chunk = await this.next();
+    if (chunk === null) return 0;
+    if (chunk.length <= view.length) {
+      view.set(chunk);
+      return chunk.length;
+    }
+    view.set(chunk.subarray(0, view.length));
+    // The rest stays where it is: the input buffer is not compacted until it has been taken.
+    this.#leftover = chunk.subarray(view.length);
+    return view.length;
+  }
+
+  /**
+   * The next chunk of body bytes in a new buffer the caller owns (at most 64 KiB), or null at
+   * the end: what a default reader of the body stream gets. A Content-Length body with nothing
+   * buffered is read from the socket straight into the new buffer (no copy).
+   */
+  async readChunk(): Promise<Uint8Array | null> {
+    const input = this.#input;
+    if (this.#framing === Framing.Length && this.#leftover === undefined && !this.#ended && input.end === input.start) {
+      // Its own ArrayBuffer (not a slice of Node's pool): the stream transfers it to the reader.
+      const out = Buffer.allocUnsafeSlow(Math.min(this.#remaining, CHUNK_SIZE));
+      const n = await this.readInto(out);
+      return n === out.length ? out : out.subarray(0, n);
+    }
+    const chunk = await this.next();
+    return chunk === null ? null : new Uint8Array(chunk); // a copy: the view is reused
+  }
+
+  /** A socket read into `into` that must deliver bytes (the body is not finished). */
+  async #fillDirect(into: Uint8Array): Promise<number> {
+    let n: number;
+    this.reading = true;
+    try {
+      n = await this.#fill(into);
+    } finally {
+      this.reading = false;
+      this.#afterFill?.();
+    }
+    if (n === 0) throw new HttpError(400, 'ERR_RT_HTTP_INCOMPLETE', 'the connection closed in the middle of a body');
+    return n;
   }
 }
