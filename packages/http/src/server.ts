@@ -432,6 +432,8 @@ class RequestState implements RequestSource {
   readonly localHost: string;
   readonly #connection: Connection;
   #controller: AbortController | undefined;
+  /** Why the client is known gone (it left in the middle of the body). */
+  #gone: unknown;
   task: JoinHandle<Response> | undefined;
   incoming: Request | undefined;
   bodyFinished: boolean;
@@ -449,7 +451,8 @@ class RequestState implements RequestSource {
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
-      if (this.bodyFinished) this.#connection.watchForClose(this);
+      if (this.#gone !== undefined) this.#controller.abort(this.#gone);
+      else if (this.bodyFinished) this.#connection.watchForClose(this);
     }
     return this.#controller.signal;
   }
@@ -467,6 +470,11 @@ class RequestState implements RequestSource {
     this.bodyFinished = true;
     // A cancel is no protocol error: the rest of the body is drained (or the connection closed).
     if (!cancelled) this.bodyError = error;
+    // The client left in the middle of the body: it is gone, so the handler's signal says so.
+    if (!cancelled && error !== undefined && (isDisconnect(error) || (error instanceof HttpError && error.code === 'ERR_RT_HTTP_INCOMPLETE'))) {
+      this.#gone = error;
+      this.#controller?.abort(error);
+    }
     if (error === undefined && this.#controller !== undefined) this.#connection.watchForClose(this);
   }
 
