@@ -5,7 +5,12 @@
 // sends `Connection: keep-alive` and `Keep-Alive: timeout=60`, rt sends neither), in one run,
 // rounds interleaved. Rows: "hello" (GET /, 13 bytes), "json" (GET /json, 4 KiB), both with
 // keep-alive at 64 connections, "hello, ab -k" (the same with ApacheBench, apache2-utils, when
-// installed: HTTP/1.0 keep-alive; p99 in whole ms), and "upload" (POST of 1 MiB, 8 connections). Then the same Hono
+// installed: HTTP/1.0 keep-alive; p99 in whole ms), and three uploads (POST of 1 MiB, 8
+// connections; FastResponse against node:http only): "BYOB" (rt: a BYOB reader into a reused
+// 64 KiB buffer; node: counts the 'data' chunks Node hands it and drops them), "for await"
+// (rt: iterates the body stream and drops the chunks; node: the same as for BYOB) and
+// "arrayBuffer()" (rt: `await request.arrayBuffer()`; node: `Buffer.concat` of the chunks); both
+// answer 200 with `Content-Type: text/plain`, `Content-Length` and the length as text. Then the same Hono
 // app (benchmarks/http-hono-server.mjs) on @rt/http and on @hono/node-server (both with a
 // lightweight global Response: node-server's default, rt's overrideGlobalResponse()): hello and json. Prints requests/s,
 // p99 latency, the server's CPU time per request (from /proc: wrk shares the two cores, so CPU
@@ -13,6 +18,7 @@
 //
 //   node benchmarks/http.bench.mjs            (3 rounds × 5 s per server and row)
 //   node benchmarks/http.bench.mjs --quick    (1 round × 3 s;  or RT_BENCH_QUICK=1)
+//   node benchmarks/http.bench.mjs --rows=upload   (only the rows whose name contains "upload")
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,12 +43,18 @@ const scratch = mkdtempSync(join(tmpdir(), 'rt-http-bench-'));
 const uploadScript = join(scratch, 'upload.lua');
 writeFileSync(uploadScript, `wrk.method = "POST"\nwrk.body = string.rep("u", 1024 * 1024)\nwrk.headers["Content-Type"] = "application/octet-stream"\n`);
 
-const rows = [
+const UPLOAD_SERVERS = ['@rt/http (FastResponse)', 'node:http'];
+const rowFilter = process.argv.find((arg) => arg.startsWith('--rows='))?.slice('--rows='.length);
+const allRows = [
   { name: 'hello', path: '/', connections: 64, args: [] },
   ...(have('ab') ? [{ name: 'hello, ab -k', path: '/', connections: 64, tool: 'ab' }] : []),
   { name: 'json 4 KiB', path: '/json', connections: 64, args: [] },
-  { name: 'upload 1 MiB', path: '/upload', connections: 8, args: ['-s', uploadScript] },
+  // Upload rows: the response type does not matter there, so only FastResponse against node:http.
+  { name: 'upload 1 MiB, BYOB', path: '/upload', connections: 8, args: ['-s', uploadScript], only: UPLOAD_SERVERS },
+  { name: 'upload 1 MiB, for await', path: '/upload-stream', connections: 8, args: ['-s', uploadScript], only: UPLOAD_SERVERS },
+  { name: 'upload 1 MiB, arrayBuffer()', path: '/upload-buffer', connections: 8, args: ['-s', uploadScript], only: UPLOAD_SERVERS },
 ];
+const rows = rowFilter === undefined ? allRows : allRows.filter((row) => row.name.includes(rowFilter));
 
 /** CPU time (user + system) of a process so far, in ms, from /proc. */
 const cpuMs = (pid) => cpuSeconds(pid, NaN) * 1000;
@@ -83,12 +95,19 @@ function wrk(port, row, duration) {
   });
 }
 
+/** The servers a row runs against (`row.only`: by name), the baseline last. */
+function serversOf(servers, row) {
+  return row.only === undefined ? servers : servers.filter((server) => row.only.includes(server.name));
+}
+
 /** Runs every row against every server (rounds interleaved); the last server is the baseline. */
-async function measure(servers, rows, baselineName) {
-  for (const server of servers) for (const row of rows) await load(server.port, row, 1); // warm-up (JIT)
+async function measure(allServers, rows, baselineName) {
+  for (const row of rows) for (const server of serversOf(allServers, row)) await load(server.port, row, 1); // warm-up (JIT)
   const table = [];
   for (const row of rows) {
+    const servers = serversOf(allServers, row);
     const best = servers.map(() => undefined);
+    const all = servers.map(() => []); // every round's result, by round
     for (let round = 0; round < rounds; round++) {
       for (let s = 0; s < servers.length; s++) {
         const index = (s + round) % servers.length;
@@ -96,10 +115,18 @@ async function measure(servers, rows, baselineName) {
         const before = cpuMs(server.child.pid);
         const result = await load(server.port, row, seconds);
         const cpu = ((cpuMs(server.child.pid) - before) * 1000) / result.requests;
+        all[index][round] = { ...result, cpu };
         if (best[index] === undefined || result.rps > best[index].rps) best[index] = { ...result, cpu };
       }
     }
     const baseline = best[servers.length - 1];
+    /** min–max over rounds of a per-round ratio against the baseline's same round. */
+    const range = (s, ratio) => {
+      const values = all[s].map((result, round) => ratio(result, all[servers.length - 1][round]));
+      const low = Math.min(...values).toFixed(2);
+      const high = Math.max(...values).toFixed(2);
+      return low === high ? low : `${low}–${high}`;
+    };
     for (let s = 0; s < servers.length; s++) {
       const result = best[s];
       const isBaseline = s === servers.length - 1;
@@ -111,6 +138,8 @@ async function measure(servers, rows, baselineName) {
         'CPU µs/req': result.cpu.toFixed(1),
         [`÷ ${baselineName} (req/s)`]: isBaseline ? '' : (result.rps / baseline.rps).toFixed(2),
         [`${baselineName} ÷ this (CPU/req)`]: isBaseline ? '' : (baseline.cpu / result.cpu).toFixed(2),
+        'rounds: req/s ratio': isBaseline || rounds < 2 ? '' : range(s, (ours, theirs) => ours.rps / theirs.rps),
+        'rounds: CPU ratio': isBaseline || rounds < 2 ? '' : range(s, (ours, theirs) => theirs.cpu / ours.cpu),
       });
     }
   }
@@ -134,11 +163,14 @@ try {
   ];
   await measure(plain, rows, 'node');
   for (const server of plain) server.child.kill('SIGTERM');
-  const hono = [
-    await start('Hono on @rt/http', 'benchmarks/http-hono-server.mjs'),
-    await start('Hono on @hono/node-server', 'benchmarks/http-hono-server.mjs', '--node'),
-  ];
-  await measure(hono, rows.filter((row) => row.path !== '/upload'), 'node-server');
+  const honoRows = rows.filter((row) => !row.path.startsWith('/upload'));
+  if (honoRows.length > 0) {
+    const hono = [
+      await start('Hono on @rt/http', 'benchmarks/http-hono-server.mjs'),
+      await start('Hono on @hono/node-server', 'benchmarks/http-hono-server.mjs', '--node'),
+    ];
+    await measure(hono, honoRows, 'node-server');
+  }
 } finally {
   for (const server of servers) server.child.kill('SIGTERM');
   rmSync(scratch, { recursive: true, force: true });

@@ -1,0 +1,101 @@
+/*
+ * The floor for the hello row of benchmarks/http.bench.mjs (see benchmarks/http-floor.bench.mjs):
+ * an HTTP/1.1 keep-alive responder in C whose own work is as close to nothing as it gets, so
+ * its CPU per request is what the kernel's one read and one write per request cost.
+ *
+ *   http-floor-server      prints the port it listens on (127.0.0.1, ephemeral), then serves
+ *
+ * One thread, level-triggered epoll (EPOLLIN only). On each readiness: exactly one read() into
+ * the connection's buffer, count the complete request heads ("\r\n\r\n"; GET without a body,
+ * as wrk sends), and answer them all with one write() of canned responses: the same bytes as
+ * @rt/http's FastResponse hello (status line, content-type, a fixed date, content-length: 13,
+ * "Hello, World!"). It does not parse anything else: it is a measuring stick, not a server.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define BUF (1 << 14)
+#define MAX_BATCH 64
+
+static const char RESPONSE[] =
+    "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: Fri, 04 Dec 2026 23:00:00 GMT\r\n"
+    "content-length: 13\r\n\r\nHello, World!";
+
+typedef struct {
+  int fd;
+  size_t used;      /* bytes of buf holding an incomplete head */
+  char buf[BUF];
+} conn_t;
+
+int main(void) {
+  int one = 1;
+  int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (bind(lfd, (struct sockaddr*)&addr, sizeof(addr)) < 0 || listen(lfd, 1024) < 0 ||
+      getsockname(lfd, (struct sockaddr*)&addr, &len) < 0) {
+    perror("http-floor-server");
+    return 1;
+  }
+  printf("%d\n", ntohs(addr.sin_port));
+  fflush(stdout);
+  static char out[MAX_BATCH * sizeof(RESPONSE)];
+  const size_t rlen = sizeof(RESPONSE) - 1;
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+  epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+  struct epoll_event events[1024];
+  for (;;) {
+    int n = epoll_wait(ep, events, 1024, -1);
+    for (int i = 0; i < n; i++) {
+      conn_t* c = events[i].data.ptr;
+      if (c == NULL) {
+        for (;;) {
+          int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+          if (fd < 0) break;
+          setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+          conn_t* nc = calloc(1, sizeof(conn_t));
+          nc->fd = fd;
+          struct epoll_event cev = {.events = EPOLLIN, .data.ptr = nc};
+          epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev);
+        }
+        continue;
+      }
+      ssize_t got = read(c->fd, c->buf + c->used, BUF - c->used);
+      if (got <= 0 || c->used + (size_t)got == BUF) {
+        close(c->fd); /* closing removes it from the epoll set */
+        free(c);
+        continue;
+      }
+      size_t end = c->used + (size_t)got, start = 0, heads = 0;
+      for (size_t k = 3; k < end; k++) {
+        if (c->buf[k] == '\n' && c->buf[k - 1] == '\r' && c->buf[k - 2] == '\n' && c->buf[k - 3] == '\r') {
+          heads++;
+          start = k + 1;
+        }
+      }
+      memmove(c->buf, c->buf + start, end - start);
+      c->used = end - start;
+      if (heads > MAX_BATCH) heads = MAX_BATCH;
+      for (size_t h = 0; h < heads; h++) memcpy(out + h * rlen, RESPONSE, rlen);
+      if (heads > 0) {
+        size_t total = heads * rlen, sent = 0;
+        while (sent < total) {
+          ssize_t w = write(c->fd, out + sent, total - sent);
+          if (w <= 0) break;
+          sent += (size_t)w;
+        }
+      }
+    }
+  }
+}

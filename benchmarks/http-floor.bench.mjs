@@ -1,0 +1,67 @@
+// How far below node:http can a server get on the hello row of http.bench.mjs at all? The
+// floor: benchmarks/c/http-floor-server.c answers each keep-alive request with exactly one
+// read() and one write() and does nothing else (no parsing, a canned response with the same
+// bytes as @rt/http's FastResponse hello), so its CPU per request is the kernel's cost of those
+// two syscalls plus epoll. Against it, in the same run and rounds alternating: @rt/http
+// (FastResponse, benchmarks/http-rt-server.mjs --fast) and node:http
+// (baselines/http-node-server.mjs). wrk -t1 -c64, keep-alive, GET /. Prints per round each
+// server's CPU µs/request (from /proc) and requests/s, and the ratios node ÷ floor and
+// node ÷ rt of CPU per request: node ÷ floor is the most any server could reach here.
+//
+//   node benchmarks/http-floor.bench.mjs     (3 rounds × 3 s; RT_HTTP_ROUNDS, RT_HTTP_SECONDS)
+import { execFile, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildC } from './lib/loadgen.mjs';
+import { cpuSeconds, freePort, have, startListening, startPrintingPort } from './lib/proc.mjs';
+
+const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
+const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? 3);
+const rounds = Number(process.env['RT_HTTP_ROUNDS'] ?? 3);
+if (!have('wrk') || !have('cc')) {
+  console.error('http-floor.bench: needs wrk and cc (apt-get install -y wrk gcc)');
+  process.exit(1);
+}
+const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'packages/http'), join(root, 'packages/macros')], { stdio: 'inherit' });
+if (tsc.status !== 0) process.exit(1);
+
+function wrk(port, duration) {
+  return new Promise((resolve, reject) => {
+    const args = ['-t1', '-c64', `-d${duration}s`, `http://127.0.0.1:${port}/`];
+    execFile('wrk', args, { timeout: (duration + 30) * 1000 }, (error, stdout) => {
+      const total = /([0-9]+) requests in/.exec(stdout);
+      const rps = /Requests\/sec:\s+([0-9.]+)/.exec(stdout);
+      if (error || !total || !rps || /Non-2xx|Socket errors/.test(stdout)) return reject(new Error(`wrk ${args.join(' ')}: ${error?.message ?? stdout}`));
+      resolve({ requests: Number(total[1]), rps: Number(rps[1]) });
+    });
+  });
+}
+
+const servers = [];
+try {
+  console.log(`wrk -t1 -c64, GET / keep-alive; ${seconds} s per run, ${rounds} alternating rounds; machine shared with other work`);
+  const floor = await startPrintingPort('floor (C, one read + one write)', buildC('http-floor-server'), []);
+  servers.push({ name: 'floor (C, one read + one write)', ...floor });
+  const rtPort = await freePort();
+  servers.push(await startListening('@rt/http (FastResponse)', process.execPath, [join(root, 'benchmarks/http-rt-server.mjs'), String(rtPort), '--fast'], rtPort));
+  const nodePort = await freePort();
+  servers.push(await startListening('node:http', process.execPath, [join(root, 'benchmarks/baselines/http-node-server.mjs'), String(nodePort)], nodePort));
+  for (const server of servers) await wrk(server.port, 1); // warm-up (JIT)
+  const rows = [];
+  for (let round = 0; round < rounds; round++) {
+    const cpu = {};
+    for (let s = 0; s < servers.length; s++) {
+      const server = servers[(s + round) % servers.length];
+      const before = cpuSeconds(server.child.pid, NaN);
+      const { requests, rps } = await wrk(server.port, seconds);
+      cpu[server.name] = ((cpuSeconds(server.child.pid, NaN) - before) * 1e6) / requests;
+      rows.push({ round: round + 1, server: server.name, 'req/s': Math.round(rps), 'CPU µs/req': cpu[server.name].toFixed(2) });
+    }
+    const node = cpu['node:http'];
+    rows.push({ round: round + 1, server: 'node ÷ floor (CPU/req)', 'CPU µs/req': (node / cpu['floor (C, one read + one write)']).toFixed(2) });
+    rows.push({ round: round + 1, server: 'node ÷ rt (CPU/req)', 'CPU µs/req': (node / cpu['@rt/http (FastResponse)']).toFixed(2) });
+  }
+  console.table(rows);
+} finally {
+  for (const server of servers) server.child.kill('SIGTERM');
+}
