@@ -4,7 +4,8 @@
 // 2-core machine the wrk rows of http.bench.mjs are dominated by socket syscalls and by who
 // gets the CPU; this isolates what a server's code costs: the parser, the request and
 // response objects, the handler's task, serialisation, and for the upload row the body's
-// way into the handler (the in-memory connection gives it 64 KiB per read).
+// way into the handler (the in-memory connection gives it 64 KiB per read; the upload row posts
+// to /upload-buffer: rt `arrayBuffer()` against node:http `Buffer.concat`).
 //
 // - @rt/http through `serve({ tls })` with an acceptor that hands the server an in-memory
 //   stream (read() resolves with the next request, tryWrite() takes the response).
@@ -87,7 +88,7 @@ async function child(variant, path, count) {
   let total = count;
   const request =
     path === '/upload'
-      ? Buffer.concat([Buffer.from(`POST /upload HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: application/octet-stream\r\nContent-Length: ${UPLOAD}\r\n\r\n`), Buffer.alloc(UPLOAD, 'u')])
+      ? Buffer.concat([Buffer.from(`POST /upload-buffer HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: application/octet-stream\r\nContent-Length: ${UPLOAD}\r\n\r\n`), Buffer.alloc(UPLOAD, 'u')])
       : Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n`);
   if (path === '/upload') total = Math.max(1, Math.round(total / 100)); // 1 MiB each
   const { json } = await import('./baselines/http-routes.mjs');
