@@ -5,7 +5,8 @@
 // gets the CPU; this isolates what a server's code costs: the parser, the request and
 // response objects, the handler's task, serialisation, and for the upload row the body's
 // way into the handler (the in-memory connection gives it 64 KiB per read; the upload row posts
-// to /upload-buffer: rt `arrayBuffer()` against node:http `Buffer.concat`).
+// to /upload-buffer: rt `arrayBuffer()` against node:http `Buffer.concat`; the BYOB row to
+// /upload: rt reads into a reused 64 KiB buffer, node:http counts and drops its chunks).
 //
 // - @rt/http through `serve({ tls })` with an acceptor that hands the server an in-memory
 //   stream (read() resolves with the next request, tryWrite() takes the response).
@@ -16,6 +17,7 @@
 //
 //   node benchmarks/http-core.bench.mjs           (3 rounds × 100k requests per row)
 //   node benchmarks/http-core.bench.mjs --quick   (2 rounds × 30k; or RT_BENCH_QUICK=1)
+//   node benchmarks/http-core.bench.mjs --rows=upload   (only the rows whose name contains "upload")
 import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +33,9 @@ const variants = {
   'Hono on rt, overrideGlobalResponse()': { kind: 'rt', reply: 'hono', override: true },
   'Hono on @hono/node-server': { kind: 'hono-node' },
 };
-const paths = { hello: '/', 'json 4 KiB': '/json', 'upload 1 MiB': '/upload' };
+const paths = { hello: '/', 'json 4 KiB': '/json', 'upload 1 MiB, arrayBuffer()': '/upload-buffer', 'upload 1 MiB, BYOB': '/upload' };
+/** The upload rows run FastResponse against node:http only (the reply type does not matter there). */
+const UPLOAD_NAMES = ['rt FastResponse', 'node:http'];
 const UPLOAD = 1024 * 1024;
 /** The connection delivers at most this much per read (what a loopback socket read often gives). */
 const CHUNK = 64 * 1024;
@@ -43,6 +47,7 @@ if (process.argv[2] === '--child') {
 }
 
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
+const rowFilter = process.argv.find((arg) => arg.startsWith('--rows='))?.slice('--rows='.length);
 const rounds = Number(process.env['RT_HTTP_ROUNDS'] ?? (quick ? 2 : 3));
 const count = Number(process.env['RT_HTTP_REQUESTS'] ?? (quick ? 30_000 : 100_000));
 const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'packages/http'), join(root, 'packages/macros')], { stdio: 'inherit' });
@@ -65,17 +70,19 @@ const groups = [
 const table = [];
 for (const group of groups) {
   for (const [row, path] of Object.entries(paths)) {
-    if (path === '/upload' && group.names.some((name) => name.includes('Hono'))) continue; // the Hono rows: hello and json
+    if (rowFilter !== undefined && !row.includes(rowFilter)) continue;
+    if (path.startsWith('/upload') && group.names.some((name) => name.includes('Hono'))) continue; // the Hono rows: hello and json
+    const names = path.startsWith('/upload') ? group.names.filter((name) => UPLOAD_NAMES.includes(name)) : group.names;
     const best = new Map();
     for (let round = 0; round < rounds; round++) {
-      for (let i = 0; i < group.names.length; i++) {
-        const name = group.names[(i + round) % group.names.length];
+      for (let i = 0; i < names.length; i++) {
+        const name = names[(i + round) % names.length];
         const result = await runChild(name, path);
         if (!best.has(name) || result.cpu < best.get(name).cpu) best.set(name, result);
       }
     }
     const base = best.get(group.baseline).cpu;
-    for (const name of group.names) {
+    for (const name of names) {
       const { cpu, bytes } = best.get(name);
       table.push({ row, server: name, 'CPU µs/req': cpu.toFixed(2), 'response bytes': bytes, [`baseline ÷ this`]: name === group.baseline ? '' : (base / cpu).toFixed(2) });
     }
@@ -87,10 +94,10 @@ console.table(table);
 async function child(variant, path, count) {
   let total = count;
   const request =
-    path === '/upload'
-      ? Buffer.concat([Buffer.from(`POST /upload-buffer HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: application/octet-stream\r\nContent-Length: ${UPLOAD}\r\n\r\n`), Buffer.alloc(UPLOAD, 'u')])
+    path.startsWith('/upload')
+      ? Buffer.concat([Buffer.from(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: application/octet-stream\r\nContent-Length: ${UPLOAD}\r\n\r\n`), Buffer.alloc(UPLOAD, 'u')])
       : Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n`);
-  if (path === '/upload') total = Math.max(1, Math.round(total / 100)); // 1 MiB each
+  if (path.startsWith('/upload')) total = Math.max(1, Math.round(total / 100)); // 1 MiB each
   const { json } = await import('./baselines/http-routes.mjs');
   const run = variant.kind === 'rt' ? await rtConnection(variant, request, json) : await nodeConnection(variant, request, json);
   await run(Math.min(20_000, total * 0.2)); // warm-up (JIT)
@@ -120,12 +127,30 @@ async function rtConnection(variant, request, json) {
   if (variant.override) http.overrideGlobalResponse();
   const text = { 'content-type': 'text/plain' };
   const typed = { 'content-type': 'application/json' };
+  const buffers = [];
   let handler;
   if (variant.reply === 'hono') handler = (await honoApp(json)).fetch;
   else {
     const Reply = variant.reply === 'fast' ? http.FastResponse : globalThis.Response;
     handler = async (req) => {
-      if (req.method === 'POST') return new Reply(String((await req.arrayBuffer()).byteLength), { headers: text });
+      if (req.method === 'POST' && req.url.endsWith('/upload-buffer')) return new Reply(String((await req.arrayBuffer()).byteLength), { headers: text });
+      if (req.method === 'POST') {
+        // As benchmarks/http-rt-server.mjs: a BYOB reader into a reused 64 KiB buffer.
+        const reader = req.body.getReader({ mode: 'byob' });
+        let view = new Uint8Array(buffers.pop() ?? new ArrayBuffer(64 * 1024));
+        let length = 0;
+        for (;;) {
+          const { done, value } = await reader.read(view);
+          if (done) {
+            view = value ?? view;
+            break;
+          }
+          length += value.length;
+          view = new Uint8Array(value.buffer);
+        }
+        buffers.push(view.buffer);
+        return new Reply(String(length), { headers: text });
+      }
       return req.url.endsWith('/json') ? new Reply(json, { headers: typed }) : new Reply('Hello, World!', { headers: text });
     };
   }
