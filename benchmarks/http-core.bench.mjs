@@ -123,6 +123,7 @@ async function honoApp(json) {
 /** @rt/http serving an in-memory stream; returns run(n) → bytes of the last response. */
 async function rtConnection(variant, request, json) {
   const http = await import('../packages/http/dist/index.js');
+  const { countByob } = await import('./baselines/http-routes.mjs');
   const { Builder } = await import('../packages/scheduler/dist/index.js');
   if (variant.override) http.overrideGlobalResponse();
   const text = { 'content-type': 'text/plain' };
@@ -136,19 +137,7 @@ async function rtConnection(variant, request, json) {
       if (req.method === 'POST' && req.url.endsWith('/upload-buffer')) return new Reply(String((await req.arrayBuffer()).byteLength), { headers: text });
       if (req.method === 'POST') {
         // As benchmarks/http-rt-server.mjs: a BYOB reader into a reused 64 KiB buffer.
-        const reader = req.body.getReader({ mode: 'byob' });
-        let view = new Uint8Array(buffers.pop() ?? new ArrayBuffer(64 * 1024));
-        let length = 0;
-        for (;;) {
-          const { done, value } = await reader.read(view);
-          if (done) {
-            view = value ?? view;
-            break;
-          }
-          length += value.length;
-          view = new Uint8Array(value.buffer);
-        }
-        buffers.push(view.buffer);
+        const length = await countByob(req.body, buffers);
         return new Reply(String(length), { headers: text });
       }
       return req.url.endsWith('/json') ? new Reply(json, { headers: typed }) : new Reply('Hello, World!', { headers: text });

@@ -15,16 +15,15 @@
 // Usage: node benchmarks/http-rt-server.mjs [port] [--fast | --global]   (prints "listening on <port>")
 import { FastResponse, overrideGlobalResponse, serve } from '../packages/http/dist/index.js';
 import { main } from '../packages/macros/dist/index.js';
-import { json } from './baselines/http-routes.mjs';
+import { countByob, json } from './baselines/http-routes.mjs';
 
 const port = Number(process.argv[2] ?? 0);
 if (process.argv.includes('--global')) overrideGlobalResponse();
 const Reply = process.argv.includes('--fast') ? FastResponse : globalThis.Response;
 const text = { 'content-type': 'text/plain' };
 const typed = { 'content-type': 'application/json' };
-/** Free 64 KiB buffers for BYOB body reads: one per upload in flight, reused. */
+/** Free 64 KiB buffers for BYOB body reads (countByob): one per upload in flight, reused. */
 const buffers = [];
-const BUFFER_SIZE = Number(process.env.RT_UPLOAD_BUFFER ?? 64 * 1024);
 
 await main(async () => {
   const server = await serve({ port }, async (request) => {
@@ -36,18 +35,7 @@ await main(async () => {
       } else if (url.endsWith('/upload-stream')) {
         for await (const chunk of request.body) length += chunk.length;
       } else {
-        const reader = request.body.getReader({ mode: 'byob' });
-        let view = new Uint8Array(buffers.pop() ?? new ArrayBuffer(BUFFER_SIZE));
-        for (;;) {
-          const { done, value } = await reader.read(view);
-          if (done) {
-            view = value ?? view;
-            break;
-          }
-          length += value.length;
-          view = new Uint8Array(value.buffer); // the same memory, handed back by the stream
-        }
-        buffers.push(view.buffer);
+        length = await countByob(request.body, buffers);
       }
       return new Reply(String(length), { headers: text });
     }

@@ -20,6 +20,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 #define BUF (1 << 16)
 
 typedef struct {
@@ -68,39 +70,24 @@ static int drive(conn_t* c) {
   }
 }
 
+static void* new_conn(int fd) {
+  conn_t* c = calloc(1, sizeof(conn_t));
+  c->fd = fd;
+  c->writable = 1;
+  return c;
+}
+
 int main(void) {
-  int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t alen = sizeof(addr);
-  if (bind(lfd, (struct sockaddr*)&addr, sizeof(addr)) < 0 || listen(lfd, 1024) < 0 ||
-      getsockname(lfd, (struct sockaddr*)&addr, &alen) < 0) {
-    perror("listen");
-    return 1;
-  }
-  printf("%d\n", ntohs(addr.sin_port));
-  fflush(stdout);
-  int ep = epoll_create1(EPOLL_CLOEXEC);
-  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-  epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+  int ep;
+  int lfd = listen_loopback(&ep);
+  if (lfd < 0) return 1;
   struct epoll_event events[1024];
   for (;;) {
     int n = epoll_wait(ep, events, 1024, -1);
     for (int i = 0; i < n; i++) {
       conn_t* c = events[i].data.ptr;
       if (c == NULL) {
-        for (;;) {
-          int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-          if (fd < 0) break;
-          setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-          conn_t* nc = calloc(1, sizeof(conn_t));
-          nc->fd = fd;
-          nc->writable = 1;
-          struct epoll_event cev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = nc};
-          epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev);
-        }
+        accept_all(ep, lfd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, new_conn);
         continue;
       }
       uint32_t e = events[i].events;

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { HttpError, serve, type HttpServer, type ServeContext } from '@rt/http';
 import { BodyReader } from '../src/internal/body.js';
 import { InputBuffer, parseRequestHead, type ParserLimits } from '../src/internal/parser.js';
-import { exchange, open, readUntil, statuses } from './support/raw.js';
+import { exchange, open, postThenGet, readUntil, statuses } from './support/raw.js';
 
 let server: HttpServer | undefined;
 afterEach(async () => {
@@ -52,11 +52,7 @@ describe('request.body: a byte stream', () => {
       seen.push({ reads: result.reads, largest: result.largest, sameMemory: result.sameMemory, ok: result.bytes.equals(body) });
       return new Response(String(result.bytes.length));
     });
-    const text = await exchange(server.addr.port, Buffer.concat([
-      Buffer.from(`POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n`),
-      body,
-      Buffer.from('GET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'),
-    ]));
+    const text = await postThenGet(server.addr.port, '/big', body);
     expect(statuses(text)).toEqual([200, 200]);
     expect(text).toContain('\r\n\r\n300000');
     expect(text.endsWith('next /after')).toBe(true);
@@ -116,21 +112,13 @@ describe('request.body: a byte stream', () => {
     });
     // 20 KB: the rest (≤ 64 KiB) is drained, the pipelined GET is answered on the same connection.
     const small = pattern(20_000);
-    const kept = await exchange(server.addr.port, Buffer.concat([
-      Buffer.from(`POST /small HTTP/1.1\r\nHost: a\r\nContent-Length: ${small.length}\r\n\r\n`),
-      small,
-      Buffer.from('GET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'),
-    ]));
+    const kept = await postThenGet(server.addr.port, '/small', small);
     expect(statuses(kept)).toEqual([200, 200]);
     expect(kept).toContain('read 100');
     expect(kept.endsWith('next /after')).toBe(true);
     // 2 MB: too much to drain: the answer says close, and the GET behind it is never served.
     const large = pattern(2_000_000);
-    const closed = await exchange(server.addr.port, Buffer.concat([
-      Buffer.from(`POST /large HTTP/1.1\r\nHost: a\r\nContent-Length: ${large.length}\r\n\r\n`),
-      large,
-      Buffer.from('GET /after HTTP/1.1\r\nHost: a\r\n\r\n'),
-    ]));
+    const closed = await postThenGet(server.addr.port, '/large', large, true);
     expect(statuses(closed)).toEqual([200]);
     expect(closed).toContain('connection: close');
     expect(closed).not.toContain('next /after');

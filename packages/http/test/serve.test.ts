@@ -1,5 +1,5 @@
 import { serve, type HttpServer } from '@rt/http';
-import { exchange, statuses } from './support/raw.js';
+import { exchange, postThenGet, statuses } from './support/raw.js';
 
 let server: HttpServer | undefined;
 afterEach(async () => {
@@ -54,11 +54,7 @@ describe('serve', () => {
     });
     const body = Buffer.alloc(300_000, 7);
     body[body.length - 1] = 9;
-    const text = await exchange(server.addr.port, Buffer.concat([
-      Buffer.from(`POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n`),
-      body,
-      Buffer.from('GET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'),
-    ]));
+    const text = await postThenGet(server.addr.port, '/big', body);
     expect(statuses(text)).toEqual([200, 200]);
     expect(text).toContain('\r\n\r\n300000 7 9');
     expect(text.endsWith('next /after')).toBe(true);

@@ -30,6 +30,18 @@ export function exchange(port: number, bytes: string | Buffer, ms = 5000): Promi
   );
 }
 
+/**
+ * Sends a POST of `body` (Content-Length) to `target` with `GET /after` pipelined behind it,
+ * the GET saying `Connection: close` unless `keepAlive`; returns everything the server sent.
+ */
+export function postThenGet(port: number, target: string, body: Buffer, keepAlive = false): Promise<string> {
+  return exchange(port, Buffer.concat([
+    Buffer.from(`POST ${target} HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n`),
+    body,
+    Buffer.from(`GET /after HTTP/1.1\r\nHost: a\r\n${keepAlive ? '' : 'Connection: close\r\n'}\r\n`),
+  ]));
+}
+
 /** Reads from `socket` until `text` contains `until` (or `ms` pass). */
 export function readUntil(socket: Socket, until: (text: string) => boolean, ms = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
