@@ -28,7 +28,7 @@
 #define MAX_BATCH 64
 
 static const char RESPONSE[] =
-    "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: Fri, 04 Dec 2026 23:00:00 GMT\r\n"
+    "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nDate: Fri, 04 Dec 2026 23:00:00 GMT\r\n"
     "content-length: 13\r\n\r\nHello, World!";
 
 typedef struct {
