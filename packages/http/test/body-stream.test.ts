@@ -267,6 +267,30 @@ describe('request.body: a byte stream', () => {
   });
 });
 
+describe('request.body: the Fetch views over it', () => {
+  it('clone() tees the byte stream (both copies read the body), and toRequest() streams it into a real Request', async () => {
+    const body = pattern(200_000);
+    const got: string[] = [];
+    server = await serve({}, async (request) => {
+      if (new URL(request.url).pathname === '/clone') {
+        const copy = request.clone();
+        const [mine, theirs] = await Promise.all([request.arrayBuffer(), copy.arrayBuffer()]);
+        got.push(sha(new Uint8Array(mine)), sha(new Uint8Array(theirs)));
+      } else {
+        const real = (request as unknown as { toRequest(): Request }).toRequest();
+        expect(real).toBeInstanceOf(Request);
+        got.push(sha(new Uint8Array(await real.arrayBuffer())));
+      }
+      return new Response('ok');
+    });
+    for (const path of ['/clone', '/real']) {
+      const response = await fetch(`http://${server.addr.toString()}${path}`, { method: 'POST', body });
+      expect(await response.text()).toBe('ok');
+    }
+    expect(got).toEqual([sha(body), sha(body), sha(body)]);
+  });
+});
+
 describe('BodyReader.readInto and readChunk', () => {
   const limits: ParserLimits = { maxRequestLine: 1024, maxHeaderSize: 4096, maxHeaders: 50, maxBodySize: 1 << 20 };
 
