@@ -25,12 +25,16 @@ const EMPTY = new Uint8Array(0);
  * that reads only `method` and `url` costs one string per request). It is not an
  * `instanceof Request`; `toRequest()` makes a real one when code needs that.
  *
- * The body can be read once, as `body` (a `ReadableStream` that reads the socket only as the
- * consumer pulls: backpressure reaches the client through TCP) or with `text()`, `json()`,
- * `arrayBuffer()`, `bytes()`, `blob()` or `formData()`.
+ * The body can be read once, as `body` (a byte `ReadableStream` that reads the socket only as
+ * the consumer pulls: backpressure reaches the client through TCP; a BYOB reader gets the bytes
+ * read into its own buffer) or with `text()`, `json()`, `arrayBuffer()`, `bytes()`, `blob()` or
+ * `formData()`.
  *
  * **Cancellation:** the body methods take no signal; `signal` aborts when the client goes away
- * or a shutdown outlives its timeout, and a pending body read then rejects.
+ * (also in the middle of the body) or a shutdown outlives its timeout, and a pending body read
+ * then rejects. `body.cancel()` is safe at any point: the unread rest is drained (at most
+ * 64 KiB) or the connection closed after the answer, never read as the next request; a read
+ * pending at the cancel resolves as done.
  *
  * **Errors:** `TypeError` when the body is read twice; `HttpError` 413 when a chunked body
  * outgrows `limits.maxBodySize`, 400 when the client closes in the middle of the body.
@@ -103,7 +107,7 @@ export class IncomingRequest {
     return this.#source.signal;
   }
 
-  /** The body as a stream of bytes, or null for a request without one. */
+  /** The body as a byte stream (`type: 'bytes'`: BYOB readers read into their own buffers), or null for a request without one. */
   get body(): ReadableStream<Uint8Array> | null {
     if (this.#body === undefined) {
       const reader = this.#source.body;
