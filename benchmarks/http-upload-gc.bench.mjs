@@ -1,12 +1,13 @@
-// Where the 1 MiB upload's CPU goes: the upload row of http.bench.mjs (wrk, keep-alive, 8
-// connections, POST of 1 MiB; the handler reads the whole body into one buffer) against
-// @rt/http (`FastResponse`, benchmarks/http-rt-server.mjs --fast) and node:http
-// (baselines/http-node-server.mjs: the 'data' chunks, then Buffer.concat), both run with
-// `--trace-gc`, rounds alternating. Prints per request: server CPU µs (from /proc), minor page
-// faults (/proc minflt), and V8 scavenges and mark-compacts (counted from --trace-gc), and the
-// ratio node ÷ rt of CPU per request.
+// Where the 1 MiB upload's CPU goes: an upload row of http.bench.mjs (wrk, keep-alive, 8
+// connections, POST of 1 MiB) against @rt/http (`FastResponse`, benchmarks/http-rt-server.mjs
+// --fast) and node:http (baselines/http-node-server.mjs), both run with `--trace-gc`, rounds
+// alternating. The route is `--path=` (default /upload: rt reads with a BYOB reader into a reused
+// 64 KiB buffer, node counts and drops its 'data' chunks; /upload-stream: rt iterates the body
+// and drops the chunks; /upload-buffer: rt `arrayBuffer()`, node `Buffer.concat`). Prints per
+// request: server CPU µs (from /proc), minor page faults (/proc minflt), and V8 scavenges and
+// mark-compacts (counted from --trace-gc), and the ratio node ÷ rt of CPU per request.
 //
-//   node benchmarks/http-upload-gc.bench.mjs     (3 rounds × 3 s; RT_HTTP_ROUNDS, RT_HTTP_SECONDS)
+//   node benchmarks/http-upload-gc.bench.mjs [--path=/upload]   (3 rounds × 3 s; RT_HTTP_ROUNDS, RT_HTTP_SECONDS)
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
