@@ -12,7 +12,8 @@
 // driven by rt on the socket's fd), the default.
 //
 // Rounds alternate the order of the servers (RT_TLS_ROUNDS, default 3); each row prints the
-// range over the rounds. RT_TLS_ROWS=echo,handshake,bulk picks rows.
+// range over the rounds. RT_TLS_ROWS=echo,handshake,bulk picks rows; RT_TLS_SERVERS=rt picks
+// servers (the node baseline always runs).
 //
 // Rows: echo 64 B x 64 connections, echo 16 KiB x 64 connections, full handshakes per
 // second (8 at a time, no resumption), and a bulk echo of RT_TLS_BULK_MIB (default 64) MiB
@@ -208,7 +209,9 @@ if (role === 'rt-server') {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { cwd: dir, stdio: 'ignore' });
     const env = { ...process.env, RT_TLS_DIR: dir };
     const servers = [];
-    const names = ['node', 'node-js-duplex', 'rt-node-engine', 'rt'];
+    // RT_TLS_SERVERS=node,rt runs only those servers (node, the baseline, always runs).
+    const picked = process.env['RT_TLS_SERVERS']?.split(',');
+    const names = ['node', 'node-js-duplex', 'rt-node-engine', 'rt'].filter((name) => name === 'node' || picked === undefined || picked.includes(name));
     for (const name of names) {
       const role = name.startsWith('rt') ? 'rt-server' : `${name}-server`;
       const { child, port } = await startPrintingPortEnv(name, { ...env, RT_TLS_ROLE: role, ...(name === 'rt-node-engine' ? { RT_TLS_ENGINE: 'node' } : {}) });
