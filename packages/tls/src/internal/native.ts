@@ -235,6 +235,7 @@ export class NativeTls {
   };
 
   readonly #onClosed = (): void => {
+    if (this.#readWaiters.length === 0 && this.#drainWaiters.length === 0) return; // no error to build
     const error = this.#closedError();
     const waiters = [...this.#readWaiters, ...this.#drainWaiters];
     this.#readWaiters = [];
