@@ -19,9 +19,7 @@
  *   takes every record the kernel has);
  * - writes are send(2, MSG_NOSIGNAL) straight from OpenSSL's record buffer; what the kernel
  *   does not take is appended to a user-space output buffer (`out`) that `tlsFlush` sends
- *   when the fd is writable. During the handshake every record goes to `out` and the whole
- *   flight leaves in one send at the end of the call (as Node's memory BIO does), not one
- *   send per handshake message. So SSL_write and SSL_do_handshake never return WANT_WRITE: a
+ *   when the fd is writable. So SSL_write and SSL_do_handshake never return WANT_WRITE: a
  *   `tlsWrite` either took its bytes (they are encrypted and owned by the connection) or
  *   took none (`RT_TLS_WANT_WRITE`: the output buffer is over its limit). That makes a
  *   write cancel safe, and means OpenSSL's "retry with the same buffer" rule never
@@ -176,7 +174,6 @@ typedef struct {
   int eof;     /* the read BIO saw end of stream */
   int drained; /* a recv of this call came back short or EAGAIN: the kernel had no more */
   int err;     /* errno of a failed send/recv, 0 if none */
-  int coalesce; /* set during SSL_do_handshake: records wait in `out`, one send per flight */
   char* out;   /* output not yet taken by the kernel: out[start, end) */
   size_t start, end, cap;
   unsigned long ssl_error; /* the first OpenSSL error of the last failed call */
@@ -226,7 +223,7 @@ static int rt_bio_write(BIO* b, const char* data, int len) {
   BIO_clear_flags(b, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
   if (s->err != 0) return -1;
   size_t done = 0;
-  if (s->start == s->end && !s->coalesce) {
+  if (s->start == s->end) {
     ssize_t n = send(s->fd, data, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
       s->err = errno;
@@ -779,11 +776,7 @@ static napi_value tls_handshake(napi_env env, napi_callback_info info) {
   int32_t* state;
   if (s == NULL || !tls_state(env, argv[1], &state)) return NULL;
   ERR_clear_error();
-  /* A handshake flight is several records (ServerHello … Finished, then the session
-   * tickets), each a BIO write: kept in `out`, they leave in one send by finish(). */
-  s->coalesce = 1;
   int r = SSL_do_handshake(s->ssl);
-  s->coalesce = 0;
   int64_t result = r == 1 ? 0 : failed(s, r);
   if (r != 1 && result == 0) result = RT_TLS_EOF; /* close_notify during the handshake */
   return finish(env, s, state, result);
