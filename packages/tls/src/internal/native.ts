@@ -32,6 +32,10 @@ const WRITABLE = Interest.WRITABLE;
 /** A settled promise is immutable: one serves every call that completes at once. */
 const WRITTEN: Promise<void> = Promise.resolve();
 const NOTHING: Promise<number> = Promise.resolve(0);
+/** What `NativeTls.#now` does. */
+const READ = 0;
+const WRITE = 1;
+const WRITE_ALL = 2;
 
 /** Which TLS implementation a connector or an acceptor uses (the `engine` option). */
 export type TlsEngine = 'auto' | 'native' | 'node';
@@ -405,21 +409,32 @@ export class NativeTls {
 
   /**
    * Reads decrypted bytes: when some are ready (or an error is), settles with no async
-   * function and no wait; otherwise parks until the socket is readable. The cooperative
-   * budget is spent as by `TcpStream.read`.
+   * function and no wait; otherwise parks until the socket is readable.
    */
   read(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
+    return this.#now(READ, buf, options) as Promise<number>;
+  }
+
+  /**
+   * The fast path of `read`, `write` and `writeAll`: the cooperative budget (spent as by
+   * `TcpStream`), cancellation, then one attempt with no await; only an attempt that must
+   * wait goes on in an async function.
+   */
+  #now(op: number, buf: Uint8Array, options: WaitOptions | undefined): Promise<number | void> {
     const y = coop();
-    if (y !== undefined) return y.then(() => this.read(buf, options));
-    let r: number;
+    if (y !== undefined) return y.then(() => this.#now(op, buf, options));
+    let n: number;
     try {
       throwIfCancelled(options);
-      if (buf.length === 0) return NOTHING;
-      r = this.#tryRead(buf);
+      if (op !== READ) n = this.#tryWrite(buf, 0);
+      else if (buf.length === 0) return NOTHING;
+      else n = this.#tryRead(buf);
     } catch (error) {
       return Promise.reject(error);
     }
-    return r >= 0 ? Promise.resolve(r) : this.#readSlow(buf, options);
+    if (op === READ) return n >= 0 ? Promise.resolve(n) : this.#readSlow(buf, options);
+    if (op === WRITE) return n > 0 || buf.length === 0 ? Promise.resolve(n) : this.#writeSlow(buf, options);
+    return n === buf.length ? WRITTEN : this.#writeAllSlow(buf, n, options);
   }
 
   async #readSlow(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
@@ -453,16 +468,7 @@ export class NativeTls {
    * nothing was taken (the output buffer is full), so an abort never loses taken bytes.
    */
   write(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
-    const y = coop();
-    if (y !== undefined) return y.then(() => this.write(buf, options));
-    let n: number;
-    try {
-      throwIfCancelled(options);
-      n = this.#tryWrite(buf, 0);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return n > 0 || buf.length === 0 ? Promise.resolve(n) : this.#writeSlow(buf, options);
+    return this.#now(WRITE, buf, options) as Promise<number>;
   }
 
   async #writeSlow(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
@@ -479,16 +485,7 @@ export class NativeTls {
    * for the buffer to drain, piece by piece (not cancel safe, as `writeAll` everywhere).
    */
   writeAll(buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
-    const y = coop();
-    if (y !== undefined) return y.then(() => this.writeAll(buf, options));
-    let n: number;
-    try {
-      throwIfCancelled(options);
-      n = this.#tryWrite(buf, 0);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return n === buf.length ? WRITTEN : this.#writeAllSlow(buf, n, options);
+    return this.#now(WRITE_ALL, buf, options) as Promise<void>;
   }
 
   async #writeAllSlow(buf: Uint8Array, at: number, options: WaitOptions | undefined): Promise<void> {
