@@ -273,8 +273,9 @@ if (role === 'rt-server') {
       { label: `bulk echo ${bulkMib} MiB`, mode: 'bulk', a: bulkMib, b: 0, ms: 0, unit: 'MiB/s' },
     ];
     console.log(`TLS echo, rt (@rt/tls) vs Node tls, ${CIPHER}; shared 2-core machine: compare CPU/msg first`);
-    console.log(`${rounds} alternating rounds; ranges over the rounds; ratios are per round against the node server of the same round`);
-    console.log('row                       server            rate                server CPU/unit      rate vs node     CPU/unit vs node');
+    console.log(`${rounds} alternating rounds; ranges over the rounds (median in brackets); ratios are per round against the node server of the same round`);
+    console.log('row                       server            rate                server CPU/unit      rate vs node            CPU/unit vs node');
+    const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
     const range = (values, digits) => {
       const lo = Math.min(...values);
       const hi = Math.max(...values);
@@ -291,7 +292,7 @@ if (role === 'rt-server') {
         const rateRatio = rs.map((r, i) => r.rate / results.node[i].rate);
         const cpuRatio = rs.map((r, i) => r.cpuPer / results.node[i].cpuPer);
         console.log(
-          `${row.label.padEnd(26)}${name.padEnd(18)}${`${range(rs.map((r) => r.rate), 0)} ${row.unit}`.padEnd(20)}${`${range(rs.map((r) => r.cpuPer * 1e6), 1)} µs`.padEnd(21)}${(name === 'node' ? 'baseline' : `${range(rateRatio, 2)}x`).padEnd(17)}${name === 'node' ? '' : `${range(cpuRatio, 2)}x`}  [${rs[0].cipher}]`,
+          `${row.label.padEnd(26)}${name.padEnd(18)}${`${range(rs.map((r) => r.rate), 0)} ${row.unit}`.padEnd(20)}${`${range(rs.map((r) => r.cpuPer * 1e6), 1)} µs`.padEnd(21)}${(name === 'node' ? 'baseline' : `${range(rateRatio, 2)}x (${median(rateRatio).toFixed(2)})`).padEnd(24)}${name === 'node' ? '' : `${range(cpuRatio, 2)}x (${median(cpuRatio).toFixed(2)})`}  [${rs[0].cipher}]`,
         );
       }
     }
@@ -353,7 +354,8 @@ async function callgrindRows(env, dir) {
     { label: 'handshakes (4 parallel)', mode: 'handshake-count', a: 4, b: 0, n: Number(process.env['RT_TLS_CALLGRIND_HANDSHAKES'] ?? 40), unit: 'handshake' },
   ].filter((r) => process.env['RT_TLS_ROWS'] === undefined || process.env['RT_TLS_ROWS'].split(',').some((m) => r.mode.startsWith(m)));
   const picked = process.env['RT_TLS_SERVERS']?.split(',');
-  const names = ['node', 'rt-node-engine', 'rt'].filter((name) => name === 'node' || (picked === undefined ? name === 'rt' : picked.includes(name)));
+  // Instruction counts hardly move with load: RT_TLS_SERVERS may leave the node baseline out here.
+  const names = ['node', 'rt-node-engine', 'rt'].filter((name) => (picked === undefined ? name !== 'rt-node-engine' : picked.includes(name)));
   console.log('TLS server instructions per unit (callgrind; the difference of a run of n and of 2n units)');
   for (const row of rows) {
     for (const name of names) {
