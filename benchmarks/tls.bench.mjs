@@ -12,7 +12,8 @@
 // driven by rt on the socket's fd), the default.
 //
 // Rounds alternate the order of the servers (RT_TLS_ROUNDS, default 3); each row prints the
-// range over the rounds. RT_TLS_ROWS=echo,handshake,bulk picks rows.
+// range over the rounds. RT_TLS_ROWS=echo,handshake,bulk picks rows; RT_TLS_SERVERS=rt picks
+// servers (the node baseline always runs).
 //
 // Rows: echo 64 B x 64 connections, echo 16 KiB x 64 connections, full handshakes per
 // second (8 at a time, no resumption), and a bulk echo of RT_TLS_BULK_MIB (default 64) MiB
@@ -38,6 +39,8 @@ const CIPHER = 'TLS_AES_128_GCM_SHA256';
 function loadCert(dir) {
   return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
 }
+
+if (role !== undefined && role.endsWith('-server')) process.on('SIGTERM', () => process.exit(0)); // callgrind writes its totals at exit
 
 if (role === 'rt-server') {
   const { main } = await import('@rt/macros');
@@ -122,7 +125,46 @@ if (role === 'rt-server') {
       socket.once('error', reject);
     });
   let cipher = '';
-  if (mode === 'echo') {
+  if (mode === 'echo-count') {
+    // A fixed workload for instruction counts: `a` connections, each `ms` round trips of `b` bytes.
+    const sockets = await Promise.all(Array.from({ length: Number(aText) }, connect));
+    cipher = sockets[0].getCipher().standardName;
+    const size = Number(bText);
+    const message = Buffer.alloc(size, 0x61);
+    await Promise.all(
+      sockets.map(
+        (socket) =>
+          new Promise((resolve) => {
+            let got = 0;
+            let left = ms;
+            socket.on('data', (chunk) => {
+              got += chunk.length;
+              if (got < size) return;
+              got -= size;
+              if (--left === 0) {
+                socket.end();
+                resolve();
+              } else socket.write(message);
+            });
+            socket.write(message);
+          }),
+      ),
+    );
+    process.stdout.write(`${JSON.stringify({ count: Number(aText) * ms, cipher })}\n`);
+  } else if (mode === 'handshake-count') {
+    // A fixed workload: `ms` full handshakes, `a` at a time.
+    let left = ms;
+    await Promise.all(
+      Array.from({ length: Number(aText) }, async () => {
+        while (left-- > 0) {
+          const socket = await connect();
+          cipher = socket.getCipher().standardName;
+          socket.destroy();
+        }
+      }),
+    );
+    process.stdout.write(`${JSON.stringify({ count: ms, cipher })}\n`);
+  } else if (mode === 'echo') {
     const connections = Number(aText);
     const size = Number(bText);
     const sockets = await Promise.all(Array.from({ length: connections }, connect));
@@ -207,8 +249,14 @@ if (role === 'rt-server') {
   try {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { cwd: dir, stdio: 'ignore' });
     const env = { ...process.env, RT_TLS_DIR: dir };
+    if (process.env['RT_TLS_CALLGRIND'] !== undefined) {
+      await callgrindRows(env, dir);
+      process.exit(0);
+    }
     const servers = [];
-    const names = ['node', 'node-js-duplex', 'rt-node-engine', 'rt'];
+    // RT_TLS_SERVERS=node,rt runs only those servers (node, the baseline, always runs).
+    const picked = process.env['RT_TLS_SERVERS']?.split(',');
+    const names = ['node', 'node-js-duplex', 'rt-node-engine', 'rt'].filter((name) => name === 'node' || picked === undefined || picked.includes(name));
     for (const name of names) {
       const role = name.startsWith('rt') ? 'rt-server' : `${name}-server`;
       const { child, port } = await startPrintingPortEnv(name, { ...env, RT_TLS_ROLE: role, ...(name === 'rt-node-engine' ? { RT_TLS_ENGINE: 'node' } : {}) });
@@ -225,8 +273,9 @@ if (role === 'rt-server') {
       { label: `bulk echo ${bulkMib} MiB`, mode: 'bulk', a: bulkMib, b: 0, ms: 0, unit: 'MiB/s' },
     ];
     console.log(`TLS echo, rt (@rt/tls) vs Node tls, ${CIPHER}; shared 2-core machine: compare CPU/msg first`);
-    console.log(`${rounds} alternating rounds; ranges over the rounds; ratios are per round against the node server of the same round`);
-    console.log('row                       server            rate                server CPU/unit      rate vs node     CPU/unit vs node');
+    console.log(`${rounds} alternating rounds; ranges over the rounds (median in brackets); ratios are per round against the node server of the same round`);
+    console.log('row                       server            rate                server CPU/unit      rate vs node            CPU/unit vs node');
+    const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
     const range = (values, digits) => {
       const lo = Math.min(...values);
       const hi = Math.max(...values);
@@ -243,7 +292,7 @@ if (role === 'rt-server') {
         const rateRatio = rs.map((r, i) => r.rate / results.node[i].rate);
         const cpuRatio = rs.map((r, i) => r.cpuPer / results.node[i].cpuPer);
         console.log(
-          `${row.label.padEnd(26)}${name.padEnd(18)}${`${range(rs.map((r) => r.rate), 0)} ${row.unit}`.padEnd(20)}${`${range(rs.map((r) => r.cpuPer * 1e6), 1)} µs`.padEnd(21)}${(name === 'node' ? 'baseline' : `${range(rateRatio, 2)}x`).padEnd(17)}${name === 'node' ? '' : `${range(cpuRatio, 2)}x`}  [${rs[0].cipher}]`,
+          `${row.label.padEnd(26)}${name.padEnd(18)}${`${range(rs.map((r) => r.rate), 0)} ${row.unit}`.padEnd(20)}${`${range(rs.map((r) => r.cpuPer * 1e6), 1)} µs`.padEnd(21)}${(name === 'node' ? 'baseline' : `${range(rateRatio, 2)}x (${median(rateRatio).toFixed(2)})`).padEnd(24)}${name === 'node' ? '' : `${range(cpuRatio, 2)}x (${median(cpuRatio).toFixed(2)})`}  [${rs[0].cipher}]`,
         );
       }
     }
@@ -253,11 +302,11 @@ if (role === 'rt-server') {
   }
 }
 
-async function startPrintingPortEnv(name, env) {
+async function startPrintingPortEnv(name, env, command = process.execPath, args = [here]) {
   const previous = process.env;
   process.env = env; // startPrintingPort spawns with the inherited environment
   try {
-    return await startPrintingPort(name, process.execPath, [here]);
+    return await startPrintingPort(name, command, args);
   } finally {
     process.env = previous;
   }
@@ -291,4 +340,43 @@ function runClient(env, row, port, serverPid) {
     });
     client.once('exit', (code) => code !== 0 && reject(new Error(`client exited ${code}`)));
   });
+}
+
+/**
+ * RT_TLS_CALLGRIND=1: instruction counts (valgrind --tool=callgrind, nearly free of the noise
+ * of a shared machine) of each server process for a fixed workload, run twice (n and 2n
+ * units) so that start-up cancels: (I(2n) - I(n)) / n is the server's instructions per
+ * message or per handshake. The client runs natively. Slow (about 50x): small counts.
+ */
+async function callgrindRows(env, dir) {
+  const rows = [
+    { label: 'echo 64 B x 16', mode: 'echo-count', a: 16, b: 64, n: Number(process.env['RT_TLS_CALLGRIND_MSGS'] ?? 250), unit: 'msg' },
+    { label: 'handshakes (4 parallel)', mode: 'handshake-count', a: 4, b: 0, n: Number(process.env['RT_TLS_CALLGRIND_HANDSHAKES'] ?? 40), unit: 'handshake' },
+  ].filter((r) => process.env['RT_TLS_ROWS'] === undefined || process.env['RT_TLS_ROWS'].split(',').some((m) => r.mode.startsWith(m)));
+  const picked = process.env['RT_TLS_SERVERS']?.split(',');
+  // Instruction counts hardly move with load: RT_TLS_SERVERS may leave the node baseline out here.
+  const names = ['node', 'rt-node-engine', 'rt'].filter((name) => (picked === undefined ? name !== 'rt-node-engine' : picked.includes(name)));
+  console.log('TLS server instructions per unit (callgrind; the difference of a run of n and of 2n units)');
+  for (const row of rows) {
+    for (const name of names) {
+      const counts = [];
+      const done = [];
+      for (const units of [row.n, 2 * row.n]) {
+        const out = join(dir, `cg-${name}-${units}.out`);
+        const roleEnv = { ...env, RT_TLS_ROLE: name.startsWith('rt') ? 'rt-server' : `${name}-server`, ...(name === 'rt-node-engine' ? { RT_TLS_ENGINE: 'node' } : {}) };
+        const { child, port } = await startPrintingPortEnv(name, roleEnv, 'valgrind', ['-q', '--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, here]);
+        // echo-count: a connections x (units / a) round trips; handshake-count: units handshakes.
+        const perConnection = row.mode === 'echo-count' ? Math.max(1, Math.round(units / row.a)) : units;
+        done.push(row.mode === 'echo-count' ? perConnection * row.a : units);
+        await runClient(env, { ...row, ms: perConnection }, port, child.pid);
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+        const totals = readFileSync(out, 'utf8').match(/^(?:summary|totals): (\d+)/m);
+        counts.push(Number(totals?.[1] ?? NaN));
+      }
+      const per = (counts[1] - counts[0]) / (done[1] - done[0]);
+      console.log(`${row.label.padEnd(26)}${name.padEnd(18)}${Math.round(per).toLocaleString('en-US').padStart(12)} instructions/${row.unit}`);
+    }
+  }
 }

@@ -220,12 +220,13 @@ export class Reactor {
     } catch (error) {
       failure = error;
     }
-    const closed = new ClosedError(`fd ${io.fd} was deregistered`);
+    // Built only when a wait is pending (most fds are deregistered with none).
+    const closed = io.head === null ? null : new ClosedError(`fd ${io.fd} was deregistered`);
     for (let waiter = io.head; waiter !== null; ) {
       const next: Waiter | null = waiter.next;
       io.unlink(waiter);
       this.#release(waiter);
-      waiter.reject(closed);
+      waiter.reject(closed!);
       waiter = next;
     }
     if (failure !== null) throw failure;

@@ -7,8 +7,8 @@ import { TlsError, toTlsError } from './errors.js';
 import type { ByteStream, Transport } from './internal/transport.js';
 import { NativeTls } from './internal/native.js';
 
-function checkBuffer(buf: unknown, what: string): asserts buf is Uint8Array {
-  if (!(buf instanceof Uint8Array)) throw new TypeError(`${what}: buf must be a Uint8Array`);
+function bufferError(what: string): TypeError {
+  return new TypeError(`${what}: buf must be a Uint8Array`);
 }
 
 /**
@@ -88,9 +88,13 @@ export class TlsStream implements AsyncRead, AsyncWrite {
    * const n = await tls.read(buf, { signal });
    * ```
    */
-  async read(buf: Uint8Array, options?: WaitOptions): Promise<number> {
-    checkBuffer(buf, 'TlsStream.read');
-    if (this.#native !== null) return this.#native.read(buf, options);
+  read(buf: Uint8Array, options?: WaitOptions): Promise<number> {
+    if (!(buf instanceof Uint8Array)) return Promise.reject(bufferError('TlsStream.read'));
+    // The native engine settles at once when bytes are ready (no async function here).
+    return this.#native !== null ? this.#native.read(buf, options) : this.#readNode(buf, options);
+  }
+
+  async #readNode(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
     let n: number;
     try {
       n = await this.#io!.read(buf, options);
@@ -120,9 +124,12 @@ export class TlsStream implements AsyncRead, AsyncWrite {
    * const n = await tls.write(bytes);
    * ```
    */
-  async write(buf: Uint8Array, options?: WaitOptions): Promise<number> {
-    checkBuffer(buf, 'TlsStream.write');
-    if (this.#native !== null) return this.#native.write(buf, options);
+  write(buf: Uint8Array, options?: WaitOptions): Promise<number> {
+    if (!(buf instanceof Uint8Array)) return Promise.reject(bufferError('TlsStream.write'));
+    return this.#native !== null ? this.#native.write(buf, options) : this.#writeNode(buf, options);
+  }
+
+  async #writeNode(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
     try {
       return await this.#io!.write(buf, options);
     } catch (error) {
@@ -143,9 +150,10 @@ export class TlsStream implements AsyncRead, AsyncWrite {
    * await tls.writeAll(new TextEncoder().encode('PING\r\n'));
    * ```
    */
-  async writeAll(buf: Uint8Array, options?: WaitOptions): Promise<void> {
-    checkBuffer(buf, 'TlsStream.writeAll');
-    await writeAll(this, buf, options);
+  writeAll(buf: Uint8Array, options?: WaitOptions): Promise<void> {
+    if (!(buf instanceof Uint8Array)) return Promise.reject(bufferError('TlsStream.writeAll'));
+    // The native engine: a shared settled promise when its buffer takes all of `buf` at once.
+    return this.#native !== null ? this.#native.writeAll(buf, options) : writeAll(this, buf, options);
   }
 
   /**

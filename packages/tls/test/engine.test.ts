@@ -149,6 +149,44 @@ describe('native engine', () => {
     s.close();
   });
 
+  it('reads served at once from bytes already received spend the cooperative budget: a setImmediate runs within 200 reads', async () => {
+    const [c, s] = await tlsPair(server(), client());
+    const data = Buffer.alloc(1024 * 1024, 7);
+    await c.writeAll(data);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the bytes reach the server's socket
+    let immediate = false;
+    setImmediate(() => (immediate = true));
+    const buf = Buffer.alloc(16);
+    let reads = 0;
+    let got = 0;
+    while (!immediate && got < data.length) {
+      got += await s.read(buf);
+      reads++;
+    }
+    expect(immediate).toBe(true);
+    expect(reads).toBeLessThanOrEqual(200); // 1 MiB is 65,536 reads of 16 B: without the budget none would yield
+    c.close();
+    s.close();
+  });
+
+  it('writes taken at once (write and writeAll) spend the cooperative budget: a setImmediate runs within 200 of each', async () => {
+    const [c, s] = await tlsPair(server(), client());
+    const small = Buffer.alloc(16, 1);
+    for (const op of [(b: Buffer) => c.write(b), (b: Buffer) => c.writeAll(b)]) {
+      let immediate = false;
+      setImmediate(() => (immediate = true));
+      let writes = 0;
+      while (!immediate && writes < 10_000) {
+        await op(small);
+        writes++;
+      }
+      expect(immediate).toBe(true);
+      expect(writes).toBeLessThanOrEqual(200);
+    }
+    c.close();
+    s.close();
+  });
+
   it('a write over the output limit waits for the peer to read, and nothing is lost (16 MiB through a slow reader)', async () => {
     const [c, s] = await tlsPair(server(), client());
     const data = Buffer.alloc(16 * 1024 * 1024);

@@ -21,7 +21,7 @@ import type { NativeTlsBinding, TlsConnectionHandle, TlsContextHandle } from '@r
 import { Interest, Reactor } from '@rt/reactor';
 import type { ReadyCallback, Registration } from '@rt/reactor';
 import { BrokenPipe, IoError, StreamClosed } from '@rt/io';
-import { park, throwIfCancelled } from '@rt/scheduler';
+import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { TlsError, toTlsError, type Phase } from '../errors.js';
 import type { TlsContextOptions } from '../options.js';
@@ -29,13 +29,27 @@ import type { ByteStream } from './transport.js';
 
 const READABLE = Interest.READABLE;
 const WRITABLE = Interest.WRITABLE;
+/** A settled promise is immutable: one serves every call that completes at once. */
+const WRITTEN: Promise<void> = Promise.resolve();
+const NOTHING: Promise<number> = Promise.resolve(0);
+/** What `NativeTls.#now` does. */
+const READ = 0;
+const WRITE = 1;
+const WRITE_ALL = 2;
 
 /** Which TLS implementation a connector or an acceptor uses (the `engine` option). */
 export type TlsEngine = 'auto' | 'native' | 'node';
 
 let bindingCache: NativeTlsBinding | null = null;
+/** The binding's WANT_READ / WANT_WRITE codes, read when the binding is first used. */
+let WANT_READ = 0;
+let WANT_WRITE = 0;
 function b(): NativeTlsBinding {
-  return (bindingCache ??= nativeTls());
+  if (bindingCache === null) {
+    bindingCache = nativeTls();
+    ({ WANT_READ, WANT_WRITE } = bindingCache.tlsConstants);
+  }
+  return bindingCache;
 }
 
 /**
@@ -225,6 +239,7 @@ export class NativeTls {
   };
 
   readonly #onClosed = (): void => {
+    if (this.#readWaiters.length === 0 && this.#drainWaiters.length === 0) return; // no error to build
     const error = this.#closedError();
     const waiters = [...this.#readWaiters, ...this.#drainWaiters];
     this.#readWaiters = [];
@@ -363,7 +378,7 @@ export class NativeTls {
         const r = b().tlsHandshake(this.#conn, state);
         this.#afterCall();
         if (r === 0) return;
-        if (r !== b().tlsConstants.WANT_READ) throw this.#error(r, 'handshake');
+        if (r !== WANT_READ) throw this.#error(r, 'handshake');
         await this.#waitReadable(label, options);
       }
     } catch (error) {
@@ -374,48 +389,109 @@ export class NativeTls {
     }
   }
 
-  async read(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
-    throwIfCancelled(options);
-    if (buf.length === 0) return 0;
-    const native = b();
-    const WANT_READ = native.tlsConstants.WANT_READ;
+  /**
+   * One read attempt with no await: the bytes (>= 0, 0 at close_notify), `WANT_READ` when
+   * the caller must wait for readability, or throws the typed error.
+   */
+  #tryRead(buf: Uint8Array): number {
+    this.#check('TlsStream.read');
+    // A read that found the socket dry (a short recv, as Tokio) cleared the readiness: wait
+    // for the next event instead of a recv that would only say EAGAIN.
+    if (this.#drained && this.#registration.tryReadiness(READABLE) === null) return WANT_READ;
+    const r = b().tlsRead(this.#conn, buf, 0, buf.length, state);
+    const drained = state[1] === 1;
+    this.#drained = drained;
+    if (drained) this.#clear(READABLE);
+    if (state[0]! > 0) this.#afterCall();
+    if (r >= 0 || r === WANT_READ) return r;
+    throw this.#error(r, 'data');
+  }
+
+  /**
+   * Reads decrypted bytes: when some are ready (or an error is), settles with no async
+   * function and no wait; otherwise parks until the socket is readable.
+   */
+  read(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
+    return this.#now(READ, buf, options) as Promise<number>;
+  }
+
+  /**
+   * The fast path of `read`, `write` and `writeAll`: the cooperative budget (spent as by
+   * `TcpStream`), cancellation, then one attempt with no await; only an attempt that must
+   * wait goes on in an async function.
+   */
+  #now(op: number, buf: Uint8Array, options: WaitOptions | undefined): Promise<number | void> {
+    const y = coop();
+    if (y !== undefined) return y.then(() => this.#now(op, buf, options));
+    let n: number;
+    try {
+      throwIfCancelled(options);
+      if (op !== READ) n = this.#tryWrite(buf, 0);
+      else if (buf.length === 0) return NOTHING;
+      else n = this.#tryRead(buf);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (op === READ) return n >= 0 ? Promise.resolve(n) : this.#readSlow(buf, options);
+    if (op === WRITE) return n > 0 || buf.length === 0 ? Promise.resolve(n) : this.#writeSlow(buf, options);
+    return n === buf.length ? WRITTEN : this.#writeAllSlow(buf, n, options);
+  }
+
+  async #readSlow(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
     for (;;) {
-      this.#check('TlsStream.read');
-      // A read that found the socket dry (a short recv, as Tokio) cleared the readiness: wait
-      // for the next event instead of a recv that would only say EAGAIN.
-      if (this.#drained && this.#registration.tryReadiness(READABLE) === null) {
-        await this.#waitReadable('TlsStream.read', options);
-        continue;
-      }
-      const r = native.tlsRead(this.#conn, buf, 0, buf.length, state);
-      const drained = state[1] === 1;
-      this.#drained = drained;
-      if (drained) this.#clear(READABLE);
-      if (state[0]! > 0) this.#afterCall();
-      if (r >= 0) return r;
-      if (r !== WANT_READ) throw this.#error(r, 'data');
       await this.#waitReadable('TlsStream.read', options);
+      const r = this.#tryRead(buf);
+      if (r >= 0) return r;
     }
   }
 
-  async write(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
-    throwIfCancelled(options);
+  /**
+   * One write attempt with no await: encrypts as much of `buf[at..]` as the output buffer
+   * takes (one call takes at most 64 KiB); returns the bytes taken (0: none, the output
+   * buffer is full, or nothing to write) or throws the typed error.
+   */
+  #tryWrite(buf: Uint8Array, at: number): number {
+    this.#check('TlsStream.write');
+    if (this.#writeShut) throw new BrokenPipe('TlsStream.write: the stream was shut down for writing');
+    if (this.#writeError !== undefined) throw this.#writeError;
     const native = b();
-    const WANT_WRITE = native.tlsConstants.WANT_WRITE;
+    let taken = at;
+    let r = 0;
+    while (taken < buf.length && (r = native.tlsWrite(this.#conn, buf, taken, buf.length - taken, state)) > 0) taken += r;
+    if (state[0]! > 0) this.#afterCall();
+    if (taken > at || r === 0 || r === WANT_WRITE) return taken - at;
+    throw this.#error(r, 'data');
+  }
+
+  /**
+   * Encrypts what it can of `buf` at once and settles with the count; waits only when
+   * nothing was taken (the output buffer is full), so an abort never loses taken bytes.
+   */
+  write(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
+    return this.#now(WRITE, buf, options) as Promise<number>;
+  }
+
+  async #writeSlow(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
     for (;;) {
-      this.#check('TlsStream.write');
-      if (this.#writeShut) throw new BrokenPipe('TlsStream.write: the stream was shut down for writing');
-      if (this.#writeError !== undefined) throw this.#writeError;
-      if (buf.length === 0) return 0;
-      // Take as much as the output buffer allows without waiting (one call takes at most
-      // 64 KiB); wait only when nothing was taken, so an abort never loses taken bytes.
-      let taken = 0;
-      let r = 0;
-      while (taken < buf.length && (r = native.tlsWrite(this.#conn, buf, taken, buf.length - taken, state)) > 0) taken += r;
-      if (state[0]! > 0) this.#afterCall();
-      if (taken > 0) return taken;
-      if (r !== WANT_WRITE) throw this.#error(r, 'data');
       await this.#waitDrained('TlsStream.write', options);
+      const n = this.#tryWrite(buf, 0);
+      if (n > 0) return n;
+    }
+  }
+
+  /**
+   * Writes all of `buf`: when the output buffer takes it at once (the common case) the
+   * result is a shared settled promise, with no async function; otherwise the rest waits
+   * for the buffer to drain, piece by piece (not cancel safe, as `writeAll` everywhere).
+   */
+  writeAll(buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
+    return this.#now(WRITE_ALL, buf, options) as Promise<void>;
+  }
+
+  async #writeAllSlow(buf: Uint8Array, at: number, options: WaitOptions | undefined): Promise<void> {
+    while (at < buf.length) {
+      await this.#waitDrained('TlsStream.writeAll', options);
+      at += this.#tryWrite(buf, at);
     }
   }
 
