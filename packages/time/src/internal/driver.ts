@@ -3,7 +3,7 @@
 // - It owns the runtime's clock and one timer wheel. Every timer (a Sleep, a timeout, an
 //   interval's sleep) is a wheel entry; inserting and removing are O(1) and allocate
 //   nothing, which is where rt beats one Node `Timeout` object per timer. Timers due within
-//   the next 1,024 ms go to the near layer in front of the wheel instead (near.ts: one
+//   the next 4,096 ms go to the near layer in front of the wheel instead (near.ts: one
 //   bucket per millisecond, no cascade); `process` merges the two in deadline order.
 // - It arms ONE Node timer (setTimeout), for the earliest tick the wheel has work at. It
 //   re-arms only when a new entry is due before the armed tick; removals never re-arm (the
