@@ -43,6 +43,16 @@ async function trivial() {
   return 1;
 }
 
+/** A minimal thenable over a promise: the floor of joining through any handle that is not a native promise. */
+class Thenable {
+  constructor(promise) {
+    this.promise = promise;
+  }
+  then(onfulfilled, onrejected) {
+    return this.promise.then(onfulfilled, onrejected);
+  }
+}
+
 const cases = {
   // --- spawn + join
   async 'promise-all'() {
@@ -67,14 +77,6 @@ const cases = {
   async 'promise-all over thenables'() {
     // The floor of the Promise.all(handles) row: any handle that is a thenable rather than a
     // native promise costs the engine a wrapper promise and a job, and its then() a promise.
-    class Thenable {
-      constructor(promise) {
-        this.promise = promise;
-      }
-      then(onfulfilled, onrejected) {
-        return this.promise.then(onfulfilled, onrejected);
-      }
-    }
     const thenables = new Array(SPAWN_N);
     for (let i = 0; i < SPAWN_N; i++) thenables[i] = new Thenable(trivial());
     await Promise.all(thenables);
@@ -84,14 +86,6 @@ const cases = {
     // inside runtime.run. Awaiting a thenable that is not a native promise costs the engine a
     // promise, its resolving functions and a job before then() is even called, on top of
     // tracking the current task through every promise.
-    class Thenable {
-      constructor(promise) {
-        this.promise = promise;
-      }
-      then(onfulfilled, onrejected) {
-        return this.promise.then(onfulfilled, onrejected);
-      }
-    }
     const { Builder } = await import('@rt/scheduler');
     const runtime = Builder.currentThread().build();
     await runtime.run(async () => {
