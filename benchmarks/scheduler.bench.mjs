@@ -12,8 +12,9 @@
 //   (+ the same Promise.all with AsyncLocalStorage.run per call: what the current-task
 //   tracking alone costs on this Node version)
 //   (+ Effect, the JavaScript peer: N fibers forked with Effect.forkChild, each joined)
-//   (+ two floors: the same Promise.all inside runtime.run, and Promise.all over N minimal
-//   thenables: what tracking the task and joining through a thenable cost with no rt code)
+//   (+ three floors: the same Promise.all inside runtime.run, Promise.all over N minimal
+//   thenables, and the same thenables awaited in turn inside runtime.run: what tracking the
+//   task and joining through a thenable cost with no rt code)
 // - 200 tasks x K yieldNow()                   vs the same with `await new Promise(setImmediate)`
 // - ping-pong of 1,000 round trips between two tasks (a one-slot channel built on park(), as
 //   @rt/sync does; and @rt/sync's mpsc of capacity 1)
@@ -42,6 +43,16 @@ async function trivial() {
   return 1;
 }
 
+/** A minimal thenable over a promise: the floor of joining through any handle that is not a native promise. */
+class Thenable {
+  constructor(promise) {
+    this.promise = promise;
+  }
+  then(onfulfilled, onrejected) {
+    return this.promise.then(onfulfilled, onrejected);
+  }
+}
+
 const cases = {
   // --- spawn + join
   async 'promise-all'() {
@@ -66,17 +77,23 @@ const cases = {
   async 'promise-all over thenables'() {
     // The floor of the Promise.all(handles) row: any handle that is a thenable rather than a
     // native promise costs the engine a wrapper promise and a job, and its then() a promise.
-    class Thenable {
-      constructor(promise) {
-        this.promise = promise;
-      }
-      then(onfulfilled, onrejected) {
-        return this.promise.then(onfulfilled, onrejected);
-      }
-    }
     const thenables = new Array(SPAWN_N);
     for (let i = 0; i < SPAWN_N; i++) thenables[i] = new Thenable(trivial());
     await Promise.all(thenables);
+  },
+  async 'await thenables in a task'() {
+    // The floor of the "in a task" row: the same minimal thenables, awaited one after another
+    // inside runtime.run. Awaiting a thenable that is not a native promise costs the engine a
+    // promise, its resolving functions and a job before then() is even called, on top of
+    // tracking the current task through every promise.
+    const { Builder } = await import('@rt/scheduler');
+    const runtime = Builder.currentThread().build();
+    await runtime.run(async () => {
+      const thenables = new Array(SPAWN_N);
+      for (let i = 0; i < SPAWN_N; i++) thenables[i] = new Thenable(trivial());
+      for (let i = 0; i < SPAWN_N; i++) await thenables[i];
+    });
+    await runtime.shutdown();
   },
   async 'rt spawn'() {
     const { spawn } = await import('@rt/scheduler');
@@ -290,7 +307,7 @@ async function timed(fn) {
 
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const groups = [
-  { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'promise-all in a task', 'promise-all over thenables', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)', 'effect fork+join'], per: SPAWN_N, unit: 'task' },
+  { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'promise-all in a task', 'promise-all over thenables', 'await thenables in a task', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)', 'effect fork+join'], per: SPAWN_N, unit: 'task' },
   { title: `${YIELD_TASKS} tasks x ${YIELD_K.toLocaleString('en')} yields`, baseline: 'setImmediate yield', cases: ['setImmediate yield', 'rt yieldNow'], per: YIELD_TASKS * YIELD_K, unit: 'yield' },
   { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+empty hooks', 'promise ping-pong+als', 'promise ping-pong in rt tasks', 'rt ping-pong', 'rt mpsc(1) ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
   { title: `blocking pool: ${BLOCKING_JOBS.toLocaleString('en')} jobs, ${IN_FLIGHT} in flight, ${THREADS} threads`, baseline: 'piscina', cases: ['piscina', 'rt spawnBlocking'], per: BLOCKING_JOBS, unit: 'job' },
@@ -300,7 +317,7 @@ if (process.argv[2] === '--case') {
   // Child: run one case REPS times, print the best time as JSON.
   const name = process.argv[3];
   // The million-task cases are the slow ones: best of 2 keeps a full run near a minute.
-  const reps = name.startsWith('promise-all') || name.startsWith('rt spawn') || name.startsWith('rt JoinSet') || name.startsWith('effect') ? Math.min(REPS, 2) : REPS;
+  const reps = name.startsWith('promise-all') || name.startsWith('await thenables') || name.startsWith('rt spawn') || name.startsWith('rt JoinSet') || name.startsWith('effect') ? Math.min(REPS, 2) : REPS;
   let best = Infinity;
   let bestCpu = Infinity;
   for (let rep = 0; rep < reps; rep++) {

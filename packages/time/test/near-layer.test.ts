@@ -1,4 +1,4 @@
-// Timers due within 1,024 ms sit in the driver's near layer, later ones in the wheel; the
+// Timers due within 4,096 ms (NEAR) sit in the driver's near layer, later ones in the wheel; the
 // driver merges the two. These tests pin the merge: deadline order, and insertion order at
 // equal deadlines even when one entry went to the wheel and a later one to the near layer.
 import { Builder } from '@rt/scheduler';
@@ -6,6 +6,7 @@ import type { Runtime } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import fc from 'fast-check';
 import { Instant, Sleep, advance, sleep } from '@rt/time';
+import { NEAR } from '../src/internal/near.js';
 
 function pendingTimers(runtime: Runtime): number {
   return Number(runtime.metrics().drivers['rt.time']?.['pendingTimers'] ?? 0);
@@ -26,6 +27,27 @@ describe('near layer and wheel together', () => {
       return fired;
     });
     expect(order).toEqual(['near, one ms earlier', 'far, inserted first', 'near, same deadline']);
+    expect(pendingTimers(runtime)).toBe(0);
+    await runtime.shutdown();
+  });
+
+  it('fires equal deadlines in insertion order across the layers at the 4,096 ms horizon', async () => {
+    // The first test's numbers predate the wider horizon (its 2,000 ms sleep now stays in the
+    // near layer); these put the first sleep beyond NEAR ticks, in the wheel.
+    const runtime = Builder.currentThread().startPaused().autoAdvance(false).build();
+    const order = await runtime.run(async () => {
+      const fired: string[] = [];
+      void sleep(NEAR + 1_000).then(() => fired.push('far, inserted first')); // beyond the horizon: wheel
+      void sleep(NEAR - 1).then(() => fired.push('near, the last bucket'));
+      await advance(1_500);
+      void sleep(NEAR - 500).then(() => fired.push('near, same deadline')); // within it: near layer
+      void sleep(NEAR - 501).then(() => fired.push('near, one ms earlier'));
+      expect(pendingTimers(runtime)).toBe(4);
+      await advance(NEAR);
+      await settle();
+      return fired;
+    });
+    expect(order).toEqual(['near, the last bucket', 'near, one ms earlier', 'far, inserted first', 'near, same deadline']);
     expect(pendingTimers(runtime)).toBe(0);
     await runtime.shutdown();
   });

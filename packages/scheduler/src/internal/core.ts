@@ -7,6 +7,7 @@
 // `eventInterval` tasks start (and yield-queue flushes happen) per event-loop turn; past that
 // the drain continues on the next macrotask (setImmediate), so a spawn storm or a yieldNow()
 // loop lets timers and I/O run — the Node analogue of Tokio's event_interval.
+import type { AsyncResource } from 'node:async_hooks';
 import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
@@ -48,7 +49,12 @@ export class Core {
   /** Live tasks: an intrusive doubly-linked list (no hash table churn per spawn). */
   private liveHead: Task | undefined = undefined;
   liveCount = 0;
-  private runQueue: (Task | undefined)[] = [];
+  /**
+   * Pairs of (task, the async context of its spawn() call or undefined): the context rides in
+   * the queue, not on the task, so capturing it allocates no TaskExtra (on Node 24+ every
+   * spawn captures one: 120 B per task less).
+   */
+  private runQueue: (Task | AsyncResource | undefined)[] = [];
   private runHead = 0;
   private drainScheduled = false;
   private ticks = 0;
@@ -80,8 +86,7 @@ export class Core {
     this.addLive(task);
     this.spawnedTotal++;
     if (this.probe !== undefined || spawnChannel.hasSubscribers) emitSpawn(this, task);
-    if (asyncContextInUse()) task.more().asyncContext = captureAsyncContext();
-    this.runQueue.push(task);
+    this.runQueue.push(task, asyncContextInUse() ? captureAsyncContext() : undefined);
     if (!this.drainScheduled) {
       this.drainScheduled = true;
       queueMicrotask(this.drain);
@@ -115,8 +120,9 @@ export class Core {
     this.drainScheduled = false;
     const queue = this.runQueue;
     while (this.runHead < queue.length) {
-      const task = queue[this.runHead]!;
+      const task = queue[this.runHead] as Task;
       if (task.state !== SCHEDULED) {
+        queue[this.runHead++] = undefined;
         queue[this.runHead++] = undefined;
         continue;
       }
@@ -127,12 +133,12 @@ export class Core {
         return;
       }
       queue[this.runHead++] = undefined;
-      const context = task.asyncContext;
+      const context = queue[this.runHead] as AsyncResource | undefined;
+      queue[this.runHead++] = undefined;
       if (context === undefined) storage.run(task, startTask, task);
       else {
         // runInAsyncScope runs async hooks (anyone's code) before the task: not its busy time.
         if (this.probe !== undefined) breakChain();
-        task.more().asyncContext = undefined;
         context.runInAsyncScope(startInContext, undefined, task);
       }
     }

@@ -7,7 +7,6 @@
 //
 // Joining: code outside a task gets the task's completion promise (created on first demand);
 // code inside a task parks a waiter in `joiners`, so aborting *that* task cancels the join.
-import type { AsyncResource } from 'node:async_hooks';
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
 import { BUDGET, UNTIMED, coarseNow, storage, type Frame, type Untimed } from './context.js';
 import type { ParkedWaiter, TaskWait } from './waiter.js';
@@ -42,8 +41,6 @@ export class TaskExtra {
   location: string | undefined = undefined;
   /** The `CurrentTask` view `tryCurrentTask()`/`currentTask()` hand out (one per task, made on demand). */
   view: object | undefined = undefined;
-  /** The async context of the spawn() call, when one was captured (see context.ts). */
-  asyncContext: AsyncResource | undefined = undefined;
 }
 
 /**
@@ -192,9 +189,6 @@ export class Task implements Frame {
   }
   get location(): string | undefined {
     return this.extra?.location;
-  }
-  get asyncContext(): AsyncResource | undefined {
-    return this.extra?.asyncContext;
   }
   get joiners(): ParkedWaiter<unknown>[] | undefined {
     return this.extra?.joiners;

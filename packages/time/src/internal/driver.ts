@@ -3,13 +3,14 @@
 // - It owns the runtime's clock and one timer wheel. Every timer (a Sleep, a timeout, an
 //   interval's sleep) is a wheel entry; inserting and removing are O(1) and allocate
 //   nothing, which is where rt beats one Node `Timeout` object per timer. Timers due within
-//   the next 1,024 ms go to the near layer in front of the wheel instead (near.ts: one
+//   the next 4,096 ms go to the near layer in front of the wheel instead (near.ts: one
 //   bucket per millisecond, no cascade); `process` merges the two in deadline order.
 // - It arms ONE Node timer (setTimeout), for the earliest tick the wheel has work at. It
 //   re-arms only when a new entry is due before the armed tick; removals never re-arm (the
 //   timer may then fire for nothing, polls, and re-arms for the true next tick). When the
 //   timer fires it polls the wheel up to the clock's current millisecond and fires the
-//   expired entries in deadline order.
+//   expired entries in deadline order, one tick per microtask (`fireUntil`), so each tick's
+//   callbacks run before the next tick fires.
 // - The Node timer is ref'd only while some timer has a waiter (`waiting > 0`), so the
 //   process exits when nothing awaits a timer, and stays alive while something does.
 // - Paused clock: no Node timer is armed (real time does not matter). `advance` moves the
@@ -60,6 +61,8 @@ export class TimeDriver {
   /** Entries registered already due (a timeout with a past deadline): fired next turn. */
   private due: TimerEntry[] = [];
   private dueArmed = false;
+  /** Where a stepwise `fireUntil` stops (see there). */
+  private stepUntil = 0;
   /** Counters for metrics(). */
   private fired = 0;
   private autoAdvances = 0;
@@ -166,7 +169,21 @@ export class TimeDriver {
 
   /** Fires every timer due at the clock's current reading, then re-arms. */
   process(): void {
-    const now = Math.floor(this.clock.now());
+    this.fireUntil(Math.floor(this.clock.now()), true);
+  }
+
+  /**
+   * Fires every timer due up to tick `now` in deadline order, then re-arms. `stepwise` (the
+   * Node timer's turn, never a caller's `advance`): after each tick that expired something,
+   * the rest continues on the next microtask, so the reactions of that tick's timers run
+   * before the next tick fires, as Node runs the microtasks after each `setTimeout` callback.
+   * A backlog of many due ticks (a long synchronous stretch) then does not make the first
+   * timers' callbacks wait until the last tick has been fired: the median lateness falls,
+   * the total work and the worst lateness do not change. It stays one macrotask (it stops at
+   * `now`, read when the turn began), and a timer disposed of by a callback of an earlier
+   * tick no longer fires, as with `clearTimeout`.
+   */
+  private fireUntil(now: number, stepwise: boolean): void {
     const wheel = this.wheel;
     const near = this.near;
     // Deadline order across the two: at equal ticks the wheel's entries first (they were
@@ -174,6 +191,7 @@ export class TimeDriver {
     for (;;) {
       const fromNear = near.nextTick();
       const fromWheel = wheel.nextExpiration();
+      const before = this.fired;
       if (fromNear !== undefined && fromNear <= now && (fromWheel === undefined || fromNear < fromWheel)) {
         near.fire(fromNear, this.expire);
       } else if (fromWheel !== undefined && fromWheel <= now) {
@@ -181,11 +199,21 @@ export class TimeDriver {
       } else {
         break;
       }
+      if (stepwise && this.fired !== before) {
+        this.stepUntil = now;
+        queueMicrotask(this.step);
+        return;
+      }
     }
     wheel.poll(now, this.expire);
     near.advance(now);
     this.rearm();
   }
+
+  /** The rest of a stepwise `fireUntil` (see there). */
+  private readonly step = (): void => {
+    if (!this.isShut) this.fireUntil(this.stepUntil, true);
+  };
 
   /** The earliest tick at which `process` has work (an expiry or a cascade), or undefined. */
   private nextExpiration(): number | undefined {
@@ -271,7 +299,7 @@ export class TimeDriver {
     this.timer = undefined;
     this.timerRefed = false;
     this.armedTick = Infinity;
-    if (!this.isShut) this.process();
+    if (!this.isShut) this.fireUntil(Math.floor(this.clock.now()), true);
   };
 
   private readonly fireDue = (): void => {

@@ -1,11 +1,20 @@
-// The near layer: 1,024 one-millisecond buckets in front of the wheel (issue 16).
+// The near layer: 4,096 one-millisecond buckets in front of the wheel (issue 16).
 //
 // Why: the wheel's level 0 spans only 64 ms, so a timer due in 64–4,095 ms waits on level 1
 // and is moved ("cascaded") to level 0 when its 64-ms slot comes up: one more visit to a cold
 // object per timer, and the whole slot (at a million timers a second, ~64,000 of them) moved
-// in the one turn that fires the slot's first millisecond. Timers due within the next ~second
+// in the one turn that fires the slot's first millisecond. Timers due within the next ~4 s
 // (most sleeps and timeouts) go here instead, straight into the bucket of their own tick, and
 // are visited once, when they fire.
+//
+// Why 4,096 and not 1,024: the horizon counts from the last tick fired (the cursor), not from
+// the clock, and the cursor stands still while a long synchronous stretch runs. A loop that
+// schedules a million sleeps of 0–1,000 ms runs for 1–5 s of wall time on a loaded machine,
+// so with 1,024 buckets most of its timers overflowed to the wheel and were moved once more
+// before firing (`benchmarks/time.bench.mjs`, Node 20, alternating builds: firing
+// 738–989 → 470–586 ms of CPU, median lateness 848–2,125 → 360–819 ms; total CPU equal within
+// noise, as inserting into 4,096 buckets touches colder list tails). The cost is memory: two
+// arrays of 4,096 slots (64 KiB) per runtime that uses timers.
 //
 // How: bucket `tick & 1023` holds the entries due at exactly `tick`, for ticks in
 // (cursor, cursor + 1024): an intrusive FIFO list through the entries' wheel links (so insert
@@ -18,7 +27,7 @@
 import { WheelEntry, appendEntry, unlinkEntry } from './wheel.js';
 
 /** Buckets (one per millisecond): the horizon of the layer. */
-export const NEAR = 1024;
+export const NEAR = 4096;
 const MASK = NEAR - 1;
 /** `slot` of an entry in bucket b is NEAR_SLOT + b (the wheel's slots are 0–384). */
 export const NEAR_SLOT = 1024;

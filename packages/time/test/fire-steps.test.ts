@@ -1,0 +1,78 @@
+// The Node timer's turn fires a backlog of due ticks one tick per microtask: the callbacks of
+// an earlier tick run before a later tick fires (as Node runs the microtasks after each
+// setTimeout callback), so a callback can still dispose of a timer due a millisecond later.
+// `advance` on a paused clock still fires everything due before it returns.
+import { performance } from 'node:perf_hooks';
+import { Builder, Cancelled } from '@rt/scheduler';
+import { advance, sleep } from '@rt/time';
+
+/** Blocks the thread (so that several ticks are due when the Node timer finally runs). */
+function busyWait(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // spin
+  }
+}
+
+describe('firing a backlog of due ticks', () => {
+  it('runs the callbacks of one tick before the next tick fires (a later timer can still be disposed of)', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      const order = await runtime.run(async () => {
+        const order: string[] = [];
+        const first = sleep(5);
+        const later = sleep(6);
+        void first.then(() => {
+          order.push('first');
+          later[Symbol.dispose]();
+        });
+        void later.then(
+          () => order.push('later fired'),
+          (error: unknown) => order.push(error instanceof Cancelled ? 'later cancelled' : `later: ${String(error)}`),
+        );
+        busyWait(30); // both are due before the driver's Node timer runs
+        await sleep(20);
+        return order;
+      });
+      expect(order).toEqual(['first', 'later cancelled']);
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+
+  it('fires a backlog of 300 timers over 30 ticks in deadline order, insertion order at equal deadlines', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      await runtime.run(async () => {
+        const fired: number[] = [];
+        // Awaited as created, 10 ms ahead at least: none is already due when awaited (that
+        // one would complete at once, out of deadline order, and rightly so).
+        const sleeps = Array.from({ length: 300 }, (_, i) => {
+          const delay = sleep(10 + ((i * 7) % 30));
+          void delay.then(() => fired.push(i));
+          return delay;
+        });
+        busyWait(60); // every one is due before the driver's Node timer runs: ~30 ticks of backlog
+        await sleep(20);
+        const expected = sleeps.map((_, i) => i).sort((a, b) => sleeps[a]!.deadline.compare(sleeps[b]!.deadline) || a - b);
+        expect(fired).toEqual(expected);
+      });
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+
+  it('advance() on a paused clock still fires every due timer before it returns', async () => {
+    const runtime = Builder.currentThread().startPaused().autoAdvance(false).build();
+    try {
+      await runtime.run(async () => {
+        const fired: number[] = [];
+        for (let i = 1; i <= 50; i++) void sleep(i).then(() => fired.push(i));
+        await advance(50);
+        expect(fired).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      });
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+});
