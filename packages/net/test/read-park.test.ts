@@ -1,7 +1,7 @@
-// The parked read of a read loop reuses one record per stream (native driver: ReadPark in
-// native-stream.ts). These tests abort it at its worst moments and check that no byte is lost,
-// that the record is usable again after each outcome, and that a second read parked beside it
-// (which takes park()) keeps its own cancellation.
+// The parked read of a read loop (native driver: a read that parks reuses the queue node of the
+// last served read). These tests abort it at its worst moments and check that no byte is lost,
+// that the stream's next read works after each outcome, and that a second read parked beside
+// it, or one with its own signal, keeps its own cancellation.
 import { Handle, spawn } from '@rt/scheduler';
 import type { JoinError, JoinHandle } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
@@ -12,8 +12,8 @@ const native = netDriver() === 'native';
 
 describe('a parked read loop (native driver)', () => {
   it('runs on the native driver here', () => {
-    // The native driver loads on every platform CI runs (Linux); a failure here means the
-    // tests below would exercise the fallback driver instead of the reused record.
+    // The native driver loads on every platform CI runs (Linux); the tests below open native
+    // streams, so a failure here explains their failures.
     expect(native).toBe(true);
   });
 
@@ -26,7 +26,7 @@ describe('a parked read loop (native driver)', () => {
       aborted.abort();
       const error = await Promise.resolve(aborted).catch((e: unknown) => e);
       expect((error as JoinError).isCancelled()).toBe(true);
-      // The same record parks the next read, which is woken by the bytes.
+      // The next parked read on the stream is woken by the bytes.
       const reader = spawn(() => server.read(new Uint8Array(8)));
       await settle();
       await client.writeAll(Uint8Array.of(round));
@@ -65,7 +65,7 @@ describe('a parked read loop (native driver)', () => {
     listener.close();
   });
 
-  it('two reads parked at once, the second on park(): aborting either loses nothing', async () => {
+  it('two reads parked at once: aborting either loses nothing', async () => {
     const [client, server, listener] = await tcpPair('native');
     for (const abortFirst of [true, false]) {
       const first = spawn(() => server.read(new Uint8Array(8)));
@@ -77,7 +77,7 @@ describe('a parked read loop (native driver)', () => {
       await client.writeAll(Uint8Array.of(7, 8));
       expect(await kept).toBe(2);
     }
-    // A read with a signal never takes the shared record: abort it while the loop's read waits.
+    // A read with its own signal, aborted while the loop's read is parked ahead of it.
     const controller = new AbortController();
     const loopRead = spawn(() => server.read(new Uint8Array(8)));
     const signalled = spawn(() => server.read(new Uint8Array(8), { signal: controller.signal }));

@@ -22,13 +22,12 @@
 // settles at end of stream, on an error, or on abort.
 import { sys } from '@rt/mio-native';
 import type { ReadyCallback, ReadyQueue, Registration } from '@rt/reactor';
-import { Cancelled, coop, park, throwIfCancelled } from '@rt/scheduler';
+import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, ReleaseHooks, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
-import { WaitList, WaitNode, parkEntry, tryPark, unparkEntry } from '@rt/scheduler/primitives';
-import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
+import { WaitList, WaitNode, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, ENOTCONN, EPIPE, armWait, check, localAddressOf, osError, peerAddressOf } from './native-io.js';
 
 const peekAddress = Buffer.alloc(128);
@@ -44,86 +43,6 @@ class Reader extends WaitNode<number> {
     public peek: boolean,
   ) {
     super();
-  }
-}
-
-// The executor of ReadPark's promise: one shared function (no closure per read) that hands the
-// resolving functions over through these two variables, read right after `new Promise`.
-let capturedResolve: ((n: number) => void) | undefined;
-let capturedReject: ((error: unknown) => void) | undefined;
-function captureResolvers(resolve: (n: number) => void, reject: (error: unknown) => void): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
-}
-
-/**
- * The parked read of a read loop (`read(buf)` without `options`), one per stream and reused
- * by every read that parks while it is free: the waiter and the task's park entry in one
- * record (`parkEntry`), so a parked read allocates its promise and nothing else (no
- * `ParkedWaiter`, no `{ waiter, promise }` pair). What `park()` guarantees holds: an abort of
- * the task before the wake removes the read from the stream's queue (no byte consumed) and
- * rejects with `Cancelled`; a wake that happened first wins; waking resets the task's budget.
- */
-class ReadPark implements Waiter<number>, ParkEntry {
-  prev: ParkEntry | undefined = undefined;
-  next: ParkEntry | undefined = undefined;
-  label = 'TcpStream.read';
-  settled = true;
-  #task: ParkedTask | undefined = undefined;
-  #resolve: ((n: number) => void) | undefined = undefined;
-  #reject: ((error: unknown) => void) | undefined = undefined;
-
-  /** `remove` takes the parked read out of the stream's queue (on cancel). */
-  constructor(readonly remove: (waiter: Waiter<number>) => void) {}
-
-  /** Parks: throws `Cancelled` when the current task is already aborted. */
-  park(label: string): Promise<number> {
-    const task = parkEntry(this);
-    const promise = new Promise<number>(captureResolvers);
-    this.#resolve = capturedResolve;
-    this.#reject = capturedReject;
-    capturedResolve = capturedReject = undefined;
-    this.label = label;
-    this.#task = task;
-    this.settled = false;
-    return promise;
-  }
-
-  #settle(how: 'woken' | 'failed' | 'cancelled'): void {
-    this.settled = true;
-    const task = this.#task;
-    this.#task = undefined;
-    if (task !== undefined) unparkEntry(task, this, how);
-  }
-
-  wake(n: number): boolean {
-    if (this.settled) return false;
-    this.#settle('woken');
-    const resolve = this.#resolve!;
-    this.#resolve = this.#reject = undefined;
-    resolve(n);
-    return true;
-  }
-
-  fail(error: unknown): boolean {
-    if (this.settled) return false;
-    this.#settle('failed');
-    const reject = this.#reject!;
-    this.#resolve = this.#reject = undefined;
-    reject(error);
-    return true;
-  }
-
-  cancel(reason: unknown): void {
-    if (this.settled) return;
-    this.#settle('cancelled');
-    const reject = this.#reject!;
-    this.#resolve = this.#reject = undefined;
-    try {
-      this.remove(this);
-    } finally {
-      reject(new Cancelled(`${this.label} was cancelled`, { cause: reason }));
-    }
   }
 }
 
@@ -180,8 +99,6 @@ export class NativeStream implements StreamHandle {
   readonly #unix: boolean;
   /** A served read's node, reused by the next read that parks (see #recycle). */
   #spareReader: Reader | null = null;
-  /** The reusable parked read of a read loop (made by the first read that parks). */
-  #readPark: ReadPark | null = null;
   #readArmed = false;
   #writeArmed = false;
   /** A copy reading from this stream: it is served before parked readers. */
@@ -372,35 +289,25 @@ export class NativeStream implements StreamHandle {
       const n = this.#tryReadRaw(buf, peek);
       if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(osError(n, peek ? 'recv' : 'read'));
     }
-    const label = peek ? 'TcpStream.peek' : 'TcpStream.read';
-    let waiter: Waiter<number>;
-    let promise: Promise<number>;
-    // A read loop's parked read reuses the stream's ReadPark; a read with a signal, or one
-    // parked beside another, takes `park`.
-    const reuse = options === undefined ? (this.#readPark ??= new ReadPark(this.#removeReader)) : null;
+    let parked: { waiter: Waiter<number>; promise: Promise<number> };
     try {
-      if (reuse !== null && reuse.settled) {
-        promise = reuse.park(label);
-        waiter = reuse;
-      } else {
-        ({ waiter, promise } = park<number>(label, this.#removeReader, options));
-      }
+      parked = park<number>(peek ? 'TcpStream.peek' : 'TcpStream.read', this.#removeReader, options);
     } catch (error) {
       return Promise.reject(error);
     }
     const spare = this.#spareReader;
     if (spare !== null) {
       this.#spareReader = null;
-      spare.waiter = waiter;
+      spare.waiter = parked.waiter;
       spare.buf = buf;
       spare.peek = peek;
       this.#readers.push(spare);
     } else {
-      this.#readers.push(new Reader(waiter, buf, peek));
+      this.#readers.push(new Reader(parked.waiter, buf, peek));
     }
     this.#armRead();
     this.#queue.passBaton();
-    return promise;
+    return parked.promise;
   }
 
   tryRead(buf: Uint8Array): number {
