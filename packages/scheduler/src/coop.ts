@@ -5,6 +5,8 @@
 // the operation after that resolves on the next macrotask instead.
 import { BUDGET, currentEpoch, outsideBudget, outsideCounters, storage, type Budget } from './internal/context.js';
 import type { Frame } from './internal/context.js';
+import { throwIfCancelled } from './park.js';
+import type { WaitOptions } from './park.js';
 
 // The forced yield: one promise per event-loop turn, shared by every budget that runs out in
 // it, resolved by one setImmediate. A budget refills on its first use in the new turn (the
@@ -49,7 +51,38 @@ function turnPassed(): void {
  * ```
  */
 export function coop(): Promise<void> | undefined {
+  return spend(storage.getStore());
+}
+
+/**
+ * `coop()` and `throwIfCancelled(options)` in one look-up of the current task (what an rt
+ * operation that can complete without waiting calls first): spends one unit of the budget and
+ * returns the promise to await when it has run out (as `coop`); otherwise throws `Cancelled`
+ * if the task was aborted or `options.signal` aborted (as `throwIfCancelled`), else returns
+ * `undefined`. One frame look-up instead of two matters on Node 24+, where the look-up is an
+ * AsyncLocalStorage read (measured: `coop()` + `throwIfCancelled()` per `writeAll` of a TCP
+ * echo were ~1,700 instructions of ~21,000 per message under callgrind).
+ *
+ * **Cancellation:** a cancellation point, as `throwIfCancelled`; the returned promise never
+ * rejects (check again after it, as after `coop`).
+ *
+ * **Errors:** `Cancelled` (`cause`: the abort reason); TypeError for a malformed `options`.
+ *
+ * **Example**
+ * ```ts
+ * const y = coopOrCancelled(options); if (y !== undefined) await y; // then take the value
+ * ```
+ */
+export function coopOrCancelled(options?: WaitOptions): Promise<void> | undefined {
   const frame = storage.getStore();
+  const y = spend(frame);
+  if (y !== undefined) return y;
+  if (options !== undefined) throwIfCancelled(options);
+  else if (frame?.task?.cancelRequested === true) throwIfCancelled();
+  return undefined;
+}
+
+function spend(frame: Frame | undefined): Promise<void> | undefined {
   let budget: Budget;
   if (frame === undefined) budget = outsideBudget;
   else if (frame.unconstrained) return undefined;

@@ -21,7 +21,7 @@
 export { RtError, Cancelled, RuntimeShutdown, JoinError, isCancelled } from './errors.js';
 export { park, throwIfCancelled } from './park.js';
 export type { Waiter, WaitOptions } from './park.js';
-export { coop, unconstrained } from './coop.js';
+export { coop, coopOrCancelled, unconstrained } from './coop.js';
 export { Handle } from './handle.js';
 export type { SpawnOptions, SpawnBlockingOptions } from './handle.js';
 export { Builder } from './builder.js';

@@ -22,7 +22,7 @@
 // settles at end of stream, on an error, or on abort.
 import { sys } from '@rt/mio-native';
 import type { ReadyCallback, ReadyQueue, Registration } from '@rt/reactor';
-import { coop, park, throwIfCancelled } from '@rt/scheduler';
+import { coopOrCancelled, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, ReleaseHooks, WRITABLE } from './driver.js';
@@ -278,13 +278,13 @@ export class NativeStream implements StreamHandle {
     // Only a read that can complete now spends budget and checks cancellation here (Tokio's
     // coop: a pending poll costs no budget); one that will park is checked by `park`.
     if (this.#readers.head === undefined && this.#pumpIn === null && (buf.length === 0 || this.#readWait.tryReadiness() !== null)) {
-      const y = coop();
-      if (y !== undefined) return y.then(() => this.read(buf, peek, options));
+      let y: Promise<void> | undefined;
       try {
-        throwIfCancelled(options);
+        y = coopOrCancelled(options);
       } catch (error) {
         return Promise.reject(error);
       }
+      if (y !== undefined) return y.then(() => this.read(buf, peek, options));
       if (buf.length === 0) return Promise.resolve(0);
       const n = this.#tryReadRaw(buf, peek);
       if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(osError(n, peek ? 'recv' : 'read'));
@@ -324,11 +324,9 @@ export class NativeStream implements StreamHandle {
       (interest & READABLE && this.#readWait.tryReadiness() !== null ? READABLE : 0) |
       (interest & WRITABLE && this.#writeWait.tryReadiness() !== null ? WRITABLE : 0);
     if (found !== 0) {
-      const y = coop();
-      if (y !== undefined) return y.then(() => this.ready(interest, options));
       return tryPark(() => {
-        throwIfCancelled(options);
-        return Promise.resolve(found);
+        const y = coopOrCancelled(options);
+        return y !== undefined ? y.then(() => this.ready(interest, options)) : Promise.resolve(found);
       });
     }
     return tryPark(() => {
@@ -353,13 +351,13 @@ export class NativeStream implements StreamHandle {
     if (this.#closed) return Promise.reject(new SocketClosed());
     if (this.#writers.head === undefined && this.#pumpOut === null && buf.length > 0) {
       // The common case without the array of #write: ready socket, one buffer.
-      const y = coop();
-      if (y !== undefined) return y.then(() => this.write(buf, options));
+      let y: Promise<void> | undefined;
       try {
-        throwIfCancelled(options);
+        y = coopOrCancelled(options);
       } catch (error) {
         return Promise.reject(error);
       }
+      if (y !== undefined) return y.then(() => this.write(buf, options));
       const n = this.#tryWriteOne(buf, 0);
       if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(this.#writeError(n));
       return this.#parkWriter([buf], options);
@@ -375,13 +373,13 @@ export class NativeStream implements StreamHandle {
    */
   writeAll(buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
     if (this.#closed || this.#writers.head !== undefined || this.#pumpOut !== null || buf.length === 0) return writeAllLoop(this, buf, 0, options);
-    const y = coop();
-    if (y !== undefined) return y.then(() => this.writeAll(buf, options));
+    let y: Promise<void> | undefined;
     try {
-      throwIfCancelled(options);
+      y = coopOrCancelled(options);
     } catch (error) {
       return Promise.reject(error);
     }
+    if (y !== undefined) return y.then(() => this.writeAll(buf, options));
     const n = this.#tryWriteOne(buf, 0);
     if (n === buf.length) return WRITTEN;
     if (n === EAGAIN) return writeAllLoop(this, buf, 0, options);
@@ -396,13 +394,13 @@ export class NativeStream implements StreamHandle {
   #write(bufs: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number> {
     if (this.#closed) return Promise.reject(new SocketClosed());
     if (this.#writers.head === undefined && this.#pumpOut === null) {
-      const y = coop();
-      if (y !== undefined) return y.then(() => this.#write(bufs, options));
+      let y: Promise<void> | undefined;
       try {
-        throwIfCancelled(options);
+        y = coopOrCancelled(options);
       } catch (error) {
         return Promise.reject(error);
       }
+      if (y !== undefined) return y.then(() => this.#write(bufs, options));
       if (bufs.length === 0 || (bufs.length === 1 && bufs[0]!.length === 0)) {
         return this.#writeShut ? Promise.reject(this.#writeError(EPIPE)) : Promise.resolve(0);
       }
