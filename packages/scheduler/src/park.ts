@@ -4,7 +4,7 @@
 // Cancelled; a wake that already happened always wins over a later abort.
 import { Cancelled } from './errors.js';
 import { describe } from './internal/describe.js';
-import { ParkedWaiter, type TaskWait } from './internal/waiter.js';
+import { ParkedWaiter, type CancelTarget, type TaskWait } from './internal/waiter.js';
 import { emitPark, emitWake, parkChannel, wakeChannel } from './internal/instrument.js';
 import { BUDGET, storage } from './internal/context.js';
 import type { Task } from './internal/task.js';
@@ -142,6 +142,26 @@ export function park<T>(
   const waiter = new ParkedWaiter<T>(label, onCancel, signal, task, capturedResolve as (value: T) => void, capturedReject!);
   capturedResolve = capturedReject = undefined;
   return { waiter, promise };
+}
+
+/**
+ * @internal `park` for a node that is its own cancel target and keeps its waiter (`parkIn`'s
+ * node): the same checks and waiter, without a closure and a `{ waiter, promise }` pair per
+ * park. Throws as `park` does; sets `target.waiter` before it returns the promise.
+ */
+export function parkTarget<T>(label: string, target: CancelTarget & { waiter: Waiter<T> | undefined }, options: WaitOptions | undefined): Promise<T> {
+  const signal = checkSignal(options);
+  const task = storage.getStore()?.task;
+  if (task !== undefined && task.cancelRequested) {
+    throw new Cancelled(`task ${task.id} was aborted`, { cause: task.cancelReason });
+  }
+  if (signal !== undefined && signal.aborted) {
+    throw new Cancelled(`${label} was aborted by its signal`, { cause: signal.reason });
+  }
+  const promise = new Promise<T>(captureResolvers);
+  target.waiter = new ParkedWaiter<T>(label, target, signal, task, capturedResolve as (value: T) => void, capturedReject!);
+  capturedResolve = capturedReject = undefined;
+  return promise;
 }
 
 /**
