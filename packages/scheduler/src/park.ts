@@ -130,17 +130,9 @@ export function park<T>(
   onCancel: (waiter: Waiter<T>) => void,
   options?: WaitOptions,
 ): { waiter: Waiter<T>; promise: Promise<T> } {
-  const signal = checkSignal(options);
-  const task = storage.getStore()?.task;
-  if (task !== undefined && task.cancelRequested) {
-    throw new Cancelled(`task ${task.id} was aborted`, { cause: task.cancelReason });
-  }
-  if (signal !== undefined && signal.aborted) {
-    throw new Cancelled(`${label} was aborted by its signal`, { cause: signal.reason });
-  }
-  const promise = new Promise<T>(captureResolvers);
-  const waiter = new ParkedWaiter<T>(label, onCancel, signal, task, capturedResolve as (value: T) => void, capturedReject!);
-  capturedResolve = capturedReject = undefined;
+  const promise = parkWaiter<T>(label, onCancel, options);
+  const waiter = madeWaiter as ParkedWaiter<T>;
+  madeWaiter = undefined;
   return { waiter, promise };
 }
 
@@ -150,6 +142,17 @@ export function park<T>(
  * park. Throws as `park` does; sets `target.waiter` before it returns the promise.
  */
 export function parkTarget<T>(label: string, target: CancelTarget & { waiter: Waiter<T> | undefined }, options: WaitOptions | undefined): Promise<T> {
+  const promise = parkWaiter<T>(label, target, options);
+  target.waiter = madeWaiter as ParkedWaiter<T>;
+  madeWaiter = undefined;
+  return promise;
+}
+
+// The waiter `parkWaiter` made, handed to its caller through this variable (no pair object).
+let madeWaiter: ParkedWaiter<unknown> | undefined;
+
+/** The checks and the waiter of `park`/`parkTarget`: returns the promise, leaves the waiter in `madeWaiter`. */
+function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void) | CancelTarget, options: WaitOptions | undefined): Promise<T> {
   const signal = checkSignal(options);
   const task = storage.getStore()?.task;
   if (task !== undefined && task.cancelRequested) {
@@ -159,7 +162,7 @@ export function parkTarget<T>(label: string, target: CancelTarget & { waiter: Wa
     throw new Cancelled(`${label} was aborted by its signal`, { cause: signal.reason });
   }
   const promise = new Promise<T>(captureResolvers);
-  target.waiter = new ParkedWaiter<T>(label, target, signal, task, capturedResolve as (value: T) => void, capturedReject!);
+  madeWaiter = new ParkedWaiter<T>(label, onCancel, signal, task, capturedResolve as (value: T) => void, capturedReject!) as ParkedWaiter<unknown>;
   capturedResolve = capturedReject = undefined;
   return promise;
 }
