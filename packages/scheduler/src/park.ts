@@ -4,7 +4,7 @@
 // Cancelled; a wake that already happened always wins over a later abort.
 import { Cancelled } from './errors.js';
 import { describe } from './internal/describe.js';
-import { ParkedWaiter, type TaskWait } from './internal/waiter.js';
+import { ParkedWaiter, type CancelTarget, type TaskWait } from './internal/waiter.js';
 import { emitPark, emitWake, parkChannel, wakeChannel } from './internal/instrument.js';
 import { BUDGET, storage } from './internal/context.js';
 import type { Task } from './internal/task.js';
@@ -130,6 +130,29 @@ export function park<T>(
   onCancel: (waiter: Waiter<T>) => void,
   options?: WaitOptions,
 ): { waiter: Waiter<T>; promise: Promise<T> } {
+  const promise = parkWaiter<T>(label, onCancel, options);
+  const waiter = madeWaiter as ParkedWaiter<T>;
+  madeWaiter = undefined;
+  return { waiter, promise };
+}
+
+/**
+ * @internal `park` for a node that is its own cancel target and keeps its waiter (`parkIn`'s
+ * node): the same checks and waiter, without a closure and a `{ waiter, promise }` pair per
+ * park. Throws as `park` does; sets `target.waiter` before it returns the promise.
+ */
+export function parkTarget<T>(label: string, target: CancelTarget & { waiter: Waiter<T> | undefined }, options: WaitOptions | undefined): Promise<T> {
+  const promise = parkWaiter<T>(label, target, options);
+  target.waiter = madeWaiter as ParkedWaiter<T>;
+  madeWaiter = undefined;
+  return promise;
+}
+
+// The waiter `parkWaiter` made, handed to its caller through this variable (no pair object).
+let madeWaiter: ParkedWaiter<unknown> | undefined;
+
+/** The checks and the waiter of `park`/`parkTarget`: returns the promise, leaves the waiter in `madeWaiter`. */
+function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void) | CancelTarget, options: WaitOptions | undefined): Promise<T> {
   const signal = checkSignal(options);
   const task = storage.getStore()?.task;
   if (task !== undefined && task.cancelRequested) {
@@ -139,9 +162,9 @@ export function park<T>(
     throw new Cancelled(`${label} was aborted by its signal`, { cause: signal.reason });
   }
   const promise = new Promise<T>(captureResolvers);
-  const waiter = new ParkedWaiter<T>(label, onCancel, signal, task, capturedResolve as (value: T) => void, capturedReject!);
+  madeWaiter = new ParkedWaiter<T>(label, onCancel, signal, task, capturedResolve as (value: T) => void, capturedReject!) as ParkedWaiter<unknown>;
   capturedResolve = capturedReject = undefined;
-  return { waiter, promise };
+  return promise;
 }
 
 /**

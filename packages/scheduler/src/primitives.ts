@@ -24,7 +24,7 @@
 //   const wait = (options?: WaitOptions) =>
 //     checkCancelled(options) ?? parkIn(waiters, new WaitNode<void>(), 'Event.wait', options);
 //   const set = () => { for (const node of waiters.drain()) node.waiter!.wake(undefined); };
-import { park, throwIfCancelled } from './park.js';
+import { parkTarget, throwIfCancelled } from './park.js';
 export { parkEntry, unparkEntry } from './park.js';
 export type { ParkEntry, ParkedTask } from './park.js';
 import type { WaitOptions, Waiter } from './park.js';
@@ -62,12 +62,24 @@ export class WaitNode<T> {
   linked = false;
   /** Set by {@link parkIn}: the parked operation to wake or fail. */
   waiter: Waiter<T> | undefined = undefined;
+  /** @internal Set by {@link parkIn}: the list a cancellation unlinks the node from, and what runs after. */
+  list: WaitList<T, WaitNode<T>> | undefined = undefined;
+  /** @internal */
+  afterCancel: ((node: WaitNode<T>, wasHead: boolean) => void) | undefined = undefined;
 
   constructor(
     public need = 1,
     public payload: unknown = undefined,
     public hasPayload = false,
   ) {}
+
+  /** @internal The node's waiter was cancelled (see {@link parkIn}): leave the list, then `afterCancel`. */
+  waiterCancelled(): void {
+    const list = this.list!;
+    const wasHead = list.head === this;
+    list.remove(this);
+    if (this.afterCancel !== undefined) this.afterCancel(this, wasHead);
+  }
 }
 
 /**
@@ -235,23 +247,18 @@ export function parkIn<T, N extends WaitNode<T>>(
   options: WaitOptions | undefined,
   afterCancel?: (node: N, wasHead: boolean) => void,
 ): Promise<T> {
-  let parked: { waiter: Waiter<T>; promise: Promise<T> };
+  // The node is its waiter's cancel target (WaitNode.waiterCancelled): no closure and no
+  // `{ waiter, promise }` pair per park.
+  let promise: Promise<T>;
+  node.list = list as unknown as WaitList<T, WaitNode<T>>;
+  node.afterCancel = afterCancel as ((node: WaitNode<T>, wasHead: boolean) => void) | undefined;
   try {
-    parked = park<T>(
-      label,
-      () => {
-        const wasHead = list.head === node;
-        list.remove(node);
-        if (afterCancel !== undefined) afterCancel(node, wasHead);
-      },
-      options,
-    );
+    promise = parkTarget<T>(label, node, options);
   } catch (error) {
     return Promise.reject(error);
   }
-  node.waiter = parked.waiter;
   list.push(node);
-  return parked.promise;
+  return promise;
 }
 
 /**

@@ -432,3 +432,31 @@ describe('mpsc budget', () => {
     expect(seenAt).toBeLessThan(1000);
   });
 });
+
+describe('mpsc receive after a failed second look', () => {
+  it('ping-pong over capacity 1 delivers every value in order, and an abort of a recv that parked at once loses nothing', async () => {
+    const [pingTx, pingRx] = mpsc.channel<number>(1);
+    const [pongTx, pongRx] = mpsc.channel<number>(1);
+    const echo = spawn(async () => {
+      for (let i = 0; i < 50; i++) await pongTx.send((await pingRx.recv())! * 2);
+    });
+    const got: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      await pingTx.send(i);
+      got.push((await pongRx.recv())!);
+    }
+    await echo;
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => i * 2));
+    // pongRx's last looks failed: these receives park at once. Abort one while parked, then send.
+    for (let round = 0; round < 10; round++) {
+      const ac = new AbortController();
+      const r = pongRx.recv({ signal: ac.signal });
+      ac.abort();
+      await expect(r).rejects.toBeInstanceOf(Cancelled);
+      const next = pongRx.recv();
+      await pongTx.send(round);
+      expect(await next).toBe(round);
+    }
+    expect(pongRx.len).toBe(0);
+  });
+});

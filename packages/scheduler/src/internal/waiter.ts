@@ -68,6 +68,14 @@ export interface TaskWait {
   cancel(reason: unknown): void;
 }
 
+/**
+ * What a cancelled waiter calls back, when it is not a function: a parked list node unlinks
+ * itself (`parkIn`: one object where a closure per park used to be).
+ */
+export interface CancelTarget {
+  waiterCancelled(): void;
+}
+
 export class ParkedWaiter<T> implements TaskWait {
   settled = false;
   /** The task that parked, if any: its abort cancels this waiter. */
@@ -82,7 +90,7 @@ export class ParkedWaiter<T> implements TaskWait {
 
   constructor(
     readonly label: string,
-    private readonly onCancel: (waiter: ParkedWaiter<T>) => void,
+    private readonly onCancel: ((waiter: ParkedWaiter<T>) => void) | CancelTarget,
     signal: AbortSignal | undefined,
     task: Task | undefined,
     private readonly resolve: (value: T) => void,
@@ -130,7 +138,9 @@ export class ParkedWaiter<T> implements TaskWait {
     this.settled = true;
     this.detach();
     try {
-      this.onCancel(this);
+      const onCancel = this.onCancel;
+      if (typeof onCancel === 'function') onCancel(this);
+      else onCancel.waiterCancelled();
     } finally {
       this.reject(new Cancelled(`${this.label} was cancelled`, { cause: reason }));
     }

@@ -17,6 +17,8 @@
 //   run in lockstep (one value per microtask each, the usual state after a forced budget
 //   yield has drained the buffer) from paying a park and a wake-up for every message: it
 //   costs one promise where parking costs a waiter, a promise and two task links.
+// - Only while second looks pay: after one finds nothing, the next 8 empty receives park at
+//   once (ping-pong between two tasks, where every look fails, then pays one look in 9).
 // - The channel is finished for the receiver when the buffer is empty, no value is in
 //   flight (a parked send or an unused Permit) and every sender is closed, or the receiver
 //   itself was closed.
@@ -25,6 +27,14 @@ import { SendError } from '../errors.js';
 import { Ring } from './ring.js';
 import { coop as budget } from '@rt/scheduler';
 import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, parkSimple } from '@rt/scheduler/primitives';
+
+/**
+ * After a second look that found nothing, this many empty receives park at once. A failed
+ * look costs more than it saves: its promise, then the park's promise adopted by it (two
+ * more microtasks). Two tasks taking turns (ping-pong over capacity 1) fail every look; a
+ * producer and a consumer in lockstep never fail one, so they keep looking.
+ */
+const SPIN_SKIPS = 8;
 
 /** What a parked receiver is woken with when the channel finishes. */
 export const FINISHED: unique symbol = Symbol('rt.mpsc.finished');
@@ -42,6 +52,8 @@ export class Chan<T> {
   /** Slots held by parked sends and unused permits (values that may still arrive). */
   inFlight = 0;
   receiverClosed = false;
+  /** Empty receives left that park at once, because the last second look failed (see the top of this file). */
+  private spinSkips = 0;
   readonly sendWaiters = new WaitList<void>();
   readonly recvWaiters = new WaitList<T | Finished>();
   readonly closedWaiters = new WaitList<void>();
@@ -189,6 +201,11 @@ export class Chan<T> {
       return Promise.resolve(this.take());
     }
     if (this.finished) return Promise.resolve(sentinel ? FINISHED : (undefined as T));
+    if (this.spinSkips > 0) {
+      // The last second look found nothing: the two sides take turns (ping-pong), park now.
+      this.spinSkips--;
+      return parkIn(this.recvWaiters, new WaitNode<T | Finished>(1, undefined, sentinel), label, options);
+    }
     // Empty: look again one microtask later before parking (see the top of this file).
     return RESOLVED.then(() => this.recvAfterSpin(options, label, sentinel));
   }
@@ -198,6 +215,7 @@ export class Chan<T> {
     if (cancelled !== undefined) return cancelled;
     if (this.buffer.length !== 0) return this.take();
     if (this.finished) return sentinel ? FINISHED : (undefined as T);
+    this.spinSkips = SPIN_SKIPS;
     return parkIn(this.recvWaiters, new WaitNode<T | Finished>(1, undefined, sentinel), label, options);
   }
 
