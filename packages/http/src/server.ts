@@ -630,12 +630,27 @@ class Connection {
     return task;
   }
 
-  /** The handler's result, or a 500 when it is not a Response. */
+  /**
+   * The handler's result, or a 500 (and an `onError` TypeError) when it is not a Response or
+   * its body was already read or locked: the Fetch standard's "body is unusable" (a used body
+   * is never sent, nor its reader's leftovers).
+   */
   #check(result: unknown, request: RequestState): Response | HttpError {
-    if (result instanceof FastResponse) return FastResponse.isUnmaterialized(result) ? result : result.toResponse();
-    if (result instanceof PlatformResponse) return result;
-    this.server.reportError(new TypeError(`the handler returned ${result === null ? 'null' : typeof result}, not a Response`), request.incoming!);
-    return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
+    let response: Response | undefined;
+    if (result instanceof FastResponse) {
+      if (FastResponse.isUnmaterialized(result)) return result;
+      if (!result.bodyUsed) response = result.toResponse();
+    } else if (result instanceof PlatformResponse) {
+      response = result;
+    } else {
+      this.server.reportError(new TypeError(`the handler returned ${result === null ? 'null' : typeof result}, not a Response`), request.incoming!);
+      return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
+    }
+    if (response === undefined || response.bodyUsed || response.body?.locked === true) {
+      this.server.reportError(new TypeError('Body is unusable: the handler returned a Response whose body was already read or locked'), request.incoming!);
+      return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
+    }
+    return response;
   }
 
   /** What a failed request task answers; rethrows when this connection's own task was aborted. */
