@@ -559,7 +559,7 @@ class Connection {
       const task = this.#start(request);
       let response: Response | HttpError;
       try {
-        response = this.#check(await task, request);
+        response = this.#check(await task.join(), request);
       } catch (error) {
         response = this.#failure(error, task, request);
       }
@@ -759,11 +759,28 @@ class Connection {
     const source = result.source;
     const length = source === null ? 0 : typeof source === 'string' ? utf8Length(source) : source.length;
     if (length > 64 * 1024 && head.method !== 'HEAD' && result.status !== 204 && result.status !== 304) return undefined;
-    let text = statusLine(result.status, result.statusText) + result.fieldText;
-    if (!result.hasDate) text += dateHeader();
     const bodyless = result.status === 204 || result.status === 304;
-    if (!bodyless) text += `content-length: ${length}\r\n`;
-    text += connectionField(keepAlive, head.minorVersion);
+    const date = result.hasDate ? '' : dateHeader();
+    const connection = connectionField(keepAlive, head.minorVersion);
+    let text: string;
+    const last = lastHead;
+    if (
+      last.fields === result.fieldText && last.status === result.status && last.statusText === result.statusText &&
+      last.length === length && last.date === date && last.connection === connection
+    ) {
+      text = last.text; // the same head as the last response (the usual case under load): already flat
+    } else {
+      text = statusLine(result.status, result.statusText) + result.fieldText + date;
+      if (!bodyless) text += `content-length: ${length}\r\n`;
+      text += connection;
+      last.fields = result.fieldText;
+      last.status = result.status;
+      last.statusText = result.statusText;
+      last.length = length;
+      last.date = date;
+      last.connection = connection;
+      last.text = text;
+    }
     const out = this.#out;
     out.latin1(text);
     if (bodyless || head.method === 'HEAD' || source === null) return keepAlive;
@@ -972,6 +989,12 @@ function responseFields(response: Response): { text: string; length: number } {
 }
 
 /** The `ctx` of a handler; its signal is made on first use. */
+/**
+ * The head of the last FastResponse written (any connection) and what it was made of: an equal
+ * response reuses the string (no concatenation, and V8 keeps it flat for the write).
+ */
+const lastHead = { fields: '', status: 0, statusText: '', length: -1, date: '', connection: '', text: '' };
+
 class Context implements ServeContext {
   readonly #request: RequestState;
   readonly remoteAddr: SocketAddr;
