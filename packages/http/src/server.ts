@@ -559,7 +559,7 @@ class Connection {
       const task = this.#start(request);
       let response: Response | HttpError;
       try {
-        response = this.#check(await task.join(), request);
+        response = this.#check(await task, request);
       } catch (error) {
         response = this.#failure(error, task, request);
       }
