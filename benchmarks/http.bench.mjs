@@ -18,7 +18,8 @@
 //
 //   node benchmarks/http.bench.mjs            (3 rounds × 5 s per server and row)
 //   node benchmarks/http.bench.mjs --quick    (1 round × 3 s;  or RT_BENCH_QUICK=1)
-//   node benchmarks/http.bench.mjs --rows=upload   (only the rows whose name contains "upload")
+//   node benchmarks/http.bench.mjs --rows=upload   (only the rows whose name contains "upload"; a comma list: --rows=hello,json)
+//   node benchmarks/http.bench.mjs --servers=FastResponse   (only those rt servers, against node:http)
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,8 @@ writeFileSync(uploadScript, `wrk.method = "POST"\nwrk.body = string.rep("u", 102
 
 const UPLOAD_SERVERS = ['@rt/http (FastResponse)', 'node:http'];
 const rowFilter = process.argv.find((arg) => arg.startsWith('--rows='))?.slice('--rows='.length);
+/** `--servers=FastResponse`: only the rt servers whose name contains it (and the baselines); Hono rows only for `--servers=Hono`. */
+const serverFilter = process.argv.find((arg) => arg.startsWith('--servers='))?.slice('--servers='.length);
 const allRows = [
   { name: 'hello', path: '/', connections: 64, args: [] },
   ...(have('ab') ? [{ name: 'hello, ab -k', path: '/', connections: 64, tool: 'ab' }] : []),
@@ -54,7 +57,7 @@ const allRows = [
   { name: 'upload 1 MiB, for await', path: '/upload-stream', connections: 8, args: ['-s', uploadScript], only: UPLOAD_SERVERS },
   { name: 'upload 1 MiB, arrayBuffer()', path: '/upload-buffer', connections: 8, args: ['-s', uploadScript], only: UPLOAD_SERVERS },
 ];
-const rows = rowFilter === undefined ? allRows : allRows.filter((row) => row.name.includes(rowFilter));
+const rows = rowFilter === undefined ? allRows : allRows.filter((row) => rowFilter.split(',').some((part) => row.name.includes(part)));
 
 /** CPU time (user + system) of a process so far, in ms, from /proc. */
 const cpuMs = (pid) => cpuSeconds(pid, NaN) * 1000;
@@ -155,16 +158,18 @@ async function start(name, script, ...args) {
 }
 try {
   console.log(`wrk -t1 --latency, keep-alive; ${seconds} s per run, best of ${rounds} round(s)${quick ? ' (quick)' : ''}; machine shared with other work`);
-  const plain = [
-    await start('@rt/http (Response)', 'benchmarks/http-rt-server.mjs'),
-    await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', '--fast'),
-    await start('@rt/http (Response, overrideGlobalResponse)', 'benchmarks/http-rt-server.mjs', '--global'),
-    await start('node:http', 'benchmarks/baselines/http-node-server.mjs'),
-  ];
+  const plainServers = [
+    ['@rt/http (Response)', 'benchmarks/http-rt-server.mjs'],
+    ['@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', '--fast'],
+    ['@rt/http (Response, overrideGlobalResponse)', 'benchmarks/http-rt-server.mjs', '--global'],
+  ].filter(([name]) => serverFilter === undefined || name.includes(serverFilter));
+  const plain = [];
+  for (const [name, script, ...args] of plainServers) plain.push(await start(name, script, ...args));
+  plain.push(await start('node:http', 'benchmarks/baselines/http-node-server.mjs'));
   await measure(plain, rows, 'node');
   for (const server of plain) server.child.kill('SIGTERM');
   const honoRows = rows.filter((row) => !row.path.startsWith('/upload'));
-  if (honoRows.length > 0) {
+  if (honoRows.length > 0 && (serverFilter === undefined || 'Hono'.includes(serverFilter))) {
     const hono = [
       await start('Hono on @rt/http', 'benchmarks/http-hono-server.mjs'),
       await start('Hono on @hono/node-server', 'benchmarks/http-hono-server.mjs', '--node'),

@@ -630,12 +630,27 @@ class Connection {
     return task;
   }
 
-  /** The handler's result, or a 500 when it is not a Response. */
+  /**
+   * The handler's result, or a 500 (and an `onError` TypeError) when it is not a Response or
+   * its body was already read or locked: the Fetch standard's "body is unusable" (a used body
+   * is never sent, nor its reader's leftovers).
+   */
   #check(result: unknown, request: RequestState): Response | HttpError {
-    if (result instanceof FastResponse) return FastResponse.isUnmaterialized(result) ? result : result.toResponse();
-    if (result instanceof PlatformResponse) return result;
-    this.server.reportError(new TypeError(`the handler returned ${result === null ? 'null' : typeof result}, not a Response`), request.incoming!);
-    return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
+    let response: Response | undefined;
+    if (result instanceof FastResponse) {
+      if (FastResponse.isUnmaterialized(result)) return result;
+      if (!result.bodyUsed) response = result.toResponse();
+    } else if (result instanceof PlatformResponse) {
+      response = result;
+    } else {
+      this.server.reportError(new TypeError(`the handler returned ${result === null ? 'null' : typeof result}, not a Response`), request.incoming!);
+      return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
+    }
+    if (response === undefined || response.bodyUsed || response.body?.locked === true) {
+      this.server.reportError(new TypeError('Body is unusable: the handler returned a Response whose body was already read or locked'), request.incoming!);
+      return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
+    }
+    return response;
   }
 
   /** What a failed request task answers; rethrows when this connection's own task was aborted. */
@@ -744,11 +759,28 @@ class Connection {
     const source = result.source;
     const length = source === null ? 0 : typeof source === 'string' ? utf8Length(source) : source.length;
     if (length > 64 * 1024 && head.method !== 'HEAD' && result.status !== 204 && result.status !== 304) return undefined;
-    let text = statusLine(result.status, result.statusText) + result.fieldText;
-    if (!result.hasDate) text += dateHeader();
     const bodyless = result.status === 204 || result.status === 304;
-    if (!bodyless) text += `content-length: ${length}\r\n`;
-    text += connectionField(keepAlive, head.minorVersion);
+    const date = result.hasDate ? '' : dateHeader();
+    const connection = connectionField(keepAlive, head.minorVersion);
+    let text: string;
+    const last = lastHead;
+    if (
+      last.fields === result.fieldText && last.status === result.status && last.statusText === result.statusText &&
+      last.length === length && last.date === date && last.connection === connection
+    ) {
+      text = last.text; // the same head as the last response (the usual case under load): already flat
+    } else {
+      text = statusLine(result.status, result.statusText) + result.fieldText + date;
+      if (!bodyless) text += `content-length: ${length}\r\n`;
+      text += connection;
+      last.fields = result.fieldText;
+      last.status = result.status;
+      last.statusText = result.statusText;
+      last.length = length;
+      last.date = date;
+      last.connection = connection;
+      last.text = text;
+    }
     const out = this.#out;
     out.latin1(text);
     if (bodyless || head.method === 'HEAD' || source === null) return keepAlive;
@@ -957,6 +989,12 @@ function responseFields(response: Response): { text: string; length: number } {
 }
 
 /** The `ctx` of a handler; its signal is made on first use. */
+/**
+ * The head of the last FastResponse written (any connection) and what it was made of: an equal
+ * response reuses the string (no concatenation, and V8 keeps it flat for the write).
+ */
+const lastHead = { fields: '', status: 0, statusText: '', length: -1, date: '', connection: '', text: '' };
+
 class Context implements ServeContext {
   readonly #request: RequestState;
   readonly remoteAddr: SocketAddr;

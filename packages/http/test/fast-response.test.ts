@@ -68,14 +68,49 @@ describe('FastResponse', () => {
     expect(Array.from(await new FastResponse(new Uint8Array([1, 2])).bytes())).toEqual([1, 2]);
     expect((await new FastResponse(null).arrayBuffer()).byteLength).toBe(0);
     await expect(new FastResponse('{').json()).rejects.toThrow(SyntaxError);
-    // A body read in the handler is not sent again: the server sees a used Response.
-    await using server = await serve({ onError: () => undefined }, async () => {
-      const response = new FastResponse('once');
-      await response.text();
-      return response;
+  });
+
+  it('answers 500 (onError gets a TypeError) for a Response whose body was already read or locked, and keeps the connection', async () => {
+    const errors: unknown[] = [];
+    await using server = await serve({ onError: (error) => errors.push(error) }, async (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/fast') {
+        const response = new FastResponse('once');
+        await response.text();
+        return response;
+      }
+      if (path === '/fast-materialized') {
+        const response = new FastResponse('once', { headers: { 'x-a': 'b' } });
+        void response.headers; // the real Response is made, then its body read
+        await response.text();
+        return response;
+      }
+      if (path === '/platform') {
+        const response = new Response('once');
+        await response.text();
+        return response;
+      }
+      if (path === '/locked') {
+        const response = new Response('once');
+        response.body!.getReader();
+        return response;
+      }
+      return new FastResponse('fine');
     });
-    const answer = await fetch(`http://${server.addr.toString()}/`).catch((error: unknown) => error);
-    expect(answer instanceof Response ? answer.status : 'closed').not.toBe(200);
+    const base = `http://${server.addr.toString()}`;
+    for (const path of ['/fast', '/fast-materialized', '/platform', '/locked']) {
+      const answer = await fetch(base + path);
+      expect(answer.status).toBe(500);
+      expect(await answer.text()).toBe('Internal Server Error\n');
+    }
+    expect(errors).toHaveLength(4);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(/Body is unusable/);
+    }
+    // Same connection, pipelined after a 500: the next request is answered normally.
+    const text = await exchange(server.addr.port, 'GET /fast HTTP/1.1\r\nHost: x\r\n\r\nGET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(text).toMatch(/^HTTP\/1\.1 500 [^]*HTTP\/1\.1 200 [^]*\r\n\r\nfine$/);
   });
 
   it('takes every body a Response takes: other kinds make the real Response at once', async () => {

@@ -107,8 +107,14 @@ export class OutputBuffer {
   buffer = Buffer.allocUnsafe(16 * 1024);
   length = 0;
 
+  /** The last view handed out: the same bytes again (keep-alive answers of one size) reuse it. */
+  #view: Buffer | undefined;
+
+  /** The encoded bytes; valid until the next append or clear (the caller writes them first). */
   view(): Buffer {
-    return this.buffer.subarray(0, this.length);
+    const view = this.#view;
+    if (view !== undefined && view.length === this.length && view.buffer === this.buffer.buffer && view.byteOffset === this.buffer.byteOffset) return view;
+    return (this.#view = this.buffer.subarray(0, this.length));
   }
 
   clear(): void {
