@@ -21,7 +21,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildC, echoCell, loadgenResult, parseConfigs, runLoadgen } from './lib/loadgen.mjs';
-import { cpuSeconds, startPrintingPort } from './lib/proc.mjs';
+import { cpuSecondsFine, startPrintingPort } from './lib/proc.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
@@ -47,9 +47,9 @@ for (const field of [...new Set(configs.map(([, f]) => f))]) {
     for (const [connections] of configs.filter(([, f]) => f === field)) {
       for (let round = 0; round < rounds; round++) {
         for (const { mode, child, port } of running) {
-          const cpuBefore = cpuSeconds(child.pid);
+          const cpuBefore = cpuSecondsFine(child.pid);
           const run = runLoadgen(loadgen, { port, connections, size: sizeOf(field), warmupMs, measureMs });
-          const cpu = cpuSeconds(child.pid) - cpuBefore;
+          const cpu = cpuSecondsFine(child.pid) - cpuBefore;
           const cell = echoCell(loadgenResult(run, mode), cpu, warmupMs, measureMs);
           const key = `${mode} ${connections} ${field}`;
           perRound.set(`${key} ${round}`, cell);
@@ -88,7 +88,8 @@ for (const [connections, field] of configs) {
         const b = perRound.get(`${other} ${connections} ${field} ${round}`);
         ratios.push(a.cpuPerMessageUs / b.cpuPerMessageUs);
       }
-      return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+      const sorted = [...ratios].sort((x, y) => x - y);
+      return `${sorted[0].toFixed(2)}–${sorted[sorted.length - 1].toFixed(2)}, median ${sorted[Math.floor(sorted.length / 2)].toFixed(2)}`;
     };
     console.log(
       `  ${mode} cost ÷ hand: ${(framed.cpuPerMessageUs / hand.cpuPerMessageUs).toFixed(2)}× (rounds ${range('hand')})   ÷ net: ${(framed.cpuPerMessageUs / net.cpuPerMessageUs).toFixed(2)}× (rounds ${range('net')})` +

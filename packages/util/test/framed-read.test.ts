@@ -57,6 +57,47 @@ describe('FramedRead', () => {
     expect(await iterator.next()).toEqual({ done: true, value: undefined });
   });
 
+  it('buffered frames spend the task budget: for await over thousands of them lets a setImmediate run, and an abort during the forced yield loses no frame', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => `l${i}`);
+    const reader = new ChunkReader([text(lines.map((l) => `${l}\n`).join(''))]);
+    const seen: string[] = [];
+    let before = -1;
+    await spawn(async () => {
+      setImmediate(() => (before = seen.length));
+      for await (const line of new FramedRead(reader, new LinesCodec(), { readSize: 64 * 1024 })) seen.push(line);
+    });
+    expect(seen).toEqual(lines);
+    expect(reader.reads).toBe(2);
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(300); // within about two budgets of 128
+
+    // Abort while next() waits in a forced yield: that call resolves with its frame (it was
+    // already taken) or rejects having taken nothing; either way every frame comes out once.
+    const again = new ChunkReader([text(lines.map((l) => `${l}\n`).join(''))]);
+    const framed = new FramedRead(again, new LinesCodec(), { readSize: 64 * 1024 });
+    const got: string[] = [];
+    let cancels = 0;
+    await spawn(async () => {
+      for (let round = 0; round < 40; round++) {
+        const controller = new AbortController();
+        setImmediate(() => controller.abort());
+        try {
+          for (;;) {
+            const line = await framed.next({ signal: controller.signal });
+            if (line === undefined) return;
+            got.push(line);
+          }
+        } catch (error) {
+          expect(error).toBeInstanceOf(Cancelled);
+          cancels++;
+        }
+      }
+      for (let line = await framed.next(); line !== undefined; line = await framed.next()) got.push(line);
+    });
+    expect(got).toEqual(lines);
+    expect(cancels).toBeGreaterThan(5);
+  });
+
   it('works over a reader whose read returns a thenable, not a Promise', async () => {
     const chunks = [text('ab'), text('c\nd\n')];
     const reader = {
