@@ -67,7 +67,9 @@ async function count(name, connections, field, frames) {
     if (process.env['RT_FRAMED_BEFORE'] === undefined) throw new Error(`${name}: set RT_FRAMED_BEFORE to the older build's index.js`);
     env['RT_UTIL_DIST'] = process.env['RT_FRAMED_BEFORE'];
   }
-  const out = join(tmpdir(), `framed-cg-${process.pid}-${mode}.out`);
+  // RT_FRAMED_CG_KEEP=dir keeps each run's callgrind file there (for callgrind_annotate).
+  const keep = process.env['RT_FRAMED_CG_KEEP'];
+  const out = join(keep ?? tmpdir(), `framed-cg-${process.pid}-${name}-${connections}x${field}-${frames}.out`);
   const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, join(here, 'framed-server.mjs'), mode, String(field)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
@@ -84,7 +86,7 @@ async function count(name, connections, field, frames) {
   });
   await drive(port, connections, sizeOf(field), frames);
   await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
-  rmSync(out, { force: true });
+  if (keep === undefined) rmSync(out, { force: true });
   const m = /Collected : (\d+)/.exec(stderr);
   if (m === null) throw new Error(`no callgrind total for ${name}: ${stderr.slice(-500)}`);
   return Number(m[1]);

@@ -237,10 +237,18 @@ export class BytesMut {
    */
   getUint(offset: number, size: number, littleEndian = false): number {
     const storage = this.#storage;
-    if (size === 4 && !littleEndian && offset >= 0 && offset + 4 <= this.#end - this.#start && Number.isInteger(offset)) {
-      // The common case (a u32 in network order), without the loop.
+    if (offset >= 0 && offset + size <= this.#end - this.#start && Number.isInteger(offset)) {
+      // The common cases (a length field of 1 to 4 bytes), without the checks or the loop.
       const at = this.#start + offset;
-      return storage[at]! * 0x1000000 + ((storage[at + 1]! << 16) | (storage[at + 2]! << 8) | storage[at + 3]!);
+      if (!littleEndian) {
+        if (size === 4) return storage[at]! * 0x1000000 + ((storage[at + 1]! << 16) | (storage[at + 2]! << 8) | storage[at + 3]!);
+        if (size === 2) return (storage[at]! << 8) | storage[at + 1]!;
+        if (size === 1) return storage[at]!;
+      } else if (size === 4) {
+        return storage[at + 3]! * 0x1000000 + ((storage[at + 2]! << 16) | (storage[at + 1]! << 8) | storage[at]!);
+      } else if (size === 2) {
+        return (storage[at + 1]! << 8) | storage[at]!;
+      }
     }
     checkInteger(size, 'BytesMut.getUint(offset, size): size', 1, 8);
     if (!(Number.isSafeInteger(offset) && offset >= 0 && offset + size <= this.length)) {

@@ -446,10 +446,14 @@ export class NativeStream implements StreamHandle {
 
   flush(options: WaitOptions | undefined): Promise<void> {
     if (this.#closed) return Promise.reject(new SocketClosed());
-    return tryPark(() => {
+    // Nothing is buffered in user space: only the cancellation check, and the shared settled
+    // promise (no closure or promise per call: FramedWrite flushes after every send).
+    try {
       throwIfCancelled(options);
-      return Promise.resolve();
-    });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return WRITTEN;
   }
 
   shutdown(options: WaitOptions | undefined): Promise<void> {
