@@ -70,7 +70,11 @@ async function count(name, connections, field, frames) {
   // RT_FRAMED_CG_KEEP=dir keeps each run's callgrind file there (for callgrind_annotate).
   const keep = process.env['RT_FRAMED_CG_KEEP'];
   const out = join(keep ?? tmpdir(), `framed-cg-${process.pid}-${name}-${connections}x${field}-${frames}.out`);
-  const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, join(here, 'framed-server.mjs'), mode, String(field)], {
+  // No background threads and a fixed GC schedule: the JIT compiles and the GC works on the
+  // main thread at points set by the work done, not by the wall clock (under callgrind the
+  // server runs ~50× slower, and time-driven heuristics would otherwise vary with the load).
+  const flags = ['--single-threaded', '--predictable-gc-schedule'];
+  const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...flags, join(here, 'framed-server.mjs'), mode, String(field)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });
