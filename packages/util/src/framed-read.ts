@@ -166,15 +166,23 @@ export class FramedRead<T> implements AsyncIterable<T> {
     let reading: Promise<number>;
     try {
       // Checked before the decode (a frame is never taken by a call that rejects) and, for a
-      // reader that ignores `signal`, before the read whatever the reader does with it.
-      throwIfCancelled(options);
+      // reader that ignores `signal`, before the read whatever the reader does with it (with
+      // no signal, the read checks the task's cancellation itself).
       if (buffer.length !== this.#missedAt) {
+        throwIfCancelled(options);
         const frame = this.#decode();
         if (frame !== undefined) {
           const value = asResult ? toResult(frame) : frame;
           const y = coop();
-          return y === undefined ? Promise.resolve(value) : y.then(() => value);
+          if (y === undefined) return Promise.resolve(value);
+          this.#busy = true; // until the frame is delivered: an overlapping call is still refused
+          return y.then(() => {
+            this.#busy = false;
+            return value;
+          });
         }
+      } else if (options !== undefined) {
+        throwIfCancelled(options);
       }
       reading = this.#reader.read(buffer.spare(this.#readSize), options);
     } catch (error) {

@@ -96,6 +96,30 @@ describe('FramedRead', () => {
     });
     expect(got).toEqual(lines);
     expect(cancels).toBeGreaterThan(5);
+
+    // While a next() waits in its forced yield with its frame, it is still in progress: an
+    // overlapping tryNext() is refused (no later frame can overtake it).
+    const third = new FramedRead(new ChunkReader([text(lines.map((l) => `${l}\n`).join(''))]), new LinesCodec(), { readSize: 64 * 1024 });
+    const order: string[] = [];
+    let busy = 0;
+    await spawn(async () => {
+      for (;;) {
+        const pending = third.next();
+        let extra: string | undefined;
+        try {
+          extra = third.tryNext();
+        } catch (error) {
+          expect(error).toBeInstanceOf(ResourceBusy);
+          busy++;
+        }
+        const line = await pending;
+        if (line === undefined) return;
+        order.push(line);
+        if (extra !== undefined) order.push(extra);
+      }
+    });
+    expect(order).toEqual(lines);
+    expect(busy).toBeGreaterThan(5); // 2 are the first read and the one that finds the end
   });
 
   it('works over a reader whose read returns a thenable, not a Promise', async () => {
