@@ -19,11 +19,19 @@
 // median of the rounds) and the cost ratios to `hand`.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Framed, LengthDelimitedCodec } from '@rt/util';
+import { spawn } from '@rt/scheduler';
+
+// RT_UTIL_DIST=path: @rt/util from another build (the old one of a before/after pair).
+// RT_FRAMED_IN_TASK=1: every variant runs inside an rt task, as framed-server.mjs's
+// connections do (promises then pay the scheduler's promise hooks).
+const { Framed, LengthDelimitedCodec } = await import(process.env['RT_UTIL_DIST'] ?? '@rt/util');
+const inTask = process.env['RT_FRAMED_IN_TASK'] === '1';
 
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
 const ROUNDS = Number(process.env['RT_FRAMED_ROUNDS'] ?? (quick ? 3 : 7));
 const WARMUP = 4; // runs before the measured one: the JIT and the heap settle slowly for 30 KB frames
+
+const SETTLED = Promise.resolve();
 
 function stream(message, count) {
   let left = count;
@@ -43,8 +51,14 @@ function stream(message, count) {
     },
     // As rt's sockets: a synchronous write of what the socket can take now (FramedWrite uses it).
     tryWrite: (buf) => buf.length,
-    writeAll: () => Promise.resolve(),
-    flush: () => Promise.resolve(),
+    // As rt's sockets: a synchronous gather write (FramedWrite.send tries it for a large payload).
+    tryWritev: (bufs) => {
+      let n = 0;
+      for (const b of bufs) n += b.length;
+      return n;
+    },
+    writeAll: () => SETTLED, // as rt's sockets when the write completes at once
+    flush: () => SETTLED, // as rt's sockets: nothing buffered, a shared settled promise
     shutdown: () => Promise.resolve(),
   };
 }
@@ -101,21 +115,22 @@ const childAt = process.argv.indexOf('--child');
 if (childAt >= 0) {
   const [name, size, field, count] = process.argv.slice(childAt + 1);
   const message = Buffer.alloc(Number(size), 0x78);
-  for (let i = 0; i < WARMUP; i++) await variants[name](message, Number(count), Number(field));
+  const run = inTask ? (...args) => spawn(() => variants[name](...args)) : variants[name];
+  for (let i = 0; i < WARMUP; i++) await run(message, Number(count), Number(field));
   // No forced GC before the measured run: after a full GC the heap shrinks its young
   // generation and grows it back over the next runs, which costs an allocating variant
   // (measured: 6.5 µs instead of 2.2 µs per 30 KB frame of framed-borrow) and not hand. The
   // warm-up runs leave the same garbage behind as the measured run would anyway.
   // CPU time, not wall time: on a shared machine the wall clock also counts other programs.
   const start = process.cpuUsage();
-  await variants[name](message, Number(count), Number(field));
+  await run(message, Number(count), Number(field));
   const used = process.cpuUsage(start);
   console.log(((used.user + used.system) * 1000) / Number(count));
   process.exit(0);
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`length-delimited echo over an in-memory stream: CPU ns per message, median of ${ROUNDS} rounds (each a fresh process, interleaved); ratio = cost ÷ hand`);
+console.log(`length-delimited echo over an in-memory stream${inTask ? ', in an rt task' : ''}${process.env['RT_UTIL_DIST'] ? ` (@rt/util from ${process.env['RT_UTIL_DIST']})` : ''}: CPU ns per message, median of ${ROUNDS} rounds (each a fresh process, interleaved); ratio = cost ÷ hand`);
 console.log(`${'size'.padStart(7)}${'hand'.padStart(10)}${Object.keys(variants).slice(1).map((name) => `${name.padStart(20)}${'× hand'.padStart(9)}`).join('')}`);
 // The messages are frames of a 1-byte (120) or 2-byte (0x7878) length field, as in framed.bench.
 for (const [size, field] of [[121, 1], [2 + 0x7878, 2]]) {

@@ -17,7 +17,8 @@
 import net from 'node:net';
 import { TcpListener } from '@rt/net';
 import { spawn } from '@rt/scheduler';
-import { Framed, LengthDelimitedCodec } from '@rt/util';
+// RT_UTIL_DIST=path: @rt/util's entry from another build (to compare two builds in one run).
+const { Framed, LengthDelimitedCodec } = await import(process.env['RT_UTIL_DIST'] ?? '@rt/util');
 
 /** LengthDelimitedCodec without encodeHead: FramedWrite copies every payload. */
 class CopyingLengthDelimitedCodec extends LengthDelimitedCodec {
@@ -27,6 +28,13 @@ class CopyingLengthDelimitedCodec extends LengthDelimitedCodec {
 const mode = process.argv[2];
 const field = Number(process.argv[3] ?? '4');
 const MAX = 8 * 1024 * 1024;
+// RT_FRAMED_EXIT_AFTER=n: exit once n connections have closed (framed-callgrind.bench runs
+// the server under callgrind for a fixed number of frames).
+const exitAfter = Number(process.env['RT_FRAMED_EXIT_AFTER'] ?? 0);
+let closed = 0;
+function connectionClosed() {
+  if (exitAfter > 0 && ++closed === exitAfter) process.exit(0);
+}
 
 function header(buf, at) {
   let n = 0;
@@ -89,6 +97,7 @@ if (mode === 'net') {
       pending = done === data.length ? null : data.subarray(done);
     });
     socket.on('error', () => socket.destroy());
+    socket.on('close', connectionClosed);
   });
   server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 } else if (['framed', 'framed-borrow', 'framed-copy', 'framed-borrow-copy', 'hand'].includes(mode)) {
@@ -103,6 +112,7 @@ if (mode === 'net') {
         // a client that resets: drop the connection
       } finally {
         socket.close();
+        connectionClosed();
       }
     });
   }

@@ -21,7 +21,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildC, echoCell, loadgenResult, parseConfigs, runLoadgen } from './lib/loadgen.mjs';
-import { cpuSeconds, startPrintingPort } from './lib/proc.mjs';
+import { cpuSecondsFine, cpuTimes, startPrintingPort } from './lib/proc.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
@@ -47,10 +47,18 @@ for (const field of [...new Set(configs.map(([, f]) => f))]) {
     for (const [connections] of configs.filter(([, f]) => f === field)) {
       for (let round = 0; round < rounds; round++) {
         for (const { mode, child, port } of running) {
-          const cpuBefore = cpuSeconds(child.pid);
+          const cpuBefore = cpuSecondsFine(child.pid);
+          const timesBefore = cpuTimes(child.pid);
           const run = runLoadgen(loadgen, { port, connections, size: sizeOf(field), warmupMs, measureMs });
-          const cpu = cpuSeconds(child.pid) - cpuBefore;
+          const cpu = cpuSecondsFine(child.pid) - cpuBefore;
+          const timesAfter = cpuTimes(child.pid);
           const cell = echoCell(loadgenResult(run, mode), cpu, warmupMs, measureMs);
+          // The user / system split (10 ms ticks): the kernel's share is the same work for every
+          // server (one read and one write per message), the user share is where they differ.
+          const user = timesAfter.user - timesBefore.user;
+          const system = timesAfter.system - timesBefore.system;
+          cell.userUs = (cell.cpuPerMessageUs * user) / (user + system || 1);
+          cell.systemUs = (cell.cpuPerMessageUs * system) / (user + system || 1);
           const key = `${mode} ${connections} ${field}`;
           perRound.set(`${key} ${round}`, cell);
           // Keep each server's best round: other load on a shared machine only slows it.
@@ -66,13 +74,13 @@ for (const field of [...new Set(configs.map(([, f]) => f))]) {
 const pad = (s, n) => String(s).padStart(n);
 console.log(`length-delimited echo on loopback${quick ? ' (quick)' : ''}: best of ${rounds} × ${measureMs} ms per cell after ${warmupMs} ms warm-up`);
 console.log('CPU µs/msg: server CPU per message (lower is cheaper); cost ratios = CPU µs/msg of framed ÷ the other');
-console.log(`${'server'.padEnd(20)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('CPU µs/msg', 12)}${pad('srv %', 7)}`);
+console.log(`${'server'.padEnd(20)}${pad('conns', 6)}${pad('size', 7)}${pad('msgs/s', 11)}${pad('p50 µs', 9)}${pad('CPU µs/msg', 12)}${pad('user', 7)}${pad('sys', 7)}${pad('srv %', 7)}`);
 for (const [connections, field] of configs) {
   for (const mode of modes) {
     const r = results.get(`${mode} ${connections} ${field}`);
     console.log(
       `${mode.padEnd(20)}${pad(connections, 6)}${pad(sizeOf(field), 7)}${pad(Math.round(r.perSecond), 11)}${pad(r.p50_us.toFixed(1), 9)}` +
-        `${pad(r.cpuPerMessageUs.toFixed(2), 12)}${pad(Math.round(r.serverCpu * 100), 7)}`,
+        `${pad(r.cpuPerMessageUs.toFixed(2), 12)}${pad(r.userUs.toFixed(2), 7)}${pad(r.systemUs.toFixed(2), 7)}${pad(Math.round(r.serverCpu * 100), 7)}`,
     );
   }
   const hand = results.get(`hand ${connections} ${field}`);
@@ -88,7 +96,8 @@ for (const [connections, field] of configs) {
         const b = perRound.get(`${other} ${connections} ${field} ${round}`);
         ratios.push(a.cpuPerMessageUs / b.cpuPerMessageUs);
       }
-      return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+      const sorted = [...ratios].sort((x, y) => x - y);
+      return `${sorted[0].toFixed(2)}–${sorted[sorted.length - 1].toFixed(2)}, median ${sorted[Math.floor(sorted.length / 2)].toFixed(2)}`;
     };
     console.log(
       `  ${mode} cost ÷ hand: ${(framed.cpuPerMessageUs / hand.cpuPerMessageUs).toFixed(2)}× (rounds ${range('hand')})   ÷ net: ${(framed.cpuPerMessageUs / net.cpuPerMessageUs).toFixed(2)}× (rounds ${range('net')})` +

@@ -34,8 +34,8 @@
 // server's CPU per request over loopback is dominated by context switches and wake-ups
 // (perf: ~40% in `finish_task_switch`), so this row is the steadier view of the code's own cost.
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSecondsFine, freePort, have, startListening as start } from './lib/proc.mjs';
 
@@ -169,6 +169,16 @@ function buildBefore(ref) {
   }));
   const compiled = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json')], { stdio: 'inherit' });
   if (compiled.status !== 0) throw new Error(`redis.bench: mini-redis at ${ref} does not compile against this tree's packages`);
+  // RT_REDIS_BEFORE_PACKAGES='util=packages/util/.before,net=packages/net/.before': the old
+  // build runs on these builds of those packages (each a directory with package.json and
+  // dist/, inside its package so its own imports resolve), to compare package changes with
+  // `--before HEAD`: the same example on the old and new packages.
+  for (const entry of (process.env['RT_REDIS_BEFORE_PACKAGES'] ?? '').split(',').filter(Boolean)) {
+    const [name, path] = entry.split('=');
+    const at = join(dir, 'node_modules/@rt');
+    mkdirSync(at, { recursive: true });
+    symlinkSync(resolve(root, path), join(at, name));
+  }
   return join(dir, 'dist/main.js');
 }
 

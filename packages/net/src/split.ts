@@ -62,7 +62,7 @@ export class ReadHalf implements AsyncRead {
 
 /**
  * The writing half of a stream borrowed by `split()` (Tokio's `WriteHalf`): `write`,
- * `writev`, `writeAll`, `tryWrite`, `writable`, `flush`, `shutdown`. Implements `@rt/io`'s
+ * `writev`, `writeAll`, `tryWrite`, `tryWritev`, `writable`, `flush`, `shutdown`. Implements `@rt/io`'s
  * `AsyncWrite`. The stream still owns the socket.
  *
  * **Cancellation:** as the stream's methods: `write`, `writev`, `writable` are cancel safe,
@@ -108,6 +108,12 @@ export class WriteHalf implements AsyncWrite {
   tryWrite(buf: Uint8Array): number {
     checkBuffer(buf, 'WriteHalf.tryWrite');
     return this.core.get().tryWrite(buf);
+  }
+
+  /** Gather write without waiting; throws `WouldBlock`. See `TcpStream.tryWritev`. */
+  tryWritev(buffers: readonly Uint8Array[]): number {
+    checkBuffers(buffers, 'WriteHalf.tryWritev');
+    return this.core.get().tryWritev(buffers);
   }
 
   /** Waits until writable; see `TcpStream.writable`. Cancel safe. */

@@ -351,6 +351,37 @@ describe.each(drivers)('TcpStream (%s driver)', (driver) => {
     listener.close();
   });
 
+  it('tryWritev writes several buffers in order without waiting, and throws WouldBlock once the socket is full', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    expect((await client.ready('writable')).writable).toBe(true);
+    expect(client.tryWritev([])).toBe(0);
+    expect(client.tryWritev([text('he'), text(''), text('llo')])).toBe(5);
+    const [, w] = client.split();
+    expect(w.tryWritev([text(' '), text('world')])).toBe(6);
+    // Fill the socket: the peer does not read, so a gather write eventually finds no room.
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    let sent = 11;
+    let blocked = false;
+    for (let i = 0; i < 2000 && !blocked; i++) {
+      try {
+        sent += client.tryWritev([chunk, chunk]);
+      } catch (error) {
+        expect(error).toBeInstanceOf(WouldBlock);
+        blocked = true;
+      }
+      await settle();
+    }
+    expect(blocked).toBe(true);
+    expect(() => client.tryWritev([text('x'), 'not bytes' as unknown as Uint8Array])).toThrow(TypeError);
+    const [, received] = await Promise.all([client.shutdown(), readAll(server)]);
+    expect(received.length).toBe(sent);
+    expect(Buffer.from(received.subarray(0, 11)).toString()).toBe('hello world');
+    client.close();
+    expect(() => client.tryWritev([text('x')])).toThrow(SocketClosed);
+    server.close();
+    listener.close();
+  });
+
   it('applies backpressure to a writer whose peer does not read, and loses nothing on abort', async () => {
     const [client, server, listener] = await tcpPair(driver);
     const chunk = Buffer.alloc(64 * 1024, 7);

@@ -2,7 +2,7 @@ import { ResourceBusy, type AsyncRead } from '@rt/io';
 import { coop, throwIfCancelled, type WaitOptions } from '@rt/scheduler';
 import { BytesMut } from './bytes-mut.js';
 import { decodeEofDefault, type Decoder } from './codec.js';
-import { iterateUntilUndefined } from './internal/iterate.js';
+import { toResult } from './internal/iterate.js';
 import { checkInteger, checkObject, describe } from './internal/validate.js';
 
 /**
@@ -33,6 +33,8 @@ export interface FramedReadOptions {
 }
 
 const DEFAULT_READ_SIZE = 8 * 1024;
+/** `#readDone`'s answer when the bytes read complete no frame. */
+const NO_FRAME: unique symbol = Symbol('no frame');
 
 export function checkDecoder(decoder: unknown, what: string): void {
   if (decoder === null || typeof decoder !== 'object' || typeof (decoder as { decode?: unknown }).decode !== 'function') {
@@ -138,33 +140,50 @@ export class FramedRead<T> implements AsyncIterable<T> {
    * ```
    */
   next(options?: WaitOptions): Promise<T | undefined> {
-    // The common cases without an async function: a frame already buffered resolves at
-    // once, and a read that completes a frame costs that read's promise and one `then`.
-    // Anything else (end of stream, a forced yield, a frame needing several reads) takes
-    // `#nextLoop`.
+    return this.#next(options, false) as Promise<T | undefined>;
+  }
+
+  /**
+   * `next()`, resolving with its iterator result when `asResult` (the `for await` path: the
+   * result is made in the same step as the frame, so iterating costs no `.then` per frame
+   * over `next()`).
+   *
+   * The common cases take no async function: a frame already buffered resolves at once, and
+   * a read that completes a frame costs that read's promise and one `then`. Anything else
+   * (end of stream, a frame needing several reads) takes `#nextLoop`.
+   *
+   * Budget and cancellation: cancellation is checked once, before anything is taken. A frame
+   * found in the buffer then spends one unit of budget (the call completed without waiting);
+   * if that forces a yield, the frame is delivered after it (it is already out of the buffer,
+   * so an abort during that yield does not lose it: the call resolves with it). When no frame
+   * is buffered the read spends the budget itself, as it does for the hand-written loop.
+   */
+  #next(options: WaitOptions | undefined, asResult: boolean): Promise<T | undefined | IteratorResult<T>> {
     if (this.#busy) return Promise.reject(new ResourceBusy('FramedRead.next: another call is in progress'));
-    if (this.#eof) return this.#nextLoop(options, null);
+    if (this.#eof) return this.#nextLoop(options, null, asResult);
     const buffer = this.#buffer;
     if (this.#borrowFrames) buffer.reclaim(); // the frames handed out before are done with
-    if (buffer.length !== this.#missedAt) {
-      // A frame may be buffered: this call may complete without reading, so it spends
-      // budget and checks cancellation before it decodes (a read does both itself).
-      const y = coop();
-      if (y !== undefined) return this.#nextLoop(options, y);
-      let frame: T | undefined;
-      try {
-        throwIfCancelled(options);
-        frame = this.#decode();
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      if (frame !== undefined) return Promise.resolve(frame);
-    }
     let reading: Promise<number>;
     try {
-      // The read checks cancellation too (rt's streams do); a signal given here is checked
-      // first whatever the reader does with it.
-      if (options !== undefined) throwIfCancelled(options);
+      // Checked before the decode (a frame is never taken by a call that rejects) and, for a
+      // reader that ignores `signal`, before the read whatever the reader does with it (with
+      // no signal, the read checks the task's cancellation itself).
+      if (buffer.length !== this.#missedAt) {
+        throwIfCancelled(options);
+        const frame = this.#decode();
+        if (frame !== undefined) {
+          const value = asResult ? toResult(frame) : frame;
+          const y = coop();
+          if (y === undefined) return Promise.resolve(value);
+          this.#busy = true; // until the frame is delivered: an overlapping call is still refused
+          return y.then(() => {
+            this.#busy = false;
+            return value;
+          });
+        }
+      } else if (options !== undefined) {
+        throwIfCancelled(options);
+      }
       reading = this.#reader.read(buffer.spare(this.#readSize), options);
     } catch (error) {
       return Promise.reject(error);
@@ -173,7 +192,8 @@ export class FramedRead<T> implements AsyncIterable<T> {
     this.#options = options;
     // A reader may hand back any thenable: adopt it, so `then` is a promise's.
     if (!(reading instanceof Promise)) reading = Promise.resolve(reading);
-    return reading.then(this.#afterRead, this.#readFailed);
+    const after: (n: number) => T | undefined | IteratorResult<T> | Promise<T | undefined | IteratorResult<T>> = asResult ? this.#afterReadResult : this.#afterRead;
+    return reading.then(after, this.#readFailed);
   }
 
   /**
@@ -231,6 +251,23 @@ export class FramedRead<T> implements AsyncIterable<T> {
   #options: WaitOptions | undefined = undefined;
 
   readonly #afterRead = (n: number): T | undefined | Promise<T | undefined> => {
+    const frame = this.#readDone(n);
+    return frame !== NO_FRAME ? frame : (this.#nextLoop(this.#loopOptions, undefined, false) as Promise<T | undefined>);
+  };
+
+  readonly #afterReadResult = (n: number): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    const frame = this.#readDone(n);
+    return frame !== NO_FRAME ? toResult(frame) : (this.#nextLoop(this.#loopOptions, undefined, true) as Promise<IteratorResult<T>>);
+  };
+
+  /** The options for `#nextLoop` after `#readDone` returned NO_FRAME. */
+  #loopOptions: WaitOptions | undefined = undefined;
+
+  /**
+   * After the read of `next()` gave `n` bytes: the frame they complete, `undefined` at the end
+   * of the stream's frames, or NO_FRAME when more reads are needed (`#nextLoop`).
+   */
+  #readDone(n: number): T | undefined | typeof NO_FRAME {
     this.#busy = false;
     const options = this.#options;
     this.#options = undefined;
@@ -240,8 +277,10 @@ export class FramedRead<T> implements AsyncIterable<T> {
     }
     this.#buffer.commit(n);
     const frame = this.#decode();
-    return frame !== undefined ? frame : this.#nextLoop(options, undefined);
-  };
+    if (frame !== undefined) return frame;
+    this.#loopOptions = options;
+    return NO_FRAME;
+  }
 
   readonly #readFailed = (error: unknown): never => {
     this.#busy = false;
@@ -251,23 +290,28 @@ export class FramedRead<T> implements AsyncIterable<T> {
 
   /**
    * `next()` as a loop: reads until a frame is whole or the stream has ended. `yielding`:
-   * `null` to spend budget and check cancellation first, the forced yield `coop()` gave the
-   * caller to wait for before that check, or `undefined` when a read just did both.
+   * `null` to spend budget and check cancellation first, or `undefined` when a read just did
+   * both. Resolves with the iterator result when `asResult`.
    */
-  async #nextLoop(options: WaitOptions | undefined, yielding: Promise<void> | null | undefined): Promise<T | undefined> {
+  async #nextLoop(options: WaitOptions | undefined, yielding: null | undefined, asResult: boolean): Promise<T | undefined | IteratorResult<T>> {
+    this.#loopOptions = undefined;
     this.#busy = true;
+    let frame: T | undefined;
     try {
-      if (yielding !== undefined) {
-        const y = yielding ?? coop();
+      if (yielding === null) {
+        const y = coop();
         if (y !== undefined) await y;
         throwIfCancelled(options);
       }
       const buffer = this.#buffer;
       for (;;) {
-        if (this.#eof) return this.#decodeEof();
+        if (this.#eof) {
+          frame = this.#decodeEof();
+          break;
+        }
         if (buffer.length !== this.#missedAt) {
-          const frame = this.#decode();
-          if (frame !== undefined) return frame;
+          frame = this.#decode();
+          if (frame !== undefined) break;
         }
         const n = await this.#reader.read(buffer.spare(this.#readSize), options);
         if (n === 0) this.#eof = true;
@@ -276,10 +320,14 @@ export class FramedRead<T> implements AsyncIterable<T> {
     } finally {
       this.#busy = false;
     }
+    return asResult ? toResult(frame) : frame;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
     const options: WaitOptions | undefined = this.#signal === undefined ? undefined : { signal: this.#signal };
-    return iterateUntilUndefined(() => this.next(options));
+    return {
+      next: () => this.#next(options, true) as Promise<IteratorResult<T>>,
+      return: (): Promise<IteratorResult<T>> => Promise.resolve({ done: true, value: undefined }),
+    };
   }
 }

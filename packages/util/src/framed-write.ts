@@ -31,6 +31,7 @@ const DEFAULT_HIGH_WATER_MARK = 128 * 1024;
  */
 export const DIRECT_PAYLOAD_MIN = 8 * 1024;
 const RESOLVED: Promise<void> = Promise.resolve();
+const EMPTY = new Uint8Array(0);
 
 /** A writer with a gather write (rt's sockets and write halves). */
 type VectoredWrite = AsyncWrite & { writev(buffers: readonly Uint8Array[], options?: WaitOptions): Promise<number> };
@@ -71,7 +72,9 @@ export function checkWriterLike(writer: unknown, what: string): asserts writer i
  * `BytesCodec`) and the writer a gather `writev` (rt's sockets and write halves), `send`
  * writes a payload of `DIRECT_PAYLOAD_MIN` (8 KiB) or more straight from the item, after the
  * buffered bytes and the head, instead of copying it into the write buffer (`feed` still
- * copies: it returns before the bytes are written). The bytes on the wire are the same. So
+ * copies: it returns before the bytes are written). A writer with a synchronous
+ * `tryWritev(bufs): number` (rt's sockets) is offered that gather write first, as `flush`
+ * offers `tryWrite`, so a socket with room costs no promise here. The bytes on the wire are the same. So
  * the item's bytes must not change until that `send` settles; if it is aborted or fails,
  * the unwritten rest of the payload is copied into the write buffer (queued in order, as
  * above) before it settles, so nothing refers to the item afterwards.
@@ -96,6 +99,10 @@ export class FramedWrite<T> {
   readonly #tryWrite: ((buf: Uint8Array) => number) | undefined;
   /** Set when the encoder has `encodeHead` and the writer a `writev`: `send`'s direct path. */
   readonly #direct: boolean;
+  /** The writer's synchronous gather `tryWritev(bufs): number`, when it has one (rt's sockets). */
+  readonly #tryWritev: ((bufs: readonly Uint8Array[]) => number) | undefined;
+  /** The two-buffer list of a synchronous gather write (the writer does not keep it). */
+  readonly #pair: Uint8Array[] = [EMPTY, EMPTY];
   #busy = false;
 
   constructor(writer: AsyncWrite, encoder: Encoder<T>, options?: FramedWriteOptions) {
@@ -110,6 +117,8 @@ export class FramedWrite<T> {
     const tryWrite = (writer as { tryWrite?: unknown }).tryWrite;
     this.#tryWrite = typeof tryWrite === 'function' ? (tryWrite as (buf: Uint8Array) => number) : undefined;
     this.#direct = typeof encoder.encodeHead === 'function' && typeof (writer as { writev?: unknown }).writev === 'function';
+    const tryWritev = (writer as { tryWritev?: unknown }).tryWritev;
+    this.#tryWritev = typeof tryWritev === 'function' ? (tryWritev as (bufs: readonly Uint8Array[]) => number) : undefined;
   }
 
   /** The stream bytes are written to. */
@@ -315,10 +324,46 @@ export class FramedWrite<T> {
    * the buffer (behind the unwritten buffered bytes: the order on the wire is kept).
    */
   #sendDirect(payload: Uint8Array, options: WaitOptions | undefined): Promise<void> {
-    this.#busy = true;
     const writer = this.#writer as VectoredWrite;
     const buffer = this.#buffer;
     const buffered = buffer.length;
+    if (buffered > 0 ? this.#tryWritev !== undefined : this.#tryWrite !== undefined) {
+      // As flush: a writer that can take the bytes now gets them from a synchronous gather
+      // write (no promise of ours), spending budget as an operation that did not wait.
+      const y = coop();
+      if (y !== undefined) {
+        this.#busy = true;
+        return y.then(() => this.#sendDirectRest(payload, undefined, options));
+      }
+      try {
+        throwIfCancelled(options);
+      } catch (error) {
+        buffer.put(payload); // queued behind its head, as an abort during the write leaves it
+        return Promise.reject(error);
+      }
+      const pair = this.#pair;
+      let n: number;
+      try {
+        if (buffered === 0) {
+          n = this.#tryWrite!.call(writer, payload);
+        } else {
+          pair[0] = buffer.chunk();
+          pair[1] = payload;
+          n = this.#tryWritev!.call(writer, pair);
+        }
+      } catch {
+        n = 0; // WouldBlock, or an error the async write below reports properly
+      } finally {
+        pair[0] = pair[1] = EMPTY;
+      }
+      if (n === buffered + payload.length) {
+        buffer.advance(buffered);
+        return writer.flush(options);
+      }
+      this.#busy = true;
+      return this.#sendDirectRest(payload, n > 0 ? n : undefined, options);
+    }
+    this.#busy = true;
     if (buffered === 0) return this.#sendDirectRest(payload, undefined, options);
     // The common case, one gather write that takes everything, with no async function.
     let written: Promise<number>;

@@ -57,6 +57,71 @@ describe('FramedRead', () => {
     expect(await iterator.next()).toEqual({ done: true, value: undefined });
   });
 
+  it('buffered frames spend the task budget: for await over thousands of them lets a setImmediate run, and an abort during the forced yield loses no frame', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => `l${i}`);
+    const reader = new ChunkReader([text(lines.map((l) => `${l}\n`).join(''))]);
+    const seen: string[] = [];
+    let before = -1;
+    await spawn(async () => {
+      setImmediate(() => (before = seen.length));
+      for await (const line of new FramedRead(reader, new LinesCodec(), { readSize: 64 * 1024 })) seen.push(line);
+    });
+    expect(seen).toEqual(lines);
+    expect(reader.reads).toBe(2);
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(300); // within about two budgets of 128
+
+    // Abort while next() waits in a forced yield: that call resolves with its frame (it was
+    // already taken) or rejects having taken nothing; either way every frame comes out once.
+    const again = new ChunkReader([text(lines.map((l) => `${l}\n`).join(''))]);
+    const framed = new FramedRead(again, new LinesCodec(), { readSize: 64 * 1024 });
+    const got: string[] = [];
+    let cancels = 0;
+    await spawn(async () => {
+      for (let round = 0; round < 40; round++) {
+        const controller = new AbortController();
+        setImmediate(() => controller.abort());
+        try {
+          for (;;) {
+            const line = await framed.next({ signal: controller.signal });
+            if (line === undefined) return;
+            got.push(line);
+          }
+        } catch (error) {
+          expect(error).toBeInstanceOf(Cancelled);
+          cancels++;
+        }
+      }
+      for (let line = await framed.next(); line !== undefined; line = await framed.next()) got.push(line);
+    });
+    expect(got).toEqual(lines);
+    expect(cancels).toBeGreaterThan(5);
+
+    // While a next() waits in its forced yield with its frame, it is still in progress: an
+    // overlapping tryNext() is refused (no later frame can overtake it).
+    const third = new FramedRead(new ChunkReader([text(lines.map((l) => `${l}\n`).join(''))]), new LinesCodec(), { readSize: 64 * 1024 });
+    const order: string[] = [];
+    let busy = 0;
+    await spawn(async () => {
+      for (;;) {
+        const pending = third.next();
+        let extra: string | undefined;
+        try {
+          extra = third.tryNext();
+        } catch (error) {
+          expect(error).toBeInstanceOf(ResourceBusy);
+          busy++;
+        }
+        const line = await pending;
+        if (line === undefined) return;
+        order.push(line);
+        if (extra !== undefined) order.push(extra);
+      }
+    });
+    expect(order).toEqual(lines);
+    expect(busy).toBeGreaterThan(5); // 2 are the first read and the one that finds the end
+  });
+
   it('works over a reader whose read returns a thenable, not a Promise', async () => {
     const chunks = [text('ab'), text('c\nd\n')];
     const reader = {

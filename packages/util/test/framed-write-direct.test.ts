@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { TcpListener, TcpStream } from '@rt/net';
+import { TcpListener, TcpStream, WouldBlock } from '@rt/net';
 import { Cancelled, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { WriteZero, readToEnd } from '@rt/io';
@@ -47,6 +47,13 @@ function gatherWriter(take: () => number) {
     got,
     views,
     calls,
+    /** Records bytes accepted synchronously (syncGatherWriter). */
+    record(parts: readonly Uint8Array[]): void {
+      for (const part of parts) {
+        chunks.push(part.slice());
+        length += part.length;
+      }
+    },
     write(buf: Uint8Array, options?: { signal?: AbortSignal }): Promise<number> {
       calls.write++;
       views.push(buf);
@@ -61,6 +68,43 @@ function gatherWriter(take: () => number) {
     shutdown: () => Promise.resolve(),
   };
   return writer;
+}
+
+/**
+ * `gatherWriter` plus the synchronous `tryWrite`/`tryWritev` of rt's sockets: each takes up
+ * to `syncTake()` bytes at once, or throws WouldBlock when that is negative.
+ */
+function syncGatherWriter(take: () => number, syncTake: () => number) {
+  const w = gatherWriter(take);
+  const sync = { tryWrite: 0, tryWritev: 0 };
+  const accept = (bufs: readonly Uint8Array[]): number => {
+    let n = syncTake();
+    if (n < 0) throw new WouldBlock('write');
+    const parts: Uint8Array[] = [];
+    for (const b of bufs) {
+      const k = Math.min(n, b.length);
+      parts.push(b.subarray(0, k));
+      n -= k;
+    }
+    // Through writev, so the record of bytes is one (as a synchronous write that completed).
+    let written = 0;
+    for (const part of parts) written += part.length;
+    w.record(parts);
+    return written;
+  };
+  return {
+    ...w,
+    sync,
+    tryWrite(buf: Uint8Array): number {
+      sync.tryWrite++;
+      return accept([buf]);
+    },
+    tryWritev(bufs: readonly Uint8Array[]): number {
+      sync.tryWritev++;
+      w.views.push(...bufs);
+      return accept(bufs);
+    },
+  };
 }
 
 const big = (n: number, fill: number): Uint8Array => new Uint8Array(n).fill(fill);
@@ -120,6 +164,54 @@ describe('FramedWrite.send: a large payload is written from the item, not copied
     expect(w.got.bytes()).toEqual(encodeAll(new LengthDelimitedCodec(), [big(30_000, 9), Uint8Array.of(5)]));
   });
 
+  it('with a synchronous tryWritev (rt sockets), writes the head and the payload at once, from the item, with no writev', async () => {
+    const w = syncGatherWriter(() => 1 << 20, () => 1 << 20);
+    const out = new FramedWrite(w, new LengthDelimitedCodec());
+    const items = [Uint8Array.of(1, 2), big(20_000, 4)];
+    await out.feed(items[0]!);
+    const item = items[1]!;
+    await out.send(item);
+    expect(w.sync.tryWritev).toBe(1);
+    expect(w.calls).toEqual({ write: 0, writev: 0 });
+    expect(w.views.at(-1)).toBe(item);
+    expect(w.got.bytes()).toEqual(encodeAll(new LengthDelimitedCodec(), items));
+    expect(out.writeBuffer.length).toBe(0);
+    // BytesCodec has an empty head: the payload goes through tryWrite.
+    const w2 = syncGatherWriter(() => 1 << 20, () => 1 << 20);
+    await new FramedWrite(w2, new BytesCodec()).send(item);
+    expect(w2.sync).toEqual({ tryWrite: 1, tryWritev: 0 });
+    expect(w2.got.bytes()).toEqual(Buffer.from(item));
+  });
+
+  it.each([
+    ['nothing (WouldBlock)', -1],
+    ['inside the head', 2],
+    ['between the head and the payload', 4],
+    ['mid-payload', 4 + 5_000],
+  ])('a synchronous gather write that takes %s leaves the rest to the async writes, every byte once, in order', async (_, first) => {
+    const w = syncGatherWriter(() => 3_000, () => first);
+    const out = new FramedWrite(w, new LengthDelimitedCodec());
+    const item = big(30_000, 9);
+    await out.send(item);
+    expect(w.sync.tryWritev).toBe(1);
+    expect(w.calls.writev + w.calls.write).toBeGreaterThan(0);
+    expect(w.got.bytes()).toEqual(encodeAll(new LengthDelimitedCodec(), [item]));
+    expect(out.writeBuffer.length).toBe(0);
+  });
+
+  it('a send aborted before its synchronous write writes nothing and queues the payload as a copy', async () => {
+    const w = syncGatherWriter(() => 1 << 20, () => 1 << 20);
+    const out = new FramedWrite(w, new LengthDelimitedCodec());
+    const item = big(10_000, 3);
+    await expect(out.send(item, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(Cancelled);
+    expect(w.got.length).toBe(0);
+    expect(w.sync.tryWritev).toBe(0);
+    expect(out.writeBuffer.length).toBe(10_004);
+    item.fill(0xee);
+    await out.flush();
+    expect(w.got.bytes()).toEqual(encodeAll(new LengthDelimitedCodec(), [big(10_000, 3)]));
+  });
+
   it('a writer error keeps the rest queued as a copy; WriteZero when nothing is accepted', async () => {
     const failing = {
       writev: (): Promise<number> => Promise.reject(new Error('EPIPE')),
@@ -160,9 +252,12 @@ describe('FramedWrite.send: a large payload is written from the item, not copied
       abortAfterMs: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
     });
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 6 }), fc.array(fc.integer({ min: 1, max: 50_000 }), { minLength: 1, maxLength: 8 }), fc.boolean(), async (ops, takeList, bytesCodec) => {
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 6 }), fc.array(fc.integer({ min: 1, max: 50_000 }), { minLength: 1, maxLength: 8 }), fc.boolean(), fc.option(fc.array(fc.integer({ min: -1, max: 50_000 }), { minLength: 1, maxLength: 8 }), { nil: undefined }), async (ops, takeList, bytesCodec, syncList) => {
         let i = 0;
-        const w = gatherWriter(() => takeList[i++ % takeList.length]!);
+        let j = 0;
+        const take = (): number => takeList[i++ % takeList.length]!;
+        // With syncList: the synchronous tryWrite/tryWritev of rt's sockets too (-1: WouldBlock).
+        const w = syncList === undefined ? gatherWriter(take) : syncGatherWriter(take, () => syncList[j++ % syncList.length]!);
         const codec = bytesCodec ? new BytesCodec() : new LengthDelimitedCodec();
         const out = new FramedWrite(w, codec);
         const expected: Uint8Array[] = [];

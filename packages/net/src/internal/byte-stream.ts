@@ -216,6 +216,26 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
   }
 
   /**
+   * Gather write without waiting (Tokio's `try_write_vectored`): writes from several
+   * buffers in order, as one `writev`, and returns the total count accepted (possibly less
+   * than their sum). The stream does not keep `buffers` after it returns.
+   *
+   * **Cancellation:** never waits.
+   *
+   * **Errors:** {@link WouldBlock} when the socket cannot take bytes now (or another write is
+   * queued); otherwise as `writev`.
+   *
+   * **Example**
+   * ```ts
+   * const n = stream.tryWritev([header, body]);
+   * ```
+   */
+  tryWritev(buffers: readonly Uint8Array[]): number {
+    checkBuffers(buffers, 'TcpStream.tryWritev');
+    return this.core.get().tryWritev(buffers);
+  }
+
+  /**
    * Writes all of `buf`, waiting as needed (Tokio's `write_all`).
    *
    * **Cancellation:** not cancel safe: on abort an unknown prefix of `buf` was written.

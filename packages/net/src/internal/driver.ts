@@ -59,6 +59,8 @@ export interface StreamHandle {
   write(buf: Uint8Array, options: WaitOptions | undefined): Promise<number>;
   writev(buffers: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number>;
   tryWrite(buf: Uint8Array): number;
+  /** Gather write without waiting; throws WouldBlock. */
+  tryWritev(buffers: readonly Uint8Array[]): number;
   flush(options: WaitOptions | undefined): Promise<void>;
   shutdown(options: WaitOptions | undefined): Promise<void>;
   close(): void;

@@ -312,6 +312,11 @@ export class FallbackStream implements StreamHandle {
     return this.#writeNow([buf]);
   }
 
+  tryWritev(bufs: readonly Uint8Array[]): number {
+    if (!this.#writeReady() || this.#writers.length > 0) throw new WouldBlock('write');
+    return this.#writeNow(bufs);
+  }
+
   #wakeFlushers(): void {
     if (this.#outstanding !== 0 && !this.#failed && !this.#closed) return;
     const list = this.#flushers.splice(0);

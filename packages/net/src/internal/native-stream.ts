@@ -432,12 +432,26 @@ export class NativeStream implements StreamHandle {
     return n;
   }
 
+  tryWritev(bufs: readonly Uint8Array[]): number {
+    if (this.#closed) throw new SocketClosed();
+    if (this.#writers.head !== undefined || this.#pumpOut !== null) throw new WouldBlock('write');
+    if (bufs.length === 0) return 0;
+    const n = this.#tryWriteRaw(bufs);
+    if (n === EAGAIN) throw new WouldBlock('write');
+    if (n < 0) throw this.#writeError(n);
+    return n;
+  }
+
   flush(options: WaitOptions | undefined): Promise<void> {
     if (this.#closed) return Promise.reject(new SocketClosed());
-    return tryPark(() => {
+    // Nothing is buffered in user space: only the cancellation check, and the shared settled
+    // promise (no closure or promise per call: FramedWrite flushes after every send).
+    try {
       throwIfCancelled(options);
-      return Promise.resolve();
-    });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return WRITTEN;
   }
 
   shutdown(options: WaitOptions | undefined): Promise<void> {

@@ -51,6 +51,7 @@ const MOVED_HANDLE: StreamHandle = {
   write: reject,
   writev: reject,
   tryWrite: fail,
+  tryWritev: fail,
   flush: reject,
   shutdown: reject,
   close: () => {},
