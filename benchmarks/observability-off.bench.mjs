@@ -13,22 +13,21 @@
 //               rt:net:accept/connect tracing channels (a counter).
 //
 // Printed: instruction counts under valgrind's callgrind (nearly noise-free on a loaded machine:
-// the workload's instructions, i.e. a run of N operations minus a run of 0, with V8's
+// the workload's instructions, i.e. a run of N operations minus a run of 0 with the same setup, with V8's
 // --single-threaded so that compilation and GC happen on the measured thread), then the CPU time
 // (process.cpuUsage) over alternating rounds, best-vs-best and per-round ratios against
 // "stripped".
 //
 //   node benchmarks/observability-off.bench.mjs [--quick] [--no-callgrind] [--only=spawn|mpsc|echo]   (pnpm build first)
 //
-// Workloads: spawn + join of N trivial tasks inside a task; an @rt/sync mpsc ping-pong between
-// two tasks (capacity 1: every message parks and wakes); a 64-byte TCP echo over loopback
-// (@rt/net, one connection, round trips in sequence).
+// Workloads: those of observability.bench.mjs (benchmarks/lib/observability-workloads.mjs).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { subscribeEverything, workloads } from './lib/observability-workloads.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const packagesDir = fileURLToPath(new URL('../packages/', import.meta.url));
@@ -42,54 +41,6 @@ const COUNTS = {
 };
 const modes = ['stripped', 'off', 'subscribed'];
 const labels = { stripped: 'stripped (no hasSubscribers reads)', off: 'real, nobody subscribed', subscribed: 'real, a subscriber on every channel' };
-
-const workloads = {
-  async spawn(runtime, { spawn }, n) {
-    await runtime.run(async () => {
-      const handles = new Array(n);
-      for (let i = 0; i < n; i++) handles[i] = spawn(async () => i);
-      for (let i = 0; i < n; i++) await handles[i];
-    });
-  },
-  async mpsc(runtime, { spawn }, n, { mpsc }) {
-    await runtime.run(async () => {
-      const [tx, rx] = mpsc.channel(1);
-      const consumer = spawn(async () => {
-        let sum = 0;
-        for (let i = 0; i < n; i++) sum += await rx.recv();
-        return sum;
-      });
-      for (let i = 0; i < n; i++) await tx.send(1);
-      await consumer;
-    });
-  },
-  async echo(runtime, { spawn }, n, _sync, { TcpListener, TcpStream }) {
-    await runtime.run(async () => {
-      const listener = await TcpListener.bind('127.0.0.1:0');
-      const server = spawn(async () => {
-        const stream = await listener.accept();
-        const buffer = Buffer.alloc(64);
-        for (;;) {
-          const got = await stream.read(buffer);
-          if (got === 0) break;
-          await stream.writeAll(buffer.subarray(0, got));
-        }
-        stream.close();
-      });
-      const client = await TcpStream.connect(listener.localAddr());
-      const message = Buffer.alloc(64, 7);
-      const reply = Buffer.alloc(64);
-      for (let i = 0; i < n; i++) {
-        await client.writeAll(message);
-        let got = 0;
-        while (got < 64) got += await client.read(reply.subarray(got));
-      }
-      client.close();
-      await server;
-      listener.close();
-    });
-  },
-};
 
 /** The @rt packages `names` need, transitively (from their package.json dependencies). */
 function closure(names) {
@@ -147,17 +98,11 @@ async function load(root) {
 
 async function child(workload, mode, n, root) {
   const [scheduler, sync, net] = await load(mode === 'stripped' ? root : '');
-  if (mode === 'subscribed') {
-    let count = 0;
-    const count1 = () => void count++;
-    for (const name of ['rt:task:spawn', 'rt:task:finish', 'rt:task:park', 'rt:task:wake']) diagnostics_channel.subscribe(name, count1);
-    for (const name of ['rt:net:accept', 'rt:net:connect']) {
-      diagnostics_channel.tracingChannel(name).subscribe({ start: count1, end: count1, asyncStart: count1, asyncEnd: count1, error: count1 });
-    }
-  }
+  if (mode === 'subscribed') subscribeEverything(diagnostics_channel);
   const runtime = scheduler.Builder.currentThread().enableAll().build();
   const cpu = process.cpuUsage();
-  if (n > 0) await workloads[workload](runtime, scheduler, n, sync, net);
+  // n = 0 runs the same setup (a runtime.run, for echo the bind, accept and connect) with no operations.
+  await workloads[workload](runtime, scheduler, n, sync, net);
   const used = process.cpuUsage(cpu);
   await runtime.shutdown();
   process.stdout.write(JSON.stringify({ cpuMs: (used.user + used.system) / 1000 }));
