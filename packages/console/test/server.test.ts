@@ -96,7 +96,8 @@ describe('serveConsole', () => {
   it('a snapshot JSON cannot encode gets an error reply, and later replies on the connection still arrive', async () => {
     // An extension whose metrics hold a BigInt: JSON.stringify of the snapshot throws.
     let big = true;
-    runtime.handle.extension(Symbol('test bigint metrics'), () => ({ metrics: () => (big ? { bytes: 10n as unknown as number } : { bytes: 10 }) }));
+    const extension = { shutdown: () => {}, metrics: () => (big ? { bytes: 10n as unknown as number } : { bytes: 10 }) };
+    runtime.handle.extension(Symbol('test bigint metrics'), () => extension);
     const connection = await raw(server.addr);
     try {
       await connection.next();
