@@ -8,13 +8,13 @@
 //
 //   node benchmarks/observability.bench.mjs [--quick] [--only=spawn|mpsc|echo]   (npx tsc -b packages/console first)
 //
-// Workloads: spawn + join of N trivial tasks inside a task; an @rt/sync mpsc ping-pong between
-// two tasks (capacity 1: every message parks and wakes); a 64-byte TCP echo over loopback
-// (@rt/net, one connection, round trips in sequence).
+// Workloads: benchmarks/lib/observability-workloads.mjs (spawn + join of N trivial tasks inside a
+// task; an @rt/sync mpsc ping-pong, capacity 1; a 64-byte TCP echo over loopback).
 import { spawnSync } from 'node:child_process';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { subscribeEverything, workloads } from './lib/observability-workloads.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const quick = process.env.RT_BENCH_QUICK === '1' || process.argv.includes('--quick');
@@ -23,76 +23,21 @@ const MPSC_N = quick ? 50_000 : 200_000;
 const ECHO_N = quick ? 5_000 : 20_000;
 const REPS = quick ? 5 : 7;
 
-const workloads = {
-  async spawn(runtime, { spawn }) {
-    await runtime.run(async () => {
-      const handles = new Array(SPAWN_N);
-      for (let i = 0; i < SPAWN_N; i++) handles[i] = spawn(async () => i);
-      for (let i = 0; i < SPAWN_N; i++) await handles[i];
-    });
-  },
-  async mpsc(runtime, { spawn }) {
-    const { mpsc } = await import('@rt/sync');
-    await runtime.run(async () => {
-      const [tx, rx] = mpsc.channel(1);
-      const consumer = spawn(async () => {
-        let sum = 0;
-        for (let i = 0; i < MPSC_N; i++) sum += await rx.recv();
-        return sum;
-      });
-      for (let i = 0; i < MPSC_N; i++) await tx.send(1);
-      await consumer;
-    });
-  },
-  async echo(runtime, { spawn }) {
-    const { TcpListener, TcpStream } = await import('@rt/net');
-    await runtime.run(async () => {
-      const listener = await TcpListener.bind('127.0.0.1:0');
-      const server = spawn(async () => {
-        const stream = await listener.accept();
-        const buffer = Buffer.alloc(64);
-        for (;;) {
-          const n = await stream.read(buffer);
-          if (n === 0) break;
-          await stream.writeAll(buffer.subarray(0, n));
-        }
-        stream.close();
-      });
-      const client = await TcpStream.connect(listener.localAddr());
-      const message = Buffer.alloc(64, 7);
-      const reply = Buffer.alloc(64);
-      for (let i = 0; i < ECHO_N; i++) {
-        await client.writeAll(message);
-        let got = 0;
-        while (got < 64) got += await client.read(reply.subarray(got));
-      }
-      client.close();
-      await server;
-      listener.close();
-    });
-  },
-};
-
 const modes = ['off', 'subscribed', 'instrumented', 'no-locations', 'all-locations'];
 
 async function child(workload, mode) {
   const scheduler = await import('@rt/scheduler');
-  if (mode === 'subscribed') {
-    let count = 0;
-    const count1 = () => void count++;
-    for (const name of ['rt:task:spawn', 'rt:task:finish', 'rt:task:park', 'rt:task:wake']) diagnostics_channel.subscribe(name, count1);
-    for (const name of ['rt:net:accept', 'rt:net:connect']) {
-      diagnostics_channel.tracingChannel(name).subscribe({ start: count1, end: count1, asyncStart: count1, asyncEnd: count1, error: count1 });
-    }
-  }
+  if (mode === 'subscribed') subscribeEverything(diagnostics_channel);
   const builder = scheduler.Builder.currentThread().enableAll();
   if (mode === 'instrumented') builder.instrument();
   if (mode === 'no-locations') builder.instrument({ spawnLocations: false });
   if (mode === 'all-locations') builder.instrument({ spawnLocations: 'all' });
   const runtime = builder.build();
+  const counts = { spawn: SPAWN_N, mpsc: MPSC_N, echo: ECHO_N };
+  const [sync, net] = await Promise.all([import('@rt/sync'), import('@rt/net')]);
   const cpu = process.cpuUsage();
   const start = performance.now();
-  await workloads[workload](runtime, scheduler);
+  await workloads[workload](runtime, scheduler, counts[workload], sync, net);
   const ms = performance.now() - start;
   const used = process.cpuUsage(cpu);
   await runtime.shutdown();

@@ -105,6 +105,19 @@ export async function takeMultiThreadSnapshot(runtime: MultiThreadRuntime): Prom
  * console.log(`rt-console ${server.addr}`);
  * ```
  */
+/**
+ * One reply line. A reply JSON cannot encode (a BigInt or a cycle in, say, an extension's
+ * metrics) becomes an `{ ok: false, error }` reply instead of an exception: a throw here would
+ * reject the connection's reply chain and silently drop every later reply on it.
+ */
+function encodeReply(reply: unknown): string {
+  try {
+    return `${JSON.stringify(reply)}\n`;
+  } catch (error) {
+    return `${JSON.stringify({ ok: false, error: `reply could not be encoded as JSON: ${error instanceof Error ? error.message : String(error)}` })}\n`;
+  }
+}
+
 export class ConsoleServer {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
@@ -147,8 +160,8 @@ export class ConsoleServer {
         if (line.trim() === '') continue;
         const answer = this.#answer(line);
         replies = replies.then(async () => {
-          const reply = await answer;
-          if (!socket.destroyed) socket.write(`${JSON.stringify(reply)}\n`);
+          const reply = encodeReply(await answer);
+          if (!socket.destroyed) socket.write(reply);
         });
       }
       if (lines.overflow) {

@@ -93,6 +93,27 @@ describe('serveConsole', () => {
     connection.socket.destroy();
   });
 
+  it('a snapshot JSON cannot encode gets an error reply, and later replies on the connection still arrive', async () => {
+    // An extension whose metrics hold a BigInt: JSON.stringify of the snapshot throws.
+    let big = true;
+    const extension = { shutdown: () => {}, metrics: () => (big ? { bytes: 10n as unknown as number } : { bytes: 10 }) };
+    runtime.handle.extension(Symbol('test bigint metrics'), () => extension);
+    const connection = await raw(server.addr);
+    try {
+      await connection.next();
+      connection.socket.write('{"op":"snapshot"}\n{"op":"hello"}\n');
+      const failed = JSON.parse(await connection.next()) as { ok: boolean; error: string };
+      expect(failed.ok).toBe(false);
+      expect(failed.error).toMatch(/^reply could not be encoded as JSON: .*BigInt/);
+      expect(JSON.parse(await connection.next())).toMatchObject({ ok: true, hello: { runtime: 'served' } });
+      big = false;
+      connection.socket.write('{"op":"snapshot"}\n');
+      expect(JSON.parse(await connection.next())).toMatchObject({ ok: true, snapshot: { metrics: { drivers: { 'test bigint metrics': { bytes: 10 } } } } });
+    } finally {
+      connection.socket.destroy();
+    }
+  });
+
   it('refuses a non-loopback address unless allowed, and bad addresses', async () => {
     const other = Builder.currentThread().build();
     try {

@@ -241,7 +241,7 @@ export class Handle {
     const now = preciseNow();
     const stats: TaskStats[] = [];
     for (const task of core.liveTasks()) {
-      const record = task.record;
+      const counters = core.probe?.counters(task);
       stats.push({
         id: task.id,
         name: task.name,
@@ -249,13 +249,13 @@ export class Handle {
         state: core.stateOf(task) as TaskStats['state'],
         waitingOn: task.waitingOn(),
         ageMs: Math.max(0, now - task.spawnedAt),
-        location: record?.location ?? task.location,
-        busyMs: record?.busyMs ?? 0,
-        polls: record?.polls ?? 0,
-        wakes: record?.wakes ?? 0,
-        lastWakerId: record?.lastWakerId,
-        scheduledMs: record?.scheduledMs ?? 0,
-        maxPollMs: record?.maxSegmentMs ?? 0,
+        location: counters === undefined ? task.location : counters.location,
+        busyMs: counters?.busyMs ?? 0,
+        polls: counters?.polls ?? 0,
+        wakes: counters?.wakes ?? 0,
+        lastWakerId: counters?.lastWakerId,
+        scheduledMs: counters?.scheduledMs ?? 0,
+        maxPollMs: counters?.maxSegmentMs ?? 0,
         cancelRequested: task.cancelRequested,
       });
     }

@@ -8,7 +8,7 @@
 // Accounting (a Probe per instrumented runtime). A task's "poll" is one synchronous segment of
 // its code: the first call of its function, then every promise reaction (the continuation after
 // an `await`) that belongs to it. V8's promise hooks (installed only while a Probe exists) stamp
-// every promise created inside an instrumented task with that task's record (init), and time the
+// every promise created inside an instrumented task with that task (init), and time the
 // reactions of stamped promises (before/after). Reactions never nest, so one "current segment"
 // suffices. Code a task schedules through Node callbacks (setTimeout, EventEmitter) is not
 // counted: only promise continuations are the task's own segments.
@@ -35,68 +35,37 @@ export const wakeChannel = channel('rt:task:wake');
 export const warningChannel = channel('rt:warning');
 export const blockingChannel = tracingChannel('rt:blocking');
 
-// A record's times live in its probe's flat Float64Array, FIELDS doubles per slot (a double in
-// an object field is a heap box of its own: four more allocations per task).
+// A task's accounting lives in its probe's flat Float64Array, FIELDS doubles per slot, and the
+// task holds only its slot's base index (`task.probeBase`, -1 when it has none): no object per
+// task (an object per task, kept as long as the task lives, cost more than the timing itself),
+// and no heap box per double (an object field holding a double is a heap number of its own).
+// Released slots are reused.
 const BUSY = 0;
 const SCHEDULED = 1;
 const READY_AT = 2;
 const MAX_SEGMENT = 3;
-const FIELDS = 4;
+const POLLS = 4;
+const WAKES = 5;
+/** The id of the task that last woke this one; 0 for none (task ids start at 1). */
+const LAST_WAKER = 6;
+const FIELDS = 7;
 
-/** Per-task counters of an instrumented runtime (`task.record`). */
-export class TaskRecord {
-  polls = 0;
-  wakes = 0;
-  lastWakerId: number | undefined = undefined;
-  /** Where the record's times are in `probe.times` (index of its first field); -1 once released. */
-  base: number;
-  /** The spawn's stack, captured unformatted; read (and formatted once) by `location`. */
-  private site: { stack?: unknown } | undefined = undefined;
-  private resolved: string | undefined;
-  constructor(
-    readonly task: Task,
-    readonly probe: Probe,
-    captureSite: boolean,
-  ) {
-    this.base = probe.takeSlot();
-    probe.times[this.base + READY_AT] = readyStamp();
-    this.resolved = task.location;
-    if (captureSite && this.resolved === undefined) {
-      // Enough frames to get past spawn() → Handle → Core → here (and JoinSet's extra frame) to
-      // the caller. A capture costs about the same at any limit (several times a spawn):
-      // hence the per-turn budget in Probe.spawned.
-      const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 9;
-      this.site = {};
-      Error.captureStackTrace(this.site);
-      Error.stackTraceLimit = limit;
-    }
-  }
+/** The accounting of one task, as `Handle.taskStats()` reports it (zeros when it has none). */
+export interface TaskCounters {
+  busyMs: number;
+  scheduledMs: number;
+  maxSegmentMs: number;
+  polls: number;
+  wakes: number;
+  lastWakerId: number | undefined;
+  location: string | undefined;
+}
 
-  private time(field: number): number {
-    return this.base < 0 ? 0 : this.probe.times[this.base + field]!;
-  }
-  /** Time in the task's segments (ms). */
-  get busyMs(): number {
-    return this.time(BUSY);
-  }
-  /** Time ready to run but not running (ms). */
-  get scheduledMs(): number {
-    return this.time(SCHEDULED);
-  }
-  /** The longest segment (ms). */
-  get maxSegmentMs(): number {
-    return this.time(MAX_SEGMENT);
-  }
-
-  /** Where the task was spawned (`file:line:column`). */
-  get location(): string | undefined {
-    if (this.site !== undefined) {
-      this.resolved = callerLocation(this.site);
-      this.site = undefined;
-    }
-    return this.resolved;
-  }
+/** The spawn's stack, captured unformatted; formatted once, when a location is asked for. */
+class SpawnSite {
+  stack?: unknown;
+  resolved: string | undefined = undefined;
+  formatted = false;
 }
 
 const SCHEDULER_FILE = /[\\/]scheduler[\\/](src|dist)[\\/]/;
@@ -128,21 +97,27 @@ function callerLocation(site: { stack?: unknown }): string | undefined {
   return undefined;
 }
 
-const RECORD = Symbol('rt.instrument.record');
-type Stamped = { [RECORD]?: TaskRecord };
+const TASK = Symbol('rt.instrument.task');
+type Stamped = { [TASK]?: Task };
 
 let liveProbes = 0;
 let stopHooks: (() => void) | undefined;
-let current: TaskRecord | undefined;
-let segmentStart = 0;
+/** The task whose segment is being timed (segments never nest). */
+let current: Task | undefined;
 
+// The two clock values kept between calls, in a typed array: a module variable holding a double
+// would be a new heap number at every store.
+const marks = new Float64Array(2);
+/** When the current segment started. */
+const SEGMENT_START = 0;
 /**
  * The end of the last first segment the run queue ran in its current drain, or -1. The drain runs
  * tasks back to back (between two of them only its own bookkeeping), so the end of one task's
  * first segment serves as the start of the next: one clock read instead of two. Reset by
  * {@link breakChain} wherever the drain stops or other code may run in between.
  */
-let chainedEnd = -1;
+const CHAINED_END = 1;
+marks[CHAINED_END] = -1;
 
 /**
  * The time a task becomes ready (spawned or woken). Inside a segment (another task made it ready)
@@ -151,71 +126,75 @@ let chainedEnd = -1;
  * the other task's poll time shows too).
  */
 function readyStamp(): number {
-  return current !== undefined ? segmentStart : performance.now();
+  return current !== undefined ? marks[SEGMENT_START]! : performance.now();
 }
 
-/** A segment of `record`'s task starts (its first call, or a promise reaction) at `now` (-1: read the clock). */
-export function beginSegment(record: TaskRecord, now = -1): void {
-  if (current !== undefined || record.base < 0) return;
-  current = record;
+/** A segment of `task` starts (its first call, or a promise reaction) at `now` (-1: read the clock). */
+export function beginSegment(task: Task, now: number): void {
+  const base = task.probeBase;
+  if (current !== undefined || base < 0) return;
+  current = task;
   if (now < 0) now = performance.now();
-  segmentStart = now;
-  const times = record.probe.times;
-  const ready = record.base + READY_AT;
-  const readyAt = times[ready]!;
+  marks[SEGMENT_START] = now;
+  const probe = task.core.probe!;
+  const times = probe.times;
+  const readyAt = times[base + READY_AT]!;
   if (readyAt >= 0) {
     const delay = now - readyAt;
-    times[record.base + SCHEDULED] = times[record.base + SCHEDULED]! + delay;
-    times[ready] = -1;
-    record.probe.scheduleDelay.record(toNanos(delay));
+    times[base + SCHEDULED] = times[base + SCHEDULED]! + delay;
+    times[base + READY_AT] = -1;
+    probe.scheduleDelay.record(toNanos(delay));
   }
 }
 
-/** The segment of `record`'s task ends; returns the time it ended (-1 when it was not timed, or a warning's subscribers ran since). */
-export function endSegment(record: TaskRecord): number {
-  if (current !== record) return -1;
+/** The segment of `task` ends; returns the time it ended (-1 when it was not timed, or a warning's subscribers ran since). */
+export function endSegment(task: Task): number {
+  if (current !== task) return -1;
   current = undefined;
   const end = performance.now();
-  const duration = end - segmentStart;
-  const probe = record.probe;
+  const duration = end - marks[SEGMENT_START]!;
+  const probe = task.core.probe!;
   const times = probe.times;
-  const base = record.base;
+  const base = task.probeBase;
   times[base + BUSY] = times[base + BUSY]! + duration;
   if (duration > times[base + MAX_SEGMENT]!) times[base + MAX_SEGMENT] = duration;
-  record.polls++;
+  times[base + POLLS] = times[base + POLLS]! + 1;
   probe.pollTime.record(toNanos(duration));
-  if (record.task.isFinished) probe.release(record);
-  if (duration < probe.core.config.blockingThreshold) return end;
-  probe.blocked(record, duration); // runs rt:warning subscribers: `end` is stale afterwards
+  if (duration < probe.blockingThreshold) {
+    if (task.isFinished) probe.release(task);
+    return end;
+  }
+  probe.blocked(task, duration); // runs rt:warning subscribers: `end` is stale afterwards
+  if (task.isFinished) probe.release(task); // after the warning, which reads the location
   return -1;
 }
 
 /** A task's first segment, run by the drain: starts where the previous one in the same drain ended. */
-export function beginFirstSegment(record: TaskRecord): void {
-  const start = chainedEnd;
-  chainedEnd = -1;
-  beginSegment(record, start);
+export function beginFirstSegment(task: Task): void {
+  const start = marks[CHAINED_END]!;
+  marks[CHAINED_END] = -1;
+  beginSegment(task, start);
 }
 
 /** Ends a task's first segment (see beginFirstSegment). */
-export function endFirstSegment(record: TaskRecord): void {
-  chainedEnd = endSegment(record);
+export function endFirstSegment(task: Task): void {
+  marks[CHAINED_END] = endSegment(task);
 }
 
 /** The drain stopped (or runs code of its own before the next task): the next first segment reads the clock. */
 export function breakChain(): void {
-  chainedEnd = -1;
+  marks[CHAINED_END] = -1;
 }
 
 /** Reactions of a frame's promises, seen through the context's own promise hooks. */
 const frameSegments = {
   begin(frame: Frame): void {
-    const record = frame.task?.record;
-    if (record !== undefined) beginSegment(record);
+    const task = frame.task;
+    if (task !== undefined && task.probeBase >= 0) beginSegment(task, -1);
   },
   end(frame: Frame): void {
-    const record = frame.task?.record;
-    if (record !== undefined) endSegment(record);
+    const task = frame.task;
+    if (task !== undefined && task === current) endSegment(task);
   },
 };
 
@@ -224,20 +203,20 @@ function installHooks(): void {
   if (liveProbes > 1) return;
   // Where the context already runs promise hooks (Node 20/22), they report the segments: no
   // second set of hooks, no stamp per promise. Elsewhere (AsyncLocalStorage) our own hooks
-  // stamp each promise made inside an instrumented task with its record.
+  // stamp each promise made inside an instrumented task with that task.
   if (observeSegments(frameSegments)) return;
   stopHooks = promiseHooks.createHook({
     init(promise) {
-      const record = storage.getStore()?.task?.record;
-      if (record !== undefined) (promise as Stamped)[RECORD] = record;
+      const task = storage.getStore()?.task;
+      if (task !== undefined && task.probeBase >= 0) (promise as Stamped)[TASK] = task;
     },
     before(promise) {
-      const record = (promise as Stamped)[RECORD];
-      if (record !== undefined && (promise as Untimed)[UNTIMED] === undefined) beginSegment(record);
+      const task = (promise as Stamped)[TASK];
+      if (task !== undefined && (promise as Untimed)[UNTIMED] === undefined) beginSegment(task, -1);
     },
     after(promise) {
-      const record = (promise as Stamped)[RECORD];
-      if (record !== undefined) endSegment(record);
+      const task = (promise as Stamped)[TASK];
+      if (task !== undefined && task === current) endSegment(task);
     },
   }) as () => void;
 }
@@ -291,13 +270,22 @@ export class Probe {
   private locationsLeft = 0;
   private locationEpoch = -1;
 
-  /** The records' times, FIELDS per slot (see TaskRecord); grown by doubling. */
+  /** The tasks' accounting, FIELDS per slot (see FIELDS); grown by doubling. */
   times = new Float64Array(FIELDS * 256);
   /** Released slots (their base index), reused first. */
   private readonly freeSlots: number[] = [];
   private slotsUsed = 0;
+  /**
+   * The spawn stacks captured, by slot (base / FIELDS); cleared at release. An array, not a
+   * WeakMap keyed by task: with `spawnLocations: 'all'` a WeakMap of every live task made each
+   * garbage collection walk it (spawn storm measured 7.4x off against 5x).
+   */
+  private readonly sites: (SpawnSite | undefined)[] = [];
+  /** `blockingThreshold` of the runtime's config (read per segment). */
+  readonly blockingThreshold: number;
 
   constructor(readonly core: Core) {
+    this.blockingThreshold = core.config.blockingThreshold;
     installHooks();
     this.loopDelay.enable();
   }
@@ -313,7 +301,54 @@ export class Probe {
 
   spawned(task: Task): void {
     if (this.closed) return;
-    task.record = new TaskRecord(task, this, this.takeLocation());
+    const base = this.takeSlot();
+    this.times[base + READY_AT] = readyStamp();
+    task.probeBase = base;
+    if (this.takeLocation() && task.location === undefined) {
+      // Enough frames to get past spawn() → Handle → Core → here (and JoinSet's extra frame) to
+      // the caller. A capture costs about the same at any limit (several times a spawn):
+      // hence the per-turn budget in takeLocation.
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 9;
+      const site = new SpawnSite();
+      Error.captureStackTrace(site);
+      Error.stackTraceLimit = limit;
+      const slot = base / FIELDS;
+      while (this.sites.length < slot) this.sites.push(undefined);
+      this.sites[slot] = site;
+    }
+  }
+
+  /** Where `task` was spawned (`file:line:column`): the `captureSpawnLocations` string, else the captured stack. */
+  locationOf(task: Task): string | undefined {
+    const location = task.location;
+    if (location !== undefined) return location;
+    const base = task.probeBase;
+    const site = base < 0 ? undefined : this.sites[base / FIELDS];
+    if (site === undefined) return undefined;
+    if (!site.formatted) {
+      site.formatted = true;
+      site.resolved = callerLocation(site);
+      site.stack = undefined;
+    }
+    return site.resolved;
+  }
+
+  /** `task`'s accounting (zeros once its slot is released, or when it never had one). */
+  counters(task: Task): TaskCounters {
+    const base = task.probeBase;
+    const times = this.times;
+    const at = (field: number): number => (base < 0 ? 0 : times[base + field]!);
+    const waker = at(LAST_WAKER);
+    return {
+      busyMs: at(BUSY),
+      scheduledMs: at(SCHEDULED),
+      maxSegmentMs: at(MAX_SEGMENT),
+      polls: at(POLLS),
+      wakes: at(WAKES),
+      lastWakerId: waker === 0 ? undefined : waker,
+      location: this.locationOf(task),
+    };
   }
 
   /**
@@ -336,19 +371,20 @@ export class Probe {
   }
 
   woken(task: Task): void {
-    const record = task.record;
-    if (record === undefined || record.base < 0) return;
-    record.wakes++;
-    record.lastWakerId = currentTask()?.id;
-    const ready = record.base + READY_AT;
-    if (this.times[ready]! < 0) this.times[ready] = readyStamp();
+    const base = task.probeBase;
+    if (base < 0) return;
+    const times = this.times;
+    times[base + WAKES] = times[base + WAKES]! + 1;
+    times[base + LAST_WAKER] = currentTask()?.id ?? 0;
+    if (times[base + READY_AT]! < 0) times[base + READY_AT] = readyStamp();
   }
 
-  /** A slot of FIELDS zeroed times for a new record (its base index). */
-  takeSlot(): number {
+  /** A slot of FIELDS zeroed fields for a new task (its base index). */
+  private takeSlot(): number {
     const reused = this.freeSlots.pop();
     if (reused !== undefined) {
-      this.times.fill(0, reused, reused + FIELDS);
+      const times = this.times;
+      for (let i = reused; i < reused + FIELDS; i++) times[i] = 0;
       return reused;
     }
     const base = this.slotsUsed * FIELDS;
@@ -363,23 +399,24 @@ export class Probe {
 
   /** The task finished: its slot is free (after its current segment, if it is in one). */
   finished(task: Task): void {
-    const record = task.record;
-    if (record !== undefined && current !== record) this.release(record);
+    if (current !== task) this.release(task);
   }
 
-  release(record: TaskRecord): void {
-    if (record.base < 0) return;
-    this.freeSlots.push(record.base);
-    record.base = -1;
+  release(task: Task): void {
+    const base = task.probeBase;
+    if (base < 0) return;
+    const slot = base / FIELDS;
+    if (slot < this.sites.length) this.sites[slot] = undefined;
+    this.freeSlots.push(base);
+    task.probeBase = -1;
   }
 
-  blocked(record: TaskRecord, durationMs: number): void {
-    const task = record.task;
-    const location = record.location;
+  blocked(task: Task, durationMs: number): void {
+    const location = this.locationOf(task);
     const key = location ?? `name:${task.name ?? `task ${task.id}`}`;
     if (this.reported.has(key)) return;
     this.reported.add(key);
-    const threshold = this.core.config.blockingThreshold;
+    const threshold = this.blockingThreshold;
     const who = describeTask(task);
     const warning: RtBlockingWarning = {
       kind: 'blocking',
@@ -419,7 +456,7 @@ export function observesFinish(core: Core): boolean {
 export function emitSpawn(core: Core, task: Task): void {
   core.probe?.spawned(task);
   if (spawnChannel.hasSubscribers) {
-    const location = task.location ?? task.record?.location;
+    const location = core.probe === undefined ? task.location : core.probe.locationOf(task);
     spawnChannel.publish({ id: task.id, name: task.name, kind: task.kind, runtime: core.config.name, location });
   }
 }
@@ -554,7 +591,7 @@ export function reportLostWake(waiter: Waiter<unknown>, why: string): void {
   const core = task.core;
   const probe = core.probe;
   if (probe === undefined && !warningChannel.hasSubscribers) return;
-  const location = task.record?.location ?? task.location;
+  const location = probe === undefined ? task.location : probe.locationOf(task);
   const who = describeTask(task);
   const warning: RtLostWakeWarning = {
     kind: 'lost-wake',

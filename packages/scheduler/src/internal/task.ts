@@ -11,7 +11,7 @@ import { Cancelled, JoinError, isCancelled } from '../errors.js';
 import { BUDGET, UNTIMED, coarseNow, storage, type Frame, type Untimed } from './context.js';
 import type { ParkedWaiter, TaskWait } from './waiter.js';
 import type { Core } from './core.js';
-import { beginFirstSegment, endFirstSegment, type TaskRecord } from './instrument.js';
+import { beginFirstSegment, endFirstSegment } from './instrument.js';
 
 export const SCHEDULED = 0;
 export const RUNNING = 1;
@@ -89,8 +89,8 @@ export class Task implements Frame {
   prevLive: Task | undefined = undefined;
   nextLive: Task | undefined = undefined;
   private extra: TaskExtra | undefined = undefined;
-  /** The accounting of an instrumented runtime's task (see instrument.ts). */
-  record: TaskRecord | undefined = undefined;
+  /** Where an instrumented runtime keeps this task's accounting (see instrument.ts); -1: nowhere. */
+  probeBase = -1;
   /** Set while the task belongs to a JoinSet. */
   member: SetMember | undefined = undefined;
   /** then() calls from outside any task, most recent first. */
@@ -276,14 +276,13 @@ export class Task implements Frame {
 
   /** Runs the task's function (called by the run queue inside the task's context). */
   start(): void {
-    const record = this.record;
-    if (record === undefined) return this.call();
+    if (this.probeBase < 0) return this.call();
     // Instrumented: the call is the task's first segment (its first poll).
-    beginFirstSegment(record);
+    beginFirstSegment(this);
     try {
       this.call();
     } finally {
-      endFirstSegment(record);
+      endFirstSegment(this);
     }
   }
 
@@ -303,7 +302,7 @@ export class Task implements Frame {
         const outcome = nativeThen.call(result, taskFulfilled, taskRejected) as Untimed;
         // Recording the outcome is the runtime's work, not a poll of the task (Tokio polls
         // `async { 1 }` once): instrumentation does not time that reaction.
-        if (this.record !== undefined) outcome[UNTIMED] = true;
+        if (this.probeBase >= 0) outcome[UNTIMED] = true;
       } else void settleWhenDone(this, result as PromiseLike<unknown>);
     } else {
       this.finishValue(result);
