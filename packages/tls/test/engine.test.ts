@@ -89,6 +89,20 @@ describe('engine choice', () => {
   });
 });
 
+describe('both engines', () => {
+  it.each(['native', 'node'] as const)('writeAll of an empty buffer resolves at once, also after shutdown() and close() (%s engine, as TcpStream and io writeAll)', async (engine) => {
+    const [c, s] = await tlsPair(server({ engine }), client({ engine }));
+    expect(c.engine).toBe(engine);
+    const empty = new Uint8Array(0);
+    await expect(c.writeAll(empty)).resolves.toBeUndefined();
+    await c.shutdown();
+    await expect(c.writeAll(empty)).resolves.toBeUndefined();
+    c.close();
+    await expect(c.writeAll(empty)).resolves.toBeUndefined();
+    s.close();
+  });
+});
+
 describe('native engine', () => {
   it('owns the fd from the handshake on: the rt stream is spent, close() closes it once, a second close is a no-op', async () => {
     const before = openFds();

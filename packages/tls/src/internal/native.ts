@@ -485,6 +485,8 @@ export class NativeTls {
    * for the buffer to drain, piece by piece (not cancel safe, as `writeAll` everywhere).
    */
   writeAll(buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
+    // Nothing to write: done, with no check (as io's writeAll, TcpStream's and Tokio's write_all).
+    if (buf.length === 0) return WRITTEN;
     return this.#now(WRITE_ALL, buf, options) as Promise<void>;
   }
 
