@@ -988,13 +988,13 @@ function responseFields(response: Response): { text: string; length: number } {
   return { text, length };
 }
 
-/** The `ctx` of a handler; its signal is made on first use. */
 /**
  * The head of the last FastResponse written (any connection) and what it was made of: an equal
  * response reuses the string (no concatenation, and V8 keeps it flat for the write).
  */
 const lastHead = { fields: '', status: 0, statusText: '', length: -1, date: '', connection: '', text: '' };
 
+/** The `ctx` of a handler; its signal is made on first use. */
 class Context implements ServeContext {
   readonly #request: RequestState;
   readonly remoteAddr: SocketAddr;
