@@ -570,7 +570,10 @@ class Connection {
         await this.#fail(request.bodyError);
         return;
       }
-      if (body !== undefined && !body.done) {
+      // A body stream still live (not ended, failed or cancelled) may be what the response
+      // sends (`new Response(request.body)`): its rest is drained after the answer, not before.
+      const drainAfter = body !== undefined && body.streamed && !request.bodyFinished;
+      if (body !== undefined && !body.done && !drainAfter) {
         // Unread body: if the client waits for 100-continue it will not send it; a read still in
         // flight (a cancelled stream's, or one the handler never awaited) owns the socket; else drain a little.
         if (this.#continueOwed || request.bodyError !== undefined || body.reading) keepAlive = false;
@@ -578,6 +581,11 @@ class Connection {
       }
       const encoded = this.#encode(response, head, keepAlive);
       keepAlive = encoded === undefined ? await this.#respondStream(response as Response, head, keepAlive) : encoded;
+      if (drainAfter && keepAlive && !body.done) {
+        // As above, once the answer is out (a close then is the server's right in HTTP/1.1).
+        if (this.#continueOwed || request.bodyError !== undefined || body.reading) keepAlive = false;
+        else keepAlive = await this.#drain(body);
+      }
       state.request = undefined;
       if (!keepAlive) {
         await this.#flush();
