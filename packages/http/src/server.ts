@@ -573,11 +573,11 @@ class Connection {
       // A body stream still live (not ended, failed or cancelled) may be what the response
       // sends (`new Response(request.body)`): its rest is drained after the answer, not before.
       const drainAfter = body !== undefined && body.streamed && !request.bodyFinished;
-      if (body !== undefined && !body.done && !drainAfter) {
+      if (body !== undefined && !body.done) {
         // Unread body: if the client waits for 100-continue it will not send it; a read still in
         // flight (a cancelled stream's, or one the handler never awaited) owns the socket; else drain a little.
         if (this.#continueOwed || request.bodyError !== undefined || body.reading) keepAlive = false;
-        else if (keepAlive) keepAlive = await this.#drain(body);
+        else if (keepAlive && !drainAfter) keepAlive = await this.#drain(body);
       }
       const encoded = this.#encode(response, head, keepAlive);
       keepAlive = encoded === undefined ? await this.#respondStream(response as Response, head, keepAlive) : encoded;
