@@ -185,7 +185,8 @@ export class TimeDriver {
    * timers' callbacks wait until the last tick has been fired: the median lateness falls,
    * the total work and the worst lateness do not change. It stays one macrotask (it stops at
    * `now`, read when the turn began), and a timer disposed of by a callback of an earlier
-   * tick no longer fires, as with `clearTimeout`.
+   * tick no longer fires, as with `clearTimeout` (a `.then` callback: code after an
+   * `await` of the sleep resumes a microtask later, after the next tick has fired).
    */
   private fireUntil(now: number, stepwise: boolean): void {
     const wheel = this.wheel;
