@@ -570,14 +570,22 @@ class Connection {
         await this.#fail(request.bodyError);
         return;
       }
+      // A body stream still live (not ended, failed or cancelled) may be what the response
+      // sends (`new Response(request.body)`): its rest is drained after the answer, not before.
+      const drainAfter = body !== undefined && body.streamed && !request.bodyFinished;
       if (body !== undefined && !body.done) {
         // Unread body: if the client waits for 100-continue it will not send it; a read still in
         // flight (a cancelled stream's, or one the handler never awaited) owns the socket; else drain a little.
         if (this.#continueOwed || request.bodyError !== undefined || body.reading) keepAlive = false;
-        else if (keepAlive) keepAlive = await this.#drain(body);
+        else if (keepAlive && !drainAfter) keepAlive = await this.#drain(body);
       }
       const encoded = this.#encode(response, head, keepAlive);
       keepAlive = encoded === undefined ? await this.#respondStream(response as Response, head, keepAlive) : encoded;
+      if (drainAfter && keepAlive && !body.done) {
+        // As above, once the answer is out (a close then is the server's right in HTTP/1.1).
+        if (this.#continueOwed || request.bodyError !== undefined || body.reading) keepAlive = false;
+        else keepAlive = await this.#drain(body);
+      }
       state.request = undefined;
       if (!keepAlive) {
         await this.#flush();
@@ -988,13 +996,13 @@ function responseFields(response: Response): { text: string; length: number } {
   return { text, length };
 }
 
-/** The `ctx` of a handler; its signal is made on first use. */
 /**
  * The head of the last FastResponse written (any connection) and what it was made of: an equal
  * response reuses the string (no concatenation, and V8 keeps it flat for the write).
  */
 const lastHead = { fields: '', status: 0, statusText: '', length: -1, date: '', connection: '', text: '' };
 
+/** The `ctx` of a handler; its signal is made on first use. */
 class Context implements ServeContext {
   readonly #request: RequestState;
   readonly remoteAddr: SocketAddr;

@@ -124,6 +124,36 @@ describe('request.body: a byte stream', () => {
     expect(closed).not.toContain('next /after');
   });
 
+  it('echoes the body when the handler answers with the request body stream itself, on a kept connection (never drained first)', async () => {
+    server = await serve({ port: 0 }, (request) => (request.method === 'POST' ? new Response(request.body) : new Response(`next ${new URL(request.url).pathname}`)));
+    for (const size of [1000, 40_000, 300_000]) {
+      const body = pattern(size);
+      const text = await postThenGet(server.addr.port, '/echo', body);
+      expect(statuses(text)).toEqual([200, 200]);
+      const raw = Buffer.from(text, 'latin1');
+      const start = raw.indexOf('\r\n\r\n') + 4;
+      const head = raw.subarray(0, start).toString('latin1');
+      let echoed: Buffer;
+      if (/content-length/i.test(head)) {
+        echoed = raw.subarray(start, start + size);
+      } else {
+        // chunked: join the chunks up to the terminating 0-size chunk
+        const parts: Buffer[] = [];
+        for (let at = start; ; ) {
+          const eol = raw.indexOf('\r\n', at);
+          const n = parseInt(raw.subarray(at, eol).toString('latin1'), 16);
+          if (n === 0) break;
+          parts.push(raw.subarray(eol + 2, eol + 2 + n));
+          at = eol + 2 + n + 2;
+        }
+        echoed = Buffer.concat(parts);
+      }
+      expect(echoed.length).toBe(size);
+      expect(echoed.equals(body)).toBe(true);
+      expect(text.endsWith('next /after')).toBe(true);
+    }
+  });
+
   it('closes the connection when the stream is cancelled while a socket read is in flight', async () => {
     let settled: unknown = 'pending';
     server = await serve({}, async (request) => {

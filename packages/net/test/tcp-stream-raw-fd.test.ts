@@ -197,6 +197,30 @@ describe('TcpStream.intoRawFd', () => {
     listener.close();
   });
 
+  (nativeAvailable ? it : it.skip)('fails a parked read with the intoRawFd message; with nothing parked it just gives the fd up', async () => {
+    const [client, server, listener] = await tcpPair('native');
+    const reading = server.read(new Uint8Array(8));
+    const fd = server.intoRawFd();
+    await expect(reading).rejects.toThrow(new SocketClosed('the socket was moved out of this runtime (intoRawFd)'));
+    sys.close(fd);
+    // Nothing parked (the error is then never built): the fd is given up all the same.
+    const [client2, server2, listener2] = await tcpPair('native');
+    const fd2 = server2.intoRawFd();
+    expect(isOpen(fd2)).toBe(true);
+    await expect(server2.read(new Uint8Array(8))).rejects.toBeInstanceOf(SocketClosed);
+    sys.close(fd2);
+    for (const s of [client, listener, client2, listener2]) s.close();
+  });
+
+  (nativeAvailable ? it : it.skip)('close() fails a parked read with SocketClosed', async () => {
+    const [client, server, listener] = await tcpPair('native');
+    const reading = server.read(new Uint8Array(8));
+    server.close();
+    await expect(reading).rejects.toThrow(new SocketClosed('the socket is closed'));
+    client.close();
+    listener.close();
+  });
+
   (nativeAvailable ? it : it.skip)('fails once the stream was split into owned halves', async () => {
     const [client, server, listener] = await tcpPair('native');
     const [reader, writer] = server.intoSplit();

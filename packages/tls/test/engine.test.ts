@@ -3,6 +3,7 @@
 import { duplex, readToEnd } from '@rt/io';
 import { tlsAvailable } from '@rt/mio-native';
 import { UnixStream } from '@rt/net';
+import { Cancelled } from '@rt/scheduler';
 import { TlsAcceptor, TlsConnector, TlsError, type TlsStream } from '@rt/tls';
 import { makeCerts, type Certs } from './support/certs.js';
 import { openFds, tcpPair, text } from './support/net.js';
@@ -89,6 +90,20 @@ describe('engine choice', () => {
   });
 });
 
+describe('both engines', () => {
+  it.each(['native', 'node'] as const)('writeAll of an empty buffer resolves at once, also after shutdown() and close() (%s engine, as TcpStream and io writeAll)', async (engine) => {
+    const [c, s] = await tlsPair(server({ engine }), client({ engine }));
+    expect(c.engine).toBe(engine);
+    const empty = new Uint8Array(0);
+    await expect(c.writeAll(empty)).resolves.toBeUndefined();
+    await c.shutdown();
+    await expect(c.writeAll(empty)).resolves.toBeUndefined();
+    c.close();
+    await expect(c.writeAll(empty)).resolves.toBeUndefined();
+    s.close();
+  });
+});
+
 describe('native engine', () => {
   it('owns the fd from the handshake on: the rt stream is spent, close() closes it once, a second close is a no-op', async () => {
     const before = openFds();
@@ -145,6 +160,25 @@ describe('native engine', () => {
     expect(await c.write(data)).toBe(data.length);
     await c.shutdown();
     expect((await readToEnd(s)).equals(data)).toBe(true);
+    c.close();
+    s.close();
+  });
+
+  it('an aborted signal fails read, write and writeAll on the fast path (bytes ready, room to write) and takes nothing', async () => {
+    const [c, s] = await tlsPair(server(), client());
+    await c.writeAll(text('ready'));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the record reaches the server's socket
+    const signal = AbortSignal.abort('stop');
+    const buf = new Uint8Array(16);
+    await expect(s.read(buf, { signal })).rejects.toBeInstanceOf(Cancelled);
+    await expect(s.write(text('x'), { signal })).rejects.toBeInstanceOf(Cancelled);
+    await expect(s.writeAll(text('x'), { signal })).rejects.toBeInstanceOf(Cancelled);
+    const n = await s.read(buf);
+    expect(Buffer.from(buf.subarray(0, n)).toString()).toBe('ready'); // the aborted read took nothing
+    await s.writeAll(text('after'));
+    const got = new Uint8Array(16);
+    const m = await c.read(got);
+    expect(Buffer.from(got.subarray(0, m)).toString()).toBe('after'); // the aborted writes sent nothing
     c.close();
     s.close();
   });

@@ -16,6 +16,7 @@ import type { BodyReader } from './body.js';
  */
 export function bodyStream(reader: BodyReader, onDone: (error?: unknown, cancelled?: boolean) => void): ReadableStream<Uint8Array> {
   let cancelled = false;
+  reader.streamed = true;
   return new ReadableStream({
     type: 'bytes',
     async pull(controller) {

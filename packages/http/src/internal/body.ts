@@ -34,6 +34,12 @@ export class BodyReader {
   #leftover: Buffer | undefined;
   /** Whether a read is in flight (the connection must not read the socket meanwhile). */
   reading = false;
+  /**
+   * Whether the body was handed out as a stream (`request.body`): until that stream ends or
+   * is cancelled, the response may still read it (`new Response(request.body)`), so the
+   * connection drains the rest only after answering.
+   */
+  streamed = false;
 
   /**
    * `fill()` reads more bytes into `input` (and commits them); `fill(into)` reads into `into`

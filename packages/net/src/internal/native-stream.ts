@@ -136,7 +136,7 @@ export class NativeStream implements StreamHandle {
     // The registration was deregistered (close() or the runtime shut down).
     this.#readArmed = false;
     this.#writeArmed = false;
-    this.#failAll(new SocketClosed(this.#closed ? 'the socket is closed' : 'the runtime shut down: its I/O driver is closed'));
+    this.#failAll(this.#closed ? 'the socket is closed' : 'the runtime shut down: its I/O driver is closed');
   };
 
   constructor(fd: number, registration: Registration, unix: boolean, peer?: RawAddress) {
@@ -467,7 +467,13 @@ export class NativeStream implements StreamHandle {
     });
   }
 
-  #failAll(error: Error): void {
+  /**
+   * Fails every parked read and write and any copy pump with a `SocketClosed(message)`, built
+   * only when one of them waits (most streams close with none: no error and stack trace then).
+   */
+  #failAll(message: string): void {
+    if (this.#pumpIn === null && this.#pumpOut === null && this.#readers.head === undefined && this.#writers.head === undefined) return;
+    const error = new SocketClosed(message);
     if (this.#pumpIn !== null) NativeStream.#endPump(this.#pumpIn, error);
     if (this.#pumpOut !== null) NativeStream.#endPump(this.#pumpOut, error);
     for (const r of this.#readers.drain()) r.waiter.fail(error);
@@ -570,7 +576,7 @@ export class NativeStream implements StreamHandle {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#failAll(new SocketClosed());
+    this.#failAll('the socket is closed');
     try {
       this.#registration.deregister();
     } catch {
@@ -592,7 +598,7 @@ export class NativeStream implements StreamHandle {
   intoRawFd(): number {
     if (this.#closed) throw new SocketClosed();
     this.#closed = true;
-    this.#failAll(new SocketClosed('the socket was moved out of this runtime (intoRawFd)'));
+    this.#failAll('the socket was moved out of this runtime (intoRawFd)');
     try {
       this.#registration.deregister();
     } catch {

@@ -167,21 +167,26 @@ export class TimeDriver {
     }
   }
 
-  /** Fires every timer due at the clock's current reading, then re-arms. */
+  /**
+   * Fires every timer due at the clock's current reading, one tick per microtask (see
+   * `fireUntil`), then re-arms. `advance` and the paused clock's auto-advance use it too: their
+   * later ticks fire on the following microtasks (before `advance()`'s awaited turn ends).
+   */
   process(): void {
     this.fireUntil(Math.floor(this.clock.now()), true);
   }
 
   /**
-   * Fires every timer due up to tick `now` in deadline order, then re-arms. `stepwise` (the
-   * Node timer's turn, never a caller's `advance`): after each tick that expired something,
+   * Fires every timer due up to tick `now` in deadline order, then re-arms. `stepwise` (every
+   * caller so far: the Node timer's turn, `advance`, the auto-advance): after each tick that expired something,
    * the rest continues on the next microtask, so the reactions of that tick's timers run
    * before the next tick fires, as Node runs the microtasks after each `setTimeout` callback.
    * A backlog of many due ticks (a long synchronous stretch) then does not make the first
    * timers' callbacks wait until the last tick has been fired: the median lateness falls,
    * the total work and the worst lateness do not change. It stays one macrotask (it stops at
    * `now`, read when the turn began), and a timer disposed of by a callback of an earlier
-   * tick no longer fires, as with `clearTimeout`.
+   * tick no longer fires, as with `clearTimeout` (a `.then` callback: code after an
+   * `await` of the sleep resumes a microtask later, after the next tick has fired).
    */
   private fireUntil(now: number, stepwise: boolean): void {
     const wheel = this.wheel;

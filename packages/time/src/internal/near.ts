@@ -16,8 +16,8 @@
 // noise, as inserting into 4,096 buckets touches colder list tails). The cost is memory: two
 // arrays of 4,096 slots (64 KiB) per runtime that uses timers.
 //
-// How: bucket `tick & 1023` holds the entries due at exactly `tick`, for ticks in
-// (cursor, cursor + 1024): an intrusive FIFO list through the entries' wheel links (so insert
+// How: bucket `tick & (NEAR - 1)` holds the entries due at exactly `tick`, for ticks in
+// (cursor, cursor + NEAR): an intrusive FIFO list through the entries' wheel links (so insert
 // and remove are O(1) and equal deadlines fire in insertion order), an occupancy bitmap finds
 // the next occupied bucket. An entry here has `slot` = NEAR_SLOT + bucket, which the wheel
 // never uses; the driver routes `remove` by it. The driver merges this layer with the wheel
@@ -29,7 +29,7 @@ import { WheelEntry, appendEntry, unlinkEntry } from './wheel.js';
 /** Buckets (one per millisecond): the horizon of the layer. */
 export const NEAR = 4096;
 const MASK = NEAR - 1;
-/** `slot` of an entry in bucket b is NEAR_SLOT + b (the wheel's slots are 0–384). */
+/** `slot` of an entry in bucket b is NEAR_SLOT + b, up to NEAR_SLOT + NEAR - 1 (the wheel's slots are 0–384). */
 export const NEAR_SLOT = 1024;
 
 export class NearLayer<E extends WheelEntry = WheelEntry> {

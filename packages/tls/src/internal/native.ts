@@ -21,7 +21,7 @@ import type { NativeTlsBinding, TlsConnectionHandle, TlsContextHandle } from '@r
 import { Interest, Reactor } from '@rt/reactor';
 import type { ReadyCallback, Registration } from '@rt/reactor';
 import { BrokenPipe, IoError, StreamClosed } from '@rt/io';
-import { coop, park, throwIfCancelled } from '@rt/scheduler';
+import { coopOrCancelled, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { TlsError, toTlsError, type Phase } from '../errors.js';
 import type { TlsContextOptions } from '../options.js';
@@ -421,11 +421,11 @@ export class NativeTls {
    * wait goes on in an async function.
    */
   #now(op: number, buf: Uint8Array, options: WaitOptions | undefined): Promise<number | void> {
-    const y = coop();
-    if (y !== undefined) return y.then(() => this.#now(op, buf, options));
     let n: number;
     try {
-      throwIfCancelled(options);
+      // Budget first, then cancellation, in one look-up of the task (as TcpStream's ready paths).
+      const y = coopOrCancelled(options);
+      if (y !== undefined) return y.then(() => this.#now(op, buf, options));
       if (op !== READ) n = this.#tryWrite(buf, 0);
       else if (buf.length === 0) return NOTHING;
       else n = this.#tryRead(buf);
@@ -485,6 +485,8 @@ export class NativeTls {
    * for the buffer to drain, piece by piece (not cancel safe, as `writeAll` everywhere).
    */
   writeAll(buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
+    // Nothing to write: done, with no check (as io's writeAll, TcpStream's and Tokio's write_all).
+    if (buf.length === 0) return WRITTEN;
     return this.#now(WRITE_ALL, buf, options) as Promise<void>;
   }
 
