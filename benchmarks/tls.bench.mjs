@@ -203,6 +203,7 @@ if (role === 'rt-server') {
     );
     process.stdout.write(`${JSON.stringify({ count, cipher })}\n`);
   } else if (mode === 'handshake') {
+    const endHandshakes = process.env['RT_TLS_HS_END'] === '1';
     const parallel = Number(aText);
     let count = 0;
     let measuring = false;
@@ -216,7 +217,14 @@ if (role === 'rt-server') {
         while (Date.now() < end) {
           const socket = await connect();
           cipher = socket.getCipher().standardName;
-          socket.destroy();
+          // destroy() drops the client's Finished still queued in Node's TLS stream, so the
+          // server never completes its handshake (nor sends tickets); RT_TLS_HS_END=1 ends the
+          // socket instead (Finished, then close_notify and FIN) and waits for the server's close.
+          if (endHandshakes) {
+            socket.resume();
+            socket.end();
+            await new Promise((resolve) => socket.once('close', resolve));
+          } else socket.destroy();
           if (measuring) count++;
         }
       }),

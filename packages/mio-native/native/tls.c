@@ -174,6 +174,7 @@ typedef struct {
   int eof;     /* the read BIO saw end of stream */
   int drained; /* a recv of this call came back short or EAGAIN: the kernel had no more */
   int err;     /* errno of a failed send/recv, 0 if none */
+  int corked;  /* the BIO only queues: the caller's finish() sends the whole flight in one send */
   char* out;   /* output not yet taken by the kernel: out[start, end) */
   size_t start, end, cap;
   unsigned long ssl_error; /* the first OpenSSL error of the last failed call */
@@ -223,7 +224,7 @@ static int rt_bio_write(BIO* b, const char* data, int len) {
   BIO_clear_flags(b, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
   if (s->err != 0) return -1;
   size_t done = 0;
-  if (s->start == s->end) {
+  if (s->start == s->end && !s->corked) {
     ssize_t n = send(s->fd, data, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
       s->err = errno;
@@ -776,7 +777,11 @@ static napi_value tls_handshake(napi_env env, napi_callback_info info) {
   int32_t* state;
   if (s == NULL || !tls_state(env, argv[1], &state)) return NULL;
   ERR_clear_error();
+  /* Corked: the records OpenSSL writes one by one during the handshake (the server's session
+   * tickets, one send each otherwise; a fatal alert) leave in one send, as Node's flight. */
+  s->corked = 1;
   int r = SSL_do_handshake(s->ssl);
+  s->corked = 0;
   int64_t result = r == 1 ? 0 : failed(s, r);
   if (r != 1 && result == 0) result = RT_TLS_EOF; /* close_notify during the handshake */
   return finish(env, s, state, result);
