@@ -16,7 +16,9 @@
 // servers (the node baseline always runs).
 //
 // Rows: echo 64 B x 64 connections, echo 16 KiB x 64 connections, full handshakes per
-// second (8 at a time, no resumption), and a bulk echo of RT_TLS_BULK_MIB (default 64) MiB
+// second (8 at a time, no resumption; the client destroys each connection at secureConnect,
+// which drops its Finished: RT_TLS_HS_END=1 ends it instead so the server completes the
+// handshake and sends its tickets), and a bulk echo of RT_TLS_BULK_MIB (default 64) MiB
 // on one connection. Prints messages/s (or handshakes/s, MiB/s), server CPU per message from
 // /proc/<pid>/stat, and the rt/node ratio. On a shared machine compare CPU per message
 // first: rates move with other load.
