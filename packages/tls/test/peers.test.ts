@@ -136,6 +136,49 @@ eachEngine((engine) => {
       expect(Buffer.concat(chunks).toString()).toBe('from rt');
     });
 
+    it("tls.connect gets as many session tickets from an rt server as from tls.createServer, and resumes with one", async () => {
+      /** One connection of a Node client: its tickets (after a round trip and the server's close) and whether it resumed. */
+      const connectOnce = async (port: number, serve: () => Promise<void>, session?: Buffer): Promise<[Buffer[], boolean]> => {
+        const client = nodeTls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: certs.ca, ...(session === undefined ? {} : { session }) });
+        client.on('error', () => undefined);
+        const tickets: Buffer[] = [];
+        client.on('session', (ticket: Buffer) => tickets.push(ticket));
+        const served = serve();
+        await once(client, 'secureConnect');
+        const reused = client.isSessionReused();
+        client.end('hi');
+        for await (const chunk of client) void chunk;
+        await served;
+        return [tickets, reused];
+      };
+      const node = nodeTls.createServer({ key: certs.server.key, cert: certs.server.cert }, (socket) => {
+        socket.on('data', () => undefined);
+        socket.on('end', () => socket.end());
+      });
+      node.listen(0, '127.0.0.1');
+      await once(node, 'listening');
+      let nodeTickets: Buffer[];
+      try {
+        [nodeTickets] = await connectOnce((node.address() as AddressInfo).port, () => Promise.resolve());
+      } finally {
+        node.close();
+      }
+      const [listener, port] = await listen();
+      await using _l = listener;
+      const acceptor = new TlsAcceptor({ key: certs.server.key, cert: certs.server.cert, engine });
+      const serve = async (): Promise<void> => {
+        await using tls = await acceptor.accept(await listener.accept());
+        expect((await readToEnd(tls)).toString()).toBe('hi');
+        await tls.shutdown();
+      };
+      const [tickets, first] = await connectOnce(port, serve);
+      expect(nodeTickets.length).toBe(2); // OpenSSL's default for TLS 1.3, which Node keeps
+      expect(tickets.length).toBe(nodeTickets.length);
+      expect(first).toBe(false);
+      const [, reused] = await connectOnce(port, serve, tickets[0]);
+      expect(reused).toBe(true);
+    });
+
     it('rt client against tls.createServer with mutual TLS and ALPN', async () => {
       const server = nodeTls.createServer(
         { key: certs.server.key, cert: certs.server.cert, ca: certs.ca, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['x', 'y'] },
