@@ -8,6 +8,8 @@ import { spawn as spawnProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { TcpListener } from '@rt/net';
 import { sleep } from '@rt/time';
 import { startEchoServer } from '../../../examples/echo/src/server.js';
@@ -17,6 +19,12 @@ import { LONG, openFdCount } from '../src/config.js';
 import { sample } from '../src/sample.js';
 import type { Sample } from '../src/sample.js';
 import { judge, toCsv, toSvg } from '../src/series.js';
+
+// A full collection before each sample: the heap series is then live memory, not the garbage
+// V8 has not yet collected (without it, heapUsed and RSS climbed for the whole 25 s whenever no
+// major GC fell inside the window: a verdict on GC timing, not on leaks).
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
 
 const SECONDS = Number(process.env['RT_RELIABILITY_SOAK_SECONDS'] ?? (LONG ? 30 * 60 : 25));
 const CONNECTIONS = LONG ? 32 : 16;
@@ -65,6 +73,7 @@ describe('soak', () => {
       for (let second = 1; second <= SECONDS; second++) {
         // Sample on the second, measured from the start (no drift).
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, t0 + second * 1000 - performance.now())));
+        collect();
         samples.push(sample(t0));
         throughput.push({ redisOps: totals.redis - previous.redis, echoOps: totals.echo - previous.echo, reconnects: totals.reconnects - previous.reconnects });
         previous = { ...totals };
