@@ -1,5 +1,6 @@
 import { ResourceBusy, WriteZero, type AsyncWrite } from '@rt/io';
 import { coop, throwIfCancelled, type WaitOptions } from '@rt/scheduler';
+import { RESOLVED } from '@rt/scheduler/primitives';
 import { BytesMut } from './bytes-mut.js';
 import type { Encoder } from './codec.js';
 import { checkInteger, checkObject, describe } from './internal/validate.js';
@@ -30,7 +31,6 @@ const DEFAULT_HIGH_WATER_MARK = 128 * 1024;
  * write of the buffered bytes and the payload) instead of copying it into the write buffer.
  */
 export const DIRECT_PAYLOAD_MIN = 8 * 1024;
-const RESOLVED: Promise<void> = Promise.resolve();
 const EMPTY = new Uint8Array(0);
 
 /** A writer with a gather write (rt's sockets and write halves). */

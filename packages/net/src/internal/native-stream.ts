@@ -27,13 +27,12 @@ import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, ReleaseHooks, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
-import { WaitList, WaitNode, tryPark } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, WaitNode, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, ENOTCONN, EPIPE, armWait, check, localAddressOf, osError, peerAddressOf } from './native-io.js';
 
 const peekAddress = Buffer.alloc(128);
 const MAX_IOV = 64;
 /** What a `writeAll` that completed at once returns (a settled promise is immutable: shareable). */
-const WRITTEN: Promise<void> = Promise.resolve();
 
 /** A parked read (`buf` null: a `ready()` wait for readability). */
 class Reader extends WaitNode<number> {
@@ -381,7 +380,7 @@ export class NativeStream implements StreamHandle {
     }
     if (y !== undefined) return y.then(() => this.writeAll(buf, options));
     const n = this.#tryWriteOne(buf, 0);
-    if (n === buf.length) return WRITTEN;
+    if (n === buf.length) return RESOLVED;
     if (n === EAGAIN) return writeAllLoop(this, buf, 0, options);
     if (n < 0) return Promise.reject(this.#writeError(n));
     return writeAllLoop(this, buf, n, options);
@@ -451,7 +450,7 @@ export class NativeStream implements StreamHandle {
     } catch (error) {
       return Promise.reject(error);
     }
-    return WRITTEN;
+    return RESOLVED;
   }
 
   shutdown(options: WaitOptions | undefined): Promise<void> {

@@ -22,6 +22,7 @@ import { Interest, Reactor } from '@rt/reactor';
 import type { ReadyCallback, Registration } from '@rt/reactor';
 import { BrokenPipe, IoError, StreamClosed } from '@rt/io';
 import { coopOrCancelled, park, throwIfCancelled } from '@rt/scheduler';
+import { RESOLVED } from '@rt/scheduler/primitives';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { TlsError, toTlsError, type Phase } from '../errors.js';
 import type { TlsContextOptions } from '../options.js';
@@ -29,8 +30,7 @@ import type { ByteStream } from './transport.js';
 
 const READABLE = Interest.READABLE;
 const WRITABLE = Interest.WRITABLE;
-/** A settled promise is immutable: one serves every call that completes at once. */
-const WRITTEN: Promise<void> = Promise.resolve();
+/** A settled promise is immutable: one serves every call that completes at once (as RESOLVED). */
 const NOTHING: Promise<number> = Promise.resolve(0);
 /** What `NativeTls.#now` does. */
 const READ = 0;
@@ -434,7 +434,7 @@ export class NativeTls {
     }
     if (op === READ) return n >= 0 ? Promise.resolve(n) : this.#readSlow(buf, options);
     if (op === WRITE) return n > 0 || buf.length === 0 ? Promise.resolve(n) : this.#writeSlow(buf, options);
-    return n === buf.length ? WRITTEN : this.#writeAllSlow(buf, n, options);
+    return n === buf.length ? RESOLVED : this.#writeAllSlow(buf, n, options);
   }
 
   async #readSlow(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
@@ -486,7 +486,7 @@ export class NativeTls {
    */
   writeAll(buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
     // Nothing to write: done, with no check (as io's writeAll, TcpStream's and Tokio's write_all).
-    if (buf.length === 0) return WRITTEN;
+    if (buf.length === 0) return RESOLVED;
     return this.#now(WRITE_ALL, buf, options) as Promise<void>;
   }
 
