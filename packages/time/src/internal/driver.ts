@@ -61,7 +61,7 @@ export class TimeDriver {
   /** Entries registered already due (a timeout with a past deadline): fired next turn. */
   private due: TimerEntry[] = [];
   private dueArmed = false;
-  /** Where a stepwise `fireUntil` stops (see there). */
+  /** Where a `fireUntil` continued on the next microtask stops (see there). */
   private stepUntil = 0;
   /** Counters for metrics(). */
   private fired = 0;
@@ -173,12 +173,12 @@ export class TimeDriver {
    * later ticks fire on the following microtasks (before `advance()`'s awaited turn ends).
    */
   process(): void {
-    this.fireUntil(Math.floor(this.clock.now()), true);
+    this.fireUntil(Math.floor(this.clock.now()));
   }
 
   /**
-   * Fires every timer due up to tick `now` in deadline order, then re-arms. `stepwise` (every
-   * caller so far: the Node timer's turn, `advance`, the auto-advance): after each tick that expired something,
+   * Fires every timer due up to tick `now` in deadline order, then re-arms. Stepwise (for
+   * every caller: the Node timer's turn, `advance`, the auto-advance): after each tick that expired something,
    * the rest continues on the next microtask, so the reactions of that tick's timers run
    * before the next tick fires, as Node runs the microtasks after each `setTimeout` callback.
    * A backlog of many due ticks (a long synchronous stretch) then does not make the first
@@ -188,7 +188,7 @@ export class TimeDriver {
    * tick no longer fires, as with `clearTimeout` (a `.then` callback: code after an
    * `await` of the sleep resumes a microtask later, after the next tick has fired).
    */
-  private fireUntil(now: number, stepwise: boolean): void {
+  private fireUntil(now: number): void {
     const wheel = this.wheel;
     const near = this.near;
     // Deadline order across the two: at equal ticks the wheel's entries first (they were
@@ -204,7 +204,7 @@ export class TimeDriver {
       } else {
         break;
       }
-      if (stepwise && this.fired !== before) {
+      if (this.fired !== before) {
         this.stepUntil = now;
         queueMicrotask(this.step);
         return;
@@ -215,9 +215,9 @@ export class TimeDriver {
     this.rearm();
   }
 
-  /** The rest of a stepwise `fireUntil` (see there). */
+  /** The rest of a `fireUntil` (see there). */
   private readonly step = (): void => {
-    if (!this.isShut) this.fireUntil(this.stepUntil, true);
+    if (!this.isShut) this.fireUntil(this.stepUntil);
   };
 
   /** The earliest tick at which `process` has work (an expiry or a cascade), or undefined. */
@@ -304,7 +304,7 @@ export class TimeDriver {
     this.timer = undefined;
     this.timerRefed = false;
     this.armedTick = Infinity;
-    if (!this.isShut) this.fireUntil(Math.floor(this.clock.now()), true);
+    if (!this.isShut) this.fireUntil(Math.floor(this.clock.now()));
   };
 
   private readonly fireDue = (): void => {
