@@ -574,16 +574,15 @@ class Connection {
       // sends (`new Response(request.body)`): its rest is drained after the answer, not before.
       const drainAfter = body !== undefined && body.streamed && !request.bodyFinished;
       if (body !== undefined && !body.done) {
-        // Unread body: if the client waits for 100-continue it will not send it; a read still in
-        // flight (a cancelled stream's, or one the handler never awaited) owns the socket; else drain a little.
-        if (this.#continueOwed || request.bodyError !== undefined || body.reading) keepAlive = false;
+        // Unread body: close (see #cannotDrain), else drain a little.
+        if (this.#cannotDrain(request, body)) keepAlive = false;
         else if (keepAlive && !drainAfter) keepAlive = await this.#drain(body);
       }
       const encoded = this.#encode(response, head, keepAlive);
       keepAlive = encoded === undefined ? await this.#respondStream(response as Response, head, keepAlive) : encoded;
       if (drainAfter && keepAlive && !body.done) {
         // As above, once the answer is out (a close then is the server's right in HTTP/1.1).
-        if (this.#continueOwed || request.bodyError !== undefined || body.reading) keepAlive = false;
+        if (this.#cannotDrain(request, body)) keepAlive = false;
         else keepAlive = await this.#drain(body);
       }
       state.request = undefined;
@@ -706,6 +705,15 @@ class Connection {
     this.#watch = undefined;
     watch.controller.abort();
     await watch.done;
+  }
+
+  /**
+   * Whether an unread body must close the connection instead of being drained: the client
+   * waits for 100-continue (it will not send it), the body broke the framing, or a read still
+   * in flight (a cancelled stream's, or one the handler never awaited) owns the socket.
+   */
+  #cannotDrain(request: RequestState, body: BodyReader): boolean {
+    return this.#continueOwed || request.bodyError !== undefined || body.reading;
   }
 
   /** Discards up to 64 KiB of unread body; false when more remains (then the connection closes). */
