@@ -1,11 +1,9 @@
 import { Cancelled, coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
-import { parkEntry, unparkEntry, type ParkEntry, type ParkedTask } from '@rt/scheduler/primitives';
+import { RESOLVED, parkEntry, unparkEntry, type ParkEntry, type ParkedTask } from '@rt/scheduler/primitives';
 import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
 import { checkDuration, checkWaitOptions } from './internal/validate.js';
 import { instantAt, milliseconds, type Instant } from './instant.js';
-
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /** `slot` of a disposed Sleep (a negative slot means "not in the wheel" to the wheel). */
 const DISPOSED = -2;
