@@ -38,6 +38,10 @@
 // and the rt/node ratio. On a shared machine compare CPU per message first: rates move with
 // other load.
 //
+// RT_TLS_CLIENT_PROCS=2 (or handshake=2) runs the C client as that many processes: a full
+// handshake costs it about as much CPU as a server (OpenSSL 3.0's certificate decoding and
+// signature check), so one process cannot keep a server busy there.
+//
 //   node benchmarks/tls.bench.mjs             (~4 min with 3 rounds and all servers)
 //
 // Needs: the built packages (pnpm build), the openssl CLI (a throwaway certificate); for the
@@ -328,10 +332,18 @@ if (role === 'rt-server') {
       { label: 'handshakes (8 parallel)', mode: 'handshake', a: 8, b: 0, ms: 2000, unit: 'hs/s' },
     ];
     const nodeRows = shapes.map((shape) => ({ ...shape, label: `${shape.label}${shape.mode === 'echo' ? ' 1' : ''}, node client` }));
+    // Processes of the C client (default 1, as the Node client): RT_TLS_CLIENT_PROCS=2 (or
+    // handshake=2 for that row only) forks more, for a server that one client process cannot keep busy.
+    const procsOf = (mode) => {
+      const setting = process.env['RT_TLS_CLIENT_PROCS'] ?? '1';
+      const own = setting.split(',').find((part) => part.startsWith(`${mode}=`));
+      return Number(own === undefined ? (setting.includes('=') ? 1 : setting) : own.slice(mode.length + 1));
+    };
+    const cName = (mode) => (procsOf(mode) === 1 ? 'C client' : `C client x${procsOf(mode)} procs`);
     const cRows = shapes.flatMap((shape) =>
       shape.mode === 'echo'
-        ? inFlights.map((inFlight) => ({ ...shape, client: cClient, inFlight, label: `${shape.label} ${inFlight}, C client` }))
-        : [{ ...shape, client: cClient, label: `${shape.label}, C client` }],
+        ? inFlights.map((inFlight) => ({ ...shape, client: cClient, procs: procsOf('echo'), inFlight, label: `${shape.label} ${inFlight}, ${cName('echo')}` }))
+        : [{ ...shape, client: cClient, procs: procsOf(shape.mode), label: `${shape.label}, ${cName(shape.mode)}` }],
     );
     const rows = [
       ...(cClient === undefined ? [] : cRows),
@@ -340,10 +352,10 @@ if (role === 'rt-server') {
     ];
     console.log(`TLS echo, rt (@rt/tls) vs Node tls, ${CIPHER}; shared 2-core machine: compare CPU/msg first`);
     console.log(`${rounds} alternating rounds; ranges over the rounds (median in brackets); ratios are per round against the node server of the same round`);
-    console.log('each load generator is one process; echo "S x N x K": N connections, each with K messages of S bytes in flight (RT_TLS_INFLIGHT=1,16 sets K of the C client rows; the Node client keeps 1)');
+    console.log('each load generator is one process unless labelled; echo "S x N x K": N connections, each with K messages of S bytes in flight (RT_TLS_INFLIGHT=1,16 sets K of the C client rows; the Node client keeps 1)');
     console.log('server busy = its CPU s per s of the window (1.0 = one core busy); client CPU/unit = the load generator\'s own CPU per unit');
     console.log(
-      `${'row'.padEnd(37)}${'server'.padEnd(16)}${'rate'.padEnd(20)}${'server CPU/unit'.padEnd(18)}${'rate vs node'.padEnd(20)}${'CPU/unit vs node'.padEnd(20)}${'server busy'.padEnd(13)}client CPU/unit`,
+      `${'row'.padEnd(44)}${'server'.padEnd(16)}${'rate'.padEnd(20)}${'server CPU/unit'.padEnd(18)}${'rate vs node'.padEnd(20)}${'CPU/unit vs node'.padEnd(20)}${'server busy'.padEnd(13)}client CPU/unit`,
     );
     const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
     const range = (values, digits) => {
@@ -362,7 +374,7 @@ if (role === 'rt-server') {
         const rateRatio = rs.map((r, i) => r.rate / results.node[i].rate);
         const cpuRatio = rs.map((r, i) => r.cpuPer / results.node[i].cpuPer);
         console.log(
-          `${row.label.padEnd(37)}${name.padEnd(16)}${`${range(rs.map((r) => r.rate), 0)} ${row.unit}`.padEnd(20)}${`${range(rs.map((r) => r.cpuPer * 1e6), 1)} µs`.padEnd(18)}${(name === 'node' ? 'baseline' : `${range(rateRatio, 2)}x (${median(rateRatio).toFixed(2)})`).padEnd(20)}${(name === 'node' ? '' : `${range(cpuRatio, 2)}x (${median(cpuRatio).toFixed(2)})`).padEnd(20)}${range(rs.map((r) => r.busy), 2).padEnd(13)}${range(rs.map((r) => r.clientCpuPer * 1e6), 1)} µs  [${rs[0].cipher}]`,
+          `${row.label.padEnd(44)}${name.padEnd(16)}${`${range(rs.map((r) => r.rate), 0)} ${row.unit}`.padEnd(20)}${`${range(rs.map((r) => r.cpuPer * 1e6), 1)} µs`.padEnd(18)}${(name === 'node' ? 'baseline' : `${range(rateRatio, 2)}x (${median(rateRatio).toFixed(2)})`).padEnd(20)}${(name === 'node' ? '' : `${range(cpuRatio, 2)}x (${median(cpuRatio).toFixed(2)})`).padEnd(20)}${range(rs.map((r) => r.busy), 2).padEnd(13)}${range(rs.map((r) => r.clientCpuPer * 1e6), 1)} µs  [${rs[0].cipher}]`,
         );
       }
     }
@@ -392,7 +404,7 @@ function runClient(env, row, port, serverPid) {
     const [command, args] =
       row.client === undefined
         ? [process.execPath, [here, row.mode, String(port), String(row.a), String(row.b), String(row.ms)]]
-        : [row.client, [row.mode, String(port), String(row.a), String(row.b), String(row.inFlight ?? 0), '300', String(row.ms)]];
+        : [row.client, [row.mode, String(port), String(row.a), String(row.b), String(row.inFlight ?? 0), '300', String(row.ms), String(row.procs)]];
     const client = spawn(command, args, {
       env: { ...env, RT_TLS_ROLE: 'client' },
       stdio: ['ignore', 'pipe', 'inherit'],

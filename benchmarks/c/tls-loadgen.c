@@ -2,8 +2,13 @@
  * TLS load generator for benchmarks/tls.bench.mjs (C, POSIX/Linux, OpenSSL's libssl; one
  * thread, one process, one epoll instance, level-triggered, non-blocking sockets).
  *
- *   tls-loadgen echo      <port> <connections> <message bytes> <in flight> <warmup ms> <measure ms>
- *   tls-loadgen handshake <port> <parallel>    0               0           <warmup ms> <measure ms>
+ *   tls-loadgen echo      <port> <connections> <message bytes> <in flight> <warmup ms> <measure ms> [processes]
+ *   tls-loadgen handshake <port> <parallel>    0               0           <warmup ms> <measure ms> [processes]
+ *
+ * [processes] (default 1): fork that many generator processes sharing the connections (each
+ * as above); the parent adds up their counts and CPU. One process is what the bench uses by
+ * default, as its Node client; a full handshake costs this client about as much CPU as the
+ * server, so more processes keep a server busy there.
  *
  * TLS 1.3 only, TLS_AES_128_GCM_SHA256 only (the cipher suite the bench's Node client forces),
  * SNI "localhost". The server's certificate is not verified: the client does the least work
@@ -42,6 +47,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -272,9 +278,18 @@ static int echo_open(conn_t* c) {
   return epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) == 0;
 }
 
+/* What a generator process reports to the parent (one write, under PIPE_BUF: atomic). */
+typedef struct {
+  uint64_t count, errors;
+  double cpu;
+  char cipher[64], group[64];
+} result_t;
+
+static int run(int handshake, int nconn, uint64_t measure, int report_fd);
+
 int main(int argc, char** argv) {
   if (argc < 8) {
-    fprintf(stderr, "usage: tls-loadgen echo|handshake <port> <connections> <message bytes> <in flight> <warmup ms> <measure ms>\n");
+    fprintf(stderr, "usage: tls-loadgen echo|handshake <port> <connections> <message bytes> <in flight> <warmup ms> <measure ms> [processes]\n");
     return 2;
   }
   int handshake = strcmp(argv[1], "handshake") == 0;
@@ -285,8 +300,10 @@ int main(int argc, char** argv) {
   in_flight = atoi(argv[5]);
   uint64_t warmup = (uint64_t)atol(argv[6]) * 1000000ull;
   uint64_t measure = (uint64_t)atol(argv[7]) * 1000000ull;
-  if (port < 1 || port > 65535 || nconn < 1 || (!handshake && (msg_size < 1 || msg_size > 16384 || in_flight < 1))) {
-    fprintf(stderr, "tls-loadgen: bad arguments (message bytes 1..16384, one record each)\n");
+  int procs = argc > 8 ? atoi(argv[8]) : 1;
+  if (port < 1 || port > 65535 || nconn < 1 || procs < 1 || procs > nconn ||
+      (!handshake && (msg_size < 1 || msg_size > 16384 || in_flight < 1))) {
+    fprintf(stderr, "tls-loadgen: bad arguments (message bytes 1..16384, one record each; 1 <= processes <= connections)\n");
     return 2;
   }
   ctx = SSL_CTX_new(TLS_client_method());
@@ -303,6 +320,58 @@ int main(int argc, char** argv) {
   SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
   server = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  /* One clock for every process: the windows are absolute CLOCK_MONOTONIC times. */
+  measure_start = now_ns() + warmup;
+  measure_end = measure_start + measure;
+  if (procs == 1) return run(handshake, nconn, measure, -1);
+  int pipefd[2];
+  if (pipe(pipefd) < 0) {
+    perror("pipe");
+    return 1;
+  }
+  fflush(stdout);
+  for (int p = 0; p < procs; p++) {
+    pid_t pid = fork();
+    if (pid < 0) {
+      perror("fork");
+      return 1;
+    }
+    if (pid == 0) {
+      close(pipefd[0]);
+      _exit(run(handshake, nconn / procs + (p < nconn % procs), measure, pipefd[1]));
+    }
+  }
+  close(pipefd[1]);
+  uint64_t now = now_ns();
+  if (now < measure_start) {
+    struct timespec wait = {.tv_sec = (time_t)((measure_start - now) / 1000000000ull), .tv_nsec = (long)((measure_start - now) % 1000000000ull)};
+    nanosleep(&wait, NULL);
+  }
+  fputs("measure\n", stdout);
+  fflush(stdout);
+  result_t sum = {0};
+  int got = 0;
+  for (result_t r; got < procs && read(pipefd[0], &r, sizeof(r)) == (ssize_t)sizeof(r); got++) {
+    sum.count += r.count;
+    sum.errors += r.errors;
+    sum.cpu += r.cpu;
+    memcpy(sum.cipher, r.cipher, sizeof(sum.cipher));
+    memcpy(sum.group, r.group, sizeof(sum.group));
+  }
+  int failed = got < procs;
+  for (int status; wait(&status) > 0;) failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+  if (failed) {
+    fprintf(stderr, "tls-loadgen: a generator process failed\n");
+    return 1;
+  }
+  sum.cipher[sizeof(sum.cipher) - 1] = sum.group[sizeof(sum.group) - 1] = 0;
+  printf("{\"count\":%llu,\"seconds\":%.3f,\"errors\":%llu,\"cpu\":%.4f,\"cipher\":\"%s\",\"group\":\"%s\",\"processes\":%d}\n",
+         (unsigned long long)sum.count, (double)measure / 1e9, (unsigned long long)sum.errors, sum.cpu, sum.cipher, sum.group, procs);
+  return 0;
+}
+
+/* One generator process: nconn connections until measure_end; prints (report_fd < 0) or reports its result. */
+static int run(int handshake, int nconn, uint64_t measure, int report_fd) {
   out_buf = malloc(msg_size > 0 ? msg_size : 1);
   memset(out_buf, 'x', msg_size > 0 ? msg_size : 1);
   ep = epoll_create1(EPOLL_CLOEXEC);
@@ -314,9 +383,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  uint64_t t0 = now_ns();
-  measure_start = t0 + warmup;
-  measure_end = measure_start + measure;
   if (!handshake) {
     for (int i = 0; i < nconn; i++)
       if (!echo_event(&conns[i])) errors++;
@@ -330,8 +396,10 @@ int main(int argc, char** argv) {
     if (!measuring && now >= measure_start) {
       measuring = 1;
       cpu_start = cpu_seconds();
-      fputs("measure\n", stdout);
-      fflush(stdout);
+      if (report_fd < 0) {
+        fputs("measure\n", stdout);
+        fflush(stdout);
+      }
     }
     if (now >= measure_end) break;
     for (int i = 0; i < n; i++) {
@@ -346,6 +414,12 @@ int main(int argc, char** argv) {
     }
   }
   double cpu = cpu_seconds() - cpu_start;
+  if (report_fd >= 0) {
+    result_t r = {.count = count, .errors = errors, .cpu = cpu};
+    snprintf(r.cipher, sizeof(r.cipher), "%s", cipher);
+    snprintf(r.group, sizeof(r.group), "%s", group);
+    return write(report_fd, &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 1;
+  }
   printf("{\"count\":%llu,\"seconds\":%.3f,\"errors\":%llu,\"cpu\":%.4f,\"cipher\":\"%s\",\"group\":\"%s\"}\n", (unsigned long long)count,
          (double)measure / 1e9, (unsigned long long)errors, cpu, cipher, group);
   fflush(stdout);
