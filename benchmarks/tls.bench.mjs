@@ -402,7 +402,7 @@ function runClient(env, row, port, serverPid) {
     const [command, args] =
       row.client === undefined
         ? [process.execPath, [here, row.mode, String(port), String(row.a), String(row.b), String(row.ms)]]
-        : [row.client, [row.mode, String(port), String(row.a), String(row.b), String(row.inFlight ?? 0), '300', String(row.ms), String(row.procs)]];
+        : [row.client, [row.mode, String(port), String(row.a), String(row.b), String(row.inFlight ?? 0), String(row.warmupMs ?? 300), String(row.ms), String(row.procs)]];
     const client = spawn(command, args, {
       env: { ...env, RT_TLS_ROLE: 'client' },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -435,12 +435,27 @@ function runClient(env, row, port, serverPid) {
  * of a shared machine) of each server process for a fixed workload, run twice (n and 2n
  * units) so that start-up cancels: (I(2n) - I(n)) / n is the server's instructions per
  * message or per handshake. The client runs natively. Slow (about 50x): small counts.
+ * Rows: the Node client's 64 B round trips and handshakes (destroyed at secureConnect, so the
+ * server never completes them), and the C client's handshakes, completed (Finished, the
+ * server's tickets, close_notify both ways). RT_TLS_ROWS matches a row's mode or a part of its
+ * label (RT_TLS_ROWS="C client").
  */
 async function callgrindRows(env, dir) {
+  // The C client's handshakes (completed: Finished, tickets, close_notify), a fixed count (RT_TLS_LOADGEN_COUNT).
+  function cClientRows() {
+    try {
+      const client = buildC('tls-loadgen', ['-lssl', '-lcrypto']);
+      return [{ label: 'handshakes, C client (8 parallel)', mode: 'handshake', client, a: 8, b: 0, n: Number(process.env['RT_TLS_CALLGRIND_HANDSHAKES'] ?? 40), unit: 'handshake' }];
+    } catch {
+      console.log('C client row left out: benchmarks/c/tls-loadgen.c does not build here (needs cc and libssl-dev)');
+      return [];
+    }
+  }
   const rows = [
     { label: 'echo 64 B x 16', mode: 'echo-count', a: 16, b: 64, n: Number(process.env['RT_TLS_CALLGRIND_MSGS'] ?? 250), unit: 'msg' },
     { label: 'handshakes (4 parallel)', mode: 'handshake-count', a: 4, b: 0, n: Number(process.env['RT_TLS_CALLGRIND_HANDSHAKES'] ?? 40), unit: 'handshake' },
-  ].filter((r) => process.env['RT_TLS_ROWS'] === undefined || process.env['RT_TLS_ROWS'].split(',').some((m) => r.mode.startsWith(m)));
+    ...cClientRows(),
+  ].filter((r) => process.env['RT_TLS_ROWS'] === undefined || process.env['RT_TLS_ROWS'].split(',').some((m) => r.mode.startsWith(m) || r.label.includes(m)));
   const picked = process.env['RT_TLS_SERVERS']?.split(',');
   // Instruction counts hardly move with load: RT_TLS_SERVERS may leave the node baseline out here.
   const names = ['node', 'rt-node-engine', 'rt'].filter((name) => (picked === undefined ? name !== 'rt-node-engine' : picked.includes(name)));
@@ -456,7 +471,8 @@ async function callgrindRows(env, dir) {
         // echo-count: a connections x (units / a) round trips; handshake-count: units handshakes.
         const perConnection = row.mode === 'echo-count' ? Math.max(1, Math.round(units / row.a)) : units;
         done.push(row.mode === 'echo-count' ? perConnection * row.a : units);
-        await runClient(env, { ...row, ms: perConnection }, port, child.pid);
+        if (row.client === undefined) await runClient(env, { ...row, ms: perConnection }, port, child.pid);
+        else await runClient({ ...env, RT_TLS_LOADGEN_COUNT: String(units) }, { ...row, ms: 3_600_000, warmupMs: 0, procs: 1 }, port, child.pid);
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await exited;
@@ -464,7 +480,7 @@ async function callgrindRows(env, dir) {
         counts.push(Number(totals?.[1] ?? NaN));
       }
       const per = (counts[1] - counts[0]) / (done[1] - done[0]);
-      console.log(`${row.label.padEnd(26)}${name.padEnd(18)}${Math.round(per).toLocaleString('en-US').padStart(12)} instructions/${row.unit}`);
+      console.log(`${row.label.padEnd(44)}${name.padEnd(18)}${Math.round(per).toLocaleString('en-US').padStart(12)} instructions/${row.unit}`);
     }
   }
 }

@@ -27,6 +27,9 @@
  * then close; counts completed handshakes (the client's Finished sent). The server thus
  * completes every handshake and answers close_notify, as with RT_TLS_HS_END=1's Node client.
  *
+ * RT_TLS_LOADGEN_COUNT=n in the environment ends the run after n units (handshakes, or echoed
+ * messages) instead of at the end of the window: a fixed workload, for instruction counts.
+ *
  * Prints "measure" on stdout when the warm-up ends (the caller starts its CPU clock of the
  * server then), and when the measured window ends one JSON line:
  *   {"count":N,"seconds":S,"errors":E,"cpu":C,"cipher":"...","group":"..."}
@@ -69,7 +72,7 @@ static size_t msg_size;
 static int in_flight;
 static char* out_buf;
 static char in_buf[1 << 16];
-static uint64_t count, errors, measure_start, measure_end;
+static uint64_t count, errors, measure_start, measure_end, count_limit;
 static char cipher[64] = "", group[64] = "";
 
 static uint64_t now_ns(void) {
@@ -301,6 +304,8 @@ int main(int argc, char** argv) {
   uint64_t warmup = (uint64_t)atol(argv[6]) * 1000000ull;
   uint64_t measure = (uint64_t)atol(argv[7]) * 1000000ull;
   int procs = argc > 8 ? atoi(argv[8]) : 1;
+  const char* limit = getenv("RT_TLS_LOADGEN_COUNT");
+  count_limit = limit == NULL ? 0 : (uint64_t)atoll(limit);
   if (port < 1 || port > 65535 || nconn < 1 || procs < 1 || procs > nconn ||
       (!handshake && (msg_size < 1 || msg_size > 16384 || in_flight < 1))) {
     fprintf(stderr, "tls-loadgen: bad arguments (message bytes 1..16384, one record each; 1 <= processes <= connections)\n");
@@ -401,7 +406,7 @@ static int run(int handshake, int nconn, uint64_t measure, int report_fd) {
         fflush(stdout);
       }
     }
-    if (now >= measure_end) break;
+    if (now >= measure_end || (count_limit > 0 && count >= count_limit)) break;
     for (int i = 0; i < n; i++) {
       conn_t* c = events[i].data.ptr;
       if (handshake) {
