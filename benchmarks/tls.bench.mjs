@@ -34,7 +34,7 @@
 // Node client destroys each connection at secureConnect, which drops its Finished:
 // RT_TLS_HS_END=1 ends it instead so the server completes the handshake and sends its
 // tickets. Bulk: an echo of RT_TLS_BULK_MIB (default 64) MiB on one connection (Node client).
-// Prints messages/s (or handshakes/s, MiB/s), server CPU per message from /proc/<pid>/stat,
+// Prints messages/s (or handshakes/s, MiB/s), server CPU per message from /proc (schedstat, ns),
 // and the rt/node ratio. On a shared machine compare CPU per message first: rates move with
 // other load.
 //
@@ -53,7 +53,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tls from 'node:tls';
 import { buildC } from './lib/loadgen.mjs';
-import { cpuSeconds, startPrintingPort } from './lib/proc.mjs';
+import { cpuSecondsFine, startPrintingPort } from './lib/proc.mjs';
 
 const here = fileURLToPath(import.meta.url);
 const role = process.env['RT_TLS_ROLE'];
@@ -413,13 +413,13 @@ function runClient(env, row, port, serverPid) {
     client.stdout.on('data', (chunk) => {
       text += chunk;
       if (cpuStart === 0 && text.includes('measure\n')) {
-        cpuStart = cpuSeconds(serverPid);
+        cpuStart = cpuSecondsFine(serverPid);
         timeStart = performance.now();
       }
       const lines = text.split('\n').slice(0, -1).filter((l) => l.startsWith('{')); // whole lines only
       if (lines.length > 0) {
         const seconds = (performance.now() - timeStart) / 1000;
-        const cpu = cpuSeconds(serverPid) - cpuStart;
+        const cpu = cpuSecondsFine(serverPid) - cpuStart;
         const { count, cipher, cpu: clientCpu = NaN } = JSON.parse(lines[0]);
         const units = row.mode === 'bulk' ? count / (1024 * 1024) : count;
         const measured = row.mode === 'bulk' ? seconds : row.ms / 1000;
