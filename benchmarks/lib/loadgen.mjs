@@ -7,14 +7,17 @@ import { fileURLToPath } from 'node:url';
 
 const benchmarks = dirname(dirname(fileURLToPath(import.meta.url)));
 
-/** Compiles benchmarks/c/<name>.c to benchmarks/bin/<name> when the binary is missing or older; returns its path. */
-export function buildC(name) {
+/**
+ * Compiles benchmarks/c/<name>.c to benchmarks/bin/<name> when the binary is missing or older
+ * (linked with `libs`, e.g. ['-lssl', '-lcrypto']); returns its path. Throws when cc fails.
+ */
+export function buildC(name, libs = []) {
   const bin = join(benchmarks, 'bin');
   mkdirSync(bin, { recursive: true });
   const source = join(benchmarks, 'c', `${name}.c`);
   const target = join(bin, name);
   if (!existsSync(target) || statSync(target).mtimeMs < statSync(source).mtimeMs) {
-    execFileSync('cc', ['-O2', '-Wall', '-o', target, source], { stdio: 'inherit' });
+    execFileSync('cc', ['-O2', '-Wall', '-o', target, source, ...libs], { stdio: 'inherit' });
   }
   return target;
 }

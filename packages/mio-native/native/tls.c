@@ -172,7 +172,8 @@ typedef struct {
   rt_ctx* ctx;
   int fd;
   int eof;     /* the read BIO saw end of stream */
-  int drained; /* a recv of this call came back short or EAGAIN: the kernel had no more */
+  int drained; /* a recv of this call came back short or EAGAIN: the kernel had no more, and
+                * the BIO reads no more in this call (reset by every call that may read) */
   int err;     /* errno of a failed send/recv, 0 if none */
   int corked;  /* the BIO only queues: the caller's finish() sends the whole flight in one send */
   char* out;   /* output not yet taken by the kernel: out[start, end) */
@@ -243,6 +244,14 @@ static int rt_bio_read(BIO* b, char* data, int len) {
   rt_ssl* s = BIO_get_data(b);
   BIO_clear_flags(b, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
   if (s->err != 0) return -1;
+  if (s->drained) {
+    /* A recv of this call found the kernel buffer empty (short, or EAGAIN): a second one
+     * would only say EAGAIN (a server handshake's read for the client's Finished, right
+     * after the ClientHello; the rest of a partial record). Bytes that arrived since raise
+     * a new edge-triggered event, as after that EAGAIN: the caller waits for it. */
+    BIO_set_flags(b, BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY);
+    return -1;
+  }
   ssize_t n;
   do n = recv(s->fd, data, (size_t)len, 0);
   while (n < 0 && errno == EINTR);
@@ -777,6 +786,7 @@ static napi_value tls_handshake(napi_env env, napi_callback_info info) {
   int32_t* state;
   if (s == NULL || !tls_state(env, argv[1], &state)) return NULL;
   ERR_clear_error();
+  s->drained = 0;
   /* Corked: the records OpenSSL writes one by one during the handshake (the server's session
    * tickets, one send each otherwise; a fatal alert) leave in one send, as Node's flight. */
   s->corked = 1;
@@ -836,6 +846,7 @@ static napi_value tls_write(napi_env env, napi_callback_info info) {
   }
   if (len == 0) return finish(env, s, state, 0);
   ERR_clear_error();
+  s->drained = 0;
   int r = SSL_write(s->ssl, data, len > RT_TLS_WRITE_MAX ? RT_TLS_WRITE_MAX : len);
   return finish(env, s, state, r > 0 ? r : failed(s, r));
 }
@@ -861,6 +872,7 @@ static napi_value tls_shutdown(napi_env env, napi_callback_info info) {
   if (s->err != 0) return finish(env, s, state, -(int64_t)s->err);
   if ((SSL_get_shutdown(s->ssl) & SSL_SENT_SHUTDOWN) == 0) {
     ERR_clear_error();
+    s->drained = 0;
     SSL_shutdown(s->ssl); /* 0: sent, peer's not yet seen; the peer's is read by tlsRead */
     ERR_clear_error();
   }

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import * as nodeTls from 'node:tls';
 import fc from 'fast-check';
 import { duplex, readToEnd, writeAll, type DuplexStream } from '@rt/io';
-import { TcpStream } from '@rt/net';
+import { TcpListener, TcpStream } from '@rt/net';
 import { Cancelled, RtError, spawn } from '@rt/scheduler';
 import { TlsAcceptor, TlsConnector, TlsError, type TlsStream } from '@rt/tls';
 import { makeCerts, type Certs } from './support/certs.js';
@@ -220,6 +221,73 @@ eachEngine((_engine) => {
         { numRuns: fuzzRuns(40) },
       );
     }, 600_000);
+  });
+
+  describe('bytes that arrive a few at a time', () => {
+    it('a handshake and records split over hundreds of TCP segments, both ways: every byte arrives, in order', async () => {
+      // A proxy forwards each direction in pieces of 1-9 bytes, one piece per event-loop turn
+      // (TCP_NODELAY: a segment each), so every read on either side finds part of a record or
+      // of a handshake message and must wait for the rest.
+      const listener = await TcpListener.bind('127.0.0.1:0');
+      const sockets: net.Socket[] = [];
+      const dribble = (from: net.Socket, to: net.Socket): void => {
+        let queue = Promise.resolve();
+        from.on('data', (chunk: Buffer) => {
+          from.pause();
+          queue = queue.then(async () => {
+            for (let at = 0; at < chunk.length && !to.destroyed; ) {
+              const n = 1 + ((at * 7 + chunk.length) % 9);
+              to.write(chunk.subarray(at, at + n));
+              at += n;
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+            from.resume();
+          });
+        });
+        from.on('end', () => void queue.then(() => to.end()));
+        from.on('error', () => to.destroy());
+      };
+      const proxy = net.createServer((inbound) => {
+        const outbound = net.connect(listener.localAddr().port, '127.0.0.1');
+        sockets.push(inbound, outbound);
+        inbound.setNoDelay(true);
+        outbound.setNoDelay(true);
+        dribble(inbound, outbound);
+        dribble(outbound, inbound);
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (proxy.address() as net.AddressInfo).port;
+        const [client, server] = await Promise.all([
+          TcpStream.connect(`127.0.0.1:${port}`).then((tcp) => connector().connect('localhost', tcp)),
+          listener.accept().then((tcp) => acceptor().accept(tcp)),
+        ]);
+        expect([client.engine, server.engine]).toEqual([_engine, _engine]);
+        const readExactly = async (stream: TlsStream, length: number): Promise<Buffer> => {
+          const out = Buffer.alloc(length);
+          for (let got = 0; got < length; ) {
+            const n = await stream.read(out.subarray(got));
+            if (n === 0) throw new Error(`end of stream after ${got} of ${length} bytes`);
+            got += n;
+          }
+          return out;
+        };
+        const payload = randomBytes(3000);
+        await client.writeAll(payload);
+        const got = await readExactly(server, payload.length);
+        expect(got.equals(payload)).toBe(true);
+        await server.writeAll(got);
+        expect((await readExactly(client, payload.length)).equals(payload)).toBe(true);
+        await client.shutdown();
+        expect(await server.read(Buffer.alloc(16))).toBe(0); // close_notify, also in pieces
+        client.close();
+        server.close();
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        proxy.close();
+        listener.close();
+      }
+    }, 60_000);
   });
 
   describe('after close and after a reset', () => {
