@@ -315,15 +315,8 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
 
   wake(value: T): boolean {
     if (this.settled) return false;
-    this.settled = true;
-    const task = this.#task;
-    if (task !== undefined) {
-      this.#task = undefined;
-      task.unlinkWaiter(this as TaskWait);
-      // Waking from park is a fresh start: the task's budget resets (as ParkedWaiter.wake).
-      task.budget = BUDGET;
-      if (wakeChannel.hasSubscribers || task.core.probe !== undefined) emitWake(task, this.label);
-    }
+    // Waking from park is a fresh start: unparkEntry resets the task's budget (as ParkedWaiter.wake).
+    this.#end('woken');
     const resolve = this.#resolve!;
     this.#resolve = this.#reject = undefined;
     resolve(value);
@@ -332,28 +325,27 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
 
   fail(error: unknown): boolean {
     if (this.settled) return false;
-    this.settled = true;
-    const task = this.#task;
-    if (task !== undefined) {
-      this.#task = undefined;
-      task.unlinkWaiter(this as TaskWait);
-      if (wakeChannel.hasSubscribers || task.core.probe !== undefined) emitWake(task, this.label);
-    }
+    this.#end('failed');
     const reject = this.#reject!;
     this.#resolve = this.#reject = undefined;
     reject(error);
     return true;
   }
 
-  /** @internal The task was aborted (the scheduler calls it): settle, let the owner unlink, reject. */
-  cancel(reason: unknown): void {
-    if (this.settled) return;
+  /** Settles and leaves the task's list (see {@link unparkEntry} for what `how` does there). */
+  #end(how: 'woken' | 'failed' | 'cancelled'): void {
     this.settled = true;
     const task = this.#task;
     if (task !== undefined) {
       this.#task = undefined;
-      task.unlinkWaiter(this as TaskWait);
+      unparkEntry(task, this, how);
     }
+  }
+
+  /** @internal The task was aborted (the scheduler calls it): settle, let the owner unlink, reject. */
+  cancel(reason: unknown): void {
+    if (this.settled) return;
+    this.#end('cancelled');
     const reject = this.#reject!;
     this.#resolve = this.#reject = undefined;
     try {
