@@ -244,43 +244,36 @@ export class Reactor {
     const tick = (this.#tick = (this.#tick + 1) & TICK_MASK);
     const ios = this.#ios;
     const pending = this.#pending;
-    const readyQueue = this.readyQueue;
-    readyQueue.dispatchStarted();
-    try {
-      this.#batches++;
-      this.#events += count;
-      for (let i = 0; i < count; i++) {
-        const io = ios.get(events[2 * i]!);
-        if (io === undefined) {
-          this.#stale++;
-          continue;
-        }
-        io.ready |= events[2 * i + 1]!;
-        io.tick = tick;
-        if (io.head !== null && !io.queued) {
-          io.queued = true;
-          pending.push(io);
-        }
+    this.#batches++;
+    this.#events += count;
+    for (let i = 0; i < count; i++) {
+      const io = ios.get(events[2 * i]!);
+      if (io === undefined) {
+        this.#stale++;
+        continue;
       }
-      for (let i = 0; i < pending.length; i++) {
-        const io = pending[i]!;
-        io.queued = false;
-        for (let waiter = io.head; waiter !== null; ) {
-          const next: Waiter | null = waiter.next;
-          const ready = io.ready & waiter.mask;
-          if (ready !== 0) {
-            io.unlink(waiter);
-            this.#release(waiter);
-            this.#wakeups++;
-            waiter.resolve((tick << READY_BITS) | ready);
-          }
-          waiter = next;
-        }
+      io.ready |= events[2 * i + 1]!;
+      io.tick = tick;
+      if (io.head !== null && !io.queued) {
+        io.queued = true;
+        pending.push(io);
       }
-      pending.length = 0;
-    } finally {
-      // Never left set (an enqueue outside a dispatch must kick); serves the batch's first stream.
-      readyQueue.dispatchEnded();
     }
+    for (let i = 0; i < pending.length; i++) {
+      const io = pending[i]!;
+      io.queued = false;
+      for (let waiter = io.head; waiter !== null; ) {
+        const next: Waiter | null = waiter.next;
+        const ready = io.ready & waiter.mask;
+        if (ready !== 0) {
+          io.unlink(waiter);
+          this.#release(waiter);
+          this.#wakeups++;
+          waiter.resolve((tick << READY_BITS) | ready);
+        }
+        waiter = next;
+      }
+    }
+    pending.length = 0;
   };
 }

@@ -17,15 +17,6 @@
 // an extra event-loop iteration (and epoll_wait) per batch. Serving early is always correct;
 // only the order of work changes.
 //
-// A batch that queues ONE stream (the common case under a ping-pong load: each epoll wake-up
-// reports one socket) has it served when the dispatch ends (`dispatchEnded`), synchronously,
-// after the batch was decoded and its waiters woken: no kick, a promise reaction (with V8's
-// promise hooks on Node 20/22) per batch. With more, the kick serves the first, so the
-// fallback is armed from the microtask phase: armed from the native callback, the nextTick
-// would run BEFORE the woken task's microtasks and serve every stream at once. A stream
-// queued outside a dispatch (an operation that found its fd ready) is served on a microtask,
-// never re-entrantly from inside that operation.
-//
 // One queue per reactor, so per runtime: two runtimes on one thread never serve each other's
 // streams or hold each other's baton.
 
@@ -70,8 +61,6 @@ export class ReadyQueue {
   #baton = false;
   #kickPending = false;
   #fallbackArmed = false;
-  /** Inside the reactor's dispatch: enqueues wait for `dispatchEnded` (no kick). */
-  #dispatching = false;
 
   /** Streams waiting for their turn. */
   get length(): number {
@@ -127,31 +116,10 @@ export class ReadyQueue {
     }
     ring[(this.#head + this.#count) & (ring.length - 1)] = serve;
     this.#count++;
-    if (!this.#baton && !this.#kickPending && !this.#dispatching) {
+    if (!this.#baton && !this.#kickPending) {
       this.#kickPending = true;
       void RESOLVED.then(this.#kick);
     }
-  }
-
-  /** @internal The reactor's dispatch of a batch begins: what it queues waits for {@link ReadyQueue.dispatchEnded}. */
-  dispatchStarted(): void {
-    this.#dispatching = true;
-  }
-
-  /**
-   * @internal The dispatch has decoded its batch and woken its waiters. One stream queued (and
-   * none before it): served now, as nothing waits behind it for the baton. More: the kick, so
-   * the baton's fallback is armed from the microtask phase (see the file's header).
-   */
-  dispatchEnded(): void {
-    this.#dispatching = false;
-    if (this.#count === 0 || this.#baton || this.#kickPending) return;
-    if (this.#count === 1) {
-      this.#serveUntilWake();
-      return;
-    }
-    this.#kickPending = true;
-    void RESOLVED.then(this.#kick);
   }
 
   /** An operation parked or a stream closed: the next queued stream's turn. */
