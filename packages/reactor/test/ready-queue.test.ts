@@ -1,7 +1,7 @@
-// The ready queue's first turn of a batch: a batch that queues ONE stream has it served when
-// the reactor's dispatch ends, synchronously (no microtask); a batch that queues more has the
-// first served on a microtask (the kick), then one per passed baton, the rest by the fallback;
-// a stream queued outside a dispatch is served on a microtask, never inside the enqueue.
+// The ready queue's turns: what a dispatch queues is served on a microtask (the kick), never
+// inside the dispatch; the first stream then holds the baton, the next is served when it
+// passes, the rest by the fallback once the microtasks have drained; a stream queued outside
+// a dispatch is served on a microtask, never inside the enqueue.
 import { FakeBackend, Interest, Reactor, ReadyQueue } from '@rt/reactor';
 
 function setup(): { backend: FakeBackend; reactor: Reactor; queue: ReadyQueue } {
@@ -14,7 +14,7 @@ function setup(): { backend: FakeBackend; reactor: Reactor; queue: ReadyQueue } 
 const drained = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('ReadyQueue (the reactor dispatch turn)', () => {
-  it('serves the one stream a batch queued before the dispatch returns', async () => {
+  it('serves the one stream a batch queued on a microtask after the dispatch, not inside it', async () => {
     const { backend, reactor, queue } = setup();
     const registration = reactor.register(3, Interest.READABLE);
     const served: string[] = [];
@@ -22,7 +22,10 @@ describe('ReadyQueue (the reactor dispatch turn)', () => {
     expect(wait.arm()).toBeNull();
     backend.push(3, Interest.READABLE);
     backend.flush();
-    expect(served).toEqual(['a']); // synchronously, inside flush()
+    expect(served).toEqual([]); // not inside the dispatch
+    expect(queue.length).toBe(1);
+    await Promise.resolve();
+    expect(served).toEqual(['a']);
     expect(queue.length).toBe(0);
     await drained();
     expect(served).toEqual(['a']);
