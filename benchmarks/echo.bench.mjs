@@ -23,6 +23,9 @@
 //   RT_BENCH_QUICK=1 node benchmarks/echo.bench.mjs   or  --quick   (~25 s)
 //   RT_ECHO_CONFIGS=1x64,64x16384 node benchmarks/echo.bench.mjs   chosen cells only
 //   RT_ECHO_SERVERS=rt-stream,tokio node benchmarks/echo.bench.mjs  chosen servers (+ net)
+//   RT_ECHO_BEFORE=/tmp/old-tree node benchmarks/echo.bench.mjs      adds `rt-before`: the
+//                   rt-stream server of another built copy of this repository (its
+//                   benchmarks/net.bench.mjs), for a before/after pair in the same rounds
 //
 // Needs: a C compiler (`cc`), the built packages (`pnpm build`), Linux; for the Tokio row
 // Debian's `cargo`, `rustc` and `librust-tokio-dev` (.ci/apt-packages).
@@ -45,6 +48,9 @@ const allServers = [
   { name: 'rt-stream', command: process.execPath, args: [join(here, 'net.bench.mjs'), '--serve', 'native'] },
   { name: 'C', command: cServer, args: [] },
   ...(tokio.path === undefined ? [] : [{ name: 'tokio', command: tokio.path, args: [] }]),
+  ...(process.env['RT_ECHO_BEFORE'] === undefined
+    ? []
+    : [{ name: 'rt-before', command: process.execPath, args: [join(process.env['RT_ECHO_BEFORE'], 'benchmarks', 'net.bench.mjs'), '--serve', 'native'] }]),
 ];
 // RT_ECHO_SERVERS="rt-stream,tokio" picks servers; `net` always runs (every ratio's baseline).
 const chosen = process.env['RT_ECHO_SERVERS']?.split(',');
@@ -105,11 +111,11 @@ for (const [connections, size] of [...new Map(configs.map((c) => [c.join('x'), c
 // Round by round (each pair ran back to back, under the same load): rt-stream's and rt's
 // server CPU per message against Tokio's.
 const names = new Set(servers.map((server) => server.name));
-if (names.has('tokio') && (names.has('rt-stream') || names.has('rt'))) {
+if (names.has('tokio') && (names.has('rt-stream') || names.has('rt') || names.has('rt-before'))) {
   console.log('server CPU per message ÷ tokio\'s, round by round:');
   for (const [connections, size] of [...new Map(configs.map((c) => [c.join('x'), c])).values()]) {
     const tokioRounds = cpuRounds.get(`tokio ${connections} ${size}`);
-    for (const name of ['rt-stream', 'rt']) {
+    for (const name of ['rt-stream', 'rt-before', 'rt']) {
       const rounds = cpuRounds.get(`${name} ${connections} ${size}`);
       if (rounds === undefined) continue;
       const ratios = rounds.map((cpu, i) => (cpu / tokioRounds[i]).toFixed(2));

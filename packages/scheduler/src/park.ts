@@ -252,3 +252,106 @@ export function unparkEntry(parked: ParkedTask, entry: ParkEntry, how: 'woken' |
   if (how === 'woken') task.budget = BUDGET;
   if (wakeChannel.hasSubscribers || task.core.probe !== undefined) emitWake(task, entry.label);
 }
+
+/**
+ * A waiter reused from one park to the next, for an operation parked over and over by one
+ * owner (a socket's read loop parks one read at a time): each {@link ReusableWaiter.park}
+ * makes only the promise the caller awaits. The waiter is its own entry in the task's list
+ * of parked operations (as {@link parkEntry}), so parking allocates no waiter record, no
+ * closure and no `{ waiter, promise }` pair. It has no `signal`: an operation given one
+ * parks with {@link park}.
+ *
+ * Between two parks it is `settled` (woken, failed or cancelled). What it promises is
+ * `park`'s: an abort of the task before `wake`/`fail` settles it, calls `onCancel(waiter)`
+ * synchronously (the owner unlinks its node there), then rejects with {@link Cancelled}; a
+ * wake that came first wins; waking resets the task's cooperative budget.
+ *
+ * **Cancellation:** as {@link park} (without a signal): cancel safe when `onCancel` returns
+ * what the operation held.
+ *
+ * **Errors:** `park()` throws `Cancelled` synchronously if the current task was already
+ * aborted, and `Error` if the waiter is still parked (a bug of its owner).
+ *
+ * **Example**
+ * ```ts
+ * const waiter = new ReusableWaiter<number>('Socket.read', () => this.readers.remove(node));
+ * node.waiter = waiter;
+ * const promise = waiter.park(); // later: waiter.wake(n)
+ * ```
+ */
+export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
+  /** Links in the task's list of parked operations (the scheduler's). */
+  prev: ParkEntry | undefined = undefined;
+  next: ParkEntry | undefined = undefined;
+  settled = true;
+  #task: Task | undefined = undefined;
+  #resolve: ((value: T) => void) | undefined = undefined;
+  #reject: ((error: unknown) => void) | undefined = undefined;
+
+  constructor(
+    readonly label: string,
+    private readonly onCancel: (waiter: ReusableWaiter<T>) => void,
+  ) {}
+
+  /** Parks the current operation (see the class); returns the promise to hand to the caller. */
+  park(): Promise<T> {
+    if (!this.settled) throw new Error(`ReusableWaiter.park: ${this.label} is still parked`);
+    const task = storage.getStore()?.task;
+    if (task !== undefined && task.cancelRequested) {
+      throw new Cancelled(`task ${task.id} was aborted`, { cause: task.cancelReason });
+    }
+    const promise = new Promise<T>(captureResolvers);
+    this.#resolve = capturedResolve as (value: T) => void;
+    this.#reject = capturedReject;
+    capturedResolve = capturedReject = undefined;
+    this.settled = false;
+    if (task !== undefined) {
+      this.#task = task;
+      task.linkWaiter(this as TaskWait);
+      if (parkChannel.hasSubscribers) emitPark(task, this.label);
+    }
+    return promise;
+  }
+
+  wake(value: T): boolean {
+    if (this.settled) return false;
+    // Waking from park is a fresh start: unparkEntry resets the task's budget (as ParkedWaiter.wake).
+    this.#end('woken');
+    const resolve = this.#resolve!;
+    this.#resolve = this.#reject = undefined;
+    resolve(value);
+    return true;
+  }
+
+  fail(error: unknown): boolean {
+    if (this.settled) return false;
+    this.#end('failed');
+    const reject = this.#reject!;
+    this.#resolve = this.#reject = undefined;
+    reject(error);
+    return true;
+  }
+
+  /** Settles and leaves the task's list (see {@link unparkEntry} for what `how` does there). */
+  #end(how: 'woken' | 'failed' | 'cancelled'): void {
+    this.settled = true;
+    const task = this.#task;
+    if (task !== undefined) {
+      this.#task = undefined;
+      unparkEntry(task, this, how);
+    }
+  }
+
+  /** @internal The task was aborted (the scheduler calls it): settle, let the owner unlink, reject. */
+  cancel(reason: unknown): void {
+    if (this.settled) return;
+    this.#end('cancelled');
+    const reject = this.#reject!;
+    this.#resolve = this.#reject = undefined;
+    try {
+      this.onCancel(this);
+    } finally {
+      reject(new Cancelled(`${this.label} was cancelled`, { cause: reason }));
+    }
+  }
+}

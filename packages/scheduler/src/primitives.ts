@@ -25,7 +25,7 @@
 //     checkCancelled(options) ?? parkIn(waiters, new WaitNode<void>(), 'Event.wait', options);
 //   const set = () => { for (const node of waiters.drain()) node.waiter!.wake(undefined); };
 import { parkTarget, throwIfCancelled } from './park.js';
-export { parkEntry, unparkEntry } from './park.js';
+export { parkEntry, unparkEntry, ReusableWaiter } from './park.js';
 export type { ParkEntry, ParkedTask } from './park.js';
 import type { WaitOptions, Waiter } from './park.js';
 import { describe } from './internal/describe.js';

@@ -2,7 +2,7 @@
 // operations. The contract it shares with park: an abort reaches the entry (cancel), dump()
 // shows its label, a wake resets the task's budget, and an aborted task refuses to park.
 import { Builder, Cancelled, coop, isCancelled } from '@rt/scheduler';
-import { parkEntry, unparkEntry } from '@rt/scheduler/primitives';
+import { ReusableWaiter, parkEntry, unparkEntry } from '@rt/scheduler/primitives';
 import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
 import { settle } from '@rt/scheduler/testing';
 
@@ -39,6 +39,12 @@ class Gate implements ParkEntry {
     this.task = undefined;
     this.reject?.(new Cancelled('Gate.wait was cancelled', { cause: reason }));
   }
+}
+
+/** A way to park and wake (the budget test runs on each). */
+interface Parker {
+  wait(): Promise<string>;
+  wake(): void;
 }
 
 describe('parkEntry', () => {
@@ -105,14 +111,24 @@ describe('parkEntry', () => {
     await runtime.shutdown();
   });
 
-  it('resets the task\'s cooperative budget on a wake', async () => {
+  // The same for ReusableWaiter, which is its own park entry too.
+  it.each([
+    ['parkEntry', (): Parker => {
+      const gate = new Gate();
+      return { wait: () => gate.wait(), wake: () => gate.open('now') };
+    }],
+    ['ReusableWaiter', (): Parker => {
+      const waiter = new ReusableWaiter<string>('Test.wait', () => undefined);
+      return { wait: () => waiter.park(), wake: () => void waiter.wake('now') };
+    }],
+  ])('%s: resets the task\'s cooperative budget on a wake', async (_name, make) => {
     const runtime = Builder.currentThread().build();
-    const gate = new Gate();
+    const parker = make();
     const result = runtime.spawn(async () => {
       let spent = 0;
       while (coop() === undefined) spent++; // the budget of this turn runs out
-      const waiting = gate.wait();
-      gate.open('now'); // a wake: the budget is full again
+      const waiting = parker.wait();
+      parker.wake(); // a wake: the budget is full again
       let after = 0;
       while (coop() === undefined && after < 1_000) after++;
       await waiting;

@@ -27,7 +27,7 @@ import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, ReleaseHooks, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
-import { RESOLVED, WaitList, WaitNode, tryPark } from '@rt/scheduler/primitives';
+import { RESOLVED, ReusableWaiter, WaitList, WaitNode, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, ENOTCONN, EPIPE, armWait, check, localAddressOf, osError, peerAddressOf } from './native-io.js';
 
 const peekAddress = Buffer.alloc(128);
@@ -36,6 +36,9 @@ const MAX_IOV = 64;
 
 /** A parked read (`buf` null: a `ready()` wait for readability). */
 class Reader extends WaitNode<number> {
+  /** The read loop's waiter (made by the first read that parks without a signal), reused with the node. */
+  own: ReusableWaiter<number> | null = null;
+
   constructor(
     public override waiter: Waiter<number>,
     public buf: Uint8Array | null,
@@ -288,25 +291,36 @@ export class NativeStream implements StreamHandle {
       const n = this.#tryReadRaw(buf, peek);
       if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(osError(n, peek ? 'recv' : 'read'));
     }
-    let parked: { waiter: Waiter<number>; promise: Promise<number> };
+    let reader = this.#spareReader;
+    let promise: Promise<number>;
     try {
-      parked = park<number>(peek ? 'TcpStream.peek' : 'TcpStream.read', this.#removeReader, options);
+      if (options === undefined && !peek) {
+        // No signal (the read loop): the node's own reusable waiter, no waiter record per read.
+        reader ??= new Reader(NO_WAITER, null, false);
+        const own = (reader.own ??= this.#ownWaiter(reader));
+        promise = own.park();
+        reader.waiter = own;
+      } else {
+        const parked = park<number>(peek ? 'TcpStream.peek' : 'TcpStream.read', this.#removeReader, options);
+        reader ??= new Reader(NO_WAITER, null, false);
+        reader.waiter = parked.waiter;
+        promise = parked.promise;
+      }
     } catch (error) {
       return Promise.reject(error);
     }
-    const spare = this.#spareReader;
-    if (spare !== null) {
-      this.#spareReader = null;
-      spare.waiter = parked.waiter;
-      spare.buf = buf;
-      spare.peek = peek;
-      this.#readers.push(spare);
-    } else {
-      this.#readers.push(new Reader(parked.waiter, buf, peek));
-    }
+    if (reader === this.#spareReader) this.#spareReader = null;
+    reader.buf = buf;
+    reader.peek = peek;
+    this.#readers.push(reader);
     this.#armRead();
     this.#queue.passBaton();
-    return parked.promise;
+    return promise;
+  }
+
+  /** A reader node's reusable waiter: a cancelled read leaves the queue at once. */
+  #ownWaiter(reader: Reader): ReusableWaiter<number> {
+    return new ReusableWaiter<number>('TcpStream.read', () => this.#readers.remove(reader));
   }
 
   tryRead(buf: Uint8Array): number {
