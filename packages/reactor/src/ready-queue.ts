@@ -20,10 +20,10 @@
 // One queue per reactor, so per runtime: two runtimes on one thread never serve each other's
 // streams or hold each other's baton.
 
+import { RESOLVED } from '@rt/scheduler/primitives';
+
 /** A stream's serve callback: serves its parked operations; true when it woke one. */
 export type Serve = () => boolean;
-
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /** Runs one serve; a serve that throws (a bug) is reported as an uncaught exception, never stalls the queue. */
 function run(serve: Serve): boolean {
