@@ -13,7 +13,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildC } from './lib/loadgen.mjs';
-import { cpuSeconds, freePort, have, startListening, startPrintingPort } from './lib/proc.mjs';
+import { cpuSeconds, freePort, have, SERVER_ENV, startListening, startPrintingPort } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? 3);
@@ -43,9 +43,9 @@ try {
   const floor = await startPrintingPort('floor (C, one read + one write)', buildC('http-floor-server'), []);
   servers.push({ name: 'floor (C, one read + one write)', ...floor });
   const rtPort = await freePort();
-  servers.push(await startListening('@rt/http (FastResponse)', process.execPath, [join(root, 'benchmarks/http-rt-server.mjs'), String(rtPort), '--fast'], rtPort));
+  servers.push(await startListening('@rt/http (FastResponse)', process.execPath, [join(root, 'benchmarks/http-rt-server.mjs'), String(rtPort), '--fast'], rtPort, SERVER_ENV));
   const nodePort = await freePort();
-  servers.push(await startListening('node:http', process.execPath, [join(root, 'benchmarks/baselines/http-node-server.mjs'), String(nodePort)], nodePort));
+  servers.push(await startListening('node:http', process.execPath, [join(root, 'benchmarks/baselines/http-node-server.mjs'), String(nodePort)], nodePort, SERVER_ENV));
   for (const server of servers) await wrk(server.port, 1); // warm-up (JIT)
   const rows = [];
   for (let round = 0; round < rounds; round++) {
