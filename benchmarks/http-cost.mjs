@@ -6,7 +6,9 @@
 // FastResponse; else the plain Web `Response`) and node:http (baselines/http-node-server.mjs).
 //
 //   node benchmarks/http-cost.mjs SERVER [REQUESTS] [CONNECTIONS] [PATH]
-//     SERVER: rt-fast | rt | node;  PATH: / (hello, default) or /json
+//     SERVER: rt-fast | rt | node | floor (the C responder of http-floor.bench: the client's own
+//     cost) (rt-fast-async, rt-async: http-rt-server.mjs --async-handler);
+//     PATH: / (hello, default) or /json
 //   prints {"server", "requests", "userUs", "sysUs"} (CPU per request of the whole process,
 //   the client's share included)
 //
@@ -56,9 +58,19 @@ async function startServer(server) {
       resolve(Number(/([0-9]+)$/.exec(String(line))[1]));
     };
   });
-  if (server === 'rt-fast' || server === 'rt') {
-    process.argv.splice(2, Infinity, '0', ...(server === 'rt-fast' ? ['--fast'] : []));
+  if (/^rt(-fast)?(-async)?$/.test(server)) {
+    process.argv.splice(2, Infinity, '0', ...(server.includes('-fast') ? ['--fast'] : []), ...(server.endsWith('-async') ? ['--async-handler'] : []));
     void import('./http-rt-server.mjs'); // serves until SIGTERM
+  } else if (server === 'floor') {
+    // The C responder of http-floor.bench (another process, which callgrind does not count):
+    // what is left per request is this client's own cost, to subtract from the other rows.
+    const { buildC } = await import('./lib/loadgen.mjs');
+    const { startPrintingPort } = await import('./lib/proc.mjs');
+    const { child, port: floorPort } = await startPrintingPort('floor', buildC('http-floor-server'), []);
+    child.unref();
+    process.once('exit', () => child.kill());
+    console.log = log;
+    return floorPort;
   } else if (server === 'node') {
     process.argv.splice(2, Infinity, '0');
     void import('./baselines/http-node-server.mjs');
