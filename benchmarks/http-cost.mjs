@@ -31,8 +31,10 @@ else await measure(process.argv[2] ?? 'rt-fast', Number(process.argv[3] ?? 100_0
 async function callgrind([servers = 'rt-fast,node', n1 = '5000', n2 = '25000', connections = '64', path = '/']) {
   const instructions = (server, n) => {
     const out = `/tmp/http-cost-${process.pid}-${server}-${n}.cg`;
+    // Long idle timeouts: under callgrind a connection can wait seconds for its turn.
     const run = spawnSync('valgrind', ['--tool=callgrind', '--dump-instr=no', `--callgrind-out-file=${out}`, process.execPath, self, server, n, connections, path], {
       encoding: 'utf8',
+      env: { ...process.env, RT_HTTP_IDLE_MS: '600000' },
     });
     if (run.status !== 0) throw new Error(`${server} ${n}: ${run.stderr.slice(-2000)}`);
     const total = Number(/^summary: (\d+)/m.exec(readFileSync(out, 'utf8'))[1]);

@@ -56,7 +56,10 @@ await main(async () => {
       if (request.url.endsWith('/json')) return new Reply(json, { headers: typed });
       return new Reply('Hello, World!', { headers: text });
     };
-  const server = await serve({ port }, handler);
+  // RT_HTTP_IDLE_MS: the keep-alive and header timeouts (http-cost.mjs under callgrind, 50×
+  // slower, must not see idle connections closed); the defaults otherwise.
+  const idle = Number(process.env['RT_HTTP_IDLE_MS'] ?? 0);
+  const server = await serve({ port, limits: idle > 0 ? { keepAliveTimeout: idle, headerTimeout: idle } : undefined }, handler);
   console.log(`listening on ${server.addr.port}`);
   await new Promise((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, resolve);
