@@ -32,7 +32,10 @@ async function callgrind([servers = 'rt-fast,node', n1 = '5000', n2 = '25000', c
   const instructions = (server, n) => {
     const out = `/tmp/http-cost-${process.pid}-${server}-${n}.cg`;
     // Long idle timeouts: under callgrind a connection can wait seconds for its turn.
-    const run = spawnSync('valgrind', ['--tool=callgrind', '--dump-instr=no', `--callgrind-out-file=${out}`, process.execPath, self, server, n, connections, path], {
+    // --single-threaded: V8 compiles and collects on this thread, at the same points in every
+    // run (background JIT and GC threads make the two-point difference swing by tens of %).
+    const flags = ['--single-threaded', '--predictable-gc-schedule'];
+    const run = spawnSync('valgrind', ['--tool=callgrind', '--dump-instr=no', `--callgrind-out-file=${out}`, process.execPath, ...flags, self, server, n, connections, path], {
       encoding: 'utf8',
       env: { ...process.env, RT_HTTP_IDLE_MS: '600000' },
     });
@@ -139,8 +142,10 @@ async function measure(server, requests, connections, path) {
     });
     return finished;
   };
-  // One request first, alone, to learn the response's length; then the connections.
+  // One request first, alone, to learn the response's length; then a warm-up (JIT tiers),
+  // then the measured requests.
   await run(1, 1);
+  await run(Number(process.env['RT_HTTP_COST_WARMUP'] ?? 5000), connections);
   const started = process.cpuUsage();
   await run(requests, connections);
   const cpu = process.cpuUsage(started);
