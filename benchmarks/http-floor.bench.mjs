@@ -9,11 +9,14 @@
 // node ÷ rt of CPU per request: node ÷ floor is the most any server could reach here.
 //
 //   node benchmarks/http-floor.bench.mjs     (3 rounds × 3 s; RT_HTTP_ROUNDS, RT_HTTP_SECONDS)
+//   --before=/abs/path/to/index.js   also serves another build of @rt/http (a copy of
+//                                    packages/http/dist kept inside packages/http) in the same rounds
+//   --async-handler                  the rt servers answer through an async handler (the old shape)
 import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildC } from './lib/loadgen.mjs';
-import { cpuSeconds, freePort, have, startListening, startPrintingPort } from './lib/proc.mjs';
+import { cpuSeconds, freePort, have, SERVER_ENV, startListening, startPrintingPort } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? 3);
@@ -42,10 +45,16 @@ try {
   console.log(`wrk -t1 -c64, GET / keep-alive; ${seconds} s per run, ${rounds} alternating rounds; machine shared with other work`);
   const floor = await startPrintingPort('floor (C, one read + one write)', buildC('http-floor-server'), []);
   servers.push({ name: 'floor (C, one read + one write)', ...floor });
+  const rtArgs = ['--fast', ...(process.argv.includes('--async-handler') ? ['--async-handler'] : [])];
   const rtPort = await freePort();
-  servers.push(await startListening('@rt/http (FastResponse)', process.execPath, [join(root, 'benchmarks/http-rt-server.mjs'), String(rtPort), '--fast'], rtPort));
+  servers.push(await startListening('@rt/http (FastResponse)', process.execPath, [join(root, 'benchmarks/http-rt-server.mjs'), String(rtPort), ...rtArgs], rtPort, SERVER_ENV));
+  const before = process.argv.find((arg) => arg.startsWith('--before='))?.slice('--before='.length);
+  if (before !== undefined) {
+    const beforePort = await freePort();
+    servers.push(await startListening('@rt/http before', process.execPath, [join(root, 'benchmarks/http-rt-server.mjs'), String(beforePort), ...rtArgs], beforePort, { ...SERVER_ENV, RT_HTTP_DIST: before }));
+  }
   const nodePort = await freePort();
-  servers.push(await startListening('node:http', process.execPath, [join(root, 'benchmarks/baselines/http-node-server.mjs'), String(nodePort)], nodePort));
+  servers.push(await startListening('node:http', process.execPath, [join(root, 'benchmarks/baselines/http-node-server.mjs'), String(nodePort)], nodePort, SERVER_ENV));
   for (const server of servers) await wrk(server.port, 1); // warm-up (JIT)
   const rows = [];
   for (let round = 0; round < rounds; round++) {
@@ -60,6 +69,7 @@ try {
     const node = cpu['node:http'];
     rows.push({ round: round + 1, server: 'node ÷ floor (CPU/req)', 'CPU µs/req': (node / cpu['floor (C, one read + one write)']).toFixed(2) });
     rows.push({ round: round + 1, server: 'node ÷ rt (CPU/req)', 'CPU µs/req': (node / cpu['@rt/http (FastResponse)']).toFixed(2) });
+    if (before !== undefined) rows.push({ round: round + 1, server: 'node ÷ rt before (CPU/req)', 'CPU µs/req': (node / cpu['@rt/http before']).toFixed(2) });
   }
   console.table(rows);
 } finally {

@@ -6,14 +6,21 @@
 // and drops the chunks; /upload-buffer: rt `arrayBuffer()`, node `Buffer.concat`). Prints per
 // request: server CPU µs (from /proc), minor page faults (/proc minflt), and V8 scavenges and
 // mark-compacts (counted from --trace-gc), and the ratio node ÷ rt of CPU per request.
+// Both servers run with lib/proc.mjs's SERVER_ENV (glibc's heap trim threshold fixed). Without
+// it this bench and http.bench's BYOB row disagreed (node ÷ rt 1.88–2.72× here, 1.41–1.72×
+// there): rt cost the same in both (200–225 µs), node:http did not, because here its process
+// paid 86–104 minor page faults per upload and there 22–26. node:http's 64 KiB socket-read
+// blocks are `malloc`ed and freed in bulk by each scavenge, and glibc gives the heap top back
+// to the kernel or not depending on the process's allocation history (its dynamic threshold),
+// so which figure a run got was luck of the process, not a property of either bench's load.
 //
 //   node benchmarks/http-upload-gc.bench.mjs [--path=/upload]   (3 rounds × 3 s; RT_HTTP_ROUNDS, RT_HTTP_SECONDS)
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clockTicks, freePort, have, startListening } from './lib/proc.mjs';
+import { cpuSeconds, freePort, have, minorFaults, SERVER_ENV, startListening } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? 3);
@@ -32,8 +39,7 @@ writeFileSync(script, `wrk.method = "POST"\nwrk.body = string.rep("u", 1024 * 10
 
 /** CPU seconds and minor faults of a process so far, from /proc/<pid>/stat. */
 function stat(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return { minflt: Number(fields[7]), cpu: (Number(fields[11]) + Number(fields[12])) / clockTicks };
+  return { minflt: minorFaults(pid), cpu: cpuSeconds(pid, NaN) };
 }
 
 function wrk(port, duration) {
@@ -49,7 +55,7 @@ function wrk(port, duration) {
 
 async function start(name, file, ...args) {
   const port = await freePort();
-  const server = await startListening(name, process.execPath, ['--trace-gc', join(root, file), String(port), ...args], port);
+  const server = await startListening(name, process.execPath, ['--trace-gc', join(root, file), String(port), ...args], port, SERVER_ENV);
   const gc = { scavenges: 0, markCompacts: 0 };
   let tail = '';
   server.child.stdout.on('data', (chunk) => {

@@ -14,7 +14,10 @@
 // app (benchmarks/http-hono-server.mjs) on @rt/http and on @hono/node-server (both with a
 // lightweight global Response: node-server's default, rt's overrideGlobalResponse()): hello and json. Prints requests/s,
 // p99 latency, the server's CPU time per request (from /proc: wrk shares the two cores, so CPU
-// per request is the fairer comparison when the machine is busy) and the ratios rt ÷ node.
+// per request is the fairer comparison when the machine is busy), its minor page faults per
+// request (from /proc) and the ratios rt ÷ node. Every server runs with lib/proc.mjs's
+// SERVER_ENV (glibc's heap trim threshold fixed): node:http's upload cost otherwise depends on
+// its process's allocation history (0.5 or 100 page faults per 1 MiB upload; see SERVER_ENV).
 //
 //   node benchmarks/http.bench.mjs            (3 rounds × 5 s per server and row)
 //   node benchmarks/http.bench.mjs --quick    (1 round × 3 s;  or RT_BENCH_QUICK=1)
@@ -25,7 +28,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds, freePort, have, startListening } from './lib/proc.mjs';
+import { cpuSeconds, freePort, have, minorFaults, SERVER_ENV, startListening } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
@@ -116,10 +119,12 @@ async function measure(allServers, rows, baselineName) {
         const index = (s + round) % servers.length;
         const server = servers[index];
         const before = cpuMs(server.child.pid);
+        const faultsBefore = minorFaults(server.child.pid);
         const result = await load(server.port, row, seconds);
         const cpu = ((cpuMs(server.child.pid) - before) * 1000) / result.requests;
-        all[index][round] = { ...result, cpu };
-        if (best[index] === undefined || result.rps > best[index].rps) best[index] = { ...result, cpu };
+        const faults = (minorFaults(server.child.pid) - faultsBefore) / result.requests;
+        all[index][round] = { ...result, cpu, faults };
+        if (best[index] === undefined || result.rps > best[index].rps) best[index] = { ...result, cpu, faults };
       }
     }
     const baseline = best[servers.length - 1];
@@ -139,6 +144,7 @@ async function measure(allServers, rows, baselineName) {
         'req/s': Math.round(result.rps),
         'p99 ms': result.p99.toFixed(2),
         'CPU µs/req': result.cpu.toFixed(1),
+        'faults/req': result.faults.toFixed(1),
         [`÷ ${baselineName} (req/s)`]: isBaseline ? '' : (result.rps / baseline.rps).toFixed(2),
         [`${baselineName} ÷ this (CPU/req)`]: isBaseline ? '' : (baseline.cpu / result.cpu).toFixed(2),
         'rounds: req/s ratio': isBaseline || rounds < 2 ? '' : range(s, (ours, theirs) => ours.rps / theirs.rps),
@@ -152,7 +158,7 @@ async function measure(allServers, rows, baselineName) {
 const servers = [];
 async function start(name, script, ...args) {
   const port = await freePort();
-  const server = await startListening(name, process.execPath, [join(root, script), String(port), ...args], port);
+  const server = await startListening(name, process.execPath, [join(root, script), String(port), ...args], port, SERVER_ENV);
   servers.push(server);
   return server;
 }

@@ -39,6 +39,20 @@ export function cpuTimes(pid) {
 }
 
 /**
+ * Minor page faults of a process so far (/proc/<pid>/stat's minflt): each is a page the kernel
+ * had to map (and zero) on first touch, e.g. after the allocator gave memory back. NaN when the
+ * process is gone.
+ */
+export function minorFaults(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  } catch {
+    return NaN;
+  }
+}
+
+/**
  * CPU time of a process so far, in seconds, with nanosecond resolution: the sum of
  * /proc/<pid>/task/<tid>/schedstat's time on CPU over its live threads (stat's utime + stime
  * count 10 ms ticks, too coarse for a benchmark that costs a few hundred ms). Falls back to
@@ -101,9 +115,27 @@ export async function waitForPort(port, child, attempts = 200) {
   return false;
 }
 
-/** Starts a server process on a known port; resolves once it accepts connections. */
-export async function startListening(name, command, args, port) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * The environment the HTTP benchmarks start their servers (ours and the baselines alike) with:
+ * glibc's heap trim threshold fixed at 64 MiB. By default glibc gives the top of its heap back
+ * to the kernel once more than 128 KiB of it is free (a threshold that moves up for good the
+ * first time a large mmap'd block is freed), and node:http's socket reads are 64 KiB `malloc`
+ * blocks freed in bulk by each scavenge: so whether a node:http process pays ~100 page faults
+ * per 1 MiB upload (re-mapping and zeroing the pages it gave back) or ~1 depends on that
+ * process's allocation history, and its CPU per upload moved between 310 and 550 µs from one
+ * server process to the next of the same build (this is why http-upload-gc.bench and
+ * http.bench's upload row disagreed: 86–104 against 22–26 faults per request for node:http in
+ * back-to-back runs, rt 0.1–0.6 in both). Fixed, every process gets the low-fault figure: the
+ * baseline's best case, not a lucky or unlucky one.
+ */
+export const SERVER_ENV = { MALLOC_TRIM_THRESHOLD_: String(64 * 1024 * 1024) };
+
+/**
+ * Starts a server process on a known port; resolves once it accepts connections. `env`: added
+ * to this process's environment for the child.
+ */
+export async function startListening(name, command, args, port, env = undefined) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env: env === undefined ? process.env : { ...process.env, ...env } });
   child.stdout.resume();
   if (await waitForPort(port, child)) return { name, child, port };
   if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);

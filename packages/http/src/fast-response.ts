@@ -35,6 +35,84 @@ function fieldValue(name: string, value: string): string {
   return value;
 }
 
+/** A response's own header fields, validated and serialised (see FastResponse). */
+interface Fields {
+  /** `name: value\r\n` lines, lower-case names, without the fields the server owns. */
+  readonly text: string;
+  readonly hasDate: boolean;
+  readonly hasType: boolean;
+  /** The fields the server owns (content-length, …), for the real Response only. */
+  readonly owned: readonly [string, string][] | undefined;
+  /** `text` with the default `content-type` of a string body added (made once per Fields). */
+  withTextType?: string;
+}
+
+const NO_FIELDS: Fields = { text: '', hasDate: false, hasType: false, owned: undefined, withTextType: 'content-type: text/plain;charset=UTF-8\r\n' };
+
+/**
+ * The last plain-object `headers` serialised, by its own names and string values at the time:
+ * a handler answering with the same header record each time (the usual case: a constant)
+ * has it validated and serialised once. A record whose names or values differ in any way (or
+ * has a value that is not a string) is serialised afresh.
+ */
+let lastNames: string[] = [];
+let lastValues: string[] = [];
+let lastFields: Fields = NO_FIELDS;
+
+function sameRecord(record: Record<string, unknown>, names: string[]): boolean {
+  if (names.length !== lastNames.length || lastFields === NO_FIELDS) return false;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (name !== lastNames[i] || record[name] !== lastValues[i]) return false;
+  }
+  return true;
+}
+
+/** Validates and serialises `headers` (what `new Response`'s `init.headers` takes). */
+function fieldsOf(headers: NonNullable<ResponseInit['headers']>): Fields {
+  let text = '';
+  let hasDate = false;
+  let hasType = false;
+  let owned: [string, string][] | undefined;
+  const add = (rawName: string, rawValue: unknown): void => {
+    if (!isToken(rawName)) throw new TypeError(`FastResponse: invalid header name ${JSON.stringify(rawName)}`);
+    const name = rawName.toLowerCase();
+    const value = fieldValue(name, String(rawValue));
+    if (serverOwned(name)) {
+      (owned ??= []).push([name, value]);
+      return;
+    }
+    if (name === 'date') hasDate = true;
+    else if (name === 'content-type') hasType = true;
+    text += `${name}: ${value}\r\n`;
+  };
+  if (typeof headers === 'object' && typeof (headers as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') {
+    // A Headers, an array of pairs, or any other iterable of pairs (a Map), as Headers takes.
+    for (const pair of headers as Iterable<[string, string]>) {
+      if (pair === null || typeof pair !== 'object' || pair.length !== 2) throw new TypeError('FastResponse: a header must be a [name, value] pair');
+      add(pair[0], pair[1]);
+    }
+    return { text, hasDate, hasType, owned };
+  }
+  if (typeof headers !== 'object') throw new TypeError('FastResponse: headers must be a Headers, an array of pairs or an object');
+  const record = headers as Record<string, unknown>;
+  const names = Object.keys(record);
+  if (sameRecord(record, names)) return lastFields;
+  let strings = true;
+  for (const name of names) {
+    const value = record[name];
+    if (typeof value !== 'string') strings = false;
+    add(name, value);
+  }
+  const fields: Fields = { text, hasDate, hasType, owned };
+  if (strings) {
+    lastNames = names;
+    lastValues = names.map((name) => record[name] as string);
+    lastFields = fields;
+  }
+  return fields;
+}
+
 /**
  * A `Response` whose string or bytes body (or none) the server writes without building a Web
  * Response. Use it where a handler answers many small requests; it behaves as a Response
@@ -62,7 +140,7 @@ export class FastResponse {
   /** @internal Whether the fields include a Date. */
   readonly hasDate: boolean;
   /** @internal Fields the server owns (content-length, …): kept for the real Response only. */
-  readonly #owned: [string, string][] | undefined;
+  readonly #owned: readonly [string, string][] | undefined;
   readonly #status: number;
   readonly #statusText: string;
   #real: Response | undefined;
@@ -73,7 +151,7 @@ export class FastResponse {
     const status = init?.status ?? 200;
     if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`FastResponse: status must be an integer in 200–599, got ${String(status)}`);
     const statusText = init?.statusText ?? '';
-    if (/[\r\n\0]/.test(statusText)) throw new TypeError('FastResponse: invalid status text');
+    if (statusText !== '' && /[\r\n\0]/.test(statusText)) throw new TypeError('FastResponse: invalid status text');
     this.#status = status;
     this.#statusText = statusText;
     let source: string | Uint8Array | null;
@@ -90,41 +168,15 @@ export class FastResponse {
       throw new TypeError(`FastResponse: a ${status} response cannot have a body`);
     }
     this.source = source;
-    let text = '';
-    let hasDate = false;
-    let hasType = false;
-    let owned: [string, string][] | undefined;
-    const add = (rawName: string, rawValue: unknown): void => {
-      if (!isToken(rawName)) throw new TypeError(`FastResponse: invalid header name ${JSON.stringify(rawName)}`);
-      const name = rawName.toLowerCase();
-      const value = fieldValue(name, String(rawValue));
-      if (serverOwned(name)) {
-        (owned ??= []).push([name, value]);
-        return;
-      }
-      if (name === 'date') hasDate = true;
-      else if (name === 'content-type') hasType = true;
-      text += `${name}: ${value}\r\n`;
-    };
     const headers = init?.headers;
-    if (headers === undefined || headers === null) {
-      // none
-    } else if (typeof headers === 'object' && typeof (headers as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') {
-      // A Headers, an array of pairs, or any other iterable of pairs (a Map), as Headers takes.
-      for (const pair of headers as Iterable<[string, string]>) {
-        if (pair === null || typeof pair !== 'object' || pair.length !== 2) throw new TypeError('FastResponse: a header must be a [name, value] pair');
-        add(pair[0], pair[1]);
-      }
-    } else if (typeof headers === 'object') {
-      const record = headers as Record<string, string>;
-      for (const name of Object.keys(record)) add(name, record[name]);
+    const fields = headers === undefined || headers === null ? NO_FIELDS : fieldsOf(headers);
+    if (typeof source === 'string' && !fields.hasType) {
+      this.fieldText = fields.withTextType ??= `${fields.text}content-type: text/plain;charset=UTF-8\r\n`;
     } else {
-      throw new TypeError('FastResponse: headers must be a Headers, an array of pairs or an object');
+      this.fieldText = fields.text;
     }
-    if (typeof source === 'string' && !hasType) text += 'content-type: text/plain;charset=UTF-8\r\n';
-    this.fieldText = text;
-    this.hasDate = hasDate;
-    this.#owned = owned;
+    this.hasDate = fields.hasDate;
+    this.#owned = fields.owned;
   }
 
   /** `Response.json` without the Web Response: the JSON text with `content-type: application/json`. */

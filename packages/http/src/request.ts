@@ -20,6 +20,25 @@ export interface RequestSource {
 const EMPTY = new Uint8Array(0);
 
 /**
+ * The last URL `IncomingRequest.url` made and what it was made of: a request with the same
+ * scheme, Host (or local address when it has none), CONNECT-ness and target reuses the string,
+ * compared in place in the head's text (no slice, no concatenation per request).
+ */
+const lastUrl = { scheme: '', host: '', localHost: '', method: '', target: '', url: '' };
+
+/** Whether `text[start, end)` is exactly `expected`, without slicing. */
+function sameSlice(text: string, start: number, end: number, expected: string): boolean {
+  return end - start === expected.length && text.startsWith(expected, start);
+}
+
+/** Whether `head` would make its URL from the same scheme, host and method class as `lastUrl`'s. */
+function sameOrigin(head: Head, scheme: string, localHost: string): boolean {
+  if (lastUrl.url === '' || scheme !== lastUrl.scheme || (head.method === 'CONNECT') !== (lastUrl.method === 'CONNECT')) return false;
+  if (head.hostStart < 0) return lastUrl.host === '' && localHost === lastUrl.localHost;
+  return lastUrl.host !== '' && sameSlice(head.text, head.hostStart, head.hostEnd, lastUrl.host);
+}
+
+/**
  * The request a handler receives: the Fetch `Request` interface, built lazily from the parsed
  * head (the URL, the `Headers` and the body stream are made on first access, so a handler
  * that reads only `method` and `url` costs one string per request). It is not an
@@ -78,11 +97,24 @@ export class IncomingRequest {
   /** The absolute URL: the scheme, the Host header (or the local address), then the target. */
   get url(): string {
     if (this.#url === undefined) {
-      const head = this.#source.head;
-      const target = head.target;
-      if (target.charCodeAt(0) === 47 /* / */) this.#url = `${this.#source.scheme}://${head.host || this.#source.localHost}${target}`;
-      else if (head.method === 'CONNECT' || target === '*') this.#url = `${this.#source.scheme}://${head.host || this.#source.localHost}/`;
-      else this.#url = target;
+      const source = this.#source;
+      const head = source.head;
+      if (sameOrigin(head, source.scheme, source.localHost) && sameSlice(head.text, head.targetStart, head.targetEnd, lastUrl.target)) {
+        this.#url = lastUrl.url; // the same URL as the last one made (the usual case under load)
+      } else {
+        const target = head.target;
+        let url: string;
+        if (target.charCodeAt(0) === 47 /* / */) url = `${source.scheme}://${head.host || source.localHost}${target}`;
+        else if (head.method === 'CONNECT' || target === '*') url = `${source.scheme}://${head.host || source.localHost}/`;
+        else url = target;
+        lastUrl.scheme = source.scheme;
+        lastUrl.host = head.host;
+        lastUrl.localHost = source.localHost;
+        lastUrl.method = head.method === 'CONNECT' ? 'CONNECT' : '';
+        lastUrl.target = target;
+        lastUrl.url = url;
+        this.#url = url;
+      }
     }
     return this.#url;
   }

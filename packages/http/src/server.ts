@@ -559,7 +559,9 @@ class Connection {
       const task = this.#start(request);
       let response: Response | HttpError;
       try {
-        response = this.#check(await task, request);
+        // join(), not `await task`: the same abortable wait, without the thenable job and the
+        // extra promise `then` makes (one microtask and two promise hooks less per request).
+        response = this.#check(await task.join(), request);
       } catch (error) {
         response = this.#failure(error, task, request);
       }

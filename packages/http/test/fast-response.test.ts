@@ -38,6 +38,44 @@ describe('FastResponse', () => {
     expect(() => new FastResponse('x', { headers: [['x-a', '1', '2']] as unknown as [string, string][] })).toThrow(TypeError);
   });
 
+  it('serialises a reused header record afresh whenever its names or values changed (the one-record memo)', async () => {
+    const record: Record<string, unknown> = { 'content-type': 'text/plain', 'x-a': '1' };
+    const fields = (headers: Record<string, unknown> = record): Record<string, string> =>
+      Object.fromEntries(new FastResponse('x', { headers: headers as Record<string, string> }).headers);
+    expect(fields()).toEqual({ 'content-type': 'text/plain', 'x-a': '1' });
+    expect(fields()).toEqual({ 'content-type': 'text/plain', 'x-a': '1' });
+    record['x-a'] = '2';
+    expect(fields()).toEqual({ 'content-type': 'text/plain', 'x-a': '2' });
+    record['x-b'] = '3';
+    expect(fields()).toEqual({ 'content-type': 'text/plain', 'x-a': '2', 'x-b': '3' });
+    delete record['content-type'];
+    // No content-type any more: a string body gets the default one.
+    expect(fields()).toEqual({ 'content-type': 'text/plain;charset=UTF-8', 'x-a': '2', 'x-b': '3' });
+    // A value that is not a string is converted each time (never remembered).
+    let calls = 0;
+    const counted = { 'x-n': { toString: () => String(++calls) } };
+    expect(fields(counted)['x-n']).toBe('1');
+    expect(fields(counted)['x-n']).toBe('2');
+    // An equal record (another object) gives the same fields; a bad one still throws after a good one.
+    expect(fields({ 'x-a': '2', 'x-b': '3' })).toEqual({ 'content-type': 'text/plain;charset=UTF-8', 'x-a': '2', 'x-b': '3' });
+    expect(() => fields({ 'x-a': '2', 'x-b': '3\r\nx-injected: 1' })).toThrow(TypeError);
+    // Date and the server-owned fields are still seen on a remembered record.
+    const dated = { date: 'Thu, 01 Jan 1970 00:00:00 GMT', 'content-length': '1' };
+    await using server = await serve({}, (request) =>
+      new FastResponse('x', { headers: (request.url.endsWith('/dated') ? dated : record) as Record<string, string> }),
+    );
+    const text = await exchange(
+      server.addr.port,
+      'GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /dated HTTP/1.1\r\nHost: a\r\n\r\nGET /dated HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+    );
+    const [plain, dated1, dated2] = text.split(/(?=HTTP\/1\.1 )/);
+    expect(plain).toMatch(/^HTTP\/1\.1 200 OK\r\nx-a: 2\r\nx-b: 3\r\ncontent-type: text\/plain;charset=UTF-8\r\nDate: .+ GMT\r\ncontent-length: 1\r\n\r\nx$/);
+    for (const answer of [dated1, dated2]) {
+      expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\ndate: Thu, 01 Jan 1970 00:00:00 GMT\r\ncontent-type: text\/plain;charset=UTF-8\r\ncontent-length: 1\r\n/);
+      expect(answer).not.toMatch(/\r\nDate: /);
+    }
+  });
+
   it('takes headers from any iterable of pairs, as Headers does (a Map, a generator)', async () => {
     function* pairs(): Generator<[string, string]> {
       yield ['x-gen', 'g'];

@@ -46,6 +46,28 @@ describe('serve', () => {
     expect(text.indexOf('\r\n\r\n/2')).toBeLessThan(text.indexOf('\r\n\r\n/3'));
   });
 
+  it('gives each request its own URL when requests alike follow each other (the last-URL memo)', async () => {
+    server = await serve({}, (request) => new Response(`${request.url}\n`));
+    const local = server.addr.toString();
+    const requests: [string, string][] = [
+      ['GET /a HTTP/1.1\r\nHost: h1\r\n\r\n', 'http://h1/a'],
+      ['GET /a HTTP/1.1\r\nHost: h1\r\n\r\n', 'http://h1/a'],
+      ['GET /a HTTP/1.1\r\nHost: h2\r\n\r\n', 'http://h2/a'],
+      ['GET /b HTTP/1.1\r\nHost: h2\r\n\r\n', 'http://h2/b'],
+      ['GET /bb HTTP/1.1\r\nHost: h2\r\n\r\n', 'http://h2/bb'],
+      ['GET /bb HTTP/1.0\r\nConnection: keep-alive\r\n\r\n', `http://${local}/bb`],
+      ['GET /bb HTTP/1.1\r\nHost:\r\n\r\n', `http://${local}/bb`],
+      ['GET /bb HTTP/1.1\r\nHost: h2\r\n\r\n', 'http://h2/bb'],
+      ['OPTIONS * HTTP/1.1\r\nHost: h2\r\n\r\n', 'http://h2/'],
+      ['CONNECT h3:443 HTTP/1.1\r\nHost: h2\r\n\r\n', 'http://h2/'],
+      ['GET http://h4/x HTTP/1.1\r\nHost: h2\r\n\r\n', 'http://h4/x'],
+      ['GET http://h4/x HTTP/1.1\r\nHost: h2\r\nConnection: close\r\n\r\n', 'http://h4/x'],
+    ];
+    const text = await exchange(server.addr.port, requests.map(([request]) => request).join(''));
+    const urls = text.split(/(?=HTTP\/1\.[01] )/).map((answer) => answer.slice(answer.indexOf('\r\n\r\n') + 4, -1));
+    expect(urls).toEqual(requests.map(([, url]) => url));
+  });
+
   it('reads a large Content-Length body straight into its buffer without eating the next pipelined request', async () => {
     server = await serve({}, async (request) => {
       if (request.method !== 'POST') return new Response(`next ${new URL(request.url).pathname}`);

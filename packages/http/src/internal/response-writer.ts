@@ -109,11 +109,14 @@ export class OutputBuffer {
 
   /** The last view handed out: the same bytes again (keep-alive answers of one size) reuse it. */
   #view: Buffer | undefined;
+  /** The buffer `#view` was cut from (compared by identity: no `.buffer`/`.byteOffset` getter calls). */
+  #viewOf: Buffer | undefined;
 
   /** The encoded bytes; valid until the next append or clear (the caller writes them first). */
   view(): Buffer {
     const view = this.#view;
-    if (view !== undefined && view.length === this.length && view.buffer === this.buffer.buffer && view.byteOffset === this.buffer.byteOffset) return view;
+    if (view !== undefined && this.#viewOf === this.buffer && view.length === this.length) return view;
+    this.#viewOf = this.buffer;
     return (this.#view = this.buffer.subarray(0, this.length));
   }
 
