@@ -3,6 +3,7 @@
 // that the stream's next read works after each outcome, and that a second read parked beside
 // it, or one with its own signal, keeps its own cancellation.
 import { Handle, spawn } from '@rt/scheduler';
+import { NetError, SocketClosed } from '@rt/net';
 import type { JoinError, JoinHandle } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import { netDriver } from '@rt/net';
@@ -86,6 +87,63 @@ describe('a parked read loop (native driver)', () => {
     expect(await Promise.resolve(signalled).then(() => 'read', (e: unknown) => (e as JoinError).isCancelled())).toBe(true);
     await client.writeAll(Uint8Array.of(9));
     expect(await loopRead).toBe(1);
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('a stream closed while its read loop is parked: the read rejects with SocketClosed, as does every later read', async () => {
+    const [client, server, listener] = await tcpPair('native');
+    // A served read first: the parked read below reuses its node and waiter.
+    const first = server.read(new Uint8Array(8));
+    await client.writeAll(Uint8Array.of(1));
+    expect(await first).toBe(1);
+    const parked = spawn(() => server.read(new Uint8Array(8)));
+    await settle();
+    server.close();
+    expect(await Promise.resolve(parked).catch((e: unknown) => (e as JoinError).cause)).toBeInstanceOf(SocketClosed);
+    await expect(server.read(new Uint8Array(8))).rejects.toBeInstanceOf(SocketClosed);
+    client.close();
+    listener.close();
+  });
+
+  it('a read loop parked when the peer resets: the read rejects with a typed ECONNRESET, and the task is not left parked', async () => {
+    const [client, server, listener] = await tcpPair('native');
+    const first = server.read(new Uint8Array(8));
+    await client.writeAll(Uint8Array.of(1));
+    expect(await first).toBe(1);
+    const parked = spawn(() => server.read(new Uint8Array(8)));
+    await settle();
+    client.setLinger(0);
+    client.close();
+    const failure = await Promise.resolve(parked).catch((e: unknown) => (e as JoinError).cause);
+    expect(failure).toBeInstanceOf(NetError);
+    expect((failure as NetError).code).toBe('ECONNRESET');
+    expect(Handle.current().dump().tasks.find((t) => t.id === parked.id)).toBeUndefined();
+    server.close();
+    listener.close();
+  });
+
+  it('loop reads and reads with a signal taking turns on the one reused node: each gets its own bytes, each abort only its own read', async () => {
+    const [client, server, listener] = await tcpPair('native');
+    for (let round = 0; round < 10; round++) {
+      const controller = new AbortController();
+      const withSignal = round % 2 === 1;
+      const reader = spawn(() => server.read(new Uint8Array(8), withSignal ? { signal: controller.signal } : undefined));
+      await settle();
+      if (round % 3 === 2) {
+        if (withSignal) controller.abort();
+        else reader.abort();
+        expect(await Promise.resolve(reader).then(() => 'read', (e: unknown) => (e as JoinError).isCancelled())).toBe(true);
+        continue;
+      }
+      await client.writeAll(Uint8Array.of(round, round));
+      expect(await reader).toBe(2);
+      controller.abort(); // after the wake: changes nothing
+    }
+    await client.writeAll(Uint8Array.of(99));
+    await client.shutdown();
+    expect([...(await readAll(server))]).toEqual([99]);
     client.close();
     server.close();
     listener.close();
