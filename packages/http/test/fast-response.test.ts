@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { FastResponse, overrideGlobalResponse, serve } from '@rt/http';
 import { exchange } from './support/raw.js';
 
@@ -74,6 +75,39 @@ describe('FastResponse', () => {
       expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\ndate: Thu, 01 Jan 1970 00:00:00 GMT\r\ncontent-type: text\/plain;charset=UTF-8\r\ncontent-length: 1\r\n/);
       expect(answer).not.toMatch(/\r\nDate: /);
     }
+  });
+
+  it('fuzz: a header record mutated in place between responses gives each response the fields of its record at that time', () => {
+    // The oracle: the same pairs as an array, which the one-record memo never remembers.
+    const name = fc.constantFrom('x-a', 'X-A', 'x-b', 'date', 'content-type', 'content-length', 'connection', 'bad name');
+    const value = fc.oneof(fc.constantFrom('1', '2', ' 2 ', 'text/html', 'v\r\nx: y'), fc.integer({ min: 0, max: 3 }));
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('set' as const), name, value }),
+      fc.record({ kind: fc.constant('delete' as const), name }),
+      fc.record({ kind: fc.constant('copy' as const) }), // the same names and values in a new object
+    );
+    const outcome = (make: () => FastResponse): unknown => {
+      try {
+        const response = make();
+        return [...response.headers]; // made from the serialised fields (and the server-owned ones)
+      } catch (error) {
+        return { error: (error as Error).constructor.name };
+      }
+    };
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 20 }), fc.boolean(), (ops, bytes) => {
+        let record: Record<string, unknown> = { 'x-a': '1' };
+        const body = (): string | Uint8Array => (bytes ? Uint8Array.of(1) : 'x');
+        for (const step of ops) {
+          if (step.kind === 'set') record[step.name] = step.value;
+          else if (step.kind === 'delete') delete record[step.name];
+          else record = { ...record };
+          const pairs = Object.entries(record).map(([n, v]) => [n, String(v)] as [string, string]);
+          expect(outcome(() => new FastResponse(body(), { headers: record as Record<string, string> }))).toEqual(outcome(() => new FastResponse(body(), { headers: pairs })));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('takes headers from any iterable of pairs, as Headers does (a Map, a generator)', async () => {
