@@ -3,13 +3,27 @@
 // that the stream's next read works after each outcome, and that a second read parked beside
 // it, or one with its own signal, keeps its own cancellation.
 import { Handle, spawn } from '@rt/scheduler';
-import { NetError, SocketClosed } from '@rt/net';
+import { NetError, SocketClosed, type TcpStream } from '@rt/net';
 import type { JoinError, JoinHandle } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import { netDriver } from '@rt/net';
 import { readAll, tcpPair } from './support/drivers.js';
 
 const native = netDriver() === 'native';
+
+/**
+ * A read served first, then a read parked in a task: it reuses the served read's node and
+ * waiter. (The handle is returned in an object: an async function would await a JoinHandle.)
+ */
+async function parkAfterServedRead(client: TcpStream, server: TcpStream): Promise<{ parked: JoinHandle<number> }> {
+  const first = server.read(new Uint8Array(8));
+  await client.writeAll(Uint8Array.of(1));
+  expect(await first).toBe(1);
+  const parked = spawn(() => server.read(new Uint8Array(8)));
+  await settle();
+  expect(Handle.current().dump().tasks.find((t) => t.id === parked.id)?.waitingOn).toEqual(['TcpStream.read']);
+  return { parked };
+}
 
 describe('a parked read loop (native driver)', () => {
   it('runs on the native driver here', () => {
@@ -94,12 +108,7 @@ describe('a parked read loop (native driver)', () => {
 
   it('a stream closed while its read loop is parked: the read rejects with SocketClosed, as does every later read', async () => {
     const [client, server, listener] = await tcpPair('native');
-    // A served read first: the parked read below reuses its node and waiter.
-    const first = server.read(new Uint8Array(8));
-    await client.writeAll(Uint8Array.of(1));
-    expect(await first).toBe(1);
-    const parked = spawn(() => server.read(new Uint8Array(8)));
-    await settle();
+    const { parked } = await parkAfterServedRead(client, server);
     server.close();
     expect(await Promise.resolve(parked).catch((e: unknown) => (e as JoinError).cause)).toBeInstanceOf(SocketClosed);
     await expect(server.read(new Uint8Array(8))).rejects.toBeInstanceOf(SocketClosed);
@@ -109,11 +118,7 @@ describe('a parked read loop (native driver)', () => {
 
   it('a read loop parked when the peer resets: the read rejects with a typed ECONNRESET, and the task is not left parked', async () => {
     const [client, server, listener] = await tcpPair('native');
-    const first = server.read(new Uint8Array(8));
-    await client.writeAll(Uint8Array.of(1));
-    expect(await first).toBe(1);
-    const parked = spawn(() => server.read(new Uint8Array(8)));
-    await settle();
+    const { parked } = await parkAfterServedRead(client, server);
     client.setLinger(0);
     client.close();
     const failure = await Promise.resolve(parked).catch((e: unknown) => (e as JoinError).cause);
