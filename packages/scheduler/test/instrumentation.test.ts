@@ -1,11 +1,6 @@
-import diagnostics_channel from "node:diagnostics_channel";
-import { Builder, Handle, park, spawn, yieldNow } from "@rt/scheduler";
-import type {
-  Runtime,
-  RtBlockingWarning,
-  RtWarning,
-  Waiter,
-} from "@rt/scheduler";
+import diagnostics_channel from 'node:diagnostics_channel';
+import { Builder, Handle, park, spawn, yieldNow } from '@rt/scheduler';
+import type { Runtime, RtBlockingWarning, RtWarning, Waiter } from '@rt/scheduler';
 
 function busy(ms: number): void {
   const end = performance.now() + ms;
@@ -14,29 +9,21 @@ function busy(ms: number): void {
   }
 }
 
-describe("Builder.instrument", () => {
+describe('Builder.instrument', () => {
   let runtime: Runtime | undefined;
   afterEach(async () => {
     await runtime?.shutdown();
     runtime = undefined;
   });
 
-  it("rejects a bad threshold", () => {
-    expect(() =>
-      Builder.currentThread().instrument({ blockingThreshold: 0 })
-    ).toThrow(RangeError);
-    expect(() =>
-      Builder.currentThread().instrument({ blockingThreshold: Number.NaN })
-    ).toThrow(/blockingThreshold/);
-    expect(() => Builder.currentThread().instrument(null as never)).toThrow(
-      TypeError
-    );
-    expect(() => Builder.currentThread().console({ addr: "nope" })).toThrow(
-      /host:port/
-    );
+  it('rejects a bad threshold', () => {
+    expect(() => Builder.currentThread().instrument({ blockingThreshold: 0 })).toThrow(RangeError);
+    expect(() => Builder.currentThread().instrument({ blockingThreshold: Number.NaN })).toThrow(/blockingThreshold/);
+    expect(() => Builder.currentThread().instrument(null as never)).toThrow(TypeError);
+    expect(() => Builder.currentThread().console({ addr: 'nope' })).toThrow(/host:port/);
   });
 
-  it("counts polls, busy time, wakes and the waker", async () => {
+  it('counts polls, busy time, wakes and the waker', async () => {
     runtime = Builder.currentThread().instrument().build();
     expect(runtime.handle.instrumented).toBe(true);
     let waiter: Waiter<void> | undefined;
@@ -48,12 +35,12 @@ describe("Builder.instrument", () => {
         await yieldNow();
         busy(5);
         await yieldNow();
-        const { waiter: w, promise } = park<void>("Test.wait", () => {});
+        const { waiter: w, promise } = park<void>('Test.wait', () => {});
         waiter = w;
         await promise;
         await released;
       },
-      { name: "worker" }
+      { name: 'worker' },
     );
     const waker = runtime.spawn(async () => {
       while (waiter === undefined) await yieldNow();
@@ -64,7 +51,7 @@ describe("Builder.instrument", () => {
     const stats = runtime.handle.taskStats().find((t) => t.id === worker.id)!;
     release();
     await worker;
-    expect(stats.name).toBe("worker");
+    expect(stats.name).toBe('worker');
     expect(stats.polls).toBeGreaterThanOrEqual(4);
     expect(stats.busyMs).toBeGreaterThanOrEqual(9.5);
     expect(stats.maxPollMs).toBeGreaterThanOrEqual(4.5);
@@ -75,91 +62,63 @@ describe("Builder.instrument", () => {
     expect(runtime.handle.warnings()).toEqual([]);
   });
 
-  it("records the spawn location of tasks spawned through spawn() and JoinSet", async () => {
+  it('records the spawn location of tasks spawned through spawn() and JoinSet', async () => {
     runtime = Builder.currentThread().instrument().build();
-    const { JoinSet } = await import("@rt/scheduler");
+    const { JoinSet } = await import('@rt/scheduler');
     await runtime.run(async () => {
-      const free = spawn(() => park("Test.wait", () => {}).promise);
+      const free = spawn(() => park('Test.wait', () => {}).promise);
       const set = new JoinSet();
-      set.spawn(() => park("Test.wait", () => {}).promise);
-      const locations = Handle.current()
-        .taskStats()
-        .filter((t) => t.waitingOn.length > 0 || t.state === "scheduled")
-        .map((t) => t.location);
-      expect(locations).toEqual([
-        expect.stringMatching(/instrumentation\.test\.ts:\d+:\d+$/),
-        expect.stringMatching(/instrumentation\.test\.ts:\d+:\d+$/),
-      ]);
+      set.spawn(() => park('Test.wait', () => {}).promise);
+      const locations = Handle.current().taskStats().filter((t) => t.waitingOn.length > 0 || t.state === 'scheduled').map((t) => t.location);
+      expect(locations).toEqual([expect.stringMatching(/instrumentation\.test\.ts:\d+:\d+$/), expect.stringMatching(/instrumentation\.test\.ts:\d+:\d+$/)]);
       free.abort();
       set.abortAll();
     });
   });
 
-  it("captures at most 32 spawn locations per event-loop turn, or every one with spawnLocations: all", async () => {
-    for (const [mode, located] of [
-      [true, 32],
-      ["all", 40],
-    ] as const) {
-      runtime = Builder.currentThread()
-        .instrument({ spawnLocations: mode })
-        .build();
+  it('captures at most 32 spawn locations per event-loop turn, or every one with spawnLocations: all', async () => {
+    for (const [mode, located] of [[true, 32], ['all', 40]] as const) {
+      runtime = Builder.currentThread().instrument({ spawnLocations: mode }).build();
       await runtime.run(async () => {
         await new Promise((resolve) => setImmediate(resolve)); // a fresh turn: the whole budget
         const handles = [];
-        for (let i = 0; i < 40; i++)
-          handles.push(spawn(() => park("Test.wait", () => {}).promise));
+        for (let i = 0; i < 40; i++) handles.push(spawn(() => park('Test.wait', () => {}).promise));
         const ids = new Set(handles.map((h) => h.id));
-        const stats = Handle.current()
-          .taskStats()
-          .filter((t) => ids.has(t.id));
+        const stats = Handle.current().taskStats().filter((t) => ids.has(t.id));
         expect(stats).toHaveLength(40);
-        expect(stats.filter((t) => t.location !== undefined)).toHaveLength(
-          located
-        );
-        for (const t of stats)
-          if (t.location !== undefined)
-            expect(t.location).toMatch(/instrumentation\.test\.ts:\d+:\d+$/);
+        expect(stats.filter((t) => t.location !== undefined)).toHaveLength(located);
+        for (const t of stats) if (t.location !== undefined) expect(t.location).toMatch(/instrumentation\.test\.ts:\d+:\d+$/);
         for (const h of handles) h.abort();
       });
       await runtime.shutdown();
     }
-    expect(() =>
-      Builder.currentThread().instrument({ spawnLocations: "some" as never })
-    ).toThrow(`spawnLocations must be true, false or 'all', got "some"`);
+    expect(() => Builder.currentThread().instrument({ spawnLocations: 'some' as never })).toThrow(`spawnLocations must be true, false or 'all', got "some"`);
   });
 
-  it("skips spawn locations when asked, and then reports blocking once per task name", async () => {
-    runtime = Builder.currentThread()
-      .instrument({ spawnLocations: false, blockingThreshold: 10 })
-      .build();
-    for (let i = 0; i < 2; i++)
-      await runtime.spawn(async () => busy(12), { name: "twice" });
+  it('skips spawn locations when asked, and then reports blocking once per task name', async () => {
+    runtime = Builder.currentThread().instrument({ spawnLocations: false, blockingThreshold: 10 }).build();
+    for (let i = 0; i < 2; i++) await runtime.spawn(async () => busy(12), { name: 'twice' });
     expect(runtime.handle.taskStats()).toEqual([]);
     const warnings = runtime.handle.warnings();
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ name: "twice", location: undefined });
-    expect(() =>
-      Builder.currentThread().instrument({ spawnLocations: "yes" as never })
-    ).toThrow(TypeError);
+    expect(warnings[0]).toMatchObject({ name: 'twice', location: undefined });
+    expect(() => Builder.currentThread().instrument({ spawnLocations: 'yes' as never })).toThrow(TypeError);
   });
 
-  it("measures the time a task waits to run", async () => {
+  it('measures the time a task waits to run', async () => {
     runtime = Builder.currentThread().instrument().build();
-    const late = runtime.spawn(
-      async () => {
-        await new Promise(() => {});
-      },
-      { name: "late" }
-    );
+    const late = runtime.spawn(async () => {
+      await new Promise(() => {});
+    }, { name: 'late' });
     busy(20); // the task is scheduled but cannot start while this runs
     await new Promise((resolve) => setImmediate(resolve));
     const stats = runtime.handle.taskStats().find((t) => t.id === late.id)!;
     expect(stats.scheduledMs).toBeGreaterThanOrEqual(19);
-    expect(stats.state).toBe("idle");
+    expect(stats.state).toBe('idle');
     late.abort();
   });
 
-  it("times tasks run back to back apart: the next one starts where the last ended", async () => {
+  it('times tasks run back to back apart: the next one starts where the last ended', async () => {
     runtime = Builder.currentThread().instrument().build();
     // Both start in one drain of the run queue; the second's first segment begins with the
     // clock read that ended the first's, so none of the first's 15 ms is the second's.
@@ -184,41 +143,38 @@ describe("Builder.instrument", () => {
     quick.abort();
   });
 
-  it("reuses released accounting slots zeroed, and gives live tasks slots of their own (past the first growth)", async () => {
-    runtime = Builder.currentThread()
-      .instrument({ spawnLocations: false })
-      .build();
+  it('reuses released accounting slots zeroed, and gives live tasks slots of their own (past the first growth)', async () => {
+    runtime = Builder.currentThread().instrument({ spawnLocations: false }).build();
     await runtime.run(async () => {
       // 300 tasks that each take 3 polls and finish: their slots go back on the free list
       // (300 > the 256 slots the array starts with, so it grows once while they live).
       const done = [];
-      for (let i = 0; i < 300; i++)
+      for (let i = 0; i < 300; i++) {
         done.push(
           spawn(async () => {
             await yieldNow();
             await yieldNow();
-          })
+          }),
         );
+      }
       for (const h of done) await h;
       // 400 new tasks take reused slots first, then fresh ones; each parks once.
       const waiters: Waiter<void>[] = [];
       const parked = [];
-      for (let i = 0; i < 400; i++)
+      for (let i = 0; i < 400; i++) {
         parked.push(
           spawn(async () => {
-            const { waiter, promise } = park<void>("Test.slot", () => {});
+            const { waiter, promise } = park<void>('Test.slot', () => {});
             waiters.push(waiter);
             await promise;
-          })
+          }),
         );
-      while (waiters.length < 400)
-        await new Promise((resolve) => setImmediate(resolve));
+      }
+      while (waiters.length < 400) await new Promise((resolve) => setImmediate(resolve));
       waiters[7]!.wake();
       await parked[7];
-      const ids = new Map(parked.map((h, i) => [h.id, i]));
-      const stats = Handle.current()
-        .taskStats()
-        .filter((t) => ids.has(t.id));
+      const ids = new Set(parked.map((h) => h.id));
+      const stats = Handle.current().taskStats().filter((t) => ids.has(t.id));
       expect(stats).toHaveLength(399);
       for (const t of stats) expect(t).toMatchObject({ polls: 1, wakes: 0 });
       for (const w of waiters) if (w !== waiters[7]) w.wake();
@@ -226,7 +182,7 @@ describe("Builder.instrument", () => {
     });
   });
 
-  it("counts a task that returns at once as one poll (recording its outcome is the runtime's)", async () => {
+  it('counts a task that returns at once as one poll (recording its outcome is the runtime\'s)', async () => {
     runtime = Builder.currentThread().instrument().build();
     expect(await runtime.spawn(async () => 1)).toBe(1);
     expect(await runtime.spawn(() => 2)).toBe(2);
@@ -235,7 +191,7 @@ describe("Builder.instrument", () => {
     expect(h.scheduleDelayMs.count).toBe(2);
   });
 
-  it("dates a task spawned inside a segment from that segment's start (bounded by the segment)", async () => {
+  it('dates a task spawned inside a segment from that segment\'s start (bounded by the segment)', async () => {
     runtime = Builder.currentThread().instrument().build();
     let child: ReturnType<typeof spawn> | undefined;
     const parent = runtime.spawn(async () => {
@@ -260,12 +216,11 @@ describe("Builder.instrument", () => {
     child!.abort();
   });
 
-  it("reports a task that blocks for 80 ms once per spawn location, with its name", async () => {
+  it('reports a task that blocks for 80 ms once per spawn location, with its name', async () => {
     runtime = Builder.currentThread().instrument().build();
     const seen: RtWarning[] = [];
-    const listener = (message: unknown): void =>
-      void seen.push(message as RtWarning);
-    diagnostics_channel.subscribe("rt:warning", listener);
+    const listener = (message: unknown): void => void seen.push(message as RtWarning);
+    diagnostics_channel.subscribe('rt:warning', listener);
     try {
       const spawnHog = (): PromiseLike<void> =>
         runtime!.spawn(
@@ -273,58 +228,37 @@ describe("Builder.instrument", () => {
             await yieldNow();
             busy(80);
           },
-          { name: "hog" }
+          { name: 'hog' },
         );
       await spawnHog();
       await spawnHog(); // same spawn location: not reported again
-      await runtime.spawn(async () => busy(5), { name: "quick" });
+      await runtime.spawn(async () => busy(5), { name: 'quick' });
     } finally {
-      diagnostics_channel.unsubscribe("rt:warning", listener);
+      diagnostics_channel.unsubscribe('rt:warning', listener);
     }
     // 'quick' is reported only if the machine descheduled it for 45 ms mid-spin (seen under
     // load on 2 shared cores): then its own measured segment really was that long.
-    for (const warning of seen.filter((w) => w.name === "quick"))
-      expect((warning as RtBlockingWarning).durationMs).toBeGreaterThanOrEqual(
-        50
-      );
-    seen.splice(0, seen.length, ...seen.filter((w) => w.name !== "quick"));
+    for (const warning of seen.filter((w) => w.name === 'quick')) expect((warning as RtBlockingWarning).durationMs).toBeGreaterThanOrEqual(50);
+    seen.splice(0, seen.length, ...seen.filter((w) => w.name !== 'quick'));
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({
-      kind: "blocking",
-      name: "hog",
-      runtime: "rt",
-      thresholdMs: 50,
-    });
-    expect((seen[0] as RtBlockingWarning).durationMs).toBeGreaterThanOrEqual(
-      79
-    );
+    expect(seen[0]).toMatchObject({ kind: 'blocking', name: 'hog', runtime: 'rt', thresholdMs: 50 });
+    expect((seen[0] as RtBlockingWarning).durationMs).toBeGreaterThanOrEqual(79);
     expect(seen[0]!.location).toMatch(/instrumentation\.test\.ts:\d+:\d+/);
-    expect(seen[0]!.message).toMatch(
-      /^task \d+ "hog" blocked the event loop for \d+\.\d ms \(threshold 50 ms\), spawned at .*instrumentation\.test\.ts/
-    );
-    expect(runtime.handle.warnings().filter((w) => w.name !== "quick")).toEqual(
-      seen
-    );
+    expect(seen[0]!.message).toMatch(/^task \d+ "hog" blocked the event loop for \d+\.\d ms \(threshold 50 ms\), spawned at .*instrumentation\.test\.ts/);
+    expect(runtime.handle.warnings().filter((w) => w.name !== 'quick')).toEqual(seen);
   });
 
-  it("names the task when the block is a synchronous JSON call in its first segment", async () => {
-    runtime = Builder.currentThread()
-      .instrument({ blockingThreshold: 10 })
-      .build();
-    const big = JSON.stringify(
-      Array.from({ length: 200_000 }, (_, i) => ({ i, text: `item ${i}` }))
-    );
-    await runtime.spawn(
-      () => {
-        const start = performance.now();
-        while (performance.now() - start < 15) JSON.parse(big);
-      },
-      { name: "parser" }
-    );
-    expect(runtime.handle.warnings().map((w) => w.name)).toEqual(["parser"]);
+  it('names the task when the block is a synchronous JSON call in its first segment', async () => {
+    runtime = Builder.currentThread().instrument({ blockingThreshold: 10 }).build();
+    const big = JSON.stringify(Array.from({ length: 200_000 }, (_, i) => ({ i, text: `item ${i}` })));
+    await runtime.spawn(() => {
+      const start = performance.now();
+      while (performance.now() - start < 15) JSON.parse(big);
+    }, { name: 'parser' });
+    expect(runtime.handle.warnings().map((w) => w.name)).toEqual(['parser']);
   });
 
-  it("counts nothing on a runtime that is not instrumented", async () => {
+  it('counts nothing on a runtime that is not instrumented', async () => {
     runtime = Builder.currentThread().build();
     expect(runtime.handle.instrumented).toBe(false);
     const task = runtime.spawn(async () => {
@@ -332,30 +266,16 @@ describe("Builder.instrument", () => {
       await new Promise(() => {});
     });
     await new Promise((resolve) => setImmediate(resolve));
-    expect(runtime.handle.taskStats()[0]).toMatchObject({
-      id: task.id,
-      polls: 0,
-      busyMs: 0,
-      wakes: 0,
-    });
+    expect(runtime.handle.taskStats()[0]).toMatchObject({ id: task.id, polls: 0, busyMs: 0, wakes: 0 });
     expect(runtime.handle.warnings()).toEqual([]);
     expect(runtime.metrics().histograms).toBeUndefined();
     task.abort();
   });
 
-  it("reports poll time, schedule delay and event-loop delay histograms in ms", async () => {
-    runtime = Builder.currentThread()
-      .instrument({ blockingThreshold: 1000 })
-      .build();
+  it('reports poll time, schedule delay and event-loop delay histograms in ms', async () => {
+    runtime = Builder.currentThread().instrument({ blockingThreshold: 1000 }).build();
     const empty = runtime.metrics().histograms!;
-    expect(empty.pollMs).toEqual({
-      count: 0,
-      min: 0,
-      max: 0,
-      mean: 0,
-      p50: 0,
-      p99: 0,
-    });
+    expect(empty.pollMs).toEqual({ count: 0, min: 0, max: 0, mean: 0, p50: 0, p99: 0 });
     const task = runtime.spawn(async () => {
       busy(20);
       for (let i = 0; i < 5; i++) await yieldNow();
@@ -382,26 +302,22 @@ describe("Builder.instrument", () => {
     expect(h.eventLoopDelayMs.min).toBeGreaterThanOrEqual(0);
   });
 
-  it("stops the event-loop delay monitor at shutdown", async () => {
+  it('stops the event-loop delay monitor at shutdown', async () => {
     const instrumented = Builder.currentThread().instrument().build();
     await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(
-      instrumented.metrics().histograms!.eventLoopDelayMs.count
-    ).toBeGreaterThanOrEqual(1);
+    expect(instrumented.metrics().histograms!.eventLoopDelayMs.count).toBeGreaterThanOrEqual(1);
     await instrumented.shutdown();
     const after = instrumented.metrics().histograms!.eventLoopDelayMs.count;
     await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(instrumented.metrics().histograms!.eventLoopDelayMs.count).toBe(
-      after
-    );
+    expect(instrumented.metrics().histograms!.eventLoopDelayMs.count).toBe(after);
   });
 
-  it("is turned on by RT_INSTRUMENT=1 for runtimes built afterwards", async () => {
-    process.env["RT_INSTRUMENT"] = "1";
+  it('is turned on by RT_INSTRUMENT=1 for runtimes built afterwards', async () => {
+    process.env['RT_INSTRUMENT'] = '1';
     try {
       runtime = Builder.currentThread().build();
     } finally {
-      delete process.env["RT_INSTRUMENT"];
+      delete process.env['RT_INSTRUMENT'];
     }
     expect(runtime.handle.config).toMatchObject({ instrument: true });
     const task = runtime.spawn(async () => {
@@ -409,9 +325,7 @@ describe("Builder.instrument", () => {
       await new Promise(() => {});
     });
     await new Promise((resolve) => setImmediate(resolve));
-    expect(
-      runtime.handle.taskStats().find((t) => t.id === task.id)!.polls
-    ).toBeGreaterThanOrEqual(2);
+    expect(runtime.handle.taskStats().find((t) => t.id === task.id)!.polls).toBeGreaterThanOrEqual(2);
     task.abort();
   });
 });
