@@ -11,8 +11,8 @@
 //
 // --callgrind: instructions per operation under valgrind's callgrind instead of CPU time (nearly
 // noise-free on a shared machine): per mode a run of the quick count minus a run of 0 (the same
-// setup, no operations), V8 with --single-threaded --predictable-gc-schedule (compilation and GC on
-// the measured thread, at the same points in every run); ratio against "off" of the same run.
+// setup, no operations; each the median of --reps=3 runs), V8 with --single-threaded
+// --predictable-gc-schedule (compilation and GC on the measured thread); ratio against "off".
 //
 // Workloads: benchmarks/lib/observability-workloads.mjs (spawn + join of N trivial tasks inside a
 // task; an @rt/sync mpsc ping-pong, capacity 1; a 64-byte TCP echo over loopback).
@@ -63,7 +63,7 @@ if (process.argv[2] === '--child') {
 } else if (callgrind) {
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
   const chosen = process.argv.find((a) => a.startsWith('--modes='))?.slice(8).split(',') ?? ['off', 'instrumented'];
-  const reps = Number(process.argv.find((a) => a.startsWith('--reps='))?.slice(7) ?? 2);
+  const reps = Number(process.argv.find((a) => a.startsWith('--reps='))?.slice(7) ?? 3);
   const counts = { spawn: SPAWN_N, mpsc: MPSC_N, echo: 1_000 };
   const instructions = (workload, mode, n) =>
     new Promise((resolve, reject) => {
@@ -77,15 +77,16 @@ if (process.argv[2] === '--child') {
         else resolve(Number(collected[1]));
       });
     });
-  // Runs go two at a time (instruction counts do not depend on the load). A run of a few
-  // hundred million instructions still varies by ~1 % between identical runs (a GC step or not,
-  // at exit), so each count is the least of `reps` runs.
+  // Runs go two at a time (instruction counts do not depend on the load). Identical runs still
+  // differ (by ~1 %, and now and then one instrumented run of 100k by 5 %: a GC step or the
+  // event-loop delay monitor's timer, which fires by wall time), so each count is the median of
+  // `reps` runs, and every run is printed.
   const least = async (workload, mode, n) => {
     const runs = [];
     for (let r = 0; r < reps; r++) runs.push(await instructions(workload, mode, n));
-    return { min: Math.min(...runs), runs };
+    return { min: [...runs].sort((a, b) => a - b)[Math.floor((runs.length - 1) / 2)], runs };
   };
-  console.log(`observability cost under callgrind (Node ${process.version}): instructions per operation, a run of N minus a run of 0 (each the least of ${reps} runs)`);
+  console.log(`observability cost under callgrind (Node ${process.version}): instructions per operation, a run of N minus a run of 0 (each the median of ${reps} runs)`);
   for (const workload of Object.keys(workloads)) {
     if (only !== undefined && only !== workload) continue;
     const n = counts[workload];
