@@ -93,8 +93,12 @@ export class Task implements Frame {
   probeBase = -1;
   /** Set while the task belongs to a JoinSet. */
   member: SetMember | undefined = undefined;
-  /** then() calls from outside any task, most recent first. */
-  private outsideJoins: OutsideJoin | undefined = undefined;
+  /**
+   * Until the task finishes: then() calls from outside any task, most recent first. Once it
+   * has finished with a value: the settled promise its function returned, kept for the first
+   * join (see `settledPromise`).
+   */
+  private joins: OutsideJoin | Promise<unknown> | undefined = undefined;
 
   constructor(
     readonly core: Core,
@@ -138,9 +142,12 @@ export class Task implements Frame {
     this.flags = (this.flags & ~STATE_MASK) | state;
   }
 
-  /** What runs: the task's function while SCHEDULED (blocking tasks: undefined), else undefined. */
+  /**
+   * What runs: the task's function while SCHEDULED (blocking tasks: undefined), else undefined.
+   * While RUNNING the slot holds the native promise the function returned, if it did.
+   */
   get fn(): (() => unknown) | undefined {
-    return (this.flags & STATE_MASK) === FINISHED ? undefined : (this.slot as (() => unknown) | undefined);
+    return (this.flags & STATE_MASK) === SCHEDULED ? (this.slot as (() => unknown) | undefined) : undefined;
   }
   set fn(fn: (() => unknown) | undefined) {
     // Once finished the slot holds the result: clearing the function must not erase it.
@@ -299,6 +306,9 @@ export class Task implements Frame {
     }
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
       if (isNativePromise(result)) {
+        // Kept in the slot while the task runs: once it has fulfilled, the first join of the
+        // finished task reacts to it instead of making a settled promise of the value.
+        this.slot = result;
         const outcome = nativeThen.call(result, taskFulfilled, taskRejected) as Untimed;
         // Recording the outcome is the runtime's work, not a poll of the task (Tokio polls
         // `async { 1 }` once): instrumentation does not time that reaction.
@@ -311,9 +321,14 @@ export class Task implements Frame {
 
   finishValue(value: unknown): void {
     if (this.state === FINISHED) return;
+    // RUNNING: the slot holds the native promise the function returned (fulfilled with
+    // `value`: only `taskFulfilled` finishes such a task with a value), or undefined.
+    const returned = this.state === RUNNING ? this.slot : undefined;
     this.flag(OK, true);
     this.result = value;
     this.finish();
+    // A JoinSet member is never joined through its handle: nothing to keep for it.
+    if (returned !== undefined && this.member === undefined) this.joins = returned as Promise<unknown>;
   }
 
   /** Ends the task with a thrown value: a Cancelled escaping means cancelled, else a panic. */
@@ -363,9 +378,9 @@ export class Task implements Frame {
       member.onFinish = undefined;
       onFinish(this);
     }
-    const joins = this.outsideJoins;
+    const joins = this.joins as OutsideJoin | undefined;
     if (joins !== undefined) {
-      this.outsideJoins = undefined;
+      this.joins = undefined;
       // The callbacks belong to code outside any task: run them outside this task's context.
       if (storage.getStore() === undefined) settleOutsideJoins(this.ok, this.result, joins);
       else storage.run(undefined as unknown as Frame, settleOutsideJoins, this.ok, this.result, joins);
@@ -379,21 +394,38 @@ export class Task implements Frame {
    */
   thenFromOutside(onfulfilled: unknown, onrejected: unknown): Promise<unknown> {
     this.observed = true;
-    if (this.state === FINISHED) {
-      const settled = this.ok ? Promise.resolve(this.result) : Promise.reject(this.result);
-      return settled.then(onfulfilled as never, onrejected as never);
-    }
+    if (this.state === FINISHED) return nativeThen.call(this.settledPromise(), onfulfilled as never, onrejected as never);
     // One shared executor (no closure per call) hands the resolving functions over.
     const promise = new Promise(captureJoinResolvers);
-    this.outsideJoins = new OutsideJoin(onfulfilled, onrejected, this.outsideJoins, joinResolve!, joinReject!);
+    this.joins = new OutsideJoin(onfulfilled, onrejected, this.joins as OutsideJoin | undefined, joinResolve!, joinReject!);
     joinResolve = joinReject = undefined;
     return promise;
+  }
+
+  /**
+   * A settled promise of a FINISHED task's outcome: the first call after the task finished
+   * with a value returns the promise its function returned (already fulfilled with that value,
+   * so a join reacts to it and makes no promise of its own), and lets it go; other calls make
+   * one (`Promise.resolve`/`Promise.reject`). A value that is an object with a callable `then`
+   * (possible only if it gained one after the promise fulfilled) always goes through
+   * `Promise.resolve`, which adopts it, as before.
+   */
+  settledPromise(): Promise<unknown> {
+    const value = this.result;
+    if (!this.ok) return Promise.reject(value);
+    const kept = this.joins as Promise<unknown> | undefined;
+    if (kept === undefined) return Promise.resolve(value);
+    this.joins = undefined;
+    if (value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function') {
+      return Promise.resolve(value);
+    }
+    return kept;
   }
 
   /** A promise of the task's outcome (JoinSet.shutdown, joins of finished tasks). */
   completionPromise(): Promise<unknown> {
     this.observed = true;
-    if (this.state === FINISHED) return this.ok ? Promise.resolve(this.result) : Promise.reject(this.result);
+    if (this.state === FINISHED) return this.settledPromise();
     const extra = this.more();
     if (extra.completion === undefined) {
       extra.completion = new Promise((resolve, reject) => {
