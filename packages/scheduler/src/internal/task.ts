@@ -6,10 +6,12 @@
 // await point rejects with Cancelled; a task aborted while SCHEDULED never runs.
 //
 // Joining: code outside a task gets the task's completion promise (created on first demand);
-// code inside a task parks a waiter in `joiners`, so aborting *that* task cancels the join.
+// code inside a task parks a waiter, kept in the task's list of joins, so aborting *that*
+// task cancels the join.
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
 import { BUDGET, UNTIMED, coarseNow, storage, type Frame, type Untimed } from './context.js';
-import type { ParkedWaiter, TaskWait } from './waiter.js';
+import type { CancelTarget, TaskWait } from './waiter.js';
+import type { Waiter } from '../park.js';
 import type { Core } from './core.js';
 import { beginFirstSegment, endFirstSegment } from './instrument.js';
 
@@ -33,7 +35,6 @@ export class TaskExtra {
   completion: Promise<unknown> | undefined = undefined;
   resolveCompletion: ((value: unknown) => void) | undefined = undefined;
   rejectCompletion: ((error: unknown) => void) | undefined = undefined;
-  joiners: ParkedWaiter<unknown>[] | undefined = undefined;
   onFinish: ((task: Task) => void) | undefined = undefined;
   /** `JoinHandle.onFinished` callbacks (non-joining: they do not mark the result observed). */
   finishWatchers: (() => void)[] | undefined = undefined;
@@ -94,11 +95,12 @@ export class Task implements Frame {
   /** Set while the task belongs to a JoinSet. */
   member: SetMember | undefined = undefined;
   /**
-   * Until the task finishes: then() calls from outside any task, most recent first. Once it
+   * Until the task finishes: then() calls from outside any task and the parked joins of tasks,
+   * most recent first (no TaskExtra, array or closure per join). Once it
    * has finished with a value: the settled promise its function returned, kept for the first
    * join (see `settledPromise`).
    */
-  private joins: OutsideJoin | Promise<unknown> | undefined = undefined;
+  private joins: JoinRecord | Promise<unknown> | undefined = undefined;
 
   constructor(
     readonly core: Core,
@@ -197,11 +199,22 @@ export class Task implements Frame {
   get location(): string | undefined {
     return this.extra?.location;
   }
-  get joiners(): ParkedWaiter<unknown>[] | undefined {
-    return this.extra?.joiners;
+  /** Links the parked join of another task (not yet finished: see `joinTask`). */
+  addJoin(join: InsideJoin): void {
+    join.next = this.joins as JoinRecord | undefined;
+    this.joins = join;
   }
-  addJoiner(waiter: ParkedWaiter<unknown>): void {
-    (this.more().joiners ??= []).push(waiter);
+  /** Unlinks a parked join that was cancelled. */
+  removeJoin(join: InsideJoin): void {
+    if (this.state === FINISHED) return;
+    let previous: JoinRecord | undefined;
+    for (let record = this.joins as JoinRecord | undefined; record !== undefined; previous = record, record = record.next) {
+      if (record !== join) continue;
+      if (previous === undefined) this.joins = record.next;
+      else previous.next = record.next;
+      record.next = undefined;
+      return;
+    }
   }
   /** Called once at finish (JoinSet bookkeeping). */
   get onFinish(): ((task: Task) => void) | undefined {
@@ -352,16 +365,18 @@ export class Task implements Frame {
     this.core.taskFinished(this);
     const extra = this.extra;
     if (extra !== undefined) {
-      if (this.ok) {
-        extra.resolveCompletion?.(this.result);
-        if (extra.joiners !== undefined) for (const w of extra.joiners) w.wake(this.result);
-      } else {
-        extra.rejectCompletion?.(this.result);
-        if (extra.joiners !== undefined) for (const w of extra.joiners) w.fail(this.result);
-      }
-      extra.joiners = undefined;
+      if (this.ok) extra.resolveCompletion?.(this.result);
+      else extra.rejectCompletion?.(this.result);
       extra.resolveCompletion = extra.rejectCompletion = undefined;
-
+    }
+    // Parked joins of tasks are woken here, in call order; joins from outside run last.
+    let outside: OutsideJoin | OutsideJoin[] | undefined;
+    const joins = this.joins as JoinRecord | undefined;
+    if (joins !== undefined) {
+      this.joins = undefined;
+      outside = wakeJoins(this.ok, this.result, joins);
+    }
+    if (extra !== undefined) {
       const onFinish = extra.onFinish;
       extra.onFinish = undefined;
       extra.onAbort = undefined;
@@ -378,12 +393,10 @@ export class Task implements Frame {
       member.onFinish = undefined;
       onFinish(this);
     }
-    const joins = this.joins as OutsideJoin | undefined;
-    if (joins !== undefined) {
-      this.joins = undefined;
+    if (outside !== undefined) {
       // The callbacks belong to code outside any task: run them outside this task's context.
-      if (storage.getStore() === undefined) settleOutsideJoins(this.ok, this.result, joins);
-      else storage.run(undefined as unknown as Frame, settleOutsideJoins, this.ok, this.result, joins);
+      if (storage.getStore() === undefined) settleOutsideJoins(this.ok, this.result, outside);
+      else storage.run(undefined as unknown as Frame, settleOutsideJoins, this.ok, this.result, outside);
     }
     if (!this.ok && !this.observed && (this.result as JoinError).isPanic()) this.core.maybeUnhandled(this);
   }
@@ -397,7 +410,7 @@ export class Task implements Frame {
     if (this.state === FINISHED) return nativeThen.call(this.settledPromise(), onfulfilled as never, onrejected as never);
     // One shared executor (no closure per call) hands the resolving functions over.
     const promise = new Promise(captureJoinResolvers);
-    this.joins = new OutsideJoin(onfulfilled, onrejected, this.joins as OutsideJoin | undefined, joinResolve!, joinReject!);
+    this.joins = new OutsideJoin(onfulfilled, onrejected, this.joins as JoinRecord | undefined, joinResolve!, joinReject!);
     joinResolve = joinReject = undefined;
     return promise;
   }
@@ -442,10 +455,55 @@ class OutsideJoin {
   constructor(
     readonly onfulfilled: unknown,
     readonly onrejected: unknown,
-    readonly next: OutsideJoin | undefined,
+    public next: JoinRecord | undefined,
     readonly resolve: (value: unknown) => void,
     readonly reject: (error: unknown) => void,
   ) {}
+}
+
+/**
+ * The parked join of code inside a task (`joinTask`): its own cancel target, so a join
+ * allocates this record, the waiter and its promise, and no closure.
+ */
+export class InsideJoin implements CancelTarget {
+  waiter: Waiter<unknown> | undefined = undefined;
+  next: JoinRecord | undefined = undefined;
+
+  constructor(readonly task: Task) {}
+
+  waiterCancelled(): void {
+    this.task.removeJoin(this);
+  }
+}
+
+type JoinRecord = OutsideJoin | InsideJoin;
+
+/**
+ * Wakes the parked joins of a finished task in call order; returns its joins from outside any
+ * task (one, or several in call order), to be settled after the rest of the finish.
+ */
+function wakeJoins(ok: boolean, result: unknown, last: JoinRecord): OutsideJoin | OutsideJoin[] | undefined {
+  if (last.next === undefined) {
+    if (!(last instanceof InsideJoin)) return last;
+    wakeJoin(ok, result, last);
+    return undefined;
+  }
+  const joins: JoinRecord[] = [];
+  for (let join: JoinRecord | undefined = last; join !== undefined; join = join.next) joins.push(join);
+  let outside: OutsideJoin[] | undefined;
+  for (let i = joins.length - 1; i >= 0; i--) {
+    const join = joins[i]!;
+    if (join instanceof InsideJoin) wakeJoin(ok, result, join);
+    else (outside ??= []).push(join);
+  }
+  return outside;
+}
+
+function wakeJoin(ok: boolean, result: unknown, join: InsideJoin): void {
+  const waiter = join.waiter!;
+  join.waiter = join.next = undefined;
+  if (ok) waiter.wake(result);
+  else waiter.fail(result);
 }
 
 let joinResolve: ((value: unknown) => void) | undefined;
@@ -456,11 +514,9 @@ function captureJoinResolvers(resolve: (value: unknown) => void, reject: (error:
 }
 
 /** Applies then() callbacks registered from outside any task, in call order, as promise reactions would. */
-function settleOutsideJoins(ok: boolean, result: unknown, last: OutsideJoin): void {
-  if (last.next === undefined) return settleOutsideJoin(ok, result, last);
-  const joins: OutsideJoin[] = [];
-  for (let join: OutsideJoin | undefined = last; join !== undefined; join = join.next) joins.push(join);
-  for (let i = joins.length - 1; i >= 0; i--) settleOutsideJoin(ok, result, joins[i]!);
+function settleOutsideJoins(ok: boolean, result: unknown, joins: OutsideJoin | OutsideJoin[]): void {
+  if (!Array.isArray(joins)) return settleOutsideJoin(ok, result, joins);
+  for (const join of joins) settleOutsideJoin(ok, result, join);
 }
 
 function settleOutsideJoin(ok: boolean, result: unknown, join: OutsideJoin): void {
