@@ -101,6 +101,11 @@ const TASK = Symbol('rt.instrument.task');
 type Stamped = { [TASK]?: Task };
 
 let liveProbes = 0;
+
+/** Whether any instrumented runtime times promise reactions as segments (its hooks are installed). */
+export function timingSegments(): boolean {
+  return liveProbes > 0;
+}
 let stopHooks: (() => void) | undefined;
 /** The task whose segment is being timed (segments never nest). */
 let current: Task | undefined;
