@@ -60,6 +60,13 @@ function allocate(size: number): Uint8Array {
  * A view returned by `splitTo`/`split` stays valid and unchanged for as long as it is kept:
  * the buffer never writes over storage it has given away.
  *
+ * **Memory:** once views have been handed out, the buffer cuts them from slabs that double
+ * from 8 KiB up to 256 KiB as the stream goes on, and a view keeps its whole slab alive (as a
+ * small Node Buffer keeps its pool alive): copy (`slice()`) a small frame that is kept long
+ * while the stream goes on. Room for more than 64 KiB (a large frame) is a storage of its own
+ * instead, of exactly the size needed. When a slab's tail cannot hold what is needed, only
+ * the live bytes (a partial frame) move to the next one.
+ *
  * **Cancellation:** not applicable (synchronous).
  *
  * **Errors:** `RangeError` for lengths out of range (`advance(5)` with 4 bytes); `TypeError`
