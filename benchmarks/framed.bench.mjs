@@ -11,6 +11,8 @@
 //   node benchmarks/framed.bench.mjs          (~40 s)
 //   RT_BENCH_QUICK=1 node benchmarks/framed.bench.mjs   or --quick   (~10 s)
 //   RT_FRAMED_ROUNDS=5 RT_FRAMED_CONFIGS=16x1,16x2 node benchmarks/framed.bench.mjs
+//   RT_FRAMED_BEFORE=packages/util/.before/dist/index.js RT_FRAMED_MODES=hand,framed@before,framed node benchmarks/framed.bench.mjs
+//     (MODE@before: that server on an older @rt/util build, a copy of its dist, in the same rounds)
 //
 // Prints msgs/s, server CPU µs per message (best round), and the ratios framed ÷ hand and
 // framed ÷ net of the best rounds and, as a range, of each round (the four servers run back
@@ -18,8 +20,8 @@
 // (CPU per message: lower is cheaper; compare it first on a shared machine), for Framed as
 // is and with `borrowFrames` (the read buffer reused once a frame is done with).
 // Needs: a C compiler (`cc`), the built packages (`pnpm build`), Linux.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildC, echoCell, loadgenResult, parseConfigs, runLoadgen } from './lib/loadgen.mjs';
 import { cpuSecondsFine, cpuTimes, startPrintingPort } from './lib/proc.mjs';
 
@@ -42,7 +44,19 @@ const results = new Map();
 const perRound = new Map();
 for (const field of [...new Set(configs.map(([, f]) => f))]) {
   const running = [];
-  for (const mode of modes) running.push({ mode, ...(await startPrintingPort(mode, process.execPath, [join(here, 'framed-server.mjs'), mode, String(field)])) });
+  for (const mode of modes) {
+    // MODE@before: the same server on the @rt/util build at RT_FRAMED_BEFORE (as framed-callgrind.bench).
+    const [serverMode, before] = mode.split('@');
+    if (before !== undefined) {
+      if (process.env['RT_FRAMED_BEFORE'] === undefined) throw new Error(`${mode}: set RT_FRAMED_BEFORE to the older build's index.js`);
+      process.env['RT_UTIL_DIST'] = pathToFileURL(resolve(process.env['RT_FRAMED_BEFORE'])).href;
+    }
+    try {
+      running.push({ mode, ...(await startPrintingPort(mode, process.execPath, [join(here, 'framed-server.mjs'), serverMode, String(field)])) });
+    } finally {
+      delete process.env['RT_UTIL_DIST'];
+    }
+  }
   try {
     for (const [connections] of configs.filter(([, f]) => f === field)) {
       for (let round = 0; round < rounds; round++) {
@@ -85,9 +99,9 @@ for (const [connections, field] of configs) {
   }
   const hand = results.get(`hand ${connections} ${field}`);
   const net = results.get(`net ${connections} ${field}`);
-  for (const mode of ['framed', 'framed-borrow', 'framed-copy', 'framed-borrow-copy']) {
+  for (const mode of modes.filter((m) => m !== 'hand' && m !== 'net')) {
     const framed = results.get(`${mode} ${connections} ${field}`);
-    if (framed === undefined || hand === undefined || net === undefined) continue;
+    if (framed === undefined || hand === undefined) continue;
     // The same ratio within each round (the servers ran back to back), as a range.
     const range = (other) => {
       const ratios = [];
@@ -99,9 +113,10 @@ for (const [connections, field] of configs) {
       const sorted = [...ratios].sort((x, y) => x - y);
       return `${sorted[0].toFixed(2)}–${sorted[sorted.length - 1].toFixed(2)}, median ${sorted[Math.floor(sorted.length / 2)].toFixed(2)}`;
     };
+    const vsNet = net === undefined ? '' : `   ÷ net: ${(framed.cpuPerMessageUs / net.cpuPerMessageUs).toFixed(2)}× (rounds ${range('net')})`;
     console.log(
-      `  ${mode} cost ÷ hand: ${(framed.cpuPerMessageUs / hand.cpuPerMessageUs).toFixed(2)}× (rounds ${range('hand')})   ÷ net: ${(framed.cpuPerMessageUs / net.cpuPerMessageUs).toFixed(2)}× (rounds ${range('net')})` +
-        `   (msgs/s ÷ hand: ${(framed.perSecond / hand.perSecond).toFixed(2)}, ÷ net: ${(framed.perSecond / net.perSecond).toFixed(2)})`,
+      `  ${mode} cost ÷ hand: ${(framed.cpuPerMessageUs / hand.cpuPerMessageUs).toFixed(2)}× (rounds ${range('hand')})${vsNet}` +
+        `   (msgs/s ÷ hand: ${(framed.perSecond / hand.perSecond).toFixed(2)}${net === undefined ? '' : `, ÷ net: ${(framed.perSecond / net.perSecond).toFixed(2)}`})`,
     );
   }
   // New ÷ old: the direct payload write against the copying path, per round.

@@ -17,14 +17,26 @@
 // read (performance.now(), process.hrtime(), process.hrtime.bigint(), Date.now()), and a histogram
 // record into the runtime's NanoHistogram against Node's perf_hooks.createHistogram() (the baseline).
 //
+// With --callgrind, instead: instructions per spawn + join under valgrind's callgrind (nearly
+// noise-free on a loaded machine): for each mode a run of N = 100k minus a run of 0 (the same
+// setup, no tasks), V8 with --single-threaded --predictable-gc-schedule so that compilation and GC
+// happen on the measured thread and at the same points; --modes=off,instrumented picks modes,
+// --keep=DIR keeps the callgrind output files (for callgrind_annotate; add --perf-basic-prof
+// through RT_CALLGRIND_NODE_FLAGS to name the JIT code).
+//
 //   node benchmarks/instrument-breakdown.bench.mjs [--quick]   (pnpm build first)
+//   node benchmarks/instrument-breakdown.bench.mjs --callgrind [--modes=off,instrumented] [--keep=DIR]
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createHistogram, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const self = fileURLToPath(import.meta.url);
 const quick = process.argv.includes('--quick');
-const N = quick ? 100_000 : 300_000;
+const callgrind = process.argv.includes('--callgrind');
+const N = quick || callgrind ? 100_000 : 300_000;
 const REPS = quick ? 5 : 7;
 const modes = ['off', 'instrumented', 'stubbed clock', 'first segments', 'no records'];
 
@@ -46,15 +58,36 @@ if (process.argv[2] === '--child') {
     const { observeSegments } = await import('../packages/scheduler/dist/internal/context.js');
     observeSegments(undefined);
   }
+  const n = process.argv[4] === undefined ? N : Number(process.argv[4]);
   const cpu = process.cpuUsage();
   await runtime.run(async () => {
-    const handles = new Array(N);
-    for (let i = 0; i < N; i++) handles[i] = spawn(async () => i);
-    for (let i = 0; i < N; i++) await handles[i];
+    const handles = new Array(n);
+    for (let i = 0; i < n; i++) handles[i] = spawn(async () => i);
+    for (let i = 0; i < n; i++) await handles[i];
   });
   const used = process.cpuUsage(cpu);
   await runtime.shutdown();
   process.stdout.write(String((used.user + used.system) / 1000));
+} else if (callgrind) {
+  const chosen = process.argv.find((a) => a.startsWith('--modes='))?.slice(8).split(',') ?? modes;
+  const keep = process.argv.find((a) => a.startsWith('--keep='))?.slice(7);
+  const extra = (process.env.RT_CALLGRIND_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const count = (mode, n) => {
+    const out = keep !== undefined ? join(keep, `${mode.replace(/ /g, '-')}-${n}.out`) : join(tmpdir(), `rt-instrument-cg-${process.pid}.out`);
+    const argv = ['--tool=callgrind', '--dump-instr=no', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--predictable-gc-schedule', ...extra, self, '--child', mode, String(n)];
+    const r = spawnSync('valgrind', argv, { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (keep === undefined) rmSync(out, { force: true });
+    const collected = /Collected : (\d+)/.exec(r.stderr);
+    if (r.status !== 0 || collected === null) throw new Error(`callgrind ${mode} ${n} failed: ${r.stderr.slice(-2000)}`);
+    return Number(collected[1]);
+  };
+  console.log(`instrument() breakdown under callgrind, instructions per spawn + join (a run of ${N} minus a run of 0; Node ${process.version})`);
+  let off;
+  for (const mode of chosen) {
+    const per = (count(mode, N) - count(mode, 0)) / N;
+    off ??= mode === 'off' ? per : undefined;
+    console.log(`  ${mode.padEnd(14)} ${per.toFixed(0).padStart(7)}${off === undefined ? '' : `  ${(per / off).toFixed(3)}x off  (+${(per - off).toFixed(0)})`}`);
+  }
 } else {
   console.log(`instrument() breakdown, spawn + join of ${N} trivial tasks (Node ${process.version}, ${REPS} alternating rounds, fresh process each)`);
   const rounds = modes.map(() => []);

@@ -7,17 +7,24 @@
 // "off" (nobody listening) of the same run.
 //
 //   node benchmarks/observability.bench.mjs [--quick] [--only=spawn|mpsc|echo]   (npx tsc -b packages/console first)
+//   node benchmarks/observability.bench.mjs --callgrind [--only=spawn] [--modes=off,instrumented]
+//
+// --callgrind: instructions per operation under valgrind's callgrind instead of CPU time (nearly
+// noise-free on a shared machine): per mode a run of the quick count minus a run of 0 (the same
+// setup, no operations; each the median of --reps=3 runs), V8 with --single-threaded
+// --predictable-gc-schedule (compilation and GC on the measured thread); ratio against "off".
 //
 // Workloads: benchmarks/lib/observability-workloads.mjs (spawn + join of N trivial tasks inside a
 // task; an @rt/sync mpsc ping-pong, capacity 1; a 64-byte TCP echo over loopback).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { subscribeEverything, workloads } from './lib/observability-workloads.mjs';
 
 const self = fileURLToPath(import.meta.url);
-const quick = process.env.RT_BENCH_QUICK === '1' || process.argv.includes('--quick');
+const callgrind = process.argv.includes('--callgrind');
+const quick = callgrind || process.env.RT_BENCH_QUICK === '1' || process.argv.includes('--quick');
 const SPAWN_N = quick ? 100_000 : 300_000;
 const MPSC_N = quick ? 50_000 : 200_000;
 const ECHO_N = quick ? 5_000 : 20_000;
@@ -25,7 +32,7 @@ const REPS = quick ? 5 : 7;
 
 const modes = ['off', 'subscribed', 'instrumented', 'no-locations', 'all-locations'];
 
-async function child(workload, mode) {
+async function child(workload, mode, n) {
   const scheduler = await import('@rt/scheduler');
   if (mode === 'subscribed') subscribeEverything(diagnostics_channel);
   const builder = scheduler.Builder.currentThread().enableAll();
@@ -37,7 +44,7 @@ async function child(workload, mode) {
   const [sync, net] = await Promise.all([import('@rt/sync'), import('@rt/net')]);
   const cpu = process.cpuUsage();
   const start = performance.now();
-  await workloads[workload](runtime, scheduler, counts[workload], sync, net);
+  await workloads[workload](runtime, scheduler, n ?? counts[workload], sync, net);
   const ms = performance.now() - start;
   const used = process.cpuUsage(cpu);
   await runtime.shutdown();
@@ -52,7 +59,47 @@ const labels = {
 };
 
 if (process.argv[2] === '--child') {
-  await child(process.argv[3], process.argv[4]);
+  await child(process.argv[3], process.argv[4], process.argv[5] === undefined ? undefined : Number(process.argv[5]));
+} else if (callgrind) {
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+  const chosen = process.argv.find((a) => a.startsWith('--modes='))?.slice(8).split(',') ?? ['off', 'instrumented'];
+  const reps = Number(process.argv.find((a) => a.startsWith('--reps='))?.slice(7) ?? 3);
+  const counts = { spawn: SPAWN_N, mpsc: MPSC_N, echo: 1_000 };
+  const instructions = (workload, mode, n) =>
+    new Promise((resolve, reject) => {
+      const argv = ['--tool=callgrind', '--dump-instr=no', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', '--predictable-gc-schedule', self, '--child', workload, mode, String(n)];
+      const child = spawn('valgrind', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('close', (code) => {
+        const collected = /Collected : (\d+)/.exec(stderr);
+        if (code !== 0 || collected === null) reject(new Error(`callgrind ${workload}/${mode} ${n} failed: ${stderr.slice(-2000)}`));
+        else resolve(Number(collected[1]));
+      });
+    });
+  // Runs go two at a time (instruction counts do not depend on the load). Identical runs still
+  // differ (by ~1 %, and now and then one instrumented run of 100k by 5 %: a GC step or the
+  // event-loop delay monitor's timer, which fires by wall time), so each count is the median of
+  // `reps` runs, and every run is printed.
+  const least = async (workload, mode, n) => {
+    const runs = [];
+    for (let r = 0; r < reps; r++) runs.push(await instructions(workload, mode, n));
+    return { min: [...runs].sort((a, b) => a - b)[Math.floor((runs.length - 1) / 2)], runs };
+  };
+  console.log(`observability cost under callgrind (Node ${process.version}): instructions per operation, a run of N minus a run of 0 (each the median of ${reps} runs)`);
+  for (const workload of Object.keys(workloads)) {
+    if (only !== undefined && only !== workload) continue;
+    const n = counts[workload];
+    console.log(`${workload}, N = ${n}:`);
+    let off;
+    for (const mode of chosen) {
+      const [full, empty] = await Promise.all([least(workload, mode, n), least(workload, mode, 0)]);
+      const per = (full.min - empty.min) / n;
+      if (mode === 'off') off = per;
+      const spread = `runs of N ${full.runs.map((v) => (v / 1e6).toFixed(1)).join(', ')} M; of 0 ${empty.runs.map((v) => (v / 1e6).toFixed(1)).join(', ')} M`;
+      console.log(`  ${(labels[mode] ?? 'off').padEnd(40)} ${per.toFixed(0).padStart(8)}${off === undefined || mode === 'off' ? '        ' : `  ${(per / off).toFixed(3)}x`}  (${spread})`);
+    }
+  }
 } else {
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
   console.log(`observability cost (Node ${process.version}, ${REPS} alternating rounds, each run a fresh process${quick ? ', quick' : ''})`);

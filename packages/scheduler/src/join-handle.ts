@@ -1,15 +1,8 @@
 import { AbortHandle } from './abort-handle.js';
-import { park, throwIfCancelled, type WaitOptions } from './park.js';
+import { parkTarget, throwIfCancelled, type WaitOptions } from './park.js';
 import { storage } from './internal/context.js';
 import { describe } from './internal/describe.js';
-import { FINISHED, type Task } from './internal/task.js';
-
-function removeJoiner(task: Task, waiter: unknown): void {
-  const joiners = task.joiners;
-  if (joiners === undefined) return;
-  const index = joiners.indexOf(waiter as never);
-  if (index >= 0) joiners.splice(index, 1);
-}
+import { FINISHED, InsideJoin, type Task } from './internal/task.js';
 
 /**
  * Waits for `task`: a plain promise outside tasks (without a signal), a parked (abortable)
@@ -23,8 +16,9 @@ export function joinTask(task: Task, options?: WaitOptions): Promise<unknown> {
       throwIfCancelled(options);
       return task.completionPromise();
     }
-    const { waiter, promise } = park<unknown>(`JoinHandle(task ${task.id})`, (w) => removeJoiner(task, w), options);
-    task.addJoiner(waiter as never);
+    const join = new InsideJoin(task);
+    const promise = parkTarget<unknown>(`JoinHandle(task ${task.id})`, join, options);
+    task.addJoin(join);
     return promise;
   } catch (error) {
     return Promise.reject(error);

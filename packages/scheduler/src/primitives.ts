@@ -35,7 +35,7 @@ export { describe };
 export { reportLostWake, unwatchLostWake, watchLostWake } from './internal/instrument.js';
 
 /** A shared, already-resolved promise: the fast path of a `Promise<void>` method allocates nothing. */
-export const RESOLVED: Promise<void> = Promise.resolve();
+export { RESOLVED } from './internal/core.js';
 /** A shared promise of `undefined`, as {@link RESOLVED}. */
 export const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
 

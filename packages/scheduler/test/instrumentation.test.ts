@@ -143,6 +143,45 @@ describe('Builder.instrument', () => {
     quick.abort();
   });
 
+  it('reuses released accounting slots zeroed, and gives live tasks slots of their own (past the first growth)', async () => {
+    runtime = Builder.currentThread().instrument({ spawnLocations: false }).build();
+    await runtime.run(async () => {
+      // 300 tasks that each take 3 polls and finish: their slots go back on the free list
+      // (300 > the 256 slots the array starts with, so it grows once while they live).
+      const done = [];
+      for (let i = 0; i < 300; i++) {
+        done.push(
+          spawn(async () => {
+            await yieldNow();
+            await yieldNow();
+          }),
+        );
+      }
+      for (const h of done) await h;
+      // 400 new tasks take reused slots first, then fresh ones; each parks once.
+      const waiters: Waiter<void>[] = [];
+      const parked = [];
+      for (let i = 0; i < 400; i++) {
+        parked.push(
+          spawn(async () => {
+            const { waiter, promise } = park<void>('Test.slot', () => {});
+            waiters.push(waiter);
+            await promise;
+          }),
+        );
+      }
+      while (waiters.length < 400) await new Promise((resolve) => setImmediate(resolve));
+      waiters[7]!.wake();
+      await parked[7];
+      const ids = new Set(parked.map((h) => h.id));
+      const stats = Handle.current().taskStats().filter((t) => ids.has(t.id));
+      expect(stats).toHaveLength(399);
+      for (const t of stats) expect(t).toMatchObject({ polls: 1, wakes: 0 });
+      for (const w of waiters) if (w !== waiters[7]) w.wake();
+      for (const h of parked) await h;
+    });
+  });
+
   it('counts a task that returns at once as one poll (recording its outcome is the runtime\'s)', async () => {
     runtime = Builder.currentThread().instrument().build();
     expect(await runtime.spawn(async () => 1)).toBe(1);

@@ -156,6 +156,63 @@ describe('JoinHandle', () => {
     expect(await inner).toBe('inner value');
   });
 
+  it('wakes every joiner in call order when one of several joining tasks is aborted mid-join', async () => {
+    const g = gate();
+    const order: string[] = [];
+    const inner = spawn(async () => {
+      await g.wait();
+      return 'v';
+    });
+    const joiner = (name: string) =>
+      spawn(async () => {
+        const value = await inner;
+        order.push(`${name}:${value}`);
+        return value;
+      });
+    const first = joiner('first');
+    const aborted = joiner('aborted');
+    const fromOutside = inner.then((value) => order.push(`outside:${value}`));
+    const last = joiner('last');
+    await settle();
+    aborted.abort();
+    await expect(aborted).rejects.toMatchObject({ code: 'ERR_RT_TASK_CANCELLED' });
+    g.open();
+    expect(await first).toBe('v');
+    expect(await last).toBe('v');
+    await fromOutside;
+    // The outside callback runs at the finish itself; the tasks resume a few microtasks later.
+    expect(order).toEqual(['outside:v', 'first:v', 'last:v']);
+    // A panic reaches every kind of joiner too.
+    const failing = spawn(async () => {
+      await g.wait();
+      throw new Error('boom');
+    });
+    const inTask = spawn(async () => failing);
+    const outside = failing.then(undefined, (error: unknown) => error);
+    await settle();
+    g.open();
+    await expect(inTask).rejects.toMatchObject({ cause: { cause: { message: 'boom' } } });
+    expect(await outside).toBeInstanceOf(JoinError);
+  });
+
+  it('joins a finished task any number of times, inside and outside tasks, with the same value', async () => {
+    const value = { n: 1 };
+    const handle = spawn(async () => value);
+    await settle();
+    expect(handle.isFinished()).toBe(true);
+    const inside = spawn(async () => [await handle, await handle]);
+    expect(await inside).toEqual([value, value]);
+    expect((await inside)[0]).toBe(value);
+    expect(await handle).toBe(value);
+    expect(await handle.then((v) => v.n + 1)).toBe(2);
+    // A value that gained a callable then after the task's promise fulfilled is adopted, as Promise.resolve does.
+    const thenable: { then?: (resolve: (v: string) => void) => void } = {};
+    const late = spawn(() => Promise.resolve(thenable as object));
+    await settle();
+    thenable.then = (resolve) => resolve('adopted');
+    expect(await late).toBe('adopted');
+  });
+
   it('resolves with the value when the task catches Cancelled and returns', async () => {
     const g = gate();
     const handle = spawn(async () => {

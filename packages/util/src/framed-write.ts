@@ -1,5 +1,5 @@
 import { ResourceBusy, WriteZero, type AsyncWrite } from '@rt/io';
-import { coop, throwIfCancelled, type WaitOptions } from '@rt/scheduler';
+import { coopOrCancelled, type WaitOptions } from '@rt/scheduler';
 import { RESOLVED } from '@rt/scheduler/primitives';
 import { BytesMut } from './bytes-mut.js';
 import type { Encoder } from './codec.js';
@@ -232,13 +232,13 @@ export class FramedWrite<T> {
       // no promise of our own; whatever it does not take goes the async way below. This is
       // an operation that completes without waiting, so it spends the cooperative budget (a
       // loop of sends to a socket that always has room must still let timers and I/O run).
-      const y = coop();
-      if (y !== undefined) return y.then(() => this.flush(options));
+      let y: Promise<void> | undefined;
       try {
-        throwIfCancelled(options);
+        y = coopOrCancelled(options); // coop() then throwIfCancelled(options), one task look-up
       } catch (error) {
         return Promise.reject(error);
       }
+      if (y !== undefined) return y.then(() => this.flush(options));
       let n: number;
       try {
         n = this.#tryWrite.call(this.#writer, buffer.chunk());
@@ -330,16 +330,16 @@ export class FramedWrite<T> {
     if (buffered > 0 ? this.#tryWritev !== undefined : this.#tryWrite !== undefined) {
       // As flush: a writer that can take the bytes now gets them from a synchronous gather
       // write (no promise of ours), spending budget as an operation that did not wait.
-      const y = coop();
-      if (y !== undefined) {
-        this.#busy = true;
-        return y.then(() => this.#sendDirectRest(payload, undefined, options));
-      }
+      let y: Promise<void> | undefined;
       try {
-        throwIfCancelled(options);
+        y = coopOrCancelled(options); // coop() then throwIfCancelled(options), one task look-up
       } catch (error) {
         buffer.put(payload); // queued behind its head, as an abort during the write leaves it
         return Promise.reject(error);
+      }
+      if (y !== undefined) {
+        this.#busy = true;
+        return y.then(() => this.#sendDirectRest(payload, undefined, options));
       }
       const pair = this.#pair;
       let n: number;

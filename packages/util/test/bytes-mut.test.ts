@@ -35,6 +35,64 @@ describe('BytesMut', () => {
     expect(str(frame)).toBe('123456');
   });
 
+  it('cuts frames from slabs: many small frames share one storage, slabs double up to 64 KiB', () => {
+    const buf = new BytesMut();
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const room = buf.spare(100);
+      room.fill(i & 0xff, 0, 100);
+      buf.commit(100);
+      frames.push(buf.splitTo(100));
+    }
+    const slabs = [...new Set(frames.map((f) => f.buffer))];
+    // 2 MB of frames: the first storage (100 bytes, before any frame was handed out), then
+    // slabs of 8, 16, 32 KiB, then 64 KiB ones (about thirty).
+    expect(slabs.length).toBeLessThan(40);
+    expect(Math.max(...slabs.map((b) => b.byteLength))).toBe(64 * 1024);
+    expect(slabs.map((b) => b.byteLength).slice(0, 6)).toEqual([100, 8192, 16384, 32768, 65536, 65536]);
+    // Every frame is still what was read into it: no slab was written over.
+    expect(frames.every((f, i) => f.length === 100 && f.every((b) => b === (i & 0xff)))).toBe(true);
+  });
+
+  it('starts a new slab moving only the partial frame, and gives a large frame storage of its own', () => {
+    const buf = new BytesMut();
+    buf.put(new Uint8Array(8 * 1024 - 10).fill(1));
+    const first = buf.splitTo(8 * 1024 - 20); // 10 bytes stay: the start of the next frame
+    const slab = first.buffer;
+    buf.put(new Uint8Array(100).fill(2)); // more than the 10-byte tail: a fresh slab
+    expect(buf.chunk().buffer).not.toBe(slab);
+    expect(buf.length).toBe(110);
+    expect(buf.start).toBe(0); // only the live (partial) bytes were moved, to the front
+    expect([...buf.chunk().subarray(8, 12)]).toEqual([1, 1, 2, 2]);
+    expect(first.every((b) => b === 1)).toBe(true);
+    buf.clear();
+    buf.put(new Uint8Array(2));
+    buf.split(); // a view handed out: the storage is a slab again
+    // A frame above a quarter slab (16 KiB): exactly its size, not a slab.
+    buf.reserve(20_000);
+    expect(buf.storage.length).toBe(20_000);
+    buf.put(new Uint8Array(20_000).fill(3));
+    const large = buf.split();
+    expect(large.buffer.byteLength).toBe(20_000);
+    // The next small frames go into a slab again.
+    buf.put(new Uint8Array(10).fill(4));
+    expect(buf.chunk().buffer.byteLength).toBeLessThanOrEqual(64 * 1024);
+    expect(large.every((b) => b === 3)).toBe(true);
+  });
+
+  it('spare() after a frame makes room for a frame of the same size (header included), so one is not read across two slabs', () => {
+    const buf = new BytesMut();
+    const frame = 30_000;
+    for (let i = 0; i < 40; i++) {
+      const room = buf.spare(i === 0 ? frame + 2 : 8 * 1024);
+      expect(room.length).toBeGreaterThanOrEqual(frame + 2);
+      room.fill(i, 0, frame + 2);
+      buf.commit(frame + 2);
+      buf.advance(2); // the header
+      expect(buf.splitTo(frame).every((b) => b === i)).toBe(true);
+    }
+  });
+
   it('compacts in place when nothing was handed out', () => {
     const buf = new BytesMut(64);
     buf.put(new Uint8Array(60).fill(1));

@@ -101,13 +101,18 @@ const TASK = Symbol('rt.instrument.task');
 type Stamped = { [TASK]?: Task };
 
 let liveProbes = 0;
+
+/** Whether any instrumented runtime times promise reactions as segments (its hooks are installed). */
+export function timingSegments(): boolean {
+  return liveProbes > 0;
+}
 let stopHooks: (() => void) | undefined;
 /** The task whose segment is being timed (segments never nest). */
 let current: Task | undefined;
 
-// The two clock values kept between calls, in a typed array: a module variable holding a double
+// The clock values kept between calls, in a typed array: a module variable holding a double
 // would be a new heap number at every store.
-const marks = new Float64Array(2);
+const marks = new Float64Array(3);
 /** When the current segment started. */
 const SEGMENT_START = 0;
 /**
@@ -118,40 +123,66 @@ const SEGMENT_START = 0;
  */
 const CHAINED_END = 1;
 marks[CHAINED_END] = -1;
+/** Where {@link readClock} puts a segment's end. */
+const SEGMENT_END = 2;
 
 /**
- * The time a task becomes ready (spawned or woken). Inside a segment (another task made it ready)
- * that segment's start, read already, instead of a clock read: its schedule delay then also
- * counts the part of that segment before the spawn or wake (at most the segment's length, which
- * the other task's poll time shows too).
+ * Reads the clock into `array[index]`: the double goes where it is read from, never through a
+ * call's return value or argument (one the compiler does not inline boxes it as a new heap
+ * number). `performance.now()` itself still boxes where the compiler does not inline it (see
+ * the scheduler README, "Fourth round").
  */
-function readyStamp(): number {
-  return current !== undefined ? marks[SEGMENT_START]! : performance.now();
+function readClock(array: Float64Array, index: number): void {
+  array[index] = performance.now();
 }
 
-/** A segment of `task` starts (its first call, or a promise reaction) at `now` (-1: read the clock). */
-export function beginSegment(task: Task, now: number): void {
+/**
+ * Stamps `times[index]` with the time a task becomes ready (spawned or woken). Inside a segment
+ * (another task made it ready) that segment's start, read already, instead of a clock read: its
+ * schedule delay then also counts the part of that segment before the spawn or wake (at most the
+ * segment's length, which the other task's poll time shows too). The time goes straight into the
+ * array: a double returned from a call the compiler does not inline is a heap number.
+ */
+function stampReady(times: Float64Array, index: number): void {
+  if (current !== undefined) times[index] = marks[SEGMENT_START]!;
+  else readClock(times, index);
+}
+
+/**
+ * A segment of `task` starts (its first call, or a promise reaction): at the chained end
+ * (`marks[CHAINED_END]`) when `chained` and there is one, else now. The time is read into
+ * `marks` here, not passed in: a double crossing a call the compiler does not inline is a heap
+ * number.
+ */
+export function beginSegment(task: Task, chained: boolean): void {
   const base = task.probeBase;
   if (current !== undefined || base < 0) return;
   current = task;
-  if (now < 0) now = performance.now();
-  marks[SEGMENT_START] = now;
+  if (!chained || marks[CHAINED_END]! < 0) readClock(marks, SEGMENT_START);
+  else marks[SEGMENT_START] = marks[CHAINED_END]!;
   const probe = task.core.probe!;
   const times = probe.times;
   const readyAt = times[base + READY_AT]!;
   if (readyAt >= 0) {
-    const delay = now - readyAt;
+    const delay = marks[SEGMENT_START]! - readyAt;
     times[base + SCHEDULED] = times[base + SCHEDULED]! + delay;
     times[base + READY_AT] = -1;
     probe.scheduleDelay.record(toNanos(delay));
   }
 }
 
-/** The segment of `task` ends; returns the time it ended (-1 when it was not timed, or a warning's subscribers ran since). */
-export function endSegment(task: Task): number {
-  if (current !== task) return -1;
+/**
+ * The segment of `task` ends. With `chain`, its end is kept in `marks[CHAINED_END]` for the
+ * next first segment of the drain (-1 when a warning's subscribers ran since: stale).
+ */
+export function endSegment(task: Task, chain: boolean): void {
+  if (current !== task) {
+    if (chain) marks[CHAINED_END] = -1;
+    return;
+  }
   current = undefined;
-  const end = performance.now();
+  readClock(marks, SEGMENT_END);
+  const end = marks[SEGMENT_END]!;
   const duration = end - marks[SEGMENT_START]!;
   const probe = task.core.probe!;
   const times = probe.times;
@@ -161,24 +192,24 @@ export function endSegment(task: Task): number {
   times[base + POLLS] = times[base + POLLS]! + 1;
   probe.pollTime.record(toNanos(duration));
   if (duration < probe.blockingThreshold) {
+    if (chain) marks[CHAINED_END] = end;
     if (task.isFinished) probe.release(task);
-    return end;
+    return;
   }
+  if (chain) marks[CHAINED_END] = -1;
   probe.blocked(task, duration); // runs rt:warning subscribers: `end` is stale afterwards
   if (task.isFinished) probe.release(task); // after the warning, which reads the location
-  return -1;
 }
 
 /** A task's first segment, run by the drain: starts where the previous one in the same drain ended. */
 export function beginFirstSegment(task: Task): void {
-  const start = marks[CHAINED_END]!;
+  beginSegment(task, true);
   marks[CHAINED_END] = -1;
-  beginSegment(task, start);
 }
 
 /** Ends a task's first segment (see beginFirstSegment). */
 export function endFirstSegment(task: Task): void {
-  marks[CHAINED_END] = endSegment(task);
+  endSegment(task, true);
 }
 
 /** The drain stopped (or runs code of its own before the next task): the next first segment reads the clock. */
@@ -190,11 +221,11 @@ export function breakChain(): void {
 const frameSegments = {
   begin(frame: Frame): void {
     const task = frame.task;
-    if (task !== undefined && task.probeBase >= 0) beginSegment(task, -1);
+    if (task !== undefined && task.probeBase >= 0) beginSegment(task, false);
   },
   end(frame: Frame): void {
     const task = frame.task;
-    if (task !== undefined && task === current) endSegment(task);
+    if (task !== undefined && task === current) endSegment(task, false);
   },
 };
 
@@ -212,11 +243,11 @@ function installHooks(): void {
     },
     before(promise) {
       const task = (promise as Stamped)[TASK];
-      if (task !== undefined && (promise as Untimed)[UNTIMED] === undefined) beginSegment(task, -1);
+      if (task !== undefined && (promise as Untimed)[UNTIMED] === undefined) beginSegment(task, false);
     },
     after(promise) {
       const task = (promise as Stamped)[TASK];
-      if (task !== undefined && task === current) endSegment(task);
+      if (task !== undefined && task === current) endSegment(task, false);
     },
   }) as () => void;
 }
@@ -272,8 +303,13 @@ export class Probe {
 
   /** The tasks' accounting, FIELDS per slot (see FIELDS); grown by doubling. */
   times = new Float64Array(FIELDS * 256);
-  /** Released slots (their base index), reused first. */
-  private readonly freeSlots: number[] = [];
+  /**
+   * The first released slot (its base index; -1: none), reused first. Released slots form a
+   * list through the array itself (each holds the next one's base in its first field): a JS
+   * array of free slots grew to one entry per task after a spawn storm, and its growth was
+   * old-space garbage that brought a major GC forward.
+   */
+  private freeHead = -1;
   private slotsUsed = 0;
   /**
    * The spawn stacks captured, by slot (base / FIELDS); cleared at release. An array, not a
@@ -302,7 +338,7 @@ export class Probe {
   spawned(task: Task): void {
     if (this.closed) return;
     const base = this.takeSlot();
-    this.times[base + READY_AT] = readyStamp();
+    stampReady(this.times, base + READY_AT);
     task.probeBase = base;
     if (this.takeLocation() && task.location === undefined) {
       // Enough frames to get past spawn() → Handle → Core → here (and JoinSet's extra frame) to
@@ -376,14 +412,15 @@ export class Probe {
     const times = this.times;
     times[base + WAKES] = times[base + WAKES]! + 1;
     times[base + LAST_WAKER] = currentTask()?.id ?? 0;
-    if (times[base + READY_AT]! < 0) times[base + READY_AT] = readyStamp();
+    if (times[base + READY_AT]! < 0) stampReady(times, base + READY_AT);
   }
 
   /** A slot of FIELDS zeroed fields for a new task (its base index). */
   private takeSlot(): number {
-    const reused = this.freeSlots.pop();
-    if (reused !== undefined) {
+    const reused = this.freeHead;
+    if (reused >= 0) {
       const times = this.times;
+      this.freeHead = times[reused]!;
       for (let i = reused; i < reused + FIELDS; i++) times[i] = 0;
       return reused;
     }
@@ -407,7 +444,8 @@ export class Probe {
     if (base < 0) return;
     const slot = base / FIELDS;
     if (slot < this.sites.length) this.sites[slot] = undefined;
-    this.freeSlots.push(base);
+    this.times[base] = this.freeHead;
+    this.freeHead = base;
     task.probeBase = -1;
   }
 
@@ -473,7 +511,7 @@ export function emitFinish(core: Core, task: Task): void {
       outcome: error === undefined ? 'ok' : error.isCancelled() ? 'cancelled' : 'panic',
     });
   }
-  const trace = blockingTraces.get(task);
+  const trace = blockingTraces.size === 0 ? undefined : blockingTraces.get(task);
   if (trace !== undefined) {
     blockingTraces.delete(task);
     const error = task.error;

@@ -6,10 +6,12 @@
 // await point rejects with Cancelled; a task aborted while SCHEDULED never runs.
 //
 // Joining: code outside a task gets the task's completion promise (created on first demand);
-// code inside a task parks a waiter in `joiners`, so aborting *that* task cancels the join.
+// code inside a task parks a waiter, kept in the task's list of joins, so aborting *that*
+// task cancels the join.
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
 import { BUDGET, UNTIMED, coarseNow, storage, type Frame, type Untimed } from './context.js';
-import type { ParkedWaiter, TaskWait } from './waiter.js';
+import type { CancelTarget, TaskWait } from './waiter.js';
+import type { Waiter } from '../park.js';
 import type { Core } from './core.js';
 import { beginFirstSegment, endFirstSegment } from './instrument.js';
 
@@ -33,7 +35,6 @@ export class TaskExtra {
   completion: Promise<unknown> | undefined = undefined;
   resolveCompletion: ((value: unknown) => void) | undefined = undefined;
   rejectCompletion: ((error: unknown) => void) | undefined = undefined;
-  joiners: ParkedWaiter<unknown>[] | undefined = undefined;
   onFinish: ((task: Task) => void) | undefined = undefined;
   /** `JoinHandle.onFinished` callbacks (non-joining: they do not mark the result observed). */
   finishWatchers: (() => void)[] | undefined = undefined;
@@ -93,8 +94,13 @@ export class Task implements Frame {
   probeBase = -1;
   /** Set while the task belongs to a JoinSet. */
   member: SetMember | undefined = undefined;
-  /** then() calls from outside any task, most recent first. */
-  private outsideJoins: OutsideJoin | undefined = undefined;
+  /**
+   * Until the task finishes: then() calls from outside any task and the parked joins of tasks,
+   * most recent first (no TaskExtra, array or closure per join). Once it
+   * has finished with a value: the settled promise its function returned, kept for the first
+   * join (see `settledPromise`).
+   */
+  private joins: JoinRecord | Promise<unknown> | undefined = undefined;
 
   constructor(
     readonly core: Core,
@@ -138,9 +144,12 @@ export class Task implements Frame {
     this.flags = (this.flags & ~STATE_MASK) | state;
   }
 
-  /** What runs: the task's function while SCHEDULED (blocking tasks: undefined), else undefined. */
+  /**
+   * What runs: the task's function while SCHEDULED (blocking tasks: undefined), else undefined.
+   * While RUNNING the slot holds the native promise the function returned, if it did.
+   */
   get fn(): (() => unknown) | undefined {
-    return (this.flags & STATE_MASK) === FINISHED ? undefined : (this.slot as (() => unknown) | undefined);
+    return (this.flags & STATE_MASK) === SCHEDULED ? (this.slot as (() => unknown) | undefined) : undefined;
   }
   set fn(fn: (() => unknown) | undefined) {
     // Once finished the slot holds the result: clearing the function must not erase it.
@@ -190,11 +199,22 @@ export class Task implements Frame {
   get location(): string | undefined {
     return this.extra?.location;
   }
-  get joiners(): ParkedWaiter<unknown>[] | undefined {
-    return this.extra?.joiners;
+  /** Links the parked join of another task (not yet finished: see `joinTask`). */
+  addJoin(join: InsideJoin): void {
+    join.next = this.joins as JoinRecord | undefined;
+    this.joins = join;
   }
-  addJoiner(waiter: ParkedWaiter<unknown>): void {
-    (this.more().joiners ??= []).push(waiter);
+  /** Unlinks a parked join that was cancelled. */
+  removeJoin(join: InsideJoin): void {
+    if (this.state === FINISHED) return;
+    let previous: JoinRecord | undefined;
+    for (let record = this.joins as JoinRecord | undefined; record !== undefined; previous = record, record = record.next) {
+      if (record !== join) continue;
+      if (previous === undefined) this.joins = record.next;
+      else previous.next = record.next;
+      record.next = undefined;
+      return;
+    }
   }
   /** Called once at finish (JoinSet bookkeeping). */
   get onFinish(): ((task: Task) => void) | undefined {
@@ -299,6 +319,9 @@ export class Task implements Frame {
     }
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
       if (isNativePromise(result)) {
+        // Kept in the slot while the task runs: once it has fulfilled, the first join of the
+        // finished task reacts to it instead of making a settled promise of the value.
+        this.slot = result;
         const outcome = nativeThen.call(result, taskFulfilled, taskRejected) as Untimed;
         // Recording the outcome is the runtime's work, not a poll of the task (Tokio polls
         // `async { 1 }` once): instrumentation does not time that reaction.
@@ -311,9 +334,16 @@ export class Task implements Frame {
 
   finishValue(value: unknown): void {
     if (this.state === FINISHED) return;
+    // RUNNING: the slot holds the native promise the function returned (fulfilled with
+    // `value`: only `taskFulfilled` finishes such a task with a value), or undefined.
+    // Kept only for a task nobody has joined yet (a join made before the finish is settled by
+    // it, and a later one is rare) and that is not a JoinSet member (never joined through a
+    // handle): keeping it longer would hold 80 B per task for nothing.
+    const keep = this.state === RUNNING && this.joins === undefined && this.member === undefined ? this.slot : undefined;
     this.flag(OK, true);
     this.result = value;
     this.finish();
+    if (keep !== undefined) this.joins = keep as Promise<unknown>;
   }
 
   /** Ends the task with a thrown value: a Cancelled escaping means cancelled, else a panic. */
@@ -337,16 +367,18 @@ export class Task implements Frame {
     this.core.taskFinished(this);
     const extra = this.extra;
     if (extra !== undefined) {
-      if (this.ok) {
-        extra.resolveCompletion?.(this.result);
-        if (extra.joiners !== undefined) for (const w of extra.joiners) w.wake(this.result);
-      } else {
-        extra.rejectCompletion?.(this.result);
-        if (extra.joiners !== undefined) for (const w of extra.joiners) w.fail(this.result);
-      }
-      extra.joiners = undefined;
+      if (this.ok) extra.resolveCompletion?.(this.result);
+      else extra.rejectCompletion?.(this.result);
       extra.resolveCompletion = extra.rejectCompletion = undefined;
-
+    }
+    // Parked joins of tasks are woken here, in call order; joins from outside run last.
+    let outside: OutsideJoin | OutsideJoin[] | undefined;
+    const joins = this.joins as JoinRecord | undefined;
+    if (joins !== undefined) {
+      this.joins = undefined;
+      outside = wakeJoins(this.ok, this.result, joins);
+    }
+    if (extra !== undefined) {
       const onFinish = extra.onFinish;
       extra.onFinish = undefined;
       extra.onAbort = undefined;
@@ -363,12 +395,10 @@ export class Task implements Frame {
       member.onFinish = undefined;
       onFinish(this);
     }
-    const joins = this.outsideJoins;
-    if (joins !== undefined) {
-      this.outsideJoins = undefined;
+    if (outside !== undefined) {
       // The callbacks belong to code outside any task: run them outside this task's context.
-      if (storage.getStore() === undefined) settleOutsideJoins(this.ok, this.result, joins);
-      else storage.run(undefined as unknown as Frame, settleOutsideJoins, this.ok, this.result, joins);
+      if (storage.getStore() === undefined) settleOutsideJoins(this.ok, this.result, outside);
+      else storage.run(undefined as unknown as Frame, settleOutsideJoins, this.ok, this.result, outside);
     }
     if (!this.ok && !this.observed && (this.result as JoinError).isPanic()) this.core.maybeUnhandled(this);
   }
@@ -379,21 +409,38 @@ export class Task implements Frame {
    */
   thenFromOutside(onfulfilled: unknown, onrejected: unknown): Promise<unknown> {
     this.observed = true;
-    if (this.state === FINISHED) {
-      const settled = this.ok ? Promise.resolve(this.result) : Promise.reject(this.result);
-      return settled.then(onfulfilled as never, onrejected as never);
-    }
+    if (this.state === FINISHED) return nativeThen.call(this.settledPromise(), onfulfilled as never, onrejected as never);
     // One shared executor (no closure per call) hands the resolving functions over.
     const promise = new Promise(captureJoinResolvers);
-    this.outsideJoins = new OutsideJoin(onfulfilled, onrejected, this.outsideJoins, joinResolve!, joinReject!);
+    this.joins = new OutsideJoin(onfulfilled, onrejected, this.joins as JoinRecord | undefined, joinResolve!, joinReject!);
     joinResolve = joinReject = undefined;
     return promise;
+  }
+
+  /**
+   * A settled promise of a FINISHED task's outcome: the first call after the task finished
+   * with a value returns the promise its function returned (already fulfilled with that value,
+   * so a join reacts to it and makes no promise of its own), and lets it go; other calls make
+   * one (`Promise.resolve`/`Promise.reject`). A value that is an object with a callable `then`
+   * (possible only if it gained one after the promise fulfilled) always goes through
+   * `Promise.resolve`, which adopts it, as before.
+   */
+  settledPromise(): Promise<unknown> {
+    const value = this.result;
+    if (!this.ok) return Promise.reject(value);
+    const kept = this.joins as Promise<unknown> | undefined;
+    if (kept === undefined) return Promise.resolve(value);
+    this.joins = undefined;
+    if (value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function') {
+      return Promise.resolve(value);
+    }
+    return kept;
   }
 
   /** A promise of the task's outcome (JoinSet.shutdown, joins of finished tasks). */
   completionPromise(): Promise<unknown> {
     this.observed = true;
-    if (this.state === FINISHED) return this.ok ? Promise.resolve(this.result) : Promise.reject(this.result);
+    if (this.state === FINISHED) return this.settledPromise();
     const extra = this.more();
     if (extra.completion === undefined) {
       extra.completion = new Promise((resolve, reject) => {
@@ -410,10 +457,55 @@ class OutsideJoin {
   constructor(
     readonly onfulfilled: unknown,
     readonly onrejected: unknown,
-    readonly next: OutsideJoin | undefined,
+    public next: JoinRecord | undefined,
     readonly resolve: (value: unknown) => void,
     readonly reject: (error: unknown) => void,
   ) {}
+}
+
+/**
+ * The parked join of code inside a task (`joinTask`): its own cancel target, so a join
+ * allocates this record, the waiter and its promise, and no closure.
+ */
+export class InsideJoin implements CancelTarget {
+  waiter: Waiter<unknown> | undefined = undefined;
+  next: JoinRecord | undefined = undefined;
+
+  constructor(readonly task: Task) {}
+
+  waiterCancelled(): void {
+    this.task.removeJoin(this);
+  }
+}
+
+type JoinRecord = OutsideJoin | InsideJoin;
+
+/**
+ * Wakes the parked joins of a finished task in call order; returns its joins from outside any
+ * task (one, or several in call order), to be settled after the rest of the finish.
+ */
+function wakeJoins(ok: boolean, result: unknown, last: JoinRecord): OutsideJoin | OutsideJoin[] | undefined {
+  if (last.next === undefined) {
+    if (!(last instanceof InsideJoin)) return last;
+    wakeJoin(ok, result, last);
+    return undefined;
+  }
+  const joins: JoinRecord[] = [];
+  for (let join: JoinRecord | undefined = last; join !== undefined; join = join.next) joins.push(join);
+  let outside: OutsideJoin[] | undefined;
+  for (let i = joins.length - 1; i >= 0; i--) {
+    const join = joins[i]!;
+    if (join instanceof InsideJoin) wakeJoin(ok, result, join);
+    else (outside ??= []).push(join);
+  }
+  return outside;
+}
+
+function wakeJoin(ok: boolean, result: unknown, join: InsideJoin): void {
+  const waiter = join.waiter!;
+  join.waiter = join.next = undefined;
+  if (ok) waiter.wake(result);
+  else waiter.fail(result);
 }
 
 let joinResolve: ((value: unknown) => void) | undefined;
@@ -424,11 +516,9 @@ function captureJoinResolvers(resolve: (value: unknown) => void, reject: (error:
 }
 
 /** Applies then() callbacks registered from outside any task, in call order, as promise reactions would. */
-function settleOutsideJoins(ok: boolean, result: unknown, last: OutsideJoin): void {
-  if (last.next === undefined) return settleOutsideJoin(ok, result, last);
-  const joins: OutsideJoin[] = [];
-  for (let join: OutsideJoin | undefined = last; join !== undefined; join = join.next) joins.push(join);
-  for (let i = joins.length - 1; i >= 0; i--) settleOutsideJoin(ok, result, joins[i]!);
+function settleOutsideJoins(ok: boolean, result: unknown, joins: OutsideJoin | OutsideJoin[]): void {
+  if (!Array.isArray(joins)) return settleOutsideJoin(ok, result, joins);
+  for (const join of joins) settleOutsideJoin(ok, result, join);
 }
 
 function settleOutsideJoin(ok: boolean, result: unknown, join: OutsideJoin): void {
