@@ -96,7 +96,7 @@ export class BytesMut {
   #shared = false;
   /** Bytes taken from the front for the last view handed out, with those discarded before it (its header): `spare` makes room for one more frame of that size. */
   #lastSplit = 0;
-  /** Bytes discarded (`advance`) since the last view handed out. */
+  /** Bytes discarded (`advance`) since the last view handed out, while the buffer held more (reset when it empties). */
   #advanced = 0;
 
   constructor(capacity = 0) {
@@ -308,8 +308,14 @@ export class BytesMut {
       throw new RangeError(`BytesMut.advance(n): n must be an integer from 0 to ${length}, got ${describe(n)}`);
     }
     this.#start += n;
-    this.#advanced += n;
-    if (this.#start === this.#end && !this.#shared) this.#start = this.#end = 0;
+    if (this.#start === this.#end) {
+      // Emptied: what was discarded is no header of a frame still to come (a codec skipping
+      // data between frames would otherwise have spare() reserve all it ever skipped).
+      this.#advanced = 0;
+      if (!this.#shared) this.#start = this.#end = 0;
+    } else {
+      this.#advanced += n;
+    }
   }
 
   /**

@@ -93,6 +93,23 @@ describe('BytesMut', () => {
     }
   });
 
+  it('spare() after a frame reserves for that frame and its header, not for every byte discarded since the last frame', () => {
+    // A codec that skips data (advance) between small frames: 10 MB discarded, 50 KB at a time,
+    // then a 10-byte frame. The next spare() must not allocate 10 MB.
+    const buf = new BytesMut();
+    buf.put(Uint8Array.of(0));
+    buf.split(); // a view handed out
+    for (let i = 0; i < 200; i++) {
+      buf.put(new Uint8Array(50_000));
+      buf.advance(50_000);
+    }
+    buf.put(new Uint8Array(12).fill(7));
+    buf.advance(2); // this frame's header
+    expect(buf.splitTo(10).every((b) => b === 7)).toBe(true);
+    expect(buf.spare(1).length).toBeLessThanOrEqual(64 * 1024);
+    expect(buf.storage.length).toBeLessThanOrEqual(64 * 1024);
+  });
+
   it('compacts in place when nothing was handed out', () => {
     const buf = new BytesMut(64);
     buf.put(new Uint8Array(60).fill(1));
