@@ -342,7 +342,7 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
     }
   }
 
-  /** @internal The task was aborted (the scheduler calls it): settle, let the owner unlink, reject. */
+  /** The task was aborted (the scheduler calls it, as for every {@link ParkEntry}): settle, let the owner unlink, reject. */
   cancel(reason: unknown): void {
     if (this.settled) return;
     this.#end('cancelled');
