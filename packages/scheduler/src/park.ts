@@ -284,7 +284,7 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
   prev: ParkEntry | undefined = undefined;
   next: ParkEntry | undefined = undefined;
   settled = true;
-  #task: Task | undefined = undefined;
+  #task: ParkedTask | undefined = undefined;
   #resolve: ((value: T) => void) | undefined = undefined;
   #reject: ((error: unknown) => void) | undefined = undefined;
 
@@ -296,20 +296,13 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
   /** Parks the current operation (see the class); returns the promise to hand to the caller. */
   park(): Promise<T> {
     if (!this.settled) throw new Error(`ReusableWaiter.park: ${this.label} is still parked`);
-    const task = storage.getStore()?.task;
-    if (task !== undefined && task.cancelRequested) {
-      throw new Cancelled(`task ${task.id} was aborted`, { cause: task.cancelReason });
-    }
+    // Throws Cancelled (before anything is made) if the task was aborted; links this entry.
+    this.#task = parkEntry(this);
     const promise = new Promise<T>(captureResolvers);
     this.#resolve = capturedResolve as (value: T) => void;
     this.#reject = capturedReject;
     capturedResolve = capturedReject = undefined;
     this.settled = false;
-    if (task !== undefined) {
-      this.#task = task;
-      task.linkWaiter(this as TaskWait);
-      if (parkChannel.hasSubscribers) emitPark(task, this.label);
-    }
     return promise;
   }
 

@@ -12,7 +12,7 @@ import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
 import { UNTIMED, asyncContextInUse, captureAsyncContext, currentEpoch, storage, type Untimed } from './context.js';
-import { FINISHED, RUNNING, SCHEDULED, Task } from './task.js';
+import { FINISHED, RUNNING, SCHEDULED, Task, nativeThen } from './task.js';
 import { defaultConfig } from './config.js';
 import type { BlockingPool } from './blocking-pool.js';
 import { Probe, breakChain, emitFinish, emitSpawn, observesFinish, spawnChannel, timingSegments } from './instrument.js';
@@ -24,7 +24,6 @@ export interface Extension {
 
 /** A shared, already-resolved promise (`@rt/scheduler/primitives` exports it as `RESOLVED`). */
 export const RESOLVED: Promise<void> = Promise.resolve();
-const nativeThen = Promise.prototype.then;
 
 /**
  * Runs `callback` on a later microtask, as `queueMicrotask` would, but as a reaction of a

@@ -535,7 +535,7 @@ function settleOutsideJoin(ok: boolean, result: unknown, join: OutsideJoin): voi
   }
 }
 
-const nativeThen = Promise.prototype.then;
+export const nativeThen = Promise.prototype.then;
 
 /** A promise of the engine's own, with the engine's `then`: its reactions run in the context they were attached in. */
 function isNativePromise(value: object): value is Promise<unknown> {
