@@ -294,8 +294,9 @@ export class NativeStream implements StreamHandle {
     let reader = this.#spareReader;
     let promise: Promise<number>;
     try {
-      if (options === undefined && !peek) {
-        // No signal (the read loop): the node's own reusable waiter, no waiter record per read.
+      if (options?.signal === undefined && !peek) {
+        // No signal (the read loop, with or without an options object): the node's own reusable
+        // waiter, no waiter record per read.
         reader ??= new Reader(NO_WAITER, null, false);
         const own = (reader.own ??= this.#ownWaiter(reader));
         promise = own.park();
