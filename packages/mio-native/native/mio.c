@@ -427,21 +427,53 @@ static napi_value mio_listen(napi_env env, napi_callback_info info) {
   return mio_int(env, listen(fd, backlog) < 0 ? -errno : 0);
 }
 
-/* accept(fd, out: Int32Array, max): count | -errno. Several fds per call while the backlog
- * has them; an error after the first accepted fd is left for the next call. */
+/* accept(fd, out: Int32Array, max, addresses: Buffer | null, lengths: Int32Array | null):
+ * count | -errno. Several fds per call while the backlog has them (max is clamped to
+ * out.length). When fewer than max were accepted, out[count] holds the negative errno that
+ * ended the batch (-EAGAIN: the backlog is empty, so an edge-triggered caller may clear its
+ * readiness without another call); any error after the first accepted fd is otherwise left
+ * for the next call. With addresses (and lengths, both or neither), connection i's peer
+ * address is written as accept4 returned it at addresses[i*128, (i+1)*128) (zero-filled;
+ * MIO_ADDR_SLOT) and its length in lengths[i]: no getpeername per connection. */
+#define MIO_ADDR_SLOT 128
 static napi_value mio_accept(napi_env env, napi_callback_info info) {
-  MIO_ARGS(3);
-  int32_t fd, max, *out;
-  size_t length;
+  MIO_ARGS(5);
+  int32_t fd, max, *out, *lengths = NULL;
+  char* addrs = NULL;
+  size_t length, asize = 0, nlengths = 0;
   if (!mio_i32(env, argv[0], &fd) || !mio_int32_array(env, argv[1], &out, &length) || !mio_i32(env, argv[2], &max)) return NULL;
+  napi_valuetype atype = napi_undefined, ltype = napi_undefined;
+  if (argc > 3) napi_typeof(env, argv[3], &atype);
+  if (argc > 4) napi_typeof(env, argv[4], &ltype);
+  int with_addrs = atype != napi_null && atype != napi_undefined;
+  int with_lengths = ltype != napi_null && ltype != napi_undefined;
+  if (with_addrs && !mio_buffer(env, argv[3], &addrs, &asize)) return NULL;
+  if (with_lengths && !mio_int32_array(env, argv[4], &lengths, &nlengths)) return NULL;
   if (max < 0 || (size_t)max > length) max = (int32_t)length;
+  if (with_addrs != with_lengths ||
+      (with_addrs && ((size_t)max * MIO_ADDR_SLOT > asize || (size_t)max > nlengths))) {
+    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT",
+                           "accept: addresses (max * 128 bytes) and lengths (max elements) go together and must hold max entries");
+    return NULL;
+  }
   int32_t count = 0;
   while (count < max) {
-    int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    struct sockaddr_storage from;
+    socklen_t alen = sizeof(from);
+    int c = addrs ? accept4(fd, (struct sockaddr*)&from, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC)
+                  : accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (c < 0) {
       if (errno == EINTR) continue;
       if (count == 0) return mio_int(env, -errno);
+      out[count] = -errno; /* count < max <= length */
       break;
+    }
+    if (addrs) {
+      char* slot = addrs + (size_t)count * MIO_ADDR_SLOT;
+      size_t copy = alen < MIO_ADDR_SLOT ? alen : MIO_ADDR_SLOT;
+      memcpy(slot, &from, copy);
+      memset(slot + copy, 0, MIO_ADDR_SLOT - copy);
+      lengths[count] = (int32_t)copy;
     }
     out[count++] = c;
   }
@@ -585,7 +617,6 @@ static napi_value mio_send_to(napi_env env, napi_callback_info info) {
  * datagrams received | -errno. Datagram i lands in buffer[i*slotSize, (i+1)*slotSize), its
  * length in lengths[i], its sender at addresses[i*128, (i+1)*128) (zero-filled). */
 #define MIO_MAX_MSGS 64
-#define MIO_ADDR_SLOT 128
 static napi_value mio_recv_multiple(napi_env env, napi_callback_info info) {
   MIO_ARGS(6);
   int32_t fd, slot, count, *lengths;

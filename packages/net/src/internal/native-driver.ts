@@ -4,9 +4,15 @@
 //
 // Accept: when an accept() finds no queued connection it drains the kernel backlog in one
 // batch (accept4 up to 64 fds per call, repeated while the batch is full) into a queue, then
-// hands the fds to parked accept() calls in FIFO order. EMFILE/ENFILE do not end the
-// listener: the driver counts them (runtime.metrics().drivers), backs off for 50 ms and
-// retries; ECONNABORTED (the peer gave up before accept) is counted and skipped.
+// hands the fds to parked accept() calls in FIFO order. Each fd comes with the peer address
+// accept4 returned (as Tokio's `TcpListener::accept` returns `(TcpStream, SocketAddr)`): an
+// IPv4 peer is kept as one number until `peerAddr()` asks, so a connection costs no
+// `getpeername` and no decoding it does not use. A batch that ended on EAGAIN clears the
+// listener's (edge-triggered) readiness at once, so the next accept() parks without a
+// second accept4 that would only fail again; a connection that arrives later is a new edge.
+// EMFILE/ENFILE do not end the listener: the driver counts them (runtime.metrics().drivers),
+// backs off for 50 ms and retries; ECONNABORTED (the peer gave up before accept) is counted
+// and skipped.
 //
 import { fstatSync } from 'node:fs';
 import { available, constants, loadError, sys } from '@rt/mio-native';
@@ -19,11 +25,14 @@ import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle, T
 import { NativeTcpSocket } from './native-tcp-socket.js';
 import { bindNativeUdp } from './native-udp.js';
 import { tryPark } from '@rt/scheduler/primitives';
-import { C, EAGAIN, ECONNABORTED, EINPROGRESS, EINTR, EMFILE, ENFILE, check, currentIo, errorWhere, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
-import type { NativeCounters } from './native-io.js';
+import { C, EAGAIN, ECONNABORTED, EINPROGRESS, EINTR, EMFILE, ENFILE, check, currentIo, decodeRaw, errorWhere, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
+import type { AcceptedPeer, NativeCounters } from './native-io.js';
 import { NativeStream } from './native-stream.js';
 
 const BATCH = 64;
+/** Bytes per peer address slot of a batch (sizeof(struct sockaddr_storage); the addon's MIO_ADDR_SLOT). */
+const ADDRESS_SLOT = 128;
+const AF_INET = C.AF_INET;
 const SO_REUSEPORT = constants['SO_REUSEPORT']!;
 const SO_TYPE = constants['SO_TYPE']!;
 /** Linux's SO_ACCEPTCONN (not in the addon's table; the native driver is Linux-only). */
@@ -37,9 +46,14 @@ class NativeListener implements ListenerHandle {
   readonly #register: (fd: number) => Registration;
   readonly #counters: NativeCounters;
   readonly #unix: string | null;
+  /** Accepted fds no accept() took yet, and their peers (`#peers[i]` is `#queue[i]`'s). */
   readonly #queue: number[] = [];
+  readonly #peers: AcceptedPeer[] = [];
   readonly #waiters: Waiter<StreamHandle>[] = [];
   readonly #batch = new Int32Array(BATCH);
+  readonly #addresses = Buffer.alloc(BATCH * ADDRESS_SLOT);
+  readonly #addressView = new DataView(this.#addresses.buffer, this.#addresses.byteOffset, this.#addresses.byteLength);
+  readonly #addressLengths = new Int32Array(BATCH);
   #armed = false;
   #backoff: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
@@ -81,10 +95,11 @@ class NativeListener implements ListenerHandle {
 
   #acceptBatch(): void {
     const registration = this.#registration;
+    const batch = this.#batch;
     for (;;) {
       const event = registration.tryReadiness(READABLE);
       if (event === null) return;
-      const n = sys.accept(this.#fd, this.#batch, BATCH);
+      const n = sys.accept(this.#fd, batch, BATCH, this.#addresses, this.#addressLengths);
       if (n === EAGAIN) {
         registration.clearReadiness(event);
         return;
@@ -100,28 +115,38 @@ class NativeListener implements ListenerHandle {
         // Other per-connection errors (EPROTO, ENOBUFS, …): count, skip, keep listening.
         continue;
       }
-      for (let i = 0; i < n; i++) this.#queue.push(this.#batch[i]!);
-      if (n < BATCH) return;
+      for (let i = 0; i < n; i++) {
+        this.#queue.push(batch[i]!);
+        this.#peers.push(this.#peerAt(i));
+      }
+      if (n < BATCH) {
+        // batch[n] is the errno that ended the batch: EAGAIN means the backlog is empty, so
+        // the readiness goes now (no second accept4 to learn it). Any other error (EMFILE,
+        // ECONNABORTED, …) is met again, and handled, by the next call.
+        if (batch[n] === EAGAIN) registration.clearReadiness(event);
+        return;
+      }
     }
   }
 
-  #wrap(fd: number): StreamHandle {
+  /** The peer of the batch's connection `i`: an IPv4 one packed into a number (decoded by the stream on demand). */
+  #peerAt(i: number): AcceptedPeer {
+    const at = i * ADDRESS_SLOT;
+    const view = this.#addressView;
+    if (view.getUint16(at, true) === AF_INET) return view.getUint32(at + 4, false) * 65536 + view.getUint16(at + 2, false);
+    return decodeRaw(this.#addresses.subarray(at, at + ADDRESS_SLOT), this.#addressLengths[i]!);
+  }
+
+  /** Wraps the queue's first connection (the queue must not be empty). */
+  #wrapNext(): StreamHandle {
+    const fd = this.#queue.shift()!;
+    const peer = this.#peers.shift()!;
     let registration: Registration;
     try {
       registration = this.#register(fd);
     } catch (error) {
       sys.close(fd);
       throw error;
-    }
-    // The peer address is read now: getpeername fails once the peer has gone.
-    let peer: RawAddress | undefined;
-    if (this.#unix !== null) peer = { path: '' };
-    else {
-      try {
-        peer = peerAddressOf(fd);
-      } catch {
-        peer = undefined;
-      }
     }
     return new NativeStream(fd, registration, this.#unix !== null, peer);
   }
@@ -137,7 +162,7 @@ class NativeListener implements ListenerHandle {
       if (this.#queue.length === 0 && !this.#drain()) break;
       waiters.shift();
       try {
-        waiter.wake(this.#wrap(this.#queue.shift()!));
+        waiter.wake(this.#wrapNext());
       } catch (error) {
         waiter.fail(error);
       }
@@ -158,7 +183,7 @@ class NativeListener implements ListenerHandle {
       if (y !== undefined) return y.then(() => this.accept(options));
       return tryPark(() => {
         throwIfCancelled(options);
-        return Promise.resolve(this.#wrap(this.#queue.shift()!));
+        return Promise.resolve(this.#wrapNext());
       });
     }
     return tryPark(() => {
@@ -175,7 +200,7 @@ class NativeListener implements ListenerHandle {
   tryAccept(): StreamHandle {
     if (this.#closed) throw new SocketClosed('the listener is closed');
     if (this.#queue.length === 0 && !this.#drain()) throw new WouldBlock('accept');
-    return this.#wrap(this.#queue.shift()!);
+    return this.#wrapNext();
   }
 
   localAddress(): RawAddress {
@@ -206,6 +231,7 @@ class NativeListener implements ListenerHandle {
     for (const w of this.#waiters.splice(0)) w.fail(error);
     // Connections drained from the backlog that no accept() took: they cannot go back.
     for (const fd of this.#queue.splice(0)) sys.close(fd);
+    this.#peers.length = 0;
     try {
       this.#registration.deregister();
     } catch {
@@ -221,6 +247,7 @@ class NativeListener implements ListenerHandle {
     const error = new SocketClosed('the listener is closed');
     for (const w of this.#waiters.splice(0)) w.fail(error);
     for (const fd of this.#queue.splice(0)) sys.close(fd);
+    this.#peers.length = 0;
     try {
       this.#registration.deregister();
     } catch {
