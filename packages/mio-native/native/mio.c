@@ -28,6 +28,7 @@
 #include <uv.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -480,6 +481,34 @@ static napi_value mio_accept(napi_env env, napi_callback_info info) {
   return mio_int(env, count);
 }
 
+/* listenQueue(fd, out: Int32Array(2)): 0 | -errno. For a listening TCP socket, out[0] is how
+ * many connections wait in its accept queue and out[1] its maximum backlog: Linux's
+ * tcp_get_info aliases tcpi_unacked / tcpi_sacked to those for a listener (what `ss -lt`
+ * prints as Recv-Q / Send-Q). One getsockopt costs a fraction of an accept4 that finds the
+ * queue empty (which allocates a socket and a file before it fails), so a batch accept can
+ * take exactly the queued connections and know the queue is empty without that failing call.
+ * -EINVAL when the socket is a TCP socket that is not listening; not a TCP socket: the
+ * getsockopt error (EOPNOTSUPP for a Unix socket). */
+static napi_value mio_listen_queue(napi_env env, napi_callback_info info) {
+  MIO_ARGS(2);
+  int32_t fd, *out;
+  size_t length;
+  if (!mio_i32(env, argv[0], &fd) || !mio_int32_array(env, argv[1], &out, &length)) return NULL;
+  if (length < 2) {
+    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", "listenQueue: the output array needs 2 elements");
+    return NULL;
+  }
+  struct tcp_info ti;
+  socklen_t tl = sizeof(ti);
+  memset(&ti, 0, sizeof(ti));
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) < 0) return mio_int(env, -errno);
+  if (tl < offsetof(struct tcp_info, tcpi_sacked) + sizeof(ti.tcpi_sacked) || ti.tcpi_state != 10 /* TCP_LISTEN */)
+    return mio_int(env, -EINVAL);
+  out[0] = ti.tcpi_unacked > INT32_MAX ? INT32_MAX : (int32_t)ti.tcpi_unacked;
+  out[1] = ti.tcpi_sacked > INT32_MAX ? INT32_MAX : (int32_t)ti.tcpi_sacked;
+  return mio_int(env, 0);
+}
+
 /* read(fd, buffer, offset, length): bytes (0 = end of stream) | -errno */
 static napi_value mio_read(napi_env env, napi_callback_info info) {
   MIO_ARGS(4);
@@ -879,7 +908,7 @@ static napi_value mio_init(napi_env env, napi_value exports) {
       {"writev", mio_writev},          {"recvFrom", mio_recv_from},   {"sendTo", mio_send_to},      {"recvMultiple", mio_recv_multiple}, {"sendMultiple", mio_send_multiple},
       {"shutdown", mio_shutdown},      {"close", mio_close},          {"getsockoptInt", mio_getsockopt_int},
       {"setsockoptInt", mio_setsockopt_int}, {"getsockopt", mio_getsockopt}, {"setsockopt", mio_setsockopt},
-      {"getsockname", mio_getsockname}, {"getpeername", mio_getpeername},
+      {"getsockname", mio_getsockname}, {"getpeername", mio_getpeername}, {"listenQueue", mio_listen_queue},
       {"fdGetFlag", mio_fd_get_flag},  {"fdSetFlag", mio_fd_set_flag},
   };
   for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {

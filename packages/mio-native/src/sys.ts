@@ -263,6 +263,18 @@ export function getSocketName(fd: number, out: Uint8Array): number {
   return n().getsockname(fd, out);
 }
 
+/**
+ * For a listening TCP socket: writes into `out` (at least 2 elements) how many connections
+ * wait in its accept queue (`out[0]`) and its maximum backlog (`out[1]`), from `TCP_INFO`
+ * (Linux reports those two for a listener, as `ss -lt`'s Recv-Q / Send-Q). Returns 0;
+ * `-EINVAL` for a TCP socket that is not listening, `-EOPNOTSUPP` (or another errno) for a
+ * socket that is not TCP. Cheaper than an `accept` that finds the queue empty: an accept
+ * loop can take exactly the queued connections and stop without that failing call.
+ */
+export function listenQueue(fd: number, out: Int32Array): number {
+  return n().listenQueue(fd, out);
+}
+
 /** Writes the peer address of `fd` into `out` (≥ 128 bytes). Returns the address length. */
 export function getPeerName(fd: number, out: Uint8Array): number {
   return n().getpeername(fd, out);

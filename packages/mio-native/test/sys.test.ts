@@ -273,6 +273,40 @@ describeNative('sys', () => {
     sys.close(listener.fd);
   });
 
+  it('counts a TCP listener\'s accept queue (listenQueue), and refuses what is not a TCP listener', () => {
+    const listener = tcpListener(); // backlog 128
+    const info = new Int32Array(2).fill(-1);
+    expect(sys.listenQueue(listener.fd, info)).toBe(0);
+    expect(info[0]).toBe(0);
+    expect(info[1]).toBeGreaterThan(0); // the backlog (128, or less when net.core.somaxconn is lower)
+    expect(info[1]).toBeLessThanOrEqual(128);
+    const clients: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const fd = sys.socket(constants.AF_INET, constants.SOCK_STREAM);
+      expect([0, EINPROGRESS]).toContain(sys.connect(fd, { family: 'IPv4', address: '127.0.0.1', port: listener.port }));
+      clients.push(fd);
+    }
+    waitUntil(() => sys.listenQueue(listener.fd, info) === 0 && info[0] === 3, 'three queued connections');
+    const out = new Int32Array(2);
+    const accepted: number[] = [];
+    expect(sys.accept(listener.fd, out, 2)).toBe(2); // exactly max: no call past the second
+    accepted.push(out[0]!, out[1]!);
+    expect(sys.listenQueue(listener.fd, info)).toBe(0);
+    expect(info[0]).toBe(1);
+    expect(sys.accept(listener.fd, out, 1)).toBe(1);
+    accepted.push(out[0]!);
+    expect(sys.listenQueue(listener.fd, info)).toBe(0);
+    expect(info[0]).toBe(0);
+    expect(errnoName(sys.listenQueue(clients[0]!, info))).toBe('EINVAL'); // a TCP socket, not listening
+    const [a, b] = socketPair();
+    expect(sys.listenQueue(a, info)).toBeLessThan(0); // not TCP (EOPNOTSUPP)
+    expect(errnoName(sys.listenQueue(-1, info))).toBe('EBADF');
+    expect(() => sys.listenQueue(listener.fd, new Int32Array(1))).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_RT_NATIVE_ARGUMENT' }) as Error);
+    expect(() => sys.listenQueue(listener.fd, Buffer.alloc(8) as unknown as Int32Array)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_RT_NATIVE_ARGUMENT' }) as Error);
+    expect(() => sys.listenQueue(Number.NaN, info)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_RT_NATIVE_ARGUMENT' }) as Error);
+    for (const fd of [...accepted, a, b, ...clients, listener.fd]) sys.close(fd);
+  });
+
   it('works over IPv6 loopback', () => {
     const listener = tcpListener('IPv6');
     const fd = sys.socket(constants.AF_INET6, constants.SOCK_STREAM);

@@ -66,6 +66,9 @@ for (let round = 0; round < 20; round++) {
       });
     }
   }
+  for (const fd of [listener, clients[0], -1, NaN, 2 ** 31]) {
+    for (const info of [new Int32Array(2), new Int32Array(1), new Int32Array(0), new Uint32Array(2), new Float64Array(2), Buffer.alloc(8), null, 'x']) tryCall(() => b.listenQueue(fd, info));
+  }
   for (const fd of [...accepted, ...clients, listener]) b.close(fd);
 }
 const events = new Uint32Array(64);

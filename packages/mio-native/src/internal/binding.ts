@@ -126,6 +126,7 @@ export interface NativeBinding extends Partial<NativeTlsBinding> {
   setsockopt(fd: number, level: number, name: number, value: Uint8Array, length: number): number;
   getsockname(fd: number, out: Uint8Array): number;
   getpeername(fd: number, out: Uint8Array): number;
+  listenQueue(fd: number, out: Int32Array): number;
 }
 
 const loaded = loader.binding as NativeBinding | null;
