@@ -28,6 +28,7 @@
 #include <uv.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -427,25 +428,85 @@ static napi_value mio_listen(napi_env env, napi_callback_info info) {
   return mio_int(env, listen(fd, backlog) < 0 ? -errno : 0);
 }
 
-/* accept(fd, out: Int32Array, max): count | -errno. Several fds per call while the backlog
- * has them; an error after the first accepted fd is left for the next call. */
+/* accept(fd, out: Int32Array, max, addresses: Buffer | null, lengths: Int32Array | null):
+ * count | -errno. Several fds per call while the backlog has them (max is clamped to
+ * out.length). When fewer than max were accepted, out[count] holds the negative errno that
+ * ended the batch (-EAGAIN: the backlog is empty, so an edge-triggered caller may clear its
+ * readiness without another call); any error after the first accepted fd is otherwise left
+ * for the next call. With addresses (and lengths, both or neither), connection i's peer
+ * address is written as accept4 returned it at addresses[i*128, (i+1)*128) (zero-filled;
+ * MIO_ADDR_SLOT) and its length in lengths[i]: no getpeername per connection. */
+#define MIO_ADDR_SLOT 128
 static napi_value mio_accept(napi_env env, napi_callback_info info) {
-  MIO_ARGS(3);
-  int32_t fd, max, *out;
-  size_t length;
+  MIO_ARGS(5);
+  int32_t fd, max, *out, *lengths = NULL;
+  char* addrs = NULL;
+  size_t length, asize = 0, nlengths = 0;
   if (!mio_i32(env, argv[0], &fd) || !mio_int32_array(env, argv[1], &out, &length) || !mio_i32(env, argv[2], &max)) return NULL;
+  napi_valuetype atype = napi_undefined, ltype = napi_undefined;
+  if (argc > 3) napi_typeof(env, argv[3], &atype);
+  if (argc > 4) napi_typeof(env, argv[4], &ltype);
+  int with_addrs = atype != napi_null && atype != napi_undefined;
+  int with_lengths = ltype != napi_null && ltype != napi_undefined;
+  if (with_addrs && !mio_buffer(env, argv[3], &addrs, &asize)) return NULL;
+  if (with_lengths && !mio_int32_array(env, argv[4], &lengths, &nlengths)) return NULL;
   if (max < 0 || (size_t)max > length) max = (int32_t)length;
+  if (with_addrs != with_lengths ||
+      (with_addrs && ((size_t)max * MIO_ADDR_SLOT > asize || (size_t)max > nlengths))) {
+    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT",
+                           "accept: addresses (max * 128 bytes) and lengths (max elements) go together and must hold max entries");
+    return NULL;
+  }
   int32_t count = 0;
   while (count < max) {
-    int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    struct sockaddr_storage from;
+    socklen_t alen = sizeof(from);
+    int c = addrs ? accept4(fd, (struct sockaddr*)&from, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC)
+                  : accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (c < 0) {
       if (errno == EINTR) continue;
       if (count == 0) return mio_int(env, -errno);
+      out[count] = -errno; /* count < max <= length */
       break;
+    }
+    if (addrs) {
+      char* slot = addrs + (size_t)count * MIO_ADDR_SLOT;
+      size_t copy = alen < MIO_ADDR_SLOT ? alen : MIO_ADDR_SLOT;
+      memcpy(slot, &from, copy);
+      memset(slot + copy, 0, MIO_ADDR_SLOT - copy);
+      lengths[count] = (int32_t)copy;
     }
     out[count++] = c;
   }
   return mio_int(env, count);
+}
+
+/* listenQueue(fd, out: Int32Array(2)): 0 | -errno. For a listening TCP socket, out[0] is how
+ * many connections wait in its accept queue and out[1] its maximum backlog: Linux's
+ * tcp_get_info aliases tcpi_unacked / tcpi_sacked to those for a listener (what `ss -lt`
+ * prints as Recv-Q / Send-Q). One getsockopt costs a fraction of an accept4 that finds the
+ * queue empty (which allocates a socket and a file before it fails), so a batch accept can
+ * take exactly the queued connections and know the queue is empty without that failing call.
+ * -EINVAL when the socket is a TCP socket that is not listening; not a TCP socket: the
+ * getsockopt error (EOPNOTSUPP for a Unix socket). */
+static napi_value mio_listen_queue(napi_env env, napi_callback_info info) {
+  MIO_ARGS(2);
+  int32_t fd, *out;
+  size_t length;
+  if (!mio_i32(env, argv[0], &fd) || !mio_int32_array(env, argv[1], &out, &length)) return NULL;
+  if (length < 2) {
+    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", "listenQueue: the output array needs 2 elements");
+    return NULL;
+  }
+  struct tcp_info ti;
+  socklen_t tl = sizeof(ti);
+  memset(&ti, 0, sizeof(ti));
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) < 0) return mio_int(env, -errno);
+  if (tl < offsetof(struct tcp_info, tcpi_sacked) + sizeof(ti.tcpi_sacked) || ti.tcpi_state != 10 /* TCP_LISTEN */)
+    return mio_int(env, -EINVAL);
+  out[0] = ti.tcpi_unacked > INT32_MAX ? INT32_MAX : (int32_t)ti.tcpi_unacked;
+  out[1] = ti.tcpi_sacked > INT32_MAX ? INT32_MAX : (int32_t)ti.tcpi_sacked;
+  return mio_int(env, 0);
 }
 
 /* read(fd, buffer, offset, length): bytes (0 = end of stream) | -errno */
@@ -585,7 +646,6 @@ static napi_value mio_send_to(napi_env env, napi_callback_info info) {
  * datagrams received | -errno. Datagram i lands in buffer[i*slotSize, (i+1)*slotSize), its
  * length in lengths[i], its sender at addresses[i*128, (i+1)*128) (zero-filled). */
 #define MIO_MAX_MSGS 64
-#define MIO_ADDR_SLOT 128
 static napi_value mio_recv_multiple(napi_env env, napi_callback_info info) {
   MIO_ARGS(6);
   int32_t fd, slot, count, *lengths;
@@ -848,7 +908,7 @@ static napi_value mio_init(napi_env env, napi_value exports) {
       {"writev", mio_writev},          {"recvFrom", mio_recv_from},   {"sendTo", mio_send_to},      {"recvMultiple", mio_recv_multiple}, {"sendMultiple", mio_send_multiple},
       {"shutdown", mio_shutdown},      {"close", mio_close},          {"getsockoptInt", mio_getsockopt_int},
       {"setsockoptInt", mio_setsockopt_int}, {"getsockopt", mio_getsockopt}, {"setsockopt", mio_setsockopt},
-      {"getsockname", mio_getsockname}, {"getpeername", mio_getpeername},
+      {"getsockname", mio_getsockname}, {"getpeername", mio_getpeername}, {"listenQueue", mio_listen_queue},
       {"fdGetFlag", mio_fd_get_flag},  {"fdSetFlag", mio_fd_set_flag},
   };
   for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {

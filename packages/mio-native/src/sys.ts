@@ -54,12 +54,22 @@ export function listen(fd: number, backlog = 511): number {
 }
 
 /**
- * Accepts up to `max` (default `out.length`) pending connections into `out` (non-blocking,
- * close-on-exec). Returns how many; `-EAGAIN` when none is pending. An error after the
- * first accepted connection is reported by the next call.
+ * Accepts up to `max` (default `out.length`, at most `out.length`) pending connections into
+ * `out` (non-blocking, close-on-exec). Returns how many; `-EAGAIN` when none is pending.
+ * When fewer than `max` were accepted, `out[count]` holds the negative errno that ended the
+ * batch: `-EAGAIN` means the backlog is empty (an edge-triggered caller may clear its
+ * readiness without another call); any other error is left for the next call.
+ *
+ * With `addresses` (at least `max * 128` bytes) and `lengths` (at least `max` elements),
+ * both or neither, connection `i`'s peer address lands at `addresses[i * 128, (i + 1) * 128)`
+ * (zero-filled) and its length in `lengths[i]`, as `accept4` returned them (Tokio's
+ * `TcpListener::accept` returns the pair the same way): decode it with
+ * `decodeSocketAddress(addresses.subarray(i * 128), lengths[i])`. No `getpeername` needed,
+ * and the address is there even if the peer has gone since. A short `addresses`/`lengths`
+ * throws `RangeError`.
  */
-export function accept(fd: number, out: Int32Array, max = out.length): number {
-  return n().accept(fd, out, max);
+export function accept(fd: number, out: Int32Array, max = out.length, addresses: Uint8Array | null = null, lengths: Int32Array | null = null): number {
+  return n().accept(fd, out, max, addresses, lengths);
 }
 
 /** Reads into `buffer[offset, offset + length)`. Returns bytes read, 0 at end of stream. */
@@ -251,6 +261,18 @@ export function setMulticastMembershipV6(fd: number, group: string, interfaceInd
 /** Writes the local address of `fd` into `out` (≥ 128 bytes). Returns the address length. */
 export function getSocketName(fd: number, out: Uint8Array): number {
   return n().getsockname(fd, out);
+}
+
+/**
+ * For a listening TCP socket: writes into `out` (at least 2 elements) how many connections
+ * wait in its accept queue (`out[0]`) and its maximum backlog (`out[1]`), from `TCP_INFO`
+ * (Linux reports those two for a listener, as `ss -lt`'s Recv-Q / Send-Q). Returns 0;
+ * `-EINVAL` for a TCP socket that is not listening, `-EOPNOTSUPP` (or another errno) for a
+ * socket that is not TCP. Cheaper than an `accept` that finds the queue empty: an accept
+ * loop can take exactly the queued connections and stop without that failing call.
+ */
+export function listenQueue(fd: number, out: Int32Array): number {
+  return n().listenQueue(fd, out);
 }
 
 /** Writes the peer address of `fd` into `out` (≥ 128 bytes). Returns the address length. */

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { available, constants, decodeSocketAddress, encodeSocketAddress, errnoName, OsError, SOCKET_ADDRESS_SIZE, sys } from '@rt/mio-native';
 import { EAGAIN, localPort, openFds, socketPair, tcpListener } from './helpers.js';
 
+const EINPROGRESS = -115;
+
 const describeNative = available ? describe : describe.skip;
 
 function waitUntil(predicate: () => boolean, what: string): void {
@@ -143,6 +145,166 @@ describeNative('sys', () => {
     expect(sys.accept(listener.fd, out)).toBe(EAGAIN);
     for (const fd of clients) sys.close(fd);
     sys.close(listener.fd);
+  });
+
+  it('accepts with each peer address as accept4 returned it, and says in out[count] that EAGAIN ended the batch', () => {
+    for (const family of ['IPv4', 'IPv6'] as const) {
+      const listener = tcpListener(family);
+      const clients: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const fd = sys.socket(family === 'IPv4' ? constants.AF_INET : constants.AF_INET6, constants.SOCK_STREAM);
+        expect([0, EINPROGRESS]).toContain(sys.connect(fd, { family, address: family === 'IPv4' ? '127.0.0.1' : '::1', port: listener.port }));
+        clients.push(fd);
+      }
+      const out = new Int32Array(8).fill(7);
+      const addresses = Buffer.alloc(8 * SOCKET_ADDRESS_SIZE, 0xee); // stale bytes: must be overwritten
+      const lengths = new Int32Array(8);
+      let accepted = 0;
+      waitUntil(() => {
+        const r = sys.accept(listener.fd, out.subarray(accepted), 8 - accepted, addresses.subarray(accepted * SOCKET_ADDRESS_SIZE), lengths.subarray(accepted));
+        if (r > 0) {
+          accepted += r;
+          expect(out[accepted]).toBe(EAGAIN); // the batch ended on an empty backlog (all three were queued or still coming)
+        } else expect(r).toBe(EAGAIN);
+        return accepted === 3;
+      }, 'three accepted connections');
+      const clientPorts = clients.map((fd) => localPort(fd)).sort();
+      const peerPorts: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        expect(lengths[i]).toBe(family === 'IPv4' ? 16 : 28);
+        const slot = addresses.subarray(i * SOCKET_ADDRESS_SIZE, (i + 1) * SOCKET_ADDRESS_SIZE);
+        expect(slot.subarray(lengths[i]).every((b) => b === 0)).toBe(true); // zero-filled past the address
+        const peer = decodeSocketAddress(slot, lengths[i]);
+        const named = Buffer.alloc(SOCKET_ADDRESS_SIZE);
+        expect(sys.getPeerName(out[i]!, named)).toBe(lengths[i]);
+        expect(peer).toEqual(decodeSocketAddress(named, lengths[i])); // what getpeername would say
+        expect(peer).toMatchObject({ family, address: family === 'IPv4' ? '127.0.0.1' : '::1' });
+        if (peer.family !== 'unix') peerPorts.push(peer.port);
+        sys.close(out[i]!);
+      }
+      expect(peerPorts.sort()).toEqual(clientPorts);
+      expect(sys.accept(listener.fd, out, 8, addresses, lengths)).toBe(EAGAIN);
+      for (const fd of clients) sys.close(fd);
+      sys.close(listener.fd);
+    }
+  });
+
+  it('reports the address of a peer that reset before accept, and a Unix peer\'s path (named, abstract, unnamed)', () => {
+    const listener = tcpListener();
+    const client = sys.socket(constants.AF_INET, constants.SOCK_STREAM);
+    expect([0, EINPROGRESS]).toContain(sys.connect(client, { family: 'IPv4', address: '127.0.0.1', port: listener.port }));
+    waitUntil(() => sys.takeError(client) === 0 && sys.write(client, Buffer.from('x')) === 1, 'connected');
+    const port = localPort(client);
+    const linger = Buffer.alloc(8);
+    linger.writeInt32LE(1, 0); // SO_LINGER { on, 0 s }: close sends RST
+    expect(sys.setSocketOptionBytes(client, constants.SOL_SOCKET, constants.SO_LINGER, linger)).toBe(0);
+    sys.close(client);
+    const out = new Int32Array(1);
+    const addresses = Buffer.alloc(SOCKET_ADDRESS_SIZE);
+    const lengths = new Int32Array(1);
+    let r = EAGAIN;
+    waitUntil(() => (r = sys.accept(listener.fd, out, 1, addresses, lengths)) !== EAGAIN, 'accepted');
+    expect(r).toBe(1);
+    expect(decodeSocketAddress(addresses, lengths[0])).toEqual({ family: 'IPv4', address: '127.0.0.1', port });
+    const named = Buffer.alloc(SOCKET_ADDRESS_SIZE);
+    expect(errnoName(sys.getPeerName(out[0]!, named))).toBe('ENOTCONN'); // what the eager getpeername met
+    sys.close(out[0]!);
+    sys.close(listener.fd);
+
+    const dir = mkdtempSync(join(tmpdir(), 'rt-accept-'));
+    try {
+      const path = join(dir, 'l.sock');
+      const unix = sys.socket(constants.AF_UNIX, constants.SOCK_STREAM);
+      expect(sys.bind(unix, { family: 'unix', path })).toBe(0);
+      expect(sys.listen(unix, 8)).toBe(0);
+      const peers = [{ family: 'unix', path: join(dir, 'c.sock') }, { family: 'unix', path: `\0rt-accept-${process.pid}\0x` }, null] as const;
+      const fds: number[] = [];
+      for (const peer of peers) {
+        const fd = sys.socket(constants.AF_UNIX, constants.SOCK_STREAM);
+        if (peer !== null) expect(sys.bind(fd, peer)).toBe(0);
+        expect(sys.connect(fd, { family: 'unix', path })).toBe(0);
+        fds.push(fd);
+      }
+      const accepted = new Int32Array(4);
+      const unixAddresses = Buffer.alloc(4 * SOCKET_ADDRESS_SIZE);
+      const unixLengths = new Int32Array(4);
+      expect(sys.accept(unix, accepted, 4, unixAddresses, unixLengths)).toBe(3);
+      expect(accepted[3]).toBe(EAGAIN);
+      const decoded = [0, 1, 2].map((i) => decodeSocketAddress(unixAddresses.subarray(i * SOCKET_ADDRESS_SIZE), unixLengths[i]));
+      expect(decoded).toEqual([peers[0], peers[1], { family: 'unix', path: '' }]);
+      expect(unixLengths[2]).toBe(2); // an unnamed peer: the family only
+      for (let i = 0; i < 3; i++) sys.close(accepted[i]!);
+      for (const fd of fds) sys.close(fd);
+      sys.close(unix);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects accept address buffers that are short, unpaired or of the wrong type, before accepting anything', () => {
+    const listener = tcpListener();
+    const client = sys.socket(constants.AF_INET, constants.SOCK_STREAM);
+    expect([0, EINPROGRESS]).toContain(sys.connect(client, { family: 'IPv4', address: '127.0.0.1', port: listener.port }));
+    const out = new Int32Array(4);
+    const bad: [() => number, RegExp, 'RangeError' | 'TypeError'][] = [
+      [() => sys.accept(listener.fd, out, 4, Buffer.alloc(4 * SOCKET_ADDRESS_SIZE - 1), new Int32Array(4)), /addresses/, 'RangeError'],
+      [() => sys.accept(listener.fd, out, 4, Buffer.alloc(4 * SOCKET_ADDRESS_SIZE), new Int32Array(3)), /lengths/, 'RangeError'],
+      [() => sys.accept(listener.fd, out, 4, Buffer.alloc(4 * SOCKET_ADDRESS_SIZE), null), /go together/, 'RangeError'],
+      [() => sys.accept(listener.fd, out, 4, null, new Int32Array(4)), /go together/, 'RangeError'],
+      // max is clamped to out.length (8 here would otherwise fit the buffers)
+      [() => sys.accept(listener.fd, new Int32Array(8), 8, Buffer.alloc(4 * SOCKET_ADDRESS_SIZE), new Int32Array(4)), /max entries/, 'RangeError'],
+      [() => sys.accept(listener.fd, out, 4, 'x' as unknown as Uint8Array, new Int32Array(4)), /Buffer/, 'TypeError'],
+      [() => sys.accept(listener.fd, out, 4, Buffer.alloc(512), new Float64Array(4) as unknown as Int32Array), /Int32Array/, 'TypeError'],
+      [() => sys.accept(listener.fd, out, Number.NaN), /int32/, 'RangeError'],
+    ];
+    for (const [call, message, name] of bad) {
+      // By name: errors made by the addon come from Node's realm, not jest's.
+      expect(call).toThrow(expect.objectContaining({ name, code: 'ERR_RT_NATIVE_ARGUMENT', message: expect.stringMatching(message) as string }) as Error);
+    }
+    // Nothing was taken: the connection is still there for a good call.
+    const addresses = Buffer.alloc(4 * SOCKET_ADDRESS_SIZE);
+    let r = EAGAIN;
+    waitUntil(() => (r = sys.accept(listener.fd, out, 4, addresses, new Int32Array(4))) !== EAGAIN, 'accepted');
+    expect(r).toBe(1);
+    expect(errnoName(sys.accept(-1, out, 4, addresses, new Int32Array(4)))).toBe('EBADF');
+    expect(sys.accept(listener.fd, out, 0, addresses, new Int32Array(4))).toBe(0); // max 0: no call at all
+    sys.close(out[0]!);
+    sys.close(client);
+    sys.close(listener.fd);
+  });
+
+  it('counts a TCP listener\'s accept queue (listenQueue), and refuses what is not a TCP listener', () => {
+    const listener = tcpListener(); // backlog 128
+    const info = new Int32Array(2).fill(-1);
+    expect(sys.listenQueue(listener.fd, info)).toBe(0);
+    expect(info[0]).toBe(0);
+    expect(info[1]).toBeGreaterThan(0); // the backlog (128, or less when net.core.somaxconn is lower)
+    expect(info[1]).toBeLessThanOrEqual(128);
+    const clients: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const fd = sys.socket(constants.AF_INET, constants.SOCK_STREAM);
+      expect([0, EINPROGRESS]).toContain(sys.connect(fd, { family: 'IPv4', address: '127.0.0.1', port: listener.port }));
+      clients.push(fd);
+    }
+    waitUntil(() => sys.listenQueue(listener.fd, info) === 0 && info[0] === 3, 'three queued connections');
+    const out = new Int32Array(2);
+    const accepted: number[] = [];
+    expect(sys.accept(listener.fd, out, 2)).toBe(2); // exactly max: no call past the second
+    accepted.push(out[0]!, out[1]!);
+    expect(sys.listenQueue(listener.fd, info)).toBe(0);
+    expect(info[0]).toBe(1);
+    expect(sys.accept(listener.fd, out, 1)).toBe(1);
+    accepted.push(out[0]!);
+    expect(sys.listenQueue(listener.fd, info)).toBe(0);
+    expect(info[0]).toBe(0);
+    expect(errnoName(sys.listenQueue(clients[0]!, info))).toBe('EINVAL'); // a TCP socket, not listening
+    const [a, b] = socketPair();
+    expect(sys.listenQueue(a, info)).toBeLessThan(0); // not TCP (EOPNOTSUPP)
+    expect(errnoName(sys.listenQueue(-1, info))).toBe('EBADF');
+    expect(() => sys.listenQueue(listener.fd, new Int32Array(1))).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_RT_NATIVE_ARGUMENT' }) as Error);
+    expect(() => sys.listenQueue(listener.fd, Buffer.alloc(8) as unknown as Int32Array)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_RT_NATIVE_ARGUMENT' }) as Error);
+    expect(() => sys.listenQueue(Number.NaN, info)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_RT_NATIVE_ARGUMENT' }) as Error);
+    for (const fd of [...accepted, a, b, ...clients, listener.fd]) sys.close(fd);
   });
 
   it('works over IPv6 loopback', () => {

@@ -60,6 +60,60 @@ describe.each(drivers)('TcpListener (%s driver)', (driver) => {
     server.close();
   });
 
+  it('reports the IPv4-mapped peer address of a dual-stack listener, as getpeername did', async () => {
+    await using listener = await TcpListener.bind('[::]:0', { driver, ipv6Only: false });
+    const client = await TcpStream.connect(`127.0.0.1:${listener.localAddr().port}`, { driver });
+    const server = await listener.accept();
+    expect(server.peerAddr().family).toBe('IPv6');
+    // The same address in both spellings: Node's (fallback) and the WHATWG canonical form the
+    // native decoder has always printed (getpeername gave it the same bytes).
+    expect(['::ffff:127.0.0.1', '::ffff:7f00:1']).toContain(server.peerAddr().ip);
+    expect(server.peerAddr().port).toBe(client.localAddr().port);
+    client.close();
+    server.close();
+  });
+
+  it('loses no connection and mixes up no peer address when accepts are aborted at random points of the batches', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver, backlog: 256 });
+    let seed = 0x2545f491;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 16) % n;
+    };
+    const clients = new Map<number, TcpStream>();
+    const accepted: TcpStream[] = [];
+    const take = (stream: TcpStream): void => {
+      accepted.push(stream);
+    };
+    for (let round = 0; round < 30; round++) {
+      const pending: Promise<void>[] = [];
+      const controllers: AbortController[] = [];
+      for (let i = random(4); i >= 0; i--) {
+        const controller = new AbortController();
+        controllers.push(controller);
+        pending.push(listener.accept({ signal: controller.signal }).then(take, (error: unknown) => expect(error).toBeInstanceOf(Cancelled)));
+      }
+      const arrivals = random(4);
+      for (let i = 0; i < arrivals; i++) {
+        const client = await TcpStream.connect(listener.localAddr(), { driver });
+        clients.set(client.localAddr().port, client);
+        if (random(2) === 0) controllers[random(controllers.length)]!.abort();
+      }
+      for (let i = random(3); i > 0; i--) await settle();
+      for (const controller of controllers) if (random(2) === 0) controller.abort();
+      // The accepts still parked take what is queued or arrives; the rest is taken below.
+      for (const controller of controllers) controller.abort();
+      await Promise.all(pending);
+    }
+    while (accepted.length < clients.size) take(await listener.accept());
+    // Each client accepted exactly once, each stream with its own client's address.
+    expect(accepted.map((s) => s.peerAddr().port).sort()).toEqual([...clients.keys()].sort());
+    for (const s of accepted) expect(s.peerAddr().ip).toBe('127.0.0.1');
+    await settle();
+    expect(() => listener.tryAccept()).toThrow(WouldBlock);
+    for (const s of [...clients.values(), ...accepted]) s.close();
+  });
+
   it('serves concurrent accept calls in FIFO order', async () => {
     await using listener = await TcpListener.bind('127.0.0.1:0', { driver });
     const first = listener.accept();
@@ -184,6 +238,21 @@ describe.each(drivers)('TcpListener (%s driver)', (driver) => {
     expect(n === 0 || (n instanceof NetError && n.code === 'ECONNRESET')).toBe(true);
     client.close();
   });
+
+  if (driver === 'native') {
+    it('reports the peer address of a connection reset before it was accepted (from accept4, not a getpeername that fails)', async () => {
+      await using listener = await TcpListener.bind('127.0.0.1:0', { driver });
+      const client = await TcpStream.connect(listener.localAddr(), { driver });
+      const port = client.localAddr().port;
+      client.setLinger(0);
+      client.close(); // RST: the connection stays in the accept queue, its peer gone
+      const server = await listener.accept();
+      expect(server.peerAddr().toString()).toBe(`127.0.0.1:${port}`);
+      const error = await server.read(new Uint8Array(8)).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'ECONNRESET' });
+      server.close();
+    });
+  }
 
   if (driver === 'native' && existsSync('/usr/bin/prlimit')) {
     it('survives EMFILE on accept: backs off, counts it in the runtime metrics, then accepts', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cancelled } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
+import { constants, OsError, sys } from '@rt/mio-native';
 import { NetError, SocketClosed, UnixListener, UnixStream } from '@rt/net';
 import { drivers, readAll } from './support/drivers.js';
 
@@ -103,6 +104,26 @@ describe.each(drivers)('UnixStream and UnixListener (%s driver)', (driver) => {
       expect(a.localAddr().path).toBeNull();
       a.close();
       b.close();
+    });
+
+    it("reports an accepted peer's own path (from accept4), or none when the peer is unnamed", async () => {
+      const path = socketPath();
+      const listener = await UnixListener.bind(path, { driver });
+      const named = socketPath();
+      const raw = OsError.check(sys.socket(constants.AF_UNIX, constants.SOCK_STREAM), 'socket');
+      try {
+        OsError.check(sys.bind(raw, { family: 'unix', path: named }), 'bind');
+        OsError.check(sys.connect(raw, { family: 'unix', path }), 'connect');
+        const first = await listener.accept();
+        expect(first.peerAddr().path).toBe(named);
+        const unnamed = await UnixStream.connect(path, { driver });
+        const second = await listener.accept();
+        expect(second.peerAddr().path).toBeNull();
+        for (const s of [first, second, unnamed]) s.close();
+      } finally {
+        sys.close(raw);
+        listener.close();
+      }
     });
   } else {
     it('pair() is refused with ENOTSUP', () => {

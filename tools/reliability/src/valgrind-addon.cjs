@@ -35,6 +35,42 @@ for (let round = 0; round < 20; round++) {
   b.close(a); b.close(c);
   tryCall(() => b.read(a, Buffer.alloc(4), 0, 4));
 }
+// accept with peer addresses, on a real listener with connections pending: the address
+// slots are written, so a write past `addresses` or `lengths` shows here.
+{
+  const sin = Buffer.alloc(16);
+  sin.writeUInt16LE(2, 0); // AF_INET, port 0, 127.0.0.1
+  sin[4] = 127; sin[7] = 1;
+  const listener = b.socket(2, 1, 0);
+  b.bind(listener, sin, 16);
+  b.listen(listener, 64);
+  const name = Buffer.alloc(128);
+  b.getsockname(listener, name);
+  const clients = [];
+  const connectOne = () => {
+    const fd = b.socket(2, 1, 0);
+    b.connect(fd, name, 16);
+    clients.push(fd);
+  };
+  for (let i = 0; i < 24; i++) connectOne();
+  const addressBufs = [null, undefined, Buffer.alloc(0), Buffer.alloc(127), Buffer.alloc(128), Buffer.alloc(256), Buffer.alloc(3 * 128 + 1), new Uint16Array(128), 'x', {}];
+  const lengthArrays = [null, undefined, new Int32Array(0), new Int32Array(1), new Int32Array(2), new Int32Array(3), new Uint32Array(2), new Float64Array(2), []];
+  const accepted = [];
+  for (const outLength of [0, 1, 2, 3]) {
+    const out = new Int32Array(outLength);
+    for (const addresses of addressBufs) for (const lengths of lengthArrays) for (const max of [0, 1, 2, 3, -1, 99, NaN]) {
+      tryCall(() => {
+        const n = b.accept(listener, out, max, addresses, lengths);
+        for (let i = 0; i < n; i++) accepted.push(out[i]);
+        if (n > 0 && clients.length < 64) connectOne();
+      });
+    }
+  }
+  for (const fd of [listener, clients[0], -1, NaN, 2 ** 31]) {
+    for (const info of [new Int32Array(2), new Int32Array(1), new Int32Array(0), new Uint32Array(2), new Float64Array(2), Buffer.alloc(8), null, 'x']) tryCall(() => b.listenQueue(fd, info));
+  }
+  for (const fd of [...accepted, ...clients, listener]) b.close(fd);
+}
 const events = new Uint32Array(64);
 const poll = b.pollCreate(events, () => {}, {});
 b.socketpair(1, 1, 0, pair);

@@ -107,7 +107,7 @@ export interface NativeBinding extends Partial<NativeTlsBinding> {
   bind(fd: number, address: Uint8Array, length: number): number;
   connect(fd: number, address: Uint8Array, length: number): number;
   listen(fd: number, backlog: number): number;
-  accept(fd: number, out: Int32Array, max: number): number;
+  accept(fd: number, out: Int32Array, max: number, addresses?: Uint8Array | null, lengths?: Int32Array | null): number;
   read(fd: number, buffer: Uint8Array, offset: number, length: number): number;
   write(fd: number, buffer: Uint8Array, offset: number, length: number): number;
   readv(fd: number, buffers: readonly Uint8Array[]): number;
@@ -126,6 +126,7 @@ export interface NativeBinding extends Partial<NativeTlsBinding> {
   setsockopt(fd: number, level: number, name: number, value: Uint8Array, length: number): number;
   getsockname(fd: number, out: Uint8Array): number;
   getpeername(fd: number, out: Uint8Array): number;
+  listenQueue(fd: number, out: Int32Array): number;
 }
 
 const loaded = loader.binding as NativeBinding | null;

@@ -4,9 +4,24 @@
 //
 // Accept: when an accept() finds no queued connection it drains the kernel backlog in one
 // batch (accept4 up to 64 fds per call, repeated while the batch is full) into a queue, then
-// hands the fds to parked accept() calls in FIFO order. EMFILE/ENFILE do not end the
-// listener: the driver counts them (runtime.metrics().drivers), backs off for 50 ms and
-// retries; ECONNABORTED (the peer gave up before accept) is counted and skipped.
+// hands the fds to parked accept() calls in FIFO order. Each fd comes with the peer address
+// accept4 returned (as Tokio's `TcpListener::accept` returns `(TcpStream, SocketAddr)`): an
+// IPv4 peer is kept as one number until `peerAddr()` asks, so a connection costs no
+// `getpeername` and no decoding it does not use.
+//
+// Knowing the backlog is empty: the listener is edge-triggered, so a batch must learn that
+// the queue is empty before it clears the readiness (a connection that arrives later is a
+// new edge). An accept4 that fails with EAGAIN tells it, but it is the dearest call of the
+// accept path (the kernel allocates a socket and a file before it finds the queue empty:
+// ~2.5 µs here, 8 getpeernames). A TCP listener therefore asks the queue's length first
+// (`sys.listenQueue`, TCP_INFO: one getsockopt per batch) and accepts exactly that many; a
+// Unix listener (or a kernel without that report) accepts until EAGAIN, and a batch that
+// ended on EAGAIN clears the readiness at once instead of a second accept4 that would fail
+// again. libuv gets the same effect from a level-triggered listener and one accept per
+// readiness report.
+// EMFILE/ENFILE do not end the listener: the driver counts them (runtime.metrics().drivers),
+// backs off for 50 ms and retries; ECONNABORTED (the peer gave up before accept) is counted
+// and skipped.
 //
 import { fstatSync } from 'node:fs';
 import { available, constants, loadError, sys } from '@rt/mio-native';
@@ -19,11 +34,17 @@ import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle, T
 import { NativeTcpSocket } from './native-tcp-socket.js';
 import { bindNativeUdp } from './native-udp.js';
 import { tryPark } from '@rt/scheduler/primitives';
-import { C, EAGAIN, ECONNABORTED, EINPROGRESS, EINTR, EMFILE, ENFILE, check, currentIo, errorWhere, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
-import type { NativeCounters } from './native-io.js';
+import { C, EAGAIN, ECONNABORTED, EINPROGRESS, EINTR, EMFILE, ENFILE, check, currentIo, decodeRaw, errorWhere, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
+import type { AcceptedPeer, NativeCounters } from './native-io.js';
 import { NativeStream } from './native-stream.js';
 
 const BATCH = 64;
+/** Bytes per peer address slot of a batch (sizeof(struct sockaddr_storage); the addon's MIO_ADDR_SLOT). */
+const ADDRESS_SLOT = 128;
+const AF_INET = C.AF_INET;
+/** Linux's SO_PROTOCOL and IPPROTO_TCP: only a plain TCP listener's TCP_INFO counts its accept queue (not MPTCP's). */
+const SO_PROTOCOL = 38;
+const IPPROTO_TCP = 6;
 const SO_REUSEPORT = constants['SO_REUSEPORT']!;
 const SO_TYPE = constants['SO_TYPE']!;
 /** Linux's SO_ACCEPTCONN (not in the addon's table; the native driver is Linux-only). */
@@ -37,9 +58,16 @@ class NativeListener implements ListenerHandle {
   readonly #register: (fd: number) => Registration;
   readonly #counters: NativeCounters;
   readonly #unix: string | null;
+  /** Accepted fds no accept() took yet, and their peers (`#peers[i]` is `#queue[i]`'s). */
   readonly #queue: number[] = [];
+  readonly #peers: AcceptedPeer[] = [];
   readonly #waiters: Waiter<StreamHandle>[] = [];
   readonly #batch = new Int32Array(BATCH);
+  readonly #addresses = Buffer.alloc(BATCH * ADDRESS_SLOT);
+  readonly #addressView = new DataView(this.#addresses.buffer, this.#addresses.byteOffset, this.#addresses.byteLength);
+  readonly #addressLengths = new Int32Array(BATCH);
+  /** `[queued, max backlog]` from `sys.listenQueue`, or null when this listener cannot count its queue. */
+  readonly #queueInfo: Int32Array | null;
   #armed = false;
   #backoff: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
@@ -67,6 +95,7 @@ class NativeListener implements ListenerHandle {
     this.#register = register;
     this.#counters = counters;
     this.#unix = unix;
+    this.#queueInfo = unix === null ? countableQueue(fd) : null;
   }
 
   get closed(): boolean {
@@ -81,10 +110,20 @@ class NativeListener implements ListenerHandle {
 
   #acceptBatch(): void {
     const registration = this.#registration;
+    const batch = this.#batch;
     for (;;) {
       const event = registration.tryReadiness(READABLE);
       if (event === null) return;
-      const n = sys.accept(this.#fd, this.#batch, BATCH);
+      let max = BATCH;
+      const info = this.#queueInfo;
+      if (info !== null && sys.listenQueue(this.#fd, info) === 0) {
+        if (info[0] === 0) {
+          registration.clearReadiness(event);
+          return;
+        }
+        if (info[0]! < BATCH) max = info[0]!;
+      }
+      const n = sys.accept(this.#fd, batch, max, this.#addresses, this.#addressLengths);
       if (n === EAGAIN) {
         registration.clearReadiness(event);
         return;
@@ -100,28 +139,44 @@ class NativeListener implements ListenerHandle {
         // Other per-connection errors (EPROTO, ENOBUFS, …): count, skip, keep listening.
         continue;
       }
-      for (let i = 0; i < n; i++) this.#queue.push(this.#batch[i]!);
-      if (n < BATCH) return;
+      for (let i = 0; i < n; i++) {
+        this.#queue.push(batch[i]!);
+        this.#peers.push(this.#peerAt(i));
+      }
+      if (n < max) {
+        // batch[n] is the errno that ended the batch: EAGAIN means the backlog is empty, so
+        // the readiness goes now (no second accept4 to learn it). Any other error (EMFILE,
+        // ECONNABORTED, …) is met again, and handled, by the next call.
+        if (batch[n] === EAGAIN) registration.clearReadiness(event);
+        return;
+      }
+      if (max < BATCH) {
+        // Every connection queued when the queue was counted is taken; any later one came
+        // with an edge of its own.
+        registration.clearReadiness(event);
+        return;
+      }
     }
   }
 
-  #wrap(fd: number): StreamHandle {
+  /** The peer of the batch's connection `i`: an IPv4 one packed into a number (decoded by the stream on demand). */
+  #peerAt(i: number): AcceptedPeer {
+    const at = i * ADDRESS_SLOT;
+    const view = this.#addressView;
+    if (view.getUint16(at, true) === AF_INET) return view.getUint32(at + 4, false) * 65536 + view.getUint16(at + 2, false);
+    return decodeRaw(this.#addresses.subarray(at, at + ADDRESS_SLOT), this.#addressLengths[i]!);
+  }
+
+  /** Wraps the queue's first connection (the queue must not be empty). */
+  #wrapNext(): StreamHandle {
+    const fd = this.#queue.shift()!;
+    const peer = this.#peers.shift()!;
     let registration: Registration;
     try {
       registration = this.#register(fd);
     } catch (error) {
       sys.close(fd);
       throw error;
-    }
-    // The peer address is read now: getpeername fails once the peer has gone.
-    let peer: RawAddress | undefined;
-    if (this.#unix !== null) peer = { path: '' };
-    else {
-      try {
-        peer = peerAddressOf(fd);
-      } catch {
-        peer = undefined;
-      }
     }
     return new NativeStream(fd, registration, this.#unix !== null, peer);
   }
@@ -137,7 +192,7 @@ class NativeListener implements ListenerHandle {
       if (this.#queue.length === 0 && !this.#drain()) break;
       waiters.shift();
       try {
-        waiter.wake(this.#wrap(this.#queue.shift()!));
+        waiter.wake(this.#wrapNext());
       } catch (error) {
         waiter.fail(error);
       }
@@ -158,7 +213,7 @@ class NativeListener implements ListenerHandle {
       if (y !== undefined) return y.then(() => this.accept(options));
       return tryPark(() => {
         throwIfCancelled(options);
-        return Promise.resolve(this.#wrap(this.#queue.shift()!));
+        return Promise.resolve(this.#wrapNext());
       });
     }
     return tryPark(() => {
@@ -175,7 +230,7 @@ class NativeListener implements ListenerHandle {
   tryAccept(): StreamHandle {
     if (this.#closed) throw new SocketClosed('the listener is closed');
     if (this.#queue.length === 0 && !this.#drain()) throw new WouldBlock('accept');
-    return this.#wrap(this.#queue.shift()!);
+    return this.#wrapNext();
   }
 
   localAddress(): RawAddress {
@@ -206,6 +261,7 @@ class NativeListener implements ListenerHandle {
     for (const w of this.#waiters.splice(0)) w.fail(error);
     // Connections drained from the backlog that no accept() took: they cannot go back.
     for (const fd of this.#queue.splice(0)) sys.close(fd);
+    this.#peers.length = 0;
     try {
       this.#registration.deregister();
     } catch {
@@ -221,6 +277,7 @@ class NativeListener implements ListenerHandle {
     const error = new SocketClosed('the listener is closed');
     for (const w of this.#waiters.splice(0)) w.fail(error);
     for (const fd of this.#queue.splice(0)) sys.close(fd);
+    this.#peers.length = 0;
     try {
       this.#registration.deregister();
     } catch {
@@ -228,6 +285,17 @@ class NativeListener implements ListenerHandle {
     }
     sys.close(this.#fd);
   }
+}
+
+/**
+ * `[queued, max backlog]` storage when `fd` is a plain TCP listener whose kernel reports its
+ * accept queue through TCP_INFO (checked by the backlog it reports: a kernel without that
+ * report gives 0 for a listener), else null: such a listener accepts until EAGAIN.
+ */
+function countableQueue(fd: number): Int32Array | null {
+  const info = new Int32Array(2);
+  if (sys.getSocketOption(fd, C.SOL_SOCKET, SO_PROTOCOL) !== IPPROTO_TCP) return null;
+  return sys.listenQueue(fd, info) === 0 && info[1]! > 0 ? info : null;
 }
 
 function newSocket(family: number, type: number): number {

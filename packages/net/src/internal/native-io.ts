@@ -120,6 +120,20 @@ export function peerAddressOf(fd: number): RawAddress {
   return toRaw(decodeSocketAddress(nameScratch, length));
 }
 
+/**
+ * A peer address as the accept batch hands it over: decoded, or an IPv4 one packed into a
+ * number (address as a big-endian u32 × 65536 + port, exact in a double) that
+ * {@link peerOf} decodes only when asked.
+ */
+export type AcceptedPeer = RawAddress | number;
+
+/** Decodes an {@link AcceptedPeer}. */
+export function peerOf(peer: AcceptedPeer): RawAddress {
+  if (typeof peer !== 'number') return peer;
+  const ip = Math.floor(peer / 65536);
+  return { ip: `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`, port: peer % 65536 };
+}
+
 export function decodeRaw(bytes: Uint8Array, length: number): RawAddress {
   // Family 0: the kernel wrote no address (an unnamed Unix socket sent the datagram).
   if (bytes[0] === 0 && bytes[1] === 0) return { path: '' };

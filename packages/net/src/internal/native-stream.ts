@@ -28,7 +28,8 @@ import { NetError, SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, ReleaseHooks, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
 import { RESOLVED, ReusableWaiter, WaitList, WaitNode, tryPark } from '@rt/scheduler/primitives';
-import { C, EAGAIN, ENOTCONN, EPIPE, armWait, check, localAddressOf, osError, peerAddressOf } from './native-io.js';
+import { C, EAGAIN, ENOTCONN, EPIPE, armWait, check, localAddressOf, osError, peerAddressOf, peerOf } from './native-io.js';
+import type { AcceptedPeer } from './native-io.js';
 
 const peekAddress = Buffer.alloc(128);
 const MAX_IOV = 64;
@@ -113,7 +114,8 @@ export class NativeStream implements StreamHandle {
   #writeShut = false;
   #noDelay = false;
   #local: RawAddress | undefined;
-  #peer: RawAddress | undefined;
+  /** Known peer address (from accept or connect); an accepted IPv4 peer stays packed until asked. */
+  #peer: AcceptedPeer | undefined;
 
   readonly #removeReader = (waiter: Waiter<number>): void => void this.#readers.removeWaiter(waiter);
   readonly #removeWriter = (waiter: Waiter<number>): void => void this.#writers.removeWaiter(waiter);
@@ -141,7 +143,7 @@ export class NativeStream implements StreamHandle {
     this.#failAll(this.#closed ? 'the socket is closed' : 'the runtime shut down: its I/O driver is closed');
   };
 
-  constructor(fd: number, registration: Registration, unix: boolean, peer?: RawAddress) {
+  constructor(fd: number, registration: Registration, unix: boolean, peer?: AcceptedPeer) {
     this.#fd = fd;
     this.#registration = registration;
     this.#queue = registration.readyQueue;
@@ -682,6 +684,8 @@ export class NativeStream implements StreamHandle {
 
   peerAddress(): RawAddress {
     const fd = this.#checkOpen();
-    return (this.#peer ??= peerAddressOf(fd));
+    const peer = this.#peer;
+    if (peer === undefined) return (this.#peer = peerAddressOf(fd));
+    return typeof peer === 'number' ? (this.#peer = peerOf(peer)) : peer;
   }
 }
