@@ -5,6 +5,7 @@ import { Cancelled, Handle } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { NetError, SocketAddr, SocketClosed, TcpListener, TcpStream, WouldBlock } from '@rt/net';
 import { drivers, eventually } from './support/drivers.js';
+import { sys } from '@rt/mio-native';
 
 describe.each(drivers)('TcpListener (%s driver)', (driver) => {
   it('binds every address form and reports the chosen port', async () => {
@@ -251,6 +252,31 @@ describe.each(drivers)('TcpListener (%s driver)', (driver) => {
       const error = await server.read(new Uint8Array(8)).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'ECONNRESET' });
       server.close();
+    });
+  }
+
+  if (driver === 'native') {
+    it('fails accept() with the typed error when the listening socket itself breaks (shut down: EINVAL), parked or not, without spinning', async () => {
+      const bound = await TcpListener.bind('127.0.0.1:0', { driver });
+      const fd = bound.intoRawFd();
+      await using listener = await TcpListener.fromRawFd(fd, { driver });
+      const parked = listener.accept();
+      await settle();
+      expect(sys.shutdown(fd, 'both')).toBe(0); // the socket stops listening; accept4 says EINVAL
+      const error = await parked.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NetError);
+      expect(error).toMatchObject({ code: 'EINVAL', syscall: 'accept' });
+      // Every later accept fails the same way at once, and tryAccept throws it too.
+      await expect(listener.accept()).rejects.toMatchObject({ code: 'EINVAL' });
+      expect(() => listener.tryAccept()).toThrow(NetError);
+    });
+
+    it('fails an accept() made after the listening socket broke, before any readiness', async () => {
+      const bound = await TcpListener.bind('127.0.0.1:0', { driver });
+      const fd = bound.intoRawFd();
+      await using listener = await TcpListener.fromRawFd(fd, { driver });
+      expect(sys.shutdown(fd, 'both')).toBe(0);
+      await expect(listener.accept()).rejects.toMatchObject({ code: 'EINVAL', syscall: 'accept' });
     });
   }
 

@@ -19,12 +19,14 @@
 // ended on EAGAIN clears the readiness at once instead of a second accept4 that would fail
 // again. libuv gets the same effect from a level-triggered listener and one accept per
 // readiness report.
-// EMFILE/ENFILE do not end the listener: the driver counts them (runtime.metrics().drivers),
-// backs off for 50 ms and retries; ECONNABORTED (the peer gave up before accept) is counted
-// and skipped.
+// EMFILE/ENFILE (and ENOBUFS/ENOMEM) do not end the listener: the driver counts them
+// (runtime.metrics().drivers), backs off for 50 ms and retries; ECONNABORTED (the peer gave up
+// before accept) and the network errors of one queued connection are counted and skipped; an
+// error that says the listening socket itself is broken (EINVAL after a shutdown(), EBADF,
+// ENOTSOCK, …) fails every accept() from then on with that error.
 //
 import { fstatSync } from 'node:fs';
-import { available, constants, loadError, sys } from '@rt/mio-native';
+import { available, constants, errno, loadError, sys } from '@rt/mio-native';
 import type { Registration } from '@rt/reactor';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
@@ -34,7 +36,7 @@ import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle, T
 import { NativeTcpSocket } from './native-tcp-socket.js';
 import { bindNativeUdp } from './native-udp.js';
 import { tryPark } from '@rt/scheduler/primitives';
-import { C, EAGAIN, ECONNABORTED, EINPROGRESS, EINTR, EMFILE, ENFILE, check, currentIo, decodeRaw, errorWhere, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
+import { C, EAGAIN, EINPROGRESS, EMFILE, ENFILE, check, currentIo, decodeRaw, errorWhere, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
 import type { AcceptedPeer, NativeCounters } from './native-io.js';
 import { NativeStream } from './native-stream.js';
 
@@ -50,6 +52,9 @@ const SO_TYPE = constants['SO_TYPE']!;
 /** Linux's SO_ACCEPTCONN (not in the addon's table; the native driver is Linux-only). */
 const SO_ACCEPTCONN = (constants as unknown as Readonly<Record<string, number | undefined>>)['SO_ACCEPTCONN'] ?? 30;
 const BACKOFF_MS = 50;
+const { ENOBUFS, ENOMEM } = errno;
+/** accept4 errors that say the listening socket itself is broken (not one connection): fatal. */
+const LISTENER_BROKEN: ReadonlySet<number> = new Set([errno.EBADF, errno.EINVAL, errno.ENOTSOCK, errno.EOPNOTSUPP, errno.EFAULT]);
 
 class NativeListener implements ListenerHandle {
   readonly driver = 'native' as const;
@@ -70,6 +75,8 @@ class NativeListener implements ListenerHandle {
   readonly #queueInfo: Int32Array | null;
   #armed = false;
   #backoff: ReturnType<typeof setTimeout> | undefined;
+  /** The error of an accept4 that found the listening socket broken: every accept() fails with it. */
+  #failure: NetError | undefined;
   #closed = false;
   #local: RawAddress | undefined;
 
@@ -130,13 +137,21 @@ class NativeListener implements ListenerHandle {
       }
       if (n < 0) {
         this.#counters.acceptErrors++;
-        if (n === EMFILE || n === ENFILE) {
+        if (n === EMFILE || n === ENFILE || n === ENOBUFS || n === ENOMEM) {
           this.#counters.acceptBackoffs++;
           this.#backoff = setTimeout(this.#onBackoffEnd, BACKOFF_MS);
           return;
         }
-        if (n === ECONNABORTED || n === EINTR) continue;
-        // Other per-connection errors (EPROTO, ENOBUFS, …): count, skip, keep listening.
+        if (LISTENER_BROKEN.has(n)) {
+          // The listening socket itself is unusable (shut down, not listening, not a socket):
+          // every accept() fails with this error from now on, as Tokio's accept returns it
+          // (retrying would spin: the same call fails the same way at once).
+          this.#failure = osError(n, 'accept');
+          registration.clearReadiness(event);
+          return;
+        }
+        // ECONNABORTED, EINTR and the network errors Linux passes on from a connection that
+        // failed in the queue (EPROTO, ENETDOWN, EHOSTUNREACH, …): count, skip, keep listening.
         continue;
       }
       for (let i = 0; i < n; i++) {
@@ -189,7 +204,10 @@ class NativeListener implements ListenerHandle {
         waiters.shift();
         continue;
       }
-      if (this.#queue.length === 0 && !this.#drain()) break;
+      if (this.#queue.length === 0 && !this.#drain()) {
+        if (this.#failure !== undefined) for (const w of waiters.splice(0)) w.fail(this.#failure);
+        break;
+      }
       waiters.shift();
       try {
         waiter.wake(this.#wrapNext());
@@ -216,6 +234,7 @@ class NativeListener implements ListenerHandle {
         return Promise.resolve(this.#wrapNext());
       });
     }
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
     return tryPark(() => {
       const { waiter, promise } = park<StreamHandle>('TcpListener.accept', (w) => {
         const i = this.#waiters.indexOf(w);
@@ -229,7 +248,7 @@ class NativeListener implements ListenerHandle {
 
   tryAccept(): StreamHandle {
     if (this.#closed) throw new SocketClosed('the listener is closed');
-    if (this.#queue.length === 0 && !this.#drain()) throw new WouldBlock('accept');
+    if (this.#queue.length === 0 && !this.#drain()) throw this.#failure ?? new WouldBlock('accept');
     return this.#wrapNext();
   }
 
