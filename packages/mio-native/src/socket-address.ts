@@ -70,6 +70,14 @@ function parseIPv6(text: string, out: Uint8Array, at: number): void {
 }
 
 function formatIPv6(bytes: Uint8Array, at: number): string {
+  // An IPv4-mapped (::ffff:a.b.c.d) or IPv4-compatible (::a.b.c.d, not :: or ::1) address ends
+  // in dotted decimal, as inet_ntop (and so Node's remoteAddress) prints it.
+  let zeros = 0;
+  while (zeros < 12 && bytes[at + zeros] === 0) zeros++;
+  const mapped = zeros === 10 && bytes[at + 10] === 0xff && bytes[at + 11] === 0xff;
+  if (mapped || (zeros === 12 && (bytes[at + 12] !== 0 || bytes[at + 13] !== 0))) {
+    return `::${mapped ? 'ffff:' : ''}${bytes[at + 12]}.${bytes[at + 13]}.${bytes[at + 14]}.${bytes[at + 15]}`;
+  }
   const groups: string[] = [];
   for (let i = 0; i < 8; i++) groups.push((((bytes[at + 2 * i] ?? 0) << 8) | (bytes[at + 2 * i + 1] ?? 0)).toString(16));
   // The WHATWG URL parser prints IPv6 in the canonical RFC 5952 form.

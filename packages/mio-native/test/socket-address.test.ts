@@ -1,3 +1,4 @@
+import { SocketAddress as NodeSocketAddress } from 'node:net';
 import fc from 'fast-check';
 import { decodeSocketAddress, encodeSocketAddress, SOCKET_ADDRESS_SIZE } from '@rt/mio-native';
 import type { SocketAddress } from '@rt/mio-native';
@@ -34,10 +35,22 @@ describe('encodeSocketAddress', () => {
       fc.property(fc.ipV6(), fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 0xffff }), (address, port, scopeId) => {
         encodeSocketAddress({ family: 'IPv6', address, port, scopeId }, out);
         const decoded = decodeSocketAddress(out);
-        const canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+        // Node's own form (inet_ntop: RFC 5952, dotted decimal for IPv4-mapped/-compatible).
+        const canonical = new NodeSocketAddress({ address, family: 'ipv6' }).address;
         expect(decoded).toEqual({ family: 'IPv6', address: canonical, port, flowInfo: 0, scopeId });
       }),
     );
+    fc.assert(
+      fc.property(fc.ipV4(), fc.constantFrom('::ffff:', '::', '0:0:0:0:0:ffff:', '1::ffff:'), (v4, prefix) => {
+        const address = prefix + v4;
+        encodeSocketAddress({ family: 'IPv6', address, port: 1 }, out);
+        expect((decodeSocketAddress(out) as { address: string }).address).toBe(new NodeSocketAddress({ address, family: 'ipv6' }).address);
+      }),
+    );
+    for (const [address, printed] of [['::ffff:7f00:1', '::ffff:127.0.0.1'], ['::1', '::1'], ['::', '::'], ['::2:3', '::0.2.0.3'], ['1::ffff:1.2.3.4', '1::ffff:102:304']]) {
+      encodeSocketAddress({ family: 'IPv6', address: address!, port: 1 }, out);
+      expect((decodeSocketAddress(out) as { address: string }).address).toBe(printed);
+    }
     const length = encodeSocketAddress({ family: 'unix', path: '\0name' }, out);
     expect(decodeSocketAddress(out, length)).toEqual({ family: 'unix', path: '\0name' });
   });
