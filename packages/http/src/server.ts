@@ -17,6 +17,7 @@
 //   connection reads ahead (cancel safe) so that end of stream from the client aborts the signal
 //   and the request task at once.
 import { JoinError, spawn, type JoinHandle } from '@rt/scheduler';
+import { RESOLVED } from '@rt/scheduler/primitives';
 import { TcpListener, type SocketAddr, type TcpStream } from '@rt/net';
 import { Instant, sleep, timeout } from '@rt/time';
 import { HttpError } from './errors.js';
@@ -141,6 +142,10 @@ function chunkBytes(value: unknown): Uint8Array {
   return bytes;
 }
 
+function isThenable(value: unknown): boolean {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
 function isDisconnect(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   // OS errors carry the errno name in `code` (Node's contract); rt's own conditions ERR_RT_*.
@@ -226,6 +231,8 @@ export class HttpServer {
   #closed: Promise<void> | undefined;
   #allClosed: (() => void) | undefined;
   #shuttingDown = false;
+  /** @internal The last handler call returned a Response, not a promise (see Connection.run). */
+  syncHandler = true;
 
   /** @internal use {@link serve} */
   constructor(listener: TcpListener, handler: Handler, limits: Required_ & ParserLimits, options: ServeOptions) {
@@ -435,6 +442,8 @@ class RequestState implements RequestSource {
   /** Why the client is known gone (it left in the middle of the body). */
   #gone: unknown;
   task: JoinHandle<Response> | undefined;
+  /** What the handler returned (a Response, or its promise), once it has run. */
+  result: unknown = undefined;
   incoming: Request | undefined;
   bodyFinished: boolean;
   bodyError: unknown;
@@ -559,9 +568,23 @@ class Connection {
       const task = this.#start(request);
       let response: Response | HttpError;
       try {
-        // join(), not `await task`: the same abortable wait, without the thenable job and the
-        // extra promise `then` makes (one microtask and two promise hooks less per request).
-        response = this.#check(await task.join(), request);
+        // A handler that answers synchronously (a Response, not a promise: the usual hello or
+        // JSON handler) has run once the run queue's drain, queued by the spawn ahead of this
+        // continuation, has run: one yield, then its Response is taken as it returned it (the
+        // task's value: nothing awaited it), with no join waiter, promise and wake. Anything
+        // else (a promise, a throw, a task not run yet) is joined. Whether to yield first
+        // follows the last request's handler, so async handlers pay no yield.
+        const server = this.server;
+        if (server.syncHandler) await RESOLVED;
+        const result = request.result;
+        if (result !== undefined && task.isFinished() && !isThenable(result)) {
+          response = this.#check(result, request);
+        } else {
+          // join(), not `await task`: the same abortable wait, without the thenable job and the
+          // extra promise `then` makes (one microtask and two promise hooks less per request).
+          response = this.#check(await task.join(), request);
+          server.syncHandler = request.result !== undefined && !isThenable(request.result);
+        }
       } catch (error) {
         response = this.#failure(error, task, request);
       }
@@ -632,7 +655,7 @@ class Connection {
     const incoming = new IncomingRequest(request, this.#remoteAddr);
     request.incoming = incoming as unknown as Request;
     const handler = this.server.handler;
-    const task = spawn(() => handler(request.incoming!, context), REQUEST_TASK);
+    const task = spawn(() => (request.result = handler(request.incoming!, context)), REQUEST_TASK);
     context.taskId = task.id;
     request.task = task;
     this.#state.request = request;

@@ -77,6 +77,22 @@ describe('FastResponse', () => {
     }
   });
 
+  it('takes a header record\'s own names only, whether or not a record alike was remembered (the memo walks names with for…in)', () => {
+    const pairs = (headers: Record<string, string> | [string, string][]): [string, string][] => [...new FastResponse('x', { headers }).headers];
+    const oracle = pairs([['x-a', '1']]);
+    const proto: Record<string, string> = {};
+    const inherits = Object.assign(Object.create(proto) as Record<string, string>, { 'x-a': '1' });
+    const own = { 'x-a': '1' };
+    expect(pairs(own)).toEqual(oracle);
+    expect(pairs(inherits)).toEqual(oracle); // remembered from `own`: same own names and values
+    proto['x-inherited'] = 'i'; // now an enumerable inherited name: not a header, and no memo hit
+    expect(pairs(inherits)).toEqual(oracle);
+    expect(pairs(inherits)).toEqual(oracle);
+    expect(pairs(own)).toEqual(oracle);
+    expect(pairs({ 'x-a': '1', 'x-b': '2' })).toEqual([...oracle, ['x-b', '2']].sort());
+    expect(pairs(own)).toEqual(oracle); // a prefix of the remembered names is not the same record
+  });
+
   it('fuzz: a header record mutated in place between responses gives each response the fields of its record at that time', () => {
     // The oracle: the same pairs as an array, which the one-record memo never remembers.
     const name = fc.constantFrom('x-a', 'X-A', 'x-b', 'date', 'content-type', 'content-length', 'connection', 'bad name');
