@@ -798,18 +798,27 @@ class Connection {
   /** A FastResponse: its fields and body as given, no Web objects. */
   #encodeFast(result: FastResponse, head: Head, keepAlive: boolean): boolean | undefined {
     const source = result.source;
-    const length = source === null ? 0 : typeof source === 'string' ? utf8Length(source) : source.length;
+    const last = lastHead;
+    // The remembered body's length is its own (it is forgotten whenever the head memo changes).
+    const length = source === null ? 0 : source === last.body ? last.length : typeof source === 'string' ? utf8Length(source) : source.length;
     if (length > 64 * 1024 && head.method !== 'HEAD' && result.status !== 204 && result.status !== 304) return undefined;
     const bodyless = result.status === 204 || result.status === 304;
     const date = result.hasDate ? '' : dateHeader();
     const connection = connectionField(keepAlive, head.minorVersion);
     let text: string;
-    const last = lastHead;
+    const out = this.#out;
     if (
       last.fields === result.fieldText && last.status === result.status && last.statusText === result.statusText &&
       last.length === length && last.date === date && last.connection === connection
     ) {
-      text = last.text; // the same head as the last response (the usual case under load): already flat
+      // The same head as the last response (the usual case under load): already flat. With the
+      // same ASCII string body too (a constant text or JSON), head and body go out as one string:
+      // one copy into the output buffer instead of two.
+      if (source === last.body && source !== null && head.method !== 'HEAD') {
+        out.latin1(last.whole);
+        return keepAlive;
+      }
+      text = last.text;
     } else {
       text = statusLine(result.status, result.statusText) + result.fieldText + date;
       if (!bodyless) text += `content-length: ${length}\r\n`;
@@ -818,15 +827,25 @@ class Connection {
       last.status = result.status;
       last.statusText = result.statusText;
       last.length = length;
+      last.body = null;
       last.date = date;
       last.connection = connection;
       last.text = text;
     }
-    const out = this.#out;
     out.latin1(text);
     if (bodyless || head.method === 'HEAD' || source === null) return keepAlive;
-    if (typeof source === 'string') out.utf8(source, length);
-    else out.bytes(source);
+    if (typeof source === 'string') {
+      out.utf8(source, length);
+      // ASCII only (as many bytes as characters): its latin1 bytes are its UTF-8 bytes.
+      if (length === source.length) {
+        last.body = source;
+        last.whole = text + source;
+      } else {
+        last.body = null;
+      }
+    } else {
+      out.bytes(source);
+    }
     return keepAlive;
   }
 
@@ -1033,7 +1052,18 @@ function responseFields(response: Response): { text: string; length: number } {
  * The head of the last FastResponse written (any connection) and what it was made of: an equal
  * response reuses the string (no concatenation, and V8 keeps it flat for the write).
  */
-const lastHead = { fields: '', status: 0, statusText: '', length: -1, date: '', connection: '', text: '' };
+const lastHead: {
+  fields: string;
+  status: number;
+  statusText: string;
+  length: number;
+  date: string;
+  connection: string;
+  text: string;
+  /** The ASCII string body last written after `text` (null: none remembered), and the two as one string. */
+  body: string | null;
+  whole: string;
+} = { fields: '', status: 0, statusText: '', length: -1, date: '', connection: '', text: '', body: null, whole: '' };
 
 /** The `ctx` of a handler; its signal is made on first use. */
 class Context implements ServeContext {
