@@ -59,13 +59,20 @@ let lastNames: string[] = [];
 let lastValues: string[] = [];
 let lastFields: Fields = NO_FIELDS;
 
-function sameRecord(record: Record<string, unknown>, names: string[]): boolean {
-  if (names.length !== lastNames.length || lastFields === NO_FIELDS) return false;
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    if (name !== lastNames[i] || record[name] !== lastValues[i]) return false;
+/**
+ * Whether `record` has exactly the remembered names, in order, with the remembered values.
+ * A `for…in` walk, not `Object.keys`: no array per response (an inherited enumerable name
+ * makes it differ, and the record is then serialised afresh from its own names).
+ */
+function sameRecord(record: Record<string, unknown>): boolean {
+  if (lastFields === NO_FIELDS) return false;
+  const names = lastNames;
+  let i = 0;
+  for (const name in record) {
+    if (i === names.length || name !== names[i] || record[name] !== lastValues[i]) return false;
+    i++;
   }
-  return true;
+  return i === names.length;
 }
 
 /** Validates and serialises `headers` (what `new Response`'s `init.headers` takes). */
@@ -96,8 +103,8 @@ function fieldsOf(headers: NonNullable<ResponseInit['headers']>): Fields {
   }
   if (typeof headers !== 'object') throw new TypeError('FastResponse: headers must be a Headers, an array of pairs or an object');
   const record = headers as Record<string, unknown>;
+  if (sameRecord(record)) return lastFields;
   const names = Object.keys(record);
-  if (sameRecord(record, names)) return lastFields;
   let strings = true;
   for (const name of names) {
     const value = record[name];

@@ -17,6 +17,7 @@
 //   connection reads ahead (cancel safe) so that end of stream from the client aborts the signal
 //   and the request task at once.
 import { JoinError, spawn, type JoinHandle } from '@rt/scheduler';
+import { RESOLVED } from '@rt/scheduler/primitives';
 import { TcpListener, type SocketAddr, type TcpStream } from '@rt/net';
 import { Instant, sleep, timeout } from '@rt/time';
 import { HttpError } from './errors.js';
@@ -141,6 +142,10 @@ function chunkBytes(value: unknown): Uint8Array {
   return bytes;
 }
 
+function isThenable(value: unknown): boolean {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
 function isDisconnect(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   // OS errors carry the errno name in `code` (Node's contract); rt's own conditions ERR_RT_*.
@@ -226,6 +231,8 @@ export class HttpServer {
   #closed: Promise<void> | undefined;
   #allClosed: (() => void) | undefined;
   #shuttingDown = false;
+  /** @internal The last handler call returned a Response, not a promise (see Connection.run). */
+  syncHandler = true;
 
   /** @internal use {@link serve} */
   constructor(listener: TcpListener, handler: Handler, limits: Required_ & ParserLimits, options: ServeOptions) {
@@ -435,6 +442,8 @@ class RequestState implements RequestSource {
   /** Why the client is known gone (it left in the middle of the body). */
   #gone: unknown;
   task: JoinHandle<Response> | undefined;
+  /** What the handler returned (a Response, or its promise), once it has run. */
+  result: unknown = undefined;
   incoming: Request | undefined;
   bodyFinished: boolean;
   bodyError: unknown;
@@ -559,9 +568,23 @@ class Connection {
       const task = this.#start(request);
       let response: Response | HttpError;
       try {
-        // join(), not `await task`: the same abortable wait, without the thenable job and the
-        // extra promise `then` makes (one microtask and two promise hooks less per request).
-        response = this.#check(await task.join(), request);
+        // A handler that answers synchronously (a Response, not a promise: the usual hello or
+        // JSON handler) has run once the run queue's drain, queued by the spawn ahead of this
+        // continuation, has run: one yield, then its Response is taken as it returned it (the
+        // task's value: nothing awaited it), with no join waiter, promise and wake. Anything
+        // else (a promise, a throw, a task not run yet) is joined. Whether to yield first
+        // follows the last request's handler, so async handlers pay no yield.
+        const server = this.server;
+        if (server.syncHandler) await RESOLVED;
+        const result = request.result;
+        if (result !== undefined && task.isFinished() && !isThenable(result)) {
+          response = this.#check(result, request);
+        } else {
+          // join(), not `await task`: the same abortable wait, without the thenable job and the
+          // extra promise `then` makes (one microtask and two promise hooks less per request).
+          response = this.#check(await task.join(), request);
+          server.syncHandler = request.result !== undefined && !isThenable(request.result);
+        }
       } catch (error) {
         response = this.#failure(error, task, request);
       }
@@ -632,7 +655,7 @@ class Connection {
     const incoming = new IncomingRequest(request, this.#remoteAddr);
     request.incoming = incoming as unknown as Request;
     const handler = this.server.handler;
-    const task = spawn(() => handler(request.incoming!, context), REQUEST_TASK);
+    const task = spawn(() => (request.result = handler(request.incoming!, context)), REQUEST_TASK);
     context.taskId = task.id;
     request.task = task;
     this.#state.request = request;
@@ -775,18 +798,27 @@ class Connection {
   /** A FastResponse: its fields and body as given, no Web objects. */
   #encodeFast(result: FastResponse, head: Head, keepAlive: boolean): boolean | undefined {
     const source = result.source;
-    const length = source === null ? 0 : typeof source === 'string' ? utf8Length(source) : source.length;
+    const last = lastHead;
+    // The remembered body's length is its own (it is forgotten whenever the head memo changes).
+    const length = source === null ? 0 : source === last.body ? last.length : typeof source === 'string' ? utf8Length(source) : source.length;
     if (length > 64 * 1024 && head.method !== 'HEAD' && result.status !== 204 && result.status !== 304) return undefined;
     const bodyless = result.status === 204 || result.status === 304;
     const date = result.hasDate ? '' : dateHeader();
     const connection = connectionField(keepAlive, head.minorVersion);
     let text: string;
-    const last = lastHead;
+    const out = this.#out;
     if (
       last.fields === result.fieldText && last.status === result.status && last.statusText === result.statusText &&
       last.length === length && last.date === date && last.connection === connection
     ) {
-      text = last.text; // the same head as the last response (the usual case under load): already flat
+      // The same head as the last response (the usual case under load): already flat. With the
+      // same ASCII string body too (a constant text or JSON), head and body go out as one string:
+      // one copy into the output buffer instead of two.
+      if (source === last.body && source !== null && head.method !== 'HEAD') {
+        out.latin1(last.whole);
+        return keepAlive;
+      }
+      text = last.text;
     } else {
       text = statusLine(result.status, result.statusText) + result.fieldText + date;
       if (!bodyless) text += `content-length: ${length}\r\n`;
@@ -795,15 +827,25 @@ class Connection {
       last.status = result.status;
       last.statusText = result.statusText;
       last.length = length;
+      last.body = null;
       last.date = date;
       last.connection = connection;
       last.text = text;
     }
-    const out = this.#out;
     out.latin1(text);
     if (bodyless || head.method === 'HEAD' || source === null) return keepAlive;
-    if (typeof source === 'string') out.utf8(source, length);
-    else out.bytes(source);
+    if (typeof source === 'string') {
+      out.utf8(source, length);
+      // ASCII only (as many bytes as characters): its latin1 bytes are its UTF-8 bytes.
+      if (length === source.length) {
+        last.body = source;
+        last.whole = text + source;
+      } else {
+        last.body = null;
+      }
+    } else {
+      out.bytes(source);
+    }
     return keepAlive;
   }
 
@@ -1010,7 +1052,18 @@ function responseFields(response: Response): { text: string; length: number } {
  * The head of the last FastResponse written (any connection) and what it was made of: an equal
  * response reuses the string (no concatenation, and V8 keeps it flat for the write).
  */
-const lastHead = { fields: '', status: 0, statusText: '', length: -1, date: '', connection: '', text: '' };
+const lastHead: {
+  fields: string;
+  status: number;
+  statusText: string;
+  length: number;
+  date: string;
+  connection: string;
+  text: string;
+  /** The ASCII string body last written after `text` (null: none remembered), and the two as one string. */
+  body: string | null;
+  whole: string;
+} = { fields: '', status: 0, statusText: '', length: -1, date: '', connection: '', text: '', body: null, whole: '' };
 
 /** The `ctx` of a handler; its signal is made on first use. */
 class Context implements ServeContext {

@@ -30,6 +30,38 @@ describe('FastResponse', () => {
     expect(await viaFetch.json()).toEqual({ ok: true });
   });
 
+  it('writes each response its own body when heads alike follow each other (the head-and-body memo)', async () => {
+    const headers = { 'content-type': 'text/plain' };
+    const bodies: Record<string, string | Uint8Array> = {
+      '/a': 'hello',
+      '/b': 'world', // same head as /a (same length), another body
+      '/u': 'h\u00e9llo', // not ASCII: 6 bytes, never remembered as one string
+      '/v': 'h\u00e9lo', // 5 characters, 6 bytes: the head of /u again
+      '/bytes': new TextEncoder().encode('bytes'), // same head as /a, a Uint8Array
+      '/copy': ['hel', 'lo'].join(''), // equal to /a's body, another string
+    };
+    await using server = await serve({}, (request) => new FastResponse(bodies[new URL(request.url).pathname]!, { headers }));
+    const order = ['/a', '/a', '/b', '/a', '/u', '/v', '/v', '/a', '/bytes', '/a', 'HEAD /a', '/a', '/copy', '/b'];
+    const text = await exchange(
+      server.addr.port,
+      order
+        .map((step, i) => {
+          const [method, path] = step.startsWith('HEAD ') ? ['HEAD', step.slice(5)] : ['GET', step];
+          return `${method} ${path} HTTP/1.1\r\nHost: a\r\n${i === order.length - 1 ? 'Connection: close\r\n' : ''}\r\n`;
+        })
+        .join(''),
+    );
+    const answers = Buffer.from(text, 'latin1').toString('utf8').split(/(?=HTTP\/1\.1 )/);
+    expect(answers).toHaveLength(order.length);
+    answers.forEach((answer, i) => {
+      const step = order[i]!;
+      const body = bodies[step.replace('HEAD ', '')]!;
+      const expected = step.startsWith('HEAD ') ? '' : typeof body === 'string' ? body : new TextDecoder().decode(body);
+      expect(answer.slice(answer.indexOf('\r\n\r\n') + 4)).toBe(expected);
+      expect(answer).toMatch(new RegExp(`\r\ncontent-length: ${Buffer.byteLength(typeof body === 'string' ? body : 'bytes')}\r\n`));
+    });
+  });
+
   it('refuses header injection and bad bodies at once', () => {
     expect(() => new FastResponse('x', { headers: { 'x-a': 'a\r\nb' } })).toThrow(TypeError);
     expect(() => new FastResponse('x', { headers: { 'bad name': 'a' } })).toThrow(TypeError);
@@ -75,6 +107,22 @@ describe('FastResponse', () => {
       expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\ndate: Thu, 01 Jan 1970 00:00:00 GMT\r\ncontent-type: text\/plain;charset=UTF-8\r\ncontent-length: 1\r\n/);
       expect(answer).not.toMatch(/\r\nDate: /);
     }
+  });
+
+  it('takes a header record\'s own names only, whether or not a record alike was remembered (the memo walks names with for…in)', () => {
+    const pairs = (headers: Record<string, string> | [string, string][]): [string, string][] => [...new FastResponse('x', { headers }).headers];
+    const oracle = pairs([['x-a', '1']]);
+    const proto: Record<string, string> = {};
+    const inherits = Object.assign(Object.create(proto) as Record<string, string>, { 'x-a': '1' });
+    const own = { 'x-a': '1' };
+    expect(pairs(own)).toEqual(oracle);
+    expect(pairs(inherits)).toEqual(oracle); // remembered from `own`: same own names and values
+    proto['x-inherited'] = 'i'; // now an enumerable inherited name: not a header, and no memo hit
+    expect(pairs(inherits)).toEqual(oracle);
+    expect(pairs(inherits)).toEqual(oracle);
+    expect(pairs(own)).toEqual(oracle);
+    expect(pairs({ 'x-a': '1', 'x-b': '2' })).toEqual([...oracle, ['x-b', '2']].sort());
+    expect(pairs(own)).toEqual(oracle); // a prefix of the remembered names is not the same record
   });
 
   it('fuzz: a header record mutated in place between responses gives each response the fields of its record at that time', () => {

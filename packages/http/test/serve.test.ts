@@ -1,4 +1,4 @@
-import { serve, type HttpServer } from '@rt/http';
+import { FastResponse, serve, type HttpServer } from '@rt/http';
 import { exchange, postThenGet, statuses } from './support/raw.js';
 
 let server: HttpServer | undefined;
@@ -44,6 +44,44 @@ describe('serve', () => {
     expect(statuses(text)).toEqual([200, 200, 200]);
     expect(text.indexOf('\r\n\r\n/1')).toBeLessThan(text.indexOf('\r\n\r\n/2'));
     expect(text.indexOf('\r\n\r\n/2')).toBeLessThan(text.indexOf('\r\n\r\n/3'));
+  });
+
+  it('answers a pipelined mix of synchronous, asynchronous, throwing and thenable handlers in order, each its own task', async () => {
+    const errors: unknown[] = [];
+    const ids: number[] = [];
+    server = await serve({ onError: (error) => errors.push(error) }, (request, ctx) => {
+      ids.push(ctx.taskId);
+      const path = new URL(request.url).pathname;
+      switch (path) {
+        case '/async':
+          return (async () => {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            return new Response('async');
+          })();
+        case '/throw':
+          throw new Error('sync failure');
+        case '/reject':
+          return Promise.reject(new Error('async failure'));
+        case '/thenable':
+          // Not a native promise: the task adopts it (the server joins the task).
+          return { then: (resolve: (value: Response) => void) => resolve(new Response('thenable')) } as unknown as Promise<Response>;
+        case '/fast':
+          return new FastResponse('fast');
+        default:
+          return new Response('sync');
+      }
+    });
+    const order = ['/sync', '/async', '/sync', '/throw', '/fast', '/thenable', '/sync', '/reject', '/async', '/async', '/fast', '/sync'];
+    const text = await exchange(
+      server.addr.port,
+      order.map((path, i) => `GET ${path} HTTP/1.1\r\nHost: a\r\n${i === order.length - 1 ? 'Connection: close\r\n' : ''}\r\n`).join(''),
+    );
+    const answers = text.split(/(?=HTTP\/1\.1 )/);
+    const expected = order.map((path) => (path === '/throw' || path === '/reject' ? 'Internal Server Error' : path.slice(1)));
+    expect(answers.map((answer) => answer.slice(answer.indexOf('\r\n\r\n') + 4).trim())).toEqual(expected);
+    expect(statuses(text)).toEqual(order.map((path) => (path === '/throw' || path === '/reject' ? 500 : 200)));
+    expect(errors.map((error) => (error as Error).message)).toEqual(['sync failure', 'async failure']);
+    expect(new Set(ids).size).toBe(order.length);
   });
 
   it('gives each request its own URL when requests alike follow each other (the last-URL memo)', async () => {
