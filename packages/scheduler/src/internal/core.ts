@@ -11,7 +11,7 @@ import type { AsyncResource } from 'node:async_hooks';
 import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
-import { UNTIMED, asyncContextInUse, captureAsyncContext, currentEpoch, storage, type Untimed } from './context.js';
+import { UNTIMED, asyncContextInUse, captureAsyncContext, currentEpoch, runInContext, storage, type Frame, type Untimed } from './context.js';
 import { FINISHED, RUNNING, SCHEDULED, Task, nativeThen } from './task.js';
 import { defaultConfig } from './config.js';
 import type { BlockingPool } from './blocking-pool.js';
@@ -42,11 +42,6 @@ function startTask(task: Task): void {
   task.start();
 }
 
-/** Starts `task` in its own context, inside the async context of its spawn() call. */
-function startInContext(task: Task): void {
-  storage.run(task, startTask, task);
-}
-
 function spawnLocation(): string | undefined {
   const stack = new Error().stack;
   if (stack === undefined) return undefined;
@@ -73,6 +68,8 @@ export class Core {
    */
   private runQueue: (Task | AsyncResource | undefined)[] = [];
   private runHead = 0;
+  /** The async context queued last (a loop of spawns in one context shares it: see captureAsyncContext). */
+  private lastContext: AsyncResource | undefined = undefined;
   private drainScheduled = false;
   private ticks = 0;
   private tickEpoch = -1;
@@ -103,7 +100,7 @@ export class Core {
     this.addLive(task);
     this.spawnedTotal++;
     if (this.probe !== undefined || spawnChannel.hasSubscribers) emitSpawn(this, task);
-    if (asyncContextInUse()) this.runQueue.push(task, captureAsyncContext());
+    if (asyncContextInUse()) this.runQueue.push(task, (this.lastContext = captureAsyncContext(this.lastContext)));
     else this.runQueue.push(task);
     if (!this.drainScheduled) {
       this.drainScheduled = true;
@@ -160,12 +157,13 @@ export class Core {
       else {
         // runInAsyncScope runs async hooks (anyone's code) before the task: not its busy time.
         if (this.probe !== undefined) breakChain();
-        context.runInAsyncScope(startInContext, undefined, task);
+        runInContext(context, task, startTask as (frame: Frame) => void);
       }
     }
     if (this.probe !== undefined) breakChain();
     queue.length = 0;
     this.runHead = 0;
+    this.lastContext = undefined;
   };
 
   /**
