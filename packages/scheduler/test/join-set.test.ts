@@ -93,6 +93,50 @@ describe('JoinSet', () => {
     expect(set.size).toBe(0);
   });
 
+  it('keeps the right members after thousands of joins compact its member list: abortAll and detachAll reach exactly the rest', async () => {
+    // Spawn order A0, B0, A1, B1, ...: the A tasks finish at once and are joined (their
+    // entries go stale, past the compaction threshold), the B tasks wait on a gate.
+    const gates = new Gates();
+    const set = new JoinSet<string>();
+    const outside = new JoinSet<string>();
+    for (let i = 0; i < 3000; i++) {
+      set.spawn(async () => `a${i}`);
+      set.spawn(async () => (await gates.wait(`b${i}`), `b${i}`));
+    }
+    outside.spawn(async () => (await gates.wait('outside'), 'outside'));
+    const joined = new Set<string>();
+    for (let i = 0; i < 3000; i++) joined.add((await set.joinNext())!);
+    expect(joined.size).toBe(3000);
+    expect([...joined].every((value) => value.startsWith('a'))).toBe(true);
+    expect(set.size).toBe(3000);
+    // Open half the gates: those join; the other half are aborted by abortAll.
+    for (let i = 0; i < 3000; i += 2) gates.open(`b${i}`);
+    const opened: string[] = [];
+    for (let i = 0; i < 1500; i++) opened.push((await set.joinNext())!);
+    expect(new Set(opened).size).toBe(1500);
+    expect(opened.every((value) => Number(value.slice(1)) % 2 === 0)).toBe(true);
+    set.abortAll();
+    let cancelled = 0;
+    for (;;) {
+      const outcome = await set.joinNext().then(
+        (value) => value,
+        (error: unknown) => error as JoinError,
+      );
+      if (outcome === undefined) break;
+      expect(outcome).toBeInstanceOf(JoinError);
+      expect((outcome as JoinError).isCancelled()).toBe(true);
+      cancelled++;
+    }
+    expect(cancelled).toBe(1500);
+    expect(set.size).toBe(0);
+    // The other set's member was not touched; detachAll after compactions lets it run on.
+    expect(outside.size).toBe(1);
+    outside.detachAll();
+    expect(outside.size).toBe(0);
+    gates.open('outside');
+    await settle();
+  });
+
   it('detachAll empties the set and lets the tasks run on', async () => {
     const gates = new Gates();
     const set = new JoinSet<string>();

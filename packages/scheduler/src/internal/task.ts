@@ -47,16 +47,11 @@ export class TaskExtra {
 }
 
 /**
- * A task's place in the member list of the JoinSet that owns it, and the set's finish
- * callback (see join-set.ts): 56 bytes per member where the whole TaskExtra took 120.
+ * The JoinSet a task belongs to (see join-set.ts): one object per set, told once when the task
+ * finishes. A member costs its task this field and one slot in the set's array of members.
  */
-export class SetMember {
-  constructor(
-    readonly owner: object,
-    public prev: Task | undefined,
-    public next: Task | undefined,
-    public onFinish: ((task: Task) => void) | undefined,
-  ) {}
+export interface SetOwner {
+  memberFinished(task: Task): void;
 }
 
 /**
@@ -95,7 +90,7 @@ export class Task implements Frame {
   /** Where an instrumented runtime keeps this task's accounting (see instrument.ts); -1: nowhere. */
   probeBase = -1;
   /** Set while the task belongs to a JoinSet. */
-  member: SetMember | undefined = undefined;
+  member: SetOwner | undefined = undefined;
   /**
    * Until the task finishes: then() calls from outside any task and the parked joins of tasks,
    * most recent first (no TaskExtra, array or closure per join). Once it
@@ -396,12 +391,7 @@ export class Task implements Frame {
         for (const watcher of watchers) runWatcher(watcher);
       }
     }
-    const member = this.member;
-    if (member !== undefined && member.onFinish !== undefined) {
-      const onFinish = member.onFinish;
-      member.onFinish = undefined;
-      onFinish(this);
-    }
+    this.member?.memberFinished(this);
     if (outside !== undefined) {
       // The callbacks belong to code outside any task: run them outside this task's context.
       if (storage.getStore() === undefined) settleOutsideJoins(this.ok, this.result, outside);
