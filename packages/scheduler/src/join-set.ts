@@ -1,5 +1,5 @@
 import { AbortHandle } from './abort-handle.js';
-import { coop } from './coop.js';
+import { coop, coopOrCancelled } from './coop.js';
 import { JoinError } from './errors.js';
 import { Handle, type SpawnOptions } from './handle.js';
 import { park, throwIfCancelled, type WaitOptions, type Waiter } from './park.js';
@@ -186,9 +186,12 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
     try {
       while (this.#count > 0) {
         // Take what has already finished without a promise per task; wait only when nothing has.
-        const y = coop();
-        if (y !== undefined) await y;
-        throwIfCancelled(options);
+        // One look-up of the current task for the budget and the cancellation check.
+        const y = coopOrCancelled(options);
+        if (y !== undefined) {
+          await y;
+          continue;
+        }
         values.push(this.#hasFinished() ? this.#take() : ((await this.joinNext(options)) as T));
       }
     } catch (error) {

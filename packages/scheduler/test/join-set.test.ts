@@ -59,6 +59,36 @@ describe('JoinSet', () => {
     expect(await set.joinAll()).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('joinAll in an aborted task rejects with Cancelled at its next step, loses no task to the abort, and passes the budget on', async () => {
+    const gates = new Gates();
+    const set = new JoinSet<number>();
+    // 300 finished members: more than one budget (128) of takes, so joinAll yields mid-way.
+    for (let i = 0; i < 300; i++) set.spawn(async () => i);
+    set.spawn(async () => (await gates.wait('last'), 300));
+    await settle();
+    let taken: number[] | undefined;
+    const joiner = spawn(async () => {
+      taken = await set.joinAll();
+    });
+    // The run queue starts 61 tasks per turn: give the members and the joiner a few turns.
+    for (let turn = 0; turn < 20 && set.size > 1; turn++) await settle();
+    expect(set.size).toBe(1); // every finished member taken, waiting on the last one
+    joiner.abort();
+    const error = await joiner.then(() => undefined, (e: unknown) => e as JoinError);
+    expect(error?.isCancelled()).toBe(true);
+    expect(taken).toBeUndefined();
+    expect(set.size).toBe(1);
+    gates.open('last');
+    expect(await set.joinNext()).toBe(300);
+    // Aborted before its first step: joinAll takes nothing.
+    for (let i = 0; i < 3; i++) set.spawn(async () => i);
+    await settle();
+    const early = spawn(async () => set.joinAll());
+    early.abort();
+    expect((await early.then(() => undefined, (e: unknown) => e as JoinError))?.isCancelled()).toBe(true);
+    expect(set.size).toBe(3);
+  });
+
   it('joinAll aborts the remaining tasks when one fails', async () => {
     const gates = new Gates();
     const set = new JoinSet<number>();
