@@ -1,4 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Builder, RuntimeShutdown, spawn, tryCurrentTask } from '@rt/scheduler';
 
 describe('spawn', () => {
@@ -40,7 +43,10 @@ describe('spawn', () => {
       });
       spawnIn(undefined);
       storage.run('again', () => spawnIn('again'));
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // The run queue starts 7 tasks per turn: wait turns, not time (a loaded machine's turn is slow).
+      for (let turn = 0; turn < 100 && seen.filter(Boolean).length < expected.length; turn++) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     });
     await runtime.shutdown();
     expect(seen).toHaveLength(expected.length);
@@ -48,6 +54,42 @@ describe('spawn', () => {
       expect(store).toBe(value);
       expect(inTask).toBe(true);
     }
+  });
+
+  it('does not start a task spawned after async hooks stopped in the context captured for an earlier queued task', async () => {
+    // Node 20/22: contexts are captured only while async hooks track promises (probed once per
+    // turn). Tasks queued while they did carry a context; a task spawned once they stopped,
+    // behind them in the queue, must start in none (the queue marks the change). In a child
+    // process: async hooks are process-wide, and other suites leave some enabled.
+    const script = `
+      import { createHook, executionAsyncId } from 'node:async_hooks';
+      import { Builder } from ${JSON.stringify(join(__dirname, '..', 'dist', 'index.js'))};
+      const tagged = () => Object.getOwnPropertySymbols(Promise.resolve()).some((s) => s.description === 'async_id_symbol');
+      const hook = createHook({ init() {} }).enable();
+      await new Promise((resolve) => setImmediate(resolve));
+      const runtime = Builder.currentThread().eventInterval(1).build();
+      const early = [];
+      const late = [];
+      let taggedLate;
+      await runtime.run(async () => {
+        for (let i = 0; i < 30; i++) runtime.handle.spawn(() => void early.push(executionAsyncId()));
+        hook.disable();
+        await new Promise((resolve) => setImmediate(resolve));
+        taggedLate = tagged();
+        for (let i = 0; i < 3; i++) runtime.handle.spawn(() => void late.push(executionAsyncId()));
+        while (late.length < 3) await new Promise((resolve) => setImmediate(resolve));
+      });
+      await runtime.shutdown();
+      console.log(JSON.stringify({ early, late, taggedLate }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 15_000 });
+    const { early, late, taggedLate } = JSON.parse(stdout) as { early: number[]; late: number[]; taggedLate: boolean };
+    expect(early).toHaveLength(30);
+    expect(new Set(early).size).toBe(30); // each early task in the context captured at its spawn
+    expect(late).toHaveLength(3);
+    // On Node 24+ every spawn captures its context, tagged or not; on 20/22 the hooks stopped.
+    if (Number(process.versions.node.split('.')[0]) < 22) expect(taggedLate).toBe(false);
+    for (const id of late) expect(early).not.toContain(id);
   });
 
   it('rejects a non-function with a TypeError naming the value', () => {
