@@ -8,12 +8,13 @@ import { FINISHED, InsideJoin, type Task } from './internal/task.js';
  * Waits for `task`: a plain promise outside tasks (without a signal), a parked (abortable)
  * wait inside one or with a signal.
  */
-export function joinTask(task: Task, options?: WaitOptions): Promise<unknown> {
+export function joinTask(task: Task, options?: WaitOptions, current: Task | undefined = storage.getStore()?.task): Promise<unknown> {
   task.observed = true;
-  if (options === undefined && storage.getStore()?.task === undefined) return task.completionPromise();
+  if (options === undefined && current === undefined) return task.completionPromise();
   try {
     if (task.state === FINISHED) {
-      throwIfCancelled(options);
+      // No look-up of the current task again unless there may be something to throw.
+      if (options !== undefined || current!.cancelRequested) throwIfCancelled(options);
       return task.completionPromise();
     }
     const join = new InsideJoin(task);
@@ -69,8 +70,9 @@ export class JoinHandle<T> implements PromiseLike<T> {
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     const task = this.#task;
-    if (storage.getStore()?.task === undefined) return task.thenFromOutside(onfulfilled, onrejected) as Promise<R1 | R2>;
-    return (joinTask(task) as Promise<T>).then(onfulfilled, onrejected);
+    const current = storage.getStore()?.task;
+    if (current === undefined) return task.thenFromOutside(onfulfilled, onrejected) as Promise<R1 | R2>;
+    return (joinTask(task, undefined, current) as Promise<T>).then(onfulfilled, onrejected);
   }
 
   /**

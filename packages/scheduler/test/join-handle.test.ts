@@ -53,6 +53,40 @@ describe('JoinHandle', () => {
     await Promise.all([a, b]);
   });
 
+  it('names the task in the JoinError of an abort before and after its first poll, named or not (the name lives in the side record)', async () => {
+    // Unnamed tasks have no side record until something needs one (the abort makes it); named
+    // tasks get one at spawn, for the name.
+    const cases: [string | undefined, 'before' | 'after'][] = [
+      [undefined, 'before'],
+      [undefined, 'after'],
+      ['worker', 'before'],
+      ['worker', 'after'],
+    ];
+    for (const [name, when] of cases) {
+      const door = gate();
+      let polled = false;
+      const handle = spawn(
+        async () => {
+          polled = true;
+          await door.wait();
+        },
+        name === undefined ? undefined : { name },
+      );
+      if (when === 'after') await settle();
+      expect(polled).toBe(when === 'after');
+      expect(handle.name).toBe(name);
+      handle.abort(new Error(`stop ${when}`));
+      const error = await handle.then(() => undefined, (e: unknown) => e as JoinError);
+      expect(error).toBeInstanceOf(JoinError);
+      expect(error!.isCancelled()).toBe(true);
+      expect(error!.taskId).toBe(handle.id);
+      expect((error!.cause as Error).message).toBe(`stop ${when}`);
+      expect(error!.message).toContain(name === undefined ? `task ${handle.id} ` : `task ${handle.id} (${name})`);
+      expect(handle.name).toBe(name);
+      expect(handle.isFinished()).toBe(true);
+    }
+  });
+
   it('never runs a task aborted before it started', async () => {
     let ran = false;
     const handle = spawn(() => {

@@ -59,6 +59,36 @@ describe('JoinSet', () => {
     expect(await set.joinAll()).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('joinAll in an aborted task rejects with Cancelled at its next step, loses no task to the abort, and passes the budget on', async () => {
+    const gates = new Gates();
+    const set = new JoinSet<number>();
+    // 300 finished members: more than one budget (128) of takes, so joinAll yields mid-way.
+    for (let i = 0; i < 300; i++) set.spawn(async () => i);
+    set.spawn(async () => (await gates.wait('last'), 300));
+    await settle();
+    let taken: number[] | undefined;
+    const joiner = spawn(async () => {
+      taken = await set.joinAll();
+    });
+    // The run queue starts 61 tasks per turn: give the members and the joiner a few turns.
+    for (let turn = 0; turn < 20 && set.size > 1; turn++) await settle();
+    expect(set.size).toBe(1); // every finished member taken, waiting on the last one
+    joiner.abort();
+    const error = await joiner.then(() => undefined, (e: unknown) => e as JoinError);
+    expect(error?.isCancelled()).toBe(true);
+    expect(taken).toBeUndefined();
+    expect(set.size).toBe(1);
+    gates.open('last');
+    expect(await set.joinNext()).toBe(300);
+    // Aborted before its first step: joinAll takes nothing.
+    for (let i = 0; i < 3; i++) set.spawn(async () => i);
+    await settle();
+    const early = spawn(async () => set.joinAll());
+    early.abort();
+    expect((await early.then(() => undefined, (e: unknown) => e as JoinError))?.isCancelled()).toBe(true);
+    expect(set.size).toBe(3);
+  });
+
   it('joinAll aborts the remaining tasks when one fails', async () => {
     const gates = new Gates();
     const set = new JoinSet<number>();
@@ -91,6 +121,50 @@ describe('JoinSet', () => {
       expect(error?.isCancelled()).toBe(true);
     }
     expect(set.size).toBe(0);
+  });
+
+  it('keeps the right members after thousands of joins compact its member list: abortAll and detachAll reach exactly the rest', async () => {
+    // Spawn order A0, B0, A1, B1, ...: the A tasks finish at once and are joined (their
+    // entries go stale, past the compaction threshold), the B tasks wait on a gate.
+    const gates = new Gates();
+    const set = new JoinSet<string>();
+    const outside = new JoinSet<string>();
+    for (let i = 0; i < 3000; i++) {
+      set.spawn(async () => `a${i}`);
+      set.spawn(async () => (await gates.wait(`b${i}`), `b${i}`));
+    }
+    outside.spawn(async () => (await gates.wait('outside'), 'outside'));
+    const joined = new Set<string>();
+    for (let i = 0; i < 3000; i++) joined.add((await set.joinNext())!);
+    expect(joined.size).toBe(3000);
+    expect([...joined].every((value) => value.startsWith('a'))).toBe(true);
+    expect(set.size).toBe(3000);
+    // Open half the gates: those join; the other half are aborted by abortAll.
+    for (let i = 0; i < 3000; i += 2) gates.open(`b${i}`);
+    const opened: string[] = [];
+    for (let i = 0; i < 1500; i++) opened.push((await set.joinNext())!);
+    expect(new Set(opened).size).toBe(1500);
+    expect(opened.every((value) => Number(value.slice(1)) % 2 === 0)).toBe(true);
+    set.abortAll();
+    let cancelled = 0;
+    for (;;) {
+      const outcome = await set.joinNext().then(
+        (value) => value,
+        (error: unknown) => error as JoinError,
+      );
+      if (outcome === undefined) break;
+      expect(outcome).toBeInstanceOf(JoinError);
+      expect((outcome as JoinError).isCancelled()).toBe(true);
+      cancelled++;
+    }
+    expect(cancelled).toBe(1500);
+    expect(set.size).toBe(0);
+    // The other set's member was not touched; detachAll after compactions lets it run on.
+    expect(outside.size).toBe(1);
+    outside.detachAll();
+    expect(outside.size).toBe(0);
+    gates.open('outside');
+    await settle();
   });
 
   it('detachAll empties the set and lets the tasks run on', async () => {

@@ -1,4 +1,8 @@
-import { Builder, RuntimeShutdown, spawn } from '@rt/scheduler';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Builder, RuntimeShutdown, spawn, tryCurrentTask } from '@rt/scheduler';
 
 describe('spawn', () => {
   it('starts tasks on a later microtask, in spawn order', async () => {
@@ -8,6 +12,84 @@ describe('spawn', () => {
     order.push('spawner');
     await Promise.all([a, b]);
     expect(order).toEqual(['spawner', 'a', 'b']);
+  });
+
+  it("starts every task in its spawner's async context: runs of spawns in one context, contexts alternating, past the event interval", async () => {
+    // A loop of spawns in one context shares one captured context (see captureAsyncContext);
+    // a spawn in another context, or back in an earlier one, must not reuse it.
+    const storage = new AsyncLocalStorage<string>();
+    // Node 20/22 notice an AsyncLocalStorage once per event-loop turn: first use it a turn early.
+    storage.run('warm-up', () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    const runtime = Builder.currentThread().eventInterval(7).build();
+    const seen: [string | undefined, string | undefined, boolean][] = [];
+    const expected: (string | undefined)[] = [];
+    const spawnIn = (value: string | undefined): void => {
+      expected.push(value);
+      const index = expected.length - 1;
+      runtime.handle.spawn(() => {
+        seen[index] = [value, storage.getStore(), tryCurrentTask() !== undefined];
+      });
+    };
+    await runtime.run(async () => {
+      storage.run('outer', () => {
+        for (let i = 0; i < 20; i++) spawnIn('outer');
+        storage.run('inner', () => {
+          for (let i = 0; i < 20; i++) spawnIn('inner');
+        });
+        for (let i = 0; i < 5; i++) spawnIn('outer');
+        for (let i = 0; i < 10; i++) storage.run(`one-${i}`, () => spawnIn(`one-${i}`));
+        spawnIn('outer');
+      });
+      spawnIn(undefined);
+      storage.run('again', () => spawnIn('again'));
+      // The run queue starts 7 tasks per turn: wait turns, not time (a loaded machine's turn is slow).
+      for (let turn = 0; turn < 100 && seen.filter(Boolean).length < expected.length; turn++) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    await runtime.shutdown();
+    expect(seen).toHaveLength(expected.length);
+    for (const [value, store, inTask] of seen) {
+      expect(store).toBe(value);
+      expect(inTask).toBe(true);
+    }
+  });
+
+  it('does not start a task spawned after async hooks stopped in the context captured for an earlier queued task', async () => {
+    // Node 20/22: contexts are captured only while async hooks track promises (probed once per
+    // turn). Tasks queued while they did carry a context; a task spawned once they stopped,
+    // behind them in the queue, must start in none (the queue marks the change). In a child
+    // process: async hooks are process-wide, and other suites leave some enabled.
+    const script = `
+      import { createHook, executionAsyncId } from 'node:async_hooks';
+      import { Builder } from ${JSON.stringify(join(__dirname, '..', 'dist', 'index.js'))};
+      const tagged = () => Object.getOwnPropertySymbols(Promise.resolve()).some((s) => s.description === 'async_id_symbol');
+      const hook = createHook({ init() {} }).enable();
+      await new Promise((resolve) => setImmediate(resolve));
+      const runtime = Builder.currentThread().eventInterval(1).build();
+      const early = [];
+      const late = [];
+      let taggedLate;
+      await runtime.run(async () => {
+        for (let i = 0; i < 30; i++) runtime.handle.spawn(() => void early.push(executionAsyncId()));
+        hook.disable();
+        await new Promise((resolve) => setImmediate(resolve));
+        taggedLate = tagged();
+        for (let i = 0; i < 3; i++) runtime.handle.spawn(() => void late.push(executionAsyncId()));
+        while (late.length < 3) await new Promise((resolve) => setImmediate(resolve));
+      });
+      await runtime.shutdown();
+      console.log(JSON.stringify({ early, late, taggedLate }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 15_000 });
+    const { early, late, taggedLate } = JSON.parse(stdout) as { early: number[]; late: number[]; taggedLate: boolean };
+    expect(early).toHaveLength(30);
+    expect(new Set(early).size).toBe(30); // each early task in the context captured at its spawn
+    expect(late).toHaveLength(3);
+    // On Node 24+ every spawn captures its context, tagged or not; on 20/22 the hooks stopped.
+    if (Number(process.versions.node.split('.')[0]) < 22) expect(taggedLate).toBe(false);
+    for (const id of late) expect(early).not.toContain(id);
   });
 
   it('rejects a non-function with a TypeError naming the value', () => {

@@ -11,7 +11,7 @@ import type { AsyncResource } from 'node:async_hooks';
 import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
-import { UNTIMED, asyncContextInUse, captureAsyncContext, currentEpoch, storage, type Untimed } from './context.js';
+import { UNTIMED, asyncContextInUse, captureAsyncContext, currentEpoch, runInContext, storage, type Frame, type Untimed } from './context.js';
 import { FINISHED, RUNNING, SCHEDULED, Task, nativeThen } from './task.js';
 import { defaultConfig } from './config.js';
 import type { BlockingPool } from './blocking-pool.js';
@@ -42,11 +42,6 @@ function startTask(task: Task): void {
   task.start();
 }
 
-/** Starts `task` in its own context, inside the async context of its spawn() call. */
-function startInContext(task: Task): void {
-  storage.run(task, startTask, task);
-}
-
 function spawnLocation(): string | undefined {
   const stack = new Error().stack;
   if (stack === undefined) return undefined;
@@ -66,13 +61,17 @@ export class Core {
   private liveHead: Task | undefined = undefined;
   liveCount = 0;
   /**
-   * Tasks in spawn order, each followed by the async context of its spawn() call when one was
-   * captured: the context rides in the queue, not on the task, so capturing it allocates no
-   * TaskExtra (on Node 24+ every spawn captures one: 120 B per task less), and a task spawned
-   * with none (Node 20/22 by default) takes one slot, not two.
+   * Tasks in spawn order, and before them the async context of their spawn() calls wherever it
+   * changes (null: none captured): the context rides in the queue, not on the task, so capturing
+   * it allocates no TaskExtra (on Node 24+ every spawn captures one), and a loop of spawns in one
+   * context (see captureAsyncContext) takes one slot per task. Consumed slots hold undefined.
    */
-  private runQueue: (Task | AsyncResource | undefined)[] = [];
+  private runQueue: (Task | AsyncResource | null | undefined)[] = [];
   private runHead = 0;
+  /** The async context the queue's last task starts in (what spawn compares a new capture with). */
+  private lastContext: AsyncResource | undefined = undefined;
+  /** The async context the drain's next task starts in (the last context entry it passed). */
+  private runContext: AsyncResource | undefined = undefined;
   private drainScheduled = false;
   private ticks = 0;
   private tickEpoch = -1;
@@ -103,8 +102,15 @@ export class Core {
     this.addLive(task);
     this.spawnedTotal++;
     if (this.probe !== undefined || spawnChannel.hasSubscribers) emitSpawn(this, task);
-    if (asyncContextInUse()) this.runQueue.push(task, captureAsyncContext());
-    else this.runQueue.push(task);
+    const queue = this.runQueue;
+    if (asyncContextInUse()) {
+      const context = captureAsyncContext(this.lastContext);
+      if (context !== this.lastContext) queue.push((this.lastContext = context));
+    } else if (this.lastContext !== undefined) {
+      queue.push(null);
+      this.lastContext = undefined;
+    }
+    queue.push(task);
     if (!this.drainScheduled) {
       this.drainScheduled = true;
       queueReaction(this.drain);
@@ -138,10 +144,15 @@ export class Core {
     this.drainScheduled = false;
     const queue = this.runQueue;
     while (this.runHead < queue.length) {
-      const task = queue[this.runHead] as Task;
+      const task = queue[this.runHead];
+      if (!(task instanceof Task)) {
+        // The async context of the tasks that follow.
+        this.runContext = task ?? undefined;
+        queue[this.runHead++] = undefined;
+        continue;
+      }
       if (task.state !== SCHEDULED) {
         queue[this.runHead++] = undefined;
-        if (this.runHead < queue.length && !(queue[this.runHead] instanceof Task)) queue[this.runHead++] = undefined;
         continue;
       }
       if (!this.tick()) {
@@ -151,21 +162,18 @@ export class Core {
         return;
       }
       queue[this.runHead++] = undefined;
-      let context: AsyncResource | undefined;
-      if (this.runHead < queue.length && !(queue[this.runHead] instanceof Task)) {
-        context = queue[this.runHead] as AsyncResource;
-        queue[this.runHead++] = undefined;
-      }
+      const context = this.runContext;
       if (context === undefined) storage.run(task, startTask, task);
       else {
         // runInAsyncScope runs async hooks (anyone's code) before the task: not its busy time.
         if (this.probe !== undefined) breakChain();
-        context.runInAsyncScope(startInContext, undefined, task);
+        runInContext(context, task, startTask as (frame: Frame) => void);
       }
     }
     if (this.probe !== undefined) breakChain();
     queue.length = 0;
     this.runHead = 0;
+    this.lastContext = this.runContext = undefined;
   };
 
   /**
