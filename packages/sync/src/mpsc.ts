@@ -2,7 +2,7 @@
 // backpressure) and unbounded (`unboundedChannel()`). The machinery is in internal/chan.ts.
 import type { WaitOptions } from '@rt/scheduler';
 import { Closed, SendError, SendTimeoutError, TryRecvError, TrySendError } from './errors.js';
-import { Chan, FINISHED, type Finished } from './internal/chan.js';
+import { Chan, FINISHED, RECV_LABEL, type Finished } from './internal/chan.js';
 import { sendTimeout as sendWithTimeout } from './internal/send-timeout.js';
 import { coop as budget } from '@rt/scheduler';
 import { checkCancelled, checkCount, reportLostWake, unwatchLostWake, watchLostWake } from '@rt/scheduler/primitives';
@@ -538,7 +538,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       if (y === undefined) return Promise.resolve(chan.take());
       return y.then(() => this.recv(options));
     }
-    return chan.recv(options, 'mpsc.Receiver.recv', false) as Promise<T | undefined>;
+    return chan.recv(options, RECV_LABEL, false) as Promise<T | undefined>;
   }
 
   /**
@@ -615,7 +615,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
           if (cancelled !== undefined) return cancelled;
           if (budget() === undefined) return Promise.resolve({ done: false, value: chan.take() });
         }
-        return chan.recv(undefined, 'mpsc.Receiver.recv', true).then(toIteratorResult);
+        return chan.recv(undefined, RECV_LABEL, true).then(toIteratorResult);
       },
     };
   }
