@@ -1,4 +1,4 @@
-import { Cancelled, isCancelled, spawn } from '@rt/scheduler';
+import { Cancelled, coop, isCancelled, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { mpsc, SendError, TryRecvError, TrySendError } from '@rt/sync';
 
@@ -568,5 +568,54 @@ describe('mpsc receive parked on the receiver’s reused waiter', () => {
       expect(await next).toBe(round);
     }
     expect(pongRx.len).toBe(0);
+  });
+});
+
+describe('mpsc operations that can complete at once, in an aborted task or with an aborted signal', () => {
+  it('send and recv reject with Cancelled and move nothing, with budget left and with the budget spent', async () => {
+    const [tx, rx] = mpsc.channel<number>(1024);
+    for (const spent of [false, true]) {
+      const task = spawn(async () => {
+        if (spent) {
+          for (let i = 0; i < 300; i++) await tx.send(i);
+          while (coop() === undefined); // the budget is spent now: the next operation yields first
+        }
+        const before = rx.len;
+        const ac = new AbortController();
+        ac.abort('stop');
+        await expect(tx.send(-1, { signal: ac.signal })).rejects.toBeInstanceOf(Cancelled);
+        await expect(rx.recv({ signal: ac.signal })).rejects.toBeInstanceOf(Cancelled);
+        const batch: number[] = [];
+        await expect(rx.recvMany(batch, 10, { signal: ac.signal })).rejects.toBeInstanceOf(Cancelled);
+        expect(batch).toEqual([]);
+        expect(rx.len).toBe(before);
+        return before;
+      });
+      expect(await task).toBe(spent ? 300 : 0);
+      while (rx.len > 0) rx.tryRecv();
+    }
+    // The task itself aborted: its next send/recv/iteration rejects, the buffered value stays.
+    await tx.send(5);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const outcomes: string[] = [];
+    const task = spawn(async () => {
+      await gate;
+      for (const op of [() => tx.send(6), () => rx.recv(), () => rx[Symbol.asyncIterator]().next()]) {
+        try {
+          await op();
+          outcomes.push('done');
+        } catch (error) {
+          outcomes.push(isCancelled(error) ? 'cancelled' : String(error));
+        }
+      }
+    });
+    await settle();
+    task.abort();
+    release();
+    await task.catch(() => undefined);
+    expect(outcomes).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect(rx.tryRecv()).toBe(5);
+    expect(rx.len).toBe(0);
   });
 });

@@ -34,6 +34,7 @@
 //   itself was closed.
 import type { WaitOptions } from '@rt/scheduler';
 import { SendError } from '../errors.js';
+import { readyOrCancelled } from './ready.js';
 import { Ring } from './ring.js';
 import { coop as budget } from '@rt/scheduler';
 import { RESOLVED, ReusableWaiter, WaitList, WaitNode, checkCancelled, parkIn, parkSimple } from '@rt/scheduler/primitives';
@@ -145,16 +146,16 @@ export class Chan<T> {
 
   /** The send of a bounded or unbounded sender. */
   send(value: T, options: WaitOptions | undefined, label: string): Promise<void> {
-    const cancelled = checkCancelled(options);
-    if (cancelled !== undefined) return cancelled;
-    if (this.receiverClosed) return Promise.reject(new SendError(value));
-    if (this.sendWaiters.length === 0 && this.permits >= 1) {
-      const y = budget();
+    if (this.sendWaiters.length === 0 && this.permits >= 1 && !this.receiverClosed) {
+      const y = readyOrCancelled(options);
       if (y !== undefined) return y.then(() => this.send(value, options, label));
       this.permits--;
       this.deliver(value);
       return RESOLVED;
     }
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
+    if (this.receiverClosed) return Promise.reject(new SendError(value));
     this.inFlight += 1;
     return parkIn(this.sendWaiters, new WaitNode<void>(1, value, true), label, options, this.afterSendCancel);
   }
@@ -222,13 +223,13 @@ export class Chan<T> {
 
   /** Receives one value, or FINISHED (`sentinel`) / undefined (not `sentinel`) at the end. */
   recv(options: WaitOptions | undefined, label: string, sentinel: boolean): Promise<T | Finished> {
-    const cancelled = checkCancelled(options);
-    if (cancelled !== undefined) return cancelled;
     if (this.buffer.length !== 0) {
-      const y = budget();
+      const y = readyOrCancelled(options);
       if (y !== undefined) return y.then(() => this.recv(options, label, sentinel));
       return Promise.resolve(this.take());
     }
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
     if (this.finished) return Promise.resolve(sentinel ? FINISHED : (undefined as T));
     const shifts = this.buffer.shifts;
     if (shifts === ((this.emptyAt + 1) | 0)) {
