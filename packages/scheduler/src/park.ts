@@ -293,6 +293,11 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
     private readonly onCancel: (waiter: ReusableWaiter<T>) => void,
   ) {}
 
+  /** The task parked on this waiter now, if any (what a lost-wake report names, as `ParkedWaiter.task`). */
+  get task(): ParkedTask | undefined {
+    return this.#task;
+  }
+
   /** Parks the current operation (see the class); returns the promise to hand to the caller. */
   park(): Promise<T> {
     if (!this.settled) throw new Error(`ReusableWaiter.park: ${this.label} is still parked`);

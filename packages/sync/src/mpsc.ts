@@ -2,10 +2,10 @@
 // backpressure) and unbounded (`unboundedChannel()`). The machinery is in internal/chan.ts.
 import type { WaitOptions } from '@rt/scheduler';
 import { Closed, SendError, SendTimeoutError, TryRecvError, TrySendError } from './errors.js';
-import { Chan, FINISHED, type Finished } from './internal/chan.js';
+import { Chan, FINISHED, RECV_LABEL, type Finished } from './internal/chan.js';
+import { readyOrCancelled } from './internal/ready.js';
 import { sendTimeout as sendWithTimeout } from './internal/send-timeout.js';
-import { coop as budget } from '@rt/scheduler';
-import { checkCancelled, checkCount, reportLostWake, unwatchLostWake, watchLostWake } from '@rt/scheduler/primitives';
+import { checkCount, reportLostWake, unwatchLostWake, watchLostWake } from '@rt/scheduler/primitives';
 
 /**
  * Creates a bounded channel holding at most `capacity` values; returns `[sender, receiver]`.
@@ -517,9 +517,13 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   /**
    * Receives the next value, waiting if none is buffered; `undefined` once closed and drained.
    *
-   * Consumes cooperative budget when a value is ready.
+   * Consumes cooperative budget when a value is ready. Without options it parks on the
+   * receiver's own reused waiter (no allocation but its promise) while no other receive of
+   * this receiver is parked.
    *
-   * **Cancellation:** cancel safe: an aborted `recv()` never loses a value.
+   * **Cancellation:** cancel safe: an aborted `recv()` never loses a value (an abort before
+   * the wake unlinks the wait at once and the value stays in the channel; a wake that came
+   * first delivers it).
    *
    * **Errors:** `Cancelled` when aborted.
    *
@@ -532,13 +536,11 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     const chan = this.#chan;
     if (chan.buffer.length !== 0) {
       // Fast path: no intermediate promise.
-      const cancelled = checkCancelled(options);
-      if (cancelled !== undefined) return cancelled;
-      const y = budget();
+      const y = readyOrCancelled(options);
       if (y === undefined) return Promise.resolve(chan.take());
       return y.then(() => this.recv(options));
     }
-    return chan.recv(options, 'mpsc.Receiver.recv', false) as Promise<T | undefined>;
+    return chan.recv(options, RECV_LABEL, false) as Promise<T | undefined>;
   }
 
   /**
@@ -561,9 +563,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     const chan = this.#chan;
     if (chan.buffer.length !== 0) {
       // Fast path: one promise per batch.
-      const cancelled = checkCancelled(options);
-      if (cancelled !== undefined) return cancelled;
-      const y = budget();
+      const y = readyOrCancelled(options);
       if (y === undefined) return Promise.resolve(chan.takeInto(buffer, limit));
       return y.then(() => this.recvMany(buffer, limit, options));
     }
@@ -611,11 +611,11 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       next: (): Promise<IteratorResult<T>> => {
         if (chan.buffer.length !== 0) {
           // Fast path: one promise per value.
-          const cancelled = checkCancelled(undefined);
-          if (cancelled !== undefined) return cancelled;
-          if (budget() === undefined) return Promise.resolve({ done: false, value: chan.take() });
+          const y = readyOrCancelled(undefined);
+          if (y === undefined) return Promise.resolve({ done: false, value: chan.take() });
+          return y.then(() => chan.recv(undefined, RECV_LABEL, true)).then(toIteratorResult);
         }
-        return chan.recv(undefined, 'mpsc.Receiver.recv', true).then(toIteratorResult);
+        return chan.recv(undefined, RECV_LABEL, true).then(toIteratorResult);
       },
     };
   }

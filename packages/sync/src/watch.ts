@@ -7,9 +7,11 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { RecvError, SendError } from './errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, parkSimple } from '@rt/scheduler/primitives';
+import { RESOLVED, ReusableWaiter, WaitList, WaitNode, checkCancelled, parkIn, parkSimple } from '@rt/scheduler/primitives';
 
 /** @internal */
+const CHANGED_LABEL = 'watch.Receiver.changed';
+
 export class WatchShared<T> {
   version = 0;
   senderClosed = false;
@@ -205,6 +207,12 @@ export class Receiver<T> implements Disposable {
   readonly #shared: WatchShared<T>;
   #seen: number;
   #open = true;
+  /**
+   * This receiver's parked `changed()`, reused from one park to the next (made at its first
+   * park): a `changed()` without options that parks while it is free allocates only its
+   * promise. Others (with options, or a second one while the first is parked) park a fresh node.
+   */
+  #node: WaitNode<void> | undefined = undefined;
 
   /** @internal */
   constructor(shared: WatchShared<T>, seen: number) {
@@ -252,9 +260,13 @@ export class Receiver<T> implements Disposable {
   /**
    * Waits until a value this receiver has not seen is sent, and marks it seen.
    *
-   * Consumes cooperative budget when a change is already there.
+   * Consumes cooperative budget when a change is already there. Without options it parks on
+   * the receiver's own reused waiter (no allocation but its promise) while no other
+   * `changed()` of this receiver is parked.
    *
-   * **Cancellation:** cancel safe.
+   * **Cancellation:** cancel safe: an abort (of the task or the signal) before the wake marks
+   * nothing seen and unlinks the wait at once; a wake that came first has marked the change
+   * seen and resolves.
    *
    * **Errors:** `RecvError` if the sender is closed with no unseen change; `Cancelled`.
    *
@@ -274,7 +286,30 @@ export class Receiver<T> implements Disposable {
       return RESOLVED;
     }
     if (s.senderClosed || !this.#open) return Promise.reject(new RecvError('watch sender closed'));
-    return parkIn(s.waiters, new WaitNode<void>(1, this, true), 'watch.Receiver.changed', options);
+    if (options === undefined) {
+      const node = (this.#node ??= this.#reusableNode());
+      const waiter = node.waiter as ReusableWaiter<void>;
+      if (waiter.settled) {
+        let promise: Promise<void>;
+        try {
+          // Throws Cancelled (and links nothing) if the task was aborted.
+          promise = waiter.park();
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        s.waiters.push(node);
+        return promise;
+      }
+    }
+    return parkIn(s.waiters, new WaitNode<void>(1, this, true), CHANGED_LABEL, options);
+  }
+
+  #reusableNode(): WaitNode<void> {
+    const node = new WaitNode<void>(1, this, true);
+    const waiters = this.#shared.waiters;
+    // An abort of the parked task unlinks the node synchronously, before changed() rejects.
+    node.waiter = new ReusableWaiter<void>(CHANGED_LABEL, () => waiters.remove(node));
+    return node;
   }
 
   /** @internal Marks `version` seen (a hand-off from the sender). */

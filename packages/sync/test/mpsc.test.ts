@@ -1,4 +1,4 @@
-import { Cancelled, isCancelled, spawn } from '@rt/scheduler';
+import { Cancelled, coop, isCancelled, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { mpsc, SendError, TryRecvError, TrySendError } from '@rt/sync';
 
@@ -458,5 +458,164 @@ describe('mpsc receive after a failed second look', () => {
       expect(await next).toBe(round);
     }
     expect(pongRx.len).toBe(0);
+  });
+});
+
+describe('mpsc receive parked on the receiver’s reused waiter', () => {
+  it('an aborted task parked in recv() leaves the reused waiter free: the next recv gets the value, nothing lost or doubled', async () => {
+    const [tx, rx] = mpsc.channel<number>(4);
+    for (let round = 0; round < 5; round++) {
+      const task = spawn(() => rx.recv());
+      await settle();
+      expect(task.isFinished()).toBe(false);
+      task.abort();
+      await expect(task).rejects.toMatchObject({ name: 'JoinError' });
+      // Parked again on the same node, by another task: it gets this round's value.
+      const next = spawn(() => rx.recv());
+      await settle();
+      await tx.send(round);
+      expect(await next).toBe(round);
+      expect(rx.len).toBe(0);
+    }
+  });
+
+  it('a wake that comes before the abort in the same tick wins: the value is delivered, not lost', async () => {
+    const [tx, rx] = mpsc.channel<number>(1);
+    const got: number[] = [];
+    const task = spawn(async () => {
+      got.push((await rx.recv())!);
+      // The abort is seen at the next rt await, after the value was taken.
+      await rx.recv();
+    });
+    await settle();
+    tx.trySend(7);
+    task.abort();
+    await expect(task).rejects.toMatchObject({ name: 'JoinError' });
+    expect(got).toEqual([7]);
+    expect(rx.len).toBe(0);
+  });
+
+  it('a second recv() while the first is still parked parks on its own node: both get a value, in call order', async () => {
+    const [tx, rx] = mpsc.channel<number>(4);
+    const first = track(rx.recv());
+    const second = track(rx.recv());
+    await settle();
+    expect(first.isPending()).toBe(true);
+    expect(second.isPending()).toBe(true);
+    await tx.send(1);
+    await tx.send(2);
+    expect(await first.promise).toBe(1);
+    expect(await second.promise).toBe(2);
+    // Abort the task of a second receive while the reused node is parked too: the first still gets its value.
+    const a = spawn(() => rx.recv());
+    await settle();
+    const b = spawn(() => rx.recv());
+    await settle();
+    b.abort();
+    await expect(b).rejects.toMatchObject({ name: 'JoinError' });
+    await tx.send(3);
+    await tx.send(4);
+    expect(await a).toBe(3);
+    expect(rx.tryRecv()).toBe(4);
+  });
+
+  it('a recv() parked when the last sender closes ends with undefined, and iteration with done; the node is reused after', async () => {
+    const [tx, rx] = mpsc.channel<number>(2);
+    const tx2 = tx.clone();
+    const r = track(rx.recv());
+    await settle();
+    tx.close();
+    await tx2.send(5);
+    expect(await r.promise).toBe(5);
+    const it = rx[Symbol.asyncIterator]();
+    const n = it.next();
+    await settle();
+    tx2.close();
+    expect(await n).toEqual({ done: true, value: undefined });
+    expect(await rx.recv()).toBeUndefined();
+  });
+
+  it('ping-pong whose second looks always find the answer delivers every value in order, and then an abort of a task parked at once loses nothing', async () => {
+    const [pingTx, pingRx] = mpsc.channel<number>(1);
+    const [pongTx, pongRx] = mpsc.channel<number>(1);
+    const echo = spawn(async () => {
+      for (;;) {
+        const v = await pingRx.recv();
+        if (v === undefined) return;
+        await pongTx.send(v + 1);
+      }
+    });
+    const got: number[] = [];
+    const player = spawn(async () => {
+      for (let i = 0; i < 1000; i++) {
+        await pingTx.send(i * 2);
+        got.push((await pongRx.recv())!);
+      }
+    });
+    await player;
+    expect(got).toEqual(Array.from({ length: 1000 }, (_, i) => i * 2 + 1));
+    pingTx.close();
+    await echo;
+    // pongRx's receives park at once now (ping-pong seen). Abort the task parked in one, then send.
+    for (let round = 0; round < 10; round++) {
+      const parked = spawn(() => pongRx.recv());
+      await settle();
+      parked.abort();
+      await expect(parked).rejects.toMatchObject({ name: 'JoinError' });
+      const next = spawn(() => pongRx.recv());
+      await settle();
+      await pongTx.send(round);
+      expect(await next).toBe(round);
+    }
+    expect(pongRx.len).toBe(0);
+  });
+});
+
+describe('mpsc operations that can complete at once, in an aborted task or with an aborted signal', () => {
+  it('send and recv reject with Cancelled and move nothing, with budget left and with the budget spent', async () => {
+    const [tx, rx] = mpsc.channel<number>(1024);
+    for (const spent of [false, true]) {
+      const task = spawn(async () => {
+        if (spent) {
+          for (let i = 0; i < 300; i++) await tx.send(i);
+          while (coop() === undefined); // the budget is spent now: the next operation yields first
+        }
+        const before = rx.len;
+        const ac = new AbortController();
+        ac.abort('stop');
+        await expect(tx.send(-1, { signal: ac.signal })).rejects.toBeInstanceOf(Cancelled);
+        await expect(rx.recv({ signal: ac.signal })).rejects.toBeInstanceOf(Cancelled);
+        const batch: number[] = [];
+        await expect(rx.recvMany(batch, 10, { signal: ac.signal })).rejects.toBeInstanceOf(Cancelled);
+        expect(batch).toEqual([]);
+        expect(rx.len).toBe(before);
+        return before;
+      });
+      expect(await task).toBe(spent ? 300 : 0);
+      while (rx.len > 0) rx.tryRecv();
+    }
+    // The task itself aborted: its next send/recv/iteration rejects, the buffered value stays.
+    await tx.send(5);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const outcomes: string[] = [];
+    const task = spawn(async () => {
+      await gate;
+      for (const op of [() => tx.send(6), () => rx.recv(), () => rx[Symbol.asyncIterator]().next()]) {
+        try {
+          await op();
+          outcomes.push('done');
+        } catch (error) {
+          outcomes.push(isCancelled(error) ? 'cancelled' : String(error));
+        }
+      }
+    });
+    await settle();
+    task.abort();
+    release();
+    await task.catch(() => undefined);
+    expect(outcomes).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect(rx.tryRecv()).toBe(5);
+    expect(rx.len).toBe(0);
   });
 });

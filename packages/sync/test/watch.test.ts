@@ -1,4 +1,4 @@
-import { Cancelled } from '@rt/scheduler';
+import { Cancelled, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { RecvError, SendError, watch } from '@rt/sync';
 
@@ -105,5 +105,61 @@ describe('watch', () => {
     expect(await pending).toBeInstanceOf(RecvError);
     tx.send(1);
     await otherPending.promise;
+  });
+
+  describe('changed() parked on the receiver’s reused waiter', () => {
+    it('an aborted task parked in changed() marks nothing seen, and the next changed() on the same receiver sees the change', async () => {
+      const [tx, rx] = watch.channel(0);
+      for (let round = 1; round <= 5; round++) {
+        const parked = spawn(() => rx.changed());
+        await settle();
+        parked.abort();
+        await expect(parked).rejects.toMatchObject({ name: 'JoinError' });
+        const next = spawn(() => rx.changed());
+        await settle();
+        tx.send(round);
+        await next;
+        expect(rx.hasChanged()).toBe(false);
+        expect(rx.borrow()).toBe(round);
+      }
+    });
+
+    it('a wake that comes before the abort in the same tick wins: the change is seen once', async () => {
+      const [tx, rx] = watch.channel(0);
+      const task = spawn(async () => {
+        await rx.changed();
+        await rx.changed();
+      });
+      await settle();
+      tx.send(1);
+      task.abort();
+      await expect(task).rejects.toMatchObject({ name: 'JoinError' });
+      expect(rx.hasChanged()).toBe(false);
+    });
+
+    it('a second changed() while the first is parked parks on its own node; closing the receiver rejects both with RecvError', async () => {
+      const [tx, rx] = watch.channel(0);
+      const first = track(rx.changed());
+      const second = track(rx.changed());
+      await settle();
+      tx.send(1);
+      await first.promise;
+      await second.promise;
+      const a = track(rx.changed());
+      const b = track(rx.changed());
+      await settle();
+      rx.close();
+      await expect(a.promise).rejects.toBeInstanceOf(RecvError);
+      await expect(b.promise).rejects.toBeInstanceOf(RecvError);
+    });
+
+    it('closing the sender rejects a changed() parked on the reused waiter with RecvError', async () => {
+      const [tx, rx] = watch.channel(0);
+      const r = track(rx.changed());
+      await settle();
+      expect(r.isPending()).toBe(true);
+      tx.close();
+      await expect(r.promise).rejects.toBeInstanceOf(RecvError);
+    });
   });
 });

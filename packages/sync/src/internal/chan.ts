@@ -18,15 +18,26 @@
 //   yield has drained the buffer) from paying a park and a wake-up for every message: it
 //   costs one promise where parking costs a waiter, a promise and two task links.
 // - Only while second looks pay: after one finds nothing, the next 8 empty receives park at
-//   once (ping-pong between two tasks, where every look fails, then pays one look in 9).
+//   once; so do they after a look whose value was the only one taken before the receive
+//   found the buffer empty again (a value taken at once counts in `buffer.shifts`, one that a
+//   sender handed to a parked receive does not). That is ping-pong between two tasks: the
+//   look finds the answer, then the next receive finds nothing, every time; parking costs
+//   one microtask where a look costs two and a promise. It pays one look in 9.
+// - The receiver's own parked receive is one node and one `ReusableWaiter`, made at its first
+//   park and reused from one park to the next (a channel has one receiver, which parks one
+//   `recv()` at a time): a park allocates only the promise it returns. A receive with
+//   options, a `recvMany`, and a second receive while the first is still parked (racing
+//   two `recv()` calls) park a fresh node as before. Cancel safety is the same: an abort
+//   before the wake unlinks the node synchronously, a wake that came first wins.
 // - The channel is finished for the receiver when the buffer is empty, no value is in
 //   flight (a parked send or an unused Permit) and every sender is closed, or the receiver
 //   itself was closed.
 import type { WaitOptions } from '@rt/scheduler';
 import { SendError } from '../errors.js';
+import { readyOrCancelled } from './ready.js';
 import { Ring } from './ring.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, parkSimple } from '@rt/scheduler/primitives';
+import { RESOLVED, ReusableWaiter, WaitList, WaitNode, checkCancelled, parkIn, parkSimple } from '@rt/scheduler/primitives';
 
 /**
  * After a second look that found nothing, this many empty receives park at once. A failed
@@ -39,6 +50,21 @@ const SPIN_SKIPS = 8;
 /** What a parked receiver is woken with when the channel finishes. */
 export const FINISHED: unique symbol = Symbol('rt.mpsc.finished');
 export type Finished = typeof FINISHED;
+
+/** The label of `recv()` and async iteration: the receives that park on the reused node. */
+export const RECV_LABEL = 'mpsc.Receiver.recv';
+
+/** The receiver's reused receive: its node in `recvWaiters`, and its waiter (see the top of this file). */
+class RecvNode<T> extends WaitNode<T | Finished> {
+  readonly reusable: ReusableWaiter<T | Finished>;
+
+  constructor(list: WaitList<T | Finished>) {
+    super(1, undefined, false);
+    // An abort of the parked task unlinks the node synchronously, before the receive rejects.
+    this.reusable = new ReusableWaiter<T | Finished>(RECV_LABEL, () => list.remove(this));
+    this.waiter = this.reusable;
+  }
+}
 
 export class Chan<T> {
   readonly buffer: Ring<T>;
@@ -54,9 +80,13 @@ export class Chan<T> {
   receiverClosed = false;
   /** Empty receives left that park at once, because the last second look failed (see the top of this file). */
   private spinSkips = 0;
+  /** `buffer.shifts` at the last receive that found the buffer empty (see the top of this file). */
+  private emptyAt = -2;
   readonly sendWaiters = new WaitList<void>();
   readonly recvWaiters = new WaitList<T | Finished>();
   readonly closedWaiters = new WaitList<void>();
+  /** The receiver's reused parked receive, made at its first park. */
+  private recvNode: RecvNode<T> | undefined = undefined;
   private readonly afterSendCancel = (node: WaitNode<void>, wasHead: boolean): void => {
     this.inFlight -= node.need;
     if (wasHead) this.drainSenders();
@@ -116,16 +146,16 @@ export class Chan<T> {
 
   /** The send of a bounded or unbounded sender. */
   send(value: T, options: WaitOptions | undefined, label: string): Promise<void> {
-    const cancelled = checkCancelled(options);
-    if (cancelled !== undefined) return cancelled;
-    if (this.receiverClosed) return Promise.reject(new SendError(value));
-    if (this.sendWaiters.length === 0 && this.permits >= 1) {
-      const y = budget();
+    if (this.sendWaiters.length === 0 && this.permits >= 1 && !this.receiverClosed) {
+      const y = readyOrCancelled(options);
       if (y !== undefined) return y.then(() => this.send(value, options, label));
       this.permits--;
       this.deliver(value);
       return RESOLVED;
     }
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
+    if (this.receiverClosed) return Promise.reject(new SendError(value));
     this.inFlight += 1;
     return parkIn(this.sendWaiters, new WaitNode<void>(1, value, true), label, options, this.afterSendCancel);
   }
@@ -193,18 +223,25 @@ export class Chan<T> {
 
   /** Receives one value, or FINISHED (`sentinel`) / undefined (not `sentinel`) at the end. */
   recv(options: WaitOptions | undefined, label: string, sentinel: boolean): Promise<T | Finished> {
-    const cancelled = checkCancelled(options);
-    if (cancelled !== undefined) return cancelled;
     if (this.buffer.length !== 0) {
-      const y = budget();
+      const y = readyOrCancelled(options);
       if (y !== undefined) return y.then(() => this.recv(options, label, sentinel));
       return Promise.resolve(this.take());
     }
+    const cancelled = checkCancelled(options);
+    if (cancelled !== undefined) return cancelled;
     if (this.finished) return Promise.resolve(sentinel ? FINISHED : (undefined as T));
+    const shifts = this.buffer.shifts;
+    if (shifts === ((this.emptyAt + 1) | 0)) {
+      // The one value taken since the last empty receive was the second look's: the two
+      // sides take turns (ping-pong), so park the next receives at once.
+      this.spinSkips = SPIN_SKIPS;
+    }
+    this.emptyAt = shifts;
     if (this.spinSkips > 0) {
-      // The last second look found nothing: the two sides take turns (ping-pong), park now.
+      // The last second look found nothing, or the only value it found: park now.
       this.spinSkips--;
-      return parkIn(this.recvWaiters, new WaitNode<T | Finished>(1, undefined, sentinel), label, options);
+      return this.parkRecv(options, label, sentinel);
     }
     // Empty: look again one microtask later before parking (see the top of this file).
     return RESOLVED.then(() => this.recvAfterSpin(options, label, sentinel));
@@ -216,6 +253,26 @@ export class Chan<T> {
     if (this.buffer.length !== 0) return this.take();
     if (this.finished) return sentinel ? FINISHED : (undefined as T);
     this.spinSkips = SPIN_SKIPS;
+    return this.parkRecv(options, label, sentinel);
+  }
+
+  /** Parks a receive: on the receiver's reused node when it is free and the receive has no options (see the top of this file). */
+  private parkRecv(options: WaitOptions | undefined, label: string, sentinel: boolean): Promise<T | Finished> {
+    if (options === undefined && label === RECV_LABEL) {
+      const node = (this.recvNode ??= new RecvNode<T>(this.recvWaiters));
+      if (node.reusable.settled) {
+        let promise: Promise<T | Finished>;
+        try {
+          // Throws Cancelled (and links nothing) if the task was aborted.
+          promise = node.reusable.park();
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        node.hasPayload = sentinel;
+        this.recvWaiters.push(node);
+        return promise;
+      }
+    }
     return parkIn(this.recvWaiters, new WaitNode<T | Finished>(1, undefined, sentinel), label, options);
   }
 

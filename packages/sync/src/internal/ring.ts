@@ -6,6 +6,8 @@ export class Ring<T> {
   private mask: number;
   private head = 0;
   length = 0;
+  /** Values shifted so far, wrapping at 2^31 (a receiver compares two readings). */
+  shifts = 0;
 
   constructor(initialCapacity = 16) {
     let capacity = 16;
@@ -26,6 +28,7 @@ export class Ring<T> {
     this.slots[this.head] = undefined;
     this.head = (this.head + 1) & this.mask;
     this.length--;
+    this.shifts = (this.shifts + 1) | 0;
     return value;
   }
 
