@@ -14,11 +14,11 @@
 //
 // Needs valgrind, Linux, the built packages (`pnpm build`).
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { have } from './lib/proc.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -65,7 +65,7 @@ async function count(name, connections, field, frames) {
   const env = { ...process.env, RT_FRAMED_EXIT_AFTER: String(connections) };
   if (before !== undefined) {
     if (process.env['RT_FRAMED_BEFORE'] === undefined) throw new Error(`${name}: set RT_FRAMED_BEFORE to the older build's index.js`);
-    env['RT_UTIL_DIST'] = process.env['RT_FRAMED_BEFORE'];
+    env['RT_UTIL_DIST'] = pathToFileURL(resolvePath(process.env['RT_FRAMED_BEFORE'])).href; // a path, as framed.bench takes it
   }
   // RT_FRAMED_CG_KEEP=dir keeps each run's callgrind file there (for callgrind_annotate).
   const keep = process.env['RT_FRAMED_CG_KEEP'];
@@ -73,7 +73,11 @@ async function count(name, connections, field, frames) {
   // No background threads and a fixed GC schedule: the JIT compiles and the GC works on the
   // main thread at points set by the work done, not by the wall clock (under callgrind the
   // server runs ~50× slower, and time-driven heuristics would otherwise vary with the load).
-  const flags = ['--single-threaded', '--predictable-gc-schedule'];
+  // Fixed hash and random seeds: V8 derives its hash secrets at start-up by a random number of
+  // primality tests (measured: 0.7-4 M instructions that differ from run to run, ~±700 per frame
+  // at N = 5000), and N and 2N must start alike for the start-up to cancel out.
+  // RT_CALLGRIND_NODE_FLAGS adds node flags (e.g. --perf-basic-prof, to name the JIT code).
+  const flags = ['--single-threaded', '--predictable-gc-schedule', '--hash-seed=1', '--random-seed=1', ...(process.env['RT_CALLGRIND_NODE_FLAGS'] ?? '').split(' ').filter(Boolean)];
   const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...flags, join(here, 'framed-server.mjs'), mode, String(field)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,

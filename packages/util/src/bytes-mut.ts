@@ -45,6 +45,15 @@ const EMPTY = new Uint8Array(0);
 const UINT_MAX: readonly number[] = [-1, 2 ** 8 - 1, 2 ** 16 - 1, 2 ** 24 - 1, 2 ** 32 - 1, 2 ** 40 - 1, 2 ** 48 - 1, -1, -1];
 
 /**
+ * The RangeError of a length out of `[0, max]`. Out of line, so that the methods that check a
+ * length (`advance`, `splitTo`, `commit`: once or twice per frame) stay small enough for the
+ * optimizing compiler to inline them into their callers.
+ */
+function outOfRange(what: string, max: number, n: unknown): RangeError {
+  return new RangeError(`${what} must be an integer from 0 to ${max}, got ${describe(n)}`);
+}
+
+/**
  * Uninitialised storage as a plain Uint8Array (not a Buffer): its `subarray` is the engine's
  * own, several times cheaper per frame than Buffer's.
  */
@@ -139,8 +148,18 @@ export class BytesMut {
    * (copy it, or use `splitTo`, to keep bytes).
    */
   chunk(): Uint8Array {
-    return new Uint8Array(this.#arrayBuffer, this.#start, this.#end - this.#start);
+    // The same live range as the last call (a writer sending messages of one size: each is
+    // written from [0, n) of the same storage) gets the same view back: a view costs ~200
+    // instructions to make (callgrind), two field compares do not.
+    const length = this.#end - this.#start;
+    if (this.#chunkAt === this.#start && this.#chunk.length === length) return this.#chunk;
+    this.#chunkAt = this.#start;
+    return (this.#chunk = new Uint8Array(this.#arrayBuffer, this.#start, length));
   }
+
+  /** The view `chunk()` made last and where in the storage it starts (-1: none of the current storage). */
+  #chunk: Uint8Array = EMPTY;
+  #chunkAt = -1;
 
   /**
    * The array the live bytes are stored in: they are `storage[start, start + length)`
@@ -183,6 +202,8 @@ export class BytesMut {
       next.set(this.#storage.subarray(this.#start, this.#end));
       this.#storage = next;
       this.#arrayBuffer = next.buffer;
+      this.#chunk = EMPTY; // not to keep the old storage alive
+      this.#chunkAt = -1;
       this.#shared = false;
     }
     this.#start = 0;
@@ -204,9 +225,7 @@ export class BytesMut {
 
   /** Makes `n` bytes written into `spare()` live. */
   commit(n: number): void {
-    if (!(Number.isSafeInteger(n) && n >= 0 && n <= this.#storage.length - this.#end)) {
-      throw new RangeError(`BytesMut.commit(n): n must be an integer from 0 to ${this.#storage.length - this.#end}, got ${describe(n)}`);
-    }
+    if (!(Number.isSafeInteger(n) && n >= 0 && n <= this.#storage.length - this.#end)) throw outOfRange('BytesMut.commit(n): n', this.#storage.length - this.#end, n);
     this.#end += n;
   }
 
@@ -256,6 +275,11 @@ export class BytesMut {
       this.#end += size;
       return;
     }
+    this.#putUintSlow(value, size, littleEndian);
+  }
+
+  /** `putUint` past its common case (BigInt, sizes 7 and 8, bad input): out of line, so that `putUint` can be inlined. */
+  #putUintSlow(value: number | bigint, size: number, littleEndian: boolean): void {
     checkInteger(size, 'BytesMut.putUint(value, size): size', 1, 8);
     let big: bigint;
     if (typeof value === 'bigint') big = value;
@@ -294,6 +318,12 @@ export class BytesMut {
         return (storage[at + 1]! << 8) | storage[at]!;
       }
     }
+    return this.#getUintSlow(offset, size, littleEndian);
+  }
+
+  /** `getUint` past its common cases: out of line, so that `getUint` can be inlined. */
+  #getUintSlow(offset: number, size: number, littleEndian: boolean): number {
+    const storage = this.#storage;
     checkInteger(size, 'BytesMut.getUint(offset, size): size', 1, 8);
     if (!(Number.isSafeInteger(offset) && offset >= 0 && offset + size <= this.length)) {
       throw new RangeError(`BytesMut.getUint(offset, ${size}): offset must leave ${size} live bytes, got ${describe(offset)} with length ${this.length}`);
@@ -309,9 +339,7 @@ export class BytesMut {
   /** Discards the first `n` live bytes. */
   advance(n: number): void {
     const length = this.#end - this.#start;
-    if (!(Number.isSafeInteger(n) && n >= 0 && n <= length)) {
-      throw new RangeError(`BytesMut.advance(n): n must be an integer from 0 to ${length}, got ${describe(n)}`);
-    }
+    if (!(Number.isSafeInteger(n) && n >= 0 && n <= length)) throw outOfRange('BytesMut.advance(n): n', length, n);
     this.#start += n;
     if (this.#start === this.#end) {
       // Emptied: what was discarded is no header of a frame still to come (a codec skipping
@@ -329,9 +357,7 @@ export class BytesMut {
    */
   splitTo(n: number): Uint8Array {
     const length = this.#end - this.#start;
-    if (!(Number.isSafeInteger(n) && n >= 0 && n <= length)) {
-      throw new RangeError(`BytesMut.splitTo(n): n must be an integer from 0 to ${length}, got ${describe(n)}`);
-    }
+    if (!(Number.isSafeInteger(n) && n >= 0 && n <= length)) throw outOfRange('BytesMut.splitTo(n): n', length, n);
     if (n === 0) return new Uint8Array(0);
     const view = new Uint8Array(this.#arrayBuffer, this.#start, n);
     this.#start += n;

@@ -327,7 +327,7 @@ export class FramedRead<T> implements AsyncIterable<T> {
     const options: WaitOptions | undefined = this.#signal === undefined ? undefined : { signal: this.#signal };
     return {
       next: () => this.#next(options, true) as Promise<IteratorResult<T>>,
-      return: (): Promise<IteratorResult<T>> => Promise.resolve({ done: true, value: undefined }),
+      return: (): Promise<IteratorResult<T>> => Promise.resolve({ value: undefined, done: true }),
     };
   }
 }

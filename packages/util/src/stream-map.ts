@@ -194,7 +194,7 @@ export class StreamMap<K, V> implements AsyncIterable<[K, V]> {
         return iterator.next(...args);
       },
       return: (value?: unknown): Promise<IteratorResult<V>> =>
-        iterator.return === undefined ? Promise.resolve({ done: true, value: undefined }) : iterator.return(value as never),
+        iterator.return === undefined ? Promise.resolve({ value: undefined, done: true }) : iterator.return(value as never),
     };
   }
 
@@ -311,7 +311,7 @@ export class StreamMap<K, V> implements AsyncIterable<[K, V]> {
   [Symbol.asyncIterator](): AsyncIterator<[K, V]> {
     return {
       next: (): Promise<IteratorResult<[K, V]>> => this.#next(undefined, true) as Promise<IteratorResult<[K, V]>>,
-      return: (): Promise<IteratorResult<[K, V]>> => Promise.resolve({ done: true, value: undefined }),
+      return: (): Promise<IteratorResult<[K, V]>> => Promise.resolve({ value: undefined, done: true }),
     };
   }
 }

@@ -161,6 +161,35 @@ describe('BytesMut', () => {
     expect(str(buf.chunk())).toBe('ijklmnop');
   });
 
+  it('chunk() is always the live bytes of the current storage (a repeated range gets the same view back, refilled)', () => {
+    const buf = new BytesMut(16);
+    buf.put(text('abcd'));
+    const first = buf.chunk();
+    expect(buf.chunk()).toBe(first); // same range, same storage: the view is reused
+    buf.advance(4);
+    buf.put(text('wxyz')); // emptied, so back at the front: the same range again
+    expect(buf.chunk()).toBe(first);
+    expect(str(first)).toBe('wxyz');
+    buf.advance(1);
+    expect(str(buf.chunk())).toBe('xyz');
+    buf.put(text('0123456789abcdef')); // grows: a new storage
+    const grown = buf.chunk();
+    expect(grown.buffer).not.toBe(first.buffer);
+    expect(grown.buffer).toBe(buf.storage.buffer);
+    expect(str(grown)).toBe('xyz0123456789abcdef');
+    buf.clear();
+    expect(buf.chunk().length).toBe(0);
+    expect(buf.chunk().buffer).toBe(buf.storage.buffer);
+    // A frame handed out is never the chunk view, and the chunk never shows its bytes again.
+    buf.put(text('frame'));
+    const view = buf.chunk();
+    const frame = buf.splitTo(5);
+    expect(frame).not.toBe(view);
+    buf.put(text('next!'));
+    expect(str(frame)).toBe('frame');
+    expect(str(buf.chunk())).toBe('next!');
+  });
+
   it('spare() and commit() let a reader fill it directly', () => {
     const buf = new BytesMut();
     const spare = buf.spare(10);

@@ -57,6 +57,20 @@ describe('FramedRead', () => {
     expect(await iterator.next()).toEqual({ done: true, value: undefined });
   });
 
+  it('iterator results are { value, done } in that order (the engine then skips its then look-up), from the buffer, a read and the end alike', async () => {
+    const reader = new ChunkReader([text('one\ntwo\n'), text('three\n')]);
+    const iterator = new FramedRead(reader, new LinesCodec())[Symbol.asyncIterator]();
+    const results = [await iterator.next(), await iterator.next(), await iterator.next(), await iterator.next()];
+    expect(results).toEqual([
+      { value: 'one', done: false },
+      { value: 'two', done: false },
+      { value: 'three', done: false },
+      { value: undefined, done: true },
+    ]);
+    for (const result of results) expect(Object.keys(result)).toEqual(['value', 'done']);
+    expect(Object.keys(await iterator.return!())).toEqual(['value', 'done']);
+  });
+
   it('buffered frames spend the task budget: for await over thousands of them lets a setImmediate run, and an abort during the forced yield loses no frame', async () => {
     const lines = Array.from({ length: 3000 }, (_, i) => `l${i}`);
     const reader = new ChunkReader([text(lines.map((l) => `${l}\n`).join(''))]);
