@@ -28,6 +28,11 @@ export function joinTask(task: Task, options?: WaitOptions): Promise<unknown> {
 
 /** `then` of an InstrumentedJoinHandle (defined in JoinHandle's body, which can read the task). */
 let instrumentedThen: (this: InstrumentedJoinHandle<unknown>, onfulfilled: unknown, onrejected: unknown) => Promise<unknown>;
+/** The `then` accessor of an InstrumentedJoinHandle (see there). */
+let readThen: (this: InstrumentedJoinHandle<unknown>) => typeof instrumentedThen;
+/** The task of the InstrumentedJoinHandle whose `then` was read last (until the next call), and `segmentCount()` then. */
+let thenReadFrom: Task | undefined;
+let thenReadAt = 0;
 
 /**
  * An owned permission to join a task: await it for the task's value, or abort the task.
@@ -147,12 +152,20 @@ export class JoinHandle<T> implements PromiseLike<T> {
   }
 
   static {
+    readThen = function then(this: InstrumentedJoinHandle<unknown>) {
+      thenReadFrom = #task in this ? this.#task : undefined; // not on the prototype itself
+      thenReadAt = segmentCount();
+      return instrumentedThen;
+    };
     instrumentedThen = function then(this: InstrumentedJoinHandle<unknown>, onfulfilled: unknown, onrejected: unknown): Promise<unknown> {
       const task = this.#task;
       if (storage.getStore()?.task === undefined) return task.thenFromOutside(onfulfilled, onrejected);
       const joined = joinTask(task);
-      // Read in this segment: a call of user code (`handle.then(cb)`, `finally`), timed as usual.
-      if (this.thenReadAt === segmentCount() || typeof onfulfilled !== 'function' || typeof onrejected !== 'function') {
+      // Read from this handle in this segment, just before: a call of user code
+      // (`handle.then(cb)`, `finally`), timed as usual.
+      const readHere = thenReadFrom === task && thenReadAt === segmentCount();
+      thenReadFrom = undefined;
+      if (readHere || typeof onfulfilled !== 'function' || typeof onrejected !== 'function') {
         return nativeThen.call(joined, onfulfilled as never, onrejected as never);
       }
       // Read in an earlier segment and called now: the engine's thenable job (see
@@ -175,20 +188,11 @@ export class JoinHandle<T> implements PromiseLike<T> {
  * `Promise.resolve(handle)`, `return handle` in an async function) reads `then` at once but
  * calls it later, in a promise job of its own (the thenable job); user code that calls
  * `handle.then(...)`, directly or through `Promise.prototype.finally`, reads and calls it in
- * one step. So a call made in a later segment than the read is the engine's. (Code that keeps
- * the function read from a handle and calls it later, with two functions, in another segment
- * would be taken for the engine: its callbacks would run untimed.)
+ * one step: so a call is the user's if `then` was read from this handle in this segment and
+ * no `then` call came in between, else the engine's. (Code that keeps the function read from a
+ * handle and calls it later, with two functions, in another segment would be taken for the
+ * engine: its callbacks would run untimed.)
  */
-export class InstrumentedJoinHandle<T> extends JoinHandle<T> {
-  /** `segmentCount()` when `then` was last read from this handle. */
-  thenReadAt = 0;
-}
+export class InstrumentedJoinHandle<T> extends JoinHandle<T> {}
 
-Object.defineProperty(InstrumentedJoinHandle.prototype, 'then', {
-  configurable: true,
-  enumerable: false,
-  get(this: InstrumentedJoinHandle<unknown>) {
-    this.thenReadAt = segmentCount();
-    return instrumentedThen;
-  },
-});
+Object.defineProperty(InstrumentedJoinHandle.prototype, 'then', { configurable: true, enumerable: false, get: readThen });
