@@ -1,8 +1,9 @@
 import { AbortHandle } from './abort-handle.js';
 import { parkTarget, throwIfCancelled, type WaitOptions } from './park.js';
-import { storage } from './internal/context.js';
+import { UNTIMED, storage, type Untimed } from './internal/context.js';
 import { describe } from './internal/describe.js';
-import { FINISHED, InsideJoin, type Task } from './internal/task.js';
+import { dropSegment, segmentCount } from './internal/instrument.js';
+import { FINISHED, InsideJoin, nativeThen, type Task } from './internal/task.js';
 
 /**
  * Waits for `task`: a plain promise outside tasks (without a signal), a parked (abortable)
@@ -25,6 +26,14 @@ export function joinTask(task: Task, options?: WaitOptions, current: Task | unde
     return Promise.reject(error);
   }
 }
+
+/** `then` of an InstrumentedJoinHandle (defined in JoinHandle's body, which can read the task). */
+let instrumentedThen: (this: InstrumentedJoinHandle<unknown>, onfulfilled: unknown, onrejected: unknown) => Promise<unknown>;
+/** The `then` accessor of an InstrumentedJoinHandle (see there). */
+let readThen: (this: InstrumentedJoinHandle<unknown>) => typeof instrumentedThen;
+/** The task of the InstrumentedJoinHandle whose `then` was read last (until the next call), and `segmentCount()` then. */
+let thenReadFrom: Task | undefined;
+let thenReadAt = 0;
 
 /**
  * An owned permission to join a task: await it for the task's value, or abort the task.
@@ -143,4 +152,49 @@ export class JoinHandle<T> implements PromiseLike<T> {
   abortHandle(): AbortHandle {
     return new AbortHandle(this.#task);
   }
+
+  static {
+    readThen = function then(this: InstrumentedJoinHandle<unknown>) {
+      thenReadFrom = #task in this ? this.#task : undefined; // not on the prototype itself
+      thenReadAt = segmentCount();
+      return instrumentedThen;
+    };
+    instrumentedThen = function then(this: InstrumentedJoinHandle<unknown>, onfulfilled: unknown, onrejected: unknown): Promise<unknown> {
+      const task = this.#task;
+      if (storage.getStore()?.task === undefined) return task.thenFromOutside(onfulfilled, onrejected);
+      const joined = joinTask(task);
+      // Read from this handle in this segment, just before: a call of user code
+      // (`handle.then(cb)`, `finally`), timed as usual.
+      const readHere = thenReadFrom === task && thenReadAt === segmentCount();
+      thenReadFrom = undefined;
+      if (readHere || typeof onfulfilled !== 'function' || typeof onrejected !== 'function') {
+        return nativeThen.call(joined, onfulfilled as never, onrejected as never);
+      }
+      // Read in an earlier segment and called now: the engine's thenable job (see
+      // InstrumentedJoinHandle), which runs nothing but this call. As in Tokio, where
+      // `handle.await` is part of the poll of the task that awaits it, neither this job nor
+      // the reaction that passes the outcome on to the await (`onfulfilled`/`onrejected` are
+      // the engine's resolving functions) is a poll: the awaiting task's next poll is its
+      // continuation after the await.
+      dropSegment();
+      const derived = nativeThen.call(joined, onfulfilled as never, onrejected as never) as Untimed;
+      derived[UNTIMED] = true;
+      return derived as Promise<unknown>;
+    };
+  }
 }
+
+/**
+ * @internal The JoinHandle of a task of an instrumented runtime: `then` is an accessor that
+ * notes when it was read, so the call can tell who made it. `await handle` (and
+ * `Promise.resolve(handle)`, `return handle` in an async function) reads `then` at once but
+ * calls it later, in a promise job of its own (the thenable job); user code that calls
+ * `handle.then(...)`, directly or through `Promise.prototype.finally`, reads and calls it in
+ * one step: so a call is the user's if `then` was read from this handle in this segment and
+ * no `then` call came in between, else the engine's. (Code that keeps the function read from a
+ * handle and calls it later, with two functions, in another segment would be taken for the
+ * engine: its callbacks would run untimed.)
+ */
+export class InstrumentedJoinHandle<T> extends JoinHandle<T> {}
+
+Object.defineProperty(InstrumentedJoinHandle.prototype, 'then', { configurable: true, enumerable: false, get: readThen });

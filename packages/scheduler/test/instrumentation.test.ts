@@ -1,5 +1,6 @@
 import diagnostics_channel from 'node:diagnostics_channel';
-import { Builder, Handle, park, spawn, yieldNow } from '@rt/scheduler';
+import * as scheduler from '@rt/scheduler';
+import { Builder, Handle, JoinHandle, park, spawn, yieldNow } from '@rt/scheduler';
 import type { Runtime, RtBlockingWarning, RtWarning, Waiter } from '@rt/scheduler';
 
 function busy(ms: number): void {
@@ -328,4 +329,121 @@ describe('Builder.instrument', () => {
     expect(runtime.handle.taskStats().find((t) => t.id === task.id)!.polls).toBeGreaterThanOrEqual(2);
     task.abort();
   });
+
+  describe('polls of a task that awaits a JoinHandle (Tokio: handle.await is part of the awaiting poll)', () => {
+    /**
+     * In a task of an instrumented runtime built from `rt` (a module instance of
+     * @rt/scheduler), what each way of waiting adds to the waiting task's polls: the polls
+     * counted after the wait minus those counted before it (each read inside a segment, which
+     * is not counted until it ends).
+     */
+    async function pollsPerWait(rt: typeof scheduler): Promise<Record<string, number>> {
+      const instrumented = rt.Builder.currentThread().instrument({ spawnLocations: false }).build();
+      try {
+        return await instrumented.run(async () => {
+          const polls = (): number => rt.Handle.current().taskStats().find((t) => t.id === rt.currentTask().id)!.polls;
+          const later = (value: number) => rt.spawn(async () => {
+            await rt.yieldNow();
+            return value;
+          });
+          const added: Record<string, number> = {};
+          const measure = async (name: string, wait: () => PromiseLike<unknown>): Promise<void> => {
+            const before = polls();
+            await wait();
+            added[name] = polls() - before;
+          };
+          await measure('native promise', () => Promise.resolve(1));
+          await measure('unfinished handle', () => later(1));
+          const done = rt.spawn(async () => 2);
+          while (!done.isFinished()) await rt.yieldNow();
+          await measure('finished handle', () => done);
+          await measure('Promise.resolve(handle)', () => Promise.resolve(later(3)));
+          await measure('async function returning a handle', async () => later(4));
+          await measure('Promise.all of two native promises', () => Promise.all([rt.yieldNow(), rt.yieldNow()]));
+          await measure('Promise.all of two handles', () => Promise.all([later(5), later(6)]));
+          // User code that calls then itself: its callback is a poll of its own.
+          await measure('handle.then(cb)', () => new Promise((resolve) => later(7).then(resolve)));
+          await measure('handle.catch(cb)', () => new Promise((resolve) => rt.spawn(async () => Promise.reject(new Error('no'))).catch(resolve)));
+          await measure('finally(cb) on a native promise', () => rt.yieldNow().finally(() => {}));
+          await measure('finally(cb)', () => Promise.prototype.finally.call(later(8), () => {}));
+          await measure('JoinHandle.prototype.then.call', () => new Promise((resolve) => rt.JoinHandle.prototype.then.call(later(9), resolve)));
+          return added;
+        });
+      } finally {
+        await instrumented.shutdown();
+      }
+    }
+
+    const expected = {
+      // One poll, the continuation: as for a native promise.
+      'native promise': 1,
+      'unfinished handle': 1,
+      'finished handle': 1,
+      'Promise.resolve(handle)': 1,
+      // The async function returns the handle without awaiting: its promise adopts the handle.
+      'async function returning a handle': 1,
+      // Each element's reaction (Promise.all's own) and the continuation: handles like promises.
+      'Promise.all of two native promises': 3,
+      'Promise.all of two handles': 3,
+      'handle.then(cb)': 2,
+      'handle.catch(cb)': 2,
+      // The engine's steps of finally (calling the callback, waiting for its result, adopting
+      // it) are reactions of the waiting task, for a handle as for a native promise.
+      'finally(cb) on a native promise': 5,
+      'finally(cb)': 5,
+      'JoinHandle.prototype.then.call': 2,
+    };
+
+    it('counts an await of a handle as one poll, and a then/catch/finally callback as a poll of its own', async () => {
+      expect(await pollsPerWait(scheduler)).toEqual(expected);
+    });
+
+    it('counts the same with AsyncLocalStorage as the context (RT_CONTEXT=als, the default from Node 24)', async () => {
+      process.env['RT_CONTEXT'] = 'als';
+      let als: typeof scheduler | undefined;
+      try {
+        await jest.isolateModulesAsync(async () => {
+          als = await import('@rt/scheduler');
+        });
+      } finally {
+        delete process.env['RT_CONTEXT'];
+      }
+      expect(await pollsPerWait(als!)).toEqual(expected);
+    });
+
+    it('still times user callbacks passed to then/finally: the blocking detector names the task that ran them', async () => {
+      runtime = Builder.currentThread().instrument({ spawnLocations: false, blockingThreshold: 10 }).build();
+      await runtime.run(async () => {
+        const thenTask = spawn(async () => {
+          await new Promise((resolve) => spawn(async () => 1).then((v) => resolve(busy(12) ?? v)));
+        }, { name: 'then-callback' });
+        await thenTask;
+        const finallyTask = spawn(async () => {
+          await Promise.prototype.finally.call(spawn(async () => 1), () => busy(12));
+        }, { name: 'finally-callback' });
+        await finallyTask;
+        const awaiting = spawn(async () => {
+          await spawn(async () => 1);
+          busy(12);
+        }, { name: 'after-await' });
+        await awaiting;
+      });
+      expect(runtime.handle.warnings().map((w) => w.name)).toEqual(['then-callback', 'finally-callback', 'after-await']);
+      const polls = runtime.metrics().histograms!.pollMs;
+      expect(polls.max).toBeGreaterThanOrEqual(11.5);
+    });
+
+    it('gives handles of a runtime that is not instrumented a plain then (no accessor)', async () => {
+      const plain = Builder.currentThread().build();
+      const instrumented = Builder.currentThread().instrument().build();
+      const a = plain.spawn(() => 1);
+      const b = instrumented.spawn(() => 1);
+      expect(Object.getPrototypeOf(a)).toBe(JoinHandle.prototype);
+      expect(b).toBeInstanceOf(JoinHandle);
+      expect(typeof b.then).toBe('function');
+      expect(await Promise.all([a, b])).toEqual([1, 1]);
+      await Promise.all([plain.shutdown(), instrumented.shutdown()]);
+    });
+  });
 });
+

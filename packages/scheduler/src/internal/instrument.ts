@@ -109,6 +109,29 @@ export function timingSegments(): boolean {
 let stopHooks: (() => void) | undefined;
 /** The task whose segment is being timed (segments never nest). */
 let current: Task | undefined;
+/**
+ * How many segments have begun (an int32 that wraps): a JoinHandle's `then` compares it with
+ * its value when `then` was read, to tell the engine's deferred call (the thenable job of
+ * `await handle`) from a user's `handle.then(cb)` (see join-handle.ts).
+ */
+let segmentsBegun = 0;
+
+/** The number of segments begun so far (wrapping; compare for equality only). */
+export function segmentCount(): number {
+  return segmentsBegun;
+}
+
+/**
+ * The current segment, if any, is the runtime's own step, not a poll: it ends uncounted and
+ * untimed (no clock read, no poll, no busy time). Called by a JoinHandle's `then` when the
+ * engine calls it in the thenable job of `await handle` (the job runs nothing else).
+ */
+export function dropSegment(): void {
+  const task = current;
+  if (task === undefined) return;
+  current = undefined;
+  if (task.isFinished) task.core.probe?.release(task); // as endSegment would
+}
 
 // The clock values kept between calls, in a typed array: a module variable holding a double
 // would be a new heap number at every store.
@@ -158,6 +181,7 @@ export function beginSegment(task: Task, chained: boolean): void {
   const base = task.probeBase;
   if (current !== undefined || base < 0) return;
   current = task;
+  segmentsBegun = (segmentsBegun + 1) | 0;
   if (!chained || marks[CHAINED_END]! < 0) readClock(marks, SEGMENT_START);
   else marks[SEGMENT_START] = marks[CHAINED_END]!;
   const probe = task.core.probe!;
