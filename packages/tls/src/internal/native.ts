@@ -290,8 +290,13 @@ export class NativeTls {
       ({ fd, registration } = handed);
     } else {
       if (handed !== undefined) {
-        handed.registration.deregister(); // registered for less than both directions (not a TcpStream's)
+        // Registered for less than both directions (not a TcpStream's): register it anew.
         fd = handed.fd;
+        try {
+          handed.registration.deregister();
+        } catch {
+          // the reactor closed already: the register below fails and the fd is closed
+        }
       } else {
         fd = source.intoRawFd();
       }
