@@ -23,17 +23,18 @@ const server = (extra: Partial<ConstructorParameters<typeof TlsAcceptor>[0]> = {
 const client = (extra: Partial<ConstructorParameters<typeof TlsConnector>[0]> = {}): TlsConnector => new TlsConnector({ ca: certs.ca, ...extra });
 
 /**
- * Bytes the kernel holds for the local TCP socket on `port` (127.0.0.1) that its owner has not
- * read yet (`rx_queue` of /proc/net/tcp): on loopback a send is in the peer's receive queue
- * when the send returns, so this shows synchronously what the other end has sent.
+ * Bytes the kernel holds for the TCP connection 127.0.0.1:`ports[0]` → 127.0.0.1:`ports[1]`
+ * that its owner has not read yet (`rx_queue` of /proc/net/tcp; both ends matched, as other
+ * processes' connections may share a local port): on loopback a send is in the peer's receive
+ * queue when the send returns, so this shows synchronously what the other end has sent.
  */
-function unreadBytes(port: number): number {
-  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+function unreadBytes(ports: readonly [number, number]): number {
+  const [local, remote] = ports.map((port) => `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`);
   for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
     const fields = line.trim().split(/\s+/);
-    if (fields[1] === local) return parseInt(fields[4]!.split(':')[1]!, 16);
+    if (fields[1] === local && fields[2] === remote) return parseInt(fields[4]!.split(':')[1]!, 16);
   }
-  throw new Error(`no TCP socket on 127.0.0.1:${port}`);
+  throw new Error(`no TCP connection 127.0.0.1:${ports[0]} -> 127.0.0.1:${ports[1]}`);
 }
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -176,10 +177,10 @@ describe('native engine', () => {
 
   describe("the server's session tickets wait for its next flush point (one send with what follows)", () => {
     /** A native pair whose client reads nothing: [client, server, the client's local port]. */
-    async function pairWithPort(acceptor = server()): Promise<[TlsStream, TlsStream, number]> {
+    async function pairWithPort(acceptor = server()): Promise<[TlsStream, TlsStream, [number, number]]> {
       const [c, s, listener] = await tcpPair();
       listener.close();
-      const port = c.localAddr().port;
+      const port: [number, number] = [c.localAddr().port, c.peerAddr().port];
       const [tc, ts] = await Promise.all([client().connect('localhost', c), acceptor.accept(s)]);
       return [tc, ts, port];
     }
