@@ -98,6 +98,7 @@
 #pragma weak SSL_get_error
 #pragma weak SSL_get_verify_result
 #pragma weak SSL_get_version
+#pragma weak SSL_version
 #pragma weak SSL_get_current_cipher
 #pragma weak SSL_CIPHER_get_name
 #pragma weak SSL_CIPHER_standard_name
@@ -143,6 +144,7 @@
 #define RT_TLS_WANT_WRITE (-1002)
 #define RT_TLS_EOF (-1003)
 #define RT_TLS_ERROR (-1004)
+#define RT_TLS_DONE_HELD 1 /* tlsHandshake: done, output held (see tls_handshake) */
 
 /* Output bytes kept in user space before tlsWrite refuses more (backpressure). */
 #define RT_TLS_OUT_LIMIT (256 * 1024)
@@ -176,6 +178,9 @@ typedef struct {
                 * the BIO reads no more in this call (reset by every call that may read) */
   int err;     /* errno of a failed send/recv, 0 if none */
   int corked;  /* the BIO only queues: the caller's finish() sends the whole flight in one send */
+  int hold;    /* a server's post-handshake output (its session tickets) waits in `out` for the
+                * next flush point: a write, a shutdown, a flush, or a read that must wait
+                * (cleared by every out_flush) */
   char* out;   /* output not yet taken by the kernel: out[start, end) */
   size_t start, end, cap;
   unsigned long ssl_error; /* the first OpenSSL error of the last failed call */
@@ -296,8 +301,9 @@ static void rt_bio_init(void) {
   rt_bio_method = m;
 }
 
-/* Sends out[start, end); returns the bytes left, or -errno. */
+/* Sends out[start, end); returns the bytes left, or -errno. Ends a hold. */
 static int64_t out_flush(rt_ssl* s) {
+  s->hold = 0;
   while (s->start < s->end) {
     ssize_t n = send(s->fd, s->out + s->start, s->end - s->start, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
@@ -779,7 +785,26 @@ static napi_value finish(napi_env env, rt_ssl* s, int32_t* state, int64_t result
   return tls_int(env, result);
 }
 
-/* tlsHandshake(conn, state) → 0 when done, WANT_READ, EOF, ERROR or -errno. */
+/* A read's finish: held output stays held while the read completes (bytes, or 0 at
+ * close_notify); a read that must wait (WANT_READ) or fails sends it first. */
+static napi_value finish_read(napi_env env, rt_ssl* s, int32_t* state, int64_t result) {
+  if (s->hold && result >= 0) {
+    state[0] = 0; /* nothing for the writable wait: the caller flushes at its next flush point */
+    return tls_int(env, result);
+  }
+  return finish(env, s, state, result);
+}
+
+/* tlsHandshake(conn, state) → 0 when done, RT_TLS_DONE_HELD when done with output held,
+ * WANT_READ, EOF, ERROR or -errno.
+ *
+ * RT_TLS_DONE_HELD: a server's TLS 1.3 handshake completed and wrote records after it (the
+ * session tickets; a TLS 1.2 server's last flight is its Finished, which the client waits
+ * for, and is sent at once): they are not sent now but wait in the output buffer for the next flush
+ * point of the connection (tlsWrite, tlsShutdown, tlsFlush, or a tlsRead that returns
+ * WANT_READ or an error), so they leave in one send with the reply or the close_notify, as
+ * Node's TLSWrap sends them. state[0] is 0 then; the caller must call tlsFlush itself before
+ * it stops using the connection for a while (rt does at the end of the turn). */
 static napi_value tls_handshake(napi_env env, napi_callback_info info) {
   TLS_ARGS(2);
   rt_ssl* s = ssl_arg(env, argv[0]);
@@ -792,6 +817,11 @@ static napi_value tls_handshake(napi_env env, napi_callback_info info) {
   s->corked = 1;
   int r = SSL_do_handshake(s->ssl);
   s->corked = 0;
+  if (r == 1 && s->ctx->server && s->start < s->end && s->err == 0 && SSL_version(s->ssl) == TLS1_3_VERSION) {
+    s->hold = 1;
+    state[0] = 0;
+    return tls_int(env, RT_TLS_DONE_HELD);
+  }
   int64_t result = r == 1 ? 0 : failed(s, r);
   if (r != 1 && result == 0) result = RT_TLS_EOF; /* close_notify during the handshake */
   return finish(env, s, state, result);
@@ -814,7 +844,7 @@ static napi_value tls_read(napi_env env, napi_callback_info info) {
   s->drained = 0;
   int r = SSL_read(s->ssl, data, len);
   if (r <= 0) {
-    napi_value result = finish(env, s, state, failed(s, r));
+    napi_value result = finish_read(env, s, state, failed(s, r));
     state[1] = s->drained && !SSL_has_pending(s->ssl);
     return result;
   }
@@ -827,7 +857,7 @@ static napi_value tls_read(napi_env env, napi_callback_info info) {
     total += r;
   }
   ERR_clear_error();
-  napi_value result = finish(env, s, state, total);
+  napi_value result = finish_read(env, s, state, total);
   state[1] = s->drained && !SSL_has_pending(s->ssl);
   return result;
 }
@@ -983,7 +1013,7 @@ static int tls_symbols_present(void) {
       (const void*)SSL_set_accept_state, (const void*)SSL_set1_host, (const void*)SSL_get0_param,
       (const void*)SSL_do_handshake, (const void*)SSL_read, (const void*)SSL_write, (const void*)SSL_shutdown,
       (const void*)SSL_get_shutdown, (const void*)SSL_get_error, (const void*)SSL_get_verify_result,
-      (const void*)SSL_get_version, (const void*)SSL_get_current_cipher, (const void*)SSL_CIPHER_get_name,
+      (const void*)SSL_get_version, (const void*)SSL_version, (const void*)SSL_get_current_cipher, (const void*)SSL_CIPHER_get_name,
       (const void*)SSL_CIPHER_standard_name, (const void*)SSL_get0_alpn_selected, (const void*)SSL_get_servername,
       (const void*)SSL_session_reused, (const void*)SSL_get1_peer_certificate, (const void*)SSL_get1_session,
       (const void*)SSL_set_session, (const void*)SSL_SESSION_free, (const void*)i2d_SSL_SESSION,
@@ -1038,6 +1068,7 @@ void rt_tls_init(napi_env env, napi_value exports) {
   napi_set_named_property(env, constants, "WANT_WRITE", tls_int(env, RT_TLS_WANT_WRITE));
   napi_set_named_property(env, constants, "EOF", tls_int(env, RT_TLS_EOF));
   napi_set_named_property(env, constants, "ERROR", tls_int(env, RT_TLS_ERROR));
+  napi_set_named_property(env, constants, "DONE_HELD", tls_int(env, RT_TLS_DONE_HELD));
   napi_set_named_property(env, constants, "TLS1_2_VERSION", tls_int(env, TLS1_2_VERSION));
   napi_set_named_property(env, constants, "TLS1_3_VERSION", tls_int(env, TLS1_3_VERSION));
   napi_set_named_property(env, constants, "version", tls_int(env, (int64_t)OpenSSL_version_num()));

@@ -11,6 +11,13 @@
 // encrypted bytes still waiting for the socket: while it is > 0, wait until the fd is
 // writable and call `flush`.
 //
+// One exception to "sent at once": when a server's `handshake` completes with records written
+// after it (TLS 1.3 session tickets) it returns `DONE_HELD` and keeps them in the output
+// buffer (state[0] = 0) until the connection's next flush point: `write`, `shutdown`,
+// `flush`, or a `read` that returns `WANT_READ` or an error (a read that returns bytes or
+// close_notify keeps them). They then leave in one send with the reply or the close_notify.
+// The caller must `flush` before it leaves the connection idle (rt: at the end of the turn).
+//
 // Handles are freed once (`contextFree`, `free`: a second call returns false; any other use
 // of a freed handle throws `ERR_RT_NATIVE_CLOSED`); the garbage collector frees what was
 // not. Wrong argument types throw TypeError/RangeError (`ERR_RT_NATIVE_ARGUMENT`).

@@ -55,11 +55,21 @@ describeTls('native TLS (tls.c)', () => {
     for (let i = 0; i < 50 && (c !== 0 || s !== 0); i++) {
       if (c !== 0) c = t.tlsHandshake(client, state);
       if (s !== 0) s = t.tlsHandshake(server, state);
+      // A TLS 1.3 server completes with its session tickets held for its next flush point.
+      if (s === t.tlsConstants.DONE_HELD) s = 0;
       if (c !== 0 && c !== t.tlsConstants.WANT_READ) throw new Error(`client handshake: ${c} ${t.tlsErrorInfo(client)[0]}`);
       if (s !== 0 && s !== t.tlsConstants.WANT_READ) throw new Error(`server handshake: ${s} ${t.tlsErrorInfo(server)[0]}`);
     }
     expect([c, s]).toEqual([0, 0]);
   }
+
+  /** Bytes waiting unread in the socket `fd` (peeked, not taken). */
+  function unread(fd: number): number {
+    const n = sys.recvFrom(fd, peekBuf, 0, peekBuf.length, peekAddress, constants.MSG_PEEK | constants.MSG_DONTWAIT);
+    return n < 0 ? 0 : n;
+  }
+  const peekBuf = Buffer.alloc(64 * 1024);
+  const peekAddress = Buffer.alloc(128);
 
   /** A connected client/server pair over a socket pair; `close()` frees all. */
   function pair(): { client: TlsConnectionHandle; server: TlsConnectionHandle; fds: [number, number]; close: () => void } {
@@ -109,6 +119,73 @@ describeTls('native TLS (tls.c)', () => {
       expect(t.tlsSession(p.client)).toBeInstanceOf(Buffer);
     } finally {
       p.close();
+    }
+  });
+
+  it('a TLS 1.3 server holds its session tickets (DONE_HELD) until its next flush point; a read that returns bytes keeps them', () => {
+    for (const flushPoint of ['write', 'shutdown', 'flush', 'read that must wait'] as const) {
+      const p = pair();
+      try {
+        let s = -1;
+        let c = -1;
+        for (let i = 0; i < 50 && s !== t.tlsConstants.DONE_HELD; i++) {
+          if (c !== 0) c = t.tlsHandshake(p.client, state);
+          s = t.tlsHandshake(p.server, state);
+          if (s !== t.tlsConstants.DONE_HELD) expect(s).toBe(t.tlsConstants.WANT_READ);
+        }
+        expect(s).toBe(t.tlsConstants.DONE_HELD);
+        expect(state[0]).toBe(0); // nothing for a writable wait: held, not pending
+        expect(unread(p.fds[1])).toBe(0); // not sent
+        // A read that returns bytes keeps them held.
+        expect(t.tlsWrite(p.client, Buffer.from('hi'), 0, 2, state)).toBe(2);
+        const buf = Buffer.alloc(64);
+        expect(t.tlsRead(p.server, buf, 0, 64, state)).toBe(2);
+        expect(state[0]).toBe(0);
+        expect(unread(p.fds[1])).toBe(0);
+        if (flushPoint === 'write') {
+          expect(t.tlsWrite(p.server, Buffer.from('reply'), 0, 5, state)).toBe(5);
+        } else if (flushPoint === 'shutdown') {
+          expect(t.tlsShutdown(p.server, state)).toBe(0);
+        } else if (flushPoint === 'flush') {
+          expect(t.tlsFlush(p.server, state)).toBe(0);
+        } else {
+          expect(t.tlsRead(p.server, buf, 0, 64, state)).toBe(t.tlsConstants.WANT_READ);
+        }
+        expect(state[0]).toBe(0);
+        const sent = unread(p.fds[1]);
+        expect(sent).toBeGreaterThan(200); // two tickets (+ the reply or close_notify), in one send
+        // The client reads them: a session it can resume with.
+        const r = t.tlsRead(p.client, buf, 0, 64, state);
+        expect(r).toBe(flushPoint === 'write' ? 5 : flushPoint === 'shutdown' ? 0 : t.tlsConstants.WANT_READ);
+        expect(t.tlsSession(p.client)).toBeInstanceOf(Buffer);
+        expect(t.tlsFlush(p.server, state)).toBe(0); // nothing held any more
+      } finally {
+        p.close();
+      }
+    }
+  });
+
+  it('a TLS 1.2 server sends its last flight (Finished) at once: the client waits for it', () => {
+    const fds = socketPair();
+    const sctx = t.tlsContextCreate(1, pem.cert, pem.key, null, 0, t.tlsConstants.TLS1_2_VERSION, null, 0) as TlsContextHandle;
+    const cctx = t.tlsContextCreate(0, null, null, pem.cert, 0, 0, null, 1) as TlsContextHandle;
+    const server = t.tlsCreate(sctx, fds[0], null, 0, 0) as TlsConnectionHandle;
+    const client = t.tlsCreate(cctx, fds[1], Buffer.from('localhost'), 0, 1) as TlsConnectionHandle;
+    try {
+      let c = -1;
+      let s = -1;
+      for (let i = 0; i < 50 && (c !== 0 || s !== 0); i++) {
+        if (c !== 0) c = t.tlsHandshake(client, state);
+        if (s !== 0) s = t.tlsHandshake(server, state);
+        expect([0, t.tlsConstants.WANT_READ]).toContain(s); // never DONE_HELD
+      }
+      expect([c, s]).toEqual([0, 0]);
+      expect(t.tlsInfo(server)[0]).toBe('TLSv1.2');
+    } finally {
+      for (const h of [client, server]) t.tlsFree(h);
+      for (const h of [sctx, cctx]) t.tlsContextFree(h);
+      sys.close(fds[0]);
+      sys.close(fds[1]);
     }
   });
 

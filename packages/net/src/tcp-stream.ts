@@ -1,3 +1,5 @@
+import { intoRegistration } from '@rt/reactor';
+import type { RegisteredFd } from '@rt/reactor';
 import type { WaitOptions } from '@rt/scheduler';
 import { ConnectError, NetError, SocketClosed } from './errors.js';
 import type { ConnectAttempt } from './errors.js';
@@ -201,6 +203,32 @@ export class TcpStream extends ByteStream {
       throw new NetError('ENOTSUP', 'intoRawFd', `TcpStream.intoRawFd: the ${handle.driver} driver (Node net) cannot give up a socket's fd`);
     }
     return handle.intoRawFd();
+  }
+
+  /**
+   * Gives up the socket's fd together with its live reactor registration, for a new owner on
+   * this runtime (`@rt/tls` takes its sockets this way): as {@link TcpStream.intoRawFd}, but
+   * without deregistering, so no `epoll_ctl` DEL + ADD in between and the cached readiness
+   * goes along (see `@rt/reactor`'s `intoRegistration`). The caller must `deregister()` the
+   * registration and close the fd. Returns `undefined`, giving up nothing, on the fallback
+   * driver or when the runtime's reactor closed already.
+   *
+   * **Cancellation:** not applicable (synchronous). Pending reads and writes on the stream
+   * reject with `SocketClosed`.
+   *
+   * **Errors:** {@link SocketClosed} when the stream is closed or was moved into halves.
+   *
+   * **Example**
+   * ```ts
+   * const handed = stream[intoRegistration]();
+   * if (handed === undefined) return fallback(stream.intoRawFd());
+   * ```
+   */
+  [intoRegistration](): RegisteredFd | undefined {
+    if (this.core.moved) throw new SocketClosed('the stream was moved into its halves (intoSplit)');
+    const handle = this.core.handle;
+    if (handle.closed) throw new SocketClosed();
+    return handle.intoRegistration?.();
   }
 
   /**

@@ -5,6 +5,7 @@ import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { available, constants, sys } from '@rt/mio-native';
+import { Interest, Reactor, intoRegistration } from '@rt/reactor';
 import { NetError, SocketClosed, TcpListener, TcpStream, netDriver } from '@rt/net';
 import { drivers, openFds, readAll, tcpPair } from './support/drivers.js';
 
@@ -231,9 +232,10 @@ describe('TcpStream.intoRawFd', () => {
     listener.close();
   });
 
-  it('fails with ENOTSUP on the fallback driver and leaves the stream usable', async () => {
+  it('fails with ENOTSUP on the fallback driver (and [intoRegistration] gives up nothing) and leaves the stream usable', async () => {
     const [client, server, listener] = await tcpPair('fallback');
     expectNetError(() => server.intoRawFd(), 'ENOTSUP');
+    expect(server[intoRegistration]()).toBeUndefined();
     await client.writeAll(text('still'));
     await client.shutdown();
     expect((await readAll(server)).toString()).toBe('still');
@@ -259,5 +261,94 @@ describe('TcpStream.intoRawFd', () => {
     const before = openFds();
     for (let i = 0; i < 50; i++) await round();
     expect(openFds()).toBe(before);
+  });
+});
+
+describe('TcpStream[intoRegistration]', () => {
+  (nativeAvailable ? it : it.skip)('hands over the fd with its registration still registered and its cached readiness; the stream is spent', async () => {
+    const [client, server, listener] = await tcpPair('native');
+    await client.writeAll(text('hello'));
+    let released = 0;
+    const stream = TcpStream.fromRawFd(server.intoRawFd(), { onClose: () => released++ });
+    await stream.readable(); // the readiness is cached now
+    const handed = stream[intoRegistration]();
+    expect(handed).toBeDefined();
+    const { fd, registration } = handed!;
+    expect(released).toBe(1); // the stream let go of the fd
+    expect(registration.isRegistered).toBe(true);
+    expect(registration.fd).toBe(fd);
+    expect(registration.interest).toBe(Interest.READABLE | Interest.WRITABLE);
+    expect(registration.tryReadiness(Interest.READABLE)).not.toBeNull(); // went along: no wait, no syscall
+    const buf = Buffer.alloc(16);
+    const n = sys.read(fd, buf, 0, buf.length);
+    expect(buf.subarray(0, n).toString()).toBe('hello');
+    await expect(stream.read(buf)).rejects.toBeInstanceOf(SocketClosed);
+    await expect(stream.write(text('x'))).rejects.toBeInstanceOf(SocketClosed);
+    expect(() => stream[intoRegistration]()).toThrow(SocketClosed);
+    expect(() => stream.intoRawFd()).toThrow(SocketClosed);
+    stream.close(); // no longer touches the fd
+    expect(isOpen(fd)).toBe(true);
+    // The new owner waits on the registration: the next bytes wake it.
+    const waiting = registration.readiness(Interest.READABLE);
+    await client.writeAll(text('more'));
+    await waiting;
+    expect(buf.subarray(0, sys.read(fd, buf, 0, buf.length)).toString()).toBe('more');
+    registration.deregister();
+    sys.close(fd);
+    client.close();
+    listener.close();
+  });
+
+  (nativeAvailable ? it : it.skip)('fails parked operations and leaves none of the stream\'s own waits armed (no keep-alive, no callback into it)', async () => {
+    const [client, server, listener] = await tcpPair('native');
+    const reactor = Reactor.current();
+    const idle = reactor.metrics().waiters;
+    const reading = server.read(new Uint8Array(8));
+    expect(reactor.metrics().waiters).toBe(idle + 1); // its read wait is armed
+    const handed = server[intoRegistration]()!;
+    await expect(reading).rejects.toThrow(new SocketClosed('the socket was handed to another owner (a TLS stream)'));
+    expect(reactor.metrics().waiters).toBe(idle); // disarmed, not left to fire into a spent stream
+    await client.writeAll(text('late'));
+    const event = await handed.registration.readiness(Interest.READABLE); // the new owner's wait fires
+    expect(event).toBeGreaterThan(0);
+    const buf = Buffer.alloc(8);
+    expect(buf.subarray(0, sys.read(handed.fd, buf, 0, 8)).toString()).toBe('late');
+    handed.registration.deregister();
+    sys.close(handed.fd);
+    client.close();
+    listener.close();
+  });
+
+  (nativeAvailable ? it : it.skip)('fails once the stream was split or closed', async () => {
+    const [client, server, listener] = await tcpPair('native');
+    const [reader, writer] = server.intoSplit();
+    expect(() => server[intoRegistration]()).toThrow(SocketClosed);
+    reader.close();
+    await writer.close();
+    client.close();
+    expect(() => client[intoRegistration]()).toThrow(SocketClosed);
+    listener.close();
+  });
+
+  (nativeAvailable ? it : it.skip)('leaks no fd and no registration over many hand-overs', async () => {
+    await using listener = await TcpListener.bind('127.0.0.1:0', { driver: 'native' });
+    const reactor = Reactor.current();
+    const round = async (): Promise<void> => {
+      const [client, server] = await Promise.all([TcpStream.connect(listener.localAddr(), { driver: 'native' }), listener.accept()]);
+      const { fd, registration } = server[intoRegistration]()!;
+      await client.writeAll(text('ping'));
+      await registration.readiness(Interest.READABLE);
+      const buf = new Uint8Array(4);
+      expect(sys.read(fd, buf, 0, 4)).toBe(4);
+      registration.deregister();
+      sys.close(fd);
+      client.close();
+    };
+    await round();
+    const before = openFds();
+    const registered = reactor.metrics().registered;
+    for (let i = 0; i < 50; i++) await round();
+    expect(openFds()).toBe(before);
+    expect(reactor.metrics().registered).toBe(registered);
   });
 });

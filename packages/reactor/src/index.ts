@@ -10,7 +10,9 @@
 // - `Registration`: `readiness(interest, { signal })` waits (cancel safe),
 //   `clearReadiness(event)` after EAGAIN, `tryIo`/`io` wrap the try-syscall-clear loop,
 //   `deregister()` before closing the fd; `whenReady`/`readyCallback` are the callback
-//   waits a driver serving its own queue uses (no promise per wait).
+//   waits a driver serving its own queue uses (no promise per wait); `ReadyCallback.disarm()`.
+// - `intoRegistration`: the key of a source's method handing its fd and live registration to
+//   a new owner (`@rt/net`'s TcpStream → `@rt/tls`), with no deregister + register between.
 // - `ReadyEvent`: what a wait resolves to (Ready bits + tick, one integer).
 // - `ReactorBackend`: the event-source contract; `NativeBackend` (epoll) and
 //   `FakeBackend` (push events by hand, deterministic tests) implement it.
@@ -21,8 +23,8 @@
 //   const n = await registration.io(Interest.READABLE, () => sys.read(fd, buffer), { signal });
 export { Reactor } from './reactor.js';
 export type { ReactorOptions, ReactorMetrics } from './reactor.js';
-export { ReadyCallback, Registration } from './registration.js';
-export type { WaitOptions } from './registration.js';
+export { ReadyCallback, Registration, intoRegistration } from './registration.js';
+export type { RegisteredFd, WaitOptions } from './registration.js';
 export { ReadyEvent } from './ready-event.js';
 export { ClosedError } from './closed-error.js';
 export { ReadyQueue } from './ready-queue.js';

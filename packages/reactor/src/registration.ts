@@ -61,8 +61,8 @@ class CallbackWaiter implements Waiter {
  * is armed again for the next wait, so a driver that waits once per operation (a stream's
  * read loop) allocates nothing per wait.
  *
- * **Cancellation:** none: an armed wait lasts until it fires or the registration is
- * deregistered (then `onClosed` is called).
+ * **Cancellation:** none: an armed wait lasts until it fires, until `disarm()`, or until the
+ * registration is deregistered (then `onClosed` is called).
  *
  * **Errors:** `arm()` throws {@link ClosedError} when the registration is not registered.
  * The callbacks must not throw (an exception is rethrown on a later microtask).
@@ -127,6 +127,50 @@ export class ReadyCallback {
     }
     return null;
   }
+
+  /**
+   * Unlinks the wait if it is armed: neither `onReady` nor `onClosed` is called for it, and
+   * its keep-alive is released. The cached readiness is untouched (a later `arm()` sees it).
+   * Returns whether it was armed. For an owner that hands its registration over to another
+   * (see {@link intoRegistration}) and must leave no wait of its own behind.
+   */
+  disarm(): boolean {
+    const waiter = this.#waiter;
+    if (!waiter.linked) return false;
+    this.#io.unlink(waiter);
+    if (waiter.keepAlive) this.#driver.waiterRemoved();
+    return true;
+  }
+}
+
+/**
+ * The key of the method by which an I/O source gives up its fd together with its live
+ * {@link Registration}, for a new owner on the same reactor: no `deregister()` + `register()`
+ * (two `epoll_ctl` calls) in between, and the cached readiness goes along. `@rt/net`'s
+ * `TcpStream` has it (native driver); `@rt/tls` takes a socket's fd with it.
+ *
+ * The contract of `source[intoRegistration]()`: the source is closed for use afterwards (its
+ * pending operations rejected, none of its own waits left armed on the registration, its
+ * `close()` no longer touching the fd); the caller owns the fd and the registration and must
+ * `deregister()` it and close the fd. It returns `undefined` (and gives up nothing) when the
+ * source cannot hand its registration over (another driver, or the reactor already closed).
+ *
+ * **Cancellation:** not applicable (synchronous).
+ *
+ * **Errors:** as the source documents (e.g. `SocketClosed` for a closed stream).
+ *
+ * **Example**
+ * ```ts
+ * const handed = stream[intoRegistration]?.();
+ * if (handed !== undefined) serveOn(handed.fd, handed.registration);
+ * ```
+ */
+export const intoRegistration: unique symbol = Symbol('rt.reactor.intoRegistration');
+
+/** What a source's `[intoRegistration]()` hands over: its fd and its live registration. */
+export interface RegisteredFd {
+  readonly fd: number;
+  readonly registration: Registration;
 }
 
 /**

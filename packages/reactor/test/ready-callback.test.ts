@@ -175,6 +175,50 @@ describe('ReadyCallback', () => {
     expect(reactor.metrics().waiters).toBe(0);
   });
 
+  it('disarm() unlinks an armed wait (no onReady, no onClosed, no keep-alive) and is a no-op when not armed', () => {
+    const { backend, reactor } = setup();
+    const registration = reactor.register(3, Interest.READABLE | Interest.WRITABLE);
+    const calls = recorder();
+    const wait = registration.readyCallback(Interest.READABLE, calls.onReady, calls.onClosed);
+    const other = recorder();
+    const kept = registration.readyCallback(Interest.READABLE, other.onReady, other.onClosed);
+    expect(wait.disarm()).toBe(false); // not armed
+    expect(wait.arm()).toBeNull();
+    expect(kept.arm()).toBeNull();
+    expect(reactor.metrics().waiters).toBe(2);
+    expect(wait.disarm()).toBe(true);
+    expect(wait.armed).toBe(false);
+    expect(wait.disarm()).toBe(false); // twice: once
+    expect(reactor.metrics().waiters).toBe(1);
+    backend.push(3, Ready.READABLE);
+    backend.flush();
+    expect(calls.ready).toEqual([]); // unlinked: the batch wakes only the other wait
+    expect(other.ready).toHaveLength(1);
+    expect(backend.isRefed).toBe(false); // the keep-alive was released once
+    // The readiness stays cached for whoever waits next, and the same object arms again.
+    expect(wait.arm()).not.toBeNull();
+    registration.deregister();
+    expect(calls.closed).toEqual([]); // not armed at deregistration
+    expect(wait.disarm()).toBe(false); // after deregistration: nothing to do, no throw
+    reactor.close();
+  });
+
+  it('disarm() of a keepAlive: false wait releases no keep-alive it did not take', () => {
+    const { backend, reactor } = setup();
+    const registration = reactor.register(3, Interest.READABLE);
+    const held = registration.readyCallback(Interest.READABLE, () => undefined, () => undefined);
+    const unref = registration.readyCallback(Interest.READABLE, () => undefined, () => undefined, { keepAlive: false });
+    held.arm();
+    unref.arm();
+    expect(backend.isRefed).toBe(true);
+    expect(unref.disarm()).toBe(true);
+    expect(backend.isRefed).toBe(true); // the held wait's keep-alive is still counted
+    expect(held.disarm()).toBe(true);
+    expect(backend.isRefed).toBe(false);
+    expect(reactor.metrics().waiters).toBe(0);
+    reactor.close();
+  });
+
   it('calls onClosed, not onReady, for an armed wait when the registration is deregistered', () => {
     const { backend, reactor } = setup();
     const registration = reactor.register(3, Interest.READABLE);

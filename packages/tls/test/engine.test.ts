@@ -1,8 +1,12 @@
 // The choice between the two engines (`engine` option, RT_TLS_ENGINE) and what only the
 // native engine has: the fd taken from the rt stream, closed exactly once.
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import * as nodeTls from 'node:tls';
 import { duplex, readToEnd } from '@rt/io';
 import { tlsAvailable } from '@rt/mio-native';
-import { UnixStream } from '@rt/net';
+import { TcpListener, TcpStream, UnixStream } from '@rt/net';
+import { Reactor } from '@rt/reactor';
 import { Cancelled } from '@rt/scheduler';
 import { TlsAcceptor, TlsConnector, TlsError, type TlsStream } from '@rt/tls';
 import { makeCerts, type Certs } from './support/certs.js';
@@ -17,6 +21,23 @@ afterAll(() => certs.remove());
 const server = (extra: Partial<ConstructorParameters<typeof TlsAcceptor>[0]> = {}): TlsAcceptor =>
   new TlsAcceptor({ key: certs.server.key, cert: certs.server.cert, ...extra });
 const client = (extra: Partial<ConstructorParameters<typeof TlsConnector>[0]> = {}): TlsConnector => new TlsConnector({ ca: certs.ca, ...extra });
+
+/**
+ * Bytes the kernel holds for the TCP connection 127.0.0.1:`ports[0]` → 127.0.0.1:`ports[1]`
+ * that its owner has not read yet (`rx_queue` of /proc/net/tcp; both ends matched, as other
+ * processes' connections may share a local port): on loopback a send is in the peer's receive
+ * queue when the send returns, so this shows synchronously what the other end has sent.
+ */
+function unreadBytes(ports: readonly [number, number]): number {
+  const [local, remote] = ports.map((port) => `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`);
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[1] === local && fields[2] === remote) return parseInt(fields[4]!.split(':')[1]!, 16);
+  }
+  throw new Error(`no TCP connection 127.0.0.1:${ports[0]} -> 127.0.0.1:${ports[1]}`);
+}
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 async function tlsPair(acceptor: TlsAcceptor, connector: TlsConnector): Promise<[TlsStream, TlsStream]> {
   const [c, s, listener] = await tcpPair();
@@ -152,6 +173,146 @@ describe('native engine', () => {
     expect([c2.isSessionReused, s2.isSessionReused]).toEqual([true, true]);
     c2.close();
     s2.close();
+  });
+
+  describe("the server's session tickets wait for its next flush point (one send with what follows)", () => {
+    /** A native pair whose client reads nothing: [client, server, the client's local port]. */
+    async function pairWithPort(acceptor = server()): Promise<[TlsStream, TlsStream, [number, number]]> {
+      const [c, s, listener] = await tcpPair();
+      listener.close();
+      const port: [number, number] = [c.localAddr().port, c.peerAddr().port];
+      const [tc, ts] = await Promise.all([client().connect('localhost', c), acceptor.accept(s)]);
+      return [tc, ts, port];
+    }
+
+    it('not sent as the handshake completes; the first reply carries them', async () => {
+      const [c, s, port] = await pairWithPort();
+      expect(unreadBytes(port)).toBe(0); // the handshake is done and the tickets are still held
+      await s.writeAll(text('reply'));
+      const withReply = unreadBytes(port);
+      expect(withReply).toBeGreaterThan(200); // two tickets (~250 B each) + the reply record (5 + 5 + 17 B)
+      const buf = Buffer.alloc(64);
+      expect(Buffer.from(buf.subarray(0, await c.read(buf))).toString()).toBe('reply');
+      expect(c.session).toBeInstanceOf(Buffer);
+      c.close();
+      s.close();
+    });
+
+    it('shutdown() sends them with the close_notify, and the client can resume', async () => {
+      const acceptor = server();
+      const [c, s, port] = await pairWithPort(acceptor);
+      expect(unreadBytes(port)).toBe(0);
+      await s.shutdown();
+      expect(unreadBytes(port)).toBeGreaterThan(0);
+      expect((await readToEnd(c)).length).toBe(0);
+      const session = c.session!;
+      c.close();
+      s.close();
+      const [c2, s2, listener] = await tcpPair();
+      listener.close();
+      const [rc, rs] = await Promise.all([client().connect('localhost', c2, { session }), acceptor.accept(s2)]);
+      expect([rc.isSessionReused, rs.isSessionReused]).toEqual([true, true]);
+      rc.close();
+      rs.close();
+    });
+
+    it('a server that stays idle after the handshake sends them at the end of the turn', async () => {
+      const [c, s, port] = await pairWithPort();
+      expect(unreadBytes(port)).toBe(0);
+      await turn();
+      expect(unreadBytes(port)).toBeGreaterThan(200);
+      c.close();
+      s.close();
+    });
+
+    it('a server read that must wait sends them before it parks (in the same turn)', async () => {
+      const [c, s, port] = await pairWithPort();
+      expect(unreadBytes(port)).toBe(0);
+      const reading = s.read(Buffer.alloc(16));
+      expect(unreadBytes(port)).toBeGreaterThan(200); // before the end of the turn
+      await c.writeAll(text('late'));
+      expect(await reading).toBe(4);
+      c.close();
+      s.close();
+    });
+
+    it('close() right after the handshake leaks nothing (the held tickets are dropped with the connection)', async () => {
+      const before = openFds();
+      for (let i = 0; i < 20; i++) {
+        const [c, s] = await pairWithPort();
+        s.close();
+        expect(['ERR_RT_TLS_TRUNCATED', 'ECONNRESET']).toContain(((await c.read(Buffer.alloc(8)).catch((e: unknown) => e)) as { code?: string }).code);
+        c.close();
+      }
+      await turn(); // a release armed for a closed stream does nothing
+      expect(openFds()).toBeLessThanOrEqual(before);
+    });
+
+    it.each([
+      ['stays idle', async (): Promise<void> => void (await new Promise((resolve) => setTimeout(resolve, 300)))],
+      ['only reads', undefined],
+    ] as const)("a Node client that only reads gets its tickets and resumes while the rt server %s", async (_what, idle) => {
+      await using listener = await TcpListener.bind('127.0.0.1:0');
+      const port = listener.localAddr().port;
+      const acceptor = server();
+      const connectOnce = async (session?: Buffer): Promise<[Buffer | undefined, boolean]> => {
+        const nodeClient = nodeTls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: certs.ca, ...(session === undefined ? {} : { session }) });
+        nodeClient.on('error', () => undefined);
+        const ticket = once(nodeClient, 'session').then(([t]) => t as Buffer, () => undefined);
+        const tls = await acceptor.accept(await listener.accept());
+        const serving = idle === undefined ? tls.read(Buffer.alloc(16)).catch(() => 0) : idle();
+        let timer: NodeJS.Timeout | undefined;
+        const got = await Promise.race([ticket, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 2000)))]);
+        clearTimeout(timer);
+        const reused = nodeClient.isSessionReused();
+        nodeClient.destroy();
+        await serving;
+        tls.close();
+        return [got, reused];
+      };
+      const [ticket, first] = await connectOnce();
+      expect(ticket).toBeInstanceOf(Buffer); // not stranded in the server's output buffer
+      expect(first).toBe(false);
+      const [, reused] = await connectOnce(ticket);
+      expect(reused).toBe(true);
+    });
+  });
+
+  it("takes the TcpStream's fd with its reactor registration (no re-registration), and leaves no fd, registration or wait after aborted or finished handshakes", async () => {
+    const reactor = Reactor.current();
+    const acceptor = server();
+    const connector = client();
+    await using listener = await TcpListener.bind('127.0.0.1:0');
+    const round = async (i: number): Promise<void> => {
+      const [c, s] = await Promise.all([TcpStream.connect(listener.localAddr()), listener.accept()]);
+      if (i % 2 === 0) {
+        // Aborted mid-handshake (the client said nothing yet): the fd and its registration go.
+        const controller = new AbortController();
+        const accepting = acceptor.accept(s, { signal: controller.signal }).catch((e: unknown) => e);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        controller.abort();
+        expect(await accepting).toBeInstanceOf(Cancelled);
+        c.close();
+        return;
+      }
+      // A read parked on the TcpStream is failed when the stream is handed over.
+      const parked = s.read(Buffer.alloc(8)).catch((e: unknown) => e);
+      const [tc, ts] = await Promise.all([connector.connect('localhost', c), acceptor.accept(s)]);
+      expect(await parked).toMatchObject({ code: 'ERR_RT_SOCKET_CLOSED', message: expect.stringContaining('handed to another owner') });
+      await ts.writeAll(text('ok'));
+      const buf = Buffer.alloc(8);
+      expect(Buffer.from(buf.subarray(0, await tc.read(buf))).toString()).toBe('ok');
+      tc.close();
+      ts.close();
+    };
+    await round(1);
+    const fds = openFds();
+    const registered = reactor.metrics().registered;
+    const waiters = reactor.metrics().waiters;
+    for (let i = 0; i < 20; i++) await round(i);
+    expect(openFds()).toBeLessThanOrEqual(fds);
+    expect(reactor.metrics().registered).toBe(registered);
+    expect(reactor.metrics().waiters).toBe(waiters);
   });
 
   it('one write takes a buffer larger than a record (200 KiB) whole while the output buffer has room', async () => {

@@ -85,7 +85,7 @@ export interface NativeTlsBinding {
   tlsPeerCertificate(conn: TlsConnectionHandle): Buffer | null;
   tlsSession(conn: TlsConnectionHandle): Buffer | null;
   tlsSetSession(conn: TlsConnectionHandle, der: Uint8Array): boolean;
-  readonly tlsConstants: { readonly WANT_READ: number; readonly WANT_WRITE: number; readonly EOF: number; readonly ERROR: number; readonly TLS1_2_VERSION: number; readonly TLS1_3_VERSION: number; readonly version: number };
+  readonly tlsConstants: { readonly WANT_READ: number; readonly WANT_WRITE: number; readonly EOF: number; readonly ERROR: number; readonly DONE_HELD: number; readonly TLS1_2_VERSION: number; readonly TLS1_3_VERSION: number; readonly version: number };
 }
 
 export interface NativeBinding extends Partial<NativeTlsBinding> {

@@ -12,6 +12,7 @@
 // - `close()` is idempotent, fails parked operations with SocketClosed, and releases the fd.
 // - Errors are NetError (OS errors), SocketClosed, WouldBlock (from `try*`), Cancelled.
 import type { WaitOptions } from '@rt/scheduler';
+import type { RegisteredFd } from '@rt/reactor';
 
 /** An address as a driver reports it: IP + port, or a Unix path (`''` when unnamed). */
 export type RawAddress = { readonly ip: string; readonly port: number } | { readonly path: string };
@@ -89,6 +90,11 @@ export interface StreamHandle {
    * handle is closed for use from then on. Absent where the driver cannot (fallback).
    */
   intoRawFd?(): number;
+  /**
+   * Gives up the fd with its registration still registered (for a new owner on the same
+   * reactor); `undefined` when it cannot (the reactor closed). Absent on the fallback.
+   */
+  intoRegistration?(): RegisteredFd | undefined;
   /**
    * `@rt/io`'s `copy` fast path: copies this stream into `dst` inside the driver; returns
    * `undefined` to decline (other driver, busy, closed). Absent where the driver has none.

@@ -21,7 +21,7 @@
 // destination until one side would block, with no promise per chunk; the copy's one promise
 // settles at end of stream, on an error, or on abort.
 import { sys } from '@rt/mio-native';
-import type { ReadyCallback, ReadyQueue, Registration } from '@rt/reactor';
+import type { ReadyCallback, ReadyQueue, RegisteredFd, Registration } from '@rt/reactor';
 import { coopOrCancelled, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
@@ -620,13 +620,38 @@ export class NativeStream implements StreamHandle {
     } catch {
       // Already deregistered (the reactor closed): the fd is still ours to give.
     }
+    this.#released();
+    return this.#fd;
+  }
+
+  /**
+   * Gives up the fd and its registration, still registered (TcpStream[intoRegistration]):
+   * parked operations fail, this stream's own callback waits are disarmed, and the new owner
+   * deregisters and closes. `undefined` (nothing given up) when the registration is gone.
+   */
+  intoRegistration(): RegisteredFd | undefined {
+    if (this.#closed) throw new SocketClosed();
+    const registration = this.#registration;
+    if (!registration.isRegistered) return undefined;
+    this.#closed = true;
+    this.#failAll('the socket was handed to another owner (a TLS stream)');
+    this.#readWait.disarm();
+    this.#writeWait.disarm();
+    this.#readArmed = false;
+    this.#writeArmed = false;
+    this.#released();
+    this.#queue.passBaton();
+    return { fd: this.#fd, registration };
+  }
+
+  /** The `onRelease` hooks once the fd is given up; a throwing hook is reported asynchronously (the fd must reach its new owner). */
+  #released(): void {
     const failure = this.#release?.run();
     if (failure !== undefined) {
       queueMicrotask(() => {
         throw failure.error;
       });
     }
-    return this.#fd;
   }
 
   #checkOpen(): number {

@@ -1,16 +1,24 @@
 // The native TLS path: OpenSSL (the one Node exports) driven by @rt/mio-native's TLS
 // functions on the socket fd itself, registered with the runtime's reactor.
 //
-// A connection takes the fd out of its `TcpStream`/`UnixStream` (`intoRawFd`), registers it
-// (readable + writable, edge-triggered) and creates an SSL on it. Every OpenSSL call is
-// synchronous and non-blocking:
+// A connection takes the fd out of its `TcpStream` together with the stream's reactor
+// registration (`@rt/reactor`'s `intoRegistration`: no epoll_ctl DEL + ADD per connection;
+// a stream without it gives its fd with `intoRawFd` and the fd is registered anew, readable +
+// writable, edge-triggered) and creates an SSL on it. Every OpenSSL call is synchronous and
+// non-blocking:
 // - `WANT_READ`: the read readiness is cleared (in the same turn as the recv that saw
 //   EAGAIN, so a newer event is never lost) and the caller parks until the reactor reports
 //   the fd readable;
 // - encrypted bytes the kernel did not take wait in the connection's output buffer
 //   (`state[0]` > 0): one writable wait is armed and `tlsFlush` sends them; `write` is
 //   refused (`WANT_WRITE`, nothing taken) while that buffer is over its limit, and waits
-//   for it to drain.
+//   for it to drain;
+// - a server's session tickets (written by OpenSSL as its handshake completes) are held
+//   (`DONE_HELD`) until the stream's next flush point, so they leave with the first reply or
+//   the close_notify in one send, as Node's: a write, flush or shutdown sends them; a read
+//   that must wait sends them before it parks; and whatever is still held at the end of the
+//   turn (`process.nextTick` armed from the handshake's microtask: after the microtasks of
+//   the turn) is sent then, so a stream left idle never strands them.
 // Nothing else reads or writes the fd, and no Buffer is allocated per read or write.
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -18,8 +26,8 @@ import * as nodeTls from 'node:tls';
 import type { CipherNameAndProtocol } from 'node:tls';
 import { nativeTls, sys, systemErrorFields, tlsAvailable } from '@rt/mio-native';
 import type { NativeTlsBinding, TlsConnectionHandle, TlsContextHandle } from '@rt/mio-native';
-import { Interest, Reactor } from '@rt/reactor';
-import type { ReadyCallback, Registration } from '@rt/reactor';
+import { Interest, Reactor, intoRegistration } from '@rt/reactor';
+import type { ReadyCallback, RegisteredFd, Registration } from '@rt/reactor';
 import { BrokenPipe, IoError, StreamClosed } from '@rt/io';
 import { coopOrCancelled, park, throwIfCancelled } from '@rt/scheduler';
 import { RESOLVED } from '@rt/scheduler/primitives';
@@ -41,13 +49,14 @@ const WRITE_ALL = 2;
 export type TlsEngine = 'auto' | 'native' | 'node';
 
 let bindingCache: NativeTlsBinding | null = null;
-/** The binding's WANT_READ / WANT_WRITE codes, read when the binding is first used. */
+/** The binding's WANT_READ / WANT_WRITE / DONE_HELD codes, read when the binding is first used. */
 let WANT_READ = 0;
 let WANT_WRITE = 0;
+let DONE_HELD = 0;
 function b(): NativeTlsBinding {
   if (bindingCache === null) {
     bindingCache = nativeTls();
-    ({ WANT_READ, WANT_WRITE } = bindingCache.tlsConstants);
+    ({ WANT_READ, WANT_WRITE, DONE_HELD } = bindingCache.tlsConstants);
   }
   return bindingCache;
 }
@@ -209,6 +218,8 @@ export class NativeTls {
   #drained = false;
   #timedOut = false;
   #writeShut = false;
+  /** The native side holds output (the server's session tickets) until the next flush point. */
+  #held = false;
   /** A socket error seen while flushing in the background: reported by the next write. */
   #writeError: unknown = undefined;
   /** Parked readers (a settled one is skipped when woken: no removal on cancel). */
@@ -238,6 +249,15 @@ export class NativeTls {
     this.#wakeDrained();
   };
 
+  /** Sends held output (the end of the turn, or a read about to park). */
+  readonly #release = (): void => {
+    if (!this.#held || this.#closed) return;
+    this.#held = false;
+    const left = b().tlsFlush(this.#conn, state);
+    if (left < 0) this.#writeError = osError(left, 'write');
+    else if (left > 0) this.#afterCall();
+  };
+
   readonly #onClosed = (): void => {
     if (this.#readWaiters.length === 0 && this.#drainWaiters.length === 0) return; // no error to build
     const error = this.#closedError();
@@ -256,15 +276,36 @@ export class NativeTls {
     this.#writeWait = registration.readyCallback(WRITABLE, this.#onWritable, this.#onClosed);
   }
 
-  /** Takes the fd out of `stream` and starts a TLS connection on it (not yet handshaken). */
+  /**
+   * Takes the fd out of `stream` (with its reactor registration where the stream can hand it
+   * over) and starts a TLS connection on it (not yet handshaken). On a failure the fd is
+   * deregistered and closed before the error is thrown.
+   */
   static open(context: NativeContext, stream: ByteStream, open: NativeOpen): NativeTls {
-    const fd = (stream as ByteStream & { intoRawFd: () => number }).intoRawFd();
+    const source = stream as ByteStream & { intoRawFd: () => number; [intoRegistration]?: () => RegisteredFd | undefined };
+    const handed = typeof source[intoRegistration] === 'function' ? source[intoRegistration]() : undefined;
+    let fd: number;
     let registration: Registration;
-    try {
-      registration = Reactor.current().register(fd, READABLE | WRITABLE);
-    } catch (error) {
-      sys.close(fd);
-      throw error;
+    if (handed !== undefined && (handed.registration.interest & (READABLE | WRITABLE)) === (READABLE | WRITABLE)) {
+      ({ fd, registration } = handed);
+    } else {
+      if (handed !== undefined) {
+        // Registered for less than both directions (not a TcpStream's): register it anew.
+        fd = handed.fd;
+        try {
+          handed.registration.deregister();
+        } catch {
+          // the reactor closed already: the register below fails and the fd is closed
+        }
+      } else {
+        fd = source.intoRawFd();
+      }
+      try {
+        registration = Reactor.current().register(fd, READABLE | WRITABLE);
+      } catch (error) {
+        sys.close(fd);
+        throw error;
+      }
     }
     const name = open.serverName;
     const conn = b().tlsCreate(context.handle, fd, name === null ? null : Buffer.from(name), name !== null && isIP(name) !== 0 ? 1 : 0, open.verifyHost ? 1 : 0);
@@ -316,6 +357,7 @@ export class NativeTls {
   }
 
   #waitReadable(label: string, options: WaitOptions | undefined): Promise<void> {
+    if (this.#held) this.#release(); // a read that must wait sends what the peer may wait for
     this.#clear(READABLE);
     const { waiter, promise } = park<void>(label, this.#dropReader, options);
     this.#readWaiters.push(waiter);
@@ -378,6 +420,11 @@ export class NativeTls {
         const r = b().tlsHandshake(this.#conn, state);
         this.#afterCall();
         if (r === 0) return;
+        if (r === DONE_HELD) {
+          this.#held = true;
+          process.nextTick(this.#release);
+          return;
+        }
         if (r !== WANT_READ) throw this.#error(r, 'handshake');
         await this.#waitReadable(label, options);
       }
@@ -399,6 +446,7 @@ export class NativeTls {
     // for the next event instead of a recv that would only say EAGAIN.
     if (this.#drained && this.#registration.tryReadiness(READABLE) === null) return WANT_READ;
     const r = b().tlsRead(this.#conn, buf, 0, buf.length, state);
+    if (r < 0) this.#held = false; // WANT_READ or an error: the native side sent what it held
     const drained = state[1] === 1;
     this.#drained = drained;
     if (drained) this.#clear(READABLE);
@@ -455,6 +503,7 @@ export class NativeTls {
     if (this.#writeShut) throw new BrokenPipe('TlsStream.write: the stream was shut down for writing');
     if (this.#writeError !== undefined) throw this.#writeError;
     const native = b();
+    if (at < buf.length) this.#held = false; // a tlsWrite call (below) sends what was held
     let taken = at;
     let r = 0;
     while (taken < buf.length && (r = native.tlsWrite(this.#conn, buf, taken, buf.length - taken, state)) > 0) taken += r;
@@ -501,6 +550,7 @@ export class NativeTls {
     throwIfCancelled(options);
     this.#check('TlsStream.flush');
     if (this.#writeError !== undefined) throw this.#writeError;
+    this.#held = false;
     const left = b().tlsFlush(this.#conn, state);
     if (left < 0) throw osError(left, 'write');
     if (left === 0) return;
@@ -512,6 +562,7 @@ export class NativeTls {
   async shutdown(options: WaitOptions | undefined): Promise<void> {
     throwIfCancelled(options);
     this.#check('TlsStream.shutdown');
+    this.#held = false;
     const r = b().tlsShutdown(this.#conn, state);
     if (r < 0) throw osError(r, 'write');
     this.#afterCall();
