@@ -123,8 +123,11 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
       this.#head = 0;
     }
     this.#delete(task);
-    if (task.ok) return task.value as T;
-    throw task.error;
+    // Its entry in `#members` may outlive this call (until compaction): keep only the task.
+    const { ok, value, error } = task;
+    task.releaseResult();
+    if (ok) return value as T;
+    throw error;
   }
 
   /**

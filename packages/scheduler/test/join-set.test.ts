@@ -1,6 +1,12 @@
 import { JoinError, JoinSet, park, spawn, yieldNow } from '@rt/scheduler';
 import type { Waiter } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+// A full collection on demand: --expose-gc set at run time, read from a fresh context.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 /** Gates that tasks park on, opened one by one from the test. */
 class Gates {
@@ -251,6 +257,34 @@ describe('JoinSet', () => {
     expect(pending.isRejected()).toBe(true);
     gates.open('m');
     expect(await set.joinNext()).toBe('value');
+  });
+
+  it('holds no joined value while other members still run (its member entry goes stale, not its value)', async () => {
+    const gates = new Gates();
+    const set = new JoinSet<object>();
+    set.spawn(async () => (await gates.wait('long'), {}));
+    const refs: WeakRef<object>[] = [];
+    for (let i = 0; i < 20; i++) {
+      set.spawn(() => {
+        const value = { payload: new Uint8Array(64 * 1024) };
+        refs.push(new WeakRef(value));
+        return value;
+      });
+      expect(await set.joinNext()).toHaveProperty('payload');
+    }
+    expect(set.size).toBe(1);
+    // The caller dropped every joined value: a collection must free them all. (A deref keeps
+    // its target alive to the end of the job: collect in a job of its own.)
+    const tick = (): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, 10));
+    for (let round = 0; round < 20 && refs.some((ref) => ref.deref() !== undefined); round++) {
+      await tick();
+      gc();
+      await tick();
+    }
+    expect(refs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0); // all 20 were held before the fix
+    gates.open('long');
+    expect(await set.joinNext()).toEqual({});
+    expect(set.isEmpty()).toBe(true);
   });
 
   it('rejects a non-function with a TypeError', () => {

@@ -188,6 +188,14 @@ export class Task implements Frame {
   get error(): JoinError | undefined {
     return this.state === FINISHED && !this.ok ? (this.result as JoinError) : undefined;
   }
+  /**
+   * Drops the value or JoinError of a finished task whose one reader (its JoinSet) has taken
+   * it: the task object may stay referenced a while (a JoinSet's stale member entry), the
+   * result must not. `value`/`error` read undefined afterwards.
+   */
+  releaseResult(): void {
+    if (this.state === FINISHED) this.slot = undefined;
+  }
   get cancelReason(): unknown {
     return this.extra?.cancelReason;
   }
