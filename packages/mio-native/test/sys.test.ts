@@ -276,6 +276,14 @@ describeNative('sys', () => {
   it('counts a TCP listener\'s accept queue (listenQueue), and refuses what is not a TCP listener', () => {
     const listener = tcpListener(); // backlog 128
     const info = new Int32Array(2).fill(-1);
+    if ((process.env['RT_TEST_EXEC_PREFIX'] ?? '') !== '') {
+      // Under qemu-user (the arm64 run of scripts/arm64.mjs) getsockopt(TCP_INFO) is not
+      // translated: it fails with EINVAL, so @rt/net's listener accepts until EAGAIN there
+      // (countableQueue returns null). Check that failure, not the counts.
+      expect(errnoName(sys.listenQueue(listener.fd, info))).toBe('EINVAL');
+      sys.close(listener.fd);
+      return;
+    }
     expect(sys.listenQueue(listener.fd, info)).toBe(0);
     expect(info[0]).toBe(0);
     expect(info[1]).toBeGreaterThan(0); // the backlog (128, or less when net.core.somaxconn is lower)
