@@ -351,7 +351,11 @@ describe('MultiThreadRuntime instrumentation', () => {
     for (const worker of stats) {
       const hogWarnings = worker.warnings.filter((w) => w.name === 'hog');
       expect(hogWarnings).toEqual([expect.objectContaining({ kind: 'blocking', runtime: worker.runtime, thresholdMs: 20 })]);
-      expect((hogWarnings[0] as { durationMs: number }).durationMs).toBeGreaterThanOrEqual(29);
+      // Over the threshold. Not necessarily the 30 ms block: a warning is reported once per
+      // spawn location, and on a loaded machine the hog's first (short) segment can be
+      // stretched past 20 ms of wall time by preemption and be the one reported (seen once in
+      // CI on Node 24: 21 ms).
+      expect((hogWarnings[0] as { durationMs: number }).durationMs).toBeGreaterThanOrEqual(20);
       expect(worker.tasks.map((t) => t.name)).toEqual(expect.arrayContaining(['main', 'sleeper']));
       expect(worker.tasks.find((t) => t.name === 'sleeper')).toMatchObject({ state: 'waiting', waitingOn: ['time.sleep'] });
       expect(worker.histograms!.pollMs.count).toBeGreaterThan(0);
