@@ -257,6 +257,7 @@ export class TimeDriver {
       firedTimers: this.fired,
       autoAdvances: this.autoAdvances,
       paused: this.clock.paused,
+      nodeTimerRefed: this.timerRefed && this.timer !== undefined,
     };
   }
 
