@@ -3,9 +3,8 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { Closed, SendError, SendTimeoutError, TryRecvError, TrySendError } from './errors.js';
 import { Chan, FINISHED, RECV_LABEL, type Finished } from './internal/chan.js';
-import { readyOrCancelled } from './internal/ready.js';
 import { sendTimeout as sendWithTimeout } from './internal/send-timeout.js';
-import { checkCount, reportLostWake, unwatchLostWake, watchLostWake } from '@rt/scheduler/primitives';
+import { checkCount, readyOrCancelled, reportLostWake, unwatchLostWake, watchLostWake } from '@rt/scheduler/primitives';
 
 /**
  * Creates a bounded channel holding at most `capacity` values; returns `[sender, receiver]`.

@@ -7,7 +7,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { RecvError, SendError } from './errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, ReusableWaiter, WaitList, WaitNode, checkCancelled, parkIn, parkSimple } from '@rt/scheduler/primitives';
+import { RESOLVED, ReusableNode, WaitList, WaitNode, checkCancelled, parkIn, parkSimple } from '@rt/scheduler/primitives';
 
 /** @internal */
 const CHANGED_LABEL = 'watch.Receiver.changed';
@@ -212,7 +212,7 @@ export class Receiver<T> implements Disposable {
    * park): a `changed()` without options that parks while it is free allocates only its
    * promise. Others (with options, or a second one while the first is parked) park a fresh node.
    */
-  #node: WaitNode<void> | undefined = undefined;
+  #node: ReusableNode<void> | undefined = undefined;
 
   /** @internal */
   constructor(shared: WatchShared<T>, seen: number) {
@@ -287,29 +287,10 @@ export class Receiver<T> implements Disposable {
     }
     if (s.senderClosed || !this.#open) return Promise.reject(new RecvError('watch sender closed'));
     if (options === undefined) {
-      const node = (this.#node ??= this.#reusableNode());
-      const waiter = node.waiter as ReusableWaiter<void>;
-      if (waiter.settled) {
-        let promise: Promise<void>;
-        try {
-          // Throws Cancelled (and links nothing) if the task was aborted.
-          promise = waiter.park();
-        } catch (error) {
-          return Promise.reject(error);
-        }
-        s.waiters.push(node);
-        return promise;
-      }
+      const node = (this.#node ??= new ReusableNode<void>(s.waiters, CHANGED_LABEL, this, true));
+      if (node.reusable.settled) return node.parkIn(s.waiters);
     }
     return parkIn(s.waiters, new WaitNode<void>(1, this, true), CHANGED_LABEL, options);
-  }
-
-  #reusableNode(): WaitNode<void> {
-    const node = new WaitNode<void>(1, this, true);
-    const waiters = this.#shared.waiters;
-    // An abort of the parked task unlinks the node synchronously, before changed() rejects.
-    node.waiter = new ReusableWaiter<void>(CHANGED_LABEL, () => waiters.remove(node));
-    return node;
   }
 
   /** @internal Marks `version` seen (a hand-off from the sender). */

@@ -1,6 +1,6 @@
 import { ResourceBusy, WriteZero, type AsyncWrite } from '@rt/io';
 import { coopOrCancelled, type WaitOptions } from '@rt/scheduler';
-import { RESOLVED } from '@rt/scheduler/primitives';
+import { RESOLVED, readyOrCancelled } from '@rt/scheduler/primitives';
 import { BytesMut } from './bytes-mut.js';
 import type { Encoder } from './codec.js';
 import { checkInteger, checkObject, describe } from './internal/validate.js';
@@ -232,12 +232,7 @@ export class FramedWrite<T> {
       // no promise of our own; whatever it does not take goes the async way below. This is
       // an operation that completes without waiting, so it spends the cooperative budget (a
       // loop of sends to a socket that always has room must still let timers and I/O run).
-      let y: Promise<void> | undefined;
-      try {
-        y = coopOrCancelled(options); // coop() then throwIfCancelled(options), one task look-up
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      const y = readyOrCancelled(options);
       if (y !== undefined) return y.then(() => this.flush(options));
       let n: number;
       try {

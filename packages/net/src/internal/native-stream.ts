@@ -27,7 +27,7 @@ import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, ReleaseHooks, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
-import { RESOLVED, ReusableWaiter, WaitList, WaitNode, tryPark } from '@rt/scheduler/primitives';
+import { RESOLVED, ReusableWaiter, WaitList, WaitNode, readyOrCancelled, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, ENOTCONN, EPIPE, armWait, check, localAddressOf, osError, peerAddressOf, peerOf } from './native-io.js';
 import type { AcceptedPeer } from './native-io.js';
 
@@ -282,12 +282,7 @@ export class NativeStream implements StreamHandle {
     // Only a read that can complete now spends budget and checks cancellation here (Tokio's
     // coop: a pending poll costs no budget); one that will park is checked by `park`.
     if (this.#readers.head === undefined && this.#pumpIn === null && (buf.length === 0 || this.#readWait.tryReadiness() !== null)) {
-      let y: Promise<void> | undefined;
-      try {
-        y = coopOrCancelled(options);
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      const y = readyOrCancelled(options);
       if (y !== undefined) return y.then(() => this.read(buf, peek, options));
       if (buf.length === 0) return Promise.resolve(0);
       const n = this.#tryReadRaw(buf, peek);
@@ -367,12 +362,7 @@ export class NativeStream implements StreamHandle {
     if (this.#closed) return Promise.reject(new SocketClosed());
     if (this.#writers.head === undefined && this.#pumpOut === null && buf.length > 0) {
       // The common case without the array of #write: ready socket, one buffer.
-      let y: Promise<void> | undefined;
-      try {
-        y = coopOrCancelled(options);
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      const y = readyOrCancelled(options);
       if (y !== undefined) return y.then(() => this.write(buf, options));
       const n = this.#tryWriteOne(buf, 0);
       if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(this.#writeError(n));
@@ -389,12 +379,7 @@ export class NativeStream implements StreamHandle {
    */
   writeAll(buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
     if (this.#closed || this.#writers.head !== undefined || this.#pumpOut !== null || buf.length === 0) return writeAllLoop(this, buf, 0, options);
-    let y: Promise<void> | undefined;
-    try {
-      y = coopOrCancelled(options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const y = readyOrCancelled(options);
     if (y !== undefined) return y.then(() => this.writeAll(buf, options));
     const n = this.#tryWriteOne(buf, 0);
     if (n === buf.length) return RESOLVED;
@@ -410,12 +395,7 @@ export class NativeStream implements StreamHandle {
   #write(bufs: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number> {
     if (this.#closed) return Promise.reject(new SocketClosed());
     if (this.#writers.head === undefined && this.#pumpOut === null) {
-      let y: Promise<void> | undefined;
-      try {
-        y = coopOrCancelled(options);
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      const y = readyOrCancelled(options);
       if (y !== undefined) return y.then(() => this.#write(bufs, options));
       if (bufs.length === 0 || (bufs.length === 1 && bufs[0]!.length === 0)) {
         return this.#writeShut ? Promise.reject(this.#writeError(EPIPE)) : Promise.resolve(0);

@@ -34,10 +34,9 @@
 //   itself was closed.
 import type { WaitOptions } from '@rt/scheduler';
 import { SendError } from '../errors.js';
-import { readyOrCancelled } from './ready.js';
 import { Ring } from './ring.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, ReusableWaiter, WaitList, WaitNode, checkCancelled, parkIn, parkSimple } from '@rt/scheduler/primitives';
+import { RESOLVED, ReusableNode, WaitList, WaitNode, checkCancelled, parkIn, parkSimple, readyOrCancelled } from '@rt/scheduler/primitives';
 
 /**
  * After a second look that found nothing, this many empty receives park at once. A failed
@@ -53,18 +52,6 @@ export type Finished = typeof FINISHED;
 
 /** The label of `recv()` and async iteration: the receives that park on the reused node. */
 export const RECV_LABEL = 'mpsc.Receiver.recv';
-
-/** The receiver's reused receive: its node in `recvWaiters`, and its waiter (see the top of this file). */
-class RecvNode<T> extends WaitNode<T | Finished> {
-  readonly reusable: ReusableWaiter<T | Finished>;
-
-  constructor(list: WaitList<T | Finished>) {
-    super(1, undefined, false);
-    // An abort of the parked task unlinks the node synchronously, before the receive rejects.
-    this.reusable = new ReusableWaiter<T | Finished>(RECV_LABEL, () => list.remove(this));
-    this.waiter = this.reusable;
-  }
-}
 
 export class Chan<T> {
   readonly buffer: Ring<T>;
@@ -86,7 +73,7 @@ export class Chan<T> {
   readonly recvWaiters = new WaitList<T | Finished>();
   readonly closedWaiters = new WaitList<void>();
   /** The receiver's reused parked receive, made at its first park. */
-  private recvNode: RecvNode<T> | undefined = undefined;
+  private recvNode: ReusableNode<T | Finished> | undefined = undefined;
   private readonly afterSendCancel = (node: WaitNode<void>, wasHead: boolean): void => {
     this.inFlight -= node.need;
     if (wasHead) this.drainSenders();
@@ -259,18 +246,10 @@ export class Chan<T> {
   /** Parks a receive: on the receiver's reused node when it is free and the receive has no options (see the top of this file). */
   private parkRecv(options: WaitOptions | undefined, label: string, sentinel: boolean): Promise<T | Finished> {
     if (options === undefined && label === RECV_LABEL) {
-      const node = (this.recvNode ??= new RecvNode<T>(this.recvWaiters));
+      const node = (this.recvNode ??= new ReusableNode<T | Finished>(this.recvWaiters, RECV_LABEL));
       if (node.reusable.settled) {
-        let promise: Promise<T | Finished>;
-        try {
-          // Throws Cancelled (and links nothing) if the task was aborted.
-          promise = node.reusable.park();
-        } catch (error) {
-          return Promise.reject(error);
-        }
         node.hasPayload = sentinel;
-        this.recvWaiters.push(node);
-        return promise;
+        return node.parkIn(this.recvWaiters);
       }
     }
     return parkIn(this.recvWaiters, new WaitNode<T | Finished>(1, undefined, sentinel), label, options);
