@@ -17,7 +17,7 @@
 //   connection reads ahead (cancel safe) so that end of stream from the client aborts the signal
 //   and the request task at once.
 import { JoinError, spawn, type JoinHandle } from '@rt/scheduler';
-import { RESOLVED } from '@rt/scheduler/primitives';
+import { RESOLVED, isThenable } from '@rt/scheduler/primitives';
 import { TcpListener, type SocketAddr, type TcpStream } from '@rt/net';
 import { Instant, sleep, timeout } from '@rt/time';
 import { HttpError } from './errors.js';
@@ -140,10 +140,6 @@ function chunkBytes(value: unknown): Uint8Array {
   const bytes = typeof value === 'string' ? Buffer.from(value) : value;
   if (!(bytes instanceof Uint8Array)) throw new TypeError('a response body chunk must be a Uint8Array');
   return bytes;
-}
-
-function isThenable(value: unknown): boolean {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function isDisconnect(error: unknown): boolean {

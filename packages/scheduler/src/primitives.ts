@@ -277,6 +277,23 @@ export function readyOrCancelled(options: WaitOptions | undefined): Promise<void
 }
 
 /**
+ * Whether `value` is a thenable as `await` and promise resolution see one: an object or a
+ * function with a callable `then`.
+ *
+ * **Cancellation:** not applicable (synchronous).
+ *
+ * **Errors:** what a `then` getter throws.
+ *
+ * **Example**
+ * ```ts
+ * if (!isThenable(result)) return finish(result); // a plain value: no job, no promise
+ * ```
+ */
+export function isThenable<T = unknown>(value: unknown): value is PromiseLike<T> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
  * Runs `step` (a function that parks or starts an operation and returns its promise) and
  * turns a synchronous throw — `Cancelled` from `park`/`throwIfCancelled`, a closed
  * resource — into a rejected promise, so the method never throws synchronously.

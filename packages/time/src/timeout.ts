@@ -1,5 +1,6 @@
 import { Cancelled, Handle, park } from '@rt/scheduler';
 import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
+import { isThenable } from '@rt/scheduler/primitives';
 import { Elapsed } from './errors.js';
 import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
 import { PlainWaiter } from './internal/plain-waiter.js';
@@ -126,10 +127,6 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
     (error: unknown) => timer.rejected(error),
   );
   return parked.promise;
-}
-
-function isThenable<T>(value: unknown): value is PromiseLike<T> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function swallow(work: PromiseLike<unknown>): void {
