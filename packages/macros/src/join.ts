@@ -6,6 +6,7 @@
  * failure and aborts the rest, as `try_join!` does.
  */
 import { park, type WaitOptions } from '@rt/scheduler';
+import { isThenable } from '@rt/scheduler/primitives';
 
 /** A thunk receiving an `AbortSignal`, or a promise (or plain value) already under way. */
 export type Joinable<T> = ((signal: AbortSignal) => PromiseLike<T> | T) | PromiseLike<T>;
@@ -24,7 +25,7 @@ function start(items: readonly unknown[], controller: AbortController): Array<Pr
         return Promise.reject(error);
       }
     }
-    if (item !== null && typeof item === 'object' && typeof (item as PromiseLike<unknown>).then === 'function') {
+    if (isThenable(item)) {
       return Promise.resolve(item);
     }
     throw new TypeError(`join: argument ${i} must be a function (signal) => promise or a promise, got ${item === null ? 'null' : typeof item}`);

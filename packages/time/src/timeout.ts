@@ -165,7 +165,7 @@ export function timeout<T>(ms: number, work: TimeoutWork<T>, options?: WaitOptio
     checkDuration(ms, 'timeout(ms)');
     driver = currentDriver();
   } catch (error) {
-    if (typeof work === 'object' && work !== null && typeof work.then === 'function') swallow(work);
+    if (typeof work !== 'function' && isThenable(work)) swallow(work);
     return Promise.reject(error);
   }
   const now = driver.now();
@@ -194,7 +194,7 @@ export function timeoutAt<T>(deadline: Instant, work: TimeoutWork<T>, options?: 
     at = milliseconds(deadline, 'timeoutAt(deadline)');
     driver = currentDriver();
   } catch (error) {
-    if (typeof work === 'object' && work !== null && typeof work.then === 'function') swallow(work);
+    if (typeof work !== 'function' && isThenable(work)) swallow(work);
     return Promise.reject(error);
   }
   return start('timeoutAt', driver, driver.now(), at, undefined, work, options) as Promise<Awaited<T>>;

@@ -7,7 +7,7 @@
 // awaits the handle.
 import { spawn } from '@rt/scheduler';
 import type { JoinHandle, SpawnOptions, WaitOptions } from '@rt/scheduler';
-import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, WaitNode, checkCancelled, isThenable, parkIn } from '@rt/scheduler/primitives';
 import { checkFunction, describe } from './internal/validate.js';
 
 /**
@@ -111,7 +111,7 @@ export class TaskTracker {
    * ```
    */
   track<T>(promise: PromiseLike<T>): Promise<T> {
-    if (promise === null || typeof promise !== 'object' || typeof (promise as { then?: unknown }).then !== 'function') {
+    if (!isThenable(promise)) {
       throw new TypeError(`TaskTracker.track(promise): promise must be a promise or thenable, got ${describe(promise)}`);
     }
     this.#count++;

@@ -59,6 +59,16 @@ describe('TaskTracker', () => {
     expect(() => tracker.spawn('x' as never)).toThrow(TypeError);
   });
 
+  it('tracks any thenable, as Promise.resolve takes it (a function with a then method too)', async () => {
+    const tracker = new TaskTracker();
+    const thenable = Object.assign(() => undefined, { then: (resolve: (value: number) => void) => resolve(7) });
+    const tracked = tracker.track(thenable as unknown as PromiseLike<number>);
+    expect(tracker.len).toBe(1);
+    await expect(tracked).resolves.toBe(7);
+    expect(tracker.len).toBe(0);
+    expect(() => tracker.track({ then: 1 } as never)).toThrow(TypeError);
+  });
+
   it('keeps no results: a failing task leaves the count and its error goes to its handle', async () => {
     const tracker = new TaskTracker();
     const handle = tracker.spawn(() => {
