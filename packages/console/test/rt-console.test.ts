@@ -22,7 +22,11 @@ describe('rt-console --json', () => {
     expect(blocker.busyMs).toBeGreaterThanOrEqual(79);
     expect(blocker.maxPollMs).toBeGreaterThanOrEqual(79);
     expect(blocker.location).toMatch(/program\.mjs:\d+:\d+$/);
-    expect(snapshot.warnings).toEqual([expect.objectContaining({ kind: 'blocking', id: blocker.id, name: 'blocker', location: blocker.location })]);
+    // The blocker's 80 ms segment, reported once. Only the blocker is asserted: on a loaded
+    // machine preemption can stretch another task's segment (the fixture's main) past 50 ms of
+    // wall time, which the detector rightly reports too (the threaded test below does the same).
+    expect(snapshot.warnings.filter((w) => w.name === 'blocker')).toEqual([expect.objectContaining({ kind: 'blocking', id: blocker.id, name: 'blocker', location: blocker.location })]);
+    for (const w of snapshot.warnings) expect(w).toMatchObject({ kind: 'blocking' });
     expect(snapshot.resources).toEqual(expect.arrayContaining([{ label: 'Mutex.lock', waiters: [byName.get('parked-on-lock')!.id] }]));
   });
 
