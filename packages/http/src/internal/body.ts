@@ -237,6 +237,17 @@ export class BodyReader {
     return chunk === null ? null : new Uint8Array(chunk); // a copy: the view is reused
   }
 
+  /**
+   * Puts bytes read from this body back in front of the unread rest (a copy the caller gave
+   * up: a BYOB read that completed after its reader was released); the next read returns them
+   * first.
+   */
+  unread(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    const leftover = this.#leftover;
+    this.#leftover = leftover === undefined ? Buffer.from(bytes) : Buffer.concat([bytes, leftover]);
+  }
+
   /** A socket read into `into` that must deliver bytes (the body is not finished). */
   async #fillDirect(into: Uint8Array): Promise<number> {
     let n: number;
