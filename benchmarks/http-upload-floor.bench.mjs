@@ -81,7 +81,7 @@ try {
     const node = got.get('node:http');
     const cpu = (x) => x.user + x.system;
     const ratio = { round: round + 1 };
-    for (const [name, x] of got) if (name !== 'node:http') ratio[`node ÷ ${name} (CPU; req/s)`] = `${(cpu(node) / cpu(x)).toFixed(2)}; ${(x.rps / node.rps).toFixed(2)}`;
+    for (const [name, x] of got) if (name !== 'node:http') ratio[`${name}: node ÷ it CPU, it ÷ node req/s`] = `${(cpu(node) / cpu(x)).toFixed(2)}, ${(x.rps / node.rps).toFixed(2)}`;
     ratios.push(ratio);
   }
   console.table(rows);

@@ -4,7 +4,7 @@
 // platform readers, releases with reads in flight, tee, pipeTo and for await; then the same over
 // a real socket.
 import fc from 'fast-check';
-import { serve, type HttpServer } from '@rt/http';
+import { HttpError, serve, type HttpServer } from '@rt/http';
 import { BodyReader } from '../src/internal/body.js';
 import { BodyStream } from '../src/internal/body-stream.js';
 import { InputBuffer, parseRequestHead, type ParserLimits } from '../src/internal/parser.js';
@@ -29,11 +29,11 @@ interface Wire {
  * A body stream over an in-memory "socket" that delivers at most `cut` bytes per read, each read
  * settling a macrotask later when `slow` (so reads are in flight while the test acts).
  */
-async function wire(body: Buffer, options: { chunked?: boolean; cut?: number; slow?: boolean } = {}): Promise<Wire> {
+async function wire(body: Buffer, options: { chunked?: boolean; cut?: number; slow?: boolean; declared?: number } = {}): Promise<Wire> {
   const cut = options.cut ?? 1000;
   const framed = options.chunked
     ? Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')])
-    : Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+    : Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${options.declared ?? body.length}\r\n\r\n`), body]);
   let at = 0;
   let broken: Error | undefined;
   const input = new InputBuffer();
@@ -163,6 +163,23 @@ describe('the light BYOB reader of a body stream', () => {
     await expect(reader.read(new Uint8Array(1500))).rejects.toBe(failure);
     reader.releaseLock();
     await expect(stream.getReader().read()).rejects.toBe(failure);
+    expect(done.calls).toEqual([{ error: failure, cancelled: undefined }]);
+  });
+
+  it('rejects with HttpError 400 when the connection ends inside a Content-Length body, and errors the stream', async () => {
+    const { stream, done } = await wire(pattern(3000), { cut: 1000, declared: 5000, slow: true });
+    const reader = stream.getReader({ mode: 'byob' });
+    let got = 0;
+    let failure: unknown;
+    try {
+      for (let r = await reader.read(new Uint8Array(4096)); !r.done; r = await reader.read(new Uint8Array(4096))) got += r.value!.length;
+    } catch (error) {
+      failure = error;
+    }
+    expect(got).toBe(3000);
+    expect(failure).toBeInstanceOf(HttpError);
+    expect(failure).toMatchObject({ status: 400, code: 'ERR_RT_HTTP_INCOMPLETE' });
+    await expect(reader.closed).rejects.toBe(failure);
     expect(done.calls).toEqual([{ error: failure, cancelled: undefined }]);
   });
 

@@ -299,8 +299,33 @@ class BodyByobReader {
       return;
     }
     this.#inFlight = read;
-    source.read(read.view, read.element, read.min).then(this.#onRead, this.#onError);
+    const view = read.view;
+    const direct = read.element === 1 && read.min <= 1 ? source.reader.startDirect(view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength)) : undefined;
+    if (direct !== undefined) {
+      // The socket read itself, settled here (see BodyReader.startDirect).
+      source.touched = true;
+      source.pending = direct;
+      direct.then(this.#onDirect, this.#onDirectError);
+    } else {
+      source.read(view, read.element, read.min).then(this.#onRead, this.#onError);
+    }
   }
+
+  readonly #onDirect = (n: number): void => {
+    let count: number;
+    try {
+      count = this.#source.reader.endDirect(n);
+    } catch (error) {
+      this.#onError(error);
+      return;
+    }
+    this.#onRead(count);
+  };
+
+  readonly #onDirectError = (error: unknown): void => {
+    this.#source.reader.failDirect();
+    this.#onError(error);
+  };
 
   readonly #onRead = (n: number): void => {
     const read = this.#inFlight!;
