@@ -189,24 +189,23 @@ export class BodyReader {
     if (view.length === 0) return 0;
     const input = this.#input;
     if (this.#framing === Framing.Length && this.#leftover === undefined && !this.#ended) {
-      let n = Math.min(this.#remaining, input.end - input.start, view.length);
+      const n = Math.min(this.#remaining, input.end - input.start, view.length);
       if (n > 0) {
         view.set(input.buffer.subarray(input.start, input.start + n));
         input.start += n;
-      } else {
-        // Inline (not #fillDirect): one async frame per read on the hot path.
-        this.reading = true;
-        try {
-          n = await this.#fill(view.length > this.#remaining ? view.subarray(0, this.#remaining) : view);
-        } finally {
-          this.reading = false;
-          this.#afterFill?.();
-        }
-        if (n === 0) throw new HttpError(400, 'ERR_RT_HTTP_INCOMPLETE', 'the connection closed in the middle of a body');
+        this.#remaining -= n;
+        if (this.#remaining === 0) this.#ended = true;
+        return n;
       }
-      this.#remaining -= n;
-      if (this.#remaining === 0) this.#ended = true;
-      return n;
+      // Nothing buffered: straight from the socket (inline, not #fillDirect: one async frame per read).
+      let got: number;
+      try {
+        got = await this.startDirect(view)!;
+      } catch (error) {
+        this.failDirect();
+        throw error;
+      }
+      return this.endDirect(got);
     }
     const chunk = await this.next();
     if (chunk === null) return 0;
