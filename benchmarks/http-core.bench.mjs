@@ -18,6 +18,8 @@
 //   node benchmarks/http-core.bench.mjs           (3 rounds × 100k requests per row)
 //   node benchmarks/http-core.bench.mjs --quick   (2 rounds × 30k; or RT_BENCH_QUICK=1)
 //   node benchmarks/http-core.bench.mjs --rows=upload   (only the rows whose name contains "upload")
+//   --before=/abs/path/index.js   also runs 'rt FastResponse, before': another build of @rt/http
+//                                 (a copy of packages/http/dist kept inside packages/http)
 import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,9 +35,14 @@ const variants = {
   'Hono on rt, overrideGlobalResponse()': { kind: 'rt', reply: 'hono', override: true },
   'Hono on @hono/node-server': { kind: 'hono-node' },
 };
+// --before=…: passed to the row processes in the environment.
+const beforeArg = process.argv.find((arg) => arg.startsWith('--before='))?.slice('--before='.length);
+if (beforeArg !== undefined) process.env['RT_HTTP_CORE_BEFORE'] = beforeArg;
+const before = process.env['RT_HTTP_CORE_BEFORE'];
+if (before !== undefined) variants['rt FastResponse, before'] = { kind: 'rt', reply: 'fast', dist: before };
 const paths = { hello: '/', 'json 4 KiB': '/json', 'upload 1 MiB, arrayBuffer()': '/upload-buffer', 'upload 1 MiB, BYOB': '/upload' };
 /** The upload rows run FastResponse against node:http only (the reply type does not matter there). */
-const UPLOAD_NAMES = ['rt FastResponse', 'node:http'];
+const UPLOAD_NAMES = ['rt FastResponse', 'rt FastResponse, before', 'node:http'];
 const UPLOAD = 1024 * 1024;
 /** The connection delivers at most this much per read (what a loopback socket read often gives). */
 const CHUNK = 64 * 1024;
@@ -64,7 +71,7 @@ function runChild(name, path) {
 
 console.log(`in-memory connection, 1 request in flight; ${count} requests per run, best of ${rounds} round(s)${quick ? ' (quick)' : ''}; machine shared with other work`);
 const groups = [
-  { names: ['rt Response', 'rt FastResponse', 'rt Response, overrideGlobalResponse()', 'node:http'], baseline: 'node:http' },
+  { names: ['rt Response', 'rt FastResponse', ...(before === undefined ? [] : ['rt FastResponse, before']), 'rt Response, overrideGlobalResponse()', 'node:http'], baseline: 'node:http' },
   { names: ['Hono on rt, overrideGlobalResponse()', 'Hono on @hono/node-server'], baseline: 'Hono on @hono/node-server' },
 ];
 const table = [];
@@ -122,7 +129,7 @@ async function honoApp(json) {
 
 /** @rt/http serving an in-memory stream; returns run(n) → bytes of the last response. */
 async function rtConnection(variant, request, json) {
-  const http = await import('../packages/http/dist/index.js');
+  const http = await import(variant.dist ?? '../packages/http/dist/index.js');
   const { countByob } = await import('./baselines/http-routes.mjs');
   const { Builder } = await import('../packages/scheduler/dist/index.js');
   if (variant.override) http.overrideGlobalResponse();

@@ -8,7 +8,9 @@
 //   node benchmarks/http-cost.mjs SERVER [REQUESTS] [CONNECTIONS] [PATH]
 //     SERVER: rt-fast | rt | node | floor (the C responder of http-floor.bench: the client's own
 //     cost) (rt-fast-async, rt-async: http-rt-server.mjs --async-handler);
-//     PATH: / (hello, default) or /json
+//     PATH: / (hello, default), /json, or /upload (a POST of 1 MiB, http.bench's upload row: rt reads
+//     it with a BYOB reader into a reused 64 KiB buffer; SERVER may then also be upload-floor, the
+//     rt TcpStream server of http-upload-floor.bench)
 //   prints {"server", "requests", "userUs", "sysUs"} (CPU per request of the whole process,
 //   the client's share included)
 //
@@ -76,6 +78,9 @@ async function startServer(server) {
     process.once('exit', () => child.kill());
     console.log = log;
     return floorPort;
+  } else if (server === 'upload-floor') {
+    process.argv.splice(2, Infinity, '0');
+    void import('./http-upload-floor-server.mjs');
   } else if (server === 'node') {
     process.argv.splice(2, Infinity, '0');
     void import('./baselines/http-node-server.mjs');
@@ -91,7 +96,10 @@ async function measure(server, requests, connections, path) {
   const { Interest, Reactor } = await import('@rt/reactor');
   const EAGAIN = -11;
   const reactor = new Reactor();
-  const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`, 'latin1');
+  const upload = path === '/upload' ? Buffer.alloc(1024 * 1024, 'u') : undefined;
+  const request = upload === undefined
+    ? Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`, 'latin1')
+    : Buffer.concat([Buffer.from(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${upload.length}\r\n\r\n`, 'latin1'), upload]);
   const back = Buffer.allocUnsafe(64 * 1024);
   /** Bytes of one whole response, learnt from the first (the servers' answers have a fixed length). */
   let responseLength = 0;
@@ -106,7 +114,17 @@ async function measure(server, requests, connections, path) {
     if (r !== 0) await registration.readiness(Interest.WRITABLE);
     while (left > 0) {
       left--;
-      if (sys.write(fd, request, 0, request.length) !== request.length) throw new Error('client: short write');
+      for (let sent = 0, event = null; sent < request.length; ) {
+        const n = sys.write(fd, request, sent, request.length - sent);
+        if (n === EAGAIN) {
+          if (event !== null) registration.clearReadiness(event);
+          event = await registration.readiness(Interest.WRITABLE);
+          continue;
+        }
+        if (n <= 0) throw new Error(`client: write ${n}`);
+        if (upload === undefined && n !== request.length) throw new Error('client: short write');
+        sent += n;
+      }
       for (let got = 0; responseLength === 0 || got < responseLength; ) {
         const event = await registration.readiness(Interest.READABLE);
         const n = sys.read(fd, back, got, back.length - got);
@@ -145,7 +163,7 @@ async function measure(server, requests, connections, path) {
   // One request first, alone, to learn the response's length; then a warm-up (JIT tiers),
   // then the measured requests.
   await run(1, 1);
-  await run(Number(process.env['RT_HTTP_COST_WARMUP'] ?? 5000), connections);
+  await run(Number(process.env['RT_HTTP_COST_WARMUP'] ?? (upload === undefined ? 5000 : 200)), connections);
   const started = process.cpuUsage();
   await run(requests, connections);
   const cpu = process.cpuUsage(started);

@@ -1,7 +1,7 @@
 import type { SocketAddr } from '@rt/net';
 import { PlatformResponse } from './fast-response.js';
 import type { BodyReader } from './internal/body.js';
-import { bodyStream, collect } from './internal/body-stream.js';
+import { bodyDisturbed, bodyStream, collect } from './internal/body-stream.js';
 import type { Head } from './internal/parser.js';
 
 /** What the connection gives a request: its body, and a signal made on first use. */
@@ -154,7 +154,7 @@ export class IncomingRequest {
 
   /** Whether the body has been read (or its stream taken). */
   get bodyUsed(): boolean {
-    return this.#used || (this.#body != null && (this.#body.locked || (this.#body as unknown as { disturbed?: boolean }).disturbed === true));
+    return this.#used || (this.#body != null && (this.#body.locked || bodyDisturbed(this.#body)));
   }
 
   async #bytes(): Promise<Uint8Array> {

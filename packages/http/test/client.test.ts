@@ -66,6 +66,37 @@ describe('HttpClient against node:http', () => {
     expect(client.idleConnections).toBe(1);
   });
 
+  it('reads a large response body with a BYOB reader into one buffer, then reuses the connection (and after a cancel, does not)', async () => {
+    const big = Buffer.alloc(300_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+    const base = await nodeServer((req, res) => {
+      res.setHeader('content-length', big.length);
+      res.end(big);
+    });
+    await using client = new HttpClient();
+    for (let i = 0; i < 3; i++) {
+      const response = await client.fetch(`${base}/big`);
+      const reader = response.body!.getReader({ mode: 'byob' });
+      const memory = new ArrayBuffer(16 * 1024);
+      const parts: Buffer[] = [];
+      for (let r = await reader.read(new Uint8Array(memory)); !r.done; r = await reader.read(new Uint8Array(memory))) {
+        expect(r.value.buffer).toBe(memory); // read into the caller's memory
+        parts.push(Buffer.from(r.value));
+      }
+      expect(Buffer.concat(parts).equals(big)).toBe(true);
+    }
+    expect(connections).toBe(1);
+    expect(client.idleConnections).toBe(1);
+    // Cancelled half-way through a BYOB read: the connection is not reused.
+    const response = await client.fetch(`${base}/big`);
+    const reader = response.body!.getReader({ mode: 'byob' });
+    await reader.read(new Uint8Array(1000));
+    await reader.cancel();
+    expect(client.idleConnections).toBe(0);
+    expect(await (await client.fetch(`${base}/small`)).arrayBuffer()).toHaveProperty('byteLength', big.length);
+    expect(connections).toBe(2);
+  });
+
   it('sends string, JSON and streamed (chunked) bodies and runs requests in parallel up to the pool size', async () => {
     const base = await nodeServer(echo);
     await using client = new HttpClient({ connectionsPerOrigin: 4 });

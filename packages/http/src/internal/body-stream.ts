@@ -7,52 +7,423 @@
 // reuses one buffer allocates nothing per request for the body. A default reader gets each chunk
 // in a new buffer (at most 64 KiB), read from the socket straight into it when nothing is
 // buffered.
+//
+// The BYOB reader of a fresh stream is a light one (`BodyByobReader`): its reads go to the
+// BodyReader directly instead of through the platform's byte-stream controller, which on Node
+// 20 costs two ArrayBuffer transfers (each a new ArrayBuffer object over the same memory,
+// counted as 64 KiB of external memory until a GC sweeps it), a pull-into descriptor, a
+// `byobRequest` and three promises per read: about half of @rt/http's CPU on a 1 MiB upload
+// read in 64 KiB views (see the package README). The stream itself stays a real
+// `ReadableStream` (this class extends it): while the light reader holds the lock, the stream is
+// locked through a platform default reader, so `locked`, `pipeTo`, `tee`, `getReader` and
+// `cancel` by anyone else behave (and fail) as the platform's do; the light reader closes or
+// errors the platform stream when the body ends or fails, and after `releaseLock()` any other
+// reader goes on from the next unread byte.
+//
+// Documented differences of the light reader from `ReadableStreamBYOBReader`: the view's buffer
+// is not transferred (`value.buffer === view.buffer`, and `view` stays usable: the spec detaches
+// it), and a stream partly read through it and then released is not flagged disturbed for the
+// platform (`new Response(body)` accepts it; `request.bodyUsed` still says true).
+import { Readable } from 'node:stream';
+import type { QueuingStrategy, ReadableByteStreamController, ReadableStreamDefaultReader, ReadableStreamGetReaderOptions, ReadableStreamReader, ReadableStreamReadResult, UnderlyingByteSource } from 'node:stream/web';
 import type { BodyReader } from './body.js';
+
+type OnDone = (error?: unknown, cancelled?: boolean) => void;
+
+/** Whether the platform has seen a read of `stream` (node:stream's `isDisturbed`, which takes web streams too). */
+const isDisturbed = (stream: ReadableStream<Uint8Array>): boolean => Readable.isDisturbed(stream as unknown as Readable);
+
+/** The platform's ReadableStream, typed for a byte source (the generic overload cannot take one). */
+const ByteStream = ReadableStream as unknown as new (source: UnderlyingByteSource, strategy?: QueuingStrategy<Uint8Array>) => ReadableStream<Uint8Array>;
+
+const invalidState = (message: string): TypeError => Object.assign(new TypeError(`Invalid state: ${message}`), { code: 'ERR_INVALID_STATE' });
+
+/**
+ * The state behind a BodyStream, shared by the platform's pull/cancel and the light BYOB
+ * reader (reachable only through the stream's private field, never from outside this module).
+ */
+class BodySource {
+  readonly reader: BodyReader;
+  readonly #onDone: OnDone;
+  controller!: ReadableByteStreamController;
+  /** onDone has been called (it is called once). */
+  #finished = false;
+  /** The consumer cancelled: what reads in flight say no longer matters. */
+  cancelled = false;
+  /** A light reader has read (the platform does not see those reads). */
+  touched = false;
+  /** Set when the body ended (true) or failed (the error), by whichever reader saw it first. */
+  end: { error: unknown } | true | undefined;
+  /**
+   * A light read in flight (cleared by the light reader once it has taken the result): a
+   * reader after a `releaseLock()` waits for it, so bytes it still delivers come first.
+   */
+  pending: Promise<number> | undefined;
+
+  constructor(reader: BodyReader, onDone: OnDone) {
+    this.reader = reader;
+    this.#onDone = onDone;
+    reader.streamed = true;
+  }
+
+  /**
+   * A light read: up to `view.byteLength` bytes into `view`, whole elements, at least `min`
+   * elements unless the body ends first (then `end` is true once this settles); 0 at the end.
+   */
+  read(view: ArrayBufferView, element: number, min: number): Promise<number> {
+    this.touched = true;
+    return (this.pending = element === 1 && min <= 1
+      ? this.reader.readInto(view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength))
+      : this.#readAtLeast(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), element, min * element));
+  }
+
+  /** A view of wider elements, or a read with `min`: reads on to whole elements and `least` bytes. */
+  async #readAtLeast(bytes: Uint8Array, element: number, least: number): Promise<number> {
+    let n = await this.reader.readInto(bytes);
+    if (n === 0) return 0;
+    while (n < least || n % element !== 0) {
+      const more = await this.reader.readInto(bytes.subarray(n, n < least ? bytes.length : n + element - (n % element)));
+      if (more === 0) {
+        if (n % element !== 0) throw invalidState('Insufficient bytes to fill elements in the given buffer');
+        this.close(); // the body ended with fewer than `min` elements: they come with done
+        break;
+      }
+      n += more;
+    }
+    return n;
+  }
+
+  /** The end as a light reader saw it: the platform stream closes (its readers see the end). */
+  close(): void {
+    if (this.end !== undefined || this.cancelled) return;
+    this.end = true;
+    this.controller.close();
+    this.#done();
+  }
+
+  /** A failed light read: the platform stream errors with it. */
+  fail(error: unknown): void {
+    if (this.end !== undefined || this.cancelled) return;
+    this.end = { error };
+    this.controller.error(error);
+    this.#done(error);
+  }
+
+  #done(error?: unknown, cancelled?: boolean): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#onDone(error, cancelled);
+  }
+
+  /** The platform's pull (a platform reader asked for bytes). */
+  async pull(controller: ReadableByteStreamController): Promise<void> {
+    // After a light reader's releaseLock(): its read in flight delivers first (see `pending`).
+    if (this.pending !== undefined) await this.pending.then(NOTHING, NOTHING);
+    if (this.cancelled || this.end !== undefined) {
+      // That read ended or failed the body: the platform stream is closed or errored already.
+      if (this.end === true) controller.byobRequest?.respond(0);
+      return;
+    }
+    const request = controller.byobRequest;
+    const reader = this.reader;
+    let n: number;
+    let chunk: Uint8Array | null = null;
+    try {
+      if (request !== null) {
+        const view = request.view!;
+        n = await reader.readInto(view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+      } else {
+        chunk = await reader.readChunk();
+        n = chunk === null ? 0 : chunk.length;
+      }
+    } catch (error) {
+      if (this.cancelled) return; // the consumer is gone; what the read says no longer matters
+      this.end = { error };
+      controller.error(error);
+      this.#done(error);
+      return;
+    }
+    if (this.cancelled) return;
+    if (n === 0) {
+      this.end = true;
+      controller.close();
+      request?.respond(0);
+      this.#done();
+    } else if (request !== null) {
+      request.respond(n);
+    } else {
+      controller.enqueue(chunk!);
+    }
+  }
+
+  /** The platform's cancel (by any reader or the stream itself). */
+  cancel(reason: unknown): void {
+    this.cancelled = true;
+    this.#done(reason ?? new Error('body cancelled'), true);
+  }
+}
+
+const NOTHING = (): void => undefined;
+
+let sourceOf: (stream: BodyStream) => BodySource;
+
+/** The request or response body as a Web byte stream; see the file comment. */
+export class BodyStream extends ByteStream {
+  readonly #source: BodySource;
+
+  static {
+    sourceOf = (stream) => stream.#source;
+  }
+
+  constructor(reader: BodyReader, onDone: OnDone) {
+    const source = new BodySource(reader, onDone);
+    super({
+      type: 'bytes',
+      start: (controller) => {
+        source.controller = controller;
+      },
+      pull: (controller) => source.pull(controller),
+      cancel: (reason) => source.cancel(reason),
+    }, { highWaterMark: 0 });
+    this.#source = source;
+  }
+
+  override getReader(options: { mode: 'byob' }): ReadableStreamBYOBReader;
+  override getReader(): ReadableStreamDefaultReader<Uint8Array>;
+  override getReader(options?: ReadableStreamGetReaderOptions): ReadableStreamReader<Uint8Array>;
+  override getReader(options?: ReadableStreamGetReaderOptions): ReadableStreamReader<Uint8Array> {
+    const source = this.#source;
+    // Not a BYOB reader, or a stream already closed, errored, cancelled or read by the platform
+    // (its controller may hold bytes): the platform's reader.
+    if (options?.mode !== 'byob' || source.end !== undefined || source.cancelled || isDisturbed(this)) return super.getReader(options);
+    // The platform's default reader holds the lock (and throws as the platform's does when the
+    // stream is locked already).
+    const inner = super.getReader();
+    return new BodyByobReader(source, inner) as unknown as ReadableStreamBYOBReader;
+  }
+}
+
+/** A read of the light reader: its view and its promise's resolvers. */
+interface LightRead {
+  view: ArrayBufferView;
+  /** The view's bytes per element, and the least elements the read waits for (`options.min`). */
+  element: number;
+  min: number;
+  resolve: (result: ReadableStreamReadResult<ArrayBufferView>) => void;
+  reject: (error: unknown) => void;
+  /** Resolved or rejected already (by cancel or releaseLock while its socket read was in flight). */
+  settled: boolean;
+}
+
+/**
+ * The light BYOB reader of a BodyStream (see the file comment): `read(view)` fills `view` from
+ * the body and resolves `{ value, done }` with `value` a view of the same type over the same
+ * memory; `releaseLock()`, `cancel()` and `closed` as `ReadableStreamBYOBReader`'s.
+ */
+class BodyByobReader {
+  readonly #source: BodySource;
+  readonly #inner: ReadableStreamDefaultReader<Uint8Array>;
+  #attached = true;
+  /** The read whose body read is in flight (one at a time), and those waiting behind it. */
+  #inFlight: LightRead | undefined;
+  readonly #queue: LightRead[] = [];
+
+  constructor(source: BodySource, inner: ReadableStreamDefaultReader<Uint8Array>) {
+    this.#source = source;
+    this.#inner = inner;
+  }
+
+  /** Resolves when the stream closes; rejects when it errors or this reader is released (the platform reader's `closed`). */
+  get closed(): Promise<void> {
+    return this.#inner.closed;
+  }
+
+  /**
+   * Reads up to `view.byteLength` body bytes into `view`; resolves `{ done: false, value }`
+   * with `value` a view of `view`'s type over the bytes read (same memory), or `{ done: true,
+   * value }` (an empty view) at the end of the body.
+   *
+   * **Cancellation:** `cancel()` resolves a pending read `{ done: true, value: undefined }`
+   * (what the socket read in flight then takes is dropped with the rest of the body);
+   * `releaseLock()` rejects it, and the bytes the socket read in flight still takes go to the
+   * next reader.
+   *
+   * **Errors:** `TypeError` for a value that is not a view, an empty or detached view, or a
+   * released reader; the body's error (`HttpError` 413, 400, the connection's) when it fails.
+   *
+   * **Example**
+   * ```ts
+   * const reader = request.body!.getReader({ mode: 'byob' });
+   * let view = new Uint8Array(64 * 1024);
+   * for (let r = await reader.read(view); !r.done; r = await reader.read(view)) use(r.value);
+   * ```
+   */
+  read<T extends ArrayBufferView>(view: T, options?: { min?: number }): Promise<ReadableStreamReadResult<T>> {
+    if (!ArrayBuffer.isView(view)) {
+      return Promise.reject(Object.assign(new TypeError('The "view" argument must be an instance of Buffer, TypedArray, or DataView.'), { code: 'ERR_INVALID_ARG_TYPE' }));
+    }
+    if (view.byteLength === 0 || view.buffer.byteLength === 0) return Promise.reject(invalidState('View or Viewed ArrayBuffer is zero-length or detached'));
+    const element = (view as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+    const min = options?.min ?? 1;
+    if (min !== 1) {
+      if (!Number.isInteger(min) || min <= 0) return Promise.reject(Object.assign(new TypeError(`The "options.min" property must be a positive integer. Received ${String(min)}`), { code: 'ERR_OUT_OF_RANGE' }));
+      if (min > view.byteLength / element) return Promise.reject(Object.assign(new RangeError(`options.min (${min}) is larger than the view (${view.byteLength / element} elements)`), { code: 'ERR_OUT_OF_RANGE' }));
+    }
+    if (!this.#attached) return Promise.reject(invalidState('The reader is not attached to a stream'));
+    return new Promise((resolve, reject) => {
+      const read: LightRead = { view, element, min, resolve: resolve as LightRead['resolve'], reject, settled: false };
+      if (this.#inFlight === undefined) this.#start(read);
+      else this.#queue.push(read);
+    });
+  }
+
+  #start(read: LightRead): void {
+    const source = this.#source;
+    const pending = source.pending;
+    if (pending !== undefined) {
+      // A released reader's read is still in flight: it delivers first.
+      this.#inFlight = read;
+      const resume = (): void => {
+        this.#inFlight = undefined;
+        if (read.settled) this.#next();
+        else this.#start(read);
+      };
+      pending.then(resume, resume);
+      return;
+    }
+    const end = source.end;
+    if (end !== undefined || source.cancelled) {
+      read.settled = true;
+      if (end === undefined || end === true) read.resolve({ done: true, value: viewOf(read.view, 0) as never });
+      else read.reject(end.error);
+      return;
+    }
+    this.#inFlight = read;
+    const view = read.view;
+    const direct = read.element === 1 && read.min <= 1 ? source.reader.startDirect(view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength)) : undefined;
+    if (direct !== undefined) {
+      // The socket read itself, settled here (see BodyReader.startDirect).
+      source.touched = true;
+      source.pending = direct;
+      direct.then(this.#onDirect, this.#onDirectError);
+    } else {
+      source.read(view, read.element, read.min).then(this.#onRead, this.#onError);
+    }
+  }
+
+  readonly #onDirect = (n: number): void => {
+    let count: number;
+    try {
+      count = this.#source.reader.endDirect(n);
+    } catch (error) {
+      this.#onError(error);
+      return;
+    }
+    this.#onRead(count);
+  };
+
+  readonly #onDirectError = (error: unknown): void => {
+    this.#source.reader.failDirect();
+    this.#onError(error);
+  };
+
+  readonly #onRead = (n: number): void => {
+    const read = this.#inFlight!;
+    this.#inFlight = undefined;
+    this.#source.pending = undefined;
+    if (n === 0) this.#source.close();
+    if (!read.settled) {
+      read.settled = true;
+      // done with bytes: a `min` read the body's end cut short (the platform's answer too).
+      read.resolve({ done: n === 0 || this.#source.end === true, value: viewOf(read.view, n) });
+    } else if (!this.#attached && n > 0) {
+      // Released while the read was in flight: its bytes belong to the next reader.
+      this.#source.reader.unread(Buffer.from(read.view.buffer, read.view.byteOffset, n));
+    }
+    this.#next();
+  };
+
+  readonly #onError = (error: unknown): void => {
+    const read = this.#inFlight!;
+    this.#inFlight = undefined;
+    this.#source.pending = undefined;
+    this.#source.fail(error);
+    if (!read.settled) {
+      read.settled = true;
+      read.reject(error);
+    }
+    this.#next();
+  };
+
+  #next(): void {
+    const read = this.#queue.shift();
+    if (read !== undefined) this.#start(read);
+  }
+
+  /**
+   * Cancels the stream (the rest of the body is not read); a read in flight or queued resolves
+   * `{ done: true, value: undefined }`, as the platform's.
+   *
+   * **Cancellation:** not applicable (it settles at once; the connection drains or closes).
+   *
+   * **Errors:** `TypeError` on a released reader.
+   *
+   * **Example**
+   * ```ts
+   * await reader.cancel('not needed');
+   * ```
+   */
+  cancel(reason?: unknown): Promise<void> {
+    if (!this.#attached) return Promise.reject(invalidState('The reader is not attached to a stream'));
+    this.#settleAll((read) => read.resolve({ done: true, value: undefined }));
+    return this.#inner.cancel(reason);
+  }
+
+  /**
+   * Unlocks the stream. Reads in flight or queued reject with a TypeError, as the platform's;
+   * bytes a read in flight still takes from the socket are kept for the next reader.
+   */
+  releaseLock(): void {
+    if (!this.#attached) return;
+    this.#attached = false;
+    this.#settleAll((read) => read.reject(invalidState('Releasing reader')));
+    this.#inner.releaseLock();
+  }
+
+  #settleAll(settle: (read: LightRead) => void): void {
+    const inFlight = this.#inFlight;
+    if (inFlight !== undefined && !inFlight.settled) {
+      inFlight.settled = true;
+      settle(inFlight);
+    }
+    for (let read = this.#queue.shift(); read !== undefined; read = this.#queue.shift()) {
+      read.settled = true;
+      settle(read);
+    }
+  }
+}
+
+/** A view of the same type as `view` over its first `bytes` bytes. */
+function viewOf(view: ArrayBufferView, bytes: number): ArrayBufferView {
+  const Type = view.constructor as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView;
+  if (Type === Uint8Array) return new Uint8Array(view.buffer, view.byteOffset, bytes);
+  if (Buffer.isBuffer(view)) return Buffer.from(view.buffer, view.byteOffset, bytes); // not `new Buffer` (deprecated)
+  const element = (view as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+  return new Type(view.buffer, view.byteOffset, bytes / element);
+}
 
 /**
  * `onDone` is called once: with nothing at the end of the body, with the error when a read
  * failed, or with the reason and `cancelled` true when the consumer cancelled the stream (the
  * rest of the body is unread; a read may still be in flight: `reader.reading`).
  */
-export function bodyStream(reader: BodyReader, onDone: (error?: unknown, cancelled?: boolean) => void): ReadableStream<Uint8Array> {
-  let cancelled = false;
-  reader.streamed = true;
-  return new ReadableStream({
-    type: 'bytes',
-    async pull(controller) {
-      const request = controller.byobRequest;
-      let n: number;
-      let chunk: Uint8Array | null = null;
-      try {
-        if (request !== null) {
-          const view = request.view!;
-          n = await reader.readInto(view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-        } else {
-          chunk = await reader.readChunk();
-          n = chunk === null ? 0 : chunk.length;
-        }
-      } catch (error) {
-        if (cancelled) return; // the consumer is gone; what the read says no longer matters
-        controller.error(error);
-        onDone(error);
-        return;
-      }
-      if (cancelled) return;
-      if (n === 0) {
-        controller.close();
-        request?.respond(0);
-        onDone();
-      } else if (request !== null) {
-        request.respond(n);
-      } else {
-        controller.enqueue(chunk!);
-      }
-    },
-    cancel(reason) {
-      cancelled = true;
-      onDone(reason ?? new Error('body cancelled'), true);
-    },
-  }, { highWaterMark: 0 }) as ReadableStream<Uint8Array>;
+export function bodyStream(reader: BodyReader, onDone: OnDone): BodyStream {
+  return new BodyStream(reader, onDone);
+}
+
+/** Whether a body stream has been read from (by any reader, the light BYOB reader included). */
+export function bodyDisturbed(stream: ReadableStream<Uint8Array>): boolean {
+  return isDisturbed(stream) || (stream instanceof BodyStream && sourceOf(stream).touched);
 }
 
 /** All the remaining body bytes: a view when they are already buffered (decode it at once), else a new buffer. */

@@ -1,0 +1,93 @@
+// How far below node:http can the 1 MiB upload row of http.bench.mjs get on rt at all? Three
+// servers in one run, rounds alternating (wrk -t1 -c8, keep-alive, POST of 1 MiB to /upload):
+//   - @rt/http (FastResponse): benchmarks/http-rt-server.mjs --fast, a BYOB reader into a
+//     reused 64 KiB buffer (the http.bench row);
+//   - node:http: baselines/http-node-server.mjs, counts and drops the 'data' chunks;
+//   - floor: benchmarks/http-upload-floor-server.mjs, the same bytes read with @rt/net's
+//     TcpStream straight into a reused 64 KiB buffer, no HTTP layer, no web streams, no handler.
+// Prints per upload each server's user and kernel CPU µs (from /proc/<pid>/stat), requests/s,
+// and the ratios node ÷ rt and node ÷ floor of CPU per upload: node ÷ floor is the most rt's
+// sockets allow on this row; rt ÷ floor (user) is what @rt/http and the Web body stream add.
+// Every server runs with lib/proc.mjs's SERVER_ENV.
+//
+//   node benchmarks/http-upload-floor.bench.mjs    (3 rounds × 3 s; RT_HTTP_ROUNDS, RT_HTTP_SECONDS)
+//   --node=/abs/path/to/node     runs the three servers on another Node binary
+//   --before=/abs/path/index.js  also serves another build of @rt/http (RT_HTTP_DIST: a copy of
+//                                packages/http/dist kept inside packages/http) in the same rounds
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpuTimes, freePort, have, SERVER_ENV, startListening } from './lib/proc.mjs';
+
+const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
+const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? 3);
+const rounds = Number(process.env['RT_HTTP_ROUNDS'] ?? 3);
+const option = (name) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+const nodeBinary = option('node') ?? process.execPath;
+const before = option('before');
+if (!have('wrk')) {
+  console.error('http-upload-floor.bench: wrk is not installed (apt-get install -y wrk)');
+  process.exit(1);
+}
+const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'packages/http'), join(root, 'packages/macros')], { stdio: 'inherit' });
+if (tsc.status !== 0) process.exit(1);
+
+const scratch = mkdtempSync(join(tmpdir(), 'rt-upload-floor-'));
+const script = join(scratch, 'upload.lua');
+writeFileSync(script, `wrk.method = "POST"\nwrk.body = string.rep("u", 1024 * 1024)\nwrk.headers["Content-Type"] = "application/octet-stream"\n`);
+
+function wrk(port, duration) {
+  return new Promise((resolve, reject) => {
+    const args = ['-t1', '-c8', `-d${duration}s`, '-s', script, `http://127.0.0.1:${port}/upload`];
+    execFile('wrk', args, { timeout: (duration + 30) * 1000 }, (error, stdout) => {
+      const total = /([0-9]+) requests in/.exec(stdout);
+      const rps = /Requests\/sec:\s+([0-9.]+)/.exec(stdout);
+      if (error || !total || !rps || /Non-2xx|Socket errors/.test(stdout)) return reject(new Error(`wrk ${args.join(' ')}: ${error?.message ?? stdout}`));
+      resolve({ requests: Number(total[1]), rps: Number(rps[1]) });
+    });
+  });
+}
+
+async function start(name, file, args = [], env = {}) {
+  const port = await freePort();
+  return startListening(name, nodeBinary, [join(root, file), String(port), ...args], port, { ...SERVER_ENV, ...env });
+}
+
+const servers = [];
+try {
+  const version = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`Node ${version}; wrk -t1 -c8, POST 1 MiB to /upload, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (machine shared with other work)`);
+  servers.push(await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', ['--fast']));
+  if (before !== undefined) servers.push(await start('@rt/http before', 'benchmarks/http-rt-server.mjs', ['--fast'], { RT_HTTP_DIST: before }));
+  servers.push(await start('node:http', 'benchmarks/baselines/http-node-server.mjs'));
+  servers.push(await start('floor (rt TcpStream)', 'benchmarks/http-upload-floor-server.mjs'));
+  for (const server of servers) await wrk(server.port, 1); // warm-up (JIT)
+  const rows = [];
+  const ratios = [];
+  for (let round = 0; round < rounds; round++) {
+    const got = new Map();
+    for (let s = 0; s < servers.length; s++) {
+      const server = servers[(s + round) % servers.length];
+      const start = cpuTimes(server.child.pid);
+      const { requests, rps } = await wrk(server.port, seconds);
+      const end = cpuTimes(server.child.pid);
+      const user = ((end.user - start.user) * 1e6) / requests;
+      const system = ((end.system - start.system) * 1e6) / requests;
+      got.set(server.name, { user, system, rps });
+      rows.push({ round: round + 1, server: server.name, 'req/s': Math.round(rps), 'user µs': user.toFixed(0), 'kernel µs': system.toFixed(0), 'CPU µs/upload': (user + system).toFixed(0) });
+    }
+    const node = got.get('node:http');
+    const cpu = (x) => x.user + x.system;
+    const ratio = { round: round + 1 };
+    for (const [name, x] of got) if (name !== 'node:http') ratio[`${name}: node ÷ it CPU, it ÷ node req/s`] = `${(cpu(node) / cpu(x)).toFixed(2)}, ${(x.rps / node.rps).toFixed(2)}`;
+    ratios.push(ratio);
+  }
+  console.table(rows);
+  console.table(ratios);
+  console.log(`load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+} finally {
+  for (const server of servers) server.child.kill('SIGTERM');
+  rmSync(scratch, { recursive: true, force: true });
+}
