@@ -8,9 +8,15 @@ import { instantAt, milliseconds, type Instant } from './instant.js';
 /** `slot` of a disposed Sleep (a negative slot means "not in the wheel" to the wheel). */
 const DISPOSED = -2;
 
-interface Parked {
-  readonly waiter: Waiter<void>;
-  readonly promise: Promise<void>;
+type Resolve = (value: void | PromiseLike<void>) => void;
+
+/** A pending wait with a signal: park's waiter and promise, and the Sleep's own options (its state once the wait ends). */
+class SignalWait {
+  constructor(
+    readonly waiter: Waiter<void>,
+    readonly promise: Promise<void>,
+    readonly options: WaitOptions | undefined,
+  ) {}
 }
 
 /**
@@ -50,17 +56,23 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
   private readonly driver: TimeDriver;
   // The deadline is the wheel tick `when` (a whole millisecond, rounded up): one small
   // integer field instead of a boxed double.
-  // The pending wait: park's `{ waiter, promise }` (a wait with a signal), or, for a plain
-  // wait (no signal: nothing can cancel it but dispose and the abort of the task it waits
-  // in), the bare promise, whose resolving function then sits in `optionsOrResolve`. A plain
-  // wait has no options, so that field is free while it lasts. Inside a task the Sleep is
-  // its own entry in the task's list of parked operations (`parkEntry`: `task`, `prev`,
-  // `next`), so a pending plain wait costs the promise and its resolving functions and no
-  // waiter record, cancel closure or `{ waiter, promise }` pair (see the README's ladder).
-  // Rejection goes through the resolve function too (resolving with a rejected promise), so
-  // the reject function is not kept.
-  private parked: Parked | Promise<void> | null = null;
-  private optionsOrResolve: WaitOptions | ((value: void | PromiseLike<void>) => void) | undefined;
+  // `state` is the one field for the options and the pending wait (issue 16: one field less
+  // per Sleep than separate slots for each: 96 B instead of 104):
+  //   - no wait pending: the options given to `sleep` (undefined for none);
+  //   - a plain wait pending (no signal: nothing can cancel it but dispose and the abort of
+  //     the task it waits in): the wait's resolving function. Rejection goes through it too
+  //     (resolving with a rejected promise), so the reject function is not kept. A plain
+  //     wait has no options, so nothing is lost by the options' slot holding it. The promise
+  //     itself is not kept: a second `then` while the wait is pending (rare) gets a promise
+  //     of its own, and `state` becomes a function that resolves both, so the awaiters still
+  //     share one wait (one settlement, one cancellation);
+  //   - a wait with a signal pending: a `SignalWait` (park's waiter and promise, and the
+  //     Sleep's own options, which become its state again when the wait ends).
+  // Inside a task a plain wait is the Sleep's own entry in the task's list of parked
+  // operations (`parkEntry`: `task`, `prev`, `next`), so a pending plain wait costs the
+  // promise and its resolving functions and no waiter record, cancel closure or
+  // `{ waiter, promise }` pair (see the README's ladder).
+  private state: WaitOptions | Resolve | SignalWait | undefined;
   /** The task a plain wait is parked in (undefined outside any task). */
   private task: ParkedTask | undefined = undefined;
   /** @internal Links in the task's list of parked operations (`parkEntry`). */
@@ -72,7 +84,7 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
   constructor(driver: TimeDriver, deadline: number, options: WaitOptions | undefined, now: number = driver.now()) {
     super();
     this.driver = driver;
-    this.optionsOrResolve = options;
+    this.state = options;
     this.when = Math.ceil(deadline);
     if (!driver.shut) driver.insert(this, this.when, now);
   }
@@ -121,14 +133,15 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     onfulfilled?: ((value: void) => TResult1 | PromiseLike<TResult1>) | null,
     onrejected?: ((reason: unknown) => TResult2 | PromiseLike<TResult2>) | null,
   ): Promise<TResult1 | TResult2> {
-    const options = this.optionsOrResolve;
-    return this.wait(typeof options === 'function' ? undefined : options).then(onfulfilled, onrejected);
+    const state = this.state;
+    return this.wait(state === undefined || typeof state === 'function' || state instanceof SignalWait ? undefined : state).then(onfulfilled, onrejected);
   }
 
   /** @internal Waits with the given options (an Interval's `tick` passes its own). */
   wait(options: WaitOptions | undefined): Promise<void> {
-    const parked = this.parked;
-    if (parked !== null) return parked instanceof Promise ? parked : parked.promise;
+    const state = this.state;
+    if (typeof state === 'function') return this.share(state);
+    if (state instanceof SignalWait) return state.promise;
     const driver = this.driver;
     try {
       if (this.slot === DISPOSED) throw new Cancelled('sleep: this Sleep was disposed of');
@@ -147,22 +160,39 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
       if (options === undefined) {
         this.task = parkEntry(this);
         promise = new Promise<void>(captureResolve);
-        this.optionsOrResolve = capturedResolve;
+        this.state = capturedResolve;
         capturedResolve = undefined;
-        this.parked = promise;
       } else {
-        const next = park<void>('time.sleep', (waiter) => this.cancelled(waiter), options);
-        this.parked = next;
-        promise = next.promise;
+        const parked = park<void>('time.sleep', (waiter) => this.cancelled(waiter), options);
+        this.state = new SignalWait(parked.waiter, parked.promise, state);
+        promise = parked.promise;
       }
       driver.addWaiter();
       return promise;
     } catch (error) {
       // park() refused the wait (the signal was already aborted): no waiter, so no timer
       // either, exactly as when a wait is aborted (`cancelled`). Awaiting again re-inserts it.
-      if (this.parked === null && this.slot !== DISPOSED) driver.remove(this);
+      if (this.slot !== DISPOSED && !this.pending) driver.remove(this);
       return Promise.reject(error);
     }
+  }
+
+  /** A second wait on a pending plain wait: a promise of its own, settled with the first. */
+  private share(first: Resolve): Promise<void> {
+    const promise = new Promise<void>(captureResolve);
+    const second = capturedResolve!;
+    capturedResolve = undefined;
+    this.state = (value) => {
+      first(value);
+      second(value);
+    };
+    return promise;
+  }
+
+  /** True while a wait is pending. */
+  private get pending(): boolean {
+    const state = this.state;
+    return typeof state === 'function' || state instanceof SignalWait;
   }
 
   /** Cancels the Sleep: removes its timer; a pending wait rejects with `Cancelled`. */
@@ -170,37 +200,48 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     if (this.slot === DISPOSED) return;
     this.driver.remove(this);
     this.slot = DISPOSED;
-    if (this.parked !== null) this.settle(new Cancelled('sleep: the Sleep was disposed of while awaited'));
+    if (this.pending) this.settle(new Cancelled('sleep: the Sleep was disposed of while awaited'));
   }
 
   /** @internal The wheel reached the deadline. */
   fire(): void {
-    if (this.parked !== null) this.settle(undefined);
+    const state = this.state;
+    if (typeof state !== 'function') {
+      if (state instanceof SignalWait) this.settle(undefined);
+      return;
+    }
+    // The plain wait, the common case (`await sleep(ms)`), inline.
+    this.state = undefined;
+    this.driver.removeWaiter();
+    const task = this.task;
+    if (task !== undefined) {
+      this.task = undefined;
+      unparkEntry(task, this, 'woken');
+    }
+    state(undefined);
   }
 
   /** @internal The runtime shut down. */
   abandon(error: RtError): void {
-    if (this.parked !== null) this.settle(error);
+    if (this.pending) this.settle(error);
   }
 
   /** Ends the pending wait: resolves it (`error` undefined) or rejects it with `error`. */
   private settle(error: Error | undefined): void {
-    const parked = this.parked!;
-    this.parked = null;
+    const state = this.state as Resolve | SignalWait;
     this.driver.removeWaiter();
-    if (parked instanceof Promise) {
+    if (typeof state === 'function') {
+      this.state = undefined;
       const task = this.task;
       if (task !== undefined) {
         this.task = undefined;
         unparkEntry(task, this, error === undefined ? 'woken' : 'failed');
       }
-      const resolve = this.optionsOrResolve as (value: void | PromiseLike<void>) => void;
-      this.optionsOrResolve = undefined;
-      resolve(error === undefined ? undefined : Promise.reject(error));
-    } else if (error === undefined) {
-      parked.waiter.wake(undefined);
+      state(error === undefined ? undefined : Promise.reject(error));
     } else {
-      parked.waiter.fail(error);
+      this.state = state.options;
+      if (error === undefined) state.waiter.wake(undefined);
+      else state.waiter.fail(error);
     }
   }
 
@@ -211,24 +252,22 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
 
   /** @internal The task a plain wait is parked in was aborted: unregister at once, reject. */
   cancel(reason: unknown): void {
-    const parked = this.parked;
+    const state = this.state;
     const task = this.task;
-    if (!(parked instanceof Promise) || task === undefined) return;
-    this.parked = null;
+    if (typeof state !== 'function' || task === undefined) return;
+    this.state = undefined;
     this.task = undefined;
     unparkEntry(task, this, 'cancelled');
     this.driver.removeWaiter();
     this.driver.remove(this);
-    const resolve = this.optionsOrResolve as (value: void | PromiseLike<void>) => void;
-    this.optionsOrResolve = undefined;
-    resolve(Promise.reject(new Cancelled('time.sleep was cancelled', { cause: reason })));
+    state(Promise.reject(new Cancelled('time.sleep was cancelled', { cause: reason })));
   }
 
   /** @internal The wait was cancelled (task or signal aborted): unregister at once. */
   cancelled(waiter: Waiter<void>): void {
-    const parked = this.parked;
-    if (parked === null || parked instanceof Promise || parked.waiter !== waiter) return;
-    this.parked = null;
+    const state = this.state;
+    if (!(state instanceof SignalWait) || state.waiter !== waiter) return;
+    this.state = state.options;
     this.driver.removeWaiter();
     this.driver.remove(this);
   }
@@ -236,8 +275,8 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
 
 // The promise executor of a plain wait: one shared function (no closure per wait) that hands
 // the resolve function over through this variable, read right after `new Promise`.
-let capturedResolve: ((value: void | PromiseLike<void>) => void) | undefined;
-function captureResolve(resolve: (value: void | PromiseLike<void>) => void): void {
+let capturedResolve: Resolve | undefined;
+function captureResolve(resolve: Resolve): void {
   capturedResolve = resolve;
 }
 
