@@ -25,7 +25,9 @@ describe('Builder.instrument', () => {
   });
 
   it('counts polls, busy time, wakes and the waker', async () => {
-    runtime = Builder.currentThread().instrument().build();
+    // A 1 s blocking threshold: this test's segments are a few ms, but at load ~25 preemption
+    // stretched one past the default 50 ms of wall time and the warnings check below failed.
+    runtime = Builder.currentThread().instrument({ blockingThreshold: 1_000 }).build();
     expect(runtime.handle.instrumented).toBe(true);
     let waiter: Waiter<void> | undefined;
     let release!: () => void;
