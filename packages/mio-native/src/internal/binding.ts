@@ -129,7 +129,14 @@ export interface NativeBinding extends Partial<NativeTlsBinding> {
   listenQueue(fd: number, out: Int32Array): number;
 }
 
-const loaded = loader.binding as NativeBinding | null;
+// The addon's exports object arrives in dictionary mode (52 properties, defined one by one by
+// N-API): V8's optimising compiler then compiles every `binding.read`, `binding.write`, … as a
+// generic inline-cache call, ~190 instructions each, several per echoed message (measured with
+// callgrind, benchmarks/echo-cost.mjs). A copy made with an object literal spread has fast
+// properties, so those loads compile to a map check and a field load. (Object.assign or a loop
+// of stores would build a dictionary again.) The functions do not use their receiver.
+const raw = loader.binding as NativeBinding | null;
+const loaded: NativeBinding | null = raw === null ? null : { ...raw };
 
 /** The addon, when it loaded and has a backend for this platform; otherwise null. */
 export const binding: NativeBinding | null = loaded !== null && loaded.backend !== null ? loaded : null;
