@@ -91,6 +91,18 @@ class HookStorage implements FrameStorage {
     }
   }
 
+  /** `run(frame, fn, frame)` without rest parameters (a task start: once per spawn). */
+  runFrame(frame: Frame, fn: (frame: Frame) => void): void {
+    if (!this.hooked) this.hook();
+    const previous = this.current;
+    this.current = frame;
+    try {
+      fn(frame);
+    } finally {
+      this.current = previous;
+    }
+  }
+
   hook(): void {
     if (this.hooked) return;
     this.hooked = true;
@@ -139,6 +151,10 @@ function chooseStorage(): FrameStorage {
 
 export const storage: FrameStorage = chooseStorage();
 
+/** Calls `fn(frame)` with `frame` as the store (`storage.run(frame, fn, frame)`, cheaper on the promise hooks). */
+export const runFrame: (frame: Frame, fn: (frame: Frame) => void) => void =
+  storage instanceof HookStorage ? storage.runFrame.bind(storage) : (frame, fn) => storage.run(frame, fn, frame);
+
 export function currentFrame(): Frame | undefined {
   return storage.getStore();
 }
@@ -156,8 +172,12 @@ export function currentTask(): Task | undefined {
 // passed to setTimeout would. When nothing can (Node 20/22 without any async hook or
 // AsyncLocalStorage in use: the default), spawn pays one check per event-loop turn.
 
-/** Whether AsyncLocalStorage (ours included) runs on AsyncContextFrame: nothing to probe. */
-const contextFrames = storage instanceof AsyncLocalStorage;
+/**
+ * Whether Node's async context may hold stores without any async hook to probe for: rt's frame
+ * is an AsyncLocalStorage, or AsyncLocalStorage runs on AsyncContextFrame here (rt on the
+ * promise hooks, RT_CONTEXT=hooks on Node 24: a user's AsyncLocalStorage enables no async hook).
+ */
+const contextFrames = storage instanceof AsyncLocalStorage || framesHere;
 let probedEpoch = -1;
 let probed = false;
 
@@ -234,7 +254,7 @@ function enterFrame(frame: Frame, fn: (frame: Frame) => void): void {
  */
 export function runInContext(context: AsyncResource, frame: Frame, fn: (frame: Frame) => void): void {
   if (!(storage instanceof AsyncLocalStorage)) {
-    context.runInAsyncScope(storage.run, storage, frame, fn, frame);
+    context.runInAsyncScope(runFrame, undefined, frame, fn);
     return;
   }
   context.runInAsyncScope(enterFrame, undefined, frame, fn);
