@@ -2,8 +2,10 @@
 //
 // - One rt task per connection ('http connection') runs a loop: parse the next request head
 //   from the connection's InputBuffer (reading more when needed), spawn the handler as its
-//   own task ('http request', visible in dump(), its id in ctx.taskId), await it, encode the
-//   Response into the connection's OutputBuffer, and go on. Pipelined requests are therefore
+//   own task ('http request', visible in dump(), its id in ctx.taskId) and start it at once
+//   (`startNow`: its first segment runs inside the connection's, so a handler that answers
+//   synchronously has answered when the spawn returns), take or await its Response, encode it
+//   into the connection's OutputBuffer, and go on. Pipelined requests are therefore
 //   answered strictly in order; a burst already in the buffer is answered with one write.
 // - Request bodies are read by the handler, through the same InputBuffer, only when it asks
 //   (ReadableStream with highWaterMark 0), so a fast client cannot make the server buffer an
