@@ -75,8 +75,20 @@ function sameRecord(record: Record<string, unknown>): boolean {
   return i === names.length;
 }
 
-/** Validates and serialises `headers` (what `new Response`'s `init.headers` takes). */
+/**
+ * Validates and serialises `headers` (what `new Response`'s `init.headers` takes); the
+ * remembered record (see `lastFields`) is recognised here, before anything is made for a
+ * serialisation (`serialiseFields` allocates its closure and its context on entry).
+ */
 function fieldsOf(headers: NonNullable<ResponseInit['headers']>): Fields {
+  if (typeof headers === 'object' && typeof (headers as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function' && sameRecord(headers as Record<string, unknown>)) {
+    return lastFields;
+  }
+  return serialiseFields(headers);
+}
+
+/** `fieldsOf` for a record it does not remember, or an iterable of pairs. */
+function serialiseFields(headers: NonNullable<ResponseInit['headers']>): Fields {
   let text = '';
   let hasDate = false;
   let hasType = false;
@@ -103,7 +115,6 @@ function fieldsOf(headers: NonNullable<ResponseInit['headers']>): Fields {
   }
   if (typeof headers !== 'object') throw new TypeError('FastResponse: headers must be a Headers, an array of pairs or an object');
   const record = headers as Record<string, unknown>;
-  if (sameRecord(record)) return lastFields;
   const names = Object.keys(record);
   let strings = true;
   for (const name of names) {

@@ -2,8 +2,10 @@
 //
 // - One rt task per connection ('http connection') runs a loop: parse the next request head
 //   from the connection's InputBuffer (reading more when needed), spawn the handler as its
-//   own task ('http request', visible in dump(), its id in ctx.taskId), await it, encode the
-//   Response into the connection's OutputBuffer, and go on. Pipelined requests are therefore
+//   own task ('http request', visible in dump(), its id in ctx.taskId) and start it at once
+//   (`startNow`: its first segment runs inside the connection's, so a handler that answers
+//   synchronously has answered when the spawn returns), take or await its Response, encode it
+//   into the connection's OutputBuffer, and go on. Pipelined requests are therefore
 //   answered strictly in order; a burst already in the buffer is answered with one write.
 // - Request bodies are read by the handler, through the same InputBuffer, only when it asks
 //   (ReadableStream with highWaterMark 0), so a fast client cannot make the server buffer an
@@ -17,7 +19,7 @@
 //   connection reads ahead (cancel safe) so that end of stream from the client aborts the signal
 //   and the request task at once.
 import { JoinError, spawn, type JoinHandle } from '@rt/scheduler';
-import { RESOLVED, isThenable } from '@rt/scheduler/primitives';
+import { RESOLVED, isThenable, spawnUnstarted, startNow } from '@rt/scheduler/primitives';
 import { TcpListener, type SocketAddr, type TcpStream } from '@rt/net';
 import { Instant, sleep, timeout } from '@rt/time';
 import { HttpError } from './errors.js';
@@ -440,6 +442,8 @@ class RequestState implements RequestSource {
   task: JoinHandle<Response> | undefined;
   /** What the handler returned (a Response, or its promise), once it has run. */
   result: unknown = undefined;
+  /** The request task ran its first segment when spawned (startNow), not from the run queue. */
+  started = false;
   incoming: Request | undefined;
   bodyFinished: boolean;
   bodyError: unknown;
@@ -564,14 +568,16 @@ class Connection {
       const task = this.#start(request);
       let response: Response | HttpError;
       try {
-        // A handler that answers synchronously (a Response, not a promise: the usual hello or
-        // JSON handler) has run once the run queue's drain, queued by the spawn ahead of this
-        // continuation, has run: one yield, then its Response is taken as it returned it (the
-        // task's value: nothing awaited it), with no join waiter, promise and wake. Anything
-        // else (a promise, a throw, a task not run yet) is joined. Whether to yield first
-        // follows the last request's handler, so async handlers pay no yield.
+        // The request task has usually run its first segment already (startNow): a handler
+        // that answers synchronously (a Response, not a promise: the usual hello or JSON
+        // handler) has returned, and its Response is taken as it returned it (the task's
+        // value: nothing awaited it), with no yield, join waiter, promise or wake. When the
+        // task was queued instead (see startNow), a synchronous handler has run once the run
+        // queue's drain, queued ahead of this continuation, has run: one yield (whether to
+        // yield follows the last request's handler, so async handlers pay none). Anything
+        // else (a promise, a throw, a task not run yet) is joined.
         const server = this.server;
-        if (server.syncHandler) await RESOLVED;
+        if (!request.started && server.syncHandler) await RESOLVED;
         const result = request.result;
         if (result !== undefined && task.isFinished() && !isThenable(result)) {
           response = this.#check(result, request);
@@ -645,16 +651,19 @@ class Connection {
     return this.#fillBody(into);
   }
 
-  /** Spawns the handler as the request's task. */
+  /** Spawns the handler as the request's task, and starts it at once where the run queue allows (startNow). */
   #start(request: RequestState): JoinHandle<Response> {
     const context = new Context(request, this.#remoteAddr);
     const incoming = new IncomingRequest(request, this.#remoteAddr);
     request.incoming = incoming as unknown as Request;
     const handler = this.server.handler;
-    const task = spawn(() => (request.result = handler(request.incoming!, context)), REQUEST_TASK);
+    // Recorded before the handler runs (its ctx.taskId, the connection's abort), then started
+    // at once: its first segment runs here, as the request's own task (see startNow).
+    const task = spawnUnstarted(() => (request.result = handler(request.incoming!, context)), REQUEST_TASK);
     context.taskId = task.id;
     request.task = task;
     this.#state.request = request;
+    request.started = startNow(task);
     return task;
   }
 

@@ -1,3 +1,4 @@
+import { tryCurrentTask } from '@rt/scheduler';
 import { FastResponse, serve, type HttpServer } from '@rt/http';
 import { exchange, postThenGet, statuses } from './support/raw.js';
 
@@ -49,8 +50,11 @@ describe('serve', () => {
   it('answers a pipelined mix of synchronous, asynchronous, throwing and thenable handlers in order, each its own task', async () => {
     const errors: unknown[] = [];
     const ids: number[] = [];
+    const running: (number | undefined)[] = [];
     server = await serve({ onError: (error) => errors.push(error) }, (request, ctx) => {
       ids.push(ctx.taskId);
+      // The handler runs as the request's own task, whose id ctx has from the start.
+      running.push(tryCurrentTask()?.id);
       const path = new URL(request.url).pathname;
       switch (path) {
         case '/async':
@@ -82,6 +86,7 @@ describe('serve', () => {
     expect(statuses(text)).toEqual(order.map((path) => (path === '/throw' || path === '/reject' ? 500 : 200)));
     expect(errors.map((error) => (error as Error).message)).toEqual(['sync failure', 'async failure']);
     expect(new Set(ids).size).toBe(order.length);
+    expect(running).toEqual(ids);
   });
 
   it('gives each request its own URL when requests alike follow each other (the last-URL memo)', async () => {

@@ -157,6 +157,13 @@ export class Handle {
     return handleOf(this.#core, this.#core.spawn(fn, name));
   }
 
+  /** @internal `spawn` without queueing the task: see `spawnUnstarted` in `@rt/scheduler/primitives`. */
+  spawnUnstarted<T>(fn: () => T | PromiseLike<T>, options?: SpawnOptions): JoinHandle<Awaited<T>> {
+    if (typeof fn !== 'function') throw new TypeError(`spawnUnstarted(fn): fn must be a function, got ${describe(fn)}`);
+    const name = validateName(options, 'spawnUnstarted');
+    return handleOf(this.#core, this.#core.create(fn, name));
+  }
+
   /**
    * Runs `module[exportName](...args)` on the runtime's worker-thread pool; see the top-level
    * `spawnBlocking` for the full contract.

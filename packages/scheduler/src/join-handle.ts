@@ -33,6 +33,8 @@ let instrumentedThen: (this: InstrumentedJoinHandle<unknown>, onfulfilled: unkno
 let readThen: (this: InstrumentedJoinHandle<unknown>) => typeof instrumentedThen;
 /** The task of the InstrumentedJoinHandle whose `then` was read last (until the next call), and `segmentCount()` then. */
 let thenReadFrom: Task | undefined;
+/** The task behind a handle (for `startNow` in primitives.ts; defined in JoinHandle's body, which can read it). */
+export let taskOfHandle: (handle: JoinHandle<unknown>) => Task;
 let thenReadAt = 0;
 
 /**
@@ -154,6 +156,7 @@ export class JoinHandle<T> implements PromiseLike<T> {
   }
 
   static {
+    taskOfHandle = (handle) => handle.#task;
     readThen = function then(this: InstrumentedJoinHandle<unknown>) {
       thenReadFrom = #task in this ? this.#task : undefined; // not on the prototype itself
       thenReadAt = segmentCount();

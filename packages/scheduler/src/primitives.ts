@@ -35,6 +35,8 @@ import type { WaitOptions, Waiter } from './park.js';
 import { describe } from './internal/describe.js';
 import { storage } from './internal/context.js';
 import { coopOrCancelled } from './coop.js';
+import { Handle, type SpawnOptions } from './handle.js';
+import { taskOfHandle, type JoinHandle } from './join-handle.js';
 
 export { describe };
 export { reportLostWake, unwatchLostWake, watchLostWake } from './internal/instrument.js';
@@ -291,6 +293,56 @@ export function readyOrCancelled(options: WaitOptions | undefined): Promise<void
  */
 export function isThenable<T = unknown>(value: unknown): value is PromiseLike<T> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * `spawn` in two steps, for a caller that must record the task's handle before the task's code
+ * runs and that wants that code run at once (the http server's request tasks: the handler's
+ * `ctx.taskId` and the connection's abort need the handle; a handler that answers at once then
+ * costs no run-queue microtask, no yield and no join). `spawnUnstarted(fn, options)` makes the task
+ * on the current runtime (live, counted, `'scheduled'` in `dump()`) without queueing it; it must
+ * be followed, in the same synchronous code, by {@link startNow}. Aborting it before then
+ * finishes it as cancelled, as a queued task.
+ *
+ * **Cancellation:** not applicable (synchronous).
+ *
+ * **Errors:** as `spawn`: `TypeError` for a non-function or bad options, `RuntimeShutdown`.
+ *
+ * **Example**
+ * ```ts
+ * const task = spawnUnstarted(() => handler(request), { name: 'request' });
+ * request.task = task; // before the handler can look
+ * startNow(task);
+ * ```
+ */
+export function spawnUnstarted<T>(fn: () => T | PromiseLike<T>, options?: SpawnOptions): JoinHandle<Awaited<T>> {
+  return Handle.current().spawnUnstarted(fn, options);
+}
+
+/**
+ * Starts a task made by {@link spawnUnstarted} now: its function runs synchronously, inside the
+ * caller's code, as the current task, in the async context a queued task would have captured
+ * (the caller's; where anything may keep values there, inside an AsyncResource of its own, as
+ * a queued task), before this returns; it goes on from its first `await` as any task. This saves
+ * the run queue's microtask; it changes only *when* the task starts (before tasks queued
+ * earlier that have not started yet). Where the run queue's rules need the queue, the task is
+ * queued exactly as `spawn` queues it, and starts on a later microtask: when the event-loop
+ * turn's event interval is used up (a start here counts against it), or when an instrumented
+ * runtime times segments. A task aborted before this call is left finished. Returns whether
+ * the task started here.
+ *
+ * **Cancellation:** not applicable (synchronous; abort the task through its handle).
+ *
+ * **Errors:** none of its own: what the task's function throws is the task's panic, as always.
+ *
+ * **Example**
+ * ```ts
+ * if (!startNow(task)) await RESOLVED; // queued: give the run queue its microtask
+ * ```
+ */
+export function startNow(handle: JoinHandle<unknown>): boolean {
+  const task = taskOfHandle(handle);
+  return task.core.startNow(task);
 }
 
 /**

@@ -70,46 +70,77 @@ export function observeSegments(observer: SegmentObserver | undefined): boolean 
 }
 type Stamped = { [FRAME]?: Frame | undefined };
 
+// The promise-hook context's state: module variables, not fields (one HookStorage per process;
+// the hooks run on every promise reaction in the process, and a closure's own variables are
+// cheaper to reach than `this.current` through a captured `this`).
+/** The frame of the code running now. */
+let current: Frame | undefined = undefined;
+/**
+ * Reactions run one at a time from the microtask queue, so `before`/`after` nest only where a
+ * microtask checkpoint runs inside a reaction (a `vm` context's own queue): the frame a reaction
+ * replaced is kept in `outer` at depth 1, and only deeper ones on the `saved` stack (no array
+ * push and pop per reaction).
+ */
+let depth = 0;
+let outer: Frame | undefined = undefined;
+const saved: (Frame | undefined)[] = [];
+
 /** The promise-hook context (see the header). */
 class HookStorage implements FrameStorage {
-  private current: Frame | undefined = undefined;
-  private readonly saved: (Frame | undefined)[] = [];
   private hooked = false;
 
   getStore(): Frame | undefined {
-    return this.current;
+    return current;
   }
 
   run<R, A extends unknown[]>(store: Frame | undefined, fn: (...args: A) => R, ...args: A): R {
     if (!this.hooked) this.hook();
-    const previous = this.current;
-    this.current = store;
+    const previous = current;
+    current = store;
     try {
       return fn(...args);
     } finally {
-      this.current = previous;
+      current = previous;
+    }
+  }
+
+  /** `run(frame, fn, frame)` without rest parameters (a task start: once per spawn). */
+  runFrame(frame: Frame, fn: (frame: Frame) => void): void {
+    if (!this.hooked) this.hook();
+    const previous = current;
+    current = frame;
+    try {
+      fn(frame);
+    } finally {
+      current = previous;
     }
   }
 
   hook(): void {
     if (this.hooked) return;
     this.hooked = true;
-    const saved = this.saved;
     promiseHooks.createHook({
       init: (promise: Promise<unknown>) => {
-        const frame = this.current;
-        if (frame !== undefined) (promise as Stamped)[FRAME] = frame;
+        if (current !== undefined) (promise as Stamped)[FRAME] = current;
       },
       before: (promise: Promise<unknown>) => {
-        saved.push(this.current);
+        if (depth++ === 0) outer = current;
+        else saved.push(current);
         const frame = (promise as Stamped)[FRAME];
-        this.current = frame;
+        current = frame;
         if (segments !== undefined && frame !== undefined && (promise as Untimed)[UNTIMED] === undefined) segments.begin(frame);
       },
       after: () => {
-        const frame = this.current;
-        if (segments !== undefined && frame !== undefined) segments.end(frame);
-        this.current = saved.pop();
+        if (segments !== undefined && current !== undefined) segments.end(current);
+        // depth 0 here: the hooks were installed inside this reaction (no `before` for it).
+        if (depth <= 1) {
+          depth = 0;
+          current = outer;
+          outer = undefined;
+        } else {
+          depth--;
+          current = saved.pop();
+        }
       },
     });
   }
@@ -139,6 +170,10 @@ function chooseStorage(): FrameStorage {
 
 export const storage: FrameStorage = chooseStorage();
 
+/** Calls `fn(frame)` with `frame` as the store (`storage.run(frame, fn, frame)`, cheaper on the promise hooks). */
+export const runFrame: (frame: Frame, fn: (frame: Frame) => void) => void =
+  storage instanceof HookStorage ? storage.runFrame.bind(storage) : (frame, fn) => storage.run(frame, fn, frame);
+
 export function currentFrame(): Frame | undefined {
   return storage.getStore();
 }
@@ -156,8 +191,12 @@ export function currentTask(): Task | undefined {
 // passed to setTimeout would. When nothing can (Node 20/22 without any async hook or
 // AsyncLocalStorage in use: the default), spawn pays one check per event-loop turn.
 
-/** Whether AsyncLocalStorage (ours included) runs on AsyncContextFrame: nothing to probe. */
-const contextFrames = storage instanceof AsyncLocalStorage;
+/**
+ * Whether Node's async context may hold stores without any async hook to probe for: rt's frame
+ * is an AsyncLocalStorage, or AsyncLocalStorage runs on AsyncContextFrame here (rt on the
+ * promise hooks, RT_CONTEXT=hooks on Node 24: a user's AsyncLocalStorage enables no async hook).
+ */
+const contextFrames = storage instanceof AsyncLocalStorage || framesHere;
 let probedEpoch = -1;
 let probed = false;
 
@@ -234,7 +273,7 @@ function enterFrame(frame: Frame, fn: (frame: Frame) => void): void {
  */
 export function runInContext(context: AsyncResource, frame: Frame, fn: (frame: Frame) => void): void {
   if (!(storage instanceof AsyncLocalStorage)) {
-    context.runInAsyncScope(storage.run, storage, frame, fn, frame);
+    context.runInAsyncScope(runFrame, undefined, frame, fn);
     return;
   }
   context.runInAsyncScope(enterFrame, undefined, frame, fn);

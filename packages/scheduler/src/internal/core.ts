@@ -11,7 +11,7 @@ import type { AsyncResource } from 'node:async_hooks';
 import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
-import { UNTIMED, asyncContextInUse, captureAsyncContext, currentEpoch, runInContext, storage, type Frame, type Untimed } from './context.js';
+import { UNTIMED, asyncContextInUse, captureAsyncContext, currentEpoch, runFrame, runInContext, storage, type Frame, type Untimed } from './context.js';
 import { FINISHED, RUNNING, SCHEDULED, Task, nativeThen } from './task.js';
 import { defaultConfig } from './config.js';
 import type { BlockingPool } from './blocking-pool.js';
@@ -97,11 +97,45 @@ export class Core {
   }
 
   spawn(fn: () => unknown, name: string | undefined): Task {
+    const task = this.create(fn, name);
+    this.enqueue(task);
+    return task;
+  }
+
+  /** A task, live and counted as spawned (SCHEDULED, in `dump()`), not yet queued: `enqueue` or `startNow` follows. */
+  create(fn: () => unknown, name: string | undefined): Task {
     if (this.isShutdown) throw new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot spawn`);
     const task = new Task(this, fn, name, 'task', this.config.captureSpawnLocations ? spawnLocation() : undefined);
     this.addLive(task);
     this.spawnedTotal++;
     if (this.probe !== undefined || spawnChannel.hasSubscribers) emitSpawn(this, task);
+    return task;
+  }
+
+  /**
+   * Starts `task` (made by `create`, not queued) at once, in the caller's synchronous code, as
+   * the drain would start it a microtask later: in its own frame, in the caller's async context
+   * (where anything may keep values there, inside an AsyncResource of its own, as a queued task:
+   * an async-hooks context manager keys contexts by resource, and an `enterWith` in the task must
+   * not change the caller's context; on AsyncContextFrame `AsyncLocalStorage.run` restores only
+   * its own store, so rt's frame alone would not keep it). Only where the run queue's rules allow: the turn's event interval
+   * has room (this counts as one start), and no instrumentation times segments (the caller's own
+   * segment is being timed); otherwise it is queued as `spawn` queues. A task aborted since
+   * `create` has finished (cancelled) and is left alone. Returns whether it started here.
+   */
+  startNow(task: Task): boolean {
+    if (task.state !== SCHEDULED) return false;
+    if (this.probe !== undefined || timingSegments() || !this.tick()) {
+      this.enqueue(task);
+      return false;
+    }
+    if (asyncContextInUse()) runInContext(captureAsyncContext(undefined), task, startTask as (frame: Frame) => void);
+    else runFrame(task, startTask as (frame: Frame) => void);
+    return true;
+  }
+
+  /** Puts a task made by `create` on the run queue (see the file comment). */
+  private enqueue(task: Task): void {
     const queue = this.runQueue;
     if (asyncContextInUse()) {
       const context = captureAsyncContext(this.lastContext);
@@ -115,7 +149,6 @@ export class Core {
       this.drainScheduled = true;
       queueReaction(this.drain);
     }
-    return task;
   }
 
   /** A task record for a blocking job (the pool runs it). */
@@ -163,7 +196,7 @@ export class Core {
       }
       queue[this.runHead++] = undefined;
       const context = this.runContext;
-      if (context === undefined) storage.run(task, startTask, task);
+      if (context === undefined) runFrame(task, startTask as (frame: Frame) => void);
       else {
         // runInAsyncScope runs async hooks (anyone's code) before the task: not its busy time.
         if (this.probe !== undefined) breakChain();

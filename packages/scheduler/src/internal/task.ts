@@ -40,7 +40,7 @@ export class TaskExtra {
   finishWatchers: (() => void)[] | undefined = undefined;
   onAbort: ((task: Task) => void) | undefined = undefined;
   location: string | undefined = undefined;
-  /** The name given at spawn (most tasks have none: 8 B less per task than a field of its own). */
+  /** The name given at spawn, once a TaskExtra exists (before that, `Task.extra` holds the name itself). */
   name: string | undefined = undefined;
   /** The `CurrentTask` view `tryCurrentTask()`/`currentTask()` hand out (one per task, made on demand). */
   view: object | undefined = undefined;
@@ -86,7 +86,11 @@ export class Task implements Frame {
   /** Links in the runtime's list of live tasks. */
   prevLive: Task | undefined = undefined;
   nextLive: Task | undefined = undefined;
-  private extra: TaskExtra | undefined = undefined;
+  /**
+   * The rarely used fields, or only the task's name (a string: a named task with nothing else
+   * rare, the usual named task, needs no TaskExtra: `more()` makes one when something else is needed).
+   */
+  private extra: TaskExtra | string | undefined = undefined;
   /** Where an instrumented runtime keeps this task's accounting (see instrument.ts); -1: nowhere. */
   probeBase = -1;
   /** Set while the task belongs to a JoinSet. */
@@ -109,7 +113,10 @@ export class Task implements Frame {
     this.slot = fn;
     this.flags = kind === 'blocking' ? BLOCKING | SCHEDULED : SCHEDULED;
     if (location !== undefined) this.more().location = location;
-    if (name !== undefined) this.more().name = name;
+    if (name !== undefined) {
+      if (this.extra === undefined) this.extra = name;
+      else this.more().name = name;
+    }
     this.spawnedAt = coarseNow();
   }
 
@@ -132,7 +139,18 @@ export class Task implements Frame {
 
   /** The rarely used fields (created on first use); a JoinSet links its members through them. */
   more(): TaskExtra {
-    return (this.extra ??= new TaskExtra());
+    const extra = this.extra;
+    if (typeof extra === 'object') return extra;
+    const made = new TaskExtra();
+    made.name = extra;
+    this.extra = made;
+    return made;
+  }
+
+  /** The TaskExtra if one was made (undefined while the task has at most a name). */
+  private get rare(): TaskExtra | undefined {
+    const extra = this.extra;
+    return typeof extra === 'object' ? extra : undefined;
   }
 
   get state(): number {
@@ -197,17 +215,18 @@ export class Task implements Frame {
     if (this.state === FINISHED) this.slot = undefined;
   }
   get cancelReason(): unknown {
-    return this.extra?.cancelReason;
+    return this.rare?.cancelReason;
   }
   set cancelReason(reason: unknown) {
     this.more().cancelReason = reason;
   }
   get location(): string | undefined {
-    return this.extra?.location;
+    return this.rare?.location;
   }
   /** The name given at spawn, if any. */
   get name(): string | undefined {
-    return this.extra?.name;
+    const extra = this.extra;
+    return typeof extra === 'object' ? extra.name : extra;
   }
   /** Links the parked join of another task (not yet finished: see `joinTask`). */
   addJoin(join: InsideJoin): void {
@@ -228,10 +247,10 @@ export class Task implements Frame {
   }
   /** Called once at finish (JoinSet bookkeeping). */
   get onFinish(): ((task: Task) => void) | undefined {
-    return this.extra?.onFinish;
+    return this.rare?.onFinish;
   }
   set onFinish(callback: ((task: Task) => void) | undefined) {
-    if (callback !== undefined || this.extra !== undefined) this.more().onFinish = callback;
+    if (callback !== undefined || typeof this.extra === 'object') this.more().onFinish = callback;
   }
   /**
    * Calls `callback` once the task has finished (at once if it has): the non-joining
@@ -243,10 +262,10 @@ export class Task implements Frame {
   }
   /** A blocking task: called on abort while still queued (the pool removes the job). */
   get onAbort(): ((task: Task) => void) | undefined {
-    return this.extra?.onAbort;
+    return this.rare?.onAbort;
   }
   set onAbort(callback: ((task: Task) => void) | undefined) {
-    if (callback !== undefined || this.extra !== undefined) this.more().onAbort = callback;
+    if (callback !== undefined || typeof this.extra === 'object') this.more().onAbort = callback;
   }
 
   /** The task's AbortSignal, created on first use. */
@@ -375,7 +394,7 @@ export class Task implements Frame {
     this.state = FINISHED;
     this.fn = undefined;
     this.core.taskFinished(this);
-    const extra = this.extra;
+    const extra = this.rare;
     if (extra !== undefined) {
       if (this.ok) extra.resolveCompletion?.(this.result);
       else extra.rejectCompletion?.(this.result);
