@@ -175,7 +175,7 @@ export class JoinHandle<T> implements PromiseLike<T> {
         return nativeThen.call(joined, onfulfilled as never, onrejected as never);
       }
       // Read in an earlier segment and called now: the engine's thenable job (see
-      // InstrumentedJoinHandle), which runs nothing but this call. As in Tokio, where
+      // the end of this file), which runs nothing but this call. As in Tokio, where
       // `handle.await` is part of the poll of the task that awaits it, neither this job nor
       // the reaction that passes the outcome on to the await (`onfulfilled`/`onrejected` are
       // the engine's resolving functions) is a poll: the awaiting task's next poll is its
