@@ -48,7 +48,7 @@ const FRAME = Symbol('rt.frame');
 
 /**
  * What the promise-hook context stamps on a promise whose reactions are the runtime's own
- * bookkeeping, not a segment of the task's code (see {@link markUntimed}): the frame it was
+ * bookkeeping, not a segment of the task's code (see {@link markUntimedFrame}): the frame it was
  * made in, wrapped. The mark replaces the value of the promise's existing stamp instead of
  * adding a property of its own: a second symbol on promises gave them more shapes than the
  * hook's look-up of the stamp handles inline (with the engine's own promises, five: the look-up
