@@ -1,11 +1,10 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { RuntimeConfig } from './builder.js';
-import { InstrumentedJoinHandle, JoinHandle } from './join-handle.js';
+import { JoinHandle } from './join-handle.js';
 import { describe } from './internal/describe.js';
 import { preciseNow, storage, outsideCounters } from './internal/context.js';
 import { Core, getDefaultCore, peekDefaultCore as getDefaultIfExists, type Extension } from './internal/core.js';
 import { BlockingPool, type BlockingOptions } from './internal/blocking-pool.js';
-import type { Task } from './internal/task.js';
 import type { RuntimeMetrics } from './runtime-metrics.js';
 import { RuntimeDump, type TaskDump } from './runtime-dump.js';
 import type { RtWarning, TaskStats } from './instrumentation.js';
@@ -52,11 +51,6 @@ function validateName(options: SpawnOptions | undefined, what: string): string |
   const name = options.name;
   if (name !== undefined && typeof name !== 'string') throw new TypeError(`${what}: options.name must be a string, got ${describe(name)}`);
   return name;
-}
-
-/** The JoinHandle of `task`: one that can tell `await handle` from `handle.then(cb)` on an instrumented runtime (see join-handle.ts). */
-function handleOf<T>(core: Core, task: Task): JoinHandle<T> {
-  return core.probe === undefined ? new JoinHandle<T>(task) : new InstrumentedJoinHandle<T>(task);
 }
 
 function attach(core: Core): void {
@@ -154,14 +148,14 @@ export class Handle {
   spawn<T>(fn: () => T | PromiseLike<T>, options?: SpawnOptions): JoinHandle<Awaited<T>> {
     if (typeof fn !== 'function') throw new TypeError(`spawn(fn): fn must be a function, got ${describe(fn)}`);
     const name = validateName(options, 'spawn');
-    return handleOf(this.#core, this.#core.spawn(fn, name));
+    return new JoinHandle<Awaited<T>>(this.#core.spawn(fn, name));
   }
 
   /** @internal `spawn` without queueing the task: see `spawnUnstarted` in `@rt/scheduler/primitives`. */
   spawnUnstarted<T>(fn: () => T | PromiseLike<T>, options?: SpawnOptions): JoinHandle<Awaited<T>> {
     if (typeof fn !== 'function') throw new TypeError(`spawnUnstarted(fn): fn must be a function, got ${describe(fn)}`);
     const name = validateName(options, 'spawnUnstarted');
-    return handleOf(this.#core, this.#core.create(fn, name));
+    return new JoinHandle<Awaited<T>>(this.#core.create(fn, name));
   }
 
   /**
@@ -180,7 +174,7 @@ export class Handle {
     const pool = (core.pool ??= new BlockingPool(core.config));
     if (blockingChannel.hasSubscribers) traceBlocking(task, String(moduleUrl), exportName, () => pool.submit(task, job as BlockingOptions));
     else pool.submit(task, job as BlockingOptions);
-    return handleOf(core, task);
+    return new JoinHandle<Awaited<T>>(task);
   }
 
   /**

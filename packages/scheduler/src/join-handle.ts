@@ -1,8 +1,8 @@
 import { AbortHandle } from './abort-handle.js';
 import { parkTarget, throwIfCancelled, type WaitOptions } from './park.js';
-import { UNTIMED, storage, type Untimed } from './internal/context.js';
+import { storage } from './internal/context.js';
 import { describe } from './internal/describe.js';
-import { dropSegment, segmentCount } from './internal/instrument.js';
+import { dropSegment, markUntimed, onTimingSegments, segmentCount } from './internal/instrument.js';
 import { FINISHED, InsideJoin, nativeThen, type Task } from './internal/task.js';
 
 /**
@@ -27,12 +27,15 @@ export function joinTask(task: Task, options?: WaitOptions, current: Task | unde
   }
 }
 
-/** `then` of an InstrumentedJoinHandle (defined in JoinHandle's body, which can read the task). */
-let instrumentedThen: (this: InstrumentedJoinHandle<unknown>, onfulfilled: unknown, onrejected: unknown) => Promise<unknown>;
-/** The `then` accessor of an InstrumentedJoinHandle (see there). */
-let readThen: (this: InstrumentedJoinHandle<unknown>) => typeof instrumentedThen;
-/** The task of the InstrumentedJoinHandle whose `then` was read last (until the next call), and `segmentCount()` then. */
-let thenReadFrom: Task | undefined;
+/** `then` while segments are timed (defined in JoinHandle's body, which can read the task). */
+let instrumentedThen: (this: JoinHandle<unknown>, onfulfilled: unknown, onrejected: unknown) => Promise<unknown>;
+/** The `then` accessor while segments are timed (see the end of this file). */
+let readThen: (this: JoinHandle<unknown>) => typeof instrumentedThen;
+/**
+ * The task of the JoinHandle whose `then` was read last (until the next call), null when it was
+ * read from the prototype itself (only user code does that), and `segmentCount()` then.
+ */
+let thenReadFrom: Task | null | undefined;
 /** The task behind a handle (for `startNow` in primitives.ts; defined in JoinHandle's body, which can read it). */
 export let taskOfHandle: (handle: JoinHandle<unknown>) => Task;
 let thenReadAt = 0;
@@ -157,47 +160,54 @@ export class JoinHandle<T> implements PromiseLike<T> {
 
   static {
     taskOfHandle = (handle) => handle.#task;
-    readThen = function then(this: InstrumentedJoinHandle<unknown>) {
-      thenReadFrom = #task in this ? this.#task : undefined; // not on the prototype itself
+    readThen = function then(this: JoinHandle<unknown>) {
+      thenReadFrom = #task in this ? this.#task : null; // null: read from the prototype itself
       thenReadAt = segmentCount();
       return instrumentedThen;
     };
-    instrumentedThen = function then(this: InstrumentedJoinHandle<unknown>, onfulfilled: unknown, onrejected: unknown): Promise<unknown> {
+    instrumentedThen = function then(this: JoinHandle<unknown>, onfulfilled: unknown, onrejected: unknown): Promise<unknown> {
       const task = this.#task;
-      if (storage.getStore()?.task === undefined) return task.thenFromOutside(onfulfilled, onrejected);
-      const joined = joinTask(task);
+      const current = storage.getStore()?.task;
+      if (current === undefined) return task.thenFromOutside(onfulfilled, onrejected);
+      const joined = joinTask(task, undefined, current);
       // Read from this handle in this segment, just before: a call of user code
       // (`handle.then(cb)`, `finally`), timed as usual.
-      const readHere = thenReadFrom === task && thenReadAt === segmentCount();
+      const readHere = (thenReadFrom === task || thenReadFrom === null) && thenReadAt === segmentCount();
       thenReadFrom = undefined;
       if (readHere || typeof onfulfilled !== 'function' || typeof onrejected !== 'function') {
         return nativeThen.call(joined, onfulfilled as never, onrejected as never);
       }
       // Read in an earlier segment and called now: the engine's thenable job (see
-      // InstrumentedJoinHandle), which runs nothing but this call. As in Tokio, where
+      // the end of this file), which runs nothing but this call. As in Tokio, where
       // `handle.await` is part of the poll of the task that awaits it, neither this job nor
       // the reaction that passes the outcome on to the await (`onfulfilled`/`onrejected` are
       // the engine's resolving functions) is a poll: the awaiting task's next poll is its
       // continuation after the await.
       dropSegment();
-      const derived = nativeThen.call(joined, onfulfilled as never, onrejected as never) as Untimed;
-      derived[UNTIMED] = true;
-      return derived as Promise<unknown>;
+      const derived = nativeThen.call(joined, onfulfilled as never, onrejected as never) as Promise<unknown>;
+      markUntimed(derived);
+      return derived;
     };
   }
 }
 
 /**
- * @internal The JoinHandle of a task of an instrumented runtime: `then` is an accessor that
- * notes when it was read, so the call can tell who made it. `await handle` (and
- * `Promise.resolve(handle)`, `return handle` in an async function) reads `then` at once but
+ * While an instrumented runtime lives in the process (segments are timed), JoinHandle's `then`
+ * is an accessor that notes when it was read, so the call can tell who made it. `await handle`
+ * (and `Promise.resolve(handle)`, `return handle` in an async function) reads `then` at once but
  * calls it later, in a promise job of its own (the thenable job); user code that calls
  * `handle.then(...)`, directly or through `Promise.prototype.finally`, reads and calls it in
- * one step: so a call is the user's if `then` was read from this handle in this segment and
- * no `then` call came in between, else the engine's. (Code that keeps the function read from a
- * handle and calls it later, with two functions, in another segment would be taken for the
- * engine: its callbacks would run untimed.)
+ * one step: so a call is the user's if `then` was read from this handle (or from
+ * `JoinHandle.prototype`) in this segment and no `then` call came in between, else the
+ * engine's. (Code that keeps the function read from a handle and calls it later, with two
+ * functions, in another segment would be taken for the engine: its callbacks would run
+ * untimed.) Otherwise `then` is the plain method. One class for both (an instrumented
+ * runtime's handles were a subclass: its construction went through the engine's generic
+ * construct stub, ~180 instructions per spawn, the scheduler README's seventh round); a handle
+ * of a runtime that is not instrumented, awaited while another runtime is, takes the
+ * accessor's path too, with the same outcome (its task has no segments to time).
  */
-export class InstrumentedJoinHandle<T> extends JoinHandle<T> {}
-
-Object.defineProperty(InstrumentedJoinHandle.prototype, 'then', { configurable: true, enumerable: false, get: readThen });
+const plainThen = Object.getOwnPropertyDescriptor(JoinHandle.prototype, 'then')!;
+onTimingSegments((on) => {
+  Object.defineProperty(JoinHandle.prototype, 'then', on ? { configurable: true, enumerable: false, get: readThen } : plainThen);
+});

@@ -341,6 +341,7 @@ describe('Builder.instrument', () => {
      */
     async function pollsPerWait(rt: typeof scheduler): Promise<Record<string, number>> {
       const instrumented = rt.Builder.currentThread().instrument({ spawnLocations: false }).build();
+      const plain = rt.Builder.currentThread().build();
       try {
         return await instrumented.run(async () => {
           const polls = (): number => rt.Handle.current().taskStats().find((t) => t.id === rt.currentTask().id)!.polls;
@@ -369,10 +370,15 @@ describe('Builder.instrument', () => {
           await measure('finally(cb) on a native promise', () => rt.yieldNow().finally(() => {}));
           await measure('finally(cb)', () => Promise.prototype.finally.call(later(8), () => {}));
           await measure('JoinHandle.prototype.then.call', () => new Promise((resolve) => rt.JoinHandle.prototype.then.call(later(9), resolve)));
+          // Read from the prototype, called with two functions as the engine does: still the user's.
+          await measure('JoinHandle.prototype.then.call with two callbacks', () => new Promise((resolve, reject) => rt.JoinHandle.prototype.then.call(later(10), resolve, reject)));
+          // A handle of a runtime that is not instrumented takes the same path while this one lives.
+          await measure('handle of a runtime that is not instrumented', () => plain.spawn(async () => 11));
           return added;
         });
       } finally {
         await instrumented.shutdown();
+        await plain.shutdown();
       }
     }
 
@@ -394,7 +400,35 @@ describe('Builder.instrument', () => {
       'finally(cb) on a native promise': 5,
       'finally(cb)': 5,
       'JoinHandle.prototype.then.call': 2,
+      'JoinHandle.prototype.then.call with two callbacks': 2,
+      'handle of a runtime that is not instrumented': 1,
     };
+
+    it('makes then an accessor only while an instrumented runtime lives, and gives back the plain method', async () => {
+      // A module instance of its own: no instrumented runtime of another test lives in it.
+      let rt: typeof scheduler | undefined;
+      await jest.isolateModulesAsync(async () => {
+        rt = await import('@rt/scheduler');
+      });
+      const { Builder: B, JoinHandle: J, spawn: s } = rt!;
+      const then = (): PropertyDescriptor => Object.getOwnPropertyDescriptor(J.prototype, 'then')!;
+      const plainThen = then();
+      expect(typeof plainThen.value).toBe('function');
+      const first = B.currentThread().instrument().build();
+      const second = B.currentThread().instrument().build();
+      expect(typeof then().get).toBe('function');
+      await first.shutdown();
+      // The second still times segments.
+      expect(typeof then().get).toBe('function');
+      const made = second.spawn(async () => 9);
+      expect(await second.run(async () => (await s(async () => 7)) + 1)).toBe(8);
+      await second.shutdown();
+      expect(then()).toEqual(plainThen);
+      // A handle made while instrumented, awaited after: the plain method, the same value.
+      const plainRuntime = B.currentThread().build();
+      expect(await plainRuntime.run(async () => await made)).toBe(9);
+      await plainRuntime.shutdown();
+    });
 
     it('counts an await of a handle as one poll, and a then/catch/finally callback as a poll of its own', async () => {
       expect(await pollsPerWait(scheduler)).toEqual(expected);
@@ -435,13 +469,13 @@ describe('Builder.instrument', () => {
       expect(polls.max).toBeGreaterThanOrEqual(11.5);
     });
 
-    it('gives handles of a runtime that is not instrumented a plain then (no accessor)', async () => {
+    it('gives the handles of every runtime one class, awaited alike beside an instrumented one', async () => {
       const plain = Builder.currentThread().build();
       const instrumented = Builder.currentThread().instrument().build();
       const a = plain.spawn(() => 1);
       const b = instrumented.spawn(() => 1);
       expect(Object.getPrototypeOf(a)).toBe(JoinHandle.prototype);
-      expect(b).toBeInstanceOf(JoinHandle);
+      expect(Object.getPrototypeOf(b)).toBe(JoinHandle.prototype);
       expect(typeof b.then).toBe('function');
       expect(await Promise.all([a, b])).toEqual([1, 1]);
       await Promise.all([plain.shutdown(), instrumented.shutdown()]);

@@ -45,9 +45,21 @@ export interface FrameStorage {
 }
 
 const FRAME = Symbol('rt.frame');
-/** Marks a promise whose reactions are the runtime's own bookkeeping, not a segment of the task's code. */
-export const UNTIMED = Symbol('rt.untimed');
-export type Untimed = { [UNTIMED]?: true };
+
+/**
+ * What the promise-hook context stamps on a promise whose reactions are the runtime's own
+ * bookkeeping, not a segment of the task's code (see {@link markUntimedFrame}): the frame it was
+ * made in, wrapped. The mark replaces the value of the promise's existing stamp instead of
+ * adding a property of its own: a second symbol on promises gave them more shapes than the
+ * hook's look-up of the stamp handles inline (with the engine's own promises, five: the look-up
+ * went megamorphic, ~90 instructions per reaction of every promise, measured in the scheduler
+ * README's seventh round).
+ */
+class UntimedFrame {
+  /** No task: a stamp whose frame has none starts no segment (what the hook checks first). */
+  readonly task: undefined = undefined;
+  constructor(readonly untimedOf: Frame) {}
+}
 
 /** Told when a promise reaction of a frame starts and ends (instrumentation: see instrument.ts). */
 export interface SegmentObserver {
@@ -56,6 +68,12 @@ export interface SegmentObserver {
 }
 
 let segments: SegmentObserver | undefined;
+/**
+ * Whether segments were ever observed (promises may carry an UntimedFrame): the hook's `before`
+ * looks at the stamp's kind only then, so a process never instrumented pays one check per
+ * reaction, as before.
+ */
+let segmentsEverObserved = false;
 
 /**
  * Routes the reactions of frame-stamped promises to `observer` (undefined: stop) through the
@@ -65,7 +83,24 @@ let segments: SegmentObserver | undefined;
 export function observeSegments(observer: SegmentObserver | undefined): boolean {
   if (!(storage instanceof HookStorage)) return false;
   segments = observer;
-  if (observer !== undefined) storage.hook();
+  if (observer !== undefined) {
+    segmentsEverObserved = true;
+    storage.hook();
+  }
+  return true;
+}
+
+/**
+ * Marks `promise`, made just now in the current context, as the runtime's own: its reactions
+ * run in the frame it was made in but are no segment of that frame's task (instrumentation).
+ * With the promise-hook context: true, done (its stamp now holds an UntimedFrame; nothing to do
+ * for a promise made outside any frame: no segment begins without one). False where the frame
+ * lives in an AsyncLocalStorage (the instrumentation's own hooks keep their stamp: the caller
+ * marks it there).
+ */
+export function markUntimedFrame(promise: object): boolean {
+  if (hookStorage === undefined) return false;
+  hookStorage.markUntimed(promise);
   return true;
 }
 type Stamped = { [FRAME]?: Frame | undefined };
@@ -116,6 +151,12 @@ class HookStorage implements FrameStorage {
     }
   }
 
+  /** See markUntimedFrame: the promise was made now, so its stamp is the current frame. */
+  markUntimed(promise: object): void {
+    const frame = current;
+    if (frame !== undefined) (promise as Stamped)[FRAME] = new UntimedFrame(frame) as unknown as Frame;
+  }
+
   hook(): void {
     if (this.hooked) return;
     this.hooked = true;
@@ -127,8 +168,18 @@ class HookStorage implements FrameStorage {
         if (depth++ === 0) outer = current;
         else saved.push(current);
         const frame = (promise as Stamped)[FRAME];
+        if (segmentsEverObserved && frame !== undefined) {
+          if (frame.task === undefined) {
+            // The runtime's own reaction (markUntimedFrame: in its frame, no segment), or a
+            // frame outside any task (no segment either).
+            current = frame instanceof UntimedFrame ? frame.untimedOf : frame;
+            return;
+          }
+          current = frame;
+          segments?.begin(frame);
+          return;
+        }
         current = frame;
-        if (segments !== undefined && frame !== undefined && (promise as Untimed)[UNTIMED] === undefined) segments.begin(frame);
       },
       after: () => {
         if (segments !== undefined && current !== undefined) segments.end(current);
@@ -169,6 +220,8 @@ function chooseStorage(): FrameStorage {
 }
 
 export const storage: FrameStorage = chooseStorage();
+/** `storage` when it is the promise-hook context. */
+const hookStorage = storage instanceof HookStorage ? storage : undefined;
 
 /** Calls `fn(frame)` with `frame` as the store (`storage.run(frame, fn, frame)`, cheaper on the promise hooks). */
 export const runFrame: (frame: Frame, fn: (frame: Frame) => void) => void =

@@ -11,11 +11,11 @@ import type { AsyncResource } from 'node:async_hooks';
 import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
-import { UNTIMED, asyncContextInUse, captureAsyncContext, currentEpoch, runFrame, runInContext, storage, type Frame, type Untimed } from './context.js';
+import { asyncContextInUse, captureAsyncContext, currentEpoch, runFrame, runInContext, storage, type Frame } from './context.js';
 import { FINISHED, RUNNING, SCHEDULED, Task, nativeThen } from './task.js';
 import { defaultConfig } from './config.js';
 import type { BlockingPool } from './blocking-pool.js';
-import { Probe, breakChain, emitFinish, emitSpawn, observesFinish, spawnChannel, timingSegments } from './instrument.js';
+import { Probe, breakChain, emitFinish, emitSpawn, markUntimed, observesFinish, spawnChannel, timingSegments } from './instrument.js';
 
 export interface Extension {
   shutdown?(): void;
@@ -34,8 +34,8 @@ export const RESOLVED: Promise<void> = Promise.resolve();
  * (instrumentation). The callbacks queued this way do not throw.
  */
 function queueReaction(callback: () => void): void {
-  const reaction = nativeThen.call(RESOLVED, callback) as Untimed;
-  if (timingSegments()) reaction[UNTIMED] = true;
+  const reaction = nativeThen.call(RESOLVED, callback);
+  if (timingSegments()) markUntimed(reaction);
 }
 
 function startTask(task: Task): void {

@@ -20,7 +20,7 @@ import { channel, tracingChannel } from 'node:diagnostics_channel';
 import { promiseHooks } from 'node:v8';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { IntervalHistogram } from 'node:perf_hooks';
-import { UNTIMED, currentEpoch, currentTask, observeSegments, storage, type Frame, type Untimed } from './context.js';
+import { currentEpoch, currentTask, markUntimedFrame, observeSegments, storage, type Frame } from './context.js';
 import type { Core } from './core.js';
 import { NanoHistogram } from './histogram.js';
 import type { Task } from './task.js';
@@ -98,7 +98,7 @@ function callerLocation(site: { stack?: unknown }): string | undefined {
 }
 
 const TASK = Symbol('rt.instrument.task');
-type Stamped = { [TASK]?: Task };
+type Stamped = { [TASK]?: Task | undefined };
 
 let liveProbes = 0;
 
@@ -253,9 +253,23 @@ const frameSegments = {
   },
 };
 
+/** Told when the first probe starts (true) and the last one closes (false): see {@link onTimingSegments}. */
+let timingListener: ((on: boolean) => void) | undefined;
+
+/**
+ * Registers `listener`, called with true when the first instrumented runtime of the process
+ * starts timing segments and with false when the last one closes (join-handle.ts switches
+ * JoinHandle's `then` to its accessor meanwhile). Called at once with true if one lives.
+ */
+export function onTimingSegments(listener: (on: boolean) => void): void {
+  timingListener = listener;
+  if (liveProbes > 0) listener(true);
+}
+
 function installHooks(): void {
   liveProbes++;
   if (liveProbes > 1) return;
+  timingListener?.(true);
   // Where the context already runs promise hooks (Node 20/22), they report the segments: no
   // second set of hooks, no stamp per promise. Elsewhere (AsyncLocalStorage) our own hooks
   // stamp each promise made inside an instrumented task with that task.
@@ -267,7 +281,7 @@ function installHooks(): void {
     },
     before(promise) {
       const task = (promise as Stamped)[TASK];
-      if (task !== undefined && (promise as Untimed)[UNTIMED] === undefined) beginSegment(task, false);
+      if (task !== undefined) beginSegment(task, false);
     },
     after(promise) {
       const task = (promise as Stamped)[TASK];
@@ -276,8 +290,21 @@ function installHooks(): void {
   }) as () => void;
 }
 
+/**
+ * Marks `promise`, made just now in the current context, as the runtime's own bookkeeping: its
+ * reactions run in the context it was made in but are no segment (no poll, no clock read) of
+ * any task. The mark changes the value of the promise's existing stamp (the context's frame, or
+ * the task stamped by the hooks above), never adds a property: see context.ts's UntimedFrame.
+ */
+export function markUntimed(promise: object): void {
+  if (markUntimedFrame(promise)) return;
+  const stamped = promise as Stamped;
+  if (stamped[TASK] !== undefined) stamped[TASK] = undefined;
+}
+
 function uninstallHooks(): void {
   if (--liveProbes > 0) return;
+  timingListener?.(false);
   observeSegments(undefined);
   stopHooks?.();
   stopHooks = undefined;

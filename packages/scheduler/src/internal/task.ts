@@ -9,11 +9,11 @@
 // code inside a task parks a waiter, kept in the task's list of joins, so aborting *that*
 // task cancels the join.
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
-import { BUDGET, UNTIMED, coarseNow, storage, type Frame, type Untimed } from './context.js';
+import { BUDGET, coarseNow, storage, type Frame } from './context.js';
 import type { CancelTarget, TaskWait } from './waiter.js';
 import type { Waiter } from '../park.js';
 import type { Core } from './core.js';
-import { beginFirstSegment, endFirstSegment } from './instrument.js';
+import { beginFirstSegment, endFirstSegment, markUntimed } from './instrument.js';
 
 export const SCHEDULED = 0;
 export const RUNNING = 1;
@@ -351,10 +351,10 @@ export class Task implements Frame {
         // Kept in the slot while the task runs: once it has fulfilled, the first join of the
         // finished task reacts to it instead of making a settled promise of the value.
         this.slot = result;
-        const outcome = nativeThen.call(result, taskFulfilled, taskRejected) as Untimed;
+        const outcome = nativeThen.call(result, taskFulfilled, taskRejected);
         // Recording the outcome is the runtime's work, not a poll of the task (Tokio polls
         // `async { 1 }` once): instrumentation does not time that reaction.
-        if (this.probeBase >= 0) outcome[UNTIMED] = true;
+        if (this.probeBase >= 0) markUntimed(outcome);
       } else void settleWhenDone(this, result as PromiseLike<unknown>);
     } else {
       this.finishValue(result);
