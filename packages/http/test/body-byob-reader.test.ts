@@ -23,6 +23,8 @@ interface Wire {
   done: { calls: { error: unknown; cancelled: boolean | undefined }[] };
   /** Makes the next socket reads fail with `error`. */
   breakWith(error: Error): void;
+  /** How many socket reads have been started. */
+  fills(): number;
 }
 
 /**
@@ -36,8 +38,10 @@ async function wire(body: Buffer, options: { chunked?: boolean; cut?: number; sl
     : Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${options.declared ?? body.length}\r\n\r\n`), body]);
   let at = 0;
   let broken: Error | undefined;
+  let fills = 0;
   const input = new InputBuffer();
   const fill = (into?: Uint8Array): Promise<number> => {
+    fills++;
     const run = (): number => {
       if (broken !== undefined) throw broken;
       const target = into ?? input.spare(cut);
@@ -68,7 +72,7 @@ async function wire(body: Buffer, options: { chunked?: boolean; cut?: number; sl
   }
   const done: Wire['done'] = { calls: [] };
   const stream = new BodyStream(new BodyReader(input, fill, head, limits.maxBodySize), (error, cancelled) => done.calls.push({ error, cancelled }));
-  return { stream, done, breakWith: (error) => void (broken = error) };
+  return { stream, done, breakWith: (error) => void (broken = error), fills: () => fills };
 }
 
 describe('the light BYOB reader of a body stream', () => {
@@ -232,6 +236,43 @@ describe('the light BYOB reader of a body stream', () => {
       }
       expect(Buffer.concat(parts).equals(body)).toBe(true);
       expect(done.calls).toEqual([{ error: undefined, cancelled: undefined }]);
+    }
+  });
+
+  it('releaseLock during a min read that the body ends short: the next reader gets those bytes', async () => {
+    const body = pattern(1500);
+    for (const next of ['default', 'light'] as const) {
+      const { stream, done } = await wire(body, { cut: 700, slow: true });
+      const reader = stream.getReader({ mode: 'byob' });
+      const first = await reader.read(new Uint8Array(1000));
+      const parts = [Buffer.from(first.value!)];
+      const inFlight = reader.read(new Uint8Array(2000), { min: 2000 }); // more than is left
+      reader.releaseLock();
+      await expect(inFlight).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_STATE' });
+      if (next === 'default') {
+        const again = stream.getReader();
+        for (let r = await again.read(); !r.done; r = await again.read()) parts.push(Buffer.from(r.value));
+      } else {
+        const again = stream.getReader({ mode: 'byob' });
+        for (let r = await again.read(new Uint8Array(300)); !r.done; r = await again.read(new Uint8Array(300))) parts.push(Buffer.from(r.value!));
+      }
+      expect(Buffer.concat(parts).equals(body)).toBe(true);
+      expect(done.calls).toEqual([{ error: undefined, cancelled: undefined }]);
+    }
+  });
+
+  it('cancel during a min read: no socket read starts after the cancel', async () => {
+    for (const view of [new Uint8Array(5000), new Uint16Array(2500)]) {
+      const { stream, done, fills } = await wire(pattern(10_000), { cut: 100, slow: true });
+      const reader = stream.getReader({ mode: 'byob' });
+      const pending = reader.read(view, { min: view.length }); // 50 socket reads of 100 bytes
+      await new Promise((resolve) => setImmediate(resolve));
+      await reader.cancel('enough');
+      expect(await pending).toEqual({ done: true, value: undefined });
+      const atCancel = fills();
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(fills()).toBe(atCancel); // only the read in flight at the cancel, none after it
+      expect(done.calls).toEqual([{ error: 'enough', cancelled: true }]);
     }
   });
 

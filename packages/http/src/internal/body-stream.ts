@@ -52,6 +52,12 @@ class BodySource {
   cancelled = false;
   /** A light reader has read (the platform does not see those reads). */
   touched = false;
+  /**
+   * The light read that just settled got fewer than its `min` elements because the body ended:
+   * its reader closes the stream, unless it was released (then its bytes go back to the body
+   * first and the next reader sees the end after them).
+   */
+  cutShort = false;
   /** Set when the body ended (true) or failed (the error), by whichever reader saw it first. */
   end: { error: unknown } | true | undefined;
   /**
@@ -82,10 +88,11 @@ class BodySource {
     let n = await this.reader.readInto(bytes);
     if (n === 0) return 0;
     while (n < least || n % element !== 0) {
+      if (this.cancelled) return n; // nobody waits for these bytes: no more socket reads
       const more = await this.reader.readInto(bytes.subarray(n, n < least ? bytes.length : n + element - (n % element)));
       if (more === 0) {
         if (n % element !== 0) throw invalidState('Insufficient bytes to fill elements in the given buffer');
-        this.close(); // the body ended with fewer than `min` elements: they come with done
+        this.cutShort = true; // the body ended with fewer than `min` elements: they come with done
         break;
       }
       n += more;
@@ -331,14 +338,19 @@ class BodyByobReader {
     const read = this.#inFlight!;
     this.#inFlight = undefined;
     this.#source.pending = undefined;
-    if (n === 0) this.#source.close();
+    const cutShort = this.#source.cutShort;
+    this.#source.cutShort = false;
     if (!read.settled) {
+      if (n === 0 || cutShort) this.#source.close();
       read.settled = true;
       // done with bytes: a `min` read the body's end cut short (the platform's answer too).
       read.resolve({ done: n === 0 || this.#source.end === true, value: viewOf(read.view, n) });
     } else if (!this.#attached && n > 0) {
-      // Released while the read was in flight: its bytes belong to the next reader.
+      // Released while the read was in flight: its bytes belong to the next reader (before the
+      // end, when the body ended during the read: the next reader closes the stream after them).
       this.#source.reader.unread(Buffer.from(read.view.buffer, read.view.byteOffset, n));
+    } else if (n === 0 || cutShort) {
+      this.#source.close();
     }
     this.#next();
   };
