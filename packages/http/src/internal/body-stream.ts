@@ -153,8 +153,16 @@ class BodySource {
     if (this.cancelled) return;
     if (n === 0) {
       this.end = true;
-      controller.close();
-      request?.respond(0);
+      try {
+        controller.close();
+        request?.respond(0);
+      } catch (error) {
+        // A BYOB read of wider elements holds part of one: the platform errors the stream
+        // (and throws); onDone still hears of it (the client frees the connection).
+        this.end = { error };
+        this.#done(error);
+        return;
+      }
       this.#done();
     } else if (request !== null) {
       request.respond(n);
