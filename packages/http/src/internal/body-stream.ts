@@ -22,8 +22,10 @@
 //
 // Documented differences of the light reader from `ReadableStreamBYOBReader`: the view's buffer
 // is not transferred (`value.buffer === view.buffer`, and `view` stays usable: the spec detaches
-// it), and a stream partly read through it and then released is not flagged disturbed for the
-// platform (`new Response(body)` accepts it; `request.bodyUsed` still says true).
+// it; but a read that `releaseLock()` or `cancel()` settled early may still be written by its
+// socket read until that settles: reuse its memory only once the next reader's first read has
+// settled), and a stream partly read through it and then released is not flagged disturbed for
+// the platform (`new Response(body)` accepts it; `request.bodyUsed` still says true).
 import { Readable } from 'node:stream';
 import type { QueuingStrategy, ReadableByteStreamController, ReadableStreamDefaultReader, ReadableStreamGetReaderOptions, ReadableStreamReader, ReadableStreamReadResult, UnderlyingByteSource } from 'node:stream/web';
 import type { BodyReader } from './body.js';
@@ -261,7 +263,9 @@ class BodyByobReader {
    * **Cancellation:** `cancel()` resolves a pending read `{ done: true, value: undefined }`
    * (what the socket read in flight then takes is dropped with the rest of the body);
    * `releaseLock()` rejects it, and the bytes the socket read in flight still takes go to the
-   * next reader.
+   * next reader. Either way the socket read in flight may still write into `view` after the
+   * promise settled (the platform detaches the buffer; this reader does not): do not reuse its
+   * memory until the next reader's first read has settled (that read waits for it).
    *
    * **Errors:** `TypeError` for a value that is not a view, an empty or detached view, or a
    * released reader; the body's error (`HttpError` 413, 400, the connection's) when it fails.
