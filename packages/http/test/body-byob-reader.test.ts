@@ -4,6 +4,7 @@
 // platform readers, releases with reads in flight, tee, pipeTo and for await; then the same over
 // a real socket.
 import fc from 'fast-check';
+import { createHash } from 'node:crypto';
 import { HttpError, serve, type HttpServer } from '@rt/http';
 import { BodyReader } from '../src/internal/body.js';
 import { BodyStream } from '../src/internal/body-stream.js';
@@ -463,4 +464,76 @@ describe('the light BYOB reader over a socket', () => {
     expect(seen).toEqual([{ used: true, ok: true, length: body.length }]);
     socket.destroy();
   });
+
+  it('pipelined keep-alive requests, Content-Length and chunked, in random pieces: random light reads, min reads and releases in flight, then the rest through new Response(body), lose nothing', async () => {
+    const sha = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex');
+    type Plan = { release: boolean; size: number; min: boolean }[];
+    let plan: Plan = [];
+    let wide = false;
+    server = await serve({}, async (request) => {
+      const parts: Buffer[] = [];
+      let ended = false;
+      for (const { release, size, min } of plan) {
+        const reader = request.body!.getReader({ mode: 'byob' });
+        const view = (): Uint8Array | Uint16Array => (wide ? new Uint16Array(size) : new Uint8Array(size));
+        const first = view();
+        const r = await reader.read(first, min ? { min: first.length } : undefined);
+        if (r.value !== undefined) parts.push(Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength));
+        if (r.done) ended = true;
+        if (release && !ended) {
+          const second = view();
+          const lost = reader.read(second, min ? { min: second.length } : undefined);
+          reader.releaseLock();
+          await lost.catch(() => undefined);
+        } else {
+          reader.releaseLock();
+        }
+        if (ended) break;
+      }
+      if (!ended) parts.push(Buffer.from(await new Response(request.body).arrayBuffer()));
+      const all = Buffer.concat(parts);
+      return new Response(`<${all.length} ${sha(all)}>`);
+    });
+    const port = server.addr.port;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ release: fc.boolean(), size: fc.integer({ min: 1, max: 3000 }), min: fc.boolean() }), { minLength: 1, maxLength: 5 }),
+        fc.boolean(),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.boolean()), { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 1, max: 5000 }),
+        async (steps, wideViews, bodies, piece) => {
+          plan = steps;
+          wide = wideViews;
+          const expected: string[] = [];
+          const wire: Buffer[] = [];
+          bodies.forEach(([length, chunked], i) => {
+            const body = pattern(length - (length % 2) + i * 2).subarray(i * 2); // even (Uint16Array views), a different start each
+            expected.push(`<${body.length} ${sha(body)}>`);
+            const head = chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${body.length}`;
+            wire.push(Buffer.from(`POST / HTTP/1.1\r\nHost: a\r\n${head}\r\n\r\n`));
+            if (!chunked) wire.push(body);
+            else if (body.length > 0) wire.push(Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n'));
+            else wire.push(Buffer.from('0\r\n\r\n'));
+          });
+          const socket = await open(port);
+          try {
+            let text = '';
+            socket.on('data', (chunk: Buffer) => void (text += chunk.toString('latin1')));
+            const all = Buffer.concat(wire);
+            for (let at = 0; at < all.length; at += piece) {
+              socket.write(all.subarray(at, at + piece));
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+            const answers = (): string[] => text.match(/<\d+ [0-9a-f]+>/g) ?? [];
+            for (const deadline = Date.now() + 5000; answers().length < expected.length && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 2));
+            expect(statuses(text)).toEqual(expected.map(() => 200));
+            expect(answers()).toEqual(expected);
+          } finally {
+            socket.destroy();
+          }
+        },
+      ),
+      { numRuns: 25, endOnFailure: true },
+    );
+  }, 60_000);
 });
