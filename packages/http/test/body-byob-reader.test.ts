@@ -5,7 +5,9 @@
 // a real socket.
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { HttpError, serve, type HttpServer } from '@rt/http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpClient, HttpError, serve, type HttpServer } from '@rt/http';
 import { BodyReader } from '../src/internal/body.js';
 import { BodyStream } from '../src/internal/body-stream.js';
 import { InputBuffer, parseRequestHead, type ParserLimits } from '../src/internal/parser.js';
@@ -535,5 +537,71 @@ describe('the light BYOB reader over a socket', () => {
       ),
       { numRuns: 25, endOnFailure: true },
     );
+  }, 60_000);
+});
+
+describe('the light BYOB reader of an HttpClient response', () => {
+  it('random light, min and released reads, then a default reader: every byte once, and the one connection is reused', async () => {
+    let connections = 0;
+    const server = createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      const body = pattern(Number(url.searchParams.get('n')));
+      if (url.searchParams.get('chunked') !== '1') res.setHeader('content-length', body.length);
+      const piece = Number(url.searchParams.get('piece'));
+      let at = 0;
+      const step = (): void => {
+        if (at >= body.length) return void res.end();
+        res.write(body.subarray(at, at + piece));
+        at += piece;
+        setImmediate(step);
+      };
+      res.flushHeaders();
+      setTimeout(step, 2); // the body after the head: a streamed response (a BodyStream), not one read with the head
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await using client = new HttpClient();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 40_000 }),
+          fc.boolean(),
+          fc.integer({ min: 1, max: 9000 }),
+          fc.array(fc.record({ release: fc.boolean(), size: fc.integer({ min: 1, max: 5000 }), min: fc.boolean() }), { minLength: 1, maxLength: 5 }),
+          async (length, chunked, piece, plan) => {
+            const response = await client.fetch(`${base}/?n=${length}&chunked=${chunked ? 1 : 0}&piece=${piece}`);
+            expect(response.body).toBeInstanceOf(BodyStream);
+            const parts: Buffer[] = [];
+            let ended = false;
+            for (const { release, size, min } of plan) {
+              const reader = response.body!.getReader({ mode: 'byob' });
+              const r = await reader.read(new Uint8Array(size), min ? { min: size } : undefined);
+              if (r.value !== undefined) parts.push(Buffer.from(r.value));
+              if (r.done) ended = true;
+              if (release && !ended) {
+                const lost = reader.read(new Uint8Array(size), min ? { min: size } : undefined);
+                reader.releaseLock();
+                await lost.catch(() => undefined);
+              } else {
+                reader.releaseLock();
+              }
+              if (ended) break;
+            }
+            if (!ended) {
+              const rest = response.body!.getReader();
+              for (let r = await rest.read(); !r.done; r = await rest.read()) parts.push(Buffer.from(r.value));
+            }
+            expect(Buffer.concat(parts).equals(pattern(length))).toBe(true);
+            expect(client.idleConnections).toBe(1);
+          },
+        ),
+        { numRuns: 25, endOnFailure: true },
+      );
+      expect(connections).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   }, 60_000);
 });
