@@ -541,6 +541,36 @@ describe('the light BYOB reader over a socket', () => {
 });
 
 describe('the light BYOB reader of an HttpClient response', () => {
+  it('a platform BYOB read of Uint16Array whose response body ends inside an element closes the connection (it was held forever)', async () => {
+    let closed = 0;
+    const server = createServer((req, res) => {
+      res.setHeader('content-length', 5);
+      res.flushHeaders();
+      setTimeout(() => {
+        res.write('ab');
+        setTimeout(() => res.end('cde'), 20);
+      }, 5);
+    });
+    server.on('connection', (socket) => socket.on('close', () => closed++));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      await using client = new HttpClient();
+      const response = await client.fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      const first = response.body!.getReader();
+      expect((await first.read()).value).toHaveLength(2); // a platform read: a BYOB reader now is the platform's
+      first.releaseLock();
+      const reader = response.body!.getReader({ mode: 'byob' });
+      expect((await reader.read(new Uint16Array(4))).value).toHaveLength(1); // 'cd'
+      await expect(reader.read(new Uint16Array(4))).rejects.toMatchObject({ name: 'TypeError' }); // 'e' alone
+      for (const deadline = Date.now() + 2000; closed === 0 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(closed).toBe(1);
+      expect(client.idleConnections).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('random light, min and released reads, then a default reader: every byte once, and the one connection is reused', async () => {
     let connections = 0;
     const server = createServer((req, res) => {
