@@ -4,7 +4,10 @@
 // platform readers, releases with reads in flight, tee, pipeTo and for await; then the same over
 // a real socket.
 import fc from 'fast-check';
-import { HttpError, serve, type HttpServer } from '@rt/http';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpClient, HttpError, serve, type HttpServer } from '@rt/http';
 import { BodyReader } from '../src/internal/body.js';
 import { BodyStream } from '../src/internal/body-stream.js';
 import { InputBuffer, parseRequestHead, type ParserLimits } from '../src/internal/parser.js';
@@ -23,6 +26,8 @@ interface Wire {
   done: { calls: { error: unknown; cancelled: boolean | undefined }[] };
   /** Makes the next socket reads fail with `error`. */
   breakWith(error: Error): void;
+  /** How many socket reads have been started. */
+  fills(): number;
 }
 
 /**
@@ -36,8 +41,10 @@ async function wire(body: Buffer, options: { chunked?: boolean; cut?: number; sl
     : Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${options.declared ?? body.length}\r\n\r\n`), body]);
   let at = 0;
   let broken: Error | undefined;
+  let fills = 0;
   const input = new InputBuffer();
   const fill = (into?: Uint8Array): Promise<number> => {
+    fills++;
     const run = (): number => {
       if (broken !== undefined) throw broken;
       const target = into ?? input.spare(cut);
@@ -68,7 +75,7 @@ async function wire(body: Buffer, options: { chunked?: boolean; cut?: number; sl
   }
   const done: Wire['done'] = { calls: [] };
   const stream = new BodyStream(new BodyReader(input, fill, head, limits.maxBodySize), (error, cancelled) => done.calls.push({ error, cancelled }));
-  return { stream, done, breakWith: (error) => void (broken = error) };
+  return { stream, done, breakWith: (error) => void (broken = error), fills: () => fills };
 }
 
 describe('the light BYOB reader of a body stream', () => {
@@ -235,6 +242,57 @@ describe('the light BYOB reader of a body stream', () => {
     }
   });
 
+  it('releaseLock during a min read that the body ends short: the next reader gets those bytes', async () => {
+    const body = pattern(1500);
+    for (const next of ['default', 'light'] as const) {
+      const { stream, done } = await wire(body, { cut: 700, slow: true });
+      const reader = stream.getReader({ mode: 'byob' });
+      const first = await reader.read(new Uint8Array(1000));
+      const parts = [Buffer.from(first.value!)];
+      const inFlight = reader.read(new Uint8Array(2000), { min: 2000 }); // more than is left
+      reader.releaseLock();
+      await expect(inFlight).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_STATE' });
+      if (next === 'default') {
+        const again = stream.getReader();
+        for (let r = await again.read(); !r.done; r = await again.read()) parts.push(Buffer.from(r.value));
+      } else {
+        const again = stream.getReader({ mode: 'byob' });
+        for (let r = await again.read(new Uint8Array(300)); !r.done; r = await again.read(new Uint8Array(300))) parts.push(Buffer.from(r.value!));
+      }
+      expect(Buffer.concat(parts).equals(body)).toBe(true);
+      expect(done.calls).toEqual([{ error: undefined, cancelled: undefined }]);
+    }
+  });
+
+  it('cancel during a min read: no socket read starts after the cancel', async () => {
+    for (const view of [new Uint8Array(5000), new Uint16Array(2500)]) {
+      const { stream, done, fills } = await wire(pattern(10_000), { cut: 100, slow: true });
+      const reader = stream.getReader({ mode: 'byob' });
+      const pending = reader.read(view, { min: view.length }); // 50 socket reads of 100 bytes
+      await new Promise((resolve) => setImmediate(resolve));
+      await reader.cancel('enough');
+      expect(await pending).toEqual({ done: true, value: undefined });
+      const atCancel = fills();
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(fills()).toBe(atCancel); // only the read in flight at the cancel, none after it
+      expect(done.calls).toEqual([{ error: 'enough', cancelled: true }]);
+    }
+  });
+
+  it('the platform BYOB reader whose body ends inside an element: the stream errors and onDone is called (the connection is freed)', async () => {
+    const { stream, done } = await wire(pattern(5), { cut: 2 });
+    const platform = stream.getReader();
+    expect((await platform.read()).value).toHaveLength(2);
+    platform.releaseLock();
+    const reader = stream.getReader({ mode: 'byob' });
+    expect(reader).toBeInstanceOf(ReadableStreamBYOBReader);
+    expect((await reader.read(new Uint16Array(4))).value).toHaveLength(1); // 2 of the 3 bytes left
+    await expect(reader.read(new Uint16Array(4))).rejects.toMatchObject({ name: 'TypeError' });
+    await expect(reader.closed).rejects.toMatchObject({ name: 'TypeError' }); // the platform's TypeError (another realm under jest)
+    expect(done.calls).toHaveLength(1);
+    expect(done.calls[0]!.error).toMatchObject({ name: 'TypeError' });
+  });
+
   it('after a platform read, a BYOB reader is the platform one (its controller may hold bytes)', async () => {
     const body = pattern(3000);
     const { stream } = await wire(body, { cut: 1000 });
@@ -295,6 +353,86 @@ describe('the light BYOB reader of a body stream', () => {
   }, 60_000);
 });
 
+describe('the light BYOB reader under random reads of every shape', () => {
+  type Step = { kind: 'light' | 'light-release' | 'default' | 'default-release'; type: 'u8' | 'u16' | 'dv'; size: number; min: boolean };
+  const step = fc.record<Step>({
+    kind: fc.constantFrom('light', 'light-release', 'default', 'default-release'),
+    type: fc.constantFrom('u8', 'u16', 'dv'),
+    size: fc.integer({ min: 1, max: 700 }),
+    min: fc.boolean(),
+  });
+  const make = (type: Step['type'], size: number): ArrayBufferView =>
+    type === 'u16' ? new Uint16Array(size) : type === 'dv' ? new DataView(new ArrayBuffer(size)) : new Uint8Array(size);
+
+  it('every byte once and in order, or a prefix and the platform error for an element the body cuts', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 3000 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 900 }),
+        fc.array(step, { minLength: 1, maxLength: 8 }),
+        async (length, chunked, cut, steps) => {
+          const body = pattern(length);
+          const { stream, done } = await wire(body, { chunked, cut, slow: cut % 2 === 0 });
+          const parts: Buffer[] = [];
+          let failure: unknown;
+          let ended = false;
+          for (let i = 0; !ended && failure === undefined && i < 10_000; i++) {
+            const { kind, type, size, min } = steps[i % steps.length]!;
+            try {
+              if (kind.startsWith('default')) {
+                const reader = stream.getReader();
+                const r = await reader.read();
+                if (r.done) ended = true;
+                else parts.push(Buffer.from(r.value));
+                if (kind === 'default-release' && !ended) {
+                  const lost = reader.read();
+                  reader.releaseLock();
+                  await lost.catch(() => undefined);
+                } else {
+                  reader.releaseLock();
+                }
+              } else {
+                const reader: ReadableStreamBYOBReader = stream.getReader({ mode: 'byob' });
+                const platform = (reader as unknown) instanceof ReadableStreamBYOBReader;
+                const view = make(type, size);
+                const elements = view.byteLength / ((view as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1);
+                const r = await reader.read(view, min ? { min: elements } : undefined);
+                if (r.value !== undefined) parts.push(Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength));
+                if (r.done) ended = true;
+                // Releases in flight on the light reader only (Node 20's own BYOB reader hangs after one).
+                if (kind === 'light-release' && !ended && !platform) {
+                  const lost = reader.read(make(type, size), min ? { min: elements } : undefined);
+                  reader.releaseLock();
+                  await lost.catch(() => undefined);
+                } else {
+                  reader.releaseLock();
+                }
+              }
+            } catch (error) {
+              failure = error;
+            }
+          }
+          const got = Buffer.concat(parts);
+          if (failure === undefined) {
+            expect(ended).toBe(true);
+            expect(got.equals(body)).toBe(true);
+            expect(done.calls).toEqual([{ error: undefined, cancelled: undefined }]);
+          } else {
+            // Only a wide read that takes the rest of the body and finds it odd fails (its bytes
+            // with it), as the platform's does.
+            expect(failure).toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_STATE' });
+            expect(got.equals(body.subarray(0, got.length))).toBe(true);
+            expect((body.length - got.length) % 2).toBe(1);
+            expect(done.calls).toHaveLength(1);
+          }
+        },
+      ),
+      { numRuns: 150, endOnFailure: true },
+    );
+  }, 60_000);
+});
+
 describe('the light BYOB reader over a socket', () => {
   let server: HttpServer | undefined;
   afterEach(async () => {
@@ -328,4 +466,172 @@ describe('the light BYOB reader over a socket', () => {
     expect(seen).toEqual([{ used: true, ok: true, length: body.length }]);
     socket.destroy();
   });
+
+  it('pipelined keep-alive requests, Content-Length and chunked, in random pieces: random light reads, min reads and releases in flight, then the rest through new Response(body), lose nothing', async () => {
+    const sha = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex');
+    type Plan = { release: boolean; size: number; min: boolean }[];
+    let plan: Plan = [];
+    let wide = false;
+    server = await serve({}, async (request) => {
+      const parts: Buffer[] = [];
+      let ended = request.body === null; // Content-Length: 0
+      for (const { release, size, min } of ended ? [] : plan) {
+        const reader = request.body!.getReader({ mode: 'byob' });
+        const view = (): Uint8Array | Uint16Array => (wide ? new Uint16Array(size) : new Uint8Array(size));
+        const first = view();
+        const r = await reader.read(first, min ? { min: first.length } : undefined);
+        if (r.value !== undefined) parts.push(Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength));
+        if (r.done) ended = true;
+        if (release && !ended) {
+          const second = view();
+          const lost = reader.read(second, min ? { min: second.length } : undefined);
+          reader.releaseLock();
+          await lost.catch(() => undefined);
+        } else {
+          reader.releaseLock();
+        }
+        if (ended) break;
+      }
+      if (!ended) parts.push(Buffer.from(await new Response(request.body).arrayBuffer()));
+      const all = Buffer.concat(parts);
+      return new Response(`<${all.length} ${sha(all)}>`);
+    });
+    const port = server.addr.port;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ release: fc.boolean(), size: fc.integer({ min: 1, max: 3000 }), min: fc.boolean() }), { minLength: 1, maxLength: 5 }),
+        fc.boolean(),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.boolean()), { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 1, max: 5000 }),
+        async (steps, wideViews, bodies, piece) => {
+          plan = steps;
+          wide = wideViews;
+          const expected: string[] = [];
+          const wire: Buffer[] = [];
+          bodies.forEach(([length, chunked], i) => {
+            const body = pattern(length - (length % 2) + i * 2).subarray(i * 2); // even (Uint16Array views), a different start each
+            expected.push(`<${body.length} ${sha(body)}>`);
+            const head = chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${body.length}`;
+            wire.push(Buffer.from(`POST / HTTP/1.1\r\nHost: a\r\n${head}\r\n\r\n`));
+            if (!chunked) wire.push(body);
+            else if (body.length > 0) wire.push(Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n'));
+            else wire.push(Buffer.from('0\r\n\r\n'));
+          });
+          const socket = await open(port);
+          try {
+            let text = '';
+            socket.on('data', (chunk: Buffer) => void (text += chunk.toString('latin1')));
+            const all = Buffer.concat(wire);
+            for (let at = 0; at < all.length; at += piece) {
+              socket.write(all.subarray(at, at + piece));
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+            const answers = (): string[] => text.match(/<\d+ [0-9a-f]+>/g) ?? [];
+            for (const deadline = Date.now() + 5000; answers().length < expected.length && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 2));
+            expect(statuses(text)).toEqual(expected.map(() => 200));
+            expect(answers()).toEqual(expected);
+          } finally {
+            socket.destroy();
+          }
+        },
+      ),
+      { numRuns: 25, endOnFailure: true },
+    );
+  }, 60_000);
+});
+
+describe('the light BYOB reader of an HttpClient response', () => {
+  it('a platform BYOB read of Uint16Array whose response body ends inside an element closes the connection (it was held forever)', async () => {
+    let closed = 0;
+    const server = createServer((req, res) => {
+      res.setHeader('content-length', 5);
+      res.flushHeaders();
+      setTimeout(() => {
+        res.write('ab');
+        setTimeout(() => res.end('cde'), 20);
+      }, 5);
+    });
+    server.on('connection', (socket) => socket.on('close', () => closed++));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      await using client = new HttpClient();
+      const response = await client.fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      const first = response.body!.getReader();
+      expect((await first.read()).value).toHaveLength(2); // a platform read: a BYOB reader now is the platform's
+      first.releaseLock();
+      const reader = response.body!.getReader({ mode: 'byob' });
+      expect((await reader.read(new Uint16Array(4))).value).toHaveLength(1); // 'cd'
+      await expect(reader.read(new Uint16Array(4))).rejects.toMatchObject({ name: 'TypeError' }); // 'e' alone
+      for (const deadline = Date.now() + 2000; closed === 0 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(closed).toBe(1);
+      expect(client.idleConnections).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('random light, min and released reads, then a default reader: every byte once, and the one connection is reused', async () => {
+    let connections = 0;
+    const server = createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      const body = pattern(Number(url.searchParams.get('n')));
+      if (url.searchParams.get('chunked') !== '1') res.setHeader('content-length', body.length);
+      const piece = Number(url.searchParams.get('piece'));
+      let at = 0;
+      const step = (): void => {
+        if (at >= body.length) return void res.end();
+        res.write(body.subarray(at, at + piece));
+        at += piece;
+        setImmediate(step);
+      };
+      res.flushHeaders();
+      setTimeout(step, 2); // the body after the head: a streamed response (a BodyStream), not one read with the head
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await using client = new HttpClient();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 40_000 }),
+          fc.boolean(),
+          fc.integer({ min: 1, max: 9000 }),
+          fc.array(fc.record({ release: fc.boolean(), size: fc.integer({ min: 1, max: 5000 }), min: fc.boolean() }), { minLength: 1, maxLength: 5 }),
+          async (length, chunked, piece, plan) => {
+            const response = await client.fetch(`${base}/?n=${length}&chunked=${chunked ? 1 : 0}&piece=${piece}`);
+            expect(response.body).toBeInstanceOf(BodyStream);
+            const parts: Buffer[] = [];
+            let ended = false;
+            for (const { release, size, min } of plan) {
+              const reader = response.body!.getReader({ mode: 'byob' });
+              const r = await reader.read(new Uint8Array(size), min ? { min: size } : undefined);
+              if (r.value !== undefined) parts.push(Buffer.from(r.value));
+              if (r.done) ended = true;
+              if (release && !ended) {
+                const lost = reader.read(new Uint8Array(size), min ? { min: size } : undefined);
+                reader.releaseLock();
+                await lost.catch(() => undefined);
+              } else {
+                reader.releaseLock();
+              }
+              if (ended) break;
+            }
+            if (!ended) {
+              const rest = response.body!.getReader();
+              for (let r = await rest.read(); !r.done; r = await rest.read()) parts.push(Buffer.from(r.value));
+            }
+            expect(Buffer.concat(parts).equals(pattern(length))).toBe(true);
+            expect(client.idleConnections).toBe(1);
+          },
+        ),
+        { numRuns: 25, endOnFailure: true },
+      );
+      expect(connections).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 60_000);
 });

@@ -22,8 +22,10 @@
 //
 // Documented differences of the light reader from `ReadableStreamBYOBReader`: the view's buffer
 // is not transferred (`value.buffer === view.buffer`, and `view` stays usable: the spec detaches
-// it), and a stream partly read through it and then released is not flagged disturbed for the
-// platform (`new Response(body)` accepts it; `request.bodyUsed` still says true).
+// it; but a read that `releaseLock()` or `cancel()` settled early may still be written by its
+// socket read until that settles: reuse its memory only once the next reader's first read has
+// settled), and a stream partly read through it and then released is not flagged disturbed for
+// the platform (`new Response(body)` accepts it; `request.bodyUsed` still says true).
 import { Readable } from 'node:stream';
 import type { QueuingStrategy, ReadableByteStreamController, ReadableStreamDefaultReader, ReadableStreamGetReaderOptions, ReadableStreamReader, ReadableStreamReadResult, UnderlyingByteSource } from 'node:stream/web';
 import type { BodyReader } from './body.js';
@@ -52,6 +54,12 @@ class BodySource {
   cancelled = false;
   /** A light reader has read (the platform does not see those reads). */
   touched = false;
+  /**
+   * The light read that just settled got fewer than its `min` elements because the body ended:
+   * its reader closes the stream, unless it was released (then its bytes go back to the body
+   * first and the next reader sees the end after them).
+   */
+  cutShort = false;
   /** Set when the body ended (true) or failed (the error), by whichever reader saw it first. */
   end: { error: unknown } | true | undefined;
   /**
@@ -82,10 +90,11 @@ class BodySource {
     let n = await this.reader.readInto(bytes);
     if (n === 0) return 0;
     while (n < least || n % element !== 0) {
+      if (this.cancelled) return n; // nobody waits for these bytes: no more socket reads
       const more = await this.reader.readInto(bytes.subarray(n, n < least ? bytes.length : n + element - (n % element)));
       if (more === 0) {
         if (n % element !== 0) throw invalidState('Insufficient bytes to fill elements in the given buffer');
-        this.close(); // the body ended with fewer than `min` elements: they come with done
+        this.cutShort = true; // the body ended with fewer than `min` elements: they come with done
         break;
       }
       n += more;
@@ -146,8 +155,16 @@ class BodySource {
     if (this.cancelled) return;
     if (n === 0) {
       this.end = true;
-      controller.close();
-      request?.respond(0);
+      try {
+        controller.close();
+        request?.respond(0);
+      } catch (error) {
+        // A BYOB read of wider elements holds part of one: the platform errors the stream
+        // (and throws); onDone still hears of it (the client frees the connection).
+        this.end = { error };
+        this.#done(error);
+        return;
+      }
       this.#done();
     } else if (request !== null) {
       request.respond(n);
@@ -246,7 +263,9 @@ class BodyByobReader {
    * **Cancellation:** `cancel()` resolves a pending read `{ done: true, value: undefined }`
    * (what the socket read in flight then takes is dropped with the rest of the body);
    * `releaseLock()` rejects it, and the bytes the socket read in flight still takes go to the
-   * next reader.
+   * next reader. Either way the socket read in flight may still write into `view` after the
+   * promise settled (the platform detaches the buffer; this reader does not): do not reuse its
+   * memory until the next reader's first read has settled (that read waits for it).
    *
    * **Errors:** `TypeError` for a value that is not a view, an empty or detached view, or a
    * released reader; the body's error (`HttpError` 413, 400, the connection's) when it fails.
@@ -331,14 +350,19 @@ class BodyByobReader {
     const read = this.#inFlight!;
     this.#inFlight = undefined;
     this.#source.pending = undefined;
-    if (n === 0) this.#source.close();
+    const cutShort = this.#source.cutShort;
+    this.#source.cutShort = false;
     if (!read.settled) {
+      if (n === 0 || cutShort) this.#source.close();
       read.settled = true;
       // done with bytes: a `min` read the body's end cut short (the platform's answer too).
       read.resolve({ done: n === 0 || this.#source.end === true, value: viewOf(read.view, n) });
     } else if (!this.#attached && n > 0) {
-      // Released while the read was in flight: its bytes belong to the next reader.
+      // Released while the read was in flight: its bytes belong to the next reader (before the
+      // end, when the body ended during the read: the next reader closes the stream after them).
       this.#source.reader.unread(Buffer.from(read.view.buffer, read.view.byteOffset, n));
+    } else if (n === 0 || cutShort) {
+      this.#source.close();
     }
     this.#next();
   };
