@@ -69,6 +69,7 @@ function runWatcher(watcher: () => void): void {
 }
 
 export class Task implements Frame {
+  /** The task's id, unique among all tasks of the process. */
   readonly id: number = nextTaskId++;
   /** The state (low bits) and the flags above. */
   private flags: number;
@@ -278,7 +279,7 @@ export class Task implements Frame {
     return extra.controller.signal;
   }
 
-  get isFinished(): boolean {
+  get finished(): boolean {
     return this.state === FINISHED;
   }
 
@@ -303,7 +304,7 @@ export class Task implements Frame {
   }
 
   /** Requests cancellation: the next (or current) rt await point of the task rejects. */
-  abort(reason: unknown): void {
+  abort(reason?: unknown): void {
     if (this.state === FINISHED || this.cancelRequested) return;
     this.flag(CANCEL_REQUESTED, true);
     const extra = this.more();
