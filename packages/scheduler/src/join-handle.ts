@@ -28,7 +28,7 @@ export function joinTask(task: Task, options?: WaitOptions, current: Task | unde
   }
 }
 
-/** `then` while segments are timed (defined in JoinHandle's body, which can read the task). */
+/** `then` while segments are timed (defined in JoinHandle's static block). */
 let instrumentedThen: (this: JoinHandle<unknown>, onfulfilled: unknown, onrejected: unknown) => Promise<unknown>;
 /** The `then` accessor while segments are timed (see the end of this file). */
 let readThen: (this: JoinHandle<unknown>) => typeof instrumentedThen;

@@ -1,4 +1,5 @@
-// A task: the record behind a JoinHandle, and the root Frame of its own async context.
+// A task: the record behind a JoinHandle (every task is made as a JoinHandle, which extends
+// this class: one object per spawn), and the root Frame of its own async context.
 //
 // Life cycle: SCHEDULED (in the runtime's run queue) → RUNNING (its function has been called;
 // it is somewhere in its async body) → FINISHED (value or JoinError recorded). An abort sets
