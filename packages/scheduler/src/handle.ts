@@ -148,14 +148,14 @@ export class Handle {
   spawn<T>(fn: () => T | PromiseLike<T>, options?: SpawnOptions): JoinHandle<Awaited<T>> {
     if (typeof fn !== 'function') throw new TypeError(`spawn(fn): fn must be a function, got ${describe(fn)}`);
     const name = validateName(options, 'spawn');
-    return new JoinHandle<Awaited<T>>(this.#core.spawn(fn, name));
+    return this.#core.spawn(fn, name) as JoinHandle<Awaited<T>>;
   }
 
   /** @internal `spawn` without queueing the task: see `spawnUnstarted` in `@rt/scheduler/primitives`. */
   spawnUnstarted<T>(fn: () => T | PromiseLike<T>, options?: SpawnOptions): JoinHandle<Awaited<T>> {
     if (typeof fn !== 'function') throw new TypeError(`spawnUnstarted(fn): fn must be a function, got ${describe(fn)}`);
     const name = validateName(options, 'spawnUnstarted');
-    return new JoinHandle<Awaited<T>>(this.#core.create(fn, name));
+    return this.#core.create(fn, name) as JoinHandle<Awaited<T>>;
   }
 
   /**
@@ -174,7 +174,7 @@ export class Handle {
     const pool = (core.pool ??= new BlockingPool(core.config));
     if (blockingChannel.hasSubscribers) traceBlocking(task, String(moduleUrl), exportName, () => pool.submit(task, job as BlockingOptions));
     else pool.submit(task, job as BlockingOptions);
-    return new JoinHandle<Awaited<T>>(task);
+    return task as JoinHandle<Awaited<T>>;
   }
 
   /**

@@ -3,7 +3,8 @@ import { parkTarget, throwIfCancelled, type WaitOptions } from './park.js';
 import { storage } from './internal/context.js';
 import { describe } from './internal/describe.js';
 import { dropSegment, markUntimed, onTimingSegments, segmentCount } from './internal/instrument.js';
-import { FINISHED, InsideJoin, nativeThen, type Task } from './internal/task.js';
+import type { Core } from './internal/core.js';
+import { FINISHED, InsideJoin, Task, nativeThen } from './internal/task.js';
 
 /**
  * Waits for `task`: a plain promise outside tasks (without a signal), a parked (abortable)
@@ -27,7 +28,7 @@ export function joinTask(task: Task, options?: WaitOptions, current: Task | unde
   }
 }
 
-/** `then` while segments are timed (defined in JoinHandle's body, which can read the task). */
+/** `then` while segments are timed (defined in JoinHandle's static block). */
 let instrumentedThen: (this: JoinHandle<unknown>, onfulfilled: unknown, onrejected: unknown) => Promise<unknown>;
 /** The `then` accessor while segments are timed (see the end of this file). */
 let readThen: (this: JoinHandle<unknown>) => typeof instrumentedThen;
@@ -36,8 +37,10 @@ let readThen: (this: JoinHandle<unknown>) => typeof instrumentedThen;
  * read from the prototype itself (only user code does that), and `segmentCount()` then.
  */
 let thenReadFrom: Task | null | undefined;
-/** The task behind a handle (for `startNow` in primitives.ts; defined in JoinHandle's body, which can read it). */
-export let taskOfHandle: (handle: JoinHandle<unknown>) => Task;
+/** The task behind a handle (for `startNow` in primitives.ts): the handle itself, which is its task's record. */
+export function taskOfHandle(handle: JoinHandle<unknown>): Task {
+  return handle;
+}
 let thenReadAt = 0;
 
 /**
@@ -61,32 +64,22 @@ let thenReadAt = 0;
  * console.log(await handle); // 42
  * ```
  */
-export class JoinHandle<T> implements PromiseLike<T> {
-  readonly #task: Task;
+export class JoinHandle<T> extends Task implements PromiseLike<T> {
+  // The handle is its task's record (no second object per spawn: issue 16): the record's
+  // members are internal (`Task` in internal/task.ts); its id and name are the handle's.
 
-  /** @internal Created by `spawn`; not for users. */
-  constructor(task: Task) {
-    this.#task = task;
-  }
-
-  /** The task's id, unique among all tasks of the process. */
-  get id(): number {
-    return this.#task.id;
-  }
-
-  /** The name given at spawn, if any. */
-  get name(): string | undefined {
-    return this.#task.name;
+  /** @internal Created by the runtime (`Core.create`, `Core.blockingTask`); not for users. */
+  constructor(core: Core, fn: (() => unknown) | undefined, name: string | undefined, kind: 'task' | 'blocking', location: string | undefined) {
+    super(core, fn, name, kind, location);
   }
 
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    const task = this.#task;
     const current = storage.getStore()?.task;
-    if (current === undefined) return task.thenFromOutside(onfulfilled, onrejected) as Promise<R1 | R2>;
-    return (joinTask(task, undefined, current) as Promise<T>).then(onfulfilled, onrejected);
+    if (current === undefined) return this.thenFromOutside(onfulfilled, onrejected) as Promise<R1 | R2>;
+    return (joinTask(this, undefined, current) as Promise<T>).then(onfulfilled, onrejected);
   }
 
   /**
@@ -103,7 +96,7 @@ export class JoinHandle<T> implements PromiseLike<T> {
    * ```
    */
   join(options?: WaitOptions): Promise<T> {
-    return joinTask(this.#task, options) as Promise<T>;
+    return joinTask(this, options) as Promise<T>;
   }
 
   /** Same as `then(undefined, onrejected)`. */
@@ -117,13 +110,13 @@ export class JoinHandle<T> implements PromiseLike<T> {
    * started never runs. No effect on a finished task, or on a `spawnBlocking` job that has
    * already started (as in Tokio).
    */
-  abort(reason?: unknown): void {
-    this.#task.abort(reason);
+  override abort(reason?: unknown): void {
+    super.abort(reason);
   }
 
   /** True once the task has returned, thrown or been cancelled. Never waits. */
   isFinished(): boolean {
-    return this.#task.state === FINISHED;
+    return this.state === FINISHED;
   }
 
   /**
@@ -150,29 +143,32 @@ export class JoinHandle<T> implements PromiseLike<T> {
    */
   onFinished(callback: () => void): void {
     if (typeof callback !== 'function') throw new TypeError(`JoinHandle.onFinished(callback): callback must be a function, got ${describe(callback)}`);
-    this.#task.watchFinish(callback);
+    this.watchFinish(callback);
+  }
+
+  /** What `util.inspect` (and `console.log`) shows: the id and name, not the task's record. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `JoinHandle { id: ${this.id}${this.name === undefined ? '' : `, name: ${JSON.stringify(this.name)}`} }`;
   }
 
   /** A handle that can abort the task (and ask whether it finished) but not join it. */
   abortHandle(): AbortHandle {
-    return new AbortHandle(this.#task);
+    return new AbortHandle(this);
   }
 
   static {
-    taskOfHandle = (handle) => handle.#task;
     readThen = function then(this: JoinHandle<unknown>) {
-      thenReadFrom = #task in this ? this.#task : null; // null: read from the prototype itself
+      thenReadFrom = this instanceof JoinHandle && this !== JoinHandle.prototype ? this : null; // null: read from the prototype itself
       thenReadAt = segmentCount();
       return instrumentedThen;
     };
     instrumentedThen = function then(this: JoinHandle<unknown>, onfulfilled: unknown, onrejected: unknown): Promise<unknown> {
-      const task = this.#task;
       const current = storage.getStore()?.task;
-      if (current === undefined) return task.thenFromOutside(onfulfilled, onrejected);
-      const joined = joinTask(task, undefined, current);
+      if (current === undefined) return this.thenFromOutside(onfulfilled, onrejected);
+      const joined = joinTask(this, undefined, current);
       // Read from this handle in this segment, just before: a call of user code
       // (`handle.then(cb)`, `finally`), timed as usual.
-      const readHere = (thenReadFrom === task || thenReadFrom === null) && thenReadAt === segmentCount();
+      const readHere = (thenReadFrom === this || thenReadFrom === null) && thenReadAt === segmentCount();
       thenReadFrom = undefined;
       if (readHere || typeof onfulfilled !== 'function' || typeof onrejected !== 'function') {
         return nativeThen.call(joined, onfulfilled as never, onrejected as never);

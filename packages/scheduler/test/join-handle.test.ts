@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { Cancelled, JoinError, isCancelled, park, spawn, yieldNow } from '@rt/scheduler';
+import { inspect, promisify } from 'node:util';
+import { Cancelled, JoinError, JoinHandle, isCancelled, park, spawn, yieldNow } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 
 /** A never-ready rt await point that can be opened from outside. */
@@ -398,5 +398,18 @@ describe('JoinHandle.join', () => {
       expect(stdout.split('\n').filter(Boolean).sort()).toEqual(['uncaught: watcher failed', 'value: value second']);
       expect(() => spawn(async () => 1).onFinished('no' as never)).toThrow(TypeError);
     });
+  });
+
+  it('is its task: one JoinHandle per spawn, inspected by id and name only', async () => {
+    const named = spawn(async () => 'n', { name: 'worker "a"' });
+    const unnamed = spawn(async () => 'u');
+    expect(named).toBeInstanceOf(JoinHandle);
+    expect(Object.getPrototypeOf(unnamed)).toBe(JoinHandle.prototype);
+    expect(inspect(named)).toBe(`JoinHandle { id: ${named.id}, name: "worker \\"a\\"" }`);
+    expect(inspect(unnamed)).toBe(`JoinHandle { id: ${unnamed.id} }`);
+    expect(inspect({ handle: unnamed })).toBe(`{ handle: JoinHandle { id: ${unnamed.id} } }`);
+    expect(unnamed.abortHandle().id).toBe(unnamed.id);
+    expect(await Promise.all([named, unnamed])).toEqual(['n', 'u']);
+    expect(inspect(named)).toBe(`JoinHandle { id: ${named.id}, name: "worker \\"a\\"" }`);
   });
 });

@@ -13,6 +13,7 @@ import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
 import { asyncContextInUse, captureAsyncContext, currentEpoch, runFrame, runInContext, storage, type Frame } from './context.js';
 import { FINISHED, RUNNING, SCHEDULED, Task, nativeThen } from './task.js';
+import { JoinHandle } from '../join-handle.js';
 import { defaultConfig } from './config.js';
 import type { BlockingPool } from './blocking-pool.js';
 import { Probe, breakChain, emitFinish, emitSpawn, markUntimed, observesFinish, spawnChannel, timingSegments } from './instrument.js';
@@ -96,16 +97,16 @@ export class Core {
     this.probe = config.instrument ? new Probe(this) : undefined;
   }
 
-  spawn(fn: () => unknown, name: string | undefined): Task {
+  spawn(fn: () => unknown, name: string | undefined): JoinHandle<unknown> {
     const task = this.create(fn, name);
     this.enqueue(task);
     return task;
   }
 
   /** A task, live and counted as spawned (SCHEDULED, in `dump()`), not yet queued: `enqueue` or `startNow` follows. */
-  create(fn: () => unknown, name: string | undefined): Task {
+  create(fn: () => unknown, name: string | undefined): JoinHandle<unknown> {
     if (this.isShutdown) throw new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot spawn`);
-    const task = new Task(this, fn, name, 'task', this.config.captureSpawnLocations ? spawnLocation() : undefined);
+    const task = new JoinHandle(this, fn, name, 'task', this.config.captureSpawnLocations ? spawnLocation() : undefined);
     this.addLive(task);
     this.spawnedTotal++;
     if (this.probe !== undefined || spawnChannel.hasSubscribers) emitSpawn(this, task);
@@ -152,9 +153,9 @@ export class Core {
   }
 
   /** A task record for a blocking job (the pool runs it). */
-  blockingTask(name: string | undefined): Task {
+  blockingTask(name: string | undefined): JoinHandle<unknown> {
     if (this.isShutdown) throw new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot spawn`);
-    const task = new Task(this, undefined, name, 'blocking', this.config.captureSpawnLocations ? spawnLocation() : undefined);
+    const task = new JoinHandle(this, undefined, name, 'blocking', this.config.captureSpawnLocations ? spawnLocation() : undefined);
     this.addLive(task);
     this.spawnedTotal++;
     if (this.probe !== undefined || spawnChannel.hasSubscribers) emitSpawn(this, task);

@@ -130,7 +130,7 @@ export function dropSegment(): void {
   const task = current;
   if (task === undefined) return;
   current = undefined;
-  if (task.isFinished) task.core.probe?.release(task); // as endSegment would
+  if (task.finished) task.core.probe?.release(task); // as endSegment would
 }
 
 // The clock values kept between calls, in a typed array: a module variable holding a double
@@ -217,12 +217,12 @@ export function endSegment(task: Task, chain: boolean): void {
   probe.pollTime.record(toNanos(duration));
   if (duration < probe.blockingThreshold) {
     if (chain) marks[CHAINED_END] = end;
-    if (task.isFinished) probe.release(task);
+    if (task.finished) probe.release(task);
     return;
   }
   if (chain) marks[CHAINED_END] = -1;
   probe.blocked(task, duration); // runs rt:warning subscribers: `end` is stale afterwards
-  if (task.isFinished) probe.release(task); // after the warning, which reads the location
+  if (task.finished) probe.release(task); // after the warning, which reads the location
 }
 
 /** A task's first segment, run by the drain: starts where the previous one in the same drain ended. */

@@ -1,4 +1,5 @@
-// A task: the record behind a JoinHandle, and the root Frame of its own async context.
+// A task: the record behind a JoinHandle (every task is made as a JoinHandle, which extends
+// this class: one object per spawn), and the root Frame of its own async context.
 //
 // Life cycle: SCHEDULED (in the runtime's run queue) → RUNNING (its function has been called;
 // it is somewhere in its async body) → FINISHED (value or JoinError recorded). An abort sets
@@ -69,42 +70,50 @@ function runWatcher(watcher: () => void): void {
 }
 
 export class Task implements Frame {
+  /** The task's id, unique among all tasks of the process. */
   readonly id: number = nextTaskId++;
-  /** The state (low bits) and the flags above. */
+  /** @internal The state (low bits) and the flags above. */
   private flags: number;
   /**
    * The task's function while SCHEDULED, then (once FINISHED) its value or JoinError: one
    * field for the two, as a task never needs both (see `fn` and `result`).
+   * @internal
    */
   private slot: unknown;
-  /** Whole milliseconds on rt's coarse clock (see coarseNow). */
+  /** @internal Whole milliseconds on rt's coarse clock (see coarseNow). */
   readonly spawnedAt: number;
+  /** @internal */
   budget = BUDGET;
+  /** @internal */
   budgetEpoch = -1;
-  /** Head of the list of waiters this task has parked (what dump() shows). */
+  /** @internal Head of the list of waiters this task has parked (what dump() shows). */
   waitHead: TaskWait | undefined = undefined;
-  /** Links in the runtime's list of live tasks. */
+  /** @internal Links in the runtime's list of live tasks. */
   prevLive: Task | undefined = undefined;
+  /** @internal */
   nextLive: Task | undefined = undefined;
   /**
    * The rarely used fields, or only the task's name (a string: a named task with nothing else
    * rare, the usual named task, needs no TaskExtra: `more()` makes one when something else is needed).
+   * @internal
    */
   private extra: TaskExtra | string | undefined = undefined;
-  /** Where an instrumented runtime keeps this task's accounting (see instrument.ts); -1: nowhere. */
+  /** @internal Where an instrumented runtime keeps this task's accounting (see instrument.ts); -1: nowhere. */
   probeBase = -1;
-  /** Set while the task belongs to a JoinSet. */
+  /** @internal Set while the task belongs to a JoinSet. */
   member: SetOwner | undefined = undefined;
   /**
    * Until the task finishes: then() calls from outside any task and the parked joins of tasks,
    * most recent first (no TaskExtra, array or closure per join). Once it
    * has finished with a value: the settled promise its function returned, kept for the first
    * join (see `settledPromise`).
+   * @internal
    */
   private joins: JoinRecord | Promise<unknown> | undefined = undefined;
 
+  /** @internal */
   constructor(
-    readonly core: Core,
+    /** @internal */ readonly core: Core,
     fn: (() => unknown) | undefined,
     name: string | undefined,
     kind: 'task' | 'blocking',
@@ -121,23 +130,28 @@ export class Task implements Frame {
   }
 
   // Frame: a task is its own root frame (prototype getters: no per-task storage).
+  /** @internal */
   get task(): Task {
     return this;
   }
+  /** @internal */
   get localKey(): undefined {
     return undefined;
   }
+  /** @internal */
   get localValue(): undefined {
     return undefined;
   }
+  /** @internal */
   get parent(): undefined {
     return undefined;
   }
+  /** @internal */
   get unconstrained(): boolean {
     return false;
   }
 
-  /** The rarely used fields (created on first use); a JoinSet links its members through them. */
+  /** @internal The rarely used fields (created on first use); a JoinSet links its members through them. */
   more(): TaskExtra {
     const extra = this.extra;
     if (typeof extra === 'object') return extra;
@@ -147,15 +161,17 @@ export class Task implements Frame {
     return made;
   }
 
-  /** The TaskExtra if one was made (undefined while the task has at most a name). */
+  /** @internal The TaskExtra if one was made (undefined while the task has at most a name). */
   private get rare(): TaskExtra | undefined {
     const extra = this.extra;
     return typeof extra === 'object' ? extra : undefined;
   }
 
+  /** @internal */
   get state(): number {
     return this.flags & STATE_MASK;
   }
+  /** @internal */
   set state(state: number) {
     this.flags = (this.flags & ~STATE_MASK) | state;
   }
@@ -163,46 +179,56 @@ export class Task implements Frame {
   /**
    * What runs: the task's function while SCHEDULED (blocking tasks: undefined), else undefined.
    * While RUNNING the slot holds the native promise the function returned, if it did.
+   * @internal
    */
   get fn(): (() => unknown) | undefined {
     return (this.flags & STATE_MASK) === SCHEDULED ? (this.slot as (() => unknown) | undefined) : undefined;
   }
+  /** @internal */
   set fn(fn: (() => unknown) | undefined) {
     // Once finished the slot holds the result: clearing the function must not erase it.
     if ((this.flags & STATE_MASK) !== FINISHED) this.slot = fn;
   }
 
-  /** The value, or the JoinError, once finished (written just before the state turns FINISHED). */
+  /** @internal The value, or the JoinError, once finished (written just before the state turns FINISHED). */
   private get result(): unknown {
     return this.slot;
   }
+  /** @internal */
   private set result(result: unknown) {
     this.slot = result;
   }
 
+  /** @internal */
   private flag(bit: number, on: boolean): void {
     this.flags = on ? this.flags | bit : this.flags & ~bit;
   }
 
+  /** @internal */
   get kind(): 'task' | 'blocking' {
     return (this.flags & BLOCKING) !== 0 ? 'blocking' : 'task';
   }
+  /** @internal */
   get cancelRequested(): boolean {
     return (this.flags & CANCEL_REQUESTED) !== 0;
   }
+  /** @internal */
   get ok(): boolean {
     return (this.flags & OK) !== 0;
   }
-  /** Someone asked for the result (then/join/JoinSet): errors are not "unhandled". */
+  /** @internal Someone asked for the result (then/join/JoinSet): errors are not "unhandled". */
   get observed(): boolean {
     return (this.flags & OBSERVED) !== 0;
   }
+  /** @internal */
   set observed(on: boolean) {
     this.flag(OBSERVED, on);
   }
+  /** @internal */
   get value(): unknown {
     return this.ok ? this.result : undefined;
   }
+  /** @internal */
   get error(): JoinError | undefined {
     return this.state === FINISHED && !this.ok ? (this.result as JoinError) : undefined;
   }
@@ -210,16 +236,20 @@ export class Task implements Frame {
    * Drops the value or JoinError of a finished task whose one reader (its JoinSet) has taken
    * it: the task object may stay referenced a while (a JoinSet's stale member entry), the
    * result must not. `value`/`error` read undefined afterwards.
+   * @internal
    */
   releaseResult(): void {
     if (this.state === FINISHED) this.slot = undefined;
   }
+  /** @internal */
   get cancelReason(): unknown {
     return this.rare?.cancelReason;
   }
+  /** @internal */
   set cancelReason(reason: unknown) {
     this.more().cancelReason = reason;
   }
+  /** @internal */
   get location(): string | undefined {
     return this.rare?.location;
   }
@@ -228,12 +258,12 @@ export class Task implements Frame {
     const extra = this.extra;
     return typeof extra === 'object' ? extra.name : extra;
   }
-  /** Links the parked join of another task (not yet finished: see `joinTask`). */
+  /** @internal Links the parked join of another task (not yet finished: see `joinTask`). */
   addJoin(join: InsideJoin): void {
     join.next = this.joins as JoinRecord | undefined;
     this.joins = join;
   }
-  /** Unlinks a parked join that was cancelled. */
+  /** @internal Unlinks a parked join that was cancelled. */
   removeJoin(join: InsideJoin): void {
     if (this.state === FINISHED) return;
     let previous: JoinRecord | undefined;
@@ -245,30 +275,33 @@ export class Task implements Frame {
       return;
     }
   }
-  /** Called once at finish (JoinSet bookkeeping). */
+  /** @internal Called once at finish (JoinSet bookkeeping). */
   get onFinish(): ((task: Task) => void) | undefined {
     return this.rare?.onFinish;
   }
+  /** @internal */
   set onFinish(callback: ((task: Task) => void) | undefined) {
     if (callback !== undefined || typeof this.extra === 'object') this.more().onFinish = callback;
   }
   /**
    * Calls `callback` once the task has finished (at once if it has): the non-joining
    * completion hook behind `JoinHandle.onFinished`.
+   * @internal
    */
   watchFinish(callback: () => void): void {
     if (this.state === FINISHED) runWatcher(callback);
     else (this.more().finishWatchers ??= []).push(callback);
   }
-  /** A blocking task: called on abort while still queued (the pool removes the job). */
+  /** @internal A blocking task: called on abort while still queued (the pool removes the job). */
   get onAbort(): ((task: Task) => void) | undefined {
     return this.rare?.onAbort;
   }
+  /** @internal */
   set onAbort(callback: ((task: Task) => void) | undefined) {
     if (callback !== undefined || typeof this.extra === 'object') this.more().onAbort = callback;
   }
 
-  /** The task's AbortSignal, created on first use. */
+  /** @internal The task's AbortSignal, created on first use. */
   get signal(): AbortSignal {
     const extra = this.more();
     if (extra.controller === undefined) {
@@ -278,16 +311,19 @@ export class Task implements Frame {
     return extra.controller.signal;
   }
 
-  get isFinished(): boolean {
+  /** @internal */
+  get finished(): boolean {
     return this.state === FINISHED;
   }
 
+  /** @internal */
   linkWaiter(waiter: TaskWait): void {
     waiter.next = this.waitHead;
     if (this.waitHead !== undefined) this.waitHead.prev = waiter;
     this.waitHead = waiter;
   }
 
+  /** @internal */
   unlinkWaiter(waiter: TaskWait): void {
     if (waiter.prev !== undefined) waiter.prev.next = waiter.next;
     else if (this.waitHead === waiter) this.waitHead = waiter.next;
@@ -295,15 +331,15 @@ export class Task implements Frame {
     waiter.prev = waiter.next = undefined;
   }
 
-  /** The labels of the rt primitives this task is parked on, most recent first. */
+  /** @internal The labels of the rt primitives this task is parked on, most recent first. */
   waitingOn(): string[] {
     const labels: string[] = [];
     for (let w = this.waitHead; w !== undefined; w = w.next) labels.push(w.label);
     return labels;
   }
 
-  /** Requests cancellation: the next (or current) rt await point of the task rejects. */
-  abort(reason: unknown): void {
+  /** @internal Requests cancellation: the next (or current) rt await point of the task rejects. */
+  abort(reason?: unknown): void {
     if (this.state === FINISHED || this.cancelRequested) return;
     this.flag(CANCEL_REQUESTED, true);
     const extra = this.more();
@@ -323,7 +359,7 @@ export class Task implements Frame {
     if (failure !== undefined) throw failure.error;
   }
 
-  /** Runs the task's function (called by the run queue inside the task's context). */
+  /** @internal Runs the task's function (called by the run queue inside the task's context). */
   start(): void {
     if (this.probeBase < 0) return this.call();
     // Instrumented: the call is the task's first segment (its first poll).
@@ -335,6 +371,7 @@ export class Task implements Frame {
     }
   }
 
+  /** @internal */
   private call(): void {
     const fn = this.fn;
     this.fn = undefined;
@@ -361,6 +398,7 @@ export class Task implements Frame {
     }
   }
 
+  /** @internal */
   finishValue(value: unknown): void {
     if (this.state === FINISHED) return;
     // RUNNING: the slot holds the native promise the function returned (fulfilled with
@@ -375,7 +413,7 @@ export class Task implements Frame {
     if (keep !== undefined) this.joins = keep as Promise<unknown>;
   }
 
-  /** Ends the task with a thrown value: a Cancelled escaping means cancelled, else a panic. */
+  /** @internal Ends the task with a thrown value: a Cancelled escaping means cancelled, else a panic. */
   finishError(error: unknown): void {
     if (this.state === FINISHED) return;
     this.result = isCancelled(error)
@@ -384,12 +422,14 @@ export class Task implements Frame {
     this.finish();
   }
 
+  /** @internal */
   finishCancelled(): void {
     if (this.state === FINISHED) return;
     this.result = new JoinError('cancelled', this.id, this.cancelReason, this.name);
     this.finish();
   }
 
+  /** @internal */
   private finish(): void {
     this.state = FINISHED;
     this.fn = undefined;
@@ -430,6 +470,7 @@ export class Task implements Frame {
   /**
    * `then` from outside any task: one promise per call, settled at finish with the callbacks
    * applied (no intermediate completion promise).
+   * @internal
    */
   thenFromOutside(onfulfilled: unknown, onrejected: unknown): Promise<unknown> {
     this.observed = true;
@@ -448,6 +489,7 @@ export class Task implements Frame {
    * one (`Promise.resolve`/`Promise.reject`). A value that is an object with a callable `then`
    * (possible only if it gained one after the promise fulfilled) always goes through
    * `Promise.resolve`, which adopts it, as before.
+   * @internal
    */
   settledPromise(): Promise<unknown> {
     const value = this.result;
@@ -461,7 +503,7 @@ export class Task implements Frame {
     return kept;
   }
 
-  /** A promise of the task's outcome (JoinSet.shutdown, joins of finished tasks). */
+  /** @internal A promise of the task's outcome (JoinSet.shutdown, joins of finished tasks). */
   completionPromise(): Promise<unknown> {
     this.observed = true;
     if (this.state === FINISHED) return this.settledPromise();
