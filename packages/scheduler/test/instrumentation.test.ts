@@ -211,9 +211,11 @@ describe('Builder.instrument', () => {
     const c = stats.find((t) => t.id === child!.id)!;
     expect(c.polls).toBe(1);
     // At least the real wait (the 10 ms after the spawn), at most the spawner's whole segment
-    // plus the few scheduler steps between that segment's end and the child's start.
+    // plus the few scheduler steps between that segment's end and the child's start (wall
+    // time: 50 ms of slack, since on a loaded machine the process can be preempted between
+    // the two; 5 ms failed 2 of 9 runs at load ~15).
     expect(c.scheduledMs).toBeGreaterThanOrEqual(9.5);
-    expect(c.scheduledMs).toBeLessThanOrEqual(p.busyMs + 5);
+    expect(c.scheduledMs).toBeLessThanOrEqual(p.busyMs + 50);
     expect(p.busyMs).toBeGreaterThanOrEqual(19.5);
     parent.abort();
     child!.abort();
