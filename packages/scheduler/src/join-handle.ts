@@ -151,6 +151,15 @@ export class JoinHandle<T> extends Task implements PromiseLike<T> {
     return `JoinHandle { id: ${this.id}${this.name === undefined ? '' : `, name: ${JSON.stringify(this.name)}`} }`;
   }
 
+  /**
+   * What `JSON.stringify` writes: `{ id }`, or `{ id, name }` for a named task. The handle is
+   * its task's record, whose fields point back into the runtime (a cycle): without this,
+   * stringifying a handle, or a log object holding one, would throw.
+   */
+  toJSON(): { id: number; name?: string } {
+    return this.name === undefined ? { id: this.id } : { id: this.id, name: this.name };
+  }
+
   /** A handle that can abort the task (and ask whether it finished) but not join it. */
   abortHandle(): AbortHandle {
     return new AbortHandle(this);

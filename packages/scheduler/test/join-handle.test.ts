@@ -409,7 +409,10 @@ describe('JoinHandle.join', () => {
     expect(inspect(unnamed)).toBe(`JoinHandle { id: ${unnamed.id} }`);
     expect(inspect({ handle: unnamed })).toBe(`{ handle: JoinHandle { id: ${unnamed.id} } }`);
     expect(unnamed.abortHandle().id).toBe(unnamed.id);
+    // JSON too (the task's record has cycles through the runtime: stringify must not throw).
+    expect(JSON.parse(JSON.stringify({ handles: [named, unnamed] }))).toEqual({ handles: [{ id: named.id, name: 'worker "a"' }, { id: unnamed.id }] });
     expect(await Promise.all([named, unnamed])).toEqual(['n', 'u']);
+    expect(JSON.stringify(named)).toBe(JSON.stringify({ id: named.id, name: 'worker "a"' }));
     expect(inspect(named)).toBe(`JoinHandle { id: ${named.id}, name: "worker \\"a\\"" }`);
   });
 });
