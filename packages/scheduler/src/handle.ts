@@ -155,7 +155,7 @@ export class Handle {
   spawnUnstarted<T>(fn: () => T | PromiseLike<T>, options?: SpawnOptions): JoinHandle<Awaited<T>> {
     if (typeof fn !== 'function') throw new TypeError(`spawnUnstarted(fn): fn must be a function, got ${describe(fn)}`);
     const name = validateName(options, 'spawnUnstarted');
-    return this.#core.create(fn, name) as JoinHandle<Awaited<T>>;
+    return this.#core.create(fn, name, 'task') as JoinHandle<Awaited<T>>;
   }
 
   /**

@@ -167,8 +167,7 @@ export class BodyReader {
       try {
         got = await this.#fill();
       } finally {
-        this.reading = false;
-        this.#afterFill?.();
+        this.#readDone();
       }
       if (got === 0) {
         if (this.#framing === Framing.UntilClose) {
@@ -193,9 +192,7 @@ export class BodyReader {
       if (n > 0) {
         view.set(input.buffer.subarray(input.start, input.start + n));
         input.start += n;
-        this.#remaining -= n;
-        if (this.#remaining === 0) this.#ended = true;
-        return n;
+        return this.#took(n);
       }
       // Nothing buffered: straight from the socket (inline, not #fillDirect: one async frame per read).
       let got: number;
@@ -252,18 +249,27 @@ export class BodyReader {
 
   /** Settles a `startDirect` read that gave `n` bytes; returns `n`. **Errors:** HttpError 400 when the connection closed (n = 0). */
   endDirect(n: number): number {
-    this.reading = false;
-    this.#afterFill?.();
+    this.#readDone();
     if (n === 0) throw new HttpError(400, 'ERR_RT_HTTP_INCOMPLETE', 'the connection closed in the middle of a body');
-    this.#remaining -= n;
-    if (this.#remaining === 0) this.#ended = true;
-    return n;
+    return this.#took(n);
   }
 
   /** Settles a `startDirect` read that failed. */
   failDirect(): void {
+    this.#readDone();
+  }
+
+  /** The end of every socket read of the body (direct or not): not reading, the I/O deadline cleared. */
+  #readDone(): void {
     this.reading = false;
     this.#afterFill?.();
+  }
+
+  /** `n` bytes of a Content-Length body taken: returns `n`. */
+  #took(n: number): number {
+    this.#remaining -= n;
+    if (this.#remaining === 0) this.#ended = true;
+    return n;
   }
 
   /**
@@ -284,8 +290,7 @@ export class BodyReader {
     try {
       n = await this.#fill(into);
     } finally {
-      this.reading = false;
-      this.#afterFill?.();
+      this.#readDone();
     }
     if (n === 0) throw new HttpError(400, 'ERR_RT_HTTP_INCOMPLETE', 'the connection closed in the middle of a body');
     return n;

@@ -98,15 +98,18 @@ export class Core {
   }
 
   spawn(fn: () => unknown, name: string | undefined): JoinHandle<unknown> {
-    const task = this.create(fn, name);
+    const task = this.create(fn, name, 'task');
     this.enqueue(task);
     return task;
   }
 
-  /** A task, live and counted as spawned (SCHEDULED, in `dump()`), not yet queued: `enqueue` or `startNow` follows. */
-  create(fn: () => unknown, name: string | undefined): JoinHandle<unknown> {
+  /**
+   * A task, live and counted as spawned (SCHEDULED, in `dump()`), not yet queued: `enqueue` or
+   * `startNow` follows; or (kind 'blocking', no `fn`) the record of a job the pool runs.
+   */
+  create(fn: (() => unknown) | undefined, name: string | undefined, kind: 'task' | 'blocking'): JoinHandle<unknown> {
     if (this.isShutdown) throw new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot spawn`);
-    const task = new JoinHandle(this, fn, name, 'task', this.config.captureSpawnLocations ? spawnLocation() : undefined);
+    const task = new JoinHandle(this, fn, name, kind, this.config.captureSpawnLocations ? spawnLocation() : undefined);
     this.addLive(task);
     this.spawnedTotal++;
     if (this.probe !== undefined || spawnChannel.hasSubscribers) emitSpawn(this, task);
@@ -154,12 +157,7 @@ export class Core {
 
   /** A task record for a blocking job (the pool runs it). */
   blockingTask(name: string | undefined): JoinHandle<unknown> {
-    if (this.isShutdown) throw new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot spawn`);
-    const task = new JoinHandle(this, undefined, name, 'blocking', this.config.captureSpawnLocations ? spawnLocation() : undefined);
-    this.addLive(task);
-    this.spawnedTotal++;
-    if (this.probe !== undefined || spawnChannel.hasSubscribers) emitSpawn(this, task);
-    return task;
+    return this.create(undefined, name, 'blocking');
   }
 
   /** Counts one scheduling tick in the current turn; false when the turn's interval is used up. */
