@@ -20,7 +20,7 @@
 //   and the request task at once.
 import { JoinError, spawn, type JoinHandle } from '@rt/scheduler';
 import { RESOLVED, isThenable, spawnUnstarted, startNow } from '@rt/scheduler/primitives';
-import { TcpListener, type SocketAddr, type TcpStream } from '@rt/net';
+import { TcpListener, WouldBlock, type SocketAddr, type TcpStream } from '@rt/net';
 import { Instant, sleep, timeout } from '@rt/time';
 import { HttpError } from './errors.js';
 import { BodyReader, type HttpStream } from './internal/body.js';
@@ -529,7 +529,7 @@ class Connection {
         // read until one is whole (inline: no async call per request).
         head = parseRequestHead(input, limits);
         for (let begun = false; head === undefined; ) {
-          if (this.#out.length > 0) await this.#flush();
+          if (this.#out.size > 0) await this.#flush();
           if (input.buffered === 0) {
             if (this.server.shuttingDown) return;
             state.idle = true;
@@ -617,7 +617,7 @@ class Connection {
         await this.#flush();
         return;
       }
-      if (input.buffered === 0 || this.#out.length >= 64 * 1024) {
+      if (input.buffered === 0 || this.#out.size >= 64 * 1024) {
         const pending = this.#flushNow();
         if (pending !== undefined) await pending;
       }
@@ -795,7 +795,7 @@ class Connection {
     } else if (typeof fast === 'string') {
       out.utf8(fast, length);
     } else {
-      out.bytes(fast);
+      out.bodyBytes(fast);
     }
     return keepAlive;
   }
@@ -820,7 +820,9 @@ class Connection {
       // same ASCII string body too (a constant text or JSON), head and body go out as one string:
       // one copy into the output buffer instead of two.
       if (source === last.body && source !== null && head.method !== 'HEAD') {
-        out.latin1(last.whole);
+        // Its bytes are encoded on the second use (a head that changes every time is never
+        // encoded twice) and written from there: no copy per response (see OutputBuffer.share).
+        out.share(last.whole ??= Buffer.from(last.text + source, 'latin1'));
         return keepAlive;
       }
       text = last.text;
@@ -844,12 +846,12 @@ class Connection {
       // ASCII only (as many bytes as characters): its latin1 bytes are its UTF-8 bytes.
       if (length === source.length) {
         last.body = source;
-        last.whole = text + source;
+        last.whole = undefined;
       } else {
         last.body = null;
       }
     } else {
-      out.bytes(source);
+      out.bodyBytes(source);
     }
     return keepAlive;
   }
@@ -865,10 +867,10 @@ class Connection {
     let userLength = fields.length;
     const fast = fastBody(response);
     if (fast !== undefined && fast !== null && typeof fast !== 'string') {
-      // Large bytes: the head, then the bytes themselves (no copy into the output buffer).
+      // Large bytes: the head, then the bytes from where they are (one gather write, no copy).
       out.latin1(`${text}content-length: ${fast.length}\r\n${connectionField(keepAlive, head.minorVersion)}`);
+      out.share(fast);
       await this.#flush();
-      await this.#write(fast);
       return keepAlive;
     }
     // The stream path.
@@ -979,24 +981,43 @@ class Connection {
     if (pending !== undefined) await pending;
   }
 
-  /** Writes the output buffer: one tryWrite and no promise in the usual case, else the promise of the rest. */
+  /**
+   * Writes the output buffer: one tryWrite (a tryWritev when a shared tail follows copied
+   * bytes) and no promise in the usual case, else the promise of the rest.
+   */
   #flushNow(): Promise<void> | undefined {
     const out = this.#out;
-    if (out.length === 0) return undefined;
-    const view = out.view();
+    const stream = this.#stream;
+    if (out.tail !== undefined && out.length > 0 && stream.tryWritev === undefined) out.copyTail();
+    const tail = out.tail;
+    const size = out.size;
+    if (size === 0) return undefined;
+    const head = out.length === 0 ? undefined : out.view();
     let n = 0;
-    if (this.#stream.tryWrite !== undefined) {
-      try {
-        n = this.#stream.tryWrite(view);
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== 'ERR_RT_WOULD_BLOCK') throw error;
+    try {
+      if (head === undefined) {
+        if (stream.tryWrite !== undefined) n = stream.tryWrite(tail!);
+      } else if (tail === undefined) {
+        if (stream.tryWrite !== undefined) n = stream.tryWrite(head);
+      } else {
+        n = stream.tryWritev!([head, tail]);
       }
+    } catch (error) {
+      // Not writable now (the last write filled the socket): the rest is written by waiting.
+      if (!(error instanceof WouldBlock)) throw error;
     }
-    if (n === view.length) {
+    if (n === size) {
       out.clear();
       return undefined;
     }
-    return this.#write(view.subarray(n)).then(() => out.clear());
+    return this.#writeRest(head, tail, n).then(() => out.clear());
+  }
+
+  /** The rest of a flush the socket took `n` bytes of: the copied bytes' rest, then the tail's. */
+  async #writeRest(head: Buffer | undefined, tail: Uint8Array | undefined, n: number): Promise<void> {
+    const headLength = head === undefined ? 0 : head.length;
+    if (n < headLength) await this.#write(head!.subarray(n));
+    if (tail !== undefined) await this.#write(n <= headLength ? tail : tail.subarray(n - headLength));
   }
 
   async #write(bytes: Uint8Array): Promise<void> {
@@ -1065,10 +1086,11 @@ const lastHead: {
   date: string;
   connection: string;
   text: string;
-  /** The ASCII string body last written after `text` (null: none remembered), and the two as one string. */
+  /** The ASCII string body last written after `text` (null: none remembered). */
   body: string | null;
-  whole: string;
-} = { fields: '', status: 0, statusText: '', length: -1, date: '', connection: '', text: '', body: null, whole: '' };
+  /** `text` and `body` encoded (latin1: both are ASCII), made when they are written a second time; never changed once made. */
+  whole: Buffer | undefined;
+} = { fields: '', status: 0, statusText: '', length: -1, date: '', connection: '', text: '', body: null, whole: undefined };
 
 /** The `ctx` of a handler; its signal is made on first use. */
 class Context implements ServeContext {

@@ -13,6 +13,8 @@ export interface HttpStream {
   writeAll(buf: Uint8Array, options?: { signal?: AbortSignal }): Promise<void>;
   /** Optional: a write that never waits (returns how many bytes the socket took). */
   tryWrite?(buf: Uint8Array): number;
+  /** Optional: a gather write that never waits (returns how many bytes the socket took). */
+  tryWritev?(buffers: readonly Uint8Array[]): number;
   close(): void;
 }
 

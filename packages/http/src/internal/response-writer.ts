@@ -102,17 +102,34 @@ export function utf8Length(text: string): number {
   return lastLength;
 }
 
-/** One growable output buffer per connection: responses are encoded into it, then written at once. */
+/** Bytes bodies from this size on are written from their own memory, not copied (OutputBuffer.bodyBytes). */
+const SHARE_MIN = 2048;
+
+/**
+ * One growable output buffer per connection: responses are encoded into it, then written at
+ * once. Bytes that need no encoding can also be appended by reference (`share`): they are sent
+ * from where they are (with the copied bytes before them in the same write), and copied in only
+ * when something is appended after them.
+ */
 export class OutputBuffer {
   buffer = Buffer.allocUnsafe(16 * 1024);
+  /** Bytes copied into `buffer` (the `tail`, if any, comes after them). */
   length = 0;
+  /** Bytes to send after `buffer`'s first `length`, from their own memory (see `share`); undefined for none. */
+  tail: Uint8Array | undefined = undefined;
 
   /** The last view handed out: the same bytes again (keep-alive answers of one size) reuse it. */
   #view: Buffer | undefined;
   /** The buffer `#view` was cut from (compared by identity: no `.buffer`/`.byteOffset` getter calls). */
   #viewOf: Buffer | undefined;
 
-  /** The encoded bytes; valid until the next append or clear (the caller writes them first). */
+  /** All the bytes waiting: those copied in and the tail. */
+  get size(): number {
+    const tail = this.tail;
+    return tail === undefined ? this.length : this.length + tail.length;
+  }
+
+  /** The copied bytes (not the tail); valid until the next append or clear (the caller writes them first). */
   view(): Buffer {
     const view = this.#view;
     if (view !== undefined && this.#viewOf === this.buffer && view.length === this.length) return view;
@@ -122,16 +139,26 @@ export class OutputBuffer {
 
   clear(): void {
     this.length = 0;
+    this.tail = undefined;
     if (this.buffer.length > 1024 * 1024) this.buffer = Buffer.allocUnsafe(16 * 1024);
   }
 
   reserve(n: number): void {
+    if (this.tail !== undefined) this.copyTail();
     if (this.length + n <= this.buffer.length) return;
     let size = this.buffer.length * 2;
     while (size < this.length + n) size *= 2;
     const grown = Buffer.allocUnsafe(size);
     this.buffer.copy(grown, 0, 0, this.length);
     this.buffer = grown;
+  }
+
+  /** Copies the tail in after the copied bytes (something is appended after it, or the stream cannot gather). */
+  copyTail(): void {
+    const tail = this.tail;
+    if (tail === undefined) return;
+    this.tail = undefined;
+    this.bytes(tail);
   }
 
   latin1(text: string): void {
@@ -148,5 +175,23 @@ export class OutputBuffer {
     this.reserve(bytes.length);
     this.buffer.set(bytes, this.length);
     this.length += bytes.length;
+  }
+
+  /**
+   * A response body given as bytes: copied when small (cheaper than a second piece in the
+   * write), else shared (see `share`).
+   */
+  bodyBytes(bytes: Uint8Array): void {
+    if (bytes.length < SHARE_MIN) this.bytes(bytes);
+    else this.share(bytes);
+  }
+
+  /**
+   * Appends `bytes` by reference: they must not change until written (`clear`). A later
+   * append copies them in first.
+   */
+  share(bytes: Uint8Array): void {
+    if (this.tail !== undefined) this.copyTail();
+    this.tail = bytes;
   }
 }
