@@ -12,6 +12,8 @@
 //   --before=/abs/path/to/index.js   also serves another build of @rt/http (a copy of
 //                                    packages/http/dist kept inside packages/http) in the same rounds
 //   --async-handler                  the rt servers answer through an async handler (the old shape)
+//   --json                           the JSON row instead: GET /json (4 KiB), the floor answering
+//                                    4,096 body bytes with one write as well
 import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,9 +30,10 @@ if (!have('wrk') || !have('cc')) {
 const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'packages/http'), join(root, 'packages/macros')], { stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(1);
 
+const json = process.argv.includes('--json');
 function wrk(port, duration) {
   return new Promise((resolve, reject) => {
-    const args = ['-t1', '-c64', `-d${duration}s`, `http://127.0.0.1:${port}/`];
+    const args = ['-t1', '-c64', `-d${duration}s`, `http://127.0.0.1:${port}${json ? '/json' : '/'}`];
     execFile('wrk', args, { timeout: (duration + 30) * 1000 }, (error, stdout) => {
       const total = /([0-9]+) requests in/.exec(stdout);
       const rps = /Requests\/sec:\s+([0-9.]+)/.exec(stdout);
@@ -42,8 +45,8 @@ function wrk(port, duration) {
 
 const servers = [];
 try {
-  console.log(`wrk -t1 -c64, GET / keep-alive; ${seconds} s per run, ${rounds} alternating rounds; machine shared with other work`);
-  const floor = await startPrintingPort('floor (C, one read + one write)', buildC('http-floor-server'), []);
+  console.log(`wrk -t1 -c64, GET ${json ? '/json' : '/'} keep-alive; ${seconds} s per run, ${rounds} alternating rounds; machine shared with other work`);
+  const floor = await startPrintingPort('floor (C, one read + one write)', buildC('http-floor-server'), json ? ['4096'] : []);
   servers.push({ name: 'floor (C, one read + one write)', ...floor });
   const rtArgs = ['--fast', ...(process.argv.includes('--async-handler') ? ['--async-handler'] : [])];
   const rtPort = await freePort();

@@ -23,6 +23,10 @@
 //   node benchmarks/http.bench.mjs --quick    (1 round × 3 s;  or RT_BENCH_QUICK=1)
 //   node benchmarks/http.bench.mjs --rows=upload   (only the rows whose name contains "upload"; a comma list: --rows=hello,json)
 //   node benchmarks/http.bench.mjs --servers=FastResponse   (only those rt servers, against node:http)
+//   node benchmarks/http.bench.mjs --compare=/abs/path/to/other/http/dist/index.js   (adds "@rt/http
+//     (FastResponse, compared build)": http-rt-server.mjs --fast on that build of @rt/http, e.g. a copy
+//     of packages/http/dist made before a change, kept under packages/http so its imports resolve;
+//     before/after rounds interleaved in one run, each against node:http)
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -156,9 +160,12 @@ async function measure(allServers, rows, baselineName) {
 }
 
 const servers = [];
+/** `--compare=PATH`: another build of @rt/http to serve FastResponse with (RT_HTTP_DIST of http-rt-server.mjs). */
+const compare = process.argv.find((arg) => arg.startsWith('--compare='))?.slice('--compare='.length);
 async function start(name, script, ...args) {
   const port = await freePort();
-  const server = await startListening(name, process.execPath, [join(root, script), String(port), ...args], port, SERVER_ENV);
+  const env = name.endsWith('compared build)') ? { ...SERVER_ENV, RT_HTTP_DIST: compare } : SERVER_ENV;
+  const server = await startListening(name, process.execPath, [join(root, script), String(port), ...args], port, env);
   servers.push(server);
   return server;
 }
@@ -168,6 +175,7 @@ try {
     ['@rt/http (Response)', 'benchmarks/http-rt-server.mjs'],
     ['@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', '--fast'],
     ['@rt/http (Response, overrideGlobalResponse)', 'benchmarks/http-rt-server.mjs', '--global'],
+    ...(compare === undefined ? [] : [['@rt/http (FastResponse, compared build)', 'benchmarks/http-rt-server.mjs', '--fast']]),
   ].filter(([name]) => serverFilter === undefined || name.includes(serverFilter));
   const plain = [];
   for (const [name, script, ...args] of plainServers) plain.push(await start(name, script, ...args));

@@ -4,6 +4,8 @@
  * its CPU per request is what the kernel's one read and one write per request cost.
  *
  *   http-floor-server      prints the port it listens on (127.0.0.1, ephemeral), then serves
+ *   http-floor-server N    the same with an N-byte body ('x's, content-type application/json,
+ *                          at most 16384): the JSON row's floor (4096, as GET /json answers)
  *
  * One thread, level-triggered epoll (EPOLLIN only). On each readiness: exactly one read() into
  * the connection's buffer, count the complete request heads ("\r\n\r\n"; GET without a body,
@@ -27,9 +29,11 @@
 #define BUF (1 << 14)
 #define MAX_BATCH 64
 
-static const char RESPONSE[] =
+static const char HELLO[] =
     "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nDate: Fri, 04 Dec 2026 23:00:00 GMT\r\n"
     "content-length: 13\r\n\r\nHello, World!";
+#define MAX_BODY 16384
+#define MAX_RESPONSE (MAX_BODY + 256)
 
 typedef struct {
   int fd;
@@ -43,12 +47,25 @@ static void* new_conn(int fd) {
   return c;
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+  static char response[MAX_RESPONSE];
+  size_t rlen;
+  if (argc > 1) {
+    long body = strtol(argv[1], NULL, 10);
+    if (body < 0 || body > MAX_BODY) return 2;
+    rlen = (size_t)snprintf(response, MAX_RESPONSE,
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nDate: Fri, 04 Dec 2026 23:00:00 GMT\r\n"
+                            "content-length: %ld\r\n\r\n", body);
+    memset(response + rlen, 'x', (size_t)body);
+    rlen += (size_t)body;
+  } else {
+    rlen = sizeof(HELLO) - 1;
+    memcpy(response, HELLO, rlen);
+  }
   int ep;
   int lfd = listen_loopback(&ep);
   if (lfd < 0) return 1;
-  static char out[MAX_BATCH * sizeof(RESPONSE)];
-  const size_t rlen = sizeof(RESPONSE) - 1;
+  static char out[MAX_BATCH * MAX_RESPONSE];
   struct epoll_event events[1024];
   for (;;) {
     int n = epoll_wait(ep, events, 1024, -1);
@@ -74,7 +91,7 @@ int main(void) {
       memmove(c->buf, c->buf + start, end - start);
       c->used = end - start;
       if (heads > MAX_BATCH) heads = MAX_BATCH;
-      for (size_t h = 0; h < heads; h++) memcpy(out + h * rlen, RESPONSE, rlen);
+      for (size_t h = 0; h < heads; h++) memcpy(out + h * rlen, response, rlen);
       if (heads > 0) {
         size_t total = heads * rlen, sent = 0;
         while (sent < total) {
