@@ -166,9 +166,13 @@ export class OutputBuffer {
     this.length += latin1Write.call(this.buffer, text, this.length, text.length);
   }
 
+  /** `text` as UTF-8; `bytes` is its UTF-8 length (`utf8Length`). */
   utf8(text: string, bytes: number): void {
     this.reserve(bytes);
-    this.length += utf8Write.call(this.buffer, text, this.length, bytes);
+    // As many bytes as UTF-16 units: ASCII, whose latin1 bytes are its UTF-8 bytes, and
+    // latin1Write is a plain copy (a 4 KiB JSON text in about half utf8Write's time).
+    if (bytes === text.length) this.length += latin1Write.call(this.buffer, text, this.length, bytes);
+    else this.length += utf8Write.call(this.buffer, text, this.length, bytes);
   }
 
   bytes(bytes: Uint8Array): void {
