@@ -2,7 +2,8 @@
 // ReadableStream, a Headers object and undici's internal state: 10–20 µs, more than Node's
 // whole `http` request. `FastResponse` keeps a string or bytes body as given and its header
 // fields serialised once (validated, names lower-cased: what the server writes); the server
-// copies both into its output buffer. Anything else (`headers`, `body`, `text()`, `clone()`,
+// copies both into its output buffer (a bytes body from 2 KiB on is sent from its own memory,
+// in one gather write with the head: OutputBuffer.share). Anything else (`headers`, `body`, `text()`, `clone()`,
 // …) builds the real Response on first use and delegates to it, so code that treats it as a
 // Response still works, and `instanceof Response` is true. A body of another kind (a stream,
 // a Blob, FormData, …) makes the real Response at once.
@@ -137,7 +138,9 @@ function serialiseFields(headers: NonNullable<ResponseInit['headers']>): Fields 
  * everywhere else (the real one is made on first use of anything but `status`, `statusText`,
  * `ok`, `type`, `url` and `redirected`). It takes what `new Response(body, init)` takes; a
  * body other than a string, bytes or null makes the real Response at once. A `Uint8Array` body
- * is kept, not copied: do not change it before the response is sent.
+ * is kept, not copied (from 2 KiB on the server sends it from where it is, possibly after the
+ * handler of a pipelined request behind it has run): do not change it before the response is
+ * sent.
  *
  * **Cancellation:** not applicable (a value).
  *
