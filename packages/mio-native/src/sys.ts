@@ -80,16 +80,18 @@ export function accept(fd: number, out: Int32Array, max = out.length, addresses:
 export function read(fd: number, buffer: Uint8Array, offset?: number, length?: number): number {
   const b = loaded ?? native();
   if (offset === undefined && length === undefined) return b.read(fd, buffer);
-  offset ??= 0;
-  return b.read(fd, buffer, offset, length ?? buffer.length - offset);
+  // Only a missing value takes the default (as default parameters do): null goes to the addon, which rejects it.
+  if (offset === undefined) offset = 0;
+  return b.read(fd, buffer, offset, length === undefined ? buffer.length - offset : length);
 }
 
 /** Writes `buffer[offset, offset + length)` (the whole buffer by default). Returns bytes written (may be fewer). */
 export function write(fd: number, buffer: Uint8Array, offset?: number, length?: number): number {
   const b = loaded ?? native();
   if (offset === undefined && length === undefined) return b.write(fd, buffer);
-  offset ??= 0;
-  return b.write(fd, buffer, offset, length ?? buffer.length - offset);
+  // Only a missing value takes the default (as default parameters do): null goes to the addon, which rejects it.
+  if (offset === undefined) offset = 0;
+  return b.write(fd, buffer, offset, length === undefined ? buffer.length - offset : length);
 }
 
 /** Scatter read into up to 64 buffers, in order. Returns total bytes read. */

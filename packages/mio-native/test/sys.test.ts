@@ -88,6 +88,11 @@ describeNative('sys', () => {
       expect(() => sys.write(b, 'nope' as unknown as Buffer)).toThrow(expect.objectContaining({ name: 'TypeError' }));
       expect(() => sys.read(Number.NaN, got)).toThrow(expect.objectContaining({ name: 'RangeError', message: expect.stringContaining('int32') }));
       expect(() => sys.read(a, got, 5)).toThrow(expect.objectContaining({ name: 'RangeError', message: expect.stringContaining('bounds') }));
+      // Only a missing offset or length takes the default; null is a wrong argument, as before.
+      const typeError = expect.objectContaining({ name: 'TypeError', message: expect.stringContaining('expected a number') });
+      expect(() => sys.read(a, got, 0, null as unknown as number)).toThrow(typeError);
+      expect(() => sys.write(b, got, undefined, null as unknown as number)).toThrow(typeError);
+      expect(() => sys.read(a, got, null as unknown as number)).toThrow(typeError);
     } finally {
       sys.close(a);
       sys.close(b);
