@@ -509,28 +509,46 @@ static napi_value mio_listen_queue(napi_env env, napi_callback_info info) {
   return mio_int(env, 0);
 }
 
-/* read(fd, buffer, offset, length): bytes (0 = end of stream) | -errno */
+/* The buffer argument of read/write: `buffer[offset, offset + length)` when both are given,
+ * else the whole view (`read(fd, buffer)`: the hot path of a stream's read loop and of
+ * writeAll, two napi_get_value_double calls and their range checks fewer; the count is capped
+ * at INT32_MAX, so the result always fits an int32). */
+static int mio_span(napi_env env, size_t argc, napi_value* argv, char** data, size_t* size) {
+  if (argc >= 3) return mio_slice(env, argv[1], argv[2], argv[3], data, size);
+  if (!mio_buffer(env, argv[1], data, size)) return 0;
+  if (*size > INT32_MAX) *size = INT32_MAX;
+  return 1;
+}
+
+/* A byte count or -errno (both within int32: counts are capped at INT32_MAX). */
+static napi_value mio_count(napi_env env, ssize_t r) {
+  napi_value v;
+  napi_create_int32(env, r < 0 ? -errno : (int32_t)r, &v);
+  return v;
+}
+
+/* read(fd, buffer[, offset, length]): bytes (0 = end of stream) | -errno */
 static napi_value mio_read(napi_env env, napi_callback_info info) {
   MIO_ARGS(4);
   int32_t fd;
   char* data;
   size_t size;
-  if (!mio_i32(env, argv[0], &fd) || !mio_slice(env, argv[1], argv[2], argv[3], &data, &size)) return NULL;
+  if (!mio_i32(env, argv[0], &fd) || !mio_span(env, argc, argv, &data, &size)) return NULL;
   ssize_t r;
   do {
     r = read(fd, data, size);
   } while (r < 0 && errno == EINTR);
-  return mio_int(env, r < 0 ? -errno : r);
+  return mio_count(env, r);
 }
 
-/* write(fd, buffer, offset, length): bytes | -errno (send with MSG_NOSIGNAL; plain write
+/* write(fd, buffer[, offset, length]): bytes | -errno (send with MSG_NOSIGNAL; plain write
  * for descriptors that are not sockets). */
 static napi_value mio_write(napi_env env, napi_callback_info info) {
   MIO_ARGS(4);
   int32_t fd;
   char* data;
   size_t size;
-  if (!mio_i32(env, argv[0], &fd) || !mio_slice(env, argv[1], argv[2], argv[3], &data, &size)) return NULL;
+  if (!mio_i32(env, argv[0], &fd) || !mio_span(env, argc, argv, &data, &size)) return NULL;
   ssize_t r;
   do {
     r = send(fd, data, size, MSG_NOSIGNAL);
@@ -540,7 +558,7 @@ static napi_value mio_write(napi_env env, napi_callback_info info) {
       r = write(fd, data, size);
     } while (r < 0 && errno == EINTR);
   }
-  return mio_int(env, r < 0 ? -errno : r);
+  return mio_count(env, r);
 }
 
 /* Fill an iovec array from a JS array of Buffers. */

@@ -72,14 +72,26 @@ export function accept(fd: number, out: Int32Array, max = out.length, addresses:
   return n().accept(fd, out, max, addresses, lengths);
 }
 
-/** Reads into `buffer[offset, offset + length)`. Returns bytes read, 0 at end of stream. */
-export function read(fd: number, buffer: Uint8Array, offset = 0, length = buffer.length - offset): number {
-  return (loaded ?? native()).read(fd, buffer, offset, length);
+// read/write of a whole buffer (offset and length left out, the hot path of a read loop and of
+// writeAll) pass only (fd, buffer) to the addon: two fewer numbers to convert and range-check
+// per call (a few per cent of an echoed message's instructions; benchmarks/echo-cost.mjs).
+
+/** Reads into `buffer[offset, offset + length)` (the whole buffer by default). Returns bytes read, 0 at end of stream. */
+export function read(fd: number, buffer: Uint8Array, offset?: number, length?: number): number {
+  const b = loaded ?? native();
+  if (offset === undefined && length === undefined) return b.read(fd, buffer);
+  // Only a missing value takes the default (as default parameters do): null goes to the addon, which rejects it.
+  if (offset === undefined) offset = 0;
+  return b.read(fd, buffer, offset, length === undefined ? buffer.length - offset : length);
 }
 
-/** Writes `buffer[offset, offset + length)`. Returns bytes written (may be fewer). */
-export function write(fd: number, buffer: Uint8Array, offset = 0, length = buffer.length - offset): number {
-  return (loaded ?? native()).write(fd, buffer, offset, length);
+/** Writes `buffer[offset, offset + length)` (the whole buffer by default). Returns bytes written (may be fewer). */
+export function write(fd: number, buffer: Uint8Array, offset?: number, length?: number): number {
+  const b = loaded ?? native();
+  if (offset === undefined && length === undefined) return b.write(fd, buffer);
+  // Only a missing value takes the default (as default parameters do): null goes to the addon, which rejects it.
+  if (offset === undefined) offset = 0;
+  return b.write(fd, buffer, offset, length === undefined ? buffer.length - offset : length);
 }
 
 /** Scatter read into up to 64 buffers, in order. Returns total bytes read. */

@@ -63,6 +63,42 @@ describeNative('sys', () => {
     sys.close(b);
   });
 
+  it('reads and writes the whole view when offset and length are left out (the two-argument native call)', () => {
+    const [a, b] = socketPair();
+    try {
+      // A subarray: the whole view is its own bytes, not its backing store's.
+      const backing = Buffer.from('..abcdefgh..');
+      const view = backing.subarray(2, 10);
+      expect(sys.write(b, view)).toBe(8);
+      const into = new Uint8Array(new ArrayBuffer(32), 4, 5);
+      expect(sys.read(a, into)).toBe(5);
+      expect(Buffer.from(into).toString()).toBe('abcde');
+      // Only an offset: the length is the rest of the buffer from there.
+      const rest = Buffer.alloc(8, 0x2e);
+      expect(sys.read(a, rest, 5)).toBe(3);
+      expect(rest.toString()).toBe('.....fgh');
+      expect(sys.write(b, Buffer.from('xyz'), 1)).toBe(2);
+      expect(sys.read(a, Buffer.alloc(0))).toBe(0); // empty view: nothing read, not EAGAIN
+      const got = Buffer.alloc(4);
+      expect(sys.read(a, got)).toBe(2);
+      expect(got.subarray(0, 2).toString()).toBe('yz');
+      expect(sys.read(a, got)).toBe(EAGAIN);
+      // The same argument checks as the four-argument call.
+      expect(sys.read(-1, got)).toBe(-9);
+      expect(() => sys.write(b, 'nope' as unknown as Buffer)).toThrow(expect.objectContaining({ name: 'TypeError' }));
+      expect(() => sys.read(Number.NaN, got)).toThrow(expect.objectContaining({ name: 'RangeError', message: expect.stringContaining('int32') }));
+      expect(() => sys.read(a, got, 5)).toThrow(expect.objectContaining({ name: 'RangeError', message: expect.stringContaining('bounds') }));
+      // Only a missing offset or length takes the default; null is a wrong argument, as before.
+      const typeError = expect.objectContaining({ name: 'TypeError', message: expect.stringContaining('expected a number') });
+      expect(() => sys.read(a, got, 0, null as unknown as number)).toThrow(typeError);
+      expect(() => sys.write(b, got, undefined, null as unknown as number)).toThrow(typeError);
+      expect(() => sys.read(a, got, null as unknown as number)).toThrow(typeError);
+    } finally {
+      sys.close(a);
+      sys.close(b);
+    }
+  });
+
   it('throws RangeError for an offset or length outside the buffer', () => {
     const [a, b] = socketPair();
     try {

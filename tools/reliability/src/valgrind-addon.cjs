@@ -20,6 +20,12 @@ for (let round = 0; round < 20; round++) {
     tryCall(() => b.sendTo(a, buf, o, l, 0, Buffer.alloc(16), l));
   }
   for (const buf of bufs) {
+    // The whole-view form (fd, buffer): offset and length left out, or only the offset.
+    tryCall(() => b.write(a, buf));
+    tryCall(() => b.read(c, buf));
+    for (const o of nums) tryCall(() => b.read(c, buf, o));
+    tryCall(() => b.read(c, 'not a buffer'));
+    tryCall(() => b.write(a));
     tryCall(() => b.readv(c, [buf, buf]));
     tryCall(() => b.writev(a, [buf, buf, buf]));
     tryCall(() => b.getsockname(a, buf));

@@ -108,8 +108,9 @@ export interface NativeBinding extends Partial<NativeTlsBinding> {
   connect(fd: number, address: Uint8Array, length: number): number;
   listen(fd: number, backlog: number): number;
   accept(fd: number, out: Int32Array, max: number, addresses?: Uint8Array | null, lengths?: Int32Array | null): number;
-  read(fd: number, buffer: Uint8Array, offset: number, length: number): number;
-  write(fd: number, buffer: Uint8Array, offset: number, length: number): number;
+  /** Without `offset` and `length`: the whole buffer (its byte length, capped at 2^31 - 1). */
+  read(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
+  write(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
   readv(fd: number, buffers: readonly Uint8Array[]): number;
   writev(fd: number, buffers: readonly Uint8Array[]): number;
   recvFrom(fd: number, buffer: Uint8Array, offset: number, length: number, flags: number, address: Uint8Array): number;

@@ -161,7 +161,7 @@ export class NativeStream implements StreamHandle {
   #tryReadRaw(buf: Uint8Array, peek: boolean): number {
     const event = this.#readWait.tryReadiness();
     if (event === null) return EAGAIN;
-    const n = peek ? sys.recvFrom(this.#fd, buf, 0, buf.length, peekAddress, C.MSG_PEEK) : sys.read(this.#fd, buf, 0, buf.length);
+    const n = peek ? sys.recvFrom(this.#fd, buf, 0, buf.length, peekAddress, C.MSG_PEEK) : sys.read(this.#fd, buf);
     if (n === EAGAIN || (n > 0 && n < buf.length && !peek)) this.#registration.clearReadiness(event);
     return n;
   }
@@ -170,7 +170,7 @@ export class NativeStream implements StreamHandle {
   #tryWriteOne(buf: Uint8Array, offset: number, wanted = buf.length - offset): number {
     const event = this.#writeWait.tryReadiness();
     if (event === null) return EAGAIN;
-    const n = sys.write(this.#fd, buf, offset, wanted);
+    const n = offset === 0 && wanted === buf.length ? sys.write(this.#fd, buf) : sys.write(this.#fd, buf, offset, wanted);
     if (n === EAGAIN || (n >= 0 && n < wanted)) this.#registration.clearReadiness(event);
     return n;
   }

@@ -85,7 +85,7 @@ export class NativePipe implements PipeReader, PipeWriter {
     const registration = this.#registration;
     const event = registration.tryReadiness(this.#interest);
     if (event === null) return EAGAIN;
-    const n = this.#interest === READABLE ? sys.read(this.#fd, buf, 0, buf.length) : sys.write(this.#fd, buf, 0, buf.length);
+    const n = this.#interest === READABLE ? sys.read(this.#fd, buf) : sys.write(this.#fd, buf);
     if (n === EAGAIN || (n >= 0 && n < buf.length)) registration.clearReadiness(event);
     return n;
   }
