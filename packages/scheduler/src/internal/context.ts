@@ -206,11 +206,31 @@ export function asyncContextFrames(major: number, flags: readonly string[]): boo
   return major === 22 && flags.includes('--experimental-async-context-frame');
 }
 
+/**
+ * Whether AsyncLocalStorage runs on AsyncContextFrame here, found by trying it: on Node's
+ * async_hooks implementation `run` enables the promise hook, so a promise made inside carries an
+ * async id; on AsyncContextFrame it does not. For Node 22, where the flag may come from a config
+ * file (`--experimental-config-file`, `node.config.json`) that neither `process.execArgv` nor
+ * `NODE_OPTIONS` shows. Says no (the promise hooks: the safe choice) when an async hook is already
+ * tracking promises. The async_hooks implementation disables its hook again on the next turn.
+ */
+export function alsRunsOnFrames(): boolean {
+  const probe = new AsyncLocalStorage<boolean>();
+  let tagged = false;
+  probe.run(true, () => {
+    for (const symbol of Object.getOwnPropertySymbols(Promise.resolve())) {
+      if (symbol.description === 'async_id_symbol') tagged = true;
+    }
+  });
+  probe.disable();
+  return !tagged;
+}
+
+const major = Number(process.versions.node.split('.')[0]);
 /** Whether AsyncLocalStorage runs on AsyncContextFrame in this process. */
-const framesHere = asyncContextFrames(
-  Number(process.versions.node.split('.')[0]),
-  [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)],
-);
+const framesHere =
+  asyncContextFrames(major, [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)]) ||
+  (major === 22 && alsRunsOnFrames());
 
 function chooseStorage(): FrameStorage {
   const forced = process.env['RT_CONTEXT'];
