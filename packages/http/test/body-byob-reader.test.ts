@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
 import { HttpClient, HttpError, serve, type HttpServer } from '@rt/http';
 import { BodyReader } from '../src/internal/body.js';
 import { BodyStream } from '../src/internal/body-stream.js';
@@ -351,6 +352,29 @@ describe('the light BYOB reader of a body stream', () => {
       { numRuns: 100, endOnFailure: true },
     );
   }, 60_000);
+});
+
+describe('a body stream object', () => {
+  it('has one object layout for every body (no map of its own per request on Node 20), stays a transferable platform stream, and says BodyStream as its constructor', async () => {
+    // V8's own check of a shared map (%HaveSameMap), compiled after allowing natives syntax.
+    setFlagsFromString('--allow-natives-syntax');
+    const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+    const streams = await Promise.all([wire(pattern(10)), wire(pattern(20)), wire(pattern(30), { chunked: true })]);
+    expect(sameMap(streams[0]!.stream, streams[1]!.stream)).toBe(true);
+    expect(sameMap(streams[0]!.stream, streams[2]!.stream)).toBe(true);
+    const { stream } = streams[0]!;
+    expect(stream.constructor).toBe(BodyStream);
+    expect(Object.getPrototypeOf(stream)).toBe(BodyStream.prototype);
+    expect(stream).toBeInstanceOf(ReadableStream);
+    expect(Object.keys(BodyStream.prototype)).not.toContain('constructor');
+    // Still the platform's transferable stream: a transfer hands the bytes to the new stream.
+    const moved = structuredClone(stream, { transfer: [stream as never] });
+    expect(stream.locked).toBe(true);
+    const bytes: number[] = [];
+    for await (const chunk of moved) bytes.push(...chunk);
+    expect(Buffer.from(bytes)).toEqual(pattern(10));
+    for (const { stream: other } of streams.slice(1)) await other.cancel();
+  });
 });
 
 describe('the light BYOB reader under random reads of every shape', () => {
