@@ -294,6 +294,10 @@ class BodyByobReader {
    * with `value` a view of `view`'s type over the bytes read (same memory), or `{ done: true,
    * value }` (an empty view) at the end of the body.
    *
+   * A read whose bytes are there at once (buffered, or a socket read that completes now:
+   * `TcpStream.readNow`) returns a settled promise: `releaseLock()` or `cancel()` after it does
+   * not take them back (as the platform's reader with queued bytes).
+   *
    * **Cancellation:** `cancel()` resolves a pending read `{ done: true, value: undefined }`
    * (what the socket read in flight then takes is dropped with the rest of the body);
    * `releaseLock()` rejects it, and the bytes the socket read in flight still takes go to the
@@ -323,6 +327,22 @@ class BodyByobReader {
       if (min > view.byteLength / element) return Promise.reject(Object.assign(new RangeError(`options.min (${min}) is larger than the view (${view.byteLength / element} elements)`), { code: 'ERR_OUT_OF_RANGE' }));
     }
     if (!this.#attached) return Promise.reject(invalidState('The reader is not attached to a stream'));
+    const source = this.#source;
+    if (element === 1 && min === 1 && this.#inFlight === undefined && this.#queue.length === 0 && source.pending === undefined && source.end === undefined && !source.cancelled) {
+      // The bytes are there now (buffered, or the socket read completes at once: readNow): a
+      // settled promise, with no read record, socket promise or reaction.
+      let n: number;
+      try {
+        n = source.reader.readNow(view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+      } catch (error) {
+        source.fail(error);
+        return Promise.reject(error);
+      }
+      if (n > 0) {
+        source.touched = true;
+        return Promise.resolve({ done: false, value: viewOf(view, n) as T });
+      }
+    }
     return new Promise((resolve, reject) => {
       const read: LightRead = { view, element, min, resolve: resolve as LightRead['resolve'], reject, settled: false };
       if (this.#inFlight === undefined) this.#start(read);

@@ -321,6 +321,19 @@ export class NativeStream implements StreamHandle {
     return new ReusableWaiter<number>('TcpStream.read', () => this.#readers.remove(reader));
   }
 
+  readNow(buf: Uint8Array): number {
+    // What `read` completes at once, in the same order of checks (see `read`), else -1.
+    if (this.#closed || buf.length === 0 || this.#readers.head !== undefined || this.#pumpIn !== null || this.#readWait.tryReadiness() === null) return -1;
+    try {
+      if (coopOrCancelled(undefined) !== undefined) return -1; // the budget is spent: read() yields
+    } catch {
+      return -1; // cancelled: read() rejects
+    }
+    const n = this.#tryReadRaw(buf, false);
+    if (n === EAGAIN) return -1;
+    return check(n, 'read');
+  }
+
   tryRead(buf: Uint8Array): number {
     if (this.#closed) throw new SocketClosed();
     if (this.#readers.head !== undefined || this.#pumpIn !== null) throw new WouldBlock('read');
