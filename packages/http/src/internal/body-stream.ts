@@ -342,6 +342,12 @@ class BodyByobReader {
         source.touched = true;
         return Promise.resolve({ done: false, value: viewOf(view, n) as T });
       }
+      if (source.reader.done) {
+        // Every byte handed out: the end, as a read that found it through the body would say.
+        source.touched = true;
+        source.close();
+        return Promise.resolve({ done: true, value: viewOf(view, 0) as T });
+      }
     }
     return new Promise((resolve, reject) => {
       const read: LightRead = { view, element, min, resolve: resolve as LightRead['resolve'], reject, settled: false };
