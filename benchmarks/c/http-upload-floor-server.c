@@ -84,43 +84,42 @@ static int heads(conn_t* c) {
   return 0;
 }
 
+static char* body;
+static size_t size;
+
+/* Reads until EAGAIN: the head into the connection's buffer, then the body into `body`. */
+static void on_ready(void* conn, uint32_t ready) {
+  (void)ready;
+  conn_t* c = conn;
+  for (;;) {
+    ssize_t got;
+    if (c->remaining > 0) {
+      got = read(c->fd, body, c->remaining < size ? c->remaining : size);
+      if (got > 0) {
+        c->remaining -= (size_t)got;
+        c->length += (size_t)got;
+        if (c->remaining == 0 && answer(c) < 0) got = 0;
+      }
+    } else {
+      got = read(c->fd, c->head + c->used, HEAD - c->used);
+      if (got > 0) {
+        c->used += (size_t)got;
+        if (heads(c) < 0) got = 0;
+      }
+    }
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (got <= 0) {
+      drop(c);
+      return;
+    }
+  }
+}
+
 int main(int argc, char** argv) {
-  size_t size = argc > 1 ? strtoull(argv[1], NULL, 10) : 64 * 1024;
-  char* body = malloc(size);
+  size = argc > 1 ? strtoull(argv[1], NULL, 10) : 64 * 1024;
+  body = malloc(size);
   int ep;
   int lfd = listen_loopback(&ep);
   if (lfd < 0 || body == NULL) return 1;
-  struct epoll_event events[1024];
-  for (;;) {
-    int n = epoll_wait(ep, events, 1024, -1);
-    for (int i = 0; i < n; i++) {
-      conn_t* c = events[i].data.ptr;
-      if (c == NULL) {
-        accept_all(ep, lfd, EPOLLIN, new_conn);
-        continue;
-      }
-      for (;;) {
-        ssize_t got;
-        if (c->remaining > 0) {
-          got = read(c->fd, body, c->remaining < size ? c->remaining : size);
-          if (got > 0) {
-            c->remaining -= (size_t)got;
-            c->length += (size_t)got;
-            if (c->remaining == 0 && answer(c) < 0) got = 0;
-          }
-        } else {
-          got = read(c->fd, c->head + c->used, HEAD - c->used);
-          if (got > 0) {
-            c->used += (size_t)got;
-            if (heads(c) < 0) got = 0;
-          }
-        }
-        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-        if (got <= 0) {
-          drop(c);
-          break;
-        }
-      }
-    }
-  }
+  serve_epoll(ep, lfd, EPOLLIN, new_conn, on_ready);
 }
