@@ -121,9 +121,9 @@ export abstract class ByteStream implements AsyncRead, AsyncWrite {
    *
    * **Cancellation:** never waits; a cancelled task gets -1 (its `read` rejects).
    *
-   * **Errors:** {@link NetError} (`ECONNRESET`, …) as `read` would reject with it;
-   * {@link SocketClosed}-free: a closed stream gets -1 (its `read` rejects); TypeError for a
-   * `buf` that is not a Uint8Array.
+   * **Errors:** {@link NetError} (`ECONNRESET`, …) as `read` would reject with it; TypeError
+   * for a `buf` that is not a Uint8Array. A closed or moved stream is not an error here: it gets
+   * -1, and its `read` rejects with {@link SocketClosed}.
    *
    * **Example**
    * ```ts
