@@ -2,7 +2,8 @@
 // a minimal HTTP/1.1 server on @rt/net's TcpStream with no web streams, no HTTP parser beyond
 // finding the end of the head and its Content-Length, and no request object. Each connection
 // is one rt task that reads the head into a 16 KiB buffer, then the body straight from the
-// socket into a reused 64 KiB buffer (what @rt/http's BYOB path does underneath), and answers
+// socket into a reused 64 KiB buffer (what @rt/http's BYOB path does underneath: `readNow`, then
+// `read` when the bytes are not there yet), and answers
 // 200 text/plain with the length as text (the bytes @rt/http's FastResponse sends). Its CPU per
 // upload is what @rt/http costs without the HTTP layer, the Web body stream and the handler.
 //
@@ -36,7 +37,9 @@ async function connection(stream) {
       start += buffered;
       let length = buffered;
       while (remaining > 0) {
-        const n = await stream.read(remaining < body.length ? body.subarray(0, remaining) : body);
+        const view = remaining < body.length ? body.subarray(0, remaining) : body;
+        let n = stream.readNow(view); // what @rt/http's BYOB reads do: no promise when the bytes are there
+        if (n < 0) n = await stream.read(view);
         if (n === 0) return;
         remaining -= n;
         length += n;

@@ -1,17 +1,24 @@
-// How far below node:http can the 1 MiB upload row of http.bench.mjs get on rt at all? Three
-// servers in one run, rounds alternating (wrk -t1 -c8, keep-alive, POST of 1 MiB to /upload):
+// How far below node:http can the 1 MiB upload row of http.bench.mjs get on rt, and on this
+// machine at all? Four servers in one run, rounds alternating (wrk -t1 -c8, keep-alive, POST of
+// 1 MiB to /upload):
 //   - @rt/http (FastResponse): benchmarks/http-rt-server.mjs --fast, a BYOB reader into a
 //     reused 64 KiB buffer (the http.bench row);
 //   - node:http: baselines/http-node-server.mjs, counts and drops the 'data' chunks;
 //   - floor: benchmarks/http-upload-floor-server.mjs, the same bytes read with @rt/net's
-//     TcpStream straight into a reused 64 KiB buffer, no HTTP layer, no web streams, no handler.
+//     TcpStream straight into a reused 64 KiB buffer, no HTTP layer, no web streams, no handler;
+//   - C floor: benchmarks/c/http-upload-floor-server.c, one-thread epoll reading the body into a
+//     reused 64 KiB buffer with read() until EAGAIN and answering the same bytes: the machine's
+//     floor (its kernel time is the reads, epoll and the loopback's ACK/window-update path).
 // Prints per upload each server's user and kernel CPU µs (from /proc/<pid>/stat), requests/s,
-// and the ratios node ÷ rt and node ÷ floor of CPU per upload: node ÷ floor is the most rt's
-// sockets allow on this row; rt ÷ floor (user) is what @rt/http and the Web body stream add.
-// Every server runs with lib/proc.mjs's SERVER_ENV.
+// and the ratios node ÷ it of CPU per upload: node ÷ C floor is the most any server could reach
+// here, node ÷ floor (rt TcpStream) the most rt's sockets allow on this row; rt ÷ floor (user) is
+// what @rt/http and the Web body stream add. The Node servers run with lib/proc.mjs's SERVER_ENV.
 //
-//   node benchmarks/http-upload-floor.bench.mjs    (3 rounds × 3 s; RT_HTTP_ROUNDS, RT_HTTP_SECONDS)
+//   node benchmarks/http-upload-floor.bench.mjs    (3 rounds × 3 s after 3 s of warm-up per server;
+//                                            RT_HTTP_ROUNDS, RT_HTTP_SECONDS, RT_HTTP_WARMUP)
 //   --node=/abs/path/to/node     runs the three servers on another Node binary
+//   --c-buffer=BYTES             the C floor's body buffer (default 65536)
+//   --only=a,b                   only the servers whose names start with these (c, floor, rt, node)
 //   --before=/abs/path/index.js  also serves another build of @rt/http (RT_HTTP_DIST: a copy of
 //                                packages/http/dist kept inside packages/http) in the same rounds
 import { execFile, spawnSync } from 'node:child_process';
@@ -19,16 +26,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuTimes, freePort, have, SERVER_ENV, startListening } from './lib/proc.mjs';
+import { buildC } from './lib/loadgen.mjs';
+import { cpuTimes, freePort, have, SERVER_ENV, startListening, startPrintingPort } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? 3);
 const rounds = Number(process.env['RT_HTTP_ROUNDS'] ?? 3);
+const warmup = Number(process.env['RT_HTTP_WARMUP'] ?? 3);
 const option = (name) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const nodeBinary = option('node') ?? process.execPath;
 const before = option('before');
-if (!have('wrk')) {
-  console.error('http-upload-floor.bench: wrk is not installed (apt-get install -y wrk)');
+const cBuffer = option('c-buffer') ?? String(64 * 1024);
+const only = option('only')?.split(',');
+const wanted = (name) => only === undefined || only.some((prefix) => name.toLowerCase().startsWith(prefix));
+if (!have('wrk') || !have('cc')) {
+  console.error('http-upload-floor.bench: needs wrk and cc (apt-get install -y wrk gcc)');
   process.exit(1);
 }
 const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'packages/http'), join(root, 'packages/macros')], { stdio: 'inherit' });
@@ -59,11 +71,14 @@ const servers = [];
 try {
   const version = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout.trim();
   console.log(`Node ${version}; wrk -t1 -c8, POST 1 MiB to /upload, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (machine shared with other work)`);
-  servers.push(await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', ['--fast']));
+  const cName = `C floor (epoll, ${Number(cBuffer) / 1024} KiB reads)`;
+  if (wanted('c')) servers.push({ name: cName, ...(await startPrintingPort(cName, buildC('http-upload-floor-server'), [cBuffer])) });
+  if (wanted('rt')) servers.push(await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', ['--fast']));
   if (before !== undefined) servers.push(await start('@rt/http before', 'benchmarks/http-rt-server.mjs', ['--fast'], { RT_HTTP_DIST: before }));
   servers.push(await start('node:http', 'benchmarks/baselines/http-node-server.mjs'));
-  servers.push(await start('floor (rt TcpStream)', 'benchmarks/http-upload-floor-server.mjs'));
-  for (const server of servers) await wrk(server.port, 1); // warm-up (JIT)
+  if (wanted('floor')) servers.push(await start('floor (rt TcpStream)', 'benchmarks/http-upload-floor-server.mjs'));
+  // Warm-up: V8 still optimises @rt/http's code for several seconds of this load (--trace-opt).
+  for (const server of servers) await wrk(server.port, warmup);
   const rows = [];
   const ratios = [];
   for (let round = 0; round < rounds; round++) {

@@ -51,4 +51,18 @@ static void accept_all(int ep, int lfd, uint32_t events, void* (*make)(int fd)) 
     epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev);
   }
 }
+/*
+ * The usual server loop: waits on the epoll set for ever, accepts new connections into it with
+ * `events` (data.ptr = make(fd)) and calls on_ready(conn, event bits) for each ready connection.
+ */
+static inline void serve_epoll(int ep, int lfd, uint32_t events, void* (*make)(int fd), void (*on_ready)(void* conn, uint32_t ready)) {
+  struct epoll_event ready[1024];
+  for (;;) {
+    int n = epoll_wait(ep, ready, 1024, -1);
+    for (int i = 0; i < n; i++) {
+      if (ready[i].data.ptr == NULL) accept_all(ep, lfd, events, make);
+      else on_ready(ready[i].data.ptr, ready[i].events);
+    }
+  }
+}
 #endif

@@ -510,6 +510,8 @@ class Connection {
   readonly #afterFill = (): void => {
     this.#state.deadline = Infinity;
   };
+  /** A body read that completes now (the stream's `readNow`), else -1; never before a 100 Continue owed. */
+  readonly #fillNow = (into: Uint8Array): number => (this.#continueOwed || this.#stream.readNow === undefined ? -1 : this.#stream.readNow(into));
 
   constructor(server: HttpServer, stream: HttpStream, state: ConnectionState, remoteAddr: SocketAddr) {
     this.server = server;
@@ -562,7 +564,7 @@ class Connection {
       state.deadline = Infinity;
       this.#requests++;
       let keepAlive = head.keepAlive && this.#requests < limits.maxRequestsPerConnection;
-      const body = head.framing === Framing.None ? undefined : new BodyReader(input, this.#fill, head, limits.maxBodySize, this.#afterFill);
+      const body = head.framing === Framing.None ? undefined : new BodyReader(input, this.#fill, head, limits.maxBodySize, this.#afterFill, this.#fillNow);
       this.#continueOwed = head.expectContinue && head.minorVersion === 1 && body !== undefined && input.buffered === 0;
       const request = new RequestState(this, head, body);
       const task = this.#start(request);

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
 import { HttpClient, HttpError, serve, type HttpServer } from '@rt/http';
 import { BodyReader } from '../src/internal/body.js';
 import { BodyStream } from '../src/internal/body-stream.js';
@@ -34,7 +35,7 @@ interface Wire {
  * A body stream over an in-memory "socket" that delivers at most `cut` bytes per read, each read
  * settling a macrotask later when `slow` (so reads are in flight while the test acts).
  */
-async function wire(body: Buffer, options: { chunked?: boolean; cut?: number; slow?: boolean; declared?: number } = {}): Promise<Wire> {
+async function wire(body: Buffer, options: { chunked?: boolean; cut?: number; slow?: boolean; declared?: number; now?: boolean } = {}): Promise<Wire> {
   const cut = options.cut ?? 1000;
   const framed = options.chunked
     ? Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')])
@@ -74,7 +75,17 @@ async function wire(body: Buffer, options: { chunked?: boolean; cut?: number; sl
     head = parseRequestHead(input, limits);
   }
   const done: Wire['done'] = { calls: [] };
-  const stream = new BodyStream(new BodyReader(input, fill, head, limits.maxBodySize), (error, cancelled) => done.calls.push({ error, cancelled }));
+  // `now`: socket reads straight into a view complete at once (the server's TcpStream.readNow).
+  const fillNow = options.now
+    ? (into: Uint8Array): number => {
+        if (broken !== undefined) throw broken;
+        const n = Math.min(cut, into.length, framed.length - at);
+        into.set(framed.subarray(at, at + n));
+        at += n;
+        return n;
+      }
+    : undefined;
+  const stream = new BodyStream(new BodyReader(input, fill, head, limits.maxBodySize, undefined, fillNow), (error, cancelled) => done.calls.push({ error, cancelled }));
   return { stream, done, breakWith: (error) => void (broken = error), fills: () => fills };
 }
 
@@ -353,6 +364,63 @@ describe('the light BYOB reader of a body stream', () => {
   }, 60_000);
 });
 
+describe('the light BYOB reader when the bytes are there at once', () => {
+  it('resolves each read at once with no socket promise, delivers every byte in order, and ends as the async path does', async () => {
+    const body = pattern(10_000);
+    const { stream, done, fills } = await wire(body, { cut: 3000, now: true });
+    const reader = stream.getReader({ mode: 'byob' });
+    const memory = new ArrayBuffer(4096);
+    const parts: Buffer[] = [];
+    for (;;) {
+      const pending = reader.read(new Uint8Array(memory));
+      const { done: end, value } = await pending;
+      expect(value!.buffer).toBe(memory);
+      if (end) break;
+      parts.push(Buffer.from(value!));
+    }
+    expect(Buffer.concat(parts)).toEqual(body);
+    expect(fills()).toBe(0); // every socket read completed at once (the end needs none)
+    await reader.closed;
+    expect(done.calls).toEqual([{ error: undefined, cancelled: undefined }]);
+  });
+
+  it('a socket error from a read that completes at once rejects that read, errors the stream and calls onDone once', async () => {
+    const { stream, done, breakWith } = await wire(pattern(10_000), { cut: 1000, now: true });
+    const reader = stream.getReader({ mode: 'byob' });
+    expect((await reader.read(new Uint8Array(500))).value!.length).toBe(500);
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    breakWith(reset);
+    await expect(reader.read(new Uint8Array(500))).rejects.toBe(reset);
+    await expect(reader.closed).rejects.toBe(reset);
+    reader.releaseLock();
+    await expect(stream.getReader().read()).rejects.toBe(reset);
+    expect(done.calls).toEqual([{ error: reset, cancelled: undefined }]);
+  });
+});
+
+describe('a body stream object', () => {
+  it('has one object layout for every body (no map of its own per request on Node 20), stays a transferable platform stream, and says BodyStream as its constructor', async () => {
+    // V8's own check of a shared map (%HaveSameMap), compiled after allowing natives syntax.
+    setFlagsFromString('--allow-natives-syntax');
+    const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+    const streams = await Promise.all([wire(pattern(10)), wire(pattern(20)), wire(pattern(30), { chunked: true })]);
+    expect(sameMap(streams[0]!.stream, streams[1]!.stream)).toBe(true);
+    expect(sameMap(streams[0]!.stream, streams[2]!.stream)).toBe(true);
+    const { stream } = streams[0]!;
+    expect(stream.constructor).toBe(BodyStream);
+    expect(Object.getPrototypeOf(stream)).toBe(BodyStream.prototype);
+    expect(stream).toBeInstanceOf(ReadableStream);
+    expect(Object.keys(BodyStream.prototype)).not.toContain('constructor');
+    // Still the platform's transferable stream: a transfer hands the bytes to the new stream.
+    const moved = structuredClone(stream, { transfer: [stream as never] });
+    expect(stream.locked).toBe(true);
+    const bytes: number[] = [];
+    for await (const chunk of moved) bytes.push(...chunk);
+    expect(Buffer.from(bytes)).toEqual(pattern(10));
+    for (const { stream: other } of streams.slice(1)) await other.cancel();
+  });
+});
+
 describe('the light BYOB reader under random reads of every shape', () => {
   type Step = { kind: 'light' | 'light-release' | 'default' | 'default-release'; type: 'u8' | 'u16' | 'dv'; size: number; min: boolean };
   const step = fc.record<Step>({
@@ -484,9 +552,14 @@ describe('the light BYOB reader over a socket', () => {
         if (r.done) ended = true;
         if (release && !ended) {
           const second = view();
-          const lost = reader.read(second, min ? { min: second.length } : undefined);
+          const racing = reader.read(second, min ? { min: second.length } : undefined);
           reader.releaseLock();
-          await lost.catch(() => undefined);
+          // A read whose bytes were there at once (buffered, or a socket read that completed in
+          // read()) has resolved with them, as the platform's does with queued bytes: they are
+          // this reader's. One still in flight is rejected and its bytes go to the next reader.
+          const late = await racing.catch(() => undefined);
+          if (late?.value !== undefined) parts.push(Buffer.from(late.value.buffer, late.value.byteOffset, late.value.byteLength));
+          if (late?.done === true) ended = true;
         } else {
           reader.releaseLock();
         }

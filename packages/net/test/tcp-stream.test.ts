@@ -351,6 +351,76 @@ describe.each(drivers)('TcpStream (%s driver)', (driver) => {
     listener.close();
   });
 
+  it('readNow completes a read that is ready, else says -1 (nothing there, a read parked first, budget spent, task cancelled, closed), and keeps the byte order', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    const buf = new Uint8Array(4);
+    expect(server.readNow(buf)).toBe(-1); // nothing there yet
+    expect(() => server.readNow('x' as never)).toThrow(TypeError);
+    await client.writeAll(text('hello world'));
+    await server.readable();
+    if (driver === 'fallback') {
+      expect(server.readNow(buf)).toBe(-1); // documented: the fallback driver always says -1
+      expect((await readAll(server, 11)).toString()).toBe('hello world');
+    } else {
+      expect(server.readNow(buf)).toBe(4);
+      expect(Buffer.from(buf).toString()).toBe('hell');
+      expect(server.readNow(new Uint8Array(0))).toBe(-1); // an empty view: read() resolves 0
+      expect((await readAll(server, 7)).toString()).toBe('o world');
+      expect(server.readNow(buf)).toBe(-1); // drained
+      // A read parked first is served first: readNow does not take its bytes.
+      const parked = server.read(new Uint8Array(2));
+      await client.writeAll(text('abc'));
+      await settle();
+      expect(server.readNow(buf)).toBe(-1);
+      const first = await parked;
+      expect(first).toBeGreaterThan(0);
+      // The budget: a loop of readNow gets -1 once it is spent, then read() goes on in order.
+      const many = Buffer.alloc(1000, 7);
+      await client.writeAll(many);
+      const remaining = 3 - first + many.length; // the rest of 'abc', then `many`
+      const task = spawn(async () => {
+        const one = new Uint8Array(1);
+        let now = 0;
+        while (server.readNow(one) === 1) now++;
+        const tail = await readAll(server, remaining - now);
+        return { now, total: now + tail.length, last: tail[tail.length - 1] };
+      });
+      const { now, total, last } = await task;
+      expect(now).toBeGreaterThan(0);
+      expect(now).toBeLessThan(remaining); // stopped by the budget, not by the data
+      expect(total).toBe(remaining);
+      expect(last).toBe(7);
+      // A cancelled task gets -1 (its read() rejects with Cancelled).
+      await client.writeAll(text('zz'));
+      await server.readable();
+      const aborted = spawn(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return server.readNow(buf);
+      });
+      aborted.abort();
+      await expect(aborted).rejects.toBeInstanceOf(JoinError);
+      expect(server.readNow(buf)).toBe(2); // the bytes are still there for the next reader
+      // An error surfaces as read's would; a closed stream says -1.
+      client.setLinger(0);
+      client.close();
+      await eventually(() => {
+        try {
+          return server.readNow(buf) !== -1 && false;
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'ECONNRESET' });
+          return true;
+        }
+      });
+      server.close();
+      expect(server.readNow(buf)).toBe(-1);
+      listener.close();
+      return;
+    }
+    client.close();
+    server.close();
+    listener.close();
+  });
+
   it('tryWritev writes several buffers in order without waiting, and throws WouldBlock once the socket is full', async () => {
     const [client, server, listener] = await tcpPair(driver);
     expect((await client.ready('writable')).writable).toBe(true);

@@ -82,6 +82,44 @@ export function coopOrCancelled(options?: WaitOptions): Promise<void> | undefine
   return undefined;
 }
 
+/**
+ * For an operation with a synchronous fast path whose caller falls back to the operation's
+ * promise-returning form (`TcpStream.readNow`, then `read`): true when the operation may complete
+ * now, one unit of the budget spent (as `coopOrCancelled` returning `undefined`); false when the
+ * budget has run out or the task was cancelled, with nothing spent or counted, so the
+ * fallback's own `coopOrCancelled` is what yields (and counts the forced yield once) or rejects.
+ *
+ * **Cancellation:** a cancelled task (or an aborted `options.signal`) gets false, not a throw.
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * readNow(buf) { return readyNow() ? this.#readSyscall(buf) : -1; } // the caller then awaits read(buf)
+ * ```
+ */
+export function readyNow(options?: WaitOptions): boolean {
+  const frame = storage.getStore();
+  if (frame !== undefined && frame.unconstrained) return !cancelledNow(frame, options);
+  const budget = frame?.task ?? outsideBudget;
+  const epoch = currentEpoch();
+  const left = budget.budgetEpoch !== epoch ? BUDGET : budget.budget;
+  if (left <= 0 || cancelledNow(frame, options)) return false;
+  budget.budgetEpoch = epoch;
+  budget.budget = left - 1;
+  return true;
+}
+
+function cancelledNow(frame: Frame | undefined, options: WaitOptions | undefined): boolean {
+  if (options === undefined && frame?.task?.cancelRequested !== true) return false;
+  try {
+    throwIfCancelled(options);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 function spend(frame: Frame | undefined): Promise<void> | undefined {
   let budget: Budget;
   if (frame === undefined) budget = outsideBudget;

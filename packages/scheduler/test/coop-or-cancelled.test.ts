@@ -1,4 +1,5 @@
-import { Cancelled, coop, coopOrCancelled, spawn, unconstrained, yieldNow } from '@rt/scheduler';
+import { Builder, Cancelled, coop, coopOrCancelled, spawn, unconstrained, yieldNow } from '@rt/scheduler';
+import { readyNow } from '@rt/scheduler/primitives';
 
 describe('coopOrCancelled', () => {
   it('spends the budget as coop does: undefined while it lasts, then the yield promise (one per 128 calls)', async () => {
@@ -62,6 +63,50 @@ describe('coopOrCancelled', () => {
       unconstrained(async () => {
         for (let i = 0; i < 1000; i++) expect(coopOrCancelled()).toBeUndefined();
         expect(() => coopOrCancelled({ signal: AbortSignal.abort() })).toThrow(Cancelled);
+      }),
+    );
+  });
+});
+
+describe('readyNow (primitives)', () => {
+  it('spends the shared budget while it lasts, then says false with nothing spent or counted: the fallback yields once', async () => {
+    const runtime = Builder.currentThread().build();
+    await runtime.run(async () => {
+      await spawn(async () => {
+        await yieldNow(); // a fresh turn: a full budget
+        for (let i = 0; i < 64; i++) expect(coop()).toBeUndefined();
+        let now = 0;
+        while (readyNow()) now++;
+        expect(now).toBe(64); // one budget with coop
+        const before = runtime.metrics().forcedYields;
+        for (let i = 0; i < 10; i++) expect(readyNow()).toBe(false);
+        expect(runtime.metrics().forcedYields).toBe(before); // no yield counted by the refusals
+        const y = coopOrCancelled(); // the fallback's own check yields, counted once
+        expect(y).toBeInstanceOf(Promise);
+        expect(runtime.metrics().forcedYields).toBe(before + 1);
+        await y;
+        expect(readyNow()).toBe(true); // a new turn: the budget refilled
+      });
+    });
+    await runtime.shutdown();
+  });
+
+  it('says false (no throw) in a cancelled task or for an aborted signal; inside unconstrained() always true otherwise', async () => {
+    expect(readyNow({ signal: AbortSignal.abort() })).toBe(false);
+    let seen: boolean | undefined;
+    const task = spawn(async () => {
+      await yieldNow();
+      await new Promise<void>((resolve) => setImmediate(resolve)); // aborted meanwhile (not an rt await)
+      seen = readyNow();
+    });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    task.abort('stop');
+    await Promise.resolve(task).catch(() => undefined);
+    expect(seen).toBe(false);
+    await spawn(() =>
+      unconstrained(async () => {
+        for (let i = 0; i < 1000; i++) expect(readyNow()).toBe(true);
+        expect(readyNow({ signal: AbortSignal.abort() })).toBe(false);
       }),
     );
   });

@@ -184,6 +184,26 @@ const NOTHING = (): void => undefined;
 
 let sourceOf: (stream: BodyStream) => BodySource;
 
+/**
+ * True while a BodyStream's platform constructor runs: its `constructor` then reads
+ * {@link TransferableShape} (see `BodyStream.prototype.constructor` below).
+ */
+let building = false;
+
+/**
+ * What Node 20's `ReadableStream` constructor sees as `this.constructor` (a derived class that
+ * is never instantiated). That constructor ends with `makeTransferable(this)`, which builds the
+ * stream's C++-backed `JSTransferable` twin as `Reflect.construct(JSTransferable, [],
+ * this.constructor)`: V8 caches the object layout (map) made for such a construction only on a
+ * derived class that is used for nothing else, so with `BodyStream` itself (whose layout is
+ * ReadableStream's) every stream got a map of its own: a new map and four property transitions
+ * per request, and every property access on a body stream (the platform's and ours) went
+ * through V8's megamorphic lookup. With this class every body stream shares one map. The twin's
+ * prototype is set back to `BodyStream.prototype` by `makeTransferable` itself, so nothing else
+ * sees this class. (Node 22 and later construct streams without `makeTransferable`.)
+ */
+class TransferableShape extends ByteStream {}
+
 /** The request or response body as a Web byte stream; see the file comment. */
 export class BodyStream extends ByteStream {
   readonly #source: BodySource;
@@ -194,14 +214,19 @@ export class BodyStream extends ByteStream {
 
   constructor(reader: BodyReader, onDone: OnDone) {
     const source = new BodySource(reader, onDone);
-    super({
-      type: 'bytes',
-      start: (controller) => {
-        source.controller = controller;
-      },
-      pull: (controller) => source.pull(controller),
-      cancel: (reason) => source.cancel(reason),
-    }, { highWaterMark: 0 });
+    building = true;
+    try {
+      super({
+        type: 'bytes',
+        start: (controller) => {
+          source.controller = controller;
+        },
+        pull: (controller) => source.pull(controller),
+        cancel: (reason) => source.cancel(reason),
+      }, { highWaterMark: 0 });
+    } finally {
+      building = false;
+    }
     this.#source = source;
   }
 
@@ -219,6 +244,15 @@ export class BodyStream extends ByteStream {
     return new BodyByobReader(source, inner) as unknown as ReadableStreamBYOBReader;
   }
 }
+
+// `stream.constructor` is BodyStream, except to the platform constructor while it builds one
+// (see TransferableShape). An accessor in place of the class's data property: `constructor`
+// stays non-enumerable and configurable, as the class made it.
+Object.defineProperty(BodyStream.prototype, 'constructor', {
+  get: (): abstract new (...args: never[]) => ReadableStream<Uint8Array> => (building ? TransferableShape : BodyStream),
+  enumerable: false,
+  configurable: true,
+});
 
 /** A read of the light reader: its view and its promise's resolvers. */
 interface LightRead {
@@ -260,6 +294,10 @@ class BodyByobReader {
    * with `value` a view of `view`'s type over the bytes read (same memory), or `{ done: true,
    * value }` (an empty view) at the end of the body.
    *
+   * A read whose bytes are there at once (buffered, or a socket read that completes now:
+   * `TcpStream.readNow`) returns a settled promise: `releaseLock()` or `cancel()` after it does
+   * not take them back (as the platform's reader with queued bytes).
+   *
    * **Cancellation:** `cancel()` resolves a pending read `{ done: true, value: undefined }`
    * (what the socket read in flight then takes is dropped with the rest of the body);
    * `releaseLock()` rejects it, and the bytes the socket read in flight still takes go to the
@@ -289,6 +327,28 @@ class BodyByobReader {
       if (min > view.byteLength / element) return Promise.reject(Object.assign(new RangeError(`options.min (${min}) is larger than the view (${view.byteLength / element} elements)`), { code: 'ERR_OUT_OF_RANGE' }));
     }
     if (!this.#attached) return Promise.reject(invalidState('The reader is not attached to a stream'));
+    const source = this.#source;
+    if (element === 1 && min === 1 && this.#inFlight === undefined && this.#queue.length === 0 && source.pending === undefined && source.end === undefined && !source.cancelled) {
+      // The bytes are there now (buffered, or the socket read completes at once: readNow): a
+      // settled promise, with no read record, socket promise or reaction.
+      let n: number;
+      try {
+        n = source.reader.readNow(view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+      } catch (error) {
+        source.fail(error);
+        return Promise.reject(error);
+      }
+      if (n > 0) {
+        source.touched = true;
+        return Promise.resolve({ done: false, value: viewOf(view, n) as T });
+      }
+      if (source.reader.done) {
+        // Every byte handed out: the end, as a read that found it through the body would say.
+        source.touched = true;
+        source.close();
+        return Promise.resolve({ done: true, value: viewOf(view, 0) as T });
+      }
+    }
     return new Promise((resolve, reject) => {
       const read: LightRead = { view, element, min, resolve: resolve as LightRead['resolve'], reject, settled: false };
       if (this.#inFlight === undefined) this.#start(read);

@@ -15,6 +15,8 @@ export interface HttpStream {
   tryWrite?(buf: Uint8Array): number;
   /** Optional: a gather write that never waits (returns how many bytes the socket took). */
   tryWritev?(buffers: readonly Uint8Array[]): number;
+  /** Optional: a read that completes now or says -1 (rt's `TcpStream.readNow`). */
+  readNow?(buf: Uint8Array): number;
   close(): void;
 }
 
@@ -25,6 +27,7 @@ export class BodyReader {
   readonly #input: InputBuffer;
   readonly #fill: (into?: Uint8Array) => Promise<number>;
   readonly #afterFill: (() => void) | undefined;
+  readonly #fillNow: ((into: Uint8Array) => number) | undefined;
   readonly #framing: Framing;
   #remaining: number;
   readonly #decoder: ChunkedDecoder | undefined;
@@ -47,12 +50,15 @@ export class BodyReader {
    * `fill()` reads more bytes into `input` (and commits them); `fill(into)` reads into `into`
    * instead (bypassing the input buffer); both return the count, 0 at end of stream.
    * `afterFill()`, when given, is called when each `fill` has settled (the server clears its
-   * I/O deadline there: `fill` itself then needs no async wrapper).
+   * I/O deadline there: `fill` itself then needs no async wrapper). `fillNow(into)`, when
+   * given, is a socket read into `into` that completes now (the count, 0 at end of stream) or
+   * says -1 (then `fill` is the way); see `readNow`.
    */
-  constructor(input: InputBuffer, fill: (into?: Uint8Array) => Promise<number>, head: Head, maxBodySize: number, afterFill?: () => void) {
+  constructor(input: InputBuffer, fill: (into?: Uint8Array) => Promise<number>, head: Head, maxBodySize: number, afterFill?: () => void, fillNow?: (into: Uint8Array) => number) {
     this.#input = input;
     this.#fill = fill;
     this.#afterFill = afterFill;
+    this.#fillNow = fillNow;
     this.#framing = head.framing;
     this.#remaining = head.framing === Framing.Length ? head.contentLength : 0;
     this.#decoder = head.framing === Framing.Chunked ? new ChunkedDecoder(maxBodySize) : undefined;
@@ -247,6 +253,29 @@ export class BodyReader {
     if (view.length === 0 || this.#framing !== Framing.Length || this.#leftover !== undefined || this.#ended || input.end > input.start) return undefined;
     this.reading = true;
     return this.#fill(view.length > this.#remaining ? view.subarray(0, this.#remaining) : view);
+  }
+
+  /**
+   * A BYOB read that completes now, without a promise: when a Content-Length body has bytes
+   * buffered, or the socket read straight into `view` (never past the body's end) completes at
+   * once, returns how many bytes `view` got; else -1 (use `startDirect` or `readInto`, which
+   * also report the end of the body and a connection that closed inside it).
+   *
+   * **Errors:** the socket's error (`NetError`), as `readInto` would reject with it.
+   */
+  readNow(view: Uint8Array): number {
+    const input = this.#input;
+    if (view.length === 0 || this.reading || this.#framing !== Framing.Length || this.#leftover !== undefined || this.#ended) return -1;
+    const buffered = Math.min(this.#remaining, input.end - input.start, view.length);
+    if (buffered > 0) {
+      view.set(input.buffer.subarray(input.start, input.start + buffered));
+      input.start += buffered;
+      return this.#took(buffered);
+    }
+    const fillNow = this.#fillNow;
+    if (fillNow === undefined) return -1;
+    const n = fillNow(view.length > this.#remaining ? view.subarray(0, this.#remaining) : view);
+    return n > 0 ? this.#took(n) : -1; // 0: the connection ended inside the body, said by the async read
   }
 
   /** Settles a `startDirect` read that gave `n` bytes; returns `n`. **Errors:** HttpError 400 when the connection closed (n = 0). */

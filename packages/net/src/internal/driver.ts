@@ -55,6 +55,11 @@ export interface StreamHandle {
   read(buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number>;
   /** Reads without waiting; throws WouldBlock. */
   tryRead(buf: Uint8Array): number;
+  /**
+   * A `read` that completes now (see ByteStream.readNow): the count (0 at end of stream), or
+   * -1 when `read` would wait, yield or reject. Optional: a handle without it always says -1.
+   */
+  readNow?(buf: Uint8Array): number;
   /** Resolves with the readiness found (READABLE|WRITABLE bits) once any of `interest` holds. */
   ready(interest: number, options: WaitOptions | undefined): Promise<number>;
   write(buf: Uint8Array, options: WaitOptions | undefined): Promise<number>;

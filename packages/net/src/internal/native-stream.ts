@@ -27,7 +27,7 @@ import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, ReleaseHooks, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
-import { RESOLVED, ReusableWaiter, WaitList, WaitNode, readyOrCancelled, tryPark } from '@rt/scheduler/primitives';
+import { RESOLVED, ReusableWaiter, WaitList, WaitNode, readyNow, readyOrCancelled, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, ENOTCONN, EPIPE, armWait, check, localAddressOf, osError, peerAddressOf, peerOf } from './native-io.js';
 import type { AcceptedPeer } from './native-io.js';
 
@@ -319,6 +319,17 @@ export class NativeStream implements StreamHandle {
   /** A reader node's reusable waiter: a cancelled read leaves the queue at once. */
   #ownWaiter(reader: Reader): ReusableWaiter<number> {
     return new ReusableWaiter<number>('TcpStream.read', () => this.#readers.remove(reader));
+  }
+
+  readNow(buf: Uint8Array): number {
+    // What `read` completes at once, in the same order of checks (see `read`), else -1.
+    if (this.#closed || buf.length === 0 || this.#readers.head !== undefined || this.#pumpIn !== null || this.#readWait.tryReadiness() === null) return -1;
+    // The budget spent or the task cancelled: -1, nothing counted (the read() that follows
+    // yields, counting the forced yield once, or rejects).
+    if (!readyNow()) return -1;
+    const n = this.#tryReadRaw(buf, false);
+    if (n === EAGAIN) return -1;
+    return check(n, 'read');
   }
 
   tryRead(buf: Uint8Array): number {
