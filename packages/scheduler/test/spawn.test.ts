@@ -56,6 +56,77 @@ describe('spawn', () => {
     }
   });
 
+  it("keeps a task's enterWith to itself: not in its spawner, nor in the tasks one drain starts after it", async () => {
+    // Three spawner contexts: outside any task with no store set (no frame at all), a task with
+    // no store of its own (a frame holding only rt's: the task starts from no frame), and a task
+    // inside storage.run (a frame with the user's store: the task starts from a copy of it). Each
+    // task sets its own store synchronously in its first segment, before the drain starts the next.
+    const storage = new AsyncLocalStorage<string>();
+    // Node 20/22 notice an AsyncLocalStorage once per event-loop turn: first use it a turn early.
+    storage.run('warm-up', () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    const runtime = Builder.currentThread().build();
+    const seen: [string | undefined, boolean][] = [];
+    const task = (label: string) => async (): Promise<[string | undefined, string | undefined]> => {
+      const first = storage.getStore();
+      seen.push([first, tryCurrentTask() !== undefined]);
+      storage.enterWith(label);
+      await new Promise((resolve) => setImmediate(resolve));
+      return [first, storage.getStore()];
+    };
+    const outside = [runtime.spawn(task('outside-0')), runtime.spawn(task('outside-1'))];
+    expect(storage.getStore()).toBeUndefined();
+    expect(await Promise.all(outside)).toEqual([
+      [undefined, 'outside-0'],
+      [undefined, 'outside-1'],
+    ]);
+    const results = await runtime.run(async () => {
+      const handles = [spawn(task('plain-0')), spawn(task('plain-1'))];
+      storage.run('spawner', () => {
+        handles.push(spawn(task('inner-0')), spawn(task('inner-1')));
+      });
+      handles.push(spawn(task('plain-2')));
+      const values: [string | undefined, string | undefined][] = [];
+      for (const handle of handles) values.push(await handle);
+      expect(storage.getStore()).toBeUndefined();
+      return values;
+    });
+    expect(results).toEqual([
+      [undefined, 'plain-0'],
+      [undefined, 'plain-1'],
+      ['spawner', 'inner-0'],
+      ['spawner', 'inner-1'],
+      [undefined, 'plain-2'],
+    ]);
+    expect(seen).toEqual([
+      [undefined, true],
+      [undefined, true],
+      [undefined, true],
+      [undefined, true],
+      ['spawner', true],
+      ['spawner', true],
+      [undefined, true],
+    ]);
+    expect(storage.getStore()).toBeUndefined();
+    await runtime.shutdown();
+  });
+
+  it('starts a task spawned in a context where a store was entered with enterWith in that context', async () => {
+    const storage = new AsyncLocalStorage<string>();
+    storage.run('warm-up', () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    const runtime = Builder.currentThread().build();
+    const values = await runtime.run(async () => {
+      storage.enterWith('entered');
+      const first = spawn(() => storage.getStore());
+      storage.enterWith('again');
+      const second = spawn(() => storage.getStore());
+      return [await first, await second, storage.getStore()];
+    });
+    expect(values).toEqual(['entered', 'again', 'again']);
+    await runtime.shutdown();
+  });
+
   it('does not start a task spawned after async hooks stopped in the context captured for an earlier queued task', async () => {
     // Node 20/22: contexts are captured only while async hooks track promises (probed once per
     // turn). Tasks queued while they did carry a context; a task spawned once they stopped,

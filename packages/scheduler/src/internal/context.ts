@@ -289,18 +289,79 @@ const [frameKey, triggerKey] = ((): [symbol | undefined, symbol | undefined] => 
 })();
 type Captured = AsyncResource & Record<symbol, unknown>;
 
+/** An AsyncContextFrame: Node's map of AsyncLocalStorage to store, one immutable value per context. */
+type ContextFrame = Map<unknown, unknown>;
+
+/**
+ * Node's AsyncContextFrame class, for its three static operations: `current()` (the frame of the
+ * code running now), `exchange(frame)` (make `frame` current, return the one it replaced) and
+ * `set(frame)`. They are what `new AsyncResource()` and `runInAsyncScope` do with the frame,
+ * without the rest: reading the frame is one call (~3.5 ns on Node 24.22) where an AsyncResource
+ * was ~22 ns and an object per spawn, and a task whose spawner's frame holds nothing but rt's own
+ * store starts from no frame (its frame is a fresh one-entry map, ~27 ns) where entering it from
+ * the spawner's frame copied that frame's map through the iteration protocol (~95 ns with the
+ * AsyncResource's `runInAsyncScope`). Found through a captured frame's constructor, and checked
+ * (current() returns the frame in use, exchange/set round-trip) before use; undefined where
+ * AsyncLocalStorage does not run on AsyncContextFrame, or Node's frames look otherwise (then
+ * every spawn captures an AsyncResource, as before).
+ */
+interface FrameClass {
+  current(): ContextFrame | undefined;
+  exchange(frame: ContextFrame | undefined): ContextFrame | undefined;
+  set(frame: ContextFrame | undefined): void;
+}
+
+const frameClass = ((): FrameClass | undefined => {
+  if (frameKey === undefined) return undefined;
+  try {
+    const probe = new AsyncLocalStorage<boolean>();
+    return probe.run(true, () => {
+      const frame = (new AsyncResource('rt:probe') as Captured)[frameKey] as ContextFrame | undefined;
+      const candidate = frame?.constructor as Partial<FrameClass> | undefined;
+      // (Not `instanceof Map`: a Map of Node's own realm, not of a vm context rt may be loaded in.)
+      if (
+        typeof frame?.has !== 'function' ||
+        typeof candidate?.current !== 'function' ||
+        typeof candidate.exchange !== 'function' ||
+        typeof candidate.set !== 'function'
+      ) {
+        return undefined;
+      }
+      const found = candidate as FrameClass;
+      if (found.current() !== frame) return undefined;
+      const prior = found.exchange(undefined);
+      const inside = probe.getStore();
+      found.set(prior);
+      return prior === frame && inside === undefined && probe.getStore() === true ? found : undefined;
+    });
+  } catch {
+    return undefined;
+  }
+})();
+
+/**
+ * The async context a task starts in, captured at its spawn (see above): an AsyncResource (which
+ * snapshots every store and, for async hooks, the trigger id), or where Node's frame can be read
+ * directly and no async hook tracks promises, the AsyncContextFrame itself (`NO_FRAME`: none).
+ */
+export type CapturedContext = AsyncResource | ContextFrame | typeof NO_FRAME;
+/** The captured frame when no AsyncLocalStorage holds anything (the frame is undefined). */
+const NO_FRAME = Symbol('rt.noFrame');
+
 /**
  * The current async context, to start a task in later (see above). When it is the context
- * `previous` holds (the same AsyncContextFrame and trigger id: a loop of spawns), `previous` is
- * returned and the new capture is dropped at once: the run queue holds one shared AsyncResource
- * for the loop, not one per task (80 B kept per queued task on Node 24, until it starts). Not
- * while async hooks track promises: a context kept by async id (OpenTelemetry's
- * AsyncHooksContextManager) is one per resource.
+ * `previous` holds (a loop of spawns), `previous` is returned: the run queue holds one context for
+ * the loop, not one per task. Where Node's frame is read directly (see FrameClass) that is the frame
+ * (one immutable value: no allocation at all); else an AsyncResource, dropped at once when its frame
+ * and trigger id are those of `previous` (80 B kept per queued task on Node 24 otherwise). Not while
+ * async hooks track promises: a context kept by async id (OpenTelemetry's AsyncHooksContextManager)
+ * is one per resource.
  */
-export function captureAsyncContext(previous: AsyncResource | undefined): AsyncResource {
+export function captureAsyncContext(previous: CapturedContext | undefined): CapturedContext {
+  if (frameClass !== undefined && !asyncHooksTrackPromises()) return frameClass.current() ?? NO_FRAME;
   const context = new AsyncResource('rt:task') as Captured;
   if (
-    previous !== undefined &&
+    previous instanceof AsyncResource &&
     frameKey !== undefined &&
     !asyncHooksTrackPromises() &&
     context[frameKey] === (previous as Captured)[frameKey] &&
@@ -311,25 +372,52 @@ export function captureAsyncContext(previous: AsyncResource | undefined): AsyncR
   return context;
 }
 
+/** Whether spawns capture Node's AsyncContextFrame itself (see FrameClass; for tests). */
+export const capturesFrames: boolean = frameClass !== undefined;
+
+/**
+ * What a task started in `context` starts from: for a captured frame, the frame to make current
+ * around its start, undefined when the frame holds nothing but rt's own store (the spawner's task):
+ * the task's own frame replaces that entry anyway, so starting from no frame gives the same frame
+ * without copying the spawner's (see FrameClass). Other contexts are returned as they are.
+ */
+export function startingPoint(context: CapturedContext): CapturedContext | undefined {
+  if (context === NO_FRAME) return undefined;
+  if (context instanceof AsyncResource) return context;
+  const frame = context as ContextFrame;
+  return storage instanceof AsyncLocalStorage && frame.size === 1 && frame.has(storage) ? undefined : frame;
+}
+
 function enterFrame(frame: Frame, fn: (frame: Frame) => void): void {
   (storage as AsyncLocalStorage<Frame>).enterWith(frame);
   fn(frame);
 }
 
 /**
- * Calls `fn(frame)` with `frame` as the store, inside the async context `context` captured at
- * spawn. On AsyncLocalStorage the store is entered, not run: `runInAsyncScope` restores the
- * context it found when it returns, so the store needs no restoring of its own, and
- * AsyncLocalStorage.run would build a second frame for that (on AsyncContextFrame each `run` copies
- * the frame's map twice, to enter and to restore: measured on Node 24.22, 1M task starts, ~410–500 →
- * 260–320 ns per start with the AsyncResource).
+ * Calls `fn(frame)` with `frame` as the store, inside the async context a task was spawned in
+ * (`start`, from `startingPoint`: an AsyncResource, an AsyncContextFrame, or undefined for no
+ * frame). On AsyncLocalStorage the store is entered, not run: the context's frame is restored on
+ * return (`runInAsyncScope`, or the frame class's `set`), so the store needs no restoring of its
+ * own, and AsyncLocalStorage.run would build a second frame for that (on AsyncContextFrame each
+ * `run` copies the frame's map twice, to enter and to restore: measured on Node 24.22, 1M task
+ * starts, ~410–500 → 260–320 ns per start with the AsyncResource). Restoring the frame found is
+ * what keeps a task's `enterWith` on another storage from leaking into the drain's next task.
  */
-export function runInContext(context: AsyncResource, frame: Frame, fn: (frame: Frame) => void): void {
-  if (!(storage instanceof AsyncLocalStorage)) {
-    context.runInAsyncScope(runFrame, undefined, frame, fn);
+export function runInContext(start: CapturedContext | undefined, frame: Frame, fn: (frame: Frame) => void): void {
+  if (start instanceof AsyncResource) {
+    if (!(storage instanceof AsyncLocalStorage)) start.runInAsyncScope(runFrame, undefined, frame, fn);
+    else start.runInAsyncScope(enterFrame, undefined, frame, fn);
     return;
   }
-  context.runInAsyncScope(enterFrame, undefined, frame, fn);
+  // A frame: frameClass is defined (captureAsyncContext returns frames only then).
+  const frames = frameClass!;
+  const prior = frames.exchange(start as ContextFrame | undefined);
+  try {
+    if (storage instanceof AsyncLocalStorage) enterFrame(frame, fn);
+    else runFrame(frame, fn);
+  } finally {
+    frames.set(prior);
+  }
 }
 
 let epoch = 0;

@@ -1,4 +1,4 @@
-import { asyncContextFrames } from '../../src/internal/context.js';
+import { asyncContextFrames, capturesFrames } from '../../src/internal/context.js';
 
 describe('asyncContextFrames (which context storage the scheduler picks)', () => {
   it('uses AsyncContextFrame on Node 24 and later unless --no-async-context-frame is given', () => {
@@ -16,5 +16,15 @@ describe('asyncContextFrames (which context storage the scheduler picks)', () =>
   it('never on Node 20, which has no AsyncContextFrame', () => {
     expect(asyncContextFrames(20, [])).toBe(false);
     expect(asyncContextFrames(20, ['--experimental-async-context-frame'])).toBe(false);
+  });
+});
+
+describe('capturing the spawner\'s async context', () => {
+  it('reads Node\'s AsyncContextFrame directly wherever AsyncLocalStorage runs on it (Node 24 and later)', () => {
+    // If a Node version stops exposing the frame this way, spawns fall back to an AsyncResource
+    // each (correct, ~20 ns and an object more per spawn): this test says so.
+    const major = Number(process.versions.node.split('.')[0]);
+    if (major >= 24 && !process.execArgv.includes('--no-async-context-frame')) expect(capturesFrames).toBe(true);
+    if (major < 22) expect(capturesFrames).toBe(false);
   });
 });
