@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Builder, RuntimeShutdown, spawn, tryCurrentTask } from '@rt/scheduler';
+import { storage as rtStorage } from '../src/internal/context.js';
 
 describe('spawn', () => {
   it('starts tasks on a later microtask, in spawn order', async () => {
@@ -108,6 +109,58 @@ describe('spawn', () => {
       [undefined, true],
     ]);
     expect(storage.getStore()).toBeUndefined();
+    await runtime.shutdown();
+  });
+
+  it('finds the task through its frame after the task sets, runs and disables other stores, and in its timer callbacks', async () => {
+    const storage = new AsyncLocalStorage<string>();
+    const other = new AsyncLocalStorage<number>();
+    storage.run('warm-up', () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    const runtime = Builder.currentThread().build();
+    const observed = await runtime.run(async () => {
+      const self = tryCurrentTask();
+      const handle = spawn(async () => {
+        const me = tryCurrentTask();
+        const steps: [string, boolean, string | undefined, number | undefined][] = [];
+        const note = (step: string): void => void steps.push([step, tryCurrentTask() === me && me !== undefined, storage.getStore(), other.getStore()]);
+        note('start');
+        storage.enterWith('set');
+        note('entered');
+        await other.run(7, async () => {
+          note('in run');
+          await new Promise((resolve) => setImmediate(resolve));
+          note('in run, next turn');
+        });
+        note('after run');
+        await new Promise<void>((resolve) =>
+          setTimeout(() => {
+            note('timer');
+            resolve();
+          }, 1),
+        );
+        other.disable();
+        note('other disabled');
+        await new Promise((resolve) => setImmediate(resolve));
+        note('end');
+        return steps;
+      });
+      const steps = await handle;
+      expect(tryCurrentTask()).toBe(self);
+      expect(storage.getStore()).toBeUndefined();
+      return steps;
+    });
+    expect(observed).toEqual([
+      ['start', true, undefined, undefined],
+      ['entered', true, 'set', undefined],
+      ['in run', true, 'set', 7],
+      ['in run, next turn', true, 'set', 7],
+      ['after run', true, 'set', undefined],
+      // Node 20/22 carry the task through promises only (see the README): not into a timer callback.
+      ['timer', rtStorage instanceof AsyncLocalStorage, 'set', undefined],
+      ['other disabled', true, 'set', undefined],
+      ['end', true, 'set', undefined],
+    ]);
     await runtime.shutdown();
   });
 

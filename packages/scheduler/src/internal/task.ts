@@ -10,7 +10,7 @@
 // code inside a task parks a waiter, kept in the task's list of joins, so aborting *that*
 // task cancels the join.
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
-import { BUDGET, coarseNow, storage, type Frame } from './context.js';
+import { BUDGET, coarseNow, runOutsideTasks, storage } from './context.js';
 import type { CancelTarget, TaskWait } from './waiter.js';
 import type { Waiter } from '../park.js';
 import type { Core } from './core.js';
@@ -465,7 +465,7 @@ export class Task {
     if (outside !== undefined) {
       // The callbacks belong to code outside any task: run them outside this task's context.
       if (storage.getStore() === undefined) settleOutsideJoins(this.ok, this.result, outside);
-      else storage.run(undefined as unknown as Frame, settleOutsideJoins, this.ok, this.result, outside);
+      else runOutsideTasks(settleOutsideJoins, this.ok, this.result, outside);
     }
     if (!this.ok && !this.observed && (this.result as JoinError).isPanic()) this.core.maybeUnhandled(this);
   }

@@ -1,4 +1,4 @@
-import { asyncContextFrames, capturesFrames } from '../../src/internal/context.js';
+import { asyncContextFrames, capturesFrames, usesTaskFrames } from '../../src/internal/context.js';
 
 describe('asyncContextFrames (which context storage the scheduler picks)', () => {
   it('uses AsyncContextFrame on Node 24 and later unless --no-async-context-frame is given', () => {
@@ -26,5 +26,10 @@ describe('capturing the spawner\'s async context', () => {
     const major = Number(process.versions.node.split('.')[0]);
     if (major >= 24 && !process.execArgv.includes('--no-async-context-frame')) expect(capturesFrames).toBe(true);
     if (major < 22) expect(capturesFrames).toBe(false);
+    // A task spawned where only rt's store is set gets rt's small frame object (see TaskFrame).
+    if (major >= 24 && !process.execArgv.includes('--no-async-context-frame') && process.env['RT_CONTEXT'] === undefined) {
+      expect(usesTaskFrames()).toBe(true);
+    }
+    if (major < 22) expect(usesTaskFrames()).toBe(false);
   });
 });
