@@ -239,7 +239,8 @@ export function currentTask(): Task | undefined {
 // microtask queued by whichever spawn found the queue empty: in Node's async context (what
 // AsyncLocalStorage and OpenTelemetry's context managers read) every task started by one drain
 // would see that first spawner's stores. So when anything may keep values there, spawn
-// captures the context (an AsyncResource, which snapshots every store) and the drain starts
+// captures the context (on AsyncContextFrame the frame itself, read with one call: see
+// FrameClass; elsewhere an AsyncResource, which snapshots every store) and the drain starts
 // the task inside it: a task starts in the context active at its spawn() call, as a callback
 // passed to setTimeout would. When nothing can (Node 20/22 without any async hook or
 // AsyncLocalStorage in use: the default), spawn pays one check per event-loop turn.
