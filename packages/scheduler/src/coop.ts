@@ -3,7 +3,7 @@
 // looping on always-ready operations would therefore starve the event loop. Each task (and,
 // outside tasks, the code of the current event-loop turn) gets BUDGET operations per turn;
 // the operation after that resolves on the next macrotask instead.
-import { BUDGET, currentEpoch, outsideBudget, outsideCounters, storage, type Budget } from './internal/context.js';
+import { outsideBudget, outsideCounters, spendBudget, storage, type Budget } from './internal/context.js';
 import type { Frame } from './internal/context.js';
 import { throwIfCancelled } from './park.js';
 import type { WaitOptions } from './park.js';
@@ -87,15 +87,7 @@ function spend(frame: Frame | undefined): Promise<void> | undefined {
   if (frame === undefined) budget = outsideBudget;
   else if (frame.unconstrained) return undefined;
   else budget = frame.task ?? outsideBudget;
-  const epoch = currentEpoch();
-  if (budget.budgetEpoch !== epoch) {
-    budget.budgetEpoch = epoch;
-    budget.budget = BUDGET;
-  }
-  if (budget.budget > 0) {
-    budget.budget--;
-    return undefined;
-  }
+  if (spendBudget(budget)) return undefined;
   const task = frame?.task;
   if (task !== undefined) task.core.forcedYields++;
   else outsideCounters.forcedYields++;

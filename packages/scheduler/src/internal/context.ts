@@ -540,14 +540,47 @@ export function currentEpoch(): number {
 /** Tokio's per-task budget of rt operations before a forced yield. */
 export const BUDGET = 128;
 
-/** A budget: a task's, or the one shared by code outside tasks in the current turn. */
+/**
+ * A budget: a task's, or the one shared by code outside tasks in the current turn. One small
+ * integer (a task record keeps one field, not two): the low 8 bits are the operations left, the
+ * bits above them the turn they were filled in, modulo 2^23 (a small integer for V8 either way).
+ * A budget last filled exactly a multiple of 2^23 turns ago reads as this turn's: it then forces
+ * its yield up to BUDGET operations early, once (the budget only ever makes a task yield sooner).
+ * Negative: never filled.
+ */
 export interface Budget {
   budget: number;
-  budgetEpoch: number;
+}
+
+/** What `Budget.budget` keeps of the turn (see Budget). */
+const BUDGET_TURNS = 0x7fffff;
+
+/** A budget that has never been filled (the next spend fills it). */
+export const EMPTY_BUDGET = -1;
+
+/**
+ * Spends one operation of `budget` in the current turn (filling it first if it was filled in an
+ * earlier turn): true if there was one to spend, false when the turn's budget is used up.
+ */
+export function spendBudget(budget: Budget): boolean {
+  const turn = currentEpoch() & BUDGET_TURNS;
+  let packed = budget.budget;
+  if (packed >> 8 !== turn) packed = (turn << 8) | BUDGET;
+  if ((packed & 0xff) === 0) {
+    budget.budget = packed;
+    return false;
+  }
+  budget.budget = packed - 1;
+  return true;
+}
+
+/** Refills `budget` in the turn it was last filled in (a task woken from park starts afresh, as in Tokio). */
+export function refillBudget(budget: Budget): void {
+  budget.budget = (budget.budget & ~0xff) | BUDGET;
 }
 
 /** The budget of code running outside any task. */
-export const outsideBudget: Budget = { budget: BUDGET, budgetEpoch: -1 };
+export const outsideBudget: Budget = { budget: EMPTY_BUDGET };
 
 /** Forced yields of code outside any task (counted in the default runtime's metrics). */
 export const outsideCounters = { forcedYields: 0 };

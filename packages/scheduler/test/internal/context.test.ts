@@ -1,4 +1,4 @@
-import { asyncContextFrames, capturesFrames, usesTaskFrames } from '../../src/internal/context.js';
+import { BUDGET, EMPTY_BUDGET, asyncContextFrames, capturesFrames, refillBudget, spendBudget, usesTaskFrames } from '../../src/internal/context.js';
 
 describe('asyncContextFrames (which context storage the scheduler picks)', () => {
   it('uses AsyncContextFrame on Node 24 and later unless --no-async-context-frame is given', () => {
@@ -31,5 +31,29 @@ describe('capturing the spawner\'s async context', () => {
       expect(usesTaskFrames()).toBe(true);
     }
     if (major < 22) expect(usesTaskFrames()).toBe(false);
+  });
+});
+
+describe('the cooperative budget (one small integer: the turn it was filled in, and what is left)', () => {
+  it('gives BUDGET operations per turn, refills on wake within the turn, and afresh in the next turn', async () => {
+    const budget = { budget: EMPTY_BUDGET };
+    let spent = 0;
+    while (spendBudget(budget)) spent++;
+    expect(spent).toBe(BUDGET);
+    expect(spendBudget(budget)).toBe(false);
+    expect(Number.isInteger(budget.budget) && budget.budget >= 0 && budget.budget < 2 ** 31).toBe(true);
+    refillBudget(budget);
+    spent = 0;
+    while (spendBudget(budget)) spent++;
+    expect(spent).toBe(BUDGET);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(spendBudget(budget)).toBe(true);
+    // A woken task that never spent (never filled) still gets a full budget.
+    const fresh = { budget: EMPTY_BUDGET };
+    refillBudget(fresh);
+    spent = 0;
+    while (spendBudget(fresh)) spent++;
+    expect(spent).toBe(BUDGET);
   });
 });
