@@ -1,6 +1,7 @@
 // CPU per task of spawn + join in one build of @rt/scheduler, loaded from a given dist, so two
 // builds can alternate in fresh processes (how the scheduler README's sixth pass of issue 16
-// compared them). Prints CPU ns per task, best of 2 runs of 1,000,000 tasks in this process.
+// compared them). Prints CPU ns per task, best of 2 runs of 1,000,000 tasks in this process, and
+// the process's peak RSS in MB.
 //
 //   node benchmarks/spawn-builds.mjs <path to a build's dist/index.js> <case>
 //   cases: promise-all (the baseline, no rt code), in-task (spawn all, then await each, in a
@@ -44,4 +45,5 @@ for (let r = 0; r < 2; r++) {
   const u = process.cpuUsage(c);
   best = Math.min(best, ((u.user + u.system) * 1000) / N);
 }
-console.log(best.toFixed(0));
+// CPU ns per task, then the process's peak RSS in MB (all runs: the first run of a fresh process is the peak).
+console.log(`${best.toFixed(0)} ${(process.resourceUsage().maxRSS / 1024).toFixed(0)}`);

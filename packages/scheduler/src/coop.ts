@@ -3,7 +3,7 @@
 // looping on always-ready operations would therefore starve the event loop. Each task (and,
 // outside tasks, the code of the current event-loop turn) gets BUDGET operations per turn;
 // the operation after that resolves on the next macrotask instead.
-import { BUDGET, currentEpoch, outsideBudget, outsideCounters, storage, type Budget } from './internal/context.js';
+import { outsideBudget, outsideCounters, spendBudget, storage, type Budget } from './internal/context.js';
 import type { Frame } from './internal/context.js';
 import { throwIfCancelled } from './park.js';
 import type { WaitOptions } from './park.js';
@@ -101,13 +101,9 @@ export function coopOrCancelled(options?: WaitOptions): Promise<void> | undefine
 export function readyNow(options?: WaitOptions): boolean {
   const frame = storage.getStore();
   if (frame !== undefined && frame.unconstrained) return !cancelledNow(frame, options);
-  const budget = frame?.task ?? outsideBudget;
-  const epoch = currentEpoch();
-  const left = budget.budgetEpoch !== epoch ? BUDGET : budget.budget;
-  if (left <= 0 || cancelledNow(frame, options)) return false;
-  budget.budgetEpoch = epoch;
-  budget.budget = left - 1;
-  return true;
+  // Cancellation first: spendBudget spends when it says yes.
+  if (cancelledNow(frame, options)) return false;
+  return spendBudget(frame?.task ?? outsideBudget);
 }
 
 function cancelledNow(frame: Frame | undefined, options: WaitOptions | undefined): boolean {
@@ -125,15 +121,7 @@ function spend(frame: Frame | undefined): Promise<void> | undefined {
   if (frame === undefined) budget = outsideBudget;
   else if (frame.unconstrained) return undefined;
   else budget = frame.task ?? outsideBudget;
-  const epoch = currentEpoch();
-  if (budget.budgetEpoch !== epoch) {
-    budget.budgetEpoch = epoch;
-    budget.budget = BUDGET;
-  }
-  if (budget.budget > 0) {
-    budget.budget--;
-    return undefined;
-  }
+  if (spendBudget(budget)) return undefined;
   const task = frame?.task;
   if (task !== undefined) task.core.forcedYields++;
   else outsideCounters.forcedYields++;

@@ -6,7 +6,7 @@ import { Cancelled } from './errors.js';
 import { describe } from './internal/describe.js';
 import { ParkedWaiter, type CancelTarget, type TaskWait } from './internal/waiter.js';
 import { emitPark, emitWake, parkChannel, wakeChannel } from './internal/instrument.js';
-import { BUDGET, storage } from './internal/context.js';
+import { refillBudget, storage } from './internal/context.js';
 import type { Task } from './internal/task.js';
 
 /**
@@ -249,7 +249,7 @@ export function unparkEntry(parked: ParkedTask, entry: ParkEntry, how: 'woken' |
   task.unlinkWaiter(entry as TaskWait);
   if (how === 'cancelled') return;
   // Waking from park is a fresh start: the task's budget resets (as `Waiter.wake`).
-  if (how === 'woken') task.budget = BUDGET;
+  if (how === 'woken') refillBudget(task);
   if (wakeChannel.hasSubscribers || task.core.probe !== undefined) emitWake(task, entry.label);
 }
 

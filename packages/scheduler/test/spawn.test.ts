@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Builder, RuntimeShutdown, spawn, tryCurrentTask } from '@rt/scheduler';
+import { storage as rtStorage } from '../src/internal/context.js';
 
 describe('spawn', () => {
   it('starts tasks on a later microtask, in spawn order', async () => {
@@ -54,6 +55,129 @@ describe('spawn', () => {
       expect(store).toBe(value);
       expect(inTask).toBe(true);
     }
+  });
+
+  it("keeps a task's enterWith to itself: not in its spawner, nor in the tasks one drain starts after it", async () => {
+    // Three spawner contexts: outside any task with no store set (no frame at all), a task with
+    // no store of its own (a frame holding only rt's: the task starts from no frame), and a task
+    // inside storage.run (a frame with the user's store: the task starts from a copy of it). Each
+    // task sets its own store synchronously in its first segment, before the drain starts the next.
+    const storage = new AsyncLocalStorage<string>();
+    // Node 20/22 notice an AsyncLocalStorage once per event-loop turn: first use it a turn early.
+    storage.run('warm-up', () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    const runtime = Builder.currentThread().build();
+    const seen: [string | undefined, boolean][] = [];
+    const task = (label: string) => async (): Promise<[string | undefined, string | undefined]> => {
+      const first = storage.getStore();
+      seen.push([first, tryCurrentTask() !== undefined]);
+      storage.enterWith(label);
+      await new Promise((resolve) => setImmediate(resolve));
+      return [first, storage.getStore()];
+    };
+    const outside = [runtime.spawn(task('outside-0')), runtime.spawn(task('outside-1'))];
+    expect(storage.getStore()).toBeUndefined();
+    expect(await Promise.all(outside)).toEqual([
+      [undefined, 'outside-0'],
+      [undefined, 'outside-1'],
+    ]);
+    const results = await runtime.run(async () => {
+      const handles = [spawn(task('plain-0')), spawn(task('plain-1'))];
+      storage.run('spawner', () => {
+        handles.push(spawn(task('inner-0')), spawn(task('inner-1')));
+      });
+      handles.push(spawn(task('plain-2')));
+      const values: [string | undefined, string | undefined][] = [];
+      for (const handle of handles) values.push(await handle);
+      expect(storage.getStore()).toBeUndefined();
+      return values;
+    });
+    expect(results).toEqual([
+      [undefined, 'plain-0'],
+      [undefined, 'plain-1'],
+      ['spawner', 'inner-0'],
+      ['spawner', 'inner-1'],
+      [undefined, 'plain-2'],
+    ]);
+    expect(seen).toEqual([
+      [undefined, true],
+      [undefined, true],
+      [undefined, true],
+      [undefined, true],
+      ['spawner', true],
+      ['spawner', true],
+      [undefined, true],
+    ]);
+    expect(storage.getStore()).toBeUndefined();
+    await runtime.shutdown();
+  });
+
+  it('finds the task through its frame after the task sets, runs and disables other stores, and in its timer callbacks', async () => {
+    const storage = new AsyncLocalStorage<string>();
+    const other = new AsyncLocalStorage<number>();
+    storage.run('warm-up', () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    const runtime = Builder.currentThread().build();
+    const observed = await runtime.run(async () => {
+      const self = tryCurrentTask();
+      const handle = spawn(async () => {
+        const me = tryCurrentTask();
+        const steps: [string, boolean, string | undefined, number | undefined][] = [];
+        const note = (step: string): void => void steps.push([step, tryCurrentTask() === me && me !== undefined, storage.getStore(), other.getStore()]);
+        note('start');
+        storage.enterWith('set');
+        note('entered');
+        await other.run(7, async () => {
+          note('in run');
+          await new Promise((resolve) => setImmediate(resolve));
+          note('in run, next turn');
+        });
+        note('after run');
+        await new Promise<void>((resolve) =>
+          setTimeout(() => {
+            note('timer');
+            resolve();
+          }, 1),
+        );
+        other.disable();
+        note('other disabled');
+        await new Promise((resolve) => setImmediate(resolve));
+        note('end');
+        return steps;
+      });
+      const steps = await handle;
+      expect(tryCurrentTask()).toBe(self);
+      expect(storage.getStore()).toBeUndefined();
+      return steps;
+    });
+    expect(observed).toEqual([
+      ['start', true, undefined, undefined],
+      ['entered', true, 'set', undefined],
+      ['in run', true, 'set', 7],
+      ['in run, next turn', true, 'set', 7],
+      ['after run', true, 'set', undefined],
+      // Node 20/22 carry the task through promises only (see the README): not into a timer callback.
+      ['timer', rtStorage instanceof AsyncLocalStorage, 'set', undefined],
+      ['other disabled', true, 'set', undefined],
+      ['end', true, 'set', undefined],
+    ]);
+    await runtime.shutdown();
+  });
+
+  it('starts a task spawned in a context where a store was entered with enterWith in that context', async () => {
+    const storage = new AsyncLocalStorage<string>();
+    storage.run('warm-up', () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    const runtime = Builder.currentThread().build();
+    const values = await runtime.run(async () => {
+      storage.enterWith('entered');
+      const first = spawn(() => storage.getStore());
+      storage.enterWith('again');
+      const second = spawn(() => storage.getStore());
+      return [await first, await second, storage.getStore()];
+    });
+    expect(values).toEqual(['entered', 'again', 'again']);
+    await runtime.shutdown();
   });
 
   it('does not start a task spawned after async hooks stopped in the context captured for an earlier queued task', async () => {

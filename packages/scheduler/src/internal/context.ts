@@ -259,7 +259,8 @@ export function currentTask(): Task | undefined {
 // microtask queued by whichever spawn found the queue empty: in Node's async context (what
 // AsyncLocalStorage and OpenTelemetry's context managers read) every task started by one drain
 // would see that first spawner's stores. So when anything may keep values there, spawn
-// captures the context (an AsyncResource, which snapshots every store) and the drain starts
+// captures the context (on AsyncContextFrame the frame itself, read with one call: see
+// FrameClass; elsewhere an AsyncResource, which snapshots every store) and the drain starts
 // the task inside it: a task starts in the context active at its spawn() call, as a callback
 // passed to setTimeout would. When nothing can (Node 20/22 without any async hook or
 // AsyncLocalStorage in use: the default), spawn pays one check per event-loop turn.
@@ -309,18 +310,79 @@ const [frameKey, triggerKey] = ((): [symbol | undefined, symbol | undefined] => 
 })();
 type Captured = AsyncResource & Record<symbol, unknown>;
 
+/** An AsyncContextFrame: Node's map of AsyncLocalStorage to store, one immutable value per context. */
+type ContextFrame = Map<unknown, unknown>;
+
+/**
+ * Node's AsyncContextFrame class, for its three static operations: `current()` (the frame of the
+ * code running now), `exchange(frame)` (make `frame` current, return the one it replaced) and
+ * `set(frame)`. They are what `new AsyncResource()` and `runInAsyncScope` do with the frame,
+ * without the rest: reading the frame is one call (~3.5 ns on Node 24.22) where an AsyncResource
+ * was ~22 ns and an object per spawn, and a task whose spawner's frame holds nothing but rt's own
+ * store starts from no frame (its frame is a fresh one-entry map, ~27 ns) where entering it from
+ * the spawner's frame copied that frame's map through the iteration protocol (~95 ns with the
+ * AsyncResource's `runInAsyncScope`). Found through a captured frame's constructor, and checked
+ * (current() returns the frame in use, exchange/set round-trip) before use; undefined where
+ * AsyncLocalStorage does not run on AsyncContextFrame, or Node's frames look otherwise (then
+ * every spawn captures an AsyncResource, as before).
+ */
+interface FrameClass {
+  current(): ContextFrame | undefined;
+  exchange(frame: ContextFrame | undefined): ContextFrame | undefined;
+  set(frame: ContextFrame | undefined): void;
+}
+
+const frameClass = ((): FrameClass | undefined => {
+  if (frameKey === undefined) return undefined;
+  try {
+    const probe = new AsyncLocalStorage<boolean>();
+    return probe.run(true, () => {
+      const frame = (new AsyncResource('rt:probe') as Captured)[frameKey] as ContextFrame | undefined;
+      const candidate = frame?.constructor as Partial<FrameClass> | undefined;
+      // (Not `instanceof Map`: a Map of Node's own realm, not of a vm context rt may be loaded in.)
+      if (
+        typeof frame?.has !== 'function' ||
+        typeof candidate?.current !== 'function' ||
+        typeof candidate.exchange !== 'function' ||
+        typeof candidate.set !== 'function'
+      ) {
+        return undefined;
+      }
+      const found = candidate as FrameClass;
+      if (found.current() !== frame) return undefined;
+      const prior = found.exchange(undefined);
+      const inside = probe.getStore();
+      found.set(prior);
+      return prior === frame && inside === undefined && probe.getStore() === true ? found : undefined;
+    });
+  } catch {
+    return undefined;
+  }
+})();
+
+/**
+ * The async context a task starts in, captured at its spawn (see above): an AsyncResource (which
+ * snapshots every store and, for async hooks, the trigger id), or where Node's frame can be read
+ * directly and no async hook tracks promises, the AsyncContextFrame itself (`NO_FRAME`: none).
+ */
+export type CapturedContext = AsyncResource | ContextFrame | typeof NO_FRAME;
+/** The captured frame when no AsyncLocalStorage holds anything (the frame is undefined). */
+const NO_FRAME = Symbol('rt.noFrame');
+
 /**
  * The current async context, to start a task in later (see above). When it is the context
- * `previous` holds (the same AsyncContextFrame and trigger id: a loop of spawns), `previous` is
- * returned and the new capture is dropped at once: the run queue holds one shared AsyncResource
- * for the loop, not one per task (80 B kept per queued task on Node 24, until it starts). Not
- * while async hooks track promises: a context kept by async id (OpenTelemetry's
- * AsyncHooksContextManager) is one per resource.
+ * `previous` holds (a loop of spawns), `previous` is returned: the run queue holds one context for
+ * the loop, not one per task. Where Node's frame is read directly (see FrameClass) that is the frame
+ * (one immutable value: no allocation at all); else an AsyncResource, dropped at once when its frame
+ * and trigger id are those of `previous` (80 B kept per queued task on Node 24 otherwise). Not while
+ * async hooks track promises: a context kept by async id (OpenTelemetry's AsyncHooksContextManager)
+ * is one per resource.
  */
-export function captureAsyncContext(previous: AsyncResource | undefined): AsyncResource {
+export function captureAsyncContext(previous: CapturedContext | undefined): CapturedContext {
+  if (frameClass !== undefined && !asyncHooksTrackPromises()) return frameClass.current() ?? NO_FRAME;
   const context = new AsyncResource('rt:task') as Captured;
   if (
-    previous !== undefined &&
+    previous instanceof AsyncResource &&
     frameKey !== undefined &&
     !asyncHooksTrackPromises() &&
     context[frameKey] === (previous as Captured)[frameKey] &&
@@ -331,25 +393,151 @@ export function captureAsyncContext(previous: AsyncResource | undefined): AsyncR
   return context;
 }
 
+/** Whether spawns capture Node's AsyncContextFrame itself (see FrameClass; for tests). */
+export const capturesFrames: boolean = frameClass !== undefined;
+/** Whether a task started from an rt-only frame gets a TaskFrame (see TaskFrame; for tests). */
+export function usesTaskFrames(): boolean {
+  return taskFrames;
+}
+
+/**
+ * What a task started in `context` starts from: for a captured frame, the frame to make current
+ * around its start, undefined when the frame holds nothing but rt's own store (the spawner's task):
+ * the task's own frame replaces that entry anyway, so starting from no frame gives the same frame
+ * without copying the spawner's (see FrameClass). Other contexts are returned as they are.
+ */
+export function startingPoint(context: CapturedContext): CapturedContext | undefined {
+  if (context === NO_FRAME || context instanceof TaskFrame) return undefined;
+  if (context instanceof AsyncResource) return context;
+  const frame = context as ContextFrame;
+  return storage instanceof AsyncLocalStorage && frame.size === 1 && frame.has(storage) ? undefined : frame;
+}
+
+/**
+ * The AsyncContextFrame of a task whose spawner's frame held nothing but rt's store: a frame that
+ * maps rt's storage to the task and holds nothing else, as Node's own frame would after copying
+ * the spawner's and replacing rt's entry, without the map (Node's is a `Map` of 184 B with its
+ * table, built per task start). Node reads a frame in exactly four ways (Node 24.22 and 26:
+ * `internal/async_context_frame`, `internal/async_local_storage/async_context_frame`): `has` and
+ * `get` (`getStore`), `disable` (`AsyncLocalStorage.disable`, deleting its store from the
+ * current frame: this one holds only rt's, which rt never disables), and iteration (the copy
+ * `enterWith`/`run` start a new frame from). The rest of `Map`'s reading side is here too.
+ */
+class TaskFrame {
+  constructor(private readonly store: Frame) {}
+  has(key: unknown): boolean {
+    return key === storage;
+  }
+  get(key: unknown): unknown {
+    return key === storage ? this.store : undefined;
+  }
+  disable(): void {}
+  get size(): number {
+    return 1;
+  }
+  forEach(callback: (value: unknown, key: unknown, map: unknown) => void, thisArg?: unknown): void {
+    callback.call(thisArg, this.store, storage, this);
+  }
+  *entries(): IterableIterator<[unknown, unknown]> {
+    yield [storage, this.store];
+  }
+  *keys(): IterableIterator<unknown> {
+    yield storage;
+  }
+  *values(): IterableIterator<unknown> {
+    yield this.store;
+  }
+  [Symbol.iterator](): IterableIterator<[unknown, unknown]> {
+    return this.entries();
+  }
+}
+
 function enterFrame(frame: Frame, fn: (frame: Frame) => void): void {
   (storage as AsyncLocalStorage<Frame>).enterWith(frame);
   fn(frame);
 }
 
 /**
- * Calls `fn(frame)` with `frame` as the store, inside the async context `context` captured at
- * spawn. On AsyncLocalStorage the store is entered, not run: `runInAsyncScope` restores the
- * context it found when it returns, so the store needs no restoring of its own, and
- * AsyncLocalStorage.run would build a second frame for that (on AsyncContextFrame each `run` copies
- * the frame's map twice, to enter and to restore: measured on Node 24.22, 1M task starts, ~410–500 →
- * 260–320 ns per start with the AsyncResource).
+ * Calls `fn(frame)` with `frame` as the store, inside the async context a task was spawned in
+ * (`start`, from `startingPoint`: an AsyncResource, an AsyncContextFrame, or undefined for no
+ * frame). On AsyncLocalStorage the store is entered, not run: the context's frame is restored on
+ * return (`runInAsyncScope`, or the frame class's `set`), so the store needs no restoring of its
+ * own, and AsyncLocalStorage.run would build a second frame for that (on AsyncContextFrame each
+ * `run` copies the frame's map twice, to enter and to restore: measured on Node 24.22, 1M task
+ * starts, ~410–500 → 260–320 ns per start with the AsyncResource). Restoring the frame found is
+ * what keeps a task's `enterWith` on another storage from leaking into the drain's next task.
  */
-export function runInContext(context: AsyncResource, frame: Frame, fn: (frame: Frame) => void): void {
-  if (!(storage instanceof AsyncLocalStorage)) {
-    context.runInAsyncScope(runFrame, undefined, frame, fn);
+export function runInContext(start: CapturedContext | undefined, frame: Frame, fn: (frame: Frame) => void): void {
+  if (start instanceof AsyncResource) {
+    if (!(storage instanceof AsyncLocalStorage)) start.runInAsyncScope(runFrame, undefined, frame, fn);
+    else start.runInAsyncScope(enterFrame, undefined, frame, fn);
     return;
   }
-  context.runInAsyncScope(enterFrame, undefined, frame, fn);
+  // A frame: frameClass is defined (captureAsyncContext returns frames only then).
+  const frames = frameClass!;
+  if (start === undefined && taskFrames) {
+    // The task's frame holds only rt's store: one small object, not a copy (see TaskFrame).
+    const prior = frames.exchange(new TaskFrame(frame) as unknown as ContextFrame);
+    try {
+      fn(frame);
+    } finally {
+      frames.set(prior);
+    }
+    return;
+  }
+  const prior = frames.exchange(start as ContextFrame | undefined);
+  try {
+    if (storage instanceof AsyncLocalStorage) enterFrame(frame, fn);
+    else runFrame(frame, fn);
+  } finally {
+    frames.set(prior);
+  }
+}
+
+/**
+ * Whether this Node takes a TaskFrame for a frame (checked once at load, on the operations rt and
+ * a task's code rely on: rt's store read through it, another store absent, and `enterWith` on
+ * another storage copying rt's entry); else such a task's frame is Node's own map, as before.
+ */
+const taskFrames: boolean =
+  frameClass !== undefined &&
+  storage instanceof AsyncLocalStorage &&
+  ((): boolean => {
+    const probe = new AsyncLocalStorage<number>();
+    const marker = { task: undefined } as unknown as Frame;
+    const prior = frameClass.exchange(new TaskFrame(marker) as unknown as ContextFrame);
+    try {
+      if (storage.getStore() !== marker || probe.getStore() !== undefined) return false;
+      probe.enterWith(1);
+      return storage.getStore() === marker && probe.getStore() === 1;
+    } catch {
+      return false;
+    } finally {
+      frameClass.set(prior);
+    }
+  })();
+
+/**
+ * Calls `fn(a, b, c)` outside any task: with rt's store undefined and every other store as it is
+ * now (`storage.run(undefined, …)`). Where the current frame holds nothing but rt's store (a task
+ * started by the run queue from an rt-only spawner: see TaskFrame), that is no frame at all: made
+ * current with the frame class's exchange instead of `run`, which copies the frame twice on
+ * AsyncContextFrame (~200 ns per call on Node 24.22; once per task joined from outside any task).
+ */
+export function runOutsideTasks<A, B, C>(fn: (a: A, b: B, c: C) => void, a: A, b: B, c: C): void {
+  if (frameClass !== undefined && storage instanceof AsyncLocalStorage) {
+    const frame = frameClass.current();
+    if (frame instanceof TaskFrame || (frame !== undefined && frame.size === 1 && frame.has(storage))) {
+      const prior = frameClass.exchange(undefined);
+      try {
+        fn(a, b, c);
+      } finally {
+        frameClass.set(prior);
+      }
+      return;
+    }
+  }
+  storage.run(undefined as unknown as Frame, fn, a, b, c);
 }
 
 let epoch = 0;
@@ -372,14 +560,47 @@ export function currentEpoch(): number {
 /** Tokio's per-task budget of rt operations before a forced yield. */
 export const BUDGET = 128;
 
-/** A budget: a task's, or the one shared by code outside tasks in the current turn. */
+/**
+ * A budget: a task's, or the one shared by code outside tasks in the current turn. One small
+ * integer (a task record keeps one field, not two): the low 8 bits are the operations left, the
+ * bits above them the turn they were filled in, modulo 2^23 (a small integer for V8 either way).
+ * A budget last filled exactly a multiple of 2^23 turns ago reads as this turn's: it then forces
+ * its yield up to BUDGET operations early, once (the budget only ever makes a task yield sooner).
+ * Negative: never filled.
+ */
 export interface Budget {
   budget: number;
-  budgetEpoch: number;
+}
+
+/** What `Budget.budget` keeps of the turn (see Budget). */
+const BUDGET_TURNS = 0x7fffff;
+
+/** A budget that has never been filled (the next spend fills it). */
+export const EMPTY_BUDGET = -1;
+
+/**
+ * Spends one operation of `budget` in the current turn (filling it first if it was filled in an
+ * earlier turn): true if there was one to spend, false when the turn's budget is used up.
+ */
+export function spendBudget(budget: Budget): boolean {
+  const turn = currentEpoch() & BUDGET_TURNS;
+  let packed = budget.budget;
+  if (packed >> 8 !== turn) packed = (turn << 8) | BUDGET;
+  if ((packed & 0xff) === 0) {
+    budget.budget = packed;
+    return false;
+  }
+  budget.budget = packed - 1;
+  return true;
+}
+
+/** Refills `budget` in the turn it was last filled in (a task woken from park starts afresh, as in Tokio). */
+export function refillBudget(budget: Budget): void {
+  budget.budget = (budget.budget & ~0xff) | BUDGET;
 }
 
 /** The budget of code running outside any task. */
-export const outsideBudget: Budget = { budget: BUDGET, budgetEpoch: -1 };
+export const outsideBudget: Budget = { budget: EMPTY_BUDGET };
 
 /** Forced yields of code outside any task (counted in the default runtime's metrics). */
 export const outsideCounters = { forcedYields: 0 };

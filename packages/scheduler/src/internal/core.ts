@@ -7,11 +7,10 @@
 // `eventInterval` tasks start (and yield-queue flushes happen) per event-loop turn; past that
 // the drain continues on the next macrotask (setImmediate), so a spawn storm or a yieldNow()
 // loop lets timers and I/O run — the Node analogue of Tokio's event_interval.
-import type { AsyncResource } from 'node:async_hooks';
 import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
-import { asyncContextInUse, captureAsyncContext, currentEpoch, runFrame, runInContext, storage, type Frame } from './context.js';
+import { asyncContextInUse, captureAsyncContext, currentEpoch, runFrame, runInContext, startingPoint, storage, type CapturedContext, type Frame } from './context.js';
 import { FINISHED, RUNNING, SCHEDULED, Task, nativeThen } from './task.js';
 import { JoinHandle } from '../join-handle.js';
 import { defaultConfig } from './config.js';
@@ -67,12 +66,15 @@ export class Core {
    * it allocates no TaskExtra (on Node 24+ every spawn captures one), and a loop of spawns in one
    * context (see captureAsyncContext) takes one slot per task. Consumed slots hold undefined.
    */
-  private runQueue: (Task | AsyncResource | null | undefined)[] = [];
+  private runQueue: (Task | CapturedContext | null | undefined)[] = [];
   private runHead = 0;
   /** The async context the queue's last task starts in (what spawn compares a new capture with). */
-  private lastContext: AsyncResource | undefined = undefined;
-  /** The async context the drain's next task starts in (the last context entry it passed). */
-  private runContext: AsyncResource | undefined = undefined;
+  private lastContext: CapturedContext | undefined = undefined;
+  /**
+   * Where the drain's next task starts (`startingPoint` of the last context entry it passed):
+   * null where no context was captured (the task's frame is run in the drain's context).
+   */
+  private runStart: CapturedContext | undefined | null = null;
   private drainScheduled = false;
   private ticks = 0;
   private tickEpoch = -1;
@@ -133,7 +135,7 @@ export class Core {
       this.enqueue(task);
       return false;
     }
-    if (asyncContextInUse()) runInContext(captureAsyncContext(undefined), task, startTask as (frame: Frame) => void);
+    if (asyncContextInUse()) runInContext(startingPoint(captureAsyncContext(undefined)), task, startTask as (frame: Frame) => void);
     else runFrame(task, startTask as (frame: Frame) => void);
     return true;
   }
@@ -179,7 +181,7 @@ export class Core {
       const task = queue[this.runHead];
       if (!(task instanceof Task)) {
         // The async context of the tasks that follow.
-        this.runContext = task ?? undefined;
+        this.runStart = task === null || task === undefined ? null : startingPoint(task);
         queue[this.runHead++] = undefined;
         continue;
       }
@@ -194,18 +196,19 @@ export class Core {
         return;
       }
       queue[this.runHead++] = undefined;
-      const context = this.runContext;
-      if (context === undefined) runFrame(task, startTask as (frame: Frame) => void);
+      const start = this.runStart;
+      if (start === null) runFrame(task, startTask as (frame: Frame) => void);
       else {
         // runInAsyncScope runs async hooks (anyone's code) before the task: not its busy time.
         if (this.probe !== undefined) breakChain();
-        runInContext(context, task, startTask as (frame: Frame) => void);
+        runInContext(start, task, startTask as (frame: Frame) => void);
       }
     }
     if (this.probe !== undefined) breakChain();
     queue.length = 0;
     this.runHead = 0;
-    this.lastContext = this.runContext = undefined;
+    this.lastContext = undefined;
+    this.runStart = null;
   };
 
   /**

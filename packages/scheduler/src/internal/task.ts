@@ -10,7 +10,7 @@
 // code inside a task parks a waiter, kept in the task's list of joins, so aborting *that*
 // task cancels the join.
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
-import { BUDGET, coarseNow, storage, type Frame } from './context.js';
+import { EMPTY_BUDGET, coarseNow, runOutsideTasks, storage } from './context.js';
 import type { CancelTarget, TaskWait } from './waiter.js';
 import type { Waiter } from '../park.js';
 import type { Core } from './core.js';
@@ -82,10 +82,8 @@ export class Task {
   private slot: unknown;
   /** @internal Whole milliseconds on rt's coarse clock (see coarseNow). */
   readonly spawnedAt: number;
-  /** @internal */
-  budget = BUDGET;
-  /** @internal */
-  budgetEpoch = -1;
+  /** @internal The cooperative budget and the turn it was filled in (see Budget in context.ts). */
+  budget = EMPTY_BUDGET;
   /** @internal Head of the list of waiters this task has parked (what dump() shows). */
   waitHead: TaskWait | undefined = undefined;
   /** @internal Links in the runtime's list of live tasks. */
@@ -465,7 +463,7 @@ export class Task {
     if (outside !== undefined) {
       // The callbacks belong to code outside any task: run them outside this task's context.
       if (storage.getStore() === undefined) settleOutsideJoins(this.ok, this.result, outside);
-      else storage.run(undefined as unknown as Frame, settleOutsideJoins, this.ok, this.result, outside);
+      else runOutsideTasks(settleOutsideJoins, this.ok, this.result, outside);
     }
     if (!this.ok && !this.observed && (this.result as JoinError).isPanic()) this.core.maybeUnhandled(this);
   }

@@ -11,7 +11,7 @@
 // operations neither triggers Node's "possible EventTarget memory leak" warning nor keeps
 // listeners after the operations settle.
 import { Cancelled } from '../errors.js';
-import { BUDGET } from './context.js';
+import { refillBudget } from './context.js';
 import type { Task } from './task.js';
 import { emitPark, emitWake, parkChannel, wakeChannel } from './instrument.js';
 
@@ -116,7 +116,7 @@ export class ParkedWaiter<T> implements TaskWait {
     const task = this.task;
     this.detach();
     // Waking from park is a fresh start: the task's budget resets (Tokio does the same).
-    if (task !== undefined) task.budget = BUDGET;
+    if (task !== undefined) refillBudget(task);
     if (task !== undefined && (wakeChannel.hasSubscribers || task.core.probe !== undefined)) emitWake(task, this.label);
     this.resolve(value);
     return true;
