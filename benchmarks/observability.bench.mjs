@@ -17,7 +17,7 @@
 // Also printed: heap bytes allocated per operation in the steady phase (v8.GCProfiler: the used
 // heap before each GC minus after the previous one, plus the growth since the last; best round).
 //
-//   node benchmarks/observability.bench.mjs [--quick] [--only=spawn|mpsc|echo] [--trees=DIR,DIR]   (pnpm build first)
+//   node benchmarks/observability.bench.mjs [--quick] [--only=spawn|mpsc|echo] [--modes=off,instrumented,...] [--trees=DIR,DIR]   (pnpm build first; --modes starts with off)
 //   node benchmarks/observability.bench.mjs --callgrind [--only=spawn] [--modes=off,instrumented] [--trees=DIR,DIR]
 //
 // --trees: run the children of this bench file as found in each of these checkouts (each built),
