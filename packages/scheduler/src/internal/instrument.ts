@@ -471,7 +471,11 @@ export class Probe {
     const reused = this.freeHead;
     if (reused >= 0) {
       const times = this.times;
-      this.freeHead = times[reused]!;
+      // `| 0`: read from a Float64Array the base is a double, and a double stored in
+      // `task.probeBase` would change that field's representation from small integer to double
+      // (a heap number per task, and every optimized function that reads a task deoptimized:
+      // what the second spawn storm of a process paid before).
+      this.freeHead = times[reused]! | 0;
       for (let i = reused; i < reused + FIELDS; i++) times[i] = 0;
       return reused;
     }
