@@ -207,23 +207,34 @@ export function asyncContextFrames(major: number, flags: readonly string[]): boo
 }
 
 /**
- * Whether AsyncLocalStorage runs on AsyncContextFrame here, found by trying it: on Node's
- * async_hooks implementation `run` enables the promise hook, so a promise made inside carries an
- * async id; on AsyncContextFrame it does not. For Node 22, where the flag may come from a config
- * file (`--experimental-config-file`, `node.config.json`) that neither `process.execArgv` nor
- * `NODE_OPTIONS` shows. Says no (the promise hooks: the safe choice) when an async hook is already
- * tracking promises. The async_hooks implementation disables its hook again on the next turn.
+ * Whether AsyncLocalStorage runs on AsyncContextFrame here, found by trying it: an AsyncResource
+ * made inside `run` captured a frame that holds the store (Node's `context_frame` symbol: on the
+ * async_hooks implementation it holds undefined), whether or not an async hook tracks promises
+ * (an APM's or OpenTelemetry's AsyncHooksContextManager, enabled before rt loads). Where Node
+ * names that symbol otherwise: on Node's async_hooks implementation `run` enables the promise
+ * hook, so a promise made inside carries an async id; on AsyncContextFrame it does not (with an
+ * async hook already tracking promises this says no: the promise hooks, the safe choice). For
+ * Node 22, where the flag may come from a config file (`--experimental-config-file`,
+ * `node.config.json`) that neither `process.execArgv` nor `NODE_OPTIONS` shows. The async_hooks
+ * implementation disables its hook again on the next turn.
  */
 export function alsRunsOnFrames(): boolean {
   const probe = new AsyncLocalStorage<boolean>();
   let tagged = false;
+  let framed = false;
   probe.run(true, () => {
     for (const symbol of Object.getOwnPropertySymbols(Promise.resolve())) {
       if (symbol.description === 'async_id_symbol') tagged = true;
     }
+    const resource = new AsyncResource('rt:probe') as AsyncResource & Record<symbol, unknown>;
+    for (const symbol of Object.getOwnPropertySymbols(resource)) {
+      if (symbol.description !== 'context_frame') continue;
+      const frame = resource[symbol] as { has?: (key: unknown) => unknown } | undefined;
+      framed = typeof frame?.has === 'function' && frame.has(probe) === true;
+    }
   });
   probe.disable();
-  return !tagged;
+  return framed || !tagged;
 }
 
 const major = Number(process.versions.node.split('.')[0]);

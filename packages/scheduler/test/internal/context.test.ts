@@ -91,6 +91,14 @@ describe("alsRunsOnFrames (AsyncContextFrame found by trying it, for a flag no a
           await run([`--experimental-config-file=${config}`, "--no-warnings"])
         ).toBe(true);
         expect(await run(["--no-warnings"])).toBe(false);
+        // An async hook that tracks promises from the start (an APM's, OpenTelemetry's
+        // AsyncHooksContextManager) does not hide the config file's frames.
+        const hook = join(dir, "hook.cjs");
+        writeFileSync(hook, 'require("node:async_hooks").createHook({ init() {} }).enable();');
+        expect(
+          await run([`--experimental-config-file=${config}`, "--no-warnings", "--require", hook])
+        ).toBe(true);
+        expect(await run(["--no-warnings", "--require", hook])).toBe(false);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
