@@ -99,6 +99,39 @@ describeNative('sys', () => {
     }
   });
 
+  it('the whole-view form stays inside the view for any view: detached, empty, shared, wider elements, DataView; a bare ArrayBuffer is a TypeError', () => {
+    const [a, b] = socketPair();
+    try {
+      expect(sys.write(b, Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz0123'))).toBe(40);
+      // A detached view has no bytes: nothing is read or written (0, not a crash or EFAULT).
+      const detached = new Uint8Array(new ArrayBuffer(16));
+      structuredClone(detached.buffer, { transfer: [detached.buffer] });
+      expect(detached.byteLength).toBe(0);
+      expect(sys.read(a, detached)).toBe(0);
+      expect(sys.write(b, detached)).toBe(0);
+      // Wider elements: the view's bytes (byteLength), not its element count, and no more.
+      const wide = new Float64Array(new ArrayBuffer(48), 8, 2);
+      new Uint8Array(wide.buffer).fill(0x2e);
+      expect(sys.read(a, wide as unknown as Uint8Array)).toBe(16);
+      expect(Buffer.from(wide.buffer).toString('latin1')).toBe(`........0123456789abcdef${'.'.repeat(24)}`);
+      const shared = new Uint8Array(new SharedArrayBuffer(8));
+      expect(sys.read(a, shared)).toBe(8);
+      expect(Buffer.from(shared).toString()).toBe('ghijklmn');
+      const dataView = new DataView(new ArrayBuffer(12), 2, 4);
+      expect(sys.read(a, dataView as unknown as Uint8Array)).toBe(4);
+      expect(Buffer.from(dataView.buffer, 2, 4).toString()).toBe('opqr');
+      expect(() => sys.read(a, new ArrayBuffer(8) as unknown as Uint8Array)).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringContaining('Buffer') }));
+      expect(() => sys.write(b, null as unknown as Uint8Array)).toThrow(expect.objectContaining({ name: 'TypeError' }));
+      const rest = Buffer.alloc(16);
+      expect(sys.read(a, rest)).toBe(12);
+      expect(rest.subarray(0, 12).toString()).toBe('stuvwxyz0123');
+      expect(sys.read(a, rest)).toBe(EAGAIN);
+    } finally {
+      sys.close(a);
+      sys.close(b);
+    }
+  });
+
   it('throws RangeError for an offset or length outside the buffer', () => {
     const [a, b] = socketPair();
     try {
