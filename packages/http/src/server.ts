@@ -990,7 +990,10 @@ class Connection {
   #flushNow(): Promise<void> | undefined {
     const out = this.#out;
     const stream = this.#stream;
-    if (out.tail !== undefined && out.length > 0 && stream.tryWritev === undefined) out.copyTail();
+    // A stream that cannot gather (a TlsStream): a tail of up to 64 KiB is copied in (one write);
+    // a larger one (a large bytes body, #respondStream) is written on its own after the head,
+    // as it was before tails existed, not copied into a buffer grown to its size.
+    if (out.tail !== undefined && out.length > 0 && stream.tryWritev === undefined && out.tail.length <= 64 * 1024) out.copyTail();
     const tail = out.tail;
     const size = out.size;
     if (size === 0) return undefined;
@@ -1001,8 +1004,8 @@ class Connection {
         if (stream.tryWrite !== undefined) n = stream.tryWrite(tail!);
       } else if (tail === undefined) {
         if (stream.tryWrite !== undefined) n = stream.tryWrite(head);
-      } else {
-        n = stream.tryWritev!([head, tail]);
+      } else if (stream.tryWritev !== undefined) {
+        n = stream.tryWritev([head, tail]);
       }
     } catch (error) {
       // Not writable now (the last write filled the socket): the rest is written by waiting.

@@ -6,8 +6,8 @@
 // as U+FFFD, as TextEncoder does).
 import fc from 'fast-check';
 import type { Socket } from 'node:net';
-import { TcpSocket } from '@rt/net';
-import { FastResponse, serve, type HttpServer } from '@rt/http';
+import { TcpSocket, type TcpStream } from '@rt/net';
+import { FastResponse, serve, type HttpServer, type HttpStream } from '@rt/http';
 import { open } from './support/raw.js';
 
 /** `n` bytes of a pattern that shows a shift or a wrong piece (never all one value). */
@@ -174,5 +174,38 @@ describe('response bodies written from their own memory', () => {
       }),
       { numRuns: 40, endOnFailure: true },
     );
+  });
+});
+
+describe('a large bytes body over a stream that cannot gather (a TlsStream: no tryWrite/tryWritev)', () => {
+  it('is written on its own after the head, not copied into the output buffer, and arrives byte for byte', async () => {
+    const body = pattern(256 * 1024, 5);
+    const written: Uint8Array[] = [];
+    // What @rt/tls's TlsStream offers the server: read, writeAll, close, shutdown; no try* writes.
+    // A platform Response over 64 KiB: #respondStream's large-bytes path where fastBody sees its
+    // bytes (Node 20/22; on Node 24 its body is streamed, written the same way).
+    const acceptor = {
+      accept(stream: TcpStream): Promise<HttpStream> {
+        return Promise.resolve({
+          read: (buf: Uint8Array, options?: { signal?: AbortSignal }) => stream.read(buf, options),
+          writeAll: (buf: Uint8Array, options?: { signal?: AbortSignal }) => {
+            written.push(buf);
+            return stream.writeAll(buf, options);
+          },
+          shutdown: () => stream.shutdown(),
+          close: () => stream.close(),
+        });
+      },
+    };
+    await using server = await serve({ tls: acceptor }, () => new Response(body, { headers: { 'content-type': 'application/octet-stream' } }));
+    const response = await fetch(`http://127.0.0.1:${server.addr.port}/`);
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(body);
+    // The body went to writeAll as the caller's memory (one view of it), after the head.
+    // The head, then the body as a write of its own: the output buffer was not grown to the
+    // body's size to hold a copy of it (one write of head and body from a 512 KiB buffer).
+    expect(written.map((w) => w.byteLength)).toEqual([written[0]!.byteLength, body.byteLength]);
+    expect(written[0]!.byteLength).toBeLessThan(1024);
+    expect(written[0]!.buffer.byteLength).toBeLessThanOrEqual(64 * 1024);
+    expect(written[1]).toEqual(body);
   });
 });
