@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as osConstants } from 'node:os';
-import { Builder, Cancelled, JoinError, spawn } from '@rt/scheduler';
+import { Builder, Cancelled, JoinError, coop, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { ConnectError, NetError, SocketClosed, TcpListener, TcpStream, WouldBlock, lookupHost } from '@rt/net';
 import { drivers, eventually, openFds, readAll, tcpPair } from './support/drivers.js';
+
+/** Tokio's per-task budget (rt's coop: operations per task and turn). */
+const BUDGET = 128;
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -390,6 +393,19 @@ describe.each(drivers)('TcpStream (%s driver)', (driver) => {
       expect(now).toBeLessThan(remaining); // stopped by the budget, not by the data
       expect(total).toBe(remaining);
       expect(last).toBe(7);
+      // A readNow that finds nothing after all (readiness kept by a read that filled its view,
+      // then EAGAIN) spends no budget: only operations that complete do, as read() after it.
+      await client.writeAll(text('12345678'));
+      await server.readable();
+      const spent = await spawn(async () => {
+        await new Promise((resolve) => setImmediate(resolve)); // a turn of its own: a full budget
+        const eight = new Uint8Array(8);
+        const got = [server.readNow(eight), server.readNow(eight)];
+        let left = 0;
+        while (coop() === undefined) left++;
+        return { got, left };
+      });
+      expect(spent).toEqual({ got: [8, -1], left: BUDGET - 1 }); // only the readNow that read spent
       // A cancelled task gets -1 (its read() rejects with Cancelled).
       await client.writeAll(text('zz'));
       await server.readable();

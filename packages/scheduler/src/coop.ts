@@ -3,7 +3,7 @@
 // looping on always-ready operations would therefore starve the event loop. Each task (and,
 // outside tasks, the code of the current event-loop turn) gets BUDGET operations per turn;
 // the operation after that resolves on the next macrotask instead.
-import { outsideBudget, outsideCounters, spendBudget, storage, type Budget } from './internal/context.js';
+import { outsideBudget, outsideCounters, returnBudget, spendBudget, storage, type Budget } from './internal/context.js';
 import type { Frame } from './internal/context.js';
 import { throwIfCancelled } from './park.js';
 import type { WaitOptions } from './park.js';
@@ -104,6 +104,30 @@ export function readyNow(options?: WaitOptions): boolean {
   // Cancellation first: spendBudget spends when it says yes.
   if (cancelledNow(frame, options)) return false;
   return spendBudget(frame?.task ?? outsideBudget);
+}
+
+/**
+ * Gives back the unit of budget a `readyNow()` that said true spent, when the operation then
+ * found nothing to do after all (a read that got EAGAIN: its caller falls back to the promise
+ * form, which spends its own unit). As Tokio restores the budget of a poll that returned
+ * Pending: only operations that complete use the budget. Call it at most once per true
+ * `readyNow()`, in the same synchronous code.
+ *
+ * **Cancellation:** not applicable (synchronous).
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * if (!readyNow()) return -1;
+ * const n = readSyscall(buf);
+ * if (n === EAGAIN) { refundNow(); return -1; }
+ * ```
+ */
+export function refundNow(): void {
+  const frame = storage.getStore();
+  if (frame !== undefined && frame.unconstrained) return;
+  returnBudget(frame?.task ?? outsideBudget);
 }
 
 function cancelledNow(frame: Frame | undefined, options: WaitOptions | undefined): boolean {

@@ -16,7 +16,8 @@
 //   promise (or undefined); `readyOrCancelled(options)`: the same plus the cooperative budget,
 //   for an operation that can complete now (one look at the task); `readyNow(options)`: the
 //   same as a boolean that spends and counts nothing when it says no (a synchronous fast path
-//   whose caller falls back to the promise form); and `tryPark(step)`: a step's synchronous throw as a rejected
+//   whose caller falls back to the promise form), and `refundNow()` for a fast path that found
+//   nothing to do after it said yes; and `tryPark(step)`: a step's synchronous throw as a rejected
 //   promise, for methods that return a promise and must never throw.
 // - `checkCount`, `checkFunction`: argument validators whose errors name the value with
 //   `describe`, the one formatting of a bad value in rt's messages.
@@ -37,7 +38,7 @@ import type { WaitOptions, Waiter } from './park.js';
 import { describe } from './internal/describe.js';
 import { storage } from './internal/context.js';
 import { coopOrCancelled } from './coop.js';
-export { readyNow } from './coop.js';
+export { readyNow, refundNow } from './coop.js';
 import { Handle, type SpawnOptions } from './handle.js';
 import { taskOfHandle, type JoinHandle } from './join-handle.js';
 

@@ -1,5 +1,5 @@
 import { Builder, Cancelled, coop, coopOrCancelled, spawn, unconstrained, yieldNow } from '@rt/scheduler';
-import { readyNow } from '@rt/scheduler/primitives';
+import { readyNow, refundNow } from '@rt/scheduler/primitives';
 
 describe('coopOrCancelled', () => {
   it('spends the budget as coop does: undefined while it lasts, then the yield promise (one per 128 calls)', async () => {
@@ -89,6 +89,21 @@ describe('readyNow (primitives)', () => {
       });
     });
     await runtime.shutdown();
+  });
+
+  it('refundNow gives back what a readyNow that said yes spent (an operation that found nothing to do), never more', async () => {
+    await spawn(async () => {
+      await yieldNow(); // a fresh turn: a full budget
+      for (let i = 0; i < 10; i++) {
+        expect(readyNow()).toBe(true);
+        refundNow();
+      }
+      refundNow(); // nothing spent to give back: the budget stays 128
+      let left = 0;
+      while (coop() === undefined) left++;
+      expect(left).toBe(128);
+    });
+    unconstrained(() => refundNow()); // no budget there: nothing happens
   });
 
   it('says false (no throw) in a cancelled task or for an aborted signal; inside unconstrained() always true otherwise', async () => {

@@ -27,7 +27,7 @@ import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, ReleaseHooks, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
-import { RESOLVED, ReusableWaiter, WaitList, WaitNode, readyNow, readyOrCancelled, tryPark } from '@rt/scheduler/primitives';
+import { RESOLVED, ReusableWaiter, WaitList, WaitNode, readyNow, readyOrCancelled, refundNow, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, ENOTCONN, EPIPE, armWait, check, localAddressOf, osError, peerAddressOf, peerOf } from './native-io.js';
 import type { AcceptedPeer } from './native-io.js';
 
@@ -328,7 +328,12 @@ export class NativeStream implements StreamHandle {
     // yields, counting the forced yield once, or rejects).
     if (!readyNow()) return -1;
     const n = this.#tryReadRaw(buf, false);
-    if (n === EAGAIN) return -1;
+    if (n === EAGAIN) {
+      // Nothing read (readiness kept by a read that filled its view): the unit goes back, the
+      // read() that follows spends its own.
+      refundNow();
+      return -1;
+    }
     return check(n, 'read');
   }
 

@@ -605,6 +605,16 @@ export function spendBudget(budget: Budget): boolean {
   return true;
 }
 
+/**
+ * Gives back one operation spent from `budget` in the current turn (an operation that
+ * `spendBudget` let through found nothing to do after all); nothing when the budget was filled
+ * in another turn or is full.
+ */
+export function returnBudget(budget: Budget): void {
+  const packed = budget.budget;
+  if (packed >> 8 === (currentEpoch() & BUDGET_TURNS) && (packed & 0xff) < BUDGET) budget.budget = packed + 1;
+}
+
 /** Refills `budget` in the turn it was last filled in (a task woken from park starts afresh, as in Tokio). */
 export function refillBudget(budget: Budget): void {
   budget.budget = (budget.budget & ~0xff) | BUDGET;

@@ -11,6 +11,7 @@ import {
   asyncContextFrames,
   capturesFrames,
   refillBudget,
+  returnBudget,
   spendBudget,
   usesTaskFrames,
 } from "../../src/internal/context.js";
@@ -156,5 +157,25 @@ describe("the cooperative budget (one small integer: the turn it was filled in, 
     spent = 0;
     while (spendBudget(fresh)) spent++;
     expect(spent).toBe(BUDGET);
+  });
+
+  it("returnBudget gives back one spent operation of this turn, never past BUDGET, and nothing to a budget of another turn", async () => {
+    const budget = { budget: EMPTY_BUDGET };
+    returnBudget(budget); // never filled: nothing to give back
+    expect(budget.budget).toBe(EMPTY_BUDGET);
+    expect(spendBudget(budget)).toBe(true);
+    returnBudget(budget);
+    returnBudget(budget); // already full: stays BUDGET
+    let spent = 0;
+    while (spendBudget(budget)) spent++;
+    expect(spent).toBe(BUDGET);
+    returnBudget(budget);
+    expect(spendBudget(budget)).toBe(true);
+    expect(spendBudget(budget)).toBe(false);
+    const before = budget.budget;
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    returnBudget(budget); // filled in an earlier turn: unchanged (the next spend refills it)
+    expect(budget.budget).toBe(before);
   });
 });
