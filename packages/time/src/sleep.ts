@@ -9,6 +9,8 @@ import { instantAt, milliseconds, type Instant } from './instant.js';
 const DISPOSED = -2;
 
 type Resolve = (value: void | PromiseLike<void>) => void;
+/** A resolving function as the engine sees it: it takes any value (a `Fired` included). */
+type Settle = (value: unknown) => void;
 
 /** A pending wait with a signal: park's waiter and promise, and the Sleep's own options (its state once the wait ends). */
 class SignalWait {
@@ -75,6 +77,12 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
   private state: WaitOptions | Resolve | SignalWait | undefined;
   /** The task a plain wait is parked in (undefined outside any task). */
   private task: ParkedTask | undefined = undefined;
+  // The callbacks of the `then` that started a plain wait (issue 16): that `then`'s own
+  // promise is the wait's promise, so a plain `sleep(ms).then(cb)` or `await sleep(ms)`
+  // keeps no second promise and no promise reaction until it fires (see `Fired`). Undefined
+  // for a wait started by `wait()` (an Interval's tick) or by a `then` without callbacks.
+  private onFulfilled: ((value: void) => unknown) | undefined = undefined;
+  private onRejected: ((reason: unknown) => unknown) | undefined = undefined;
   /** @internal Links in the task's list of parked operations (`parkEntry`). */
   prev: ParkEntry | undefined = undefined;
   /** @internal */
@@ -134,11 +142,24 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     onrejected?: ((reason: unknown) => TResult2 | PromiseLike<TResult2>) | null,
   ): Promise<TResult1 | TResult2> {
     const state = this.state;
-    return this.wait(state === undefined || typeof state === 'function' || state instanceof SignalWait ? undefined : state).then(onfulfilled, onrejected);
+    if (state === undefined) {
+      // No wait pending, no options: the wait's promise is the one `then` returns (`Fired`).
+      const promise = this.wait(undefined, typeof onfulfilled === 'function' ? onfulfilled : undefined, typeof onrejected === 'function' ? onrejected : undefined);
+      if (tookCallbacks) {
+        tookCallbacks = false;
+        return promise as Promise<TResult1 | TResult2>;
+      }
+      return promise.then(onfulfilled, onrejected);
+    }
+    return this.wait(typeof state === 'function' || state instanceof SignalWait ? undefined : state).then(onfulfilled, onrejected);
   }
 
-  /** @internal Waits with the given options (an Interval's `tick` passes its own). */
-  wait(options: WaitOptions | undefined): Promise<void> {
+  /**
+   * @internal Waits with the given options (an Interval's `tick` passes its own). Given
+   * `then`'s callbacks (`then` only), a plain wait keeps them and settles its promise with
+   * their outcome instead of with its own, and sets `tookCallbacks`.
+   */
+  wait(options: WaitOptions | undefined, onFulfilled?: (value: void) => unknown, onRejected?: (reason: unknown) => unknown): Promise<void> {
     const state = this.state;
     if (typeof state === 'function') return this.share(state);
     if (state instanceof SignalWait) return state.promise;
@@ -162,6 +183,11 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
         promise = new Promise<void>(captureResolve);
         this.state = capturedResolve;
         capturedResolve = undefined;
+        if (onFulfilled !== undefined || onRejected !== undefined) {
+          this.onFulfilled = onFulfilled;
+          this.onRejected = onRejected;
+          tookCallbacks = true;
+        }
       } else {
         const parked = park<void>('time.sleep', (waiter) => this.cancelled(waiter), options);
         this.state = new SignalWait(parked.waiter, parked.promise, state);
@@ -182,11 +208,35 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     const promise = new Promise<void>(captureResolve);
     const second = capturedResolve!;
     capturedResolve = undefined;
+    const onFulfilled = this.onFulfilled;
+    const onRejected = this.onRejected;
+    this.onFulfilled = this.onRejected = undefined;
+    // The first wait's promise is its `then`'s (when it took callbacks): it gets their outcome.
+    const direct = onFulfilled !== undefined || onRejected !== undefined;
     this.state = (value) => {
-      first(value);
+      if (!direct) first(value);
+      else if (value === undefined) (first as Settle)(new Fired(onFulfilled, onRejected, undefined));
+      else (first as Settle)((value as Promise<void>).then(onFulfilled, onRejected));
       second(value);
     };
     return promise;
+  }
+
+  /**
+   * Settles the pending plain wait (`state` is its resolving function; the caller has
+   * unlinked the task entry): with the outcome of `then`'s callbacks when it took them, else
+   * with undefined or the rejection.
+   */
+  private finish(resolve: Resolve, error: Error | undefined): void {
+    this.state = undefined;
+    const onFulfilled = this.onFulfilled;
+    const onRejected = this.onRejected;
+    if (onFulfilled === undefined && onRejected === undefined) {
+      resolve(error === undefined ? undefined : Promise.reject(error));
+      return;
+    }
+    this.onFulfilled = this.onRejected = undefined;
+    (resolve as Settle)(new Fired(onFulfilled, onRejected, error));
   }
 
   /** True while a wait is pending. */
@@ -211,14 +261,13 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
       return;
     }
     // The plain wait, the common case (`await sleep(ms)`), inline.
-    this.state = undefined;
     this.driver.removeWaiter();
     const task = this.task;
     if (task !== undefined) {
       this.task = undefined;
       unparkEntry(task, this, 'woken');
     }
-    state(undefined);
+    this.finish(state, undefined);
   }
 
   /** @internal The runtime shut down. */
@@ -231,13 +280,12 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     const state = this.state as Resolve | SignalWait;
     this.driver.removeWaiter();
     if (typeof state === 'function') {
-      this.state = undefined;
       const task = this.task;
       if (task !== undefined) {
         this.task = undefined;
         unparkEntry(task, this, error === undefined ? 'woken' : 'failed');
       }
-      state(error === undefined ? undefined : Promise.reject(error));
+      this.finish(state, error);
     } else {
       this.state = state.options;
       if (error === undefined) state.waiter.wake(undefined);
@@ -255,12 +303,11 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     const state = this.state;
     const task = this.task;
     if (typeof state !== 'function' || task === undefined) return;
-    this.state = undefined;
     this.task = undefined;
     unparkEntry(task, this, 'cancelled');
     this.driver.removeWaiter();
     this.driver.remove(this);
-    state(Promise.reject(new Cancelled('time.sleep was cancelled', { cause: reason })));
+    this.finish(state, new Cancelled('time.sleep was cancelled', { cause: reason }));
   }
 
   /** @internal The wait was cancelled (task or signal aborted): unregister at once. */
@@ -270,6 +317,43 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     this.state = state.options;
     this.driver.removeWaiter();
     this.driver.remove(this);
+  }
+}
+
+/** Set by `wait` when it took `then`'s callbacks (read and cleared by `then` at once). */
+let tookCallbacks = false;
+
+/**
+ * The outcome of a plain wait that took its `then`'s callbacks: the wait's promise (the one
+ * `then` returned) is resolved with this thenable, so the engine calls `then` below in a
+ * promise job of its own, with the promise's resolving functions: the callback runs in that
+ * job and its result (or throw) settles the promise, as a promise reaction would (same
+ * job count: the callback runs one job after the fire, the promise settles in that job).
+ * Until the fire, a waiting `sleep(ms).then(cb)` or `await sleep(ms)` keeps one promise and
+ * its resolving function instead of two promises and a reaction (issue 16: the objects that
+ * live until a timer fires are what the collector copies). It is made at the fire and is
+ * garbage one job later.
+ */
+class Fired {
+  constructor(
+    private readonly onFulfilled: ((value: void) => unknown) | undefined,
+    private readonly onRejected: ((reason: unknown) => unknown) | undefined,
+    private readonly error: Error | undefined,
+  ) {}
+
+  then(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+    const error = this.error;
+    const callback = error === undefined ? this.onFulfilled : this.onRejected;
+    if (callback === undefined) {
+      if (error === undefined) resolve(undefined);
+      else reject(error);
+      return;
+    }
+    try {
+      resolve((callback as (value: unknown) => unknown)(error));
+    } catch (thrown) {
+      reject(thrown);
+    }
   }
 }
 
