@@ -223,9 +223,7 @@ export function alsRunsOnFrames(): boolean {
   let tagged = false;
   let framed = false;
   probe.run(true, () => {
-    for (const symbol of Object.getOwnPropertySymbols(Promise.resolve())) {
-      if (symbol.description === 'async_id_symbol') tagged = true;
-    }
+    tagged = promisesCarryAsyncIds();
     const resource = new AsyncResource('rt:probe') as AsyncResource & Record<symbol, unknown>;
     for (const symbol of Object.getOwnPropertySymbols(resource)) {
       if (symbol.description !== 'context_frame') continue;
@@ -299,12 +297,17 @@ function asyncHooksTrackPromises(): boolean {
   const now = currentEpoch();
   if (now !== probedEpoch) {
     probedEpoch = now;
-    probed = false;
-    for (const symbol of Object.getOwnPropertySymbols(Promise.resolve())) {
-      if (symbol.description === 'async_id_symbol') probed = true;
-    }
+    probed = promisesCarryAsyncIds();
   }
   return probed;
+}
+
+/** Whether a promise made now carries an async id (async_hooks tracks promises). */
+function promisesCarryAsyncIds(): boolean {
+  for (const symbol of Object.getOwnPropertySymbols(Promise.resolve())) {
+    if (symbol.description === 'async_id_symbol') return true;
+  }
+  return false;
 }
 
 /**
