@@ -504,6 +504,10 @@ class Connection {
   readonly #out = new OutputBuffer();
   #requests = 0;
   #continueOwed = false;
+  /** The request's answer has begun (a 100 Continue asked for after it is not sent). */
+  #answering = false;
+  /** A flush still writing (its promise): the only writer of the output buffer until it ends. */
+  #flushing: Promise<void> | undefined = undefined;
   #watch: { controller: AbortController; done: Promise<void> } | undefined;
   /** What every request's BodyReader reads more with: made once per connection, not per request. */
   readonly #fill = (into?: Uint8Array): Promise<number> => this.#fillBody(into);
@@ -566,6 +570,7 @@ class Connection {
       let keepAlive = head.keepAlive && this.#requests < limits.maxRequestsPerConnection;
       const body = head.framing === Framing.None ? undefined : new BodyReader(input, this.#fill, head, limits.maxBodySize, this.#afterFill, this.#fillNow);
       this.#continueOwed = head.expectContinue && head.minorVersion === 1 && body !== undefined && input.buffered === 0;
+      this.#answering = false;
       const request = new RequestState(this, head, body);
       const task = this.#start(request);
       let response: Response | HttpError;
@@ -592,6 +597,10 @@ class Connection {
       } catch (error) {
         response = this.#failure(error, task, request);
       }
+      // One writer at a time: a body read the handler started may still be writing its
+      // 100 Continue (and the pipelined answers before it) from the handler's task.
+      if (this.#flushing !== undefined) await this.#flushing;
+      this.#answering = true;
       if (this.#watch !== undefined) await this.#stopWatching();
       if (this.server.shuttingDown) keepAlive = false;
       if (request.bodyError instanceof HttpError && !(request.bodyError.status === 400 && request.bodyError.code === 'ERR_RT_HTTP_INCOMPLETE')) {
@@ -645,11 +654,17 @@ class Connection {
     });
   }
 
-  /** The first body read of a request that expects 100-continue: the interim answer, then the read. */
+  /**
+   * The first body read of a request that expects 100-continue: the interim answer, then the
+   * read. The 100 Continue goes through the output buffer, after the pipelined answers waiting
+   * there, and not at all once the request's own answer has begun (a read the answer's body
+   * stream starts: RFC 9110 §10.1.1 has no interim answer after the final one).
+   */
   async #continueThenFill(into?: Uint8Array): Promise<number> {
     this.#continueOwed = false;
+    if (this.#flushing !== undefined) await this.#flushing;
+    if (!this.#answering) this.#out.bytes(CONTINUE);
     await this.#flush();
-    await this.#write(CONTINUE);
     return this.#fillBody(into);
   }
 
@@ -988,6 +1003,8 @@ class Connection {
    * bytes) and no promise in the usual case, else the promise of the rest.
    */
   #flushNow(): Promise<void> | undefined {
+    // A flush still writing owns the output buffer (its bytes are cleared when it ends): after it.
+    if (this.#flushing !== undefined) return this.#flushing.then(() => this.#flushNow());
     const out = this.#out;
     const stream = this.#stream;
     // A stream that cannot gather (a TlsStream): a tail of up to 64 KiB is copied in (one write);
@@ -1015,7 +1032,18 @@ class Connection {
       out.clear();
       return undefined;
     }
-    return this.#writeRest(head, tail, n).then(() => out.clear());
+    const flushing = this.#writeRest(head, tail, n).then(
+      () => {
+        this.#flushing = undefined;
+        out.clear();
+      },
+      (error: unknown) => {
+        this.#flushing = undefined;
+        throw error;
+      },
+    );
+    this.#flushing = flushing;
+    return flushing;
   }
 
   /** The rest of a flush the socket took `n` bytes of: the copied bytes' rest, then the tail's. */
