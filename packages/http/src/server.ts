@@ -512,8 +512,18 @@ class Connection {
   /** What every request's BodyReader reads more with: made once per connection, not per request. */
   readonly #fill = (into?: Uint8Array): Promise<number> => this.#fillBody(into);
   readonly #afterFill = (): void => {
-    this.#state.deadline = Infinity;
+    this.#filling = false;
+    // Only the read's own deadline: a stale read (of a cancelled body) that ends while the
+    // answer is being written must not clear the write's.
+    if (this.#fillTimed) {
+      this.#fillTimed = false;
+      this.#state.deadline = Infinity;
+    }
   };
+  /** A body read is in flight (a write that ends then hands the I/O deadline back to it). */
+  #filling = false;
+  /** The I/O deadline in force is a body read's. */
+  #fillTimed = false;
   /** A body read that completes now (the stream's `readNow`), else -1; never before a 100 Continue owed. */
   readonly #fillNow = (into: Uint8Array): number => (this.#continueOwed || this.#stream.readNow === undefined ? -1 : this.#stream.readNow(into));
 
@@ -645,6 +655,7 @@ class Connection {
     const state = this.#state;
     state.timeoutStatus = 408;
     state.deadline = this.server.deadline(this.server.limits.ioTimeout);
+    this.#filling = this.#fillTimed = true;
     if (into !== undefined) return this.#stream.read(into);
     // Body reads get room for 64 KiB at a time (the buffer shrinks back when empty).
     const input = this.#input;
@@ -1057,10 +1068,18 @@ class Connection {
     const state = this.#state;
     state.timeoutStatus = 0;
     state.deadline = this.server.deadline(this.server.limits.ioTimeout);
+    this.#fillTimed = false;
     try {
       await this.#stream.writeAll(bytes);
     } finally {
-      state.deadline = Infinity;
+      if (this.#filling) {
+        // A body read still in flight (an answer streaming the request's body back) gets a deadline again.
+        state.timeoutStatus = 408;
+        state.deadline = this.server.deadline(this.server.limits.ioTimeout);
+        this.#fillTimed = true;
+      } else {
+        state.deadline = Infinity;
+      }
     }
   }
 }

@@ -115,4 +115,32 @@ describe('serve: limits and smuggling', () => {
     await closed;
     expect(server.connections).toBe(0);
   });
+
+  it('keeps the write timeout when a read of a cancelled body ends while the answer is stalled', async () => {
+    const chunk = new Uint8Array(64 * 1024);
+    server = await serve({ limits: { ioTimeout: 300 } }, async (request) => {
+      // A BYOB read whose socket read outlives the cancel that settled it: the connection then
+      // answers without draining, and that read ends only when the client sends the body,
+      // while the answer below is stuck on a client that never reads.
+      const reader = request.body!.getReader({ mode: 'byob' });
+      const stale = reader.read(new Uint8Array(16));
+      stale.catch(() => undefined);
+      await reader.cancel();
+      return new Response(new ReadableStream<Uint8Array>({ pull: (controller) => controller.enqueue(chunk) }, { highWaterMark: 0 }));
+    });
+    const socket = await open(server.addr.port);
+    socket.pause(); // never reads (so it does not see the close either: the server's count does)
+    socket.on('error', () => undefined);
+    try {
+      socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(server.connections).toBe(1); // the answer is stalled
+      socket.write('hello'); // the stale read ends now, during the stalled write
+      // Dropped on the write timeout (300 ms, swept every 75): well within 5 s.
+      for (let waited = 0; server.connections > 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(server.connections).toBe(0);
+    } finally {
+      socket.destroy();
+    }
+  });
 });
