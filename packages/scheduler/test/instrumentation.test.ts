@@ -287,11 +287,14 @@ describe('Builder.instrument', () => {
     });
     await task;
     await Promise.all([1, 2, 3].map(() => runtime!.spawn(async () => {})));
-    // The delay monitor (10 ms interval) records from its second tick on: let it tick, block
-    // the loop 40 ms, then give it time to see the late tick.
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The delay monitor (10 ms interval) records from its second tick on: let it record (a
+    // loaded machine may run its ticks late: waited for, bounded), block the loop 40 ms, then
+    // wait for the late tick's sample.
+    const samples = (): number => runtime!.metrics().histograms!.eventLoopDelayMs.count;
+    for (let waited = 0; samples() === 0 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    const before = samples();
     busy(40);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let waited = 0; samples() === before && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
     const h = runtime.metrics().histograms!;
     expect(h.pollMs.count).toBeGreaterThanOrEqual(6);
     expect(h.pollMs.max).toBeGreaterThanOrEqual(19);
@@ -309,7 +312,11 @@ describe('Builder.instrument', () => {
 
   it('stops the event-loop delay monitor at shutdown', async () => {
     const instrumented = Builder.currentThread().instrument().build();
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    // The monitor records from its second 10 ms tick on; a loaded machine may run both ticks
+    // late, so wait for the first sample (bounded) rather than a fixed time.
+    for (let waited = 0; instrumented.metrics().histograms!.eventLoopDelayMs.count === 0 && waited < 5000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     expect(instrumented.metrics().histograms!.eventLoopDelayMs.count).toBeGreaterThanOrEqual(1);
     await instrumented.shutdown();
     const after = instrumented.metrics().histograms!.eventLoopDelayMs.count;
