@@ -84,7 +84,9 @@ describe('rt-console web page (headless Chromium)', () => {
         { name: 'parked-on-lock', state: 'waiting', waiting: 'Mutex.lock', blocked: false },
         { name: 'blocker', state: 'waiting', waiting: 'time.sleep', blocked: true },
         { name: 'sleeper', state: 'waiting', waiting: 'time.sleep', blocked: false },
-        { name: 'main', state: 'idle', waiting: '', blocked: false },
+        // main's flag is not asserted: on a loaded machine preemption can stretch its setup
+        // segment past 50 ms of wall time, which the detector rightly reports (as in --json above).
+        { name: 'main', state: 'idle', waiting: '', blocked: expect.any(Boolean) as boolean },
       ]),
     );
     expect(await page.textContent('#warnings')).toMatch(/task \d+ "blocker" blocked the event loop for \d+\.\d ms/);
