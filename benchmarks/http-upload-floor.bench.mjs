@@ -23,6 +23,7 @@
 //   --node=/abs/path/to/node     runs the three servers on another Node binary
 //   --c-buffer=BYTES             the C floor's body buffer (default 65536)
 //   --only=a,b                   only the servers whose names start with these (c, floor, drain, rt, node)
+//   --connections=N              wrk's connections (default 8)
 //   --body=KIB                   the upload's size in KiB (default 1024): with 64, every server reads
 //                                the whole body in one or two read()s and rarely sleeps in epoll
 //                                between requests (shows what a 1 MiB upload's wake-ups cost)
@@ -46,6 +47,7 @@ const before = option('before');
 const cBuffer = option('c-buffer') ?? String(64 * 1024);
 const only = option('only')?.split(',');
 const bodyKiB = Number(option('body') ?? 1024);
+const connections = Number(option('connections') ?? 8);
 const wanted = (name) => only === undefined || only.some((prefix) => name.toLowerCase().startsWith(prefix));
 if (!have('wrk') || !have('cc')) {
   console.error('http-upload-floor.bench: needs wrk and cc (apt-get install -y wrk gcc)');
@@ -60,7 +62,7 @@ writeFileSync(script, `wrk.method = "POST"\nwrk.body = string.rep("u", ${bodyKiB
 
 function wrk(port, duration) {
   return new Promise((resolve, reject) => {
-    const args = ['-t1', '-c8', `-d${duration}s`, '-s', script, `http://127.0.0.1:${port}/upload`];
+    const args = ['-t1', `-c${connections}`, `-d${duration}s`, '-s', script, `http://127.0.0.1:${port}/upload`];
     execFile('wrk', args, { timeout: (duration + 30) * 1000 }, (error, stdout) => {
       const total = /([0-9]+) requests in/.exec(stdout);
       const rps = /Requests\/sec:\s+([0-9.]+)/.exec(stdout);
@@ -78,7 +80,7 @@ async function start(name, file, args = [], env = {}) {
 const servers = [];
 try {
   const version = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`Node ${version}; wrk -t1 -c8, POST ${bodyKiB} KiB to /upload, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (machine shared with other work)`);
+  console.log(`Node ${version}; wrk -t1 -c${connections}, POST ${bodyKiB} KiB to /upload, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (machine shared with other work)`);
   const cName = `C floor (epoll, ${Number(cBuffer) / 1024} KiB reads)`;
   if (wanted('c')) servers.push({ name: cName, ...(await startPrintingPort(cName, buildC('http-upload-floor-server'), [cBuffer])) });
   if (wanted('rt')) servers.push(await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', ['--fast']));
