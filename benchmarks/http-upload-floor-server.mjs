@@ -7,15 +7,39 @@
 // 200 text/plain with the length as text (the bytes @rt/http's FastResponse sends). Its CPU per
 // upload is what @rt/http costs without the HTTP layer, the Web body stream and the handler.
 //
-// Usage: node benchmarks/http-upload-floor-server.mjs [port]   (prints "listening on <port>")
+// `--drain`: the experiment row with no JavaScript per read: the body is read by one call of a
+// small addon (benchmarks/c/upload-drain.c) that loops over read() until EAGAIN, as the C floor
+// does; only the head, the reply and the wait for readiness (an rt `read`) stay in JavaScript.
+//
+// Usage: node benchmarks/http-upload-floor-server.mjs [port] [--drain]   (prints "listening on <port>")
+import { createRequire } from 'node:module';
 import { main } from '../packages/macros/dist/index.js';
-import { TcpListener } from '../packages/net/dist/index.js';
+import { TcpListener, TcpStream } from '../packages/net/dist/index.js';
 import { spawn } from '../packages/scheduler/dist/index.js';
 
 const port = Number(process.argv[2] ?? 0);
+const EAGAIN = -11;
+/** `drain(fd, buffer, want)` of benchmarks/c/upload-drain.c with --drain, else undefined. */
+const drain = process.argv.includes('--drain') ? createRequire(import.meta.url)((await import('./lib/loadgen.mjs')).buildAddon('upload-drain')).drain : undefined;
 const CRLF2 = Buffer.from('\r\n\r\n');
+// The Date header's value, formatted once per second as @rt/http (and node:http) do: formatting
+// a Date per upload cost this floor ~5,700 instructions per upload that @rt/http does not pay.
+let dateSecond = -1;
+let dateText = '';
+function date() {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
+}
 
-async function connection(stream) {
+async function connection(accepted) {
+  // With --drain the addon reads the fd itself: the stream is re-made from it to know it.
+  const fd = drain === undefined ? -1 : accepted.intoRawFd();
+  const stream = drain === undefined ? accepted : TcpStream.fromRawFd(fd);
   const head = Buffer.allocUnsafe(16 * 1024);
   const body = new Uint8Array(64 * 1024);
   let have = 0;
@@ -38,8 +62,9 @@ async function connection(stream) {
       let length = buffered;
       while (remaining > 0) {
         const view = remaining < body.length ? body.subarray(0, remaining) : body;
-        let n = stream.readNow(view); // what @rt/http's BYOB reads do: no promise when the bytes are there
-        if (n < 0) n = await stream.read(view);
+        let n = drain === undefined ? stream.readNow(view) : drain(fd, body, remaining); // readNow: what @rt/http's BYOB reads do, no promise when the bytes are there
+        if (n < 0 && (drain === undefined || n === EAGAIN)) n = await stream.read(view); // waits (and rt sees the EAGAIN)
+        else if (n < 0) return;
         if (n === 0) return;
         remaining -= n;
         length += n;
@@ -47,7 +72,7 @@ async function connection(stream) {
       head.copy(head, 0, start, have);
       have -= start;
       const reply = String(length);
-      await stream.writeAll(Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${reply.length}\r\ndate: ${new Date().toUTCString()}\r\n\r\n${reply}`, 'latin1'));
+      await stream.writeAll(Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${reply.length}\r\ndate: ${date()}\r\n\r\n${reply}`, 'latin1'));
     }
   } catch {
     // a client that went away

@@ -6,10 +6,14 @@
 //   - node:http: baselines/http-node-server.mjs, counts and drops the 'data' chunks;
 //   - floor: benchmarks/http-upload-floor-server.mjs, the same bytes read with @rt/net's
 //     TcpStream straight into a reused 64 KiB buffer, no HTTP layer, no web streams, no handler;
+//   - drain: the floor server with --drain: the body read by one addon call per batch of reads
+//     (benchmarks/c/upload-drain.c, read() until EAGAIN), no JavaScript per read: what a Node
+//     server on rt's event loop costs with the per-read work at zero;
 //   - C floor: benchmarks/c/http-upload-floor-server.c, one-thread epoll reading the body into a
 //     reused 64 KiB buffer with read() until EAGAIN and answering the same bytes: the machine's
 //     floor (its kernel time is the reads, epoll and the loopback's ACK/window-update path).
 // Prints per upload each server's user and kernel CPU µs (from /proc/<pid>/stat), requests/s,
+// how often its main thread slept (blocked in epoll; each sleep is a wake-up with cold caches),
 // and the ratios node ÷ it of CPU per upload: node ÷ C floor is the most any server could reach
 // here, node ÷ floor (rt TcpStream) the most rt's sockets allow on this row; rt ÷ floor (user) is
 // what @rt/http and the Web body stream add. The Node servers run with lib/proc.mjs's SERVER_ENV.
@@ -18,7 +22,11 @@
 //                                            RT_HTTP_ROUNDS, RT_HTTP_SECONDS, RT_HTTP_WARMUP)
 //   --node=/abs/path/to/node     runs the three servers on another Node binary
 //   --c-buffer=BYTES             the C floor's body buffer (default 65536)
-//   --only=a,b                   only the servers whose names start with these (c, floor, rt, node)
+//   --only=a,b                   only the servers whose names start with these (c, floor, drain, rt, node)
+//   --connections=N              wrk's connections (default 8)
+//   --body=KIB                   the upload's size in KiB (default 1024): with 64, every server reads
+//                                the whole body in one or two read()s and rarely sleeps in epoll
+//                                between requests (shows what a 1 MiB upload's wake-ups cost)
 //   --before=/abs/path/index.js  also serves another build of @rt/http (RT_HTTP_DIST: a copy of
 //                                packages/http/dist kept inside packages/http) in the same rounds
 import { execFile, spawnSync } from 'node:child_process';
@@ -27,7 +35,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildC } from './lib/loadgen.mjs';
-import { cpuTimes, freePort, have, SERVER_ENV, startListening, startPrintingPort } from './lib/proc.mjs';
+import { cpuTimes, freePort, have, SERVER_ENV, sleeps, startListening, startPrintingPort } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? 3);
@@ -38,6 +46,8 @@ const nodeBinary = option('node') ?? process.execPath;
 const before = option('before');
 const cBuffer = option('c-buffer') ?? String(64 * 1024);
 const only = option('only')?.split(',');
+const bodyKiB = Number(option('body') ?? 1024);
+const connections = Number(option('connections') ?? 8);
 const wanted = (name) => only === undefined || only.some((prefix) => name.toLowerCase().startsWith(prefix));
 if (!have('wrk') || !have('cc')) {
   console.error('http-upload-floor.bench: needs wrk and cc (apt-get install -y wrk gcc)');
@@ -48,11 +58,11 @@ if (tsc.status !== 0) process.exit(1);
 
 const scratch = mkdtempSync(join(tmpdir(), 'rt-upload-floor-'));
 const script = join(scratch, 'upload.lua');
-writeFileSync(script, `wrk.method = "POST"\nwrk.body = string.rep("u", 1024 * 1024)\nwrk.headers["Content-Type"] = "application/octet-stream"\n`);
+writeFileSync(script, `wrk.method = "POST"\nwrk.body = string.rep("u", ${bodyKiB * 1024})\nwrk.headers["Content-Type"] = "application/octet-stream"\n`);
 
 function wrk(port, duration) {
   return new Promise((resolve, reject) => {
-    const args = ['-t1', '-c8', `-d${duration}s`, '-s', script, `http://127.0.0.1:${port}/upload`];
+    const args = ['-t1', `-c${connections}`, `-d${duration}s`, '-s', script, `http://127.0.0.1:${port}/upload`];
     execFile('wrk', args, { timeout: (duration + 30) * 1000 }, (error, stdout) => {
       const total = /([0-9]+) requests in/.exec(stdout);
       const rps = /Requests\/sec:\s+([0-9.]+)/.exec(stdout);
@@ -70,13 +80,14 @@ async function start(name, file, args = [], env = {}) {
 const servers = [];
 try {
   const version = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`Node ${version}; wrk -t1 -c8, POST 1 MiB to /upload, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (machine shared with other work)`);
+  console.log(`Node ${version}; wrk -t1 -c${connections}, POST ${bodyKiB} KiB to /upload, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (machine shared with other work)`);
   const cName = `C floor (epoll, ${Number(cBuffer) / 1024} KiB reads)`;
   if (wanted('c')) servers.push({ name: cName, ...(await startPrintingPort(cName, buildC('http-upload-floor-server'), [cBuffer])) });
   if (wanted('rt')) servers.push(await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', ['--fast']));
   if (before !== undefined) servers.push(await start('@rt/http before', 'benchmarks/http-rt-server.mjs', ['--fast'], { RT_HTTP_DIST: before }));
   servers.push(await start('node:http', 'benchmarks/baselines/http-node-server.mjs'));
   if (wanted('floor')) servers.push(await start('floor (rt TcpStream)', 'benchmarks/http-upload-floor-server.mjs'));
+  if (wanted('drain')) servers.push(await start('drain (no JS per read)', 'benchmarks/http-upload-floor-server.mjs', ['--drain']));
   // Warm-up: V8 still optimises @rt/http's code for several seconds of this load (--trace-opt).
   for (const server of servers) await wrk(server.port, warmup);
   const rows = [];
@@ -86,12 +97,14 @@ try {
     for (let s = 0; s < servers.length; s++) {
       const server = servers[(s + round) % servers.length];
       const start = cpuTimes(server.child.pid);
+      const slept = sleeps(server.child.pid);
       const { requests, rps } = await wrk(server.port, seconds);
       const end = cpuTimes(server.child.pid);
+      const wakeups = (sleeps(server.child.pid) - slept) / requests;
       const user = ((end.user - start.user) * 1e6) / requests;
       const system = ((end.system - start.system) * 1e6) / requests;
       got.set(server.name, { user, system, rps });
-      rows.push({ round: round + 1, server: server.name, 'req/s': Math.round(rps), 'user µs': user.toFixed(0), 'kernel µs': system.toFixed(0), 'CPU µs/upload': (user + system).toFixed(0) });
+      rows.push({ round: round + 1, server: server.name, 'req/s': Math.round(rps), 'user µs': user.toFixed(0), 'kernel µs': system.toFixed(0), 'CPU µs/upload': (user + system).toFixed(0), 'sleeps/upload': wakeups.toFixed(2) });
     }
     const node = got.get('node:http');
     const cpu = (x) => x.user + x.system;

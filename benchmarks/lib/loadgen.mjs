@@ -22,6 +22,24 @@ export function buildC(name, libs = []) {
   return target;
 }
 
+/**
+ * Compiles benchmarks/c/<name>.c to a Node addon, benchmarks/bin/<name>.node (N-API, against the
+ * headers of the Node that runs this: <prefix>/include/node), when missing or older; returns its
+ * path. Throws when cc fails or the headers are missing.
+ */
+export function buildAddon(name) {
+  const bin = join(benchmarks, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const source = join(benchmarks, 'c', `${name}.c`);
+  const target = join(bin, `${name}.node`);
+  if (!existsSync(target) || statSync(target).mtimeMs < statSync(source).mtimeMs) {
+    const headers = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'].find((dir) => existsSync(join(dir, 'node_api.h')));
+    if (headers === undefined) throw new Error(`buildAddon(${name}): no node_api.h next to ${process.execPath} or in /usr/include/node`);
+    execFileSync('cc', ['-O2', '-Wall', '-shared', '-fPIC', `-I${headers}`, '-o', target, source], { stdio: 'inherit' });
+  }
+  return target;
+}
+
 /** Debian's packaged Rust crates (librust-*-dev), the only registry the Tokio build uses. */
 const DEBIAN_CRATES = '/usr/share/cargo/registry';
 

@@ -39,6 +39,19 @@ export function cpuTimes(pid) {
 }
 
 /**
+ * Times the main thread of a process has slept so far (voluntary context switches of
+ * /proc/<pid>/task/<pid>/status): for an event loop, the waits in epoll that blocked. NaN when
+ * the process is gone.
+ */
+export function sleeps(pid) {
+  try {
+    return Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8'))[1]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
  * Minor page faults of a process so far (/proc/<pid>/stat's minflt): each is a page the kernel
  * had to map (and zero) on first touch, e.g. after the allocator gave memory back. NaN when the
  * process is gone.

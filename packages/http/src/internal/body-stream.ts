@@ -319,7 +319,9 @@ class BodyByobReader {
     if (!ArrayBuffer.isView(view)) {
       return Promise.reject(Object.assign(new TypeError('The "view" argument must be an instance of Buffer, TypedArray, or DataView.'), { code: 'ERR_INVALID_ARG_TYPE' }));
     }
-    if (view.byteLength === 0 || view.buffer.byteLength === 0) return Promise.reject(invalidState('View or Viewed ArrayBuffer is zero-length or detached'));
+    // A Uint8Array with bytes has a buffer with bytes (a detached one's views are empty): the
+    // `buffer` getter (a call into C++ on Node 20) only for the other kinds of view.
+    if (view.byteLength === 0 || (!(view instanceof Uint8Array) && view.buffer.byteLength === 0)) return Promise.reject(invalidState('View or Viewed ArrayBuffer is zero-length or detached'));
     const element = (view as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
     const min = options?.min ?? 1;
     if (min !== 1) {

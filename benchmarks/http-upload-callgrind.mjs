@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// User-space instructions per 1 MiB upload of ONE server process, counted by callgrind in steady
+// state: the server runs under valgrind with instrumentation off while this script (another
+// process, not counted) sends WARM uploads over 8 keep-alive connections, then 300 more with
+// instrumentation on (callgrind's own warm-up), then N counted between a zero and a dump of the
+// counters, on the same 8 connections (a connection that closes or opens would deoptimise and
+// recompile the server's hot functions inside the count). Unlike `http-cost.mjs --callgrind`, no
+// client is counted and no JIT warm-up falls into the count.
+//
+//   node benchmarks/http-upload-callgrind.mjs SERVER [N] [WARM] [--top=K]
+//     SERVER: rt (http-rt-server.mjs --fast, the BYOB row), floor (http-upload-floor-server.mjs),
+//     drain (the floor with --drain), node (baselines/http-node-server.mjs)
+//     N uploads counted (default 1000), WARM uploads before (default 15000)
+//     --top=K also prints the K functions with the most instructions of their own
+//   RT_HTTP_DIST=/abs/path/index.js serves another build of @rt/http (rt only)
+// Prints the instructions per upload (server process, every thread; `--single-threaded`, so V8's
+// JIT and GC work runs on the main thread and is counted where it happens).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, have, SERVER_ENV } from './lib/proc.mjs';
+
+const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
+const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const [server = 'rt', counted = '1000', warm = '15000'] = positional;
+const top = Number(process.argv.find((arg) => arg.startsWith('--top='))?.slice(6) ?? 0);
+const scripts = {
+  rt: ['benchmarks/http-rt-server.mjs', '--fast'],
+  floor: ['benchmarks/http-upload-floor-server.mjs'],
+  drain: ['benchmarks/http-upload-floor-server.mjs', '--drain'],
+  node: ['benchmarks/baselines/http-node-server.mjs'],
+};
+if (scripts[server] === undefined) throw new Error(`unknown server ${server} (rt, floor, drain, node)`);
+if (!have('valgrind') || !have('callgrind_control')) {
+  console.error('http-upload-callgrind: needs valgrind (apt-get install -y valgrind)');
+  process.exit(1);
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'rt-upload-callgrind-'));
+const out = join(scratch, 'callgrind.out');
+const port = await freePort();
+const [file, ...args] = scripts[server];
+const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', join(root, file), String(port), ...args], {
+  env: { ...process.env, ...SERVER_ENV, RT_HTTP_IDLE_MS: '600000' },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+let log = '';
+child.stdout.on('data', (chunk) => (log += chunk));
+child.stderr.on('data', (chunk) => (log += chunk));
+try {
+  // Under valgrind the server takes tens of seconds to start.
+  for (let waited = 0; !/listening/.test(log); waited += 250) {
+    if (child.exitCode !== null || waited > 600_000) throw new Error(`the server did not start: ${log.slice(-2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const body = Buffer.alloc(1024 * 1024, 'u');
+  const head = Buffer.from(`POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1');
+  const sockets = await Promise.all(Array.from({ length: 8 }, () => new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
+    socket.once('error', reject);
+  })));
+  /** `count` uploads over the 8 connections, one in flight on each; resolves when all are answered. */
+  const uploads = (count) => {
+    let left = count;
+    return Promise.all(sockets.map((socket) => new Promise((resolve, reject) => {
+      let answer = '';
+      const next = () => {
+        if (left <= 0) {
+          socket.removeAllListeners('data');
+          return resolve();
+        }
+        left--;
+        answer = '';
+        socket.write(head);
+        socket.write(body);
+      };
+      socket.on('data', (chunk) => {
+        answer += chunk.toString('latin1');
+        const end = answer.indexOf('\r\n\r\n');
+        const length = /content-length: *([0-9]+)/i.exec(answer);
+        if (end < 0 || length === null || answer.length < end + 4 + Number(length[1])) return;
+        if (!answer.startsWith('HTTP/1.1 200') || answer.slice(end + 4) !== String(body.length)) return reject(new Error(`unexpected answer: ${answer}`));
+        next();
+      });
+      next();
+    })));
+  };
+  const control = (...flags) => execFileSync('callgrind_control', [...flags, String(child.pid)], { stdio: 'ignore' });
+  await uploads(Number(warm));
+  control('-i', 'on');
+  await uploads(300);
+  control('-z');
+  await uploads(Number(counted));
+  control('-d');
+  for (const socket of sockets) socket.destroy();
+  const dump = readdirSync(scratch).filter((name) => name.startsWith('callgrind.out.')).sort().at(-1);
+  if (dump === undefined) throw new Error('callgrind wrote no dump');
+  const text = readFileSync(join(scratch, dump), 'utf8');
+  const total = Number(/^(?:summary|totals): (\d+)/m.exec(text)[1]);
+  console.log(`${server}: ${Math.round(total / Number(counted))} instructions per upload (${counted} uploads after ${warm} + 300; Node ${process.version}${process.env['RT_HTTP_DIST'] ? `, RT_HTTP_DIST=${process.env['RT_HTTP_DIST']}` : ''})`);
+  if (top > 0) {
+    for (const [name, cost] of selfCosts(text).slice(0, top)) console.log(`${String(Math.round(cost / Number(counted))).padStart(9)}  ${name.slice(0, 150)}`);
+  }
+} finally {
+  child.kill('SIGTERM');
+  await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+/** Instructions each function executed itself (callees excluded), most first, from a callgrind dump. */
+function selfCosts(text) {
+  const names = new Map();
+  const costs = new Map();
+  let fn = '';
+  let call = false;
+  const resolve = (value) => {
+    const m = /^\((\d+)\)(?: (.*))?$/.exec(value);
+    if (m === null) return value;
+    if (m[2] !== undefined) names.set(m[1], m[2]);
+    return names.get(m[1]) ?? value;
+  };
+  for (const line of text.split('\n')) {
+    if (line.startsWith('fn=')) fn = resolve(line.slice(3));
+    else if (line.startsWith('cfn=')) resolve(line.slice(4));
+    else if (line.startsWith('calls=')) call = true;
+    else if (/^[0-9+\-*]/.test(line)) {
+      const cost = Number(line.split(' ')[1] ?? 0);
+      if (call) call = false; // the inclusive cost of a call: counted in the callee's own lines
+      else costs.set(fn, (costs.get(fn) ?? 0) + cost);
+    }
+  }
+  return [...costs].sort((a, b) => b[1] - a[1]);
+}
