@@ -194,6 +194,11 @@ export interface ParkEntry {
   next: ParkEntry | undefined;
   /** What `dump()` shows the task waiting on. */
   readonly label: string;
+  /**
+   * How many waits the entry stands for (`dump()` lists `label` that many times; 1 when
+   * absent): an entry that groups several operations of one task (see {@link parkEntryIn}).
+   */
+  readonly waits?: number;
   cancel(reason: unknown): void;
 }
 
@@ -220,19 +225,78 @@ export interface ParkedTask {
  * ```
  */
 export function parkEntry(entry: ParkEntry): ParkedTask | undefined {
+  const task = currentParkTask();
+  if (task !== undefined) parkEntryIn(task, entry);
+  return task;
+}
+
+/**
+ * The current task, for a primitive that chooses how to park in it (see
+ * {@link parkEntryIn}); `undefined` outside any task.
+ *
+ * **Cancellation:** throws `Cancelled` synchronously if the current task has been aborted.
+ *
+ * **Errors:** `Cancelled` (see above).
+ *
+ * **Example**
+ * ```ts
+ * const task = currentParkTask();
+ * if (task !== undefined && lastParked(task) instanceof Group) parkEntryIn(task, group, true);
+ * ```
+ */
+export function currentParkTask(): ParkedTask | undefined {
   const task = storage.getStore()?.task;
   if (task === undefined) return undefined;
   if (task.cancelRequested) throw new Cancelled(`task ${task.id} was aborted`, { cause: task.cancelReason });
-  task.linkWaiter(entry as TaskWait);
-  if (parkChannel.hasSubscribers) emitPark(task, entry.label);
   return task;
+}
+
+/**
+ * The entry `parked` linked last into its list of parked operations and still there (its
+ * most recent wait), or `undefined`. A primitive that parks many operations at once in one
+ * task can then add them to one entry of its own (see {@link parkEntryIn}).
+ *
+ * **Cancellation:** not applicable (synchronous).
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * const head = lastParked(task);
+ * ```
+ */
+export function lastParked(parked: ParkedTask): ParkEntry | undefined {
+  return (parked as Task).waitHead as ParkEntry | undefined;
+}
+
+/**
+ * {@link parkEntry} in a task found with {@link currentParkTask}. With `linked` true, `entry`
+ * is already in `parked`'s list and now stands for one more wait (its `waits` grew): only the
+ * instrumentation hears of the park. End each such wait with
+ * `unparkEntry(parked, entry, how, false)`, and the last with `unlink` true.
+ *
+ * **Cancellation:** not applicable (the task's abort was checked by `currentParkTask`).
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * parkEntryIn(task, this.group, true);
+ * ```
+ */
+export function parkEntryIn(parked: ParkedTask, entry: ParkEntry, linked = false): void {
+  const task = parked as Task;
+  if (!linked) task.linkWaiter(entry as TaskWait);
+  if (parkChannel.hasSubscribers) emitPark(task, entry.label);
 }
 
 /**
  * Ends the wait of an entry parked with {@link parkEntry}: unlinks it from `task`'s list.
  * `how` says why, as a ParkedWaiter would: `'woken'` (`Waiter.wake`: resets the task's
  * cooperative budget and reports the wake to the instrumentation), `'failed'`
- * (`Waiter.fail`: reports the wake) or `'cancelled'` (from `entry.cancel`).
+ * (`Waiter.fail`: reports the wake) or `'cancelled'` (from `entry.cancel`). With `unlink`
+ * false the entry stays linked: one of the several waits it stands for ended (see
+ * {@link parkEntryIn}).
  *
  * **Cancellation:** not applicable (synchronous).
  *
@@ -244,9 +308,9 @@ export function parkEntry(entry: ParkEntry): ParkedTask | undefined {
  * this.resolve();
  * ```
  */
-export function unparkEntry(parked: ParkedTask, entry: ParkEntry, how: 'woken' | 'failed' | 'cancelled'): void {
+export function unparkEntry(parked: ParkedTask, entry: ParkEntry, how: 'woken' | 'failed' | 'cancelled', unlink = true): void {
   const task = parked as Task;
-  task.unlinkWaiter(entry as TaskWait);
+  if (unlink) task.unlinkWaiter(entry as TaskWait);
   if (how === 'cancelled') return;
   // Waking from park is a fresh start: the task's budget resets (as `Waiter.wake`).
   if (how === 'woken') refillBudget(task);

@@ -335,7 +335,9 @@ export class Task {
   /** @internal The labels of the rt primitives this task is parked on, most recent first. */
   waitingOn(): string[] {
     const labels: string[] = [];
-    for (let w = this.waitHead; w !== undefined; w = w.next) labels.push(w.label);
+    for (let w = this.waitHead; w !== undefined; w = w.next) {
+      for (let n = w.waits ?? 1; n > 0; n--) labels.push(w.label);
+    }
     return labels;
   }
 

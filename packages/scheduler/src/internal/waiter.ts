@@ -64,6 +64,8 @@ export interface TaskWait {
   prev: TaskWait | undefined;
   next: TaskWait | undefined;
   readonly label: string;
+  /** How many waits the entry stands for (what dump() lists `label` for): 1 when absent. */
+  readonly waits?: number;
   /** The task was aborted: leave the task's list (synchronously) and reject the wait. */
   cancel(reason: unknown): void;
 }

@@ -24,7 +24,7 @@
 // in deadline order; at equal deadlines the wheel's entries fire first, which is insertion
 // order: an entry goes to the wheel only when its deadline was further than the horizon, so
 // any entry due at the same tick that came here was inserted later (the cursor only moves on).
-import { WheelEntry, appendEntry, unlinkEntry } from './wheel.js';
+import { WheelEntry, appendEntry, eachEntry, unlinkEntry } from './wheel.js';
 
 /** Buckets (one per millisecond): the horizon of the layer. */
 export const NEAR = 4096;
@@ -111,6 +111,11 @@ export class NearLayer<E extends WheelEntry = WheelEntry> {
   /** Moves the cursor to `now` once nothing is due up to it. */
   advance(now: number): void {
     if (now > this.cursor) this.cursor = now;
+  }
+
+  /** Calls `visit` with every entry; it must not change the layer. */
+  each(visit: (entry: E) => void): void {
+    eachEntry(this.heads, visit as (entry: WheelEntry) => void);
   }
 
   /** Unlinks every entry and returns them, for shutdown. */

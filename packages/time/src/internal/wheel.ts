@@ -86,6 +86,13 @@ export function appendEntry(heads: (WheelEntry | null)[], tails: (WheelEntry | n
   return tail === null;
 }
 
+/** Calls `visit` with every entry of the lists of `heads` (no list may change meanwhile). */
+export function eachEntry(heads: (WheelEntry | null)[], visit: (entry: WheelEntry) => void): void {
+  for (const head of heads) {
+    for (let entry = head; entry !== null; entry = entry.wheelNext) visit(entry);
+  }
+}
+
 /** Unlinks `entry` from the list `index` (O(1)); returns true when the list became empty. */
 export function unlinkEntry(heads: (WheelEntry | null)[], tails: (WheelEntry | null)[], index: number, entry: WheelEntry): boolean {
   const prev = entry.wheelPrev;
@@ -235,6 +242,11 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
     this.unlink(entry);
     this.count--;
     return entry as E;
+  }
+
+  /** Calls `visit` with every entry (waiting or expired); it must not change the wheel. */
+  each(visit: (entry: E) => void): void {
+    eachEntry(this.heads, visit as (entry: WheelEntry) => void);
   }
 
   /** Unlinks every entry (waiting or expired) and returns them, for shutdown. */

@@ -1,0 +1,198 @@
+// The timers one task awaits at once (issue 16, sixth pass): the first plain wait is the
+// Sleep's own entry in the task's list of parked operations; a plain wait parked while the
+// task's most recent parked operation is another Sleep (or the group) joins the task's
+// TimerGroup, one entry with a count. These tests pin what the group must keep of the
+// one-entry-per-Sleep list: dump() names every waiting timer, an abort rejects every member
+// at once with Cancelled (cause: the reason) and leaves no timer, an abort right after a fire
+// (before the callback's job) neither cancels the fired timer nor fires anything twice, one
+// task's abort leaves another's group alone, dispose and shutdown settle one member, and a
+// member's Sleep can be awaited again afterwards.
+import { Builder, Cancelled, park } from '@rt/scheduler';
+import type { Runtime } from '@rt/scheduler';
+import { settle } from '@rt/scheduler/testing';
+import { advance, sleep } from '@rt/time';
+
+function paused(): Runtime {
+  return Builder.currentThread().startPaused().autoAdvance(false).build();
+}
+
+function timers(runtime: Runtime): { pending: number; waiting: number } {
+  const metrics = runtime.metrics().drivers['rt.time'];
+  return { pending: Number(metrics?.['pendingTimers'] ?? 0), waiting: Number(metrics?.['waitingTimers'] ?? 0) };
+}
+
+function waitingOn(runtime: Runtime, id: number): string[] | undefined {
+  const labels = runtime.dump().tasks.find((t) => t.id === id)?.waitingOn;
+  return labels === undefined ? undefined : [...labels];
+}
+
+const outcome = (promise: PromiseLike<unknown>): Promise<string> =>
+  Promise.resolve(promise).then(
+    () => 'woke',
+    (error: unknown) => (error instanceof Cancelled ? 'cancelled' : 'other'),
+  );
+
+describe('the timers one task awaits at once share one parked entry', () => {
+  let runtime: Runtime;
+  beforeEach(() => {
+    runtime = paused();
+  });
+  afterEach(async () => {
+    await runtime.shutdown();
+  });
+
+  it('dump() names every waiting timer; the group leaves the list with its last member, and a lone await parks directly again', async () => {
+    let second: Promise<string> | undefined;
+    const task = runtime.spawn(async () => {
+      const results = await Promise.all([10, 20, 20, 30].map((ms) => outcome(sleep(ms))));
+      second = outcome(sleep(5));
+      await second;
+      return results;
+    });
+    await settle(2);
+    expect(waitingOn(runtime, task.id)).toEqual(['time.sleep', 'time.sleep', 'time.sleep', 'time.sleep']);
+    await runtime.run(() => advance(10));
+    await settle(2);
+    expect(waitingOn(runtime, task.id)).toEqual(['time.sleep', 'time.sleep', 'time.sleep']);
+    await runtime.run(() => advance(10));
+    await settle(2);
+    expect(waitingOn(runtime, task.id)).toEqual(['time.sleep']);
+    expect(timers(runtime)).toEqual({ pending: 1, waiting: 1 });
+    await runtime.run(() => advance(10));
+    await settle(2);
+    // All four fired: the group left the task's list; the lone sleep(5) parked on its own.
+    expect(waitingOn(runtime, task.id)).toEqual(['time.sleep']);
+    await runtime.run(() => advance(5));
+    expect(await task).toEqual(['woke', 'woke', 'woke', 'woke']);
+    expect(await second).toBe('woke');
+    expect(timers(runtime)).toEqual({ pending: 0, waiting: 0 });
+  });
+
+  it('an abort rejects every member with Cancelled (cause: the reason) and removes every timer at once', async () => {
+    const reason = new Error('stop');
+    const outcomes: Promise<unknown>[] = [];
+    const task = runtime.spawn(async () => {
+      for (let i = 0; i < 50; i++) outcomes.push(Promise.resolve(sleep(100 + i * 37)).catch((error: unknown) => error));
+      await sleep(60_000);
+    });
+    await settle(2);
+    expect(timers(runtime)).toEqual({ pending: 51, waiting: 51 });
+    expect(waitingOn(runtime, task.id)).toHaveLength(51);
+    task.abort(reason);
+    expect(timers(runtime)).toEqual({ pending: 0, waiting: 0 }); // synchronously, inside abort()
+    const errors = await Promise.all(outcomes);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(Cancelled);
+      expect((error as Cancelled).cause).toBe(reason);
+    }
+    await expect(Promise.resolve(task)).rejects.toThrow();
+    expect(waitingOn(runtime, task.id)).toBeUndefined();
+  });
+
+  it('an abort after the fire and before the callback\'s job: the fired timers complete once, the rest are cancelled, no timer is left', async () => {
+    const calls: string[] = [];
+    let results: Promise<string[]> | undefined;
+    const target: { task?: ReturnType<Runtime['spawn']> } = {};
+    // Due at the same tick as a and b but registered first, so fired first: its callback's job
+    // runs after the whole tick fired (a and b included) and before a's and b's jobs.
+    const watcher = runtime.run(() =>
+      sleep(10).then(() => {
+        calls.push('abort');
+        expect(timers(runtime)).toEqual({ pending: 1, waiting: 1 }); // a and b fired, their jobs not yet run
+        target.task!.abort();
+        expect(timers(runtime)).toEqual({ pending: 0, waiting: 0 });
+      }),
+    );
+    const task = (target.task = runtime.spawn(async () => {
+      const a = sleep(10).then(() => calls.push('a'));
+      const b = sleep(10).then(() => calls.push('b'));
+      const d = sleep(30).then(() => calls.push('d'));
+      results = Promise.all([a, b, d].map(outcome));
+      await results;
+    }));
+    await settle(2);
+    expect(waitingOn(runtime, task.id)).toEqual(['time.sleep', 'time.sleep', 'time.sleep']);
+    await runtime.run(() => advance(10));
+    await watcher;
+    expect(await results).toEqual(['woke', 'woke', 'cancelled']);
+    await runtime.run(() => advance(100));
+    await settle(2);
+    expect(calls.sort()).toEqual(['a', 'abort', 'b']);
+    await Promise.resolve(task).catch(() => undefined);
+    expect(timers(runtime)).toEqual({ pending: 0, waiting: 0 });
+  });
+
+  it('one task\'s abort cancels none of another task\'s group, nor timers awaited outside tasks', async () => {
+    const group = (ms: number) =>
+      runtime.spawn(async () => Promise.all([ms, ms + 1, ms + 2].map((d) => outcome(sleep(d)))));
+    const a = group(100);
+    const b = group(100);
+    const outside = runtime.run(() => outcome(sleep(100)));
+    await settle(2);
+    expect(timers(runtime).pending).toBe(7);
+    b.abort();
+    expect(timers(runtime)).toEqual({ pending: 4, waiting: 4 });
+    await runtime.run(() => advance(102));
+    expect(await a).toEqual(['woke', 'woke', 'woke']);
+    expect(await outside).toBe('woke');
+    expect(await b).toEqual(['cancelled', 'cancelled', 'cancelled']);
+  });
+
+  it('dispose settles one member; the runtime\'s shutdown the rest; a member awaited again later waits afresh', async () => {
+    const own = paused();
+    const sleeps = own.run(() => [sleep(10), sleep(20), sleep(30)]);
+    const kept = await sleeps;
+    let outcomes: Promise<string[]> | undefined;
+    const task = own.spawn(async () => {
+      outcomes = Promise.all(kept.map(outcome));
+      await outcomes;
+    });
+    await settle(2);
+    expect(waitingOn(own, task.id)).toEqual(['time.sleep', 'time.sleep', 'time.sleep']);
+    kept[1]![Symbol.dispose]();
+    expect(waitingOn(own, task.id)).toEqual(['time.sleep', 'time.sleep']);
+    await own.shutdown(); // aborts the task first: its group's members are cancelled
+    expect(await outcomes).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect(timers(own)).toEqual({ pending: 0, waiting: 0 });
+
+    // A member of a cancelled group is awaited again, in a new task, and fires once.
+    const again = sleep(20);
+    const first = runtime.spawn(async () => Promise.all([outcome(sleep(5)), outcome(again)]));
+    await settle(2);
+    first.abort();
+    expect(await first).toEqual(['cancelled', 'cancelled']);
+    let fired = 0;
+    const second = runtime.spawn(async () => {
+      await sleep(1);
+      await again.then(() => fired++);
+    });
+    await runtime.run(() => advance(1));
+    await settle(2);
+    expect(waitingOn(runtime, second.id)).toEqual(['time.sleep']);
+    await runtime.run(() => advance(19));
+    await second;
+    expect(fired).toBe(1);
+    expect(timers(runtime)).toEqual({ pending: 0, waiting: 0 });
+  });
+
+  it('another kind of parked operation between two sleeps: the second parks on its own, an abort cancels all three', async () => {
+    const gateParked: { waiter?: { wake(value: undefined): boolean } } = {};
+    let outcomes: Promise<string[]> | undefined;
+    const task = runtime.spawn(async () => {
+      // `then` at once (an awaited or `Promise.resolve`d Sleep calls it a job later).
+      const first = outcome(sleep(10).then());
+      const parked = park<void>('Gate.wait', () => {}, undefined);
+      gateParked.waiter = parked.waiter;
+      const gate = outcome(parked.promise);
+      const second = outcome(sleep(20).then());
+      outcomes = Promise.all([first, gate, second]);
+      await outcomes;
+    });
+    await settle(2);
+    expect(waitingOn(runtime, task.id)).toEqual(['time.sleep', 'Gate.wait', 'time.sleep']);
+    task.abort();
+    expect(timers(runtime)).toEqual({ pending: 0, waiting: 0 });
+    expect(await outcomes).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    await Promise.resolve(task).catch(() => undefined);
+  });
+});
