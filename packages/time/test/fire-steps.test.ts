@@ -45,14 +45,15 @@ describe('firing a backlog of due ticks', () => {
     try {
       await runtime.run(async () => {
         const fired: number[] = [];
-        // Awaited as created, 10 ms ahead at least: none is already due when awaited (that
-        // one would complete at once, out of deadline order, and rightly so).
+        // Awaited as created, 200 ms ahead at least: none is already due when awaited (that
+        // one would complete at once, out of deadline order, and rightly so; at 10 ms ahead a
+        // loaded machine that preempted this loop made that happen).
         const sleeps = Array.from({ length: 300 }, (_, i) => {
-          const delay = sleep(10 + ((i * 7) % 30));
+          const delay = sleep(200 + ((i * 7) % 30));
           void delay.then(() => fired.push(i));
           return delay;
         });
-        busyWait(60); // every one is due before the driver's Node timer runs: ~30 ticks of backlog
+        busyWait(250); // every one is due before the driver's Node timer runs: ~30 ticks of backlog
         await sleep(20);
         const expected = sleeps.map((_, i) => i).sort((a, b) => sleeps[a]!.deadline.compare(sleeps[b]!.deadline) || a - b);
         expect(fired).toEqual(expected);

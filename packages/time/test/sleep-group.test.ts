@@ -195,4 +195,54 @@ describe('the timers one task awaits at once share one parked entry', () => {
     expect(await outcomes).toEqual(['cancelled', 'cancelled', 'cancelled']);
     await Promise.resolve(task).catch(() => undefined);
   });
+
+  it('a long-lived group of overlapping sleeps keeps its live members through many joins and ends: an abort still cancels them all', async () => {
+    // Two long waits (the first the task's own entry, the second a group) while 200 short
+    // sleeps join the group and end one by one: the group's member list is compacted on the
+    // way (most of it ended), and must keep the long member.
+    let long: Promise<string>[] = [];
+    let steps = 0;
+    const task = runtime.spawn(async () => {
+      long = [outcome(sleep(60_000)), outcome(sleep(60_001))];
+      for (; steps < 200; steps++) await sleep(1);
+      return Promise.all(long);
+    });
+    for (let i = 0; i < 200; i++) {
+      await settle(2);
+      await runtime.run(() => advance(1));
+    }
+    await settle(2);
+    expect(steps).toBe(200);
+    expect(waitingOn(runtime, task.id)).toEqual(['time.sleep', 'time.sleep']);
+    expect(timers(runtime)).toEqual({ pending: 2, waiting: 2 });
+    task.abort('stop');
+    expect(timers(runtime)).toEqual({ pending: 0, waiting: 0 });
+    expect(await Promise.all(long)).toEqual(['cancelled', 'cancelled']);
+    await Promise.resolve(task).catch(() => undefined);
+  });
+
+  it('a group past the members it keeps a list of (1,024) still cancels every member on abort; many small groups aborted at once too', async () => {
+    let big: Promise<string[]> | undefined;
+    const task = runtime.spawn(async () => {
+      big = Promise.all(Array.from({ length: 1100 }, (_, i) => outcome(sleep(1000 + i))));
+      return big;
+    });
+    const small: Promise<string[]>[] = [];
+    const tasks = Array.from({ length: 500 }, (_, i) =>
+      runtime.spawn(async () => {
+        const both = Promise.all([outcome(sleep(2000 + i)), outcome(sleep(3000 + i))]);
+        small.push(both);
+        return both;
+      }),
+    );
+    // Every task started and every wait parked (the run queue starts them over a few turns).
+    for (let i = 0; i < 100 && timers(runtime).waiting < 2100; i++) await settle(2);
+    expect(timers(runtime)).toEqual({ pending: 2100, waiting: 2100 });
+    task.abort('stop');
+    for (const t of tasks) t.abort('stop');
+    expect(timers(runtime)).toEqual({ pending: 0, waiting: 0 });
+    expect(new Set(await big)).toEqual(new Set(['cancelled']));
+    expect(new Set((await Promise.all(small)).flat())).toEqual(new Set(['cancelled']));
+    await Promise.all([task, ...tasks].map((t) => Promise.resolve(t).catch(() => undefined)));
+  });
 });
