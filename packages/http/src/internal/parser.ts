@@ -370,6 +370,8 @@ function version(buffer: Buffer, i: number): number {
  * undefined when more bytes are needed. The body (if any) follows at `input.start`.
  */
 export function parseRequestHead(input: InputBuffer, limits: ParserLimits): Head | undefined {
+  const repeated = repeatedRequestHead(input, limits);
+  if (repeated !== undefined) return repeated;
   const headEnd = findHeadEnd(input, limits.maxRequestLine, limits.maxHeaderSize, requestHeadTooLong);
   if (headEnd < 0) return undefined;
   const buffer = input.buffer;
@@ -392,6 +394,43 @@ export function parseRequestHead(input: InputBuffer, limits: ParserLimits): Head
   i += 2;
   parseFields(buffer, i, headEnd, start, head, limits, true);
   head.text = buffer.toString('latin1', start, headEnd - 4);
+  input.start = headEnd;
+  input.scanned = headEnd;
+  lastRequestHead = head;
+  lastRequestLimits = limits;
+  return head;
+}
+
+/**
+ * The last request head parsed (by any connection) and the limits it was checked against. A
+ * parse is a function of the head's bytes and the limits only, and a {@link Head} is never
+ * changed once parsed, so a request whose head has the same bytes (a client repeating its
+ * request on a kept-alive connection: a poller, a health check, a load generator) gets the same
+ * Head back: no scan, no field parse, no string made, nothing allocated.
+ */
+let lastRequestHead: Head | undefined;
+let lastRequestLimits: ParserLimits | undefined;
+
+/**
+ * The last request head when `input` starts with the same bytes (its text, then CR LF CR LF),
+ * consumed; else undefined (the full parse follows). A head that differs usually differs in its
+ * first line, so a miss costs a few comparisons.
+ */
+function repeatedRequestHead(input: InputBuffer, limits: ParserLimits): Head | undefined {
+  const head = lastRequestHead;
+  if (head === undefined || limits !== lastRequestLimits) return undefined;
+  const text = head.text;
+  const n = text.length;
+  const start = input.start;
+  const headEnd = start + n + 4;
+  if (headEnd > input.end) return undefined;
+  const buffer = input.buffer;
+  // The text holds no CR LF CR LF (its parse found the first one after it), so these bytes end
+  // the head exactly where the last one ended.
+  if (buffer[start + n] !== CR || buffer[start + n + 1] !== LF || buffer[start + n + 2] !== CR || buffer[start + n + 3] !== LF) return undefined;
+  for (let k = 0; k < n; k++) {
+    if (buffer[start + k] !== text.charCodeAt(k)) return undefined;
+  }
   input.start = headEnd;
   input.scanned = headEnd;
   return head;
