@@ -50,7 +50,9 @@ const serverArgs = server === 'node' ? [String(port)] : [String(port), '--fast']
 const env = { ...process.env, ...SERVER_ENV, RT_HTTP_IDLE_MS: '600000' };
 const dist = arg('rt-dist', undefined);
 if (dist !== undefined) env['RT_HTTP_DIST'] = dist;
-const child = spawn('valgrind', ['--tool=callgrind', '--dump-instr=no', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', script, ...serverArgs], {
+// --perf-basic-prof: V8 writes /tmp/perf-<pid>.map (start, size, name of each piece of code it
+// generates), so the JIT-compiled functions callgrind sees as bare addresses get their names.
+const child = spawn('valgrind', ['--tool=callgrind', '--dump-instr=no', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--perf-basic-prof', script, ...serverArgs], {
   stdio: ['ignore', 'pipe', 'pipe'],
   env,
 });
@@ -113,6 +115,28 @@ try {
   const gc = inclusiveOf(/v8::internal::Heap::Scavenge\(\)/);
   const per = (n) => (n / requests).toFixed(0);
   console.log(`instructions per request: ${per(total)}; without the optimising compiler: ${per(total - compile)} (compiler ${per(compile)}, scavenges ${per(gc)})  (dump ${dump})`);
+  // Names for JIT code addresses, from V8's perf map (the last code placed at an address wins).
+  const perfMap = `/tmp/perf-${child.pid}.map`;
+  const ranges = [];
+  try {
+    for (const line of readFileSync(perfMap, 'utf8').split('\n')) {
+      const m = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+      if (m !== null) ranges.push([parseInt(m[1], 16), parseInt(m[2], 16), m[3]]);
+    }
+  } catch {
+    // no map: addresses stay bare
+  }
+  const nameOf = (address) => {
+    for (let i = ranges.length - 1; i >= 0; i--) {
+      const [start, size, name] = ranges[i];
+      if (address >= start && address < start + size) return name.replace(/^(JS|LazyCompile|Function):/, '').slice(0, 110);
+    }
+    return undefined;
+  };
+  const named = (text) => text.replace(/\?\?\?:0x([0-9a-f]+) \[\?\?\?\]/, (whole, hex) => {
+    const name = nameOf(parseInt(hex, 16));
+    return name === undefined ? whole : `JIT ${name}`;
+  });
   if (top > 0) {
     for (const inclusive of [false, true]) {
       const annotated = execFileSync('callgrind_annotate', [`--inclusive=${inclusive ? 'yes' : 'no'}`, '--threshold=100', dump], { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -123,7 +147,7 @@ try {
         if (m === null) continue;
         const count = Number(m[1].replace(/,/g, ''));
         if (!inclusive && count === total) continue; // the frames below main (callgrind_control -z leaves them the whole)
-        console.log(`${(count / requests).toFixed(0).padStart(8)}  ${m[2].slice(0, 150)}`);
+        console.log(`${(count / requests).toFixed(0).padStart(8)}  ${named(m[2]).slice(0, 150)}`);
       }
     }
   }
@@ -133,4 +157,5 @@ try {
   if (arg('out', undefined) === undefined) {
     for (const f of execFileSync('ls', ['-1', '/tmp'], { encoding: 'utf8' }).split('\n')) if (f.startsWith(`http-callgrind-${process.pid}.cg`)) rmSync(join('/tmp', f));
   }
+  rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
 }

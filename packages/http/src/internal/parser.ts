@@ -67,8 +67,21 @@ export class InputBuffer {
   /** Where the search for the end of a head resumes. */
   scanned = 0;
 
+  /** A DataView over `buffer` (for comparing 4 bytes at a time), made again when `buffer` changes. */
+  #view: DataView | undefined = undefined;
+
   get buffered(): number {
     return this.end - this.start;
+  }
+
+  /** A DataView over `buffer` as it is now. */
+  view(): DataView {
+    const buffer = this.buffer;
+    let view = this.#view;
+    if (view === undefined || view.buffer !== buffer.buffer || view.byteOffset !== buffer.byteOffset || view.byteLength !== buffer.length) {
+      view = this.#view = new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
+    }
+    return view;
   }
 
   /** Free space to read into (at least `min` bytes, default 4 KiB): compacts, grows, shrinks back when empty. */
@@ -396,8 +409,7 @@ export function parseRequestHead(input: InputBuffer, limits: ParserLimits): Head
   head.text = buffer.toString('latin1', start, headEnd - 4);
   input.start = headEnd;
   input.scanned = headEnd;
-  lastRequestHead = head;
-  lastRequestLimits = limits;
+  rememberRequestHead(head, limits, buffer, start, headEnd);
   return head;
 }
 
@@ -410,6 +422,20 @@ export function parseRequestHead(input: InputBuffer, limits: ParserLimits): Head
  */
 let lastRequestHead: Head | undefined;
 let lastRequestLimits: ParserLimits | undefined;
+/** Its bytes (the text, then CR LF CR LF), and the whole 32-bit words of them in this platform's byte order. */
+let lastRequestBytes = new Uint8Array(0);
+let lastRequestWords = new Int32Array(0);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function rememberRequestHead(head: Head, limits: ParserLimits, buffer: Buffer, start: number, headEnd: number): void {
+  const length = headEnd - start;
+  const bytes = new Uint8Array((length + 3) & ~3);
+  bytes.set(buffer.subarray(start, headEnd));
+  lastRequestBytes = bytes.subarray(0, length);
+  lastRequestWords = new Int32Array(bytes.buffer, 0, length >>> 2);
+  lastRequestHead = head;
+  lastRequestLimits = limits;
+}
 
 /**
  * The last request head when `input` starts with the same bytes (its text, then CR LF CR LF),
@@ -419,17 +445,23 @@ let lastRequestLimits: ParserLimits | undefined;
 function repeatedRequestHead(input: InputBuffer, limits: ParserLimits): Head | undefined {
   const head = lastRequestHead;
   if (head === undefined || limits !== lastRequestLimits) return undefined;
-  const text = head.text;
-  const n = text.length;
+  const bytes = lastRequestBytes;
+  const length = bytes.length;
   const start = input.start;
-  const headEnd = start + n + 4;
+  const headEnd = start + length;
   if (headEnd > input.end) return undefined;
+  // The text holds no CR LF CR LF (its parse found the first one after it), so equal bytes end
+  // the head exactly where the last one ended. Compared 4 bytes at a time (a byte loop cost
+  // ~30 instructions a byte in the optimised code, callgrind), then the last 0–3.
+  const view = input.view();
+  const words = lastRequestWords;
+  const count = words.length;
+  for (let k = 0; k < count; k++) {
+    if (view.getInt32(start + 4 * k, LITTLE_ENDIAN) !== words[k]) return undefined;
+  }
   const buffer = input.buffer;
-  // The text holds no CR LF CR LF (its parse found the first one after it), so these bytes end
-  // the head exactly where the last one ended.
-  if (buffer[start + n] !== CR || buffer[start + n + 1] !== LF || buffer[start + n + 2] !== CR || buffer[start + n + 3] !== LF) return undefined;
-  for (let k = 0; k < n; k++) {
-    if (buffer[start + k] !== text.charCodeAt(k)) return undefined;
+  for (let at = 4 * count; at < length; at++) {
+    if (buffer[start + at] !== bytes[at]) return undefined;
   }
   input.start = headEnd;
   input.scanned = headEnd;
