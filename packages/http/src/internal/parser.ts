@@ -67,8 +67,9 @@ export class InputBuffer {
   /** Where the search for the end of a head resumes. */
   scanned = 0;
 
-  /** A DataView over `buffer` (for comparing 4 bytes at a time), made again when `buffer` changes. */
+  /** A DataView over `buffer` (for comparing 4 bytes at a time), made again when `buffer` is another. */
   #view: DataView | undefined = undefined;
+  #viewOf: Buffer | undefined = undefined;
 
   get buffered(): number {
     return this.end - this.start;
@@ -77,11 +78,11 @@ export class InputBuffer {
   /** A DataView over `buffer` as it is now. */
   view(): DataView {
     const buffer = this.buffer;
-    let view = this.#view;
-    if (view === undefined || view.buffer !== buffer.buffer || view.byteOffset !== buffer.byteOffset || view.byteLength !== buffer.length) {
-      view = this.#view = new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
+    if (this.#viewOf !== buffer || this.#view === undefined) {
+      this.#viewOf = buffer;
+      this.#view = new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
     }
-    return view;
+    return this.#view;
   }
 
   /** Free space to read into (at least `min` bytes, default 4 KiB): compacts, grows, shrinks back when empty. */
