@@ -177,6 +177,15 @@ describe('request parser', () => {
       expect(parseOne(text, limits)).toBeInstanceOf(Head);
       expect(parseOne(text, { ...limits, maxHeaders: 5 })).toBe('ERR_RT_HTTP_HEADERS_TOO_LARGE');
       expect(parseOne(text, { ...limits, maxHeaderSize: 40 })).toBe('ERR_RT_HTTP_HEADERS_TOO_LARGE');
+      // The same limits object, changed in place after the head was remembered.
+      const mutable: { -readonly [K in keyof ParserLimits]: ParserLimits[K] } = { ...limits };
+      expect(parseOne(text, mutable)).toBeInstanceOf(Head);
+      mutable.maxHeaders = 5;
+      expect(parseOne(text, mutable)).toBe('ERR_RT_HTTP_HEADERS_TOO_LARGE');
+      const big = `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n`;
+      expect(parseOne(big, mutable)).toBeInstanceOf(Head);
+      mutable.maxBodySize = 999;
+      expect(parseOne(big, mutable)).toBe('ERR_RT_HTTP_BODY_TOO_LARGE');
     });
 
     it('gives what a fresh parse gives, for any sequence of heads and repeats (fast-check)', () => {

@@ -415,7 +415,8 @@ export function parseRequestHead(input: InputBuffer, limits: ParserLimits): Head
 }
 
 /**
- * The last request head parsed (by any connection) and the limits it was checked against. A
+ * The last request head parsed (by any connection) and the limits it was checked against (the
+ * object and its values). A
  * parse is a function of the head's bytes and the limits only, and a {@link Head} is never
  * changed once parsed, so a request whose head has the same bytes (a client repeating its
  * request on a kept-alive connection: a poller, a health check, a load generator) gets the same
@@ -423,6 +424,11 @@ export function parseRequestHead(input: InputBuffer, limits: ParserLimits): Head
  */
 let lastRequestHead: Head | undefined;
 let lastRequestLimits: ParserLimits | undefined;
+/** The values of those limits then (a limits object changed in place since is not the same limits). */
+let lastMaxRequestLine = 0;
+let lastMaxHeaderSize = 0;
+let lastMaxHeaders = 0;
+let lastMaxBodySize = 0;
 /** Its bytes (the text, then CR LF CR LF), and the whole 32-bit words of them in this platform's byte order. */
 let lastRequestBytes = new Uint8Array(0);
 let lastRequestWords = new Int32Array(0);
@@ -436,6 +442,10 @@ function rememberRequestHead(head: Head, limits: ParserLimits, buffer: Buffer, s
   lastRequestWords = new Int32Array(bytes.buffer, 0, length >>> 2);
   lastRequestHead = head;
   lastRequestLimits = limits;
+  lastMaxRequestLine = limits.maxRequestLine;
+  lastMaxHeaderSize = limits.maxHeaderSize;
+  lastMaxHeaders = limits.maxHeaders;
+  lastMaxBodySize = limits.maxBodySize;
 }
 
 /**
@@ -445,7 +455,12 @@ function rememberRequestHead(head: Head, limits: ParserLimits, buffer: Buffer, s
  */
 function repeatedRequestHead(input: InputBuffer, limits: ParserLimits): Head | undefined {
   const head = lastRequestHead;
-  if (head === undefined || limits !== lastRequestLimits) return undefined;
+  if (
+    head === undefined || limits !== lastRequestLimits || limits.maxRequestLine !== lastMaxRequestLine ||
+    limits.maxHeaderSize !== lastMaxHeaderSize || limits.maxHeaders !== lastMaxHeaders || limits.maxBodySize !== lastMaxBodySize
+  ) {
+    return undefined;
+  }
   const bytes = lastRequestBytes;
   const length = bytes.length;
   const start = input.start;
