@@ -24,7 +24,11 @@ const EMPTY = new Uint8Array(0);
  * scheme, Host (or local address when it has none), CONNECT-ness and target reuses the string,
  * compared in place in the head's text (no slice, no concatenation per request).
  */
-const lastUrl = { scheme: '', host: '', localHost: '', method: '', target: '', url: '' };
+const lastUrl: { scheme: string; host: string; localHost: string; method: string; target: string; url: string; head: Head | undefined } = {
+  scheme: '', host: '', localHost: '', method: '', target: '', url: '',
+  /** The head the URL was made or found for: the same head (the parser's repeated-head memo) needs no comparison. */
+  head: undefined,
+};
 
 /** Whether `text[start, end)` is exactly `expected`, without slicing. */
 function sameSlice(text: string, start: number, end: number, expected: string): boolean {
@@ -99,8 +103,12 @@ export class IncomingRequest {
     if (this.#url === undefined) {
       const source = this.#source;
       const head = source.head;
-      if (sameOrigin(head, source.scheme, source.localHost) && sameSlice(head.text, head.targetStart, head.targetEnd, lastUrl.target)) {
+      if (head === lastUrl.head && source.scheme === lastUrl.scheme && source.localHost === lastUrl.localHost) {
+        this.#url = lastUrl.url; // the same head as the last one (a repeated request)
+      } else if (sameOrigin(head, source.scheme, source.localHost) && sameSlice(head.text, head.targetStart, head.targetEnd, lastUrl.target)) {
         this.#url = lastUrl.url; // the same URL as the last one made (the usual case under load)
+        lastUrl.head = head;
+        lastUrl.localHost = source.localHost;
       } else {
         const target = head.target;
         let url: string;
@@ -113,6 +121,7 @@ export class IncomingRequest {
         lastUrl.method = head.method === 'CONNECT' ? 'CONNECT' : '';
         lastUrl.target = target;
         lastUrl.url = url;
+        lastUrl.head = head;
         this.#url = url;
       }
     }

@@ -445,6 +445,8 @@ class RequestState implements RequestSource {
   /** The request task ran its first segment when spawned (startNow), not from the run queue. */
   started = false;
   incoming: Request | undefined;
+  /** The handler's `ctx`. */
+  context: Context | undefined;
   bodyFinished: boolean;
   bodyError: unknown;
 
@@ -524,6 +526,18 @@ class Connection {
   #filling = false;
   /** The I/O deadline in force is a body read's. */
   #fillTimed = false;
+  /**
+   * The request whose task starts next (`#start` sets it). The connection waits for each request
+   * task before it parses the next request, so when a task starts (at once, or from the run
+   * queue) this is its request; a task aborted before it starts never runs.
+   */
+  #starting: RequestState | undefined;
+  /** Every request task's function: made once per connection, not a closure per request. */
+  readonly #runHandler = (): unknown => {
+    const request = this.#starting!;
+    this.#starting = undefined; // not kept (nor its Response) after the task starts
+    return (request.result = this.server.handler(request.incoming!, request.context!));
+  };
   /** A body read that completes now (the stream's `readNow`), else -1; never before a 100 Continue owed. */
   readonly #fillNow = (into: Uint8Array): number => (this.#continueOwed || this.#stream.readNow === undefined ? -1 : this.#stream.readNow(into));
 
@@ -682,12 +696,12 @@ class Connection {
   /** Spawns the handler as the request's task, and starts it at once where the run queue allows (startNow). */
   #start(request: RequestState): JoinHandle<Response> {
     const context = new Context(request, this.#remoteAddr);
-    const incoming = new IncomingRequest(request, this.#remoteAddr);
-    request.incoming = incoming as unknown as Request;
-    const handler = this.server.handler;
+    request.context = context;
+    request.incoming = new IncomingRequest(request, this.#remoteAddr) as unknown as Request;
+    this.#starting = request;
     // Recorded before the handler runs (its ctx.taskId, the connection's abort), then started
     // at once: its first segment runs here, as the request's own task (see startNow).
-    const task = spawnUnstarted(() => (request.result = handler(request.incoming!, context)), REQUEST_TASK);
+    const task = spawnUnstarted(this.#runHandler, REQUEST_TASK) as JoinHandle<Response>;
     context.taskId = task.id;
     request.task = task;
     this.#state.request = request;

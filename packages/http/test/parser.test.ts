@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { HttpError } from '@rt/http';
 import { BodyReader } from '../src/internal/body.js';
-import { InputBuffer, parseRequestHead, type ParserLimits } from '../src/internal/parser.js';
+import { Head, InputBuffer, parseRequestHead, type ParserLimits } from '../src/internal/parser.js';
 
 const limits: ParserLimits = { maxRequestLine: 1024, maxHeaderSize: 4096, maxHeaders: 50, maxBodySize: 1 << 20 };
 
@@ -115,6 +115,99 @@ describe('request parser', () => {
     const chunk = (1 << 19).toString(16);
     const big = `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}\r\n${'a'.repeat(1 << 19)}\r\n${chunk}\r\n${'a'.repeat(1 << 19)}\r\n1\r\na\r\n0\r\n\r\n`;
     expect((await parseAll([bytes(big)])).error?.status).toBe(413);
+  });
+
+  describe('a repeated head (the same bytes as the last one parsed)', () => {
+    /** Every field a Head has, as a plain record (what a parse produced, whichever path). */
+    const fields = (head: Head): Record<string, unknown> => ({
+      ...Object.fromEntries(Object.entries(head)),
+      target: head.target,
+      host: head.host,
+      entries: head.entries(),
+    });
+    /** Parses `text` with the given limits, all at once; the head or the HttpError code. */
+    const parseOne = (text: string, with_: ParserLimits): Head | string => {
+      const input = new InputBuffer();
+      input.push(bytes(text));
+      try {
+        return parseRequestHead(input, with_) ?? 'incomplete';
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+        return error.code;
+      }
+    };
+
+    it('gets the same Head back, consumed exactly, pipelined or not', () => {
+      const text = 'GET /json HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n';
+      const input = new InputBuffer();
+      input.push(bytes(text + text + text.slice(0, 20)));
+      const first = parseRequestHead(input, limits)!;
+      const second = parseRequestHead(input, limits)!;
+      expect(second).toBe(first);
+      expect(input.start).toBe(2 * text.length);
+      // A partial repeat is incomplete, not matched early, and matches once whole.
+      expect(parseRequestHead(input, limits)).toBeUndefined();
+      input.push(bytes(text.slice(20)));
+      expect(parseRequestHead(input, limits)).toBe(first);
+      expect(input.buffered).toBe(0);
+    });
+
+    it.each([0, 1, 2, 3])('parses a head that differs anywhere, or continues past the last one, in full (length 4n + %i)', (extra) => {
+      const text = `GET /json${'j'.repeat(extra)} HTTP/1.1\r\nHost: a\r\n\r\n`;
+      const first = parseOne(text, limits) as Head;
+      // Every byte, the final CR LF CR LF too (compared 4 bytes at a time, then the last 0–3).
+      for (let at = 0; at < text.length; at++) {
+        const changed = text.slice(0, at) + (text[at] === 'a' ? 'b' : 'a') + text.slice(at + 1);
+        const parsed = parseOne(changed, limits);
+        expect(parsed).not.toBe(first);
+        // A fresh parse (other limits object: no memo) gives the same answer.
+        const fresh = parseOne(changed, { ...limits });
+        expect(typeof parsed === 'string' ? parsed : fields(parsed)).toEqual(typeof fresh === 'string' ? fresh : fields(fresh));
+        parseOne(text, limits); // remembered again
+      }
+      // The same bytes followed by more field lines: another head.
+      const longer = parseOne(`GET /json${'j'.repeat(extra)} HTTP/1.1\r\nHost: a\r\nX: 1\r\n\r\n`, limits) as Head;
+      expect(longer).not.toBe(first);
+      expect(longer.entries()).toEqual([['Host', 'a'], ['X', '1']]);
+    });
+
+    it('is checked against the limits again: a repeat under tighter limits is refused', () => {
+      const many = Array.from({ length: 10 }, (_, i) => `X-${i}: v\r\n`).join('');
+      const text = `GET / HTTP/1.1\r\nHost: x\r\n${many}\r\n`;
+      expect(parseOne(text, limits)).toBeInstanceOf(Head);
+      expect(parseOne(text, { ...limits, maxHeaders: 5 })).toBe('ERR_RT_HTTP_HEADERS_TOO_LARGE');
+      expect(parseOne(text, { ...limits, maxHeaderSize: 40 })).toBe('ERR_RT_HTTP_HEADERS_TOO_LARGE');
+      // The same limits object, changed in place after the head was remembered.
+      const mutable: { -readonly [K in keyof ParserLimits]: ParserLimits[K] } = { ...limits };
+      expect(parseOne(text, mutable)).toBeInstanceOf(Head);
+      mutable.maxHeaders = 5;
+      expect(parseOne(text, mutable)).toBe('ERR_RT_HTTP_HEADERS_TOO_LARGE');
+      const big = `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n`;
+      expect(parseOne(big, mutable)).toBeInstanceOf(Head);
+      mutable.maxBodySize = 999;
+      expect(parseOne(big, mutable)).toBe('ERR_RT_HTTP_BODY_TOO_LARGE');
+    });
+
+    it('gives what a fresh parse gives, for any sequence of heads and repeats (fast-check)', () => {
+      const alphabet = fc.constantFrom(...'GET POST / HTTP/1.1\r\n:Host: x Content-Length: 5 Transfer-Encoding: chunked Connection: close\0\x7f'.split(''));
+      const valid = fc.constantFrom(
+        'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
+        'GET / HTTP/1.0\r\n\r\n',
+        'POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n',
+        'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+      );
+      fc.assert(
+        fc.property(fc.array(fc.oneof(valid, fc.array(alphabet, { maxLength: 80 }).map((c) => c.join(''))), { minLength: 1, maxLength: 8 }), fc.array(fc.nat(7), { maxLength: 8 }), (texts, repeats) => {
+          const sequence = [...texts, ...repeats.map((i) => texts[i % texts.length]!)];
+          for (const text of sequence) {
+            const parsed = parseOne(text, limits);
+            const fresh = parseOne(text, { ...limits });
+            expect(typeof parsed === 'string' ? parsed : fields(parsed)).toEqual(typeof fresh === 'string' ? fresh : fields(fresh));
+          }
+        }),
+        { numRuns: 500 },
+      );
+    });
   });
 
   it('never crashes on random bytes: it parses or throws HttpError (fast-check)', async () => {

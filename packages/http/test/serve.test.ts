@@ -1,4 +1,4 @@
-import { tryCurrentTask } from '@rt/scheduler';
+import { Builder, tryCurrentTask } from '@rt/scheduler';
 import { FastResponse, serve, type HttpServer } from '@rt/http';
 import { exchange, postThenGet, statuses } from './support/raw.js';
 
@@ -87,6 +87,34 @@ describe('serve', () => {
     expect(errors.map((error) => (error as Error).message)).toEqual(['sync failure', 'async failure']);
     expect(new Set(ids).size).toBe(order.length);
     expect(running).toEqual(ids);
+  });
+
+  it('starts each request task with its own request when the run queue queues it (the turn\'s event interval used up)', async () => {
+    // eventInterval(1): after the first start of a turn, startNow queues the request task as
+    // spawn would; it starts later, from the run queue, while the connection waits for it.
+    const runtime = Builder.currentThread().name('http-interval').eventInterval(1).build();
+    const seen: { url: string; taskId: number; running: number | undefined }[] = [];
+    const order = ['/a', '/b', '/a', '/c', '/d', '/a', '/a', '/e'];
+    const text = await runtime.run(async () => {
+      const small = await serve({}, (request, ctx) => {
+        seen.push({ url: request.url, taskId: ctx.taskId, running: tryCurrentTask()?.id });
+        return new FastResponse(new URL(request.url).pathname);
+      });
+      try {
+        return await exchange(
+          small.addr.port,
+          order.map((path, i) => `GET ${path} HTTP/1.1\r\nHost: a\r\n${i === order.length - 1 ? 'Connection: close\r\n' : ''}\r\n`).join(''),
+        );
+      } finally {
+        await small.shutdown({ timeout: 1000 });
+      }
+    });
+    await runtime.shutdown();
+    const answers = text.split(/(?=HTTP\/1\.1 )/);
+    expect(answers.map((answer) => answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual(order);
+    expect(seen.map(({ url }) => new URL(url).pathname)).toEqual(order);
+    expect(seen.map(({ running }) => running)).toEqual(seen.map(({ taskId }) => taskId));
+    expect(new Set(seen.map(({ taskId }) => taskId)).size).toBe(order.length);
   });
 
   it('gives each request its own URL when requests alike follow each other (the last-URL memo)', async () => {

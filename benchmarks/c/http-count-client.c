@@ -1,0 +1,161 @@
+/*
+ * A fixed-count HTTP/1.1 keep-alive client for http-callgrind.mjs (std C + POSIX/Linux only).
+ *
+ *   http-count-client <port> <connections> <requests> <path> [<warmup>]
+ *
+ * Opens <connections> TCP connections to 127.0.0.1:<port> (TCP_NODELAY) and on each sends
+ * "GET <path> HTTP/1.1" (Host only, as wrk does), waits for the whole answer (head, then
+ * Content-Length bytes), and sends the next, until <requests> answers have arrived in all.
+ * One request in flight per connection, one thread, one epoll instance. Unlike wrk it stops
+ * after an exact count, so a profile of the server (callgrind) covers a known number of
+ * requests. Prints one JSON line: {"requests":N,"seconds":S,"errors":E}; exits 1 on an error
+ * (a non-200 answer, a closed connection, no Content-Length).
+ *
+ * With <warmup>: first that many requests on the same connections, then the line "warm" and a
+ * wait for a line on stdin before the <requests> are sent; after them, the JSON line and
+ * another wait for a line on stdin before the connections close. So a profiler can be zeroed
+ * and dumped around exactly the measured requests, with no connection opened or closed
+ * inside the window (the server's code is not disturbed by connection turnover).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUF 65536
+
+typedef struct {
+  int fd;
+  size_t have;
+  char buf[BUF];
+} conn_t;
+
+static char request[1024];
+static size_t request_len;
+
+static int send_request(conn_t *c) {
+  size_t off = 0;
+  while (off < request_len) {
+    ssize_t n = write(c->fd, request + off, request_len - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    off += (size_t)n;
+  }
+  return 0;
+}
+
+/* Length of one whole answer at the start of c->buf, 0 when incomplete, -1 on a bad answer. */
+static long whole_answer(conn_t *c) {
+  c->buf[c->have] = 0;
+  char *end = memmem(c->buf, c->have, "\r\n\r\n", 4);
+  if (end == NULL) return 0;
+  if (strncmp(c->buf, "HTTP/1.1 200 ", 13) != 0) return -1;
+  size_t head = (size_t)(end - c->buf) + 4;
+  long length = -1;
+  for (char *line = strstr(c->buf, "\r\n"); line != NULL && line < end; line = strstr(line + 2, "\r\n")) {
+    if (strncasecmp(line + 2, "content-length:", 15) == 0) length = strtol(line + 17, NULL, 10);
+  }
+  if (length < 0) return -1;
+  return c->have >= head + (size_t)length ? (long)(head + (size_t)length) : 0;
+}
+
+static int run(int ep, conn_t *conns, int connections, long requests);
+
+int main(int argc, char **argv) {
+  if (argc != 5 && argc != 6) {
+    fprintf(stderr, "usage: %s <port> <connections> <requests> <path> [<warmup>]\n", argv[0]);
+    return 2;
+  }
+  int port = atoi(argv[1]);
+  int connections = atoi(argv[2]);
+  long requests = atol(argv[3]);
+  request_len = (size_t)snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", argv[4], port);
+  int ep = epoll_create1(0);
+  conn_t *conns = calloc((size_t)connections, sizeof(conn_t));
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  long warmup = argc > 5 ? atol(argv[5]) : 0;
+  for (int i = 0; i < connections; i++) {
+    conn_t *c = &conns[i];
+    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+      perror("connect");
+      return 1;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+    epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+  }
+  char line[16];
+  if (warmup > 0) {
+    if (run(ep, conns, connections, warmup) != 0) return 1;
+    printf("warm\n");
+    fflush(stdout);
+    if (fgets(line, sizeof line, stdin) == NULL) return 1;
+  }
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  if (run(ep, conns, connections, requests) != 0) return 1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  printf("{\"requests\":%ld,\"seconds\":%.3f,\"errors\":0}\n", requests, seconds);
+  fflush(stdout);
+  if (warmup > 0 && fgets(line, sizeof line, stdin) == NULL) return 1;
+  for (int i = 0; i < connections; i++) close(conns[i].fd);
+  return 0;
+}
+
+/* Sends <requests> requests over the connections (one in flight on each), until all are answered. */
+static int run(int ep, conn_t *conns, int connections, long requests) {
+  long sent = 0, done = 0;
+  for (int i = 0; i < connections && sent < requests; i++) {
+    if (send_request(&conns[i]) != 0) return 1;
+    sent++;
+  }
+  struct epoll_event events[256];
+  while (done < requests) {
+    int k = epoll_wait(ep, events, 256, 60000);
+    if (k <= 0) {
+      fprintf(stderr, "http-count-client: no answer for 60 s (%ld of %ld)\n", done, requests);
+      return 1;
+    }
+    for (int e = 0; e < k; e++) {
+      conn_t *c = events[e].data.ptr;
+      ssize_t n = read(c->fd, c->buf + c->have, BUF - 1 - c->have);
+      if (n <= 0) {
+        if (n < 0 && errno == EAGAIN) continue;
+        fprintf(stderr, "http-count-client: the server closed a connection (%ld of %ld)\n", done, requests);
+        return 1;
+      }
+      c->have += (size_t)n;
+      for (;;) {
+        long whole = whole_answer(c);
+        if (whole < 0) {
+          fprintf(stderr, "http-count-client: bad answer: %.200s\n", c->buf);
+          return 1;
+        }
+        if (whole == 0) break;
+        memmove(c->buf, c->buf + whole, c->have - (size_t)whole);
+        c->have -= (size_t)whole;
+        done++;
+        if (sent < requests) {
+          if (send_request(c) != 0) return 1;
+          sent++;
+        }
+      }
+    }
+  }
+  return 0;
+}
