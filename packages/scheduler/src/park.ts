@@ -4,7 +4,7 @@
 // Cancelled; a wake that already happened always wins over a later abort.
 import { Cancelled } from './errors.js';
 import { describe } from './internal/describe.js';
-import { ParkedWaiter, type CancelTarget, type TaskWait } from './internal/waiter.js';
+import { ParkedWaiter, newResolvers, type CancelTarget, type Resolvers, type TaskWait } from './internal/waiter.js';
 import { emitPark, emitWake, parkChannel, wakeChannel } from './internal/instrument.js';
 import { refillBudget, storage } from './internal/context.js';
 import type { Task } from './internal/task.js';
@@ -92,15 +92,6 @@ export function throwIfCancelled(options?: WaitOptions): void {
   }
 }
 
-// The promise executor of `park`: one shared function (no closure per call) that hands the
-// resolving functions over through these two variables, read right after `new Promise`.
-let capturedResolve: ((value: unknown) => void) | undefined;
-let capturedReject: ((error: unknown) => void) | undefined;
-function captureResolvers(resolve: (value: never) => void, reject: (error: unknown) => void): void {
-  capturedResolve = resolve as (value: unknown) => void;
-  capturedReject = reject;
-}
-
 /**
  * Parks the current operation until a primitive wakes or fails its waiter.
  *
@@ -110,7 +101,8 @@ function captureResolvers(resolve: (value: never) => void, reject: (error: unkno
  * the waiter from its queue there), then the promise rejects with {@link Cancelled}. Once
  * `wake` has run, a later abort changes nothing: the value is delivered (the abort is seen at
  * the task's next rt await point). Waking also resets the task's cooperative budget.
- * Works outside any task or runtime: then only `options.signal` cancels.
+ * Works outside any task or runtime: then only `options.signal` cancels. The returned pair is
+ * the waiter itself (`pair.waiter === pair`, with a `promise` getter): one object per park.
  *
  * **Cancellation:** the promise rejects with `Cancelled` only if no wake/fail happened first,
  * so a primitive built on it is cancel-safe when `onCancel` returns what the waiter held.
@@ -130,10 +122,8 @@ export function park<T>(
   onCancel: (waiter: Waiter<T>) => void,
   options?: WaitOptions,
 ): { waiter: Waiter<T>; promise: Promise<T> } {
-  const promise = parkWaiter<T>(label, onCancel, options);
-  const waiter = madeWaiter as ParkedWaiter<T>;
-  madeWaiter = undefined;
-  return { waiter, promise };
+  // The waiter is its own `{ waiter, promise }` pair (`waiter.waiter === waiter`): one object per park.
+  return parkWaiter<T>(label, onCancel, options);
 }
 
 /**
@@ -142,17 +132,13 @@ export function park<T>(
  * park. Throws as `park` does; sets `target.waiter` before it returns the promise.
  */
 export function parkTarget<T>(label: string, target: CancelTarget & { waiter: Waiter<T> | undefined }, options: WaitOptions | undefined): Promise<T> {
-  const promise = parkWaiter<T>(label, target, options);
-  target.waiter = madeWaiter as ParkedWaiter<T>;
-  madeWaiter = undefined;
-  return promise;
+  const waiter = parkWaiter<T>(label, target, options);
+  target.waiter = waiter;
+  return waiter.promise;
 }
 
-// The waiter `parkWaiter` made, handed to its caller through this variable (no pair object).
-let madeWaiter: ParkedWaiter<unknown> | undefined;
-
-/** The checks and the waiter of `park`/`parkTarget`: returns the promise, leaves the waiter in `madeWaiter`. */
-function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void) | CancelTarget, options: WaitOptions | undefined): Promise<T> {
+/** The checks and the waiter of `park`/`parkTarget`: the waiter holds the promise it settles. */
+function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void) | CancelTarget, options: WaitOptions | undefined): ParkedWaiter<T> {
   const signal = checkSignal(options);
   const task = storage.getStore()?.task;
   if (task !== undefined && task.cancelRequested) {
@@ -161,10 +147,7 @@ function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => vo
   if (signal !== undefined && signal.aborted) {
     throw new Cancelled(`${label} was aborted by its signal`, { cause: signal.reason });
   }
-  const promise = new Promise<T>(captureResolvers);
-  madeWaiter = new ParkedWaiter<T>(label, onCancel, signal, task, capturedResolve as (value: T) => void, capturedReject!) as ParkedWaiter<unknown>;
-  capturedResolve = capturedReject = undefined;
-  return promise;
+  return new ParkedWaiter<T>(label, onCancel, signal, task);
 }
 
 /**
@@ -285,8 +268,8 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
   next: ParkEntry | undefined = undefined;
   settled = true;
   #task: ParkedTask | undefined = undefined;
-  #resolve: ((value: T) => void) | undefined = undefined;
-  #reject: ((error: unknown) => void) | undefined = undefined;
+  /** The parked promise and its resolving functions: one object stored per park (see `newResolvers`). */
+  #resolvers: Resolvers<T> | undefined = undefined;
 
   constructor(
     readonly label: string,
@@ -303,30 +286,28 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
     if (!this.settled) throw new Error(`ReusableWaiter.park: ${this.label} is still parked`);
     // Throws Cancelled (before anything is made) if the task was aborted; links this entry.
     this.#task = parkEntry(this);
-    const promise = new Promise<T>(captureResolvers);
-    this.#resolve = capturedResolve as (value: T) => void;
-    this.#reject = capturedReject;
-    capturedResolve = capturedReject = undefined;
+    const resolvers = newResolvers<T>();
+    this.#resolvers = resolvers;
     this.settled = false;
-    return promise;
+    return resolvers.promise;
   }
 
   wake(value: T): boolean {
     if (this.settled) return false;
     // Waking from park is a fresh start: unparkEntry resets the task's budget (as ParkedWaiter.wake).
     this.#end('woken');
-    const resolve = this.#resolve!;
-    this.#resolve = this.#reject = undefined;
-    resolve(value);
+    const resolvers = this.#resolvers!;
+    this.#resolvers = undefined;
+    resolvers.resolve(value);
     return true;
   }
 
   fail(error: unknown): boolean {
     if (this.settled) return false;
     this.#end('failed');
-    const reject = this.#reject!;
-    this.#resolve = this.#reject = undefined;
-    reject(error);
+    const resolvers = this.#resolvers!;
+    this.#resolvers = undefined;
+    resolvers.reject(error);
     return true;
   }
 
@@ -344,12 +325,12 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
   cancel(reason: unknown): void {
     if (this.settled) return;
     this.#end('cancelled');
-    const reject = this.#reject!;
-    this.#resolve = this.#reject = undefined;
+    const resolvers = this.#resolvers!;
+    this.#resolvers = undefined;
     try {
       this.onCancel(this);
     } finally {
-      reject(new Cancelled(`${this.label} was cancelled`, { cause: reason }));
+      resolvers.reject(new Cancelled(`${this.label} was cancelled`, { cause: reason }));
     }
   }
 }
