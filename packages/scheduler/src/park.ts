@@ -4,7 +4,7 @@
 // Cancelled; a wake that already happened always wins over a later abort.
 import { Cancelled } from './errors.js';
 import { describe } from './internal/describe.js';
-import { ParkedWaiter, newResolvers, type CancelTarget, type Resolvers, type TaskWait } from './internal/waiter.js';
+import { ParkedWaiter, type CancelTarget, type TaskWait } from './internal/waiter.js';
 import { emitPark, emitWake, parkChannel, wakeChannel } from './internal/instrument.js';
 import { refillBudget, storage } from './internal/context.js';
 import type { Task } from './internal/task.js';
@@ -92,6 +92,15 @@ export function throwIfCancelled(options?: WaitOptions): void {
   }
 }
 
+// The promise executor of `park`: one shared function (no closure per call) that hands the
+// resolving functions over through these two variables, read right after `new Promise`.
+let capturedResolve: ((value: unknown) => void) | undefined;
+let capturedReject: ((error: unknown) => void) | undefined;
+function captureResolvers(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve as (value: unknown) => void;
+  capturedReject = reject;
+}
+
 /**
  * Parks the current operation until a primitive wakes or fails its waiter.
  *
@@ -102,7 +111,7 @@ export function throwIfCancelled(options?: WaitOptions): void {
  * `wake` has run, a later abort changes nothing: the value is delivered (the abort is seen at
  * the task's next rt await point). Waking also resets the task's cooperative budget.
  * Works outside any task or runtime: then only `options.signal` cancels. The returned pair is
- * the waiter itself (`pair.waiter === pair`, with a `promise` getter): one object per park.
+ * the waiter itself (`pair.waiter === pair`, with its `promise`): one object per park.
  *
  * **Cancellation:** the promise rejects with `Cancelled` only if no wake/fail happened first,
  * so a primitive built on it is cancel-safe when `onCancel` returns what the waiter held.
@@ -147,7 +156,10 @@ function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => vo
   if (signal !== undefined && signal.aborted) {
     throw new Cancelled(`${label} was aborted by its signal`, { cause: signal.reason });
   }
-  return new ParkedWaiter<T>(label, onCancel, signal, task);
+  const promise = new Promise<T>(captureResolvers);
+  const waiter = new ParkedWaiter<T>(label, onCancel, signal, task, promise, capturedResolve as (value: T) => void, capturedReject!);
+  capturedResolve = capturedReject = undefined;
+  return waiter;
 }
 
 /**
@@ -268,8 +280,8 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
   next: ParkEntry | undefined = undefined;
   settled = true;
   #task: ParkedTask | undefined = undefined;
-  /** The parked promise and its resolving functions: one object stored per park (see `newResolvers`). */
-  #resolvers: Resolvers<T> | undefined = undefined;
+  #resolve: ((value: T) => void) | undefined = undefined;
+  #reject: ((error: unknown) => void) | undefined = undefined;
 
   constructor(
     readonly label: string,
@@ -286,28 +298,30 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
     if (!this.settled) throw new Error(`ReusableWaiter.park: ${this.label} is still parked`);
     // Throws Cancelled (before anything is made) if the task was aborted; links this entry.
     this.#task = parkEntry(this);
-    const resolvers = newResolvers<T>();
-    this.#resolvers = resolvers;
+    const promise = new Promise<T>(captureResolvers);
+    this.#resolve = capturedResolve as (value: T) => void;
+    this.#reject = capturedReject;
+    capturedResolve = capturedReject = undefined;
     this.settled = false;
-    return resolvers.promise;
+    return promise;
   }
 
   wake(value: T): boolean {
     if (this.settled) return false;
     // Waking from park is a fresh start: unparkEntry resets the task's budget (as ParkedWaiter.wake).
     this.#end('woken');
-    const resolvers = this.#resolvers!;
-    this.#resolvers = undefined;
-    resolvers.resolve(value);
+    const resolve = this.#resolve!;
+    this.#resolve = this.#reject = undefined;
+    resolve(value);
     return true;
   }
 
   fail(error: unknown): boolean {
     if (this.settled) return false;
     this.#end('failed');
-    const resolvers = this.#resolvers!;
-    this.#resolvers = undefined;
-    resolvers.reject(error);
+    const reject = this.#reject!;
+    this.#resolve = this.#reject = undefined;
+    reject(error);
     return true;
   }
 
@@ -325,12 +339,12 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
   cancel(reason: unknown): void {
     if (this.settled) return;
     this.#end('cancelled');
-    const resolvers = this.#resolvers!;
-    this.#resolvers = undefined;
+    const reject = this.#reject!;
+    this.#resolve = this.#reject = undefined;
     try {
       this.onCancel(this);
     } finally {
-      resolvers.reject(new Cancelled(`${this.label} was cancelled`, { cause: reason }));
+      reject(new Cancelled(`${this.label} was cancelled`, { cause: reason }));
     }
   }
 }

@@ -76,37 +76,6 @@ export interface CancelTarget {
   waiterCancelled(): void;
 }
 
-/** A promise and its two resolving functions (what `Promise.withResolvers()` returns). */
-export interface Resolvers<T> {
-  readonly promise: Promise<T>;
-  readonly resolve: (value: T) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-type WithResolvers = <T>() => Resolvers<T>;
-/** Whether `Promise.withResolvers` exists (Node 22+; not on Node 20). */
-const hasWithResolvers = typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers === 'function';
-
-/**
- * A new pending promise and its resolving functions, as one young object: `Promise.withResolvers()`
- * where the engine has it (one builtin call, no closure of ours), else a promise whose executor
- * closure stores them. A parked operation keeps this object, so a park stores no young closure in a
- * long-lived object: the old way, handing the resolvers over through two module variables, took
- * the engine's write barrier slow path twice per park (the module's context is old), and a
- * reused waiter's own two fields twice more (measured under callgrind, Node 24: ~280 instructions
- * of write barrier per round trip of the park ping-pong).
- */
-export function newResolvers<T>(): Resolvers<T> {
-  if (hasWithResolvers) return (Promise as unknown as { withResolvers: WithResolvers }).withResolvers<T>();
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
 export class ParkedWaiter<T> implements TaskWait {
   settled = false;
   /** The task that parked, if any: its abort cancels this waiter. */
@@ -118,14 +87,16 @@ export class ParkedWaiter<T> implements TaskWait {
   signalPrev: ParkedWaiter<unknown> | undefined = undefined;
   signalNext: ParkedWaiter<unknown> | undefined = undefined;
   private signalWaiters: SignalWaiters | undefined = undefined;
-  /** The parked promise and its resolving functions (see {@link newResolvers}). */
-  private readonly resolvers: Resolvers<T> = newResolvers<T>();
 
   constructor(
     readonly label: string,
     private readonly onCancel: ((waiter: ParkedWaiter<T>) => void) | CancelTarget,
     signal: AbortSignal | undefined,
     task: Task | undefined,
+    /** The promise the parked operation returns. */
+    readonly promise: Promise<T>,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (error: unknown) => void,
   ) {
     this.task = task;
     if (task !== undefined) task.linkWaiter(this as ParkedWaiter<unknown>);
@@ -141,14 +112,9 @@ export class ParkedWaiter<T> implements TaskWait {
     }
   }
 
-  /** The promise the parked operation returns. */
-  get promise(): Promise<T> {
-    return this.resolvers.promise;
-  }
-
   /**
-   * The waiter itself: `park()` returns the waiter as its `{ waiter, promise }` pair (one object
-   * per park, not two).
+   * The waiter itself: `park()` returns the waiter as its own `{ waiter, promise }` pair (one
+   * object per park, not two).
    */
   get waiter(): this {
     return this;
@@ -162,7 +128,7 @@ export class ParkedWaiter<T> implements TaskWait {
     // Waking from park is a fresh start: the task's budget resets (Tokio does the same).
     if (task !== undefined) refillBudget(task);
     if (task !== undefined && (wakeChannel.hasSubscribers || task.core.probe !== undefined)) emitWake(task, this.label);
-    this.resolvers.resolve(value);
+    this.resolve(value);
     return true;
   }
 
@@ -172,7 +138,7 @@ export class ParkedWaiter<T> implements TaskWait {
     const task = this.task;
     this.detach();
     if (task !== undefined && (wakeChannel.hasSubscribers || task.core.probe !== undefined)) emitWake(task, this.label);
-    this.resolvers.reject(error);
+    this.reject(error);
     return true;
   }
 
@@ -186,7 +152,7 @@ export class ParkedWaiter<T> implements TaskWait {
       if (typeof onCancel === 'function') onCancel(this);
       else onCancel.waiterCancelled();
     } finally {
-      this.resolvers.reject(new Cancelled(`${this.label} was cancelled`, { cause: reason }));
+      this.reject(new Cancelled(`${this.label} was cancelled`, { cause: reason }));
     }
   }
 
