@@ -19,7 +19,8 @@
 // - ping-pong of 1,000 round trips between two tasks (a one-slot channel built on park(), as
 //   @rt/sync does; and @rt/sync's mpsc of capacity 1)
 //                                              vs the same between two plain async functions
-//   (+ the same with AsyncLocalStorage switched on)
+//   (+ the same with AsyncLocalStorage switched on; the floor of the mpsc(1) row: the same
+//   plain ping-pong with each send's promise awaited, outside and inside rt tasks)
 // - spawnBlocking throughput, 16 in flight     vs piscina, same worker function, same thread count
 import { spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -32,12 +33,14 @@ const SPAWN_N = quick ? 100_000 : 1_000_000;
 const YIELD_TASKS = 200;
 const YIELD_K = quick ? 100 : 1_000;
 const PING_TRIPS = 1_000;
-const PING_REPEAT = quick ? 100 : 1_000; // 1M round trips: 200k lasted ~40 ms, too short to measure on a shared machine
+// 1M round trips: 200k lasted ~40 ms, too short to measure on a shared machine. RT_BENCH_PING_REPEAT
+// overrides it (benchmarks/ping-pong-callgrind.bench.mjs runs a case under callgrind at two sizes).
+const PING_REPEAT = Number(process.env.RT_BENCH_PING_REPEAT ?? (quick ? 100 : 1_000));
 const BLOCKING_JOBS = quick ? 2_000 : 20_000;
 const BLOCKING_ITERATIONS = 20_000;
 const IN_FLIGHT = 16;
 const THREADS = 2;
-const REPS = quick ? 2 : 3;
+const REPS = Number(process.env.RT_BENCH_REPS ?? (quick ? 2 : 3));
 
 async function trivial() {
   return 1;
@@ -228,7 +231,18 @@ const cases = {
     new AsyncLocalStorage().enterWith(1);
     await cases['promise ping-pong']();
   },
-  async 'promise ping-pong'(run = (fn) => fn()) {
+  async 'promise ping-pong, awaited sends'() {
+    // The floor of the mpsc(1) row: the same plain-promise ping-pong, but as a channel's `send`
+    // returns a promise the sender awaits (here a shared resolved one): two more awaits per
+    // round trip, with no rt code.
+    await cases['promise ping-pong'](undefined, true);
+  },
+  async 'promise ping-pong, awaited sends, in rt tasks'() {
+    const { spawn } = await import('@rt/scheduler');
+    await cases['promise ping-pong'](spawn, true);
+  },
+  async 'promise ping-pong'(run = (fn) => fn(), awaitSends = false) {
+    const resolved = Promise.resolve();
     class Slot {
       resolve = undefined;
       value = undefined;
@@ -251,15 +265,34 @@ const cases = {
     for (let r = 0; r < PING_REPEAT; r++) {
       const ping = new Slot();
       const pong = new Slot();
-      const a = run(async () => {
-        for (let i = 0; i < PING_TRIPS; i++) {
-          ping.send(i);
-          await pong.recv();
-        }
-      });
-      const b = run(async () => {
-        for (let i = 0; i < PING_TRIPS; i++) pong.send(await ping.recv());
-      });
+      const a = run(
+        awaitSends
+          ? async () => {
+              for (let i = 0; i < PING_TRIPS; i++) {
+                ping.send(i);
+                await resolved;
+                await pong.recv();
+              }
+            }
+          : async () => {
+              for (let i = 0; i < PING_TRIPS; i++) {
+                ping.send(i);
+                await pong.recv();
+              }
+            },
+      );
+      const b = run(
+        awaitSends
+          ? async () => {
+              for (let i = 0; i < PING_TRIPS; i++) {
+                pong.send(await ping.recv());
+                await resolved;
+              }
+            }
+          : async () => {
+              for (let i = 0; i < PING_TRIPS; i++) pong.send(await ping.recv());
+            },
+      );
       await a;
       await b;
     }
@@ -309,7 +342,7 @@ const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--onl
 const groups = [
   { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'promise-all in a task', 'promise-all over thenables', 'await thenables in a task', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)', 'effect fork+join'], per: SPAWN_N, unit: 'task' },
   { title: `${YIELD_TASKS} tasks x ${YIELD_K.toLocaleString('en')} yields`, baseline: 'setImmediate yield', cases: ['setImmediate yield', 'rt yieldNow'], per: YIELD_TASKS * YIELD_K, unit: 'yield' },
-  { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+empty hooks', 'promise ping-pong+als', 'promise ping-pong in rt tasks', 'rt ping-pong', 'rt mpsc(1) ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
+  { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+empty hooks', 'promise ping-pong+als', 'promise ping-pong in rt tasks', 'rt ping-pong', 'promise ping-pong, awaited sends', 'promise ping-pong, awaited sends, in rt tasks', 'rt mpsc(1) ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
   { title: `blocking pool: ${BLOCKING_JOBS.toLocaleString('en')} jobs, ${IN_FLIGHT} in flight, ${THREADS} threads`, baseline: 'piscina', cases: ['piscina', 'rt spawnBlocking'], per: BLOCKING_JOBS, unit: 'job' },
 ];
 

@@ -146,6 +146,11 @@ function spend(frame: Frame | undefined): Promise<void> | undefined {
   else if (frame.unconstrained) return undefined;
   else budget = frame.task ?? outsideBudget;
   if (spendBudget(budget)) return undefined;
+  return forcedYield(frame);
+}
+
+/** The budget ran out: counts the forced yield and returns the turn's shared yield promise (kept out of `spend`, so `spend` stays small enough to be inlined into every ready operation). */
+function forcedYield(frame: Frame | undefined): Promise<void> {
   const task = frame?.task;
   if (task !== undefined) task.core.forcedYields++;
   else outsideCounters.forcedYields++;

@@ -110,7 +110,8 @@ function captureResolvers(resolve: (value: never) => void, reject: (error: unkno
  * the waiter from its queue there), then the promise rejects with {@link Cancelled}. Once
  * `wake` has run, a later abort changes nothing: the value is delivered (the abort is seen at
  * the task's next rt await point). Waking also resets the task's cooperative budget.
- * Works outside any task or runtime: then only `options.signal` cancels.
+ * Works outside any task or runtime: then only `options.signal` cancels. The returned pair is
+ * the waiter itself (`pair.waiter === pair`, with its `promise`): one object per park.
  *
  * **Cancellation:** the promise rejects with `Cancelled` only if no wake/fail happened first,
  * so a primitive built on it is cancel-safe when `onCancel` returns what the waiter held.
@@ -130,10 +131,8 @@ export function park<T>(
   onCancel: (waiter: Waiter<T>) => void,
   options?: WaitOptions,
 ): { waiter: Waiter<T>; promise: Promise<T> } {
-  const promise = parkWaiter<T>(label, onCancel, options);
-  const waiter = madeWaiter as ParkedWaiter<T>;
-  madeWaiter = undefined;
-  return { waiter, promise };
+  // The waiter is its own `{ waiter, promise }` pair (`waiter.waiter === waiter`): one object per park.
+  return parkWaiter<T>(label, onCancel, options);
 }
 
 /**
@@ -142,17 +141,13 @@ export function park<T>(
  * park. Throws as `park` does; sets `target.waiter` before it returns the promise.
  */
 export function parkTarget<T>(label: string, target: CancelTarget & { waiter: Waiter<T> | undefined }, options: WaitOptions | undefined): Promise<T> {
-  const promise = parkWaiter<T>(label, target, options);
-  target.waiter = madeWaiter as ParkedWaiter<T>;
-  madeWaiter = undefined;
-  return promise;
+  const waiter = parkWaiter<T>(label, target, options);
+  target.waiter = waiter;
+  return waiter.promise;
 }
 
-// The waiter `parkWaiter` made, handed to its caller through this variable (no pair object).
-let madeWaiter: ParkedWaiter<unknown> | undefined;
-
-/** The checks and the waiter of `park`/`parkTarget`: returns the promise, leaves the waiter in `madeWaiter`. */
-function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void) | CancelTarget, options: WaitOptions | undefined): Promise<T> {
+/** The checks and the waiter of `park`/`parkTarget`: the waiter holds the promise it settles. */
+function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void) | CancelTarget, options: WaitOptions | undefined): ParkedWaiter<T> {
   const signal = checkSignal(options);
   const task = storage.getStore()?.task;
   if (task !== undefined && task.cancelRequested) {
@@ -162,9 +157,9 @@ function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => vo
     throw new Cancelled(`${label} was aborted by its signal`, { cause: signal.reason });
   }
   const promise = new Promise<T>(captureResolvers);
-  madeWaiter = new ParkedWaiter<T>(label, onCancel, signal, task, capturedResolve as (value: T) => void, capturedReject!) as ParkedWaiter<unknown>;
+  const waiter = new ParkedWaiter<T>(label, onCancel, signal, task, promise, capturedResolve as (value: T) => void, capturedReject!);
   capturedResolve = capturedReject = undefined;
-  return promise;
+  return waiter;
 }
 
 /**

@@ -37,6 +37,21 @@ describe('park', () => {
     await expect(promise).resolves.toBe(1);
   });
 
+  it('returns the waiter as its own pair: one object per park, each park a fresh waiter and promise', async () => {
+    const first = park<number>('test', () => undefined);
+    const second = park<number>('test', () => undefined);
+    expect(first.waiter).toBe(first);
+    expect(first.promise).toBeInstanceOf(Promise);
+    expect(first.promise).toBe(first.promise);
+    expect(second.waiter).not.toBe(first.waiter);
+    expect(second.promise).not.toBe(first.promise);
+    expect(second.waiter.wake(2)).toBe(true);
+    expect(first.waiter.settled).toBe(false);
+    first.waiter.fail(new Error('x'));
+    await expect(first.promise).rejects.toThrow('x');
+    await expect(second.promise).resolves.toBe(2);
+  });
+
   it('rejects with the error given to fail', async () => {
     const { waiter, promise } = park<number>('test', () => undefined);
     const error = new Error('closed');

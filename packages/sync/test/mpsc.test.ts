@@ -571,6 +571,53 @@ describe('mpsc receive parked on the receiver’s reused waiter', () => {
   });
 });
 
+describe('mpsc receive that parks at once, in a task aborted before it calls recv()', () => {
+  it('rejects with Cancelled through the park (the one look-up), links nothing, and the next receive gets the value', async () => {
+    const [pingTx, pingRx] = mpsc.channel<number>(1);
+    const [pongTx, pongRx] = mpsc.channel<number>(1);
+    const echo = spawn(async () => {
+      for (let i = 0; i < 100; i++) await pongTx.send((await pingRx.recv())! + 1);
+    });
+    for (let i = 0; i < 100; i++) {
+      await pingTx.send(i);
+      expect(await pongRx.recv()).toBe(i + 1);
+    }
+    await echo;
+    // pongRx's receives park at once now (ping-pong seen). A task aborted while it awaits a plain
+    // promise calls recv() after the abort: no check runs before the park, the park's own does.
+    for (let round = 0; round < 10; round++) {
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const outcome: string[] = [];
+      const task = spawn(async () => {
+        await gate;
+        const r = pongRx.recv();
+        outcome.push('called');
+        try {
+          await r;
+          outcome.push('received');
+        } catch (error) {
+          outcome.push(error instanceof Cancelled ? 'cancelled' : String(error));
+        }
+      });
+      await settle();
+      task.abort();
+      open();
+      await task.then(
+        () => undefined,
+        () => undefined,
+      );
+      expect(outcome).toEqual(['called', 'cancelled']);
+      // Nothing was linked: the value goes to the next receive, once.
+      const next = spawn(() => pongRx.recv());
+      await settle();
+      await pongTx.send(round);
+      expect(await next).toBe(round);
+      expect(pongRx.len).toBe(0);
+    }
+  });
+});
+
 describe('mpsc operations that can complete at once, in an aborted task or with an aborted signal', () => {
   it('send and recv reject with Cancelled and move nothing, with budget left and with the budget spent', async () => {
     const [tx, rx] = mpsc.channel<number>(1024);

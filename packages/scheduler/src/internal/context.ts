@@ -564,11 +564,14 @@ function bumpEpoch(): void {
 
 /** The current event-loop turn's number; arms the (unref'd) turn counter. */
 export function currentEpoch(): number {
-  if (!epochArmed) {
-    epochArmed = true;
-    setImmediate(bumpEpoch).unref();
-  }
+  if (!epochArmed) armEpoch();
   return epoch;
+}
+
+/** The first look at the epoch in a turn: arm the immediate that ends the turn (out of line: `currentEpoch` is on every ready operation's path). */
+function armEpoch(): void {
+  epochArmed = true;
+  setImmediate(bumpEpoch).unref();
 }
 
 /** Tokio's per-task budget of rt operations before a forced yield. */

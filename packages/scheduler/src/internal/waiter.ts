@@ -95,6 +95,8 @@ export class ParkedWaiter<T> implements TaskWait {
     private readonly onCancel: ((waiter: ParkedWaiter<T>) => void) | CancelTarget,
     signal: AbortSignal | undefined,
     task: Task | undefined,
+    /** The promise the parked operation returns. */
+    readonly promise: Promise<T>,
     private readonly resolve: (value: T) => void,
     private readonly reject: (error: unknown) => void,
   ) {
@@ -110,6 +112,14 @@ export class ParkedWaiter<T> implements TaskWait {
       list.link(this as ParkedWaiter<unknown>);
       this.signalWaiters = list;
     }
+  }
+
+  /**
+   * The waiter itself: `park()` returns the waiter as its own `{ waiter, promise }` pair (one
+   * object per park, not two).
+   */
+  get waiter(): this {
+    return this;
   }
 
   wake(value: T): boolean {

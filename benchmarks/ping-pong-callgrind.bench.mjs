@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Instructions per round trip of scheduler.bench.mjs's ping-pong cases, counted by callgrind, so
+// a few % can be told apart on a loaded machine where CPU time cannot.
+//
+// Each case runs in `node scheduler.bench.mjs --case NAME` under `valgrind --tool=callgrind`
+// (V8 run with --single-threaded --predictable-gc-schedule, so GC and compilation land the
+// same way from run to run) twice: N and then 2N × 1,000 round trips. Instructions per round
+// trip = (I(2N) - I(N)) ÷ (N × 1,000): start-up, JIT warm-up and exit cancel out. The ratio
+// column is against `promise ping-pong` of the same node binary.
+//
+//   node benchmarks/ping-pong-callgrind.bench.mjs
+//   RT_PP_CG_CASES="promise ping-pong;rt ping-pong" RT_PP_CG_N=60 RT_PP_CG_NODES=/path/to/node24 node benchmarks/ping-pong-callgrind.bench.mjs
+//
+// Needs valgrind, Linux, the built packages (`pnpm build`).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { have } from './lib/proc.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+if (!have('valgrind')) throw new Error('ping-pong-callgrind.bench: valgrind is not installed (apt-get install valgrind)');
+const BASELINE = 'promise ping-pong';
+// Case names hold commas: the list is separated by semicolons.
+const cases = (process.env['RT_PP_CG_CASES'] ?? `${BASELINE};promise ping-pong in rt tasks;rt ping-pong;promise ping-pong, awaited sends, in rt tasks;rt mpsc(1) ping-pong`).split(';');
+if (!cases.includes(BASELINE)) cases.unshift(BASELINE);
+// At 20 (20,000 round trips) compilation and GC timing moved a case by ±500 instructions per round trip.
+const N = Number(process.env['RT_PP_CG_N'] ?? 60);
+const nodes = (process.env['RT_PP_CG_NODES'] ?? process.execPath).split(',');
+
+/** Instructions `node` executes running `name` with `repeat` × 1,000 round trips. */
+function instructions(node, name, repeat) {
+  const dir = mkdtempSync(join(tmpdir(), 'rt-pp-cg-'));
+  try {
+    const out = join(dir, 'callgrind.out');
+    const child = spawnSync(
+      'valgrind',
+      ['--tool=callgrind', `--callgrind-out-file=${out}`, node, '--single-threaded', '--predictable-gc-schedule', join(here, 'scheduler.bench.mjs'), '--case', name],
+      { env: { ...process.env, RT_BENCH_PING_REPEAT: String(repeat), RT_BENCH_REPS: '1' }, encoding: 'utf8' },
+    );
+    if (child.status !== 0) throw new Error(`${name} under callgrind exited ${child.status}: ${child.stderr.slice(-2000)}`);
+    const summary = /^summary: (\d+)/m.exec(readFileSync(out, 'utf8'));
+    if (summary === null) throw new Error(`${name}: no summary line in the callgrind output`);
+    return Number(summary[1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const node of nodes) {
+  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`\nping-pong under callgrind, Node ${version}: instructions per round trip = (I(${2 * N},000) - I(${N},000)) ÷ ${N},000`);
+  const rows = [];
+  let base;
+  for (const name of cases) {
+    const perTrip = (instructions(node, name, 2 * N) - instructions(node, name, N)) / (N * 1000);
+    if (name === BASELINE) base = perTrip;
+    rows.push({ case: name, 'instructions/round trip': Math.round(perTrip), [`ratio vs ${BASELINE}`]: (perTrip / base).toFixed(2) + 'x' });
+  }
+  console.table(rows);
+}
