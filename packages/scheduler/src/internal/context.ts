@@ -83,6 +83,7 @@ let segmentsEverObserved = false;
 export function observeSegments(observer: SegmentObserver | undefined): boolean {
   if (!(storage instanceof HookStorage)) return false;
   segments = observer;
+  timed = false;
   if (observer !== undefined) {
     segmentsEverObserved = true;
     storage.hook();
@@ -190,12 +191,15 @@ class HookStorage implements FrameStorage {
       },
       after: () => {
         // Only a reaction whose `before` reported a segment's start can end one: the runtime's
-        // own (untimed) reactions and those outside any task skip the observer call.
-        if (depth > 1) {
-          if (segments !== undefined && current !== undefined) segments.end(current);
-        } else if (timed) {
-          timed = false;
-          if (segments !== undefined && current !== undefined) segments.end(current);
+        // own (untimed) reactions and those outside any task skip the observer call. (Without
+        // an observer, one check, as before.)
+        if (segments !== undefined) {
+          if (depth > 1) {
+            if (current !== undefined) segments.end(current);
+          } else if (timed) {
+            timed = false;
+            if (current !== undefined) segments.end(current);
+          }
         }
         // depth 0 here: the hooks were installed inside this reaction (no `before` for it).
         if (depth <= 1) {
