@@ -65,6 +65,60 @@ describe('Builder.instrument', () => {
     expect(runtime.handle.warnings()).toEqual([]);
   });
 
+  it.each(['hrtime', 'performance'] as const)(
+    'times segments with either clock (RT_INSTRUMENT_CLOCK=%s): busy time, polls, schedule delay and histograms in ms, within the wall time',
+    async (clock) => {
+      process.env['RT_INSTRUMENT_CLOCK'] = clock;
+      let isolated: typeof scheduler | undefined;
+      let source: string | undefined;
+      try {
+        await jest.isolateModulesAsync(async () => {
+          isolated = await import('@rt/scheduler');
+          source = (await import('../src/internal/instrument.js')).clockSource;
+        });
+      } finally {
+        delete process.env['RT_INSTRUMENT_CLOCK'];
+      }
+      expect(source).toBe(clock);
+      const own = isolated!.Builder.currentThread().instrument({ blockingThreshold: 1_000 }).build();
+      try {
+        const wallStart = performance.now();
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        let segmentsDone = false;
+        const task = own.spawn(async () => {
+          busy(5);
+          await isolated!.yieldNow();
+          busy(5);
+          segmentsDone = true;
+          await released;
+        });
+        while (!segmentsDone) await new Promise((resolve) => setImmediate(resolve));
+        const stats = own.handle.taskStats().find((t) => t.id === task.id)!;
+        const wall = performance.now() - wallStart;
+        release();
+        await task;
+        const histograms = own.metrics().histograms!;
+        // Two segments of at least 5 ms each, and nothing longer than the wall time around them
+        // (a read in the wrong unit would be off by a factor of 1000 one way or the other).
+        expect(stats.polls).toBe(2);
+        expect(stats.busyMs).toBeGreaterThanOrEqual(9.5);
+        expect(stats.busyMs).toBeLessThanOrEqual(wall);
+        expect(stats.maxPollMs).toBeGreaterThanOrEqual(4.5);
+        expect(stats.maxPollMs).toBeLessThanOrEqual(wall);
+        expect(stats.scheduledMs).toBeGreaterThanOrEqual(0);
+        expect(stats.scheduledMs).toBeLessThanOrEqual(wall);
+        expect(histograms.pollMs.count).toBeGreaterThanOrEqual(2);
+        expect(histograms.pollMs.max).toBeGreaterThanOrEqual(4.5);
+        expect(histograms.pollMs.max).toBeLessThanOrEqual(wall);
+        expect(histograms.scheduleDelayMs.count).toBeGreaterThanOrEqual(1);
+        expect(histograms.scheduleDelayMs.max).toBeLessThanOrEqual(wall);
+      } finally {
+        await own.shutdown();
+      }
+    },
+  );
+
   it('records the spawn location of tasks spawned through spawn() and JoinSet', async () => {
     runtime = Builder.currentThread().instrument().build();
     const { JoinSet } = await import('@rt/scheduler');

@@ -83,6 +83,7 @@ let segmentsEverObserved = false;
 export function observeSegments(observer: SegmentObserver | undefined): boolean {
   if (!(storage instanceof HookStorage)) return false;
   segments = observer;
+  timed = false;
   if (observer !== undefined) {
     segmentsEverObserved = true;
     storage.hook();
@@ -119,6 +120,11 @@ let current: Frame | undefined = undefined;
 let depth = 0;
 let outer: Frame | undefined = undefined;
 const saved: (Frame | undefined)[] = [];
+/**
+ * The current outermost reaction's `before` passed a task frame to the segment observer (so its
+ * `after` passes it on): false for the runtime's own reactions and those outside any task.
+ */
+let timed = false;
 
 /** The promise-hook context (see the header). */
 class HookStorage implements FrameStorage {
@@ -176,13 +182,25 @@ class HookStorage implements FrameStorage {
             return;
           }
           current = frame;
+          // Nested reactions (depth > 1) leave `timed` to the outermost one (see after).
+          if (segments !== undefined && depth === 1) timed = true;
           segments?.begin(frame);
           return;
         }
         current = frame;
       },
       after: () => {
-        if (segments !== undefined && current !== undefined) segments.end(current);
+        // Only a reaction whose `before` reported a segment's start can end one: the runtime's
+        // own (untimed) reactions and those outside any task skip the observer call. (Without
+        // an observer, one check, as before.)
+        if (segments !== undefined) {
+          if (depth > 1) {
+            if (current !== undefined) segments.end(current);
+          } else if (timed) {
+            timed = false;
+            if (current !== undefined) segments.end(current);
+          }
+        }
         // depth 0 here: the hooks were installed inside this reaction (no `before` for it).
         if (depth <= 1) {
           depth = 0;

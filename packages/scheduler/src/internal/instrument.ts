@@ -150,13 +150,34 @@ marks[CHAINED_END] = -1;
 const SEGMENT_END = 2;
 
 /**
+ * The clock segments are timed with (ms; only differences of its reads are used, never compared
+ * with another clock): `process.hrtime()`. `performance.now()` costs more per read on every
+ * supported Node: on Node 20/22 its brand check goes through `hideStackFrames` (a rest-parameter
+ * wrapper, `ReflectApply`, a `hasOwnProperty` call into C++) and its result is boxed (~240
+ * instructions a read against ~180); on Node 24 ~160 against ~130. `process.hrtime()` allocates
+ * its [seconds, nanoseconds] array (32 B a read: the compiler does not elide it), and is still
+ * the cheaper per spawn + join once the garbage collection is counted (scheduler README, "Tenth
+ * round"). Both read libuv's monotonic clock. `RT_INSTRUMENT_CLOCK=performance` uses
+ * `performance.now()` instead (tests run both). Captured at load: a later stub of
+ * `process.hrtime` (fake timers) does not reach here.
+ */
+const hrtime = process.hrtime;
+export const clockSource: 'hrtime' | 'performance' = process.env['RT_INSTRUMENT_CLOCK'] === 'performance' ? 'performance' : 'hrtime';
+const useHrtime = clockSource === 'hrtime';
+
+/**
  * Reads the clock into `array[index]`: the double goes where it is read from, never through a
  * call's return value or argument (one the compiler does not inline boxes it as a new heap
- * number). `performance.now()` itself still boxes where the compiler does not inline it (see
- * the scheduler README, "Fourth round").
+ * number). `performance.now()` itself still boxes on Node 20/22 (see the scheduler README,
+ * "Fourth round").
  */
 function readClock(array: Float64Array, index: number): void {
-  array[index] = performance.now();
+  if (useHrtime) {
+    const now = hrtime();
+    array[index] = now[0] * 1e3 + now[1] / 1e6;
+  } else {
+    array[index] = performance.now();
+  }
 }
 
 /**
