@@ -508,6 +508,8 @@ class Connection {
   #continueOwed = false;
   /** The request's answer has begun (a 100 Continue asked for after it is not sent). */
   #answering = false;
+  /** The answer's bytes have begun (a read that times out then closes without a 408 cut into them). */
+  #answerBegun = false;
   /** A flush still writing (its promise): the only writer of the output buffer until it ends. */
   #flushing: Promise<void> | undefined = undefined;
   #watch: { controller: AbortController; done: Promise<void> } | undefined;
@@ -516,16 +518,26 @@ class Connection {
   readonly #afterFill = (): void => {
     this.#filling = false;
     // Only the read's own deadline: a stale read (of a cancelled body) that ends while the
-    // answer is being written must not clear the write's.
+    // answer is being written must not clear the write's; a read that started during a write
+    // hands the deadline back to that write.
     if (this.#fillTimed) {
       this.#fillTimed = false;
-      this.#state.deadline = Infinity;
+      const state = this.#state;
+      if (this.#writing) {
+        state.timeoutStatus = 0;
+        state.deadline = this.#writeDeadline;
+      } else {
+        state.deadline = Infinity;
+      }
     }
   };
   /** A body read is in flight (a write that ends then hands the I/O deadline back to it). */
   #filling = false;
   /** The I/O deadline in force is a body read's. */
   #fillTimed = false;
+  /** A write is in flight (a body read that ends then hands the I/O deadline back to it), and its deadline. */
+  #writing = false;
+  #writeDeadline = Infinity;
   /**
    * The request whose task starts next (`#start` sets it). The connection waits for each request
    * task before it parses the next request, so when a task starts (at once, or from the run
@@ -594,7 +606,7 @@ class Connection {
       let keepAlive = head.keepAlive && this.#requests < limits.maxRequestsPerConnection;
       const body = head.framing === Framing.None ? undefined : new BodyReader(input, this.#fill, head, limits.maxBodySize, this.#afterFill, this.#fillNow);
       this.#continueOwed = head.expectContinue && head.minorVersion === 1 && body !== undefined && input.buffered === 0;
-      this.#answering = false;
+      this.#answering = this.#answerBegun = false;
       const request = new RequestState(this, head, body);
       const task = this.#start(request);
       let response: Response | HttpError;
@@ -640,6 +652,7 @@ class Connection {
         if (this.#cannotDrain(request, body)) keepAlive = false;
         else if (keepAlive && !drainAfter) keepAlive = await this.#drain(body);
       }
+      this.#answerBegun = true;
       const encoded = this.#encode(response, head, keepAlive);
       keepAlive = encoded === undefined ? await this.#respondStream(response as Response, head, keepAlive) : encoded;
       if (drainAfter && keepAlive && !body.done) {
@@ -667,7 +680,9 @@ class Connection {
   #fillBody(into?: Uint8Array): Promise<number> {
     if (this.#continueOwed) return this.#continueThenFill(into);
     const state = this.#state;
-    state.timeoutStatus = 408;
+    // A read that times out before the answer began gets a 408; after, the answer is not cut
+    // into (the connection just closes: the sweeper's 408 would land inside it).
+    state.timeoutStatus = this.#answerBegun ? 0 : 408;
     state.deadline = this.server.deadline(this.server.limits.ioTimeout);
     this.#filling = this.#fillTimed = true;
     if (into !== undefined) return this.#stream.read(into);
@@ -1081,14 +1096,16 @@ class Connection {
   async #write(bytes: Uint8Array): Promise<void> {
     const state = this.#state;
     state.timeoutStatus = 0;
-    state.deadline = this.server.deadline(this.server.limits.ioTimeout);
+    state.deadline = this.#writeDeadline = this.server.deadline(this.server.limits.ioTimeout);
     this.#fillTimed = false;
+    this.#writing = true;
     try {
       await this.#stream.writeAll(bytes);
     } finally {
+      this.#writing = false;
       if (this.#filling) {
         // A body read still in flight (an answer streaming the request's body back) gets a deadline again.
-        state.timeoutStatus = 408;
+        state.timeoutStatus = this.#answerBegun ? 0 : 408;
         state.deadline = this.server.deadline(this.server.limits.ioTimeout);
         this.#fillTimed = true;
       } else {

@@ -403,8 +403,12 @@ class TimerGroup implements ParkEntry {
     this.live++;
     let members = this.members;
     if (members === undefined) return;
-    // Mostly ended members: keep the live ones only (amortized O(1) per join).
-    if (members.length >= 64 && members.length >= 4 * this.live) members = this.members = members.filter((member) => member.parkedIn(this));
+    // Mostly ended members, or a full list: keep the live ones only (amortized O(1) per join:
+    // a full list is compacted only when at least a quarter of it has ended, else it is given up).
+    const length = members.length;
+    if ((length >= 64 && length >= 4 * this.live) || (length >= MEMBERS_KEPT && 4 * this.live <= 3 * length)) {
+      members = this.members = members.filter((member) => member.parkedIn(this));
+    }
     if (members.length < MEMBERS_KEPT) members.push(sleep);
     else this.members = undefined;
   }

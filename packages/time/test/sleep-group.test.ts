@@ -11,6 +11,7 @@ import { Builder, Cancelled, park } from '@rt/scheduler';
 import type { Runtime } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import { advance, sleep } from '@rt/time';
+import { TimeDriver } from '../src/internal/driver.js';
 
 function paused(): Runtime {
   return Builder.currentThread().startPaused().autoAdvance(false).build();
@@ -218,6 +219,36 @@ describe('the timers one task awaits at once share one parked entry', () => {
     task.abort('stop');
     expect(timers(runtime)).toEqual({ pending: 0, waiting: 0 });
     expect(await Promise.all(long)).toEqual(['cancelled', 'cancelled']);
+    await Promise.resolve(task).catch(() => undefined);
+  });
+
+  it('a group that never has 1,024 members waiting at once keeps its list through many more joins: its abort scans no timers', async () => {
+    // 300 long waits stay while 1,500 short ones join the group and end one by one: the list
+    // (compacted once most of it has ended) must not give up at 1,024 joins since the last
+    // compaction while only ~300 members wait.
+    let long: Promise<string[]> | undefined;
+    let steps = 0;
+    const task = runtime.spawn(async () => {
+      long = Promise.all(Array.from({ length: 300 }, (_, i) => outcome(sleep(60_000 + i))));
+      for (; steps < 1500; steps++) await sleep(1);
+      return long;
+    });
+    for (let i = 0; i < 1500; i++) {
+      await settle(2);
+      await runtime.run(() => advance(1));
+    }
+    await settle(2);
+    expect(steps).toBe(1500);
+    expect(timers(runtime)).toEqual({ pending: 300, waiting: 300 });
+    const scans = jest.spyOn(TimeDriver.prototype, 'each');
+    try {
+      task.abort('stop');
+      expect(scans).not.toHaveBeenCalled();
+    } finally {
+      scans.mockRestore();
+    }
+    expect(timers(runtime)).toEqual({ pending: 0, waiting: 0 });
+    expect(new Set(await long)).toEqual(new Set(['cancelled']));
     await Promise.resolve(task).catch(() => undefined);
   });
 

@@ -1,0 +1,70 @@
+// I/O deadlines while the answer is being written: a body read that times out once the
+// answer has begun must not put a 408 answer into the middle of the one already going out,
+// and a body read that ends while the answer is stalled on a client that never reads must
+// not take the write's deadline away.
+import { serve, type HttpServer } from '@rt/http';
+import { open, readUntil } from './support/raw.js';
+
+let server: HttpServer | undefined;
+afterEach(async () => {
+  await server?.shutdown({ timeout: 1000 });
+  server = undefined;
+});
+
+describe('serve: I/O deadlines during the answer', () => {
+  it('closes without a 408 when an echoed body stops arriving after the answer began', async () => {
+    server = await serve({ limits: { ioTimeout: 300 } }, (request) =>
+      // The answer is the request's body (framed by the client's length): its head and first
+      // bytes go out, then the read of the rest times out.
+      new Response(request.body, { headers: { 'content-length': request.headers.get('content-length')! } }),
+    );
+    const socket = await open(server.addr.port);
+    socket.on('error', () => undefined);
+    try {
+      socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello');
+      // Everything until the server closes (the read's timeout): the 200 and 'hello', nothing more.
+      const all = await readUntil(socket, () => false, 5000).catch((error: unknown) => String(error));
+      expect(all).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(all.slice(all.indexOf('\r\n\r\n') + 4)).toBe('hello');
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('keeps the write timeout when a body read started during the stalled answer ends', async () => {
+    const chunk = new Uint8Array(64 * 1024);
+    let reads = 0;
+    server = await serve({ limits: { ioTimeout: 300 } }, (request) => {
+      // The handler reads the body on its own while the answer streams to a client that never
+      // reads: the answer's write stalls, and the second read starts and ends during it.
+      const reader = request.body!.getReader();
+      void (async () => {
+        try {
+          while (!(await reader.read()).done) reads++;
+        } catch {
+          // the connection was dropped
+        }
+      })();
+      return new Response(new ReadableStream<Uint8Array>({ pull: (controller) => controller.enqueue(chunk) }, { highWaterMark: 0 }));
+    });
+    const socket = await open(server.addr.port);
+    socket.pause(); // never reads
+    socket.on('error', () => undefined);
+    try {
+      socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(server.connections).toBe(1); // the answer is stalled
+      socket.write('hello'); // the first read (started before the write stalled) ends
+      for (let waited = 0; reads < 1 && waited < 2000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      socket.write('world'); // the second read (started during the stalled write) ends
+      for (let waited = 0; reads < 2 && waited < 2000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(reads).toBe(2);
+      // Dropped on the write timeout (300 ms, swept every 75): well within 5 s.
+      for (let waited = 0; server.connections > 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(server.connections).toBe(0);
+    } finally {
+      socket.destroy();
+    }
+  });
+});
