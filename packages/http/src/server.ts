@@ -635,7 +635,7 @@ class Connection {
       }
       // One writer at a time: a body read the handler started may still be writing its
       // 100 Continue (and the pipelined answers before it) from the handler's task.
-      if (this.#flushing !== undefined) await this.#flushing;
+      while (this.#flushing !== undefined) await this.#flushing;
       this.#answering = true;
       if (this.#watch !== undefined) await this.#stopWatching();
       if (this.server.shuttingDown) keepAlive = false;
@@ -702,7 +702,7 @@ class Connection {
    */
   async #continueThenFill(into?: Uint8Array): Promise<number> {
     this.#continueOwed = false;
-    if (this.#flushing !== undefined) await this.#flushing;
+    while (this.#flushing !== undefined) await this.#flushing;
     if (!this.#answering) this.#out.bytes(CONTINUE);
     await this.#flush();
     return this.#fillBody(into);

@@ -135,7 +135,11 @@ export interface ParserLimits {
   readonly maxBodySize: number;
 }
 
-/** A parsed head: one string, the offsets that matter, and its framing. Owned by the message (not reused). */
+/**
+ * A parsed head: one string, the offsets that matter, and its framing. Never changed once parsed:
+ * a request head byte-identical to the last one parsed gets the same Head back (see
+ * `repeatedRequestHead`), so two requests may share one.
+ */
 export class Head {
   /** The whole head as latin1, request line (or status line) included, final CRLF CRLF excluded. */
   text = '';
