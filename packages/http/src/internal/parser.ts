@@ -433,17 +433,24 @@ let lastMaxRequestLine = 0;
 let lastMaxHeaderSize = 0;
 let lastMaxHeaders = 0;
 let lastMaxBodySize = 0;
-/** Its bytes (the text, then CR LF CR LF), and the whole 32-bit words of them in this platform's byte order. */
-let lastRequestBytes = new Uint8Array(0);
-let lastRequestWords = new Int32Array(0);
+/**
+ * Its bytes (the text, then CR LF CR LF: the first `lastRequestLength`), and the same memory as
+ * 32-bit words in this platform's byte order. Reused from head to head and grown only for a
+ * longer one: a stream of distinct heads (a miss every time) allocates nothing per request.
+ */
+let lastRequestBytes = new Uint8Array(1024);
+let lastRequestWords = new Int32Array(lastRequestBytes.buffer);
+let lastRequestLength = 0;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function rememberRequestHead(head: Head, limits: ParserLimits, buffer: Buffer, start: number, headEnd: number): void {
   const length = headEnd - start;
-  const bytes = new Uint8Array((length + 3) & ~3);
-  bytes.set(buffer.subarray(start, headEnd));
-  lastRequestBytes = bytes.subarray(0, length);
-  lastRequestWords = new Int32Array(bytes.buffer, 0, length >>> 2);
+  if (length > lastRequestBytes.length) {
+    lastRequestBytes = new Uint8Array((length + 1023) & ~1023);
+    lastRequestWords = new Int32Array(lastRequestBytes.buffer);
+  }
+  buffer.copy(lastRequestBytes, 0, start, headEnd);
+  lastRequestLength = length;
   lastRequestHead = head;
   lastRequestLimits = limits;
   lastMaxRequestLine = limits.maxRequestLine;
@@ -466,7 +473,7 @@ function repeatedRequestHead(input: InputBuffer, limits: ParserLimits): Head | u
     return undefined;
   }
   const bytes = lastRequestBytes;
-  const length = bytes.length;
+  const length = lastRequestLength;
   const start = input.start;
   const headEnd = start + length;
   if (headEnd > input.end) return undefined;
@@ -475,7 +482,7 @@ function repeatedRequestHead(input: InputBuffer, limits: ParserLimits): Head | u
   // ~30 instructions a byte in the optimised code, callgrind), then the last 0–3.
   const view = input.view();
   const words = lastRequestWords;
-  const count = words.length;
+  const count = length >>> 2;
   for (let k = 0; k < count; k++) {
     if (view.getInt32(start + 4 * k, LITTLE_ENDIAN) !== words[k]) return undefined;
   }
