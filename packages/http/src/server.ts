@@ -517,26 +517,19 @@ class Connection {
   readonly #fill = (into?: Uint8Array): Promise<number> => this.#fillBody(into);
   readonly #afterFill = (): void => {
     this.#filling = false;
-    // Only the read's own deadline: a stale read (of a cancelled body) that ends while the
-    // answer is being written must not clear the write's; a read that started during a write
-    // hands the deadline back to that write.
-    if (this.#fillTimed) {
-      this.#fillTimed = false;
-      const state = this.#state;
-      if (this.#writing) {
-        state.timeoutStatus = 0;
-        state.deadline = this.#writeDeadline;
-      } else {
-        state.deadline = Infinity;
-      }
+    // A read that ends while the answer is being written (a stale read of a cancelled body, or
+    // one that started during the write) leaves the write's deadline in force, not none.
+    const state = this.#state;
+    if (this.#writeDeadline !== Infinity) {
+      state.timeoutStatus = 0;
+      state.deadline = this.#writeDeadline;
+    } else {
+      state.deadline = Infinity;
     }
   };
-  /** A body read is in flight (a write that ends then hands the I/O deadline back to it). */
+  /** A body read is in flight (a write that ends then gives the I/O deadline back to it). */
   #filling = false;
-  /** The I/O deadline in force is a body read's. */
-  #fillTimed = false;
-  /** A write is in flight (a body read that ends then hands the I/O deadline back to it), and its deadline. */
-  #writing = false;
+  /** The deadline of the write in flight (Infinity: none). */
   #writeDeadline = Infinity;
   /**
    * The request whose task starts next (`#start` sets it). The connection waits for each request
@@ -684,7 +677,7 @@ class Connection {
     // into (the connection just closes: the sweeper's 408 would land inside it).
     state.timeoutStatus = this.#answerBegun ? 0 : 408;
     state.deadline = this.server.deadline(this.server.limits.ioTimeout);
-    this.#filling = this.#fillTimed = true;
+    this.#filling = true;
     if (into !== undefined) return this.#stream.read(into);
     // Body reads get room for 64 KiB at a time (the buffer shrinks back when empty).
     const input = this.#input;
@@ -1097,17 +1090,14 @@ class Connection {
     const state = this.#state;
     state.timeoutStatus = 0;
     state.deadline = this.#writeDeadline = this.server.deadline(this.server.limits.ioTimeout);
-    this.#fillTimed = false;
-    this.#writing = true;
     try {
       await this.#stream.writeAll(bytes);
     } finally {
-      this.#writing = false;
+      this.#writeDeadline = Infinity;
       if (this.#filling) {
         // A body read still in flight (an answer streaming the request's body back) gets a deadline again.
         state.timeoutStatus = this.#answerBegun ? 0 : 408;
         state.deadline = this.server.deadline(this.server.limits.ioTimeout);
-        this.#fillTimed = true;
       } else {
         state.deadline = Infinity;
       }
