@@ -157,14 +157,18 @@ describe('serve: handler contract', () => {
   it('shutdown lets an in-flight request finish with Connection: close, then resolves', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
     server = await serve({}, async () => {
+      started = true;
       await gate;
       return new Response('late');
     });
     const socket = await open(server.addr.port);
     const reply = readUntil(socket, () => false);
     socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // In flight means its handler runs (a fixed sleep was too short on a loaded machine: the
+    // shutdown then found an idle connection and closed it without an answer).
+    while (!started) await new Promise((resolve) => setTimeout(resolve, 5));
     const done = server.shutdown({ timeout: 5000 });
     release();
     await done;
@@ -196,7 +200,9 @@ describe('serve: handler contract', () => {
     let failure: unknown;
     let failed: () => void = () => undefined;
     const gotFailure = new Promise<void>((resolve) => (failed = resolve));
+    let entered = false;
     server = await serve({}, async (request) => {
+      entered = true;
       try {
         await request.text();
       } catch (error) {
@@ -208,7 +214,9 @@ describe('serve: handler contract', () => {
     const socket = await open(server.addr.port);
     socket.on('error', () => undefined);
     socket.write('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Reset once the handler runs (a reset before the head is read would leave no handler to fail).
+    while (!entered) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 20));
     socket.resetAndDestroy();
     await gotFailure;
     expect(failure).toBeDefined();
