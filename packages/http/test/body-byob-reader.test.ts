@@ -625,19 +625,22 @@ describe('the light BYOB reader over a socket', () => {
 describe('the light BYOB reader of an HttpClient response', () => {
   it('a platform BYOB read of Uint16Array whose response body ends inside an element closes the connection (it was held forever)', async () => {
     let closed = 0;
+    let sendBody: () => void = () => undefined;
     const server = createServer((req, res) => {
       res.setHeader('content-length', 5);
       res.flushHeaders();
-      setTimeout(() => {
+      // The body once the client has its Response (streamed, not read with the head).
+      sendBody = () => {
         res.write('ab');
         setTimeout(() => res.end('cde'), 20);
-      }, 5);
+      };
     });
     server.on('connection', (socket) => socket.on('close', () => closed++));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       await using client = new HttpClient();
       const response = await client.fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      sendBody();
       const first = response.body!.getReader();
       expect((await first.read()).value).toHaveLength(2); // a platform read: a BYOB reader now is the platform's
       first.releaseLock();
