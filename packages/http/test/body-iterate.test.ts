@@ -206,10 +206,12 @@ describe('for await over request.body', () => {
 });
 
 describe('arrayBuffer() and text(): the body read straight into one buffer', () => {
-  it('never makes a body stream, and reads a body sent in pieces byte for byte, then serves the pipelined request', async () => {
+  it('never makes a body stream, and reads a body sent in pieces, or all there before the read, byte for byte, then serves the pipelined request', async () => {
     const got: boolean[] = [];
     server = await serve({}, async (request) => {
       if (request.method !== 'POST') return new Response(`next ${new URL(request.url).pathname}`);
+      // /late: the whole body is in the socket before the read starts (reads that complete now).
+      if (request.url.endsWith('/late')) await sleep(100);
       const bytes = new Uint8Array(await request.arrayBuffer());
       got.push(Buffer.from(bytes).equals(body));
       expect(request.bodyUsed).toBe(true);
@@ -222,7 +224,11 @@ describe('arrayBuffer() and text(): the body read straight into one buffer', () 
     expect(statuses(text)).toEqual([200, 200]);
     expect(text).toContain('\r\n\r\n500000');
     expect(text.endsWith('next /after')).toBe(true);
-    expect(got).toEqual([true]);
+    const late = await postThenGet(server.addr.port, '/late', body);
+    expect(statuses(late)).toEqual([200, 200]);
+    expect(late).toContain('\r\n\r\n500000');
+    expect(late.endsWith('next /after')).toBe(true);
+    expect(got).toEqual([true, true]);
   });
 
   it('rejects with the typed error and aborts ctx.signal when the client leaves mid-body; nothing stays open', async () => {
