@@ -5,7 +5,8 @@
 // gets the CPU; this isolates what a server's code costs: the parser, the request and
 // response objects, the handler's task, serialisation, and for the upload row the body's
 // way into the handler (the in-memory connection gives it 64 KiB per read; the upload row posts
-// to /upload-buffer: rt `arrayBuffer()` against node:http `Buffer.concat`; the BYOB row to
+// to /upload-buffer: rt `arrayBuffer()` against node:http reading into one Buffer sized by
+// Content-Length; the BYOB row to
 // /upload: rt reads into a reused 64 KiB buffer, node:http counts and drops its chunks).
 //
 // - @rt/http through `serve({ tls })` with an acceptor that hands the server an in-memory

@@ -12,6 +12,8 @@
 //     drain (the floor with --drain), node (baselines/http-node-server.mjs)
 //     N uploads counted (default 1000), WARM uploads before (default 15000)
 //     --top=K also prints the K functions with the most instructions of their own
+//     --path=/upload-buffer (or /upload-stream) uploads to another route (default /upload: the
+//     BYOB row; rt and node only)
 //   RT_HTTP_DIST=/abs/path/index.js serves another build of @rt/http (rt only)
 // Prints the instructions per upload (server process, every thread; `--single-threaded`, so V8's
 // JIT and GC work runs on the main thread and is counted where it happens).
@@ -27,6 +29,7 @@ const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const [server = 'rt', counted = '1000', warm = '15000'] = positional;
 const top = Number(process.argv.find((arg) => arg.startsWith('--top='))?.slice(6) ?? 0);
+const path = process.argv.find((arg) => arg.startsWith('--path='))?.slice(7) ?? '/upload';
 const scripts = {
   rt: ['benchmarks/http-rt-server.mjs', '--fast'],
   floor: ['benchmarks/http-upload-floor-server.mjs'],
@@ -57,7 +60,7 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   const body = Buffer.alloc(1024 * 1024, 'u');
-  const head = Buffer.from(`POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1');
+  const head = Buffer.from(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1');
   const sockets = await Promise.all(Array.from({ length: 8 }, () => new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
     socket.once('error', reject);
@@ -100,7 +103,7 @@ try {
   if (dump === undefined) throw new Error('callgrind wrote no dump');
   const text = readFileSync(join(scratch, dump), 'utf8');
   const total = Number(/^(?:summary|totals): (\d+)/m.exec(text)[1]);
-  console.log(`${server}: ${Math.round(total / Number(counted))} instructions per upload (${counted} uploads after ${warm} + 300; Node ${process.version}${process.env['RT_HTTP_DIST'] ? `, RT_HTTP_DIST=${process.env['RT_HTTP_DIST']}` : ''})`);
+  console.log(`${server} ${path}: ${Math.round(total / Number(counted))} instructions per upload (${counted} uploads after ${warm} + 300; Node ${process.version}${process.env['RT_HTTP_DIST'] ? `, RT_HTTP_DIST=${process.env['RT_HTTP_DIST']}` : ''})`);
   if (top > 0) {
     for (const [name, cost] of selfCosts(text).slice(0, top)) console.log(`${String(Math.round(cost / Number(counted))).padStart(9)}  ${name.slice(0, 150)}`);
   }

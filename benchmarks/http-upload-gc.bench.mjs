@@ -3,7 +3,8 @@
 // --fast) and node:http (baselines/http-node-server.mjs), both run with `--trace-gc`, rounds
 // alternating. The route is `--path=` (default /upload: rt reads with a BYOB reader into a reused
 // 64 KiB buffer, node counts and drops its 'data' chunks; /upload-stream: rt iterates the body
-// and drops the chunks; /upload-buffer: rt `arrayBuffer()`, node `Buffer.concat`). Prints per
+// and drops the chunks; /upload-buffer: rt `arrayBuffer()`, node one Buffer sized by Content-Length
+// with the chunks copied in). Prints per
 // request: server CPU µs (from /proc), minor page faults (/proc minflt), and V8 scavenges and
 // mark-compacts (counted from --trace-gc), and the ratio node ÷ rt of CPU per request.
 // Both servers run with lib/proc.mjs's SERVER_ENV (glibc's heap trim threshold fixed). Without

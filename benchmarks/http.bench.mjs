@@ -9,7 +9,8 @@
 // connections; FastResponse against node:http only): "BYOB" (rt: a BYOB reader into a reused
 // 64 KiB buffer; node: counts the 'data' chunks Node hands it and drops them), "for await"
 // (rt: iterates the body stream and drops the chunks; node: the same as for BYOB) and
-// "arrayBuffer()" (rt: `await request.arrayBuffer()`; node: `Buffer.concat` of the chunks); both
+// "arrayBuffer()" (rt: `await request.arrayBuffer()`; node: the chunks copied into one Buffer
+// sized by Content-Length, see baselines/http-routes.mjs); both
 // answer 200 with `Content-Type: text/plain`, `Content-Length` and the length as text. Then the same Hono
 // app (benchmarks/http-hono-server.mjs) on @rt/http and on @hono/node-server (both with a
 // lightweight global Response: node-server's default, rt's overrideGlobalResponse()): hello and json. Prints requests/s,

@@ -36,8 +36,10 @@ export async function countByob(body, buffers) {
  * servers; Node adds `Connection: keep-alive` and `Keep-Alive: timeout=…`):
  *   GET/HEAD /   200 "Hello, World!" (text/plain)
  *   GET /json    200 the 4 KiB JSON document (application/json)
- *   POST /upload-buffer  reads the whole body into one buffer (`Buffer.concat` of the 'data'
- *                        chunks, as `arrayBuffer()` gives rt's handler), answers its length
+ *   POST /upload-buffer  reads the whole body into one buffer, as `arrayBuffer()` does for rt's
+ *                        handler: a Buffer sized by Content-Length (`Buffer.allocUnsafe`), each
+ *                        'data' chunk copied in as it comes (a body without Content-Length:
+ *                        `Buffer.concat` of the chunks), answers its length
  *   POST …               counts the 'data' chunks Node hands it and drops them, answers the
  *                        length (what rt's handler does with the body stream)
  * A POST is answered `Content-Type: text/plain`, `Content-Length`, the length as decimal text.
@@ -48,9 +50,13 @@ export function nodeListener() {
   return (request, response) => {
     if (request.method === 'POST') {
       let length = 0;
-      const chunks = request.url.endsWith('/upload-buffer') ? [] : undefined;
+      const whole = request.url.endsWith('/upload-buffer');
+      const declared = whole && request.headers['content-length'] !== undefined ? Number(request.headers['content-length']) : -1;
+      const into = declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
+      const chunks = whole && into === undefined ? [] : undefined;
       request.on('data', (chunk) => {
-        chunks?.push(chunk);
+        if (into !== undefined) chunk.copy(into, length);
+        else chunks?.push(chunk);
         length += chunk.length;
       });
       request.on('end', () => {

@@ -140,8 +140,17 @@ export async function waitForPort(port, child, attempts = 200) {
  * http.bench's upload row disagreed: 86–104 against 22–26 faults per request for node:http in
  * back-to-back runs, rt 0.1–0.6 in both). Fixed, every process gets the low-fault figure: the
  * baseline's best case, not a lucky or unlucky one.
+ *
+ * Fixing the trim threshold also turns off glibc's dynamic mmap threshold (glibc does so for any
+ * of the two set by hand), which by default rises to the size of the largest mmap'd block freed
+ * (up to 32 MiB on 64-bit): left at 128 KiB, every 1 MiB `malloc` a process cannot serve from
+ * free heap is a fresh `mmap`, 256 page faults zeroed by the kernel and an `munmap` at its free.
+ * rt's `arrayBuffer()` of a 1 MiB body paid that on every upload (256–269 faults per upload,
+ * 918–1,730 µs against 429–488 for node:http, whose 1 MiB `Buffer` came from the free heap its
+ * 64 KiB socket reads leave), a default glibc process only once. So the mmap threshold is fixed
+ * too, at the dynamic rule's ceiling: every process gets what glibc converges to by itself.
  */
-export const SERVER_ENV = { MALLOC_TRIM_THRESHOLD_: String(64 * 1024 * 1024) };
+export const SERVER_ENV = { MALLOC_TRIM_THRESHOLD_: String(64 * 1024 * 1024), MALLOC_MMAP_THRESHOLD_: String(32 * 1024 * 1024) };
 
 /**
  * Starts a server process on a known port; resolves once it accepts connections. `env`: added

@@ -12,15 +12,9 @@ import { HttpClient, HttpError, serve, type HttpServer } from '@rt/http';
 import { BodyReader } from '../src/internal/body.js';
 import { BodyStream } from '../src/internal/body-stream.js';
 import { InputBuffer, parseRequestHead, type ParserLimits } from '../src/internal/parser.js';
-import { open, readUntil, statuses } from './support/raw.js';
+import { open, pattern, readUntil, statuses } from './support/raw.js';
 
 const limits: ParserLimits = { maxRequestLine: 1024, maxHeaderSize: 4096, maxHeaders: 50, maxBodySize: 1 << 20 };
-
-function pattern(length: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
-  for (let i = 0; i < length; i++) out[i] = (i * 31 + (i >> 8)) & 0xff;
-  return out;
-}
 
 interface Wire {
   stream: BodyStream;

@@ -5,20 +5,13 @@ import fc from 'fast-check';
 import { HttpError, serve, type HttpServer, type ServeContext } from '@rt/http';
 import { BodyReader } from '../src/internal/body.js';
 import { InputBuffer, parseRequestHead, type ParserLimits } from '../src/internal/parser.js';
-import { exchange, open, postThenGet, readUntil, statuses } from './support/raw.js';
+import { exchange, open, pattern, postThenGet, readUntil, statuses } from './support/raw.js';
 
 let server: HttpServer | undefined;
 afterEach(async () => {
   await server?.shutdown({ timeout: 1000 });
   server = undefined;
 });
-
-/** A body whose every byte depends on its offset (so a lost, repeated or reordered byte shows). */
-function pattern(length: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
-  for (let i = 0; i < length; i++) out[i] = (i * 31 + (i >> 8)) & 0xff;
-  return out;
-}
 
 /** Reads a body stream with a BYOB reader into one reused buffer of `size` bytes; returns the bytes and what each read saw. */
 async function readByob(body: ReadableStream<Uint8Array>, size: number): Promise<{ bytes: Buffer; reads: number; largest: number; sameMemory: boolean }> {
@@ -270,30 +263,39 @@ describe('request.body: a byte stream', () => {
     socket.destroy();
   });
 
-  it('aborts ctx.signal and rejects the pending BYOB read when the client leaves mid-body', async () => {
-    let failure: unknown;
-    let signal: AbortSignal | undefined;
-    let done: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => (done = resolve));
-    server = await serve({}, async (request, ctx) => {
-      signal = ctx.signal;
-      try {
-        await readByob(request.body!, 4096);
-      } catch (error) {
-        failure = error;
-      }
-      done();
-      return new Response('unused');
-    });
-    const socket = await open(server.addr.port);
-    socket.on('error', () => undefined);
-    socket.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\nabc');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    socket.resetAndDestroy();
-    await finished;
-    expect(failure).toBeDefined();
-    expect(signal?.aborted).toBe(true);
-    while (server.connections > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  it('aborts ctx.signal and rejects the pending BYOB read, or for await, when the client leaves mid-body', async () => {
+    for (const way of ['byob', 'for await'] as const) {
+      let failure: unknown;
+      let signal: AbortSignal | undefined;
+      let got = 0;
+      let done: () => void = () => undefined;
+      const finished = new Promise<void>((resolve) => (done = resolve));
+      server = await serve({}, async (request, ctx) => {
+        signal = ctx.signal;
+        try {
+          if (way === 'byob') got = (await readByob(request.body!, 4096)).bytes.length;
+          else for await (const chunk of request.body!) got += chunk.length;
+        } catch (error) {
+          failure = error;
+        }
+        done();
+        return new Response('unused');
+      });
+      const socket = await open(server.addr.port);
+      socket.on('error', () => undefined);
+      socket.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\nabc');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      socket.write('defgh');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      socket.resetAndDestroy();
+      await finished;
+      expect(failure).toBeInstanceOf(Error);
+      expect(signal?.aborted).toBe(true);
+      if (way === 'for await') expect(got).toBe(8); // the bytes before the reset came through
+      while (server.connections > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await server.shutdown({ timeout: 1000 });
+      server = undefined;
+    }
   });
 });
 

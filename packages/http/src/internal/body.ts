@@ -101,8 +101,13 @@ export class BodyReader {
       input.buffer.copy(out, 0, input.start, input.start + offset);
       input.start += offset;
       this.#remaining -= offset;
+      const fillNow = this.#fillNow;
       while (offset < total) {
-        const n = await this.#fillDirect(out.subarray(offset));
+        const rest = out.subarray(offset);
+        // A read that completes now first (no promise), as the light BYOB reader's; 0 (the
+        // connection ended) and -1 (nothing there yet) go the awaited way, which says which.
+        const now = fillNow === undefined ? -1 : fillNow(rest);
+        const n = now > 0 ? now : await this.#fillDirect(rest);
         offset += n;
         this.#remaining -= n;
       }

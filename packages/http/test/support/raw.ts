@@ -75,3 +75,10 @@ export function readUntil(socket: Socket, until: (text: string) => boolean, ms =
 export function statuses(text: string): number[] {
   return [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
 }
+
+/** A body whose every byte depends on its offset (so a lost, repeated or reordered byte shows). */
+export function pattern(length: number): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) out[i] = (i * 31 + (i >> 8)) & 0xff;
+  return out;
+}
