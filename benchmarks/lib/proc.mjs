@@ -154,10 +154,10 @@ export const SERVER_ENV = { MALLOC_TRIM_THRESHOLD_: String(64 * 1024 * 1024), MA
 
 /**
  * Starts a server process on a known port; resolves once it accepts connections. `env`: added
- * to this process's environment for the child.
+ * to this process's environment for the child; `stderr`: 'pipe' to read the child's stderr.
  */
-export async function startListening(name, command, args, port, env = undefined) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env: env === undefined ? process.env : { ...process.env, ...env } });
+export async function startListening(name, command, args, port, env = undefined, stderr = 'inherit') {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', stderr], env: env === undefined ? process.env : { ...process.env, ...env } });
   child.stdout.resume();
   if (await waitForPort(port, child)) return { name, child, port };
   if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
