@@ -22,10 +22,11 @@
 // hundred per message from run to run), and the top functions
 // (self, then inclusive) per message with JIT code named from `--perf-basic-prof`'s map.
 // --groups adds the self counts summed by kind (JavaScript, V8 builtins, N-API, libc/kernel entry, …).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { annotate, dumpTotal, findDump, inclusiveOf, jitNamer, removeDumps, topFunctions } from './lib/callgrind.mjs';
+import { annotate, countedWindow, dumpTotal, findDump, inclusiveOf, jitNamer, removeDumps, topFunctions } from './lib/callgrind.mjs';
 import { buildC } from './lib/loadgen.mjs';
 import { have, SERVER_ENV } from './lib/proc.mjs';
 
@@ -78,34 +79,9 @@ const port = await new Promise((resolve, reject) => {
   child.once('exit', (code) => reject(new Error(`server exited (${code}): ${stderr.slice(-2000)}`)));
 });
 
-/** The client: WARMUP messages, then (after the zeroing) MESSAGES on the same connections. */
-const c = spawn(client, [String(port), String(connections), String(messages), String(bytes), String(warmup)], { stdio: ['pipe', 'pipe', 'inherit'] });
-const clientExit = new Promise((resolve) => c.once('exit', resolve));
-let clientOut = '';
-const clientLine = (pattern) => new Promise((resolve, reject) => {
-  const check = () => {
-    if (pattern.test(clientOut)) {
-      c.stdout.off('data', onData);
-      resolve(clientOut);
-    }
-  };
-  const onData = (chunk) => {
-    clientOut += chunk;
-    check();
-  };
-  c.stdout.on('data', onData);
-  void clientExit.then((code) => reject(new Error(`client exited ${code}`)));
-  check();
-});
-
 try {
-  await clientLine(/warm\n/);
-  execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
-  c.stdin.write('go\n');
-  const run = JSON.parse(/\{.*\}/.exec(await clientLine(/\}\n/))[0]);
-  execFileSync('callgrind_control', ['-d', 'measured', String(child.pid)], { stdio: 'ignore' });
-  c.stdin.end('done\n');
-  await clientExit;
+  // The client: WARMUP messages, then (after the zeroing) MESSAGES more on the same connections.
+  const run = await countedWindow(child.pid, client, [String(port), String(connections), String(messages), String(bytes), String(warmup)]);
   const dump = findDump(out);
   const total = dumpTotal(dump);
   const inclusiveText = annotate(dump, true);
@@ -147,5 +123,5 @@ try {
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
   if (arg('out', undefined) === undefined) removeDumps(out, child.pid);
-  else execFileSync('rm', ['-f', `/tmp/perf-${child.pid}.map`]);
+  else rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
 }

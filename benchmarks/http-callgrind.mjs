@@ -20,11 +20,11 @@
 // at work in the window: compare that figure between builds), and the top functions (callgrind_annotate, inclusive and
 // self) per request; JIT-compiled JavaScript shows as unnamed addresses (use --cpu-prof for
 // those), N-API, V8's runtime and builtins, libc and the kernel entry points by name.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { annotate, dumpTotal, findDump, inclusiveOf, jitNamer, removeDumps, topFunctions } from './lib/callgrind.mjs';
+import { annotate, countedWindow, dumpTotal, findDump, inclusiveOf, jitNamer, removeDumps, topFunctions } from './lib/callgrind.mjs';
 import { buildC } from './lib/loadgen.mjs';
 import { have, SERVER_ENV } from './lib/proc.mjs';
 
@@ -69,34 +69,9 @@ await new Promise((resolve, reject) => {
 });
 await new Promise((resolve) => setTimeout(resolve, 500));
 
-/** The client: WARMUP requests, then (after the zeroing) REQUESTS on the same connections. */
-const c = spawn(client, [String(port), String(connections), String(requests), path, String(warmup)], { stdio: ['pipe', 'pipe', 'inherit'] });
-const clientExit = new Promise((resolve) => c.once('exit', resolve));
-let clientOut = '';
-const clientLine = (pattern) => new Promise((resolve, reject) => {
-  const check = () => {
-    if (pattern.test(clientOut)) {
-      c.stdout.off('data', onData);
-      resolve(clientOut);
-    }
-  };
-  const onData = (chunk) => {
-    clientOut += chunk;
-    check();
-  };
-  c.stdout.on('data', onData);
-  void clientExit.then((code) => reject(new Error(`client exited ${code}`)));
-  check();
-});
-
 try {
-  await clientLine(/warm\n/);
-  execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
-  c.stdin.write('go\n');
-  const run = JSON.parse(/\{.*\}/.exec(await clientLine(/\}\n/))[0]);
-  execFileSync('callgrind_control', ['-d', 'measured', String(child.pid)], { stdio: 'ignore' });
-  c.stdin.end('done\n');
-  await clientExit;
+  // The client: WARMUP requests, then (after the zeroing) REQUESTS more on the same connections.
+  const run = await countedWindow(child.pid, client, [String(port), String(connections), String(requests), path, String(warmup)]);
   const dump = findDump(out);
   const total = dumpTotal(dump);
   console.log(`${server} ${path}: ${requests} requests (${run.seconds} s under valgrind), ${connections} connections`);

@@ -17,17 +17,14 @@
  * the window.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "count-client.h"
 
 typedef struct {
   int fd;
@@ -56,7 +53,11 @@ static int send_message(conn_t *c) {
   return 0;
 }
 
-static int run(int ep, conn_t *conns, int connections, long messages);
+static int ep;
+static conn_t *conns;
+static int connections;
+
+static int run(long messages);
 
 int main(int argc, char **argv) {
   if (argc != 5 && argc != 6) {
@@ -64,7 +65,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   int port = atoi(argv[1]);
-  int connections = atoi(argv[2]);
+  connections = atoi(argv[2]);
   long messages = atol(argv[3]);
   size = (size_t)atol(argv[4]);
   long warmup = argc > 5 ? atol(argv[5]) : 0;
@@ -75,43 +76,19 @@ int main(int argc, char **argv) {
   message = malloc(size);
   back = malloc(size);
   memset(message, 'e', size);
-  int ep = epoll_create1(0);
-  conn_t *conns = calloc((size_t)connections, sizeof(conn_t));
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  ep = epoll_create1(0);
+  conns = calloc((size_t)connections, sizeof(conn_t));
   for (int i = 0; i < connections; i++) {
-    conn_t *c = &conns[i];
-    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    int one = 1;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) != 0 && errno != EINPROGRESS) {
-      perror("connect");
-      return 1;
-    }
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-    epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+    conns[i].fd = count_connect(ep, port, 1, &conns[i]);
+    if (conns[i].fd < 0) return 1;
   }
-  char line[16];
-  if (warmup > 0) {
-    if (run(ep, conns, connections, warmup) != 0) return 1;
-    printf("warm\n");
-    fflush(stdout);
-    if (fgets(line, sizeof line, stdin) == NULL) return 1;
-  }
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  if (run(ep, conns, connections, messages) != 0) return 1;
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-  printf("{\"messages\":%ld,\"seconds\":%.3f}\n", messages, seconds);
-  fflush(stdout);
-  if (warmup > 0 && fgets(line, sizeof line, stdin) == NULL) return 1;
+  if (count_window(warmup, messages, "messages", run) != 0) return 1;
   for (int i = 0; i < connections; i++) close(conns[i].fd);
   return 0;
 }
 
 /* Sends <messages> messages over the connections (one in flight on each), until all have come back. */
-static int run(int ep, conn_t *conns, int connections, long messages) {
+static int run(long messages) {
   long sent = 0, done = 0;
   for (int i = 0; i < connections && sent < messages; i++) {
     if (send_message(&conns[i]) != 0) return 1;

@@ -3,7 +3,7 @@
 // named functions, and the top functions per operation with JIT code named from V8's perf map
 // (`node --perf-basic-prof` writes /tmp/perf-<pid>.map: start, size, name of each piece of
 // code it generates; callgrind sees JIT code as bare addresses).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -79,4 +79,40 @@ export function topFunctions(annotated, total, operations, named) {
     rows.push([count / operations, named(m[2]), count >= 0.98 * total]);
   }
   return rows;
+}
+
+/**
+ * Runs a fixed-count client (benchmarks/c/*-count-client.c: it prints "warm" after its warm-up,
+ * waits for a line, runs the counted part, prints one JSON line, waits for a line, then closes)
+ * against the server under callgrind with pid `serverPid`: zeroes the counters after the
+ * warm-up and dumps them (as "measured") before the connections close, so the dump holds
+ * exactly the counted part. Resolves with the client's JSON line once it has exited.
+ */
+export async function countedWindow(serverPid, client, args) {
+  const c = spawn(client, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const clientExit = new Promise((resolve) => c.once('exit', resolve));
+  let clientOut = '';
+  const clientLine = (pattern) => new Promise((resolve, reject) => {
+    const check = () => {
+      if (pattern.test(clientOut)) {
+        c.stdout.off('data', onData);
+        resolve(clientOut);
+      }
+    };
+    const onData = (chunk) => {
+      clientOut += chunk;
+      check();
+    };
+    c.stdout.on('data', onData);
+    void clientExit.then((code) => reject(new Error(`client exited ${code}`)));
+    check();
+  });
+  await clientLine(/warm\n/);
+  execFileSync('callgrind_control', ['-z', String(serverPid)], { stdio: 'ignore' });
+  c.stdin.write('go\n');
+  const run = JSON.parse(/\{.*\}/.exec(await clientLine(/\}\n/))[0]);
+  execFileSync('callgrind_control', ['-d', 'measured', String(serverPid)], { stdio: 'ignore' });
+  c.stdin.end('done\n');
+  await clientExit;
+  return run;
 }
