@@ -303,21 +303,9 @@ export class NativeStream implements StreamHandle {
   read(buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number> {
     if (this.#closed) return Promise.reject(new SocketClosed());
     if (this.#readers.head === undefined && this.#pumpIn === null && (buf.length === 0 || this.#readWait.tryReadiness() !== null)) return this.#readReady(buf, peek, options);
-    if (peek || options?.signal !== undefined) return this.#parkReadWith(buf, peek, options);
-    // No signal (the read loop, with or without an options object): the node's own reusable
-    // waiter, no waiter record per read. (The rarer paths are methods of their own: a smaller
-    // `read` is inlined into the caller's loop.)
-    let reader = this.#spareReader;
-    let promise: Promise<number>;
-    try {
-      reader ??= new Reader(NO_WAITER, null, false);
-      const own = (reader.own ??= this.#ownWaiter(reader));
-      promise = own.park();
-      reader.waiter = own;
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#queueReader(reader, buf, false, promise);
+    // (The ready path and each park are methods of their own: a small `read` is inlined into
+    // the caller's loop.)
+    return peek || options?.signal !== undefined ? this.#parkReadWith(buf, peek, options) : this.#parkRead(buf);
   }
 
   /**
@@ -330,8 +318,23 @@ export class NativeStream implements StreamHandle {
     if (buf.length === 0) return Promise.resolve(0);
     const n = this.#tryReadRaw(buf, peek);
     if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(osError(n, peek ? 'recv' : 'read'));
-    // EAGAIN cleared the readiness: `read` now parks.
-    return peek || options?.signal !== undefined ? this.#parkReadWith(buf, peek, options) : this.read(buf, peek, options);
+    // Nothing after all: park (never `read` again: sticky closed bits can keep the readiness set).
+    return peek || options?.signal !== undefined ? this.#parkReadWith(buf, peek, options) : this.#parkRead(buf);
+  }
+
+  /** A read without a signal (the read loop, with or without an options object) parks on its node's own reusable waiter: no waiter record per read. */
+  #parkRead(buf: Uint8Array): Promise<number> {
+    let reader = this.#spareReader;
+    let promise: Promise<number>;
+    try {
+      reader ??= new Reader(NO_WAITER, null, false);
+      const own = (reader.own ??= this.#ownWaiter(reader));
+      promise = own.park();
+      reader.waiter = own;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#queueReader(reader, buf, false, promise);
   }
 
   /** A read or peek given a signal (or a peek) parks with `park`: a waiter record of its own. */
