@@ -20,10 +20,11 @@
 // at work in the window: compare that figure between builds), and the top functions (callgrind_annotate, inclusive and
 // self) per request; JIT-compiled JavaScript shows as unnamed addresses (use --cpu-prof for
 // those), N-API, V8's runtime and builtins, libc and the kernel entry points by name.
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { annotate, countedWindow, dumpTotal, findDump, inclusiveOf, jitNamer, removeDumps, topFunctions } from './lib/callgrind.mjs';
 import { buildC } from './lib/loadgen.mjs';
 import { have, SERVER_ENV } from './lib/proc.mjs';
 
@@ -68,94 +69,31 @@ await new Promise((resolve, reject) => {
 });
 await new Promise((resolve) => setTimeout(resolve, 500));
 
-/** The client: WARMUP requests, then (after the zeroing) REQUESTS on the same connections. */
-const c = spawn(client, [String(port), String(connections), String(requests), path, String(warmup)], { stdio: ['pipe', 'pipe', 'inherit'] });
-const clientExit = new Promise((resolve) => c.once('exit', resolve));
-let clientOut = '';
-const clientLine = (pattern) => new Promise((resolve, reject) => {
-  const check = () => {
-    if (pattern.test(clientOut)) {
-      c.stdout.off('data', onData);
-      resolve(clientOut);
-    }
-  };
-  const onData = (chunk) => {
-    clientOut += chunk;
-    check();
-  };
-  c.stdout.on('data', onData);
-  void clientExit.then((code) => reject(new Error(`client exited ${code}`)));
-  check();
-});
-
 try {
-  await clientLine(/warm\n/);
-  execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
-  c.stdin.write('go\n');
-  const run = JSON.parse(/\{.*\}/.exec(await clientLine(/\}\n/))[0]);
-  execFileSync('callgrind_control', ['-d', 'measured', String(child.pid)], { stdio: 'ignore' });
-  c.stdin.end('done\n');
-  await clientExit;
-  // The dump is written next to --callgrind-out-file with a suffix: find it.
-  const dir = out.slice(0, out.lastIndexOf('/'));
-  const base = out.slice(out.lastIndexOf('/') + 1);
-  const dump = execFileSync('ls', ['-1', dir], { encoding: 'utf8' }).split('\n').filter((f) => f.startsWith(base) && f !== base).map((f) => join(dir, f))[0];
-  const text = readFileSync(dump, 'utf8');
-  const total = Number(/^summary: (\d+)/m.exec(text)?.[1] ?? /^totals: (\d+)/m.exec(text)?.[1]);
+  // The client: WARMUP requests, then (after the zeroing) REQUESTS more on the same connections.
+  const run = await countedWindow(child.pid, client, [String(port), String(connections), String(requests), path, String(warmup)]);
+  const dump = findDump(out);
+  const total = dumpTotal(dump);
   console.log(`${server} ${path}: ${requests} requests (${run.seconds} s under valgrind), ${connections} connections`);
   // V8's optimising compiler and the scavenger, inclusive, from the same dump: a JIT that is
   // still (re)compiling inside the window moves the total by thousands per request between
   // runs of one build; the rest is the server's steady cost.
-  const inclusiveText = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', dump], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const inclusiveOf = (pattern) => {
-    const line = inclusiveText.split('\n').find((l) => pattern.test(l));
-    return line === undefined ? 0 : Number(/^\s*([0-9,]+)/.exec(line)[1].replace(/,/g, ''));
-  };
-  const compile = inclusiveOf(/v8::internal::Runtime_CompileOptimized\(/);
-  const gc = inclusiveOf(/v8::internal::Heap::Scavenge\(\)/);
+  const inclusiveText = annotate(dump, true);
+  const compile = inclusiveOf(inclusiveText, /v8::internal::Runtime_CompileOptimized\(/);
+  const gc = inclusiveOf(inclusiveText, /v8::internal::Heap::Scavenge\(\)/);
   const per = (n) => (n / requests).toFixed(0);
   console.log(`instructions per request: ${per(total)}; without the optimising compiler: ${per(total - compile)} (compiler ${per(compile)}, scavenges ${per(gc)})  (dump ${dump})`);
-  // Names for JIT code addresses, from V8's perf map (the last code placed at an address wins).
-  const perfMap = `/tmp/perf-${child.pid}.map`;
-  const ranges = [];
-  try {
-    for (const line of readFileSync(perfMap, 'utf8').split('\n')) {
-      const m = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
-      if (m !== null) ranges.push([parseInt(m[1], 16), parseInt(m[2], 16), m[3]]);
-    }
-  } catch {
-    // no map: addresses stay bare
-  }
-  const nameOf = (address) => {
-    for (let i = ranges.length - 1; i >= 0; i--) {
-      const [start, size, name] = ranges[i];
-      if (address >= start && address < start + size) return name.replace(/^(JS|LazyCompile|Function):/, '').slice(0, 110);
-    }
-    return undefined;
-  };
-  const named = (text) => text.replace(/\?\?\?:0x([0-9a-f]+) \[\?\?\?\]/, (whole, hex) => {
-    const name = nameOf(parseInt(hex, 16));
-    return name === undefined ? whole : `JIT ${name}`;
-  });
+  const named = jitNamer(child.pid);
   if (top > 0) {
     for (const inclusive of [false, true]) {
-      const annotated = execFileSync('callgrind_annotate', [`--inclusive=${inclusive ? 'yes' : 'no'}`, '--threshold=100', dump], { encoding: 'utf8', maxBuffer: 64 << 20 });
       console.log(`\n${inclusive ? 'inclusive' : 'self'}, per request (top ${top}):`);
-      const lines = annotated.split('\n').filter((l) => /^\s*[0-9,]+ .*\S/.test(l) && !/PROGRAM TOTALS/.test(l));
-      for (const line of lines.slice(0, top)) {
-        const m = /^\s*([0-9,]+)\s+(?:\([^)]*\)\s+)?(.*)$/.exec(line);
-        if (m === null) continue;
-        const count = Number(m[1].replace(/,/g, ''));
-        if (!inclusive && count === total) continue; // the frames below main (callgrind_control -z leaves them the whole)
-        console.log(`${(count / requests).toFixed(0).padStart(8)}  ${named(m[2]).slice(0, 150)}`);
-      }
+      const rows = topFunctions(inclusive ? inclusiveText : annotate(dump, false), total, requests, named).filter(([, , whole]) => inclusive || !whole);
+      for (const [count, name] of rows.slice(0, top)) console.log(`${count.toFixed(0).padStart(8)}  ${name.slice(0, 150)}`);
     }
   }
 } finally {
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
-  if (arg('out', undefined) === undefined) {
-    for (const f of execFileSync('ls', ['-1', '/tmp'], { encoding: 'utf8' }).split('\n')) if (f.startsWith(`http-callgrind-${process.pid}.cg`)) rmSync(join('/tmp', f));
-  }
-  rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
+  if (arg('out', undefined) === undefined) removeDumps(out, child.pid);
+  else rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
 }

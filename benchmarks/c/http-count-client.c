@@ -8,7 +8,7 @@
  * Content-Length bytes), and sends the next, until <requests> answers have arrived in all.
  * One request in flight per connection, one thread, one epoll instance. Unlike wrk it stops
  * after an exact count, so a profile of the server (callgrind) covers a known number of
- * requests. Prints one JSON line: {"requests":N,"seconds":S,"errors":E}; exits 1 on an error
+ * requests. Prints one JSON line: {"requests":N,"seconds":S}; exits 1 on an error
  * (a non-200 answer, a closed connection, no Content-Length).
  *
  * With <warmup>: first that many requests on the same connections, then the line "warm" and a
@@ -18,18 +18,15 @@
  * inside the window (the server's code is not disturbed by connection turnover).
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "count-client.h"
 
 #define BUF 65536
 
@@ -70,7 +67,11 @@ static long whole_answer(conn_t *c) {
   return c->have >= head + (size_t)length ? (long)(head + (size_t)length) : 0;
 }
 
-static int run(int ep, conn_t *conns, int connections, long requests);
+static int ep;
+static conn_t *conns;
+static int connections;
+
+static int run(long requests);
 
 int main(int argc, char **argv) {
   if (argc != 5 && argc != 6) {
@@ -78,47 +79,23 @@ int main(int argc, char **argv) {
     return 2;
   }
   int port = atoi(argv[1]);
-  int connections = atoi(argv[2]);
+  connections = atoi(argv[2]);
   long requests = atol(argv[3]);
   request_len = (size_t)snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", argv[4], port);
-  int ep = epoll_create1(0);
-  conn_t *conns = calloc((size_t)connections, sizeof(conn_t));
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  ep = epoll_create1(0);
+  conns = calloc((size_t)connections, sizeof(conn_t));
   long warmup = argc > 5 ? atol(argv[5]) : 0;
   for (int i = 0; i < connections; i++) {
-    conn_t *c = &conns[i];
-    c->fd = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-      perror("connect");
-      return 1;
-    }
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-    epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+    conns[i].fd = count_connect(ep, port, 0, &conns[i]);
+    if (conns[i].fd < 0) return 1;
   }
-  char line[16];
-  if (warmup > 0) {
-    if (run(ep, conns, connections, warmup) != 0) return 1;
-    printf("warm\n");
-    fflush(stdout);
-    if (fgets(line, sizeof line, stdin) == NULL) return 1;
-  }
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  if (run(ep, conns, connections, requests) != 0) return 1;
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-  printf("{\"requests\":%ld,\"seconds\":%.3f,\"errors\":0}\n", requests, seconds);
-  fflush(stdout);
-  if (warmup > 0 && fgets(line, sizeof line, stdin) == NULL) return 1;
+  if (count_window(warmup, requests, "requests", run) != 0) return 1;
   for (int i = 0; i < connections; i++) close(conns[i].fd);
   return 0;
 }
 
 /* Sends <requests> requests over the connections (one in flight on each), until all are answered. */
-static int run(int ep, conn_t *conns, int connections, long requests) {
+static int run(long requests) {
   long sent = 0, done = 0;
   for (int i = 0; i < connections && sent < requests; i++) {
     if (send_request(&conns[i]) != 0) return 1;

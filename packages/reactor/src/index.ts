@@ -28,7 +28,7 @@ export type { RegisteredFd, WaitOptions } from './registration.js';
 export { ReadyEvent } from './ready-event.js';
 export { ClosedError } from './closed-error.js';
 export { ReadyQueue } from './ready-queue.js';
-export type { Serve } from './ready-queue.js';
+export type { Serve, ServeTurn } from './ready-queue.js';
 export { NativeBackend } from './native-backend.js';
 export { FakeBackend } from './fake-backend.js';
 export type { ReactorBackend } from './backend.js';

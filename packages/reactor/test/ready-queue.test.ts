@@ -2,7 +2,7 @@
 // inside the dispatch; the first stream then holds the baton, the next is served when it
 // passes, the rest by the fallback once the microtasks have drained; a stream queued outside
 // a dispatch is served on a microtask, never inside the enqueue.
-import { FakeBackend, Interest, Reactor, ReadyQueue } from '@rt/reactor';
+import { FakeBackend, Interest, Reactor, ReadyQueue, type ServeTurn } from '@rt/reactor';
 
 function setup(): { backend: FakeBackend; reactor: Reactor; queue: ReadyQueue } {
   const backend = new FakeBackend();
@@ -58,6 +58,29 @@ describe('ReadyQueue (the reactor dispatch turn)', () => {
     expect(served).toEqual([]);
     await Promise.resolve();
     expect(served).toEqual(['x']);
+    reactor.close();
+  });
+
+  it('serves turn objects (serve() called on the object) in queue order with functions, one turn each', async () => {
+    const { reactor, queue } = setup();
+    const served: string[] = [];
+    class Turn implements ServeTurn {
+      constructor(readonly name: string) {}
+      serve(): boolean {
+        served.push(this.name);
+        return false;
+      }
+    }
+    const a = new Turn('a');
+    queue.enqueue(a);
+    queue.enqueue(() => (served.push('f'), false));
+    queue.enqueue(new Turn('b'));
+    queue.enqueue(a); // queued twice: served twice
+    expect(served).toEqual([]);
+    expect(queue.length).toBe(4);
+    await drained();
+    expect(served).toEqual(['a', 'f', 'b', 'a']);
+    expect(queue.length).toBe(0);
     reactor.close();
   });
 });

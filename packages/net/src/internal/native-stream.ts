@@ -21,7 +21,7 @@
 // destination until one side would block, with no promise per chunk; the copy's one promise
 // settles at end of stream, on an error, or on abort.
 import { sys } from '@rt/mio-native';
-import type { ReadyCallback, ReadyQueue, RegisteredFd, Registration } from '@rt/reactor';
+import type { ReadyCallback, ReadyQueue, RegisteredFd, Registration, ServeTurn } from '@rt/reactor';
 import { coopOrCancelled, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
@@ -77,6 +77,25 @@ interface Pump {
   readonly resume: () => boolean;
 }
 
+/**
+ * A stream's turn in its reactor's ready queue, one per direction: objects of one class for
+ * every stream keep the queue's call monomorphic (a closure per stream made it megamorphic).
+ */
+class ReadTurn implements ServeTurn {
+  constructor(readonly stream: NativeStream) {}
+  serve(): boolean {
+    return this.stream.serveReadTurn();
+  }
+}
+
+/** The write direction's {@link ReadTurn}. */
+class WriteTurn implements ServeTurn {
+  constructor(readonly stream: NativeStream) {}
+  serve(): boolean {
+    return this.stream.serveWriteTurn();
+  }
+}
+
 /** A pump's waiter until `park` returns the real one (never woken). */
 const NO_WAITER: Waiter<number> = { settled: true, wake: () => false, fail: () => false };
 
@@ -120,21 +139,25 @@ export class NativeStream implements StreamHandle {
   readonly #removeReader = (waiter: Waiter<number>): void => void this.#readers.removeWaiter(waiter);
   readonly #removeWriter = (waiter: Waiter<number>): void => void this.#writers.removeWaiter(waiter);
 
-  readonly #serveRead = (): boolean => {
+  /** @internal This stream's read turn in the ready queue (see {@link ReadTurn}). */
+  serveReadTurn(): boolean {
     this.#readArmed = false;
     return this.#serveReaders();
-  };
+  }
 
-  readonly #serveWrite = (): boolean => {
+  /** @internal This stream's write turn in the ready queue. */
+  serveWriteTurn(): boolean {
     this.#writeArmed = false;
     return this.#serveWriters();
-  };
+  }
 
-  /** The reactor's callback: this stream takes its turn in the ready queue. */
+  readonly #readTurn = new ReadTurn(this);
+  readonly #writeTurn = new WriteTurn(this);
   /** The ready queue of the stream's reactor (the runtime's). */
   readonly #queue: ReadyQueue;
-  readonly #onReadable = (): void => this.#queue.enqueue(this.#serveRead);
-  readonly #onWritable = (): void => this.#queue.enqueue(this.#serveWrite);
+  /** The reactor's callbacks: this stream takes its turn in the ready queue. */
+  readonly #onReadable = (): void => this.#queue.enqueue(this.#readTurn);
+  readonly #onWritable = (): void => this.#queue.enqueue(this.#writeTurn);
 
   readonly #onWaitFailed = (): void => {
     // The registration was deregistered (close() or the runtime shut down).
@@ -194,13 +217,13 @@ export class NativeStream implements StreamHandle {
   #armRead(): void {
     if (this.#readArmed || this.#closed) return;
     this.#readArmed = true;
-    if (this.#arm(this.#readWait)) this.#queue.enqueue(this.#serveRead);
+    if (this.#arm(this.#readWait)) this.#queue.enqueue(this.#readTurn);
   }
 
   #armWrite(): void {
     if (this.#writeArmed || this.#closed) return;
     this.#writeArmed = true;
-    if (this.#arm(this.#writeWait)) this.#queue.enqueue(this.#serveWrite);
+    if (this.#arm(this.#writeWait)) this.#queue.enqueue(this.#writeTurn);
   }
 
   /** Registers the callback wait; true when already ready (the caller serves on a microtask). */
@@ -279,34 +302,58 @@ export class NativeStream implements StreamHandle {
 
   read(buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number> {
     if (this.#closed) return Promise.reject(new SocketClosed());
-    // Only a read that can complete now spends budget and checks cancellation here (Tokio's
-    // coop: a pending poll costs no budget); one that will park is checked by `park`.
-    if (this.#readers.head === undefined && this.#pumpIn === null && (buf.length === 0 || this.#readWait.tryReadiness() !== null)) {
-      const y = readyOrCancelled(options);
-      if (y !== undefined) return y.then(() => this.read(buf, peek, options));
-      if (buf.length === 0) return Promise.resolve(0);
-      const n = this.#tryReadRaw(buf, peek);
-      if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(osError(n, peek ? 'recv' : 'read'));
-    }
+    if (this.#readers.head === undefined && this.#pumpIn === null && (buf.length === 0 || this.#readWait.tryReadiness() !== null)) return this.#readReady(buf, peek, options);
+    // (The ready path and each park are methods of their own: a small `read` is inlined into
+    // the caller's loop.)
+    return peek || options?.signal !== undefined ? this.#parkReadWith(buf, peek, options) : this.#parkRead(buf);
+  }
+
+  /**
+   * A read that may complete now. Only such a read spends budget and checks cancellation here
+   * (Tokio's coop: a pending poll costs no budget); one that will park is checked by `park`.
+   */
+  #readReady(buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number> {
+    const y = readyOrCancelled(options);
+    if (y !== undefined) return y.then(() => this.read(buf, peek, options));
+    if (buf.length === 0) return Promise.resolve(0);
+    const n = this.#tryReadRaw(buf, peek);
+    if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(osError(n, peek ? 'recv' : 'read'));
+    // Nothing after all: park (never `read` again: sticky closed bits can keep the readiness set).
+    return peek || options?.signal !== undefined ? this.#parkReadWith(buf, peek, options) : this.#parkRead(buf);
+  }
+
+  /** A read without a signal (the read loop, with or without an options object) parks on its node's own reusable waiter: no waiter record per read. */
+  #parkRead(buf: Uint8Array): Promise<number> {
     let reader = this.#spareReader;
     let promise: Promise<number>;
     try {
-      if (options?.signal === undefined && !peek) {
-        // No signal (the read loop, with or without an options object): the node's own reusable
-        // waiter, no waiter record per read.
-        reader ??= new Reader(NO_WAITER, null, false);
-        const own = (reader.own ??= this.#ownWaiter(reader));
-        promise = own.park();
-        reader.waiter = own;
-      } else {
-        const parked = park<number>(peek ? 'TcpStream.peek' : 'TcpStream.read', this.#removeReader, options);
-        reader ??= new Reader(NO_WAITER, null, false);
-        reader.waiter = parked.waiter;
-        promise = parked.promise;
-      }
+      reader ??= new Reader(NO_WAITER, null, false);
+      const own = (reader.own ??= this.#ownWaiter(reader));
+      promise = own.park();
+      reader.waiter = own;
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.#queueReader(reader, buf, false, promise);
+  }
+
+  /** A read or peek given a signal (or a peek) parks with `park`: a waiter record of its own. */
+  #parkReadWith(buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number> {
+    let reader = this.#spareReader;
+    let promise: Promise<number>;
+    try {
+      const parked = park<number>(peek ? 'TcpStream.peek' : 'TcpStream.read', this.#removeReader, options);
+      reader ??= new Reader(NO_WAITER, null, false);
+      reader.waiter = parked.waiter;
+      promise = parked.promise;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#queueReader(reader, buf, peek, promise);
+  }
+
+  /** Queues a parked reader, arms the readiness wait, passes the ready queue's turn on. */
+  #queueReader(reader: Reader, buf: Uint8Array, peek: boolean, promise: Promise<number>): Promise<number> {
     if (reader === this.#spareReader) this.#spareReader = null;
     reader.buf = buf;
     reader.peek = peek;
