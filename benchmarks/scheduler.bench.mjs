@@ -29,7 +29,8 @@ import { URL, fileURLToPath } from 'node:url';
 
 const self = fileURLToPath(import.meta.url);
 const quick = process.env.RT_BENCH_QUICK === '1' || process.argv.includes('--quick');
-const SPAWN_N = quick ? 100_000 : 1_000_000;
+// RT_BENCH_SPAWN_N overrides it (benchmarks/spawn-callgrind.bench.mjs runs a case under callgrind at two sizes).
+const SPAWN_N = Number(process.env.RT_BENCH_SPAWN_N ?? (quick ? 100_000 : 1_000_000));
 const YIELD_TASKS = 200;
 const YIELD_K = quick ? 100 : 1_000;
 const PING_TRIPS = 1_000;
