@@ -8,8 +8,9 @@
 //   node benchmarks/handle-shapes.mjs <case> <n>        one run (for callgrind: n and 2n)
 //   node benchmarks/handle-shapes.mjs --callgrind [n]   instructions per element, every case
 //   cases: promise-all, thenables, records, promise-handles, promise-handles-sync
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { callgrindInstructions, requireValgrind } from './lib/callgrind.mjs';
+import { Thenable } from './lib/thenable.mjs';
 
 const trivial = async () => 1;
 let capturedResolve;
@@ -18,42 +19,31 @@ function capture(resolve, reject) {
   capturedResolve = resolve;
   capturedReject = reject;
 }
+/** The fields a task-like record carries (eight, as the handle below with its resolving functions). */
+function fill(record, fn, first, second) {
+  record.fn = fn;
+  record.a = first;
+  record.b = second;
+  record.c = undefined;
+  record.d = undefined;
+  record.e = undefined;
+  record.f = 0;
+  record.g = undefined;
+}
 /** A task-like record: the fields a handle carries besides its promise. */
 class Record {
   constructor(fn) {
-    this.fn = fn;
-    this.a = 0;
-    this.b = undefined;
-    this.c = undefined;
-    this.d = undefined;
-    this.e = undefined;
-    this.f = undefined;
-    this.g = undefined;
+    fill(this, fn, undefined, undefined);
   }
 }
-/** The same record as a native promise. */
+/** The same record as a native promise (its first two fields hold its resolving functions). */
 class PromiseHandle extends Promise {
   constructor(fn) {
     super(capture);
-    this.resolve = capturedResolve;
-    this.reject = capturedReject;
-    this.fn = fn;
-    this.a = 0;
-    this.b = undefined;
-    this.c = undefined;
-    this.d = undefined;
-    this.e = undefined;
+    fill(this, fn, capturedResolve, capturedReject);
   }
 }
 Object.defineProperty(PromiseHandle.prototype, 'constructor', { configurable: true, get: () => Promise });
-class Thenable {
-  constructor(promise) {
-    this.promise = promise;
-  }
-  then(onfulfilled, onrejected) {
-    return this.promise.then(onfulfilled, onrejected);
-  }
-}
 const cases = {
   'promise-all': async (n) => {
     const p = new Array(n);
@@ -75,7 +65,7 @@ const cases = {
   'promise-handles': async (n) => {
     const p = new Array(n);
     for (let i = 0; i < n; i++) p[i] = new PromiseHandle(trivial);
-    for (let i = 0; i < n; i++) p[i].fn().then(p[i].resolve);
+    for (let i = 0; i < n; i++) p[i].fn().then(p[i].a);
     await Promise.all(p);
   },
   'promise-handles-sync': async (n) => {
@@ -83,7 +73,7 @@ const cases = {
     for (let i = 0; i < n; i++) p[i] = new PromiseHandle(trivial);
     for (let i = 0; i < n; i++) {
       p[i].fn();
-      p[i].resolve(1);
+      p[i].a(1);
     }
     await Promise.all(p);
   },
@@ -91,13 +81,9 @@ const cases = {
 
 if (process.argv[2] === '--callgrind') {
   const n = Number(process.argv[3] ?? 20_000);
+  requireValgrind('handle-shapes');
   const self = fileURLToPath(import.meta.url);
-  const count = (name, size) => {
-    const child = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', '--predictable-gc-schedule', self, name, String(size)], { encoding: 'utf8' });
-    const match = /Collected : (\d+)/.exec(child.stderr);
-    if (match === null) throw new Error(`${name}: no callgrind total (exit ${child.status}): ${child.stderr.slice(-500)}`);
-    return Number(match[1]);
-  };
+  const count = (name, size) => callgrindInstructions(process.execPath, self, [name, String(size)]);
   console.log(`Node ${process.version}: instructions per element = (I(${2 * n}) - I(${n})) ÷ ${n}`);
   let base;
   for (const name of Object.keys(cases)) {

@@ -6,19 +6,12 @@
 //   node --min-semi-space-size=128 --max-semi-space-size=128 benchmarks/spawn-allocations.mjs <dist/index.js> <case>
 //   cases: promise-all, thenables, in-task, joinset, outside
 import { promiseHooks } from 'node:v8';
+import { Thenable } from './lib/thenable.mjs';
 
 const [dist, which] = process.argv.slice(2);
 const N = 20_000;
 const trivial = async () => 1;
 const rt = await import(dist);
-class Thenable {
-  constructor(promise) {
-    this.promise = promise;
-  }
-  then(onfulfilled, onrejected) {
-    return this.promise.then(onfulfilled, onrejected);
-  }
-}
 const runtime = rt.Builder.currentThread().build();
 const cases = {
   'promise-all': async () => {
