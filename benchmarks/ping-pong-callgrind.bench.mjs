@@ -13,14 +13,12 @@
 //
 // Needs valgrind, Linux, the built packages (`pnpm build`).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { have } from './lib/proc.mjs';
+import { callgrindInstructions, requireValgrind } from './lib/callgrind.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-if (!have('valgrind')) throw new Error('ping-pong-callgrind.bench: valgrind is not installed (apt-get install valgrind)');
+requireValgrind('ping-pong-callgrind.bench');
 const BASELINE = 'promise ping-pong';
 // Case names hold commas: the list is separated by semicolons.
 const cases = (process.env['RT_PP_CG_CASES'] ?? `${BASELINE};promise ping-pong in rt tasks;rt ping-pong;promise ping-pong, awaited sends, in rt tasks;rt mpsc(1) ping-pong`).split(';');
@@ -31,21 +29,7 @@ const nodes = (process.env['RT_PP_CG_NODES'] ?? process.execPath).split(',');
 
 /** Instructions `node` executes running `name` with `repeat` × 1,000 round trips. */
 function instructions(node, name, repeat) {
-  const dir = mkdtempSync(join(tmpdir(), 'rt-pp-cg-'));
-  try {
-    const out = join(dir, 'callgrind.out');
-    const child = spawnSync(
-      'valgrind',
-      ['--tool=callgrind', `--callgrind-out-file=${out}`, node, '--single-threaded', '--predictable-gc-schedule', join(here, 'scheduler.bench.mjs'), '--case', name],
-      { env: { ...process.env, RT_BENCH_PING_REPEAT: String(repeat), RT_BENCH_REPS: '1' }, encoding: 'utf8' },
-    );
-    if (child.status !== 0) throw new Error(`${name} under callgrind exited ${child.status}: ${child.stderr.slice(-2000)}`);
-    const summary = /^summary: (\d+)/m.exec(readFileSync(out, 'utf8'));
-    if (summary === null) throw new Error(`${name}: no summary line in the callgrind output`);
-    return Number(summary[1]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return callgrindInstructions(node, join(here, 'scheduler.bench.mjs'), ['--case', name], { RT_BENCH_PING_REPEAT: String(repeat), RT_BENCH_REPS: '1' });
 }
 
 for (const node of nodes) {

@@ -26,10 +26,12 @@ import { spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { URL, fileURLToPath } from 'node:url';
+import { Thenable } from './lib/thenable.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const quick = process.env.RT_BENCH_QUICK === '1' || process.argv.includes('--quick');
-const SPAWN_N = quick ? 100_000 : 1_000_000;
+// RT_BENCH_SPAWN_N overrides it (benchmarks/spawn-callgrind.bench.mjs runs a case under callgrind at two sizes).
+const SPAWN_N = Number(process.env.RT_BENCH_SPAWN_N ?? (quick ? 100_000 : 1_000_000));
 const YIELD_TASKS = 200;
 const YIELD_K = quick ? 100 : 1_000;
 const PING_TRIPS = 1_000;
@@ -46,15 +48,6 @@ async function trivial() {
   return 1;
 }
 
-/** A minimal thenable over a promise: the floor of joining through any handle that is not a native promise. */
-class Thenable {
-  constructor(promise) {
-    this.promise = promise;
-  }
-  then(onfulfilled, onrejected) {
-    return this.promise.then(onfulfilled, onrejected);
-  }
-}
 
 const cases = {
   // --- spawn + join

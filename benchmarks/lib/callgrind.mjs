@@ -1,11 +1,40 @@
-// Shared by the callgrind scripts that profile one server process between a zeroing and a dump
-// (http-callgrind.mjs, echo-callgrind.mjs): the dump's file, its total, inclusive counts of
-// named functions, and the top functions per operation with JIT code named from V8's perf map
-// (`node --perf-basic-prof` writes /tmp/perf-<pid>.map: start, size, name of each piece of
-// code it generates; callgrind sees JIT code as bare addresses).
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+// Instruction counts under callgrind, shared by the benchmark scripts that count them. Two ways:
+// - a whole run (ping-pong-callgrind, spawn-callgrind, handle-shapes): `callgrindInstructions`,
+//   V8 with --single-threaded --predictable-gc-schedule, so GC and compilation land the same way
+//   from run to run;
+// - one server process between a zeroing and a dump (http-callgrind.mjs, echo-callgrind.mjs):
+//   `countedWindow`, the dump's file, its total, inclusive counts of named functions, and the top
+//   functions per operation with JIT code named from V8's perf map (`node --perf-basic-prof`
+//   writes /tmp/perf-<pid>.map: start, size, name of each piece of code it generates; callgrind
+//   sees JIT code as bare addresses).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { have } from './proc.mjs';
+
+/** Throws unless valgrind is installed (`who` names the caller in the message). */
+export function requireValgrind(who) {
+  if (!have('valgrind')) throw new Error(`${who}: valgrind is not installed (apt-get install valgrind)`);
+}
+
+/** Instructions `node script ...args` executes under callgrind, with `env` added to the environment. */
+export function callgrindInstructions(node, script, args, env = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'rt-callgrind-'));
+  try {
+    const out = join(dir, 'callgrind.out');
+    const child = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, node, '--single-threaded', '--predictable-gc-schedule', script, ...args], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
+    if (child.status !== 0) throw new Error(`${args.join(' ')} under callgrind exited ${child.status}: ${child.stderr.slice(-2000)}`);
+    const total = dumpTotal(out);
+    if (Number.isNaN(total)) throw new Error(`${args.join(' ')}: no summary line in the callgrind output`);
+    return total;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** The dump callgrind_control -d wrote next to `out` (it adds a suffix). */
 export function findDump(out) {

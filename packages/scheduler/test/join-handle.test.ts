@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { inspect, promisify } from 'node:util';
-import { Cancelled, JoinError, JoinHandle, isCancelled, park, spawn, yieldNow } from '@rt/scheduler';
+import { Cancelled, JoinError, JoinHandle, TaskLocal, isCancelled, park, spawn, tryCurrentTask, yieldNow } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 
 /** A never-ready rt await point that can be opened from outside. */
@@ -227,6 +227,41 @@ describe('JoinHandle', () => {
     g.open();
     await expect(inTask).rejects.toMatchObject({ cause: { cause: { message: 'boom' } } });
     expect(await outside).toBeInstanceOf(JoinError);
+  });
+
+  it('runs then() callbacks registered outside any task outside the task, also when the task finishes them with a value or a panic', async () => {
+    // The finish settles outside joins from inside the finishing task's reaction: the callbacks
+    // must see no current task (and no task local), and a spawn there spawns a free task.
+    const local = new TaskLocal<string>('join-handle local');
+    const g = gate();
+    const seen: (number | undefined | string)[] = [];
+    const inner = spawn(() =>
+      local.scope('inside', async () => {
+        await g.wait();
+        return 1;
+      }),
+    );
+    const failing = spawn(() =>
+      local.scope('inside', async () => {
+        await g.wait();
+        throw new Error('boom');
+      }),
+    );
+    const fulfilled = inner.then((value) => {
+      seen.push(value, tryCurrentTask()?.id, local.tryGet() ?? 'no local');
+      return spawn(async () => tryCurrentTask()!.id);
+    });
+    const rejected = failing.then(undefined, (error: unknown) => {
+      seen.push(tryCurrentTask()?.id, local.tryGet() ?? 'no local');
+      return error;
+    });
+    await settle();
+    g.open();
+    g.open();
+    const freeTaskId = await fulfilled;
+    expect(freeTaskId).toBeGreaterThan(failing.id);
+    expect(await rejected).toBeInstanceOf(JoinError);
+    expect(seen).toEqual([1, undefined, 'no local', undefined, 'no local']);
   });
 
   it('joins a finished task any number of times, inside and outside tasks, with the same value', async () => {

@@ -569,6 +569,18 @@ export function runOutsideTasks<A, B, C>(fn: (a: A, b: B, c: C) => void, a: A, b
       return;
     }
   }
+  if (hookStorage !== undefined) {
+    // The promise hooks (Node 20/22): the same as `run(undefined, …)` without its rest-parameter
+    // array and spread call (issue 16: once per task joined from outside any task).
+    const previous = current;
+    current = undefined;
+    try {
+      fn(a, b, c);
+    } finally {
+      current = previous;
+    }
+    return;
+  }
   storage.run(undefined as unknown as Frame, fn, a, b, c);
 }
 
