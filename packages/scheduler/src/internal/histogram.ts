@@ -48,15 +48,15 @@ function highestIn(bucket: number): number {
 
 /**
  * Samples {@link NanoHistogram.addMs} keeps before counting them in one go: a segment's end
- * then pays a store and a compare (the counting, ~40 instructions a sample, runs in a loop
- * with the histogram's state in locals instead of a call per sample: issue 19).
+ * then pays a store and a compare, and the counting runs in one loop with the histogram's state
+ * in locals instead of a call per sample that the segment code did not inline (scheduler
+ * README, "Eleventh round").
  */
 const PENDING = 512;
 
 /** Integer samples (ns); what `summarize` in instrument.ts reads, as from Node's histograms. */
 export class NanoHistogram {
   private total = 0;
-  /** Smallest sample (0 while count is 0). */
   private low = 0;
   private high = 0;
   private sum = 0;
