@@ -176,13 +176,12 @@ export class JoinHandle<T> extends Task implements PromiseLike<T> {
     instrumentedThen = function then(this: JoinHandle<unknown>, onfulfilled: unknown, onrejected: unknown): Promise<unknown> {
       const current = storage.getStore()?.task;
       if (current === undefined) return this.thenFromOutside(onfulfilled, onrejected);
-      const joined = joinTask(this, undefined, current);
       // Read from this handle in this segment, just before: a call of user code
       // (`handle.then(cb)`, `finally`), timed as usual.
       const readHere = (thenReadFrom === this || thenReadFrom === null) && thenReadAt === segmentCount();
       thenReadFrom = undefined;
       if (readHere || typeof onfulfilled !== 'function' || typeof onrejected !== 'function') {
-        return nativeThen.call(joined, onfulfilled as never, onrejected as never);
+        return nativeThen.call(joinTask(this, undefined, current), onfulfilled as never, onrejected as never);
       }
       // Read in an earlier segment and called now: the engine's thenable job (see
       // the end of this file), which runs nothing but this call. As in Tokio, where
@@ -190,6 +189,16 @@ export class JoinHandle<T> extends Task implements PromiseLike<T> {
       // the reaction that passes the outcome on to the await (`onfulfilled`/`onrejected` are
       // the engine's resolving functions) is a poll: the awaiting task's next poll is its
       // continuation after the await.
+      if (this.state === FINISHED && !current.cancelRequested) {
+        // The task has finished: the await's promise is settled here, through the resolving
+        // functions the engine passed, instead of by a reaction of a settled promise a
+        // microtask later (what the plain `then` does: it cannot tell the engine's call from a
+        // user's). The engine ignores what its call of `then` returns.
+        dropSegment();
+        this.settleNow(onfulfilled as (value: unknown) => void, onrejected as (error: unknown) => void);
+        return undefined as unknown as Promise<unknown>;
+      }
+      const joined = joinTask(this, undefined, current);
       dropSegment();
       const derived = nativeThen.call(joined, onfulfilled as never, onrejected as never) as Promise<unknown>;
       markUntimed(derived);
@@ -208,7 +217,9 @@ export class JoinHandle<T> extends Task implements PromiseLike<T> {
  * `JoinHandle.prototype`) in this segment and no `then` call came in between, else the
  * engine's. (Code that keeps the function read from a handle and calls it later, with two
  * functions, in another segment would be taken for the engine: its callbacks would run
- * untimed.) Otherwise `then` is the plain method. One class for both (an instrumented
+ * untimed, and for a finished task at once, inside the call, which then returns undefined: the
+ * engine's call gets the outcome without a reaction of its own.) Otherwise `then` is the plain
+ * method. One class for both (an instrumented
  * runtime's handles were a subclass: its construction went through the engine's generic
  * construct stub, ~180 instructions per spawn, the scheduler README's seventh round); a handle
  * of a runtime that is not instrumented, awaited while another runtime is, takes the

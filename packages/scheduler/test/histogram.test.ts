@@ -66,4 +66,28 @@ describe('NanoHistogram', () => {
     expect(Math.abs(ours.max - node.max)).toBeLessThanOrEqual(node.max * 2 ** -9);
     expect(Math.abs(ours.mean - node.mean)).toBeLessThanOrEqual(node.mean * 2 ** -9);
   });
+
+  it('counts samples kept by addMs (ms, rounded to ns) as record does, whenever it is read (fuzz, across its 512-sample batches)', () => {
+    const ms = fc.oneof(fc.double({ min: 0, max: 0.005, noNaN: true }), fc.double({ min: 0, max: 5000, noNaN: true }));
+    fc.assert(
+      fc.property(fc.array(ms, { minLength: 0, maxLength: 1300 }), fc.array(fc.nat(1300), { maxLength: 4 }), (samples, readsAt) => {
+        const kept = new NanoHistogram();
+        const direct = new NanoHistogram();
+        samples.forEach((sample, i) => {
+          kept.addMs(sample);
+          direct.record(Math.round(sample * 1e6));
+          // A read in between sees every sample added so far.
+          if (readsAt.includes(i)) expect([kept.count, kept.min, kept.max, kept.mean]).toEqual([direct.count, direct.min, direct.max, direct.mean]);
+        });
+        expect([kept.count, kept.min, kept.max, kept.mean]).toEqual([direct.count, direct.min, direct.max, direct.mean]);
+        for (const p of [1, 50, 99, 100]) expect(kept.percentile(p)).toBe(direct.percentile(p));
+        // record after addMs keeps both.
+        kept.record(7);
+        direct.record(7);
+        expect(kept.count).toBe(samples.length + 1);
+        expect(kept.percentile(50)).toBe(direct.percentile(50));
+      }),
+      { numRuns: 60 },
+    );
+  });
 });

@@ -395,6 +395,113 @@ describe('Builder.instrument', () => {
     task.abort();
   });
 
+  describe('an await of a finished handle (settled in the engine\'s call of then, no reaction of its own)', () => {
+    it('gets the value or the JoinError, again on later awaits, and the panic counts as joined', async () => {
+      const writes: string[] = [];
+      const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        writes.push(String(chunk));
+        return true;
+      });
+      try {
+        runtime = Builder.currentThread().instrument({ spawnLocations: false }).build();
+        const object = { n: 1 };
+        const seen = await runtime.run(async () => {
+          const ok = spawn(async () => 41);
+          const same = spawn(async () => object);
+          const bad = spawn(async () => {
+            throw new Error('boom');
+          });
+          while (!ok.isFinished() || !same.isFinished() || !bad.isFinished()) await yieldNow();
+          const caught: unknown[] = [];
+          for (let i = 0; i < 2; i++) {
+            try {
+              await bad;
+            } catch (error) {
+              caught.push(error);
+            }
+          }
+          const returned = async (): Promise<number> => ok;
+          return { first: await ok, second: await ok, resolved: await Promise.resolve(ok), returned: await returned(), same: [await same, await same], caught };
+        });
+        expect(seen).toMatchObject({ first: 41, second: 41, resolved: 41, returned: 41 });
+        expect(seen.same[0]).toBe(object);
+        expect(seen.same[1]).toBe(object);
+        expect(seen.caught).toHaveLength(2);
+        for (const error of seen.caught) {
+          expect(error).toBeInstanceOf(scheduler.JoinError);
+          expect((error as scheduler.JoinError).isPanic()).toBe(true);
+          expect(((error as scheduler.JoinError).cause as Error).message).toBe('boom');
+        }
+        // Joined before the turn ended: no unhandled-error report.
+        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(writes.filter((line) => line.includes('unhandled'))).toEqual([]);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
+    it('rejects with Cancelled in an aborted task, as before', async () => {
+      runtime = Builder.currentThread().instrument({ spawnLocations: false }).build();
+      const outcome = await runtime.run(async () => {
+        const done = spawn(async () => 1);
+        while (!done.isFinished()) await yieldNow();
+        // The task starts after the assignment (from the run queue).
+        const self: JoinHandle<number> = spawn(async () => {
+          self.abort();
+          return await done;
+        });
+        return self.then(
+          () => 'fulfilled',
+          (error: unknown) => ((error as scheduler.JoinError).isCancelled() ? 'cancelled' : 'panic'),
+        );
+      });
+      expect(outcome).toBe('cancelled');
+    });
+
+    it('keeps busy time and polls right for a task that awaits finished handles between busy loops, without the code run between its segments', async () => {
+      runtime = Builder.currentThread().instrument({ spawnLocations: false, blockingThreshold: 1_000 }).build();
+      const { stats, wall, between, sum } = await runtime.run(async () => {
+        const done = [spawn(async () => 1), spawn(async () => 2)];
+        while (!done.every((h) => h.isFinished())) await yieldNow();
+        const started = performance.now();
+        return spawn(async () => {
+          let sum = 0;
+          let between = 0;
+          for (const h of done) {
+            // Code that is no task's, run between the engine's call of `then` and the
+            // continuation (queued behind the first, before the settle queues the second).
+            queueMicrotask(() =>
+              queueMicrotask(() => {
+                const from = performance.now();
+                busy(25);
+                between += performance.now() - from;
+              }),
+            );
+            sum += await h;
+            busy(6);
+          }
+          await yieldNow();
+          // Read in a fourth segment (the current one is counted when it ends).
+          const stats = Handle.current().taskStats().find((t) => t.id === scheduler.currentTask()!.id)!;
+          return { stats, wall: performance.now() - started, between, sum };
+        });
+      });
+      expect(sum).toBe(3);
+      expect(between).toBeGreaterThanOrEqual(49.5);
+      // The first poll (up to the first await), then one per await: the engine's call of `then`
+      // for a finished handle is no poll.
+      expect(stats.polls).toBe(3);
+      expect(stats.busyMs).toBeGreaterThanOrEqual(11.5);
+      expect(stats.maxPollMs).toBeGreaterThanOrEqual(5.5);
+      // The segments and the microtasks between them do not overlap, and all fall in `wall`: the
+      // microtasks' time is not in busyMs (with it, this holds only if more than `between` of
+      // `wall` were neither, at any load).
+      expect(stats.busyMs).toBeLessThanOrEqual(wall - between);
+      expect(stats.scheduledMs).toBeGreaterThanOrEqual(0);
+    });
+  });
+
   describe('polls of a task that awaits a JoinHandle (Tokio: handle.await is part of the awaiting poll)', () => {
     /**
      * In a task of an instrumented runtime built from `rt` (a module instance of

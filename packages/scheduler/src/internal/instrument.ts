@@ -212,7 +212,7 @@ export function beginSegment(task: Task, chained: boolean): void {
     const delay = marks[SEGMENT_START]! - readyAt;
     times[base + SCHEDULED] = times[base + SCHEDULED]! + delay;
     times[base + READY_AT] = -1;
-    probe.scheduleDelay.record(toNanos(delay));
+    probe.scheduleDelay.addMs(delay);
   }
 }
 
@@ -235,7 +235,7 @@ export function endSegment(task: Task, chain: boolean): void {
   times[base + BUSY] = times[base + BUSY]! + duration;
   if (duration > times[base + MAX_SEGMENT]!) times[base + MAX_SEGMENT] = duration;
   times[base + POLLS] = times[base + POLLS]! + 1;
-  probe.pollTime.record(toNanos(duration));
+  probe.pollTime.addMs(duration);
   if (duration < probe.blockingThreshold) {
     if (chain) marks[CHAINED_END] = end;
     if (task.finished) probe.release(task);
@@ -336,11 +336,6 @@ function describeTask(task: Task): string {
   return `task ${task.id}${task.name === undefined ? '' : ` ${JSON.stringify(task.name)}`}`;
 }
 
-/** Histograms record integer nanoseconds (`ms` is a difference of monotonic clock reads: ≥ 0). */
-function toNanos(ms: number): number {
-  return Math.round(ms * 1e6);
-}
-
 /** The event-loop delay monitor's sampling interval (ms). */
 export const LOOP_DELAY_RESOLUTION = 10;
 
@@ -391,9 +386,12 @@ export class Probe {
   private readonly sites: (SpawnSite | undefined)[] = [];
   /** `blockingThreshold` of the runtime's config (read per segment). */
   readonly blockingThreshold: number;
+  /** `instrumentLocations` of the runtime's config (read per spawn). */
+  private readonly locations: boolean | 'all';
 
   constructor(readonly core: Core) {
     this.blockingThreshold = core.config.blockingThreshold;
+    this.locations = core.config.instrumentLocations;
     installHooks();
     this.loopDelay.enable();
   }
@@ -412,19 +410,25 @@ export class Probe {
     const base = this.takeSlot();
     stampReady(this.times, base + READY_AT);
     task.probeBase = base;
-    if (this.takeLocation() && task.location === undefined) {
-      // Enough frames to get past spawn() → Handle → Core → here (and JoinSet's extra frame) to
-      // the caller. A capture costs about the same at any limit (several times a spawn):
-      // hence the per-turn budget in takeLocation.
-      const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 9;
-      const site = new SpawnSite();
-      Error.captureStackTrace(site);
-      Error.stackTraceLimit = limit;
-      const slot = base / FIELDS;
-      while (this.sites.length < slot) this.sites.push(undefined);
-      this.sites[slot] = site;
-    }
+    if (this.takeLocation() && task.location === undefined) this.captureSite(base);
+  }
+
+  /**
+   * Captures the spawn's stack for the task in slot `base` (out of line: the capture's code kept
+   * `spawned`, once per spawn, from being inlined).
+   */
+  private captureSite(base: number): void {
+    // Enough frames to get past spawn() → Handle → Core → spawned → here (and JoinSet's extra
+    // frame) to the caller. A capture costs about the same at any limit (several times a spawn):
+    // hence the per-turn budget in takeLocation.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 10;
+    const site = new SpawnSite();
+    Error.captureStackTrace(site);
+    Error.stackTraceLimit = limit;
+    const slot = base / FIELDS;
+    while (this.sites.length < slot) this.sites.push(undefined);
+    this.sites[slot] = site;
   }
 
   /** Where `task` was spawned (`file:line:column`): the `captureSpawnLocations` string, else the captured stack. */
@@ -466,7 +470,7 @@ export class Probe {
    * turn gets every location; the rest of a storm has none).
    */
   private takeLocation(): boolean {
-    const mode = this.core.config.instrumentLocations;
+    const mode = this.locations;
     if (mode !== true) return mode === 'all';
     const epoch = currentEpoch();
     if (epoch !== this.locationEpoch) {

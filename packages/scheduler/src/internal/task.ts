@@ -506,6 +506,21 @@ export class Task {
     return kept;
   }
 
+  /**
+   * Hands a FINISHED task's outcome to a promise's resolving functions at once: what a join
+   * through {@link settledPromise} hands them a microtask later (the task is observed, the kept
+   * promise let go). For the engine's thenable job of `await handle` on an instrumented runtime
+   * (see join-handle.ts), whose `resolve`/`reject` are the await's own.
+   * @internal
+   */
+  settleNow(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+    this.observed = true;
+    const value = this.result;
+    if (!this.ok) return reject(value);
+    this.joins = undefined;
+    resolve(value);
+  }
+
   /** @internal A promise of the task's outcome (JoinSet.shutdown, joins of finished tasks). */
   completionPromise(): Promise<unknown> {
     this.observed = true;
