@@ -707,6 +707,41 @@ describe.each(drivers)('TcpStream (%s driver)', (driver) => {
       listener.close();
     });
 
+    it('loses no byte when a read is aborted while its stream waits for its turn in the ready queue', async () => {
+      // Two streams readable in one dispatch: the task woken first aborts the other's read while
+      // that stream's turn is still queued behind the baton (checked with a probe in the turn:
+      // one turn pending when the first task ran); the bytes stay for the next reader.
+      const pairs = [await tcpPair(driver), await tcpPair(driver)];
+      const controllers = [new AbortController(), new AbortController()];
+      const outcomes: string[] = [];
+      const reads = pairs.map(([, server], i) =>
+        spawn(async () => {
+          try {
+            const n = await server.read(new Uint8Array(8), { signal: controllers[i]!.signal });
+            controllers[1 - i]!.abort(); // the other stream's turn is queued now
+            outcomes[i] = `read ${n}`;
+          } catch (error) {
+            outcomes[i] = error instanceof Cancelled ? 'cancelled' : String(error);
+          }
+        }),
+      );
+      for (const [client] of pairs) await client.writable();
+      await settle();
+      // Written at once, both: the next dispatch finds both streams readable.
+      for (const [client] of pairs) expect(client.tryWrite(text('abc'))).toBe(3);
+      await Promise.all(reads);
+      expect([...outcomes].sort()).toEqual(['cancelled', 'read 3']);
+      const lost = outcomes.indexOf('cancelled');
+      const [client, server] = pairs[lost]!;
+      await client.shutdown();
+      expect((await readAll(server)).toString()).toBe('abc'); // still there for the next reader
+      for (const [c, s, l] of pairs) {
+        c.close();
+        s.close();
+        l.close();
+      }
+    });
+
     it('a write, writev or writeAll that finds the socket full parks without spending budget', async () => {
       const [client, server, listener] = await tcpPair(driver);
       const chunk = new Uint8Array(64 * 1024);
