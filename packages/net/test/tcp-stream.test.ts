@@ -686,6 +686,88 @@ describe.each(drivers)('TcpStream (%s driver)', (driver) => {
   });
 
   if (driver === 'native') {
+    it('a read that finds nothing after all (readiness kept, then EAGAIN) parks without spending budget, and reads in order', async () => {
+      const [client, server, listener] = await tcpPair(driver);
+      await client.writeAll(text('12345678'));
+      await server.readable();
+      const eight = new Uint8Array(8);
+      const result = await spawn(async () => {
+        await new Promise((resolve) => setImmediate(resolve)); // a turn of its own: a full budget
+        const first = await server.read(eight); // fills its view: the readiness is kept
+        const parked = server.read(new Uint8Array(8)); // EAGAIN under the kept readiness: parks
+        let left = 0;
+        while (coop() === undefined) left++;
+        await client.writeAll(text('9'));
+        return { first, left, second: await parked };
+      });
+      // Only the read that completed spent (as readNow and Tokio's poll that returns Pending).
+      expect(result).toEqual({ first: 8, left: BUDGET - 1, second: 1 });
+      client.close();
+      server.close();
+      listener.close();
+    });
+
+    it('loses no byte when a read is aborted while its stream waits for its turn in the ready queue', async () => {
+      // Two streams readable in one dispatch: the task woken first aborts the other's read while
+      // that stream's turn is still queued behind the baton (checked with a probe in the turn:
+      // one turn pending when the first task ran); the bytes stay for the next reader.
+      const pairs = [await tcpPair(driver), await tcpPair(driver)];
+      const controllers = [new AbortController(), new AbortController()];
+      const outcomes: string[] = [];
+      const reads = pairs.map(([, server], i) =>
+        spawn(async () => {
+          try {
+            const n = await server.read(new Uint8Array(8), { signal: controllers[i]!.signal });
+            controllers[1 - i]!.abort(); // the other stream's turn is queued now
+            outcomes[i] = `read ${n}`;
+          } catch (error) {
+            outcomes[i] = error instanceof Cancelled ? 'cancelled' : String(error);
+          }
+        }),
+      );
+      for (const [client] of pairs) await client.writable();
+      await settle();
+      // Written at once, both: the next dispatch finds both streams readable.
+      for (const [client] of pairs) expect(client.tryWrite(text('abc'))).toBe(3);
+      await Promise.all(reads);
+      expect([...outcomes].sort()).toEqual(['cancelled', 'read 3']);
+      const lost = outcomes.indexOf('cancelled');
+      const [client, server] = pairs[lost]!;
+      await client.shutdown();
+      expect((await readAll(server)).toString()).toBe('abc'); // still there for the next reader
+      for (const [c, s, l] of pairs) {
+        c.close();
+        s.close();
+        l.close();
+      }
+    });
+
+    it('a write, writev or writeAll that finds the socket full parks without spending budget', async () => {
+      const [client, server, listener] = await tcpPair(driver);
+      const chunk = new Uint8Array(64 * 1024);
+      let queued = 0;
+      for (;;) {
+        try {
+          queued += client.tryWrite(chunk); // until the kernel's buffers are full
+        } catch (error) {
+          expect(error).toBeInstanceOf(WouldBlock);
+          break;
+        }
+      }
+      const result = await spawn(async () => {
+        await new Promise((resolve) => setImmediate(resolve)); // a turn of its own: a full budget
+        const parked = [client.write(text('a')), client.writev([text('b'), text('c')]), client.writeAll(text('d'))];
+        let left = 0;
+        while (coop() === undefined) left++;
+        const got = await readAll(server, queued + 4);
+        return { left, written: await Promise.all(parked), tail: got.subarray(queued).toString() };
+      });
+      expect(result).toEqual({ left: BUDGET, written: [1, 2, undefined], tail: 'abcd' });
+      client.close();
+      server.close();
+      listener.close();
+    });
+
     it('sets TTL, linger and keepalive through the OS on the native driver', async () => {
       const [client, server, listener] = await tcpPair(driver);
       client.setTtl(42);

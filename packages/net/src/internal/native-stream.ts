@@ -318,7 +318,9 @@ export class NativeStream implements StreamHandle {
     if (buf.length === 0) return Promise.resolve(0);
     const n = this.#tryReadRaw(buf, peek);
     if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(osError(n, peek ? 'recv' : 'read'));
-    // Nothing after all: park (never `read` again: sticky closed bits can keep the readiness set).
+    // Nothing after all: park (never `read` again: sticky closed bits can keep the readiness set),
+    // the unit given back (only operations that complete spend, as a Tokio poll that is Pending).
+    refundNow();
     return peek || options?.signal !== undefined ? this.#parkReadWith(buf, peek, options) : this.#parkRead(buf);
   }
 
@@ -429,6 +431,7 @@ export class NativeStream implements StreamHandle {
       if (y !== undefined) return y.then(() => this.write(buf, options));
       const n = this.#tryWriteOne(buf, 0);
       if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(this.#writeError(n));
+      refundNow(); // parks: no budget spent (as #readReady)
       return this.#parkWriter([buf], options);
     }
     return this.#write([buf], options);
@@ -446,7 +449,10 @@ export class NativeStream implements StreamHandle {
     if (y !== undefined) return y.then(() => this.writeAll(buf, options));
     const n = this.#tryWriteOne(buf, 0);
     if (n === buf.length) return RESOLVED;
-    if (n === EAGAIN) return writeAllLoop(this, buf, 0, options);
+    if (n === EAGAIN) {
+      refundNow(); // the loop's `write` spends (or parks) on its own
+      return writeAllLoop(this, buf, 0, options);
+    }
     if (n < 0) return Promise.reject(this.#writeError(n));
     return writeAllLoop(this, buf, n, options);
   }
@@ -465,6 +471,7 @@ export class NativeStream implements StreamHandle {
       }
       const n = this.#tryWriteRaw(bufs);
       if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(this.#writeError(n));
+      refundNow(); // parks: no budget spent (as #readReady)
     }
     return this.#parkWriter(bufs, options);
   }
