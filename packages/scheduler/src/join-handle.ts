@@ -216,9 +216,14 @@ export class JoinHandle<T> extends Task implements PromiseLike<T> {
  * one step: so a call is the user's if `then` was read from this handle (or from
  * `JoinHandle.prototype`) in this segment and no `then` call came in between, else the
  * engine's. (Code that keeps the function read from a handle and calls it later, with two
- * functions, in another segment would be taken for the engine: its callbacks would run
- * untimed, and for a finished task at once, inside the call, which then returns undefined: the
- * engine's call gets the outcome without a reaction of its own.) Otherwise `then` is the plain
+ * functions, in another segment — or calls one handle's `then` on another, `a.then.call(b, f, r)`,
+ * or reads it before an `await` in its own arguments — would be taken for the engine: its
+ * callbacks would run untimed, and for a finished task at once, inside the call, which then
+ * returns undefined (so a `.then` chained on it throws, and a throw of `f` leaves the call): the
+ * engine's call gets the outcome without a reaction of its own. Only on an instrumented runtime;
+ * the review that found the cross-handle case left it, since reading `then` from any handle in
+ * the segment as the user's would make the engine's call slower wherever two tasks' awaits meet
+ * in one turn.) Otherwise `then` is the plain
  * method. One class for both (an instrumented
  * runtime's handles were a subclass: its construction went through the engine's generic
  * construct stub, ~180 instructions per spawn, the scheduler README's seventh round); a handle
