@@ -1,6 +1,6 @@
 import { ctrlC } from '@rt/signal';
 import { Cancelled } from '@rt/scheduler';
-import { runChild } from './child.js';
+import { CHILD_TEST_TIMEOUT_MS, runChild } from './child.js';
 
 describe('ctrlC', () => {
   it('keeps the process alive until SIGINT, then gives SIGINT its default action back', async () => {
@@ -8,7 +8,7 @@ describe('ctrlC', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('waiting\ninterrupted\nrestored\n');
     expect(result.signal).toBe('SIGINT');
-  });
+  }, CHILD_TEST_TIMEOUT_MS);
 
   it('rejects with Cancelled when aborted, and stops listening', async () => {
     const before = process.listenerCount('SIGINT');

@@ -1,4 +1,4 @@
-import { runChild } from './child.js';
+import { CHILD_TEST_TIMEOUT_MS, runChild } from './child.js';
 
 // SIGTERM and SIGINT end a process by default, so these run in child processes.
 describe('Signal in a process of its own', () => {
@@ -7,19 +7,19 @@ describe('Signal in a process of its own', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('listening\nreceived\nclosed\n');
     expect(result.signal).toBe('SIGTERM');
-  });
+  }, CHILD_TEST_TIMEOUT_MS);
 
   it('does not keep the process alive with streams nobody awaits or settled receives', async () => {
     const result = await runChild('idle', {});
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('end\n');
     expect(result.code).toBe(0);
-  });
+  }, CHILD_TEST_TIMEOUT_MS);
 
   it('cannot be created in a worker thread, where Node delivers no signal', async () => {
     const result = await runChild('worker', {});
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('SignalUnavailable ERR_RT_SIGNAL_UNAVAILABLE\n');
     expect(result.code).toBe(0);
-  });
+  }, CHILD_TEST_TIMEOUT_MS);
 });
