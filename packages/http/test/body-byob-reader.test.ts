@@ -499,7 +499,14 @@ describe('the light BYOB reader under random reads of every shape', () => {
           }
         },
       ),
-      { numRuns: 150, endOnFailure: true },
+      {
+        numRuns: 150,
+        endOnFailure: true,
+        // Found by a CI run (it hung): a default read released with its pull in flight, then a
+        // BYOB read while that pull finds the end of the chunked body (the platform's BYOB read
+        // waited forever for a respond(0) made to the request the pull began with, none).
+        examples: [[2638, true, 4, [{ kind: 'default-release', type: 'dv', size: 256, min: false }, { kind: 'light-release', type: 'u8', size: 111, min: false }, { kind: 'light', type: 'u16', size: 484, min: false }, { kind: 'light', type: 'u16', size: 183, min: false }]]],
+      },
     );
   }, 60_000);
 });

@@ -157,7 +157,10 @@ class BodySource {
       this.end = true;
       try {
         controller.close();
-        request?.respond(0);
+        // The BYOB read waiting now, not the one this pull began for: a pull begun for a default
+        // read that was then released can end the body while a BYOB read waits, and a closed
+        // byte stream answers a pending BYOB read only through its request (it hung forever).
+        controller.byobRequest?.respond(0);
       } catch (error) {
         // A BYOB read of wider elements holds part of one: the platform errors the stream
         // (and throws); onDone still hears of it (the client frees the connection).
