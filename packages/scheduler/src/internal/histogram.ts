@@ -47,7 +47,7 @@ function highestIn(bucket: number): number {
 }
 
 /**
- * Samples {@link NanoHistogram.addMs} keeps before counting them in one go: a segment's end
+ * Samples a NanoHistogram keeps (record, addMs) before counting them in one go: a segment's end
  * then pays a store and a compare, and the counting runs in one loop with the histogram's state
  * in locals instead of a call per sample that the segment code did not inline (scheduler
  * README, "Eleventh round").
@@ -61,7 +61,7 @@ export class NanoHistogram {
   private high = 0;
   private sum = 0;
   private counts: Float64Array | undefined = undefined;
-  /** Samples in ms not counted yet (see addMs), the first `pendingCount` of them. */
+  /** Samples (ns) not counted yet (see keep), the first `pendingCount` of them. */
   private readonly pending = new Float64Array(PENDING);
   private pendingCount = 0;
 
@@ -85,29 +85,27 @@ export class NanoHistogram {
 
   /** Records `value`, an integer ≥ 0 (ns). */
   record(value: number): void {
-    if (this.pendingCount !== 0) this.settle();
-    const counts = (this.counts ??= new Float64Array(BUCKETS));
-    const bucket = bucketOf(value);
-    counts[bucket] = counts[bucket]! + 1;
-    if (this.total === 0 || value < this.low) this.low = value;
-    if (value > this.high) this.high = value;
-    this.total++;
-    this.sum += value;
+    this.keep(value);
   }
 
   /**
-   * Records `ms` (≥ 0, a difference of clock reads in ms), rounded to whole ns, when the
-   * histogram is next read or PENDING samples have gathered, whichever comes first: every read
-   * (count, min, max, mean, percentile) sees it.
+   * Records `ms` (≥ 0, a difference of clock reads in ms), rounded to whole ns. Like every
+   * sample it is counted when the histogram is next read or PENDING samples have gathered,
+   * whichever comes first: every read (count, min, max, mean, percentile) sees it.
    */
   addMs(ms: number): void {
+    this.keep(Math.round(ms * 1e6));
+  }
+
+  /** Keeps a sample (ns) for the next settle. */
+  private keep(value: number): void {
     const n = this.pendingCount;
-    this.pending[n] = ms;
+    this.pending[n] = value;
     this.pendingCount = n + 1;
     if (n + 1 === PENDING) this.settle();
   }
 
-  /** Counts the samples addMs kept. */
+  /** Counts the kept samples. */
   private settle(): void {
     const pending = this.pending;
     const n = this.pendingCount;
@@ -118,7 +116,7 @@ export class NanoHistogram {
     let high = this.high;
     let sum = this.sum;
     for (let i = 0; i < n; i++) {
-      const value = Math.round(pending[i]! * 1e6);
+      const value = pending[i]!;
       const bucket = bucketOf(value);
       counts[bucket] = counts[bucket]! + 1;
       if (total === 0 || value < low) low = value;
