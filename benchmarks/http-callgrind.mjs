@@ -15,6 +15,7 @@
 //
 //   node benchmarks/http-callgrind.mjs [--server=rt-fast|node] [--path=/json] [--warmup=100000]
 //        [--requests=20000] [--connections=64] [--top=40] [--out=/tmp/x.cg] [--rt-dist=/abs/index.js]
+//        [--node-flags='--max-semi-space-size=1']   (V8 flags for the server)
 //
 // Prints instructions per request (also without V8's optimising compiler, which may still be
 // at work in the window: compare that figure between builds), and the top functions (callgrind_annotate, inclusive and
@@ -53,7 +54,9 @@ const dist = arg('rt-dist', undefined);
 if (dist !== undefined) env['RT_HTTP_DIST'] = dist;
 // --perf-basic-prof: V8 writes /tmp/perf-<pid>.map (start, size, name of each piece of code it
 // generates), so the JIT-compiled functions callgrind sees as bare addresses get their names.
-const child = spawn('valgrind', ['--tool=callgrind', '--dump-instr=no', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--perf-basic-prof', script, ...serverArgs], {
+// --node-flags='--max-semi-space-size=1': V8 flags for the server (e.g. a young generation of another size).
+const nodeFlags = arg('node-flags', '').split(' ').filter(Boolean);
+const child = spawn('valgrind', ['--tool=callgrind', '--dump-instr=no', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--perf-basic-prof', ...nodeFlags, script, ...serverArgs], {
   stdio: ['ignore', 'pipe', 'pipe'],
   env,
 });

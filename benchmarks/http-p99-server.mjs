@@ -8,21 +8,15 @@
 //
 // Usage: node benchmarks/http-p99-server.mjs <port> [rt | node]   (prints "listening on <port>")
 //   RT_MAXREQ=n: the rt server's maxRequestsPerConnection (default: the server's, 10,000).
-import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { json } from './baselines/http-routes.mjs';
+import { createRoundProbe, reportOnSignal } from './lib/round-probe.mjs';
 
 const port = Number(process.argv[2]);
 const kind = process.argv[3] ?? 'rt';
 const eld = monitorEventLoopDelay({ resolution: 1 });
 eld.enable();
-let gc = {};
-new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) {
-    const k = { 1: 'scav', 2: 'mc', 4: 'inc', 8: 'weak', 16: 'mmc' }[e.detail?.kind ?? e.kind] ?? String(e.detail?.kind);
-    const g = (gc[k] ??= { n: 0, sum: 0, max: 0 });
-    g.n++; g.sum += e.duration; g.max = Math.max(g.max, e.duration);
-  }
-}).observe({ entryTypes: ['gc'] });
+const probe = createRoundProbe();
 let accepted = 0;
 let requests = 0;
 // Log2 buckets of the per-connection interval in µs (bucket b: [2^b, 2^(b+1))).
@@ -45,38 +39,17 @@ function gapPct(p) {
   for (let b = 0; b < 32; b++) { seen += gaps[b]; if (seen >= total * p) return (2 ** (b + 1) / 1000).toFixed(2); }
   return '-';
 }
-// Stalls: a 1 ms timer notes each gap of >= 10 ms between its runs, with the process's CPU time
-// in the gap: CPU < half the gap means the thread was off the CPU (the machine: run queue,
-// steal), else it was busy (JavaScript, GC).
-let offCpu = { n: 0, ms: 0, max: 0 };
-let onCpu = { n: 0, ms: 0, max: 0 };
-let lastBeat = performance.now();
-let lastCpu = process.cpuUsage();
-setInterval(() => {
-  const now = performance.now();
-  const cpu = process.cpuUsage();
-  const gapMs = now - lastBeat;
-  if (gapMs >= 10) {
-    const cpuMs = (cpu.user + cpu.system - lastCpu.user - lastCpu.system) / 1000;
-    const s = cpuMs < gapMs / 2 ? offCpu : onCpu;
-    s.n++; s.ms += gapMs; s.max = Math.max(s.max, gapMs);
-  }
-  lastBeat = now; lastCpu = cpu;
-}, 1).unref();
 let metrics = () => ({});
 let before = {};
-function report() {
+// The round's figures of this server beside round-probe.mjs's (GC by kind, CPU, stalls).
+reportOnSignal(probe, () => {
   const m = metrics();
   const delta = Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v - (before[k] ?? 0)]));
   before = m;
-  const gcMax = Math.max(0, ...Object.values(gc).map((v) => v.max));
-  const line = { kind, accepted, requests, eldMaxMs: eld.max / 1e6, eldP99Ms: eld.percentile(99) / 1e6, gapP50Ms: Number(gapPct(0.5)), gapP99Ms: Number(gapPct(0.99)), gapMaxMs: maxGap / 1000, stalls: { off: offCpu, on: onCpu }, gcMax, gc, ...delta };
-  process.stderr.write(`PROBE ${JSON.stringify(line)}\n`);
-  offCpu = { n: 0, ms: 0, max: 0 };
-  onCpu = { n: 0, ms: 0, max: 0 };
-  eld.reset(); gc = {}; accepted = 0; requests = 0; gaps = new Float64Array(32); maxGap = 0; last.clear();
-}
-process.on('SIGUSR2', report);
+  const line = { kind, accepted, requests, eldMaxMs: eld.max / 1e6, eldP99Ms: eld.percentile(99) / 1e6, gapP50Ms: Number(gapPct(0.5)), gapP99Ms: Number(gapPct(0.99)), gapMaxMs: maxGap / 1000, ...delta };
+  eld.reset(); accepted = 0; requests = 0; gaps = new Float64Array(32); maxGap = 0; last.clear();
+  return line;
+});
 if (kind === 'node') {
   const http = await import('node:http');
   const text = { 'content-type': 'text/plain' };

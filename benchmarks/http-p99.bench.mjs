@@ -15,11 +15,11 @@
 //   node benchmarks/http-p99.bench.mjs --rounds=20 --seconds=3 --rows=hello
 //   RT_MAXREQ=1500 ...: the rt server's maxRequestsPerConnection (reconnect bursts more often)
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clockTicks, freePort, have, SERVER_ENV, startListening } from './lib/proc.mjs';
+import { freePort, have, runQueueAllMs, runQueueMs, SERVER_ENV, startListening, stealMs } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const option = (name, fallback) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -41,25 +41,6 @@ writeFileSync(doneScript, `done = function(summary, latency, requests)
   io.write(string.format("LAT %d %d %d %d %d %d %d\\n", latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max, summary.requests, summary.duration))
 end
 `);
-
-/** ms a thread spent runnable without a CPU so far (/proc/.../schedstat's second field). */
-function runQueueMs(path) {
-  try {
-    return Number(readFileSync(path, 'utf8').split(' ')[1]) / 1e6;
-  } catch {
-    return NaN;
-  }
-}
-/** The same summed over a process's threads (wrk runs its load on a thread of its own). */
-function runQueueAllMs(pid) {
-  try {
-    return readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => sum + (runQueueMs(`/proc/${pid}/task/${tid}/schedstat`) || 0), 0);
-  } catch {
-    return NaN;
-  }
-}
-/** The VM's steal time so far, ms (all CPUs: /proc/stat's first line, eighth value). */
-const stealMs = () => (Number(readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)[8]) * 1000) / clockTicks;
 
 function wrk(port, path, duration) {
   return new Promise((resolve, reject) => {

@@ -89,6 +89,25 @@ export function cpuSecondsFine(pid) {
   return ns > 0 ? ns / 1e9 : cpuSeconds(pid, NaN);
 }
 
+/** ms a thread spent runnable without a CPU so far (/proc/.../schedstat's second field). */
+export function runQueueMs(path) {
+  try {
+    return Number(readFileSync(path, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+/** The same summed over a process's threads (wrk runs its load on a thread of its own). */
+export function runQueueAllMs(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => sum + (runQueueMs(`/proc/${pid}/task/${tid}/schedstat`) || 0), 0);
+  } catch {
+    return NaN;
+  }
+}
+/** The VM's steal time so far, ms (all CPUs: /proc/stat's first line, eighth value). */
+export const stealMs = () => (Number(readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)[8]) * 1000) / clockTicks;
+
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export function freePort() {
   return new Promise((resolve, reject) => {
