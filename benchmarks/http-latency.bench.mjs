@@ -28,6 +28,8 @@
 //   node benchmarks/http-latency.bench.mjs            (6 rounds × 200,000 requests, both rows, all four servers)
 //   node benchmarks/http-latency.bench.mjs --rows=json --servers=rt,node --rounds=4 --requests=100000
 //     --servers: rt, node, hono-rt, hono-node, or a pair: plain (rt,node), hono (hono-rt,hono-node)
+//     --pin=split: the servers on CPU 0, the client on CPU 1 (taskset; --pin=same: both on CPU 0), so every
+//       round has the same placement (unpinned, the scheduler places each round's client anew)
 //     --node-flags='--min-semi-space-size=16': V8 flags for every server (an experiment's, both sides alike)
 //     --no-trace: without --trace-deopt/--trace-opt in the servers;  --deopts: list deopts per round
 import { execFile, spawnSync } from 'node:child_process';
@@ -35,7 +37,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { buildC } from './lib/loadgen.mjs';
-import { freePort, have, runQueueMs, SERVER_ENV, startListening, stealMs } from './lib/proc.mjs';
+import { freePort, have, lastCpu, runQueueMs, SERVER_ENV, sleeps, startListening, stealMs } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -43,6 +45,11 @@ const rounds = Number(arg('rounds', '6'));
 const requests = Number(arg('requests', '200000'));
 const trace = !process.argv.includes('--no-trace');
 const listDeopts = process.argv.includes('--deopts');
+// --pin=split: every server on CPU 0 and the client on CPU 1 (taskset); --pin=same: both on CPU 0.
+const pin = arg('pin', 'off');
+if (!['off', 'split', 'same'].includes(pin)) throw new Error(`http-latency.bench: --pin=${pin} (off, split, same)`);
+if (pin !== 'off' && !have('taskset')) throw new Error('http-latency.bench: --pin needs taskset (util-linux)');
+const clientCpu = { split: '1', same: '0' }[pin];
 // --node-flags='--min-semi-space-size=16 ...': V8/Node flags for every server (both sides).
 const nodeFlags = arg('node-flags', '').split(' ').filter(Boolean);
 const ROWS = { hello: '/', json: '/json' };
@@ -63,23 +70,35 @@ const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'pa
 if (tsc.status !== 0) process.exit(1);
 const client = buildC('http-count-client');
 
-/** One round: the client's figures (latency in µs, requests/s). */
-function measure(port, path, count) {
+/**
+ * One round: the client's figures (latency in µs, requests/s), its run-queue wait, and the share
+ * of 50 ms samples in which it and the server's main thread were last on the same CPU.
+ */
+function measure(port, path, count, serverPid) {
   return new Promise((resolve, reject) => {
     let clientQueue = 0;
-    const child = execFile(client, [String(port), '64', String(count), path], { env: { ...process.env, LATENCY: '1' }, timeout: 300_000 }, (error, stdout) => {
+    let samples = 0;
+    let together = 0;
+    const args = [String(port), '64', String(count), path];
+    const child = execFile(clientCpu === undefined ? client : 'taskset', clientCpu === undefined ? args : ['-c', clientCpu, client, ...args], { env: { ...process.env, LATENCY: '1' }, timeout: 300_000 }, (error, stdout) => {
       clearInterval(poll);
       if (error) return reject(error);
       const lines = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
       const latency = lines.find((l) => l.latency_us !== undefined)?.latency_us;
       const run = lines.find((l) => l.requests !== undefined);
       if (latency === undefined || run === undefined) return reject(new Error(`http-count-client printed no latency line: ${stdout}`));
-      resolve({ ...latency, rps: run.requests / run.seconds, clientQueue });
+      resolve({ ...latency, rps: run.requests / run.seconds, clientQueue, sameCpu: samples > 0 ? together / samples : NaN });
     });
     // The client's wait in the run queue (runnable, no CPU), sampled while it runs (gone at its exit).
     const poll = setInterval(() => {
       const v = runQueueMs(`/proc/${child.pid}/schedstat`);
       if (!Number.isNaN(v)) clientQueue = v;
+      // Where the two run: the share of samples with the server's main thread and the client last on one CPU.
+      const [a, b] = [lastCpu(`/proc/${child.pid}/stat`), lastCpu(`/proc/${serverPid}/stat`)];
+      if (!Number.isNaN(a) && !Number.isNaN(b)) {
+        samples++;
+        if (a === b) together++;
+      }
     }, 50);
   });
 }
@@ -92,8 +111,9 @@ async function start(key) {
   const spec = SERVERS[key];
   const port = await freePort();
   const nodeArgs = [...nodeFlags, ...(spec.probe ? ['--import', join(root, 'benchmarks/lib/round-probe-preload.mjs')] : []), ...(trace ? ['--trace-deopt', '--trace-opt'] : [])];
-  const command = have('stdbuf') ? 'stdbuf' : process.execPath;
-  const args = [...(command === 'stdbuf' ? ['-oL', process.execPath] : []), ...nodeArgs, join(root, spec.script), String(port), ...spec.args];
+  const line = [...(have('stdbuf') ? ['stdbuf', '-oL'] : []), process.execPath, ...nodeArgs, join(root, spec.script), String(port), ...spec.args];
+  if (pin !== 'off') line.unshift('taskset', '-c', '0');
+  const [command, ...args] = line;
   const server = await startListening(spec.name, command, args, port, SERVER_ENV, 'pipe');
   const jit = { deopts: 0, opts: 0, sites: new Map() };
   lines(server.child.stdout, (line) => {
@@ -143,8 +163,10 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const servers = [];
 try {
   for (const key of serverKeys) servers.push(await start(key));
-  console.log(`http-count-client LATENCY=1: 64 keep-alive connections, ${requests} requests per round, ${rounds} rounds per server and row, servers alternated; latency in ms; load average at start ${load()}`);
+  console.log(`http-count-client LATENCY=1: 64 keep-alive connections, ${requests} requests per round, ${rounds} rounds per server and row, servers alternated; latency in ms; ${pin === 'off' ? 'not pinned' : `pinned: servers on CPU 0, client on CPU ${clientCpu}`}; load average at start ${load()}`);
   console.log("Little: the mean latency 64 requests in flight allow (64 ÷ req/s); 'ok' when the client's mean on both clocks is within 2% of it (else the round's figures are not the requests' and are left out of the ratios).");
+  console.log('sleeps/req: how often the server main thread blocked (in epoll: it had nothing to do) per request; fewer when requests arrive in batches, more when server and client take turns (e.g. on one core).');
+  console.log("one CPU %: the share of 50 ms samples with the client and the server main thread last on the same CPU (2 cores: they share one). On the loaded machine, placement alone moved a JSON round of either server by 1.3-8.5x in req/s and 1.3-2.0x in CPU/req (README, p99 section; --pin fixes it).");
   console.log('The machine, per round: ms the server main thread and the client spent runnable without a CPU (run queue: a busy machine, or the two on one core), the VM steal time (ms, all CPUs), the round length (s) and the 1-minute load average.');
   console.log('Inside the server, per round: CPU µs/request (user+system), GC (scavenges / mark-compacts incl. incremental: count, pause ms), heap MB in use at the end and the young generation (V8 new space) size after the round GCs (min–max MB), stalls >= 10 ms (off CPU = the machine, on CPU = JS or GC: count), V8 deopts / optimised compilations; idle mc: mark-compacts while the server waited for its round (the others ran).');
   for (const rowName of rowNames) {
@@ -159,7 +181,9 @@ try {
         const idle = await server.probe(); // since this server's last round: the others' rounds
         const queue0 = runQueueMs(`/proc/${server.child.pid}/schedstat`);
         const steal0 = stealMs();
-        const l = await measure(server.port, path, requests);
+        const sleeps0 = sleeps(server.child.pid);
+        const l = await measure(server.port, path, requests, server.child.pid);
+        const slept = sleeps(server.child.pid) - sleeps0;
         const queue = runQueueMs(`/proc/${server.child.pid}/schedstat`) - queue0;
         const steal = stealMs() - steal0;
         const inside = await server.probe(); // this round alone
@@ -186,6 +210,8 @@ try {
           'heap, young MB': `${inside.heapMB.toFixed(0)}, ${Number.isNaN(inside.youngMB.min) ? '-' : `${inside.youngMB.min.toFixed(0)}–${inside.youngMB.max.toFixed(0)}`}`,
           'idle mc': idle.gc.mc?.n ?? 0,
           'stalls off/on': `${inside.stalls.off.n}/${inside.stalls.on.n}`,
+          'sleeps/req': (slept / requests).toFixed(3),
+          'one CPU %': (l.sameCpu * 100).toFixed(0),
           'run queue ms srv/client': `${queue.toFixed(0)}/${l.clientQueue.toFixed(0)}`,
           'steal ms': steal.toFixed(0),
           'deopt/opt': trace ? `${inside.deopts}/${inside.opts}` : '-',

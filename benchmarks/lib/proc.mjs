@@ -108,6 +108,16 @@ export function runQueueAllMs(pid) {
 /** The VM's steal time so far, ms (all CPUs: /proc/stat's first line, eighth value). */
 export const stealMs = () => (Number(readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)[8]) * 1000) / clockTicks;
 
+/** The CPU a thread last ran on (/proc/.../stat's processor field); NaN when it is gone. */
+export function lastCpu(path) {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36]);
+  } catch {
+    return NaN;
+  }
+}
+
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export function freePort() {
   return new Promise((resolve, reject) => {
