@@ -30,6 +30,7 @@
 //     --servers: rt, node, hono-rt, hono-node, or a pair: plain (rt,node), hono (hono-rt,hono-node)
 //     --pin=split: the servers on CPU 0, the client on CPU 1 (taskset; --pin=same: both on CPU 0), so every
 //       round has the same placement (unpinned, the scheduler places each round's client anew)
+//     --rt-event-interval=1000: also the rt servers with the run queue's eventInterval at 1000 (default 61)
 //     --node-flags='--min-semi-space-size=16': V8 flags for every server (an experiment's, both sides alike)
 //     --no-trace: without --trace-deopt/--trace-opt in the servers;  --deopts: list deopts per round
 import { execFile, spawnSync } from 'node:child_process';
@@ -61,8 +62,16 @@ const SERVERS = {
   'hono-rt': { name: 'Hono on @rt/http', script: 'benchmarks/http-hono-server.mjs', args: [], probe: true },
   'hono-node': { name: 'Hono on @hono/node-server', script: 'benchmarks/http-hono-server.mjs', args: ['--node'], probe: true },
 };
-const PAIRS = [['rt', 'node'], ['hono-rt', 'hono-node']];
+const PAIRS = [['rt', 'node'], ['hono-rt', 'hono-node'], ['rt-ei', 'node'], ['hono-rt-ei', 'hono-node']];
+// --rt-event-interval=N: the rt servers of the selected pairs run a second time, with the run
+// queue's eventInterval at N (lib/event-interval-preload.mjs), against the same baselines.
+const eventInterval = arg('rt-event-interval', undefined);
+if (eventInterval !== undefined) {
+  SERVERS['rt-ei'] = { ...SERVERS.rt, name: `@rt/http, eventInterval ${eventInterval}`, eventInterval };
+  SERVERS['hono-rt-ei'] = { ...SERVERS['hono-rt'], name: `Hono on @rt/http, eventInterval ${eventInterval}`, eventInterval };
+}
 const serverKeys = [...new Set(arg('servers', 'plain,hono').split(',').flatMap((s) => ({ plain: ['rt', 'node'], hono: ['hono-rt', 'hono-node'] })[s] ?? [s]))];
+if (eventInterval !== undefined) serverKeys.push(...serverKeys.filter((key) => key === 'rt' || key === 'hono-rt').map((key) => `${key}-ei`));
 for (const key of serverKeys) if (SERVERS[key] === undefined) throw new Error(`http-latency.bench: no server ${key} (rt, node, hono-rt, hono-node, plain, hono)`);
 
 // Build @rt/http (incremental) so the run never measures stale code.
@@ -110,11 +119,16 @@ function measure(port, path, count, serverPid) {
 async function start(key) {
   const spec = SERVERS[key];
   const port = await freePort();
-  const nodeArgs = [...nodeFlags, ...(spec.probe ? ['--import', join(root, 'benchmarks/lib/round-probe-preload.mjs')] : []), ...(trace ? ['--trace-deopt', '--trace-opt'] : [])];
+  const nodeArgs = [
+    ...nodeFlags,
+    ...(spec.probe ? ['--import', join(root, 'benchmarks/lib/round-probe-preload.mjs')] : []),
+    ...(spec.eventInterval !== undefined ? ['--import', join(root, 'benchmarks/lib/event-interval-preload.mjs')] : []),
+    ...(trace ? ['--trace-deopt', '--trace-opt'] : []),
+  ];
   const line = [...(have('stdbuf') ? ['stdbuf', '-oL'] : []), process.execPath, ...nodeArgs, join(root, spec.script), String(port), ...spec.args];
   if (pin !== 'off') line.unshift('taskset', '-c', '0');
   const [command, ...args] = line;
-  const server = await startListening(spec.name, command, args, port, SERVER_ENV, 'pipe');
+  const server = await startListening(spec.name, command, args, port, spec.eventInterval === undefined ? SERVER_ENV : { ...SERVER_ENV, RT_EVENT_INTERVAL: spec.eventInterval }, 'pipe');
   const jit = { deopts: 0, opts: 0, sites: new Map() };
   lines(server.child.stdout, (line) => {
     if (line.startsWith('[bailout (kind:')) {
