@@ -11,18 +11,23 @@
 //     SERVER: rt (http-rt-server.mjs --fast, the BYOB row), floor (http-upload-floor-server.mjs),
 //     drain (the floor with --drain), node (baselines/http-node-server.mjs)
 //     N uploads counted (default 1000), WARM uploads before (default 15000)
-//     --top=K also prints the K functions with the most instructions of their own
+//     --top=K also prints the K functions with the most instructions of their own, and the K
+//     largest inclusive counts (JIT code named from V8's perf map: the server then runs with
+//     --perf-basic-prof)
 //     --path=/upload-buffer (or /upload-stream) uploads to another route (default /upload: the
 //     BYOB row; rt and node only)
+//     --keep=/abs/file copies the callgrind dump there (for callgrind_annotate --inclusive=yes), and
+//     with --top V8's perf map to /abs/file.perf-map
 //   RT_HTTP_DIST=/abs/path/index.js serves another build of @rt/http (rt only)
 // Prints the instructions per upload (server process, every thread; `--single-threaded`, so V8's
 // JIT and GC work runs on the main thread and is counted where it happens).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { annotate, jitNamer, topFunctions } from './lib/callgrind.mjs';
 import { freePort, have, SERVER_ENV } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
@@ -30,6 +35,7 @@ const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const [server = 'rt', counted = '1000', warm = '15000'] = positional;
 const top = Number(process.argv.find((arg) => arg.startsWith('--top='))?.slice(6) ?? 0);
 const path = process.argv.find((arg) => arg.startsWith('--path='))?.slice(7) ?? '/upload';
+const keep = process.argv.find((arg) => arg.startsWith('--keep='))?.slice(7);
 const scripts = {
   rt: ['benchmarks/http-rt-server.mjs', '--fast'],
   floor: ['benchmarks/http-upload-floor-server.mjs'],
@@ -46,7 +52,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'rt-upload-callgrind-'));
 const out = join(scratch, 'callgrind.out');
 const port = await freePort();
 const [file, ...args] = scripts[server];
-const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', join(root, file), String(port), ...args], {
+const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', ...(top > 0 ? ['--perf-basic-prof'] : []), join(root, file), String(port), ...args], {
   env: { ...process.env, ...SERVER_ENV, RT_HTTP_IDLE_MS: '600000' },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
@@ -102,38 +108,23 @@ try {
   const dump = readdirSync(scratch).filter((name) => name.startsWith('callgrind.out.')).sort().at(-1);
   if (dump === undefined) throw new Error('callgrind wrote no dump');
   const text = readFileSync(join(scratch, dump), 'utf8');
+  if (keep !== undefined) {
+    writeFileSync(keep, text);
+    if (existsSync(`/tmp/perf-${child.pid}.map`)) copyFileSync(`/tmp/perf-${child.pid}.map`, `${keep}.perf-map`);
+  }
   const total = Number(/^(?:summary|totals): (\d+)/m.exec(text)[1]);
   console.log(`${server} ${path}: ${Math.round(total / Number(counted))} instructions per upload (${counted} uploads after ${warm} + 300; Node ${process.version}${process.env['RT_HTTP_DIST'] ? `, RT_HTTP_DIST=${process.env['RT_HTTP_DIST']}` : ''})`);
   if (top > 0) {
-    for (const [name, cost] of selfCosts(text).slice(0, top)) console.log(`${String(Math.round(cost / Number(counted))).padStart(9)}  ${name.slice(0, 150)}`);
+    const named = jitNamer(child.pid);
+    for (const inclusive of [false, true]) {
+      console.log(`\n${inclusive ? 'inclusive' : 'self'}, per upload (top ${top}):`);
+      const rows = topFunctions(annotate(join(scratch, dump), inclusive), total, Number(counted), named).filter(([, , whole]) => inclusive || !whole);
+      for (const [count, name] of rows.slice(0, top)) console.log(`${count.toFixed(0).padStart(9)}  ${name.slice(0, 150)}`);
+    }
   }
 } finally {
   child.kill('SIGTERM');
   await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
   rmSync(scratch, { recursive: true, force: true });
-}
-
-/** Instructions each function executed itself (callees excluded), most first, from a callgrind dump. */
-function selfCosts(text) {
-  const names = new Map();
-  const costs = new Map();
-  let fn = '';
-  let call = false;
-  const resolve = (value) => {
-    const m = /^\((\d+)\)(?: (.*))?$/.exec(value);
-    if (m === null) return value;
-    if (m[2] !== undefined) names.set(m[1], m[2]);
-    return names.get(m[1]) ?? value;
-  };
-  for (const line of text.split('\n')) {
-    if (line.startsWith('fn=')) fn = resolve(line.slice(3));
-    else if (line.startsWith('cfn=')) resolve(line.slice(4));
-    else if (line.startsWith('calls=')) call = true;
-    else if (/^[0-9+\-*]/.test(line)) {
-      const cost = Number(line.split(' ')[1] ?? 0);
-      if (call) call = false; // the inclusive cost of a call: counted in the callee's own lines
-      else costs.set(fn, (costs.get(fn) ?? 0) + cost);
-    }
-  }
-  return [...costs].sort((a, b) => b[1] - a[1]);
+  rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
 }

@@ -6,7 +6,10 @@
 // and drops the chunks; /upload-buffer: rt `arrayBuffer()`, node one Buffer sized by Content-Length
 // with the chunks copied in). Prints per
 // request: server CPU µs (from /proc), minor page faults (/proc minflt), and V8 scavenges and
-// mark-compacts (counted from --trace-gc), and the ratio node ÷ rt of CPU per request.
+// mark-compacts (counted from --trace-gc), the V8 heap in use after the last GC (MB, from the same
+// lines: V8 starts incremental marking on its allocation limit only once the old generation is
+// over 8 MB, and counts every ArrayBuffer byte allocated since the last mark-compact against that
+// limit; see the http README's upload section), and the ratio node ÷ rt of CPU per request.
 // Both servers run with lib/proc.mjs's SERVER_ENV (glibc's heap trim threshold fixed). Without
 // it this bench and http.bench's BYOB row disagreed (node ÷ rt 1.88–2.72× here, 1.41–1.72×
 // there): rt cost the same in both (200–225 µs), node:http did not, because here its process
@@ -15,7 +18,11 @@
 // to the kernel or not depending on the process's allocation history (its dynamic threshold),
 // so which figure a run got was luck of the process, not a property of either bench's load.
 //
-//   node benchmarks/http-upload-gc.bench.mjs [--path=/upload]   (3 rounds × 3 s; RT_HTTP_ROUNDS, RT_HTTP_SECONDS)
+//   node benchmarks/http-upload-gc.bench.mjs [--path=/upload] [--node=/abs/node]   (3 rounds × 3 s;
+//     RT_HTTP_ROUNDS, RT_HTTP_SECONDS; --node: both servers on that Node binary)
+//   --node-retain=MB   node:http's process keeps MB of small objects alive (benchmarks/lib/retain-heap.cjs,
+//     preloaded), so its old generation is as large as rt's server's: a diagnostic of the GC state, not
+//     a baseline (node:http's own process has ~3.6 MB; rt's server ~9 MB, most of it code and sources)
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +34,8 @@ const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? 3);
 const rounds = Number(process.env['RT_HTTP_ROUNDS'] ?? 3);
 const path = process.argv.find((arg) => arg.startsWith('--path='))?.slice('--path='.length) ?? '/upload';
+const nodeBinary = process.argv.find((arg) => arg.startsWith('--node='))?.slice('--node='.length) ?? process.execPath;
+const nodeRetain = process.argv.find((arg) => arg.startsWith('--node-retain='))?.slice('--node-retain='.length);
 if (!have('wrk')) {
   console.error('http-upload-gc.bench: wrk is not installed (apt-get install -y wrk)');
   process.exit(1);
@@ -54,10 +63,10 @@ function wrk(port, duration) {
   });
 }
 
-async function start(name, file, ...args) {
+async function start(name, file, args, preload = [], env = {}) {
   const port = await freePort();
-  const server = await startListening(name, process.execPath, ['--trace-gc', join(root, file), String(port), ...args], port, SERVER_ENV);
-  const gc = { scavenges: 0, markCompacts: 0 };
+  const server = await startListening(name, nodeBinary, ['--trace-gc', ...preload, join(root, file), String(port), ...args], port, { ...SERVER_ENV, ...env });
+  const gc = { scavenges: 0, markCompacts: 0, heapMb: NaN };
   let tail = '';
   server.child.stdout.on('data', (chunk) => {
     const lines = (tail + chunk).split('\n');
@@ -65,6 +74,10 @@ async function start(name, file, ...args) {
     for (const line of lines) {
       if (line.includes(': Scavenge ')) gc.scavenges++;
       else if (line.includes(': Mark-Compact ')) gc.markCompacts++;
+      else continue;
+      // "… MB: Scavenge 9.8 (27.2) -> 9.6 (27.2) MB": the heap in use after this GC.
+      const after = /-> ([0-9.]+) \(/.exec(line);
+      if (after !== null) gc.heapMb = Number(after[1]);
     }
   });
   return { ...server, gc };
@@ -72,9 +85,12 @@ async function start(name, file, ...args) {
 
 const servers = [];
 try {
-  console.log(`wrk -t1 -c8, POST 1 MiB to ${path}, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; machine shared with other work`);
-  servers.push(await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', '--fast'));
-  servers.push(await start('node:http', 'benchmarks/baselines/http-node-server.mjs'));
+  const nodeVersion = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`wrk -t1 -c8, POST 1 MiB to ${path}, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; servers on Node ${nodeVersion}; machine shared with other work`);
+  servers.push(await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', ['--fast']));
+  servers.push(nodeRetain === undefined
+    ? await start('node:http', 'benchmarks/baselines/http-node-server.mjs', [])
+    : await start(`node:http (+${nodeRetain} MB kept)`, 'benchmarks/baselines/http-node-server.mjs', [], ['--expose-gc', '-r', join(root, 'benchmarks/lib/retain-heap.cjs')], { RT_RETAIN_MB: nodeRetain }));
   for (const server of servers) await wrk(server.port, 1); // warm-up (JIT)
   const rows = [];
   for (let round = 0; round < rounds; round++) {
@@ -93,6 +109,7 @@ try {
         'faults/req': ((after.minflt - before.minflt) / requests).toFixed(1),
         'scavenges/100 req': (((server.gc.scavenges - gc.scavenges) * 100) / requests).toFixed(1),
         'mark-compacts/100 req': (((server.gc.markCompacts - gc.markCompacts) * 100) / requests).toFixed(1),
+        'heap MB': server.gc.heapMb.toFixed(1),
       });
     }
     const [rt, node] = servers.map((server) => rows.findLast((row) => row.server === server.name));

@@ -28,6 +28,8 @@
 //     (FastResponse, compared build)": http-rt-server.mjs --fast on that build of @rt/http, e.g. a copy
 //     of packages/http/dist made before a change, kept under packages/http so its imports resolve;
 //     before/after rounds interleaved in one run, each against node:http)
+//   node benchmarks/http.bench.mjs --node=/abs/path/to/node   (every server, rt's and the baselines, on that Node
+//     binary instead of the one running this script, so both sides of a ratio run on the same Node version)
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +41,8 @@ const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
 const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? (quick ? 3 : 5));
 const rounds = Number(process.env['RT_HTTP_ROUNDS'] ?? (quick ? 1 : 3));
+/** `--node=PATH`: the Node binary every server runs on (default: this one). */
+const nodeBinary = process.argv.find((arg) => arg.startsWith('--node='))?.slice('--node='.length) ?? process.execPath;
 
 if (!have('wrk')) {
   console.error('http.bench: wrk is not installed (apt-get install -y wrk)');
@@ -52,7 +56,8 @@ const scratch = mkdtempSync(join(tmpdir(), 'rt-http-bench-'));
 const uploadScript = join(scratch, 'upload.lua');
 writeFileSync(uploadScript, `wrk.method = "POST"\nwrk.body = string.rep("u", 1024 * 1024)\nwrk.headers["Content-Type"] = "application/octet-stream"\n`);
 
-const UPLOAD_SERVERS = ['@rt/http (FastResponse)', 'node:http'];
+// (and the compared build of FastResponse, with --compare)
+const UPLOAD_SERVERS = ['@rt/http (FastResponse)', '@rt/http (FastResponse, compared build)', 'node:http'];
 const rowFilter = process.argv.find((arg) => arg.startsWith('--rows='))?.slice('--rows='.length);
 /** `--servers=FastResponse`: only the rt servers whose name contains it (and the baselines); Hono rows only for `--servers=Hono`. */
 const serverFilter = process.argv.find((arg) => arg.startsWith('--servers='))?.slice('--servers='.length);
@@ -166,12 +171,13 @@ const compare = process.argv.find((arg) => arg.startsWith('--compare='))?.slice(
 async function start(name, script, ...args) {
   const port = await freePort();
   const env = name.endsWith('compared build)') ? { ...SERVER_ENV, RT_HTTP_DIST: compare } : SERVER_ENV;
-  const server = await startListening(name, process.execPath, [join(root, script), String(port), ...args], port, env);
+  const server = await startListening(name, nodeBinary, [join(root, script), String(port), ...args], port, env);
   servers.push(server);
   return server;
 }
 try {
-  console.log(`wrk -t1 --latency, keep-alive; ${seconds} s per run, best of ${rounds} round(s)${quick ? ' (quick)' : ''}; machine shared with other work`);
+  const nodeVersion = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`wrk -t1 --latency, keep-alive; ${seconds} s per run, best of ${rounds} round(s)${quick ? ' (quick)' : ''}; servers on Node ${nodeVersion}; machine shared with other work`);
   const plainServers = [
     ['@rt/http (Response)', 'benchmarks/http-rt-server.mjs'],
     ['@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', '--fast'],

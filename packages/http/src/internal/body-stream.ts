@@ -43,8 +43,10 @@ const invalidState = (message: string): TypeError => Object.assign(new TypeError
 /**
  * The state behind a BodyStream, shared by the platform's pull/cancel and the light BYOB
  * reader (reachable only through the stream's private field, never from outside this module).
+ * It is also the stream's underlying byte source itself (`type`, `start`, `pull`, `cancel`,
+ * which the platform calls with it as `this`): no source object or closures per stream.
  */
-class BodySource {
+class BodySource implements UnderlyingByteSource {
   readonly reader: BodyReader;
   readonly #onDone: OnDone;
   controller!: ReadableByteStreamController;
@@ -72,6 +74,16 @@ class BodySource {
     this.reader = reader;
     this.#onDone = onDone;
     reader.streamed = true;
+  }
+
+  /** The underlying source's kind, for the platform: a byte stream. */
+  get type(): 'bytes' {
+    return 'bytes';
+  }
+
+  /** The platform's start: the stream's controller. */
+  start(controller: ReadableByteStreamController): void {
+    this.controller = controller;
   }
 
   /**
@@ -185,6 +197,9 @@ class BodySource {
 
 const NOTHING = (): void => undefined;
 
+/** Every body stream's queuing strategy: nothing read ahead of the consumer. */
+const PULL_ONLY: QueuingStrategy<Uint8Array> = Object.freeze({ highWaterMark: 0 });
+
 let sourceOf: (stream: BodyStream) => BodySource;
 
 /**
@@ -219,14 +234,7 @@ export class BodyStream extends ByteStream {
     const source = new BodySource(reader, onDone);
     building = true;
     try {
-      super({
-        type: 'bytes',
-        start: (controller) => {
-          source.controller = controller;
-        },
-        pull: (controller) => source.pull(controller),
-        cancel: (reason) => source.cancel(reason),
-      }, { highWaterMark: 0 });
+      super(source, PULL_ONLY);
     } finally {
       building = false;
     }
