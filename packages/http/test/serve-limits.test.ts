@@ -118,7 +118,10 @@ describe('serve: limits and smuggling', () => {
 
   it('keeps the write timeout when a read of a cancelled body ends while the answer is stalled', async () => {
     const chunk = new Uint8Array(64 * 1024);
-    server = await serve({ limits: { ioTimeout: 300 } }, async (request) => {
+    let answered!: () => void;
+    const handlerAnswered = new Promise<void>((resolve) => (answered = resolve));
+    // The timeout is long enough that a loaded machine cannot reach it before the check below.
+    server = await serve({ limits: { ioTimeout: 1500 } }, async (request) => {
       // A BYOB read whose socket read outlives the cancel that settled it: the connection then
       // answers without draining, and that read ends only when the client sends the body,
       // while the answer below is stuck on a client that never reads.
@@ -126,6 +129,7 @@ describe('serve: limits and smuggling', () => {
       const stale = reader.read(new Uint8Array(16));
       stale.catch(() => undefined);
       await reader.cancel();
+      answered();
       return new Response(new ReadableStream<Uint8Array>({ pull: (controller) => controller.enqueue(chunk) }, { highWaterMark: 0 }));
     });
     const socket = await open(server.addr.port);
@@ -133,11 +137,12 @@ describe('serve: limits and smuggling', () => {
     socket.on('error', () => undefined);
     try {
       socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n');
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await handlerAnswered;
+      await new Promise((resolve) => setTimeout(resolve, 100));
       expect(server.connections).toBe(1); // the answer is stalled
       socket.write('hello'); // the stale read ends now, during the stalled write
-      // Dropped on the write timeout (300 ms, swept every 75): well within 5 s.
-      for (let waited = 0; server.connections > 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      // Dropped on the write timeout (1.5 s, swept every quarter of it): well within 10 s.
+      for (let waited = 0; server.connections > 0 && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(server.connections).toBe(0);
     } finally {
       socket.destroy();
