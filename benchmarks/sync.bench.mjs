@@ -143,37 +143,24 @@ async function unboundedPair(n, makeChannel) {
   await producer;
   return consumer;
 }
-/** Four producer tasks share the channel (values split by index), one consumer task sums them. */
-async function fourProducers(n, send, recv, close) {
+/**
+ * Four producer tasks share the channel (values split by index), one consumer task sums them.
+ * Each producer awaits every send; or, with `turnEvery`, sends at once (unbounded) and yields a
+ * turn every `turnEvery` of its sends (as unboundedPair).
+ */
+async function fourProducers(n, send, recv, close, turnEvery = 0) {
   const producers = [];
   for (let p = 0; p < 4; p++) {
     producers.push(
       spawn(async () => {
-        for (let i = p; i < n; i += 4) await send(i);
-      }),
-    );
-  }
-  const consumer = spawn(async () => {
-    let sum = 0;
-    let v;
-    while ((v = await recv()) !== undefined) sum += v;
-    return sum;
-  });
-  for (const producer of producers) await producer;
-  close();
-  return consumer;
-}
-
-/** Unbounded, four producer tasks: each sends its share at once, with a forced turn every 1024 of its sends (as unboundedPair). */
-async function unboundedFourProducers(n, send, recv, close) {
-  const producers = [];
-  for (let p = 0; p < 4; p++) {
-    producers.push(
-      spawn(async () => {
+        if (turnEvery === 0) {
+          for (let i = p; i < n; i += 4) await send(i);
+          return;
+        }
         let k = 0;
         for (let i = p; i < n; i += 4) {
           send(i);
-          if ((++k & 1023) === 0) await tick();
+          if (++k % turnEvery === 0) await tick();
         }
       }),
     );
@@ -295,14 +282,14 @@ const cases = {
     vs: ['baseline unbounded array+promise queue, 4 producers'], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N),
     run: () => {
       const [tx, rx] = mpsc.unboundedChannel();
-      return unboundedFourProducers(MPSC_SIDE_N, (v) => tx.send(v), () => rx.recv(), () => tx.close());
+      return fourProducers(MPSC_SIDE_N, (v) => tx.send(v), () => rx.recv(), () => tx.close(), 1024);
     },
   },
   'mpsc/baseline unbounded array+promise queue, 4 producers': {
     section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), baseline: 'hand',
     run: () => {
       const ch = new ArrayChannel();
-      return unboundedFourProducers(MPSC_SIDE_N, (v) => ch.push(v), () => ch.recv(), () => ch.close());
+      return fourProducers(MPSC_SIDE_N, (v) => ch.push(v), () => ch.recv(), () => ch.close(), 1024);
     },
   },
   'mpsc/baseline fastq (concurrency 1)': {
