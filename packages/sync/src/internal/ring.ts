@@ -7,8 +7,9 @@
 // take 128 values per event-loop turn while a producer may push thousands) built a backlog of
 // ~1,750,000 values in sync.bench.mjs's unbounded row, and the doublings (a new array of up to
 // 2^21 slots, filled, then the copy) were ~6% of that run's CPU profile: 30-90 ms per 2,000,000
-// messages. Past MAX_RING a push appends to the newest chunk and a shift moves one value from
-// the oldest chunk into the ring's freed slot: O(1) each, nothing copied in bulk.
+// messages. Past MAX_RING (and while any value is chunked, to keep the order) a push appends to
+// the newest chunk; a shift takes from the ring while it holds values (always the oldest), then
+// from the oldest chunk: each value is written once and read once, nothing copied in bulk.
 
 /** Slots of the ring at most, and values per overflow chunk. */
 const MAX_RING = 4096;
@@ -26,7 +27,7 @@ export class Ring<T> {
   private head = 0;
   /** Values in the ring (the oldest ones); the rest are in the chunks. */
   private inRing = 0;
-  /** Values beyond the ring, oldest chunk first. Invariant: chunks only while the ring is full. */
+  /** Values pushed past a full ring, oldest chunk first; all newer than the ring's values. */
   private firstChunk: Chunk<T> | undefined = undefined;
   private lastChunk: Chunk<T> | undefined = undefined;
   /** Values held (ring and chunks). */
@@ -42,8 +43,9 @@ export class Ring<T> {
   }
 
   push(value: T): void {
-    if (this.inRing > this.mask) {
-      if (this.mask + 1 >= MAX_RING) {
+    if (this.firstChunk !== undefined || this.inRing > this.mask) {
+      if (this.firstChunk !== undefined || this.mask + 1 >= MAX_RING) {
+        // Past a full ring of MAX_RING (or behind values already chunked: order), a chunk.
         this.pushChunk(value);
         this.length++;
         return;
@@ -57,13 +59,13 @@ export class Ring<T> {
 
   /** Takes the oldest value; the caller checks `length > 0` first. */
   shift(): T {
+    this.length--;
+    this.shifts = (this.shifts + 1) | 0;
+    if (this.inRing === 0) return this.shiftChunk();
     const value = this.slots[this.head] as T;
     this.slots[this.head] = undefined;
     this.head = (this.head + 1) & this.mask;
     this.inRing--;
-    this.length--;
-    this.shifts = (this.shifts + 1) | 0;
-    if (this.firstChunk !== undefined) this.refill();
     return value;
   }
 
@@ -79,8 +81,8 @@ export class Ring<T> {
     last.values.push(value);
   }
 
-  /** Moves the oldest chunked value into the slot a shift just freed (the ring was full). */
-  private refill(): void {
+  /** Takes the oldest chunked value (the ring is empty: every chunked value is newer than the ring's). */
+  private shiftChunk(): T {
     const chunk = this.firstChunk!;
     const value = chunk.values[chunk.read] as T;
     chunk.values[chunk.read] = undefined;
@@ -90,8 +92,7 @@ export class Ring<T> {
       if (chunk === this.lastChunk) this.firstChunk = this.lastChunk = undefined;
       else this.firstChunk = chunk.next;
     }
-    this.slots[(this.head + this.inRing) & this.mask] = value;
-    this.inRing++;
+    return value;
   }
 
   private grow(): void {
