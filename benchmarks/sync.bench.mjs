@@ -9,7 +9,8 @@
 //
 // Sections:
 // - mpsc: one producer and one consumer through a bounded channel of 1024, 10,000,000
-//   messages; also recvMany batches. Baselines: a plain array + promise queue with the same
+//   messages; also recvMany batches; unbounded, and 4 producers, bounded and unbounded
+//   (2,000,000 messages). Baselines: a plain array + promise queue with the same
 //   backpressure (baselines/promise-queue.mjs),
 //   fastq (the most downloaded npm async queue) and p-queue, used as bounded queues; Effect's
 //   Queue.bounded between two fibers (the JavaScript peer).
@@ -31,6 +32,10 @@ import { PromiseSemaphore } from './baselines/promise-semaphore.mjs';
 
 const quick = process.env.SYNC_BENCH_QUICK === '1' || process.argv.includes('--quick');
 const scale = quick ? 0.1 : 1;
+// SYNC_BENCH_N=n sets every case's count to n (benchmarks/sync-callgrind.bench.mjs runs a case
+// under callgrind at two sizes); otherwise the counts below, scaled by --quick.
+const fixedN = Number(process.env.SYNC_BENCH_N ?? 0);
+const size = (n) => (fixedN > 0 ? fixedN : n * scale);
 const CAP = 1024;
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -138,13 +143,25 @@ async function unboundedPair(n, makeChannel) {
   await producer;
   return consumer;
 }
-/** Four producer tasks share the channel (values split by index), one consumer task sums them. */
-async function fourProducers(n, send, recv, close) {
+/**
+ * Four producer tasks share the channel (values split by index), one consumer task sums them.
+ * Each producer awaits every send; or, with `turnEvery`, sends at once (unbounded) and yields a
+ * turn every `turnEvery` of its sends (as unboundedPair).
+ */
+async function fourProducers(n, send, recv, close, turnEvery = 0) {
   const producers = [];
   for (let p = 0; p < 4; p++) {
     producers.push(
       spawn(async () => {
-        for (let i = p; i < n; i += 4) await send(i);
+        if (turnEvery === 0) {
+          for (let i = p; i < n; i += 4) await send(i);
+          return;
+        }
+        let k = 0;
+        for (let i = p; i < n; i += 4) {
+          send(i);
+          if (++k % turnEvery === 0) await tick();
+        }
       }),
     );
   }
@@ -159,12 +176,12 @@ async function fourProducers(n, send, recv, close) {
   return consumer;
 }
 
-const MPSC_N = 10_000_000 * scale;
-const MPSC_SIDE_N = 2_000_000 * scale; // the variants beside the headline case
+const MPSC_N = size(10_000_000);
+const MPSC_SIDE_N = size(2_000_000); // the variants beside the headline case
 const NPM_N = 300_000 * scale;
 const PQ_N = 20_000 * scale;
 
-const LOCK_N = 1_000_000 * scale;
+const LOCK_N = size(1_000_000);
 const TASKS = 100;
 const PER_TASK = 5_000 * scale;
 
@@ -211,9 +228,9 @@ async function plainSemaphoreLoop(permits) {
 }
 
 const RECEIVERS = 100;
-const BCAST_N = 30_000 * scale;
-const WATCH_N = 10_000 * scale;
-const PING_N = 300_000 * scale;
+const BCAST_N = size(30_000);
+const WATCH_N = size(10_000);
+const PING_N = size(300_000);
 
 const cases = {
   // mpsc
@@ -259,6 +276,20 @@ const cases = {
     run: () => {
       const ch = new ArrayChannel(CAP);
       return fourProducers(MPSC_SIDE_N, (v) => ch.send(v), () => ch.recv(), () => ch.close());
+    },
+  },
+  'mpsc/rt unbounded, 4 producers': {
+    vs: ['baseline unbounded array+promise queue, 4 producers'], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N),
+    run: () => {
+      const [tx, rx] = mpsc.unboundedChannel();
+      return fourProducers(MPSC_SIDE_N, (v) => tx.send(v), () => rx.recv(), () => tx.close(), 1024);
+    },
+  },
+  'mpsc/baseline unbounded array+promise queue, 4 producers': {
+    section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), baseline: 'hand',
+    run: () => {
+      const ch = new ArrayChannel();
+      return fourProducers(MPSC_SIDE_N, (v) => ch.push(v), () => ch.recv(), () => ch.close(), 1024);
     },
   },
   'mpsc/baseline fastq (concurrency 1)': {

@@ -295,21 +295,28 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
+    const slow = (): Promise<IteratorResult<T>> =>
+      this.recv().then(
+        (value): IteratorResult<T> => ({ done: false, value }),
+        (error: unknown): IteratorResult<T> => {
+          if (error instanceof RecvError) return { done: true, value: undefined };
+          throw error;
+        },
+      );
     return {
       next: (): Promise<IteratorResult<T>> => {
         if (this.#open && this.#next !== this.#shared.tail && this.#shared.tail - this.#next <= this.#shared.capacity) {
           // Fast path (no lag to report): one promise per value.
           const cancelled = checkCancelled(undefined);
           if (cancelled !== undefined) return cancelled;
-          if (budget() === undefined) return Promise.resolve({ done: false, value: this.#take() });
+          const y = budget();
+          if (y === undefined) return Promise.resolve({ done: false, value: this.#take() });
+          // The budget ran out (one forced yield, counted): take the value after the yield.
+          // (Going on to recv() at once spent the budget again: a second yield counted for
+          // the same turn.)
+          return y.then(slow);
         }
-        return this.recv().then(
-          (value): IteratorResult<T> => ({ done: false, value }),
-          (error: unknown): IteratorResult<T> => {
-            if (error instanceof RecvError) return { done: true, value: undefined };
-            throw error;
-          },
-        );
+        return slow();
       },
     };
   }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Cancelled } from '@rt/scheduler';
+import { Builder, Cancelled } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { broadcast, Lagged, RecvError, SendError, TryRecvError } from '@rt/sync';
 
@@ -174,5 +174,22 @@ describe('broadcast model', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('a ready value is not taken by an aborted recv, and iteration spends the budget: one forced yield counted per 128 values', async () => {
+    const [tx, rx] = broadcast.channel<number>(1024);
+    for (let i = 0; i < 300; i++) tx.send(i);
+    tx.close();
+    await expect(rx.recv({ signal: AbortSignal.abort('stop') })).rejects.toBeInstanceOf(Cancelled);
+    expect(rx.len).toBe(300);
+    const runtime = Builder.currentThread().build();
+    let sum = 0;
+    await runtime.run(async () => {
+      for await (const v of rx) sum += v;
+    });
+    expect(sum).toBe((300 * 299) / 2);
+    // 301 steps (the last one finds the channel closed) on a budget of 128 per turn: two yields.
+    expect(runtime.metrics().forcedYields).toBe(2);
+    await runtime.shutdown();
   });
 });

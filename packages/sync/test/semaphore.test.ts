@@ -1,4 +1,4 @@
-import { Cancelled } from '@rt/scheduler';
+import { Builder, Cancelled, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { AcquireError, GuardReleased, Semaphore } from '@rt/sync';
 
@@ -114,5 +114,38 @@ describe('Semaphore', () => {
     const s = new Semaphore(0);
     expect((await s.acquireMany(0)).permits).toBe(0);
     expect(s.tryAcquireMany(0)).toBeDefined();
+  });
+  it('a free permit is not taken by an aborted acquire: the signal, or the task, rejects it with Cancelled', async () => {
+    const s = new Semaphore(1);
+    await expect(s.acquire({ signal: AbortSignal.abort('stop') })).rejects.toBeInstanceOf(Cancelled);
+    expect(s.availablePermits).toBe(1);
+    const runtime = Builder.currentThread().build();
+    await runtime.run(async () => {
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      let caught: unknown;
+      const handle = spawn(async () => {
+        started();
+        await gate; // not an rt await: the abort lands at the acquire below
+        try {
+          return await s.acquire();
+        } catch (error) {
+          caught = error;
+          throw error;
+        }
+      });
+      await running;
+      handle.abort();
+      open();
+      await handle.then(
+        () => undefined,
+        () => undefined,
+      );
+      expect(caught).toBeInstanceOf(Cancelled);
+      expect(s.availablePermits).toBe(1);
+    });
+    await runtime.shutdown();
   });
 });
