@@ -502,6 +502,122 @@ describe('Builder.instrument', () => {
     });
   });
 
+  describe('busy time across awaits, with every context (how a reaction is found to be a task\'s differs)', () => {
+    /** A fresh module instance of @rt/scheduler with RT_CONTEXT set as given (undefined: this Node's default). */
+    async function load(context: 'als' | 'hooks' | undefined): Promise<typeof scheduler> {
+      if (context !== undefined) process.env['RT_CONTEXT'] = context;
+      let rt: typeof scheduler | undefined;
+      try {
+        await jest.isolateModulesAsync(async () => {
+          rt = await import('@rt/scheduler');
+        });
+      } finally {
+        delete process.env['RT_CONTEXT'];
+      }
+      return rt!;
+    }
+
+    it.each([['the default of this Node', undefined], ['RT_CONTEXT=als', 'als'], ['RT_CONTEXT=hooks', 'hooks']] as const)(
+      '%s: counts the task\'s segments across a plain-promise await, an rt await and a TaskLocal scope, not the code of others run between them',
+      async (_label, context) => {
+        const rt = await load(context);
+        const own = rt.Builder.currentThread().instrument({ spawnLocations: false, blockingThreshold: 1_000 }).build();
+        try {
+          let between = 0;
+          /** Code that is no task's, busy for 25 ms each: a microtask and a timer of plain code, queued from outside any task. */
+          const otherCode = (): void => {
+            const spin = (): void => {
+              const from = performance.now();
+              busy(25);
+              between += performance.now() - from;
+            };
+            queueMicrotask(spin);
+            setTimeout(spin, 0);
+          };
+          const local = new rt.TaskLocal<number>('test');
+          let resolvePlain!: () => void;
+          const plain = new Promise<void>((resolve) => (resolvePlain = resolve));
+          let waiter: Waiter<void> | undefined;
+          const task = own.spawn(async () => {
+            // `spans`: the task's segments as the task sees them (first statement to await).
+            let from = performance.now();
+            busy(4);
+            let spans = performance.now() - from;
+            await plain; // a plain promise, resolved by a timer of plain code
+            from = performance.now();
+            busy(4);
+            const { waiter: w, promise } = rt.park<void>('Test.wait', () => {});
+            waiter = w;
+            spans += performance.now() - from;
+            await promise; // an rt await, woken from plain code
+            from = performance.now();
+            busy(4);
+            const scoped = local.scope(1, async () => {
+              spans += performance.now() - from;
+              await Promise.resolve(); // a reaction in the TaskLocal's frame
+              from = performance.now();
+              busy(4);
+              spans += performance.now() - from;
+            });
+            await scoped;
+            from = performance.now();
+            // A segment of its own to read in (the one that reads is counted when it ends).
+            const yielded = rt.yieldNow();
+            spans += performance.now() - from;
+            await yielded;
+            return { stats: rt.Handle.current().taskStats().find((t) => t.id === rt.currentTask().id)!, spans, between };
+          });
+          // Other code runs while the task waits, before and after each resolution.
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          otherCode();
+          setTimeout(() => {
+            otherCode();
+            resolvePlain();
+            otherCode();
+          }, 2);
+          while (waiter === undefined) await new Promise((resolve) => setImmediate(resolve));
+          otherCode();
+          waiter.wake();
+          otherCode();
+          const result = await task;
+          // Three segments up to the await of the scope's promise (the scope's callback runs
+          // synchronously in the third), the scope's reaction, the continuation after the scope.
+          expect(result.stats.polls).toBe(5);
+          expect(result.stats.busyMs).toBeGreaterThanOrEqual(4 * 4 - 0.5);
+          // At least four spins of plain code ran while the task waited (queued behind each
+          // resolution, and before it), 25 ms each, in none of its segments. Each segment as
+          // timed holds the task's own span and the few steps of the hooks and the engine around
+          // it, nothing of the spins (12 ms of slack for those steps: under a 2-core machine's
+          // load of 25, a preemption may fall there; one spin counted would be 25 ms).
+          expect(result.between).toBeGreaterThanOrEqual(4 * 25 - 0.5);
+          expect(result.stats.busyMs).toBeLessThanOrEqual(result.spans + 12);
+        } finally {
+          await own.shutdown();
+        }
+      },
+    );
+
+    it('stamps nothing on the promises an instrumented task makes where AsyncLocalStorage runs on AsyncContextFrame (the reaction\'s context tells its task)', async () => {
+      const rt = await load(undefined);
+      const { framesCarryReactions } = await import('../src/internal/context.js');
+      const own = rt.Builder.currentThread().instrument({ spawnLocations: false }).build();
+      try {
+        const { made } = await own.run(async () => {
+          const promise = Promise.resolve(1);
+          await promise;
+          return { made: promise };
+        });
+        // The promise-hook context (Node 20/22) stamps each promise with its frame; the other
+        // instrumentation hooks stamp the task; on AsyncContextFrame neither is needed.
+        // (Other symbols may be there: async_hooks' ids, where an AsyncLocalStorage of Node 20/22 is in use.)
+        const stamps = Object.getOwnPropertySymbols(made).filter((symbol) => symbol.description?.startsWith('rt.'));
+        expect(stamps).toHaveLength(framesCarryReactions ? 0 : 1);
+      } finally {
+        await own.shutdown();
+      }
+    });
+  });
+
   describe('polls of a task that awaits a JoinHandle (Tokio: handle.await is part of the awaiting poll)', () => {
     /**
      * In a task of an instrumented runtime built from `rt` (a module instance of

@@ -269,6 +269,14 @@ function chooseStorage(): FrameStorage {
 export const storage: FrameStorage = chooseStorage();
 /** `storage` when it is the promise-hook context. */
 const hookStorage = storage instanceof HookStorage ? storage : undefined;
+/**
+ * Whether the frame lives in an AsyncLocalStorage on AsyncContextFrame (Node 24+; Node 22 with
+ * the flag): there a promise reaction runs in the async context its `then` (or `await`) was
+ * called in, and that context is already current when V8's promise hook `before` runs for it
+ * (so is a thenable job's, the context it was queued in): `storage.getStore()` inside `before`
+ * reads the frame the reaction belongs to, without a stamp per promise (instrument.ts).
+ */
+export const framesCarryReactions: boolean = storage instanceof AsyncLocalStorage && framesHere;
 
 /** Calls `fn(frame)` with `frame` as the store (`storage.run(frame, fn, frame)`, cheaper on the promise hooks). */
 export const runFrame: (frame: Frame, fn: (frame: Frame) => void) => void =
@@ -456,7 +464,7 @@ export function startingPoint(context: CapturedContext): CapturedContext | undef
  * `enterWith`/`run` start a new frame from). The rest of `Map`'s reading side is here too.
  */
 class TaskFrame {
-  constructor(private readonly store: Frame) {}
+  constructor(readonly store: Frame) {}
   has(key: unknown): boolean {
     return key === storage;
   }
@@ -548,6 +556,21 @@ const taskFrames: boolean =
       frameClass.set(prior);
     }
   })();
+
+/**
+ * The task of the code running now (`currentTask()`), for instrumentation's promise hook `before`
+ * on AsyncContextFrame (once per promise reaction while an instrumented runtime lives): where the
+ * current frame is a TaskFrame, its store is read directly, without AsyncLocalStorage's `getStore`
+ * (the frame's `has` and `get`, and the storage's default value: measured under callgrind on
+ * Node 24.22, ~70 instructions a call more).
+ */
+export const reactionTask: () => Task | undefined =
+  frameClass !== undefined && taskFrames
+    ? (): Task | undefined => {
+        const frame = frameClass.current();
+        return frame instanceof TaskFrame ? frame.store.task : storage.getStore()?.task;
+      }
+    : currentTask;
 
 /**
  * Calls `fn(a, b, c)` outside any task: with rt's store undefined and every other store as it is

@@ -7,6 +7,7 @@
 // `eventInterval` tasks start (and yield-queue flushes happen) per event-loop turn; past that
 // the drain continues on the next macrotask (setImmediate), so a spawn storm or a yieldNow()
 // loop lets timers and I/O run — the Node analogue of Tokio's event_interval.
+import { AsyncResource } from 'node:async_hooks';
 import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
@@ -200,7 +201,9 @@ export class Core {
       if (start === null) runFrame(task, startTask as (frame: Frame) => void);
       else {
         // runInAsyncScope runs async hooks (anyone's code) before the task: not its busy time.
-        if (this.probe !== undefined) breakChain();
+        // (A captured AsyncContextFrame, or none, is only made current: no code runs, and the
+        // chain holds, as with no context at all.)
+        if (this.probe !== undefined && start instanceof AsyncResource) breakChain();
         runInContext(start, task, startTask as (frame: Frame) => void);
       }
     }

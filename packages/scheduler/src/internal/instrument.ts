@@ -7,11 +7,13 @@
 //
 // Accounting (a Probe per instrumented runtime). A task's "poll" is one synchronous segment of
 // its code: the first call of its function, then every promise reaction (the continuation after
-// an `await`) that belongs to it. V8's promise hooks (installed only while a Probe exists) stamp
-// every promise created inside an instrumented task with that task (init), and time the
-// reactions of stamped promises (before/after). Reactions never nest, so one "current segment"
-// suffices. Code a task schedules through Node callbacks (setTimeout, EventEmitter) is not
-// counted: only promise continuations are the task's own segments.
+// an `await`) that belongs to it. V8's promise hooks (installed only while a Probe exists) time
+// the reactions (before/after) of a task: found through the promise's frame stamp (the
+// promise-hook context, Node 20/22), the reaction's own async context (AsyncContextFrame, Node
+// 24+: no init hook), or a task stamp of our own (init; AsyncLocalStorage on async_hooks).
+// Reactions nest only in a nested microtask checkpoint, so one "current segment" suffices. Code
+// a task schedules through Node callbacks (setTimeout, EventEmitter) is not counted: only
+// promise continuations are the task's own segments.
 //
 // Blocking detector: a segment at least `blockingThreshold` ms long is reported once per spawn
 // location (or per task name when no location is known) as an `rt:warning` message and kept
@@ -20,7 +22,7 @@ import { channel, tracingChannel } from 'node:diagnostics_channel';
 import { promiseHooks } from 'node:v8';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { IntervalHistogram } from 'node:perf_hooks';
-import { currentEpoch, currentTask, markUntimedFrame, observeSegments, storage, type Frame } from './context.js';
+import { currentEpoch, currentTask, framesCarryReactions, markUntimedFrame, observeSegments, reactionTask, storage, type Frame } from './context.js';
 import type { Core } from './core.js';
 import { NanoHistogram } from './histogram.js';
 import type { Task } from './task.js';
@@ -292,9 +294,20 @@ function installHooks(): void {
   if (liveProbes > 1) return;
   timingListener?.(true);
   // Where the context already runs promise hooks (Node 20/22), they report the segments: no
-  // second set of hooks, no stamp per promise. Elsewhere (AsyncLocalStorage) our own hooks
-  // stamp each promise made inside an instrumented task with that task.
+  // second set of hooks, no stamp per promise. On AsyncContextFrame (Node 24+) our own `before`
+  // and `after` read the reaction's task from its context. Elsewhere (AsyncLocalStorage on
+  // async_hooks: RT_CONTEXT=als on Node 20/22) our own hooks stamp each promise made inside an
+  // instrumented task with that task.
   if (observeSegments(frameSegments)) return;
+  if (framesCarryReactions) {
+    // AsyncLocalStorage on AsyncContextFrame (Node 24+): a reaction's context is current in
+    // `before` (see context.ts), so the task it belongs to is read there: no `init` hook, no
+    // stamp on every promise made in a task (issue 19, the scheduler README's twelfth round).
+    reactionDepth = 0;
+    segmentDepth = -1;
+    stopHooks = promiseHooks.createHook({ before: beginReaction, after: endReaction }) as () => void;
+    return;
+  }
   stopHooks = promiseHooks.createHook({
     init(promise) {
       const task = storage.getStore()?.task;
@@ -312,13 +325,51 @@ function installHooks(): void {
 }
 
 /**
+ * What the frames' hooks (AsyncContextFrame: see installHooks) mark a promise of the runtime's own
+ * with: its reactions are no segment. Only the runtime's promises carry it (one per task's outcome,
+ * per run-queue drain, per join of an unfinished task), so the promises `before` sees have two
+ * shapes, plain and marked: its look-up stays cheap.
+ */
+const UNTIMED = Symbol('rt.instrument.untimed');
+type Marked = { [UNTIMED]?: boolean };
+/** The hook depth (frames' hooks): reactions nest only where a microtask checkpoint runs inside one. */
+let reactionDepth = 0;
+/** The depth whose reaction began the current segment (frames' hooks), -1 when none did. */
+let segmentDepth = -1;
+
+/** `before` of the frames' hooks: a reaction of an instrumented task begins a segment. */
+function beginReaction(promise: Promise<unknown>): void {
+  const depth = ++reactionDepth;
+  if (current !== undefined) return; // inside a segment already (a nested checkpoint)
+  const task = reactionTask();
+  if (task === undefined || task.probeBase < 0 || (promise as Marked)[UNTIMED] === true) return;
+  segmentDepth = depth;
+  beginSegment(task, false);
+}
+
+/** `after` of the frames' hooks: ends the segment its `before` began. */
+function endReaction(): void {
+  // 0: the hooks were installed inside this reaction (no `before` for it).
+  if (reactionDepth === 0) return;
+  if (reactionDepth-- !== segmentDepth) return;
+  segmentDepth = -1;
+  const task = current;
+  if (task !== undefined) endSegment(task, false);
+}
+
+/**
  * Marks `promise`, made just now in the current context, as the runtime's own bookkeeping: its
  * reactions run in the context it was made in but are no segment (no poll, no clock read) of
- * any task. The mark changes the value of the promise's existing stamp (the context's frame, or
- * the task stamped by the hooks above), never adds a property: see context.ts's UntimedFrame.
+ * any task. On the promise-hook context and the stamping hooks above, the mark changes the value
+ * of the promise's existing stamp (the context's frame, or the task), never adds a property: see
+ * context.ts's UntimedFrame; on the frames' hooks, which stamp nothing, it is UNTIMED.
  */
 export function markUntimed(promise: object): void {
   if (markUntimedFrame(promise)) return;
+  if (framesCarryReactions) {
+    (promise as Marked)[UNTIMED] = true;
+    return;
+  }
   const stamped = promise as Stamped;
   if (stamped[TASK] !== undefined) stamped[TASK] = undefined;
 }
@@ -501,7 +552,14 @@ export class Probe {
       // (a heap number per task, and every optimized function that reads a task deoptimized:
       // what the second spawn storm of a process paid before).
       this.freeHead = times[reused]! | 0;
-      for (let i = reused; i < reused + FIELDS; i++) times[i] = 0;
+      // Unrolled (FIELDS stores): the loop's bounds checks and induction cost more than the stores.
+      times[reused + BUSY] = 0;
+      times[reused + SCHEDULED] = 0;
+      times[reused + READY_AT] = 0;
+      times[reused + MAX_SEGMENT] = 0;
+      times[reused + POLLS] = 0;
+      times[reused + WAKES] = 0;
+      times[reused + LAST_WAKER] = 0;
       return reused;
     }
     const base = this.slotsUsed * FIELDS;
