@@ -14,10 +14,12 @@
 /** Slots of the ring at most, and values per overflow chunk. */
 const MAX_RING = 4096;
 
-/** Values waiting beyond a full ring, oldest at `read`. */
+/** Values waiting beyond a full ring, oldest at `read`, the next one goes at `write`. */
 class Chunk<T> {
-  readonly values: (T | undefined)[] = [];
+  /** Allocated at its full size once (no growth copies as it fills), then reused. */
+  readonly values: (T | undefined)[] = new Array<T | undefined>(MAX_RING).fill(undefined);
   read = 0;
+  write = 0;
   next: Chunk<T> | undefined = undefined;
 }
 
@@ -30,6 +32,11 @@ export class Ring<T> {
   /** Values pushed past a full ring, oldest chunk first; all newer than the ring's values. */
   private firstChunk: Chunk<T> | undefined = undefined;
   private lastChunk: Chunk<T> | undefined = undefined;
+  /**
+   * The last drained chunk (every slot cleared), taken by the next chunk needed: a backlog that
+   * stays past the ring (a full bounded channel of more than MAX_RING slots) allocates nothing.
+   */
+  private spare: Chunk<T> | undefined = undefined;
   /** Values held (ring and chunks). */
   length = 0;
   /** Values shifted so far, wrapping at 2^31 (a receiver compares two readings). */
@@ -72,13 +79,14 @@ export class Ring<T> {
   /** Appends to the newest chunk (the ring is full and at its largest). */
   private pushChunk(value: T): void {
     let last = this.lastChunk;
-    if (last === undefined || last.values.length === MAX_RING) {
-      const chunk = new Chunk<T>();
+    if (last === undefined || last.write === MAX_RING) {
+      const chunk = this.spare ?? new Chunk<T>();
+      this.spare = undefined;
       if (last === undefined) this.firstChunk = chunk;
       else last.next = chunk;
       this.lastChunk = last = chunk;
     }
-    last.values.push(value);
+    last.values[last.write++] = value;
   }
 
   /** Takes the oldest chunked value (the ring is empty: every chunked value is newer than the ring's). */
@@ -87,10 +95,13 @@ export class Ring<T> {
     const value = chunk.values[chunk.read] as T;
     chunk.values[chunk.read] = undefined;
     chunk.read++;
-    if (chunk.read === chunk.values.length) {
+    if (chunk.read === chunk.write) {
       // Drained: a full chunk gives way to the next; the newest (partly filled) ends the chunks.
       if (chunk === this.lastChunk) this.firstChunk = this.lastChunk = undefined;
       else this.firstChunk = chunk.next;
+      chunk.read = chunk.write = 0;
+      chunk.next = undefined;
+      this.spare = chunk;
     }
     return value;
   }
