@@ -146,8 +146,13 @@ async function start(key) {
   });
   /** The server's probe since the last one, with the JIT events counted since. */
   server.probe = async () => {
-    const inside = await new Promise((resolve) => {
-      probes.push(resolve);
+    // A server that died or stopped answering fails the run instead of hanging it.
+    const inside = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${spec.name}: no probe line within 10 s (exit code ${server.child.exitCode})`)), 10_000);
+      probes.push((value) => {
+        clearTimeout(timer);
+        resolve(value);
+      });
       server.child.kill('SIGUSR2');
     });
     await new Promise((resolve) => setTimeout(resolve, 20)); // the trace lines written before the probe line
