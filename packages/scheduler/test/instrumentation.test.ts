@@ -10,6 +10,20 @@ function busy(ms: number): void {
   }
 }
 
+/** A fresh module instance of @rt/scheduler, with RT_CONTEXT set as given while it loads (undefined: this Node's default). */
+async function freshScheduler(context?: 'als' | 'hooks'): Promise<typeof scheduler> {
+  if (context !== undefined) process.env['RT_CONTEXT'] = context;
+  let rt: typeof scheduler | undefined;
+  try {
+    await jest.isolateModulesAsync(async () => {
+      rt = await import('@rt/scheduler');
+    });
+  } finally {
+    delete process.env['RT_CONTEXT'];
+  }
+  return rt!;
+}
+
 describe('Builder.instrument', () => {
   let runtime: Runtime | undefined;
   afterEach(async () => {
@@ -503,24 +517,10 @@ describe('Builder.instrument', () => {
   });
 
   describe('busy time across awaits, with every context (how a reaction is found to be a task\'s differs)', () => {
-    /** A fresh module instance of @rt/scheduler with RT_CONTEXT set as given (undefined: this Node's default). */
-    async function load(context: 'als' | 'hooks' | undefined): Promise<typeof scheduler> {
-      if (context !== undefined) process.env['RT_CONTEXT'] = context;
-      let rt: typeof scheduler | undefined;
-      try {
-        await jest.isolateModulesAsync(async () => {
-          rt = await import('@rt/scheduler');
-        });
-      } finally {
-        delete process.env['RT_CONTEXT'];
-      }
-      return rt!;
-    }
-
     it.each([['the default of this Node', undefined], ['RT_CONTEXT=als', 'als'], ['RT_CONTEXT=hooks', 'hooks']] as const)(
       '%s: counts the task\'s segments across a plain-promise await, an rt await and a TaskLocal scope, not the code of others run between them',
       async (_label, context) => {
-        const rt = await load(context);
+        const rt = await freshScheduler(context);
         const own = rt.Builder.currentThread().instrument({ spawnLocations: false, blockingThreshold: 1_000 }).build();
         try {
           let between = 0;
@@ -598,7 +598,7 @@ describe('Builder.instrument', () => {
     );
 
     it('stamps nothing on the promises an instrumented task makes where AsyncLocalStorage runs on AsyncContextFrame (the reaction\'s context tells its task)', async () => {
-      const rt = await load(undefined);
+      const rt = await freshScheduler();
       const { framesCarryReactions } = await import('../src/internal/context.js');
       const own = rt.Builder.currentThread().instrument({ spawnLocations: false }).build();
       try {
@@ -692,11 +692,7 @@ describe('Builder.instrument', () => {
 
     it('makes then an accessor only while an instrumented runtime lives, and gives back the plain method', async () => {
       // A module instance of its own: no instrumented runtime of another test lives in it.
-      let rt: typeof scheduler | undefined;
-      await jest.isolateModulesAsync(async () => {
-        rt = await import('@rt/scheduler');
-      });
-      const { Builder: B, JoinHandle: J, spawn: s } = rt!;
+      const { Builder: B, JoinHandle: J, spawn: s } = await freshScheduler();
       const then = (): PropertyDescriptor => Object.getOwnPropertyDescriptor(J.prototype, 'then')!;
       const plainThen = then();
       expect(typeof plainThen.value).toBe('function');
@@ -721,16 +717,7 @@ describe('Builder.instrument', () => {
     });
 
     it('counts the same with AsyncLocalStorage as the context (RT_CONTEXT=als, the default from Node 24)', async () => {
-      process.env['RT_CONTEXT'] = 'als';
-      let als: typeof scheduler | undefined;
-      try {
-        await jest.isolateModulesAsync(async () => {
-          als = await import('@rt/scheduler');
-        });
-      } finally {
-        delete process.env['RT_CONTEXT'];
-      }
-      expect(await pollsPerWait(als!)).toEqual(expected);
+      expect(await pollsPerWait(await freshScheduler('als'))).toEqual(expected);
     });
 
     it('still times user callbacks passed to then/finally: the blocking detector names the task that ran them', async () => {

@@ -22,7 +22,13 @@ const POWERS = Float64Array.from({ length: MAX_EXP }, (_, i) => 2 ** i);
 
 /** The bucket of `value`, an integer ≥ 0. */
 function bucketOf(value: number): number {
-  if (value < 2 * SUB) return value;
+  if (value < TWO_31) {
+    // The usual sample (below 2^31 ns, about 2.1 s), as an int32: integer arithmetic only.
+    const v = value | 0;
+    if (v < 2 * SUB) return v;
+    const e = 31 - Math.clz32(v);
+    return ((e - SUB_BITS + 1) << SUB_BITS) + ((v >>> (e - SUB_BITS)) - SUB);
+  }
   let exp: number;
   let top: number;
   if (value < TWO_32) {
@@ -48,7 +54,7 @@ function highestIn(bucket: number): number {
 }
 
 /**
- * Samples a NanoHistogram keeps (record, addMs) before counting them in one go: a segment's end
+ * Samples a NanoHistogram keeps (record) before counting them in one go: a segment's end
  * then pays a store and a compare, and the counting runs in one loop with the histogram's state
  * in locals instead of a call per sample that the segment code did not inline (scheduler
  * README, "Eleventh round").
@@ -62,7 +68,7 @@ export class NanoHistogram {
   private high = 0;
   private sum = 0;
   private counts: Float64Array | undefined = undefined;
-  /** Samples (ns) not counted yet (see keep), the first `pendingCount` of them. */
+  /** Samples (ns) not counted yet (see record), the first `pendingCount` of them. */
   private readonly pending = new Float64Array(PENDING);
   private pendingCount = 0;
 
@@ -84,26 +90,21 @@ export class NanoHistogram {
     return this.high;
   }
 
-  /** Records `value`, an integer ≥ 0 (ns). */
-  record(value: number): void {
-    this.keep(value);
-  }
-
   /**
-   * Records `ms` (≥ 0, a difference of clock reads in ms), rounded to whole ns. Like every
-   * sample it is counted when the histogram is next read or PENDING samples have gathered,
-   * whichever comes first: every read (count, min, max, mean, percentile) sees it.
+   * Records `value`, an integer ≥ 0 (ns). Like every sample it is counted when the histogram
+   * is next read or PENDING samples have gathered, whichever comes first: every read (count,
+   * min, max, mean, percentile) sees it.
    */
-  addMs(ms: number): void {
-    this.keep(Math.round(ms * 1e6));
-  }
-
-  /** Keeps a sample (ns) for the next settle. */
-  private keep(value: number): void {
+  record(value: number): void {
     const n = this.pendingCount;
     this.pending[n] = value;
     this.pendingCount = n + 1;
     if (n + 1 === PENDING) this.settle();
+  }
+
+  /** Records `ms` (≥ 0, a difference of clock reads in ms), rounded to whole ns (see record). */
+  addMs(ms: number): void {
+    this.record(Math.round(ms * 1e6));
   }
 
   /** Counts the kept samples. */
@@ -119,16 +120,7 @@ export class NanoHistogram {
     if (total === 0 && n !== 0) low = Infinity;
     for (let i = 0; i < n; i++) {
       const value = pending[i]!;
-      // bucketOf, with the usual sample (below 2^31 ns, about 2.1 s) as an int32.
-      let bucket: number;
-      if (value < TWO_31) {
-        const v = value | 0;
-        if (v < 2 * SUB) bucket = v;
-        else {
-          const exp = 31 - Math.clz32(v);
-          bucket = ((exp - SUB_BITS + 1) << SUB_BITS) + ((v >>> (exp - SUB_BITS)) - SUB);
-        }
-      } else bucket = bucketOf(value);
+      const bucket = bucketOf(value);
       counts[bucket] = counts[bucket]! + 1;
       if (value < low) low = value;
       if (value > high) high = value;
