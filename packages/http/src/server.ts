@@ -128,6 +128,12 @@ export interface ShutdownOptions {
 const REQUEST_TASK = { name: 'http request' } as const;
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const DRAIN_LIMIT = 64 * 1024;
+/**
+ * A Content-Length body larger than this does not fit the head read (the input buffer's first
+ * size): the next head read of its connection is cut down to about the head's size (see
+ * `Connection.#headSpare`).
+ */
+const LARGE_BODY = 16 * 1024;
 
 /** Whether an error only says the peer went away. */
 const NOT_YET = Symbol('not yet');
@@ -543,6 +549,15 @@ class Connection {
     this.#starting = undefined; // not kept (nor its Response) after the task starts
     return (request.result = this.server.handler(request.incoming!, request.context!));
   };
+  /**
+   * How many bytes the next head read may take when it starts on an empty input buffer (0: all
+   * the room there is). Set after a head that announced a large Content-Length body: a client
+   * that sent one is likely to send another, and every body byte a full-sized head read takes
+   * (up to 16 KiB) lands in the input buffer and is copied from there into the handler's memory,
+   * where the body's own reads put it straight. Twice that head's size, at least 1 KiB: a head
+   * read that ends inside the head reads again (the loop below), at full size.
+   */
+  #headRead = 0;
   /** A body read that completes now (the stream's `readNow`), else -1; never before a 100 Continue owed. */
   readonly #fillNow = (into: Uint8Array): number => (this.#continueOwed || this.#stream.readNow === undefined ? -1 : this.#stream.readNow(into));
 
@@ -578,7 +593,7 @@ class Connection {
           }
           let n: number;
           try {
-            n = await this.#stream.read(input.spare());
+            n = await this.#stream.read(this.#headSpare());
           } finally {
             state.idle = false;
           }
@@ -596,6 +611,7 @@ class Connection {
       }
       state.deadline = Infinity;
       this.#requests++;
+      this.#headRead = head.framing === Framing.Length && head.contentLength > LARGE_BODY ? Math.max(1024, 2 * (head.text.length + 4)) : 0;
       let keepAlive = head.keepAlive && this.#requests < limits.maxRequestsPerConnection;
       const body = head.framing === Framing.None ? undefined : new BodyReader(input, this.#fill, head, limits.maxBodySize, this.#afterFill, this.#fillNow);
       this.#continueOwed = head.expectContinue && head.minorVersion === 1 && body !== undefined && input.buffered === 0;
@@ -701,6 +717,16 @@ class Connection {
     return this.#fillBody(into);
   }
 
+  /** Room for a read of the next head: the input buffer's free space, cut to `#headRead` bytes (once) when it is empty. */
+  #headSpare(): Buffer {
+    const input = this.#input;
+    const spare = input.spare();
+    const limit = this.#headRead;
+    if (limit === 0 || input.buffered > 0 || spare.length <= limit) return spare;
+    this.#headRead = 0;
+    return spare.subarray(0, limit);
+  }
+
   /** Spawns the handler as the request's task, and starts it at once where the run queue allows (startNow). */
   #start(request: RequestState): JoinHandle<Response> {
     const context = new Context(request, this.#remoteAddr);
@@ -769,7 +795,7 @@ class Connection {
     const input = this.#input;
     const done = (async () => {
       try {
-        const n = await this.#stream.read(input.spare(), { signal: controller.signal });
+        const n = await this.#stream.read(this.#headSpare(), { signal: controller.signal });
         if (n > 0) input.commit(n);
         else request.abort(new Error('the client closed the connection'));
       } catch (error) {

@@ -29,7 +29,7 @@ interface Wire {
  * A body stream over an in-memory "socket" that delivers at most `cut` bytes per read, each read
  * settling a macrotask later when `slow` (so reads are in flight while the test acts).
  */
-async function wire(body: Buffer, options: { chunked?: boolean; cut?: number; slow?: boolean; declared?: number; now?: boolean } = {}): Promise<Wire> {
+async function wire(body: Buffer, options: { chunked?: boolean; cut?: number; slow?: boolean; declared?: number; now?: boolean; headTakes?: number } = {}): Promise<Wire> {
   const cut = options.cut ?? 1000;
   const framed = options.chunked
     ? Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')])
@@ -58,11 +58,11 @@ async function wire(body: Buffer, options: { chunked?: boolean; cut?: number; sl
       }
     }));
   };
-  // The head alone first (as the server reads it), the body after.
+  // The head alone first (with `headTakes` body bytes: what a server's head read may take along), the body after.
   let head = parseRequestHead(input, limits);
   while (head === undefined) {
     const target = input.spare(1);
-    const end = framed.indexOf('\r\n\r\n') + 4;
+    const end = framed.indexOf('\r\n\r\n') + 4 + (options.headTakes ?? 0);
     target.set(framed.subarray(at, end));
     input.commit(end - at);
     at = end;
@@ -392,6 +392,81 @@ describe('the light BYOB reader when the bytes are there at once', () => {
     reader.releaseLock();
     await expect(stream.getReader().read()).rejects.toBe(reset);
     expect(done.calls).toEqual([{ error: reset, cancelled: undefined }]);
+  });
+});
+
+describe('the light BYOB reader after a head read that took body bytes', () => {
+  it('one read gives the buffered bytes and what the socket has now, up to the view or the body end', async () => {
+    const body = pattern(10_000);
+    const { stream, fills } = await wire(body, { cut: 3000, now: true, headTakes: 700 });
+    const reader = stream.getReader({ mode: 'byob' });
+    const lengths: number[] = [];
+    const parts: Buffer[] = [];
+    for (let r = await reader.read(new Uint8Array(4096)); !r.done; r = await reader.read(new Uint8Array(4096))) {
+      lengths.push(r.value.length);
+      parts.push(Buffer.from(r.value));
+    }
+    expect(Buffer.concat(parts)).toEqual(body);
+    // 700 buffered + 3,000 from the socket (its cut) in the first read, then the socket's pieces.
+    expect(lengths).toEqual([3700, 3000, 3000, 300]);
+    expect(fills()).toBe(0);
+  });
+
+  it('a view larger than the body: the first read stops at the body end and the stream ends', async () => {
+    const body = pattern(2000);
+    const { stream, done } = await wire(body, { cut: 5000, now: true, headTakes: 500 });
+    const reader = stream.getReader({ mode: 'byob' });
+    const first = await reader.read(new Uint8Array(8192));
+    expect(Buffer.from(first.value!)).toEqual(body);
+    expect((await reader.read(new Uint8Array(8192))).done).toBe(true);
+    expect(done.calls).toEqual([{ error: undefined, cancelled: undefined }]);
+  });
+
+  it('when the socket has nothing now, the first read gives the buffered bytes alone and the next goes to the socket', async () => {
+    const body = pattern(5000);
+    const { stream, fills } = await wire(body, { cut: 3000, headTakes: 600 }); // no read completes at once
+    const reader = stream.getReader({ mode: 'byob' });
+    const first = await reader.read(new Uint8Array(4096));
+    expect(Buffer.from(first.value!)).toEqual(body.subarray(0, 600));
+    expect(fills()).toBe(0);
+    const parts = [Buffer.from(first.value!)];
+    for (let r = await reader.read(new Uint8Array(4096)); !r.done; r = await reader.read(new Uint8Array(4096))) parts.push(Buffer.from(r.value));
+    expect(Buffer.concat(parts)).toEqual(body);
+  });
+
+  it('a socket error in that read rejects it and errors the stream; the buffered bytes are not handed out and not lost', async () => {
+    const body = pattern(10_000);
+    const { stream, done, breakWith } = await wire(body, { cut: 3000, now: true, headTakes: 800 });
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    breakWith(reset);
+    const reader = stream.getReader({ mode: 'byob' });
+    await expect(reader.read(new Uint8Array(4096))).rejects.toBe(reset);
+    await expect(reader.closed).rejects.toBe(reset);
+    expect(done.calls).toEqual([{ error: reset, cancelled: undefined }]);
+  });
+
+  it('BodyReader.readNow: a socket error after the buffered bytes were copied puts them back in front of the rest', async () => {
+    const framed = Buffer.concat([Buffer.from('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n'), pattern(5000)]);
+    const input = new InputBuffer();
+    input.push(framed.subarray(0, framed.indexOf('\r\n\r\n') + 4 + 900)); // the head and 900 body bytes
+    const head = parseRequestHead(input, limits)!;
+    let at = framed.length - 4100;
+    let broken = true;
+    const fillNow = (into: Uint8Array): number => {
+      if (broken) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+      const n = Math.min(into.length, framed.length - at);
+      into.set(framed.subarray(at, at + n));
+      at += n;
+      return n;
+    };
+    const reader = new BodyReader(input, () => Promise.reject(new Error('no async read here')), head, limits.maxBodySize, undefined, fillNow);
+    const view = new Uint8Array(8192);
+    expect(() => reader.readNow(view)).toThrow(expect.objectContaining({ code: 'ECONNRESET' }));
+    expect(reader.knownRemaining).toBe(5000);
+    broken = false;
+    expect(reader.readNow(view)).toBe(5000);
+    expect(Buffer.from(view.subarray(0, 5000))).toEqual(pattern(5000));
+    expect(reader.done).toBe(true);
   });
 });
 

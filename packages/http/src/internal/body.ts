@@ -272,12 +272,28 @@ export class BodyReader {
     const input = this.#input;
     if (view.length === 0 || this.reading || this.#framing !== Framing.Length || this.#leftover !== undefined || this.#ended) return -1;
     const buffered = Math.min(this.#remaining, input.end - input.start, view.length);
+    const fillNow = this.#fillNow;
     if (buffered > 0) {
       view.set(input.buffer.subarray(input.start, input.start + buffered));
       input.start += buffered;
-      return this.#took(buffered);
+      this.#took(buffered);
+      // The rest of the view from the socket in the same read, when the buffered bytes were all
+      // there was (the body bytes a head read took): one read of the handler's less per body.
+      const room = Math.min(view.length, buffered + this.#remaining);
+      if (room > buffered && input.start === input.end && fillNow !== undefined) {
+        let more: number;
+        try {
+          more = fillNow(view.subarray(buffered, room));
+        } catch (error) {
+          // The socket's error fails this read: the buffered bytes go back (not handed out).
+          input.start -= buffered;
+          this.#remaining += buffered;
+          throw error;
+        }
+        if (more > 0) return buffered + this.#took(more);
+      }
+      return buffered;
     }
-    const fillNow = this.#fillNow;
     if (fillNow === undefined) return -1;
     const n = fillNow(view.length > this.#remaining ? view.subarray(0, this.#remaining) : view);
     return n > 0 ? this.#took(n) : -1; // 0: the connection ended inside the body, said by the async read
