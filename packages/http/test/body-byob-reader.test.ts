@@ -381,6 +381,19 @@ describe('the light BYOB reader when the bytes are there at once', () => {
     expect(done.calls).toEqual([{ error: undefined, cancelled: undefined }]);
   });
 
+  it('a read that fills its view resolves with that view itself; a short one with a new view of its type over the same memory', async () => {
+    const { stream } = await wire(pattern(5000), { cut: 3000, now: true });
+    const reader = stream.getReader({ mode: 'byob' });
+    const full = new Uint8Array(2000);
+    expect((await reader.read(full)).value).toBe(full);
+    const short = new Uint16Array(2000); // 4,000 bytes asked, 3,000 left in the body
+    const r = await reader.read(short);
+    expect(r.value).not.toBe(short);
+    expect(r.value).toBeInstanceOf(Uint16Array);
+    expect(r.value!.buffer).toBe(short.buffer);
+    expect(r.value!.length).toBe(1500);
+  });
+
   it('a socket error from a read that completes at once rejects that read, errors the stream and calls onDone once', async () => {
     const { stream, done, breakWith } = await wire(pattern(10_000), { cut: 1000, now: true });
     const reader = stream.getReader({ mode: 'byob' });

@@ -302,8 +302,8 @@ class BodyByobReader {
 
   /**
    * Reads up to `view.byteLength` body bytes into `view`; resolves `{ done: false, value }`
-   * with `value` a view of `view`'s type over the bytes read (same memory), or `{ done: true,
-   * value }` (an empty view) at the end of the body.
+   * with `value` a view of `view`'s type over the bytes read (same memory: `view` itself when
+   * the read filled it), or `{ done: true, value }` (an empty view) at the end of the body.
    *
    * A read whose bytes are there at once (buffered, or a socket read that completes now:
    * `TcpStream.readNow`) returns a settled promise: `releaseLock()` or `cancel()` after it does
@@ -500,8 +500,13 @@ class BodyByobReader {
   }
 }
 
-/** A view of the same type as `view` over its first `bytes` bytes. */
+/**
+ * A view of the same type as `view` over its first `bytes` bytes: `view` itself when the read
+ * filled it (the usual read of a large body: no view made, no `buffer` getter, a call into C++
+ * on Node 20).
+ */
 function viewOf(view: ArrayBufferView, bytes: number): ArrayBufferView {
+  if (bytes === view.byteLength) return view;
   const Type = view.constructor as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView;
   if (Type === Uint8Array) return new Uint8Array(view.buffer, view.byteOffset, bytes);
   if (Buffer.isBuffer(view)) return Buffer.from(view.buffer, view.byteOffset, bytes); // not `new Buffer` (deprecated)
