@@ -12,7 +12,7 @@ import { HttpClient, HttpError, serve, type HttpServer } from '@rt/http';
 import { BodyReader } from '../src/internal/body.js';
 import { BodyStream } from '../src/internal/body-stream.js';
 import { InputBuffer, parseRequestHead, type ParserLimits } from '../src/internal/parser.js';
-import { open, pattern, readUntil, statuses } from './support/raw.js';
+import { open, pattern, readUntil, sendForAnswers, statuses } from './support/raw.js';
 
 const limits: ParserLimits = { maxRequestLine: 1024, maxHeaderSize: 4096, maxHeaders: 50, maxBodySize: 1 << 20 };
 
@@ -688,22 +688,9 @@ describe('the light BYOB reader over a socket', () => {
             else if (body.length > 0) wire.push(Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n'));
             else wire.push(Buffer.from('0\r\n\r\n'));
           });
-          const socket = await open(port);
-          try {
-            let text = '';
-            socket.on('data', (chunk: Buffer) => void (text += chunk.toString('latin1')));
-            const all = Buffer.concat(wire);
-            for (let at = 0; at < all.length; at += piece) {
-              socket.write(all.subarray(at, at + piece));
-              await new Promise((resolve) => setImmediate(resolve));
-            }
-            const answers = (): string[] => text.match(/<\d+ [0-9a-f]+>/g) ?? [];
-            for (const deadline = Date.now() + 5000; answers().length < expected.length && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 2));
-            expect(statuses(text)).toEqual(expected.map(() => 200));
-            expect(answers()).toEqual(expected);
-          } finally {
-            socket.destroy();
-          }
+          const { text, answers } = await sendForAnswers(port, Buffer.concat(wire), piece, expected.length);
+          expect(statuses(text)).toEqual(expected.map(() => 200));
+          expect(answers).toEqual(expected);
         },
       ),
       { numRuns: 25, endOnFailure: true },

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import type { TcpStream } from '@rt/net';
 import { serve, type HttpServer, type HttpStream } from '@rt/http';
-import { open, pattern, readUntil, statuses } from './support/raw.js';
+import { open, pattern, readUntil, sendForAnswers, statuses } from './support/raw.js';
 
 const sha = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex');
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -146,22 +146,9 @@ describe('the head read after a large body', () => {
               expected.push(`<${body.length} ${sha(body)}>`);
             }
           });
-          const socket = await open(port);
-          try {
-            let text = '';
-            socket.on('data', (chunk: Buffer) => void (text += chunk.toString('latin1')));
-            const all = Buffer.concat(wire);
-            for (let at = 0; at < all.length; at += piece) {
-              socket.write(all.subarray(at, at + piece));
-              await new Promise((resolve) => setImmediate(resolve));
-            }
-            const answers = (): string[] => text.match(/<\d+ [0-9a-f]+>/g) ?? [];
-            for (const deadline = Date.now() + 10_000; answers().length < expected.length && Date.now() < deadline;) await pause(2);
-            expect(statuses(text)).toEqual(expected.map(() => 200));
-            expect(answers()).toEqual(expected);
-          } finally {
-            socket.destroy();
-          }
+          const { text, answers } = await sendForAnswers(port, Buffer.concat(wire), piece, expected.length, 10_000);
+          expect(statuses(text)).toEqual(expected.map(() => 200));
+          expect(answers).toEqual(expected);
         },
       ),
       { numRuns: 30, endOnFailure: true },

@@ -71,6 +71,28 @@ export function readUntil(socket: Socket, until: (text: string) => boolean, ms =
   });
 }
 
+/**
+ * Opens a connection, writes `bytes` in pieces of `piece` bytes (a turn of the event loop between
+ * two), and collects what the server sends until `expected` answers of the form `<…>` have come
+ * (or `ms` pass); returns the text and those answers, in order.
+ */
+export async function sendForAnswers(port: number, bytes: Buffer, piece: number, expected: number, ms = 5000): Promise<{ text: string; answers: string[] }> {
+  const socket = await open(port);
+  try {
+    let text = '';
+    socket.on('data', (chunk: Buffer) => void (text += chunk.toString('latin1')));
+    for (let at = 0; at < bytes.length; at += piece) {
+      socket.write(bytes.subarray(at, at + piece));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const answers = (): string[] => text.match(/<\d+ [0-9a-f]+>/g) ?? [];
+    for (const deadline = Date.now() + ms; answers().length < expected && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 2));
+    return { text, answers: answers() };
+  } finally {
+    socket.destroy();
+  }
+}
+
 /** Splits a stream of HTTP/1.1 responses into status codes (for pipelining checks). */
 export function statuses(text: string): number[] {
   return [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
