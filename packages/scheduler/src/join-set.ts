@@ -4,7 +4,12 @@ import { JoinError } from './errors.js';
 import { Handle, type SpawnOptions } from './handle.js';
 import { park, throwIfCancelled, type WaitOptions, type Waiter } from './park.js';
 import { describe } from './internal/describe.js';
-import type { SetOwner, Task } from './internal/task.js';
+import { SetMembership, type Task } from './internal/task.js';
+
+/** The set a member chunk belongs to: told when a member finishes. */
+interface SetOwner {
+  memberFinished(task: Task): void;
+}
 
 /** Entries per member chunk. */
 const MEMBER_CHUNK = 256;
@@ -15,7 +20,7 @@ const MEMBER_CHUNK = 256;
  * the set), so leaving the set finds the chunk to count down, and a chunk whose members have all
  * left is dropped whole, with no pass over the rest.
  */
-class MemberChunk implements SetOwner {
+class MemberChunk extends SetMembership {
   readonly entries: (Task | undefined)[] = new Array<Task | undefined>(MEMBER_CHUNK);
   /** Entries in use (the first `used`). */
   used = 0;
@@ -24,7 +29,9 @@ class MemberChunk implements SetOwner {
   prev: MemberChunk | undefined = undefined;
   next: MemberChunk | undefined = undefined;
 
-  constructor(readonly owner: SetOwner) {}
+  constructor(readonly owner: SetOwner) {
+    super();
+  }
 
   memberFinished(task: Task): void {
     this.owner.memberFinished(task);
