@@ -10,7 +10,7 @@
 // code inside a task parks a waiter, kept in the task's list of joins, so aborting *that*
 // task cancels the join.
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
-import { EMPTY_BUDGET, coarseNow, runOutsideTasks, storage } from './context.js';
+import { EMPTY_BUDGET, coarseNow, frameStore, runOutsideTasks, storage } from './context.js';
 import type { CancelTarget, TaskWait } from './waiter.js';
 import type { Waiter } from '../park.js';
 import type { Core } from './core.js';
@@ -664,7 +664,7 @@ function isNativePromise(value: object): value is Promise<unknown> {
  * `settleWhenDone`'s async function.
  */
 function taskFulfilled(value: unknown): void {
-  const task = storage.getStore() as Task;
+  const task = frameStore() as Task;
   try {
     task.finishValue(value);
   } catch (error) {
@@ -673,7 +673,7 @@ function taskFulfilled(value: unknown): void {
 }
 
 function taskRejected(error: unknown): void {
-  (storage.getStore() as Task).finishError(error);
+  (frameStore() as Task).finishError(error);
 }
 
 /**
