@@ -575,12 +575,15 @@ export const reactionTask: () => Task | undefined =
 /**
  * `storage.getStore()`, for the paths every spawn and join takes (issue 16: three reads per task
  * spawned and joined): where the current frame is a TaskFrame its store is read directly, as in
- * {@link reactionTask}; on the promise hooks, the module variable itself.
+ * {@link reactionTask}, and where there is no frame there is no store; on the promise hooks, the
+ * module variable itself.
  */
 export const frameStore: () => Frame | undefined =
   frameClass !== undefined && taskFrames
     ? (): Frame | undefined => {
         const frame = frameClass.current();
+        // No frame: no store (rt's storage has no default value).
+        if (frame === undefined) return undefined;
         return frame instanceof TaskFrame ? frame.store : storage.getStore();
       }
     : hookStorage !== undefined
