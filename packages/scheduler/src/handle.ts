@@ -2,7 +2,7 @@ import type { TransferListItem } from 'node:worker_threads';
 import type { RuntimeConfig } from './builder.js';
 import { JoinHandle } from './join-handle.js';
 import { describe } from './internal/describe.js';
-import { preciseNow, storage, outsideCounters } from './internal/context.js';
+import { frameStore, preciseNow, storage, outsideCounters } from './internal/context.js';
 import { Core, getDefaultCore, peekDefaultCore as getDefaultIfExists, type Extension } from './internal/core.js';
 import { BlockingPool, type BlockingOptions } from './internal/blocking-pool.js';
 import type { RuntimeMetrics } from './runtime-metrics.js';
@@ -86,7 +86,7 @@ export class Handle {
 
   /** The current task's runtime, else the lazily created default runtime. */
   static current(): Handle {
-    const task = storage.getStore()?.task;
+    const task = frameStore()?.task;
     if (task !== undefined) return task.core.handle;
     return getDefaultCore(attach).handle;
   }

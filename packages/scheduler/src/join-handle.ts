@@ -1,6 +1,6 @@
 import { AbortHandle } from './abort-handle.js';
 import { parkTarget, throwIfCancelled, type WaitOptions } from './park.js';
-import { storage } from './internal/context.js';
+import { frameStore, storage } from './internal/context.js';
 import { describe } from './internal/describe.js';
 import { dropSegment, markUntimed, onTimingSegments, segmentCount } from './internal/instrument.js';
 import type { Core } from './internal/core.js';
@@ -10,7 +10,7 @@ import { FINISHED, InsideJoin, Task, nativeThen } from './internal/task.js';
  * Waits for `task`: a plain promise outside tasks (without a signal), a parked (abortable)
  * wait inside one or with a signal.
  */
-export function joinTask(task: Task, options?: WaitOptions, current: Task | undefined = storage.getStore()?.task): Promise<unknown> {
+export function joinTask(task: Task, options?: WaitOptions, current: Task | undefined = frameStore()?.task): Promise<unknown> {
   task.observed = true;
   if (options === undefined && current === undefined) return task.completionPromise();
   try {
@@ -77,7 +77,7 @@ export class JoinHandle<T> extends Task implements PromiseLike<T> {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    const current = storage.getStore()?.task;
+    const current = frameStore()?.task;
     if (current === undefined) return this.thenFromOutside(onfulfilled, onrejected) as Promise<R1 | R2>;
     return (joinTask(this, undefined, current) as Promise<T>).then(onfulfilled, onrejected);
   }

@@ -4,7 +4,39 @@ import { JoinError } from './errors.js';
 import { Handle, type SpawnOptions } from './handle.js';
 import { park, throwIfCancelled, type WaitOptions, type Waiter } from './park.js';
 import { describe } from './internal/describe.js';
-import type { SetOwner, Task } from './internal/task.js';
+import { SetMembership, type Task } from './internal/task.js';
+
+/** The set a member chunk belongs to: told when a member finishes. */
+interface SetOwner {
+  memberFinished(task: Task): void;
+}
+
+/** Entries per member chunk. */
+const MEMBER_CHUNK = 256;
+
+/**
+ * A piece of a JoinSet's member list: up to MEMBER_CHUNK tasks in spawn order, and how many of
+ * them are still members. It is its members' `member` (what a finishing task tells, passed on to
+ * the set), so leaving the set finds the chunk to count down, and a chunk whose members have all
+ * left is dropped whole, with no pass over the rest.
+ */
+class MemberChunk extends SetMembership {
+  readonly entries: (Task | undefined)[] = new Array<Task | undefined>(MEMBER_CHUNK);
+  /** Entries in use (the first `used`). */
+  used = 0;
+  /** How many of them are still members. */
+  members = 0;
+  prev: MemberChunk | undefined = undefined;
+  next: MemberChunk | undefined = undefined;
+
+  constructor(readonly owner: SetOwner) {
+    super();
+  }
+
+  memberFinished(task: Task): void {
+    this.owner.memberFinished(task);
+  }
+}
 
 /**
  * A set of tasks spawned together, joined in the order they finish (Tokio's `JoinSet`).
@@ -28,17 +60,20 @@ import type { SetOwner, Task } from './internal/task.js';
  * ```
  */
 export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
-  // Members, in spawn order: each member's `member` field is this set's `#owner`; an entry whose
-  // task has left the set (joined, detached) stays until the array is compacted. A Set of a
-  // million tasks spent ~0.8 µs per spawn + join hashing and rehashing; a linked list through a
-  // record per member kept 56 B per member; this keeps 8.
-  #members: Task[] = [];
-  /** Entries of `#members` whose task has left the set. */
+  // Members, in spawn order, in a list of chunks (see MemberChunk): each member's `member` field
+  // is its chunk; an entry whose task has left the set (joined, detached) stays until its chunk
+  // has no member left (then the chunk is dropped) or the list is compacted. A Set of a million
+  // tasks spent ~0.8 µs per spawn + join hashing and rehashing; a linked list through a record
+  // per member kept 56 B per member; one array of members was copied on every growth and had
+  // every store of a young task recorded for the scavenger once it was old; this keeps 8 B.
+  #head: MemberChunk;
+  #tail: MemberChunk;
+  /** Entries in the chunks whose task has left the set. */
   #stale = 0;
   #count = 0;
-  /** Finished, not yet joined tasks in finish order; `#head` is the next to hand out. */
+  /** Finished, not yet joined tasks in finish order; `#next` is the next to hand out. */
   #finished: Task[] = [];
-  #head = 0;
+  #next = 0;
   readonly #waiters: Waiter<void>[] = [];
   readonly #owner: SetOwner = {
     memberFinished: (task: Task): void => {
@@ -46,6 +81,10 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
       this.#wakeOne();
     },
   };
+
+  constructor() {
+    this.#head = this.#tail = new MemberChunk(this.#owner);
+  }
 
   /** Tasks in the set: running, or finished and not yet joined. */
   get size(): number {
@@ -58,33 +97,72 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
   }
 
   #add(task: Task): void {
-    task.member = this.#owner;
-    this.#members.push(task);
+    let chunk = this.#tail;
+    if (chunk.used === MEMBER_CHUNK) {
+      const next = new MemberChunk(this.#owner);
+      next.prev = chunk;
+      chunk = chunk.next = this.#tail = next;
+    }
+    task.member = chunk;
+    chunk.entries[chunk.used++] = task;
+    chunk.members++;
     this.#count++;
   }
 
   #has(task: Task): boolean {
-    return task.member === this.#owner;
+    return (task.member as MemberChunk | undefined)?.owner === this.#owner;
   }
 
-  /** Removes a member (its entry in `#members` goes stale); its finish callback goes with it. */
+  /** Removes a member (its entry goes stale, or its chunk goes once it has no member left); its finish callback goes with it. */
   #delete(task: Task): void {
-    if (task.member !== this.#owner) return;
+    const chunk = task.member as MemberChunk | undefined;
+    if (chunk === undefined || chunk.owner !== this.#owner) return;
     task.member = undefined;
     this.#count--;
+    this.#stale++;
+    if (--chunk.members === 0) this.#drop(chunk);
     if (this.#count === 0) {
-      this.#members = [];
+      this.#head = this.#tail = new MemberChunk(this.#owner);
       this.#stale = 0;
-    } else if (++this.#stale > 1024 && this.#stale > this.#count) {
-      this.#members = this.#live();
-      this.#stale = 0;
+    } else if (this.#stale > 1024 && this.#stale > this.#count) {
+      this.#rebuild(this.#live());
     }
+  }
+
+  /** Unlinks a chunk whose entries are all stale (the tail is emptied instead, and kept). */
+  #drop(chunk: MemberChunk): void {
+    this.#stale -= chunk.used;
+    if (chunk === this.#tail) {
+      chunk.entries.fill(undefined, 0, chunk.used);
+      chunk.used = 0;
+      return;
+    }
+    const { prev, next } = chunk;
+    next!.prev = prev;
+    if (prev === undefined) this.#head = next!;
+    else prev.next = next;
+    chunk.prev = chunk.next = undefined;
+  }
+
+  /** Replaces the chunks by new ones holding `tasks` (the members, in spawn order), with no stale entry. */
+  #rebuild(tasks: Task[]): void {
+    this.#head = this.#tail = new MemberChunk(this.#owner);
+    this.#stale = 0;
+    this.#count = 0;
+    for (const task of tasks) this.#add(task);
   }
 
   /** The members, in spawn order (a copy: callers may change the set while walking it). */
   #live(): Task[] {
-    const owner = this.#owner;
-    return this.#members.filter((task) => task.member === owner);
+    const tasks: Task[] = [];
+    for (let chunk: MemberChunk | undefined = this.#head; chunk !== undefined; chunk = chunk.next) {
+      const entries: (Task | undefined)[] = chunk.entries;
+      for (let i = 0; i < chunk.used; i++) {
+        const task: Task = entries[i]!;
+        if (task.member === chunk) tasks.push(task);
+      }
+    }
+    return tasks;
   }
 
   /**
@@ -109,21 +187,21 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
   }
 
   #hasFinished(): boolean {
-    return this.#head < this.#finished.length;
+    return this.#next < this.#finished.length;
   }
 
   #take(): T {
-    const task = this.#finished[this.#head]!;
-    this.#finished[this.#head++] = undefined as never;
-    if (this.#head === this.#finished.length) {
+    const task = this.#finished[this.#next]!;
+    this.#finished[this.#next++] = undefined as never;
+    if (this.#next === this.#finished.length) {
       this.#finished = [];
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#finished.length) {
-      this.#finished = this.#finished.slice(this.#head);
-      this.#head = 0;
+      this.#next = 0;
+    } else if (this.#next >= 1024 && this.#next * 2 >= this.#finished.length) {
+      this.#finished = this.#finished.slice(this.#next);
+      this.#next = 0;
     }
     this.#delete(task);
-    // Its entry in `#members` may outlive this call (until compaction): keep only the task.
+    // Its entry in the member chunks may outlive this call (until its chunk goes): keep only the task.
     const { ok, value, error } = task;
     task.releaseResult();
     if (ok) return value as T;
@@ -216,7 +294,7 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
       this.#delete(task);
     }
     this.#finished = [];
-    this.#head = 0;
+    this.#next = 0;
   }
 
   /**
@@ -233,8 +311,8 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
     const tasks = this.#live();
     await Promise.allSettled(tasks.map((task) => task.completionPromise()));
     for (const task of tasks) this.#delete(task);
-    this.#finished = this.#finished.slice(this.#head).filter((task) => this.#has(task));
-    this.#head = 0;
+    this.#finished = this.#finished.slice(this.#next).filter((task) => this.#has(task));
+    this.#next = 0;
   }
 
   /** `await using set = new JoinSet()` aborts and drains whatever is left at scope exit. */

@@ -573,6 +573,24 @@ export const reactionTask: () => Task | undefined =
     : currentTask;
 
 /**
+ * `storage.getStore()`, for the paths every spawn and join takes (issue 16: three reads per task
+ * spawned and joined): where the current frame is a TaskFrame its store is read directly, as in
+ * {@link reactionTask}, and where there is no frame there is no store; on the promise hooks, the
+ * module variable itself.
+ */
+export const frameStore: () => Frame | undefined =
+  frameClass !== undefined && taskFrames
+    ? (): Frame | undefined => {
+        const frame = frameClass.current();
+        // No frame: no store (rt's storage has no default value).
+        if (frame === undefined) return undefined;
+        return frame instanceof TaskFrame ? frame.store : storage.getStore();
+      }
+    : hookStorage !== undefined
+      ? (): Frame | undefined => current
+      : (): Frame | undefined => storage.getStore();
+
+/**
  * Calls `fn(a, b, c)` outside any task: with rt's store undefined and every other store as it is
  * now (`storage.run(undefined, …)`). Where the current frame holds nothing but rt's store (a task
  * started by the run queue from an rt-only spawner: see TaskFrame), that is no frame at all: made

@@ -51,6 +51,12 @@ const WAKES = 5;
 /** The id of the task that last woke this one; 0 for none (task ids start at 1). */
 const LAST_WAKER = 6;
 const FIELDS = 7;
+/**
+ * Bases a task can hold: a task keeps its base in the upper bits of its flags word (see task.ts),
+ * so a runtime accounts for up to PROBE_LIMIT / FIELDS (~2.4 million) tasks alive at once; a task
+ * spawned past that is not accounted (as one spawned after the probe closed).
+ */
+const PROBE_LIMIT = (1 << 24) - 1;
 
 /** The accounting of one task, as `Handle.taskStats()` reports it (zeros when it has none). */
 export interface TaskCounters {
@@ -457,7 +463,7 @@ export class Probe {
   }
 
   spawned(task: Task): void {
-    if (this.closed) return;
+    if (this.closed || (this.freeHead < 0 && this.slotsUsed * FIELDS + FIELDS > PROBE_LIMIT)) return;
     const base = this.takeSlot();
     stampReady(this.times, base + READY_AT);
     task.probeBase = base;

@@ -10,7 +10,7 @@
 // code inside a task parks a waiter, kept in the task's list of joins, so aborting *that*
 // task cancels the join.
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
-import { EMPTY_BUDGET, coarseNow, runOutsideTasks, storage } from './context.js';
+import { EMPTY_BUDGET, coarseNow, frameStore, runOutsideTasks, storage } from './context.js';
 import type { CancelTarget, TaskWait } from './waiter.js';
 import type { Waiter } from '../park.js';
 import type { Core } from './core.js';
@@ -28,6 +28,14 @@ const CANCEL_REQUESTED = 4;
 const OK = 8;
 const OBSERVED = 16;
 const BLOCKING = 32;
+/**
+ * The bits above these hold the task's `probeBase` + 1 (0: none): where an instrumented runtime
+ * keeps its accounting, in the same small integer (issue 16: 8 B less per task record). Bases
+ * below instrument.ts's PROBE_LIMIT (2^24 - 1) fit, so the word stays below 2^30, a small
+ * integer on every V8 build.
+ */
+const PROBE_SHIFT = 6;
+const FLAG_MASK = (1 << PROBE_SHIFT) - 1;
 
 /** What few tasks need: kept out of the Task object so a million trivial tasks stay small. */
 export class TaskExtra {
@@ -48,11 +56,12 @@ export class TaskExtra {
 }
 
 /**
- * The JoinSet a task belongs to (see join-set.ts): one object per set, told once when the task
- * finishes. A member costs its task this field and one slot in the set's array of members.
+ * What a JoinSet member's `member` holds (see join-set.ts), told once when the task finishes.
+ * It shares the task's field of joins (`links`): a member is never joined through a handle (the
+ * set hands out AbortHandles), so the two never meet, and a class, so the field tells them apart.
  */
-export interface SetOwner {
-  memberFinished(task: Task): void;
+export abstract class SetMembership {
+  abstract memberFinished(task: Task): void;
 }
 
 /**
@@ -96,18 +105,15 @@ export class Task {
    * @internal
    */
   private extra: TaskExtra | string | undefined = undefined;
-  /** @internal Where an instrumented runtime keeps this task's accounting (see instrument.ts); -1: nowhere. */
-  probeBase = -1;
-  /** @internal Set while the task belongs to a JoinSet. */
-  member: SetOwner | undefined = undefined;
   /**
    * Until the task finishes: then() calls from outside any task and the parked joins of tasks,
    * most recent first (no TaskExtra, array or closure per join). Once it
    * has finished with a value: the settled promise its function returned, kept for the first
-   * join (see `settledPromise`).
+   * join (see `settledPromise`). For a JoinSet member instead, from its spawn until it leaves
+   * the set: its membership (see SetMembership and `member`).
    * @internal
    */
-  private joins: JoinRecord | Promise<unknown> | undefined = undefined;
+  private links: JoinRecord | Promise<unknown> | SetMembership | undefined = undefined;
 
   /** @internal */
   constructor(
@@ -125,6 +131,25 @@ export class Task {
       else this.more().name = name;
     }
     this.spawnedAt = coarseNow();
+  }
+
+  /** @internal Where an instrumented runtime keeps this task's accounting (see instrument.ts); -1: nowhere. */
+  get probeBase(): number {
+    return (this.flags >> PROBE_SHIFT) - 1;
+  }
+  /** @internal A base in [-1, PROBE_LIMIT) (see instrument.ts). */
+  set probeBase(base: number) {
+    this.flags = (this.flags & FLAG_MASK) | ((base + 1) << PROBE_SHIFT);
+  }
+
+  /** @internal The JoinSet membership while the task belongs to a set (see SetMembership). */
+  get member(): SetMembership | undefined {
+    const links = this.links;
+    return links instanceof SetMembership ? links : undefined;
+  }
+  /** @internal Set by a JoinSet right after the spawn (no join can exist yet), cleared when the task leaves it. */
+  set member(membership: SetMembership | undefined) {
+    this.links = membership;
   }
 
   // Frame: a task is its own root frame (prototype getters: no per-task storage). Not declared
@@ -261,16 +286,16 @@ export class Task {
   }
   /** @internal Links the parked join of another task (not yet finished: see `joinTask`). */
   addJoin(join: InsideJoin): void {
-    join.next = this.joins as JoinRecord | undefined;
-    this.joins = join;
+    join.next = this.links as JoinRecord | undefined;
+    this.links = join;
   }
   /** @internal Unlinks a parked join that was cancelled. */
   removeJoin(join: InsideJoin): void {
     if (this.state === FINISHED) return;
     let previous: JoinRecord | undefined;
-    for (let record = this.joins as JoinRecord | undefined; record !== undefined; previous = record, record = record.next) {
+    for (let record = this.links as JoinRecord | undefined; record !== undefined; previous = record, record = record.next) {
       if (record !== join) continue;
-      if (previous === undefined) this.joins = record.next;
+      if (previous === undefined) this.links = record.next;
       else previous.next = record.next;
       record.next = undefined;
       return;
@@ -364,7 +389,7 @@ export class Task {
 
   /** @internal Runs the task's function (called by the run queue inside the task's context). */
   start(): void {
-    if (this.probeBase < 0) return this.call();
+    if (this.flags >> PROBE_SHIFT === 0) return this.call();
     // Instrumented: the call is the task's first segment (its first poll).
     beginFirstSegment(this);
     try {
@@ -376,12 +401,13 @@ export class Task {
 
   /** @internal */
   private call(): void {
-    const fn = this.fn;
-    this.fn = undefined;
-    this.state = RUNNING;
+    // SCHEDULED: the slot holds the function (see `fn`); read and cleared directly.
+    const fn = this.slot as () => unknown;
+    this.slot = undefined;
+    this.flags = (this.flags & ~STATE_MASK) | RUNNING;
     let result: unknown;
     try {
-      result = fn!();
+      result = fn();
     } catch (error) {
       this.finishError(error);
       return;
@@ -394,7 +420,7 @@ export class Task {
         const outcome = nativeThen.call(result, taskFulfilled, taskRejected);
         // Recording the outcome is the runtime's work, not a poll of the task (Tokio polls
         // `async { 1 }` once): instrumentation does not time that reaction.
-        if (this.probeBase >= 0) markUntimed(outcome);
+        if (this.flags >> PROBE_SHIFT !== 0) markUntimed(outcome);
       } else void settleWhenDone(this, result as PromiseLike<unknown>);
     } else {
       this.finishValue(result);
@@ -409,11 +435,11 @@ export class Task {
     // Kept only for a task nobody has joined yet (a join made before the finish is settled by
     // it, and a later one is rare) and that is not a JoinSet member (never joined through a
     // handle): keeping it longer would hold 80 B per task for nothing.
-    const keep = this.state === RUNNING && this.joins === undefined && this.member === undefined ? this.slot : undefined;
+    const keep = this.state === RUNNING && this.links === undefined ? this.slot : undefined;
     this.flag(OK, true);
     this.result = value;
     this.finish();
-    if (keep !== undefined) this.joins = keep as Promise<unknown>;
+    if (keep !== undefined) this.links = keep as Promise<unknown>;
   }
 
   /** @internal Ends the task with a thrown value: a Cancelled escaping means cancelled, else a panic. */
@@ -445,10 +471,12 @@ export class Task {
     }
     // Parked joins of tasks are woken here, in call order; joins from outside run last.
     let outside: OutsideJoin | OutsideJoin[] | undefined;
-    const joins = this.joins as JoinRecord | undefined;
-    if (joins !== undefined) {
-      this.joins = undefined;
-      outside = wakeJoins(this.ok, this.result, joins);
+    let member: SetMembership | undefined;
+    const links = this.links;
+    if (links instanceof SetMembership) member = links; // kept until the set lets the task go
+    else if (links !== undefined) {
+      this.links = undefined;
+      outside = wakeJoins(this.ok, this.result, links as JoinRecord);
     }
     if (extra !== undefined) {
       const onFinish = extra.onFinish;
@@ -461,7 +489,7 @@ export class Task {
         for (const watcher of watchers) runWatcher(watcher);
       }
     }
-    this.member?.memberFinished(this);
+    member?.memberFinished(this);
     if (outside !== undefined) {
       // The callbacks belong to code outside any task: run them outside this task's context.
       if (storage.getStore() === undefined) settleOutsideJoins(this.ok, this.result, outside);
@@ -480,7 +508,7 @@ export class Task {
     if (this.state === FINISHED) return nativeThen.call(this.settledPromise(), onfulfilled as never, onrejected as never);
     // One shared executor (no closure per call) hands the resolving functions over.
     const promise = new Promise(captureJoinResolvers);
-    this.joins = new OutsideJoin(onfulfilled, onrejected, this.joins as JoinRecord | undefined, joinResolve!, joinReject!);
+    this.links = new OutsideJoin(onfulfilled, onrejected, this.links as JoinRecord | undefined, joinResolve!, joinReject!);
     joinResolve = joinReject = undefined;
     return promise;
   }
@@ -497,9 +525,10 @@ export class Task {
   settledPromise(): Promise<unknown> {
     const value = this.result;
     if (!this.ok) return Promise.reject(value);
-    const kept = this.joins as Promise<unknown> | undefined;
-    if (kept === undefined) return Promise.resolve(value);
-    this.joins = undefined;
+    const kept = this.links;
+    // (A JoinSet member's field holds its membership, never a kept promise.)
+    if (!(kept instanceof Promise)) return Promise.resolve(value);
+    this.links = undefined;
     if (value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function') {
       return Promise.resolve(value);
     }
@@ -517,7 +546,7 @@ export class Task {
     this.observed = true;
     const value = this.result;
     if (!this.ok) return reject(value);
-    this.joins = undefined;
+    if (this.links instanceof Promise) this.links = undefined;
     resolve(value);
   }
 
@@ -635,7 +664,7 @@ function isNativePromise(value: object): value is Promise<unknown> {
  * `settleWhenDone`'s async function.
  */
 function taskFulfilled(value: unknown): void {
-  const task = storage.getStore() as Task;
+  const task = frameStore() as Task;
   try {
     task.finishValue(value);
   } catch (error) {
@@ -644,7 +673,7 @@ function taskFulfilled(value: unknown): void {
 }
 
 function taskRejected(error: unknown): void {
-  (storage.getStore() as Task).finishError(error);
+  (frameStore() as Task).finishError(error);
 }
 
 /**
