@@ -24,7 +24,7 @@ import { TcpListener, WouldBlock, type SocketAddr, type TcpStream } from '@rt/ne
 import { Instant, sleep, timeout } from '@rt/time';
 import { HttpError } from './errors.js';
 import { BodyReader, type HttpStream } from './internal/body.js';
-import { Framing, InputBuffer, parseRequestHead, type Head, type ParserLimits } from './internal/parser.js';
+import { Framing, INITIAL_CAPACITY, InputBuffer, parseRequestHead, type Head, type ParserLimits } from './internal/parser.js';
 import { dateHeader, fastBody, OutputBuffer, statusLine, utf8Length } from './internal/response-writer.js';
 import { IncomingRequest, type RequestSource } from './request.js';
 import { FastResponse, PlatformResponse } from './fast-response.js';
@@ -133,7 +133,7 @@ const DRAIN_LIMIT = 64 * 1024;
  * size): the next head read of its connection is cut down to about the head's size (see
  * `Connection.#headSpare`).
  */
-const LARGE_BODY = 16 * 1024;
+const LARGE_BODY = INITIAL_CAPACITY;
 
 /** Whether an error only says the peer went away. */
 const NOT_YET = Symbol('not yet');

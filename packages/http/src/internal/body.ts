@@ -279,8 +279,10 @@ export class BodyReader {
       this.#took(buffered);
       // The rest of the view from the socket in the same read, when the buffered bytes were all
       // there was (the body bytes a head read took): one read of the handler's less per body.
+      // `room` (the view, cut at the body's end) exceeds `buffered` only when the input had
+      // fewer bytes than both, that is when the copy emptied it.
       const room = Math.min(view.length, buffered + this.#remaining);
-      if (room > buffered && input.start === input.end && fillNow !== undefined) {
+      if (room > buffered && fillNow !== undefined) {
         let more: number;
         try {
           more = fillNow(view.subarray(buffered, room));

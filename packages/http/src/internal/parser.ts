@@ -57,7 +57,8 @@ for (let c = 0; c < 6; c++) {
   HEX[97 + c] = 10 + c;
 }
 
-const INITIAL_CAPACITY = 16 * 1024;
+/** The input buffer's first size (and the size it shrinks back to): what a head read takes at most on a fresh connection. */
+export const INITIAL_CAPACITY = 16 * 1024;
 
 /** A connection's input buffer: read into `spare()`, `commit(n)`, consume from `start`. */
 export class InputBuffer {
