@@ -20,8 +20,11 @@ describe('firing a backlog of due ticks', () => {
     try {
       const order = await runtime.run(async () => {
         const order: string[] = [];
-        const first = sleep(5);
-        const later = sleep(6);
+        // Deadlines far enough ahead that the callbacks are registered before either is due
+        // even on a loaded machine (a Sleep awaited after its deadline completes at once: a
+        // 5 ms deadline once passed while the process was descheduled during this setup).
+        const first = sleep(100);
+        const later = sleep(101);
         void first.then(() => {
           order.push('first');
           later[Symbol.dispose]();
@@ -30,7 +33,7 @@ describe('firing a backlog of due ticks', () => {
           () => order.push('later fired'),
           (error: unknown) => order.push(error instanceof Cancelled ? 'later cancelled' : `later: ${String(error)}`),
         );
-        busyWait(30); // both are due before the driver's Node timer runs
+        busyWait(130); // both are due before the driver's Node timer runs
         await sleep(20);
         return order;
       });
