@@ -18,6 +18,14 @@
 // heap before each GC minus after the previous one, plus the growth since the last; best round).
 //
 //   node benchmarks/observability.bench.mjs [--quick] [--only=spawn|mpsc|echo] [--modes=off,instrumented,...] [--trees=DIR,DIR]   (pnpm build first; --modes starts with off)
+//
+// Modes: off, subscribed, instrumented, no-locations, all-locations (the default set), and on
+// request `hooks`: a runtime that is not instrumented, with empty V8 promise hooks `before` and
+// `after` installed (what `instrument()` installs on AsyncContextFrame, Node 24+, doing nothing):
+// the floor an instrumented runtime cannot go below while it times segments with promise hooks
+// (V8 calls them for every reaction, and its promise builtins take their slower paths while any
+// hook is installed). On Node 20/22 the promise-hook context already runs hooks in "off", so
+// there `hooks` is a second set.
 //   node benchmarks/observability.bench.mjs --callgrind [--only=spawn] [--modes=off,instrumented] [--trees=DIR,DIR]
 //
 // --trees: run the children of this bench file as found in each of these checkouts (each built),
@@ -81,6 +89,7 @@ async function phase(work) {
 async function child(workload, mode, n, warm, warmRuns) {
   const scheduler = await import('@rt/scheduler');
   if (mode === 'subscribed') subscribeEverything(diagnostics_channel);
+  if (mode === 'hooks') v8.promiseHooks.createHook({ before() {}, after() {} });
   const builder = scheduler.Builder.currentThread().enableAll();
   if (mode === 'instrumented') builder.instrument();
   if (mode === 'no-locations') builder.instrument({ spawnLocations: false });
@@ -105,6 +114,7 @@ async function child(workload, mode, n, warm, warmRuns) {
 }
 
 const labels = {
+  hooks: 'empty promise hooks (the floor)',
   subscribed: 'a subscriber on every channel',
   instrumented: 'instrument()',
   'no-locations': "instrument({ spawnLocations: false })",

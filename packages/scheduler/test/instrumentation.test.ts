@@ -12,6 +12,9 @@ function busy(ms: number): void {
 
 /** A fresh module instance of @rt/scheduler, with RT_CONTEXT set as given while it loads (undefined: this Node's default). */
 async function freshScheduler(context?: 'als' | 'hooks'): Promise<typeof scheduler> {
+  // RT_CONTEXT as the run set it (RT_CONTEXT=hooks jest ...) is put back, not deleted: a later
+  // freshScheduler() must load the same context as this file's own instance.
+  const outer = process.env['RT_CONTEXT'];
   if (context !== undefined) process.env['RT_CONTEXT'] = context;
   let rt: typeof scheduler | undefined;
   try {
@@ -19,7 +22,8 @@ async function freshScheduler(context?: 'als' | 'hooks'): Promise<typeof schedul
       rt = await import('@rt/scheduler');
     });
   } finally {
-    delete process.env['RT_CONTEXT'];
+    if (outer === undefined) delete process.env['RT_CONTEXT'];
+    else process.env['RT_CONTEXT'] = outer;
   }
   return rt!;
 }
