@@ -2,6 +2,7 @@ import diagnostics_channel from 'node:diagnostics_channel';
 import * as scheduler from '@rt/scheduler';
 import { Builder, Handle, JoinHandle, park, spawn, yieldNow } from '@rt/scheduler';
 import type { Runtime, RtBlockingWarning, RtWarning, Waiter } from '@rt/scheduler';
+import { onCpu } from './support/on-cpu.js';
 
 function busy(ms: number): void {
   const end = performance.now() + ms;
@@ -194,28 +195,31 @@ describe('Builder.instrument', () => {
   });
 
   it('times tasks run back to back apart: the next one starts where the last ended', async () => {
-    runtime = Builder.currentThread().instrument().build();
     // Both start in one drain of the run queue; the second's first segment begins with the
-    // clock read that ended the first's, so none of the first's 15 ms is the second's.
-    const slow = runtime.spawn(async () => {
-      busy(15);
-      await new Promise(() => {});
+    // clock read that ended the first's, so none of the first's 15 ms is the second's. (Run
+    // again when a preemption fell in the drain: it would be counted in a segment, see onCpu.)
+    const { s, q } = await onCpu(async () => {
+      await runtime?.shutdown();
+      runtime = Builder.currentThread().instrument().build();
+      const slow = runtime.spawn(async () => {
+        busy(15);
+        await new Promise(() => {});
+      });
+      const quick = runtime.spawn(async () => {
+        await new Promise(() => {});
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      const stats = runtime.handle.taskStats();
+      slow.abort();
+      quick.abort();
+      return { s: stats.find((t) => t.id === slow.id)!, q: stats.find((t) => t.id === quick.id)! };
     });
-    const quick = runtime.spawn(async () => {
-      await new Promise(() => {});
-    });
-    await new Promise((resolve) => setImmediate(resolve));
-    const stats = runtime.handle.taskStats();
-    const s = stats.find((t) => t.id === slow.id)!;
-    const q = stats.find((t) => t.id === quick.id)!;
     expect(s).toMatchObject({ polls: 1 });
     expect(q).toMatchObject({ polls: 1 });
     expect(s.busyMs).toBeGreaterThanOrEqual(14.5);
     expect(q.busyMs).toBeLessThan(5);
     // quick was ready while slow ran: its wait covers slow's segment.
     expect(q.scheduledMs).toBeGreaterThanOrEqual(14.5);
-    slow.abort();
-    quick.abort();
   });
 
   it('reuses released accounting slots zeroed, and gives live tasks slots of their own (past the first growth)', async () => {
@@ -525,79 +529,82 @@ describe('Builder.instrument', () => {
       '%s: counts the task\'s segments across a plain-promise await, an rt await and a TaskLocal scope, not the code of others run between them',
       async (_label, context) => {
         const rt = await freshScheduler(context);
-        const own = rt.Builder.currentThread().instrument({ spawnLocations: false, blockingThreshold: 1_000 }).build();
-        try {
-          let between = 0;
-          /** Code that is no task's, busy for 25 ms each: a microtask and a timer of plain code, queued from outside any task. */
-          const otherCode = (): void => {
-            const spin = (): void => {
-              const from = performance.now();
-              busy(25);
-              between += performance.now() - from;
+        // Run again when a preemption fell in one of the task's segments (see onCpu).
+        const result = await onCpu(async () => {
+          const own = rt.Builder.currentThread().instrument({ spawnLocations: false, blockingThreshold: 1_000 }).build();
+          try {
+            let between = 0;
+            /** Code that is no task's, busy for 25 ms each: a microtask and a timer of plain code, queued from outside any task. */
+            const otherCode = (): void => {
+              const spin = (): void => {
+                const from = performance.now();
+                busy(25);
+                between += performance.now() - from;
+              };
+              queueMicrotask(spin);
+              setTimeout(spin, 0);
             };
-            queueMicrotask(spin);
-            setTimeout(spin, 0);
-          };
-          const local = new rt.TaskLocal<number>('test');
-          let resolvePlain!: () => void;
-          const plain = new Promise<void>((resolve) => (resolvePlain = resolve));
-          let waiter: Waiter<void> | undefined;
-          const task = own.spawn(async () => {
-            // `spans`: the task's segments as the task sees them (first statement to await).
-            let from = performance.now();
-            busy(4);
-            let spans = performance.now() - from;
-            await plain; // a plain promise, resolved by a timer of plain code
-            from = performance.now();
-            busy(4);
-            const { waiter: w, promise } = rt.park<void>('Test.wait', () => {});
-            waiter = w;
-            spans += performance.now() - from;
-            await promise; // an rt await, woken from plain code
-            from = performance.now();
-            busy(4);
-            const scoped = local.scope(1, async () => {
-              spans += performance.now() - from;
-              await Promise.resolve(); // a reaction in the TaskLocal's frame
+            const local = new rt.TaskLocal<number>('test');
+            let resolvePlain!: () => void;
+            const plain = new Promise<void>((resolve) => (resolvePlain = resolve));
+            let waiter: Waiter<void> | undefined;
+            const task = own.spawn(async () => {
+              // `spans`: the task's segments as the task sees them (first statement to await).
+              let from = performance.now();
+              busy(4);
+              let spans = performance.now() - from;
+              await plain; // a plain promise, resolved by a timer of plain code
               from = performance.now();
               busy(4);
+              const { waiter: w, promise } = rt.park<void>('Test.wait', () => {});
+              waiter = w;
               spans += performance.now() - from;
+              await promise; // an rt await, woken from plain code
+              from = performance.now();
+              busy(4);
+              const scoped = local.scope(1, async () => {
+                spans += performance.now() - from;
+                await Promise.resolve(); // a reaction in the TaskLocal's frame
+                from = performance.now();
+                busy(4);
+                spans += performance.now() - from;
+              });
+              await scoped;
+              from = performance.now();
+              // A segment of its own to read in (the one that reads is counted when it ends).
+              const yielded = rt.yieldNow();
+              spans += performance.now() - from;
+              await yielded;
+              return { stats: rt.Handle.current().taskStats().find((t) => t.id === rt.currentTask().id)!, spans, between };
             });
-            await scoped;
-            from = performance.now();
-            // A segment of its own to read in (the one that reads is counted when it ends).
-            const yielded = rt.yieldNow();
-            spans += performance.now() - from;
-            await yielded;
-            return { stats: rt.Handle.current().taskStats().find((t) => t.id === rt.currentTask().id)!, spans, between };
-          });
-          // Other code runs while the task waits, before and after each resolution.
-          await new Promise((resolve) => setTimeout(resolve, 5));
-          otherCode();
-          setTimeout(() => {
+            // Other code runs while the task waits, before and after each resolution.
+            await new Promise((resolve) => setTimeout(resolve, 5));
             otherCode();
-            resolvePlain();
+            setTimeout(() => {
+              otherCode();
+              resolvePlain();
+              otherCode();
+            }, 2);
+            while (waiter === undefined) await new Promise((resolve) => setImmediate(resolve));
             otherCode();
-          }, 2);
-          while (waiter === undefined) await new Promise((resolve) => setImmediate(resolve));
-          otherCode();
-          waiter.wake();
-          otherCode();
-          const result = await task;
-          // Three segments up to the await of the scope's promise (the scope's callback runs
-          // synchronously in the third), the scope's reaction, the continuation after the scope.
-          expect(result.stats.polls).toBe(5);
-          expect(result.stats.busyMs).toBeGreaterThanOrEqual(4 * 4 - 0.5);
-          // At least four spins of plain code ran while the task waited (queued behind each
-          // resolution, and before it), 25 ms each, in none of its segments. Each segment as
-          // timed holds the task's own span and the few steps of the hooks and the engine around
-          // it, nothing of the spins (12 ms of slack for those steps: under a 2-core machine's
-          // load of 25, a preemption may fall there; one spin counted would be 25 ms).
-          expect(result.between).toBeGreaterThanOrEqual(4 * 25 - 0.5);
-          expect(result.stats.busyMs).toBeLessThanOrEqual(result.spans + 12);
-        } finally {
-          await own.shutdown();
-        }
+            waiter.wake();
+            otherCode();
+            return await task;
+          } finally {
+            await own.shutdown();
+          }
+        });
+        // Three segments up to the await of the scope's promise (the scope's callback runs
+        // synchronously in the third), the scope's reaction, the continuation after the scope.
+        expect(result.stats.polls).toBe(5);
+        expect(result.stats.busyMs).toBeGreaterThanOrEqual(4 * 4 - 0.5);
+        // At least four spins of plain code ran while the task waited (queued behind each
+        // resolution, and before it), 25 ms each, in none of its segments. Each segment as
+        // timed holds the task's own span and the few steps of the hooks and the engine around
+        // it, nothing of the spins (12 ms of slack for those steps: under a 2-core machine's
+        // load of 25, a preemption may fall there; one spin counted would be 25 ms).
+        expect(result.between).toBeGreaterThanOrEqual(4 * 25 - 0.5);
+        expect(result.stats.busyMs).toBeLessThanOrEqual(result.spans + 12);
       },
     );
 
