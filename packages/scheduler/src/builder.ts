@@ -168,7 +168,9 @@ export class Builder {
    * turns it on for every runtime. Costs V8 promise hooks while an instrumented runtime lives,
    * and a stack capture per spawn for the spawn location, for at most 32 spawns per
    * event-loop turn (`spawnLocations: 'all'` captures every one, several times the cost of a
-   * spawn; `false` none: the detector then reports once per task name).
+   * spawn; `false` none: the detector then reports once per task name). Accounts for up to
+   * ~2.4 million tasks alive at once per runtime; a task spawned while that many are accounted
+   * is not (its counters read 0, as for a task spawned after the probe closed).
    */
   instrument(options: { blockingThreshold?: number; spawnLocations?: boolean | 'all' } = {}): this {
     if (options === null || typeof options !== 'object') throw new TypeError(`Builder.instrument: options must be an object, got ${describe(options)}`);
