@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Builder, JoinError, JoinSet, TaskLocal, park, tryCurrentTask, yieldNow, type JoinHandle, type Waiter } from '@rt/scheduler';
 import { Handle as InternalHandle } from '../src/handle.js';
 import { frameStore, runOutsideTasks, storage } from '../src/internal/context.js';
@@ -249,6 +251,47 @@ describe('JoinSet against a model', () => {
 
 /** JoinError's task id → the model's id (a cancelled member is known only by its task id). */
 const taskIds = new Map<number, number>();
+
+describe('JoinSet member chunks and memory', () => {
+  it('lets joined members go while one early member runs: stale entries stay within a chunk or two, not one per task joined', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const runtime = Builder.currentThread().name('joinset-memory').build();
+    await runtime.run(async () => {
+      const core = InternalHandle.coreOf(internal(runtime.handle));
+      const gates = new Gates();
+      const set = new JoinSet<number>();
+      // The first member, in the first chunk, runs to the end: the set is never empty.
+      set.spawn(async () => (await gates.wait(0), 0));
+      const before = new Set(core.liveTasks());
+      for (let i = 1; i <= 3000; i++) set.spawn(() => i);
+      const refs = core.liveTasks().filter((task) => !before.has(task)).map((task) => new WeakRef(task));
+      expect(refs).toHaveLength(3000);
+      let sum = 0;
+      // The run queue starts an event interval's worth of tasks per turn.
+      for (let turn = 0; turn < 10_000 && set.size > 1; turn++) {
+        await settle();
+        for (let value = set.tryJoinNext(); value !== undefined; value = set.tryJoinNext()) sum += value;
+      }
+      expect(sum).toBe((3000 * 3001) / 2);
+      expect(set.size).toBe(1);
+      const tick = (): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, 10));
+      let held = refs.length;
+      for (let round = 0; round < 10 && held > 255; round++) {
+        await tick();
+        gc();
+        await tick();
+        held = refs.filter((ref) => ref.deref() !== undefined).length;
+      }
+      // At most the first chunk's other 255 entries (its member is still running).
+      expect(held).toBeLessThanOrEqual(255);
+      gates.open(0);
+      expect(await set.joinNext()).toBe(0);
+      expect(await set.joinNext()).toBeUndefined();
+    });
+    await runtime.shutdown();
+  });
+});
 
 describe('frameStore() reads what storage.getStore() reads', () => {
   const user = new AsyncLocalStorage<string>();
