@@ -56,7 +56,7 @@ const FIELDS = 7;
  * so a runtime accounts for up to PROBE_LIMIT / FIELDS (~2.4 million) tasks alive at once; a task
  * spawned past that is not accounted (as one spawned after the probe closed).
  */
-const PROBE_LIMIT = (1 << 24) - 1;
+export const PROBE_LIMIT = (1 << 24) - 1;
 
 /** The accounting of one task, as `Handle.taskStats()` reports it (zeros when it has none). */
 export interface TaskCounters {
