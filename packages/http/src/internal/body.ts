@@ -275,26 +275,15 @@ export class BodyReader {
     const fillNow = this.#fillNow;
     if (buffered > 0) {
       view.set(input.buffer.subarray(input.start, input.start + buffered));
-      input.start += buffered;
-      this.#took(buffered);
       // The rest of the view from the socket in the same read, when the buffered bytes were all
       // there was (the body bytes a head read took): one read of the handler's less per body.
       // `room` (the view, cut at the body's end) exceeds `buffered` only when the input had
-      // fewer bytes than both, that is when the copy emptied it.
-      const room = Math.min(view.length, buffered + this.#remaining);
-      if (room > buffered && fillNow !== undefined) {
-        let more: number;
-        try {
-          more = fillNow(view.subarray(buffered, room));
-        } catch (error) {
-          // The socket's error fails this read: the buffered bytes go back (not handed out).
-          input.start -= buffered;
-          this.#remaining += buffered;
-          throw error;
-        }
-        if (more > 0) return buffered + this.#took(more);
-      }
-      return buffered;
+      // fewer bytes than both, that is when the copy empties it. Nothing is taken before the
+      // socket read: its error fails this read with the buffered bytes still there.
+      const room = Math.min(view.length, this.#remaining);
+      const more = room > buffered && fillNow !== undefined ? fillNow(view.subarray(buffered, room)) : -1;
+      input.start += buffered;
+      return this.#took(more > 0 ? buffered + more : buffered);
     }
     if (fillNow === undefined) return -1;
     const n = fillNow(view.length > this.#remaining ? view.subarray(0, this.#remaining) : view);

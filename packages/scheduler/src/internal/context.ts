@@ -558,25 +558,12 @@ const taskFrames: boolean =
   })();
 
 /**
- * The task of the code running now (`currentTask()`), for instrumentation's promise hook `before`
- * on AsyncContextFrame (once per promise reaction while an instrumented runtime lives): where the
- * current frame is a TaskFrame, its store is read directly, without AsyncLocalStorage's `getStore`
- * (the frame's `has` and `get`, and the storage's default value: measured under callgrind on
- * Node 24.22, ~70 instructions a call more).
- */
-export const reactionTask: () => Task | undefined =
-  frameClass !== undefined && taskFrames
-    ? (): Task | undefined => {
-        const frame = frameClass.current();
-        return frame instanceof TaskFrame ? frame.store.task : storage.getStore()?.task;
-      }
-    : currentTask;
-
-/**
  * `storage.getStore()`, for the paths every spawn and join takes (issue 16: three reads per task
- * spawned and joined): where the current frame is a TaskFrame its store is read directly, as in
- * {@link reactionTask}, and where there is no frame there is no store; on the promise hooks, the
- * module variable itself.
+ * spawned and joined) and instrumentation's promise hook `before`: where the current frame is a
+ * TaskFrame its store is read directly, without AsyncLocalStorage's `getStore` (the frame's `has`
+ * and `get`, and the storage's default value: measured under callgrind on Node 24.22, ~70
+ * instructions a call more), and where there is no frame there is no store; on the promise hooks,
+ * the module variable itself.
  */
 export const frameStore: () => Frame | undefined =
   frameClass !== undefined && taskFrames
@@ -589,6 +576,9 @@ export const frameStore: () => Frame | undefined =
     : hookStorage !== undefined
       ? (): Frame | undefined => current
       : (): Frame | undefined => storage.getStore();
+
+/** The task of the code running now (`currentTask()`), for instrumentation's promise hook `before` on AsyncContextFrame (once per promise reaction while an instrumented runtime lives). */
+export const reactionTask = (): Task | undefined => frameStore()?.task;
 
 /**
  * Calls `fn(a, b, c)` outside any task: with rt's store undefined and every other store as it is
