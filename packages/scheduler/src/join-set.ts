@@ -120,13 +120,11 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
     task.member = undefined;
     this.#count--;
     this.#stale++;
+    // A set that empties keeps its one chunk, emptied (every other chunk went when its last
+    // member left, the tail is emptied in place): no new chunk per set that empties and refills.
+    // (So an empty set has no stale entry either: the rebuild below never runs for one.)
     if (--chunk.members === 0) this.#drop(chunk);
-    if (this.#count === 0) {
-      this.#head = this.#tail = new MemberChunk(this.#owner);
-      this.#stale = 0;
-    } else if (this.#stale > 1024 && this.#stale > this.#count) {
-      this.#rebuild(this.#live());
-    }
+    if (this.#stale > 1024 && this.#stale > this.#count) this.#rebuild(this.#live());
   }
 
   /** Unlinks a chunk whose entries are all stale (the tail is emptied instead, and kept). */
