@@ -18,6 +18,9 @@
 //     BYOB row; rt and node only)
 //     --keep=/abs/file copies the callgrind dump there (for callgrind_annotate --inclusive=yes), and
 //     with --top V8's perf map to /abs/file.perf-map
+//     --history=SECONDS first serves what http.bench.mjs's full order serves before its upload rows:
+//     wrk -t1 -c64 for SECONDS on GET / and then on GET /json (64 connections opened and closed),
+//     and 200 uploads to each of /upload-stream and /upload-buffer (rt and node)
 //   RT_HTTP_DIST=/abs/path/index.js serves another build of @rt/http (rt only)
 // Prints the instructions per upload (server process, every thread; `--single-threaded`, so V8's
 // JIT and GC work runs on the main thread and is counted where it happens).
@@ -36,6 +39,7 @@ const [server = 'rt', counted = '1000', warm = '15000'] = positional;
 const top = Number(process.argv.find((arg) => arg.startsWith('--top='))?.slice(6) ?? 0);
 const path = process.argv.find((arg) => arg.startsWith('--path='))?.slice(7) ?? '/upload';
 const keep = process.argv.find((arg) => arg.startsWith('--keep='))?.slice(7);
+const history = Number(process.argv.find((arg) => arg.startsWith('--history='))?.slice(10) ?? 0);
 const scripts = {
   rt: ['benchmarks/http-rt-server.mjs', '--fast'],
   floor: ['benchmarks/http-upload-floor-server.mjs'],
@@ -65,8 +69,13 @@ try {
     if (child.exitCode !== null || waited > 600_000) throw new Error(`the server did not start: ${log.slice(-2000)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  if (history > 0) {
+    if (!have('wrk')) throw new Error('--history needs wrk');
+    for (const route of ['/', '/json']) execFileSync('wrk', ['-t1', '-c64', `-d${history}s`, `http://127.0.0.1:${port}${route}`], { stdio: 'ignore' });
+  }
   const body = Buffer.alloc(1024 * 1024, 'u');
-  const head = Buffer.from(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1');
+  const headOf = (route) => Buffer.from(`POST ${route} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1');
+  let head = headOf(path);
   const sockets = await Promise.all(Array.from({ length: 8 }, () => new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
     socket.once('error', reject);
@@ -98,6 +107,13 @@ try {
     })));
   };
   const control = (...flags) => execFileSync('callgrind_control', [...flags, String(child.pid)], { stdio: 'ignore' });
+  if (history > 0) {
+    for (const route of ['/upload-stream', '/upload-buffer']) {
+      head = headOf(route);
+      await uploads(200);
+    }
+    head = headOf(path);
+  }
   await uploads(Number(warm));
   control('-i', 'on');
   await uploads(300);

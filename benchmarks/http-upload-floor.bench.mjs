@@ -29,7 +29,17 @@
 //                                between requests (shows what a 1 MiB upload's wake-ups cost)
 //   --before=/abs/path/index.js  also serves another build of @rt/http (RT_HTTP_DIST: a copy of
 //                                packages/http/dist kept inside packages/http) in the same rounds
-import { execFile, spawnSync } from 'node:child_process';
+//   --syscalls                   each server's wrk run also under `perf stat -p` with the kernel's
+//                                tracepoints: per upload the server's read, epoll_wait (its own epoll
+//                                fd, the C floor's only one), epoll_pwait (libuv's), epoll_ctl, the
+//                                reply's send (sendto, write, writev), futex (waking V8's or libuv's
+//                                threads), every syscall, context switches, packets sent from the
+//                                server's context (net_dev_xmit: its ACKs and window updates, its
+//                                reply, and the loopback's softirq work done there), sk_data_ready
+//                                and softirq entries; a table of its own (the tracing costs kernel
+//                                time, so the CPU columns of those rounds are not comparable with
+//                                runs without it; needs perf and tracepoint access, e.g. root)
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +58,7 @@ const cBuffer = option('c-buffer') ?? String(64 * 1024);
 const only = option('only')?.split(',');
 const bodyKiB = Number(option('body') ?? 1024);
 const connections = Number(option('connections') ?? 8);
+const syscalls = process.argv.includes('--syscalls');
 const wanted = (name) => only === undefined || only.some((prefix) => name.toLowerCase().startsWith(prefix));
 if (!have('wrk') || !have('cc')) {
   console.error('http-upload-floor.bench: needs wrk and cc (apt-get install -y wrk gcc)');
@@ -77,6 +88,51 @@ async function start(name, file, args = [], env = {}) {
   return startListening(name, nodeBinary, [join(root, file), String(port), ...args], port, { ...SERVER_ENV, ...env });
 }
 
+/** The kernel's events `--syscalls` counts on a server, with their column names. */
+const TRACEPOINTS = {
+  read: 'syscalls:sys_enter_read',
+  epoll_wait: 'syscalls:sys_enter_epoll_wait',
+  epoll_pwait: 'syscalls:sys_enter_epoll_pwait',
+  epoll_ctl: 'syscalls:sys_enter_epoll_ctl',
+  sendto: 'syscalls:sys_enter_sendto',
+  write: 'syscalls:sys_enter_write',
+  writev: 'syscalls:sys_enter_writev',
+  futex: 'syscalls:sys_enter_futex',
+  'all syscalls': 'raw_syscalls:sys_enter',
+  'context switches': 'context-switches',
+  'packets sent': 'net:net_dev_xmit',
+  sk_data_ready: 'sock:sk_data_ready',
+  softirqs: 'irq:softirq_entry',
+};
+
+/**
+ * Starts `perf stat` of the TRACEPOINTS on process `pid` for `duration` seconds (the caller gives
+ * it ~0.15 s to attach before the wrk run it brackets); the promise resolves with the counts by
+ * column name when it exits.
+ */
+function perfStat(pid, duration) {
+  const perf = spawn('perf', ['stat', '-x,', '-e', Object.values(TRACEPOINTS).join(','), '-p', String(pid), '--', 'sleep', String(duration)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let text = '';
+  perf.stderr.on('data', (chunk) => (text += chunk));
+  return new Promise((resolve) => perf.once('exit', resolve)).then((code) => {
+    if (code !== 0) throw new Error(`perf stat exited with ${code}: ${text}`);
+    const counts = {};
+    for (const line of text.split('\n')) {
+      const [value, , event] = line.split(',');
+      const name = Object.keys(TRACEPOINTS).find((key) => TRACEPOINTS[key] === event);
+      if (name !== undefined) counts[name] = Number(value);
+    }
+    return counts;
+  });
+}
+
+/** Counts divided by the uploads, as table cells. */
+function perUpload(counts, uploads) {
+  const cells = {};
+  for (const name of Object.keys(TRACEPOINTS)) cells[name] = Number.isFinite(counts[name]) ? (counts[name] / uploads).toFixed(2) : '—';
+  return cells;
+}
+
 const servers = [];
 try {
   const version = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout.trim();
@@ -92,14 +148,18 @@ try {
   for (const server of servers) await wrk(server.port, warmup);
   const rows = [];
   const ratios = [];
+  const traced = [];
   for (let round = 0; round < rounds; round++) {
     const got = new Map();
     for (let s = 0; s < servers.length; s++) {
       const server = servers[(s + round) % servers.length];
+      const perf = syscalls ? perfStat(server.child.pid, seconds + 0.4) : undefined;
+      if (perf !== undefined) await new Promise((resolve) => setTimeout(resolve, 150));
       const start = cpuTimes(server.child.pid);
       const slept = sleeps(server.child.pid);
       const { requests, rps } = await wrk(server.port, seconds);
       const end = cpuTimes(server.child.pid);
+      if (perf !== undefined) traced.push({ round: round + 1, server: server.name, ...perUpload(await perf, requests) });
       const wakeups = (sleeps(server.child.pid) - slept) / requests;
       const user = ((end.user - start.user) * 1e6) / requests;
       const system = ((end.system - start.system) * 1e6) / requests;
@@ -114,6 +174,10 @@ try {
   }
   console.table(rows);
   console.table(ratios);
+  if (syscalls) {
+    console.log('per upload, from perf stat tracepoints on the server during its wrk run (the CPU figures above of these rounds include the tracing):');
+    console.table(traced);
+  }
   console.log(`load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 } finally {
   for (const server of servers) server.child.kill('SIGTERM');
