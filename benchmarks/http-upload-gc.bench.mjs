@@ -28,7 +28,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds, freePort, have, minorFaults, SERVER_ENV, startListening } from './lib/proc.mjs';
+import { cpuSeconds, freePort, have, minorFaults, SERVER_ENV, startTracingGc } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? 3);
@@ -65,22 +65,7 @@ function wrk(port, duration) {
 
 async function start(name, file, args, preload = [], env = {}) {
   const port = await freePort();
-  const server = await startListening(name, nodeBinary, ['--trace-gc', ...preload, join(root, file), String(port), ...args], port, { ...SERVER_ENV, ...env });
-  const gc = { scavenges: 0, markCompacts: 0, heapMb: NaN };
-  let tail = '';
-  server.child.stdout.on('data', (chunk) => {
-    const lines = (tail + chunk).split('\n');
-    tail = lines.pop();
-    for (const line of lines) {
-      if (line.includes(': Scavenge ')) gc.scavenges++;
-      else if (line.includes(': Mark-Compact ')) gc.markCompacts++;
-      else continue;
-      // "… MB: Scavenge 9.8 (27.2) -> 9.6 (27.2) MB": the heap in use after this GC.
-      const after = /-> ([0-9.]+) \(/.exec(line);
-      if (after !== null) gc.heapMb = Number(after[1]);
-    }
-  });
-  return { ...server, gc };
+  return startTracingGc(name, nodeBinary, [...preload, join(root, file), String(port), ...args], port, { ...SERVER_ENV, ...env });
 }
 
 const servers = [];

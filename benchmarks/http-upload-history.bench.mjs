@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuTimes, freePort, have, minorFaults, SERVER_ENV, sleeps, startListening } from './lib/proc.mjs';
+import { cpuTimes, freePort, have, minorFaults, SERVER_ENV, sleeps, startTracingGc } from './lib/proc.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const option = (name, fallback) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -47,24 +47,9 @@ function wrk(port, path, connections, duration, script) {
   });
 }
 
-/** Starts a server under --trace-gc; `server.gc` counts its scavenges and mark-compacts. */
 async function start(name, file, args) {
   const port = await freePort();
-  const server = await startListening(name, nodeBinary, ['--trace-gc', join(root, file), String(port), ...args], port, SERVER_ENV);
-  const gc = { scavenges: 0, markCompacts: 0, heap: '' };
-  let tail = '';
-  server.child.stdout.on('data', (chunk) => {
-    const lines = (tail + chunk).split('\n');
-    tail = lines.pop();
-    for (const line of lines) {
-      if (line.includes(': Scavenge ')) gc.scavenges++;
-      else if (line.includes(': Mark-Compact ')) gc.markCompacts++;
-      else continue;
-      const after = /-> ([0-9.]+) \(([0-9.]+)\)/.exec(line);
-      if (after !== null) gc.heap = `${after[1]} (${after[2]})`;
-    }
-  });
-  return { ...server, gc };
+  return startTracingGc(name, nodeBinary, [join(root, file), String(port), ...args], port, SERVER_ENV);
 }
 
 const servers = [];
@@ -105,7 +90,7 @@ try {
         'scavenges/upload': per(server.gc.scavenges - gc.scavenges).toFixed(3),
         'mark-compacts/upload': per(server.gc.markCompacts - gc.markCompacts).toFixed(4),
         'faults/upload': per(minorFaults(pid) - faults).toFixed(1),
-        'heap MB': server.gc.heap,
+        'heap MB': `${server.gc.heapMb} (${server.gc.committedMb})`,
       });
     }
   }

@@ -194,6 +194,33 @@ export async function startListening(name, command, args, port, env = undefined,
   throw new Error(`${name} did not start listening on ${port}`);
 }
 
+/**
+ * `startListening` with `--trace-gc` put before `args` (a Node server's arguments): the result's
+ * `gc` counts the process's scavenges and mark-compacts as it prints them, and holds the V8 heap
+ * in use and committed after the last one (`heapMb`, `committedMb`).
+ */
+export async function startTracingGc(name, command, args, port, env = undefined) {
+  const server = await startListening(name, command, ['--trace-gc', ...args], port, env);
+  const gc = { scavenges: 0, markCompacts: 0, heapMb: NaN, committedMb: NaN };
+  let tail = '';
+  server.child.stdout.on('data', (chunk) => {
+    const lines = (tail + chunk).split('\n');
+    tail = lines.pop();
+    for (const line of lines) {
+      if (line.includes(': Scavenge ')) gc.scavenges++;
+      else if (line.includes(': Mark-Compact ')) gc.markCompacts++;
+      else continue;
+      // "… MB: Scavenge 9.8 (27.2) -> 9.6 (27.2) MB": the heap in use (committed) after this GC.
+      const after = /-> ([0-9.]+) \(([0-9.]+)\)/.exec(line);
+      if (after !== null) {
+        gc.heapMb = Number(after[1]);
+        gc.committedMb = Number(after[2]);
+      }
+    }
+  });
+  return { ...server, gc };
+}
+
 /** Starts a server process that prints its port on its first stdout line; resolves with it. */
 export async function startPrintingPort(name, command, args) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
