@@ -9,7 +9,7 @@
 //
 //   node benchmarks/echo-callgrind.mjs [--server=rt-stream|rt|minimal-stream|net] [--bytes=64]
 //        [--connections=64] [--warmup=60000] [--messages=40000] [--top=40] [--groups]
-//        [--node=/path/to/node] [--out=/tmp/x.cg]
+//        [--node=/path/to/node] [--out=/tmp/x.cg [--keep-map]]
 //
 //   rt-stream       net.bench.mjs --serve native: TcpStream, a task per connection, the
 //                   read/writeAll loop (echo.bench.mjs's rt-stream row)
@@ -123,5 +123,6 @@ try {
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
   if (arg('out', undefined) === undefined) removeDumps(out, child.pid);
-  else rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
+  else if (!process.argv.includes('--keep-map')) rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
+  else console.log(`perf map kept: /tmp/perf-${child.pid}.map`);
 }

@@ -11,16 +11,21 @@
 // holds the baton; the next stream is served when any native stream operation parks (the woken
 // task looping back to `read`, the common case) or closes. A task that parks elsewhere (a
 // timer, a channel) or never parks again would keep the baton, so a fallback armed with the
-// baton serves whatever is still queued. The fallback is a `process.nextTick` armed from the
-// microtask phase: Node runs it once the microtask queue has drained (no task can pass the
-// baton any more then), before anything else happens. A setImmediate per batch instead cost
-// an extra event-loop iteration (and epoll_wait) per batch. Serving early is always correct;
-// only the order of work changes.
+// baton serves whatever is still queued, at the end of the event-loop turn: `@rt/scheduler`'s
+// `atTurnEnd`, the check phase of the same loop iteration, with the immediate the cooperative
+// budget already arms on every turn that had a ready operation (ref'd while the fallback waits,
+// so the loop does not block in its poll phase before it runs). It was a `process.nextTick`
+// armed from the microtask phase (run once the microtask queue had drained): Node's `nextTick`
+// and the tick queue's run cost ~100–180 instructions per message of a 64-connection echo
+// (measured under callgrind, issue 16), more than everything else the queue does per batch;
+// and a setImmediate of its own per batch cost an extra event-loop iteration (and epoll_wait)
+// per batch. Serving early or at the turn's end is always correct; only the order of work
+// changes (other I/O callbacks of the same poll phase may run before the fallback).
 //
 // One queue per reactor, so per runtime: two runtimes on one thread never serve each other's
 // streams or hold each other's baton.
 
-import { RESOLVED } from '@rt/scheduler/primitives';
+import { RESOLVED, atTurnEnd } from '@rt/scheduler/primitives';
 
 /**
  * A stream's turn: serves its parked operations; true when it woke one. A function, or an
@@ -94,7 +99,7 @@ export class ReadyQueue {
           this.#baton = true;
           if (!this.#fallbackArmed) {
             this.#fallbackArmed = true;
-            process.nextTick(this.#fallback);
+            atTurnEnd(this.#fallback);
           }
         }
         return;

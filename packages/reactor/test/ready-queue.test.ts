@@ -1,6 +1,7 @@
 // The ready queue's turns: what a dispatch queues is served on a microtask (the kick), never
 // inside the dispatch; the first stream then holds the baton, the next is served when it
-// passes, the rest by the fallback once the microtasks have drained; a stream queued outside
+// passes, the rest by the fallback at the end of the turn (@rt/scheduler's atTurnEnd: the
+// check phase, before an immediate set later); a stream queued outside
 // a dispatch is served on a microtask, never inside the enqueue.
 import { FakeBackend, Interest, Reactor, ReadyQueue, type ServeTurn } from '@rt/reactor';
 
@@ -10,7 +11,7 @@ function setup(): { backend: FakeBackend; reactor: Reactor; queue: ReadyQueue } 
   return { backend, reactor, queue: reactor.readyQueue };
 }
 
-/** Waits until the microtask queue and the nextTick queue have drained. */
+/** Waits until the turn has ended (microtasks, ticks and the turn-end callbacks have run). */
 const drained = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('ReadyQueue (the reactor dispatch turn)', () => {

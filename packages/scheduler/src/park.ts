@@ -346,6 +346,17 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
   #task: ParkedTask | undefined = undefined;
   #resolve: ((value: T) => void) | undefined = undefined;
   #reject: ((error: unknown) => void) | undefined = undefined;
+  /**
+   * The promise executor of every park of this waiter: made once with the waiter, it stores the
+   * resolving functions straight into it. (Handing them over through module variables, as
+   * `park` does, stored each into the module's context first: two more write barriers per park,
+   * the waiter and the context being old objects and the functions new. Measured on the TCP
+   * echo under callgrind: −140 instructions per message on Node 20.20, −127 on Node 24.22.)
+   */
+  readonly #executor = (resolve: (value: T) => void, reject: (error: unknown) => void): void => {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  };
 
   constructor(
     readonly label: string,
@@ -362,10 +373,7 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
     if (!this.settled) throw new Error(`ReusableWaiter.park: ${this.label} is still parked`);
     // Throws Cancelled (before anything is made) if the task was aborted; links this entry.
     this.#task = parkEntry(this);
-    const promise = new Promise<T>(captureResolvers);
-    this.#resolve = capturedResolve as (value: T) => void;
-    this.#reject = capturedReject;
-    capturedResolve = capturedReject = undefined;
+    const promise = new Promise<T>(this.#executor);
     this.settled = false;
     return promise;
   }

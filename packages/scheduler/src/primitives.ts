@@ -24,6 +24,8 @@
 // - `checkCount`, `checkFunction`: argument validators whose errors name the value with
 //   `describe`, the one formatting of a bad value in rt's messages.
 // - `RESOLVED`, `RESOLVED_UNDEFINED`: shared settled promises for allocation-free fast paths.
+// - `atTurnEnd(callback)`: runs a callback once when the current event-loop turn ends (the
+//   turn counter's immediate, shared with the cooperative budget): the ready queue's fallback.
 // - `watchLostWake`, `unwatchLostWake`, `reportLostWake`: lost-wake detection (a waiter
 //   nothing can wake any more, because the handles that could were garbage-collected).
 //
@@ -41,6 +43,7 @@ import { describe } from './internal/describe.js';
 import { storage } from './internal/context.js';
 import { coopOrCancelled } from './coop.js';
 export { readyNow, refundNow } from './coop.js';
+export { atTurnEnd } from './internal/context.js';
 import { Handle, type SpawnOptions } from './handle.js';
 import { taskOfHandle, type JoinHandle } from './join-handle.js';
 

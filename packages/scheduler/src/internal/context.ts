@@ -617,10 +617,54 @@ export function runOutsideTasks<A, B, C>(fn: (a: A, b: B, c: C) => void, a: A, b
 
 let epoch = 0;
 let epochArmed = false;
+/** The turn counter's immediate while armed (`ref`'d while a turn-end callback waits: see atTurnEnd). */
+let epochImmediate: NodeJS.Immediate | undefined;
+/** What runs when the current turn ends (atTurnEnd), in order. */
+let turnEndCallbacks: (() => void)[] = [];
 
 function bumpEpoch(): void {
   epochArmed = false;
+  epochImmediate = undefined;
   epoch++;
+  if (turnEndCallbacks.length !== 0) runTurnEnd();
+}
+
+/** The turn-end callbacks, each once; one that throws is reported on a microtask (the others still run). */
+function runTurnEnd(): void {
+  const callbacks = turnEndCallbacks;
+  turnEndCallbacks = []; // one registered while these run waits for the next turn's end
+  for (const callback of callbacks) {
+    try {
+      callback();
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+}
+
+/**
+ * Runs `callback` once, when the current event-loop turn ends: in the check phase of this loop
+ * iteration (the turn counter's own immediate, which the cooperative budget arms on every turn
+ * with a ready operation anyway), after the turn counter moved on. While one waits the immediate
+ * is ref'd, so the loop neither blocks in its poll phase nor exits before it runs. For the
+ * reactor's ready queue: its fallback was a `process.nextTick` per batch, ~100–180 instructions
+ * per message of a TCP echo at ~60 messages per batch (measured under callgrind).
+ *
+ * **Cancellation:** none: once registered it runs.
+ *
+ * **Errors:** none; a callback that throws is reported as an uncaught exception on a microtask.
+ *
+ * **Example**
+ * ```ts
+ * if (!this.fallbackArmed) { this.fallbackArmed = true; atTurnEnd(this.fallback); }
+ * ```
+ */
+export function atTurnEnd(callback: () => void): void {
+  if (!epochArmed) armEpoch();
+  if (turnEndCallbacks.length === 0) epochImmediate!.ref();
+  turnEndCallbacks.push(callback);
 }
 
 /** The current event-loop turn's number; arms the (unref'd) turn counter. */
@@ -632,7 +676,7 @@ export function currentEpoch(): number {
 /** The first look at the epoch in a turn: arm the immediate that ends the turn (out of line: `currentEpoch` is on every ready operation's path). */
 function armEpoch(): void {
   epochArmed = true;
-  setImmediate(bumpEpoch).unref();
+  epochImmediate = setImmediate(bumpEpoch).unref();
 }
 
 /** Tokio's per-task budget of rt operations before a forced yield. */
