@@ -8,8 +8,11 @@
 //   task), joinset (JoinSet.joinAll), outside (Promise.all(handles) outside any task)
 //   callgrind: node benchmarks/spawn-builds.mjs <dist> cg-in-task|cg-joinset <n>: one run of n
 //   (the observability bench's spawn workload); take a run of 100000 minus a run of 0.
+//   callgrind of the CPU cases' own workload: <dist> once:<case> <n>: one run of that case with n
+//   tasks (take a run of 2n minus a run of n, as spawn-callgrind.bench.mjs does).
 const [dist, which, count] = process.argv.slice(2);
-const N = 1_000_000;
+const once = which.startsWith('once:');
+const N = once ? Number(count) : 1_000_000;
 const trivial = async () => 1;
 const rt = await import(dist);
 const cases = {
@@ -22,6 +25,10 @@ const cases = {
   'joinset': async () => { const set = new rt.JoinSet(); for (let i = 0; i < N; i++) set.spawn(trivial); await set.joinAll(); },
   'outside': async () => { const h = new Array(N); for (let i = 0; i < N; i++) h[i] = rt.spawn(trivial); await Promise.all(h); },
 };
+if (once) {
+  await cases[which.slice('once:'.length)]();
+  process.exit(0);
+}
 if (which.startsWith('cg-')) {
   // One run of `count` for callgrind (--single-threaded --predictable-gc-schedule).
   const n = Number(count);

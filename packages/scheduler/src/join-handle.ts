@@ -3,7 +3,6 @@ import { parkTarget, throwIfCancelled, type WaitOptions } from './park.js';
 import { frameStore, storage } from './internal/context.js';
 import { describe } from './internal/describe.js';
 import { dropSegment, markUntimed, onTimingSegments, segmentCount } from './internal/instrument.js';
-import type { Core } from './internal/core.js';
 import { FINISHED, InsideJoin, Task, nativeThen } from './internal/task.js';
 
 /**
@@ -67,11 +66,6 @@ let thenReadAt = 0;
 export class JoinHandle<T> extends Task implements PromiseLike<T> {
   // The handle is its task's record (no second object per spawn: issue 16): the record's
   // members are internal (`Task` in internal/task.ts); its id and name are the handle's.
-
-  /** @internal Created by the runtime (`Core.create`, `Core.blockingTask`); not for users. */
-  constructor(core: Core, fn: (() => unknown) | undefined, name: string | undefined, kind: 'task' | 'blocking', location: string | undefined) {
-    super(core, fn, name, kind, location);
-  }
 
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
