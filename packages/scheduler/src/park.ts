@@ -92,7 +92,6 @@ export function throwIfCancelled(options?: WaitOptions): void {
   }
 }
 
-
 /**
  * Parks the current operation until a primitive wakes or fails its waiter.
  *
