@@ -21,7 +21,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 requireValgrind('ping-pong-callgrind.bench');
 const BASELINE = 'promise ping-pong';
 // Case names hold commas: the list is separated by semicolons.
-const cases = (process.env['RT_PP_CG_CASES'] ?? `${BASELINE};promise ping-pong in rt tasks;rt ping-pong;promise ping-pong, awaited sends, in rt tasks;rt mpsc(1) ping-pong`).split(';');
+const cases = (process.env['RT_PP_CG_CASES'] ?? `${BASELINE};promise ping-pong in rt tasks;rt ping-pong;rt oneshot ping-pong;promise ping-pong, awaited sends, in rt tasks;rt mpsc(1) ping-pong`).split(';');
 if (!cases.includes(BASELINE)) cases.unshift(BASELINE);
 // At 20 (20,000 round trips) compilation and GC timing moved a case by ±500 instructions per round trip.
 const N = Number(process.env['RT_PP_CG_N'] ?? 60);

@@ -17,7 +17,7 @@
 //   task and joining through a thenable cost with no rt code)
 // - 200 tasks x K yieldNow()                   vs the same with `await new Promise(setImmediate)`
 // - ping-pong of 1,000 round trips between two tasks (a one-slot channel built on park(), as
-//   @rt/sync does; and @rt/sync's mpsc of capacity 1)
+//   @rt/sync does; @rt/sync's oneshot, a fresh channel per message; and its mpsc of capacity 1)
 //                                              vs the same between two plain async functions
 //   (+ the same with AsyncLocalStorage switched on; the floor of the mpsc(1) row: the same
 //   plain ping-pong with each send's promise awaited, outside and inside rt tasks)
@@ -206,6 +206,49 @@ const cases = {
       await b;
     }
   },
+  async 'rt oneshot ping-pong'() {
+    // The same exchange with each message a fresh @rt/sync oneshot channel: the plain ping-pong's
+    // promise and its resolve function become a oneshot receiver and its sender (what a user
+    // writes in place of `new Promise`), the receiver awaited through `recv()`.
+    const { spawn } = await import('@rt/scheduler');
+    const { oneshot } = await import('@rt/sync');
+    class Slot {
+      tx = undefined;
+      value = undefined;
+      full = false;
+      send(value) {
+        const tx = this.tx;
+        this.tx = undefined;
+        if (tx !== undefined) return tx.send(value);
+        this.value = value;
+        this.full = true;
+      }
+      recv() {
+        if (this.full) {
+          this.full = false;
+          return Promise.resolve(this.value);
+        }
+        const [tx, rx] = oneshot.channel();
+        this.tx = tx;
+        return rx.recv();
+      }
+    }
+    for (let r = 0; r < PING_REPEAT; r++) {
+      const ping = new Slot();
+      const pong = new Slot();
+      const a = spawn(async () => {
+        for (let i = 0; i < PING_TRIPS; i++) {
+          ping.send(i);
+          await pong.recv();
+        }
+      });
+      const b = spawn(async () => {
+        for (let i = 0; i < PING_TRIPS; i++) pong.send(await ping.recv());
+      });
+      await a;
+      await b;
+    }
+  },
   async 'promise ping-pong in rt tasks'() {
     // The same plain-promise ping-pong, its two sides spawned as rt tasks: what tracking the
     // current task through every promise costs on this Node version, with no rt primitive.
@@ -335,7 +378,7 @@ const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--onl
 const groups = [
   { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'promise-all in a task', 'promise-all over thenables', 'await thenables in a task', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)', 'effect fork+join'], per: SPAWN_N, unit: 'task' },
   { title: `${YIELD_TASKS} tasks x ${YIELD_K.toLocaleString('en')} yields`, baseline: 'setImmediate yield', cases: ['setImmediate yield', 'rt yieldNow'], per: YIELD_TASKS * YIELD_K, unit: 'yield' },
-  { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+empty hooks', 'promise ping-pong+als', 'promise ping-pong in rt tasks', 'rt ping-pong', 'promise ping-pong, awaited sends', 'promise ping-pong, awaited sends, in rt tasks', 'rt mpsc(1) ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
+  { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+empty hooks', 'promise ping-pong+als', 'promise ping-pong in rt tasks', 'rt ping-pong', 'rt oneshot ping-pong', 'promise ping-pong, awaited sends', 'promise ping-pong, awaited sends, in rt tasks', 'rt mpsc(1) ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
   { title: `blocking pool: ${BLOCKING_JOBS.toLocaleString('en')} jobs, ${IN_FLIGHT} in flight, ${THREADS} threads`, baseline: 'piscina', cases: ['piscina', 'rt spawnBlocking'], per: BLOCKING_JOBS, unit: 'job' },
 ];
 

@@ -1,7 +1,10 @@
 // Instruction counts under callgrind, shared by the benchmark scripts that count them. Two ways:
 // - a whole run (ping-pong-callgrind, spawn-callgrind, handle-shapes): `callgrindInstructions`,
 //   V8 with --single-threaded --predictable-gc-schedule, so GC and compilation land the same way
-//   from run to run;
+//   from run to run, and --random-seed=1: V8 (Node 24+) seeds its string hashing at start-up by
+//   testing random candidates for primality (`HashSeed::InitializeRoots`, `detail::sprp`), which
+//   cost 0 to ~16M instructions per process at random (±130 instructions per round trip of the
+//   ping-pong benches at 60,000 round trips); with a fixed seed it costs the same every run;
 // - one server process between a zeroing and a dump (http-callgrind.mjs, echo-callgrind.mjs):
 //   `countedWindow`, the dump's file, its total, inclusive counts of named functions, and the top
 //   functions per operation with JIT code named from V8's perf map (`node --perf-basic-prof`
@@ -23,7 +26,7 @@ export function callgrindInstructions(node, script, args, env = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'rt-callgrind-'));
   try {
     const out = join(dir, 'callgrind.out');
-    const child = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, node, '--single-threaded', '--predictable-gc-schedule', script, ...args], {
+    const child = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, node, '--single-threaded', '--predictable-gc-schedule', '--random-seed=1', script, ...args], {
       env: { ...process.env, ...env },
       encoding: 'utf8',
     });

@@ -3,7 +3,7 @@
 // looping on always-ready operations would therefore starve the event loop. Each task (and,
 // outside tasks, the code of the current event-loop turn) gets BUDGET operations per turn;
 // the operation after that resolves on the next macrotask instead.
-import { outsideBudget, outsideCounters, returnBudget, spendBudget, storage, type Budget } from './internal/context.js';
+import { frameStore, outsideBudget, outsideCounters, returnBudget, spendBudget, storage, type Budget } from './internal/context.js';
 import type { Frame } from './internal/context.js';
 import { throwIfCancelled } from './park.js';
 import type { WaitOptions } from './park.js';
@@ -51,7 +51,7 @@ function turnPassed(): void {
  * ```
  */
 export function coop(): Promise<void> | undefined {
-  return spend(storage.getStore());
+  return spend(frameStore());
 }
 
 /**
@@ -74,7 +74,7 @@ export function coop(): Promise<void> | undefined {
  * ```
  */
 export function coopOrCancelled(options?: WaitOptions): Promise<void> | undefined {
-  const frame = storage.getStore();
+  const frame = frameStore();
   const y = spend(frame);
   if (y !== undefined) return y;
   if (options !== undefined) throwIfCancelled(options);
@@ -99,7 +99,7 @@ export function coopOrCancelled(options?: WaitOptions): Promise<void> | undefine
  * ```
  */
 export function readyNow(options?: WaitOptions): boolean {
-  const frame = storage.getStore();
+  const frame = frameStore();
   if (frame !== undefined && frame.unconstrained) return !cancelledNow(frame, options);
   // Cancellation first: spendBudget spends when it says yes.
   if (cancelledNow(frame, options)) return false;
@@ -125,7 +125,7 @@ export function readyNow(options?: WaitOptions): boolean {
  * ```
  */
 export function refundNow(): void {
-  const frame = storage.getStore();
+  const frame = frameStore();
   if (frame !== undefined && frame.unconstrained) return;
   returnBudget(frame?.task ?? outsideBudget);
 }

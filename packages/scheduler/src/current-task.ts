@@ -1,6 +1,6 @@
 import type { Handle } from './handle.js';
 import { RtError } from './errors.js';
-import { storage } from './internal/context.js';
+import { frameStore } from './internal/context.js';
 
 /**
  * What a task can learn about itself: see {@link currentTask}.
@@ -47,7 +47,7 @@ function viewOf(task: NonNullable<ReturnType<typeof currentTaskRecord>>): TaskVi
 }
 
 function currentTaskRecord() {
-  return storage.getStore()?.task;
+  return frameStore()?.task;
 }
 
 function noTask(what: string): RtError {

@@ -40,7 +40,7 @@ export { parkEntry, unparkEntry, currentParkTask, lastParked, parkEntryIn, Reusa
 export type { ParkEntry, ParkedTask } from './park.js';
 import type { WaitOptions, Waiter } from './park.js';
 import { describe } from './internal/describe.js';
-import { storage } from './internal/context.js';
+import { frameStore } from './internal/context.js';
 import { coopOrCancelled } from './coop.js';
 export { readyNow, refundNow } from './coop.js';
 export { atTurnEnd } from './internal/context.js';
@@ -249,7 +249,7 @@ export class WaitList<T, N extends WaitNode<T> = WaitNode<T>> {
  * ```
  */
 export function checkCancelled(options: WaitOptions | undefined): Promise<never> | undefined {
-  if (options === undefined && storage.getStore()?.task?.cancelRequested !== true) return undefined;
+  if (options === undefined && frameStore()?.task?.cancelRequested !== true) return undefined;
   try {
     throwIfCancelled(options);
     return undefined;

@@ -1,6 +1,6 @@
 import { Handle } from './handle.js';
 import { throwIfCancelled, type WaitOptions } from './park.js';
-import { storage } from './internal/context.js';
+import { frameStore } from './internal/context.js';
 
 /**
  * Yields: lets every other ready task run before the caller continues (Tokio's
@@ -21,7 +21,7 @@ import { storage } from './internal/context.js';
  * ```
  */
 export function yieldNow(options?: WaitOptions): Promise<void> {
-  const task = storage.getStore()?.task;
+  const task = frameStore()?.task;
   let signal: AbortSignal | undefined;
   if (options !== undefined || (task !== undefined && task.cancelRequested)) {
     try {

@@ -1,28 +1,112 @@
 // oneshot: a channel for exactly one value, from one sender to one receiver.
 import type { WaitOptions } from '@rt/scheduler';
+import { Cancelled } from '@rt/scheduler';
 import { RecvError, SendError, TryRecvError } from './errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, WaitList, checkCancelled, parkSimple, reportLostWake, watchLostWake } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, checkCancelled, parkEntry, parkSimple, reportLostWake, unparkEntry, watchLostWake } from '@rt/scheduler/primitives';
+import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
 
 const State = { Empty: 0, Value: 1, Taken: 2 } as const;
 type StateValue = (typeof State)[keyof typeof State];
 
-/** @internal The state the two halves share. */
-export class OneshotState<T> {
+const RECV_LABEL = 'oneshot.Receiver.recv';
+
+/**
+ * @internal The state the two halves share. It is also the receiver's first parked `recv()`
+ * without options, as its own entry in the parked task's list (`parkEntry`, the scheduler's way
+ * for an operation that is its own record): a channel is one object besides its two handles, and
+ * a receive that parks allocates only its promise. A receive with options, or one while another
+ * is parked, parks a node in `recvWaiters` (made when first needed); the state's own receive,
+ * when parked, is always the oldest of them (it parks only while that list is empty).
+ */
+export class OneshotState<T> implements ParkEntry {
   state: StateValue = State.Empty;
   value: T | undefined = undefined;
   senderClosed = false;
   receiverClosed = false;
-  readonly recvWaiters = new WaitList<T>();
-  readonly closedWaiters = new WaitList<void>();
+  recvWaiters: WaitList<T> | undefined = undefined;
+  closedWaiters: WaitList<void> | undefined = undefined;
+  /** Links in the parked task's list of parked operations (the scheduler's). */
+  prev: ParkEntry | undefined = undefined;
+  next: ParkEntry | undefined = undefined;
+  /** The task the state's own receive is parked in (none outside any task). */
+  task: ParkedTask | undefined = undefined;
+  /** The parked receive's resolving functions: undefined while none is parked. */
+  #resolve: ((value: T) => void) | undefined = undefined;
+  #reject: ((error: unknown) => void) | undefined = undefined;
+
+  get label(): string {
+    return RECV_LABEL;
+  }
+
+  /** True while the state's own receive is not parked (what a lost-wake report reads, as a waiter's). */
+  get settled(): boolean {
+    return this.#resolve === undefined;
+  }
+
+  /** Parks the receiver's own receive: throws `Cancelled` (nothing linked) if the current task was aborted. */
+  park(): Promise<T> {
+    this.task = parkEntry(this);
+    // An executor written here: TurboFan inlines it and allocates no closure (see @rt/scheduler's ParkedWaiter).
+    return new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  /** Delivers `value` to the parked receive; false if none is parked. */
+  wake(value: T): boolean {
+    const resolve = this.#resolve;
+    if (resolve === undefined) return false;
+    this.#end('woken');
+    resolve(value);
+    return true;
+  }
+
+  /** Rejects the parked receive; false if none is parked. */
+  fail(error: unknown): boolean {
+    const reject = this.#reject;
+    if (reject === undefined) return false;
+    this.#end('failed');
+    reject(error);
+    return true;
+  }
+
+  /** The task was aborted (the scheduler calls it): the receive rejects with `Cancelled`; the value, if one comes, stays for the next. */
+  cancel(reason: unknown): void {
+    const reject = this.#reject;
+    if (reject === undefined) return;
+    this.#end('cancelled');
+    reject(new Cancelled(`${RECV_LABEL} was cancelled`, { cause: reason }));
+  }
+
+  /** Settles the parked receive and leaves the task's list (see `unparkEntry` for `how`). */
+  #end(how: 'woken' | 'failed' | 'cancelled'): void {
+    this.#resolve = this.#reject = undefined;
+    const task = this.task;
+    if (task !== undefined) {
+      this.task = undefined;
+      unparkEntry(task, this, how);
+    }
+  }
 }
 
+const alreadyReceived = (): RecvError => new RecvError('oneshot value already received');
+const closedWithoutSending = (): RecvError => new RecvError('oneshot sender closed without sending');
+
 /** The sender was garbage-collected: if it never sent nor closed, a parked receiver waits forever. */
-function senderCollected(s: OneshotState<unknown>): void {
+function senderCollected<T>(s: OneshotState<T>): void {
   if (s.senderClosed || s.receiverClosed) return;
-  for (let node = s.recvWaiters.head; node !== undefined; node = node.next) {
-    reportLostWake(node.waiter!, 'its oneshot Sender was garbage-collected without send() or close()');
-  }
+  const why = 'its oneshot Sender was garbage-collected without send() or close()';
+  if (!s.settled) reportLostWake(s, why);
+  for (let node = s.recvWaiters?.head; node !== undefined; node = node.next) reportLostWake(node.waiter!, why);
+}
+
+/** Fails every parked receive of `s` (the state's own first, then the list's, in order). */
+function failReceives<T>(s: OneshotState<T>, error: () => RecvError): void {
+  if (!s.settled) s.fail(error());
+  const list = s.recvWaiters;
+  if (list !== undefined && list.length !== 0) for (const node of list.drain()) node.waiter!.fail(error());
 }
 
 /**
@@ -92,11 +176,17 @@ export class Sender<T> implements Disposable {
     if (s.senderClosed) throw new SendError(value, 'oneshot Sender already used or closed');
     s.senderClosed = true;
     if (s.receiverClosed) throw new SendError(value);
-    const node = s.recvWaiters.shift();
-    if (node !== undefined && node.waiter!.wake(value)) {
+    // The state's own receive, when parked, is the oldest: it gets the value.
+    if (s.wake(value)) {
       s.state = State.Taken;
       // Concurrent recv() calls on the same receiver: only one gets the value.
-      for (const other of s.recvWaiters.drain()) other.waiter!.fail(new RecvError('oneshot value already received'));
+      if (s.recvWaiters !== undefined) failReceives(s, alreadyReceived);
+      return;
+    }
+    const node = s.recvWaiters?.shift();
+    if (node !== undefined && node.waiter!.wake(value)) {
+      s.state = State.Taken;
+      failReceives(s, alreadyReceived);
       return;
     }
     s.state = State.Value;
@@ -118,8 +208,9 @@ export class Sender<T> implements Disposable {
   closed(options?: WaitOptions): Promise<void> {
     const cancelled = checkCancelled(options);
     if (cancelled !== undefined) return cancelled;
-    if (this.#state.receiverClosed) return RESOLVED;
-    return parkSimple(this.#state.closedWaiters, 'oneshot.Sender.closed', options);
+    const s = this.#state;
+    if (s.receiverClosed) return RESOLVED;
+    return parkSimple((s.closedWaiters ??= new WaitList<void>()), 'oneshot.Sender.closed', options);
   }
 
   /** Closes the sender without sending: the receiver rejects with `RecvError`. Idempotent; no-op after `send`. */
@@ -127,7 +218,7 @@ export class Sender<T> implements Disposable {
     const s = this.#state;
     if (s.senderClosed) return;
     s.senderClosed = true;
-    for (const node of s.recvWaiters.drain()) node.waiter!.fail(new RecvError('oneshot sender closed without sending'));
+    failReceives(s, closedWithoutSending);
   }
 
   [Symbol.dispose](): void {
@@ -176,6 +267,20 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * ```
    */
   recv(options?: WaitOptions): Promise<T> {
+    const s = this.#state;
+    if (options === undefined && s.state === State.Empty && !s.senderClosed && !s.receiverClosed && s.settled && (s.recvWaiters === undefined || s.recvWaiters.length === 0)) {
+      // Parks on the state's own waiter (see OneshotState). Its park checks the task's
+      // cancellation itself (Cancelled, nothing linked): the current task is looked up once.
+      try {
+        return s.park();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.#recvSlow(options);
+  }
+
+  #recvSlow(options: WaitOptions | undefined): Promise<T> {
     const cancelled = checkCancelled(options);
     if (cancelled !== undefined) return cancelled;
     const s = this.#state;
@@ -186,7 +291,7 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
     }
     if (s.state === State.Taken) return Promise.reject(new RecvError('oneshot value already received'));
     if (s.receiverClosed || s.senderClosed) return Promise.reject(new RecvError('oneshot sender closed without sending'));
-    return parkSimple(s.recvWaiters, 'oneshot.Receiver.recv', options);
+    return parkSimple((s.recvWaiters ??= new WaitList<T>()), RECV_LABEL, options);
   }
 
   /**
@@ -211,7 +316,7 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
     const s = this.#state;
     if (s.receiverClosed) return;
     s.receiverClosed = true;
-    for (const node of s.closedWaiters.drain()) node.waiter!.wake(undefined);
+    if (s.closedWaiters !== undefined) for (const node of s.closedWaiters.drain()) node.waiter!.wake(undefined);
   }
 
   [Symbol.dispose](): void {

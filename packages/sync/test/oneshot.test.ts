@@ -1,4 +1,4 @@
-import { Cancelled } from '@rt/scheduler';
+import { Builder, Cancelled, type JoinError } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { oneshot, RecvError, SendError, TryRecvError } from '@rt/sync';
 
@@ -84,5 +84,100 @@ describe('oneshot', () => {
     tx.send(1);
     expect(await a).toBe(1);
     expect(await b).toBeInstanceOf(RecvError);
+  });
+});
+
+// A receive without options parks on the channel's own state (no node, no waiter record); these
+// pin that it keeps every promise of a parked receive: abortable, listed by dump(), FIFO with
+// receives that park a node, cancel safe.
+describe("oneshot receive parked on the channel's own state", () => {
+  it('an abort of the parked task rejects it with Cancelled and the value stays for the next receive', async () => {
+    const runtime = Builder.currentThread().build();
+    await runtime.run(async () => {
+      const [tx, rx] = oneshot.channel<number>();
+      const task = runtime.spawn(async () => await rx.recv());
+      await settle();
+      expect(runtime.dump().tasks.find((t) => t.id === task.id)!.waitingOn).toEqual(['oneshot.Receiver.recv']);
+      task.abort();
+      const error = await task.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as JoinError).isCancelled()).toBe(true);
+      expect(runtime.dump().tasks.flatMap((t) => t.waitingOn)).toEqual([]);
+      tx.send(7);
+      expect(await rx.recv()).toBe(7);
+    });
+    await runtime.shutdown();
+  });
+
+  it('a task aborted before it calls recv() gets Cancelled, parks nothing, and the value goes to the next receive', async () => {
+    const runtime = Builder.currentThread().build();
+    await runtime.run(async () => {
+      const [tx, rx] = oneshot.channel<number>();
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const outcome: string[] = [];
+      const task = runtime.spawn(async () => {
+        await gate;
+        try {
+          outcome.push(`received ${await rx.recv()}`);
+        } catch (error) {
+          outcome.push(error instanceof Cancelled ? 'cancelled' : String(error));
+        }
+      });
+      await settle();
+      task.abort();
+      open();
+      await task;
+      expect(outcome).toEqual(['cancelled']);
+      expect(runtime.dump().tasks.flatMap((t) => t.waitingOn)).toEqual([]);
+      const next = rx.recv();
+      tx.send(3);
+      expect(await next).toBe(3);
+    });
+    await runtime.shutdown();
+  });
+
+  it('is the oldest receive: a later receive with options parks behind it and gets RecvError', async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const first = rx.recv();
+    const second = rx.recv({ signal: new AbortController().signal }).catch((e: unknown) => e);
+    tx.send(1);
+    expect(await first).toBe(1);
+    expect(await second).toBeInstanceOf(RecvError);
+  });
+
+  it('does not overtake a receive with options parked before it', async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const first = rx.recv({ signal: new AbortController().signal });
+    const second = rx.recv().catch((e: unknown) => e);
+    tx.send(2);
+    expect(await first).toBe(2);
+    expect(await second).toBeInstanceOf(RecvError);
+  });
+
+  it('a sender closed without sending rejects every parked receive with RecvError', async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const first = rx.recv().catch((e: unknown) => e);
+    const second = rx.recv().catch((e: unknown) => e);
+    tx.close();
+    expect(await first).toBeInstanceOf(RecvError);
+    expect(await second).toBeInstanceOf(RecvError);
+    expect(rx.isClosed).toBe(true);
+  });
+
+  it('is free again after a receive with a signal was aborted, and after its own was woken', async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const ac = new AbortController();
+    const aborted = rx.recv({ signal: ac.signal });
+    ac.abort();
+    await expect(aborted).rejects.toBeInstanceOf(Cancelled);
+    const r = track(rx.recv());
+    await settle();
+    expect(r.isPending()).toBe(true);
+    tx.send(9);
+    expect(await r.promise).toBe(9);
+    await expect(rx.recv()).rejects.toBeInstanceOf(RecvError);
   });
 });

@@ -571,7 +571,9 @@ export const frameStore: () => Frame | undefined =
         const frame = frameClass.current();
         // No frame: no store (rt's storage has no default value).
         if (frame === undefined) return undefined;
-        return frame instanceof TaskFrame ? frame.store : storage.getStore();
+        // (The constructor, not `instanceof`: one map check where `instanceof` walks the prototype
+        // chain; a frame is Node's own map or a TaskFrame, so no other object answers TaskFrame.)
+        return frame.constructor === TaskFrame ? (frame as unknown as TaskFrame).store : storage.getStore();
       }
     : hookStorage !== undefined
       ? (): Frame | undefined => current

@@ -78,6 +78,9 @@ export interface CancelTarget {
   waiterCancelled(): void;
 }
 
+/** What the fields of a waiter's resolving functions hold before its promise is made. */
+function noResolve(): void {}
+
 export class ParkedWaiter<T> implements TaskWait {
   settled = false;
   /** The task that parked, if any: its abort cancels this waiter. */
@@ -90,16 +93,27 @@ export class ParkedWaiter<T> implements TaskWait {
   signalNext: ParkedWaiter<unknown> | undefined = undefined;
   private signalWaiters: SignalWaiters | undefined = undefined;
 
+  /** The promise's resolving functions, set by its executor in the constructor. */
+  private resolve: (value: T) => void = noResolve;
+  private reject: (error: unknown) => void = noResolve;
+  /** The promise the parked operation returns. */
+  readonly promise: Promise<T>;
+
   constructor(
     readonly label: string,
     private readonly onCancel: ((waiter: ParkedWaiter<T>) => void) | CancelTarget,
     signal: AbortSignal | undefined,
     task: Task | undefined,
-    /** The promise the parked operation returns. */
-    readonly promise: Promise<T>,
-    private readonly resolve: (value: T) => void,
-    private readonly reject: (error: unknown) => void,
   ) {
+    // The executor is written here, not shared: TurboFan inlines it into the caller and allocates
+    // no closure for it, and the resolving functions go straight into this (young) waiter. A
+    // shared executor handing them over through two module variables cost two write barriers'
+    // slow paths (a young object stored into the module's old context) and a call per park:
+    // ~310 instructions per round trip of ping-pong over park() under callgrind (Node 24.22).
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
     this.task = task;
     if (task !== undefined) task.linkWaiter(this as ParkedWaiter<unknown>);
     if (task !== undefined && parkChannel.hasSubscribers) emitPark(task, label);
