@@ -52,6 +52,8 @@ class SignalWait {
  * console.log(delay.isElapsed); // true
  * ```
  */
+// Sleep is a ParkEntry by shape only: its links are internal (stripped), so `implements ParkEntry` would not
+// hold in the published .d.ts; parkEntry(this) checks the shape where it is used.
 export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
   private readonly driver: TimeDriver;
   // The deadline is the wheel tick `when` (a whole millisecond, rounded up): one small
@@ -68,21 +70,24 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
   //     share one wait (one settlement, one cancellation);
   //   - a wait with a signal pending: a `SignalWait` (park's waiter and promise, and the
   //     Sleep's own options, which become its state again when the wait ends).
-  // Inside a task a plain wait is parked as an entry of its own in the task's list of parked
-  // operations (a `SleepEntry`: the list links live there, not in every Sleep), so a pending
-  // plain wait costs the promise, its resolving functions and that entry, and no waiter
-  // record, cancel closure or `{ waiter, promise }` pair (see the README's ladder) — unless
-  // the task already waits on another Sleep of this runtime: then it joins that task's
-  // `TimerGroup` (see there), and costs one pointer to it.
+  // Inside a task a plain wait is the Sleep's own entry in the task's list of parked
+  // operations (`parkEntryIn`: `task`, `prev`, `next`), so a pending plain wait costs the
+  // promise and its resolving functions and no waiter record, cancel closure or
+  // `{ waiter, promise }` pair (see the README's ladder) — unless the task already waits on
+  // another Sleep of this runtime: then it joins that task's `TimerGroup` (see there).
   private state: WaitOptions | Resolve | SignalWait | undefined;
-  /** Where a plain wait is parked: its own entry in its task's list (SleepEntry) or its task's TimerGroup; undefined outside any task. */
-  private task: SleepEntry | TimerGroup | undefined = undefined;
+  /** Where a plain wait is parked: its task (the Sleep is the task's entry) or its task's TimerGroup; undefined outside any task. */
+  private task: ParkedTask | TimerGroup | undefined = undefined;
   // The callbacks of the `then` that started a plain wait (issue 16): that `then`'s own
   // promise is the wait's promise, so a plain `sleep(ms).then(cb)` or `await sleep(ms)`
   // keeps no second promise and no promise reaction until it fires (see `Fired`). Undefined
   // for a wait started by `wait()` (an Interval's tick) or by a `then` without callbacks.
   private onFulfilled: ((value: void) => unknown) | undefined = undefined;
   private onRejected: ((reason: unknown) => unknown) | undefined = undefined;
+  /** @internal Links in the task's list of parked operations (`parkEntry`). */
+  prev: ParkEntry | undefined = undefined;
+  /** @internal */
+  next: ParkEntry | undefined = undefined;
 
   /** @internal Sleeps come from `sleep` and `sleepUntil`. */
   constructor(driver: TimeDriver, deadline: number, options: WaitOptions | undefined, now: number = driver.now()) {
@@ -204,7 +209,7 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
    * task's own entry, or in the task's TimerGroup when its most recent parked operation is
    * another Sleep of this runtime or that group. Returns what `task` holds.
    */
-  private park(): SleepEntry | TimerGroup | undefined {
+  private park(): ParkedTask | TimerGroup | undefined {
     const task = currentParkTask();
     if (task === undefined) return undefined;
     const head = lastParked(task);
@@ -214,14 +219,13 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
         parkEntryIn(task, head, true);
         return head;
       }
-    } else if (head instanceof SleepEntry && head.sleep.driver === this.driver) {
+    } else if (head instanceof Sleep && head.driver === this.driver) {
       const group = new TimerGroup(this.driver, task, this);
       parkEntryIn(task, group);
       return group;
     }
-    const entry = new SleepEntry(this, task);
-    parkEntryIn(task, entry);
-    return entry;
+    parkEntryIn(task, this);
+    return task;
   }
 
   /** Ends the plain wait's park (woken, failed; not cancelled: see `cancel`). */
@@ -230,7 +234,7 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     if (task === undefined) return;
     this.task = undefined;
     if (task instanceof TimerGroup) task.end(how);
-    else unparkEntry(task.task, task, how);
+    else unparkEntry(task, this, how);
   }
 
   /** @internal True while this Sleep's plain wait is parked in `group`. */
@@ -335,7 +339,7 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     const task = this.task;
     if (typeof state !== 'function' || task === undefined) return;
     this.task = undefined;
-    if (!(task instanceof TimerGroup)) unparkEntry(task.task, task, 'cancelled');
+    if (!(task instanceof TimerGroup)) unparkEntry(task, this, 'cancelled');
     this.driver.removeWaiter();
     this.driver.remove(this);
     this.finish(state, new Cancelled('time.sleep was cancelled', { cause: reason }));
@@ -372,29 +376,6 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
  * visited 1,001,000 timers.) A group leaves the task's list when its last member's wait
  * ends, or when the task is aborted.
  */
-/**
- * A Sleep's plain wait as its own entry in its task's list of parked operations (the first
- * one a task parks; the next join a TimerGroup). Out of line so that a Sleep carries no list
- * links: 16 B less for every Sleep, this record only for a wait parked on its own.
- */
-class SleepEntry implements ParkEntry {
-  prev: ParkEntry | undefined = undefined;
-  next: ParkEntry | undefined = undefined;
-  constructor(
-    readonly sleep: Sleep,
-    readonly task: ParkedTask,
-  ) {}
-
-  get label(): string {
-    return 'time.sleep';
-  }
-
-  /** The task was aborted: the Sleep cancels its wait (and unlinks this entry). */
-  cancel(reason: unknown): void {
-    this.sleep.cancel(reason);
-  }
-}
-
 /** The members a TimerGroup keeps a list of (see there). */
 const MEMBERS_KEPT = 1024;
 
