@@ -309,13 +309,17 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
   }
 
   /**
-   * Closes the receiver: a later `send` fails and `sender.closed()` resolves. A value sent
-   * before the close can still be taken with `tryRecv`. Idempotent.
+   * Closes the receiver: a later `send` fails, `sender.closed()` resolves, and a `recv()` still
+   * parked rejects with `RecvError`. A value sent before the close can still be taken with
+   * `tryRecv`. Idempotent.
    */
   close(): void {
     const s = this.#state;
     if (s.receiverClosed) return;
     s.receiverClosed = true;
+    // A receive still parked could never be woken now (a send fails, and a dropped sender is not
+    // reported as a lost wake once the receiver closed): it rejects as a later recv() would.
+    if (s.state === State.Empty) failReceives(s, closedWithoutSending);
     if (s.closedWaiters !== undefined) for (const node of s.closedWaiters.drain()) node.waiter!.wake(undefined);
   }
 

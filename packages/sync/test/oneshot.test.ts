@@ -181,3 +181,78 @@ describe("oneshot receive parked on the channel's own state", () => {
     await expect(rx.recv()).rejects.toBeInstanceOf(RecvError);
   });
 });
+
+// Review of the receive parked on the state (rev12): the cases around it that the state's own
+// entry must handle as a parked node did.
+describe('oneshot receive parked on the state, against a node-parked receive', () => {
+  it('outside any task: parks, resolves with the value, and a second recv then gets RecvError', async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const first = track(rx.recv());
+    await settle();
+    expect(first.isPending()).toBe(true);
+    tx.send(3);
+    expect(await first.promise).toBe(3);
+    await expect(rx.recv()).rejects.toThrow('oneshot value already received');
+  });
+
+  it('a task that parked twice on one receiver lists both receives in dump() and, once woken, neither', async () => {
+    const runtime = Builder.currentThread().build();
+    await runtime.run(async () => {
+      const [tx, rx] = oneshot.channel<number>();
+      const task = runtime.spawn(async () => Promise.allSettled([rx.recv(), rx.recv()]));
+      await settle();
+      expect(runtime.dump().tasks.find((t) => t.id === task.id)!.waitingOn).toEqual(['oneshot.Receiver.recv', 'oneshot.Receiver.recv']);
+      tx.send(5);
+      const [a, b] = await task;
+      expect(a).toEqual({ status: 'fulfilled', value: 5 });
+      expect(b.status).toBe('rejected');
+      expect((b as PromiseRejectedResult).reason).toBeInstanceOf(RecvError);
+      expect(runtime.dump().tasks.flatMap((t) => t.waitingOn)).toEqual([]);
+    });
+    await runtime.shutdown();
+  });
+
+  it("after the state's own receive was cancelled, the value goes to the oldest receive still parked (a node), the next gets RecvError", async () => {
+    const runtime = Builder.currentThread().build();
+    await runtime.run(async () => {
+      const [tx, rx] = oneshot.channel<number>();
+      const own = runtime.spawn(async () => await rx.recv()); // parks on the state
+      await settle();
+      const withSignal = track(rx.recv({ signal: new AbortController().signal })); // a node
+      await settle();
+      own.abort();
+      const error = await own.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as JoinError).isCancelled()).toBe(true);
+      const later = track(rx.recv()); // the list is not empty: a node behind the first
+      await settle();
+      tx.send(9);
+      expect(await withSignal.promise).toBe(9);
+      await expect(later.promise).rejects.toBeInstanceOf(RecvError);
+    });
+    await runtime.shutdown();
+  });
+
+  it('a receive parked when the receiver closes rejects with RecvError (it could never be woken: send now fails)', async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const own = track(rx.recv());
+    const node = track(rx.recv({ signal: new AbortController().signal }));
+    await settle();
+    rx.close();
+    await expect(own.promise).rejects.toBeInstanceOf(RecvError);
+    await expect(node.promise).rejects.toBeInstanceOf(RecvError);
+    expect(() => tx.send(1)).toThrow(SendError);
+  });
+
+  it('`using` the receiver closes it at the end of the block: sender.closed() resolves and send fails', async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    {
+      using scoped = rx;
+      expect(scoped.isClosed).toBe(false);
+    }
+    await tx.closed();
+    expect(() => tx.send(1)).toThrow(SendError);
+  });
+});
