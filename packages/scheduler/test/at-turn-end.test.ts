@@ -51,4 +51,61 @@ describe('atTurnEnd', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 15_000 });
     expect(stdout.split('\n').filter(Boolean)).toEqual(['second ran', 'uncaught: callback failed', 'from a timer ran']);
   });
+
+  // Run in a child process: whether the process stays alive exactly as long as a callback waits
+  // (the turn counter's immediate is ref'd only then) shows only in when it exits.
+  const run = async (script: string): Promise<string[]> => {
+    const primitives = JSON.stringify(join(__dirname, '..', 'dist', 'primitives.js'));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script.replaceAll('PRIMITIVES', primitives)], { timeout: 15_000 });
+    return stdout.split('\n').filter(Boolean);
+  };
+
+  it('registered from an immediate that runs after the turn ended (the check phase): runs at the next turn end, before an immediate set after it, and keeps the loop alive until then', async () => {
+    const lines = await run(`
+      import { atTurnEnd, readyNow } from PRIMITIVES;
+      readyNow(); // the turn counter's immediate is armed (unref'd) before the next one
+      setImmediate(() => {
+        console.log('immediate after the turn end');
+        atTurnEnd(() => {
+          console.log('turn end');
+          setImmediate(() => console.log('immediate set by the callback'));
+        });
+      });
+      setImmediate(() => setImmediate(() => console.log('immediate set in the same check phase, later')));
+    `);
+    expect(lines).toEqual(['immediate after the turn end', 'turn end', 'immediate set in the same check phase, later', 'immediate set by the callback']);
+  });
+
+  it('keeps the process alive for a callback registered when nothing else is pending, then lets it exit, also when the callback looks at the budget again (re-arming the unref\'d turn counter)', async () => {
+    const lines = await run(`
+      import { atTurnEnd, readyNow } from PRIMITIVES;
+      setTimeout(() => {
+        readyNow();
+        atTurnEnd(() => {
+          console.log('first');
+          readyNow(); // arms the next turn's counter, unref'd: must not hold the process
+          atTurnEnd(() => {
+            console.log('second (next turn)');
+            readyNow();
+          });
+        });
+      }, 1);
+      process.on('exit', () => console.log('exit, active: ' + process.getActiveResourcesInfo().filter((r) => r === 'Immediate').length));
+    `);
+    expect(lines).toEqual(['first', 'second (next turn)', 'exit, active: 0']);
+  });
+
+  it('works in a worker thread (its own turn counter) and lets the worker exit', async () => {
+    const lines = await run(`
+      import { Worker } from 'node:worker_threads';
+      const code = \`import { parentPort } from 'node:worker_threads';
+        import { atTurnEnd } from \${JSON.stringify(new URL('file://' + PRIMITIVES).href)};
+        atTurnEnd(() => parentPort.postMessage('worker turn end'));\`;
+      const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(code)));
+      worker.on('message', (m) => console.log(m));
+      worker.on('exit', (code) => console.log('worker exit ' + code));
+    `);
+    expect(lines).toEqual(['worker turn end', 'worker exit 0']);
+  });
 });
+

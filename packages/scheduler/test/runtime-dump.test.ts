@@ -33,6 +33,26 @@ describe('RuntimeDump', () => {
     await runtime.shutdown();
   });
 
+  it('keeps both the name and the spawn location of a task and of a blocking task, and the name alone without locations', async () => {
+    const located = Builder.currentThread().captureSpawnLocations().build();
+    const plain = Builder.currentThread().build();
+    for (const runtime of [located, plain]) {
+      const task = runtime.spawn(() => park<void>('test.wait', () => undefined).promise, { name: 'named task' });
+      const blocking = runtime.spawnBlocking(join(__dirname, 'fixtures', 'blocking.mjs'), 'add', [1, 2], { name: 'named blocking' });
+      await settle();
+      const byId = new Map(runtime.dump().tasks.map((t) => [t.id, t]));
+      const where = runtime === located ? expect.stringContaining('runtime-dump.test.ts') : undefined;
+      expect(byId.get(task.id)).toMatchObject({ name: 'named task', kind: 'task', spawnedAt: where });
+      expect(byId.get(blocking.id)).toMatchObject({ name: 'named blocking', kind: 'blocking', spawnedAt: where });
+      expect(task.name).toBe('named task');
+      expect(blocking.name).toBe('named blocking');
+      task.abort();
+      expect(await blocking).toBe(3);
+      await Promise.allSettled([task]);
+      await runtime.shutdown();
+    }
+  });
+
   it('shows the task calling dump() as running, and no spawn location unless asked', async () => {
     const runtime = Builder.currentThread().build();
     const entry = await runtime.run(async () => {
