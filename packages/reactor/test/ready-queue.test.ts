@@ -84,4 +84,39 @@ describe('ReadyQueue (the reactor dispatch turn)', () => {
     expect(queue.length).toBe(0);
     reactor.close();
   });
+
+  it('when the baton holder never passes it: serves the rest at the end of that turn, also for a batch dispatched from an immediate after the turn ended, and again for a later batch', async () => {
+    const { backend, reactor, queue } = setup();
+    const served: string[] = [];
+    const streams = [[3, 'a'], [4, 'b'], [5, 'c']] as const;
+    const waits = streams.map(([fd, name]) => {
+      const registration = reactor.register(fd, Interest.READABLE);
+      return registration.readyCallback(Interest.READABLE, () => queue.enqueue(() => (served.push(name), true)), () => undefined);
+    });
+    const batch = (): void => {
+      for (const wait of waits) expect(wait.arm()).toBeNull();
+      for (const [fd] of streams) backend.push(fd, Interest.READABLE);
+      backend.flush();
+    };
+    // In the check phase, after the turn counter's immediate of this turn (set before this one) ran.
+    await drained();
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        batch();
+        resolve();
+      }),
+    );
+    expect(served).toEqual(['a']); // the kick ran; 'a' holds the baton and never passes it
+    await drained();
+    await drained();
+    expect(served).toEqual(['a', 'b', 'c']);
+    // A later batch (queued outside a dispatch): the fallback was disarmed when it ran, it arms again.
+    for (const [, name] of streams) queue.enqueue(() => (served.push(name), true));
+    await Promise.resolve();
+    expect(served).toEqual(['a', 'b', 'c', 'a']);
+    await drained();
+    expect(served).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+    expect(queue.length).toBe(0);
+    reactor.close();
+  });
 });
