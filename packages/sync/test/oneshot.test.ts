@@ -235,6 +235,20 @@ describe('oneshot receive parked on the state, against a node-parked receive', (
     await runtime.shutdown();
   });
 
+  it('a task woken by send() in the same tick as its abort gets the value (woken first: the abort finds nothing parked)', async () => {
+    const runtime = Builder.currentThread().build();
+    await runtime.run(async () => {
+      const [tx, rx] = oneshot.channel<number>();
+      const task = runtime.spawn(async () => await rx.recv());
+      await settle();
+      tx.send(4);
+      task.abort();
+      expect(await task).toBe(4);
+      expect(() => rx.tryRecv()).toThrow(TryRecvError);
+    });
+    await runtime.shutdown();
+  });
+
   it('a receive parked when the receiver closes rejects with RecvError (it could never be woken: send now fails)', async () => {
     const [tx, rx] = oneshot.channel<number>();
     const own = track(rx.recv());
