@@ -10,6 +10,15 @@ const State = { Empty: 0, Value: 1, Taken: 2 } as const;
 type StateValue = (typeof State)[keyof typeof State];
 
 const RECV_LABEL = 'oneshot.Receiver.recv';
+const STATE_MASK = 3;
+const SENDER_CLOSED = 4;
+const RECEIVER_CLOSED = 8;
+
+/** A oneshot's wait lists beyond its own receive (rare: made when first needed). */
+class OneshotLists<T> {
+  recv: WaitList<T> | undefined = undefined;
+  closed: WaitList<void> | undefined = undefined;
+}
 
 /**
  * @internal The state the two halves share. It is also the receiver's first parked `recv()`
@@ -20,12 +29,15 @@ const RECV_LABEL = 'oneshot.Receiver.recv';
  * when parked, is always the oldest of them (it parks only while that list is empty).
  */
 export class OneshotState<T> implements ParkEntry {
-  state: StateValue = State.Empty;
+  /**
+   * `state` (the low two bits) and the two closed flags in one small integer: the channel's
+   * state object is one allocation per message of a oneshot ping-pong, so each field it does not
+   * carry is 8 B less per channel. 0 is the state a first `recv()` parks on (empty, both open).
+   */
+  flags = 0;
   value: T | undefined = undefined;
-  senderClosed = false;
-  receiverClosed = false;
-  recvWaiters: WaitList<T> | undefined = undefined;
-  closedWaiters: WaitList<void> | undefined = undefined;
+  /** The receives beyond the state's own and the `Sender.closed()` waits: made when first needed. */
+  lists: OneshotLists<T> | undefined = undefined;
   /** Links in the parked task's list of parked operations (the scheduler's). */
   prev: ParkEntry | undefined = undefined;
   next: ParkEntry | undefined = undefined;
@@ -34,6 +46,47 @@ export class OneshotState<T> implements ParkEntry {
   /** The parked receive's resolving functions: undefined while none is parked. */
   #resolve: ((value: T) => void) | undefined = undefined;
   #reject: ((error: unknown) => void) | undefined = undefined;
+
+  get state(): StateValue {
+    return (this.flags & STATE_MASK) as StateValue;
+  }
+
+  set state(state: StateValue) {
+    this.flags = (this.flags & ~STATE_MASK) | state;
+  }
+
+  get senderClosed(): boolean {
+    return (this.flags & SENDER_CLOSED) !== 0;
+  }
+
+  set senderClosed(closed: boolean) {
+    this.flags = closed ? this.flags | SENDER_CLOSED : this.flags & ~SENDER_CLOSED;
+  }
+
+  get receiverClosed(): boolean {
+    return (this.flags & RECEIVER_CLOSED) !== 0;
+  }
+
+  set receiverClosed(closed: boolean) {
+    this.flags = closed ? this.flags | RECEIVER_CLOSED : this.flags & ~RECEIVER_CLOSED;
+  }
+
+  /** The receives parked beyond the state's own, if any list was made. */
+  get recvWaiters(): WaitList<T> | undefined {
+    return this.lists?.recv;
+  }
+
+  get closedWaiters(): WaitList<void> | undefined {
+    return this.lists?.closed;
+  }
+
+  recvList(): WaitList<T> {
+    return ((this.lists ??= new OneshotLists<T>()).recv ??= new WaitList<T>());
+  }
+
+  closedList(): WaitList<void> {
+    return ((this.lists ??= new OneshotLists<T>()).closed ??= new WaitList<void>());
+  }
 
   get label(): string {
     return RECV_LABEL;
@@ -210,7 +263,7 @@ export class Sender<T> implements Disposable {
     if (cancelled !== undefined) return cancelled;
     const s = this.#state;
     if (s.receiverClosed) return RESOLVED;
-    return parkSimple((s.closedWaiters ??= new WaitList<void>()), 'oneshot.Sender.closed', options);
+    return parkSimple(s.closedList(), 'oneshot.Sender.closed', options);
   }
 
   /** Closes the sender without sending: the receiver rejects with `RecvError`. Idempotent; no-op after `send`. */
@@ -268,7 +321,7 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    */
   recv(options?: WaitOptions): Promise<T> {
     const s = this.#state;
-    if (options === undefined && s.state === State.Empty && !s.senderClosed && !s.receiverClosed && s.settled && (s.recvWaiters === undefined || s.recvWaiters.length === 0)) {
+    if (options === undefined && s.flags === 0 && s.settled && (s.lists === undefined || s.recvWaiters === undefined || s.recvWaiters.length === 0)) {
       // Parks on the state's own waiter (see OneshotState). Its park checks the task's
       // cancellation itself (Cancelled, nothing linked): the current task is looked up once.
       try {
@@ -291,7 +344,7 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
     }
     if (s.state === State.Taken) return Promise.reject(new RecvError('oneshot value already received'));
     if (s.receiverClosed || s.senderClosed) return Promise.reject(new RecvError('oneshot sender closed without sending'));
-    return parkSimple((s.recvWaiters ??= new WaitList<T>()), RECV_LABEL, options);
+    return parkSimple(s.recvList(), RECV_LABEL, options);
   }
 
   /**

@@ -15,9 +15,23 @@ import { refillBudget } from './context.js';
 import type { Task } from './task.js';
 import { emitPark, emitWake, parkChannel, wakeChannel } from './instrument.js';
 
+/**
+ * A waiter's place in its signal's list: out of line, so a waiter parked without a signal (the
+ * common case) carries one field for it, not three (−16 B a park, 8 B fields).
+ */
+class SignalLink {
+  prev: SignalLink | undefined = undefined;
+  next: SignalLink | undefined = undefined;
+
+  constructor(
+    readonly list: SignalWaiters,
+    readonly waiter: ParkedWaiter<unknown>,
+  ) {}
+}
+
 /** The waiters parked on one signal, and the one abort listener rt keeps on it. */
 class SignalWaiters {
-  head: ParkedWaiter<unknown> | undefined = undefined;
+  head: SignalLink | undefined = undefined;
 
   constructor(readonly signal: AbortSignal) {
     signal.addEventListener('abort', this);
@@ -26,9 +40,9 @@ class SignalWaiters {
   handleEvent(): void {
     const reason = this.signal.reason;
     let failure: { error: unknown } | undefined;
-    for (let w = this.head; w !== undefined; w = this.head) {
+    for (let link = this.head; link !== undefined; link = this.head) {
       try {
-        w.cancel(reason);
+        link.waiter.cancel(reason);
       } catch (error) {
         failure ??= { error };
       }
@@ -36,17 +50,19 @@ class SignalWaiters {
     if (failure !== undefined) throw failure.error;
   }
 
-  link(waiter: ParkedWaiter<unknown>): void {
-    waiter.signalNext = this.head;
-    if (this.head !== undefined) this.head.signalPrev = waiter;
-    this.head = waiter;
+  link(waiter: ParkedWaiter<unknown>): SignalLink {
+    const link = new SignalLink(this, waiter);
+    link.next = this.head;
+    if (this.head !== undefined) this.head.prev = link;
+    this.head = link;
+    return link;
   }
 
-  unlink(waiter: ParkedWaiter<unknown>): void {
-    if (waiter.signalPrev !== undefined) waiter.signalPrev.signalNext = waiter.signalNext;
-    else if (this.head === waiter) this.head = waiter.signalNext;
-    if (waiter.signalNext !== undefined) waiter.signalNext.signalPrev = waiter.signalPrev;
-    waiter.signalPrev = waiter.signalNext = undefined;
+  unlink(link: SignalLink): void {
+    if (link.prev !== undefined) link.prev.next = link.next;
+    else if (this.head === link) this.head = link.next;
+    if (link.next !== undefined) link.next.prev = link.prev;
+    link.prev = link.next = undefined;
     if (this.head === undefined) {
       this.signal.removeEventListener('abort', this);
       bySignal.delete(this.signal);
@@ -82,20 +98,20 @@ export interface CancelTarget {
 function noResolve(): void {}
 
 export class ParkedWaiter<T> implements TaskWait {
-  settled = false;
   /** The task that parked, if any: its abort cancels this waiter. */
   task: Task | undefined;
   /** Links in the task's list of parked waiters. */
   prev: TaskWait | undefined = undefined;
   next: TaskWait | undefined = undefined;
-  /** Links in the signal's list of parked waiters. */
-  signalPrev: ParkedWaiter<unknown> | undefined = undefined;
-  signalNext: ParkedWaiter<unknown> | undefined = undefined;
-  private signalWaiters: SignalWaiters | undefined = undefined;
+  /** The waiter's place in its signal's list, if it parked with a signal. */
+  private signalLink: SignalLink | undefined = undefined;
 
-  /** The promise's resolving functions, set by its executor in the constructor. */
-  private resolve: (value: T) => void = noResolve;
-  private reject: (error: unknown) => void = noResolve;
+  /**
+   * The promise's resolving functions, set by its executor in the constructor; both
+   * `undefined` once settled (`settled` is read from them: no field of its own).
+   */
+  private resolve: ((value: T) => void) | undefined = noResolve;
+  private reject: ((error: unknown) => void) | undefined = noResolve;
   /** The promise the parked operation returns. */
   readonly promise: Promise<T>;
 
@@ -123,8 +139,7 @@ export class ParkedWaiter<T> implements TaskWait {
         list = new SignalWaiters(signal);
         bySignal.set(signal, list);
       }
-      list.link(this as ParkedWaiter<unknown>);
-      this.signalWaiters = list;
+      this.signalLink = list.link(this as ParkedWaiter<unknown>);
     }
   }
 
@@ -136,39 +151,47 @@ export class ParkedWaiter<T> implements TaskWait {
     return this;
   }
 
+  /** True once woken, failed or cancelled. */
+  get settled(): boolean {
+    return this.resolve === undefined;
+  }
+
   wake(value: T): boolean {
-    if (this.settled) return false;
-    this.settled = true;
+    const resolve = this.resolve;
+    if (resolve === undefined) return false;
+    this.resolve = this.reject = undefined;
     const task = this.task;
     this.detach();
     // Waking from park is a fresh start: the task's budget resets (Tokio does the same).
     if (task !== undefined) refillBudget(task);
     if (task !== undefined && (wakeChannel.hasSubscribers || task.core.probe !== undefined)) emitWake(task, this.label);
-    this.resolve(value);
+    resolve(value);
     return true;
   }
 
   fail(error: unknown): boolean {
-    if (this.settled) return false;
-    this.settled = true;
+    const reject = this.reject;
+    if (reject === undefined) return false;
+    this.resolve = this.reject = undefined;
     const task = this.task;
     this.detach();
     if (task !== undefined && (wakeChannel.hasSubscribers || task.core.probe !== undefined)) emitWake(task, this.label);
-    this.reject(error);
+    reject(error);
     return true;
   }
 
   /** Cancels the wait: settles, lets the primitive unlink it (synchronously), then rejects. */
   cancel(reason: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
+    const reject = this.reject;
+    if (reject === undefined) return;
+    this.resolve = this.reject = undefined;
     this.detach();
     try {
       const onCancel = this.onCancel;
       if (typeof onCancel === 'function') onCancel(this);
       else onCancel.waiterCancelled();
     } finally {
-      this.reject(new Cancelled(`${this.label} was cancelled`, { cause: reason }));
+      reject(new Cancelled(`${this.label} was cancelled`, { cause: reason }));
     }
   }
 
@@ -177,9 +200,10 @@ export class ParkedWaiter<T> implements TaskWait {
       this.task.unlinkWaiter(this as ParkedWaiter<unknown>);
       this.task = undefined;
     }
-    if (this.signalWaiters !== undefined) {
-      this.signalWaiters.unlink(this as ParkedWaiter<unknown>);
-      this.signalWaiters = undefined;
+    const link = this.signalLink;
+    if (link !== undefined) {
+      this.signalLink = undefined;
+      link.list.unlink(link);
     }
   }
 }
