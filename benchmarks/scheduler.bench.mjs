@@ -49,6 +49,28 @@ async function trivial() {
 }
 
 
+// The ping-pong rows' exchange: two sides, each started with `run` (rt's `spawn`, or a plain
+// call), pass a counter back and forth over two slots of class `Slot` (`send(value)`, `recv()`
+// returning a promise), PING_TRIPS round trips, PING_REPEAT times. Every case runs in its own
+// process, so each sees one `Slot` class here.
+async function slotPingPong(Slot, run) {
+  for (let r = 0; r < PING_REPEAT; r++) {
+    const ping = new Slot();
+    const pong = new Slot();
+    const a = run(async () => {
+      for (let i = 0; i < PING_TRIPS; i++) {
+        ping.send(i);
+        await pong.recv();
+      }
+    });
+    const b = run(async () => {
+      for (let i = 0; i < PING_TRIPS; i++) pong.send(await ping.recv());
+    });
+    await a;
+    await b;
+  }
+}
+
 const cases = {
   // --- spawn + join
   async 'promise-all'() {
@@ -170,21 +192,7 @@ const cases = {
         return promise;
       }
     }
-    for (let r = 0; r < PING_REPEAT; r++) {
-      const ping = new Slot();
-      const pong = new Slot();
-      const a = spawn(async () => {
-        for (let i = 0; i < PING_TRIPS; i++) {
-          ping.send(i);
-          await pong.recv();
-        }
-      });
-      const b = spawn(async () => {
-        for (let i = 0; i < PING_TRIPS; i++) pong.send(await ping.recv());
-      });
-      await a;
-      await b;
-    }
+    await slotPingPong(Slot, spawn);
   },
   async 'rt mpsc(1) ping-pong'() {
     // The same exchange over @rt/sync's bounded mpsc channels of capacity 1.
@@ -233,21 +241,7 @@ const cases = {
         return rx.recv();
       }
     }
-    for (let r = 0; r < PING_REPEAT; r++) {
-      const ping = new Slot();
-      const pong = new Slot();
-      const a = spawn(async () => {
-        for (let i = 0; i < PING_TRIPS; i++) {
-          ping.send(i);
-          await pong.recv();
-        }
-      });
-      const b = spawn(async () => {
-        for (let i = 0; i < PING_TRIPS; i++) pong.send(await ping.recv());
-      });
-      await a;
-      await b;
-    }
+    await slotPingPong(Slot, spawn);
   },
   async 'promise ping-pong in rt tasks'() {
     // The same plain-promise ping-pong, its two sides spawned as rt tasks: what tracking the
@@ -298,37 +292,23 @@ const cases = {
         return new Promise((resolve) => (this.resolve = resolve));
       }
     }
+    if (!awaitSends) return slotPingPong(Slot, run);
     for (let r = 0; r < PING_REPEAT; r++) {
       const ping = new Slot();
       const pong = new Slot();
-      const a = run(
-        awaitSends
-          ? async () => {
-              for (let i = 0; i < PING_TRIPS; i++) {
-                ping.send(i);
-                await resolved;
-                await pong.recv();
-              }
-            }
-          : async () => {
-              for (let i = 0; i < PING_TRIPS; i++) {
-                ping.send(i);
-                await pong.recv();
-              }
-            },
-      );
-      const b = run(
-        awaitSends
-          ? async () => {
-              for (let i = 0; i < PING_TRIPS; i++) {
-                pong.send(await ping.recv());
-                await resolved;
-              }
-            }
-          : async () => {
-              for (let i = 0; i < PING_TRIPS; i++) pong.send(await ping.recv());
-            },
-      );
+      const a = run(async () => {
+        for (let i = 0; i < PING_TRIPS; i++) {
+          ping.send(i);
+          await resolved;
+          await pong.recv();
+        }
+      });
+      const b = run(async () => {
+        for (let i = 0; i < PING_TRIPS; i++) {
+          pong.send(await ping.recv());
+          await resolved;
+        }
+      });
       await a;
       await b;
     }
