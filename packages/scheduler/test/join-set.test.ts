@@ -1,4 +1,4 @@
-import { JoinError, JoinSet, park, spawn, yieldNow } from '@rt/scheduler';
+import { Handle, JoinError, JoinSet, park, spawn, yieldNow } from '@rt/scheduler';
 import type { Waiter } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { setFlagsFromString } from 'node:v8';
@@ -285,6 +285,32 @@ describe('JoinSet', () => {
     gates.open('long');
     expect(await set.joinNext()).toEqual({});
     expect(set.isEmpty()).toBe(true);
+  });
+
+  it('keeps finished, unjoined members queued apart from the live tasks: dump() lists only the running ones, detachAll drops the queue, a refilled set joins only its new members', async () => {
+    const gates = new Gates();
+    const set = new JoinSet<string>();
+    const ids = ['a', 'b', 'c', 'd'].map((name) => ({ name, id: set.spawn(async () => (await gates.wait(name), name)).id }));
+    await settle();
+    gates.open('c');
+    gates.open('a');
+    await settle();
+    // c and a finished (queued in that order, not yet joined); b and d still run.
+    const running = Handle.current().dump().tasks.map((t) => t.id);
+    expect(ids.filter(({ id }) => running.includes(id)).map(({ name }) => name)).toEqual(['b', 'd']);
+    expect(set.tryJoinNext()).toBe('c');
+    set.detachAll(); // drops a (finished, unjoined) with b and d
+    expect(await set.joinNext()).toBeUndefined();
+    set.spawn(() => 'e');
+    gates.open('b');
+    gates.open('d');
+    await settle();
+    expect(await set.joinAll()).toEqual(['e']);
+    const later = set.spawn(async () => (await gates.wait('f'), 'f'));
+    await settle();
+    expect(Handle.current().dump().tasks.map((t) => t.id)).toContain(later.id);
+    await set.shutdown();
+    expect(set.size).toBe(0);
   });
 
   it('rejects a non-function with a TypeError', () => {

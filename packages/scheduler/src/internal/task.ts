@@ -264,13 +264,16 @@ export class Task {
     return this.state === FINISHED && !this.ok ? (this.result as JoinError) : undefined;
   }
   /**
-   * Drops the value or JoinError of a finished task whose one reader (its JoinSet) has taken
-   * it: the task object may stay referenced a while (a JoinSet's stale member entry), the
-   * result must not. `value`/`error` read undefined afterwards.
+   * Takes the value (when `ok`) or JoinError of a finished task whose one reader (its JoinSet)
+   * takes it: returns it and drops it from the task, which may stay referenced a while (a
+   * JoinSet's stale member entry) while the result must not. `value`/`error` read undefined
+   * afterwards. Only for a FINISHED task.
    * @internal
    */
-  releaseResult(): void {
-    if (this.state === FINISHED) this.slot = undefined;
+  takeResult(): unknown {
+    const result = this.slot;
+    this.slot = undefined;
+    return result;
   }
   /** @internal */
   get cancelReason(): unknown {
