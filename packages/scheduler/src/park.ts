@@ -83,10 +83,7 @@ function checkSignal(options: WaitOptions | undefined): AbortSignal | undefined 
  */
 export function throwIfCancelled(options?: WaitOptions): void {
   const signal = checkSignal(options);
-  const task = frameStore()?.task;
-  if (task !== undefined && task.cancelRequested) {
-    throw new Cancelled(`task ${task.id} was aborted`, { cause: task.cancelReason });
-  }
+  taskUnlessCancelled();
   if (signal !== undefined && signal.aborted) {
     throw new Cancelled('the operation was aborted by its signal', { cause: signal.reason });
   }
@@ -140,10 +137,7 @@ export function parkTarget<T>(label: string, target: CancelTarget & { waiter: Wa
 /** The checks and the waiter of `park`/`parkTarget`: the waiter holds the promise it settles. */
 function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void) | CancelTarget, options: WaitOptions | undefined): ParkedWaiter<T> {
   const signal = checkSignal(options);
-  const task = frameStore()?.task;
-  if (task !== undefined && task.cancelRequested) {
-    throw new Cancelled(`task ${task.id} was aborted`, { cause: task.cancelReason });
-  }
+  const task = taskUnlessCancelled();
   if (signal !== undefined && signal.aborted) {
     throw new Cancelled(`${label} was aborted by its signal`, { cause: signal.reason });
   }
@@ -228,6 +222,11 @@ export function parkEntry(entry: ParkEntry): ParkedTask | undefined {
  * ```
  */
 export function currentParkTask(): ParkedTask | undefined {
+  return taskUnlessCancelled();
+}
+
+/** The current task, if any; throws `Cancelled` if it was aborted: the check every park and cancellation point makes. */
+function taskUnlessCancelled(): Task | undefined {
   const task = frameStore()?.task;
   if (task === undefined) return undefined;
   if (task.cancelRequested) throw new Cancelled(`task ${task.id} was aborted`, { cause: task.cancelReason });

@@ -229,16 +229,10 @@ export class Sender<T> implements Disposable {
     if (s.senderClosed) throw new SendError(value, 'oneshot Sender already used or closed');
     s.senderClosed = true;
     if (s.receiverClosed) throw new SendError(value);
-    // The state's own receive, when parked, is the oldest: it gets the value.
-    if (s.wake(value)) {
+    // The state's own receive, when parked, is the oldest: it gets the value; else the list's first.
+    if (s.wake(value) || s.recvWaiters?.shift()?.waiter!.wake(value) === true) {
       s.state = State.Taken;
       // Concurrent recv() calls on the same receiver: only one gets the value.
-      if (s.recvWaiters !== undefined) failReceives(s, alreadyReceived);
-      return;
-    }
-    const node = s.recvWaiters?.shift();
-    if (node !== undefined && node.waiter!.wake(value)) {
-      s.state = State.Taken;
       failReceives(s, alreadyReceived);
       return;
     }
@@ -342,8 +336,8 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
       if (y !== undefined) return y.then(() => this.recv(options));
       return Promise.resolve(this.#takeValue());
     }
-    if (s.state === State.Taken) return Promise.reject(new RecvError('oneshot value already received'));
-    if (s.receiverClosed || s.senderClosed) return Promise.reject(new RecvError('oneshot sender closed without sending'));
+    if (s.state === State.Taken) return Promise.reject(alreadyReceived());
+    if (s.receiverClosed || s.senderClosed) return Promise.reject(closedWithoutSending());
     return parkSimple(s.recvList(), RECV_LABEL, options);
   }
 
