@@ -202,7 +202,7 @@ export interface ParkedTask {
  * ```
  */
 export function parkEntry(entry: ParkEntry): ParkedTask | undefined {
-  const task = currentParkTask();
+  const task = taskUnlessCancelled();
   if (task !== undefined) parkEntryIn(task, entry);
   return task;
 }

@@ -232,8 +232,9 @@ export class Sender<T> implements Disposable {
     // The state's own receive, when parked, is the oldest: it gets the value; else the list's first.
     if (s.wake(value) || s.recvWaiters?.shift()?.waiter!.wake(value) === true) {
       s.state = State.Taken;
-      // Concurrent recv() calls on the same receiver: only one gets the value.
-      failReceives(s, alreadyReceived);
+      // Concurrent recv() calls on the same receiver: only one gets the value (the state's own
+      // receive is settled now, so only a list can hold any).
+      if (s.recvWaiters !== undefined) failReceives(s, alreadyReceived);
       return;
     }
     s.state = State.Value;
