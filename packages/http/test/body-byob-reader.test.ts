@@ -504,6 +504,32 @@ describe('a body stream object', () => {
     expect(Buffer.from(bytes)).toEqual(pattern(10));
     for (const { stream: other } of streams.slice(1)) await other.cancel();
   });
+
+  it("is made without the platform's generic property copy (Node 20's makeTransferable reads `constructor`; a body stream's construction never does)", async () => {
+    const descriptor = Object.getOwnPropertyDescriptor(BodyStream.prototype, 'constructor')!;
+    let reads = 0;
+    Object.defineProperty(BodyStream.prototype, 'constructor', {
+      get: () => {
+        reads += 1;
+        return BodyStream;
+      },
+      configurable: true,
+    });
+    let made: Awaited<ReturnType<typeof wire>>;
+    try {
+      made = await wire(pattern(10));
+    } finally {
+      Object.defineProperty(BodyStream.prototype, 'constructor', descriptor);
+    }
+    expect(reads).toBe(0);
+    // And it is the platform's stream all the same: read through a platform reader, then transferred.
+    const { stream } = made;
+    const reader = stream.getReader();
+    expect(Buffer.from((await reader.read()).value!)).toEqual(pattern(10));
+    reader.releaseLock();
+    const moved = structuredClone(stream, { transfer: [stream as never] });
+    expect((await moved.getReader().read()).done).toBe(true);
+  });
 });
 
 describe('the light BYOB reader under random reads of every shape', () => {

@@ -26,6 +26,7 @@
 // socket read until that settles: reuse its memory only once the next reader's first read has
 // settled), and a stream partly read through it and then released is not flagged disturbed for
 // the platform (`new Response(body)` accepts it; `request.bodyUsed` still says true).
+import { BlockList } from 'node:net';
 import { Readable } from 'node:stream';
 import type { QueuingStrategy, ReadableByteStreamController, ReadableStreamDefaultReader, ReadableStreamGetReaderOptions, ReadableStreamReader, ReadableStreamReadResult, UnderlyingByteSource } from 'node:stream/web';
 import type { BodyReader } from './body.js';
@@ -202,50 +203,46 @@ const PULL_ONLY: QueuingStrategy<Uint8Array> = Object.freeze({ highWaterMark: 0 
 
 let sourceOf: (stream: BodyStream) => BodySource;
 
-/**
- * True while a BodyStream's platform constructor runs: its `constructor` then reads
- * {@link TransferableShape} (see `BodyStream.prototype.constructor` below).
- */
-let building = false;
+/** Returns its argument as the object under construction: how {@link SourceSlot} stamps a field on a stream. */
+class Stamp {
+  constructor(target: object) {
+    return target;
+  }
+}
 
 /**
- * What Node 20's `ReadableStream` constructor sees as `this.constructor` (a derived class that
- * is never instantiated). That constructor ends with `makeTransferable(this)`, which builds the
- * stream's C++-backed `JSTransferable` twin as `Reflect.construct(JSTransferable, [],
- * this.constructor)`: V8 caches the object layout (map) made for such a construction only on a
- * derived class that is used for nothing else, so with `BodyStream` itself (whose layout is
- * ReadableStream's) every stream got a map of its own: a new map and four property transitions
- * per request, and every property access on a body stream (the platform's and ours) went
- * through V8's megamorphic lookup. With this class every body stream shares one map. The twin's
- * prototype is set back to `BodyStream.prototype` by `makeTransferable` itself, so nothing else
- * sees this class. (Node 22 and later construct streams without `makeTransferable`.)
+ * The stream's state, as a private field stamped on the stream object (by either way of
+ * making one, see {@link BodyStream}): reachable only through `sourceOf`, and a brand check
+ * (`sourceOf` throws a TypeError for anything that is not a body stream).
  */
-class TransferableShape extends ByteStream {}
+class SourceSlot extends Stamp {
+  readonly #source: BodySource;
+
+  constructor(stream: ReadableStream<Uint8Array>, source: BodySource) {
+    super(stream);
+    this.#source = source;
+  }
+
+  static {
+    sourceOf = (stream) => (stream as unknown as SourceSlot).#source;
+  }
+}
 
 /** The request or response body as a Web byte stream; see the file comment. */
 export class BodyStream extends ByteStream {
-  readonly #source: BodySource;
-
-  static {
-    sourceOf = (stream) => stream.#source;
-  }
-
   constructor(reader: BodyReader, onDone: OnDone) {
     const source = new BodySource(reader, onDone);
-    building = true;
-    try {
-      super(source, PULL_ONLY);
-    } finally {
-      building = false;
-    }
-    this.#source = source;
+    // Node 20: the platform's transferable stream, made without its generic copy (see twinOf).
+    if (twinOf !== undefined) return new SourceSlot(twinOf(source), source) as unknown as BodyStream;
+    super(source, PULL_ONLY);
+    new SourceSlot(this, source);
   }
 
   override getReader(options: { mode: 'byob' }): ReadableStreamBYOBReader;
   override getReader(): ReadableStreamDefaultReader<Uint8Array>;
   override getReader(options?: ReadableStreamGetReaderOptions): ReadableStreamReader<Uint8Array>;
   override getReader(options?: ReadableStreamGetReaderOptions): ReadableStreamReader<Uint8Array> {
-    const source = this.#source;
+    const source = sourceOf(this);
     // Not a BYOB reader, or a stream already closed, errored, cancelled or read by the platform
     // (its controller may hold bytes): the platform's reader.
     if (options?.mode !== 'byob' || source.end !== undefined || source.cancelled || isDisturbed(this)) return super.getReader(options);
@@ -256,14 +253,72 @@ export class BodyStream extends ByteStream {
   }
 }
 
-// `stream.constructor` is BodyStream, except to the platform constructor while it builds one
-// (see TransferableShape). An accessor in place of the class's data property: `constructor`
-// stays non-enumerable and configurable, as the class made it.
-Object.defineProperty(BodyStream.prototype, 'constructor', {
-  get: (): abstract new (...args: never[]) => ReadableStream<Uint8Array> => (building ? TransferableShape : BodyStream),
-  enumerable: false,
-  configurable: true,
-});
+/**
+ * Node 20's platform `ReadableStream` constructor ends with `makeTransferable(this)`:
+ * it builds a C++-backed `JSTransferable` object (what `postMessage`/`structuredClone` can
+ * transfer) and copies the stream's own properties onto it with
+ * `Object.getOwnPropertyDescriptors` and `Object.defineProperties`, generic C++ paths that
+ * cost ~25k of the constructor's ~37k instructions per stream (a fifth of a whole 1 MiB upload's
+ * instructions in the BYOB benchmark row; see the package README). `makeTransferable` returns an object that is already a `JSTransferable` as
+ * it is; so this builds the same result the platform would, with plain stores:
+ *
+ * 1. the platform constructor runs on an object whose prototype chain has
+ *    `JSTransferable.prototype` ({@link PlatformShape}), so `makeTransferable` returns it
+ *    untouched: it is the stream's controller-side object, as the one `makeTransferable` copies
+ *    from is on the platform's way;
+ * 2. a real `JSTransferable` is constructed with `BodyStream.prototype` as its prototype and
+ *    gets that object's own properties (the stream's internal state: four symbol-keyed plain
+ *    data properties, each copied by a store: the same values, attributes and order as the
+ *    platform's copy): the stream the caller gets, transferable as the platform's. The two
+ *    objects share the state objects, as the platform's two do.
+ *
+ * `JSTransferable` is the superclass of `net.BlockList` on these versions. Used only when a
+ * probe at load finds all of it so (the constructor calls `makeTransferable`, the shortcut
+ * holds, the state is plain data properties that no prototype intercepts); else, and on Node 22
+ * and later (which mark streams transferable without a copy), the platform constructor as is.
+ */
+const twinOf: ((source: BodySource) => ReadableStream<Uint8Array>) | undefined = (() => {
+  const JSTransferable = Object.getPrototypeOf(BlockList) as (abstract new () => object) | null;
+  if (typeof JSTransferable !== 'function' || JSTransferable.name !== 'JSTransferable' || typeof JSTransferable.prototype !== 'object') return undefined;
+  // Does the platform constructor make the stream transferable by a copy? (It reads
+  // `this.constructor` for the copy's construction; Node 22 and later do not.)
+  let copies = false;
+  class Probe extends ByteStream {}
+  Object.defineProperty(Probe.prototype, 'constructor', {
+    get: () => {
+      copies = true;
+      return Probe;
+    },
+  });
+  const probeSource: UnderlyingByteSource = { type: 'bytes' };
+  new Probe(probeSource, PULL_ONLY);
+  if (!copies) return undefined;
+  class PlatformShape extends ByteStream {}
+  Object.setPrototypeOf(PlatformShape.prototype, JSTransferable.prototype);
+  const shaped = new PlatformShape(probeSource, PULL_ONLY);
+  if (Object.getPrototypeOf(shaped) !== PlatformShape.prototype) return undefined; // the shortcut did not hold
+  // The stream's state: four plain data properties (on Node 20), copied by a store each.
+  const keys = Reflect.ownKeys(shaped);
+  if (keys.length !== 4) return undefined;
+  for (const key of keys) {
+    const descriptor = Object.getOwnPropertyDescriptor(shaped, key)!;
+    if (!('value' in descriptor) || !descriptor.writable || !descriptor.enumerable || !descriptor.configurable || key in BodyStream.prototype) return undefined;
+  }
+  const [k0, k1, k2, k3] = keys as [PropertyKey, PropertyKey, PropertyKey, PropertyKey];
+  const none: [] = [];
+  return (source) => {
+    const from = new PlatformShape(source, PULL_ONLY) as unknown as Record<PropertyKey, unknown>;
+    // The copy's constructor target is BodyStream: its prototype is the stream's, and on this
+    // path nothing else constructs with it (BodyStream's constructor returns the copy before
+    // `super`), so V8 keeps one object layout (map) for every copy on it.
+    const twin = Reflect.construct(JSTransferable, none, BodyStream) as Record<PropertyKey, unknown>;
+    twin[k0] = from[k0];
+    twin[k1] = from[k1];
+    twin[k2] = from[k2];
+    twin[k3] = from[k3];
+    return twin as unknown as ReadableStream<Uint8Array>;
+  };
+})();
 
 /** A read of the light reader: its view and its promise's resolvers. */
 interface LightRead {
