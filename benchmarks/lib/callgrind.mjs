@@ -21,12 +21,18 @@ export function requireValgrind(who) {
   if (!have('valgrind')) throw new Error(`${who}: valgrind is not installed (apt-get install valgrind)`);
 }
 
-/** Instructions `node script ...args` executes under callgrind, with `env` added to the environment. */
-export function callgrindInstructions(node, script, args, env = {}) {
+/** V8's flags for a whole-run count (see the top of this file). */
+export const CALLGRIND_V8_FLAGS = ['--single-threaded', '--predictable-gc-schedule', '--random-seed=1'];
+
+/**
+ * Instructions `node script ...args` executes under callgrind, with `env` added to the environment
+ * and V8 run with `v8Flags` (CALLGRIND_V8_FLAGS unless given).
+ */
+export function callgrindInstructions(node, script, args, env = {}, v8Flags = CALLGRIND_V8_FLAGS) {
   const dir = mkdtempSync(join(tmpdir(), 'rt-callgrind-'));
   try {
     const out = join(dir, 'callgrind.out');
-    const child = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, node, '--single-threaded', '--predictable-gc-schedule', '--random-seed=1', script, ...args], {
+    const child = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, node, ...v8Flags, script, ...args], {
       env: { ...process.env, ...env },
       encoding: 'utf8',
     });

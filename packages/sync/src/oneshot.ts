@@ -162,6 +162,41 @@ function failReceives<T>(s: OneshotState<T>, error: () => RecvError): void {
   if (list !== undefined && list.length !== 0) for (const node of list.drain()) node.waiter!.fail(error());
 }
 
+/** Takes the sent value out of `s` (the caller checked `s.state === State.Value`). */
+function takeValue<T>(s: OneshotState<T>): T {
+  const value = s.value as T;
+  s.value = undefined;
+  s.state = State.Taken;
+  return value;
+}
+
+/** `Receiver.recv` on the receiver's state (see there). */
+function recvOn<T>(s: OneshotState<T>, options: WaitOptions | undefined): Promise<T> {
+  if (options === undefined && s.flags === 0 && s.settled && (s.lists === undefined || s.recvWaiters === undefined || s.recvWaiters.length === 0)) {
+    // Parks on the state's own waiter (see OneshotState). Its park checks the task's
+    // cancellation itself (Cancelled, nothing linked): the current task is looked up once.
+    try {
+      return s.park();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  return recvSlow(s, options);
+}
+
+function recvSlow<T>(s: OneshotState<T>, options: WaitOptions | undefined): Promise<T> {
+  const cancelled = checkCancelled(options);
+  if (cancelled !== undefined) return cancelled;
+  if (s.state === State.Value) {
+    const y = budget();
+    if (y !== undefined) return y.then(() => recvOn(s, options));
+    return Promise.resolve(takeValue(s));
+  }
+  if (s.state === State.Taken) return Promise.reject(alreadyReceived());
+  if (s.receiverClosed || s.senderClosed) return Promise.reject(closedWithoutSending());
+  return parkSimple(s.recvList(), RECV_LABEL, options);
+}
+
 /**
  * Creates a oneshot channel: `[sender, receiver]` for a single value.
  *
@@ -315,31 +350,10 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * ```
    */
   recv(options?: WaitOptions): Promise<T> {
-    const s = this.#state;
-    if (options === undefined && s.flags === 0 && s.settled && (s.lists === undefined || s.recvWaiters === undefined || s.recvWaiters.length === 0)) {
-      // Parks on the state's own waiter (see OneshotState). Its park checks the task's
-      // cancellation itself (Cancelled, nothing linked): the current task is looked up once.
-      try {
-        return s.park();
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    return this.#recvSlow(options);
-  }
-
-  #recvSlow(options: WaitOptions | undefined): Promise<T> {
-    const cancelled = checkCancelled(options);
-    if (cancelled !== undefined) return cancelled;
-    const s = this.#state;
-    if (s.state === State.Value) {
-      const y = budget();
-      if (y !== undefined) return y.then(() => this.recv(options));
-      return Promise.resolve(this.#takeValue());
-    }
-    if (s.state === State.Taken) return Promise.reject(alreadyReceived());
-    if (s.receiverClosed || s.senderClosed) return Promise.reject(closedWithoutSending());
-    return parkSimple(s.recvList(), RECV_LABEL, options);
+    // The receive works on the state alone: the receiver does not escape it, so where the
+    // caller drops the receiver after `recv()` (`await rx.recv()` on a fresh channel) optimized
+    // code allocates no receiver at all.
+    return recvOn(this.#state, options);
   }
 
   /**
@@ -352,7 +366,7 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    */
   tryRecv(): T {
     const s = this.#state;
-    if (s.state === State.Value) return this.#takeValue();
+    if (s.state === State.Value) return takeValue(s);
     throw new TryRecvError(s.state === State.Taken || s.senderClosed || s.receiverClosed ? 'Disconnected' : 'Empty');
   }
 
@@ -386,13 +400,5 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
   /** As `Promise.prototype.catch`, on `recv()`. */
   catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
     return this.recv().then(undefined, onRejected);
-  }
-
-  #takeValue(): T {
-    const s = this.#state;
-    const value = s.value as T;
-    s.value = undefined;
-    s.state = State.Taken;
-    return value;
   }
 }
