@@ -374,9 +374,15 @@ interface FrameClass {
 
 const frameClass = ((): FrameClass | undefined => {
   if (frameKey === undefined) return undefined;
+  // The frame current before the probe, made current again after it: on AsyncContextFrame,
+  // `run` ends by entering the prior *store* (`enterWith(undefined)`), not the prior frame, so
+  // the probe left a frame holding its own storage current for the rest of the loading code (an
+  // ES module's top level, where tasks are commonly spawned): every such task then started from
+  // a copy of that frame, a two-entry map, instead of a TaskFrame (issue 16).
+  const outer = (new AsyncResource('rt:probe') as Captured)[frameKey] as ContextFrame | undefined;
   try {
     const probe = new AsyncLocalStorage<boolean>();
-    return probe.run(true, () => {
+    const checked = probe.run(true, (): FrameClass | undefined => {
       const frame = (new AsyncResource('rt:probe') as Captured)[frameKey] as ContextFrame | undefined;
       const candidate = frame?.constructor as Partial<FrameClass> | undefined;
       // (Not `instanceof Map`: a Map of Node's own realm, not of a vm context rt may be loaded in.)
@@ -395,6 +401,8 @@ const frameClass = ((): FrameClass | undefined => {
       found.set(prior);
       return prior === frame && inside === undefined && probe.getStore() === true ? found : undefined;
     });
+    checked?.set(outer);
+    return checked;
   } catch {
     return undefined;
   }
