@@ -240,16 +240,22 @@ export function alsRunsOnFrames(): boolean {
   const probe = new AsyncLocalStorage<boolean>();
   let tagged = false;
   let framed = false;
-  probe.run(true, () => {
-    tagged = promisesCarryAsyncIds();
-    const resource = new AsyncResource('rt:probe') as AsyncResource & Record<symbol, unknown>;
-    for (const symbol of Object.getOwnPropertySymbols(resource)) {
-      if (symbol.description !== 'context_frame') continue;
-      const frame = resource[symbol] as { has?: (key: unknown) => unknown } | undefined;
-      framed = typeof frame?.has === 'function' && frame.has(probe) === true;
-    }
+  // In a scope that makes the current frame current again after it: on AsyncContextFrame `run`
+  // ends by entering the prior store, a new frame, and `disable` empties it, so the probe left an
+  // empty frame current for the rest of the loading code (tasks spawned there started from a
+  // copy of it instead of a TaskFrame; see frameClass).
+  new AsyncResource('rt:probe').runInAsyncScope(() => {
+    probe.run(true, () => {
+      tagged = promisesCarryAsyncIds();
+      const resource = new AsyncResource('rt:probe') as AsyncResource & Record<symbol, unknown>;
+      for (const symbol of Object.getOwnPropertySymbols(resource)) {
+        if (symbol.description !== 'context_frame') continue;
+        const frame = resource[symbol] as { has?: (key: unknown) => unknown } | undefined;
+        framed = typeof frame?.has === 'function' && frame.has(probe) === true;
+      }
+    });
+    probe.disable();
   });
-  probe.disable();
   return framed || !tagged;
 }
 
