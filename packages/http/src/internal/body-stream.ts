@@ -277,26 +277,42 @@ export class BodyStream extends ByteStream {
  * holds, the state is plain data properties that no prototype intercepts); else, and on Node 22
  * and later (which mark streams transferable without a copy), the platform constructor as is.
  */
+/**
+ * Whether the platform constructor reads `this.constructor` while it builds a `Shape` (Node 20's
+ * `makeTransferable` does exactly when it makes its copy). Leaves `Shape.prototype.constructor`
+ * a data property again, as the class made it.
+ */
+function readsConstructor(Shape: typeof ByteStream, source: UnderlyingByteSource): boolean {
+  let read = false;
+  const own = Object.getOwnPropertyDescriptor(Shape.prototype, 'constructor')!;
+  Object.defineProperty(Shape.prototype, 'constructor', {
+    get: () => {
+      read = true;
+      return Shape;
+    },
+    configurable: true,
+  });
+  try {
+    new Shape(source, PULL_ONLY);
+  } finally {
+    Object.defineProperty(Shape.prototype, 'constructor', own);
+  }
+  return read;
+}
+
 const twinOf: ((source: BodySource) => ReadableStream<Uint8Array>) | undefined = (() => {
   const JSTransferable = Object.getPrototypeOf(BlockList) as (abstract new () => object) | null;
   if (typeof JSTransferable !== 'function' || JSTransferable.name !== 'JSTransferable' || typeof JSTransferable.prototype !== 'object') return undefined;
-  // Does the platform constructor make the stream transferable by a copy? (It reads
-  // `this.constructor` for the copy's construction; Node 22 and later do not.)
-  let copies = false;
-  class Probe extends ByteStream {}
-  Object.defineProperty(Probe.prototype, 'constructor', {
-    get: () => {
-      copies = true;
-      return Probe;
-    },
-  });
+  // Does the platform constructor make the stream transferable by a copy? It reads
+  // `this.constructor` for the copy's construction (Node 22 and later do not), and only then.
   const probeSource: UnderlyingByteSource = { type: 'bytes' };
-  new Probe(probeSource, PULL_ONLY);
-  if (!copies) return undefined;
+  class Probe extends ByteStream {}
+  if (!readsConstructor(Probe, probeSource)) return undefined;
   class PlatformShape extends ByteStream {}
   Object.setPrototypeOf(PlatformShape.prototype, JSTransferable.prototype);
+  // The shortcut holds: on an object that is already a JSTransferable, no copy (no read).
+  if (readsConstructor(PlatformShape, probeSource)) return undefined;
   const shaped = new PlatformShape(probeSource, PULL_ONLY);
-  if (Object.getPrototypeOf(shaped) !== PlatformShape.prototype) return undefined; // the shortcut did not hold
   // The stream's state: four plain data properties (on Node 20), copied by a store each.
   const keys = Reflect.ownKeys(shaped);
   if (keys.length !== 4) return undefined;
