@@ -73,8 +73,8 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
   #count = 0;
   /**
    * Finished, not yet joined members in finish order: a queue linked through the tasks' `nextLive`
-   * (a finished task has left its runtime's live list, which clears that link and never sets it
-   * again: the field is free from the finish on). An array of them cost a builtin `push` per
+   * (a finished task is out of its runtime's live list: unlinked at its finish if it was linked,
+   * which clears that link, and never linked again: the field is free from the finish on). An array of them cost a builtin `push` per
    * member, its growth and the copies that dropped its taken front (issue 16, eleventh pass).
    */
   #finishedHead: Task | undefined = undefined;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Builder, park, yieldNow } from '@rt/scheduler';
+import { Builder, JoinError, park, yieldNow } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 
 describe('RuntimeDump', () => {
@@ -61,6 +61,53 @@ describe('RuntimeDump', () => {
     });
     expect(entry).toMatchObject({ name: 'main', state: 'running', spawnedAt: undefined });
     await runtime.shutdown();
+  });
+
+  it('lists tasks in spawn order wherever the runtime keeps them: queued, started in this turn, running since an earlier turn; finished ones nowhere', async () => {
+    // A task the run queue started joins the live list only at the end of its turn, if it is still
+    // running then (issue 16): dump(), metrics() and shutdown() must see it before that too.
+    const runtime = Builder.currentThread().build();
+    let turnEnded = false;
+    setImmediate(() => (turnEnded = true));
+    const releases: (() => void)[] = [];
+    const gated = (): Promise<void> => new Promise<void>((resolve) => releases.push(resolve));
+    const first = runtime.spawn(gated, { name: 'first' });
+    const quick = runtime.spawn(async () => 1);
+    expect(runtime.dump().tasks.map((task) => [task.id, task.state])).toEqual([
+      [first.id, 'scheduled'],
+      [quick.id, 'scheduled'],
+    ]);
+    expect(await quick).toBe(1);
+    const second = runtime.spawn(gated, { name: 'second' });
+    expect(turnEnded).toBe(false);
+    // `first` started in this turn and runs on; `quick` has finished; `second` is queued.
+    expect(runtime.dump().tasks.map((task) => [task.id, task.state])).toEqual([
+      [first.id, 'idle'],
+      [second.id, 'scheduled'],
+    ]);
+    expect(runtime.metrics().aliveTasks).toBe(2);
+    await settle();
+    expect(turnEnded).toBe(true);
+    expect(runtime.dump().tasks.map((task) => [task.id, task.name, task.state])).toEqual([
+      [first.id, 'first', 'idle'],
+      [second.id, 'second', 'idle'],
+    ]);
+    for (const release of releases) release();
+    await Promise.all([first, second]);
+    expect(runtime.dump().tasks).toEqual([]);
+    expect(runtime.metrics().aliveTasks).toBe(0);
+    // shutdown() aborts a task started in the same turn, before the turn's end.
+    const parked = runtime.spawn(() => park<void>('test.parked', () => undefined).promise);
+    await runtime.spawn(async () => undefined);
+    expect(runtime.dump().tasks).toMatchObject([{ id: parked.id, state: 'waiting', waitingOn: ['test.parked'] }]);
+    await runtime.shutdown();
+    const error = (await parked.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    )) as JoinError;
+    expect(error).toBeInstanceOf(JoinError);
+    expect(error.isCancelled()).toBe(true);
+    expect(runtime.metrics().aliveTasks).toBe(0);
   });
 
   it('marks an aborted task that has not finished unwinding', async () => {

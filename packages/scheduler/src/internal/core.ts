@@ -11,7 +11,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
-import { asyncContextInUse, captureAsyncContext, currentEpoch, runFrame, runInContext, startingPoint, storage, type CapturedContext, type Frame } from './context.js';
+import { asyncContextInUse, atTurnEnd, captureAsyncContext, currentEpoch, runFrame, runInContext, startingPoint, storage, type CapturedContext, type Frame } from './context.js';
 import { FINISHED, RUNNING, SCHEDULED, Task, nativeThen } from './task.js';
 import { JoinHandle } from '../join-handle.js';
 import { defaultConfig } from './config.js';
@@ -56,7 +56,10 @@ function spawnLocation(): string | undefined {
   return undefined;
 }
 
-/** What the run queue holds: a task, or the async context of the tasks after it (see Core.headChunk). */
+/**
+ * What the run queue holds: a task, or the async context of the tasks after it (see Core.headChunk).
+ * A task's entry stays after the drain starts it, until the turn's sweep (see Core.sweepChunk).
+ */
 type QueueEntry = Task | CapturedContext | null | undefined;
 
 /** Entries per run-queue chunk. */
@@ -75,7 +78,17 @@ class QueueChunk {
 
 export class Core {
   handle!: Handle;
-  /** Live tasks: an intrusive doubly-linked list (no hash table churn per spawn). */
+  /**
+   * Live tasks that outlived the turn they started in, and tasks not started by the run queue
+   * (`create`: `startNow`'s and blocking jobs'): an intrusive doubly-linked list, newest first (no
+   * hash table churn per spawn). A task spawned onto the run queue is not linked at its spawn: while
+   * queued it is found in the queue, and once started, in the queue's started part until the end of
+   * the turn, when the sweep links the ones still running (see `sweepChunk`). A trivial task thus
+   * never touches the list (issue 16: on Node 24.22 the link at spawn and the unlink at finish were
+   * ~125 instructions per spawn + join in a task and ~295 per JoinSet member, with their
+   * write barriers). The live tasks are the linked ones, the started ones not yet swept that have
+   * not finished, and the queued ones (see `liveTasks`); `liveCount` counts them all.
+   */
   private liveHead: Task | undefined = undefined;
   liveCount = 0;
   /**
@@ -90,6 +103,23 @@ export class Core {
   private tailChunk = this.headChunk;
   private runHead = 0;
   private tailIndex = 0;
+  /**
+   * The started part of the queue not yet swept: from `sweepIndex` in `sweepChunk` up to `runHead`
+   * in `headChunk` (chunks from `sweepChunk` on stay linked until swept). The drain leaves a started
+   * task's entry in place; at the end of the turn (`atTurnEnd`) the sweep links the ones that are
+   * still running into the live list, clears the entries and drops the chunks it passed, so a
+   * finished task is kept by the queue at most until its turn ends. `liveTasks` sweeps first.
+   */
+  private sweepChunk = this.headChunk;
+  private sweepIndex = 0;
+  private sweepArmed = false;
+  /**
+   * Tasks the drain started since the last sweep that may still be running unlinked: counted up
+   * before each start, down when an unlinked task finishes from RUNNING (see `taskFinished`). At 0
+   * the sweep links nothing and clears the started part without reading it: where every task
+   * started in a turn also finishes in it, the sweep costs no pass over the tasks.
+   */
+  private unswept = 0;
   /** The async context the queue's last task starts in (what spawn compares a new capture with). */
   private lastContext: CapturedContext | undefined = undefined;
   /**
@@ -122,19 +152,28 @@ export class Core {
   }
 
   spawn(fn: () => unknown, name: string | undefined): JoinHandle<unknown> {
-    const task = this.create(fn, name, 'task');
+    // Not linked into the live list: the run queue holds it (see `liveHead`).
+    const task = this.make(fn, name, 'task');
     this.enqueue(task);
     return task;
   }
 
   /**
    * A task, live and counted as spawned (SCHEDULED, in `dump()`), not yet queued: `enqueue` or
-   * `startNow` follows; or (kind 'blocking', no `fn`) the record of a job the pool runs.
+   * `startNow` follows; or (kind 'blocking', no `fn`) the record of a job the pool runs. Linked
+   * into the live list at once (the run queue may never hold it).
    */
   create(fn: (() => unknown) | undefined, name: string | undefined, kind: 'task' | 'blocking'): JoinHandle<unknown> {
+    const task = this.make(fn, name, kind);
+    this.addLive(task);
+    return task;
+  }
+
+  /** A new task record, counted as live and spawned, in no list yet. */
+  private make(fn: (() => unknown) | undefined, name: string | undefined, kind: 'task' | 'blocking'): JoinHandle<unknown> {
     if (this.isShutdown) throw new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot spawn`);
     const task = new JoinHandle(this, fn, name, kind, this.config.captureSpawnLocations ? spawnLocation() : undefined);
-    this.addLive(task);
+    this.liveCount++;
     this.spawnedTotal++;
     if (this.probe !== undefined || spawnChannel.hasSubscribers) emitSpawn(this, task);
     return task;
@@ -207,6 +246,10 @@ export class Core {
 
   private readonly drain = (): void => {
     this.drainScheduled = false;
+    if (!this.sweepArmed) {
+      this.sweepArmed = true;
+      atTurnEnd(this.sweep);
+    }
     for (;;) {
       let chunk = this.headChunk;
       if (this.runHead === QUEUE_CHUNK) {
@@ -225,7 +268,8 @@ export class Core {
         continue;
       }
       if (task.state !== SCHEDULED) {
-        entries[this.runHead++] = undefined;
+        // Aborted while queued: finished (the sweep clears the entry).
+        this.runHead++;
         continue;
       }
       if (!this.tick()) {
@@ -234,7 +278,9 @@ export class Core {
         setImmediate(this.drain);
         return;
       }
-      entries[this.runHead++] = undefined;
+      // The entry stays until the sweep (see `sweepChunk`).
+      this.runHead++;
+      this.unswept++;
       const start = this.runStart;
       if (start === null) runFrame(task, startTask as (frame: Frame) => void);
       else {
@@ -246,13 +292,55 @@ export class Core {
       }
     }
     if (this.probe !== undefined) breakChain();
-    // Empty: the head chunk (every slot consumed) is reused from its start.
-    this.tailChunk = this.headChunk;
-    this.headChunk.next = undefined;
-    this.runHead = this.tailIndex = 0;
+    // Empty (the sweep starts the head chunk over once it has passed every entry).
     this.lastContext = undefined;
     this.runStart = null;
   };
+
+  /** The turn's sweep (see `sweepChunk`), run when the turn that started tasks ends. */
+  private readonly sweep = (): void => {
+    this.sweepArmed = false;
+    this.sweepStarted();
+  };
+
+  /**
+   * Links the started tasks not yet swept that are still running into the live list, clears
+   * their entries and drops the chunks passed; then, if the queue is empty, starts its head chunk
+   * over (no new chunk per turn).
+   */
+  private sweepStarted(): void {
+    let chunk = this.sweepChunk;
+    let index = this.sweepIndex;
+    const link = this.unswept !== 0;
+    this.unswept = 0;
+    for (;;) {
+      const head = chunk === this.headChunk;
+      const end = head ? this.runHead : QUEUE_CHUNK;
+      // (The started part holds tasks, and undefined where the drain cleared a context entry.)
+      const entries = chunk.entries;
+      if (link) {
+        for (let i = index; i < end; i++) {
+          const task = entries[i] as Task | undefined;
+          if (task !== undefined && task.state !== FINISHED && !this.linked(task)) this.addLive(task);
+        }
+      }
+      // A passed chunk is dropped whole; the head chunk's started part is cleared.
+      if (head) {
+        entries.fill(undefined, index, end);
+        index = end;
+        break;
+      }
+      chunk = chunk.next!;
+      index = 0;
+    }
+    if (chunk === this.tailChunk && index === this.tailIndex) {
+      // Empty: the head chunk (every entry consumed and cleared) is reused from its start.
+      chunk.next = undefined;
+      index = this.runHead = this.tailIndex = 0;
+    }
+    this.sweepChunk = chunk;
+    this.sweepIndex = index;
+  }
 
   /**
    * yieldNow(): resumes on a later microtask flush, or on the next macrotask once the turn's
@@ -290,26 +378,51 @@ export class Core {
     else task.finishCancelled();
   }
 
+  /** Links a live task into the live list (counted already: see `make`). */
   private addLive(task: Task): void {
     task.nextLive = this.liveHead;
     if (this.liveHead !== undefined) this.liveHead.prevLive = task;
     this.liveHead = task;
-    this.liveCount++;
   }
 
-  /** The live tasks, oldest first. */
+  /** Whether `task` is in the live list (see `liveHead`). */
+  private linked(task: Task): boolean {
+    return task.prevLive !== undefined || this.liveHead === task;
+  }
+
+  /** The live tasks, oldest first (in spawn order: by id). */
   liveTasks(): Task[] {
+    this.sweepStarted();
     const tasks: Task[] = [];
     for (let task = this.liveHead; task !== undefined; task = task.nextLive) tasks.push(task);
-    return tasks.reverse();
+    // The queued ones: from the drain's place to the tail (linked ones are listed already).
+    let chunk: QueueChunk | undefined = this.headChunk;
+    let index = this.runHead;
+    for (; chunk !== undefined; chunk = chunk.next, index = 0) {
+      const end = chunk === this.tailChunk ? this.tailIndex : QUEUE_CHUNK;
+      for (; index < end; index++) {
+        const entry = chunk.entries[index];
+        if (entry instanceof Task && entry.state === SCHEDULED && !this.linked(entry)) tasks.push(entry);
+      }
+      if (chunk === this.tailChunk) break;
+    }
+    return tasks.sort(byId);
   }
 
-  taskFinished(task: Task): void {
+  /** `task` has finished; `started`: it was RUNNING (not aborted while queued). */
+  taskFinished(task: Task, started: boolean): void {
     if (observesFinish(this)) emitFinish(this, task);
-    if (task.prevLive !== undefined) task.prevLive.nextLive = task.nextLive;
-    else this.liveHead = task.nextLive;
-    if (task.nextLive !== undefined) task.nextLive.prevLive = task.prevLive;
-    task.prevLive = task.nextLive = undefined;
+    const prev = task.prevLive;
+    const next = task.nextLive;
+    if (prev !== undefined || this.liveHead === task) {
+      if (prev !== undefined) prev.nextLive = next;
+      else this.liveHead = next;
+      if (next !== undefined) next.prevLive = prev;
+      task.prevLive = task.nextLive = undefined;
+    } else if (started) {
+      // Not linked: started by the drain this turn, finished before the sweep (see `unswept`).
+      this.unswept--;
+    }
     this.liveCount--;
     if (this.liveCount === 0 && this.shutdownListeners.length > 0) {
       const listeners = this.shutdownListeners;
@@ -424,6 +537,10 @@ export class Core {
     if (storage.getStore()?.task === task) return 'running';
     return task.waitHead !== undefined ? 'waiting' : task.state === RUNNING ? 'idle' : 'running';
   }
+}
+
+function byId(a: Task, b: Task): number {
+  return a.id - b.id;
 }
 
 let defaultCore: Core | undefined;

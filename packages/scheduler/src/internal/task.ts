@@ -464,8 +464,9 @@ export class Task {
   /** @internal */
   private finish(): void {
     // (Every caller has just written the result into the slot: nothing of the function is left.)
-    this.flags = (this.flags & ~STATE_MASK) | FINISHED;
-    this.core.taskFinished(this);
+    const flags = this.flags;
+    this.flags = (flags & ~STATE_MASK) | FINISHED;
+    this.core.taskFinished(this, (flags & STATE_MASK) === RUNNING);
     const extra = this.rare;
     if (extra !== undefined) {
       if (this.ok) extra.resolveCompletion?.(this.result);
