@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Builder, JoinSet, yieldNow, type JoinHandle } from '@rt/scheduler';
+import { Builder, JoinSet, park, yieldNow, type JoinHandle } from '@rt/scheduler';
 import { startNow } from '@rt/scheduler/primitives';
 import { Handle } from '../src/handle.js';
 import { FINISHED, type Task } from '../src/internal/task.js';
@@ -246,4 +246,39 @@ describe('the run queue lets finished tasks go', () => {
       await runtime.shutdown();
     }
   );
+});
+
+describe('dump() and shutdown() inside a task the drain runs', () => {
+  const context = new AsyncLocalStorage<string>();
+
+  it('dump in the last queued task resets the queue mid-drain; spawns after it keep their contexts', async () => {
+    const runtime = Builder.currentThread().build();
+    const seen: (string | undefined)[] = [];
+    const dumps: number[][] = [];
+    // The task is the queue's only entry: the sweep its first dump() makes empties the queue.
+    const first = context.run('a', () =>
+      runtime.spawn(() => {
+        dumps.push(runtime.dump().tasks.map((t) => t.id));
+        runtime.spawn(() => void seen.push(context.getStore()));
+        context.run('b', () => runtime.spawn(() => void seen.push(context.getStore())));
+        runtime.spawn(() => void seen.push(context.getStore()));
+        dumps.push(runtime.dump().tasks.map((t) => t.id));
+      }),
+    );
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(['a', 'b', 'a']);
+    expect(dumps.map((d) => d.length)).toEqual([1, 4]);
+    await runtime.shutdown();
+  });
+
+  it('shutdown inside a task mid-drain aborts the queued ones after it and ends', async () => {
+    const runtime = Builder.currentThread().build();
+    const handles: JoinHandle<unknown>[] = [runtime.spawn(() => park<void>('t', () => undefined).promise)];
+    handles.push(runtime.spawn(() => void runtime.shutdown()));
+    for (let i = 0; i < 5; i++) handles.push(runtime.spawn(() => 1));
+    const results = await Promise.allSettled(handles.map((h) => Promise.resolve(h)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'rejected', 'rejected', 'rejected', 'rejected']);
+    expect(runtime.metrics().aliveTasks).toBe(0);
+  });
 });
