@@ -5,6 +5,7 @@ import { Builder, JoinSet, park, yieldNow, type JoinHandle } from '@rt/scheduler
 import { startNow } from '@rt/scheduler/primitives';
 import { Handle } from '../src/handle.js';
 import { FINISHED, type Task } from '../src/internal/task.js';
+import { random } from './fixtures/seeded-random.js';
 
 // The live tasks (dump(), taskStats(), shutdown()) against the tasks' own states, whatever the
 // order of spawns from inside and outside tasks, aborts, parks, turn ends, budget-shortened
@@ -13,17 +14,6 @@ import { FINISHED, type Task } from '../src/internal/task.js';
 /** A runtime's handle with its @internal members (the tests run the sources). */
 const internal = (handle: unknown): Handle => handle as Handle;
 
-/** A small seeded generator (mulberry32): the same run for the same seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('the live tasks against a model', () => {
   const als = new AsyncLocalStorage<number>();

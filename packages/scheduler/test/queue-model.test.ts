@@ -8,6 +8,7 @@ import { PROBE_LIMIT } from '../src/internal/instrument.js';
 import { SCHEDULED, type Task } from '../src/internal/task.js';
 import { spawnUnstarted, startNow } from '@rt/scheduler/primitives';
 import { settle } from '@rt/scheduler/testing';
+import { random } from './fixtures/seeded-random.js';
 
 // Randomised orders of spawns, aborts, joins against a model: the run queue (a list of 256-entry
 // chunks) and a JoinSet's member chunks must lose no task and run or hand out none twice,
@@ -16,17 +17,6 @@ import { settle } from '@rt/scheduler/testing';
 /** A runtime's handle with its @internal members (the tests run the sources). */
 const internal = (handle: unknown): InternalHandle => handle as InternalHandle;
 
-/** A small seeded generator (mulberry32): the same run for the same seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function turnsUntil(done: () => boolean, limit = 10_000): Promise<void> {
   for (let turn = 0; turn < limit && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
