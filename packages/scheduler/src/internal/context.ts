@@ -380,15 +380,15 @@ interface FrameClass {
 
 const frameClass = ((): FrameClass | undefined => {
   if (frameKey === undefined) return undefined;
-  // The frame current before the probe, made current again after it: on AsyncContextFrame,
-  // `run` ends by entering the prior *store* (`enterWith(undefined)`), not the prior frame, so
-  // the probe left a frame holding its own storage current for the rest of the loading code (an
-  // ES module's top level, where tasks are commonly spawned): every such task then started from
-  // a copy of that frame, a two-entry map, instead of a TaskFrame (issue 16).
-  const outer = (new AsyncResource('rt:probe') as Captured)[frameKey] as ContextFrame | undefined;
+  // In a scope that makes the current frame current again after it, as alsRunsOnFrames does: on
+  // AsyncContextFrame `run` ends by entering the prior *store* (`enterWith(undefined)`), not the
+  // prior frame, so the probe left a frame holding its own storage current for the rest of the
+  // loading code (an ES module's top level, where tasks are commonly spawned): every such task
+  // then started from a copy of that frame, a two-entry map, instead of a TaskFrame (issue 16).
+  // (The scope restores it whatever the probe finds, a failed check included.)
   try {
     const probe = new AsyncLocalStorage<boolean>();
-    const checked = probe.run(true, (): FrameClass | undefined => {
+    return new AsyncResource('rt:probe').runInAsyncScope(() => probe.run(true, (): FrameClass | undefined => {
       const frame = (new AsyncResource('rt:probe') as Captured)[frameKey] as ContextFrame | undefined;
       const candidate = frame?.constructor as Partial<FrameClass> | undefined;
       // (Not `instanceof Map`: a Map of Node's own realm, not of a vm context rt may be loaded in.)
@@ -406,9 +406,7 @@ const frameClass = ((): FrameClass | undefined => {
       const inside = probe.getStore();
       found.set(prior);
       return prior === frame && inside === undefined && probe.getStore() === true ? found : undefined;
-    });
-    checked?.set(outer);
-    return checked;
+    }));
   } catch {
     return undefined;
   }
