@@ -82,7 +82,7 @@ const signalNumbers = { SIGINT: 2, SIGTERM: 15 } as const;
 
 function validateTimeout(timeout: unknown): void {
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0)) {
-    throw new RangeError(`main: shutdownTimeout must be a finite number of milliseconds ≥ 0, got ${String(timeout)}`);
+    throw new RangeError(`main: shutdownTimeout must be a finite number of milliseconds \u2265 0, got ${String(timeout)}`);
   }
 }
 
@@ -110,7 +110,7 @@ function validateMultiThread(entry: unknown, options: MultiThreadMainOptions | u
   }
   const count = options.workerThreads;
   if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 1)) {
-    throw new RangeError(`main: workerThreads must be an integer ≥ 1, got ${describe(count)}`);
+    throw new RangeError(`main: workerThreads must be an integer \u2265 1, got ${describe(count)}`);
   }
   if (options.exportName !== undefined && (typeof options.exportName !== 'string' || options.exportName === '')) {
     throw new TypeError(`main: exportName must be a non-empty string, got ${describe(options.exportName)}`);

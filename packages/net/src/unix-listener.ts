@@ -83,7 +83,7 @@ export class UnixListener implements AsyncIterable<UnixStream> {
     const listen = listenOptions(options, 'UnixListener.bind');
     const mode = options?.mode;
     if (mode !== undefined && (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777)) {
-      throw new RangeError(`UnixListener.bind: mode must be an integer in 0 … 0o777, got ${describe(mode)}`);
+      throw new RangeError(`UnixListener.bind: mode must be an integer in 0 \u2026 0o777, got ${describe(mode)}`);
     }
     const driver = driverFor(options?.driver);
     const listener = new UnixListener(await driver.listenUnix(path, listen), path);

@@ -51,7 +51,7 @@ export interface RuntimeConfig {
 
 function positiveInteger(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`Builder.${what}: expected an integer ≥ 1, got ${describe(value)}`);
+    throw new RangeError(`Builder.${what}: expected an integer \u2265 1, got ${describe(value)}`);
   }
   return value;
 }
@@ -121,7 +121,7 @@ export class Builder {
   /** Milliseconds an idle blocking thread waits for work before exiting (≥ 0). */
   threadKeepAlive(milliseconds: number): this {
     if (typeof milliseconds !== 'number' || !(milliseconds >= 0) || !Number.isFinite(milliseconds)) {
-      throw new RangeError(`Builder.threadKeepAlive: expected a finite number of milliseconds ≥ 0, got ${describe(milliseconds)}`);
+      throw new RangeError(`Builder.threadKeepAlive: expected a finite number of milliseconds \u2265 0, got ${describe(milliseconds)}`);
     }
     this.#config.threadKeepAlive = milliseconds;
     return this;

@@ -103,7 +103,7 @@ export class Runtime {
   shutdown(options?: { timeout?: number }): Promise<void> {
     const timeout = options?.timeout ?? 0;
     if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-      throw new RangeError(`shutdown: timeout must be a number of milliseconds ≥ 0, got ${describe(timeout)}`);
+      throw new RangeError(`shutdown: timeout must be a number of milliseconds \u2265 0, got ${describe(timeout)}`);
     }
     return this.#core.shutdown(timeout);
   }

@@ -96,6 +96,6 @@ export function track<T>(promise: PromiseLike<T>): Tracked<T> {
  * ```
  */
 export async function settle(turns = 1): Promise<void> {
-  if (!Number.isInteger(turns) || turns < 1) throw new RangeError(`settle(turns): expected an integer ≥ 1, got ${String(turns)}`);
+  if (!Number.isInteger(turns) || turns < 1) throw new RangeError(`settle(turns): expected an integer \u2265 1, got ${String(turns)}`);
   for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }

@@ -83,7 +83,7 @@ export class TlsAcceptor {
   readonly #timeoutMs: number;
 
   constructor(options: TlsAcceptorOptions) {
-    if (options === null || typeof options !== 'object') throw new TypeError('TlsAcceptor: options ({ key, cert, … }) are required');
+    if (options === null || typeof options !== 'object') throw new TypeError('TlsAcceptor: options ({ key, cert, \u2026 }) are required');
     const { alpnProtocols, sniCallback, requestCert, rejectUnauthorized, handshakeTimeout, engine, ...context } = options;
     this.#alpn = checkAlpn(alpnProtocols, 'TlsAcceptor');
     this.#sni = checkFunction(sniCallback, 'TlsAcceptor: sniCallback');

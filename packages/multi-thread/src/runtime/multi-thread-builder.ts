@@ -157,7 +157,7 @@ export class MultiThreadBuilder {
       throw new TypeError(`MultiThreadBuilder.shutdownTimeout: expected a number of milliseconds, got ${describeValue(milliseconds)}`);
     }
     if (!Number.isFinite(milliseconds) || milliseconds < 0) {
-      throw new RangeError(`MultiThreadBuilder.shutdownTimeout: expected a finite number of milliseconds ≥ 0, got ${describeValue(milliseconds)}`);
+      throw new RangeError(`MultiThreadBuilder.shutdownTimeout: expected a finite number of milliseconds \u2265 0, got ${describeValue(milliseconds)}`);
     }
     return this.#set('shutdownTimeout', milliseconds);
   }

@@ -430,7 +430,7 @@ export class MultiThreadRuntime {
   shutdown(options?: { readonly timeout?: number }): Promise<void> {
     const timeout = options?.timeout ?? this.config.shutdownTimeout;
     if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
-      throw new RangeError(`MultiThreadRuntime.shutdown: timeout must be a finite number of milliseconds ≥ 0, got ${describeValue(timeout)}`);
+      throw new RangeError(`MultiThreadRuntime.shutdown: timeout must be a finite number of milliseconds \u2265 0, got ${describeValue(timeout)}`);
     }
     if (this.#shutdown === undefined) {
       const wasStarted = this.#state !== 'idle';
