@@ -18,7 +18,7 @@ import { HttpError } from './errors.js';
 import { BodyReader, type HttpStream } from './internal/body.js';
 import { bodyStream } from './internal/body-stream.js';
 import { Framing, InputBuffer, parseResponseHead, type Head, type ParserLimits } from './internal/parser.js';
-import { FastResponse, PlatformResponse } from './fast-response.js';
+import { FastResponse, platformResponse } from './fast-response.js';
 
 /** What `HttpClient`'s `tls` option takes: `@rt/tls`'s `TlsConnector` has this shape. */
 export interface TlsConnectorLike {
@@ -302,7 +302,7 @@ export class HttpClient {
       // connection is reused only when that body is empty and already here.
       const rest = reader?.takeBuffered();
       release(reader === undefined || rest?.length === 0);
-      return new PlatformResponse(null, { status: 205, statusText: parsed.reason, headers: parsed.entries() });
+      return new (platformResponse())(null, { status: 205, statusText: parsed.reason, headers: parsed.entries() });
     }
     const nullBody = parsed.status === 204 || parsed.status === 304 || parsed.status === 101 || method === 'HEAD';
     let responseBody: ReadableStream<Uint8Array> | Uint8Array | null = null;
@@ -324,7 +324,7 @@ export class HttpClient {
     }
     // Pairs, not a Headers: the Response builds its own Headers from them (once).
     const headers = parsed.entries();
-    return new PlatformResponse(nullBody ? null : responseBody, { status: parsed.status, statusText: parsed.reason, headers });
+    return new (platformResponse())(nullBody ? null : responseBody, { status: parsed.status, statusText: parsed.reason, headers });
   }
 
   /**
@@ -371,7 +371,7 @@ async function normalizeBody(body: NonNullable<RequestInit['body']>): Promise<[U
   if (ArrayBuffer.isView(body)) return [new Uint8Array(body.buffer, body.byteOffset, body.byteLength), null];
   if (body instanceof ReadableStream) return [body as ReadableStream<Uint8Array>, null];
   // URLSearchParams, Blob, FormData: let the platform encode them (and name their type).
-  const response = new PlatformResponse(body);
+  const response = new (platformResponse())(body);
   return [new Uint8Array(await response.arrayBuffer()), response.headers.get('content-type')];
 }
 

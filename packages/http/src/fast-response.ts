@@ -15,8 +15,47 @@ import { isToken } from './internal/parser.js';
 
 const decoder = new TextDecoder();
 
-/** The platform's Response, whatever `globalThis.Response` is later. */
-export const PlatformResponse: typeof Response = globalThis.Response;
+/** The platform's Response once known (see platformResponse). */
+let platform: typeof Response | undefined;
+/**
+ * Node's own accessor of `globalThis.Response` when it has not run yet: Node defines the Fetch
+ * classes as lazy accessors that load the Fetch implementation (undici: on Node 20 ~2 MB of heap
+ * and a dozen internal modules, tls, crypto, http2 and zlib among them) on first read. A server
+ * that answers with FastResponse never needs it, so it is left lazy (see the end of this file).
+ */
+const lazy = Object.getOwnPropertyDescriptor(globalThis, 'Response');
+
+/**
+ * The platform's Response, whatever `globalThis.Response` is later (overrideGlobalResponse, a
+ * framework's own): loads it on first call when nothing has yet.
+ */
+export function platformResponse(): typeof Response {
+  return platform ?? resolvePlatform();
+}
+
+/**
+ * Reads the platform's Response through Node's lazy accessor (which replaces itself with a plain
+ * value), keeps a `globalThis.Response` that someone else defined meanwhile, and makes
+ * `FastResponse.prototype` inherit from the platform's prototype (so `instanceof Response`).
+ */
+function resolvePlatform(): typeof Response {
+  const current = Object.getOwnPropertyDescriptor(globalThis, 'Response');
+  const value = (lazy?.get !== undefined ? lazy.get.call(globalThis) : globalThis.Response) as typeof Response;
+  platform = value;
+  if (current !== undefined && current.get !== getGlobalResponse) Object.defineProperty(globalThis, 'Response', current);
+  else if (Object.getOwnPropertyDescriptor(globalThis, 'Response')?.get === getGlobalResponse) {
+    // An accessor that does not replace itself (not Node's): the value from now on.
+    Object.defineProperty(globalThis, 'Response', { value, writable: true, configurable: true, enumerable: lazy?.enumerable ?? false });
+  }
+  Object.setPrototypeOf(FastResponse.prototype, value.prototype);
+  return value;
+}
+
+/** The getter that stands in for Node's lazy one: the first read of `globalThis.Response` resolves the platform's. */
+function getGlobalResponse(): typeof Response {
+  resolvePlatform();
+  return globalThis.Response;
+}
 
 const JSON_FIELDS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' });
 
@@ -170,7 +209,7 @@ export class FastResponse {
 
   constructor(body?: ConstructorParameters<typeof Response>[0] | Uint8Array, init?: ResponseInit) {
     const status = init?.status ?? 200;
-    if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`FastResponse: status must be an integer in 200–599, got ${String(status)}`);
+    if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`FastResponse: status must be an integer in 200\u2013599, got ${String(status)}`);
     const statusText = init?.statusText ?? '';
     if (statusText !== '' && /[\r\n\0]/.test(statusText)) throw new TypeError('FastResponse: invalid status text');
     this.#status = status;
@@ -182,7 +221,7 @@ export class FastResponse {
     else if (ArrayBuffer.isView(body)) source = new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
     else {
       // A stream, Blob, FormData, URLSearchParams, …: the platform's Response does it.
-      this.#real = new PlatformResponse(body, init);
+      this.#real = new (platformResponse())(body, init);
       source = null;
     }
     if (source !== null && (status === 204 || status === 205 || status === 304)) {
@@ -212,12 +251,12 @@ export class FastResponse {
 
   /** The platform's `Response.error()`. */
   static error(): Response {
-    return PlatformResponse.error();
+    return platformResponse().error();
   }
 
   /** The platform's `Response.redirect(url, status)`. */
   static redirect(url: string | URL, status?: number): Response {
-    return PlatformResponse.redirect(url, (status ?? 302) as Parameters<typeof Response.redirect>[1]);
+    return platformResponse().redirect(url, (status ?? 302) as Parameters<typeof Response.redirect>[1]);
   }
 
   /** @internal Whether `value` is a FastResponse whose real Response has not been made nor its body read (the server writes it directly). */
@@ -239,7 +278,7 @@ export class FastResponse {
 
   #response(): Response {
     if (this.#real === undefined) {
-      this.#real = new PlatformResponse(this.source as string | null, { status: this.#status, statusText: this.#statusText, headers: this.#pairs() });
+      this.#real = new (platformResponse())(this.source as string | null, { status: this.#status, statusText: this.#statusText, headers: this.#pairs() });
       if (this.#used) void this.#real.arrayBuffer(); // read by text()/json()/…: the real one is used too
     }
     return this.#real;
@@ -327,12 +366,40 @@ export class FastResponse {
     return this.#response();
   }
 }
-Object.setPrototypeOf(FastResponse.prototype, PlatformResponse.prototype);
+// Until the platform's Response is loaded, FastResponse.prototype inherits nothing from it: its
+// own tag and inspection, as the platform's (`Object.prototype.toString` says Response; console.log
+// shows what it shows for a Response).
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+Object.defineProperty(FastResponse.prototype, Symbol.toStringTag, { value: 'Response', configurable: true });
+Object.defineProperty(FastResponse.prototype, inspectCustom, {
+  value(this: FastResponse, ...args: unknown[]): unknown {
+    const inspect = (platformResponse().prototype as unknown as Record<symbol, ((...args: unknown[]) => unknown) | undefined>)[inspectCustom];
+    return inspect === undefined ? { ...this } : inspect.apply(this, args);
+  },
+  writable: true,
+  configurable: true,
+});
+if (lazy?.get !== undefined && lazy.configurable === true) {
+  // Node's lazy accessor: stand in for it, so the first read of `globalThis.Response` (by anyone:
+  // `x instanceof Response`, `new Response`, overrideGlobalResponse) links FastResponse first. A
+  // write (`globalThis.Response = X`) keeps X, after the platform's is resolved.
+  Object.defineProperty(globalThis, 'Response', {
+    get: getGlobalResponse,
+    set(value: unknown) {
+      resolvePlatform();
+      Object.defineProperty(globalThis, 'Response', { value, writable: true, configurable: true, enumerable: lazy.enumerable ?? false });
+    },
+    configurable: true,
+    enumerable: lazy.enumerable ?? false,
+  });
+} else {
+  resolvePlatform();
+}
 
 /** What `overrideGlobalResponse` installs: a FastResponse for which every Response is `instanceof`. */
 class GlobalResponse extends FastResponse {
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return value instanceof PlatformResponse;
+    return value instanceof platformResponse();
   }
 }
 Object.defineProperty(GlobalResponse, 'name', { value: 'Response' });

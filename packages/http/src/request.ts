@@ -1,5 +1,5 @@
 import type { SocketAddr } from '@rt/net';
-import { PlatformResponse } from './fast-response.js';
+import { platformResponse } from './fast-response.js';
 import type { BodyReader } from './internal/body.js';
 import { bodyDisturbed, bodyStream, collect } from './internal/body-stream.js';
 import type { Head } from './internal/parser.js';
@@ -169,7 +169,7 @@ export class IncomingRequest {
   async #bytes(): Promise<Uint8Array> {
     if (this.bodyUsed) throw new TypeError('Body is unusable: the request body was already read');
     this.#used = true;
-    if (this.#body != null) return new Uint8Array(await new PlatformResponse(this.#body).arrayBuffer());
+    if (this.#body != null) return new Uint8Array(await new (platformResponse())(this.#body).arrayBuffer());
     const reader = this.#source.body;
     if (reader === undefined || reader.done) return EMPTY;
     try {
@@ -217,7 +217,7 @@ export class IncomingRequest {
   /** The body parsed as `multipart/form-data` or `application/x-www-form-urlencoded`. */
   async formData(): Promise<FormData> {
     const type = this.headers.get('content-type') ?? '';
-    return new PlatformResponse(await this.arrayBuffer(), { headers: { 'content-type': type } }).formData();
+    return new (platformResponse())(await this.arrayBuffer(), { headers: { 'content-type': type } }).formData();
   }
 
   /** A real Fetch `Request` with this method, URL, headers, signal and (streamed) body. */

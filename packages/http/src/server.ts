@@ -27,7 +27,7 @@ import { BodyReader, type HttpStream } from './internal/body.js';
 import { Framing, INITIAL_CAPACITY, InputBuffer, parseRequestHead, type Head, type ParserLimits } from './internal/parser.js';
 import { dateHeader, fastBody, OutputBuffer, statusLine, utf8Length } from './internal/response-writer.js';
 import { IncomingRequest, type RequestSource } from './request.js';
-import { FastResponse, PlatformResponse } from './fast-response.js';
+import { FastResponse, platformResponse } from './fast-response.js';
 
 /** Limits of {@link serve}; every one has a safe default. Times are in milliseconds. */
 export interface ServerLimits {
@@ -188,7 +188,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Ht
     throw new TypeError('serve: tls must have an accept(stream, { signal }) method');
   }
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`serve: port must be an integer in 0–65535, got ${String(port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`serve: port must be an integer in 0\u201365535, got ${String(port)}`);
   const listener = options.listener ?? (await TcpListener.bind({ host: options.hostname ?? '127.0.0.1', port }));
   return new HttpServer(listener, handler, limits, options);
 }
@@ -753,7 +753,7 @@ class Connection {
     if (result instanceof FastResponse) {
       if (FastResponse.isUnmaterialized(result)) return result;
       if (!result.bodyUsed) response = result.toResponse();
-    } else if (result instanceof PlatformResponse) {
+    } else if (result instanceof platformResponse()) {
       response = result;
     } else {
       this.server.reportError(new TypeError(`the handler returned ${result === null ? 'null' : typeof result}, not a Response`), request.incoming!);

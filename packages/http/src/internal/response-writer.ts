@@ -5,9 +5,15 @@
 // Response it makes itself, and falls back to the stream when the probe finds nothing (another
 // Fetch implementation, a Node version that moved it) or the body was touched.
 
-const STATE: symbol | undefined = (() => {
+import { platformResponse } from '../fast-response.js';
+
+/** The symbol of undici's state, found on the first real Response written (null: none); see fastBody. */
+let STATE: symbol | null | undefined;
+
+/** Finds the symbol by making a Response of the platform's (only ever asked with one at hand: loading it costs nothing more then). */
+function probeState(): symbol | null {
   try {
-    const probe = new globalThis.Response('probe'); // loaded before any overrideGlobalResponse()
+    const probe = new (platformResponse())('probe');
     for (const symbol of Object.getOwnPropertySymbols(probe)) {
       const state = (probe as unknown as Record<symbol, { body?: { source?: unknown } } | undefined>)[symbol];
       if (state?.body?.source === 'probe') return symbol;
@@ -15,15 +21,16 @@ const STATE: symbol | undefined = (() => {
   } catch {
     // no Fetch Response in this runtime: always the stream path
   }
-  return undefined;
-})();
+  return null;
+}
 
 /**
  * The bytes a Response was built from when they are known without reading its stream: a
  * string or bytes, `null` for no body, `undefined` when only the stream can tell.
  */
 export function fastBody(response: Response): string | Uint8Array | null | undefined {
-  if (STATE === undefined) return undefined;
+  if (STATE === undefined) STATE = probeState();
+  if (STATE === null) return undefined;
   const state = (response as unknown as Record<symbol, { body?: { source?: unknown; stream?: ReadableStream } | null } | undefined>)[STATE];
   if (state === undefined) return undefined;
   const body = state.body;
