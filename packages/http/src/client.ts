@@ -12,7 +12,7 @@
 // - A request written on a reused connection that finds it closed before any byte of the
 //   answer (the server timed it out) is retried once on a new connection when it can be
 //   (no stream body).
-import { Semaphore, type SemaphorePermit } from '@rt/sync';
+import { Semaphore, type SemaphorePermit } from '@rt/sync/semaphore';
 import { TcpStream } from '@rt/net';
 import { HttpError } from './errors.js';
 import { BodyReader, type HttpStream } from './internal/body.js';

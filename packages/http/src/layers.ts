@@ -3,7 +3,7 @@
 // the outermost (it sees the request first). Layers that can be "not ready" (a full
 // concurrency limit, an exhausted rate) say so through `readiness`, which `loadShed()` asks
 // before it calls them: Tower's poll_ready, without the polling.
-import { Semaphore } from '@rt/sync';
+import { Semaphore } from '@rt/sync/semaphore';
 import { Elapsed, Instant, sleep, timeout as rtTimeout } from '@rt/time';
 import type { Handler } from './server.js';
 

@@ -1,4 +1,4 @@
-import { fastCopy } from '@rt/io';
+import { fastCopy } from '@rt/io/copy';
 import type { AsyncRead, AsyncWrite } from '@rt/io';
 import type { WaitOptions } from '@rt/scheduler';
 import { ReuniteError, SocketClosed } from './errors.js';

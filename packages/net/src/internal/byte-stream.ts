@@ -1,7 +1,7 @@
 // What TcpStream and UnixStream share: the byte-moving methods (AsyncRead + AsyncWrite),
 // readiness, split/intoSplit and close. Each subclass adds its constructor, connect and
 // socket options.
-import { fastCopy } from '@rt/io';
+import { fastCopy } from '@rt/io/copy';
 import type { AsyncRead, AsyncWrite } from '@rt/io';
 import type { WaitOptions } from '@rt/scheduler';
 import type { DriverName, StreamHandle } from './driver.js';
