@@ -1,6 +1,6 @@
-// `for await (const chunk of request.body)` and `arrayBuffer()`/`text()` (read straight from
-// the connection into one buffer, reads that complete now taken without a promise, no body
-// stream made): every byte once whatever the socket split, kept chunks never written again,
+// `for await (const chunk of request.body)` (the body stream's own iterator, which reads the
+// BodyReader directly) and `arrayBuffer()`/`text()` (read straight from the connection into one
+// buffer, reads that complete now taken without a promise, no body stream made): every byte once whatever the socket split, kept chunks never written again,
 // break/return (cancel, preventCancel), the limit, a shutdown in the middle of a read,
 // pipelining after. (A client that leaves mid-body during `for await`: body-stream.test.ts.)
 import { HttpError, serve, type HttpServer } from '@rt/http';

@@ -28,7 +28,7 @@
 // the platform (`new Response(body)` accepts it; `request.bodyUsed` still says true).
 import { BlockList } from 'node:net';
 import { Readable } from 'node:stream';
-import type { QueuingStrategy, ReadableByteStreamController, ReadableStreamDefaultReader, ReadableStreamGetReaderOptions, ReadableStreamReader, ReadableStreamReadResult, UnderlyingByteSource } from 'node:stream/web';
+import type { QueuingStrategy, ReadableByteStreamController, ReadableStreamAsyncIterator, ReadableStreamDefaultReader, ReadableStreamGetReaderOptions, ReadableStreamReader, ReadableStreamReadResult, UnderlyingByteSource } from 'node:stream/web';
 import type { BodyReader } from './body.js';
 
 type OnDone = (error?: unknown, cancelled?: boolean) => void;
@@ -155,7 +155,7 @@ class BodySource implements UnderlyingByteSource {
         const view = request.view!;
         n = await reader.readInto(view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
       } else {
-        chunk = await reader.readChunk();
+        chunk = await reader.chunk();
         n = chunk === null ? 0 : chunk.length;
       }
     } catch (error) {
@@ -250,6 +250,26 @@ export class BodyStream extends ByteStream {
     // stream is locked already).
     const inner = super.getReader();
     return new BodyByobReader(source, inner) as unknown as ReadableStreamBYOBReader;
+  }
+
+  /**
+   * The body's chunks (`for await (const chunk of request.body)`), each a new `Uint8Array` the
+   * caller owns (never written again), as the platform's iterator gives; see {@link BodyIterator}.
+   */
+  override values(options?: { preventCancel?: boolean }): ReadableStreamAsyncIterator<Uint8Array> {
+    const source = sourceOf(this);
+    // A stream already closed, errored, cancelled or read by the platform (its controller may
+    // hold bytes), or options the platform must judge: the platform's iterator.
+    if ((options !== undefined && (options === null || typeof options !== 'object')) || source.end !== undefined || source.cancelled || isDisturbed(this)) {
+      return super.values(options);
+    }
+    // The platform's default reader holds the lock (and throws as the platform's does when the
+    // stream is locked already).
+    return new BodyIterator(source, super.getReader(), options?.preventCancel === true) as unknown as ReadableStreamAsyncIterator<Uint8Array>;
+  }
+
+  override [Symbol.asyncIterator](options?: { preventCancel?: boolean }): ReadableStreamAsyncIterator<Uint8Array> {
+    return this.values(options);
   }
 }
 
@@ -570,6 +590,147 @@ class BodyByobReader {
     }
   }
 }
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * The async iterator of a fresh BodyStream (`values()`, `for await`): each `next()` takes the
+ * next chunk from the BodyReader directly (`chunk()`: a settled promise when the bytes are there
+ * now) instead of through the platform's default reader and byte-stream controller (on Node 20
+ * a pull promise, the pull's async frames, an ArrayBuffer transfer and a read request per chunk).
+ * Behaves as the platform's iterator: `next()` calls run in order; the end or an error releases
+ * the lock (the stream is then closed or errored, as the platform's); `return(value)` (a `break`
+ * out of `for await`, or a throw in its body) cancels the stream with `value` unless
+ * `preventCancel`, and releases the lock.
+ */
+class BodyIterator implements AsyncIterableIterator<Uint8Array> {
+  readonly #source: BodySource;
+  readonly #inner: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #preventCancel: boolean;
+  #done = false;
+  /** `next()` calls not settled yet, and the last one's promise (a call made meanwhile waits for it). */
+  #unsettled = 0;
+  #last: Promise<IteratorResult<Uint8Array, undefined>> | undefined;
+
+  constructor(source: BodySource, inner: ReadableStreamDefaultReader<Uint8Array>, preventCancel: boolean) {
+    this.#source = source;
+    this.#inner = inner;
+    this.#preventCancel = preventCancel;
+  }
+
+  /**
+   * The next chunk, `{ done: true }` at the end of the body.
+   *
+   * **Cancellation:** `return()` waits for a pending `next()`; a connection that fails meanwhile
+   * rejects it (and the stream errors).
+   *
+   * **Errors:** the body's error (`HttpError` 413, 400, the connection's).
+   *
+   * **Example**
+   * ```ts
+   * for await (const chunk of request.body!) hash.update(chunk);
+   * ```
+   */
+  next(): Promise<IteratorResult<Uint8Array, undefined>> {
+    return this.#unsettled === 0 ? this.#step() : this.#after(this.#step);
+  }
+
+  /** Runs `then` once the last `next()` has settled (a call made while one is pending, or a read a released BYOB reader left in flight). */
+  #after(then: () => Promise<IteratorResult<Uint8Array, undefined>>, last: Promise<unknown> = this.#last!): Promise<IteratorResult<Uint8Array, undefined>> {
+    this.#unsettled++;
+    const resume = (): Promise<IteratorResult<Uint8Array, undefined>> => {
+      this.#unsettled--;
+      return then();
+    };
+    return (this.#last = last.then(resume, resume));
+  }
+
+  readonly #step = (): Promise<IteratorResult<Uint8Array, undefined>> => {
+    if (this.#done) return Promise.resolve(DONE);
+    const source = this.#source;
+    if (source.pending !== undefined) return this.#after(this.#step, source.pending);
+    const end = source.end;
+    if (end !== undefined || source.cancelled) {
+      this.#release();
+      return end === undefined || end === true ? Promise.resolve(DONE) : Promise.reject(end.error);
+    }
+    source.touched = true;
+    let chunk: Uint8Array | null | Promise<Uint8Array | null>;
+    try {
+      chunk = source.reader.chunk();
+    } catch (error) {
+      return Promise.reject(this.#fail(error));
+    }
+    if (chunk === null) return Promise.resolve(this.#end());
+    if (chunk instanceof Uint8Array) return Promise.resolve({ done: false, value: chunk });
+    this.#unsettled++;
+    return (this.#last = chunk.then(this.#onChunk, this.#onError));
+  };
+
+  readonly #onChunk = (chunk: Uint8Array | null): IteratorResult<Uint8Array, undefined> => {
+    this.#unsettled--;
+    return chunk === null ? this.#end() : { done: false, value: chunk };
+  };
+
+  readonly #onError = (error: unknown): never => {
+    this.#unsettled--;
+    throw this.#fail(error);
+  };
+
+  #end(): IteratorReturnResult<undefined> {
+    this.#source.close();
+    this.#release();
+    return DONE;
+  }
+
+  #fail(error: unknown): unknown {
+    this.#source.fail(error);
+    this.#release();
+    return error;
+  }
+
+  #release(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#inner.releaseLock();
+  }
+
+  /**
+   * Stops the iteration (a `break`): cancels the stream with `value` (unless `preventCancel`)
+   * and releases the lock, once a pending `next()` has settled.
+   *
+   * **Cancellation:** not applicable (the rest of the body is drained or the connection closed).
+   *
+   * **Errors:** the stream's error, when it had failed before (as the platform's cancel).
+   *
+   * **Example**
+   * ```ts
+   * for await (const chunk of request.body!) if (chunk.includes(0)) break;
+   * ```
+   */
+  return(value?: unknown): Promise<IteratorResult<Uint8Array, undefined>> {
+    return this.#unsettled === 0 ? this.#return(value) : this.#after(() => this.#return(value));
+  }
+
+  #return(value: unknown): Promise<IteratorResult<Uint8Array, undefined>> {
+    const result = { done: true, value } as IteratorReturnResult<undefined>;
+    if (this.#done) return Promise.resolve(result);
+    this.#done = true;
+    if (this.#preventCancel) {
+      this.#inner.releaseLock();
+      return Promise.resolve(result);
+    }
+    const cancelled = this.#inner.cancel(value);
+    this.#inner.releaseLock();
+    return cancelled.then(() => result);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+// The platform's iterators inherit from %AsyncIteratorPrototype%; so does this one.
+Object.setPrototypeOf(BodyIterator.prototype, Object.getPrototypeOf(Object.getPrototypeOf((async function* () {})).prototype) as object);
 
 /**
  * A view of the same type as `view` over its first `bytes` bytes: `view` itself when the read

@@ -247,6 +247,45 @@ export class BodyReader {
   }
 
   /**
+   * `readChunk` without an async frame, and without a promise when the bytes are there now: a
+   * new chunk the caller owns (a plain `Uint8Array`: buffered bytes copied out, or a socket read
+   * that completes at once), null at the end of the body, or the promise of either when a
+   * socket read must wait (a Content-Length body is read straight into the new chunk, never
+   * past the body's end). What the body stream's default reads and its async iterator take.
+   *
+   * **Errors:** the socket's error (`NetError`) is thrown, or rejects the promise; `HttpError`
+   * 400 when the connection closed inside the body, 413 past `limits.maxBodySize`.
+   */
+  chunk(): Uint8Array | null | Promise<Uint8Array | null> {
+    if (this.done) return null;
+    const input = this.#input;
+    if (this.#framing !== Framing.Length || this.#leftover !== undefined || this.#ended || this.reading) return this.readChunk();
+    const buffered = Math.min(this.#remaining, input.end - input.start);
+    if (buffered > 0) {
+      const copy = new Uint8Array(input.buffer.subarray(input.start, input.start + buffered)); // the view is reused
+      input.start += buffered;
+      this.#took(buffered);
+      return copy;
+    }
+    const size = Math.min(this.#remaining, CHUNK_SIZE);
+    // Not zero-filled, and its own ArrayBuffer (not a slice of Node's pool: a platform stream
+    // transfers it to its reader).
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
+    const fillNow = this.#fillNow;
+    const now = fillNow === undefined ? -1 : fillNow(out);
+    if (now > 0) return this.#took(now) === size ? out : out.subarray(0, now);
+    // 0 (the connection ended) or -1 (nothing there yet): the awaited read says which.
+    this.reading = true;
+    return this.#fill(out).then(
+      (n) => (this.endDirect(n) === size ? out : out.subarray(0, n)),
+      (error: unknown) => {
+        this.#readDone();
+        throw error;
+      },
+    );
+  }
+
+  /**
    * The light BYOB reader's fast path, without `readInto`'s async frame (one promise and one
    * reaction less per read): when a Content-Length body has nothing buffered, starts the socket
    * read straight into `view` (never past the body's end) and returns its promise, whose
