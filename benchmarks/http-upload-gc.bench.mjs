@@ -20,6 +20,10 @@
 //
 //   node benchmarks/http-upload-gc.bench.mjs [--path=/upload] [--node=/abs/node]   (3 rounds × 3 s;
 //     RT_HTTP_ROUNDS, RT_HTTP_SECONDS; --node: both servers on that Node binary)
+//   --compare-root=DIR   also that worktree's build (its benchmarks/http-rt-server.mjs --fast, every
+//     package from there: e.g. the base commit, installed and built) in the same rounds
+//   --compare=/abs/path/index.js   also another build of @rt/http (a copy of its dist kept in packages/http,
+//     RT_HTTP_DIST of http-rt-server.mjs) on this tree's other packages, in the same rounds
 //   --node-retain=MB   node:http's process keeps MB of small objects alive (benchmarks/lib/retain-heap.cjs,
 //     preloaded), so its old generation is as large as rt's server's: a diagnostic of the GC state, not
 //     a baseline (node:http's own process has ~3.6 MB; rt's server ~9 MB, most of it code and sources)
@@ -33,8 +37,12 @@ import { cpuSeconds, freePort, have, minorFaults, SERVER_ENV, startTracingGc } f
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? 3);
 const rounds = Number(process.env['RT_HTTP_ROUNDS'] ?? 3);
-const path = process.argv.find((arg) => arg.startsWith('--path='))?.slice('--path='.length) ?? '/upload';
+// --path=/upload,/upload-stream,/upload-buffer: those rows one after the other on the same server
+// processes (http.bench.mjs's order), all rounds of one before the next.
+const paths = (process.argv.find((arg) => arg.startsWith('--path='))?.slice('--path='.length) ?? '/upload').split(',');
 const nodeBinary = process.argv.find((arg) => arg.startsWith('--node='))?.slice('--node='.length) ?? process.execPath;
+const compareRoot = process.argv.find((arg) => arg.startsWith('--compare-root='))?.slice('--compare-root='.length);
+const compare = process.argv.find((arg) => arg.startsWith('--compare='))?.slice('--compare='.length);
 const nodeRetain = process.argv.find((arg) => arg.startsWith('--node-retain='))?.slice('--node-retain='.length);
 if (!have('wrk')) {
   console.error('http-upload-gc.bench: wrk is not installed (apt-get install -y wrk)');
@@ -52,7 +60,7 @@ function stat(pid) {
   return { minflt: minorFaults(pid), cpu: cpuSeconds(pid, NaN) };
 }
 
-function wrk(port, duration) {
+function wrk(port, duration, path) {
   return new Promise((resolve, reject) => {
     const args = ['-t1', '-c8', `-d${duration}s`, '-s', script, `http://127.0.0.1:${port}${path}`];
     execFile('wrk', args, { timeout: (duration + 30) * 1000 }, (error, stdout) => {
@@ -63,30 +71,33 @@ function wrk(port, duration) {
   });
 }
 
-async function start(name, file, args, preload = [], env = {}) {
+async function start(name, file, args, preload = [], env = {}, tree = root) {
   const port = await freePort();
-  return startTracingGc(name, nodeBinary, [...preload, join(root, file), String(port), ...args], port, { ...SERVER_ENV, ...env });
+  return startTracingGc(name, nodeBinary, [...preload, join(tree, file), String(port), ...args], port, { ...SERVER_ENV, ...env });
 }
 
 const servers = [];
 try {
   const nodeVersion = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`wrk -t1 -c8, POST 1 MiB to ${path}, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; servers on Node ${nodeVersion}; machine shared with other work`);
+  console.log(`wrk -t1 -c8, POST 1 MiB to ${paths.join(' then ')}, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; servers on Node ${nodeVersion}; machine shared with other work`);
   servers.push(await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', ['--fast']));
+  if (compare !== undefined) servers.push(await start('@rt/http (FastResponse, compared build)', 'benchmarks/http-rt-server.mjs', ['--fast'], [], { RT_HTTP_DIST: compare }));
+  else if (compareRoot !== undefined) servers.push(await start('@rt/http (FastResponse, compared build)', 'benchmarks/http-rt-server.mjs', ['--fast'], [], {}, compareRoot));
   servers.push(nodeRetain === undefined
     ? await start('node:http', 'benchmarks/baselines/http-node-server.mjs', [])
     : await start(`node:http (+${nodeRetain} MB kept)`, 'benchmarks/baselines/http-node-server.mjs', [], ['--expose-gc', '-r', join(root, 'benchmarks/lib/retain-heap.cjs')], { RT_RETAIN_MB: nodeRetain }));
-  for (const server of servers) await wrk(server.port, 1); // warm-up (JIT)
+  for (const server of servers) await wrk(server.port, 1, paths[0]); // warm-up (JIT)
   const rows = [];
-  for (let round = 0; round < rounds; round++) {
+  for (const path of paths) for (let round = 0; round < rounds; round++) {
     for (let s = 0; s < servers.length; s++) {
       const server = servers[(s + round) % servers.length];
       const before = stat(server.child.pid);
       const gc = { ...server.gc };
-      const requests = await wrk(server.port, seconds);
+      const requests = await wrk(server.port, seconds, path);
       await new Promise((resolve) => setTimeout(resolve, 100)); // the last --trace-gc lines
       const after = stat(server.child.pid);
       rows.push({
+        ...(paths.length > 1 ? { path } : {}),
         round: round + 1,
         server: server.name,
         requests,
@@ -97,8 +108,10 @@ try {
         'heap MB': server.gc.heapMb.toFixed(1),
       });
     }
-    const [rt, node] = servers.map((server) => rows.findLast((row) => row.server === server.name));
+    const [rt, ...others] = servers.map((server) => rows.findLast((row) => row.server === server.name));
+    const node = others.at(-1);
     rows.push({ round: round + 1, server: 'node ÷ rt (CPU/req)', 'CPU µs/req': (node['CPU µs/req'] / rt['CPU µs/req']).toFixed(2) });
+    if (others.length > 1) rows.push({ round: round + 1, server: 'node ÷ compared build (CPU/req)', 'CPU µs/req': (node['CPU µs/req'] / others[0]['CPU µs/req']).toFixed(2) });
   }
   console.table(rows);
 } finally {

@@ -24,6 +24,9 @@
 //   node benchmarks/http.bench.mjs --quick    (1 round × 3 s;  or RT_BENCH_QUICK=1)
 //   node benchmarks/http.bench.mjs --rows=upload   (only the rows whose name contains "upload"; a comma list: --rows=hello,json)
 //   node benchmarks/http.bench.mjs --servers=FastResponse   (only those rt servers, against node:http)
+//   node benchmarks/http.bench.mjs --compare-root=/abs/path/to/other/worktree   (the same row, served
+//     by that tree's benchmarks/http-rt-server.mjs --fast: every package of that build, not only
+//     @rt/http; e.g. a `git worktree` of the base commit, installed and built)
 //   node benchmarks/http.bench.mjs --compare=/abs/path/to/other/http/dist/index.js   (adds "@rt/http
 //     (FastResponse, compared build)": http-rt-server.mjs --fast on that build of @rt/http, e.g. a copy
 //     of packages/http/dist made before a change, kept under packages/http so its imports resolve;
@@ -167,11 +170,14 @@ async function measure(allServers, rows, baselineName) {
 
 const servers = [];
 /** `--compare=PATH`: another build of @rt/http to serve FastResponse with (RT_HTTP_DIST of http-rt-server.mjs). */
-const compare = process.argv.find((arg) => arg.startsWith('--compare='))?.slice('--compare='.length);
+/** `--compare-root=DIR`: another whole build (a worktree) to serve FastResponse with (DIR's own http-rt-server.mjs). */
+const compareRoot = process.argv.find((arg) => arg.startsWith('--compare-root='))?.slice('--compare-root='.length);
+const compare = process.argv.find((arg) => arg.startsWith('--compare='))?.slice('--compare='.length) ?? (compareRoot === undefined ? undefined : '');
 async function start(name, script, ...args) {
   const port = await freePort();
-  const env = name.endsWith('compared build)') ? { ...SERVER_ENV, RT_HTTP_DIST: compare } : SERVER_ENV;
-  const server = await startListening(name, nodeBinary, [join(root, script), String(port), ...args], port, env);
+  const compared = name.endsWith('compared build)');
+  const env = compared && compareRoot === undefined ? { ...SERVER_ENV, RT_HTTP_DIST: compare } : SERVER_ENV;
+  const server = await startListening(name, nodeBinary, [join(compared && compareRoot !== undefined ? compareRoot : root, script), String(port), ...args], port, env);
   servers.push(server);
   return server;
 }
