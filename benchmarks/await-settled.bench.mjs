@@ -1,7 +1,7 @@
 // What the current-task context costs an `await` (issue 16): N awaits of an already-settled
 // promise, inside a task against outside any task, on the Node that runs this file.
 //
-//   node benchmarks/await-settled.bench.mjs            (npx tsc -b packages/scheduler first)
+//   node benchmarks/await-settled.bench.mjs            (`npx turbo run build` first)
 //   RT_BENCH_QUICK=1 node benchmarks/await-settled.bench.mjs
 //
 // Two kinds of child process, run alternately (plain, rt, plain, rt, ...), each measuring CPU

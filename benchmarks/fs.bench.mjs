@@ -7,7 +7,7 @@
 // Cases: 64 KiB reads of a 256 MiB file (1 GiB with --full), 4 KiB reads of a quarter of it,
 // 64 KiB writes of 64 MiB and 4 KiB writes of 16 MiB (file closed inside the timing). The file is read
 // once first so both read from the page cache (the benchmark measures the runtime, not the disk).
-// Run `npx tsc -b packages/fs` first. Quick mode (32 MiB): `RT_BENCH_QUICK=1` or `--quick`.
+// Run `npx turbo run build` first. Quick mode (32 MiB): `RT_BENCH_QUICK=1` or `--quick`.
 import { open as fspOpen, unlink } from 'node:fs/promises';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -6,11 +6,11 @@
 //
 //   node benchmarks/http-client.bench.mjs          (3 rounds × 3 s per client)
 //   node benchmarks/http-client.bench.mjs --quick  (1 round × 2 s;  or RT_BENCH_QUICK=1)
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { freePort, startListening } from './lib/proc.mjs';
+import { buildWorkspaces } from './lib/build.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
@@ -18,8 +18,7 @@ const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? (quick ? 2 : 3));
 const rounds = Number(process.env['RT_HTTP_ROUNDS'] ?? (quick ? 1 : 3));
 const inFlight = 64;
 
-const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'packages/http')], { stdio: 'inherit' });
-if (tsc.status !== 0) process.exit(1);
+buildWorkspaces(root, ['packages/http']);
 const { HttpClient } = await import('../packages/http/dist/index.js');
 
 const port = await freePort();

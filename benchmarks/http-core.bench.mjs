@@ -21,9 +21,9 @@
 //   node benchmarks/http-core.bench.mjs --rows=upload   (only the rows whose name contains "upload")
 //   --before=/abs/path/index.js   also runs 'rt FastResponse, before': another build of @rt/http
 //                                 (a copy of packages/http/dist kept inside packages/http)
-import { execFile, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { buildWorkspaces } from './lib/build.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const self = fileURLToPath(import.meta.url);
@@ -58,8 +58,7 @@ const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--
 const rowFilter = process.argv.find((arg) => arg.startsWith('--rows='))?.slice('--rows='.length);
 const rounds = Number(process.env['RT_HTTP_ROUNDS'] ?? (quick ? 2 : 3));
 const count = Number(process.env['RT_HTTP_REQUESTS'] ?? (quick ? 30_000 : 100_000));
-const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'packages/http'), join(root, 'packages/macros')], { stdio: 'inherit' });
-if (tsc.status !== 0) process.exit(1);
+buildWorkspaces(root, ['packages/http', 'packages/macros']);
 
 function runChild(name, path) {
   return new Promise((resolve, reject) => {

@@ -14,11 +14,12 @@
 //   --async-handler                  the rt servers answer through an async handler (the old shape)
 //   --json                           the JSON row instead: GET /json (4 KiB), the floor answering
 //                                    4,096 body bytes with one write as well
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildC } from './lib/loadgen.mjs';
 import { cpuSeconds, freePort, have, SERVER_ENV, startListening, startPrintingPort } from './lib/proc.mjs';
+import { buildWorkspaces } from './lib/build.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? 3);
@@ -27,8 +28,7 @@ if (!have('wrk') || !have('cc')) {
   console.error('http-floor.bench: needs wrk and cc (apt-get install -y wrk gcc)');
   process.exit(1);
 }
-const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'packages/http'), join(root, 'packages/macros')], { stdio: 'inherit' });
-if (tsc.status !== 0) process.exit(1);
+buildWorkspaces(root, ['packages/http', 'packages/macros']);
 
 const json = process.argv.includes('--json');
 function wrk(port, duration) {

@@ -33,12 +33,13 @@
 //     --rt-event-interval=1000: also the rt servers with the run queue's eventInterval at 1000 (default 61)
 //     --node-flags='--min-semi-space-size=16': V8 flags for every server (an experiment's, both sides alike)
 //     --no-trace: without --trace-deopt/--trace-opt in the servers;  --deopts: list deopts per round
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { buildC } from './lib/loadgen.mjs';
 import { freePort, have, lastCpu, runQueueMs, SERVER_ENV, sleeps, startListening, stealMs } from './lib/proc.mjs';
+import { buildWorkspaces } from './lib/build.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -75,8 +76,7 @@ if (eventInterval !== undefined) serverKeys.push(...serverKeys.filter((key) => k
 for (const key of serverKeys) if (SERVERS[key] === undefined) throw new Error(`http-latency.bench: no server ${key} (rt, node, hono-rt, hono-node, plain, hono)`);
 
 // Build @rt/http (incremental) so the run never measures stale code.
-const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'packages/http'), join(root, 'packages/macros')], { stdio: 'inherit' });
-if (tsc.status !== 0) process.exit(1);
+buildWorkspaces(root, ['packages/http', 'packages/macros']);
 const client = buildC('http-count-client');
 
 /**

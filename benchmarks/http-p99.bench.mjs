@@ -14,12 +14,13 @@
 //   node benchmarks/http-p99.bench.mjs                 (10 rounds × 3 s, hello and json)
 //   node benchmarks/http-p99.bench.mjs --rounds=20 --seconds=3 --rows=hello
 //   RT_MAXREQ=1500 ...: the rt server's maxRequestsPerConnection (reconnect bursts more often)
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, have, runQueueAllMs, runQueueMs, SERVER_ENV, startListening, stealMs } from './lib/proc.mjs';
+import { buildWorkspaces } from './lib/build.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const option = (name, fallback) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -32,8 +33,7 @@ if (!have('wrk')) {
   console.error('http-p99.bench: wrk is not installed (apt-get install -y wrk)');
   process.exit(1);
 }
-const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'packages/http'), join(root, 'packages/macros')], { stdio: 'inherit' });
-if (tsc.status !== 0) process.exit(1);
+buildWorkspaces(root, ['packages/http', 'packages/macros']);
 
 const scratch = mkdtempSync(join(tmpdir(), 'rt-http-p99-'));
 const doneScript = join(scratch, 'done.lua');

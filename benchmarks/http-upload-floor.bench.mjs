@@ -46,6 +46,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildC } from './lib/loadgen.mjs';
 import { cpuTimes, freePort, have, SERVER_ENV, sleeps, startListening, startPrintingPort } from './lib/proc.mjs';
+import { buildWorkspaces } from './lib/build.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? 3);
@@ -64,8 +65,7 @@ if (!have('wrk') || !have('cc')) {
   console.error('http-upload-floor.bench: needs wrk and cc (apt-get install -y wrk gcc)');
   process.exit(1);
 }
-const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'packages/http'), join(root, 'packages/macros')], { stdio: 'inherit' });
-if (tsc.status !== 0) process.exit(1);
+buildWorkspaces(root, ['packages/http', 'packages/macros']);
 
 const scratch = mkdtempSync(join(tmpdir(), 'rt-upload-floor-'));
 const script = join(scratch, 'upload.lua');

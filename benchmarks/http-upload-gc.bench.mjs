@@ -33,6 +33,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, freePort, have, minorFaults, SERVER_ENV, startTracingGc } from './lib/proc.mjs';
+import { buildWorkspaces } from './lib/build.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const seconds = Number(process.env['RT_HTTP_SECONDS'] ?? 3);
@@ -48,8 +49,7 @@ if (!have('wrk')) {
   console.error('http-upload-gc.bench: wrk is not installed (apt-get install -y wrk)');
   process.exit(1);
 }
-const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'packages/http'), join(root, 'packages/macros')], { stdio: 'inherit' });
-if (tsc.status !== 0) process.exit(1);
+buildWorkspaces(root, ['packages/http', 'packages/macros']);
 
 const scratch = mkdtempSync(join(tmpdir(), 'rt-upload-gc-'));
 const script = join(scratch, 'upload.lua');

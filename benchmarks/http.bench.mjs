@@ -39,6 +39,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, freePort, have, minorFaults, SERVER_ENV, startListening } from './lib/proc.mjs';
+import { buildWorkspaces } from './lib/build.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
@@ -52,8 +53,8 @@ if (!have('wrk')) {
   process.exit(1);
 }
 // Build @rt/http (incremental: quick when up to date) so the run never measures stale code.
-const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'packages/http'), join(root, 'packages/macros')], { stdio: 'inherit' });
-if (tsc.status !== 0 || !existsSync(join(root, 'packages/http/dist/index.js'))) process.exit(1);
+buildWorkspaces(root, ['packages/http', 'packages/macros']);
+if (!existsSync(join(root, 'packages/http/dist/index.js'))) process.exit(1);
 
 const scratch = mkdtempSync(join(tmpdir(), 'rt-http-bench-'));
 const uploadScript = join(scratch, 'upload.lua');

@@ -4,7 +4,7 @@
 //   baseline: Readable.from(producer) --> PassThrough --> Writable, with stream.pipeline
 //
 // Both move the same bytes in 64 KiB chunks through one bounded buffer with backpressure,
-// from a producer to a consumer that only counts. Run `npx tsc -b packages/io` first.
+// from a producer to a consumer that only counts. Run `npx turbo run build` first.
 // Quick mode (32 MiB instead of 256 MiB): `RT_BENCH_QUICK=1` or `--quick`. Another chunk
 // size: `--chunk=4096` (bytes; the pipe buffers stay 64 KiB).
 import { PassThrough, Readable, Writable } from 'node:stream';

@@ -8,7 +8,7 @@
 // - ping-pong round trip  : one message there and one back, mpsc pair vs MessagePort pair.
 // Best of REPS runs; ratio = rt msgs/s ÷ MessagePort msgs/s (above 1: rt faster).
 //
-//   npx tsc -b packages/multi-thread && node benchmarks/multi-thread-channels.bench.mjs
+//   npx turbo run build && node benchmarks/multi-thread-channels.bench.mjs
 //   node benchmarks/multi-thread-channels.bench.mjs --quick   (or RT_BENCH_QUICK=1)
 import { isMainThread, MessageChannel, parentPort, Worker, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';

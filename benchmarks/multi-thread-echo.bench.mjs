@@ -26,7 +26,7 @@
 // load what the issue calls server-CPU-limited (the load generator's ~2-3 µs per message no
 // longer decides the rate), which is where a second worker can show on a 2-core machine.
 //
-// Needs: cc, Linux, the built packages (`npx tsc -b packages/multi-thread`).
+// Needs: cc, Linux, the built packages (`npx turbo run build`).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import cluster from 'node:cluster';

@@ -16,7 +16,7 @@
 //   node benchmarks/multi-thread-jobs.bench.mjs --tune    stealing only, for several local
 //                                                          queue capacities and injector intervals
 //
-// Needs the built packages (`npx tsc -b packages/multi-thread`). This file is also the job
+// Needs the built packages (`npx turbo run build`). This file is also the job
 // module the workers import (its main part runs on the main thread only).
 import { isMainThread } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';

@@ -22,7 +22,7 @@
 //   RT_REDIS_REQUESTS=50000 RT_REDIS_ROUNDS=2 node benchmarks/multi-thread-redis.bench.mjs
 //
 // Needs: redis-benchmark (apt-get install redis-tools; skipped with a note otherwise), the
-// built packages (`npx tsc -b packages/multi-thread examples/mini-redis`).
+// built packages (`npx turbo run build`).
 import { execFile, spawnSync } from 'node:child_process';
 import cluster from 'node:cluster';
 import { join } from 'node:path';
@@ -36,6 +36,7 @@ import * as multiThread from '@rt/multi-thread';
 import { CancellationToken } from '@rt/util';
 import { clockTicks, have } from './lib/proc.mjs';
 import { acceptedByWorkers, answerStats, countAccepted, cpuOf, startRole } from './lib/roles.mjs';
+import { buildWorkspaces } from './lib/build.mjs';
 
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url));
 const self = fileURLToPath(import.meta.url);
@@ -139,8 +140,7 @@ async function orchestrate() {
     process.exit(0);
   }
   const pinned = have('taskset');
-  const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', join(root, 'examples/mini-redis')], { stdio: 'inherit' });
-  if (tsc.status !== 0) process.exit(1);
+  buildWorkspaces(root, ['examples/mini-redis']);
   const servers = [
     { name: '1 worker', role: '1:reusePort' },
     { name: '2 workers reusePort', role: '2:reusePort' },

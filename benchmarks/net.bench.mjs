@@ -23,7 +23,7 @@
 //   RT_NET_LADDER=1 node benchmarks/net.bench.mjs     where TcpStream's CPU goes: net, native,
 //                   minimal-stream, reactor-await, reactor (echo-ladder-servers.mjs)
 //
-// Needs: `cc`, Linux, the built packages (`npx tsc -b packages/net` and the addon).
+// Needs: `cc`, Linux, the built packages (`npx turbo run build` and the addon).
 import { fileURLToPath } from 'node:url';
 import { buildLoadgen, echoCell, loadgenResult, parseConfigs, runLoadgen } from './lib/loadgen.mjs';
 import { cpuTimes, startPrintingPort } from './lib/proc.mjs';

@@ -11,7 +11,7 @@
 //               buffer in another (reactor + socket pair when the addon is available)
 //     baseline: stream.pipeline(Readable.from(chunks), child.stdin) + 'data' on child.stdout
 //
-// Run `npx tsc -b packages/process` first. Quick mode (200 spawns, 32 MiB):
+// Run `npx turbo run build` first. Quick mode (200 spawns, 32 MiB):
 // `RT_BENCH_QUICK=1` or `--quick`. Full: 1,000 spawns, 256 MiB (`--mib=1024` for the
 // issue's 1 GiB). Parent CPU only
 // (process.cpuUsage): the children's CPU is the same program either way.

@@ -1,7 +1,7 @@
 // @rt/scheduler against named baselines, each case in its own child process (so one case's
 // AsyncLocalStorage hooks or heap do not tax the next), best of REPS runs, ratios in one table.
 //
-//   node benchmarks/scheduler.bench.mjs          full run  (npx tsc -b packages/scheduler first)
+//   node benchmarks/scheduler.bench.mjs          full run  (`npx turbo run build` first)
 //   RT_BENCH_QUICK=1 node benchmarks/scheduler.bench.mjs   quick run (or pass --quick)
 //   node benchmarks/scheduler.bench.mjs --only=blocking      one group (matched against its title)
 //

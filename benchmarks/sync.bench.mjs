@@ -3,7 +3,7 @@
 // run, printed as tables with two ratios: wall-clock throughput, and CPU time per operation
 // (the steadier one on a shared machine). A ratio above 1 means rt is faster.
 //
-//   npx tsc -b packages/sync && node --expose-gc benchmarks/sync.bench.mjs
+//   `npx turbo run build` && node --expose-gc benchmarks/sync.bench.mjs
 //   node benchmarks/sync.bench.mjs --quick          (or SYNC_BENCH_QUICK=1): ~1/10 of the work
 //   node benchmarks/sync.bench.mjs --only=mpsc      (mpsc | locks | fanout)
 //

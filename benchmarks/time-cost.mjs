@@ -14,7 +14,7 @@
 //     bytes per waiting `sleep(60_000 + i).then(noop, noop)` by object (heap snapshots before
 //     and after), outside a task, in a task, and `setTimeout(cb)`
 //
-// Build first: `npx tsc -b packages/time` (benchmarks import the built packages).
+// Build first: `npx turbo run build` (benchmarks import the built packages).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

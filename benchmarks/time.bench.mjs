@@ -4,7 +4,7 @@
 //   node --expose-gc benchmarks/time.bench.mjs --quick    (or RT_BENCH_QUICK=1) smaller counts
 //   node --expose-gc benchmarks/time.bench.mjs --only=fire     only the fire rows (2.)
 //
-// Build first: `npx tsc -b packages/time` (benchmarks import the built packages).
+// Build first: `npx turbo run build` (benchmarks import the built packages).
 //
 // 1. schedule + cancel N timers with random 1–60 000 ms deadlines
 //      rt: sleep(ms) then [Symbol.dispose]()   vs   setTimeout(fn, ms) then clearTimeout()
