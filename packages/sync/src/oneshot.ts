@@ -3,7 +3,7 @@ import type { WaitOptions } from '@rt/scheduler';
 import { Cancelled } from '@rt/scheduler';
 import { RecvError, SendError, TryRecvError } from './errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, WaitList, checkCancelled, parkEntry, parkSimple, reportLostWake, unparkEntry, watchLostWake } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, checkCancelled, parkEntry, parkSimple, rejectThrough, reportLostWake, unparkEntry, watchLostWake } from '@rt/scheduler/primitives';
 import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
 
 const State = { Empty: 0, Value: 1, Taken: 2 } as const;
@@ -43,9 +43,11 @@ export class OneshotState<T> implements ParkEntry {
   next: ParkEntry | undefined = undefined;
   /** The task the state's own receive is parked in (none outside any task). */
   task: ParkedTask | undefined = undefined;
-  /** The parked receive's resolving functions: undefined while none is parked. */
+  /**
+   * The parked receive's resolve function: undefined while none is parked. A failure rejects
+   * through it (`rejectThrough`), so the receive's promise has no reject function (56 B).
+   */
   #resolve: ((value: T) => void) | undefined = undefined;
-  #reject: ((error: unknown) => void) | undefined = undefined;
 
   get state(): StateValue {
     return (this.flags & STATE_MASK) as StateValue;
@@ -101,9 +103,8 @@ export class OneshotState<T> implements ParkEntry {
   park(): Promise<T> {
     this.task = parkEntry(this);
     // An executor written here: TurboFan inlines it and allocates no closure (see @rt/scheduler's ParkedWaiter).
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<T>((resolve) => {
       this.#resolve = resolve;
-      this.#reject = reject;
     });
   }
 
@@ -118,24 +119,24 @@ export class OneshotState<T> implements ParkEntry {
 
   /** Rejects the parked receive; false if none is parked. */
   fail(error: unknown): boolean {
-    const reject = this.#reject;
-    if (reject === undefined) return false;
+    const resolve = this.#resolve;
+    if (resolve === undefined) return false;
     this.#end('failed');
-    reject(error);
+    rejectThrough(resolve, error);
     return true;
   }
 
   /** The task was aborted (the scheduler calls it): the receive rejects with `Cancelled`; the value, if one comes, stays for the next. */
   cancel(reason: unknown): void {
-    const reject = this.#reject;
-    if (reject === undefined) return;
+    const resolve = this.#resolve;
+    if (resolve === undefined) return;
     this.#end('cancelled');
-    reject(new Cancelled(`${RECV_LABEL} was cancelled`, { cause: reason }));
+    rejectThrough(resolve, new Cancelled(`${RECV_LABEL} was cancelled`, { cause: reason }));
   }
 
   /** Settles the parked receive and leaves the task's list (see `unparkEntry` for `how`). */
   #end(how: 'woken' | 'failed' | 'cancelled'): void {
-    this.#resolve = this.#reject = undefined;
+    this.#resolve = undefined;
     const task = this.task;
     if (task !== undefined) {
       this.task = undefined;
