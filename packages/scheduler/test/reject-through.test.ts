@@ -30,6 +30,20 @@ async function settleTicks(promises: Record<string, Promise<unknown>>): Promise<
   return ticks;
 }
 
+/**
+ * Fails `promise` with `fail(error)`, then rejects a plain promise with its reject function: both
+ * must settle in the first microtask tick. Returns the error given to `fail`.
+ */
+async function expectSameTickAsReject(promise: Promise<unknown>, fail: (error: Error) => void): Promise<Error> {
+  let reject!: (error: unknown) => void;
+  const plain = new Promise((_, r) => (reject = r));
+  const error = new Error('closed');
+  fail(error);
+  reject(error);
+  expect(await settleTicks({ promise, plain })).toEqual({ promise: 0, plain: 0 });
+  return error;
+}
+
 describe('rejectThrough', () => {
   it('rejects with the very value given, whatever it is (an object, a primitive, a thenable)', async () => {
     const thenable = { then: (): void => undefined };
@@ -88,20 +102,12 @@ describe('rejectThrough', () => {
     try {
       await runtime.run(async () => {
         const { waiter, promise: failed } = park<number>('Test.wait', () => undefined);
-        let reject!: (error: unknown) => void;
-        const plain = new Promise((_, r) => (reject = r));
-        const error = new Error('closed');
-        waiter.fail(error);
-        reject(error);
-        expect(await settleTicks({ failed, plain })).toEqual({ failed: 0, plain: 0 });
+        const error = await expectSameTickAsReject(failed, (e) => waiter.fail(e));
         await expect(failed).rejects.toBe(error);
 
         const signal = new AbortController();
         const { promise: cancelled } = park<number>('Test.wait', () => undefined, { signal: signal.signal });
-        const plain2 = new Promise((_, r) => (reject = r));
-        signal.abort(new Error('stop'));
-        reject(error);
-        expect(await settleTicks({ cancelled, plain2 })).toEqual({ cancelled: 0, plain2: 0 });
+        await expectSameTickAsReject(cancelled, () => signal.abort(new Error('stop')));
         await expect(cancelled).rejects.toBeInstanceOf(Cancelled);
       });
     } finally {
@@ -112,12 +118,7 @@ describe('rejectThrough', () => {
   it('ReusableWaiter: fail() rejects in the tick a plain promise rejected then would', async () => {
     const waiter = new ReusableWaiter<number>('Test.wait', () => undefined);
     const failed = waiter.park();
-    let reject!: (error: unknown) => void;
-    const plain = new Promise((_, r) => (reject = r));
-    const error = new Error('closed');
-    waiter.fail(error);
-    reject(error);
-    expect(await settleTicks({ failed, plain })).toEqual({ failed: 0, plain: 0 });
+    const error = await expectSameTickAsReject(failed, (e) => waiter.fail(e));
     await expect(failed).rejects.toBe(error);
   });
 });
