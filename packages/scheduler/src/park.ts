@@ -7,6 +7,7 @@ import { describe } from './internal/describe.js';
 import { ParkedWaiter, type CancelTarget, type TaskWait } from './internal/waiter.js';
 import { emitPark, emitWake, parkChannel, wakeChannel } from './internal/instrument.js';
 import { frameStore, refillBudget } from './internal/context.js';
+import { rejectThrough } from './internal/reject-through.js';
 import type { Task } from './internal/task.js';
 
 /**
@@ -331,8 +332,8 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
   next: ParkEntry | undefined = undefined;
   settled = true;
   #task: ParkedTask | undefined = undefined;
+  /** The parked promise's resolve function (a failure rejects through it: see `rejectThrough`). */
   #resolve: ((value: T) => void) | undefined = undefined;
-  #reject: ((error: unknown) => void) | undefined = undefined;
 
   constructor(
     readonly label: string,
@@ -350,9 +351,8 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
     // Throws Cancelled (before anything is made) if the task was aborted; links this entry.
     this.#task = parkEntry(this);
     // An executor written here (TurboFan inlines it and allocates no closure: see ParkedWaiter).
-    const promise = new Promise<T>((resolve, reject) => {
+    const promise = new Promise<T>((resolve) => {
       this.#resolve = resolve;
-      this.#reject = reject;
     });
     this.settled = false;
     return promise;
@@ -363,7 +363,7 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
     // Waking from park is a fresh start: unparkEntry resets the task's budget (as ParkedWaiter.wake).
     this.#end('woken');
     const resolve = this.#resolve!;
-    this.#resolve = this.#reject = undefined;
+    this.#resolve = undefined;
     resolve(value);
     return true;
   }
@@ -371,9 +371,9 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
   fail(error: unknown): boolean {
     if (this.settled) return false;
     this.#end('failed');
-    const reject = this.#reject!;
-    this.#resolve = this.#reject = undefined;
-    reject(error);
+    const resolve = this.#resolve!;
+    this.#resolve = undefined;
+    rejectThrough(resolve, error);
     return true;
   }
 
@@ -391,12 +391,12 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
   cancel(reason: unknown): void {
     if (this.settled) return;
     this.#end('cancelled');
-    const reject = this.#reject!;
-    this.#resolve = this.#reject = undefined;
+    const resolve = this.#resolve!;
+    this.#resolve = undefined;
     try {
       this.onCancel(this);
     } finally {
-      reject(new Cancelled(`${this.label} was cancelled`, { cause: reason }));
+      rejectThrough(resolve, new Cancelled(`${this.label} was cancelled`, { cause: reason }));
     }
   }
 }

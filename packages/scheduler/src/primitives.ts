@@ -24,6 +24,8 @@
 // - `checkCount`, `checkFunction`: argument validators whose errors name the value with
 //   `describe`, the one formatting of a bad value in rt's messages.
 // - `RESOLVED`, `RESOLVED_UNDEFINED`: shared settled promises for allocation-free fast paths.
+// - `rejectThrough(resolve, error)`: rejects a promise through its resolve function, in the
+//   same tick as its reject function would, so a parked operation keeps one function, not two.
 // - `atTurnEnd(callback)`: runs a callback once when the current event-loop turn ends (the
 //   turn counter's immediate, shared with the cooperative budget): the ready queue's fallback.
 // - `watchLostWake`, `unwatchLostWake`, `reportLostWake`: lost-wake detection (a waiter
@@ -49,6 +51,7 @@ import { taskOfHandle, type JoinHandle } from './join-handle.js';
 
 export { describe };
 export { reportLostWake, unwatchLostWake, watchLostWake } from './internal/instrument.js';
+export { rejectThrough } from './internal/reject-through.js';
 
 /** A shared, already-resolved promise: the fast path of a `Promise<void>` method allocates nothing. */
 export { RESOLVED } from './internal/core.js';

@@ -3,7 +3,7 @@ import type { WaitOptions } from '@rt/scheduler';
 import { Cancelled } from '@rt/scheduler';
 import { RecvError, SendError, TryRecvError } from './errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, WaitList, checkCancelled, parkEntry, parkSimple, reportLostWake, unparkEntry, watchLostWake } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, checkCancelled, parkEntry, parkSimple, rejectThrough, reportLostWake, unparkEntry, watchLostWake } from '@rt/scheduler/primitives';
 import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
 
 const State = { Empty: 0, Value: 1, Taken: 2 } as const;
@@ -20,135 +20,27 @@ class OneshotLists<T> {
   closed: WaitList<void> | undefined = undefined;
 }
 
-/**
- * @internal The state the two halves share. It is also the receiver's first parked `recv()`
- * without options, as its own entry in the parked task's list (`parkEntry`, the scheduler's way
- * for an operation that is its own record): a channel is one object besides its two handles, and
- * a receive that parks allocates only its promise. A receive with options, or one while another
- * is parked, parks a node in `recvWaiters` (made when first needed); the state's own receive,
- * when parked, is always the oldest of them (it parks only while that list is empty).
- */
-export class OneshotState<T> implements ParkEntry {
-  /**
-   * `state` (the low two bits) and the two closed flags in one small integer: the channel's
-   * state object is one allocation per message of a oneshot ping-pong, so each field it does not
-   * carry is 8 B less per channel. 0 is the state a first `recv()` parks on (empty, both open).
-   */
-  flags = 0;
-  value: T | undefined = undefined;
-  /** The receives beyond the state's own and the `Sender.closed()` waits: made when first needed. */
-  lists: OneshotLists<T> | undefined = undefined;
-  /** Links in the parked task's list of parked operations (the scheduler's). */
-  prev: ParkEntry | undefined = undefined;
-  next: ParkEntry | undefined = undefined;
-  /** The task the state's own receive is parked in (none outside any task). */
-  task: ParkedTask | undefined = undefined;
-  /** The parked receive's resolving functions: undefined while none is parked. */
-  #resolve: ((value: T) => void) | undefined = undefined;
-  #reject: ((error: unknown) => void) | undefined = undefined;
+/** The state's own receive is parked: `slot` holds its resolve function (see Receiver). */
+const PARKED = 16;
 
-  get state(): StateValue {
-    return (this.flags & STATE_MASK) as StateValue;
+/** Settles the receiver's own parked receive and leaves the task's list (see `unparkEntry` for `how`); returns its resolve function. */
+function endPark<T>(s: Receiver<T>, how: 'woken' | 'failed' | 'cancelled'): (value: T) => void {
+  const resolve = s.slot as (value: T) => void;
+  s.slot = undefined;
+  s.flags &= ~PARKED;
+  const task = s.task;
+  if (task !== undefined) {
+    s.task = undefined;
+    unparkEntry(task, s as unknown as ParkEntry, how);
   }
-
-  set state(state: StateValue) {
-    this.flags = (this.flags & ~STATE_MASK) | state;
-  }
-
-  get senderClosed(): boolean {
-    return (this.flags & SENDER_CLOSED) !== 0;
-  }
-
-  set senderClosed(closed: boolean) {
-    this.flags = closed ? this.flags | SENDER_CLOSED : this.flags & ~SENDER_CLOSED;
-  }
-
-  get receiverClosed(): boolean {
-    return (this.flags & RECEIVER_CLOSED) !== 0;
-  }
-
-  set receiverClosed(closed: boolean) {
-    this.flags = closed ? this.flags | RECEIVER_CLOSED : this.flags & ~RECEIVER_CLOSED;
-  }
-
-  /** The receives parked beyond the state's own, if any list was made. */
-  get recvWaiters(): WaitList<T> | undefined {
-    return this.lists?.recv;
-  }
-
-  get closedWaiters(): WaitList<void> | undefined {
-    return this.lists?.closed;
-  }
-
-  recvList(): WaitList<T> {
-    return ((this.lists ??= new OneshotLists<T>()).recv ??= new WaitList<T>());
-  }
-
-  closedList(): WaitList<void> {
-    return ((this.lists ??= new OneshotLists<T>()).closed ??= new WaitList<void>());
-  }
-
-  get label(): string {
-    return RECV_LABEL;
-  }
-
-  /** True while the state's own receive is not parked (what a lost-wake report reads, as a waiter's). */
-  get settled(): boolean {
-    return this.#resolve === undefined;
-  }
-
-  /** Parks the receiver's own receive: throws `Cancelled` (nothing linked) if the current task was aborted. */
-  park(): Promise<T> {
-    this.task = parkEntry(this);
-    // An executor written here: TurboFan inlines it and allocates no closure (see @rt/scheduler's ParkedWaiter).
-    return new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-  }
-
-  /** Delivers `value` to the parked receive; false if none is parked. */
-  wake(value: T): boolean {
-    const resolve = this.#resolve;
-    if (resolve === undefined) return false;
-    this.#end('woken');
-    resolve(value);
-    return true;
-  }
-
-  /** Rejects the parked receive; false if none is parked. */
-  fail(error: unknown): boolean {
-    const reject = this.#reject;
-    if (reject === undefined) return false;
-    this.#end('failed');
-    reject(error);
-    return true;
-  }
-
-  /** The task was aborted (the scheduler calls it): the receive rejects with `Cancelled`; the value, if one comes, stays for the next. */
-  cancel(reason: unknown): void {
-    const reject = this.#reject;
-    if (reject === undefined) return;
-    this.#end('cancelled');
-    reject(new Cancelled(`${RECV_LABEL} was cancelled`, { cause: reason }));
-  }
-
-  /** Settles the parked receive and leaves the task's list (see `unparkEntry` for `how`). */
-  #end(how: 'woken' | 'failed' | 'cancelled'): void {
-    this.#resolve = this.#reject = undefined;
-    const task = this.task;
-    if (task !== undefined) {
-      this.task = undefined;
-      unparkEntry(task, this, how);
-    }
-  }
+  return resolve;
 }
 
 const alreadyReceived = (): RecvError => new RecvError('oneshot value already received');
 const closedWithoutSending = (): RecvError => new RecvError('oneshot sender closed without sending');
 
 /** The sender was garbage-collected: if it never sent nor closed, a parked receiver waits forever. */
-function senderCollected<T>(s: OneshotState<T>): void {
+function senderCollected<T>(s: Receiver<T>): void {
   if (s.senderClosed || s.receiverClosed) return;
   const why = 'its oneshot Sender was garbage-collected without send() or close()';
   if (!s.settled) reportLostWake(s, why);
@@ -156,24 +48,25 @@ function senderCollected<T>(s: OneshotState<T>): void {
 }
 
 /** Fails every parked receive of `s` (the state's own first, then the list's, in order). */
-function failReceives<T>(s: OneshotState<T>, error: () => RecvError): void {
+function failReceives<T>(s: Receiver<T>, error: () => RecvError): void {
   if (!s.settled) s.fail(error());
   const list = s.recvWaiters;
   if (list !== undefined && list.length !== 0) for (const node of list.drain()) node.waiter!.fail(error());
 }
 
 /** Takes the sent value out of `s` (the caller checked `s.state === State.Value`). */
-function takeValue<T>(s: OneshotState<T>): T {
-  const value = s.value as T;
-  s.value = undefined;
+function takeValue<T>(s: Receiver<T>): T {
+  const value = s.slot as T;
+  s.slot = undefined;
   s.state = State.Taken;
   return value;
 }
 
 /** `Receiver.recv` on the receiver's state (see there). */
-function recvOn<T>(s: OneshotState<T>, options: WaitOptions | undefined): Promise<T> {
-  if (options === undefined && s.flags === 0 && s.settled && (s.lists === undefined || s.recvWaiters === undefined || s.recvWaiters.length === 0)) {
-    // Parks on the state's own waiter (see OneshotState). Its park checks the task's
+function recvOn<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<T> {
+  // flags 0: empty, both halves open, the receiver's own receive not parked.
+  if (options === undefined && s.flags === 0 && (s.lists === undefined || s.recvWaiters === undefined || s.recvWaiters.length === 0)) {
+    // Parks on the receiver's own entry (see Receiver). Its park checks the task's
     // cancellation itself (Cancelled, nothing linked): the current task is looked up once.
     try {
       return s.park();
@@ -184,7 +77,7 @@ function recvOn<T>(s: OneshotState<T>, options: WaitOptions | undefined): Promis
   return recvSlow(s, options);
 }
 
-function recvSlow<T>(s: OneshotState<T>, options: WaitOptions | undefined): Promise<T> {
+function recvSlow<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<T> {
   const cancelled = checkCancelled(options);
   if (cancelled !== undefined) return cancelled;
   if (s.state === State.Value) {
@@ -216,8 +109,8 @@ function recvSlow<T>(s: OneshotState<T>, options: WaitOptions | undefined): Prom
  * ```
  */
 export function channel<T>(): [Sender<T>, Receiver<T>] {
-  const state = new OneshotState<T>();
-  return [new Sender(state), new Receiver(state)];
+  const receiver = new Receiver<T>();
+  return [new Sender(receiver), receiver];
 }
 
 /**
@@ -233,10 +126,11 @@ export function channel<T>(): [Sender<T>, Receiver<T>] {
  * ```
  */
 export class Sender<T> implements Disposable {
-  readonly #state: OneshotState<T>;
+  /** The channel's state: its receiver (see Receiver). */
+  readonly #state: Receiver<T>;
 
   /** @internal */
-  constructor(state: OneshotState<T>) {
+  constructor(state: Receiver<T>) {
     this.#state = state;
     watchLostWake(this, state, senderCollected);
   }
@@ -273,7 +167,7 @@ export class Sender<T> implements Disposable {
       return;
     }
     s.state = State.Value;
-    s.value = value;
+    s.slot = value;
   }
 
   /**
@@ -323,17 +217,134 @@ export class Sender<T> implements Disposable {
  * ```
  */
 export class Receiver<T> implements PromiseLike<T>, Disposable {
-  readonly #state: OneshotState<T>;
+  // The receiver is also the channel's state, which its sender shares: a channel is two objects
+  // (the state was a third, 32 B more per channel, which V8's escape analysis did not remove in
+  // `const [tx, rx] = oneshot.channel(); … await rx.recv()`). It is also its own first parked
+  // `recv()` without options, as its own entry in the parked task's list (`parkEntry`, the
+  // scheduler's way for an operation that is its own record), so a receive that parks allocates
+  // only its promise. A receive with options, or one while another is parked, parks a node in
+  // `recvWaiters` (made when first needed); the receiver's own receive, when parked, is always
+  // the oldest of them (it parks only while that list is empty). The members below are rt's,
+  // not the API (`@internal`: absent from the published types).
+  /**
+   * @internal `state` (the low two bits), the two closed flags and PARKED in one small integer:
+   * the channel's state is one allocation per message of a oneshot ping-pong, so each field it
+   * does not carry is 8 B less per channel. 0 is the state a first `recv()` parks on (empty, both
+   * open, not parked).
+   */
+  flags = 0;
+  /**
+   * @internal The sent value while `state` is Value, the parked receive's resolve function while
+   * PARKED (the two never meet: a receive parks only while the channel is empty). A failure
+   * rejects through the resolve function (`rejectThrough`): the promise has no reject function.
+   */
+  slot: unknown = undefined;
+  /** @internal The receives beyond the receiver's own and the `Sender.closed()` waits: made when first needed. */
+  lists: OneshotLists<T> | undefined = undefined;
+  /** @internal Links in the parked task's list of parked operations (the scheduler's). */
+  prev: ParkEntry | undefined = undefined;
+  /** @internal */
+  next: ParkEntry | undefined = undefined;
+  /** @internal The task the receiver's own receive is parked in (none outside any task). */
+  task: ParkedTask | undefined = undefined;
+
+  /** @internal Made by {@link channel}. */
+  constructor() {}
 
   /** @internal */
-  constructor(state: OneshotState<T>) {
-    this.#state = state;
+  get state(): StateValue {
+    return (this.flags & STATE_MASK) as StateValue;
+  }
+
+  /** @internal */
+  set state(state: StateValue) {
+    this.flags = (this.flags & ~STATE_MASK) | state;
+  }
+
+  /** @internal */
+  get senderClosed(): boolean {
+    return (this.flags & SENDER_CLOSED) !== 0;
+  }
+
+  /** @internal */
+  set senderClosed(closed: boolean) {
+    this.flags = closed ? this.flags | SENDER_CLOSED : this.flags & ~SENDER_CLOSED;
+  }
+
+  /** @internal */
+  get receiverClosed(): boolean {
+    return (this.flags & RECEIVER_CLOSED) !== 0;
+  }
+
+  /** @internal */
+  set receiverClosed(closed: boolean) {
+    this.flags = closed ? this.flags | RECEIVER_CLOSED : this.flags & ~RECEIVER_CLOSED;
+  }
+
+  /** @internal The receives parked beyond the receiver's own, if any list was made. */
+  get recvWaiters(): WaitList<T> | undefined {
+    return this.lists?.recv;
+  }
+
+  /** @internal */
+  get closedWaiters(): WaitList<void> | undefined {
+    return this.lists?.closed;
+  }
+
+  /** @internal */
+  recvList(): WaitList<T> {
+    return ((this.lists ??= new OneshotLists<T>()).recv ??= new WaitList<T>());
+  }
+
+  /** @internal */
+  closedList(): WaitList<void> {
+    return ((this.lists ??= new OneshotLists<T>()).closed ??= new WaitList<void>());
+  }
+
+  /** @internal What `dump()` shows a task parked here waiting on. */
+  get label(): string {
+    return RECV_LABEL;
+  }
+
+  /** @internal True while the receiver's own receive is not parked (what a lost-wake report reads, as a waiter's). */
+  get settled(): boolean {
+    return (this.flags & PARKED) === 0;
+  }
+
+  /** @internal Parks the receiver's own receive: throws `Cancelled` (nothing linked) if the current task was aborted. */
+  park(): Promise<T> {
+    this.task = parkEntry(this as unknown as ParkEntry);
+    // An executor written here: TurboFan inlines it and allocates no closure (see @rt/scheduler's ParkedWaiter).
+    const promise = new Promise<T>((resolve) => {
+      this.slot = resolve;
+    });
+    this.flags |= PARKED;
+    return promise;
+  }
+
+  /** @internal Delivers `value` to the parked receive; false if none is parked. */
+  wake(value: T): boolean {
+    if ((this.flags & PARKED) === 0) return false;
+    endPark(this, 'woken')(value);
+    return true;
+  }
+
+  /** @internal Rejects the parked receive; false if none is parked. */
+  fail(error: unknown): boolean {
+    if ((this.flags & PARKED) === 0) return false;
+    rejectThrough(endPark(this, 'failed'), error);
+    return true;
+  }
+
+  /** @internal The task was aborted (the scheduler calls it): the receive rejects with `Cancelled`; the value, if one comes, stays for the next. */
+  cancel(reason: unknown): void {
+    if ((this.flags & PARKED) === 0) return;
+    rejectThrough(endPark(this, 'cancelled'), new Cancelled(`${RECV_LABEL} was cancelled`, { cause: reason }));
   }
 
   /** True once the value was taken, the sender closed without sending, or the receiver closed. */
   get isClosed(): boolean {
-    const s = this.#state;
-    return s.receiverClosed || s.state === State.Taken || (s.senderClosed && s.state === State.Empty);
+    return this.receiverClosed || this.state === State.Taken || (this.senderClosed && this.state === State.Empty);
   }
 
   /**
@@ -350,10 +361,7 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * ```
    */
   recv(options?: WaitOptions): Promise<T> {
-    // The receive works on the state alone: the receiver does not escape it, so where the
-    // caller drops the receiver after `recv()` (`await rx.recv()` on a fresh channel) optimized
-    // code allocates no receiver at all.
-    return recvOn(this.#state, options);
+    return recvOn(this, options);
   }
 
   /**
@@ -365,9 +373,8 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * (sender closed, value already taken).
    */
   tryRecv(): T {
-    const s = this.#state;
-    if (s.state === State.Value) return takeValue(s);
-    throw new TryRecvError(s.state === State.Taken || s.senderClosed || s.receiverClosed ? 'Disconnected' : 'Empty');
+    if (this.state === State.Value) return takeValue(this);
+    throw new TryRecvError(this.state === State.Taken || this.senderClosed || this.receiverClosed ? 'Disconnected' : 'Empty');
   }
 
   /**
@@ -376,13 +383,12 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * `tryRecv`. Idempotent.
    */
   close(): void {
-    const s = this.#state;
-    if (s.receiverClosed) return;
-    s.receiverClosed = true;
+    if (this.receiverClosed) return;
+    this.receiverClosed = true;
     // A receive still parked could never be woken now (a send fails, and a dropped sender is not
     // reported as a lost wake once the receiver closed): it rejects as a later recv() would.
-    if (s.state === State.Empty) failReceives(s, closedWithoutSending);
-    if (s.closedWaiters !== undefined) for (const node of s.closedWaiters.drain()) node.waiter!.wake(undefined);
+    if (this.state === State.Empty) failReceives(this, closedWithoutSending);
+    if (this.closedWaiters !== undefined) for (const node of this.closedWaiters.drain()) node.waiter!.wake(undefined);
   }
 
   [Symbol.dispose](): void {
