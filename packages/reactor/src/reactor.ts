@@ -125,7 +125,12 @@ export class Reactor {
 
   readonly #backend: ReactorBackend;
   readonly #ios = new Map<number, ScheduledIo>();
-  readonly #pending: ScheduledIo[] = [];
+  /**
+   * The fds of the current batch with a wait to serve, in the order their events came: kept
+   * from batch to batch, slots cleared as they are served (`length = 0` per batch gave the
+   * backing store up, so every batch grew it again: an allocation per few events).
+   */
+  readonly #pending: (ScheduledIo | undefined)[] = [];
   readonly #driver: Driver;
   #nextToken = 1;
   #tick = 0;
@@ -244,6 +249,7 @@ export class Reactor {
     const tick = (this.#tick = (this.#tick + 1) & TICK_MASK);
     const ios = this.#ios;
     const pending = this.#pending;
+    let pendingCount = 0;
     this.#batches++;
     this.#events += count;
     for (let i = 0; i < count; i++) {
@@ -256,11 +262,12 @@ export class Reactor {
       io.tick = tick;
       if (io.head !== null && !io.queued) {
         io.queued = true;
-        pending.push(io);
+        pending[pendingCount++] = io;
       }
     }
-    for (let i = 0; i < pending.length; i++) {
+    for (let i = 0; i < pendingCount; i++) {
       const io = pending[i]!;
+      pending[i] = undefined;
       io.queued = false;
       for (let waiter = io.head; waiter !== null; ) {
         const next: Waiter | null = waiter.next;
@@ -274,6 +281,5 @@ export class Reactor {
         waiter = next;
       }
     }
-    pending.length = 0;
   };
 }

@@ -215,6 +215,28 @@ class HookStorage implements FrameStorage {
   }
 }
 
+/**
+ * For a promise the runtime makes and hands to a task to await (a parked read's): makes no frame
+ * current, so the promise hook's `init` leaves the promise unstamped; returns the frame to give
+ * back to {@link endUnstamped} right after the `new Promise`. The stamp of such a promise is
+ * never read: `before` reads the stamp of the promise a reaction settles (the one `then` made,
+ * or the throwaway promise of an `await`), made in the frame that called `then` or `await`,
+ * never the stamp of the promise the reaction waited on. Stamping it cost, per promise, a
+ * property added to it (a map transition and a property array) on Node 20/22 (issue 16: one of
+ * the three promises per message of a TCP echo loop in a task). Where the frame lives in an
+ * AsyncLocalStorage there are no stamps (`current` stays undefined): nothing to do.
+ */
+export function beginUnstamped(): Frame | undefined {
+  const frame = current;
+  current = undefined;
+  return frame;
+}
+
+/** Ends {@link beginUnstamped}: `frame` is what it returned. */
+export function endUnstamped(frame: Frame | undefined): void {
+  current = frame;
+}
+
 /** Whether AsyncLocalStorage runs on AsyncContextFrame here (cheap), from the version and flags. */
 export function asyncContextFrames(major: number, flags: readonly string[]): boolean {
   // Node >= 24: on unless --no-async-context-frame. Node 22: off unless
