@@ -34,7 +34,7 @@ describe('serve: I/O deadlines during the answer', () => {
   it('keeps the write timeout when a body read started during the stalled answer ends', async () => {
     const chunk = new Uint8Array(64 * 1024);
     let reads = 0;
-    server = await serve({ limits: { ioTimeout: 300 } }, (request) => {
+    server = await serve({ limits: { ioTimeout: 1000 } }, (request) => {
       // The handler reads the body on its own while the answer streams to a client that never
       // reads: the answer's write stalls, and the second read starts and ends during it.
       const reader = request.body!.getReader();
@@ -51,6 +51,8 @@ describe('serve: I/O deadlines during the answer', () => {
     socket.pause(); // never reads
     socket.on('error', () => undefined);
     try {
+      // The deadline (1 s) leaves the two reads below time on a loaded CI machine: at 300 ms a
+      // late timer let it drop the connection before 'hello' arrived (reads 0).
       socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n');
       await new Promise((resolve) => setTimeout(resolve, 150));
       expect(server.connections).toBe(1); // the answer is stalled
@@ -60,7 +62,7 @@ describe('serve: I/O deadlines during the answer', () => {
       socket.write('world'); // the second read (started during the stalled write) ends
       for (let waited = 0; reads < 2 && waited < 2000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(reads).toBe(2);
-      // Dropped on the write timeout (300 ms, swept every 75): well within 5 s.
+      // Dropped on the write timeout (1 s, swept every 250 ms): well within 5 s.
       for (let waited = 0; server.connections > 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(server.connections).toBe(0);
     } finally {
