@@ -72,9 +72,9 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
   #stale = 0;
   #count = 0;
   /**
-   * Finished, not yet joined members in finish order: a queue linked through the tasks' `nextLive`
-   * (a finished task is out of its runtime's live list: unlinked at its finish if it was linked,
-   * which clears that link, and never linked again: the field is free from the finish on). An array of them cost a builtin `push` per
+   * Finished, not yet joined members in finish order: a queue linked through the tasks' `liveLink`
+   * (a finished task is out of its runtime's array of linked live tasks: removed at its finish if it
+   * was there, which clears its index, and never added again: the field is free from the finish on). An array of them cost a builtin `push` per
    * member, its growth and the copies that dropped its taken front (issue 16, eleventh pass).
    */
   #finishedHead: Task | undefined = undefined;
@@ -90,7 +90,7 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
   #queueFinished(task: Task): void {
     const tail = this.#finishedTail;
     if (tail === undefined) this.#finishedHead = task;
-    else tail.nextLive = task;
+    else tail.liveLink = task;
     this.#finishedTail = task;
   }
 
@@ -206,8 +206,8 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
     let task = this.#finishedHead;
     this.#finishedHead = this.#finishedTail = undefined;
     while (task !== undefined) {
-      const next = task.nextLive;
-      task.nextLive = undefined;
+      const next = task.liveLink as Task | undefined;
+      task.liveLink = undefined;
       tasks.push(task);
       task = next;
     }
@@ -216,10 +216,10 @@ export class JoinSet<T> implements AsyncIterable<T>, AsyncDisposable {
 
   #take(): T {
     const task = this.#finishedHead!;
-    const next = task.nextLive;
+    const next = task.liveLink as Task | undefined;
     this.#finishedHead = next;
     if (next === undefined) this.#finishedTail = undefined;
-    else task.nextLive = undefined;
+    else task.liveLink = undefined;
     this.#delete(task);
     // Its entry in the member chunks may outlive this call (until its chunk goes): keep only the task.
     const result = task.takeResult();

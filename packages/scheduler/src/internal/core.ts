@@ -80,16 +80,18 @@ export class Core {
   handle!: Handle;
   /**
    * Live tasks that outlived the turn they started in, and tasks not started by the run queue
-   * (`create`: `startNow`'s and blocking jobs'): an intrusive doubly-linked list, newest first (no
-   * hash table churn per spawn). A task spawned onto the run queue is not linked at its spawn: while
-   * queued it is found in the queue, and once started, in the queue's started part until the end of
-   * the turn, when the sweep links the ones still running (see `sweepChunk`). A trivial task thus
-   * never touches the list (issue 16: on Node 24.22 the link at spawn and the unlink at finish were
-   * ~125 instructions per spawn + join in a task and ~295 per JoinSet member, with their
-   * write barriers). The live tasks are the linked ones, the started ones not yet swept that have
-   * not finished, and the queued ones (see `liveTasks`); `liveCount` counts them all.
+   * (`create`: `startNow`'s and blocking jobs'), in no order: each such task holds its index here
+   * in `liveLink`, so it leaves in O(1) (the last one takes its place). A task spawned onto the run
+   * queue is not added at its spawn: while queued it is found in the queue, and once started, in the
+   * queue's started part until the end of the turn, when the sweep adds the ones still running (see
+   * `sweepChunk`). A trivial task thus never touches the array (issue 16: on Node 24.22 a list's
+   * link at spawn and unlink at finish were ~125 instructions per spawn + join in a task and ~295
+   * per JoinSet member, with their write barriers), and a task record needs one field for it, not
+   * the two links of a doubly-linked list (issue 16, 8 B and the scavenger's copy of them per task).
+   * The live tasks are the ones here, the started ones not yet swept that have not finished, and the
+   * queued ones (see `liveTasks`); `liveCount` counts them all.
    */
-  private liveHead: Task | undefined = undefined;
+  private readonly live: Task[] = [];
   liveCount = 0;
   /**
    * Tasks in spawn order, and before them the async context of their spawn() calls wherever it
@@ -152,7 +154,7 @@ export class Core {
   }
 
   spawn(fn: () => unknown, name: string | undefined): JoinHandle<unknown> {
-    // Not linked into the live list: the run queue holds it (see `liveHead`).
+    // Not in the array of linked live tasks: the run queue holds it (see `live`).
     const task = this.make(fn, name, 'task');
     this.enqueue(task);
     return task;
@@ -378,23 +380,21 @@ export class Core {
     else task.finishCancelled();
   }
 
-  /** Links a live task into the live list (counted already: see `make`). */
+  /** Adds a live task to the array of linked ones (counted already: see `make`). */
   private addLive(task: Task): void {
-    task.nextLive = this.liveHead;
-    if (this.liveHead !== undefined) this.liveHead.prevLive = task;
-    this.liveHead = task;
+    task.liveLink = this.live.length;
+    this.live.push(task);
   }
 
-  /** Whether `task` is in the live list (see `liveHead`). */
+  /** Whether `task` is in the array of linked live tasks (see `live`). */
   private linked(task: Task): boolean {
-    return task.prevLive !== undefined || this.liveHead === task;
+    return typeof task.liveLink === 'number';
   }
 
   /** The live tasks, oldest first (in spawn order: by id). */
   liveTasks(): Task[] {
     this.sweepStarted();
-    const tasks: Task[] = [];
-    for (let task = this.liveHead; task !== undefined; task = task.nextLive) tasks.push(task);
+    const tasks: Task[] = this.live.slice();
     // The queued ones: from the drain's place to the tail (linked ones are listed already).
     let chunk: QueueChunk | undefined = this.headChunk;
     let index = this.runHead;
@@ -412,13 +412,16 @@ export class Core {
   /** `task` has finished; `started`: it was RUNNING (not aborted while queued). */
   taskFinished(task: Task, started: boolean): void {
     if (observesFinish(this)) emitFinish(this, task);
-    const prev = task.prevLive;
-    const next = task.nextLive;
-    if (prev !== undefined || this.liveHead === task) {
-      if (prev !== undefined) prev.nextLive = next;
-      else this.liveHead = next;
-      if (next !== undefined) next.prevLive = prev;
-      task.prevLive = task.nextLive = undefined;
+    const index = task.liveLink;
+    if (typeof index === 'number') {
+      // Out of the array of linked tasks: its last one takes the place.
+      const live = this.live;
+      const last = live.pop()!;
+      if (last !== task) {
+        live[index] = last;
+        last.liveLink = index;
+      }
+      task.liveLink = undefined;
     } else if (started) {
       // Not linked: started by the drain this turn, finished before the sweep (see `unswept`).
       this.unswept--;
