@@ -40,9 +40,25 @@ export function platformResponse(): typeof Response {
  */
 function resolvePlatform(): typeof Response {
   const current = Object.getOwnPropertyDescriptor(globalThis, 'Response');
-  const value = (lazy?.get !== undefined ? lazy.get.call(globalThis) : globalThis.Response) as typeof Response;
+  let value: typeof Response;
+  if (lazy?.get !== undefined) {
+    // Node's getter writes what it loaded to the global before returning it: where someone deleted
+    // the global, that write would make a new non-configurable one (it is put back as it was
+    // below), so it gets a configurable place to write to first.
+    if (current === undefined) Object.defineProperty(globalThis, 'Response', { value: undefined, writable: true, configurable: true });
+    try {
+      value = lazy.get.call(globalThis) as typeof Response;
+    } catch {
+      // The write fails where someone made the global non-configurable meanwhile; the getter
+      // keeps what it loaded before writing it and returns it when called again.
+      value = lazy.get.call(globalThis) as typeof Response;
+    }
+  } else {
+    value = globalThis.Response;
+  }
   platform = value;
-  if (current !== undefined && current.get !== getGlobalResponse) Object.defineProperty(globalThis, 'Response', current);
+  if (current === undefined) delete (globalThis as { Response?: unknown }).Response;
+  else if (current.get !== getGlobalResponse) Object.defineProperty(globalThis, 'Response', current);
   else if (Object.getOwnPropertyDescriptor(globalThis, 'Response')?.get === getGlobalResponse) {
     // An accessor that does not replace itself (not Node's): the value from now on.
     Object.defineProperty(globalThis, 'Response', { value, writable: true, configurable: true, enumerable: lazy?.enumerable ?? false });

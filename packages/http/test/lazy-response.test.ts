@@ -34,6 +34,14 @@ describe('the platform Response stays lazy', () => {
     expect(seen).toMatchObject({ globalKept: true, header: '1', text: 'hi', status: 201, linked: true, platformName: 'Response' });
   }, 30_000);
 
+  it.each([
+    ['delete', 'absent'],
+    ['lock', 'kept'],
+  ])('leaves a Response global another library deleted or locked as it is (%s) and still uses the platform one', async (scenario, global) => {
+    const seen = await run(scenario);
+    expect(seen).toMatchObject({ global, header: '1', text: 'hi', linked: true });
+  }, 30_000);
+
   it('overrideGlobalResponse() before any read: every Response is a FastResponse, restore puts the platform one back', async () => {
     const seen = await run('override');
     expect(seen).toMatchObject({ overridden: true, restored: true, instanceOf: true, platformFromFetchIsResponse: true });
