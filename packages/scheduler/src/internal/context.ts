@@ -219,9 +219,13 @@ class HookStorage implements FrameStorage {
  * For a promise the runtime makes and hands to a task to await (a parked read's): makes no frame
  * current, so the promise hook's `init` leaves the promise unstamped; returns the frame to give
  * back to {@link endUnstamped} right after the `new Promise`. The stamp of such a promise is
- * never read: `before` reads the stamp of the promise a reaction settles (the one `then` made,
- * or the throwaway promise of an `await`), made in the frame that called `then` or `await`,
- * never the stamp of the promise the reaction waited on. Stamping it cost, per promise, a
+ * read in one case only: `before` reads the stamp of the promise a reaction settles (the one
+ * `then` made, or the throwaway promise of an `await`), made in the frame that called `then` or
+ * `await`, never the stamp of the promise the reaction waited on; but when the promise is
+ * resolved with a foreign thenable (an object with its own `then`, not a promise), V8 runs that
+ * `then` in a job whose `before` is given this promise, so the thenable's `then` runs in no task
+ * (as it does on Node 24+, where the frame follows the resolving side). A socket read resolves
+ * with a number, a channel receive with the value sent. Stamping it cost, per promise, a
  * property added to it (a map transition and a property array) on Node 20/22 (issue 16: one of
  * the three promises per message of a TCP echo loop in a task). Where the frame lives in an
  * AsyncLocalStorage there are no stamps (`current` stays undefined): nothing to do.
