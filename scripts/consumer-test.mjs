@@ -99,6 +99,24 @@ if (packedAll) check('no published .d.ts names an @internal item (tsconfig strip
   return { ok: leaks.length === 0, output: `@internal in: ${leaks.join(', ')}` };
 });
 
+if (packedAll) check('every source map a published file names is in the tarball, and so is every source it maps to', () => {
+  const broken = [];
+  for (const pkg of Object.keys(tarballs)) {
+    const dir = join(work, 'unpacked', pkg);
+    const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+    for (const file of walk(dir).filter((f) => /\.(c|m)?js$|\.d\.(c|m)?ts$/.test(f))) {
+      const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(readFileSync(file, 'utf8'))?.[1];
+      if (url === undefined) continue;
+      const map = join(dirname(file), url);
+      if (!existsSync(map)) { broken.push(`${pkg}: ${file.slice(dir.length + 1)} names ${url}, not shipped`); continue; }
+      for (const source of JSON.parse(readFileSync(map, 'utf8')).sources) {
+        if (!existsSync(join(dirname(map), source))) broken.push(`${pkg}: ${map.slice(dir.length + 1)} maps to ${source}, not shipped`);
+      }
+    }
+  }
+  return { ok: broken.length === 0, output: broken.slice(0, 20).join('\n') };
+});
+
 function project(name, ...dependencies) {
   const dir = join(work, name);
   const overrides = Object.fromEntries(Object.entries(tarballs).map(([pkg, file]) => [pkg, `file:${file}`]));
@@ -225,7 +243,7 @@ if (packedAll) {
     const files = listing.output.trim().split('\n').sort();
     const expected = ['package/BACKEND.md', 'package/README.md', 'package/native/binding.gyp', 'package/native/mio.c', 'package/native/tls.c', 'package/native/tls.h', 'package/package.json',
       'package/prebuilds/BUILD-INFO.json', 'package/prebuilds/linux-arm64/node.napi.glibc.node', 'package/prebuilds/linux-x64/node.napi.glibc.node'];
-    const unexpected = files.filter((f) => !f.startsWith('package/dist/') && f !== 'package/CHANGELOG.md' && !expected.includes(f));
+    const unexpected = files.filter((f) => !f.startsWith('package/dist/') && !f.startsWith('package/src/') && f !== 'package/CHANGELOG.md' && !expected.includes(f));
     const absent = expected.filter((f) => !files.includes(f));
     console.log(`    @rt/mio-native tarball: ${statSync(tarball).size} bytes, ${files.length} files`);
     return { ok: unexpected.length === 0 && absent.length === 0, output: `unexpected: ${unexpected.join(', ') || 'none'}; missing: ${absent.join(', ') || 'none'}` };
