@@ -11,7 +11,13 @@
 // small addon (benchmarks/c/upload-drain.c) that loops over read() until EAGAIN, as the C floor
 // does; only the head, the reply and the wait for readiness (an rt `read`) stay in JavaScript.
 //
-// Usage: node benchmarks/http-upload-floor-server.mjs [port] [--drain]   (prints "listening on <port>")
+// `--fresh=chunks`: each read goes into a new 64 KiB buffer (the body's size at most) that is then
+// dropped, as a default reader or `for await` over a body stream hands the handler a new chunk
+// per read; `--fresh=whole`: each body goes into one new buffer of its Content-Length, read
+// straight into at its offset, as `arrayBuffer()` does. The floor of those rows on rt's sockets:
+// the fresh memory and what the garbage collector does about it, with no HTTP layer.
+//
+// Usage: node benchmarks/http-upload-floor-server.mjs [port] [--drain | --fresh=chunks|whole]   (prints "listening on <port>")
 import { createRequire } from 'node:module';
 import { main } from '../packages/macros/dist/index.js';
 import { TcpListener, TcpStream } from '../packages/net/dist/index.js';
@@ -21,6 +27,9 @@ const port = Number(process.argv[2] ?? 0);
 const EAGAIN = -11;
 /** `drain(fd, buffer, want)` of benchmarks/c/upload-drain.c with --drain, else undefined. */
 const drain = process.argv.includes('--drain') ? createRequire(import.meta.url)((await import('./lib/loadgen.mjs')).buildAddon('upload-drain')).drain : undefined;
+const fresh = process.argv.find((arg) => arg.startsWith('--fresh='))?.slice('--fresh='.length);
+if (fresh !== undefined && fresh !== 'chunks' && fresh !== 'whole') throw new Error(`--fresh=${fresh}: chunks or whole`);
+if (fresh !== undefined && drain !== undefined) throw new Error('--fresh and --drain exclude each other');
 const CRLF2 = Buffer.from('\r\n\r\n');
 // The Date header's value, formatted once per second as @rt/http (and node:http) do: formatting
 // a Date per upload cost this floor ~5,700 instructions per upload that @rt/http does not pay.
@@ -60,8 +69,15 @@ async function connection(accepted) {
       remaining -= buffered;
       start += buffered;
       let length = buffered;
+      // --fresh=whole: the body's own buffer (its first bytes came with the head).
+      const whole = fresh === 'whole' ? Buffer.allocUnsafeSlow(length + remaining) : undefined;
+      if (whole !== undefined) head.copy(whole, 0, end + 4, start);
       while (remaining > 0) {
-        const view = remaining < body.length ? body.subarray(0, remaining) : body;
+        const view = whole !== undefined
+          ? whole.subarray(length)
+          : fresh === 'chunks'
+            ? new Uint8Array(Buffer.allocUnsafeSlow(Math.min(remaining, body.length)).buffer) // as BodyReader.chunk() makes one
+            : remaining < body.length ? body.subarray(0, remaining) : body;
         let n = drain === undefined ? stream.readNow(view) : drain(fd, body, remaining); // readNow: what @rt/http's BYOB reads do, no promise when the bytes are there
         if (n < 0 && (drain === undefined || n === EAGAIN)) n = await stream.read(view); // waits (and rt sees the EAGAIN)
         else if (n < 0) return;

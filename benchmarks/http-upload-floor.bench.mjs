@@ -22,6 +22,19 @@
 //                                            RT_HTTP_ROUNDS, RT_HTTP_SECONDS, RT_HTTP_WARMUP)
 //   --node=/abs/path/to/node     runs the three servers on another Node binary
 //   --c-buffer=BYTES             the C floor's body buffer (default 65536)
+//   --c-where=reuse,malloc,mmap,ring:MB   one C floor per item: where it reads each body (see
+//                                benchmarks/c/http-upload-floor-server.c): the reused buffer (the
+//                                default), a malloc'd buffer of the Content-Length per upload, a
+//                                fresh mmap per upload, or the next slot of a ring of MB MiB (memory
+//                                that comes back only after MB MiB of other bodies, as a GC'd heap
+//                                gives it back); prints each one's CPU µs per upload minus the
+//                                reused buffer's of the same round (when reuse is in the list)
+//   --floor-fresh=chunks,whole   also the floor (rt TcpStream) with --fresh=chunks (a new 64 KiB
+//                                buffer per read, as a default reader or `for await` gets) and/or
+//                                --fresh=whole (one new buffer of the Content-Length per upload, as
+//                                `arrayBuffer()`): the floor of those rows on rt's sockets
+//   --path=/upload-stream        the route rt and node:http serve (default /upload; the floors and the
+//                                C server read every body the same way whatever the path)
 //   --only=a,b                   only the servers whose names start with these (c, floor, drain, rt, node)
 //   --connections=N              wrk's connections (default 8)
 //   --body=KIB                   the upload's size in KiB (default 1024): with 64, every server reads
@@ -56,6 +69,9 @@ const option = (name) => process.argv.find((arg) => arg.startsWith(`--${name}=`)
 const nodeBinary = option('node') ?? process.execPath;
 const before = option('before');
 const cBuffer = option('c-buffer') ?? String(64 * 1024);
+const cWhere = (option('c-where') ?? 'reuse').split(',');
+const floorFresh = option('floor-fresh')?.split(',') ?? [];
+const path = option('path') ?? '/upload';
 const only = option('only')?.split(',');
 const bodyKiB = Number(option('body') ?? 1024);
 const connections = Number(option('connections') ?? 8);
@@ -73,7 +89,7 @@ writeFileSync(script, `wrk.method = "POST"\nwrk.body = string.rep("u", ${bodyKiB
 
 function wrk(port, duration) {
   return new Promise((resolve, reject) => {
-    const args = ['-t1', `-c${connections}`, `-d${duration}s`, '-s', script, `http://127.0.0.1:${port}/upload`];
+    const args = ['-t1', `-c${connections}`, `-d${duration}s`, '-s', script, `http://127.0.0.1:${port}${path}`];
     execFile('wrk', args, { timeout: (duration + 30) * 1000 }, (error, stdout) => {
       const total = /([0-9]+) requests in/.exec(stdout);
       const rps = /Requests\/sec:\s+([0-9.]+)/.exec(stdout);
@@ -136,18 +152,20 @@ function perUpload(counts, uploads) {
 const servers = [];
 try {
   const version = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`Node ${version}; wrk -t1 -c${connections}, POST ${bodyKiB} KiB to /upload, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (machine shared with other work)`);
-  const cName = `C floor (epoll, ${Number(cBuffer) / 1024} KiB reads)`;
-  if (wanted('c')) servers.push({ name: cName, ...(await startPrintingPort(cName, buildC('http-upload-floor-server'), [cBuffer])) });
+  console.log(`Node ${version}; wrk -t1 -c${connections}, POST ${bodyKiB} KiB to ${path}, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (machine shared with other work)`);
+  const cName = (where) => `C floor (epoll, ${Number(cBuffer) / 1024} KiB reads${where === 'reuse' ? '' : `, ${where}`})`;
+  if (wanted('c')) for (const where of cWhere) servers.push({ name: cName(where), ...(await startPrintingPort(cName(where), buildC('http-upload-floor-server'), [cBuffer, where])) });
   if (wanted('rt')) servers.push(await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', ['--fast']));
   if (before !== undefined) servers.push(await start('@rt/http before', 'benchmarks/http-rt-server.mjs', ['--fast'], { RT_HTTP_DIST: before }));
   servers.push(await start('node:http', 'benchmarks/baselines/http-node-server.mjs'));
   if (wanted('floor')) servers.push(await start('floor (rt TcpStream)', 'benchmarks/http-upload-floor-server.mjs'));
+  for (const kind of floorFresh) servers.push(await start(`floor, fresh ${kind}`, 'benchmarks/http-upload-floor-server.mjs', [`--fresh=${kind}`]));
   if (wanted('drain')) servers.push(await start('drain (no JS per read)', 'benchmarks/http-upload-floor-server.mjs', ['--drain']));
   // Warm-up: V8 still optimises @rt/http's code for several seconds of this load (--trace-opt).
   for (const server of servers) await wrk(server.port, warmup);
   const rows = [];
   const ratios = [];
+  const deltas = [];
   const traced = [];
   for (let round = 0; round < rounds; round++) {
     const got = new Map();
@@ -171,9 +189,22 @@ try {
     const ratio = { round: round + 1 };
     for (const [name, x] of got) if (name !== 'node:http') ratio[`${name}: node ÷ it CPU, it ÷ node req/s`] = `${(cpu(node) / cpu(x)).toFixed(2)}, ${(x.rps / node.rps).toFixed(2)}`;
     ratios.push(ratio);
+    const reused = got.get(cName('reuse'));
+    if (reused !== undefined && cWhere.length > 1) {
+      const delta = { round: round + 1 };
+      for (const where of cWhere) {
+        const x = got.get(cName(where));
+        if (where !== 'reuse' && x !== undefined) delta[`${where} − reuse: user, kernel, CPU µs/upload`] = `${(x.user - reused.user).toFixed(0)}, ${(x.system - reused.system).toFixed(0)}, ${(cpu(x) - cpu(reused)).toFixed(0)}`;
+      }
+      deltas.push(delta);
+    }
   }
   console.table(rows);
   console.table(ratios);
+  if (deltas.length > 0) {
+    console.log('C floor: a buffer per upload minus the reused buffer, same round:');
+    console.table(deltas);
+  }
   if (syscalls) {
     console.log('per upload, from perf stat tracepoints on the server during its wrk run (the CPU figures above of these rounds include the tracing):');
     console.table(traced);
