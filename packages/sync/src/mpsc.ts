@@ -537,7 +537,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       // Fast path: no intermediate promise.
       const y = readyOrCancelled(options);
       if (y === undefined) return Promise.resolve(chan.take());
-      return y.then(() => this.recv(options));
+      return recvAfter(y, this, options);
     }
     return chan.recv(options, RECV_LABEL, false) as Promise<T | undefined>;
   }
@@ -564,13 +564,9 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       // Fast path: one promise per batch.
       const y = readyOrCancelled(options);
       if (y === undefined) return Promise.resolve(chan.takeInto(buffer, limit));
-      return y.then(() => this.recvMany(buffer, limit, options));
+      return recvManyAfter(y, this, buffer, limit, options);
     }
-    return chan.recv(options, 'mpsc.Receiver.recvMany', true).then((value) => {
-      if (value === FINISHED) return 0;
-      buffer.push(value);
-      return 1 + chan.takeInto(buffer, limit - 1);
-    });
+    return parkedMany(chan, chan.recv(options, 'mpsc.Receiver.recvMany', true), buffer, limit);
   }
 
   /**
@@ -634,6 +630,29 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
  * ```
  */
 export type UnboundedReceiver<T> = Receiver<T>;
+
+// The retries of `recv`/`recvMany` are module functions, not arrow functions written in the
+// methods: a closure capturing a method's parameters makes V8 allocate the method's context on every
+// call, the fast path's too (see internal/chan.ts, after the class).
+
+/** `recv` again once `y` (a forced yield, or a rejection) settles. */
+function recvAfter<T>(y: Promise<void>, rx: Receiver<T>, options: WaitOptions | undefined): Promise<T | undefined> {
+  return y.then(() => rx.recv(options));
+}
+
+/** `recvMany` again once `y` settles. */
+function recvManyAfter<T>(y: Promise<void>, rx: Receiver<T>, buffer: T[], limit: number, options: WaitOptions | undefined): Promise<number> {
+  return y.then(() => rx.recvMany(buffer, limit, options));
+}
+
+/** A parked `recvMany`: its first value, then what else is buffered, up to `limit`. */
+function parkedMany<T>(chan: Chan<T>, first: Promise<T | Finished>, buffer: T[], limit: number): Promise<number> {
+  return first.then((value) => {
+    if (value === FINISHED) return 0;
+    buffer.push(value);
+    return 1 + chan.takeInto(buffer, limit - 1);
+  });
+}
 
 function toIteratorResult<T>(value: T | Finished): IteratorResult<T> {
   return value === FINISHED ? { done: true, value: undefined } : { done: false, value };

@@ -433,6 +433,42 @@ describe('mpsc budget', () => {
   });
 });
 
+describe('mpsc operations retried after a forced yield', () => {
+  it('send, recv, recvMany and reserve, each run with the budget spent, yield to the event loop first and then complete exactly once, in order', async () => {
+    const [tx, rx] = mpsc.channel<number>(1024);
+    const turns: string[] = [];
+    /** Queues an immediate, then spends the task's budget: the next operation yields a turn, so the immediate runs before it completes. */
+    const spend = () => {
+      setImmediate(() => turns.push('immediate'));
+      while (coop() === undefined);
+    };
+    const got = await spawn(async () => {
+      const out: number[] = [];
+      spend();
+      await tx.send(1);
+      turns.push('send');
+      await tx.send(2);
+      await tx.send(3);
+      spend();
+      out.push((await rx.recv())!);
+      turns.push('recv');
+      spend();
+      expect(await rx.recvMany(out, 10)).toBe(2);
+      turns.push('recvMany');
+      spend();
+      const permit = await tx.reserve();
+      turns.push('reserve');
+      permit.send(4);
+      out.push((await rx.recv())!);
+      return out;
+    });
+    expect(got).toEqual([1, 2, 3, 4]);
+    expect(turns).toEqual(['immediate', 'send', 'immediate', 'recv', 'immediate', 'recvMany', 'immediate', 'reserve']);
+    expect(rx.len).toBe(0);
+    expect(tx.capacity).toBe(1024);
+  });
+});
+
 describe('mpsc receive after a failed second look', () => {
   it('ping-pong over capacity 1 delivers every value in order, and an abort of a recv that parked at once loses nothing', async () => {
     const [pingTx, pingRx] = mpsc.channel<number>(1);
