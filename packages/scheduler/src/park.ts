@@ -6,7 +6,7 @@ import { Cancelled } from './errors.js';
 import { describe } from './internal/describe.js';
 import { ParkedWaiter, type CancelTarget, type TaskWait } from './internal/waiter.js';
 import { emitPark, emitWake, parkChannel, wakeChannel } from './internal/instrument.js';
-import { beginUnstamped, endUnstamped, frameStore, refillBudget, stampsPromises } from './internal/context.js';
+import { beginUnstamped, endUnstamped, frameStore, refillBudget } from './internal/context.js';
 import { rejectThrough } from './internal/reject-through.js';
 import type { Task } from './internal/task.js';
 
@@ -361,11 +361,11 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
     this.#task = task;
     // An executor written here (TurboFan inlines it and allocates no closure: see ParkedWaiter).
     // Made unstamped (see beginUnstamped: the caller's `await` makes the promise whose stamp counts).
-    const frame = stampsPromises ? beginUnstamped() : undefined;
+    const frame = beginUnstamped();
     const promise = new Promise<T>((resolve) => {
       this.#resolve = resolve;
     });
-    if (frame !== undefined) endUnstamped(frame);
+    endUnstamped(frame);
     this.settled = false;
     return promise;
   }

@@ -26,11 +26,6 @@
 // - `RESOLVED`, `RESOLVED_UNDEFINED`: shared settled promises for allocation-free fast paths.
 // - `rejectThrough(resolve, error)`: rejects a promise through its resolve function, in the
 //   same tick as its reject function would, so a parked operation keeps one function, not two.
-// - `stampsPromises`, `beginUnstamped()` / `endUnstamped(frame)`: around the `new Promise` of a
-//   parked operation (`const frame = stampsPromises ? beginUnstamped() : undefined; … if (frame
-//   !== undefined) endUnstamped(frame);`), so the promise-hook context (Node 20/22) does not stamp
-//   it with the current frame (a property added per promise; the caller's `await` makes the
-//   promise whose stamp counts), at the cost of one check elsewhere.
 // - `atTurnEnd(callback)`: runs a callback once when the current event-loop turn ends (the
 //   turn counter's immediate, shared with the cooperative budget): the ready queue's fallback.
 // - `watchLostWake`, `unwatchLostWake`, `reportLostWake`: lost-wake detection (a waiter
@@ -50,7 +45,7 @@ import { describe } from './internal/describe.js';
 import { frameStore } from './internal/context.js';
 import { coopOrCancelled } from './coop.js';
 export { readyNow, refundNow } from './coop.js';
-export { atTurnEnd, beginUnstamped, endUnstamped, stampsPromises } from './internal/context.js';
+export { atTurnEnd } from './internal/context.js';
 import { Handle, type SpawnOptions } from './handle.js';
 import { taskOfHandle, type JoinHandle } from './join-handle.js';
 

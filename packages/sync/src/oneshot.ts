@@ -3,7 +3,7 @@ import type { WaitOptions } from '@rt/scheduler';
 import { Cancelled } from '@rt/scheduler';
 import { RecvError, SendError, TryRecvError } from './errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, WaitList, beginUnstamped, checkCancelled, endUnstamped, parkEntry, parkSimple, rejectThrough, reportLostWake, stampsPromises, unparkEntry, watchLostWake } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, checkCancelled, parkEntry, parkSimple, rejectThrough, reportLostWake, unparkEntry, watchLostWake } from '@rt/scheduler/primitives';
 import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
 
 const State = { Empty: 0, Value: 1, Taken: 2 } as const;
@@ -314,13 +314,10 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
   /** @internal Parks the receiver's own receive: throws `Cancelled` (nothing linked) if the current task was aborted. */
   park(): Promise<T> {
     this.task = parkEntry(this as unknown as ParkEntry);
-    // An executor written here: TurboFan inlines it and allocates no closure (see @rt/scheduler's
-    // ParkedWaiter). Made unstamped (see `beginUnstamped`: no frame stamp on Node 20/22).
-    const frame = stampsPromises ? beginUnstamped() : undefined;
+    // An executor written here: TurboFan inlines it and allocates no closure (see @rt/scheduler's ParkedWaiter).
     const promise = new Promise<T>((resolve) => {
       this.slot = resolve;
     });
-    if (frame !== undefined) endUnstamped(frame);
     this.flags |= PARKED;
     return promise;
   }

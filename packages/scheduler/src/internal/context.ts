@@ -216,9 +216,8 @@ class HookStorage implements FrameStorage {
 }
 
 /**
- * For a promise the runtime makes and hands to a task to await (a parked read's), where
- * {@link stampsPromises}: makes no frame current, so the promise hook's `init` leaves the
- * promise unstamped; returns the frame to give
+ * For a promise the runtime makes and hands to a task to await (a parked read's): makes no frame
+ * current, so the promise hook's `init` leaves the promise unstamped; returns the frame to give
  * back to {@link endUnstamped} right after the `new Promise`. The stamp of such a promise is
  * read in one case only: `before` reads the stamp of the promise a reaction settles (the one
  * `then` made, or the throwaway promise of an `await`), made in the frame that called `then` or
@@ -230,28 +229,16 @@ class HookStorage implements FrameStorage {
  * property added to it (a map transition and a property array) on Node 20/22 (issue 16: one of
  * the three promises per message of a TCP echo loop in a task). Where the frame lives in an
  * AsyncLocalStorage there are no stamps (`current` stays undefined): nothing to do.
- *
- * **Cancellation:** not applicable (synchronous).
- *
- * **Errors:** none.
- *
- * **Example**
- * ```ts
- * const frame = stampsPromises ? beginUnstamped() : undefined;
- * const promise = new Promise<T>((resolve) => { this.resolve = resolve; });
- * if (frame !== undefined) endUnstamped(frame);
- * ```
  */
 export function beginUnstamped(): Frame | undefined {
   const frame = current;
-  // (Outside any frame there is nothing to clear, nor to restore in endUnstamped.)
-  if (frame !== undefined) current = undefined;
+  current = undefined;
   return frame;
 }
 
-/** Ends {@link beginUnstamped}: `frame` is what it returned (synchronous; never throws). */
+/** Ends {@link beginUnstamped}: `frame` is what it returned. */
 export function endUnstamped(frame: Frame | undefined): void {
-  if (frame !== undefined) current = frame;
+  current = frame;
 }
 
 /** Whether AsyncLocalStorage runs on AsyncContextFrame here (cheap), from the version and flags. */
@@ -314,13 +301,6 @@ function chooseStorage(): FrameStorage {
 export const storage: FrameStorage = chooseStorage();
 /** `storage` when it is the promise-hook context. */
 const hookStorage = storage instanceof HookStorage ? storage : undefined;
-/**
- * Whether a promise made in a frame is stamped with it here (the promise-hook context, Node 20/22):
- * where false there is nothing for {@link beginUnstamped} to do, and a park checks this constant
- * instead of calling it (`stampsPromises ? beginUnstamped() : undefined`; issue 16: the two calls
- * cost ~40 instructions per round trip of ping-pong over `park()` on Node 24.22, callgrind).
- */
-export const stampsPromises: boolean = hookStorage !== undefined;
 /**
  * Whether the frame lives in an AsyncLocalStorage on AsyncContextFrame (Node 24+; Node 22 with
  * the flag): there a promise reaction runs in the async context its `then` (or `await`) was

@@ -11,7 +11,7 @@
 // operations neither triggers Node's "possible EventTarget memory leak" warning nor keeps
 // listeners after the operations settle.
 import { Cancelled } from '../errors.js';
-import { beginUnstamped, endUnstamped, refillBudget, stampsPromises } from './context.js';
+import { refillBudget } from './context.js';
 import type { Task } from './task.js';
 import { emitPark, emitWake, parkChannel, wakeChannel } from './instrument.js';
 import { rejectThrough } from './reject-through.js';
@@ -139,12 +139,9 @@ export class ParkedWaiter<T> implements TaskWait {
     // shared executor handing them over through two module variables cost two write barriers'
     // slow paths (a young object stored into the module's old context) and a call per park:
     // ~310 instructions per round trip of ping-pong over park() under callgrind (Node 24.22).
-    // Made unstamped (see beginUnstamped: the caller's `await` makes the promise whose stamp counts).
-    const frame = stampsPromises ? beginUnstamped() : undefined;
     this.promise = new Promise<T>((resolve) => {
       this.resolve = resolve;
     });
-    if (frame !== undefined) endUnstamped(frame);
     this.task = task;
     if (task !== undefined) task.linkWaiter(this as ParkedWaiter<unknown>);
     if (task !== undefined && parkChannel.hasSubscribers) emitPark(task, label);
