@@ -425,7 +425,7 @@ export class Task {
     }
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
       if (isNativePromise(result)) {
-        const outcome = nativeThen.call(result, taskFulfilled, taskRejected);
+        const outcome = result.then(taskFulfilled, taskRejected);
         // Recording the outcome is the runtime's work, not a poll of the task (Tokio polls
         // `async { 1 }` once): instrumentation does not time that reaction.
         if (this.flags >> PROBE_SHIFT !== 0) markUntimed(outcome);
@@ -542,6 +542,12 @@ export class Task {
     const value = this.result;
     if (!this.ok) return reject(value);
     resolve(value);
+  }
+
+  /** @internal `completionPromise()` of a FINISHED task. */
+  joinFinished(): Promise<unknown> {
+    this.observed = true;
+    return this.settledPromise();
   }
 
   /** @internal A promise of the task's outcome (JoinSet.shutdown, joins of finished tasks). */
