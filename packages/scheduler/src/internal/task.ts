@@ -10,7 +10,7 @@
 // code inside a task parks a waiter, kept in the task's list of joins, so aborting *that*
 // task cancels the join.
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
-import { EMPTY_BUDGET, coarseNow, frameStore, runOutsideTasks, storage } from './context.js';
+import { EMPTY_BUDGET, frameStore, runOutsideTasks, storage } from './context.js';
 import type { CancelTarget, TaskWait } from './waiter.js';
 import type { Waiter } from '../park.js';
 import type { Core } from './core.js';
@@ -97,8 +97,6 @@ export class Task {
    * @internal
    */
   private declare slot: unknown;
-  /** @internal Whole milliseconds on rt's coarse clock (see coarseNow). */
-  declare readonly spawnedAt: number;
   /** @internal The cooperative budget and the turn it was filled in (see Budget in context.ts). */
   declare budget: number;
   /** @internal Head of the list of waiters this task has parked (what dump() shows). */
@@ -130,7 +128,6 @@ export class Task {
     this.id = nextTaskId++;
     this.flags = kind === 'blocking' ? BLOCKING | SCHEDULED : SCHEDULED;
     this.slot = fn;
-    this.spawnedAt = coarseNow();
     this.budget = EMPTY_BUDGET;
     this.waitHead = undefined;
     this.liveLink = undefined;
