@@ -46,7 +46,11 @@ export interface SpawnBlockingOptions {
 }
 
 function validateName(options: SpawnOptions | undefined, what: string): string | undefined {
-  if (options === undefined) return undefined;
+  // The checks out of line: this is inlined into every spawn, most of which pass no options.
+  return options === undefined ? undefined : nameOf(options, what);
+}
+
+function nameOf(options: SpawnOptions, what: string): string | undefined {
   if (options === null || typeof options !== 'object') throw new TypeError(`${what}: options must be an object, got ${describe(options)}`);
   const name = options.name;
   if (name !== undefined && typeof name !== 'string') throw new TypeError(`${what}: options.name must be a string, got ${describe(name)}`);

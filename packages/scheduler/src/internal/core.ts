@@ -190,7 +190,7 @@ export class Core {
 
   /** A new task record, counted as live and spawned, in no list yet. */
   private make(fn: (() => unknown) | undefined, name: string | undefined, kind: 'task' | 'blocking'): JoinHandle<unknown> {
-    if (this.isShutdown) throw new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot spawn`);
+    if (this.isShutdown) throw this.cannotSpawn();
     const task = new JoinHandle(this, fn, name, kind, this.config.captureSpawnLocations ? spawnLocation() : undefined);
     const now = coarseNow();
     if (now !== this.lastSpawnTime) this.noteSpawnTime(task.id, now);
@@ -198,6 +198,11 @@ export class Core {
     this.spawnedTotal++;
     if (this.probe !== undefined || spawnChannel.hasSubscribers) emitSpawn(this, task);
     return task;
+  }
+
+  /** The error of a spawn after shutdown (out of line: `make` is inlined into every spawn). */
+  private cannotSpawn(): RuntimeShutdown {
+    return new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot spawn`);
   }
 
   /** A task made at a new reading of the coarse clock: a new entry of the spawn-time table (see `spawnIds`). */
