@@ -467,6 +467,14 @@ export class Task {
     const flags = this.flags;
     this.flags = (flags & ~STATE_MASK) | FINISHED;
     this.core.taskFinished(this, (flags & STATE_MASK) === RUNNING);
+    // A task with nothing rare, no join or set waiting and a value (the usual short task): done.
+    // (The rest out of line, so this much inlines into the outcome reaction: issue 16.)
+    if (typeof this.extra !== 'object' && this.links === undefined && (this.flags & OK) !== 0) return;
+    this.finishRest();
+  }
+
+  /** @internal The rest of `finish`: completion promise, joins, JoinSet, watchers, unhandled panics. */
+  private finishRest(): void {
     const extra = this.rare;
     if (extra !== undefined) {
       if (this.ok) extra.resolveCompletion?.(this.result);
