@@ -46,7 +46,11 @@ export interface SpawnBlockingOptions {
 }
 
 function validateName(options: SpawnOptions | undefined, what: string): string | undefined {
-  if (options === undefined) return undefined;
+  // The checks out of line: this is inlined into every spawn, most of which pass no options.
+  return options === undefined ? undefined : nameOf(options, what);
+}
+
+function nameOf(options: SpawnOptions, what: string): string | undefined {
   if (options === null || typeof options !== 'object') throw new TypeError(`${what}: options must be an object, got ${describe(options)}`);
   const name = options.name;
   if (name !== undefined && typeof name !== 'string') throw new TypeError(`${what}: options.name must be a string, got ${describe(name)}`);
@@ -219,7 +223,7 @@ export class Handle {
         name: task.name,
         kind: task.kind,
         state: core.stateOf(task) as TaskDump['state'],
-        ageMs: Math.max(0, now - task.spawnedAt),
+        ageMs: Math.max(0, now - core.spawnedAt(task)),
         spawnedAt: task.location,
         waitingOn: task.waitingOn(),
         cancelRequested: task.cancelRequested,
@@ -255,7 +259,7 @@ export class Handle {
         kind: task.kind,
         state: core.stateOf(task) as TaskStats['state'],
         waitingOn: task.waitingOn(),
-        ageMs: Math.max(0, now - task.spawnedAt),
+        ageMs: Math.max(0, now - core.spawnedAt(task)),
         location: counters === undefined ? task.location : counters.location,
         busyMs: counters?.busyMs ?? 0,
         polls: counters?.polls ?? 0,

@@ -33,6 +33,43 @@ describe('RuntimeDump', () => {
     await runtime.shutdown();
   });
 
+  it("counts each task's age from its own spawn, also once the runtime has spawned at more than a thousand clock readings since", async () => {
+    // The spawn times are kept in a table of (first id, clock reading) entries, one per reading of
+    // rt's coarse clock (once per turn) at which tasks were spawned, pruned of the entries no live
+    // task needs once it passes 1,024. The clock reads Date.now(): here a stand-in that moves by
+    // 1 ms per turn of this test, so the ages are exact.
+    const realNow = Date.now;
+    let now = realNow();
+    Date.now = () => now;
+    const runtime = Builder.currentThread().build();
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const oldest = runtime.spawn(() => held);
+      let middle: typeof oldest | undefined;
+      for (let i = 1; i <= 1_200; i++) {
+        await new Promise((resolve) => setImmediate(resolve)); // a new turn: the clock is read again
+        now++;
+        runtime.spawn(() => undefined); // a short task at each reading: an entry each
+        if (i === 600) middle = runtime.spawn(() => held);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      now++;
+      const youngest = runtime.spawn(() => held);
+      await settle();
+      const ages = new Map(runtime.dump().tasks.map((task) => [task.id, task.ageMs]));
+      expect(ages.size).toBe(3);
+      expect(ages.get(oldest.id)).toBe(1_201);
+      expect(ages.get(middle!.id)).toBe(601);
+      expect(ages.get(youngest.id)).toBe(0);
+      release();
+      await Promise.all([oldest, middle, youngest]);
+    } finally {
+      Date.now = realNow;
+      await runtime.shutdown();
+    }
+  });
+
   it('keeps both the name and the spawn location of a task and of a blocking task, and the name alone without locations', async () => {
     const located = Builder.currentThread().captureSpawnLocations().build();
     const plain = Builder.currentThread().build();

@@ -444,8 +444,13 @@ const frameClass = ((): FrameClass | undefined => {
  * directly and no async hook tracks promises, the AsyncContextFrame itself (`NO_FRAME`: none).
  */
 export type CapturedContext = AsyncResource | ContextFrame | typeof NO_FRAME;
-/** The captured frame when no AsyncLocalStorage holds anything (the frame is undefined). */
-const NO_FRAME = Symbol('rt.noFrame');
+/**
+ * The captured frame when no AsyncLocalStorage holds anything (the frame is undefined). An object,
+ * not a symbol: the run queue compares each spawn's capture with the last one, and with only
+ * objects (and undefined) on both sides the optimizer compares references inline, where a symbol
+ * among them made it call the generic `StrictEqual` (issue 16: once per spawn, callgrind).
+ */
+const NO_FRAME: object = Object.freeze(Object.create(null) as object);
 
 /**
  * The current async context, to start a task in later (see above). When it is the context

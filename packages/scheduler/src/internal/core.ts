@@ -11,7 +11,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
-import { asyncContextInUse, atTurnEnd, captureAsyncContext, currentEpoch, runFrame, runInContext, startingPoint, storage, type CapturedContext, type Frame } from './context.js';
+import { asyncContextInUse, atTurnEnd, captureAsyncContext, coarseNow, currentEpoch, runFrame, runInContext, startingPoint, storage, type CapturedContext, type Frame } from './context.js';
 import { FINISHED, RUNNING, SCHEDULED, Task, nativeThen } from './task.js';
 import { JoinHandle } from '../join-handle.js';
 import { defaultConfig } from './config.js';
@@ -64,6 +64,9 @@ type QueueEntry = Task | CapturedContext | null | undefined;
 
 /** Entries per run-queue chunk. */
 const QUEUE_CHUNK = 256;
+
+/** The size the table of spawn times may reach before its first pruning (see `Core.spawnIds`). */
+const SPAWN_TIMES_MIN = 1024;
 
 /**
  * A piece of the run queue: a fixed-size array, made young and filled with the young tasks just
@@ -129,6 +132,20 @@ export class Core {
    * null where no context was captured (the task's frame is run in the drain's context).
    */
   private runStart: CapturedContext | undefined | null = null;
+  /**
+   * When this runtime's tasks were spawned, kept without a field per task (issue 16: a task record
+   * lives as long as its handle, and each field is 8 B and the scavenger's copy of them per task):
+   * `spawnIds[i]` is the first task made here while rt's coarse clock read `spawnTimes[i]` (see
+   * coarseNow), so a task's spawn time is that of the last entry at or below its id (`spawnedAt`:
+   * ids only grow). One entry per clock value in which tasks were made (the clock moves once per
+   * turn at most); entries no live task needs are dropped whenever the table has doubled since the
+   * last pruning (`pruneSpawnTimes`, a pass over the live and queued tasks), the last one always kept.
+   */
+  private spawnIds: number[] = [];
+  private spawnTimes: number[] = [];
+  /** The clock's value at the last entry (at first, below any reading but that of a clock set back 12 days since rt loaded: a small integer). */
+  private lastSpawnTime = -0x40000000;
+  private spawnTimesLimit = SPAWN_TIMES_MIN;
   private drainScheduled = false;
   private ticks = 0;
   private tickEpoch = -1;
@@ -173,12 +190,63 @@ export class Core {
 
   /** A new task record, counted as live and spawned, in no list yet. */
   private make(fn: (() => unknown) | undefined, name: string | undefined, kind: 'task' | 'blocking'): JoinHandle<unknown> {
-    if (this.isShutdown) throw new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot spawn`);
+    if (this.isShutdown) throw this.cannotSpawn();
     const task = new JoinHandle(this, fn, name, kind, this.config.captureSpawnLocations ? spawnLocation() : undefined);
+    const now = coarseNow();
+    if (now !== this.lastSpawnTime) this.noteSpawnTime(task.id, now);
     this.liveCount++;
     this.spawnedTotal++;
     if (this.probe !== undefined || spawnChannel.hasSubscribers) emitSpawn(this, task);
     return task;
+  }
+
+  /** The error of a spawn after shutdown (out of line: `make` is inlined into every spawn). */
+  private cannotSpawn(): RuntimeShutdown {
+    return new RuntimeShutdown(`runtime ${JSON.stringify(this.config.name)} has shut down: cannot spawn`);
+  }
+
+  /** A task made at a new reading of the coarse clock: a new entry of the spawn-time table (see `spawnIds`). */
+  private noteSpawnTime(id: number, time: number): void {
+    this.lastSpawnTime = time;
+    if (this.spawnIds.length >= this.spawnTimesLimit) this.pruneSpawnTimes();
+    this.spawnIds.push(id);
+    this.spawnTimes.push(time);
+  }
+
+  /** Drops the entries of the spawn-time table that no live task needs (see `spawnIds`). */
+  private pruneSpawnTimes(): void {
+    let oldest = Infinity;
+    for (const task of this.live) if (task.id < oldest) oldest = task.id;
+    // The run queue's tasks: the started ones not yet swept, then the queued ones.
+    for (let chunk = this.sweepChunk, index = this.sweepIndex; ; chunk = chunk.next!, index = 0) {
+      const end = chunk === this.tailChunk ? this.tailIndex : QUEUE_CHUNK;
+      for (; index < end; index++) {
+        const entry = chunk.entries[index];
+        if (entry instanceof Task && entry.state !== FINISHED && entry.id < oldest) oldest = entry.id;
+      }
+      if (chunk === this.tailChunk) break;
+    }
+    const ids = this.spawnIds;
+    let keep = ids.length - 1; // the last entry is kept (the next task may be made at its time)
+    while (keep > 0 && ids[keep]! > oldest) keep--;
+    if (keep > 0) {
+      ids.splice(0, keep);
+      this.spawnTimes.splice(0, keep);
+    }
+    this.spawnTimesLimit = Math.max(SPAWN_TIMES_MIN, 2 * ids.length);
+  }
+
+  /** Whole milliseconds on rt's coarse clock when `task` (a live task of this runtime) was made. */
+  spawnedAt(task: Task): number {
+    const ids = this.spawnIds;
+    let low = 0;
+    let high = ids.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (ids[middle]! <= task.id) low = middle;
+      else high = middle - 1;
+    }
+    return this.spawnTimes[low]!;
   }
 
   /**

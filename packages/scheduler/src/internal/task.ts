@@ -10,7 +10,7 @@
 // code inside a task parks a waiter, kept in the task's list of joins, so aborting *that*
 // task cancels the join.
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
-import { EMPTY_BUDGET, coarseNow, frameStore, runOutsideTasks, storage } from './context.js';
+import { EMPTY_BUDGET, frameStore, runOutsideTasks, storage } from './context.js';
 import type { CancelTarget, TaskWait } from './waiter.js';
 import type { Waiter } from '../park.js';
 import type { Core } from './core.js';
@@ -97,8 +97,6 @@ export class Task {
    * @internal
    */
   private declare slot: unknown;
-  /** @internal Whole milliseconds on rt's coarse clock (see coarseNow). */
-  declare readonly spawnedAt: number;
   /** @internal The cooperative budget and the turn it was filled in (see Budget in context.ts). */
   declare budget: number;
   /** @internal Head of the list of waiters this task has parked (what dump() shows). */
@@ -130,7 +128,6 @@ export class Task {
     this.id = nextTaskId++;
     this.flags = kind === 'blocking' ? BLOCKING | SCHEDULED : SCHEDULED;
     this.slot = fn;
-    this.spawnedAt = coarseNow();
     this.budget = EMPTY_BUDGET;
     this.waitHead = undefined;
     this.liveLink = undefined;
@@ -425,7 +422,7 @@ export class Task {
     }
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
       if (isNativePromise(result)) {
-        const outcome = nativeThen.call(result, taskFulfilled, taskRejected);
+        const outcome = result.then(taskFulfilled, taskRejected);
         // Recording the outcome is the runtime's work, not a poll of the task (Tokio polls
         // `async { 1 }` once): instrumentation does not time that reaction.
         if (this.flags >> PROBE_SHIFT !== 0) markUntimed(outcome);
@@ -470,6 +467,14 @@ export class Task {
     const flags = this.flags;
     this.flags = (flags & ~STATE_MASK) | FINISHED;
     this.core.taskFinished(this, (flags & STATE_MASK) === RUNNING);
+    // A task with nothing rare, no join or set waiting and a value (the usual short task): done.
+    // (The rest out of line, so this much inlines into the outcome reaction: issue 16.)
+    if (typeof this.extra !== 'object' && this.links === undefined && (this.flags & OK) !== 0) return;
+    this.finishRest();
+  }
+
+  /** @internal The rest of `finish`: completion promise, joins, JoinSet, watchers, unhandled panics. */
+  private finishRest(): void {
     const extra = this.rare;
     if (extra !== undefined) {
       if (this.ok) extra.resolveCompletion?.(this.result);
@@ -542,6 +547,12 @@ export class Task {
     const value = this.result;
     if (!this.ok) return reject(value);
     resolve(value);
+  }
+
+  /** @internal `completionPromise()` of a FINISHED task. */
+  joinFinished(): Promise<unknown> {
+    this.observed = true;
+    return this.settledPromise();
   }
 
   /** @internal A promise of the task's outcome (JoinSet.shutdown, joins of finished tasks). */
