@@ -34,9 +34,19 @@ const lazyData = Number(process.versions.node.split('.', 1)[0]) >= 22;
  */
 const lazy = lazyData ? undefined : Object.getOwnPropertyDescriptor(globalThis, 'Response');
 
-/** Whether Node has loaded its Fetch implementation (by anyone's access to a Fetch global, or fetch()). */
+/** How many modules Node had loaded when {@link fetchLoaded} last looked and said no. */
+let modulesSeen = -1;
+
+/**
+ * Whether Node has loaded its Fetch implementation (by anyone's access to a Fetch global, or
+ * fetch()). Asked until it says yes (then the platform's Response is resolved and it is not asked
+ * again): it looks through Node's list of loaded modules only when that list has grown.
+ */
 function fetchLoaded(): boolean {
-  return (process as unknown as { moduleLoadList: readonly string[] }).moduleLoadList.includes('NativeModule internal/deps/undici/undici');
+  const list = (process as unknown as { moduleLoadList: readonly string[] }).moduleLoadList;
+  if (list.length === modulesSeen) return false;
+  modulesSeen = list.length;
+  return list.includes('NativeModule internal/deps/undici/undici');
 }
 
 /**

@@ -845,11 +845,13 @@ class Connection {
    */
   #encode(result: Response | HttpError, head: Head, keepAlive: boolean): boolean | undefined {
     const out = this.#out;
+    // The FastResponse first: `instanceof HttpError` walks a FastResponse's whole prototype chain
+    // (through its stand-in parent on Node 22 and later while the platform's Response is not loaded).
+    if (FastResponse.isUnmaterialized(result)) return this.#encodeFast(result as FastResponse, head, keepAlive);
     if (result instanceof HttpError) {
       out.latin1(errorHeadAndBody(result, keepAlive, head.minorVersion));
       return keepAlive;
     }
-    if (FastResponse.isUnmaterialized(result)) return this.#encodeFast(result as FastResponse, head, keepAlive);
     const fast = fastBody(result);
     if (fast === undefined) return undefined;
     const status = result.status;

@@ -53,10 +53,13 @@ describe('the platform Response stays lazy', () => {
 // reading the descriptor, as lazy-response.mjs does first), so these processes touch no Fetch
 // global before @rt/http and the server; on Node 20 the same holds through the accessor.
 describe('no Fetch global is touched before one is needed', () => {
-  it('a FastResponse server (GET, arrayBuffer(), text()) loads no Fetch implementation; the first read of Response links FastResponse', async () => {
+  it('a FastResponse server (GET, arrayBuffer(), text()) loads no Fetch implementation nor web streams; the first read of Response links FastResponse', async () => {
     const seen = await run('serve', untouched);
     expect(seen).toMatchObject({ undiciAtStart: false, undiciAfterImport: false, undiciAfterServe: false, undiciAfterLookups: false });
     expect(seen['answers']).toEqual(['hi', '5', '5']);
+    // Web streams: loaded where Node loads them at start itself, else by the first body stream.
+    expect(seen['webStreamsAfterServe']).toBe(seen['webStreamsAtStart']);
+    expect(seen['streamed']).toBe('5 true');
     expect(seen).toMatchObject({ tag: '[object Response]', noThen: true, instanceOf: true, linked: true, isPrototypeOf: true });
   }, 30_000);
 
