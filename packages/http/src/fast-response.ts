@@ -18,12 +18,36 @@ const decoder = new TextDecoder();
 /** The platform's Response once known (see platformResponse). */
 let platform: typeof Response | undefined;
 /**
- * Node's own accessor of `globalThis.Response` when it has not run yet: Node defines the Fetch
- * classes as lazy accessors that load the Fetch implementation (undici: on Node 20 ~2 MB of heap
- * and a dozen internal modules, tls, crypto, http2 and zlib among them) on first read. A server
- * that answers with FastResponse never needs it, so it is left lazy (see the end of this file).
+ * Node 22 and later define the Fetch classes as V8 lazy data properties: they look like plain
+ * values, and the first access of any kind (a read, `Object.getOwnPropertyDescriptor`) loads the
+ * Fetch implementation (undici: on Node 24 ~2.3 MB of heap and 114 internal modules, tls, crypto,
+ * http2 and zlib among them). Nothing can see or replace such a property without loading it, so
+ * there @rt/http does not touch the global until it needs the platform's Response (see
+ * `lazyParent` at the end of this file for `instanceof`).
  */
-const lazy = Object.getOwnPropertyDescriptor(globalThis, 'Response');
+const lazyData = Number(process.versions.node.split('.', 1)[0]) >= 22;
+/**
+ * Node 20: Node's own accessor of `globalThis.Response` when it has not run yet (an accessor that
+ * loads undici, ~2 MB of heap there, on its first read; reading the descriptor does not run it).
+ * A server that answers with FastResponse never needs it, so it is left lazy (see the end of this
+ * file). Undefined on Node 22 and later (above).
+ */
+const lazy = lazyData ? undefined : Object.getOwnPropertyDescriptor(globalThis, 'Response');
+
+/** How many modules Node had loaded when {@link fetchLoaded} last looked and said no. */
+let modulesSeen = -1;
+
+/**
+ * Whether Node has loaded its Fetch implementation (by anyone's access to a Fetch global, or
+ * fetch()). Asked until it says yes (then the platform's Response is resolved and it is not asked
+ * again): it looks through Node's list of loaded modules only when that list has grown.
+ */
+function fetchLoaded(): boolean {
+  const list = (process as unknown as { moduleLoadList: readonly string[] }).moduleLoadList;
+  if (list.length === modulesSeen) return false;
+  modulesSeen = list.length;
+  return list.includes('NativeModule internal/deps/undici/undici');
+}
 
 /**
  * The platform's Response, whatever `globalThis.Response` is later (overrideGlobalResponse, a
@@ -34,11 +58,21 @@ export function platformResponse(): typeof Response {
 }
 
 /**
- * Reads the platform's Response through Node's lazy accessor (which replaces itself with a plain
- * value), keeps a `globalThis.Response` that someone else defined meanwhile, and makes
- * `FastResponse.prototype` inherit from the platform's prototype (so `instanceof Response`).
+ * Reads the platform's Response (Node 20: through Node's lazy accessor, which replaces itself
+ * with a plain value; Node 22 and later: the global as it is, which loads it), keeps a
+ * `globalThis.Response` that someone else defined meanwhile, and makes `FastResponse.prototype`
+ * inherit from the platform's prototype (so `instanceof Response`).
  */
 function resolvePlatform(): typeof Response {
+  if (lazyData) {
+    const value = globalThis.Response as typeof Response | undefined;
+    if (typeof value !== 'function') {
+      throw new TypeError('@rt/http: the platform Response is not available (globalThis.Response was removed before anything read it)');
+    }
+    platform = value;
+    Object.setPrototypeOf(FastResponse.prototype, value.prototype);
+    return value;
+  }
   const current = Object.getOwnPropertyDescriptor(globalThis, 'Response');
   let value: typeof Response;
   if (lazy?.get !== undefined) {
@@ -395,7 +429,30 @@ Object.defineProperty(FastResponse.prototype, inspectCustom, {
   writable: true,
   configurable: true,
 });
-if (lazy?.get !== undefined && lazy.configurable === true) {
+if (lazyData) {
+  if (fetchLoaded()) {
+    // Loaded already (an earlier read of a Fetch global, or fetch()): nothing to keep lazy.
+    resolvePlatform();
+  } else {
+    // Nobody can hold the platform's Response before something touches the global (which loads
+    // it), so until then FastResponse.prototype's parent is a stand-in whose [[GetPrototypeOf]]
+    // answers the platform's prototype once the Fetch implementation is loaded (and links
+    // FastResponse.prototype to it for good), Object.prototype before: `x instanceof Response`
+    // and `Response.prototype.isPrototypeOf(x)` are what they would be with the link made at
+    // load. Property look-ups that reach it go on to Object.prototype.
+    const lazyParent: object = new Proxy(Object.create(Object.prototype) as object, {
+      getPrototypeOf(): object {
+        if (platform === undefined && !fetchLoaded()) return Object.prototype;
+        try {
+          return platformResponse().prototype;
+        } catch {
+          return Object.prototype; // the global was removed before anything read it: no Response to be an instance of
+        }
+      },
+    });
+    Object.setPrototypeOf(FastResponse.prototype, lazyParent);
+  }
+} else if (lazy?.get !== undefined && lazy.configurable === true) {
   // Node's lazy accessor: stand in for it, so the first read of `globalThis.Response` (by anyone:
   // `x instanceof Response`, `new Response`, overrideGlobalResponse) links FastResponse first. A
   // write (`globalThis.Response = X`) keeps X, after the platform's is resolved.
@@ -437,6 +494,8 @@ Object.defineProperty(GlobalResponse, 'name', { value: 'Response' });
  * ```
  */
 export function overrideGlobalResponse(): () => void {
+  // The platform's first (Node 22 and later: the global is not read before it is replaced).
+  platformResponse();
   const previous = globalThis.Response;
   if (previous === (GlobalResponse as unknown)) return () => undefined;
   const set = (value: unknown): void => {

@@ -631,7 +631,11 @@ class Connection {
         const server = this.server;
         if (!request.started && server.syncHandler) await RESOLVED;
         const result = request.result;
-        if (result !== undefined && task.isFinished() && !isThenable(result)) {
+        // A task that started inside startNow (nothing ran since) and is finished with a value
+        // returned no thenable: the scheduler has just looked (a thenable's task finishes in a
+        // later job), so its `then` is not looked up again (on Node 22 and later a FastResponse's
+        // missing `then` is looked up through its stand-in parent, see fast-response.ts).
+        if (result !== undefined && task.isFinished() && (request.started || !isThenable(result))) {
           response = this.#check(result, request);
         } else {
           // join(), not `await task`: the same abortable wait, without the thenable job and the
@@ -845,11 +849,13 @@ class Connection {
    */
   #encode(result: Response | HttpError, head: Head, keepAlive: boolean): boolean | undefined {
     const out = this.#out;
+    // The FastResponse first: `instanceof HttpError` walks a FastResponse's whole prototype chain
+    // (through its stand-in parent on Node 22 and later while the platform's Response is not loaded).
+    if (FastResponse.isUnmaterialized(result)) return this.#encodeFast(result as FastResponse, head, keepAlive);
     if (result instanceof HttpError) {
       out.latin1(errorHeadAndBody(result, keepAlive, head.minorVersion));
       return keepAlive;
     }
-    if (FastResponse.isUnmaterialized(result)) return this.#encodeFast(result as FastResponse, head, keepAlive);
     const fast = fastBody(result);
     if (fast === undefined) return undefined;
     const status = result.status;

@@ -37,7 +37,17 @@ type OnDone = (error?: unknown, cancelled?: boolean) => void;
 const isDisturbed = (stream: ReadableStream<Uint8Array>): boolean => Readable.isDisturbed(stream as unknown as Readable);
 
 /** The platform's ReadableStream, typed for a byte source (the generic overload cannot take one). */
-const ByteStream = ReadableStream as unknown as new (source: UnderlyingByteSource, strategy?: QueuingStrategy<Uint8Array>) => ReadableStream<Uint8Array>;
+type ByteStream = new (source: UnderlyingByteSource, strategy?: QueuingStrategy<Uint8Array>) => ReadableStream<Uint8Array>;
+
+/**
+ * BodyStream's parent until the first body stream is made, when {@link linkPlatform} puts the
+ * platform's ReadableStream in its place: on Node 22 and later `globalThis.ReadableStream` is a
+ * lazy data property whose first access loads the web streams (23 internal modules, ~0.17 MB
+ * of heap on Node 24), which a server whose handlers never touch a body stream (`arrayBuffer()`,
+ * `text()`, `json()` read the body without one) does not need. `super(…)` and `super.method()`
+ * look the parent up when they run, so the class behaves as if it extended ReadableStream.
+ */
+const Unlinked = function BodyStreamParent() {} as unknown as ByteStream;
 
 const invalidState = (message: string): TypeError => Object.assign(new TypeError(`Invalid state: ${message}`), { code: 'ERR_INVALID_STATE' });
 
@@ -229,11 +239,12 @@ class SourceSlot extends Stamp {
 }
 
 /** The request or response body as a Web byte stream; see the file comment. */
-export class BodyStream extends ByteStream {
+export class BodyStream extends Unlinked {
   constructor(reader: BodyReader, onDone: OnDone) {
+    const twin = twinOf === null ? linkPlatform() : twinOf;
     const source = new BodySource(reader, onDone);
     // Node 20: the platform's transferable stream, made without its generic copy (see twinOf).
-    if (twinOf !== undefined) return new SourceSlot(twinOf(source), source) as unknown as BodyStream;
+    if (twin !== undefined) return new SourceSlot(twin(source), source) as unknown as BodyStream;
     super(source, PULL_ONLY);
     new SourceSlot(this, source);
   }
@@ -302,7 +313,7 @@ export class BodyStream extends ByteStream {
  * `makeTransferable` does exactly when it makes its copy). Leaves `Shape.prototype.constructor`
  * a data property again, as the class made it.
  */
-function readsConstructor(Shape: typeof ByteStream, source: UnderlyingByteSource): boolean {
+function readsConstructor(Shape: ByteStream, source: UnderlyingByteSource): boolean {
   let read = false;
   const own = Object.getOwnPropertyDescriptor(Shape.prototype, 'constructor')!;
   Object.defineProperty(Shape.prototype, 'constructor', {
@@ -320,7 +331,19 @@ function readsConstructor(Shape: typeof ByteStream, source: UnderlyingByteSource
   return read;
 }
 
-const twinOf: ((source: BodySource) => ReadableStream<Uint8Array>) | undefined = (() => {
+/** Node 20's way of making a body stream (see above), undefined where it does not hold, null until {@link linkPlatform}. */
+let twinOf: ((source: BodySource) => ReadableStream<Uint8Array>) | undefined | null = null;
+
+/** Makes BodyStream extend the platform's ReadableStream (on the first body stream); probes for and returns {@link twinOf}. */
+function linkPlatform(): ((source: BodySource) => ReadableStream<Uint8Array>) | undefined {
+  const Platform = ReadableStream as unknown as ByteStream;
+  Object.setPrototypeOf(BodyStream, Platform);
+  Object.setPrototypeOf(BodyStream.prototype, Platform.prototype);
+  twinOf = probeTwin(Platform);
+  return twinOf;
+}
+
+function probeTwin(ByteStream: ByteStream): ((source: BodySource) => ReadableStream<Uint8Array>) | undefined {
   const JSTransferable = Object.getPrototypeOf(BlockList) as (abstract new () => object) | null;
   if (typeof JSTransferable !== 'function' || JSTransferable.name !== 'JSTransferable' || typeof JSTransferable.prototype !== 'object') return undefined;
   // Does the platform constructor make the stream transferable by a copy? It reads
@@ -354,7 +377,7 @@ const twinOf: ((source: BodySource) => ReadableStream<Uint8Array>) | undefined =
     twin[k3] = from[k3];
     return twin as unknown as ReadableStream<Uint8Array>;
   };
-})();
+}
 
 /** A read of the light reader: its view and its promise's resolvers. */
 interface LightRead {
