@@ -855,3 +855,60 @@ describe.each(drivers)('TcpStream (%s driver)', (driver) => {
     expect(openFds()).toBeLessThanOrEqual(before);
   }, 60_000);
 });
+
+describe.each(drivers)('TcpStream and TcpListener operations retried after a forced yield (%s driver)', (driver) => {
+  it('peek, read, readable, write, writev, writeAll, writable and accept, each run with the budget spent, yield to the event loop first and then complete exactly once, in order', async () => {
+    const [client, server, listener] = await tcpPair(driver);
+    await client.writeAll(text('abcdef'));
+    await server.readable();
+    const second = await TcpStream.connect(listener.localAddr(), { driver });
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r)); // the connection is in the listener's queue
+    const turns: string[] = [];
+    /** Queues an immediate, then spends the task's budget: the next operation yields a turn, so the immediate runs before it completes. */
+    const spend = (): void => {
+      setImmediate(() => turns.push('immediate'));
+      while (coop() === undefined);
+    };
+    const got = await spawn(async () => {
+      const buf = new Uint8Array(2);
+      const out: unknown[] = [];
+      spend();
+      out.push(await server.peek(buf), Buffer.from(buf).toString());
+      turns.push('peek');
+      spend();
+      out.push(await server.read(buf), Buffer.from(buf).toString());
+      turns.push('read');
+      spend();
+      await server.readable(); // 'cdef' is still there
+      turns.push('readable');
+      spend();
+      out.push(await server.write(text('1')));
+      turns.push('write');
+      spend();
+      out.push(await server.writev([text('2'), text('3')]));
+      turns.push('writev');
+      spend();
+      await server.writeAll(text('45'));
+      turns.push('writeAll');
+      spend();
+      await server.writable();
+      turns.push('writable');
+      spend();
+      const accepted = await listener.accept();
+      turns.push('accept');
+      accepted.close();
+      return out;
+    });
+    expect(got).toEqual([2, 'ab', 2, 'ab', 1, 2]);
+    expect(turns).toEqual(['immediate', 'peek', 'immediate', 'read', 'immediate', 'readable', 'immediate', 'write', 'immediate', 'writev', 'immediate', 'writeAll', 'immediate', 'writable', 'immediate', 'accept']);
+    await server.shutdown();
+    expect((await readAll(client)).toString()).toBe('12345'); // each write landed once
+    await client.shutdown();
+    expect((await readAll(server)).toString()).toBe('cdef'); // each read took its bytes once
+    expect(await second.read(new Uint8Array(1))).toBe(0); // the accepted connection was closed
+    second.close();
+    client.close();
+    server.close();
+    listener.close();
+  });
+});

@@ -1,4 +1,4 @@
-import { Cancelled } from '@rt/scheduler';
+import { Cancelled, coop, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { NetError, SocketClosed, UdpSocket, WouldBlock } from '@rt/net';
 import { drivers } from './support/drivers.js';
@@ -159,5 +159,32 @@ describe.each(drivers)('UdpSocket (%s driver)', (driver) => {
     expect(() => a.setTtl(300)).toThrow(RangeError);
     a.setTtl(64);
     a.setBroadcast(true);
+  });
+});
+
+describe.each(drivers)('UdpSocket operations retried after a forced yield (%s driver)', (driver) => {
+  it('sendTo and recvFrom, each run with the budget spent, yield to the event loop first, then complete exactly once, in order', async () => {
+    await using a = await UdpSocket.bind('127.0.0.1:0', { driver });
+    await using b = await UdpSocket.bind('127.0.0.1:0', { driver });
+    const turns: string[] = [];
+    /** Queues an immediate, then spends the task's budget: the next operation yields a turn, so the immediate runs before it completes. */
+    const spend = (): void => {
+      setImmediate(() => turns.push('immediate'));
+      while (coop() === undefined);
+    };
+    const buf = new Uint8Array(16);
+    const got = await spawn(async () => {
+      spend();
+      const sent = await a.sendTo(text('one'), b.localAddr());
+      turns.push('sendTo');
+      for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r)); // the datagram has arrived (fallback: queued by its 'message' event)
+      spend();
+      const [n] = await b.recvFrom(buf);
+      turns.push('recvFrom');
+      return { sent, received: str(buf, n) };
+    });
+    expect(got).toEqual({ sent: 3, received: 'one' });
+    expect(turns).toEqual(['immediate', 'sendTo', 'immediate', 'recvFrom']);
+    expect(() => b.tryRecvFrom(buf)).toThrow(WouldBlock); // the datagram was taken once
   });
 });

@@ -64,9 +64,18 @@ export class SetOnce<T> {
     if (cancelled !== undefined) return cancelled;
     if (this.#initialized) {
       const y = budget();
-      if (y !== undefined) return y.then(() => this.wait(options));
+      if (y !== undefined) return waitAfter(y, this, options);
       return Promise.resolve(this.#value as T);
     }
     return parkSimple(this.#waiters, 'SetOnce.wait', options);
   }
+}
+
+// The retry after a forced yield is a module function, not an arrow written in `wait`: a closure
+// capturing the method's parameters makes V8 allocate its context on every call, the ready
+// path's too, once the retry has run (issue 16; see internal/chan.ts, after the class).
+
+/** `wait` again once `y` (a forced yield) settles. */
+function waitAfter<T>(y: Promise<void>, cell: SetOnce<T>, options: WaitOptions | undefined): Promise<T> {
+  return y.then(() => cell.wait(options));
 }

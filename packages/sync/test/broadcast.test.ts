@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Builder, Cancelled } from '@rt/scheduler';
+import { Builder, Cancelled, coop, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { broadcast, Lagged, RecvError, SendError, TryRecvError } from '@rt/sync';
 
@@ -191,5 +191,31 @@ describe('broadcast model', () => {
     // 301 steps (the last one finds the channel closed) on a budget of 128 per turn: two yields.
     expect(runtime.metrics().forcedYields).toBe(2);
     await runtime.shutdown();
+  });
+});
+
+describe('broadcast recv retried after a forced yield', () => {
+  it('a recv run with the budget spent yields to the event loop first, then takes its value exactly once, in order', async () => {
+    const [tx, rx] = broadcast.channel<number>(8);
+    tx.send(1);
+    tx.send(2);
+    const turns: string[] = [];
+    /** Queues an immediate, then spends the task's budget: the next operation yields a turn, so the immediate runs before it completes. */
+    const spend = (): void => {
+      setImmediate(() => turns.push('immediate'));
+      while (coop() === undefined);
+    };
+    const got = await spawn(async () => {
+      spend();
+      const first = await rx.recv();
+      turns.push('recv');
+      spend();
+      const second = await rx.recv();
+      turns.push('recv');
+      return [first, second];
+    });
+    expect(got).toEqual([1, 2]);
+    expect(turns).toEqual(['immediate', 'recv', 'immediate', 'recv']);
+    expect(() => rx.tryRecv()).toThrow(TryRecvError);
   });
 });

@@ -1,4 +1,4 @@
-import { Cancelled } from '@rt/scheduler';
+import { Cancelled, coop, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { SetError, SetOnce } from '@rt/sync';
 
@@ -26,5 +26,22 @@ describe('SetOnce', () => {
     await expect(p).rejects.toBeInstanceOf(Cancelled);
     s.set(1);
     expect(await s.wait()).toBe(1);
+  });
+});
+
+describe('SetOnce wait retried after a forced yield', () => {
+  it('a wait run with the budget spent yields to the event loop first, then resolves with the value once', async () => {
+    const cell = new SetOnce<string>();
+    cell.set('ready');
+    const turns: string[] = [];
+    const got = await spawn(async () => {
+      setImmediate(() => turns.push('immediate'));
+      while (coop() === undefined); // the budget spent: wait() yields a turn first
+      const value = await cell.wait();
+      turns.push('wait');
+      return value;
+    });
+    expect(got).toBe('ready');
+    expect(turns).toEqual(['immediate', 'wait']);
   });
 });

@@ -1,4 +1,4 @@
-import { Cancelled, spawn } from '@rt/scheduler';
+import { Cancelled, coop, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { RecvError, SendError, watch } from '@rt/sync';
 
@@ -161,5 +161,22 @@ describe('watch', () => {
       tx.close();
       await expect(r.promise).rejects.toBeInstanceOf(RecvError);
     });
+  });
+});
+
+describe('watch changed retried after a forced yield', () => {
+  it('a changed() run with the budget spent yields to the event loop first, then marks the change seen exactly once', async () => {
+    const [tx, rx] = watch.channel(0);
+    tx.send(1);
+    const turns: string[] = [];
+    const got = await spawn(async () => {
+      setImmediate(() => turns.push('immediate'));
+      while (coop() === undefined); // the budget spent: changed() yields a turn first
+      await rx.changed();
+      turns.push('changed');
+      return { value: rx.borrow(), unseen: rx.hasChanged() };
+    });
+    expect(got).toEqual({ value: 1, unseen: false });
+    expect(turns).toEqual(['immediate', 'changed']);
   });
 });

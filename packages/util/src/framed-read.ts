@@ -176,10 +176,7 @@ export class FramedRead<T> implements AsyncIterable<T> {
           const y = coop();
           if (y === undefined) return Promise.resolve(value);
           this.#busy = true; // until the frame is delivered: an overlapping call is still refused
-          return y.then(() => {
-            this.#busy = false;
-            return value;
-          });
+          return this.#deliverAfter(y, value);
         }
       } else if (options !== undefined) {
         throwIfCancelled(options);
@@ -194,6 +191,18 @@ export class FramedRead<T> implements AsyncIterable<T> {
     if (!(reading instanceof Promise)) reading = Promise.resolve(reading);
     const after: (n: number) => T | undefined | IteratorResult<T> | Promise<T | undefined | IteratorResult<T>> = asResult ? this.#afterReadResult : this.#afterRead;
     return reading.then(after, this.#readFailed);
+  }
+
+  /**
+   * Delivers a frame taken before a forced yield once `y` settles. A method of its own, not an
+   * arrow in `#next`: a closure there capturing `value` makes V8 allocate `#next`'s context on
+   * every call once a forced yield has run (issue 16).
+   */
+  #deliverAfter<V>(y: Promise<void>, value: V): Promise<V> {
+    return y.then(() => {
+      this.#busy = false;
+      return value;
+    });
   }
 
   /**

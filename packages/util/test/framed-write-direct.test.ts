@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { TcpListener, TcpStream, WouldBlock } from '@rt/net';
-import { Cancelled, spawn } from '@rt/scheduler';
+import { Cancelled, coop, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { WriteZero, readToEnd } from '@rt/io';
 import { BytesCodec, BytesMut, DIRECT_PAYLOAD_MIN, Framed, FramedWrite, LengthDelimitedCodec, type Encoder } from '@rt/util';
@@ -196,6 +196,30 @@ describe('FramedWrite.send: a large payload is written from the item, not copied
     expect(w.sync.tryWritev).toBe(1);
     expect(w.calls.writev + w.calls.write).toBeGreaterThan(0);
     expect(w.got.bytes()).toEqual(encodeAll(new LengthDelimitedCodec(), [item]));
+    expect(out.writeBuffer.length).toBe(0);
+  });
+
+  it('a direct send and a flush run with the budget spent yield to the event loop first, then write every byte once, in order', async () => {
+    const w = syncGatherWriter(() => 1 << 20, () => 1 << 20);
+    const out = new FramedWrite(w, new LengthDelimitedCodec());
+    const items = [Uint8Array.of(1, 2), big(20_000, 4), Uint8Array.of(3)];
+    const turns: string[] = [];
+    /** Queues an immediate, then spends the task's budget: the next operation yields a turn, so the immediate runs before it completes. */
+    const spend = (): void => {
+      setImmediate(() => turns.push('immediate'));
+      while (coop() === undefined);
+    };
+    await spawn(async () => {
+      await out.feed(items[0]!);
+      spend();
+      await out.send(items[1]!); // the gather write's retry
+      turns.push('send');
+      spend();
+      await out.send(items[2]!); // a small frame: flush's retry
+      turns.push('flush');
+    });
+    expect(turns).toEqual(['immediate', 'send', 'immediate', 'flush']);
+    expect(w.got.bytes()).toEqual(encodeAll(new LengthDelimitedCodec(), items));
     expect(out.writeBuffer.length).toBe(0);
   });
 

@@ -13,6 +13,11 @@ import { FallbackStream, stripZone } from './fallback-stream.js';
 import { bindFallbackUdp } from './fallback-udp.js';
 import { inspectTcpFd } from './native-driver.js';
 
+/** `accept` again after a forced yield: a module function, so `accept` allocates no context per call (issue 16: an arrow capturing `options` in the method would). */
+function acceptAfter(y: Promise<void>, listener: FallbackListener, options: WaitOptions | undefined): Promise<StreamHandle> {
+  return y.then(() => listener.accept(options));
+}
+
 class FallbackListener implements ListenerHandle {
   readonly driver = 'fallback' as const;
   readonly #server: Server;
@@ -22,6 +27,10 @@ class FallbackListener implements ListenerHandle {
   readonly #local: RawAddress;
   #closed = false;
   #error: Error | undefined;
+  readonly #removeWaiter = (waiter: Waiter<StreamHandle>): void => {
+    const i = this.#waiters.indexOf(waiter);
+    if (i >= 0) this.#waiters.splice(i, 1);
+  };
 
   constructor(server: Server, unix: string | null) {
     this.#server = server;
@@ -71,15 +80,12 @@ class FallbackListener implements ListenerHandle {
     if (this.#closed) return Promise.reject(new SocketClosed('the listener is closed'));
     if (this.#queue.length > 0 && this.#waiters.length === 0) {
       const y = coop();
-      if (y !== undefined) return y.then(() => this.accept(options));
+      if (y !== undefined) return acceptAfter(y, this, options);
       throwIfCancelled(options);
       return Promise.resolve(this.#take());
     }
     if (this.#error !== undefined) return Promise.reject(this.#error);
-    const { waiter, promise } = park<StreamHandle>('TcpListener.accept', (w) => {
-      const i = this.#waiters.indexOf(w);
-      if (i >= 0) this.#waiters.splice(i, 1);
-    }, options);
+    const { waiter, promise } = park<StreamHandle>('TcpListener.accept', this.#removeWaiter, options);
     this.#waiters.push(waiter);
     return promise;
   }

@@ -44,6 +44,20 @@ const removeFrom = <T extends { waiter: unknown }>(list: T[], waiter: unknown): 
   if (i >= 0) list.splice(i, 1);
 };
 
+// The retries after a forced yield (the cooperative budget ran out) are module functions given
+// what they need, and the park paths take no closure per call: an arrow in a method capturing
+// its parameters makes V8 allocate the method's context on every call (issue 16; sync's README,
+// "mpsc pass 2").
+function readAfter(y: Promise<void>, stream: FallbackStream, buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number> {
+  return y.then(() => stream.read(buf, peek, options));
+}
+function writevAfter(y: Promise<void>, stream: FallbackStream, bufs: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number> {
+  return y.then(() => stream.writev(bufs, options));
+}
+function readyAfter(y: Promise<void>, stream: FallbackStream, interest: number, options: WaitOptions | undefined): Promise<number> {
+  return y.then(() => stream.ready(interest, options));
+}
+
 export class FallbackStream implements StreamHandle {
   readonly driver = 'fallback' as const;
   readonly #socket: Socket;
@@ -67,6 +81,8 @@ export class FallbackStream implements StreamHandle {
   readonly #flushers: Waiter<void>[] = [];
   readonly #local: RawAddress;
   readonly #peer: RawAddress;
+  readonly #removeReader = (waiter: Waiter<number>): void => removeFrom(this.#readers, waiter);
+  readonly #removeWriter = (waiter: Waiter<number>): void => removeFrom(this.#writers, waiter);
   readonly #onWritten = (error?: Error | null): void => {
     this.#outstanding--;
     if (error) this.#onError(error);
@@ -194,7 +210,7 @@ export class FallbackStream implements StreamHandle {
   read(buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number> {
     if (this.#readReady() && this.#readers.length === 0) {
       const y = coop();
-      if (y !== undefined) return y.then(() => this.read(buf, peek, options));
+      if (y !== undefined) return readAfter(y, this, buf, peek, options);
       try {
         throwIfCancelled(options);
         return Promise.resolve(buf.length === 0 && !this.#closed ? 0 : this.#readNow(buf, peek));
@@ -202,15 +218,17 @@ export class FallbackStream implements StreamHandle {
         return Promise.reject(error);
       }
     }
-    return tryPark(() => {
+    try {
       if (buf.length === 0) {
         throwIfCancelled(options);
         return Promise.resolve(0);
       }
-      const { waiter, promise } = park<number>(peek ? 'TcpStream.peek' : 'TcpStream.read', (w) => removeFrom(this.#readers, w), options);
+      const { waiter, promise } = park<number>(peek ? 'TcpStream.peek' : 'TcpStream.read', this.#removeReader, options);
       this.#readers.push({ waiter, buf, peek });
       return promise;
-    });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   tryRead(buf: Uint8Array): number {
@@ -222,12 +240,13 @@ export class FallbackStream implements StreamHandle {
     const found = (interest & READABLE && this.#readReady() ? READABLE : 0) | (interest & WRITABLE && this.#writeReady() ? WRITABLE : 0);
     if (found !== 0) {
       const y = coop();
-      if (y !== undefined) return y.then(() => this.ready(interest, options));
-      return tryPark(() => {
+      if (y !== undefined) return readyAfter(y, this, interest, options);
+      try {
         throwIfCancelled(options);
-        if (this.#closed) return Promise.reject(new SocketClosed());
-        return Promise.resolve(found);
-      });
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return this.#closed ? Promise.reject(new SocketClosed()) : Promise.resolve(found);
     }
     return tryPark(() => {
       const { waiter, promise } = park<number>('TcpStream.ready', (w) => {
@@ -292,7 +311,7 @@ export class FallbackStream implements StreamHandle {
   writev(buffers: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number> {
     if (this.#writeReady() && this.#writers.length === 0) {
       const y = coop();
-      if (y !== undefined) return y.then(() => this.writev(buffers, options));
+      if (y !== undefined) return writevAfter(y, this, buffers, options);
       try {
         throwIfCancelled(options);
         return Promise.resolve(this.#writeNow(buffers));
@@ -300,11 +319,13 @@ export class FallbackStream implements StreamHandle {
         return Promise.reject(error);
       }
     }
-    return tryPark(() => {
-      const { waiter, promise } = park<number>('TcpStream.write', (w) => removeFrom(this.#writers, w), options);
+    try {
+      const { waiter, promise } = park<number>('TcpStream.write', this.#removeWriter, options);
       this.#writers.push({ waiter, bufs: buffers });
       return promise;
-    });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   tryWrite(buf: Uint8Array): number {

@@ -25,6 +25,16 @@ interface Datagram {
   from: RawAddress;
 }
 
+// The retries after a forced yield are module functions: an arrow in the method capturing its
+// parameters makes V8 allocate the method's context on every call once a yield has been forced
+// (issue 16; sync's README, "mpsc pass 2").
+function recvFromAfter(y: Promise<void>, socket: FallbackUdp, buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<{ length: number; from: RawAddress }> {
+  return y.then(() => socket.recvFrom(buf, peek, options));
+}
+function sendToAfter(y: Promise<void>, socket: FallbackUdp, buf: Uint8Array, to: RawAddress | null, options: WaitOptions | undefined): Promise<number> {
+  return y.then(() => socket.sendTo(buf, to, options));
+}
+
 class FallbackUdp implements DatagramHandle {
   readonly driver = 'fallback' as const;
   readonly #socket: Socket;
@@ -94,7 +104,7 @@ class FallbackUdp implements DatagramHandle {
   recvFrom(buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<{ length: number; from: RawAddress }> {
     if (this.#ready() && this.#receivers.length === 0) {
       const y = coop();
-      if (y !== undefined) return y.then(() => this.recvFrom(buf, peek, options));
+      if (y !== undefined) return recvFromAfter(y, this, buf, peek, options);
       throwIfCancelled(options);
       try {
         return Promise.resolve(this.#recvNow(buf, peek));
@@ -117,7 +127,7 @@ class FallbackUdp implements DatagramHandle {
 
   sendTo(buf: Uint8Array, to: RawAddress | null, options: WaitOptions | undefined): Promise<number> {
     const y = coop();
-    if (y !== undefined) return y.then(() => this.sendTo(buf, to, options));
+    if (y !== undefined) return sendToAfter(y, this, buf, to, options);
     throwIfCancelled(options);
     if (this.#closed) return Promise.reject(new SocketClosed());
     // Once handed to dgram the datagram is sent: the operation is complete for cancellation.

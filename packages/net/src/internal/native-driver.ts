@@ -56,6 +56,11 @@ const { ENOBUFS, ENOMEM } = errno;
 /** accept4 errors that say the listening socket itself is broken (not one connection): fatal. */
 const LISTENER_BROKEN: ReadonlySet<number> = new Set([errno.EBADF, errno.EINVAL, errno.ENOTSOCK, errno.EOPNOTSUPP, errno.EFAULT]);
 
+/** `accept` again after a forced yield: a module function, so `accept` allocates no context per call (issue 16: an arrow capturing `options` in the method would). */
+function acceptAfter(y: Promise<void>, listener: NativeListener, options: WaitOptions | undefined): Promise<StreamHandle> {
+  return y.then(() => listener.accept(options));
+}
+
 class NativeListener implements ListenerHandle {
   readonly driver = 'native' as const;
   readonly #fd: number;
@@ -83,6 +88,11 @@ class NativeListener implements ListenerHandle {
   readonly #onReadable = (): void => {
     this.#armed = false;
     this.#serve();
+  };
+
+  readonly #removeWaiter = (waiter: Waiter<StreamHandle>): void => {
+    const i = this.#waiters.indexOf(waiter);
+    if (i >= 0) this.#waiters.splice(i, 1);
   };
 
   readonly #onWaitFailed = (): void => {
@@ -228,22 +238,23 @@ class NativeListener implements ListenerHandle {
     if (this.#closed) return Promise.reject(new SocketClosed('the listener is closed'));
     if (this.#waiters.length === 0 && (this.#queue.length > 0 || this.#drain())) {
       const y = coop();
-      if (y !== undefined) return y.then(() => this.accept(options));
-      return tryPark(() => {
+      if (y !== undefined) return acceptAfter(y, this, options);
+      try {
         throwIfCancelled(options);
         return Promise.resolve(this.#wrapNext());
-      });
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    return tryPark(() => {
-      const { waiter, promise } = park<StreamHandle>('TcpListener.accept', (w) => {
-        const i = this.#waiters.indexOf(w);
-        if (i >= 0) this.#waiters.splice(i, 1);
-      }, options);
+    try {
+      const { waiter, promise } = park<StreamHandle>('TcpListener.accept', this.#removeWaiter, options);
       this.#waiters.push(waiter);
       if (this.#backoff === undefined) this.#arm();
       return promise;
-    });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   tryAccept(): StreamHandle {

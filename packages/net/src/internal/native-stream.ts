@@ -22,7 +22,7 @@
 // settles at end of stream, on an error, or on abort.
 import { sys } from '@rt/mio-native';
 import type { ReadyCallback, ReadyQueue, RegisteredFd, Registration, ServeTurn } from '@rt/reactor';
-import { coopOrCancelled, park, throwIfCancelled } from '@rt/scheduler';
+import { park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, ReleaseHooks, WRITABLE } from './driver.js';
@@ -102,6 +102,27 @@ const NO_WAITER: Waiter<number> = { settled: true, wake: () => false, fail: () =
 /** Chunks one pump step moves before it yields its turn to other streams. */
 const PUMP_CHUNKS_PER_TURN = 64;
 
+// The retries after a forced yield (the cooperative budget ran out) are module functions given
+// what they need: an arrow in the method capturing its parameters (`y.then(() => this.read(buf,
+// …))`) makes V8 allocate the method's context on every call, the ready path's too, once the
+// retry has run once (issue 16; sync's README, "mpsc pass 2"). Here the context is made only
+// when the retry happens.
+function readAfter(y: Promise<void>, stream: NativeStream, buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number> {
+  return y.then(() => stream.read(buf, peek, options));
+}
+function writeAfter(y: Promise<void>, stream: NativeStream, buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
+  return y.then(() => stream.write(buf, options));
+}
+function writevAfter(y: Promise<void>, stream: NativeStream, bufs: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number> {
+  return y.then(() => stream.writev(bufs, options));
+}
+function writeAllAfter(y: Promise<void>, stream: NativeStream, buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
+  return y.then(() => stream.writeAll(buf, options));
+}
+function readyAfter(y: Promise<void>, stream: NativeStream, interest: number, options: WaitOptions | undefined): Promise<number> {
+  return y.then(() => stream.ready(interest, options));
+}
+
 /** The rest of a `writeAll` from `at`, one `write` at a time (each waits as `write` does). */
 async function writeAllLoop(stream: NativeStream, buf: Uint8Array, at: number, options: WaitOptions | undefined): Promise<void> {
   while (at < buf.length) {
@@ -138,6 +159,8 @@ export class NativeStream implements StreamHandle {
 
   readonly #removeReader = (waiter: Waiter<number>): void => void this.#readers.removeWaiter(waiter);
   readonly #removeWriter = (waiter: Waiter<number>): void => void this.#writers.removeWaiter(waiter);
+  /** A `ready()` waiter's removal from both lists (made by the first `ready()` that parks). */
+  #removeReady: ((waiter: Waiter<number>) => void) | undefined = undefined;
 
   /** @internal This stream's read turn in the ready queue (see {@link ReadTurn}). */
   serveReadTurn(): boolean {
@@ -314,7 +337,7 @@ export class NativeStream implements StreamHandle {
    */
   #readReady(buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number> {
     const y = readyOrCancelled(options);
-    if (y !== undefined) return y.then(() => this.read(buf, peek, options));
+    if (y !== undefined) return readAfter(y, this, buf, peek, options);
     if (buf.length === 0) return Promise.resolve(0);
     const n = this.#tryReadRaw(buf, peek);
     if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(osError(n, peek ? 'recv' : 'read'));
@@ -400,27 +423,33 @@ export class NativeStream implements StreamHandle {
       (interest & READABLE && this.#readWait.tryReadiness() !== null ? READABLE : 0) |
       (interest & WRITABLE && this.#writeWait.tryReadiness() !== null ? WRITABLE : 0);
     if (found !== 0) {
-      return tryPark(() => {
-        const y = coopOrCancelled(options);
-        return y !== undefined ? y.then(() => this.ready(interest, options)) : Promise.resolve(found);
-      });
+      // (No closure here: `readable()`/`writable()` on a ready socket allocate nothing but the result.)
+      const y = readyOrCancelled(options);
+      return y !== undefined ? readyAfter(y, this, interest, options) : Promise.resolve(found);
     }
-    return tryPark(() => {
-      const { waiter, promise } = park<number>('TcpStream.ready', (w) => {
+    return this.#parkReady(interest, options);
+  }
+
+  #parkReady(interest: number, options: WaitOptions | undefined): Promise<number> {
+    let parked: { waiter: Waiter<number>; promise: Promise<number> };
+    try {
+      parked = park<number>('TcpStream.ready', (this.#removeReady ??= (w) => {
         this.#readers.removeWaiter(w);
         this.#writers.removeWaiter(w);
-      }, options);
-      if (interest & READABLE) {
-        this.#readers.push(new Reader(waiter, null, false));
-        this.#armRead();
-      }
-      if (interest & WRITABLE) {
-        this.#writers.push(new Writer(waiter, null));
-        this.#armWrite();
-      }
-      this.#queue.passBaton();
-      return promise;
-    });
+      }), options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (interest & READABLE) {
+      this.#readers.push(new Reader(parked.waiter, null, false));
+      this.#armRead();
+    }
+    if (interest & WRITABLE) {
+      this.#writers.push(new Writer(parked.waiter, null));
+      this.#armWrite();
+    }
+    this.#queue.passBaton();
+    return parked.promise;
   }
 
   write(buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
@@ -428,7 +457,7 @@ export class NativeStream implements StreamHandle {
     if (this.#writers.head === undefined && this.#pumpOut === null && buf.length > 0) {
       // The common case without the array of #write: ready socket, one buffer.
       const y = readyOrCancelled(options);
-      if (y !== undefined) return y.then(() => this.write(buf, options));
+      if (y !== undefined) return writeAfter(y, this, buf, options);
       const n = this.#tryWriteOne(buf, 0);
       if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(this.#writeError(n));
       refundNow(); // parks: no budget spent (as #readReady)
@@ -446,7 +475,7 @@ export class NativeStream implements StreamHandle {
   writeAll(buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
     if (this.#closed || this.#writers.head !== undefined || this.#pumpOut !== null || buf.length === 0) return writeAllLoop(this, buf, 0, options);
     const y = readyOrCancelled(options);
-    if (y !== undefined) return y.then(() => this.writeAll(buf, options));
+    if (y !== undefined) return writeAllAfter(y, this, buf, options);
     const n = this.#tryWriteOne(buf, 0);
     if (n === buf.length) return RESOLVED;
     if (n === EAGAIN) {
@@ -465,7 +494,7 @@ export class NativeStream implements StreamHandle {
     if (this.#closed) return Promise.reject(new SocketClosed());
     if (this.#writers.head === undefined && this.#pumpOut === null) {
       const y = readyOrCancelled(options);
-      if (y !== undefined) return y.then(() => this.#write(bufs, options));
+      if (y !== undefined) return writevAfter(y, this, bufs, options);
       if (bufs.length === 0 || (bufs.length === 1 && bufs[0]!.length === 0)) {
         return this.#writeShut ? Promise.reject(this.#writeError(EPIPE)) : Promise.resolve(0);
       }

@@ -37,6 +37,16 @@ const IP_MULTICAST_LOOP = constants['IP_MULTICAST_LOOP']!;
 const IPV6_MULTICAST_HOPS = constants['IPV6_MULTICAST_HOPS']!;
 const IPV6_MULTICAST_LOOP = constants['IPV6_MULTICAST_LOOP']!;
 
+// The retries after a forced yield are module functions: an arrow in the method capturing its
+// parameters makes V8 allocate the method's context on every call once a yield has been forced
+// (issue 16; sync's README, "mpsc pass 2").
+function recvFromAfter(y: Promise<void>, socket: NativeUdp, buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<Received> {
+  return y.then(() => socket.recvFrom(buf, peek, options));
+}
+function sendToAfter(y: Promise<void>, socket: NativeUdp, buf: Uint8Array, to: RawAddress | null, options: WaitOptions | undefined): Promise<number> {
+  return y.then(() => socket.sendTo(buf, to, options));
+}
+
 export class NativeUdp implements DatagramHandle {
   readonly driver = 'native' as const;
   readonly #fd: number;
@@ -241,7 +251,7 @@ export class NativeUdp implements DatagramHandle {
     if (this.#closed) return Promise.reject(new SocketClosed());
     if (this.#receivers.length === 0) {
       const y = coop();
-      if (y !== undefined) return y.then(() => this.recvFrom(buf, peek, options));
+      if (y !== undefined) return recvFromAfter(y, this, buf, peek, options);
       try {
         throwIfCancelled(options);
       } catch (error) {
@@ -272,7 +282,7 @@ export class NativeUdp implements DatagramHandle {
     if (this.#closed) return Promise.reject(new SocketClosed());
     if (this.#senders.length === 0) {
       const y = coop();
-      if (y !== undefined) return y.then(() => this.sendTo(buf, to, options));
+      if (y !== undefined) return sendToAfter(y, this, buf, to, options);
       try {
         throwIfCancelled(options);
         const n = this.#trySendRaw(buf, to);
