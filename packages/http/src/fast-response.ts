@@ -65,10 +65,17 @@ export function platformResponse(): typeof Response {
  */
 function resolvePlatform(): typeof Response {
   if (lazyData) {
-    const value = globalThis.Response as typeof Response | undefined;
+    let value = globalThis.Response as typeof Response | undefined;
     if (typeof value !== 'function') {
       throw new TypeError('@rt/http: the platform Response is not available (globalThis.Response was removed before anything read it)');
     }
+    // A class another library put in the global after reading the platform's (@hono/node-server's
+    // stand-in, a subclass) derives from it: the platform's is the root of its prototype chain,
+    // below an Object.prototype (of any realm: rt may be loaded in a vm context).
+    let root: object = value.prototype;
+    for (let up = Object.getPrototypeOf(root) as object | null; up !== null && Object.getPrototypeOf(up) !== null; up = Object.getPrototypeOf(up) as object | null) root = up;
+    const rootClass = (root as { constructor?: unknown }).constructor;
+    if (typeof rootClass === 'function' && rootClass.prototype === root) value = rootClass as typeof Response;
     platform = value;
     Object.setPrototypeOf(FastResponse.prototype, value.prototype);
     return value;

@@ -71,6 +71,16 @@ describe('no Fetch global is touched before one is needed', () => {
     expect(seen).toMatchObject({ undiciAfterImport: false, fetchText: 'hi', instanceOf: linkedByFetch, header: '1', sameAsGlobal: true });
   }, 30_000);
 
+  it('a Response global another library replaces after the import, before rt needs it, is kept and not taken for the platform one', async () => {
+    const seen = await run('replaced', untouched);
+    expect(seen).toMatchObject({ undiciAfterImport: false, madeIsPlatform: true, text: 'hi', instanceOf: true, globalKept: true });
+  }, 30_000);
+
+  it('body streams extend the platform ReadableStream even when another library replaced the global after the import', async () => {
+    const seen = await run('streams-replaced', untouched);
+    expect(seen).toMatchObject({ undiciAfterImport: false, streamed: '5 true' });
+  }, 30_000);
+
   it('overrideGlobalResponse() as the first access: every Response is a FastResponse, restore puts the platform one back', async () => {
     const seen = await run('override', untouched);
     expect(seen).toMatchObject({ undiciAfterImport: false, overridden: true, restored: true, instanceOf: true });

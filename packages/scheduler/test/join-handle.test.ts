@@ -372,6 +372,34 @@ describe('JoinHandle.join', () => {
     await expect(handle.join({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(Cancelled);
   });
 
+  it('awaiting a finished task from a task that was aborted rejects with Cancelled; from one that was not, gives the value or the JoinError', async () => {
+    const done = spawn(() => 7);
+    const failed = spawn(() => {
+      throw new Error('boom');
+    });
+    await settle();
+    expect(done.isFinished() && failed.isFinished()).toBe(true);
+    const outcomes = await spawn(async () => {
+      const value = await done;
+      const error = await failed.then(() => undefined, (e: unknown) => e);
+      return { value, error };
+    });
+    expect(outcomes.value).toBe(7);
+    expect(outcomes.error).toBeInstanceOf(JoinError);
+    expect((outcomes.error as JoinError).isPanic()).toBe(true);
+    const g = gate();
+    const aborted = spawn(async () => {
+      await g.wait().catch(() => undefined); // aborted here
+      return done.then(
+        () => 'joined',
+        (e: unknown) => (isCancelled(e) ? 'cancelled' : 'other'),
+      );
+    });
+    await settle();
+    aborted.abort();
+    await expect(aborted).resolves.toBe('cancelled');
+  });
+
   describe('onFinished', () => {
     it('runs each callback once when the task returns, throws or is cancelled, in order, and at once after', async () => {
       const calls: string[] = [];

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Builder, JoinError, park, yieldNow } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
+import { preciseNow } from '../src/internal/context.js';
 
 describe('RuntimeDump', () => {
   it('lists every live task with id, name, state, age and what it waits on', async () => {
@@ -31,6 +32,31 @@ describe('RuntimeDump', () => {
     await Promise.allSettled([waiting, idle, scheduled, blocking]);
     expect(runtime.dump().tasks).toEqual([]);
     await runtime.shutdown();
+  });
+
+  it("counts a runtime's first task's age whatever the clock reads at its spawn (set back by exactly 2^30 ms since rt loaded too)", async () => {
+    // The clock reads Date.now() - (Date.now() when rt loaded); the spawn-time table once began
+    // with that -2^30 as its "no reading yet", so a first spawn at that reading made no entry.
+    const realNow = Date.now;
+    let now = realNow();
+    Date.now = () => now;
+    try {
+      const origin = now - preciseNow();
+      now = origin - 2 ** 30;
+      await new Promise((resolve) => setImmediate(resolve)); // a new turn: the clock is read again
+      const runtime = Builder.currentThread().build();
+      let release!: () => void;
+      const task = runtime.spawn(() => new Promise<void>((resolve) => (release = resolve)));
+      now += 5;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(runtime.dump().tasks.find((t) => t.id === task.id)?.ageMs).toBe(5);
+      expect(runtime.handle.taskStats().find((t) => t.id === task.id)?.ageMs).toBe(5);
+      release();
+      await task;
+      await runtime.shutdown();
+    } finally {
+      Date.now = realNow;
+    }
   });
 
   it("counts each task's age from its own spawn, also once the runtime has spawned at more than a thousand clock readings since", async () => {

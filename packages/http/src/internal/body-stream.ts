@@ -336,7 +336,9 @@ let twinOf: ((source: BodySource) => ReadableStream<Uint8Array>) | undefined | n
 
 /** Makes BodyStream extend the platform's ReadableStream (on the first body stream); probes for and returns {@link twinOf}. */
 function linkPlatform(): ((source: BodySource) => ReadableStream<Uint8Array>) | undefined {
-  const Platform = ReadableStream as unknown as ByteStream;
+  // The platform's class, not whatever the global holds by now (another library may have put its
+  // own there since this module loaded, when reading the global would have given the platform's).
+  const Platform = (process.getBuiltinModule('node:stream/web') as typeof import('node:stream/web')).ReadableStream as unknown as ByteStream;
   Object.setPrototypeOf(BodyStream, Platform);
   Object.setPrototypeOf(BodyStream.prototype, Platform.prototype);
   twinOf = probeTwin(Platform);

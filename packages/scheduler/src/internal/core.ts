@@ -141,10 +141,11 @@ export class Core {
    * turn at most); entries no live task needs are dropped whenever the table has doubled since the
    * last pruning (`pruneSpawnTimes`, a pass over the live and queued tasks), the last one always kept.
    */
-  private spawnIds: number[] = [];
-  private spawnTimes: number[] = [];
-  /** The clock's value at the last entry (at first, below any reading but that of a clock set back 12 days since rt loaded: a small integer). */
-  private lastSpawnTime = -0x40000000;
+  private spawnIds: number[] = [0];
+  /** (Begun with the clock's reading when the runtime was built: every reading is one the clock may give again, a first spawn's too.) */
+  private spawnTimes: number[] = [coarseNow()];
+  /** The clock's value at the last entry (a small integer). */
+  private lastSpawnTime = this.spawnTimes[0]!;
   private spawnTimesLimit = SPAWN_TIMES_MIN;
   private drainScheduled = false;
   private ticks = 0;
