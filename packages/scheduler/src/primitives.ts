@@ -262,6 +262,21 @@ export function checkCancelled(options: WaitOptions | undefined): Promise<never>
 }
 
 /**
+ * `method.apply(self, args)` once `y` settles (a forced yield of the cooperative budget, or the
+ * `Cancelled` rejection {@link readyOrCancelled} returns, which then rejects without calling it):
+ * the retry of an operation that found it could complete at once but had to yield first. Write
+ * the retry with this, not as `y.then(() => this.op(a, b))` in the method: an arrow capturing
+ * the method's parameters makes V8 allocate the method's context on every call, the ready path's
+ * too, once the retry has run once (issue 16: 64 B per mpsc `send`, 60–90 B per ready socket
+ * read). Here the arguments' array and the closure are made only when a retry happens.
+ *
+ * **Errors:** what `y` rejects with, or what `method` throws or rejects with.
+ */
+export function retryAfter<S, A extends unknown[], R>(y: Promise<void>, self: S, method: (this: S, ...args: A) => R, ...args: A): Promise<Awaited<R>> {
+  return y.then(() => method.apply(self, args)) as Promise<Awaited<R>>;
+}
+
+/**
  * The check an operation that can complete at once makes first: the cooperative budget and
  * the cancellation (of the current task or `options.signal`) in one look at the current task
  * (`coopOrCancelled`), never throwing. `undefined` when the operation may complete now;
@@ -274,19 +289,14 @@ export function checkCancelled(options: WaitOptions | undefined): Promise<never>
  *
  * **Errors:** none thrown; `Cancelled` becomes the returned promise's rejection.
  *
- * Write the retry as a module function, not as an arrow function in the method: a closure
- * that captures the method's parameters makes V8 allocate the method's context on every call,
- * the fast path's too, once the retry has run once (issue 16: 64 B per mpsc `send`).
+ * Retry with {@link retryAfter}, not with an arrow function in the method (see there).
  *
  * **Example**
  * ```ts
  * trySend(value: T, options?: WaitOptions): Promise<void> {
  *   const y = readyOrCancelled(options);
- *   return y !== undefined ? trySendAfter(y, this, value, options) : this.#push(value);
+ *   return y !== undefined ? retryAfter(y, this, this.trySend, value, options) : this.#push(value);
  * }
- * // module level:
- * const trySendAfter = <T>(y: Promise<void>, ch: Channel<T>, value: T, options?: WaitOptions) =>
- *   y.then(() => ch.trySend(value, options));
  * ```
  */
 export function readyOrCancelled(options: WaitOptions | undefined): Promise<void> | undefined {

@@ -9,7 +9,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { Closed, Lagged, RecvError, SendError, TryRecvError } from './errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, WaitList, WaitNode, checkCancelled, checkCount, parkIn, parkSimple } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, WaitNode, checkCancelled, checkCount, parkIn, parkSimple, retryAfter } from '@rt/scheduler/primitives';
 
 const MAX_CAPACITY = 2 ** 30;
 
@@ -245,7 +245,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     const s = this.#shared;
     if (this.#next !== s.tail) {
       const y = budget();
-      if (y !== undefined) return recvAfter(y, this, options);
+      if (y !== undefined) return retryAfter(y, this, this.recv, options);
       try {
         return Promise.resolve(this.#take());
       } catch (error) {
@@ -333,13 +333,4 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
     this.#next++;
     return value;
   }
-}
-
-// The retry after a forced yield is a module function, not an arrow written in `recv`: a closure
-// capturing the method's parameters makes V8 allocate its context on every call, the ready
-// path's too, once the retry has run (issue 16; see internal/chan.ts, after the class).
-
-/** `recv` again once `y` (a forced yield) settles. */
-function recvAfter<T>(y: Promise<void>, rx: Receiver<T>, options: WaitOptions | undefined): Promise<T> {
-  return y.then(() => rx.recv(options));
 }

@@ -4,7 +4,7 @@ import type { WaitOptions } from '@rt/scheduler';
 import { Closed, SendError, SendTimeoutError, TryRecvError, TrySendError } from './errors.js';
 import { Chan, FINISHED, RECV_LABEL, type Finished } from './internal/chan.js';
 import { sendTimeout as sendWithTimeout } from './internal/send-timeout.js';
-import { checkCount, readyOrCancelled, reportLostWake, unwatchLostWake, watchLostWake } from '@rt/scheduler/primitives';
+import { checkCount, readyOrCancelled, reportLostWake, retryAfter, unwatchLostWake, watchLostWake } from '@rt/scheduler/primitives';
 
 /**
  * Creates a bounded channel holding at most `capacity` values; returns `[sender, receiver]`.
@@ -537,7 +537,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       // Fast path: no intermediate promise.
       const y = readyOrCancelled(options);
       if (y === undefined) return Promise.resolve(chan.take());
-      return recvAfter(y, this, options);
+      return retryAfter(y, this, this.recv, options);
     }
     return chan.recv(options, RECV_LABEL, false) as Promise<T | undefined>;
   }
@@ -564,7 +564,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       // Fast path: one promise per batch.
       const y = readyOrCancelled(options);
       if (y === undefined) return Promise.resolve(chan.takeInto(buffer, limit));
-      return recvManyAfter(y, this, buffer, limit, options);
+      return retryAfter(y, this, this.recvMany, buffer, limit, options);
     }
     return parkedMany(chan, chan.recv(options, 'mpsc.Receiver.recvMany', true), buffer, limit);
   }
@@ -630,20 +630,6 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
  * ```
  */
 export type UnboundedReceiver<T> = Receiver<T>;
-
-// The retries of `recv`/`recvMany` are module functions, not arrow functions written in the
-// methods: a closure capturing a method's parameters makes V8 allocate the method's context on every
-// call, the fast path's too (see internal/chan.ts, after the class).
-
-/** `recv` again once `y` (a forced yield, or a rejection) settles. */
-function recvAfter<T>(y: Promise<void>, rx: Receiver<T>, options: WaitOptions | undefined): Promise<T | undefined> {
-  return y.then(() => rx.recv(options));
-}
-
-/** `recvMany` again once `y` settles. */
-function recvManyAfter<T>(y: Promise<void>, rx: Receiver<T>, buffer: T[], limit: number, options: WaitOptions | undefined): Promise<number> {
-  return y.then(() => rx.recvMany(buffer, limit, options));
-}
 
 /** A parked `recvMany`: its first value, then what else is buffered, up to `limit`. */
 function parkedMany<T>(chan: Chan<T>, first: Promise<T | Finished>, buffer: T[], limit: number): Promise<number> {

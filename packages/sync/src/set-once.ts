@@ -1,7 +1,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { SetError } from './errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { WaitList, checkCancelled, parkSimple } from '@rt/scheduler/primitives';
+import { WaitList, checkCancelled, parkSimple, retryAfter } from '@rt/scheduler/primitives';
 
 /**
  * A value set at most once, that tasks can wait for (Tokio's `SetOnce`).
@@ -64,18 +64,9 @@ export class SetOnce<T> {
     if (cancelled !== undefined) return cancelled;
     if (this.#initialized) {
       const y = budget();
-      if (y !== undefined) return waitAfter(y, this, options);
+      if (y !== undefined) return retryAfter(y, this, this.wait, options);
       return Promise.resolve(this.#value as T);
     }
     return parkSimple(this.#waiters, 'SetOnce.wait', options);
   }
-}
-
-// The retry after a forced yield is a module function, not an arrow written in `wait`: a closure
-// capturing the method's parameters makes V8 allocate its context on every call, the ready
-// path's too, once the retry has run (issue 16; see internal/chan.ts, after the class).
-
-/** `wait` again once `y` (a forced yield) settles. */
-function waitAfter<T>(y: Promise<void>, cell: SetOnce<T>, options: WaitOptions | undefined): Promise<T> {
-  return y.then(() => cell.wait(options));
 }

@@ -7,7 +7,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { RecvError, SendError } from './errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, ReusableNode, WaitList, WaitNode, checkCancelled, parkIn, parkSimple } from '@rt/scheduler/primitives';
+import { RESOLVED, ReusableNode, WaitList, WaitNode, checkCancelled, parkIn, parkSimple, retryAfter } from '@rt/scheduler/primitives';
 
 /** @internal */
 const CHANGED_LABEL = 'watch.Receiver.changed';
@@ -281,7 +281,7 @@ export class Receiver<T> implements Disposable {
     const s = this.#shared;
     if (this.#seen !== s.version) {
       const y = budget();
-      if (y !== undefined) return changedAfter(y, this, options);
+      if (y !== undefined) return retryAfter(y, this, this.changed, options);
       this.#seen = s.version;
       return RESOLVED;
     }
@@ -345,13 +345,4 @@ export class Receiver<T> implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-// The retry after a forced yield is a module function, not an arrow written in `changed`: a
-// closure capturing the method's parameters makes V8 allocate its context on every call, the
-// ready path's too, once the retry has run (issue 16; see internal/chan.ts, after the class).
-
-/** `changed` again once `y` (a forced yield) settles. */
-function changedAfter<T>(y: Promise<void>, rx: Receiver<T>, options: WaitOptions | undefined): Promise<void> {
-  return y.then(() => rx.changed(options));
 }

@@ -1,6 +1,6 @@
 import { ResourceBusy, WriteZero, type AsyncWrite } from '@rt/io';
 import { coopOrCancelled, type WaitOptions } from '@rt/scheduler';
-import { RESOLVED, readyOrCancelled } from '@rt/scheduler/primitives';
+import { RESOLVED, readyOrCancelled, retryAfter } from '@rt/scheduler/primitives';
 import { BytesMut } from './bytes-mut.js';
 import type { Encoder } from './codec.js';
 import { checkInteger, checkObject, describe } from './internal/validate.js';
@@ -233,7 +233,7 @@ export class FramedWrite<T> {
       // an operation that completes without waiting, so it spends the cooperative budget (a
       // loop of sends to a socket that always has room must still let timers and I/O run).
       const y = readyOrCancelled(options);
-      if (y !== undefined) return flushAfter(y, this, options);
+      if (y !== undefined) return retryAfter(y, this, this.flush, options);
       let n: number;
       try {
         n = this.#tryWrite.call(this.#writer, buffer.chunk());
@@ -314,15 +314,6 @@ export class FramedWrite<T> {
   }
 
   /**
-   * `#sendDirectRest` once `y` (a forced yield) settles. A method of its own, not an arrow in
-   * `#sendDirect`: a closure there capturing its parameters makes V8 allocate `#sendDirect`'s
-   * context on every call once a forced yield has run (issue 16).
-   */
-  #sendDirectAfter(y: Promise<void>, payload: Uint8Array, options: WaitOptions | undefined): Promise<void> {
-    return y.then(() => this.#sendDirectRest(payload, undefined, options));
-  }
-
-  /**
    * Writes the buffer then `payload` (not in the buffer) with gather writes, then flushes.
    * Busy until the payload is written or, on abort or error, its unwritten rest copied into
    * the buffer (behind the unwritten buffered bytes: the order on the wire is kept).
@@ -343,7 +334,7 @@ export class FramedWrite<T> {
       }
       if (y !== undefined) {
         this.#busy = true;
-        return this.#sendDirectAfter(y, payload, options);
+        return retryAfter(y, this, this.#sendDirectRest, payload, undefined, options);
       }
       const pair = this.#pair;
       let n: number;
@@ -456,13 +447,4 @@ export class FramedWrite<T> {
       this.#busy = false;
     }
   }
-}
-
-/**
- * `flush` again once `y` (a forced yield) settles: a module function, not an arrow in `flush`,
- * which would make V8 allocate `flush`'s context on every call once a forced yield has run
- * (issue 16).
- */
-function flushAfter<T>(y: Promise<void>, framed: FramedWrite<T>, options: WaitOptions | undefined): Promise<void> {
-  return y.then(() => framed.flush(options));
 }

@@ -6,6 +6,7 @@ import type { Server, Socket } from 'node:net';
 import { available, loadError } from '@rt/mio-native';
 import { Handle, coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
+import { retryAfter } from '@rt/scheduler/primitives';
 import { NetError, SocketClosed, WouldBlock, toNetError } from '../errors.js';
 import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle, TcpSocketHandle } from './driver.js';
 import { FallbackTcpSocket } from './fallback-tcp-socket.js';
@@ -13,10 +14,6 @@ import { FallbackStream, stripZone } from './fallback-stream.js';
 import { bindFallbackUdp } from './fallback-udp.js';
 import { inspectTcpFd } from './native-driver.js';
 
-/** `accept` again after a forced yield: a module function, so `accept` allocates no context per call (issue 16: an arrow capturing `options` in the method would). */
-function acceptAfter(y: Promise<void>, listener: FallbackListener, options: WaitOptions | undefined): Promise<StreamHandle> {
-  return y.then(() => listener.accept(options));
-}
 
 class FallbackListener implements ListenerHandle {
   readonly driver = 'fallback' as const;
@@ -80,7 +77,7 @@ class FallbackListener implements ListenerHandle {
     if (this.#closed) return Promise.reject(new SocketClosed('the listener is closed'));
     if (this.#queue.length > 0 && this.#waiters.length === 0) {
       const y = coop();
-      if (y !== undefined) return acceptAfter(y, this, options);
+      if (y !== undefined) return retryAfter(y, this, this.accept, options);
       throwIfCancelled(options);
       return Promise.resolve(this.#take());
     }

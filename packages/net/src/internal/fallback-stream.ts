@@ -18,7 +18,7 @@ import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock, toNetError } from '../errors.js';
 import { READABLE, ReleaseHooks, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
-import { tryPark } from '@rt/scheduler/primitives';
+import { retryAfter, tryPark } from '@rt/scheduler/primitives';
 
 const HIGH_WATER = 64 * 1024;
 const LOW_WATER = 16 * 1024;
@@ -43,20 +43,6 @@ const removeFrom = <T extends { waiter: unknown }>(list: T[], waiter: unknown): 
   const i = list.findIndex((entry) => entry.waiter === waiter);
   if (i >= 0) list.splice(i, 1);
 };
-
-// The retries after a forced yield (the cooperative budget ran out) are module functions given
-// what they need, and the park paths take no closure per call: an arrow in a method capturing
-// its parameters makes V8 allocate the method's context on every call (issue 16; sync's README,
-// "mpsc pass 2").
-function readAfter(y: Promise<void>, stream: FallbackStream, buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number> {
-  return y.then(() => stream.read(buf, peek, options));
-}
-function writevAfter(y: Promise<void>, stream: FallbackStream, bufs: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number> {
-  return y.then(() => stream.writev(bufs, options));
-}
-function readyAfter(y: Promise<void>, stream: FallbackStream, interest: number, options: WaitOptions | undefined): Promise<number> {
-  return y.then(() => stream.ready(interest, options));
-}
 
 export class FallbackStream implements StreamHandle {
   readonly driver = 'fallback' as const;
@@ -210,7 +196,7 @@ export class FallbackStream implements StreamHandle {
   read(buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number> {
     if (this.#readReady() && this.#readers.length === 0) {
       const y = coop();
-      if (y !== undefined) return readAfter(y, this, buf, peek, options);
+      if (y !== undefined) return retryAfter(y, this, this.read, buf, peek, options);
       try {
         throwIfCancelled(options);
         return Promise.resolve(buf.length === 0 && !this.#closed ? 0 : this.#readNow(buf, peek));
@@ -240,7 +226,7 @@ export class FallbackStream implements StreamHandle {
     const found = (interest & READABLE && this.#readReady() ? READABLE : 0) | (interest & WRITABLE && this.#writeReady() ? WRITABLE : 0);
     if (found !== 0) {
       const y = coop();
-      if (y !== undefined) return readyAfter(y, this, interest, options);
+      if (y !== undefined) return retryAfter(y, this, this.ready, interest, options);
       try {
         throwIfCancelled(options);
       } catch (error) {
@@ -311,7 +297,7 @@ export class FallbackStream implements StreamHandle {
   writev(buffers: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number> {
     if (this.#writeReady() && this.#writers.length === 0) {
       const y = coop();
-      if (y !== undefined) return writevAfter(y, this, buffers, options);
+      if (y !== undefined) return retryAfter(y, this, this.writev, buffers, options);
       try {
         throwIfCancelled(options);
         return Promise.resolve(this.#writeNow(buffers));

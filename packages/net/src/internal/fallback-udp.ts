@@ -7,6 +7,7 @@ import type { Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
+import { retryAfter } from '@rt/scheduler/primitives';
 import { NetError, SocketClosed, WouldBlock, toNetError } from '../errors.js';
 import { READABLE, WRITABLE } from './driver.js';
 import type { DatagramHandle, RawAddress } from './driver.js';
@@ -23,16 +24,6 @@ interface Receiver {
 interface Datagram {
   data: Buffer;
   from: RawAddress;
-}
-
-// The retries after a forced yield are module functions: an arrow in the method capturing its
-// parameters makes V8 allocate the method's context on every call once a yield has been forced
-// (issue 16; sync's README, "mpsc pass 2").
-function recvFromAfter(y: Promise<void>, socket: FallbackUdp, buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<{ length: number; from: RawAddress }> {
-  return y.then(() => socket.recvFrom(buf, peek, options));
-}
-function sendToAfter(y: Promise<void>, socket: FallbackUdp, buf: Uint8Array, to: RawAddress | null, options: WaitOptions | undefined): Promise<number> {
-  return y.then(() => socket.sendTo(buf, to, options));
 }
 
 class FallbackUdp implements DatagramHandle {
@@ -104,7 +95,7 @@ class FallbackUdp implements DatagramHandle {
   recvFrom(buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<{ length: number; from: RawAddress }> {
     if (this.#ready() && this.#receivers.length === 0) {
       const y = coop();
-      if (y !== undefined) return recvFromAfter(y, this, buf, peek, options);
+      if (y !== undefined) return retryAfter(y, this, this.recvFrom, buf, peek, options);
       throwIfCancelled(options);
       try {
         return Promise.resolve(this.#recvNow(buf, peek));
@@ -127,7 +118,7 @@ class FallbackUdp implements DatagramHandle {
 
   sendTo(buf: Uint8Array, to: RawAddress | null, options: WaitOptions | undefined): Promise<number> {
     const y = coop();
-    if (y !== undefined) return sendToAfter(y, this, buf, to, options);
+    if (y !== undefined) return retryAfter(y, this, this.sendTo, buf, to, options);
     throwIfCancelled(options);
     if (this.#closed) return Promise.reject(new SocketClosed());
     // Once handed to dgram the datagram is sent: the operation is complete for cancellation.

@@ -35,7 +35,7 @@ import { READABLE, WRITABLE } from './driver.js';
 import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle, TcpSocketHandle } from './driver.js';
 import { NativeTcpSocket } from './native-tcp-socket.js';
 import { bindNativeUdp } from './native-udp.js';
-import { tryPark } from '@rt/scheduler/primitives';
+import { retryAfter, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, EINPROGRESS, EMFILE, ENFILE, check, currentIo, decodeRaw, errorWhere, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
 import type { AcceptedPeer, NativeCounters } from './native-io.js';
 import { NativeStream } from './native-stream.js';
@@ -56,10 +56,6 @@ const { ENOBUFS, ENOMEM } = errno;
 /** accept4 errors that say the listening socket itself is broken (not one connection): fatal. */
 const LISTENER_BROKEN: ReadonlySet<number> = new Set([errno.EBADF, errno.EINVAL, errno.ENOTSOCK, errno.EOPNOTSUPP, errno.EFAULT]);
 
-/** `accept` again after a forced yield: a module function, so `accept` allocates no context per call (issue 16: an arrow capturing `options` in the method would). */
-function acceptAfter(y: Promise<void>, listener: NativeListener, options: WaitOptions | undefined): Promise<StreamHandle> {
-  return y.then(() => listener.accept(options));
-}
 
 class NativeListener implements ListenerHandle {
   readonly driver = 'native' as const;
@@ -238,7 +234,7 @@ class NativeListener implements ListenerHandle {
     if (this.#closed) return Promise.reject(new SocketClosed('the listener is closed'));
     if (this.#waiters.length === 0 && (this.#queue.length > 0 || this.#drain())) {
       const y = coop();
-      if (y !== undefined) return acceptAfter(y, this, options);
+      if (y !== undefined) return retryAfter(y, this, this.accept, options);
       try {
         throwIfCancelled(options);
         return Promise.resolve(this.#wrapNext());

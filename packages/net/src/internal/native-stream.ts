@@ -27,7 +27,7 @@ import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, ReleaseHooks, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
-import { RESOLVED, ReusableWaiter, WaitList, WaitNode, readyNow, readyOrCancelled, refundNow, tryPark } from '@rt/scheduler/primitives';
+import { RESOLVED, ReusableWaiter, WaitList, WaitNode, readyNow, readyOrCancelled, refundNow, retryAfter, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, ENOTCONN, EPIPE, armWait, check, localAddressOf, osError, peerAddressOf, peerOf } from './native-io.js';
 import type { AcceptedPeer } from './native-io.js';
 
@@ -101,27 +101,6 @@ const NO_WAITER: Waiter<number> = { settled: true, wake: () => false, fail: () =
 
 /** Chunks one pump step moves before it yields its turn to other streams. */
 const PUMP_CHUNKS_PER_TURN = 64;
-
-// The retries after a forced yield (the cooperative budget ran out) are module functions given
-// what they need: an arrow in the method capturing its parameters (`y.then(() => this.read(buf,
-// …))`) makes V8 allocate the method's context on every call, the ready path's too, once the
-// retry has run once (issue 16; sync's README, "mpsc pass 2"). Here the context is made only
-// when the retry happens.
-function readAfter(y: Promise<void>, stream: NativeStream, buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number> {
-  return y.then(() => stream.read(buf, peek, options));
-}
-function writeAfter(y: Promise<void>, stream: NativeStream, buf: Uint8Array, options: WaitOptions | undefined): Promise<number> {
-  return y.then(() => stream.write(buf, options));
-}
-function writevAfter(y: Promise<void>, stream: NativeStream, bufs: readonly Uint8Array[], options: WaitOptions | undefined): Promise<number> {
-  return y.then(() => stream.writev(bufs, options));
-}
-function writeAllAfter(y: Promise<void>, stream: NativeStream, buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
-  return y.then(() => stream.writeAll(buf, options));
-}
-function readyAfter(y: Promise<void>, stream: NativeStream, interest: number, options: WaitOptions | undefined): Promise<number> {
-  return y.then(() => stream.ready(interest, options));
-}
 
 /** The rest of a `writeAll` from `at`, one `write` at a time (each waits as `write` does). */
 async function writeAllLoop(stream: NativeStream, buf: Uint8Array, at: number, options: WaitOptions | undefined): Promise<void> {
@@ -337,7 +316,7 @@ export class NativeStream implements StreamHandle {
    */
   #readReady(buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<number> {
     const y = readyOrCancelled(options);
-    if (y !== undefined) return readAfter(y, this, buf, peek, options);
+    if (y !== undefined) return retryAfter(y, this, this.read, buf, peek, options);
     if (buf.length === 0) return Promise.resolve(0);
     const n = this.#tryReadRaw(buf, peek);
     if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(osError(n, peek ? 'recv' : 'read'));
@@ -425,7 +404,7 @@ export class NativeStream implements StreamHandle {
     if (found !== 0) {
       // (No closure here: `readable()`/`writable()` on a ready socket allocate nothing but the result.)
       const y = readyOrCancelled(options);
-      return y !== undefined ? readyAfter(y, this, interest, options) : Promise.resolve(found);
+      return y !== undefined ? retryAfter(y, this, this.ready, interest, options) : Promise.resolve(found);
     }
     return this.#parkReady(interest, options);
   }
@@ -457,7 +436,7 @@ export class NativeStream implements StreamHandle {
     if (this.#writers.head === undefined && this.#pumpOut === null && buf.length > 0) {
       // The common case without the array of #write: ready socket, one buffer.
       const y = readyOrCancelled(options);
-      if (y !== undefined) return writeAfter(y, this, buf, options);
+      if (y !== undefined) return retryAfter(y, this, this.write, buf, options);
       const n = this.#tryWriteOne(buf, 0);
       if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(this.#writeError(n));
       refundNow(); // parks: no budget spent (as #readReady)
@@ -475,7 +454,7 @@ export class NativeStream implements StreamHandle {
   writeAll(buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
     if (this.#closed || this.#writers.head !== undefined || this.#pumpOut !== null || buf.length === 0) return writeAllLoop(this, buf, 0, options);
     const y = readyOrCancelled(options);
-    if (y !== undefined) return writeAllAfter(y, this, buf, options);
+    if (y !== undefined) return retryAfter(y, this, this.writeAll, buf, options);
     const n = this.#tryWriteOne(buf, 0);
     if (n === buf.length) return RESOLVED;
     if (n === EAGAIN) {
@@ -494,7 +473,7 @@ export class NativeStream implements StreamHandle {
     if (this.#closed) return Promise.reject(new SocketClosed());
     if (this.#writers.head === undefined && this.#pumpOut === null) {
       const y = readyOrCancelled(options);
-      if (y !== undefined) return writevAfter(y, this, bufs, options);
+      if (y !== undefined) return retryAfter(y, this, this.writev, bufs, options);
       if (bufs.length === 0 || (bufs.length === 1 && bufs[0]!.length === 0)) {
         return this.#writeShut ? Promise.reject(this.#writeError(EPIPE)) : Promise.resolve(0);
       }

@@ -11,7 +11,7 @@ import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, WRITABLE } from './driver.js';
 import type { DatagramHandle, RawAddress } from './driver.js';
-import { tryPark } from '@rt/scheduler/primitives';
+import { retryAfter, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, armWait, check, currentIo, decodeRaw, ipAddress, localAddressOf, osError } from './native-io.js';
 
 interface Received {
@@ -36,16 +36,6 @@ const IP_MULTICAST_TTL = constants['IP_MULTICAST_TTL']!;
 const IP_MULTICAST_LOOP = constants['IP_MULTICAST_LOOP']!;
 const IPV6_MULTICAST_HOPS = constants['IPV6_MULTICAST_HOPS']!;
 const IPV6_MULTICAST_LOOP = constants['IPV6_MULTICAST_LOOP']!;
-
-// The retries after a forced yield are module functions: an arrow in the method capturing its
-// parameters makes V8 allocate the method's context on every call once a yield has been forced
-// (issue 16; sync's README, "mpsc pass 2").
-function recvFromAfter(y: Promise<void>, socket: NativeUdp, buf: Uint8Array, peek: boolean, options: WaitOptions | undefined): Promise<Received> {
-  return y.then(() => socket.recvFrom(buf, peek, options));
-}
-function sendToAfter(y: Promise<void>, socket: NativeUdp, buf: Uint8Array, to: RawAddress | null, options: WaitOptions | undefined): Promise<number> {
-  return y.then(() => socket.sendTo(buf, to, options));
-}
 
 export class NativeUdp implements DatagramHandle {
   readonly driver = 'native' as const;
@@ -251,7 +241,7 @@ export class NativeUdp implements DatagramHandle {
     if (this.#closed) return Promise.reject(new SocketClosed());
     if (this.#receivers.length === 0) {
       const y = coop();
-      if (y !== undefined) return recvFromAfter(y, this, buf, peek, options);
+      if (y !== undefined) return retryAfter(y, this, this.recvFrom, buf, peek, options);
       try {
         throwIfCancelled(options);
       } catch (error) {
@@ -282,7 +272,7 @@ export class NativeUdp implements DatagramHandle {
     if (this.#closed) return Promise.reject(new SocketClosed());
     if (this.#senders.length === 0) {
       const y = coop();
-      if (y !== undefined) return sendToAfter(y, this, buf, to, options);
+      if (y !== undefined) return retryAfter(y, this, this.sendTo, buf, to, options);
       try {
         throwIfCancelled(options);
         const n = this.#trySendRaw(buf, to);

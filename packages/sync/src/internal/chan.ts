@@ -36,7 +36,7 @@ import type { WaitOptions } from '@rt/scheduler';
 import { SendError } from '../errors.js';
 import { Ring } from './ring.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, ReusableNode, WaitList, WaitNode, checkCancelled, parkIn, parkSimple, readyOrCancelled } from '@rt/scheduler/primitives';
+import { RESOLVED, ReusableNode, WaitList, WaitNode, checkCancelled, parkIn, parkSimple, readyOrCancelled, retryAfter } from '@rt/scheduler/primitives';
 
 /**
  * After a second look that found nothing, this many empty receives park at once. A failed
@@ -135,7 +135,7 @@ export class Chan<T> {
   send(value: T, options: WaitOptions | undefined, label: string): Promise<void> {
     if (this.sendWaiters.length === 0 && this.permits >= 1 && !this.receiverClosed) {
       const y = readyOrCancelled(options);
-      if (y !== undefined) return sendAfter(y, this, value, options, label);
+      if (y !== undefined) return retryAfter(y, this, this.send, value, options, label);
       this.permits--;
       this.deliver(value);
       return RESOLVED;
@@ -154,7 +154,7 @@ export class Chan<T> {
     if (this.receiverClosed) return Promise.reject(new SendError(undefined));
     if (this.sendWaiters.length === 0 && this.permits >= n) {
       const y = budget();
-      if (y !== undefined) return reserveAfter(y, this, n, options, label);
+      if (y !== undefined) return retryAfter(y, this, this.reserve, n, options, label);
       this.permits -= n;
       this.inFlight += n;
       return RESOLVED;
@@ -212,7 +212,7 @@ export class Chan<T> {
   recv(options: WaitOptions | undefined, label: string, sentinel: boolean): Promise<T | Finished> {
     if (this.buffer.length !== 0) {
       const y = readyOrCancelled(options);
-      if (y !== undefined) return recvAfter(y, this, options, label, sentinel);
+      if (y !== undefined) return retryAfter(y, this, this.recv, options, label, sentinel);
       return Promise.resolve(this.take());
     }
     // A receive that will park on the receiver's reused node (no options: see parkRecv) skips this
@@ -238,11 +238,11 @@ export class Chan<T> {
       return this.parkRecv(options, label, sentinel);
     }
     // Empty: look again one microtask later before parking (see the top of this file).
-    return secondLook(this, options, label, sentinel);
+    return retryAfter(RESOLVED, this, this.recvAfterSpin, options, label, sentinel);
   }
 
-  /** @internal The second look (see the top of this file). */
-  recvAfterSpin(options: WaitOptions | undefined, label: string, sentinel: boolean): Promise<T | Finished> | T | Finished {
+  /** The second look (see the top of this file). */
+  private recvAfterSpin(options: WaitOptions | undefined, label: string, sentinel: boolean): Promise<T | Finished> | T | Finished {
     const cancelled = checkCancelled(options);
     if (cancelled !== undefined) return cancelled;
     if (this.buffer.length !== 0) return this.take();
@@ -270,30 +270,4 @@ export class Chan<T> {
     if (n > 0) this.releaseSlots(n);
     return n;
   }
-}
-
-// The retries below are module functions, not arrow functions written in the methods: a closure
-// that captures a method's parameters makes V8 allocate that method's context (the captured
-// variables) on entry, on every call, the fast path's too, once the branch that makes the closure
-// has run (issue 16: 64 B per `send` and up to 127 B per `recv` of an mpsc(1) ping-pong after its
-// first forced yield; one context per message of an unbounded channel's budgeted consumer).
-
-/** `send` again once `y` (a forced yield, or a rejection) settles. */
-function sendAfter<T>(y: Promise<void>, chan: Chan<T>, value: T, options: WaitOptions | undefined, label: string): Promise<void> {
-  return y.then(() => chan.send(value, options, label));
-}
-
-/** `reserve` again once `y` settles. */
-function reserveAfter<T>(y: Promise<void>, chan: Chan<T>, n: number, options: WaitOptions | undefined, label: string): Promise<void> {
-  return y.then(() => chan.reserve(n, options, label));
-}
-
-/** `recv` again once `y` settles. */
-function recvAfter<T>(y: Promise<void>, chan: Chan<T>, options: WaitOptions | undefined, label: string, sentinel: boolean): Promise<T | Finished> {
-  return y.then(() => chan.recv(options, label, sentinel));
-}
-
-/** The second look of an empty receive, one microtask later. */
-function secondLook<T>(chan: Chan<T>, options: WaitOptions | undefined, label: string, sentinel: boolean): Promise<T | Finished> {
-  return RESOLVED.then(() => chan.recvAfterSpin(options, label, sentinel));
 }
