@@ -2,7 +2,8 @@
 // Bytes allocated per ready operation of @rt/sync's budgeted receives (broadcast `recv`, watch
 // `changed`, SetOnce `wait`; mpsc `recv` beside them) and of @rt/net's TcpStream `read` (64 B
 // reads of a loopback stream another task keeps full, native driver) and @rt/util's FramedRead
-// `next` (empty lines from @rt/io's `repeat`, decoded from the buffer), in an rt task that always
+// `next` (empty lines from @rt/io's `repeat`, decoded from the buffer), and uncontended acquire +
+// release of @rt/sync's Semaphore and Mutex and @rt/multi-thread's shared Semaphore, in an rt task that always
 // finds its value ready: the cooperative budget forces a yield every 128 operations, so the retry branch after a
 // forced yield has run (issue 16: an arrow there capturing the method's parameters made V8
 // allocate the method's context on every call). Baseline in the same run: the same loop awaiting
@@ -16,13 +17,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const self = fileURLToPath(import.meta.url);
-const CASES = ['promise', 'broadcast recv', 'watch changed', 'SetOnce wait', 'mpsc recv', 'TcpStream read', 'FramedRead next'];
+const CASES = ['promise', 'broadcast recv', 'watch changed', 'SetOnce wait', 'mpsc recv', 'Semaphore acquire', 'Mutex lock', 'shared Semaphore acquire', 'TcpStream read', 'FramedRead next'];
 
 if (process.argv[2] === '--case') {
   const name = process.argv[3];
   const n = Number(process.argv[4]);
   const { spawn } = await import('@rt/scheduler');
-  const { broadcast, watch, SetOnce, mpsc } = await import('@rt/sync');
+  const { broadcast, watch, SetOnce, mpsc, Semaphore, Mutex } = await import('@rt/sync');
   if (name === 'TcpStream read') {
     const { TcpListener, TcpStream } = await import('@rt/net');
     const listener = await TcpListener.bind('127.0.0.1:0', { driver: 'native' });
@@ -74,6 +75,16 @@ if (process.argv[2] === '--case') {
       const cell = new SetOnce();
       cell.set(1);
       for (let i = 0; i < n; i++) await cell.wait();
+    } else if (name === 'Semaphore acquire') {
+      const semaphore = new Semaphore(1);
+      for (let i = 0; i < n; i++) (await semaphore.acquire()).release();
+    } else if (name === 'Mutex lock') {
+      const mutex = new Mutex(0);
+      for (let i = 0; i < n; i++) (await mutex.lock()).release();
+    } else if (name === 'shared Semaphore acquire') {
+      const { shared } = await import('@rt/multi-thread');
+      const semaphore = new shared.Semaphore(1);
+      for (let i = 0; i < n; i++) (await semaphore.acquire()).release();
     } else if (name === 'mpsc recv') {
       const [tx, rx] = mpsc.unboundedChannel();
       for (let i = 0; i < n; i++) {

@@ -1,4 +1,4 @@
-import { Cancelled } from '@rt/scheduler';
+import { Cancelled, coop, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { RecvError, SendError, TryRecvError } from '@rt/sync';
 import { decodeTransferables, encodeTransferables, shared } from '@rt/multi-thread';
@@ -88,5 +88,23 @@ describe('oneshot.channel (cross-thread)', () => {
     const [tx] = shared.oneshot.channel<Uint8Array>({ maxBytes: 1024 });
     expect(() => tx.send(new Uint8Array(4096))).toThrow(RangeError);
     expect(() => shared.oneshot.channel({ maxBytes: 1 })).toThrow(RangeError);
+  });
+});
+
+describe('oneshot (cross-thread) recv of a sent value with the budget spent (the retry after a forced yield)', () => {
+  it('yields a turn first, then receives the value exactly once', async () => {
+    const [tx, rx] = shared.oneshot.channel<number>();
+    tx.send(42);
+    const turns: string[] = [];
+    const value = await spawn(async () => {
+      setImmediate(() => turns.push('immediate'));
+      while (coop() === undefined); // the budget spent: recv() yields a turn first
+      const v = await rx.recv();
+      turns.push('received');
+      return v;
+    });
+    expect(value).toBe(42);
+    expect(turns).toEqual(['immediate', 'received']);
+    await expect(rx.recv()).rejects.toBeInstanceOf(RecvError);
   });
 });

@@ -1,4 +1,4 @@
-import { Cancelled } from '@rt/scheduler';
+import { Cancelled, coop, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { RecvError, SendError } from '@rt/sync';
 import { decodeTransferables, encodeTransferables, shared } from '@rt/multi-thread';
@@ -90,5 +90,22 @@ describe('watch.channel (cross-thread)', () => {
     await state.changed();
     expect(state.borrow()).toBe('b');
     expect(await state.waitFor((v) => v === 'b')).toBe('b');
+  });
+});
+
+describe('watch (cross-thread) changed() with the budget spent (the retry after a forced yield)', () => {
+  it('yields a turn first, then marks the change seen exactly once', async () => {
+    const [tx, rx] = shared.watch.channel(0);
+    tx.send(1);
+    const turns: string[] = [];
+    const got = await spawn(async () => {
+      setImmediate(() => turns.push('immediate'));
+      while (coop() === undefined); // the budget spent: changed() yields a turn first
+      await rx.changed();
+      turns.push('changed');
+      return { value: rx.borrow(), unseen: rx.hasChanged() };
+    });
+    expect(got).toEqual({ value: 1, unseen: false });
+    expect(turns).toEqual(['immediate', 'changed']);
   });
 });

@@ -2,6 +2,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
+import { retryAfter } from '@rt/scheduler/primitives';
 import { SignalUnavailable } from './errors.js';
 import { parkedAdd, parkedRemove, subscribe, unsubscribe } from './internal/registry.js';
 import type { Subscriber } from './internal/registry.js';
@@ -117,7 +118,7 @@ export class Signal implements Disposable, AsyncIterable<SignalKind> {
         return Promise.reject(error);
       }
       const y = coop();
-      if (y !== undefined) return y.then(() => this.recv(options));
+      if (y !== undefined) return retryAfter(y, this, this.recv, options);
       return Promise.resolve(this.#take());
     }
     let parked: { waiter: Waiter<SignalKind | undefined>; promise: Promise<SignalKind | undefined> };

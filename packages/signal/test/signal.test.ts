@@ -1,7 +1,7 @@
 /**
  * @jest-environment ./packages/signal/test/real-process-environment.cjs
  */
-import { Cancelled, Handle, isCancelled, spawn } from '@rt/scheduler';
+import { Cancelled, Handle, coop, isCancelled, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { Signal, signal } from '@rt/signal';
 
@@ -215,5 +215,23 @@ describe('Signal', () => {
       using hangup = signal('hangup');
       await expect(hangup.recv({ signal: 'soon' as unknown as AbortSignal })).rejects.toBeInstanceOf(TypeError);
     });
+  });
+});
+
+describe('Signal.recv of a pending delivery with the budget spent (the retry after a forced yield)', () => {
+  it('yields a turn first, then takes the delivery exactly once', async () => {
+    using user2 = signal('user2');
+    await raise('SIGUSR2');
+    const turns: string[] = [];
+    const kind = await spawn(async () => {
+      setImmediate(() => turns.push('immediate'));
+      while (coop() === undefined); // the budget spent: recv() yields a turn first
+      const got = await user2.recv();
+      turns.push('received');
+      return got;
+    });
+    expect(kind).toBe('user2');
+    expect(turns).toEqual(['immediate', 'received']);
+    expect(user2.tryRecv()).toBe(false);
   });
 });

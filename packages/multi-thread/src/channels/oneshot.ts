@@ -10,7 +10,7 @@ import { lock, unlock } from './internal/shared-lock.js';
 import { ValueCell } from './internal/value-cell.js';
 import { TRANSFER_TAG } from './transfer-tag.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, checkCancelled } from '@rt/scheduler/primitives';
+import { RESOLVED, checkCancelled, retryAfter } from '@rt/scheduler/primitives';
 import { WaitList, WaitNode, failNode, parkOn, wakeNode } from './internal/thread-waiters.js';
 
 const LOCK = 0;
@@ -317,7 +317,7 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
     if (this.#waiters.length === 0) {
       if (Atomics.load(this.#shared.words, STATE) === VALUE) {
         const y = budget();
-        if (y !== undefined) return y.then(() => this.recv(options));
+        if (y !== undefined) return retryAfter(y, this, this.recv, options);
       }
       const result = this.#attempt();
       if (result !== undefined) return 'value' in result ? Promise.resolve(result.value) : Promise.reject(result.error);

@@ -9,7 +9,7 @@ import { bump, SeqWatch } from './internal/seq-watch.js';
 import { CHANNEL_END } from './internal/codec.js';
 import { TRANSFER_TAG } from './transfer-tag.js';
 import { coop as budget } from '@rt/scheduler';
-import { checkCancelled, checkCount } from '@rt/scheduler/primitives';
+import { checkCancelled, checkCount, retryAfter } from '@rt/scheduler/primitives';
 import { WaitList, WaitNode, failNode, parkOn, wakeNode } from './internal/thread-waiters.js';
 
 const PERMITS = 0;
@@ -72,6 +72,10 @@ export class Semaphore {
   readonly #words: Int32Array;
   readonly #waiters = new WaitList<SemaphorePermit>();
   readonly #watch: SeqWatch;
+  /** After a parked acquire is cancelled: a field, so `acquireMany` captures nothing per call. */
+  readonly #afterPark = (): void => {
+    if (this.#waiters.length === 0) this.#satisfied();
+  };
   /** This handle's nonzero token for the HUNGRY word. */
   readonly #token = randomId() | 1;
   /** Wake-ups the head acquirer lost in a row. */
@@ -172,12 +176,10 @@ export class Semaphore {
     if (this.isClosed) return Promise.reject(new AcquireError());
     if (this.#waiters.length === 0) {
       const y = budget();
-      if (y !== undefined) return y.then(() => this.acquireMany(n, options));
+      if (y !== undefined) return retryAfter(y, this, this.acquireMany, n, options);
       if (this.#tryTake(n)) return Promise.resolve(new SemaphorePermit(this, n));
     }
-    return parkOn(this.#waiters, new WaitNode<SemaphorePermit>(n, undefined, undefined), 'Semaphore.acquire', options, this.#watch, () => {
-      if (this.#waiters.length === 0) this.#satisfied();
-    });
+    return parkOn(this.#waiters, new WaitNode<SemaphorePermit>(n, undefined, undefined), 'Semaphore.acquire', options, this.#watch, this.#afterPark);
   }
 
   /** The head acquirer was served (or left with nobody behind it): give up a priority claim. */

@@ -15,7 +15,7 @@ import { lock, unlock } from './internal/shared-lock.js';
 import { ValueCell } from './internal/value-cell.js';
 import { TRANSFER_TAG } from './transfer-tag.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, checkCancelled } from '@rt/scheduler/primitives';
+import { RESOLVED, checkCancelled, retryAfter } from '@rt/scheduler/primitives';
 import { WaitList, WaitNode, failNode, parkOn, wakeNode } from './internal/thread-waiters.js';
 
 const LOCK = 0;
@@ -442,7 +442,7 @@ export class Receiver<T> implements Disposable {
       const version = s.version;
       if (this.#seen !== version) {
         const y = budget();
-        if (y !== undefined) return y.then(() => this.changed(options));
+        if (y !== undefined) return retryAfter(y, this, this.changed, options);
         this.#seen = version;
         return RESOLVED;
       }

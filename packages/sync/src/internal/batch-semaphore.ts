@@ -14,7 +14,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { AcquireError } from '../errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, reportLostWake, unwatchLostWake } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, reportLostWake, retryAfter, unwatchLostWake } from '@rt/scheduler/primitives';
 
 /** A parked acquire; `make` builds what the woken acquirer gets (a guard, a permit) from `payload` and `need`. */
 class AcquireNode extends WaitNode<unknown> {
@@ -55,7 +55,7 @@ export class BatchSemaphore {
     if (this.closed) return Promise.reject(new AcquireError());
     if (this.waiters.length === 0 && this.permits >= n) {
       const y = budget();
-      if (y !== undefined) return y.then(() => this.acquire(n, options, label));
+      if (y !== undefined) return retryAfter(y, this, this.acquire, n, options, label);
       this.permits -= n;
       return RESOLVED;
     }
@@ -81,7 +81,7 @@ export class BatchSemaphore {
         this.permits -= n;
         return Promise.resolve(make(arg, n));
       }
-      return y.then(() => this.acquireWith(n, options, make, arg, label));
+      return retryAfter(y, this, this.acquireWith<A, R>, n, options, make, arg, label);
     }
     const cancelled = checkCancelled(options);
     if (cancelled !== undefined) return cancelled;
