@@ -7,9 +7,11 @@
 // recompile the server's hot functions inside the count). Unlike `http-cost.mjs --callgrind`, no
 // client is counted and no JIT warm-up falls into the count.
 //
-//   node benchmarks/http-upload-callgrind.mjs SERVER [N] [WARM] [--top=K]
+//   node benchmarks/http-upload-callgrind.mjs SERVER [N] [WARM] [--top=K]   (run it with the Node to measure)
 //     SERVER: rt (http-rt-server.mjs --fast, the BYOB row), floor (http-upload-floor-server.mjs),
-//     drain (the floor with --drain), node (baselines/http-node-server.mjs)
+//     drain (the floor with --drain), floor-whole (the floor with --fresh=whole: each body in one
+//     new buffer of its Content-Length, the floor of the arrayBuffer() row), node
+//     (baselines/http-node-server.mjs)
 //     N uploads counted (default 1000), WARM uploads before (default 15000)
 //     --top=K also prints the K functions with the most instructions of their own, and the K
 //     largest inclusive counts (JIT code named from V8's perf map: the server then runs with
@@ -44,9 +46,10 @@ const scripts = {
   rt: ['benchmarks/http-rt-server.mjs', '--fast'],
   floor: ['benchmarks/http-upload-floor-server.mjs'],
   drain: ['benchmarks/http-upload-floor-server.mjs', '--drain'],
+  'floor-whole': ['benchmarks/http-upload-floor-server.mjs', '--fresh=whole'],
   node: ['benchmarks/baselines/http-node-server.mjs'],
 };
-if (scripts[server] === undefined) throw new Error(`unknown server ${server} (rt, floor, drain, node)`);
+if (scripts[server] === undefined) throw new Error(`unknown server ${server} (rt, floor, floor-whole, drain, node)`);
 if (!have('valgrind') || !have('callgrind_control')) {
   console.error('http-upload-callgrind: needs valgrind (apt-get install -y valgrind)');
   process.exit(1);

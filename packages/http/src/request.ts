@@ -1,7 +1,7 @@
 import type { SocketAddr } from '@rt/net';
 import { platformResponse } from './fast-response.js';
 import type { BodyReader } from './internal/body.js';
-import { bodyDisturbed, bodyStream, collect } from './internal/body-stream.js';
+import { bodyDisturbed, bodyStream } from './internal/body-stream.js';
 import type { Head } from './internal/parser.js';
 
 /** What the connection gives a request: its body, and a signal made on first use. */
@@ -172,8 +172,16 @@ export class IncomingRequest {
     if (this.#body != null) return new Uint8Array(await new (platformResponse())(this.#body).arrayBuffer());
     const reader = this.#source.body;
     if (reader === undefined || reader.done) return EMPTY;
+    // A Content-Length body already buffered whole: a view (no copy; text() decodes it there).
+    const buffered = reader.takeBuffered();
+    if (buffered !== undefined) {
+      this.#source.bodyDone();
+      return buffered;
+    }
+    const whole = reader.readWhole(this.#source);
+    if (whole !== undefined) return new Uint8Array(await whole);
     try {
-      const bytes = await collect(reader);
+      const bytes = await reader.readAll();
       this.#source.bodyDone();
       return bytes;
     } catch (error) {
@@ -193,10 +201,25 @@ export class IncomingRequest {
     return JSON.parse(await this.text()) as unknown;
   }
 
-  /** The body as a new ArrayBuffer. */
-  async arrayBuffer(): Promise<ArrayBuffer> {
+  /**
+   * The body as a new ArrayBuffer. A Content-Length body nothing has read yet is read from the
+   * socket straight into one ArrayBuffer of its size, in one async frame (`BodyReader.readWhole`).
+   */
+  arrayBuffer(): Promise<ArrayBuffer> {
+    const reader = this.#source.body;
+    if (reader !== undefined && this.#body === undefined && !this.#used) {
+      const whole = reader.readWhole(this.#source);
+      if (whole !== undefined) {
+        this.#used = true;
+        return whole;
+      }
+    }
+    return this.#copyOfBytes();
+  }
+
+  async #copyOfBytes(): Promise<ArrayBuffer> {
     const bytes = await this.#bytes();
-    // readAll() gives a buffer that owns its memory: hand it over without a copy.
+    // readWhole()'s bytes own their ArrayBuffer (readAll()'s too): handed over without a copy.
     if (bytes.length > 0 && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !this.#source.sharesInput(bytes)) {
       return bytes.buffer as ArrayBuffer;
     }

@@ -231,6 +231,27 @@ describe('arrayBuffer() and text(): the body read straight into one buffer', () 
     expect(got).toEqual([true, true]);
   });
 
+  it('gives a fresh ArrayBuffer of exactly the body (its first bytes came with the head), each its own, and a second read rejects', async () => {
+    const buffers: ArrayBuffer[] = [];
+    const second: unknown[] = [];
+    server = await serve({}, async (request) => {
+      const buffer = await request.arrayBuffer();
+      buffers.push(buffer);
+      second.push(await request.arrayBuffer().then(() => 'read again', (error: unknown) => error));
+      return new Response(String(buffer.byteLength));
+    });
+    const bodies = [pattern(1), pattern(3_000), pattern(200_000)];
+    for (const body of bodies) {
+      // The head and the body's first bytes in one write: the head read takes some of the body.
+      const text = await sendInPieces(server.addr.port, [Buffer.concat([Buffer.from(`POST /b HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`), body])]);
+      expect(statuses(text)).toEqual([200]);
+    }
+    expect(buffers.map((buffer) => buffer instanceof ArrayBuffer && buffer.byteLength)).toEqual(bodies.map((body) => body.length));
+    expect(buffers.map((buffer, i) => Buffer.from(buffer).equals(bodies[i]!))).toEqual([true, true, true]);
+    expect(new Set(buffers).size).toBe(3);
+    expect(second.every((error) => error instanceof TypeError)).toBe(true);
+  });
+
   it('rejects with the typed error and aborts ctx.signal when the client leaves mid-body; nothing stays open', async () => {
     const failures: unknown[] = [];
     const signals: AbortSignal[] = [];

@@ -1,6 +1,7 @@
 // A BodyReader as a Web ReadableStream of type 'bytes' (pull-based, highWaterMark 0: a byte is
 // read from the socket only when the consumer asks, so a slow consumer pauses the peer through
-// TCP), and the collect-everything helper behind `text()`/`json()`/`arrayBuffer()`.
+// TCP). (`text()`/`json()`/`arrayBuffer()` read without one: BodyReader's `takeBuffered`,
+// `readWhole` and `readAll`.)
 //
 // A BYOB reader (`getReader({ mode: 'byob' })`) gets the body read into its own buffer: a
 // Content-Length body goes from the socket straight into the caller's memory, so a handler that
@@ -783,9 +784,4 @@ export function bodyStream(reader: BodyReader, onDone: OnDone): BodyStream {
 /** Whether a body stream has been read from (by any reader, the light BYOB reader included). */
 export function bodyDisturbed(stream: ReadableStream<Uint8Array>): boolean {
   return isDisturbed(stream) || (stream instanceof BodyStream && sourceOf(stream).touched);
-}
-
-/** All the remaining body bytes: a view when they are already buffered (decode it at once), else a new buffer. */
-export async function collect(reader: BodyReader): Promise<Buffer> {
-  return reader.takeBuffered() ?? reader.readAll();
 }

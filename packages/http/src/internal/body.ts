@@ -88,32 +88,75 @@ export class BodyReader {
   }
 
   /**
-   * The rest of the body in one new buffer that owns its memory. A Content-Length body is read
-   * straight from the socket into a buffer of its size: one copy, no growth, and never a byte
-   * of the next request.
+   * The rest of a Content-Length body in one new ArrayBuffer of exactly its size (what
+   * `arrayBuffer()` hands out), or undefined when the body is not one whose rest that can be
+   * (chunked, until close, ended, or partly taken by a stream read): use `readAll`. The bytes
+   * buffered are copied in, the rest is read from the socket straight into it (a read that
+   * completes now first, no promise): one copy, no growth, never a byte of the next request,
+   * and one async frame per body. The memory is not zero-filled (every byte is read into it
+   * before it is handed out) and is its own (not a slice of Node's pool). `source.bodyDone` is
+   * called when the body has been read (with the error when it failed) before the promise
+   * settles.
+   *
+   * **Cancellation:** an abort of the caller's task rejects the pending socket read (and this
+   * promise) with `Cancelled`; the body is then failed (`bodyDone(error)`): the connection does
+   * not read it as the next request.
+   *
+   * **Errors:** the socket's error (`NetError`); `HttpError` 400 when the connection closed
+   * inside the body.
    */
-  async readAll(): Promise<Buffer> {
+  readWhole(source?: { bodyDone(error?: unknown): void }): Promise<ArrayBuffer> | undefined {
+    if (this.#framing !== Framing.Length || this.#ended || this.#leftover !== undefined) return undefined;
+    return this.#readWhole(source);
+  }
+
+  async #readWhole(source: { bodyDone(error?: unknown): void } | undefined): Promise<ArrayBuffer> {
     const input = this.#input;
-    if (this.#framing === Framing.Length && !this.#ended && this.#leftover === undefined) {
-      const total = this.#remaining;
-      const out = Buffer.allocUnsafeSlow(total);
+    const total = this.#remaining;
+    let out: ArrayBuffer;
+    try {
+      const first = Buffer.allocUnsafeSlow(total);
+      out = first.buffer as ArrayBuffer;
       let offset = Math.min(total, input.end - input.start);
-      input.buffer.copy(out, 0, input.start, input.start + offset);
-      input.start += offset;
-      this.#remaining -= offset;
+      if (offset > 0) {
+        input.buffer.copy(first, 0, input.start, input.start + offset);
+        input.start += offset;
+        this.#remaining -= offset;
+      }
       const fillNow = this.#fillNow;
       while (offset < total) {
-        const rest = out.subarray(offset);
+        const rest = offset === 0 ? first : new Uint8Array(out, offset);
         // A read that completes now first (no promise), as the light BYOB reader's; 0 (the
         // connection ended) and -1 (nothing there yet) go the awaited way, which says which.
-        const now = fillNow === undefined ? -1 : fillNow(rest);
-        const n = now > 0 ? now : await this.#fillDirect(rest);
+        let n = fillNow === undefined ? -1 : fillNow(rest);
+        if (n <= 0) {
+          this.reading = true;
+          try {
+            n = await this.#fill(rest);
+          } finally {
+            this.#readDone();
+          }
+          if (n === 0) throw new HttpError(400, 'ERR_RT_HTTP_INCOMPLETE', 'the connection closed in the middle of a body');
+        }
         offset += n;
         this.#remaining -= n;
       }
-      this.#ended = true;
-      return out;
+    } catch (error) {
+      source?.bodyDone(error);
+      throw error;
     }
+    this.#ended = true;
+    source?.bodyDone();
+    return out;
+  }
+
+  /**
+   * The rest of the body in one new buffer that owns its memory: a Content-Length body as
+   * `readWhole` reads it (a view of its ArrayBuffer), any other collected and copied into one.
+   */
+  async readAll(): Promise<Buffer> {
+    const whole = this.readWhole();
+    if (whole !== undefined) return Buffer.from(await whole);
     const chunks: Buffer[] = [];
     let total = 0;
     for (let chunk = await this.next(); chunk !== null; chunk = await this.next()) {
@@ -207,7 +250,7 @@ export class BodyReader {
         input.start += n;
         return this.#took(n);
       }
-      // Nothing buffered: straight from the socket (inline, not #fillDirect: one async frame per read).
+      // Nothing buffered: straight from the socket (inline: one async frame per read).
       let got: number;
       try {
         got = await this.startDirect(view)!;
@@ -363,18 +406,5 @@ export class BodyReader {
     if (bytes.length === 0) return;
     const leftover = this.#leftover;
     this.#leftover = leftover === undefined ? Buffer.from(bytes) : Buffer.concat([bytes, leftover]);
-  }
-
-  /** A socket read into `into` that must deliver bytes (the body is not finished). */
-  async #fillDirect(into: Uint8Array): Promise<number> {
-    let n: number;
-    this.reading = true;
-    try {
-      n = await this.#fill(into);
-    } finally {
-      this.#readDone();
-    }
-    if (n === 0) throw new HttpError(400, 'ERR_RT_HTTP_INCOMPLETE', 'the connection closed in the middle of a body');
-    return n;
   }
 }
