@@ -133,6 +133,12 @@ let timed = false;
 /** The promise-hook context (see the header). */
 class HookStorage implements FrameStorage {
   private hooked = false;
+  /**
+   * node:v8's promise hooks, taken when the storage is made (at load, where this storage is
+   * chosen), so loading node:v8 never lands inside a task; where AsyncLocalStorage holds the
+   * frame, node:v8 is not loaded here at all.
+   */
+  private readonly promiseHooks = process.getBuiltinModule('node:v8').promiseHooks;
 
   getStore(): Frame | undefined {
     return current;
@@ -170,8 +176,7 @@ class HookStorage implements FrameStorage {
   hook(): void {
     if (this.hooked) return;
     this.hooked = true;
-    // node:v8 when first hooked (not at load: where AsyncLocalStorage holds the frame, never).
-    process.getBuiltinModule('node:v8').promiseHooks.createHook({
+    this.promiseHooks.createHook({
       init: (promise: Promise<unknown>) => {
         if (current !== undefined) (promise as Stamped)[FRAME] = current;
       },
