@@ -27,6 +27,9 @@
 //   --node-retain=MB   node:http's process keeps MB of small objects alive (benchmarks/lib/retain-heap.cjs,
 //     preloaded), so its old generation is as large as rt's server's: a diagnostic of the GC state, not
 //     a baseline (node:http's own process has ~3.6 MB; rt's server ~9 MB, most of it code and sources)
+//   --rt-retain=MB   both rt servers (this build's and the compared one) keep MB of small objects alive
+//     the same way: how much more heap each takes before its upload rows go into V8's mark-compact state
+//     (the margin under the 8 MB threshold; the http README's "Room under V8's 8 MB")
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +48,11 @@ const nodeBinary = process.argv.find((arg) => arg.startsWith('--node='))?.slice(
 const compareRoot = process.argv.find((arg) => arg.startsWith('--compare-root='))?.slice('--compare-root='.length);
 const compare = process.argv.find((arg) => arg.startsWith('--compare='))?.slice('--compare='.length);
 const nodeRetain = process.argv.find((arg) => arg.startsWith('--node-retain='))?.slice('--node-retain='.length);
+const rtRetain = process.argv.find((arg) => arg.startsWith('--rt-retain='))?.slice('--rt-retain='.length);
+/** The preload and environment of an rt server: with --rt-retain, retain-heap.cjs and its size. */
+const rtPreload = rtRetain === undefined ? [] : ['--expose-gc', '-r', join(root, 'benchmarks/lib/retain-heap.cjs')];
+const rtEnv = rtRetain === undefined ? {} : { RT_RETAIN_MB: rtRetain };
+const rtLabel = rtRetain === undefined ? '' : `, +${rtRetain} MB kept`;
 if (!have('wrk')) {
   console.error('http-upload-gc.bench: wrk is not installed (apt-get install -y wrk)');
   process.exit(1);
@@ -80,9 +88,9 @@ const servers = [];
 try {
   const nodeVersion = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout.trim();
   console.log(`wrk -t1 -c8, POST 1 MiB to ${paths.join(' then ')}, keep-alive; ${seconds} s per run, ${rounds} alternating rounds; servers on Node ${nodeVersion}; machine shared with other work`);
-  servers.push(await start('@rt/http (FastResponse)', 'benchmarks/http-rt-server.mjs', ['--fast']));
-  if (compare !== undefined) servers.push(await start('@rt/http (FastResponse, compared build)', 'benchmarks/http-rt-server.mjs', ['--fast'], [], { RT_HTTP_DIST: compare }));
-  else if (compareRoot !== undefined) servers.push(await start('@rt/http (FastResponse, compared build)', 'benchmarks/http-rt-server.mjs', ['--fast'], [], {}, compareRoot));
+  servers.push(await start(`@rt/http (FastResponse${rtLabel})`, 'benchmarks/http-rt-server.mjs', ['--fast'], rtPreload, rtEnv));
+  if (compare !== undefined) servers.push(await start(`@rt/http (FastResponse, compared build${rtLabel})`, 'benchmarks/http-rt-server.mjs', ['--fast'], rtPreload, { ...rtEnv, RT_HTTP_DIST: compare }));
+  else if (compareRoot !== undefined) servers.push(await start(`@rt/http (FastResponse, compared build${rtLabel})`, 'benchmarks/http-rt-server.mjs', ['--fast'], rtPreload, rtEnv, compareRoot));
   servers.push(nodeRetain === undefined
     ? await start('node:http', 'benchmarks/baselines/http-node-server.mjs', [])
     : await start(`node:http (+${nodeRetain} MB kept)`, 'benchmarks/baselines/http-node-server.mjs', [], ['--expose-gc', '-r', join(root, 'benchmarks/lib/retain-heap.cjs')], { RT_RETAIN_MB: nodeRetain }));

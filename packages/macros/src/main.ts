@@ -3,11 +3,14 @@
  * runtime (`main(fn)`) or on the multi-thread runtime of `@rt/multi-thread`
  * (`main(entry, { flavor: 'multi_thread' })`).
  */
-import { isAbsolute } from 'node:path';
-import diagnostics_channel from 'node:diagnostics_channel';
 import { Builder, RtError, diagnosticsChannels, isCancelled, type RtWarning, type Runtime } from '@rt/scheduler';
 import type { MultiThreadRuntime } from '@rt/multi-thread';
 import { describe } from '@rt/scheduler/primitives';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { isAbsolute } = process.getBuiltinModule('node:path');
+const diagnostics_channel = process.getBuiltinModule('node:diagnostics_channel');
 
 /** Options of {@link main} with a function (the current-thread flavor). */
 export interface MainOptions {

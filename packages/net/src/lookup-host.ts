@@ -1,10 +1,13 @@
-import { lookup } from 'node:dns';
-import { isIP } from 'node:net';
 import { park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions } from '@rt/scheduler';
 import { NetError } from './errors.js';
 import { SocketAddr, toHostPort } from './socket-addr.js';
 import type { ToSocketAddrs } from './socket-addr.js';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { isIP } = process.getBuiltinModule('node:net');
+// node:dns when the first name is looked up.
 
 /**
  * Resolves a host and port to every socket address it names, in the resolver's order
@@ -46,7 +49,7 @@ function resolveNow(host: string, port: number, options?: WaitOptions): Promise<
     return Promise.resolve([new SocketAddr(host, port)]);
   }
   const { waiter, promise } = park<SocketAddr[]>('lookupHost', () => {}, options);
-  lookup(host, { all: true, verbatim: true }, (error, addresses) => {
+  process.getBuiltinModule('node:dns').lookup(host, { all: true, verbatim: true }, (error, addresses) => {
     if (waiter.settled) return;
     if (error) {
       waiter.fail(new NetError(error.code ?? 'ENOTFOUND', 'getaddrinfo', `could not resolve ${JSON.stringify(host)}: ${error.message}`, { cause: error, hostname: host }));

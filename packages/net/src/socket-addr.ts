@@ -1,5 +1,8 @@
-import { isIPv4, isIPv6 } from 'node:net';
 import { describe } from '@rt/scheduler/primitives';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { isIPv4, isIPv6 } = process.getBuiltinModule('node:net');
 
 export { describe };
 

@@ -1,4 +1,3 @@
-import { unlinkSync } from 'node:fs';
 import type { WaitOptions } from '@rt/scheduler';
 import { NetError } from './errors.js';
 import type { DatagramHandle, DriverName } from './internal/driver.js';
@@ -8,6 +7,10 @@ import { driverFor } from './internal/select-driver.js';
 import { checkBuffer } from './internal/stream-core.js';
 import { checkPath, toUnixAddr } from './unix-stream.js';
 import type { UnixSocketAddr } from './unix-stream.js';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { unlinkSync } = process.getBuiltinModule('node:fs');
 
 function nativeOnly(driver: DriverName | undefined, what: string): void {
   if (driverFor(driver).name !== 'native') {

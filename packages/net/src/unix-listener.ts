@@ -1,4 +1,3 @@
-import { chmodSync, unlinkSync } from 'node:fs';
 import type { WaitOptions } from '@rt/scheduler';
 import { NetError, SocketClosed } from './errors.js';
 import type { ListenerHandle } from './internal/driver.js';
@@ -8,6 +7,10 @@ import type { BindOptions } from './tcp-listener.js';
 import { describe } from './socket-addr.js';
 import { UnixStream, checkPath, toUnixAddr } from './unix-stream.js';
 import type { UnixSocketAddr } from './unix-stream.js';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { chmodSync, unlinkSync } = process.getBuiltinModule('node:fs');
 
 /**
  * Options of {@link UnixListener.bind}: those of `TcpListener.bind` plus the socket file's

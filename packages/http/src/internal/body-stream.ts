@@ -27,15 +27,18 @@
 // socket read until that settles: reuse its memory only once the next reader's first read has
 // settled), and a stream partly read through it and then released is not flagged disturbed for
 // the platform (`new Response(body)` accepts it; `request.bodyUsed` still says true).
-import { BlockList } from 'node:net';
-import { Readable } from 'node:stream';
 import type { QueuingStrategy, ReadableByteStreamController, ReadableStreamAsyncIterator, ReadableStreamDefaultReader, ReadableStreamGetReaderOptions, ReadableStreamReader, ReadableStreamReadResult, UnderlyingByteSource } from 'node:stream/web';
 import type { BodyReader } from './body.js';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { BlockList } = process.getBuiltinModule('node:net');
+const { Readable } = process.getBuiltinModule('node:stream');
 
 type OnDone = (error?: unknown, cancelled?: boolean) => void;
 
 /** Whether the platform has seen a read of `stream` (node:stream's `isDisturbed`, which takes web streams too). */
-const isDisturbed = (stream: ReadableStream<Uint8Array>): boolean => Readable.isDisturbed(stream as unknown as Readable);
+const isDisturbed = (stream: ReadableStream<Uint8Array>): boolean => Readable.isDisturbed(stream as unknown as import('node:stream').Readable);
 
 /** The platform's ReadableStream, typed for a byte source (the generic overload cannot take one). */
 type ByteStream = new (source: UnderlyingByteSource, strategy?: QueuingStrategy<Uint8Array>) => ReadableStream<Uint8Array>;

@@ -1,8 +1,11 @@
 // The TracingChannels @rt/net publishes (names and message shapes: @rt/scheduler's README,
 // "Observability"). Callers check `hasSubscribers` first, so an unobserved accept or connect
 // pays one property read.
-import { tracingChannel } from 'node:diagnostics_channel';
 import { tryCurrentTask } from '@rt/scheduler';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { tracingChannel } = process.getBuiltinModule('node:diagnostics_channel');
 
 export const acceptChannel = tracingChannel('rt:net:accept');
 export const connectChannel = tracingChannel('rt:net:connect');

@@ -1,7 +1,6 @@
 // The fallback driver: @rt/net on Node's `net` and `dgram`, for platforms where the native
 // addon is not available (or when RT_NET_DRIVER=fallback). Same contract as the native
 // driver (see driver.ts); slower, because every chunk goes through Node's streams.
-import { createServer, connect as netConnect, Socket as NetSocket } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { available, loadError } from '@rt/mio-native';
 import { Handle, coop, park, throwIfCancelled } from '@rt/scheduler';
@@ -13,6 +12,10 @@ import { FallbackTcpSocket } from './fallback-tcp-socket.js';
 import { FallbackStream, stripZone } from './fallback-stream.js';
 import { bindFallbackUdp } from './fallback-udp.js';
 import { inspectTcpFd } from './native-driver.js';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { createServer, connect: netConnect, Socket: NetSocket } = process.getBuiltinModule('node:net');
 
 
 class FallbackListener implements ListenerHandle {

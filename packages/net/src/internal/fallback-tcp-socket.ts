@@ -2,7 +2,6 @@
 // options are recorded and applied there. Node can bind a connecting socket (localAddress,
 // localPort) and always sets SO_REUSEADDR on listening sockets; it has no SO_REUSEPORT (on
 // Node 20) nor TCP buffer sizes: those throw ENOTSUP.
-import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { park } from '@rt/scheduler';
 import type { WaitOptions } from '@rt/scheduler';
@@ -10,6 +9,10 @@ import { NetError, SocketClosed, toNetError } from '../errors.js';
 import type { ListenerHandle, RawAddress, StreamHandle, TcpSocketHandle, TcpSocketOption } from './driver.js';
 import { tryPark } from '@rt/scheduler/primitives';
 import { FallbackStream } from './fallback-stream.js';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { connect: netConnect } = process.getBuiltinModule('node:net');
 
 export class FallbackTcpSocket implements TcpSocketHandle {
   readonly driver = 'fallback' as const;

@@ -2,9 +2,7 @@
 // (Node cannot pause a UDP socket); past MAX_QUEUED the oldest-first queue stops growing and
 // new datagrams are dropped, as the kernel drops them when its receive buffer is full, and
 // counted in `dropped`.
-import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { retryAfter } from '@rt/scheduler/primitives';
@@ -12,6 +10,11 @@ import { NetError, SocketClosed, WouldBlock, toNetError } from '../errors.js';
 import { READABLE, WRITABLE } from './driver.js';
 import type { DatagramHandle, RawAddress } from './driver.js';
 import { stripZone } from './fallback-stream.js';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { isIPv6 } = process.getBuiltinModule('node:net');
+// node:dgram when the first socket is bound.
 
 const MAX_QUEUED = 4096;
 
@@ -228,7 +231,7 @@ class FallbackUdp implements DatagramHandle {
 }
 
 export function bindFallbackUdp(ip: string, port: number, options: { reuseAddress: boolean; ipv6Only: boolean }): Promise<DatagramHandle> {
-  const socket = createSocket({ type: isIPv6(ip) ? 'udp6' : 'udp4', reuseAddr: options.reuseAddress, ipv6Only: options.ipv6Only });
+  const socket = process.getBuiltinModule('node:dgram').createSocket({ type: isIPv6(ip) ? 'udp6' : 'udp4', reuseAddr: options.reuseAddress, ipv6Only: options.ipv6Only });
   return new Promise<DatagramHandle>((resolve, reject) => {
     const onError = (error: Error): void => {
       socket.close();

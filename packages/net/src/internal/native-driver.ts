@@ -25,7 +25,6 @@
 // error that says the listening socket itself is broken (EINVAL after a shutdown(), EBADF,
 // ENOTSOCK, …) fails every accept() from then on with that error.
 //
-import { fstatSync } from 'node:fs';
 import { available, constants, errno, loadError, sys } from '@rt/mio-native';
 import type { Registration } from '@rt/reactor';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
@@ -39,6 +38,10 @@ import { retryAfter, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, EINPROGRESS, EMFILE, ENFILE, check, currentIo, decodeRaw, errorWhere, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
 import type { AcceptedPeer, NativeCounters } from './native-io.js';
 import { NativeStream } from './native-stream.js';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { fstatSync } = process.getBuiltinModule('node:fs');
 
 const BATCH = 64;
 /** Bytes per peer address slot of a batch (sizeof(struct sockaddr_storage); the addon's MIO_ADDR_SLOT). */

@@ -5,7 +5,6 @@
 // runtime shuts down). The driver's own counters appear in
 // `runtime.metrics().drivers['@rt/net native driver']`; the reactor's are under
 // `drivers['@rt/reactor']` (its own extension), once.
-import { isIPv6 } from 'node:net';
 import { constants, decodeSocketAddress, errno, sys } from '@rt/mio-native';
 import type { SocketAddress } from '@rt/mio-native';
 import { Reactor } from '@rt/reactor';
@@ -14,6 +13,10 @@ import { Handle } from '@rt/scheduler';
 import { NetError } from '../errors.js';
 import type { NetErrorOptions } from '../errors.js';
 import type { RawAddress } from './driver.js';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { isIPv6 } = process.getBuiltinModule('node:net');
 
 // The errnos the driver compares results with, from the one table in @rt/mio-native.
 export const { EAGAIN, EINPROGRESS, EINTR, EMFILE, ENFILE, ECONNABORTED, ENOTCONN, EPIPE } = errno;

@@ -3,7 +3,6 @@
 // readiness is cleared only when a receive or send reports EAGAIN (a datagram socket has
 // no "short read"). Parked receivers and senders are served FIFO by one reusable readiness
 // callback per direction (Registration.readyCallback), called from the reactor's dispatch.
-import { isIPv6 } from 'node:net';
 import { constants, encodeSocketAddress, sys } from '@rt/mio-native';
 import type { ReadyCallback, Registration } from '@rt/reactor';
 import { coop, park, throwIfCancelled } from '@rt/scheduler';
@@ -13,6 +12,10 @@ import { READABLE, WRITABLE } from './driver.js';
 import type { DatagramHandle, RawAddress } from './driver.js';
 import { retryAfter, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, armWait, check, currentIo, decodeRaw, ipAddress, localAddressOf, osError } from './native-io.js';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { isIPv6 } = process.getBuiltinModule('node:net');
 
 interface Received {
   length: number;

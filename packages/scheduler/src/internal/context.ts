@@ -22,9 +22,13 @@
 // no cheap "new turn" hook, so a turn is an epoch number bumped by one unref'd setImmediate,
 // armed the first time anything looks at the epoch in a turn. Counters remember the epoch they
 // were filled in; a counter from an older epoch is stale and resets on next use.
-import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
-import { promiseHooks } from 'node:v8';
 import type { Task } from './task.js';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { AsyncLocalStorage, AsyncResource } = process.getBuiltinModule('node:async_hooks');
+type AsyncLocalStorage<T> = import('node:async_hooks').AsyncLocalStorage<T>;
+type AsyncResource = import('node:async_hooks').AsyncResource;
 
 /** What the context holds. */
 export interface Frame {
@@ -129,6 +133,12 @@ let timed = false;
 /** The promise-hook context (see the header). */
 class HookStorage implements FrameStorage {
   private hooked = false;
+  /**
+   * node:v8's promise hooks, taken when the storage is made (at load, where this storage is
+   * chosen), so loading node:v8 never lands inside a task; where AsyncLocalStorage holds the
+   * frame, node:v8 is not loaded here at all.
+   */
+  private readonly promiseHooks = process.getBuiltinModule('node:v8').promiseHooks;
 
   getStore(): Frame | undefined {
     return current;
@@ -166,7 +176,7 @@ class HookStorage implements FrameStorage {
   hook(): void {
     if (this.hooked) return;
     this.hooked = true;
-    promiseHooks.createHook({
+    this.promiseHooks.createHook({
       init: (promise: Promise<unknown>) => {
         if (current !== undefined) (promise as Stamped)[FRAME] = current;
       },

@@ -7,7 +7,6 @@
 // `eventInterval` tasks start (and yield-queue flushes happen) per event-loop turn; past that
 // the drain continues on the next macrotask (setImmediate), so a spawn storm or a yieldNow()
 // loop lets timers and I/O run — the Node analogue of Tokio's event_interval.
-import { AsyncResource } from 'node:async_hooks';
 import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
@@ -17,6 +16,10 @@ import { JoinHandle } from '../join-handle.js';
 import { defaultConfig } from './config.js';
 import type { BlockingPool } from './blocking-pool.js';
 import { Probe, breakChain, emitFinish, emitSpawn, markUntimed, observesFinish, spawnChannel, timingSegments } from './instrument.js';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { AsyncResource } = process.getBuiltinModule('node:async_hooks');
 
 export interface Extension {
   shutdown?(): void;

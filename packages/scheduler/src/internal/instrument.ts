@@ -18,9 +18,6 @@
 // Blocking detector: a segment at least `blockingThreshold` ms long is reported once per spawn
 // location (or per task name when no location is known) as an `rt:warning` message and kept
 // in the probe's warning list (what `Handle.warnings()` and rt-console show).
-import { channel, tracingChannel } from 'node:diagnostics_channel';
-import { promiseHooks } from 'node:v8';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { IntervalHistogram } from 'node:perf_hooks';
 import { currentEpoch, currentTask, framesCarryReactions, markUntimedFrame, observeSegments, reactionTask, storage, type Frame } from './context.js';
 import type { Core } from './core.js';
@@ -29,6 +26,13 @@ import type { Task } from './task.js';
 import type { LatencyHistogram, RtBlockingWarning, RtLostWakeWarning, RtWarning, RuntimeHistograms } from '../instrumentation.js';
 import type { Waiter } from '../park.js';
 import type { ParkedWaiter } from './waiter.js';
+// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
+// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
+// keeps; see @rt/http's README, "Room under V8's 8 MB").
+const { channel, tracingChannel } = process.getBuiltinModule('node:diagnostics_channel');
+const { monitorEventLoopDelay, performance } = process.getBuiltinModule('node:perf_hooks');
+/** node:v8's promise hooks, loaded when instrumentation first hooks promises (not at load). */
+const promiseHooks = (): typeof import('node:v8').promiseHooks => process.getBuiltinModule('node:v8').promiseHooks;
 
 export const spawnChannel = channel('rt:task:spawn');
 export const finishChannel = channel('rt:task:finish');
@@ -311,10 +315,10 @@ function installHooks(): void {
     // stamp on every promise made in a task (issue 19, the scheduler README's twelfth round).
     reactionDepth = 0;
     segmentDepth = -1;
-    stopHooks = promiseHooks.createHook({ before: beginReaction, after: endReaction }) as () => void;
+    stopHooks = promiseHooks().createHook({ before: beginReaction, after: endReaction }) as () => void;
     return;
   }
-  stopHooks = promiseHooks.createHook({
+  stopHooks = promiseHooks().createHook({
     init(promise) {
       const task = storage.getStore()?.task;
       if (task !== undefined && task.probeBase >= 0) (promise as Stamped)[TASK] = task;
