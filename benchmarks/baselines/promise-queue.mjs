@@ -29,8 +29,9 @@ export class ArrayChannel {
       await new Promise((resolve) => (this.recvWaiter = resolve));
     }
     const value = this.items.shift();
-    const w = this.sendWaiters.shift();
-    if (w !== undefined) w();
+    // Only when a send waits: an unbounded channel never has one, and a `shift()` of the empty
+    // array on every receive was work rt's receive does not do (it checks a length).
+    if (this.sendWaiters.length !== 0) this.sendWaiters.shift()();
     return value;
   }
   close() {
