@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { spawn, unconstrained } from '@rt/scheduler';
 import { mpsc } from '@rt/sync';
-import { ArrayChannel } from './baselines/promise-queue.mjs';
+import { ArrayChannel, BudgetedUnboundedChannel } from './baselines/promise-queue.mjs';
 import { callgrindInstructions, requireValgrind } from './lib/callgrind.mjs';
 
 const { values } = parseArgs({
@@ -64,6 +64,11 @@ const sides = {
   },
   'hand-written queue': (n) => {
     const ch = new ArrayChannel();
+    return pair(n, (v) => ch.push(v), () => ch.close(), () => consume(() => ch.recv()));
+  },
+  // The floor of the rt side: the hand-written queue with the cooperative budget's turns (see baselines/promise-queue.mjs).
+  'hand-written queue + budget': (n) => {
+    const ch = new BudgetedUnboundedChannel();
     return pair(n, (v) => ch.push(v), () => ch.close(), () => consume(() => ch.recv()));
   },
   spsc: async (n) => {

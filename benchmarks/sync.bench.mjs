@@ -124,8 +124,11 @@ async function arrayPair(n) {
   return sum;
 }
 
-/** Unbounded: the producer sends `n` values with a forced turn every 1024 (so memory stays bounded), the consumer sums them. */
-async function unboundedPair(n, makeChannel) {
+/**
+ * Unbounded: the producer sends `n` values with a forced turn every 1024 (so memory stays bounded
+ * when the consumer keeps up), the consumer sums them (`unconstrained`: with no cooperative budget).
+ */
+async function unboundedPair(n, makeChannel, consumerUnconstrained = false) {
   const [send, recv, close] = makeChannel();
   const producer = spawn(async () => {
     for (let i = 0; i < n; i++) {
@@ -134,21 +137,22 @@ async function unboundedPair(n, makeChannel) {
     }
     close();
   });
-  const consumer = spawn(async () => {
+  const consume = async () => {
     let sum = 0;
     let v;
     while ((v = await recv()) !== undefined) sum += v;
     return sum;
-  });
+  };
+  const consumer = spawn(consumerUnconstrained ? () => unconstrained(consume) : consume);
   await producer;
   return consumer;
 }
 /**
  * Four producer tasks share the channel (values split by index), one consumer task sums them.
  * Each producer awaits every send; or, with `turnEvery`, sends at once (unbounded) and yields a
- * turn every `turnEvery` of its sends (as unboundedPair).
+ * turn every `turnEvery` of its sends (as unboundedPair). `consumerUnconstrained`: as unboundedPair.
  */
-async function fourProducers(n, send, recv, close, turnEvery = 0) {
+async function fourProducers(n, send, recv, close, turnEvery = 0, consumerUnconstrained = false) {
   const producers = [];
   for (let p = 0; p < 4; p++) {
     producers.push(
@@ -165,12 +169,13 @@ async function fourProducers(n, send, recv, close, turnEvery = 0) {
       }),
     );
   }
-  const consumer = spawn(async () => {
+  const consume = async () => {
     let sum = 0;
     let v;
     while ((v = await recv()) !== undefined) sum += v;
     return sum;
-  });
+  };
+  const consumer = spawn(consumerUnconstrained ? () => unconstrained(consume) : consume);
   for (const producer of producers) await producer;
   close();
   return consumer;
@@ -256,6 +261,18 @@ const cases = {
         return [(v) => tx.send(v), () => rx.recv(), () => tx.close()];
       }),
   },
+  // What the unbounded rows' budget costs: the same row with the consumer task `unconstrained` (no
+  // forced yields: it drains the producer's 1,024 values per turn at once, as the hand-written
+  // queue does, where with the budget it takes 128 per turn and a backlog of ~1,750,000 builds).
+  // Not a target row: the budget stays (coop.test.ts); this shows rt's own cost beside it.
+  'mpsc/rt unbounded send+recv, consumer unconstrained': {
+    vs: ['baseline unbounded array+promise queue, same two rt tasks'], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N),
+    run: () =>
+      unboundedPair(MPSC_SIDE_N, () => {
+        const [tx, rx] = mpsc.unboundedChannel();
+        return [(v) => tx.send(v), () => rx.recv(), () => tx.close()];
+      }, true),
+  },
   'mpsc/baseline unbounded array+promise queue, same two rt tasks': {
     section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), baseline: 'hand',
     run: () =>
@@ -283,6 +300,13 @@ const cases = {
     run: () => {
       const [tx, rx] = mpsc.unboundedChannel();
       return fourProducers(MPSC_SIDE_N, (v) => tx.send(v), () => rx.recv(), () => tx.close(), 1024);
+    },
+  },
+  'mpsc/rt unbounded, 4 producers, consumer unconstrained': {
+    vs: ['baseline unbounded array+promise queue, 4 producers'], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N),
+    run: () => {
+      const [tx, rx] = mpsc.unboundedChannel();
+      return fourProducers(MPSC_SIDE_N, (v) => tx.send(v), () => rx.recv(), () => tx.close(), 1024, true);
     },
   },
   'mpsc/baseline unbounded array+promise queue, 4 producers': {

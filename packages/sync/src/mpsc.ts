@@ -537,7 +537,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
       // Fast path: no intermediate promise.
       const y = readyOrCancelled(options);
       if (y === undefined) return Promise.resolve(chan.take());
-      return retryAfter(y, this, this.recv, options);
+      return retryAfter(y, chan, chan.recvAfterYield, options, RECV_LABEL, false) as Promise<T | undefined>;
     }
     return chan.recv(options, RECV_LABEL, false) as Promise<T | undefined>;
   }
@@ -608,7 +608,7 @@ export class Receiver<T> implements Disposable, AsyncIterable<T> {
           // Fast path: one promise per value.
           const y = readyOrCancelled(undefined);
           if (y === undefined) return Promise.resolve({ done: false, value: chan.take() });
-          return y.then(() => chan.recv(undefined, RECV_LABEL, true)).then(toIteratorResult);
+          return retryAfter(y, chan, chan.recvAfterYield, undefined, RECV_LABEL, true).then(toIteratorResult);
         }
         return chan.recv(undefined, RECV_LABEL, true).then(toIteratorResult);
       },

@@ -467,6 +467,27 @@ describe('mpsc operations retried after a forced yield', () => {
     expect(rx.len).toBe(0);
     expect(tx.capacity).toBe(1024);
   });
+
+  it('a recv whose value is taken by tryRecv during its forced yield waits for the next value; an iteration step retried after one takes its value once', async () => {
+    const [tx, rx] = mpsc.unboundedChannel<number>();
+    const got = await spawn(async () => {
+      tx.send(1);
+      while (coop() === undefined); // the budget spent: recv() yields a turn before it takes a value
+      const pending = rx.recv();
+      expect(rx.tryRecv()).toBe(1); // taken while the recv waits for its turn
+      setImmediate(() => setImmediate(() => tx.send(2))); // after the retry found the channel empty
+      const second = await pending;
+      tx.send(3);
+      tx.send(4);
+      tx.close();
+      while (coop() === undefined); // the next iteration step yields first
+      const rest: number[] = [];
+      for await (const v of rx) rest.push(v);
+      return [second, ...rest];
+    });
+    expect(got).toEqual([2, 3, 4]);
+    expect(rx.len).toBe(0);
+  });
 });
 
 describe('mpsc receive after a failed second look', () => {

@@ -212,7 +212,7 @@ export class Chan<T> {
   recv(options: WaitOptions | undefined, label: string, sentinel: boolean): Promise<T | Finished> {
     if (this.buffer.length !== 0) {
       const y = readyOrCancelled(options);
-      if (y !== undefined) return retryAfter(y, this, this.recv, options, label, sentinel);
+      if (y !== undefined) return retryAfter(y, this, this.recvAfterYield, options, label, sentinel);
       return Promise.resolve(this.take());
     }
     // A receive that will park on the receiver's reused node (no options: see parkRecv) skips this
@@ -239,6 +239,22 @@ export class Chan<T> {
     }
     // Empty: look again one microtask later before parking (see the top of this file).
     return retryAfter(RESOLVED, this, this.recvAfterSpin, options, label, sentinel);
+  }
+
+  /**
+   * The retry of a receive that found a value ready but had to yield first (the cooperative
+   * budget): the same checks again (budget, cancellation, a value), and a value still there is
+   * returned from the retry's own reaction, not wrapped in a second promise that the first then
+   * adopts (two microtasks and a promise fewer per forced yield: a consumer with a backlog takes
+   * one every 128 values). Nothing buffered any more: receives as usual.
+   */
+  recvAfterYield(options: WaitOptions | undefined, label: string, sentinel: boolean): Promise<T | Finished> | T {
+    if (this.buffer.length !== 0) {
+      const y = readyOrCancelled(options);
+      if (y !== undefined) return retryAfter(y, this, this.recvAfterYield, options, label, sentinel);
+      return this.take();
+    }
+    return this.recv(options, label, sentinel);
   }
 
   /** The second look (see the top of this file). */
