@@ -63,14 +63,22 @@ function dedent(name, text, map) {
   };
   visit(source);
   const inLiteral = (offset) => literals.some(([start, end]) => offset > start && offset < end);
-  const lines = text.split('\n');
+  // Lines as JavaScript and the source map count them (CRLF, LF, CR, U+2028, U+2029: a string
+  // literal may hold a raw U+2028, or a CR as its line continuation), each with its terminator.
+  const parts = text.split(/(\r\n|[\n\r\u2028\u2029])/);
+  const lines = [];
+  const ends = [];
+  for (let i = 0; i < parts.length; i += 2) {
+    lines.push(parts[i]);
+    ends.push(parts[i + 1] ?? '');
+  }
   const cut = [];
   let offset = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     const indent = /^[ \t]*/.exec(line)[0].length;
     cut.push(indent > 0 && !inLiteral(offset) ? indent : 0);
-    offset += line.length + 1;
+    offset += line.length + ends[i].length;
   }
   const mappings = map === undefined ? undefined : map.mappings.split(';');
   if (mappings !== undefined) {
@@ -85,7 +93,7 @@ function dedent(name, text, map) {
       mappings[i] = encodeVlq(first.value - cut[i]) + mappings[i].slice(first.length);
     }
   }
-  const out = lines.map((line, i) => line.slice(cut[i])).join('\n');
+  const out = lines.map((line, i) => line.slice(cut[i]) + ends[i]).join('');
   return { text: out, map: map === undefined ? undefined : { ...map, mappings: mappings.join(';') } };
 }
 

@@ -172,12 +172,9 @@ export class IncomingRequest {
     if (this.#body != null) return new Uint8Array(await new (platformResponse())(this.#body).arrayBuffer());
     const reader = this.#source.body;
     if (reader === undefined || reader.done) return EMPTY;
-    // A Content-Length body already buffered whole: a view (no copy; text() decodes it there).
-    const buffered = reader.takeBuffered();
-    if (buffered !== undefined) {
-      this.#source.bodyDone();
-      return buffered;
-    }
+    // Never a view of the connection's input buffer: once bodyDone has been called the
+    // connection may read into it (the signal's watch), over the body (text() decodes a body
+    // buffered whole there itself, before bodyDone).
     const whole = reader.readWhole(this.#source);
     if (whole !== undefined) return new Uint8Array(await whole);
     try {
@@ -192,6 +189,19 @@ export class IncomingRequest {
 
   /** The body decoded as UTF-8. */
   async text(): Promise<string> {
+    // A Content-Length body already buffered whole is decoded where it lies (no copy), and
+    // before bodyDone: from then on the connection may read into its input buffer (the
+    // signal's watch for a client that leaves), over the body's bytes.
+    const reader = this.#source.body;
+    if (reader !== undefined && this.#body === undefined && !this.#used) {
+      const buffered = reader.takeBuffered();
+      if (buffered !== undefined) {
+        this.#used = true;
+        const text = buffered.toString('utf8');
+        this.#source.bodyDone();
+        return text;
+      }
+    }
     const bytes = await this.#bytes();
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   }

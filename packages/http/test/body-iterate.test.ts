@@ -252,6 +252,26 @@ describe('arrayBuffer() and text(): the body read straight into one buffer', () 
     expect(second.every((error) => error instanceof TypeError)).toBe(true);
   });
 
+  it('decodes a body that came whole with its head before the signal\'s watch reads the next request into the same buffer (text(), json())', async () => {
+    // The signal taken first: when the body has been read, the connection reads ahead (to see
+    // a client that leaves), into the input buffer the body lay in, moving the pipelined bytes
+    // to its start. text() hands out the body's own characters all the same.
+    const got: unknown[] = [];
+    server = await serve({}, async (request, ctx) => {
+      if (request.method !== 'POST') return new Response(`next ${new URL(request.url).pathname}`);
+      void ctx.signal;
+      got.push(request.url.endsWith('/json') ? await request.json() : await request.text());
+      return new Response('ok');
+    });
+    const text = 'A'.repeat(100);
+    const json = { a: 'b'.repeat(200), n: [1, 2, 3] };
+    const post = (path: string, body: string): string => `POST ${path} HTTP/1.1\r\nHost: a\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const answer = await exchange(server.addr.port, `${post('/text', text)}${post('/json', JSON.stringify(json))}GET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+    expect(statuses(answer)).toEqual([200, 200, 200]);
+    expect(answer.endsWith('next /after')).toBe(true);
+    expect(got).toEqual([text, json]);
+  });
+
   it('rejects with the typed error and aborts ctx.signal when the client leaves mid-body; nothing stays open', async () => {
     const failures: unknown[] = [];
     const signals: AbortSignal[] = [];
