@@ -152,10 +152,14 @@ export class IncomingRequest {
   get body(): ReadableStream<Uint8Array> | null {
     if (this.#body === undefined) {
       const reader = this.#source.body;
-      if (reader === undefined || reader.done) {
+      if (reader === undefined || (reader.done && !this.#used)) {
         this.#body = null;
       } else {
-        this.#body = bodyStream(reader, (error, cancelled) => this.#source.bodyDone(error, cancelled));
+        const stream = bodyStream(reader, (error, cancelled) => this.#source.bodyDone(error, cancelled));
+        // Read (or being read) by text()/json()/arrayBuffer(): as Fetch's, the stream is there
+        // but disturbed and locked, never a second reader of the same bytes.
+        if (this.#used) stream.getReader();
+        this.#body = stream;
       }
     }
     return this.#body;
@@ -168,10 +172,14 @@ export class IncomingRequest {
 
   async #bytes(): Promise<Uint8Array> {
     if (this.bodyUsed) throw new TypeError('Body is unusable: the request body was already read');
-    this.#used = true;
-    if (this.#body != null) return new Uint8Array(await new (platformResponse())(this.#body).arrayBuffer());
+    // A request without a body (GET, Content-Length: 0) reads as empty every time and is
+    // never "used" (Fetch: bodyUsed is false while the body is null).
+    if (this.#body === null) return EMPTY;
     const reader = this.#source.body;
-    if (reader === undefined || reader.done) return EMPTY;
+    if (this.#body === undefined && (reader === undefined || reader.done)) return EMPTY;
+    this.#used = true;
+    if (this.#body !== undefined) return new Uint8Array(await new (platformResponse())(this.#body).arrayBuffer());
+    if (reader === undefined) return EMPTY;
     // Never a view of the connection's input buffer: once bodyDone has been called the
     // connection may read into it (the signal's watch), over the body (text() decodes a body
     // buffered whole there itself, before bodyDone).

@@ -215,7 +215,8 @@ describe('arrayBuffer() and text(): the body read straight into one buffer', () 
       const bytes = new Uint8Array(await request.arrayBuffer());
       got.push(Buffer.from(bytes).equals(body));
       expect(request.bodyUsed).toBe(true);
-      expect(request.body).toBeNull(); // read whole: no stream was made, and none is made now
+      // Read whole with no stream; the body taken now is Fetch's disturbed, locked stream.
+      expect(request.body?.locked).toBe(true);
       return new Response(String(bytes.length));
     });
     const body = pattern(500_000);
@@ -305,3 +306,53 @@ describe('arrayBuffer() and text(): the body read straight into one buffer', () 
     expect(signals.every((signal) => signal.aborted)).toBe(true);
   });
 });
+
+describe('body, bodyUsed and the null body, as the Fetch standard says', () => {
+  it('a request without a body reads as empty every time and is never used; its body is null', async () => {
+    const seen: unknown[] = [];
+    server = await serve({}, async (request) => {
+      seen.push([request.body, request.bodyUsed, await request.text(), request.bodyUsed, await request.text(), (await request.arrayBuffer()).byteLength, request.bodyUsed]);
+      return new Response('ok');
+    });
+    const answer = await exchange(server.addr.port, 'GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    expect(statuses(answer)).toEqual([200, 200]);
+    expect(seen).toEqual([
+      [null, false, '', false, '', 0, false],
+      [null, false, '', false, '', 0, false],
+    ]);
+  });
+
+  it('the body taken during or after text()/arrayBuffer() is a locked stream, not a second reader of the same bytes', async () => {
+    const seen: unknown[] = [];
+    server = await serve({}, async (request) => {
+      const path = new URL(request.url).pathname;
+      const reading = path === '/during-array' ? request.arrayBuffer() : request.text();
+      const during = request.body;
+      const value = await reading;
+      const after = request.body;
+      let error: unknown;
+      try {
+        after!.getReader();
+      } catch (e) {
+        error = e;
+      }
+      seen.push({
+        path,
+        bytes: typeof value === 'string' ? value.length : value.byteLength,
+        same: during === after,
+        locked: after?.locked,
+        used: request.bodyUsed,
+        typeError: (error as Error | undefined)?.name === 'TypeError', // Node's own TypeError (jest's realm has another)
+        again: await request.text().then(() => 'resolved', (e: unknown) => (e instanceof TypeError ? 'TypeError' : String(e))),
+      });
+      return new Response('ok');
+    });
+    const body = 'x'.repeat(3000);
+    const post = (path: string): string => `POST ${path} HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const answer = await exchange(server.addr.port, `${post('/during-text')}${post('/during-array')}GET /end HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+    expect(statuses(answer)).toEqual([200, 200, 200]);
+    const expected = { bytes: 3000, same: true, locked: true, used: true, typeError: true, again: 'TypeError' };
+    expect(seen.slice(0, 2)).toEqual([{ path: '/during-text', ...expected }, { path: '/during-array', ...expected }]);
+  });
+});
+
