@@ -1,5 +1,5 @@
-import { Cancelled, coop, spawn } from '@rt/scheduler';
-import { settle, track } from '@rt/scheduler/testing';
+import { Cancelled } from '@rt/scheduler';
+import { afterBudgetSpent, settle, track } from '@rt/scheduler/testing';
 import { RecvError, SendError, TryRecvError } from '@rt/sync';
 import { decodeTransferables, encodeTransferables, shared } from '@rt/multi-thread';
 
@@ -95,16 +95,9 @@ describe('oneshot (cross-thread) recv of a sent value with the budget spent (the
   it('yields a turn first, then receives the value exactly once', async () => {
     const [tx, rx] = shared.oneshot.channel<number>();
     tx.send(42);
-    const turns: string[] = [];
-    const value = await spawn(async () => {
-      setImmediate(() => turns.push('immediate'));
-      while (coop() === undefined); // the budget spent: recv() yields a turn first
-      const v = await rx.recv();
-      turns.push('received');
-      return v;
-    });
+    const { value, order } = await afterBudgetSpent(() => rx.recv());
     expect(value).toBe(42);
-    expect(turns).toEqual(['immediate', 'received']);
+    expect(order).toEqual(['immediate', 'op']);
     await expect(rx.recv()).rejects.toBeInstanceOf(RecvError);
   });
 });

@@ -1,5 +1,5 @@
-import { Cancelled, coop, spawn } from '@rt/scheduler';
-import { settle, track } from '@rt/scheduler/testing';
+import { Cancelled } from '@rt/scheduler';
+import { afterBudgetSpent, settle, track } from '@rt/scheduler/testing';
 import { AcquireError, GuardReleased } from '@rt/sync';
 import { decodeTransferables, encodeTransferables, shared } from '@rt/multi-thread';
 
@@ -133,15 +133,8 @@ describe('Semaphore (cross-thread)', () => {
 describe('Semaphore (cross-thread) acquire with the budget spent (the retry after a forced yield)', () => {
   it('yields a turn first, then takes its permits exactly once', async () => {
     const semaphore = new shared.Semaphore(3);
-    const turns: string[] = [];
-    const permit = await spawn(async () => {
-      setImmediate(() => turns.push('immediate'));
-      while (coop() === undefined); // the budget spent: acquireMany() yields a turn first
-      const p = await semaphore.acquireMany(2);
-      turns.push('acquired');
-      return p;
-    });
-    expect(turns).toEqual(['immediate', 'acquired']);
+    const { value: permit, order } = await afterBudgetSpent(() => semaphore.acquireMany(2));
+    expect(order).toEqual(['immediate', 'op']);
     expect(permit.permits).toBe(2);
     expect(semaphore.availablePermits).toBe(1);
     permit.release();

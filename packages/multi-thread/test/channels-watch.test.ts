@@ -1,5 +1,5 @@
-import { Cancelled, coop, spawn } from '@rt/scheduler';
-import { settle, track } from '@rt/scheduler/testing';
+import { Cancelled } from '@rt/scheduler';
+import { afterBudgetSpent, settle, track } from '@rt/scheduler/testing';
 import { RecvError, SendError } from '@rt/sync';
 import { decodeTransferables, encodeTransferables, shared } from '@rt/multi-thread';
 
@@ -97,15 +97,11 @@ describe('watch (cross-thread) changed() with the budget spent (the retry after 
   it('yields a turn first, then marks the change seen exactly once', async () => {
     const [tx, rx] = shared.watch.channel(0);
     tx.send(1);
-    const turns: string[] = [];
-    const got = await spawn(async () => {
-      setImmediate(() => turns.push('immediate'));
-      while (coop() === undefined); // the budget spent: changed() yields a turn first
+    const { value: got, order } = await afterBudgetSpent(async () => {
       await rx.changed();
-      turns.push('changed');
       return { value: rx.borrow(), unseen: rx.hasChanged() };
     });
     expect(got).toEqual({ value: 1, unseen: false });
-    expect(turns).toEqual(['immediate', 'changed']);
+    expect(order).toEqual(['immediate', 'op']);
   });
 });

@@ -4,6 +4,8 @@
 //     const tracked = track(mutex.lock());
 //     await settle();
 //     expect(tracked.isPending()).toBe(true);
+import { coop } from './coop.js';
+import { spawn } from './spawn.js';
 
 /**
  * The observed state of a tracked promise; see {@link track}.
@@ -99,3 +101,39 @@ export async function settle(turns = 1): Promise<void> {
   if (!Number.isInteger(turns) || turns < 1) throw new RangeError(`settle(turns): expected an integer \u2265 1, got ${String(turns)}`);
   for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
+
+/**
+ * Runs `op` in a new rt task whose cooperative budget is already spent, with an immediate
+ * queued before it: the test of an operation that could complete at once but must first yield
+ * the turn it was forced to (its retry after the forced yield). Resolves with `op`'s value and
+ * the order in which the immediate and `op` finished: `['immediate', 'op']` when `op` yielded
+ * first, as a budgeted operation must (`['op']` when it did not: it resolves before the immediate).
+ *
+ * **Cancellation:** none of its own; `op` runs in an ordinary task.
+ *
+ * **Errors:** whatever `op` throws or rejects with.
+ *
+ * **Example**
+ * ```ts
+ * tx.send(1);
+ * const { value, order } = await afterBudgetSpent(() => rx.recv());
+ * expect(order).toEqual(['immediate', 'op']);
+ * ```
+ */
+export async function afterBudgetSpent<T>(op: () => Promise<T>): Promise<{ value: T; order: string[] }> {
+  const order: string[] = [];
+  const outcome = await spawn(async (): Promise<{ value: T } | { error: unknown }> => {
+    setImmediate(() => order.push('immediate'));
+    while (coop() === undefined); // spend what is left of this turn's budget
+    try {
+      return { value: await op() };
+    } catch (error) {
+      return { error };
+    } finally {
+      order.push('op');
+    }
+  });
+  if ('error' in outcome) throw outcome.error;
+  return { value: outcome.value, order };
+}
+

@@ -1,5 +1,5 @@
-import { spawn } from '@rt/scheduler';
-import { settle, track } from '@rt/scheduler/testing';
+import { coop, spawn } from '@rt/scheduler';
+import { afterBudgetSpent, settle, track } from '@rt/scheduler/testing';
 
 describe('track', () => {
   it('reports a pending promise as pending and a settled one as ready', async () => {
@@ -44,5 +44,23 @@ describe('settle', () => {
 
   it('rejects a bad turn count', async () => {
     await expect(settle(0)).rejects.toThrow(RangeError);
+  });
+});
+
+describe('afterBudgetSpent', () => {
+  it('tells an operation that yields the forced turn (the immediate first) from one that does not', async () => {
+    const yielding = await afterBudgetSpent(async () => {
+      const y = coop(); // the budget is spent: this is the forced yield's promise
+      expect(y).toBeDefined();
+      await y;
+      return 'after the turn';
+    });
+    expect(yielding).toEqual({ value: 'after the turn', order: ['immediate', 'op'] });
+    const immediate = await afterBudgetSpent(async () => 'at once');
+    expect(immediate).toEqual({ value: 'at once', order: ['op'] }); // resolved before the immediate ran
+  });
+
+  it('rejects with what the operation rejects with', async () => {
+    await expect(afterBudgetSpent(() => Promise.reject(new RangeError('no')))).rejects.toThrow(RangeError);
   });
 });

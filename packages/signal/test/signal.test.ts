@@ -1,8 +1,8 @@
 /**
  * @jest-environment ./packages/signal/test/real-process-environment.cjs
  */
-import { Cancelled, Handle, coop, isCancelled, spawn } from '@rt/scheduler';
-import { settle, track } from '@rt/scheduler/testing';
+import { Cancelled, Handle, isCancelled, spawn } from '@rt/scheduler';
+import { afterBudgetSpent, settle, track } from '@rt/scheduler/testing';
 import { Signal, signal } from '@rt/signal';
 
 // Self-signals: SIGUSR2, SIGHUP and SIGWINCH (SIGUSR1 belongs to Node's inspector; SIGINT and
@@ -222,16 +222,9 @@ describe('Signal.recv of a pending delivery with the budget spent (the retry aft
   it('yields a turn first, then takes the delivery exactly once', async () => {
     using user2 = signal('user2');
     await raise('SIGUSR2');
-    const turns: string[] = [];
-    const kind = await spawn(async () => {
-      setImmediate(() => turns.push('immediate'));
-      while (coop() === undefined); // the budget spent: recv() yields a turn first
-      const got = await user2.recv();
-      turns.push('received');
-      return got;
-    });
+    const { value: kind, order } = await afterBudgetSpent(() => user2.recv());
     expect(kind).toBe('user2');
-    expect(turns).toEqual(['immediate', 'received']);
+    expect(order).toEqual(['immediate', 'op']);
     expect(user2.tryRecv()).toBe(false);
   });
 });

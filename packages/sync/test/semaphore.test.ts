@@ -1,5 +1,5 @@
-import { Builder, Cancelled, coop, spawn } from '@rt/scheduler';
-import { settle, track } from '@rt/scheduler/testing';
+import { Builder, Cancelled, spawn } from '@rt/scheduler';
+import { afterBudgetSpent, settle, track } from '@rt/scheduler/testing';
 import { AcquireError, GuardReleased, Mutex, OnceCell, Semaphore } from '@rt/sync';
 
 describe('Semaphore', () => {
@@ -153,15 +153,11 @@ describe('Semaphore', () => {
 describe('a free permit taken with the budget spent (the retry after a forced yield)', () => {
   it('Semaphore.acquire yields a turn first, then takes its permit exactly once', async () => {
     const semaphore = new Semaphore(2);
-    const turns: string[] = [];
-    const held = await spawn(async () => {
-      setImmediate(() => turns.push('immediate'));
-      while (coop() === undefined); // the budget spent: acquire() yields a turn first
+    const { value: held, order } = await afterBudgetSpent(async () => {
       const permit = await semaphore.acquire();
-      turns.push('acquired');
       return { permits: permit.permits, available: semaphore.availablePermits, permit };
     });
-    expect(turns).toEqual(['immediate', 'acquired']);
+    expect(order).toEqual(['immediate', 'op']);
     expect(held.permits).toBe(1);
     expect(held.available).toBe(1);
     held.permit.release();
@@ -170,37 +166,28 @@ describe('a free permit taken with the budget spent (the retry after a forced yi
 
   it('Mutex.lock yields a turn first, then holds the lock exactly once', async () => {
     const mutex = new Mutex({ n: 0 });
-    const turns: string[] = [];
-    await spawn(async () => {
-      setImmediate(() => turns.push('immediate'));
-      while (coop() === undefined);
+    const { order } = await afterBudgetSpent(async () => {
       using guard = await mutex.lock();
-      turns.push('locked');
       guard.value.n += 1;
       expect(mutex.tryLock()).toBeUndefined();
     });
-    expect(turns).toEqual(['immediate', 'locked']);
+    expect(order).toEqual(['immediate', 'op']);
     using again = mutex.tryLock()!;
     expect(again.value.n).toBe(1);
   });
 
   it('OnceCell.getOrInit runs init once when its first acquire had to yield', async () => {
     const cell = new OnceCell<string>();
-    const turns: string[] = [];
     let inits = 0;
-    const value = await spawn(async () => {
-      setImmediate(() => turns.push('immediate'));
-      while (coop() === undefined);
-      const v = await cell.getOrInit(() => {
+    const { value, order } = await afterBudgetSpent(() =>
+      cell.getOrInit(() => {
         inits += 1;
-        turns.push('init');
         return 'ready';
-      });
-      return v;
-    });
+      }),
+    );
     expect(value).toBe('ready');
     expect(inits).toBe(1);
-    expect(turns).toEqual(['immediate', 'init']);
+    expect(order).toEqual(['immediate', 'op']);
     expect(cell.get()).toBe('ready');
   });
 });

@@ -1,5 +1,5 @@
-import { Cancelled, coop, spawn } from '@rt/scheduler';
-import { settle, track } from '@rt/scheduler/testing';
+import { Cancelled } from '@rt/scheduler';
+import { afterBudgetSpent, settle, track } from '@rt/scheduler/testing';
 import { SetError, SetOnce } from '@rt/sync';
 
 describe('SetOnce', () => {
@@ -33,15 +33,8 @@ describe('SetOnce wait retried after a forced yield', () => {
   it('a wait run with the budget spent yields to the event loop first, then resolves with the value once', async () => {
     const cell = new SetOnce<string>();
     cell.set('ready');
-    const turns: string[] = [];
-    const got = await spawn(async () => {
-      setImmediate(() => turns.push('immediate'));
-      while (coop() === undefined); // the budget spent: wait() yields a turn first
-      const value = await cell.wait();
-      turns.push('wait');
-      return value;
-    });
+    const { value: got, order } = await afterBudgetSpent(() => cell.wait());
     expect(got).toBe('ready');
-    expect(turns).toEqual(['immediate', 'wait']);
+    expect(order).toEqual(['immediate', 'op']);
   });
 });

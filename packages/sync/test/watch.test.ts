@@ -1,5 +1,5 @@
-import { Cancelled, coop, spawn } from '@rt/scheduler';
-import { settle, track } from '@rt/scheduler/testing';
+import { Cancelled, spawn } from '@rt/scheduler';
+import { afterBudgetSpent, settle, track } from '@rt/scheduler/testing';
 import { RecvError, SendError, watch } from '@rt/sync';
 
 describe('watch', () => {
@@ -168,15 +168,11 @@ describe('watch changed retried after a forced yield', () => {
   it('a changed() run with the budget spent yields to the event loop first, then marks the change seen exactly once', async () => {
     const [tx, rx] = watch.channel(0);
     tx.send(1);
-    const turns: string[] = [];
-    const got = await spawn(async () => {
-      setImmediate(() => turns.push('immediate'));
-      while (coop() === undefined); // the budget spent: changed() yields a turn first
+    const { value: got, order } = await afterBudgetSpent(async () => {
       await rx.changed();
-      turns.push('changed');
       return { value: rx.borrow(), unseen: rx.hasChanged() };
     });
     expect(got).toEqual({ value: 1, unseen: false });
-    expect(turns).toEqual(['immediate', 'changed']);
+    expect(order).toEqual(['immediate', 'op']);
   });
 });
