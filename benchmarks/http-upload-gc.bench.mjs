@@ -10,6 +10,11 @@
 // lines: V8 starts incremental marking on its allocation limit only once the old generation is
 // over 8 MB, and counts every ArrayBuffer byte allocated since the last mark-compact against that
 // limit; see the http README's upload section), and the ratio node ÷ rt of CPU per request.
+// `old gen KB`: V8's old-generation objects after the last GC (--trace-gc-verbose: old, code and
+// large-object spaces), the size V8 compares with its 8 MiB activation threshold; `GCs > 8 MiB`:
+// the GCs of the row that left it above; `limit markings`: incremental markings started on the
+// allocation limit (--trace-incremental-marking), each one a mark-compact (the README's "What
+// flips Node 20's upload rows").
 // Both servers run with lib/proc.mjs's SERVER_ENV (glibc's heap trim threshold fixed). Without
 // it this bench and http.bench's BYOB row disagreed (node ÷ rt 1.88–2.72× here, 1.41–1.72×
 // there): rt cost the same in both (200–225 µs), node:http did not, because here its process
@@ -81,7 +86,7 @@ function wrk(port, duration, path) {
 
 async function start(name, file, args, preload = [], env = {}, tree = root) {
   const port = await freePort();
-  return startTracingGc(name, nodeBinary, [...preload, join(tree, file), String(port), ...args], port, { ...SERVER_ENV, ...env });
+  return startTracingGc(name, nodeBinary, [...preload, join(tree, file), String(port), ...args], port, { ...SERVER_ENV, ...env }, { oldGeneration: true });
 }
 
 const servers = [];
@@ -114,6 +119,9 @@ try {
         'scavenges/100 req': (((server.gc.scavenges - gc.scavenges) * 100) / requests).toFixed(1),
         'mark-compacts/100 req': (((server.gc.markCompacts - gc.markCompacts) * 100) / requests).toFixed(1),
         'heap MB': server.gc.heapMb.toFixed(1),
+        'old gen KB': server.gc.oldGenerationKb,
+        'GCs > 8 MiB': server.gc.overThreshold - gc.overThreshold,
+        'limit markings': server.gc.limitMarkings - gc.limitMarkings,
       });
     }
     const [rt, ...others] = servers.map((server) => rows.findLast((row) => row.server === server.name));

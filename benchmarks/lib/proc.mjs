@@ -194,19 +194,44 @@ export async function startListening(name, command, args, port, env = undefined,
   throw new Error(`${name} did not start listening on ${port}`);
 }
 
+/** The spaces V8 counts as its old generation's objects (`OldGenerationSizeOfObjects`), as `--trace-gc-verbose` names them. */
+const OLD_GENERATION_SPACE = /\] (?:Old|Code|Large object|Code large object|Trusted|Trusted large object|Map) space, +used: +([0-9]+) KB/;
+
 /**
  * `startListening` with `--trace-gc` put before `args` (a Node server's arguments): the result's
  * `gc` counts the process's scavenges and mark-compacts as it prints them, and holds the V8 heap
  * in use and committed after the last one (`heapMb`, `committedMb`).
+ * `oldGeneration: true` adds `--trace-gc-verbose --trace-incremental-marking`: `gc.oldGenerationKb`,
+ * V8's old-generation objects after the last GC (old, code and large-object spaces: the size V8
+ * compares with its 8 MiB incremental-marking activation threshold), `gc.overThreshold`, the GCs
+ * that left it above 8 MiB, and `gc.limitMarkings`, incremental markings started on the
+ * allocation limit (see the http README's "What flips Node 20's upload rows").
  */
-export async function startTracingGc(name, command, args, port, env = undefined) {
-  const server = await startListening(name, command, ['--trace-gc', ...args], port, env);
-  const gc = { scavenges: 0, markCompacts: 0, heapMb: NaN, committedMb: NaN };
+export async function startTracingGc(name, command, args, port, env = undefined, { oldGeneration = false } = {}) {
+  const flags = oldGeneration ? ['--trace-gc', '--trace-gc-verbose', '--trace-incremental-marking'] : ['--trace-gc'];
+  const server = await startListening(name, command, [...flags, ...args], port, env);
+  const gc = { scavenges: 0, markCompacts: 0, heapMb: NaN, committedMb: NaN, oldGenerationKb: NaN, overThreshold: 0, limitMarkings: 0 };
   let tail = '';
+  let oldGenerationKb = 0;
   server.child.stdout.on('data', (chunk) => {
     const lines = (tail + chunk).split('\n');
     tail = lines.pop();
     for (const line of lines) {
+      if (oldGeneration) {
+        const space = OLD_GENERATION_SPACE.exec(line);
+        if (space !== null) {
+          oldGenerationKb += Number(space[1]);
+          continue;
+        }
+        if (line.includes('] All spaces, ')) {
+          // The end of one GC's space list: the old generation it left.
+          gc.oldGenerationKb = oldGenerationKb;
+          if (oldGenerationKb > 8192) gc.overThreshold++;
+          oldGenerationKb = 0;
+          continue;
+        }
+        if (line.includes('[IncrementalMarking] Start (allocation limit)')) gc.limitMarkings++;
+      }
       if (line.includes(': Scavenge ')) gc.scavenges++;
       else if (line.includes(': Mark-Compact ')) gc.markCompacts++;
       else continue;
