@@ -11,9 +11,7 @@
 // `overrideGlobalResponse()` installs it as `globalThis.Response` (what @hono/node-server does
 // by default), so a framework's `new Response(…)` and `c.text(…)` cost nothing either.
 import { isToken } from './internal/parser.js';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { types } = process.getBuiltinModule('node:util');
 
 const decoder = new TextDecoder();

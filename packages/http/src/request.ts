@@ -11,8 +11,6 @@ export interface RequestSource {
   readonly scheme: 'http' | 'https';
   readonly localHost: string;
   readonly signal: AbortSignal;
-  /** Whether `bytes` lies in the connection's (reused) input buffer. */
-  sharesInput(bytes: Uint8Array): boolean;
   /** Called once when the body has been read to its end, failed (`error`), or was cancelled by the handler (`cancelled`). */
   bodyDone(error?: unknown, cancelled?: boolean): void;
 }
@@ -174,12 +172,15 @@ export class IncomingRequest {
     if (this.bodyUsed) throw new TypeError('Body is unusable: the request body was already read');
     // A request without a body (GET, Content-Length: 0) reads as empty every time and is
     // never "used" (Fetch: bodyUsed is false while the body is null).
-    if (this.#body === null) return EMPTY;
+    const body = this.#body;
+    if (body !== undefined) {
+      if (body === null) return EMPTY;
+      this.#used = true;
+      return new Uint8Array(await new (platformResponse())(body).arrayBuffer());
+    }
     const reader = this.#source.body;
-    if (this.#body === undefined && (reader === undefined || reader.done)) return EMPTY;
+    if (reader === undefined || reader.done) return EMPTY;
     this.#used = true;
-    if (this.#body !== undefined) return new Uint8Array(await new (platformResponse())(this.#body).arrayBuffer());
-    if (reader === undefined) return EMPTY;
     // Never a view of the connection's input buffer: once bodyDone has been called the
     // connection may read into it (the signal's watch), over the body (text() decodes a body
     // buffered whole there itself, before bodyDone).
@@ -237,8 +238,9 @@ export class IncomingRequest {
 
   async #copyOfBytes(): Promise<ArrayBuffer> {
     const bytes = await this.#bytes();
-    // readWhole()'s bytes own their ArrayBuffer (readAll()'s too): handed over without a copy.
-    if (bytes.length > 0 && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !this.#source.sharesInput(bytes)) {
+    // #bytes() never hands out a view of the connection's input: bytes that fill their
+    // ArrayBuffer (readWhole()'s, readAll()'s) are handed over without a copy.
+    if (bytes.length > 0 && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
       return bytes.buffer as ArrayBuffer;
     }
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;

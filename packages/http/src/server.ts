@@ -478,10 +478,6 @@ class RequestState implements RequestSource {
     return this.#controller !== undefined;
   }
 
-  sharesInput(bytes: Uint8Array): boolean {
-    return this.#connection.sharesInput(bytes);
-  }
-
   bodyDone(error?: unknown, cancelled = false): void {
     if (this.bodyFinished) return;
     this.bodyFinished = true;
@@ -786,10 +782,6 @@ class Connection {
 
   abort(): void {
     this.#state.task?.abort();
-  }
-
-  sharesInput(bytes: Uint8Array): boolean {
-    return bytes.buffer === this.#input.buffer.buffer;
   }
 
   /** Reads ahead while the handler runs, so a client that leaves aborts ctx.signal. */

@@ -24,7 +24,6 @@ function urlOf(head: Head, scheme: 'http' | 'https', localHost: string): string 
     scheme,
     localHost,
     signal: new AbortController().signal,
-    sharesInput: () => false,
     bodyDone: () => undefined,
   };
   return new IncomingRequest(source, undefined as unknown as SocketAddr).url;

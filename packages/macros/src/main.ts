@@ -6,9 +6,7 @@
 import { Builder, RtError, diagnosticsChannels, isCancelled, type RtWarning, type Runtime } from '@rt/scheduler';
 import type { MultiThreadRuntime } from '@rt/multi-thread';
 import { describe } from '@rt/scheduler/primitives';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { isAbsolute } = process.getBuiltinModule('node:path');
 const diagnostics_channel = process.getBuiltinModule('node:diagnostics_channel');
 

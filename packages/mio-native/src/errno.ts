@@ -1,9 +1,7 @@
 // The one errno table of rt: negative errno numbers by name (as the `sys` wrappers return
 // them), their Node-style names, and Tokio's grouping of them into `io::ErrorKind`s. Pure
 // JavaScript: it works where the addon is not available.
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { constants: osConstants } = process.getBuiltinModule('node:os');
 const { getSystemErrorMap, getSystemErrorName } = process.getBuiltinModule('node:util');
 

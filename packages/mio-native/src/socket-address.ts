@@ -4,9 +4,7 @@
 //   sockaddr_in   16 bytes: u16 family, u16 port, u8[4] address, u8[8] zero
 //   sockaddr_in6  28 bytes: u16 family, u16 port, u32 flowinfo, u8[16] address, u32 scope id
 //   sockaddr_un  110 bytes: u16 family, char[108] path (NUL-terminated; abstract: leading NUL)
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { isIPv4, isIPv6 } = process.getBuiltinModule('node:net');
 
 const AF_UNIX = 1;

@@ -3,9 +3,7 @@ import type { WaitOptions } from '@rt/scheduler';
 import { NetError } from './errors.js';
 import { SocketAddr, toHostPort } from './socket-addr.js';
 import type { ToSocketAddrs } from './socket-addr.js';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { isIP } = process.getBuiltinModule('node:net');
 // node:dns when the first name is looked up.
 

@@ -7,9 +7,7 @@ import { driverFor } from './internal/select-driver.js';
 import { checkBuffer } from './internal/stream-core.js';
 import { checkPath, toUnixAddr } from './unix-stream.js';
 import type { UnixSocketAddr } from './unix-stream.js';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { unlinkSync } = process.getBuiltinModule('node:fs');
 
 function nativeOnly(driver: DriverName | undefined, what: string): void {

@@ -7,9 +7,7 @@ import type { BindOptions } from './tcp-listener.js';
 import { describe } from './socket-addr.js';
 import { UnixStream, checkPath, toUnixAddr } from './unix-stream.js';
 import type { UnixSocketAddr } from './unix-stream.js';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { chmodSync, unlinkSync } = process.getBuiltinModule('node:fs');
 
 /**

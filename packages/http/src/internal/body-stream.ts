@@ -29,9 +29,7 @@
 // the platform (`new Response(body)` accepts it; `request.bodyUsed` still says true).
 import type { QueuingStrategy, ReadableByteStreamController, ReadableStreamAsyncIterator, ReadableStreamDefaultReader, ReadableStreamGetReaderOptions, ReadableStreamReader, ReadableStreamReadResult, UnderlyingByteSource } from 'node:stream/web';
 import type { BodyReader } from './body.js';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { BlockList } = process.getBuiltinModule('node:net');
 const { Readable } = process.getBuiltinModule('node:stream');
 

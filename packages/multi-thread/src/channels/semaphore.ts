@@ -73,7 +73,7 @@ export class Semaphore {
   readonly #waiters = new WaitList<SemaphorePermit>();
   readonly #watch: SeqWatch;
   /** After a parked acquire is cancelled: a field, so `acquireMany` captures nothing per call. */
-  readonly #afterPark = (): void => {
+  readonly #afterCancel = (): void => {
     if (this.#waiters.length === 0) this.#satisfied();
   };
   /** This handle's nonzero token for the HUNGRY word. */
@@ -179,7 +179,7 @@ export class Semaphore {
       if (y !== undefined) return retryAfter(y, this, this.acquireMany, n, options);
       if (this.#tryTake(n)) return Promise.resolve(new SemaphorePermit(this, n));
     }
-    return parkOn(this.#waiters, new WaitNode<SemaphorePermit>(n, undefined, undefined), 'Semaphore.acquire', options, this.#watch, this.#afterPark);
+    return parkOn(this.#waiters, new WaitNode<SemaphorePermit>(n, undefined, undefined), 'Semaphore.acquire', options, this.#watch, this.#afterCancel);
   }
 
   /** The head acquirer was served (or left with nobody behind it): give up a priority claim. */

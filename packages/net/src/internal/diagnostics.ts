@@ -2,9 +2,7 @@
 // "Observability"). Callers check `hasSubscribers` first, so an unobserved accept or connect
 // pays one property read.
 import { tryCurrentTask } from '@rt/scheduler';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { tracingChannel } = process.getBuiltinModule('node:diagnostics_channel');
 
 export const acceptChannel = tracingChannel('rt:net:accept');

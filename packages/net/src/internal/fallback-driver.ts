@@ -12,9 +12,7 @@ import { FallbackTcpSocket } from './fallback-tcp-socket.js';
 import { FallbackStream, stripZone } from './fallback-stream.js';
 import { bindFallbackUdp } from './fallback-udp.js';
 import { inspectTcpFd } from './native-driver.js';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { createServer, connect: netConnect, Socket: NetSocket } = process.getBuiltinModule('node:net');
 
 

@@ -9,9 +9,7 @@ import { NetError, SocketClosed, toNetError } from '../errors.js';
 import type { ListenerHandle, RawAddress, StreamHandle, TcpSocketHandle, TcpSocketOption } from './driver.js';
 import { tryPark } from '@rt/scheduler/primitives';
 import { FallbackStream } from './fallback-stream.js';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { connect: netConnect } = process.getBuiltinModule('node:net');
 
 export class FallbackTcpSocket implements TcpSocketHandle {

@@ -10,9 +10,7 @@ import { NetError, SocketClosed, WouldBlock, toNetError } from '../errors.js';
 import { READABLE, WRITABLE } from './driver.js';
 import type { DatagramHandle, RawAddress } from './driver.js';
 import { stripZone } from './fallback-stream.js';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { isIPv6 } = process.getBuiltinModule('node:net');
 // node:dgram when the first socket is bound.
 

@@ -38,9 +38,7 @@ import { retryAfter, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, EINPROGRESS, EMFILE, ENFILE, check, currentIo, decodeRaw, errorWhere, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
 import type { AcceptedPeer, NativeCounters } from './native-io.js';
 import { NativeStream } from './native-stream.js';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { fstatSync } = process.getBuiltinModule('node:fs');
 
 const BATCH = 64;

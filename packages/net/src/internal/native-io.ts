@@ -13,9 +13,7 @@ import { Handle } from '@rt/scheduler';
 import { NetError } from '../errors.js';
 import type { NetErrorOptions } from '../errors.js';
 import type { RawAddress } from './driver.js';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { isIPv6 } = process.getBuiltinModule('node:net');
 
 // The errnos the driver compares results with, from the one table in @rt/mio-native.

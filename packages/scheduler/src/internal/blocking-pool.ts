@@ -11,9 +11,7 @@ import type { RuntimeConfig } from '../builder.js';
 import { describe } from './describe.js';
 import type { Task } from './task.js';
 import { RUNNING } from './task.js';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { isAbsolute } = process.getBuiltinModule('node:path');
 const { pathToFileURL } = process.getBuiltinModule('node:url');
 // node:worker_threads when the pool makes its first worker.

@@ -1,7 +1,5 @@
 import type { RuntimeConfig } from '../builder.js';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { availableParallelism } = process.getBuiltinModule('node:os');
 
 /** The configuration of a runtime nobody configured (the default runtime, `Builder` defaults). */

@@ -23,9 +23,7 @@
 // armed the first time anything looks at the epoch in a turn. Counters remember the epoch they
 // were filled in; a counter from an older epoch is stale and resets on next use.
 import type { Task } from './task.js';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { AsyncLocalStorage, AsyncResource } = process.getBuiltinModule('node:async_hooks');
 type AsyncLocalStorage<T> = import('node:async_hooks').AsyncLocalStorage<T>;
 type AsyncResource = import('node:async_hooks').AsyncResource;

@@ -16,9 +16,7 @@ import { JoinHandle } from '../join-handle.js';
 import { defaultConfig } from './config.js';
 import type { BlockingPool } from './blocking-pool.js';
 import { Probe, breakChain, emitFinish, emitSpawn, markUntimed, observesFinish, spawnChannel, timingSegments } from './instrument.js';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { AsyncResource } = process.getBuiltinModule('node:async_hooks');
 
 export interface Extension {

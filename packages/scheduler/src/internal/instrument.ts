@@ -26,9 +26,7 @@ import type { Task } from './task.js';
 import type { LatencyHistogram, RtBlockingWarning, RtLostWakeWarning, RtWarning, RuntimeHistograms } from '../instrumentation.js';
 import type { Waiter } from '../park.js';
 import type { ParkedWaiter } from './waiter.js';
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { channel, tracingChannel } = process.getBuiltinModule('node:diagnostics_channel');
 const { monitorEventLoopDelay, performance } = process.getBuiltinModule('node:perf_hooks');
 /** node:v8's promise hooks, loaded when instrumentation first hooks promises (not at load). */

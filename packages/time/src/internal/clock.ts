@@ -6,9 +6,7 @@
 // speed of real time, so readings never go backwards across pause/advance/resume. The
 // paused reading starts at a whole millisecond, so timers of whole milliseconds land on it.
 
-// Node's modules through process.getBuiltinModule, not `import`: an ESM import of a builtin builds
-// its ESM facade, which reads every export and so runs Node's lazy getters (heap every process
-// keeps; see @rt/http's README, "Room under V8's 8 MB").
+// Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { performance } = process.getBuiltinModule('node:perf_hooks');
 
 /** A monotonic millisecond clock that can be paused and advanced. */
