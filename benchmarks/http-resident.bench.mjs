@@ -63,6 +63,8 @@ const keep = setInterval(() => {}, 1e9); process.once('SIGTERM', () => clearInte
   });
 }
 
+/** An rt package's module (ESM as file:// URLs, CommonJS as paths). */
+const isRt = (url) => /^(file:\/\/)?\//.test(url) && url.includes('/packages/');
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const trees = [root, ...(compareRoot === undefined ? [] : [compareRoot])];
 const label = (tree) => (tree === null ? 'bare node' : tree === root ? 'this tree' : `compare ${tree}`);
@@ -76,7 +78,7 @@ for (const node of nodes) {
   const rows = new Map();
   for (const tree of [...trees, null]) {
     const list = results.get(tree);
-    const rt = list[0].scripts.filter((s) => s.url.startsWith('file://') && s.url.includes('/packages/'));
+    const rt = list[0].scripts.filter((s) => isRt(s.url));
     const row = {
       heapUsed: median(list.map((r) => r.heapUsed)) / 1000,
       oldGeneration: median(list.map((r) => r.oldGeneration)) / 1000,
@@ -95,7 +97,7 @@ for (const node of nodes) {
   }
   if (process.argv.includes('--list')) {
     console.log('\nrt modules this tree loaded (source bytes):');
-    for (const s of results.get(root)[0].scripts.filter((x) => x.url.startsWith('file://') && x.url.includes('/packages/')).sort((x, y) => y.length - x.length)) {
+    for (const s of results.get(root)[0].scripts.filter((x) => isRt(x.url)).sort((x, y) => y.length - x.length)) {
       console.log(`${String(s.length).padStart(7)}  ${s.url.slice(s.url.indexOf('/packages/') + 10)}`);
     }
   }
