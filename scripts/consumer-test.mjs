@@ -176,10 +176,11 @@ if (packedAll) {
         if (Object.keys(m).length === 0) throw new Error('@rt/' + name + ' exports nothing');
       }
       console.log('ok');`], full));
-    check('the narrow subpaths are the same objects as the entries: @rt/sync/semaphore, @rt/io/copy', () => run(process.execPath, ['--input-type=module', '-e', `
-      const [sync, semaphore, io, copy] = await Promise.all(['@rt/sync', '@rt/sync/semaphore', '@rt/io', '@rt/io/copy'].map((s) => import(s)));
+    check('the narrow subpaths are the same objects as the entries: @rt/sync/semaphore, @rt/io/copy, @rt/net/tcp', () => run(process.execPath, ['--input-type=module', '-e', `
+      const [sync, semaphore, io, copy, net, tcp] = await Promise.all(['@rt/sync', '@rt/sync/semaphore', '@rt/io', '@rt/io/copy', '@rt/net', '@rt/net/tcp'].map((s) => import(s)));
       if (semaphore.Semaphore !== sync.Semaphore || semaphore.SemaphorePermit !== sync.SemaphorePermit) throw new Error('@rt/sync/semaphore differs');
       if (copy.copy !== io.copy || copy.fastCopy !== io.fastCopy || copy.copyBuf !== io.copyBuf) throw new Error('@rt/io/copy differs');
+      if (Object.keys(tcp).length < 10 || Object.keys(tcp).some((name) => tcp[name] !== net[name])) throw new Error('@rt/net/tcp differs');
       console.log('ok');`], full));
     check('the multi-thread runtime serves on two worker threads and exits cleanly', () => run(process.execPath, ['multi-thread.mjs'], full));
     check('the rt-console bin of @rt/console runs from the install (--help)', () => {

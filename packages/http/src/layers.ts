@@ -3,7 +3,7 @@
 // the outermost (it sees the request first). Layers that can be "not ready" (a full
 // concurrency limit, an exhausted rate) say so through `readiness`, which `loadShed()` asks
 // before it calls them: Tower's poll_ready, without the polling.
-import { Semaphore } from '@rt/sync/semaphore';
+import type { Semaphore } from '@rt/sync/semaphore';
 import { Elapsed, Instant, sleep, timeout as rtTimeout } from '@rt/time';
 import type { Handler } from './server.js';
 
@@ -11,6 +11,13 @@ import type { Handler } from './server.js';
 export type Layer = (handler: Handler) => Handler;
 
 const READY = Symbol('rt.http.ready');
+
+/**
+ * @rt/sync's Semaphore module, imported when the first concurrencyLimit layer wraps a handler
+ * (once per process): a server without one never loads @rt/sync (@rt/http README, "What a
+ * server loads").
+ */
+let semaphoreModule: Promise<typeof import('@rt/sync/semaphore')> | undefined;
 
 type WithReadiness = Handler & { [READY]?: () => boolean };
 
@@ -75,9 +82,21 @@ export function timeout(ms: number): Layer {
 export function concurrencyLimit(n: number): Layer {
   if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`concurrencyLimit(n): n must be a positive integer, got ${String(n)}`);
   return (inner) => {
-    const semaphore = new Semaphore(n);
+    const loading = (semaphoreModule ??= import('@rt/sync/semaphore'));
+    let semaphore: Semaphore | undefined;
+    /** Requests that came before the module had loaded, on their way to `acquire` (in order). */
+    let early = 0;
     return withReadiness(
       async (request, ctx) => {
+        if (semaphore === undefined) {
+          early++;
+          try {
+            const { Semaphore } = await loading;
+            semaphore ??= new Semaphore(n);
+          } finally {
+            early--;
+          }
+        }
         const permit = await semaphore.acquire();
         try {
           return await inner(request, ctx);
@@ -85,7 +104,7 @@ export function concurrencyLimit(n: number): Layer {
           permit.release();
         }
       },
-      () => semaphore.availablePermits > 0,
+      () => (semaphore === undefined ? early < n : semaphore.availablePermits > 0),
       inner,
     );
   };

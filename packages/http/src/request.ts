@@ -1,4 +1,4 @@
-import type { SocketAddr } from '@rt/net';
+import type { SocketAddr } from '@rt/net/tcp';
 import { platformResponse } from './fast-response.js';
 import type { BodyReader } from './internal/body.js';
 import { bodyDisturbed, bodyStream } from './internal/body-stream.js';

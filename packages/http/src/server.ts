@@ -20,7 +20,7 @@
 //   and the request task at once.
 import { JoinError, spawn, type JoinHandle } from '@rt/scheduler';
 import { RESOLVED, isThenable, spawnUnstarted, startNow } from '@rt/scheduler/primitives';
-import { TcpListener, WouldBlock, type SocketAddr, type TcpStream } from '@rt/net';
+import { TcpListener, WouldBlock, type SocketAddr, type TcpStream } from '@rt/net/tcp';
 import { Instant, sleep, timeout } from '@rt/time';
 import { HttpError } from './errors.js';
 import { BodyReader, type HttpStream } from './internal/body.js';

@@ -1,4 +1,4 @@
-import { compose, concurrencyLimit, loadShed, rateLimit, serve, timeout, type Handler, type ServeContext } from '@rt/http';
+import { compose, concurrencyLimit, loadShed, rateLimit, readiness, serve, timeout, type Handler, type ServeContext } from '@rt/http';
 import { sleep } from '@rt/time';
 
 const request = new Request('http://x/');
@@ -27,6 +27,30 @@ describe('service layers', () => {
     const responses = await Promise.all(Array.from({ length: 6 }, () => handler(request, ctx)));
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(most).toBe(2);
+  });
+
+  it('concurrencyLimit holds from a new layer\'s first requests, before its Semaphore exists (in order, and readiness counts them)', async () => {
+    // A new layer makes its Semaphore at its first request, after an await of @rt/sync's module
+    // (imported when the layer wrapped the handler): the requests that come meanwhile count.
+    const order: string[] = [];
+    let running = 0;
+    let most = 0;
+    const limited = concurrencyLimit(2)(async (r) => {
+      order.push(new URL(r.url).pathname);
+      most = Math.max(most, ++running);
+      await sleep(10);
+      running--;
+      return new Response('ok');
+    });
+    expect(readiness(limited)).toBe(true);
+    const first = limited(new Request('http://x/1'), ctx);
+    expect(readiness(limited)).toBe(true);
+    const rest = ['/2', '/3', '/4'].map((path) => limited(new Request(`http://x${path}`), ctx));
+    expect(readiness(limited)).toBe(false);
+    expect((await Promise.all([first, ...rest])).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(order).toEqual(['/1', '/2', '/3', '/4']);
+    expect(most).toBe(2);
+    expect(readiness(limited)).toBe(true);
   });
 
   it('loadShed answers 503 when the concurrency limit inside it is full', async () => {

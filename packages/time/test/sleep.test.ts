@@ -366,6 +366,19 @@ describe('sleep', () => {
       expect(results).toHaveLength(3);
       for (const result of results) expect(result.error).toBeInstanceOf(RuntimeShutdown);
     });
+
+    it('the shut-down driver (made at its first need, then kept) refuses every later runtime\'s timers too', async () => {
+      for (let round = 0; round < 2; round++) {
+        const runtime = paused(false);
+        const results: ReturnType<typeof track>[] = [];
+        runtime.spawn(() => {
+          void runtime.shutdown();
+          results.push(track(sleep(5)), track(timeout(5, Promise.resolve(1))));
+        });
+        await settle(2);
+        expect(results.map((r) => r.error instanceof RuntimeShutdown)).toEqual([true, true]);
+      }
+    });
   });
 
   describe('keeping the process alive', () => {

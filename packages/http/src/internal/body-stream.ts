@@ -30,7 +30,6 @@
 import type { QueuingStrategy, ReadableByteStreamController, ReadableStreamAsyncIterator, ReadableStreamDefaultReader, ReadableStreamGetReaderOptions, ReadableStreamReader, ReadableStreamReadResult, UnderlyingByteSource } from 'node:stream/web';
 import type { BodyReader } from './body.js';
 // Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
-const { BlockList } = process.getBuiltinModule('node:net');
 const { Readable } = process.getBuiltinModule('node:stream');
 
 type OnDone = (error?: unknown, cancelled?: boolean) => void;
@@ -306,7 +305,7 @@ export class BodyStream extends Unlinked {
  *    objects share the state objects, as the platform's two do.
  *
  * `JSTransferable` is the superclass of `net.BlockList` on these versions. Used only when a
- * probe at load finds all of it so (the constructor calls `makeTransferable`, the shortcut
+ * probe at the first body stream finds all of it so (the constructor calls `makeTransferable`, the shortcut
  * holds, the state is plain data properties that no prototype intercepts); else, and on Node 22
  * and later (which mark streams transferable without a copy), the platform constructor as is.
  */
@@ -348,13 +347,16 @@ function linkPlatform(): ((source: BodySource) => ReadableStream<Uint8Array>) | 
 }
 
 function probeTwin(ByteStream: ByteStream): ((source: BodySource) => ReadableStream<Uint8Array>) | undefined {
-  const JSTransferable = Object.getPrototypeOf(BlockList) as (abstract new () => object) | null;
-  if (typeof JSTransferable !== 'function' || JSTransferable.name !== 'JSTransferable' || typeof JSTransferable.prototype !== 'object') return undefined;
   // Does the platform constructor make the stream transferable by a copy? It reads
   // `this.constructor` for the copy's construction (Node 22 and later do not), and only then.
   const probeSource: UnderlyingByteSource = { type: 'bytes' };
   class Probe extends ByteStream {}
   if (!readsConstructor(Probe, probeSource)) return undefined;
+  // Only then node:net's BlockList, read here and not at load: the getter loads its module
+  // (17-22 kB of a server's heap that Node 22 and later never need; @rt/http README, "What a
+  // server loads").
+  const JSTransferable = Object.getPrototypeOf(process.getBuiltinModule('node:net').BlockList) as (abstract new () => object) | null;
+  if (typeof JSTransferable !== 'function' || JSTransferable.name !== 'JSTransferable' || typeof JSTransferable.prototype !== 'object') return undefined;
   class PlatformShape extends ByteStream {}
   Object.setPrototypeOf(PlatformShape.prototype, JSTransferable.prototype);
   // The shortcut holds: on an object that is already a JSTransferable, no copy (no read).

@@ -1,7 +1,7 @@
 // The shape of the compiled addon (native/mio.c). MUST MATCH the function table in
 // mio_init(). Every function returns a negative errno on failure, never throws for an OS
 // error (it throws TypeError/RangeError only for arguments of the wrong type).
-import loader from '../loader.cjs';
+import * as loader from '../loader.js';
 import { NativeUnavailableError } from '../native-unavailable-error.js';
 
 /** An opaque handle to one native poll (an epoll instance and its libuv poll handle). */

@@ -31,9 +31,8 @@ import { coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock, toNetError } from '../errors.js';
 import { READABLE, WRITABLE } from './driver.js';
-import type { Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle, TcpSocketHandle } from './driver.js';
+import type { DatagramHandle, Driver, ListenerHandle, ListenOptions, RawAddress, StreamHandle, TcpSocketHandle } from './driver.js';
 import { NativeTcpSocket } from './native-tcp-socket.js';
-import { bindNativeUdp } from './native-udp.js';
 import { retryAfter, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, EINPROGRESS, EMFILE, ENFILE, check, currentIo, decodeRaw, errorWhere, ipAddress, localAddressOf, osError, peerAddressOf } from './native-io.js';
 import type { AcceptedPeer, NativeCounters } from './native-io.js';
@@ -461,6 +460,9 @@ export function inspectTcpFd(fd: number, what: string, listening = false): RawAd
   return peer;
 }
 
+/** `./native-udp.js`, once the first UDP socket is bound. */
+let nativeUdp: typeof import('./native-udp.js') | undefined;
+
 const driver: Driver = {
   name: 'native',
 
@@ -506,7 +508,12 @@ const driver: Driver = {
     return connectTo(C.AF_UNIX, { family: 'unix', path }, 'UnixStream.connect', true, { path }, options);
   },
 
-  bindUdp: bindNativeUdp,
+  // UDP's module is loaded at the first bind (bind is async): a TCP server never loads it
+  // (@rt/http README, "What a server loads"). One import, then the module itself.
+  async bindUdp(ip: string, port: number, options: { reuseAddress: boolean; ipv6Only: boolean }): Promise<DatagramHandle> {
+    nativeUdp ??= await import('./native-udp.js');
+    return nativeUdp.bindNativeUdp(ip, port, options);
+  },
 
   createTcp(family: 'IPv4' | 'IPv6'): TcpSocketHandle {
     return new NativeTcpSocket(

@@ -405,9 +405,21 @@ export class TimeDriver {
   }
 }
 
-/** A driver for code that has no runtime left: every use fails with RuntimeShutdown. */
-const SHUT_DOWN = new TimeDriver(undefined);
-SHUT_DOWN.shutdown();
+/**
+ * A driver for code that has no runtime left: every use fails with RuntimeShutdown. Made when
+ * first needed, not at load: a driver holds its wheel and near layer (~75 kB of arrays), which
+ * a process whose runtimes never shut down under a timer would keep for nothing (@rt/http
+ * README, "What a server loads").
+ */
+let shutDown: TimeDriver | undefined;
+
+function shutDownDriver(): TimeDriver {
+  if (shutDown === undefined) {
+    shutDown = new TimeDriver(undefined);
+    shutDown.shutdown();
+  }
+  return shutDown;
+}
 
 let lastHandle: Handle | undefined;
 let lastDriver: TimeDriver | undefined;
@@ -416,7 +428,7 @@ let lastDriver: TimeDriver | undefined;
 export function currentDriver(): TimeDriver {
   const handle = Handle.current();
   if (handle === lastHandle && lastDriver !== undefined && !lastDriver.shut) return lastDriver;
-  if (handle.isShutdown) return SHUT_DOWN;
+  if (handle.isShutdown) return shutDownDriver();
   // `config.enableTime` is not enforced: the default runtime records it as false, and a
   // wheel that nobody uses costs nothing, so timers work on every runtime.
   const driver = handle.extension(TIME_KEY, TimeDriver.create);

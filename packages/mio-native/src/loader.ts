@@ -1,7 +1,11 @@
-// Loads the addon. A CommonJS file so that `__dirname` works both in the built package
-// (dist/loader.cjs) and under jest (src/loader.cts); the ESM entry imports it as
-// `./loader.cjs`. Never throws: a missing or broken addon is reported through `loadError`,
+// Loads the addon. Never throws: a missing or broken addon is reported through `loadError`,
 // and the package says `available: false`.
+//
+// An ES module that opens the addon with `process.dlopen` (what `require` of a `.node` file
+// does), not a CommonJS file the ESM entry imports: on Node 20 an `import` of CommonJS loads
+// Node's cjs-module-lexer to find the file's named exports, and keeps it (~96 kB of a server's
+// heap; @rt/http README, "What a server loads"). `import.meta.dirname` is this file's directory
+// in the built package (dist/) and under jest (src/, where swc makes it `__dirname`).
 //
 // Order (the first that loads wins):
 // 1. the prebuilt binary shipped in the tarball, `prebuilds/<platform>-<arch>/node.napi.glibc.node`
@@ -14,8 +18,8 @@
 // RT_MIO_NATIVE_DIR, when set, names another package directory to load the addon from
 // (its build/Release only): the AddressSanitizer run of tools/reliability builds an
 // instrumented copy there and runs the tests against it.
-import path = require('node:path');
-import fs = require('node:fs');
+const path = process.getBuiltinModule('node:path');
+const fs = process.getBuiltinModule('node:fs');
 
 /** Where the addon came from: the prebuild's or the source build's path. */
 let loadedFrom: string | null = null;
@@ -32,6 +36,13 @@ function isGlibc(): boolean {
   }
 }
 
+/** The addon's exports: `process.dlopen` into a module object, as `require` does for a `.node` file. */
+function open(file: string): unknown {
+  const module = { exports: {} };
+  process.dlopen(module, file);
+  return module.exports;
+}
+
 function prebuildPath(dir: string): string | null {
   if (process.platform !== 'linux') return null;
   const file = path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`, 'node.napi.glibc.node');
@@ -40,14 +51,14 @@ function prebuildPath(dir: string): string | null {
 
 const failures: string[] = [];
 const override = process.env['RT_MIO_NATIVE_DIR'];
-const dir = override ?? path.join(__dirname, '..');
+const dir = override ?? path.join(import.meta.dirname, '..');
 // The source build: node-gyp in native/ (binding.gyp lives there, not at the package root,
 // so that no package manager takes the package for one that must build at install).
 const sourceBuildDir = override ?? path.join(dir, 'native');
 const prebuild = override === undefined ? prebuildPath(dir) : null;
 if (prebuild !== null && isGlibc()) {
   try {
-    binding = require(prebuild);
+    binding = open(prebuild);
     loadedFrom = prebuild;
   } catch (error) {
     failures.push(`prebuild ${prebuild}: ${error instanceof Error ? error.message : String(error)}`);
@@ -60,7 +71,7 @@ if (prebuild !== null && isGlibc()) {
 if (binding === null) {
   const file = path.join(sourceBuildDir, 'build', 'Release', 'mio_native.node');
   try {
-    binding = require(file);
+    binding = open(file);
     loadedFrom = file;
   } catch (error) {
     failures.push(fs.existsSync(file)
@@ -70,4 +81,4 @@ if (binding === null) {
 }
 if (binding === null) loadError = new Error(failures.join('; '));
 
-export = { binding, loadError, loadedFrom };
+export { binding, loadError, loadedFrom };

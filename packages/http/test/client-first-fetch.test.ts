@@ -1,0 +1,64 @@
+// HttpClient's implementation (internal/client-core.ts) is imported by the first `fetch` of the
+// process, not when @rt/http loads. This file's module registry is fresh (jest makes one per
+// file), so its first fetch is the one that loads it: what a client sees before, during and
+// after that load.
+import { HttpClient, HttpError, serve } from '@rt/http';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+
+describe('HttpClient before and at its first fetch', () => {
+  it('has refused bad options, counts no idle connection, closes, and refuses a fetch once closed, all without loading anything', async () => {
+    expect(() => new HttpClient({ connectionsPerOrigin: -1 })).toThrow(RangeError);
+    expect(() => new HttpClient({ tls: {} as never })).toThrow(TypeError);
+    const client = new HttpClient();
+    expect(client.idleConnections).toBe(0);
+    await client.close();
+    await expect(client.fetch('http://127.0.0.1:1/')).rejects.toThrow(TypeError);
+  });
+
+  it('loads the implementation at the first fetch: concurrent first fetches of two clients answer, errors keep their types', async () => {
+    await using server = await serve({}, (request) => new Response(`${request.method} ${new URL(request.url).pathname}`));
+    const base = `http://${server.addr.toString()}`;
+    await using a = new HttpClient();
+    await using b = new HttpClient();
+    // All three wait for the same import; each answers.
+    const responses = await Promise.all([a.fetch(`${base}/a1`), a.fetch(`${base}/a2`, { method: 'POST', body: 'x' }), b.fetch(`${base}/b`)]);
+    expect(await Promise.all(responses.map((r) => r.text()))).toEqual(['GET /a1', 'POST /a2', 'GET /b']);
+    expect(a.idleConnections).toBe(2);
+    expect(b.idleConnections).toBe(1);
+    // Bad input is a TypeError, as before the split: a bad URL, an unsupported scheme, https without tls.
+    // (The platform's URL throws its own realm's TypeError, not jest's: matched by name.)
+    await expect(a.fetch('not a url')).rejects.toMatchObject({ name: 'TypeError', message: 'Invalid URL' });
+    await expect(new HttpClient().fetch('ftp://127.0.0.1/')).rejects.toThrow(TypeError);
+    await expect(new HttpClient().fetch('https://127.0.0.1/')).rejects.toThrow(/tls option/);
+  });
+
+  it('a malformed answer to a new client is still HttpError 502', async () => {
+    const sockets: Socket[] = [];
+    const raw = createServer((socket) => {
+      sockets.push(socket);
+      socket.once('data', () => socket.end('HTTP/1.1 2x0 Nope\r\n\r\n'));
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    try {
+      await using client = new HttpClient();
+      const error: unknown = await client.fetch(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HttpError);
+      expect((error as HttpError).status).toBe(502);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => raw.close(resolve));
+    }
+  });
+
+  it('close() while a new client waits for its implementation: the request is answered, its connection is not pooled', async () => {
+    await using server = await serve({}, () => new Response('answered'));
+    const client = new HttpClient();
+    const pending = client.fetch(`http://${server.addr.toString()}/`);
+    const closed = client.close(); // before the client's implementation exists
+    const response = await pending;
+    expect(await response.text()).toBe('answered');
+    await closed;
+    expect(client.idleConnections).toBe(0);
+    await expect(client.fetch(`http://${server.addr.toString()}/`)).rejects.toThrow(TypeError);
+  });
+});
