@@ -373,34 +373,63 @@ export class HttpServer {
     }
   }
 
-  async #connection(tcp: TcpStream, state: ConnectionState): Promise<void> {
-    let stream: HttpStream | undefined;
+  /**
+   * A connection's task. Plain TCP: its Connection's `run()` is the task's one async frame (no
+   * frame of this method waits on it, under load a suspended generator, its registers, a promise
+   * and a reaction less per connection); TLS: the handshake first (#tlsConnection).
+   */
+  #connection(tcp: TcpStream, state: ConnectionState): Promise<void> | undefined {
+    if (this.#tls !== undefined) return this.#tlsConnection(tcp, state, this.#tls);
+    let remoteAddr: SocketAddr;
     try {
       tcp.setNoDelay(true);
-      const remoteAddr = tcp.peerAddr();
-      if (this.#tls !== undefined) {
-        state.stream = tcp;
-        state.deadline = this.#deadline(this.#limits.headerTimeout);
-        try {
-          stream = await this.#tls.accept(tcp, { signal: this.#stop.signal });
-        } catch {
-          return; // a failed handshake (a scanner, a plain-HTTP client): nothing to report
-        }
-      } else {
-        stream = tcp;
+      remoteAddr = tcp.peerAddr();
+    } catch (error) {
+      this.connectionFailed(error);
+      this.connectionClosed(state, tcp, tcp);
+      return undefined;
+    }
+    state.stream = tcp;
+    return new Connection(this, tcp, state, remoteAddr, tcp).run();
+  }
+
+  async #tlsConnection(tcp: TcpStream, state: ConnectionState, tls: TlsAcceptorLike): Promise<void> {
+    let stream: HttpStream;
+    let remoteAddr: SocketAddr;
+    try {
+      tcp.setNoDelay(true);
+      remoteAddr = tcp.peerAddr();
+      state.stream = tcp;
+      state.deadline = this.#deadline(this.#limits.headerTimeout);
+      try {
+        stream = await tls.accept(tcp, { signal: this.#stop.signal });
+      } catch {
+        this.connectionClosed(state, tcp, tcp);
+        return; // a failed handshake (a scanner, a plain-HTTP client): nothing to report
       }
       state.stream = stream;
-      await new Connection(this, stream, state, remoteAddr).run();
     } catch (error) {
-      if (!isDisconnect(error) && !this.#shuttingDown && !(error instanceof HttpError)) {
-        process.stderr.write(`@rt/http: connection failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      }
-    } finally {
-      (stream ?? tcp).close();
-      tcp.close();
-      this.#connections.delete(state);
-      if (this.#connections.size === 0) this.#allClosed?.();
+      this.connectionFailed(error);
+      this.connectionClosed(state, tcp, tcp);
+      return;
     }
+    // Its run() reports its own failure and closes both streams.
+    return new Connection(this, stream, state, remoteAddr, tcp).run();
+  }
+
+  /** @internal A connection's task failed: reported unless the client left, the server is shutting down, or the error was HTTP's (answered). */
+  connectionFailed(error: unknown): void {
+    if (!isDisconnect(error) && !this.#shuttingDown && !(error instanceof HttpError)) {
+      process.stderr.write(`@rt/http: connection failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
+
+  /** @internal A connection's end: its stream and socket closed, its state forgotten. */
+  connectionClosed(state: ConnectionState, stream: HttpStream, tcp: TcpStream): void {
+    stream.close();
+    tcp.close();
+    this.#connections.delete(state);
+    if (this.#connections.size === 0) this.#allClosed?.();
   }
 
   /** The limits in force: the defaults with `options.limits` applied. */
@@ -502,6 +531,8 @@ class RequestState implements RequestSource {
 class Connection {
   readonly server: HttpServer;
   readonly #stream: HttpStream;
+  /** The TCP socket under `#stream` (the same stream without TLS). */
+  readonly #tcp: TcpStream;
   readonly #state: ConnectionState;
   readonly #remoteAddr: SocketAddr;
   readonly #input = new InputBuffer();
@@ -557,127 +588,144 @@ class Connection {
   /** A body read that completes now (the stream's `readNow`), else -1; never before a 100 Continue owed. */
   readonly #fillNow = (into: Uint8Array): number => (this.#continueOwed || this.#stream.readNow === undefined ? -1 : this.#stream.readNow(into));
 
-  constructor(server: HttpServer, stream: HttpStream, state: ConnectionState, remoteAddr: SocketAddr) {
+  constructor(server: HttpServer, stream: HttpStream, state: ConnectionState, remoteAddr: SocketAddr, tcp: TcpStream) {
     this.server = server;
     this.#stream = stream;
+    this.#tcp = tcp;
     this.#state = state;
     this.#remoteAddr = remoteAddr;
   }
 
+  /** Serves the connection's requests until it closes, then closes it (reporting a failure): the connection task's one async frame. */
   async run(): Promise<void> {
     const limits = this.server.limits;
     const input = this.#input;
     const state = this.#state;
-    for (;;) {
-      let head: Head | undefined;
-      try {
-        // The hot path: a pipelined or already-received head parses without an await; else
-        // read until one is whole (inline: no async call per request).
-        head = parseRequestHead(input, limits);
-        for (let begun = false; head === undefined; ) {
-          if (this.#out.size > 0) await this.#flush();
-          if (input.buffered === 0) {
-            if (this.server.shuttingDown) return;
-            state.idle = true;
-            state.timeoutStatus = 0;
-            state.deadline = this.server.deadline(this.#requests === 0 ? limits.headerTimeout : limits.keepAliveTimeout);
-          } else if (!begun) {
-            begun = true;
-            state.idle = false;
-            state.timeoutStatus = 408;
-            state.deadline = this.server.deadline(limits.headerTimeout);
-          }
-          let n: number;
-          try {
-            n = await this.#stream.read(this.#headSpare());
-          } finally {
-            state.idle = false;
-          }
-          if (n === 0) {
-            if (input.buffered > 0) throw new HttpError(400, 'ERR_RT_HTTP_INCOMPLETE', 'the connection closed in the middle of a request head');
-            return;
-          }
-          input.commit(n);
+    // A request's objects are kept in these, not in consts of the loop's block: a suspended async
+    // frame keeps every register it has, so the last request (its body reader, state, task and
+    // Response, and through them its head and IncomingRequest) stayed alive while the connection
+    // waited for the next head on keep-alive. Each is cleared before that wait.
+    let body: BodyReader | undefined;
+    let request: RequestState | undefined;
+    let task: JoinHandle<Response> | undefined;
+    let result: unknown;
+    let response: Response | HttpError | undefined;
+    try {
+      for (;;) {
+        let head: Head | undefined;
+        try {
+          // The hot path: a pipelined or already-received head parses without an await; else
+          // read until one is whole (inline: no async call per request).
           head = parseRequestHead(input, limits);
+          for (let begun = false; head === undefined; ) {
+            if (this.#out.size > 0) await this.#flush();
+            if (input.buffered === 0) {
+              if (this.server.shuttingDown) return;
+              state.idle = true;
+              state.timeoutStatus = 0;
+              state.deadline = this.server.deadline(this.#requests === 0 ? limits.headerTimeout : limits.keepAliveTimeout);
+            } else if (!begun) {
+              begun = true;
+              state.idle = false;
+              state.timeoutStatus = 408;
+              state.deadline = this.server.deadline(limits.headerTimeout);
+            }
+            let n: number;
+            try {
+              n = await this.#stream.read(this.#headSpare());
+            } finally {
+              state.idle = false;
+            }
+            if (n === 0) {
+              if (input.buffered > 0) throw new HttpError(400, 'ERR_RT_HTTP_INCOMPLETE', 'the connection closed in the middle of a request head');
+              return;
+            }
+            input.commit(n);
+            head = parseRequestHead(input, limits);
+          }
+        } catch (error) {
+          if (!(error instanceof HttpError)) throw error;
+          await this.#fail(error);
+          return;
         }
-      } catch (error) {
-        if (!(error instanceof HttpError)) throw error;
-        await this.#fail(error);
-        return;
-      }
-      state.deadline = Infinity;
-      this.#requests++;
-      this.#headRead = head.framing === Framing.Length && head.contentLength > LARGE_BODY ? Math.max(1024, 2 * (head.text.length + 4)) : 0;
-      let keepAlive = head.keepAlive && this.#requests < limits.maxRequestsPerConnection;
-      const body = head.framing === Framing.None ? undefined : new BodyReader(input, this.#fill, head, limits.maxBodySize, this.#afterFill, this.#fillNow);
-      this.#continueOwed = head.expectContinue && head.minorVersion === 1 && body !== undefined && input.buffered === 0;
-      this.#answering = this.#answerBegun = false;
-      const request = new RequestState(this, head, body);
-      const task = this.#start(request);
-      let response: Response | HttpError;
-      try {
-        // The request task has usually run its first segment already (startNow): a handler
-        // that answers synchronously (a Response, not a promise: the usual hello or JSON
-        // handler) has returned, and its Response is taken as it returned it (the task's
-        // value: nothing awaited it), with no yield, join waiter, promise or wake. When the
-        // task was queued instead (see startNow), a synchronous handler has run once the run
-        // queue's drain, queued ahead of this continuation, has run: one yield (whether to
-        // yield follows the last request's handler, so async handlers pay none). Anything
-        // else (a promise, a throw, a task not run yet) is joined.
-        const server = this.server;
-        if (!request.started && server.syncHandler) await RESOLVED;
-        const result = request.result;
-        // A task that started inside startNow (nothing ran since) and is finished with a value
-        // returned no thenable: the scheduler has just looked (a thenable's task finishes in a
-        // later job), so its `then` is not looked up again (on Node 22 and later a FastResponse's
-        // missing `then` is looked up through its stand-in parent, see fast-response.ts).
-        if (result !== undefined && task.isFinished() && (request.started || !isThenable(result))) {
-          response = this.#check(result, request);
-        } else {
-          // join(), not `await task`: the same abortable wait, without the thenable job and the
-          // extra promise `then` makes (one microtask and two promise hooks less per request).
-          response = this.#check(await task.join(), request);
-          server.syncHandler = request.result !== undefined && !isThenable(request.result);
+        state.deadline = Infinity;
+        this.#requests++;
+        this.#headRead = head.framing === Framing.Length && head.contentLength > LARGE_BODY ? Math.max(1024, 2 * (head.text.length + 4)) : 0;
+        let keepAlive = head.keepAlive && this.#requests < limits.maxRequestsPerConnection;
+        body = head.framing === Framing.None ? undefined : new BodyReader(input, this.#fill, head, limits.maxBodySize, this.#afterFill, this.#fillNow);
+        this.#continueOwed = head.expectContinue && head.minorVersion === 1 && body !== undefined && input.buffered === 0;
+        this.#answering = this.#answerBegun = false;
+        request = new RequestState(this, head, body);
+        task = this.#start(request);
+        try {
+          // The request task has usually run its first segment already (startNow): a handler
+          // that answers synchronously (a Response, not a promise: the usual hello or JSON
+          // handler) has returned, and its Response is taken as it returned it (the task's
+          // value: nothing awaited it), with no yield, join waiter, promise or wake. When the
+          // task was queued instead (see startNow), a synchronous handler has run once the run
+          // queue's drain, queued ahead of this continuation, has run: one yield (whether to
+          // yield follows the last request's handler, so async handlers pay none). Anything
+          // else (a promise, a throw, a task not run yet) is joined.
+          const server = this.server;
+          if (!request.started && server.syncHandler) await RESOLVED;
+          result = request.result;
+          // A task that started inside startNow (nothing ran since) and is finished with a value
+          // returned no thenable: the scheduler has just looked (a thenable's task finishes in a
+          // later job), so its `then` is not looked up again (on Node 22 and later a FastResponse's
+          // missing `then` is looked up through its stand-in parent, see fast-response.ts).
+          if (result !== undefined && task.isFinished() && (request.started || !isThenable(result))) {
+            response = this.#check(result, request);
+          } else {
+            // join(), not `await task`: the same abortable wait, without the thenable job and the
+            // extra promise `then` makes (one microtask and two promise hooks less per request).
+            response = this.#check(await task.join(), request);
+            server.syncHandler = request.result !== undefined && !isThenable(request.result);
+          }
+        } catch (error) {
+          response = this.#failure(error, task, request);
         }
-      } catch (error) {
-        response = this.#failure(error, task, request);
+        // One writer at a time: a body read the handler started may still be writing its
+        // 100 Continue (and the pipelined answers before it) from the handler's task.
+        while (this.#flushing !== undefined) await this.#flushing;
+        this.#answering = true;
+        if (this.#watch !== undefined) await this.#stopWatching();
+        if (this.server.shuttingDown) keepAlive = false;
+        if (request.bodyError instanceof HttpError && !(request.bodyError.status === 400 && request.bodyError.code === 'ERR_RT_HTTP_INCOMPLETE')) {
+          // The body broke the protocol (413, a bad chunk): the framing is lost, answer and close.
+          await this.#fail(request.bodyError);
+          return;
+        }
+        // A body stream still live (not ended, failed or cancelled) may be what the response
+        // sends (`new Response(request.body)`): its rest is drained after the answer, not before.
+        const drainAfter = body !== undefined && body.streamed && !request.bodyFinished;
+        if (body !== undefined && !body.done) {
+          // Unread body: close (see #cannotDrain), else drain a little.
+          if (this.#cannotDrain(request, body)) keepAlive = false;
+          else if (keepAlive && !drainAfter) keepAlive = await this.#drain(body);
+        }
+        this.#answerBegun = true;
+        const encoded = this.#encode(response, head, keepAlive);
+        keepAlive = encoded === undefined ? await this.#respondStream(response as Response, head, keepAlive) : encoded;
+        if (drainAfter && keepAlive && body !== undefined && !body.done) {
+          // As above, once the answer is out (a close then is the server's right in HTTP/1.1).
+          if (this.#cannotDrain(request, body)) keepAlive = false;
+          else keepAlive = await this.#drain(body);
+        }
+        state.request = undefined;
+        body = request = task = result = response = undefined;
+        if (!keepAlive) {
+          await this.#flush();
+          return;
+        }
+        if (input.buffered === 0 || this.#out.size >= 64 * 1024) {
+          const pending = this.#flushNow();
+          if (pending !== undefined) await pending;
+        }
       }
-      // One writer at a time: a body read the handler started may still be writing its
-      // 100 Continue (and the pipelined answers before it) from the handler's task.
-      while (this.#flushing !== undefined) await this.#flushing;
-      this.#answering = true;
-      if (this.#watch !== undefined) await this.#stopWatching();
-      if (this.server.shuttingDown) keepAlive = false;
-      if (request.bodyError instanceof HttpError && !(request.bodyError.status === 400 && request.bodyError.code === 'ERR_RT_HTTP_INCOMPLETE')) {
-        // The body broke the protocol (413, a bad chunk): the framing is lost, answer and close.
-        await this.#fail(request.bodyError);
-        return;
-      }
-      // A body stream still live (not ended, failed or cancelled) may be what the response
-      // sends (`new Response(request.body)`): its rest is drained after the answer, not before.
-      const drainAfter = body !== undefined && body.streamed && !request.bodyFinished;
-      if (body !== undefined && !body.done) {
-        // Unread body: close (see #cannotDrain), else drain a little.
-        if (this.#cannotDrain(request, body)) keepAlive = false;
-        else if (keepAlive && !drainAfter) keepAlive = await this.#drain(body);
-      }
-      this.#answerBegun = true;
-      const encoded = this.#encode(response, head, keepAlive);
-      keepAlive = encoded === undefined ? await this.#respondStream(response as Response, head, keepAlive) : encoded;
-      if (drainAfter && keepAlive && !body.done) {
-        // As above, once the answer is out (a close then is the server's right in HTTP/1.1).
-        if (this.#cannotDrain(request, body)) keepAlive = false;
-        else keepAlive = await this.#drain(body);
-      }
-      state.request = undefined;
-      if (!keepAlive) {
-        await this.#flush();
-        return;
-      }
-      if (input.buffered === 0 || this.#out.size >= 64 * 1024) {
-        const pending = this.#flushNow();
-        if (pending !== undefined) await pending;
-      }
+    } catch (error) {
+      this.server.connectionFailed(error);
+    } finally {
+      this.server.connectionClosed(state, this.#stream, this.#tcp);
     }
   }
 
