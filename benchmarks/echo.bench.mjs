@@ -32,7 +32,8 @@
 //   RT_ECHO_ROUNDS=5 RT_ECHO_VERBOSE=1 node benchmarks/echo.bench.mjs  also prints every round:
 //                   msgs/s ÷ net's of the same round, server CPU and its user share per message,
 //                   server and load generator CPU use (which side was saturated), and how often
-//                   the server was preempted per message (involuntary context switches)
+//                   the server was preempted per message (involuntary context switches) and how
+//                   often the load generator ran out of echoes and slept
 //   RT_ECHO_BEFORE=/tmp/old-tree node benchmarks/echo.bench.mjs      adds `rt-before`: the
 //                   rt-stream server of another built copy of this repository (its
 //                   benchmarks/net.bench.mjs), for a before/after pair in the same rounds
@@ -103,6 +104,8 @@ try {
       cell.userPerMessageUs = (cell.cpuPerMessageUs * (after.user - before.user)) / (cpu || 1);
       // How often the server's main thread was preempted, per message (warm-up + measurement).
       cell.preemptionsPerMessage = preempted / (cell.perSecond * ((warmupMs + measureMs) / 1000));
+      // The load generator's sleeps (voluntary context switches) per message: how often it ran out of echoes.
+      cell.generatorSleepsPerMessage = cell.sleeps / (cell.perSecond * ((warmupMs + measureMs) / 1000));
       const key = `${server.name} ${connections} ${size}`;
       if (verbose) everyRound.push({ name: server.name, connections, size, round, cell });
       if (!results.has(key) || results.get(key).perSecond < cell.perSecond) results.set(key, cell);
@@ -148,14 +151,14 @@ if (names.has('tokio') && (names.has('rt-stream') || names.has('rt') || names.ha
 }
 if (verbose) {
   console.log('every round: msgs/s (÷ net\'s of the same round), server CPU µs/msg (user share), server % / load generator %,');
-  console.log('server preemptions (involuntary context switches of its main thread) per message');
+  console.log('server preemptions (involuntary context switches of its main thread) per message, load generator sleeps per message');
   for (const [connections, size] of [...new Map(configs.map((c) => [c.join('x'), c])).values()]) {
     for (let round = 0; round < rounds; round++) {
       const cells = everyRound.filter((r) => r.connections === connections && r.size === size && r.round === round);
       const base = cells.find((r) => r.name === 'net')?.cell.perSecond;
       const text = cells.map(
         ({ name, cell }) =>
-          `${name} ${Math.round(cell.perSecond / 1000)}k (${(cell.perSecond / base).toFixed(2)}) ${cell.cpuPerMessageUs.toFixed(2)} (${cell.userPerMessageUs.toFixed(2)}) ${Math.round(cell.serverCpu * 100)}/${Math.round(cell.cpu * 100)} p ${cell.preemptionsPerMessage.toFixed(2)}`,
+          `${name} ${Math.round(cell.perSecond / 1000)}k (${(cell.perSecond / base).toFixed(2)}) ${cell.cpuPerMessageUs.toFixed(2)} (${cell.userPerMessageUs.toFixed(2)}) ${Math.round(cell.serverCpu * 100)}/${Math.round(cell.cpu * 100)} p ${cell.preemptionsPerMessage.toFixed(2)} g ${cell.generatorSleepsPerMessage.toFixed(2)}`,
       );
       console.log(`  ${connections} × ${size >= 1024 ? `${size / 1024}K` : size} round ${round + 1}: ${text.join('; ')}`);
     }
