@@ -8,6 +8,10 @@
 //   rt         echo-rt-server.mjs: raw @rt/reactor + @rt/mio-native syscalls (no TcpStream)
 //   rt-stream  @rt/net's TcpStream, one rt task per connection, a read/writeAll loop (what a
 //              user writes: `net.bench.mjs --serve native`)
+//   rt-await   echo-rt-server.mjs with RT_ECHO_AWAIT_EACH=1: the raw reactor plus the user loop's
+//              own second `await` and `subarray` (no task, no TcpStream); not in the default set
+//   minimal-stream  echo-ladder-servers.mjs: TcpStream's promise shape in a task, nothing else
+//              (no cancellation, budget or ready queue): the floor of rt-stream; not in the default set
 //   C          benchmarks/c/echo-server.c: the same loop in C, epoll
 //   tokio      benchmarks/rust/echo-tokio: Tokio 1.x current-thread, a task per connection,
 //              the same read/write_all loop; built offline from Debian's librust-tokio-dev
@@ -23,6 +27,13 @@
 //   RT_BENCH_QUICK=1 node benchmarks/echo.bench.mjs   or  --quick   (~25 s)
 //   RT_ECHO_CONFIGS=1x64,64x16384 node benchmarks/echo.bench.mjs   chosen cells only
 //   RT_ECHO_SERVERS=rt-stream,tokio node benchmarks/echo.bench.mjs  chosen servers (+ net)
+//   RT_ECHO_SERVERS=rt-stream,minimal-stream,rt-await,rt,C node benchmarks/echo.bench.mjs
+//                   the ladder from the TcpStream loop down to the raw reactor, and the C ceiling
+//   RT_ECHO_ROUNDS=5 RT_ECHO_VERBOSE=1 node benchmarks/echo.bench.mjs  also prints every round:
+//                   msgs/s ÷ net's of the same round, server CPU and its user share per message,
+//                   server and load generator CPU use (which side was saturated), and how often
+//                   the server was preempted per message (involuntary context switches) and how
+//                   often the load generator ran out of echoes and slept
 //   RT_ECHO_BEFORE=/tmp/old-tree node benchmarks/echo.bench.mjs      adds `rt-before`: the
 //                   rt-stream server of another built copy of this repository (its
 //                   benchmarks/net.bench.mjs), for a before/after pair in the same rounds
@@ -32,7 +43,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildC, buildTokioEcho, echoCell, loadgenResult, parseConfigs, runLoadgen } from './lib/loadgen.mjs';
-import { cpuSeconds, startPrintingPort } from './lib/proc.mjs';
+import { cpuTimes, preemptions, startPrintingPort } from './lib/proc.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env['RT_BENCH_QUICK'] === '1' || process.argv.includes('--quick');
@@ -46,6 +57,8 @@ const allServers = [
   { name: 'net', command: process.execPath, args: [join(here, 'echo-net-server.mjs')] },
   { name: 'rt', command: process.execPath, args: [join(here, 'echo-rt-server.mjs')] },
   { name: 'rt-stream', command: process.execPath, args: [join(here, 'net.bench.mjs'), '--serve', 'native'] },
+  { name: 'minimal-stream', ladder: true, command: process.execPath, args: ['--input-type=module', '--eval', `(await import(${JSON.stringify(join(here, 'echo-ladder-servers.mjs'))})).serveMinimalStream();`] },
+  { name: 'rt-await', ladder: true, command: process.execPath, args: [join(here, 'echo-rt-server.mjs')], env: { RT_ECHO_AWAIT_EACH: '1' } },
   { name: 'C', command: cServer, args: [] },
   ...(tokio.path === undefined ? [] : [{ name: 'tokio', command: tokio.path, args: [] }]),
   ...(process.env['RT_ECHO_BEFORE'] === undefined
@@ -54,7 +67,8 @@ const allServers = [
 ];
 // RT_ECHO_SERVERS="rt-stream,tokio" picks servers; `net` always runs (every ratio's baseline).
 const chosen = process.env['RT_ECHO_SERVERS']?.split(',');
-const servers = allServers.filter((server) => server.name === 'net' || chosen === undefined || chosen.includes(server.name));
+const servers = allServers.filter((server) => server.name === 'net' || (chosen === undefined ? server.ladder !== true : chosen.includes(server.name)));
+const verbose = process.env['RT_ECHO_VERBOSE'] === '1';
 // RT_ECHO_CONFIGS="1x64,64x16384" picks the cells (connections x bytes).
 const configs = parseConfigs(
   process.env['RT_ECHO_CONFIGS'],
@@ -69,19 +83,31 @@ const rounds = Number(process.env['RT_ECHO_ROUNDS'] ?? (quick ? 1 : 3));
 // All servers start first; each cell then runs every server back to back, so a change in
 // the (shared, noisy) machine's load hits them alike.
 const running = [];
-for (const server of servers) running.push({ server, ...(await startPrintingPort(server.name, server.command, server.args)) });
+for (const server of servers) running.push({ server, ...(await startPrintingPort(server.name, server.command, server.args, server.env)) });
 const results = new Map();
 // Server CPU µs per message of every round (`name conns size` → [round 0, round 1, …]).
 const cpuRounds = new Map();
+// Every round's cell, for RT_ECHO_VERBOSE=1.
+const everyRound = [];
 try {
   for (const [connections, size] of configs) for (let round = 0; round < rounds; round++) {
     for (const { server, child, port } of running) {
-      const cpuBefore = cpuSeconds(child.pid);
+      const before = cpuTimes(child.pid);
+      const preemptedBefore = preemptions(child.pid);
       const run = runLoadgen(loadgen, { port, connections, size, warmupMs, measureMs });
-      const cpu = cpuSeconds(child.pid) - cpuBefore;
+      const after = cpuTimes(child.pid);
+      const preempted = preemptions(child.pid) - preemptedBefore;
+      const cpu = after.user + after.system - before.user - before.system;
       // Server CPU over warm-up + measurement, divided by the messages of that window.
       const cell = echoCell(loadgenResult(run, server.name), cpu, warmupMs, measureMs);
+      // The user-space share (JavaScript, V8, N-API, libc) of the CPU per message; the rest is the kernel's.
+      cell.userPerMessageUs = (cell.cpuPerMessageUs * (after.user - before.user)) / (cpu || 1);
+      // How often the server's main thread was preempted, per message (warm-up + measurement).
+      cell.preemptionsPerMessage = preempted / (cell.perSecond * ((warmupMs + measureMs) / 1000));
+      // The load generator's sleeps (voluntary context switches) per message: how often it ran out of echoes.
+      cell.generatorSleepsPerMessage = cell.sleeps / (cell.perSecond * ((warmupMs + measureMs) / 1000));
       const key = `${server.name} ${connections} ${size}`;
+      if (verbose) everyRound.push({ name: server.name, connections, size, round, cell });
       if (!results.has(key) || results.get(key).perSecond < cell.perSecond) results.set(key, cell);
       cpuRounds.set(key, [...(cpuRounds.get(key) ?? []), cell.cpuPerMessageUs]);
     }
@@ -120,6 +146,21 @@ if (names.has('tokio') && (names.has('rt-stream') || names.has('rt') || names.ha
       if (rounds === undefined) continue;
       const ratios = rounds.map((cpu, i) => (cpu / tokioRounds[i]).toFixed(2));
       console.log(`  ${name.padEnd(10)}${pad(connections, 4)} × ${size >= 1024 ? `${size / 1024}K` : size}: ${ratios.join(', ')}`);
+    }
+  }
+}
+if (verbose) {
+  console.log('every round: msgs/s (÷ net\'s of the same round), server CPU µs/msg (user share), server % / load generator %,');
+  console.log('server preemptions (involuntary context switches of its main thread) per message, load generator sleeps per message');
+  for (const [connections, size] of [...new Map(configs.map((c) => [c.join('x'), c])).values()]) {
+    for (let round = 0; round < rounds; round++) {
+      const cells = everyRound.filter((r) => r.connections === connections && r.size === size && r.round === round);
+      const base = cells.find((r) => r.name === 'net')?.cell.perSecond;
+      const text = cells.map(
+        ({ name, cell }) =>
+          `${name} ${Math.round(cell.perSecond / 1000)}k (${(cell.perSecond / base).toFixed(2)}) ${cell.cpuPerMessageUs.toFixed(2)} (${cell.userPerMessageUs.toFixed(2)}) ${Math.round(cell.serverCpu * 100)}/${Math.round(cell.cpu * 100)} p ${cell.preemptionsPerMessage.toFixed(2)} g ${cell.generatorSleepsPerMessage.toFixed(2)}`,
+      );
+      console.log(`  ${connections} × ${size >= 1024 ? `${size / 1024}K` : size} round ${round + 1}: ${text.join('; ')}`);
     }
   }
 }

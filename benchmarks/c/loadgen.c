@@ -7,7 +7,10 @@
  * a ping-pong: send one message, wait until the whole message has come back, record the
  * round trip, send the next. One thread, one epoll instance, level-triggered, EPOLLOUT
  * only while a write is pending. Prints one JSON line:
- *   {"messages":N,"seconds":S,"p50_us":X,"p99_us":Y,"errors":E,"cpu":C}
+ *   {"messages":N,"seconds":S,"p50_us":X,"p99_us":Y,"errors":E,"cpu":C,"waits":W,"sleeps":Z,"preempted":P}
+ * (waits: epoll_wait calls, sleeps and preempted: its voluntary and involuntary context switches,
+ * all over warm-up and measurement: how often the generator ran out of echoes and slept, and how
+ * often it was taken off a CPU)
  * where C is the load generator's own CPU use over the run (1.0 = one core busy): near 1.0
  * means the generator, not the server, limits the rate.
  * Latencies go into a histogram of 100 ns buckets up to 100 ms.
@@ -118,10 +121,11 @@ int main(int argc, char** argv) {
     conns[i].start_ns = now_ns();
     if (pump_out(ep, &conns[i]) < 0) return 1;
   }
-  uint64_t messages = 0, errors = 0;
+  uint64_t messages = 0, errors = 0, waits = 0;
   struct epoll_event events[256];
   for (;;) {
     int n = epoll_wait(ep, events, 256, 100);
+    waits++;
     uint64_t now = now_ns();
     if (now >= measure_end) break;
     for (int i = 0; i < n; i++) {
@@ -178,9 +182,9 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  printf("{\"messages\":%llu,\"seconds\":%.3f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"errors\":%llu,\"cpu\":%.2f}\n",
+  printf("{\"messages\":%llu,\"seconds\":%.3f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"errors\":%llu,\"cpu\":%.2f,\"waits\":%llu,\"sleeps\":%ld,\"preempted\":%ld}\n",
          (unsigned long long)messages, seconds, (p50 + 0.5) * BUCKET_NS / 1000.0, (p99 + 0.5) * BUCKET_NS / 1000.0,
-         (unsigned long long)errors, cpu / elapsed);
+         (unsigned long long)errors, cpu / elapsed, (unsigned long long)waits, usage.ru_nvcsw, usage.ru_nivcsw);
   for (int i = 0; i < nconn; i++) close(conns[i].fd);
   return 0;
 }

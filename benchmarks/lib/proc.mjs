@@ -52,6 +52,19 @@ export function sleeps(pid) {
 }
 
 /**
+ * Times the main thread of a process was preempted so far (involuntary context switches of
+ * /proc/<pid>/task/<pid>/status): taken off the CPU while it still had work, e.g. by a task its
+ * own write woke on the same CPU. NaN when the process is gone.
+ */
+export function preemptions(pid) {
+  try {
+    return Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8'))[1]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
  * Minor page faults of a process so far (/proc/<pid>/stat's minflt): each is a page the kernel
  * had to map (and zero) on first touch, e.g. after the allocator gave memory back. NaN when the
  * process is gone.
@@ -246,9 +259,9 @@ export async function startTracingGc(name, command, args, port, env = undefined,
   return { ...server, gc };
 }
 
-/** Starts a server process that prints its port on its first stdout line; resolves with it. */
-export async function startPrintingPort(name, command, args) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts a server process that prints its port on its first stdout line; resolves with it. `env`: added to this process's environment. */
+export async function startPrintingPort(name, command, args, env = undefined) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], ...(env === undefined ? {} : { env: { ...process.env, ...env } }) });
   const port = await new Promise((resolve, reject) => {
     let text = '';
     child.stdout.on('data', (chunk) => {
