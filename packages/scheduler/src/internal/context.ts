@@ -702,6 +702,11 @@ function bumpEpoch(): void {
  *
  * The check reads Node's own queue link of the immediate (`_idleNext`: null only on the last one
  * queued; Node 20–26): where it is missing the answer is false, and the caller queues its own.
+ * One case it cannot see: after an immediate threw and an `uncaughtException` listener kept the
+ * process alive, Node runs the rest of that check phase's immediates from a list of their own, so
+ * an immediate queued in between (on the main list) is not linked after the turn counter; a yield
+ * riding it then resumes before that immediate instead of after it (a task ahead of one immediate,
+ * once, in a process that survived an uncaught exception).
  */
 export function rideTurnCounter(callback: () => void): boolean {
   const immediate = epochImmediate as (NodeJS.Immediate & { _idleNext?: unknown }) | undefined;
