@@ -16,7 +16,8 @@
 //   Queue.bounded between two fibers (the JavaScript peer).
 // - locks: Mutex and Semaphore, uncontended and with 100 contending tasks, vs async-mutex;
 //   uncontended also vs a hand-written promise semaphore (baselines/promise-semaphore.mjs)
-//   and Semaphore(10) vs Effect's Semaphore.
+//   and Semaphore(10) vs Effect's Semaphore; and the floor of the uncontended rows under the
+//   cooperative budget (the hand-written semaphore with a setImmediate turn every 128 acquires).
 // - fanout: broadcast to 100 receivers, watch with 100 receivers, Notify ping-pong, vs the
 //   same patterns written by hand with arrays and promises.
 import { spawnSync } from 'node:child_process';
@@ -232,6 +233,23 @@ async function plainSemaphoreLoop(permits) {
   return n;
 }
 
+/**
+ * The floor of the uncontended lock rows under the cooperative budget: the same loop on the
+ * hand-written semaphore with one event-loop turn (`setImmediate`) every 128 acquires, as rt's
+ * budget forces (`coop.test.ts` requires it), and no other rt work. Not a target row.
+ */
+async function plainSemaphoreLoopWithTurns(permits) {
+  const s = new PromiseSemaphore(permits);
+  let n = 0;
+  for (let i = 0; i < LOCK_N; i++) {
+    if ((i & 127) === 127) await tick();
+    await s.acquire();
+    n++;
+    s.release();
+  }
+  return n;
+}
+
 const RECEIVERS = 100;
 const BCAST_N = size(30_000);
 const WATCH_N = size(10_000);
@@ -423,6 +441,10 @@ const cases = {
   'locks/rt Semaphore(1) uncontended': {
     vs: ["plain promise semaphore(1) uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
     run: () => rtSemaphoreLoop(1),
+  },
+  'locks/floor: plain promise semaphore(1), a setImmediate turn every 128 acquires': {
+    vs: ["plain promise semaphore(1) uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
+    run: () => plainSemaphoreLoopWithTurns(1),
   },
   'locks/plain promise semaphore(1) uncontended': {
     section: 'locks', ops: LOCK_N, expect: LOCK_N, baseline: 'hand',

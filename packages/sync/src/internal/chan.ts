@@ -54,8 +54,12 @@ export type Finished = typeof FINISHED;
 export const RECV_LABEL = 'mpsc.Receiver.recv';
 
 export class Chan<T> {
-  readonly buffer: Ring<T>;
-  permits: number;
+  // `declare`d and set in the constructor, not class fields: a class field is defined as
+  // `undefined` first, so its representation is generic, and an unbounded channel's `permits`
+  // (Infinity, a double) then got a fresh heap number at every store: one per receive.
+  declare readonly buffer: Ring<T>;
+  /** Free slots (Infinity when unbounded). Always a number, so V8 keeps it unboxed in place. */
+  declare permits: number;
   /** Strong senders alive. */
   senders = 1;
   /** Strong senders garbage-collected while open (lost-wake detection: see mpsc.ts). */

@@ -24,8 +24,9 @@ class Chunk<T> {
 }
 
 export class Ring<T> {
-  private slots: (T | undefined)[];
-  private mask: number;
+  // Set in the constructor (`declare`d: a class field would be defined as `undefined` first).
+  declare private slots: (T | undefined)[];
+  declare private mask: number;
   private head = 0;
   /** Values in the ring (the oldest ones); the rest are in the chunks. */
   private inRing = 0;
