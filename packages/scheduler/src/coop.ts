@@ -3,16 +3,14 @@
 // looping on always-ready operations would therefore starve the event loop. Each task (and,
 // outside tasks, the code of the current event-loop turn) gets BUDGET operations per turn;
 // the operation after that resolves on the next macrotask instead.
-import { frameStore, outsideBudget, outsideCounters, returnBudget, rideTurnCounter, spendBudget, storage, type Budget } from './internal/context.js';
+import { frameStore, outsideBudget, outsideCounters, returnBudget, spendBudget, storage, type Budget } from './internal/context.js';
 import type { Frame } from './internal/context.js';
 import { throwIfCancelled } from './park.js';
 import type { WaitOptions } from './park.js';
 
 // The forced yield: one promise per event-loop turn, shared by every budget that runs out in
-// it, resolved by one setImmediate: the turn counter's own when nothing was queued after it
-// (`rideTurnCounter`: it runs where a new one would, and one immediate per turn does both), else
-// one of its own. A budget refills on its first use in the new turn (the turn's epoch has moved
-// on: the epoch's own immediate was armed earlier, so it runs first, or it is this one).
+// it, resolved by one setImmediate. A budget refills on its first use in the new turn (the
+// turn's epoch has moved on: the epoch's own immediate was armed earlier, so it runs first).
 // Measured (benchmarks/scheduler.bench.mjs-style loop of 5M always-ready operations outside
 // a task, Node 20): 2.3-3.1 µs of CPU per forced yield with a promise, a closure and an
 // immediate with arguments per yield and a refill callback.
@@ -181,9 +179,7 @@ function forcedYield(frame: Frame | undefined): Promise<void> {
   else outsideCounters.forcedYields++;
   if (nextTurn === undefined) {
     nextTurn = new Promise<void>(captureResolve);
-    // The turn counter's immediate (armed by this turn's first look at the budget) resolves it
-    // when nothing was queued after it, so it runs where this immediate would; else one of its own.
-    if (!rideTurnCounter(turnPassed)) setImmediate(turnPassed);
+    setImmediate(turnPassed);
   }
   return nextTurn;
 }

@@ -675,45 +675,11 @@ let epochImmediate: NodeJS.Immediate | undefined;
 /** What runs when the current turn ends (atTurnEnd), in order. */
 let turnEndCallbacks: (() => void)[] = [];
 
-/** What rides the turn counter's immediate (rideTurnCounter): run after the turn moved on and its turn-end callbacks. */
-let rider: (() => void) | undefined;
-
 function bumpEpoch(): void {
   epochArmed = false;
   epochImmediate = undefined;
   epoch++;
   if (turnEndCallbacks.length !== 0) runTurnEnd();
-  if (rider !== undefined) {
-    const callback = rider;
-    rider = undefined;
-    callback();
-  }
-}
-
-/**
- * Lets the turn counter's pending immediate run `callback` too (after it moved the turn on and ran
- * the turn-end callbacks), instead of the caller queueing an immediate of its own, when that
- * immediate is the last one queued so far: nothing is queued after it, so it runs exactly where an
- * immediate queued now would run, and nothing runs between the two. From then on it is ref'd, as
- * the caller's own would be. Returns false (queue your own) when there is no pending turn counter,
- * an immediate was queued after it, or a callback rides it already. For the cooperative budget's
- * forced yield: one immediate per turn instead of two in a task that runs out of budget every turn
- * (issue 16: an unbounded mpsc consumer behind a backlog yields every 128 values).
- *
- * The check reads Node's own queue link of the immediate (`_idleNext`: null only on the last one
- * queued; Node 20–26): where it is missing the answer is false, and the caller queues its own.
- * One case it cannot see: after an immediate threw and an `uncaughtException` listener kept the
- * process alive, Node runs the rest of that check phase's immediates from a list of their own, so
- * an immediate queued in between (on the main list) is not linked after the turn counter; a yield
- * riding it then resumes before that immediate instead of after it (a task ahead of one immediate,
- * once, in a process that survived an uncaught exception).
- */
-export function rideTurnCounter(callback: () => void): boolean {
-  const immediate = epochImmediate as (NodeJS.Immediate & { _idleNext?: unknown }) | undefined;
-  if (immediate === undefined || rider !== undefined || immediate._idleNext !== null) return false;
-  immediate.ref();
-  rider = callback;
-  return true;
 }
 
 /** The turn-end callbacks, each once; one that throws is reported on a microtask (the others still run). */
