@@ -5,6 +5,16 @@
 import { HttpClient, HttpError, serve } from '@rt/http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 
+// Counts the loads of the implementation's module (the module itself, unchanged). The count is
+// kept on globalThis: jest hoists this above the imports, so a load at import time counts too.
+jest.mock('../src/internal/client-core.js', () => {
+  const counts = globalThis as unknown as Record<symbol, number>;
+  const key = Symbol.for('client-first-fetch.test: client-core loads');
+  counts[key] = (counts[key] ?? 0) + 1;
+  return jest.requireActual<object>('../src/internal/client-core.js');
+});
+const coreLoads = (): number => (globalThis as unknown as Record<symbol, number>)[Symbol.for('client-first-fetch.test: client-core loads')] ?? 0;
+
 describe('HttpClient before and at its first fetch', () => {
   it('has refused bad options, counts no idle connection, closes, and refuses a fetch once closed, all without loading anything', async () => {
     expect(() => new HttpClient({ connectionsPerOrigin: -1 })).toThrow(RangeError);
@@ -13,6 +23,7 @@ describe('HttpClient before and at its first fetch', () => {
     expect(client.idleConnections).toBe(0);
     await client.close();
     await expect(client.fetch('http://127.0.0.1:1/')).rejects.toThrow(TypeError);
+    expect(coreLoads()).toBe(0);
   });
 
   it('loads the implementation at the first fetch: concurrent first fetches of two clients answer, errors keep their types', async () => {
@@ -23,6 +34,7 @@ describe('HttpClient before and at its first fetch', () => {
     // All three wait for the same import; each answers.
     const responses = await Promise.all([a.fetch(`${base}/a1`), a.fetch(`${base}/a2`, { method: 'POST', body: 'x' }), b.fetch(`${base}/b`)]);
     expect(await Promise.all(responses.map((r) => r.text()))).toEqual(['GET /a1', 'POST /a2', 'GET /b']);
+    expect(coreLoads()).toBe(1);
     expect(a.idleConnections).toBe(2);
     expect(b.idleConnections).toBe(1);
     // Bad input is a TypeError, as before the split: a bad URL, an unsupported scheme, https without tls.
