@@ -3,6 +3,7 @@
 // file), so its first fetch is the one that loads it: what a client sees before, during and
 // after that load.
 import { HttpClient, HttpError, serve } from '@rt/http';
+import { Cancelled } from '@rt/scheduler';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 
 // Counts the loads of the implementation's module (the module itself, unchanged). The count is
@@ -60,6 +61,26 @@ describe('HttpClient before and at its first fetch', () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => raw.close(resolve));
     }
+  });
+
+  it('an abort while a new client gets its implementation rejects with Cancelled, as an abort during the connect does; an abort before the call, with the reason', async () => {
+    await using server = await serve({}, () => new Response('answered'));
+    const url = `http://${server.addr.toString()}/`;
+    const abortedAfterCall = async (client: HttpClient): Promise<unknown> => {
+      const controller = new AbortController();
+      const pending = client.fetch(url, { signal: controller.signal });
+      controller.abort(new Error('stop'));
+      return pending.catch((e: unknown) => e);
+    };
+    await using first = new HttpClient(); // the process's first fetch may have run: each new client makes its implementation at its first fetch
+    expect(await abortedAfterCall(first)).toBeInstanceOf(Cancelled);
+    expect(await abortedAfterCall(first)).toBeInstanceOf(Cancelled); // (its implementation made: the connect's Cancelled)
+    await using second = new HttpClient();
+    expect(await abortedAfterCall(second)).toBeInstanceOf(Cancelled);
+    await using third = new HttpClient();
+    const reason = new Error('before');
+    await expect(third.fetch(url, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(await (await third.fetch(url)).text()).toBe('answered');
   });
 
   it('close() while a new client waits for its implementation: the request is answered, its connection is not pooled', async () => {
