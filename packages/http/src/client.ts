@@ -17,6 +17,7 @@
 //   connections, the exchange, and @rt/sync's Semaphore) is imported by the first `fetch` of
 //   the process, so a server that never fetches never loads it (@rt/http README, "What a
 //   server loads").
+import { throwIfCancelled } from '@rt/scheduler';
 import type { TcpStream } from '@rt/net/tcp';
 import type { HttpStream } from './internal/body.js';
 import type { ParserLimits } from './internal/parser.js';
@@ -119,7 +120,14 @@ export class HttpClient {
    */
   async fetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
     if (this.#closed) throw new TypeError('HttpClient: the client is closed');
-    return (this.#core ?? (await this.#start())).fetch(input, init);
+    if (this.#core !== undefined) return this.#core.fetch(input, init);
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? undefined;
+    const abortedBefore = signal?.aborted === true;
+    const core = await this.#start();
+    // Aborted while the implementation loaded: Cancelled, what the connect it replaced throws
+    // (an abort before the call is the implementation's: the signal's reason, as ever).
+    if (!abortedBefore && signal !== undefined) throwIfCancelled({ signal });
+    return core.fetch(input, init);
   }
 
   /** Loads the implementation (the first fetch of the process imports its module) and makes this client's. */

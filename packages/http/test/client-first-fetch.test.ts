@@ -3,7 +3,18 @@
 // file), so its first fetch is the one that loads it: what a client sees before, during and
 // after that load.
 import { HttpClient, HttpError, serve } from '@rt/http';
+import { Cancelled } from '@rt/scheduler';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
+
+// Counts the loads of the implementation's module (the module itself, unchanged). The count is
+// kept on globalThis: jest hoists this above the imports, so a load at import time counts too.
+jest.mock('../src/internal/client-core.js', () => {
+  const counts = globalThis as unknown as Record<symbol, number>;
+  const key = Symbol.for('client-first-fetch.test: client-core loads');
+  counts[key] = (counts[key] ?? 0) + 1;
+  return jest.requireActual<object>('../src/internal/client-core.js');
+});
+const coreLoads = (): number => (globalThis as unknown as Record<symbol, number>)[Symbol.for('client-first-fetch.test: client-core loads')] ?? 0;
 
 describe('HttpClient before and at its first fetch', () => {
   it('has refused bad options, counts no idle connection, closes, and refuses a fetch once closed, all without loading anything', async () => {
@@ -13,6 +24,7 @@ describe('HttpClient before and at its first fetch', () => {
     expect(client.idleConnections).toBe(0);
     await client.close();
     await expect(client.fetch('http://127.0.0.1:1/')).rejects.toThrow(TypeError);
+    expect(coreLoads()).toBe(0);
   });
 
   it('loads the implementation at the first fetch: concurrent first fetches of two clients answer, errors keep their types', async () => {
@@ -23,6 +35,7 @@ describe('HttpClient before and at its first fetch', () => {
     // All three wait for the same import; each answers.
     const responses = await Promise.all([a.fetch(`${base}/a1`), a.fetch(`${base}/a2`, { method: 'POST', body: 'x' }), b.fetch(`${base}/b`)]);
     expect(await Promise.all(responses.map((r) => r.text()))).toEqual(['GET /a1', 'POST /a2', 'GET /b']);
+    expect(coreLoads()).toBe(1);
     expect(a.idleConnections).toBe(2);
     expect(b.idleConnections).toBe(1);
     // Bad input is a TypeError, as before the split: a bad URL, an unsupported scheme, https without tls.
@@ -48,6 +61,26 @@ describe('HttpClient before and at its first fetch', () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => raw.close(resolve));
     }
+  });
+
+  it('an abort while a new client gets its implementation rejects with Cancelled, as an abort during the connect does; an abort before the call, with the reason', async () => {
+    await using server = await serve({}, () => new Response('answered'));
+    const url = `http://${server.addr.toString()}/`;
+    const abortedAfterCall = async (client: HttpClient): Promise<unknown> => {
+      const controller = new AbortController();
+      const pending = client.fetch(url, { signal: controller.signal });
+      controller.abort(new Error('stop'));
+      return pending.catch((e: unknown) => e);
+    };
+    await using first = new HttpClient(); // the process's first fetch may have run: each new client makes its implementation at its first fetch
+    expect(await abortedAfterCall(first)).toBeInstanceOf(Cancelled);
+    expect(await abortedAfterCall(first)).toBeInstanceOf(Cancelled); // (its implementation made: the connect's Cancelled)
+    await using second = new HttpClient();
+    expect(await abortedAfterCall(second)).toBeInstanceOf(Cancelled);
+    await using third = new HttpClient();
+    const reason = new Error('before');
+    await expect(third.fetch(url, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(await (await third.fetch(url)).text()).toBe('answered');
   });
 
   it('close() while a new client waits for its implementation: the request is answered, its connection is not pooled', async () => {

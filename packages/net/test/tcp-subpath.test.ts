@@ -1,6 +1,8 @@
 // `@rt/net/tcp` is the package's TCP side without its UDP and Unix modules, and the native
 // driver imports its UDP module at the first `UdpSocket.bind` (bind is async): this file's
-// module registry is fresh (jest makes one per file), so its first bind is the one that loads it.
+// module registry is fresh (jest makes one per file), so its first bind is the one that runs that
+// import (the module itself is already loaded here: the entry's UnixDatagram imports it;
+// tcp-subpath-loads.test.ts shows that a TCP program never loads it).
 import * as entry from '@rt/net';
 import * as tcp from '@rt/net/tcp';
 import { NetError, UdpSocket, netDriver } from '@rt/net';

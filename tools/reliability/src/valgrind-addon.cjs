@@ -1,10 +1,11 @@
 // Exercises the addon's entry points (valid and hostile calls) for valgrind memcheck and
 // AddressSanitizer (src/asan.mjs). RT_MIO_NATIVE_DIR names another build to load.
 const path = require('node:path');
-// Without it, the file the package itself loads (the prebuild, or the source build).
+// Without it, the file the package itself loads (the prebuild, or the source build): its built
+// loader's `loadedFrom` (an ES module, required as one: Node 20.19 and later).
 const b = require(process.env.RT_MIO_NATIVE_DIR
   ? path.join(process.env.RT_MIO_NATIVE_DIR, 'build', 'Release', 'mio_native.node')
-  : require(path.join(__dirname, '..', '..', '..', 'packages', 'mio-native', 'dist', 'loader.cjs')).loadedFrom);
+  : require(path.join(__dirname, '..', '..', '..', 'packages', 'mio-native', 'dist', 'loader.js')).loadedFrom);
 const pair = new Int32Array(2);
 let thrown = 0, calls = 0;
 const tryCall = (f) => { calls++; try { f(); } catch { thrown++; } };
