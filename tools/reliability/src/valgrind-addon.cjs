@@ -1,11 +1,18 @@
 // Exercises the addon's entry points (valid and hostile calls) for valgrind memcheck and
 // AddressSanitizer (src/asan.mjs). RT_MIO_NATIVE_DIR names another build to load.
 const path = require('node:path');
-// Without it, the file the package itself loads (the prebuild, or the source build): its built
-// loader's `loadedFrom` (an ES module, required as one: Node 20.19 and later).
+const fs = require('node:fs');
+// Without it, the file the package itself loads first: the prebuild shipped for this platform
+// when there is one, else the source build (packages/mio-native/src/loader.ts's order; the loader
+// is bundled into the package's entry, so its `loadedFrom` has no file of its own to require).
+function packageAddon() {
+  const pkg = path.join(__dirname, '..', '..', '..', 'packages', 'mio-native');
+  const prebuild = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`, 'node.napi.glibc.node');
+  return fs.existsSync(prebuild) ? prebuild : path.join(pkg, 'native', 'build', 'Release', 'mio_native.node');
+}
 const b = require(process.env.RT_MIO_NATIVE_DIR
   ? path.join(process.env.RT_MIO_NATIVE_DIR, 'build', 'Release', 'mio_native.node')
-  : require(path.join(__dirname, '..', '..', '..', 'packages', 'mio-native', 'dist', 'loader.js')).loadedFrom);
+  : packageAddon());
 const pair = new Int32Array(2);
 let thrown = 0, calls = 0;
 const tryCall = (f) => { calls++; try { f(); } catch { thrown++; } };
