@@ -5,7 +5,13 @@
 // `import.meta.filename` become `__dirname` and `__filename` (left as they are, `import.meta`
 // makes the file ES module syntax that jest's CommonJS runtime refuses: @rt/mio-native's loader
 // finds its prebuilds through `import.meta.dirname`).
+const { createHash } = require('node:crypto');
+const { readFileSync } = require('node:fs');
 const ts = require('typescript');
+
+// Jest's default cache key of a transformer without getCacheKey leaves out the transformer's own
+// code: a changed transform (like the import.meta one above) would reuse outputs cached before it.
+const SELF = createHash('sha256').update(readFileSync(__filename)).update(ts.version).digest('hex');
 
 const META = { dirname: '__dirname', filename: '__filename' };
 
@@ -23,6 +29,10 @@ function importMetaPaths(context) {
 }
 
 module.exports = {
+  getCacheKey(source, filename, options) {
+    return createHash('sha256').update(SELF).update('\0').update(filename).update('\0').update(source)
+      .update('\0').update(options.configString ?? '').digest('hex');
+  },
   process(source, filename) {
     const out = ts.transpileModule(source, {
       fileName: filename,
