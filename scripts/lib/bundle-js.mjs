@@ -19,7 +19,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeVlqs, dedent, encodeVlq } from './dedent-js.mjs';
+import { decodeVlqs, dedent, encodeVlq, literalTest } from './dedent-js.mjs';
 
 /** Bundles `dir`'s (a package directory) `dist/*.js`; returns the output files' names. */
 export async function bundlePackage(dir, ts) {
@@ -85,17 +85,25 @@ export async function bundlePackage(dir, ts) {
  * (so the lines and `map` stay as they were, the line's mappings dropped): the `// dist/x.js`
  * comment that starts each module's code; `keepNames`' `__name(f, "f")` after a `function f`
  * (its name already) and `static { __name(this, "C"); }` in `var C = class {` (named C already);
- * the `__name` that give a renamed or inner-named class or function its name stay.
+ * the `__name` that give a renamed or inner-named class or function its name stay. A line that starts
+ * inside a string or template literal is the literal's text, whatever it looks like: it stays.
  */
 function trim(ts, name, text, map) {
   text = unwrapNames(ts, name, text);
+  const inLiteral = literalTest(ts, name, text);
   const parts = text.split(/(\r\n|[\n\r\u2028\u2029])/);
   const lines = [];
-  for (let i = 0; i < parts.length; i += 2) lines.push(parts[i]);
+  const starts = [];
+  for (let i = 0, offset = 0; i < parts.length; i += 2) {
+    lines.push(parts[i]);
+    starts.push(offset);
+    offset += parts[i].length + (parts[i + 1] ?? '').length;
+  }
   const blank = new Set();
   const declared = new Set();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
+    if (/^\s*(?:\/\/|(?:__name|var|export|async|function)\b)/.test(line) && inLiteral(starts[i])) continue;
     const fn = /^\s*(?:export\s+)?(?:async\s+)?function\*?\s+([\w$]+)\s*\(/.exec(line);
     if (fn !== null) declared.add(fn[1]);
     const named = /^\s*__name\(([\w$]+), "([\w$]+)"\);$/.exec(line);

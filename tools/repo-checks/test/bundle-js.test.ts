@@ -6,7 +6,7 @@
 // holds the bundles and nothing a bundle no longer uses. These read the built packages (`turbo
 // run build` first, as CI does).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as ts from 'typescript';
@@ -100,5 +100,80 @@ try { new Semaphore(-1); } catch (error) { process.stdout.write(error.stack); }`
       for (const [, name] of readFileSync(join(dist, file), 'utf8').matchAll(/(?:from|import\()\s*"\.\/([\w.-]+\.js)"/g)) reached.add(name!);
     }
     expect(js.sort()).toEqual([...reached].sort());
+  });
+});
+
+// The build takes out `keepNames`' `__name` calls where JavaScript gives the same name anyway. What
+// it takes out must be exactly those: a name JavaScript gives otherwise (`const A = class B`, a
+// default export, a renamed duplicate, a method, an object literal's function, a property assigned
+// a function, a static block reading `this.name`) keeps its value, and a string or template literal
+// whose lines look like what is taken out (`// dist/x.js`, a `static { __name(this, "Q"); }`)
+// keeps its text. The per-file modules are the reference: the same values before and after.
+describe('bundle-js: names and literals as the per-file modules had them', () => {
+  const FILES: Record<string, string> = {
+    'index.js': [
+      "import { dup as dupB, Thing as ThingB } from './b.js';",
+      'export const A = class B {};',
+      'export const C = class {};',
+      'export default function () {}',
+      "export const obj = { m() {}, f: function () {}, g: () => {}, h: function named() {}, ['k' + 1]: () => {}, 'str': () => {} };",
+      'export class S { static x = this.name; static { this.y = this.name; } static m() {} #p = () => {}; getP() { return this.#p; } q = () => {}; }',
+      'export class Thing { static seen = this.name; }',
+      'export const holder = {}; holder.fn = function () {};',
+      'export function dup() {}',
+      'export const tpl = `',
+      '__name(dup, "dup");',
+      '// dist/index.js',
+      '`;',
+      'let z; z = () => {};',
+      'export const zz = () => z;',
+      'export const re = /__name\\(x, "x"\\);/;',
+      'export const pair = [dupB, ThingB];',
+      'export const inner = (() => { function helper() {} const arrow = () => {}; class Local {} return [helper, arrow, Local]; })();',
+      'export class Err extends Error { constructor(m) { super(m); this.name = this.constructor.name; } }',
+      'export const outer = (() => { const dup = function () {}; return dup; })();',
+    ].join('\n'),
+    'b.js': [
+      'export function dup() {}',
+      'export class Thing { static seen = this.name; }',
+      'export const tpl2 = `',
+      'var Q = class {',
+      'static {',
+      '__name(this, "Q");',
+      '}',
+      '`;',
+    ].join('\n'),
+  };
+  /** Every name and literal of the fixture's two entries, as JSON. */
+  const probe = (dist: string) => run(`const m = await import(${JSON.stringify(pathToFileURL(join(dist, 'index.js')).href)});
+const b = await import(${JSON.stringify(pathToFileURL(join(dist, 'b.js')).href)});
+const names = (list) => list.map((f) => f.name);
+process.stdout.write(JSON.stringify({
+  A: m.A.name, C: m.C.name, default: m.default.name, obj: Object.fromEntries(Object.entries(m.obj).map(([k, v]) => [k, v.name])),
+  S: [m.S.name, m.S.x, m.S.y, m.S.m.name, new m.S().getP().name, new m.S().q.name], Thing: [m.Thing.name, m.Thing.seen, b.Thing.name, b.Thing.seen],
+  fn: m.holder.fn.name, dup: [m.dup.name, b.dup.name], z: m.zz().name, inner: names(m.inner), pair: names(m.pair), err: new m.Err('x').name, outer: m.outer.name,
+  tpl: m.tpl, tpl2: b.tpl2, re: String(m.re),
+}));`);
+
+  it('keeps every name and literal of a package with the cases', () => {
+    // Inside the repository, so the bundler finds esbuild from the fixture's directory.
+    const dir = mkdtempSync(join(__dirname, '..', '.bundle-js-fixture-'));
+    try {
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({
+        name: 'fixture', type: 'module',
+        exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' }, './b': { types: './dist/b.d.ts', default: './dist/b.js' } },
+      }));
+      mkdirSync(join(dir, 'dist'));
+      for (const [name, text] of Object.entries(FILES)) writeFileSync(join(dir, 'dist', name), text);
+      cpSync(join(dir, 'dist'), join(dir, 'per-file'), { recursive: true });
+      const expected = JSON.parse(probe(join(dir, 'per-file'))) as unknown;
+      run(`const ts = (await import('node:module')).createRequire(${JSON.stringify(join(root, 'package.json'))})('typescript');
+const { bundlePackage } = await import(${JSON.stringify(pathToFileURL(join(root, 'scripts', 'lib', 'bundle-js.mjs')).href)});
+await bundlePackage(${JSON.stringify(dir)}, ts);`);
+      expect(readdirSync(join(dir, 'dist')).filter((f) => f.startsWith('chunk-') && f.endsWith('.js'))).toHaveLength(1);
+      expect(JSON.parse(probe(join(dir, 'dist')))).toEqual(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
