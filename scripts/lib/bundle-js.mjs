@@ -89,7 +89,7 @@ export async function bundlePackage(dir, ts) {
  * inside a string or template literal is the literal's text, whatever it looks like: it stays.
  */
 function trim(ts, name, text, map) {
-  text = unwrapNames(ts, name, text);
+  text = namespaceObjects(ts, name, unwrapNames(ts, name, text), map);
   const inLiteral = literalTest(ts, name, text);
   const parts = text.split(/(\r\n|[\n\r\u2028\u2029])/);
   const lines = [];
@@ -168,6 +168,37 @@ function unwrapNames(ts, name, text) {
   if (chars.length !== text.length) return text; // astral characters: leave the offsets alone
   for (const [start, end] of ranges) for (let i = start; i < end; i++) if (!/[\n\r\u2028\u2029]/.test(text[i])) chars[i] = ' ';
   return chars.join('');
+}
+
+/**
+ * `text` with esbuild's `__export` helper (it fills the object an `export * as ns` or a used
+ * `import * as ns` becomes: `var ns_exports = {}; __export(ns_exports, { a: () => a })`) making
+ * that object what the per-file module's namespace was: `[object Module]`, no prototype, not
+ * extensible (getters that cannot be redefined, as before). The added code goes on the helper's
+ * last line, which maps to nothing (esbuild's own code), so lines and maps stay. `__reExport`
+ * (an `export *` of another package inside a namespace) adds to the object later: not supported.
+ */
+function namespaceObjects(ts, name, text, map) {
+  const source = ts.createSourceFile(name, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+  let helper;
+  for (const statement of source.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      if (ts.isIdentifier(declaration.name) && declaration.name.text === '__reExport') {
+        throw new Error(`bundle-js: ${name}: __reExport (export * of another package in a namespace) would fill a closed namespace object`);
+      }
+      if (ts.isIdentifier(declaration.name) && declaration.name.text === '__export' && declaration.initializer !== undefined
+        && ts.isArrowFunction(declaration.initializer) && ts.isBlock(declaration.initializer.body)
+        && declaration.initializer.parameters.length === 2 && declaration.initializer.parameters[0].name.getText(source) === 'target') {
+        helper = declaration.initializer.body;
+      }
+    }
+  }
+  if (helper === undefined) return text;
+  const close = helper.end - 1;
+  const line = source.getLineAndCharacterOfPosition(close).line;
+  if (map !== undefined && (map.mappings.split(';')[line] ?? '') !== '') throw new Error(`bundle-js: ${name}: the __export helper's last line has mappings`);
+  return `${text.slice(0, close)}__defProp(target, Symbol.toStringTag, { value: "Module" }); Object.setPrototypeOf(target, null); Object.preventExtensions(target); ${text.slice(close)}`;
 }
 
 /** Every `.js` file under `dir`. */

@@ -77,6 +77,29 @@ process.stdout.write(JSON.stringify(Object.fromEntries(${JSON.stringify(Object.k
     }
   });
 
+  it('keeps each exported namespace (`export * as mpsc`) a module namespace object', () => {
+    const namespaces: string[] = [];
+    for (const { entries } of packages) {
+      const program = ts.createProgram({ rootNames: entries.map((e) => e.types), options: { skipLibCheck: true, noEmit: true, types: [] } });
+      const checker = program.getTypeChecker();
+      for (const entry of entries) {
+        for (const symbol of checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry.types)!)!)) {
+          const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+          if (target.flags & ts.SymbolFlags.ValueModule) namespaces.push(`${pathToFileURL(entry.js).href}#${symbol.name}`);
+        }
+      }
+    }
+    expect(namespaces.length).toBeGreaterThanOrEqual(5);
+    const shapes = JSON.parse(run(`const out = {};
+for (const key of ${JSON.stringify(namespaces)}) {
+  const [url, name] = key.split('#');
+  const ns = (await import(url))[name];
+  out[key] = [Object.prototype.toString.call(ns), Object.getPrototypeOf(ns), Object.isExtensible(ns)];
+}
+process.stdout.write(JSON.stringify(out));`)) as Record<string, unknown>;
+    expect(shapes).toEqual(Object.fromEntries(namespaces.map((key) => [key, ['[object Module]', null, false]])));
+  });
+
   it('maps a thrown error to the .ts lines it was thrown from and called at, across packages', () => {
     const sync = pathToFileURL(join(root, 'packages', 'sync', 'dist', 'index.js')).href;
     const stack = run(`const { Semaphore } = await import(${JSON.stringify(sync)});
@@ -108,7 +131,9 @@ try { new Semaphore(-1); } catch (error) { process.stdout.write(error.stack); }`
 // default export, a renamed duplicate, a method, an object literal's function, a property assigned
 // a function, a static block reading `this.name`) keeps its value, and a string or template literal
 // whose lines look like what is taken out (`// dist/x.js`, a `static { __name(this, "Q"); }`)
-// keeps its text. The per-file modules are the reference: the same values before and after.
+// keeps its text, and an `export * as ns` namespace stays a module namespace object (esbuild
+// makes it a plain object with getters). The per-file modules are the reference: the same values
+// before and after.
 describe('bundle-js: names and literals as the per-file modules had them', () => {
   const FILES: Record<string, string> = {
     'index.js': [
@@ -132,7 +157,9 @@ describe('bundle-js: names and literals as the per-file modules had them', () =>
       'export const inner = (() => { function helper() {} const arrow = () => {}; class Local {} return [helper, arrow, Local]; })();',
       'export class Err extends Error { constructor(m) { super(m); this.name = this.constructor.name; } }',
       'export const outer = (() => { const dup = function () {}; return dup; })();',
+      "export * as ns from './c.js';",
     ].join('\n'),
+    'c.js': 'export const one = 1;\nexport function two() {}\n',
     'b.js': [
       'export function dup() {}',
       'export class Thing { static seen = this.name; }',
@@ -153,6 +180,9 @@ process.stdout.write(JSON.stringify({
   S: [m.S.name, m.S.x, m.S.y, m.S.m.name, new m.S().getP().name, new m.S().q.name], Thing: [m.Thing.name, m.Thing.seen, b.Thing.name, b.Thing.seen],
   fn: m.holder.fn.name, dup: [m.dup.name, b.dup.name], z: m.zz().name, inner: names(m.inner), pair: names(m.pair), err: new m.Err('x').name, outer: m.outer.name,
   tpl: m.tpl, tpl2: b.tpl2, re: String(m.re),
+  // \`export * as ns\`: a module namespace object, as the per-file module's was.
+  ns: [Object.prototype.toString.call(m.ns), Object.getPrototypeOf(m.ns) === null, Object.isExtensible(m.ns), Reflect.ownKeys(m.ns).map(String), m.ns.one, m.ns.two.name,
+    Reflect.set(m.ns, 'extra', 1), Reflect.set(m.ns, 'one', 2), m.ns.one],
 }));`);
 
   it('keeps every name and literal of a package with the cases', () => {
