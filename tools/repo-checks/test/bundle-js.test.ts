@@ -207,3 +207,35 @@ await bundlePackage(${JSON.stringify(dir)}, ts);`);
     }
   });
 });
+
+// turbo restores a cached build's `dist/**` over what `dist` holds and deletes nothing: the per-file
+// modules of an older build, or the chunks of another commit's (their names carry a hash), stay
+// beside the bundles and `files: ["dist"]` publishes them. So the release builds from empty dists.
+describe('bundle-js: the release publishes only what its build wrote', () => {
+  it('cleans every package dist before the build', () => {
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(manifest.scripts['release']).toMatch(/^node scripts\/clean-dist\.mjs && turbo run build && /);
+  });
+
+  it('scripts/clean-dist.mjs deletes each package dist and nothing else', () => {
+    const dir = mkdtempSync(join(__dirname, '..', '.clean-dist-fixture-'));
+    try {
+      for (const name of ['a', 'b']) {
+        mkdirSync(join(dir, 'packages', name, 'dist', 'internal'), { recursive: true });
+        mkdirSync(join(dir, 'packages', name, 'src'), { recursive: true });
+        writeFileSync(join(dir, 'packages', name, 'dist', 'internal', 'stale.js'), '');
+        writeFileSync(join(dir, 'packages', name, 'dist', 'index.js'), '');
+        writeFileSync(join(dir, 'packages', name, 'src', 'index.ts'), '');
+        writeFileSync(join(dir, 'packages', name, 'package.json'), '{}');
+      }
+      writeFileSync(join(dir, 'packages', 'README.md'), '');
+      const child = spawnSync(process.execPath, [join(root, 'scripts', 'clean-dist.mjs'), dir], { encoding: 'utf8' });
+      expect({ status: child.status, stderr: child.stderr }).toEqual({ status: 0, stderr: '' });
+      const left = readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+      expect(left).toEqual(['packages', 'packages/README.md', 'packages/a', 'packages/a/package.json', 'packages/a/src', 'packages/a/src/index.ts',
+        'packages/b', 'packages/b/package.json', 'packages/b/src', 'packages/b/src/index.ts']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
