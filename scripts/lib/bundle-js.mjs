@@ -19,7 +19,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeVlqs, dedent, encodeVlq } from './dedent-js.mjs';
+import { decodeVlqs, dedent, encodeVlq, literalTest } from './dedent-js.mjs';
 
 /** Bundles `dir`'s (a package directory) `dist/*.js`; returns the output files' names. */
 export async function bundlePackage(dir, ts) {
@@ -85,17 +85,25 @@ export async function bundlePackage(dir, ts) {
  * (so the lines and `map` stay as they were, the line's mappings dropped): the `// dist/x.js`
  * comment that starts each module's code; `keepNames`' `__name(f, "f")` after a `function f`
  * (its name already) and `static { __name(this, "C"); }` in `var C = class {` (named C already);
- * the `__name` that give a renamed or inner-named class or function its name stay.
+ * the `__name` that give a renamed or inner-named class or function its name stay. A line that starts
+ * inside a string or template literal is the literal's text, whatever it looks like: it stays.
  */
 function trim(ts, name, text, map) {
-  text = unwrapNames(ts, name, text);
+  text = namespaceObjects(ts, name, unwrapNames(ts, name, text), map);
+  const inLiteral = literalTest(ts, name, text);
   const parts = text.split(/(\r\n|[\n\r\u2028\u2029])/);
   const lines = [];
-  for (let i = 0; i < parts.length; i += 2) lines.push(parts[i]);
+  const starts = [];
+  for (let i = 0, offset = 0; i < parts.length; i += 2) {
+    lines.push(parts[i]);
+    starts.push(offset);
+    offset += parts[i].length + (parts[i + 1] ?? '').length;
+  }
   const blank = new Set();
   const declared = new Set();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
+    if (/^\s*(?:\/\/|(?:__name|var|export|async|function)\b)/.test(line) && inLiteral(starts[i])) continue;
     const fn = /^\s*(?:export\s+)?(?:async\s+)?function\*?\s+([\w$]+)\s*\(/.exec(line);
     if (fn !== null) declared.add(fn[1]);
     const named = /^\s*__name\(([\w$]+), "([\w$]+)"\);$/.exec(line);
@@ -160,6 +168,37 @@ function unwrapNames(ts, name, text) {
   if (chars.length !== text.length) return text; // astral characters: leave the offsets alone
   for (const [start, end] of ranges) for (let i = start; i < end; i++) if (!/[\n\r\u2028\u2029]/.test(text[i])) chars[i] = ' ';
   return chars.join('');
+}
+
+/**
+ * `text` with esbuild's `__export` helper (it fills the object an `export * as ns` or a used
+ * `import * as ns` becomes: `var ns_exports = {}; __export(ns_exports, { a: () => a })`) making
+ * that object what the per-file module's namespace was: `[object Module]`, no prototype, not
+ * extensible (getters that cannot be redefined, as before). The added code goes on the helper's
+ * last line, which maps to nothing (esbuild's own code), so lines and maps stay. `__reExport`
+ * (an `export *` of another package inside a namespace) adds to the object later: not supported.
+ */
+function namespaceObjects(ts, name, text, map) {
+  const source = ts.createSourceFile(name, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+  let helper;
+  for (const statement of source.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      if (ts.isIdentifier(declaration.name) && declaration.name.text === '__reExport') {
+        throw new Error(`bundle-js: ${name}: __reExport (export * of another package in a namespace) would fill a closed namespace object`);
+      }
+      if (ts.isIdentifier(declaration.name) && declaration.name.text === '__export' && declaration.initializer !== undefined
+        && ts.isArrowFunction(declaration.initializer) && ts.isBlock(declaration.initializer.body)
+        && declaration.initializer.parameters.length === 2 && declaration.initializer.parameters[0].name.getText(source) === 'target') {
+        helper = declaration.initializer.body;
+      }
+    }
+  }
+  if (helper === undefined) return text;
+  const close = helper.end - 1;
+  const line = source.getLineAndCharacterOfPosition(close).line;
+  if (map !== undefined && (map.mappings.split(';')[line] ?? '') !== '') throw new Error(`bundle-js: ${name}: the __export helper's last line has mappings`);
+  return `${text.slice(0, close)}__defProp(target, Symbol.toStringTag, { value: "Module" }); Object.setPrototypeOf(target, null); Object.preventExtensions(target); ${text.slice(close)}`;
 }
 
 /** Every `.js` file under `dir`. */

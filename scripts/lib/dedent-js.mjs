@@ -8,17 +8,7 @@ const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
  * its line lost.
  */
 export function dedent(ts, name, text, map) {
-  const source = ts.createSourceFile(name, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
-  const literals = [];
-  const visit = (node) => {
-    if (node.kind === ts.SyntaxKind.StringLiteral || node.kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral
-      || node.kind === ts.SyntaxKind.TemplateHead || node.kind === ts.SyntaxKind.TemplateMiddle || node.kind === ts.SyntaxKind.TemplateTail) {
-      literals.push([node.getStart(source), node.end]);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(source);
-  const inLiteral = (offset) => literals.some(([start, end]) => offset > start && offset < end);
+  const inLiteral = literalTest(ts, name, text);
   // Lines as JavaScript and the source map count them (CRLF, LF, CR, U+2028, U+2029: a string
   // literal may hold a raw U+2028, or a CR as its line continuation), each with its terminator.
   const parts = text.split(/(\r\n|[\n\r\u2028\u2029])/);
@@ -56,6 +46,21 @@ export function dedent(ts, name, text, map) {
   }
   const out = lines.map((line, i) => line.slice(cut[i]) + ends[i]).join('');
   return { text: out, map: map === undefined ? undefined : { ...map, mappings: mappings.join(';') } };
+}
+
+/** A test of whether an offset of `text` (JavaScript) lies inside a string or template literal's text. */
+export function literalTest(ts, name, text) {
+  const source = ts.createSourceFile(name, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+  const literals = [];
+  const visit = (node) => {
+    if (node.kind === ts.SyntaxKind.StringLiteral || node.kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral
+      || node.kind === ts.SyntaxKind.TemplateHead || node.kind === ts.SyntaxKind.TemplateMiddle || node.kind === ts.SyntaxKind.TemplateTail) {
+      literals.push([node.getStart(source), node.end]);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return (offset) => literals.some(([start, end]) => offset > start && offset < end);
 }
 
 /** Every base64 VLQ number of `segment`. */
