@@ -8,12 +8,10 @@
 //    never lost; a short read clears it too (the kernel buffer was drained: Tokio does this).
 // 2. Otherwise the reader parks (FIFO) and ONE callback readiness wait per direction is
 //    armed with the reactor (Registration.readyCallback). When it fires (inside the reactor's
-//    dispatch) the stream joins its ready queue's read batch (ReadBatch, one turn in the reactor's
-//    ReadyQueue): the batch serves its first stream, so the task woken by that read runs (and
-//    usually writes its reply) before any other stream is read; when the turn passes on (that
-//    task parks or closes: `readyQueue.passBaton`, or the turn-end fallback) it serves every
-//    stream still in it at once. A stream's turn serves its queued readers in order until the
-//    socket says EAGAIN again, then the wait is re-armed.
+//    dispatch) the stream joins the ready queue (the reactor's ReadyQueue: one stream at a time, so the
+//    task woken by one stream's read runs before the next stream is read); at its turn the
+//    queued readers are served in order until the socket says EAGAIN again, then the wait is
+//    re-armed. Parking or closing passes the turn on (`readyQueue.passBaton`).
 //
 // Writes mirror reads with WRITABLE and write(2)/writev(2) (MSG_NOSIGNAL in the addon, so
 // no SIGPIPE); nothing is buffered in user space, so `flush` has nothing to do.
@@ -90,83 +88,6 @@ class ReadTurn implements ServeTurn {
   }
 }
 
-/**
- * The streams a ready queue's dispatches found readable, as one turn in that queue: the first
- * stream is served alone (the task it wakes runs before any other stream is read, and an abort
- * from it still finds the others' reads unserved), then, when the turn comes back (the woken task
- * parked or closed a stream, or the turn ended), every stream still in the batch at once.
- *
- * Why not one turn per stream (issue 16): then a read, a serve and a wake sat between every two
- * replies of a batch, long enough for the load generator of a 64-connection echo to run out of
- * replies and sleep again after each one; each wake-up then landed on the server's CPU and
- * preempted it (Linux 6.18, EEVDF: 0.3–0.4 involuntary context switches per message against
- * 0.1 with the batch's reads together; packages/net/README.md, "Tenth pass").
- */
-class ReadBatch implements ServeTurn {
-  /**
-   * `#streams[#head, #count)` wait to be served; the array is kept from batch to batch, slots
-   * cleared as served (setting `length = 0` would give the backing store up and grow it again).
-   */
-  #streams: (NativeStream | undefined)[] = [];
-  #head = 0;
-  #count = 0;
-  /** This batch is in the ready queue. */
-  #queued = false;
-  /** The next turn serves one stream (until one wakes a task); after that, the rest at once. */
-  #first = true;
-
-  constructor(readonly queue: ReadyQueue) {}
-
-  add(stream: NativeStream): void {
-    this.#streams[this.#count++] = stream;
-    if (!this.#queued) {
-      this.#queued = true;
-      this.#first = true;
-      this.queue.enqueue(this);
-    }
-  }
-
-  serve(): boolean {
-    const streams = this.#streams;
-    let woke = false;
-    while (this.#head < this.#count) {
-      const stream = streams[this.#head]!;
-      streams[this.#head++] = undefined;
-      try {
-        woke = stream.serveReadTurn() || woke;
-      } catch (error) {
-        // A serve that throws (a bug: the queue reports it) leaves the rest of the batch queued.
-        if (this.#head < this.#count) this.queue.enqueue(this);
-        else this.#reset();
-        throw error;
-      }
-      if (woke && this.#first && this.#head < this.#count) {
-        // The first read that woke a task: the rest wait for the turn to come back.
-        this.#first = false;
-        this.queue.enqueue(this);
-        return true;
-      }
-    }
-    this.#reset();
-    return woke;
-  }
-
-  #reset(): void {
-    this.#head = 0;
-    this.#count = 0;
-    this.#queued = false;
-  }
-}
-
-/** Each ready queue's read batch (one per reactor, so per runtime). */
-const readBatches = new WeakMap<ReadyQueue, ReadBatch>();
-
-function readBatchOf(queue: ReadyQueue): ReadBatch {
-  let batch = readBatches.get(queue);
-  if (batch === undefined) readBatches.set(queue, (batch = new ReadBatch(queue)));
-  return batch;
-}
-
 /** The write direction's {@link ReadTurn}. */
 class WriteTurn implements ServeTurn {
   constructor(readonly stream: NativeStream) {}
@@ -236,10 +157,8 @@ export class NativeStream implements StreamHandle {
   readonly #writeTurn = new WriteTurn(this);
   /** The ready queue of the stream's reactor (the runtime's). */
   readonly #queue: ReadyQueue;
-  /** This stream's ready queue's read batch (see {@link ReadBatch}). */
-  readonly #readBatch: ReadBatch;
-  /** The reactor's callbacks: this stream joins the read batch, or takes its write turn in the ready queue. */
-  readonly #onReadable = (): void => this.#readBatch.add(this);
+  /** The reactor's callbacks: this stream takes its turn in the ready queue. */
+  readonly #onReadable = (): void => this.#queue.enqueue(this.#readTurn);
   readonly #onWritable = (): void => this.#queue.enqueue(this.#writeTurn);
 
   readonly #onWaitFailed = (): void => {
@@ -253,7 +172,6 @@ export class NativeStream implements StreamHandle {
     this.#fd = fd;
     this.#registration = registration;
     this.#queue = registration.readyQueue;
-    this.#readBatch = readBatchOf(this.#queue);
     this.#readWait = registration.readyCallback(READABLE, this.#onReadable, this.#onWaitFailed);
     this.#writeWait = registration.readyCallback(WRITABLE, this.#onWritable, this.#onWaitFailed);
     this.#unix = unix;
