@@ -24,29 +24,16 @@
 // --keep=DIR keeps the callgrind output files (for callgrind_annotate; add --perf-basic-prof
 // through RT_CALLGRIND_NODE_FLAGS to name the JIT code).
 //
-// The modes reach into @rt/scheduler's internal modules (Probe, observeSegments, NanoHistogram),
-// which its published build bundles away (one module per entry): the bench runs a per-file build
-// of the scheduler's sources instead, made here with esbuild into benchmarks/build/ (every mode the
-// same build, so the ratios compare like with like).
-//
-//   node benchmarks/instrument-breakdown.bench.mjs [--quick]
+//   node benchmarks/instrument-breakdown.bench.mjs [--quick]   (pnpm build first)
 //   node benchmarks/instrument-breakdown.bench.mjs --callgrind [--modes=off,instrumented] [--keep=DIR]
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHistogram, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const self = fileURLToPath(import.meta.url);
-const scheduler = fileURLToPath(new URL('./build/scheduler-files/', import.meta.url));
-if (process.argv[2] !== '--child') {
-  const sources = fileURLToPath(new URL('../packages/scheduler/src/', import.meta.url));
-  const files = readdirSync(sources, { recursive: true }).filter((name) => name.endsWith('.ts')).map((name) => join(sources, name));
-  rmSync(scheduler, { recursive: true, force: true });
-  createRequire(import.meta.url)('esbuild').buildSync({ entryPoints: files, outdir: scheduler, outbase: sources, format: 'esm', platform: 'node', target: 'es2022', logLevel: 'warning' });
-}
 const quick = process.argv.includes('--quick');
 const callgrind = process.argv.includes('--callgrind');
 const N = quick || callgrind ? 100_000 : 300_000;
@@ -59,16 +46,16 @@ if (process.argv[2] === '--child') {
     let t = 0;
     performance.now = () => (t += 1e-4);
   }
-  const { Builder, spawn } = await import(join(scheduler, 'index.js'));
+  const { Builder, spawn } = await import('@rt/scheduler');
   if (mode === 'no records') {
-    const { Probe } = await import(join(scheduler, 'internal/instrument.js'));
+    const { Probe } = await import('../packages/scheduler/dist/internal/instrument.js');
     Probe.prototype.spawned = () => {};
   }
   const builder = Builder.currentThread().enableAll();
   if (mode !== 'off') builder.instrument({ spawnLocations: false });
   const runtime = builder.build();
   if (mode === 'first segments') {
-    const { observeSegments } = await import(join(scheduler, 'internal/context.js'));
+    const { observeSegments } = await import('../packages/scheduler/dist/internal/context.js');
     observeSegments(undefined);
   }
   const n = process.argv[4] === undefined ? N : Number(process.argv[4]);
@@ -121,7 +108,7 @@ if (process.argv[2] === '--child') {
         `  (per round ${Math.min(...perRound).toFixed(2)}-${Math.max(...perRound).toFixed(2)}x)  +${perTask.toFixed(0)} ns per task`,
     );
   });
-  const { NanoHistogram } = await import(join(scheduler, 'internal/histogram.js'));
+  const { NanoHistogram } = await import('../packages/scheduler/dist/internal/histogram.js');
   const ours = new NanoHistogram();
   const node = createHistogram();
   const calls = {

@@ -16,15 +16,10 @@
 // line numbers, the files stay readable); a line that starts inside a string or template literal
 // keeps its whitespace (it is the string's), and each map's generated columns move with their line.
 //
-// Then, third, the emitted modules are bundled into one ES module per public entry
-// (scripts/lib/bundle-js.mjs: each ES module costs ~6.6 kB of heap before its code).
-//
 //   node ../../scripts/emit-js.mjs   (from a package directory, after `tsc -b`)
 import { createRequire } from 'node:module';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { bundlePackage } from './lib/bundle-js.mjs';
-import { dedent } from './lib/dedent-js.mjs';
 
 const require = createRequire(join(process.cwd(), 'package.json'));
 const ts = require('typescript');
@@ -38,16 +33,93 @@ const parsed = ts.getParsedCommandLineOfConfigFile(
 if (parsed === undefined) process.exit(1);
 if (parsed.errors.length > 0) fail(parsed.errors);
 const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options, projectReferences: parsed.projectReferences });
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const outputs = new Map();
 const result = program.emit(undefined, (name, text) => outputs.set(name, text));
 if (result.emitSkipped || result.diagnostics.length > 0) fail(result.diagnostics);
 for (const [name, text] of outputs) {
   if (name.endsWith('.map')) continue;
   const map = outputs.get(`${name}.map`);
-  const dedented = dedent(ts, name, text, map === undefined ? undefined : JSON.parse(map));
+  const dedented = dedent(name, text, map === undefined ? undefined : JSON.parse(map));
   mkdirSync(dirname(name), { recursive: true });
   writeFileSync(name, dedented.text);
   if (map !== undefined) writeFileSync(`${name}.map`, JSON.stringify(dedented.map));
+}
+
+/**
+ * `text` without each line's leading whitespace, except where a line starts inside a string or
+ * template literal; `map` (a source map of `text`) with each line's generated columns moved by what
+ * its line lost.
+ */
+function dedent(name, text, map) {
+  const source = ts.createSourceFile(name, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+  const literals = [];
+  const visit = (node) => {
+    if (node.kind === ts.SyntaxKind.StringLiteral || node.kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral
+      || node.kind === ts.SyntaxKind.TemplateHead || node.kind === ts.SyntaxKind.TemplateMiddle || node.kind === ts.SyntaxKind.TemplateTail) {
+      literals.push([node.getStart(source), node.end]);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  const inLiteral = (offset) => literals.some(([start, end]) => offset > start && offset < end);
+  // Lines as JavaScript and the source map count them (CRLF, LF, CR, U+2028, U+2029: a string
+  // literal may hold a raw U+2028, or a CR as its line continuation), each with its terminator.
+  const parts = text.split(/(\r\n|[\n\r\u2028\u2029])/);
+  const lines = [];
+  const ends = [];
+  for (let i = 0; i < parts.length; i += 2) {
+    lines.push(parts[i]);
+    ends.push(parts[i + 1] ?? '');
+  }
+  const cut = [];
+  let offset = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const indent = /^[ \t]*/.exec(line)[0].length;
+    cut.push(indent > 0 && !inLiteral(offset) ? indent : 0);
+    offset += line.length + ends[i].length;
+  }
+  const mappings = map === undefined ? undefined : map.mappings.split(';');
+  if (mappings !== undefined) {
+    for (let i = 0; i < mappings.length && i < cut.length; i++) {
+      if (cut[i] === 0 || mappings[i] === '') continue;
+      const first = decodeVlq(mappings[i]);
+      // The first segment's column is absolute in its line, the rest relative to it.
+      if (first.value < cut[i]) {
+        cut[i] = 0; // a mapping inside the indentation: leave this line as it is
+        continue;
+      }
+      mappings[i] = encodeVlq(first.value - cut[i]) + mappings[i].slice(first.length);
+    }
+  }
+  const out = lines.map((line, i) => line.slice(cut[i]) + ends[i]).join('');
+  return { text: out, map: map === undefined ? undefined : { ...map, mappings: mappings.join(';') } };
+}
+
+/** The first base64 VLQ number of `segment`: its value and how many characters it took. */
+function decodeVlq(segment) {
+  let result = 0;
+  let shift = 0;
+  for (let i = 0; i < segment.length; i++) {
+    const digit = BASE64.indexOf(segment[i]);
+    result += (digit & 31) << shift;
+    if ((digit & 32) === 0) return { value: result & 1 ? -(result >>> 1) : result >>> 1, length: i + 1 };
+    shift += 5;
+  }
+  throw new Error(`emit-js: a malformed source map segment ${JSON.stringify(segment)}`);
+}
+
+function encodeVlq(value) {
+  let vlq = value < 0 ? (-value << 1) | 1 : value << 1;
+  let out = '';
+  do {
+    let digit = vlq & 31;
+    vlq >>>= 5;
+    if (vlq > 0) digit |= 32;
+    out += BASE64[digit];
+  } while (vlq > 0);
+  return out;
 }
 
 function fail(diagnostics) {
@@ -55,8 +127,3 @@ function fail(diagnostics) {
   process.stderr.write(ts.formatDiagnostics(diagnostics, host));
   process.exit(1);
 }
-
-// Third step: one ES module per public entry (scripts/lib/bundle-js.mjs), unless the package
-// needs its file layout (`"rt": { "bundle": false }`).
-const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8'));
-if (pkg.rt?.bundle !== false) await bundlePackage(process.cwd(), ts);
