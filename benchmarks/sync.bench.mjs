@@ -129,6 +129,12 @@ async function arrayPair(n) {
  * Unbounded: the producer sends `n` values with a forced turn every 1024 (so memory stays bounded
  * when the consumer keeps up), the consumer sums them (`unconstrained`: with no cooperative budget).
  */
+/** An rt unbounded mpsc as unboundedPair's `makeChannel` (the rows with and without the consumer's budget). */
+function rtUnboundedSides() {
+  const [tx, rx] = mpsc.unboundedChannel();
+  return [(v) => tx.send(v), () => rx.recv(), () => tx.close()];
+}
+
 async function unboundedPair(n, makeChannel, consumerUnconstrained = false) {
   const [send, recv, close] = makeChannel();
   const producer = spawn(async () => {
@@ -274,10 +280,7 @@ const cases = {
   'mpsc/rt unbounded send+recv': {
     vs: ['baseline unbounded array+promise queue, same two rt tasks'], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N),
     run: () =>
-      unboundedPair(MPSC_SIDE_N, () => {
-        const [tx, rx] = mpsc.unboundedChannel();
-        return [(v) => tx.send(v), () => rx.recv(), () => tx.close()];
-      }),
+      unboundedPair(MPSC_SIDE_N, rtUnboundedSides),
   },
   // What the unbounded rows' budget costs: the same row with the consumer task `unconstrained` (no
   // forced yields: it drains the producer's 1,024 values per turn at once, as the hand-written
@@ -286,10 +289,7 @@ const cases = {
   'mpsc/rt unbounded send+recv, consumer unconstrained': {
     vs: ['baseline unbounded array+promise queue, same two rt tasks'], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N),
     run: () =>
-      unboundedPair(MPSC_SIDE_N, () => {
-        const [tx, rx] = mpsc.unboundedChannel();
-        return [(v) => tx.send(v), () => rx.recv(), () => tx.close()];
-      }, true),
+      unboundedPair(MPSC_SIDE_N, rtUnboundedSides, true),
   },
   'mpsc/baseline unbounded array+promise queue, same two rt tasks': {
     section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), baseline: 'hand',

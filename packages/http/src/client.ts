@@ -51,6 +51,11 @@ export interface ClientConfig {
   readonly maxRedirects: number;
 }
 
+/** @internal The signal a fetch of `input` with `init` answers to: `init.signal`, else a Request's own. */
+export function requestSignal(input: string | URL | Request, init: RequestInit): AbortSignal | undefined {
+  return init.signal ?? (input instanceof Request ? input.signal : undefined) ?? undefined;
+}
+
 /** The implementation's module, once the first fetch of the process asked for it. */
 let clientCore: Promise<typeof import('./internal/client-core.js')> | undefined;
 
@@ -121,7 +126,7 @@ export class HttpClient {
   async fetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
     if (this.#closed) throw new TypeError('HttpClient: the client is closed');
     if (this.#core !== undefined) return this.#core.fetch(input, init);
-    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? undefined;
+    const signal = requestSignal(input, init);
     const abortedBefore = signal?.aborted === true;
     const core = await this.#start();
     // Aborted while the implementation loaded: Cancelled, what the connect it replaced throws

@@ -9,7 +9,7 @@ import { BodyReader, type HttpStream } from './body.js';
 import { bodyStream } from './body-stream.js';
 import { Framing, InputBuffer, parseResponseHead, type Head, type ParserLimits } from './parser.js';
 import { FastResponse, platformResponse } from '../fast-response.js';
-import type { ClientConfig, TlsConnectorLike } from '../client.js';
+import { requestSignal, type ClientConfig, type TlsConnectorLike } from '../client.js';
 
 interface PooledConnection {
   stream: HttpStream;
@@ -61,7 +61,7 @@ export class ClientCore {
     let headers: Headers;
     let body: Body = null;
     let contentType: string | null = null;
-    const signal = init.signal ?? (input instanceof Request ? input.signal : undefined) ?? undefined;
+    const signal = requestSignal(input, init);
     if (input instanceof Request) {
       url = new URL(input.url);
       method ??= input.method;
