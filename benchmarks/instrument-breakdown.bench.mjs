@@ -93,7 +93,7 @@ if (process.argv[2] === '--child') {
   const rounds = modes.map(() => []);
   for (let rep = 0; rep < REPS; rep++) {
     modes.forEach((mode, i) => {
-      const r = spawnSync(process.execPath, [self, '--child', mode, ...(quick ? ['--quick'] : [])], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [self, '--child', mode, String(N)], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
       rounds[i].push(Number(r.stdout));
     });
