@@ -13,7 +13,11 @@
 //   (2,000,000 messages). Baselines: a plain array + promise queue with the same
 //   backpressure (baselines/promise-queue.mjs),
 //   fastq (the most downloaded npm async queue) and p-queue, used as bounded queues; Effect's
-//   Queue.bounded between two fibers (the JavaScript peer).
+//   Queue.bounded between two fibers (the JavaScript peer). And the floor of the unbounded rows
+//   under the cooperative budget (the plain queue with a setImmediate turn every 128 receives,
+//   as rt's budget forces on the consumer): rt's unbounded rows print their ratio to the plain
+//   queue and to the floor, the floor its own to the plain queue, and a table of the backlog and
+//   forced turns each reached (the floor must match rt's to do the same work).
 // - locks: Mutex and Semaphore, uncontended and with 100 contending tasks, vs async-mutex;
 //   uncontended also vs a hand-written promise semaphore (baselines/promise-semaphore.mjs)
 //   and Semaphore(10) vs Effect's Semaphore; and the floor of the uncontended rows under the
@@ -22,13 +26,13 @@
 //   same patterns written by hand with arrays and promises.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { spawn, unconstrained } from '@rt/scheduler';
+import { Handle, spawn, unconstrained } from '@rt/scheduler';
 import { Mutex, Notify, Semaphore, broadcast, mpsc, watch } from '@rt/sync';
 import { Mutex as AmMutex, Semaphore as AmSemaphore } from 'async-mutex';
 import fastq from 'fastq';
 import PQueue from 'p-queue';
 import { Effect, Fiber, Queue, Semaphore as EffectSemaphore } from 'effect';
-import { ArrayChannel } from './baselines/promise-queue.mjs';
+import { ArrayChannel, BudgetedUnboundedChannel } from './baselines/promise-queue.mjs';
 import { PromiseSemaphore } from './baselines/promise-semaphore.mjs';
 
 const quick = process.env.SYNC_BENCH_QUICK === '1' || process.argv.includes('--quick');
@@ -126,21 +130,57 @@ async function arrayPair(n) {
 }
 
 /**
- * Unbounded: the producer sends `n` values with a forced turn every 1024 (so memory stays bounded
- * when the consumer keeps up), the consumer sums them (`unconstrained`: with no cooperative budget).
+ * What the unbounded rows did besides their messages, reported beside the table (not timed): the
+ * most values queued when a producer yields its turn (the backlog the consumer's budget leaves),
+ * and the consumer's forced turns. The floor rows must match rt's in both to do the same work.
  */
-/** An rt unbounded mpsc as unboundedPair's `makeChannel` (the rows with and without the consumer's budget). */
+const probe = { backlog: 0, turns: () => 0 };
+/** rt's forced yields (the cooperative budget's turns) so far, on the default runtime. */
+const rtForcedYields = () => Handle.current().metrics().forcedYields;
+
+/**
+ * The unbounded rows' channels, as `[send, recv, close, length]` for unboundedPair / fourProducers
+ * (`length`: values queued now, read once per producer turn for `probe.backlog`). rt (the rows with
+ * and without the consumer's budget):
+ */
 function rtUnboundedSides() {
   const [tx, rx] = mpsc.unboundedChannel();
-  return [(v) => tx.send(v), () => rx.recv(), () => tx.close()];
+  probe.turns = rtForcedYields;
+  return [(v) => tx.send(v), () => rx.recv(), () => tx.close(), () => rx.len];
+}
+/** The plain hand-written queue (the rows' baseline): no budget, so no forced turn. */
+function plainUnboundedSides() {
+  const ch = new ArrayChannel();
+  return [(v) => ch.push(v), () => ch.recv(), () => ch.close(), () => ch.items.length];
+}
+/**
+ * The floor of the unbounded rows under the cooperative budget (not a target row): the plain
+ * queue with the turns rt's budget forces on its consumer and nothing else of rt, in the same two
+ * rt tasks: after 128 receives that found a value ready the next one waits for a `setImmediate`
+ * (one promise and one immediate per turn, as rt's forced yield), `coop.test.ts` requires that
+ * turn. The backlog it leaves (~1,750,000 values SPSC) is kept in arrays of 4,096 read at an index
+ * (`BudgetedUnboundedChannel`): the plain queue's one array would copy itself on every `shift()`
+ * at that size (an array in large-object space cannot move its start).
+ */
+function floorUnboundedSides() {
+  const ch = new BudgetedUnboundedChannel();
+  probe.turns = () => ch.turns;
+  return [(v) => ch.push(v), () => ch.recv(), () => ch.close(), () => ch.length];
 }
 
+/**
+ * Unbounded: the producer sends `n` values with a turn every 1024 (so memory stays bounded when
+ * the consumer keeps up), the consumer sums them (`unconstrained`: with no cooperative budget).
+ */
 async function unboundedPair(n, makeChannel, consumerUnconstrained = false) {
-  const [send, recv, close] = makeChannel();
+  const [send, recv, close, length] = makeChannel();
   const producer = spawn(async () => {
     for (let i = 0; i < n; i++) {
       send(i);
-      if ((i & 1023) === 1023) await tick();
+      if ((i & 1023) === 1023) {
+        if (length() > probe.backlog) probe.backlog = length();
+        await tick();
+      }
     }
     close();
   });
@@ -159,7 +199,7 @@ async function unboundedPair(n, makeChannel, consumerUnconstrained = false) {
  * Each producer awaits every send; or, with `turnEvery`, sends at once (unbounded) and yields a
  * turn every `turnEvery` of its sends (as unboundedPair). `consumerUnconstrained`: as unboundedPair.
  */
-async function fourProducers(n, send, recv, close, turnEvery = 0, consumerUnconstrained = false) {
+async function fourProducers(n, send, recv, close, turnEvery = 0, consumerUnconstrained = false, length = () => 0) {
   const producers = [];
   for (let p = 0; p < 4; p++) {
     producers.push(
@@ -171,7 +211,10 @@ async function fourProducers(n, send, recv, close, turnEvery = 0, consumerUncons
         let k = 0;
         for (let i = p; i < n; i += 4) {
           send(i);
-          if (++k % turnEvery === 0) await tick();
+          if (++k % turnEvery === 0) {
+            if (length() > probe.backlog) probe.backlog = length();
+            await tick();
+          }
         }
       }),
     );
@@ -186,6 +229,12 @@ async function fourProducers(n, send, recv, close, turnEvery = 0, consumerUncons
   for (const producer of producers) await producer;
   close();
   return consumer;
+}
+
+/** fourProducers on an unbounded channel from `makeChannel` (see rtUnboundedSides), each producer yielding a turn every 1,024 sends. */
+function fourUnbounded(makeChannel, consumerUnconstrained = false) {
+  const [send, recv, close, length] = makeChannel();
+  return fourProducers(MPSC_SIDE_N, send, recv, close, 1024, consumerUnconstrained, length);
 }
 
 const MPSC_N = size(10_000_000);
@@ -278,9 +327,15 @@ const cases = {
     section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), baseline: 'hand', run: () => arrayPair(MPSC_SIDE_N),
   },
   'mpsc/rt unbounded send+recv': {
+    vs: ['baseline unbounded array+promise queue, same two rt tasks', 'floor: unbounded array+promise queue, a setImmediate turn every 128 receives'], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N),
+    run: () => unboundedPair(MPSC_SIDE_N, rtUnboundedSides),
+  },
+  // The row's floor under the cooperative budget (floorUnboundedSides): the plain queue with the
+  // consumer turns rt's budget forces. Its ratio to the plain queue is the most any consumer that
+  // yields as coop.test.ts requires can read against the target; rt's row prints its ratio to it too.
+  'mpsc/floor: unbounded array+promise queue, a setImmediate turn every 128 receives': {
     vs: ['baseline unbounded array+promise queue, same two rt tasks'], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N),
-    run: () =>
-      unboundedPair(MPSC_SIDE_N, rtUnboundedSides),
+    run: () => unboundedPair(MPSC_SIDE_N, floorUnboundedSides),
   },
   // What the unbounded rows' budget costs: the same row with the consumer task `unconstrained` (no
   // forced yields: it drains the producer's 1,024 values per turn at once, as the hand-written
@@ -288,16 +343,11 @@ const cases = {
   // Not a target row: the budget stays (coop.test.ts); this shows rt's own cost beside it.
   'mpsc/rt unbounded send+recv, consumer unconstrained': {
     vs: ['baseline unbounded array+promise queue, same two rt tasks'], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N),
-    run: () =>
-      unboundedPair(MPSC_SIDE_N, rtUnboundedSides, true),
+    run: () => unboundedPair(MPSC_SIDE_N, rtUnboundedSides, true),
   },
   'mpsc/baseline unbounded array+promise queue, same two rt tasks': {
     section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), baseline: 'hand',
-    run: () =>
-      unboundedPair(MPSC_SIDE_N, () => {
-        const ch = new ArrayChannel();
-        return [(v) => ch.push(v), () => ch.recv(), () => ch.close()];
-      }),
+    run: () => unboundedPair(MPSC_SIDE_N, plainUnboundedSides),
   },
   'mpsc/rt 4 producers, capacity 1024': {
     vs: ['baseline array+promise queue, 4 producers'], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N),
@@ -314,25 +364,21 @@ const cases = {
     },
   },
   'mpsc/rt unbounded, 4 producers': {
+    vs: ['baseline unbounded array+promise queue, 4 producers', 'floor: unbounded, 4 producers, a setImmediate turn every 128 receives'], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N),
+    run: () => fourUnbounded(rtUnboundedSides),
+  },
+  // The 4-producer row's floor under the budget, as the SPSC one above.
+  'mpsc/floor: unbounded, 4 producers, a setImmediate turn every 128 receives': {
     vs: ['baseline unbounded array+promise queue, 4 producers'], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N),
-    run: () => {
-      const [tx, rx] = mpsc.unboundedChannel();
-      return fourProducers(MPSC_SIDE_N, (v) => tx.send(v), () => rx.recv(), () => tx.close(), 1024);
-    },
+    run: () => fourUnbounded(floorUnboundedSides),
   },
   'mpsc/rt unbounded, 4 producers, consumer unconstrained': {
     vs: ['baseline unbounded array+promise queue, 4 producers'], section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N),
-    run: () => {
-      const [tx, rx] = mpsc.unboundedChannel();
-      return fourProducers(MPSC_SIDE_N, (v) => tx.send(v), () => rx.recv(), () => tx.close(), 1024, true);
-    },
+    run: () => fourUnbounded(rtUnboundedSides, true),
   },
   'mpsc/baseline unbounded array+promise queue, 4 producers': {
     section: 'mpsc', ops: MPSC_SIDE_N, expect: sumTo(MPSC_SIDE_N), baseline: 'hand',
-    run: () => {
-      const ch = new ArrayChannel();
-      return fourProducers(MPSC_SIDE_N, (v) => ch.push(v), () => ch.recv(), () => ch.close(), 1024);
-    },
+    run: () => fourUnbounded(plainUnboundedSides),
   },
   'mpsc/baseline fastq (concurrency 1)': {
     section: 'mpsc', ops: NPM_N, expect: sumTo(NPM_N), baseline: 'npm',
@@ -686,7 +732,9 @@ if (caseArg !== undefined) {
   const cpu = process.cpuUsage(cpu0);
   if (result !== c.expect) throw new Error(`checksum ${result} !== ${c.expect}`);
   const cpuNsPerOp = ((cpu.user + cpu.system) * 1000) / c.ops;
-  process.stdout.write(JSON.stringify({ opsPerSec: (c.ops / ns) * 1e9, cpuNsPerOp }) + '\n');
+  const turns = probe.turns();
+  const work = probe.backlog > 0 || turns > 0 ? { backlog: probe.backlog, turns } : undefined;
+  process.stdout.write(JSON.stringify({ opsPerSec: (c.ops / ns) * 1e9, cpuNsPerOp, work }) + '\n');
   process.exit(0);
 }
 
@@ -703,11 +751,12 @@ for (let rep = 0; rep < reps; rep++) {
       process.exitCode = 1;
       continue;
     }
-    const { opsPerSec, cpuNsPerOp } = JSON.parse(r.stdout.trim().split('\n').pop());
+    const { opsPerSec, cpuNsPerOp, work } = JSON.parse(r.stdout.trim().split('\n').pop());
     const previous = results.get(name);
     results.set(name, {
       opsPerSec: Math.max(previous?.opsPerSec ?? 0, opsPerSec),
       cpuNsPerOp: Math.min(previous?.cpuNsPerOp ?? Infinity, cpuNsPerOp),
+      work,
     });
   }
 }
@@ -734,5 +783,15 @@ for (const section of Object.keys(titles)) {
         `| ${name.slice(section.length + 1)} | ${c.ops.toLocaleString('en')} | ${fmt(ours.opsPerSec)} | ${fmt(ours.cpuNsPerOp)} | ${b.replace(/^baseline /, '')} | ${fmt(theirs.opsPerSec)} | ${fmt(theirs.cpuNsPerOp)} | ${(ours.opsPerSec / theirs.opsPerSec).toFixed(2)}× | ${(theirs.cpuNsPerOp / ours.cpuNsPerOp).toFixed(2)}× |`,
       );
     }
+  }
+  // The work besides the messages of the rows that report it (the unbounded rows): a floor does
+  // the same work as rt's row when both reach the same backlog with the same consumer turns.
+  const worked = Object.entries(cases).filter(([name, c]) => c.section === section && results.get(name)?.work !== undefined);
+  if (worked.length === 0) continue;
+  console.log('\n| case | most values queued at a producer turn | consumer forced turns |');
+  console.log('|---|---:|---:|');
+  for (const [name] of worked) {
+    const { backlog, turns } = results.get(name).work;
+    console.log(`| ${name.slice(section.length + 1)} | ${fmt(backlog)} | ${fmt(turns)} |`);
   }
 }

@@ -46,7 +46,7 @@ export class ArrayChannel {
 
 /**
  * Not a baseline of any row: the floor of rt's unbounded rows under its cooperative budget
- * (`mpsc-backlog.mjs`'s `hand-written queue + budget` side). An unbounded queue written by hand
+ * (sync.bench.mjs's `mpsc/floor: ...` rows, `mpsc-backlog.mjs`'s `hand-written queue + budget` side). An unbounded queue written by hand
  * whose `recv()` also does what the budget makes an rt task do: once 128 receives in a row have
  * found a value ready, the next one waits for a `setImmediate` (an event-loop turn) first; a
  * receive that has to wait for a value refills the count (rt refills a task's budget when it wakes
@@ -70,6 +70,8 @@ export class BudgetedUnboundedChannel extends ArrayChannel {
     this.length = 0;
     this.budget = budget;
     this.left = budget;
+    /** Forced turns taken so far (sync.bench.mjs reports them beside rt's forced yields). */
+    this.turns = 0;
   }
   push(value) {
     let last = this.chunks[this.chunks.length - 1];
@@ -84,6 +86,7 @@ export class BudgetedUnboundedChannel extends ArrayChannel {
   }
   async recv() {
     if (this.length !== 0 && --this.left < 0) {
+      this.turns++;
       await new Promise((resolve) => setImmediate(resolve));
       this.left = this.budget - 1;
     }
