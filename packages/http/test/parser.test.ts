@@ -106,15 +106,38 @@ describe('request parser', () => {
     expect(error?.status).toBeGreaterThanOrEqual(400);
   });
 
-  it('answers 414, 431 and 413 for the limits', async () => {
-    expect((await parseAll([bytes(`GET /${'a'.repeat(2000)} HTTP/1.1\r\n`)])).error?.status).toBe(414);
-    expect((await parseAll([bytes(`GET / HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(5000)}`)])).error?.status).toBe(431);
+  it('answers 414, 431 and 413 for the limits, each a typed HttpError with its code', async () => {
+    const refused = async (text: string): Promise<[number | undefined, string | undefined]> => {
+      const { error } = await parseAll([bytes(text)]);
+      return [error?.status, error?.code];
+    };
+    expect(await refused(`GET /${'a'.repeat(2000)} HTTP/1.1\r\n`)).toEqual([414, 'ERR_RT_HTTP_URI_TOO_LONG']);
+    expect(await refused(`GET / HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(5000)}`)).toEqual([431, 'ERR_RT_HTTP_HEADERS_TOO_LARGE']);
     const many = Array.from({ length: 60 }, (_, i) => `X-${i}: v\r\n`).join('');
-    expect((await parseAll([bytes(`GET / HTTP/1.1\r\nHost: x\r\n${many}\r\n`)])).error?.status).toBe(431);
-    expect((await parseAll([bytes(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${(1 << 20) + 1}\r\n\r\n`)])).error?.status).toBe(413);
+    expect(await refused(`GET / HTTP/1.1\r\nHost: x\r\n${many}\r\n`)).toEqual([431, 'ERR_RT_HTTP_HEADERS_TOO_LARGE']);
+    expect(await refused(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${(1 << 20) + 1}\r\n\r\n`)).toEqual([413, 'ERR_RT_HTTP_BODY_TOO_LARGE']);
     const chunk = (1 << 19).toString(16);
     const big = `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}\r\n${'a'.repeat(1 << 19)}\r\n${chunk}\r\n${'a'.repeat(1 << 19)}\r\n1\r\na\r\n0\r\n\r\n`;
-    expect((await parseAll([bytes(big)])).error?.status).toBe(413);
+    expect(await refused(big)).toEqual([413, 'ERR_RT_HTTP_BODY_TOO_LARGE']);
+  });
+
+  it('skips trailer fields (they never become headers) and refuses malformed or oversized ones', async () => {
+    const chunked = (trailer: string): string => `POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n${trailer}\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const { requests, error } = await parseAll([bytes(chunked('X-Sum: 1\r\nContent-Length: 99\r\nHost: evil\r\n'))]);
+    expect(error).toBeUndefined();
+    expect(requests.map((r) => [r.target, r.body, r.headers])).toEqual([
+      ['/t', 'abc', [['Host', 'x'], ['Transfer-Encoding', 'chunked']]],
+      ['/next', '', [['Host', 'x']]],
+    ]);
+    for (const [trailer, status, code] of [
+      ['X-Sum: a\rb\r\n', 400, 'ERR_RT_HTTP_SMUGGLING'],
+      ['X-Sum: a\x00b\r\n', 400, 'ERR_RT_HTTP_SMUGGLING'],
+      ['X-Sum: a\r\n b\r\n', 400, 'ERR_RT_HTTP_SMUGGLING'],
+      [`X-Sum: ${'a'.repeat(20_000)}\r\n`, 431, 'ERR_RT_HTTP_HEADERS_TOO_LARGE'],
+    ] as const) {
+      const refused = await parseAll([bytes(chunked(trailer))]);
+      expect([refused.requests.length, refused.error?.status, refused.error?.code]).toEqual([0, status, code]);
+    }
   });
 
   describe('a repeated head (the same bytes as the last one parsed)', () => {

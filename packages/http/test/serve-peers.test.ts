@@ -151,6 +151,11 @@ describe('serve: handler contract', () => {
     socket.end();
     await abortedPromise;
     expect(seen.signal.aborted).toBe(true);
+    // The request task is aborted with its connection: gone from dump(), or (its handler's
+    // promise never settles) still there and marked aborted; the connection is released.
+    const task = Handle.current().dump().tasks.find((t) => t.id === seen!.taskId);
+    expect(task === undefined || task.cancelRequested).toBe(true);
+    while (server.connections > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     socket.destroy();
   });
 
