@@ -66,6 +66,22 @@ describe('HttpClient against node:http', () => {
     expect(client.idleConnections).toBe(1);
   });
 
+  it('closes a pooled connection once it has been idle for idleTimeout (without another fetch), and the next fetch opens a new one', async () => {
+    const base = await nodeServer(echo);
+    let closed = 0;
+    node!.on('connection', (socket: Socket) => socket.on('close', () => closed++));
+    await using client = new HttpClient({ idleTimeout: 100 });
+    expect(await (await client.fetch(`${base}/a`)).text()).toBe('GET /a ');
+    expect(await (await client.fetch(`${base}/b`)).text()).toBe('GET /b ');
+    expect(connections).toBe(1);
+    // Closed by the client, not the server (whose keep-alive timeout is 5 s): bounded wait.
+    for (let waited = 0; closed === 0 && waited < 4000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(closed).toBe(1);
+    expect(client.idleConnections).toBe(0);
+    expect(await (await client.fetch(`${base}/c`)).text()).toBe('GET /c ');
+    expect(connections).toBe(2);
+  });
+
   it('reads a large response body with a BYOB reader into one buffer, then reuses the connection (and after a cancel, does not)', async () => {
     const big = Buffer.alloc(300_000);
     for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
