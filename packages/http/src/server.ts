@@ -1001,11 +1001,14 @@ class Connection {
     // gives on Node versions whose Response state fastBody cannot see, e.g. Node 24's private
     // fields) is framed with a Content-Length, not chunked. A stream that has nothing yet is
     // not waited for beyond this turn, so the head of a slow stream (events) goes out at once.
+    // A body that ends there is framed with its own length even when the handler named another
+    // (as a string body is on Node 20, where fastBody sees it): never a Content-Length that
+    // does not match the bytes sent.
     const reader = stream?.getReader();
     const early: Uint8Array[] = [];
     let carried: Promise<{ done: boolean; value?: unknown }> | undefined;
     let ended = false;
-    if (userLength < 0 && stream !== null && !bodyless) {
+    if (stream !== null && !bodyless) {
       try {
         for (let i = 0; i < 2 && !ended; i++) {
           const next = reader!.read();

@@ -125,15 +125,20 @@ describe('serve: RFC 9112 on the wire', () => {
       switch (new URL(request.url).pathname) {
         case '/cl':
           return new Response('hello', { headers: { 'content-length': '999', 'x-a': '1' } });
+        case '/cl3':
+          return new Response('hello', { headers: { 'content-length': '3' } });
         case '/te':
           return new Response('hello', { headers: { 'transfer-encoding': 'chunked' } });
         default:
           return new FastResponse('hello', { headers: { 'content-length': '2', connection: 'keep-alive, x', 'keep-alive': 'timeout=1' } });
       }
     });
-    const text = await exchange(server.addr.port, ['/cl', '/te', '/fast'].map((path, i) => `GET ${path} HTTP/1.1\r\nHost: x\r\n${i === 2 ? 'Connection: close\r\n' : ''}\r\n`).join(''));
+    // (On Node 24, whose Response body the server reads from its stream, a named length was
+    // written as given: 999 with 5 bytes and a close, or for 3 nothing at all.)
+    const paths = ['/cl', '/cl3', '/te', '/fast'];
+    const text = await exchange(server.addr.port, paths.map((path, i) => `GET ${path} HTTP/1.1\r\nHost: x\r\n${i === paths.length - 1 ? 'Connection: close\r\n' : ''}\r\n`).join(''));
     const replies = answers(text);
-    expect(replies.map(([, body]) => body)).toEqual(['hello', 'hello', 'hello']);
+    expect(replies.map(([, body]) => body)).toEqual(['hello', 'hello', 'hello', 'hello']);
     for (const [head] of replies) {
       expect(head.match(/content-length: \d+\r\n/g)).toEqual(['content-length: 5\r\n']);
       expect(head).not.toContain('transfer-encoding');
