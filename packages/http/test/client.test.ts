@@ -5,6 +5,7 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpClient, HttpError, serve } from '@rt/http';
+import { Cancelled } from '@rt/scheduler';
 
 let node: Server | undefined;
 let connections = 0;
@@ -209,6 +210,34 @@ describe('HttpClient against node:http', () => {
     node!.removeAllListeners('request');
     node!.on('request', echo);
     expect(await (await client.fetch(`${base}/after`)).text()).toBe('GET /after ');
+  });
+
+  it('abort while the answer has not come: the fetch rejects with Cancelled (its cause the reason), the connection is closed and its permit freed', async () => {
+    let answer = false;
+    await using server = await rawServer((socket) => {
+      socket.on('data', () => {
+        if (answer) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      });
+    });
+    const closed = new Promise<void>((resolve) => {
+      const watch = (): void => void (server.sockets[0] === undefined ? setTimeout(watch, 5) : server.sockets[0].once('close', () => resolve()));
+      watch();
+    });
+    await using client = new HttpClient({ connectionsPerOrigin: 1 });
+    const controller = new AbortController();
+    const pending = client.fetch(server.url, { signal: controller.signal });
+    while (server.sockets.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the request is written; no answer comes
+    const reason = new Error('stop');
+    controller.abort(reason);
+    const error = await pending.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Cancelled);
+    expect((error as Cancelled).cause).toBe(reason);
+    await closed; // the client closed its side
+    expect(client.idleConnections).toBe(0);
+    answer = true;
+    expect(await (await client.fetch(server.url)).text()).toBe('ok'); // the one permit came back
+    expect(server.sockets).toHaveLength(2);
   });
 
   it('a request aborted while it waits for a pooled connection takes no permit with it', async () => {
