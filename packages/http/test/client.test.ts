@@ -193,6 +193,54 @@ describe('HttpClient against node:http', () => {
     await expect(client.fetch(`${base}/302`, { redirect: 'error' })).rejects.toThrow(TypeError);
   });
 
+  it('redirects as the Fetch standard says: 303 and 301/302-after-POST drop the body and its fields, 307/308 keep them, Authorization only within the origin, a loop ends at maxRedirects', async () => {
+    const seen: string[] = [];
+    const record: Parameters<typeof createServer>[1] = (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push(`${req.url} ${req.method} ${Buffer.concat(chunks).toString()} type=${req.headers['content-type'] ?? '-'} auth=${req.headers.authorization ?? '-'}`);
+        res.end('done');
+      });
+    };
+    // The other origin: the same host on another port.
+    const other = createServer(record);
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const elsewhere = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    try {
+      const base = await nodeServer((req, res) => {
+        const [, code, where] = /^\/(\d{3})(\/away)?/.exec(req.url!) ?? [];
+        if (req.url === '/loop') return void res.writeHead(302, { location: '/loop' }).end();
+        if (code === undefined) return record(req, res);
+        req.resume();
+        res.writeHead(Number(code), { location: where === undefined ? '/target' : `${elsewhere}/target` }).end();
+      });
+      await using client = new HttpClient({ maxRedirects: 3 });
+      const init = (method: string): RequestInit => ({ method, body: 'b', headers: { 'content-type': 'text/x', authorization: 'secret' } });
+      for (const [path, method] of [['/303', 'PUT'], ['/301', 'POST'], ['/302', 'POST'], ['/307', 'POST'], ['/308', 'PUT'], ['/301', 'PUT'], ['/307/away', 'POST']] as const) {
+        const response = await client.fetch(`${base}${path}`, init(method));
+        expect(await response.text()).toBe('done');
+        expect(response.redirected).toBe(true);
+      }
+      expect(seen).toEqual([
+        '/target GET  type=- auth=secret',
+        '/target GET  type=- auth=secret',
+        '/target GET  type=- auth=secret',
+        '/target POST b type=text/x auth=secret',
+        '/target PUT b type=text/x auth=secret',
+        '/target PUT b type=text/x auth=secret', // 301 changes only POST
+        '/target POST b type=text/x auth=-', // another origin: no Authorization
+      ]);
+      await expect(client.fetch(`${base}/loop`)).rejects.toThrow(/more than 3 redirects/);
+      const stream = new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+      const streamed: RequestInit & { duplex: 'half' } = { method: 'POST', body: stream, duplex: 'half' };
+      await expect(client.fetch(`${base}/307`, streamed)).rejects.toThrow(TypeError);
+    } finally {
+      other.closeAllConnections();
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
   it('abort in the middle of a body errors the stream and closes (does not pool) the connection', async () => {
     const base = await nodeServer((_req, res) => {
       res.write('part');
