@@ -17,7 +17,9 @@
 //   and its socket closed, which makes its pending read or write reject.
 // - ctx.signal is made on first use. When the handler asks for it and has read the body, the
 //   connection reads ahead (cancel safe) so that end of stream from the client aborts the signal
-//   and the request task at once.
+//   and the request task at once. A handler that does not ask gets the same watch from the
+//   sweeper once it has run for a tick or two (a fast handler never pays for it), so a client
+//   that leaves a slow handler aborts its task and frees the connection all the same.
 import { JoinError, spawn, type JoinHandle } from '@rt/scheduler';
 import { RESOLVED, isThenable, spawnUnstarted, startNow } from '@rt/scheduler/primitives';
 import { TcpListener, WouldBlock, type SocketAddr, type TcpStream } from '@rt/net/tcp';
@@ -126,6 +128,8 @@ export interface ShutdownOptions {
 
 /** The spawn options of every request task. */
 const REQUEST_TASK = { name: 'http request' } as const;
+/** The task that reads ahead for a slow handler that did not ask for ctx.signal (so dump() names what waits on the read). */
+const CLOSE_WATCH_TASK = { name: 'http close watch' } as const;
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const DRAIN_LIMIT = 64 * 1024;
 /**
@@ -337,6 +341,9 @@ export class HttpServer {
       const now = (this.#now = Instant.now().valueOf());
       for (const connection of this.#connections) {
         if (connection.deadline <= now) this.#kill(connection, connection.timeoutStatus);
+        // A handler still running a tick after it started, its body read: watch for the client
+        // leaving, as reading ctx.signal does (a fast handler never pays for the watch).
+        else connection.request?.watchIfSlow();
       }
     }
   }
@@ -472,8 +479,10 @@ class RequestState implements RequestSource {
   readonly localHost: string;
   readonly #connection: Connection;
   #controller: AbortController | undefined;
-  /** Why the client is known gone (it left in the middle of the body). */
+  /** Why the client is known gone (it left in the middle of the body, or the connection's watch saw it leave). */
   #gone: unknown;
+  /** 0: no sweep of the server's timers has seen this request running; 1: one has; 2: the close watch was started from there. */
+  #sweeps = 0;
   task: JoinHandle<Response> | undefined;
   /** What the handler returned (a Response, or its promise), once it has run. */
   result: unknown = undefined;
@@ -520,8 +529,23 @@ class RequestState implements RequestSource {
     if (error === undefined && this.#controller !== undefined) this.#connection.watchForClose(this);
   }
 
+  /**
+   * The sweeper's: from the second sweep that finds the handler still running with its body
+   * read, the connection watches for the client leaving (in a task of its own: the read is
+   * that task's wait in dump(), not the sweeper's).
+   */
+  watchIfSlow(): void {
+    if (this.#sweeps === 0) {
+      this.#sweeps = 1;
+    } else if (this.#sweeps === 1 && this.bodyFinished) {
+      this.#sweeps = 2;
+      spawn(() => this.#connection.watchForClose(this), CLOSE_WATCH_TASK);
+    }
+  }
+
   /** Aborts the signal, the request task and the connection task (which stops waiting for it). */
   abort(reason: unknown): void {
+    this.#gone ??= reason; // a ctx.signal made later is aborted too
     this.#controller?.abort(reason);
     this.task?.abort();
     this.#connection.abort();
@@ -832,9 +856,9 @@ class Connection {
     this.#state.task?.abort();
   }
 
-  /** Reads ahead while the handler runs, so a client that leaves aborts ctx.signal. */
-  watchForClose(request: RequestState): void {
-    if (this.#watch !== undefined || request.task?.isFinished() === true) return;
+  /** Reads ahead while the handler runs, so a client that leaves aborts ctx.signal; returns that read's end, or undefined when no watch was started. */
+  watchForClose(request: RequestState): Promise<void> | undefined {
+    if (this.#watch !== undefined || request.task?.isFinished() === true) return undefined;
     const controller = new AbortController();
     const input = this.#input;
     const done = (async () => {
@@ -847,6 +871,7 @@ class Connection {
       }
     })();
     this.#watch = { controller, done };
+    return done;
   }
 
   async #stopWatching(): Promise<void> {
