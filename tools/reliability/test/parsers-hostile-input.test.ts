@@ -8,6 +8,7 @@ import { BufReader, duplex } from '@rt/io';
 import { HttpError } from '@rt/http';
 import { ChunkedDecoder, Framing, InputBuffer, parseRequestHead, type Head } from '../../../packages/http/src/internal/parser.js';
 import { RespParser } from '../../../examples/mini-redis/src/resp-parser.js';
+import { encodeRequest, pipelinedRequest, poisonRequest } from '../../../packages/http/test/support/pipeline-fuzz.js';
 import { scaled } from '../src/config.js';
 
 const RUNS = scaled(1_000, 100_000);
@@ -191,47 +192,10 @@ describe('@rt/http request parser under hostile byte streams', () => {
   });
 
   it('never desynchronises a pipeline: valid requests parse exactly, a refused one stops everything after it, however the bytes are cut', () => {
-    const token = fc.stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,12}$/);
-    const value = fc.stringMatching(/^[\x21-\x7e]([\x20-\x7e]{0,20}[\x21-\x7e])?$/);
-    const request = fc.record({
-      method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
-      target: fc.stringMatching(/^\/[\x21-\x7e]{0,30}$/),
-      headers: fc.array(fc.tuple(token.filter((t) => !/^(host|content-length|transfer-encoding|expect|connection)$/i.test(t)), value), { maxLength: 5 }),
-      body: fc.string({ maxLength: 60 }).map((text) => text.replace(/[^\x20-\x7e]/g, 'x')),
-      chunks: fc.array(fc.nat(40), { maxLength: 4 }),
-      chunked: fc.boolean(),
-      trailer: fc.option(fc.tuple(token, value)),
-    });
-    type Generated = typeof request extends fc.Arbitrary<infer T> ? T : never;
-    const encode = (r: Generated): string => {
-      let text = `${r.method} ${r.target} HTTP/1.1\r\nHost: h\r\n${r.headers.map(([n, v]) => `${n}: ${v}\r\n`).join('')}`;
-      if (!r.chunked) return `${text}Content-Length: ${r.body.length}\r\n\r\n${r.body}`;
-      text += 'Transfer-Encoding: chunked\r\n\r\n';
-      let rest = r.body;
-      for (const size of r.chunks) {
-        const piece = rest.slice(0, size);
-        if (piece === '') break;
-        text += `${piece.length.toString(16)};ext=1\r\n${piece}\r\n`;
-        rest = rest.slice(piece.length);
-      }
-      if (rest !== '') text += `${rest.length.toString(16)}\r\n${rest}\r\n`;
-      return `${text}0\r\n${r.trailer === null ? '' : `${r.trailer[0]}: ${r.trailer[1]}\r\n`}\r\n`;
-    };
-    // Each hides a request that a lenient parser would answer as a second one.
-    const poison = fc.constantFrom(
-      'POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
-      'POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n',
-      'POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5x\r\nGET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n',
-      'POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: a\rGET /smuggled HTTP/1.1\r\n\r\n',
-      'POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n',
-      'GET /p HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n',
-      'GET /p HTTP/1.1\r\nHost: h\r\nX: a\rGET /smuggled HTTP/1.1\r\n\r\n',
-      'GET /p HTTP/1.1\nHost: h\r\n\r\n',
-    );
     fc.assert(
-      fc.property(fc.array(request, { minLength: 1, maxLength: 5 }), fc.option(poison), fc.nat(5), fc.array(fc.nat(), { maxLength: 8 }), (requests, bad, at, cuts) => {
+      fc.property(fc.array(pipelinedRequest, { minLength: 1, maxLength: 5 }), fc.option(poisonRequest), fc.nat(5), fc.array(fc.nat(), { maxLength: 8 }), (requests, bad, at, cuts) => {
         const position = Math.min(at, requests.length);
-        const parts = requests.map(encode);
+        const parts = requests.map(encodeRequest);
         if (bad !== null) parts.splice(position, 0, bad);
         parts.push('GET /last HTTP/1.1\r\nHost: h\r\n\r\n');
         const bytes = Buffer.from(parts.join(''), 'latin1');
