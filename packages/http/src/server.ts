@@ -47,6 +47,13 @@ export interface ServerLimits {
   readonly keepAliveTimeout?: number;
   /** Time the handler may wait for one body read, and a response write for the client to take it; default 30 s. */
   readonly ioTimeout?: number;
+  /**
+   * Time to receive a whole request body, from the handler's first read of it; default 5 min
+   * (Node's `requestTimeout`). A body read still waiting then: 408 and close (a close alone once
+   * the answer has begun). Bounds a client that trickles its body a byte at a time (every read
+   * progresses, so `ioTimeout` never fires).
+   */
+  readonly bodyTimeout?: number;
   /** Requests served on one connection before it is closed (`Connection: close` on the last); default 10,000. */
   readonly maxRequestsPerConnection?: number;
   /** Open connections; one more is answered 503 and closed; default 10,000. */
@@ -63,6 +70,7 @@ const DEFAULT_LIMITS: Required_ = {
   headerTimeout: 10_000,
   keepAliveTimeout: 5_000,
   ioTimeout: 30_000,
+  bodyTimeout: 300_000,
   maxRequestsPerConnection: 10_000,
   maxConnections: 10_000,
 };
@@ -335,7 +343,7 @@ export class HttpServer {
 
   async #sweep(): Promise<void> {
     const limits = this.#limits;
-    const tick = Math.max(10, Math.min(250, limits.headerTimeout / 4, limits.keepAliveTimeout / 4, limits.ioTimeout / 4));
+    const tick = Math.max(10, Math.min(250, limits.headerTimeout / 4, limits.keepAliveTimeout / 4, limits.ioTimeout / 4, limits.bodyTimeout / 4));
     for (;;) {
       await sleep(tick);
       const now = (this.#now = Instant.now().valueOf());
@@ -588,6 +596,8 @@ class Connection {
   #filling = false;
   /** The deadline of the write in flight (Infinity: none). */
   #writeDeadline = Infinity;
+  /** When the request's body must have arrived (bodyTimeout from its first read; Infinity before that read). */
+  #bodyDeadline = Infinity;
   /**
    * The request whose task starts next (`#start` sets it). The connection waits for each request
    * task before it parses the next request, so when a task starts (at once, or from the run
@@ -679,6 +689,7 @@ class Connection {
         body = head.framing === Framing.None ? undefined : new BodyReader(input, this.#fill, head, limits.maxBodySize, this.#afterFill, this.#fillNow);
         this.#continueOwed = head.expectContinue && head.minorVersion === 1 && body !== undefined && input.buffered === 0;
         this.#answering = this.#answerBegun = false;
+        this.#bodyDeadline = Infinity;
         request = new RequestState(this, head, body);
         task = this.#start(request);
         try {
@@ -764,7 +775,7 @@ class Connection {
     // A read that times out before the answer began gets a 408; after, the answer is not cut
     // into (the connection just closes: the sweeper's 408 would land inside it).
     state.timeoutStatus = this.#answerBegun ? 0 : 408;
-    state.deadline = this.server.deadline(this.server.limits.ioTimeout);
+    state.deadline = this.#readDeadline();
     this.#filling = true;
     if (into !== undefined) return this.#stream.read(into);
     // Body reads get room for 64 KiB at a time (the buffer shrinks back when empty).
@@ -773,6 +784,13 @@ class Connection {
       input.commit(n);
       return n;
     });
+  }
+
+  /** A body read's deadline: ioTimeout from now, or the body's own deadline (set at its first read) if sooner. */
+  #readDeadline(): number {
+    const limits = this.server.limits;
+    if (this.#bodyDeadline === Infinity) this.#bodyDeadline = this.server.deadline(limits.bodyTimeout);
+    return Math.min(this.server.deadline(limits.ioTimeout), this.#bodyDeadline);
   }
 
   /**
@@ -1197,7 +1215,7 @@ class Connection {
       if (this.#filling) {
         // A body read still in flight (an answer streaming the request's body back) gets a deadline again.
         state.timeoutStatus = this.#answerBegun ? 0 : 408;
-        state.deadline = this.server.deadline(this.server.limits.ioTimeout);
+        state.deadline = this.#readDeadline();
       } else {
         state.deadline = Infinity;
       }
