@@ -3,7 +3,8 @@
 // - A pool per origin (scheme, host, port): idle keep-alive connections in a LIFO stack, and
 //   a Semaphore of `connectionsPerOrigin` permits; a request holds a permit from checkout
 //   until its response body has been read to the end (the connection goes back to the pool)
-//   or abandoned (it is closed).
+//   or abandoned (it is closed). One unref'd timer per client, armed while a connection is
+//   idle, closes those idle for `idleTimeout` (oldest first: the bottom of each stack).
 // - Requests are encoded into one buffer (head and a known-size body) and written at once; a
 //   ReadableStream body goes out chunked, written as the stream yields (backpressure).
 // - Responses are parsed with the server's parser (`parseResponseHead`, strict, 502 for a
@@ -32,7 +33,7 @@ export interface TlsConnectorLike {
 export interface HttpClientOptions {
   /** Connections open at once to one origin; default 16. More requests wait for one. */
   readonly connectionsPerOrigin?: number;
-  /** How long an idle connection is kept for reuse, in ms; default 30 s. */
+  /** How long an idle connection is kept for reuse, in ms; default 30 s. Then it is closed (a timer, without waiting for the next fetch). */
   readonly idleTimeout?: number;
   /** For `https:` URLs. */
   readonly tls?: TlsConnectorLike;

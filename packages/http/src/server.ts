@@ -17,7 +17,9 @@
 //   and its socket closed, which makes its pending read or write reject.
 // - ctx.signal is made on first use. When the handler asks for it and has read the body, the
 //   connection reads ahead (cancel safe) so that end of stream from the client aborts the signal
-//   and the request task at once.
+//   and the request task at once. A handler that does not ask gets the same watch from the
+//   sweeper once it has run for a tick or two (a fast handler never pays for it), so a client
+//   that leaves a slow handler aborts its task and frees the connection all the same.
 import { JoinError, spawn, type JoinHandle } from '@rt/scheduler';
 import { RESOLVED, isThenable, spawnUnstarted, startNow } from '@rt/scheduler/primitives';
 import { TcpListener, WouldBlock, type SocketAddr, type TcpStream } from '@rt/net/tcp';
@@ -45,6 +47,13 @@ export interface ServerLimits {
   readonly keepAliveTimeout?: number;
   /** Time the handler may wait for one body read, and a response write for the client to take it; default 30 s. */
   readonly ioTimeout?: number;
+  /**
+   * Time to receive a whole request body, from the handler's first read of it; default 5 min
+   * (Node's `requestTimeout`). A body read still waiting then: 408 and close (a close alone once
+   * the answer has begun). Bounds a client that trickles its body a byte at a time (every read
+   * progresses, so `ioTimeout` never fires).
+   */
+  readonly bodyTimeout?: number;
   /** Requests served on one connection before it is closed (`Connection: close` on the last); default 10,000. */
   readonly maxRequestsPerConnection?: number;
   /** Open connections; one more is answered 503 and closed; default 10,000. */
@@ -61,6 +70,7 @@ const DEFAULT_LIMITS: Required_ = {
   headerTimeout: 10_000,
   keepAliveTimeout: 5_000,
   ioTimeout: 30_000,
+  bodyTimeout: 300_000,
   maxRequestsPerConnection: 10_000,
   maxConnections: 10_000,
 };
@@ -126,6 +136,8 @@ export interface ShutdownOptions {
 
 /** The spawn options of every request task. */
 const REQUEST_TASK = { name: 'http request' } as const;
+/** The task that reads ahead for a slow handler that did not ask for ctx.signal (so dump() names what waits on the read). */
+const CLOSE_WATCH_TASK = { name: 'http close watch' } as const;
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const DRAIN_LIMIT = 64 * 1024;
 /**
@@ -331,12 +343,15 @@ export class HttpServer {
 
   async #sweep(): Promise<void> {
     const limits = this.#limits;
-    const tick = Math.max(10, Math.min(250, limits.headerTimeout / 4, limits.keepAliveTimeout / 4, limits.ioTimeout / 4));
+    const tick = Math.max(10, Math.min(250, limits.headerTimeout / 4, limits.keepAliveTimeout / 4, limits.ioTimeout / 4, limits.bodyTimeout / 4));
     for (;;) {
       await sleep(tick);
       const now = (this.#now = Instant.now().valueOf());
       for (const connection of this.#connections) {
         if (connection.deadline <= now) this.#kill(connection, connection.timeoutStatus);
+        // A handler still running a tick after it started, its body read: watch for the client
+        // leaving, as reading ctx.signal does (a fast handler never pays for the watch).
+        else connection.request?.watchIfSlow();
       }
     }
   }
@@ -472,8 +487,10 @@ class RequestState implements RequestSource {
   readonly localHost: string;
   readonly #connection: Connection;
   #controller: AbortController | undefined;
-  /** Why the client is known gone (it left in the middle of the body). */
+  /** Why the client is known gone (it left in the middle of the body, or the connection's watch saw it leave). */
   #gone: unknown;
+  /** 0: no sweep of the server's timers has seen this request running; 1: one has; 2: the close watch was started from there. */
+  #sweeps = 0;
   task: JoinHandle<Response> | undefined;
   /** What the handler returned (a Response, or its promise), once it has run. */
   result: unknown = undefined;
@@ -520,8 +537,23 @@ class RequestState implements RequestSource {
     if (error === undefined && this.#controller !== undefined) this.#connection.watchForClose(this);
   }
 
+  /**
+   * The sweeper's: from the second sweep that finds the handler still running with its body
+   * read, the connection watches for the client leaving (in a task of its own: the read is
+   * that task's wait in dump(), not the sweeper's).
+   */
+  watchIfSlow(): void {
+    if (this.#sweeps === 0) {
+      this.#sweeps = 1;
+    } else if (this.#sweeps === 1 && this.bodyFinished) {
+      this.#sweeps = 2;
+      spawn(() => this.#connection.watchForClose(this), CLOSE_WATCH_TASK);
+    }
+  }
+
   /** Aborts the signal, the request task and the connection task (which stops waiting for it). */
   abort(reason: unknown): void {
+    this.#gone ??= reason; // a ctx.signal made later is aborted too
     this.#controller?.abort(reason);
     this.task?.abort();
     this.#connection.abort();
@@ -564,6 +596,8 @@ class Connection {
   #filling = false;
   /** The deadline of the write in flight (Infinity: none). */
   #writeDeadline = Infinity;
+  /** When the request's body must have arrived (bodyTimeout from its first read; Infinity before that read). */
+  #bodyDeadline = Infinity;
   /**
    * The request whose task starts next (`#start` sets it). The connection waits for each request
    * task before it parses the next request, so when a task starts (at once, or from the run
@@ -655,6 +689,7 @@ class Connection {
         body = head.framing === Framing.None ? undefined : new BodyReader(input, this.#fill, head, limits.maxBodySize, this.#afterFill, this.#fillNow);
         this.#continueOwed = head.expectContinue && head.minorVersion === 1 && body !== undefined && input.buffered === 0;
         this.#answering = this.#answerBegun = false;
+        this.#bodyDeadline = Infinity;
         request = new RequestState(this, head, body);
         task = this.#start(request);
         try {
@@ -740,7 +775,7 @@ class Connection {
     // A read that times out before the answer began gets a 408; after, the answer is not cut
     // into (the connection just closes: the sweeper's 408 would land inside it).
     state.timeoutStatus = this.#answerBegun ? 0 : 408;
-    state.deadline = this.server.deadline(this.server.limits.ioTimeout);
+    state.deadline = this.#readDeadline();
     this.#filling = true;
     if (into !== undefined) return this.#stream.read(into);
     // Body reads get room for 64 KiB at a time (the buffer shrinks back when empty).
@@ -749,6 +784,13 @@ class Connection {
       input.commit(n);
       return n;
     });
+  }
+
+  /** A body read's deadline: ioTimeout from now, or the body's own deadline (set at its first read) if sooner. */
+  #readDeadline(): number {
+    const limits = this.server.limits;
+    if (this.#bodyDeadline === Infinity) this.#bodyDeadline = this.server.deadline(limits.bodyTimeout);
+    return Math.min(this.server.deadline(limits.ioTimeout), this.#bodyDeadline);
   }
 
   /**
@@ -832,9 +874,9 @@ class Connection {
     this.#state.task?.abort();
   }
 
-  /** Reads ahead while the handler runs, so a client that leaves aborts ctx.signal. */
-  watchForClose(request: RequestState): void {
-    if (this.#watch !== undefined || request.task?.isFinished() === true) return;
+  /** Reads ahead while the handler runs, so a client that leaves aborts ctx.signal; returns that read's end, or undefined when no watch was started. */
+  watchForClose(request: RequestState): Promise<void> | undefined {
+    if (this.#watch !== undefined || request.task?.isFinished() === true) return undefined;
     const controller = new AbortController();
     const input = this.#input;
     const done = (async () => {
@@ -847,6 +889,7 @@ class Connection {
       }
     })();
     this.#watch = { controller, done };
+    return done;
   }
 
   async #stopWatching(): Promise<void> {
@@ -1001,11 +1044,14 @@ class Connection {
     // gives on Node versions whose Response state fastBody cannot see, e.g. Node 24's private
     // fields) is framed with a Content-Length, not chunked. A stream that has nothing yet is
     // not waited for beyond this turn, so the head of a slow stream (events) goes out at once.
+    // A body that ends there is framed with its own length even when the handler named another
+    // (as a string body is on Node 20, where fastBody sees it): never a Content-Length that
+    // does not match the bytes sent.
     const reader = stream?.getReader();
     const early: Uint8Array[] = [];
     let carried: Promise<{ done: boolean; value?: unknown }> | undefined;
     let ended = false;
-    if (userLength < 0 && stream !== null && !bodyless) {
+    if (stream !== null && !bodyless) {
       try {
         for (let i = 0; i < 2 && !ended; i++) {
           const next = reader!.read();
@@ -1169,7 +1215,7 @@ class Connection {
       if (this.#filling) {
         // A body read still in flight (an answer streaming the request's body back) gets a deadline again.
         state.timeoutStatus = this.#answerBegun ? 0 : 408;
-        state.deadline = this.server.deadline(this.server.limits.ioTimeout);
+        state.deadline = this.#readDeadline();
       } else {
         state.deadline = Infinity;
       }

@@ -195,7 +195,7 @@ describe('request.body: a byte stream', () => {
     expect(statuses(await exchange(server.addr.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100001\r\n\r\n'))).toEqual([413]);
   });
 
-  it('pauses socket reads while the handler does not read (bounded memory), then delivers every byte', async () => {
+  it.each(['Content-Length', 'chunked'])('pauses socket reads while the handler does not read (bounded memory), then delivers every byte (%s)', async (framing) => {
     const total = 32 * 1024 * 1024;
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -220,14 +220,17 @@ describe('request.body: a byte stream', () => {
     const socket = await open(server.addr.port);
     socket.on('error', () => undefined);
     const reply = readUntil(socket, (text) => text.endsWith(String(total)), 20_000);
-    socket.write(`POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ${total}\r\nConnection: close\r\n\r\n`);
-    const piece = Buffer.alloc(1024 * 1024, 1);
+    const chunked = framing === 'chunked';
+    socket.write(`POST / HTTP/1.1\r\nHost: a\r\n${chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${total}`}\r\nConnection: close\r\n\r\n`);
+    const data = Buffer.alloc(1024 * 1024, 1);
+    const piece = chunked ? Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]) : data;
     let written = 0;
     const writeAll = (async () => {
       while (written < total) {
-        written += piece.length;
+        written += data.length;
         if (!socket.write(piece)) await new Promise((resolve) => socket.once('drain', resolve));
       }
+      if (chunked) socket.write('0\r\n\r\n');
     })();
     await started;
     await new Promise((resolve) => setTimeout(resolve, 300));

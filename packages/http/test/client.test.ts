@@ -5,6 +5,7 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpClient, HttpError, serve } from '@rt/http';
+import { Cancelled } from '@rt/scheduler';
 
 let node: Server | undefined;
 let connections = 0;
@@ -64,6 +65,22 @@ describe('HttpClient against node:http', () => {
     }
     expect(connections).toBe(1);
     expect(client.idleConnections).toBe(1);
+  });
+
+  it('closes a pooled connection once it has been idle for idleTimeout (without another fetch), and the next fetch opens a new one', async () => {
+    const base = await nodeServer(echo);
+    let closed = 0;
+    node!.on('connection', (socket: Socket) => socket.on('close', () => closed++));
+    await using client = new HttpClient({ idleTimeout: 100 });
+    expect(await (await client.fetch(`${base}/a`)).text()).toBe('GET /a ');
+    expect(await (await client.fetch(`${base}/b`)).text()).toBe('GET /b ');
+    expect(connections).toBe(1);
+    // Closed by the client, not the server (whose keep-alive timeout is 5 s): bounded wait.
+    for (let waited = 0; closed === 0 && waited < 4000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(closed).toBe(1);
+    expect(client.idleConnections).toBe(0);
+    expect(await (await client.fetch(`${base}/c`)).text()).toBe('GET /c ');
+    expect(connections).toBe(2);
   });
 
   it('reads a large response body with a BYOB reader into one buffer, then reuses the connection (and after a cancel, does not)', async () => {
@@ -176,6 +193,54 @@ describe('HttpClient against node:http', () => {
     await expect(client.fetch(`${base}/302`, { redirect: 'error' })).rejects.toThrow(TypeError);
   });
 
+  it('redirects as the Fetch standard says: 303 and 301/302-after-POST drop the body and its fields, 307/308 keep them, Authorization only within the origin, a loop ends at maxRedirects', async () => {
+    const seen: string[] = [];
+    const record: Parameters<typeof createServer>[1] = (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push(`${req.url} ${req.method} ${Buffer.concat(chunks).toString()} type=${req.headers['content-type'] ?? '-'} auth=${req.headers.authorization ?? '-'}`);
+        res.end('done');
+      });
+    };
+    // The other origin: the same host on another port.
+    const other = createServer(record);
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const elsewhere = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    try {
+      const base = await nodeServer((req, res) => {
+        const [, code, where] = /^\/(\d{3})(\/away)?/.exec(req.url!) ?? [];
+        if (req.url === '/loop') return void res.writeHead(302, { location: '/loop' }).end();
+        if (code === undefined) return record(req, res);
+        req.resume();
+        res.writeHead(Number(code), { location: where === undefined ? '/target' : `${elsewhere}/target` }).end();
+      });
+      await using client = new HttpClient({ maxRedirects: 3 });
+      const init = (method: string): RequestInit => ({ method, body: 'b', headers: { 'content-type': 'text/x', authorization: 'secret' } });
+      for (const [path, method] of [['/303', 'PUT'], ['/301', 'POST'], ['/302', 'POST'], ['/307', 'POST'], ['/308', 'PUT'], ['/301', 'PUT'], ['/307/away', 'POST']] as const) {
+        const response = await client.fetch(`${base}${path}`, init(method));
+        expect(await response.text()).toBe('done');
+        expect(response.redirected).toBe(true);
+      }
+      expect(seen).toEqual([
+        '/target GET  type=- auth=secret',
+        '/target GET  type=- auth=secret',
+        '/target GET  type=- auth=secret',
+        '/target POST b type=text/x auth=secret',
+        '/target PUT b type=text/x auth=secret',
+        '/target PUT b type=text/x auth=secret', // 301 changes only POST
+        '/target POST b type=text/x auth=-', // another origin: no Authorization
+      ]);
+      await expect(client.fetch(`${base}/loop`)).rejects.toThrow(/more than 3 redirects/);
+      const stream = new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+      const streamed: RequestInit & { duplex: 'half' } = { method: 'POST', body: stream, duplex: 'half' };
+      await expect(client.fetch(`${base}/307`, streamed)).rejects.toThrow(TypeError);
+    } finally {
+      other.closeAllConnections();
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
   it('abort in the middle of a body errors the stream and closes (does not pool) the connection', async () => {
     const base = await nodeServer((_req, res) => {
       res.write('part');
@@ -193,6 +258,34 @@ describe('HttpClient against node:http', () => {
     node!.removeAllListeners('request');
     node!.on('request', echo);
     expect(await (await client.fetch(`${base}/after`)).text()).toBe('GET /after ');
+  });
+
+  it('abort while the answer has not come: the fetch rejects with Cancelled (its cause the reason), the connection is closed and its permit freed', async () => {
+    let answer = false;
+    await using server = await rawServer((socket) => {
+      socket.on('data', () => {
+        if (answer) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      });
+    });
+    const closed = new Promise<void>((resolve) => {
+      const watch = (): void => void (server.sockets[0] === undefined ? setTimeout(watch, 5) : server.sockets[0].once('close', () => resolve()));
+      watch();
+    });
+    await using client = new HttpClient({ connectionsPerOrigin: 1 });
+    const controller = new AbortController();
+    const pending = client.fetch(server.url, { signal: controller.signal });
+    while (server.sockets.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the request is written; no answer comes
+    const reason = new Error('stop');
+    controller.abort(reason);
+    const error = await pending.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Cancelled);
+    expect((error as Cancelled).cause).toBe(reason);
+    await closed; // the client closed its side
+    expect(client.idleConnections).toBe(0);
+    answer = true;
+    expect(await (await client.fetch(server.url)).text()).toBe('ok'); // the one permit came back
+    expect(server.sockets).toHaveLength(2);
   });
 
   it('a request aborted while it waits for a pooled connection takes no permit with it', async () => {

@@ -70,6 +70,38 @@ describe('serve: limits and smuggling', () => {
     idle.destroy();
   });
 
+  it('answers 408 and closes when a body trickles in (each read progressing, so ioTimeout never fires) past bodyTimeout', async () => {
+    const failures: unknown[] = [];
+    server = await serve({ limits: { ioTimeout: 5000, bodyTimeout: 300 } }, async (request) => {
+      try {
+        return new Response(`${(await request.text()).length}`);
+      } catch (error) {
+        failures.push(error);
+        throw error;
+      }
+    });
+    const slow = await open(server.addr.port);
+    slow.on('error', () => undefined);
+    const reply = readUntil(slow, () => false, 5000);
+    const started = Date.now();
+    slow.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n');
+    const drip = setInterval(() => slow.write('a'), 50); // a byte at a time, well within ioTimeout
+    let text: string;
+    try {
+      text = await reply; // resolves on the close
+    } finally {
+      clearInterval(drip);
+      slow.destroy();
+    }
+    expect(statuses(text)).toEqual([408]);
+    expect(Date.now() - started).toBeLessThan(4000); // well before the 50 s the body would take
+    expect(failures).toHaveLength(1); // the handler's read failed with the connection
+    expect(server.connections).toBe(0);
+
+    // A body sent at once is answered (the deadline is for the whole body, not per request).
+    expect(statuses(await exchange(server.addr.port, `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc`))).toEqual([200]);
+  });
+
   it('closes after maxRequestsPerConnection with Connection: close on the last response', async () => {
     server = await serve({ limits: { maxRequestsPerConnection: 2 } }, hello);
     const request = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';

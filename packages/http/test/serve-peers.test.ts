@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { serve, type HttpServer, type ServeContext } from '@rt/http';
 import { Handle } from '@rt/scheduler';
+import { sleep } from '@rt/time';
 import { exchange, open, readUntil, statuses } from './support/raw.js';
 
 let server: HttpServer | undefined;
@@ -151,6 +152,57 @@ describe('serve: handler contract', () => {
     socket.end();
     await abortedPromise;
     expect(seen.signal.aborted).toBe(true);
+    // The request task is aborted with its connection: gone from dump(), or (its handler's
+    // promise never settles) still there and marked aborted; the connection is released.
+    const task = Handle.current().dump().tasks.find((t) => t.id === seen!.taskId);
+    expect(task === undefined || task.cancelRequested).toBe(true);
+    while (server.connections > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    socket.destroy();
+  });
+
+  it('aborts the request task and frees the connection when the client goes away, also when the handler never asks for ctx.signal', async () => {
+    let taskId = 0;
+    let signal: (() => AbortSignal) | undefined;
+    server = await serve({}, async (_request, ctx) => {
+      taskId = ctx.taskId;
+      signal = () => ctx.signal;
+      await sleep(60_000); // an rt await point: the abort ends it
+      return new Response('late');
+    });
+    const socket = await open(server.addr.port);
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    while (taskId === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    socket.end();
+    // Found within a sweep or two of the server's timers (250 ms apart by default): bounded wait.
+    for (let waited = 0; server.connections > 0 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(server.connections).toBe(0);
+    const task = Handle.current().dump().tasks.find((t) => t.id === taskId);
+    expect(task === undefined || task.cancelRequested).toBe(true);
+    expect(signal!().aborted).toBe(true); // made after the client left: aborted already
+    socket.destroy();
+  });
+
+  it('a slow handler watched for the client leaving still answers, and a request pipelined meanwhile is answered after it', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    server = await serve({}, async (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/slow') await gate;
+      return new Response(path);
+    });
+    const socket = await open(server.addr.port);
+    const replies = readUntil(socket, (text) => text.endsWith('/next'));
+    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    // Long enough for the sweeper to start the close watch (two sweeps, 250 ms apart).
+    for (let waited = 0; !Handle.current().dump().tasks.some((t) => t.name === 'http close watch') && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(Handle.current().dump().tasks.find((t) => t.name === 'http close watch')?.waitingOn).toContain('TcpStream.read');
+    socket.write('GET /next HTTP/1.1\r\nHost: x\r\n\r\n'); // taken by the watch's read
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    const text = await replies;
+    expect(statuses(text)).toEqual([200, 200]);
+    expect(text.indexOf('\r\n\r\n/slow')).toBeLessThan(text.indexOf('\r\n\r\n/next'));
+    expect(server.connections).toBe(1);
     socket.destroy();
   });
 

@@ -165,6 +165,31 @@ describe('serve', () => {
     await expect(fetch(`${base(own)}/`)).rejects.toThrow();
   });
 
+  it('binds hostname + port: 127.0.0.1 by default, another address when given, a given port', async () => {
+    const byDefault = await serve({}, () => new Response('default'));
+    const other = await serve({ hostname: '127.0.0.2', port: 0 }, () => new Response('other'));
+    try {
+      expect(byDefault.addr.ip).toBe('127.0.0.1');
+      expect(other.addr.ip).toBe('127.0.0.2');
+      // (Connection: close: Node's fetch would otherwise reuse this connection after the shutdown below.)
+      expect(await (await fetch(`http://127.0.0.2:${other.addr.port}/`, { headers: { connection: 'close' } })).text()).toBe('other');
+      // That port on another address is not ours.
+      await expect(fetch(`http://127.0.0.3:${other.addr.port}/`)).rejects.toThrow();
+      const port = other.addr.port;
+      await other.shutdown({ timeout: 1000 });
+      const again = await serve({ hostname: '127.0.0.2', port }, () => new Response('again'));
+      try {
+        expect(again.addr.port).toBe(port);
+        expect(await (await fetch(`http://127.0.0.2:${port}/`)).text()).toBe('again');
+      } finally {
+        await again.shutdown({ timeout: 1000 });
+      }
+    } finally {
+      await byDefault.shutdown({ timeout: 1000 });
+      await other.shutdown({ timeout: 1000 });
+    }
+  });
+
   it('refuses bad options at once', async () => {
     await expect(serve({ port: -1 }, () => new Response(''))).rejects.toThrow(RangeError);
     await expect(serve({ limits: { maxHeaders: 0 } }, () => new Response(''))).rejects.toThrow(RangeError);

@@ -8,6 +8,7 @@ import { BufReader, duplex } from '@rt/io';
 import { HttpError } from '@rt/http';
 import { ChunkedDecoder, Framing, InputBuffer, parseRequestHead, type Head } from '../../../packages/http/src/internal/parser.js';
 import { RespParser } from '../../../examples/mini-redis/src/resp-parser.js';
+import { encodeRequest, pipelinedRequest, poisonRequest } from '../../../packages/http/test/support/pipeline-fuzz.js';
 import { scaled } from '../src/config.js';
 
 const RUNS = scaled(1_000, 100_000);
@@ -184,6 +185,33 @@ describe('@rt/http request parser under hostile byte streams', () => {
         for (const o of [whole, pieces]) {
           expect(o.mostBuffered).toBeLessThanOrEqual(httpLimits.maxHeaderSize + httpLimits.maxBodySize + bytes.length);
           expect(o.capacity).toBeLessThanOrEqual(Math.max(16 * 1024, 2 * (bytes.length + 4096)));
+        }
+      }),
+      { numRuns: HTTP_RUNS },
+    );
+  });
+
+  it('never desynchronises a pipeline: valid requests parse exactly, a refused one stops everything after it, however the bytes are cut', () => {
+    fc.assert(
+      fc.property(fc.array(pipelinedRequest, { minLength: 1, maxLength: 5 }), fc.option(poisonRequest), fc.nat(5), fc.array(fc.nat(), { maxLength: 8 }), (requests, bad, at, cuts) => {
+        const position = Math.min(at, requests.length);
+        const parts = requests.map(encodeRequest);
+        if (bad !== null) parts.splice(position, 0, bad);
+        parts.push('GET /last HTTP/1.1\r\nHost: h\r\n\r\n');
+        const bytes = Buffer.from(parts.join(''), 'latin1');
+        const expected = [...requests.map((r) => [r.method, r.target, r.body]), ['GET', '/last', '']];
+        for (const outcome of [parseHttp([bytes]), parseHttp(chunk(bytes, cuts))]) {
+          const got = outcome.items.map((item) => {
+            const [method, target, , , , body] = JSON.parse(item) as [string, string, number, boolean, number, string];
+            return [method, target, body];
+          });
+          if (bad === null) {
+            expect(outcome.error).toBeUndefined();
+            expect(got).toEqual(expected);
+          } else {
+            expect(outcome.error).toMatch(/^ERR_RT_HTTP_\w+ 400$/);
+            expect(got).toEqual(expected.slice(0, position));
+          }
         }
       }),
       { numRuns: HTTP_RUNS },

@@ -55,7 +55,7 @@ describe('security defaults', () => {
     await using http = await serve({}, () => new Response(''));
     expect(http.limits).toEqual({
       maxRequestLine: 8 * 1024, maxHeaderSize: 16 * 1024, maxHeaders: 100, maxBodySize: 16 * 2 ** 20,
-      headerTimeout: 10_000, keepAliveTimeout: 5_000, ioTimeout: 30_000, maxRequestsPerConnection: 10_000, maxConnections: 10_000,
+      headerTimeout: 10_000, keepAliveTimeout: 5_000, ioTimeout: 30_000, bodyTimeout: 300_000, maxRequestsPerConnection: 10_000, maxConnections: 10_000,
     });
   });
 });

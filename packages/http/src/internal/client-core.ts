@@ -37,6 +37,8 @@ export class ClientCore {
   readonly #maxRedirects: number;
   readonly #open = new Set<HttpStream>();
   #closed: boolean;
+  /** Closes the idle connections past idleTimeout; armed while any connection is idle (unref'd: it keeps no process alive). */
+  #reaper: ReturnType<typeof setTimeout> | undefined = undefined;
 
   constructor(config: ClientConfig, closed: boolean) {
     this.#perOrigin = config.perOrigin;
@@ -155,6 +157,26 @@ export class ClientCore {
     return { stream, input: new InputBuffer(), idleSince: now, reused: false };
   }
 
+  #armReaper(delay: number): void {
+    this.#reaper = setTimeout(this.#reap, delay);
+    this.#reaper.unref();
+  }
+
+  /** Each idle stack is oldest first: closes the connections idle for idleTimeout, re-arms for the next oldest. */
+  readonly #reap = (): void => {
+    this.#reaper = undefined;
+    const now = Date.now();
+    let oldest = Infinity;
+    for (const pool of this.#pools.values()) {
+      const idle = pool.idle;
+      let expired = 0;
+      while (expired < idle.length && now - idle[expired]!.idleSince >= this.#idleTimeout) this.#discard(idle[expired++]!);
+      if (expired > 0) idle.splice(0, expired);
+      if (idle.length > 0) oldest = Math.min(oldest, idle[0]!.idleSince);
+    }
+    if (oldest !== Infinity) this.#armReaper(oldest + this.#idleTimeout - now);
+  };
+
   #discard(connection: PooledConnection): void {
     connection.stream.close();
     this.#open.delete(connection.stream);
@@ -219,6 +241,7 @@ export class ClientCore {
       if (reuse && parsed.keepAlive && parsed.framing !== Framing.UntilClose && !this.#closed && input.buffered === 0) {
         connection.idleSince = Date.now();
         pool.idle.push(connection);
+        if (this.#reaper === undefined) this.#armReaper(this.#idleTimeout);
       } else {
         this.#discard(connection);
       }
@@ -258,6 +281,8 @@ export class ClientCore {
   /** HttpClient.close: see there. */
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#reaper);
+    this.#reaper = undefined;
     for (const pool of this.#pools.values()) {
       for (const connection of pool.idle) this.#discard(connection);
       pool.idle.length = 0;
