@@ -7,7 +7,10 @@
 // worktree of this repository, built), rt's rows of that tree run in the same rounds, alternating
 // with this tree's, for a before/after in the same minutes.
 //
-//   node benchmarks/locks-rounds.mjs [--rounds=5] [--base=/path/to/other/worktree] [--nodes=/path/node24,/path/node26]
+// --n=N runs N operations per case instead (SYNC_BENCH_N): at 1,000,000 start-up and compilation are
+// still a few ns of each operation, more of rt's (more code to compile) than of the hand-written loops.
+//
+//   node benchmarks/locks-rounds.mjs [--rounds=5] [--n=5000000] [--base=/path/to/other/worktree] [--nodes=/path/node24,/path/node26]
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,6 +21,7 @@ const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}
 const rounds = Number(arg('rounds', '5'));
 const base = arg('base', undefined);
 const nodes = arg('nodes', process.execPath).split(',');
+const n = arg('n', undefined);
 const RT = ['locks/rt Semaphore(1) uncontended', 'locks/rt Mutex uncontended'];
 const PLAIN = 'locks/plain promise semaphore(1) uncontended';
 const FLOORS = ['locks/floor: plain promise semaphore(1), a setImmediate turn every 128 acquires', 'locks/floor: promise semaphore(1) resolving a fresh permit, a setImmediate turn every 128 acquires'];
@@ -25,7 +29,7 @@ const short = (tree, name) => `${tree === base ? 'base ' : ''}${name.replace(/^l
 
 /** CPU ns per operation of one case of `tree`'s sync.bench.mjs. */
 function cpuOf(node, tree, name) {
-  const r = spawnSync(node, ['--expose-gc', join(tree, 'benchmarks/sync.bench.mjs'), `--case=${name}`], { encoding: 'utf8' });
+  const r = spawnSync(node, ['--expose-gc', join(tree, 'benchmarks/sync.bench.mjs'), `--case=${name}`], { encoding: 'utf8', env: n === undefined ? process.env : { ...process.env, SYNC_BENCH_N: n } });
   if (r.status !== 0) throw new Error(`${name}: ${r.stderr.slice(-1500)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()).cpuNsPerOp;
 }
@@ -47,6 +51,6 @@ for (const node of nodes) {
     for (const [k, v] of ns) ratios.get(k).push(v / plain);
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`\nNode ${version}, ${rounds} rounds, load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}: ratio to the plain semaphore of the same round`);
+  console.log(`\nNode ${version}, ${rounds} rounds${n === undefined ? '' : `, N = ${n}`}, load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}: ratio to the plain semaphore of the same round`);
   console.table([...ratios].map(([k, xs]) => ({ case: k, min: Math.min(...xs).toFixed(2) + 'x', median: median(xs).toFixed(2) + 'x', max: Math.max(...xs).toFixed(2) + 'x' })));
 }

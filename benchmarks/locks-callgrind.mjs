@@ -7,8 +7,8 @@
 // With --functions, also where each case's instructions go: callgrind's self count per function
 // at 2N minus at N, per operation, JIT code named from V8's perf map (--perf-basic-prof).
 //
-//   node benchmarks/locks-callgrind.bench.mjs [--functions] [--n=100000] [--cases=sem,mutex,plain,floor,permitfloor]
-//   RT_LOCKS_CG_NODES=/path/node24,/path/node26 node benchmarks/locks-callgrind.bench.mjs
+//   node benchmarks/locks-callgrind.mjs [--functions] [--n=100000] [--cases=sem,mutex,plain,floor,permitfloor]
+//   RT_LOCKS_CG_NODES=/path/node24,/path/node26 node benchmarks/locks-callgrind.mjs
 //
 // Needs valgrind, Linux, the built packages.
 import { spawnSync } from 'node:child_process';
@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { CALLGRIND_V8_FLAGS, annotate, callgrindInstructions, dumpTotal, jitNamer, requireValgrind } from './lib/callgrind.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-requireValgrind('locks-callgrind.bench');
+requireValgrind('locks-callgrind');
 const CASES = {
   sem: 'locks/rt Semaphore(1) uncontended',
   mutex: 'locks/rt Mutex uncontended',
