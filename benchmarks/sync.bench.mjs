@@ -21,7 +21,8 @@
 // - locks: Mutex and Semaphore, uncontended and with 100 contending tasks, vs async-mutex;
 //   uncontended also vs a hand-written promise semaphore (baselines/promise-semaphore.mjs)
 //   and Semaphore(10) vs Effect's Semaphore; and the floor of the uncontended rows under the
-//   cooperative budget (the hand-written semaphore with a setImmediate turn every 128 acquires).
+//   cooperative budget (the hand-written semaphore with a setImmediate turn every 128 acquires;
+//   and the same resolving each acquire with a fresh permit object, as rt's interface must).
 // - fanout: broadcast to 100 receivers, watch with 100 receivers, Notify ping-pong, vs the
 //   same patterns written by hand with arrays and promises.
 import { spawnSync } from 'node:child_process';
@@ -33,7 +34,7 @@ import fastq from 'fastq';
 import PQueue from 'p-queue';
 import { Effect, Fiber, Queue, Semaphore as EffectSemaphore } from 'effect';
 import { ArrayChannel, BudgetedUnboundedChannel } from './baselines/promise-queue.mjs';
-import { PromiseSemaphore } from './baselines/promise-semaphore.mjs';
+import { PermitSemaphore, PromiseSemaphore } from './baselines/promise-semaphore.mjs';
 
 const quick = process.env.SYNC_BENCH_QUICK === '1' || process.argv.includes('--quick');
 const scale = quick ? 0.1 : 1;
@@ -305,6 +306,23 @@ async function plainSemaphoreLoopWithTurns(permits) {
   return n;
 }
 
+/**
+ * The floor of the uncontended lock rows with rt's interface: as plainSemaphoreLoopWithTurns, each
+ * acquire resolving with a fresh permit object released through it (PermitSemaphore), as rt's
+ * `Semaphore.acquire()` must. Not a target row.
+ */
+async function permitSemaphoreLoopWithTurns(permits) {
+  const s = new PermitSemaphore(permits);
+  let n = 0;
+  for (let i = 0; i < LOCK_N; i++) {
+    if ((i & 127) === 127) await tick();
+    const p = await s.acquirePermit();
+    n++;
+    p.release();
+  }
+  return n;
+}
+
 const RECEIVERS = 100;
 const BCAST_N = size(30_000);
 const WATCH_N = size(10_000);
@@ -491,6 +509,10 @@ const cases = {
   'locks/floor: plain promise semaphore(1), a setImmediate turn every 128 acquires': {
     vs: ["plain promise semaphore(1) uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
     run: () => plainSemaphoreLoopWithTurns(1),
+  },
+  'locks/floor: promise semaphore(1) resolving a fresh permit, a setImmediate turn every 128 acquires': {
+    vs: ["plain promise semaphore(1) uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
+    run: () => permitSemaphoreLoopWithTurns(1),
   },
   'locks/plain promise semaphore(1) uncontended': {
     section: 'locks', ops: LOCK_N, expect: LOCK_N, baseline: 'hand',

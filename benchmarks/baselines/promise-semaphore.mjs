@@ -20,3 +20,33 @@ export class PromiseSemaphore {
     else this.permits++;
   }
 }
+
+/** What PermitSemaphore's acquire resolves with: gives its permit back once, on `release()`. */
+class Permit {
+  constructor(semaphore) {
+    this.semaphore = semaphore;
+  }
+  release() {
+    const semaphore = this.semaphore;
+    if (semaphore === undefined) return;
+    this.semaphore = undefined;
+    semaphore.release();
+  }
+}
+
+/**
+ * The same semaphore written to rt's interface: `acquire()` resolves with a fresh permit object
+ * (a second `release()` of an old permit must not give back a later holder's permit, so it cannot
+ * be reused), released through the permit. Not a baseline: with the budget's turn added it is the
+ * floor of what rt's `Semaphore(1)` row must do (sync.bench.mjs `locks/floor: … resolving a fresh
+ * permit …`), a promise resolved with an object instead of with nothing.
+ */
+export class PermitSemaphore extends PromiseSemaphore {
+  acquirePermit() {
+    if (this.permits > 0 && this.waiters.length === 0) {
+      this.permits--;
+      return Promise.resolve(new Permit(this));
+    }
+    return new Promise((resolve) => this.waiters.push(() => resolve(new Permit(this))));
+  }
+}

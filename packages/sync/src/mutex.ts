@@ -1,6 +1,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { GuardReleased } from './errors.js';
 import { BatchSemaphore } from './internal/batch-semaphore.js';
+import { notThenable } from './internal/not-thenable.js';
 import { unwatchLostWake, watchLostWake } from '@rt/scheduler/primitives';
 
 /** @internal The state a Mutex shares with its guards. */
@@ -139,6 +140,9 @@ export class MutexGuard<T> implements Disposable {
     this.release();
   }
 }
+
+// Resolving `lock()`'s promise looks `then` up on the guard: found here, at its first prototype.
+notThenable(MutexGuard.prototype);
 
 /** A guard was garbage-collected unreleased: the lock is held forever (lost-wake detection). */
 function guardCollected(state: MutexState<unknown>): void {

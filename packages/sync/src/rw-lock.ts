@@ -1,6 +1,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { GuardReleased } from './errors.js';
 import { BatchSemaphore } from './internal/batch-semaphore.js';
+import { notThenable } from './internal/not-thenable.js';
 import { checkCount, unwatchLostWake, watchLostWake } from '@rt/scheduler/primitives';
 
 /** Tokio's limit: u32::MAX >> 3. */
@@ -207,6 +208,10 @@ function readGuardCollected(state: RwLockState<unknown>): void {
 function writeGuardCollected(state: RwLockState<unknown>): void {
   state.semaphore.guardLost(state.maxReaders, state.maxReaders, 'the RwLockWriteGuard holding the lock was garbage-collected without release()');
 }
+
+// Resolving `read()`'s and `write()`'s promises looks `then` up on the guard: found at its first prototype.
+notThenable(RwLockReadGuard.prototype);
+notThenable(RwLockWriteGuard.prototype);
 
 function makeReadGuard<T>(state: RwLockState<T>): RwLockReadGuard<T> {
   return new RwLockReadGuard(state, 1);

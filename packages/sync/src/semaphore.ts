@@ -1,6 +1,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { GuardReleased } from './errors.js';
 import { BatchSemaphore } from './internal/batch-semaphore.js';
+import { notThenable } from './internal/not-thenable.js';
 import { checkCount } from '@rt/scheduler/primitives';
 
 const MAX_PERMITS = 2 ** 50 - 1;
@@ -242,6 +243,9 @@ export class SemaphorePermit implements Disposable {
     this.release();
   }
 }
+
+// Resolving `acquire()`'s promise looks `then` up on the permit: found here, at its first prototype.
+notThenable(SemaphorePermit.prototype);
 
 function makePermit(core: BatchSemaphore, n: number): SemaphorePermit {
   return new SemaphorePermit(core, n);

@@ -1,6 +1,7 @@
 import { Builder, Cancelled, spawn } from '@rt/scheduler';
 import { afterBudgetSpent, settle, track } from '@rt/scheduler/testing';
-import { AcquireError, GuardReleased, Mutex, OnceCell, Semaphore } from '@rt/sync';
+import { AcquireError, GuardReleased, Mutex, OnceCell, RwLock, Semaphore } from '@rt/sync';
+import { isThenable } from '@rt/scheduler/primitives';
 
 describe('Semaphore', () => {
   it('rejects bad permit counts with a RangeError', () => {
@@ -189,5 +190,66 @@ describe('a free permit taken with the budget spent (the retry after a forced yi
     expect(inits).toBe(1);
     expect(order).toEqual(['immediate', 'op']);
     expect(cell.get()).toBe('ready');
+  });
+});
+
+describe('the ready path of Semaphore, Mutex and RwLock (free permits, nobody waiting)', () => {
+  it('resolves with the permit or guard itself: not a thenable, no own then, a fresh object each time', async () => {
+    const s = new Semaphore(1);
+    const a = await s.acquire();
+    expect(isThenable(a)).toBe(false);
+    expect(Object.keys(a)).toEqual([]);
+    expect(await Promise.resolve(a)).toBe(a);
+    a.release();
+    const b = await s.acquire();
+    expect(b).not.toBe(a);
+    a.release(); // a second release of the old permit gives nothing back
+    expect(s.availablePermits).toBe(0);
+    b.release();
+    const m = new Mutex(1);
+    const guard = await m.lock();
+    expect(isThenable(guard)).toBe(false);
+    expect(await Promise.resolve(guard)).toBe(guard);
+    guard.release();
+    const rw = new RwLock(2);
+    const read = await rw.read();
+    expect(isThenable(read)).toBe(false);
+    expect(read.value).toBe(2);
+    read.release();
+    const write = await rw.write();
+    expect(isThenable(write)).toBe(false);
+    write.release();
+  });
+
+  it('a free lock is not taken by an aborted lock(): Cancelled, still free', async () => {
+    const m = new Mutex(0);
+    await expect(m.lock({ signal: AbortSignal.abort('stop') })).rejects.toBeInstanceOf(Cancelled);
+    expect(m.isLocked).toBe(false);
+    const rw = new RwLock(0);
+    await expect(rw.write({ signal: AbortSignal.abort('stop') })).rejects.toBeInstanceOf(Cancelled);
+    expect(rw.tryWrite()).toBeDefined();
+  });
+
+  it.each([
+    ['Semaphore.acquire', (): (() => Promise<{ release(): void }>) => { const s = new Semaphore(1); return () => s.acquire(); }],
+    ['Mutex.lock', (): (() => Promise<{ release(): void }>) => { const m = new Mutex(0); return () => m.lock(); }],
+  ])('a task looping on an uncontended %s lets a setImmediate queued before run within 256 acquires (the cooperative budget)', async (_name, make) => {
+    const acquire = make();
+    const runtime = Builder.currentThread().build();
+    await runtime.run(() =>
+      spawn(async () => {
+        let ran = false;
+        let before = -1;
+        let i = 0;
+        setImmediate(() => {
+          ran = true;
+          before = i;
+        });
+        for (; i < 1000 && !ran; i++) (await acquire()).release();
+        expect(ran).toBe(true);
+        expect(before).toBeLessThanOrEqual(256);
+      }),
+    );
+    await runtime.shutdown();
   });
 });

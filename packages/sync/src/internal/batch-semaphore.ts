@@ -14,7 +14,7 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { AcquireError } from '../errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, reportLostWake, retryAfter, unwatchLostWake } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, readyNow, reportLostWake, retryAfter, unwatchLostWake } from '@rt/scheduler/primitives';
 
 /** A parked acquire; `make` builds what the woken acquirer gets (a guard, a permit) from `payload` and `need`. */
 class AcquireNode extends WaitNode<unknown> {
@@ -73,6 +73,17 @@ export class BatchSemaphore {
     arg: A,
     label = this.label,
   ): Promise<R> {
+    // The ready path: free permits, nobody queued, not cancelled, budget left (one look at the
+    // current task, `readyNow`); anything else, including the forced yield, takes `acquireSlow`.
+    if (this.waiters.length === 0 && this.permits >= n && !this.closed && readyNow(options)) {
+      this.permits -= n;
+      return Promise.resolve(make(arg, n));
+    }
+    return this.acquireSlow(n, options, make, arg, label);
+  }
+
+  /** `acquireWith` when it cannot complete at once (cancelled, budget spent, closed, or no permits): rejects, yields then retries, or parks. */
+  private acquireSlow<A, R>(n: number, options: WaitOptions | undefined, make: (arg: A, n: number) => R, arg: A, label: string): Promise<R> {
     if (this.waiters.length === 0 && this.permits >= n && !this.closed) {
       const cancelled = checkCancelled(options);
       if (cancelled !== undefined) return cancelled;
