@@ -545,7 +545,8 @@ class RequestState implements RequestSource {
   watchIfSlow(): void {
     if (this.#sweeps === 0) {
       this.#sweeps = 1;
-    } else if (this.#sweeps === 1 && this.bodyFinished) {
+    } else if (this.#sweeps === 1 && this.bodyFinished && this.body?.reading !== true) {
+      // (A body cancelled with its socket read still in flight: a later sweep, once that read has ended.)
       this.#sweeps = 2;
       spawn(() => this.#connection.watchForClose(this), CLOSE_WATCH_TASK);
     }
@@ -874,9 +875,14 @@ class Connection {
     this.#state.task?.abort();
   }
 
-  /** Reads ahead while the handler runs, so a client that leaves aborts ctx.signal; returns that read's end, or undefined when no watch was started. */
+  /**
+   * Reads ahead while the handler runs, so a client that leaves aborts ctx.signal; returns that
+   * read's end, or undefined when no watch was started. Not while a body read is in flight (a
+   * cancelled body's): that read owns the socket and the input buffer's free space, which a
+   * second read would fill from the same offset (its bytes overwritten, the next request lost).
+   */
   watchForClose(request: RequestState): Promise<void> | undefined {
-    if (this.#watch !== undefined || request.task?.isFinished() === true) return undefined;
+    if (this.#watch !== undefined || request.task?.isFinished() === true || request.body?.reading === true) return undefined;
     const controller = new AbortController();
     const input = this.#input;
     const done = (async () => {

@@ -206,6 +206,42 @@ describe('serve: handler contract', () => {
     socket.destroy();
   });
 
+  it.each([['never asks for ctx.signal', false], ['asks for ctx.signal then', true]])('a slow handler that cancelled its body with a read in flight and %s: the close watch waits for that read (no second read into the same buffer), the pipelined request after it is answered', async (_name, asks) => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let cancelled = false;
+    server = await serve({}, async (request, ctx) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/up') {
+        const reader = request.body!.getReader();
+        await reader.read(); // the first chunk
+        const pending = reader.read(); // the client stalls: a socket read stays in flight
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await reader.cancel('enough');
+        if (asks) expect(ctx.signal.aborted).toBe(false);
+        await pending;
+        cancelled = true;
+        await gate; // slow: the sweeper finds it running, body finished (cancelled)
+      }
+      return new Response(path);
+    });
+    const socket = await open(server.addr.port);
+    const replies = readUntil(socket, (text) => text.endsWith('/next'));
+    socket.write('POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
+    while (!cancelled) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Four sweeps (250 ms apart): a watch the sweeper would start is started by now.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    socket.write('5\r\nworld\r\n0\r\n\r\n'); // the cancelled read takes these
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.write('GET /next HTTP/1.1\r\nHost: x\r\n\r\n'); // the watch's read (if any) takes this
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    const text = await replies;
+    expect(statuses(text)).toEqual([200, 200]);
+    expect(text.indexOf('\r\n\r\n/up')).toBeLessThan(text.indexOf('\r\n\r\n/next'));
+    socket.destroy();
+  });
+
   it('shutdown lets an in-flight request finish with Connection: close, then resolves', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
