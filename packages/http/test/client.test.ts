@@ -83,6 +83,30 @@ describe('HttpClient against node:http', () => {
     expect(connections).toBe(2);
   });
 
+  it.each([2 ** 31, Number.MAX_SAFE_INTEGER])('an idleTimeout of %d ms (past what one Node timer can wait) keeps the idle connection, its timer not firing at once over and over', async (idleTimeout) => {
+    const base = await nodeServer(echo);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    const armed = jest.spyOn(globalThis, 'setTimeout');
+    try {
+      await using client = new HttpClient({ idleTimeout });
+      expect(await (await client.fetch(`${base}/a`)).text()).toBe('GET /a ');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const reaps = armed.mock.calls.filter(([, delay]) => typeof delay === 'number' && delay > 1000).length;
+      expect(reaps).toBe(1); // armed once, for as long as a timer can wait (the reaper re-arms from there)
+      expect(warnings).not.toContain('TimeoutOverflowWarning'); // Node's 1 ms for a delay it cannot take
+      expect(client.idleConnections).toBe(1);
+      expect(await (await client.fetch(`${base}/b`)).text()).toBe('GET /b ');
+      expect(connections).toBe(1);
+    } finally {
+      armed.mockRestore();
+      process.off('warning', onWarning);
+    }
+  });
+
   it('reads a large response body with a BYOB reader into one buffer, then reuses the connection (and after a cancel, does not)', async () => {
     const big = Buffer.alloc(300_000);
     for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;

@@ -23,6 +23,8 @@ interface Pool {
   idle: PooledConnection[];
 }
 
+/** The longest delay one Node timer takes (a longer one is a TimeoutOverflowWarning and 1 ms). */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const encoder = new TextEncoder();
 
@@ -157,8 +159,9 @@ export class ClientCore {
     return { stream, input: new InputBuffer(), idleSince: now, reused: false };
   }
 
+  /** Arms the reaper; a delay past what one Node timer can wait (2^31 - 1 ms: Node waits 1 ms instead) is cut to that, and the reaper re-arms from there. */
   #armReaper(delay: number): void {
-    this.#reaper = setTimeout(this.#reap, delay);
+    this.#reaper = setTimeout(this.#reap, Math.min(delay, MAX_TIMER_DELAY));
     this.#reaper.unref();
   }
 
