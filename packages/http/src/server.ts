@@ -130,10 +130,12 @@ export interface ServeOptions {
 
 /** Options of {@link HttpServer.shutdown}. */
 export interface ShutdownOptions {
-  /** How long in-flight requests may take before they are aborted; default 10 s. */
+  /** How long in-flight requests may take before they are aborted, in ms; default 10 s (`Infinity`: as long as they take). */
   readonly timeout?: number;
 }
 
+/** The longest delay one Node timer takes. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
 /** The spawn options of every request task. */
 const REQUEST_TASK = { name: 'http request' } as const;
 /** The task that reads ahead for a slow handler that did not ask for ctx.signal (so dump() names what waits on the read). */
@@ -307,7 +309,19 @@ export class HttpServer {
     this.#closed = (async () => {
       if (this.#connections.size > 0) {
         let timer: ReturnType<typeof setTimeout> | undefined;
-        const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)));
+        // A Node timer waits at most 2^31 - 1 ms (a longer delay, Infinity too, is 1 ms): the
+        // rest of a longer timeout is waited for in more of them.
+        const end = performance.now() + timeout;
+        const expired = new Promise<void>((resolve) => {
+          const arm = (ms: number): void => {
+            timer = setTimeout(() => {
+              const left = end - performance.now();
+              if (left >= 1) arm(left);
+              else resolve();
+            }, Math.min(ms, MAX_TIMER_DELAY));
+          };
+          arm(timeout);
+        });
         await Promise.race([allClosed, expired]);
         clearTimeout(timer);
         for (const connection of this.#connections) {

@@ -267,6 +267,29 @@ describe('serve: handler contract', () => {
     server = undefined;
   });
 
+  it.each([Infinity, 2 ** 31])('shutdown with a timeout of %d ms (past what one Node timer can wait) lets an in-flight request finish', async (timeout) => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    server = await serve({}, async () => {
+      started = true;
+      await gate;
+      return new Response('late');
+    });
+    const socket = await open(server.addr.port);
+    const reply = readUntil(socket, () => false);
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    while (!started) await new Promise((resolve) => setTimeout(resolve, 5));
+    const done = server.shutdown({ timeout });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // (Node's 1 ms for a delay it cannot take had aborted it by now)
+    release();
+    await done;
+    const text = await reply;
+    expect(statuses(text)).toEqual([200]);
+    expect(text.endsWith('late')).toBe(true);
+    server = undefined;
+  });
+
   it('shutdown aborts a request that outlives the timeout', async () => {
     let signal: AbortSignal | undefined;
     server = await serve({}, (_request, ctx) => {
