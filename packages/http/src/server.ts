@@ -28,6 +28,7 @@ import { HttpError } from './errors.js';
 import { BodyReader, type HttpStream } from './internal/body.js';
 import { Framing, INITIAL_CAPACITY, InputBuffer, parseRequestHead, type Head, type ParserLimits } from './internal/parser.js';
 import { dateHeader, fastBody, OutputBuffer, statusLine, utf8Length } from './internal/response-writer.js';
+import { MAX_TIMER_DELAY } from './internal/timer.js';
 import { IncomingRequest, type RequestSource } from './request.js';
 import { FastResponse, platformResponse } from './fast-response.js';
 
@@ -51,7 +52,8 @@ export interface ServerLimits {
    * Time to receive a whole request body, from the handler's first read of it; default 5 min
    * (Node's `requestTimeout`). A body read still waiting then: 408 and close (a close alone once
    * the answer has begun). Bounds a client that trickles its body a byte at a time (every read
-   * progresses, so `ioTimeout` never fires).
+   * progresses, so `ioTimeout` never fires). `Infinity`: no limit (a server whose handlers take
+   * long streamed uploads on purpose; Node's `requestTimeout: 0`).
    */
   readonly bodyTimeout?: number;
   /** Requests served on one connection before it is closed (`Connection: close` on the last); default 10,000. */
@@ -134,8 +136,6 @@ export interface ShutdownOptions {
   readonly timeout?: number;
 }
 
-/** The longest delay one Node timer takes. */
-const MAX_TIMER_DELAY = 2 ** 31 - 1;
 /** The spawn options of every request task. */
 const REQUEST_TASK = { name: 'http request' } as const;
 /** The task that reads ahead for a slow handler that did not ask for ctx.signal (so dump() names what waits on the read). */

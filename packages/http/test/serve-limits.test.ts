@@ -102,6 +102,24 @@ describe('serve: limits and smuggling', () => {
     expect(statuses(await exchange(server.addr.port, `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc`))).toEqual([200]);
   });
 
+  it('takes bodyTimeout: Infinity as no limit on the body: a trickled body is read whole', async () => {
+    server = await serve({ limits: { ioTimeout: 5000, bodyTimeout: Infinity } }, async (request) => new Response(`${(await request.text()).length}`));
+    expect(server.limits.bodyTimeout).toBe(Infinity);
+    const slow = await open(server.addr.port);
+    const reply = readUntil(slow, (text) => text.endsWith('\r\n\r\n10'), 5000);
+    slow.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n');
+    let sent = 0;
+    const drip = setInterval(() => sent < 10 && (slow.write('a'), sent++), 30);
+    let text: string;
+    try {
+      text = await reply;
+    } finally {
+      clearInterval(drip);
+      slow.destroy();
+    }
+    expect(statuses(text)).toEqual([200]);
+  });
+
   it('closes after maxRequestsPerConnection with Connection: close on the last response', async () => {
     server = await serve({ limits: { maxRequestsPerConnection: 2 } }, hello);
     const request = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';

@@ -7,6 +7,7 @@ import { TcpStream } from '@rt/net/tcp';
 import { HttpError } from '../errors.js';
 import { BodyReader, type HttpStream } from './body.js';
 import { bodyStream } from './body-stream.js';
+import { MAX_TIMER_DELAY } from './timer.js';
 import { Framing, InputBuffer, parseResponseHead, type Head, type ParserLimits } from './parser.js';
 import { FastResponse, platformResponse } from '../fast-response.js';
 import { requestSignal, type ClientConfig, type TlsConnectorLike } from '../client.js';
@@ -23,8 +24,6 @@ interface Pool {
   idle: PooledConnection[];
 }
 
-/** The longest delay one Node timer takes (a longer one is a TimeoutOverflowWarning and 1 ms). */
-const MAX_TIMER_DELAY = 2 ** 31 - 1;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const encoder = new TextEncoder();
 
