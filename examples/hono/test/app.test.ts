@@ -48,3 +48,40 @@ describe('a Hono app on @rt/http', () => {
     expect(text.indexOf('"id":2')).toBeGreaterThan(text.indexOf('"id":1'));
   });
 });
+
+describe('the same app.fetch on @hono/node-server', () => {
+  it('answers every route as it does on @rt/http: status, content type and body', async () => {
+    const { serve: nodeServe } = await import('@hono/node-server');
+    const nodeServer = await new Promise<ReturnType<typeof nodeServe>>((resolve) => {
+      const started = nodeServe({ fetch: createApp().fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(started));
+    });
+    try {
+      const address = nodeServer.address();
+      if (address === null || typeof address === 'string') throw new Error('@hono/node-server gave no port');
+      const nodeBase = `http://127.0.0.1:${address.port}`;
+      const requests: [string, RequestInit?][] = [
+        ['/'],
+        ['/users/42'],
+        ['/nope'],
+        ['/echo', { method: 'POST', body: JSON.stringify({ a: [1, 2] }), headers: { 'content-type': 'application/json' } }],
+        ['/stream'],
+      ];
+      for (const [path, init] of requests) {
+        const [onRt, onNode] = await Promise.all([fetch(`${base}${path}`, init), fetch(`${nodeBase}${path}`, init)]);
+        const rtType = onRt.headers.get('content-type');
+        const nodeType = onNode.headers.get('content-type');
+        if (path === '/stream') {
+          // Hono's stream() answers without a Content-Type: @rt/http sends the Response's headers
+          // as they are; @hono/node-server adds its default to a stream body.
+          expect(rtType).toBeNull();
+          expect(nodeType).toBe('text/plain; charset=UTF-8');
+        } else {
+          expect([path, rtType]).toEqual([path, nodeType]);
+        }
+        expect([path, onRt.status, await onRt.text()]).toEqual([path, onNode.status, await onNode.text()]);
+      }
+    } finally {
+      await new Promise((resolve) => nodeServer.close(resolve));
+    }
+  });
+});
