@@ -705,6 +705,11 @@ class Connection {
         this.#continueOwed = head.expectContinue && head.minorVersion === 1 && body !== undefined && input.buffered === 0;
         this.#answering = this.#answerBegun = false;
         this.#bodyDeadline = Infinity;
+        // The answers to requests pipelined before this one are owed now when this one's body
+        // is not all here: its rest may wait on a slow client, and that read's timeout sends a
+        // 408 the client would take for the first of them. (Written before the handler starts,
+        // so no body read of its runs beside this flush.)
+        if (body !== undefined && this.#out.size > 0 && !(head.framing === Framing.Length && input.buffered >= head.contentLength)) await this.#flush();
         request = new RequestState(this, head, body);
         task = this.#start(request);
         try {

@@ -3,7 +3,7 @@
 // and a body read that ends while the answer is stalled on a client that never reads must
 // not take the write's deadline away.
 import { serve, type HttpServer } from '@rt/http';
-import { open, readUntil } from './support/raw.js';
+import { open, readUntil, statuses } from './support/raw.js';
 
 let server: HttpServer | undefined;
 afterEach(async () => {
@@ -65,6 +65,44 @@ describe('serve: I/O deadlines during the answer', () => {
       // Dropped on the write timeout (1 s, swept every 250 ms): well within 5 s.
       for (let waited = 0; server.connections > 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(server.connections).toBe(0);
+    } finally {
+      socket.destroy();
+    }
+  });
+});
+describe('serve: a timeout behind a pipelined answer', () => {
+  it('sends the answer to a pipelined request before the 408 of the next one, whose body stopped arriving', async () => {
+    server = await serve({ limits: { ioTimeout: 300 } }, async (request) => {
+      if (request.method === 'GET') return new Response('first');
+      return new Response(await request.text());
+    });
+    const socket = await open(server.addr.port);
+    socket.on('error', () => undefined);
+    try {
+      // One write: a whole GET, then a POST whose body (10 bytes) stops after 3.
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\nPOST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
+      // The GET's answer is owed at once (its request was whole), not held behind the POST's body.
+      const first = await readUntil(socket, (text) => text.endsWith('first'), 2000);
+      expect(statuses(first)).toEqual([200]);
+      // Then the POST's read times out: its 408 follows the GET's answer, and the connection closes.
+      const all = await readUntil(socket, () => false, 5000).catch((error: unknown) => String(error));
+      expect(statuses(first + all)).toEqual([200, 408]);
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('sends it first as well when the unread body of the next request is drained after its handler returned', async () => {
+    // The POST's handler answers without reading its body: the server drains the body before
+    // the answer (to keep the connection), and that drain's read is the one that times out.
+    server = await serve({ limits: { ioTimeout: 300 } }, (request) => new Response(request.method === 'GET' ? 'first' : 'second'));
+    const socket = await open(server.addr.port);
+    socket.on('error', () => undefined);
+    try {
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\nPOST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
+      const all = await readUntil(socket, () => false, 5000).catch((error: unknown) => String(error));
+      expect(statuses(all)[0]).toBe(200);
+      expect(all).toContain('\r\n\r\nfirst');
     } finally {
       socket.destroy();
     }
