@@ -74,6 +74,7 @@ const allRows = [
   { name: 'upload 1 MiB, for await', path: '/upload-stream', connections: 8, args: ['-s', uploadScript], only: UPLOAD_SERVERS },
   { name: 'upload 1 MiB, arrayBuffer()', path: '/upload-buffer', connections: 8, args: ['-s', uploadScript], only: UPLOAD_SERVERS },
 ];
+if (!have('ab')) console.log('hello, ab -k row left out: ab (ApacheBench, Debian apache2-utils) is not installed');
 const rows = rowFilter === undefined ? allRows : allRows.filter((row) => rowFilter.split(',').some((part) => row.name.includes(part)));
 
 /** CPU time (user + system) of a process so far, in ms, from /proc. */
