@@ -14,6 +14,8 @@
 //   node benchmarks/scheduler.bench.mjs          full run  (`npx turbo run build` first)
 //   RT_BENCH_QUICK=1 node benchmarks/scheduler.bench.mjs   quick run (or pass --quick)
 //   node benchmarks/scheduler.bench.mjs --only=blocking      one group (matched against its title)
+//   node benchmarks/scheduler.bench.mjs --only=spawn --cases='rt spawn (in a task);engine steps in a task'
+//                                                            those cases and the group's baseline
 //   node benchmarks/scheduler.bench.mjs --case NAME          one case in this process (best of REPS)
 //
 // Cases:
@@ -58,6 +60,25 @@ const ROUNDS = Number(process.env.RT_BENCH_ROUNDS ?? 2);
 
 async function trivial() {
   return 1;
+}
+
+function outcome() {}
+
+/** The 'engine steps in a task' floor's task record: a function, then its promise (with one outcome reaction); a thenable. */
+class LazyRecord {
+  constructor(fn) {
+    this.fn = fn;
+    this.promise = undefined;
+  }
+  start() {
+    const promise = this.fn();
+    this.fn = undefined;
+    promise.then(outcome, outcome);
+    this.promise = promise;
+  }
+  then(onfulfilled, onrejected) {
+    return this.promise.then(onfulfilled, onrejected);
+  }
 }
 
 
@@ -122,6 +143,27 @@ const cases = {
       const thenables = new Array(SPAWN_N);
       for (let i = 0; i < SPAWN_N; i++) thenables[i] = new Thenable(trivial());
       for (let i = 0; i < SPAWN_N; i++) await thenables[i];
+    });
+    await runtime.shutdown();
+  },
+  async 'engine steps in a task'() {
+    // The floor of the "in a task" row in engine steps, with no rt code: per task a record
+    // holding its function, the call, one outcome reaction on the promise it returns (as a task
+    // records its outcome), and a join through the record as a thenable (its `then` on the
+    // task's own promise), awaited in turn inside runtime.run. Each function is called at its
+    // join (no queue, no drain, no async context of its own, no budget or abort check): what
+    // rt adds to this is the task runtime itself. (Not in the group's default list: run with
+    // --only=spawn --cases='engine steps in a task'.)
+    const { Builder } = await import('@rt/scheduler');
+    const runtime = Builder.currentThread().build();
+    await runtime.run(async () => {
+      const records = new Array(SPAWN_N);
+      for (let i = 0; i < SPAWN_N; i++) records[i] = new LazyRecord(trivial);
+      for (let i = 0; i < SPAWN_N; i++) {
+        const record = records[i];
+        record.start();
+        await record;
+      }
     });
     await runtime.shutdown();
   },
@@ -367,6 +409,9 @@ async function timed(fn) {
 }
 
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+// --cases='a;b': in the groups --only selects, run only these cases (any of `cases`) and the baseline.
+const picked = process.argv.find((arg) => arg.startsWith('--cases='))?.slice('--cases='.length).split(';');
+for (const name of picked ?? []) if (!(name in cases)) throw new TypeError(`--cases: no case named ${JSON.stringify(name)}`);
 const groups = [
   { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'promise-all in a task', 'promise-all over thenables', 'await thenables in a task', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)', 'effect fork+join'], per: SPAWN_N, unit: 'task' },
   { title: `${YIELD_TASKS} tasks x ${YIELD_K.toLocaleString('en')} yields`, baseline: 'setImmediate yield', cases: ['setImmediate yield', 'rt yieldNow'], per: YIELD_TASKS * YIELD_K, unit: 'yield' },
@@ -432,6 +477,7 @@ const args = ['--expose-gc', self, '--case'];
 console.log(`@rt/scheduler benchmarks (${quick ? 'quick' : 'full'} run, ${ROUNDS} round(s), each case in its own process per round, order turned each round; best of ${env.RT_BENCH_REPS} run(s) per process (2 for the spawn cases); medians over the rounds, ratios: median (min-max) of each round's ratio to the baseline of that round; Node ${process.version})`);
 for (const group of groups) {
   if (only !== undefined && !group.title.includes(only)) continue;
+  if (picked !== undefined) group.cases = [group.baseline, ...picked.filter((name) => name !== group.baseline)];
   console.log(`\n${group.title}`);
   /** results[name][round]: that round's JSON from the case's process. */
   const results = Object.fromEntries(group.cases.map((name) => [name, []]));
