@@ -7,9 +7,10 @@
 // fixed order the baseline always ran first: a full run on Node 24 once read the in-task spawn row
 // at 0.60x its baseline.) A case's figures are its medians over the rounds, and its ratio the
 // median of its per-round ratios to the baseline of the same round, with their range. Each process
-// takes the best of its REPS runs divided over the rounds (RT_BENCH_REPS, default 3, 2 for the
-// million-task cases: one run per process in a full run then, after a warm-up of a tenth), so a
-// full run takes about as long as one process per case did.
+// takes the best of its share of REPS (RT_BENCH_REPS, default 3) over the rounds, and of 2 runs at
+// least: a fresh process's first run is a cold one (the million-task cases' first run grows the
+// heap and takes about twice the second; a warm-up run of a tenth of the tasks does not remove
+// that). A full run thus runs every million-task case twice as often as one process per case did.
 //
 //   node benchmarks/scheduler.bench.mjs          full run  (`npx turbo run build` first)
 //   RT_BENCH_QUICK=1 node benchmarks/scheduler.bench.mjs   quick run (or pass --quick)
@@ -471,8 +472,9 @@ const x = (ratio) => ratio.toFixed(2) + 'x';
 const ratioCell = (ratios) => (ratios.length === 0 ? '-' : ratios.length === 1 ? x(ratios[0]) : `${x(median(ratios))} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`);
 
 const env = { ...process.env, RT_BENCH_QUICK: quick ? '1' : '0' };
-// Each process takes the best of its share of REPS (the spawn cases keep their two runs: see `reps`).
-env.RT_BENCH_REPS = String(Math.max(1, Math.ceil(REPS / ROUNDS)));
+// Each process takes the best of its share of REPS, but of two runs at least (a process's first run
+// is a cold one: see `reps`).
+env.RT_BENCH_REPS = String(Math.min(REPS, Math.max(2, Math.ceil(REPS / ROUNDS))));
 const args = ['--expose-gc', self, '--case'];
 console.log(`@rt/scheduler benchmarks (${quick ? 'quick' : 'full'} run, ${ROUNDS} round(s), each case in its own process per round, order turned each round; best of ${env.RT_BENCH_REPS} run(s) per process (2 for the spawn cases); medians over the rounds, ratios: median (min-max) of each round's ratio to the baseline of that round; Node ${process.version})`);
 for (const group of groups) {
