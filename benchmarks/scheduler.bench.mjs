@@ -1,9 +1,23 @@
 // @rt/scheduler against named baselines, each case in its own child process (so one case's
-// AsyncLocalStorage hooks or heap do not tax the next), best of REPS runs, ratios in one table.
+// AsyncLocalStorage hooks or heap do not tax the next), ratios in one table.
+//
+// Rounds: a group's cases run ROUNDS times (RT_BENCH_ROUNDS, default 2), each round every case once
+// in a fresh process, the order turned each round (forward, then reversed, then forward shifted by
+// one, ...), so no case is always the first or the last to run. (With one process per case in a
+// fixed order the baseline always ran first: a full run on Node 24 once read the in-task spawn row
+// at 0.60x its baseline.) A case's figures are its medians over the rounds, and its ratio the
+// median of its per-round ratios to the baseline of the same round, with their range. Each process
+// takes the best of its share of REPS (RT_BENCH_REPS, default 3) over the rounds, and of 2 runs at
+// least: a fresh process's first run is a cold one (the million-task cases' first run grows the
+// heap and takes about twice the second; a warm-up run of a tenth of the tasks does not remove
+// that). A full run thus runs every million-task case twice as often as one process per case did.
 //
 //   node benchmarks/scheduler.bench.mjs          full run  (`npx turbo run build` first)
 //   RT_BENCH_QUICK=1 node benchmarks/scheduler.bench.mjs   quick run (or pass --quick)
 //   node benchmarks/scheduler.bench.mjs --only=blocking      one group (matched against its title)
+//   node benchmarks/scheduler.bench.mjs --only=spawn --cases='rt spawn (in a task);engine steps in a task'
+//                                                            those cases and the group's baseline
+//   node benchmarks/scheduler.bench.mjs --case NAME          one case in this process (best of REPS)
 //
 // Cases:
 // - spawn + join of N trivial tasks            vs Promise.all over N async calls
@@ -43,9 +57,29 @@ const BLOCKING_ITERATIONS = 20_000;
 const IN_FLIGHT = 16;
 const THREADS = 2;
 const REPS = Number(process.env.RT_BENCH_REPS ?? (quick ? 2 : 3));
+const ROUNDS = Number(process.env.RT_BENCH_ROUNDS ?? 2);
 
 async function trivial() {
   return 1;
+}
+
+function outcome() {}
+
+/** The 'engine steps in a task' floor's task record: a function, then its promise (with one outcome reaction); a thenable. */
+class LazyRecord {
+  constructor(fn) {
+    this.fn = fn;
+    this.promise = undefined;
+  }
+  start() {
+    const promise = this.fn();
+    this.fn = undefined;
+    promise.then(outcome, outcome);
+    this.promise = promise;
+  }
+  then(onfulfilled, onrejected) {
+    return this.promise.then(onfulfilled, onrejected);
+  }
 }
 
 
@@ -110,6 +144,27 @@ const cases = {
       const thenables = new Array(SPAWN_N);
       for (let i = 0; i < SPAWN_N; i++) thenables[i] = new Thenable(trivial());
       for (let i = 0; i < SPAWN_N; i++) await thenables[i];
+    });
+    await runtime.shutdown();
+  },
+  async 'engine steps in a task'() {
+    // The floor of the "in a task" row in engine steps, with no rt code: per task a record
+    // holding its function, the call, one outcome reaction on the promise it returns (as a task
+    // records its outcome), and a join through the record as a thenable (its `then` on the
+    // task's own promise), awaited in turn inside runtime.run. Each function is called at its
+    // join (no queue, no drain, no async context of its own, no budget or abort check): what
+    // rt adds to this is the task runtime itself. (Not in the group's default list: run with
+    // --only=spawn --cases='engine steps in a task'.)
+    const { Builder } = await import('@rt/scheduler');
+    const runtime = Builder.currentThread().build();
+    await runtime.run(async () => {
+      const records = new Array(SPAWN_N);
+      for (let i = 0; i < SPAWN_N; i++) records[i] = new LazyRecord(trivial);
+      for (let i = 0; i < SPAWN_N; i++) {
+        const record = records[i];
+        record.start();
+        await record;
+      }
     });
     await runtime.shutdown();
   },
@@ -355,6 +410,9 @@ async function timed(fn) {
 }
 
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+// --cases='a;b': in the groups --only selects, run only these cases (any of `cases`) and the baseline.
+const picked = process.argv.find((arg) => arg.startsWith('--cases='))?.slice('--cases='.length).split(';');
+for (const name of picked ?? []) if (!(name in cases)) throw new TypeError(`--cases: no case named ${JSON.stringify(name)}`);
 const groups = [
   { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'promise-all in a task', 'promise-all over thenables', 'await thenables in a task', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)', 'effect fork+join'], per: SPAWN_N, unit: 'task' },
   { title: `${YIELD_TASKS} tasks x ${YIELD_K.toLocaleString('en')} yields`, baseline: 'setImmediate yield', cases: ['setImmediate yield', 'rt yieldNow'], per: YIELD_TASKS * YIELD_K, unit: 'yield' },
@@ -365,10 +423,12 @@ const groups = [
 if (process.argv[2] === '--case') {
   // Child: run one case REPS times, print the best time as JSON.
   const name = process.argv[3];
-  // The million-task cases are the slow ones: best of 2 keeps a full run near a minute.
-  const reps = name.startsWith('promise-all') || name.startsWith('await thenables') || name.startsWith('rt spawn') || name.startsWith('rt JoinSet') || name.startsWith('effect') ? Math.min(REPS, 2) : REPS;
+  // The million-task cases are the slow ones: best of 2 (a fresh process's first run of them
+  // grows the heap and takes about twice as long as the next: the second is the one measured).
+  const reps = isSpawnCase(name) ? Math.min(REPS, 2) : REPS;
   let best = Infinity;
   let bestCpu = Infinity;
+  const cpuAll = [];
   for (let rep = 0; rep < reps; rep++) {
     globalThis.gc?.();
     const start = performance.now();
@@ -379,40 +439,80 @@ if (process.argv[2] === '--case') {
     best = Math.min(best, ms);
     // CPU time of the whole process (GC threads included): steadier than wall time on a shared machine.
     bestCpu = Math.min(bestCpu, (cpu.user + cpu.system) / 1000);
+    cpuAll.push((cpu.user + cpu.system) / 1000);
   }
   // Peak RSS of the child over all its runs (the first run of a fresh process is the peak).
-  process.stdout.write(JSON.stringify({ ms: best, cpuMs: bestCpu, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+  process.stdout.write(JSON.stringify({ ms: best, cpuMs: bestCpu, maxRssMb: process.resourceUsage().maxRSS / 1024, cpuAll }) + '\n');
   process.exit(0);
 }
 
-const args = ['--expose-gc', self, '--case'];
+/** The million-task cases (best of at most 2 runs per process). */
+function isSpawnCase(name) {
+  return name.startsWith('promise-all') || name.startsWith('await thenables') || name.startsWith('rt spawn') || name.startsWith('rt JoinSet') || name.startsWith('effect');
+}
+
+/**
+ * The order of round `round`'s cases: forward, reversed, then forward and reversed again shifted
+ * by one, and so on, so that over two rounds every case's mean position is the same.
+ */
+function roundOrder(cases, round) {
+  const shift = Math.floor(round / 2) % cases.length;
+  const order = [...cases.slice(shift), ...cases.slice(0, shift)];
+  return round % 2 === 0 ? order : order.reverse();
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+const x = (ratio) => ratio.toFixed(2) + 'x';
+/** `median (min-max)` of per-round ratios (just the median with one round). */
+const ratioCell = (ratios) => (ratios.length === 0 ? '-' : ratios.length === 1 ? x(ratios[0]) : `${x(median(ratios))} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`);
+
 const env = { ...process.env, RT_BENCH_QUICK: quick ? '1' : '0' };
-console.log(`@rt/scheduler benchmarks (${quick ? 'quick' : 'full'} run, best of ${REPS} (2 for the spawn cases), Node ${process.version})`);
+// Each process takes the best of its share of REPS, but of two runs at least (a process's first run
+// is a cold one: see `reps`).
+env.RT_BENCH_REPS = String(Math.min(REPS, Math.max(2, Math.ceil(REPS / ROUNDS))));
+const args = ['--expose-gc', self, '--case'];
+console.log(`@rt/scheduler benchmarks (${quick ? 'quick' : 'full'} run, ${ROUNDS} round(s), each case in its own process per round, order turned each round; best of ${env.RT_BENCH_REPS} run(s) per process (2 for the spawn cases); medians over the rounds, ratios: median (min-max) of each round's ratio to the baseline of that round; Node ${process.version})`);
 for (const group of groups) {
   if (only !== undefined && !group.title.includes(only)) continue;
+  if (picked !== undefined) group.cases = [group.baseline, ...picked.filter((name) => name !== group.baseline)];
   console.log(`\n${group.title}`);
-  const results = {};
-  for (const name of group.cases) {
-    const child = spawnSync(process.execPath, [...args, name], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    if (child.status !== 0) {
-      console.log(`  ${name}: failed (exit ${child.status})`);
-      process.exitCode = 1;
-      continue;
+  /** results[name][round]: that round's JSON from the case's process. */
+  const results = Object.fromEntries(group.cases.map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of roundOrder(group.cases, round)) {
+      const child = spawnSync(process.execPath, [...args, name], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      if (child.status !== 0) {
+        console.log(`  ${name}: failed (exit ${child.status}, round ${round + 1})`);
+        process.exitCode = 1;
+        continue;
+      }
+      results[name][round] = JSON.parse(child.stdout.trim().split('\n').pop());
     }
-    results[name] = JSON.parse(child.stdout.trim().split('\n').pop());
   }
   const base = results[group.baseline];
+  /** The ratios of `name`'s `field` to the baseline's, in the rounds where both ran. */
+  const ratios = (name, field) => results[name].flatMap((r, round) => (r !== undefined && base[round] !== undefined ? [r[field] / base[round][field]] : []));
   const rows = group.cases
-    .filter((name) => results[name] !== undefined)
-    .map((name) => ({
-      case: name,
-      'ms': results[name].ms.toFixed(1),
-      [`ns/${group.unit}`]: ((results[name].ms * 1e6) / group.per).toFixed(0),
-      [`ratio vs ${group.baseline}`]: base === undefined ? '-' : (results[name].ms / base.ms).toFixed(2) + 'x',
-      [`CPU ns/${group.unit}`]: ((results[name].cpuMs * 1e6) / group.per).toFixed(0),
-      'CPU ratio': base === undefined ? '-' : (results[name].cpuMs / base.cpuMs).toFixed(2) + 'x',
-      'peak RSS MB': results[name].maxRssMb.toFixed(0),
-      'RSS ratio': base === undefined ? '-' : (results[name].maxRssMb / base.maxRssMb).toFixed(2) + 'x',
-    }));
+    .filter((name) => results[name].some((r) => r !== undefined))
+    .map((name) => {
+      const ran = results[name].filter((r) => r !== undefined);
+      const ms = median(ran.map((r) => r.ms));
+      const cpuMs = median(ran.map((r) => r.cpuMs));
+      return {
+        case: name,
+        'ms': ms.toFixed(1),
+        [`ns/${group.unit}`]: ((ms * 1e6) / group.per).toFixed(0),
+        [`ratio vs ${group.baseline}`]: ratioCell(ratios(name, 'ms')).split(' ')[0],
+        [`CPU ns/${group.unit}`]: ((cpuMs * 1e6) / group.per).toFixed(0),
+        'CPU ratio': ratioCell(ratios(name, 'cpuMs')),
+        'peak RSS MB': median(ran.map((r) => r.maxRssMb)).toFixed(0),
+        'RSS ratio': ratioCell(ratios(name, 'maxRssMb')).split(' ')[0],
+      };
+    });
   console.table(rows);
 }
