@@ -10,6 +10,10 @@
 //              user writes: `net.bench.mjs --serve native`)
 //   rt-await   echo-rt-server.mjs with RT_ECHO_AWAIT_EACH=1: the raw reactor plus the user loop's
 //              own second `await` and `subarray` (no task, no TcpStream); not in the default set
+//   rt-await-task  the same in an rt task per connection (RT_ECHO_IN_TASK=1): what being in a task
+//              adds (on Node 20/22 rt's promise hooks), still no TcpStream; not in the default set
+//   rt-plain   the rt-stream loop on TcpStream without tasks (plain async functions: `net.bench.mjs
+//              --serve native-plain`); not in the default set
 //   minimal-stream  echo-ladder-servers.mjs: TcpStream's promise shape in a task, nothing else
 //              (no cancellation, budget or ready queue): the floor of rt-stream; not in the default set
 //   C          benchmarks/c/echo-server.c: the same loop in C, epoll
@@ -28,6 +32,7 @@
 //   RT_ECHO_CONFIGS=1x64,64x16384 node benchmarks/echo.bench.mjs   chosen cells only
 //   RT_ECHO_SERVERS=rt-stream,tokio node benchmarks/echo.bench.mjs  chosen servers (+ net)
 //   RT_ECHO_SERVERS=rt-stream,minimal-stream,rt-await,rt,C node benchmarks/echo.bench.mjs
+//   RT_ECHO_SERVERS=rt-stream,rt-plain,rt-await-task,rt-await,rt node benchmarks/echo.bench.mjs
 //                   the ladder from the TcpStream loop down to the raw reactor, and the C ceiling
 //   RT_ECHO_ROUNDS=5 RT_ECHO_VERBOSE=1 node benchmarks/echo.bench.mjs  also prints every round:
 //                   msgs/s ÷ net's of the same round, server CPU and its user share per message,
@@ -59,6 +64,8 @@ const allServers = [
   { name: 'rt-stream', command: process.execPath, args: [join(here, 'net.bench.mjs'), '--serve', 'native'] },
   { name: 'minimal-stream', ladder: true, command: process.execPath, args: ['--input-type=module', '--eval', `(await import(${JSON.stringify(join(here, 'echo-ladder-servers.mjs'))})).serveMinimalStream();`] },
   { name: 'rt-await', ladder: true, command: process.execPath, args: [join(here, 'echo-rt-server.mjs')], env: { RT_ECHO_AWAIT_EACH: '1' } },
+  { name: 'rt-await-task', ladder: true, command: process.execPath, args: [join(here, 'echo-rt-server.mjs')], env: { RT_ECHO_AWAIT_EACH: '1', RT_ECHO_IN_TASK: '1' } },
+  { name: 'rt-plain', ladder: true, command: process.execPath, args: [join(here, 'net.bench.mjs'), '--serve', 'native-plain'] },
   { name: 'C', command: cServer, args: [] },
   ...(tokio.path === undefined ? [] : [{ name: 'tokio', command: tokio.path, args: [] }]),
   ...(process.env['RT_ECHO_BEFORE'] === undefined
