@@ -7,12 +7,18 @@
 // (one in flight on each), and the counters are dumped before it closes them: the dump holds
 // exactly those messages, with no connection opened or closed inside it.
 //
-//   node benchmarks/echo-callgrind.mjs [--server=rt-stream|rt|minimal-stream|net] [--bytes=64]
+//   node benchmarks/echo-callgrind.mjs [--server=rt-stream|rt-plain|rt-await-task|rt-await|rt|minimal-stream|net] [--bytes=64]
 //        [--connections=64] [--warmup=60000] [--messages=40000] [--top=40] [--groups]
 //        [--node=/path/to/node] [--out=/tmp/x.cg [--keep-map]]
 //
 //   rt-stream       net.bench.mjs --serve native: TcpStream, a task per connection, the
 //                   read/writeAll loop (echo.bench.mjs's rt-stream row)
+//   rt-plain        net.bench.mjs --serve native-plain: the same loop on TcpStream, no task
+//                   (plain async functions): what being in a task adds is rt-stream − rt-plain
+//   rt-await-task   echo-rt-server.mjs with RT_ECHO_AWAIT_EACH=1 RT_ECHO_IN_TASK=1: the raw
+//                   reactor loop plus the user loop's own `await` and `subarray`, in an rt task
+//                   per connection (no TcpStream)
+//   rt-await        the same without the task
 //   rt              echo-rt-server.mjs: the raw reactor, no TcpStream, no task
 //   minimal-stream  echo-ladder-servers.mjs: TcpStream's promise shape in a task, nothing else
 //   net             echo-net-server.mjs: Node's `net` (the baseline)
@@ -50,6 +56,9 @@ const client = buildC('echo-count-client');
 
 const serverArgs = {
   'rt-stream': [join(here, 'net.bench.mjs'), '--serve', 'native'],
+  'rt-plain': [join(here, 'net.bench.mjs'), '--serve', 'native-plain'],
+  'rt-await-task': [join(here, 'echo-rt-server.mjs')],
+  'rt-await': [join(here, 'echo-rt-server.mjs')],
   rt: [join(here, 'echo-rt-server.mjs')],
   'minimal-stream': ['--input-type=module', '--eval', `(await import(${JSON.stringify(join(here, 'echo-ladder-servers.mjs'))})).serveMinimalStream();`],
   net: [join(here, 'echo-net-server.mjs')],
@@ -60,7 +69,12 @@ if (serverArgs === undefined) {
 }
 const child = spawn('valgrind', ['--tool=callgrind', '--dump-instr=no', `--callgrind-out-file=${out}`, node, '--single-threaded', '--perf-basic-prof', ...serverArgs], {
   stdio: ['ignore', 'pipe', 'pipe'],
-  env: { ...process.env, ...SERVER_ENV },
+  env: {
+    ...process.env,
+    ...SERVER_ENV,
+    ...(server.startsWith('rt-await') ? { RT_ECHO_AWAIT_EACH: '1' } : {}),
+    ...(server === 'rt-await-task' ? { RT_ECHO_IN_TASK: '1' } : {}),
+  },
 });
 let stderr = '';
 child.stderr.on('data', (chunk) => (stderr += chunk));

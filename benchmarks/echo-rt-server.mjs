@@ -7,6 +7,10 @@
 // RT_ECHO_AWAIT_EACH=1 (net.bench's `reactor-await` rung): the same loop plus what a stream
 // API's user loop costs by itself, a `subarray` for the bytes read and one `await` of a
 // settled promise per message (the `await writeAll`).
+//
+// RT_ECHO_IN_TASK=1 (echo-callgrind.mjs's `rt-await-task` rung): each connection's loop runs in
+// an rt task (`spawn`), so what being in a task costs (on Node 20/22 rt's promise hooks on each
+// promise and reaction) is counted without TcpStream.
 import { sys } from '@rt/mio-native';
 import { Interest, Reactor } from '@rt/reactor';
 import { listenRaw } from './lib/raw-listener.mjs';
@@ -14,6 +18,8 @@ import { listenRaw } from './lib/raw-listener.mjs';
 const EAGAIN = -11;
 const BUFFER = 64 * 1024;
 const AWAIT_EACH = process.env['RT_ECHO_AWAIT_EACH'] === '1';
+// (Loaded only for the task rung: the raw reactor's process stays without the scheduler.)
+const spawnTask = process.env['RT_ECHO_IN_TASK'] === '1' ? (await import('@rt/scheduler')).spawn : undefined;
 const SETTLED = Promise.resolve();
 const reactor = new Reactor();
 
@@ -51,4 +57,4 @@ async function serve(fd) {
   }
 }
 
-listenRaw(reactor, (fd) => void serve(fd));
+listenRaw(reactor, spawnTask !== undefined ? (fd) => void spawnTask(() => serve(fd)) : (fd) => void serve(fd));

@@ -10,6 +10,10 @@
 //              user writes: `net.bench.mjs --serve native`)
 //   rt-await   echo-rt-server.mjs with RT_ECHO_AWAIT_EACH=1: the raw reactor plus the user loop's
 //              own second `await` and `subarray` (no task, no TcpStream); not in the default set
+//   rt-await-task  the same in an rt task per connection (RT_ECHO_IN_TASK=1): what being in a task
+//              adds (on Node 20/22 rt's promise hooks), still no TcpStream; not in the default set
+//   rt-plain   the rt-stream loop on TcpStream without tasks (plain async functions: `net.bench.mjs
+//              --serve native-plain`); not in the default set
 //   minimal-stream  echo-ladder-servers.mjs: TcpStream's promise shape in a task, nothing else
 //              (no cancellation, budget or ready queue): the floor of rt-stream; not in the default set
 //   C          benchmarks/c/echo-server.c: the same loop in C, epoll
@@ -28,6 +32,7 @@
 //   RT_ECHO_CONFIGS=1x64,64x16384 node benchmarks/echo.bench.mjs   chosen cells only
 //   RT_ECHO_SERVERS=rt-stream,tokio node benchmarks/echo.bench.mjs  chosen servers (+ net)
 //   RT_ECHO_SERVERS=rt-stream,minimal-stream,rt-await,rt,C node benchmarks/echo.bench.mjs
+//   RT_ECHO_SERVERS=rt-stream,rt-plain,rt-await-task,rt-await,rt node benchmarks/echo.bench.mjs
 //                   the ladder from the TcpStream loop down to the raw reactor, and the C ceiling
 //   RT_ECHO_ROUNDS=5 RT_ECHO_VERBOSE=1 node benchmarks/echo.bench.mjs  also prints every round:
 //                   msgs/s ÷ net's of the same round, server CPU and its user share per message,
@@ -59,6 +64,8 @@ const allServers = [
   { name: 'rt-stream', command: process.execPath, args: [join(here, 'net.bench.mjs'), '--serve', 'native'] },
   { name: 'minimal-stream', ladder: true, command: process.execPath, args: ['--input-type=module', '--eval', `(await import(${JSON.stringify(join(here, 'echo-ladder-servers.mjs'))})).serveMinimalStream();`] },
   { name: 'rt-await', ladder: true, command: process.execPath, args: [join(here, 'echo-rt-server.mjs')], env: { RT_ECHO_AWAIT_EACH: '1' } },
+  { name: 'rt-await-task', ladder: true, command: process.execPath, args: [join(here, 'echo-rt-server.mjs')], env: { RT_ECHO_AWAIT_EACH: '1', RT_ECHO_IN_TASK: '1' } },
+  { name: 'rt-plain', ladder: true, command: process.execPath, args: [join(here, 'net.bench.mjs'), '--serve', 'native-plain'] },
   { name: 'C', command: cServer, args: [] },
   ...(tokio.path === undefined ? [] : [{ name: 'tokio', command: tokio.path, args: [] }]),
   ...(process.env['RT_ECHO_BEFORE'] === undefined
@@ -87,11 +94,17 @@ for (const server of servers) running.push({ server, ...(await startPrintingPort
 const results = new Map();
 // Server CPU µs per message of every round (`name conns size` → [round 0, round 1, …]).
 const cpuRounds = new Map();
+// Messages/s of every round (same keys).
+const rateRounds = new Map();
+// The rt servers whose rounds are printed against Tokio's and net's.
+const RT_ROWS = ['rt-stream', 'rt-before', 'rt-plain', 'minimal-stream', 'rt-await-task', 'rt-await', 'rt'];
 // Every round's cell, for RT_ECHO_VERBOSE=1.
 const everyRound = [];
 try {
   for (const [connections, size] of configs) for (let round = 0; round < rounds; round++) {
-    for (const { server, child, port } of running) {
+    // The order rotates by one server each round, so no server always runs right after the same one.
+    const shift = round % running.length;
+    for (const { server, child, port } of [...running.slice(shift), ...running.slice(0, shift)]) {
       const before = cpuTimes(child.pid);
       const preemptedBefore = preemptions(child.pid);
       const run = runLoadgen(loadgen, { port, connections, size, warmupMs, measureMs });
@@ -110,6 +123,7 @@ try {
       if (verbose) everyRound.push({ name: server.name, connections, size, round, cell });
       if (!results.has(key) || results.get(key).perSecond < cell.perSecond) results.set(key, cell);
       cpuRounds.set(key, [...(cpuRounds.get(key) ?? []), cell.cpuPerMessageUs]);
+      rateRounds.set(key, [...(rateRounds.get(key) ?? []), cell.perSecond]);
     }
   }
 } finally {
@@ -137,16 +151,30 @@ for (const [connections, size] of [...new Map(configs.map((c) => [c.join('x'), c
 // Round by round (each pair ran back to back, under the same load): rt-stream's and rt's
 // server CPU per message against Tokio's.
 const names = new Set(servers.map((server) => server.name));
-if (names.has('tokio') && (names.has('rt-stream') || names.has('rt') || names.has('rt-before'))) {
+if (names.has('tokio') && RT_ROWS.some((name) => names.has(name))) {
   console.log('server CPU per message ÷ tokio\'s, round by round:');
   for (const [connections, size] of [...new Map(configs.map((c) => [c.join('x'), c])).values()]) {
     const tokioRounds = cpuRounds.get(`tokio ${connections} ${size}`);
-    for (const name of ['rt-stream', 'rt-before', 'rt']) {
+    for (const name of RT_ROWS) {
       const rounds = cpuRounds.get(`${name} ${connections} ${size}`);
       if (rounds === undefined) continue;
       const ratios = rounds.map((cpu, i) => (cpu / tokioRounds[i]).toFixed(2));
-      console.log(`  ${name.padEnd(10)}${pad(connections, 4)} × ${size >= 1024 ? `${size / 1024}K` : size}: ${ratios.join(', ')}`);
+      console.log(`  ${name.padEnd(14)}${pad(connections, 4)} × ${size >= 1024 ? `${size / 1024}K` : size}: ${ratios.join(', ')}`);
     }
+  }
+}
+// Round by round: msgs/s ÷ net's of the same round (on a shared machine the rounds' median is steadier than the best round).
+console.log('msgs/s ÷ net\'s of the same round, round by round:');
+for (const [connections, size] of [...new Map(configs.map((c) => [c.join('x'), c])).values()]) {
+  const netRounds = rateRounds.get(`net ${connections} ${size}`);
+  for (const name of [...RT_ROWS, 'C', 'tokio']) {
+    const rates = rateRounds.get(`${name} ${connections} ${size}`);
+    if (rates === undefined) continue;
+    const ratios = rates.map((rate, i) => rate / netRounds[i]);
+    const sorted = [...ratios].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    console.log(`  ${name.padEnd(14)}${pad(connections, 4)} × ${size >= 1024 ? `${size / 1024}K` : size}: ${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${median.toFixed(2)})`);
   }
 }
 if (verbose) {

@@ -6,7 +6,7 @@ import { Cancelled } from './errors.js';
 import { describe } from './internal/describe.js';
 import { ParkedWaiter, type CancelTarget, type TaskWait } from './internal/waiter.js';
 import { emitPark, emitWake, parkChannel, wakeChannel } from './internal/instrument.js';
-import { beginUnstamped, endUnstamped, frameStore, refillBudget } from './internal/context.js';
+import { beginUnstamped, endUnstamped, frameStore, promiseHooksCarryFrames, refillBudget } from './internal/context.js';
 import { rejectThrough } from './internal/reject-through.js';
 import type { Task } from './internal/task.js';
 
@@ -352,6 +352,18 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
   /** The parked promise's resolve function (a failure rejects through it: see `rejectThrough`). */
   #resolve: ((value: T) => void) | undefined = undefined;
 
+  /**
+   * The parked promise's executor, made once per waiter where rt's promise hooks carry the frame
+   * (Node 20/22): there V8 calls the `Promise` constructor out of line, so an executor written at
+   * the `new Promise` was a closure allocated per park and entered through V8's lazy-compile stub.
+   * Elsewhere (Node 24+) undefined: TurboFan inlines the constructor and the executor written there.
+   */
+  readonly #executor: ((resolve: (value: T) => void) => void) | undefined = promiseHooksCarryFrames
+    ? (resolve): void => {
+        this.#resolve = resolve;
+      }
+    : undefined;
+
   constructor(
     readonly label: string,
     private readonly onCancel: (waiter: ReusableWaiter<T>) => void,
@@ -372,16 +384,24 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
     const task = frameStore()?.task;
     if (task !== undefined) {
       if (task.cancelRequested) throw new Cancelled(`task ${task.id} was aborted`, { cause: task.cancelReason });
-      task.linkWaiter(this);
+      // task.linkWaiter(this), written out (with the executor below, TurboFan left it a call on Node 20).
+      const head = task.waitHead;
+      this.next = head;
+      if (head !== undefined) head.prev = this;
+      task.waitHead = this;
       if (parkChannel.hasSubscribers) emitPark(task, this.label);
     }
     this.#task = task;
-    // An executor written here (TurboFan inlines it and allocates no closure: see ParkedWaiter).
     // Made unstamped (see beginUnstamped: the caller's `await` makes the promise whose stamp counts).
     const frame = beginUnstamped();
-    const promise = new Promise<T>((resolve) => {
-      this.#resolve = resolve;
-    });
+    const executor = this.#executor;
+    const promise =
+      executor !== undefined
+        ? new Promise<T>(executor)
+        : // An executor written here (TurboFan inlines it and allocates no closure: see ParkedWaiter).
+          new Promise<T>((resolve) => {
+            this.#resolve = resolve;
+          });
     endUnstamped(frame);
     this.settled = false;
     return promise;

@@ -310,6 +310,12 @@ export const storage: FrameStorage = chooseStorage();
 /** `storage` when it is the promise-hook context. */
 const hookStorage = storage instanceof HookStorage ? storage : undefined;
 /**
+ * Whether rt's promise hooks carry the frame here (Node 20/22 without AsyncContextFrame): V8 then
+ * never inlines the `Promise` constructor, so an executor made once and reused costs less than
+ * one written at the `new Promise` (see `ReusableWaiter`).
+ */
+export const promiseHooksCarryFrames: boolean = hookStorage !== undefined;
+/**
  * Whether the frame lives in an AsyncLocalStorage on AsyncContextFrame (Node 24+; Node 22 with
  * the flag): there a promise reaction runs in the async context its `then` (or `await`) was
  * called in, and that context is already current when V8's promise hook `before` runs for it
