@@ -22,6 +22,7 @@
 import { performance } from 'node:perf_hooks';
 import { Builder } from '@rt/scheduler';
 import { sleep, timeout } from '@rt/time';
+import { floorSleep } from './lib/timer-floor.mjs';
 
 const quick = process.argv.includes('--quick') || process.env.RT_BENCH_QUICK === '1';
 const N = quick ? 100_000 : 1_000_000;
@@ -111,46 +112,6 @@ function fire(count, schedule) {
     }
     loopEnd = performance.now();
   });
-}
-
-/** The floor of a then-able timer: a promise + `then` per timer, one Node timer per ms, no wheel. */
-const floorTicks = new Map();
-let floorOrigin = 0;
-let floorNext = 0;
-let floorArmed = false;
-let floorResolve;
-const floorCapture = (resolve) => {
-  floorResolve = resolve;
-};
-function floorTimer() {
-  floorArmed = false;
-  const now = Math.floor(performance.now() - floorOrigin);
-  for (; floorNext <= now; floorNext++) {
-    const due = floorTicks.get(floorNext);
-    if (due === undefined) continue;
-    floorTicks.delete(floorNext);
-    for (const resolve of due) resolve();
-  }
-  if (floorTicks.size > 0) {
-    floorArmed = true;
-    setTimeout(floorTimer, 1);
-  }
-}
-function floorSleep(ms) {
-  if (floorTicks.size === 0 && !floorArmed) {
-    floorOrigin = performance.now();
-    floorNext = 0;
-  }
-  const tick = Math.ceil(performance.now() - floorOrigin + ms);
-  const promise = new Promise(floorCapture);
-  const due = floorTicks.get(tick);
-  if (due === undefined) floorTicks.set(tick, [floorResolve]);
-  else due.push(floorResolve);
-  if (!floorArmed) {
-    floorArmed = true;
-    setTimeout(floorTimer, 1);
-  }
-  return promise;
 }
 
 const fireVariants = {
