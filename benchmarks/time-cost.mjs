@@ -6,7 +6,8 @@
 //   node benchmarks/time-cost.mjs SIDE [N]       schedules N timers over 0–1,000 ms and waits
 //     for all of them; prints {"side", "n", "cpuMs"}. SIDE: rt (`sleep(ms).then(cb)`), rtTask
 //     (the same inside one task), rtTasks (a task per timer, each `await sleep(ms)`), node
-//     (`setTimeout(cb, ms)`)
+//     (`setTimeout(cb, ms)`), floor (a promise + `then` per timer, no wheel: lib/timer-floor.mjs),
+//     floorCancel (the same plus a cancellable handle per timer in a list per millisecond)
 //   node benchmarks/time-cost.mjs --callgrind rt,rtTask [N1] [N2]
 //     instructions per timer under callgrind (`--predictable`): the difference between N2 and
 //     N1 timers divided by N2 - N1 (start-up and most of the JIT cancel)
@@ -21,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { Builder } from '@rt/scheduler';
 import { sleep } from '@rt/time';
+import { floorCancellableSleep, floorSleep } from './lib/timer-floor.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const noop = () => {};
@@ -52,6 +54,8 @@ async function run(side, n) {
   else if (side === 'rtTask') await runtime.run(() => fire(rt));
   else if (side === 'rtTasks') await runtime.run(() => fire((ms, done) => void runtime.spawn(async () => (await sleep(ms), done()))));
   else if (side === 'node') await fire((ms, done) => setTimeout(done, ms));
+  else if (side === 'floor') await fire((ms, done) => floorSleep(ms).then(done));
+  else if (side === 'floorCancel') await fire((ms, done) => floorCancellableSleep(ms).then(done));
   else throw new Error(`unknown side ${side}`);
   const cpu = process.cpuUsage(start);
   console.log(JSON.stringify({ side, n, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }));

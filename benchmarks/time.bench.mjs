@@ -14,7 +14,8 @@
 //    ROUNDS rounds in alternating order
 //      rt: sleep(ms).then(fn)                   vs   setTimeout(fn, ms)
 //      (+ new Promise(setTimeout).then(fn), and the floor of a then-able timer: a promise and
-//      `then` per timer, resolved by one Node timer per millisecond, with no wheel at all)
+//      `then` per timer, resolved by one Node timer per millisecond, with no wheel at all; and that
+//      floor plus a cancellable handle per timer: lib/timer-floor.mjs)
 // 3. M timeout() wrappers around ready work, one after another
 //      rt: await timeout(1000, ready)           vs   Promise.race([ready, setTimeout-rejection]) + clearTimeout
 // 4. heap bytes per pending timer (nobody waiting; then with a waiter)
@@ -22,6 +23,7 @@
 import { performance } from 'node:perf_hooks';
 import { Builder } from '@rt/scheduler';
 import { sleep, timeout } from '@rt/time';
+import { floorCancellableSleep, floorSleep } from './lib/timer-floor.mjs';
 
 const quick = process.argv.includes('--quick') || process.env.RT_BENCH_QUICK === '1';
 const N = quick ? 100_000 : 1_000_000;
@@ -113,51 +115,12 @@ function fire(count, schedule) {
   });
 }
 
-/** The floor of a then-able timer: a promise + `then` per timer, one Node timer per ms, no wheel. */
-const floorTicks = new Map();
-let floorOrigin = 0;
-let floorNext = 0;
-let floorArmed = false;
-let floorResolve;
-const floorCapture = (resolve) => {
-  floorResolve = resolve;
-};
-function floorTimer() {
-  floorArmed = false;
-  const now = Math.floor(performance.now() - floorOrigin);
-  for (; floorNext <= now; floorNext++) {
-    const due = floorTicks.get(floorNext);
-    if (due === undefined) continue;
-    floorTicks.delete(floorNext);
-    for (const resolve of due) resolve();
-  }
-  if (floorTicks.size > 0) {
-    floorArmed = true;
-    setTimeout(floorTimer, 1);
-  }
-}
-function floorSleep(ms) {
-  if (floorTicks.size === 0 && !floorArmed) {
-    floorOrigin = performance.now();
-    floorNext = 0;
-  }
-  const tick = Math.ceil(performance.now() - floorOrigin + ms);
-  const promise = new Promise(floorCapture);
-  const due = floorTicks.get(tick);
-  if (due === undefined) floorTicks.set(tick, [floorResolve]);
-  else due.push(floorResolve);
-  if (!floorArmed) {
-    floorArmed = true;
-    setTimeout(floorTimer, 1);
-  }
-  return promise;
-}
-
 const fireVariants = {
   rt: (ms, done) => sleep(ms).then(done),
   node: (ms, done) => setTimeout(done, ms),
   nodePromise: (ms, done) => new Promise((resolve) => setTimeout(resolve, ms)).then(done),
   floor: (ms, done) => floorSleep(ms).then(done),
+  floorCancel: (ms, done) => floorCancellableSleep(ms).then(done),
 };
 
 async function timeoutRt(count) {
@@ -228,7 +191,7 @@ function row(name, rt, node, unit, better = 'lower') {
 
 /** The fire rows (2.): ROUNDS rounds, the order of the sides alternating. */
 async function fireRows(runtime) {
-  const sides = ['rt', 'node', 'rtTask', 'nodePromise', 'floor'];
+  const sides = ['rt', 'node', 'rtTask', 'nodePromise', 'floor', 'floorCancel'];
   const results = Object.fromEntries(sides.map((side) => [side, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
@@ -246,7 +209,7 @@ async function fireRows(runtime) {
   // Ratios per round (each side against the baseline of the same round), as ranges.
   const cpuRatio = (side, base) => range(results[side].map((r, k) => r.cpu / results[base][k].cpu));
   const fireTable = sides.map((side) => ({
-    side: { rt: 'sleep(ms).then(cb)', rtTask: 'sleep(ms).then(cb) in a task', node: 'setTimeout(cb, ms)', nodePromise: 'new Promise(setTimeout).then(cb)', floor: 'floor: promise+then, 1 Node timer/ms' }[side],
+    side: { rt: 'sleep(ms).then(cb)', rtTask: 'sleep(ms).then(cb) in a task', node: 'setTimeout(cb, ms)', nodePromise: 'new Promise(setTimeout).then(cb)', floor: 'floor: promise+then, 1 Node timer/ms', floorCancel: 'floor + a cancellable handle/timer' }[side],
     'CPU ms': range(results[side].map((r) => r.cpu), 0),
     'CPU × setTimeout(cb)': cpuRatio(side, 'node'),
     'last late ms': range(results[side].map((r) => r.last), 1),
@@ -263,6 +226,7 @@ async function fireRows(runtime) {
   row(`fire ${FIRE_N}, CPU: sleep().then in a task vs setTimeout(cb)`, best('rtTask', 'cpu'), best('node', 'cpu'), 'ms');
   row(`fire ${FIRE_N}, CPU: sleep().then vs new Promise(setTimeout).then`, best('rt', 'cpu'), best('nodePromise', 'cpu'), 'ms');
   row(`fire ${FIRE_N}, CPU: sleep().then vs the floor (promise+then, no wheel)`, best('rt', 'cpu'), best('floor', 'cpu'), 'ms');
+  row(`fire ${FIRE_N}, CPU: sleep().then vs the floor + a cancellable handle per timer`, best('rt', 'cpu'), best('floorCancel', 'cpu'), 'ms');
   row(`fire ${FIRE_N}: the last fires this late after the latest deadline, sleep().then vs setTimeout(cb)`, best('rt', 'last'), best('node', 'last'), 'ms');
   row(`fire ${FIRE_N}: the same, sleep().then in a task vs setTimeout(cb)`, best('rtTask', 'last'), best('node', 'last'), 'ms');
   row(`fire ${FIRE_N}: max lateness, sleep().then vs setTimeout(cb)`, best('rt', 'lateMax'), best('node', 'lateMax'), 'ms');

@@ -55,7 +55,8 @@ class SignalWait {
 // Sleep is a ParkEntry by shape only: its links are internal (stripped), so `implements ParkEntry` would not
 // hold in the published .d.ts; parkEntry(this) checks the shape where it is used.
 export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
-  private readonly driver: TimeDriver;
+  // (Every field is declared and assigned in the constructor: see WheelEntry.)
+  declare private readonly driver: TimeDriver;
   // The deadline is the wheel tick `when` (a whole millisecond, rounded up): one small
   // integer field instead of a boxed double.
   // `state` is the one field for the options and the pending wait (issue 16: one field less
@@ -75,25 +76,30 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
   // promise and its resolving functions and no waiter record, cancel closure or
   // `{ waiter, promise }` pair (see the README's ladder) — unless the task already waits on
   // another Sleep of this runtime: then it joins that task's `TimerGroup` (see there).
-  private state: WaitOptions | Resolve | SignalWait | undefined;
+  declare private state: WaitOptions | Resolve | SignalWait | undefined;
   /** Where a plain wait is parked: its task (the Sleep is the task's entry) or its task's TimerGroup; undefined outside any task. */
-  private task: ParkedTask | TimerGroup | undefined = undefined;
+  declare private task: ParkedTask | TimerGroup | undefined;
   // The callbacks of the `then` that started a plain wait (issue 16): that `then`'s own
   // promise is the wait's promise, so a plain `sleep(ms).then(cb)` or `await sleep(ms)`
   // keeps no second promise and no promise reaction until it fires (see `Fired`). Undefined
   // for a wait started by `wait()` (an Interval's tick) or by a `then` without callbacks.
-  private onFulfilled: ((value: void) => unknown) | undefined = undefined;
-  private onRejected: ((reason: unknown) => unknown) | undefined = undefined;
+  declare private onFulfilled: ((value: void) => unknown) | undefined;
+  declare private onRejected: ((reason: unknown) => unknown) | undefined;
   /** @internal Links in the task's list of parked operations (`parkEntry`). */
-  prev: ParkEntry | undefined = undefined;
+  declare prev: ParkEntry | undefined;
   /** @internal */
-  next: ParkEntry | undefined = undefined;
+  declare next: ParkEntry | undefined;
 
   /** @internal Sleeps come from `sleep` and `sleepUntil`. */
   constructor(driver: TimeDriver, deadline: number, options: WaitOptions | undefined, now: number = driver.now()) {
     super();
     this.driver = driver;
     this.state = options;
+    this.task = undefined;
+    this.onFulfilled = undefined;
+    this.onRejected = undefined;
+    this.prev = undefined;
+    this.next = undefined;
     this.when = Math.ceil(deadline);
     if (!driver.shut) driver.insert(this, this.when, now);
   }
@@ -458,11 +464,16 @@ let tookCallbacks = false;
  * garbage one job later.
  */
 class Fired {
-  constructor(
-    private readonly onFulfilled: ((value: void) => unknown) | undefined,
-    private readonly onRejected: ((reason: unknown) => unknown) | undefined,
-    private readonly error: Error | undefined,
-  ) {}
+  // Assigned, not parameter properties (class fields): one is made per fired timer (see WheelEntry).
+  declare private readonly onFulfilled: ((value: void) => unknown) | undefined;
+  declare private readonly onRejected: ((reason: unknown) => unknown) | undefined;
+  declare private readonly error: Error | undefined;
+
+  constructor(onFulfilled: ((value: void) => unknown) | undefined, onRejected: ((reason: unknown) => unknown) | undefined, error: Error | undefined) {
+    this.onFulfilled = onFulfilled;
+    this.onRejected = onRejected;
+    this.error = error;
+  }
 
   then(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
     const error = this.error;
