@@ -1,6 +1,18 @@
 import { Cancelled, coop, park, throwIfCancelled } from '@rt/scheduler';
 import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
-import { RESOLVED, currentParkTask, lastParked, parkEntryIn, unparkEntry, type ParkEntry, type ParkedTask } from '@rt/scheduler/primitives';
+import {
+  RESOLVED,
+  callInContext,
+  captureThenContext,
+  currentParkTask,
+  jobsRunInQueuingContext,
+  lastParked,
+  parkEntryIn,
+  unparkEntry,
+  type CapturedContext,
+  type ParkEntry,
+  type ParkedTask,
+} from '@rt/scheduler/primitives';
 import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
 import { checkDuration, checkWaitOptions } from './internal/validate.js';
 import { instantAt, milliseconds, type Instant } from './instant.js';
@@ -85,6 +97,13 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
   // for a wait started by `wait()` (an Interval's tick) or by a `then` without callbacks.
   declare private onFulfilled: ((value: void) => unknown) | undefined;
   declare private onRejected: ((reason: unknown) => unknown) | undefined;
+  // The async context of that `then` call where a promise job runs in the context it is queued
+  // in (AsyncContextFrame: Node 24+): the fire queues the job that calls the callbacks (`Fired`)
+  // in it, so they read the AsyncLocalStorage stores of their `then` call, as a promise's
+  // callbacks do, not those of the code that armed the driver's timer. Undefined elsewhere (the
+  // promise hooks run that job in the context of the promise `then` returned) and when no
+  // AsyncLocalStorage is in use.
+  declare private context: CapturedContext | undefined;
   /** @internal Links in the task's list of parked operations (`parkEntry`). */
   declare prev: ParkEntry | undefined;
   /** @internal */
@@ -98,6 +117,7 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     this.task = undefined;
     this.onFulfilled = undefined;
     this.onRejected = undefined;
+    this.context = undefined;
     this.prev = undefined;
     this.next = undefined;
     this.when = Math.ceil(deadline);
@@ -193,6 +213,7 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
         if (onFulfilled !== undefined || onRejected !== undefined) {
           this.onFulfilled = onFulfilled;
           this.onRejected = onRejected;
+          if (jobsRunInQueuingContext) this.context = captureThenContext();
           tookCallbacks = true;
         }
       } else {
@@ -255,13 +276,15 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     capturedResolve = undefined;
     const onFulfilled = this.onFulfilled;
     const onRejected = this.onRejected;
-    this.onFulfilled = this.onRejected = undefined;
+    const context = this.context;
+    this.onFulfilled = this.onRejected = this.context = undefined;
     // The first wait's promise is its `then`'s (when it took callbacks): it gets their outcome.
     const direct = onFulfilled !== undefined || onRejected !== undefined;
     this.state = (value) => {
       if (!direct) first(value);
-      else if (value === undefined) (first as Settle)(new Fired(onFulfilled, onRejected, undefined));
-      else (first as Settle)((value as Promise<void>).then(onFulfilled, onRejected));
+      // (A rejection through `Fired` as well, not a `then` on `value` attached now: that reaction
+      // would run in the context of the code settling the wait on every Node.)
+      else callInContext(context, settleWith, first as Settle, new Fired(onFulfilled, onRejected, value === undefined ? undefined : finishing), undefined);
       second(value);
     };
     return promise;
@@ -277,11 +300,18 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     const onFulfilled = this.onFulfilled;
     const onRejected = this.onRejected;
     if (onFulfilled === undefined && onRejected === undefined) {
-      resolve(error === undefined ? undefined : Promise.reject(error));
+      finishing = error;
+      try {
+        resolve(error === undefined ? undefined : Promise.reject(error));
+      } finally {
+        finishing = undefined;
+      }
       return;
     }
-    this.onFulfilled = this.onRejected = undefined;
-    (resolve as Settle)(new Fired(onFulfilled, onRejected, error));
+    const context = this.context;
+    this.onFulfilled = this.onRejected = this.context = undefined;
+    if (context === undefined) (resolve as Settle)(new Fired(onFulfilled, onRejected, error));
+    else callInContext(context, settleWith, resolve as Settle, new Fired(onFulfilled, onRejected, error), undefined);
   }
 
   /** True while a wait is pending. */
@@ -490,6 +520,14 @@ class Fired {
     }
   }
 }
+
+/** Settles a wait's promise with `fired` (for callInContext). */
+function settleWith(settle: Settle, fired: Fired, _: undefined): void {
+  settle(fired);
+}
+
+/** The error `finish` is settling a wait with, while it calls the wait's resolving function (see `share`). */
+let finishing: Error | undefined;
 
 // The promise executor of a plain wait: one shared function (no closure per wait) that hands
 // the resolve function over through this variable, read right after `new Promise`.

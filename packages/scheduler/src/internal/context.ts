@@ -490,6 +490,45 @@ export function captureAsyncContext(previous: CapturedContext | undefined): Capt
   return context;
 }
 
+/**
+ * The async context of a `then` call whose callbacks rt calls itself later (a JoinHandle's `then`
+ * from outside any task, at the task's finish) or hands to the engine at settle time (a Sleep's
+ * `then`, through its `Fired` thenable): what `captureAsyncContext` keeps for a spawn, or undefined
+ * when no AsyncLocalStorage or async hook is in use (there is no context to keep but rt's own).
+ * Call them through {@link callInContext}: a callback of `then` runs in the context `then` was
+ * called in, as a promise's does (an AsyncLocalStorage's store set around the `then` call is the
+ * one its callback reads).
+ */
+export function captureThenContext(): CapturedContext | undefined {
+  return asyncContextInUse() ? captureAsyncContext(undefined) : undefined;
+}
+
+/**
+ * Whether a promise job (a reaction, a thenable's job) runs in the async context it was queued in
+ * (AsyncContextFrame: Node 24+, Node 22 with the flag), not in that of the promise it settles (the
+ * promise hooks' async ids: Node 20/22): then a thenable that resolves the promise its `then`
+ * returned with another thenable at settle time (time's `Fired`) must queue that job in the
+ * context of the `then` call ({@link captureThenContext}, {@link callInContext}).
+ */
+export const jobsRunInQueuingContext: boolean = framesHere;
+
+/** Calls `fn(a, b, c)` in `context` (from {@link captureThenContext}); undefined: in the current one. */
+export function callInContext<A, B, C>(context: CapturedContext | undefined, fn: (a: A, b: B, c: C) => void, a: A, b: B, c: C): void {
+  if (context === undefined) return fn(a, b, c);
+  if (context instanceof AsyncResource) {
+    context.runInAsyncScope(fn, undefined, a, b, c);
+    return;
+  }
+  // A frame: frameClass is defined (captureAsyncContext returns frames only then).
+  const frames = frameClass!;
+  const prior = frames.exchange(context === NO_FRAME ? undefined : (context as ContextFrame));
+  try {
+    fn(a, b, c);
+  } finally {
+    frames.set(prior);
+  }
+}
+
 /** Whether spawns capture Node's AsyncContextFrame itself (see FrameClass; for tests). */
 export const capturesFrames: boolean = frameClass !== undefined;
 /** Whether a task started from an rt-only frame gets a TaskFrame (see TaskFrame; for tests). */

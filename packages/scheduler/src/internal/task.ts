@@ -10,7 +10,7 @@
 // code inside a task parks a waiter, kept in the task's list of joins, so aborting *that*
 // task cancels the join.
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
-import { EMPTY_BUDGET, frameStore, runOutsideTasks, storage } from './context.js';
+import { EMPTY_BUDGET, callInContext, captureThenContext, frameStore, runOutsideTasks, storage, type CapturedContext } from './context.js';
 import type { CancelTarget, TaskWait } from './waiter.js';
 import type { Waiter } from '../park.js';
 import type { Core } from './core.js';
@@ -533,7 +533,7 @@ export class Task {
     if (this.state === FINISHED) return nativeThen.call(this.settledPromise(), onfulfilled as never, onrejected as never);
     // One shared executor (no closure per call) hands the resolving functions over.
     const promise = new Promise(captureJoinResolvers);
-    this.links = new OutsideJoin(onfulfilled, onrejected, this.links as JoinRecord | undefined, joinResolve!, joinReject!);
+    this.links = new OutsideJoin(onfulfilled, onrejected, this.links as JoinRecord | undefined, joinResolve!, joinReject!, captureThenContext());
     joinResolve = joinReject = undefined;
     return promise;
   }
@@ -591,6 +591,8 @@ class OutsideJoin {
     public next: JoinRecord | undefined,
     readonly resolve: (value: unknown) => void,
     readonly reject: (error: unknown) => void,
+    /** The async context of the `then` call, its callbacks' (undefined: none but rt's to keep). */
+    readonly context: CapturedContext | undefined,
   ) {}
 }
 
@@ -653,6 +655,12 @@ function settleOutsideJoins(ok: boolean, result: unknown, joins: OutsideJoin | O
 }
 
 function settleOutsideJoin(ok: boolean, result: unknown, join: OutsideJoin): void {
+  // The callbacks run in the context of their `then` call, not in the finishing task's.
+  if (join.context !== undefined) callInContext(join.context, settleJoin, ok, result, join);
+  else settleJoin(ok, result, join);
+}
+
+function settleJoin(ok: boolean, result: unknown, join: OutsideJoin): void {
   const handler = ok ? join.onfulfilled : join.onrejected;
   if (typeof handler !== 'function') {
     if (ok) join.resolve(result);
