@@ -79,4 +79,31 @@ describe('Ring (the queue under mpsc channels)', () => {
     expect(chunks.size).toBeLessThanOrEqual(6);
     while (ring.length > 0) expect(ring.shift()).toBe(expected++);
   });
+
+  it('starts its chunks small: a backlog of a few dozen values holds no 4,096-slot chunk, and one built and drained again allocates no new chunk', () => {
+    type Internals = { slots: unknown[]; firstChunk: { values: unknown[]; next: unknown } | undefined; lastChunk: object | undefined };
+    const ring = new Ring<number>(16);
+    const internals = ring as unknown as Internals;
+    // 16 in the ring, then chunks of 16, 32, 64: every path of push and shift runs in the first ~130 values.
+    for (let i = 0; i < 60; i++) ring.push(i);
+    expect(internals.slots.length).toBe(16);
+    const sizes: number[] = [];
+    for (let c = internals.firstChunk; c !== undefined; c = c.next as typeof c) sizes.push(c.values.length);
+    expect(sizes).toEqual([16, 32]);
+    for (let i = 0; i < 60; i++) expect(ring.shift()).toBe(i);
+    expect(internals.firstChunk).toBeUndefined();
+    // A backlog of 5,000 built and drained five times: the chunks of the first time are reused.
+    const seen = new Set<object>();
+    let next = 0;
+    let expected = 0;
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 5000; i++) {
+        ring.push(next++);
+        if (internals.lastChunk !== undefined) seen.add(internals.lastChunk);
+      }
+      while (ring.length > 0) expect(ring.shift()).toBe(expected++);
+    }
+    // 16 + 32 + … + 2,048 + 4,096 + 4,096 (sizes 16 to 4,096, one of each, and a second of 4,096 at most).
+    expect(seen.size).toBeLessThanOrEqual(10);
+  });
 });
