@@ -15,7 +15,8 @@
 // --set=mpsc-unbounded runs issue 16's two unbounded mpsc rows instead (`mpsc/rt unbounded send+recv`
 // and `mpsc/rt unbounded, 4 producers`, 2,000,000 messages), each against its plain hand-written
 // queue, printing plain ÷ rt as sync.bench.mjs does for the mpsc rows (≥ 1.0× is the target); with
-// --floors also the rows' `mpsc/floor…` cases.
+// --floors also the rows' `mpsc/floor…` cases. --set=mpsc-bounded: the bounded(1024) rows, SPSC and 4
+// producers, the same way.
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -37,6 +38,10 @@ const SETS = {
   'mpsc-unbounded': [
     { plain: 'mpsc/baseline unbounded array+promise queue, same two rt tasks', floors: ['mpsc/floor: unbounded array+promise queue, a setImmediate turn every 128 receives'], rt: ['mpsc/rt unbounded send+recv'], flip: true },
     { plain: 'mpsc/baseline unbounded array+promise queue, 4 producers', floors: ['mpsc/floor: unbounded, 4 producers, a setImmediate turn every 128 receives'], rt: ['mpsc/rt unbounded, 4 producers'], flip: true },
+  ],
+  'mpsc-bounded': [
+    { plain: 'mpsc/baseline array+promise queue, same two rt tasks', floors: [], rt: ['mpsc/rt send+recv'], flip: true },
+    { plain: 'mpsc/baseline array+promise queue, 4 producers', floors: [], rt: ['mpsc/rt 4 producers, capacity 1024'], flip: true },
   ],
 };
 const set = arg('set', 'locks');
