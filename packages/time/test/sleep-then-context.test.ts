@@ -3,7 +3,7 @@
 // armed the driver's timer or fires it. (On AsyncContextFrame, Node 24+, a promise job runs in the
 // context it is queued in, and the fire queues the job that calls the callbacks: before the fix
 // `cb` read the store of the first `then` that armed the driver's Node timer.)
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, createHook } from 'node:async_hooks';
 import { spawn } from '@rt/scheduler';
 import { sleep } from '@rt/time';
 
@@ -42,5 +42,36 @@ describe('Sleep.then runs its callbacks in the context of the then call', () => 
     const sharedRejected = als.run('shared', () => disposed.then(undefined, () => als.getStore()));
     disposed[Symbol.dispose]();
     expect(await Promise.all([rejected, sharedRejected])).toEqual(['rejected', 'shared']);
+  });
+});
+
+describe('a shared Sleep\'s rejection, re-entered', () => {
+  it('an async hook that disposes another shared Sleep while the first one rejects: every callback still sees its rejection', async () => {
+    // A shared wait's first `then` learns of the rejection through a module variable set while
+    // its Sleep settles: a second Sleep settled from inside that (here from an async hook's
+    // `init`, which runs synchronously at the rejected promise's creation) must not clear it for
+    // the first (before the fix the outer first `then` got onFulfilled: a disposed Sleep fulfilled).
+    const outer = sleep(1000);
+    const inner = sleep(1000);
+    const outerFirst = outer.then(() => 'fulfilled', () => 'rejected');
+    const outerSecond = outer.then(() => 'fulfilled', () => 'rejected');
+    const innerFirst = inner.then(() => 'fulfilled', () => 'rejected');
+    const innerSecond = inner.then(() => 'fulfilled', () => 'rejected');
+    let armed = true;
+    const hook = createHook({
+      init(_id, type) {
+        if (armed && type === 'PROMISE') {
+          armed = false;
+          inner[Symbol.dispose]();
+        }
+      },
+    }).enable();
+    try {
+      outer[Symbol.dispose]();
+    } finally {
+      hook.disable();
+    }
+    expect(armed).toBe(false);
+    expect(await Promise.all([outerFirst, outerSecond, innerFirst, innerSecond])).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
   });
 });
