@@ -108,3 +108,39 @@ describe('serve: a timeout behind a pipelined answer', () => {
     }
   });
 });
+
+  it('the same with a chunked body (review rv)', async () => {
+    server = await serve({ limits: { ioTimeout: 300 } }, async (request) => {
+      if (request.method === 'GET') return new Response('first');
+      return new Response(await request.text());
+    });
+    const socket = await open(server.addr.port);
+    socket.on('error', () => undefined);
+    try {
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\nPOST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n');
+      const all = await readUntil(socket, () => false, 5000).catch((error: unknown) => String(error));
+      expect(statuses(all)).toEqual([200, 408]);
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('a 100 Continue owed to the next request goes out after the pipelined answer (review rv)', async () => {
+    server = await serve({}, async (request) => {
+      if (request.method === 'GET') return new Response('first');
+      return new Response(await request.text());
+    });
+    const socket = await open(server.addr.port);
+    socket.on('error', () => undefined);
+    try {
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\nPOST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n');
+      const first = await readUntil(socket, (t) => t.includes('100 Continue'), 3000);
+      expect(first.indexOf('first')).toBeGreaterThan(0);
+      expect(first.indexOf('first')).toBeLessThan(first.indexOf('100 Continue'));
+      socket.write('xyz');
+      const rest = await readUntil(socket, (t) => t.endsWith('xyz'), 3000);
+      expect(statuses(first + rest)).toEqual([200, 100, 200]);
+    } finally {
+      socket.destroy();
+    }
+  });
