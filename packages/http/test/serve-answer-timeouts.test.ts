@@ -71,7 +71,10 @@ describe('serve: I/O deadlines during the answer', () => {
   });
 });
 describe('serve: a timeout behind a pipelined answer', () => {
-  it('sends the answer to a pipelined request before the 408 of the next one, whose body stopped arriving', async () => {
+  it.each([
+    ['a length', 'Content-Length: 10\r\n\r\nabc'],
+    ['chunks', 'Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n'],
+  ])('sends the answer to a pipelined request before the 408 of the next one, whose body (framed by %s) stopped arriving', async (_framing, rest) => {
     server = await serve({ limits: { ioTimeout: 300 } }, async (request) => {
       if (request.method === 'GET') return new Response('first');
       return new Response(await request.text());
@@ -79,8 +82,8 @@ describe('serve: a timeout behind a pipelined answer', () => {
     const socket = await open(server.addr.port);
     socket.on('error', () => undefined);
     try {
-      // One write: a whole GET, then a POST whose body (10 bytes) stops after 3.
-      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\nPOST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
+      // One write: a whole GET, then a POST whose body stops after 3 bytes (of 10, or before its next chunk).
+      socket.write(`GET / HTTP/1.1\r\nHost: x\r\n\r\nPOST / HTTP/1.1\r\nHost: x\r\n${rest}`);
       // The GET's answer is owed at once (its request was whole), not held behind the POST's body.
       const first = await readUntil(socket, (text) => text.endsWith('first'), 2000);
       expect(statuses(first)).toEqual([200]);
@@ -103,6 +106,26 @@ describe('serve: a timeout behind a pipelined answer', () => {
       const all = await readUntil(socket, () => false, 5000).catch((error: unknown) => String(error));
       expect(statuses(all)[0]).toBe(200);
       expect(all).toContain('\r\n\r\nfirst');
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('a 100 Continue owed to the next request goes out after the pipelined answer (review rv)', async () => {
+    server = await serve({}, async (request) => {
+      if (request.method === 'GET') return new Response('first');
+      return new Response(await request.text());
+    });
+    const socket = await open(server.addr.port);
+    socket.on('error', () => undefined);
+    try {
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\nPOST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n');
+      const first = await readUntil(socket, (t) => t.includes('100 Continue'), 3000);
+      expect(first.indexOf('first')).toBeGreaterThan(0);
+      expect(first.indexOf('first')).toBeLessThan(first.indexOf('100 Continue'));
+      socket.write('xyz');
+      const rest = await readUntil(socket, (t) => t.endsWith('xyz'), 3000);
+      expect(statuses(first + rest)).toEqual([200, 100, 200]);
     } finally {
       socket.destroy();
     }

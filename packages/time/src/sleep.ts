@@ -300,11 +300,16 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     const onFulfilled = this.onFulfilled;
     const onRejected = this.onRejected;
     if (onFulfilled === undefined && onRejected === undefined) {
+      // The rejected promise is made before `finishing` is set, and the prior value put back
+      // after: user code may run in between (an async hook's `init` at the promise's creation, a
+      // `promiseResolve` hook at a resolve) and settle another shared wait, a nested `finish`.
+      const value = error === undefined ? undefined : Promise.reject(error);
+      const outer = finishing;
       finishing = error;
       try {
-        resolve(error === undefined ? undefined : Promise.reject(error));
+        resolve(value);
       } finally {
-        finishing = undefined;
+        finishing = outer;
       }
       return;
     }
