@@ -105,10 +105,13 @@ export class ByteRing {
   /** Nothing buffered and nothing can arrive any more (receiver closed, or every sender closed and no slot reserved). */
   get finished(): boolean {
     const w = this.words;
-    return (
-      Atomics.load(w, COUNT) === 0 &&
-      (Atomics.load(w, RX_CLOSED) !== 0 || (Atomics.load(w, SENDERS) === 0 && Atomics.load(w, RESERVED) === 0))
-    );
+    // The end first, then the count: once no sender is left and no slot is reserved, every push
+    // has happened (the loads are sequentially consistent), so a count read after that is final.
+    // Read the other way round, a sender could push its last values and leave between the two
+    // loads: the count read 0 before them, the end after them, and those values were reported
+    // as never coming (a cross-thread recv lost its channel's last values at load, CI).
+    const ended = Atomics.load(w, RX_CLOSED) !== 0 || (Atomics.load(w, SENDERS) === 0 && Atomics.load(w, RESERVED) === 0);
+    return ended && Atomics.load(w, COUNT) === 0;
   }
 
   /** Bytes one record of `payload` bytes takes. */
