@@ -20,7 +20,11 @@ import { instantAt, milliseconds, type Instant } from './instant.js';
 /** `slot` of a disposed Sleep (a negative slot means "not in the wheel" to the wheel). */
 const DISPOSED = -2;
 
-type Resolve = (value: void | PromiseLike<void>) => void;
+/**
+ * A plain wait's resolving function: the engine's, or a shared wait's (`share`), which also takes
+ * the error a rejection carries (`finish` passes it; the engine's ignores a second argument).
+ */
+type Resolve = (value: void | PromiseLike<void>, error?: Error) => void;
 /** A resolving function as the engine sees it: it takes any value (a `Fired` included). */
 type Settle = (value: unknown) => void;
 
@@ -280,11 +284,11 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     this.onFulfilled = this.onRejected = this.context = undefined;
     // The first wait's promise is its `then`'s (when it took callbacks): it gets their outcome.
     const direct = onFulfilled !== undefined || onRejected !== undefined;
-    this.state = (value) => {
-      if (!direct) first(value);
+    this.state = (value, error) => {
+      if (!direct) first(value, error);
       // (A rejection through `Fired` as well, not a `then` on `value` attached now: that reaction
       // would run in the context of the code settling the wait on every Node.)
-      else callInContext(context, settleWith, first as Settle, new Fired(onFulfilled, onRejected, value === undefined ? undefined : finishing), undefined);
+      else callInContext(context, settleWith, first as Settle, new Fired(onFulfilled, onRejected, error), undefined);
       second(value);
     };
     return promise;
@@ -300,23 +304,13 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     const onFulfilled = this.onFulfilled;
     const onRejected = this.onRejected;
     if (onFulfilled === undefined && onRejected === undefined) {
-      // The rejected promise is made before `finishing` is set, and the prior value put back
-      // after: user code may run in between (an async hook's `init` at the promise's creation, a
-      // `promiseResolve` hook at a resolve) and settle another shared wait, a nested `finish`.
-      const value = error === undefined ? undefined : Promise.reject(error);
-      const outer = finishing;
-      finishing = error;
-      try {
-        resolve(value);
-      } finally {
-        finishing = outer;
-      }
+      // (The error too: a shared wait's resolving function settles its first `then` with it.)
+      resolve(error === undefined ? undefined : Promise.reject(error), error);
       return;
     }
     const context = this.context;
     this.onFulfilled = this.onRejected = this.context = undefined;
-    if (context === undefined) (resolve as Settle)(new Fired(onFulfilled, onRejected, error));
-    else callInContext(context, settleWith, resolve as Settle, new Fired(onFulfilled, onRejected, error), undefined);
+    callInContext(context, settleWith, resolve as Settle, new Fired(onFulfilled, onRejected, error), undefined);
   }
 
   /** True while a wait is pending. */
@@ -530,9 +524,6 @@ class Fired {
 function settleWith(settle: Settle, fired: Fired, _: undefined): void {
   settle(fired);
 }
-
-/** The error `finish` is settling a wait with, while it calls the wait's resolving function (see `share`). */
-let finishing: Error | undefined;
 
 // The promise executor of a plain wait: one shared function (no closure per wait) that hands
 // the resolve function over through this variable, read right after `new Promise`.

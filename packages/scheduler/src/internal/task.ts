@@ -656,8 +656,7 @@ function settleOutsideJoins(ok: boolean, result: unknown, joins: OutsideJoin | O
 
 function settleOutsideJoin(ok: boolean, result: unknown, join: OutsideJoin): void {
   // The callbacks run in the context of their `then` call, not in the finishing task's.
-  if (join.context !== undefined) callInContext(join.context, settleJoin, ok, result, join);
-  else settleJoin(ok, result, join);
+  callInContext(join.context, settleJoin, ok, result, join);
 }
 
 function settleJoin(ok: boolean, result: unknown, join: OutsideJoin): void {
