@@ -27,6 +27,8 @@
 // which may still be at work in the window, and the garbage collector, which moves by a few
 // hundred per message from run to run), and the top functions
 // (self, then inclusive) per message with JIT code named from `--perf-basic-prof`'s map.
+// With the default warm-up TurboFan may still compile the `rt-stream` loop inside the window (net
+// README, pass ts24: 838–1,410 compiler instructions per message); --warmup=150000 avoids it.
 // --groups adds the self counts summed by kind (JavaScript, V8 builtins, N-API, libc/kernel entry, …).
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
