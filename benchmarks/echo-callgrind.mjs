@@ -27,16 +27,16 @@
 // which may still be at work in the window, and the garbage collector, which moves by a few
 // hundred per message from run to run), and the top functions
 // (self, then inclusive) per message with JIT code named from `--perf-basic-prof`'s map.
+// With the default warm-up TurboFan may still compile the `rt-stream` loop inside the window (net
+// README, pass ts24: 838–1,410 compiler instructions per message); --warmup=150000 avoids it.
 // --groups adds the self counts summed by kind (JavaScript, V8 builtins, N-API, libc/kernel entry, …).
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { annotate, countedWindow, dumpTotal, findDump, inclusiveOf, jitNamer, removeDumps, topFunctions } from './lib/callgrind.mjs';
 import { buildC } from './lib/loadgen.mjs';
-import { have, SERVER_ENV } from './lib/proc.mjs';
+import { have } from './lib/proc.mjs';
+import { echoServer, printedPort } from './lib/echo-servers.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const server = arg('server', 'rt-stream');
 const bytes = Number(arg('bytes', '64'));
@@ -54,44 +54,18 @@ for (const tool of ['valgrind', 'callgrind_control', 'callgrind_annotate', 'cc']
 }
 const client = buildC('echo-count-client');
 
-const serverArgs = {
-  'rt-stream': [join(here, 'net.bench.mjs'), '--serve', 'native'],
-  'rt-plain': [join(here, 'net.bench.mjs'), '--serve', 'native-plain'],
-  'rt-await-task': [join(here, 'echo-rt-server.mjs')],
-  'rt-await': [join(here, 'echo-rt-server.mjs')],
-  rt: [join(here, 'echo-rt-server.mjs')],
-  'minimal-stream': ['--input-type=module', '--eval', `(await import(${JSON.stringify(join(here, 'echo-ladder-servers.mjs'))})).serveMinimalStream();`],
-  net: [join(here, 'echo-net-server.mjs')],
-}[server];
-if (serverArgs === undefined) {
+const spec = echoServer(server);
+if (spec === undefined) {
   console.error(`echo-callgrind: unknown --server=${server}`);
   process.exit(2);
 }
-const child = spawn('valgrind', ['--tool=callgrind', '--dump-instr=no', `--callgrind-out-file=${out}`, node, '--single-threaded', '--perf-basic-prof', ...serverArgs], {
+const child = spawn('valgrind', ['--tool=callgrind', '--dump-instr=no', `--callgrind-out-file=${out}`, node, '--single-threaded', '--perf-basic-prof', ...spec.args], {
   stdio: ['ignore', 'pipe', 'pipe'],
-  env: {
-    ...process.env,
-    ...SERVER_ENV,
-    ...(server.startsWith('rt-await') ? { RT_ECHO_AWAIT_EACH: '1' } : {}),
-    ...(server === 'rt-await-task' ? { RT_ECHO_IN_TASK: '1' } : {}),
-  },
+  env: spec.env,
 });
 let stderr = '';
 child.stderr.on('data', (chunk) => (stderr += chunk));
-const port = await new Promise((resolve, reject) => {
-  let text = '';
-  const onData = (chunk) => {
-    text += chunk;
-    const m = /^(\d+)\s*$/m.exec(text);
-    if (m !== null) {
-      child.stdout.off('data', onData);
-      child.stdout.resume();
-      resolve(Number(m[1]));
-    }
-  };
-  child.stdout.on('data', onData);
-  child.once('exit', (code) => reject(new Error(`server exited (${code}): ${stderr.slice(-2000)}`)));
-});
+const port = await printedPort(child, () => stderr);
 
 try {
   // The client: WARMUP messages, then (after the zeroing) MESSAGES more on the same connections.
