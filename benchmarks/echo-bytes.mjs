@@ -10,12 +10,9 @@
 //   node benchmarks/echo-bytes.mjs [--servers=rt-stream,net] [--bytes=64] [--connections=64]
 //        [--warmup=60000] [--messages=200000] [--node=/path/to/node[,/path/to/other]]
 import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildC } from './lib/loadgen.mjs';
-import { SERVER_ENV } from './lib/proc.mjs';
+import { echoServer } from './lib/echo-servers.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const servers = arg('servers', 'rt-stream,net').split(',');
 const bytes = arg('bytes', '64');
@@ -24,12 +21,6 @@ const warmup = arg('warmup', '60000');
 const messages = Number(arg('messages', '200000'));
 const nodes = arg('node', process.execPath).split(',');
 const client = buildC('echo-count-client');
-
-const serverArgs = {
-  'rt-stream': [join(here, 'net.bench.mjs'), '--serve', 'native'],
-  'rt-fallback': [join(here, 'net.bench.mjs'), '--serve', 'fallback'],
-  net: [join(here, 'echo-net-server.mjs')],
-};
 
 /** Keeps everything `stream` prints; `until(test)` resolves with it once `test(text)` (a RegExp or a function) says yes. */
 function collector(stream) {
@@ -65,12 +56,16 @@ async function collect(server, out) {
 }
 
 async function measure(node, name) {
-  const preload = `process.on('SIGUSR2', () => globalThis.gc()); process.argv.splice(1, 0, ${JSON.stringify(serverArgs[name][0])}); await import(${JSON.stringify(serverArgs[name][0])});`;
+  const server0 = echoServer(name);
+  // The preload imports the server's script: a rung run by --eval (minimal-stream) is not one of these.
+  if (server0 === undefined || server0.args[0].startsWith('--')) throw new Error(`echo-bytes: unknown or unsupported server ${name}`);
+  const { args, env } = server0;
+  const preload = `process.on('SIGUSR2', () => globalThis.gc()); process.argv.splice(1, 0, ${JSON.stringify(args[0])}); await import(${JSON.stringify(args[0])});`;
   // stdbuf -oL: V8 prints the trace with C stdio, block-buffered into a pipe; line-buffered, each
   // collection's line arrives when it happens.
-  const server = spawn('stdbuf', ['-oL', node, '--single-threaded', '--random-seed=1', '--expose-gc', '--trace-gc-nvp', '--input-type=module', '--eval', preload, '--', ...serverArgs[name].slice(1)], {
+  const server = spawn('stdbuf', ['-oL', node, '--single-threaded', '--random-seed=1', '--expose-gc', '--trace-gc-nvp', '--input-type=module', '--eval', preload, '--', ...args.slice(1)], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...SERVER_ENV },
+    env,
   });
   const out = collector(server.stdout);
   try {

@@ -1,4 +1,4 @@
-// The echo servers of the server-alone tools (echo-callgrind.mjs, echo-promises.mjs): the node
+// The echo servers of the server-alone tools (echo-callgrind.mjs, echo-promises.mjs, echo-bytes.mjs): the node
 // arguments and environment of each rung. See echo-callgrind.mjs's header for what each one is.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ export function echoServer(server) {
   const args = {
     'rt-stream': [join(benchmarks, 'net.bench.mjs'), '--serve', 'native'],
     'rt-plain': [join(benchmarks, 'net.bench.mjs'), '--serve', 'native-plain'],
+    'rt-fallback': [join(benchmarks, 'net.bench.mjs'), '--serve', 'fallback'],
     'rt-await-task': [join(benchmarks, 'echo-rt-server.mjs')],
     'rt-await': [join(benchmarks, 'echo-rt-server.mjs')],
     rt: [join(benchmarks, 'echo-rt-server.mjs')],
