@@ -1,0 +1,10 @@
+import { binding } from '../packages/mio-native/dist/internal/binding.js';
+import { coop, spawn } from '@rt/scheduler';
+import { setTurnProbe } from '@rt/scheduler/primitives';
+const h = binding.pollCreate(new Uint32Array(16), () => {}, {});
+const codes = [];
+setTurnProbe(() => { const c = binding.pollTurnIdle(h); codes.push(c); return c === 1; });
+await spawn(async () => { for (let i = 0; i < 2000000; i++) { const y = coop(); if (y !== undefined) await y; } });
+const hist = {}; for (const c of codes) hist[c] = (hist[c] ?? 0) + 1;
+let s = ''; for (let i = 0; i < 300; i++) s += codes[i]; console.log(hist, s);
+binding.pollClose(h);
