@@ -9,10 +9,8 @@
 //   npx turbo run build && node benchmarks/coop-turn.bench.mjs [--rounds=5] [--n=5000000] [--nodes=/path/node20,/path/node24]
 //   node benchmarks/coop-turn.bench.mjs --case=NAME [--n=N]    one case in this process, one JSON line
 //
-// With RT_COOP_TURN_REACTOR=1 the case opens the runtime's reactor first (`Reactor.current()`: with
-// the native addon it installs the budget's turn probe, pass bq24). With RT_COOP_TURN_IO=1 a ref'd loopback TCP server is listening during the case (a live event
-// loop with a watched fd, as in a server), for a case under `valgrind --tool=callgrind`:
-//   valgrind --tool=callgrind --callgrind-out-file=/tmp/x.%p node benchmarks/coop-turn.bench.mjs --case=task --n=500000
+// Under callgrind (instructions per forced turn: the slope between two sizes, against `unconstrained`):
+//   valgrind --tool=callgrind --callgrind-out-file=/tmp/x.%p node benchmarks/coop-turn.bench.mjs --case=task --n=387000
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -58,18 +56,6 @@ const only = arg('case', undefined);
 if (only !== undefined) {
   const run = CASES[only];
   if (run === undefined) throw new TypeError(`--case must be one of ${Object.keys(CASES).join(', ')}`);
-  let server;
-  if (process.env.RT_COOP_TURN_REACTOR === '1') {
-    // The runtime's reactor (what any rt I/O opens): with the native addon it installs the
-    // budget's turn probe (scheduler README "pass bq24"); before that pass it changes nothing.
-    const { Reactor } = await import('@rt/reactor');
-    Reactor.current();
-  }
-  if (process.env.RT_COOP_TURN_IO === '1') {
-    const { createServer } = await import('node:net');
-    server = createServer();
-    await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  }
   await run(Math.min(N / 10, 100000)); // warm-up
   const y0 = forcedYields();
   const cpu0 = process.cpuUsage();
@@ -78,7 +64,6 @@ if (only !== undefined) {
   const wallNs = Number(process.hrtime.bigint() - t0);
   const cpu = process.cpuUsage(cpu0);
   const turns = forcedYields() - y0;
-  server?.close();
   console.log(JSON.stringify({ case: only, n: N, cpuNsPerOp: ((cpu.user + cpu.system) * 1000) / N, sysNsPerOp: (cpu.system * 1000) / N, wallNsPerOp: wallNs / N, forcedYields: turns }));
 } else {
   const rounds = Number(arg('rounds', '5'));
@@ -107,10 +92,10 @@ if (only !== undefined) {
       for (const name of ['immediate', 'microtask']) turnUs[name].push(((got[name].cpuNsPerOp - got.plain.cpuNsPerOp) * N) / turns / 1000);
     }
     console.log(`\n${version}, ${rounds} rounds of ${N} operations, load ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)}`);
-    for (const name of names) console.log(`  ${name.padEnd(14)} ${median(per[name]).toFixed(1).padStart(7)} ns/op CPU (${Math.min(...per[name]).toFixed(1)}–${Math.max(...per[name]).toFixed(1)})`);
+    for (const name of names) console.log(`  ${name.padEnd(18)} ${median(per[name]).toFixed(1).padStart(7)} ns/op CPU (${Math.min(...per[name]).toFixed(1)}–${Math.max(...per[name]).toFixed(1)})`);
     for (const name of Object.keys(turnUs)) {
       const xs = turnUs[name];
-      console.log(`  per turn, ${name.padEnd(10)} ${median(xs).toFixed(2).padStart(6)} µs CPU (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})${name === 'outside' || name === 'task' ? ' above unconstrained' : ' above plain'}`);
+      console.log(`  per turn, ${name.padEnd(17)} ${median(xs).toFixed(2).padStart(6)} µs CPU (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})${name === 'immediate' || name === 'microtask' ? ' above plain' : ' above unconstrained'}`);
     }
   }
 }

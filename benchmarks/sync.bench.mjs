@@ -6,8 +6,6 @@
 //   `npx turbo run build` && node --expose-gc benchmarks/sync.bench.mjs
 //   node benchmarks/sync.bench.mjs --quick          (or SYNC_BENCH_QUICK=1): ~1/10 of the work
 //   node benchmarks/sync.bench.mjs --only=mpsc      (mpsc | locks | fanout)
-//   RT_BENCH_REACTOR=1 node …                        every case with the runtime's reactor open
-//                                                    (the budget's turn probe, scheduler "pass bq24")
 //
 // Sections:
 // - mpsc: one producer and one consumer through a bounded channel of 1024, 10,000,000
@@ -748,13 +746,6 @@ const cases = {
 const caseArg = process.argv.find((a) => a.startsWith('--case='));
 if (caseArg !== undefined) {
   const c = cases[caseArg.slice('--case='.length)];
-  if (process.env.RT_BENCH_REACTOR === '1') {
-    // The runtime's reactor open, as in any program doing rt I/O: with the native addon it
-    // installs the cooperative budget's turn probe (scheduler README "pass bq24"). Every case
-    // of the run, baselines too (they pay nothing for it).
-    const { Reactor } = await import('@rt/reactor');
-    Reactor.current();
-  }
   globalThis.gc?.();
   const start = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();

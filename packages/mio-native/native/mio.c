@@ -41,7 +41,6 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -319,54 +318,6 @@ static napi_value mio_poll_ref(napi_env env, napi_callback_info info) {
   if (ref) uv_ref((uv_handle_t*)&p->handle);
   else uv_unref((uv_handle_t*)&p->handle);
   return NULL;
-}
-
-/* How long the current loop iteration may have run before pollTurnIdle says 0 whatever else it
- * sees: the bound on what it cannot see (an unref'd setImmediate does not start Node's idle
- * handle), so skipped turns delay that by this much at most. libuv's loop time is whole
- * milliseconds (and may come from the coarse clock, up to 1 ms behind), so "now >= iteration +
- * 2" means the iteration is between 1 and 3 ms old: 1 here said 0 at once in an iteration that
- * started late in its millisecond. */
-#define MIO_TURN_IDLE_MAX_MS 2
-
-/* pollTurnIdle(poll): 1 when Node's event loop has nothing to run now, 0 otherwise (and once the
- * poll is closed). For the cooperative budget's forced yield (@rt/scheduler's coop): 1 lets it
- * yield to the microtask queue instead of a macrotask turn. Nothing to run now means all of:
- * - the current loop iteration started less than MIO_TURN_IDLE_MAX_MS ago (the bound);
- * - uv_backend_timeout(loop) is not 0: no ref'd setImmediate (Node's idle handle: started while
- *   Node counts a ref'd immediate; after the check phase ran them it stays started until the phase
- *   ends, unless an immediate's unref()/clearImmediate brings the count to 0 first, as the arming
- *   of @rt/scheduler's turn counter does in every turn with a ready operation), no pending
- *   or closing handle, no stop, no child to reap. Its answer is 0 as well when the loop has no
- *   ref'd active handle, so the poll's own (active) handle is ref'd around the call: then the
- *   answer is the next timer's due time in the heap (ref'd timers or not);
- * - no timer is due: that due time (from uv_now, the iteration's time) is still ahead of
- *   uv_hrtime (libuv's own clock may be the coarse one, which only lags: a timer this calls due
- *   that libuv does not yet run costs one real turn, never a missed one);
- * - poll() of uv_backend_fd(loop) with timeout 0 says no fd libuv watches is ready (sockets,
- *   this poll's epoll fd and so every rt registration, the thread pool's and workers' async
- *   handles, signals, io_uring completions). */
-static napi_value mio_poll_turn_idle(napi_env env, napi_callback_info info) {
-  MIO_ARGS(1);
-  mio_poll* p;
-  if (!mio_get_poll(env, argv[0], &p)) return NULL;
-  if (p->closed) return mio_int(env, 0);
-  uv_loop_t* loop = p->handle.loop;
-  uint64_t now = uv_hrtime() / 1000000;
-  uint64_t iteration = uv_now(loop);
-  if (now >= iteration + MIO_TURN_IDLE_MAX_MS) return mio_int(env, 0);
-  uv_handle_t* handle = (uv_handle_t*)&p->handle;
-  int refed = uv_has_ref(handle);
-  if (!refed) uv_ref(handle);
-  int timeout = uv_backend_timeout(loop);
-  if (!refed) uv_unref(handle);
-  if (timeout == 0 || (timeout > 0 && iteration + (uint64_t)timeout <= now)) return mio_int(env, 0);
-  struct pollfd fd = {.fd = uv_backend_fd(loop), .events = POLLIN, .revents = 0};
-  int ready;
-  do {
-    ready = poll(&fd, 1, 0);
-  } while (ready < 0 && errno == EINTR);
-  return mio_int(env, ready == 0 ? 1 : 0); /* ready, or an error: take the real turn */
 }
 
 /* pollFd(poll): the epoll fd (for diagnostics), -1 once closed. */
@@ -967,7 +918,7 @@ typedef struct {
 static napi_value mio_init(napi_env env, napi_value exports) {
   static const mio_fn fns[] = {
       {"pollCreate", mio_poll_create}, {"pollCtl", mio_poll_ctl},     {"pollWait", mio_poll_wait},
-      {"pollRef", mio_poll_ref},       {"pollFd", mio_poll_fd}, {"pollTurnIdle", mio_poll_turn_idle},       {"pollClose", mio_poll_close},
+      {"pollRef", mio_poll_ref},       {"pollFd", mio_poll_fd},       {"pollClose", mio_poll_close},
       {"eventfd", mio_eventfd},        {"eventfdWrite", mio_eventfd_write}, {"eventfdRead", mio_eventfd_read},
       {"socket", mio_socket},          {"socketpair", mio_socketpair}, {"bind", mio_bind},
       {"connect", mio_connect},        {"listen", mio_listen},        {"accept", mio_accept},

@@ -179,19 +179,6 @@ export class Poll {
     return count;
   }
 
-  /**
-   * Whether Node's event loop has nothing to run now, so a macrotask turn would only go round
-   * the loop (the cooperative budget's forced yield asks: `@rt/scheduler`'s `setTurnProbe`).
-   * True only when all hold: the current loop iteration started under ~1 ms ago (the bound on
-   * what this cannot see: an unref'd `setImmediate`), no ref'd `setImmediate` and no pending or
-   * closing libuv handle, no timer due (ref'd or not), and no fd the loop watches is ready
-   * (every socket, this poll's epoll fd, worker and thread-pool wake-ups). False once closed.
-   * One `poll()` system call with timeout 0.
-   */
-  turnIdle(): boolean {
-    return !this.#closed && this.#native.pollTurnIdle(this.#handle) === 1;
-  }
-
   /** Keeps the process alive while the poll is open (the reactor does this while waiters exist). */
   ref(): void {
     if (!this.#closed) this.#native.pollRef(this.#handle, true);

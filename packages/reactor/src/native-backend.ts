@@ -1,26 +1,6 @@
 import { Poll } from '@rt/mio-native';
 import type { PollOptions } from '@rt/mio-native';
-import { installedTurnProbe, setTurnProbe } from '@rt/scheduler/primitives';
 import type { ReactorBackend } from './backend.js';
-
-// The cooperative budget's turn probe (scheduler README "pass bq24"): while any native backend
-// of this thread is open, a forced yield asks the oldest one's poll whether Node's event loop has
-// anything to run now (`Poll.turnIdle`: one poll() of libuv's backend fd, its timers and its
-// immediates, bounded to ~1 ms of skipped turns) and, when it has not, yields on a nextTick
-// instead of a macrotask turn. Every poll watches the same loop, so any open one answers.
-const openPolls = new Set<Poll>();
-function turnIdle(): boolean {
-  for (const poll of openPolls) return poll.turnIdle();
-  return false;
-}
-function pollOpened(poll: Poll): void {
-  openPolls.add(poll);
-  if (installedTurnProbe() === undefined) setTurnProbe(turnIdle);
-}
-function pollClosed(poll: Poll): void {
-  openPolls.delete(poll);
-  if (openPolls.size === 0 && installedTurnProbe() === turnIdle) setTurnProbe(undefined);
-}
 
 /**
  * The real backend: one `@rt/mio-native` {@link Poll} (epoll, registered with Node's loop
@@ -49,7 +29,6 @@ export class NativeBackend implements ReactorBackend {
     this.#options = options;
     // Create the poll now so an unavailable addon fails at construction, not at start.
     this.#poll = new Poll((events, count) => this.#dispatch?.(events, count), this.#options);
-    pollOpened(this.#poll);
   }
 
   start(dispatch: (events: Uint32Array, count: number) => void): void {
@@ -98,7 +77,6 @@ export class NativeBackend implements ReactorBackend {
   }
 
   close(): void {
-    if (this.#poll !== null) pollClosed(this.#poll);
     this.#poll?.close();
     this.#poll = null;
   }

@@ -2,11 +2,8 @@
 // the microtask queue, which Node drains to empty before it looks at timers or I/O. A task
 // looping on always-ready operations would therefore starve the event loop. Each task (and,
 // outside tasks, the code of the current event-loop turn) gets BUDGET operations per turn;
-// the operation after that resolves on the next macrotask instead, unless a turn probe (see
-// setTurnProbe: the reactor installs one) says the event loop has nothing to run now: then the
-// budget refills at once and the operation resolves on the next nextTick (after the microtasks
-// and the nextTick callbacks already queued, so other tasks still interleave).
-import { frameStore, outsideBudget, outsideCounters, refillBudget, returnBudget, spendBudget, storage, type Budget } from './internal/context.js';
+// the operation after that resolves on the next macrotask instead.
+import { frameStore, outsideBudget, outsideCounters, returnBudget, spendBudget, storage, type Budget } from './internal/context.js';
 import type { Frame } from './internal/context.js';
 import { throwIfCancelled } from './park.js';
 import type { WaitOptions } from './park.js';
@@ -16,7 +13,12 @@ import type { WaitOptions } from './park.js';
 // turn's epoch has moved on: the epoch's own immediate was armed earlier, so it runs first).
 // Measured (benchmarks/scheduler.bench.mjs-style loop of 5M always-ready operations outside
 // a task, Node 20): 2.3-3.1 µs of CPU per forced yield with a promise, a closure and an
-// immediate with arguments per yield and a refill callback.
+// immediate with arguments per yield and a refill callback. On the nineteenth session's machine
+// (a VM whose kernel isolates page tables) 3.5-4.7 µs on Node 20/24, as much as a bare
+// `await new Promise(r => setImmediate(r))` turn (benchmarks/coop-turn.bench.mjs): nearly all of it
+// the turn's epoll_wait system call, ~1 µs there plus what it costs the user code after it. A
+// yield that skipped the turn when the loop had nothing to run (pass bq24) needed a system call to
+// know that exactly (poll() of libuv's backend fd) and cost the same; scheduler README "pass bq24".
 let nextTurn: Promise<void> | undefined;
 let resolveNextTurn: (() => void) | undefined;
 function captureResolve(resolve: () => void): void {
@@ -28,64 +30,9 @@ function turnPassed(): void {
   resolve();
 }
 
-// The forced yield when the turn probe says the event loop has nothing to run now (pass bq24): no
-// macrotask turn, the budget refilled at once, one promise per nextTick shared as nextTurn is,
-// resolved by one process.nextTick (a nextTick, not an already-resolved promise: a hot loop of
-// ready operations then still lets the nextTick callbacks queued before it run, and Node's
-// unhandled-rejection check, as a turn did). A real turn costs ~5-8 µs of CPU on the nineteenth
-// session's machine (the loop's phases, Node's immediate queue, epoll_wait); this ~0.3 µs plus the
-// probe (one poll() system call): benchmarks/coop-turn.bench.mjs, scheduler README "pass bq24".
-let turnProbe: (() => boolean) | undefined;
-let nextTick: Promise<void> | undefined;
-let resolveNextTick: (() => void) | undefined;
-function captureTickResolve(resolve: () => void): void {
-  resolveNextTick = resolve;
-}
-function tickPassed(): void {
-  const resolve = resolveNextTick!;
-  nextTick = resolveNextTick = undefined;
-  resolve();
-}
-
-/**
- * Installs (or, with `undefined`, removes) the probe a forced yield of the cooperative budget
- * asks whether the event loop has anything to run now. `probe()` must return true only when a
- * macrotask turn would run nothing: no I/O ready, no ref'd `setImmediate`, no timer due, and
- * the current loop iteration started recently (~1 ms: the bound on what the probe cannot see,
- * such as an unref'd `setImmediate`, which may then wait that long). On true the forced yield
- * refills the task's budget at once and resolves on the next nextTick; on false it takes the
- * macrotask turn as without a probe. The reactor installs `Poll.turnIdle` of its poll
- * (`@rt/mio-native`): without the native addon there is no probe and every forced yield is a
- * turn. Returns the probe it replaced. `metrics().forcedYields` counts every exhausted budget
- * either way.
- *
- * **Cancellation:** not applicable.
- *
- * **Errors:** TypeError if `probe` is neither a function nor `undefined`.
- *
- * **Example**
- * ```ts
- * const previous = setTurnProbe(() => poll.turnIdle());
- * // on close: if (turnProbeIs(mine)) setTurnProbe(undefined);
- * ```
- */
-export function setTurnProbe(probe: (() => boolean) | undefined): (() => boolean) | undefined {
-  if (probe !== undefined && typeof probe !== 'function') throw new TypeError(`setTurnProbe(probe): probe must be a function or undefined, got ${String(probe)}`);
-  const previous = turnProbe;
-  turnProbe = probe;
-  return previous;
-}
-
-/** The installed turn probe (see {@link setTurnProbe}), or undefined. */
-export function installedTurnProbe(): (() => boolean) | undefined {
-  return turnProbe;
-}
-
 /**
  * Spends one unit of the current task's cooperative budget: returns `undefined` while budget
- * is left, or a promise to await that resolves on the next macrotask when it has run out (on
- * the next nextTick, budget refilled, when the installed turn probe says the event loop has
- * nothing to run now: {@link setTurnProbe}).
+ * is left, or a promise to await that resolves on the next macrotask when it has run out.
  *
  * An rt operation that can complete *without waiting* calls it first:
  * `const y = coop(); if (y !== undefined) await y;` before taking the value. The budget is
@@ -236,22 +183,10 @@ function forcedYield(frame: Frame | undefined): Promise<void> {
   if (task !== undefined) task.core.forcedYields++;
   else outsideCounters.forcedYields++;
   if (nextTurn === undefined) {
-    // A turn already armed is joined (someone waits for it: the loop has a ref'd immediate).
-    if (turnProbe !== undefined && turnProbe()) return skippedTurn(task);
     nextTurn = new Promise<void>(captureResolve);
     setImmediate(turnPassed);
   }
   return nextTurn;
-}
-
-/** The probe said the loop has nothing to run now: the budget refills, the yield is a nextTick (see setTurnProbe). */
-function skippedTurn(task: Budget | undefined): Promise<void> {
-  refillBudget(task ?? outsideBudget);
-  if (nextTick === undefined) {
-    nextTick = new Promise<void>(captureTickResolve);
-    process.nextTick(tickPassed);
-  }
-  return nextTick;
 }
 
 /**

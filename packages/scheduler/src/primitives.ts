@@ -28,9 +28,6 @@
 //   same tick as its reject function would, so a parked operation keeps one function, not two.
 // - `atTurnEnd(callback)`: runs a callback once when the current event-loop turn ends (the
 //   turn counter's immediate, shared with the cooperative budget): the ready queue's fallback.
-// - `setTurnProbe(probe)`, `installedTurnProbe()`: the probe the cooperative budget's forced
-//   yield asks whether the event loop has anything to run now (the reactor installs its poll's
-//   `turnIdle`); on "nothing" the yield is a nextTick instead of a macrotask turn.
 // - `watchLostWake`, `unwatchLostWake`, `reportLostWake`: lost-wake detection (a waiter
 //   nothing can wake any more, because the handles that could were garbage-collected).
 //
@@ -47,7 +44,7 @@ import type { WaitOptions, Waiter } from './park.js';
 import { describe } from './internal/describe.js';
 import { frameStore } from './internal/context.js';
 import { coopOrCancelledSlow, spentAtOnce } from './coop.js';
-export { installedTurnProbe, readyNow, refundNow, setTurnProbe } from './coop.js';
+export { readyNow, refundNow } from './coop.js';
 export { atTurnEnd, callInContext, captureThenContext, jobsRunInQueuingContext } from './internal/context.js';
 export type { CapturedContext } from './internal/context.js';
 import { Handle, type SpawnOptions } from './handle.js';

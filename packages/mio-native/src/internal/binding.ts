@@ -98,8 +98,6 @@ export interface NativeBinding extends Partial<NativeTlsBinding> {
   pollWait(poll: PollHandle, timeout: number): number;
   pollRef(poll: PollHandle, ref: boolean): void;
   pollFd(poll: PollHandle): number;
-  /** 1 when Node's event loop has nothing to run now (mio.c says exactly what that means), else 0. */
-  pollTurnIdle(poll: PollHandle): number;
   pollClose(poll: PollHandle): void;
   eventfd(): number;
   eventfdWrite(fd: number): number;
