@@ -13,7 +13,12 @@ import type { WaitOptions } from './park.js';
 // turn's epoch has moved on: the epoch's own immediate was armed earlier, so it runs first).
 // Measured (benchmarks/scheduler.bench.mjs-style loop of 5M always-ready operations outside
 // a task, Node 20): 2.3-3.1 µs of CPU per forced yield with a promise, a closure and an
-// immediate with arguments per yield and a refill callback.
+// immediate with arguments per yield and a refill callback. On the nineteenth session's machine
+// (a VM whose kernel isolates page tables) 3.5-4.7 µs on Node 20/24, as much as a bare
+// `await new Promise(r => setImmediate(r))` turn (benchmarks/coop-turn.bench.mjs): nearly all of it
+// the turn's epoll_wait system call, ~1 µs there plus what it costs the user code after it. A
+// yield that skipped the turn when the loop had nothing to run (pass bq24) needed a system call to
+// know that exactly (poll() of libuv's backend fd) and cost the same; scheduler README "pass bq24".
 let nextTurn: Promise<void> | undefined;
 let resolveNextTurn: (() => void) | undefined;
 function captureResolve(resolve: () => void): void {
