@@ -11,9 +11,11 @@ import { spawnSync } from 'node:child_process';
 import { coop, spawn } from '@rt/scheduler';
 import { installedTurnProbe, setTurnProbe } from '@rt/scheduler/primitives';
 import { mpsc } from '@rt/sync';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { NativeBackend } from '@rt/reactor';
 import { available } from '@rt/mio-native';
-import { TcpStream, netDriver } from '@rt/net';
+import { netDriver } from '@rt/net';
 import { tcpPair } from './support/drivers.js';
 
 const native = available && netDriver() === 'native';
@@ -194,6 +196,56 @@ describeNative('turn probe review: a hot loop on a ready rt operation still lets
       });
     }
   }
+});
+
+describeNative('turn probe review: worker threads', () => {
+  it('a worker thread with its own runtime and loop: its hot loop on coop() still receives the parent\'s message, and the parent\'s probe is untouched', async () => {
+    const url = (pkg: string): string => pathToFileURL(path.resolve(__dirname, `../../${pkg}/dist/index.js`)).href;
+    const before = installedTurnProbe();
+    const worker = new Worker(
+      `
+      const { parentPort } = require('node:worker_threads');
+      (async () => {
+        const { NativeBackend } = await import(${JSON.stringify(url('reactor'))});
+        const { coop, spawn } = await import(${JSON.stringify(url('scheduler'))});
+        const { installedTurnProbe } = await import(${JSON.stringify(url('scheduler').replace('index.js', 'primitives.js'))});
+        const backend = new NativeBackend();
+        let got = false;
+        let idle = 0;
+        const inner = installedTurnProbe();
+        parentPort.once('message', () => { got = true; });
+        const result = await spawn(async () => {
+          const t0 = Date.now();
+          let ops = 0;
+          while (!got && Date.now() - t0 < ${LIMIT_MS}) {
+            const y = coop(); if (y !== undefined) await y;
+            if (++ops === 1000) parentPort.postMessage('hot');
+          }
+          return { got, ops, probe: typeof inner };
+        });
+        backend.close();
+        parentPort.postMessage(result);
+      })();
+      `,
+      { eval: true },
+    );
+    try {
+      const messages: unknown[] = [];
+      const result = await new Promise<{ got: boolean; probe: string }>((resolve, reject) => {
+        worker.on('error', reject);
+        worker.on('message', (m: unknown) => {
+          messages.push(m);
+          if (m === 'hot') worker.postMessage('go');
+          else resolve(m as { got: boolean; probe: string });
+        });
+      });
+      expect(result.probe).toBe('function');
+      expect(result.got).toBe(true);
+      expect(installedTurnProbe()).toBe(before);
+    } finally {
+      await worker.terminate();
+    }
+  });
 });
 
 describeNative('turn probe review: in a child process', () => {
