@@ -3,7 +3,7 @@
 // public: `require(addonPath)`). Each case runs in a child process, so a crash fails the case
 // instead of taking jest down.
 import { spawnSync } from 'node:child_process';
-import { addonPath, available } from '@rt/mio-native';
+import { Poll, addonPath, available } from '@rt/mio-native';
 
 const describeNative = available && addonPath !== null ? describe : describe.skip;
 
@@ -69,5 +69,40 @@ describeNative('pollTurnIdle at the addon boundary (review)', () => {
     `);
     expect(stays.status).toBe(0);
     expect(JSON.parse(stays.stdout)).toBe(1);
+  });
+});
+
+describeNative('pollTurnIdle: the iteration-age bound (review)', () => {
+  const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  // The bound on what the probe cannot see (an unref'd setImmediate, Node's unhandled-rejection
+  // processing, which runs only once the nextTick queue is empty) is "the current loop iteration
+  // started under ~2 ms ago", read as libuv's uv_now. But Node moves uv_now (uv_update_time)
+  // whenever JS arms or refreshes a timer (setTimeout, setInterval, timeout.refresh(), a net
+  // socket's idle timeout): a hot loop that does so resets the bound, and the probe says idle
+  // however old the iteration is. Measured (Node 20 and 24): asked 4 ms into an iteration right
+  // after a clearTimeout(setTimeout(...)), 192 of 200 answers were "idle"; a hot loop on coop()
+  // refreshing one timer per operation left an unref'd setImmediate and an unhandled-rejection
+  // report waiting 26-70 ms instead of the documented ~1-3 ms.
+  it('says false in an iteration 4 ms old even right after JS armed or refreshed a timer', async () => {
+    const poll = new Poll(() => {});
+    const keep = setTimeout(() => {}, 1_000_000);
+    keep.unref();
+    let idle = 0;
+    try {
+      for (let i = 0; i < 50; i++) {
+        await nextTurn();
+        clearImmediate(setImmediate(() => {}));
+        const start = process.hrtime.bigint();
+        while (process.hrtime.bigint() - start < 4_000_000n); // 4 ms in this iteration
+        if (i % 2 === 0) clearTimeout(setTimeout(() => {}, 1_000_000));
+        else keep.refresh();
+        if (poll.turnIdle()) idle++;
+      }
+    } finally {
+      clearTimeout(keep);
+      poll.close();
+    }
+    expect(idle).toBe(0);
   });
 });

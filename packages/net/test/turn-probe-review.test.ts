@@ -337,6 +337,37 @@ describeNative('turn probe review: in a child process', () => {
     expect(JSON.parse(stdout)).toEqual([true, true, true, true, true, true, true, true, true, true]);
   });
 
+  it("an unref'd setImmediate and an unhandled rejection still run while a hot loop on coop() refreshes a timer per operation (which moves libuv's loop time, the probe's age bound)", () => {
+    const { status, stdout, stderr } = run(`
+      import { NativeBackend } from '@rt/reactor';
+      import { coop, spawn } from '@rt/scheduler';
+      const backend = new NativeBackend();
+      const keep = setTimeout(() => {}, 1_000_000);
+      keep.unref();
+      let immediate = -1;
+      let reported = -1;
+      let ops = 0;
+      process.on('unhandledRejection', () => { reported = ops; });
+      await spawn(async () => {
+        const t0 = Date.now();
+        while ((immediate < 0 || reported < 0) && Date.now() - t0 < ${LIMIT_MS}) {
+          const y = coop(); if (y !== undefined) await y;
+          keep.refresh();
+          if (++ops === 1000) {
+            setImmediate(() => { immediate = ops; }).unref();
+            Promise.reject(new Error('unhandled'));
+          }
+        }
+      });
+      console.log(JSON.stringify({ immediate: immediate > 0, reported: reported > 0 }));
+      clearTimeout(keep);
+      backend.close();
+    `);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ immediate: true, reported: true });
+  });
+
   it("turnIdle leaves the poll's ref as it found it: an unref'd poll still lets the process exit", () => {
     const { status, stdout } = run(`
       import { Poll } from '@rt/mio-native';
