@@ -160,3 +160,47 @@ describe('ReusableWaiter.park (review)', () => {
     await runtime.shutdown();
   });
 });
+
+describe('ReusableWaiter.park with a park subscriber that aborts the task (review)', () => {
+  // park() links its entry and publishes rt:task:park before it marks itself parked (settled =
+  // false). A subscriber that aborts the task right there (a watchdog on a label) makes Task.abort
+  // call cancel() on an entry that still reads settled: cancel returns without unlinking, and
+  // abort's loop (`for (w = waitHead; w !== undefined; w = waitHead) w.cancel(...)`) spins on it
+  // forever: the process hangs in a synchronous loop. ParkedWaiter (park()) makes its promise before
+  // it links and publishes, so the same subscriber cancels it. Run in a child process: a
+  // synchronous hang cannot be timed out in jest's own.
+  const { spawnSync } = process.getBuiltinModule('node:child_process');
+  const run = (kind: 'ReusableWaiter' | 'park'): { status: number | null; signal: NodeJS.Signals | null; stdout: string } => {
+    const code = `
+      import dc from 'node:diagnostics_channel';
+      import { Builder, park } from '@rt/scheduler';
+      import { ReusableWaiter } from '@rt/scheduler/primitives';
+      const runtime = Builder.currentThread().build();
+      let handle;
+      dc.subscribe('rt:task:park', (m) => { if (m.label === 'Review.wait' && handle !== undefined) handle.abort(); });
+      const waiter = new ReusableWaiter('Review.wait', () => {});
+      handle = runtime.spawn(async () => {
+        await Promise.resolve();
+        if (${JSON.stringify(kind)} === 'park') await park('Review.wait', () => {}).promise;
+        else await waiter.park();
+      });
+      const outcome = await Promise.resolve(handle).then(() => 'finished', (e) => (e.isCancelled?.() ? 'cancelled' : 'error ' + e));
+      console.log(JSON.stringify(outcome));
+      await runtime.shutdown();
+    `;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: __dirname, encoding: 'utf8', timeout: 5_000 });
+    return { status: result.status, signal: result.signal, stdout: result.stdout };
+  };
+
+  it('park(): the task ends cancelled', () => {
+    const result = run('park');
+    expect(result.signal).toBeNull();
+    expect(JSON.parse(result.stdout)).toBe('cancelled');
+  });
+
+  it('ReusableWaiter.park: the task ends cancelled (today: abort() loops forever, the child is killed after 5 s)', () => {
+    const result = run('ReusableWaiter');
+    expect(result.signal).toBeNull();
+    expect(JSON.parse(result.stdout)).toBe('cancelled');
+  });
+});
