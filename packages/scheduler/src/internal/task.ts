@@ -396,16 +396,37 @@ export class Task {
     extra.controller?.abort(extra.cancelReason);
     // Every parked waiter is cancelled even if a primitive's onCancel throws; the first such
     // error is rethrown to the caller of abort() afterwards.
+    const failure = this.cancelParked(extra.cancelReason, true);
+    if (this.state === SCHEDULED) this.core.abortScheduled(this);
+    if (failure !== undefined) throw failure.error;
+  }
+
+  /**
+   * Cancels every entry parked in the task. An entry whose cancel leaves it linked (refused: its
+   * owner is still parking it, because a `rt:task:park` subscriber aborted the task from inside
+   * that park; or its cancel threw first) is stepped over, so the loop cannot spin on it; with
+   * `retry`, whatever is still parked afterwards is cancelled once more on a microtask, when its
+   * owner has finished parking. Returns the first error a cancel threw.
+   */
+  private cancelParked(reason: unknown, retry: boolean): { error: unknown } | undefined {
     let failure: { error: unknown } | undefined;
-    for (let w = this.waitHead; w !== undefined; w = this.waitHead) {
+    // The last entry that stayed linked: the next one to cancel is the one after it (or the head).
+    let kept: TaskWait | undefined;
+    for (let w = this.waitHead; w !== undefined; w = kept === undefined ? this.waitHead : kept.next) {
       try {
-        w.cancel(extra.cancelReason);
+        w.cancel(reason);
       } catch (error) {
         failure ??= { error };
       }
+      if ((kept === undefined ? this.waitHead : kept.next) === w) kept = w;
     }
-    if (this.state === SCHEDULED) this.core.abortScheduled(this);
-    if (failure !== undefined) throw failure.error;
+    if (retry && this.waitHead !== undefined) {
+      queueMicrotask(() => {
+        const late = this.cancelParked(reason, false);
+        if (late !== undefined) throw late.error;
+      });
+    }
+    return failure;
   }
 
   /** @internal Runs the task's function (called by the run queue inside the task's context). */
