@@ -144,12 +144,28 @@ typedef struct mio_poll {
    * closing: a worker thread's environment waits for it, so the close callback never runs
    * after the addon was unloaded. */
   napi_async_cleanup_hook_handle cleanup_hook;
+  /* The JS handle's box (below) while that handle lives: emptied when the poll is freed. */
+  struct mio_poll_box* box;
   uv_poll_t handle;
 } mio_poll;
+
+/* What the JS handle of a poll points at: a box, type-tagged (another native handle is refused),
+ * holding the poll until libuv has closed it and it is freed; the box itself lives as long as the
+ * handle (its finalizer frees it). So a handle whose poll was freed finds an empty box and acts as
+ * a closed poll: it never reads, nor closes twice, memory that may belong to a newer poll. */
+typedef struct mio_poll_box {
+  mio_poll* poll;
+} mio_poll_box;
+
+static const napi_type_tag mio_poll_tag = {0x72746d696f706f6cULL, 0x0000000000000001ULL};
+
+/* What an emptied box stands for: a closed poll (every function checks `closed` first). */
+static mio_poll mio_freed_poll = {.epfd = -1, .closed = 1};
 
 static void mio_poll_on_uv_close(uv_handle_t* handle) {
   mio_poll* p = handle->data;
   napi_remove_async_cleanup_hook(p->cleanup_hook);
+  if (p->box != NULL) p->box->poll = NULL;
   free(p->scratch);
   free(p);
 }
@@ -222,11 +238,25 @@ static void mio_poll_on_uv(uv_poll_t* handle, int status, int events) {
 }
 
 static int mio_get_poll(napi_env env, napi_value v, mio_poll** out) {
-  if (napi_get_value_external(env, v, (void**)out) != napi_ok || *out == NULL) {
+  napi_valuetype t;
+  bool tagged = false;
+  mio_poll_box* box = NULL;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external || napi_check_object_type_tag(env, v, &mio_poll_tag, &tagged) != napi_ok ||
+      !tagged || napi_get_value_external(env, v, (void**)&box) != napi_ok || box == NULL) {
     napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", "expected a poll handle");
     return 0;
   }
+  *out = box->poll != NULL ? box->poll : &mio_freed_poll;
   return 1;
+}
+
+/* The JS handle was collected: its box goes; a poll still alive forgets it. */
+static void mio_poll_box_finalize(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  mio_poll_box* box = data;
+  if (box->poll != NULL) box->poll->box = NULL;
+  free(box);
 }
 
 /* pollCreate(out: Uint32Array, callback: (count) => void, receiver: object): external */
@@ -268,8 +298,17 @@ static napi_value mio_poll_create(napi_env env, napi_callback_info info) {
   uv_poll_start(&p->handle, UV_READABLE, mio_poll_on_uv);
   uv_unref((uv_handle_t*)&p->handle);
   napi_add_async_cleanup_hook(env, mio_poll_cleanup_hook, p, &p->cleanup_hook);
-  napi_value ext;
-  napi_create_external(env, p, NULL, NULL, &ext);
+  napi_value ext = NULL;
+  mio_poll_box* box = malloc(sizeof(*box));
+  if (box == NULL || napi_create_external(env, box, mio_poll_box_finalize, NULL, &ext) != napi_ok ||
+      napi_type_tag_object(env, ext, &mio_poll_tag) != napi_ok) {
+    /* No handle to give: the poll is closed here (a box made but not tagged is freed by its finalizer). */
+    if (box != NULL && ext == NULL) free(box);
+    mio_poll_shutdown(p, 0);
+    return mio_int(env, -ENOMEM);
+  }
+  box->poll = p;
+  p->box = box;
   return ext;
 }
 

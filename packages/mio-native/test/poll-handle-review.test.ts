@@ -27,7 +27,7 @@ describeNative('poll handles at the addon boundary (review)', () => {
       }
       console.log(JSON.stringify(outcome));
     `);
-    expect(result.signal).toBeNull(); // today: SIGSEGV or garbage (the TLS context is read as a mio_poll)
+    expect(result.signal).toBeNull(); // before the fix: SIGSEGV or garbage (the TLS context was read as a mio_poll)
     expect(result.status).toBe(0);
     const outcome = JSON.parse(result.stdout) as string | Record<string, string>;
     const typeError = 'TypeError ERR_RT_NATIVE_ARGUMENT';
@@ -49,8 +49,8 @@ describeNative('poll handles at the addon boundary (review)', () => {
     `);
     expect(result.signal).toBeNull();
     expect(result.status).toBe(0);
-    // Today the stale handle reads freed memory (pollFd answered 0; in another run the fresh poll's fd,
-    // the memory reused) and its second close crashes the process (SIGSEGV).
+    // Before the fix the stale handle read freed memory (pollFd answered 0; in another run the fresh poll's fd,
+    // the memory reused) and its second close crashed the process (SIGSEGV).
     expect(JSON.parse(result.stdout)).toEqual({ staleFd: -1, freshFd: true });
   });
 });
