@@ -54,4 +54,47 @@ describe('sleep joining a TimerGroup with a park subscriber that aborts the task
     expect(result.signal).toBeNull();
     expect(JSON.parse(result.stdout)).toBe('cancelled');
   });
+
+  it('a task that returns before the retry: its un-awaited sleep is still cancelled by the retry (passes)', () => {
+    const code = `
+      import dc from 'node:diagnostics_channel';
+      import { Builder } from '@rt/scheduler';
+      import { sleep } from '@rt/time';
+      const runtime = Builder.currentThread().build();
+      let handle; const log = [];
+      dc.subscribe('rt:task:park', (m) => { if (handle !== undefined && m.id === handle.id) { const h = handle; handle = undefined; h.abort(); log.push('aborted'); } });
+      handle = runtime.spawn(() => { sleep(200).then(() => log.push('fired'), (e) => log.push('sleep ' + e.name)); log.push('task returns'); return 'done'; });
+      log.push('join ' + await Promise.resolve(handle).then((v) => v, (e) => e.name));
+      await new Promise((r) => setTimeout(r, 400));
+      console.log(JSON.stringify(log));
+      await runtime.shutdown();
+    `;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: __dirname, encoding: 'utf8', timeout: 15_000 });
+    expect(result.signal).toBeNull();
+    expect(JSON.parse(result.stdout)).toEqual(['aborted', 'task returns', 'sleep Cancelled', 'join done']);
+  });
+
+  it('many parked entries (20,000 waiters and 2,000 sleeps in one task): each cancelled exactly once (passes)', () => {
+    const code = `
+      import { Builder, park } from '@rt/scheduler';
+      import { sleep } from '@rt/time';
+      const runtime = Builder.currentThread().build();
+      const counts = new Map();
+      const t = runtime.spawn(async () => {
+        const ps = [];
+        for (let i = 0; i < 20000; i++) ps.push(park('P', (w) => counts.set(w, (counts.get(w) ?? 0) + 1)).promise);
+        for (let i = 0; i < 2000; i++) ps.push(sleep(60_000));
+        const settled = await Promise.allSettled(ps);
+        return settled.filter((s) => s.status === 'rejected' && s.reason.name === 'Cancelled').length;
+      });
+      await new Promise((r) => setTimeout(r, 20));
+      t.abort();
+      const joined = await Promise.resolve(t).then((v) => v, (e) => e.name);
+      console.log(JSON.stringify({ cancelled: counts.size, times: [...new Set(counts.values())], joined }));
+      await runtime.shutdown(); // no sleep left: it does not wait a minute
+    `;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: __dirname, encoding: 'utf8', timeout: 15_000 });
+    expect(result.signal).toBeNull();
+    expect(JSON.parse(result.stdout)).toEqual({ cancelled: 20000, times: [1], joined: 22000 });
+  });
 });
