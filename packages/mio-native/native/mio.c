@@ -299,7 +299,7 @@ static napi_value mio_poll_create(napi_env env, napi_callback_info info) {
   uv_unref((uv_handle_t*)&p->handle);
   napi_add_async_cleanup_hook(env, mio_poll_cleanup_hook, p, &p->cleanup_hook);
   napi_value ext = NULL;
-  mio_poll_box* box = malloc(sizeof(*box));
+  mio_poll_box* box = calloc(1, sizeof(*box)); /* poll NULL until the handle is made: its finalizer may run first */
   if (box == NULL || napi_create_external(env, box, mio_poll_box_finalize, NULL, &ext) != napi_ok ||
       napi_type_tag_object(env, ext, &mio_poll_tag) != napi_ok) {
     /* No handle to give: the poll is closed here (a box made but not tagged is freed by its finalizer). */

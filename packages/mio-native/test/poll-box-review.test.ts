@@ -5,6 +5,7 @@
 // executes this suite against the AddressSanitizer build (the children inherit RT_MIO_NATIVE_DIR
 // and LD_PRELOAD), where a use after free or a double free aborts the child.
 import { spawnSync } from 'node:child_process';
+import { nodeCommand } from './helpers.js';
 import { addonPath, available } from '@rt/mio-native';
 
 const describeNative = available && addonPath !== null ? describe : describe.skip;
@@ -42,7 +43,9 @@ const prelude = `
 // The child's own source is its last argument: a worker thread runs it too (`eval: true`).
 function run(body: string): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
   const code = `${prelude}\n(async () => {\n${body}\n})().catch((e) => { console.error(e); process.exit(2); });`;
-  const result = spawnSync(process.execPath, ['--expose-gc', '-e', code, code], { encoding: 'utf8', timeout: 30_000 });
+  // (nodeCommand: under the arm64 run the emulator starts the child.)
+  const [command, args] = nodeCommand(['--expose-gc', '-e', code, code]);
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -105,7 +108,11 @@ describeNative('the poll handle box: lifetimes (review rv2)', () => {
   // `box->poll->box = NULL`: the finalizer of a non-pure napi_finalize may delete references and
   // call uv_close); for the `Poll` class, hold the receiver and callback weakly (the JS Poll keeps
   // them) so an unclosed, unreachable Poll is collected and then closed by that finalizer.
-  it('a handle collected while its poll is open closes the poll (today: the epoll fd stays open and its callback still runs)', () => {
+  // Not fixed this session (the lead): closing from the finalizer calls napi_delete_reference and
+  // napi_async_destroy from a finalizer, to be checked on every Node version first; the Poll class
+  // is not affected (its handle is never collected). `it.failing` keeps the known leak visible: it
+  // fails, and so turns red, once the leak is fixed.
+  it.failing('a handle collected while its poll is open closes the poll (not yet: the epoll fd stays open and its callback still runs)', () => {
     const result = run(`
       const before = epolls();
       const efd = b.eventfd();

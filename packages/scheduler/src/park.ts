@@ -394,6 +394,7 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
       this.next = head;
       if (head !== undefined) head.prev = this;
       task.waitHead = this;
+      if (parkChannel.hasSubscribers) emitPark(task, this.label);
     }
     this.#task = task;
     // Made unstamped (see beginUnstamped: the caller's `await` makes the promise whose stamp counts).
@@ -402,8 +403,6 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
     const promise = executor !== undefined ? new Promise<T>(executor) : this.#promiseWithInlineExecutor();
     endUnstamped(frame);
     this.settled = false;
-    // Published once parked: a subscriber that aborts the task then cancels this park at once.
-    if (task !== undefined && parkChannel.hasSubscribers) emitPark(task, this.label);
     return promise;
   }
 

@@ -1,6 +1,7 @@
-// Review (helper rv2) of 3304e45: Task.abort (cancelParked) steps over an entry its cancel leaves
-// linked (`kept`) and goes on from `kept.next`; what is still parked is cancelled again on a
-// microtask. In child processes (a spin in abort() cannot be timed out in jest's own).
+// Review (helper rv2) of 3304e45, which made Task.abort step over an entry its cancel left linked
+// and cancel it again on a microtask; replaced since (an abort from a park subscriber is deferred
+// until the park completes; an entry that stays parked is unlinked and named in abort's error).
+// In child processes (a spin in abort() cannot be timed out in jest's own).
 import { spawnSync } from 'node:child_process';
 
 const run = (body: string): { signal: NodeJS.Signals | null; stdout: string; stderr: string } => {
@@ -41,15 +42,13 @@ describe('Task.abort over entries whose cancel throws or ends other entries (rev
     expect(JSON.parse(result.stdout)).toEqual(['D.cancel', 'C.cancel', 'A.cancel', 'abort threw D failed', 'Cancelled,woken,Cancelled,Cancelled']);
   });
 
-  // Finding (low: an in-tree entry refuses only while its park is being published, but
-  // `parkEntry` is public API): when the entry abort stepped over (`kept`) is unlinked by a later
-  // entry's cancel, `kept.next` is undefined and the loop stops: the entries after it are not
-  // cancelled by abort() but by the retry on a microtask, and an error their cancel throws there is
-  // an uncaught exception (the process dies without a handler) instead of abort()'s rethrow.
-  // Proposed fix: when `kept` has left the list, go on from the head, stepping over the entries
-  // already tried (e.g. a Set or array of them, made only on this rare path); and report an error
-  // of the retry through the runtime (as a task's failure is) rather than throwing from a microtask.
-  it('an entry stepped over and then ended by a later cancel: the entries after it are still cancelled by abort() (today: on a microtask, and their error is uncaught)', () => {
+  // Finding (low: `parkEntry` is public API): an entry whose cancel leaves it parked. Under 3304e45
+  // abort stepped over it and the entries after it could be left to a microtask retry whose error
+  // was uncaught. Now (the lead's fix) such an entry breaks the entries' contract: abort unlinks it,
+  // cancels every other entry at once, and rethrows an error that names it (the first failure).
+  // (The in-tree entries refused only while their park was being announced: abort from a park
+  // subscriber now waits for the park to complete, see the park-abort-review tests.)
+  it('an entry whose cancel leaves it parked: it is unlinked, every other entry is still cancelled by abort(), and abort() throws an error naming it', () => {
     const result = run(`
       let kTask; let refused = false;
       // K refuses its first cancel (as a Sleep still being parked does); B's cancel then ends K.
@@ -66,7 +65,7 @@ describe('Task.abort over entries whose cancel throws or ends other entries (rev
       await Promise.resolve(handle).catch(() => {});
     `);
     expect(result.signal).toBeNull();
-    // Today: ['K.cancel', 'B.cancel', 'abort returned', 'C.cancel', 'uncaught C failed'].
-    expect(JSON.parse(result.stdout)).toEqual(['K.cancel', 'B.cancel', 'C.cancel', 'abort threw C failed']);
+    // Under 3304e45: ['K.cancel', 'B.cancel', 'abort returned', 'C.cancel', 'uncaught C failed'].
+    expect(JSON.parse(result.stdout)).toEqual(['K.cancel', 'B.cancel', 'C.cancel', "abort threw task 1: cancelling K left it parked (an entry's cancel must leave the task's list)"]);
   });
 });

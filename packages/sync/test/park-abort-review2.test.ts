@@ -43,7 +43,7 @@ const run = (body: string): { signal: NodeJS.Signals | null; stdout: string; std
 };
 
 describe('a park subscriber that aborts the task before the primitive has linked its node (review rv2)', () => {
-  it('watch: the receiver parks again and the sender sends (today: send() loops forever in WatchShared.bump, the child is killed)', () => {
+  it('watch: the receiver parks again and the sender sends (before the fix: send() loops forever in WatchShared.bump, the child is killed)', () => {
     const result = run(`
       const [tx, rx] = watch.channel(0);
       handle = runtime.spawn(async () => { await Promise.resolve(); await rx.changed(); });
@@ -57,7 +57,7 @@ describe('a park subscriber that aborts the task before the primitive has linked
     expect(JSON.parse(result.stdout)).toEqual(['cancelled', 'ok changed']);
   });
 
-  it('oneshot: a receive parked after the aborted one gets the value (today: the send wakes the stale node only, the receive stays parked)', () => {
+  it('oneshot: a receive parked after the aborted one gets the value (before the fix: the send wakes the stale node only, the receive stays parked)', () => {
     const result = run(`
       const [tx, rx] = oneshot.channel();
       const ac = new AbortController();

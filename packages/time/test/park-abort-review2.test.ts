@@ -43,13 +43,13 @@ describe('sleep joining a TimerGroup with a park subscriber that aborts the task
     expect(JSON.parse(result.stdout)).toBe('cancelled');
   });
 
-  it('the second sleep (makes the group): the task ends cancelled at once (today: it runs until the sleep fires)', () => {
+  it('the second sleep (makes the group): the task ends cancelled at once (before the fix: it runs until the sleep fires)', () => {
     const result = run(2, 2);
     expect(result.signal).toBeNull();
     expect(JSON.parse(result.stdout)).toBe('cancelled');
   });
 
-  it('the third sleep (joins the group): the task ends cancelled at once (today: it runs until the sleep fires)', () => {
+  it('the third sleep (joins the group): the task ends cancelled at once (before the fix: it runs until the sleep fires)', () => {
     const result = run(3, 3);
     expect(result.signal).toBeNull();
     expect(JSON.parse(result.stdout)).toBe('cancelled');

@@ -672,8 +672,21 @@ export function emitFinish(core: Core, task: Task): void {
   }
 }
 
+/**
+ * The task whose park `emitPark` is announcing now (its subscribers run inside the primitive's
+ * park, before it has finished parking): `Task.abort` of that task, called from a subscriber,
+ * defers its cancellation of the parked entries to a microtask, when the park is complete.
+ */
+export let announcingPark: Task | undefined;
+
 export function emitPark(task: Task, label: string): void {
-  parkChannel.publish({ id: task.id, name: task.name, label });
+  const outer = announcingPark;
+  announcingPark = task;
+  try {
+    parkChannel.publish({ id: task.id, name: task.name, label });
+  } finally {
+    announcingPark = outer;
+  }
 }
 
 export function emitWake(task: Task, label: string): void {

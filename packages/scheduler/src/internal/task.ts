@@ -14,7 +14,7 @@ import { EMPTY_BUDGET, callInContext, captureThenContext, frameStore, runOutside
 import type { CancelTarget, TaskWait } from './waiter.js';
 import type { Waiter } from '../park.js';
 import type { Core } from './core.js';
-import { beginFirstSegment, endFirstSegment, markUntimed } from './instrument.js';
+import { announcingPark, beginFirstSegment, endFirstSegment, markUntimed } from './instrument.js';
 
 export const SCHEDULED = 0;
 export const RUNNING = 1;
@@ -393,40 +393,40 @@ export class Task {
     this.flag(CANCEL_REQUESTED, true);
     const extra = this.more();
     extra.cancelReason = reason ?? new Cancelled(`task ${this.id} was aborted`);
-    extra.controller?.abort(extra.cancelReason);
-    // Every parked waiter is cancelled even if a primitive's onCancel throws; the first such
-    // error is rethrown to the caller of abort() afterwards.
-    const failure = this.cancelParked(extra.cancelReason, true);
-    if (this.state === SCHEDULED) this.core.abortScheduled(this);
-    if (failure !== undefined) throw failure.error;
+    // Called by an `rt:task:park` subscriber while the task parks (a watchdog on a label): the
+    // primitive has not finished parking (its entry may be linked before its own list node, its
+    // Sleep before its timer group), so its entries are cancelled on a microtask, once it has.
+    if (announcingPark === this) {
+      queueMicrotask(() => this.cancelParked());
+      return;
+    }
+    this.cancelParked();
   }
 
   /**
-   * Cancels every entry parked in the task. An entry whose cancel leaves it linked (refused: its
-   * owner is still parking it, because a `rt:task:park` subscriber aborted the task from inside
-   * that park; or its cancel threw first) is stepped over, so the loop cannot spin on it; with
-   * `retry`, whatever is still parked afterwards is cancelled once more on a microtask, when its
-   * owner has finished parking. Returns the first error a cancel threw.
+   * Aborts the task's signal and cancels every parked entry, even if a primitive's onCancel
+   * throws; the first such error is rethrown afterwards (to the caller of abort()). An entry
+   * whose cancel leaves it parked breaks the entries' contract: it is unlinked here and an
+   * error names it, instead of the loop spinning on it.
    */
-  private cancelParked(reason: unknown, retry: boolean): { error: unknown } | undefined {
+  private cancelParked(): void {
+    const extra = this.more();
+    const reason = extra.cancelReason;
+    extra.controller?.abort(reason);
     let failure: { error: unknown } | undefined;
-    // The last entry that stayed linked: the next one to cancel is the one after it (or the head).
-    let kept: TaskWait | undefined;
-    for (let w = this.waitHead; w !== undefined; w = kept === undefined ? this.waitHead : kept.next) {
+    for (let w = this.waitHead; w !== undefined; w = this.waitHead) {
       try {
         w.cancel(reason);
       } catch (error) {
         failure ??= { error };
       }
-      if ((kept === undefined ? this.waitHead : kept.next) === w) kept = w;
+      if (this.waitHead === w) {
+        this.unlinkWaiter(w);
+        failure ??= { error: new Error(`task ${this.id}: cancelling ${w.label} left it parked (an entry's cancel must leave the task's list)`) };
+      }
     }
-    if (retry && this.waitHead !== undefined) {
-      queueMicrotask(() => {
-        const late = this.cancelParked(reason, false);
-        if (late !== undefined) throw late.error;
-      });
-    }
-    return failure;
+    if (this.state === SCHEDULED) this.core.abortScheduled(this);
+    if (failure !== undefined) throw failure.error;
   }
 
   /** @internal Runs the task's function (called by the run queue inside the task's context). */
