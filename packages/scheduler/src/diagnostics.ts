@@ -5,7 +5,10 @@
  *
  * - `taskSpawn` `rt:task:spawn`: `{ id, name, kind, runtime, location }`
  * - `taskFinish` `rt:task:finish`: `{ id, name, kind, runtime, outcome: 'ok' | 'panic' | 'cancelled' }`
- * - `taskPark` `rt:task:park`: `{ id, name, label }` (the primitive's label, e.g. `'Mutex.lock'`)
+ * - `taskPark` `rt:task:park`: `{ id, name, label }` (the primitive's label, e.g. `'Mutex.lock'`).
+ *   Published inside the primitive's park: a subscriber that aborts the task (a watchdog on a
+ *   label) gets the cancel flag set at once and the parked operations cancelled on a microtask,
+ *   once the park is complete.
  * - `taskWake` `rt:task:wake`: `{ id, name, label, wakerId }`
  * - `warning` `rt:warning`: an `RtWarning`
  * - `blocking` (TracingChannel) `rt:blocking`: `{ id, name, module, exportName, spawnerId, result?, error? }`
