@@ -250,12 +250,20 @@ static int mio_get_poll(napi_env env, napi_value v, mio_poll** out) {
   return 1;
 }
 
-/* The JS handle was collected: its box goes; a poll still alive forgets it. */
+/* The JS handle was collected: its box goes. A poll still open is closed, since nothing can reach
+ * it any more (its epoll fd would stay open and its callback keep running for the life of the
+ * environment); one already closing forgets the box. Node-API runs this finalizer outside the GC
+ * (from an immediate, or while the environment is torn down), where deleting references is allowed;
+ * at teardown the poll's cleanup hook may have closed it first, and the shutdown does nothing then. */
 static void mio_poll_box_finalize(napi_env env, void* data, void* hint) {
   (void)env;
   (void)hint;
   mio_poll_box* box = data;
-  if (box->poll != NULL) box->poll->box = NULL;
+  mio_poll* p = box->poll;
+  if (p != NULL) {
+    p->box = NULL;
+    mio_poll_shutdown(p, 0);
+  }
   free(box);
 }
 

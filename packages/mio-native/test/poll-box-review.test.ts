@@ -99,20 +99,13 @@ describeNative('the poll handle box: lifetimes (review rv2)', () => {
 
   // Finding (low; not new with 3803b07: before it the external had no finalizer at all). A handle
   // collected while its poll is open (never closed: the raw addon, e.g. a receiver that does not
-  // hold the handle) leaves the poll open for the life of the environment: its epoll fd, uv_poll_t
-  // and scratch leak, and its callback still runs for fds registered on it, while nothing can reach
-  // it to close it (mio_poll_box_finalize only sets `poll->box = NULL`). (With the `Poll` class the
-  // handle is never collected at all: the poll's strong references to its receiver and callback,
-  // both holding the handle, make an unclosed Poll live until teardown.) Proposed fix: the box
-  // finalizer closes the poll it still holds (`mio_poll_shutdown(box->poll, 0)` after
-  // `box->poll->box = NULL`: the finalizer of a non-pure napi_finalize may delete references and
-  // call uv_close); for the `Poll` class, hold the receiver and callback weakly (the JS Poll keeps
-  // them) so an unclosed, unreachable Poll is collected and then closed by that finalizer.
-  // Not fixed this session (the lead): closing from the finalizer calls napi_delete_reference and
-  // napi_async_destroy from a finalizer, to be checked on every Node version first; the Poll class
-  // is not affected (its handle is never collected). `it.failing` keeps the known leak visible: it
-  // fails, and so turns red, once the leak is fixed.
-  it.failing('a handle collected while its poll is open closes the poll (not yet: the epoll fd stays open and its callback still runs)', () => {
+  // hold the handle) left the poll open for the life of the environment: its epoll fd, uv_poll_t
+  // and scratch leaked, and its callback still ran for fds registered on it, while nothing could
+  // reach it to close it. Fixed (twenty-first session): mio_poll_box_finalize closes a poll still
+  // open (Node-API runs the finalizer outside the GC, where deleting references is allowed). With
+  // the `Poll` class the handle is never collected while open: the poll's strong references to its
+  // receiver and callback, which hold the handle, keep it.
+  it('a handle collected while its poll is open closes the poll: its epoll fd is closed and its callback no longer runs', () => {
     const result = run(`
       const before = epolls();
       const efd = b.eventfd();
