@@ -637,7 +637,7 @@ export function runInContext(start: CapturedContext | undefined, frame: Frame, f
  * `leaveTaskFrames` makes the returned frame current again: one frame switch per task, where
  * `runInContext` exchanged and restored one around each start. Between two starts the previous
  * task's frame stays current: the caller runs no code there that captures the async context.
- * Undefined where tasks do not start in TaskFrames.
+ * False where tasks do not start in TaskFrames (Node 20/22 on the promise hooks, or a frame holding other stores).
  */
 export function entersTaskFrames(start: CapturedContext | undefined | null): boolean {
   return start === undefined && taskFrames;
