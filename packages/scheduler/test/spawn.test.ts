@@ -216,6 +216,40 @@ describe('spawn', () => {
     for (const id of late) expect(early).not.toContain(id);
   });
 
+  it('leaves no started task current in the drain once it stops at the event interval (the turn-end callbacks of the next turn run outside the tasks)', async () => {
+    // On Node 24+ a run of tasks spawned from an rt-only context starts in TaskFrames, one frame
+    // switch per task (Core.drain): the drain must make its own frame current again before it
+    // queues its next turn, or that immediate, and the turn counter the next drain arms, would
+    // carry the last started task's frame into the next turn's turn-end callbacks. In a child
+    // process on the built package: under jest's module registry the frame may be Node's own.
+    const script = `
+      import { Builder, spawn, tryCurrentTask } from ${JSON.stringify(join(__dirname, '..', 'dist', 'index.js'))};
+      import { atTurnEnd } from ${JSON.stringify(join(__dirname, '..', 'dist', 'primitives.js'))};
+      const runtime = Builder.currentThread().eventInterval(2).build();
+      const started = [];
+      const seen = [];
+      await runtime.run(async () => {
+        const handles = [];
+        for (let i = 0; i < 7; i++) {
+          handles.push(spawn(() => {
+            started.push(tryCurrentTask()?.id);
+            atTurnEnd(() => seen.push(tryCurrentTask()?.id ?? null));
+          }));
+        }
+        for (const handle of handles) await handle;
+        await new Promise((resolve) => setImmediate(resolve));
+      });
+      await runtime.shutdown();
+      console.log(JSON.stringify({ started, seen }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 15_000 });
+    const { started, seen } = JSON.parse(stdout) as { started: number[]; seen: (number | null)[] };
+    expect(started).toHaveLength(7);
+    expect(new Set(started).size).toBe(7);
+    expect(seen).toHaveLength(7);
+    for (const id of seen) expect(started).not.toContain(id);
+  });
+
   it('rejects a non-function with a TypeError naming the value', () => {
     expect(() => spawn('nope' as never)).toThrow(/fn must be a function, got "nope"/);
     expect(() => spawn(() => 1, { name: 3 as never })).toThrow(TypeError);
