@@ -631,34 +631,6 @@ export function runInContext(start: CapturedContext | undefined, frame: Frame, f
 }
 
 /**
- * The drain's way to start a run of tasks from rt-only spawners (issue 16): where `runInContext`
- * would give each its TaskFrame (`start` undefined, TaskFrames in use), `enterTaskFrames` returns
- * the frame current now, `switchTaskFrame` makes the next task's TaskFrame current, and
- * `leaveTaskFrames` makes the returned frame current again: one frame switch per task, where
- * `runInContext` exchanged and restored one around each start. Between two starts the previous
- * task's frame stays current: the caller runs no code there that captures the async context.
- * False where tasks do not start in TaskFrames (Node 20/22 on the promise hooks, or a frame holding other stores).
- */
-export function entersTaskFrames(start: CapturedContext | undefined | null): boolean {
-  return start === undefined && taskFrames;
-}
-
-/** See {@link entersTaskFrames}: the frame to give back to {@link leaveTaskFrames}. */
-export function enterTaskFrames(): ContextFrame | undefined {
-  return frameClass!.current();
-}
-
-/** See {@link entersTaskFrames}: `frame`'s own TaskFrame made current. */
-export function switchTaskFrame(frame: Frame): void {
-  frameClass!.set(new TaskFrame(frame) as unknown as ContextFrame);
-}
-
-/** See {@link entersTaskFrames}: `prior` (from {@link enterTaskFrames}) made current again. */
-export function leaveTaskFrames(prior: ContextFrame | undefined): void {
-  frameClass!.set(prior);
-}
-
-/**
  * Whether this Node takes a TaskFrame for a frame (checked once at load, on the operations rt and
  * a task's code rely on: rt's store read through it, another store absent, and `enterWith` on
  * another storage copying rt's entry); else such a task's frame is Node's own map, as before.

@@ -10,7 +10,7 @@
 import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
-import { asyncContextInUse, atTurnEnd, captureAsyncContext, coarseNow, currentEpoch, enterTaskFrames, entersTaskFrames, leaveTaskFrames, runFrame, runInContext, switchTaskFrame, startingPoint, storage, type CapturedContext, type Frame } from './context.js';
+import { asyncContextInUse, atTurnEnd, captureAsyncContext, coarseNow, currentEpoch, runFrame, runInContext, startingPoint, storage, type CapturedContext, type Frame } from './context.js';
 import { FINISHED, RUNNING, SCHEDULED, Task, nativeThen } from './task.js';
 import { JoinHandle } from '../join-handle.js';
 import { defaultConfig } from './config.js';
@@ -322,71 +322,46 @@ export class Core {
       this.sweepArmed = true;
       atTurnEnd(this.sweep);
     }
-    // While tasks start in TaskFrames one after another, the frame current before the first
-    // (see entersTaskFrames): made current again before anything else runs here.
-    let entered = false;
-    let outer: ReturnType<typeof enterTaskFrames>;
-    try {
-      for (;;) {
-        let chunk = this.headChunk;
-        if (this.runHead === QUEUE_CHUNK) {
-          // The head chunk is used up (only a full chunk is left for the next one).
-          if (chunk.next === undefined) break;
-          chunk = this.headChunk = chunk.next;
-          this.runHead = 0;
-        }
-        if (chunk === this.tailChunk && this.runHead === this.tailIndex) break;
-        const entries = chunk.entries;
-        const task = entries[this.runHead];
-        if (!(task instanceof Task)) {
-          // The async context of the tasks that follow.
-          this.runStart = task === null || task === undefined ? null : startingPoint(task);
-          entries[this.runHead++] = undefined;
-          continue;
-        }
-        if (task.state !== SCHEDULED) {
-          // Aborted while queued: finished (the sweep clears the entry).
-          this.runHead++;
-          continue;
-        }
-        if (!this.tick()) {
-          if (entered) {
-            entered = false;
-            leaveTaskFrames(outer!);
-          }
-          if (this.probe !== undefined) breakChain();
-          this.drainScheduled = true;
-          setImmediate(this.drain);
-          return;
-        }
-        // The entry stays until the sweep (see `sweepChunk`).
-        this.runHead++;
-        this.unswept++;
-        const start = this.runStart;
-        if (entersTaskFrames(start)) {
-          if (!entered) {
-            outer = enterTaskFrames();
-            entered = true;
-          }
-          switchTaskFrame(task);
-          task.start();
-          continue;
-        }
-        if (entered) {
-          entered = false;
-          leaveTaskFrames(outer!);
-        }
-        if (start === null) runFrame(task, startTask as (frame: Frame) => void);
-        else {
-          // runInAsyncScope runs async hooks (anyone's code) before the task: not its busy time.
-          // (A captured AsyncContextFrame, or none, is only made current: no code runs, and the
-          // chain holds, as with no context at all.)
-          if (this.probe !== undefined && start instanceof AsyncResource) breakChain();
-          runInContext(start, task, startTask as (frame: Frame) => void);
-        }
+    for (;;) {
+      let chunk = this.headChunk;
+      if (this.runHead === QUEUE_CHUNK) {
+        // The head chunk is used up (only a full chunk is left for the next one).
+        if (chunk.next === undefined) break;
+        chunk = this.headChunk = chunk.next;
+        this.runHead = 0;
       }
-    } finally {
-      if (entered) leaveTaskFrames(outer!);
+      if (chunk === this.tailChunk && this.runHead === this.tailIndex) break;
+      const entries = chunk.entries;
+      const task = entries[this.runHead];
+      if (!(task instanceof Task)) {
+        // The async context of the tasks that follow.
+        this.runStart = task === null || task === undefined ? null : startingPoint(task);
+        entries[this.runHead++] = undefined;
+        continue;
+      }
+      if (task.state !== SCHEDULED) {
+        // Aborted while queued: finished (the sweep clears the entry).
+        this.runHead++;
+        continue;
+      }
+      if (!this.tick()) {
+        if (this.probe !== undefined) breakChain();
+        this.drainScheduled = true;
+        setImmediate(this.drain);
+        return;
+      }
+      // The entry stays until the sweep (see `sweepChunk`).
+      this.runHead++;
+      this.unswept++;
+      const start = this.runStart;
+      if (start === null) runFrame(task, startTask as (frame: Frame) => void);
+      else {
+        // runInAsyncScope runs async hooks (anyone's code) before the task: not its busy time.
+        // (A captured AsyncContextFrame, or none, is only made current: no code runs, and the
+        // chain holds, as with no context at all.)
+        if (this.probe !== undefined && start instanceof AsyncResource) breakChain();
+        runInContext(start, task, startTask as (frame: Frame) => void);
+      }
     }
     if (this.probe !== undefined) breakChain();
     // Empty (the sweep starts the head chunk over once it has passed every entry).
