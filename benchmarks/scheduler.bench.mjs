@@ -31,7 +31,7 @@
 //   task and joining through a thenable cost with no rt code)
 // - 200 tasks x K yieldNow()                   vs the same with `await new Promise(setImmediate)`
 // - ping-pong of 1,000 round trips between two tasks (a one-slot channel built on park(), as
-//   @rt/sync does; @rt/sync's oneshot, a fresh channel per message; and its mpsc of capacity 1)
+//   @rt/sync does; the same slot on a ReusableWaiter; @rt/sync's oneshot, a fresh channel per message; and its mpsc of capacity 1)
 //                                              vs the same between two plain async functions
 //   (+ the same with AsyncLocalStorage switched on; the floor of the mpsc(1) row: the same
 //   plain ping-pong with each send's promise awaited, outside and inside rt tasks)
@@ -249,6 +249,31 @@ const cases = {
     }
     await slotPingPong(Slot, spawn);
   },
+  async 'rt ping-pong, ReusableWaiter'() {
+    // The slot on @rt/scheduler/primitives' ReusableWaiter (what rt's own receivers park one
+    // operation at a time with): a park allocates only its promise, as the plain slot's does.
+    const { spawn } = await import('@rt/scheduler');
+    const { ReusableWaiter } = await import('@rt/scheduler/primitives');
+    const nothing = () => {};
+    class Slot {
+      waiter = new ReusableWaiter('Slot.recv', nothing);
+      full = false;
+      value = undefined;
+      send(value) {
+        // (A value sent while nobody waits is kept for the next recv, as in the other slots.)
+        if (!this.waiter.wake(value)) {
+          this.full = true;
+          this.value = value;
+        }
+      }
+      recv() {
+        if (!this.full) return this.waiter.park();
+        this.full = false;
+        return Promise.resolve(this.value);
+      }
+    }
+    await slotPingPong(Slot, spawn);
+  },
   async 'rt mpsc(1) ping-pong'() {
     // The same exchange over @rt/sync's bounded mpsc channels of capacity 1.
     const { spawn } = await import('@rt/scheduler');
@@ -416,7 +441,7 @@ for (const name of picked ?? []) if (!(name in cases)) throw new TypeError(`--ca
 const groups = [
   { title: `spawn + join of ${SPAWN_N.toLocaleString('en')} trivial tasks`, baseline: 'promise-all', cases: ['promise-all', 'promise-all+als', 'promise-all in a task', 'promise-all over thenables', 'await thenables in a task', 'rt spawn', 'rt JoinSet.joinAll', 'rt spawn (in a task)', 'effect fork+join'], per: SPAWN_N, unit: 'task' },
   { title: `${YIELD_TASKS} tasks x ${YIELD_K.toLocaleString('en')} yields`, baseline: 'setImmediate yield', cases: ['setImmediate yield', 'rt yieldNow'], per: YIELD_TASKS * YIELD_K, unit: 'yield' },
-  { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+empty hooks', 'promise ping-pong+als', 'promise ping-pong in rt tasks', 'rt ping-pong', 'rt oneshot ping-pong', 'promise ping-pong, awaited sends', 'promise ping-pong, awaited sends, in rt tasks', 'rt mpsc(1) ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
+  { title: `ping-pong, ${PING_TRIPS.toLocaleString('en')} round trips x ${PING_REPEAT}`, baseline: 'promise ping-pong', cases: ['promise ping-pong', 'promise ping-pong+empty hooks', 'promise ping-pong+als', 'promise ping-pong in rt tasks', 'rt ping-pong', 'rt ping-pong, ReusableWaiter', 'rt oneshot ping-pong', 'promise ping-pong, awaited sends', 'promise ping-pong, awaited sends, in rt tasks', 'rt mpsc(1) ping-pong'], per: PING_TRIPS * PING_REPEAT, unit: 'round trip' },
   { title: `blocking pool: ${BLOCKING_JOBS.toLocaleString('en')} jobs, ${IN_FLIGHT} in flight, ${THREADS} threads`, baseline: 'piscina', cases: ['piscina', 'rt spawnBlocking'], per: BLOCKING_JOBS, unit: 'job' },
 ];
 
