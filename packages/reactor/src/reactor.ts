@@ -242,7 +242,7 @@ export class Reactor {
       waiter.signal?.removeEventListener('abort', waiter.onAbort);
       waiter.onAbort = null;
     }
-    if (waiter.keepAlive && --this.#waiters === 0) this.#backend.unref();
+    if (waiter.keepAlive === true && --this.#waiters === 0) this.#backend.unref();
   }
 
   readonly #dispatch = (events: Uint32Array, count: number): void => {
@@ -260,7 +260,7 @@ export class Reactor {
       }
       io.ready |= events[2 * i + 1]!;
       io.tick = tick;
-      if (io.head !== null && !io.queued) {
+      if (io.head !== null && io.queued !== true) {
         io.queued = true;
         pending[pendingCount++] = io;
       }

@@ -117,13 +117,13 @@ export class ReadyCallback {
    */
   arm(): ReadyEvent | null {
     const io = this.#io;
-    if (!io.registered) throw new ClosedError(`ReadyCallback.arm: fd ${io.fd} is not registered`);
+    if (io.registered !== true) throw new ClosedError(`ReadyCallback.arm: fd ${io.fd} is not registered`);
     const waiter = this.#waiter;
     const ready = io.ready & waiter.mask;
     if (ready !== 0) return (io.tick << READY_BITS) | ready;
-    if (!waiter.linked) {
+    if (waiter.linked !== true) {
       io.push(waiter);
-      if (waiter.keepAlive) this.#driver.waiterAdded();
+      if (waiter.keepAlive === true) this.#driver.waiterAdded();
     }
     return null;
   }

@@ -44,7 +44,7 @@ export class ScheduledIo {
   }
 
   unlink(waiter: Waiter): void {
-    if (!waiter.linked) return;
+    if (waiter.linked !== true) return;
     waiter.linked = false;
     if (waiter.prev !== null) waiter.prev.next = waiter.next;
     else this.head = waiter.next;
