@@ -25,12 +25,14 @@ class CallbackWaiter implements Waiter {
   prev: Waiter | null = null;
   next: Waiter | null = null;
   linked = false;
+  armed = false;
 
   constructor(
     public readonly mask: number,
     private readonly onReady: (event: ReadyEvent) => void,
     private readonly onClosed: (error: Error) => void,
     public readonly keepAlive = true,
+    public readonly stays = false,
   ) {}
 
   resolve(event: number): void {
@@ -82,12 +84,12 @@ export class ReadyCallback {
   constructor(io: ScheduledIo, driver: Driver, mask: number, onReady: (event: ReadyEvent) => void, onClosed: (error: Error) => void, keepAlive = true) {
     this.#io = io;
     this.#driver = driver;
-    this.#waiter = new CallbackWaiter(mask, onReady, onClosed, keepAlive);
+    this.#waiter = new CallbackWaiter(mask, onReady, onClosed, keepAlive, true);
   }
 
-  /** True while armed (linked, waiting for the dispatch). */
+  /** True while armed (waiting for the dispatch). */
   get armed(): boolean {
-    return this.#waiter.linked;
+    return this.#waiter.armed;
   }
 
   /**
@@ -121,8 +123,17 @@ export class ReadyCallback {
     const waiter = this.#waiter;
     const ready = io.ready & waiter.mask;
     if (ready !== 0) return (io.tick << READY_BITS) | ready;
-    if (waiter.linked !== true) {
-      io.push(waiter);
+    if (waiter.armed !== true) {
+      // The waiter stays linked after it fires (the dispatch only clears `armed`), so a driver
+      // that re-arms after every wait (a stream's read loop) does not unlink and link it each
+      // time. It moves to the tail when something is linked after it: the order of the armed
+      // waiters is the order in which they were armed (FIFO), as if it had been linked anew.
+      if (waiter.linked !== true) io.push(waiter);
+      else if (waiter.next !== null) {
+        io.unlink(waiter);
+        io.push(waiter);
+      }
+      waiter.armed = true;
       if (waiter.keepAlive === true) this.#driver.waiterAdded();
     }
     return null;
@@ -136,9 +147,10 @@ export class ReadyCallback {
    */
   disarm(): boolean {
     const waiter = this.#waiter;
-    if (!waiter.linked) return false;
-    this.#io.unlink(waiter);
-    if (waiter.keepAlive) this.#driver.waiterRemoved();
+    this.#io.unlink(waiter); // (linked but not armed after it fired: it leaves too)
+    if (waiter.armed !== true) return false;
+    waiter.armed = false;
+    if (waiter.keepAlive === true) this.#driver.waiterRemoved();
     return true;
   }
 }
@@ -265,7 +277,7 @@ export class Registration {
     if (ready !== 0) return Promise.resolve((io.tick << READY_BITS) | ready);
     const driver = this.#driver;
     return new Promise<ReadyEvent>((resolve, reject) => {
-      const waiter: Waiter = { mask, resolve, reject, signal, onAbort: null, prev: null, next: null, linked: false, keepAlive: true };
+      const waiter: Waiter = { mask, resolve, reject, signal, onAbort: null, prev: null, next: null, linked: false, armed: true, stays: false, keepAlive: true };
       io.push(waiter);
       driver.waiterAdded();
       if (signal !== null) {
@@ -312,7 +324,9 @@ export class Registration {
     if (!io.registered) throw new ClosedError(`Registration.whenReady: fd ${io.fd} is not registered`);
     const ready = io.ready & mask;
     if (ready !== 0) return (io.tick << READY_BITS) | ready;
-    io.push(new CallbackWaiter(mask, onReady, onClosed));
+    const waiter = new CallbackWaiter(mask, onReady, onClosed);
+    waiter.armed = true;
+    io.push(waiter);
     this.#driver.waiterAdded();
     return null;
   }
