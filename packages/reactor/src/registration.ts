@@ -59,9 +59,11 @@ class CallbackWaiter implements Waiter {
 /**
  * A reusable callback wait on one {@link Registration} (made by
  * {@link Registration.readyCallback}): `arm()` either returns the cached readiness at once or
- * links the wait, and the reactor's dispatch unlinks it and calls `onReady`. The same object
+ * arms the wait, and the reactor's dispatch disarms it and calls `onReady`. The same object
  * is armed again for the next wait, so a driver that waits once per operation (a stream's
- * read loop) allocates nothing per wait.
+ * read loop) allocates nothing per wait; its waiter stays linked in the fd's list between
+ * waits, so a re-arm is a flag (it is moved behind any wait linked after it, so armed waits
+ * fire in the order they were armed), and only an armed wait keeps the process alive.
  *
  * **Cancellation:** none: an armed wait lasts until it fires, until `disarm()`, or until the
  * registration is deregistered (then `onClosed` is called).
