@@ -230,8 +230,12 @@ export class Reactor {
     for (let waiter = io.head; waiter !== null; ) {
       const next: Waiter | null = waiter.next;
       io.unlink(waiter);
-      this.#release(waiter);
-      waiter.reject(closed!);
+      // (A ReadyCallback's waiter stays linked after it fired: only an armed one is pending.)
+      if (waiter.armed === true) {
+        waiter.armed = false;
+        this.#release(waiter);
+        waiter.reject(closed!);
+      }
       waiter = next;
     }
     if (failure !== null) throw failure;
@@ -242,7 +246,7 @@ export class Reactor {
       waiter.signal?.removeEventListener('abort', waiter.onAbort);
       waiter.onAbort = null;
     }
-    if (waiter.keepAlive && --this.#waiters === 0) this.#backend.unref();
+    if (waiter.keepAlive === true && --this.#waiters === 0) this.#backend.unref();
   }
 
   readonly #dispatch = (events: Uint32Array, count: number): void => {
@@ -260,7 +264,7 @@ export class Reactor {
       }
       io.ready |= events[2 * i + 1]!;
       io.tick = tick;
-      if (io.head !== null && !io.queued) {
+      if (io.head !== null && io.queued !== true) {
         io.queued = true;
         pending[pendingCount++] = io;
       }
@@ -270,13 +274,21 @@ export class Reactor {
       pending[i] = undefined;
       io.queued = false;
       for (let waiter = io.head; waiter !== null; ) {
-        const next: Waiter | null = waiter.next;
+        let next: Waiter | null = waiter.next;
         const ready = io.ready & waiter.mask;
-        if (ready !== 0) {
-          io.unlink(waiter);
+        if (ready !== 0 && waiter.armed === true) {
+          // A ReadyCallback's waiter stays linked (its owner re-arms it with a flag, see
+          // ReadyCallback.arm); a one-shot wait leaves the list.
+          waiter.armed = false;
+          if (waiter.stays !== true) io.unlink(waiter);
           this.#release(waiter);
           this.#wakeups++;
+          const edits = io.edits;
           waiter.resolve((tick << READY_BITS) | ready);
+          // A callback that linked, moved or unlinked a waiter of this fd: walk again from the
+          // head (the waiters already fired are disarmed or gone; one armed in the callback was
+          // not ready then, and this batch's readiness does not change, so none fires twice).
+          if (io.edits !== edits) next = io.head;
         }
         waiter = next;
       }

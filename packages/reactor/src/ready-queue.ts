@@ -94,10 +94,10 @@ export class ReadyQueue {
   /** Serves queued streams until one wakes a task (which then holds the baton) or none is left. */
   #serveUntilWake(): void {
     while (this.#count > 0) {
-      if (run(this.#take())) {
+      if (run(this.#take()) === true) {
         if (this.#count > 0) {
           this.#baton = true;
-          if (!this.#fallbackArmed) {
+          if (this.#fallbackArmed !== true) {
             this.#fallbackArmed = true;
             atTurnEnd(this.#fallback);
           }
@@ -109,12 +109,12 @@ export class ReadyQueue {
 
   readonly #kick = (): void => {
     this.#kickPending = false;
-    if (!this.#baton) this.#serveUntilWake();
+    if (this.#baton !== true) this.#serveUntilWake();
   };
 
   readonly #fallback = (): void => {
     this.#fallbackArmed = false;
-    if (!this.#baton) return;
+    if (this.#baton !== true) return;
     // The baton holder parked somewhere else: serve the rest now, in one go.
     this.#baton = false;
     while (this.#count > 0) run(this.#take());
@@ -131,7 +131,7 @@ export class ReadyQueue {
     }
     ring[(this.#head + this.#count) & (ring.length - 1)] = serve;
     this.#count++;
-    if (!this.#baton && !this.#kickPending) {
+    if (this.#baton !== true && this.#kickPending !== true) {
       this.#kickPending = true;
       void RESOLVED.then(this.#kick);
     }
@@ -139,7 +139,7 @@ export class ReadyQueue {
 
   /** An operation parked or a stream closed: the next queued stream's turn. */
   passBaton(): void {
-    if (this.#baton) {
+    if (this.#baton === true) {
       this.#baton = false;
       this.#serveUntilWake();
     }

@@ -25,12 +25,14 @@ class CallbackWaiter implements Waiter {
   prev: Waiter | null = null;
   next: Waiter | null = null;
   linked = false;
+  armed = false;
 
   constructor(
     public readonly mask: number,
     private readonly onReady: (event: ReadyEvent) => void,
     private readonly onClosed: (error: Error) => void,
     public readonly keepAlive = true,
+    public readonly stays = false,
   ) {}
 
   resolve(event: number): void {
@@ -57,9 +59,11 @@ class CallbackWaiter implements Waiter {
 /**
  * A reusable callback wait on one {@link Registration} (made by
  * {@link Registration.readyCallback}): `arm()` either returns the cached readiness at once or
- * links the wait, and the reactor's dispatch unlinks it and calls `onReady`. The same object
+ * arms the wait, and the reactor's dispatch disarms it and calls `onReady`. The same object
  * is armed again for the next wait, so a driver that waits once per operation (a stream's
- * read loop) allocates nothing per wait.
+ * read loop) allocates nothing per wait; its waiter stays linked in the fd's list between
+ * waits, so a re-arm is a flag (it is moved behind any wait linked after it, so armed waits
+ * fire in the order they were armed), and only an armed wait keeps the process alive.
  *
  * **Cancellation:** none: an armed wait lasts until it fires, until `disarm()`, or until the
  * registration is deregistered (then `onClosed` is called).
@@ -82,12 +86,12 @@ export class ReadyCallback {
   constructor(io: ScheduledIo, driver: Driver, mask: number, onReady: (event: ReadyEvent) => void, onClosed: (error: Error) => void, keepAlive = true) {
     this.#io = io;
     this.#driver = driver;
-    this.#waiter = new CallbackWaiter(mask, onReady, onClosed, keepAlive);
+    this.#waiter = new CallbackWaiter(mask, onReady, onClosed, keepAlive, true);
   }
 
-  /** True while armed (linked, waiting for the dispatch). */
+  /** True while armed (waiting for the dispatch). */
   get armed(): boolean {
-    return this.#waiter.linked;
+    return this.#waiter.armed;
   }
 
   /**
@@ -117,13 +121,22 @@ export class ReadyCallback {
    */
   arm(): ReadyEvent | null {
     const io = this.#io;
-    if (!io.registered) throw new ClosedError(`ReadyCallback.arm: fd ${io.fd} is not registered`);
+    if (io.registered !== true) throw new ClosedError(`ReadyCallback.arm: fd ${io.fd} is not registered`);
     const waiter = this.#waiter;
     const ready = io.ready & waiter.mask;
     if (ready !== 0) return (io.tick << READY_BITS) | ready;
-    if (!waiter.linked) {
-      io.push(waiter);
-      if (waiter.keepAlive) this.#driver.waiterAdded();
+    if (waiter.armed !== true) {
+      // The waiter stays linked after it fires (the dispatch only clears `armed`), so a driver
+      // that re-arms after every wait (a stream's read loop) does not unlink and link it each
+      // time. It moves to the tail when something is linked after it: the order of the armed
+      // waiters is the order in which they were armed (FIFO), as if it had been linked anew.
+      if (waiter.linked !== true) io.push(waiter);
+      else if (waiter.next !== null) {
+        io.unlink(waiter);
+        io.push(waiter);
+      }
+      waiter.armed = true;
+      if (waiter.keepAlive === true) this.#driver.waiterAdded();
     }
     return null;
   }
@@ -136,9 +149,10 @@ export class ReadyCallback {
    */
   disarm(): boolean {
     const waiter = this.#waiter;
-    if (!waiter.linked) return false;
-    this.#io.unlink(waiter);
-    if (waiter.keepAlive) this.#driver.waiterRemoved();
+    this.#io.unlink(waiter); // (linked but not armed after it fired: it leaves too)
+    if (waiter.armed !== true) return false;
+    waiter.armed = false;
+    if (waiter.keepAlive === true) this.#driver.waiterRemoved();
     return true;
   }
 }
@@ -265,7 +279,7 @@ export class Registration {
     if (ready !== 0) return Promise.resolve((io.tick << READY_BITS) | ready);
     const driver = this.#driver;
     return new Promise<ReadyEvent>((resolve, reject) => {
-      const waiter: Waiter = { mask, resolve, reject, signal, onAbort: null, prev: null, next: null, linked: false, keepAlive: true };
+      const waiter: Waiter = { mask, resolve, reject, signal, onAbort: null, prev: null, next: null, linked: false, armed: true, stays: false, keepAlive: true };
       io.push(waiter);
       driver.waiterAdded();
       if (signal !== null) {
@@ -312,7 +326,9 @@ export class Registration {
     if (!io.registered) throw new ClosedError(`Registration.whenReady: fd ${io.fd} is not registered`);
     const ready = io.ready & mask;
     if (ready !== 0) return (io.tick << READY_BITS) | ready;
-    io.push(new CallbackWaiter(mask, onReady, onClosed));
+    const waiter = new CallbackWaiter(mask, onReady, onClosed);
+    waiter.armed = true;
+    io.push(waiter);
     this.#driver.waiterAdded();
     return null;
   }

@@ -77,7 +77,7 @@ export function currentIo(): NativeExtension {
  * microtask instead, so parked operations fail with SocketClosed.
  */
 export function armWait(registration: Registration, wait: ReadyCallback, onFailed: () => void): boolean {
-  if (!registration.isRegistered) {
+  if (registration.isRegistered !== true) {
     queueMicrotask(onFailed);
     return false;
   }

@@ -26,6 +26,12 @@ export class ScheduledIo {
   tail: Waiter | null = null;
   /** Queued for wake-up in the current batch. */
   queued = false;
+  /**
+   * Bumped by every link and unlink: the dispatch compares it around a callback, and walks the
+   * list again from its head when the callback changed the list (the next waiter it had noted
+   * may have moved or left).
+   */
+  edits = 0;
   registered = true;
 
   constructor(
@@ -38,14 +44,16 @@ export class ScheduledIo {
     waiter.prev = this.tail;
     waiter.next = null;
     waiter.linked = true;
+    this.edits++;
     if (this.tail !== null) this.tail.next = waiter;
     else this.head = waiter;
     this.tail = waiter;
   }
 
   unlink(waiter: Waiter): void {
-    if (!waiter.linked) return;
+    if (waiter.linked !== true) return;
     waiter.linked = false;
+    this.edits++;
     if (waiter.prev !== null) waiter.prev.next = waiter.next;
     else this.head = waiter.next;
     if (waiter.next !== null) waiter.next.prev = waiter.prev;

@@ -25,6 +25,14 @@ export interface Waiter {
   prev: Waiter | null;
   next: Waiter | null;
   linked: boolean;
-  /** True when this wait keeps the process alive (refs the backend while linked). */
+  /**
+   * True while the wait is pending (the dispatch fires only armed waiters). A promise waiter is
+   * armed for as long as it is linked; a `ReadyCallback`'s waiter stays linked when it fires
+   * or is re-armed (see ReadyCallback.arm), and only this flag says whether it waits.
+   */
+  armed: boolean;
+  /** True for a `ReadyCallback`'s waiter: it stays linked when it fires (only `armed` is cleared). */
+  readonly stays: boolean;
+  /** True when this wait keeps the process alive (refs the backend while armed). */
   readonly keepAlive: boolean;
 }

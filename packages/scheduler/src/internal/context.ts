@@ -760,14 +760,14 @@ function runTurnEnd(): void {
  * ```
  */
 export function atTurnEnd(callback: () => void): void {
-  if (!epochArmed) armEpoch();
+  if (epochArmed !== true) armEpoch();
   if (turnEndCallbacks.length === 0) epochImmediate!.ref();
   turnEndCallbacks.push(callback);
 }
 
 /** The current event-loop turn's number; arms the (unref'd) turn counter. */
 export function currentEpoch(): number {
-  if (!epochArmed) armEpoch();
+  if (epochArmed !== true) armEpoch();
   return epoch;
 }
 
