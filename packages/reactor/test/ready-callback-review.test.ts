@@ -5,6 +5,7 @@
 // a bug (the comment names it).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { sys, constants } from '@rt/mio-native';
 import { ClosedError, FakeBackend, Interest, Reactor, Ready, ReadyEvent } from '@rt/reactor';
 import type { ReadyCallback, Registration } from '@rt/reactor';
 
@@ -406,5 +407,45 @@ describe('review rv25: disarm for a handover', () => {
     expect(now).toEqual(['r', 'w', 'r closed']);
     expect(ReadyEvent.ready(0)).toBe(0);
     reactor.close();
+  });
+});
+
+describe('review rv25: the native backend closed from inside a callback of its batch', () => {
+  (Reactor.isNativeAvailable ? it : it.skip)('a ReadyCallback that closes the reactor mid-batch: the other fds\' armed waits get onClosed, no onReady, the poll goes quietly', async () => {
+    const reactor = new Reactor();
+    const out = new Int32Array(2);
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < 4; i++) {
+      expect(sys.socketPair(constants.AF_UNIX, constants.SOCK_STREAM, out)).toBe(0);
+      pairs.push([out[0]!, out[1]!]);
+    }
+    const log: string[] = [];
+    const waits = pairs.map(([a], i) => {
+      const registration = reactor.register(a, Interest.READABLE | Interest.WRITABLE);
+      const idle = registration.readyCallback(Interest.WRITABLE, () => log.push(`w${i}`), () => log.push(`w${i} closed`));
+      idle.arm(); // fires in the first batch (writable at once) and stays linked, disarmed
+      return registration.readyCallback(
+        Interest.READABLE,
+        () => {
+          log.push(`r${i}`);
+          reactor.close();
+        },
+        () => log.push(`r${i} closed`),
+      );
+    });
+    for (let t = 0; t < 100 && log.length < 4; t++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(log.sort()).toEqual(['w0', 'w1', 'w2', 'w3']);
+    log.length = 0;
+    for (const w of waits) expect(w.arm()).toBeNull();
+    for (const [, b] of pairs) sys.write(b, Buffer.from('x'));
+    for (let t = 0; t < 200 && log.length < 4; t++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(log.filter((x) => x.endsWith('closed') === false)).toHaveLength(1); // one fired, and closed the reactor
+    expect(log.filter((x) => x.endsWith(' closed'))).toHaveLength(3); // the other armed read waits
+    expect(log.some((x) => x.startsWith('w'))).toBe(false); // disarmed waits: nothing
+    expect(reactor.metrics().waiters).toBe(0);
+    for (const [a, b] of pairs) {
+      sys.close(a);
+      sys.close(b);
+    }
   });
 });
