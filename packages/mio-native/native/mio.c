@@ -207,6 +207,11 @@ static int mio_poll_drain(mio_poll* p, int timeout) {
   return n;
 }
 
+/* Full batches delivered per libuv callback before the loop gets control back. A level-triggered
+ * registration (possible through the raw addon; the Poll class registers edge-triggered) can fill
+ * every batch forever: the epoll fd stays readable, so libuv calls again on its next turn. */
+#define MIO_POLL_BATCHES_PER_TURN 64
+
 static void mio_poll_on_uv(uv_poll_t* handle, int status, int events) {
   (void)status;
   (void)events;
@@ -214,7 +219,7 @@ static void mio_poll_on_uv(uv_poll_t* handle, int status, int events) {
   napi_env env = p->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  for (;;) {
+  for (int batch = 0; batch < MIO_POLL_BATCHES_PER_TURN; batch++) {
     if (p->closed) break;
     int n = mio_poll_drain(p, 0);
     if (n <= 0) break;

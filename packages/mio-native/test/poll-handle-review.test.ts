@@ -56,4 +56,26 @@ describeNative('poll handles at the addon boundary (review)', () => {
     // the memory reused) and its second close crashed the process (SIGSEGV).
     expect(JSON.parse(result.stdout)).toEqual({ staleFd: -1, freshFd: true });
   });
+
+  // Review rv25 (noticed): level-triggered registrations that fill every batch (possible through
+  // the raw addon only: the Poll class registers edge-triggered) made the addon's libuv callback
+  // deliver batches forever, and the event loop never got control back. It now delivers at most 64
+  // full batches per libuv callback; the epoll fd stays readable, so the rest come next turn.
+  it('level-triggered fds that fill every batch do not starve the event loop: timers and immediates still run', () => {
+    const result = run(`
+      const fds = [b.eventfd(), b.eventfd()];
+      let batches = 0;
+      const h = b.pollCreate(new Uint32Array(4), () => { batches++; }, {}); // 2 events per batch
+      for (const fd of fds) { b.eventfdWrite(fd); b.pollCtl(h, 1, fd, fd, 1); } // EPOLLIN, level-triggered, never read
+      b.pollRef(h, true);
+      const ranImmediate = await new Promise((r) => setImmediate(() => r(true)));
+      const ranTimer = await new Promise((r) => setTimeout(() => r(true), 20));
+      const seen = batches;
+      b.pollClose(h);
+      console.log(JSON.stringify({ ranImmediate, ranTimer, batchesDelivered: seen > 64 }));
+    `);
+    expect(result.signal).toBeNull(); // before: killed at the timeout (the loop never returned)
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual({ ranImmediate: true, ranTimer: true, batchesDelivered: true });
+  });
 });

@@ -227,8 +227,10 @@ export class Reactor {
     }
     // Built only when a wait is pending (most fds are deregistered with none).
     const closed = io.head === null ? null : new ClosedError(`fd ${io.fd} was deregistered`);
-    for (let waiter = io.head; waiter !== null; ) {
-      const next: Waiter | null = waiter.next;
+    // Always the list's head: an `onClosed` may disarm (unlink) or abort the waiter after its
+    // own, so a `next` noted before the call could be cut from the list. Nothing links a new
+    // wait here (the fd is no longer registered), so the walk ends.
+    for (let waiter = io.head; waiter !== null; waiter = io.head) {
       io.unlink(waiter);
       // (A ReadyCallback's waiter stays linked after it fired: only an armed one is pending.)
       if (waiter.armed === true) {
@@ -236,7 +238,6 @@ export class Reactor {
         this.#release(waiter);
         waiter.reject(closed!);
       }
-      waiter = next;
     }
     if (failure !== null) throw failure;
   }

@@ -287,13 +287,14 @@ describe('review rv25: keep-alive counts', () => {
     await Promise.all(pending);
   });
 
-  // BUG (pre-existing, not ec25's; made no better by it): #deregister walks the list with the
+  // Was a bug (pre-existing, not ec25's; fixed in the twenty-first session: the walk always takes
+  // the list's head): #deregister walked the list with the
   // `next` it noted before calling the rejected waiter's onClosed. An onClosed that disarms (or
   // aborts) the wait linked right after it unlinks that one, whose `next` is set to null: the
   // walk stops there, and every wait after it is never rejected: its onClosed is never called
   // (a parked operation hangs) and its keep-alive ref is never released (the reactor's waiter
   // count stays above 0 and the backend stays ref'd: the process never exits by itself).
-  it.failing('deregister rejects every armed wait even when an onClosed disarms the next one (no wait lost, no ref leaked)', () => {
+  it('deregister rejects every armed wait even when an onClosed disarms the next one (no wait lost, no ref leaked)', () => {
     const { backend, reactor } = setup();
     const registration = reactor.register(3, RW);
     const log: string[] = [];
@@ -317,9 +318,9 @@ describe('review rv25: keep-alive counts', () => {
     reactor.close();
   });
 
-  // Same bug with a promise wait: an onClosed that aborts the next (promise) wait unlinks it; the
+  // The same (fixed) bug with a promise wait: an onClosed that aborts the next (promise) wait unlinks it; the
   // promise wait after that one never settles and keeps the reactor ref'd.
-  it.failing('deregister settles every promise wait even when an onClosed aborts the next one', async () => {
+  it('deregister settles every promise wait even when an onClosed aborts the next one', async () => {
     const { backend, reactor } = setup();
     const registration = reactor.register(3, RW);
     const controller = new AbortController();

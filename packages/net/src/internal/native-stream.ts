@@ -136,8 +136,28 @@ export class NativeStream implements StreamHandle {
   /** Known peer address (from accept or connect); an accepted IPv4 peer stays packed until asked. */
   #peer: AcceptedPeer | undefined;
 
-  readonly #removeReader = (waiter: Waiter<number>): void => void this.#readers.removeWaiter(waiter);
-  readonly #removeWriter = (waiter: Waiter<number>): void => void this.#writers.removeWaiter(waiter);
+  readonly #removeReader = (waiter: Waiter<number>): void => {
+    this.#readers.removeWaiter(waiter);
+    this.#readerLeft();
+  };
+  readonly #removeWriter = (waiter: Waiter<number>): void => {
+    this.#writers.removeWaiter(waiter);
+    this.#writerLeft();
+  };
+
+  /**
+   * A parked read was cancelled: with no reader (nor copy) left, the read wait is disarmed, so an
+   * idle stream keeps the process alive only while a task waits on it. (`disarm()` is true only
+   * for a wait still pending in the reactor, so no read turn of it is queued.)
+   */
+  #readerLeft(): void {
+    if (this.#readers.head === undefined && this.#pumpIn === null && this.#readWait.disarm()) this.#readArmed = false;
+  }
+
+  /** As {@link #readerLeft}, for a cancelled parked write. */
+  #writerLeft(): void {
+    if (this.#writers.head === undefined && this.#pumpOut === null && this.#writeWait.disarm()) this.#writeArmed = false;
+  }
   /** A `ready()` waiter's removal from both lists (made by the first `ready()` that parks). */
   #removeReady: ((waiter: Waiter<number>) => void) | undefined = undefined;
 
@@ -369,7 +389,10 @@ export class NativeStream implements StreamHandle {
 
   /** A reader node's reusable waiter: a cancelled read leaves the queue at once. */
   #ownWaiter(reader: Reader): ReusableWaiter<number> {
-    return new ReusableWaiter<number>('TcpStream.read', () => this.#readers.remove(reader));
+    return new ReusableWaiter<number>('TcpStream.read', () => {
+      this.#readers.remove(reader);
+      this.#readerLeft();
+    });
   }
 
   readNow(buf: Uint8Array): number {
@@ -415,6 +438,8 @@ export class NativeStream implements StreamHandle {
       parked = park<number>('TcpStream.ready', (this.#removeReady ??= (w) => {
         this.#readers.removeWaiter(w);
         this.#writers.removeWaiter(w);
+        this.#readerLeft();
+        this.#writerLeft();
       }), options);
     } catch (error) {
       return Promise.reject(error);
