@@ -225,8 +225,9 @@ export class Reactor {
     } catch (error) {
       failure = error;
     }
-    // Built only when a wait is pending (most fds are deregistered with none).
-    const closed = io.head === null ? null : new ClosedError(`fd ${io.fd} was deregistered`);
+    // Built only when an armed wait is pending (most fds are deregistered with none; a stream's
+    // fired ReadyCallbacks stay linked but are not pending).
+    let closed: ClosedError | null = null;
     // Always the list's head: an `onClosed` may disarm (unlink) or abort the waiter after its
     // own, so a `next` noted before the call could be cut from the list. Nothing links a new
     // wait here (the fd is no longer registered), so the walk ends.
@@ -236,7 +237,7 @@ export class Reactor {
       if (waiter.armed === true) {
         waiter.armed = false;
         this.#release(waiter);
-        waiter.reject(closed!);
+        waiter.reject((closed ??= new ClosedError(`fd ${io.fd} was deregistered`)));
       }
     }
     if (failure !== null) throw failure;
