@@ -226,8 +226,11 @@ describe('the cut head read, attacked', () => {
   });
 
   it('an idle connection after a large upload is closed at the keep-alive timeout, and one that sends in time is answered', async () => {
-    server = await serve({ limits: { keepAliveTimeout: 200 } }, check);
-    const idle = await afterLargeUpload(server.addr.port, Buffer.alloc(0), 1, () => false, 2000);
+    // 1 s: the busy connection's next head starts ~20 ms after its answer, in pieces 2 ms apart;
+    // at 200 ms a loaded CI machine (load ~10, the client's timers in the same process) let the
+    // deadline pass first (no answer).
+    server = await serve({ limits: { keepAliveTimeout: 1000 } }, check);
+    const idle = await afterLargeUpload(server.addr.port, Buffer.alloc(0), 1, () => false, 4000);
     expect(idle.text).toBe('');
     expect(idle.closed).toBe(true);
     const busy = await afterLargeUpload(server.addr.port, Buffer.from('GET /next HTTP/1.1\r\nHost: a\r\n\r\n'), 5, (t) => t.includes('[/next]'));

@@ -45,7 +45,7 @@ import { describe } from './internal/describe.js';
 import { frameStore } from './internal/context.js';
 import { coopOrCancelledSlow, spentAtOnce } from './coop.js';
 export { readyNow, refundNow } from './coop.js';
-export { atTurnEnd, callInContext, captureThenContext, jobsRunInQueuingContext } from './internal/context.js';
+export { atTurnEnd, callInContext, captureThenContext, currentEpoch, jobsRunInQueuingContext } from './internal/context.js';
 export type { CapturedContext } from './internal/context.js';
 import { Handle, type SpawnOptions } from './handle.js';
 import { taskOfHandle, type JoinHandle } from './join-handle.js';

@@ -8,6 +8,7 @@
 
 // Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { performance } = process.getBuiltinModule('node:perf_hooks');
+import { currentEpoch } from '@rt/scheduler/primitives';
 
 /** A monotonic millisecond clock that can be paused and advanced. */
 export class Clock {
@@ -15,6 +16,9 @@ export class Clock {
   private offset = 0;
   /** The frozen reading while paused, else NaN. */
   private frozenAt = Number.NaN;
+  /** The event-loop turn whose first `turnNow()` read `turnReading` (-1: none since the last pause or resume). */
+  private turn = -1;
+  private turnReading = 0;
 
   constructor(startPaused = false) {
     if (startPaused) this.frozenAt = Math.ceil(performance.now());
@@ -30,6 +34,22 @@ export class Clock {
     return Number.isNaN(this.frozenAt) ? performance.now() + this.offset : this.frozenAt;
   }
 
+  /**
+   * The reading as of the current event-loop turn's first call: a running clock is read once
+   * per turn (as libuv's timers count from the loop's time, not the moment they are set); a
+   * paused clock's reading is exact (so it follows `advance` within a turn). Never behind a
+   * reading this turn's first call could have seen, never ahead of `now()`.
+   */
+  turnNow(): number {
+    if (!Number.isNaN(this.frozenAt)) return this.frozenAt;
+    const turn = currentEpoch();
+    if (turn !== this.turn) {
+      this.turn = turn;
+      this.turnReading = performance.now() + this.offset;
+    }
+    return this.turnReading;
+  }
+
   /** Freezes the clock; returns false if it was already paused. */
   pause(): boolean {
     if (this.paused) return false;
@@ -43,6 +63,7 @@ export class Clock {
     if (!this.paused) return false;
     this.offset = this.frozenAt - performance.now();
     this.frozenAt = Number.NaN;
+    this.turn = -1; // a reading cached before the pause is behind the resumed clock
     return true;
   }
 

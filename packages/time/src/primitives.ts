@@ -1,0 +1,29 @@
+// Time for rt's own packages (not part of the public API): `@rt/time/primitives`.
+import { currentDriver } from './internal/driver.js';
+
+/** A runtime's clock, read once per event-loop turn (see {@link currentClock}). */
+export interface TurnClock {
+  /**
+   * The clock (milliseconds, as `Instant.now().valueOf()`) as of the current event-loop turn's
+   * first call: a running clock is read once per turn (as libuv's timers count from the loop's
+   * time, not the moment they are set); a paused clock's reading is exact, `advance` within
+   * the turn included. Never ahead of `Instant.now()`, never behind an earlier reading.
+   */
+  turnNow(): number;
+}
+
+/**
+ * The current runtime's clock, for code that sets many deadlines per turn and keeps the clock
+ * (the HTTP server: one deadline per request, one clock read per turn).
+ *
+ * **Cancellation:** not applicable. **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * const clock = currentClock();
+ * connection.deadline = clock.turnNow() + keepAliveTimeout;
+ * ```
+ */
+export function currentClock(): TurnClock {
+  return currentDriver().clock;
+}
