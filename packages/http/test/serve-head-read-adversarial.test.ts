@@ -18,6 +18,9 @@ type How = 'byob' | 'iterate' | 'buffer' | 'cancel';
 /** The body bytes the handler is expected to see, by request target. */
 const bodies = new Map<string, Buffer>();
 
+/** Steps the handlers have taken (each body read, each answer): how a waiting test tells a server at work from a stalled one. */
+let progress = 0;
+
 /**
  * Reads the body as `x-how` says and checks it against `bodies` byte for byte (a prefix for
  * 'cancel'); BYOB views are carved out of one buffer with guard bytes on both sides (a write
@@ -30,13 +33,17 @@ async function check(request: Request): Promise<Response> {
   const viewSize = Number(request.headers.get('x-view') ?? 65536);
   let fault = '';
   let got: Buffer;
+  progress++;
   if (request.body === null) {
     got = Buffer.alloc(0);
   } else if (how === 'buffer') {
     got = Buffer.from(await request.arrayBuffer());
   } else if (how === 'iterate') {
     const parts: Buffer[] = [];
-    for await (const chunk of request.body) parts.push(Buffer.from(chunk));
+    for await (const chunk of request.body) {
+      parts.push(Buffer.from(chunk));
+      progress++;
+    }
     got = Buffer.concat(parts);
   } else {
     const memory = new Uint8Array(viewSize + 2 * GUARD_BYTES).fill(GUARD);
@@ -46,6 +53,7 @@ async function check(request: Request): Promise<Response> {
     for (;;) {
       view.fill(0);
       const { done, value } = await reader.read(view);
+      progress++;
       for (let i = 0; i < GUARD_BYTES; i++) {
         if (memory[i] !== GUARD || memory[memory.length - 1 - i] !== GUARD) fault ||= 'a read wrote outside its view';
       }
@@ -64,6 +72,7 @@ async function check(request: Request): Promise<Response> {
   } else if (!got.equals(expected)) {
     fault ||= `${got.length} bytes, not the ${expected.length} sent`;
   }
+  progress++;
   return new Response(`[${target}]`, { headers: { 'x-r': `${target} ${fault === '' ? 'ok' : fault.replace(/[^ -~]/g, '?')}` } });
 }
 
@@ -151,7 +160,21 @@ describe('the cut head read, attacked', () => {
               else await new Promise((resolve) => setImmediate(resolve));
             }
             const results = (): string[] => [...text.matchAll(/\r\nx-r: ([^\r]*)\r\n/gi)].map((m) => m[1]!);
-            for (const deadline = Date.now() + 10_000; results().length < answered && Date.now() < deadline; ) await pause(2);
+            // Wait while the server is at work: until every answer is in, or nothing moved (no body
+            // read, no answer, no byte sent back) for 10 s. A bound on the whole wait was wrong:
+            // the work per case varies (a 100 KB body read through 1-byte views is 100,000 reads,
+            // seconds of CPU on a loaded machine: CI-like load ~10 took 9.7 s for one case, and a
+            // fixed 10 s failed there with the answer still coming), while a stalled server stops
+            // moving at once whatever the load.
+            let seen = '';
+            for (let still = Date.now(); results().length < answered && Date.now() - still < 10_000; ) {
+              await pause(2);
+              const now = `${progress} ${text.length}`;
+              if (now !== seen) {
+                seen = now;
+                still = Date.now();
+              }
+            }
             expect(results()).toEqual(expected.slice(0, answered));
             expect(statuses(text).filter((s) => s !== 100)).toEqual(expected.slice(0, answered).map(() => 200));
           } finally {
