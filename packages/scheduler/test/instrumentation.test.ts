@@ -769,7 +769,13 @@ describe('Builder.instrument', () => {
         }, { name: 'after-await' });
         await awaiting;
       });
-      expect(runtime.handle.warnings().map((w) => w.name)).toEqual(['then-callback', 'finally-callback', 'after-await']);
+      // Only the named tasks' warnings are asserted: the unnamed ones (the root task, the three
+      // spawned tasks that return 1) run segments of a few µs, but with a 10 ms threshold a
+      // preemption of 10 ms in one of them (load 15-20 on 2 cores) is really a segment that long,
+      // which the detector rightly reports (as rt-console's test and 'quick' above allow). A
+      // callback timed as a segment of the task that settled the handle would still show: that
+      // task is unnamed, and its named waiter's warning would be missing.
+      expect(runtime.handle.warnings().filter((w) => w.name !== undefined).map((w) => w.name)).toEqual(['then-callback', 'finally-callback', 'after-await']);
       const polls = runtime.metrics().histograms!.pollMs;
       expect(polls.max).toBeGreaterThanOrEqual(11.5);
     });
