@@ -6,6 +6,7 @@
 // timeout, request smuggling) with the head split across the cut read.
 import fc from 'fast-check';
 import { serve, type HttpServer } from '@rt/http';
+import { runQueueWaitMs } from '../../scheduler/test/support/on-cpu.js';
 import { open, pattern, readUntil, statuses } from './support/raw.js';
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -161,18 +162,21 @@ describe('the cut head read, attacked', () => {
             }
             const results = (): string[] => [...text.matchAll(/\r\nx-r: ([^\r]*)\r\n/gi)].map((m) => m[1]!);
             // Wait while the server is at work: until every answer is in, or nothing moved (no body
-            // read, no answer, no byte sent back) for 10 s. A bound on the whole wait was wrong:
-            // the work per case varies (a 100 KB body read through 1-byte views is 100,000 reads,
-            // seconds of CPU on a loaded machine: CI-like load ~10 took 9.7 s for one case, and a
-            // fixed 10 s failed there with the answer still coming), while a stalled server stops
-            // moving at once whatever the load.
+            // read, no answer, no byte sent back) for 10 s in which this thread (the server's and
+            // the client's) could run: time spent waiting for a CPU is not counted. A bound on the
+            // whole wait was wrong: the work per case varies (a 100 KB body read through 1-byte
+            // views is 100,000 reads: at load ~10 one case took 9.7 s, and a fixed 10 s failed
+            // with the answer still coming), and at load 12-15 with this thread getting a tenth of
+            // a core, 10 s of wall time without a counted step failed as well. A stalled server
+            // sits idle, not waiting for a CPU, so its 10 s pass at the speed of the clock.
+            const runnable = (): number => Date.now() - runQueueWaitMs();
             let seen = '';
-            for (let still = Date.now(); results().length < answered && Date.now() - still < 10_000; ) {
+            for (let still = runnable(); results().length < answered && runnable() - still < 10_000; ) {
               await pause(2);
               const now = `${progress} ${text.length}`;
               if (now !== seen) {
                 seen = now;
-                still = Date.now();
+                still = runnable();
               }
             }
             expect(results()).toEqual(expected.slice(0, answered));
