@@ -6,6 +6,7 @@
 // timeout, request smuggling) with the head split across the cut read.
 import fc from 'fast-check';
 import { serve, type HttpServer } from '@rt/http';
+import { runQueueWaitMs } from '../../scheduler/test/support/on-cpu.js';
 import { open, pattern, readUntil, statuses } from './support/raw.js';
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -17,6 +18,9 @@ type How = 'byob' | 'iterate' | 'buffer' | 'cancel';
 
 /** The body bytes the handler is expected to see, by request target. */
 const bodies = new Map<string, Buffer>();
+
+/** Steps the handlers have taken (each body read, each answer): how a waiting test tells a server at work from a stalled one. */
+let progress = 0;
 
 /**
  * Reads the body as `x-how` says and checks it against `bodies` byte for byte (a prefix for
@@ -30,13 +34,17 @@ async function check(request: Request): Promise<Response> {
   const viewSize = Number(request.headers.get('x-view') ?? 65536);
   let fault = '';
   let got: Buffer;
+  progress++;
   if (request.body === null) {
     got = Buffer.alloc(0);
   } else if (how === 'buffer') {
     got = Buffer.from(await request.arrayBuffer());
   } else if (how === 'iterate') {
     const parts: Buffer[] = [];
-    for await (const chunk of request.body) parts.push(Buffer.from(chunk));
+    for await (const chunk of request.body) {
+      parts.push(Buffer.from(chunk));
+      progress++;
+    }
     got = Buffer.concat(parts);
   } else {
     const memory = new Uint8Array(viewSize + 2 * GUARD_BYTES).fill(GUARD);
@@ -46,6 +54,7 @@ async function check(request: Request): Promise<Response> {
     for (;;) {
       view.fill(0);
       const { done, value } = await reader.read(view);
+      progress++;
       for (let i = 0; i < GUARD_BYTES; i++) {
         if (memory[i] !== GUARD || memory[memory.length - 1 - i] !== GUARD) fault ||= 'a read wrote outside its view';
       }
@@ -64,6 +73,7 @@ async function check(request: Request): Promise<Response> {
   } else if (!got.equals(expected)) {
     fault ||= `${got.length} bytes, not the ${expected.length} sent`;
   }
+  progress++;
   return new Response(`[${target}]`, { headers: { 'x-r': `${target} ${fault === '' ? 'ok' : fault.replace(/[^ -~]/g, '?')}` } });
 }
 
@@ -151,7 +161,24 @@ describe('the cut head read, attacked', () => {
               else await new Promise((resolve) => setImmediate(resolve));
             }
             const results = (): string[] => [...text.matchAll(/\r\nx-r: ([^\r]*)\r\n/gi)].map((m) => m[1]!);
-            for (const deadline = Date.now() + 10_000; results().length < answered && Date.now() < deadline; ) await pause(2);
+            // Wait while the server is at work: until every answer is in, or nothing moved (no body
+            // read, no answer, no byte sent back) for 10 s in which this thread (the server's and
+            // the client's) could run: time spent waiting for a CPU is not counted. A bound on the
+            // whole wait was wrong: the work per case varies (a 100 KB body read through 1-byte
+            // views is 100,000 reads: at load ~10 one case took 9.7 s, and a fixed 10 s failed
+            // with the answer still coming), and at load 12-15 with this thread getting a tenth of
+            // a core, 10 s of wall time without a counted step failed as well. A stalled server
+            // sits idle, not waiting for a CPU, so its 10 s pass at the speed of the clock.
+            const runnable = (): number => Date.now() - runQueueWaitMs();
+            let seen = '';
+            for (let still = runnable(); results().length < answered && runnable() - still < 10_000; ) {
+              await pause(2);
+              const now = `${progress} ${text.length}`;
+              if (now !== seen) {
+                seen = now;
+                still = runnable();
+              }
+            }
             expect(results()).toEqual(expected.slice(0, answered));
             expect(statuses(text).filter((s) => s !== 100)).toEqual(expected.slice(0, answered).map(() => 200));
           } finally {
@@ -161,7 +188,11 @@ describe('the cut head read, attacked', () => {
       ),
       { numRuns: 60, endOnFailure: true },
     );
-  }, 180_000);
+    // A bound on the work, not a speed claim: the 60 cases (random each run) are 10-16 s of CPU
+    // here, so a thread that gets a tenth of a core (load ~20 on 2 cores) needs 100-160 s; one
+    // round at load 12-15 with valgrind beside it took 163 s of the 180 s this had. A stalled
+    // server fails its case within 10 s of runnable time (above), far inside this limit.
+  }, 400_000);
 
   /** Sends a large upload, waits for its answer (so the next head read is the cut one), then `next` in pieces. */
   async function afterLargeUpload(port: number, next: Buffer, piece: number, until: (text: string) => boolean, ms = 5000): Promise<{ text: string; closed: boolean }> {

@@ -39,11 +39,14 @@ describe('serve with real peers', () => {
 
   it('curl: Expect: 100-continue is answered before the body is sent (a long --expect100-timeout)', async () => {
     server = await echoServer();
-    const started = Date.now();
     const { stdout, stderr } = await run('curl', ['-sS', '-v', '--expect100-timeout', '10', '-H', 'Expect: 100-continue', '--data-binary', 'y'.repeat(2000), `http://${server.addr.toString()}/`]);
     expect(stdout).toBe(`POST 2000 ${'y'.repeat(2000)}`);
     expect(stderr).toContain('HTTP/1.1 100 Continue');
-    expect(Date.now() - started).toBeLessThan(5000);
+    // curl sent the body on the 100, not at the end of its wait: it says so when the wait runs
+    // out (checked against a server that never answers 100: "* Done waiting for 100-continue").
+    // (This was a bound on the whole exchange, < 5 s, which a loaded machine can pass without
+    // any wait: starting curl alone can take seconds at load 20.)
+    expect(stderr).not.toContain('Done waiting for 100-continue');
   });
 
   it('curl: several URLs reuse one keep-alive connection', async () => {

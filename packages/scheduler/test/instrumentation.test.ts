@@ -278,9 +278,12 @@ describe('Builder.instrument', () => {
   it('dates a task spawned inside a segment from that segment\'s start (bounded by the segment)', async () => {
     runtime = Builder.currentThread().instrument().build();
     let child: ReturnType<typeof spawn> | undefined;
+    let childStarted = 0;
+    const start = performance.now();
     const parent = runtime.spawn(async () => {
       busy(10);
       child = spawn(async () => {
+        childStarted = performance.now();
         await new Promise(() => {});
       });
       busy(10);
@@ -291,13 +294,20 @@ describe('Builder.instrument', () => {
     const p = stats.find((t) => t.id === parent.id)!;
     const c = stats.find((t) => t.id === child!.id)!;
     expect(c.polls).toBe(1);
-    // At least the real wait (the 10 ms after the spawn), at most the spawner's whole segment
-    // plus the few scheduler steps between that segment's end and the child's start (wall
-    // time: 50 ms of slack, since on a loaded machine the process can be preempted between
-    // the two; 5 ms failed 2 of 9 runs at load ~15).
-    expect(c.scheduledMs).toBeGreaterThanOrEqual(9.5);
-    expect(c.scheduledMs).toBeLessThanOrEqual(p.busyMs + 50);
+    expect(p.polls).toBe(1);
     expect(p.busyMs).toBeGreaterThanOrEqual(19.5);
+    // At least the real wait (the 10 ms after the spawn); and, dated from the spawner's segment
+    // start, at least that whole segment (the child starts after it ends). (0.01 ms: the two
+    // clocks' rounding, as in the back-to-back case above.)
+    expect(c.scheduledMs).toBeGreaterThanOrEqual(9.5);
+    expect(c.scheduledMs).toBeGreaterThanOrEqual(p.busyMs - 0.01);
+    // At most the time from the spawner's segment start to the child's first statement. That
+    // start is no earlier than `start` (read before the spawner was spawned) plus the spawner's
+    // own wait to run: a child dated from any point before its spawner's segment began counts
+    // more than that. Every term is measured in this run, so a preemption, GC or JIT pause
+    // anywhere lengthens the bound as much as the child's wait (a fixed slack did not hold: 5 ms
+    // failed 2 of 9 runs at load ~15, and 50 ms only bounds a pause, it does not follow one).
+    expect(c.scheduledMs).toBeLessThanOrEqual(childStarted - start - p.scheduledMs + 0.01);
     parent.abort();
     child!.abort();
   });
@@ -759,7 +769,13 @@ describe('Builder.instrument', () => {
         }, { name: 'after-await' });
         await awaiting;
       });
-      expect(runtime.handle.warnings().map((w) => w.name)).toEqual(['then-callback', 'finally-callback', 'after-await']);
+      // Only the named tasks' warnings are asserted: the unnamed ones (the root task, the three
+      // spawned tasks that return 1) run segments of a few µs, but with a 10 ms threshold a
+      // preemption of 10 ms in one of them (load 15-20 on 2 cores) is really a segment that long,
+      // which the detector rightly reports (as rt-console's test and 'quick' above allow). A
+      // callback timed as a segment of the task that settled the handle would still show: that
+      // task is unnamed, and its named waiter's warning would be missing.
+      expect(runtime.handle.warnings().filter((w) => w.name !== undefined).map((w) => w.name)).toEqual(['then-callback', 'finally-callback', 'after-await']);
       const polls = runtime.metrics().histograms!.pollMs;
       expect(polls.max).toBeGreaterThanOrEqual(11.5);
     });

@@ -110,7 +110,13 @@ describe('mpsc with a backlog past the 4,096-value ring', () => {
       }),
       { numRuns: 60 },
     );
-  });
+    // A bound on the work, not a speed claim: each of the 60 runs moves up to ~180,000 values
+    // (one await per value received); the property takes 0.85-1.0 s of CPU (~250,000 values,
+    // seeds 1-4), 2 s of wall time alone at load 5, and reached jest's default 20 s in a
+    // whole-suite run at load ~10 here, where this worker got a fifth of a core. CI runs at load
+    // up to ~20. Nothing here waits on a timer or I/O: a lost wake-up hangs the test whatever
+    // the limit.
+  }, 60_000);
 
   it('a bounded channel of more than 4,096 slots, kept full, keeps order and capacity across the chunks', async () => {
     const capacity = 10_000;

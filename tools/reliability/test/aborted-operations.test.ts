@@ -9,11 +9,20 @@ import fc from 'fast-check';
 import { TcpListener, TcpStream } from '@rt/net';
 import { Mutex, Semaphore, mpsc } from '@rt/sync';
 import { sleep } from '@rt/time';
-import { scaled } from '../src/config.js';
+import { LONG, scaled } from '../src/config.js';
 import { sample } from '../src/sample.js';
 
 const ABORTS = scaled(20_000, 1_000_000);
 const BATCH = 256;
+/**
+ * Each case's limit: a bound on its work, not a speed claim (the long form keeps the
+ * command line's --testTimeout). 20,000 aborted operations are 1-2.5 s of CPU per case; alone at
+ * load 6 they took 1.6-9.4 s of wall time, and in a whole-suite run at load ~10 the read and
+ * lock cases took 17.1 and 16.9 s against jest's default 20 s. A jest worker at load L gets about
+ * 2/L of a core, so CI at load ~20 needs ~10x the quiet time. A lost wake-up still hangs a case
+ * past any limit.
+ */
+const LIMIT = LONG ? undefined : 60_000;
 
 /** A small deterministic generator so a failure can be replayed (seed printed on failure). */
 function random(seed: number): () => number {
@@ -98,7 +107,7 @@ describe('aborted operations', () => {
       }
     }
     expect(received.size).toBe(sent);
-  });
+  }, LIMIT);
 
   it(`send each value exactly once or not at all when ${ABORTS} mpsc send() calls are aborted`, async () => {
     const next = random(seed);
@@ -138,7 +147,7 @@ describe('aborted operations', () => {
       while (take());
     }
     expect([...delivered].sort((a, b) => a - b)).toEqual([...completed].sort((a, b) => a - b));
-  });
+  }, LIMIT);
 
   it(`never leave the lock held when ${ABORTS} Mutex lock() calls are aborted`, async () => {
     const next = random(seed);
@@ -172,7 +181,7 @@ describe('aborted operations', () => {
     expect(guard).toBeDefined();
     expect(guard!.value).toBe(acquired);
     guard!.release();
-  });
+  }, LIMIT);
 
   it(`return every permit when ${ABORTS} Semaphore acquire() calls are aborted`, async () => {
     const next = random(seed);
@@ -206,7 +215,7 @@ describe('aborted operations', () => {
       expect(semaphore.availablePermits).toBe(permits);
     }
     expect(most).toBeLessThanOrEqual(permits);
-  });
+  }, LIMIT);
 
   it(`leave no timer behind when ${ABORTS} sleeps are aborted`, async () => {
     const next = random(seed);
@@ -224,7 +233,7 @@ describe('aborted operations', () => {
       expect(sample().timers).toBe(baseline.timers);
     }
     expect(completed + aborted).toBeGreaterThanOrEqual(ABORTS);
-  });
+  }, LIMIT);
 
   it(`lose no byte when ${ABORTS} TcpStream read() calls are aborted`, async () => {
     const next = random(seed);
@@ -270,7 +279,7 @@ describe('aborted operations', () => {
       client.close();
       server.close();
     }
-  });
+  }, LIMIT);
 
   it(`lose no connection when ${scaled(5_000, 1_000_000)} TcpListener accept() calls are aborted`, async () => {
     const target = scaled(5_000, 1_000_000);
@@ -320,5 +329,5 @@ describe('aborted operations', () => {
       for (const c of clients) c.close();
       listener.close();
     }
-  });
+  }, LIMIT);
 });

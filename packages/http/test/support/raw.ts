@@ -1,5 +1,6 @@
 // Raw-socket helpers for driving the server byte by byte (node:net, a peer outside rt).
 import { connect, type Socket } from 'node:net';
+import { runQueueWaitMs } from '../../../scheduler/test/support/on-cpu.js';
 
 /** Opens a client socket to the server. */
 export function open(port: number): Promise<Socket> {
@@ -74,7 +75,8 @@ export function readUntil(socket: Socket, until: (text: string) => boolean, ms =
 /**
  * Opens a connection, writes `bytes` in pieces of `piece` bytes (a turn of the event loop between
  * two), and collects what the server sends until `expected` answers of the form `<…>` have come
- * (or `ms` pass); returns the text and those answers, in order.
+ * (or `ms` pass with nothing more sent back while this thread could run: a stalled server,
+ * not a slow one on a loaded machine); returns the text and those answers, in order.
  */
 export async function sendForAnswers(port: number, bytes: Buffer, piece: number, expected: number, ms = 5000): Promise<{ text: string; answers: string[] }> {
   const socket = await open(port);
@@ -86,7 +88,15 @@ export async function sendForAnswers(port: number, bytes: Buffer, piece: number,
       await new Promise((resolve) => setImmediate(resolve));
     }
     const answers = (): string[] => text.match(/<\d+ [0-9a-f]+>/g) ?? [];
-    for (const deadline = Date.now() + ms; answers().length < expected && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 2));
+    // (Time this thread spent waiting for a CPU is not counted: see runQueueWaitMs.)
+    const runnable = (): number => Date.now() - runQueueWaitMs();
+    for (let still = runnable(), length = text.length; answers().length < expected && runnable() - still < ms;) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      if (text.length !== length) {
+        length = text.length;
+        still = runnable();
+      }
+    }
     return { text, answers: answers() };
   } finally {
     socket.destroy();
