@@ -9,6 +9,7 @@ import { parkEntry, unparkEntry, type ParkEntry, type ParkedTask } from '@rt/sch
 import type { Runtime } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import { advance, sleep } from '@rt/time';
+import { random as seededRandom } from '../../scheduler/test/fixtures/seeded-random.js';
 
 /** A one-shot gate parked as its own entry (another kind of parked operation beside the timers). */
 class Gate implements ParkEntry {
@@ -73,18 +74,18 @@ describe('many timers of one task, and one Sleep awaited twice', () => {
   it('after fires out of the order they were awaited in, an abort cancels exactly the pending timers', async () => {
     // A deterministic shuffle of deadlines: timers fire out of the order they were awaited (the
     // task's list loses entries in the middle), while later rounds park more.
-    let x = 12345;
-    const next = (): number => {
-      x = (x * 1103515245 + 12345) & 0x7fffffff;
-      return x;
-    };
+    // mulberry32 (the scheduler's test fixture). It was `(x * 1103515245 + 12345) &
+    // 0x7fffffff` in doubles: the products pass 2^53 and lose their low bits, so 996 of the
+    // 1,000 delays were 1 more than a multiple of 8 (129 distinct delays). Now 651 distinct
+    // delays, every remainder mod 8 drawn.
+    const random = seededRandom(12345);
     const outcomes: Promise<string>[] = [];
     const deadlines: number[] = [];
     let now = 0;
     const task = runtime.spawn(async () => {
       for (let round = 0; round < 5; round++) {
         for (let i = 0; i < 200; i++) {
-          const ms = 1 + (next() % 1_000);
+          const ms = 1 + Math.floor(random() * 1_000);
           deadlines.push(now + ms);
           outcomes.push(Promise.resolve(sleep(ms)).then(
             () => 'woke',

@@ -3,6 +3,7 @@ import { settle, track } from '@rt/scheduler/testing';
 import { ResourceBusy, WriteZero, duplex, readToEnd, type AsyncWrite } from '@rt/io';
 import { FramedRead, FramedWrite, LengthDelimitedCodec, LinesCodec } from '@rt/util';
 import { timerWrite } from './support/timer-write.js';
+import { random as seededRandom } from '../../scheduler/test/fixtures/seeded-random.js';
 
 const str = (b: Uint8Array): string => new TextDecoder().decode(b);
 
@@ -202,11 +203,13 @@ describe('FramedWrite', () => {
     });
 
     it('random tryWrite sizes, full sockets and aborts at every moment lose and repeat no byte', async () => {
-      let seed = 7;
-      const random = (n: number): number => {
-        seed = (seed * 1103515245 + 12345) % 2 ** 31;
-        return seed % n;
-      };
+      // mulberry32 (the scheduler's test fixture). It was `seed * 1103515245 % 2 ** 31`
+      // in doubles: the products pass 2^53 and lose their low bits, so `seed % n` was a
+      // multiple of 4 nearly always: tryWrite took 0, 4 or 8 bytes (127 of 128 calls; once 1),
+      // frames were 1, 5, 9, 13 or 17 bytes long (198 of 200; twice 14). Now every size from 0
+      // to 11 and every length from 1 to 20 is drawn.
+      const next = seededRandom(7);
+      const random = (n: number): number => Math.floor(next() * n);
       const w = syncWriter(() => random(12)); // 0 (full) to 11 bytes now
       const out = new FramedWrite(w, new LengthDelimitedCodec());
       const expected: number[] = [];
