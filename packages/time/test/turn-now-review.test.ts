@@ -13,7 +13,7 @@ import { currentClock } from '@rt/time/primitives';
 const packageRoot = join(__dirname, '..');
 
 /** Runs a fixture (against the built package: `@rt/time` resolves to dist by self-reference). */
-function fixture(name: string, ...args: string[]): { stdout: string; stderr: string; status: number | null; error?: Error } {
+function fixture(name: string, ...args: string[]): { stdout: string; stderr: string; status: number | null; error: Error | undefined } {
   const result = spawnSync(process.execPath, ['--no-warnings', join(__dirname, 'fixtures', name), ...args], {
     cwd: packageRoot,
     encoding: 'utf8',
