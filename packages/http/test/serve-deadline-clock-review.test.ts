@@ -43,6 +43,29 @@ async function turns(n = 20): Promise<void> {
 
 const paused = (): Runtime => Builder.currentThread().enableAll().startPaused().autoAdvance(false).build();
 
+/**
+ * On the paused clock (inside the runtime): a server with `limits` whose handler reads the whole
+ * body, a client connection, and at 45 ms a POST of 10 body bytes of which 2 are sent; returns
+ * once the handler runs (its body read of the rest waiting).
+ */
+async function postAt45(limits: Record<string, number>): Promise<{ s: Socket; closed: () => boolean; answer: Promise<string> }> {
+  let started = false;
+  server = await serve({ limits, onError: () => undefined }, async (request) => {
+    started = true;
+    return new Response(await request.text());
+  });
+  const s = (socket = await open(server.addr.port));
+  let closed = false;
+  s.on('close', () => void (closed = true));
+  s.on('error', () => undefined);
+  const answer = readUntil(s, () => false);
+  await advance(45);
+  s.write('POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab');
+  await until(() => started, 'the handler');
+  await turns();
+  return { s, closed: () => closed, answer };
+}
+
 describe('serve: each timeout on the paused clock counts from the moment its deadline is set (review)', () => {
   it('header timeout: a head whose first bytes came 45 ms after the accept gets its full 200 ms from them', async () => {
     runtime = paused();
@@ -73,57 +96,32 @@ describe('serve: each timeout on the paused clock counts from the moment its dea
 
   it('I/O timeout: a body read set 45 ms in gets its full 200 ms, then a 408', async () => {
     runtime = paused();
-    let started = false;
     await runtime.run(async () => {
-      server = await serve({ limits: { headerTimeout: 10_000, keepAliveTimeout: 10_000, ioTimeout: 200 }, onError: () => undefined }, async (request) => {
-        started = true;
-        return new Response(await request.text());
-      });
-      const s = (socket = await open(server.addr.port));
-      let closed = false;
-      s.on('close', () => void (closed = true));
-      s.on('error', () => undefined);
-      const answer = readUntil(s, () => false);
-      await advance(45);
-      s.write('POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab');
-      await until(() => started, 'the handler');
-      await turns(); // its body read of the rest waits: the I/O deadline is 245
+      const { closed, answer } = await postAt45({ headerTimeout: 10_000, keepAliveTimeout: 10_000, ioTimeout: 200 });
+      // the body read of the rest waits: its I/O deadline is 245
       await advance(5);
       await advance(150); // the sweep at 200
       await turns();
-      expect(closed).toBe(false);
+      expect(closed()).toBe(false);
       await advance(50); // the sweep at 250
-      await until(() => closed, 'the 408 at the I/O timeout');
+      await until(closed, 'the 408 at the I/O timeout');
       expect(statuses(await answer)).toEqual([408]);
     });
   });
 
   it('body timeout: counted from the first body read (45 ms in), not from the sweep before it', async () => {
     runtime = paused();
-    let started = false;
     await runtime.run(async () => {
-      server = await serve({ limits: { headerTimeout: 10_000, keepAliveTimeout: 10_000, ioTimeout: 10_000, bodyTimeout: 200 }, onError: () => undefined }, async (request) => {
-        started = true;
-        return new Response(await request.text());
-      });
-      const s = (socket = await open(server.addr.port));
-      let closed = false;
-      s.on('close', () => void (closed = true));
-      s.on('error', () => undefined);
-      const answer = readUntil(s, () => false);
-      await advance(45);
-      s.write('POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab');
-      await until(() => started, 'the handler');
-      await turns();
+      const { s, closed, answer } = await postAt45({ headerTimeout: 10_000, keepAliveTimeout: 10_000, ioTimeout: 10_000, bodyTimeout: 200 });
       await advance(5);
       await advance(100);
       s.write('cd'); // a byte in time: the I/O deadline moves, the body deadline (245) does not
       await turns();
       await advance(50); // the sweep at 200
       await turns();
-      expect(closed).toBe(false);
+      expect(closed()).toBe(false);
       await advance(50); // the sweep at 250
-      await until(() => closed, 'the 408 at the body timeout');
+      await until(closed, 'the 408 at the body timeout');
       expect(statuses(await answer)).toEqual([408]);
     });
   });
