@@ -128,7 +128,7 @@ describe('serve: each timeout on the paused clock counts from the moment its dea
 });
 
 describe('serve: a deadline set in a poll phase whose turn began in the timers phase (review)', () => {
-  // BUG (review of ce4a1fb): measured lag 153-242 ms after a 150 ms block (load 8). Code woken by
+  // Was a bug (review of ce4a1fb; fixed: turnNow() refs the turn's immediate while it caches a reading): measured lag 153-242 ms after a 150 ms block (load 8). Code woken by
   // rt's timer driver (in production e.g. a handler that slept, then answered: its keep-alive
   // deadline) reads turnNow() in the timers phase; the poll phase then blocks (the turn
   // counter's immediate is unref'd, which does not stop the block) until I/O (here a worker's
@@ -137,7 +137,7 @@ describe('serve: a deadline set in a poll phase whose turn began in the timers p
   // reading before the block: early by up to a tick, as before the commit. A fix measured in
   // @rt/time's review fixture: register the cached turn with atTurnEnd (a ref'd turn-end
   // immediate keeps the poll phase from blocking): lag 0 in all three phases.
-  it.failing("server.deadline(0) in an I/O callback is not behind Instant.now() by the poll phase's block", () => {
+  it("server.deadline(0) in an I/O callback is not behind Instant.now() by the poll phase's block", () => {
     const result = spawnSync(process.execPath, ['--no-warnings', join(__dirname, 'fixtures', 'deadline-stale.mjs')], {
       cwd: join(__dirname, '..'),
       encoding: 'utf8',

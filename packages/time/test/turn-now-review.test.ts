@@ -42,21 +42,21 @@ describe('turnNow across a blocking poll phase (review)', () => {
     expect(lagAfterBlockingPoll('poll')).toBeLessThan(50);
   }, 30_000);
 
-  // BUG (review of ce4a1fb): first read in the timers phase (a task woken by rt's timer driver,
+  // Was a bug (review of ce4a1fb; fixed: turnNow() refs the turn's immediate while it caches a reading): first read in the timers phase (a task woken by rt's timer driver,
   // which fires from a setTimeout: e.g. a handler that slept, then answered and set its
   // keep-alive deadline), then the poll phase blocks ~300 ms; the I/O callback that ends the
   // block gets the reading from before it (measured lag 302 ms). A server deadline set there (a
   // head's first bytes: headerTimeout) falls due early by the block, bounded only by the next
   // timer (the sweeper's tick) or I/O: the same size as the bug the commit fixed.
-  it.failing('is not stale in the poll phase after a first read in the timers phase', () => {
+  it('is not stale in the poll phase after a first read in the timers phase', () => {
     expect(lagAfterBlockingPoll('timers')).toBeLessThan(50);
   }, 30_000);
 
-  // BUG (review of ce4a1fb): the same from a first read in the check phase after the counter's
+  // Was a bug (review of ce4a1fb; fixed: turnNow() refs the turn's immediate while it caches a reading): the same from a first read in the check phase after the counter's
   // own immediate (rt's forced yields and run-queue drains resume on setImmediate, so tasks do
   // run there); that turn lasts through the next iteration's timers and poll phases
   // (measured lag 306 ms).
-  it.failing('is not stale in the poll phase after a first read in the check phase, after the turn counter moved', () => {
+  it('is not stale in the poll phase after a first read in the check phase, after the turn counter moved', () => {
     expect(lagAfterBlockingPoll('check')).toBeLessThan(50);
   }, 30_000);
 });

@@ -8,7 +8,10 @@
 
 // Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { performance } = process.getBuiltinModule('node:perf_hooks');
-import { currentEpoch } from '@rt/scheduler/primitives';
+import { atTurnEnd, currentEpoch } from '@rt/scheduler/primitives';
+
+/** What turnNow() registers at the turn's end: nothing to run, only the immediate ref'd. */
+const noop = (): void => {};
 
 /** A monotonic millisecond clock that can be paused and advanced. */
 export class Clock {
@@ -36,9 +39,13 @@ export class Clock {
 
   /**
    * The reading as of the current event-loop turn's first call: a running clock is read once
-   * per turn (as libuv's timers count from the loop's time, not the moment they are set); a
-   * paused clock's reading is exact (so it follows `advance` within a turn). Never behind a
-   * reading this turn's first call could have seen, never ahead of `now()`.
+   * per turn; a paused clock's reading is exact (so it follows `advance` within a turn). Never
+   * behind a reading this turn's first call could have seen, never ahead of `now()`. A turn
+   * ends at the turn counter's immediate; while a reading is cached that immediate is ref'd
+   * (`atTurnEnd`), so libuv's poll phase does not block inside a turn whose reading it would
+   * make stale (as libuv refreshes its loop time after the poll phase). Unref'd, a turn whose
+   * first read fell in the timers or check phase spanned the next blocking poll: readings in
+   * that poll phase's callbacks lagged by the whole wait (review rv, 300 ms in its fixture).
    */
   turnNow(): number {
     if (!Number.isNaN(this.frozenAt)) return this.frozenAt;
@@ -46,6 +53,7 @@ export class Clock {
     if (turn !== this.turn) {
       this.turn = turn;
       this.turnReading = performance.now() + this.offset;
+      atTurnEnd(noop);
     }
     return this.turnReading;
   }
