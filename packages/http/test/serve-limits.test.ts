@@ -1,5 +1,5 @@
 import { serve, type HttpServer } from '@rt/http';
-import { exchange, open, readUntil, statuses } from './support/raw.js';
+import { exchange, open, readUntil, runnableNow, statuses } from './support/raw.js';
 
 let server: HttpServer | undefined;
 afterEach(async () => {
@@ -53,15 +53,19 @@ describe('serve: limits and smuggling', () => {
   it('answers 408 to a head that arrives too slowly (slowloris) and closes an idle keep-alive connection', async () => {
     server = await serve({ limits: { headerTimeout: 300, keepAliveTimeout: 200 } }, hello);
     const slow = await open(server.addr.port);
-    const started = Date.now();
-    const reply = readUntil(slow, () => false, 5000);
+    // The 408's time is counted only while this thread (the server's and the client's) could
+    // run (runnableNow): at load ~20 a jest worker gets about a tenth of a core and can wait
+    // seconds for one. A header deadline renewed by each byte never answers 408 (readUntil's
+    // 10 s of wall time run out); one that fires late on a thread that could run fails the bound.
+    const started = runnableNow();
+    const reply = readUntil(slow, () => false, 10_000);
     const drip = setInterval(() => slow.write('X'), 50); // never finishes a head
     slow.write('GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ');
     const text = await reply;
     clearInterval(drip);
     slow.destroy();
     expect(statuses(text)).toEqual([408]);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(runnableNow() - started).toBeLessThan(2000);
 
     const idle = await open(server.addr.port);
     idle.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
@@ -82,8 +86,8 @@ describe('serve: limits and smuggling', () => {
     });
     const slow = await open(server.addr.port);
     slow.on('error', () => undefined);
-    const reply = readUntil(slow, () => false, 5000);
-    const started = Date.now();
+    const reply = readUntil(slow, () => false, 10_000);
+    const started = runnableNow(); // (as in the slowloris case above)
     slow.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n');
     const drip = setInterval(() => slow.write('a'), 50); // a byte at a time, well within ioTimeout
     let text: string;
@@ -94,7 +98,7 @@ describe('serve: limits and smuggling', () => {
       slow.destroy();
     }
     expect(statuses(text)).toEqual([408]);
-    expect(Date.now() - started).toBeLessThan(4000); // well before the 50 s the body would take
+    expect(runnableNow() - started).toBeLessThan(4000); // well before the 50 s the body would take
     expect(failures).toHaveLength(1); // the handler's read failed with the connection
     expect(server.connections).toBe(0);
 
