@@ -174,8 +174,11 @@ describe('serve: limits and smuggling', () => {
     const chunk = new Uint8Array(64 * 1024);
     let answered!: () => void;
     const handlerAnswered = new Promise<void>((resolve) => (answered = resolve));
-    // The timeout is long enough that a loaded machine cannot reach it before the check below.
-    server = await serve({ limits: { ioTimeout: 1500 } }, async (request) => {
+    // The timeout is long enough that a loaded machine cannot reach it before the check below:
+    // the steps up to it are this thread's own (a 100 ms timer), and a stall of this process as
+    // long as the timeout is a legitimate expiry. 3 s (was 1.5 s) as in serve-answer-timeouts:
+    // a jest worker at load ~20 on 2 cores gets a tenth of a core.
+    server = await serve({ limits: { ioTimeout: 3000 } }, async (request) => {
       // A BYOB read whose socket read outlives the cancel that settled it: the connection then
       // answers without draining, and that read ends only when the client sends the body,
       // while the answer below is stuck on a client that never reads.
@@ -195,7 +198,7 @@ describe('serve: limits and smuggling', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(server.connections).toBe(1); // the answer is stalled
       socket.write('hello'); // the stale read ends now, during the stalled write
-      // Dropped on the write timeout (1.5 s, swept every quarter of it): well within 10 s.
+      // Dropped on the write timeout (3 s, swept every 250 ms): well within 10 s.
       for (let waited = 0; server.connections > 0 && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(server.connections).toBe(0);
     } finally {
