@@ -71,6 +71,12 @@ describe('rt-console --json', () => {
   });
 });
 
+// 60 s, not jest's 20, for each browser case: it is work, ~4.2 s of CPU alone here with
+// Chromium's processes (time(1) of a jest run of one case, less an empty run), and a jest worker
+// at load ~20 on 2 cores gets about a tenth of a core (13.4 and 12.5 s in a whole-suite run at
+// load ~10). A page that never gets its snapshot still fails at support.ts's 30 s wait.
+const browserCaseMs = 60_000;
+
 describe('rt-console web page (headless Chromium)', () => {
   it('shows the named, blocked and parked tasks and the warning', async () => {
     await using program = await startProgram();
@@ -108,7 +114,7 @@ describe('rt-console web page (headless Chromium)', () => {
     await page.screenshot({ path });
     expect(readFileSync(path).subarray(1, 4).toString()).toBe('PNG');
     if (path.startsWith(tmpdir())) rmSync(path);
-  });
+  }, browserCaseMs);
 });
 
 describe('rt-console web page for a multi-thread runtime (headless Chromium)', () => {
@@ -139,5 +145,5 @@ describe('rt-console web page for a multi-thread runtime (headless Chromium)', (
     expect(histograms.map((h) => h.worker)).toEqual(['0', '0', '0', '1', '1', '1']);
     expect(await page.textContent('#warnings')).toMatch(/worker 0: task \d+ "blocker" blocked the event loop/);
     expect(await page.textContent('#resources')).toMatch(/worker 1: Mutex\.lock: 1 waiter/);
-  });
+  }, browserCaseMs);
 });

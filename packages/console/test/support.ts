@@ -66,6 +66,8 @@ export const bin = join(__dirname, '..', 'dist', 'bin.js');
 /**
  * `rt-console --listen 127.0.0.1:0 ADDR` running, and a headless Chromium page open on it (once
  * the page has its first snapshot); disposing closes the browser and stops rt-console.
+ * Each wait is 30 s: starting Chromium and rendering the first snapshot is a few s of CPU, ~10x
+ * that at load ~20 on 2 cores; one that never comes still fails within the case's 60 s.
  */
 export async function openConsolePage(addr: string, viewport: { width: number; height: number }): Promise<{ page: Page } & AsyncDisposable> {
   const ui = spawn(process.execPath, [bin, '--listen', '127.0.0.1:0', addr]);
@@ -79,7 +81,7 @@ export async function openConsolePage(addr: string, viewport: { width: number; h
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`rt-console did not start: ${out}`)), 10_000);
+      const timer = setTimeout(() => reject(new Error(`rt-console did not start: ${out}`)), 30_000);
       ui.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         const match = /(http:\/\/\S+)/.exec(out);
@@ -91,7 +93,7 @@ export async function openConsolePage(addr: string, viewport: { width: number; h
     });
     const page = await browser.newPage({ viewport });
     await page.goto(url);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
     return { page, [Symbol.asyncDispose]: dispose };
   } catch (error) {
     await dispose();

@@ -104,7 +104,11 @@ const native = netDriver() === 'native';
     const shared = new SharedArrayBuffer(8);
     const counter = new Int32Array(shared);
     const running = runtime.run(pathToFileURL(join(__dirname, 'fixtures', 'reactor-fds.mjs')), 'main', [shared]);
-    const deadline = Date.now() + 10_000;
+    // 45 s for both workers to start and connect (was 10 s): that is work, ~2.2 s of CPU for the
+    // case alone here (time(1) of a jest run of it less an empty run), each worker loading rt on
+    // its own thread, and at load ~20 on 2 cores a thread gets about a tenth of a core (~20 s).
+    // A worker that never gets there still fails the count below; jest's 60 s is the backstop.
+    const deadline = Date.now() + 45_000;
     while (Atomics.load(counter, 0) < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(Atomics.load(counter, 0)).toBe(2);
     const during = eventpollFds();
@@ -116,5 +120,5 @@ const native = netDriver() === 'native';
     expect(during - before).toBe(4);
     await runtime.shutdown();
     expect(eventpollFds()).toBe(before);
-  });
+  }, 60_000);
 });

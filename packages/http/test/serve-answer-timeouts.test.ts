@@ -34,7 +34,7 @@ describe('serve: I/O deadlines during the answer', () => {
   it('keeps the write timeout when a body read started during the stalled answer ends', async () => {
     const chunk = new Uint8Array(64 * 1024);
     let reads = 0;
-    server = await serve({ limits: { ioTimeout: 1000 } }, (request) => {
+    server = await serve({ limits: { ioTimeout: 3000 } }, (request) => {
       // The handler reads the body on its own while the answer streams to a client that never
       // reads: the answer's write stalls, and the second read starts and ends during it.
       const reader = request.body!.getReader();
@@ -51,8 +51,12 @@ describe('serve: I/O deadlines during the answer', () => {
     socket.pause(); // never reads
     socket.on('error', () => undefined);
     try {
-      // The deadline (1 s) leaves the two reads below time on a loaded CI machine: at 300 ms a
-      // late timer let it drop the connection before 'hello' arrived (reads 0).
+      // The deadline (3 s) leaves the steps below time on a loaded CI machine: they are this
+      // thread's own work and timers (~170 ms of waits), and a stall of this process as long as
+      // the deadline is a legitimate expiry (at 300 ms a late timer let it drop the connection
+      // before 'hello' arrived, reads 0; 1 s left ~0.8 s for a stall, which a jest worker getting
+      // a tenth of a core at load ~20 can reach). A read whose end cleared the write's deadline
+      // still leaves the connection open past the wait below: the case fails.
       socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n');
       await new Promise((resolve) => setTimeout(resolve, 150));
       expect(server.connections).toBe(1); // the answer is stalled
@@ -62,8 +66,8 @@ describe('serve: I/O deadlines during the answer', () => {
       socket.write('world'); // the second read (started during the stalled write) ends
       for (let waited = 0; reads < 2 && waited < 2000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(reads).toBe(2);
-      // Dropped on the write timeout (1 s, swept every 250 ms): well within 5 s.
-      for (let waited = 0; server.connections > 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      // Dropped on the write timeout (3 s, swept every 250 ms): well within 10 s.
+      for (let waited = 0; server.connections > 0 && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(server.connections).toBe(0);
     } finally {
       socket.destroy();

@@ -209,5 +209,9 @@ describe('a large bytes body over a stream that cannot gather (a TlsStream: no t
     // what matters is that it never grew to the body's size, as a copy of the body needs.)
     expect(written[0]!.buffer.byteLength).toBeLessThan(body.byteLength);
     expect(written[1]).toEqual(body);
-  });
+    // 60 s, not jest's 20: the case is work, ~3.3 s of CPU alone here (time(1) of a jest run of
+    // it, less an empty run; 1.6 s of that is the two toEqual of 256 KiB, element by element),
+    // and a jest worker at load ~20 on 2 cores gets about a tenth of a core (13.7 s of the 20 in
+    // a whole-suite run at load ~10). A lost or stalled write still hangs the fetch: it fails.
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { serve, type HttpServer } from '@rt/http';
-import { exchange, open, readUntil, statuses } from './support/raw.js';
+import { exchange, open, readUntil, runnableNow, statuses } from './support/raw.js';
 
 let server: HttpServer | undefined;
 afterEach(async () => {
@@ -53,15 +53,19 @@ describe('serve: limits and smuggling', () => {
   it('answers 408 to a head that arrives too slowly (slowloris) and closes an idle keep-alive connection', async () => {
     server = await serve({ limits: { headerTimeout: 300, keepAliveTimeout: 200 } }, hello);
     const slow = await open(server.addr.port);
-    const started = Date.now();
-    const reply = readUntil(slow, () => false, 5000);
+    // The 408's time is counted only while this thread (the server's and the client's) could
+    // run (runnableNow): at load ~20 a jest worker gets about a tenth of a core and can wait
+    // seconds for one. A header deadline renewed by each byte never answers 408 (readUntil's
+    // 10 s of wall time run out); one that fires late on a thread that could run fails the bound.
+    const started = runnableNow();
+    const reply = readUntil(slow, () => false, 10_000);
     const drip = setInterval(() => slow.write('X'), 50); // never finishes a head
     slow.write('GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ');
     const text = await reply;
     clearInterval(drip);
     slow.destroy();
     expect(statuses(text)).toEqual([408]);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(runnableNow() - started).toBeLessThan(2000);
 
     const idle = await open(server.addr.port);
     idle.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
@@ -82,8 +86,8 @@ describe('serve: limits and smuggling', () => {
     });
     const slow = await open(server.addr.port);
     slow.on('error', () => undefined);
-    const reply = readUntil(slow, () => false, 5000);
-    const started = Date.now();
+    const reply = readUntil(slow, () => false, 10_000);
+    const started = runnableNow(); // (as in the slowloris case above)
     slow.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n');
     const drip = setInterval(() => slow.write('a'), 50); // a byte at a time, well within ioTimeout
     let text: string;
@@ -94,7 +98,7 @@ describe('serve: limits and smuggling', () => {
       slow.destroy();
     }
     expect(statuses(text)).toEqual([408]);
-    expect(Date.now() - started).toBeLessThan(4000); // well before the 50 s the body would take
+    expect(runnableNow() - started).toBeLessThan(4000); // well before the 50 s the body would take
     expect(failures).toHaveLength(1); // the handler's read failed with the connection
     expect(server.connections).toBe(0);
 
@@ -170,8 +174,11 @@ describe('serve: limits and smuggling', () => {
     const chunk = new Uint8Array(64 * 1024);
     let answered!: () => void;
     const handlerAnswered = new Promise<void>((resolve) => (answered = resolve));
-    // The timeout is long enough that a loaded machine cannot reach it before the check below.
-    server = await serve({ limits: { ioTimeout: 1500 } }, async (request) => {
+    // The timeout is long enough that a loaded machine cannot reach it before the check below:
+    // the steps up to it are this thread's own (a 100 ms timer), and a stall of this process as
+    // long as the timeout is a legitimate expiry. 3 s (was 1.5 s) as in serve-answer-timeouts:
+    // a jest worker at load ~20 on 2 cores gets a tenth of a core.
+    server = await serve({ limits: { ioTimeout: 3000 } }, async (request) => {
       // A BYOB read whose socket read outlives the cancel that settled it: the connection then
       // answers without draining, and that read ends only when the client sends the body,
       // while the answer below is stuck on a client that never reads.
@@ -191,7 +198,7 @@ describe('serve: limits and smuggling', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(server.connections).toBe(1); // the answer is stalled
       socket.write('hello'); // the stale read ends now, during the stalled write
-      // Dropped on the write timeout (1.5 s, swept every quarter of it): well within 10 s.
+      // Dropped on the write timeout (3 s, swept every 250 ms): well within 10 s.
       for (let waited = 0; server.connections > 0 && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(server.connections).toBe(0);
     } finally {

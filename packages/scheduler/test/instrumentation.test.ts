@@ -313,25 +313,38 @@ describe('Builder.instrument', () => {
   });
 
   it('reports a task that blocks for 80 ms once per spawn location, with its name', async () => {
-    runtime = Builder.currentThread().instrument().build();
-    const seen: RtWarning[] = [];
-    const listener = (message: unknown): void => void seen.push(message as RtWarning);
-    diagnostics_channel.subscribe('rt:warning', listener);
-    try {
-      const spawnHog = (): PromiseLike<void> =>
-        runtime!.spawn(
-          async () => {
-            await yieldNow();
-            busy(80);
-          },
-          { name: 'hog' },
-        );
-      await spawnHog();
-      await spawnHog(); // same spawn location: not reported again
-      await runtime.spawn(async () => busy(5), { name: 'quick' });
-    } finally {
-      diagnostics_channel.unsubscribe('rt:warning', listener);
-    }
+    // Run again (a fresh runtime, which has reported no location yet) when this thread waited
+    // for a CPU for more than 20 ms during the run (onCpu): a pause of 50 ms in the hog's tiny
+    // first segment makes that segment the one reported for its location (its own measured
+    // segment really was that long), and the 80 ms one is then not reported: possible when a
+    // jest worker gets a tenth of a core (load ~20 on 2 cores). A run that kept the CPU still
+    // fails on a missed, doubled or short report.
+    const { seen, warnings } = await onCpu(
+      async () => {
+        await runtime?.shutdown();
+        runtime = Builder.currentThread().instrument().build();
+        const got: RtWarning[] = [];
+        const listener = (message: unknown): void => void got.push(message as RtWarning);
+        diagnostics_channel.subscribe('rt:warning', listener);
+        try {
+          const spawnHog = (): PromiseLike<void> =>
+            runtime!.spawn(
+              async () => {
+                await yieldNow();
+                busy(80);
+              },
+              { name: 'hog' },
+            );
+          await spawnHog();
+          await spawnHog(); // same spawn location: not reported again
+          await runtime.spawn(async () => busy(5), { name: 'quick' });
+        } finally {
+          diagnostics_channel.unsubscribe('rt:warning', listener);
+        }
+        return { seen: got, warnings: runtime.handle.warnings() };
+      },
+      { slackMs: 20 },
+    );
     // 'quick' is reported only if the machine descheduled it for 45 ms mid-spin (seen under
     // load on 2 shared cores): then its own measured segment really was that long.
     for (const warning of seen.filter((w) => w.name === 'quick')) expect((warning as RtBlockingWarning).durationMs).toBeGreaterThanOrEqual(50);
@@ -341,7 +354,7 @@ describe('Builder.instrument', () => {
     expect((seen[0] as RtBlockingWarning).durationMs).toBeGreaterThanOrEqual(79);
     expect(seen[0]!.location).toMatch(/instrumentation\.test\.ts:\d+:\d+/);
     expect(seen[0]!.message).toMatch(/^task \d+ "hog" blocked the event loop for \d+\.\d ms \(threshold 50 ms\), spawned at .*instrumentation\.test\.ts/);
-    expect(runtime.handle.warnings().filter((w) => w.name !== 'quick')).toEqual(seen);
+    expect(warnings.filter((w) => w.name !== 'quick')).toEqual(seen);
   });
 
   it('names the task when the block is a synchronous JSON call in its first segment', async () => {

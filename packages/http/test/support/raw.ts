@@ -2,6 +2,15 @@
 import { connect, type Socket } from 'node:net';
 import { runQueueWaitMs } from '../../../scheduler/test/support/on-cpu.js';
 
+/**
+ * A clock that runs only while this thread could run: wall-clock ms less the time it spent
+ * waiting for a CPU (see runQueueWaitMs). The server and its test client share this thread, so
+ * on a loaded machine a wait measured with it counts the time they could have made progress in.
+ */
+export function runnableNow(): number {
+  return Date.now() - runQueueWaitMs();
+}
+
 /** Opens a client socket to the server. */
 export function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -88,13 +97,12 @@ export async function sendForAnswers(port: number, bytes: Buffer, piece: number,
       await new Promise((resolve) => setImmediate(resolve));
     }
     const answers = (): string[] => text.match(/<\d+ [0-9a-f]+>/g) ?? [];
-    // (Time this thread spent waiting for a CPU is not counted: see runQueueWaitMs.)
-    const runnable = (): number => Date.now() - runQueueWaitMs();
-    for (let still = runnable(), length = text.length; answers().length < expected && runnable() - still < ms;) {
+    // (Time this thread spent waiting for a CPU is not counted: see runnableNow.)
+    for (let still = runnableNow(), length = text.length; answers().length < expected && runnableNow() - still < ms;) {
       await new Promise((resolve) => setTimeout(resolve, 2));
       if (text.length !== length) {
         length = text.length;
-        still = runnable();
+        still = runnableNow();
       }
     }
     return { text, answers: answers() };
