@@ -319,11 +319,11 @@ describe('a body behind a large one that the client ends early', () => {
       await pause(20);
     }
     socket.end();
-    for (const deadline = Date.now() + 5000; outcomes.length < 2 && Date.now() < deadline; ) await pause(5);
+    for (const deadline = runnableNow() + 5000; outcomes.length < 2 && runnableNow() < deadline; ) await pause(5);
     expect(outcomes[0]!.got.equals(large)).toBe(true);
     expect(outcomes[1]!.error).toBe('ERR_RT_HTTP_INCOMPLETE');
     expect(outcomes[1]!.got.equals(large.subarray(0, 700 + more))).toBe(true);
-    for (const deadline = Date.now() + 5000; server.connections > 0 && Date.now() < deadline; ) await pause(5);
+    for (const deadline = runnableNow() + 5000; server.connections > 0 && runnableNow() < deadline; ) await pause(5);
     expect(server.connections).toBe(0);
     socket.destroy();
   });

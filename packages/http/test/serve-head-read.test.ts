@@ -10,10 +10,12 @@ import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import type { TcpStream } from '@rt/net';
 import { serve, type HttpServer, type HttpStream } from '@rt/http';
-import { open, pattern, readUntil, sendForAnswers, statuses } from './support/raw.js';
+import { open, pattern, readUntil, runnableNow, sendForAnswers, statuses } from './support/raw.js';
 
 const sha = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex');
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+// The waits below count only time this thread could run (runnableNow): the server and its test
+// client share it, and at CI's load (~20 on 2 cores) a jest worker gets about a tenth of a core.
 
 /** A plain TCP "acceptor" that records the size of every `read` the server makes on the connection. */
 function recordingReads(sizes: number[]): { accept(stream: TcpStream): Promise<HttpStream> } {
@@ -108,10 +110,10 @@ describe('the head read after a large body', () => {
       let text = '';
       socket.on('data', (chunk: Buffer) => void (text += chunk.toString('latin1')));
       socket.write(Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ${first.length}\r\n\r\n`), first]));
-      for (const deadline = Date.now() + 5000; !text.includes('>') && Date.now() < deadline;) await pause(2);
+      for (const deadline = runnableNow() + 5000; !text.includes('>') && runnableNow() < deadline;) await pause(2);
       // 6 KiB of head: the next head read (1 KiB) ends inside it.
       socket.write(Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nHost: a\r\nX-Pad: ${'q'.repeat(6000)}\r\nContent-Length: ${second.length}\r\nConnection: close\r\n\r\n`), second]));
-      for (const deadline = Date.now() + 5000; !socket.destroyed && socket.readable && Date.now() < deadline;) await pause(2);
+      for (const deadline = runnableNow() + 5000; !socket.destroyed && socket.readable && runnableNow() < deadline;) await pause(2);
       expect(statuses(text)).toEqual([200, 200]);
       expect(text.match(/<\d+ [0-9a-f]+>/g)).toEqual([`<${first.length} ${sha(first)}>`, `<${second.length} ${sha(second)}>`]);
     } finally {
@@ -206,19 +208,19 @@ describe('the head read after a large body', () => {
     socket.on('data', (chunk: Buffer) => void (text += chunk.toString('latin1')));
     socket.on('error', () => undefined);
     socket.write(Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ${large.length}\r\n\r\n`), large]));
-    for (const deadline = Date.now() + 5000; !text.endsWith('100000') && Date.now() < deadline;) await pause(2);
+    for (const deadline = runnableNow() + 5000; !text.endsWith('100000') && runnableNow() < deadline;) await pause(2);
     // The next head and 30 KB of its body, then a reset: the body read fails at once or after its bytes.
     socket.write(Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ${large.length}\r\n\r\n`), large.subarray(0, 30_000)]));
     await pause(30);
     socket.resetAndDestroy();
-    for (const deadline = Date.now() + 5000; outcomes.length < 2 && Date.now() < deadline;) await pause(5);
+    for (const deadline = runnableNow() + 5000; outcomes.length < 2 && runnableNow() < deadline;) await pause(5);
     expect(outcomes[0]).toEqual({ bytes: 100_000, error: '', aborted: false });
     expect(outcomes[1]!.bytes).toBeLessThanOrEqual(30_000);
     // What it got before the reset is the body's start, byte for byte (nothing lost, doubled or reordered).
     expect(received[1]!.equals(large.subarray(0, outcomes[1]!.bytes))).toBe(true);
     expect(['ECONNRESET', 'ERR_RT_HTTP_INCOMPLETE']).toContain(outcomes[1]!.error);
     expect(outcomes[1]!.aborted).toBe(true);
-    for (const deadline = Date.now() + 5000; server.connections > 0 && Date.now() < deadline;) await pause(5);
+    for (const deadline = runnableNow() + 5000; server.connections > 0 && runnableNow() < deadline;) await pause(5);
     expect(server.connections).toBe(0);
   });
 });
