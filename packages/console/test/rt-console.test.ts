@@ -4,6 +4,12 @@ import { join } from 'node:path';
 import type { Snapshot } from '@rt/console';
 import { bin, openConsolePage, run, startProgram } from './support.js';
 
+// 45 s, not jest's 20, for the cases that start a fixture program: starting and stopping the
+// threaded one is ~1 s of CPU here (time(1): 0.72 s user + 0.26 s sys), rt-console's run more,
+// and a jest worker at load ~20 on 2 cores gets about a tenth of a core (support.ts waits 30 s
+// for the program's ready line, so that wait fails first, with its message).
+const programCaseMs = 45_000;
+
 describe('rt-console --json', () => {
   it('prints one snapshot of a program with named, blocked and parked tasks', async () => {
     await using program = await startProgram();
@@ -28,7 +34,7 @@ describe('rt-console --json', () => {
     expect(snapshot.warnings.filter((w) => w.name === 'blocker')).toEqual([expect.objectContaining({ kind: 'blocking', id: blocker.id, name: 'blocker', location: blocker.location })]);
     for (const w of snapshot.warnings) expect(w).toMatchObject({ kind: 'blocking' });
     expect(snapshot.resources).toEqual(expect.arrayContaining([{ label: 'Mutex.lock', waiters: [byName.get('parked-on-lock')!.id] }]));
-  });
+  }, programCaseMs);
 
   it('prints the workers of a multi-thread runtime, each task and warning tagged with its worker', async () => {
     await using program = await startProgram('threaded-program.mjs');
@@ -59,7 +65,7 @@ describe('rt-console --json', () => {
     const metrics = snapshot.metrics as { workerThreads: number; histograms: { pollMs: { count: number } }[] };
     expect(metrics.workerThreads).toBe(2);
     expect(metrics.histograms.every((h) => h.pollMs.count > 0)).toBe(true);
-  });
+  }, programCaseMs);
 
   it('fails with a message and exit code 1 when nothing listens, 2 on bad usage', async () => {
     const refused = await run(process.execPath, [bin, '--json', '127.0.0.1:1']);

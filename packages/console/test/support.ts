@@ -16,7 +16,9 @@ export async function startProgram(file = 'program.mjs'): Promise<Program> {
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const addr = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`fixture program not ready in 10 s: ${out}${err}`)), 10_000);
+    // 30 s: starting the threaded fixture (two workers) and stopping it costs ~1 s of CPU here
+    // (0.72 s user + 0.26 s sys), so ~10 s at CI's load (~20 on 2 cores: a tenth of a core).
+    const timer = setTimeout(() => reject(new Error(`fixture program not ready in 30 s: ${out}${err}`)), 30_000);
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const match = /ready (\S+)\n/.exec(out);
