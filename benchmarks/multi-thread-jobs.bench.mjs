@@ -56,12 +56,18 @@ function calibrate() {
   return best;
 }
 
+/**
+ * `n` job costs, seeded. An LCG in 32-bit integer arithmetic whose high 16 bits are used: the
+ * form this file had, `(s * 1103515245 + 12345) & 0x7fffffff` in doubles, lost the product's low
+ * bits past 2^53, and its costs were only 1, 5, 6, 9, 10, 11, 13, 14, 17, 18 or 60 units.
+ */
 function costs(n, seed) {
   const out = new Array(n);
-  let s = seed;
+  let s = seed >>> 0;
   for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    out[i] = s % 50 === 0 ? 60 : 1 + (s % 20);
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    const r = s >>> 16;
+    out[i] = r % 50 === 0 ? 60 : 1 + (r % 20);
   }
   return out;
 }
