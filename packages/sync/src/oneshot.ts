@@ -22,6 +22,15 @@ class OneshotLists<T> {
 
 /** The state's own receive is parked: `slot` holds its resolve function (see Receiver). */
 const PARKED = 16;
+/** The receiver has an entry in `listsOf` (see Receiver.lists). */
+const HAS_LISTS = 32;
+
+/**
+ * The receivers' wait lists, for the few that have any: beside the receiver rather than in a field
+ * of it, so a channel's state is 8 B smaller (issue 16, pass pp26: a oneshot ping-pong makes a
+ * channel per message). `HAS_LISTS` in the receiver's flags says an entry exists.
+ */
+const listsOf = new WeakMap<Receiver<unknown>, OneshotLists<unknown>>();
 
 /** Settles the receiver's own parked receive and leaves the task's list (see `unparkEntry` for `how`); returns its resolve function. */
 function endPark<T>(s: Receiver<T>, how: 'woken' | 'failed' | 'cancelled'): (value: T) => void {
@@ -64,8 +73,8 @@ function takeValue<T>(s: Receiver<T>): T {
 
 /** `Receiver.recv` on the receiver's state (see there). */
 function recvOn<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<T> {
-  // flags 0: empty, both halves open, the receiver's own receive not parked.
-  if (options === undefined && s.flags === 0 && (s.lists === undefined || s.recvWaiters === undefined || s.recvWaiters.length === 0)) {
+  // flags 0: empty, both halves open, the receiver's own receive not parked, no wait lists.
+  if (options === undefined && (s.flags === 0 || ((s.flags & ~HAS_LISTS) === 0 && (s.recvWaiters === undefined || s.recvWaiters.length === 0)))) {
     // Parks on the receiver's own entry (see Receiver). Its park checks the task's
     // cancellation itself (Cancelled, nothing linked): the current task is looked up once.
     try {
@@ -88,6 +97,23 @@ function recvSlow<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<
   if (s.state === State.Taken) return Promise.reject(alreadyReceived());
   if (s.receiverClosed || s.senderClosed) return Promise.reject(closedWithoutSending());
   return parkSimple(s.recvList(), RECV_LABEL, options);
+}
+
+/** `Sender.send` past its usual case (see there): a closed half, a value not yet asked for, or list receives. */
+function sendSlow<T>(s: Receiver<T>, value: T): void {
+  if (s.senderClosed) throw new SendError(value, 'oneshot Sender already used or closed');
+  s.senderClosed = true;
+  if (s.receiverClosed) throw new SendError(value);
+  // The state's own receive, when parked, is the oldest: it gets the value; else the list's first.
+  if (s.wake(value) || s.recvWaiters?.shift()?.waiter!.wake(value) === true) {
+    s.state = State.Taken;
+    // Concurrent recv() calls on the same receiver: only one gets the value (the state's own
+    // receive is settled now, so only a list can hold any).
+    if (s.recvWaiters !== undefined) failReceives(s, alreadyReceived);
+    return;
+  }
+  s.state = State.Value;
+  s.slot = value;
 }
 
 /**
@@ -155,19 +181,15 @@ export class Sender<T> implements Disposable {
    */
   send(value: T): void {
     const s = this.#state;
-    if (s.senderClosed) throw new SendError(value, 'oneshot Sender already used or closed');
-    s.senderClosed = true;
-    if (s.receiverClosed) throw new SendError(value);
-    // The state's own receive, when parked, is the oldest: it gets the value; else the list's first.
-    if (s.wake(value) || s.recvWaiters?.shift()?.waiter!.wake(value) === true) {
+    // The usual send: the receive parked on a fresh channel (no list, nothing closed) gets the value.
+    // Written apart, so the send inlined into its caller is small (issue 16, pass pp26).
+    if (s.flags === PARKED) {
+      s.flags = PARKED | SENDER_CLOSED;
+      endPark(s, 'woken')(value);
       s.state = State.Taken;
-      // Concurrent recv() calls on the same receiver: only one gets the value (the state's own
-      // receive is settled now, so only a list can hold any).
-      if (s.recvWaiters !== undefined) failReceives(s, alreadyReceived);
       return;
     }
-    s.state = State.Value;
-    s.slot = value;
+    sendSlow(s, value);
   }
 
   /**
@@ -227,10 +249,11 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
   // the oldest of them (it parks only while that list is empty). The members below are rt's,
   // not the API (`@internal`: absent from the published types).
   /**
-   * @internal `state` (the low two bits), the two closed flags and PARKED in one small integer:
-   * the channel's state is one allocation per message of a oneshot ping-pong, so each field it
-   * does not carry is 8 B less per channel. 0 is the state a first `recv()` parks on (empty, both
-   * open, not parked).
+   * @internal `state` (the low two bits), the two closed flags, PARKED and HAS_LISTS in one small
+   * integer: the channel's state is one allocation per message of a oneshot ping-pong, so each
+   * field it does not carry is 8 B less per channel (the rare wait lists are in `listsOf`). 0 is the
+   * state a first `recv()` parks on (empty, both open, not parked, no lists); PARKED alone, the
+   * state a first `send()` finds that receive in.
    */
   flags = 0;
   /**
@@ -239,8 +262,6 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * rejects through the resolve function (`rejectThrough`): the promise has no reject function.
    */
   slot: unknown = undefined;
-  /** @internal The receives beyond the receiver's own and the `Sender.closed()` waits: made when first needed. */
-  lists: OneshotLists<T> | undefined = undefined;
   /** @internal Links in the parked task's list of parked operations (the scheduler's). */
   prev: ParkEntry | undefined = undefined;
   /** @internal */
@@ -281,6 +302,22 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
     this.flags = closed ? this.flags | RECEIVER_CLOSED : this.flags & ~RECEIVER_CLOSED;
   }
 
+  /** @internal The receives beyond the receiver's own and the `Sender.closed()` waits, if any were made (see `listsOf`). */
+  get lists(): OneshotLists<T> | undefined {
+    return (this.flags & HAS_LISTS) === 0 ? undefined : (listsOf.get(this as Receiver<unknown>) as OneshotLists<T>);
+  }
+
+  /** @internal The lists, made when first needed. */
+  madeLists(): OneshotLists<T> {
+    let lists = this.lists;
+    if (lists === undefined) {
+      lists = new OneshotLists<T>();
+      listsOf.set(this as Receiver<unknown>, lists as OneshotLists<unknown>);
+      this.flags |= HAS_LISTS;
+    }
+    return lists;
+  }
+
   /** @internal The receives parked beyond the receiver's own, if any list was made. */
   get recvWaiters(): WaitList<T> | undefined {
     return this.lists?.recv;
@@ -293,12 +330,12 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
 
   /** @internal */
   recvList(): WaitList<T> {
-    return ((this.lists ??= new OneshotLists<T>()).recv ??= new WaitList<T>());
+    return (this.madeLists().recv ??= new WaitList<T>());
   }
 
   /** @internal */
   closedList(): WaitList<void> {
-    return ((this.lists ??= new OneshotLists<T>()).closed ??= new WaitList<void>());
+    return (this.madeLists().closed ??= new WaitList<void>());
   }
 
   /** @internal What `dump()` shows a task parked here waiting on. */
