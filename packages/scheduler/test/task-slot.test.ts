@@ -1,0 +1,108 @@
+// A task record keeps its function (SCHEDULED), the head of its parked waiters (RUNNING) and its
+// result (FINISHED) in one field (issue 16, pass ts26): waiters that outlive their task, or that a
+// callback of a finished task parks in its context, must leave the result alone.
+import { Builder, park, spawn, type Waiter } from '@rt/scheduler';
+
+describe('the task slot: function, parked waiters, result', () => {
+  it('keeps the value of a task that finished with a waiter still parked, whether the waiter is woken, failed or cancelled afterwards', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      for (const end of ['wake', 'fail', 'cancel'] as const) {
+        const waiters: Waiter<number>[] = [];
+        let cancel: (() => void) | undefined;
+        const handle = runtime.spawn(async () => {
+          // Two parks, not awaited: both are linked into the task's list when it finishes.
+          const a = park<number>('Test.a', () => {});
+          const b = park<number>('Test.b', () => {});
+          void a.promise.catch(() => {});
+          void b.promise.catch(() => {});
+          waiters.push(a.waiter, b.waiter);
+          cancel = () => {
+            a.waiter.cancel(new Error('cancelled'));
+            b.waiter.cancel(new Error('cancelled'));
+          };
+          return 42;
+        });
+        expect(await handle).toBe(42);
+        if (end === 'wake') for (const w of waiters) w.wake(1);
+        else if (end === 'fail') for (const w of waiters) w.fail(new Error('failed'));
+        else cancel!();
+        expect(await handle).toBe(42);
+        expect(handle.isFinished()).toBe(true);
+      }
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+
+  it('keeps the value when a callback the task left behind parks in its context after it finished, and the task is not listed as waiting', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      let late: { waiter: Waiter<string>; promise: Promise<string> } | undefined;
+      let parkedLate!: () => void;
+      const done = new Promise<void>((resolve) => (parkedLate = resolve));
+      const handle = runtime.spawn(() => {
+        setTimeout(() => {
+          late = park<string>('Test.late', () => {});
+          parkedLate();
+        }, 1);
+        return 'value';
+      });
+      expect(await handle).toBe('value');
+      await done;
+      expect(runtime.handle.dump().tasks.find((t) => t.id === handle.id)).toBeUndefined();
+      late!.waiter.wake('woken');
+      expect(await late!.promise).toBe('woken');
+      expect(await handle).toBe('value');
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+
+  it('lists a running task\'s parked waiters and cancels all of them on abort; the task\'s JoinError stays its result', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      let ready!: () => void;
+      const parked = new Promise<void>((resolve) => (ready = resolve));
+      const handle = runtime.spawn(async () => {
+        const a = park<void>('Test.first', () => {});
+        const b = park<void>('Test.second', () => {});
+        ready();
+        await Promise.all([a.promise, b.promise]);
+        return 'never';
+      });
+      await parked;
+      const dumped = runtime.handle.dump().tasks.find((t) => t.id === handle.id);
+      expect(dumped?.state).toBe('waiting');
+      expect(dumped?.waitingOn).toEqual(['Test.second', 'Test.first']);
+      handle.abort();
+      const error = await handle.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as { isCancelled(): boolean }).isCancelled()).toBe(true);
+      expect(await handle.then(() => 'fulfilled', () => 'rejected')).toBe('rejected');
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+
+  it('spawn(fn) before it starts: aborting a scheduled task never runs its function', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      let ran = false;
+      const handle = runtime.spawn(() => {
+        ran = true;
+      });
+      handle.abort();
+      const error = await handle.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as { isCancelled(): boolean }).isCancelled()).toBe(true);
+      expect(ran).toBe(false);
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+});
