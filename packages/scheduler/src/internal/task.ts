@@ -92,16 +92,15 @@ export class Task {
   /** @internal The state (low bits) and the flags above. */
   private declare flags: number;
   /**
-   * One field for three things a task never needs at once, told apart by the state: its function
-   * while SCHEDULED, the head of the list of waiters it has parked while RUNNING (`waitHead`),
-   * and once FINISHED its value or JoinError (see `fn`, `waitHead` and `result`). (Issue 16: a
-   * field less in the record, which lives as long as its handle: 8 B per task, and the
-   * scavenger's copies of them.)
+   * The task's function while SCHEDULED, then (once FINISHED) its value or JoinError: one
+   * field for the two, as a task never needs both (see `fn` and `result`).
    * @internal
    */
   private declare slot: unknown;
   /** @internal The cooperative budget and the turn it was filled in (see Budget in context.ts). */
   declare budget: number;
+  /** @internal Head of the list of waiters this task has parked (what dump() shows). */
+  declare waitHead: TaskWait | undefined;
   /**
    * @internal While the task is in its runtime's array of linked live tasks, its index there (see
    * `Core.live`); once it has finished (it has left that array), free for its JoinSet, which links
@@ -130,6 +129,7 @@ export class Task {
     this.flags = kind === 'blocking' ? BLOCKING | SCHEDULED : SCHEDULED;
     this.slot = fn;
     this.budget = EMPTY_BUDGET;
+    this.waitHead = undefined;
     this.liveLink = undefined;
     this.extra = name;
     this.links = undefined;
@@ -207,6 +207,7 @@ export class Task {
 
   /**
    * What runs: the task's function while SCHEDULED (blocking tasks: undefined), else undefined.
+   * While RUNNING the slot is empty.
    * @internal
    */
   get fn(): (() => unknown) | undefined {
@@ -214,27 +215,8 @@ export class Task {
   }
   /** @internal */
   set fn(fn: (() => unknown) | undefined) {
-    // Running, the slot holds the waiters; finished, the result: neither may be erased.
-    if ((this.flags & STATE_MASK) === SCHEDULED) this.slot = fn;
-  }
-
-  /**
-   * @internal Head of the list of waiters this task has parked (what dump() shows), kept in the
-   * slot while the task is RUNNING, the only state in which it parks (`call` empties the slot
-   * before the function runs). Otherwise undefined, and a waiter linked then is linked nowhere:
-   * a SCHEDULED task runs no code; a FINISHED one can still run code in its context (a callback
-   * it left behind) and park, but nothing reads a finished task's waiters (its abort does
-   * nothing, dumps list live tasks only), and its waiters' unlinks leave the slot alone, which
-   * holds the result then (see `unlinkWaiter`: they compare the head before writing it). The
-   * waiters still linked when the task finishes keep their links to each other, so each one's
-   * later unlink stays consistent.
-   */
-  get waitHead(): TaskWait | undefined {
-    return (this.flags & STATE_MASK) === RUNNING ? (this.slot as TaskWait | undefined) : undefined;
-  }
-  /** @internal (Only while RUNNING: see the getter.) */
-  set waitHead(waiter: TaskWait | undefined) {
-    if ((this.flags & STATE_MASK) === RUNNING) this.slot = waiter;
+    // Once finished the slot holds the result: clearing the function must not erase it.
+    if ((this.flags & STATE_MASK) !== FINISHED) this.slot = fn;
   }
 
   /** @internal The value, or the JoinError, once finished (written just before the state turns FINISHED). */
@@ -370,9 +352,8 @@ export class Task {
 
   /** @internal */
   linkWaiter(waiter: TaskWait): void {
-    const head = this.waitHead;
-    waiter.next = head;
-    if (head !== undefined) head.prev = waiter;
+    waiter.next = this.waitHead;
+    if (this.waitHead !== undefined) this.waitHead.prev = waiter;
     this.waitHead = waiter;
   }
 
