@@ -1,9 +1,10 @@
-// A task record keeps its function (SCHEDULED), the head of its parked waiters (RUNNING) and its
-// result (FINISHED) in one field (issue 16, pass ts26): waiters that outlive their task, or that a
-// callback of a finished task parks in its context, must leave the result alone.
+// What a task record must keep whatever fields it shares (issue 16, pass ts26 measured the head
+// of a task's parked waiters kept in the field of its function and result, and did not keep it):
+// waiters that outlive their task, or that a callback of a finished task parks in its context,
+// leave the result alone; a running task's waiters are listed and all cancelled on abort.
 import { Builder, park, spawn, type Waiter } from '@rt/scheduler';
 
-describe('the task slot: function, parked waiters, result', () => {
+describe('a task record: function, parked waiters, result', () => {
   it('keeps the value of a task that finished with a waiter still parked, whether the waiter is woken, failed or cancelled afterwards', async () => {
     const runtime = Builder.currentThread().build();
     try {
