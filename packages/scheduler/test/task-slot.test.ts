@@ -36,6 +36,21 @@ describe('a task record: function, parked waiters, result', () => {
     }
   });
 
+  it('keeps a value that is the task\'s own waiter, still parked when the task finished, after that waiter is woken', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      // park() returns its waiter as its own { waiter, promise } pair: the task's value is the waiter.
+      const handle = runtime.spawn(() => park<number>('Test.own', () => {}));
+      const pair = await handle;
+      expect(pair.waiter).toBe(pair);
+      pair.waiter.wake(7);
+      expect(await pair.promise).toBe(7);
+      expect(await handle).toBe(pair);
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+
   it('keeps the value when a callback the task left behind parks in its context after it finished, and the task is not listed as waiting', async () => {
     const runtime = Builder.currentThread().build();
     try {
