@@ -10,24 +10,23 @@ describe('a task record: function, parked waiters, result', () => {
     try {
       for (const end of ['wake', 'fail', 'cancel'] as const) {
         const waiters: Waiter<number>[] = [];
-        let cancel: (() => void) | undefined;
+        const promises: Promise<number>[] = [];
+        const controller = new AbortController();
         const handle = runtime.spawn(async () => {
           // Two parks, not awaited: both are linked into the task's list when it finishes.
-          const a = park<number>('Test.a', () => {});
-          const b = park<number>('Test.b', () => {});
-          void a.promise.catch(() => {});
-          void b.promise.catch(() => {});
+          const a = park<number>('Test.a', () => {}, { signal: controller.signal });
+          const b = park<number>('Test.b', () => {}, { signal: controller.signal });
           waiters.push(a.waiter, b.waiter);
-          cancel = () => {
-            a.waiter.cancel(new Error('cancelled'));
-            b.waiter.cancel(new Error('cancelled'));
-          };
+          promises.push(a.promise, b.promise);
+          for (const promise of promises) void promise.catch(() => {});
           return 42;
         });
         expect(await handle).toBe(42);
         if (end === 'wake') for (const w of waiters) w.wake(1);
         else if (end === 'fail') for (const w of waiters) w.fail(new Error('failed'));
-        else cancel!();
+        else controller.abort();
+        const settled = await Promise.allSettled(promises);
+        expect(settled.map((r) => r.status)).toEqual(end === 'wake' ? ['fulfilled', 'fulfilled'] : ['rejected', 'rejected']);
         expect(await handle).toBe(42);
         expect(handle.isFinished()).toBe(true);
       }
