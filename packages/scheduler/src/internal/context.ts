@@ -760,13 +760,7 @@ function runTurnEnd(): void {
  * ```
  */
 export function atTurnEnd(callback: () => void): void {
-  // Armed through currentEpoch, the only other caller of armEpoch: then every arming goes
-  // through its one call site, which has type feedback from the first turn on. When a turn
-  // was always armed here first, that site had none, and TurboFan compiled it as a deopt
-  // into every ready operation that inlines the budget (issue 16: a TCP echo's writeAll
-  // deoptimised there mid-run, and the code it was recompiled to was ~60 instructions per
-  // message slower in some runs: net README, pass ec26).
-  currentEpoch();
+  if (epochArmed !== true) armEpoch();
   if (turnEndCallbacks.length === 0) epochImmediate!.ref();
   turnEndCallbacks.push(callback);
 }
