@@ -226,7 +226,7 @@ export class Reactor {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    // In the order of registration (tokens count up), as the Map this table replaced kept them.
+    // In the order of registration (tokens count up, short of a wrap), as the Map this table replaced kept them.
     const ios = this.#table.filter((io): io is ScheduledIo => io !== undefined).sort((a, b) => a.token - b.token);
     for (const io of ios) {
       try {
