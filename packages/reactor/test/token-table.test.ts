@@ -172,7 +172,11 @@ describeNative('Reactor token table, epoll', () => {
       expect(woken).toBe(true);
       reused.deregister();
     } finally {
-      child.kill();
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill();
+        await exited;
+      }
       reactor.close();
       for (const fd of fds) sys.close(fd);
     }
