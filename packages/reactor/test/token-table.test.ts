@@ -22,15 +22,21 @@ function registerInSlotOf(reactor: Reactor, fd: number, token: number): Registra
   throw new Error('no token in the slot of the stale one');
 }
 
+/** A fake reactor where `fd` was registered and deregistered (`stale`), then registered again in its slot. */
+function staleAndReused(fd: number): { backend: FakeBackend; reactor: Reactor; stale: number; reused: Registration } {
+  const backend = new FakeBackend();
+  const reactor = new Reactor({ backend });
+  const old = reactor.register(fd, Interest.READABLE);
+  const stale = old.token;
+  old.deregister();
+  const reused = registerInSlotOf(reactor, fd, stale);
+  expect(reused.token).not.toBe(stale);
+  return { backend, reactor, stale, reused };
+}
+
 describe('Reactor token table', () => {
   it('drops a stale token whose slot a later registration of the same fd holds (a later batch)', async () => {
-    const backend = new FakeBackend();
-    const reactor = new Reactor({ backend });
-    const old = reactor.register(7, Interest.READABLE);
-    const stale = old.token;
-    old.deregister();
-    const reused = registerInSlotOf(reactor, 7, stale);
-    expect(reused.token).not.toBe(stale);
+    const { backend, reactor, stale, reused } = staleAndReused(7);
     let woken = false;
     const wait = reused.readiness(Interest.READABLE).then(() => (woken = true));
     const before = reactor.metrics();
@@ -48,12 +54,7 @@ describe('Reactor token table', () => {
   });
 
   it('drops the stale token and wakes the live one when both are in one batch', async () => {
-    const backend = new FakeBackend();
-    const reactor = new Reactor({ backend });
-    const old = reactor.register(3, Interest.READABLE);
-    const stale = old.token;
-    old.deregister();
-    const reused = registerInSlotOf(reactor, 3, stale);
+    const { backend, reactor, stale, reused } = staleAndReused(3);
     const wait = reused.readiness(Interest.READABLE);
     backend.pushToken(stale, Ready.READ_CLOSED);
     backend.pushToken(reused.token, Ready.READABLE);
