@@ -9,7 +9,7 @@
 //
 //   node benchmarks/echo-callgrind.mjs [--server=rt-stream|rt-plain|rt-await-task|rt-await|rt|minimal-stream|net] [--bytes=64]
 //        [--connections=64] [--warmup=60000] [--messages=40000] [--top=40] [--groups]
-//        [--node=/path/to/node] [--out=/tmp/x.cg [--keep-map]]
+//        [--node=/path/to/node] [--out=/tmp/x.cg [--keep-map]] [--jit-threads]
 //
 //   rt-stream       net.bench.mjs --serve native: TcpStream, a task per connection, the
 //                   read/writeAll loop (echo.bench.mjs's rt-stream row)
@@ -30,6 +30,9 @@
 // With the default warm-up TurboFan may still compile the `rt-stream` loop inside the window (net
 // README, pass ts24: 838–1,410 compiler instructions per message); --warmup=150000 avoids it.
 // --groups adds the self counts summed by kind (JavaScript, V8 builtins, N-API, libc/kernel entry, …).
+// --jit-threads runs node without --single-threaded: TurboFan compiles on its own thread, as in a
+// plain run (when it compiles, so which type feedback it has, can change the code: net README,
+// pass ec26).
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { annotate, countedWindow, dumpTotal, findDump, inclusiveOf, jitNamer, removeDumps, topFunctions } from './lib/callgrind.mjs';
@@ -59,7 +62,7 @@ if (spec === undefined) {
   console.error(`echo-callgrind: unknown --server=${server}`);
   process.exit(2);
 }
-const child = spawn('valgrind', ['--tool=callgrind', '--dump-instr=no', `--callgrind-out-file=${out}`, node, '--single-threaded', '--perf-basic-prof', ...spec.args], {
+const child = spawn('valgrind', ['--tool=callgrind', '--dump-instr=no', `--callgrind-out-file=${out}`, node, ...(process.argv.includes('--jit-threads') ? [] : ['--single-threaded']), '--perf-basic-prof', ...spec.args], {
   stdio: ['ignore', 'pipe', 'pipe'],
   env: spec.env,
 });

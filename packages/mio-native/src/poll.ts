@@ -50,6 +50,31 @@ export function readyFromEpoll(events: number): number {
   return ready;
 }
 
+/** The epoll bits {@link readyFromEpoll} reads; an event with no other bit is decoded by table. */
+const DECODED = EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLRDHUP;
+/**
+ * `readyFromEpoll` of every combination of the six bits it reads, indexed by `epollIndex` (where
+ * the constants are Linux's: IN, PRI, OUT, ERR, HUP in bits 0–4, RDHUP bit 13, as on every Linux
+ * architecture); `null` elsewhere, and every event is decoded by the function. Per event of a
+ * batch a load instead of its branches (issue 16: ~60 instructions per message of a TCP echo).
+ */
+const READY_BY_EPOLL: Uint8Array | null = (() => {
+  if (EPOLLIN !== 0x1 || EPOLLPRI !== 0x2 || EPOLLOUT !== 0x4 || EPOLLERR !== 0x8 || EPOLLHUP !== 0x10 || EPOLLRDHUP !== 0x2000) return null;
+  const table = new Uint8Array(64);
+  for (let index = 0; index < 64; index++) table[index] = readyFromEpoll((index & 0x1f) | ((index & 0x20) << 8));
+  return table;
+})();
+
+/** @internal Rewrites the epoll bits of a batch's `count` pairs into Ready bits, in place (exported for its test). */
+export function decodeBatch(events: Uint32Array, count: number): void {
+  const table = READY_BY_EPOLL;
+  for (let i = 1; i < 2 * count; i += 2) {
+    const bits = events[i]!;
+    // Only the six bits the table covers (the kernel reports no others for these registrations).
+    events[i] = table !== null && (bits & ~DECODED) === 0 ? table[(bits & 0x1f) | ((bits >>> 8) & 0x20)]! : readyFromEpoll(bits);
+  }
+}
+
 function epollFromInterest(interest: number): number {
   let events = EPOLLET | EPOLLRDHUP;
   if (interest & Interest.READABLE) events |= EPOLLIN;
@@ -128,7 +153,7 @@ export class Poll {
   // Called by the addon once per batch (an arrow so `this` never depends on the receiver).
   readonly #dispatch = (count: number): void => {
     const events = this.events;
-    for (let i = 1; i < 2 * count; i += 2) events[i] = readyFromEpoll(events[i]!);
+    decodeBatch(events, count);
     this.#onEvents(events, count);
   };
 
@@ -174,8 +199,7 @@ export class Poll {
   wait(timeoutMs = 0): number {
     if (!Number.isInteger(timeoutMs) || timeoutMs < -1) throw new RangeError(`Poll.wait: expected a timeout in ms, got ${String(timeoutMs)}`);
     const count = OsError.check(this.#closed ? -9 : this.#native.pollWait(this.#handle, timeoutMs), 'epoll_wait');
-    const events = this.events;
-    for (let i = 1; i < 2 * count; i += 2) events[i] = readyFromEpoll(events[i]!);
+    decodeBatch(this.events, count);
     return count;
   }
 
