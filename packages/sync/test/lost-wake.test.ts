@@ -58,6 +58,24 @@ describe('lost-wake detection', () => {
     await expect(task).rejects.toThrow();
   });
 
+  it('reports both receives of a oneshot whose lists live in the side table (its own and a listed one) when its sender is dropped (review rv26)', async () => {
+    runtime = Builder.currentThread().instrument(LOST_WAKES_ONLY).build();
+    const rx = ((): oneshot.Receiver<number> => oneshot.channel<number>()[1])();
+    const own = runtime.spawn(async () => await rx, { name: 'own' });
+    const listed = runtime.spawn(async () => await rx.recv({ signal: new AbortController().signal }), { name: 'listed' });
+    await settle(3);
+    const handle = runtime.handle;
+    await collectUntil(() => handle.warnings().length >= 2);
+    expect(handle.warnings().map((w) => [w.kind, w.name]).sort()).toEqual([
+      ['lost-wake', 'listed'],
+      ['lost-wake', 'own'],
+    ]);
+    own.abort();
+    listed.abort();
+    await expect(own).rejects.toThrow();
+    await expect(listed).rejects.toThrow();
+  });
+
   it('reports an mpsc receive only once every clone of the sender is gone, on the rt:warning channel', async () => {
     runtime = Builder.currentThread().instrument(LOST_WAKES_ONLY).build();
     const seen: RtWarning[] = [];
