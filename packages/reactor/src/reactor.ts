@@ -140,9 +140,12 @@ export class Reactor {
   /**
    * The fds of the current batch with a wait to serve, in the order their events came: kept
    * from batch to batch, slots cleared as they are served (`length = 0` per batch gave the
-   * backing store up, so every batch grew it again: an allocation per few events).
+   * backing store up, so every batch grew it again: an allocation per few events). A dispatch
+   * holds it (the field reads null) until its wake pass is done: a dispatch re-entered from a wake
+   * callback (a backend's `turn()`/`flush()` called there) uses an array of its own instead of
+   * writing over the outer batch's unserved slots (review rv26).
    */
-  readonly #pending: (ScheduledIo | undefined)[] = [];
+  #pending: (ScheduledIo | undefined)[] | null = [];
   readonly #driver: Driver;
   #nextToken = 1;
   #tick = 0;
@@ -285,7 +288,9 @@ export class Reactor {
     const tick = (this.#tick = (this.#tick + 1) & TICK_MASK);
     const table = this.#table;
     const mask = table.length - 1;
-    const pending = this.#pending;
+    // Held for this batch (see #pending); null: an outer dispatch holds it, so this one is re-entered.
+    const pending = this.#pending ?? [];
+    this.#pending = null;
     let pendingCount = 0;
     this.#batches++;
     this.#events += count;
@@ -327,6 +332,7 @@ export class Reactor {
         waiter = next;
       }
     }
+    this.#pending = pending;
   };
 }
 

@@ -87,14 +87,15 @@ describe("Reactor token table (review rv26)", () => {
     reactor.close();
   });
 
-  // Not from pass ec26 (the Map had it too): the dispatch's `#pending` array is shared by a
-  // dispatch re-entered from a wake callback (FakeBackend.flush(), NativeBackend.turn() called
-  // in a whenReady/ReadyCallback callback). The inner dispatch writes its fds over the outer
-  // batch's slots and clears them, so the outer wake pass reads `pending[i]` undefined and
-  // throws a TypeError, and the outer's unserved fd keeps `queued` set, so no later batch wakes its waits. Severity: low
-  // (turn()/flush() are for tests and shutdown), noted by review rv26.
-  it.failing(
-    "a dispatch re-entered from a wake callback (bug: the outer batch's #pending slots are overwritten)",
+  // Not from pass ec26 (the Map had it too), found by review rv26 and fixed after it: the
+  // dispatch's `#pending` array was shared with a dispatch re-entered from a wake callback
+  // (FakeBackend.flush(), NativeBackend.turn() called in a whenReady/ReadyCallback callback). The
+  // inner dispatch wrote its fds over the outer batch's slots and cleared them, so the outer wake
+  // pass read `pending[i]` undefined and threw a TypeError, and the outer's unserved fd kept
+  // `queued` set, so no later batch woke its waits. Now a dispatch holds the array for its batch
+  // and a re-entered one uses its own.
+  it(
+    "a dispatch re-entered from a wake callback serves both batches whole (it was: the outer batch's #pending slots were overwritten)",
     () => {
       const backend = new FakeBackend();
       const reactor = new Reactor({ backend });
