@@ -224,4 +224,38 @@ describe("a task's parked waits (review rv27)", () => {
       await runtime.shutdown();
     }
   });
+  it('a ReusableWaiter re-parked in a set that stays (two other waits): deleted and added again as a key, order kept', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      const cancelled: string[] = [];
+      const reusable = new ReusableWaiter<number>('read', () => cancelled.push('read'));
+      const [a, b] = ['a', 'b'].map((l) => new Gate(l, cancelled));
+      const seen: string[] = [];
+      const task = runtime.spawn(async () => {
+        a!.wait();
+        let p = reusable.park();
+        b!.wait(); // newer than the first read
+        for (;;) {
+          await p;
+          p = reusable.park(); // now the newest
+        }
+      });
+      await settle(2);
+      expect(waitingOn(runtime, task.id)).toEqual(['b', 'read', 'a']);
+      for (let i = 0; i < 4; i++) {
+        expect(reusable.wake(i)).toBe(true);
+        seen.push(waitingOn(runtime, task.id).join());
+        await settle(2);
+        seen.push(waitingOn(runtime, task.id).join());
+      }
+      expect(seen).toEqual(['b,a', 'read,b,a', 'b,a', 'read,b,a', 'b,a', 'read,b,a', 'b,a', 'read,b,a']);
+      a!.open(); // the oldest, under the reusable's churn
+      expect(waitingOn(runtime, task.id)).toEqual(['read', 'b']);
+      task.abort();
+      expect(cancelled).toEqual(['read', 'b']);
+      await expect(Promise.resolve(task)).rejects.toThrow();
+    } finally {
+      await runtime.shutdown();
+    }
+  });
 });
