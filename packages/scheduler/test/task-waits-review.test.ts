@@ -258,4 +258,45 @@ describe("a task's parked waits (review rv27)", () => {
       await runtime.shutdown();
     }
   });
+  it('a join of another task beside other waits: woken by the finish from the set, or cancelled by abort with the rest', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      const cancelled: string[] = [];
+      const [a, b] = ['a', 'b'].map((l) => new Gate(l, cancelled));
+      let release: (() => void) | undefined;
+      const child = runtime.spawn(() => new Promise<number>((resolve) => (release = () => resolve(5))));
+      const other = runtime.spawn(() => new Promise<number>(() => {}));
+      let parked: ParkedTask | undefined;
+      const outcome: unknown[] = [];
+      const task = runtime.spawn(async () => {
+        parked = currentParkTask();
+        a.wait();
+        const joined = Promise.resolve(child).then((v) => outcome.push(v));
+        b.wait();
+        const second = Promise.resolve(other).then(
+          () => outcome.push('other woke'),
+          () => outcome.push('other cancelled'),
+        );
+        await joined;
+        await second;
+      });
+      await settle(2);
+      expect(waitingOn(runtime, task.id).length).toBe(4);
+      expect(lastParked(parked!)).not.toBe(b); // the join of `other` is the newest
+      release!();
+      await settle(4);
+      expect(outcome).toEqual([5]);
+      expect(waitingOn(runtime, task.id).length).toBe(3);
+      task.abort();
+      await settle(2);
+      expect(cancelled).toEqual(['b', 'a']);
+      expect(head(parked!)).toBeUndefined();
+      expect(outcome).toEqual([5, 'other cancelled']);
+      other.abort();
+      await settle(2);
+      expect(outcome).toEqual([5, 'other cancelled']);
+    } finally {
+      await runtime.shutdown();
+    }
+  });
 });
