@@ -270,9 +270,9 @@ describe("a task's parked waits (review rv27)", () => {
       const outcome: unknown[] = [];
       const task = runtime.spawn(async () => {
         parked = currentParkTask();
-        a.wait();
+        a!.wait();
         const joined = Promise.resolve(child).then((v) => outcome.push(v));
-        b.wait();
+        b!.wait();
         const second = Promise.resolve(other).then(
           () => outcome.push('other woke'),
           () => outcome.push('other cancelled'),
