@@ -21,6 +21,10 @@ function head(parked: ParkedTask): unknown {
 
 class Gate implements ParkEntry {
   task: ParkedTask | undefined = undefined;
+  // The task's list of parked waits links through its entries (pass pl26, which took these
+  // links out of the entries, was reverted: see the scheduler README).
+  prev: ParkEntry | undefined = undefined;
+  next: ParkEntry | undefined = undefined;
   onCancel: (() => void) | undefined;
   constructor(
     readonly label: string,

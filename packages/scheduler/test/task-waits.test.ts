@@ -15,6 +15,10 @@ function waitingOn(runtime: Runtime, id: number): readonly string[] {
 /** An entry of its own (parkEntry), which records its cancel. */
 class Gate implements ParkEntry {
   task: ParkedTask | undefined = undefined;
+  // The task's list of parked waits links through its entries (pass pl26, which took these
+  // links out of the entries, was reverted: see the scheduler README).
+  prev: ParkEntry | undefined = undefined;
+  next: ParkEntry | undefined = undefined;
   constructor(
     readonly label: string,
     private readonly cancelled: string[],

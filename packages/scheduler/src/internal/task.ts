@@ -78,61 +78,6 @@ function runWatcher(watcher: () => void): void {
   }
 }
 
-/**
- * The parked waits of a task that has more than one (rare: almost every task waits on one thing
- * at a time, and that one is the task's own field, `waitHead`), made on its second wait: each
- * wait's neighbours by age, kept here rather than in the waits (issue 16, pass pl26: two fields
- * less in every waiter and parked entry, 16 B per wait). Add, delete and the newest are O(1);
- * `newestFirst` is the order dump() lists and an abort cancels in (most recent first).
- * @internal
- */
-export class WaitSet {
-  /** Each wait's next older one (the oldest: undefined). */
-  private readonly older = new Map<TaskWait, TaskWait | undefined>();
-  /** Each wait's next newer one (the newest: undefined). */
-  private readonly newer = new Map<TaskWait, TaskWait | undefined>();
-  /** The wait parked last and still here. */
-  newest: TaskWait | undefined;
-
-  constructor(first: TaskWait, second: TaskWait) {
-    this.older.set(first, undefined);
-    this.newer.set(first, second);
-    this.older.set(second, first);
-    this.newer.set(second, undefined);
-    this.newest = second;
-  }
-
-  get size(): number {
-    return this.older.size;
-  }
-
-  add(wait: TaskWait): void {
-    const newest = this.newest;
-    this.older.set(wait, newest);
-    this.newer.set(wait, undefined);
-    if (newest !== undefined) this.newer.set(newest, wait);
-    this.newest = wait;
-  }
-
-  /** Takes `wait` out; false if it was not here. */
-  delete(wait: TaskWait): boolean {
-    if (!this.older.has(wait)) return false;
-    const older = this.older.get(wait);
-    const newer = this.newer.get(wait);
-    this.older.delete(wait);
-    this.newer.delete(wait);
-    if (older !== undefined) this.newer.set(older, newer);
-    if (newer !== undefined) this.older.set(newer, older);
-    else this.newest = older;
-    return true;
-  }
-
-  /** The waits, most recent first. */
-  *newestFirst(): Generator<TaskWait> {
-    for (let w = this.newest; w !== undefined; w = this.older.get(w)) yield w;
-  }
-}
-
 export class Task {
   // The fields are declared here and set in the constructor, in this order, not written as class
   // fields: a class field makes V8 run the class's instance-members initializer inside the
@@ -154,11 +99,8 @@ export class Task {
   private declare slot: unknown;
   /** @internal The cooperative budget and the turn it was filled in (see Budget in context.ts). */
   declare budget: number;
-  /**
-   * @internal The task's parked waits (what dump() shows and an abort cancels): its one wait, the
-   * usual case, or, while it has more than one, a `WaitSet` of them all (see there); undefined for none.
-   */
-  declare waitHead: TaskWait | WaitSet | undefined;
+  /** @internal Head of the list of waiters this task has parked (what dump() shows). */
+  declare waitHead: TaskWait | undefined;
   /**
    * @internal While the task is in its runtime's array of linked live tasks, its index there (see
    * `Core.live`); once it has finished (it has left that array), free for its JoinSet, which links
@@ -408,57 +350,38 @@ export class Task {
     return this.state === FINISHED;
   }
 
-  /**
-   * @internal Adds `waiter` to the task's parked waits. The usual case, the task's one wait, is a
-   * field store here; a second wait is out of line (`linkMore`). Written small for the reason
-   * `unlinkWaiter` is (issue 16, pass pl26: with the set's link and unlink inline, the ping-pong
-   * over `park()` read +114 instructions per round trip on Node 24.22).
-   */
+  /** @internal */
   linkWaiter(waiter: TaskWait): void {
-    if (this.waitHead === undefined) this.waitHead = waiter;
-    else this.linkMore(waiter);
-  }
-
-  /** @internal `linkWaiter` of a task that already has a parked wait. */
-  private linkMore(waiter: TaskWait): void {
-    const head = this.waitHead;
-    if (head instanceof WaitSet) head.add(waiter);
-    else this.waitHead = new WaitSet(head!, waiter);
+    waiter.next = this.waitHead;
+    if (this.waitHead !== undefined) this.waitHead.prev = waiter;
+    this.waitHead = waiter;
   }
 
   /**
-   * @internal Takes `waiter` out of the task's parked waits (nothing if it is not there: a wait
-   * unlinked twice, or after its task finished). The usual case, the task's one wait, is a few
-   * bytecodes here and the rest out of line: this is inlined into every primitive's wake, and the
-   * bytecodes it takes there count against TurboFan's inlining budget of the caller (issue 16: the
-   * ping-pong over `park()` on Node 24.22 had its park left a call once the inlined wake had used
-   * the budget up).
+   * @internal Takes `waiter` out of the task's list of parked waiters (nothing if it is not there).
+   * The usual case, the task's one wait, is a few bytecodes here and the rest out of line: this is
+   * inlined into every primitive's wake, and the bytecodes it takes there count against TurboFan's
+   * inlining budget of the caller (issue 16: the ping-pong over `park()` on Node 24.22 had its park
+   * left a call once the inlined wake had used the budget up).
    */
   unlinkWaiter(waiter: TaskWait): void {
-    if (this.waitHead === waiter) this.waitHead = undefined;
-    else this.unlinkMore(waiter);
+    if (waiter.prev === undefined && waiter.next === undefined) {
+      if (this.waitHead === waiter) this.waitHead = undefined;
+    } else this.unlinkLinked(waiter);
   }
 
-  /** @internal `unlinkWaiter` of a waiter that is not the task's one wait (in its set, or not parked). */
-  private unlinkMore(waiter: TaskWait): void {
-    const head = this.waitHead;
-    if (!(head instanceof WaitSet) || !head.delete(waiter)) return;
-    // Back to one wait: the task's field holds it again (the usual case's fast paths).
-    if (head.size === 1) this.waitHead = head.newest;
-  }
-
-  /** @internal The wait the task parked last and still has (what `lastParked` returns), if any. */
-  get lastWait(): TaskWait | undefined {
-    const head = this.waitHead;
-    return head instanceof WaitSet ? head.newest : head;
+  /** @internal `unlinkWaiter` of a waiter with a neighbour in the list. */
+  private unlinkLinked(waiter: TaskWait): void {
+    if (waiter.prev !== undefined) waiter.prev.next = waiter.next;
+    else if (this.waitHead === waiter) this.waitHead = waiter.next;
+    if (waiter.next !== undefined) waiter.next.prev = waiter.prev;
+    waiter.prev = waiter.next = undefined;
   }
 
   /** @internal The labels of the rt primitives this task is parked on, most recent first. */
   waitingOn(): string[] {
     const labels: string[] = [];
-    const head = this.waitHead;
-    if (head === undefined) return labels;
-    for (const w of head instanceof WaitSet ? head.newestFirst() : [head]) {
+    for (let w = this.waitHead; w !== undefined; w = w.next) {
       for (let n = w.waits ?? 1; n > 0; n--) labels.push(w.label);
     }
     return labels;
@@ -491,13 +414,13 @@ export class Task {
     const reason = extra.cancelReason;
     extra.controller?.abort(reason);
     let failure: { error: unknown } | undefined;
-    for (let w = this.lastWait; w !== undefined; w = this.lastWait) {
+    for (let w = this.waitHead; w !== undefined; w = this.waitHead) {
       try {
         w.cancel(reason);
       } catch (error) {
         failure ??= { error };
       }
-      if (this.lastWait === w) {
+      if (this.waitHead === w) {
         this.unlinkWaiter(w);
         failure ??= { error: new Error(`task ${this.id}: cancelling ${w.label} left it parked (an entry's cancel must leave the task's list)`) };
       }
@@ -810,4 +733,3 @@ async function settleWhenDone(task: Task, pending: PromiseLike<unknown>): Promis
     task.finishError(error);
   }
 }
-
