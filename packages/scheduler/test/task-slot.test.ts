@@ -2,22 +2,22 @@
 // of a task's parked waiters kept in the field of its function and result, and did not keep it):
 // waiters that outlive their task, or that a callback of a finished task parks in its context,
 // leave the result alone; a running task's waiters are listed and all cancelled on abort.
-import { Builder, park, type Waiter } from "@rt/scheduler";
+import { Builder, park, type Waiter } from '@rt/scheduler';
 
-describe("a task record: function, parked waiters, result", () => {
-  it("keeps the value of a task that finished with a waiter still parked, whether the waiter is woken, failed or cancelled afterwards", async () => {
+describe('a task record: function, parked waiters, result', () => {
+  it('keeps the value of a task that finished with a waiter still parked, whether the waiter is woken, failed or cancelled afterwards', async () => {
     const runtime = Builder.currentThread().build();
     try {
-      for (const end of ["wake", "fail", "cancel"] as const) {
+      for (const end of ['wake', 'fail', 'cancel'] as const) {
         const waiters: Waiter<number>[] = [];
         const promises: Promise<number>[] = [];
         const controller = new AbortController();
         const handle = runtime.spawn(async () => {
           // Two parks, not awaited: both are linked into the task's list when it finishes.
-          const a = park<number>("Test.a", () => {}, {
+          const a = park<number>('Test.a', () => {}, {
             signal: controller.signal,
           });
-          const b = park<number>("Test.b", () => {}, {
+          const b = park<number>('Test.b', () => {}, {
             signal: controller.signal,
           });
           waiters.push(a.waiter, b.waiter);
@@ -26,14 +26,11 @@ describe("a task record: function, parked waiters, result", () => {
           return 42;
         });
         expect(await handle).toBe(42);
-        if (end === "wake") for (const w of waiters) w.wake(1);
-        else if (end === "fail")
-          for (const w of waiters) w.fail(new Error("failed"));
+        if (end === 'wake') for (const w of waiters) w.wake(1);
+        else if (end === 'fail') for (const w of waiters) w.fail(new Error('failed'));
         else controller.abort();
         const settled = await Promise.allSettled(promises);
-        expect(settled.map((r) => r.status)).toEqual(
-          end === "wake" ? ["fulfilled", "fulfilled"] : ["rejected", "rejected"]
-        );
+        expect(settled.map((r) => r.status)).toEqual(end === 'wake' ? ['fulfilled', 'fulfilled'] : ['rejected', 'rejected']);
         expect(await handle).toBe(42);
         expect(handle.isFinished()).toBe(true);
       }
@@ -46,7 +43,7 @@ describe("a task record: function, parked waiters, result", () => {
     const runtime = Builder.currentThread().build();
     try {
       // park() returns its waiter as its own { waiter, promise } pair: the task's value is the waiter.
-      const handle = runtime.spawn(() => park<number>("Test.own", () => {}));
+      const handle = runtime.spawn(() => park<number>('Test.own', () => {}));
       const pair = await handle;
       expect(pair.waiter).toBe(pair);
       pair.waiter.wake(7);
@@ -57,29 +54,25 @@ describe("a task record: function, parked waiters, result", () => {
     }
   });
 
-  it("keeps the value when a callback the task left behind parks in its context after it finished, and the task is not listed as waiting", async () => {
+  it('keeps the value when a callback the task left behind parks in its context after it finished, and the task is not listed as waiting', async () => {
     const runtime = Builder.currentThread().build();
     try {
-      let late:
-        | { waiter: Waiter<string>; promise: Promise<string> }
-        | undefined;
+      let late: { waiter: Waiter<string>; promise: Promise<string> } | undefined;
       let parkedLate!: () => void;
       const done = new Promise<void>((resolve) => (parkedLate = resolve));
       const handle = runtime.spawn(() => {
         setTimeout(() => {
-          late = park<string>("Test.late", () => {});
+          late = park<string>('Test.late', () => {});
           parkedLate();
         }, 1);
-        return "value";
+        return 'value';
       });
-      expect(await handle).toBe("value");
+      expect(await handle).toBe('value');
       await done;
-      expect(
-        runtime.handle.dump().tasks.find((t) => t.id === handle.id)
-      ).toBeUndefined();
-      late!.waiter.wake("woken");
-      expect(await late!.promise).toBe("woken");
-      expect(await handle).toBe("value");
+      expect(runtime.handle.dump().tasks.find((t) => t.id === handle.id)).toBeUndefined();
+      late!.waiter.wake('woken');
+      expect(await late!.promise).toBe('woken');
+      expect(await handle).toBe('value');
     } finally {
       await runtime.shutdown();
     }
@@ -91,36 +84,34 @@ describe("a task record: function, parked waiters, result", () => {
       let ready!: () => void;
       const parked = new Promise<void>((resolve) => (ready = resolve));
       const handle = runtime.spawn(async () => {
-        const a = park<void>("Test.first", () => {});
-        const b = park<void>("Test.second", () => {});
+        const a = park<void>('Test.first', () => {});
+        const b = park<void>('Test.second', () => {});
         ready();
         await Promise.all([a.promise, b.promise]);
-        return "never";
+        return 'never';
       });
       await parked;
-      const dumped = runtime.handle
-        .dump()
-        .tasks.find((t) => t.id === handle.id);
-      expect(dumped?.state).toBe("waiting");
-      expect(dumped?.waitingOn).toEqual(["Test.second", "Test.first"]);
+      const dumped = runtime.handle.dump().tasks.find((t) => t.id === handle.id);
+      expect(dumped?.state).toBe('waiting');
+      expect(dumped?.waitingOn).toEqual(['Test.second', 'Test.first']);
       handle.abort();
       const error = await handle.then(
         () => undefined,
-        (e: unknown) => e
+        (e: unknown) => e,
       );
       expect((error as { isCancelled(): boolean }).isCancelled()).toBe(true);
       expect(
         await handle.then(
-          () => "fulfilled",
-          () => "rejected"
-        )
-      ).toBe("rejected");
+          () => 'fulfilled',
+          () => 'rejected',
+        ),
+      ).toBe('rejected');
     } finally {
       await runtime.shutdown();
     }
   });
 
-  it("spawn(fn) before it starts: aborting a scheduled task never runs its function", async () => {
+  it('spawn(fn) before it starts: aborting a scheduled task never runs its function', async () => {
     const runtime = Builder.currentThread().build();
     try {
       let ran = false;
@@ -130,7 +121,7 @@ describe("a task record: function, parked waiters, result", () => {
       handle.abort();
       const error = await handle.then(
         () => undefined,
-        (e: unknown) => e
+        (e: unknown) => e,
       );
       expect((error as { isCancelled(): boolean }).isCancelled()).toBe(true);
       expect(ran).toBe(false);
