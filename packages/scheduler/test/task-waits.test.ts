@@ -1,24 +1,34 @@
-// A task's parked waits (issue 16, pass pl26): its one wait in the task, more in a set beside it
-// made on a second wait, and back to the task's field when one is left. What the list promised
-// when it ran through the entries (prev/next) still holds: dump() lists the waits most recent
-// first, lastParked is the newest still parked, an abort cancels every wait newest first, and a
-// wait ended twice or after its task finished changes nothing.
+// A task's parked waits: the task's list of parked operations (what dump() shows and an abort
+// cancels). dump() lists the waits most recent first, lastParked is the newest still parked, an
+// abort cancels every wait newest first (re-reading after each cancel, which may end others), and
+// a wait ended twice or after its task finished changes nothing. Written for pass pl26 (the waits
+// held without links in the entries) and its review rv27; pl26 was reverted (scheduler README), and
+// every case here holds on the list through the entries' prev/next as well. rv27's cases: a
+// ReusableWaiter re-parked in a loop beside another wait, a cancel callback that ends an older wait
+// of the same task, wake and abort in one turn, a finished task's leftover waits, entries with
+// fields of their own named like a container's.
 import { Builder, park, type Runtime, type Waiter } from '@rt/scheduler';
-import { currentParkTask, lastParked, parkEntry, unparkEntry } from '@rt/scheduler/primitives';
+import { currentParkTask, lastParked, parkEntry, ReusableWaiter, unparkEntry } from '@rt/scheduler/primitives';
 import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
 import { settle } from '@rt/scheduler/testing';
 
 function waitingOn(runtime: Runtime, id: number): readonly string[] {
   return runtime.dump().tasks.find((t) => t.id === id)?.waitingOn ?? [];
 }
+function stateOf(runtime: Runtime, id: number): string | undefined {
+  return runtime.dump().tasks.find((t) => t.id === id)?.state;
+}
+/** The task's internal field (a test of the scheduler's own bookkeeping). */
+function head(parked: ParkedTask): unknown {
+  return (parked as unknown as { waitHead: unknown }).waitHead;
+}
 
-/** An entry of its own (parkEntry), which records its cancel. */
+/** An entry of its own (parkEntry), which records its cancel; `onCancel` runs after it. */
 class Gate implements ParkEntry {
   task: ParkedTask | undefined = undefined;
-  // The task's list of parked waits links through its entries (pass pl26, which took these
-  // links out of the entries, was reverted: see the scheduler README).
   prev: ParkEntry | undefined = undefined;
   next: ParkEntry | undefined = undefined;
+  onCancel: (() => void) | undefined;
   constructor(
     readonly label: string,
     private readonly cancelled: string[],
@@ -26,13 +36,16 @@ class Gate implements ParkEntry {
   wait(): void {
     this.task = parkEntry(this);
   }
+  /** Ends the wait as woken (again after it ended: the scheduler's unlink must ignore it). */
   open(): void {
     if (this.task !== undefined) unparkEntry(this.task, this, 'woken');
   }
   cancel(): void {
     this.cancelled.push(this.label);
-    if (this.task !== undefined) unparkEntry(this.task, this, 'cancelled');
+    const task = this.task;
     this.task = undefined;
+    if (task !== undefined) unparkEntry(task, this, 'cancelled');
+    this.onCancel?.();
   }
 }
 
@@ -100,6 +113,264 @@ describe("a task's parked waits", () => {
       expect(waitingOn(runtime, task.id)).toEqual([]);
       await expect(Promise.resolve(task)).rejects.toThrow();
       gates[0]!.open(); // after the task finished: nothing
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+});
+
+describe("a task's parked waits (review rv27)", () => {
+  it('a ReusableWaiter re-parked every message beside a long wait: order, lastParked and abort stay right', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      const cancelled: string[] = [];
+      const reusable = new ReusableWaiter<number>('read', () => cancelled.push('read'));
+      const seen: string[][] = [];
+      const newest: (string | undefined)[] = [];
+      let parked: ParkedTask | undefined;
+      let long: Waiter<void> | undefined;
+      const task = runtime.spawn(async () => {
+        parked = currentParkTask();
+        const l = park<void>('timeout', () => cancelled.push('timeout'));
+        long = l.waiter;
+        void l.promise.catch(() => {});
+        for (;;) {
+          const p = reusable.park();
+          newest.push(lastParked(parked!)?.label);
+          await p;
+        }
+      });
+      await settle(2);
+      for (let i = 0; i < 5; i++) {
+        seen.push([...waitingOn(runtime, task.id)]);
+        expect(reusable.wake(i)).toBe(true);
+        // Between the wake and the re-park: back to the one long wait, held directly.
+        expect(head(parked!)).toBe(long);
+        await settle(2);
+      }
+      expect(seen.every((s) => s.join() === 'read,timeout')).toBe(true);
+      expect(newest.every((l) => l === 'read')).toBe(true);
+      task.abort();
+      expect(cancelled).toEqual(['read', 'timeout']);
+      expect(head(parked!)).toBeUndefined();
+      await expect(Promise.resolve(task)).rejects.toThrow();
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+
+  it('an abort whose cancel ends an older wait of the same task: the rest are still cancelled, none left', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      const cancelled: string[] = [];
+      const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((l) => new Gate(l, cancelled));
+      c!.onCancel = () => a!.open(); // cancelling c wakes a (the oldest)
+      let parked: ParkedTask | undefined;
+      const task = runtime.spawn(async () => {
+        parked = currentParkTask();
+        a!.wait();
+        b!.wait();
+        c!.wait();
+        d!.wait();
+        await new Promise(() => {});
+      });
+      await settle(2);
+      expect(waitingOn(runtime, task.id)).toEqual(['d', 'c', 'b', 'a']);
+      task.abort();
+      expect(cancelled).toEqual(['d', 'c', 'b']);
+      expect(head(parked!)).toBeUndefined();
+      expect(lastParked(parked!)).toBeUndefined();
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+
+  it('an abort whose cancel ends the middle wait, 2 -> 0 and 3 -> 0: nothing left listed', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      const cancelled: string[] = [];
+      const [a, b] = ['a', 'b'].map((l) => new Gate(l, cancelled));
+      b!.onCancel = () => a!.open();
+      let parked: ParkedTask | undefined;
+      const task = runtime.spawn(async () => {
+        parked = currentParkTask();
+        a!.wait();
+        b!.wait();
+        await new Promise(() => {});
+      });
+      await settle(2);
+      task.abort();
+      expect(cancelled).toEqual(['b']);
+      expect(head(parked!)).toBeUndefined();
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+
+  it('a wake and an abort in one turn: the woken wait is not cancelled, the others are', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      const cancelled: string[] = [];
+      const waiters: Waiter<number>[] = [];
+      let parked: ParkedTask | undefined;
+      const task = runtime.spawn(async () => {
+        parked = currentParkTask();
+        const ps = ['x', 'y', 'z'].map((l) => {
+          const { waiter, promise } = park<number>(l, () => cancelled.push(l));
+          waiters.push(waiter);
+          return promise;
+        });
+        return Promise.allSettled(ps);
+      });
+      await settle(2);
+      waiters[2]!.wake(1); // the newest
+      waiters[0]!.wake(2); // the oldest: y alone, held directly
+      expect(head(parked!)).toBe(waiters[1]);
+      task.abort();
+      expect(cancelled).toEqual(['y']);
+      expect(head(parked!)).toBeUndefined();
+      expect(waiters[1]!.wake(3)).toBe(false);
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+
+  it("a finished task's leftover waits (Promise.race) leave its field when they end; the set is dropped", async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      const waiters: Waiter<number>[] = [];
+      let parked: ParkedTask | undefined;
+      const task = runtime.spawn(async () => {
+        parked = currentParkTask();
+        const ps = ['p', 'q', 'r'].map((l) => {
+          const { waiter, promise } = park<number>(l, () => {});
+          waiters.push(waiter);
+          return promise;
+        });
+        return Promise.race(ps);
+      });
+      await settle(2);
+      waiters[1]!.wake(7);
+      await expect(Promise.resolve(task)).resolves.toBe(7);
+      // Finished with two waits still parked (as before pl26: the record keeps them until they end).
+      expect(lastParked(parked!)?.label).toBe('r');
+      waiters[2]!.wake(0);
+      expect(head(parked!)).toBe(waiters[0]); // back to one, the set gone
+      waiters[0]!.wake(0);
+      expect(head(parked!)).toBeUndefined();
+      task.abort(); // after finishing: nothing
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+
+  it('entries shaped like the set (a Map, own size/newest/add/delete) are never taken for it', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      const cancelled: string[] = [];
+      class MapGate extends Gate {
+        size = 1;
+        newest = undefined;
+        add(): void {
+          throw new Error('add called on an entry');
+        }
+        delete(): boolean {
+          throw new Error('delete called on an entry');
+        }
+      }
+      const a = new MapGate('a', cancelled);
+      const b = new MapGate('b', cancelled);
+      let parked: ParkedTask | undefined;
+      const task = runtime.spawn(async () => {
+        parked = currentParkTask();
+        a.wait();
+        b.wait();
+        await new Promise(() => {});
+      });
+      await settle(2);
+      expect(waitingOn(runtime, task.id)).toEqual(['b', 'a']);
+      expect(lastParked(parked!)).toBe(b);
+      b.open();
+      expect(head(parked!)).toBe(a);
+      expect(lastParked(parked!)).toBe(a);
+      expect(stateOf(runtime, task.id)).toBe('waiting');
+      task.abort();
+      expect(cancelled).toEqual(['a']);
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+  it('a ReusableWaiter re-parked in a set that stays (two other waits): deleted and added again as a key, order kept', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      const cancelled: string[] = [];
+      const reusable = new ReusableWaiter<number>('read', () => cancelled.push('read'));
+      const [a, b] = ['a', 'b'].map((l) => new Gate(l, cancelled));
+      const seen: string[] = [];
+      const task = runtime.spawn(async () => {
+        a!.wait();
+        let p = reusable.park();
+        b!.wait(); // newer than the first read
+        for (;;) {
+          await p;
+          p = reusable.park(); // now the newest
+        }
+      });
+      await settle(2);
+      expect(waitingOn(runtime, task.id)).toEqual(['b', 'read', 'a']);
+      for (let i = 0; i < 4; i++) {
+        expect(reusable.wake(i)).toBe(true);
+        seen.push(waitingOn(runtime, task.id).join());
+        await settle(2);
+        seen.push(waitingOn(runtime, task.id).join());
+      }
+      expect(seen).toEqual(['b,a', 'read,b,a', 'b,a', 'read,b,a', 'b,a', 'read,b,a', 'b,a', 'read,b,a']);
+      a!.open(); // the oldest, under the reusable's churn
+      expect(waitingOn(runtime, task.id)).toEqual(['read', 'b']);
+      task.abort();
+      expect(cancelled).toEqual(['read', 'b']);
+      await expect(Promise.resolve(task)).rejects.toThrow();
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+  it('a join of another task beside other waits: woken by the finish from the set, or cancelled by abort with the rest', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      const cancelled: string[] = [];
+      const [a, b] = ['a', 'b'].map((l) => new Gate(l, cancelled));
+      let release: (() => void) | undefined;
+      const child = runtime.spawn(() => new Promise<number>((resolve) => (release = () => resolve(5))));
+      const other = runtime.spawn(() => new Promise<number>(() => {}));
+      let parked: ParkedTask | undefined;
+      const outcome: unknown[] = [];
+      const task = runtime.spawn(async () => {
+        parked = currentParkTask();
+        a!.wait();
+        const joined = Promise.resolve(child).then((v) => outcome.push(v));
+        b!.wait();
+        const second = Promise.resolve(other).then(
+          () => outcome.push('other woke'),
+          () => outcome.push('other cancelled'),
+        );
+        await joined;
+        await second;
+      });
+      await settle(2);
+      expect(waitingOn(runtime, task.id).length).toBe(4);
+      expect(lastParked(parked!)).not.toBe(b); // the join of `other` is the newest
+      release!();
+      await settle(4);
+      expect(outcome).toEqual([5]);
+      expect(waitingOn(runtime, task.id).length).toBe(3);
+      task.abort();
+      await settle(2);
+      expect(cancelled).toEqual(['b', 'a']);
+      expect(head(parked!)).toBeUndefined();
+      expect(outcome).toEqual([5, 'other cancelled']);
+      other.abort();
+      await settle(2);
+      expect(outcome).toEqual([5, 'other cancelled']);
     } finally {
       await runtime.shutdown();
     }

@@ -1,6 +1,6 @@
-// Review of pass pl26 (rv27): Sleeps and a TimerGroup among a task's other waits, with the task's
-// waits in a WaitSet (a Sleep joins a group only when the newest still-parked wait is a Sleep or
-// that group; the group in the middle of the set; back to one wait; abort cancels all).
+// Review rv27 (of pass pl26, since reverted: scheduler README): Sleeps and a TimerGroup among a
+// task's other waits (a Sleep joins a group only when the newest still-parked wait is a Sleep or
+// that group; the group in the middle of the task's waits; back to one wait; abort cancels all).
 import { Builder, Cancelled, park } from '@rt/scheduler';
 import type { Runtime, Waiter } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
