@@ -127,7 +127,11 @@ export interface ServeOptions {
   readonly limits?: ServerLimits;
   /** Aborting it shuts the server down (as `shutdown()` with the default timeout). */
   readonly signal?: AbortSignal;
-  /** Called with errors a handler threw (default: one line on stderr); the client gets 500. */
+  /**
+   * Called with errors a handler threw (default: one line on stderr); the client gets 500. Not
+   * called when the handler failed because the server itself closed the connection at a
+   * deadline (its `SocketClosed` is the timeout, already answered 408 when one was owed).
+   */
   readonly onError?: (error: unknown, request: Request) => void;
 }
 
@@ -219,6 +223,8 @@ interface ConnectionState {
   idle: boolean;
   /** The running request, for shutdown to abort. */
   request: RequestState | undefined;
+  /** The server closed this connection's socket at a deadline (#kill): its handler's disconnect is the server's doing, not reported. */
+  killed: boolean;
 }
 
 /**
@@ -353,6 +359,7 @@ export class HttpServer {
       }
     }
     connection.deadline = Infinity;
+    connection.killed = true;
     stream?.close();
     if (connection.request === undefined) connection.task?.abort();
   }
@@ -401,7 +408,7 @@ export class HttpServer {
           }, { name: 'http refuse' });
           continue;
         }
-        const state: ConnectionState = { stream: undefined, task: undefined, deadline: Infinity, timeoutStatus: 0, idle: false, request: undefined };
+        const state: ConnectionState = { stream: undefined, task: undefined, deadline: Infinity, timeoutStatus: 0, idle: false, request: undefined, killed: false };
         this.#connections.add(state);
         state.task = spawn(() => this.#connection(stream, state), { name: 'http connection' });
       }
@@ -894,6 +901,9 @@ class Connection {
     const cause = error instanceof JoinError && error.isPanic() ? error.cause : error;
     if (cause instanceof HttpError) return cause;
     if (error instanceof JoinError && error.isCancelled()) return new HttpError(503, 'ERR_RT_HTTP_INCOMPLETE', 'the request was cancelled');
+    // The server closed the socket at a deadline (and answered 408 if one was owed): the
+    // handler's failed body read or write is that timeout, not the handler's fault.
+    if (this.#state.killed && isDisconnect(cause)) return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'the connection timed out');
     this.server.reportError(cause, request.incoming!);
     return new HttpError(500, 'ERR_RT_HTTP_INCOMPLETE', 'Internal Server Error');
   }

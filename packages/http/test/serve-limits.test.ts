@@ -76,7 +76,8 @@ describe('serve: limits and smuggling', () => {
 
   it('answers 408 and closes when a body trickles in (each read progressing, so ioTimeout never fires) past bodyTimeout', async () => {
     const failures: unknown[] = [];
-    server = await serve({ limits: { ioTimeout: 5000, bodyTimeout: 300 } }, async (request) => {
+    const reported: unknown[] = [];
+    server = await serve({ limits: { ioTimeout: 5000, bodyTimeout: 300 }, onError: (error) => reported.push(error) }, async (request) => {
       try {
         return new Response(`${(await request.text()).length}`);
       } catch (error) {
@@ -100,6 +101,8 @@ describe('serve: limits and smuggling', () => {
     expect(statuses(text)).toEqual([408]);
     expect(runnableNow() - started).toBeLessThan(4000); // well before the 50 s the body would take
     expect(failures).toHaveLength(1); // the handler's read failed with the connection
+    expect(failures[0]).toMatchObject({ code: 'ERR_RT_SOCKET_CLOSED' });
+    expect(reported).toEqual([]); // the server's own timeout (answered 408), not a handler fault for onError
     expect(server.connections).toBe(0);
 
     // A body sent at once is answered (the deadline is for the whole body, not per request).
