@@ -25,7 +25,14 @@
 // empty, or holding a later registration with another token, and is dropped. A token is
 // handed out again only after the counter wraps (2^32 registrations, as with the Map this
 // replaced, issue 16: its look-up was ~50 instructions per event). The table doubles when
-// half full; live tokens have distinct low bits, so they stay distinct in the larger table.
+// half full; live tokens have distinct low bits, so they stay distinct in the larger table. It
+// halves at a deregistration that leaves it under an eighth full (never below 16 slots), unless
+// two live tokens would then share a slot (a token never changes: the kernel reports it), and
+// only between decode passes (see #shrink): a stale token is dropped whatever the table's size.
+//
+// A throw out of the wake pass (not a wait's callback: those are reported on a microtask, but
+// the machinery around a wake, e.g. a backend's unref()) does not strand the rest of the batch:
+// every fd of it is served, then the first error is rethrown (see #dispatch).
 import { available } from '@rt/mio-native';
 import { Handle } from '@rt/scheduler';
 import type { ReactorBackend } from './backend.js';
@@ -41,9 +48,6 @@ import { Interest } from '@rt/mio-native';
 
 /** The token table's size when made, and the least it shrinks to. */
 const INITIAL_SLOTS = 16;
-
-/** No error in the batch's wake pass (an error may be any value, `undefined` included). */
-const NO_FAILURE: unique symbol = Symbol('no failure');
 
 /**
  * This package's tests' view of a reactor's token table (not exported by the package's entry):
@@ -103,7 +107,14 @@ export interface ReactorMetrics {
  * **Errors:** the constructor throws `NativeUnavailableError` when no backend is given and
  * the addon is not available ({@link Reactor.isNativeAvailable}); `register` throws
  * `RangeError` for a bad fd or interest, the backend's `OsError` (`EBADF`, `EEXIST`,
- * `EPERM` for regular files) and {@link ClosedError} after `close()`.
+ * `EPERM` for regular files) and {@link ClosedError} after `close()`. A wait's callback
+ * never throws into a batch's dispatch (its exception is rethrown on a microtask); if anything
+ * else throws while the batch's waits are woken (the backend's `unref()` when the last
+ * keep-alive wait fires, an abort signal's `removeEventListener`), the rest of the batch is
+ * still woken, then the first error is rethrown from the dispatch: out of
+ * `NativeBackend.turn()`/`FakeBackend.flush()`, and from the poll's own callback as an
+ * uncaught exception; a later error of the same batch is rethrown on a microtask. The wait
+ * whose wake threw is disarmed (and not woken when the throw came before its callback).
  *
  * **Example**
  * ```ts
@@ -277,9 +288,9 @@ export class Reactor {
     this.#closed = true;
     this.#shrinkAt = -1; // (no halving as the table empties: it is dropped below)
     // In the order of registration, as the Map this table replaced kept them: tokens count up from
-    // 1 and wrap after 2^32 - 1, so the order is the tokens' distance behind the next one to be
-    // handed out (a token compared as a number put those handed out after a wrap first). Only a
-    // registration that outlived 2^32 later ones could be out of place.
+    // 1 and wrap after 2^32 - 1, so they sort by (token - next) mod 2^32, the oldest (furthest
+    // behind the counter) first; compared as plain numbers, those handed out after a wrap came
+    // first. Only a registration that outlived 2^32 later ones could be out of place.
     const next = this.#nextToken;
     const ios = this.#table.filter((io): io is ScheduledIo => io !== undefined).sort((a, b) => ((a.token - next) >>> 0) - ((b.token - next) >>> 0));
     for (const io of ios) {
@@ -360,53 +371,78 @@ export class Reactor {
         pending[pendingCount++] = io;
       }
     }
-    // The wake pass, in a loop around one try (per batch, not per event): a throw out of it must
-    // not strand the rest of the batch, whose fds keep `queued` set (no later batch would queue
-    // them again) and whose edges do not come again. A callback's own exception never gets here
-    // (whenReady/ReadyCallback report it on a microtask); what can is the machinery around a wake
-    // (a backend's unref(), a signal's removeEventListener, a RangeError of a deep stack). The fd
-    // whose wake threw stays in its slot and is walked again from its head: the waiter that threw
-    // was disarmed first, so it does not fire twice, and each throw disarms one, so this ends. The
-    // first error is rethrown once the batch is served, as an uncaught dispatch error always was
-    // (out of turn()/flush(), or an uncaught exception from the poll's libuv callback); later ones
-    // of the same batch are reported on a microtask, as a throwing callback's are.
+    // The wake pass, in one try (per batch, not per event): a throw out of it must not strand the
+    // rest of the batch, whose fds keep `queued` set (no later batch would queue them again) and
+    // whose edges do not come again. See #finishBatch.
     let i = 0;
-    let failure: unknown = NO_FAILURE;
-    for (;;) {
-      try {
-        for (; i < pendingCount; i++) {
-          const io = pending[i]!;
-          io.queued = false;
-          for (let waiter = io.head; waiter !== null; ) {
-            let next: Waiter | null = waiter.next;
-            const ready = io.ready & waiter.mask;
-            if (ready !== 0 && waiter.armed === true) {
-              // A ReadyCallback's waiter stays linked (its owner re-arms it with a flag, see
-              // ReadyCallback.arm); a one-shot wait leaves the list.
-              waiter.armed = false;
-              if (waiter.stays !== true) io.unlink(waiter);
-              this.#release(waiter);
-              this.#wakeups++;
-              const edits = io.edits;
-              waiter.resolve((tick << READY_BITS) | ready);
-              // A callback that linked, moved or unlinked a waiter of this fd: walk again from the
-              // head (the waiters already fired are disarmed or gone; one armed in the callback was
-              // not ready then, and this batch's readiness does not change, so none fires twice).
-              if (io.edits !== edits) next = io.head;
-            }
-            waiter = next;
-          }
-          pending[i] = undefined; // (after the walk: a throw leaves the fd here, walked again)
-        }
-        break;
-      } catch (error) {
-        if (failure === NO_FAILURE) failure = error;
-        else reportLater(error);
+    let io: ScheduledIo | undefined;
+    try {
+      for (; i < pendingCount; i++) {
+        io = pending[i]!;
+        pending[i] = undefined;
+        io.queued = false;
+        this.#wake(io, tick);
       }
+    } catch (error) {
+      this.#finishBatch(io!, pending, i + 1, pendingCount, tick);
+      throw error;
     }
     this.#pending = pending;
-    if (failure !== NO_FAILURE) throw failure;
   };
+
+  /** Resolves (FIFO) every armed waiter of `io` that its readiness satisfies. */
+  #wake(io: ScheduledIo, tick: number): void {
+    for (let waiter = io.head; waiter !== null; ) {
+      let next: Waiter | null = waiter.next;
+      const ready = io.ready & waiter.mask;
+      if (ready !== 0 && waiter.armed === true) {
+        // A ReadyCallback's waiter stays linked (its owner re-arms it with a flag, see
+        // ReadyCallback.arm); a one-shot wait leaves the list.
+        waiter.armed = false;
+        if (waiter.stays !== true) io.unlink(waiter);
+        this.#release(waiter);
+        this.#wakeups++;
+        const edits = io.edits;
+        waiter.resolve((tick << READY_BITS) | ready);
+        // A callback that linked, moved or unlinked a waiter of this fd: walk again from the
+        // head (the waiters already fired are disarmed or gone; one armed in the callback was
+        // not ready then, and this batch's readiness does not change, so none fires twice).
+        if (io.edits !== edits) next = io.head;
+      }
+      waiter = next;
+    }
+  }
+
+  /**
+   * The rest of a batch whose wake pass threw while waking `thrown` (the fds still to be woken are
+   * `pending[from]` up to `pending[count - 1]`). A wait's callback never gets
+   * here (whenReady/ReadyCallback report its exception on a microtask); what can is the
+   * machinery around a wake (a backend's unref(), a signal's removeEventListener, a RangeError
+   * of a deep stack). The fd whose wake threw is walked again from its head (the waiter that
+   * threw was disarmed first, so it does not fire twice, and each throw disarms one, so this
+   * ends), then the rest. The caller rethrows the first error once this returns, as an
+   * uncaught dispatch error always went (out of turn()/flush(), or an uncaught exception from
+   * the poll's libuv callback); a later one is reported on a microtask, as a throwing
+   * callback's is.
+   */
+  #finishBatch(thrown: ScheduledIo, pending: (ScheduledIo | undefined)[], from: number, count: number, tick: number): void {
+    let io = thrown; // (its slot cleared, `queued` too)
+    for (let i = from; ; i++) {
+      for (;;) {
+        try {
+          this.#wake(io, tick);
+          break;
+        } catch (error) {
+          reportLater(error);
+        }
+      }
+      if (i === count) break;
+      io = pending[i]!;
+      pending[i] = undefined;
+      io.queued = false;
+    }
+    this.#pending = pending;
+  }
 
   static {
     tokenTable = {
