@@ -32,7 +32,7 @@
 //
 // A throw out of the wake pass (not a wait's callback: those are reported on a microtask, but
 // the machinery around a wake, e.g. a backend's unref()) does not strand the rest of the batch:
-// every fd of it is served, then the first error is rethrown (see #dispatch).
+// every fd of it is served, then the first error is rethrown (see #finishBatch).
 import { available } from '@rt/mio-native';
 import { Handle } from '@rt/scheduler';
 import type { ReactorBackend } from './backend.js';

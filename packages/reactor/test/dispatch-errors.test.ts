@@ -8,6 +8,7 @@
 // exception), and any later one of the same batch is reported on a microtask.
 import { available, constants, OsError, sys } from '@rt/mio-native';
 import { FakeBackend, Interest, NativeBackend, Reactor, Ready } from '@rt/reactor';
+import { catchingMicrotaskThrows } from './microtask-throws.js';
 
 const describeNative = available ? describe : describe.skip;
 
@@ -36,31 +37,6 @@ function throwingSignal(error: Error): AbortSignal {
   return signal;
 }
 
-/**
- * Runs `body` with `queueMicrotask` wrapped so that an exception thrown by a queued callback is
- * recorded instead of becoming an uncaught exception (as ready-callback.test.ts does: jest's
- * sandbox `process` is not the process jest listens on).
- */
-async function catchingMicrotaskThrows(body: () => void): Promise<unknown[]> {
-  const uncaught: unknown[] = [];
-  const original = globalThis.queueMicrotask;
-  globalThis.queueMicrotask = (callback) =>
-    original(() => {
-      try {
-        callback();
-      } catch (error) {
-        uncaught.push(error);
-      }
-    });
-  try {
-    body();
-    await Promise.resolve();
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    globalThis.queueMicrotask = original;
-  }
-  return uncaught;
-}
 
 describeNative('a throw in the wake pass, epoll', () => {
   it('serves the rest of the batch, rethrows the error after it, and later batches still wake those fds', () => {

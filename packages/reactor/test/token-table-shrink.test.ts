@@ -4,10 +4,16 @@
 // (tokens are never changed: the kernel reports them), and the full-token check still drops every
 // stale event, whatever the table's size when the event comes. Also: close() deregisters in the
 // order of registration across the token counter's wrap.
-import { ClosedError, FakeBackend, Interest, Reactor, Ready, ReadyEvent } from '../src/index.js';
-import type { Registration } from '../src/index.js';
+import { ClosedError, FakeBackend, Interest, Reactor, Ready, ReadyEvent } from '@rt/reactor';
+import type { Registration } from '@rt/reactor';
 import { random } from '../../scheduler/test/fixtures/seeded-random.js';
 import { tokenTable } from '../src/reactor.js';
+import { tokenChurn } from './token-churn.js';
+
+// The package's entry and src/reactor.ts are one module under jest; for tsc the entry is the built
+// types, another `Reactor` type, hence the casts.
+const tableSize = (reactor: Reactor): number => tokenTable.size(reactor as never);
+const setNextToken = (reactor: Reactor, token: number): void => tokenTable.setNextToken(reactor as never, token);
 
 function setup(): { backend: FakeBackend; reactor: Reactor } {
   const backend = new FakeBackend();
@@ -28,17 +34,17 @@ function onlyReady(all: Iterable<Registration>, registration: Registration | nul
 describe('Reactor token table, shrinking', () => {
   it('a burst of registrations grows the table; deregistering them shrinks it back to its initial size', () => {
     const { backend, reactor } = setup();
-    expect(tokenTable.size(reactor)).toBe(16);
+    expect(tableSize(reactor)).toBe(16);
     const burst = Array.from({ length: 1000 }, (_, fd) => reactor.register(fd, Interest.READABLE));
-    expect(tokenTable.size(reactor)).toBe(2048); // doubles when half full
+    expect(tableSize(reactor)).toBe(2048); // doubles when half full
     // Down to 3 (the first three tokens): halved on the way, one size at a time.
     const sizes = new Set<number>();
     for (const r of burst.slice(3)) {
       r.deregister();
-      sizes.add(tokenTable.size(reactor));
+      sizes.add(tableSize(reactor));
     }
     expect([...sizes]).toEqual([2048, 1024, 512, 256, 128, 64, 32, 16]);
-    expect(tokenTable.size(reactor)).toBe(16);
+    expect(tableSize(reactor)).toBe(16);
     // The survivors are found in the small table; the deregistered tokens are stale in it.
     const live = burst.slice(0, 3);
     for (const r of live) {
@@ -53,45 +59,45 @@ describe('Reactor token table, shrinking', () => {
     expect(onlyReady(live, null)).toBe(true);
     // Another burst grows it again; an empty reactor is back at 16.
     const again = Array.from({ length: 100 }, (_, i) => reactor.register(1000 + i, Interest.READABLE));
-    expect(tokenTable.size(reactor)).toBe(256);
+    expect(tableSize(reactor)).toBe(256);
     for (const r of [...again, ...live]) r.deregister();
-    expect(tokenTable.size(reactor)).toBe(16);
+    expect(tableSize(reactor)).toBe(16);
     reactor.close();
   });
 
   it('halves only under an eighth full: a count going up and down across a boundary does not rebuild it each time', () => {
     const { reactor } = setup();
     const live = Array.from({ length: 9 }, (_, fd) => reactor.register(fd, Interest.READABLE));
-    expect(tokenTable.size(reactor)).toBe(32); // the 9th doubled 16
+    expect(tableSize(reactor)).toBe(32); // the 9th doubled 16
     for (let round = 0; round < 3; round++) {
       live.pop()!.deregister(); // 8 of 32: a quarter, kept
-      expect(tokenTable.size(reactor)).toBe(32);
+      expect(tableSize(reactor)).toBe(32);
       live.push(reactor.register(100 + round, Interest.READABLE));
-      expect(tokenTable.size(reactor)).toBe(32);
+      expect(tableSize(reactor)).toBe(32);
     }
     while (live.length > 4) live.pop()!.deregister();
-    expect(tokenTable.size(reactor)).toBe(32); // 4 of 32: an eighth, kept
+    expect(tableSize(reactor)).toBe(32); // 4 of 32: an eighth, kept
     live.pop()!.deregister();
-    expect(tokenTable.size(reactor)).toBe(16); // 3 of 32: halved
+    expect(tableSize(reactor)).toBe(16); // 3 of 32: halved
     reactor.close();
   });
 
   it('two live tokens that would share a slot at half the size keep the table; it halves once one of them goes', () => {
     const { backend, reactor } = setup();
     const burst = Array.from({ length: 1100 }, (_, fd) => reactor.register(fd, Interest.READABLE));
-    expect(tokenTable.size(reactor)).toBe(4096);
+    expect(tableSize(reactor)).toBe(4096);
     const a = burst[4]!;
     const b = burst.find((r) => r.token === a.token + 1024)!; // a's slot in a table of 1024
     for (const r of burst) if (r !== a && r !== b) r.deregister();
     expect(reactor.metrics().registered).toBe(2);
-    expect(tokenTable.size(reactor)).toBe(2048); // 1024 would put a and b in one slot
+    expect(tableSize(reactor)).toBe(2048); // 1024 would put a and b in one slot
     for (const r of [a, b]) {
       backend.pushToken(r.token, Ready.READABLE);
       backend.flush();
       expect(onlyReady([a, b], r)).toBe(true);
     }
     b.deregister();
-    expect(tokenTable.size(reactor)).toBe(16);
+    expect(tableSize(reactor)).toBe(16);
     backend.pushToken(b.token, Ready.READABLE); // stale, in a's slot of 16 (same low bits)
     backend.pushToken(a.token, Ready.READ_CLOSED);
     backend.flush();
@@ -102,7 +108,7 @@ describe('Reactor token table, shrinking', () => {
   it('a wake callback that shrinks the table and reuses the freed slots: the rest of the batch and later batches route by the full token', () => {
     const { backend, reactor } = setup();
     const burst = Array.from({ length: 200 }, (_, fd) => reactor.register(fd, Interest.READABLE));
-    expect(tokenTable.size(reactor)).toBe(512);
+    expect(tableSize(reactor)).toBe(512);
     const [first, second, third] = [burst[0]!, burst[1]!, burst[2]!];
     const log: string[] = [];
     const reused: Registration[] = [];
@@ -113,7 +119,7 @@ describe('Reactor token table, shrinking', () => {
         // Every fd but these three leaves (second's wait is queued later in this batch): 512 → 16.
         for (const r of burst.slice(3)) r.deregister();
         second.deregister();
-        expect(tokenTable.size(reactor)).toBe(16);
+        expect(tableSize(reactor)).toBe(16);
         // New registrations of the freed numbers, in the slots the stale tokens point at now.
         for (let fd = 3; fd < 8; fd++) reused.push(reactor.register(fd, Interest.READABLE));
       },
@@ -147,47 +153,15 @@ describe('Reactor token table, shrinking', () => {
   });
 
   it('routes every event by its full token through random churn, growth, shrinking and the token counter\'s wrap', () => {
-    const next = random(2727);
     const { backend, reactor } = setup();
-    tokenTable.setNextToken(reactor, 0xffffffff - 1000); // wraps within the run
-    const live = new Map<number, Registration>(); // fd → registration
-    const dead: number[] = [];
+    setNextToken(reactor, 0xffffffff - 1000); // wraps within the run
     const sizes: number[] = [16];
-    let stale = 0;
-    const wrong: string[] = []; // collected, not asserted one by one: thousands of checks
-    for (let step = 0; step < 6000; step++) {
-      // Phases of 600 steps: mostly registering (up to 300 live), then mostly deregistering.
-      const filling = Math.floor(step / 600) % 2 === 0;
-      const op = next();
-      if (op < (filling ? 0.55 : 0.15) || live.size === 0) {
-        const fd = Math.floor(next() * 300);
-        if (!live.has(fd)) live.set(fd, reactor.register(fd, Interest.READABLE));
-      } else if (op < 0.6) {
-        const fds = [...live.keys()];
-        const fd = fds[Math.floor(next() * fds.length)]!;
-        const registration = live.get(fd)!;
-        dead.push(registration.token);
-        registration.deregister();
-        live.delete(fd);
-      } else if (op < 0.8 && dead.length > 0) {
-        const token = dead[Math.floor(next() * dead.length)]!;
-        backend.pushToken(token, Ready.READABLE);
-        backend.flush();
-        stale++;
-        if (!onlyReady(live.values(), null)) wrong.push(`step ${step}: stale token ${token} reached a live fd`);
-      } else {
-        const fds = [...live.keys()];
-        const target = live.get(fds[Math.floor(next() * fds.length)]!)!;
-        backend.pushToken(target.token, Ready.READABLE);
-        backend.flush();
-        if (!onlyReady(live.values(), target)) wrong.push(`step ${step}: token ${target.token} did not reach its fd alone`);
-      }
-      const size = tokenTable.size(reactor);
+    // Phases of 600 steps: mostly registering (up to 300 live), then mostly deregistering.
+    const { live, dead, wrong } = tokenChurn(backend, reactor, random(2727), 6000, (step) => (Math.floor(step / 600) % 2 === 0 ? 0.55 : 0.15), (_step, now) => {
+      const size = tableSize(reactor);
       if (size !== sizes[sizes.length - 1]) sizes.push(size);
-      if (size < 16 || 2 * live.size > size) wrong.push(`step ${step}: ${live.size} registrations in ${size} slots`);
-      const metrics = reactor.metrics();
-      if (metrics.registered !== live.size || metrics.staleEvents !== stale) wrong.push(`step ${step}: metrics ${JSON.stringify(metrics)}`);
-    }
+      return size < 16 || 2 * now.size > size ? `${now.size} registrations in ${size} slots` : null;
+    });
     expect(wrong).toEqual([]);
     // It grew and shrank several times, and the counter wrapped (tokens from both sides of it are in use).
     const shrinks = sizes.filter((size, i) => i > 0 && size < sizes[i - 1]!).length;
@@ -199,12 +173,12 @@ describe('Reactor token table, shrinking', () => {
     expect(new Set([...live.values()].map((registration) => registration.token)).size).toBe(live.size);
     reactor.close();
     expect(reactor.metrics().registered).toBe(0);
-    expect(tokenTable.size(reactor)).toBe(16);
+    expect(tableSize(reactor)).toBe(16);
   });
 
   it('close() deregisters in the order of registration across the token counter\'s wrap', () => {
     const { backend, reactor } = setup();
-    tokenTable.setNextToken(reactor, 0xffffffff - 4);
+    setNextToken(reactor, 0xffffffff - 4);
     const order: number[] = [];
     const fds = Array.from({ length: 40 }, (_, i) => (i * 17) % 40);
     const tokens: number[] = [];
