@@ -11,6 +11,10 @@
  *
  * **Cancellation:** not applicable (no method waits).
  *
+ * `dispatch` may throw (see `Reactor`'s errors: the batch was served whole, and the
+ * error is the first one of its wake pass): the backend lets it out to whoever delivered the
+ * batch (a caller of `turn()`/`flush()`; an uncaught exception from a native callback).
+ *
  * **Errors:** `register`, `reregister` and `deregister` throw (an `OsError` from the
  * native backend: `EBADF`, `EEXIST`, `ENOENT`, …).
  *

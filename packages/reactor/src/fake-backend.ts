@@ -94,7 +94,10 @@ export class FakeBackend implements ReactorBackend {
     this.#queue.push(token, ready);
   }
 
-  /** Delivers every queued event as one batch; returns how many were delivered. */
+  /**
+   * Delivers every queued event as one batch; returns how many were delivered. Throws what the
+   * reactor's dispatch throws (after serving the whole batch, see `Reactor`).
+   */
   flush(): number {
     const count = this.#queue.length / 2;
     if (count === 0 || this.#dispatch === null) return 0;

@@ -62,7 +62,8 @@ export class NativeBackend implements ReactorBackend {
 
   /**
    * Drains events now (without waiting for libuv) and dispatches them; returns the count.
-   * `timeoutMs > 0` blocks the thread: tests and shutdown only.
+   * `timeoutMs > 0` blocks the thread: tests and shutdown only. Throws what the reactor's
+   * dispatch throws (after serving the whole batch, see `Reactor`).
    */
   turn(timeoutMs = 0): number {
     const poll = this.#p();

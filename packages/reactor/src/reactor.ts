@@ -25,7 +25,14 @@
 // empty, or holding a later registration with another token, and is dropped. A token is
 // handed out again only after the counter wraps (2^32 registrations, as with the Map this
 // replaced, issue 16: its look-up was ~50 instructions per event). The table doubles when
-// half full; live tokens have distinct low bits, so they stay distinct in the larger table.
+// half full; live tokens have distinct low bits, so they stay distinct in the larger table. It
+// halves at a deregistration that leaves it under an eighth full (never below 16 slots), unless
+// two live tokens would then share a slot (a token never changes: the kernel reports it), and
+// only between decode passes (see #shrink): a stale token is dropped whatever the table's size.
+//
+// A throw out of the wake pass (not a wait's callback: those are reported on a microtask, but
+// the machinery around a wake, e.g. a backend's unref()) does not strand the rest of the batch:
+// every fd of it is served, then the first error is rethrown (see #finishBatch).
 import { available } from '@rt/mio-native';
 import { Handle } from '@rt/scheduler';
 import type { ReactorBackend } from './backend.js';
@@ -33,10 +40,23 @@ import { ClosedError } from './closed-error.js';
 import { NativeBackend } from './native-backend.js';
 import { ReadyQueue } from './ready-queue.js';
 import { Registration } from './registration.js';
+import { reportLater } from './internal/report.js';
 import type { Driver } from './internal/driver.js';
 import { ScheduledIo, TICK_MASK, READY_BITS } from './internal/scheduled-io.js';
 import type { Waiter } from './internal/waiter.js';
 import { Interest } from '@rt/mio-native';
+
+/** The token table's size when made, and the least it shrinks to. */
+const INITIAL_SLOTS = 16;
+
+/**
+ * This package's tests' view of a reactor's token table (not exported by the package's entry):
+ * its size, and the token counter, set near its wrap (2^32 registrations away otherwise).
+ */
+export let tokenTable: {
+  size(reactor: Reactor): number;
+  setNextToken(reactor: Reactor, token: number): void;
+};
 
 /** The runtime extension holding a runtime's one reactor. */
 interface RuntimeReactor {
@@ -87,7 +107,14 @@ export interface ReactorMetrics {
  * **Errors:** the constructor throws `NativeUnavailableError` when no backend is given and
  * the addon is not available ({@link Reactor.isNativeAvailable}); `register` throws
  * `RangeError` for a bad fd or interest, the backend's `OsError` (`EBADF`, `EEXIST`,
- * `EPERM` for regular files) and {@link ClosedError} after `close()`.
+ * `EPERM` for regular files) and {@link ClosedError} after `close()`. A wait's callback
+ * never throws into a batch's dispatch (its exception is rethrown on a microtask); if anything
+ * else throws while the batch's waits are woken (the backend's `unref()` when the last
+ * keep-alive wait fires, an abort signal's `removeEventListener`), the rest of the batch is
+ * still woken, then the first error is rethrown from the dispatch: out of
+ * `NativeBackend.turn()`/`FakeBackend.flush()`, and from the poll's own callback as an
+ * uncaught exception; a later error of the same batch is rethrown on a microtask. The wait
+ * whose wake threw is disarmed (and not woken when the throw came before its callback).
  *
  * **Example**
  * ```ts
@@ -135,8 +162,10 @@ export class Reactor {
 
   readonly #backend: ReactorBackend;
   /** The registered records by token: `table[token & (table.length - 1)]` (see the header). */
-  #table: (ScheduledIo | undefined)[] = emptyTable(16);
+  #table: (ScheduledIo | undefined)[] = emptyTable(INITIAL_SLOTS);
   #registered = 0;
+  /** A deregistration that leaves this many registrations or fewer halves the table (-1: never; see #shrink). */
+  #shrinkAt = -1;
   /**
    * The fds of the current batch with a wait to serve, in the order their events came: kept
    * from batch to batch, slots cleared as they are served (`length = 0` per batch gave the
@@ -186,7 +215,7 @@ export class Reactor {
     if (this.#closed) throw new ClosedError('Reactor.register: the reactor is closed');
     if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) throw new RangeError(`Reactor.register: expected a file descriptor, got ${String(fd)}`);
     Interest.check(interest);
-    if (2 * (this.#registered + 1) > this.#table.length) this.#grow();
+    if (2 * (this.#registered + 1) > this.#table.length) this.#resize(2 * this.#table.length);
     const table = this.#table;
     const mask = table.length - 1;
     // The next counter value whose slot is free (at most half the slots are taken).
@@ -200,13 +229,41 @@ export class Reactor {
     return new Registration(this.#driver, io);
   }
 
-  /** Doubles the table: each live record moves to its token's slot in the larger one. */
-  #grow(): void {
-    const old = this.#table;
-    const table = emptyTable(2 * old.length);
-    const mask = table.length - 1;
-    for (const io of old) if (io !== undefined) table[io.token & mask] = io;
+  /**
+   * Moves every live record to its token's slot in a table of `size` slots. Doubling always
+   * succeeds (live tokens have distinct low bits, so distinct in more bits); halving fails, and
+   * returns false with the table unchanged, when two live tokens share a slot at half the size.
+   */
+  #resize(size: number): boolean {
+    const table = emptyTable(size);
+    const mask = size - 1;
+    for (const io of this.#table) {
+      if (io === undefined) continue;
+      if (table[io.token & mask] !== undefined) return false;
+      table[io.token & mask] = io;
+    }
     this.#table = table;
+    this.#shrinkAt = size > INITIAL_SLOTS ? (size >>> 3) - 1 : -1;
+    return true;
+  }
+
+  /**
+   * Halves the table while it is under an eighth full (a quarter of the half-full point where it
+   * doubles: a table just halved must double its registrations before it grows again, so a
+   * count going up and down across one boundary does not rebuild it every time), never below
+   * its initial size. Called at deregistration, which a wake callback may do during a batch's
+   * dispatch: the batch's decode pass (the only part that reads the table) is over by then,
+   * and a dispatch re-entered there reads the new table. Tokens are not changed (the kernel
+   * reports them), so two live tokens that share a slot at half the size block the halving:
+   * then it is tried again when the count has halved (a single token never collides).
+   */
+  #shrink(): void {
+    while (this.#registered <= this.#shrinkAt) {
+      if (!this.#resize(this.#table.length >>> 1)) {
+        this.#shrinkAt = this.#registered >>> 1;
+        return;
+      }
+    }
   }
 
   /** A snapshot of the counters. */
@@ -229,8 +286,13 @@ export class Reactor {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    // In the order of registration (tokens count up, short of a wrap), as the Map this table replaced kept them.
-    const ios = this.#table.filter((io): io is ScheduledIo => io !== undefined).sort((a, b) => a.token - b.token);
+    this.#shrinkAt = -1; // (no halving as the table empties: it is dropped below)
+    // In the order of registration, as the Map this table replaced kept them: tokens count up from
+    // 1 and wrap after 2^32 - 1, so they sort by (token - next) mod 2^32, the oldest (furthest
+    // behind the counter) first; compared as plain numbers, those handed out after a wrap came
+    // first. Only a registration that outlived 2^32 later ones could be out of place.
+    const next = this.#nextToken;
+    const ios = this.#table.filter((io): io is ScheduledIo => io !== undefined).sort((a, b) => ((a.token - next) >>> 0) - ((b.token - next) >>> 0));
     for (const io of ios) {
       try {
         this.#deregister(io);
@@ -238,6 +300,7 @@ export class Reactor {
         // The fd may already be closed (EBADF): closing the backend forgets it anyway.
       }
     }
+    this.#table = emptyTable(INITIAL_SLOTS); // (a closed reactor keeps no table of its peak size)
     this.#backend.close();
   }
 
@@ -251,7 +314,7 @@ export class Reactor {
     io.ready = 0; // tryIo/tryReadiness now say "not ready"; waits reject with ClosedError
     const table = this.#table;
     table[io.token & (table.length - 1)] = undefined;
-    this.#registered--;
+    if (--this.#registered <= this.#shrinkAt) this.#shrink();
     let failure: unknown = null;
     try {
       this.#backend.deregister(io.fd);
@@ -308,32 +371,85 @@ export class Reactor {
         pending[pendingCount++] = io;
       }
     }
-    for (let i = 0; i < pendingCount; i++) {
-      const io = pending[i]!;
-      pending[i] = undefined;
-      io.queued = false;
-      for (let waiter = io.head; waiter !== null; ) {
-        let next: Waiter | null = waiter.next;
-        const ready = io.ready & waiter.mask;
-        if (ready !== 0 && waiter.armed === true) {
-          // A ReadyCallback's waiter stays linked (its owner re-arms it with a flag, see
-          // ReadyCallback.arm); a one-shot wait leaves the list.
-          waiter.armed = false;
-          if (waiter.stays !== true) io.unlink(waiter);
-          this.#release(waiter);
-          this.#wakeups++;
-          const edits = io.edits;
-          waiter.resolve((tick << READY_BITS) | ready);
-          // A callback that linked, moved or unlinked a waiter of this fd: walk again from the
-          // head (the waiters already fired are disarmed or gone; one armed in the callback was
-          // not ready then, and this batch's readiness does not change, so none fires twice).
-          if (io.edits !== edits) next = io.head;
-        }
-        waiter = next;
+    // The wake pass, in one try (per batch, not per event): a throw out of it must not strand the
+    // rest of the batch, whose fds keep `queued` set (no later batch would queue them again) and
+    // whose edges do not come again. See #finishBatch.
+    let i = 0;
+    let io: ScheduledIo | undefined;
+    try {
+      for (; i < pendingCount; i++) {
+        io = pending[i]!;
+        pending[i] = undefined;
+        io.queued = false;
+        this.#wake(io, tick);
       }
+    } catch (error) {
+      this.#finishBatch(io!, pending, i + 1, pendingCount, tick);
+      throw error;
     }
     this.#pending = pending;
   };
+
+  /** Resolves (FIFO) every armed waiter of `io` that its readiness satisfies. */
+  #wake(io: ScheduledIo, tick: number): void {
+    for (let waiter = io.head; waiter !== null; ) {
+      let next: Waiter | null = waiter.next;
+      const ready = io.ready & waiter.mask;
+      if (ready !== 0 && waiter.armed === true) {
+        // A ReadyCallback's waiter stays linked (its owner re-arms it with a flag, see
+        // ReadyCallback.arm); a one-shot wait leaves the list.
+        waiter.armed = false;
+        if (waiter.stays !== true) io.unlink(waiter);
+        this.#release(waiter);
+        this.#wakeups++;
+        const edits = io.edits;
+        waiter.resolve((tick << READY_BITS) | ready);
+        // A callback that linked, moved or unlinked a waiter of this fd: walk again from the
+        // head (the waiters already fired are disarmed or gone; one armed in the callback was
+        // not ready then, and this batch's readiness does not change, so none fires twice).
+        if (io.edits !== edits) next = io.head;
+      }
+      waiter = next;
+    }
+  }
+
+  /**
+   * The rest of a batch whose wake pass threw while waking `thrown` (the fds still to be woken are
+   * `pending[from]` up to `pending[count - 1]`). A wait's callback never gets
+   * here (whenReady/ReadyCallback report its exception on a microtask); what can is the
+   * machinery around a wake (a backend's unref(), a signal's removeEventListener, a RangeError
+   * of a deep stack). The fd whose wake threw is walked again from its head (the waiter that
+   * threw was disarmed first, so it does not fire twice, and each throw disarms one, so this
+   * ends), then the rest. The caller rethrows the first error once this returns, as an
+   * uncaught dispatch error always went (out of turn()/flush(), or an uncaught exception from
+   * the poll's libuv callback); a later one is reported on a microtask, as a throwing
+   * callback's is.
+   */
+  #finishBatch(thrown: ScheduledIo, pending: (ScheduledIo | undefined)[], from: number, count: number, tick: number): void {
+    let io = thrown; // (its slot cleared, `queued` too)
+    for (let i = from; ; i++) {
+      for (;;) {
+        try {
+          this.#wake(io, tick);
+          break;
+        } catch (error) {
+          reportLater(error);
+        }
+      }
+      if (i === count) break;
+      io = pending[i]!;
+      pending[i] = undefined;
+      io.queued = false;
+    }
+    this.#pending = pending;
+  }
+
+  static {
+    tokenTable = {
+      size: (reactor) => reactor.#table.length,
+      setNextToken: (reactor, token) => void (reactor.#nextToken = token),
+    };
+  }
 }
 
 /** A table of `size` empty slots (filled one by one: a packed array, no holes to check on a read). */

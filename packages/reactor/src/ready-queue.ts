@@ -26,6 +26,7 @@
 // streams or hold each other's baton.
 
 import { RESOLVED, atTurnEnd } from '@rt/scheduler/primitives';
+import { reportLater } from './internal/report.js';
 
 /**
  * A stream's turn: serves its parked operations; true when it woke one. A function, or an
@@ -45,9 +46,7 @@ function run(serve: Serve): boolean {
   try {
     return typeof serve === 'function' ? serve() : serve.serve();
   } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
+    reportLater(error);
     return false;
   }
 }

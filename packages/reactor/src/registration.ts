@@ -4,6 +4,7 @@ import { ClosedError } from './closed-error.js';
 import type { Driver } from './internal/driver.js';
 import { READY_BITS, READY_MASK } from './internal/scheduled-io.js';
 import type { ScheduledIo } from './internal/scheduled-io.js';
+import { reportLater } from './internal/report.js';
 import { Cancelled } from './internal/waiter.js';
 import type { Waiter } from './internal/waiter.js';
 import type { ReadyEvent } from './ready-event.js';
@@ -39,9 +40,7 @@ class CallbackWaiter implements Waiter {
     try {
       this.onReady(event);
     } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
+      reportLater(error);
     }
   }
 
@@ -49,9 +48,7 @@ class CallbackWaiter implements Waiter {
     try {
       this.onClosed(error);
     } catch (thrown) {
-      queueMicrotask(() => {
-        throw thrown;
-      });
+      reportLater(thrown);
     }
   }
 }

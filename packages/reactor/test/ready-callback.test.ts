@@ -1,4 +1,5 @@
 import { ClosedError, FakeBackend, Interest, Reactor, Ready, ReadyCallback, ReadyEvent } from '@rt/reactor';
+import { catchingMicrotaskThrows } from './microtask-throws.js';
 
 function setup(): { backend: FakeBackend; reactor: Reactor } {
   const backend = new FakeBackend();
@@ -294,33 +295,6 @@ describe('ReadyCallback', () => {
     expect(reactor.metrics().waiters).toBe(1);
     reactor.close();
   });
-
-  /**
-   * Runs `body` with `queueMicrotask` wrapped so that an exception thrown by a queued callback is
-   * recorded instead of becoming an uncaught exception. (A process 'uncaughtException' listener
-   * cannot be used here: jest's sandbox `process` is not the process jest listens on.)
-   */
-  async function catchingMicrotaskThrows(body: () => void): Promise<unknown[]> {
-    const uncaught: unknown[] = [];
-    const original = globalThis.queueMicrotask;
-    globalThis.queueMicrotask = (callback) =>
-      original(() => {
-        try {
-          callback();
-        } catch (error) {
-          uncaught.push(error);
-        }
-      });
-    try {
-      body();
-      expect(uncaught).toEqual([]); // never synchronously, never into the dispatch
-      await Promise.resolve();
-      await new Promise((resolve) => setImmediate(resolve));
-    } finally {
-      globalThis.queueMicrotask = original;
-    }
-    return uncaught;
-  }
 
   it('keeps dispatching when an onReady throws: the other waits fire and the error is rethrown on a microtask', async () => {
     const { backend, reactor } = setup();

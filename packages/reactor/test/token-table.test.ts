@@ -6,6 +6,7 @@ import { available, constants, OsError, sys } from '@rt/mio-native';
 import { FakeBackend, Interest, NativeBackend, Reactor, Ready } from '@rt/reactor';
 import type { Registration } from '@rt/reactor';
 import { random } from '../../scheduler/test/fixtures/seeded-random.js';
+import { tokenChurn } from './token-churn.js';
 
 const describeNative = available ? describe : describe.skip;
 
@@ -68,54 +69,9 @@ describe('Reactor token table', () => {
   });
 
   it('routes every event by its full token through random churn and table growth', () => {
-    const next = random(2612);
     const backend = new FakeBackend();
     const reactor = new Reactor({ backend });
-    const live = new Map<number, Registration>(); // fd → registration
-    const dead: number[] = [];
-    let stale = 0;
-    const wrong: string[] = []; // collected, not asserted one by one: thousands of checks
-    for (let step = 0; step < 4000; step++) {
-      const op = next();
-      if (op < 0.35 || live.size === 0) {
-        // Fds 0..299: up to 300 live registrations, so the table grows several times.
-        const fd = Math.floor(next() * 300);
-        if (!live.has(fd)) live.set(fd, reactor.register(fd, Interest.READABLE));
-      } else if (op < 0.6) {
-        const fds = [...live.keys()];
-        const fd = fds[Math.floor(next() * fds.length)]!;
-        const registration = live.get(fd)!;
-        dead.push(registration.token);
-        registration.deregister();
-        live.delete(fd);
-      } else if (op < 0.8 && dead.length > 0) {
-        // A stale token: no live registration may see it.
-        const token = dead[Math.floor(next() * dead.length)]!;
-        backend.pushToken(token, Ready.READABLE);
-        backend.flush();
-        stale++;
-        for (const [fd, registration] of live) {
-          if (registration.tryReadiness(Interest.READABLE) !== null) wrong.push(`step ${step}: stale token ${token} reached fd ${fd} (token ${registration.token})`);
-        }
-      } else {
-        // A live token: its registration alone sees it.
-        const fds = [...live.keys()];
-        const target = live.get(fds[Math.floor(next() * fds.length)]!)!;
-        backend.pushToken(target.token, Ready.READABLE);
-        backend.flush();
-        for (const [fd, registration] of live) {
-          const event = registration.tryReadiness(Interest.READABLE);
-          if (registration === target) {
-            if (event === null) wrong.push(`step ${step}: token ${target.token} did not reach fd ${fd}`);
-            else registration.clearReadiness(event);
-          } else if (event !== null) {
-            wrong.push(`step ${step}: token ${target.token} reached fd ${fd} (token ${registration.token})`);
-          }
-        }
-      }
-      const metrics = reactor.metrics();
-      if (metrics.registered !== live.size || metrics.staleEvents !== stale) wrong.push(`step ${step}: metrics ${JSON.stringify(metrics)}`);
-    }
+    const { live, wrong } = tokenChurn(backend, reactor, random(2612), 4000, () => 0.35);
     expect(wrong).toEqual([]);
     expect(new Set([...live.values()].map((registration) => registration.token)).size).toBe(live.size);
     reactor.close();
