@@ -166,17 +166,12 @@ function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => vo
  * **Example**
  * ```ts
  * class Wait implements ParkEntry {
- *   prev: ParkEntry | undefined = undefined;
- *   next: ParkEntry | undefined = undefined;
  *   get label() { return 'Gate.wait'; }
  *   cancel(reason: unknown) { unparkEntry(this.task!, this, 'cancelled'); this.reject(new Cancelled('Gate.wait was cancelled', { cause: reason })); }
  * }
  * ```
  */
 export interface ParkEntry {
-  /** Links in the task's list: owned by the scheduler while the entry is parked. */
-  prev: ParkEntry | undefined;
-  next: ParkEntry | undefined;
   /** What `dump()` shows the task waiting on. */
   readonly label: string;
   /**
@@ -201,7 +196,8 @@ export interface ParkedTask {
  *
  * **Cancellation:** throws `Cancelled` synchronously if the current task has been aborted.
  *
- * **Errors:** `Cancelled` (see above).
+ * **Errors:** `Cancelled` (see above); as {@link parkEntryIn} (`entry` already parked in the
+ * task, or an array).
  *
  * **Example**
  * ```ts
@@ -251,6 +247,11 @@ function stillParked(label: string): Error {
   return new Error(`ReusableWaiter.park: ${label} is still parked`);
 }
 
+/** The error of an array parked as an entry (out of line: see parkEntryIn). */
+function arrayEntry(): TypeError {
+  return new TypeError('parkEntry: an entry must not be an array');
+}
+
 /** The error of a park whose signal has aborted (out of line: see checkSignal). */
 function signalAborted(label: string, signal: AbortSignal): Cancelled {
   return new Cancelled(`${label} was aborted by its signal`, { cause: signal.reason });
@@ -271,7 +272,7 @@ function signalAborted(label: string, signal: AbortSignal): Cancelled {
  * ```
  */
 export function lastParked(parked: ParkedTask): ParkEntry | undefined {
-  return (parked as Task).waitHead as ParkEntry | undefined;
+  return (parked as Task).lastWait as ParkEntry | undefined;
 }
 
 /**
@@ -282,7 +283,9 @@ export function lastParked(parked: ParkedTask): ParkEntry | undefined {
  *
  * **Cancellation:** not applicable (the task's abort was checked by `currentParkTask`).
  *
- * **Errors:** none.
+ * **Errors:** `Error` if `entry` is already parked in the task (parked again before
+ * {@link unparkEntry} ended its wait: a bug of its owner; the task's list is unchanged); `TypeError`
+ * if `entry` is an array (the task's list of several waits is one). Neither with `linked` true.
  *
  * **Example**
  * ```ts
@@ -291,7 +294,10 @@ export function lastParked(parked: ParkedTask): ParkEntry | undefined {
  */
 export function parkEntryIn(parked: ParkedTask, entry: ParkEntry, linked = false): void {
   const task = parked as Task;
-  if (!linked) task.linkWaiter(entry as TaskWait);
+  if (!linked) {
+    if (Array.isArray(entry)) throw arrayEntry();
+    task.linkWaiter(entry as TaskWait);
+  }
   if (parkChannel.hasSubscribers) emitPark(task, entry.label);
 }
 
@@ -349,9 +355,6 @@ export function unparkEntry(parked: ParkedTask, entry: ParkEntry, how: 'woken' |
  * ```
  */
 export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
-  /** Links in the task's list of parked operations (the scheduler's). */
-  prev: ParkEntry | undefined = undefined;
-  next: ParkEntry | undefined = undefined;
   settled = true;
   #task: Task | undefined = undefined;
   /** The parked promise's resolve function (a failure rejects through it: see `rejectThrough`). */
@@ -389,11 +392,7 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
     const task = frameStore()?.task;
     if (task !== undefined) {
       if (task.cancelRequested) throw taskAborted(task);
-      // task.linkWaiter(this), written out (with the executor below, TurboFan left it a call on Node 20).
-      const head = task.waitHead;
-      this.next = head;
-      if (head !== undefined) head.prev = this;
-      task.waitHead = this;
+      task.linkWaiter(this);
       if (parkChannel.hasSubscribers) emitPark(task, this.label);
     }
     this.#task = task;
