@@ -172,6 +172,7 @@ function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => vo
  * ```
  */
 export interface ParkEntry {
+  // (An entry is never an array: the task's list of several waits is one, told apart by `Array.isArray`.)
   /** What `dump()` shows the task waiting on. */
   readonly label: string;
   /**
@@ -196,8 +197,8 @@ export interface ParkedTask {
  *
  * **Cancellation:** throws `Cancelled` synchronously if the current task has been aborted.
  *
- * **Errors:** `Cancelled` (see above); as {@link parkEntryIn} (`entry` already parked in the
- * task, or an array).
+ * **Errors:** `Cancelled` (see above); `Error` if `entry` is already parked in the task (as
+ * {@link parkEntryIn}).
  *
  * **Example**
  * ```ts
@@ -247,11 +248,6 @@ function stillParked(label: string): Error {
   return new Error(`ReusableWaiter.park: ${label} is still parked`);
 }
 
-/** The error of an array parked as an entry (out of line: see parkEntryIn). */
-function arrayEntry(): TypeError {
-  return new TypeError('parkEntry: an entry must not be an array');
-}
-
 /** The error of a park whose signal has aborted (out of line: see checkSignal). */
 function signalAborted(label: string, signal: AbortSignal): Cancelled {
   return new Cancelled(`${label} was aborted by its signal`, { cause: signal.reason });
@@ -284,8 +280,8 @@ export function lastParked(parked: ParkedTask): ParkEntry | undefined {
  * **Cancellation:** not applicable (the task's abort was checked by `currentParkTask`).
  *
  * **Errors:** `Error` if `entry` is already parked in the task (parked again before
- * {@link unparkEntry} ended its wait: a bug of its owner; the task's list is unchanged); `TypeError`
- * if `entry` is an array (the task's list of several waits is one). Neither with `linked` true.
+ * {@link unparkEntry} ended its wait: a bug of its owner; the task's list is unchanged; not with
+ * `linked` true).
  *
  * **Example**
  * ```ts
@@ -294,10 +290,7 @@ export function lastParked(parked: ParkedTask): ParkEntry | undefined {
  */
 export function parkEntryIn(parked: ParkedTask, entry: ParkEntry, linked = false): void {
   const task = parked as Task;
-  if (!linked) {
-    if (Array.isArray(entry)) throw arrayEntry();
-    task.linkWaiter(entry as TaskWait);
-  }
+  if (!linked) task.linkWaiter(entry as TaskWait);
   if (parkChannel.hasSubscribers) emitPark(task, entry.label);
 }
 
