@@ -417,38 +417,40 @@ export class Task {
     else this.linkMore(waiter);
   }
 
-  /** @internal `linkWaiter` of a task that already has a parked wait. */
+  /** @internal `linkWaiter` of a task that already has a parked wait: its second, or one more in its list. */
   private linkMore(waiter: TaskWait): void {
     const head = this.waitHead!;
-    if (!Array.isArray(head)) {
-      if (head === waiter) throw alreadyParked(this, waiter);
-      const spare = spareList;
-      if (spare === undefined) {
-        this.waitHead = [head, waiter];
-        return;
-      }
+    if (Array.isArray(head)) return this.linkInList(head, waiter);
+    if (head === waiter) throw alreadyParked(this, waiter);
+    const list = spareList;
+    if (list === undefined) {
+      this.waitHead = [head, waiter];
+    } else {
       spareList = undefined;
-      spare[0] = head;
-      spare[1] = waiter;
-      this.waitHead = spare;
-      return;
+      list[0] = head;
+      list[1] = waiter;
+      this.waitHead = list;
     }
-    const length = head.length;
+  }
+
+  /** @internal `linkWaiter` of a task with a list of waits (see WaitList). */
+  private linkInList(list: WaitList, waiter: TaskWait): void {
+    const length = list.length;
     if (length < SCANNED_WAITS) {
-      for (let i = 0; i < length; i++) if (head[i] === waiter) throw alreadyParked(this, waiter);
-      head.push(waiter);
+      for (let i = 0; i < length; i++) if (list[i] === waiter) throw alreadyParked(this, waiter);
+      list.push(waiter);
       return;
     }
-    let index = waitIndex.get(head);
+    let index = waitIndex.get(list);
     if (index === undefined) {
       // The list outgrows its scan: index it (it has no holes yet).
       index = new Map();
-      for (let i = 0; i < length; i++) index.set(head[i]!, i);
-      waitIndex.set(head, index);
+      for (let i = 0; i < length; i++) index.set(list[i]!, i);
+      waitIndex.set(list, index);
     }
     if (index.has(waiter)) throw alreadyParked(this, waiter);
     index.set(waiter, length);
-    head.push(waiter);
+    list.push(waiter);
   }
 
   /**
@@ -468,18 +470,26 @@ export class Task {
   private unlinkMore(waiter: TaskWait): void {
     const list = this.waitHead;
     if (!Array.isArray(list)) return;
+    if (list.length !== 2) return this.unlinkInList(list, waiter);
+    // Back to one wait: the task's field holds it again (the usual case's fast paths), the list is spare.
+    let rest: TaskWait | undefined;
+    if (list[1] === waiter) rest = list[0];
+    else if (list[0] === waiter) rest = list[1];
+    else return;
+    this.waitHead = rest;
+    list[0] = list[1] = undefined;
+    spareList = list;
+  }
+
+  /** @internal `unlinkMore` of a list of three waits or more. */
+  private unlinkInList(list: WaitList, waiter: TaskWait): void {
     const last = list.length - 1;
     if (last >= SCANNED_WAITS) return this.unlinkIndexed(list, waiter);
     // From the newest end: waits mostly end newest first (a `timeout(ms, rx)`'s receive, then its timer).
     let at = last;
     while (list[at] !== waiter) if (--at < 0) return;
     for (; at < last; at++) list[at] = list[at + 1];
-    // Back to one wait: the task's field holds it again (the usual case's fast paths).
-    if (last === 1) {
-      this.waitHead = list[0];
-      list[0] = list[1] = undefined;
-      spareList = list;
-    } else list.pop();
+    list.pop();
   }
 
   /** @internal `unlinkMore` of a list longer than SCANNED_WAITS (see WaitList). */
