@@ -436,18 +436,19 @@ export class Task {
   /** @internal `linkWaiter` of a task with a list of waits (see WaitList). */
   private linkInList(list: WaitList, waiter: TaskWait): void {
     const length = list.length;
-    if (length < SCANNED_WAITS) {
+    if (length <= SCANNED_WAITS) {
       for (let i = 0; i < length; i++) if (list[i] === waiter) throw alreadyParked(this, waiter);
       list.push(waiter);
+      if (length === SCANNED_WAITS) {
+        // The list outgrows its scan: index it (it has no holes yet). Only once linked, so that a list
+        // that is indexed is always longer than SCANNED_WAITS (an index made before a throw was left stale).
+        const index = new Map<TaskWait, number>();
+        for (let i = 0; i <= length; i++) index.set(list[i]!, i);
+        waitIndex.set(list, index);
+      }
       return;
     }
-    let index = waitIndex.get(list);
-    if (index === undefined) {
-      // The list outgrows its scan: index it (it has no holes yet).
-      index = new Map();
-      for (let i = 0; i < length; i++) index.set(list[i]!, i);
-      waitIndex.set(list, index);
-    }
+    const index = waitIndex.get(list)!;
     if (index.has(waiter)) throw alreadyParked(this, waiter);
     index.set(waiter, length);
     list.push(waiter);
