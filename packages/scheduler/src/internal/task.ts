@@ -78,58 +78,6 @@ function runWatcher(watcher: () => void): void {
   }
 }
 
-/**
- * A task's parked waits while it has two or more (rare: almost every task waits on one thing at a
- * time, and that one is held in the task's own field, `waitHead`), oldest first. Made on the
- * second wait, dropped (back to the field holding the one wait left) when one is left, so
- * `waitHead` is a wait, a list of two or more, or undefined. Up to `SCANNED_WAITS` long it has no
- * holes and is scanned from its newest end (a wait ends by its place shifting out: the order,
- * which dump() lists and an abort cancels by, is kept). Longer (a task awaiting `Promise.all`
- * over many joins or receives parks one wait per member), `waitIndex` holds each wait's place, an
- * ended wait leaves a hole (undefined) there, holes at the newest end are trimmed (the last element
- * is always a wait) and the rest compacted once they outnumber the waits: O(1) per wait, as the
- * entries' links were (issue 16, pass ws27: no links in the entries, 16 B per wait, and no `Map`
- * for the usual two waits, which pass pl26's set of two Maps made per call: see the README).
- */
-type WaitList = (TaskWait | undefined)[];
-
-/** How long a task's list of waits is scanned; a longer one is indexed (see WaitList). */
-const SCANNED_WAITS = 8;
-
-/**
- * A list a task left (back to one wait), kept for the next second wait of any task: its two places
- * cleared (undefined: it holds no wait), its length 2. A task with two waits at once, as every
- * `timeout(ms, rx)` around an rt wait in a task, then allocates no list per call (a list is 64 B:
- * more than the 32 B its two waits save without links; 3 waits grew it, +130 B per call).
- */
-let spareList: WaitList | undefined;
-
-/** The place of each wait in a task's list longer than SCANNED_WAITS (see WaitList). */
-const waitIndex = new WeakMap<WaitList, Map<TaskWait, number>>();
-
-/**
- * Moves the waits of `list` over its holes, in order (updating `index`, if given, with their new
- * places), and cuts it to them.
- */
-function compactWaits(list: WaitList, index: Map<TaskWait, number> | undefined): void {
-  let to = 0;
-  for (let from = 0; from < list.length; from++) {
-    const wait = list[from];
-    if (wait === undefined) continue;
-    if (to !== from) {
-      list[to] = wait;
-      index?.set(wait, to);
-    }
-    to++;
-  }
-  list.length = to;
-}
-
-/** The error of a wait linked while it is already parked (a bug of the primitive that parks it; out of line). */
-function alreadyParked(task: Task, wait: TaskWait): Error {
-  return new Error(`task ${task.id}: ${wait.label} is already parked (an entry is parked once until its wait ends)`);
-}
-
 export class Task {
   // The fields are declared here and set in the constructor, in this order, not written as class
   // fields: a class field makes V8 run the class's instance-members initializer inside the
@@ -151,11 +99,8 @@ export class Task {
   private declare slot: unknown;
   /** @internal The cooperative budget and the turn it was filled in (see Budget in context.ts). */
   declare budget: number;
-  /**
-   * @internal The task's parked waits (what dump() shows and an abort cancels): its one wait, the
-   * usual case, or, while it has more than one, a `WaitList` of them all (see there); undefined for none.
-   */
-  declare waitHead: TaskWait | WaitList | undefined;
+  /** @internal Head of the list of waiters this task has parked (what dump() shows). */
+  declare waitHead: TaskWait | undefined;
   /**
    * @internal While the task is in its runtime's array of linked live tasks, its index there (see
    * `Core.live`); once it has finished (it has left that array), free for its JoinSet, which links
@@ -405,129 +350,39 @@ export class Task {
     return this.state === FINISHED;
   }
 
-  /**
-   * @internal Adds `waiter` to the task's parked waits. The usual case, the task's one wait, is a
-   * field store here; a second wait is out of line (`linkMore`). Written small for the reason
-   * `unlinkWaiter` is (issue 16, pass pl26: with the set's link and unlink inline, the ping-pong
-   * over `park()` read +114 instructions per round trip on Node 24.22). Throws if `waiter` is
-   * already parked in this task (a bug of its primitive: see `parkEntry`).
-   */
+  /** @internal */
   linkWaiter(waiter: TaskWait): void {
-    if (this.waitHead === undefined) this.waitHead = waiter;
-    else this.linkMore(waiter);
-  }
-
-  /** @internal `linkWaiter` of a task that already has a parked wait: its second, or one more in its list. */
-  private linkMore(waiter: TaskWait): void {
-    const head = this.waitHead!;
-    if (Array.isArray(head)) return this.linkInList(head, waiter);
-    if (head === waiter) throw alreadyParked(this, waiter);
-    const list = spareList;
-    if (list === undefined) {
-      this.waitHead = [head, waiter];
-    } else {
-      spareList = undefined;
-      list[0] = head;
-      list[1] = waiter;
-      this.waitHead = list;
-    }
-  }
-
-  /** @internal `linkWaiter` of a task with a list of waits (see WaitList). */
-  private linkInList(list: WaitList, waiter: TaskWait): void {
-    const length = list.length;
-    if (length <= SCANNED_WAITS) {
-      for (let i = 0; i < length; i++) if (list[i] === waiter) throw alreadyParked(this, waiter);
-      list.push(waiter);
-      if (length === SCANNED_WAITS) {
-        // The list outgrows its scan: index it (it has no holes yet). Only once linked, so that a list
-        // that is indexed is always longer than SCANNED_WAITS (an index made before a throw was left stale).
-        const index = new Map<TaskWait, number>();
-        for (let i = 0; i <= length; i++) index.set(list[i]!, i);
-        waitIndex.set(list, index);
-      }
-      return;
-    }
-    const index = waitIndex.get(list)!;
-    if (index.has(waiter)) throw alreadyParked(this, waiter);
-    index.set(waiter, length);
-    list.push(waiter);
+    waiter.next = this.waitHead;
+    if (this.waitHead !== undefined) this.waitHead.prev = waiter;
+    this.waitHead = waiter;
   }
 
   /**
-   * @internal Takes `waiter` out of the task's parked waits (nothing if it is not there: a wait
-   * unlinked twice, or after its task finished). The usual case, the task's one wait, is a few
-   * bytecodes here and the rest out of line: this is inlined into every primitive's wake, and the
-   * bytecodes it takes there count against TurboFan's inlining budget of the caller (issue 16: the
-   * ping-pong over `park()` on Node 24.22 had its park left a call once the inlined wake had used
-   * the budget up).
+   * @internal Takes `waiter` out of the task's list of parked waiters (nothing if it is not there).
+   * The usual case, the task's one wait, is a few bytecodes here and the rest out of line: this is
+   * inlined into every primitive's wake, and the bytecodes it takes there count against TurboFan's
+   * inlining budget of the caller (issue 16: the ping-pong over `park()` on Node 24.22 had its park
+   * left a call once the inlined wake had used the budget up).
    */
   unlinkWaiter(waiter: TaskWait): void {
-    if (this.waitHead === waiter) this.waitHead = undefined;
-    else this.unlinkMore(waiter);
+    if (waiter.prev === undefined && waiter.next === undefined) {
+      if (this.waitHead === waiter) this.waitHead = undefined;
+    } else this.unlinkLinked(waiter);
   }
 
-  /** @internal `unlinkWaiter` of a waiter that is not the task's one wait (in its list, or not parked). */
-  private unlinkMore(waiter: TaskWait): void {
-    const list = this.waitHead;
-    if (!Array.isArray(list)) return;
-    if (list.length !== 2) return this.unlinkInList(list, waiter);
-    // Back to one wait: the task's field holds it again (the usual case's fast paths), the list is spare.
-    let rest: TaskWait | undefined;
-    if (list[1] === waiter) rest = list[0];
-    else if (list[0] === waiter) rest = list[1];
-    else return;
-    this.waitHead = rest;
-    list[0] = list[1] = undefined;
-    spareList = list;
-  }
-
-  /** @internal `unlinkMore` of a list of three waits or more. */
-  private unlinkInList(list: WaitList, waiter: TaskWait): void {
-    const last = list.length - 1;
-    if (last >= SCANNED_WAITS) return this.unlinkIndexed(list, waiter);
-    // From the newest end: waits mostly end newest first (a `timeout(ms, rx)`'s receive, then its timer).
-    let at = last;
-    while (list[at] !== waiter) if (--at < 0) return;
-    for (; at < last; at++) list[at] = list[at + 1];
-    list.pop();
-  }
-
-  /** @internal `unlinkMore` of a list longer than SCANNED_WAITS (see WaitList). */
-  private unlinkIndexed(list: WaitList, waiter: TaskWait): void {
-    const index = waitIndex.get(list)!;
-    const at = index.get(waiter);
-    if (at === undefined) return;
-    index.delete(waiter);
-    list[at] = undefined;
-    if (index.size === SCANNED_WAITS) {
-      // Short enough to scan again: no holes, no index.
-      waitIndex.delete(list);
-      compactWaits(list, undefined);
-    } else if (at === list.length - 1) {
-      // The newest ended: the last element is a wait again (there is one: index.size > 0).
-      do list.pop();
-      while (list[list.length - 1] === undefined);
-    } else if (list.length > 2 * index.size) {
-      compactWaits(list, index);
-    }
-  }
-
-  /** @internal The wait the task parked last and still has (what `lastParked` returns), if any. */
-  get lastWait(): TaskWait | undefined {
-    const head = this.waitHead;
-    return Array.isArray(head) ? head[head.length - 1] : head;
+  /** @internal `unlinkWaiter` of a waiter with a neighbour in the list. */
+  private unlinkLinked(waiter: TaskWait): void {
+    if (waiter.prev !== undefined) waiter.prev.next = waiter.next;
+    else if (this.waitHead === waiter) this.waitHead = waiter.next;
+    if (waiter.next !== undefined) waiter.next.prev = waiter.prev;
+    waiter.prev = waiter.next = undefined;
   }
 
   /** @internal The labels of the rt primitives this task is parked on, most recent first. */
   waitingOn(): string[] {
     const labels: string[] = [];
-    const head = this.waitHead;
-    if (head === undefined) return labels;
-    const list = Array.isArray(head) ? head : [head];
-    for (let i = list.length - 1; i >= 0; i--) {
-      const w = list[i];
-      if (w !== undefined) for (let n = w.waits ?? 1; n > 0; n--) labels.push(w.label);
+    for (let w = this.waitHead; w !== undefined; w = w.next) {
+      for (let n = w.waits ?? 1; n > 0; n--) labels.push(w.label);
     }
     return labels;
   }
@@ -559,13 +414,13 @@ export class Task {
     const reason = extra.cancelReason;
     extra.controller?.abort(reason);
     let failure: { error: unknown } | undefined;
-    for (let w = this.lastWait; w !== undefined; w = this.lastWait) {
+    for (let w = this.waitHead; w !== undefined; w = this.waitHead) {
       try {
         w.cancel(reason);
       } catch (error) {
         failure ??= { error };
       }
-      if (this.lastWait === w) {
+      if (this.waitHead === w) {
         this.unlinkWaiter(w);
         failure ??= { error: new Error(`task ${this.id}: cancelling ${w.label} left it parked (an entry's cancel must leave the task's list)`) };
       }
@@ -878,4 +733,3 @@ async function settleWhenDone(task: Task, pending: PromiseLike<unknown>): Promis
     task.finishError(error);
   }
 }
-
