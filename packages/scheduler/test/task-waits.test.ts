@@ -8,7 +8,7 @@
 // of the same task, wake and abort in one turn, a finished task's leftover waits, entries with
 // fields of their own named like a container's.
 import { Builder, park, type Runtime, type Waiter } from '@rt/scheduler';
-import { currentParkTask, lastParked, parkEntry, ReusableWaiter, unparkEntry } from '@rt/scheduler/primitives';
+import { currentParkTask, lastParked, parkEntry, parkEntryIn, ReusableWaiter, unparkEntry } from '@rt/scheduler/primitives';
 import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
 import { settle } from '@rt/scheduler/testing';
 
@@ -371,6 +371,211 @@ describe("a task's parked waits (review rv27)", () => {
       other.abort();
       await settle(2);
       expect(outcome).toEqual([5, 'other cancelled']);
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+});
+
+// Pass ws27 (not kept: scheduler README): the task's one wait in its field, two or more in a plain
+// array there (scanned up to 8 long, indexed beyond, holes trimmed and compacted), one spare array
+// shared by the tasks. These cases hold on that design and on the list through the entries' links;
+// each checks the task's list against a model (an array, oldest first) after every step. Its specs of
+// a double park (an Error) and of an unpark in a task the entry is not parked in (a no-op) are on
+// the branch ws27 only (commit cf59eca): the linked list makes a cycle of the first, and on the
+// second takes the entry out of its own task's list (the task's newest: the older ones drop out of
+// that list with it, and its abort no longer cancels them).
+describe("a task's parked waits held without links (pass ws27)", () => {
+  /** A small deterministic generator (the orders are the same every run). */
+  function lcg(seed: number): () => number {
+    let s = seed >>> 0;
+    return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  }
+  /** Spawns a task that parks `labels` (as Gates) in order, then waits forever; returns it once parked. */
+  async function parkGates(runtime: Runtime, labels: readonly string[], cancelled: string[]) {
+    const gates = labels.map((l) => new Gate(l, cancelled));
+    let parked: ParkedTask | undefined;
+    const task = runtime.spawn(async () => {
+      parked = currentParkTask();
+      for (const g of gates) g.wait();
+      await new Promise(() => {});
+    });
+    await settle(2);
+    return { task, gates, parked: parked! };
+  }
+  function expectList(runtime: Runtime, id: number, parked: ParkedTask, model: readonly Gate[]): void {
+    expect(waitingOn(runtime, id)).toEqual(model.map((g) => g.label).reverse());
+    expect(lastParked(parked)).toBe(model[model.length - 1]);
+    if (model.length === 0) expect(head(parked)).toBeUndefined();
+    else if (model.length === 1) expect(head(parked)).toBe(model[0]);
+  }
+  const sizes = [0, 1, 2, 3, 4, 8, 9, 10, 30];
+  const orders: Record<string, (n: number) => number[]> = {
+    'newest first': (n) => [...Array(n).keys()].reverse(),
+    'oldest first': (n) => [...Array(n).keys()],
+    'from the middle out': (n) => [...Array(n).keys()].sort((a, b) => Math.abs(a - (n - 1) / 2) - Math.abs(b - (n - 1) / 2)),
+    shuffled: (n) => {
+      const next = lcg(n + 7);
+      const order = [...Array(n).keys()];
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(next() * (i + 1));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      return order;
+    },
+  };
+
+  for (const n of sizes) {
+    for (const [name, order] of Object.entries(orders)) {
+      it(`${n} waits ended ${name}: listed newest first, lastParked the newest left, each end a no-op the second time`, async () => {
+        const runtime = Builder.currentThread().build();
+        try {
+          const cancelled: string[] = [];
+          const { task, gates, parked } = await parkGates(
+            runtime,
+            Array.from({ length: n }, (_, i) => `w${i}`),
+            cancelled,
+          );
+          const model = [...gates];
+          expectList(runtime, task.id, parked, model);
+          expect(stateOf(runtime, task.id)).toBe(n === 0 ? 'idle' : 'waiting');
+          for (const i of order(n)) {
+            gates[i]!.open();
+            model.splice(model.indexOf(gates[i]!), 1);
+            expectList(runtime, task.id, parked, model);
+            gates[i]!.open(); // ended twice: nothing
+            expectList(runtime, task.id, parked, model);
+          }
+          expect(stateOf(runtime, task.id)).toBe('idle');
+          task.abort();
+          expect(cancelled).toEqual([]);
+        } finally {
+          await runtime.shutdown();
+        }
+      });
+    }
+  }
+
+  for (const n of [1, 2, 3, 9, 12]) {
+    it(`${n} waits, one woken then an abort: every other wait is cancelled, newest first, the woken one not`, async () => {
+      for (let woken = 0; woken < n; woken++) {
+        const runtime = Builder.currentThread().build();
+        try {
+          const cancelled: string[] = [];
+          const labels = Array.from({ length: n }, (_, i) => `w${i}`);
+          const { task, gates, parked } = await parkGates(runtime, labels, cancelled);
+          gates[woken]!.open();
+          task.abort();
+          expect(cancelled).toEqual(labels.filter((_, i) => i !== woken).reverse());
+          expect(head(parked)).toBeUndefined();
+          expect(waitingOn(runtime, task.id)).toEqual([]);
+        } finally {
+          await runtime.shutdown();
+        }
+      }
+    });
+  }
+
+  it('parks again after every removal (a ReusableWaiter among 0, 1, 2, 3 and 10 other waits): always the newest', async () => {
+    for (const others of [0, 1, 2, 3, 10]) {
+      const runtime = Builder.currentThread().build();
+      try {
+        const cancelled: string[] = [];
+        const gates = Array.from({ length: others }, (_, i) => new Gate(`g${i}`, cancelled));
+        const reusable = new ReusableWaiter<number>('read', () => cancelled.push('read'));
+        let parked: ParkedTask | undefined;
+        const task = runtime.spawn(async () => {
+          parked = currentParkTask();
+          for (const g of gates) g.wait();
+          for (;;) await reusable.park();
+        });
+        await settle(2);
+        const expected = ['read', ...gates.map((g) => g.label).reverse()];
+        for (let i = 0; i < 3; i++) {
+          expect(waitingOn(runtime, task.id)).toEqual(expected);
+          expect(lastParked(parked!)).toBe(reusable);
+          reusable.wake(i);
+          expect(waitingOn(runtime, task.id)).toEqual(expected.slice(1));
+          await settle(2);
+        }
+        task.abort();
+        expect(cancelled).toEqual(expected);
+        expect(head(parked!)).toBeUndefined();
+      } finally {
+        await runtime.shutdown();
+      }
+    }
+  });
+
+  it("tasks taking turns with two waits each (the list one task leaves is the next one's): each lists only its own", async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      const cancelled: string[] = [];
+      const a = await parkGates(runtime, ['a0'], cancelled);
+      const b = await parkGates(runtime, ['b0'], cancelled);
+      const extra = (t: typeof a, label: string): Gate => {
+        const g = new Gate(label, cancelled);
+        runtime.spawn(async () => {
+          g.task = t.parked;
+          parkEntryIn(t.parked, g);
+        });
+        return g;
+      };
+      for (let i = 0; i < 4; i++) {
+        const a1 = extra(a, `a1.${i}`);
+        await settle(2);
+        a1.open(); // a back to one: its list is left
+        const b1 = extra(b, `b1.${i}`);
+        const b2 = extra(b, `b2.${i}`);
+        await settle(2);
+        expect(waitingOn(runtime, a.task.id)).toEqual(['a0']);
+        expect(waitingOn(runtime, b.task.id)).toEqual([`b2.${i}`, `b1.${i}`, 'b0']);
+        const a2 = extra(a, `a2.${i}`);
+        await settle(2);
+        expect(waitingOn(runtime, a.task.id)).toEqual([`a2.${i}`, 'a0']);
+        b2.open();
+        b1.open();
+        a2.open();
+        expect(waitingOn(runtime, a.task.id)).toEqual(['a0']);
+        expect(waitingOn(runtime, b.task.id)).toEqual(['b0']);
+      }
+      a.task.abort();
+      b.task.abort();
+      expect(cancelled).toEqual(['a0', 'b0']);
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+
+  it('2,000 waits parked at once, ended oldest first, every other, then the rest: order kept throughout', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      const cancelled: string[] = [];
+      const n = 2000;
+      const { task, gates, parked } = await parkGates(
+        runtime,
+        Array.from({ length: n }, (_, i) => `w${i}`),
+        cancelled,
+      );
+      const model = [...gates];
+      const end = (g: Gate): void => {
+        g.open();
+        model.splice(model.indexOf(g), 1);
+      };
+      for (let i = 0; i < 500; i++) end(gates[i]!);
+      expectList(runtime, task.id, parked, model);
+      for (let i = 501; i < n; i += 2) end(gates[i]!);
+      expectList(runtime, task.id, parked, model);
+      end(gates[n - 2]!); // the newest
+      expectList(runtime, task.id, parked, model);
+      const more = [...model].reverse().slice(0, model.length - 9);
+      for (const g of more) end(g); // down to 9 (indexed), then 8 (scanned)
+      expectList(runtime, task.id, parked, model);
+      end(model[4]!);
+      expectList(runtime, task.id, parked, model);
+      task.abort();
+      expect(cancelled).toEqual(model.map((g) => g.label).reverse());
+      expect(head(parked)).toBeUndefined();
     } finally {
       await runtime.shutdown();
     }
