@@ -5,17 +5,7 @@
 // at the throw: the fd's later waits were never rejected (close() swallowed the error, so nothing
 // at all was seen), though close() promises every pending wait a ClosedError.
 import { ClosedError, FakeBackend, Interest, Reactor, Ready } from '@rt/reactor';
-
-/** A signal whose removeEventListener throws `error`. */
-function throwingSignal(error: Error): AbortSignal {
-  const signal = new AbortController().signal;
-  Object.defineProperty(signal, 'removeEventListener', {
-    value: () => {
-      throw error;
-    },
-  });
-  return signal;
-}
+import { throwingSignal } from './throwing-signal.js';
 
 /** How `promise` settled, once the microtasks and one macrotask turn have run ('pending' if not). */
 async function outcome(promise: Promise<unknown>): Promise<unknown> {

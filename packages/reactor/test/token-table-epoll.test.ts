@@ -8,20 +8,10 @@ import { available, constants, OsError, sys } from '@rt/mio-native';
 import { ClosedError, Interest, NativeBackend, Reactor } from '@rt/reactor';
 import type { Registration } from '@rt/reactor';
 import { tokenTable } from '../src/reactor.js';
+import { throwingSignal } from './throwing-signal.js';
 
 const describeNative = available ? describe : describe.skip;
 const tableSize = (reactor: Reactor): number => tokenTable.size(reactor as never);
-
-/** A signal whose removeEventListener (called when its wait fires) throws `error`. */
-function throwingSignal(error: Error): AbortSignal {
-  const signal = new AbortController().signal;
-  Object.defineProperty(signal, 'removeEventListener', {
-    value: () => {
-      throw error;
-    },
-  });
-  return signal;
-}
 
 describeNative('token table resized from a wake callback, epoll', () => {
   it('shrink, fd reuse, growth and a re-entrant turn in one callback, a throw later in the batch: each wait fires once, no stale event reaches a new registration', async () => {
