@@ -332,19 +332,35 @@ export class Reactor {
       // (A ReadyCallback's waiter stays linked after it fired: only an armed one is pending.)
       if (waiter.armed === true) {
         waiter.armed = false;
-        this.#release(waiter);
+        // A release that throws (a signal's removeEventListener, a backend's unref()) must not
+        // leave this wait or the fd's later ones pending for good (review rv28): the wait is still
+        // rejected, the walk goes on, and the error is thrown after it (the first one; a later
+        // one is reported on a microtask).
+        try {
+          this.#release(waiter);
+        } catch (error) {
+          if (failure === null) failure = error;
+          else reportLater(error);
+        }
         waiter.reject((closed ??= new ClosedError(`fd ${io.fd} was deregistered`)));
       }
     }
     if (failure !== null) throw failure;
   }
 
+  /**
+   * Gives back a wait's keep-alive, then takes its abort listener off: in this order, a signal
+   * whose removeEventListener throws does not leave the keep-alive counted (the backend ref'd,
+   * the process alive, for good: review rv28); a backend's unref() that throws leaves a listener
+   * that does nothing (the wait is unlinked: its onAbort returns at once).
+   */
   #release(waiter: Waiter): void {
-    if (waiter.onAbort !== null) {
-      waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      waiter.onAbort = null;
-    }
+    const onAbort = waiter.onAbort;
     if (waiter.keepAlive === true && --this.#waiters === 0) this.#backend.unref();
+    if (onAbort !== null) {
+      waiter.onAbort = null;
+      waiter.signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   readonly #dispatch = (events: Uint32Array, count: number): void => {

@@ -9,6 +9,7 @@
 import { available, constants, OsError, sys } from '@rt/mio-native';
 import { FakeBackend, Interest, NativeBackend, Reactor, Ready } from '@rt/reactor';
 import { catchingMicrotaskThrows } from './microtask-throws.js';
+import { throwingSignal } from './throwing-signal.js';
 
 const describeNative = available ? describe : describe.skip;
 
@@ -24,17 +25,6 @@ class FailingUnrefBackend extends NativeBackend {
       throw error;
     }
   }
-}
-
-/** A signal whose removeEventListener (called when its wait fires) throws `error`. */
-function throwingSignal(error: Error): AbortSignal {
-  const signal = new AbortController().signal;
-  Object.defineProperty(signal, 'removeEventListener', {
-    value: () => {
-      throw error;
-    },
-  });
-  return signal;
 }
 
 
