@@ -108,6 +108,51 @@ describeNative('the io slots: readWhole / writeWhole', () => {
     }
   });
 
+  it('the slot functions take a typed array by its element count (never more bytes than the view), any other view whole; sys sends them only Uint8Arrays', () => {
+    const b = binding!;
+    const fd = new Float64Array(b.io!, 0, 1);
+    const result = new Int32Array(b.io!, 8, 1);
+    const [x, y] = socketPair();
+    try {
+      sys.write(x, Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz'));
+      // Straight to the binding: a Float64Array of 2 elements (16 bytes) at byte 8 of 48 takes 2 bytes.
+      const wide = new Float64Array(new ArrayBuffer(48), 8, 2);
+      new Uint8Array(wide.buffer).fill(0x2e);
+      fd[0] = y;
+      b.readWhole!(wide as unknown as Uint8Array);
+      expect(result[0]).toBe(2);
+      expect(Buffer.from(wide.buffer).toString('latin1')).toBe(`........01${'.'.repeat(38)}`);
+      // A DataView: its bytes, through the buffer look-up.
+      const view = new DataView(new ArrayBuffer(12), 2, 4);
+      b.readWhole!(view as unknown as Uint8Array);
+      expect(result[0]).toBe(4);
+      expect(Buffer.from(view.buffer, 2, 4).toString()).toBe('2345');
+      // Through sys: a wider view is read by its byte length (it goes as an argument).
+      const wide2 = new Uint16Array(4);
+      expect(sys.read(y, wide2 as unknown as Uint8Array)).toBe(8);
+      expect(Buffer.from(wide2.buffer).toString()).toBe('6789abcd');
+      // Int8Array and Uint8ClampedArray are not Uint8Arrays: argument form, same bytes.
+      expect(sys.read(y, new Int8Array(3) as unknown as Uint8Array)).toBe(3);
+      expect(sys.read(y, new Uint8ClampedArray(3))).toBe(3);
+      // A subarray of a Buffer, and a view of a resizable buffer's tracked length.
+      const big = Buffer.alloc(64);
+      expect(sys.read(y, big.subarray(10, 14))).toBe(4);
+      expect(big.subarray(10, 14).toString()).toBe('klmn');
+      const Resizable = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer & { resize(n: number): void };
+      const rab = new Resizable(2, { maxByteLength: 16 });
+      const tracking = new Uint8Array(rab);
+      rab.resize(6);
+      expect(sys.read(y, tracking)).toBe(6);
+      expect(Buffer.from(tracking).toString()).toBe('opqrst');
+      rab.resize(0);
+      expect(sys.read(y, tracking)).toBe(0);
+      expect(sys.read(y, Buffer.alloc(16))).toBe(6);
+    } finally {
+      sys.close(x);
+      sys.close(y);
+    }
+  });
+
   it('a fresh slot holds fd -1 (EBADF), not 0 (stdin)', () => {
     const result = run(`
       console.log(JSON.stringify({ fd: new Float64Array(b.io, 0, 1)[0], read: (b.readWhole(Buffer.alloc(4)), new Int32Array(b.io, 8, 1)[0]) }));
