@@ -95,6 +95,11 @@ describeNative('the io slots: readWhole / writeWhole', () => {
       const sneaky = { valueOf: () => (coerced++, x) };
       expect(() => sys.write(sneaky as unknown as number, Buffer.alloc(4))).toThrow(typeError);
       expect(coerced).toBe(0);
+      // A buffer that is not a view, through sys: the addon's TypeError (not a property read of null).
+      for (const bad of ['nope', null, undefined, 7, {}, new ArrayBuffer(8), { BYTES_PER_ELEMENT: 1 }]) {
+        expect(() => sys.read(x, bad as unknown as Uint8Array)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_RT_NATIVE_ARGUMENT', message: expect.stringContaining('Buffer') }));
+        expect(() => sys.write(x, bad as unknown as Uint8Array)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_RT_NATIVE_ARGUMENT', message: expect.stringContaining('Buffer') }));
+      }
       new Float64Array(b.io!, 0, 1)[0] = x;
       for (const bad of ['nope', null, undefined, 7, {}, new ArrayBuffer(8), [1, 2]]) {
         expect(() => b.readWhole!(bad as unknown as Uint8Array)).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringContaining('Buffer') }));
