@@ -589,6 +589,29 @@ static napi_value mio_count(napi_env env, ssize_t r) {
   return v;
 }
 
+/* The system calls of read/write and readWhole/writeWhole: read(2), retried on EINTR; send(2)
+ * with MSG_NOSIGNAL, and plain write(2) for descriptors that are not sockets. */
+static ssize_t mio_sys_read(int fd, char* data, size_t size) {
+  ssize_t r;
+  do {
+    r = read(fd, data, size);
+  } while (r < 0 && errno == EINTR);
+  return r;
+}
+
+static ssize_t mio_sys_write(int fd, const char* data, size_t size) {
+  ssize_t r;
+  do {
+    r = send(fd, data, size, MSG_NOSIGNAL);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0 && errno == ENOTSOCK) {
+    do {
+      r = write(fd, data, size);
+    } while (r < 0 && errno == EINTR);
+  }
+  return r;
+}
+
 /* read(fd, buffer[, offset, length]): bytes (0 = end of stream) | -errno */
 static napi_value mio_read(napi_env env, napi_callback_info info) {
   MIO_ARGS(4);
@@ -596,11 +619,7 @@ static napi_value mio_read(napi_env env, napi_callback_info info) {
   char* data;
   size_t size;
   if (!mio_i32(env, argv[0], &fd) || !mio_span(env, argc, argv, &data, &size)) return NULL;
-  ssize_t r;
-  do {
-    r = read(fd, data, size);
-  } while (r < 0 && errno == EINTR);
-  return mio_count(env, r);
+  return mio_count(env, mio_sys_read(fd, data, size));
 }
 
 /* write(fd, buffer[, offset, length]): bytes | -errno (send with MSG_NOSIGNAL; plain write
@@ -611,16 +630,7 @@ static napi_value mio_write(napi_env env, napi_callback_info info) {
   char* data;
   size_t size;
   if (!mio_i32(env, argv[0], &fd) || !mio_span(env, argc, argv, &data, &size)) return NULL;
-  ssize_t r;
-  do {
-    r = send(fd, data, size, MSG_NOSIGNAL);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0 && errno == ENOTSOCK) {
-    do {
-      r = write(fd, data, size);
-    } while (r < 0 && errno == EINTR);
-  }
-  return mio_count(env, r);
+  return mio_count(env, mio_sys_write(fd, data, size));
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -687,40 +697,21 @@ static mio_io* mio_io_args(napi_env env, napi_callback_info info, int32_t* fd, c
   return io;
 }
 
-/* readWhole(buffer): read(io.fd, buffer) into io.result; returns undefined. */
-static napi_value mio_read_whole(napi_env env, napi_callback_info info) {
+/* readWhole(buffer) / writeWhole(buffer): read/write(io.fd, buffer), the count or -errno into
+ * io.result (the count is capped at INT32_MAX by the size); returns undefined. */
+static napi_value mio_whole(napi_env env, napi_callback_info info, int is_write) {
   int32_t fd;
   char* data;
   size_t size;
   mio_io* io = mio_io_args(env, info, &fd, &data, &size);
   if (io == NULL) return NULL;
-  ssize_t r;
-  do {
-    r = read(fd, data, size);
-  } while (r < 0 && errno == EINTR);
+  ssize_t r = is_write ? mio_sys_write(fd, data, size) : mio_sys_read(fd, data, size);
   io->result = r < 0 ? -errno : (int32_t)r;
   return NULL;
 }
 
-/* writeWhole(buffer): write(io.fd, buffer) (send with MSG_NOSIGNAL, as write) into io.result. */
-static napi_value mio_write_whole(napi_env env, napi_callback_info info) {
-  int32_t fd;
-  char* data;
-  size_t size;
-  mio_io* io = mio_io_args(env, info, &fd, &data, &size);
-  if (io == NULL) return NULL;
-  ssize_t r;
-  do {
-    r = send(fd, data, size, MSG_NOSIGNAL);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0 && errno == ENOTSOCK) {
-    do {
-      r = write(fd, data, size);
-    } while (r < 0 && errno == EINTR);
-  }
-  io->result = r < 0 ? -errno : (int32_t)r;
-  return NULL;
-}
+static napi_value mio_read_whole(napi_env env, napi_callback_info info) { return mio_whole(env, info, 0); }
+static napi_value mio_write_whole(napi_env env, napi_callback_info info) { return mio_whole(env, info, 1); }
 
 /* Adds `io` (the slots' ArrayBuffer), readWhole and writeWhole to the exports; none of them
  * where the runtime refuses external ArrayBuffers (JavaScript then passes the fd and takes
