@@ -65,6 +65,23 @@ static napi_value mio_int(napi_env env, int64_t v) {
   return r;
 }
 
+/* The RangeError of a number that is not exactly an int32 (out of line: the message's buffer
+ * and formatting stay off the path of a good argument). */
+static __attribute__((noinline, cold)) int mio_not_i32(napi_env env, double d) {
+  char message[96];
+  snprintf(message, sizeof(message), "expected an integer in the int32 range, got %.17g", d);
+  napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", message);
+  return 0;
+}
+
+/* A double that must be exactly an int32 (range first: NaN fails it, and the cast is then
+ * defined). */
+static inline int mio_i32_of(napi_env env, double d, int32_t* out) {
+  if (!(d >= -2147483648.0 && d <= 2147483647.0) || d != (double)(int32_t)d) return mio_not_i32(env, d);
+  *out = (int32_t)d;
+  return 1;
+}
+
 /* An integer argument (fd, offset, length, flag). napi_get_value_int32 would wrap NaN and
  * Infinity to 0 and 2^32 + n to n, so a NaN fd would become stdin and a huge length a small
  * one: anything that is not exactly an int32 is a RangeError naming the value instead. */
@@ -74,14 +91,7 @@ int mio_i32(napi_env env, napi_value v, int32_t* out) {
     napi_throw_type_error(env, "ERR_RT_NATIVE_ARGUMENT", "expected a number");
     return 0;
   }
-  if (!(d >= -2147483648.0 && d <= 2147483647.0) || d != (double)(int32_t)d) {
-    char message[96];
-    snprintf(message, sizeof(message), "expected an integer in the int32 range, got %.17g", d);
-    napi_throw_range_error(env, "ERR_RT_NATIVE_ARGUMENT", message);
-    return 0;
-  }
-  *out = (int32_t)d;
-  return 1;
+  return mio_i32_of(env, d, out);
 }
 
 /* A Buffer/Uint8Array plus (offset, length), bounds-checked. */
@@ -579,6 +589,30 @@ static napi_value mio_count(napi_env env, ssize_t r) {
   return v;
 }
 
+/* The system calls of read/write and readWhole/writeWhole: read(2), retried on EINTR; send(2)
+ * with MSG_NOSIGNAL, and plain write(2) for descriptors that are not sockets. Inlined: a call
+ * each costs the hot path ~18 instructions per message (gcc keeps one when two callers share it). */
+static inline __attribute__((always_inline)) ssize_t mio_sys_read(int fd, char* data, size_t size) {
+  ssize_t r;
+  do {
+    r = read(fd, data, size);
+  } while (r < 0 && errno == EINTR);
+  return r;
+}
+
+static inline __attribute__((always_inline)) ssize_t mio_sys_write(int fd, const char* data, size_t size) {
+  ssize_t r;
+  do {
+    r = send(fd, data, size, MSG_NOSIGNAL);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0 && errno == ENOTSOCK) {
+    do {
+      r = write(fd, data, size);
+    } while (r < 0 && errno == EINTR);
+  }
+  return r;
+}
+
 /* read(fd, buffer[, offset, length]): bytes (0 = end of stream) | -errno */
 static napi_value mio_read(napi_env env, napi_callback_info info) {
   MIO_ARGS(4);
@@ -586,11 +620,7 @@ static napi_value mio_read(napi_env env, napi_callback_info info) {
   char* data;
   size_t size;
   if (!mio_i32(env, argv[0], &fd) || !mio_span(env, argc, argv, &data, &size)) return NULL;
-  ssize_t r;
-  do {
-    r = read(fd, data, size);
-  } while (r < 0 && errno == EINTR);
-  return mio_count(env, r);
+  return mio_count(env, mio_sys_read(fd, data, size));
 }
 
 /* write(fd, buffer[, offset, length]): bytes | -errno (send with MSG_NOSIGNAL; plain write
@@ -601,16 +631,118 @@ static napi_value mio_write(napi_env env, napi_callback_info info) {
   char* data;
   size_t size;
   if (!mio_i32(env, argv[0], &fd) || !mio_span(env, argc, argv, &data, &size)) return NULL;
-  ssize_t r;
-  do {
-    r = send(fd, data, size, MSG_NOSIGNAL);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0 && errno == ENOTSOCK) {
-    do {
-      r = write(fd, data, size);
-    } while (r < 0 && errno == EINTR);
+  return mio_count(env, mio_sys_write(fd, data, size));
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* The io slots: read/write of a whole view with no number crossing N-API.
+ *
+ * What a read(fd, buffer) costs N-API besides its own entry and the buffer look-up is the fd
+ * (napi_get_value_double and the int32 check, ~75 instructions on Node 20) and the result
+ * (napi_create_int32 and V8's return of a value, ~60): more than the system call's libc
+ * wrapper. So readWhole(buffer) and writeWhole(buffer) take the fd from, and leave the byte
+ * count or -errno in, a small block of memory this addon owns, which JavaScript sees as a
+ * 16-byte ArrayBuffer (`io`): bytes 0-7 the fd as a double (the JS wrapper stores only a
+ * number there, so the addon makes exactly mio_i32's check of it: NaN, fractions and values
+ * outside int32 are the same RangeError), bytes 8-11 the result as an int32.
+ *
+ * The block is the addon's memory, not a JavaScript buffer's: it is malloc'd per environment
+ * (a worker has its own) and exposed through napi_create_external_arraybuffer with 16 bytes
+ * of it, so no value JavaScript stores there can make the addon touch other memory (the fd
+ * is checked as any argument is; the result is only written). It is freed when both of its
+ * owners have let go: the environment (its cleanup hook) and the ArrayBuffer's backing store
+ * (its finalizer; Node runs it on the environment's thread, when the backing store is freed
+ * or at the environment's teardown). So if JavaScript detaches or transfers the ArrayBuffer,
+ * or it is collected, the addon still writes memory it owns: nothing but the internal
+ * wrapper (src/sys.ts) holds it. The buffer argument is looked up on every call, as before:
+ * no pointer to a JavaScript buffer is kept across calls. */
+typedef struct mio_io {
+  double fd;       /* in: the fd of the next readWhole/writeWhole */
+  int32_t result;  /* out: bytes (capped at INT32_MAX) | -errno */
+  int32_t unused;
+  int owners;      /* not in the ArrayBuffer's 16 bytes: the environment and the backing store */
+} mio_io;
+
+#define MIO_IO_BYTES 16
+
+static void mio_io_release(mio_io* io) {
+  if (--io->owners == 0) free(io);
+}
+
+static void mio_io_env_cleanup(void* arg) { mio_io_release(arg); }
+
+static void mio_io_finalize(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)data;
+  mio_io_release(hint);
+}
+
+/* The one argument of readWhole/writeWhole and the slot's fd; throws as read(fd, buffer) does.
+ * The argument is meant to be a Uint8Array (a Buffer): a typed array is looked up with
+ * napi_get_typedarray_info without its type (~50 instructions less than napi_get_buffer_info on
+ * Node 20, which also makes V8 build a handle for the view's ArrayBuffer, but computes the byte
+ * length), so its ELEMENT count is taken as its byte count: for a wider element type that is
+ * fewer bytes than the view holds, never more (src/sys.ts sends only Uint8Arrays here). Any other
+ * view (a DataView) is taken whole through napi_get_buffer_info; anything else is its TypeError.
+ * A detached view has no data and 0 elements: nothing is read or written. */
+static mio_io* mio_io_args(napi_env env, napi_callback_info info, int32_t* fd, char** data, size_t* size) {
+  size_t argc = 1;
+  napi_value argv[1];
+  mio_io* io;
+  void* base;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, (void**)&io) != napi_ok) return NULL;
+  if (!mio_i32_of(env, io->fd, fd)) return NULL;
+  if (napi_get_typedarray_info(env, argv[0], NULL, size, &base, NULL, NULL) == napi_ok) *data = base;
+  else if (!mio_buffer(env, argv[0], data, size)) return NULL;
+  if (*size > INT32_MAX) *size = INT32_MAX;
+  return io;
+}
+
+/* readWhole(buffer) / writeWhole(buffer): read/write(io.fd, buffer), the count or -errno into
+ * io.result (the count is capped at INT32_MAX by the size); returns undefined. */
+static napi_value mio_whole(napi_env env, napi_callback_info info, int is_write) {
+  int32_t fd = -1; /* set whenever mio_io_args returns the slots (gcc cannot see it) */
+  char* data = NULL;
+  size_t size = 0;
+  mio_io* io = mio_io_args(env, info, &fd, &data, &size);
+  if (io == NULL) return NULL;
+  ssize_t r = is_write ? mio_sys_write(fd, data, size) : mio_sys_read(fd, data, size);
+  io->result = r < 0 ? -errno : (int32_t)r;
+  return NULL;
+}
+
+static napi_value mio_read_whole(napi_env env, napi_callback_info info) { return mio_whole(env, info, 0); }
+static napi_value mio_write_whole(napi_env env, napi_callback_info info) { return mio_whole(env, info, 1); }
+
+/* Adds `io` (the slots' ArrayBuffer), readWhole and writeWhole to the exports; none of them
+ * where the runtime refuses external ArrayBuffers (JavaScript then passes the fd and takes
+ * the result as values, through read/write). */
+static void mio_io_init(napi_env env, napi_value exports) {
+  mio_io* io = calloc(1, sizeof(*io));
+  if (io == NULL) return;
+  io->owners = 1;
+  io->fd = -1; /* a call before any fd was stored is EBADF, not a read of stdin */
+  napi_value ab;
+  if (napi_create_external_arraybuffer(env, io, MIO_IO_BYTES, mio_io_finalize, io, &ab) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
+    free(io);
+    return;
   }
-  return mio_count(env, r);
+  io->owners = 2; /* the environment and the backing store, whose finalizer releases its share */
+  /* If the hook cannot be added the environment's share is never released: 24 bytes leaked,
+   * never freed while the functions below may still use them. */
+  napi_add_env_cleanup_hook(env, mio_io_env_cleanup, io);
+  napi_value fn;
+  napi_set_named_property(env, exports, "io", ab);
+  napi_create_function(env, "readWhole", NAPI_AUTO_LENGTH, mio_read_whole, io, &fn);
+  napi_set_named_property(env, exports, "readWhole", fn);
+  napi_create_function(env, "writeWhole", NAPI_AUTO_LENGTH, mio_write_whole, io, &fn);
+  napi_set_named_property(env, exports, "writeWhole", fn);
 }
 
 /* Fill an iovec array from a JS array of Buffers. */
@@ -987,6 +1119,7 @@ static napi_value mio_init(napi_env env, napi_value exports) {
     napi_set_named_property(env, exports, fns[i].name, fn);
   }
   napi_set_named_property(env, exports, "constants", mio_constants(env));
+  mio_io_init(env, exports);
   napi_value backend;
   napi_create_string_utf8(env, "epoll", NAPI_AUTO_LENGTH, &backend);
   napi_set_named_property(env, exports, "backend", backend);

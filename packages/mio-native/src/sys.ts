@@ -73,13 +73,39 @@ export function accept(fd: number, out: Int32Array, max = out.length, addresses:
 }
 
 // read/write of a whole buffer (offset and length left out, the hot path of a read loop and of
-// writeAll) pass only (fd, buffer) to the addon: two fewer numbers to convert and range-check
-// per call (a few per cent of an echoed message's instructions; benchmarks/echo-cost.mjs).
+// writeAll) pass only the buffer to the addon: the fd goes in, and the byte count comes back,
+// through the addon's io slots (native/mio.c, "The io slots"), so no number crosses N-API
+// (napi_get_value_double, napi_create_int32 and V8's return of a value: ~150 instructions per
+// call on Node 20, @rt/mio-native README "Pass na27"). The addon checks the fd in the slot as it
+// checks an argument (NaN, a fraction or a value outside int32 is its RangeError); a fd that is
+// not a number goes as an argument, so its TypeError is the addon's too; so does a view whose
+// elements are not bytes (the slot functions count a typed array's elements as its bytes, ~50
+// instructions cheaper than the byte length's look-up; `BYTES_PER_ELEMENT` is a constant of the
+// prototype, a map check once compiled, where `instanceof Uint8Array` walked the prototype chain:
+// +33 per message). Nothing runs between the slot's store and the call, nor between the call and
+// the result's load.
+const io = loaded?.io;
+const ioFd: Float64Array | null = io !== undefined ? new Float64Array(io, 0, 1) : null;
+const ioResult: Int32Array = io !== undefined ? new Int32Array(io, 8, 1) : new Int32Array(1);
+
+/**
+ * A view whose elements are bytes (so its element count is its byte count). Null and undefined are
+ * not (a primitive has no BYTES_PER_ELEMENT): they go as arguments, to the addon's TypeError. Two
+ * compares: `typeof buffer === 'object'` costs ~9 instructions more per call once compiled.
+ */
+function isByteView(buffer: Uint8Array | null | undefined): boolean {
+  return buffer !== null && buffer !== undefined && buffer.BYTES_PER_ELEMENT === 1;
+}
 
 /** Reads into `buffer[offset, offset + length)` (the whole buffer by default). Returns bytes read, 0 at end of stream. */
 export function read(fd: number, buffer: Uint8Array, offset?: number, length?: number): number {
   const b = loaded ?? native();
-  if (offset === undefined && length === undefined) return b.read(fd, buffer);
+  if (offset === undefined && length === undefined) {
+    if (ioFd === null || typeof fd !== 'number' || !isByteView(buffer)) return b.read(fd, buffer);
+    ioFd[0] = fd;
+    b.readWhole!(buffer);
+    return ioResult[0]!;
+  }
   // Only a missing value takes the default (as default parameters do): null goes to the addon, which rejects it.
   if (offset === undefined) offset = 0;
   return b.read(fd, buffer, offset, length === undefined ? buffer.length - offset : length);
@@ -88,7 +114,12 @@ export function read(fd: number, buffer: Uint8Array, offset?: number, length?: n
 /** Writes `buffer[offset, offset + length)` (the whole buffer by default). Returns bytes written (may be fewer). */
 export function write(fd: number, buffer: Uint8Array, offset?: number, length?: number): number {
   const b = loaded ?? native();
-  if (offset === undefined && length === undefined) return b.write(fd, buffer);
+  if (offset === undefined && length === undefined) {
+    if (ioFd === null || typeof fd !== 'number' || !isByteView(buffer)) return b.write(fd, buffer);
+    ioFd[0] = fd;
+    b.writeWhole!(buffer);
+    return ioResult[0]!;
+  }
   // Only a missing value takes the default (as default parameters do): null goes to the addon, which rejects it.
   if (offset === undefined) offset = 0;
   return b.write(fd, buffer, offset, length === undefined ? buffer.length - offset : length);

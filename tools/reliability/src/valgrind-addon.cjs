@@ -34,6 +34,20 @@ for (let round = 0; round < 20; round++) {
     for (const o of nums) tryCall(() => b.read(c, buf, o));
     tryCall(() => b.read(c, 'not a buffer'));
     tryCall(() => b.write(a));
+    // The io slots (readWhole/writeWhole): hostile fd values in the slot (never 0-2 or another open
+    // fd of the process), every view kind.
+    if (b.io) {
+      const slotFd = new Float64Array(b.io, 0, 1);
+      for (const fd of [a, c, -1, 2 ** 31 - 1, -(2 ** 31), NaN, Infinity, -Infinity, 1.5, -0.5, 2 ** 32, 2 ** 32 + a]) {
+        slotFd[0] = fd;
+        tryCall(() => b.writeWhole(buf));
+        slotFd[0] = fd === a ? c : fd;
+        tryCall(() => b.readWhole(buf));
+      }
+      slotFd[0] = c;
+      tryCall(() => b.readWhole('not a buffer'));
+      tryCall(() => b.writeWhole());
+    }
     tryCall(() => b.readv(c, [buf, buf]));
     tryCall(() => b.writev(a, [buf, buf, buf]));
     tryCall(() => b.getsockname(a, buf));

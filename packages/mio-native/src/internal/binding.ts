@@ -111,6 +111,16 @@ export interface NativeBinding extends Partial<NativeTlsBinding> {
   /** Without `offset` and `length`: the whole buffer (its byte length, capped at 2^31 - 1). */
   read(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
   write(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
+  /**
+   * The io slots (native/mio.c, "The io slots"): 16 bytes of the addon's own memory, the fd of the
+   * next `readWhole`/`writeWhole` as a float64 at byte 0 and its result as an int32 at byte 8.
+   * Absent where the runtime refuses external ArrayBuffers (then `read`/`write` serve).
+   */
+  readonly io?: ArrayBuffer;
+  /** `read(io fd, buffer)` of the whole view, the result into the io slot. */
+  readWhole?(buffer: Uint8Array): void;
+  /** `write(io fd, buffer)` of the whole view, the result into the io slot. */
+  writeWhole?(buffer: Uint8Array): void;
   readv(fd: number, buffers: readonly Uint8Array[]): number;
   writev(fd: number, buffers: readonly Uint8Array[]): number;
   recvFrom(fd: number, buffer: Uint8Array, offset: number, length: number, flags: number, address: Uint8Array): number;
