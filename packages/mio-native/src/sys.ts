@@ -83,7 +83,10 @@ export function accept(fd: number, out: Int32Array, max = out.length, addresses:
 // instructions cheaper than the byte length's look-up; `BYTES_PER_ELEMENT` is a constant of the
 // prototype, a map check once compiled, where `instanceof Uint8Array` walked the prototype chain:
 // +33 per message). Nothing runs between the slot's store and the call, nor between the call and
-// the result's load.
+// the result's load. The slots' ArrayBuffer can be detached (`binding.io.transfer()` on Node 22+):
+// its views then have length 0, the store of the fd is lost and the addon would use the fd of
+// the previous call (and the result would read undefined), so a detached slot sends the call
+// as arguments (`ioFd.length`, a constant while no ArrayBuffer of the isolate was detached).
 const io = loaded?.io;
 const ioFd: Float64Array | null = io !== undefined ? new Float64Array(io, 0, 1) : null;
 const ioResult: Int32Array = io !== undefined ? new Int32Array(io, 8, 1) : new Int32Array(1);
@@ -101,7 +104,7 @@ function isByteView(buffer: Uint8Array | null | undefined): boolean {
 export function read(fd: number, buffer: Uint8Array, offset?: number, length?: number): number {
   const b = loaded ?? native();
   if (offset === undefined && length === undefined) {
-    if (ioFd === null || typeof fd !== 'number' || !isByteView(buffer)) return b.read(fd, buffer);
+    if (ioFd === null || typeof fd !== 'number' || !isByteView(buffer) || ioFd.length === 0) return b.read(fd, buffer);
     ioFd[0] = fd;
     b.readWhole!(buffer);
     return ioResult[0]!;
@@ -115,7 +118,7 @@ export function read(fd: number, buffer: Uint8Array, offset?: number, length?: n
 export function write(fd: number, buffer: Uint8Array, offset?: number, length?: number): number {
   const b = loaded ?? native();
   if (offset === undefined && length === undefined) {
-    if (ioFd === null || typeof fd !== 'number' || !isByteView(buffer)) return b.write(fd, buffer);
+    if (ioFd === null || typeof fd !== 'number' || !isByteView(buffer) || ioFd.length === 0) return b.write(fd, buffer);
     ioFd[0] = fd;
     b.writeWhole!(buffer);
     return ioResult[0]!;

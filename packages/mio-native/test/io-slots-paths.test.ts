@@ -15,8 +15,9 @@ const packageDir = join(__dirname, '..', 'dist');
 const indexUrl = pathToFileURL(join(packageDir, 'index.js')).href;
 const bindingUrl = pathToFileURL(join(packageDir, 'internal', 'binding.js')).href;
 
-function run(body: string, flags: string[] = []): { status: number | null; stdout: string; stderr: string } {
+function run(body: string, flags: string[] = [], before = ''): { status: number | null; stdout: string; stderr: string } {
   const code = `
+    ${before}
     (async () => {
       const { sys, constants: C } = await import(${JSON.stringify(indexUrl)});
       const { binding: b } = await import(${JSON.stringify(bindingUrl)});
@@ -67,6 +68,34 @@ describeNative('the io slots: review rv29', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ detached: true, n: 5, r: 5, text: 'hello', stray: -11 });
+  });
+
+  it('where the runtime refuses external ArrayBuffers (no binding.io), sys.read / sys.write take the argument path', () => {
+    // The addon then exports neither io nor readWhole / writeWhole (mio_io_init): simulated by
+    // removing them from the exports as the loader opens the addon.
+    const before = `
+      const dlopen = process.dlopen;
+      process.dlopen = (module, file, ...rest) => {
+        dlopen.call(process, module, file, ...rest);
+        delete module.exports.io; delete module.exports.readWhole; delete module.exports.writeWhole;
+      };`;
+    const result = run(
+      `
+      const [x, y] = pair();
+      const n = sys.write(y, Buffer.from('plain'));
+      const got = Buffer.alloc(16);
+      const r = sys.read(x, got);
+      const again = sys.read(x, got);
+      let bad;
+      try { sys.read(Number.NaN, got); } catch (e) { bad = e.name; }
+      console.log(JSON.stringify({ io: b.io === undefined && b.readWhole === undefined, n, r, text: got.subarray(0, 5).toString(), again, bad }));
+    `,
+      [],
+      before,
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ io: true, n: 5, r: 5, text: 'plain', again: -11, bad: 'RangeError' });
   });
 
   it('the slot path and the argument path give the same result, errno or error on the same inputs', () => {
