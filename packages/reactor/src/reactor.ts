@@ -40,7 +40,7 @@ import { ClosedError } from './closed-error.js';
 import { NativeBackend } from './native-backend.js';
 import { ReadyQueue } from './ready-queue.js';
 import { Registration } from './registration.js';
-import { reportLater } from './internal/report.js';
+import { reportLater } from '@rt/scheduler/primitives';
 import type { Driver } from './internal/driver.js';
 import { ScheduledIo, TICK_MASK, READY_BITS } from './internal/scheduled-io.js';
 import type { Waiter } from './internal/waiter.js';

@@ -26,7 +26,7 @@
 // streams or hold each other's baton.
 
 import { RESOLVED, atTurnEnd } from '@rt/scheduler/primitives';
-import { reportLater } from './internal/report.js';
+import { reportLater } from '@rt/scheduler/primitives';
 
 /**
  * A stream's turn: serves its parked operations; true when it woke one. A function, or an

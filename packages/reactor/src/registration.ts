@@ -4,7 +4,7 @@ import { ClosedError } from './closed-error.js';
 import type { Driver } from './internal/driver.js';
 import { READY_BITS, READY_MASK } from './internal/scheduled-io.js';
 import type { ScheduledIo } from './internal/scheduled-io.js';
-import { reportLater } from './internal/report.js';
+import { reportLater } from '@rt/scheduler/primitives';
 import { Cancelled } from './internal/waiter.js';
 import type { Waiter } from './internal/waiter.js';
 import type { ReadyEvent } from './ready-event.js';

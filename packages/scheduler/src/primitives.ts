@@ -26,6 +26,9 @@
 // - `RESOLVED`, `RESOLVED_UNDEFINED`: shared settled promises for allocation-free fast paths.
 // - `rejectThrough(resolve, error)`: rejects a promise through its resolve function, in the
 //   same tick as its reject function would, so a parked operation keeps one function, not two.
+// - `reportLater(error)`: reports an error as an uncaught exception on a microtask, as an event
+//   listener's throw would be: for machinery that must not throw into its caller but must not
+//   swallow the error either (a throwing callback among several, a batch's second error).
 // - `atTurnEnd(callback)`: runs a callback once when the current event-loop turn ends (the
 //   turn counter's immediate, shared with the cooperative budget): the ready queue's fallback.
 // - `watchLostWake`, `unwatchLostWake`, `reportLostWake`: lost-wake detection (a waiter
@@ -53,6 +56,7 @@ import { taskOfHandle, type JoinHandle } from './join-handle.js';
 export { describe };
 export { reportLostWake, unwatchLostWake, watchLostWake } from './internal/instrument.js';
 export { rejectThrough } from './internal/reject-through.js';
+export { reportLater } from './internal/report.js';
 
 /** A shared, already-resolved promise: the fast path of a `Promise<void>` method allocates nothing. */
 export { RESOLVED } from './internal/core.js';

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { Cancelled, spawn } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
@@ -123,14 +126,27 @@ describe('@rt/scheduler/primitives', () => {
     expect(() => checkCount('n', 10, 0, 10)).not.toThrow();
     expect(() => checkFunction('spawn(fn): fn', 42)).toThrow(new TypeError('spawn(fn): fn must be a function, got 42'));
     expect(() => checkFunction('f', () => {})).not.toThrow();
-    expect([describeValue('a'), describeValue(1n), describeValue(null), describeValue(undefined), describeValue(function named() {}), describeValue(new Map()), describeValue(Symbol('s'))]).toEqual([
-      '"a"',
-      '1n',
-      'null',
-      'undefined',
-      'a function (named)',
-      '[object Map]',
-      'Symbol(s)',
-    ]);
+    expect([
+      describeValue('a'),
+      describeValue(1n),
+      describeValue(null),
+      describeValue(undefined),
+      describeValue(function named() {}),
+      describeValue(new Map()),
+      describeValue(Symbol('s')),
+    ]).toEqual(['"a"', '1n', 'null', 'undefined', 'a function (named)', '[object Map]', 'Symbol(s)']);
+  });
+  it('reportLater reports an error as an uncaught exception on a microtask: never into its caller, before the next macrotask, each error once', async () => {
+    // In a child process: jest's sandbox `process` is not the one an uncaught exception reaches.
+    const script = `
+      import { reportLater } from ${JSON.stringify(join(__dirname, '..', 'dist', 'primitives.js'))};
+      process.on('uncaughtException', (error) => console.log('uncaught:', error.message));
+      reportLater(new Error('first'));
+      reportLater(new Error('second'));
+      console.log('caller went on');
+      setImmediate(() => console.log('next macrotask'));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 15_000 });
+    expect(stdout.split('\n').filter(Boolean)).toEqual(['caller went on', 'uncaught: first', 'uncaught: second', 'next macrotask']);
   });
 });

@@ -27,7 +27,7 @@ import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
 import { READABLE, ReleaseHooks, WRITABLE } from './driver.js';
 import type { RawAddress, StreamHandle } from './driver.js';
-import { RESOLVED, ReusableWaiter, WaitList, WaitNode, readyNow, readyOrCancelled, refundNow, retryAfter, tryPark } from '@rt/scheduler/primitives';
+import { RESOLVED, ReusableWaiter, WaitList, WaitNode, readyNow, readyOrCancelled, refundNow, reportLater, retryAfter, tryPark } from '@rt/scheduler/primitives';
 import { C, EAGAIN, ENOTCONN, EPIPE, armWait, check, localAddressOf, osError, peerAddressOf, peerOf } from './native-io.js';
 import type { AcceptedPeer } from './native-io.js';
 
@@ -730,11 +730,7 @@ export class NativeStream implements StreamHandle {
   /** The `onRelease` hooks once the fd is given up; a throwing hook is reported asynchronously (the fd must reach its new owner). */
   #released(): void {
     const failure = this.#release?.run();
-    if (failure !== undefined) {
-      queueMicrotask(() => {
-        throw failure.error;
-      });
-    }
+    if (failure !== undefined) reportLater(failure.error);
   }
 
   #checkOpen(): number {

@@ -23,6 +23,7 @@
 // armed the first time anything looks at the epoch in a turn. Counters remember the epoch they
 // were filled in; a counter from an older epoch is stale and resets on next use.
 import type { Task } from './task.js';
+import { reportLater } from './report.js';
 // Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { AsyncLocalStorage, AsyncResource } = process.getBuiltinModule('node:async_hooks');
 type AsyncLocalStorage<T> = import('node:async_hooks').AsyncLocalStorage<T>;
@@ -735,9 +736,7 @@ function runTurnEnd(): void {
     try {
       callback();
     } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
+      reportLater(error);
     }
   }
 }

@@ -14,6 +14,7 @@ import { EMPTY_BUDGET, callInContext, captureThenContext, frameStore, runOutside
 import type { CancelTarget, TaskWait } from './waiter.js';
 import type { Waiter } from '../park.js';
 import type { Core } from './core.js';
+import { reportLater } from './report.js';
 import { announcingPark, beginFirstSegment, endFirstSegment, markUntimed } from './instrument.js';
 
 export const SCHEDULED = 0;
@@ -72,9 +73,7 @@ function runWatcher(watcher: () => void): void {
   try {
     watcher();
   } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
+    reportLater(error);
   }
 }
 

@@ -19,6 +19,7 @@
 //   yields), the clock jumps to the next deadline; never while the runtime reports
 //   external work in flight (blocking tasks, tracked I/O): then it looks again in 1 ms.
 import { Handle, RuntimeShutdown } from '@rt/scheduler';
+import { reportLater } from '@rt/scheduler/primitives';
 import type { RtError } from '@rt/scheduler';
 import { Clock } from './clock.js';
 import { Wheel, WheelEntry } from './wheel.js';
@@ -297,9 +298,7 @@ export class TimeDriver {
     } catch (error) {
       // Firing settles a promise; it cannot throw unless an invariant broke. Report it on
       // its own turn, and keep the other timers alive.
-      queueMicrotask(() => {
-        throw error;
-      });
+      reportLater(error);
     }
   };
 
