@@ -295,9 +295,12 @@ export class Reactor {
     const ios = this.#table.filter((io): io is ScheduledIo => io !== undefined).sort((a, b) => ((a.token - next) >>> 0) - ((b.token - next) >>> 0));
     for (const io of ios) {
       try {
-        this.#deregister(io);
-      } catch {
-        // The fd may already be closed (EBADF): closing the backend forgets it anyway.
+        this.#deregister(io, true);
+      } catch (error) {
+        // A wait's release threw (the backend's own failure, e.g. EBADF for an fd already
+        // closed, is ignored here: closing the backend forgets the fd anyway). close() goes on
+        // with the other fds, and the error is not swallowed: it is reported on a microtask.
+        reportLater(error);
       }
     }
     this.#table = emptyTable(INITIAL_SLOTS); // (a closed reactor keeps no table of its peak size)
@@ -308,7 +311,8 @@ export class Reactor {
     this.close();
   }
 
-  #deregister(io: ScheduledIo): void {
+  /** `closing`: from close(), where the backend's failure to deregister is ignored (it is closed next). */
+  #deregister(io: ScheduledIo, closing = false): void {
     if (!io.registered) return;
     io.registered = false;
     io.ready = 0; // tryIo/tryReadiness now say "not ready"; waits reject with ClosedError
@@ -319,7 +323,7 @@ export class Reactor {
     try {
       this.#backend.deregister(io.fd);
     } catch (error) {
-      failure = error;
+      if (!closing) failure = error;
     }
     // Built only when an armed wait is pending (most fds are deregistered with none; a stream's
     // fired ReadyCallbacks stay linked but are not pending).

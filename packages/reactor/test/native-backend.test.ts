@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { available, constants, OsError, sys } from '@rt/mio-native';
-import { Interest, NativeBackend, Reactor, Ready, ReadyEvent } from '@rt/reactor';
+import { ClosedError, Interest, NativeBackend, Reactor, Ready, ReadyEvent } from '@rt/reactor';
 import { backendContract } from './backend-contract.js';
+import { catchingMicrotaskThrows } from './microtask-throws.js';
 import type { Harness } from './backend-contract.js';
 
 const describeNative = available ? describe : describe.skip;
@@ -126,6 +127,21 @@ describeNative('NativeBackend', () => {
     expect(reactor.metrics().registered).toBe(0);
     sys.close(out[1]!);
     reactor.close();
+  });
+
+  it('close() with an fd closed before it was deregistered: no throw, nothing reported, its wait rejected with ClosedError', async () => {
+    const reactor = new Reactor();
+    const out = new Int32Array(2);
+    sys.socketPair(constants.AF_UNIX, constants.SOCK_STREAM, out);
+    const registration = reactor.register(out[0]!, Interest.READABLE);
+    const rejected = expect(registration.readiness(Interest.READABLE)).rejects.toBeInstanceOf(ClosedError);
+    sys.close(out[0]!);
+    // The backend's EBADF is ignored at close() (the backend is closed next); only a wait's
+    // failing release is reported (release-throws.test.ts).
+    expect(await catchingMicrotaskThrows(() => reactor.close())).toEqual([]);
+    await rejected;
+    expect(reactor.metrics()).toMatchObject({ registered: 0, waiters: 0 });
+    sys.close(out[1]!);
   });
 
   it('does not keep the process alive when idle, and does while a task waits', () => {
