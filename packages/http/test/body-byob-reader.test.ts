@@ -728,14 +728,14 @@ describe('the light BYOB reader of an HttpClient response', () => {
   it('a platform BYOB read of Uint16Array whose response body ends inside an element closes the connection (it was held forever)', async () => {
     let closed = 0;
     let sendBody: () => void = () => undefined;
+    let sendRest: () => void = () => undefined;
     const server = createServer((req, res) => {
       res.setHeader('content-length', 5);
       res.flushHeaders();
-      // The body once the client has its Response (streamed, not read with the head).
-      sendBody = () => {
-        res.write('ab');
-        setTimeout(() => res.end('cde'), 20);
-      };
+      // The body once the client has its Response (streamed, not read with the head), its rest
+      // once the client has read 'ab' (not on a timer: under load the two pieces coalesced).
+      sendBody = () => res.write('ab');
+      sendRest = () => res.end('cde');
     });
     server.on('connection', (socket) => socket.on('close', () => closed++));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -746,6 +746,7 @@ describe('the light BYOB reader of an HttpClient response', () => {
       const first = response.body!.getReader();
       expect((await first.read()).value).toHaveLength(2); // a platform read: a BYOB reader now is the platform's
       first.releaseLock();
+      sendRest();
       const reader = response.body!.getReader({ mode: 'byob' });
       expect((await reader.read(new Uint16Array(4))).value).toHaveLength(1); // 'cd'
       await expect(reader.read(new Uint16Array(4))).rejects.toMatchObject({ name: 'TypeError' }); // 'e' alone
