@@ -166,17 +166,13 @@ function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => vo
  * **Example**
  * ```ts
  * class Wait implements ParkEntry {
- *   prev: ParkEntry | undefined = undefined;
- *   next: ParkEntry | undefined = undefined;
  *   get label() { return 'Gate.wait'; }
  *   cancel(reason: unknown) { unparkEntry(this.task!, this, 'cancelled'); this.reject(new Cancelled('Gate.wait was cancelled', { cause: reason })); }
  * }
  * ```
  */
 export interface ParkEntry {
-  /** Links in the task's list: owned by the scheduler while the entry is parked. */
-  prev: ParkEntry | undefined;
-  next: ParkEntry | undefined;
+  // (An entry is never an array: a task's list of three or more waits is one, told apart by `Array.isArray`.)
   /** What `dump()` shows the task waiting on. */
   readonly label: string;
   /**
@@ -349,9 +345,6 @@ export function unparkEntry(parked: ParkedTask, entry: ParkEntry, how: 'woken' |
  * ```
  */
 export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
-  /** Links in the task's list of parked operations (the scheduler's). */
-  prev: ParkEntry | undefined = undefined;
-  next: ParkEntry | undefined = undefined;
   settled = true;
   #task: Task | undefined = undefined;
   /** The parked promise's resolve function (a failure rejects through it: see `rejectThrough`). */
@@ -389,11 +382,7 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
     const task = frameStore()?.task;
     if (task !== undefined) {
       if (task.cancelRequested) throw taskAborted(task);
-      // task.linkWaiter(this), written out (with the executor below, TurboFan left it a call on Node 20).
-      const head = task.waitHead;
-      this.next = head;
-      if (head !== undefined) head.prev = this;
-      task.waitHead = this;
+      task.linkWaiter(this);
       if (parkChannel.hasSubscribers) emitPark(task, this.label);
     }
     this.#task = task;

@@ -78,6 +78,109 @@ function runWatcher(watcher: () => void): void {
   }
 }
 
+/**
+ * A task's waits older than its newest (see `Task.waitHead`): the one older wait, or a list of
+ * two or more of them, oldest first.
+ */
+type OlderWaits = TaskWait | WaitList;
+
+/**
+ * A task's older waits while it has three or more waits (see `Task.waitHead`), oldest first. Up
+ * to `SCANNED_WAITS` long it has no holes and is scanned from its newest end (a wait ends by its
+ * place shifting out: the order, which dump() lists and an abort cancels by, is kept). Longer (a
+ * task awaiting `Promise.all` over many joins or receives parks one wait per member), `waitIndex`
+ * holds each wait's place, an ended wait leaves a hole (undefined) there, holes at the newest end
+ * are trimmed (the last element is always a wait) and the rest compacted once they outnumber the
+ * waits: O(1) per wait, as the entries' links were. (Entries are never arrays.)
+ */
+type WaitList = (TaskWait | undefined)[];
+
+/** How long a list of older waits is scanned; a longer one is indexed (see WaitList). */
+const SCANNED_WAITS = 8;
+
+/** The place of each wait in a list longer than SCANNED_WAITS (see WaitList). */
+const waitIndex = new WeakMap<WaitList, Map<TaskWait, number>>();
+
+/** The older waits of finished tasks that were still parked when their task finished (see `keepOlderWaits`). */
+const leftoverWaits = new WeakMap<Task, OlderWaits>();
+
+/** `older` with `wait` added as its newest (the list itself once it is one). */
+function addOlder(older: OlderWaits, wait: TaskWait): WaitList {
+  if (!Array.isArray(older)) return [older, wait];
+  const length = older.length;
+  older.push(wait);
+  if (length === SCANNED_WAITS) {
+    // The list outgrows its scan: index it (it has no holes yet).
+    const index = new Map<TaskWait, number>();
+    for (let i = 0; i <= length; i++) index.set(older[i]!, i);
+    waitIndex.set(older, index);
+  } else if (length > SCANNED_WAITS) {
+    waitIndex.get(older)!.set(wait, length);
+  }
+  return older;
+}
+
+/** Takes the newest wait out of a list of two or more (its last element: never a hole). */
+function takeNewest(list: WaitList): TaskWait {
+  const newest = list[list.length - 1]!;
+  removeOlder(list, newest);
+  return newest;
+}
+
+/** Takes `wait` out of `list` (nothing if it is not there). */
+function removeOlder(list: WaitList, wait: TaskWait): void {
+  const last = list.length - 1;
+  if (last >= SCANNED_WAITS) return removeIndexed(list, wait);
+  // From the newest end: waits mostly end newest first.
+  let at = last;
+  while (list[at] !== wait) if (--at < 0) return;
+  for (; at < last; at++) list[at] = list[at + 1];
+  list.pop();
+}
+
+/** `removeOlder` of a list longer than SCANNED_WAITS (see WaitList). */
+function removeIndexed(list: WaitList, wait: TaskWait): void {
+  const index = waitIndex.get(list)!;
+  const at = index.get(wait);
+  if (at === undefined) return;
+  index.delete(wait);
+  list[at] = undefined;
+  if (index.size === SCANNED_WAITS) {
+    // Short enough to scan again: no holes, no index.
+    waitIndex.delete(list);
+    compactWaits(list, undefined);
+  } else if (at === list.length - 1) {
+    // The newest ended: the last element is a wait again (there is one: index.size > 0).
+    do list.pop();
+    while (list[list.length - 1] === undefined);
+  } else if (list.length > 2 * index.size) {
+    compactWaits(list, index);
+  }
+}
+
+/**
+ * Moves the waits of `list` over its holes, in order (updating `index`, if given, with their new
+ * places), and cuts it to them.
+ */
+function compactWaits(list: WaitList, index: Map<TaskWait, number> | undefined): void {
+  let to = 0;
+  for (let from = 0; from < list.length; from++) {
+    const wait = list[from];
+    if (wait === undefined) continue;
+    if (to !== from) {
+      list[to] = wait;
+      index?.set(wait, to);
+    }
+    to++;
+  }
+  list.length = to;
+}
+
+/** Adds `wait`'s label to `labels` once per wait it stands for. */
+function pushLabels(labels: string[], wait: TaskWait): void {
+  for (let n = wait.waits ?? 1; n > 0; n--) labels.push(wait.label);
+}
+
 export class Task {
   // The fields are declared here and set in the constructor, in this order, not written as class
   // fields: a class field makes V8 run the class's instance-members initializer inside the
@@ -99,7 +202,15 @@ export class Task {
   private declare slot: unknown;
   /** @internal The cooperative budget and the turn it was filled in (see Budget in context.ts). */
   declare budget: number;
-  /** @internal Head of the list of waiters this task has parked (what dump() shows). */
+  /**
+   * @internal The task's newest parked wait (what `lastParked` returns; dump() shows all of them,
+   * an abort cancels all of them). Its older ones, while it has more than one (rare: almost every
+   * task waits on one thing at a time), are in `slot` while RUNNING, when the slot is otherwise
+   * empty: the one older wait itself (two waits at once, as every `timeout(ms, rx)` around an rt
+   * wait in a task: no list), or a `WaitList` of them (three or more). So the entries need no
+   * links (issue 16, pass sl28; passes pl26 and ws27 kept the older waits in a set or an array,
+   * made for the second wait: the README has their measurements).
+   */
   declare waitHead: TaskWait | undefined;
   /**
    * @internal While the task is in its runtime's array of linked live tasks, its index there (see
@@ -207,7 +318,7 @@ export class Task {
 
   /**
    * What runs: the task's function while SCHEDULED (blocking tasks: undefined), else undefined.
-   * While RUNNING the slot is empty.
+   * While RUNNING the slot holds the task's older parked waits, if it has more than one (see `waitHead`).
    * @internal
    */
   get fn(): (() => unknown) | undefined {
@@ -215,8 +326,8 @@ export class Task {
   }
   /** @internal */
   set fn(fn: (() => unknown) | undefined) {
-    // Once finished the slot holds the result: clearing the function must not erase it.
-    if ((this.flags & STATE_MASK) !== FINISHED) this.slot = fn;
+    // Once running the slot holds older parked waits, once finished the result: neither is erased.
+    if ((this.flags & STATE_MASK) === SCHEDULED) this.slot = fn;
   }
 
   /** @internal The value, or the JoinError, once finished (written just before the state turns FINISHED). */
@@ -225,6 +336,8 @@ export class Task {
   }
   /** @internal */
   private set result(result: unknown) {
+    // A RUNNING task's slot holds its older parked waits, if it has more than one (see `waitHead`).
+    if (this.slot !== undefined) this.keepOlderWaits();
     this.slot = result;
   }
 
@@ -350,39 +463,111 @@ export class Task {
     return this.state === FINISHED;
   }
 
-  /** @internal */
+  /**
+   * @internal Adds `waiter` as the task's newest parked wait. The usual case, the task's one wait,
+   * is a field store here; a second wait is out of line (`linkMore`). Written small for the reason
+   * `unlinkWaiter` is.
+   */
   linkWaiter(waiter: TaskWait): void {
-    waiter.next = this.waitHead;
-    if (this.waitHead !== undefined) this.waitHead.prev = waiter;
-    this.waitHead = waiter;
+    if (this.waitHead === undefined) this.waitHead = waiter;
+    else this.linkMore(waiter);
   }
 
   /**
-   * @internal Takes `waiter` out of the task's list of parked waiters (nothing if it is not there).
-   * The usual case, the task's one wait, is a few bytecodes here and the rest out of line: this is
-   * inlined into every primitive's wake, and the bytecodes it takes there count against TurboFan's
-   * inlining budget of the caller (issue 16: the ping-pong over `park()` on Node 24.22 had its park
-   * left a call once the inlined wake had used the budget up).
+   * @internal Takes `waiter` out of the task's parked waits (nothing if it is not there: a wait
+   * unlinked twice, or after its task finished). The usual case, the task's one wait (the slot
+   * empty: the task is RUNNING with no older wait, or finished with an undefined result), is a
+   * few bytecodes here and the rest out of line: this is inlined into every primitive's wake,
+   * and the bytecodes it takes there count against TurboFan's inlining budget of the caller
+   * (issue 16: the ping-pong over `park()` on Node 24.22 had its park left a call once the
+   * inlined wake had used the budget up).
    */
   unlinkWaiter(waiter: TaskWait): void {
-    if (waiter.prev === undefined && waiter.next === undefined) {
-      if (this.waitHead === waiter) this.waitHead = undefined;
-    } else this.unlinkLinked(waiter);
+    if (this.waitHead === waiter && this.slot === undefined) this.waitHead = undefined;
+    else this.unlinkMore(waiter);
   }
 
-  /** @internal `unlinkWaiter` of a waiter with a neighbour in the list. */
-  private unlinkLinked(waiter: TaskWait): void {
-    if (waiter.prev !== undefined) waiter.prev.next = waiter.next;
-    else if (this.waitHead === waiter) this.waitHead = waiter.next;
-    if (waiter.next !== undefined) waiter.next.prev = waiter.prev;
-    waiter.prev = waiter.next = undefined;
+  /**
+   * @internal The task's waits older than its newest (see `waitHead`): in the slot while RUNNING,
+   * else (a finished task's waits still parked when it finished) beside the task.
+   */
+  private get olderWaits(): OlderWaits | undefined {
+    return (this.flags & STATE_MASK) === RUNNING ? (this.slot as OlderWaits | undefined) : leftoverWaits.get(this);
+  }
+  private set olderWaits(older: OlderWaits | undefined) {
+    if ((this.flags & STATE_MASK) === RUNNING) this.slot = older;
+    else if (older === undefined) leftoverWaits.delete(this);
+    else leftoverWaits.set(this, older);
+  }
+
+  /** @internal `linkWaiter` of a task that already has a parked wait: the head becomes an older wait. */
+  private linkMore(waiter: TaskWait): void {
+    const head = this.waitHead!;
+    const older = this.olderWaits;
+    this.olderWaits = older === undefined ? head : addOlder(older, head);
+    this.waitHead = waiter;
+  }
+
+  /** @internal `unlinkWaiter` of a wait that is not the task's only one (or is not parked). */
+  private unlinkMore(waiter: TaskWait): void {
+    const head = this.waitHead;
+    if (head === undefined) {
+      // A finished task whose newest wait left through the fast path (its result undefined): older ones may remain.
+      if ((this.flags & STATE_MASK) === FINISHED) this.unlinkOlder(waiter);
+      return;
+    }
+    const older = this.olderWaits;
+    if (head !== waiter) {
+      if (older !== undefined) this.unlinkOlder(waiter);
+      return;
+    }
+    if (older === undefined) {
+      this.waitHead = undefined;
+    } else if (!Array.isArray(older)) {
+      // Two waits, the newest ended: the older one is the head again, the slot empty.
+      this.waitHead = older;
+      this.olderWaits = undefined;
+    } else {
+      this.waitHead = takeNewest(older);
+      if (older.length === 1) this.olderWaits = older[0];
+    }
+  }
+
+  /** @internal Takes `waiter` out of the task's older waits (nothing if it is not there). */
+  private unlinkOlder(waiter: TaskWait): void {
+    const older = this.olderWaits;
+    if (older === undefined) return;
+    if (!Array.isArray(older)) {
+      if (older === waiter) this.olderWaits = undefined;
+      return;
+    }
+    removeOlder(older, waiter);
+    if (older.length === 1) this.olderWaits = older[0];
+  }
+
+  /**
+   * @internal Called as a RUNNING task finishes with older waits still parked (the slot is about to
+   * hold its result): they stay the task's, beside it, until they end (as when the entries held the links).
+   */
+  private keepOlderWaits(): void {
+    if ((this.flags & STATE_MASK) !== RUNNING) return;
+    leftoverWaits.set(this, this.slot as OlderWaits);
+    this.slot = undefined;
   }
 
   /** @internal The labels of the rt primitives this task is parked on, most recent first. */
   waitingOn(): string[] {
     const labels: string[] = [];
-    for (let w = this.waitHead; w !== undefined; w = w.next) {
-      for (let n = w.waits ?? 1; n > 0; n--) labels.push(w.label);
+    const head = this.waitHead;
+    if (head !== undefined) pushLabels(labels, head);
+    const older = this.olderWaits;
+    if (older === undefined) return labels;
+    if (!Array.isArray(older)) pushLabels(labels, older);
+    else {
+      for (let i = older.length - 1; i >= 0; i--) {
+        const w = older[i];
+        if (w !== undefined) pushLabels(labels, w);
+      }
     }
     return labels;
   }
