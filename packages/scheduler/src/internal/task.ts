@@ -502,6 +502,12 @@ export class Task {
 
   /** @internal `linkWaiter` of a task that already has a parked wait: the head becomes an older wait. */
   private linkMore(waiter: TaskWait): void {
+    // The usual case written first: a RUNNING task's second wait (its slot empty).
+    if ((this.flags & STATE_MASK) === RUNNING && this.slot === undefined) {
+      this.slot = this.waitHead;
+      this.waitHead = waiter;
+      return;
+    }
     const head = this.waitHead!;
     const older = this.olderWaits;
     this.olderWaits = older === undefined ? head : addOlder(older, head);
@@ -511,6 +517,24 @@ export class Task {
   /** @internal `unlinkWaiter` of a wait that is not the task's only one (or is not parked). */
   private unlinkMore(waiter: TaskWait): void {
     const head = this.waitHead;
+    // The usual case written first: a RUNNING task with two waits (the older one in its slot).
+    if ((this.flags & STATE_MASK) === RUNNING) {
+      const older = this.slot;
+      if (older === waiter) {
+        this.slot = undefined;
+        return;
+      }
+      if (head === waiter && !Array.isArray(older)) {
+        this.waitHead = older as TaskWait;
+        this.slot = undefined;
+        return;
+      }
+    }
+    this.unlinkRare(waiter, head);
+  }
+
+  /** @internal `unlinkMore` of a task with three waits or more, or not RUNNING. */
+  private unlinkRare(waiter: TaskWait, head: TaskWait | undefined): void {
     if (head === undefined) {
       // A finished task whose newest wait left through the fast path (its result undefined): older ones may remain.
       if ((this.flags & STATE_MASK) === FINISHED) this.unlinkOlder(waiter);
@@ -524,7 +548,6 @@ export class Task {
     if (older === undefined) {
       this.waitHead = undefined;
     } else if (!Array.isArray(older)) {
-      // Two waits, the newest ended: the older one is the head again, the slot empty.
       this.waitHead = older;
       this.olderWaits = undefined;
     } else {
