@@ -267,7 +267,7 @@ function signalAborted(label: string, signal: AbortSignal): Cancelled {
  * ```
  */
 export function lastParked(parked: ParkedTask): ParkEntry | undefined {
-  return (parked as Task).waitHead as ParkEntry | undefined;
+  return (parked as Task).lastWait as ParkEntry | undefined;
 }
 
 /**

@@ -79,56 +79,53 @@ function runWatcher(watcher: () => void): void {
 }
 
 /**
- * A task's waits older than its newest (see `Task.waitHead`): the one older wait, or a list of
- * two or more of them, oldest first.
+ * A task's waits newer than the one in `Task.waitHead` (see there): the one newer wait, or a list
+ * of them, oldest first.
  */
-type OlderWaits = TaskWait | WaitList;
+type MoreWaits = TaskWait | WaitList;
 
 /**
- * A task's older waits while it has three or more waits (see `Task.waitHead`), oldest first. Up
- * to `SCANNED_WAITS` long it has no holes and is scanned from its newest end (a wait ends by its
- * place shifting out: the order, which dump() lists and an abort cancels by, is kept). Longer (a
- * task awaiting `Promise.all` over many joins or receives parks one wait per member), `waitIndex`
- * holds each wait's place, an ended wait leaves a hole (undefined) there, holes at the newest end
- * are trimmed (the last element is always a wait) and the rest compacted once they outnumber the
- * waits: O(1) per wait, as the entries' links were. (Entries are never arrays.)
+ * A task's newer waits while it has more than one besides `waitHead`, oldest first. Up to
+ * `SCANNED_WAITS` long it has no holes and is scanned from its newest end (a wait ends by its
+ * place shifting out: the order, which dump() lists and an abort cancels by, is kept); it may be
+ * left empty. Longer (a task awaiting `Promise.all` over many joins or receives parks one wait
+ * per member), `waitIndex` holds each wait's place, an ended wait leaves a hole (undefined) there,
+ * holes at the newest end are trimmed (the last element is always a wait) and the rest compacted
+ * once they outnumber the waits: O(1) per wait, as the entries' links were. (Entries are never
+ * arrays.)
  */
 type WaitList = (TaskWait | undefined)[];
 
-/** How long a list of older waits is scanned; a longer one is indexed (see WaitList). */
+/** How long a list of waits is scanned; a longer one is indexed (see WaitList). */
 const SCANNED_WAITS = 8;
 
 /** The place of each wait in a list longer than SCANNED_WAITS (see WaitList). */
 const waitIndex = new WeakMap<WaitList, Map<TaskWait, number>>();
 
-/** The older waits of finished tasks that were still parked when their task finished (see `keepOlderWaits`). */
-const leftoverWaits = new WeakMap<Task, OlderWaits>();
+/**
+ * The newer waits of a task that is not RUNNING (its slot then holds its function or result): a
+ * finished task's waits still parked when it finished (see `keepMoreWaits`).
+ */
+const leftoverWaits = new WeakMap<Task, MoreWaits>();
 
-/** `older` with `wait` added as its newest (the list itself once it is one). */
-function addOlder(older: OlderWaits, wait: TaskWait): WaitList {
-  if (!Array.isArray(older)) return [older, wait];
-  const length = older.length;
-  older.push(wait);
+/** `more` with `wait` added as its newest (the list itself once it is one). */
+function addWait(more: MoreWaits, wait: TaskWait): WaitList {
+  if (!Array.isArray(more)) return [more, wait];
+  const length = more.length;
+  more.push(wait);
   if (length === SCANNED_WAITS) {
     // The list outgrows its scan: index it (it has no holes yet).
     const index = new Map<TaskWait, number>();
-    for (let i = 0; i <= length; i++) index.set(older[i]!, i);
-    waitIndex.set(older, index);
+    for (let i = 0; i <= length; i++) index.set(more[i]!, i);
+    waitIndex.set(more, index);
   } else if (length > SCANNED_WAITS) {
-    waitIndex.get(older)!.set(wait, length);
+    waitIndex.get(more)!.set(wait, length);
   }
-  return older;
-}
-
-/** Takes the newest wait out of a list of two or more (its last element: never a hole). */
-function takeNewest(list: WaitList): TaskWait {
-  const newest = list[list.length - 1]!;
-  removeOlder(list, newest);
-  return newest;
+  return more;
 }
 
 /** Takes `wait` out of `list` (nothing if it is not there). */
-function removeOlder(list: WaitList, wait: TaskWait): void {
+function removeWait(list: WaitList, wait: TaskWait): void {
   const last = list.length - 1;
   if (last >= SCANNED_WAITS) return removeIndexed(list, wait);
   // From the newest end: waits mostly end newest first.
@@ -138,7 +135,7 @@ function removeOlder(list: WaitList, wait: TaskWait): void {
   list.pop();
 }
 
-/** `removeOlder` of a list longer than SCANNED_WAITS (see WaitList). */
+/** `removeWait` of a list longer than SCANNED_WAITS (see WaitList). */
 function removeIndexed(list: WaitList, wait: TaskWait): void {
   const index = waitIndex.get(list)!;
   const at = index.get(wait);
@@ -203,13 +200,15 @@ export class Task {
   /** @internal The cooperative budget and the turn it was filled in (see Budget in context.ts). */
   declare budget: number;
   /**
-   * @internal The task's newest parked wait (what `lastParked` returns; dump() shows all of them,
-   * an abort cancels all of them). Its older ones, while it has more than one (rare: almost every
-   * task waits on one thing at a time), are in `slot` while RUNNING, when the slot is otherwise
-   * empty: the one older wait itself (two waits at once, as every `timeout(ms, rx)` around an rt
-   * wait in a task: no list), or a `WaitList` of them (three or more). So the entries need no
-   * links (issue 16, pass sl28; passes pl26 and ws27 kept the older waits in a set or an array,
-   * made for the second wait: the README has their measurements).
+   * @internal The task's oldest parked wait, the usual case's only one (almost every task waits on
+   * one thing at a time). Its newer ones, while it has more than one, are in `slot` while RUNNING,
+   * when the slot is otherwise empty: the one newer wait itself (two waits at once, as every
+   * `timeout(ms, rx)` around an rt wait in a task: no list), or a `WaitList` of them (three or
+   * more). A wait is stored once, where it parks, and never moved: a task is old and a wait young,
+   * so each store of one into the task costs the write barrier's slow path. When the oldest ends
+   * first the field is left empty while newer ones remain (read `lastWait`, `hasWaits`). So the
+   * entries need no links (issue 16, pass sl28; passes pl26 and ws27 kept the waits in a set or an
+   * array made for the second wait: the README has their measurements).
    */
   declare waitHead: TaskWait | undefined;
   /**
@@ -318,7 +317,7 @@ export class Task {
 
   /**
    * What runs: the task's function while SCHEDULED (blocking tasks: undefined), else undefined.
-   * While RUNNING the slot holds the task's older parked waits, if it has more than one (see `waitHead`).
+   * While RUNNING the slot holds the task's newer parked waits, if it has more than one (see `waitHead`).
    * @internal
    */
   get fn(): (() => unknown) | undefined {
@@ -326,7 +325,7 @@ export class Task {
   }
   /** @internal */
   set fn(fn: (() => unknown) | undefined) {
-    // Once running the slot holds older parked waits, once finished the result: neither is erased.
+    // Once running the slot holds newer parked waits, once finished the result: neither is erased.
     if ((this.flags & STATE_MASK) === SCHEDULED) this.slot = fn;
   }
 
@@ -336,8 +335,8 @@ export class Task {
   }
   /** @internal */
   private set result(result: unknown) {
-    // A RUNNING task's slot holds its older parked waits, if it has more than one (see `waitHead`).
-    if (this.slot !== undefined) this.keepOlderWaits();
+    // A RUNNING task's slot holds its newer parked waits, if it has more than one (see `waitHead`).
+    if (this.slot !== undefined) this.keepMoreWaits();
     this.slot = result;
   }
 
@@ -469,14 +468,14 @@ export class Task {
    * `unlinkWaiter` is.
    */
   linkWaiter(waiter: TaskWait): void {
-    if (this.waitHead === undefined) this.waitHead = waiter;
+    if (this.waitHead === undefined && this.slot === undefined) this.waitHead = waiter;
     else this.linkMore(waiter);
   }
 
   /**
    * @internal Takes `waiter` out of the task's parked waits (nothing if it is not there: a wait
    * unlinked twice, or after its task finished). The usual case, the task's one wait (the slot
-   * empty: the task is RUNNING with no older wait, or finished with an undefined result), is a
+   * empty: the task is RUNNING with no newer wait, or finished with an undefined result), is a
    * few bytecodes here and the rest out of line: this is inlined into every primitive's wake,
    * and the bytecodes it takes there count against TurboFan's inlining budget of the caller
    * (issue 16: the ping-pong over `park()` on Node 24.22 had its park left a call once the
@@ -487,111 +486,111 @@ export class Task {
     else this.unlinkMore(waiter);
   }
 
-  /**
-   * @internal The task's waits older than its newest (see `waitHead`): in the slot while RUNNING,
-   * else (a finished task's waits still parked when it finished) beside the task.
-   */
-  private get olderWaits(): OlderWaits | undefined {
-    return (this.flags & STATE_MASK) === RUNNING ? (this.slot as OlderWaits | undefined) : leftoverWaits.get(this);
-  }
-  private set olderWaits(older: OlderWaits | undefined) {
-    if ((this.flags & STATE_MASK) === RUNNING) this.slot = older;
-    else if (older === undefined) leftoverWaits.delete(this);
-    else leftoverWaits.set(this, older);
-  }
-
-  /** @internal `linkWaiter` of a task that already has a parked wait: the head becomes an older wait. */
+  /** @internal `linkWaiter` of a task that has a parked wait, or is not RUNNING. */
   private linkMore(waiter: TaskWait): void {
-    // The usual case written first: a RUNNING task's second wait (its slot empty).
-    if ((this.flags & STATE_MASK) === RUNNING && this.slot === undefined) {
-      this.slot = this.waitHead;
-      this.waitHead = waiter;
+    if ((this.flags & STATE_MASK) === RUNNING) {
+      const more = this.slot as MoreWaits | undefined;
+      // (The slot empty: the field holds a wait, or the fast path would have taken it.)
+      this.slot = more === undefined ? waiter : addWait(more, waiter);
       return;
     }
-    const head = this.waitHead!;
-    const older = this.olderWaits;
-    this.olderWaits = older === undefined ? head : addOlder(older, head);
-    this.waitHead = waiter;
+    // Not RUNNING (a callback left behind by a finished task parks in its context): the newer waits beside the task.
+    const more = leftoverWaits.get(this);
+    if (more === undefined && this.waitHead === undefined) this.waitHead = waiter;
+    else leftoverWaits.set(this, more === undefined ? waiter : addWait(more, waiter));
   }
 
   /** @internal `unlinkWaiter` of a wait that is not the task's only one (or is not parked). */
   private unlinkMore(waiter: TaskWait): void {
-    const head = this.waitHead;
-    // The usual case written first: a RUNNING task with two waits (the older one in its slot).
     if ((this.flags & STATE_MASK) === RUNNING) {
-      const older = this.slot;
-      if (older === waiter) {
-        this.slot = undefined;
-        return;
+      const more = this.slot;
+      if (this.waitHead === waiter) {
+        // The oldest ended first: one wait left goes into the field (the usual case's form again);
+        // with more left the field stays empty (see `waitHead`).
+        if (!Array.isArray(more)) {
+          this.waitHead = more as TaskWait | undefined;
+          this.slot = undefined;
+        } else {
+          this.waitHead = undefined;
+          if (more.length === 1) this.toOneWait(more);
+        }
+      } else if (more === waiter) this.slot = undefined;
+      else if (Array.isArray(more)) {
+        removeWait(more, waiter);
+        if (more.length === 0) this.slot = undefined;
+        else if (more.length === 1 && this.waitHead === undefined) this.toOneWait(more);
       }
-      if (head === waiter && !Array.isArray(older)) {
-        this.waitHead = older as TaskWait;
-        this.slot = undefined;
-        return;
-      }
-    }
-    this.unlinkRare(waiter, head);
-  }
-
-  /** @internal `unlinkMore` of a task with three waits or more, or not RUNNING. */
-  private unlinkRare(waiter: TaskWait, head: TaskWait | undefined): void {
-    if (head === undefined) {
-      // A finished task whose newest wait left through the fast path (its result undefined): older ones may remain.
-      if ((this.flags & STATE_MASK) === FINISHED) this.unlinkOlder(waiter);
       return;
     }
-    const older = this.olderWaits;
-    if (head !== waiter) {
-      if (older !== undefined) this.unlinkOlder(waiter);
-      return;
-    }
-    if (older === undefined) {
+    if (this.waitHead === waiter) {
       this.waitHead = undefined;
-    } else if (!Array.isArray(older)) {
-      this.waitHead = older;
-      this.olderWaits = undefined;
-    } else {
-      this.waitHead = takeNewest(older);
-      if (older.length === 1) this.olderWaits = older[0];
+      return;
+    }
+    const more = leftoverWaits.get(this);
+    if (more === waiter) leftoverWaits.delete(this);
+    else if (Array.isArray(more)) {
+      removeWait(more, waiter);
+      if (more.length === 0) leftoverWaits.delete(this);
     }
   }
 
-  /** @internal Takes `waiter` out of the task's older waits (nothing if it is not there). */
-  private unlinkOlder(waiter: TaskWait): void {
-    const older = this.olderWaits;
-    if (older === undefined) return;
-    if (!Array.isArray(older)) {
-      if (older === waiter) this.olderWaits = undefined;
-      return;
-    }
-    removeOlder(older, waiter);
-    if (older.length === 1) this.olderWaits = older[0];
+  /** @internal A RUNNING task left with one wait, in its list, and none in its field: the field holds it. */
+  private toOneWait(more: WaitList): void {
+    this.waitHead = more[0];
+    this.slot = undefined;
+  }
+
+  /** @internal The task's newer waits (see `waitHead`): in the slot while RUNNING, else beside the task. */
+  private get moreWaits(): MoreWaits | undefined {
+    return (this.flags & STATE_MASK) === RUNNING ? (this.slot as MoreWaits | undefined) : leftoverWaits.get(this);
+  }
+
+  /** @internal The task's newest parked wait (what `lastParked` returns, and an abort cancels first), if any. */
+  get lastWait(): TaskWait | undefined {
+    if (this.slot === undefined) return this.waitHead;
+    return this.lastOfMore();
+  }
+
+  /** @internal `lastWait` of a task whose slot holds something (newer waits, its function or its result). */
+  private lastOfMore(): TaskWait | undefined {
+    const more = this.moreWaits;
+    if (more === undefined) return this.waitHead;
+    if (!Array.isArray(more)) return more;
+    return more.length === 0 ? this.waitHead : more[more.length - 1];
+  }
+
+  /** @internal Whether the task has a parked wait (dump()'s 'waiting'). */
+  get hasWaits(): boolean {
+    return this.lastWait !== undefined;
   }
 
   /**
-   * @internal Called as a RUNNING task finishes with older waits still parked (the slot is about to
+   * @internal Called as a RUNNING task finishes with newer waits still parked (the slot is about to
    * hold its result): they stay the task's, beside it, until they end (as when the entries held the links).
    */
-  private keepOlderWaits(): void {
+  private keepMoreWaits(): void {
     if ((this.flags & STATE_MASK) !== RUNNING) return;
-    leftoverWaits.set(this, this.slot as OlderWaits);
+    const more = this.slot as MoreWaits;
     this.slot = undefined;
+    if (Array.isArray(more) && more.length === 0) return;
+    leftoverWaits.set(this, more);
   }
 
   /** @internal The labels of the rt primitives this task is parked on, most recent first. */
   waitingOn(): string[] {
     const labels: string[] = [];
-    const head = this.waitHead;
-    if (head !== undefined) pushLabels(labels, head);
-    const older = this.olderWaits;
-    if (older === undefined) return labels;
-    if (!Array.isArray(older)) pushLabels(labels, older);
-    else {
-      for (let i = older.length - 1; i >= 0; i--) {
-        const w = older[i];
-        if (w !== undefined) pushLabels(labels, w);
+    const more = this.moreWaits;
+    if (more !== undefined) {
+      if (!Array.isArray(more)) pushLabels(labels, more);
+      else {
+        for (let i = more.length - 1; i >= 0; i--) {
+          const w = more[i];
+          if (w !== undefined) pushLabels(labels, w);
+        }
       }
     }
+    const head = this.waitHead;
+    if (head !== undefined) pushLabels(labels, head);
     return labels;
   }
 
@@ -622,13 +621,13 @@ export class Task {
     const reason = extra.cancelReason;
     extra.controller?.abort(reason);
     let failure: { error: unknown } | undefined;
-    for (let w = this.waitHead; w !== undefined; w = this.waitHead) {
+    for (let w = this.lastWait; w !== undefined; w = this.lastWait) {
       try {
         w.cancel(reason);
       } catch (error) {
         failure ??= { error };
       }
-      if (this.waitHead === w) {
+      if (this.lastWait === w) {
         this.unlinkWaiter(w);
         failure ??= { error: new Error(`task ${this.id}: cancelling ${w.label} left it parked (an entry's cancel must leave the task's list)`) };
       }
