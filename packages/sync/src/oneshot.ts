@@ -262,6 +262,10 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * rejects through the resolve function (`rejectThrough`): the promise has no reject function.
    */
   slot: unknown = undefined;
+  /** @internal Links in the parked task's list of parked operations (the scheduler's). */
+  prev: ParkEntry | undefined = undefined;
+  /** @internal */
+  next: ParkEntry | undefined = undefined;
   /** @internal The task the receiver's own receive is parked in (none outside any task). */
   task: ParkedTask | undefined = undefined;
 

@@ -68,7 +68,7 @@ class SignalWait {
  * console.log(delay.isElapsed); // true
  * ```
  */
-// Sleep is a ParkEntry by shape only: its `label` is internal (stripped), so `implements ParkEntry` would not
+// Sleep is a ParkEntry by shape only: its links are internal (stripped), so `implements ParkEntry` would not
 // hold in the published .d.ts; parkEntry(this) checks the shape where it is used.
 export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
   // (Every field is declared and assigned in the constructor: see WheelEntry.)
@@ -88,7 +88,7 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
   //   - a wait with a signal pending: a `SignalWait` (park's waiter and promise, and the
   //     Sleep's own options, which become its state again when the wait ends).
   // Inside a task a plain wait is the Sleep's own entry in the task's list of parked
-  // operations (`parkEntryIn`: `task`), so a pending plain wait costs the
+  // operations (`parkEntryIn`: `task`, `prev`, `next`), so a pending plain wait costs the
   // promise and its resolving functions and no waiter record, cancel closure or
   // `{ waiter, promise }` pair (see the README's ladder) — unless the task already waits on
   // another Sleep of this runtime: then it joins that task's `TimerGroup` (see there).
@@ -108,6 +108,10 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
   // promise hooks run that job in the context of the promise `then` returned) and when no
   // AsyncLocalStorage is in use.
   declare private context: CapturedContext | undefined;
+  /** @internal Links in the task's list of parked operations (`parkEntry`). */
+  declare prev: ParkEntry | undefined;
+  /** @internal */
+  declare next: ParkEntry | undefined;
 
   /** @internal Sleeps come from `sleep` and `sleepUntil`. */
   constructor(driver: TimeDriver, deadline: number, options: WaitOptions | undefined, now: number = driver.now()) {
@@ -118,6 +122,8 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
     this.onFulfilled = undefined;
     this.onRejected = undefined;
     this.context = undefined;
+    this.prev = undefined;
+    this.next = undefined;
     this.when = Math.ceil(deadline);
     if (!driver.shut) driver.insert(this, this.when, now);
   }
@@ -409,6 +415,8 @@ export class Sleep extends TimerEntry implements PromiseLike<void>, Disposable {
 const MEMBERS_KEPT = 1024;
 
 class TimerGroup implements ParkEntry {
+  prev: ParkEntry | undefined = undefined;
+  next: ParkEntry | undefined = undefined;
   /** Members whose wait is pending. */
   live = 1;
   /**

@@ -608,7 +608,7 @@ export class Core {
     if (task.state === SCHEDULED) return 'scheduled';
     if (task.kind === 'blocking') return 'blocking';
     if (storage.getStore()?.task === task) return 'running';
-    return task.hasWaits ? 'waiting' : task.state === RUNNING ? 'idle' : 'running';
+    return task.waitHead !== undefined ? 'waiting' : task.state === RUNNING ? 'idle' : 'running';
   }
 }
 

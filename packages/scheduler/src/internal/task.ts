@@ -78,106 +78,6 @@ function runWatcher(watcher: () => void): void {
   }
 }
 
-/**
- * A task's waits newer than the one in `Task.waitHead` (see there): the one newer wait, or a list
- * of them, oldest first.
- */
-type MoreWaits = TaskWait | WaitList;
-
-/**
- * A task's newer waits while it has more than one besides `waitHead`, oldest first. Up to
- * `SCANNED_WAITS` long it has no holes and is scanned from its newest end (a wait ends by its
- * place shifting out: the order, which dump() lists and an abort cancels by, is kept); it may be
- * left empty. Longer (a task awaiting `Promise.all` over many joins or receives parks one wait
- * per member), `waitIndex` holds each wait's place, an ended wait leaves a hole (undefined) there,
- * holes at the newest end are trimmed (the last element is always a wait) and the rest compacted
- * once they outnumber the waits: O(1) per wait, as the entries' links were. (Entries are never
- * arrays.)
- */
-type WaitList = (TaskWait | undefined)[];
-
-/** How long a list of waits is scanned; a longer one is indexed (see WaitList). */
-const SCANNED_WAITS = 8;
-
-/** The place of each wait in a list longer than SCANNED_WAITS (see WaitList). */
-const waitIndex = new WeakMap<WaitList, Map<TaskWait, number>>();
-
-/**
- * The newer waits of a task that is not RUNNING (its slot then holds its function or result): a
- * finished task's waits still parked when it finished (see `keepMoreWaits`).
- */
-const leftoverWaits = new WeakMap<Task, MoreWaits>();
-
-/** `more` with `wait` added as its newest (the list itself once it is one). */
-function addWait(more: MoreWaits, wait: TaskWait): WaitList {
-  if (!Array.isArray(more)) return [more, wait];
-  const length = more.length;
-  more.push(wait);
-  if (length === SCANNED_WAITS) {
-    // The list outgrows its scan: index it (it has no holes yet).
-    const index = new Map<TaskWait, number>();
-    for (let i = 0; i <= length; i++) index.set(more[i]!, i);
-    waitIndex.set(more, index);
-  } else if (length > SCANNED_WAITS) {
-    waitIndex.get(more)!.set(wait, length);
-  }
-  return more;
-}
-
-/** Takes `wait` out of `list` (nothing if it is not there). */
-function removeWait(list: WaitList, wait: TaskWait): void {
-  const last = list.length - 1;
-  if (last >= SCANNED_WAITS) return removeIndexed(list, wait);
-  // From the newest end: waits mostly end newest first.
-  let at = last;
-  while (list[at] !== wait) if (--at < 0) return;
-  for (; at < last; at++) list[at] = list[at + 1];
-  list.pop();
-}
-
-/** `removeWait` of a list longer than SCANNED_WAITS (see WaitList). */
-function removeIndexed(list: WaitList, wait: TaskWait): void {
-  const index = waitIndex.get(list)!;
-  const at = index.get(wait);
-  if (at === undefined) return;
-  index.delete(wait);
-  list[at] = undefined;
-  if (index.size === SCANNED_WAITS) {
-    // Short enough to scan again: no holes, no index.
-    waitIndex.delete(list);
-    compactWaits(list, undefined);
-  } else if (at === list.length - 1) {
-    // The newest ended: the last element is a wait again (there is one: index.size > 0).
-    do list.pop();
-    while (list[list.length - 1] === undefined);
-  } else if (list.length > 2 * index.size) {
-    compactWaits(list, index);
-  }
-}
-
-/**
- * Moves the waits of `list` over its holes, in order (updating `index`, if given, with their new
- * places), and cuts it to them.
- */
-function compactWaits(list: WaitList, index: Map<TaskWait, number> | undefined): void {
-  let to = 0;
-  for (let from = 0; from < list.length; from++) {
-    const wait = list[from];
-    if (wait === undefined) continue;
-    if (to !== from) {
-      list[to] = wait;
-      index?.set(wait, to);
-    }
-    to++;
-  }
-  list.length = to;
-}
-
-/** Adds `wait`'s label to `labels` once per wait it stands for. */
-function pushLabels(labels: string[], wait: TaskWait): void {
-  for (let n = wait.waits ?? 1; n > 0; n--) labels.push(wait.label);
-}
-
 export class Task {
   // The fields are declared here and set in the constructor, in this order, not written as class
   // fields: a class field makes V8 run the class's instance-members initializer inside the
@@ -199,17 +99,7 @@ export class Task {
   private declare slot: unknown;
   /** @internal The cooperative budget and the turn it was filled in (see Budget in context.ts). */
   declare budget: number;
-  /**
-   * @internal The task's oldest parked wait, the usual case's only one (almost every task waits on
-   * one thing at a time). Its newer ones, while it has more than one, are in `slot` while RUNNING,
-   * when the slot is otherwise empty: the one newer wait itself (two waits at once, as every
-   * `timeout(ms, rx)` around an rt wait in a task: no list), or a `WaitList` of them (three or
-   * more). A wait is stored once, where it parks, and never moved: a task is old and a wait young,
-   * so each store of one into the task costs the write barrier's slow path. When the oldest ends
-   * first the field is left empty while newer ones remain (read `lastWait`, `hasWaits`). So the
-   * entries need no links (issue 16, pass sl28; passes pl26 and ws27 kept the waits in a set or an
-   * array made for the second wait: the README has their measurements).
-   */
+  /** @internal Head of the list of waiters this task has parked (what dump() shows). */
   declare waitHead: TaskWait | undefined;
   /**
    * @internal While the task is in its runtime's array of linked live tasks, its index there (see
@@ -317,7 +207,7 @@ export class Task {
 
   /**
    * What runs: the task's function while SCHEDULED (blocking tasks: undefined), else undefined.
-   * While RUNNING the slot holds the task's newer parked waits, if it has more than one (see `waitHead`).
+   * While RUNNING the slot is empty.
    * @internal
    */
   get fn(): (() => unknown) | undefined {
@@ -325,8 +215,8 @@ export class Task {
   }
   /** @internal */
   set fn(fn: (() => unknown) | undefined) {
-    // Once running the slot holds newer parked waits, once finished the result: neither is erased.
-    if ((this.flags & STATE_MASK) === SCHEDULED) this.slot = fn;
+    // Once finished the slot holds the result: clearing the function must not erase it.
+    if ((this.flags & STATE_MASK) !== FINISHED) this.slot = fn;
   }
 
   /** @internal The value, or the JoinError, once finished (written just before the state turns FINISHED). */
@@ -335,8 +225,6 @@ export class Task {
   }
   /** @internal */
   private set result(result: unknown) {
-    // A RUNNING task's slot holds its newer parked waits, if it has more than one (see `waitHead`).
-    if (this.slot !== undefined) this.keepMoreWaits();
     this.slot = result;
   }
 
@@ -462,135 +350,40 @@ export class Task {
     return this.state === FINISHED;
   }
 
-  /**
-   * @internal Adds `waiter` as the task's newest parked wait. The usual case, the task's one wait,
-   * is a field store here; a second wait is out of line (`linkMore`). Written small for the reason
-   * `unlinkWaiter` is.
-   */
+  /** @internal */
   linkWaiter(waiter: TaskWait): void {
-    if (this.waitHead === undefined && this.slot === undefined) this.waitHead = waiter;
-    else this.linkMore(waiter);
+    waiter.next = this.waitHead;
+    if (this.waitHead !== undefined) this.waitHead.prev = waiter;
+    this.waitHead = waiter;
   }
 
   /**
-   * @internal Takes `waiter` out of the task's parked waits (nothing if it is not there: a wait
-   * unlinked twice, or after its task finished). The usual case, the task's one wait (the slot
-   * empty: the task is RUNNING with no newer wait, or finished with an undefined result), is a
-   * few bytecodes here and the rest out of line: this is inlined into every primitive's wake,
-   * and the bytecodes it takes there count against TurboFan's inlining budget of the caller
-   * (issue 16: the ping-pong over `park()` on Node 24.22 had its park left a call once the
-   * inlined wake had used the budget up).
+   * @internal Takes `waiter` out of the task's list of parked waiters (nothing if it is not there).
+   * The usual case, the task's one wait, is a few bytecodes here and the rest out of line: this is
+   * inlined into every primitive's wake, and the bytecodes it takes there count against TurboFan's
+   * inlining budget of the caller (issue 16: the ping-pong over `park()` on Node 24.22 had its park
+   * left a call once the inlined wake had used the budget up).
    */
   unlinkWaiter(waiter: TaskWait): void {
-    if (this.waitHead === waiter && this.slot === undefined) this.waitHead = undefined;
-    else this.unlinkMore(waiter);
+    if (waiter.prev === undefined && waiter.next === undefined) {
+      if (this.waitHead === waiter) this.waitHead = undefined;
+    } else this.unlinkLinked(waiter);
   }
 
-  /** @internal `linkWaiter` of a task that has a parked wait, or is not RUNNING. */
-  private linkMore(waiter: TaskWait): void {
-    if ((this.flags & STATE_MASK) === RUNNING) {
-      const more = this.slot as MoreWaits | undefined;
-      // (The slot empty: the field holds a wait, or the fast path would have taken it.)
-      this.slot = more === undefined ? waiter : addWait(more, waiter);
-      return;
-    }
-    // Not RUNNING (a callback left behind by a finished task parks in its context): the newer waits beside the task.
-    const more = leftoverWaits.get(this);
-    if (more === undefined && this.waitHead === undefined) this.waitHead = waiter;
-    else leftoverWaits.set(this, more === undefined ? waiter : addWait(more, waiter));
-  }
-
-  /** @internal `unlinkWaiter` of a wait that is not the task's only one (or is not parked). */
-  private unlinkMore(waiter: TaskWait): void {
-    if ((this.flags & STATE_MASK) === RUNNING) {
-      const more = this.slot;
-      if (this.waitHead === waiter) {
-        // The oldest ended first: one wait left goes into the field (the usual case's form again);
-        // with more left the field stays empty (see `waitHead`).
-        if (!Array.isArray(more)) {
-          this.waitHead = more as TaskWait | undefined;
-          this.slot = undefined;
-        } else {
-          this.waitHead = undefined;
-          if (more.length === 1) this.toOneWait(more);
-        }
-      } else if (more === waiter) this.slot = undefined;
-      else if (Array.isArray(more)) {
-        removeWait(more, waiter);
-        if (more.length === 0) this.slot = undefined;
-        else if (more.length === 1 && this.waitHead === undefined) this.toOneWait(more);
-      }
-      return;
-    }
-    if (this.waitHead === waiter) {
-      this.waitHead = undefined;
-      return;
-    }
-    const more = leftoverWaits.get(this);
-    if (more === waiter) leftoverWaits.delete(this);
-    else if (Array.isArray(more)) {
-      removeWait(more, waiter);
-      if (more.length === 0) leftoverWaits.delete(this);
-    }
-  }
-
-  /** @internal A RUNNING task left with one wait, in its list, and none in its field: the field holds it. */
-  private toOneWait(more: WaitList): void {
-    this.waitHead = more[0];
-    this.slot = undefined;
-  }
-
-  /** @internal The task's newer waits (see `waitHead`): in the slot while RUNNING, else beside the task. */
-  private get moreWaits(): MoreWaits | undefined {
-    return (this.flags & STATE_MASK) === RUNNING ? (this.slot as MoreWaits | undefined) : leftoverWaits.get(this);
-  }
-
-  /** @internal The task's newest parked wait (what `lastParked` returns, and an abort cancels first), if any. */
-  get lastWait(): TaskWait | undefined {
-    if (this.slot === undefined) return this.waitHead;
-    return this.lastOfMore();
-  }
-
-  /** @internal `lastWait` of a task whose slot holds something (newer waits, its function or its result). */
-  private lastOfMore(): TaskWait | undefined {
-    const more = this.moreWaits;
-    if (more === undefined) return this.waitHead;
-    if (!Array.isArray(more)) return more;
-    return more.length === 0 ? this.waitHead : more[more.length - 1];
-  }
-
-  /** @internal Whether the task has a parked wait (dump()'s 'waiting'). */
-  get hasWaits(): boolean {
-    return this.lastWait !== undefined;
-  }
-
-  /**
-   * @internal Called as a RUNNING task finishes with newer waits still parked (the slot is about to
-   * hold its result): they stay the task's, beside it, until they end (as when the entries held the links).
-   */
-  private keepMoreWaits(): void {
-    if ((this.flags & STATE_MASK) !== RUNNING) return;
-    const more = this.slot as MoreWaits;
-    this.slot = undefined;
-    if (Array.isArray(more) && more.length === 0) return;
-    leftoverWaits.set(this, more);
+  /** @internal `unlinkWaiter` of a waiter with a neighbour in the list. */
+  private unlinkLinked(waiter: TaskWait): void {
+    if (waiter.prev !== undefined) waiter.prev.next = waiter.next;
+    else if (this.waitHead === waiter) this.waitHead = waiter.next;
+    if (waiter.next !== undefined) waiter.next.prev = waiter.prev;
+    waiter.prev = waiter.next = undefined;
   }
 
   /** @internal The labels of the rt primitives this task is parked on, most recent first. */
   waitingOn(): string[] {
     const labels: string[] = [];
-    const more = this.moreWaits;
-    if (more !== undefined) {
-      if (!Array.isArray(more)) pushLabels(labels, more);
-      else {
-        for (let i = more.length - 1; i >= 0; i--) {
-          const w = more[i];
-          if (w !== undefined) pushLabels(labels, w);
-        }
-      }
+    for (let w = this.waitHead; w !== undefined; w = w.next) {
+      for (let n = w.waits ?? 1; n > 0; n--) labels.push(w.label);
     }
-    const head = this.waitHead;
-    if (head !== undefined) pushLabels(labels, head);
     return labels;
   }
 
@@ -621,13 +414,13 @@ export class Task {
     const reason = extra.cancelReason;
     extra.controller?.abort(reason);
     let failure: { error: unknown } | undefined;
-    for (let w = this.lastWait; w !== undefined; w = this.lastWait) {
+    for (let w = this.waitHead; w !== undefined; w = this.waitHead) {
       try {
         w.cancel(reason);
       } catch (error) {
         failure ??= { error };
       }
-      if (this.lastWait === w) {
+      if (this.waitHead === w) {
         this.unlinkWaiter(w);
         failure ??= { error: new Error(`task ${this.id}: cancelling ${w.label} left it parked (an entry's cancel must leave the task's list)`) };
       }

@@ -99,6 +99,8 @@ function unlinkSignal(link: SignalLink): OnCancel<unknown> {
  * ParkedWaiter, or a primitive's own record parked with `parkEntry` (../park.ts).
  */
 export interface TaskWait {
+  prev: TaskWait | undefined;
+  next: TaskWait | undefined;
   readonly label: string;
   /** How many waits the entry stands for (what dump() lists `label` for): 1 when absent. */
   readonly waits?: number;
@@ -120,6 +122,9 @@ function noResolve(): void {}
 export class ParkedWaiter<T> implements TaskWait {
   /** The task that parked, if any: its abort cancels this waiter. */
   task: Task | undefined;
+  /** Links in the task's list of parked waiters. */
+  prev: TaskWait | undefined = undefined;
+  next: TaskWait | undefined = undefined;
   /**
    * What a cancellation calls back (`onCancel`), or, while the waiter is in its signal's list,
    * its place there, which holds `onCancel` (one field for both: a waiter is allocated per park,
