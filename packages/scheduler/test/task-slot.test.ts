@@ -54,6 +54,34 @@ describe('a task record: function, parked waiters, result', () => {
     }
   });
 
+  it("keeps a value that is one of its own older waiters, or an array of them, the task finished with 2, 3 or 10 waiters parked, whichever ends first", async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      for (const n of [2, 3, 10]) {
+        for (const pick of ['oldest', 'middle', 'all'] as const) {
+          for (const first of ['newest', 'oldest'] as const) {
+            let pairs: { waiter: Waiter<number>; promise: Promise<number> }[] = [];
+            const handle = runtime.spawn(() => {
+              pairs = Array.from({ length: n }, (_, i) => park<number>(`Test.w${i}`, () => {}));
+              return pick === 'all' ? pairs : pick === 'oldest' ? pairs[0] : pairs[n >> 1];
+            });
+            const value = await handle;
+            const order = [...pairs.keys()];
+            if (first === 'newest') order.reverse();
+            for (const i of order) {
+              expect(pairs[i]!.waiter.wake(i)).toBe(true);
+              expect(await handle).toBe(value);
+            }
+            expect(await Promise.all(pairs.map((p) => p.promise))).toEqual([...pairs.keys()]);
+            expect(await handle).toBe(value);
+          }
+        }
+      }
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+
   it('keeps the value when a callback the task left behind parks in its context after it finished, and the task is not listed as waiting', async () => {
     const runtime = Builder.currentThread().build();
     try {
