@@ -30,12 +30,17 @@
 // which kernel path it was, which is all the sorting uses.
 //
 //   node benchmarks/echo-kernel.mjs                   rt-stream, tokio, C, net, rt; 3 rounds
+//   RT_ECHO_SERVERS=rt-stream,C,C-touch  C-touch: the C server writing RT_KERNEL_TOUCH bytes (1024)
+//                  of a 16 MiB ring per message, as a young generation's allocation would
 //   RT_ECHO_SERVERS=rt-stream,tokio RT_ECHO_ROUNDS=7 node benchmarks/echo-kernel.mjs
 //   RT_ECHO_SPIN=both node benchmarks/echo-kernel.mjs  also with the spinning generator (`/spin`
 //                  rows; echo.bench.mjs's RT_ECHO_SPIN), each server's two modes back to back
 //   RT_ECHO_PIN=1  servers on core 0, the generator on core 1 (taskset)
+//   RT_ECHO_REWARM=300  an unmeasured generator run of that many ms before each profiled one
+//                  (echo.bench.mjs's RT_ECHO_REWARM: the page faults of a Node server's first run
+//                  after idling)
 //   RT_ECHO_CELL=64x16384  connections × message bytes
-//   RT_KERNEL_VERBOSE=1    also the leading kernel functions of `other kernel` and `epoll`
+//   RT_KERNEL_VERBOSE=1    also the leading kernel functions of `other kernel`, `epoll` and `read`
 //
 // Needs: perf allowed to profile the kernel (root, or kernel.perf_event_paranoid ≤ 1), a C
 // compiler, the built packages; the Tokio row as echo.bench.mjs (Debian's cargo + librust-tokio-dev).
@@ -50,14 +55,19 @@ if (!have('perf')) {
   process.exit(0);
 }
 const loadgen = buildC('loadgen');
+const cServer = buildC('echo-server');
 const native = {
-  C: { path: buildC('echo-server') },
+  C: { path: cServer },
+  // The C server writing RT_KERNEL_TOUCH bytes (default 1024) of a 16 MiB ring per message (echo-server.c's
+  // ECHO_SERVER_TOUCH): the same system calls with a runtime's memory traffic in user space.
+  'C-touch': { path: cServer, env: { ECHO_SERVER_TOUCH: process.env['RT_KERNEL_TOUCH'] ?? '1024' } },
   tokio: buildTokioEcho(),
 };
 const chosen = (process.env['RT_ECHO_SERVERS'] ?? 'rt-stream,tokio,C,net,rt').split(',');
 const rounds = Number(process.env['RT_ECHO_ROUNDS'] ?? 3);
 const spinModes = { 1: [true], both: [false, true] }[process.env['RT_ECHO_SPIN'] ?? ''] ?? [false];
 const pin = process.env['RT_ECHO_PIN'] === '1';
+const rewarmMs = Number(process.env['RT_ECHO_REWARM'] ?? 0);
 const verbose = process.env['RT_KERNEL_VERBOSE'] === '1';
 const [[connections, size]] = parseConfigs(process.env['RT_ECHO_CELL'], [[64, 64]]);
 const warmupMs = 300;
@@ -74,7 +84,7 @@ for (const name of chosen) {
       console.log(`${name} row left out: ${native[name].missing}`);
       continue;
     }
-    [command, args] = [native[name].path, []];
+    [command, args, env] = [native[name].path, [], native[name].env];
   } else {
     const node = echoServer(name);
     if (node === undefined) throw new Error(`unknown server ${name}`);
@@ -138,7 +148,7 @@ function sortSamples(file) {
     if (frames.length === 0) continue;
     const kind = kindOf(frames, kernelFrames);
     counts[kind]++;
-    if (verbose && (kind === 'other kernel' || kind === 'epoll')) {
+    if (verbose && (kind === 'other kernel' || kind === 'epoll' || kind === 'read')) {
       const named = frames.find((f) => !f.includes('irq_enable') && !f.startsWith('_raw_spin') && !f.startsWith('__raw_callee')) ?? frames[0];
       const key = `${kind}: ${named}`;
       leaves.set(key, (leaves.get(key) ?? 0) + 1);
@@ -154,6 +164,7 @@ try {
   for (let round = 0; round < rounds; round++) {
     const shift = (round * spinModes.length) % cells.length;
     for (const { name, child, port, spin, row } of [...cells.slice(shift), ...cells.slice(0, shift)]) {
+      if (rewarmMs > 0) loadgenResult(runLoadgen(loadgen, { port, connections, size, warmupMs: 0, measureMs: rewarmMs, pinned: pin, spin }), name);
       const perf = spawn('perf', ['record', '-q', '-F', String(frequency), '-e', 'cpu-clock', '-g', '-p', String(child.pid), '-o', file], { stdio: 'ignore' });
       await sleep(300); // perf attached
       const before = threadCounters(child.pid);
@@ -196,7 +207,7 @@ const median = (values) => {
 const pad = (s, n) => String(s).padStart(n);
 console.log(
   `echo ${connections} × ${size} B, ${rounds} rounds of ${warmupMs} + ${measureMs} ms, perf cpu-clock at ${frequency} Hz on the server; ` +
-    `${spinModes.map((spin) => (spin ? 'spinning' : 'blocking')).join(' + ')} generator${pin ? ', pinned' : ''}; load ${spawnSync('uptime', { encoding: 'utf8' }).stdout.trim().replace(/.*load average: /, '')}`,
+    `${spinModes.map((spin) => (spin ? 'spinning' : 'blocking')).join(' + ')} generator${pin ? ', pinned' : ''}${rewarmMs > 0 ? `, ${rewarmMs} ms rewarm` : ''}; load ${spawnSync('uptime', { encoding: 'utf8' }).stdout.trim().replace(/.*load average: /, '')}`,
 );
 console.log('µs per message: CPU, user and sys from /proc (medians of the rounds); then each kind of work (samples pooled over the rounds, each round weighted by its CPU per message); gen slp = the generator\'s sleeps per message');
 console.log(`${'server'.padEnd(16)}${pad('CPU', 7)}${pad('user', 7)}${pad('sys', 7)}${KINDS.map((kind) => pad(kind, Math.max(8, kind.length + 2))).join('')}${pad('gen slp', 9)}`);

@@ -52,6 +52,12 @@
 //                   spinning takes that out of every server alike. Off by default.
 //   RT_ECHO_PIN=1   servers start under `taskset -c 0` (every thread) and the generator runs under
 //                   `taskset -c 1`, so the two never share or swap a core. Off by default.
+//   RT_ECHO_REWARM=300  runs the generator that many ms, unmeasured, right before each measured run.
+//                   Why: a Node server idles while the other servers take their turn, and V8 gives
+//                   pages of its young generation back meanwhile, so its next run starts with
+//                   page faults (~2,500 after 12 s idle, ~60 back to back; ~1 µs per message of
+//                   rt-stream's system time in 64 B rounds), which a server under steady load does
+//                   not pay and Tokio and C never do. Off by default.
 //
 // Every run also prints, per server, the medians over its rounds of: CPU per message split into
 // user and system, the main thread's user and system, the other threads' CPU (Node's V8 platform
@@ -105,6 +111,7 @@ const rounds = Number(process.env['RT_ECHO_ROUNDS'] ?? (quick ? 1 : 3));
 // The generator's modes: blocking (false) and/or spinning (true); see RT_ECHO_SPIN above.
 const spinModes = { 1: [true], both: [false, true] }[process.env['RT_ECHO_SPIN'] ?? ''] ?? [false];
 const pin = process.env['RT_ECHO_PIN'] === '1';
+const rewarmMs = Number(process.env['RT_ECHO_REWARM'] ?? 0);
 const modeName = (name, spin) => (spin ? `${name}/spin` : name);
 
 // All servers start first; each cell then runs every server back to back, so a change in
@@ -130,6 +137,7 @@ try {
     // The order rotates by one server each round, so no server always runs right after the same one.
     const shift = (round * spinModes.length) % cells.length;
     for (const { server, child, port, spin, name } of [...cells.slice(shift), ...cells.slice(0, shift)]) {
+      if (rewarmMs > 0) loadgenResult(runLoadgen(loadgen, { port, connections, size, warmupMs: 0, measureMs: rewarmMs, pinned: pin, spin }), server.name);
       const before = threadCounters(child.pid);
       const faultsBefore = minorFaults(child.pid);
       const run = runLoadgen(loadgen, { port, connections, size, warmupMs, measureMs, pinned: pin, spin });
@@ -181,7 +189,9 @@ const median = (values) => {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 const cellsOnce = [...new Map(configs.map((c) => [c.join('x'), c])).values()];
-const generator = `${spinModes.map((spin) => (spin ? 'spinning (`/spin` rows)' : 'blocking')).join(' and ')} load generator${pin ? ', servers on core 0 and the generator on core 1 (taskset)' : ''}`;
+const generator =
+  `${spinModes.map((spin) => (spin ? 'spinning (`/spin` rows)' : 'blocking')).join(' and ')} load generator${pin ? ', servers on core 0 and the generator on core 1 (taskset)' : ''}` +
+  `${rewarmMs > 0 ? `, ${rewarmMs} ms unmeasured run before each` : ''}`;
 console.log(`echo ping-pong on loopback${quick ? ' (quick)' : ''}: best of ${rounds} × ${measureMs} ms per cell after ${warmupMs} ms warm-up; ratio = msgs/s ÷ net's; ${generator}`);
 console.log('CPU µs/msg: server CPU per message; srv/gen %: server and load generator CPU use (100 = one core);');
 console.log('CPU × tokio: server CPU per message ÷ tokio\'s (rt-stream and tokio run the same read/write-all loop)');
