@@ -40,6 +40,8 @@
 //                  (echo.bench.mjs's RT_ECHO_REWARM: the page faults of a Node server's first run
 //                  after idling)
 //   RT_ECHO_CELL=64x16384  connections × message bytes
+//   RT_ECHO_SERVERS=rt-stream,rt-stream-before RT_KERNEL_ADDON_BEFORE=/tmp/old  rt-stream on another
+//                  build of the addon too (a directory with build/Release/mio_native.node)
 //   RT_KERNEL_VERBOSE=1    also the leading kernel functions of `other kernel`, `epoll` and `read`
 //
 // Needs: perf allowed to profile the kernel (root, or kernel.perf_event_paranoid ≤ 1), a C
@@ -85,6 +87,12 @@ for (const name of chosen) {
       continue;
     }
     [command, args, env] = [native[name].path, [], native[name].env];
+  } else if (name === 'rt-stream-before') {
+    // rt-stream on another build of the addon (RT_KERNEL_ADDON_BEFORE: a directory holding
+    // build/Release/mio_native.node, loaded through mio-native's RT_MIO_NATIVE_DIR).
+    const node = echoServer('rt-stream');
+    if (process.env['RT_KERNEL_ADDON_BEFORE'] === undefined) throw new Error('rt-stream-before needs RT_KERNEL_ADDON_BEFORE');
+    [command, args, env] = [process.execPath, node.args, { ...node.env, RT_MIO_NATIVE_DIR: process.env['RT_KERNEL_ADDON_BEFORE'] }];
   } else {
     const node = echoServer(name);
     if (node === undefined) throw new Error(`unknown server ${name}`);
