@@ -439,10 +439,13 @@ static napi_value mio_eventfd_read(napi_env env, napi_callback_info info) {
  * reaches directly, ~135-170 ns more per call on the benchmarks' VM (benchmarks/c/read-recv.c),
  * the one system call of rt's echo loop that Tokio (mio: recv) made cheaper. A descriptor that is not
  * a socket (a pipe, an eventfd) answers recv/send with ENOTSOCK: it is then read/written with
- * read/write and marked here, so it pays that failed call once, not on every call. The mark is
+ * read/write and marked here, so its reads pay that failed call once, not on every call. The mark is
  * cleared when this addon closes the fd or makes a socket with its number; a stale mark (the number
- * closed elsewhere and reused by a socket) only sends that socket through read/write, which is
- * correct; a missing mark costs one failed call. Relaxed atomics: a hint needs no ordering. */
+ * closed elsewhere and reused by a socket, or marked by a racing thread) only sends that socket's
+ * reads through read(2), which on a socket is recv with no flags; a missing mark costs one failed
+ * call. Only reads follow the mark: a write always tries send(MSG_NOSIGNAL) first, since write(2)
+ * to a socket whose peer is gone raises SIGPIPE, which a stale mark must not bring (review rv30).
+ * Relaxed atomics: a hint needs no ordering, but workers' threads share it, so no plain accesses. */
 #define MIO_FD_HINTS 65536
 static unsigned char mio_not_socket[MIO_FD_HINTS];
 
@@ -618,12 +621,15 @@ static napi_value mio_count(napi_env env, ssize_t r) {
 }
 
 /* The system calls of read/write and readWhole/writeWhole: recv(2) and send(2) with MSG_NOSIGNAL,
- * and plain read(2)/write(2) for descriptors that are not sockets (above), each retried on EINTR.
+ * and plain read(2)/write(2) for descriptors that are not sockets (above: read(2) also for a
+ * marked number and for 0 bytes; write(2) only after send's ENOTSOCK), each retried on EINTR.
  * recv with no flags is read on a socket (O_NONBLOCK of the file applies alike). Inlined: a call
  * each costs the hot path ~18 instructions per message (gcc keeps one when two callers share it). */
 static inline __attribute__((always_inline)) ssize_t mio_sys_read(int fd, char* data, size_t size) {
   ssize_t r;
-  if (!mio_is_not_socket(fd)) {
+  /* 0 bytes: read(2), which answers 0 on a socket at once; recv(2) of 0 bytes answers EAGAIN on an
+   * empty stream socket and takes (drops) a datagram. */
+  if (size != 0 && !mio_is_not_socket(fd)) {
     do {
       r = recv(fd, data, size, 0);
     } while (r < 0 && errno == EINTR);
@@ -638,13 +644,11 @@ static inline __attribute__((always_inline)) ssize_t mio_sys_read(int fd, char* 
 
 static inline __attribute__((always_inline)) ssize_t mio_sys_write(int fd, const char* data, size_t size) {
   ssize_t r;
-  if (!mio_is_not_socket(fd)) {
-    do {
-      r = send(fd, data, size, MSG_NOSIGNAL);
-    } while (r < 0 && errno == EINTR);
-    if (r >= 0 || errno != ENOTSOCK) return r;
-    mio_mark_socket(fd, 1);
-  }
+  do {
+    r = send(fd, data, size, MSG_NOSIGNAL);
+  } while (r < 0 && errno == EINTR);
+  if (r >= 0 || errno != ENOTSOCK) return r;
+  mio_mark_socket(fd, 1); /* for the reads of this fd; the writes do not follow the mark (above) */
   do {
     r = write(fd, data, size);
   } while (r < 0 && errno == EINTR);
