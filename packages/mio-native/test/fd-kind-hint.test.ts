@@ -82,6 +82,17 @@ describeNative('sys.read / sys.write on a number that changes kind (pass lg28)',
     changeKind(socketPair, closeSync, pipe);
   });
 
+  // Review rv30: the hint table has 65,536 numbers; any other int32 (negative, at or past its end,
+  // INT32_MAX) is no index into it (ASan's run checks the bounds): read, write and close answer EBADF.
+  it('fd numbers outside the hint table: EBADF, the table untouched', () => {
+    for (const fd of [-1, -(2 ** 31), 65535, 65536, 2 ** 20, 2 ** 31 - 1]) {
+      expect(sys.read(fd, Buffer.alloc(8))).toBe(-9);
+      expect(sys.read(fd, Buffer.alloc(8), 0, 8)).toBe(-9);
+      expect(sys.write(fd, Buffer.from('x'))).toBe(-9);
+      expect(sys.close(fd)).toBe(-9);
+    }
+  });
+
   // Review rv30: recv(2) of 0 bytes is not read(2) of 0 bytes. read(2) of a socket answers 0 at once
   // (sock_read_iter); recv(2) of 0 bytes answers EAGAIN on an empty stream socket and, on a datagram
   // socket, takes the next datagram and drops it. A 0-byte read must stay read(2)'s.
