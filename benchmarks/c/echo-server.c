@@ -7,6 +7,12 @@
  * One thread, edge-triggered epoll, one 64 KiB buffer per connection: read until EAGAIN
  * (or a short read), write back; on a partial write keep the rest, stop reading from that
  * connection and wait for EPOLLOUT (backpressure).
+ *
+ * ECHO_SERVER_TOUCH=<bytes> (off by default; echo-kernel.mjs's `C-touch` row): after each read the
+ * server also writes that many bytes of a 16 MiB ring, moving on each time, as a garbage-collected
+ * runtime's allocation streams through its young generation. With no other change to the system
+ * calls, it shows how much of a server's kernel time per message follows from its own user-space
+ * memory traffic (caches and TLB the kernel path then misses), not from the calls it makes.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -30,6 +36,17 @@ typedef struct {
   int readable, writable;
   char buf[BUF];
 } conn_t;
+
+static size_t touch_bytes;
+static unsigned char* touch_ring;
+static size_t touch_at;
+#define TOUCH_RING (16u << 20)
+
+static void touch(void) {
+  if (touch_at + touch_bytes > TOUCH_RING) touch_at = 0;
+  memset(touch_ring + touch_at, (int)(touch_at >> 6), touch_bytes);
+  touch_at += touch_bytes;
+}
 
 static void conn_close(conn_t* c) {
   close(c->fd);
@@ -64,6 +81,7 @@ static int drive(conn_t* c) {
       return -1;
     }
     if (r == 0) return -1;
+    if (touch_bytes > 0) touch();
     if (r < BUF) c->readable = 0; /* a short read: the socket is drained */
     c->pending = (size_t)r;
     c->offset = 0;
@@ -78,6 +96,10 @@ static void* new_conn(int fd) {
 }
 
 int main(void) {
+  const char* touch_env = getenv("ECHO_SERVER_TOUCH");
+  touch_bytes = touch_env != NULL ? (size_t)atol(touch_env) : 0;
+  if (touch_bytes > TOUCH_RING) touch_bytes = TOUCH_RING;
+  if (touch_bytes > 0) touch_ring = calloc(1, TOUCH_RING);
   int ep;
   int lfd = listen_loopback(&ep);
   if (lfd < 0) return 1;

@@ -1,7 +1,7 @@
 /*
  * Echo load generator for benchmarks/echo.bench.mjs (std C + POSIX/Linux only).
  *
- *   loadgen <port> <connections> <message bytes> <warmup ms> <measure ms>
+ *   loadgen <port> <connections> <message bytes> <warmup ms> <measure ms> [spin]
  *
  * Opens <connections> TCP connections to 127.0.0.1:<port> (TCP_NODELAY), and on each runs
  * a ping-pong: send one message, wait until the whole message has come back, record the
@@ -14,6 +14,15 @@
  * where C is the load generator's own CPU use over the run (1.0 = one core busy): near 1.0
  * means the generator, not the server, limits the rate.
  * Latencies go into a histogram of 100 ns buckets up to 100 ms.
+ *
+ * spin (a sixth argument `1`; off by default, echo.bench.mjs passes it with RT_ECHO_SPIN=1):
+ * the generator never sleeps: it polls with epoll_wait(..., 0) in a loop instead of blocking, so
+ * it is always on a CPU (cpu ~1.0) and a server's send never has a sleeping generator to wake.
+ * On loopback the sender's system call runs the receiver's TCP input and wake-up, so against a
+ * blocking generator part of a server's system time is waking the generator, which depends on
+ * how often the generator ran out of echoes (its sleeps per message): a property of the pair,
+ * not of the server. Spinning takes that part out of every server alike. Then the JSON also has
+ * "empty": the polls that found nothing ready.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -79,9 +88,10 @@ static int pump_out(int ep, conn_t* c) {
 
 int main(int argc, char** argv) {
   if (argc < 6) {
-    fprintf(stderr, "usage: loadgen <port> <connections> <message bytes> <warmup ms> <measure ms>\n");
+    fprintf(stderr, "usage: loadgen <port> <connections> <message bytes> <warmup ms> <measure ms> [spin]\n");
     return 2;
   }
+  int spin = argc > 6 && atoi(argv[6]) == 1;
   int port = atoi(argv[1]);
   int nconn = atoi(argv[2]);
   msg_size = (size_t)atol(argv[3]);
@@ -121,11 +131,12 @@ int main(int argc, char** argv) {
     conns[i].start_ns = now_ns();
     if (pump_out(ep, &conns[i]) < 0) return 1;
   }
-  uint64_t messages = 0, errors = 0, waits = 0;
+  uint64_t messages = 0, errors = 0, waits = 0, empty = 0;
   struct epoll_event events[256];
   for (;;) {
-    int n = epoll_wait(ep, events, 256, 100);
+    int n = epoll_wait(ep, events, 256, spin ? 0 : 100);
     waits++;
+    if (n == 0) empty++;
     uint64_t now = now_ns();
     if (now >= measure_end) break;
     for (int i = 0; i < n; i++) {
@@ -182,9 +193,11 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  printf("{\"messages\":%llu,\"seconds\":%.3f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"errors\":%llu,\"cpu\":%.2f,\"waits\":%llu,\"sleeps\":%ld,\"preempted\":%ld}\n",
+  printf("{\"messages\":%llu,\"seconds\":%.3f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"errors\":%llu,\"cpu\":%.2f,\"waits\":%llu,\"sleeps\":%ld,\"preempted\":%ld",
          (unsigned long long)messages, seconds, (p50 + 0.5) * BUCKET_NS / 1000.0, (p99 + 0.5) * BUCKET_NS / 1000.0,
          (unsigned long long)errors, cpu / elapsed, (unsigned long long)waits, usage.ru_nvcsw, usage.ru_nivcsw);
+  if (spin) printf(",\"empty\":%llu", (unsigned long long)empty);
+  printf("}\n");
   for (int i = 0; i < nconn; i++) close(conns[i].fd);
   return 0;
 }

@@ -85,11 +85,12 @@ export const buildLoadgen = () => buildC('loadgen');
 /**
  * Runs the load generator once against 127.0.0.1:port (`connections` connections, each
  * sending `size`-byte messages and waiting for the echo; `warmupMs`, then `measureMs`
- * measured), pinned to core 1 with taskset when `pinned`. Returns spawnSync's result:
- * read it with loadgenResult.
+ * measured), pinned to core 1 with taskset when `pinned`; never sleeping (polling epoll with a
+ * zero timeout, loadgen.c's `spin`) when `spin`. Returns spawnSync's result: read it with
+ * loadgenResult.
  */
-export function runLoadgen(loadgen, { port, connections, size, warmupMs, measureMs, pinned = false }) {
-  const args = [loadgen, String(port), String(connections), String(size), String(warmupMs), String(measureMs)];
+export function runLoadgen(loadgen, { port, connections, size, warmupMs, measureMs, pinned = false, spin = false }) {
+  const args = [loadgen, String(port), String(connections), String(size), String(warmupMs), String(measureMs), ...(spin ? ['1'] : [])];
   return pinned ? spawnSync('taskset', ['-c', '1', ...args], { encoding: 'utf8' }) : spawnSync(args[0], args.slice(1), { encoding: 'utf8' });
 }
 

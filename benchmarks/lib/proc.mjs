@@ -65,6 +65,40 @@ export function preemptions(pid) {
 }
 
 /**
+ * Every live thread of a process so far, by thread id: `user` and `system` CPU seconds
+ * (/proc/<pid>/task/<tid>/stat's utime and stime), `sleeps` and `preemptions` (its voluntary
+ * and involuntary context switches, /proc/<pid>/task/<tid>/status). A Map; empty when the
+ * process is gone. Node names all its threads `node`, so the main thread (tid = pid) is the
+ * only one told apart: the others are V8's platform workers (concurrent compilation, GC
+ * helpers), libuv's thread pool, the signal and inspector threads.
+ */
+export function threadCounters(pid) {
+  const threads = new Map();
+  let tids;
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return threads;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      threads.set(Number(tid), {
+        user: Number(fields[11]) / clockTicks,
+        system: Number(fields[12]) / clockTicks,
+        sleeps: Number(/\nvoluntary_ctxt_switches:\s+(\d+)/.exec(status)[1]),
+        preemptions: Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(status)[1]),
+      });
+    } catch {
+      // the thread exited between the listing and the read
+    }
+  }
+  return threads;
+}
+
+/**
  * Minor page faults of a process so far (/proc/<pid>/stat's minflt): each is a page the kernel
  * had to map (and zero) on first touch, e.g. after the allocator gave memory back. NaN when the
  * process is gone.

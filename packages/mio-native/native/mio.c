@@ -432,12 +432,40 @@ static napi_value mio_eventfd_read(napi_env env, napi_callback_info info) {
 /* ------------------------------------------------------------------------------------ */
 /* Sockets. */
 
+/* Which fds were last seen not to be sockets: a hint, one byte per fd number below
+ * MIO_FD_HINTS, process-wide (fd numbers are; workers share the addon's statics). A socket is read
+ * with recv(2), not read(2): on Linux read(2) of a socket goes through the VFS (fdget_pos,
+ * vfs_read, rw_verify_area, a kiocb, sock_read_iter) before the same sock_recvmsg that recv(2)
+ * reaches directly, ~135-170 ns more per call on the benchmarks' VM (benchmarks/c/read-recv.c),
+ * the one system call of rt's echo loop that Tokio (mio: recv) made cheaper. A descriptor that is not
+ * a socket (a pipe, an eventfd) answers recv/send with ENOTSOCK: it is then read/written with
+ * read/write and marked here, so its reads pay that failed call once, not on every call. The mark is
+ * cleared when this addon closes the fd or makes a socket with its number; a stale mark (the number
+ * closed elsewhere and reused by a socket, or marked by a racing thread) only sends that socket's
+ * reads through read(2), which on a socket is recv with no flags; a missing mark costs one failed
+ * call. Only reads follow the mark: a write always tries send(MSG_NOSIGNAL) first, since write(2)
+ * to a socket whose peer is gone raises SIGPIPE, which a stale mark must not bring (review rv30).
+ * Relaxed atomics: a hint needs no ordering, but workers' threads share it, so no plain accesses. */
+#define MIO_FD_HINTS 65536
+static unsigned char mio_not_socket[MIO_FD_HINTS];
+
+static inline int mio_is_not_socket(int fd) {
+  return (unsigned)fd < MIO_FD_HINTS && __atomic_load_n(&mio_not_socket[fd], __ATOMIC_RELAXED);
+}
+
+static inline void mio_mark_socket(int fd, unsigned char not_socket) {
+  if ((unsigned)fd < MIO_FD_HINTS) __atomic_store_n(&mio_not_socket[fd], not_socket, __ATOMIC_RELAXED);
+}
+
+
 static napi_value mio_socket(napi_env env, napi_callback_info info) {
   MIO_ARGS(3);
   int32_t domain, type, protocol;
   if (!mio_i32(env, argv[0], &domain) || !mio_i32(env, argv[1], &type) || !mio_i32(env, argv[2], &protocol)) return NULL;
   int fd = socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-  return mio_int(env, fd < 0 ? -errno : fd);
+  if (fd < 0) return mio_int(env, -errno);
+  mio_mark_socket(fd, 0);
+  return mio_int(env, fd);
 }
 
 /* socketpair(domain, type, protocol, out: Int32Array(2)): 0 | -errno */
@@ -453,6 +481,8 @@ static napi_value mio_socketpair(napi_env env, napi_callback_info info) {
   }
   int fds[2];
   if (socketpair(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol, fds) < 0) return mio_int(env, -errno);
+  mio_mark_socket(fds[0], 0);
+  mio_mark_socket(fds[1], 0);
   out[0] = fds[0];
   out[1] = fds[1];
   return mio_int(env, 0);
@@ -538,6 +568,7 @@ static napi_value mio_accept(napi_env env, napi_callback_info info) {
       memset(slot + copy, 0, MIO_ADDR_SLOT - copy);
       lengths[count] = (int32_t)copy;
     }
+    mio_mark_socket(c, 0);
     out[count++] = c;
   }
   return mio_int(env, count);
@@ -589,11 +620,22 @@ static napi_value mio_count(napi_env env, ssize_t r) {
   return v;
 }
 
-/* The system calls of read/write and readWhole/writeWhole: read(2), retried on EINTR; send(2)
- * with MSG_NOSIGNAL, and plain write(2) for descriptors that are not sockets. Inlined: a call
+/* The system calls of read/write and readWhole/writeWhole: recv(2) and send(2) with MSG_NOSIGNAL,
+ * and plain read(2)/write(2) for descriptors that are not sockets (above: read(2) also for a
+ * marked number and for 0 bytes; write(2) only after send's ENOTSOCK), each retried on EINTR.
+ * recv with no flags is read on a socket (O_NONBLOCK of the file applies alike). Inlined: a call
  * each costs the hot path ~18 instructions per message (gcc keeps one when two callers share it). */
 static inline __attribute__((always_inline)) ssize_t mio_sys_read(int fd, char* data, size_t size) {
   ssize_t r;
+  /* 0 bytes: read(2), which answers 0 on a socket at once; recv(2) of 0 bytes answers EAGAIN on an
+   * empty stream socket and takes (drops) a datagram. */
+  if (size != 0 && !mio_is_not_socket(fd)) {
+    do {
+      r = recv(fd, data, size, 0);
+    } while (r < 0 && errno == EINTR);
+    if (r >= 0 || errno != ENOTSOCK) return r;
+    mio_mark_socket(fd, 1);
+  }
   do {
     r = read(fd, data, size);
   } while (r < 0 && errno == EINTR);
@@ -605,11 +647,11 @@ static inline __attribute__((always_inline)) ssize_t mio_sys_write(int fd, const
   do {
     r = send(fd, data, size, MSG_NOSIGNAL);
   } while (r < 0 && errno == EINTR);
-  if (r < 0 && errno == ENOTSOCK) {
-    do {
-      r = write(fd, data, size);
-    } while (r < 0 && errno == EINTR);
-  }
+  if (r >= 0 || errno != ENOTSOCK) return r;
+  mio_mark_socket(fd, 1); /* for the reads of this fd; the writes do not follow the mark (above) */
+  do {
+    r = write(fd, data, size);
+  } while (r < 0 && errno == EINTR);
   return r;
 }
 
@@ -956,7 +998,9 @@ static napi_value mio_close(napi_env env, napi_callback_info info) {
   MIO_ARGS(1);
   int32_t fd;
   if (!mio_i32(env, argv[0], &fd)) return NULL;
-  /* Linux always releases the fd, even when close reports EINTR: never retry. */
+  /* Linux always releases the fd, even when close reports EINTR: never retry. The number's
+   * not-a-socket mark goes with it. */
+  mio_mark_socket(fd, 0);
   return mio_int(env, close(fd) < 0 && errno != EINTR ? -errno : 0);
 }
 
