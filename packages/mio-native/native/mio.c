@@ -655,9 +655,17 @@ static napi_value mio_write(napi_env env, napi_callback_info info) {
  * or at the environment's teardown). So if JavaScript detaches or transfers the ArrayBuffer,
  * or it is collected, the addon still writes memory it owns: nothing but the internal
  * wrapper (src/sys.ts) holds it. The buffer argument is looked up on every call, as before:
- * no pointer to a JavaScript buffer is kept across calls. */
+ * no pointer to a JavaScript buffer is kept across calls.
+ *
+ * Each call consumes the slot's fd: it is read once and the slot reset to NaN (one store), and
+ * a fresh slot holds NaN too. A stored fd therefore serves exactly one call, and a call whose
+ * store was lost finds NaN, the RangeError, never the fd of an earlier call: JavaScript's
+ * stores into the slots' views are lost once the ArrayBuffer is detached
+ * (`binding.io.transfer()`), and before this reset the addon then wrote to the previous
+ * call's fd (review rv29). The wrapper catches that error and, if the slots are detached,
+ * makes the call through read/write instead (src/sys.ts); with nothing to check per call. */
 typedef struct mio_io {
-  double fd;       /* in: the fd of the next readWhole/writeWhole */
+  double fd;       /* in: the fd of the next readWhole/writeWhole, NaN once a call has taken it */
   int32_t result;  /* out: bytes (capped at INT32_MAX) | -errno */
   int32_t unused;
   int owners;      /* not in the ArrayBuffer's 16 bytes: the environment and the backing store */
@@ -677,7 +685,8 @@ static void mio_io_finalize(napi_env env, void* data, void* hint) {
   mio_io_release(hint);
 }
 
-/* The one argument of readWhole/writeWhole and the slot's fd; throws as read(fd, buffer) does.
+/* The one argument of readWhole/writeWhole and the slot's fd, which it resets to NaN (the fd
+ * serves one call; "The io slots" above); throws as read(fd, buffer) does.
  * The argument is meant to be a Uint8Array (a Buffer): a typed array is looked up with
  * napi_get_typedarray_info without its type (~50 instructions less than napi_get_buffer_info on
  * Node 20, which also makes V8 build a handle for the view's ArrayBuffer, but computes the byte
@@ -691,7 +700,9 @@ static mio_io* mio_io_args(napi_env env, napi_callback_info info, int32_t* fd, c
   mio_io* io;
   void* base;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, (void**)&io) != napi_ok) return NULL;
-  if (!mio_i32_of(env, io->fd, fd)) return NULL;
+  double slot = io->fd;
+  io->fd = __builtin_nan("");
+  if (!mio_i32_of(env, slot, fd)) return NULL;
   if (napi_get_typedarray_info(env, argv[0], NULL, size, &base, NULL, NULL) == napi_ok) *data = base;
   else if (!mio_buffer(env, argv[0], data, size)) return NULL;
   if (*size > INT32_MAX) *size = INT32_MAX;
@@ -721,7 +732,9 @@ static void mio_io_init(napi_env env, napi_value exports) {
   mio_io* io = calloc(1, sizeof(*io));
   if (io == NULL) return;
   io->owners = 1;
-  io->fd = -1; /* a call before any fd was stored is EBADF, not a read of stdin */
+  io->fd = __builtin_nan(""); /* a call before any fd was stored is the RangeError: not stdin, and
+                                 not a call that succeeds when the store was lost (a detached
+                                 ArrayBuffer) with its result unreadable */
   napi_value ab;
   if (napi_create_external_arraybuffer(env, io, MIO_IO_BYTES, mio_io_finalize, io, &ab) != napi_ok) {
     bool pending = false;
