@@ -597,7 +597,8 @@ static napi_value mio_count(napi_env env, ssize_t r) {
  * read and send are entered through syscall(2), not libc's wrappers: in a process with threads
  * (Node always has them) glibc's read and send are cancellation points, and each wraps the
  * system call in __pthread_enable_asynccancel / __pthread_disable_asynccancel: 112 instructions
- * per echoed message for the two calls against ~25 through syscall() (Node 20, pass na28). This
+ * per echoed message for the two calls against 22 through syscall(), plus 9 of this code's
+ * argument shuffle (Node 20, pass na28). This
  * addon never cancels a thread, so that is all they add; errno, EINTR and the results are the
  * system call's either way (send is sendto with no address, as glibc makes it). Under
  * AddressSanitizer (tools/reliability's asan run) the wrappers stay: ASan checks the buffer
