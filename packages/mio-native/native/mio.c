@@ -44,6 +44,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -621,23 +622,44 @@ static napi_value mio_count(napi_env env, ssize_t r) {
 }
 
 /* The system calls of read/write and readWhole/writeWhole: recv(2) and send(2) with MSG_NOSIGNAL,
- * and plain read(2)/write(2) for descriptors that are not sockets (above: read(2) also for a
+ * and plain read(2)/write(2) for descriptors that are not sockets (below: read(2) also for a
  * marked number and for 0 bytes; write(2) only after send's ENOTSOCK), each retried on EINTR.
  * recv with no flags is read on a socket (O_NONBLOCK of the file applies alike). Inlined: a call
- * each costs the hot path ~18 instructions per message (gcc keeps one when two callers share it). */
+ * each costs the hot path ~18 instructions per message (gcc keeps one when two callers share it).
+ *
+ * recv, read and send are entered through syscall(2), not libc's wrappers: in a process with
+ * threads (Node always has them) glibc's read, recv and send are cancellation points, and each
+ * wraps the system call in __pthread_enable_asynccancel / __pthread_disable_asynccancel: 112
+ * instructions per echoed message for the two calls against 22 through syscall(), plus 9 of
+ * this code's argument shuffle (Node 20, pass na28, measured with read(2); pass lg28 made the
+ * socket read recv(2), the same wrapper). This addon never cancels a thread, so that is all
+ * they add; errno, EINTR and the results are the system call's either way (recv is recvfrom
+ * and send is sendto with no address, as glibc makes them). Under AddressSanitizer
+ * (tools/reliability's asan run) the wrappers stay: ASan checks the buffer range through its
+ * read/recv/send interceptors, which a raw syscall() bypasses. */
+#if defined(SYS_read) && defined(SYS_recvfrom) && defined(SYS_sendto) && !defined(__SANITIZE_ADDRESS__)
+#define MIO_READ(fd, data, size) syscall(SYS_read, (fd), (data), (size))
+#define MIO_RECV(fd, data, size) syscall(SYS_recvfrom, (fd), (data), (size), 0, NULL, NULL)
+#define MIO_SEND(fd, data, size, flags) syscall(SYS_sendto, (fd), (data), (size), (flags), NULL, 0)
+#else
+#define MIO_READ(fd, data, size) read((fd), (data), (size))
+#define MIO_RECV(fd, data, size) recv((fd), (data), (size), 0)
+#define MIO_SEND(fd, data, size, flags) send((fd), (data), (size), (flags))
+#endif
+
 static inline __attribute__((always_inline)) ssize_t mio_sys_read(int fd, char* data, size_t size) {
   ssize_t r;
   /* 0 bytes: read(2), which answers 0 on a socket at once; recv(2) of 0 bytes answers EAGAIN on an
    * empty stream socket and takes (drops) a datagram. */
   if (size != 0 && !mio_is_not_socket(fd)) {
     do {
-      r = recv(fd, data, size, 0);
+      r = MIO_RECV(fd, data, size);
     } while (r < 0 && errno == EINTR);
     if (r >= 0 || errno != ENOTSOCK) return r;
     mio_mark_socket(fd, 1);
   }
   do {
-    r = read(fd, data, size);
+    r = MIO_READ(fd, data, size);
   } while (r < 0 && errno == EINTR);
   return r;
 }
@@ -645,7 +667,7 @@ static inline __attribute__((always_inline)) ssize_t mio_sys_read(int fd, char* 
 static inline __attribute__((always_inline)) ssize_t mio_sys_write(int fd, const char* data, size_t size) {
   ssize_t r;
   do {
-    r = send(fd, data, size, MSG_NOSIGNAL);
+    r = MIO_SEND(fd, data, size, MSG_NOSIGNAL);
   } while (r < 0 && errno == EINTR);
   if (r >= 0 || errno != ENOTSOCK) return r;
   mio_mark_socket(fd, 1); /* for the reads of this fd; the writes do not follow the mark (above) */
@@ -697,9 +719,17 @@ static napi_value mio_write(napi_env env, napi_callback_info info) {
  * or at the environment's teardown). So if JavaScript detaches or transfers the ArrayBuffer,
  * or it is collected, the addon still writes memory it owns: nothing but the internal
  * wrapper (src/sys.ts) holds it. The buffer argument is looked up on every call, as before:
- * no pointer to a JavaScript buffer is kept across calls. */
+ * no pointer to a JavaScript buffer is kept across calls.
+ *
+ * Each call consumes the slot's fd: it is read once and the slot reset to NaN (one store), and
+ * a fresh slot holds NaN too. A stored fd therefore serves exactly one call, and a call whose
+ * store was lost finds NaN, the RangeError, never the fd of an earlier call: JavaScript's
+ * stores into the slots' views are lost once the ArrayBuffer is detached
+ * (`binding.io.transfer()`), and before this reset the addon then wrote to the previous
+ * call's fd (review rv29). The wrapper catches that error and, if the slots are detached,
+ * makes the call through read/write instead (src/sys.ts); with nothing to check per call. */
 typedef struct mio_io {
-  double fd;       /* in: the fd of the next readWhole/writeWhole */
+  double fd;       /* in: the fd of the next readWhole/writeWhole, NaN once a call has taken it */
   int32_t result;  /* out: bytes (capped at INT32_MAX) | -errno */
   int32_t unused;
   int owners;      /* not in the ArrayBuffer's 16 bytes: the environment and the backing store */
@@ -719,7 +749,8 @@ static void mio_io_finalize(napi_env env, void* data, void* hint) {
   mio_io_release(hint);
 }
 
-/* The one argument of readWhole/writeWhole and the slot's fd; throws as read(fd, buffer) does.
+/* The one argument of readWhole/writeWhole and the slot's fd, which it resets to NaN (the fd
+ * serves one call; "The io slots" above); throws as read(fd, buffer) does.
  * The argument is meant to be a Uint8Array (a Buffer): a typed array is looked up with
  * napi_get_typedarray_info without its type (~50 instructions less than napi_get_buffer_info on
  * Node 20, which also makes V8 build a handle for the view's ArrayBuffer, but computes the byte
@@ -733,7 +764,9 @@ static mio_io* mio_io_args(napi_env env, napi_callback_info info, int32_t* fd, c
   mio_io* io;
   void* base;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, (void**)&io) != napi_ok) return NULL;
-  if (!mio_i32_of(env, io->fd, fd)) return NULL;
+  double slot = io->fd;
+  io->fd = __builtin_nan("");
+  if (!mio_i32_of(env, slot, fd)) return NULL;
   if (napi_get_typedarray_info(env, argv[0], NULL, size, &base, NULL, NULL) == napi_ok) *data = base;
   else if (!mio_buffer(env, argv[0], data, size)) return NULL;
   if (*size > INT32_MAX) *size = INT32_MAX;
@@ -763,7 +796,9 @@ static void mio_io_init(napi_env env, napi_value exports) {
   mio_io* io = calloc(1, sizeof(*io));
   if (io == NULL) return;
   io->owners = 1;
-  io->fd = -1; /* a call before any fd was stored is EBADF, not a read of stdin */
+  io->fd = __builtin_nan(""); /* a call before any fd was stored is the RangeError: not stdin, and
+                                 not a call that succeeds when the store was lost (a detached
+                                 ArrayBuffer) with its result unreadable */
   napi_value ab;
   if (napi_create_external_arraybuffer(env, io, MIO_IO_BYTES, mio_io_finalize, io, &ab) != napi_ok) {
     bool pending = false;

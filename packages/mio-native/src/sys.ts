@@ -83,13 +83,25 @@ export function accept(fd: number, out: Int32Array, max = out.length, addresses:
 // instructions cheaper than the byte length's look-up; `BYTES_PER_ELEMENT` is a constant of the
 // prototype, a map check once compiled, where `instanceof Uint8Array` walked the prototype chain:
 // +33 per message). Nothing runs between the slot's store and the call, nor between the call and
-// the result's load. The slots' ArrayBuffer can be detached (`binding.io.transfer()` on Node 22+):
-// its views then have length 0, the store of the fd is lost and the addon would use the fd of
-// the previous call (and the result would read undefined), so a detached slot sends the call
-// as arguments (`ioFd.length`, a constant while no ArrayBuffer of the isolate was detached).
+// the result's load. Each call consumes the slot's fd (the addon resets it to NaN, and a fresh
+// slot is NaN): a call whose store was lost is the addon's RangeError, never a call on the fd of
+// an earlier one. A store is lost when the slots' ArrayBuffer is detached (`binding.io.transfer()`
+// on Node 22+: its views then have length 0, and the result would read undefined); so on an
+// error from the slot call, `rethrowUnlessDetached` checks for that and the call is made again
+// as arguments (the slot call threw before its system call): nothing per call (pass na28; rv29's
+// fix checked `ioFd.length` on every call: ~4–8 instructions per echoed message).
 const io = loaded?.io;
 const ioFd: Float64Array | null = io !== undefined ? new Float64Array(io, 0, 1) : null;
-const ioResult: Int32Array = io !== undefined ? new Int32Array(io, 8, 1) : new Int32Array(1);
+const ioResult: Int32Array | null = io !== undefined ? new Int32Array(io, 8, 1) : null;
+
+/**
+ * The error of a slot call: rethrown unless the slots' ArrayBuffer is detached (the fd's store was
+ * lost, so the addon found NaN and threw before any system call), in which case the caller makes
+ * the call as arguments. Off the hot path: reached only by a throw.
+ */
+function rethrowUnlessDetached(error: unknown): void {
+  if (ioFd!.length !== 0) throw error;
+}
 
 /**
  * A view whose elements are bytes (so its element count is its byte count). Null and undefined are
@@ -104,10 +116,15 @@ function isByteView(buffer: Uint8Array | null | undefined): boolean {
 export function read(fd: number, buffer: Uint8Array, offset?: number, length?: number): number {
   const b = loaded ?? native();
   if (offset === undefined && length === undefined) {
-    if (ioFd === null || typeof fd !== 'number' || !isByteView(buffer) || ioFd.length === 0) return b.read(fd, buffer);
+    if (ioFd === null || typeof fd !== 'number' || !isByteView(buffer)) return b.read(fd, buffer);
     ioFd[0] = fd;
-    b.readWhole!(buffer);
-    return ioResult[0]!;
+    try {
+      b.readWhole!(buffer);
+    } catch (error) {
+      rethrowUnlessDetached(error);
+      return b.read(fd, buffer);
+    }
+    return ioResult![0]!;
   }
   // Only a missing value takes the default (as default parameters do): null goes to the addon, which rejects it.
   if (offset === undefined) offset = 0;
@@ -118,10 +135,15 @@ export function read(fd: number, buffer: Uint8Array, offset?: number, length?: n
 export function write(fd: number, buffer: Uint8Array, offset?: number, length?: number): number {
   const b = loaded ?? native();
   if (offset === undefined && length === undefined) {
-    if (ioFd === null || typeof fd !== 'number' || !isByteView(buffer) || ioFd.length === 0) return b.write(fd, buffer);
+    if (ioFd === null || typeof fd !== 'number' || !isByteView(buffer)) return b.write(fd, buffer);
     ioFd[0] = fd;
-    b.writeWhole!(buffer);
-    return ioResult[0]!;
+    try {
+      b.writeWhole!(buffer);
+    } catch (error) {
+      rethrowUnlessDetached(error);
+      return b.write(fd, buffer);
+    }
+    return ioResult![0]!;
   }
   // Only a missing value takes the default (as default parameters do): null goes to the addon, which rejects it.
   if (offset === undefined) offset = 0;

@@ -70,6 +70,46 @@ describeNative('the io slots: review rv29', () => {
     expect(JSON.parse(result.stdout)).toEqual({ detached: true, n: 5, r: 5, text: 'hello', stray: -11 });
   });
 
+  it('a detached slots ArrayBuffer, pass na28: every call after it (reads, writes, EAGAIN, a bad fd) is what the argument path gives, and a stale fd in the slot is never used', () => {
+    // The addon resets the slot's fd to NaN after each call, so with the wrapper's stores lost
+    // the slot call is the RangeError, and sys makes the call again as arguments.
+    const result = run(
+      `
+      const [x, y] = pair();
+      const [p, q] = pair();
+      const stale = new Float64Array(b.io, 0, 1);
+      sys.write(p, Buffer.from('0'));
+      sys.read(q, Buffer.alloc(1));
+      const staleAfterCall = String(stale[0]);
+      b.io.transfer();
+      const outcome = (f) => { try { return f(); } catch (e) { return e.name + ' ' + e.message; } };
+      const seen = [];
+      const got = Buffer.alloc(16);
+      for (let i = 0; i < 300; i++) {
+        seen.push(sys.write(y, Buffer.from('m' + (i % 10))), sys.read(x, got), got.subarray(0, 2).toString(), sys.read(x, got));
+      }
+      const counts = {};
+      for (const v of seen) counts[v] = (counts[v] ?? 0) + 1;
+      const bad = [outcome(() => sys.read(1.5, got)), outcome(() => sys.read(1.5, got, 0, 16))];
+      const typeOf = typeof sys.write(y, Buffer.from('t'));
+      const stray = sys.read(q, Buffer.alloc(16), 0, 16); // nothing ever went to p
+      console.log(JSON.stringify({ staleAfterCall, detached: b.io.byteLength === 0, counts, bad, typeOf, stray }));
+    `,
+      transferFlags,
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const out = JSON.parse(result.stdout);
+    expect(out.staleAfterCall).toBe('NaN');
+    expect(out.detached).toBe(true);
+    const texts = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`m${i}`, 30]));
+    expect(out.counts).toEqual({ 2: 600, [-11]: 300, ...texts });
+    expect(out.bad[0]).toBe(out.bad[1]);
+    expect(out.bad[0]).toMatch(/^RangeError .*1\.5/);
+    expect(out.typeOf).toBe('number');
+    expect(out.stray).toBe(-11);
+  });
+
   it('where the runtime refuses external ArrayBuffers (no binding.io), sys.read / sys.write take the argument path', () => {
     // The addon then exports neither io nor readWhole / writeWhole (mio_io_init): simulated by
     // removing them from the exports as the loader opens the addon.

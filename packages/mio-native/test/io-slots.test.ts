@@ -33,11 +33,11 @@ describeNative('the io slots: readWhole / writeWhole', () => {
     const [x, y] = socketPair();
     try {
       expect(sys.write(x, Buffer.from('slots'))).toBe(5);
-      expect(fd[0]).toBe(x); // the wrapper stored the fd there
+      expect(fd[0]).toBeNaN(); // the wrapper stored x there, and the call consumed it (pass na28)
       expect(result[0]).toBe(5);
       const into = Buffer.alloc(8);
       expect(sys.read(y, into)).toBe(5);
-      expect(fd[0]).toBe(y);
+      expect(fd[0]).toBeNaN();
       expect(into.subarray(0, 5).toString()).toBe('slots');
       expect(sys.read(y, into)).toBe(EAGAIN);
       expect(result[0]).toBe(EAGAIN);
@@ -100,11 +100,14 @@ describeNative('the io slots: readWhole / writeWhole', () => {
         expect(() => sys.read(x, bad as unknown as Uint8Array)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_RT_NATIVE_ARGUMENT', message: expect.stringContaining('Buffer') }));
         expect(() => sys.write(x, bad as unknown as Uint8Array)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_RT_NATIVE_ARGUMENT', message: expect.stringContaining('Buffer') }));
       }
-      new Float64Array(b.io!, 0, 1)[0] = x;
+      const slot = new Float64Array(b.io!, 0, 1);
       for (const bad of ['nope', null, undefined, 7, {}, new ArrayBuffer(8), [1, 2]]) {
+        slot[0] = x; // each call consumes the slot's fd (pass na28)
         expect(() => b.readWhole!(bad as unknown as Uint8Array)).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringContaining('Buffer') }));
+        slot[0] = x;
         expect(() => b.writeWhole!(bad as unknown as Uint8Array)).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringContaining('Buffer') }));
       }
+      slot[0] = x;
       expect(() => (b.readWhole as unknown as () => void)()).toThrow(typeError);
       expect(sys.read(y, Buffer.alloc(4))).toBe(EAGAIN); // nothing was written
     } finally {
@@ -129,6 +132,7 @@ describeNative('the io slots: readWhole / writeWhole', () => {
       expect(Buffer.from(wide.buffer).toString('latin1')).toBe(`........01${'.'.repeat(38)}`);
       // A DataView: its bytes, through the buffer look-up.
       const view = new DataView(new ArrayBuffer(12), 2, 4);
+      fd[0] = y; // each call consumes the slot's fd (pass na28)
       b.readWhole!(view as unknown as Uint8Array);
       expect(result[0]).toBe(4);
       expect(Buffer.from(view.buffer, 2, 4).toString()).toBe('2345');
@@ -158,12 +162,57 @@ describeNative('the io slots: readWhole / writeWhole', () => {
     }
   });
 
-  it('a fresh slot holds fd -1 (EBADF), not 0 (stdin)', () => {
+  it('a fresh slot holds NaN (the RangeError), neither 0 (stdin) nor a fd that works', () => {
+    // Before pass na28 it held -1 (EBADF): a call whose store was lost then succeeded, with its
+    // result unreadable; NaN makes every call that finds no stored fd the RangeError.
     const result = run(`
-      console.log(JSON.stringify({ fd: new Float64Array(b.io, 0, 1)[0], read: (b.readWhole(Buffer.alloc(4)), new Int32Array(b.io, 8, 1)[0]) }));
+      let error;
+      try { b.readWhole(Buffer.alloc(4)); } catch (e) { error = e.name + ' ' + e.code; }
+      console.log(JSON.stringify({ fd: String(new Float64Array(b.io, 0, 1)[0]), error, result: new Int32Array(b.io, 8, 1)[0] }));
     `);
     expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({ fd: -1, read: -9 });
+    expect(JSON.parse(result.stdout)).toEqual({ fd: 'NaN', error: 'RangeError ERR_RT_NATIVE_ARGUMENT', result: 0 });
+  });
+
+  it('the slot fd serves one call: the addon resets it to NaN, so a call with no new store is the RangeError and touches no fd', () => {
+    // Pass na28: the guard against a lost store (a detached slots ArrayBuffer) with nothing to
+    // check per call in JavaScript.
+    const b = binding!;
+    const fd = new Float64Array(b.io!, 0, 1);
+    const result = new Int32Array(b.io!, 8, 1);
+    const [x, y] = socketPair();
+    try {
+      expect(sys.write(x, Buffer.from('one'))).toBe(3);
+      expect(fd[0]).toBeNaN();
+      // The stale fd (x) is gone: a second call without a store writes nothing anywhere.
+      expect(() => b.writeWhole!(Buffer.from('stale'))).toThrow(expect.objectContaining({ name: 'RangeError', message: expect.stringContaining('got nan') }));
+      expect(result[0]).toBe(3); // the result of the last call that ran, untouched
+      const into = Buffer.alloc(16);
+      expect(sys.read(y, into, 0, 16)).toBe(3);
+      expect(into.subarray(0, 3).toString()).toBe('one');
+      expect(sys.read(y, into, 0, 16)).toBe(EAGAIN); // 'stale' went nowhere
+      // Straight through the binding, each call after its own store; then none.
+      fd[0] = y;
+      b.readWhole!(into);
+      expect(result[0]).toBe(EAGAIN);
+      expect(fd[0]).toBeNaN();
+      expect(() => b.readWhole!(into)).toThrow(rangeError);
+      // Every path resets it: a call that throws after the fd check (a bad buffer) too.
+      fd[0] = x;
+      expect(() => b.writeWhole!({} as unknown as Uint8Array)).toThrow(typeError);
+      expect(fd[0]).toBeNaN();
+      expect(() => b.writeWhole!(Buffer.from('late'))).toThrow(rangeError);
+      expect(sys.read(y, into, 0, 16)).toBe(EAGAIN);
+      // A bad fd through sys: its own RangeError, naming the caller's value, and the slot reset.
+      expect(() => sys.write(x + 0.5, Buffer.from('z'))).toThrow(expect.objectContaining({ name: 'RangeError', message: expect.stringContaining(String(x + 0.5)) }));
+      expect(fd[0]).toBeNaN();
+      // And sys keeps working after all of it.
+      expect(sys.write(x, Buffer.from('two'))).toBe(3);
+      expect(sys.read(y, into)).toBe(3);
+    } finally {
+      sys.close(x);
+      sys.close(y);
+    }
   });
 
   it('a closed or never-open fd in the slot is -EBADF; a detached view reads and writes nothing', () => {
@@ -212,14 +261,14 @@ describeNative('the io slots: their memory stays the addon own', () => {
   it('the slots ArrayBuffer transferred away (or copied, where it cannot detach), dropped and collected: the addon keeps reading and writing its own memory', () => {
     const result = run(`
       const [x, y] = pair();
-      sys.write(x, Buffer.from('s')); // the slot's fd is x from here on, whatever happens to its ArrayBuffer
+      sys.write(x, Buffer.from('s')); // the call consumed x: the slot holds NaN from here on
       const io = b.io;
       let moved = io.transfer !== undefined ? io.transfer() : structuredClone(io, { transfer: [io] });
       const detached = io.byteLength === 0;
       moved = null;
       for (let i = 0; i < 4; i++) { gc(); await turn(); }
       // The wrapper's views are gone with a detached buffer; the binding still takes its fd from
-      // the same memory (stale, but the addon's) and writes its result there: no crash.
+      // the same memory (the addon's; NaN since pass na28, so each call is its RangeError): no crash.
       let calls = 0;
       for (let i = 0; i < 2000; i++) {
         try { b.writeWhole(Buffer.from('z')); calls++; } catch { calls++; }

@@ -44,9 +44,12 @@ for (let round = 0; round < 20; round++) {
         slotFd[0] = fd === a ? c : fd;
         tryCall(() => b.readWhole(buf));
       }
+      // Each call consumes the slot's fd (NaN after it): store one before each.
       slotFd[0] = c;
       tryCall(() => b.readWhole('not a buffer'));
+      slotFd[0] = a;
       tryCall(() => b.writeWhole());
+      tryCall(() => b.writeWhole(buf)); // no store: the NaN the last call left
     }
     tryCall(() => b.readv(c, [buf, buf]));
     tryCall(() => b.writev(a, [buf, buf, buf]));
