@@ -1,6 +1,6 @@
 import { Cancelled, Handle, park } from '@rt/scheduler';
 import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
-import { currentParkTask, isThenable, lastParked, type ParkEntry } from '@rt/scheduler/primitives';
+import { isThenable, type ParkEntry } from '@rt/scheduler/primitives';
 import { Elapsed } from './errors.js';
 import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
 import { PlainWaiter } from './internal/plain-waiter.js';
@@ -144,17 +144,15 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
   timer.waiter = parked.waiter;
   driver.addWaiter();
   driver.insertOrQueue(timer, deadline, now);
-  // A thenable whose `then` parks a wait of its own (a oneshot receiver): the timer keeps that wait
-  // (the task's newest after the `then`), to end it if the work loses (see `thenParksOwnWait`).
-  const task = controller === undefined && (work as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] === true ? currentParkTask() : undefined;
-  const before = task === undefined ? undefined : lastParked(task);
   pending.then(
     (value) => timer.resolved(value),
     (error: unknown) => timer.rejected(error),
   );
-  if (task !== undefined) {
-    const entry = lastParked(task);
-    if (entry !== before && !timer.settled) timer.work = entry;
+  // A thenable whose `then` parks a wait of its own (a oneshot receiver): the timer keeps that wait
+  // (the task's wait parked right after this timeout's, so linked before it), to end it if the work
+  // loses (see `thenParksOwnWait`). Outside any task the waiter is in no list: nothing is kept.
+  if (controller === undefined && (work as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] === true && !timer.settled) {
+    timer.work = (parked.waiter as unknown as Partial<ParkEntry>).prev;
   }
   return parked.promise;
 }
@@ -170,13 +168,21 @@ function swallow(work: PromiseLike<unknown>): void {
  * `work` is a promise, or a function that is called at once with an `AbortSignal` and
  * returns the result or a promise of it; the signal aborts (reason: the `Elapsed` error)
  * when the deadline passes first, so the operation can stop (`fetch(url, { signal })`).
- * A promise cannot be stopped: when it loses, its outcome is ignored (a rejection is not
- * reported as unhandled). Work that is already complete wins even when `ms` is 0. The
- * timer is removed as soon as the work completes.
+ * A oneshot `Receiver` (`timeout(ms, rx)`) is stopped too: its receive ends when the deadline
+ * wins (it leaves the task's waits; a value sent later stays in the channel for the next
+ * `recv()`), as Tokio's `timeout` drops the receive. A promise cannot be stopped: when it
+ * loses, its outcome is ignored (a rejection is not reported as unhandled), and the operation
+ * behind it goes on: `timeout(ms, rx.recv())` leaves the receive parked in the task until a
+ * message comes, and that message (or a semaphore's permit, a notification) goes to the
+ * ignored promise and is lost. For rt waits use the function form:
+ * `timeout(ms, (signal) => rx.recv({ signal }))`. Work that is already complete wins even
+ * when `ms` is 0. The timer is removed as soon as the work completes.
  *
  * **Cancellation:** cancel safe as far as the timer goes: aborting the awaiting task or
  * `options.signal` rejects with `Cancelled`, removes the timer and aborts the work's signal
- * (reason: a `Cancelled`). Whatever the work had already done is its own business.
+ * (reason: a `Cancelled`), or ends a oneshot receiver's receive. Whatever the work had already
+ * done is its own business. The function form and a oneshot receiver are cancel safe when the
+ * deadline wins (nothing sent is lost); the promise form is not (see above).
  *
  * **Errors:** `Elapsed` when the deadline passes first; the work's own error if it fails
  * first; `Cancelled`; `RuntimeShutdown` if the runtime shuts down meanwhile. RangeError
