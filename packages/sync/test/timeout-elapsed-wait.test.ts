@@ -32,7 +32,7 @@ async function heapAfterGc(): Promise<number> {
   return process.memoryUsage().heapUsed;
 }
 
-describe('timeout(ms, rx) around a oneshot receiver when the deadline wins', () => {
+describe('timeout(ms, …) when the deadline wins: a oneshot receiver and the cancellable form end their wait, a promise cannot', () => {
   let runtime: Runtime;
   beforeEach(() => {
     runtime = Builder.currentThread().startPaused().autoAdvance(false).build();
@@ -40,6 +40,13 @@ describe('timeout(ms, rx) around a oneshot receiver when the deadline wins', () 
   afterEach(async () => {
     await runtime.shutdown();
   });
+  /** Lets `n` deadlines of 100 ms pass, one after the other. */
+  async function elapse(n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      await runtime.run(() => advance(100));
+      await settle(2);
+    }
+  }
 
   it('ends the receive: it leaves the task, and a value sent later goes to the next receive (a retry)', async () => {
     const [tx, rx] = oneshot.channel<number>();
@@ -83,7 +90,7 @@ describe('timeout(ms, rx) around a oneshot receiver when the deadline wins', () 
     await expect(Promise.resolve(task)).resolves.toBe(9);
   });
 
-  it('the caller\'s signal aborting ends the receive too; a value that came first wins', async () => {
+  it("the caller's signal aborting ends the receive too; a value that came first wins", async () => {
     const [tx, rx] = oneshot.channel<number>();
     const controller = new AbortController();
     const task = runtime.spawn(async () => {
@@ -100,6 +107,47 @@ describe('timeout(ms, rx) around a oneshot receiver when the deadline wins', () 
     await expect(Promise.resolve(task)).resolves.toBe(7);
   });
 
+  // Other waits: the cancellable form ends them, the promise form cannot.
+  it('mpsc: (signal) => rx.recv({ signal }) ends the receive, the message stays for the next; rx.recv() stays parked and takes it', async () => {
+    const [tx, rx] = mpsc.channel<number>(4);
+    const seen: string[] = [];
+    const task = runtime.spawn(async () => {
+      await timeout(100, (signal) => rx.recv({ signal })).catch((error: unknown) => seen.push((error as Error).name));
+      seen.push(waitingOn(runtime, task.id).join());
+      await timeout(100, rx.recv()).catch((error: unknown) => seen.push((error as Error).name));
+      seen.push(waitingOn(runtime, task.id).join());
+      await forever.notified();
+    });
+    await settle(2);
+    await elapse(2);
+    expect(seen).toEqual(['Elapsed', '', 'Elapsed', 'mpsc.Receiver.recv']);
+    // The promise form's receive is still parked: the next message goes to it, which nobody reads.
+    await tx.send(1);
+    await tx.send(2);
+    await settle(2);
+    expect(rx.tryRecv()).toBe(2);
+    task.abort();
+    await expect(Promise.resolve(task)).rejects.toThrow();
+  });
+
+  it("Semaphore: the cancellable form leaves the permit with the semaphore; the promise form's acquire takes it when it comes", async () => {
+    const semaphore = new Semaphore(1);
+    const held = semaphore.tryAcquire()!;
+    const task = runtime.spawn(async () => {
+      await expect(timeout(100, (signal) => semaphore.acquire({ signal }))).rejects.toBeInstanceOf(Elapsed);
+      await expect(timeout(100, semaphore.acquire())).rejects.toBeInstanceOf(Elapsed);
+      await forever.notified();
+    });
+    await settle(2);
+    await elapse(2);
+    expect(waitingOn(runtime, task.id)).toEqual(['Notify.notified', 'Semaphore.acquire']);
+    held.release();
+    await settle(2);
+    // The orphaned acquire holds the permit (its SemaphorePermit is unreachable, never released).
+    expect(semaphore.availablePermits).toBe(0);
+    task.abort();
+    await expect(Promise.resolve(task)).rejects.toThrow();
+  });
 });
 
 describe('a long-lived task doing RPCs over oneshot channels with timeout(ms, rx)', () => {
@@ -137,62 +185,5 @@ describe('a long-lived task doing RPCs over oneshot channels with timeout(ms, rx
     } finally {
       await auto.shutdown();
     }
-  });
-});
-
-describe('other waits in timeout(ms, …): the cancellable form ends them, the promise form cannot', () => {
-  let runtime: Runtime;
-  beforeEach(() => {
-    runtime = Builder.currentThread().startPaused().autoAdvance(false).build();
-  });
-  afterEach(async () => {
-    await runtime.shutdown();
-  });
-
-  it('mpsc: (signal) => rx.recv({ signal }) ends the receive, the message stays for the next; rx.recv() stays parked and takes it', async () => {
-    const [tx, rx] = mpsc.channel<number>(4);
-    const seen: string[] = [];
-    const task = runtime.spawn(async () => {
-      await timeout(100, (signal) => rx.recv({ signal })).catch((error: unknown) => seen.push((error as Error).name));
-      seen.push(waitingOn(runtime, task.id).join());
-      await timeout(100, rx.recv()).catch((error: unknown) => seen.push((error as Error).name));
-      seen.push(waitingOn(runtime, task.id).join());
-      await forever.notified();
-    });
-    await settle(2);
-    await runtime.run(() => advance(100));
-    await settle(2);
-    await runtime.run(() => advance(100));
-    await settle(2);
-    expect(seen).toEqual(['Elapsed', '', 'Elapsed', 'mpsc.Receiver.recv']);
-    // The promise form's receive is still parked: the next message goes to it, which nobody reads.
-    await tx.send(1);
-    await tx.send(2);
-    await settle(2);
-    expect(rx.tryRecv()).toBe(2);
-    task.abort();
-    await expect(Promise.resolve(task)).rejects.toThrow();
-  });
-
-  it('Semaphore: the cancellable form leaves the permit with the semaphore; the promise form\'s acquire takes it when it comes', async () => {
-    const semaphore = new Semaphore(1);
-    const held = semaphore.tryAcquire()!;
-    const task = runtime.spawn(async () => {
-      await expect(timeout(100, (signal) => semaphore.acquire({ signal }))).rejects.toBeInstanceOf(Elapsed);
-      await expect(timeout(100, semaphore.acquire())).rejects.toBeInstanceOf(Elapsed);
-      await forever.notified();
-    });
-    await settle(2);
-    await runtime.run(() => advance(100));
-    await settle(2);
-    await runtime.run(() => advance(100));
-    await settle(2);
-    expect(waitingOn(runtime, task.id)).toEqual(['Notify.notified', 'Semaphore.acquire']);
-    held.release();
-    await settle(2);
-    // The orphaned acquire holds the permit (its SemaphorePermit is unreachable, never released).
-    expect(semaphore.availablePermits).toBe(0);
-    task.abort();
-    await expect(Promise.resolve(task)).rejects.toThrow();
   });
 });
