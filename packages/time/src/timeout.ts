@@ -43,6 +43,11 @@ class TimeoutEntry<T> extends TimerEntry {
   /** The deadline came first. */
   fire(): void {
     if (this.settled) return;
+    // The work's receive already ended (a send woke it in this same run, before its outcome
+    // reached `resolved`, a microtask away): the work completed first, its outcome wins. Failing
+    // here would lose the value (the receive took it). The timer is out of the wheel; `resolved`
+    // or `rejected` comes next and settles (review rv31).
+    if (this.work !== undefined && (this.work as { settled?: boolean }).settled === true) return;
     const error = new Elapsed(this.ms === undefined ? 'timeoutAt: the deadline elapsed before the operation completed' : `timeout: the operation did not complete within ${this.ms} ms`);
     this.finish();
     if (this.waiter.fail(error)) this.abortLater(error);
