@@ -187,7 +187,9 @@ function swallow(work: PromiseLike<unknown>): void {
  * `options.signal` rejects with `Cancelled`, removes the timer and aborts the work's signal
  * (reason: a `Cancelled`), or ends a oneshot receiver's receive. Whatever the work had already
  * done is its own business. The function form and a oneshot receiver are cancel safe when the
- * deadline wins (nothing sent is lost); the promise form is not (see above).
+ * deadline wins (nothing sent is lost); the promise form is not (see above). One exception
+ * (review rv31): a value sent in the same synchronous run as the deadline, to the function form,
+ * or as the caller's signal aborts, is in the finished receive's promise and is lost.
  *
  * **Errors:** `Elapsed` when the deadline passes first; the work's own error if it fails
  * first; `Cancelled`; `RuntimeShutdown` if the runtime shuts down meanwhile. RangeError
