@@ -7,6 +7,20 @@ import { settle } from '@rt/scheduler/testing';
 import { advance, timeout } from '@rt/time';
 import { oneshot } from '@rt/sync';
 
+/** What is left in the channel (undefined if nothing). */
+function leftIn(rx: oneshot.Receiver<number>): number | undefined {
+  try {
+    return rx.tryRecv();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The outcome of a wait as a string: 'value …' or 'error <name>'. */
+function outcomeOf(wait: Promise<number>): Promise<string> {
+  return wait.then((v) => `value ${v}`, (e: unknown) => `error ${(e as Error).name}`);
+}
+
 describe('timeout(ms, rx): a send and the deadline in one synchronous run', () => {
   let runtime: Runtime;
   beforeEach(() => {
@@ -18,7 +32,7 @@ describe('timeout(ms, rx): a send and the deadline in one synchronous run', () =
 
   it('a send, then the deadline in the same run: the caller gets the value (the work completed first)', async () => {
     const [tx, rx] = oneshot.channel<number>();
-    const task = runtime.spawn(() => timeout(100, rx).then((v) => `value ${v}`, (e: unknown) => `error ${(e as Error).name}`));
+    const task = runtime.spawn(() => outcomeOf(timeout(100, rx)));
     await settle(2);
     await runtime.run(() => {
       tx.send(5);
@@ -26,13 +40,7 @@ describe('timeout(ms, rx): a send and the deadline in one synchronous run', () =
     });
     const outcome = await Promise.resolve(task);
     // Either the caller got 5, or 5 is still in the channel.
-    const left = (() => {
-      try {
-        return rx.tryRecv();
-      } catch {
-        return undefined;
-      }
-    })();
+    const left = leftIn(rx);
     expect([outcome, left]).toEqual(['value 5', undefined]);
   });
 
@@ -40,7 +48,7 @@ describe('timeout(ms, rx): a send and the deadline in one synchronous run', () =
     const [tx, rx] = oneshot.channel<number>();
     const task = runtime.spawn(async () => {
       const other = rx.recv().catch(() => 'other failed');
-      const mine = await timeout(100, rx).then((v) => `value ${v}`, (e: unknown) => `error ${(e as Error).name}`);
+      const mine = await outcomeOf(timeout(100, rx));
       return [mine, await other];
     });
     await settle(2);
@@ -58,20 +66,14 @@ describe('timeout(ms, rx): a send and the deadline in one synchronous run', () =
   // function form's timer cannot see that its work completed (the outcome is microtasks away).
   it.failing('the function form (signal) => rx.recv({ signal }): a send, then the deadline in the same run: the value is not lost', async () => {
     const [tx, rx] = oneshot.channel<number>();
-    const task = runtime.spawn(() => timeout(100, (signal) => rx.recv({ signal })).then((v) => `value ${v}`, (e: unknown) => `error ${(e as Error).name}`));
+    const task = runtime.spawn(() => outcomeOf(timeout(100, (signal) => rx.recv({ signal }))));
     await settle(2);
     await runtime.run(() => {
       tx.send(8);
       return advance(100);
     });
     const outcome = await Promise.resolve(task);
-    const left = (() => {
-      try {
-        return rx.tryRecv();
-      } catch {
-        return undefined;
-      }
-    })();
+    const left = leftIn(rx);
     expect(outcome === 'value 8' || left === 8).toBe(true);
   });
 
@@ -80,18 +82,12 @@ describe('timeout(ms, rx): a send and the deadline in one synchronous run', () =
   it.failing("a send, then the caller's signal aborts in the same run: the value is not lost", async () => {
     const [tx, rx] = oneshot.channel<number>();
     const controller = new AbortController();
-    const task = runtime.spawn(() => timeout(100, rx, { signal: controller.signal }).then((v) => `value ${v}`, (e: unknown) => `error ${(e as Error).name}`));
+    const task = runtime.spawn(() => outcomeOf(timeout(100, rx, { signal: controller.signal })));
     await settle(2);
     tx.send(7);
     controller.abort();
     const outcome = await Promise.resolve(task);
-    const left = (() => {
-      try {
-        return rx.tryRecv();
-      } catch {
-        return undefined;
-      }
-    })();
+    const left = leftIn(rx);
     // Either the caller got 7, or 7 is still in the channel.
     expect(outcome === 'value 7' || left === 7).toBe(true);
   });
