@@ -5,6 +5,7 @@ import { RecvError, SendError, TryRecvError } from './errors.js';
 import { coop as budget } from '@rt/scheduler';
 import { RESOLVED, WaitList, checkCancelled, parkEntry, parkSimple, rejectThrough, reportLostWake, unparkEntry, watchLostWake } from '@rt/scheduler/primitives';
 import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
+import { thenParksOwnWait } from '@rt/time/primitives';
 
 const State = { Empty: 0, Value: 1, Taken: 2 } as const;
 type StateValue = (typeof State)[keyof typeof State];
@@ -445,3 +446,8 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
     return this.recv().then(undefined, onRejected);
   }
 }
+
+// Each `then` is a fresh receive nobody else sees: `timeout(ms, rx)` ends it when the deadline wins
+// (a value sent later stays for the next receive; Tokio's timeout drops the receive), instead of
+// leaving it parked in the task until a send that may never come (pass lk28).
+(Receiver.prototype as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] = true;

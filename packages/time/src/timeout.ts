@@ -1,11 +1,12 @@
 import { Cancelled, Handle, park } from '@rt/scheduler';
 import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
-import { isThenable } from '@rt/scheduler/primitives';
+import { isThenable, type ParkEntry } from '@rt/scheduler/primitives';
 import { Elapsed } from './errors.js';
 import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
 import { PlainWaiter } from './internal/plain-waiter.js';
 import { checkDuration, checkWaitOptions, describe } from './internal/validate.js';
 import { milliseconds, type Instant } from './instant.js';
+import { thenParksOwnWait } from './primitives.js';
 
 /**
  * What `timeout` can limit: a promise (or thenable), or a function that is called at once
@@ -26,6 +27,11 @@ class TimeoutEntry<T> extends TimerEntry {
   settled = false;
   /** Set right after parking (parking needs this entry's cancel callback first). */
   waiter!: Waiter<T>;
+  /**
+   * The wait the work's `then` parked in the task, for a thenable marked `thenParksOwnWait` (a
+   * oneshot receive): ended when the deadline or the caller's signal wins (see `endWork`).
+   */
+  work: ParkEntry | undefined = undefined;
   constructor(
     private readonly driver: TimeDriver,
     private readonly controller: AbortController | undefined,
@@ -37,9 +43,15 @@ class TimeoutEntry<T> extends TimerEntry {
   /** The deadline came first. */
   fire(): void {
     if (this.settled) return;
+    // The work's receive already ended (a send woke it in this same run, before its outcome
+    // reached `resolved`, a microtask away): the work completed first, its outcome wins. Failing
+    // here would lose the value (the receive took it). The timer is out of the wheel; `resolved`
+    // or `rejected` comes next and settles (review rv31).
+    if (this.work !== undefined && (this.work as { settled?: boolean }).settled === true) return;
     const error = new Elapsed(this.ms === undefined ? 'timeoutAt: the deadline elapsed before the operation completed' : `timeout: the operation did not complete within ${this.ms} ms`);
     this.finish();
     if (this.waiter.fail(error)) this.abortLater(error);
+    this.endWork(error);
   }
 
   abandon(error: RtError): void {
@@ -77,7 +89,22 @@ class TimeoutEntry<T> extends TimerEntry {
     if (this.settled) return;
     this.finish();
     this.driver.remove(this);
-    this.controller?.abort(new Cancelled('timeout: the wait was cancelled'));
+    const error = new Cancelled('timeout: the wait was cancelled');
+    this.controller?.abort(error);
+    this.endWork(error);
+  }
+
+  /**
+   * Ends the wait the work's `then` parked (its entry's cancel, rt code only: the receive rejects
+   * with Cancelled, which this timeout ignores, and leaves the task's list; a value sent later
+   * stays in its channel). Without it, an elapsed receive whose sender is then dropped stayed in
+   * the task's list for the task's life (pass lk28: ~1.7 KB per timed-out request).
+   */
+  private endWork(reason: RtError): void {
+    const work = this.work;
+    if (work === undefined) return;
+    this.work = undefined;
+    work.cancel(reason);
   }
 
   private finish(): void {
@@ -126,6 +153,12 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
     (value) => timer.resolved(value),
     (error: unknown) => timer.rejected(error),
   );
+  // A thenable whose `then` parks a wait of its own (a oneshot receiver): the timer keeps that wait
+  // (the task's wait parked right after this timeout's, so linked before it), to end it if the work
+  // loses (see `thenParksOwnWait`). Outside any task the waiter is in no list: nothing is kept.
+  if (controller === undefined && (work as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] === true && !timer.settled) {
+    timer.work = (parked.waiter as unknown as Partial<ParkEntry>).prev;
+  }
   return parked.promise;
 }
 
@@ -140,13 +173,23 @@ function swallow(work: PromiseLike<unknown>): void {
  * `work` is a promise, or a function that is called at once with an `AbortSignal` and
  * returns the result or a promise of it; the signal aborts (reason: the `Elapsed` error)
  * when the deadline passes first, so the operation can stop (`fetch(url, { signal })`).
- * A promise cannot be stopped: when it loses, its outcome is ignored (a rejection is not
- * reported as unhandled). Work that is already complete wins even when `ms` is 0. The
- * timer is removed as soon as the work completes.
+ * A oneshot `Receiver` (`timeout(ms, rx)`) is stopped too: its receive ends when the deadline
+ * wins (it leaves the task's waits; a value sent later stays in the channel for the next
+ * `recv()`), as Tokio's `timeout` drops the receive. A promise cannot be stopped: when it
+ * loses, its outcome is ignored (a rejection is not reported as unhandled), and the operation
+ * behind it goes on: `timeout(ms, rx.recv())` leaves the receive parked in the task until a
+ * message comes, and that message (or a semaphore's permit, a notification) goes to the
+ * ignored promise and is lost. For rt waits use the function form:
+ * `timeout(ms, (signal) => rx.recv({ signal }))`. Work that is already complete wins even
+ * when `ms` is 0. The timer is removed as soon as the work completes.
  *
  * **Cancellation:** cancel safe as far as the timer goes: aborting the awaiting task or
  * `options.signal` rejects with `Cancelled`, removes the timer and aborts the work's signal
- * (reason: a `Cancelled`). Whatever the work had already done is its own business.
+ * (reason: a `Cancelled`), or ends a oneshot receiver's receive. Whatever the work had already
+ * done is its own business. The function form and a oneshot receiver are cancel safe when the
+ * deadline wins (nothing sent is lost); the promise form is not (see above). One exception
+ * (review rv31): a value sent in the same synchronous run as the deadline, to the function form,
+ * or as the caller's signal aborts, is in the finished receive's promise and is lost.
  *
  * **Errors:** `Elapsed` when the deadline passes first; the work's own error if it fails
  * first; `Cancelled`; `RuntimeShutdown` if the runtime shuts down meanwhile. RangeError
