@@ -458,7 +458,6 @@ static inline void mio_mark_socket(int fd, unsigned char not_socket) {
   if ((unsigned)fd < MIO_FD_HINTS) __atomic_store_n(&mio_not_socket[fd], not_socket, __ATOMIC_RELAXED);
 }
 
-
 static napi_value mio_socket(napi_env env, napi_callback_info info) {
   MIO_ARGS(3);
   int32_t domain, type, protocol;
