@@ -185,5 +185,5 @@ describe('a long-lived task doing RPCs over oneshot channels with timeout(ms, rx
     } finally {
       await auto.shutdown();
     }
-  });
+  }, 60_000); // ~2.5 s on a quiet machine; 20,000 rounds took over 20 s at load 9 (two cores shared)
 });
