@@ -133,21 +133,31 @@ export function read(fd: number, buffer: Uint8Array, offset?: number, length?: n
 
 /** Writes `buffer[offset, offset + length)` (the whole buffer by default). Returns bytes written (may be fewer). */
 export function write(fd: number, buffer: Uint8Array, offset?: number, length?: number): number {
+  // Each form a function of its own: a caller that inlines `write` takes in only the form it
+  // reaches, which leaves TurboFan's inlining budget for the caller's own work (issue 16: TCP echo,
+  // `writeAll`, pass eu29).
+  return offset === undefined && length === undefined ? writeWhole(fd, buffer) : writePart(fd, buffer, offset, length);
+}
+
+/** `write` of the whole buffer: through the io slots (see above). */
+function writeWhole(fd: number, buffer: Uint8Array): number {
   const b = loaded ?? native();
-  if (offset === undefined && length === undefined) {
-    if (ioFd === null || typeof fd !== 'number' || !isByteView(buffer)) return b.write(fd, buffer);
-    ioFd[0] = fd;
-    try {
-      b.writeWhole!(buffer);
-    } catch (error) {
-      rethrowUnlessDetached(error);
-      return b.write(fd, buffer);
-    }
-    return ioResult![0]!;
+  if (ioFd === null || typeof fd !== 'number' || !isByteView(buffer)) return b.write(fd, buffer);
+  ioFd[0] = fd;
+  try {
+    b.writeWhole!(buffer);
+  } catch (error) {
+    rethrowUnlessDetached(error);
+    return b.write(fd, buffer);
   }
+  return ioResult![0]!;
+}
+
+/** `write` given an offset or a length: as arguments. */
+function writePart(fd: number, buffer: Uint8Array, offset: number | undefined, length: number | undefined): number {
   // Only a missing value takes the default (as default parameters do): null goes to the addon, which rejects it.
   if (offset === undefined) offset = 0;
-  return b.write(fd, buffer, offset, length === undefined ? buffer.length - offset : length);
+  return (loaded ?? native()).write(fd, buffer, offset, length === undefined ? buffer.length - offset : length);
 }
 
 /** Scatter read into up to 64 buffers, in order. Returns total bytes read. */

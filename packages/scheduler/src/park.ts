@@ -381,7 +381,7 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
 
   /** Parks the current operation (see the class); returns the promise to hand to the caller. */
   park(): Promise<T> {
-    if (!this.settled) throw stillParked(this.label);
+    if (this.settled !== true) throw stillParked(this.label);
     // What parkEntry(this) does, written out (a socket's read loop parks here once per read: on
     // Node 20 TurboFan left taskUnlessCancelled and parkEntryIn as calls; measured with the wake's
     // below, TCP echo under callgrind: ~100 instructions per message): throws Cancelled (before

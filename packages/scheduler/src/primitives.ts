@@ -197,7 +197,7 @@ export class WaitList<T, N extends WaitNode<T> = WaitNode<T>> {
 
   /** Unlinks `node`; does nothing if it is not linked. */
   remove(node: N): void {
-    if (!node.linked) return;
+    if (node.linked !== true) return;
     if (node.prev === undefined) this.head = node.next as N | undefined;
     else node.prev.next = node.next;
     if (node.next === undefined) this.tail = node.prev as N | undefined;

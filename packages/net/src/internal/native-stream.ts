@@ -21,7 +21,7 @@
 // destination until one side would block, with no promise per chunk; the copy's one promise
 // settles at end of stream, on an error, or on abort.
 import { sys } from '@rt/mio-native';
-import type { ReadyCallback, ReadyQueue, RegisteredFd, Registration, ServeTurn } from '@rt/reactor';
+import type { ReadyCallback, ReadyEvent, ReadyQueue, RegisteredFd, Registration, ServeTurn } from '@rt/reactor';
 import { park, throwIfCancelled } from '@rt/scheduler';
 import type { WaitOptions, Waiter } from '@rt/scheduler';
 import { NetError, SocketClosed, WouldBlock } from '../errors.js';
@@ -211,17 +211,32 @@ export class NativeStream implements StreamHandle {
     return n;
   }
 
-  /** A write syscall of one buffer under cached readiness (no array, for write/writeAll). */
-  #tryWriteOne(buf: Uint8Array, offset: number, wanted = buf.length - offset): number {
+  /**
+   * A write syscall of one whole buffer under cached readiness (no array, for write/writeAll).
+   * Only the whole-buffer form, so that it stays small where it is inlined (`writeAll`, with
+   * the budget's look after it: see there); the copy's pump writes a part with #tryWritePart.
+   */
+  #tryWriteOne(buf: Uint8Array): number {
     const event = this.#writeWait.tryReadiness();
     if (event === null) return EAGAIN;
-    const n = offset === 0 && wanted === buf.length ? sys.write(this.#fd, buf) : sys.write(this.#fd, buf, offset, wanted);
+    return this.#wrote(event, sys.write(this.#fd, buf), buf.length);
+  }
+
+  /** {@link #tryWriteOne} of `buf[offset, offset + wanted)` (the copy's pump). */
+  #tryWritePart(buf: Uint8Array, offset: number, wanted: number): number {
+    const event = this.#writeWait.tryReadiness();
+    if (event === null) return EAGAIN;
+    return this.#wrote(event, sys.write(this.#fd, buf, offset, wanted), wanted);
+  }
+
+  /** A write's result `n` of `wanted` bytes: EAGAIN or a short write clears the readiness it ran under. */
+  #wrote(event: ReadyEvent, n: number, wanted: number): number {
     if (n === EAGAIN || (n >= 0 && n < wanted)) this.#registration.clearReadiness(event);
     return n;
   }
 
   #tryWriteRaw(bufs: readonly Uint8Array[]): number {
-    if (bufs.length === 1) return this.#tryWriteOne(bufs[0]!, 0);
+    if (bufs.length === 1) return this.#tryWriteOne(bufs[0]!);
     const registration = this.#registration;
     const event = this.#writeWait.tryReadiness();
     if (event === null) return EAGAIN;
@@ -462,7 +477,7 @@ export class NativeStream implements StreamHandle {
       // The common case without the array of #write: ready socket, one buffer.
       const y = readyOrCancelled(options);
       if (y !== undefined) return retryAfter(y, this, this.write, buf, options);
-      const n = this.#tryWriteOne(buf, 0);
+      const n = this.#tryWriteOne(buf);
       if (n !== EAGAIN) return n >= 0 ? Promise.resolve(n) : Promise.reject(this.#writeError(n));
       refundNow(); // parks: no budget spent (as #readReady)
       return this.#parkWriter([buf], options);
@@ -480,8 +495,21 @@ export class NativeStream implements StreamHandle {
     if (this.#closed || this.#writers.head !== undefined || this.#pumpOut !== null || buf.length === 0) return writeAllLoop(this, buf, 0, options);
     const y = readyOrCancelled(options);
     if (y !== undefined) return retryAfter(y, this, this.writeAll, buf, options);
-    const n = this.#tryWriteOne(buf, 0);
-    if (n === buf.length) return RESOLVED;
+    // #tryWriteOne written out, its readiness clearing in #writeAllRest: a small function optimized
+    // on its own first counts against TurboFan's inlining budget here with everything it inlined,
+    // and that left the budget's `spendBudget` a call (issue 16: TCP echo, pass eu29).
+    const event = this.#writeWait.tryReadiness();
+    const n = event === null ? EAGAIN : sys.write(this.#fd, buf);
+    return n === buf.length ? RESOLVED : this.#writeAllRest(buf, n, event, options);
+  }
+
+  /**
+   * `writeAll` after a first write that did not take all of `buf`: EAGAIN, an error or a short
+   * write. Out of line, so that `writeAll` is small where it is inlined (with the budget's
+   * `spendBudget` inlined after it: issue 16, TCP echo under callgrind, pass eu29).
+   */
+  #writeAllRest(buf: Uint8Array, n: number, event: ReadyEvent | null, options: WaitOptions | undefined): Promise<void> {
+    if (event !== null) this.#wrote(event, n, buf.length);
     if (n === EAGAIN) {
       refundNow(); // the loop's `write` spends (or parks) on its own
       return writeAllLoop(this, buf, 0, options);
@@ -525,7 +553,7 @@ export class NativeStream implements StreamHandle {
   tryWrite(buf: Uint8Array): number {
     if (this.#closed) throw new SocketClosed();
     if (this.#writers.head !== undefined || this.#pumpOut !== null) throw new WouldBlock('write');
-    const n = this.#tryWriteOne(buf, 0);
+    const n = this.#tryWriteOne(buf);
     if (n === EAGAIN) throw new WouldBlock('write');
     if (n < 0) throw this.#writeError(n);
     return n;
@@ -623,7 +651,7 @@ export class NativeStream implements StreamHandle {
     const { src, dst, buf } = p;
     for (let chunk = 0; chunk < PUMP_CHUNKS_PER_TURN; ) {
       if (p.start < p.end) {
-        const n = dst.#tryWriteOne(buf, p.start, p.end - p.start);
+        const n = dst.#tryWritePart(buf, p.start, p.end - p.start);
         if (n === EAGAIN) {
           dst.#armWrite();
           return false;

@@ -70,13 +70,39 @@ export interface SegmentObserver {
   end(frame: Frame): void;
 }
 
-let segments: SegmentObserver | undefined;
 /**
- * Whether segments were ever observed (promises may carry an UntimedFrame): the hook's `before`
- * looks at the stamp's kind only then, so a process never instrumented pays one check per
- * reaction, as before.
+ * The promise-hook context's state (one HookStorage per process; the hooks run on every promise
+ * reaction in the process). Fields of one constant object, not module variables: a module `let`
+ * read or written from a function is checked against its temporal dead zone each time (a compare
+ * and a branch, and a Smi check for `depth`), a field of a constant object is a plain load or
+ * store once optimized (issue 16: TCP echo in a task, Node 20, pass eu29). Nor fields of the
+ * HookStorage: a closure reaches a module constant more cheaply than `this.current` through a
+ * captured `this`.
  */
-let segmentsEverObserved = false;
+const hookState: {
+  /** The frame of the code running now. */
+  current: Frame | undefined;
+  /**
+   * Reactions run one at a time from the microtask queue, so `before`/`after` nest only where a
+   * microtask checkpoint runs inside a reaction (a `vm` context's own queue): the frame a reaction
+   * replaced is kept in `outer` at depth 1, and only deeper ones on the `saved` stack (no array
+   * push and pop per reaction).
+   */
+  depth: number;
+  outer: Frame | undefined;
+  /**
+   * The current outermost reaction's `before` passed a task frame to the segment observer (so its
+   * `after` passes it on): false for the runtime's own reactions and those outside any task.
+   */
+  timed: boolean;
+  segments: SegmentObserver | undefined;
+  /**
+   * Whether segments were ever observed (promises may carry an UntimedFrame): the hook's `before`
+   * looks at the stamp's kind only then, so a process never instrumented pays one check per
+   * reaction, as before.
+   */
+  segmentsEverObserved: boolean;
+} = { current: undefined, depth: 0, outer: undefined, timed: false, segments: undefined, segmentsEverObserved: false };
 
 /**
  * Routes the reactions of frame-stamped promises to `observer` (undefined: stop) through the
@@ -85,10 +111,10 @@ let segmentsEverObserved = false;
  */
 export function observeSegments(observer: SegmentObserver | undefined): boolean {
   if (!(storage instanceof HookStorage)) return false;
-  segments = observer;
-  timed = false;
+  hookState.segments = observer;
+  hookState.timed = false;
   if (observer !== undefined) {
-    segmentsEverObserved = true;
+    hookState.segmentsEverObserved = true;
     storage.hook();
   }
   return true;
@@ -109,25 +135,8 @@ export function markUntimedFrame(promise: object): boolean {
 }
 type Stamped = { [FRAME]?: Frame | undefined };
 
-// The promise-hook context's state: module variables, not fields (one HookStorage per process;
-// the hooks run on every promise reaction in the process, and a closure's own variables are
-// cheaper to reach than `this.current` through a captured `this`).
-/** The frame of the code running now. */
-let current: Frame | undefined = undefined;
-/**
- * Reactions run one at a time from the microtask queue, so `before`/`after` nest only where a
- * microtask checkpoint runs inside a reaction (a `vm` context's own queue): the frame a reaction
- * replaced is kept in `outer` at depth 1, and only deeper ones on the `saved` stack (no array
- * push and pop per reaction).
- */
-let depth = 0;
-let outer: Frame | undefined = undefined;
+/** The frames replaced by nested reactions deeper than 1 (see `hookState.depth`). */
 const saved: (Frame | undefined)[] = [];
-/**
- * The current outermost reaction's `before` passed a task frame to the segment observer (so its
- * `after` passes it on): false for the runtime's own reactions and those outside any task.
- */
-let timed = false;
 
 /** The promise-hook context (see the header). */
 class HookStorage implements FrameStorage {
@@ -140,35 +149,35 @@ class HookStorage implements FrameStorage {
   private readonly promiseHooks = process.getBuiltinModule('node:v8').promiseHooks;
 
   getStore(): Frame | undefined {
-    return current;
+    return hookState.current;
   }
 
   run<R, A extends unknown[]>(store: Frame | undefined, fn: (...args: A) => R, ...args: A): R {
     if (!this.hooked) this.hook();
-    const previous = current;
-    current = store;
+    const previous = hookState.current;
+    hookState.current = store;
     try {
       return fn(...args);
     } finally {
-      current = previous;
+      hookState.current = previous;
     }
   }
 
   /** `run(frame, fn, frame)` without rest parameters (a task start: once per spawn). */
   runFrame(frame: Frame, fn: (frame: Frame) => void): void {
     if (!this.hooked) this.hook();
-    const previous = current;
-    current = frame;
+    const previous = hookState.current;
+    hookState.current = frame;
     try {
       fn(frame);
     } finally {
-      current = previous;
+      hookState.current = previous;
     }
   }
 
   /** See markUntimedFrame: the promise was made now, so its stamp is the current frame. */
   markUntimed(promise: object): void {
-    const frame = current;
+    const frame = hookState.current;
     if (frame !== undefined) (promise as Stamped)[FRAME] = new UntimedFrame(frame) as unknown as Frame;
   }
 
@@ -177,47 +186,48 @@ class HookStorage implements FrameStorage {
     this.hooked = true;
     this.promiseHooks.createHook({
       init: (promise: Promise<unknown>) => {
-        if (current !== undefined) (promise as Stamped)[FRAME] = current;
+        const frame = hookState.current;
+        if (frame !== undefined) (promise as Stamped)[FRAME] = frame;
       },
       before: (promise: Promise<unknown>) => {
-        if (depth++ === 0) outer = current;
-        else saved.push(current);
+        if (hookState.depth++ === 0) hookState.outer = hookState.current;
+        else saved.push(hookState.current);
         const frame = (promise as Stamped)[FRAME];
-        if (segmentsEverObserved && frame !== undefined) {
+        if (hookState.segmentsEverObserved && frame !== undefined) {
           if (frame.task === undefined) {
             // The runtime's own reaction (markUntimedFrame: in its frame, no segment), or a
             // frame outside any task (no segment either).
-            current = frame instanceof UntimedFrame ? frame.untimedOf : frame;
+            hookState.current = frame instanceof UntimedFrame ? frame.untimedOf : frame;
             return;
           }
-          current = frame;
+          hookState.current = frame;
           // Nested reactions (depth > 1) leave `timed` to the outermost one (see after).
-          if (segments !== undefined && depth === 1) timed = true;
-          segments?.begin(frame);
+          if (hookState.segments !== undefined && hookState.depth === 1) hookState.timed = true;
+          hookState.segments?.begin(frame);
           return;
         }
-        current = frame;
+        hookState.current = frame;
       },
       after: () => {
         // Only a reaction whose `before` reported a segment's start can end one: the runtime's
         // own (untimed) reactions and those outside any task skip the observer call. (Without
         // an observer, one check, as before.)
-        if (segments !== undefined) {
-          if (depth > 1) {
-            if (current !== undefined) segments.end(current);
-          } else if (timed) {
-            timed = false;
-            if (current !== undefined) segments.end(current);
+        if (hookState.segments !== undefined) {
+          if (hookState.depth > 1) {
+            if (hookState.current !== undefined) hookState.segments.end(hookState.current);
+          } else if (hookState.timed) {
+            hookState.timed = false;
+            if (hookState.current !== undefined) hookState.segments.end(hookState.current);
           }
         }
         // depth 0 here: the hooks were installed inside this reaction (no `before` for it).
-        if (depth <= 1) {
-          depth = 0;
-          current = outer;
-          outer = undefined;
+        if (hookState.depth <= 1) {
+          hookState.depth = 0;
+          hookState.current = hookState.outer;
+          hookState.outer = undefined;
         } else {
-          depth--;
-          current = saved.pop();
+          hookState.depth--;
+          hookState.current = saved.pop();
         }
       },
     });
@@ -240,14 +250,14 @@ class HookStorage implements FrameStorage {
  * AsyncLocalStorage there are no stamps (`current` stays undefined): nothing to do.
  */
 export function beginUnstamped(): Frame | undefined {
-  const frame = current;
-  current = undefined;
+  const frame = hookState.current;
+  hookState.current = undefined;
   return frame;
 }
 
 /** Ends {@link beginUnstamped}: `frame` is what it returned. */
 export function endUnstamped(frame: Frame | undefined): void {
-  current = frame;
+  hookState.current = frame;
 }
 
 /** Whether AsyncLocalStorage runs on AsyncContextFrame here (cheap), from the version and flags. */
@@ -673,7 +683,7 @@ export const frameStore: () => Frame | undefined =
         return frame.constructor === TaskFrame ? (frame as unknown as TaskFrame).store : storage.getStore();
       }
     : hookStorage !== undefined
-      ? (): Frame | undefined => current
+      ? (): Frame | undefined => hookState.current
       : (): Frame | undefined => storage.getStore();
 
 /** The task of the code running now (`currentTask()`), for instrumentation's promise hook `before` on AsyncContextFrame (once per promise reaction while an instrumented runtime lives). */
@@ -702,29 +712,33 @@ export function runOutsideTasks<A, B, C>(fn: (a: A, b: B, c: C) => void, a: A, b
   if (hookStorage !== undefined) {
     // The promise hooks (Node 20/22): the same as `run(undefined, …)` without its rest-parameter
     // array and spread call (issue 16: once per task joined from outside any task).
-    const previous = current;
-    current = undefined;
+    const previous = hookState.current;
+    hookState.current = undefined;
     try {
       fn(a, b, c);
     } finally {
-      current = previous;
+      hookState.current = previous;
     }
     return;
   }
   storage.run(undefined as unknown as Frame, fn, a, b, c);
 }
 
-let epoch = 0;
-let epochArmed = false;
+/**
+ * The turn counter: the current turn's number, and whether its immediate is armed. Fields of a
+ * constant object for the reason `hookState`'s are (every ready operation's budget spend reads
+ * both).
+ */
+const turnState = { epoch: 0, armed: false };
 /** The turn counter's immediate while armed (`ref`'d while a turn-end callback waits: see atTurnEnd). */
 let epochImmediate: NodeJS.Immediate | undefined;
 /** What runs when the current turn ends (atTurnEnd), in order. */
 let turnEndCallbacks: (() => void)[] = [];
 
 function bumpEpoch(): void {
-  epochArmed = false;
+  turnState.armed = false;
   epochImmediate = undefined;
-  epoch++;
+  turnState.epoch++;
   if (turnEndCallbacks.length !== 0) runTurnEnd();
 }
 
@@ -759,20 +773,20 @@ function runTurnEnd(): void {
  * ```
  */
 export function atTurnEnd(callback: () => void): void {
-  if (epochArmed !== true) armEpoch();
+  if (turnState.armed !== true) armEpoch();
   if (turnEndCallbacks.length === 0) epochImmediate!.ref();
   turnEndCallbacks.push(callback);
 }
 
 /** The current event-loop turn's number; arms the (unref'd) turn counter. */
 export function currentEpoch(): number {
-  if (epochArmed !== true) armEpoch();
-  return epoch;
+  if (turnState.armed !== true) armEpoch();
+  return turnState.epoch;
 }
 
 /** The first look at the epoch in a turn: arm the immediate that ends the turn (out of line: `currentEpoch` is on every ready operation's path). */
 function armEpoch(): void {
-  epochArmed = true;
+  turnState.armed = true;
   epochImmediate = setImmediate(bumpEpoch).unref();
 }
 
@@ -846,7 +860,7 @@ export function coarseNow(): number {
   // Read once per turn: the cached value while the turn counter is armed and has not moved (a
   // small function, so the optimizer inlines it into a task's construction on Node 22 too, where
   // the whole of it was a call per spawn: ~50 instructions, callgrind).
-  return epochArmed && clockEpoch === epoch ? clockValue : readCoarseClock();
+  return turnState.armed === true && clockEpoch === turnState.epoch ? clockValue : readCoarseClock();
 }
 
 /** The coarse clock's read, once per turn (see coarseNow). */
