@@ -1,6 +1,6 @@
 import { Cancelled, Handle, park } from '@rt/scheduler';
 import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
-import { isThenable, type ParkEntry } from '@rt/scheduler/primitives';
+import { isThenable, parkedAfter, type ParkEntry } from '@rt/scheduler/primitives';
 import { Elapsed } from './errors.js';
 import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
 import { PlainWaiter } from './internal/plain-waiter.js';
@@ -46,8 +46,9 @@ class TimeoutEntry<T> extends TimerEntry {
     // The work's receive already ended (a send woke it in this same run, before its outcome
     // reached `resolved`, a microtask away): the work completed first, its outcome wins. Failing
     // here would lose the value (the receive took it). The timer is out of the wheel; `resolved`
-    // or `rejected` comes next and settles (review rv31).
-    if (this.work !== undefined && (this.work as { settled?: boolean }).settled === true) return;
+    // or `rejected` comes next and settles (review rv31). (This timeout's own wait is still
+    // parked here: a receive parked right after it is still so exactly while it has not ended.)
+    if (this.work !== undefined && parkedAfter(this.waiter) !== this.work) return;
     const error = new Elapsed(this.ms === undefined ? 'timeoutAt: the deadline elapsed before the operation completed' : `timeout: the operation did not complete within ${this.ms} ms`);
     this.finish();
     if (this.waiter.fail(error)) this.abortLater(error);
@@ -157,7 +158,7 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
   // (the task's wait parked right after this timeout's, so linked before it), to end it if the work
   // loses (see `thenParksOwnWait`). Outside any task the waiter is in no list: nothing is kept.
   if (controller === undefined && (work as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] === true && !timer.settled) {
-    timer.work = (parked.waiter as unknown as Partial<ParkEntry>).prev;
+    timer.work = parkedAfter(parked.waiter);
   }
   return parked.promise;
 }
