@@ -4,7 +4,7 @@
 // Cancelled; a wake that already happened always wins over a later abort.
 import { Cancelled } from './errors.js';
 import { describe } from './internal/describe.js';
-import { ParkedWaiter, type CancelTarget, type TaskWait } from './internal/waiter.js';
+import { ParkedWaiter, parkedWithSignal, type CancelTarget, type TaskWait } from './internal/waiter.js';
 import { emitPark, emitWake, parkChannel, wakeChannel } from './internal/instrument.js';
 import { beginUnstamped, endUnstamped, frameStore, promiseHooksCarryFrames, refillBudget } from './internal/context.js';
 import { rejectThrough } from './internal/reject-through.js';
@@ -300,6 +300,30 @@ export function lastParked(parked: ParkedTask): ParkEntry | undefined {
 export function parkedAfter(entry: ParkEntry | Waiter<unknown>): ParkEntry | undefined {
   // A waiter of park() is a ParkedWaiter, its own TaskWait; a waiter of another kind has no links.
   return (entry as Partial<TaskWait>).prev as ParkEntry | undefined;
+}
+
+/**
+ * Whether an operation parked with {@link park} (or a primitive built on it: `parkIn`,
+ * `parkSimple`) and `{ signal }` is still parked: `true` while one is; `false` once every such
+ * wait has been woken, failed or cancelled; `undefined` if none was ever parked with `signal`. A
+ * caller that hands its own signal to code (`timeout`'s function form) can then tell, before it
+ * aborts the signal, that the rt waits that code parked with it have all ended: one was woken,
+ * and its outcome may be a few microtasks from reaching the caller. Waits that watch a signal
+ * themselves (a socket's readiness) are not counted.
+ *
+ * **Cancellation:** not applicable (synchronous).
+ *
+ * **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * const pending = work(controller.signal);
+ * // later, before aborting it: false when the work's rt waits were all woken (or failed)
+ * if (parkedOn(controller.signal) === false) awaitTheOutcome();
+ * ```
+ */
+export function parkedOn(signal: AbortSignal): boolean | undefined {
+  return parkedWithSignal(signal);
 }
 
 /**

@@ -1,9 +1,11 @@
 // parkedAfter(entry): the wait its task parked right after `entry`, while both are parked (what
 // `timeout(ms, rx)` keeps to end the receive its `then` parked, and reads again to tell that the
-// receive ended).
+// receive ended). parkedOn(signal): whether a wait parked with `{ signal }` is still parked (what
+// timeout's function form reads at the deadline).
 import { Builder, park, type Runtime, type Waiter } from '@rt/scheduler';
-import { ReusableWaiter, parkEntry, parkedAfter, unparkEntry } from '@rt/scheduler/primitives';
+import { ReusableWaiter, parkEntry, parkedAfter, parkedOn, unparkEntry } from '@rt/scheduler/primitives';
 import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
+import { getEventListeners } from 'node:events';
 
 /** An entry parked with parkEntry, ended by `end()`. */
 class Entry implements ParkEntry {
@@ -106,5 +108,54 @@ describe('parkedAfter', () => {
     task.abort();
     await expect(Promise.resolve(task)).rejects.toThrow();
     expect(parkedAfter(kept!.first)).toBeUndefined();
+  });
+});
+
+describe('parkedOn', () => {
+  it('undefined before any wait parked with the signal, true while one is, false once all ended', async () => {
+    const controller = new AbortController();
+    const signal = controller.signal;
+    expect(parkedOn(signal)).toBeUndefined();
+    const a = park<number>('a', noop, { signal });
+    const b = park<number>('b', noop, { signal });
+    expect(parkedOn(signal)).toBe(true);
+    a.waiter.wake(1);
+    expect(parkedOn(signal)).toBe(true);
+    b.waiter.fail(new Error('b'));
+    expect(parkedOn(signal)).toBe(false);
+    expect(await a.promise).toBe(1);
+    await expect(b.promise).rejects.toThrow('b');
+    // Parked again after the list emptied: the abort still reaches it (its listener is back).
+    const c = park<number>('c', noop, { signal });
+    expect(parkedOn(signal)).toBe(true);
+    controller.abort(new Error('stop'));
+    await expect(c.promise).rejects.toThrow(/c was aborted|cancelled/);
+    expect(parkedOn(signal)).toBe(false);
+  });
+
+  it('a wait parked without the signal, or with another, does not count', () => {
+    const signal = new AbortController().signal;
+    const other = park<number>('other', noop, { signal: new AbortController().signal });
+    const plain = park<number>('plain', noop);
+    expect(parkedOn(signal)).toBeUndefined();
+    other.waiter.wake(1);
+    plain.waiter.wake(2);
+  });
+
+  it('the emptied signal keeps no abort listener: an abort then cancels nothing and throws nothing', async () => {
+    const controller = new AbortController();
+    const a = park<number>('a', noop, { signal: controller.signal });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    a.waiter.wake(1);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(await a.promise).toBe(1);
+    const b = park<number>('b', noop, { signal: controller.signal });
+    const c = park<number>('c', noop, { signal: controller.signal });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    b.waiter.wake(2);
+    c.waiter.wake(3);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    controller.abort();
+    expect(parkedOn(controller.signal)).toBe(false);
   });
 });
