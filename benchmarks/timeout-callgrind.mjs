@@ -83,6 +83,7 @@ function measure() {
         const perIteration = (count(2 * n) - count(n)) / n;
         const key = `${kase}\t${tree}`;
         results.set(key, [...(results.get(key) ?? []), Math.round(perIteration)]);
+        console.log(`round ${round + 1} ${kase} ${tree}: ${Math.round(perIteration)}`);
       }
     }
   }
