@@ -13,7 +13,10 @@
 // - `parkEntry(entry)` / `unparkEntry(task, entry, woke)`: parks an operation that is its own
 //   record (a timer with its own promise) in the current task, with no waiter record;
 //   `currentParkTask()`, `lastParked(task)` and `parkEntryIn(task, entry, linked)` let one
-//   entry stand for several waits of a task (the timers one task awaits at once).
+//   entry stand for several waits of a task (the timers one task awaits at once);
+//   `parkedAfter(entry)` the wait its task parked right after `entry`, while both are parked (how
+//   `timeout(ms, rx)` finds the receive it ends, and tells that it ended); `parkedOn(signal)`
+//   whether a wait parked with `{ signal }` is still parked (timeout's function form).
 // - `checkCancelled(options)`: the task's or the signal's cancellation as a rejected
 //   promise (or undefined); `readyOrCancelled(options)`: the same plus the cooperative budget,
 //   for an operation that can complete now (one look at the task); `readyNow(options)`: the
@@ -41,7 +44,7 @@
 //   const set = () => { for (const node of waiters.drain()) node.waiter!.wake(undefined); };
 import { parkTarget, throwIfCancelled } from './park.js';
 import { ReusableWaiter } from './park.js';
-export { parkEntry, unparkEntry, currentParkTask, lastParked, parkEntryIn, ReusableWaiter } from './park.js';
+export { parkEntry, unparkEntry, currentParkTask, lastParked, parkEntryIn, parkedAfter, parkedOn, ReusableWaiter } from './park.js';
 export type { ParkEntry, ParkedTask } from './park.js';
 import type { WaitOptions, Waiter } from './park.js';
 import { describe } from './internal/describe.js';

@@ -5,7 +5,7 @@ import { RecvError, SendError, TryRecvError } from './errors.js';
 import { coop as budget } from '@rt/scheduler';
 import { RESOLVED, WaitList, checkCancelled, parkEntry, parkSimple, rejectThrough, reportLostWake, unparkEntry, watchLostWake } from '@rt/scheduler/primitives';
 import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
-import { thenParksOwnWait } from '@rt/time/primitives';
+import { giveBack, thenParksOwnWait } from '@rt/time/primitives';
 
 const State = { Empty: 0, Value: 1, Taken: 2 } as const;
 type StateValue = (typeof State)[keyof typeof State];
@@ -451,3 +451,11 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
 // (a value sent later stays for the next receive; Tokio's timeout drops the receive), instead of
 // leaving it parked in the task until a send that may never come (pass lk28).
 (Receiver.prototype as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] = true;
+// A value the receive delivered to a `timeout` that had already settled (the caller's signal or
+// task aborted in the same synchronous run as the send): back in the channel, as if the abort had
+// come first (review rv31). The send left the channel Taken; nothing else leaves that state.
+(Receiver.prototype as { [giveBack]?: (value: unknown) => void })[giveBack] = function giveValueBack(this: Receiver<unknown>, value: unknown): void {
+  if (this.state !== State.Taken) return;
+  this.slot = value;
+  this.state = State.Value;
+};

@@ -45,3 +45,20 @@ export function currentClock(): TurnClock {
  * ```
  */
 export const thenParksOwnWait: unique symbol = Symbol('rt.thenParksOwnWait');
+
+/**
+ * A method of the entry a {@link thenParksOwnWait} thenable's `then` parks (a oneshot `Receiver`
+ * is its own entry): `entry[giveBack](value)` puts back a value that wait delivered after the
+ * `timeout` around it had already settled otherwise, so the next receive finds it. That happens
+ * when the caller's signal or task aborts in the same synchronous run as the send: the receive
+ * was woken, its value a microtask from reaching the timeout, which had rejected with `Cancelled`
+ * at once. Called a microtask after the wake, with the value the wait resolved with.
+ *
+ * **Cancellation:** not applicable (a marker). **Errors:** the method must not throw.
+ *
+ * **Example**
+ * ```ts
+ * (Receiver.prototype as { [giveBack]?: (value: unknown) => void })[giveBack] = function (value) { putBack(this, value); };
+ * ```
+ */
+export const giveBack: unique symbol = Symbol('rt.giveBack');

@@ -1,12 +1,12 @@
 import { Cancelled, Handle, park } from '@rt/scheduler';
 import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
-import { isThenable, type ParkEntry } from '@rt/scheduler/primitives';
+import { atTurnEnd, isThenable, parkedAfter, parkedOn, type ParkEntry } from '@rt/scheduler/primitives';
 import { Elapsed } from './errors.js';
 import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
 import { PlainWaiter } from './internal/plain-waiter.js';
 import { checkDuration, checkWaitOptions, describe } from './internal/validate.js';
 import { milliseconds, type Instant } from './instant.js';
-import { thenParksOwnWait } from './primitives.js';
+import { giveBack, thenParksOwnWait } from './primitives.js';
 
 /**
  * What `timeout` can limit: a promise (or thenable), or a function that is called at once
@@ -21,6 +21,11 @@ import { thenParksOwnWait } from './primitives.js';
  * ```
  */
 export type TimeoutWork<T> = PromiseLike<T> | ((signal: AbortSignal) => T | PromiseLike<T>);
+
+/** The abort of a timed-out work's signal (`reason`), or what it caused: an rt wait's `Cancelled` has it as `cause`. */
+function abortedBy(error: unknown, reason: unknown): boolean {
+  return error === reason || (error instanceof Cancelled && error.cause === reason);
+}
 
 /** The timer of one `timeout` call: fails the wait with Elapsed and aborts the work. */
 class TimeoutEntry<T> extends TimerEntry {
@@ -46,12 +51,44 @@ class TimeoutEntry<T> extends TimerEntry {
     // The work's receive already ended (a send woke it in this same run, before its outcome
     // reached `resolved`, a microtask away): the work completed first, its outcome wins. Failing
     // here would lose the value (the receive took it). The timer is out of the wheel; `resolved`
-    // or `rejected` comes next and settles (review rv31).
-    if (this.work !== undefined && (this.work as { settled?: boolean }).settled === true) return;
-    const error = new Elapsed(this.ms === undefined ? 'timeoutAt: the deadline elapsed before the operation completed' : `timeout: the operation did not complete within ${this.ms} ms`);
+    // or `rejected` comes next and settles (review rv31). (This timeout's own wait is still
+    // parked here: a receive parked right after it is still so exactly while it has not ended.)
+    if (this.work !== undefined && parkedAfter(this.waiter) !== this.work) return;
+    // The function form: the rt waits the work parked with its signal have all ended (pass rc29).
+    const controller = this.controller;
+    if (controller !== undefined && parkedOn(controller.signal) === false) {
+      this.awaitOutcome(controller, this.elapsed());
+      return;
+    }
+    const error = this.elapsed();
     this.finish();
     if (this.waiter.fail(error)) this.abortLater(error);
     this.endWork(error);
+  }
+
+  private elapsed(): Elapsed {
+    return new Elapsed(this.ms === undefined ? 'timeoutAt: the deadline elapsed before the operation completed' : `timeout: the operation did not complete within ${this.ms} ms`);
+  }
+
+  /**
+   * The deadline, when the function form's rt waits (those parked with its signal) have all ended
+   * before it without the work's outcome reaching this timer: one was woken, maybe in this same
+   * synchronous run, and the work may have completed, its value a few microtasks away (review
+   * rv31; failing now would lose the value a receive took, a permit an acquire took). As Tokio's
+   * `timeout` polls the work first and a ready work wins, the outcome decides until the end of
+   * this event-loop turn: a value wins; a rejection caused by the signal's abort is `Elapsed`,
+   * another error the work's own; nothing by then, `Elapsed`. The signal still aborts (on the next
+   * microtask, unless the outcome came first), so a work that went on to another wait stops there.
+   */
+  private awaitOutcome(controller: AbortController, error: Elapsed): void {
+    queueMicrotask(() => {
+      if (!this.settled) controller.abort(error);
+    });
+    atTurnEnd(() => {
+      if (this.settled) return;
+      this.finish();
+      this.waiter.fail(error);
+    });
   }
 
   abandon(error: RtError): void {
@@ -71,7 +108,10 @@ class TimeoutEntry<T> extends TimerEntry {
 
   /** The work completed first. */
   resolved(value: T): void {
-    if (this.settled) return;
+    if (this.settled) {
+      this.late(value);
+      return;
+    }
     this.finish();
     this.driver.remove(this);
     this.waiter.wake(value);
@@ -81,7 +121,21 @@ class TimeoutEntry<T> extends TimerEntry {
     if (this.settled) return;
     this.finish();
     this.driver.remove(this);
+    // Only after the deadline (see awaitOutcome) is the signal aborted while the timer is unsettled.
+    const controller = this.controller;
+    if (controller !== undefined && controller.signal.aborted && abortedBy(error, controller.signal.reason)) error = controller.signal.reason;
     this.waiter.fail(error);
+  }
+
+  /**
+   * The receive this timeout ended (or tried to) delivered a value after all: the caller's signal
+   * or task aborted in the same synchronous run as the send (the value was a microtask away), or
+   * the runtime shut down. The value goes back to the channel for the next receive (`giveBack`)
+   * instead of being lost; a work without `giveBack` (a promise, the function form) keeps it.
+   */
+  private late(value: T): void {
+    const work = this.work as { [giveBack]?: (value: unknown) => void } | undefined;
+    if (work !== undefined && work[giveBack] !== undefined) work[giveBack](value);
   }
 
   /** The caller's task or signal aborted: stop the timer, abort the work. */
@@ -101,10 +155,8 @@ class TimeoutEntry<T> extends TimerEntry {
    * the task's list for the task's life (pass lk28: ~1.7 KB per timed-out request).
    */
   private endWork(reason: RtError): void {
-    const work = this.work;
-    if (work === undefined) return;
-    this.work = undefined;
-    work.cancel(reason);
+    // (`work` stays: a value its receive delivered anyway goes back through it, see `late`.)
+    this.work?.cancel(reason);
   }
 
   private finish(): void {
@@ -157,7 +209,7 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
   // (the task's wait parked right after this timeout's, so linked before it), to end it if the work
   // loses (see `thenParksOwnWait`). Outside any task the waiter is in no list: nothing is kept.
   if (controller === undefined && (work as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] === true && !timer.settled) {
-    timer.work = (parked.waiter as unknown as Partial<ParkEntry>).prev;
+    timer.work = parkedAfter(parked.waiter);
   }
   return parked.promise;
 }
@@ -187,9 +239,16 @@ function swallow(work: PromiseLike<unknown>): void {
  * `options.signal` rejects with `Cancelled`, removes the timer and aborts the work's signal
  * (reason: a `Cancelled`), or ends a oneshot receiver's receive. Whatever the work had already
  * done is its own business. The function form and a oneshot receiver are cancel safe when the
- * deadline wins (nothing sent is lost); the promise form is not (see above). One exception
- * (review rv31): a value sent in the same synchronous run as the deadline, to the function form,
- * or as the caller's signal aborts, is in the finished receive's promise and is lost.
+ * deadline wins (nothing sent is lost); the promise form is not (see above). A hand-off in the
+ * same synchronous run as the deadline (review rv31, pass rc29): work that already completed wins,
+ * as Tokio's `timeout` polls the work first: a oneshot receiver woken before the deadline gives
+ * its value; for the function form, when every rt wait it parked with the signal has ended (a
+ * send, a release woke it) the work's outcome decides until the end of the event-loop turn (a
+ * value wins; a rejection the abort caused, or nothing by then, is `Elapsed`). When the caller's
+ * signal or task aborts in the same run as a send to a oneshot receiver, the wait rejects with
+ * `Cancelled` and the value goes back into the channel for the next receive. Left: the function
+ * form when the caller's signal or task aborts in the same run as its wait's hand-off (the value
+ * or permit goes to the work's promise, which nothing reads).
  *
  * **Errors:** `Elapsed` when the deadline passes first; the work's own error if it fails
  * first; `Cancelled`; `RuntimeShutdown` if the runtime shuts down meanwhile. RangeError

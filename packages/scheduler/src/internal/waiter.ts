@@ -7,7 +7,8 @@
 //
 // Signals: however many operations park on one AbortSignal, rt adds a single 'abort'
 // listener to it (a SignalWaiters record, found through a WeakMap), which cancels every waiter
-// in its list; the listener is removed when the list empties. So a signal shared by many
+// in its list; the listener is removed when the list empties (the record stays, for the
+// signal's life: it tells that a wait was parked with the signal once, see `parkedWithSignal`). So a signal shared by many
 // operations neither triggers Node's "possible EventTarget memory leak" warning nor keeps
 // listeners after the operations settle.
 import { Cancelled } from '../errors.js';
@@ -39,9 +40,7 @@ class SignalLink {
 class SignalWaiters {
   head: SignalLink | undefined = undefined;
 
-  constructor(readonly signal: AbortSignal) {
-    signal.addEventListener('abort', this);
-  }
+  constructor(readonly signal: AbortSignal) {}
 
   handleEvent(): void {
     const reason = this.signal.reason;
@@ -58,6 +57,8 @@ class SignalWaiters {
 
   link(waiter: ParkedWaiter<unknown>, onCancel: OnCancel<unknown>): SignalLink {
     const link = new SignalLink(this, waiter, onCancel);
+    // Emptied before: its listener was removed (see unlink).
+    if (this.head === undefined) this.signal.addEventListener('abort', this);
     link.next = this.head;
     if (this.head !== undefined) this.head.prev = link;
     this.head = link;
@@ -69,14 +70,20 @@ class SignalWaiters {
     else if (this.head === link) this.head = link.next;
     if (link.next !== undefined) link.next.prev = link.prev;
     link.prev = link.next = undefined;
-    if (this.head === undefined) {
-      this.signal.removeEventListener('abort', this);
-      bySignal.delete(this.signal);
-    }
+    if (this.head === undefined) this.signal.removeEventListener('abort', this);
   }
 }
 
 const bySignal = new WeakMap<AbortSignal, SignalWaiters>();
+
+/**
+ * Whether a waiter parked with `signal` is still parked: true while its signal's list holds one,
+ * false once it is empty again, undefined if none was ever parked with it (no list).
+ */
+export function parkedWithSignal(signal: AbortSignal): boolean | undefined {
+  const list = bySignal.get(signal);
+  return list === undefined ? undefined : list.head !== undefined;
+}
 
 /** Links a waiter parked with a signal into that signal's list (made on first use); returns its place there. */
 function linkSignal(signal: AbortSignal, waiter: ParkedWaiter<unknown>, onCancel: OnCancel<unknown>): SignalLink {
