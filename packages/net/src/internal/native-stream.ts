@@ -489,7 +489,8 @@ export class NativeStream implements StreamHandle {
    * `writeAll` of one buffer: when the socket takes all of it at once (the common case) the
    * result is a shared settled promise, with no async function, array or per-call promise;
    * otherwise the rest goes through the loop of `write`s. Same checks as `write` (budget,
-   * cancellation, closed, EPIPE after shutdown).
+   * cancellation, closed, EPIPE after shutdown) for a non-empty `buf`; an empty one (or a detached
+   * view) resolves at once, whatever the stream's state, as Tokio's `write_all` (no write at all).
    */
   writeAll(buf: Uint8Array, options: WaitOptions | undefined): Promise<void> {
     if (this.#closed || this.#writers.head !== undefined || this.#pumpOut !== null || buf.length === 0) return writeAllLoop(this, buf, 0, options);
