@@ -333,7 +333,8 @@ export class Core {
       if (chunk === this.tailChunk && this.runHead === this.tailIndex) break;
       const entries = chunk.entries;
       const task = entries[this.runHead];
-      if (!(task instanceof Task)) {
+      // (Every task record is a JoinHandle: see `make`. Its class is the first prototype of the chain, Task's the third: see join-handle.ts.)
+      if (!(task instanceof JoinHandle)) {
         // The async context of the tasks that follow.
         this.runStart = task === null || task === undefined ? null : startingPoint(task);
         entries[this.runHead++] = undefined;
