@@ -216,12 +216,12 @@ export class JoinHandle<T> extends Task implements PromiseLike<T> {
  * one prototype, as `instanceof Task` was before this.)
  */
 function keepThenAlone(): void {
-  const proto = JoinHandle.prototype as unknown as Record<PropertyKey, unknown>;
+  const proto: object = JoinHandle.prototype;
   const methods: object = Object.create(Object.getPrototypeOf(proto) as object);
   for (const key of Reflect.ownKeys(proto)) {
     if (key === 'constructor' || key === 'then' || key === 'abort') continue;
     Object.defineProperty(methods, key, Object.getOwnPropertyDescriptor(proto, key)!);
-    delete proto[key];
+    Reflect.deleteProperty(proto, key);
   }
   Object.setPrototypeOf(proto, methods);
 }
