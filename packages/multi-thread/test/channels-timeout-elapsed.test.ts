@@ -116,3 +116,91 @@ describe('timeout(ms, rx) around a shared.oneshot Receiver when the deadline win
     expect(dropped!.deref()).toBeUndefined();
   });
 });
+
+describe('timeout(ms, notified) around a shared.Notify wait when the deadline wins', () => {
+  let runtime: Runtime;
+  beforeEach(() => {
+    runtime = Builder.currentThread().startPaused().autoAdvance(false).build();
+  });
+  afterEach(async () => {
+    await runtime.shutdown();
+  });
+
+  it('ends the wait: it is withdrawn and leaves the task, and a later notifyOne() wakes the task really waiting', async () => {
+    const notify = new shared.Notify();
+    const looper = runtime.spawn(async () => {
+      for (let i = 0; i < 3; i++) await expect(timeout(100, notify.notified())).rejects.toBeInstanceOf(Elapsed);
+      expect(waitingOn(runtime, looper.id)).toEqual([]);
+    });
+    await settle(2);
+    expect(waitingOn(runtime, looper.id)).toEqual(['Notify.notified', 'time.timeout']);
+    for (let i = 0; i < 3; i++) {
+      await runtime.run(() => advance(100));
+      await settle(2);
+    }
+    await looper;
+    const waiter = runtime.spawn(() => notify.notified());
+    await settle(2);
+    notify.notifyOne();
+    // Before: the abandoned waits were still registered and could take the notification.
+    await expect(Promise.resolve(waiter)).resolves.toBeUndefined();
+    expect(notify.notified().enable()).toBe(false); // no permit left over, nothing counted twice
+  });
+
+  it('a retry (awaiting the same Notified again) registers anew and gets a later notification', async () => {
+    const notify = new shared.Notify();
+    const task = runtime.spawn(async () => {
+      const notified = notify.notified();
+      await expect(timeout(100, notified)).rejects.toBeInstanceOf(Elapsed);
+      expect(waitingOn(runtime, task.id)).toEqual([]);
+      await notified; // the retry
+      return 'woken';
+    });
+    await settle(2);
+    await runtime.run(() => advance(100));
+    await settle(2);
+    expect(waitingOn(runtime, task.id)).toEqual(['Notify.notified']);
+    notify.notifyOne();
+    await expect(Promise.resolve(task)).resolves.toBe('woken');
+  });
+
+  it('a disposed Notified stays disposed (it does not register again)', async () => {
+    const notify = new shared.Notify();
+    const notified = notify.notified();
+    const pending = runtime.run(() => notified.wait());
+    await settle(2);
+    notified[Symbol.dispose]();
+    await expect(pending).rejects.toThrow(/disposed/);
+    await expect(runtime.run(async () => notified)).rejects.toThrow(/disposed/);
+  });
+
+  it('a long-lived task whose 2,000 timed-out waits are never notified keeps no wait per loop', async () => {
+    const auto = Builder.currentThread().startPaused().build();
+    try {
+      const notify = new shared.Notify();
+      let elapsed = 0;
+      let done!: () => void;
+      const finished = new Promise<void>((resolve) => (done = resolve));
+      const task = auto.spawn(async () => {
+        for (let i = 0; i < 2_000; i++) {
+          try {
+            await timeout(1_000, notify.notified());
+          } catch (error) {
+            if (error instanceof Elapsed) elapsed++;
+          }
+        }
+        done();
+        await forever.notified();
+      });
+      await finished;
+      await settle(2);
+      expect(elapsed).toBe(2_000);
+      // Before: 2,000 × 'Notify.notified' more (shared.Notify's label is the same as @rt/sync's).
+      expect(waitingOn(auto, task.id)).toEqual(['Notify.notified']);
+      task.abort();
+      await expect(Promise.resolve(task)).rejects.toThrow();
+    } finally {
+      await auto.shutdown();
+    }
+  });
+});
