@@ -9,13 +9,9 @@
 // `Notified` is marked too (the specs shared with @rt/sync's Notify, at the end).
 import { Builder, type Runtime } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
-import { Notify } from '@rt/sync';
 import { Elapsed, advance, timeout } from '@rt/time';
 import { shared } from '@rt/multi-thread';
-import { describeTimeoutNotified, describeTimeoutOneshot, heapAfterGc, waitingOn } from '../../sync/test/support/timeout-specs.js';
-
-/** Never notified: a task parks on it to live on until aborted. */
-const forever = new Notify();
+import { describeTimeoutNotified, describeTimeoutOneshot, heapAfterGc } from '../../sync/test/support/timeout-specs.js';
 
 // The first specs are @rt/sync's oneshot's (passes lk28, mt29), run on shared.oneshot.
 describeTimeoutOneshot('timeout(ms, rx) around a shared.oneshot Receiver when the deadline wins', shared.oneshot, 2_000);

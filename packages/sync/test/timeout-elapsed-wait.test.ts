@@ -11,7 +11,7 @@ import { Builder, type Runtime } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import { Elapsed, advance, timeout } from '@rt/time';
 import { Notify, Semaphore, mpsc, oneshot } from '@rt/sync';
-import { describeTimeoutOneshot, heapAfterGc, waitingOn } from './support/timeout-specs.js';
+import { describeTimeoutOneshot, waitingOn } from './support/timeout-specs.js';
 
 /** Never notified: a task parks on it to live on until aborted. */
 const forever = new Notify();
