@@ -1,5 +1,5 @@
 import { AbortHandle } from './abort-handle.js';
-import { parkTarget, throwIfCancelled, type WaitOptions } from './park.js';
+import { parkTarget, thenParksOwnWait, throwIfCancelled, type WaitOptions } from './park.js';
 import { frameStore, storage } from './internal/context.js';
 import { describe } from './internal/describe.js';
 import { dropSegment, markUntimed, onTimingSegments, segmentCount } from './internal/instrument.js';
@@ -203,6 +203,13 @@ export class JoinHandle<T> extends Task implements PromiseLike<T> {
     };
   }
 }
+
+// Each `then` from inside a task is a join of its own (an InsideJoin parked in the awaiting task,
+// or none when the task has finished): `timeout(ms, handle)` ends it when the deadline wins (it
+// leaves the awaiting task's waits and the joined task's list of joins; the result stays for later
+// joins), as Tokio's timeout drops the join. Unmarked, every elapsed `timeout(ms, handle)` on a
+// task still running left its join parked until that task finished (pass mt29).
+(JoinHandle.prototype as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] = true;
 
 /**
  * `then` (and `abort`, whose `super` call needs its place) alone on `JoinHandle.prototype`; the

@@ -11,6 +11,30 @@ import { rejectThrough } from './internal/reject-through.js';
 import type { Task } from './internal/task.js';
 
 /**
+ * Marks an rt thenable whose every `then` parks a wait of its own in the current task, which
+ * nobody else can observe (a oneshot `Receiver`: each `then` is a fresh `recv()`; a
+ * `JoinHandle`: each `then` is a fresh join), or none. `timeout(ms, work)` (`@rt/time`) around such a
+ * thenable ends that wait (its entry's `cancel`) when the deadline wins, as Tokio's `timeout`
+ * drops the future it wraps: the wait leaves the task's list, and what comes later (a value sent,
+ * the task's result) stays for the next wait instead of going to a promise nobody reads. Set it
+ * to `true` on the class's prototype. Only for a thenable whose `then` parks at most one entry,
+ * as its last park, which no other `then` shares. A `Notified` qualifies (pass mt29): its first
+ * `then` registers its one wait, a later `then` shares it and parks nothing (so `timeout` keeps
+ * nothing), and a wait ended before any notification registers anew at the next `then`; a `then`
+ * made elsewhere while a `timeout` holds that wait shares it and rejects with `Cancelled` when the
+ * deadline wins. Defined here, below every thenable that sets it (the scheduler's `JoinHandle`
+ * too); `@rt/time` re-exports it.
+ *
+ * **Cancellation:** not applicable (a marker). **Errors:** none.
+ *
+ * **Example**
+ * ```ts
+ * (Receiver.prototype as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] = true;
+ * ```
+ */
+export const thenParksOwnWait: unique symbol = Symbol('rt.thenParksOwnWait');
+
+/**
  * Options every rt async operation accepts.
  *
  * **Cancellation:** `signal` aborting before the operation completes cancels it: the

@@ -44,7 +44,7 @@
 //   const set = () => { for (const node of waiters.drain()) node.waiter!.wake(undefined); };
 import { parkTarget, throwIfCancelled } from './park.js';
 import { ReusableWaiter } from './park.js';
-export { parkEntry, unparkEntry, currentParkTask, lastParked, parkEntryIn, parkedAfter, parkedOn, ReusableWaiter } from './park.js';
+export { parkEntry, unparkEntry, currentParkTask, lastParked, parkEntryIn, parkedAfter, parkedOn, ReusableWaiter, thenParksOwnWait } from './park.js';
 export type { ParkEntry, ParkedTask } from './park.js';
 import type { WaitOptions, Waiter } from './park.js';
 import { describe } from './internal/describe.js';

@@ -1,6 +1,6 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { Closed } from './errors.js';
-import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, thenParksOwnWait } from '@rt/scheduler/primitives';
 
 const NOTIFY_ONE = 1;
 const NOTIFY_ALL = 2;
@@ -162,7 +162,14 @@ export class Notified implements PromiseLike<void>, Disposable {
 
   #enable(unawaited: boolean): boolean {
     if (this.#done) return true;
-    if (this.#node !== undefined) return !this.#node.linked;
+    const registered = this.#node;
+    if (registered !== undefined) {
+      if (registered.linked || registered.payload !== 0) return !registered.linked;
+      // Its wait ended before any notification (a `timeout` whose deadline won, a signal, an
+      // abort): registers afresh, so a retry waits again (pass mt29). An aborted task or signal
+      // rejects the new wait at once, as it did the old.
+      this.#node = this.#promise = undefined;
+    }
     const s = this.#state;
     if (s.waitersCalls !== this.#calls || s.permit) {
       if (s.waitersCalls === this.#calls) s.permit = false;
@@ -199,6 +206,8 @@ export class Notified implements PromiseLike<void>, Disposable {
   [Symbol.dispose](): void {
     const node = this.#node;
     if (node === undefined) return;
+    // Disposed for good: a later wait is its promise (rejected with Closed), never a new one.
+    this.#done = true;
     if (node.linked) {
       this.#state.waiters.remove(node);
       node.waiter!.fail(new Closed('Notified disposed'));
@@ -214,3 +223,10 @@ export class Notified implements PromiseLike<void>, Disposable {
     }
   }
 }
+
+// A `then` registers the Notified's one wait (parked in the task) unless it was registered already
+// (`enable()`, an earlier `then`: it parks nothing then). `timeout(ms, notify.notified())` ends
+// that wait when the deadline wins, as Tokio's timeout drops the `Notified`: it leaves the task and
+// the Notify's waiters, and the next `notifyOne()` goes to a task really waiting (pass mt29; before,
+// it went to the oldest abandoned wait and was lost). Awaiting the Notified again registers anew.
+(Notified.prototype as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] = true;

@@ -3,9 +3,9 @@ import type { WaitOptions } from '@rt/scheduler';
 import { Cancelled } from '@rt/scheduler';
 import { RecvError, SendError, TryRecvError } from './errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, WaitList, checkCancelled, parkEntry, parkSimple, rejectThrough, reportLostWake, unparkEntry, watchLostWake } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, checkCancelled, parkEntry, parkSimple, rejectThrough, reportLostWake, thenParksOwnWait, unparkEntry, watchLostWake } from '@rt/scheduler/primitives';
 import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
-import { giveBack, thenParksOwnWait } from '@rt/time/primitives';
+import { giveBack } from '@rt/time/primitives';
 
 const State = { Empty: 0, Value: 1, Taken: 2 } as const;
 type StateValue = (typeof State)[keyof typeof State];

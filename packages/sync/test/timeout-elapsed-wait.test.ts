@@ -7,30 +7,17 @@
 // and a retry lost the value (the old receive took it; the retry failed "already received").
 // The cancellable form `timeout(ms, (signal) => x.recv({ signal }))` ends any rt wait; the promise
 // form `timeout(ms, x.recv())` cannot (the time README).
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Builder, type Runtime } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import { Elapsed, advance, timeout } from '@rt/time';
 import { Notify, Semaphore, mpsc, oneshot } from '@rt/sync';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { describeTimeoutOneshot, waitingOn } from './support/timeout-specs.js';
 
 /** Never notified: a task parks on it to live on until aborted. */
 const forever = new Notify();
 
-function waitingOn(runtime: Runtime, id: number): readonly string[] {
-  return runtime.dump().tasks.find((t) => t.id === id)?.waitingOn ?? [];
-}
-
-async function heapAfterGc(): Promise<number> {
-  for (let i = 0; i < 4; i++) {
-    gc();
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return process.memoryUsage().heapUsed;
-}
+// The first two specs of pass lk28 and its long-lived task are shared with shared.oneshot (pass mt29: support/timeout-specs.ts, with the helpers).
+describeTimeoutOneshot('timeout(ms, rx) around a oneshot receiver when the deadline wins', oneshot, 20_000);
 
 describe('timeout(ms, …) when the deadline wins: a oneshot receiver and the cancellable form end their wait, a promise cannot', () => {
   let runtime: Runtime;
@@ -47,33 +34,6 @@ describe('timeout(ms, …) when the deadline wins: a oneshot receiver and the ca
       await settle(2);
     }
   }
-
-  it('ends the receive: it leaves the task, and a value sent later goes to the next receive (a retry)', async () => {
-    const [tx, rx] = oneshot.channel<number>();
-    const task = runtime.spawn(async () => {
-      const first = await timeout(100, rx).catch((error: unknown) => error);
-      expect(first).toBeInstanceOf(Elapsed);
-      expect(waitingOn(runtime, task.id)).toEqual([]);
-      return await rx; // the retry
-    });
-    await settle(2);
-    expect(waitingOn(runtime, task.id)).toEqual(['oneshot.Receiver.recv', 'time.timeout']);
-    await runtime.run(() => advance(100));
-    await settle(2);
-    expect(waitingOn(runtime, task.id)).toEqual(['oneshot.Receiver.recv']);
-    tx.send(7);
-    await expect(Promise.resolve(task)).resolves.toBe(7);
-  });
-
-  it('a value sent after the deadline and before any retry stays in the channel (tryRecv)', async () => {
-    const [tx, rx] = oneshot.channel<number>();
-    const task = runtime.spawn(() => timeout(100, rx));
-    await settle(2);
-    await runtime.run(() => advance(100));
-    await expect(Promise.resolve(task)).rejects.toThrow(/did not complete within 100 ms/);
-    tx.send(8);
-    expect(rx.tryRecv()).toBe(8);
-  });
 
   it('ends only its own receive: another receive of the same receiver still gets the value', async () => {
     const [tx, rx] = oneshot.channel<number>();
@@ -148,42 +108,4 @@ describe('timeout(ms, …) when the deadline wins: a oneshot receiver and the ca
     task.abort();
     await expect(Promise.resolve(task)).rejects.toThrow();
   });
-});
-
-describe('a long-lived task doing RPCs over oneshot channels with timeout(ms, rx)', () => {
-  it('a long-lived task doing 20,000 timed-out requests whose senders are dropped keeps no wait and no memory per request', async () => {
-    const auto = Builder.currentThread().startPaused().build();
-    try {
-      const pending = new Map<number, oneshot.Sender<number>>();
-      let timedOut = 0;
-      let done!: () => void;
-      const finished = new Promise<void>((resolve) => (done = resolve));
-      const task = auto.spawn(async () => {
-        for (let id = 0; id < 20_000; id++) {
-          const [tx, rx] = oneshot.channel<number>();
-          pending.set(id, tx);
-          try {
-            await timeout(5_000, rx);
-          } catch {
-            pending.delete(id);
-            timedOut++;
-          }
-        }
-        done();
-        await forever.notified(); // lives on (an rt wait: an abort ends it)
-      });
-      await settle(2);
-      const before = await heapAfterGc();
-      await finished;
-      const after = await heapAfterGc();
-      expect(timedOut).toBe(20_000);
-      expect(waitingOn(auto, task.id)).toEqual(['Notify.notified']); // and 20,000 × 'oneshot.Receiver.recv' before
-      // Before: ~1.7 KB per request (34 MB); now nothing per request (a few hundred KB of noise).
-      expect(after - before).toBeLessThan(4_000_000);
-      task.abort();
-      await expect(Promise.resolve(task)).rejects.toThrow();
-    } finally {
-      await auto.shutdown();
-    }
-  }, 60_000); // ~2.5 s on a quiet machine; 20,000 rounds took over 20 s at load 9 (two cores shared)
 });

@@ -29,22 +29,11 @@ export function currentClock(): TurnClock {
 }
 
 /**
- * Marks an rt thenable whose every `then` parks a wait of its own in the current task, which
- * nobody else can observe (a oneshot `Receiver`: each `then` is a fresh `recv()`). `timeout(ms,
- * work)` around such a thenable ends that wait (its entry's `cancel`) when the deadline wins,
- * as Tokio's `timeout` drops the future it wraps: the wait leaves the task's list, and a value
- * sent later stays in the channel for the next receive instead of going to a promise nobody
- * reads. Set it to `true` on the class's prototype. Only for a thenable whose `then` parks at
- * most one entry and never shares its wait (a `Notify`'s `Notified` shares its promise: not one).
- *
- * **Cancellation:** not applicable (a marker). **Errors:** none.
- *
- * **Example**
- * ```ts
- * (Receiver.prototype as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] = true;
- * ```
+ * The marker `timeout` reads on a thenable whose every `then` parks a wait of its own (see its
+ * doc in `@rt/scheduler/primitives`, where it is defined so that the scheduler's `JoinHandle` can
+ * carry it too; pass mt29). Re-exported here for the packages that marked their thenables before.
  */
-export const thenParksOwnWait: unique symbol = Symbol('rt.thenParksOwnWait');
+export { thenParksOwnWait } from '@rt/scheduler/primitives';
 
 /**
  * A method of the entry a {@link thenParksOwnWait} thenable's `then` parks (a oneshot `Receiver`

@@ -14,7 +14,7 @@ import { releaseThread, bump, SeqWatch } from './internal/seq-watch.js';
 import { lock, unlock } from './internal/shared-lock.js';
 import { CHANNEL_END } from './internal/codec.js';
 import { TRANSFER_TAG } from './transfer-tag.js';
-import { RESOLVED, checkCancelled } from '@rt/scheduler/primitives';
+import { RESOLVED, checkCancelled, thenParksOwnWait } from '@rt/scheduler/primitives';
 import { WaitList, WaitNode, parkOn } from './internal/thread-waiters.js';
 
 const LOCK = 0;
@@ -254,7 +254,14 @@ export class Notified implements PromiseLike<void>, Disposable {
 
   #enable(unawaited: boolean): boolean {
     if (this.#done) return true;
-    if (this.#node !== undefined) return !this.#node.linked;
+    const registered = this.#node;
+    if (registered !== undefined) {
+      if (registered.linked || this.#record.by !== 0) return !registered.linked;
+      // Its wait ended before any notification (a `timeout` whose deadline won, a signal, an
+      // abort: it was withdrawn): registers afresh, so a retry waits again (pass mt29). An
+      // aborted task or signal rejects the new wait at once, as it did the old.
+      this.#node = this.#promise = undefined;
+    }
     const core = this.#core;
     const words = core.words;
     const record = this.#record;
@@ -300,6 +307,8 @@ export class Notified implements PromiseLike<void>, Disposable {
   [Symbol.dispose](): void {
     const node = this.#node;
     if (node === undefined) return;
+    // Disposed for good: a later wait is its promise (rejected with Closed), never a new one.
+    this.#done = true;
     const core = this.#core;
     if (node.linked) {
       core.waiters.remove(node);
@@ -312,3 +321,10 @@ export class Notified implements PromiseLike<void>, Disposable {
     }
   }
 }
+
+// A `then` registers the Notified's one wait (parked in the task) unless it was registered already
+// (`enable()`, an earlier `then`: it parks nothing then). `timeout(ms, notify.notified())` ends
+// that wait when the deadline wins, as @rt/sync's Notified (pass mt29): it is withdrawn (a
+// notification it got passes on), it leaves the task, and awaiting the Notified again registers
+// anew. Before, each elapsed wait stayed registered: the next `notifyOne()` could go to it and be lost.
+(Notified.prototype as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] = true;

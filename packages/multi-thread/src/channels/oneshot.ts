@@ -10,7 +10,7 @@ import { lock, unlock } from './internal/shared-lock.js';
 import { ValueCell } from './internal/value-cell.js';
 import { TRANSFER_TAG } from './transfer-tag.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, checkCancelled, retryAfter } from '@rt/scheduler/primitives';
+import { RESOLVED, checkCancelled, retryAfter, thenParksOwnWait } from '@rt/scheduler/primitives';
 import { WaitList, WaitNode, failNode, parkOn, wakeNode } from './internal/thread-waiters.js';
 
 const LOCK = 0;
@@ -402,3 +402,10 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
     return this.recv().then(undefined, onRejected);
   }
 }
+
+// Each `then` is a fresh receive nobody else sees (one WaitNode parked in the task): `timeout(ms,
+// rx)` ends it when the deadline wins, as @rt/sync's oneshot (pass lk28): the node leaves the
+// receiver's list and releases the thread, and a value sent later stays in shared memory for the
+// next receive. Unmarked, each timed-out receive stayed parked in the task (and kept the thread's
+// event loop alive) until a send that may never come (pass mt29).
+(Receiver.prototype as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] = true;

@@ -90,6 +90,18 @@ export class SeqWatch {
     this.#armNow();
   }
 
+  /**
+   * Wakes this thread's armed wait when its last parked operation was cancelled (no other thread
+   * may ever bump the word again: a sender dropped without send or close). Left armed, the pending
+   * `Atomics.waitAsync` kept this watch, its handle and the channel's buffers alive for the life of
+   * the thread (pass mt29: ~1.2 KB per `timeout(ms, rx)` that elapsed). The wake is a notify of
+   * the word: other threads armed on it wake too, retry their operations and re-arm, as after
+   * any bump; this thread's `#onWake` finds nothing parked and leaves the watch unarmed.
+   */
+  disarm(): void {
+    if (this.#armed) Atomics.notify(this.words, this.seq);
+  }
+
   #armNow(): void {
     if (this.#armed) return;
     const words = this.words;

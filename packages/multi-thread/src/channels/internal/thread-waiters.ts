@@ -19,7 +19,7 @@ export class WaitList<T> extends ListOf<T, WaitNode<T>> {}
 /**
  * Parks `node` at the end of `list` and arms `watch`. On cancellation the node leaves the
  * list synchronously (it took nothing from shared memory: operations complete only in the
- * step that wakes them), then `afterCancel` runs.
+ * step that wakes them), the watch is disarmed if the list is empty now, then `afterCancel` runs.
  */
 export function parkOn<T>(
   list: WaitList<T>,
@@ -31,6 +31,8 @@ export function parkOn<T>(
 ): Promise<T> {
   const promise = parkIn<T, WaitNode<T>>(list, node, label, options, () => {
     releaseThread();
+    // The last parked operation of this end: nothing left to wait for (see SeqWatch.disarm).
+    if (list.length === 0) watch.disarm();
     if (afterCancel !== undefined) afterCancel();
   });
   if (!node.linked) return promise; // cancelled before it parked
