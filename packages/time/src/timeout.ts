@@ -225,9 +225,12 @@ function swallow(work: PromiseLike<unknown>): void {
  * `work` is a promise, or a function that is called at once with an `AbortSignal` and
  * returns the result or a promise of it; the signal aborts (reason: the `Elapsed` error)
  * when the deadline passes first, so the operation can stop (`fetch(url, { signal })`).
- * A oneshot `Receiver` (`timeout(ms, rx)`) is stopped too: its receive ends when the deadline
- * wins (it leaves the task's waits; a value sent later stays in the channel for the next
- * `recv()`), as Tokio's `timeout` drops the receive. A promise cannot be stopped: when it
+ * A oneshot `Receiver` (`timeout(ms, rx)`, `@rt/sync`'s or `shared.oneshot`'s) is stopped too: its
+ * receive ends when the deadline wins (it leaves the task's waits; a value sent later stays in the
+ * channel for the next `recv()`), as Tokio's `timeout` drops the receive; so are a `JoinHandle`
+ * (its join ends; the task runs on and its result stays for later joins) and a `Notified` (its
+ * wait leaves the Notify; another `then` of the same `Notified` sharing that wait rejects with
+ * `Cancelled`): every thenable marked `thenParksOwnWait` (pass mt29). A promise cannot be stopped: when it
  * loses, its outcome is ignored (a rejection is not reported as unhandled), and the operation
  * behind it goes on: `timeout(ms, rx.recv())` leaves the receive parked in the task until a
  * message comes, and that message (or a semaphore's permit, a notification) goes to the
@@ -246,7 +249,8 @@ function swallow(work: PromiseLike<unknown>): void {
  * send, a release woke it) the work's outcome decides until the end of the event-loop turn (a
  * value wins; a rejection the abort caused, or nothing by then, is `Elapsed`). When the caller's
  * signal or task aborts in the same run as a send to a oneshot receiver, the wait rejects with
- * `Cancelled` and the value goes back into the channel for the next receive. Left: the function
+ * `Cancelled` and the value goes back into the channel for the next receive (`@rt/sync`'s; a
+ * `shared.oneshot` receiver has no `giveBack` yet: there the value is lost). Left: the function
  * form when the caller's signal or task aborts in the same run as its wait's hand-off (the value
  * or permit goes to the work's promise, which nothing reads).
  *
