@@ -3,8 +3,13 @@
 // timeout has not heard yet (a microtask away). The value must never vanish: either the caller
 // gets it, or it stays in the channel. Pass rc29: the deadline lets a woken wait of the function
 // form win (Tokio's timeout polls the work first), and a value that reaches a timeout its
-// caller's signal or task already ended goes back into the oneshot.
+// caller's signal or task already ended goes back into the oneshot. Review rv33 of rc29: the window
+// in which the deadline awaits a work's outcome (Node's AbortError, a receive after a budget yield,
+// the caller's abort, shutdown, leaks), a long-lived signal's record, and the give-back's edges.
+import { once, EventEmitter, getEventListeners } from 'node:events';
+import { setTimeout as nodeDelay } from 'node:timers/promises';
 import { Builder, type Runtime } from '@rt/scheduler';
+import { parkedOn } from '@rt/scheduler/primitives';
 import { settle } from '@rt/scheduler/testing';
 import { Elapsed, advance, timeout } from '@rt/time';
 import { RecvError, Semaphore, mpsc, oneshot } from '@rt/sync';
@@ -19,8 +24,12 @@ function leftIn(rx: oneshot.Receiver<number>): number | undefined {
 }
 
 /** The outcome of a wait as a string: 'value …' or 'error <name>'. */
-function outcomeOf(wait: Promise<number>): Promise<string> {
-  return wait.then((v) => `value ${v}`, (e: unknown) => `error ${(e as Error).name}`);
+function outcomeOf(wait: Promise<unknown>): Promise<string> {
+  return wait.then((v) => `value ${String(v)}`, (e: unknown) => `error ${(e as Error).name}`);
+}
+
+function waitingTimers(runtime: Runtime): number {
+  return Number(runtime.metrics().drivers['rt.time']?.['waitingTimers'] ?? 0);
 }
 
 describe('timeout(ms, rx): a send and the deadline in one synchronous run', () => {
@@ -292,5 +301,197 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
     await Promise.resolve(task);
     await settle(4);
     expect(semaphore.availablePermits).toBe(1);
+  });
+
+  // Review rv33 of pass rc29: the window the deadline waits for a work's outcome, and the give-back.
+  // Review rv33: Node's abortable APIs reject with an AbortError whose `cause` is the signal's
+  // reason (not rt's Cancelled): the deadline passed first, so the caller gets Elapsed.
+  it.each([
+    ['timers/promises delay', (signal: AbortSignal) => nodeDelay(60_000, undefined, { signal })],
+    ['events.once', (signal: AbortSignal) => once(new EventEmitter(), 'never', { signal })],
+  ])("the function form, a work in Node's %s (with the signal) after its rt receive ended: Elapsed", async (_, wait) => {
+    const [tx, rx] = oneshot.channel<number>();
+    const outcome = await raced(
+      () =>
+        timeout(100, async (signal) => {
+          await rx.recv({ signal });
+          await wait(signal);
+          return 2;
+        }),
+      async () => {
+        tx.send(1);
+        await advance(100);
+      },
+    );
+    expect(outcome).toBe(`error ${Elapsed.name}`);
+  });
+
+  it("the caller's task aborted while the deadline waits for the work's outcome: Cancelled, at its next await", async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const task = runtime.spawn(() => outcomeOf(timeout(100, (signal) => rx.recv({ signal }).then(() => new Promise<number>(() => undefined)))));
+    await settle(2);
+    await runtime.run(async () => {
+      tx.send(1);
+      const advanced = advance(100);
+      // The deadline fired (a few microtasks), the turn has not ended: the outcome is awaited.
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+      task.abort();
+      await advanced;
+    });
+    const outcome = await Promise.resolve(task).catch((e: unknown) => `task ${(e as Error).name}`);
+    expect(outcome).toMatch(/Cancelled/);
+    await settle(4);
+    expect(waitingTimers(runtime)).toBe(0);
+  });
+
+  it('the runtime shuts down while the deadline waits for the outcome: the caller is not left hanging', async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const wait = runtime.run(() => outcomeOf(timeout(100, (signal) => rx.recv({ signal }).then(() => new Promise<number>(() => undefined)))));
+    await settle(2);
+    await runtime.run(async () => {
+      tx.send(1);
+      await advance(100);
+    });
+    const shut = runtime.shutdown();
+    const outcome = await wait;
+    await shut;
+    expect(outcome).toMatch(/^error (Elapsed|RuntimeShutdown)$/);
+  });
+
+  // Review rv33: some of these receives find their value ready but yield for the budget first (no
+  // wait parked with the signal: `parkedOn` undefined); before the fix their value was lost to an
+  // immediate Elapsed (8 of 200).
+  it('many function-form timeouts decided at the deadline leave no waiting timer, Immediate or abort listener', async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
+    const signals: AbortSignal[] = [];
+    const rounds = 200;
+    const tasks = [];
+    const senders: mpsc.UnboundedSender<number>[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const [tx, rx] = mpsc.unboundedChannel<number>();
+      senders.push(tx);
+      tasks.push(
+        runtime.spawn(() =>
+          timeout(100, (signal) => {
+            signals.push(signal);
+            return i % 2 === 0 ? rx.recv({ signal }) : rx.recv({ signal }).then(() => new Promise<number | undefined>(() => undefined));
+          }).catch((e: unknown) => (e as Error).name),
+        ),
+      );
+    }
+    await settle(2);
+    await runtime.run(async () => {
+      for (const tx of senders) tx.send(1);
+      await advance(100);
+    });
+    const outcomes = await Promise.all(tasks.map((t) => Promise.resolve(t)));
+    expect(outcomes.filter((o) => o === 1).length).toBe(rounds / 2);
+    expect(outcomes.filter((o) => o === Elapsed.name).length).toBe(rounds / 2);
+    await settle(4);
+    expect(waitingTimers(runtime)).toBe(0);
+    for (const signal of signals) {
+      expect(parkedOn(signal)).not.toBe(true);
+      expect(getEventListeners(signal, 'abort').length).toBe(0);
+    }
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    const after = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
+    expect(after).toBeLessThanOrEqual(before);
+  });
+
+  it('a give-back happens once: a second receive after it gets the value, a third finds it taken', async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const controller = new AbortController();
+    const task = runtime.spawn(() => outcomeOf(timeout(100, rx, { signal: controller.signal })));
+    await settle(2);
+    tx.send(7);
+    controller.abort();
+    expect(await Promise.resolve(task)).toBe('error Cancelled');
+    expect(await runtime.run(() => outcomeOf(rx.recv()))).toBe('value 7');
+    expect(await runtime.run(() => outcomeOf(rx.recv()))).toBe(`error ${RecvError.name}`);
+    expect(leftIn(rx)).toBeUndefined();
+  });
+
+  it('closed by the receiver in the same run: the value sent before the close stays takeable with tryRecv (as documented)', async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const controller = new AbortController();
+    const task = runtime.spawn(() => outcomeOf(timeout(100, rx, { signal: controller.signal })));
+    await settle(2);
+    tx.send(7);
+    controller.abort();
+    rx.close();
+    expect(await Promise.resolve(task)).toBe('error Cancelled');
+    expect(leftIn(rx)).toBe(7);
+  });
+
+  // Left (review rv33): the give-back comes a microtask after the abort; a receive started in
+  // between (same synchronous run) is told "already received" (RecvError), and then the value
+  // reappears in the channel: the caller who saw RecvError drops the receiver, and the value is lost
+  // to it. Either that receive should get the value, or the value should not come back.
+  // Left (review rv33): the value given back is what the receive's promise resolved with, so a
+  // sent promise is adopted first: a rejected one gives nothing back (the next receive is told
+  // "already received"), a fulfilled one comes back as its value, not the promise that was sent.
+  it.failing("a sent promise that rejects, then the caller's signal aborts in the same run: the promise stays in the channel", async () => {
+    const [tx, rx] = oneshot.channel<Promise<number>>();
+    const controller = new AbortController();
+    const task = runtime.spawn(() => outcomeOf(timeout(100, rx, { signal: controller.signal })));
+    await settle(2);
+    const sent = Promise.reject(new Error('sent'));
+    sent.catch(() => undefined);
+    tx.send(sent);
+    controller.abort();
+    expect(await Promise.resolve(task)).toBe('error Cancelled');
+    await settle(4);
+    expect(rx.tryRecv()).toBe(sent);
+  });
+
+  it.failing("a receive started in the abort's own run: it gets the value, or the value does not come back", async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const controller = new AbortController();
+    const task = runtime.spawn(() => outcomeOf(timeout(100, rx, { signal: controller.signal })));
+    await settle(2);
+    tx.send(7);
+    controller.abort();
+    const closedNow = rx.isClosed;
+    // Started synchronously in this run (as code after the abort in the same function would).
+    const next = outcomeOf(rx.recv());
+    expect(await Promise.resolve(task)).toBe('error Cancelled');
+    const got = await next;
+    await settle(2);
+    const left = leftIn(rx);
+    expect(got === 'value 7' ? left : [got, closedNow, rx.isClosed, left]).toEqual(got === 'value 7' ? undefined : [`error ${RecvError.name}`, true, true, undefined]);
+  });
+});
+
+describe('a long-lived signal shared by many waits (review rv33)', () => {
+  it('its record does not grow, its abort listener leaves with the last wait and comes back with the next', async () => {
+    const runtime = Builder.currentThread().build();
+    try {
+      const controller = new AbortController();
+      const signal = controller.signal;
+      const semaphore = new Semaphore(0);
+      await runtime.run(async () => {
+        // Parked and woken one by one: one listener while parked, none after.
+        for (let i = 0; i < 20_000; i++) {
+          const wait = semaphore.acquire({ signal });
+          if (i % 1000 === 0) expect(getEventListeners(signal, 'abort').length).toBe(1);
+          semaphore.addPermits(1);
+          (await wait).forget();
+        }
+      });
+      expect(parkedOn(signal)).not.toBe(true);
+      expect(getEventListeners(signal, 'abort').length).toBe(0);
+      // The listener comes back with the next wait: the abort still cancels it.
+      const [, rx] = oneshot.channel<number>();
+      const outcome = runtime.run(() => outcomeOf(rx.recv({ signal })));
+      await settle(2);
+      expect(parkedOn(signal)).toBe(true);
+      controller.abort();
+      expect(await outcome).toBe('error Cancelled');
+      expect(parkedOn(signal)).not.toBe(true);
+      expect(getEventListeners(signal, 'abort').length).toBe(0);
+    } finally {
+      await runtime.shutdown();
+    }
   });
 });

@@ -22,9 +22,14 @@ import { giveBack, thenParksOwnWait } from './primitives.js';
  */
 export type TimeoutWork<T> = PromiseLike<T> | ((signal: AbortSignal) => T | PromiseLike<T>);
 
-/** The abort of a timed-out work's signal (`reason`), or what it caused: an rt wait's `Cancelled` has it as `cause`. */
+/**
+ * The abort of a timed-out work's signal (`reason`), or what it caused: an rt wait's `Cancelled`
+ * has it as `cause`, and so has Node's `AbortError` (`timers/promises`, `events.once`, `fs`,
+ * streams; review rv33).
+ */
 function abortedBy(error: unknown, reason: unknown): boolean {
-  return error === reason || (error instanceof Cancelled && error.cause === reason);
+  // (Not `instanceof Error`: Node's errors come from its own realm, not a vm context's.)
+  return error === reason || (typeof error === 'object' && error !== null && (error as { cause?: unknown }).cause === reason);
 }
 
 /** The timer of one `timeout` call: fails the wait with Elapsed and aborts the work. */
@@ -54,9 +59,11 @@ class TimeoutEntry<T> extends TimerEntry {
     // or `rejected` comes next and settles (review rv31). (This timeout's own wait is still
     // parked here: a receive parked right after it is still so exactly while it has not ended.)
     if (this.work !== undefined && parkedAfter(this.waiter) !== this.work) return;
-    // The function form: the rt waits the work parked with its signal have all ended (pass rc29).
+    // The function form, no rt wait of the work parked with its signal (pass rc29): those it parked
+    // have all ended, or it parked none (a receive in its cooperative yield took a value ready
+    // before the deadline and is a few microtasks from completing: review rv33). Its outcome decides.
     const controller = this.controller;
-    if (controller !== undefined && parkedOn(controller.signal) === false) {
+    if (controller !== undefined && parkedOn(controller.signal) !== true) {
       this.awaitOutcome(controller, this.elapsed());
       return;
     }
@@ -72,7 +79,9 @@ class TimeoutEntry<T> extends TimerEntry {
 
   /**
    * The deadline, when the function form's rt waits (those parked with its signal) have all ended
-   * before it without the work's outcome reaching this timer: one was woken, maybe in this same
+   * before it without the work's outcome reaching this timer, or it parked none (review rv33: a
+   * receive that found its value ready but yielded for the budget first takes it a microtask
+   * before the deadline, its outcome a few microtasks after): one was woken, maybe in this same
    * synchronous run, and the work may have completed, its value a few microtasks away (review
    * rv31; failing now would lose the value a receive took, a permit an acquire took). As Tokio's
    * `timeout` polls the work first and a ready work wins, the outcome decides until the end of
@@ -245,9 +254,11 @@ function swallow(work: PromiseLike<unknown>): void {
  * deadline wins (nothing sent is lost); the promise form is not (see above). A hand-off in the
  * same synchronous run as the deadline (review rv31, pass rc29): work that already completed wins,
  * as Tokio's `timeout` polls the work first: a oneshot receiver woken before the deadline gives
- * its value; for the function form, when every rt wait it parked with the signal has ended (a
- * send, a release woke it) the work's outcome decides until the end of the event-loop turn (a
- * value wins; a rejection the abort caused, or nothing by then, is `Elapsed`). When the caller's
+ * its value; for the function form, when no rt wait it parked with the signal is still parked (a
+ * send, a release woke it, or it parked none: a receive in its cooperative yield) the work's
+ * outcome decides until the end of the event-loop turn (a value wins; a rejection the abort
+ * caused, an rt `Cancelled` or Node's `AbortError` with the `Elapsed` as `cause`, or nothing by
+ * then, is `Elapsed`); while one is parked, `Elapsed` at once. When the caller's
  * signal or task aborts in the same run as a send to a oneshot receiver, the wait rejects with
  * `Cancelled` and the value goes back into the channel for the next receive (`@rt/sync`'s; a
  * `shared.oneshot` receiver has no `giveBack` yet: there the value is lost). Left: the function
