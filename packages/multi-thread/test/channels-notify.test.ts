@@ -1,6 +1,7 @@
 import { Cancelled } from '@rt/scheduler';
 import { settle, track } from '@rt/scheduler/testing';
 import { decodeTransferables, encodeTransferables, shared } from '@rt/multi-thread';
+import { runProgram } from './support/run-program.js';
 
 describe('Notify (cross-thread)', () => {
   it('notifyOne wakes a waiter', async () => {
@@ -83,5 +84,24 @@ describe('Notify (cross-thread)', () => {
     const waiting = notify.notified().wait();
     other.notifyOne();
     await waiting;
+  });
+});
+
+// A wait holds the thread's event loop open only while something awaits it (retainThread). An
+// `enable()` nobody awaited kept a program alive for ever (found by the lead: a jest worker that
+// never exited after `channels-timeout-elapsed.test.ts`, whose spec ends on such an `enable()`).
+describe('Notify (cross-thread): what holds the event loop open', () => {
+  it('a Notified registered with enable() and never awaited does not keep the program alive', async () => {
+    const { code, out, err } = await runProgram('notify-enable-exit.mjs', ['enabled'], 10_000);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toBe('enable: false\n');
+  });
+
+  it('the same Notified, once awaited, keeps the program alive until another thread notifies it', async () => {
+    const { code, out, err } = await runProgram('notify-enable-exit.mjs', ['awaited'], 10_000);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toBe('enable: false\nwoken\n');
   });
 });

@@ -10,12 +10,12 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { Closed } from '@rt/sync';
 import { sharedBuffer } from './internal/handle-token.js';
-import { releaseThread, bump, SeqWatch } from './internal/seq-watch.js';
+import { bump, SeqWatch } from './internal/seq-watch.js';
 import { lock, unlock } from './internal/shared-lock.js';
 import { CHANNEL_END } from './internal/codec.js';
 import { TRANSFER_TAG } from './transfer-tag.js';
 import { RESOLVED, checkCancelled, thenParksOwnWait } from '@rt/scheduler/primitives';
-import { WaitList, WaitNode, parkOn } from './internal/thread-waiters.js';
+import { WaitList, WaitNode, parkOn, releaseNode, retainNode, wakeNode } from './internal/thread-waiters.js';
 
 const LOCK = 0;
 const TOKENS = 1;
@@ -65,9 +65,7 @@ class NotifyCore {
       unlock(words, LOCK);
       if (by !== 0) {
         record.by = by;
-        list.remove(node);
-        releaseThread();
-        node.waiter!.wake(undefined);
+        wakeNode(list, node, undefined);
       }
       node = next;
     }
@@ -280,7 +278,8 @@ export class Notified implements PromiseLike<void>, Disposable {
     }
     const node = new WaitNode<void>(1, record, undefined);
     this.#node = node;
-    const promise = parkOn(core.waiters, node, 'Notify.notified', this.#options, core.watch, () => core.withdraw(record));
+    // An `enable()` nobody awaits yet does not hold the thread's event loop open (`wait` does).
+    const promise = parkOn(core.waiters, node, 'Notify.notified', this.#options, core.watch, () => core.withdraw(record), !unawaited);
     this.#promise = promise;
     if (unawaited) promise.catch(noop);
     return false;
@@ -292,6 +291,7 @@ export class Notified implements PromiseLike<void>, Disposable {
     if (cancelled !== undefined && this.#node === undefined) return cancelled;
     this.#consumed = true;
     if (this.#enable(false)) return this.#promise ?? RESOLVED;
+    retainNode(this.#node!); // registered by `enable()`: awaited from now on
     return this.#promise!;
   }
 
@@ -312,7 +312,7 @@ export class Notified implements PromiseLike<void>, Disposable {
     const core = this.#core;
     if (node.linked) {
       core.waiters.remove(node);
-      releaseThread();
+      releaseNode(node);
       core.withdraw(this.#record);
       node.waiter!.fail(new Closed('Notified disposed'));
     } else if (!this.#consumed && this.#record.by === BY_ONE) {
