@@ -42,12 +42,18 @@ import { ReadyQueue } from './ready-queue.js';
 import { Registration } from './registration.js';
 import { reportLater } from '@rt/scheduler/primitives';
 import type { Driver } from './internal/driver.js';
-import { ScheduledIo, TICK_MASK, READY_BITS } from './internal/scheduled-io.js';
+import { ScheduledIo, TICK_MASK as IO_TICK_MASK, READY_BITS as IO_READY_BITS } from './internal/scheduled-io.js';
 import type { Waiter } from './internal/waiter.js';
 import { Interest } from '@rt/mio-native';
 
 /** The token table's size when made, and the least it shrinks to. */
 const INITIAL_SLOTS = 16;
+
+// Module-local copies of the event layout, read by every dispatch: TurboFan folds a module's own
+// `const` to its value, but reads an imported binding through its module cell with a TDZ check
+// each time (issue 16, TCP echo: pass eu30).
+const TICK_MASK = IO_TICK_MASK;
+const READY_BITS = IO_READY_BITS;
 
 /**
  * This package's tests' view of a reactor's token table (not exported by the package's entry):

@@ -2,7 +2,7 @@ import { Interest, Ready, errno } from '@rt/mio-native';
 import type { ReadyQueue } from './ready-queue.js';
 import { ClosedError } from './closed-error.js';
 import type { Driver } from './internal/driver.js';
-import { READY_BITS, READY_MASK } from './internal/scheduled-io.js';
+import { READY_BITS as IO_READY_BITS, READY_MASK as IO_READY_MASK } from './internal/scheduled-io.js';
 import type { ScheduledIo } from './internal/scheduled-io.js';
 import { reportLater } from '@rt/scheduler/primitives';
 import { Cancelled } from './internal/waiter.js';
@@ -12,6 +12,11 @@ import type { ReadyEvent } from './ready-event.js';
 /** `-EAGAIN` on this platform, as the `sys` wrappers of `@rt/mio-native` return it. */
 const { EAGAIN } = errno;
 const NOT_CLOSED = ~Ready.ALL_CLOSED;
+// Module-local copies of the event layout: TurboFan folds a module's own `const` to its value, but
+// reads an imported (or exported) binding through its module cell with a TDZ check each time
+// (issue 16, TCP echo: pass eu30).
+const READY_BITS = IO_READY_BITS;
+const READY_MASK = IO_READY_MASK;
 
 /** Options of the waiting methods. */
 export interface WaitOptions {

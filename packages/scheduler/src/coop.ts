@@ -3,10 +3,16 @@
 // looping on always-ready operations would therefore starve the event loop. Each task (and,
 // outside tasks, the code of the current event-loop turn) gets BUDGET operations per turn;
 // the operation after that resolves on the next macrotask instead.
-import { frameStore, outsideBudget, outsideCounters, returnBudget, spendBudget, storage, type Budget } from './internal/context.js';
+import { frameStore as frameStoreOf, outsideBudget, outsideCounters, returnBudget, spendBudget as spendBudgetOf, storage, type Budget } from './internal/context.js';
 import type { Frame } from './internal/context.js';
 import { throwIfCancelled } from './park.js';
 import type { WaitOptions } from './park.js';
+
+// Module-local copies of imports read on every budget spend: TurboFan folds a module's own `const` to its
+// value (a call's target to a known function), but reads an imported binding through its module
+// cell with a TDZ check each time (issue 16, TCP echo: @rt/net's README, pass eu30).
+const frameStore = frameStoreOf;
+const spendBudget = spendBudgetOf;
 
 // The forced yield: one promise per event-loop turn, shared by every budget that runs out in
 // it, resolved by one setImmediate. A budget refills on its first use in the new turn (the

@@ -5,10 +5,22 @@
 import { Cancelled } from './errors.js';
 import { describe } from './internal/describe.js';
 import { ParkedWaiter, parkedWithSignal, type CancelTarget, type TaskWait } from './internal/waiter.js';
-import { emitPark, emitWake, parkChannel, wakeChannel } from './internal/instrument.js';
-import { beginUnstamped, endUnstamped, frameStore, promiseHooksCarryFrames, refillBudget } from './internal/context.js';
+import { emitPark as emitParkOf, emitWake as emitWakeOf, parkChannel as parkChannelOf, wakeChannel as wakeChannelOf } from './internal/instrument.js';
+import { beginUnstamped as beginUnstampedOf, endUnstamped as endUnstampedOf, frameStore as frameStoreOf, promiseHooksCarryFrames, refillBudget as refillBudgetOf } from './internal/context.js';
 import { rejectThrough } from './internal/reject-through.js';
 import type { Task } from './internal/task.js';
+
+// Module-local copies of imports read on every park and wake: TurboFan folds a module's own `const` to its
+// value (a call's target to a known function), but reads an imported binding through its module
+// cell with a TDZ check each time (issue 16, TCP echo: @rt/net's README, pass eu30).
+const frameStore = frameStoreOf;
+const beginUnstamped = beginUnstampedOf;
+const endUnstamped = endUnstampedOf;
+const refillBudget = refillBudgetOf;
+const parkChannel = parkChannelOf;
+const wakeChannel = wakeChannelOf;
+const emitPark = emitParkOf;
+const emitWake = emitWakeOf;
 
 /**
  * Marks an rt thenable whose every `then` parks a wait of its own in the current task, which

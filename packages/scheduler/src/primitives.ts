@@ -48,8 +48,8 @@ export { parkEntry, unparkEntry, currentParkTask, lastParked, parkEntryIn, parke
 export type { ParkEntry, ParkedTask } from './park.js';
 import type { WaitOptions, Waiter } from './park.js';
 import { describe } from './internal/describe.js';
-import { frameStore } from './internal/context.js';
-import { coopOrCancelledSlow, spentAtOnce } from './coop.js';
+import { frameStore as frameStoreOf } from './internal/context.js';
+import { coopOrCancelledSlow, spentAtOnce as spentAtOnceOf } from './coop.js';
 export { readyNow, refundNow } from './coop.js';
 export { atTurnEnd, callInContext, captureThenContext, currentEpoch, jobsRunInQueuingContext } from './internal/context.js';
 export type { CapturedContext } from './internal/context.js';
@@ -57,6 +57,12 @@ import { Handle, type SpawnOptions } from './handle.js';
 import { taskOfHandle, type JoinHandle } from './join-handle.js';
 
 export { describe };
+
+// Module-local copies of imports read on every ready operation (`readyOrCancelled`): TurboFan folds a module's own `const` to its
+// value (a call's target to a known function), but reads an imported binding through its module
+// cell with a TDZ check each time (issue 16, TCP echo: @rt/net's README, pass eu30).
+const frameStore = frameStoreOf;
+const spentAtOnce = spentAtOnceOf;
 export { reportLostWake, unwatchLostWake, watchLostWake } from './internal/instrument.js';
 export { rejectThrough } from './internal/reject-through.js';
 export { reportLater } from './internal/report.js';

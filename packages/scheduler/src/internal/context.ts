@@ -790,8 +790,14 @@ function armEpoch(): void {
   epochImmediate = setImmediate(bumpEpoch).unref();
 }
 
+/**
+ * Tokio's per-task budget of rt operations before a forced yield (`FULL_BUDGET` is what this module
+ * reads: TurboFan folds a module's own `const`, but reads an exported one through its module cell
+ * with a TDZ check each time; issue 16, pass eu30).
+ */
+const FULL_BUDGET = 128;
 /** Tokio's per-task budget of rt operations before a forced yield. */
-export const BUDGET = 128;
+export const BUDGET = FULL_BUDGET;
 
 /**
  * A budget: a task's, or the one shared by code outside tasks in the current turn. One small
@@ -818,7 +824,7 @@ export const EMPTY_BUDGET = -1;
 export function spendBudget(budget: Budget): boolean {
   const turn = currentEpoch() & BUDGET_TURNS;
   let packed = budget.budget;
-  if (packed >> 8 !== turn) packed = (turn << 8) | BUDGET;
+  if (packed >> 8 !== turn) packed = (turn << 8) | FULL_BUDGET;
   if ((packed & 0xff) === 0) {
     budget.budget = packed;
     return false;
@@ -834,12 +840,12 @@ export function spendBudget(budget: Budget): boolean {
  */
 export function returnBudget(budget: Budget): void {
   const packed = budget.budget;
-  if (packed >> 8 === (currentEpoch() & BUDGET_TURNS) && (packed & 0xff) < BUDGET) budget.budget = packed + 1;
+  if (packed >> 8 === (currentEpoch() & BUDGET_TURNS) && (packed & 0xff) < FULL_BUDGET) budget.budget = packed + 1;
 }
 
 /** Refills `budget` in the turn it was last filled in (a task woken from park starts afresh, as in Tokio). */
 export function refillBudget(budget: Budget): void {
-  budget.budget = (budget.budget & ~0xff) | BUDGET;
+  budget.budget = (budget.budget & ~0xff) | FULL_BUDGET;
 }
 
 /** The budget of code running outside any task. */
