@@ -13,7 +13,9 @@
 // Cases: recv `const [tx, rx] = oneshot.channel(); const p = timeout(10000, rx); tx.send(i); await p`
 // (review rv31's and pass lk28's), fn the same with `timeout(10000, (signal) => rx.recv({ signal }))`,
 // ready `await timeout(10000, ready)`; plain-recv and plain-ready are the baselines without
-// `timeout`. Needs valgrind and the built packages of each tree (`npx turbo run build`).
+// `timeout`. await-rx `tx.send(i); await rx` and await-sleep `await sleepUntil(past)` (a deadline already past) await rt's thenables
+// themselves, with no `timeout` (pass pp30: each `await` of a thenable looks its `then` up without a
+// cache, so what its prototype holds shows here). Needs valgrind and the built packages of each tree (`npx turbo run build`).
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,7 +31,7 @@ async function runCase(tree, kase, n) {
   const load = (pkg) => import(pathToFileURL(`${tree}/packages/${pkg}/dist/index.js`).href);
   const { Builder } = await load('scheduler');
   const { oneshot } = await load('sync');
-  const { timeout } = await load('time');
+  const { Instant, sleepUntil, timeout } = await load('time');
   const runtime = Builder.currentThread().build();
   await runtime.spawn(async () => {
     if (kase === 'recv') {
@@ -56,6 +58,18 @@ async function runCase(tree, kase, n) {
         tx.send(i);
         await p;
       }
+    } else if (kase === 'await-rx') {
+      for (let i = 0; i < n; i++) {
+        const [tx, rx] = oneshot.channel();
+        tx.send(i);
+        await rx;
+      }
+    } else if (kase === 'await-sleep') {
+      // A deadline already past (not sleep(0), which parks until the clock's next millisecond
+      // when called within one, so its count follows the machine's speed): completes at once.
+      const past = Instant.now();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      for (let i = 0; i < n; i++) await sleepUntil(past);
     } else if (kase === 'plain-ready') {
       const ready = Promise.resolve(1);
       for (let i = 0; i < n; i++) await ready;

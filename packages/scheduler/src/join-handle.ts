@@ -4,6 +4,7 @@ import { frameStore, storage } from './internal/context.js';
 import { describe } from './internal/describe.js';
 import { dropSegment, markUntimed, onTimingSegments, segmentCount } from './internal/instrument.js';
 import { FINISHED, InsideJoin, Task, nativeThen } from './internal/task.js';
+import { keepThenAlone } from './internal/then-alone.js';
 
 /**
  * Waits for `task`: a plain promise outside tasks (without a signal), a parked (abortable)
@@ -211,28 +212,12 @@ export class JoinHandle<T> extends Task implements PromiseLike<T> {
 // task still running left its join parked until that task finished (pass mt29).
 (JoinHandle.prototype as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] = true;
 
-/**
- * `then` (and `abort`, whose `super` call needs its place) alone on `JoinHandle.prototype`; the
- * handle's other methods one prototype further, between it and the task record's. Every `await
- * handle` looks `then` up without a cache (the engine's `ResolvePromise` calls its generic
- * `GetProperty`), and past eight properties a prototype's descriptors are binary-searched, at
- * eight or fewer scanned from the first (`constructor`, then `then`): on Node 24.22, ~33
- * instructions less per `await handle` (callgrind, the issue 16 spawn + join row: 198 -> 165 in
- * `GetProperty`). The methods, their names and descriptors are unchanged; only which prototype of
- * the chain owns them moves. (The drain tells tasks from contexts with `instanceof JoinHandle`:
- * one prototype, as `instanceof Task` was before this.)
- */
-function keepThenAlone(): void {
-  const proto: object = JoinHandle.prototype;
-  const methods: object = Object.create(Object.getPrototypeOf(proto) as object);
-  for (const key of Reflect.ownKeys(proto)) {
-    if (key === 'constructor' || key === 'then' || key === 'abort') continue;
-    Object.defineProperty(methods, key, Object.getOwnPropertyDescriptor(proto, key)!);
-    Reflect.deleteProperty(proto, key);
-  }
-  Object.setPrototypeOf(proto, methods);
-}
-keepThenAlone();
+// `then` (and `abort`, whose `super` call needs its place) alone on `JoinHandle.prototype`; the
+// handle's other methods one prototype further, between it and the task record's (issue 16, pass
+// sj29: on Node 24.22, ~33 instructions less per `await handle`, 198 -> 165 in `GetProperty`; see
+// `keepThenAlone`). The drain tells tasks from contexts with `instanceof JoinHandle`: one
+// prototype, as `instanceof Task` was before this.
+keepThenAlone(JoinHandle.prototype, 'abort');
 
 /**
  * While an instrumented runtime lives in the process (segments are timed), JoinHandle's `then`

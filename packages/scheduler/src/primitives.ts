@@ -29,6 +29,8 @@
 // - `RESOLVED`, `RESOLVED_UNDEFINED`: shared settled promises for allocation-free fast paths.
 // - `rejectThrough(resolve, error)`: rejects a promise through its resolve function, in the
 //   same tick as its reject function would, so a parked operation keeps one function, not two.
+// - `keepThenAlone(Class.prototype)`: a thenable's `then` alone on its prototype, its other
+//   methods one prototype further, so every `await x` finds `then` by a short scan (pass pp30).
 // - `reportLater(error)`: reports an error as an uncaught exception on a microtask, as an event
 //   listener's throw would be: for machinery that must not throw into its caller but must not
 //   swallow the error either (a throwing callback among several, a batch's second error).
@@ -65,6 +67,7 @@ const frameStore = frameStoreOf;
 const spentAtOnce = spentAtOnceOf;
 export { reportLostWake, unwatchLostWake, watchLostWake } from './internal/instrument.js';
 export { rejectThrough } from './internal/reject-through.js';
+export { keepThenAlone } from './internal/then-alone.js';
 export { reportLater } from './internal/report.js';
 
 /** A shared, already-resolved promise: the fast path of a `Promise<void>` method allocates nothing. */
