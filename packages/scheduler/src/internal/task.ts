@@ -550,7 +550,7 @@ export class Task {
    */
   thenFromOutside(onfulfilled: unknown, onrejected: unknown): Promise<unknown> {
     this.observed = true;
-    if (this.state === FINISHED) return nativeThen.call(this.settledPromise(), onfulfilled as never, onrejected as never);
+    if (this.state === FINISHED) return this.thenFinished(onfulfilled, onrejected);
     // One shared executor (no closure per call) hands the resolving functions over.
     const promise = new Promise(captureJoinResolvers);
     this.links = new OutsideJoin(onfulfilled, onrejected, this.links as JoinRecord | undefined, joinResolve!, joinReject!, captureThenContext());
@@ -582,10 +582,17 @@ export class Task {
     resolve(value);
   }
 
-  /** @internal `completionPromise()` of a FINISHED task. */
-  joinFinished(): Promise<unknown> {
+  /**
+   * `settledPromise().then(onfulfilled, onrejected)` of a FINISHED task joined with `then` (the
+   * task is observed): the settled promise is only reacted to, never handed out, so a value met
+   * just before is reacted to on the promise made for it then (see `fulfilledWith`).
+   * @internal
+   */
+  thenFinished(onfulfilled: unknown, onrejected: unknown): Promise<unknown> {
     this.observed = true;
-    return this.settledPromise();
+    const value = this.result;
+    const settled = (this.flags & OK) !== 0 ? fulfilledWith(value) : Promise.reject(value);
+    return nativeThen.call(settled, onfulfilled as never, onrejected as never);
   }
 
   /** @internal A promise of the task's outcome (JoinSet.shutdown, joins of finished tasks). */
@@ -694,6 +701,28 @@ function settleJoin(ok: boolean, result: unknown, join: OutsideJoin): void {
 }
 
 export const nativeThen = Promise.prototype.then;
+
+/** The value `lastFulfilled` is fulfilled with (see `fulfilledWith`). */
+let lastValue: unknown = undefined;
+let lastFulfilled: Promise<unknown> = Promise.resolve(undefined);
+
+/**
+ * `Promise.resolve(value)` for a join's reaction (`thenFinished`), without a new promise when
+ * `value` is the number, boolean, null or undefined the last such promise was made for: tasks
+ * joined one after another often return the same value (undefined above all), and a settled
+ * promise nobody else holds is the same promise for every reaction to it (issue 16: 48 B per
+ * join). Strings and bigints are not kept (one could be large), objects never (a promise of an
+ * object adopts its `then`). `-0` and `0` are told apart.
+ */
+function fulfilledWith(value: unknown): Promise<unknown> {
+  if (value === lastValue && (value !== 0 || 1 / (value as number) === 1 / (lastValue as number))) return lastFulfilled;
+  const promise = Promise.resolve(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) {
+    lastValue = value;
+    lastFulfilled = promise;
+  }
+  return promise;
+}
 
 /** A promise of the engine's own, with the engine's `then`: its reactions run in the context they were attached in. */
 function isNativePromise(value: object): value is Promise<unknown> {
