@@ -592,7 +592,9 @@ export class Task {
     this.observed = true;
     const value = this.result;
     const settled = (this.flags & OK) !== 0 ? fulfilledWith(value) : Promise.reject(value);
-    return nativeThen.call(settled, onfulfilled as never, onrejected as never);
+    // Its own `then`, not `nativeThen.call`: TurboFan inlines this one where the join is inlined
+    // (callgrind, Node 26.12: ~85 instructions less per join).
+    return settled.then(onfulfilled as never, onrejected as never);
   }
 
   /** @internal A promise of the task's outcome (JoinSet.shutdown, joins of finished tasks). */
@@ -702,24 +704,33 @@ function settleJoin(ok: boolean, result: unknown, join: OutsideJoin): void {
 
 export const nativeThen = Promise.prototype.then;
 
-/** The value `lastFulfilled` is fulfilled with (see `fulfilledWith`). */
-let lastValue: unknown = undefined;
-let lastFulfilled: Promise<unknown> = Promise.resolve(undefined);
+/**
+ * The settled promise a join of a finished task reacts to for a value met before (see
+ * `fulfilledWith`): `promise` is fulfilled with `value`; `seen` is the value of the last join
+ * that made a promise of its own. Fields of a constant object, not module `let`s (no
+ * temporal-dead-zone checks: pass eu29).
+ */
+const joinCache: { value: unknown; promise: Promise<unknown>; seen: unknown } = { value: undefined, promise: Promise.resolve(undefined), seen: undefined };
 
 /**
  * `Promise.resolve(value)` for a join's reaction (`thenFinished`), without a new promise when
- * `value` is the number, boolean, null or undefined the last such promise was made for: tasks
- * joined one after another often return the same value (undefined above all), and a settled
- * promise nobody else holds is the same promise for every reaction to it (issue 16: 48 B per
- * join). Strings and bigints are not kept (one could be large), objects never (a promise of an
- * object adopts its `then`). `-0` and `0` are told apart.
+ * `value` is the number, boolean, null or undefined of the promise kept: tasks joined one after
+ * another often return the same value (undefined above all), and a settled promise nobody else
+ * holds is the same promise for every reaction to it (issue 16: 48 B per join). A value's promise
+ * is kept at its second join in a row, not its first, so joins of values that differ each time
+ * do not store a new promise into the (old) cache per join. Strings and bigints are not kept (one
+ * could be large), objects never (a promise of an object adopts its `then`); `-0` and `0` are
+ * told apart.
  */
 function fulfilledWith(value: unknown): Promise<unknown> {
-  if (value === lastValue && (value !== 0 || 1 / (value as number) === 1 / (lastValue as number))) return lastFulfilled;
+  const cache = joinCache;
+  if (value === cache.value && (value !== 0 || 1 / (value as number) === 1 / (cache.value as number))) return cache.promise;
   const promise = Promise.resolve(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) {
-    lastValue = value;
-    lastFulfilled = promise;
+    if (value === cache.seen && (value !== 0 || 1 / (value as number) === 1 / (cache.seen as number))) {
+      cache.value = value;
+      cache.promise = promise;
+    } else cache.seen = value;
   }
   return promise;
 }
