@@ -584,8 +584,8 @@ export class Task {
 
   /**
    * `settledPromise().then(onfulfilled, onrejected)` of a FINISHED task joined with `then` (the
-   * task is observed): the settled promise is only reacted to, never handed out, so a value met
-   * just before is reacted to on the promise made for it then (see `fulfilledWith`).
+   * task is observed): the settled promise is only reacted to, never handed out, so a small value
+   * the joins before met twice in a row is reacted to on the promise kept for it (see `fulfilledWith`).
    * @internal
    */
   thenFinished(onfulfilled: unknown, onrejected: unknown): Promise<unknown> {
