@@ -10,7 +10,7 @@
 // code inside a task parks a waiter, kept in the task's list of joins, so aborting *that*
 // task cancels the join.
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
-import { EMPTY_BUDGET, callInContext, captureThenContext, frameStore, runOutsideTasks, storage, type CapturedContext } from './context.js';
+import { EMPTY_BUDGET, beginUnstamped, callInContext, captureThenContext, endUnstamped, frameStore, runOutsideTasks, storage, type CapturedContext } from './context.js';
 import type { CancelTarget, TaskWait } from './waiter.js';
 import type { Waiter } from '../park.js';
 import type { Core } from './core.js';
@@ -720,19 +720,27 @@ const joinCache: { value: unknown; promise: Promise<unknown>; seen: unknown } = 
  * is kept at its second join in a row, not its first, so joins of values that differ each time
  * do not store a new promise into the (old) cache per join. Strings and bigints are not kept (one
  * could be large), objects never (a promise of an object adopts its `then`); `-0` and `0` are
- * told apart.
+ * told apart. The kept promise is made unstamped (`beginUnstamped`): on the promise hooks (Node
+ * 20/22) a stamp is the frame it was made in, and the cache, a module constant, would hold that
+ * frame's task (its runtime's core, a task local's value) past the task's end and the runtime's
+ * shutdown, until the next value is kept (review rv35). No reaction reads it: `before` reads the
+ * stamp of the promise a reaction settles, made by the joiner's own `then`.
  */
 function fulfilledWith(value: unknown): Promise<unknown> {
   const cache = joinCache;
   if (value === cache.value && (value !== 0 || 1 / (value as number) === 1 / (cache.value as number))) return cache.promise;
-  const promise = Promise.resolve(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) {
     if (value === cache.seen && (value !== 0 || 1 / (value as number) === 1 / (cache.seen as number))) {
+      const frame = beginUnstamped();
+      const promise = Promise.resolve(value);
+      endUnstamped(frame);
       cache.value = value;
       cache.promise = promise;
-    } else cache.seen = value;
+      return promise;
+    }
+    cache.seen = value;
   }
-  return promise;
+  return Promise.resolve(value);
 }
 
 /** A promise of the engine's own, with the engine's `then`: its reactions run in the context they were attached in. */
