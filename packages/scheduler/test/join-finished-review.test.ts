@@ -42,6 +42,11 @@ async function joinInScopeAndShutDown(value: unknown): Promise<WeakRef<object>[]
   return [...refs, new WeakRef(runtime)];
 }
 
+/** What a join of a finished task did before sj30: a thenable reacting on a fresh settled promise of `value`. */
+function fresh(value: unknown): PromiseLike<unknown> {
+  return { then: (onfulfilled, onrejected) => Promise.resolve(value).then(onfulfilled, onrejected) };
+}
+
 describe('a join of a finished task whose value the joins before it met (review rv35)', () => {
   it('lets the joining task, its task local and its runtime go once the runtime is shut down', async () => {
     // On the promise hooks (Node 20/22, jest's default here) the kept promise was stamped with the
@@ -110,9 +115,7 @@ describe('a join of a finished task whose value the joins before it met (review 
         return log;
       };
       const reference = await runtime.run(async () => {
-        // What a join of a finished task did before sj30: a fresh settled promise per `then`.
-        const fresh = values.map((v) => ({ then: (f: never, r: never) => Promise.resolve(v).then(f, r) }));
-        return run(fresh);
+        return run(values.map(fresh));
       });
       const inside = await runtime.run(async () => {
         const handles: JoinHandle<unknown>[] = values.map((v) => spawn(async () => v));
@@ -124,7 +127,7 @@ describe('a join of a finished task whose value the joins before it met (review 
       await runtime.run(async () => {
         for (const handle of handles) await handle;
       });
-      expect(await run(handles)).toEqual(await run(values.map((v) => ({ then: (f: never, r: never) => Promise.resolve(v).then(f, r) }))));
+      expect(await run(handles)).toEqual(await run(values.map(fresh)));
     } finally {
       await runtime.shutdown();
     }
