@@ -76,7 +76,7 @@ export class JoinHandle<T> extends Task implements PromiseLike<T> {
     if (current === undefined) return this.thenFromOutside(onfulfilled, onrejected) as Promise<R1 | R2>;
     // A finished task joined from a task that is not aborted (in a loop of `await handle`, nearly
     // every join): what `joinTask` does then, without its checks for options and a parked join.
-    if (this.state === FINISHED && !current.cancelRequested) return (this.joinFinished() as Promise<T>).then(onfulfilled, onrejected);
+    if (this.state === FINISHED && !current.cancelRequested) return this.thenFinished(onfulfilled, onrejected) as Promise<R1 | R2>;
     return (joinTask(this, undefined, current) as Promise<T>).then(onfulfilled, onrejected);
   }
 
