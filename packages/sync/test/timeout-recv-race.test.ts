@@ -263,7 +263,7 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
   // Known, left (pass rc29): the caller's signal rejects the timeout with Cancelled at once; the
   // function form's receive already holds the value (woken first), and the timeout cannot put it
   // back into a channel it does not know. Use `timeout(ms, rx)` around a oneshot for this.
-  it.failing("the function form around a oneshot receive: a send, then the caller's signal aborts in the same run: the value is not lost", async () => {
+  it("the function form around a oneshot receive: a send, then the caller's signal aborts in the same run: the value is not lost", async () => {
     const [tx, rx] = oneshot.channel<number>();
     const controller = new AbortController();
     const task = runtime.spawn(() => outcomeOf(timeout(100, (signal) => rx.recv({ signal }), { signal: controller.signal })));
@@ -277,7 +277,7 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
   // Known, left (pass rc29): the value was already in the channel, so the receive `timeout` starts
   // takes it at once (no wait parked: nothing for the timeout to keep); the caller's abort in the
   // same run rejects first and the value, a microtask away, has no channel to go back to.
-  it.failing("timeout(ms, rx) on a value already sent, then the caller's signal aborts in the same run: the value is not lost", async () => {
+  it("timeout(ms, rx) on a value already sent, then the caller's signal aborts in the same run: the value is not lost", async () => {
     const [tx, rx] = oneshot.channel<number>();
     const controller = new AbortController();
     tx.send(5);
@@ -291,7 +291,7 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
 
   // Known, left (pass rc29): as above for a permit: it goes to the work's promise, which the
   // cancelled timeout ignores, and is never released.
-  it.failing("the function form around Semaphore.acquire: a release, then the caller's signal aborts in the same run: no permit leaks", async () => {
+  it("the function form around Semaphore.acquire: a release, then the caller's signal aborts in the same run: no permit leaks", async () => {
     const semaphore = new Semaphore(0);
     const controller = new AbortController();
     const task = runtime.spawn(() => timeout(100, (signal) => semaphore.acquire({ signal }), { signal: controller.signal }).then((p) => p.release(), () => undefined));

@@ -1,6 +1,6 @@
 import { Cancelled, Handle, park } from '@rt/scheduler';
 import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
-import { atTurnEnd, isThenable, parkedAfter, parkedOn, type ParkEntry } from '@rt/scheduler/primitives';
+import { atTurnEnd, isThenable, parkedAfter, parkedOn, settleLater, type ParkEntry } from '@rt/scheduler/primitives';
 import { Elapsed } from './errors.js';
 import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
 import { PlainWaiter } from './internal/plain-waiter.js';
@@ -32,6 +32,17 @@ function abortedBy(error: unknown, reason: unknown): boolean {
   return error === reason || (typeof error === 'object' && error !== null && (error as { cause?: unknown }).cause === reason);
 }
 
+/** A thenable that can take back a value its `then` delivered (see `giveBack`). */
+type GiveBack = { [giveBack]?: (value: unknown) => void };
+
+/**
+ * `slot` (the wheel's; negative values are the owner's) of a timer out of the wheel whose work's
+ * outcome decides until the turn's end (see `awaitOutcome`).
+ */
+const DECIDING = -2;
+/** `DECIDING`, and the caller's signal or task aborted meanwhile: `Cancelled` unless a value wins. */
+const DECIDING_CANCELLED = -3;
+
 /** The timer of one `timeout` call: fails the wait with Elapsed and aborts the work. */
 class TimeoutEntry<T> extends TimerEntry {
   settled = false;
@@ -42,6 +53,8 @@ class TimeoutEntry<T> extends TimerEntry {
    * oneshot receive): ended when the deadline or the caller's signal wins (see `endWork`).
    */
   work: ParkEntry | undefined = undefined;
+  /** The thenable itself when it is marked `thenParksOwnWait` (a oneshot `Receiver`): what `late` gives a value back to. */
+  source: GiveBack | undefined = undefined;
   constructor(
     private readonly driver: TimeDriver,
     private readonly controller: AbortController | undefined,
@@ -89,14 +102,15 @@ class TimeoutEntry<T> extends TimerEntry {
    * another error the work's own; nothing by then, `Elapsed`. The signal still aborts (on the next
    * microtask, unless the outcome came first), so a work that went on to another wait stops there.
    */
-  private awaitOutcome(controller: AbortController, error: Elapsed): void {
+  private awaitOutcome(controller: AbortController, error: RtError): void {
+    this.slot = DECIDING;
     queueMicrotask(() => {
       if (!this.settled) controller.abort(error);
     });
     atTurnEnd(() => {
       if (this.settled) return;
       this.finish();
-      this.waiter.fail(error);
+      this.waiter.fail(this.slot === DECIDING_CANCELLED ? cancelledError() : error);
     });
   }
 
@@ -130,9 +144,9 @@ class TimeoutEntry<T> extends TimerEntry {
     if (this.settled) return;
     this.finish();
     this.driver.remove(this);
-    // Only after the deadline (see awaitOutcome) is the signal aborted while the timer is unsettled.
+    // Only while the outcome decides (see awaitOutcome) is the signal aborted while the timer is unsettled.
     const controller = this.controller;
-    if (controller !== undefined && controller.signal.aborted && abortedBy(error, controller.signal.reason)) error = controller.signal.reason;
+    if (controller !== undefined && controller.signal.aborted && abortedBy(error, controller.signal.reason)) error = this.slot === DECIDING_CANCELLED ? cancelledError() : controller.signal.reason;
     this.waiter.fail(error);
   }
 
@@ -143,18 +157,37 @@ class TimeoutEntry<T> extends TimerEntry {
    * instead of being lost; a work without `giveBack` (a promise, the function form) keeps it.
    */
   private late(value: T): void {
-    const work = this.work as { [giveBack]?: (value: unknown) => void } | undefined;
-    if (work !== undefined && work[giveBack] !== undefined) work[giveBack](value);
+    const source = this.source;
+    if (source !== undefined && source[giveBack] !== undefined) source[giveBack](value);
   }
 
-  /** The caller's task or signal aborted: stop the timer, abort the work. */
-  cancelled(): void {
-    if (this.settled) return;
+  /**
+   * The caller's task or signal aborted: stop the timer, abort the work. The function form whose
+   * rt waits parked with the signal have all ended (or it parked none) may have completed in the
+   * abort's own synchronous run, its value (a message, a permit) a few microtasks away, which
+   * nothing could give back: its outcome decides until the end of the turn, as at the deadline
+   * (pass rc30; a value wins, a rejection the abort caused or nothing by then is `Cancelled`), and
+   * this timeout's own wait is settled then (`settleLater`). The same while the deadline's decision
+   * is pending (`DECIDING`): that decision stands.
+   */
+  cancelled(): typeof settleLater | undefined {
+    if (this.settled) return undefined;
+    if (this.slot <= DECIDING) {
+      this.slot = DECIDING_CANCELLED;
+      return settleLater;
+    }
+    const controller = this.controller;
+    const error = cancelledError();
+    if (controller !== undefined && parkedOn(controller.signal) !== true) {
+      this.driver.remove(this);
+      this.awaitOutcome(controller, error);
+      return settleLater;
+    }
     this.finish();
     this.driver.remove(this);
-    const error = new Cancelled('timeout: the wait was cancelled');
-    this.controller?.abort(error);
+    controller?.abort(error);
     this.endWork(error);
+    return undefined;
   }
 
   /**
@@ -172,6 +205,10 @@ class TimeoutEntry<T> extends TimerEntry {
     this.settled = true;
     this.driver.removeWaiter();
   }
+}
+
+function cancelledError(): Cancelled {
+  return new Cancelled('timeout: the wait was cancelled');
 }
 
 function start<T>(what: string, driver: TimeDriver, now: number, deadline: number, ms: number | undefined, work: TimeoutWork<T>, options: WaitOptions | undefined): Promise<T> {
@@ -219,6 +256,7 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
   // loses (see `thenParksOwnWait`). Outside any task the waiter is in no list: nothing is kept.
   if (controller === undefined && (work as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] === true && !timer.settled) {
     timer.work = parkedAfter(parked.waiter);
+    timer.source = work as GiveBack;
   }
   return parked.promise;
 }
