@@ -5,6 +5,7 @@ import { RecvError, SendError, TryRecvError } from './errors.js';
 import { coop as budget } from '@rt/scheduler';
 import { RESOLVED, WaitList, checkCancelled, parkEntry, parkSimple, rejectThrough, reportLostWake, thenParksOwnWait, unparkEntry, watchLostWake } from '@rt/scheduler/primitives';
 import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
+import type { Waiter } from '@rt/scheduler';
 import { giveBack } from '@rt/time/primitives';
 
 const State = { Empty: 0, Value: 1, Taken: 2 } as const;
@@ -19,6 +20,8 @@ const RECEIVER_CLOSED = 8;
 class OneshotLists<T> {
   recv: WaitList<T> | undefined = undefined;
   closed: WaitList<void> | undefined = undefined;
+  /** The list receive the send woke with the value, if one did (what `giveBack` checks). */
+  deliveredTo: Waiter<T> | undefined = undefined;
 }
 
 /** The state's own receive is parked: `slot` holds its resolve function (see Receiver). */
@@ -64,12 +67,13 @@ function failReceives<T>(s: Receiver<T>, error: () => RecvError): void {
   if (list !== undefined && list.length !== 0) for (const node of list.drain()) node.waiter!.fail(error());
 }
 
-/** Takes the sent value out of `s` (the caller checked `s.state === State.Value`). */
+/**
+ * Takes the sent value out of `s` (the caller checked `s.state === State.Value`). `slot` keeps it
+ * (Taken: the value taken), for `giveBack`.
+ */
 function takeValue<T>(s: Receiver<T>): T {
-  const value = s.slot as T;
-  s.slot = undefined;
   s.state = State.Taken;
-  return value;
+  return s.slot as T;
 }
 
 /** `Receiver.recv` on the receiver's state (see there). */
@@ -106,8 +110,12 @@ function sendSlow<T>(s: Receiver<T>, value: T): void {
   s.senderClosed = true;
   if (s.receiverClosed) throw new SendError(value);
   // The state's own receive, when parked, is the oldest: it gets the value; else the list's first.
-  if (s.wake(value) || s.recvWaiters?.shift()?.waiter!.wake(value) === true) {
+  let listed: Waiter<T> | undefined;
+  if (s.wake(value) || ((listed = s.recvWaiters?.shift()?.waiter) !== undefined && listed.wake(value))) {
     s.state = State.Taken;
+    // Kept for `giveBack` (see Receiver.slot), with the list receive it went to.
+    s.slot = value;
+    if (listed !== undefined) s.lists!.deliveredTo = listed;
     // Concurrent recv() calls on the same receiver: only one gets the value (the state's own
     // receive is settled now, so only a list can hold any).
     if (s.recvWaiters !== undefined) failReceives(s, alreadyReceived);
@@ -188,6 +196,8 @@ export class Sender<T> implements Disposable {
       s.flags = PARKED | SENDER_CLOSED;
       endPark(s, 'woken')(value);
       s.state = State.Taken;
+      // Kept for `giveBack` (see Receiver.slot).
+      s.slot = value;
       return;
     }
     sendSlow(s, value);
@@ -261,6 +271,9 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * @internal The sent value while `state` is Value, the parked receive's resolve function while
    * PARKED (the two never meet: a receive parks only while the channel is empty). A failure
    * rejects through the resolve function (`rejectThrough`): the promise has no reject function.
+   * Taken: the value that was taken, as sent (not adopted if a promise), which `giveBack` puts
+   * back when the receive that took it was the one a `timeout` its caller aborted held (pass rc30;
+   * so a taken value lives as long as its receiver).
    */
   slot: unknown = undefined;
   /** @internal Links in the parked task's list of parked operations (the scheduler's). */
@@ -451,11 +464,24 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
 // (a value sent later stays for the next receive; Tokio's timeout drops the receive), instead of
 // leaving it parked in the task until a send that may never come (pass lk28).
 (Receiver.prototype as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] = true;
-// A value the receive delivered to a `timeout` that had already settled (the caller's signal or
-// task aborted in the same synchronous run as the send): back in the channel, as if the abort had
-// come first (review rv31). The send left the channel Taken; nothing else leaves that state.
-(Receiver.prototype as { [giveBack]?: (value: unknown) => void })[giveBack] = function giveValueBack(this: Receiver<unknown>, value: unknown): void {
-  if (this.state !== State.Taken) return;
-  this.slot = value;
+// A value the receive of a `timeout` took that the timeout's caller never got (its signal or task
+// aborted in the same synchronous run as the send, or the value was ready and its outcome came
+// after the abort): back in the channel, as sent, as if the abort had come first (review rv31,
+// pass rc30). `entry`: the receive that `then` parked (`timeout` asks at the abort: the value
+// comes back at once, so a receive started right after it gets it, and a sent promise comes back
+// unadopted); undefined: a receive that parked nothing, whose promise fulfilled (so it took the
+// value). The channel stays Taken (nothing else leaves that state) and `slot` keeps what was taken.
+(Receiver.prototype as { [giveBack]?: (entry: ParkEntry | undefined) => boolean })[giveBack] = function giveValueBack(this: Receiver<unknown>, entry: ParkEntry | undefined): boolean {
+  if (this.state !== State.Taken) return false;
+  if (entry === (this as unknown as ParkEntry)) {
+    // The receiver's own receive: it took the value if it is no longer parked (woken by the send;
+    // a failed or cancelled one leaves the channel Empty).
+    if (!this.settled) return false;
+  } else if (entry !== undefined) {
+    const lists = this.lists;
+    if (lists === undefined || (lists.deliveredTo as unknown) !== entry) return false;
+    lists.deliveredTo = undefined;
+  }
   this.state = State.Value;
+  return true;
 };

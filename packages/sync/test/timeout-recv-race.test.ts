@@ -431,7 +431,7 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
   // Left (review rv33): the value given back is what the receive's promise resolved with, so a
   // sent promise is adopted first: a rejected one gives nothing back (the next receive is told
   // "already received"), a fulfilled one comes back as its value, not the promise that was sent.
-  it.failing("a sent promise that rejects, then the caller's signal aborts in the same run: the promise stays in the channel", async () => {
+  it("a sent promise that rejects, then the caller's signal aborts in the same run: the promise stays in the channel", async () => {
     const [tx, rx] = oneshot.channel<Promise<number>>();
     const controller = new AbortController();
     const task = runtime.spawn(() => outcomeOf(timeout(100, rx, { signal: controller.signal })));
@@ -445,7 +445,7 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
     expect(rx.tryRecv()).toBe(sent);
   });
 
-  it.failing("a receive started in the abort's own run: it gets the value, or the value does not come back", async () => {
+  it("a receive started in the abort's own run: it gets the value, or the value does not come back", async () => {
     const [tx, rx] = oneshot.channel<number>();
     const controller = new AbortController();
     const task = runtime.spawn(() => outcomeOf(timeout(100, rx, { signal: controller.signal })));

@@ -33,7 +33,7 @@ function abortedBy(error: unknown, reason: unknown): boolean {
 }
 
 /** A thenable that can take back a value its `then` delivered (see `giveBack`). */
-type GiveBack = { [giveBack]?: (value: unknown) => void };
+type GiveBack = { [giveBack]?: (entry: ParkEntry | undefined) => boolean };
 
 /**
  * `slot` (the wheel's; negative values are the owner's) of a timer out of the wheel whose work's
@@ -132,7 +132,7 @@ class TimeoutEntry<T> extends TimerEntry {
   /** The work completed first. */
   resolved(value: T): void {
     if (this.settled) {
-      this.late(value);
+      this.late();
       return;
     }
     this.finish();
@@ -151,14 +151,15 @@ class TimeoutEntry<T> extends TimerEntry {
   }
 
   /**
-   * The receive this timeout ended (or tried to) delivered a value after all: the caller's signal
-   * or task aborted in the same synchronous run as the send (the value was a microtask away), or
-   * the runtime shut down. The value goes back to the channel for the next receive (`giveBack`)
-   * instead of being lost; a work without `giveBack` (a promise, the function form) keeps it.
+   * The receive of this timeout's thenable delivered a value after all: it parked nothing (the
+   * value was ready, or came after a budget yield) and the caller's signal or task aborted before
+   * its outcome came, or the runtime shut down. The value goes back to the channel for the next
+   * receive (`giveBack`) instead of being lost (a receive this timeout kept gives back at the
+   * abort: see `cancelled`); a work without `giveBack` (a promise, the function form) keeps it.
    */
-  private late(value: T): void {
+  private late(): void {
     const source = this.source;
-    if (source !== undefined && source[giveBack] !== undefined) source[giveBack](value);
+    if (source !== undefined && source[giveBack] !== undefined) source[giveBack](undefined);
   }
 
   /**
@@ -186,6 +187,14 @@ class TimeoutEntry<T> extends TimerEntry {
     this.finish();
     this.driver.remove(this);
     controller?.abort(error);
+    // The receive the thenable's `then` parked took a value in this same run: back into the
+    // channel now (not a microtask later: a receive started after the abort finds it, and a sent
+    // promise comes back as sent). A receive that parked nothing gives back in `late`.
+    const source = this.source;
+    if (source !== undefined && this.work !== undefined) {
+      this.source = undefined;
+      source[giveBack]?.(this.work);
+    }
     this.endWork(error);
     return undefined;
   }
