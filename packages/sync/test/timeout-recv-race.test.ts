@@ -463,6 +463,149 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
   });
 });
 
+// Pass rc30: the caller's abort never leaves a value or a permit unaccounted for. The function
+// form: a work whose rt waits parked with the signal have all ended (or it parked none) may have
+// completed in the abort's own run, and nothing could give its value back, so its outcome decides
+// until the turn's end (a value wins; Cancelled otherwise). `timeout(ms, rx)`: Cancelled, and the
+// value the receive took goes back into the channel at once, as sent.
+describe("timeout: the caller's abort in a hand-off's synchronous run (pass rc30)", () => {
+  let runtime: Runtime;
+  beforeEach(() => {
+    runtime = Builder.currentThread().startPaused().autoAdvance(false).build();
+  });
+  afterEach(async () => {
+    await runtime.shutdown();
+  });
+
+  it("the function form around Semaphore.acquire: a release, then the caller's task aborts in the same run: the permit reaches the task (none leaks)", async () => {
+    const semaphore = new Semaphore(0);
+    const task = runtime.spawn(() => timeout(100, (signal) => semaphore.acquire({ signal })).then((p) => (p.release(), 'released'), (e: unknown) => (e as Error).name));
+    await settle(2);
+    semaphore.addPermits(1);
+    task.abort();
+    expect(await Promise.resolve(task).catch((e: unknown) => `task ${(e as Error).name}`)).toBe('released');
+    await settle(4);
+    expect(semaphore.availablePermits).toBe(1);
+    expect(waitingTimers(runtime)).toBe(0);
+  });
+
+  it("the function form around an mpsc receive: a send, then the caller's signal aborts in the same run: the caller gets the value", async () => {
+    const [tx, rx] = mpsc.unboundedChannel<number>();
+    const controller = new AbortController();
+    const task = runtime.spawn(() => outcomeOf(timeout(100, (signal) => rx.recv({ signal }), { signal: controller.signal })));
+    await settle(2);
+    tx.send(4);
+    controller.abort();
+    expect(await Promise.resolve(task)).toBe('value 4');
+    expect(() => rx.tryRecv()).toThrow();
+    expect(waitingTimers(runtime)).toBe(0);
+  });
+
+  it("the function form: a send, the deadline, then the caller's signal aborts while the work's outcome is on its way: the caller gets the value", async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const controller = new AbortController();
+    /** The received value, some microtasks after the receive (the deadline's decision waits for it). */
+    const slowly = async (value: number): Promise<number> => {
+      for (let i = 0; i < 30; i++) await Promise.resolve();
+      return value;
+    };
+    const task = runtime.spawn(() => outcomeOf(timeout(100, (signal) => rx.recv({ signal }).then(slowly), { signal: controller.signal })));
+    await settle(2);
+    await runtime.run(async () => {
+      tx.send(3);
+      const advanced = advance(100);
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+      controller.abort();
+      await advanced;
+    });
+    expect(await Promise.resolve(task)).toBe('value 3');
+    expect(leftIn(rx)).toBeUndefined();
+  });
+
+  it("the function form, its receive still parked at the caller's abort: Cancelled at once, the value sent later stays", async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const controller = new AbortController();
+    const task = runtime.spawn(() => outcomeOf(timeout(100, (signal) => rx.recv({ signal }), { signal: controller.signal })));
+    await settle(2);
+    controller.abort();
+    expect(await Promise.resolve(task)).toBe('error Cancelled');
+    tx.send(3);
+    expect(rx.tryRecv()).toBe(3);
+  });
+
+  it("the function form, a work that parked no rt wait and never completes: Cancelled by the turn's end, its signal aborted, no timer left", async () => {
+    const controller = new AbortController();
+    let workSignal: AbortSignal | undefined;
+    const task = runtime.spawn(() =>
+      outcomeOf(
+        timeout(
+          100,
+          (signal) => {
+            workSignal = signal;
+            return new Promise<number>(() => undefined);
+          },
+          { signal: controller.signal },
+        ),
+      ),
+    );
+    await settle(2);
+    controller.abort();
+    expect(await Promise.resolve(task)).toBe('error Cancelled');
+    expect(workSignal!.aborted).toBe(true);
+    expect(waitingTimers(runtime)).toBe(0);
+  });
+
+  it("the function form, a work whose rejection the abort caused (Node's AbortError): Cancelled", async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const controller = new AbortController();
+    const task = runtime.spawn(() =>
+      outcomeOf(
+        timeout(
+          100,
+          async (signal) => {
+            await rx.recv({ signal });
+            await nodeDelay(60_000, undefined, { signal });
+            return 2;
+          },
+          { signal: controller.signal },
+        ),
+      ),
+    );
+    await settle(2);
+    tx.send(1);
+    controller.abort();
+    expect(await Promise.resolve(task)).toBe('error Cancelled');
+  });
+
+  it("timeout(ms, rx) whose receive is a list receive (another aborted before it): a send, then the caller's signal aborts: the value stays in the channel", async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const first = new AbortController();
+    const controller = new AbortController();
+    const other = runtime.run(() => outcomeOf(rx.recv({ signal: first.signal })));
+    const task = runtime.spawn(() => outcomeOf(timeout(100, rx, { signal: controller.signal })));
+    await settle(2);
+    first.abort();
+    expect(await other).toBe('error Cancelled');
+    tx.send(8);
+    controller.abort();
+    expect(await Promise.resolve(task)).toBe('error Cancelled');
+    expect(leftIn(rx)).toBe(8);
+  });
+
+  it("a sent promise that fulfils, then the caller's signal aborts in the same run: the promise itself stays in the channel (not its value)", async () => {
+    const [tx, rx] = oneshot.channel<Promise<number>>();
+    const controller = new AbortController();
+    const task = runtime.spawn(() => outcomeOf(timeout(100, rx, { signal: controller.signal })));
+    await settle(2);
+    const sent = Promise.resolve(5);
+    tx.send(sent);
+    controller.abort();
+    expect(await Promise.resolve(task)).toBe('error Cancelled');
+    await settle(4);
+    expect(rx.tryRecv()).toBe(sent);
+  });
+});
+
 describe('a long-lived signal shared by many waits (review rv33)', () => {
   it('its record does not grow, its abort listener leaves with the last wait and comes back with the next', async () => {
     const runtime = Builder.currentThread().build();
