@@ -295,8 +295,9 @@ function swallow(work: PromiseLike<unknown>): void {
  * when `ms` is 0. The timer is removed as soon as the work completes.
  *
  * **Cancellation:** cancel safe as far as the timer goes: aborting the awaiting task or
- * `options.signal` rejects with `Cancelled`, removes the timer and aborts the work's signal
- * (reason: a `Cancelled`), or ends a oneshot receiver's receive. Whatever the work had already
+ * `options.signal` rejects with `Cancelled` (the function form: see below for a work that may
+ * have completed), removes the timer and aborts the work's signal (reason: a `Cancelled`), or
+ * ends a oneshot receiver's receive. Whatever the work had already
  * done is its own business. The function form and a oneshot receiver are cancel safe when the
  * deadline wins (nothing sent is lost); the promise form is not (see above). A hand-off in the
  * same synchronous run as the deadline (review rv31, pass rc29): work that already completed wins,
@@ -305,12 +306,18 @@ function swallow(work: PromiseLike<unknown>): void {
  * send, a release woke it, or it parked none: a receive in its cooperative yield) the work's
  * outcome decides until the end of the event-loop turn (a value wins; a rejection the abort
  * caused, an rt `Cancelled` or Node's `AbortError` with the `Elapsed` as `cause`, or nothing by
- * then, is `Elapsed`); while one is parked, `Elapsed` at once. When the caller's
- * signal or task aborts in the same run as a send to a oneshot receiver, the wait rejects with
- * `Cancelled` and the value goes back into the channel for the next receive (`@rt/sync`'s; a
- * `shared.oneshot` receiver has no `giveBack` yet: there the value is lost). Left: the function
- * form when the caller's signal or task aborts in the same run as its wait's hand-off (the value
- * or permit goes to the work's promise, which nothing reads).
+ * then, is `Elapsed`); while one is parked, `Elapsed` at once. The caller's signal or task
+ * aborting (pass rc30: no value or permit is lost to it): around a oneshot receiver the wait
+ * rejects with `Cancelled` at once, and a value its receive took (sent in the same run, or already
+ * there) goes back into the channel as sent, for the next receive (at once when the receive had
+ * parked, so a receive started right after the abort gets it; a microtask later when it took a
+ * ready value; `@rt/sync`'s and `shared.oneshot`'s receivers both, pass rc30); the function form, while an rt wait it parked with the signal is still parked, rejects
+ * with `Cancelled` at once (the abort ends that wait); otherwise (all woken, as a send or a release
+ * in the abort's run does, or none parked) its outcome decides until the end of the turn, as at
+ * the deadline: a value wins (the caller gets the message or the permit: nothing could give it
+ * back), a rejection the abort caused or nothing by then is `Cancelled`, another error the work's
+ * own (Node's convention: an operation already complete when the abort comes delivers its result).
+ * An abort while the deadline's decision is pending: a value still wins, else `Cancelled`.
  *
  * **Errors:** `Elapsed` when the deadline passes first; the work's own error if it fails
  * first; `Cancelled`; `RuntimeShutdown` if the runtime shuts down meanwhile. RangeError
