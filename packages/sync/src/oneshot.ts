@@ -193,11 +193,17 @@ export class Sender<T> implements Disposable {
     // The usual send: the receive parked on a fresh channel (no list, nothing closed) gets the value.
     // Written apart, so the send inlined into its caller is small (issue 16, pass pp26).
     if (s.flags === PARKED) {
-      s.flags = PARKED | SENDER_CLOSED;
-      endPark(s, 'woken')(value);
-      s.state = State.Taken;
-      // Kept for `giveBack` (see Receiver.slot).
+      // endPark(s, 'woken') written out, with the state in the same flags write: Taken, the sender
+      // closed, the receive no longer parked; `slot` keeps the value (for `giveBack`, pass rc30).
+      const resolve = s.slot as (value: T) => void;
       s.slot = value;
+      s.flags = SENDER_CLOSED | State.Taken;
+      const task = s.task;
+      if (task !== undefined) {
+        s.task = undefined;
+        unparkEntry(task, s as unknown as ParkEntry, 'woken');
+      }
+      resolve(value);
       return;
     }
     sendSlow(s, value);
