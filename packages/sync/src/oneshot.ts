@@ -110,12 +110,13 @@ function sendSlow<T>(s: Receiver<T>, value: T): void {
   s.senderClosed = true;
   if (s.receiverClosed) throw new SendError(value);
   // The state's own receive, when parked, is the oldest: it gets the value; else the list's first.
+  const lists = s.lists;
   let listed: Waiter<T> | undefined;
-  if (s.wake(value) || ((listed = s.recvWaiters?.shift()?.waiter) !== undefined && listed.wake(value))) {
+  if (s.wake(value) || ((listed = lists?.recv?.shift()?.waiter) !== undefined && listed.wake(value))) {
     s.state = State.Taken;
     // Kept for `giveBack` (see Receiver.slot), with the list receive it went to.
     s.slot = value;
-    if (listed !== undefined) s.lists!.deliveredTo = listed;
+    if (listed !== undefined) lists!.deliveredTo = listed;
     // Concurrent recv() calls on the same receiver: only one gets the value (the state's own
     // receive is settled now, so only a list can hold any).
     if (s.recvWaiters !== undefined) failReceives(s, alreadyReceived);
