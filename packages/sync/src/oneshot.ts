@@ -477,7 +477,7 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
 // pass rc30). `entry`: the receive that `then` parked (`timeout` asks at the abort: the value
 // comes back at once, so a receive started right after it gets it, and a sent promise comes back
 // unadopted); undefined: a receive that parked nothing, whose promise fulfilled (so it took the
-// value). The channel stays Taken (nothing else leaves that state) and `slot` keeps what was taken.
+// value). Only a take leaves the channel Taken, and `slot` keeps what was taken (see there).
 (Receiver.prototype as { [giveBack]?: (entry: ParkEntry | undefined) => boolean })[giveBack] = function giveValueBack(this: Receiver<unknown>, entry: ParkEntry | undefined): boolean {
   if (this.state !== State.Taken) return false;
   if (entry === (this as unknown as ParkEntry)) {
