@@ -260,9 +260,9 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
     expect(rx.tryRecv()).toBe(3);
   });
 
-  // Known, left (pass rc29): the caller's signal rejects the timeout with Cancelled at once; the
-  // function form's receive already holds the value (woken first), and the timeout cannot put it
-  // back into a channel it does not know. Use `timeout(ms, rx)` around a oneshot for this.
+  // Left by pass rc29, fixed in pass rc30: the caller's signal rejected the timeout with Cancelled at
+  // once; the function form's receive already held the value (woken first), and the timeout cannot
+  // put it back into a channel it does not know. Now the work's outcome decides (the value wins).
   it("the function form around a oneshot receive: a send, then the caller's signal aborts in the same run: the value is not lost", async () => {
     const [tx, rx] = oneshot.channel<number>();
     const controller = new AbortController();
@@ -274,9 +274,9 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
     expect(outcome === 'value 7' || leftIn(rx) === 7).toBe(true);
   });
 
-  // Known, left (pass rc29): the value was already in the channel, so the receive `timeout` starts
-  // takes it at once (no wait parked: nothing for the timeout to keep); the caller's abort in the
-  // same run rejects first and the value, a microtask away, has no channel to go back to.
+  // Left by pass rc29, fixed in pass rc30: the value was already in the channel, so the receive
+  // `timeout` starts takes it at once (no wait parked: nothing for the timeout to keep); the caller's
+  // abort in the same run rejects first. Now the value goes back through the receiver (its thenable).
   it("timeout(ms, rx) on a value already sent, then the caller's signal aborts in the same run: the value is not lost", async () => {
     const [tx, rx] = oneshot.channel<number>();
     const controller = new AbortController();
@@ -289,8 +289,8 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
     expect(outcome === 'value 5' || leftIn(rx) === 5).toBe(true);
   });
 
-  // Known, left (pass rc29): as above for a permit: it goes to the work's promise, which the
-  // cancelled timeout ignores, and is never released.
+  // Left by pass rc29, fixed in pass rc30 (the leak: the semaphore lost the permit for good): the
+  // permit went to the work's promise, which the cancelled timeout ignored. Now the caller gets it.
   it("the function form around Semaphore.acquire: a release, then the caller's signal aborts in the same run: no permit leaks", async () => {
     const semaphore = new Semaphore(0);
     const controller = new AbortController();
@@ -424,13 +424,11 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
     expect(leftIn(rx)).toBe(7);
   });
 
-  // Left (review rv33): the give-back comes a microtask after the abort; a receive started in
-  // between (same synchronous run) is told "already received" (RecvError), and then the value
-  // reappears in the channel: the caller who saw RecvError drops the receiver, and the value is lost
-  // to it. Either that receive should get the value, or the value should not come back.
-  // Left (review rv33): the value given back is what the receive's promise resolved with, so a
-  // sent promise is adopted first: a rejected one gives nothing back (the next receive is told
-  // "already received"), a fulfilled one comes back as its value, not the promise that was sent.
+  // Left by review rv33, fixed in pass rc30 (the give-back runs at the abort, with the value as
+  // sent, which the receiver keeps): the give-back came a microtask after the abort, so a receive
+  // started in between was told "already received" and then the value reappeared; and the value
+  // given back was what the receive's promise resolved with, so a sent promise was adopted first
+  // (a rejected one gave nothing back, a fulfilled one came back as its value).
   it("a sent promise that rejects, then the caller's signal aborts in the same run: the promise stays in the channel", async () => {
     const [tx, rx] = oneshot.channel<Promise<number>>();
     const controller = new AbortController();
