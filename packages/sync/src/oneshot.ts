@@ -6,7 +6,7 @@ import { coop as budget } from '@rt/scheduler';
 import { RESOLVED, WaitList, checkCancelled, parkEntry, parkSimple, rejectThrough, reportLostWake, thenParksOwnWait, unparkEntry, watchLostWake } from '@rt/scheduler/primitives';
 import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
 import type { Waiter } from '@rt/scheduler';
-import { giveBack } from '@rt/time/primitives';
+import { giveBack, keepTaken } from '@rt/time/primitives';
 
 const State = { Empty: 0, Value: 1, Taken: 2 } as const;
 type StateValue = (typeof State)[keyof typeof State];
@@ -28,6 +28,11 @@ class OneshotLists<T> {
 const PARKED = 16;
 /** The receiver has an entry in `listsOf` (see Receiver.lists). */
 const HAS_LISTS = 32;
+/**
+ * One `timeout` around a receive of this receiver is unfinished (`keepTaken`): the flags' bits from
+ * here up count them. While any is, a value taken stays in `slot` for `giveBack` (review rv36).
+ */
+const KEEP = 64;
 
 /**
  * The receivers' wait lists, for the few that have any: beside the receiver rather than in a field
@@ -69,17 +74,20 @@ function failReceives<T>(s: Receiver<T>, error: () => RecvError): void {
 
 /**
  * Takes the sent value out of `s` (the caller checked `s.state === State.Value`). `slot` keeps it
- * (Taken: the value taken), for `giveBack`.
+ * (Taken: the value taken) while a `timeout` may give it back (see KEEP).
  */
 function takeValue<T>(s: Receiver<T>): T {
+  const value = s.slot as T;
+  if (s.flags < KEEP) s.slot = undefined;
   s.state = State.Taken;
-  return s.slot as T;
+  return value;
 }
 
 /** `Receiver.recv` on the receiver's state (see there). */
 function recvOn<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<T> {
-  // flags 0: empty, both halves open, the receiver's own receive not parked, no wait lists.
-  if (options === undefined && (s.flags === 0 || ((s.flags & ~HAS_LISTS) === 0 && (s.recvWaiters === undefined || s.recvWaiters.length === 0)))) {
+  // flags 0: empty, both halves open, the receiver's own receive not parked, no wait lists (a
+  // `timeout` around the receive keeps its count from KEEP up: review rv36).
+  if (options === undefined && (s.flags === 0 || ((s.flags & (KEEP - 1 - HAS_LISTS)) === 0 && (s.recvWaiters === undefined || s.recvWaiters.length === 0)))) {
     // Parks on the receiver's own entry (see Receiver). Its park checks the task's
     // cancellation itself (Cancelled, nothing linked): the current task is looked up once.
     try {
@@ -114,9 +122,12 @@ function sendSlow<T>(s: Receiver<T>, value: T): void {
   let listed: Waiter<T> | undefined;
   if (s.wake(value) || ((listed = lists?.recv?.shift()?.waiter) !== undefined && listed.wake(value))) {
     s.state = State.Taken;
-    // Kept for `giveBack` (see Receiver.slot), with the list receive it went to.
-    s.slot = value;
-    if (listed !== undefined) lists!.deliveredTo = listed;
+    // Kept for `giveBack` while a `timeout` may give it back (see Receiver.slot), with the list
+    // receive it went to.
+    if (s.flags >= KEEP) {
+      s.slot = value;
+      if (listed !== undefined) lists!.deliveredTo = listed;
+    }
     // Concurrent recv() calls on the same receiver: only one gets the value (the state's own
     // receive is settled now, so only a list can hold any).
     if (s.recvWaiters !== undefined) failReceives(s, alreadyReceived);
@@ -195,9 +206,10 @@ export class Sender<T> implements Disposable {
     // Written apart, so the send inlined into its caller is small (issue 16, pass pp26).
     if (s.flags === PARKED) {
       // endPark(s, 'woken') written out, with the state in the same flags write: Taken, the sender
-      // closed, the receive no longer parked; `slot` keeps the value (for `giveBack`, pass rc30).
+      // closed, the receive no longer parked. No `timeout` keeps a value here (KEEP), so `slot`
+      // lets it go (pass rc30 kept it: review rv36).
       const resolve = s.slot as (value: T) => void;
-      s.slot = value;
+      s.slot = undefined;
       s.flags = SENDER_CLOSED | State.Taken;
       const task = s.task;
       if (task !== undefined) {
@@ -278,9 +290,10 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * @internal The sent value while `state` is Value, the parked receive's resolve function while
    * PARKED (the two never meet: a receive parks only while the channel is empty). A failure
    * rejects through the resolve function (`rejectThrough`): the promise has no reject function.
-   * Taken: the value that was taken, as sent (not adopted if a promise), which `giveBack` puts
-   * back when the receive that took it was the one a `timeout` its caller aborted held (pass rc30;
-   * so a taken value lives as long as its receiver).
+   * Taken: while a `timeout` around a receive is unfinished (KEEP), the value that was taken, as
+   * sent (not adopted if a promise), which `giveBack` puts back when the receive that took it was
+   * the one a `timeout` its caller aborted held (pass rc30); undefined otherwise, so a value
+   * received is not kept by its receiver (review rv36).
    */
   slot: unknown = undefined;
   /** @internal Links in the parked task's list of parked operations (the scheduler's). */
@@ -479,7 +492,7 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
 // unadopted); undefined: a receive that parked nothing, whose promise fulfilled (so it took the
 // value). Only a take leaves the channel Taken, and `slot` keeps what was taken (see there).
 (Receiver.prototype as { [giveBack]?: (entry: ParkEntry | undefined) => boolean })[giveBack] = function giveValueBack(this: Receiver<unknown>, entry: ParkEntry | undefined): boolean {
-  if (this.state !== State.Taken) return false;
+  if (this.state !== State.Taken || this.flags < KEEP) return false;
   if (entry === (this as unknown as ParkEntry)) {
     // The receiver's own receive: it took the value if it is no longer parked (woken by the send;
     // a failed or cancelled one leaves the channel Empty).
@@ -491,4 +504,18 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
   }
   this.state = State.Value;
   return true;
+};
+// `timeout` keeps a value a receive takes while it may give it back, and lets it go after (review
+// rv36): counted in the flags from KEEP up; the last to finish clears a value taken.
+(Receiver.prototype as { [keepTaken]?: (keep: boolean) => void })[keepTaken] = function keepValueTaken(this: Receiver<unknown>, keep: boolean): void {
+  if (keep) {
+    this.flags += KEEP;
+    return;
+  }
+  this.flags -= KEEP;
+  if (this.flags < KEEP && this.state === State.Taken) {
+    this.slot = undefined;
+    const lists = this.lists;
+    if (lists !== undefined) lists.deliveredTo = undefined;
+  }
 };

@@ -54,3 +54,20 @@ export { thenParksOwnWait } from '@rt/scheduler/primitives';
  * ```
  */
 export const giveBack: unique symbol = Symbol('rt.giveBack');
+
+/**
+ * A method of a {@link thenParksOwnWait} thenable that has {@link giveBack} and must keep a value
+ * its `then` takes to give it back (a `@rt/sync` oneshot `Receiver`, whose `slot` keeps it):
+ * `thenable[keepTaken](true)` right before `timeout` calls its `then`, `thenable[keepTaken](false)`
+ * once that `then`'s outcome has reached the timeout (no give-back can come after). Counted: a
+ * thenable keeps a value it took while any `timeout` around it is unfinished, and lets it go after
+ * (review rv36: a receiver kept every value it handed out for as long as it lived).
+ *
+ * **Cancellation:** not applicable (a marker). **Errors:** the method must not throw.
+ *
+ * **Example**
+ * ```ts
+ * (Receiver.prototype as { [keepTaken]?: (keep: boolean) => void })[keepTaken] = function (keep) { this.keeps += keep ? 1 : -1; };
+ * ```
+ */
+export const keepTaken: unique symbol = Symbol('rt.keepTaken');

@@ -6,7 +6,7 @@ import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js
 import { PlainWaiter } from './internal/plain-waiter.js';
 import { checkDuration, checkWaitOptions, describe } from './internal/validate.js';
 import { milliseconds, type Instant } from './instant.js';
-import { giveBack, thenParksOwnWait } from './primitives.js';
+import { giveBack, keepTaken, thenParksOwnWait } from './primitives.js';
 
 /**
  * What `timeout` can limit: a promise (or thenable), or a function that is called at once
@@ -33,7 +33,7 @@ function abortedBy(error: unknown, reason: unknown): boolean {
 }
 
 /** A thenable that can take back a value its `then` delivered (see `giveBack`). */
-type GiveBack = { [giveBack]?: (entry: ParkEntry | undefined) => boolean };
+type GiveBack = { [giveBack]?: (entry: ParkEntry | undefined) => boolean; [keepTaken]?: (keep: boolean) => void };
 
 /**
  * `slot` (the wheel's; negative values are the owner's) of a timer out of the wheel whose work's
@@ -55,6 +55,8 @@ class TimeoutEntry<T> extends TimerEntry {
   work: ParkEntry | undefined = undefined;
   /** The thenable itself when it is marked `thenParksOwnWait` (a oneshot `Receiver`): what `late` gives a value back to. */
   source: GiveBack | undefined = undefined;
+  /** The thenable asked to keep a value its `then` takes until the outcome comes (see `keepTaken`; review rv36). */
+  keeps: GiveBack | undefined = undefined;
   constructor(
     private readonly driver: TimeDriver,
     private readonly controller: AbortController | undefined,
@@ -133,14 +135,17 @@ class TimeoutEntry<T> extends TimerEntry {
   resolved(value: T): void {
     if (this.settled) {
       this.late();
+      this.release();
       return;
     }
+    this.release();
     this.finish();
     this.driver.remove(this);
     this.waiter.wake(value);
   }
 
   rejected(error: unknown): void {
+    this.release();
     if (this.settled) return;
     this.finish();
     this.driver.remove(this);
@@ -149,6 +154,15 @@ class TimeoutEntry<T> extends TimerEntry {
     if (controller !== undefined && controller.signal.aborted && abortedBy(error, controller.signal.reason)) error = this.slot === DECIDING_CANCELLED ? cancelledError() : controller.signal.reason;
     this.waiter.fail(error);
   }
+
+  /** The work's outcome came: no give-back after it, so the thenable need no longer keep what it took (see `keepTaken`). */
+  private release(): void {
+    const keeps = this.keeps;
+    if (keeps === undefined) return;
+    this.keeps = undefined;
+    keeps[keepTaken]!(false);
+  }
+
 
   /**
    * The receive of this timeout's thenable delivered a value after all: it parked nothing (the
@@ -256,6 +270,12 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
   timer.waiter = parked.waiter;
   driver.addWaiter();
   driver.insertOrQueue(timer, deadline, now);
+  // A thenable that keeps what its `then` takes only while a give-back can come (see `keepTaken`):
+  // from here until the outcome reaches `resolved`/`rejected` (review rv36).
+  if (controller === undefined && (work as GiveBack)[keepTaken] !== undefined) {
+    timer.keeps = work as GiveBack;
+    timer.keeps[keepTaken]!(true);
+  }
   pending.then(
     (value) => timer.resolved(value),
     (error: unknown) => timer.rejected(error),
