@@ -87,7 +87,7 @@ function takeValue<T>(s: Receiver<T>): T {
 function recvOn<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<T> {
   // flags 0: empty, both halves open, the receiver's own receive not parked, no wait lists (a
   // `timeout` around the receive keeps its count from KEEP up: review rv36).
-  if (options === undefined && (s.flags === 0 || ((s.flags & (KEEP - 1 - HAS_LISTS)) === 0 && (s.recvWaiters === undefined || s.recvWaiters.length === 0)))) {
+  if (options === undefined && (s.flags === 0 || (s.flags & (KEEP - 1)) === 0 || ((s.flags & (KEEP - 1 - HAS_LISTS)) === 0 && (s.recvWaiters === undefined || s.recvWaiters.length === 0)))) {
     // Parks on the receiver's own entry (see Receiver). Its park checks the task's
     // cancellation itself (Cancelled, nothing linked): the current task is looked up once.
     try {
@@ -112,8 +112,29 @@ function recvSlow<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<
   return parkSimple(s.recvList(), RECV_LABEL, options);
 }
 
+/**
+ * `Sender.send`'s usual case while a `timeout` around the receive keeps what it takes (KEEP; the
+ * count stays in the flags): as the usual case, with the value kept in `slot` (review rv36).
+ */
+function sendKept<T>(s: Receiver<T>, value: T): void {
+  const resolve = s.slot as (value: T) => void;
+  s.slot = value;
+  s.flags = (s.flags & ~(KEEP - 1)) | SENDER_CLOSED | State.Taken;
+  const task = s.task;
+  if (task !== undefined) {
+    s.task = undefined;
+    unparkEntry(task, s as unknown as ParkEntry, 'woken');
+  }
+  resolve(value);
+}
+
 /** `Sender.send` past its usual case (see there): a closed half, a value not yet asked for, or list receives. */
 function sendSlow<T>(s: Receiver<T>, value: T): void {
+  // Tested here, not in `send`: that stays small enough to inline (the ping-pong row: review rv36).
+  if ((s.flags & (KEEP - 1)) === PARKED) {
+    sendKept(s, value);
+    return;
+  }
   if (s.senderClosed) throw new SendError(value, 'oneshot Sender already used or closed');
   s.senderClosed = true;
   if (s.receiverClosed) throw new SendError(value);
