@@ -4,7 +4,8 @@
 // Cancelled; a wake that already happened always wins over a later abort.
 import { Cancelled } from './errors.js';
 import { describe } from './internal/describe.js';
-import { ParkedWaiter, parkedWithSignal, type CancelTarget, type TaskWait } from './internal/waiter.js';
+import { ParkedWaiter, parkedWithSignal, settleLater, type CancelTarget, type TaskWait } from './internal/waiter.js';
+export { settleLater };
 import { emitPark as emitParkOf, emitWake as emitWakeOf, parkChannel as parkChannelOf, wakeChannel as wakeChannelOf } from './internal/instrument.js';
 import { beginUnstamped as beginUnstampedOf, endUnstamped as endUnstampedOf, frameStore as frameStoreOf, promiseHooksCarryFrames, refillBudget as refillBudgetOf } from './internal/context.js';
 import { rejectThrough } from './internal/reject-through.js';
@@ -148,7 +149,11 @@ export function throwIfCancelled(options?: WaitOptions): void {
  * the waiter itself (`pair.waiter === pair`, with its `promise`): one object per park.
  *
  * **Cancellation:** the promise rejects with `Cancelled` only if no wake/fail happened first,
- * so a primitive built on it is cancel-safe when `onCancel` returns what the waiter held.
+ * so a primitive built on it is cancel-safe when `onCancel` returns what the waiter held. An
+ * `onCancel` that returns {@link settleLater} keeps the promise: the waiter has left its task and
+ * signal but stays unsettled, and the primitive must settle it soon with `wake` or `fail` (what
+ * `timeout`'s function form does when its work may have completed in the abort's synchronous
+ * run: its outcome decides until the turn's end; pass rc30).
  *
  * **Errors:** throws `Cancelled` synchronously if already cancelled; TypeError for a
  * malformed `options`. The promise rejects with whatever `fail` is given, or `Cancelled`.
@@ -181,7 +186,7 @@ export function parkTarget<T>(label: string, target: CancelTarget & { waiter: Wa
 }
 
 /** The checks and the waiter of `park`/`parkTarget`: the waiter holds the promise it settles. */
-function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void) | CancelTarget, options: WaitOptions | undefined): ParkedWaiter<T> {
+function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void | typeof settleLater) | CancelTarget, options: WaitOptions | undefined): ParkedWaiter<T> {
   const signal = checkSignal(options);
   const task = taskUnlessCancelled();
   if (signal !== undefined && signal.aborted) throw signalAborted(label, signal);

@@ -16,7 +16,8 @@
 //   entry stand for several waits of a task (the timers one task awaits at once);
 //   `parkedAfter(entry)` the wait its task parked right after `entry`, while both are parked (how
 //   `timeout(ms, rx)` finds the receive it ends, and tells that it ended); `parkedOn(signal)`
-//   whether a wait parked with `{ signal }` is still parked (timeout's function form).
+//   whether a wait parked with `{ signal }` is still parked (timeout's function form);
+//   `settleLater`, what a `park` `onCancel` returns to settle its waiter itself later.
 // - `checkCancelled(options)`: the task's or the signal's cancellation as a rejected
 //   promise (or undefined); `readyOrCancelled(options)`: the same plus the cooperative budget,
 //   for an operation that can complete now (one look at the task); `readyNow(options)`: the
@@ -46,7 +47,7 @@
 //   const set = () => { for (const node of waiters.drain()) node.waiter!.wake(undefined); };
 import { parkTarget, throwIfCancelled } from './park.js';
 import { ReusableWaiter } from './park.js';
-export { parkEntry, unparkEntry, currentParkTask, lastParked, parkEntryIn, parkedAfter, parkedOn, ReusableWaiter, thenParksOwnWait } from './park.js';
+export { parkEntry, unparkEntry, currentParkTask, lastParked, parkEntryIn, parkedAfter, parkedOn, ReusableWaiter, settleLater, thenParksOwnWait } from './park.js';
 export type { ParkEntry, ParkedTask } from './park.js';
 import type { WaitOptions, Waiter } from './park.js';
 import { describe } from './internal/describe.js';

@@ -5,7 +5,8 @@ import { RecvError, SendError, TryRecvError } from './errors.js';
 import { coop as budget } from '@rt/scheduler';
 import { RESOLVED, WaitList, checkCancelled, keepThenAlone, parkEntry, parkSimple, rejectThrough, reportLostWake, thenParksOwnWait, unparkEntry, watchLostWake } from '@rt/scheduler/primitives';
 import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
-import { giveBack } from '@rt/time/primitives';
+import type { Waiter } from '@rt/scheduler';
+import { giveBack, keepTaken } from '@rt/time/primitives';
 
 const State = { Empty: 0, Value: 1, Taken: 2 } as const;
 type StateValue = (typeof State)[keyof typeof State];
@@ -19,12 +20,19 @@ const RECEIVER_CLOSED = 8;
 class OneshotLists<T> {
   recv: WaitList<T> | undefined = undefined;
   closed: WaitList<void> | undefined = undefined;
+  /** The list receive the send woke with the value, if one did (what `giveBack` checks). */
+  deliveredTo: Waiter<T> | undefined = undefined;
 }
 
 /** The state's own receive is parked: `slot` holds its resolve function (see Receiver). */
 const PARKED = 16;
 /** The receiver has an entry in `listsOf` (see Receiver.lists). */
 const HAS_LISTS = 32;
+/**
+ * One `timeout` around a receive of this receiver is unfinished (`keepTaken`): the flags' bits from
+ * here up count them. While any is, a value taken stays in `slot` for `giveBack` (review rv36).
+ */
+const KEEP = 64;
 
 /**
  * The receivers' wait lists, for the few that have any: beside the receiver rather than in a field
@@ -64,18 +72,22 @@ function failReceives<T>(s: Receiver<T>, error: () => RecvError): void {
   if (list !== undefined && list.length !== 0) for (const node of list.drain()) node.waiter!.fail(error());
 }
 
-/** Takes the sent value out of `s` (the caller checked `s.state === State.Value`). */
+/**
+ * Takes the sent value out of `s` (the caller checked `s.state === State.Value`). `slot` keeps it
+ * (Taken: the value taken) while a `timeout` may give it back (see KEEP).
+ */
 function takeValue<T>(s: Receiver<T>): T {
   const value = s.slot as T;
-  s.slot = undefined;
+  if (s.flags < KEEP) s.slot = undefined;
   s.state = State.Taken;
   return value;
 }
 
 /** `Receiver.recv` on the receiver's state (see there). */
 function recvOn<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<T> {
-  // flags 0: empty, both halves open, the receiver's own receive not parked, no wait lists.
-  if (options === undefined && (s.flags === 0 || ((s.flags & ~HAS_LISTS) === 0 && (s.recvWaiters === undefined || s.recvWaiters.length === 0)))) {
+  // flags 0: empty, both halves open, the receiver's own receive not parked, no wait lists (a
+  // `timeout` around the receive keeps its count from KEEP up: review rv36).
+  if (options === undefined && (s.flags === 0 || (s.flags & (KEEP - 1)) === 0 || ((s.flags & (KEEP - 1 - HAS_LISTS)) === 0 && (s.recvWaiters === undefined || s.recvWaiters.length === 0)))) {
     // Parks on the receiver's own entry (see Receiver). Its park checks the task's
     // cancellation itself (Cancelled, nothing linked): the current task is looked up once.
     try {
@@ -100,14 +112,43 @@ function recvSlow<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<
   return parkSimple(s.recvList(), RECV_LABEL, options);
 }
 
+/**
+ * `Sender.send`'s usual case while a `timeout` around the receive keeps what it takes (KEEP; the
+ * count stays in the flags): as the usual case, with the value kept in `slot` (review rv36).
+ */
+function sendKept<T>(s: Receiver<T>, value: T): void {
+  const resolve = s.slot as (value: T) => void;
+  s.slot = value;
+  s.flags = (s.flags & ~(KEEP - 1)) | SENDER_CLOSED | State.Taken;
+  const task = s.task;
+  if (task !== undefined) {
+    s.task = undefined;
+    unparkEntry(task, s as unknown as ParkEntry, 'woken');
+  }
+  resolve(value);
+}
+
 /** `Sender.send` past its usual case (see there): a closed half, a value not yet asked for, or list receives. */
 function sendSlow<T>(s: Receiver<T>, value: T): void {
+  // Tested here, not in `send`: that stays small enough to inline (the ping-pong row: review rv36).
+  if ((s.flags & (KEEP - 1)) === PARKED) {
+    sendKept(s, value);
+    return;
+  }
   if (s.senderClosed) throw new SendError(value, 'oneshot Sender already used or closed');
   s.senderClosed = true;
   if (s.receiverClosed) throw new SendError(value);
   // The state's own receive, when parked, is the oldest: it gets the value; else the list's first.
-  if (s.wake(value) || s.recvWaiters?.shift()?.waiter!.wake(value) === true) {
+  const lists = s.lists;
+  let listed: Waiter<T> | undefined;
+  if (s.wake(value) || ((listed = lists?.recv?.shift()?.waiter) !== undefined && listed.wake(value))) {
     s.state = State.Taken;
+    // Kept for `giveBack` while a `timeout` may give it back (see Receiver.slot), with the list
+    // receive it went to.
+    if (s.flags >= KEEP) {
+      s.slot = value;
+      if (listed !== undefined) lists!.deliveredTo = listed;
+    }
     // Concurrent recv() calls on the same receiver: only one gets the value (the state's own
     // receive is settled now, so only a list can hold any).
     if (s.recvWaiters !== undefined) failReceives(s, alreadyReceived);
@@ -185,9 +226,18 @@ export class Sender<T> implements Disposable {
     // The usual send: the receive parked on a fresh channel (no list, nothing closed) gets the value.
     // Written apart, so the send inlined into its caller is small (issue 16, pass pp26).
     if (s.flags === PARKED) {
-      s.flags = PARKED | SENDER_CLOSED;
-      endPark(s, 'woken')(value);
-      s.state = State.Taken;
+      // endPark(s, 'woken') written out, with the state in the same flags write: Taken, the sender
+      // closed, the receive no longer parked. No `timeout` keeps a value here (KEEP), so `slot`
+      // lets it go (pass rc30 kept it: review rv36).
+      const resolve = s.slot as (value: T) => void;
+      s.slot = undefined;
+      s.flags = SENDER_CLOSED | State.Taken;
+      const task = s.task;
+      if (task !== undefined) {
+        s.task = undefined;
+        unparkEntry(task, s as unknown as ParkEntry, 'woken');
+      }
+      resolve(value);
       return;
     }
     sendSlow(s, value);
@@ -261,6 +311,10 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * @internal The sent value while `state` is Value, the parked receive's resolve function while
    * PARKED (the two never meet: a receive parks only while the channel is empty). A failure
    * rejects through the resolve function (`rejectThrough`): the promise has no reject function.
+   * Taken: while a `timeout` around a receive is unfinished (KEEP), the value that was taken, as
+   * sent (not adopted if a promise), which `giveBack` puts back when the receive that took it was
+   * the one a `timeout` its caller aborted held (pass rc30); undefined otherwise, so a value
+   * received is not kept by its receiver (review rv36).
    */
   slot: unknown = undefined;
   /** @internal Links in the parked task's list of parked operations (the scheduler's). */
@@ -451,13 +505,40 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
 // (a value sent later stays for the next receive; Tokio's timeout drops the receive), instead of
 // leaving it parked in the task until a send that may never come (pass lk28).
 (Receiver.prototype as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] = true;
-// A value the receive delivered to a `timeout` that had already settled (the caller's signal or
-// task aborted in the same synchronous run as the send): back in the channel, as if the abort had
-// come first (review rv31). The send left the channel Taken; nothing else leaves that state.
-(Receiver.prototype as { [giveBack]?: (value: unknown) => void })[giveBack] = function giveValueBack(this: Receiver<unknown>, value: unknown): void {
-  if (this.state !== State.Taken) return;
-  this.slot = value;
+// A value the receive of a `timeout` took that the timeout's caller never got (its signal or task
+// aborted in the same synchronous run as the send, or the value was ready and its outcome came
+// after the abort): back in the channel, as sent, as if the abort had come first (review rv31,
+// pass rc30). `entry`: the receive that `then` parked (`timeout` asks at the abort: the value
+// comes back at once, so a receive started right after it gets it, and a sent promise comes back
+// unadopted); undefined: a receive that parked nothing, whose promise fulfilled (so it took the
+// value). Only a take leaves the channel Taken, and `slot` keeps what was taken (see there).
+(Receiver.prototype as { [giveBack]?: (entry: ParkEntry | undefined) => boolean })[giveBack] = function giveValueBack(this: Receiver<unknown>, entry: ParkEntry | undefined): boolean {
+  if (this.state !== State.Taken || this.flags < KEEP) return false;
+  if (entry === (this as unknown as ParkEntry)) {
+    // The receiver's own receive: it took the value if it is no longer parked (woken by the send;
+    // a failed or cancelled one leaves the channel Empty).
+    if (!this.settled) return false;
+  } else if (entry !== undefined) {
+    const lists = this.lists;
+    if (lists === undefined || (lists.deliveredTo as unknown) !== entry) return false;
+    lists.deliveredTo = undefined;
+  }
   this.state = State.Value;
+  return true;
+};
+// `timeout` keeps a value a receive takes while it may give it back, and lets it go after (review
+// rv36): counted in the flags from KEEP up; the last to finish clears a value taken.
+(Receiver.prototype as { [keepTaken]?: (keep: boolean) => void })[keepTaken] = function keepValueTaken(this: Receiver<unknown>, keep: boolean): void {
+  if (keep) {
+    this.flags += KEEP;
+    return;
+  }
+  this.flags -= KEEP;
+  if (this.flags < KEEP && this.state === State.Taken) {
+    this.slot = undefined;
+    const lists = this.lists;
+    if (lists !== undefined) lists.deliveredTo = undefined;
+  }
 };
 // `then` alone on `Receiver.prototype` (25 properties), every other method, accessor and the two
 // markers above one prototype further: `await rx` looks `then` up without a cache, by a short scan

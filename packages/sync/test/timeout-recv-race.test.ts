@@ -260,10 +260,10 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
     expect(rx.tryRecv()).toBe(3);
   });
 
-  // Known, left (pass rc29): the caller's signal rejects the timeout with Cancelled at once; the
-  // function form's receive already holds the value (woken first), and the timeout cannot put it
-  // back into a channel it does not know. Use `timeout(ms, rx)` around a oneshot for this.
-  it.failing("the function form around a oneshot receive: a send, then the caller's signal aborts in the same run: the value is not lost", async () => {
+  // Left by pass rc29, fixed in pass rc30: the caller's signal rejected the timeout with Cancelled at
+  // once; the function form's receive already held the value (woken first), and the timeout cannot
+  // put it back into a channel it does not know. Now the work's outcome decides (the value wins).
+  it("the function form around a oneshot receive: a send, then the caller's signal aborts in the same run: the value is not lost", async () => {
     const [tx, rx] = oneshot.channel<number>();
     const controller = new AbortController();
     const task = runtime.spawn(() => outcomeOf(timeout(100, (signal) => rx.recv({ signal }), { signal: controller.signal })));
@@ -274,10 +274,10 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
     expect(outcome === 'value 7' || leftIn(rx) === 7).toBe(true);
   });
 
-  // Known, left (pass rc29): the value was already in the channel, so the receive `timeout` starts
-  // takes it at once (no wait parked: nothing for the timeout to keep); the caller's abort in the
-  // same run rejects first and the value, a microtask away, has no channel to go back to.
-  it.failing("timeout(ms, rx) on a value already sent, then the caller's signal aborts in the same run: the value is not lost", async () => {
+  // Left by pass rc29, fixed in pass rc30: the value was already in the channel, so the receive
+  // `timeout` starts takes it at once (no wait parked: nothing for the timeout to keep); the caller's
+  // abort in the same run rejects first. Now the value goes back through the receiver (its thenable).
+  it("timeout(ms, rx) on a value already sent, then the caller's signal aborts in the same run: the value is not lost", async () => {
     const [tx, rx] = oneshot.channel<number>();
     const controller = new AbortController();
     tx.send(5);
@@ -289,9 +289,9 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
     expect(outcome === 'value 5' || leftIn(rx) === 5).toBe(true);
   });
 
-  // Known, left (pass rc29): as above for a permit: it goes to the work's promise, which the
-  // cancelled timeout ignores, and is never released.
-  it.failing("the function form around Semaphore.acquire: a release, then the caller's signal aborts in the same run: no permit leaks", async () => {
+  // Left by pass rc29, fixed in pass rc30 (the leak: the semaphore lost the permit for good): the
+  // permit went to the work's promise, which the cancelled timeout ignored. Now the caller gets it.
+  it("the function form around Semaphore.acquire: a release, then the caller's signal aborts in the same run: no permit leaks", async () => {
     const semaphore = new Semaphore(0);
     const controller = new AbortController();
     const task = runtime.spawn(() => timeout(100, (signal) => semaphore.acquire({ signal }), { signal: controller.signal }).then((p) => p.release(), () => undefined));
@@ -424,14 +424,12 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
     expect(leftIn(rx)).toBe(7);
   });
 
-  // Left (review rv33): the give-back comes a microtask after the abort; a receive started in
-  // between (same synchronous run) is told "already received" (RecvError), and then the value
-  // reappears in the channel: the caller who saw RecvError drops the receiver, and the value is lost
-  // to it. Either that receive should get the value, or the value should not come back.
-  // Left (review rv33): the value given back is what the receive's promise resolved with, so a
-  // sent promise is adopted first: a rejected one gives nothing back (the next receive is told
-  // "already received"), a fulfilled one comes back as its value, not the promise that was sent.
-  it.failing("a sent promise that rejects, then the caller's signal aborts in the same run: the promise stays in the channel", async () => {
+  // Left by review rv33, fixed in pass rc30 (the give-back runs at the abort, with the value as
+  // sent, which the receiver keeps): the give-back came a microtask after the abort, so a receive
+  // started in between was told "already received" and then the value reappeared; and the value
+  // given back was what the receive's promise resolved with, so a sent promise was adopted first
+  // (a rejected one gave nothing back, a fulfilled one came back as its value).
+  it("a sent promise that rejects, then the caller's signal aborts in the same run: the promise stays in the channel", async () => {
     const [tx, rx] = oneshot.channel<Promise<number>>();
     const controller = new AbortController();
     const task = runtime.spawn(() => outcomeOf(timeout(100, rx, { signal: controller.signal })));
@@ -445,7 +443,7 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
     expect(rx.tryRecv()).toBe(sent);
   });
 
-  it.failing("a receive started in the abort's own run: it gets the value, or the value does not come back", async () => {
+  it("a receive started in the abort's own run: it gets the value, or the value does not come back", async () => {
     const [tx, rx] = oneshot.channel<number>();
     const controller = new AbortController();
     const task = runtime.spawn(() => outcomeOf(timeout(100, rx, { signal: controller.signal })));
@@ -460,6 +458,149 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
     await settle(2);
     const left = leftIn(rx);
     expect(got === 'value 7' ? left : [got, closedNow, rx.isClosed, left]).toEqual(got === 'value 7' ? undefined : [`error ${RecvError.name}`, true, true, undefined]);
+  });
+});
+
+// Pass rc30: the caller's abort never leaves a value or a permit unaccounted for. The function
+// form: a work whose rt waits parked with the signal have all ended (or it parked none) may have
+// completed in the abort's own run, and nothing could give its value back, so its outcome decides
+// until the turn's end (a value wins; Cancelled otherwise). `timeout(ms, rx)`: Cancelled, and the
+// value the receive took goes back into the channel at once, as sent.
+describe("timeout: the caller's abort in a hand-off's synchronous run (pass rc30)", () => {
+  let runtime: Runtime;
+  beforeEach(() => {
+    runtime = Builder.currentThread().startPaused().autoAdvance(false).build();
+  });
+  afterEach(async () => {
+    await runtime.shutdown();
+  });
+
+  it("the function form around Semaphore.acquire: a release, then the caller's task aborts in the same run: the permit reaches the task (none leaks)", async () => {
+    const semaphore = new Semaphore(0);
+    const task = runtime.spawn(() => timeout(100, (signal) => semaphore.acquire({ signal })).then((p) => (p.release(), 'released'), (e: unknown) => (e as Error).name));
+    await settle(2);
+    semaphore.addPermits(1);
+    task.abort();
+    expect(await Promise.resolve(task).catch((e: unknown) => `task ${(e as Error).name}`)).toBe('released');
+    await settle(4);
+    expect(semaphore.availablePermits).toBe(1);
+    expect(waitingTimers(runtime)).toBe(0);
+  });
+
+  it("the function form around an mpsc receive: a send, then the caller's signal aborts in the same run: the caller gets the value", async () => {
+    const [tx, rx] = mpsc.unboundedChannel<number>();
+    const controller = new AbortController();
+    const task = runtime.spawn(() => outcomeOf(timeout(100, (signal) => rx.recv({ signal }), { signal: controller.signal })));
+    await settle(2);
+    tx.send(4);
+    controller.abort();
+    expect(await Promise.resolve(task)).toBe('value 4');
+    expect(() => rx.tryRecv()).toThrow();
+    expect(waitingTimers(runtime)).toBe(0);
+  });
+
+  it("the function form: a send, the deadline, then the caller's signal aborts while the work's outcome is on its way: the caller gets the value", async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const controller = new AbortController();
+    /** The received value, some microtasks after the receive (the deadline's decision waits for it). */
+    const slowly = async (value: number): Promise<number> => {
+      for (let i = 0; i < 30; i++) await Promise.resolve();
+      return value;
+    };
+    const task = runtime.spawn(() => outcomeOf(timeout(100, (signal) => rx.recv({ signal }).then(slowly), { signal: controller.signal })));
+    await settle(2);
+    await runtime.run(async () => {
+      tx.send(3);
+      const advanced = advance(100);
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+      controller.abort();
+      await advanced;
+    });
+    expect(await Promise.resolve(task)).toBe('value 3');
+    expect(leftIn(rx)).toBeUndefined();
+  });
+
+  it("the function form, its receive still parked at the caller's abort: Cancelled at once, the value sent later stays", async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const controller = new AbortController();
+    const task = runtime.spawn(() => outcomeOf(timeout(100, (signal) => rx.recv({ signal }), { signal: controller.signal })));
+    await settle(2);
+    controller.abort();
+    expect(await Promise.resolve(task)).toBe('error Cancelled');
+    tx.send(3);
+    expect(rx.tryRecv()).toBe(3);
+  });
+
+  it("the function form, a work that parked no rt wait and never completes: Cancelled by the turn's end, its signal aborted, no timer left", async () => {
+    const controller = new AbortController();
+    let workSignal: AbortSignal | undefined;
+    const task = runtime.spawn(() =>
+      outcomeOf(
+        timeout(
+          100,
+          (signal) => {
+            workSignal = signal;
+            return new Promise<number>(() => undefined);
+          },
+          { signal: controller.signal },
+        ),
+      ),
+    );
+    await settle(2);
+    controller.abort();
+    expect(await Promise.resolve(task)).toBe('error Cancelled');
+    expect(workSignal!.aborted).toBe(true);
+    expect(waitingTimers(runtime)).toBe(0);
+  });
+
+  it("the function form, a work whose rejection the abort caused (Node's AbortError): Cancelled", async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const controller = new AbortController();
+    const task = runtime.spawn(() =>
+      outcomeOf(
+        timeout(
+          100,
+          async (signal) => {
+            await rx.recv({ signal });
+            await nodeDelay(60_000, undefined, { signal });
+            return 2;
+          },
+          { signal: controller.signal },
+        ),
+      ),
+    );
+    await settle(2);
+    tx.send(1);
+    controller.abort();
+    expect(await Promise.resolve(task)).toBe('error Cancelled');
+  });
+
+  it("timeout(ms, rx) whose receive is a list receive (another aborted before it): a send, then the caller's signal aborts: the value stays in the channel", async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const first = new AbortController();
+    const controller = new AbortController();
+    const other = runtime.run(() => outcomeOf(rx.recv({ signal: first.signal })));
+    const task = runtime.spawn(() => outcomeOf(timeout(100, rx, { signal: controller.signal })));
+    await settle(2);
+    first.abort();
+    expect(await other).toBe('error Cancelled');
+    tx.send(8);
+    controller.abort();
+    expect(await Promise.resolve(task)).toBe('error Cancelled');
+    expect(leftIn(rx)).toBe(8);
+  });
+
+  it("a sent promise that fulfils, then the caller's signal aborts in the same run: the promise itself stays in the channel (not its value)", async () => {
+    const [tx, rx] = oneshot.channel<Promise<number>>();
+    const controller = new AbortController();
+    const task = runtime.spawn(() => outcomeOf(timeout(100, rx, { signal: controller.signal })));
+    await settle(2);
+    const sent = Promise.resolve(5);
+    tx.send(sent);
+    controller.abort();
+    expect(await Promise.resolve(task)).toBe('error Cancelled');
+    await settle(4);
+    expect(rx.tryRecv()).toBe(sent);
   });
 });
 

@@ -36,18 +36,38 @@ export function currentClock(): TurnClock {
 export { thenParksOwnWait } from '@rt/scheduler/primitives';
 
 /**
- * A method of the entry a {@link thenParksOwnWait} thenable's `then` parks (a oneshot `Receiver`
- * is its own entry): `entry[giveBack](value)` puts back a value that wait delivered after the
- * `timeout` around it had already settled otherwise, so the next receive finds it. That happens
- * when the caller's signal or task aborts in the same synchronous run as the send: the receive
- * was woken, its value a microtask from reaching the timeout, which had rejected with `Cancelled`
- * at once. Called a microtask after the wake, with the value the wait resolved with.
+ * A method of a {@link thenParksOwnWait} thenable (a oneshot `Receiver`): `thenable[giveBack](entry)`
+ * puts back the value its `then` took for a `timeout` whose caller never got it, so the next
+ * receive finds it (as sent: a sent promise is not adopted), and returns whether it did. That
+ * happens when the caller's signal or task aborts in the same synchronous run as the send (the
+ * receive was woken, its value a microtask from reaching the timeout, which rejects with
+ * `Cancelled` at once), or before the outcome of a receive that took a ready value. `entry`: the
+ * wait that `then` parked (as `parkedAfter` found it), called at the abort: the thenable gives back
+ * only a value that went to that wait. `undefined`: its `then` parked nothing and its promise
+ * fulfilled (it took the value), called when that outcome reaches the settled timeout (pass rc30).
  *
  * **Cancellation:** not applicable (a marker). **Errors:** the method must not throw.
  *
  * **Example**
  * ```ts
- * (Receiver.prototype as { [giveBack]?: (value: unknown) => void })[giveBack] = function (value) { putBack(this, value); };
+ * (Receiver.prototype as { [giveBack]?: (entry: ParkEntry | undefined) => boolean })[giveBack] = function (entry) { return putBack(this, entry); };
  * ```
  */
 export const giveBack: unique symbol = Symbol('rt.giveBack');
+
+/**
+ * A method of a {@link thenParksOwnWait} thenable that has {@link giveBack} and must keep a value
+ * its `then` takes to give it back (a `@rt/sync` oneshot `Receiver`, whose `slot` keeps it):
+ * `thenable[keepTaken](true)` right before `timeout` calls its `then`, `thenable[keepTaken](false)`
+ * once that `then`'s outcome has reached the timeout (no give-back can come after). Counted: a
+ * thenable keeps a value it took while any `timeout` around it is unfinished, and lets it go after
+ * (review rv36: a receiver kept every value it handed out for as long as it lived).
+ *
+ * **Cancellation:** not applicable (a marker). **Errors:** the method must not throw.
+ *
+ * **Example**
+ * ```ts
+ * (Receiver.prototype as { [keepTaken]?: (keep: boolean) => void })[keepTaken] = function (keep) { this.keeps += keep ? 1 : -1; };
+ * ```
+ */
+export const keepTaken: unique symbol = Symbol('rt.keepTaken');

@@ -1,12 +1,12 @@
 import { Cancelled, Handle, park } from '@rt/scheduler';
 import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
-import { atTurnEnd, isThenable, parkedAfter, parkedOn, type ParkEntry } from '@rt/scheduler/primitives';
+import { atTurnEnd, isThenable, parkedAfter, parkedOn, settleLater, type ParkEntry } from '@rt/scheduler/primitives';
 import { Elapsed } from './errors.js';
 import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
 import { PlainWaiter } from './internal/plain-waiter.js';
 import { checkDuration, checkWaitOptions, describe } from './internal/validate.js';
 import { milliseconds, type Instant } from './instant.js';
-import { giveBack, thenParksOwnWait } from './primitives.js';
+import { giveBack, keepTaken, thenParksOwnWait } from './primitives.js';
 
 /**
  * What `timeout` can limit: a promise (or thenable), or a function that is called at once
@@ -32,6 +32,17 @@ function abortedBy(error: unknown, reason: unknown): boolean {
   return error === reason || (typeof error === 'object' && error !== null && (error as { cause?: unknown }).cause === reason);
 }
 
+/** A thenable that can take back a value its `then` delivered (see `giveBack`). */
+type GiveBack = { [giveBack]?: (entry: ParkEntry | undefined) => boolean; [keepTaken]?: (keep: boolean) => void };
+
+/**
+ * `slot` (the wheel's; negative values are the owner's) of a timer out of the wheel whose work's
+ * outcome decides until the turn's end (see `awaitOutcome`).
+ */
+const DECIDING = -2;
+/** `DECIDING`, and the caller's signal or task aborted meanwhile: `Cancelled` unless a value wins. */
+const DECIDING_CANCELLED = -3;
+
 /** The timer of one `timeout` call: fails the wait with Elapsed and aborts the work. */
 class TimeoutEntry<T> extends TimerEntry {
   settled = false;
@@ -42,6 +53,10 @@ class TimeoutEntry<T> extends TimerEntry {
    * oneshot receive): ended when the deadline or the caller's signal wins (see `endWork`).
    */
   work: ParkEntry | undefined = undefined;
+  /** The thenable itself when it is marked `thenParksOwnWait` (a oneshot `Receiver`): what `late` gives a value back to. */
+  source: GiveBack | undefined = undefined;
+  /** The thenable asked to keep a value its `then` takes until the outcome comes (see `keepTaken`; review rv36). */
+  keeps: GiveBack | undefined = undefined;
   constructor(
     private readonly driver: TimeDriver,
     private readonly controller: AbortController | undefined,
@@ -89,14 +104,15 @@ class TimeoutEntry<T> extends TimerEntry {
    * another error the work's own; nothing by then, `Elapsed`. The signal still aborts (on the next
    * microtask, unless the outcome came first), so a work that went on to another wait stops there.
    */
-  private awaitOutcome(controller: AbortController, error: Elapsed): void {
+  private awaitOutcome(controller: AbortController, error: RtError): void {
+    this.slot = DECIDING;
     queueMicrotask(() => {
       if (!this.settled) controller.abort(error);
     });
     atTurnEnd(() => {
       if (this.settled) return;
       this.finish();
-      this.waiter.fail(error);
+      this.waiter.fail(this.slot === DECIDING_CANCELLED ? cancelledError() : error);
     });
   }
 
@@ -118,43 +134,83 @@ class TimeoutEntry<T> extends TimerEntry {
   /** The work completed first. */
   resolved(value: T): void {
     if (this.settled) {
-      this.late(value);
+      this.late();
+      this.release();
       return;
     }
+    this.release();
     this.finish();
     this.driver.remove(this);
     this.waiter.wake(value);
   }
 
   rejected(error: unknown): void {
+    this.release();
     if (this.settled) return;
     this.finish();
     this.driver.remove(this);
-    // Only after the deadline (see awaitOutcome) is the signal aborted while the timer is unsettled.
+    // Only while the outcome decides (see awaitOutcome) is the signal aborted while the timer is unsettled.
     const controller = this.controller;
-    if (controller !== undefined && controller.signal.aborted && abortedBy(error, controller.signal.reason)) error = controller.signal.reason;
+    if (controller !== undefined && controller.signal.aborted && abortedBy(error, controller.signal.reason)) error = this.slot === DECIDING_CANCELLED ? cancelledError() : controller.signal.reason;
     this.waiter.fail(error);
   }
 
-  /**
-   * The receive this timeout ended (or tried to) delivered a value after all: the caller's signal
-   * or task aborted in the same synchronous run as the send (the value was a microtask away), or
-   * the runtime shut down. The value goes back to the channel for the next receive (`giveBack`)
-   * instead of being lost; a work without `giveBack` (a promise, the function form) keeps it.
-   */
-  private late(value: T): void {
-    const work = this.work as { [giveBack]?: (value: unknown) => void } | undefined;
-    if (work !== undefined && work[giveBack] !== undefined) work[giveBack](value);
+  /** The work's outcome came: no give-back after it, so the thenable need no longer keep what it took (see `keepTaken`). */
+  private release(): void {
+    const keeps = this.keeps;
+    if (keeps === undefined) return;
+    this.keeps = undefined;
+    keeps[keepTaken]!(false);
   }
 
-  /** The caller's task or signal aborted: stop the timer, abort the work. */
-  cancelled(): void {
-    if (this.settled) return;
+
+  /**
+   * The receive of this timeout's thenable delivered a value after all: it parked nothing (the
+   * value was ready, or came after a budget yield) and the caller's signal or task aborted before
+   * its outcome came, or the runtime shut down. The value goes back to the channel for the next
+   * receive (`giveBack`) instead of being lost (a receive this timeout kept gives back at the
+   * abort: see `cancelled`); a work without `giveBack` (a promise, the function form) keeps it.
+   */
+  private late(): void {
+    const source = this.source;
+    if (source !== undefined && source[giveBack] !== undefined) source[giveBack](undefined);
+  }
+
+  /**
+   * The caller's task or signal aborted: stop the timer, abort the work. The function form whose
+   * rt waits parked with the signal have all ended (or it parked none) may have completed in the
+   * abort's own synchronous run, its value (a message, a permit) a few microtasks away, which
+   * nothing could give back: its outcome decides until the end of the turn, as at the deadline
+   * (pass rc30; a value wins, a rejection the abort caused or nothing by then is `Cancelled`), and
+   * this timeout's own wait is settled then (`settleLater`). The same while the deadline's decision
+   * is pending (`DECIDING`): that decision stands.
+   */
+  cancelled(): typeof settleLater | undefined {
+    if (this.settled) return undefined;
+    if (this.slot <= DECIDING) {
+      this.slot = DECIDING_CANCELLED;
+      return settleLater;
+    }
+    const controller = this.controller;
+    const error = cancelledError();
+    if (controller !== undefined && parkedOn(controller.signal) !== true) {
+      this.driver.remove(this);
+      this.awaitOutcome(controller, error);
+      return settleLater;
+    }
     this.finish();
     this.driver.remove(this);
-    const error = new Cancelled('timeout: the wait was cancelled');
-    this.controller?.abort(error);
+    controller?.abort(error);
+    // The receive the thenable's `then` parked took a value in this same run: back into the
+    // channel now (not a microtask later: a receive started after the abort finds it, and a sent
+    // promise comes back as sent). A receive that parked nothing gives back in `late`.
+    const source = this.source;
+    if (source !== undefined && this.work !== undefined) {
+      this.source = undefined;
+      source[giveBack]?.(this.work);
+    }
     this.endWork(error);
+    return undefined;
   }
 
   /**
@@ -172,6 +228,10 @@ class TimeoutEntry<T> extends TimerEntry {
     this.settled = true;
     this.driver.removeWaiter();
   }
+}
+
+function cancelledError(): Cancelled {
+  return new Cancelled('timeout: the wait was cancelled');
 }
 
 function start<T>(what: string, driver: TimeDriver, now: number, deadline: number, ms: number | undefined, work: TimeoutWork<T>, options: WaitOptions | undefined): Promise<T> {
@@ -210,6 +270,12 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
   timer.waiter = parked.waiter;
   driver.addWaiter();
   driver.insertOrQueue(timer, deadline, now);
+  // A thenable that keeps what its `then` takes only while a give-back can come (see `keepTaken`):
+  // from here until the outcome reaches `resolved`/`rejected` (review rv36).
+  if (controller === undefined && (work as GiveBack)[keepTaken] !== undefined) {
+    timer.keeps = work as GiveBack;
+    timer.keeps[keepTaken]!(true);
+  }
   pending.then(
     (value) => timer.resolved(value),
     (error: unknown) => timer.rejected(error),
@@ -219,6 +285,7 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
   // loses (see `thenParksOwnWait`). Outside any task the waiter is in no list: nothing is kept.
   if (controller === undefined && (work as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] === true && !timer.settled) {
     timer.work = parkedAfter(parked.waiter);
+    timer.source = work as GiveBack;
   }
   return parked.promise;
 }
@@ -248,8 +315,9 @@ function swallow(work: PromiseLike<unknown>): void {
  * when `ms` is 0. The timer is removed as soon as the work completes.
  *
  * **Cancellation:** cancel safe as far as the timer goes: aborting the awaiting task or
- * `options.signal` rejects with `Cancelled`, removes the timer and aborts the work's signal
- * (reason: a `Cancelled`), or ends a oneshot receiver's receive. Whatever the work had already
+ * `options.signal` rejects with `Cancelled` (the function form: see below for a work that may
+ * have completed), removes the timer and aborts the work's signal (reason: a `Cancelled`), or
+ * ends a oneshot receiver's receive. Whatever the work had already
  * done is its own business. The function form and a oneshot receiver are cancel safe when the
  * deadline wins (nothing sent is lost); the promise form is not (see above). A hand-off in the
  * same synchronous run as the deadline (review rv31, pass rc29): work that already completed wins,
@@ -258,12 +326,18 @@ function swallow(work: PromiseLike<unknown>): void {
  * send, a release woke it, or it parked none: a receive in its cooperative yield) the work's
  * outcome decides until the end of the event-loop turn (a value wins; a rejection the abort
  * caused, an rt `Cancelled` or Node's `AbortError` with the `Elapsed` as `cause`, or nothing by
- * then, is `Elapsed`); while one is parked, `Elapsed` at once. When the caller's
- * signal or task aborts in the same run as a send to a oneshot receiver, the wait rejects with
- * `Cancelled` and the value goes back into the channel for the next receive (`@rt/sync`'s; a
- * `shared.oneshot` receiver has no `giveBack` yet: there the value is lost). Left: the function
- * form when the caller's signal or task aborts in the same run as its wait's hand-off (the value
- * or permit goes to the work's promise, which nothing reads).
+ * then, is `Elapsed`); while one is parked, `Elapsed` at once. The caller's signal or task
+ * aborting (pass rc30: no value or permit is lost to it): around a oneshot receiver the wait
+ * rejects with `Cancelled` at once, and a value its receive took (sent in the same run, or already
+ * there) goes back into the channel as sent, for the next receive (at once when the receive had
+ * parked, so a receive started right after the abort gets it; a microtask later when it took a
+ * ready value; `@rt/sync`'s and `shared.oneshot`'s receivers both, pass rc30); the function form, while an rt wait it parked with the signal is still parked, rejects
+ * with `Cancelled` at once (the abort ends that wait); otherwise (all woken, as a send or a release
+ * in the abort's run does, or none parked) its outcome decides until the end of the turn, as at
+ * the deadline: a value wins (the caller gets the message or the permit: nothing could give it
+ * back), a rejection the abort caused or nothing by then is `Cancelled`, another error the work's
+ * own (Node's convention: an operation already complete when the abort comes delivers its result).
+ * An abort while the deadline's decision is pending: a value still wins, else `Cancelled`.
  *
  * **Errors:** `Elapsed` when the deadline passes first; the work's own error if it fails
  * first; `Cancelled`; `RuntimeShutdown` if the runtime shuts down meanwhile. RangeError

@@ -11,6 +11,8 @@ import { ValueCell } from './internal/value-cell.js';
 import { TRANSFER_TAG } from './transfer-tag.js';
 import { coop as budget } from '@rt/scheduler';
 import { RESOLVED, checkCancelled, retryAfter, thenParksOwnWait } from '@rt/scheduler/primitives';
+import type { ParkEntry } from '@rt/scheduler/primitives';
+import { giveBack } from '@rt/time/primitives';
 import { WaitList, WaitNode, failNode, parkOn, wakeNode } from './internal/thread-waiters.js';
 
 const LOCK = 0;
@@ -254,6 +256,8 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
   #moved = false;
   readonly #waiters = new WaitList<T>();
   readonly #watch: SeqWatch;
+  /** The parked receive `#poll` woke with the value, if one did (what `giveBack` checks). */
+  #deliveredTo: unknown = undefined;
 
   /** @internal */
   constructor(shared: Shared) {
@@ -332,6 +336,7 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
     const result = this.#attempt();
     if (result === undefined) return true;
     if ('value' in result) {
+      this.#deliveredTo = head.waiter;
       wakeNode(list, head, result.value);
       // Concurrent recv() calls on one receiver: only one gets the value.
       let other: WaitNode<T> | undefined;
@@ -387,6 +392,25 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
     if (this.#waiters.length !== 0) throw new Closed('cannot transfer a oneshot Receiver with a parked recv');
     this.#moved = true;
     return { [TRANSFER_TAG]: 'oneshot.Receiver', control: this.#shared.control, data: this.#shared.data, claim: newClaim() };
+  }
+
+  /**
+   * @internal A value this receiver's `then` took for a `timeout` whose caller never got it (its
+   * signal or task aborted first; see `giveBack` in `@rt/time/primitives`): back in the channel.
+   * The value's bytes stay in shared memory once taken (only a send writes them, once), so the
+   * state goes back to VALUE and the next receive decodes it again (pass rc30). `entry`: the receive
+   * `then` parked (given back only if `#poll` woke it with the value); undefined: a receive that
+   * took a ready value (its promise fulfilled).
+   */
+  [giveBack](entry: ParkEntry | undefined): boolean {
+    if (entry !== undefined && entry !== this.#deliveredTo) return false;
+    this.#deliveredTo = undefined;
+    const words = this.#shared.words;
+    lock(words, LOCK);
+    const taken = words[STATE] === TAKEN;
+    if (taken) words[STATE] = VALUE;
+    unlock(words, LOCK);
+    return taken;
   }
 
   /** Makes the receiver awaitable: `await rx` is `await rx.recv()`. */

@@ -17,8 +17,16 @@ import type { Task } from './task.js';
 import { emitPark, emitWake, parkChannel, wakeChannel } from './instrument.js';
 import { rejectThrough } from './reject-through.js';
 
+/**
+ * What an `onCancel` returns to keep the promise of the waiter it was given for itself (see `park`
+ * in ../park.ts): the waiter leaves its task and signal but stays unsettled, and its owner settles
+ * it later (`wake` or `fail`). For `timeout`'s function form, whose work may have completed in the
+ * abort's synchronous run (pass rc30).
+ */
+export const settleLater: unique symbol = Symbol('rt.settleLater');
+
 /** What a cancelled waiter calls back: the primitive's `onCancel`, or a parked node itself (see CancelTarget). */
-type OnCancel<T> = ((waiter: ParkedWaiter<T>) => void) | CancelTarget;
+type OnCancel<T> = ((waiter: ParkedWaiter<T>) => void | typeof settleLater) | CancelTarget;
 
 /**
  * A waiter's place in its signal's list: out of line, so a waiter parked without a signal (the
@@ -218,19 +226,25 @@ export class ParkedWaiter<T> implements TaskWait {
     return true;
   }
 
-  /** Cancels the wait: settles, lets the primitive unlink it (synchronously), then rejects. */
+  /**
+   * Cancels the wait: settles, lets the primitive unlink it (synchronously), then rejects; an
+   * `onCancel` that returns `settleLater` keeps the waiter unsettled (out of its task and signal)
+   * for its owner to settle.
+   */
   cancel(reason: unknown): void {
     const resolve = this.resolve;
     if (resolve === undefined) return;
     this.resolve = undefined;
     this.detach();
+    let held = false;
     try {
       // (detach put `onCancel` back in `cancelBy`.)
       const onCancel = this.cancelBy as OnCancel<T>;
-      if (typeof onCancel === 'function') onCancel(this);
+      if (typeof onCancel === 'function') held = onCancel(this) === settleLater;
       else onCancel.waiterCancelled();
     } finally {
-      rejectThrough(resolve, new Cancelled(`${this.label} was cancelled`, { cause: reason }));
+      if (held) this.resolve = resolve;
+      else rejectThrough(resolve, new Cancelled(`${this.label} was cancelled`, { cause: reason }));
     }
   }
 

@@ -80,6 +80,27 @@ export function describeTimeoutOneshot(title: string, oneshot: OneshotUnderTest,
       expect(rx.tryRecv()).toBe(8);
     });
 
+    // Pass rc30 (giveBack on both receivers): the receive took the ready value at once, its outcome
+    // a microtask away when the caller's abort rejects the timeout; the value goes back, as sent.
+    it("a value already sent, then the caller's signal aborts in the same run: Cancelled, the value stays in the channel", async () => {
+      const [tx, rx] = oneshot.channel<{ n: number }>();
+      const controller = new AbortController();
+      tx.send({ n: 5 });
+      await new Promise((resolve) => setTimeout(resolve, 20)); // a cross-thread send is seen at once, but let its watch settle
+      const outcome = await runtime.run(() => {
+        const wait = timeout(100, rx, { signal: controller.signal }).then(
+          (v) => `value ${v.n}`,
+          (e: unknown) => `error ${(e as Error).name}`,
+        );
+        controller.abort();
+        return wait;
+      });
+      expect(outcome).toBe('error Cancelled');
+      await settle(2);
+      expect(rx.tryRecv()).toEqual({ n: 5 });
+      expect(() => rx.tryRecv()).toThrow();
+    });
+
     it(`a long-lived task doing ${requests.toLocaleString('en')} timed-out requests whose senders are dropped keeps no wait and no memory per request`, async () => {
       const auto = Builder.currentThread().startPaused().build();
       try {
