@@ -393,9 +393,14 @@ describe('timeout: a hand-off and the deadline or an abort in one synchronous ru
       expect(parkedOn(signal)).not.toBe(true);
       expect(getEventListeners(signal, 'abort').length).toBe(0);
     }
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setImmediate(r));
-    const after = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
+    // The count is process-wide: a resource of another file's test in this worker may still be
+    // winding down (seen 2 in 15 runs at load, rv36). A leak stays; give transient ones up to ~1 s.
+    const count = (): number => process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
+    let after = count();
+    for (let i = 0; i < 100 && after > before; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      after = count();
+    }
     expect(after).toBeLessThanOrEqual(before);
   });
 
