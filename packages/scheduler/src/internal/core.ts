@@ -10,12 +10,23 @@
 import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
-import { asyncContextInUse, atTurnEnd, captureAsyncContext, coarseNow, currentEpoch, runFrame, runInContext, startingPoint, storage, type CapturedContext, type Frame } from './context.js';
-import { FINISHED, RUNNING, SCHEDULED, Task, nativeThen } from './task.js';
+import { asyncContextInUse as asyncContextInUseOf, atTurnEnd, captureAsyncContext, coarseNow as coarseNowOf, currentEpoch, runFrame as runFrameOf, runInContext, startingPoint as startingPointOf, storage, type CapturedContext, type Frame } from './context.js';
+import { FINISHED as FINISHEDOf, RUNNING as RUNNINGOf, SCHEDULED as SCHEDULEDOf, Task, nativeThen } from './task.js';
 import { JoinHandle } from '../join-handle.js';
 import { defaultConfig } from './config.js';
 import type { BlockingPool } from './blocking-pool.js';
-import { Probe, breakChain, emitFinish, emitSpawn, markUntimed, observesFinish, spawnChannel, timingSegments } from './instrument.js';
+import { Probe, breakChain, emitFinish, emitSpawn, markUntimed, observesFinish, spawnChannel as spawnChannelOf, timingSegments } from './instrument.js';
+
+// Module-local copies of imports read at every spawn and start: an imported binding is read through
+// its module cell with a TDZ check each time (issue 16: @rt/net's README, pass eu30).
+const asyncContextInUse = asyncContextInUseOf;
+const coarseNow = coarseNowOf;
+const runFrame = runFrameOf;
+const startingPoint = startingPointOf;
+const FINISHED = FINISHEDOf;
+const RUNNING = RUNNINGOf;
+const SCHEDULED = SCHEDULEDOf;
+const spawnChannel = spawnChannelOf;
 // Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
 const { AsyncResource } = process.getBuiltinModule('node:async_hooks');
 
