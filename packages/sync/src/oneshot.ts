@@ -3,7 +3,7 @@ import type { WaitOptions } from '@rt/scheduler';
 import { Cancelled } from '@rt/scheduler';
 import { RecvError, SendError, TryRecvError } from './errors.js';
 import { coop as budgetOf } from '@rt/scheduler';
-import { RESOLVED as RESOLVEDOf, WaitList, checkCancelled as checkCancelledOf, keepThenAlone, parkEntry as parkEntryOf, parkSimple, rejectThrough, reportLostWake, thenParksOwnWait, unparkEntry as unparkEntryOf, watchLostWake as watchLostWakeOf } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, checkCancelled as checkCancelledOf, keepThenAlone, parkEntry as parkEntryOf, parkSimple, rejectThrough, reportLostWake, thenParksOwnWait, unparkEntry as unparkEntryOf, watchLostWake as watchLostWakeOf } from '@rt/scheduler/primitives';
 import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
 import type { Waiter } from '@rt/scheduler';
 import { giveBack, keepTaken } from '@rt/time/primitives';
@@ -12,7 +12,6 @@ import { giveBack, keepTaken } from '@rt/time/primitives';
 // through its module cell with a TDZ check each time (issue 16: @rt/net's README, pass eu30;
 // -42 instructions per oneshot ping-pong round trip on Node 24 and 26).
 const budget = budgetOf;
-const RESOLVED = RESOLVEDOf;
 const checkCancelled = checkCancelledOf;
 const parkEntry = parkEntryOf;
 const unparkEntry = unparkEntryOf;

@@ -11,7 +11,7 @@ import { Cancelled, RuntimeShutdown } from '../errors.js';
 import type { RuntimeConfig } from '../builder.js';
 import type { Handle } from '../handle.js';
 import { asyncContextInUse as asyncContextInUseOf, atTurnEnd, captureAsyncContext, coarseNow as coarseNowOf, currentEpoch, runFrame as runFrameOf, runInContext, startingPoint as startingPointOf, storage, type CapturedContext, type Frame } from './context.js';
-import { FINISHED as FINISHEDOf, RUNNING as RUNNINGOf, SCHEDULED as SCHEDULEDOf, Task, nativeThen } from './task.js';
+import { FINISHED as FINISHEDOf, RUNNING, SCHEDULED as SCHEDULEDOf, Task, nativeThen } from './task.js';
 import { JoinHandle } from '../join-handle.js';
 import { defaultConfig } from './config.js';
 import type { BlockingPool } from './blocking-pool.js';
@@ -24,7 +24,6 @@ const coarseNow = coarseNowOf;
 const runFrame = runFrameOf;
 const startingPoint = startingPointOf;
 const FINISHED = FINISHEDOf;
-const RUNNING = RUNNINGOf;
 const SCHEDULED = SCHEDULEDOf;
 const spawnChannel = spawnChannelOf;
 // Builtins through process.getBuiltinModule, not `import` (an import's ESM facade runs every lazy getter: @rt/http README, "Room under V8's 8 MB").
