@@ -7,8 +7,8 @@
 // `drivers['@rt/reactor']` (its own extension), once.
 import { constants, decodeSocketAddress, errno, sys } from '@rt/mio-native';
 import type { SocketAddress } from '@rt/mio-native';
-import { Reactor } from '@rt/reactor';
-import type { ReadyCallback, Registration } from '@rt/reactor';
+import { ClosedError, Reactor } from '@rt/reactor';
+import type { ReadyCallback } from '@rt/reactor';
 import { Handle } from '@rt/scheduler';
 import { NetError } from '../errors.js';
 import type { NetErrorOptions } from '../errors.js';
@@ -74,14 +74,18 @@ export function currentIo(): NativeExtension {
 /**
  * Arms a socket's readiness wait: true when the fd is ready already (the caller serves on a
  * microtask). When the runtime has shut down (its reactor closed) `onFailed` runs on a
- * microtask instead, so parked operations fail with SocketClosed.
+ * microtask instead, so parked operations fail with SocketClosed. (`arm()` throws ClosedError
+ * exactly when the fd is no longer registered: its own check is the one made, not a second
+ * look at the registration before it: issue 16, TCP echo, pass ec31.)
  */
-export function armWait(registration: Registration, wait: ReadyCallback, onFailed: () => void): boolean {
-  if (registration.isRegistered !== true) {
+export function armWait(wait: ReadyCallback, onFailed: () => void): boolean {
+  try {
+    return wait.arm() !== null;
+  } catch (error) {
+    if (!(error instanceof ClosedError)) throw error;
     queueMicrotask(onFailed);
     return false;
   }
-  return wait.arm() !== null;
 }
 
 /** A NetError from a negative errno (with the address the call was given, where Node sets one). */

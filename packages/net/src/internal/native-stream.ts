@@ -47,7 +47,7 @@ const MAX_IOV = 64;
 
 /** A parked read (`buf` null: a `ready()` wait for readability). */
 class Reader extends WaitNode<number> {
-  /** The read loop's waiter (made by the first read that parks without a signal), reused with the node. */
+  /** The read loop's waiter: set only on a stream's loop reader (see `#loopReader`), which keeps it for good. */
   own: ReusableWaiter<number> | null = null;
 
   constructor(
@@ -129,8 +129,15 @@ export class NativeStream implements StreamHandle {
   readonly #readers = new WaitList<number, Reader>();
   readonly #writers = new WaitList<number, Writer>();
   readonly #unix: boolean;
-  /** A served read's node, reused by the next read that parks (see #recycle). */
+  /** A served read's node, reused by the next read that parks with `park` (see #recycle). */
   #spareReader: Reader | null = null;
+  /**
+   * The read loop's node: made by the first read that parks without a signal, with its own
+   * reusable waiter, and kept (waiter and all) for every such read after it while it is not in
+   * the readers' list. In the list exactly while a read parked on it waits; the only state a
+   * served or cancelled read leaves on it is `buf` (cleared).
+   */
+  #loopReader: Reader | null = null;
   #readArmed = false;
   #writeArmed = false;
   /** A copy reading from this stream: it is served before parked readers. */
@@ -275,16 +282,20 @@ export class NativeStream implements StreamHandle {
 
   /** Registers the callback wait; true when already ready (the caller serves on a microtask). */
   #arm(wait: ReadyCallback): boolean {
-    return armWait(this.#registration, wait, this.#onWaitFailed);
+    return armWait(wait, this.#onWaitFailed);
   }
 
   /**
    * Keeps a served reader's node for the next parked read (a read loop parks one read at a
-   * time: no node allocated per read). It holds no waiter or buffer while spare.
+   * time: no node allocated per read). It holds no buffer while out of the list, and no waiter
+   * but the loop reader's own (which nothing else ever parks on). The loop reader is found again
+   * through `#loopReader`: its waiter and the spare slot are not written per read (issue 16, TCP
+   * echo: pass ec31).
    */
   #recycle(reader: Reader): void {
-    reader.waiter = NO_WAITER;
     reader.buf = null;
+    if (reader === this.#loopReader) return;
+    reader.waiter = NO_WAITER;
     this.#spareReader = reader;
   }
 
@@ -371,19 +382,28 @@ export class NativeStream implements StreamHandle {
     return peek || options?.signal !== undefined ? this.#parkReadWith(buf, peek, options) : this.#parkRead(buf);
   }
 
-  /** A read without a signal (the read loop, with or without an options object) parks on its node's own reusable waiter: no waiter record per read. */
+  /**
+   * A read without a signal (the read loop, with or without an options object) parks on the
+   * loop reader's own reusable waiter: no node or waiter record per read. A second such read
+   * parked while the loop reader waits (two tasks reading one stream) parks with `park`.
+   */
   #parkRead(buf: Uint8Array): Promise<number> {
-    let reader = this.#spareReader;
+    const reader = this.#loopReader ?? this.#makeLoopReader();
+    if (reader.linked === true) return this.#parkReadWith(buf, false, undefined);
     let promise: Promise<number>;
     try {
-      reader ??= new Reader(NO_WAITER, null, false);
-      const own = (reader.own ??= this.#ownWaiter(reader));
-      promise = own.park();
-      reader.waiter = own;
+      promise = reader.own!.park();
     } catch (error) {
       return Promise.reject(error);
     }
     return this.#queueReader(reader, buf, false, promise);
+  }
+
+  /** The stream's loop reader, made by its first read that parks without a signal (see `#loopReader`). */
+  #makeLoopReader(): Reader {
+    const reader = new Reader(NO_WAITER, null, false);
+    reader.own = reader.waiter = this.#ownWaiter(reader);
+    return (this.#loopReader = reader);
   }
 
   /** A read or peek given a signal (or a peek) parks with `park`: a waiter record of its own. */

@@ -188,7 +188,7 @@ export class NativeUdp implements DatagramHandle {
 
   /** Arms a wait; true when the fd is ready already (the caller serves on a microtask). */
   #arm(wait: ReadyCallback): boolean {
-    return armWait(this.#registration, wait, this.#onWaitFailed);
+    return armWait(wait, this.#onWaitFailed);
   }
 
   #serveReceivers(): void {
