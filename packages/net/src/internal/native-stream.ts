@@ -92,7 +92,16 @@ interface Pump {
  * every stream keep the queue's call monomorphic (a closure per stream made it megamorphic).
  */
 class ReadTurn implements ServeTurn {
-  constructor(readonly stream: NativeStream) {}
+  constructor(
+    readonly stream: NativeStream,
+    readonly queue: ReadyQueue,
+  ) {}
+  /**
+   * The reactor's readiness callback: this turn joins the ready queue. On the turn (public
+   * fields), not the stream: where the dispatch inlines it, the stream's private fields cost a
+   * private-name check each (issue 16, TCP echo: pass ec31).
+   */
+  readonly queued = (): void => this.queue.enqueue(this);
   serve(): boolean {
     return this.stream.serveReadTurn();
   }
@@ -100,7 +109,12 @@ class ReadTurn implements ServeTurn {
 
 /** The write direction's {@link ReadTurn}. */
 class WriteTurn implements ServeTurn {
-  constructor(readonly stream: NativeStream) {}
+  constructor(
+    readonly stream: NativeStream,
+    readonly queue: ReadyQueue,
+  ) {}
+  /** As {@link ReadTurn.queued}. */
+  readonly queued = (): void => this.queue.enqueue(this);
   serve(): boolean {
     return this.stream.serveWriteTurn();
   }
@@ -190,13 +204,10 @@ export class NativeStream implements StreamHandle {
     return this.#serveWriters();
   }
 
-  readonly #readTurn = new ReadTurn(this);
-  readonly #writeTurn = new WriteTurn(this);
+  readonly #readTurn: ReadTurn;
+  readonly #writeTurn: WriteTurn;
   /** The ready queue of the stream's reactor (the runtime's). */
   readonly #queue: ReadyQueue;
-  /** The reactor's callbacks: this stream takes its turn in the ready queue. */
-  readonly #onReadable = (): void => this.#queue.enqueue(this.#readTurn);
-  readonly #onWritable = (): void => this.#queue.enqueue(this.#writeTurn);
 
   readonly #onWaitFailed = (): void => {
     // The registration was deregistered (close() or the runtime shut down).
@@ -209,8 +220,11 @@ export class NativeStream implements StreamHandle {
     this.#fd = fd;
     this.#registration = registration;
     this.#queue = registration.readyQueue;
-    this.#readWait = registration.readyCallback(READABLE, this.#onReadable, this.#onWaitFailed);
-    this.#writeWait = registration.readyCallback(WRITABLE, this.#onWritable, this.#onWaitFailed);
+    // The reactor's callbacks: this stream takes its turn in the ready queue.
+    this.#readTurn = new ReadTurn(this, this.#queue);
+    this.#writeTurn = new WriteTurn(this, this.#queue);
+    this.#readWait = registration.readyCallback(READABLE, this.#readTurn.queued, this.#onWaitFailed);
+    this.#writeWait = registration.readyCallback(WRITABLE, this.#writeTurn.queued, this.#onWaitFailed);
     this.#unix = unix;
     this.#peer = peer;
   }
