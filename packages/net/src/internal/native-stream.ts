@@ -426,7 +426,8 @@ export class NativeStream implements StreamHandle {
     let promise: Promise<number>;
     try {
       const parked = park<number>(peek ? 'TcpStream.peek' : 'TcpStream.read', this.#removeReader, options);
-      reader ??= new Reader(NO_WAITER, null, false);
+      if (reader === null) reader = new Reader(NO_WAITER, null, false);
+      else this.#spareReader = null;
       reader.waiter = parked.waiter;
       promise = parked.promise;
     } catch (error) {
@@ -437,7 +438,6 @@ export class NativeStream implements StreamHandle {
 
   /** Queues a parked reader, arms the readiness wait, passes the ready queue's turn on. */
   #queueReader(reader: Reader, buf: Uint8Array, peek: boolean, promise: Promise<number>): Promise<number> {
-    if (reader === this.#spareReader) this.#spareReader = null;
     reader.buf = buf;
     reader.peek = peek;
     this.#readers.push(reader);
