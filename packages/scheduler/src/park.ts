@@ -512,21 +512,25 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
     });
   }
 
+  // wake/fail take the parked promise's resolve before `#end`: `#end` publishes the wake
+  // (rt:task:wake), and a subscriber may park this waiter again (its owner's next operation) in
+  // there, which replaces `#resolve` (review rv37: that park's promise took this value, and this
+  // one never settled).
   wake(value: T): boolean {
     if (this.settled) return false;
-    // Waking from park is a fresh start: unparkEntry resets the task's budget (as ParkedWaiter.wake).
-    this.#end('woken');
     const resolve = this.#resolve!;
     this.#resolve = undefined;
+    // Waking from park is a fresh start: unparkEntry resets the task's budget (as ParkedWaiter.wake).
+    this.#end('woken');
     resolve(value);
     return true;
   }
 
   fail(error: unknown): boolean {
     if (this.settled) return false;
-    this.#end('failed');
     const resolve = this.#resolve!;
     this.#resolve = undefined;
+    this.#end('failed');
     rejectThrough(resolve, error);
     return true;
   }

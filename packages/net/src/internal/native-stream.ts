@@ -446,9 +446,13 @@ export class NativeStream implements StreamHandle {
     return promise;
   }
 
-  /** A reader node's reusable waiter: a cancelled read leaves the queue at once. */
+  /**
+   * The loop reader's reusable waiter: a cancelled read leaves the queue at once, and its buffer
+   * is let go (the loop reader is kept for the stream's life: review rv37 of pass ec31).
+   */
   #ownWaiter(reader: Reader): ReusableWaiter<number> {
     return new ReusableWaiter<number>('TcpStream.read', () => {
+      reader.buf = null;
       this.#readers.remove(reader);
       this.#readerLeft();
     });
@@ -648,7 +652,10 @@ export class NativeStream implements StreamHandle {
     const error = new SocketClosed(message);
     if (this.#pumpIn !== null) NativeStream.#endPump(this.#pumpIn, error);
     if (this.#pumpOut !== null) NativeStream.#endPump(this.#pumpOut, error);
-    for (const r of this.#readers.drain()) r.waiter.fail(error);
+    for (const r of this.#readers.drain()) {
+      r.buf = null; // the kept loop reader holds no caller's buffer after it (review rv37)
+      r.waiter.fail(error);
+    }
     for (const w of this.#writers.drain()) w.waiter.fail(error);
   }
 
