@@ -22,6 +22,8 @@ const parkChannel = parkChannelOf;
 const wakeChannel = wakeChannelOf;
 const emitPark = emitParkOf;
 const emitWake = emitWakeOf;
+// The waiter's class, which `park` constructs (an imported class is a module cell as well).
+const NewParkedWaiter = ParkedWaiter;
 
 /**
  * Marks an rt thenable whose every `then` parks a wait of its own in the current task, which
@@ -190,7 +192,7 @@ function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => vo
   const signal = checkSignal(options);
   const task = taskUnlessCancelled();
   if (signal !== undefined && signal.aborted) throw signalAborted(label, signal);
-  return new ParkedWaiter<T>(label, onCancel, signal, task);
+  return new NewParkedWaiter<T>(label, onCancel, signal, task);
 }
 
 /**

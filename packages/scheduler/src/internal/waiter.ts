@@ -12,10 +12,21 @@
 // operations neither triggers Node's "possible EventTarget memory leak" warning nor keeps
 // listeners after the operations settle.
 import { Cancelled } from '../errors.js';
-import { refillBudget } from './context.js';
+import { refillBudget as refillBudgetOf } from './context.js';
 import type { Task } from './task.js';
-import { emitPark, emitWake, parkChannel, wakeChannel } from './instrument.js';
+import { emitPark as emitParkOf, emitWake as emitWakeOf, parkChannel as parkChannelOf, wakeChannel as wakeChannelOf } from './instrument.js';
 import { rejectThrough } from './reject-through.js';
+
+// Module-local copies of the imports a park and a wake read (the waiter's constructor and `wake`
+// are inlined into every primitive that parks or wakes): TurboFan folds a module's own `const` to
+// its value, but reads an imported binding through its module cell with a TDZ check and, for a
+// function, a compare with the expected target each time (issue 16: @rt/net's README, pass eu30;
+// here pass pk31 in the scheduler README).
+const refillBudget = refillBudgetOf;
+const emitPark = emitParkOf;
+const emitWake = emitWakeOf;
+const parkChannel = parkChannelOf;
+const wakeChannel = wakeChannelOf;
 
 /**
  * What an `onCancel` returns to keep the promise of the waiter it was given for itself (see `park`
