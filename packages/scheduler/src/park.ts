@@ -24,6 +24,14 @@ const emitPark = emitParkOf;
 const emitWake = emitWakeOf;
 // The waiter's class, which `park` constructs (an imported class is a module cell as well).
 const NewParkedWaiter = ParkedWaiter;
+// This module's own functions that a park calls, as constants too: a function declaration is a
+// mutable binding (an export, a module cell), whose call TurboFan guards with a compare of the
+// target each time; a `const` is folded (issue 16, pass pk31). Declarations are hoisted, so the
+// copies hold them from the start.
+const checkSignalOf = checkSignal;
+const taskUnlessCancelledOf = taskUnlessCancelled;
+const parkWaiterOf = parkWaiter;
+const parkEntryInOf = parkEntryIn;
 
 /**
  * Marks an rt thenable whose every `then` parks a wait of its own in the current task, which
@@ -131,8 +139,8 @@ function signalOf(options: WaitOptions): AbortSignal | undefined {
  * ```
  */
 export function throwIfCancelled(options?: WaitOptions): void {
-  const signal = checkSignal(options);
-  taskUnlessCancelled();
+  const signal = checkSignalOf(options);
+  taskUnlessCancelledOf();
   if (signal !== undefined && signal.aborted) {
     throw new Cancelled('the operation was aborted by its signal', { cause: signal.reason });
   }
@@ -173,7 +181,7 @@ export function park<T>(
   options?: WaitOptions,
 ): { waiter: Waiter<T>; promise: Promise<T> } {
   // The waiter is its own `{ waiter, promise }` pair (`waiter.waiter === waiter`): one object per park.
-  return parkWaiter<T>(label, onCancel, options);
+  return parkWaiterOf<T>(label, onCancel, options);
 }
 
 /**
@@ -182,15 +190,15 @@ export function park<T>(
  * park. Throws as `park` does; sets `target.waiter` before it returns the promise.
  */
 export function parkTarget<T>(label: string, target: CancelTarget & { waiter: Waiter<T> | undefined }, options: WaitOptions | undefined): Promise<T> {
-  const waiter = parkWaiter<T>(label, target, options);
+  const waiter = parkWaiterOf<T>(label, target, options);
   target.waiter = waiter;
   return waiter.promise;
 }
 
 /** The checks and the waiter of `park`/`parkTarget`: the waiter holds the promise it settles. */
 function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void | typeof settleLater) | CancelTarget, options: WaitOptions | undefined): ParkedWaiter<T> {
-  const signal = checkSignal(options);
-  const task = taskUnlessCancelled();
+  const signal = checkSignalOf(options);
+  const task = taskUnlessCancelledOf();
   if (signal !== undefined && signal.aborted) throw signalAborted(label, signal);
   return new NewParkedWaiter<T>(label, onCancel, signal, task);
 }
@@ -253,8 +261,8 @@ export interface ParkedTask {
  * ```
  */
 export function parkEntry(entry: ParkEntry): ParkedTask | undefined {
-  const task = taskUnlessCancelled();
-  if (task !== undefined) parkEntryIn(task, entry);
+  const task = taskUnlessCancelledOf();
+  if (task !== undefined) parkEntryInOf(task, entry);
   return task;
 }
 
@@ -273,7 +281,7 @@ export function parkEntry(entry: ParkEntry): ParkedTask | undefined {
  * ```
  */
 export function currentParkTask(): ParkedTask | undefined {
-  return taskUnlessCancelled();
+  return taskUnlessCancelledOf();
 }
 
 /** The current task, if any; throws `Cancelled` if it was aborted: the check every park and cancellation point makes. */
