@@ -198,9 +198,25 @@ export function parkTarget<T>(label: string, target: CancelTarget & { waiter: Wa
 /** The checks and the waiter of `park`/`parkTarget`: the waiter holds the promise it settles. */
 function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void | typeof settleLater) | CancelTarget, options: WaitOptions | undefined): ParkedWaiter<T> {
   const signal = checkSignalOf(options);
-  const task = taskUnlessCancelledOf();
+  // taskUnlessCancelled(), written so that the waiter is made where the task is the frame's own
+  // value, not a merge of it with `undefined` (see parkEntry).
+  const frame = frameStore();
+  if (frame !== undefined) {
+    const task = frame.task;
+    if (task !== undefined) {
+      if (task.cancelRequested) throw taskAborted(task);
+      if (signal !== undefined && signal.aborted) throw signalAborted(label, signal);
+      return new NewParkedWaiter<T>(label, onCancel, signal, task);
+    }
+  }
+  // Outside any task (a call site TurboFan does not inline while it never runs).
+  return parkWaiterOutside<T>(label, onCancel, signal);
+}
+
+/** `parkWaiter` outside any task: only the signal can cancel. */
+function parkWaiterOutside<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void | typeof settleLater) | CancelTarget, signal: AbortSignal | undefined): ParkedWaiter<T> {
   if (signal !== undefined && signal.aborted) throw signalAborted(label, signal);
-  return new NewParkedWaiter<T>(label, onCancel, signal, task);
+  return new NewParkedWaiter<T>(label, onCancel, signal, undefined);
 }
 
 /**
@@ -261,8 +277,15 @@ export interface ParkedTask {
  * ```
  */
 export function parkEntry(entry: ParkEntry): ParkedTask | undefined {
-  const task = taskUnlessCancelledOf();
-  if (task !== undefined) parkEntryInOf(task, entry);
+  // taskUnlessCancelled(), written out so that the link reads the task as the frame's own value:
+  // through the helper's result, a merge of the task with `undefined`, TurboFan checked the
+  // task's map again at the cancel test and at the link (issue 16, pass pk31).
+  const frame = frameStore();
+  if (frame === undefined) return undefined;
+  const task = frame.task;
+  if (task === undefined) return undefined;
+  if (task.cancelRequested) throw taskAborted(task);
+  parkEntryInOf(task, entry);
   return task;
 }
 
@@ -286,7 +309,9 @@ export function currentParkTask(): ParkedTask | undefined {
 
 /** The current task, if any; throws `Cancelled` if it was aborted: the check every park and cancellation point makes. */
 function taskUnlessCancelled(): Task | undefined {
-  const task = frameStore()?.task;
+  const frame = frameStore();
+  if (frame === undefined) return undefined;
+  const task = frame.task;
   if (task === undefined) return undefined;
   if (task.cancelRequested) throw taskAborted(task);
   return task;
