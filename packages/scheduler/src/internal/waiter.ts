@@ -210,14 +210,14 @@ export class ParkedWaiter<T> implements TaskWait {
     this.resolve = undefined;
     // What `detach` does, with the task's part written here: a wake is inlined into the primitive
     // that wakes, and fewer bytecodes there leave TurboFan's inlining budget for the park
-    // (issue 16: see `Task.unlinkWaiter`).
+    // (issue 16: see `Task.unlinkWaiter`). The signal's list first, then the task's part in one
+    // branch: after `leaveSignal` (a call on its rare path) TurboFan checked the task's map again
+    // (pass pk31).
+    this.leaveSignal();
     const task = this.task;
     if (task !== undefined) {
       this.task = undefined;
       task.unlinkWaiter(this as ParkedWaiter<unknown>);
-    }
-    this.leaveSignal();
-    if (task !== undefined) {
       // Waking from park is a fresh start: the task's budget resets (Tokio does the same).
       refillBudget(task);
       if (wakeChannel.hasSubscribers || task.core.probe !== undefined) emitWake(task, this.label);
