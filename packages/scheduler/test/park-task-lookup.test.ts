@@ -1,5 +1,6 @@
 // Pass pk31 wrote the park path's task look-up out in `park()` and `parkEntry` (the task read as
 // the frame's own value): these pin what that look-up decides, in every kind of frame.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Cancelled, Handle, TaskLocal, park, spawn, throwIfCancelled } from '@rt/scheduler';
 import { currentParkTask, parkEntry, unparkEntry, type ParkEntry } from '@rt/scheduler/primitives';
 
@@ -83,5 +84,36 @@ describe('the park path finds its task (pass pk31)', () => {
     await running.catch(() => undefined);
     expect(seen).toEqual([`task ${id} was aborted`, `task ${id} was aborted`, `task ${id} was aborted`]);
     expect(entry.cancelled).toEqual([]);
+  });
+
+  // Review rv38: a frame that is the user's own (another AsyncLocalStorage entered: on
+  // AsyncContextFrame Node's own map, not rt's TaskFrame), outside and inside a task.
+  it("in another AsyncLocalStorage's scope: outside a task nothing links, inside one park() and parkEntry link into the task", async () => {
+    const als = new AsyncLocalStorage<string>();
+    als.run('outside', () => {
+      expect(currentParkTask()).toBeUndefined();
+      expect(parkEntry(new Entry())).toBeUndefined();
+      const { waiter, promise } = park<number>('lookup.park', () => undefined);
+      waiter.wake(1);
+      void promise;
+    });
+    const entry = new Entry();
+    let parked: Promise<number> | undefined;
+    const task = spawn(() =>
+      als.run('inside', async () => {
+        await Promise.resolve();
+        expect(als.getStore()).toBe('inside');
+        parked = park<number>('lookup.park', () => undefined).promise;
+        entry.task = parkEntry(entry);
+        expect(entry.task?.id).toBe(task.id);
+        await parked;
+      }),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(Handle.current().dump().tasks.find((t) => t.id === task.id)?.waitingOn).toEqual(['lookup.Entry', 'lookup.park']);
+    task.abort('stop');
+    expect(entry.cancelled).toEqual(['stop']);
+    await expect(parked).rejects.toBeInstanceOf(Cancelled);
+    await expect(task).rejects.toThrow();
   });
 });

@@ -290,3 +290,52 @@ describe('lost-wake watch switched on after oneshot channels were made (pass pk3
     }
   });
 });
+
+// Review rv38 of pass pk31: the same checks switched off and on again (the last instrumented
+// runtime shut down, the only subscriber removed), with channels made in between, while nothing
+// watched: the optimized `channel()` must see the count and the subscriber come back.
+describe('lost-wake watch switched off, then on again (review rv38)', () => {
+  let runtime: Runtime | undefined;
+  afterEach(async () => {
+    await runtime?.shutdown();
+    runtime = undefined;
+  });
+
+  it('an instrumented runtime shut down, channels made, another built: it reports a dropped sender', async () => {
+    const first = Builder.currentThread().instrument(LOST_WAKES_ONLY).build();
+    await first.spawn(async () => void (await warmChannels()));
+    await first.shutdown();
+    await warmChannels();
+    runtime = Builder.currentThread().instrument(LOST_WAKES_ONLY).build();
+    const rx = ((): oneshot.Receiver<number> => oneshot.channel<number>()[1])();
+    const task = runtime.spawn(async () => await rx, { name: 'rewatched' });
+    await settle(3);
+    const handle = runtime.handle;
+    await collectUntil(() => handle.warnings().length > 0);
+    expect(handle.warnings()).toEqual([expect.objectContaining({ kind: 'lost-wake', id: task.id, label: 'oneshot.Receiver.recv' })]);
+    task.abort();
+    await expect(task).rejects.toThrow();
+  });
+
+  it('an rt:warning subscriber removed, channels made, one added again: it hears a dropped sender', async () => {
+    const heard: RtWarning[] = [];
+    const listener = (message: unknown): void => void heard.push(message as RtWarning);
+    diagnostics_channel.subscribe('rt:warning', listener);
+    await warmChannels();
+    diagnostics_channel.unsubscribe('rt:warning', listener);
+    await warmChannels();
+    diagnostics_channel.subscribe('rt:warning', listener);
+    try {
+      runtime = Builder.currentThread().build();
+      const rx = ((): oneshot.Receiver<number> => oneshot.channel<number>()[1])();
+      const task = runtime.spawn(async () => await rx);
+      await settle(3);
+      await collectUntil(() => heard.length > 0);
+      expect(heard).toEqual([expect.objectContaining({ kind: 'lost-wake', id: task.id, label: 'oneshot.Receiver.recv' })]);
+      task.abort();
+      await expect(task).rejects.toThrow();
+    } finally {
+      diagnostics_channel.unsubscribe('rt:warning', listener);
+    }
+  });
+});

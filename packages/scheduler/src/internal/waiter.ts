@@ -111,7 +111,13 @@ function linkSignal(signal: AbortSignal, waiter: ParkedWaiter<unknown>, onCancel
     list = new SignalWaiters(signal);
     bySignal.set(signal, list);
   }
-  return list.link(waiter, onCancel);
+  const link = list.link(waiter, onCancel);
+  // Aborted since park's check: by an `rt:task:park` subscriber while the waiter was announced
+  // (the constructor links the signal after that). Its abort event has passed and would never
+  // cancel the waiter; it is cancelled on a microtask instead, once the primitive has finished
+  // parking, as `Task.abort` does for a task aborted there (review rv38 of pass pk31).
+  if (signal.aborted) queueMicrotask(list.handleEvent.bind(list));
+  return link;
 }
 
 /** Takes a settled waiter's place out of its signal's list; returns the `onCancel` it held. */
