@@ -24,19 +24,18 @@ describe('ParkedWaiter.wake re-entered from an rt:task:wake subscriber (review r
     const controller = new AbortController();
     const seen: string[] = [];
     let parked: Waiter<number> | undefined;
-    let handle: ReturnType<Runtime['spawn']> | undefined;
     listener = (message: unknown): void => {
       if ((message as { label: string }).label !== 'reentry.park') return;
       seen.push('wake published');
       if (act === 'wake again') seen.push(`wake=${String(parked!.wake(2))}`);
       else if (act === 'fail') seen.push(`fail=${String(parked!.fail(new Error('late')))}`);
       else if (act === 'abort the signal') controller.abort('late');
-      else handle!.abort('late');
+      else handle.abort('late');
       // Out of the signal's list before the subscriber runs.
       seen.push(`parkedOn=${String(parkedOn(controller.signal))}`);
     };
     diagnostics_channel.subscribe('rt:task:wake', listener);
-    handle = runtime.spawn(async () => {
+    const handle = runtime.spawn(async () => {
       const p = park<number>('reentry.park', () => void seen.push('onCancel'), { signal: controller.signal });
       parked = p.waiter;
       seen.push(`value ${await p.promise}`);
