@@ -251,91 +251,62 @@ async function warmChannels(): Promise<void> {
   }
 }
 
-describe('lost-wake watch switched on after oneshot channels were made (pass pk31)', () => {
+/**
+ * A task parked on a oneshot whose sender is dropped without sending at once, on `runtime`: the
+ * warning arrives in `heard()` (the runtime's own warnings, or an rt:warning subscriber's).
+ */
+async function expectDroppedSenderReported(runtime: Runtime, heard: () => readonly RtWarning[]): Promise<void> {
+  const rx = ((): oneshot.Receiver<number> => oneshot.channel<number>()[1])();
+  const task = runtime.spawn(async () => await rx);
+  await settle(3);
+  await collectUntil(() => heard().length > 0);
+  expect(heard()).toEqual([expect.objectContaining({ kind: 'lost-wake', id: task.id, label: 'oneshot.Receiver.recv' })]);
+  task.abort();
+  await expect(task).rejects.toThrow();
+}
+
+describe('lost-wake watch switched on after oneshot channels were made (pass pk31), and off and on again (review rv38)', () => {
   let runtime: Runtime | undefined;
+  const heard: RtWarning[] = [];
+  const listener = (message: unknown): void => void heard.push(message as RtWarning);
   afterEach(async () => {
+    diagnostics_channel.unsubscribe('rt:warning', listener);
+    heard.length = 0;
     await runtime?.shutdown();
     runtime = undefined;
   });
 
   it('an instrumented runtime built later reports a dropped sender', async () => {
     await warmChannels();
-    runtime = Builder.currentThread().instrument({ blockingThreshold: 600_000 }).build();
-    const rx = ((): oneshot.Receiver<number> => oneshot.channel<number>()[1])();
-    const task = runtime.spawn(async () => await rx, { name: 'late-watch' });
-    await settle(3);
-    const handle = runtime.handle;
-    await collectUntil(() => handle.warnings().length > 0);
-    expect(handle.warnings()).toEqual([expect.objectContaining({ kind: 'lost-wake', id: task.id, label: 'oneshot.Receiver.recv' })]);
-    task.abort();
-    await expect(task).rejects.toThrow();
+    const built = (runtime = Builder.currentThread().instrument(LOST_WAKES_ONLY).build());
+    await expectDroppedSenderReported(built, () => built.handle.warnings());
   });
 
   it('an rt:warning subscriber added later hears a dropped sender', async () => {
     await warmChannels();
-    const heard: RtWarning[] = [];
-    const listener = (message: unknown): void => void heard.push(message as RtWarning);
     diagnostics_channel.subscribe('rt:warning', listener);
-    try {
-      runtime = Builder.currentThread().build();
-      const rx = ((): oneshot.Receiver<number> => oneshot.channel<number>()[1])();
-      const task = runtime.spawn(async () => await rx);
-      await settle(3);
-      await collectUntil(() => heard.length > 0);
-      expect(heard).toEqual([expect.objectContaining({ kind: 'lost-wake', id: task.id, label: 'oneshot.Receiver.recv' })]);
-      task.abort();
-      await expect(task).rejects.toThrow();
-    } finally {
-      diagnostics_channel.unsubscribe('rt:warning', listener);
-    }
-  });
-});
-
-// Review rv38 of pass pk31: the same checks switched off and on again (the last instrumented
-// runtime shut down, the only subscriber removed), with channels made in between, while nothing
-// watched: the optimized `channel()` must see the count and the subscriber come back.
-describe('lost-wake watch switched off, then on again (review rv38)', () => {
-  let runtime: Runtime | undefined;
-  afterEach(async () => {
-    await runtime?.shutdown();
-    runtime = undefined;
+    runtime = Builder.currentThread().build();
+    await expectDroppedSenderReported(runtime, () => heard);
   });
 
+  // Review rv38: the same checks switched off again (the last instrumented runtime shut down, the
+  // only subscriber removed), channels made while nothing watched, then on again.
   it('an instrumented runtime shut down, channels made, another built: it reports a dropped sender', async () => {
     const first = Builder.currentThread().instrument(LOST_WAKES_ONLY).build();
     await first.spawn(async () => void (await warmChannels()));
     await first.shutdown();
     await warmChannels();
-    runtime = Builder.currentThread().instrument(LOST_WAKES_ONLY).build();
-    const rx = ((): oneshot.Receiver<number> => oneshot.channel<number>()[1])();
-    const task = runtime.spawn(async () => await rx, { name: 'rewatched' });
-    await settle(3);
-    const handle = runtime.handle;
-    await collectUntil(() => handle.warnings().length > 0);
-    expect(handle.warnings()).toEqual([expect.objectContaining({ kind: 'lost-wake', id: task.id, label: 'oneshot.Receiver.recv' })]);
-    task.abort();
-    await expect(task).rejects.toThrow();
+    const built = (runtime = Builder.currentThread().instrument(LOST_WAKES_ONLY).build());
+    await expectDroppedSenderReported(built, () => built.handle.warnings());
   });
 
   it('an rt:warning subscriber removed, channels made, one added again: it hears a dropped sender', async () => {
-    const heard: RtWarning[] = [];
-    const listener = (message: unknown): void => void heard.push(message as RtWarning);
     diagnostics_channel.subscribe('rt:warning', listener);
     await warmChannels();
     diagnostics_channel.unsubscribe('rt:warning', listener);
     await warmChannels();
     diagnostics_channel.subscribe('rt:warning', listener);
-    try {
-      runtime = Builder.currentThread().build();
-      const rx = ((): oneshot.Receiver<number> => oneshot.channel<number>()[1])();
-      const task = runtime.spawn(async () => await rx);
-      await settle(3);
-      await collectUntil(() => heard.length > 0);
-      expect(heard).toEqual([expect.objectContaining({ kind: 'lost-wake', id: task.id, label: 'oneshot.Receiver.recv' })]);
-      task.abort();
-      await expect(task).rejects.toThrow();
-    } finally {
-      diagnostics_channel.unsubscribe('rt:warning', listener);
-    }
+    runtime = Builder.currentThread().build();
+    await expectDroppedSenderReported(runtime, () => heard);
   });
 });
