@@ -22,6 +22,16 @@ const parkChannel = parkChannelOf;
 const wakeChannel = wakeChannelOf;
 const emitPark = emitParkOf;
 const emitWake = emitWakeOf;
+// The waiter's class, which `park` constructs (an imported class is a module cell as well).
+const NewParkedWaiter = ParkedWaiter;
+// This module's own functions that a park calls, as constants too: a function declaration is a
+// mutable binding (an export, a module cell), whose call TurboFan guards with a compare of the
+// target each time; a `const` is folded (issue 16, pass pk31). Declarations are hoisted, so the
+// copies hold them from the start.
+const checkSignalOf = checkSignal;
+const taskUnlessCancelledOf = taskUnlessCancelled;
+const parkWaiterOf = parkWaiter;
+const parkEntryInOf = parkEntryIn;
 
 /**
  * Marks an rt thenable whose every `then` parks a wait of its own in the current task, which
@@ -129,8 +139,8 @@ function signalOf(options: WaitOptions): AbortSignal | undefined {
  * ```
  */
 export function throwIfCancelled(options?: WaitOptions): void {
-  const signal = checkSignal(options);
-  taskUnlessCancelled();
+  const signal = checkSignalOf(options);
+  taskUnlessCancelledOf();
   if (signal !== undefined && signal.aborted) {
     throw new Cancelled('the operation was aborted by its signal', { cause: signal.reason });
   }
@@ -171,7 +181,7 @@ export function park<T>(
   options?: WaitOptions,
 ): { waiter: Waiter<T>; promise: Promise<T> } {
   // The waiter is its own `{ waiter, promise }` pair (`waiter.waiter === waiter`): one object per park.
-  return parkWaiter<T>(label, onCancel, options);
+  return parkWaiterOf<T>(label, onCancel, options);
 }
 
 /**
@@ -180,17 +190,33 @@ export function park<T>(
  * park. Throws as `park` does; sets `target.waiter` before it returns the promise.
  */
 export function parkTarget<T>(label: string, target: CancelTarget & { waiter: Waiter<T> | undefined }, options: WaitOptions | undefined): Promise<T> {
-  const waiter = parkWaiter<T>(label, target, options);
+  const waiter = parkWaiterOf<T>(label, target, options);
   target.waiter = waiter;
   return waiter.promise;
 }
 
 /** The checks and the waiter of `park`/`parkTarget`: the waiter holds the promise it settles. */
 function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void | typeof settleLater) | CancelTarget, options: WaitOptions | undefined): ParkedWaiter<T> {
-  const signal = checkSignal(options);
-  const task = taskUnlessCancelled();
+  const signal = checkSignalOf(options);
+  // taskUnlessCancelled(), written so that the waiter is made where the task is the frame's own
+  // value, not a merge of it with `undefined` (see parkEntry).
+  const frame = frameStore();
+  if (frame !== undefined) {
+    const task = frame.task;
+    if (task !== undefined) {
+      if (task.cancelRequested) throw taskAborted(task);
+      if (signal !== undefined && signal.aborted) throw signalAborted(label, signal);
+      return new NewParkedWaiter<T>(label, onCancel, signal, task);
+    }
+  }
+  // Outside any task (a call site TurboFan does not inline while it never runs).
+  return parkWaiterOutside<T>(label, onCancel, signal);
+}
+
+/** `parkWaiter` outside any task: only the signal can cancel. */
+function parkWaiterOutside<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void | typeof settleLater) | CancelTarget, signal: AbortSignal | undefined): ParkedWaiter<T> {
   if (signal !== undefined && signal.aborted) throw signalAborted(label, signal);
-  return new ParkedWaiter<T>(label, onCancel, signal, task);
+  return new NewParkedWaiter<T>(label, onCancel, signal, undefined);
 }
 
 /**
@@ -251,8 +277,15 @@ export interface ParkedTask {
  * ```
  */
 export function parkEntry(entry: ParkEntry): ParkedTask | undefined {
-  const task = taskUnlessCancelled();
-  if (task !== undefined) parkEntryIn(task, entry);
+  // taskUnlessCancelled(), written out so that the link reads the task as the frame's own value:
+  // through the helper's result, a merge of the task with `undefined`, TurboFan checked the
+  // task's map again at the cancel test and at the link (issue 16, pass pk31).
+  const frame = frameStore();
+  if (frame === undefined) return undefined;
+  const task = frame.task;
+  if (task === undefined) return undefined;
+  if (task.cancelRequested) throw taskAborted(task);
+  parkEntryInOf(task, entry);
   return task;
 }
 
@@ -271,12 +304,14 @@ export function parkEntry(entry: ParkEntry): ParkedTask | undefined {
  * ```
  */
 export function currentParkTask(): ParkedTask | undefined {
-  return taskUnlessCancelled();
+  return taskUnlessCancelledOf();
 }
 
 /** The current task, if any; throws `Cancelled` if it was aborted: the check every park and cancellation point makes. */
 function taskUnlessCancelled(): Task | undefined {
-  const task = frameStore()?.task;
+  const frame = frameStore();
+  if (frame === undefined) return undefined;
+  const task = frame.task;
   if (task === undefined) return undefined;
   if (task.cancelRequested) throw taskAborted(task);
   return task;

@@ -237,3 +237,76 @@ describe('lost-wake detection', () => {
     await expect(readerTask).rejects.toThrow();
   });
 });
+
+// Pass pk31 made `watchLostWake`'s checks (is an instrumented runtime alive, has `rt:warning` a
+// subscriber) reads of module constants, which the optimizer may fold into `oneshot.channel()`
+// while neither holds: a runtime instrumented, or a subscriber added, after many channels were made
+// must still see a sender dropped without sending.
+/** Many channels made, sent and received with nothing watching (channel() gets optimized so). */
+async function warmChannels(): Promise<void> {
+  for (let i = 0; i < 20_000; i++) {
+    const [tx, rx] = oneshot.channel<number>();
+    tx.send(i);
+    await rx;
+  }
+}
+
+/**
+ * A task parked on a oneshot whose sender is dropped without sending at once, on `runtime`: the
+ * warning arrives in `heard()` (the runtime's own warnings, or an rt:warning subscriber's).
+ */
+async function expectDroppedSenderReported(runtime: Runtime, heard: () => readonly RtWarning[]): Promise<void> {
+  const rx = ((): oneshot.Receiver<number> => oneshot.channel<number>()[1])();
+  const task = runtime.spawn(async () => await rx);
+  await settle(3);
+  await collectUntil(() => heard().length > 0);
+  expect(heard()).toEqual([expect.objectContaining({ kind: 'lost-wake', id: task.id, label: 'oneshot.Receiver.recv' })]);
+  task.abort();
+  await expect(task).rejects.toThrow();
+}
+
+describe('lost-wake watch switched on after oneshot channels were made (pass pk31), and off and on again (review rv38)', () => {
+  let runtime: Runtime | undefined;
+  const heard: RtWarning[] = [];
+  const listener = (message: unknown): void => void heard.push(message as RtWarning);
+  afterEach(async () => {
+    diagnostics_channel.unsubscribe('rt:warning', listener);
+    heard.length = 0;
+    await runtime?.shutdown();
+    runtime = undefined;
+  });
+
+  it('an instrumented runtime built later reports a dropped sender', async () => {
+    await warmChannels();
+    const built = (runtime = Builder.currentThread().instrument(LOST_WAKES_ONLY).build());
+    await expectDroppedSenderReported(built, () => built.handle.warnings());
+  });
+
+  it('an rt:warning subscriber added later hears a dropped sender', async () => {
+    await warmChannels();
+    diagnostics_channel.subscribe('rt:warning', listener);
+    runtime = Builder.currentThread().build();
+    await expectDroppedSenderReported(runtime, () => heard);
+  });
+
+  // Review rv38: the same checks switched off again (the last instrumented runtime shut down, the
+  // only subscriber removed), channels made while nothing watched, then on again.
+  it('an instrumented runtime shut down, channels made, another built: it reports a dropped sender', async () => {
+    const first = Builder.currentThread().instrument(LOST_WAKES_ONLY).build();
+    await first.spawn(async () => void (await warmChannels()));
+    await first.shutdown();
+    await warmChannels();
+    const built = (runtime = Builder.currentThread().instrument(LOST_WAKES_ONLY).build());
+    await expectDroppedSenderReported(built, () => built.handle.warnings());
+  });
+
+  it('an rt:warning subscriber removed, channels made, one added again: it hears a dropped sender', async () => {
+    diagnostics_channel.subscribe('rt:warning', listener);
+    await warmChannels();
+    diagnostics_channel.unsubscribe('rt:warning', listener);
+    await warmChannels();
+    diagnostics_channel.subscribe('rt:warning', listener);
+    runtime = Builder.currentThread().build();
+    await expectDroppedSenderReported(runtime, () => heard);
+  });
+});

@@ -599,6 +599,12 @@ class TaskFrame {
   }
 }
 
+/**
+ * The class as a constant: `frameStore` compares a frame's constructor with it on every park, and a
+ * class declaration is a mutable binding read with a TDZ check (issue 16, pass pk31).
+ */
+const TaskFrameClass = TaskFrame;
+
 function enterFrame(frame: Frame, fn: (frame: Frame) => void): void {
   (storage as AsyncLocalStorage<Frame>).enterWith(frame);
   fn(frame);
@@ -680,7 +686,7 @@ export const frameStore: () => Frame | undefined =
         if (frame === undefined) return undefined;
         // (The constructor, not `instanceof`: one map check where `instanceof` walks the prototype
         // chain; a frame is Node's own map or a TaskFrame, so no other object answers TaskFrame.)
-        return frame.constructor === TaskFrame ? (frame as unknown as TaskFrame).store : storage.getStore();
+        return frame.constructor === TaskFrameClass ? (frame as unknown as TaskFrame).store : storage.getStore();
       }
     : hookStorage !== undefined
       ? (): Frame | undefined => hookState.current

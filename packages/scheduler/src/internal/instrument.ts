@@ -37,6 +37,11 @@ export const finishChannel = channel('rt:task:finish');
 export const parkChannel = channel('rt:task:park');
 export const wakeChannel = channel('rt:task:wake');
 export const warningChannel = channel('rt:warning');
+/**
+ * `warningChannel` as this module's own constant, for `watchLostWake` (a oneshot's sender calls it
+ * per channel): an export is read through its module cell, with a TDZ check, even here (pass pk31).
+ */
+const warnings = warningChannel;
 export const blockingChannel = tracingChannel('rt:blocking');
 
 // A task's accounting lives in its probe's flat Float64Array, FIELDS doubles per slot, and the
@@ -110,11 +115,16 @@ function callerLocation(site: { stack?: unknown }): string | undefined {
 const TASK = Symbol('rt.instrument.task');
 type Stamped = { [TASK]?: Task | undefined };
 
-let liveProbes = 0;
+/**
+ * How many instrumented runtimes live. A field of a constant object, not a module `let`: a `let` is
+ * read with a TDZ check from every function, and `watchLostWake` reads it per oneshot channel
+ * (issue 16, pass pk31; eu29's `hookState`).
+ */
+const probes = { live: 0 };
 
 /** Whether any instrumented runtime times promise reactions as segments (its hooks are installed). */
 export function timingSegments(): boolean {
-  return liveProbes > 0;
+  return probes.live > 0;
 }
 let stopHooks: (() => void) | undefined;
 /** The task whose segment is being timed (segments never nest). */
@@ -294,12 +304,12 @@ let timingListener: ((on: boolean) => void) | undefined;
  */
 export function onTimingSegments(listener: (on: boolean) => void): void {
   timingListener = listener;
-  if (liveProbes > 0) listener(true);
+  if (probes.live > 0) listener(true);
 }
 
 function installHooks(): void {
-  liveProbes++;
-  if (liveProbes > 1) return;
+  probes.live++;
+  if (probes.live > 1) return;
   timingListener?.(true);
   // Where the context already runs promise hooks (Node 20/22), they report the segments: no
   // second set of hooks, no stamp per promise. On AsyncContextFrame (Node 24+) our own `before`
@@ -383,7 +393,7 @@ export function markUntimed(promise: object): void {
 }
 
 function uninstallHooks(): void {
-  if (--liveProbes > 0) return;
+  if (--probes.live > 0) return;
   timingListener?.(false);
   observeSegments(undefined);
   stopHooks?.();
@@ -754,7 +764,7 @@ const reportedWaiters = new WeakSet<object>();
  * ```
  */
 export function watchLostWake<S extends object>(handle: object, state: S, onCollected: (state: S) => void): void {
-  if (liveProbes === 0 && !warningChannel.hasSubscribers) return;
+  if (probes.live === 0 && !warnings.hasSubscribers) return;
   everWatched = true;
   lostWakeRegistry.register(handle, { state, onCollected: onCollected as (state: object) => void }, handle);
 }

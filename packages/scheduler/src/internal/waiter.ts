@@ -12,10 +12,21 @@
 // operations neither triggers Node's "possible EventTarget memory leak" warning nor keeps
 // listeners after the operations settle.
 import { Cancelled } from '../errors.js';
-import { refillBudget } from './context.js';
+import { refillBudget as refillBudgetOf } from './context.js';
 import type { Task } from './task.js';
-import { emitPark, emitWake, parkChannel, wakeChannel } from './instrument.js';
+import { emitPark as emitParkOf, emitWake as emitWakeOf, parkChannel as parkChannelOf, wakeChannel as wakeChannelOf } from './instrument.js';
 import { rejectThrough } from './reject-through.js';
+
+// Module-local copies of the imports a park and a wake read (the waiter's constructor and `wake`
+// are inlined into every primitive that parks or wakes): TurboFan folds a module's own `const` to
+// its value, but reads an imported binding through its module cell with a TDZ check and, for a
+// function, a compare with the expected target each time (issue 16: @rt/net's README, pass eu30;
+// here pass pk31 in the scheduler README).
+const refillBudget = refillBudgetOf;
+const emitPark = emitParkOf;
+const emitWake = emitWakeOf;
+const parkChannel = parkChannelOf;
+const wakeChannel = wakeChannelOf;
 
 /**
  * What an `onCancel` returns to keep the promise of the waiter it was given for itself (see `park`
@@ -100,7 +111,13 @@ function linkSignal(signal: AbortSignal, waiter: ParkedWaiter<unknown>, onCancel
     list = new SignalWaiters(signal);
     bySignal.set(signal, list);
   }
-  return list.link(waiter, onCancel);
+  const link = list.link(waiter, onCancel);
+  // Aborted since park's check: by an `rt:task:park` subscriber while the waiter was announced
+  // (the constructor links the signal after that). Its abort event has passed and would never
+  // cancel the waiter; it is cancelled on a microtask instead, once the primitive has finished
+  // parking, as `Task.abort` does for a task aborted there (review rv38 of pass pk31).
+  if (signal.aborted) queueMicrotask(list.handleEvent.bind(list));
+  return link;
 }
 
 /** Takes a settled waiter's place out of its signal's list; returns the `onCancel` it held. */
@@ -199,14 +216,14 @@ export class ParkedWaiter<T> implements TaskWait {
     this.resolve = undefined;
     // What `detach` does, with the task's part written here: a wake is inlined into the primitive
     // that wakes, and fewer bytecodes there leave TurboFan's inlining budget for the park
-    // (issue 16: see `Task.unlinkWaiter`).
+    // (issue 16: see `Task.unlinkWaiter`). The signal's list first, then the task's part in one
+    // branch: after `leaveSignal` (a call on its rare path) TurboFan checked the task's map again
+    // (pass pk31).
+    this.leaveSignal();
     const task = this.task;
     if (task !== undefined) {
       this.task = undefined;
       task.unlinkWaiter(this as ParkedWaiter<unknown>);
-    }
-    this.leaveSignal();
-    if (task !== undefined) {
       // Waking from park is a fresh start: the task's budget resets (Tokio does the same).
       refillBudget(task);
       if (wakeChannel.hasSubscribers || task.core.probe !== undefined) emitWake(task, this.label);
