@@ -1,12 +1,6 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { Closed } from './errors.js';
-import { RESOLVED as RESOLVEDOf, WaitList, WaitNode, checkCancelled as checkCancelledOf, parkIn as parkInOf, thenParksOwnWait } from '@rt/scheduler/primitives';
-
-// Module-local copies of imports read at every wait (an imported binding is read through its module
-// cell with a TDZ check each time: @rt/net's README, pass eu30; this package's README, pass lc31).
-const checkCancelled = checkCancelledOf;
-const parkIn = parkInOf;
-const RESOLVED = RESOLVEDOf;
+import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, thenParksOwnWait } from '@rt/scheduler/primitives';
 
 const NOTIFY_ONE = 1;
 const NOTIFY_ALL = 2;
