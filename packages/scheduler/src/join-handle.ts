@@ -1,16 +1,22 @@
 import { AbortHandle } from './abort-handle.js';
-import { parkTarget, thenParksOwnWait, throwIfCancelled, type WaitOptions } from './park.js';
-import { frameStore, storage } from './internal/context.js';
+import { parkTarget as parkTargetOf, thenParksOwnWait, throwIfCancelled, type WaitOptions } from './park.js';
+import { frameStore as frameStoreOf, storage } from './internal/context.js';
 import { describe } from './internal/describe.js';
 import { dropSegment, markUntimed, onTimingSegments, segmentCount } from './internal/instrument.js';
-import { FINISHED, InsideJoin, Task, nativeThen } from './internal/task.js';
+import { FINISHED as FINISHEDOf, InsideJoin, Task, nativeThen } from './internal/task.js';
 import { keepThenAlone } from './internal/then-alone.js';
+
+// Module-local copies of imports read at every join: an imported binding is read through its module
+// cell with a TDZ check each time (issue 16: @rt/net's README, pass eu30; the scheduler's README, pass lc31).
+const FINISHED = FINISHEDOf;
+const frameStore = frameStoreOf;
+const parkTarget = parkTargetOf;
 
 /**
  * Waits for `task`: a plain promise outside tasks (without a signal), a parked (abortable)
  * wait inside one or with a signal.
  */
-export function joinTask(task: Task, options?: WaitOptions, current: Task | undefined = frameStore()?.task): Promise<unknown> {
+function joinTask(task: Task, options?: WaitOptions, current: Task | undefined = frameStore()?.task): Promise<unknown> {
   task.observed = true;
   if (options === undefined && current === undefined) return task.completionPromise();
   try {

@@ -2,9 +2,16 @@
 // backpressure) and unbounded (`unboundedChannel()`). The machinery is in internal/chan.ts.
 import type { WaitOptions } from '@rt/scheduler';
 import { Closed, SendError, SendTimeoutError, TryRecvError, TrySendError } from './errors.js';
-import { Chan, FINISHED, RECV_LABEL, type Finished } from './internal/chan.js';
+import { Chan, FINISHED as FINISHEDOf, RECV_LABEL as RECV_LABELOf, type Finished } from './internal/chan.js';
 import { sendTimeout as sendWithTimeout } from './internal/send-timeout.js';
-import { checkCount, readyOrCancelled, reportLostWake, retryAfter, unwatchLostWake, watchLostWake } from '@rt/scheduler/primitives';
+import { checkCount, readyOrCancelled as readyOrCancelledOf, reportLostWake, retryAfter as retryAfterOf, unwatchLostWake, watchLostWake } from '@rt/scheduler/primitives';
+
+// Module-local copies of imports read at every receive (an imported binding is read through its
+// module cell with a TDZ check each time: @rt/net's README, pass eu30; this package's README, pass lc31).
+const FINISHED: typeof FINISHEDOf = FINISHEDOf;
+const readyOrCancelled = readyOrCancelledOf;
+const RECV_LABEL = RECV_LABELOf;
+const retryAfter = retryAfterOf;
 
 /**
  * Creates a bounded channel holding at most `capacity` values; returns `[sender, receiver]`.

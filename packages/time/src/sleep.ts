@@ -1,22 +1,38 @@
-import { Cancelled, coop, park, throwIfCancelled } from '@rt/scheduler';
+import { Cancelled, coop as coopOf, park, throwIfCancelled as throwIfCancelledOf } from '@rt/scheduler';
 import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
 import {
-  RESOLVED,
+  RESOLVED as RESOLVEDOf,
   callInContext,
   captureThenContext,
-  currentParkTask,
-  jobsRunInQueuingContext,
+  currentParkTask as currentParkTaskOf,
+  jobsRunInQueuingContext as jobsRunInQueuingContextOf,
   keepThenAlone,
-  lastParked,
-  parkEntryIn,
-  unparkEntry,
+  lastParked as lastParkedOf,
+  parkEntryIn as parkEntryInOf,
+  unparkEntry as unparkEntryOf,
   type CapturedContext,
   type ParkEntry,
   type ParkedTask,
 } from '@rt/scheduler/primitives';
-import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
-import { checkDuration, checkWaitOptions } from './internal/validate.js';
-import { instantAt, milliseconds, type Instant } from './instant.js';
+import { TimerEntry, currentDriver as currentDriverOf, type TimeDriver } from './internal/driver.js';
+import { checkDuration as checkDurationOf, checkWaitOptions as checkWaitOptionsOf } from './internal/validate.js';
+import { instantAt, milliseconds as millisecondsOf, type Instant } from './instant.js';
+
+// Module-local copies of imports read at every sleep, wait and fire: an imported binding is read
+// through its module cell with a TDZ check each time, where TurboFan folds a module's own `const`
+// (issue 16: @rt/net's README, pass eu30; this package's README, pass lc31).
+const checkDuration = checkDurationOf;
+const checkWaitOptions = checkWaitOptionsOf;
+const coop = coopOf;
+const currentDriver = currentDriverOf;
+const currentParkTask = currentParkTaskOf;
+const jobsRunInQueuingContext = jobsRunInQueuingContextOf;
+const lastParked = lastParkedOf;
+const milliseconds = millisecondsOf;
+const parkEntryIn = parkEntryInOf;
+const RESOLVED = RESOLVEDOf;
+const throwIfCancelled = throwIfCancelledOf;
+const unparkEntry = unparkEntryOf;
 
 /** `slot` of a disposed Sleep (a negative slot means "not in the wheel" to the wheel). */
 const DISPOSED = -2;

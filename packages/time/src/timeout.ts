@@ -1,12 +1,26 @@
-import { Cancelled, Handle, park } from '@rt/scheduler';
+import { Cancelled, Handle as HandleOf, park as parkOf } from '@rt/scheduler';
 import type { RtError, WaitOptions, Waiter } from '@rt/scheduler';
-import { atTurnEnd, isThenable, parkedAfter, parkedOn, settleLater, type ParkEntry } from '@rt/scheduler/primitives';
+import { atTurnEnd, isThenable as isThenableOf, parkedAfter as parkedAfterOf, parkedOn, settleLater, type ParkEntry } from '@rt/scheduler/primitives';
 import { Elapsed } from './errors.js';
-import { TimerEntry, currentDriver, type TimeDriver } from './internal/driver.js';
+import { TimerEntry, currentDriver as currentDriverOf, type TimeDriver } from './internal/driver.js';
 import { PlainWaiter } from './internal/plain-waiter.js';
-import { checkDuration, checkWaitOptions, describe } from './internal/validate.js';
+import { checkDuration as checkDurationOf, checkWaitOptions as checkWaitOptionsOf, describe } from './internal/validate.js';
 import { milliseconds, type Instant } from './instant.js';
-import { giveBack, keepTaken, thenParksOwnWait } from './primitives.js';
+import { giveBack as giveBackOf, keepTaken as keepTakenOf, thenParksOwnWait as thenParksOwnWaitOf } from './primitives.js';
+
+// Module-local copies of imports read at every `timeout` (an imported binding is read through its
+// module cell with a TDZ check each time; a symbol key read from one is not a constant key either):
+// issue 16, @rt/net's README, pass eu30; this package's README, pass lc31.
+const checkDuration = checkDurationOf;
+const checkWaitOptions = checkWaitOptionsOf;
+const currentDriver = currentDriverOf;
+const giveBack: typeof giveBackOf = giveBackOf;
+const Handle = HandleOf;
+const isThenable = isThenableOf;
+const keepTaken: typeof keepTakenOf = keepTakenOf;
+const park = parkOf;
+const parkedAfter = parkedAfterOf;
+const thenParksOwnWait: typeof thenParksOwnWaitOf = thenParksOwnWaitOf;
 
 /**
  * What `timeout` can limit: a promise (or thenable), or a function that is called at once

@@ -10,16 +10,27 @@
 // code inside a task parks a waiter, kept in the task's list of joins, so aborting *that*
 // task cancels the join.
 import { Cancelled, JoinError, isCancelled } from '../errors.js';
-import { EMPTY_BUDGET, beginUnstamped, callInContext, captureThenContext, endUnstamped, frameStore, runOutsideTasks, storage, type CapturedContext } from './context.js';
+import { EMPTY_BUDGET as EMPTY_BUDGETOf, beginUnstamped, callInContext, captureThenContext, endUnstamped, frameStore as frameStoreOf, runOutsideTasks, storage, type CapturedContext } from './context.js';
 import type { CancelTarget, TaskWait } from './waiter.js';
 import type { Waiter } from '../park.js';
 import type { Core } from './core.js';
 import { reportLater } from './report.js';
 import { announcingPark, beginFirstSegment, endFirstSegment, markUntimed } from './instrument.js';
 
-export const SCHEDULED = 0;
-export const RUNNING = 1;
-export const FINISHED = 2;
+// Module-local copies of imports read at every spawn and task end (an imported binding is read
+// through its module cell with a TDZ check each time: @rt/net's README, pass eu30).
+const EMPTY_BUDGET = EMPTY_BUDGETOf;
+const frameStore = frameStoreOf;
+
+// The states, read inside this module through its own constants: an exported binding is a module
+// cell even in its own module, read with a TDZ check each time, where TurboFan folds a module's
+// own `const` (issue 16: @rt/net's README, pass eu30; this package's README, pass lc31).
+const STATE_SCHEDULED = 0;
+const STATE_RUNNING = 1;
+const STATE_FINISHED = 2;
+export const SCHEDULED = STATE_SCHEDULED;
+export const RUNNING = STATE_RUNNING;
+export const FINISHED = STATE_FINISHED;
 
 let nextTaskId = 1;
 
@@ -125,7 +136,7 @@ export class Task {
   constructor(core: Core, fn: (() => unknown) | undefined, name: string | undefined, kind: 'task' | 'blocking', location: string | undefined) {
     this.core = core;
     this.id = nextTaskId++;
-    this.flags = kind === 'blocking' ? BLOCKING | SCHEDULED : SCHEDULED;
+    this.flags = kind === 'blocking' ? BLOCKING | STATE_SCHEDULED : STATE_SCHEDULED;
     this.slot = fn;
     this.budget = EMPTY_BUDGET;
     this.waitHead = undefined;
@@ -210,12 +221,12 @@ export class Task {
    * @internal
    */
   get fn(): (() => unknown) | undefined {
-    return (this.flags & STATE_MASK) === SCHEDULED ? (this.slot as (() => unknown) | undefined) : undefined;
+    return (this.flags & STATE_MASK) === STATE_SCHEDULED ? (this.slot as (() => unknown) | undefined) : undefined;
   }
   /** @internal */
   set fn(fn: (() => unknown) | undefined) {
     // Once finished the slot holds the result: clearing the function must not erase it.
-    if ((this.flags & STATE_MASK) !== FINISHED) this.slot = fn;
+    if ((this.flags & STATE_MASK) !== STATE_FINISHED) this.slot = fn;
   }
 
   /** @internal The value, or the JoinError, once finished (written just before the state turns FINISHED). */
@@ -260,7 +271,7 @@ export class Task {
   }
   /** @internal */
   get error(): JoinError | undefined {
-    return this.state === FINISHED && !this.ok ? (this.result as JoinError) : undefined;
+    return this.state === STATE_FINISHED && !this.ok ? (this.result as JoinError) : undefined;
   }
   /**
    * Takes the value (when `ok`) or JoinError of a finished task whose one reader (its JoinSet)
@@ -298,7 +309,7 @@ export class Task {
   }
   /** @internal Unlinks a parked join that was cancelled. */
   removeJoin(join: InsideJoin): void {
-    if (this.state === FINISHED) return;
+    if (this.state === STATE_FINISHED) return;
     let previous: JoinRecord | undefined;
     for (let record = this.links as JoinRecord | undefined; record !== undefined; previous = record, record = record.next) {
       if (record !== join) continue;
@@ -322,7 +333,7 @@ export class Task {
    * @internal
    */
   watchFinish(callback: () => void): void {
-    if (this.state === FINISHED) runWatcher(callback);
+    if (this.state === STATE_FINISHED) runWatcher(callback);
     else (this.more().finishWatchers ??= []).push(callback);
   }
   /** @internal A blocking task: called on abort while still queued (the pool removes the job). */
@@ -346,7 +357,7 @@ export class Task {
 
   /** @internal */
   get finished(): boolean {
-    return this.state === FINISHED;
+    return this.state === STATE_FINISHED;
   }
 
   /** @internal */
@@ -388,7 +399,7 @@ export class Task {
 
   /** @internal Requests cancellation: the next (or current) rt await point of the task rejects. */
   abort(reason?: unknown): void {
-    if (this.state === FINISHED || this.cancelRequested) return;
+    if (this.state === STATE_FINISHED || this.cancelRequested) return;
     this.flag(CANCEL_REQUESTED, true);
     const extra = this.more();
     extra.cancelReason = reason ?? new Cancelled(`task ${this.id} was aborted`);
@@ -424,7 +435,7 @@ export class Task {
         failure ??= { error: new Error(`task ${this.id}: cancelling ${w.label} left it parked (an entry's cancel must leave the task's list)`) };
       }
     }
-    if (this.state === SCHEDULED) this.core.abortScheduled(this);
+    if (this.state === STATE_SCHEDULED) this.core.abortScheduled(this);
     if (failure !== undefined) throw failure.error;
   }
 
@@ -445,7 +456,7 @@ export class Task {
     // SCHEDULED: the slot holds the function (see `fn`); read and cleared directly.
     const fn = this.slot as () => unknown;
     this.slot = undefined;
-    this.flags = (this.flags & ~STATE_MASK) | RUNNING;
+    this.flags = (this.flags & ~STATE_MASK) | STATE_RUNNING;
     let result: unknown;
     try {
       result = fn();
@@ -467,7 +478,7 @@ export class Task {
 
   /** @internal */
   finishValue(value: unknown): void {
-    if (this.state === FINISHED) return;
+    if (this.state === STATE_FINISHED) return;
     // The promise the function returned is not kept for a later join (issue 16): a join of a
     // finished task makes a settled promise of the value instead (see `settledPromise`), and
     // the promise dies young, where keeping it in the task made the scavenger copy it with the
@@ -480,7 +491,7 @@ export class Task {
 
   /** @internal Ends the task with a thrown value: a Cancelled escaping means cancelled, else a panic. */
   finishError(error: unknown): void {
-    if (this.state === FINISHED) return;
+    if (this.state === STATE_FINISHED) return;
     this.result = isCancelled(error)
       ? new JoinError('cancelled', this.id, this.cancelRequested ? this.cancelReason : error, this.name)
       : new JoinError('panic', this.id, error, this.name);
@@ -489,7 +500,7 @@ export class Task {
 
   /** @internal */
   finishCancelled(): void {
-    if (this.state === FINISHED) return;
+    if (this.state === STATE_FINISHED) return;
     this.result = new JoinError('cancelled', this.id, this.cancelReason, this.name);
     this.finish();
   }
@@ -498,8 +509,8 @@ export class Task {
   private finish(): void {
     // (Every caller has just written the result into the slot: nothing of the function is left.)
     const flags = this.flags;
-    this.flags = (flags & ~STATE_MASK) | FINISHED;
-    this.core.taskFinished(this, (flags & STATE_MASK) === RUNNING);
+    this.flags = (flags & ~STATE_MASK) | STATE_FINISHED;
+    this.core.taskFinished(this, (flags & STATE_MASK) === STATE_RUNNING);
     // A task with nothing rare, no join or set waiting and a value (the usual short task): done.
     // (The rest out of line, so this much inlines into the outcome reaction: issue 16.)
     if (typeof this.extra !== 'object' && this.links === undefined && (this.flags & OK) !== 0) return;
@@ -550,7 +561,7 @@ export class Task {
    */
   thenFromOutside(onfulfilled: unknown, onrejected: unknown): Promise<unknown> {
     this.observed = true;
-    if (this.state === FINISHED) return this.thenFinished(onfulfilled, onrejected);
+    if (this.state === STATE_FINISHED) return this.thenFinished(onfulfilled, onrejected);
     // One shared executor (no closure per call) hands the resolving functions over.
     const promise = new Promise(captureJoinResolvers);
     this.links = new OutsideJoin(onfulfilled, onrejected, this.links as JoinRecord | undefined, joinResolve!, joinReject!, captureThenContext());
@@ -600,7 +611,7 @@ export class Task {
   /** @internal A promise of the task's outcome (JoinSet.shutdown, joins of finished tasks). */
   completionPromise(): Promise<unknown> {
     this.observed = true;
-    if (this.state === FINISHED) return this.settledPromise();
+    if (this.state === STATE_FINISHED) return this.settledPromise();
     const extra = this.more();
     if (extra.completion === undefined) {
       extra.completion = new Promise((resolve, reject) => {
@@ -702,7 +713,9 @@ function settleJoin(ok: boolean, result: unknown, join: OutsideJoin): void {
   }
 }
 
-export const nativeThen = Promise.prototype.then;
+/** The engine's `then` (read here through `promiseThen`, a module's own constant: see the states). */
+const promiseThen = Promise.prototype.then;
+export const nativeThen = promiseThen;
 
 /**
  * The settled promise a join of a finished task reacts to for a value met before (see
@@ -745,7 +758,7 @@ function fulfilledWith(value: unknown): Promise<unknown> {
 
 /** A promise of the engine's own, with the engine's `then`: its reactions run in the context they were attached in. */
 function isNativePromise(value: object): value is Promise<unknown> {
-  return Object.getPrototypeOf(value) === Promise.prototype && (value as Promise<unknown>).then === nativeThen;
+  return Object.getPrototypeOf(value) === Promise.prototype && (value as Promise<unknown>).then === promiseThen;
 }
 
 /**

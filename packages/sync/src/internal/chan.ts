@@ -36,7 +36,16 @@ import type { WaitOptions } from '@rt/scheduler';
 import { SendError } from '../errors.js';
 import { Ring } from './ring.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, ReusableNode, WaitList, WaitNode, checkCancelled, parkIn, parkSimple, readyOrCancelled, retryAfter } from '@rt/scheduler/primitives';
+import { RESOLVED as RESOLVEDOf, ReusableNode, WaitList, WaitNode, checkCancelled as checkCancelledOf, parkIn as parkInOf, parkSimple, readyOrCancelled as readyOrCancelledOf, retryAfter as retryAfterOf } from '@rt/scheduler/primitives';
+
+// Module-local copies of imports read at every send and receive: an imported binding is read through
+// its module cell with a TDZ check each time, where TurboFan folds a module's own `const` (issue 16:
+// @rt/net's README, pass eu30; this package's README, pass lc31).
+const checkCancelled = checkCancelledOf;
+const parkIn = parkInOf;
+const readyOrCancelled = readyOrCancelledOf;
+const RESOLVED = RESOLVEDOf;
+const retryAfter = retryAfterOf;
 
 /**
  * After a second look that found nothing, this many empty receives park at once. A failed
@@ -47,11 +56,13 @@ import { RESOLVED, ReusableNode, WaitList, WaitNode, checkCancelled, parkIn, par
 const SPIN_SKIPS = 8;
 
 /** What a parked receiver is woken with when the channel finishes. */
-export const FINISHED: unique symbol = Symbol('rt.mpsc.finished');
+const END: unique symbol = Symbol('rt.mpsc.finished');
+export const FINISHED: typeof END = END;
 export type Finished = typeof FINISHED;
 
 /** The label of `recv()` and async iteration: the receives that park on the reused node. */
-export const RECV_LABEL = 'mpsc.Receiver.recv';
+const RECV = 'mpsc.Receiver.recv';
+export const RECV_LABEL = RECV;
 
 export class Chan<T> {
   // `declare`d and set in the constructor, not class fields: a class field is defined as
@@ -184,7 +195,7 @@ export class Chan<T> {
   maybeFinish(): void {
     if (this.recvWaiters.length !== 0 && this.finished) {
       // `recv()` waits for `T | undefined`; iteration and recvMany need the sentinel.
-      for (const node of this.recvWaiters.drain()) node.waiter!.wake(node.hasPayload ? FINISHED : (undefined as T));
+      for (const node of this.recvWaiters.drain()) node.waiter!.wake(node.hasPayload ? END : (undefined as T));
     }
   }
 
@@ -227,7 +238,7 @@ export class Chan<T> {
     if (finished || options !== undefined || this.spinSkips === 0) {
       const cancelled = checkCancelled(options);
       if (cancelled !== undefined) return cancelled;
-      if (finished) return Promise.resolve(sentinel ? FINISHED : (undefined as T));
+      if (finished) return Promise.resolve(sentinel ? END : (undefined as T));
     }
     const shifts = this.buffer.shifts;
     if (shifts === ((this.emptyAt + 1) | 0)) {
@@ -266,15 +277,15 @@ export class Chan<T> {
     const cancelled = checkCancelled(options);
     if (cancelled !== undefined) return cancelled;
     if (this.buffer.length !== 0) return this.take();
-    if (this.finished) return sentinel ? FINISHED : (undefined as T);
+    if (this.finished) return sentinel ? END : (undefined as T);
     this.spinSkips = SPIN_SKIPS;
     return this.parkRecv(options, label, sentinel);
   }
 
   /** Parks a receive: on the receiver's reused node when it is free and the receive has no options (see the top of this file). */
   private parkRecv(options: WaitOptions | undefined, label: string, sentinel: boolean): Promise<T | Finished> {
-    if (options === undefined && label === RECV_LABEL) {
-      const node = (this.recvNode ??= new ReusableNode<T | Finished>(this.recvWaiters, RECV_LABEL));
+    if (options === undefined && label === RECV) {
+      const node = (this.recvNode ??= new ReusableNode<T | Finished>(this.recvWaiters, RECV));
       if (node.reusable.settled) {
         node.hasPayload = sentinel;
         return node.parkIn(this.recvWaiters);

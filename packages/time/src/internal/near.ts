@@ -24,21 +24,31 @@
 // in deadline order; at equal deadlines the wheel's entries fire first, which is insertion
 // order: an entry goes to the wheel only when its deadline was further than the horizon, so
 // any entry due at the same tick that came here was inserted later (the cursor only moves on).
-import { WheelEntry, appendEntry, eachEntry, unlinkEntry } from './wheel.js';
+import { WheelEntry, appendEntry as appendEntryOf, eachEntry, unlinkEntry as unlinkEntryOf } from './wheel.js';
 
+// Module-local copies of the imports read at every insert and removal (an imported binding is read
+// through its module cell with a TDZ check each time: @rt/net's README, pass eu30).
+const appendEntry = appendEntryOf;
+const unlinkEntry = unlinkEntryOf;
+
+// Read inside this module through its own constants: an exported binding is a module cell even in
+// its own module, read with a TDZ check each time, where TurboFan folds a module's own `const`
+// (issue 16: @rt/net's README, pass eu30; this package's README, pass lc31).
+const HORIZON = 4096;
+const FIRST_SLOT = 1024;
 /** Buckets (one per millisecond): the horizon of the layer. */
-export const NEAR = 4096;
-const MASK = NEAR - 1;
+export const NEAR = HORIZON;
+const MASK = HORIZON - 1;
 /** `slot` of an entry in bucket b is NEAR_SLOT + b, up to NEAR_SLOT + NEAR - 1 (the wheel's slots are 0–384). */
-export const NEAR_SLOT = 1024;
+export const NEAR_SLOT = FIRST_SLOT;
 
 export class NearLayer<E extends WheelEntry = WheelEntry> {
   /** Every tick up to the cursor has been fired. */
   private cursor: number;
   private count = 0;
-  private readonly heads: (WheelEntry | null)[] = new Array<WheelEntry | null>(NEAR).fill(null);
-  private readonly tails: (WheelEntry | null)[] = new Array<WheelEntry | null>(NEAR).fill(null);
-  private readonly occupied = new Uint32Array(NEAR / 32);
+  private readonly heads: (WheelEntry | null)[] = new Array<WheelEntry | null>(HORIZON).fill(null);
+  private readonly tails: (WheelEntry | null)[] = new Array<WheelEntry | null>(HORIZON).fill(null);
+  private readonly occupied = new Uint32Array(HORIZON / 32);
 
   constructor(start: number) {
     this.cursor = start;
@@ -51,7 +61,7 @@ export class NearLayer<E extends WheelEntry = WheelEntry> {
 
   /** True when `entry` is in this layer. */
   static holds(entry: WheelEntry): boolean {
-    return entry.slot >= NEAR_SLOT;
+    return entry.slot >= FIRST_SLOT;
   }
 
   /**
@@ -62,10 +72,10 @@ export class NearLayer<E extends WheelEntry = WheelEntry> {
   tryInsert(entry: E, when: number, now: number): boolean {
     if (this.count === 0 && now > this.cursor) this.cursor = now;
     const ahead = when - this.cursor;
-    if (ahead <= 0 || ahead >= NEAR) return false;
+    if (ahead <= 0 || ahead >= HORIZON) return false;
     const bucket = when & MASK;
     entry.when = when;
-    if (appendEntry(this.heads, this.tails, bucket, entry, NEAR_SLOT + bucket)) {
+    if (appendEntry(this.heads, this.tails, bucket, entry, FIRST_SLOT + bucket)) {
       this.occupied[bucket >>> 5] = (this.occupied[bucket >>> 5] ?? 0) | (1 << (bucket & 31));
     }
     this.count++;
@@ -74,7 +84,7 @@ export class NearLayer<E extends WheelEntry = WheelEntry> {
 
   /** Unlinks `entry` (which must be in this layer). */
   remove(entry: E): void {
-    const bucket = entry.slot - NEAR_SLOT;
+    const bucket = entry.slot - FIRST_SLOT;
     this.count--;
     if (unlinkEntry(this.heads, this.tails, bucket, entry)) {
       this.occupied[bucket >>> 5] = (this.occupied[bucket >>> 5] ?? 0) & ~(1 << (bucket & 31));
@@ -87,8 +97,8 @@ export class NearLayer<E extends WheelEntry = WheelEntry> {
     const start = (this.cursor + 1) & MASK;
     // Words from the start bucket's word on, wrapping round once (the start word twice: its
     // bits from the start, then, after wrapping, its bits before the start).
-    for (let step = 0; step <= NEAR / 32; step++) {
-      const index = ((start >>> 5) + step) & (NEAR / 32 - 1);
+    for (let step = 0; step <= HORIZON / 32; step++) {
+      const index = ((start >>> 5) + step) & (HORIZON / 32 - 1);
       let word = this.occupied[index] ?? 0;
       if (step === 0) word &= -1 << (start & 31);
       if (word === 0) continue;
@@ -121,7 +131,7 @@ export class NearLayer<E extends WheelEntry = WheelEntry> {
   /** Unlinks every entry and returns them, for shutdown. */
   drain(): E[] {
     const all: E[] = [];
-    for (let bucket = 0; bucket < NEAR; bucket++) {
+    for (let bucket = 0; bucket < HORIZON; bucket++) {
       for (let entry = this.heads[bucket] ?? null; entry !== null; entry = this.heads[bucket] ?? null) {
         this.remove(entry as E);
         all.push(entry as E);

@@ -39,14 +39,20 @@
 // bitwise operators (32-bit), so the top level is computed with division and the lower
 // five levels (30 bits) with bitwise operators.
 
+// Read inside this module through its own constants: an exported binding is a module cell even in
+// its own module, read with a TDZ check each time, where TurboFan folds a module's own `const`
+// (issue 16: @rt/net's README, pass eu30; this package's README, pass lc31).
+const LEVEL_COUNT = 6;
+const SLOT_COUNT = 64;
+const MAX_TICKS = 2 ** 36 - 1;
 /** Number of levels. */
-export const LEVELS = 6;
+export const LEVELS = LEVEL_COUNT;
 /** Slots per level. */
-export const SLOTS = 64;
+export const SLOTS = SLOT_COUNT;
 /** The furthest deadline (in ms from `elapsed`) the wheel places exactly; further ones are clamped to the top level. */
-export const MAX_DURATION = 2 ** 36 - 1;
+export const MAX_DURATION = MAX_TICKS;
 
-const PENDING = LEVELS * SLOTS; // 384: the index of the pending (expired) list
+const PENDING = LEVEL_COUNT * SLOT_COUNT; // 384: the index of the pending (expired) list
 const NOT_LINKED = -1;
 const LOW_BITS = 2 ** 30; // the five lower levels' worth of bits
 
@@ -118,18 +124,18 @@ export function unlinkEntry(heads: (WheelEntry | null)[], tails: (WheelEntry | n
 }
 
 /** Span in ticks of one slot of each level (64^level), a table: `**` is a call to `pow` per use. */
-const SLOT_RANGES: readonly number[] = Array.from({ length: LEVELS }, (_, level) => SLOTS ** level);
+const SLOT_RANGES: readonly number[] = Array.from({ length: LEVEL_COUNT }, (_, level) => SLOT_COUNT ** level);
 /** Span in ticks of the whole of each level (64^(level + 1)). */
-const LEVEL_RANGES: readonly number[] = Array.from({ length: LEVELS }, (_, level) => SLOTS ** (level + 1));
+const LEVEL_RANGES: readonly number[] = Array.from({ length: LEVEL_COUNT }, (_, level) => SLOT_COUNT ** (level + 1));
 
 /** Span in ticks of one slot of `level`. */
 function slotRange(level: number): number {
-  return SLOT_RANGES[level] ?? SLOTS ** level;
+  return SLOT_RANGES[level] ?? SLOT_COUNT ** level;
 }
 
 /** Span in ticks of the whole of `level`. */
 function levelRange(level: number): number {
-  return LEVEL_RANGES[level] ?? SLOTS ** (level + 1);
+  return LEVEL_RANGES[level] ?? SLOT_COUNT ** (level + 1);
 }
 
 /** Index of the lowest set bit of a non-zero 32-bit word. */
@@ -143,22 +149,22 @@ function ctz(word: number): number {
  */
 export function levelFor(elapsed: number, when: number): number {
   // Fast path: both fit 30 bits (the first ~12 days of a clock), so the top digit agrees.
-  if (when < LOW_BITS && elapsed < LOW_BITS) return ((31 - Math.clz32((when ^ elapsed) | (SLOTS - 1))) / 6) | 0;
-  if (when - elapsed > MAX_DURATION) return LEVELS - 1;
+  if (when < LOW_BITS && elapsed < LOW_BITS) return ((31 - Math.clz32((when ^ elapsed) | (SLOT_COUNT - 1))) / 6) | 0;
+  if (when - elapsed > MAX_TICKS) return LEVEL_COUNT - 1;
   const highWhen = Math.floor(when / LOW_BITS);
   const highElapsed = Math.floor(elapsed / LOW_BITS);
-  if (highWhen !== highElapsed) return LEVELS - 1;
+  if (highWhen !== highElapsed) return LEVEL_COUNT - 1;
   // `| 63` so that a difference in the level-0 digit alone still gives level 0.
-  const masked = ((when % LOW_BITS) ^ (elapsed % LOW_BITS)) | (SLOTS - 1);
+  const masked = ((when % LOW_BITS) ^ (elapsed % LOW_BITS)) | (SLOT_COUNT - 1);
   const significant = 31 - Math.clz32(masked);
   return Math.floor(significant / 6);
 }
 
 /** The slot of `when` at `level`. */
 function slotFor(when: number, level: number): number {
-  if (level === LEVELS - 1) return Math.floor(when / LOW_BITS) % SLOTS;
-  if (when < LOW_BITS) return (when >>> (level * 6)) & (SLOTS - 1);
-  return ((when % LOW_BITS) >>> (level * 6)) & (SLOTS - 1);
+  if (level === LEVEL_COUNT - 1) return Math.floor(when / LOW_BITS) % SLOT_COUNT;
+  if (when < LOW_BITS) return (when >>> (level * 6)) & (SLOT_COUNT - 1);
+  return ((when % LOW_BITS) >>> (level * 6)) & (SLOT_COUNT - 1);
 }
 
 /**
@@ -176,7 +182,7 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
   private readonly heads: (WheelEntry | null)[] = new Array<WheelEntry | null>(PENDING + 1).fill(null);
   private readonly tails: (WheelEntry | null)[] = new Array<WheelEntry | null>(PENDING + 1).fill(null);
   /** Occupancy: for each level, bits 0–31 then bits 32–63. */
-  private readonly occupied = new Uint32Array(LEVELS * 2);
+  private readonly occupied = new Uint32Array(LEVEL_COUNT * 2);
 
   constructor(start = 0) {
     this.elapsedTicks = start;
@@ -224,7 +230,7 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
    * entries (expired entries not yet taken do not count).
    */
   nextExpiration(): number | undefined {
-    for (let level = 0; level < LEVELS; level++) {
+    for (let level = 0; level < LEVEL_COUNT; level++) {
       const deadline = this.levelNextExpiration(level);
       if (deadline !== undefined) return deadline;
     }
@@ -241,7 +247,7 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
     for (;;) {
       let level = 0;
       let deadline: number | undefined;
-      for (; level < LEVELS; level++) {
+      for (; level < LEVEL_COUNT; level++) {
         deadline = this.levelNextExpiration(level);
         if (deadline !== undefined) break;
       }
@@ -293,12 +299,12 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
     // slot again; those are put back after the walk.
     this.elapsedTicks = deadline;
     const slot = slotFor(deadline, level);
-    const index = level * SLOTS + slot;
+    const index = level * SLOT_COUNT + slot;
     let wrapped: WheelEntry[] | undefined;
     for (let entry = this.heads[index] ?? null; entry !== null; entry = this.heads[index] ?? null) {
       this.unlink(entry);
       if (entry.when > deadline) {
-        if (level === LEVELS - 1 && levelFor(deadline, entry.when) === level && slotFor(entry.when, level) === slot) {
+        if (level === LEVEL_COUNT - 1 && levelFor(deadline, entry.when) === level && slotFor(entry.when, level) === slot) {
           (wrapped ??= []).push(entry);
         } else {
           this.place(entry);
@@ -316,7 +322,7 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
   private place(entry: WheelEntry): void {
     const level = levelFor(this.elapsedTicks, entry.when);
     const slot = slotFor(entry.when, level);
-    this.append(level * SLOTS + slot, entry);
+    this.append(level * SLOT_COUNT + slot, entry);
     this.setBit(level, slot);
   }
 
@@ -327,8 +333,8 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
   private unlink(entry: WheelEntry): void {
     const index = entry.slot;
     if (unlinkEntry(this.heads, this.tails, index, entry) && index !== PENDING) {
-      const level = (index / SLOTS) | 0;
-      this.clearBit(level, index - level * SLOTS);
+      const level = (index / SLOT_COUNT) | 0;
+      this.clearBit(level, index - level * SLOT_COUNT);
     }
   }
 
@@ -349,10 +355,10 @@ export class Wheel<E extends WheelEntry = WheelEntry> {
     if (low === 0 && high === 0) return undefined;
     const range = slotRange(level);
     const now = this.elapsedTicks;
-    const nowSlot = Math.floor(now / range) % SLOTS;
+    const nowSlot = Math.floor(now / range) % SLOT_COUNT;
     // Search from the slot after the current one: below the top level the current slot is
     // never occupied; at the top level it holds only wrapped entries, due last.
-    const slot = firstSetFrom(low, high, (nowSlot + 1) % SLOTS);
+    const slot = firstSetFrom(low, high, (nowSlot + 1) % SLOT_COUNT);
     const wholeRange = levelRange(level);
     const levelStart = now - (now % wholeRange);
     let deadline = levelStart + slot * range;
