@@ -746,6 +746,25 @@ const cases = {
 const caseArg = process.argv.find((a) => a.startsWith('--case='));
 if (caseArg !== undefined) {
   const c = cases[caseArg.slice('--case='.length)];
+  if (process.env.SYNC_BENCH_WINDOW === '1') {
+    // The counted window (benchmarks/locks-callgrind.mjs, `callgrindWindow` in
+    // benchmarks/lib/callgrind.mjs): a full GC first (node --expose-gc), so no marking cycle that
+    // start-up began spans the count (its write barrier on every store, stepped by time: what made
+    // the N / 2N difference read 471-2,181 for one tree); then SYNC_BENCH_WARMUPS runs of the case
+    // (default 8: at N = 100,000 the last compilation, of the functions the forced turn calls once
+    // per 128 operations, lands in the sixth on Node 20); then one more run between two reads of
+    // `process.ppid`, the process's only getppid(2) calls, where callgrind (--dump-before=getppid)
+    // dumps and zeroes its counters.
+    globalThis.gc?.();
+    for (let i = Number(process.env.SYNC_BENCH_WARMUPS ?? 8); i > 0; i--) if ((await c.run()) !== c.expect) throw new Error('warm-up checksum');
+    if (process.env.SYNC_BENCH_TRACE === '1') console.log('window start');
+    void process.ppid;
+    const result = await c.run();
+    void process.ppid;
+    if (process.env.SYNC_BENCH_TRACE === '1') console.log('window end');
+    if (result !== c.expect) throw new Error(`checksum ${result} !== ${c.expect}`);
+    process.exit(0);
+  }
   globalThis.gc?.();
   const start = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();

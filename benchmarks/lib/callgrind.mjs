@@ -154,3 +154,35 @@ export async function countedWindow(serverPid, client, args) {
   await clientExit;
   return run;
 }
+
+/**
+ * Instructions of one counted window of `node script ...args` (with `env` added, V8 run with
+ * `v8Flags` and --expose-gc): the script reads `process.ppid` twice (sync.bench.mjs with
+ * SYNC_BENCH_WINDOW=1), its only getppid(2) calls, and callgrind (--dump-before=getppid) dumps
+ * and zeroes its counters at each, so the second of the three dumps holds exactly what ran
+ * between them: no start-up, no compilation of the warm-up, no exit. Returns the window's total
+ * and what `inspect(dump, pid)` returns (called before the dumps are removed; with
+ * `perfMap`, V8 writes /tmp/perf-<pid>.map for `jitNamer`, removed afterwards).
+ */
+export function callgrindWindow(node, script, args, env = {}, { v8Flags = CALLGRIND_V8_FLAGS, perfMap = false, inspect } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'rt-callgrind-'));
+  const out = join(dir, 'callgrind.out');
+  let pid;
+  try {
+    const flags = [...v8Flags, '--expose-gc', ...(perfMap ? ['--perf-basic-prof'] : [])];
+    const child = spawnSync('valgrind', ['--tool=callgrind', '--dump-instr=no', '--dump-before=getppid', `--callgrind-out-file=${out}`, node, ...flags, script, ...args], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
+    pid = Number(/==(\d+)==/.exec(child.stderr)?.[1]);
+    if (child.status !== 0) throw new Error(`${args.join(' ')} under callgrind exited ${child.status}: ${child.stderr.slice(-2000)}`);
+    const dumps = execFileSync('ls', ['-1', dir], { encoding: 'utf8' }).split('\n').filter((f) => f.startsWith('callgrind.out.'));
+    if (dumps.length !== 2) throw new Error(`${args.join(' ')}: ${dumps.length} getppid dumps, not 2 (another getppid call in the run?)`);
+    const window = `${out}.2`;
+    const total = dumpTotal(window);
+    return { total, inspected: inspect?.(window, pid) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    if (perfMap && pid !== undefined) rmSync(`/tmp/perf-${pid}.map`, { force: true });
+  }
+}

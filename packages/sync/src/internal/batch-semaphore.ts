@@ -14,7 +14,12 @@
 import type { WaitOptions } from '@rt/scheduler';
 import { AcquireError } from '../errors.js';
 import { coop as budget } from '@rt/scheduler';
-import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, readyNow, reportLostWake, retryAfter, unwatchLostWake } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, WaitNode, checkCancelled, parkIn, readyNow as readyNowOf, reportLostWake, retryAfter, unwatchLostWake } from '@rt/scheduler/primitives';
+
+// The import the ready acquire reads, as a module-local constant: an imported binding is read
+// through its module cell with a TDZ check each time, a module's own `const` is folded (issue 16:
+// @rt/net's README, pass eu30; sync README, pass sm31).
+const readyNow = readyNowOf;
 
 /** A parked acquire; `make` builds what the woken acquirer gets (a guard, a permit) from `payload` and `need`. */
 class AcquireNode extends WaitNode<unknown> {
