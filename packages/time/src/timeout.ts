@@ -40,8 +40,17 @@ type GiveBack = { [giveBack]?: (entry: ParkEntry | undefined) => boolean; [keepT
  * outcome decides until the turn's end (see `awaitOutcome`).
  */
 const DECIDING = -2;
-/** `DECIDING`, and the caller's signal or task aborted meanwhile: `Cancelled` unless a value wins. */
+/**
+ * `DECIDING`, and the caller's signal or task aborted meanwhile (or the decision is that abort's
+ * own): `Cancelled` unless a value wins; a later abort changes nothing.
+ */
 const DECIDING_CANCELLED = -3;
+/**
+ * The `Cancelled` of a timer whose deadline's decision the caller's abort overtook
+ * (`DECIDING_CANCELLED`), carrying the abort's reason as `cause` (pass rc31): beside the timer, not
+ * a field of it, as only that rare path needs it.
+ */
+const cancelledWhileDeciding = new WeakMap<TimerEntry, Cancelled>();
 
 /** The timer of one `timeout` call: fails the wait with Elapsed and aborts the work. */
 class TimeoutEntry<T> extends TimerEntry {
@@ -112,7 +121,7 @@ class TimeoutEntry<T> extends TimerEntry {
     atTurnEnd(() => {
       if (this.settled) return;
       this.finish();
-      this.waiter.fail(this.slot === DECIDING_CANCELLED ? cancelledError() : error);
+      this.waiter.fail(this.slot === DECIDING_CANCELLED ? (cancelledWhileDeciding.get(this) ?? error) : error);
     });
   }
 
@@ -151,7 +160,7 @@ class TimeoutEntry<T> extends TimerEntry {
     this.driver.remove(this);
     // Only while the outcome decides (see awaitOutcome) is the signal aborted while the timer is unsettled.
     const controller = this.controller;
-    if (controller !== undefined && controller.signal.aborted && abortedBy(error, controller.signal.reason)) error = this.slot === DECIDING_CANCELLED ? cancelledError() : controller.signal.reason;
+    if (controller !== undefined && controller.signal.aborted && abortedBy(error, controller.signal.reason)) error = this.slot === DECIDING_CANCELLED ? (cancelledWhileDeciding.get(this) ?? controller.signal.reason) : controller.signal.reason;
     this.waiter.fail(error);
   }
 
@@ -183,19 +192,24 @@ class TimeoutEntry<T> extends TimerEntry {
    * nothing could give back: its outcome decides until the end of the turn, as at the deadline
    * (pass rc30; a value wins, a rejection the abort caused or nothing by then is `Cancelled`), and
    * this timeout's own wait is settled then (`settleLater`). The same while the deadline's decision
-   * is pending (`DECIDING`): that decision stands.
+   * is pending (`DECIDING`): that decision stands. `reason`: the abort's (the signal's, the task's,
+   * a `RuntimeShutdown` when the runtime shuts down), the `cause` of the `Cancelled` settled later,
+   * as of the one `park` rejects with at once (pass rc31: it had none).
    */
-  cancelled(): typeof settleLater | undefined {
+  cancelled(reason: unknown): typeof settleLater | undefined {
     if (this.settled) return undefined;
     if (this.slot <= DECIDING) {
+      if (this.slot === DECIDING) cancelledWhileDeciding.set(this, cancelledError(reason));
       this.slot = DECIDING_CANCELLED;
       return settleLater;
     }
     const controller = this.controller;
-    const error = cancelledError();
+    const error = cancelledError(reason);
     if (controller !== undefined && parkedOn(controller.signal) !== true) {
       this.driver.remove(this);
       this.awaitOutcome(controller, error);
+      // A second abort (the task's after the signal's, the runtime's shutdown) changes nothing.
+      this.slot = DECIDING_CANCELLED;
       return settleLater;
     }
     this.finish();
@@ -230,8 +244,9 @@ class TimeoutEntry<T> extends TimerEntry {
   }
 }
 
-function cancelledError(): Cancelled {
-  return new Cancelled('timeout: the wait was cancelled');
+/** The `Cancelled` of an aborted timeout, with the abort's reason as `cause` (as `park`'s). */
+function cancelledError(reason: unknown): Cancelled {
+  return new Cancelled('timeout: the wait was cancelled', { cause: reason });
 }
 
 function start<T>(what: string, driver: TimeDriver, now: number, deadline: number, ms: number | undefined, work: TimeoutWork<T>, options: WaitOptions | undefined): Promise<T> {
@@ -260,7 +275,7 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
     parked =
       options === undefined && Handle.tryCurrent() === undefined
         ? new PlainWaiter<T>()
-        : park<T>('time.timeout', () => timer.cancelled(), options);
+        : park<T>('time.timeout', (_waiter, reason) => timer.cancelled(reason), options);
   } catch (error) {
     // Already cancelled: the work must not run on unattended.
     controller?.abort(error);
