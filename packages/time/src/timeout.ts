@@ -33,7 +33,7 @@ function abortedBy(error: unknown, reason: unknown): boolean {
 }
 
 /** A thenable that can take back a value its `then` delivered (see `giveBack`). */
-type GiveBack = { [giveBack]?: (entry: ParkEntry | undefined) => boolean; [keepTaken]?: (keep: boolean) => void };
+type GiveBack = { [giveBack]?: (entry: ParkEntry | undefined, rejection?: { reason: unknown }) => boolean; [keepTaken]?: (keep: boolean) => void };
 
 /**
  * `slot` (the wheel's; negative values are the owner's) of a timer out of the wheel whose work's
@@ -154,8 +154,14 @@ class TimeoutEntry<T> extends TimerEntry {
   }
 
   rejected(error: unknown): void {
+    if (this.settled) {
+      // A sent promise that rejects, taken ready by a receive the caller's abort overtook: back too
+      // (the thenable checks it took a value that rejected with this reason; pass rc31).
+      this.late({ reason: error });
+      this.release();
+      return;
+    }
     this.release();
-    if (this.settled) return;
     this.finish();
     this.driver.remove(this);
     // Only while the outcome decides (see awaitOutcome) is the signal aborted while the timer is unsettled.
@@ -179,10 +185,11 @@ class TimeoutEntry<T> extends TimerEntry {
    * its outcome came, or the runtime shut down. The value goes back to the channel for the next
    * receive (`giveBack`) instead of being lost (a receive this timeout kept gives back at the
    * abort: see `cancelled`); a work without `giveBack` (a promise, the function form) keeps it.
+   * `rejection`: the receive's promise rejected, which a sent promise that rejects does (pass rc31).
    */
-  private late(): void {
+  private late(rejection?: { reason: unknown }): void {
     const source = this.source;
-    if (source !== undefined && source[giveBack] !== undefined) source[giveBack](undefined);
+    if (source !== undefined && source[giveBack] !== undefined) source[giveBack](undefined, rejection);
   }
 
   /**

@@ -400,9 +400,11 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * The value's bytes stay in shared memory once taken (only a send writes them, once), so the
    * state goes back to VALUE and the next receive decodes it again (pass rc30). `entry`: the receive
    * `then` parked (given back only if `#poll` woke it with the value); undefined: a receive that
-   * took a ready value (its promise fulfilled).
+   * took a ready value (its promise fulfilled). `rejection` (its promise rejected): never a take
+   * here (a value in shared memory is decoded, never a promise), so nothing is given back.
    */
-  [giveBack](entry: ParkEntry | undefined): boolean {
+  [giveBack](entry: ParkEntry | undefined, rejection?: { reason: unknown }): boolean {
+    if (rejection !== undefined) return false;
     if (entry !== undefined && entry !== this.#deliveredTo) return false;
     this.#deliveredTo = undefined;
     const words = this.#shared.words;
