@@ -465,9 +465,12 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
     rejectThrough(endPark(this, 'cancelled'), new Cancelled(`${RECV_LABEL} was cancelled`, { cause: reason }));
   }
 
-  /** True once the value was taken, the sender closed without sending, or the receiver closed. */
+  /**
+   * True once the value was taken for good (see `tryRecv`), the sender closed without sending, or
+   * the receiver closed.
+   */
   get isClosed(): boolean {
-    return this.receiverClosed || this.state === State.Taken || (this.senderClosed && this.state === State.Empty);
+    return this.receiverClosed || (this.state === State.Taken && this.flags < KEEP) || (this.senderClosed && this.state === State.Empty);
   }
 
   /**
@@ -493,11 +496,15 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * **Cancellation:** never waits.
    *
    * **Errors:** `TryRecvError` `'Empty'` if not sent yet, `'Disconnected'` if it never will be
-   * (sender closed, value already taken).
+   * (sender closed, value already taken). A value a receive took while a `timeout` around a
+   * receive of this receiver is unfinished is not taken for good until that timeout's outcome (its
+   * caller may abort and the value come back into the channel, pass rc30): `'Empty'` meanwhile,
+   * `'Disconnected'` after, never `'Disconnected'` and then the value (pass rc31).
    */
   tryRecv(): T {
-    if (this.state === State.Value) return takeValue(this);
-    throw new TryRecvError(this.state === State.Taken || this.senderClosed || this.receiverClosed ? 'Disconnected' : 'Empty');
+    const state = this.state;
+    if (state === State.Value) return takeValue(this);
+    throw new TryRecvError(state === State.Taken ? (this.flags < KEEP ? 'Disconnected' : 'Empty') : this.senderClosed || this.receiverClosed ? 'Disconnected' : 'Empty');
   }
 
   /**
