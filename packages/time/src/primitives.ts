@@ -65,7 +65,9 @@ export const giveBack: unique symbol = Symbol('rt.giveBack');
  * `thenable[keepTaken](true)` right before `timeout` calls its `then`, `thenable[keepTaken](false)`
  * once that `then`'s outcome has reached the timeout (no give-back can come after). Counted: a
  * thenable keeps a value it took while any `timeout` around it is unfinished, and lets it go after
- * (review rv36: a receiver kept every value it handed out for as long as it lived).
+ * (review rv36: a receiver kept every value it handed out for as long as it lived). Meanwhile a
+ * value taken is not taken for good: the receivers' `tryRecv` says `Empty`, not `Disconnected`
+ * (pass rc31; `shared.oneshot`'s receiver counts only for that, its bytes stay in shared memory).
  *
  * **Cancellation:** not applicable (a marker). **Errors:** the method must not throw.
  *
