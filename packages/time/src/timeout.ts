@@ -353,7 +353,8 @@ function swallow(work: PromiseLike<unknown>): void {
  * rejects with `Cancelled` at once, and a value its receive took (sent in the same run, or already
  * there) goes back into the channel as sent, for the next receive (at once when the receive had
  * parked, so a receive started right after the abort gets it; a microtask later when it took a
- * ready value; `@rt/sync`'s and `shared.oneshot`'s receivers both, pass rc30); the function form, while an rt wait it parked with the signal is still parked, rejects
+ * ready value, a sent promise that rejects too, pass rc31; until then the receivers' `tryRecv` says
+ * `Empty`, not `Disconnected`; `@rt/sync`'s and `shared.oneshot`'s receivers both, pass rc30); the function form, while an rt wait it parked with the signal is still parked, rejects
  * with `Cancelled` at once (the abort ends that wait); otherwise (all woken, as a send or a release
  * in the abort's run does, or none parked) its outcome decides until the end of the turn, as at
  * the deadline: a value wins (the caller gets the message or the permit: nothing could give it
@@ -362,7 +363,10 @@ function swallow(work: PromiseLike<unknown>): void {
  * An abort while the deadline's decision is pending: a value still wins, else `Cancelled`.
  *
  * **Errors:** `Elapsed` when the deadline passes first; the work's own error if it fails
- * first; `Cancelled`; `RuntimeShutdown` if the runtime shuts down meanwhile. RangeError
+ * first; `Cancelled` (its `cause` the abort's reason: the signal's, the task's, or the
+ * `RuntimeShutdown` when the runtime's shutdown aborts the awaiting task, also while a decision is
+ * pending; pass rc31); `RuntimeShutdown` if the runtime shuts down while a timeout awaited outside
+ * any live task is pending (a deadline that passed first is `Elapsed`). RangeError
  * for a negative, NaN or non-finite `ms`; TypeError if `work` is neither a promise nor a
  * function. A function that throws synchronously rejects with what it threw.
  *

@@ -6,9 +6,18 @@
 // pending decision settled with a bare `Cancelled` (no cause) on the base: the shutdown was not
 // told apart from any other abort. A value that wins still wins.
 import { Builder, Cancelled, RuntimeShutdown, type Runtime } from '@rt/scheduler';
+import { WaitList, parkSimple } from '@rt/scheduler/primitives';
 import { settle } from '@rt/scheduler/testing';
 import { advance, sleep, timeout } from '@rt/time';
-import { oneshot } from '@rt/sync';
+
+/** An rt wait of the simplest kind (a receive's shape): `recv` parks, `send` wakes the oldest. */
+function channel(): { recv(options?: { signal?: AbortSignal }): Promise<number>; send(value: number): void } {
+  const list = new WaitList<number>();
+  return {
+    recv: (options) => parkSimple(list, 'test.recv', options),
+    send: (value) => void list.shift()?.waiter!.wake(value),
+  };
+}
 
 /** What a wait came to: its value, or its error's name and its cause's name. */
 const outcome = (p: PromiseLike<unknown>): Promise<string> =>
@@ -31,10 +40,10 @@ describe('timeout: a decision pending when the runtime shuts down or the caller 
 
   it('an ordinary wait at shutdown, for comparison: Cancelled, its cause the RuntimeShutdown', async () => {
     runtime = Builder.currentThread().startPaused().autoAdvance(false).build();
-    const [, rx] = oneshot.channel<number>();
+    const rx = channel();
     const waits: Promise<string>[] = [];
     runtime.spawn(() => {
-      waits.push(outcome(timeout(1_000, (signal) => rx.recv({ signal }))), outcome(timeout(1_000, rx)), outcome(sleep(1_000)));
+      waits.push(outcome(timeout(1_000, (signal) => rx.recv({ signal }))), outcome(rx.recv()), outcome(sleep(1_000)));
       return Promise.all(waits);
     });
     await settle(2);
@@ -108,11 +117,11 @@ describe('timeout: a decision pending when the runtime shuts down or the caller 
 
   it('a value handed to the work in the shutdown\'s own run still wins', async () => {
     runtime = Builder.currentThread().startPaused().autoAdvance(false).build();
-    const [tx, rx] = oneshot.channel<number>();
+    const rx = channel();
     let wait: Promise<string> | undefined;
     runtime.spawn(() => (wait = outcome(timeout(1_000, (signal) => rx.recv({ signal })))));
     await settle(2);
-    tx.send(5);
+    rx.send(5);
     const shut = runtime.shutdown();
     expect(await wait!).toBe('value 5');
     await shut;
