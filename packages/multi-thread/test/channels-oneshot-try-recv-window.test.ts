@@ -6,24 +6,8 @@
 import { Builder, type Runtime } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import { timeout } from '@rt/time';
-import type { TryRecvError } from '@rt/sync';
 import { shared } from '@rt/multi-thread';
-
-/** What `tryRecv` says: 'value <v>' or the TryRecvError's kind. */
-function tryRecvOf(rx: shared.oneshot.Receiver<number>): string {
-  try {
-    return `value ${rx.tryRecv()}`;
-  } catch (error) {
-    return (error as TryRecvError).kind;
-  }
-}
-
-function outcomeOf(wait: PromiseLike<unknown>): Promise<string> {
-  return Promise.resolve(wait).then(
-    (v) => `value ${String(v)}`,
-    (e: unknown) => `error ${(e as Error).name}`,
-  );
-}
+import { outcomeOf, tryRecvOf } from '../../sync/test/support/try-recv.js';
 
 describe("shared.oneshot tryRecv while a timeout's receive holds the value (pass rc31)", () => {
   let runtime: Runtime;

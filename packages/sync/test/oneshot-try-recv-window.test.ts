@@ -8,23 +8,8 @@
 import { Builder, coop, type Runtime } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import { timeout } from '@rt/time';
-import { type TryRecvError, oneshot } from '@rt/sync';
-
-/** What `tryRecv` says: 'value <v>' or the TryRecvError's kind. */
-function tryRecvOf(rx: oneshot.Receiver<number>): string {
-  try {
-    return `value ${rx.tryRecv()}`;
-  } catch (error) {
-    return (error as TryRecvError).kind;
-  }
-}
-
-function outcomeOf(wait: PromiseLike<unknown>): Promise<string> {
-  return Promise.resolve(wait).then(
-    (v) => `value ${String(v)}`,
-    (e: unknown) => `error ${(e as Error).name}`,
-  );
-}
+import { oneshot } from '@rt/sync';
+import { outcomeOf, tryRecvOf } from './support/try-recv.js';
 
 describe('oneshot tryRecv between a send to a timeout\'s receive and that timeout\'s outcome (pass rc31)', () => {
   let runtime: Runtime;

@@ -7,7 +7,8 @@
 import { Builder, coop, type Runtime } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import { timeout } from '@rt/time';
-import { RecvError, type TryRecvError, oneshot } from '@rt/sync';
+import { RecvError, oneshot } from '@rt/sync';
+import { tryRecvOf } from './support/try-recv.js';
 
 /** The outcome of a wait as a string: 'value …' or 'error <name>' ('error <message>' for a plain Error). */
 function outcomeOf(wait: PromiseLike<unknown>): Promise<string> {
@@ -15,16 +16,6 @@ function outcomeOf(wait: PromiseLike<unknown>): Promise<string> {
     (v) => `value ${String(v)}`,
     (e: unknown) => `error ${(e as Error).name === 'Error' ? (e as Error).message : (e as Error).name}`,
   );
-}
-
-/** What `tryRecv` says: 'value' or the TryRecvError's kind. */
-function kindOf(rx: oneshot.Receiver<unknown>): string {
-  try {
-    rx.tryRecv();
-    return 'value';
-  } catch (error) {
-    return (error as TryRecvError).kind;
-  }
 }
 
 /** The channel's state (the receiver's `@internal` accessor): the value there, or taken. */
@@ -101,7 +92,7 @@ describe("timeout(ms, rx) around a sent promise that rejects, already in the cha
     tx.send(rejected('sent'));
     expect(await runtime.run(() => outcomeOf(timeout(100, rx)))).toBe('error sent');
     await settle(4);
-    expect(kindOf(rx)).toBe('Disconnected');
+    expect(tryRecvOf(rx)).toBe('Disconnected');
   });
 
   it('another receive took the promise while the timeout\'s receive yielded: the timeout\'s "already received" gives nothing back', async () => {
@@ -120,7 +111,7 @@ describe("timeout(ms, rx) around a sent promise that rejects, already in the cha
     });
     expect([mine, taken]).toEqual(['error Cancelled', true]);
     await settle(4);
-    expect(kindOf(rx)).toBe('Disconnected');
+    expect(tryRecvOf(rx)).toBe('Disconnected');
   });
 
   it('a sent promise that fulfils, for comparison: back as sent too (pass rc30)', async () => {
