@@ -51,6 +51,11 @@ const DECIDING_CANCELLED = -3;
  * a field of it, as only that rare path needs it.
  */
 const cancelledWhileDeciding = new WeakMap<TimerEntry, Cancelled>();
+/**
+ * `slot` of a timer settled by its caller's abort, whose thenable took back the value the wait its
+ * `then` parked had taken (see `cancelled`): `late` gives nothing back after it (pass rc31).
+ */
+const GAVE_BACK = -4;
 
 /** The timer of one `timeout` call: fails the wait with Elapsed and aborts the work. */
 class TimeoutEntry<T> extends TimerEntry {
@@ -62,10 +67,13 @@ class TimeoutEntry<T> extends TimerEntry {
    * oneshot receive): ended when the deadline or the caller's signal wins (see `endWork`).
    */
   work: ParkEntry | undefined = undefined;
-  /** The thenable itself when it is marked `thenParksOwnWait` (a oneshot `Receiver`): what `late` gives a value back to. */
+  /**
+   * The thenable itself when it has `giveBack` (a oneshot `Receiver`): what a value goes back to (at
+   * the caller's abort, see `cancelled`, or in `late`), asked to keep a value its `then` takes until
+   * the outcome comes (`keepTaken`, review rv36), and cleared then (`release`). One field for both
+   * (pass rc31; they were two, `source` and `keeps`): once the abort gave back, `slot` is `GAVE_BACK`.
+   */
   source: GiveBack | undefined = undefined;
-  /** The thenable asked to keep a value its `then` takes until the outcome comes (see `keepTaken`; review rv36). */
-  keeps: GiveBack | undefined = undefined;
   constructor(
     private readonly driver: TimeDriver,
     private readonly controller: AbortController | undefined,
@@ -172,10 +180,10 @@ class TimeoutEntry<T> extends TimerEntry {
 
   /** The work's outcome came: no give-back after it, so the thenable need no longer keep what it took (see `keepTaken`). */
   private release(): void {
-    const keeps = this.keeps;
-    if (keeps === undefined) return;
-    this.keeps = undefined;
-    keeps[keepTaken]!(false);
+    const source = this.source;
+    if (source === undefined) return;
+    this.source = undefined;
+    source[keepTaken]?.(false);
   }
 
 
@@ -189,7 +197,7 @@ class TimeoutEntry<T> extends TimerEntry {
    */
   private late(rejection?: { reason: unknown }): void {
     const source = this.source;
-    if (source !== undefined && source[giveBack] !== undefined) source[giveBack](undefined, rejection);
+    if (source !== undefined && this.slot !== GAVE_BACK) source[giveBack]!(undefined, rejection);
   }
 
   /**
@@ -225,10 +233,11 @@ class TimeoutEntry<T> extends TimerEntry {
     // The receive the thenable's `then` parked took a value in this same run: back into the
     // channel now (not a microtask later: a receive started after the abort finds it, and a sent
     // promise comes back as sent). A receive that parked nothing gives back in `late`.
+    // (`source` stays until the outcome, which lets the thenable stop keeping: see `release`.)
     const source = this.source;
     if (source !== undefined && this.work !== undefined) {
-      this.source = undefined;
-      source[giveBack]?.(this.work);
+      this.slot = GAVE_BACK;
+      source[giveBack]!(this.work);
     }
     this.endWork(error);
     return undefined;
@@ -292,11 +301,12 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
   timer.waiter = parked.waiter;
   driver.addWaiter();
   driver.insertOrQueue(timer, deadline, now);
-  // A thenable that keeps what its `then` takes only while a give-back can come (see `keepTaken`):
-  // from here until the outcome reaches `resolved`/`rejected` (review rv36).
-  if (controller === undefined && (work as GiveBack)[keepTaken] !== undefined) {
-    timer.keeps = work as GiveBack;
-    timer.keeps[keepTaken]!(true);
+  // A thenable that can take a value back (see `giveBack`), and keeps what its `then` takes only
+  // while a give-back can come (see `keepTaken`): from here until the outcome reaches
+  // `resolved`/`rejected` (review rv36).
+  if (controller === undefined && (work as GiveBack)[giveBack] !== undefined) {
+    timer.source = work as GiveBack;
+    timer.source[keepTaken]?.(true);
   }
   pending.then(
     (value) => timer.resolved(value),
@@ -307,7 +317,6 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
   // loses (see `thenParksOwnWait`). Outside any task the waiter is in no list: nothing is kept.
   if (controller === undefined && (work as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] === true && !timer.settled) {
     timer.work = parkedAfter(parked.waiter);
-    timer.source = work as GiveBack;
   }
   return parked.promise;
 }
