@@ -12,23 +12,8 @@ import { runInNewContext } from 'node:vm';
 import { Builder, type Runtime } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import { timeout } from '@rt/time';
-import { type TryRecvError, oneshot } from '@rt/sync';
-
-/** What `tryRecv` says: 'value <v>' or the TryRecvError's kind. */
-function tryRecvOf(rx: oneshot.Receiver<unknown>): string {
-  try {
-    return `value ${String(rx.tryRecv())}`;
-  } catch (error) {
-    return (error as TryRecvError).kind;
-  }
-}
-
-function outcomeOf(wait: PromiseLike<unknown>): Promise<string> {
-  return Promise.resolve(wait).then(
-    (v) => `value ${String(v)}`,
-    (e: unknown) => `error ${(e as Error).name}`,
-  );
-}
+import { oneshot } from '@rt/sync';
+import { outcomeOf, tryRecvOf } from './support/try-recv.js';
 
 describe('timeout(ms, rx): when the timer lets go of the receiver (pass rc31)', () => {
   let runtime: Runtime;
