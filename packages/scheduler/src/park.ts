@@ -151,7 +151,7 @@ export function throwIfCancelled(options?: WaitOptions): void {
  *
  * `label` is what `dump()` shows the task waiting on (`'Mutex.lock'`, `'mpsc.Receiver.recv'`).
  * If the current task is aborted, or `options.signal` aborts, before the waiter is settled:
- * the waiter becomes settled, `onCancel(waiter)` runs synchronously (the primitive removes
+ * the waiter becomes settled, `onCancel(waiter, reason)` runs synchronously (the primitive removes
  * the waiter from its queue there), then the promise rejects with {@link Cancelled}. Once
  * `wake` has run, a later abort changes nothing: the value is delivered (the abort is seen at
  * the task's next rt await point). Waking also resets the task's cooperative budget.
@@ -163,7 +163,9 @@ export function throwIfCancelled(options?: WaitOptions): void {
  * `onCancel` that returns {@link settleLater} keeps the promise: the waiter has left its task and
  * signal but stays unsettled, and the primitive must settle it soon with `wake` or `fail` (what
  * `timeout`'s function form does when its work may have completed in the abort's synchronous
- * run: its outcome decides until the turn's end; pass rc30).
+ * run: its outcome decides until the turn's end; pass rc30). `onCancel`'s second argument is the
+ * abort's reason (the task's, a `RuntimeShutdown` at the runtime's shutdown, or the signal's): a
+ * `Cancelled` settled later carries it as `cause`, as the one `park` rejects with does (pass rc31).
  *
  * **Errors:** throws `Cancelled` synchronously if already cancelled; TypeError for a
  * malformed `options`. The promise rejects with whatever `fail` is given, or `Cancelled`.
@@ -177,7 +179,7 @@ export function throwIfCancelled(options?: WaitOptions): void {
  */
 export function park<T>(
   label: string,
-  onCancel: (waiter: Waiter<T>) => void,
+  onCancel: (waiter: Waiter<T>, reason: unknown) => void,
   options?: WaitOptions,
 ): { waiter: Waiter<T>; promise: Promise<T> } {
   // The waiter is its own `{ waiter, promise }` pair (`waiter.waiter === waiter`): one object per park.
@@ -196,7 +198,7 @@ export function parkTarget<T>(label: string, target: CancelTarget & { waiter: Wa
 }
 
 /** The checks and the waiter of `park`/`parkTarget`: the waiter holds the promise it settles. */
-function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void | typeof settleLater) | CancelTarget, options: WaitOptions | undefined): ParkedWaiter<T> {
+function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>, reason: unknown) => void | typeof settleLater) | CancelTarget, options: WaitOptions | undefined): ParkedWaiter<T> {
   const signal = checkSignalOf(options);
   // taskUnlessCancelled(), written so that the waiter is made where the task is the frame's own
   // value, not a merge of it with `undefined` (see parkEntry).
@@ -214,7 +216,7 @@ function parkWaiter<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => vo
 }
 
 /** `parkWaiter` outside any task: only the signal can cancel. */
-function parkWaiterOutside<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>) => void | typeof settleLater) | CancelTarget, signal: AbortSignal | undefined): ParkedWaiter<T> {
+function parkWaiterOutside<T>(label: string, onCancel: ((waiter: ParkedWaiter<T>, reason: unknown) => void | typeof settleLater) | CancelTarget, signal: AbortSignal | undefined): ParkedWaiter<T> {
   if (signal !== undefined && signal.aborted) throw signalAborted(label, signal);
   return new NewParkedWaiter<T>(label, onCancel, signal, undefined);
 }

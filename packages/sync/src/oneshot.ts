@@ -3,7 +3,7 @@ import type { WaitOptions } from '@rt/scheduler';
 import { Cancelled } from '@rt/scheduler';
 import { RecvError, SendError, TryRecvError } from './errors.js';
 import { coop as budgetOf } from '@rt/scheduler';
-import { RESOLVED, WaitList, checkCancelled as checkCancelledOf, keepThenAlone, parkEntry as parkEntryOf, parkSimple, rejectThrough, reportLostWake, thenParksOwnWait, unparkEntry as unparkEntryOf, watchLostWake as watchLostWakeOf } from '@rt/scheduler/primitives';
+import { RESOLVED, WaitList, checkCancelled as checkCancelledOf, isThenable, keepThenAlone, parkEntry as parkEntryOf, parkSimple, rejectThrough, reportLostWake, thenParksOwnWait, unparkEntry as unparkEntryOf, watchLostWake as watchLostWakeOf } from '@rt/scheduler/primitives';
 import type { ParkEntry, ParkedTask } from '@rt/scheduler/primitives';
 import type { Waiter } from '@rt/scheduler';
 import { giveBack, keepTaken } from '@rt/time/primitives';
@@ -31,6 +31,11 @@ class OneshotLists<T> {
   closed: WaitList<void> | undefined = undefined;
   /** The list receive the send woke with the value, if one did (what `giveBack` checks). */
   deliveredTo: Waiter<T> | undefined = undefined;
+  /**
+   * A sent promise (or thenable) taken ready while a `timeout` kept (`takeKept`) rejected, with
+   * this reason: what `giveBack` checks for a receive whose promise rejected (pass rc31).
+   */
+  rejectedWith: { reason: unknown } | undefined = undefined;
 }
 
 /** The state's own receive is parked: `slot` holds its resolve function (see Receiver). */
@@ -92,6 +97,23 @@ function takeValue<T>(s: Receiver<T>): T {
   return value;
 }
 
+/**
+ * A ready take while a `timeout` keeps what a receive takes (KEEP): as the usual one, and a sent
+ * promise (or thenable) that rejects records its reason before the receive's own reactions run,
+ * so `giveBack` can tell this take (its promise rejects with that reason) from a receive told
+ * "already received" (pass rc31: such a promise was not given back at the caller's abort).
+ */
+function takeKept<T>(s: Receiver<T>): Promise<T> {
+  const value = takeValue(s);
+  const taken = Promise.resolve(value);
+  if (isThenable(value)) {
+    taken.then(undefined, (reason: unknown) => {
+      if (s.state === State.Taken && s.slot === value) s.madeLists().rejectedWith = { reason };
+    });
+  }
+  return taken;
+}
+
 /** `Receiver.recv` on the receiver's state (see there). */
 function recvOn<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<T> {
   // flags 0: empty, both halves open, the receiver's own receive not parked, no wait lists (a
@@ -114,7 +136,7 @@ function recvSlow<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<
   if (s.state === State.Value) {
     const y = budget();
     if (y !== undefined) return y.then(() => recvOn(s, options));
-    return Promise.resolve(takeValue(s));
+    return s.flags >= KEEP ? takeKept(s) : Promise.resolve(takeValue(s));
   }
   if (s.state === State.Taken) return Promise.reject(alreadyReceived());
   if (s.receiverClosed || s.senderClosed) return Promise.reject(closedWithoutSending());
@@ -443,9 +465,12 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
     rejectThrough(endPark(this, 'cancelled'), new Cancelled(`${RECV_LABEL} was cancelled`, { cause: reason }));
   }
 
-  /** True once the value was taken, the sender closed without sending, or the receiver closed. */
+  /**
+   * True once the value was taken for good (see `tryRecv`), the sender closed without sending, or
+   * the receiver closed.
+   */
   get isClosed(): boolean {
-    return this.receiverClosed || this.state === State.Taken || (this.senderClosed && this.state === State.Empty);
+    return this.receiverClosed || (this.state === State.Taken && this.flags < KEEP) || (this.senderClosed && this.state === State.Empty);
   }
 
   /**
@@ -471,11 +496,15 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * **Cancellation:** never waits.
    *
    * **Errors:** `TryRecvError` `'Empty'` if not sent yet, `'Disconnected'` if it never will be
-   * (sender closed, value already taken).
+   * (sender closed, value already taken). A value a receive took while a `timeout` around a
+   * receive of this receiver is unfinished is not taken for good until that timeout's outcome (its
+   * caller may abort and the value come back into the channel, pass rc30): `'Empty'` meanwhile,
+   * `'Disconnected'` after, never `'Disconnected'` and then the value (pass rc31).
    */
   tryRecv(): T {
-    if (this.state === State.Value) return takeValue(this);
-    throw new TryRecvError(this.state === State.Taken || this.senderClosed || this.receiverClosed ? 'Disconnected' : 'Empty');
+    const state = this.state;
+    if (state === State.Value) return takeValue(this);
+    throw new TryRecvError(state === State.Taken ? (this.flags < KEEP ? 'Disconnected' : 'Empty') : this.senderClosed || this.receiverClosed ? 'Disconnected' : 'Empty');
   }
 
   /**
@@ -528,9 +557,15 @@ const recvOnOf = recvOn;
 // comes back at once, so a receive started right after it gets it, and a sent promise comes back
 // unadopted); undefined: a receive that parked nothing, whose promise fulfilled (so it took the
 // value). Only a take leaves the channel Taken, and `slot` keeps what was taken (see there).
-(Receiver.prototype as { [giveBack]?: (entry: ParkEntry | undefined) => boolean })[giveBack] = function giveValueBack(this: Receiver<unknown>, entry: ParkEntry | undefined): boolean {
+(Receiver.prototype as { [giveBack]?: (entry: ParkEntry | undefined, rejection?: { reason: unknown }) => boolean })[giveBack] = function giveValueBack(this: Receiver<unknown>, entry: ParkEntry | undefined, rejection?: { reason: unknown }): boolean {
   if (this.state !== State.Taken || this.flags < KEEP) return false;
-  if (entry === (this as unknown as ParkEntry)) {
+  if (rejection !== undefined) {
+    // A ready receive whose promise rejected: it took the value only if that value was a sent
+    // promise that rejected with this reason (recorded by `takeKept`; pass rc31).
+    const lists = this.lists;
+    if (lists === undefined || lists.rejectedWith === undefined || lists.rejectedWith.reason !== rejection.reason) return false;
+    lists.rejectedWith = undefined;
+  } else if (entry === (this as unknown as ParkEntry)) {
     // The receiver's own receive: it took the value if it is no longer parked (woken by the send;
     // a failed or cancelled one leaves the channel Empty).
     if (!this.settled) return false;
@@ -553,7 +588,10 @@ const recvOnOf = recvOn;
   if (this.flags < KEEP && this.state === State.Taken) {
     this.slot = undefined;
     const lists = this.lists;
-    if (lists !== undefined) lists.deliveredTo = undefined;
+    if (lists !== undefined) {
+      lists.deliveredTo = undefined;
+      lists.rejectedWith = undefined;
+    }
   }
 };
 // `then` alone on `Receiver.prototype` (25 properties), every other method, accessor and the

@@ -45,12 +45,16 @@ export { thenParksOwnWait } from '@rt/scheduler/primitives';
  * wait that `then` parked (as `parkedAfter` found it), called at the abort: the thenable gives back
  * only a value that went to that wait. `undefined`: its `then` parked nothing and its promise
  * fulfilled (it took the value), called when that outcome reaches the settled timeout (pass rc30).
+ * `entry` undefined and `rejection` given: that promise rejected, with `rejection.reason`; the
+ * thenable gives back only if the value it took was a sent promise (or thenable) that rejected with
+ * that very reason (its receive's own errors, "already received", `Cancelled`, are not a take; pass
+ * rc31: a sent promise that rejects is given back like any value).
  *
  * **Cancellation:** not applicable (a marker). **Errors:** the method must not throw.
  *
  * **Example**
  * ```ts
- * (Receiver.prototype as { [giveBack]?: (entry: ParkEntry | undefined) => boolean })[giveBack] = function (entry) { return putBack(this, entry); };
+ * (Receiver.prototype as { [giveBack]?: (entry: ParkEntry | undefined, rejection?: { reason: unknown }) => boolean })[giveBack] = function (entry, rejection) { return putBack(this, entry, rejection); };
  * ```
  */
 export const giveBack: unique symbol = Symbol('rt.giveBack');
@@ -61,7 +65,9 @@ export const giveBack: unique symbol = Symbol('rt.giveBack');
  * `thenable[keepTaken](true)` right before `timeout` calls its `then`, `thenable[keepTaken](false)`
  * once that `then`'s outcome has reached the timeout (no give-back can come after). Counted: a
  * thenable keeps a value it took while any `timeout` around it is unfinished, and lets it go after
- * (review rv36: a receiver kept every value it handed out for as long as it lived).
+ * (review rv36: a receiver kept every value it handed out for as long as it lived). Meanwhile a
+ * value taken is not taken for good: the receivers' `tryRecv` says `Empty`, not `Disconnected`
+ * (pass rc31; `shared.oneshot`'s receiver counts only for that, its bytes stay in shared memory).
  *
  * **Cancellation:** not applicable (a marker). **Errors:** the method must not throw.
  *

@@ -47,15 +47,29 @@ function abortedBy(error: unknown, reason: unknown): boolean {
 }
 
 /** A thenable that can take back a value its `then` delivered (see `giveBack`). */
-type GiveBack = { [giveBack]?: (entry: ParkEntry | undefined) => boolean; [keepTaken]?: (keep: boolean) => void };
+type GiveBack = { [giveBack]?: (entry: ParkEntry | undefined, rejection?: { reason: unknown }) => boolean; [keepTaken]?: (keep: boolean) => void };
 
 /**
  * `slot` (the wheel's; negative values are the owner's) of a timer out of the wheel whose work's
  * outcome decides until the turn's end (see `awaitOutcome`).
  */
 const DECIDING = -2;
-/** `DECIDING`, and the caller's signal or task aborted meanwhile: `Cancelled` unless a value wins. */
+/**
+ * `DECIDING`, and the caller's signal or task aborted meanwhile (or the decision is that abort's
+ * own): `Cancelled` unless a value wins; a later abort changes nothing.
+ */
 const DECIDING_CANCELLED = -3;
+/**
+ * The `Cancelled` of a timer whose deadline's decision the caller's abort overtook
+ * (`DECIDING_CANCELLED`), carrying the abort's reason as `cause` (pass rc31): beside the timer, not
+ * a field of it, as only that rare path needs it.
+ */
+const cancelledWhileDeciding = new WeakMap<TimerEntry, Cancelled>();
+/**
+ * `slot` of a timer settled by its caller's abort, whose thenable took back the value the wait its
+ * `then` parked had taken (see `cancelled`): `late` gives nothing back after it (pass rc31).
+ */
+const GAVE_BACK = -4;
 
 /** The timer of one `timeout` call: fails the wait with Elapsed and aborts the work. */
 class TimeoutEntry<T> extends TimerEntry {
@@ -67,10 +81,13 @@ class TimeoutEntry<T> extends TimerEntry {
    * oneshot receive): ended when the deadline or the caller's signal wins (see `endWork`).
    */
   work: ParkEntry | undefined = undefined;
-  /** The thenable itself when it is marked `thenParksOwnWait` (a oneshot `Receiver`): what `late` gives a value back to. */
+  /**
+   * The thenable itself when it has `giveBack` (a oneshot `Receiver`): what a value goes back to (at
+   * the caller's abort, see `cancelled`, or in `late`), asked to keep a value its `then` takes until
+   * the outcome comes (`keepTaken`, review rv36), and cleared then (`release`). One field for both
+   * (pass rc31; they were two, `source` and `keeps`): once the abort gave back, `slot` is `GAVE_BACK`.
+   */
   source: GiveBack | undefined = undefined;
-  /** The thenable asked to keep a value its `then` takes until the outcome comes (see `keepTaken`; review rv36). */
-  keeps: GiveBack | undefined = undefined;
   constructor(
     private readonly driver: TimeDriver,
     private readonly controller: AbortController | undefined,
@@ -126,7 +143,7 @@ class TimeoutEntry<T> extends TimerEntry {
     atTurnEnd(() => {
       if (this.settled) return;
       this.finish();
-      this.waiter.fail(this.slot === DECIDING_CANCELLED ? cancelledError() : error);
+      this.waiter.fail(this.slot === DECIDING_CANCELLED ? (cancelledWhileDeciding.get(this) ?? error) : error);
     });
   }
 
@@ -159,22 +176,28 @@ class TimeoutEntry<T> extends TimerEntry {
   }
 
   rejected(error: unknown): void {
+    if (this.settled) {
+      // A sent promise that rejects, taken ready by a receive the caller's abort overtook: back too
+      // (the thenable checks it took a value that rejected with this reason; pass rc31).
+      this.late({ reason: error });
+      this.release();
+      return;
+    }
     this.release();
-    if (this.settled) return;
     this.finish();
     this.driver.remove(this);
     // Only while the outcome decides (see awaitOutcome) is the signal aborted while the timer is unsettled.
     const controller = this.controller;
-    if (controller !== undefined && controller.signal.aborted && abortedBy(error, controller.signal.reason)) error = this.slot === DECIDING_CANCELLED ? cancelledError() : controller.signal.reason;
+    if (controller !== undefined && controller.signal.aborted && abortedBy(error, controller.signal.reason)) error = this.slot === DECIDING_CANCELLED ? (cancelledWhileDeciding.get(this) ?? controller.signal.reason) : controller.signal.reason;
     this.waiter.fail(error);
   }
 
   /** The work's outcome came: no give-back after it, so the thenable need no longer keep what it took (see `keepTaken`). */
   private release(): void {
-    const keeps = this.keeps;
-    if (keeps === undefined) return;
-    this.keeps = undefined;
-    keeps[keepTaken]!(false);
+    const source = this.source;
+    if (source === undefined) return;
+    this.source = undefined;
+    source[keepTaken]?.(false);
   }
 
 
@@ -184,10 +207,11 @@ class TimeoutEntry<T> extends TimerEntry {
    * its outcome came, or the runtime shut down. The value goes back to the channel for the next
    * receive (`giveBack`) instead of being lost (a receive this timeout kept gives back at the
    * abort: see `cancelled`); a work without `giveBack` (a promise, the function form) keeps it.
+   * `rejection`: the receive's promise rejected, which a sent promise that rejects does (pass rc31).
    */
-  private late(): void {
+  private late(rejection?: { reason: unknown }): void {
     const source = this.source;
-    if (source !== undefined && source[giveBack] !== undefined) source[giveBack](undefined);
+    if (source !== undefined && this.slot !== GAVE_BACK) source[giveBack]!(undefined, rejection);
   }
 
   /**
@@ -197,19 +221,24 @@ class TimeoutEntry<T> extends TimerEntry {
    * nothing could give back: its outcome decides until the end of the turn, as at the deadline
    * (pass rc30; a value wins, a rejection the abort caused or nothing by then is `Cancelled`), and
    * this timeout's own wait is settled then (`settleLater`). The same while the deadline's decision
-   * is pending (`DECIDING`): that decision stands.
+   * is pending (`DECIDING`): that decision stands. `reason`: the abort's (the signal's, the task's,
+   * a `RuntimeShutdown` when the runtime shuts down), the `cause` of the `Cancelled` settled later,
+   * as of the one `park` rejects with at once (pass rc31: it had none).
    */
-  cancelled(): typeof settleLater | undefined {
+  cancelled(reason: unknown): typeof settleLater | undefined {
     if (this.settled) return undefined;
     if (this.slot <= DECIDING) {
+      if (this.slot === DECIDING) cancelledWhileDeciding.set(this, cancelledError(reason));
       this.slot = DECIDING_CANCELLED;
       return settleLater;
     }
     const controller = this.controller;
-    const error = cancelledError();
+    const error = cancelledError(reason);
     if (controller !== undefined && parkedOn(controller.signal) !== true) {
       this.driver.remove(this);
       this.awaitOutcome(controller, error);
+      // A second abort (the task's after the signal's, the runtime's shutdown) changes nothing.
+      this.slot = DECIDING_CANCELLED;
       return settleLater;
     }
     this.finish();
@@ -218,10 +247,11 @@ class TimeoutEntry<T> extends TimerEntry {
     // The receive the thenable's `then` parked took a value in this same run: back into the
     // channel now (not a microtask later: a receive started after the abort finds it, and a sent
     // promise comes back as sent). A receive that parked nothing gives back in `late`.
+    // (`source` stays until the outcome, which lets the thenable stop keeping: see `release`.)
     const source = this.source;
     if (source !== undefined && this.work !== undefined) {
-      this.source = undefined;
-      source[giveBack]?.(this.work);
+      this.slot = GAVE_BACK;
+      source[giveBack]!(this.work);
     }
     this.endWork(error);
     return undefined;
@@ -244,8 +274,9 @@ class TimeoutEntry<T> extends TimerEntry {
   }
 }
 
-function cancelledError(): Cancelled {
-  return new Cancelled('timeout: the wait was cancelled');
+/** The `Cancelled` of an aborted timeout, with the abort's reason as `cause` (as `park`'s). */
+function cancelledError(reason: unknown): Cancelled {
+  return new Cancelled('timeout: the wait was cancelled', { cause: reason });
 }
 
 function start<T>(what: string, driver: TimeDriver, now: number, deadline: number, ms: number | undefined, work: TimeoutWork<T>, options: WaitOptions | undefined): Promise<T> {
@@ -274,7 +305,7 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
     parked =
       options === undefined && Handle.tryCurrent() === undefined
         ? new PlainWaiter<T>()
-        : park<T>('time.timeout', () => timer.cancelled(), options);
+        : park<T>('time.timeout', (_waiter, reason) => timer.cancelled(reason), options);
   } catch (error) {
     // Already cancelled: the work must not run on unattended.
     controller?.abort(error);
@@ -284,11 +315,12 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
   timer.waiter = parked.waiter;
   driver.addWaiter();
   driver.insertOrQueue(timer, deadline, now);
-  // A thenable that keeps what its `then` takes only while a give-back can come (see `keepTaken`):
-  // from here until the outcome reaches `resolved`/`rejected` (review rv36).
-  if (controller === undefined && (work as GiveBack)[keepTaken] !== undefined) {
-    timer.keeps = work as GiveBack;
-    timer.keeps[keepTaken]!(true);
+  // A thenable that can take a value back (see `giveBack`), and keeps what its `then` takes only
+  // while a give-back can come (see `keepTaken`): from here until the outcome reaches
+  // `resolved`/`rejected` (review rv36).
+  if (controller === undefined && (work as GiveBack)[giveBack] !== undefined) {
+    timer.source = work as GiveBack;
+    timer.source[keepTaken]?.(true);
   }
   pending.then(
     (value) => timer.resolved(value),
@@ -299,7 +331,6 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
   // loses (see `thenParksOwnWait`). Outside any task the waiter is in no list: nothing is kept.
   if (controller === undefined && (work as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] === true && !timer.settled) {
     timer.work = parkedAfter(parked.waiter);
-    timer.source = work as GiveBack;
   }
   return parked.promise;
 }
@@ -345,7 +376,8 @@ function swallow(work: PromiseLike<unknown>): void {
  * rejects with `Cancelled` at once, and a value its receive took (sent in the same run, or already
  * there) goes back into the channel as sent, for the next receive (at once when the receive had
  * parked, so a receive started right after the abort gets it; a microtask later when it took a
- * ready value; `@rt/sync`'s and `shared.oneshot`'s receivers both, pass rc30); the function form, while an rt wait it parked with the signal is still parked, rejects
+ * ready value, a sent promise that rejects too, pass rc31; until then the receivers' `tryRecv` says
+ * `Empty`, not `Disconnected`; `@rt/sync`'s and `shared.oneshot`'s receivers both, pass rc30); the function form, while an rt wait it parked with the signal is still parked, rejects
  * with `Cancelled` at once (the abort ends that wait); otherwise (all woken, as a send or a release
  * in the abort's run does, or none parked) its outcome decides until the end of the turn, as at
  * the deadline: a value wins (the caller gets the message or the permit: nothing could give it
@@ -354,7 +386,10 @@ function swallow(work: PromiseLike<unknown>): void {
  * An abort while the deadline's decision is pending: a value still wins, else `Cancelled`.
  *
  * **Errors:** `Elapsed` when the deadline passes first; the work's own error if it fails
- * first; `Cancelled`; `RuntimeShutdown` if the runtime shuts down meanwhile. RangeError
+ * first; `Cancelled` (its `cause` the abort's reason: the signal's, the task's, or the
+ * `RuntimeShutdown` when the runtime's shutdown aborts the awaiting task, also while a decision is
+ * pending; pass rc31); `RuntimeShutdown` if the runtime shuts down while a timeout awaited outside
+ * any live task is pending (a deadline that passed first is `Elapsed`). RangeError
  * for a negative, NaN or non-finite `ms`; TypeError if `work` is neither a promise nor a
  * function. A function that throws synchronously rejects with what it threw.
  *

@@ -12,7 +12,7 @@ import { TRANSFER_TAG } from './transfer-tag.js';
 import { coop as budget } from '@rt/scheduler';
 import { RESOLVED, checkCancelled, retryAfter, thenParksOwnWait } from '@rt/scheduler/primitives';
 import type { ParkEntry } from '@rt/scheduler/primitives';
-import { giveBack } from '@rt/time/primitives';
+import { giveBack, keepTaken } from '@rt/time/primitives';
 import { WaitList, WaitNode, failNode, parkOn, wakeNode } from './internal/thread-waiters.js';
 
 const LOCK = 0;
@@ -258,6 +258,12 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
   readonly #watch: SeqWatch;
   /** The parked receive `#poll` woke with the value, if one did (what `giveBack` checks). */
   #deliveredTo: unknown = undefined;
+  /**
+   * The `timeout`s around a receive of this receiver still unfinished (`keepTaken`): while any is,
+   * a value taken may come back (`giveBack`), so it is not taken for good (`tryRecv`, `isClosed`;
+   * pass rc31).
+   */
+  #keeps = 0;
 
   /** @internal */
   constructor(shared: Shared) {
@@ -274,11 +280,11 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
     return new Receiver<T>(rebuild(descriptor, 'oneshot.Receiver'));
   }
 
-  /** True once the value was taken, the sender closed without sending, or the receiver closed. */
+  /** True once the value was taken for good (see `tryRecv`), the sender closed without sending, or the receiver closed. */
   get isClosed(): boolean {
     const w = this.#shared.words;
     const state = Atomics.load(w, STATE);
-    return Atomics.load(w, RECEIVER_CLOSED) !== 0 || state === TAKEN || (Atomics.load(w, SENDER_CLOSED) !== 0 && state === EMPTY);
+    return Atomics.load(w, RECEIVER_CLOSED) !== 0 || (state === TAKEN && this.#keeps === 0) || (Atomics.load(w, SENDER_CLOSED) !== 0 && state === EMPTY);
   }
 
   /** Takes the value if there is one: the value, or an error to reject with, or undefined (wait). */
@@ -353,14 +359,17 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    *
    * **Cancellation:** never waits.
    *
-   * **Errors:** `TryRecvError` `'Empty'` if not sent yet, `'Disconnected'` if it never will be.
+   * **Errors:** `TryRecvError` `'Empty'` if not sent yet, `'Disconnected'` if it never will be. A
+   * value a receive took while a `timeout` around a receive of this receiver is unfinished is not
+   * taken for good until that timeout's outcome (its caller may abort and the value come back,
+   * pass rc30): `'Empty'` meanwhile, never `'Disconnected'` and then the value (pass rc31).
    */
   tryRecv(): T {
     if (this.#moved) throw new Closed('this oneshot Receiver was moved to another thread');
     const result = this.#attempt();
     if (result === undefined) throw new TryRecvError('Empty');
     if ('value' in result) return result.value;
-    throw new TryRecvError('Disconnected');
+    throw new TryRecvError(this.#keeps !== 0 && Atomics.load(this.#shared.words, STATE) === TAKEN ? 'Empty' : 'Disconnected');
   }
 
   /**
@@ -400,9 +409,11 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * The value's bytes stay in shared memory once taken (only a send writes them, once), so the
    * state goes back to VALUE and the next receive decodes it again (pass rc30). `entry`: the receive
    * `then` parked (given back only if `#poll` woke it with the value); undefined: a receive that
-   * took a ready value (its promise fulfilled).
+   * took a ready value (its promise fulfilled). `rejection` (its promise rejected): never a take
+   * here (a value in shared memory is decoded, never a promise), so nothing is given back.
    */
-  [giveBack](entry: ParkEntry | undefined): boolean {
+  [giveBack](entry: ParkEntry | undefined, rejection?: { reason: unknown }): boolean {
+    if (rejection !== undefined) return false;
     if (entry !== undefined && entry !== this.#deliveredTo) return false;
     this.#deliveredTo = undefined;
     const words = this.#shared.words;
@@ -411,6 +422,15 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
     if (taken) words[STATE] = VALUE;
     unlock(words, LOCK);
     return taken;
+  }
+
+  /**
+   * @internal `timeout` calls it with `true` right before its `then` and with `false` once that
+   * `then`'s outcome came (see `keepTaken` in `@rt/time/primitives`): counted, for `tryRecv` and
+   * `isClosed` (the value's bytes stay in shared memory anyway; pass rc31).
+   */
+  [keepTaken](keep: boolean): void {
+    this.#keeps += keep ? 1 : -1;
   }
 
   /** Makes the receiver awaitable: `await rx` is `await rx.recv()`. */

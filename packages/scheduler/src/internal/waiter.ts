@@ -37,7 +37,7 @@ const wakeChannel = wakeChannelOf;
 export const settleLater: unique symbol = Symbol('rt.settleLater');
 
 /** What a cancelled waiter calls back: the primitive's `onCancel`, or a parked node itself (see CancelTarget). */
-type OnCancel<T> = ((waiter: ParkedWaiter<T>) => void | typeof settleLater) | CancelTarget;
+type OnCancel<T> = ((waiter: ParkedWaiter<T>, reason: unknown) => void | typeof settleLater) | CancelTarget;
 
 /**
  * A waiter's place in its signal's list: out of line, so a waiter parked without a signal (the
@@ -246,7 +246,8 @@ export class ParkedWaiter<T> implements TaskWait {
   /**
    * Cancels the wait: settles, lets the primitive unlink it (synchronously), then rejects; an
    * `onCancel` that returns `settleLater` keeps the waiter unsettled (out of its task and signal)
-   * for its owner to settle.
+   * for its owner to settle (it is given `reason`, the abort's, for the `Cancelled` it settles
+   * with later: pass rc31).
    */
   cancel(reason: unknown): void {
     const resolve = this.resolve;
@@ -257,7 +258,7 @@ export class ParkedWaiter<T> implements TaskWait {
     try {
       // (detach put `onCancel` back in `cancelBy`.)
       const onCancel = this.cancelBy as OnCancel<T>;
-      if (typeof onCancel === 'function') held = onCancel(this) === settleLater;
+      if (typeof onCancel === 'function') held = onCancel(this, reason) === settleLater;
       else onCancel.waiterCancelled();
     } finally {
       if (held) this.resolve = resolve;
