@@ -2,9 +2,14 @@
 // Instructions per operation of sync.bench.mjs's issue-16 rows and their baselines, counted by
 // callgrind, so a few % can be told apart on a loaded machine where CPU time cannot.
 //
-// Each case runs as `node sync.bench.mjs --case=NAME` with SYNC_BENCH_N=N and then 2N under
-// `valgrind --tool=callgrind` (V8 with --single-threaded --predictable-gc-schedule). Instructions
-// per operation = (I(2N) - I(N)) ÷ N: start-up, JIT warm-up and exit cancel out. An operation is
+// Each case runs as `node sync.bench.mjs --case=NAME` with SYNC_BENCH_N=N and SYNC_BENCH_WINDOW=1
+// under `valgrind --tool=callgrind` (V8 with --single-threaded --predictable-gc-schedule): a full
+// GC, SYNC_BENCH_WARMUPS (8) warm-up runs of the case, then one counted run of N operations
+// between two dumps (`callgrindWindow` in benchmarks/lib/callgrind.mjs, as locks-callgrind.mjs
+// counts). Instructions per operation = the window's ÷ N: no start-up, compilation or exit in it.
+// (Until pass dr32 this was (I(2N) - I(N)) ÷ N of two whole runs, which moved with how much of the
+// loop a major GC's incremental marking, left by start-up and stepped by wall time, overlapped;
+// sync README, passes sm31 and dr32.) An operation is
 // a message (mpsc), an acquire + release (locks), a send seen by all 100 receivers (broadcast,
 // watch: divide by 100 for one receiver). The ratio column is baseline ÷ rt (above 1: rt is
 // cheaper), as sync.bench.mjs prints its CPU ratio.
@@ -16,7 +21,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { callgrindInstructions, requireValgrind } from './lib/callgrind.mjs';
+import { callgrindWindow, requireValgrind } from './lib/callgrind.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 requireValgrind('sync-callgrind.bench');
@@ -35,19 +40,19 @@ const only = process.env['RT_SYNC_CG_ROWS']?.split(',');
 const nodes = (process.env['RT_SYNC_CG_NODES'] ?? process.execPath).split(',');
 const scaleN = Number(process.env['RT_SYNC_CG_SCALE'] ?? 1);
 
-/** Instructions `node` executes running case `name` with SYNC_BENCH_N=n. */
+/** Instructions `node` executes in the counted run of case `name` with SYNC_BENCH_N=n. */
 function instructions(node, name, n) {
-  return callgrindInstructions(node, join(here, 'sync.bench.mjs'), [`--case=${name}`], { SYNC_BENCH_N: String(n) });
+  return callgrindWindow(node, join(here, 'sync.bench.mjs'), [`--case=${name}`], { SYNC_BENCH_N: String(n), SYNC_BENCH_WINDOW: '1' }).total;
 }
 
 for (const node of nodes) {
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`\n@rt/sync under callgrind, Node ${version}: instructions per operation = (I(2N) - I(N)) ÷ N`);
+  console.log(`\n@rt/sync under callgrind, Node ${version}: instructions per operation in a counted window of N operations after warm-up`);
   const rows = [];
   const memo = new Map();
   const perOp = (name, n) => {
     const key = `${name}@${n}`;
-    if (!memo.has(key)) memo.set(key, (instructions(node, name, 2 * n) - instructions(node, name, n)) / n);
+    if (!memo.has(key)) memo.set(key, instructions(node, name, n) / n);
     return memo.get(key);
   };
   for (const [key, rt, baseline, n0] of ROWS) {

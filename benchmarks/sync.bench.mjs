@@ -38,8 +38,9 @@ import { PermitSemaphore, PromiseSemaphore } from './baselines/promise-semaphore
 
 const quick = process.env.SYNC_BENCH_QUICK === '1' || process.argv.includes('--quick');
 const scale = quick ? 0.1 : 1;
-// SYNC_BENCH_N=n sets every case's count to n (benchmarks/sync-callgrind.bench.mjs runs a case
-// under callgrind at two sizes); otherwise the counts below, scaled by --quick.
+// SYNC_BENCH_N=n sets every case's count to n (benchmarks/sync-callgrind.bench.mjs and
+// locks-callgrind.mjs count one run of n under callgrind, SYNC_BENCH_WINDOW below); otherwise the
+// counts below, scaled by --quick.
 const fixedN = Number(process.env.SYNC_BENCH_N ?? 0);
 const size = (n) => (fixedN > 0 ? fixedN : n * scale);
 const CAP = 1024;

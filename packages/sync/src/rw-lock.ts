@@ -2,7 +2,13 @@ import type { WaitOptions } from '@rt/scheduler';
 import { GuardReleased } from './errors.js';
 import { BatchSemaphore } from './internal/batch-semaphore.js';
 import { notThenable } from './internal/not-thenable.js';
-import { checkCount, unwatchLostWake, watchLostWake } from '@rt/scheduler/primitives';
+import { checkCount, unwatchLostWake as unwatchLostWakeOf, watchLostWake as watchLostWakeOf } from '@rt/scheduler/primitives';
+
+// The imports every guard reads, as module-local constants: an imported binding is read through
+// its module cell with a TDZ check each time, a module's own `const` is folded (issue 16: @rt/net's
+// README, pass eu30; sync README, passes sm31 and dr32).
+const watchLostWake = watchLostWakeOf;
+const unwatchLostWake = unwatchLostWakeOf;
 
 /** Tokio's limit: u32::MAX >> 3. */
 const MAX_READS = 0x1fffffff;

@@ -18,12 +18,20 @@
 //   and the runtime looks idle (two event-loop turns with no timer activity and no forced
 //   yields), the clock jumps to the next deadline; never while the runtime reports
 //   external work in flight (blocking tasks, tracked I/O): then it looks again in 1 ms.
-import { Handle, RuntimeShutdown } from '@rt/scheduler';
+import { Handle as HandleOf, RuntimeShutdown } from '@rt/scheduler';
 import { reportLater } from '@rt/scheduler/primitives';
 import type { RtError } from '@rt/scheduler';
 import { Clock } from './clock.js';
 import { Wheel, WheelEntry } from './wheel.js';
-import { NearLayer } from './near.js';
+import { NearLayer as NearLayerOf } from './near.js';
+
+// Module-local copies of the imports read at every `currentDriver` and timer removal (an imported
+// binding is read through its module cell with a TDZ check each time, a module's own `const` is
+// folded): issue 16, @rt/net's README, pass eu30; this package's README, passes lc31 and dr32.
+const Handle = HandleOf;
+type Handle = HandleOf;
+const NearLayer = NearLayerOf;
+type NearLayer<E extends WheelEntry = WheelEntry> = NearLayerOf<E>;
 
 /** The extension key the driver is attached under (its description names it in metrics). */
 export const TIME_KEY: unique symbol = Symbol('rt.time');
@@ -420,18 +428,26 @@ function shutDownDriver(): TimeDriver {
   return shutDown;
 }
 
-let lastHandle: Handle | undefined;
-let lastDriver: TimeDriver | undefined;
+/**
+ * The last runtime `currentDriver` answered for, and its driver: fields of a module-local
+ * constant, not module `let`s, which TurboFan reads with a temporal-dead-zone check each time
+ * (issue 16: the scheduler's README, pass eu29; this package's README, pass dr32).
+ */
+const lastSeen: { handle: Handle | undefined; driver: TimeDriver | undefined } = {
+  handle: undefined,
+  driver: undefined,
+};
 
 /** The time driver of the current runtime (the current task's, else the default runtime's). */
 export function currentDriver(): TimeDriver {
   const handle = Handle.current();
-  if (handle === lastHandle && lastDriver !== undefined && !lastDriver.shut) return lastDriver;
+  const last = lastSeen.driver;
+  if (handle === lastSeen.handle && last !== undefined && !last.shut) return last;
   if (handle.isShutdown) return shutDownDriver();
   // `config.enableTime` is not enforced: the default runtime records it as false, and a
   // wheel that nobody uses costs nothing, so timers work on every runtime.
   const driver = handle.extension(TIME_KEY, TimeDriver.create);
-  lastHandle = handle;
-  lastDriver = driver;
+  lastSeen.handle = handle;
+  lastSeen.driver = driver;
   return driver;
 }
