@@ -1,18 +1,19 @@
 #!/usr/bin/env node
-// Instructions per uncontended acquire + release (issue 16's lock row), counted by callgrind:
-// rt's Semaphore(1) and Mutex, the hand-written promise semaphore they are measured against, and
-// the floors (that semaphore with the setImmediate turn every 128 acquires rt's cooperative budget
-// forces; and the same resolving a fresh permit object), each `node sync.bench.mjs --case=…` with
-// SYNC_BENCH_N = N and SYNC_BENCH_WINDOW=1: a full GC, eight warm-up runs of the case, then one
-// counted run of N operations between two dumps (`callgrindWindow` in benchmarks/lib/callgrind.mjs):
-// the window's instructions ÷ N, no start-up, compilation or exit in it. (Until pass sm31 this was
-// (I(2N) − I(N)) ÷ N of two whole runs, which read one tree 471–2,181: start-up leaves a major GC
-// whose incremental marking, stepped by wall time, overlapped the loop for a varying stretch, with
-// its write barrier on every store; sync README, "pass sm31".)
+// Instructions per uncontended acquire + release (issue 16's lock row), counted by callgrind: rt's
+// Semaphore(1), Mutex and RwLock (write, read: pass dr32), the hand-written promise semaphore they
+// are measured against, and the floors (that semaphore with the setImmediate turn every 128
+// acquires rt's cooperative budget forces; and the same resolving a fresh permit object), each
+// `node sync.bench.mjs --case=…` with SYNC_BENCH_N = N and SYNC_BENCH_WINDOW=1: a full GC, eight
+// warm-up runs of the case, then one counted run of N operations between two dumps
+// (`callgrindWindow` in benchmarks/lib/callgrind.mjs): the window's instructions ÷ N, no start-up,
+// compilation or exit in it. (Until pass sm31 this was (I(2N) − I(N)) ÷ N of two whole runs, which
+// read one tree 471–2,181: start-up leaves a major GC whose incremental marking, stepped by wall
+// time, overlapped the loop for a varying stretch, with its write barrier on every store; sync
+// README, "pass sm31".)
 // With --functions, also where each case's instructions go: callgrind's self count per function in
 // the window, per operation, JIT code named from V8's perf map (--perf-basic-prof).
 //
-//   node benchmarks/locks-callgrind.mjs [--functions] [--n=100000] [--cases=sem,mutex,plain,floor,permitfloor] [--tree=/other/worktree]
+//   node benchmarks/locks-callgrind.mjs [--functions] [--n=100000] [--cases=sem,mutex,rwwrite,rwread,plain,floor,permitfloor] [--tree=/other/worktree]
 //   RT_LOCKS_CG_NODES=/path/node24,/path/node26 node benchmarks/locks-callgrind.mjs
 //
 // --tree runs that worktree's build with this script's sync.bench.mjs (copied into its benchmarks/
@@ -29,6 +30,8 @@ requireValgrind('locks-callgrind');
 const CASES = {
   sem: 'locks/rt Semaphore(1) uncontended',
   mutex: 'locks/rt Mutex uncontended',
+  rwwrite: 'locks/rt RwLock write uncontended',
+  rwread: 'locks/rt RwLock read uncontended',
   plain: 'locks/plain promise semaphore(1) uncontended',
   floor: 'locks/floor: plain promise semaphore(1), a setImmediate turn every 128 acquires',
   permitfloor: 'locks/floor: promise semaphore(1) resolving a fresh permit, a setImmediate turn every 128 acquires',

@@ -28,7 +28,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Handle, spawn, unconstrained } from '@rt/scheduler';
-import { Mutex, Notify, Semaphore, broadcast, mpsc, watch } from '@rt/sync';
+import { Mutex, Notify, RwLock, Semaphore, broadcast, mpsc, watch } from '@rt/sync';
 import { Mutex as AmMutex, Semaphore as AmSemaphore } from 'async-mutex';
 import fastq from 'fastq';
 import PQueue from 'p-queue';
@@ -460,6 +460,31 @@ const cases = {
         g.release();
       }
       return (await m.lock()).value;
+    },
+  },
+  'locks/rt RwLock write uncontended': {
+    vs: ["plain promise semaphore(1) uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
+    run: async () => {
+      const lock = new RwLock(0);
+      for (let i = 0; i < LOCK_N; i++) {
+        const g = await lock.write();
+        g.value++;
+        g.release();
+      }
+      return (await lock.read()).value;
+    },
+  },
+  'locks/rt RwLock read uncontended': {
+    vs: ["plain promise semaphore(1) uncontended"], section: 'locks', ops: LOCK_N, expect: LOCK_N,
+    run: async () => {
+      const lock = new RwLock(1);
+      let sum = 0;
+      for (let i = 0; i < LOCK_N; i++) {
+        const g = await lock.read();
+        sum += g.value;
+        g.release();
+      }
+      return sum;
     },
   },
   'locks/async-mutex Mutex uncontended': {

@@ -94,3 +94,28 @@ describe('pass dr32: the current driver follows the runtime', () => {
     expect(results).toEqual([[10, NEAR - 1, NEAR + 1, NEAR * 100], 0]);
   });
 });
+
+describe('pass dr32: driver.ts loaded first in a fresh module registry', () => {
+  it('finds its copied imports initialised: a sleep and timeouts in the near layer and the wheel work', async () => {
+    let time: typeof import('../src/index.js') | undefined;
+    let rt: typeof import('@rt/scheduler') | undefined;
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('../src/internal/driver.js');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      time = require('../src/index.js') as typeof import('../src/index.js');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      rt = require('@rt/scheduler') as typeof import('@rt/scheduler');
+    });
+    const runtime = rt!.Builder.currentThread().startPaused().build();
+    try {
+      const result = await runtime.spawn(async () => {
+        await time!.sleep(10);
+        return [await time!.timeout(100, Promise.resolve('near')), await time!.timeout(NEAR * 3, Promise.resolve('far'))];
+      });
+      expect(result).toEqual(['near', 'far']);
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+});
