@@ -515,18 +515,25 @@ export class ReusableWaiter<T> implements Waiter<T>, ParkEntry {
     // What parkEntry(this) does, written out (a socket's read loop parks here once per read: on
     // Node 20 TurboFan left taskUnlessCancelled and parkEntryIn as calls; measured with the wake's
     // below, TCP echo under callgrind: ~100 instructions per message): throws Cancelled (before
-    // anything is made) if the task was aborted; links this entry.
-    const task = frameStore()?.task;
-    if (task !== undefined) {
-      if (task.cancelRequested) throw taskAborted(task);
-      // task.linkWaiter(this), written out (with the executor below, TurboFan left it a call on Node 20).
-      const head = task.waitHead;
-      this.next = head;
-      if (head !== undefined) head.prev = this;
-      task.waitHead = this;
-      if (parkChannel.hasSubscribers) emitPark(task, this.label);
+    // anything is made) if the task was aborted; links this entry. The task is read as the frame's
+    // own value and tested and linked in that branch, as parkEntry does: through `frameStore()?.task`,
+    // a merge of the task with `undefined`, TurboFan checked the task's map again at the cancel test
+    // and at the link (issue 16, passes pk31 and ec32). Outside any task nothing links, and `#task`
+    // stays undefined (it is undefined whenever the waiter is settled: `#end` clears it).
+    const store = frameStore();
+    if (store !== undefined) {
+      const task = store.task;
+      if (task !== undefined) {
+        if (task.cancelRequested) throw taskAborted(task);
+        // task.linkWaiter(this), written out (with the executor below, TurboFan left it a call on Node 20).
+        const head = task.waitHead;
+        this.next = head;
+        if (head !== undefined) head.prev = this;
+        task.waitHead = this;
+        if (parkChannel.hasSubscribers) emitPark(task, this.label);
+        this.#task = task;
+      }
     }
-    this.#task = task;
     // Made unstamped (see beginUnstamped: the caller's `await` makes the promise whose stamp counts).
     const frame = beginUnstamped();
     const executor = this.#executor;
