@@ -13,7 +13,7 @@
 // the value in the channel), and the sender's close or drop changes nothing (it has sent).
 //
 // On the base (7956bdc) such a receive rejected "already received" at once, and the value could
-// then come back (8 of the cases below fail there: all but `await rx`, the timeout delivering,
+// then come back (9 of the cases below fail there: all but `await rx`, the timeout delivering,
 // tryRecv's own take and the guards). Not covered (sync README, pass rw32): a `timeout(ms, rx)` started in the window, and a
 // receive that finds the window only after a budget yield, are told at once as before: either may
 // be a timeout's own receive, which must not wait on its own keep (the guards at the end).
@@ -62,13 +62,20 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
     return [await Promise.resolve(task), result];
   }
 
-  /** `timeout(10, rx)` takes the sent (pending) promise ready and elapses: the window stays open while it is pending. */
-  async function elapsedHoldingPending(rx: oneshot.Receiver<Promise<number>>): Promise<void> {
+  /**
+   * A channel whose sent (pending) promise `timeout(10, rx)` took ready before elapsing: the window
+   * stays open while it is pending.
+   */
+  async function elapsedHoldingPending(): Promise<{ tx: oneshot.Sender<Promise<number>>; rx: oneshot.Receiver<Promise<number>>; sent: ReturnType<typeof deferred> }> {
+    const [tx, rx] = oneshot.channel<Promise<number>>();
+    const sent = deferred();
+    tx.send(sent.promise);
     const task = runtime.spawn(() => outcomeOf(timeout(10, rx)));
     await settle(2);
     await runtime.run(() => advance(10));
     expect(await Promise.resolve(task)).toBe('error Elapsed');
     expect([tryRecvOf(rx), rx.isClosed, keeps(rx)]).toEqual(['Empty', false, 1]);
+    return { tx, rx, sent };
   }
 
   it("recv() in the window, then the timeout's caller aborts: the recv gets the value", async () => {
@@ -81,6 +88,20 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
     expect(outcome).toBe('error Cancelled');
     expect(await received).toBe('value 7');
     expect([tryRecvOf(rx), rx.isClosed, keeps(rx)]).toEqual(['Disconnected', true, 0]);
+  });
+
+  it("a value already there, taken ready by the timeout's receive: a recv() in the run, then the caller's abort: the recv gets it", async () => {
+    const [tx, rx] = oneshot.channel<number>();
+    const controller = new AbortController();
+    tx.send(5);
+    const [received, outcome] = await runtime.run(() => {
+      const wait = outcomeOf(timeout(100, rx, { signal: controller.signal }));
+      const received = outcomeOf(rx.recv());
+      controller.abort();
+      return Promise.all([received, wait]);
+    });
+    expect([received, outcome]).toEqual(['value 5', 'error Cancelled']);
+    expect([tryRecvOf(rx), keeps(rx)]).toEqual(['Disconnected', 0]);
   });
 
   // (Passes on the base too: `await rx` calls `then` a microtask later, after the abort gave back.)
@@ -106,10 +127,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   });
 
   it('Elapsed holding a sent promise still pending: a recv() started then gets it once it fulfils', async () => {
-    const [tx, rx] = oneshot.channel<Promise<number>>();
-    const sent = deferred();
-    tx.send(sent.promise);
-    await elapsedHoldingPending(rx);
+    const { rx, sent } = await elapsedHoldingPending();
     const received = outcomeOf(rx.recv());
     const awaited = outcomeOf(rx);
     await settle(4);
@@ -120,11 +138,8 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   });
 
   it('Elapsed holding a sent promise still pending: a recv() started then gets its rejection, as sent', async () => {
-    const [tx, rx] = oneshot.channel<Promise<number>>();
-    const sent = deferred();
+    const { rx, sent } = await elapsedHoldingPending();
     const reason = new Error('sent rejection');
-    tx.send(sent.promise);
-    await elapsedHoldingPending(rx);
     const received = runtime.run(() => rx.recv().then(() => 'fulfilled', (e: unknown) => e));
     await settle(4);
     sent.reject(reason);
@@ -133,10 +148,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   });
 
   it("the sender's close in the window changes nothing: the parked recv() still gets the value", async () => {
-    const [tx, rx] = oneshot.channel<Promise<number>>();
-    const sent = deferred();
-    tx.send(sent.promise);
-    await elapsedHoldingPending(rx);
+    const { tx, rx, sent } = await elapsedHoldingPending();
     const received = outcomeOf(rx.recv());
     tx.close();
     tx[Symbol.dispose]();
@@ -146,10 +158,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   });
 
   it('a recv() parked in the window aborted by its own signal: Cancelled, the value stays for the next', async () => {
-    const [tx, rx] = oneshot.channel<Promise<number>>();
-    const sent = deferred();
-    tx.send(sent.promise);
-    await elapsedHoldingPending(rx);
+    const { rx, sent } = await elapsedHoldingPending();
     const controller = new AbortController();
     const received = outcomeOf(rx.recv({ signal: controller.signal }));
     await settle(4);
@@ -162,10 +171,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   });
 
   it("a recv() parked in the window in a task that is aborted: Cancelled, the value stays for the next", async () => {
-    const [tx, rx] = oneshot.channel<Promise<number>>();
-    const sent = deferred();
-    tx.send(sent.promise);
-    await elapsedHoldingPending(rx);
+    const { rx, sent } = await elapsedHoldingPending();
     const task = runtime.spawn(() => outcomeOf(rx.recv()));
     await settle(4);
     task.abort();
@@ -189,10 +195,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   });
 
   it("the receiver's close in the window: the parked recv() still gets the value given back (a value sent before the close can be taken)", async () => {
-    const [tx, rx] = oneshot.channel<Promise<number>>();
-    const sent = deferred();
-    tx.send(sent.promise);
-    await elapsedHoldingPending(rx);
+    const { rx, sent } = await elapsedHoldingPending();
     const received = outcomeOf(rx.recv());
     rx.close();
     await settle(4);
@@ -217,10 +220,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   // Guards for whoever closes the window (they pass on the base and must keep passing): a timeout's
   // own receive that reaches the window counts in the keeps it would wait on.
   it('a timeout started in the window, elapsing before the held promise settles: nothing hangs, nothing is lost', async () => {
-    const [tx, rx] = oneshot.channel<Promise<number>>();
-    const sent = deferred();
-    tx.send(sent.promise);
-    await elapsedHoldingPending(rx);
+    const { rx, sent } = await elapsedHoldingPending();
     const second = runtime.spawn(() => outcomeOf(timeout(10, rx)));
     await settle(4);
     await runtime.run(() => advance(10));
@@ -233,10 +233,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   });
 
   it('a timeout started in the window, the held promise settling first: its caller gets the value or the value is back', async () => {
-    const [tx, rx] = oneshot.channel<Promise<number>>();
-    const sent = deferred();
-    tx.send(sent.promise);
-    await elapsedHoldingPending(rx);
+    const { rx, sent } = await elapsedHoldingPending();
     const second = runtime.spawn(() => outcomeOf(timeout(10, rx)));
     await settle(4);
     sent.fulfil(6);
