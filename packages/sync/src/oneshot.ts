@@ -518,7 +518,10 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * **Cancellation:** cancel safe (see {@link Receiver}).
    *
    * **Errors:** `RecvError` if the sender was closed without sending, the value was already
-   * taken or the receiver closed; `Cancelled` when aborted.
+   * taken or the receiver closed; `Cancelled` when aborted. A value a `timeout`'s receive took
+   * while that timeout is unfinished may still come back (its caller's abort; a sent promise still
+   * pending): a `recv()` started then waits for that outcome, and gets the value given back or
+   * "already received" once the take is final (pass rw32).
    *
    * **Example**
    * ```ts
