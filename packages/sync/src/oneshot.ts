@@ -159,25 +159,37 @@ function handToWaiting<T>(s: Receiver<T>, lists: OneshotLists<T>): void {
   }
 }
 
-function recvSlow<T>(s: Receiver<T>, options: WaitOptions | undefined, inWindow = true): Promise<T> {
+/**
+ * `recvSlow`'s Taken: "already received", or the window (pass rw32): a `timeout` around a receive is
+ * unfinished, so the value taken may come back (its caller's abort; a sent promise it took still
+ * pending). A receive started now waits for that in the list: `giveBack` hands it the value, the
+ * last keep's end (`keepTaken`) tells it "already received". Not the timeout's own receive (it would
+ * wait on its own keep): told at once, as before.
+ */
+function recvTaken<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<T> {
+  if (s.flags >= KEEP && !ownOfTimeout(s)) return parkSimple(s.recvList(), RECV_LABEL, options);
+  return Promise.reject(alreadyReceived());
+}
+
+/**
+ * A receive resumed after a budget yield (the state is Value or Taken then): Taken is told at once,
+ * never the window's wait, as it may be a `timeout`'s own receive (pass rw32).
+ */
+function recvResumed<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<T> {
+  if (s.state !== State.Taken) return recvSlow(s, options);
+  return checkCancelled(options) ?? Promise.reject(alreadyReceived());
+}
+
+function recvSlow<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<T> {
   const cancelled = checkCancelled(options);
   if (cancelled !== undefined) return cancelled;
   if (s.state === State.Value) {
     const y = budget();
-    // (After the yield the state is Value or Taken, never Empty: `recvOn`'s fast path cannot apply.
-    // Not started in the window: it never waits there, see below.)
-    if (y !== undefined) return y.then(() => recvSlow(s, options, false));
+    // (After the yield the state is Value or Taken, never Empty: `recvOn`'s fast path cannot apply.)
+    if (y !== undefined) return y.then(() => recvResumed(s, options));
     return s.flags >= KEEP ? takeKept(s) : Promise.resolve(takeValue(s));
   }
-  if (s.state === State.Taken) {
-    // The window (pass rw32): a `timeout` around a receive is unfinished, so the value taken may
-    // come back (its caller's abort; a sent promise it took still pending). A receive started now
-    // waits for that in the list: `giveBack` hands it the value, the last keep's end (`keepTaken`)
-    // tells it "already received". Not the timeout's own receive (it would wait on its own keep),
-    // nor one resumed after a budget yield (it may be a timeout's too): told at once, as before.
-    if (s.flags >= KEEP && inWindow && !ownOfTimeout(s)) return parkSimple(s.recvList(), RECV_LABEL, options);
-    return Promise.reject(alreadyReceived());
-  }
+  if (s.state === State.Taken) return recvTaken(s, options);
   if (s.receiverClosed || s.senderClosed) return Promise.reject(closedWithoutSending());
   return parkSimple(s.recvList(), RECV_LABEL, options);
 }
