@@ -44,7 +44,7 @@ describe('oneshot recv() window (review rv40 of pass rw32)', () => {
     return [await Promise.resolve(task), result];
   }
 
-  async function elapsedHoldingPending(): Promise<{ tx: oneshot.Sender<Promise<number>>; rx: oneshot.Receiver<Promise<number>>; sent: ReturnType<typeof deferred> }> {
+  async function elapsedHoldingPending(): Promise<{ tx: oneshot.Sender<Promise<number>>; rx: oneshot.Receiver<Promise<number>>; sent: ReturnType<typeof deferred<number>> }> {
     const [tx, rx] = oneshot.channel<Promise<number>>();
     const sent = deferred();
     tx.send(sent.promise);
