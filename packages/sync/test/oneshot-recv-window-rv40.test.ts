@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Builder, type Runtime } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import { advance, timeout } from '@rt/time';
-import { oneshot } from '@rt/sync';
+import { Notify, oneshot } from '@rt/sync';
 import { outcomeOf, tryRecvOf } from './support/try-recv.js';
 
 function deferred<T = number>(): { promise: Promise<T>; fulfil: (value: T) => void; reject: (reason: unknown) => void } {
@@ -225,5 +225,15 @@ describe('oneshot recv() window (review rv40 of pass rw32)', () => {
     tx.send(1);
     await settle(2);
     expect(tryRecvOf(rx)).toBe('value 1');
+  });
+  it('timeout(-1, notify.notified()) (RangeError): a notifyOne() after it is not taken by an ignored wait', async () => {
+    const notify = new Notify();
+    expect(await outcomeOf(timeout(-1, notify.notified()))).toBe('error RangeError');
+    notify.notifyOne();
+    await settle(2);
+    let got = false;
+    void runtime.run(() => notify.notified().then(() => (got = true)));
+    await settle(4);
+    expect(got).toBe(true);
   });
 });
