@@ -9,21 +9,7 @@ import { settle } from '@rt/scheduler/testing';
 import { advance, timeout } from '@rt/time';
 import { Notify, oneshot } from '@rt/sync';
 import { outcomeOf, tryRecvOf } from './support/try-recv.js';
-
-function deferred<T = number>(): { promise: Promise<T>; fulfil: (value: T) => void; reject: (reason: unknown) => void } {
-  let fulfil!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((resolve, fail) => {
-    fulfil = resolve;
-    reject = fail;
-  });
-  promise.catch(() => undefined);
-  return { promise, fulfil, reject };
-}
-
-function keeps(rx: oneshot.Receiver<unknown>): number {
-  return (rx as unknown as { flags: number }).flags >> 6;
-}
+import { elapsedHoldingPending, keeps, sendIntoTimeout } from './support/recv-window.js';
 
 describe('oneshot recv() window (review rv40 of pass rw32)', () => {
   let runtime: Runtime;
@@ -33,28 +19,6 @@ describe('oneshot recv() window (review rv40 of pass rw32)', () => {
   afterEach(async () => {
     await runtime.shutdown();
   });
-
-  /** `timeout(100, rx, { signal })` parked in a task, the value sent; `inWindow` runs in the send's run. */
-  async function sendIntoTimeout<R>(rx: oneshot.Receiver<number>, tx: oneshot.Sender<number>, inWindow: (controller: AbortController) => R): Promise<[string, R]> {
-    const controller = new AbortController();
-    const task = runtime.spawn(() => outcomeOf(timeout(100, rx, { signal: controller.signal })));
-    await settle(2);
-    tx.send(7);
-    const result = inWindow(controller);
-    return [await Promise.resolve(task), result];
-  }
-
-  async function elapsedHoldingPending(): Promise<{ tx: oneshot.Sender<Promise<number>>; rx: oneshot.Receiver<Promise<number>>; sent: ReturnType<typeof deferred<number>> }> {
-    const [tx, rx] = oneshot.channel<Promise<number>>();
-    const sent = deferred();
-    tx.send(sent.promise);
-    const task = runtime.spawn(() => outcomeOf(timeout(10, rx)));
-    await settle(2);
-    await runtime.run(() => advance(10));
-    expect(await Promise.resolve(task)).toBe('error Elapsed');
-    expect(keeps(rx)).toBe(1);
-    return { tx, rx, sent };
-  }
 
   it("two recv() parked in tasks; the first's task aborted in the give-back's run: the second gets the value", async () => {
     const [tx, rx] = oneshot.channel<number>();
@@ -76,7 +40,7 @@ describe('oneshot recv() window (review rv40 of pass rw32)', () => {
   it('two recv() parked in the same run; the first aborted by its signal in the give-back run, before it: the second gets the value', async () => {
     const [tx, rx] = oneshot.channel<number>();
     const own = new AbortController();
-    const [outcome, received] = await sendIntoTimeout(rx, tx, (controller) => {
+    const [outcome, received] = await sendIntoTimeout(runtime, rx, tx, (controller) => {
       const first = outcomeOf(rx.recv({ signal: own.signal }));
       const second = outcomeOf(rx.recv());
       own.abort();
@@ -91,7 +55,7 @@ describe('oneshot recv() window (review rv40 of pass rw32)', () => {
   it('the parked recv() aborted by its signal right after the give-back in the same run: it delivers (woken wins), once', async () => {
     const [tx, rx] = oneshot.channel<number>();
     const own = new AbortController();
-    const [outcome, received] = await sendIntoTimeout(rx, tx, (controller) => {
+    const [outcome, received] = await sendIntoTimeout(runtime, rx, tx, (controller) => {
       const first = outcomeOf(rx.recv({ signal: own.signal }));
       controller.abort();
       own.abort();
@@ -103,7 +67,7 @@ describe('oneshot recv() window (review rv40 of pass rw32)', () => {
   });
 
   it('a timeout started in the window with an already-aborted signal: no mark leaks, a later recv() still parks and gets the value', async () => {
-    const { rx, sent } = await elapsedHoldingPending();
+    const { rx, sent } = await elapsedHoldingPending(runtime);
     const aborted = AbortSignal.abort();
     expect(await runtime.run(() => outcomeOf(timeout(10, rx, { signal: aborted })))).toBe('error Cancelled');
     expect(await outcomeOf(timeout(-1, rx))).toBe('error RangeError');
@@ -117,7 +81,7 @@ describe('oneshot recv() window (review rv40 of pass rw32)', () => {
   });
 
   it('a timeout started in the window (told at once) leaves no mark: a recv() after it parks', async () => {
-    const { rx, sent } = await elapsedHoldingPending();
+    const { rx, sent } = await elapsedHoldingPending(runtime);
     expect(await runtime.run(() => outcomeOf(timeout(10, rx)))).toBe('error RecvError');
     const received = outcomeOf(rx.recv());
     const awaited = outcomeOf(rx);
@@ -128,7 +92,7 @@ describe('oneshot recv() window (review rv40 of pass rw32)', () => {
   });
 
   it('recv() parked in the window when the runtime shuts down: it settles, the count returns to zero, the value is not lost to a dead task', async () => {
-    const { rx, sent } = await elapsedHoldingPending();
+    const { rx, sent } = await elapsedHoldingPending(runtime);
     const task = runtime.spawn(() => outcomeOf(rx.recv()));
     const outside = outcomeOf(rx.recv());
     await settle(4);
@@ -141,14 +105,14 @@ describe('oneshot recv() window (review rv40 of pass rw32)', () => {
 
   it('recv() parked in the window; the holding timeout elapses with a plain value then its caller got it: "already received", count zero', async () => {
     const [tx, rx] = oneshot.channel<number>();
-    const [outcome, received] = await sendIntoTimeout(rx, tx, () => [outcomeOf(rx.recv()), outcomeOf(rx.recv({ signal: new AbortController().signal }))]);
+    const [outcome, received] = await sendIntoTimeout(runtime, rx, tx, () => [outcomeOf(rx.recv()), outcomeOf(rx.recv({ signal: new AbortController().signal }))]);
     expect(outcome).toBe('value 7');
     expect(await Promise.all(received)).toEqual(['error RecvError', 'error RecvError']);
     expect(keeps(rx)).toBe(0);
   });
 
   it('the timeout holding a pending sent promise is given the sent promise rejecting: parked recv() gets the rejection once, the next "already received"', async () => {
-    const { rx, sent } = await elapsedHoldingPending();
+    const { rx, sent } = await elapsedHoldingPending(runtime);
     const reason = new Error('x');
     const first = rx.recv().then(() => 'fulfilled', (e: unknown) => (e === reason ? 'sent' : String(e)));
     const second = outcomeOf(rx.recv());

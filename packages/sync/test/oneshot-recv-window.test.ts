@@ -22,23 +22,7 @@ import { settle } from '@rt/scheduler/testing';
 import { advance, timeout } from '@rt/time';
 import { oneshot } from '@rt/sync';
 import { outcomeOf, tryRecvOf } from './support/try-recv.js';
-
-/** A promise and its settle functions; a rejection is marked handled (as a sender would keep it from being reported). */
-function deferred(): { promise: Promise<number>; fulfil: (value: number) => void; reject: (reason: unknown) => void } {
-  let fulfil!: (value: number) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<number>((resolve, fail) => {
-    fulfil = resolve;
-    reject = fail;
-  });
-  promise.catch(() => undefined);
-  return { promise, fulfil, reject };
-}
-
-/** The receiver's count of unfinished timeouts (review rv36's KEEP, from 64 up in its `@internal` flags). */
-function keeps(rx: oneshot.Receiver<unknown>): number {
-  return (rx as unknown as { flags: number }).flags >> 6;
-}
+import { elapsedHoldingPending, keeps, sendIntoTimeout } from './support/recv-window.js';
 
 describe('oneshot recv() in the window a timeout\'s receive holds the value (pass rw32)', () => {
   let runtime: Runtime;
@@ -49,38 +33,9 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
     await runtime.shutdown();
   });
 
-  /**
-   * A `timeout(100, rx, { signal })` parked in a task, the value sent to it; `inWindow` runs in the
-   * send's synchronous run. Returns the timeout's outcome and `inWindow`'s result.
-   */
-  async function sendIntoTimeout<R>(rx: oneshot.Receiver<number>, tx: oneshot.Sender<number>, inWindow: (controller: AbortController) => R): Promise<[string, R]> {
-    const controller = new AbortController();
-    const task = runtime.spawn(() => outcomeOf(timeout(100, rx, { signal: controller.signal })));
-    await settle(2);
-    tx.send(7);
-    const result = inWindow(controller);
-    return [await Promise.resolve(task), result];
-  }
-
-  /**
-   * A channel whose sent (pending) promise `timeout(10, rx)` took ready before elapsing: the window
-   * stays open while it is pending.
-   */
-  async function elapsedHoldingPending(): Promise<{ tx: oneshot.Sender<Promise<number>>; rx: oneshot.Receiver<Promise<number>>; sent: ReturnType<typeof deferred> }> {
-    const [tx, rx] = oneshot.channel<Promise<number>>();
-    const sent = deferred();
-    tx.send(sent.promise);
-    const task = runtime.spawn(() => outcomeOf(timeout(10, rx)));
-    await settle(2);
-    await runtime.run(() => advance(10));
-    expect(await Promise.resolve(task)).toBe('error Elapsed');
-    expect([tryRecvOf(rx), rx.isClosed, keeps(rx)]).toEqual(['Empty', false, 1]);
-    return { tx, rx, sent };
-  }
-
   it("recv() in the window, then the timeout's caller aborts: the recv gets the value", async () => {
     const [tx, rx] = oneshot.channel<number>();
-    const [outcome, received] = await sendIntoTimeout(rx, tx, (controller) => {
+    const [outcome, received] = await sendIntoTimeout(runtime, rx, tx, (controller) => {
       const received = outcomeOf(rx.recv());
       controller.abort();
       return received;
@@ -107,7 +62,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   // (Passes on the base too: `await rx` calls `then` a microtask later, after the abort gave back.)
   it("await rx in the window, then the timeout's caller aborts: it gets the value", async () => {
     const [tx, rx] = oneshot.channel<number>();
-    const [outcome, received] = await sendIntoTimeout(rx, tx, (controller) => {
+    const [outcome, received] = await sendIntoTimeout(runtime, rx, tx, (controller) => {
       const received = outcomeOf(rx);
       controller.abort();
       return received;
@@ -119,7 +74,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   it('recv() in the window, then the timeout delivers: the caller gets the value, the recv rejects "already received"', async () => {
     const [tx, rx] = oneshot.channel<number>();
     let error: unknown;
-    const [outcome, received] = await sendIntoTimeout(rx, tx, () => rx.recv().then(String, (e: unknown) => ((error = e), 'rejected')));
+    const [outcome, received] = await sendIntoTimeout(runtime, rx, tx, () => rx.recv().then(String, (e: unknown) => ((error = e), 'rejected')));
     expect(outcome).toBe('value 7');
     expect(await received).toBe('rejected');
     expect((error as Error).message).toBe('oneshot value already received');
@@ -127,7 +82,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   });
 
   it('Elapsed holding a sent promise still pending: a recv() started then gets it once it fulfils', async () => {
-    const { rx, sent } = await elapsedHoldingPending();
+    const { rx, sent } = await elapsedHoldingPending(runtime);
     const received = outcomeOf(rx.recv());
     const awaited = outcomeOf(rx);
     await settle(4);
@@ -138,7 +93,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   });
 
   it('Elapsed holding a sent promise still pending: a recv() started then gets its rejection, as sent', async () => {
-    const { rx, sent } = await elapsedHoldingPending();
+    const { rx, sent } = await elapsedHoldingPending(runtime);
     const reason = new Error('sent rejection');
     const received = runtime.run(() => rx.recv().then(() => 'fulfilled', (e: unknown) => e));
     await settle(4);
@@ -148,7 +103,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   });
 
   it("the sender's close in the window changes nothing: the parked recv() still gets the value", async () => {
-    const { tx, rx, sent } = await elapsedHoldingPending();
+    const { tx, rx, sent } = await elapsedHoldingPending(runtime);
     const received = outcomeOf(rx.recv());
     tx.close();
     tx[Symbol.dispose]();
@@ -158,7 +113,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   });
 
   it('a recv() parked in the window aborted by its own signal: Cancelled, the value stays for the next', async () => {
-    const { rx, sent } = await elapsedHoldingPending();
+    const { rx, sent } = await elapsedHoldingPending(runtime);
     const controller = new AbortController();
     const received = outcomeOf(rx.recv({ signal: controller.signal }));
     await settle(4);
@@ -171,7 +126,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   });
 
   it("a recv() parked in the window in a task that is aborted: Cancelled, the value stays for the next", async () => {
-    const { rx, sent } = await elapsedHoldingPending();
+    const { rx, sent } = await elapsedHoldingPending(runtime);
     const task = runtime.spawn(() => outcomeOf(rx.recv()));
     await settle(4);
     task.abort();
@@ -183,7 +138,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
 
   it('two recv() parked in the window: the first gets the value given back, the second "already received" once final', async () => {
     const [tx, rx] = oneshot.channel<number>();
-    const [outcome, received] = await sendIntoTimeout(rx, tx, (controller) => {
+    const [outcome, received] = await sendIntoTimeout(runtime, rx, tx, (controller) => {
       const first = outcomeOf(rx.recv());
       const second = outcomeOf(rx.recv());
       controller.abort();
@@ -195,7 +150,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   });
 
   it("the receiver's close in the window: the parked recv() still gets the value given back (a value sent before the close can be taken)", async () => {
-    const { rx, sent } = await elapsedHoldingPending();
+    const { rx, sent } = await elapsedHoldingPending(runtime);
     const received = outcomeOf(rx.recv());
     rx.close();
     await settle(4);
@@ -206,7 +161,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
 
   it('a value tryRecv itself took while a timeout is unfinished: a recv() then waits for that outcome, then "already received"', async () => {
     const [tx, rx] = oneshot.channel<number>();
-    const [outcome, received] = await sendIntoTimeout(rx, tx, (controller) => {
+    const [outcome, received] = await sendIntoTimeout(runtime, rx, tx, (controller) => {
       controller.abort();
       // The abort gave the value back: tryRecv takes it for good, but the timeout is unfinished.
       const taken = tryRecvOf(rx);
@@ -220,7 +175,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   // Guards for whoever closes the window (they pass on the base and must keep passing): a timeout's
   // own receive that reaches the window counts in the keeps it would wait on.
   it('a timeout started in the window, elapsing before the held promise settles: nothing hangs, nothing is lost', async () => {
-    const { rx, sent } = await elapsedHoldingPending();
+    const { rx, sent } = await elapsedHoldingPending(runtime);
     const second = runtime.spawn(() => outcomeOf(timeout(10, rx)));
     await settle(4);
     await runtime.run(() => advance(10));
@@ -233,7 +188,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
   });
 
   it('a timeout started in the window, the held promise settling first: its caller gets the value or the value is back', async () => {
-    const { rx, sent } = await elapsedHoldingPending();
+    const { rx, sent } = await elapsedHoldingPending(runtime);
     const second = runtime.spawn(() => outcomeOf(timeout(10, rx)));
     await settle(4);
     sent.fulfil(6);
@@ -249,7 +204,7 @@ describe('oneshot recv() in the window a timeout\'s receive holds the value (pas
     const [tx, rx] = oneshot.channel<number>();
     // Outside any task `timeout` keeps no handle on its receive, so nothing would end one left
     // waiting in the window: its keep would then hold the count above zero for the receiver's life.
-    const [outcome, second] = await sendIntoTimeout(rx, tx, () => outcomeOf(timeout(5, rx)));
+    const [outcome, second] = await sendIntoTimeout(runtime, rx, tx, () => outcomeOf(timeout(5, rx)));
     expect(outcome).toBe('value 7');
     expect(await second).toBe('error RecvError');
     await settle(4);
