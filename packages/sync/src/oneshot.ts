@@ -36,6 +36,11 @@ class OneshotLists<T> {
    * this reason: what `giveBack` checks for a receive whose promise rejected (pass rc31).
    */
   rejectedWith: { reason: unknown } | undefined = undefined;
+  /**
+   * `keepTaken(true)` came while the value was taken: the receive `timeout` makes next (its `then`,
+   * at once) is that timeout's own, which must not wait in the window on its own keep (pass rw32).
+   */
+  timeoutInWindow = false;
 }
 
 /** The state's own receive is parked: `slot` holds its resolve function (see Receiver). */
@@ -130,15 +135,61 @@ function recvOn<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<T>
   return recvSlow(s, options);
 }
 
+/** True (once) if this receive is the one a `timeout` started in the window makes (see `timeoutInWindow`). */
+function ownOfTimeout<T>(s: Receiver<T>): boolean {
+  const lists = s.lists;
+  if (lists === undefined || !lists.timeoutInWindow) return false;
+  lists.timeoutInWindow = false;
+  return true;
+}
+
+/**
+ * A value given back while receives wait in the window (pass rw32): the first takes it, as from a
+ * send (kept for a further give-back while a `timeout` keeps, with the receive it went to).
+ */
+function handToWaiting<T>(s: Receiver<T>, lists: OneshotLists<T>): void {
+  const value = s.slot as T;
+  let listed: Waiter<T> | undefined;
+  while ((listed = lists.recv?.shift()?.waiter) !== undefined) {
+    if (listed.wake(value)) {
+      s.state = State.Taken;
+      lists.deliveredTo = listed;
+      return;
+    }
+  }
+}
+
+/**
+ * `recvSlow`'s Taken: "already received", or the window (pass rw32): a `timeout` around a receive is
+ * unfinished, so the value taken may come back (its caller's abort; a sent promise it took still
+ * pending). A receive started now waits for that in the list: `giveBack` hands it the value, the
+ * last keep's end (`keepTaken`) tells it "already received". Not the timeout's own receive (it would
+ * wait on its own keep): told at once, as before.
+ */
+function recvTaken<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<T> {
+  if (s.flags >= KEEP && !ownOfTimeout(s)) return parkSimple(s.recvList(), RECV_LABEL, options);
+  return Promise.reject(alreadyReceived());
+}
+
+/**
+ * A receive resumed after a budget yield (the state is Value or Taken then): Taken is told at once,
+ * never the window's wait, as it may be a `timeout`'s own receive (pass rw32).
+ */
+function recvResumed<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<T> {
+  if (s.state !== State.Taken) return recvSlow(s, options);
+  return checkCancelled(options) ?? Promise.reject(alreadyReceived());
+}
+
 function recvSlow<T>(s: Receiver<T>, options: WaitOptions | undefined): Promise<T> {
   const cancelled = checkCancelled(options);
   if (cancelled !== undefined) return cancelled;
   if (s.state === State.Value) {
     const y = budget();
-    if (y !== undefined) return y.then(() => recvOn(s, options));
+    // (After the yield the state is Value or Taken, never Empty: `recvOn`'s fast path cannot apply.)
+    if (y !== undefined) return y.then(() => recvResumed(s, options));
     return s.flags >= KEEP ? takeKept(s) : Promise.resolve(takeValue(s));
   }
-  if (s.state === State.Taken) return Promise.reject(alreadyReceived());
+  if (s.state === State.Taken) return recvTaken(s, options);
   if (s.receiverClosed || s.senderClosed) return Promise.reject(closedWithoutSending());
   return parkSimple(s.recvList(), RECV_LABEL, options);
 }
@@ -479,7 +530,10 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
    * **Cancellation:** cancel safe (see {@link Receiver}).
    *
    * **Errors:** `RecvError` if the sender was closed without sending, the value was already
-   * taken or the receiver closed; `Cancelled` when aborted.
+   * taken or the receiver closed; `Cancelled` when aborted. A value a `timeout`'s receive took
+   * while that timeout is unfinished may still come back (its caller's abort; a sent promise still
+   * pending): a `recv()` started then waits for that outcome, and gets the value given back or
+   * "already received" once the take is final (pass rw32).
    *
    * **Example**
    * ```ts
@@ -575,12 +629,18 @@ const recvOnOf = recvOn;
     lists.deliveredTo = undefined;
   }
   this.state = State.Value;
+  // Receives waiting in the window (pass rw32): the first takes it now.
+  const lists = this.lists;
+  if (lists?.recv !== undefined && lists.recv.length !== 0) handToWaiting(this, lists);
   return true;
 };
 // `timeout` keeps a value a receive takes while it may give it back, and lets it go after (review
 // rv36): counted in the flags from KEEP up; the last to finish clears a value taken.
 (Receiver.prototype as { [keepTaken]?: (keep: boolean) => void })[keepTaken] = function keepValueTaken(this: Receiver<unknown>, keep: boolean): void {
   if (keep) {
+    // `timeout` calls its `then` right after (`keepTaken`'s contract): in the window, that receive
+    // is the timeout's own (see `timeoutInWindow`).
+    if ((this.flags & STATE_MASK) === State.Taken) this.madeLists().timeoutInWindow = true;
     this.flags += KEEP;
     return;
   }
@@ -591,6 +651,9 @@ const recvOnOf = recvOn;
     if (lists !== undefined) {
       lists.deliveredTo = undefined;
       lists.rejectedWith = undefined;
+      lists.timeoutInWindow = false;
+      // The take is final: the receives waiting in the window are told (pass rw32).
+      if (lists.recv !== undefined && lists.recv.length !== 0) failReceives(this, alreadyReceived);
     }
   }
 };

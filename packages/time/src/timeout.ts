@@ -335,7 +335,15 @@ function start<T>(what: string, driver: TimeDriver, now: number, deadline: numbe
   return parked.promise;
 }
 
+/**
+ * Marks the outcome of a work `timeout` will not await as handled. Not a thenable marked
+ * `thenParksOwnWait` (a oneshot `Receiver`, a `Notified`, a `JoinHandle`): it made no promise that
+ * could reject unhandled, and its `then` would start a receive (a wait) that takes the value (the
+ * notification) and drops it (review rv40: `timeout(-1, rx)`, or one given an aborted signal, lost
+ * the value sent to `rx`, and in pass rw32's window took the value given back).
+ */
 function swallow(work: PromiseLike<unknown>): void {
+  if ((work as { [thenParksOwnWait]?: boolean })[thenParksOwnWait] === true) return;
   work.then(undefined, () => undefined);
 }
 
