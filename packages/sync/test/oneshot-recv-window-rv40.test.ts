@@ -2,13 +2,12 @@
 // (a recv() started then parks until that timeout's outcome). Nothing sent lost, nothing delivered
 // twice, every parked receive abortable and cancel safe, no receive waits on its own keep, the
 // "own receive" mark never leaks onto a later receive, and the count back to zero in every outcome.
-import { runInNewContext } from 'node:vm';
-import { setFlagsFromString } from 'node:v8';
 import { Builder, type Runtime } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import { advance, timeout } from '@rt/time';
 import { Notify, oneshot } from '@rt/sync';
 import { outcomeOf, tryRecvOf } from './support/try-recv.js';
+import { heapAfterGc } from './support/timeout-specs.js';
 import { elapsedHoldingPending, keeps, sendIntoTimeout } from './support/recv-window.js';
 
 describe('oneshot recv() window (review rv40 of pass rw32)', () => {
@@ -156,12 +155,7 @@ describe('oneshot recv() window (review rv40 of pass rw32)', () => {
       expect([await got, await other]).toEqual(['value [object Object]', 'error RecvError']);
     })();
     await settle(4);
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    for (let i = 0; i < 3; i++) {
-      gc();
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await heapAfterGc(); // full GCs and timers: weak references cleared
     expect(refs.map((r) => r.deref())).toEqual([undefined, undefined]);
   });
   // Review rv40's defect (@rt/time's `swallow`, fails on rw32 and its base): a `timeout` that fails

@@ -7,13 +7,12 @@
 // outcome ends the keeping, after a give-back `late` made (a value already there when the timeout
 // started): the receiver then treats a take as final (`tryRecv` says Disconnected, not Empty) and
 // keeps no value it handed out.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Builder, type Runtime } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import { timeout } from '@rt/time';
 import { oneshot } from '@rt/sync';
 import { outcomeOf, tryRecvOf } from './support/try-recv.js';
+import { heapAfterGc } from './support/timeout-specs.js';
 
 describe('timeout(ms, rx): when the timer lets go of the receiver (pass rc31)', () => {
   let runtime: Runtime;
@@ -85,12 +84,7 @@ describe('timeout(ms, rx): when the timer lets go of the receiver (pass rc31)', 
     expect(tryRecvOf(rx)).toBe('Disconnected');
     await settle(2);
     // The receiver (alive here) no longer holds the value: nothing else does.
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    for (let i = 0; i < 3; i++) {
-      gc();
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await heapAfterGc(); // full GCs and timers: weak references cleared
     expect(ref!.deref()).toBeUndefined();
     expect(rx.isClosed).toBe(true);
   });

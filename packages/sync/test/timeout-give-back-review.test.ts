@@ -3,13 +3,12 @@
 // unfinished (the KEEP count). Attacks: reasons that compare equal by coincidence (undefined, a
 // primitive, the same promise taken twice), a foreign thenable, the count's return to zero at every
 // outcome (Elapsed, a shutdown, the sender closed), and a receiver no timeout ever touched.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Builder, type Runtime } from '@rt/scheduler';
 import { settle } from '@rt/scheduler/testing';
 import { advance, timeout } from '@rt/time';
 import { oneshot } from '@rt/sync';
 import { outcomeOf, tryRecvOf } from './support/try-recv.js';
+import { heapAfterGc } from './support/timeout-specs.js';
 
 /** A promise rejected with `reason`, marked handled (as a sender would keep it from being reported). */
 function rejectedWith(reason: unknown): Promise<number> {
@@ -127,12 +126,7 @@ describe('timeout(ms, rx): give-backs of rejecting values and the KEEP count (re
     await settle(4);
     expect(await runtime.run(() => outcomeOf(rx.recv()))).toBe('error Error');
     await settle(2);
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    for (let i = 0; i < 3; i++) {
-      gc();
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await heapAfterGc(); // full GCs and timers: weak references cleared
     expect(ref!.deref()).toBeUndefined();
     expect(rx.isClosed).toBe(true);
   });
