@@ -563,8 +563,9 @@ export class Receiver<T> implements PromiseLike<T>, Disposable {
 
   /**
    * Closes the receiver: a later `send` fails, `sender.closed()` resolves, and a `recv()` still
-   * parked rejects with `RecvError`. A value sent before the close can still be taken with
-   * `tryRecv`. Idempotent.
+   * parked for a value never sent rejects with `RecvError`. A value sent before the close can
+   * still be taken with `tryRecv`; so a `recv()` parked in a `timeout`'s window (see `recv`) keeps
+   * waiting, for that value given back or "already received" (review rv40). Idempotent.
    */
   close(): void {
     if (this.receiverClosed) return;
