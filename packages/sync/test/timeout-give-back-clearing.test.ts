@@ -12,6 +12,7 @@ import { settle } from '@rt/scheduler/testing';
 import { timeout } from '@rt/time';
 import { oneshot } from '@rt/sync';
 import { outcomeOf, tryRecvOf } from './support/try-recv.js';
+import { abortedTimeout } from './support/recv-window.js';
 import { heapAfterGc } from './support/timeout-specs.js';
 
 describe('timeout(ms, rx): when the timer lets go of the receiver (pass rc31)', () => {
@@ -57,13 +58,8 @@ describe('timeout(ms, rx): when the timer lets go of the receiver (pass rc31)', 
 
   it("the outcome ends the keeping after late()'s give-back: the value given back, taken, is then gone for good", async () => {
     const [tx, rx] = oneshot.channel<number>();
-    const controller = new AbortController();
     tx.send(5);
-    const outcome = await runtime.run(() => {
-      const wait = outcomeOf(timeout(100, rx, { signal: controller.signal }));
-      controller.abort();
-      return wait;
-    });
+    const outcome = await abortedTimeout(runtime, rx);
     expect(outcome).toBe('error Cancelled');
     await settle(4);
     // Given back by `late` when the receive's outcome came; the keeping ended right after.

@@ -9,6 +9,7 @@ import { settle } from '@rt/scheduler/testing';
 import { timeout } from '@rt/time';
 import { RecvError, oneshot } from '@rt/sync';
 import { tryRecvOf } from './support/try-recv.js';
+import { abortedTimeout, stateOf } from './support/recv-window.js';
 
 /** The outcome of a wait as a string: 'value …' or 'error <name>' ('error <message>' for a plain Error). */
 function outcomeOf(wait: PromiseLike<unknown>): Promise<string> {
@@ -16,11 +17,6 @@ function outcomeOf(wait: PromiseLike<unknown>): Promise<string> {
     (v) => `value ${String(v)}`,
     (e: unknown) => `error ${(e as Error).name === 'Error' ? (e as Error).message : (e as Error).name}`,
   );
-}
-
-/** The channel's state (the receiver's `@internal` accessor): the value there, or taken. */
-function stateOf(rx: oneshot.Receiver<unknown>): string {
-  return ['Empty', 'Value', 'Taken'][(rx as unknown as { state: number }).state]!;
 }
 
 /** A promise rejected with `message`, marked handled (as a sender would keep it from being reported). */
@@ -116,14 +112,9 @@ describe("timeout(ms, rx) around a sent promise that rejects, already in the cha
 
   it('a sent promise that fulfils, for comparison: back as sent too (pass rc30)', async () => {
     const [tx, rx] = oneshot.channel<Promise<number>>();
-    const controller = new AbortController();
     const sent = Promise.resolve(5);
     tx.send(sent);
-    const outcome = await runtime.run(() => {
-      const wait = outcomeOf(timeout(100, rx, { signal: controller.signal }));
-      controller.abort();
-      return wait;
-    });
+    const outcome = await abortedTimeout(runtime, rx);
     expect(outcome).toBe('error Cancelled');
     await settle(4);
     expect(rx.tryRecv()).toBe(sent);

@@ -9,27 +9,13 @@ import { advance, timeout } from '@rt/time';
 import { oneshot } from '@rt/sync';
 import { outcomeOf, tryRecvOf } from './support/try-recv.js';
 import { heapAfterGc } from './support/timeout-specs.js';
+import { abortedTimeout, stateOf } from './support/recv-window.js';
 
 /** A promise rejected with `reason`, marked handled (as a sender would keep it from being reported). */
 function rejectedWith(reason: unknown): Promise<number> {
   const promise = Promise.reject(reason);
   promise.catch(() => undefined);
   return promise;
-}
-
-/** The channel's state (the receiver's `@internal` accessor). */
-function stateOf(rx: oneshot.Receiver<unknown>): string {
-  return ['Empty', 'Value', 'Taken'][(rx as unknown as { state: number }).state]!;
-}
-
-/** Aborts `timeout(100, rx, { signal })` in the run that started it; its outcome. */
-function abortedTimeout(runtime: Runtime, rx: oneshot.Receiver<unknown>): Promise<string> {
-  return runtime.run(() => {
-    const controller = new AbortController();
-    const wait = outcomeOf(timeout(100, rx, { signal: controller.signal }));
-    controller.abort();
-    return wait;
-  });
 }
 
 describe('timeout(ms, rx): give-backs of rejecting values and the KEEP count (review rv39 of pass rc31)', () => {

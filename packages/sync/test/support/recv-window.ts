@@ -51,3 +51,18 @@ export async function elapsedHoldingPending(runtime: Runtime): Promise<{ tx: one
   expect([tryRecvOf(rx), rx.isClosed, keeps(rx)]).toEqual(['Empty', false, 1]);
   return { tx, rx, sent };
 }
+
+/** The channel's state (the receiver's `@internal` accessor): 'Empty', 'Value' (there) or 'Taken'. */
+export function stateOf(rx: oneshot.Receiver<unknown>): string {
+  return ['Empty', 'Value', 'Taken'][(rx as unknown as { state: number }).state]!;
+}
+
+/** Aborts `timeout(100, rx, { signal })` in the run that started it; its outcome. */
+export function abortedTimeout(runtime: Runtime, rx: oneshot.Receiver<unknown>): Promise<string> {
+  return runtime.run(() => {
+    const controller = new AbortController();
+    const wait = outcomeOf(timeout(100, rx, { signal: controller.signal }));
+    controller.abort();
+    return wait;
+  });
+}
